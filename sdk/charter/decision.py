@@ -1,0 +1,201 @@
+"""The policy decision contract, as immutable typed values.
+
+A `Decision` is what a policy engine returns for one stage of one call. It is JSON
+round-trippable (`to_json` / `from_json`) so the audit log, OPA and the console all speak
+the same shape as the Rego `decision` rule (see DESIGN.md, "Policy decision contract").
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_FROZEN = ConfigDict(frozen=True, extra="ignore")
+
+
+class Action(StrEnum):
+    ALLOW = "allow"
+    REDACT = "redact"
+    REQUIRE_APPROVAL = "require_approval"
+    DENY = "deny"
+
+    @property
+    def rank(self) -> int:
+        """Precedence: deny > require_approval > redact > allow."""
+        return _RANK[self]
+
+
+_RANK = {Action.ALLOW: 0, Action.REDACT: 1, Action.REQUIRE_APPROVAL: 2, Action.DENY: 3}
+
+
+class Stage(StrEnum):
+    INPUT = "input"
+    OUTPUT = "output"
+    TOOL_CALL = "tool_call"
+    TOOL_RESULT = "tool_result"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class RedactOperator(StrEnum):
+    PLACEHOLDER = "placeholder"
+    MASK = "mask"
+    HASH = "hash"
+    DROP = "drop"
+
+
+class Violation(BaseModel):
+    """One rule that fired, with the principle behind it."""
+
+    model_config = _FROZEN
+
+    rule: str
+    principle: str = ""
+    severity: Severity = Severity.MEDIUM
+    message: str = ""
+
+    def explain(self) -> str:
+        why = self.message or self.rule
+        principle = f"; {self.principle}" if self.principle else ""
+        return f"{why} [rule {self.rule}{principle}]"
+
+
+class Approvers(BaseModel):
+    model_config = _FROZEN
+
+    roles: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+
+
+class ApprovalSpec(BaseModel):
+    """What a `require_approval` decision asks for: who, how many, how long."""
+
+    model_config = _FROZEN
+
+    reason: str = ""
+    approvers: Approvers = Field(default_factory=Approvers)
+    min_approvals: int = Field(default=1, ge=1)
+    timeout_s: float = Field(default=3600.0, gt=0)
+    on_timeout: Literal["deny", "escalate"] = "deny"
+    escalate_to: Approvers | None = None
+
+
+class Decision(BaseModel):
+    """The outcome of evaluating one stage. Immutable; `explain()` is human-readable."""
+
+    model_config = _FROZEN
+
+    action: Action
+    violations: tuple[Violation, ...] = ()
+    redact: dict[str, RedactOperator] = Field(default_factory=dict)
+    approval: ApprovalSpec | None = None
+    obligations: dict[str, Any] = Field(default_factory=dict)
+    decision_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    policy_revision: str = ""
+    stage: Stage = Stage.INPUT
+    eval_ms: float = 0.0
+    error: str | None = None
+    """Set when the decision was produced by failing closed (or open) on an error."""
+
+    @field_validator("violations", mode="before")
+    @classmethod
+    def _violations_from_any_iterable(cls, value: Any) -> Any:
+        if value is None:
+            return ()
+        if isinstance(value, dict):  # Rego sets of objects can arrive keyed oddly
+            return tuple(value.values())
+        return value
+
+    @field_validator("redact", "obligations", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    # --- convenience ---------------------------------------------------------------------
+
+    @property
+    def allowed(self) -> bool:
+        return self.action in (Action.ALLOW, Action.REDACT)
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        return tuple(v.rule for v in self.violations)
+
+    @property
+    def principles(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(v.principle for v in self.violations if v.principle))
+
+    def explain(self) -> str:
+        """One line a person can act on: action, then each rule with principle and message."""
+        head = f"{self.action.value}"
+        if self.error:
+            head += f" (policy could not be evaluated: {self.error})"
+        if not self.violations:
+            return head
+        return head + ": " + "; ".join(v.explain() for v in self.violations)
+
+    def to_json(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> Decision:
+        return cls.model_validate_json(data)
+
+    @classmethod
+    def fail_closed(
+        cls, reason: str, *, stage: Stage = Stage.INPUT, policy_revision: str = "",
+        eval_ms: float = 0.0,
+    ) -> Decision:
+        """The decision used when a policy cannot be evaluated: deny, citing why."""
+        return cls(
+            action=Action.DENY,
+            violations=(
+                Violation(
+                    rule="charter.fail_closed",
+                    principle="Fail closed: an unevaluable policy denies",
+                    severity=Severity.HIGH,
+                    message="the policy could not be evaluated",
+                ),
+            ),
+            stage=stage,
+            policy_revision=policy_revision,
+            eval_ms=eval_ms,
+            error=reason,
+        )
+
+    @classmethod
+    def fail_open(
+        cls, reason: str, *, stage: Stage = Stage.INPUT, policy_revision: str = "",
+        eval_ms: float = 0.0,
+    ) -> Decision:
+        """Used only when the policy itself marks its decision rule `fail_open: true`."""
+        return cls(
+            action=Action.ALLOW,
+            violations=(
+                Violation(
+                    rule="charter.fail_open",
+                    principle="Policy marked fail-open",
+                    severity=Severity.LOW,
+                    message="the policy could not be evaluated; allowed because it is fail-open",
+                ),
+            ),
+            stage=stage,
+            policy_revision=policy_revision,
+            eval_ms=eval_ms,
+            error=reason,
+        )
+
+
+def strictest(decisions: list[Decision]) -> Decision:
+    """The decision that wins under deny > require_approval > redact > allow."""
+    if not decisions:
+        raise ValueError("strictest() needs at least one decision")
+    return max(decisions, key=lambda d: d.action.rank)

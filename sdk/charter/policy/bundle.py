@@ -1,0 +1,230 @@
+"""Policy bundles: a directory, an OPA-compatible `.tar.gz`, or bytes fetched from a URL.
+
+Follows OPA's bundle layout so the same artefact serves the embedded engine and an OPA
+server unchanged: `.rego` files anywhere, `data.json` files whose directory path is their
+data path (`charter/data.json` -> `data.charter`), and an optional `.manifest` with
+`revision` and `roots`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import subprocess
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from charter.errors import BundleError
+
+TEST_SUFFIX = "_test.rego"
+
+
+@dataclass(frozen=True)
+class PolicyBundle:
+    """Everything an engine needs, already read into memory (so reloads are atomic)."""
+
+    modules: tuple[tuple[str, str], ...]
+    """(path, source) of every policy module, tests excluded."""
+    tests: tuple[tuple[str, str], ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+    revision: str = ""
+    roots: tuple[str, ...] = ("charter",)
+    source: str = ""
+
+    @property
+    def data_json(self) -> str:
+        return json.dumps(self.data)
+
+    def content_hash(self) -> str:
+        h = hashlib.sha256()
+        for path, text in sorted(self.modules + self.tests):
+            h.update(path.encode() + b"\0" + text.encode() + b"\0")
+        h.update(json.dumps(self.data, sort_keys=True).encode())
+        return h.hexdigest()
+
+
+def load_bundle(source: str | Path) -> PolicyBundle:
+    """Load from a directory or a `.tar.gz` file (URLs go through `charter.policy.remote`)."""
+    text = str(source)
+    if text.startswith(("http://", "https://")):
+        from charter.policy.remote import fetch_bundle
+
+        bundle, _etag = fetch_bundle(text)
+        return bundle
+    path = Path(source)
+    if path.is_dir():
+        return load_directory(path)
+    if path.is_file() and path.name.endswith((".tar.gz", ".tgz")):
+        return load_tarball(path.read_bytes(), source=str(path))
+    raise BundleError(
+        f"policy source {text!r} is neither a directory nor a .tar.gz bundle; "
+        "point `policies` at your policies/ folder or a bundle built by `charter policy build`"
+    )
+
+
+def load_directory(root: Path) -> PolicyBundle:
+    files: dict[str, bytes] = {}
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        if p.is_file() and _wanted(rel):
+            files[rel] = p.read_bytes()
+    bundle = _from_files(files, source=str(root))
+    if bundle.revision:
+        return bundle
+    return _with_revision(bundle, directory_revision(root, bundle))
+
+
+def load_tarball(blob: bytes, *, source: str = "<bytes>") -> PolicyBundle:
+    files: dict[str, bytes] = {}
+    try:
+        with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
+            for member in tar.getmembers():
+                name = PurePosixPath(member.name.lstrip("/")).as_posix().removeprefix("./")
+                if not member.isfile() or ".." in PurePosixPath(name).parts:
+                    continue
+                if _wanted(name):
+                    extracted = tar.extractfile(member)
+                    if extracted is not None:
+                        files[name] = extracted.read()
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise BundleError(f"{source}: not a readable .tar.gz bundle ({exc})") from None
+    bundle = _from_files(files, source=source)
+    if bundle.revision:
+        return bundle
+    return _with_revision(bundle, "sha256:" + bundle.content_hash()[:12])
+
+
+def build_tarball(bundle: PolicyBundle, out: Path) -> Path:
+    """Write an OPA-compatible bundle (`.manifest` with revision and roots)."""
+    manifest = {"revision": bundle.revision, "roots": list(bundle.roots)}
+    entries: list[tuple[str, bytes]] = [("/.manifest", json.dumps(manifest).encode())]
+    entries += [("/" + p, t.encode()) for p, t in bundle.modules]
+    for prefix, value in _split_data(bundle.data, bundle.roots):
+        entries.append(("/" + "/".join([*prefix, "data.json"]), json.dumps(value).encode()))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(out, mode="w:gz") as tar:
+        for name, payload in entries:
+            info = tarfile.TarInfo(name)
+            info.size = len(payload)
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(payload))
+    return out
+
+
+def directory_revision(root: Path, bundle: PolicyBundle) -> str:
+    """The git commit of the directory when it is clean in git, else a content hash."""
+    content = "sha256:" + bundle.content_hash()[:12]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "log", "-1", "--format=%H", "--", "."],
+            capture_output=True, text=True, timeout=5, check=False,
+        ).stdout.strip()
+        if not commit:
+            return content
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "."],
+            capture_output=True, text=True, timeout=5, check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return content
+    return f"{commit[:12]}+dirty.{content[7:15]}" if dirty else commit[:12]
+
+
+# --- internals -----------------------------------------------------------------------------
+
+
+def _wanted(rel: str) -> bool:
+    name = PurePosixPath(rel).name
+    if any(part.startswith(".") and part != ".manifest" for part in PurePosixPath(rel).parts):
+        return False
+    return name.endswith(".rego") or name in ("data.json", ".manifest")
+
+
+def _from_files(files: dict[str, bytes], *, source: str) -> PolicyBundle:
+    modules: list[tuple[str, str]] = []
+    tests: list[tuple[str, str]] = []
+    data: dict[str, Any] = {}
+    revision = ""
+    roots: tuple[str, ...] = ("charter",)
+    for rel, raw in sorted(files.items()):
+        try:
+            text = raw.decode()
+        except UnicodeDecodeError:
+            raise BundleError(f"{source}/{rel}: not UTF-8 text") from None
+        name = PurePosixPath(rel).name
+        if name == ".manifest":
+            manifest = _parse_json(text, f"{source}/{rel}")
+            if not isinstance(manifest, dict):
+                raise BundleError(f"{source}/{rel}: the manifest must be a JSON object")
+            revision = str(manifest.get("revision") or "")
+            roots = tuple(manifest.get("roots") or roots)
+        elif name == "data.json":
+            value = _parse_json(text, f"{source}/{rel}")
+            _merge_at(data, list(PurePosixPath(rel).parent.parts), value, f"{source}/{rel}")
+        elif name.endswith(TEST_SUFFIX):
+            tests.append((rel, text))
+        else:
+            modules.append((rel, text))
+    if not modules:
+        raise BundleError(f"{source}: no .rego policy files found")
+    return PolicyBundle(
+        modules=tuple(modules), tests=tuple(tests), data=data, revision=revision, roots=roots,
+        source=source,
+    )
+
+
+def _with_revision(bundle: PolicyBundle, revision: str) -> PolicyBundle:
+    return PolicyBundle(
+        modules=bundle.modules, tests=bundle.tests, data=bundle.data, revision=revision,
+        roots=bundle.roots, source=bundle.source,
+    )
+
+
+def _parse_json(text: str, where: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BundleError(f"{where}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+
+
+def _merge_at(data: dict[str, Any], prefix: list[str], value: Any, where: str) -> None:
+    node = data
+    for key in prefix:
+        node = node.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise BundleError(f"{where}: conflicts with data defined at {'.'.join(prefix)}")
+    if prefix:
+        if not isinstance(value, dict):
+            # a non-object data.json in a subdirectory replaces that node
+            parent = data
+            for key in prefix[:-1]:
+                parent = parent[key]
+            parent[prefix[-1]] = value
+            return
+    elif not isinstance(value, dict):
+        raise BundleError(f"{where}: a root data.json must hold a JSON object")
+    _deep_merge(node, value)
+
+
+def _deep_merge(into: dict[str, Any], value: dict[str, Any]) -> None:
+    for key, item in value.items():
+        if isinstance(item, dict) and isinstance(into.get(key), dict):
+            _deep_merge(into[key], item)
+        else:
+            into[key] = item
+
+
+def _split_data(data: dict[str, Any], roots: tuple[str, ...]) -> list[tuple[list[str], Any]]:
+    """Write each root's data under its own directory, the rest at the bundle root."""
+    out: list[tuple[list[str], Any]] = []
+    rest = dict(data)
+    for root in roots:
+        parts = root.split("/")
+        if len(parts) == 1 and parts[0] in rest:
+            out.append((parts, rest.pop(parts[0])))
+    if rest:
+        out.append(([], rest))
+    return out

@@ -1,0 +1,68 @@
+"""The policy input document (`input` in Rego), versioned by `schema`.
+
+Text here is always the *redacted* text; PII appears only as entity types, counts and
+scores, never values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from charter.decision import Stage
+
+SCHEMA_VERSION = 1
+
+
+class UserRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str = "anonymous"
+    """A pseudonym, never an e-mail address or a name."""
+    roles: tuple[str, ...] = ()
+
+
+class ModelRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    provider: str = ""
+    name: str = ""
+
+
+class PIISummary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    type: str
+    score: float
+    count: int = 1
+
+
+class ToolRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class PolicyInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    schema_: int = Field(default=SCHEMA_VERSION, alias="schema")
+    stage: Stage = Stage.INPUT
+    app: str = ""
+    tenant: str = ""
+    environment: str = ""
+    user: UserRef = Field(default_factory=UserRef)
+    model: ModelRef = Field(default_factory=ModelRef)
+    text: str = ""
+    pii: tuple[PIISummary, ...] = ()
+    signals: dict[str, float] = Field(default_factory=dict)
+    tool: ToolRef | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document the policy sees (`schema` key, no nulls for absent tools)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)

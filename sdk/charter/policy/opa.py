@@ -1,0 +1,155 @@
+"""A remote OPA server as the policy engine, via opa-python-client.
+
+OPA omits `result` when a rule is undefined: that, a transport error and a timeout all
+become a fail-closed deny that says why. OPA cannot tell us the rule's METADATA, so whether
+errors fail open is the deployer's explicit choice (`fail_open=`), off by default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlparse
+
+from charter.decision import Decision, Stage
+from charter.errors import ConfigurationError, PolicyEvaluationError
+from charter.policy.base import as_input_dict, stage_of
+from charter.policy.decode import decode_decision
+from charter.policy.input import PolicyInput
+
+
+def _rule_path(path: str) -> tuple[str, str]:
+    """`data.charter.main.decision` -> ("charter/main", "decision")."""
+    parts = path.removeprefix("data.").split(".")
+    return "/".join(parts[:-1]), parts[-1]
+
+
+class OpaServerEngine:
+    """`PolicyEngine` backed by `POST {url}/v1/data/charter/main/decision`."""
+
+    def __init__(
+        self, url: str, *, timeout_s: float = 1.5, token: str | None = None,
+        fail_open: bool = False,
+    ) -> None:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ConfigurationError(f"engine {url!r} is not an OPA URL like http://127.0.0.1:8181")
+        self.url = url.rstrip("/")
+        self._kwargs: dict[str, Any] = {
+            "host": parsed.hostname,
+            "port": parsed.port or (443 if parsed.scheme == "https" else 8181),
+            "ssl": parsed.scheme == "https",
+            "timeout": timeout_s,
+            "token": token,
+            "retries": 0,
+        }
+        self._fail_open = fail_open
+        self._local = threading.local()
+        self._revision = f"opa:{parsed.hostname}:{self._kwargs['port']}"
+        self._async_clients: dict[int, Any] = {}
+
+    @property
+    def revision(self) -> str:
+        return self._revision
+
+    def _client(self) -> Any:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            from opa_client.opa import OpaClient
+
+            client = self._local.client = OpaClient(**self._kwargs)
+        return client
+
+    def evaluate(self, input: PolicyInput | Mapping[str, Any]) -> Decision:
+        doc = as_input_dict(input)
+        stage = stage_of(doc)
+        started = time.perf_counter()
+        try:
+            response = self._client().query_rule(
+                doc, "charter/main", "decision", query_params={"provenance": "true"}
+            )
+            return self._decode(response, stage, started)
+        except Exception as exc:
+            return self._on_error(exc, stage, started)
+
+    async def aevaluate(self, input: PolicyInput | Mapping[str, Any]) -> Decision:
+        doc = as_input_dict(input)
+        stage = stage_of(doc)
+        started = time.perf_counter()
+        try:
+            client = await self._async_client()
+            response = await client.query_rule(
+                doc, "charter/main", "decision", query_params={"provenance": "true"}
+            )
+            return self._decode(response, stage, started)
+        except Exception as exc:
+            return self._on_error(exc, stage, started)
+
+    def query(self, path: str, input: Mapping[str, Any] | None = None) -> Any:
+        package, rule = _rule_path(path)
+        try:
+            response = self._client().query_rule(dict(input or {}), package, rule)
+        except Exception as exc:
+            raise PolicyEvaluationError(f"OPA query {path} at {self.url} failed: {exc}") from None
+        return response.get("result") if isinstance(response, dict) else None
+
+    def reload(self) -> None:
+        """OPA reloads bundles itself (bundle polling); nothing to do client-side."""
+
+    def close(self) -> None:
+        client = getattr(self._local, "client", None)
+        if client is not None:
+            client.close_connection()
+            self._local.client = None
+
+    async def aclose(self) -> None:
+        for client in list(self._async_clients.values()):
+            await client.close_connection()
+        self._async_clients.clear()
+
+    # --- internals -----------------------------------------------------------------------
+
+    async def _async_client(self) -> Any:
+        key = id(asyncio.get_running_loop())
+        client = self._async_clients.get(key)
+        if client is None:
+            from opa_client.opa_async import AsyncOpaClient
+
+            client = AsyncOpaClient(**self._kwargs)
+            await client._init_session()
+            self._async_clients[key] = client
+        return client
+
+    def _decode(self, response: Any, stage: Stage, started: float) -> Decision:
+        if not isinstance(response, dict):
+            raise PolicyEvaluationError("OPA answered with something other than a JSON object")
+        self._note_revision(response)
+        if "result" not in response:
+            raise PolicyEvaluationError(
+                "data.charter.main.decision is undefined on the OPA server "
+                "(no `result` in the response); is the bundle loaded?"
+            )
+        return decode_decision(
+            response["result"], stage=stage, revision=self._revision,
+            eval_ms=(time.perf_counter() - started) * 1e3,
+        )
+
+    def _note_revision(self, response: Mapping[str, Any]) -> None:
+        bundles = (response.get("provenance") or {}).get("bundles") or {}
+        revisions = [str(b.get("revision", "")) for b in bundles.values() if isinstance(b, dict)]
+        if any(revisions):
+            self._revision = ",".join(r for r in revisions if r)
+
+    def _on_error(self, exc: Exception, stage: Stage, started: float) -> Decision:
+        reason = str(exc) if isinstance(exc, PolicyEvaluationError) else (
+            f"OPA at {self.url} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        )
+        maker = Decision.fail_open if self._fail_open else Decision.fail_closed
+        return maker(
+            reason, stage=stage, policy_revision=self._revision,
+            eval_ms=(time.perf_counter() - started) * 1e3,
+        )
+

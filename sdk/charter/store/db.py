@@ -1,0 +1,82 @@
+"""Database engines from a URL, with the pragmas and error translation Charter relies on.
+
+SQLite (the embedded default) runs in WAL mode with a busy timeout so several processes
+can share one file; PostgreSQL URLs use psycopg 3. Errors that mean "the database is down
+or locked" become `StoreError` with a message that says what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+
+from charter.errors import ConfigurationError, StoreError
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine for `sqlite:///path` or `postgresql://...` (psycopg 3)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(
+            f"store_url {url!r} is not a database URL; use sqlite:///path or postgresql://..."
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername in ("postgresql", "postgres"):
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(parsed, **kwargs)
+    raise ConfigurationError(
+        f"store_url backend {parsed.get_backend_name()!r} is not supported; "
+        "use sqlite:///path or postgresql://..."
+    )
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def redacted_url(engine: Engine) -> str:
+    """The URL without its password, for messages."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+@contextlib.contextmanager
+def store_errors(engine: Engine, doing: str) -> Iterator[None]:
+    """Translate driver errors into `StoreError` naming the database and the operation."""
+    try:
+        yield
+    except OperationalError as exc:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        hint = (
+            "another process holds the lock; retry, or check for a stuck writer"
+            if "locked" in reason
+            else "check that the database is running and reachable"
+        )
+        raise StoreError(
+            f"{doing} failed on {redacted_url(engine)}: {reason}; {hint}. Nothing was lost."
+        ) from None
+    except DBAPIError as exc:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        raise StoreError(f"{doing} failed on {redacted_url(engine)}: {reason}") from None

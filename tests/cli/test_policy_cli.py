@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from charter.cli.main import app
+
+MINIMAL = Path(__file__).parents[1] / "policy" / "fixtures" / "minimal"
+runner = CliRunner()
+
+
+def _bundle(tmp_path: Path, main: str) -> Path:
+    (tmp_path / "charter").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "charter" / "main.rego").write_text(main)
+    return tmp_path
+
+
+def _one_line_error(result: object) -> str:
+    out = result.output  # type: ignore[attr-defined]
+    assert result.exit_code != 0  # type: ignore[attr-defined]
+    assert "Traceback" not in out
+    errors = [line for line in out.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, out
+    return errors[0]
+
+
+def test_check_ok() -> None:
+    result = runner.invoke(app, ["policy", "check", str(MINIMAL)])
+    assert result.exit_code == 0, result.output
+    assert "1 policy modules, 1 test modules" in result.output
+
+
+def test_check_syntax_error_names_file_line_col(tmp_path: Path) -> None:
+    src = _bundle(tmp_path, "package charter.main\nimport rego.v1\ndecision := {\"action\": \"allow\"} if {\n  input.x ==\n}\n")
+    line = _one_line_error(runner.invoke(app, ["policy", "check", str(src)]))
+    assert "charter/main.rego:5:1" in line and "expecting expression" in line
+
+
+def test_missing_decision_rule(tmp_path: Path) -> None:
+    src = _bundle(tmp_path, "package charter.main\nallow := true\n")
+    assert "no rule `decision`" in _one_line_error(runner.invoke(app, ["policy", "check", str(src)]))
+
+
+def test_non_object_decision(tmp_path: Path) -> None:
+    src = _bundle(tmp_path, "package charter.main\ndecision := \"allow\"\n")
+    (tmp_path / "in.json").write_text("{}")
+    line = _one_line_error(runner.invoke(app, ["policy", "eval", str(src), "-i", str(tmp_path / "in.json")]))
+    assert "must be an object, got str" in line
+
+
+def test_input_not_json(tmp_path: Path) -> None:
+    (tmp_path / "in.json").write_text("{'text': 1}")
+    line = _one_line_error(runner.invoke(app, ["policy", "eval", str(MINIMAL), "-i", str(tmp_path / "in.json")]))
+    assert "in.json:1:2: input is not JSON" in line
+
+
+def test_eval_prints_decision_json() -> None:
+    result = runner.invoke(app, ["policy", "eval", str(MINIMAL), "-i", "-"], input='{"text": "casino"}')
+    assert result.exit_code == 0, result.output
+    decision = json.loads(result.output)
+    assert decision["action"] == "deny"
+    assert decision["violations"][0]["rule"] == "topics.blocked"
+
+
+def test_explain_uses_metadata() -> None:
+    result = runner.invoke(app, ["policy", "explain", str(MINIMAL), "-i", "-"], input='{"text": "casino"}')
+    assert result.exit_code == 0, result.output
+    assert "Blocked topics" in result.output and "owner: trust-and-safety" in result.output
+
+
+def test_test_reports_and_gates_on_coverage(tmp_path: Path) -> None:
+    ok = runner.invoke(app, ["policy", "test", str(MINIMAL), "--coverage", "--threshold", "90"])
+    assert ok.exit_code == 0, ok.output
+    assert "3 passed, 0 failed" in ok.output and "total" in ok.output
+    # a failing test and an uncovered rule
+    src = _bundle(tmp_path, (MINIMAL / "charter" / "main.rego").read_text() + "\nextra := 1 if input.never\n")
+    (src / "charter" / "data.json").write_text((MINIMAL / "charter" / "data.json").read_text())
+    test_src = (MINIMAL / "charter" / "main_test.rego").read_text()
+    (src / "charter" / "main_test.rego").write_text(test_src + "\ntest_wrong if {\n\tmain.decision.action == \"deny\" with input as {\"text\": \"hi\"}\n}\n")
+    bad = runner.invoke(app, ["policy", "test", str(src), "--coverage"])
+    assert bad.exit_code == 1
+    assert "FAIL data.charter.main_test.test_wrong" in bad.output
+    assert "3 passed, 1 failed" in bad.output
+
+
+def test_threshold_fails_below(tmp_path: Path) -> None:
+    src = _bundle(tmp_path, (MINIMAL / "charter" / "main.rego").read_text())
+    (src / "charter" / "data.json").write_text((MINIMAL / "charter" / "data.json").read_text())
+    (src / "charter" / "main_test.rego").write_text(
+        "package charter.main_test\nimport rego.v1\nimport data.charter.main\n"
+        "test_only_default if {\n\tmain.decision.action == \"allow\" with input as {\"text\": \"x\"}\n}\n"
+    )
+    result = runner.invoke(app, ["policy", "test", str(src), "--threshold", "99"])
+    assert result.exit_code == 1
+    assert "below the threshold" in result.output
+
+
+def test_build_writes_an_opa_bundle(tmp_path: Path) -> None:
+    out = tmp_path / "bundle.tar.gz"
+    result = runner.invoke(app, ["policy", "build", str(MINIMAL), "-o", str(out), "--revision", "r42"])
+    assert result.exit_code == 0, result.output
+    with tarfile.open(out) as tar:
+        manifest = json.loads(tar.extractfile("/.manifest").read())  # type: ignore[union-attr]
+    assert manifest == {"revision": "r42", "roots": ["charter"]}
+
+
+def test_init_scaffolds_tested_policies(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["init", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "charter.toml").is_file()
+    assert list((tmp_path / "policies").rglob("*_test.rego"))
+    again = runner.invoke(app, ["init", str(tmp_path)])
+    assert again.exit_code == 1 and "already exists" in again.output
+    from charter.config import Settings
+
+    settings = Settings.from_file(tmp_path / "charter.toml")
+    assert settings.policies == "policies" and settings.on_deny == "raise"
+
+
+@pytest.mark.parametrize("args", [["policy", "check", "/no/such/dir"]])
+def test_console_script_prints_no_traceback(args: list[str]) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "charter.cli", *args], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import pydantic
+import pytest
+
+from charter.decision import (
+    Action,
+    ApprovalSpec,
+    Approvers,
+    Decision,
+    RedactOperator,
+    Violation,
+    strictest,
+)
+
+
+def _decision() -> Decision:
+    return Decision(
+        action=Action.REQUIRE_APPROVAL,
+        violations=(
+            Violation(rule="tools.refund_over_limit", principle="Four eyes", severity="high",
+                      message="refund above 500 needs finance"),
+        ),
+        redact={"EMAIL_ADDRESS": RedactOperator.PLACEHOLDER},
+        approval=ApprovalSpec(approvers=Approvers(roles=("finance",)), min_approvals=2),
+        obligations={"restore_pii": ["EMAIL_ADDRESS"]},
+        policy_revision="abc123",
+    )
+
+
+def test_json_round_trip_is_lossless() -> None:
+    d = _decision()
+    back = Decision.from_json(d.to_json())
+    assert back == d
+    assert back.approval is not None and back.approval.approvers.roles == ("finance",)
+
+
+def test_decision_is_immutable() -> None:
+    d = _decision()
+    with pytest.raises(pydantic.ValidationError):
+        d.action = Action.ALLOW  # type: ignore[misc]
+
+
+def test_explain_names_rule_principle_and_message() -> None:
+    text = _decision().explain()
+    assert "tools.refund_over_limit" in text
+    assert "Four eyes" in text
+    assert "refund above 500 needs finance" in text
+
+
+def test_precedence_deny_beats_approval_beats_redact_beats_allow() -> None:
+    ds = [Decision(action=a) for a in (Action.ALLOW, Action.REDACT, Action.REQUIRE_APPROVAL)]
+    assert strictest(ds).action is Action.REQUIRE_APPROVAL
+    assert strictest([*ds, Decision(action=Action.DENY)]).action is Action.DENY
+    assert strictest([Decision(action=Action.ALLOW)]).action is Action.ALLOW
+
+
+def test_fail_closed_denies_and_says_why() -> None:
+    d = Decision.fail_closed("engine exploded")
+    assert d.action is Action.DENY and not d.allowed
+    assert d.error == "engine exploded"
+    assert "charter.fail_closed" in d.rules
+    assert "engine exploded" in d.explain()
+
+
+def test_unknown_action_is_rejected() -> None:
+    with pytest.raises(pydantic.ValidationError):
+        Decision.model_validate({"action": "maybe"})

@@ -1,0 +1,105 @@
+"""The OPA engine against an in-process server speaking OPA's REST API (regorus behind it),
+the shared contract test, and one real-OPA test when OPA_URL is set."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from charter.decision import Action
+from charter.policy.embedded import EmbeddedEngine
+from charter.policy.opa import OpaServerEngine
+
+from .opa_server import serve_opa
+
+CONTRACT_INPUTS = [
+    {"text": "hello"},
+    {"text": "I want a casino bonus"},
+    {"text": "weapons and casino"},  # an eval conflict: both fail closed
+    {"stage": "tool_call", "tool": {"name": "refund", "arguments": {"amount": 900}}, "text": ""},
+    {"stage": "output", "text": "fine"},
+]
+
+
+def _comparable(d: object) -> object:
+    dumped = d.model_dump(exclude={"decision_id", "eval_ms", "policy_revision", "error"})  # type: ignore[attr-defined]
+    dumped["failed"] = d.error is not None  # type: ignore[attr-defined]
+    return dumped
+
+
+def test_same_decisions_as_embedded(minimal_engine: EmbeddedEngine) -> None:
+    with serve_opa(minimal_engine) as (url, opa):
+        remote = OpaServerEngine(url)
+        for doc in CONTRACT_INPUTS:
+            assert _comparable(remote.evaluate(doc)) == _comparable(minimal_engine.evaluate(doc))
+        assert remote.revision == minimal_engine.revision
+        assert opa.requests[0]["path"].startswith("/v1/data/charter/main/decision")
+        assert opa.requests[0]["body"] == {"input": CONTRACT_INPUTS[0]}
+        remote.close()
+
+
+def test_async_client_gives_the_same_decisions(minimal_engine: EmbeddedEngine) -> None:
+    with serve_opa(minimal_engine) as (url, _):
+        remote = OpaServerEngine(url)
+
+        async def run() -> list[object]:
+            out = [_comparable(await remote.aevaluate(d)) for d in CONTRACT_INPUTS]
+            await remote.aclose()
+            return out
+
+        assert asyncio.run(run()) == [_comparable(minimal_engine.evaluate(d)) for d in CONTRACT_INPUTS]
+
+
+def test_undefined_result_is_deny() -> None:
+    engine = EmbeddedEngine.from_sources(
+        {"m.rego": 'package charter.main\nimport rego.v1\ndecision := {"action": "allow"} if input.ok\n'}
+    )
+    with serve_opa(engine) as (url, _):
+        d = OpaServerEngine(url).evaluate({"ok": False})
+    assert d.action is Action.DENY
+    assert "no `result`" in (d.error or "")
+
+
+def test_timeout_server_error_and_dead_server_fail_closed(minimal_engine: EmbeddedEngine) -> None:
+    with serve_opa(minimal_engine) as (url, opa):
+        opa.delay_s = 0.5
+        d = OpaServerEngine(url, timeout_s=0.1).evaluate({"text": "hello"})
+        assert d.action is Action.DENY and "Timeout" in (d.error or "")
+        opa.delay_s, opa.fail_with = 0.0, 500
+        d = OpaServerEngine(url).evaluate({"text": "hello"})
+        assert d.action is Action.DENY and "500" in (d.error or "")
+    dead = OpaServerEngine(url).evaluate({"text": "hello"})  # server is gone now
+    assert dead.action is Action.DENY and dead.error
+
+
+def test_fail_open_is_an_explicit_choice(minimal_engine: EmbeddedEngine) -> None:
+    with serve_opa(minimal_engine) as (url, opa):
+        opa.fail_with = 500
+        d = OpaServerEngine(url, fail_open=True).evaluate({"text": "hello"})
+    assert d.action is Action.ALLOW and "charter.fail_open" in d.rules
+
+
+def test_query_reads_any_rule(minimal_engine: EmbeddedEngine) -> None:
+    with serve_opa(minimal_engine) as (url, _):
+        remote = OpaServerEngine(url)
+        assert remote.query("data.charter.config.blocked") == ["weapons", "casino"]
+        assert remote.query("data.charter.main.nothing") is None
+
+
+@pytest.mark.skipif(not os.environ.get("OPA_URL"), reason="set OPA_URL to test a real OPA server")
+def test_real_opa_server(minimal_dir: Path) -> None:  # pragma: no cover - needs a server
+    from opa_client.opa import OpaClient
+
+    url = os.environ["OPA_URL"]
+    local = EmbeddedEngine(minimal_dir)
+    remote = OpaServerEngine(url)
+    host, port = url.split("//")[1].split(":")
+    client = OpaClient(host=host, port=int(port.rstrip("/")))
+    for path, source in local.bundle.modules:
+        client.update_policy_from_string(source, path.replace("/", "_"))
+    client.update_or_create_data(local.bundle.data["charter"], "charter")
+    for doc in CONTRACT_INPUTS:
+        assert _comparable(remote.evaluate(doc)) == _comparable(local.evaluate(doc))
