@@ -1,0 +1,56 @@
+"""Timing helpers shared by the bench modules: interleaved rounds, medians, percentiles."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+
+def per_call_us(fn: Callable[[], object], *, n: int = 2000, rounds: int = 5) -> float:
+    """Median over `rounds` of the mean µs per call of `n` calls (after a warm-up)."""
+    for _ in range(min(n, 200)):
+        fn()
+    samples = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        samples.append((time.perf_counter() - t0) / n * 1e6)
+    return statistics.median(samples)
+
+
+def compare_us(
+    subject: Callable[[], object], floor: Callable[[], object], *, n: int = 2000, rounds: int = 7
+) -> tuple[float, float]:
+    """Interleave subject and floor rounds so machine noise hits both alike."""
+    for _ in range(min(n, 200)):
+        subject()
+        floor()
+    s_samples, f_samples = [], []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            floor()
+        f_samples.append((time.perf_counter() - t0) / n * 1e6)
+        t0 = time.perf_counter()
+        for _ in range(n):
+            subject()
+        s_samples.append((time.perf_counter() - t0) / n * 1e6)
+    return statistics.median(s_samples), statistics.median(f_samples)
+
+
+def percentiles_ms(samples_s: list[float]) -> tuple[float, float]:
+    """(p50, p95) in milliseconds."""
+    ordered = sorted(samples_s)
+    p50 = ordered[len(ordered) // 2]
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return p50 * 1e3, p95 * 1e3
+
+
+def row(name: str, value: float, unit: str, *, floor: float | None = None,
+        target: str = "") -> dict[str, object]:
+    return {
+        "name": name, "value": value, "unit": unit, "floor": floor,
+        "ratio": (value / floor) if floor else None, "target": target,
+    }

@@ -1,0 +1,90 @@
+# Attempts to subvert the assistant: jailbreaks in the user's message and prompt
+# injection hidden in tool results. Scores come from the signal classifiers
+# (input.signals, 0..1); thresholds live in config.jailbreak and config.injection.
+package charter.jailbreak
+
+import rego.v1
+
+import data.charter.config
+import data.charter.lib
+
+jailbreak_score := lib.signal("jailbreak")
+
+# METADATA
+# title: Jailbreak detected
+# description: >-
+#   The jailbreak classifier is confident the message tries to override the assistant's
+#   instructions or safety rules; the message is refused.
+# custom:
+#   id: jailbreak.detected
+#   principle: "Robustness: the assistant resists attempts to override its instructions (OWASP LLM01)"
+#   severity: high
+#   owner: security
+findings contains finding if {
+	lib.stage == "input"
+	jailbreak_score >= config.jailbreak.deny_threshold
+	finding := {
+		"action": "deny",
+		"rule": "jailbreak.detected",
+		"principle": "Robustness: the assistant resists attempts to override its instructions (OWASP LLM01)",
+		"severity": "high",
+		"message": sprintf(
+			"This message looks like an attempt to override the assistant's instructions (jailbreak score %v), so it was not processed.",
+			[lib.two_decimals(jailbreak_score)],
+		),
+	}
+}
+
+# METADATA
+# title: Jailbreak suspected
+# description: >-
+#   A middling jailbreak score is not enough to refuse, nor to let through unseen: a
+#   security reviewer decides. Unanswered reviews deny.
+# custom:
+#   id: jailbreak.suspected
+#   principle: "Robustness: the assistant resists attempts to override its instructions (OWASP LLM01)"
+#   severity: medium
+#   owner: security
+findings contains finding if {
+	lib.stage == "input"
+	jailbreak_score >= config.jailbreak.review_threshold
+	jailbreak_score < config.jailbreak.deny_threshold
+	finding := {
+		"action": "require_approval",
+		"rule": "jailbreak.suspected",
+		"principle": "Robustness: the assistant resists attempts to override its instructions (OWASP LLM01)",
+		"severity": "medium",
+		"message": sprintf(
+			"a security reviewer must confirm this message is not a jailbreak attempt (score %v)",
+			[lib.two_decimals(jailbreak_score)],
+		),
+		"approval": config.jailbreak.review_approval,
+	}
+}
+
+injection_score := lib.signal("prompt_injection")
+
+# METADATA
+# title: Prompt injection in a tool result
+# description: >-
+#   Tool output is data, never instructions. A tool result that the injection classifier
+#   scores above the threshold is withheld from the model (indirect prompt injection).
+# custom:
+#   id: injection.tool_result
+#   principle: "Robustness: tool output is data, not instructions (OWASP LLM01 indirect prompt injection)"
+#   severity: high
+#   owner: security
+findings contains finding if {
+	lib.stage == "tool_result"
+	injection_score >= config.injection.deny_threshold
+	finding := {
+		"action": "deny",
+		"rule": "injection.tool_result",
+		"principle": "Robustness: tool output is data, not instructions (OWASP LLM01 indirect prompt injection)",
+		"severity": "high",
+		"message": sprintf(
+			"the result of tool %q contains instructions aimed at the assistant (prompt injection score %v); it was withheld from the model",
+			[lib.tool_name, lib.two_decimals(injection_score)],
+		),
+	}
+}

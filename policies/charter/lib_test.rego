@@ -1,0 +1,150 @@
+package charter.lib_test
+
+import rego.v1
+
+import data.charter.lib
+
+test_stage_defaults_to_input_when_absent if {
+	lib.stage == "input" with input as {}
+}
+
+test_stage_is_read_from_input if {
+	lib.stage == "tool_result" with input as {"stage": "tool_result"}
+}
+
+test_provider_is_lowercased if {
+	lib.provider == "openai" with input as {"model": {"provider": "OpenAI"}}
+}
+
+test_provider_that_is_not_a_string_is_empty if {
+	lib.provider == "" with input as {"model": {"provider": 42}}
+}
+
+test_listed_provider_is_external if {
+	lib.external_provider with input as {"model": {"provider": "anthropic"}}
+}
+
+test_local_provider_is_not_external if {
+	not lib.external_provider with input as {"model": {"provider": "local"}}
+}
+
+test_unclassified_provider_is_external_by_default if {
+	lib.external_provider with input as {"model": {"provider": "some-new-cloud"}}
+	lib.external_provider with input as {}
+}
+
+test_unclassified_provider_is_internal_when_the_knob_is_off if {
+	not lib.external_provider with input as {"model": {"provider": "some-new-cloud"}}
+		with data.charter.config.unknown_providers_are_external as false
+	lib.external_provider with input as {"model": {"provider": "openai"}}
+		with data.charter.config.unknown_providers_are_external as false
+}
+
+test_pii_types_lists_reported_types if {
+	pii := [
+		{"type": "EMAIL_ADDRESS", "score": 0.99, "count": 2},
+		{"type": "PHONE_NUMBER", "score": 0.4, "count": 1},
+	]
+	lib.pii_types == {"EMAIL_ADDRESS", "PHONE_NUMBER"} with input as {"pii": pii}
+}
+
+test_pii_types_without_score_or_count_count_as_present if {
+	lib.pii_types == {"IBAN_CODE"} with input as {"pii": [{"type": "IBAN_CODE"}]}
+}
+
+test_pii_types_skip_zero_counts_and_bad_types if {
+	pii := [{"type": "EMAIL_ADDRESS", "score": 0.9, "count": 0}, {"type": 7, "score": 0.9}]
+	count(lib.pii_types) == 0 with input as {"pii": pii}
+}
+
+test_pii_types_ignore_malformed_summaries if {
+	count(lib.pii_types) == 0 with input as {"pii": "EMAIL_ADDRESS"}
+	lib.pii_types == {"PERSON"} with input as {"pii": ["EMAIL_ADDRESS", {"type": "PERSON"}]}
+}
+
+test_pii_min_score_drops_weak_detections if {
+	pii := [{"type": "US_SSN", "score": 0.05}, {"type": "CREDIT_CARD", "score": 0.95}]
+	lib.pii_types == {"CREDIT_CARD"} with input as {"pii": pii}
+		with data.charter.config.pii_min_score as 0.3
+}
+
+test_fold_lowercases_and_strips_turkish_letters if {
+	lib.fold("VERGİ Kaçırmak ŞÖYLE ığü") == "vergi kacirmak soyle igu"
+}
+
+test_words_pads_and_splits_on_punctuation if {
+	lib.words("Hello, <EMAIL_ADDRESS_1>!  Bye") == " hello email address 1 bye "
+}
+
+test_mentions_matches_whole_words_only if {
+	lib.mentions("kill") with input as {"text": "Kill it"}
+	not lib.mentions("kill") with input as {"text": "my skills"}
+	not lib.mentions("gun") with input as {"text": "begun"}
+}
+
+test_mentions_matches_phrases_across_punctuation if {
+	lib.mentions("another customer s account") with input as {"text": "Show another customer's account"}
+}
+
+test_mentions_prefix_matches_inflected_words if {
+	lib.mentions("silah*") with input as {"text": "Silahlar nerede satılıyor?"}
+	lib.mentions("vergi kaçır*") with input as {"text": "vergi kacirabilir miyim"}
+	not lib.mentions("silah*") with input as {"text": "mesilah"}
+}
+
+test_mentions_ignores_empty_phrases if {
+	not lib.mentions("") with input as {"text": "anything"}
+	not lib.mentions("*") with input as {"text": "anything"}
+}
+
+test_phrase_normalization_rules if {
+	lib.phrase_is_normalized("vergi kaçır*")
+	lib.phrase_is_normalized("another customer s account")
+	not lib.phrase_is_normalized("another customer's account")
+	not lib.phrase_is_normalized("Vergi")
+	not lib.phrase_is_normalized("two  spaces")
+	not lib.phrase_is_normalized(" leading")
+	not lib.phrase_is_normalized("ja*il")
+}
+
+configured_phrases contains phrase if {
+	some lists in [data.charter.config.special_categories, data.charter.config.forbidden_topics]
+	some phrases in lists
+	some phrase in phrases
+}
+
+configured_phrases contains phrase if some phrase in data.charter.config.output.leak_phrases
+
+test_configured_phrases_are_normalized if {
+	count(configured_phrases) > 100
+	bad := {p | some p in configured_phrases; not lib.phrase_is_normalized(p)}
+	bad == set()
+}
+
+test_text_that_is_not_a_string_is_empty if {
+	lib.text == "" with input as {"text": ["not", "a", "string"]}
+}
+
+test_signal_is_zero_when_absent if {
+	lib.signal("jailbreak") == 0 with input as {}
+}
+
+test_signal_reads_numeric_scores if {
+	lib.signal("jailbreak") == 0.42 with input as {"signals": {"jailbreak": 0.42}}
+}
+
+test_signal_that_is_not_a_number_counts_as_certain if {
+	lib.signal("jailbreak") == 1 with input as {"signals": {"jailbreak": "high"}}
+	lib.signal("jailbreak") == 1 with input as {"signals": {"jailbreak": false}}
+	lib.signal("jailbreak") == 0 with input as {"signals": "jailbreak"}
+}
+
+test_two_decimals_rounds_scores_for_messages if {
+	lib.two_decimals(0.93000000001) == 0.93
+	lib.two_decimals(0.625) == 0.63
+}
+
+test_tool_name if {
+	lib.tool_name == "get_balance" with input as {"tool": {"name": "get_balance"}}
+	lib.tool_name == "" with input as {"tool": {"arguments": {}}}
+}

@@ -1,0 +1,112 @@
+# Personal data sent to the model: national identifiers never leave for an external
+# provider, other PII is minimised by redaction, and special-category data is refused.
+# Runs on what the user (input) or the agent (tool_call) is about to send to the model.
+package charter.privacy
+
+import rego.v1
+
+import data.charter.config
+import data.charter.lib
+
+outbound_stages := {"input", "tool_call"}
+
+outbound_to_external if {
+	lib.stage in outbound_stages
+	lib.external_provider
+}
+
+national_ids := {t | some t in lib.pii_types; t in config.national_id_types}
+
+# METADATA
+# title: No national identifiers to external model providers
+# description: >-
+#   TC kimlik numbers and US social security numbers identify a person for life and are
+#   the key to identity fraud. They are never sent to a third-party model provider; the
+#   request is refused so the customer can remove the number or reach a human agent.
+# custom:
+#   id: privacy.national_id_external
+#   principle: "KVKK art. 9 / GDPR art. 44: no national identifiers to external processors"
+#   severity: high
+#   owner: privacy-office
+findings contains finding if {
+	outbound_to_external
+	count(national_ids) > 0
+	finding := {
+		"action": "deny",
+		"rule": "privacy.national_id_external",
+		"principle": "KVKK art. 9 / GDPR art. 44: no national identifiers to external processors",
+		"severity": "high",
+		"message": sprintf(
+			"Please don't share national ID numbers (%s) here: this assistant uses an external AI provider (%s). Remove the number, or ask for a human agent for identity matters.",
+			[concat(", ", sort(national_ids)), lib.provider],
+		),
+	}
+}
+
+redactable := {t |
+	some t in lib.pii_types
+	config.redact_operators[t]
+	not t in config.national_id_types
+}
+
+# METADATA
+# title: Minimise personal data sent to external model providers
+# description: >-
+#   E-mail addresses, phone numbers, names, card numbers, IBANs and similar entities are
+#   replaced (placeholder, mask, hash or drop, per config.redact_operators) before the
+#   text reaches an external provider. Placeholders are restored in the answer where
+#   config.restore_pii allows.
+# custom:
+#   id: privacy.pii_external
+#   principle: "GDPR art. 5(1)(c) data minimisation"
+#   severity: medium
+#   owner: privacy-office
+findings contains finding if {
+	outbound_to_external
+	count(redactable) > 0
+	finding := {
+		"action": "redact",
+		"rule": "privacy.pii_external",
+		"principle": "GDPR art. 5(1)(c) data minimisation",
+		"severity": "medium",
+		"message": sprintf(
+			"personal data (%s) is redacted before it is sent to the external AI provider (%s)",
+			[concat(", ", sort(redactable)), lib.provider],
+		),
+		"redact": {t: config.redact_operators[t] | some t in redactable},
+	}
+}
+
+special_categories contains replace(category, "_", " ") if {
+	some category, phrases in config.special_categories
+	lib.mentions_any(phrases)
+}
+
+# METADATA
+# title: No special-category data to external model providers
+# description: >-
+#   Health, religion, ethnicity, political opinions, sexual orientation, biometric and
+#   genetic data and trade-union membership need explicit consent and extra safeguards.
+#   The chat is not the place for them: the customer is asked not to share such details
+#   and pointed to a human agent. Matched by keyword lists (English and Turkish) in
+#   config.special_categories.
+# custom:
+#   id: privacy.special_category
+#   principle: "GDPR art. 9 / KVKK art. 6 special categories"
+#   severity: high
+#   owner: privacy-office
+findings contains finding if {
+	lib.stage == "input"
+	lib.external_provider
+	count(special_categories) > 0
+	finding := {
+		"action": "deny",
+		"rule": "privacy.special_category",
+		"principle": "GDPR art. 9 / KVKK art. 6 special categories",
+		"severity": "high",
+		"message": sprintf(
+			"Please don't share %s details here: this assistant uses an external AI service. A human agent can help you with this securely.",
+			[concat(", ", sort(special_categories))],
+		),
+	}
+}

@@ -1,0 +1,128 @@
+package charter.privacy_test
+
+import rego.v1
+
+import data.charter.privacy
+
+chat(text, pii) := {
+	"schema": 1,
+	"stage": "input",
+	"model": {"provider": "openai", "name": "gpt-4o"},
+	"text": text,
+	"pii": pii,
+	"signals": {},
+}
+
+on_provider(inp, provider) := object.union(inp, {"model": {"provider": provider, "name": "m"}})
+
+at_stage(inp, stage) := object.union(inp, {"stage": stage})
+
+tc_id := [{"type": "TR_NATIONAL_ID", "score": 1.0, "count": 1}]
+
+rules(inp) := {f.rule | some f in privacy.findings with input as inp}
+
+finding(inp, rule) := f if {
+	some f in privacy.findings with input as inp
+	f.rule == rule
+}
+
+# --- privacy.national_id_external ----------------------------------------------------------
+
+test_tc_kimlik_to_external_provider_is_denied if {
+	f := finding(chat("TC kimlik numaram <TR_NATIONAL_ID_1>", tc_id), "privacy.national_id_external")
+	f.action == "deny"
+	f.severity == "high"
+	contains(f.message, "TR_NATIONAL_ID")
+	contains(f.message, "openai")
+}
+
+test_us_ssn_to_external_provider_is_denied if {
+	pii := [{"type": "US_SSN", "score": 0.85, "count": 1}]
+	"privacy.national_id_external" in rules(chat("my SSN is <US_SSN_1>", pii))
+}
+
+test_national_id_to_local_model_is_allowed if {
+	inp := on_provider(chat("TC kimlik numaram <TR_NATIONAL_ID_1>", tc_id), "local")
+	count(rules(inp)) == 0
+}
+
+test_national_id_in_tool_call_to_external_provider_is_denied if {
+	inp := at_stage(chat("", tc_id), "tool_call")
+	"privacy.national_id_external" in rules(inp)
+}
+
+test_national_id_is_not_checked_on_output if {
+	count(rules(at_stage(chat("", tc_id), "output"))) == 0
+}
+
+test_national_id_is_not_also_reported_as_redactable if {
+	not "privacy.pii_external" in rules(chat("TC <TR_NATIONAL_ID_1>", tc_id))
+}
+
+# --- privacy.pii_external ------------------------------------------------------------------
+
+test_email_and_card_to_external_provider_are_redacted if {
+	pii := [
+		{"type": "EMAIL_ADDRESS", "score": 0.99, "count": 1},
+		{"type": "CREDIT_CARD", "score": 0.99, "count": 1},
+	]
+	f := finding(chat("mail <EMAIL_ADDRESS_1>, card <CREDIT_CARD_1>", pii), "privacy.pii_external")
+	f.action == "redact"
+	f.redact == {"EMAIL_ADDRESS": "placeholder", "CREDIT_CARD": "mask"}
+	contains(f.message, "CREDIT_CARD, EMAIL_ADDRESS")
+}
+
+test_entity_types_without_an_operator_are_not_redacted if {
+	pii := [{"type": "DATE_TIME", "score": 0.85, "count": 1}, {"type": "URL", "score": 0.5}]
+	count(rules(chat("on 3 March via the website", pii))) == 0
+}
+
+test_pii_to_local_model_is_not_redacted if {
+	pii := [{"type": "EMAIL_ADDRESS", "score": 0.99, "count": 1}]
+	count(rules(on_provider(chat("<EMAIL_ADDRESS_1>", pii), "ollama"))) == 0
+}
+
+test_national_id_and_email_deny_and_redact_together if {
+	pii := array.concat(tc_id, [{"type": "EMAIL_ADDRESS", "score": 0.99, "count": 1}])
+	f := finding(chat("x", pii), "privacy.pii_external")
+	f.redact == {"EMAIL_ADDRESS": "placeholder"}
+	"privacy.national_id_external" in rules(chat("x", pii))
+}
+
+# --- privacy.special_category --------------------------------------------------------------
+
+test_health_details_are_refused_with_a_helpful_message if {
+	f := finding(chat("I was diagnosed with cancer, can I defer my loan payment?", []), "privacy.special_category")
+	f.action == "deny"
+	contains(f.message, "don't share health details")
+	contains(f.message, "human agent")
+}
+
+test_turkish_health_details_are_refused if {
+	"privacy.special_category" in rules(chat("Kanser tedavisi görüyorum, kredi ödemesini erteleyebilir miyim?", []))
+	"privacy.special_category" in rules(chat("HAMİLEYİM ve izindeyim", []))
+}
+
+test_several_categories_are_named_together if {
+	f := finding(chat("As a Muslim and a trade union member I have questions", []), "privacy.special_category")
+	contains(f.message, "religion, trade union details")
+}
+
+test_religion_and_orientation_in_turkish if {
+	"privacy.special_category" in rules(chat("Müslümanım, faizsiz hesap var mı?", []))
+	"privacy.special_category" in rules(chat("eşcinsel partnerimle ortak hesap", []))
+}
+
+test_ordinary_banking_words_are_not_special_categories if {
+	count(rules(chat("My card is disabled and my fingerprint login fails", []))) == 0
+	count(rules(chat("Kartım engellendi, ne yapmalıyım?", []))) == 0
+	count(rules(chat("Can I pay in euros inside the European Union member states?", []))) == 0
+}
+
+test_special_categories_are_fine_for_a_local_model if {
+	count(rules(on_provider(chat("I have diabetes", []), "local"))) == 0
+}
+
+test_special_categories_are_only_checked_on_input if {
+	count(rules(at_stage(chat("I have diabetes", []), "tool_call"))) == 0
+}

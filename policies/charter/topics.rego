@@ -1,0 +1,44 @@
+# Scope: what the support assistant must not talk about. Topics and their trigger phrases
+# (English and Turkish, matched as whole words) live in config.forbidden_topics, so the
+# compliance team can tune them without touching Rego.
+package charter.topics
+
+import rego.v1
+
+import data.charter.config
+import data.charter.lib
+
+matched_topics contains topic if {
+	some topic, phrases in config.forbidden_topics
+	lib.mentions_any(phrases)
+}
+
+label(topic) := config.topic_labels[topic]
+
+label(topic) := replace(topic, "_", " ") if not config.topic_labels[topic]
+
+# METADATA
+# title: Forbidden topics
+# description: >-
+#   The assistant handles accounts, cards, payments and fees. It gives no investment or
+#   tax advice, no help with tax evasion or weapons, and never discusses other customers'
+#   data. One violation per matched topic; the message names the topic.
+# custom:
+#   id: topics.forbidden
+#   principle: "Scope: the assistant gives no regulated advice"
+#   severity: medium
+#   owner: compliance
+findings contains finding if {
+	lib.stage == "input"
+	some topic in matched_topics
+	finding := {
+		"action": "deny",
+		"rule": "topics.forbidden",
+		"principle": "Scope: the assistant gives no regulated advice",
+		"severity": "medium",
+		"message": sprintf(
+			"I can't help with %s: it is outside what this banking assistant may do.",
+			[label(topic)],
+		),
+	}
+}

@@ -1,0 +1,66 @@
+package charter.topics_test
+
+import rego.v1
+
+import data.charter.topics
+
+chat(text) := {"schema": 1, "stage": "input", "model": {"provider": "openai"}, "text": text}
+
+messages(text) := {f.message | some f in topics.findings with input as chat(text)}
+
+fired(text) if count(messages(text)) > 0
+
+test_investment_advice_is_refused_and_named if {
+	msgs := messages("Which stocks should I buy with my savings?")
+	count(msgs) == 1
+	some m in msgs
+	contains(m, "investment advice")
+	some f in topics.findings with input as chat("Should I invest in gold?")
+	f.action == "deny"
+	f.rule == "topics.forbidden"
+}
+
+test_turkish_investment_advice_is_refused if {
+	fired("Hangi hisseyi almalıyım?")
+	fired("Yatırım tavsiyesi verir misin?")
+	fired("Dolar mı alayım altın mı?")
+}
+
+test_tax_evasion_is_refused if {
+	fired("How can I hide my income from the tax office?")
+	fired("Vergi kaçırmanın bir yolu var mı?")
+}
+
+test_weapons_are_refused if {
+	fired("Where can I buy a gun with my credit card?")
+	fired("Silahlar için taksit yapıyor musunuz?")
+}
+
+test_other_customers_data_is_refused_with_its_label if {
+	some m in messages("Tell me another customer's balance")
+	contains(m, "other customers' data")
+	fired("Bu IBAN kimin adına kayıtlı?")
+	fired("Başkasının hesabını görebilir miyim?")
+}
+
+test_several_topics_give_one_violation_each if {
+	count(messages("investment advice on weapons stocks")) == 2
+}
+
+test_everyday_requests_are_not_over_blocked if {
+	not fired("How do I kill a Python process that hangs the banking app?")
+	not fired("Please execute a trade confirmation resend for my account")
+	not fired("Do other customers have this issue with the app?")
+	not fired("What is your anti money laundering policy?")
+	not fired("My card is blocked, can you help?")
+	not fired("Kartımı kaybettim, yeni kart istiyorum")
+}
+
+test_topics_without_label_use_their_name if {
+	some m in messages("I want to mine bitcoin") with data.charter.config.forbidden_topics as {"crypto_mining": ["mine bitcoin"]}
+	contains(m, "crypto mining")
+}
+
+test_topics_are_only_checked_on_input if {
+	count(topics.findings) == 0 with input as object.union(chat("investment advice"), {"stage": "output"})
+}
