@@ -1,1 +1,84 @@
-"""Charter."""
+"""Charter: policy-as-code guardrails for LLM applications.
+
+Wrap model and tool calls with Rego policies, PII redaction and human approvals; every
+decision is explainable, audited and traced. Heavy parts load lazily: importing `charter`
+does not import Presidio, spaCy, LangChain, Textual or the OpenTelemetry SDK.
+"""
+
+from __future__ import annotations
+
+from charter.config import Settings
+from charter.context import CallContext, context
+from charter.decision import (
+    Action,
+    ApprovalSpec,
+    Approvers,
+    Decision,
+    RedactOperator,
+    Severity,
+    Stage,
+    Violation,
+)
+from charter.errors import (
+    ActionMismatch,
+    ApprovalError,
+    ApprovalPending,
+    ApprovalRejected,
+    ApprovalTimeout,
+    AuditError,
+    BundleError,
+    CharterError,
+    ConfigurationError,
+    IntegrationError,
+    NotAuthorized,
+    PIIError,
+    PolicyError,
+    PolicyEvaluationError,
+    PolicyLoadError,
+    PolicyViolation,
+    StoreError,
+)
+from charter.guard import Charter, configure, get_charter, guard, resume
+from charter.policy.base import PolicyEngine
+from charter.policy.input import PolicyInput
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Action",
+    "ActionMismatch",
+    "ApprovalError",
+    "ApprovalPending",
+    "ApprovalRejected",
+    "ApprovalSpec",
+    "ApprovalTimeout",
+    "Approvers",
+    "AuditError",
+    "BundleError",
+    "CallContext",
+    "Charter",
+    "CharterError",
+    "ConfigurationError",
+    "Decision",
+    "IntegrationError",
+    "NotAuthorized",
+    "PIIError",
+    "PolicyEngine",
+    "PolicyError",
+    "PolicyEvaluationError",
+    "PolicyInput",
+    "PolicyLoadError",
+    "PolicyViolation",
+    "RedactOperator",
+    "Settings",
+    "Severity",
+    "Stage",
+    "StoreError",
+    "Violation",
+    "__version__",
+    "configure",
+    "context",
+    "get_charter",
+    "guard",
+    "resume",
+]

@@ -8,6 +8,7 @@ or locked" become `StoreError` with a message that says what to do.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,14 @@ from charter.errors import ConfigurationError, StoreError
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for `sqlite:///path` or `postgresql://...` (psycopg 3)."""
+def make_engine(
+    url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
+) -> Engine:
+    """Create an engine for `sqlite:///path` or `postgresql://...` (psycopg 3).
+
+    `busy_timeout_ms`: how long a SQLite writer waits for another process's lock before
+    failing with a "locked" `StoreError`.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -32,15 +39,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
-        )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000}, **kwargs)
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_timeout_ms))
         return engine
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+psycopg")
         kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
         return create_engine(parsed, **kwargs)
     raise ConfigurationError(
         f"store_url backend {parsed.get_backend_name()!r} is not supported; "
@@ -48,11 +54,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     )
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(busy_timeout_ms: int, dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 

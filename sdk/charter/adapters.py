@@ -1,0 +1,197 @@
+"""Shapes of prompts and answers: plain strings, OpenAI-style messages and responses,
+LangChain messages. An `Adapter` reads the texts out of a value and puts new texts back
+in the same shape, so the guard can redact and restore without knowing the client library.
+Register your own with `register_adapter` for other shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    finish_reasons: tuple[str, ...] = ()
+    response_model: str | None = None
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    def matches(self, value: Any) -> bool: ...
+
+    def texts(self, value: Any) -> list[str]:
+        """The texts to inspect, in order."""
+        ...
+
+    def replace(self, value: Any, texts: Sequence[str]) -> Any:
+        """A copy of `value` with `texts` in place of the ones `texts()` returned."""
+        ...
+
+
+class StrAdapter:
+    def matches(self, value: Any) -> bool:
+        return isinstance(value, str)
+
+    def texts(self, value: Any) -> list[str]:
+        return [value]
+
+    def replace(self, value: Any, texts: Sequence[str]) -> Any:
+        return texts[0]
+
+
+def _is_message_dict(item: Any) -> bool:
+    return isinstance(item, Mapping) and "role" in item and "content" in item
+
+
+class OpenAIMessagesAdapter:
+    """`[{"role": "user", "content": "..." | [{"type": "text", "text": "..."}]}, ...]`."""
+
+    def matches(self, value: Any) -> bool:
+        return (
+            isinstance(value, list | tuple)
+            and bool(value)
+            and all(_is_message_dict(m) for m in value)
+        )
+
+    def texts(self, value: Any) -> list[str]:
+        out: list[str] = []
+        for message in value:
+            content = message["content"]
+            if isinstance(content, str):
+                out.append(content)
+            elif isinstance(content, list):
+                out.extend(p["text"] for p in content if isinstance(p, Mapping) and "text" in p)
+        return out
+
+    def replace(self, value: Any, texts: Sequence[str]) -> Any:
+        it = iter(texts)
+        out = []
+        for message in value:
+            content = message["content"]
+            if isinstance(content, str):
+                content = next(it)
+            elif isinstance(content, list):
+                content = [
+                    {**p, "text": next(it)} if isinstance(p, Mapping) and "text" in p else p
+                    for p in content
+                ]
+            out.append({**message, "content": content})
+        return type(value)(out) if isinstance(value, tuple) else out
+
+
+class OpenAIResponseAdapter:
+    """A chat completion (object or dict): `choices[i].message.content`."""
+
+    def matches(self, value: Any) -> bool:
+        choices = _get(value, "choices")
+        return (
+            isinstance(choices, list | tuple)
+            and bool(choices)
+            and _get(choices[0], "message") is not None
+        )
+
+    def texts(self, value: Any) -> list[str]:
+        return [_get(_get(c, "message"), "content") or "" for c in _get(value, "choices")]
+
+    def replace(self, value: Any, texts: Sequence[str]) -> Any:
+        if isinstance(value, Mapping):
+            choices = [
+                {**c, "message": {**c["message"], "content": t}}
+                for c, t in zip(value["choices"], texts, strict=True)
+            ]
+            return {**value, "choices": choices}
+        for choice, text in zip(value.choices, texts, strict=True):
+            choice.message.content = text  # SDK response objects are mutable models
+        return value
+
+    def usage(self, value: Any) -> Usage:
+        usage = _get(value, "usage")
+        return Usage(
+            input_tokens=_get(usage, "prompt_tokens") if usage is not None else None,
+            output_tokens=_get(usage, "completion_tokens") if usage is not None else None,
+            finish_reasons=tuple(
+                str(_get(c, "finish_reason"))
+                for c in _get(value, "choices")
+                if _get(c, "finish_reason")
+            ),
+            response_model=_get(value, "model"),
+        )
+
+
+class LangChainMessagesAdapter:
+    """A LangChain `BaseMessage` or a list of them (duck-typed: `.type` and `.content`)."""
+
+    def matches(self, value: Any) -> bool:
+        items = value if isinstance(value, list | tuple) else [value]
+        return bool(items) and all(_is_lc_message(m) for m in items)
+
+    def texts(self, value: Any) -> list[str]:
+        items = value if isinstance(value, list | tuple) else [value]
+        return [_lc_text(m) for m in items]
+
+    def replace(self, value: Any, texts: Sequence[str]) -> Any:
+        if not isinstance(value, list | tuple):
+            return _lc_with_text(value, texts[0])
+        return [_lc_with_text(m, t) for m, t in zip(value, texts, strict=True)]
+
+    def usage(self, value: Any) -> Usage:
+        meta = getattr(value, "usage_metadata", None) or {}
+        response = getattr(value, "response_metadata", None) or {}
+        reason = response.get("finish_reason") or response.get("stop_reason")
+        return Usage(
+            input_tokens=meta.get("input_tokens"),
+            output_tokens=meta.get("output_tokens"),
+            finish_reasons=(str(reason),) if reason else (),
+            response_model=response.get("model_name") or response.get("model"),
+        )
+
+
+def _is_lc_message(value: Any) -> bool:
+    return hasattr(value, "content") and hasattr(value, "type") and hasattr(value, "model_copy")
+
+
+def _lc_text(message: Any) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    return "".join(p.get("text", "") if isinstance(p, Mapping) else str(p) for p in content)
+
+
+def _lc_with_text(message: Any, text: str) -> Any:
+    return message.model_copy(update={"content": text})
+
+
+def _get(value: Any, key: str) -> Any:
+    if isinstance(value, Mapping):
+        return value.get(key)
+    return getattr(value, key, None)
+
+
+_ADAPTERS: list[Adapter] = [
+    StrAdapter(),
+    OpenAIMessagesAdapter(),
+    LangChainMessagesAdapter(),
+    OpenAIResponseAdapter(),
+]
+
+
+def register_adapter(adapter: Adapter) -> None:
+    """Put a custom adapter first in line."""
+    _ADAPTERS.insert(0, adapter)
+
+
+def adapter_for(value: Any) -> Adapter | None:
+    for adapter in _ADAPTERS:
+        if adapter.matches(value):
+            return adapter
+    return None
+
+
+def usage_of(value: Any) -> Usage:
+    adapter = adapter_for(value)
+    usage = getattr(adapter, "usage", None)
+    return usage(value) if usage is not None else Usage()

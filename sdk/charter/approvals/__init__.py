@@ -1,0 +1,62 @@
+"""Human-in-the-loop approval queues: durable, authorized, four-eyes, bound to the action.
+
+`ApprovalQueue` (the database-backed part) loads on first use, so importing the value
+types here stays light.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from charter.approvals.authz import Authorizer, AuthzResult, PolicyAuthorizer, RoleAuthorizer
+from charter.approvals.directory import ReviewerDirectory
+from charter.approvals.models import (
+    ApprovalRequest,
+    ApprovalState,
+    EventKind,
+    HistoryEntry,
+    Reviewer,
+    Vote,
+    action_hash,
+    canonical_action,
+)
+
+if TYPE_CHECKING:
+    from charter.approvals.queue import ApprovalQueue
+
+__all__ = [
+    "ApprovalQueue",
+    "ApprovalRequest",
+    "ApprovalState",
+    "Authorizer",
+    "AuthzResult",
+    "EventKind",
+    "HistoryEntry",
+    "PolicyAuthorizer",
+    "Reviewer",
+    "ReviewerDirectory",
+    "RoleAuthorizer",
+    "Vote",
+    "action_hash",
+    "can_approve",
+    "canonical_action",
+]
+
+
+def can_approve(
+    reviewer: Reviewer, request: ApprovalRequest, authorizer: Authorizer | None = None
+) -> AuthzResult:
+    """May `reviewer` vote on `request` now? The queue's own checks (pending, not their own
+    request, not voted yet) and then the authorizer's (default: the request's roles)."""
+    from charter.approvals.lifecycle import vote_refusal
+
+    refusal = vote_refusal(request, reviewer, authorizer or RoleAuthorizer())
+    return AuthzResult(refusal is None, () if refusal is None else (str(refusal),))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ApprovalQueue":
+        from charter.approvals.queue import ApprovalQueue
+
+        return ApprovalQueue
+    raise AttributeError(f"module 'charter.approvals' has no attribute {name!r}")

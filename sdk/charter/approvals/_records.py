@@ -1,0 +1,103 @@
+"""Between database rows and `ApprovalRequest` values (one place for the mapping)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping
+
+from charter.approvals.models import ApprovalRequest, EventKind, HistoryEntry, Vote
+from charter.store import approval_repo as repo
+
+
+def event(
+    request_id: str,
+    *,
+    kind: EventKind,
+    by: str,
+    at: datetime,
+    from_state: str,
+    to_state: str,
+    why: str,
+) -> dict[str, Any]:
+    return {
+        "request_id": request_id,
+        "kind": kind.value,
+        "actor": by,
+        "at": at,
+        "from_state": from_state,
+        "to_state": to_state,
+        "reason": why,
+    }
+
+
+@dataclass(frozen=True)
+class History:
+    """Writes history rows for one request inside the caller's transaction."""
+
+    conn: Connection
+    request_id: str
+    at: datetime
+
+    def add(self, kind: EventKind, by: str, from_state: str, to_state: str, why: str) -> None:
+        repo.add_events(
+            self.conn,
+            [
+                event(
+                    self.request_id,
+                    kind=kind,
+                    by=by,
+                    at=self.at,
+                    from_state=from_state,
+                    to_state=to_state,
+                    why=why,
+                )
+            ],
+        )
+
+    def refused(self, by: str, state: str, why: str) -> None:
+        """A refused attempt: recorded, state unchanged."""
+        self.add(EventKind.REFUSED, by or "?", state, state, why)
+
+
+def request_from_rows(
+    row: Mapping[Any, Any],
+    votes: Sequence[Mapping[Any, Any]],
+    events: Sequence[Mapping[Any, Any]],
+) -> ApprovalRequest:
+    values = {k: row[k] for k in ApprovalRequest.model_fields if k in row}
+    values["votes"] = tuple(
+        Vote(reviewer=v["reviewer"], verdict=v["verdict"], reason=v["reason"], at=v["at"])
+        for v in votes
+    )
+    values["history"] = tuple(
+        HistoryEntry(
+            kind=EventKind(e["kind"]),
+            by=e["actor"],
+            at=e["at"],
+            from_state=e["from_state"],
+            to_state=e["to_state"],
+            why=e["reason"],
+        )
+        for e in events
+    )
+    return ApprovalRequest.model_validate(values)
+
+
+def load(
+    conn: Connection, rows: Sequence[RowMapping], *, history: bool = True
+) -> list[ApprovalRequest]:
+    """Requests with their votes (and history), in a fixed number of queries whatever the
+    count. `history=False` skips the history for checks that do not need it."""
+    ids = [r["id"] for r in rows]
+    votes = repo.votes_of(conn, ids)
+    events = repo.events_of(conn, ids) if history else {}
+    return [request_from_rows(r, votes.get(r["id"], []), events.get(r["id"], [])) for r in rows]
+
+
+def load_one(conn: Connection, request_id: str) -> ApprovalRequest | None:
+    row = repo.get_request(conn, request_id)
+    return load(conn, [row])[0] if row is not None else None

@@ -1,0 +1,145 @@
+"""The approval state machine as pure functions: what a vote, a timeout or a use of an
+approval does to a request, and why a step is refused. `ApprovalQueue` persists the result.
+
+pending -> approved (min_approvals approve votes) | rejected (any reject vote: a veto)
+        | expired (deadline passed, on_timeout deny, or an escalation that timed out too)
+        | cancelled (by the app or an operator)
+Escalation keeps the request pending once, with new approvers and a new deadline; votes
+already cast by authorized reviewers still count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from charter.approvals.authz import Authorizer
+from charter.approvals.models import ApprovalRequest, ApprovalState, Reviewer, describe_approvers
+from charter.decision import Approvers
+from charter.errors import (
+    ActionMismatch,
+    ApprovalError,
+    ApprovalPending,
+    ApprovalRejected,
+    NotAuthorized,
+)
+
+
+def stamp(at: datetime) -> str:
+    return at.isoformat(timespec="seconds")
+
+
+def same_person(a: str, b: str) -> bool:
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def vote_refusal(
+    request: ApprovalRequest, reviewer: Reviewer, authorizer: Authorizer
+) -> ApprovalError | None:
+    """Why `reviewer` may not vote on `request` now, or None when they may."""
+    rid, tid = reviewer.id, request.id
+    if request.state is ApprovalState.EXPIRED:
+        return ApprovalError(
+            f"request {tid} expired at {stamp(request.expires_at)} without a decision; it can "
+            "no longer be approved or rejected. The app must submit the action again."
+        )
+    if request.state is not ApprovalState.PENDING:
+        return ApprovalError(f"request {tid} is already {request.state}; it takes no more votes")
+    if same_person(rid, request.requester):
+        return NotAuthorized(
+            f"reviewer {rid!r} made request {tid} and cannot decide their own request "
+            "(four-eyes rule); ask another reviewer"
+        )
+    prior = next((v for v in request.votes if same_person(v.reviewer, rid)), None)
+    if prior is not None:
+        return NotAuthorized(
+            f"reviewer {rid!r} already voted ({prior.verdict}) on request {tid} at "
+            f"{stamp(prior.at)}; each reviewer has one vote"
+        )
+    verdict = authorizer.authorize(reviewer, request)
+    if not verdict.allowed:
+        why = "; ".join(verdict.reasons) or "the approval policy does not allow it"
+        return NotAuthorized(f"reviewer {rid!r} may not decide request {tid}: {why}")
+    return None
+
+
+def state_after_vote(request: ApprovalRequest, verdict: str) -> ApprovalState:
+    if verdict == "reject":
+        return ApprovalState.REJECTED
+    if request.approvals + 1 >= request.min_approvals:
+        return ApprovalState.APPROVED
+    return ApprovalState.PENDING
+
+
+@dataclass(frozen=True)
+class TimeoutStep:
+    """What the deadline does: escalate (new approvers and deadline) or expire."""
+
+    why: str
+    escalate_to: Approvers | None = None
+    new_deadline: datetime | None = None
+
+    @property
+    def escalates(self) -> bool:
+        return self.escalate_to is not None
+
+
+def timeout_step(request: ApprovalRequest, now: datetime) -> TimeoutStep | None:
+    """None while the request is decided or still inside its deadline."""
+    if request.state is not ApprovalState.PENDING or request.expires_at > now:
+        return None
+    missed = f"no decision by {stamp(request.expires_at)}"
+    target = request.escalate_to
+    if request.on_timeout == "escalate":
+        if request.escalations > 0:
+            return TimeoutStep(f"{missed} after escalation; denied")
+        if target is None or not (target.roles or target.users):
+            return TimeoutStep(f"{missed}; on_timeout is escalate but escalate_to is empty; denied")
+        return TimeoutStep(
+            f"{missed}; escalated to {describe_approvers(target)}",
+            escalate_to=target,
+            new_deadline=now + timedelta(seconds=request.timeout_s),
+        )
+    return TimeoutStep(f"{missed}; on_timeout is deny")
+
+
+@dataclass(frozen=True)
+class UseCheck:
+    """The outcome of presenting an approval for an action; `record` marks refusals that
+    belong in the audit history (misuse), as opposed to "not approved (yet)"."""
+
+    error: ApprovalError | None
+    record: bool = False
+
+
+def use_check(request: ApprovalRequest, presented_hash: str) -> UseCheck:
+    tid = request.id
+    if request.state is ApprovalState.PENDING:
+        return UseCheck(ApprovalPending(tid))
+    if request.state is not ApprovalState.APPROVED:
+        last = request.transitions[-1] if request.transitions else None
+        by = f" by {last.by}" if last and request.state is not ApprovalState.EXPIRED else ""
+        return UseCheck(
+            ApprovalRejected(
+                f"request {tid} was {request.state}{by}; the action must not run "
+                f"(details: charter approvals show {tid})"
+            )
+        )
+    if presented_hash != request.action_hash:
+        return UseCheck(
+            ActionMismatch(
+                f"approval {tid} was granted for a different action (approved "
+                f"{request.action_hash[:12]}…, presented {presented_hash[:12]}…); an approval is "
+                "valid only for the exact action reviewed: submit this action for approval"
+            ),
+            record=True,
+        )
+    if request.consumed_at is not None:
+        return UseCheck(
+            ApprovalError(
+                f"approval {tid} was already used at {stamp(request.consumed_at)}; an approval "
+                "is used once: submit the action again for a new approval"
+            ),
+            record=True,
+        )
+    return UseCheck(None)

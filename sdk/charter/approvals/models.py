@@ -1,0 +1,176 @@
+"""The typed values of an approval: requests, votes, reviewers and their history.
+
+A request is bound to the SHA-256 of its canonical action, so an approval can only ever be
+used for the exact action a reviewer saw. The action is stored already redacted: reviewers
+see placeholders such as `<EMAIL_ADDRESS_1>`, never the raw values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from charter._canonical import canonical_json, sha256_hex
+from charter.decision import Approvers
+from charter.errors import ApprovalError
+
+_FROZEN = ConfigDict(frozen=True)
+
+
+class ApprovalState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+    @property
+    def final(self) -> bool:
+        return self is not ApprovalState.PENDING
+
+
+class EventKind(StrEnum):
+    """What a history entry records. `refused` entries leave the state unchanged."""
+
+    CREATED = "created"
+    VOTE = "vote"
+    TRANSITION = "transition"
+    ESCALATED = "escalated"
+    CLAIMED = "claimed"
+    CONSUMED = "consumed"
+    REFUSED = "refused"
+
+
+class Reviewer(BaseModel):
+    """A person who may decide requests. Roles come from the reviewer directory."""
+
+    model_config = _FROZEN
+
+    id: str
+    roles: tuple[str, ...] = ()
+    tenants: tuple[str, ...] = ("*",)
+
+    def policy_view(self) -> dict[str, Any]:
+        return {"id": self.id, "roles": list(self.roles), "tenants": list(self.tenants)}
+
+
+class Vote(BaseModel):
+    model_config = _FROZEN
+
+    reviewer: str
+    verdict: Literal["approve", "reject"]
+    reason: str = ""
+    at: datetime
+
+
+class HistoryEntry(BaseModel):
+    """One recorded step: who (`by`), when, from which state to which, and why."""
+
+    model_config = _FROZEN
+
+    kind: EventKind
+    by: str
+    at: datetime
+    from_state: str
+    to_state: str
+    why: str = ""
+
+
+class ApprovalRequest(BaseModel):
+    """A held action waiting for (or decided by) human review. `id` is the ticket."""
+
+    model_config = _FROZEN
+
+    id: str
+    state: ApprovalState
+    created_at: datetime
+    expires_at: datetime
+    requester: str
+    """The caller's pseudonym; they can never approve their own request."""
+    tenant: str
+    app: str
+    rule: str
+    """The rule id that asked for approval."""
+    reason: str = ""
+    approvers: Approvers
+    min_approvals: int = 1
+    timeout_s: float
+    on_timeout: Literal["deny", "escalate"] = "deny"
+    escalate_to: Approvers | None = None
+    escalations: int = 0
+    action: dict[str, Any]
+    """The canonical, already-redacted action the reviewers are deciding on."""
+    action_hash: str
+    decision_id: str
+    votes: tuple[Vote, ...] = ()
+    consumed_at: datetime | None = None
+    claimed_by: str | None = None
+    history: tuple[HistoryEntry, ...] = ()
+
+    @property
+    def approvals(self) -> int:
+        return sum(1 for v in self.votes if v.verdict == "approve")
+
+    @property
+    def rejections(self) -> int:
+        return sum(1 for v in self.votes if v.verdict == "reject")
+
+    @property
+    def refusals(self) -> tuple[HistoryEntry, ...]:
+        return tuple(h for h in self.history if h.kind is EventKind.REFUSED)
+
+    @property
+    def transitions(self) -> tuple[HistoryEntry, ...]:
+        return tuple(h for h in self.history if h.from_state != h.to_state)
+
+    def policy_view(self) -> dict[str, Any]:
+        """The `request` part of the `can_approve` input: no action text, no PII."""
+        return {
+            "id": self.id,
+            "requester": self.requester,
+            "tenant": self.tenant,
+            "app": self.app,
+            "rule": self.rule,
+            "approvers": {"roles": list(self.approvers.roles), "users": list(self.approvers.users)},
+            "min_approvals": self.min_approvals,
+            "state": self.state.value,
+            "votes": [{"reviewer": v.reviewer, "verdict": v.verdict} for v in self.votes],
+        }
+
+
+def canonical_action(action: Mapping[str, Any]) -> dict[str, Any]:
+    """The action as plain JSON values, exactly as it is stored and hashed."""
+    if not isinstance(action, Mapping):
+        raise ApprovalError(
+            f"the action to approve must be a mapping (kind, function, model, text, tool), "
+            f"not {type(action).__name__}"
+        )
+    plain: dict[str, Any] = json.loads(canonical_json(_plain(action)))
+    return plain
+
+
+def action_hash(action: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical action: the same action hashes the same in every process."""
+    return sha256_hex(canonical_action(action))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def describe_approvers(approvers: Approvers) -> str:
+    parts = []
+    if approvers.roles:
+        parts.append("roles " + ", ".join(approvers.roles))
+    if approvers.users:
+        parts.append("users " + ", ".join(approvers.users))
+    return " or ".join(parts) or "nobody"

@@ -1,0 +1,544 @@
+"""`ApprovalQueue`: durable human-in-the-loop approval requests on SQLite or PostgreSQL.
+
+Every step that reads-then-writes runs in one locked transaction (see
+`charter.store.transactions`), so many processes can share one queue: a request is decided
+once, no vote is lost, M-of-N is counted exactly. Refusals are committed as history entries
+before they are raised, so every refused attempt is auditable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Engine
+
+from charter.approvals import _records
+from charter.approvals._records import event
+from charter.approvals._signal import CHANGES
+from charter.approvals.authz import Authorizer, PolicyAuthorizer, RoleAuthorizer
+from charter.approvals.directory import ReviewerDirectory
+from charter.approvals.lifecycle import (
+    stamp,
+    state_after_vote,
+    timeout_step,
+    use_check,
+    vote_refusal,
+)
+from charter.approvals.models import (
+    ApprovalRequest,
+    ApprovalState,
+    EventKind,
+    Reviewer,
+    canonical_action,
+)
+from charter.approvals.models import (
+    action_hash as hash_action,
+)
+from charter.decision import ApprovalSpec
+from charter.errors import ApprovalError, ApprovalTimeout, NotAuthorized
+from charter.policy.base import PolicyEngine
+from charter.store import approval_repo as repo
+from charter.store.db import make_engine
+from charter.store.migrate import migrate as migrate_schema
+from charter.store.transactions import read_transaction, write_transaction
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+SubmitCallback = Callable[[ApprovalRequest], None]
+
+SYSTEM = "charter"
+"""The actor recorded for steps Charter takes itself (timeouts, escalations)."""
+DEFAULT_LEASE_S = 300.0
+FIRST_POLL_S = 0.02
+MAX_POLL_S = 0.5
+_CLAIM_BATCH = 10
+_CLAIM_SCAN_LIMIT = 1000
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_LIMITS = {"requester": 255, "tenant": 255, "app": 255, "rule": 255, "decision_id": 64}
+_REQUIRED = ("requester", "decision_id")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_ticket() -> str:
+    return f"apr_{uuid.uuid4().hex}"
+
+
+class ApprovalQueue:
+    """Submit, decide, wait for and use approvals.
+
+    `store` is a database URL (`sqlite:///.charter/charter.db`, `postgresql://...`) or an
+    engine. Reviewers are resolved through `directory` when given (their roles come from
+    configuration, not from the caller) and checked by `authorizer` (default: roles named
+    in the request). `migrate=True` brings the schema up to date on first use.
+    """
+
+    def __init__(
+        self,
+        store: str | Engine,
+        *,
+        authorizer: Authorizer | None = None,
+        directory: ReviewerDirectory | None = None,
+        clock: Clock = utcnow,
+        migrate: bool = True,
+    ) -> None:
+        self._owns_engine = isinstance(store, str)
+        self._engine = make_engine(store) if isinstance(store, str) else store
+        self._authorizer: Authorizer = authorizer or RoleAuthorizer()
+        self._directory = directory
+        self._clock = clock
+        self._callbacks: builtins.list[SubmitCallback] = []
+        if migrate:
+            try:
+                migrate_schema(self._engine)
+            except BaseException:
+                self.close()
+                raise
+
+    @classmethod
+    def from_policy(
+        cls,
+        store: str | Engine,
+        engine: PolicyEngine,
+        *,
+        reviewers_file: str | None = None,
+        **kwargs: Any,
+    ) -> ApprovalQueue:
+        """Authorized by the policy's `can_approve`; reviewers from policy data or a file."""
+        directory = (
+            ReviewerDirectory.from_file(reviewers_file)
+            if reviewers_file
+            else ReviewerDirectory.from_policy(engine)
+        )
+        return cls(store, authorizer=PolicyAuthorizer(engine), directory=directory, **kwargs)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def close(self) -> None:
+        if self._owns_engine:
+            self._engine.dispose()
+
+    def __enter__(self) -> ApprovalQueue:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- the app's side -------------------------------------------------------------------
+
+    def on_submit(self, callback: SubmitCallback) -> None:
+        """Call `callback(request)` after each submit (notify Slack, e-mail, ...). A failing
+        callback is logged without content and never affects the queued request."""
+        self._callbacks.append(callback)
+
+    def submit(
+        self,
+        *,
+        spec: ApprovalSpec,
+        action: Mapping[str, Any],
+        requester: str,
+        tenant: str,
+        app: str,
+        rule: str,
+        decision_id: str,
+    ) -> ApprovalRequest:
+        """Queue `action` (canonical, already redacted) for review; returns the ticket."""
+        fields = {
+            "requester": requester,
+            "tenant": tenant,
+            "app": app,
+            "rule": rule,
+            "decision_id": decision_id,
+        }
+        _check_fields(fields)
+        plain = canonical_action(action)
+        now = self._clock()
+        ticket = new_ticket()
+        row = {
+            "id": ticket,
+            "state": ApprovalState.PENDING.value,
+            "created_at": now,
+            "updated_at": now,
+            "expires_at": now + timedelta(seconds=spec.timeout_s),
+            **fields,
+            "reason": spec.reason,
+            "approvers": spec.approvers.model_dump(mode="json"),
+            "min_approvals": spec.min_approvals,
+            "timeout_s": spec.timeout_s,
+            "on_timeout": spec.on_timeout,
+            "escalate_to": spec.escalate_to.model_dump(mode="json") if spec.escalate_to else None,
+            "escalations": 0,
+            "action": plain,
+            "action_hash": hash_action(plain),
+            "consumed_at": None,
+            "claimed_by": None,
+            "claimed_until": None,
+        }
+        created = event(
+            ticket,
+            kind=EventKind.CREATED,
+            by=requester,
+            at=now,
+            from_state="",
+            to_state=ApprovalState.PENDING.value,
+            why=spec.reason or f"rule {rule} asked for approval",
+        )
+        with write_transaction(self._engine, "queueing an approval request") as conn:
+            repo.insert_request(conn, row)
+            repo.add_events(conn, [created])
+        CHANGES.notify()
+        request = _records.request_from_rows(row, [], [created])
+        self._announce(request)
+        return request
+
+    def consume(self, request_id: str, action_hash: str, *, by: str = "app") -> ApprovalRequest:
+        """Use an approval for `action_hash`, once. Raises `ApprovalPending` while pending,
+        `ApprovalRejected` when rejected/expired/cancelled, `ActionMismatch` for another
+        action and `ApprovalError` when already used (the last two are recorded)."""
+        if not _SHA256_HEX.fullmatch(action_hash):
+            raise ApprovalError(
+                "action_hash must be the 64-character lowercase SHA-256 hex of the canonical "
+                "action; compute it with charter.approvals.action_hash(action)"
+            )
+        with write_transaction(self._engine, f"using approval {request_id}") as conn:
+            now = self._clock()
+            locked = self._locked(conn, request_id, history=True)  # who decided, for messages
+            request = self._expire_if_due(conn, locked, now)
+            check = use_check(request, action_hash)
+            state = request.state.value
+            history = _records.History(conn, request_id, now)
+            if check.error is None:
+                repo.update_request(conn, request_id, {"consumed_at": now, "updated_at": now})
+                history.add(EventKind.CONSUMED, by, state, state, "approval used for the action")
+                request = self._reload(conn, request_id)
+            elif check.record:
+                history.refused(by, state, str(check.error))
+        CHANGES.notify()
+        if check.error is not None:
+            raise check.error
+        return request
+
+    def wait(self, request_id: str, timeout_s: float) -> ApprovalRequest:
+        """Block until the request is decided (or expires) and return it. After `timeout_s`
+        raise `ApprovalTimeout`; the request stays queued for `consume` later."""
+        deadline = time.monotonic() + timeout_s
+        delay = FIRST_POLL_S
+        while True:
+            seen = CHANGES.generation
+            request = self._current(request_id)
+            pause = self._pause(request, deadline, delay)
+            if pause is None:
+                return request
+            CHANGES.wait(seen, pause)
+            delay = min(delay * 1.5, MAX_POLL_S)
+
+    async def wait_async(self, request_id: str, timeout_s: float) -> ApprovalRequest:
+        """`wait` for asyncio: database reads run in a worker thread."""
+        deadline = time.monotonic() + timeout_s
+        delay = FIRST_POLL_S
+        while True:
+            seen = CHANGES.generation
+            request = await asyncio.to_thread(self._current, request_id)
+            pause = self._pause(request, deadline, delay)
+            if pause is None:
+                return request
+            await CHANGES.wait_async(seen, pause)
+            delay = min(delay * 1.5, MAX_POLL_S)
+
+    # --- the reviewers' side --------------------------------------------------------------
+
+    def get(self, request_id: str) -> ApprovalRequest:
+        with read_transaction(self._engine, f"reading approval request {request_id}") as conn:
+            request = _records.load_one(conn, request_id)
+        if request is None:
+            raise _unknown(request_id)
+        return request
+
+    def list(
+        self,
+        state: ApprovalState | str | None = None,
+        *,
+        tenant: str | None = None,
+        limit: int = 100,
+    ) -> builtins.list[ApprovalRequest]:
+        """Requests, newest first, optionally only those in `state` / for `tenant`."""
+        wanted = _state(state) if state is not None else None
+        with read_transaction(self._engine, "listing approval requests") as conn:
+            rows = repo.list_requests(
+                conn, state=wanted.value if wanted else None, tenant=tenant, limit=limit
+            )
+            return _records.load(conn, rows)
+
+    def approve(
+        self, request_id: str, reviewer: Reviewer | str, reason: str = ""
+    ) -> ApprovalRequest:
+        return self._vote(request_id, reviewer, "approve", reason)
+
+    def reject(self, request_id: str, reviewer: Reviewer | str, reason: str) -> ApprovalRequest:
+        if not reason.strip():
+            raise ApprovalError("a rejection needs a reason (--reason) so the requester knows why")
+        return self._vote(request_id, reviewer, "reject", reason)
+
+    def cancel(self, request_id: str, by: str, reason: str) -> ApprovalRequest:
+        """Withdraw a pending request (the app no longer needs it, or an operator stops it)."""
+        if not reason.strip():
+            raise ApprovalError("cancelling needs a reason, recorded in the request's history")
+        refusal: ApprovalError | None = None
+        with write_transaction(self._engine, f"cancelling approval {request_id}") as conn:
+            now = self._clock()
+            request = self._expire_if_due(conn, self._locked(conn, request_id), now)
+            state = request.state.value
+            history = _records.History(conn, request_id, now)
+            if request.state is ApprovalState.PENDING:
+                self._move(conn, request, ApprovalState.CANCELLED, now)
+                history.add(EventKind.TRANSITION, by, state, ApprovalState.CANCELLED.value, reason)
+            else:
+                refusal = ApprovalError(
+                    f"request {request_id} is already {state}; only pending requests can be "
+                    "cancelled"
+                )
+                history.refused(by, state, f"cancel: {refusal}")
+            request = self._reload(conn, request_id)
+        CHANGES.notify()
+        if refusal is not None:
+            raise refusal
+        return request
+
+    def claim_next(
+        self, reviewer: Reviewer | str, *, lease_s: float = DEFAULT_LEASE_S
+    ) -> ApprovalRequest | None:
+        """The oldest pending request this reviewer may decide that nobody else is looking
+        at, claimed for `lease_s` (a vote releases it). None when the inbox is empty."""
+        who = self._resolve(reviewer)
+        with write_transaction(self._engine, "claiming an approval request") as conn:
+            now = self._clock()
+            for offset in range(0, _CLAIM_SCAN_LIMIT, _CLAIM_BATCH):
+                rows = repo.claimable_requests(
+                    conn, reviewer=who.id, now=now, limit=_CLAIM_BATCH, offset=offset
+                )
+                for candidate in _records.load(conn, rows, history=False):
+                    if vote_refusal(candidate, who, self._authorizer) is not None:
+                        continue
+                    locked = repo.lock_if_claimable(conn, candidate.id, reviewer=who.id, now=now)
+                    if locked is None:
+                        continue  # another reviewer took it meanwhile
+                    request = _records.load(conn, [locked], history=False)[0]
+                    if vote_refusal(request, who, self._authorizer) is None:
+                        return self._claim(conn, request, who, now, lease_s)
+                if len(rows) < _CLAIM_BATCH:
+                    break
+        return None
+
+    def expire_due(self, *, limit: int = 100) -> builtins.list[ApprovalRequest]:
+        """Apply `on_timeout` to pending requests past their deadline: deny -> expired;
+        escalate -> new approvers and a new deadline (once). Returns the changed requests."""
+        with write_transaction(self._engine, "expiring overdue approval requests") as conn:
+            now = self._clock()
+            rows = repo.due_requests(conn, now=now, limit=limit)
+            due = _records.load(conn, rows, history=False)
+            changed = [self._expire_if_due(conn, r, now) for r in due]
+        if changed:
+            CHANGES.notify()
+        return changed
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _vote(
+        self,
+        request_id: str,
+        reviewer: Reviewer | str,
+        verdict: Literal["approve", "reject"],
+        reason: str,
+    ) -> ApprovalRequest:
+        claimed_id = reviewer.id if isinstance(reviewer, Reviewer) else reviewer
+        refusal: ApprovalError | None = None
+        with write_transaction(self._engine, f"recording a vote on {request_id}") as conn:
+            now = self._clock()
+            request = self._expire_if_due(conn, self._locked(conn, request_id), now)
+            state = request.state.value
+            who: Reviewer | None = None
+            try:
+                who = self._resolve(reviewer)
+                refusal = vote_refusal(request, who, self._authorizer)
+            except NotAuthorized as exc:
+                refusal = exc
+            history = _records.History(conn, request_id, now)
+            if refusal is not None or who is None:
+                history.refused(claimed_id, state, f"{verdict}: {refusal}")
+            else:
+                new_state = state_after_vote(request, verdict)
+                repo.add_vote(
+                    conn,
+                    {
+                        "request_id": request_id,
+                        "reviewer": who.id,
+                        "verdict": verdict,
+                        "reason": reason,
+                        "at": now,
+                    },
+                )
+                self._move(conn, request, new_state, now, release_claim_of=who.id)
+                count = request.approvals + (verdict == "approve")
+                why = f"{verdict} ({count} of {request.min_approvals} approvals)"
+                why += f": {reason}" if reason else ""
+                history.add(EventKind.VOTE, who.id, state, new_state.value, why)
+            request = self._reload(conn, request_id)
+        CHANGES.notify()
+        if refusal is not None:
+            raise refusal
+        return request
+
+    def _claim(
+        self,
+        conn: Connection,
+        request: ApprovalRequest,
+        who: Reviewer,
+        now: datetime,
+        lease_s: float,
+    ) -> ApprovalRequest:
+        until = now + timedelta(seconds=lease_s)
+        repo.update_request(conn, request.id, {"claimed_by": who.id, "claimed_until": until})
+        state = request.state.value
+        why = f"claimed for review until {stamp(until)}"
+        _records.History(conn, request.id, now).add(EventKind.CLAIMED, who.id, state, state, why)
+        return self._reload(conn, request.id)
+
+    def _move(
+        self,
+        conn: Connection,
+        request: ApprovalRequest,
+        state: ApprovalState,
+        now: datetime,
+        *,
+        release_claim_of: str | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"state": state.value, "updated_at": now}
+        if release_claim_of is not None and request.claimed_by == release_claim_of:
+            values.update(claimed_by=None, claimed_until=None)
+        repo.update_request(conn, request.id, values)
+
+    def _expire_if_due(
+        self, conn: Connection, request: ApprovalRequest, now: datetime
+    ) -> ApprovalRequest:
+        """Apply the deadline inside the caller's locked transaction, if it has passed."""
+        step = timeout_step(request, now)
+        if step is None:
+            return request
+        state = request.state.value
+        if step.escalate_to is not None:
+            repo.update_request(
+                conn,
+                request.id,
+                {
+                    "approvers": step.escalate_to.model_dump(mode="json"),
+                    "expires_at": step.new_deadline,
+                    "escalations": request.escalations + 1,
+                    "claimed_by": None,
+                    "claimed_until": None,
+                    "updated_at": now,
+                },
+            )
+            kind, to_state = EventKind.ESCALATED, state
+        else:
+            self._move(conn, request, ApprovalState.EXPIRED, now)
+            kind, to_state = EventKind.TRANSITION, ApprovalState.EXPIRED.value
+        _records.History(conn, request.id, now).add(kind, SYSTEM, state, to_state, step.why)
+        return self._reload(conn, request.id)
+
+    def _current(self, request_id: str) -> ApprovalRequest:
+        """The request as it stands now, with an overdue deadline applied."""
+        request = self.get(request_id)
+        if timeout_step(request, self._clock()) is None:
+            return request
+        with write_transaction(self._engine, f"expiring approval {request_id}") as conn:
+            request = self._expire_if_due(conn, self._locked(conn, request_id), self._clock())
+        CHANGES.notify()
+        return request
+
+    def _pause(self, request: ApprovalRequest, deadline: float, delay: float) -> float | None:
+        """How long to sleep before looking again; None when waiting is over."""
+        if request.state is not ApprovalState.PENDING:
+            return None
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ApprovalTimeout(
+                f"request {request.id} is still pending; it stays queued. Resume later with "
+                f"charter.resume({request.id!r})"
+            )
+        until_expiry = (request.expires_at - self._clock()).total_seconds() + 0.001
+        return max(0.0, min(delay, remaining, until_expiry))
+
+    def _locked(
+        self, conn: Connection, request_id: str, *, history: bool = False
+    ) -> ApprovalRequest:
+        """The request, row-locked for this transaction (history only when asked for)."""
+        row = repo.get_request(conn, request_id, lock=True)
+        if row is None:
+            raise _unknown(request_id)
+        return _records.load(conn, [row], history=history)[0]
+
+    def _reload(self, conn: Connection, request_id: str) -> ApprovalRequest:
+        request = _records.load_one(conn, request_id)
+        assert request is not None, "a locked request cannot vanish in its own transaction"
+        return request
+
+    def _resolve(self, reviewer: Reviewer | str) -> Reviewer:
+        """The reviewer as configured: roles from the directory, not from the caller."""
+        rid = reviewer.id if isinstance(reviewer, Reviewer) else reviewer
+        if not rid or not rid.strip():
+            raise NotAuthorized("no reviewer given; say who is deciding (--as NAME)")
+        if self._directory is not None:
+            return self._directory.get(rid)
+        return reviewer if isinstance(reviewer, Reviewer) else Reviewer(id=rid)
+
+    def _announce(self, request: ApprovalRequest) -> None:
+        for callback in self._callbacks:
+            try:
+                callback(request)
+            except Exception as exc:
+                logger.warning(
+                    "approval notification %s failed for request %s (%s); the request is "
+                    "queued and unaffected",
+                    getattr(callback, "__qualname__", type(callback).__name__),
+                    request.id,
+                    type(exc).__name__,
+                )
+
+
+def _unknown(request_id: str) -> ApprovalError:
+    return ApprovalError(
+        f"no approval request {request_id!r}; list requests with `charter approvals list`"
+    )
+
+
+def _state(value: ApprovalState | str) -> ApprovalState:
+    try:
+        return ApprovalState(value)
+    except ValueError:
+        choices = ", ".join(s.value for s in ApprovalState)
+        raise ApprovalError(f"unknown approval state {value!r}; use one of {choices}") from None
+
+
+def _check_fields(fields: Mapping[str, str]) -> None:
+    """The requester is required (four-eyes needs to know who asked); rule, app and tenant
+    may be empty when the policy did not name them."""
+    for name, value in fields.items():
+        if not isinstance(value, str):
+            raise ApprovalError(f"{name} must be a string, not {type(value).__name__}")
+        if name in _REQUIRED and not value.strip():
+            raise ApprovalError(f"{name} must be a non-empty string to queue an approval")
+        if len(value) > _LIMITS[name]:
+            raise ApprovalError(f"{name} is longer than {_LIMITS[name]} characters")

@@ -1,0 +1,48 @@
+"""Reading the decision log: records for policy replay, JSON lines for a SIEM."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from charter.audit._store import existing_sqlite_file, opened, require_log
+from charter.audit.record import DecisionRecord
+from charter.errors import AuditError
+from charter.store.decision_log import iter_rows
+from charter.store.transactions import read_transaction
+
+
+def iter_records(
+    store_url_or_engine: str | Engine,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> Iterator[DecisionRecord]:
+    """Records in log order (`seq`), optionally only those at or after `since` (a naive
+    datetime is taken as UTC) and at most `limit` of them."""
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    existing_sqlite_file(store_url_or_engine)
+    with opened(store_url_or_engine) as engine:
+        require_log(engine)
+        with read_transaction(engine, "reading the decision log") as conn:
+            for row in iter_rows(conn, since=since, limit=limit):
+                try:
+                    record = DecisionRecord.from_row(row)
+                except ValueError:  # pydantic's ValidationError is one too
+                    raise AuditError(
+                        f"record seq {row['seq']} (decision_id {row['decision_id']}) cannot be "
+                        "read: it was edited by hand; run `charter audit verify`"
+                    ) from None
+                yield record
+
+
+def export(
+    store_url_or_engine: str | Engine, since: datetime | None = None
+) -> Iterator[dict[str, Any]]:
+    """One dict per record for JSON lines: the hashed fields plus `hash` (see
+    `charter.audit.record`), so a SIEM can re-check each line on its own."""
+    for record in iter_records(store_url_or_engine, since=since):
+        yield record.to_export()

@@ -1,0 +1,171 @@
+"""One decision-log record, shaped like an OPA decision log entry, and its chain hash.
+
+`hash` is the SHA-256 of the canonical JSON (`charter._canonical`) of the record's
+*material*: every field except `hash`, with `timestamp` written as
+`YYYY-MM-DDTHH:MM:SS.ffffffZ`. The material includes `seq` and `prev_hash`, so a record
+cannot be changed, moved or dropped without breaking the chain. The exported JSON line is
+exactly the material plus `hash`, so anyone can re-check a line with any SHA-256 tool.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from charter._canonical import canonical_json, sha256_hex
+from charter.decision import Decision
+
+DECISION_PATH = "charter/main/decision"
+"""OPA-style path of the rule that produced the decision."""
+
+_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def format_timestamp(moment: datetime) -> str:
+    """Fixed-width UTC ISO-8601 with microseconds: sorts as text, round-trips exactly."""
+    if moment.tzinfo is None:
+        raise ValueError("decision-log timestamps must be timezone-aware")
+    return moment.astimezone(UTC).strftime(_TIMESTAMP_FORMAT)
+
+
+def chain_hash(material: Mapping[str, Any]) -> str:
+    return sha256_hex(dict(material))
+
+
+class DecisionRecord(BaseModel):
+    """A decision as the log keeps it: redacted input, result, revision, trace ids, chain."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int
+    decision_id: str
+    timestamp: datetime
+    path: str = DECISION_PATH
+    input: dict[str, Any]
+    """The redacted policy input."""
+    result: dict[str, Any]
+    """The decision, as `Decision.model_dump(mode="json")`."""
+    policy_revision: str
+    trace_id: str = ""
+    span_id: str = ""
+    labels: dict[str, str]
+    metrics: dict[str, int | float]
+    prev_hash: str
+    hash: str
+
+    def material(self) -> dict[str, Any]:
+        """Everything the hash covers (all fields but `hash`)."""
+        return {
+            "seq": self.seq,
+            "decision_id": self.decision_id,
+            "timestamp": format_timestamp(self.timestamp),
+            "path": self.path,
+            "input": self.input,
+            "result": self.result,
+            "policy_revision": self.policy_revision,
+            "trace_id": self.trace_id,
+            "span_id": self.span_id,
+            "labels": self.labels,
+            "metrics": self.metrics,
+            "prev_hash": self.prev_hash,
+        }
+
+    def compute_hash(self) -> str:
+        return chain_hash(self.material())
+
+    def to_export(self) -> dict[str, Any]:
+        """The JSON-lines shape for a SIEM: the hashed material plus `hash`."""
+        return {**self.material(), "hash": self.hash}
+
+    @classmethod
+    def from_row(cls, row: Mapping[Any, Any]) -> DecisionRecord:
+        """From a `charter_decision_log` row (validated). Raises `ValueError` when a column
+        does not parse, as after a hand edit."""
+        material = material_from_row(row)
+        material["timestamp"] = row["timestamp"]
+        return cls.model_validate({**material, "hash": row["hash"]})
+
+
+def material_from_row(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """The hashed material of a stored row, without validating it (for `verify`, which
+    must judge rows whatever was done to them). Raises `ValueError` on unparsable JSON."""
+    return {
+        "seq": int(row["seq"]),
+        "decision_id": row["decision_id"],
+        "timestamp": format_timestamp(row["timestamp"]),
+        "path": row["path"],
+        "input": json.loads(row["input_json"]),
+        "result": json.loads(row["result_json"]),
+        "policy_revision": row["policy_revision"],
+        "trace_id": row["trace_id"],
+        "span_id": row["span_id"],
+        "labels": json.loads(row["labels_json"]),
+        "metrics": json.loads(row["metrics_json"]),
+        "prev_hash": row["prev_hash"],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRecord:
+    """A record with everything but its place in the chain, serialised once. The objects are
+    parsed back from the canonical text, so the hash covers exactly what is stored."""
+
+    decision_id: str
+    timestamp: datetime
+    path: str
+    input_json: str
+    result_json: str
+    policy_revision: str
+    trace_id: str
+    span_id: str
+    labels_json: str
+    metrics_json: str
+
+    @classmethod
+    def build(
+        cls,
+        decision: Decision,
+        input: Mapping[str, Any] | str,
+        *,
+        timestamp: datetime,
+        trace_id: str,
+        span_id: str,
+        labels: Mapping[str, str],
+    ) -> PreparedRecord:
+        """`input` is the redacted policy input, or its canonical JSON text already."""
+        return cls(
+            decision_id=decision.decision_id,
+            timestamp=timestamp,
+            path=DECISION_PATH,
+            input_json=input if isinstance(input, str) else canonical_json(input),
+            result_json=canonical_json(decision.model_dump(mode="json")),
+            policy_revision=decision.policy_revision,
+            trace_id=trace_id,
+            span_id=span_id,
+            labels_json=canonical_json({"stage": decision.stage.value, **labels}),
+            metrics_json=canonical_json({"timer_eval_ns": round(decision.eval_ms * 1e6)}),
+        )
+
+    def seal(self, seq: int, prev_hash: str) -> dict[str, Any]:
+        """The `charter_decision_log` row for position `seq` after `prev_hash`."""
+        row: dict[str, Any] = {
+            "seq": seq,
+            "decision_id": self.decision_id,
+            "timestamp": self.timestamp,
+            "path": self.path,
+            "input_json": self.input_json,
+            "result_json": self.result_json,
+            "policy_revision": self.policy_revision,
+            "trace_id": self.trace_id,
+            "span_id": self.span_id,
+            "labels_json": self.labels_json,
+            "metrics_json": self.metrics_json,
+            "prev_hash": prev_hash,
+        }
+        row["hash"] = chain_hash(material_from_row(row))
+        return row

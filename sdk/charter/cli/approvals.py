@@ -1,0 +1,201 @@
+"""`charter approvals`: list, show, approve, reject and watch held actions from a shell.
+
+Reviewers are who the configuration says (a reviewers file, else `data.charter.reviewers`
+in the policy bundle) and the policy's `can_approve` decides; unknown reviewers are refused.
+Reviewers see the redacted action only.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from charter.approvals.models import ApprovalRequest, ApprovalState, describe_approvers
+from charter.cli._common import clean_errors
+from charter.config import Settings
+
+if TYPE_CHECKING:
+    from charter.approvals.queue import ApprovalQueue
+
+app = typer.Typer(
+    help="Review held actions: list, show, approve, reject, watch.", no_args_is_help=True
+)
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Database URL (default: CHARTER_STORE_URL or sqlite:///.charter/charter.db).",
+    ),
+]
+PoliciesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--policies", help="Policy bundle deciding who may approve (default: the shipped one)."
+    ),
+]
+ReviewersOption = Annotated[
+    str | None,
+    typer.Option(
+        "--reviewers",
+        help="JSON/TOML reviewers file (default: CHARTER_REVIEWERS_FILE, else the policy's "
+        "data.charter.reviewers).",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def _queue(store: str | None) -> ApprovalQueue:
+    from charter.approvals.queue import ApprovalQueue
+
+    return ApprovalQueue(store or Settings.from_env().store_url)
+
+
+def _reviewing_queue(
+    store: str | None, policies: str | None, reviewers: str | None
+) -> ApprovalQueue:
+    """A queue whose reviewers and authorization come from configuration."""
+    from charter.approvals.queue import ApprovalQueue
+    from charter.policy.embedded import EmbeddedEngine
+
+    settings = Settings.from_env()
+    engine = EmbeddedEngine(policies or settings.policies_source)
+    return ApprovalQueue.from_policy(
+        store or settings.store_url, engine, reviewers_file=reviewers or settings.reviewers_file
+    )
+
+
+def _line(request: ApprovalRequest) -> str:
+    votes = f"{request.approvals}/{request.min_approvals}"
+    return (
+        f"{request.id}  {request.state.value:<9}  {votes:>5}  "
+        f"expires {request.expires_at.isoformat(timespec='seconds')}  "
+        f"rule {request.rule or '-'}  tenant {request.tenant or '-'}  app {request.app or '-'}"
+    )
+
+
+def _dump(requests: list[ApprovalRequest]) -> str:
+    return json.dumps([r.model_dump(mode="json") for r in requests], indent=2)
+
+
+@app.command("list")
+@clean_errors
+def list_requests(
+    state: Annotated[
+        ApprovalState | None, typer.Option("--state", help="Only requests in this state.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many.")] = 50,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
+    """List approval requests, newest first."""
+    with _queue(store) as queue:
+        requests = queue.list(state, limit=limit)
+    if as_json:
+        typer.echo(_dump(requests))
+    elif not requests:
+        typer.echo(f"no {state.value + ' ' if state else ''}approval requests")
+    else:
+        for request in requests:
+            typer.echo(_line(request))
+
+
+@app.command("show")
+@clean_errors
+def show(request_id: str, as_json: JsonOption = False, store: StoreOption = None) -> None:
+    """Show one request: the redacted action, the rule that held it, votes and history."""
+    with _queue(store) as queue:
+        request = queue.get(request_id)
+    if as_json:
+        typer.echo(request.model_dump_json(indent=2))
+        return
+    stamp = "%Y-%m-%dT%H:%M:%SZ"
+    typer.echo(f"request    {request.id}  ({request.state.value})")
+    typer.echo(f"rule       {request.rule or '-'}")
+    typer.echo(f"reason     {request.reason or '-'}")
+    typer.echo(f"requester  {request.requester}  tenant {request.tenant}  app {request.app}")
+    typer.echo(
+        f"approvers  {describe_approvers(request.approvers)}; "
+        f"{request.approvals} of {request.min_approvals} approvals"
+    )
+    typer.echo(
+        f"expires    {request.expires_at.strftime(stamp)}  (on timeout: {request.on_timeout})"
+    )
+    typer.echo(f"action     sha256 {request.action_hash}")
+    typer.echo(json.dumps(request.action, indent=2, ensure_ascii=False))
+    for vote in request.votes:
+        why = f": {vote.reason}" if vote.reason else ""
+        typer.echo(f"vote       {vote.at.strftime(stamp)}  {vote.reviewer} {vote.verdict}{why}")
+    for entry in request.history:
+        states = f"{entry.from_state or '-'} -> {entry.to_state}"
+        typer.echo(
+            f"history    {entry.at.strftime(stamp)}  {entry.kind.value:<10} {entry.by}  "
+            f"{states}  {entry.why}"
+        )
+
+
+@app.command("approve")
+@clean_errors
+def approve(
+    request_id: str,
+    as_: Annotated[str, typer.Option("--as", help="Your reviewer id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded).")] = "",
+    store: StoreOption = None,
+    policies: PoliciesOption = None,
+    reviewers: ReviewersOption = None,
+) -> None:
+    """Approve a pending request as a configured reviewer."""
+    with _reviewing_queue(store, policies, reviewers) as queue:
+        request = queue.approve(request_id, as_, reason)
+    typer.echo(_outcome(request, "approved"))
+
+
+@app.command("reject")
+@clean_errors
+def reject(
+    request_id: str,
+    as_: Annotated[str, typer.Option("--as", help="Your reviewer id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required, recorded).")],
+    store: StoreOption = None,
+    policies: PoliciesOption = None,
+    reviewers: ReviewersOption = None,
+) -> None:
+    """Reject a pending request as a configured reviewer; the action will not run."""
+    with _reviewing_queue(store, policies, reviewers) as queue:
+        request = queue.reject(request_id, as_, reason)
+    typer.echo(_outcome(request, "rejected"))
+
+
+@app.command("watch")
+@clean_errors
+def watch(
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.1, help="Seconds between polls.")
+    ] = 2.0,
+    once: Annotated[bool, typer.Option("--once", help="Poll once and exit.")] = False,
+    as_json: JsonOption = False,
+    store: StoreOption = None,
+) -> None:
+    """Print pending requests as they arrive (and apply overdue timeouts) until Ctrl-C."""
+    seen: set[str] = set()
+    with _queue(store) as queue:
+        while True:
+            for expired in queue.expire_due():
+                typer.echo(f"timeout    {expired.id}  now {expired.state.value}")
+            fresh = [r for r in reversed(queue.list(ApprovalState.PENDING)) if r.id not in seen]
+            for request in fresh:
+                seen.add(request.id)
+                typer.echo(request.model_dump_json() if as_json else _line(request))
+            if once:
+                return
+            time.sleep(interval)
+
+
+def _outcome(request: ApprovalRequest, verb: str) -> str:
+    count = f"{request.approvals} of {request.min_approvals} approvals"
+    if request.state is ApprovalState.PENDING:
+        return f"{verb} {request.id}: {count}; still pending"
+    return f"{verb} {request.id}: request is now {request.state.value} ({count})"

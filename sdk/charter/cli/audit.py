@@ -1,0 +1,129 @@
+"""`charter audit ...`: verify the decision log's hash chain, export it as JSON lines."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import typer
+
+from charter.cli._common import clean_errors, fail
+
+if TYPE_CHECKING:
+    from charter.audit import VerifyResult
+
+app = typer.Typer(help="Verify and export the tamper-evident decision log.", no_args_is_help=True)
+
+StoreOption = typer.Option(
+    None,
+    "--store",
+    help="Database URL (default: CHARTER_STORE_URL, else sqlite:///.charter/charter.db).",
+)
+
+
+def _store_url(store: str | None) -> str:
+    if store:
+        return store
+    from charter.config import Settings
+
+    return Settings.from_env().store_url
+
+
+def _parse_since(since: str | None) -> datetime | None:
+    if since is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(since)
+    except ValueError:
+        raise fail(
+            f"--since {since!r} is not an ISO-8601 date or time; use e.g. 2025-01-31 or "
+            "2025-01-31T12:00:00Z (no offset means UTC)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@app.command()
+@clean_errors
+def verify(
+    store: str | None = StoreOption,
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Check every record's hash and link; exit 1 naming the first broken record."""
+    from charter.audit import verify as verify_log
+
+    result = verify_log(_store_url(store))
+    if as_json:
+        typer.echo(json.dumps(_as_dict(result), sort_keys=True))
+    elif result.ok:
+        typer.echo(f"ok: {result.reason}; chain head seq {result.head_seq} hash {result.head_hash}")
+    else:
+        who = f" (decision_id {result.decision_id})" if result.decision_id else ""
+        typer.echo(
+            f"BROKEN at seq {result.first_broken_seq}{who}: {result.reason}; "
+            f"{result.checked} records before it verified"
+        )
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+@clean_errors
+def export(
+    since: str | None = typer.Option(
+        None, "--since", help="Only records at or after this ISO-8601 date/time (UTC)."
+    ),
+    store: str | None = StoreOption,
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="Write to this file (default: standard output)."
+    ),
+) -> None:
+    """Write the decision log as JSON lines for a SIEM, oldest first."""
+    from charter.audit import export as export_log
+
+    records = export_log(_store_url(store), since=_parse_since(since))
+    if output is None:
+        count = _write_lines(records, sys.stdout)
+    else:
+        with _replaced_atomically(output) as stream:
+            count = _write_lines(records, stream)
+    typer.echo(f"exported {count} records" + (f" to {output}" if output else ""), err=True)
+
+
+def _write_lines(records: Iterable[dict[str, Any]], stream: IO[str]) -> int:
+    count = 0
+    for record in records:
+        stream.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        stream.write("\n")
+        count += 1
+    return count
+
+
+@contextlib.contextmanager
+def _replaced_atomically(path: Path) -> Iterator[IO[str]]:
+    """Write to a temporary file next to `path` and move it into place only when complete,
+    so a failed export never leaves a truncated file or clobbers an earlier one."""
+    directory = path.resolve().parent
+    if not directory.is_dir():
+        raise fail(f"cannot write {path}: directory {directory} does not exist")
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            yield stream
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def _as_dict(result: VerifyResult) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(result)

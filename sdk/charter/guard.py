@@ -1,0 +1,721 @@
+"""The `Charter` facade and the `@guard` decorator: what application developers touch.
+
+    charter.configure(policies="policies", app="support-bot")
+
+    @charter.guard(model="gpt-4o", provider="openai")
+    def answer(prompt: str) -> str: ...
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str: ...
+
+`@guard` works on sync and async functions and on sync and async generators (streaming).
+Each call runs the pipeline in `charter.pipeline`; heavy parts (Presidio, the store, the
+OTel SDK) load on first use, never at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import Any, Literal, TypeVar, overload
+
+from charter.adapters import adapter_for
+from charter.config import Settings
+from charter.context import current
+from charter.decision import Action, Decision, Stage
+from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
+from charter.pipeline import CallSpec, CallState, Pipeline, Refused
+from charter.policy.base import PolicyEngine
+from charter.policy.input import ModelRef
+from charter.privacy import Privacy
+from charter.streaming import StreamWindow
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_PROMPT_NAMES = ("prompt", "messages", "input", "text", "query", "question", "message")
+_REGISTRY: dict[str, GuardedFunction] = {}
+
+
+class Charter:
+    """One configured SDK instance: policies, PII, approvals, audit and telemetry."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        engine: PolicyEngine | None = None,
+        signals: Any | None = None,
+        queue: Any | None = None,
+        audit: Any | None = None,
+        telemetry: Any | None = None,
+        vault: Any | None = None,
+        stream_window: int = 96,
+        **overrides: Any,
+    ) -> None:
+        base = settings or Settings()
+        if overrides:
+            base = Settings.build({**base.model_dump(), **overrides}, source="arguments")
+        self.settings = base
+        self._engine = engine
+        self._signals = signals
+        self._queue = queue
+        self._audit = audit
+        self._telemetry = telemetry
+        self._lock = threading.Lock()
+        self.privacy = Privacy(self.settings.pii_mode, tenant=self.settings.tenant, vault=vault,
+                               vault_key=self.settings.vault_key)
+        self.stream_window = stream_window
+        self.pipeline = Pipeline(self)
+        self.guard = GuardDecorator(lambda: self)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Charter:
+        return cls(Settings.from_env(**overrides))
+
+    # --- components, created on first use ------------------------------------------------
+
+    @property
+    def engine(self) -> PolicyEngine:
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    from charter.policy import make_engine
+
+                    self._engine = make_engine(
+                        self.settings.policies_source, engine=self.settings.engine
+                    )
+        return self._engine
+
+    @property
+    def signals(self) -> Any:
+        if self._signals is None:
+            from charter.signals import default_signals
+
+            self._signals = default_signals()
+        return self._signals
+
+    @property
+    def queue(self) -> Any:
+        if self._queue is None:
+            with self._lock:
+                if self._queue is None:
+                    from charter.approvals import ApprovalQueue, PolicyAuthorizer
+
+                    self._queue = ApprovalQueue(
+                        self.settings.store_url, authorizer=PolicyAuthorizer(self.engine)
+                    )
+        return self._queue
+
+    @property
+    def audit(self) -> Any:
+        if self._audit is None and self.settings.audit:
+            with self._lock:
+                if self._audit is None:
+                    from charter.audit import AuditLog
+
+                    self._audit = AuditLog(self.settings.store_url)
+        return self._audit
+
+    @property
+    def telemetry(self) -> Any:
+        if self._telemetry is None and self.settings.telemetry:
+            with self._lock:
+                if self._telemetry is None:
+                    from charter.telemetry import Telemetry
+
+                    self._telemetry = Telemetry(
+                        app=self.settings.app,
+                        tenant=self.settings.tenant,
+                        environment=self.settings.environment,
+                        record_content=self.settings.record_content,
+                    )
+        return self._telemetry
+
+    # --- public operations -----------------------------------------------------------------
+
+    def check(
+        self,
+        text: str,
+        *,
+        stage: Stage | str = Stage.INPUT,
+        model: str = "",
+        provider: str = "",
+        tool: str | None = None,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> Decision:
+        """Run PII detection, signals and the policy on `text` without calling anything."""
+        spec = CallSpec(
+            kind="tool" if tool else "llm",
+            function="charter:check",
+            model=ModelRef(provider=provider, name=model),
+            tool_name=tool,
+        )
+        state = CallState(spec=spec, ctx=current(), span=_NO_SPAN)
+        decision, _, _ = self.pipeline.evaluate(state, Stage(stage), [text], tool_args=arguments)
+        return decision
+
+    def redact(
+        self, text: str, *, entities: list[str] | None = None, scope: str | None = None
+    ) -> Any:
+        """Replace PII in `text` with stable placeholders; `.restore()` puts them back."""
+        from charter.decision import RedactOperator
+        from charter.pii import redact
+
+        detector = self.privacy.detector
+        if detector is None:
+            from charter.pii import make_detector
+
+            detector = make_detector("pattern")
+        findings = detector.detect(text, entities=entities)
+        operators = {f.entity_type: RedactOperator.PLACEHOLDER for f in findings}
+        return redact(
+            text, findings, operators, vault=self.privacy.vault, scope=scope or "charter.redact"
+        )
+
+    def resume(self, ticket: str, *, timeout_s: float | None = None) -> Any:
+        """Complete a call that was held for approval (also after a restart)."""
+        request = self.queue.get(ticket)
+        if request.state.value == "pending" and timeout_s:
+            request = self.queue.wait(ticket, timeout_s)
+        function = request.action.get("function", "")
+        guarded = _REGISTRY.get(function)
+        if guarded is None:
+            raise ConfigurationError(
+                f"request {ticket} was made by {function!r}, which is not imported in this "
+                "process; import the module that defines it, then resume"
+            )
+        return guarded.resume(self, request)
+
+    def reload(self) -> None:
+        """Swap in the current policy bundle atomically; a broken one keeps the old set."""
+        self.engine.reload()
+
+    def close(self) -> None:
+        if self._audit is not None:
+            self._audit.close()
+        if self._engine is not None:
+            self._engine.close()
+
+
+class _NoSpan:
+    """Stands in for a telemetry span when telemetry is off."""
+
+    trace_id = ""
+    span_id = ""
+
+    def stage(self, name: str) -> Any:
+        return _NULL_CTX
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        return _noop
+
+
+class _NullCtx:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _noop(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+_NO_SPAN = _NoSpan()
+_NULL_CTX = _NullCtx()
+
+
+# --- the decorator -------------------------------------------------------------------------
+
+
+class GuardDecorator:
+    """`@guard`, `@guard(...)` and `@guard.tool`; resolves its `Charter` at call time."""
+
+    def __init__(self, resolve: Callable[[], Charter]) -> None:
+        self._resolve = resolve
+
+    @overload
+    def __call__(self, fn: F) -> F: ...
+
+    @overload
+    def __call__(
+        self,
+        fn: None = None,
+        *,
+        prompt: str | None = None,
+        model: str = "",
+        provider: str = "",
+        on_deny: Literal["raise", "refuse"] | None = None,
+    ) -> Callable[[F], F]: ...
+
+    def __call__(
+        self,
+        fn: Any = None,
+        *,
+        prompt: str | None = None,
+        model: str = "",
+        provider: str = "",
+        on_deny: Literal["raise", "refuse"] | None = None,
+    ) -> Any:
+        def wrap(f: F) -> F:
+            spec = CallSpec(
+                kind="llm",
+                function=_qualname(f),
+                model=ModelRef(provider=provider, name=model),
+                on_deny=on_deny,
+            )
+            return GuardedFunction(f, spec, self._resolve, prompt_param=prompt).wrapper()
+
+        return wrap(fn) if fn is not None else wrap
+
+    def tool(
+        self,
+        fn: Any = None,
+        *,
+        name: str | None = None,
+        on_deny: Literal["raise", "refuse"] | None = None,
+    ) -> Any:
+        """Guard a tool: stage `tool_call` before it runs, `tool_result` after."""
+
+        def wrap(f: F) -> F:
+            spec = CallSpec(
+                kind="tool", function=_qualname(f), tool_name=name or f.__name__, on_deny=on_deny
+            )
+            return GuardedFunction(f, spec, self._resolve).wrapper()
+
+        return wrap(fn) if fn is not None else wrap
+
+
+def _qualname(fn: Callable[..., Any]) -> str:
+    """`module:qualname`; callable objects are named by their class."""
+    qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
+    module = getattr(fn, "__module__", None) or type(fn).__module__
+    return f"{module}:{qualname}"
+
+
+class GuardedFunction:
+    """The wrapped function and the pipeline steps around each of its calls."""
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        spec: CallSpec,
+        resolve: Callable[[], Charter],
+        *,
+        prompt_param: str | None = None,
+    ) -> None:
+        self.fn = fn
+        self.spec = spec
+        self.resolve = resolve
+        self.signature = inspect.signature(fn)
+        self.prompt_param = prompt_param or self._find_prompt_param()
+        _REGISTRY[spec.function] = self
+
+    def _find_prompt_param(self) -> str | None:
+        if self.spec.kind == "tool":
+            return None
+        params = list(self.signature.parameters)
+        for name in _PROMPT_NAMES:
+            if name in params:
+                return name
+        return params[0] if params else None
+
+    # --- the wrappers -----------------------------------------------------------------------
+
+    def wrapper(self) -> Any:
+        fn = self.fn
+        if inspect.isasyncgenfunction(fn):
+
+            @functools.wraps(fn)
+            async def agen(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+                async for item in self._run_async_stream(args, kwargs):
+                    yield item
+
+            out: Any = agen
+        elif inspect.isgeneratorfunction(fn):
+
+            @functools.wraps(fn)
+            def gen(*args: Any, **kwargs: Any) -> Iterator[Any]:
+                yield from self._run_stream(args, kwargs)
+
+            out = gen
+        elif inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def acall(*args: Any, **kwargs: Any) -> Any:
+                return await self._run_async(args, kwargs)
+
+            out = acall
+        else:
+
+            @functools.wraps(fn)
+            def call(*args: Any, **kwargs: Any) -> Any:
+                return self._run(args, kwargs)
+
+            out = call
+        out.__charter__ = self
+        return out
+
+    # --- before the call (shared) ---------------------------------------------------------
+
+    def _begin(self, charter: Charter) -> tuple[CallState, Any]:
+        ctx = current()
+        telemetry = charter.telemetry
+        if telemetry is None:
+            return CallState(spec=self.spec, ctx=ctx, span=_NO_SPAN), None
+        cm = telemetry.call(
+            operation="execute_tool" if self.spec.kind == "tool" else "chat",
+            provider=self.spec.model.provider,
+            model=self.spec.model.name,
+            user=ctx.user,
+            tool=self.spec.tool_name,
+        )
+        span = cm.__enter__()
+        return CallState(spec=self.spec, ctx=ctx, span=span), cm
+
+    def _prepare(
+        self, charter: Charter, state: CallState, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any], Any, Any]:
+        """Input stage + enforcement. Returns the (redacted) call arguments to use, the
+        approval request if one must be waited for, and the action it is bound to."""
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        scope = _scope(charter, state)
+        if self.spec.kind == "tool":
+            stage, texts, prompt = Stage.TOOL_CALL, [_args_text(bound.arguments)], None
+            tool_args: dict[str, Any] | None = _jsonable(bound.arguments)
+        else:
+            prompt = bound.arguments.get(self.prompt_param) if self.prompt_param else None
+            adapter = adapter_for(prompt)
+            if adapter is None:
+                raise ConfigurationError(
+                    f"{self.spec.function}: cannot find the prompt in its arguments; name it with "
+                    "@guard(prompt='param'), or register an adapter for its type"
+                )
+            stage, texts, tool_args = Stage.INPUT, adapter.texts(prompt), None
+        decision, inspected, _ = charter.pipeline.evaluate(
+            state, stage, texts, tool_args=tool_args, scope=scope
+        )
+        state.inspected = inspected
+        state.restore_types = tuple(decision.obligations.get("restore_pii") or ())
+        if decision.action is Action.DENY:
+            raise charter.pipeline.deny(state, decision, prompt=prompt)
+        redacted = charter.privacy.apply(inspected, decision.redact)
+        if self.spec.kind == "tool":
+            if tool_args is not None and decision.redact:
+                tool_args = _redact_args(charter, inspected, bound.arguments, decision)
+                bound.arguments.update(tool_args)
+        elif redacted != texts:
+            bound.arguments[self.prompt_param] = adapter_for(prompt).replace(prompt, redacted)  # type: ignore[union-attr, index]
+        call_args, call_kwargs = bound.args, bound.kwargs
+        if decision.action is Action.REQUIRE_APPROVAL:
+            call = {"arguments": _jsonable(bound.arguments)}
+            action = charter.pipeline.action(state, inspected, redacted, call, tool_args)
+            request = charter.pipeline.submit_approval(state, decision, action)
+            return call_args, call_kwargs, request, action
+        return call_args, call_kwargs, None, None
+
+    def _wait_sync(self, charter: Charter, state: CallState, request: Any, action: Any) -> None:
+        if charter.settings.approval_mode == "raise":
+            raise ApprovalPending(request.id)
+        started = time.perf_counter()
+        with state.span.stage("charter.approval.wait"):
+            request = charter.queue.wait(request.id, charter.settings.approval_wait_s)
+        charter.pipeline.after_wait(state, request, action, (time.perf_counter() - started) * 1e3)
+
+    async def _wait_async(
+        self, charter: Charter, state: CallState, request: Any, action: Any
+    ) -> None:
+        if charter.settings.approval_mode == "raise":
+            raise ApprovalPending(request.id)
+        started = time.perf_counter()
+        with state.span.stage("charter.approval.wait"):
+            request = await charter.queue.wait_async(request.id, charter.settings.approval_wait_s)
+        charter.pipeline.after_wait(state, request, action, (time.perf_counter() - started) * 1e3)
+
+    # --- runs -----------------------------------------------------------------------------------
+
+    def _run(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        charter = self.resolve()
+        state, cm = self._begin(charter)
+        error: BaseException | None = None
+        try:
+            call_args, call_kwargs, request, action = self._prepare(charter, state, args, kwargs)
+            if request is not None:
+                self._wait_sync(charter, state, request, action)
+            result = self.fn(*call_args, **call_kwargs)
+            return self._finish(charter, state, result, args, kwargs)
+        except Refused as refused:
+            return refused.value
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            _end(state, cm, error)
+
+    async def _run_async(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        charter = self.resolve()
+        state, cm = self._begin(charter)
+        error: BaseException | None = None
+        try:
+            call_args, call_kwargs, request, action = self._prepare(charter, state, args, kwargs)
+            if request is not None:
+                await self._wait_async(charter, state, request, action)
+            result = await self.fn(*call_args, **call_kwargs)
+            return self._finish(charter, state, result, args, kwargs)
+        except Refused as refused:
+            return refused.value
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            _end(state, cm, error)
+
+    def _finish(
+        self,
+        charter: Charter,
+        state: CallState,
+        result: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        from charter.adapters import usage_of
+
+        usage = usage_of(result)
+        state.span.record_usage(usage.input_tokens, usage.output_tokens, usage.finish_reasons)
+        prompt = None
+        if self.spec.kind == "llm" and self.prompt_param:
+            bound = self.signature.bind(*args, **kwargs)
+            prompt = bound.arguments.get(self.prompt_param)
+        if self.spec.kind == "tool":
+            return self._finish_tool(charter, state, result)
+        return charter.pipeline.finish_answer(state, result, prompt=prompt)
+
+    def _finish_tool(self, charter: Charter, state: CallState, result: Any) -> Any:
+        text = result if isinstance(result, str) else _args_text(result)
+        decision, inspected, _ = charter.pipeline.evaluate(
+            state,
+            Stage.TOOL_RESULT,
+            [text],
+            scope=state.inspected.scope if state.inspected else None,
+        )
+        if decision.action in (Action.DENY, Action.REQUIRE_APPROVAL):
+            raise charter.pipeline.deny(state, decision)
+        if decision.redact:
+            if isinstance(result, str):
+                return charter.privacy.apply(inspected, decision.redact)[0]
+            return _redact_value(charter, result, decision, inspected.scope)
+        return result
+
+    def _run_stream(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Iterator[Any]:
+        charter = self.resolve()
+        state, cm = self._begin(charter)
+        error: BaseException | None = None
+        try:
+            call_args, call_kwargs, request, action = self._prepare(charter, state, args, kwargs)
+            if request is not None:
+                self._wait_sync(charter, state, request, action)
+            window = StreamWindow(
+                lambda c, h, f: charter.pipeline.window_check(state, c, h, f),
+                window=charter.stream_window,
+            )
+            for chunk in self.fn(*call_args, **call_kwargs):
+                released = window.feed(_chunk_text(chunk))
+                if window.decisions and not window.decisions[-1].allowed:
+                    yield from self._stream_refusal(charter, state, window.decisions[-1], chunk)
+                    return
+                if released:
+                    yield _like_chunk(chunk, released)
+            tail = window.finish()
+            if window.decisions and not window.decisions[-1].allowed:
+                yield from self._stream_refusal(charter, state, window.decisions[-1], None)
+                return
+            if tail:
+                yield tail
+        except Refused as refused:
+            yield refused.value
+        except GeneratorExit:
+            raise
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            _end(state, cm, error)
+
+    async def _run_async_stream(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> AsyncIterator[Any]:
+        charter = self.resolve()
+        state, cm = self._begin(charter)
+        error: BaseException | None = None
+        try:
+            call_args, call_kwargs, request, action = self._prepare(charter, state, args, kwargs)
+            if request is not None:
+                await self._wait_async(charter, state, request, action)
+            window = StreamWindow(
+                lambda c, h, f: charter.pipeline.window_check(state, c, h, f),
+                window=charter.stream_window,
+            )
+            async for chunk in self.fn(*call_args, **call_kwargs):
+                released = window.feed(_chunk_text(chunk))
+                if window.decisions and not window.decisions[-1].allowed:
+                    for item in self._stream_refusal(charter, state, window.decisions[-1], chunk):
+                        yield item
+                    return
+                if released:
+                    yield _like_chunk(chunk, released)
+            tail = window.finish()
+            if window.decisions and not window.decisions[-1].allowed:
+                for item in self._stream_refusal(charter, state, window.decisions[-1], None):
+                    yield item
+                return
+            if tail:
+                yield tail
+        except Refused as refused:
+            yield refused.value
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            _end(state, cm, error)
+
+    def _stream_refusal(
+        self, charter: Charter, state: CallState, decision: Decision, chunk: Any
+    ) -> Iterator[Any]:
+        from charter.refusal import refusal_text
+
+        on_deny = self.spec.on_deny or charter.settings.on_deny
+        if on_deny == "raise":
+            raise PolicyViolation(decision)
+        yield refusal_text(decision)
+
+    # --- resume after approval ------------------------------------------------------------------
+
+    def resume(self, charter: Charter, request: Any) -> Any:
+        """Run the approved action exactly as it was bound (the stored, redacted arguments)."""
+        action = request.action
+        ctx_state, cm = self._begin(charter)
+        error: BaseException | None = None
+        try:
+            charter.pipeline.after_wait(ctx_state, request, action, 0.0)
+            arguments = (action.get("call") or {}).get("arguments")
+            if arguments is None:
+                raise ConfigurationError(
+                    f"request {request.id}: its arguments were not JSON-serialisable, so it can "
+                    "only complete in the process that made it"
+                )
+            result = self.fn(**arguments)
+            if asyncio.iscoroutine(result):
+                result = asyncio.run(result) if not _in_loop() else result
+            if self.spec.kind == "tool":
+                return self._finish_tool(charter, ctx_state, result)
+            return charter.pipeline.finish_answer(ctx_state, result, prompt=None)
+        except Refused as refused:
+            return refused.value
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            _end(ctx_state, cm, error)
+
+
+def _in_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _end(state: CallState, cm: Any, error: BaseException | None) -> None:
+    if error is not None and not isinstance(error, PolicyViolation | ApprovalPending):
+        state.span.record_error(error)
+    if cm is not None:
+        cm.__exit__(type(error) if error else None, error, None)
+
+
+def _scope(charter: Charter, state: CallState) -> Any:
+    return charter.privacy.scope(state.ctx.conversation, subject=state.ctx.user)
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(value, default=str))
+
+
+def _args_text(value: Any) -> str:
+    import json
+
+    return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
+
+
+def _redact_args(
+    charter: Charter, inspected: Any, arguments: Mapping[str, Any], decision: Decision
+) -> dict[str, Any]:
+    redacted = _redact_value(charter, dict(arguments), decision, inspected.scope)
+    return dict(redacted)
+
+
+def _redact_value(charter: Charter, value: Any, decision: Decision, scope: Any) -> Any:
+    return charter.privacy.redact_json(value, decision.redact, scope)
+
+
+def _chunk_text(chunk: Any) -> str:
+    if isinstance(chunk, str):
+        return chunk
+    content = getattr(chunk, "content", None)
+    if isinstance(content, str):
+        return content
+    if isinstance(chunk, Mapping):
+        choices = chunk.get("choices") or [{}]
+        delta = choices[0].get("delta") or {}
+        return str(delta.get("content") or "")
+    return str(chunk)
+
+
+def _like_chunk(template: Any, text: str) -> Any:
+    if isinstance(template, str):
+        return text
+    if hasattr(template, "model_copy") and hasattr(template, "content"):
+        return template.model_copy(update={"content": text})
+    return text
+
+
+# --- the process-wide default instance --------------------------------------------------------
+
+_DEFAULT: Charter | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def configure(settings: Settings | None = None, **kwargs: Any) -> Charter:
+    """Set up the default `Charter` that `@charter.guard` uses. Returns it."""
+    global _DEFAULT
+    instance = Charter(settings, **kwargs) if (settings or kwargs) else Charter.from_env()
+    with _DEFAULT_LOCK:
+        old, _DEFAULT = _DEFAULT, instance
+    if old is not None:
+        old.close()
+    return instance
+
+
+def get_charter() -> Charter:
+    """The default instance (configured from `CHARTER_*` variables on first use)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        with _DEFAULT_LOCK:
+            if _DEFAULT is None:
+                _DEFAULT = Charter.from_env()
+    return _DEFAULT
+
+
+def resume(ticket: str, *, timeout_s: float | None = None) -> Any:
+    return get_charter().resume(ticket, timeout_s=timeout_s)
+
+
+guard = GuardDecorator(get_charter)

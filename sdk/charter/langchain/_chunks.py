@@ -1,0 +1,72 @@
+"""Streaming: split the wrapped runnable's chunks into text, which goes through the guard's
+window, and everything else, which is held back until the whole stream has passed.
+
+Tool-call chunks, usage and response metadata are released as one final chunk, so an agent
+never receives a tool call from an answer that a later check withholds. Released text
+comes out shaped like the wrapped runnable's chunks: `str` stays `str`, message chunks
+become `AIMessageChunk(content=released)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessageChunk, BaseMessageChunk
+
+from charter.errors import ConfigurationError
+
+ChunkKind = Literal["text", "message"]
+
+
+class ChunkSplitter:
+    """Per streamed call: remembers the chunk kind and accumulates the non-text parts."""
+
+    def __init__(self, kind: ChunkKind | None = None) -> None:
+        self.kind = kind
+        self._rest: BaseMessageChunk | None = None
+
+    def split(self, chunk: Any) -> str:
+        """The text of `chunk` for the guard's window; its other parts are kept aside."""
+        if isinstance(chunk, str):
+            self.kind = self.kind or "text"
+            return chunk
+        if isinstance(chunk, BaseMessageChunk):
+            self.kind = self.kind or "message"
+            text, rest = _split_message_chunk(chunk)
+            self._rest = rest if self._rest is None else self._rest + rest
+            return text
+        raise ConfigurationError(
+            f"Charter can check streamed text only (str or message chunks), but this runnable "
+            f"streamed a {type(chunk).__name__}; call invoke() instead, or guard the chat model "
+            "inside the chain with guard_chat_model() and stream the chain"
+        )
+
+    def released(self, text: str) -> Any:
+        """`text` the guard released, shaped like the wrapped runnable's chunks."""
+        return text if self.kind == "text" else AIMessageChunk(content=text)
+
+    def rest(self) -> BaseMessageChunk | None:
+        """The held-back non-text parts, merged into one chunk (None for text streams)."""
+        return self._rest
+
+
+def _split_message_chunk(chunk: BaseMessageChunk) -> tuple[str, BaseMessageChunk]:
+    content = chunk.content
+    if isinstance(content, str):
+        return content, chunk.model_copy(update={"content": "", "id": None})
+    texts: list[str] = []
+    others: list[Any] = []
+    for part in content:
+        if isinstance(part, str):
+            texts.append(part)
+        elif (
+            isinstance(part, Mapping)
+            and part.get("type", "text") == "text"
+            and isinstance(part.get("text"), str)
+        ):
+            texts.append(part["text"])
+        else:
+            others.append(part)
+    rest = chunk.model_copy(update={"content": others or "", "id": None})
+    return "".join(texts), rest

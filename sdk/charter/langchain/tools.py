@@ -1,0 +1,253 @@
+"""`guard_tool`: a LangChain tool that Charter checks before it runs and after.
+
+The wrapper has the wrapped tool's name, description and argument schema, so models see
+the same tool. LangChain validates the arguments; the guard then evaluates stage
+`tool_call` on the arguments the model chose (injected arguments such as `ToolRuntime`
+or `InjectedToolArg` values are passed to the tool but not shown to the policy), and only
+an allowed call runs the wrapped tool. Its result goes through stage `tool_result`.
+
+A call that needs approval raises `ApprovalPending`; once approved, `charter.resume(ticket)`
+runs the wrapped tool with the stored arguments, once.
+"""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
+from langchain_core.messages import ToolMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool, InjectedToolCallId, ToolException
+from langchain_core.tools import tool as make_tool
+from pydantic import BaseModel, Field, PrivateAttr, model_validator
+from typing_extensions import Self
+
+from charter.errors import ConfigurationError
+from charter.guard import guard as default_guard
+from charter.langchain._calls import MODULE, OnDeny
+from charter.langchain._callbacks import inner_config
+
+
+@dataclass
+class _ToolCall:
+    """The parts of one call the guard does not see: config, injected values, artifact."""
+
+    config: RunnableConfig | None
+    injected: dict[str, Any]
+    tool_call_id: str | None
+    artifact: Any = field(default=None)
+
+
+_CURRENT: ContextVar[_ToolCall | None] = ContextVar("charter_langchain_tool_call", default=None)
+
+
+class GuardedTool(BaseTool):
+    """A tool wrapped by Charter. Build it with `guard_tool(...)`."""
+
+    tool: BaseTool
+    """The wrapped tool; it runs only after the policy allowed the call."""
+    charter: Any = Field(default=None, exclude=True)
+    """The `Charter` to enforce with; None: `charter.get_charter()` at call time."""
+    on_deny: Literal["raise", "refuse"] | None = None
+    """`raise` PolicyViolation, or return the refusal text as the tool's result (the model
+    reads why); None: the Charter's setting."""
+
+    _names: tuple[str, ...] = PrivateAttr(default=())
+    _call_id_fields: frozenset[str] = PrivateAttr(default=frozenset())
+    _run_guarded: Callable[..., Any] = PrivateAttr()
+    _arun_guarded: Callable[..., Any] = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _wire(self) -> Self:
+        inner = self.tool
+        self._names = tuple(inner.args)
+        self._call_id_fields = _call_id_fields(inner)
+        signature = inspect.Signature(
+            [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in self._names]
+        )
+        sync_fn, async_fn = _entry_points(inner)
+        for fn in (sync_fn, async_fn):
+            fn.__signature__ = signature  # type: ignore[attr-defined]
+            fn.__module__ = MODULE
+            fn.__qualname__ = fn.__name__ = f"tool:{inner.name}"
+        decorator = self.charter.guard if self.charter is not None else default_guard
+        # Register the sync one last: `charter.resume(ticket)` replays with it.
+        self._arun_guarded = decorator.tool(async_fn, name=inner.name, on_deny=self.on_deny)
+        self._run_guarded = decorator.tool(sync_fn, name=inner.name, on_deny=self.on_deny)
+        return self
+
+    # --- the wrapped tool's schema ----------------------------------------------------------------
+
+    @property
+    def args(self) -> dict[str, Any]:
+        return self.tool.args
+
+    @property
+    def tool_call_schema(self) -> Any:
+        return self.tool.tool_call_schema
+
+    @property
+    def is_single_input(self) -> bool:
+        return self.tool.is_single_input
+
+    @property
+    def _injected_args_keys(self) -> frozenset[str]:  # type: ignore[override]
+        keys: frozenset[str] = self.tool._injected_args_keys
+        return keys
+
+    def get_input_schema(self, config: RunnableConfig | None = None) -> type[BaseModel]:
+        return self.tool.get_input_schema(config)
+
+    # --- runs -----------------------------------------------------------------------------------
+
+    def _run(
+        self,
+        *args: Any,
+        config: RunnableConfig,
+        run_manager: CallbackManagerForToolRun | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        arguments, call = self._prepare(args, kwargs, inner_config(run_manager, config))
+        token = _CURRENT.set(call)
+        try:
+            content = self._run_guarded(**arguments)
+        finally:
+            _CURRENT.reset(token)
+        return self._result(content, call)
+
+    async def _arun(
+        self,
+        *args: Any,
+        config: RunnableConfig,
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        arguments, call = self._prepare(args, kwargs, inner_config(run_manager, config))
+        token = _CURRENT.set(call)
+        try:
+            content = await self._arun_guarded(**arguments)
+        finally:
+            _CURRENT.reset(token)
+        return self._result(content, call)
+
+    def _prepare(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], config: RunnableConfig
+    ) -> tuple[dict[str, Any], _ToolCall]:
+        """Split the validated input into what the model chose (the policy sees it) and
+        what LangChain injected (passed straight to the wrapped tool)."""
+        if len(args) > len(self._names):
+            raise ToolException(
+                f"tool {self.name!r} takes {len(self._names)} argument(s), got {len(args)}"
+            )
+        values = {**dict(zip(self._names, args, strict=False)), **kwargs}
+        injected_keys = set(self._injected_args_keys) | set(self._call_id_fields)
+        unknown = sorted(k for k in values if k not in self._names and k not in injected_keys)
+        if unknown:
+            raise ToolException(
+                f"tool {self.name!r} does not take the argument(s) {', '.join(unknown)}; "
+                f"it takes {', '.join(self._names) or 'none'}"
+            )
+        arguments = {k: v for k, v in values.items() if k in self._names}
+        injected = {k: v for k, v in values.items() if k not in self._names}
+        call_id = next((str(injected[k]) for k in self._call_id_fields if k in injected), None)
+        return arguments, _ToolCall(config=config, injected=injected, tool_call_id=call_id)
+
+    def _result(self, content: Any, call: _ToolCall) -> Any:
+        if self.response_format == "content_and_artifact":
+            return content, call.artifact
+        return content
+
+
+def guard_tool(
+    tool: BaseTool | Callable[..., Any],
+    *,
+    charter: Any = None,
+    on_deny: OnDeny | None = None,
+) -> GuardedTool:
+    """Wrap `tool` (a `BaseTool`, or a function, which becomes one via `@tool`) so Charter
+    checks each call before the tool runs. The policy sees the tool's name and arguments."""
+    if not isinstance(tool, BaseTool):
+        if not callable(tool):
+            raise ConfigurationError(
+                f"guard_tool needs a LangChain BaseTool or a function, got {type(tool).__name__}"
+            )
+        tool = make_tool(tool)
+    return GuardedTool(
+        tool=tool,
+        charter=charter,
+        on_deny=on_deny,
+        name=tool.name,
+        description=tool.description,
+        args_schema=tool.args_schema,
+        return_direct=tool.return_direct,
+        response_format=tool.response_format,
+        handle_tool_error=tool.handle_tool_error,
+        handle_validation_error=tool.handle_validation_error,
+        tags=tool.tags,
+        metadata=tool.metadata,
+        extras=getattr(tool, "extras", None),
+    )
+
+
+def _entry_points(inner: BaseTool) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The functions the guard wraps; keyword arguments are the model-chosen ones. On
+    `charter.resume` there is no current call: the stored arguments are all there is."""
+
+    def run(**arguments: Any) -> Any:
+        call = _CURRENT.get()
+        payload, config = _payload(inner, arguments, call)
+        return _content(inner.invoke(payload, config), call)
+
+    async def arun(**arguments: Any) -> Any:
+        call = _CURRENT.get()
+        payload, config = _payload(inner, arguments, call)
+        return _content(await inner.ainvoke(payload, config), call)
+
+    return run, arun
+
+
+def _payload(
+    inner: BaseTool, arguments: dict[str, Any], call: _ToolCall | None
+) -> tuple[Any, RunnableConfig | None]:
+    values = {**arguments, **(call.injected if call else {})}
+    config = call.config if call else None
+    call_id = call.tool_call_id if call else None
+    if inner.response_format == "content_and_artifact" or call_id is not None:
+        # Only a tool call returns the artifact / satisfies an InjectedToolCallId argument.
+        tool_call = {
+            "type": "tool_call",
+            "name": inner.name,
+            "args": values,
+            "id": call_id or f"charter-{uuid.uuid4().hex}",
+        }
+        return tool_call, config
+    return values, config
+
+
+def _content(result: Any, call: _ToolCall | None) -> Any:
+    if isinstance(result, ToolMessage):
+        if call is not None:
+            call.artifact = result.artifact
+        return result.content
+    return result
+
+
+def _call_id_fields(tool: BaseTool) -> frozenset[str]:
+    """Arguments annotated `InjectedToolCallId`: LangChain fills them from the tool call."""
+    schema = tool.args_schema
+    if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+        return frozenset()
+    try:
+        from langchain_core.tools.base import _is_injected_arg_type, get_all_basemodel_annotations
+    except ImportError:  # pragma: no cover - older langchain-core
+        return frozenset()
+    return frozenset(
+        name
+        for name, annotation in get_all_basemodel_annotations(schema).items()
+        if _is_injected_arg_type(annotation, injected_type=InjectedToolCallId)
+    )

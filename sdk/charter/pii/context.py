@@ -1,0 +1,69 @@
+"""Context words: the words around a match make it more (or less) likely to be PII.
+
+Same rule as Presidio's context enhancer (+0.35, at least 0.4, at most 1.0), without an NLP
+model: the window is about five words before the match and two after it (Turkish often
+puts the noun after the number: "0532 123 45 67 nolu telefon"). Long context words
+match word starts (`telefon` matches `telefonum`); words of up to three letters must match
+whole (`ip` does not match `ship`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+BOOST = 0.35
+MIN_WITH_CONTEXT = 0.4
+_CHARS_BEFORE = 48  # ~5 words
+_CHARS_AFTER = 24  # ~2 words
+# "Tel. 0532 ..." keeps "Tel"; "... arrived. Order 123" does not reach back to "arrived".
+_SENTENCE_END_BEFORE = re.compile(r"[.!?]\s+(?=[A-ZÇĞİÖŞÜ])|\n")
+_SENTENCE_END_AFTER = re.compile(r"[.!?](?:\s|$)|\n")
+
+
+def normalize(text: str) -> str:
+    """Lowercase that treats Turkish `İ` as `i` (Python lowers it to `i` + a combining dot)."""
+    return text.lower().replace("\u0307", "")
+
+
+def _compile(words: Sequence[str]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    parts = [
+        re.escape(w) + (r"\b" if len(w) <= 3 else "")
+        for w in sorted({normalize(w) for w in words}, key=len, reverse=True)
+    ]
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")")
+
+
+class ContextRule:
+    """Raises a score when a context word is near; drops the match when only a negative
+    context word is ("sipariş no 12345678950" is an order number, not a TC Kimlik No)."""
+
+    __slots__ = ("_negative", "_positive")
+
+    def __init__(self, words: Sequence[str], negative: Sequence[str] = ()) -> None:
+        self._positive = _compile(words)
+        self._negative = _compile(negative)
+
+    @property
+    def active(self) -> bool:
+        return self._positive is not None or self._negative is not None
+
+    def apply(self, text: str, start: int, end: int, score: float) -> float | None:
+        """The adjusted score, or None when negative context rules the match out."""
+        if self._negative is None and score >= 1.0:
+            return score
+        window = _window(text, start, end)
+        if self._positive is not None and self._positive.search(window):
+            return min(1.0, max(score + BOOST, MIN_WITH_CONTEXT))
+        if self._negative is not None and self._negative.search(window):
+            return None
+        return score
+
+
+def _window(text: str, start: int, end: int) -> str:
+    """About five words before and two after, not reaching across a sentence end."""
+    before = _SENTENCE_END_BEFORE.split(text[max(0, start - _CHARS_BEFORE) : start])[-1]
+    after = _SENTENCE_END_AFTER.split(text[end : end + _CHARS_AFTER], maxsplit=1)[0]
+    return normalize(f"{before} {after}")

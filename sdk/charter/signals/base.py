@@ -1,0 +1,65 @@
+"""The `Signal` protocol: a classifier that adds named scores in [0, 1] to the policy input.
+
+The policy sees the scores as `input.signals` (e.g. `input.signals.jailbreak >= 0.8`), so
+score names are part of the policy contract: they must be stable, plain identifiers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
+
+from charter.errors import CharterError
+
+_SCORE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}")
+
+
+class SignalError(CharterError):
+    """A signal is misconfigured or returned something that is not a score mapping."""
+
+
+@runtime_checkable
+class Signal(Protocol):
+    """Anything with a `name` and a `score(text)` returning named scores in [0, 1]."""
+
+    name: str
+
+    def score(self, text: str) -> Mapping[str, float]: ...
+
+
+def check_score_name(name: object, *, what: str) -> str:
+    """Score names become Rego keys and span attribute suffixes: keep them plain."""
+    if not isinstance(name, str) or not _SCORE_NAME.fullmatch(name):
+        raise SignalError(
+            f"{what} {name!r} is not a valid signal name: use 1-64 letters, digits, "
+            "'_', '.' or '-' (e.g. 'jailbreak' or 'harm.violence')"
+        )
+    return name
+
+
+def check_scores(signal_name: str, raw: object) -> dict[str, float]:
+    """Validate a signal's output: a number (scored under the signal's own name) or a
+    mapping of names to numbers, every value finite and within [0, 1].
+
+    Out-of-range values are an error, not clamped: a classifier returning 7.3 or a logit is
+    broken, and silently clamping it would hide that from the policy author.
+    """
+    items: Mapping[object, object] = raw if isinstance(raw, Mapping) else {signal_name: raw}
+    scores: dict[str, float] = {}
+    for key, value in items.items():
+        name = check_score_name(key, what=f"signal {signal_name!r} returned score name")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SignalError(
+                f"signal {signal_name!r} returned a {type(value).__name__} for score {name!r}; "
+                "return a float in [0, 1]"
+            )
+        number = float(value)
+        if not math.isfinite(number) or not 0.0 <= number <= 1.0:
+            raise SignalError(
+                f"signal {signal_name!r} returned {number!r} for score {name!r}; scores must "
+                "be within [0, 1] (map logits or percentages into that range)"
+            )
+        scores[name] = number
+    return scores

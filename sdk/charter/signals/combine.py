@@ -1,0 +1,128 @@
+"""`SignalSet`: run several signals over one text and merge their scores for the policy.
+
+Merging takes the maximum per score name, so two detectors that both report `jailbreak`
+never dilute each other. A signal that fails does not take the call down and does not
+silently vanish either: its scores are left out and `"<name>.error": 1.0` is recorded
+instead. The policy decides what a missing classifier means (the shipped policy can deny
+or hold on `input.signals["jailbreak.error"]`); inventing a 1.0 jailbreak score would make
+an outage of a moderation API look like an attack in dashboards and audit logs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from charter.errors import ConfigurationError
+from charter.signals.base import Signal, check_score_name, check_scores
+
+logger = logging.getLogger("charter.signals")
+
+ERROR_SUFFIX = ".error"
+
+
+def merge_scores(parts: Iterable[Mapping[str, float]]) -> dict[str, float]:
+    """Maximum per name across `parts`."""
+    merged: dict[str, float] = {}
+    for part in parts:
+        for name, value in part.items():
+            if value > merged.get(name, -1.0):
+                merged[name] = value
+    return merged
+
+
+class SignalSet:
+    """An ordered, named collection of signals the guard runs on every text.
+
+    `timeout_s` bounds each signal in `ascore` (a slow hosted classifier becomes an
+    `.error` entry, not a stuck request); sync `score` cannot interrupt a running call.
+    """
+
+    def __init__(self, signals: Sequence[Signal], *, timeout_s: float | None = None) -> None:
+        if isinstance(signals, str | bytes) or not isinstance(signals, Sequence):
+            raise ConfigurationError(
+                "SignalSet takes a list of signals, e.g. SignalSet([HeuristicJailbreakDetector()])"
+            )
+        names: set[str] = set()
+        for index, signal in enumerate(signals):
+            if not isinstance(signal, Signal):
+                raise ConfigurationError(
+                    f"signal #{index} ({type(signal).__name__}) is not a Signal: it needs a "
+                    "`name` and a `score(text)` method; wrap plain functions in CallableSignal"
+                )
+            check_score_name(signal.name, what=f"signal #{index} name")
+            if signal.name in names:
+                raise ConfigurationError(
+                    f"two signals are named {signal.name!r}; give each a distinct name so its "
+                    f"'{signal.name}{ERROR_SUFFIX}' entry is unambiguous"
+                )
+            names.add(signal.name)
+        if timeout_s is not None and not timeout_s > 0:
+            raise ConfigurationError(f"SignalSet timeout_s must be > 0 seconds, got {timeout_s!r}")
+        self._signals: tuple[Signal, ...] = tuple(signals)
+        self._timeout_s = timeout_s
+
+    @property
+    def signals(self) -> tuple[Signal, ...]:
+        return self._signals
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self._signals)
+
+    def __len__(self) -> int:
+        return len(self._signals)
+
+    def score(self, text: str) -> dict[str, float]:
+        parts: list[Mapping[str, float]] = []
+        for signal in self._signals:
+            try:
+                parts.append(check_scores(signal.name, signal.score(text)))
+            except Exception as exc:  # one bad classifier must not fail the call
+                parts.append(self._failed(signal, exc))
+        return merge_scores(parts)
+
+    async def ascore(self, text: str) -> dict[str, float]:
+        """Run every signal concurrently (async ones await, sync ones run inline)."""
+        import asyncio
+
+        results = await asyncio.gather(
+            *(self._ascore_one(signal, text) for signal in self._signals)
+        )
+        return merge_scores(results)
+
+    async def _ascore_one(self, signal: Signal, text: str) -> Mapping[str, float]:
+        import asyncio
+
+        ascore: Any = getattr(signal, "ascore", None)
+        try:
+            if ascore is None:
+                return check_scores(signal.name, signal.score(text))
+            return check_scores(
+                signal.name, await asyncio.wait_for(ascore(text), timeout=self._timeout_s)
+            )
+        except Exception as exc:  # includes TimeoutError
+            return self._failed(signal, exc)
+
+    @staticmethod
+    def _failed(signal: Signal, exc: BaseException) -> dict[str, float]:
+        # Only the class name: exception messages from third-party classifiers may quote
+        # the prompt, and logs must not carry it.
+        logger.warning(
+            "signal %r failed (%s); recorded %r for the policy",
+            signal.name,
+            type(exc).__name__,
+            f"{signal.name}{ERROR_SUFFIX}",
+        )
+        return {f"{signal.name}{ERROR_SUFFIX}": 1.0}
+
+    def __repr__(self) -> str:
+        return f"SignalSet({list(self.names)!r})"
+
+
+def default_signals() -> SignalSet:
+    """The built-in offline signals: the heuristic jailbreak / prompt-injection detector."""
+    from charter.signals.heuristic import HeuristicJailbreakDetector
+
+    return SignalSet([HeuristicJailbreakDetector()])

@@ -1,0 +1,78 @@
+"""Text normalisation for the heuristic detectors, done once per text.
+
+Attackers dodge keyword filters with case, spacing, invisible characters, look-alike
+letters from other scripts and leetspeak ("1gn0re prev10us 1nstruct10ns"). Folding all of
+that into one plain lowercase ASCII-ish form lets a single set of patterns catch the
+variants, and keeps Turkish patterns diacritic-free ("önceki" -> "onceki").
+"""
+
+# ruff: noqa: RUF001 - the look-alike table is made of ambiguous characters on purpose
+
+from __future__ import annotations
+
+import unicodedata
+
+_INVISIBLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e"
+    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u206a\u206b\u206c\u206d\u206e\u206f"
+    "\u3164\ufeff\uffa0"
+)
+"""Zero-width, joiner, bidi-control and filler characters: removed."""
+
+_LOOKALIKES = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d",
+    "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w", "ɡ": "g",
+    "А": "a", "В": "b", "Е": "e", "К": "k", "М": "m", "Н": "h", "О": "o", "Р": "p", "С": "c",
+    "Т": "t", "У": "y", "Х": "x", "Ѕ": "s", "І": "i", "Ј": "j",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
+    "τ": "t", "υ": "u", "χ": "x", "ω": "w",
+    "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m", "Ν": "n",
+    "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x",
+    # Turkish dotless i (no decomposition); the rest of Turkish folds through NFKD
+    "ı": "i",
+    # Typographic quotes and dashes
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+}  # fmt: skip
+
+_COMBINING_MARKS = range(0x0300, 0x0370)
+_TAG_CHARACTERS = range(0xE0000, 0xE0080)
+"""Unicode tag characters mirror ASCII invisibly ("ASCII smuggling"): make them visible."""
+
+
+def _build_unicode_fold() -> dict[int, str | None]:
+    table: dict[int, str | None] = {ord(c): None for c in _INVISIBLE}
+    table.update({cp: None for cp in _COMBINING_MARKS})
+    table.update({cp: None for cp in range(0xFE00, 0xFE10)})  # variation selectors
+    for cp in _TAG_CHARACTERS:
+        ascii_cp = cp - 0xE0000
+        table[cp] = chr(ascii_cp) if 0x20 <= ascii_cp <= 0x7E else None
+    table.update({ord(k): v for k, v in _LOOKALIKES.items()})
+    return table
+
+
+_UNICODE_FOLD = _build_unicode_fold()
+_LEET_FOLD = str.maketrans("013457$", "oieasts")
+"""Not `@`: e-mail addresses must survive for the exfiltration patterns."""
+
+
+def fold_unicode(text: str) -> str:
+    """Compatibility-decompose, drop accents and invisibles, map look-alikes to Latin."""
+    return unicodedata.normalize("NFKD", text).translate(_UNICODE_FOLD)
+
+
+def normalize(text: str) -> str:
+    """The form every heuristic pattern is written against.
+
+    Lowercase; accents, zero-width and bidi characters removed; Cyrillic/Greek look-alikes
+    and fullwidth/mathematical letters mapped to Latin; leetspeak digits folded to letters
+    (0->o, 1->i, 3->e, 4->a, 5->s, 7->t, $->s); whitespace runs collapsed to one space.
+    """
+    if not text.isascii():
+        text = fold_unicode(text)
+    return " ".join(text.lower().translate(_LEET_FOLD).split())

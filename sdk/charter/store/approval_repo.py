@@ -1,0 +1,132 @@
+"""Queries on the approval tables. Plain functions on an open `Connection`: the caller owns
+the transaction (see `charter.store.transactions`), so several calls form one atomic step.
+
+Locking reads use `FOR UPDATE` (and `SKIP LOCKED` where many workers pick from one queue);
+SQLAlchemy leaves these out on SQLite, where `BEGIN IMMEDIATE` already serialises writers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, and_, insert, or_, select, update
+
+from charter.store.approval_tables import EVENTS, REQUESTS, VOTES
+
+
+def insert_request(conn: Connection, values: Mapping[str, Any]) -> None:
+    conn.execute(insert(REQUESTS), [dict(values)])
+
+
+def get_request(conn: Connection, request_id: str, *, lock: bool = False) -> RowMapping | None:
+    query = select(REQUESTS).where(REQUESTS.c.id == request_id)
+    if lock:
+        query = query.with_for_update()
+    return conn.execute(query).mappings().first()
+
+
+def update_request(conn: Connection, request_id: str, values: Mapping[str, Any]) -> None:
+    conn.execute(update(REQUESTS).where(REQUESTS.c.id == request_id).values(**values))
+
+
+def list_requests(
+    conn: Connection, *, state: str | None, tenant: str | None, limit: int
+) -> Sequence[RowMapping]:
+    """Newest first."""
+    query = select(REQUESTS)
+    if state is not None:
+        query = query.where(REQUESTS.c.state == state)
+    if tenant is not None:
+        query = query.where(REQUESTS.c.tenant == tenant)
+    query = query.order_by(REQUESTS.c.created_at.desc(), REQUESTS.c.id).limit(limit)
+    return conn.execute(query).mappings().all()
+
+
+def due_requests(conn: Connection, *, now: datetime, limit: int) -> Sequence[RowMapping]:
+    """Pending requests past their deadline, locked; rows another worker holds are skipped."""
+    query = (
+        select(REQUESTS)
+        .where(REQUESTS.c.state == "pending", REQUESTS.c.expires_at <= now)
+        .order_by(REQUESTS.c.expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return conn.execute(query).mappings().all()
+
+
+def claimable_requests(
+    conn: Connection, *, reviewer: str, now: datetime, limit: int, offset: int
+) -> Sequence[RowMapping]:
+    """Oldest pending requests `reviewer` did not make, has not voted on, and nobody else
+    holds a live claim on. Not locked: lock the one you pick with `lock_if_claimable`."""
+    query = (
+        select(REQUESTS)
+        .where(*_claimable(reviewer, now))
+        .order_by(REQUESTS.c.created_at, REQUESTS.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return conn.execute(query).mappings().all()
+
+
+def lock_if_claimable(
+    conn: Connection, request_id: str, *, reviewer: str, now: datetime
+) -> RowMapping | None:
+    """Lock one request if it is still claimable and no other worker holds it (SKIP LOCKED):
+    concurrent reviewers each get a different request without waiting on each other."""
+    query = (
+        select(REQUESTS)
+        .where(REQUESTS.c.id == request_id, *_claimable(reviewer, now))
+        .with_for_update(skip_locked=True)
+    )
+    return conn.execute(query).mappings().first()
+
+
+def _claimable(reviewer: str, now: datetime) -> tuple[Any, ...]:
+    # NOT IN (not NOT EXISTS): the reviewer's votes are read once and hashed, so the cost
+    # does not depend on the planner guessing row counts right after a burst of inserts.
+    voted = select(VOTES.c.request_id).where(VOTES.c.reviewer == reviewer)
+    return (
+        REQUESTS.c.state == "pending",
+        REQUESTS.c.expires_at > now,
+        REQUESTS.c.requester != reviewer,
+        REQUESTS.c.id.not_in(voted),
+        or_(
+            REQUESTS.c.claimed_by.is_(None),
+            REQUESTS.c.claimed_by == reviewer,
+            and_(REQUESTS.c.claimed_until.is_not(None), REQUESTS.c.claimed_until <= now),
+        ),
+    )
+
+
+def add_vote(conn: Connection, values: Mapping[str, Any]) -> None:
+    conn.execute(insert(VOTES), [dict(values)])
+
+
+def add_events(conn: Connection, events: Iterable[Mapping[str, Any]]) -> None:
+    rows = [dict(e) for e in events]
+    if rows:
+        conn.execute(insert(EVENTS), rows)
+
+
+def votes_of(conn: Connection, request_ids: Sequence[str]) -> dict[str, list[RowMapping]]:
+    return _children(conn, VOTES, request_ids)
+
+
+def events_of(conn: Connection, request_ids: Sequence[str]) -> dict[str, list[RowMapping]]:
+    return _children(conn, EVENTS, request_ids)
+
+
+def _children(
+    conn: Connection, table: Any, request_ids: Sequence[str]
+) -> dict[str, list[RowMapping]]:
+    grouped: dict[str, list[RowMapping]] = defaultdict(list)
+    if not request_ids:
+        return grouped
+    query = select(table).where(table.c.request_id.in_(request_ids)).order_by(table.c.id)
+    for row in conn.execute(query).mappings():
+        grouped[row["request_id"]].append(row)
+    return grouped

@@ -1,0 +1,89 @@
+"""SQLModel tables for approval requests, the votes on them and their event history.
+
+The schema is owned by Alembic (`store/migrations`); these classes describe it for
+queries and for `alembic revision --autogenerate`. Every state change, vote, escalation,
+use and refusal is a row in `charter_approval_event`, so the history is auditable.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from charter.store.types import UTCDateTime
+
+
+class ApprovalRequestRow(SQLModel, table=True):
+    __tablename__ = "charter_approval_request"
+    __table_args__ = (
+        Index("ix_charter_approval_request_state_expires", "state", "expires_at"),
+        Index("ix_charter_approval_request_state_created", "state", "created_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    state: str = Field(max_length=16)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    requester: str = Field(max_length=255)
+    tenant: str = Field(max_length=255, index=True)
+    app: str = Field(max_length=255)
+    rule: str = Field(max_length=255)
+    reason: str
+    approvers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    min_approvals: int
+    timeout_s: float
+    on_timeout: str = Field(max_length=16)
+    escalate_to: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    escalations: int = 0
+    action: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    action_hash: str = Field(max_length=64, index=True)
+    decision_id: str = Field(max_length=64, index=True)
+    consumed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=255)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ApprovalVoteRow(SQLModel, table=True):
+    """One reviewer's vote; the unique constraint backs "one vote per reviewer"."""
+
+    __tablename__ = "charter_approval_vote"
+    __table_args__ = (
+        UniqueConstraint("request_id", "reviewer", name="uq_charter_approval_vote_reviewer"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(foreign_key="charter_approval_request.id", index=True, max_length=64)
+    reviewer: str = Field(max_length=255, index=True)
+    verdict: str = Field(max_length=16)
+    reason: str
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ApprovalEventRow(SQLModel, table=True):
+    """Who did what to a request, when and why: transitions, votes and refusals."""
+
+    __tablename__ = "charter_approval_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(foreign_key="charter_approval_request.id", index=True, max_length=64)
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor: str = Field(max_length=255)
+    kind: str = Field(max_length=16)
+    from_state: str = Field(max_length=16)
+    to_state: str = Field(max_length=16)
+    reason: str
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+REQUESTS = _table(ApprovalRequestRow)
+VOTES = _table(ApprovalVoteRow)
+EVENTS = _table(ApprovalEventRow)

@@ -1,0 +1,1 @@
+"""Alembic migrations for Charter's store (run with `charter.store.migrate(engine)`)."""

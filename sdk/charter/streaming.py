@@ -1,0 +1,75 @@
+"""Streaming without leaks: release text only after the window containing it passed the
+output checks.
+
+The last `window` characters stay held back, so a phrase or an entity shorter than the
+window is always seen whole before any of it leaves; a release point never splits a PII
+finding or a placeholder. Checks run when at least `window` new characters arrived (not per
+token), and once more at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from charter.decision import Decision
+
+
+@dataclass(frozen=True)
+class WindowResult:
+    """What one check decided for the held text: the decision, the text to release (after
+    redaction/restoration), and where the release stopped in the held text."""
+
+    decision: Decision
+    released: str
+    consumed: int
+
+
+Check = Callable[[str, str, bool], WindowResult]
+"""check(context, held, final) -> WindowResult; `context` is recently released text."""
+
+
+class StreamWindow:
+    def __init__(self, check: Check, *, window: int = 96) -> None:
+        self._check = check
+        self.window = window
+        self._held = ""
+        self._context = ""
+        self._since_check = 0
+        self.decisions: list[Decision] = []
+
+    def feed(self, text: str) -> str:
+        """Add a chunk; returns text now safe to release ("" while holding back)."""
+        self._held += text
+        self._since_check += len(text)
+        if len(self._held) <= self.window or self._since_check < self.window:
+            return ""
+        return self._run(final=False)
+
+    def finish(self) -> str:
+        """Check and release whatever is left."""
+        if not self._held:
+            return ""
+        return self._run(final=True)
+
+    def _run(self, *, final: bool) -> str:
+        self._since_check = 0
+        result = self._check(self._context, self._held, final)
+        self.decisions.append(result.decision)
+        if not result.decision.allowed:
+            self._held = ""
+            return ""
+        self._context = (self._context + self._held[: result.consumed])[-self.window :]
+        self._held = self._held[result.consumed :]
+        return result.released
+
+
+def safe_cut(text: str, cut: int, spans: list[tuple[int, int]]) -> int:
+    """Move `cut` left so it splits no span and no `<PLACEHOLDER_n>` being written."""
+    for start, end in sorted(spans):
+        if start < cut < end:
+            cut = start
+    opening = text.rfind("<", 0, cut)
+    if opening != -1 and ">" not in text[opening:cut] and cut - opening <= 40:
+        cut = opening
+    return max(cut, 0)

@@ -1,0 +1,452 @@
+"""One span per guarded call, child spans per stage, and the metrics that go with them.
+
+The guard drives a `CallSpan` through the pipeline (`record_decision`, `record_pii`, ...).
+Values are gathered in a plain dict and set on the span in one `set_attributes` call when
+the call ends, because every attribute write on an SDK span takes a lock. Nothing here ever
+puts prompt text, answer text, PII values or exception messages on a span, a metric or a
+log line; the only text that can reach a span is *redacted* content, and only when the
+application opted in with `record_content=True`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Protocol
+
+from opentelemetry import context as otel_context
+from opentelemetry import metrics, trace
+from opentelemetry.metrics import MeterProvider
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
+from opentelemetry.util.types import AttributeValue
+
+from charter import semconv as sc
+from charter._canonical import sha256_hex
+from charter.decision import Action, Decision
+from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
+from charter.telemetry._instruments import Instruments
+
+INSTRUMENTATION_NAME = "charter"
+INSTRUMENTATION_VERSION = "0.1.0"
+MAX_CONTENT_CHARS = 8192
+"""Opted-in redacted content is cut to this length so one span cannot grow without bound."""
+
+_TOOL_OPERATION = "execute_tool"
+_OUTCOMES = (PolicyViolation, ApprovalPending, ApprovalRejected)
+"""Exceptions that *are* the guard's answer (deny, held, rejected), not failures: the span
+says what happened through `charter.decision.action`, so they do not set an error status."""
+_MAX_CACHED_CALL_SHAPES = 1024
+_NOT_A_PSEUDONYM = re.compile(r"[@\s]|^\+?\d[\d\-. ()]{6,}$")
+
+
+class PIICount(Protocol):
+    """What `record_pii` needs from a summary (`charter.policy.input.PIISummary` fits)."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def count(self) -> int: ...
+
+
+def safe_user(user: str) -> str:
+    """The user pseudonym to record. The guard passes pseudonyms; if a caller passes what
+    looks like an e-mail address, a name or a phone number instead, record a hash of it so
+    telemetry never carries the identifier itself."""
+    if _NOT_A_PSEUDONYM.search(user):
+        return "h-" + sha256_hex(user)[:16]
+    return user
+
+
+class _CallShape:
+    """Everything about a call that repeats across calls with the same model and tool."""
+
+    __slots__ = ("attributes", "kind", "metric_operation", "name")
+
+    def __init__(
+        self,
+        name: str,
+        kind: SpanKind,
+        attributes: dict[str, AttributeValue],
+        metric_operation: str,
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.attributes = attributes
+        self.metric_operation = metric_operation
+
+
+class Telemetry:
+    """Traces and metrics for guarded calls of one application.
+
+    The application owns the OpenTelemetry providers: by default the global ones are used
+    (no-ops until the application, or `charter.telemetry.setup()`, installs SDK providers).
+    """
+
+    def __init__(
+        self,
+        *,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
+        record_content: bool = False,
+        app: str,
+        tenant: str,
+        environment: str,
+    ) -> None:
+        tracer_source = tracer_provider or trace.get_tracer_provider()
+        self._tracer = tracer_source.get_tracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION)
+        self.instruments = Instruments(
+            meter_provider or metrics.get_meter_provider(),
+            base={
+                sc.METRIC_ATTR_APP: app,
+                sc.METRIC_ATTR_TENANT: tenant,
+                sc.METRIC_ATTR_ENVIRONMENT: environment,
+            },
+            version=INSTRUMENTATION_VERSION,
+        )
+        self.record_content_enabled = record_content
+        self._identity: dict[str, AttributeValue] = {
+            sc.APP: app,
+            sc.TENANT: tenant,
+            sc.ENVIRONMENT: environment,
+        }
+        self._shapes: dict[tuple[str, str, str, str | None], _CallShape] = {}
+
+    @property
+    def tracer(self) -> trace.Tracer:
+        return self._tracer
+
+    def call(
+        self, *, operation: str, provider: str, model: str, user: str, tool: str | None = None
+    ) -> CallSpan:
+        """A context manager spanning one guarded call (the span starts on `__enter__`)."""
+        key = (operation, provider, model, tool)
+        shape = self._shapes.get(key) or self._shape(key)
+        return CallSpan(self, shape, safe_user(user))
+
+    def _shape(self, key: tuple[str, str, str, str | None]) -> _CallShape:
+        operation, provider, model, tool = key
+        attributes: dict[str, AttributeValue] = {
+            sc.GEN_AI_OPERATION_NAME: operation,
+            sc.GEN_AI_PROVIDER_NAME: provider,
+            **self._identity,
+        }
+        if model:
+            attributes[sc.GEN_AI_REQUEST_MODEL] = model
+        if tool:
+            attributes[sc.GEN_AI_TOOL_NAME] = tool
+        if operation == _TOOL_OPERATION:
+            # GenAI semconv: "execute_tool {gen_ai.tool.name}", an in-process INTERNAL span.
+            name, kind = (f"{operation} {tool}" if tool else operation), SpanKind.INTERNAL
+        else:
+            name, kind = (f"{operation} {model}" if model else operation), SpanKind.CLIENT
+        shape = _CallShape(name, kind, attributes, operation)
+        if len(self._shapes) < _MAX_CACHED_CALL_SHAPES:
+            self._shapes[key] = shape
+        return shape
+
+
+class _StageSpan:
+    """A child span of the call for one pipeline stage; made current while it is open."""
+
+    __slots__ = ("_call", "_name", "_span", "_start_ns", "_token")
+
+    def __init__(self, call: CallSpan, name: str) -> None:
+        self._call = call
+        self._name = name
+
+    def __enter__(self) -> Span:
+        call = self._call
+        self._start_ns = time.perf_counter_ns()
+        span = call._tracer.start_span(
+            self._name,
+            context=call._context,
+            record_exception=False,
+            set_status_on_exception=False,
+        )
+        self._span = span
+        self._token = otel_context.attach(trace.set_span_in_context(span, call._context))
+        call._stage_spans.append(span)
+        return span
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        call = self._call
+        span = self._span
+        if exc is not None:
+            _mark_error(span, exc)
+        call._stage_spans.pop()
+        span.end()
+        otel_context.detach(self._token)
+        elapsed_ms = (time.perf_counter_ns() - self._start_ns) / 1e6
+        instruments = call._instruments
+        instruments.stage_duration.record(
+            elapsed_ms, instruments.labels(sc.METRIC_ATTR_STAGE, self._name)
+        )
+
+
+class CallSpan:
+    """The span of one guarded call. Use as a context manager; not shared across threads.
+
+    `trace_id` / `span_id` (hex) tie the call to its decision-log records.
+    """
+
+    __slots__ = (
+        "_action",
+        "_attrs",
+        "_call_ms",
+        "_context",
+        "_decision_id",
+        "_instruments",
+        "_pii",
+        "_principles",
+        "_record_content",
+        "_rules",
+        "_shape",
+        "_span",
+        "_stage_spans",
+        "_start_ns",
+        "_token",
+        "_tracer",
+        "_user",
+    )
+
+    def __init__(self, telemetry: Telemetry, shape: _CallShape, user: str) -> None:
+        self._tracer = telemetry._tracer
+        self._instruments = telemetry.instruments
+        self._record_content = telemetry.record_content_enabled
+        self._shape = shape
+        self._user = user
+        self._attrs: dict[str, AttributeValue] = {}
+        self._stage_spans: list[Span] = []
+        self._action: Action | None = None
+        self._decision_id = ""
+        self._rules: dict[str, None] = {}
+        self._principles: dict[str, None] = {}
+        self._pii: dict[str, int] = {}
+        self._call_ms: float | None = None
+        self._span: Span = trace.INVALID_SPAN
+        self._context: otel_context.Context | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def __enter__(self) -> CallSpan:
+        shape = self._shape
+        attributes = shape.attributes.copy()
+        attributes[sc.USER] = self._user
+        self._start_ns = time.perf_counter_ns()
+        span = self._tracer.start_span(
+            shape.name,
+            kind=shape.kind,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        )
+        self._span = span
+        self._context = trace.set_span_in_context(span)
+        self._token = otel_context.attach(self._context)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None and not isinstance(exc, _OUTCOMES):
+            self.record_error(exc)
+        span = self._span
+        elapsed_ms = (time.perf_counter_ns() - self._start_ns) / 1e6
+        action = self._action.value if self._action is not None else ""
+        if span.is_recording():
+            attrs = self._attrs
+            if self._action is not None:
+                attrs[sc.ACTION] = action
+                attrs[sc.DECISION_ID] = self._decision_id
+            if self._rules:
+                attrs[sc.RULES] = tuple(self._rules)
+            if self._principles:
+                attrs[sc.PRINCIPLES] = tuple(self._principles)
+            if self._call_ms is not None:
+                attrs[sc.CALL_MS] = self._call_ms
+                attrs[sc.LATENCY_MS] = max(elapsed_ms - self._call_ms, 0.0)
+            else:
+                attrs[sc.LATENCY_MS] = elapsed_ms
+            span.set_attributes(attrs)
+        span.end()
+        otel_context.detach(self._token)
+        instruments = self._instruments
+        instruments.call_duration.record(
+            elapsed_ms,
+            instruments.labels(
+                sc.METRIC_ATTR_OPERATION,
+                self._shape.metric_operation,
+                sc.METRIC_ATTR_ACTION,
+                action,
+            ),
+        )
+
+    def stage(self, name: str) -> _StageSpan:
+        """A child span for one stage: `charter.policy.evaluate`, `charter.pii.redact`,
+        `charter.approval.wait` (see `charter.semconv`). Yields the OTel `Span`."""
+        return _StageSpan(self, name)
+
+    @property
+    def span(self) -> Span:
+        return self._span
+
+    @property
+    def trace_id(self) -> str:
+        ctx = self._span.get_span_context()
+        return format(ctx.trace_id, "032x") if ctx.is_valid else ""
+
+    @property
+    def span_id(self) -> str:
+        ctx = self._span.get_span_context()
+        return format(ctx.span_id, "016x") if ctx.is_valid else ""
+
+    # --- what happened --------------------------------------------------------------------
+
+    def record_decision(self, decision: Decision) -> None:
+        """One stage's decision. The call's action is the strictest seen so far; rule ids and
+        principles accumulate. The open stage span, if any, gets this stage's own values."""
+        action = decision.action
+        if self._action is None or action.rank > self._action.rank:
+            self._action = action
+            self._decision_id = decision.decision_id
+        rules = decision.rules
+        for rule in rules:
+            self._rules[rule] = None
+        for principle in decision.principles:
+            self._principles[principle] = None
+        if decision.policy_revision:
+            self._attrs[sc.POLICY_REVISION] = decision.policy_revision
+        stage = decision.stage.value
+        if self._stage_spans:
+            stage_span = self._stage_spans[-1]
+            if stage_span.is_recording():
+                stage_attrs: dict[str, AttributeValue] = {
+                    sc.STAGE_ACTION: action.value,
+                    sc.STAGE: stage,
+                    sc.DECISION_ID: decision.decision_id,
+                    sc.POLICY_REVISION: decision.policy_revision,
+                }
+                if rules:
+                    stage_attrs[sc.RULES] = rules
+                stage_span.set_attributes(stage_attrs)
+        instruments = self._instruments
+        instruments.decisions.add(
+            1,
+            instruments.labels(
+                sc.METRIC_ATTR_ACTION,
+                action.value,
+                sc.METRIC_ATTR_STAGE,
+                stage,
+                sc.METRIC_ATTR_RULE,
+                rules[0] if rules else "",
+            ),
+        )
+        for rule in rules:
+            instruments.rule_hits.add(
+                1,
+                instruments.labels(
+                    sc.METRIC_ATTR_RULE,
+                    rule,
+                    sc.METRIC_ATTR_ACTION,
+                    action.value,
+                    sc.METRIC_ATTR_STAGE,
+                    stage,
+                ),
+            )
+
+    def record_pii(self, summaries: Sequence[PIICount]) -> None:
+        """Entity types and counts, summed over stages. Never values."""
+        if not summaries:
+            return
+        pii = self._pii
+        instruments = self._instruments
+        for summary in summaries:
+            entity_type, count = summary.type, int(summary.count)
+            pii[entity_type] = pii.get(entity_type, 0) + count
+            instruments.redactions.add(
+                count, instruments.labels(sc.METRIC_ATTR_ENTITY_TYPE, entity_type)
+            )
+        attrs = self._attrs
+        attrs[sc.PII_TYPES] = tuple(sorted(pii))
+        attrs[sc.PII_COUNT] = sum(pii.values())
+        for entity_type, count in pii.items():
+            attrs[sc.PII_COUNT_PREFIX + entity_type] = count
+
+    def record_signals(self, scores: Mapping[str, float]) -> None:
+        """Signal scores; across stages the highest score of each signal is kept."""
+        attrs = self._attrs
+        for name, score in scores.items():
+            key = sc.SIGNAL_PREFIX + name
+            previous = attrs.get(key)
+            value = float(score)
+            if not isinstance(previous, float) or value > previous:
+                attrs[key] = value
+
+    def record_approval(self, approval_id: str, state: str, wait_ms: float) -> None:
+        attrs: dict[str, AttributeValue] = {
+            sc.APPROVAL_ID: approval_id,
+            sc.APPROVAL_STATE: state,
+            sc.APPROVAL_WAIT_MS: float(wait_ms),
+        }
+        self._attrs.update(attrs)
+        if self._stage_spans and self._stage_spans[-1].is_recording():
+            self._stage_spans[-1].set_attributes(attrs)
+        instruments = self._instruments
+        instruments.approvals.add(1, instruments.labels(sc.METRIC_ATTR_STATE, state))
+
+    def record_usage(
+        self,
+        input_tokens: int | None,
+        output_tokens: int | None,
+        finish_reasons: Sequence[str] = (),
+    ) -> None:
+        attrs = self._attrs
+        if input_tokens is not None:
+            attrs[sc.GEN_AI_USAGE_INPUT_TOKENS] = int(input_tokens)
+        if output_tokens is not None:
+            attrs[sc.GEN_AI_USAGE_OUTPUT_TOKENS] = int(output_tokens)
+        if finish_reasons:
+            attrs[sc.GEN_AI_RESPONSE_FINISH_REASONS] = tuple(str(r) for r in finish_reasons)
+
+    def record_call_duration(self, call_ms: float) -> None:
+        """How long the wrapped model/tool call took, so the span can show Charter's own
+        overhead (`charter.latency_ms`) separately from `charter.call_ms`."""
+        self._call_ms = float(call_ms)
+
+    def record_content(self, prompt_redacted: str | None, answer_redacted: str | None) -> None:
+        """Put *redacted* prompt/answer text on the span — only when the application opted in
+        with `record_content=True`; otherwise this does nothing."""
+        if not self._record_content:
+            return
+        if prompt_redacted is not None:
+            self._attrs[sc.PROMPT_REDACTED] = prompt_redacted[:MAX_CONTENT_CHARS]
+        if answer_redacted is not None:
+            self._attrs[sc.ANSWER_REDACTED] = answer_redacted[:MAX_CONTENT_CHARS]
+
+    def record_error(self, exc: BaseException) -> None:
+        """Mark the call failed with the error's class name. The message is never recorded:
+        it may quote the prompt or a PII value."""
+        _mark_error(self._span, exc)
+        self._attrs[sc.ERROR] = type(exc).__name__
+
+
+def _mark_error(span: Span, exc: BaseException) -> None:
+    cls = type(exc)
+    qualified = (
+        cls.__qualname__
+        if cls.__module__ == "builtins"
+        else (f"{cls.__module__}.{cls.__qualname__}")
+    )
+    span.set_attribute(sc.ERROR_TYPE, qualified)
+    span.set_status(Status(StatusCode.ERROR, cls.__name__))

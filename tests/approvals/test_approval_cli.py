@@ -1,0 +1,171 @@
+"""`charter approvals ...` through Typer's runner, on a real SQLite store and a real
+policy bundle (regorus) that names the reviewers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from charter.approvals import ApprovalState, EventKind
+from charter.approvals.queue import ApprovalQueue
+from charter.cli.approvals import app
+from tests.approvals.helpers import APPROVALS_REGO, MAIN_REGO, REVIEWERS, submit
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'charter.db'}"
+
+
+@pytest.fixture
+def policies(tmp_path: Path) -> str:
+    root = tmp_path / "policies" / "charter"
+    root.mkdir(parents=True)
+    (root / "main.rego").write_text(MAIN_REGO)
+    (root / "approvals.rego").write_text(APPROVALS_REGO)
+    (root / "data.json").write_text(json.dumps({"reviewers": REVIEWERS}))
+    return str(root.parent)
+
+
+@pytest.fixture
+def ticket(store: str) -> str:
+    with ApprovalQueue(store) as queue:
+        return submit(queue, min_approvals=2).id
+
+
+def _invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_list_shows_requests_and_filters_by_state(store: str, ticket: str) -> None:
+    code, out, _ = _invoke("list", "--store", store)
+    assert code == 0
+    assert ticket in out and "pending" in out and "0/2" in out
+    assert "tools.payment_over_limit" in out
+    code, out, _ = _invoke("list", "--store", store, "--state", "approved")
+    assert (code, out.strip()) == (0, "no approved approval requests")
+
+
+def test_list_json_is_machine_readable(store: str, ticket: str) -> None:
+    code, out, _ = _invoke("list", "--store", store, "--json")
+    assert code == 0
+    [row] = json.loads(out)
+    assert (row["id"], row["state"], row["min_approvals"]) == (ticket, "pending", 2)
+
+
+def test_list_refuses_an_unknown_state(store: str) -> None:
+    code, _, err = _invoke("list", "--store", store, "--state", "done")
+    assert code == 2 and "done" in err
+
+
+def test_show_gives_the_redacted_action_and_the_rule(store: str, ticket: str) -> None:
+    code, out, _ = _invoke("show", ticket, "--store", store)
+    assert code == 0
+    assert "rule       tools.payment_over_limit" in out
+    assert "<IBAN_CODE_1>" in out and "<PERSON_1>" in out
+    assert "roles finance; 0 of 2 approvals" in out
+    code, out, _ = _invoke("show", ticket, "--store", store, "--json")
+    assert json.loads(out)["action"]["tool"]["arguments"]["iban"] == "<IBAN_CODE_1>"
+
+
+def test_show_unknown_id_is_a_clean_error(store: str) -> None:
+    code, out, err = _invoke("show", "apr_nope", "--store", store)
+    assert code == 1
+    assert err.strip() == (
+        "error: no approval request 'apr_nope'; list requests with `charter approvals list`"
+    )
+    assert "Traceback" not in out + err
+
+
+def test_approve_twice_reaches_m_of_n(store: str, policies: str, ticket: str) -> None:
+    common = ("--store", store, "--policies", policies)
+    code, out, _ = _invoke("approve", ticket, "--as", "alice", "--reason", "ok", *common)
+    assert (code, out.strip()) == (0, f"approved {ticket}: 1 of 2 approvals; still pending")
+    code, out, _ = _invoke("approve", ticket, "--as", "erin", *common)
+    assert (code, out.strip()) == (
+        0,
+        f"approved {ticket}: request is now approved (2 of 2 approvals)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("reviewer", "message"),
+    [
+        ("mallory", "unknown reviewer 'mallory'"),
+        ("carol", "needs one of roles finance"),
+        ("user-7", "cannot decide their own request"),
+    ],
+)
+def test_approve_refusals_exit_1_and_are_recorded(
+    store: str, policies: str, ticket: str, reviewer: str, message: str
+) -> None:
+    code, _, err = _invoke(
+        "approve", ticket, "--as", reviewer, "--store", store, "--policies", policies
+    )
+    assert code == 1 and message in err
+    with ApprovalQueue(store) as queue:
+        request = queue.get(ticket)
+    assert request.votes == ()
+    assert request.history[-1].kind is EventKind.REFUSED and request.history[-1].by == reviewer
+
+
+def test_reject_requires_a_reason(store: str, policies: str, ticket: str) -> None:
+    code, _, err = _invoke(
+        "reject", ticket, "--as", "alice", "--store", store, "--policies", policies
+    )
+    assert code == 2 and "--reason" in err
+    code, out, _ = _invoke(
+        "reject",
+        ticket,
+        "--as",
+        "alice",
+        "--reason",
+        "not our supplier",
+        "--store",
+        store,
+        "--policies",
+        policies,
+    )
+    assert code == 0 and "request is now rejected" in out
+    with ApprovalQueue(store) as queue:
+        assert queue.get(ticket).state is ApprovalState.REJECTED
+
+
+def test_a_reviewers_file_replaces_the_policy_directory(
+    store: str, policies: str, ticket: str, tmp_path: Path
+) -> None:
+    reviewers = tmp_path / "reviewers.toml"
+    reviewers.write_text('[reviewers.zoe]\nroles = ["finance"]\n')
+    common = ("--store", store, "--policies", policies, "--reviewers", str(reviewers))
+    code, _, err = _invoke("approve", ticket, "--as", "alice", *common)
+    assert code == 1 and f"not in the reviewer directory ({reviewers})" in err
+    code, out, _ = _invoke("approve", ticket, "--as", "zoe", *common)
+    assert code == 0 and "1 of 2 approvals" in out
+
+
+def test_watch_once_prints_pending_requests_and_applies_timeouts(store: str) -> None:
+    with ApprovalQueue(store) as queue:
+        waiting = submit(queue).id
+        overdue = submit(queue, timeout_s=0.001).id
+    code, out, _ = _invoke("watch", "--once", "--store", store)
+    assert code == 0
+    assert f"timeout    {overdue}  now expired" in out
+    pending_lines = [line for line in out.splitlines() if "pending" in line]
+    assert [line.split()[0] for line in pending_lines] == [waiting]
+
+
+def test_watch_json_lines(store: str, ticket: str) -> None:
+    code, out, _ = _invoke("watch", "--once", "--json", "--store", store)
+    assert code == 0
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [ticket]
+
+
+def test_a_bad_store_url_is_a_clean_error() -> None:
+    code, _, err = _invoke("list", "--store", "mysql://nowhere/db")
+    assert code == 1 and "not supported; use sqlite:///path or postgresql://" in err

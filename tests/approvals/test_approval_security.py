@@ -1,0 +1,125 @@
+"""Every refusal is refused with a clear message AND recorded in the request's history."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from charter.approvals import ApprovalState, EventKind, Reviewer, action_hash
+from charter.approvals.queue import ApprovalQueue
+from charter.errors import ActionMismatch, ApprovalError, NotAuthorized
+from tests.approvals.helpers import ACTION, ManualClock, submit
+
+
+def _last_refusal(queue: ApprovalQueue, ticket: str) -> tuple[str, str]:
+    request = queue.get(ticket)
+    assert request.history[-1].kind is EventKind.REFUSED
+    assert request.history[-1].from_state == request.history[-1].to_state
+    return request.history[-1].by, request.history[-1].why
+
+
+def test_self_approval_is_refused_even_for_a_qualified_reviewer(queue: ApprovalQueue) -> None:
+    ticket = submit(queue).id  # requester user-7 is also a finance reviewer
+    with pytest.raises(NotAuthorized, match="cannot decide their own request"):
+        queue.approve(ticket, "user-7")
+    by, why = _last_refusal(queue, ticket)
+    assert by == "user-7" and "four-eyes" in why
+    assert queue.get(ticket).votes == ()
+
+
+@pytest.mark.parametrize("who", ["USER-7", "User-7 "])
+def test_self_approval_check_ignores_case_and_padding(store_url: str, who: str) -> None:
+    with ApprovalQueue(store_url) as trusting:  # no directory: reviewers are taken as given
+        ticket = submit(trusting).id
+        with pytest.raises(NotAuthorized, match="own request"):
+            trusting.approve(ticket, Reviewer(id=who, roles=("finance",)))
+        assert trusting.get(ticket).refusals[-1].by == who
+
+
+def test_self_rejection_is_refused_too(queue: ApprovalQueue) -> None:
+    ticket = submit(queue).id
+    with pytest.raises(NotAuthorized, match="own request"):
+        queue.reject(ticket, "user-7", "changed my mind")
+    assert queue.get(ticket).state is ApprovalState.PENDING
+
+
+def test_unknown_reviewer_is_refused_and_recorded(queue: ApprovalQueue) -> None:
+    ticket = submit(queue).id
+    with pytest.raises(NotAuthorized, match="unknown reviewer 'mallory'"):
+        queue.approve(ticket, Reviewer(id="mallory", roles=("finance",)))
+    assert _last_refusal(queue, ticket)[0] == "mallory"
+
+
+def test_roles_come_from_the_directory_not_the_callers_claim(queue: ApprovalQueue) -> None:
+    ticket = submit(queue).id
+    with pytest.raises(NotAuthorized, match="needs roles finance; reviewer has roles support"):
+        queue.approve(ticket, Reviewer(id="carol", roles=("finance",)))  # carol is support
+    by, why = _last_refusal(queue, ticket)
+    assert by == "carol" and "needs roles finance" in why
+
+
+def test_wrong_tenant_is_refused(queue: ApprovalQueue) -> None:
+    ticket = submit(queue, tenant="globex").id
+    with pytest.raises(NotAuthorized, match="not a reviewer for tenant 'globex'"):
+        queue.approve(ticket, "bob")  # bob reviews acme only
+    assert _last_refusal(queue, ticket)[0] == "bob"
+
+
+def test_a_second_vote_by_the_same_reviewer_is_refused(queue: ApprovalQueue) -> None:
+    ticket = submit(queue, min_approvals=2).id
+    queue.approve(ticket, "alice")
+    with pytest.raises(NotAuthorized, match="already voted"):
+        queue.approve(ticket, "alice")
+    with pytest.raises(NotAuthorized, match="already voted"):
+        queue.reject(ticket, "alice", "flip-flop")
+    request = queue.get(ticket)
+    assert (request.state, request.approvals, len(request.votes)) == (ApprovalState.PENDING, 1, 1)
+    assert [r.by for r in request.refusals] == ["alice", "alice"]
+
+
+def test_replaying_an_approval_for_a_different_action_is_refused(queue: ApprovalQueue) -> None:
+    ticket = submit(queue).id
+    queue.approve(ticket, "alice")
+    bigger = copy.deepcopy(ACTION)
+    bigger["tool"]["arguments"]["eur"] = 90_000
+    with pytest.raises(ActionMismatch, match="granted for a different action"):
+        queue.consume(ticket, action_hash(bigger))
+    assert "different action" in _last_refusal(queue, ticket)[1]
+    assert queue.get(ticket).consumed_at is None  # the real action may still use it
+    queue.consume(ticket, action_hash(ACTION))
+
+
+def test_reusing_a_used_approval_is_refused_and_recorded(queue: ApprovalQueue) -> None:
+    ticket = submit(queue).id
+    queue.approve(ticket, "alice")
+    queue.consume(ticket, action_hash(ACTION))
+    with pytest.raises(ApprovalError, match="already used"):
+        queue.consume(ticket, action_hash(ACTION), by="replayer")
+    assert _last_refusal(queue, ticket)[0] == "replayer"
+
+
+def test_approving_an_expired_request_is_refused(queue: ApprovalQueue, clock: ManualClock) -> None:
+    ticket = submit(queue, timeout_s=60).id
+    clock.advance(60)  # nobody swept: the vote applies the deadline first
+    with pytest.raises(ApprovalError, match=r"expired .* can no longer be approved"):
+        queue.approve(ticket, "alice")
+    request = queue.get(ticket)
+    assert request.state is ApprovalState.EXPIRED and request.votes == ()
+    assert [h.kind for h in request.history[-2:]] == [EventKind.TRANSITION, EventKind.REFUSED]
+    assert request.history[-1].by == "alice"
+
+
+def test_an_empty_reviewer_id_is_refused(queue: ApprovalQueue) -> None:
+    ticket = submit(queue).id
+    with pytest.raises(NotAuthorized, match="no reviewer given"):
+        queue.approve(ticket, "")
+    assert queue.get(ticket).votes == ()
+
+
+def test_refusal_messages_carry_no_action_content(queue: ApprovalQueue) -> None:
+    ticket = submit(queue).id
+    for reviewer in ("user-7", "mallory", "carol"):
+        with pytest.raises(ApprovalError) as refused:
+            queue.approve(ticket, reviewer)
+        assert "IBAN" not in str(refused.value) and "invoice" not in str(refused.value)

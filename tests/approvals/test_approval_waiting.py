@@ -1,0 +1,127 @@
+"""Waiting for a decision: block (sync and async), time out keeping the request queued,
+wake on a decision made in this process (signal) or in another one (polling)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from charter.approvals import ApprovalState
+from charter.approvals.queue import ApprovalQueue
+from charter.errors import ApprovalTimeout
+from tests.approvals.helpers import directory, submit
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def live_queue(store_url: str) -> Iterator[ApprovalQueue]:
+    """A queue on the real clock (these tests are about time passing)."""
+    with ApprovalQueue(store_url, directory=directory()) as queue:
+        yield queue
+
+
+@contextlib.contextmanager
+def _approved_from_another_thread(queue: ApprovalQueue, ticket: str) -> Iterator[None]:
+    """Approve shortly after the block starts waiting (the sleep only orders the two; no
+    assertion depends on how long anything takes)."""
+
+    def approve() -> None:
+        time.sleep(0.1)
+        queue.approve(ticket, "alice")
+
+    worker = threading.Thread(target=approve)
+    worker.start()
+    try:
+        yield
+    finally:
+        worker.join()
+
+
+def test_wait_returns_at_once_when_already_decided(live_queue: ApprovalQueue) -> None:
+    ticket = submit(live_queue).id
+    live_queue.reject(ticket, "alice", "no")
+    assert live_queue.wait(ticket, timeout_s=0.01).state is ApprovalState.REJECTED
+
+
+def test_wait_times_out_and_the_request_stays_queued(live_queue: ApprovalQueue) -> None:
+    ticket = submit(live_queue).id
+    with pytest.raises(ApprovalTimeout, match=rf"still pending.*charter\.resume\('{ticket}'\)"):
+        live_queue.wait(ticket, timeout_s=0.2)
+    assert live_queue.get(ticket).state is ApprovalState.PENDING
+    live_queue.approve(ticket, "alice")
+    assert live_queue.wait(ticket, timeout_s=5).state is ApprovalState.APPROVED
+
+
+def test_wait_wakes_when_another_thread_decides(live_queue: ApprovalQueue) -> None:
+    ticket = submit(live_queue).id
+    with _approved_from_another_thread(live_queue, ticket):
+        assert live_queue.wait(ticket, timeout_s=30).state is ApprovalState.APPROVED
+
+
+def test_wait_sees_a_decision_made_by_another_process(
+    live_queue: ApprovalQueue, store_url: str
+) -> None:
+    ticket = submit(live_queue).id
+    other = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.approvals.approval_workers",
+            "approve",
+            store_url,
+            ticket,
+            "erin",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert live_queue.wait(ticket, timeout_s=60).state is ApprovalState.APPROVED
+    finally:
+        out, _ = other.communicate(timeout=60)
+    assert other.returncode == 0 and out.strip() == "approved"
+    assert live_queue.get(ticket).votes[0].reviewer == "erin"
+
+
+def test_wait_returns_the_expired_request_when_its_deadline_passes(
+    live_queue: ApprovalQueue,
+) -> None:
+    ticket = submit(live_queue, timeout_s=0.3).id
+    request = live_queue.wait(ticket, timeout_s=30)
+    assert request.state is ApprovalState.EXPIRED
+    assert request.transitions[-1].by == "charter"
+
+
+async def test_wait_async_wakes_on_a_decision(live_queue: ApprovalQueue) -> None:
+    ticket = submit(live_queue).id
+    with _approved_from_another_thread(live_queue, ticket):
+        request = await live_queue.wait_async(ticket, timeout_s=30)
+    assert request.state is ApprovalState.APPROVED
+
+
+async def test_wait_async_times_out_without_blocking_the_loop(live_queue: ApprovalQueue) -> None:
+    ticket = submit(live_queue).id
+    ticks = 0
+
+    async def heartbeat() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    beat = asyncio.create_task(heartbeat())
+    with pytest.raises(ApprovalTimeout):
+        await live_queue.wait_async(ticket, timeout_s=0.3)
+    beat.cancel()
+    assert ticks > 0  # a blocking wait would not let the heartbeat run at all
+    assert live_queue.get(ticket).state is ApprovalState.PENDING

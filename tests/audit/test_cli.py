@@ -1,0 +1,122 @@
+"""`charter audit verify` and `charter audit export`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from charter.audit import AuditLog
+from charter.cli.main import app
+from charter.decision import Action, Decision
+from charter.store import make_engine
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def log_url(sqlite_url: str) -> tuple[str, list[str]]:
+    ids = []
+    with AuditLog(sqlite_url) as log:
+        for i in range(6):
+            decision = Decision(action=Action.ALLOW)
+            log.record(decision, {"i": i})
+            ids.append(decision.decision_id)
+    return sqlite_url, ids
+
+
+def _tamper(url: str, statement: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+def test_verify_passes_an_untouched_log(log_url: tuple[str, list[str]]) -> None:
+    url, _ = log_url
+    result = runner.invoke(app, ["audit", "verify", "--store", url])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("ok: 6 records verified; chain head seq 6 hash ")
+
+
+def test_verify_names_the_first_broken_record(log_url: tuple[str, list[str]]) -> None:
+    url, ids = log_url
+    _tamper(url, "UPDATE charter_decision_log SET input_json = '{\"i\":42}' WHERE seq = 3")
+    result = runner.invoke(app, ["audit", "verify", "--store", url])
+    assert result.exit_code == 1
+    assert f"BROKEN at seq 3 (decision_id {ids[2]}): changed:" in result.stdout
+    assert "2 records before it verified" in result.stdout
+
+
+def test_verify_json_output(log_url: tuple[str, list[str]]) -> None:
+    url, _ = log_url
+    _tamper(url, "DELETE FROM charter_decision_log WHERE seq = 4")
+    result = runner.invoke(app, ["audit", "verify", "--store", url, "--json"])
+    assert result.exit_code == 1
+    body = json.loads(result.stdout)
+    assert (body["ok"], body["first_broken_seq"], body["problem"]) == (False, 4, "missing")
+
+
+def test_verify_uses_the_store_from_the_environment(
+    log_url: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _ = log_url
+    monkeypatch.setenv("CHARTER_STORE_URL", url)
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 0, result.output
+
+
+def test_verify_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["audit", "verify", "--store", f"sqlite:///{tmp_path}/x.db"])
+    assert result.exit_code == 1
+    assert "error: no decision log at" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_export_writes_json_lines(log_url: tuple[str, list[str]], tmp_path: Path) -> None:
+    url, ids = log_url
+    out = tmp_path / "siem" / "decisions.jsonl"
+    out.parent.mkdir()
+    result = runner.invoke(app, ["audit", "export", "--store", url, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"exported 6 records to {out}" in result.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["decision_id"] for line in lines] == ids
+    assert [line["input"]["i"] for line in lines] == list(range(6))
+    assert list(out.parent.iterdir()) == [out]  # no temporary file left behind
+
+
+def test_export_to_stdout_since(log_url: tuple[str, list[str]]) -> None:
+    url, _ = log_url
+    everything = runner.invoke(app, ["audit", "export", "--store", url])
+    lines = [json.loads(line) for line in everything.stdout.splitlines()]
+    assert len(lines) == 6
+    cutoff = lines[3]["timestamp"]
+    later = runner.invoke(app, ["audit", "export", "--store", url, "--since", cutoff])
+    assert [json.loads(x)["seq"] for x in later.stdout.splitlines()] == [4, 5, 6]
+    future = runner.invoke(app, ["audit", "export", "--store", url, "--since", "2999-01-01"])
+    assert future.exit_code == 0 and future.stdout == ""
+
+
+def test_export_bad_since_is_explained(log_url: tuple[str, list[str]]) -> None:
+    url, _ = log_url
+    result = runner.invoke(app, ["audit", "export", "--store", url, "--since", "yesterday"])
+    assert result.exit_code == 1
+    assert "--since 'yesterday' is not an ISO-8601 date or time" in result.stderr
+
+
+def test_a_failed_export_leaves_the_previous_file_alone(
+    log_url: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    url, _ = log_url
+    out = tmp_path / "decisions.jsonl"
+    out.write_text("previous export\n")
+    _tamper(url, "UPDATE charter_decision_log SET input_json = 'not json' WHERE seq = 5")
+    result = runner.invoke(app, ["audit", "export", "--store", url, "-o", str(out)])
+    assert result.exit_code == 1
+    assert "error: record seq 5" in result.stderr and "charter audit verify" in result.stderr
+    assert "Traceback" not in result.output
+    assert out.read_text() == "previous export\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".decisions.jsonl")]

@@ -1,0 +1,262 @@
+"""The background writer: what a record holds, bounded queue, retries, close, fork, exit."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from charter.audit import DECISION_PATH, AuditLog, iter_records, verify
+from charter.decision import Action, Decision, Stage, Violation
+from charter.errors import AuditError, ConfigurationError
+from charter.policy.input import PIISummary, PolicyInput, UserRef
+from charter.store import make_engine
+from charter.store.decision_log import LOG
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(LOG)).scalar_one())
+
+
+def _wait_until(condition: object, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.01)
+
+
+def test_a_record_is_shaped_like_an_opa_decision_log_entry(engine: Engine) -> None:
+    decision = Decision(
+        action=Action.REDACT,
+        violations=(Violation(rule="privacy.email", principle="GDPR art. 5"),),
+        redact={"EMAIL_ADDRESS": "placeholder"},
+        policy_revision="git:abc123",
+        stage=Stage.OUTPUT,
+        eval_ms=0.25,
+    )
+    policy_input = PolicyInput(
+        stage=Stage.OUTPUT,
+        app="bot",
+        tenant="acme",
+        user=UserRef(id="u-1"),
+        text="mail <EMAIL_ADDRESS_1>",
+        pii=(PIISummary(type="EMAIL_ADDRESS", score=0.99),),
+    )
+    before = datetime.now(UTC)
+    with AuditLog(engine) as log:
+        log.record(
+            decision,
+            policy_input,
+            trace_id="a" * 32,
+            span_id="b" * 16,
+            labels={"app": "bot", "tenant": "acme", "environment": "prod"},
+        )
+        log.flush(30)
+        assert log.stats.written == 1
+    [record] = iter_records(engine)
+    assert record.seq == 1
+    assert record.decision_id == decision.decision_id
+    assert record.path == DECISION_PATH
+    assert record.input == policy_input.to_dict()
+    assert record.result == decision.model_dump(mode="json")
+    assert record.policy_revision == "git:abc123"
+    assert (record.trace_id, record.span_id) == ("a" * 32, "b" * 16)
+    assert record.labels == {
+        "app": "bot",
+        "tenant": "acme",
+        "environment": "prod",
+        "stage": "output",
+    }
+    assert record.metrics == {"timer_eval_ns": 250_000}
+    assert before <= record.timestamp <= datetime.now(UTC)
+    assert record.hash == record.compute_hash()
+
+
+def test_a_plain_mapping_is_snapshotted_when_recorded(sqlite_url: str) -> None:
+    document = {"text": "<PHONE_NUMBER_1>", "metadata": {"turn": 1}}
+    with AuditLog(sqlite_url) as log:
+        log.record(Decision(action=Action.ALLOW), document)
+        document["metadata"]["turn"] = 2  # the caller reuses its dict
+        document["text"] = "changed"
+    [record] = iter_records(sqlite_url)
+    assert record.input == {"text": "<PHONE_NUMBER_1>", "metadata": {"turn": 1}}
+
+
+def test_odd_values_are_stored_as_text_and_still_verify(sqlite_url: str) -> None:
+    when = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with AuditLog(sqlite_url) as log:
+        log.record(
+            Decision(action=Action.ALLOW),
+            {"at": when, "ratio": 1 / 3, "big": 2**70, "tr": "Ğüşİöç", "nested": [{"x": None}]},
+        )
+    [record] = iter_records(sqlite_url)
+    assert record.input["at"] == str(when)
+    assert record.input["ratio"] == 1 / 3 and record.input["big"] == 2**70
+    assert verify(sqlite_url).ok
+
+
+def test_a_full_queue_counts_and_reports_drops(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = AuditLog(sqlite_url, max_queue=2, batch=2)
+    blocker = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the writer cannot commit while we hold this
+    try:
+        with caplog.at_level(logging.WARNING, logger="charter.audit"):
+            for i in range(10):
+                log.record(Decision(action=Action.ALLOW), {"text": f"secret-{i}"})
+        # The writer holds at most one batch (2) and the queue at most 2: >= 6 dropped.
+        assert log.stats.dropped >= 6
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    log.flush(30)
+    stats = log.stats
+    assert stats.written + stats.dropped == 10
+    assert stats.queued == 0
+    log.close()
+    warnings = [r.getMessage() for r in caplog.records if r.name == "charter.audit"]
+    assert any("dropped because the queue is full" in w for w in warnings)
+    assert not any("secret-" in w for w in warnings)
+    assert verify(sqlite_url).ok
+
+
+def test_store_errors_are_retried_and_nothing_is_lost(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = sqlite_url.removeprefix("sqlite:///")
+    log = AuditLog(sqlite_url)
+    admin = sqlite3.connect(path, isolation_level=None)
+    admin.execute("ALTER TABLE charter_decision_log RENAME TO hidden_log")
+    with caplog.at_level(logging.WARNING, logger="charter.audit"):
+        for i in range(5):
+            log.record(Decision(action=Action.ALLOW), {"i": i})
+        _wait_until(lambda: log.stats.last_error is not None, "a failed write")
+        assert log.stats.written == 0 and log.stats.queued == 5
+        admin.execute("ALTER TABLE hidden_log RENAME TO charter_decision_log")
+        log.flush(30)
+    admin.close()
+    assert log.stats.written == 5
+    log.close()
+    assert verify(sqlite_url).checked == 5
+    failures = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
+    assert failures and "appending to the decision log failed" in failures[0]
+
+
+def test_close_reports_what_it_could_not_write(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = sqlite_url.removeprefix("sqlite:///")
+    log = AuditLog(sqlite_url, close_timeout=0.5)
+    admin = sqlite3.connect(path, isolation_level=None)
+    admin.execute("ALTER TABLE charter_decision_log RENAME TO hidden_log")
+    for i in range(3):
+        log.record(Decision(action=Action.ALLOW), {"i": i})
+    with pytest.raises(AuditError, match="3 decision records are still waiting"):
+        log.flush(timeout=0.2)
+    with caplog.at_level(logging.WARNING, logger="charter.audit"):
+        log.close()
+        log.record(Decision(action=Action.ALLOW), {"late": True})
+    admin.close()
+    stats = log.stats
+    assert (stats.written, stats.lost, stats.queued, stats.dropped) == (0, 3, 0, 1)
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("3 records could not be written before close" in m for m in messages)
+    assert any("the audit log is closed" in m for m in messages)
+
+
+def test_close_flushes_and_is_idempotent(sqlite_url: str) -> None:
+    log = AuditLog(sqlite_url, batch=7)
+    for i in range(100):
+        log.record(Decision(action=Action.ALLOW), {"i": i})
+    log.close()
+    log.close()
+    assert log.stats.written == 100
+    assert [r.input["i"] for r in iter_records(sqlite_url)] == list(range(100))
+
+
+def test_interpreter_exit_flushes_without_close(sqlite_url: str) -> None:
+    child = f"""
+    from charter.audit import AuditLog
+    from charter.decision import Action, Decision
+    log = AuditLog({sqlite_url!r})
+    for i in range(50):
+        log.record(Decision(action=Action.ALLOW), {{"i": i}})
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(child)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = verify(sqlite_url)
+    assert result.ok and result.checked == 50
+
+
+def _record_in_child(url: str, log: AuditLog, count: int) -> None:
+    for i in range(count):
+        log.record(Decision(action=Action.ALLOW), {"from": "child", "i": i})
+    log.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork start method")
+def test_a_forked_child_gets_its_own_writer(sqlite_url: str) -> None:
+    log = AuditLog(sqlite_url)
+    for i in range(5):
+        log.record(Decision(action=Action.ALLOW), {"from": "parent", "i": i})
+    log.flush(30)
+    child = multiprocessing.get_context("fork").Process(
+        target=_record_in_child, args=(sqlite_url, log, 5)
+    )
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    for i in range(5, 10):
+        log.record(Decision(action=Action.ALLOW), {"from": "parent", "i": i})
+    log.close()
+    records = list(iter_records(sqlite_url))
+    assert sorted((r.input["from"], r.input["i"]) for r in records) == sorted(
+        [("parent", i) for i in range(10)] + [("child", i) for i in range(5)]
+    )
+    assert verify(sqlite_url).ok
+
+
+def test_invalid_sizes_are_refused(sqlite_url: str) -> None:
+    with pytest.raises(ConfigurationError, match="max_queue >= 1"):
+        AuditLog(sqlite_url, max_queue=0)
+
+
+def test_iter_records_since_and_limit(sqlite_url: str) -> None:
+    with AuditLog(sqlite_url) as log:
+        for i in range(5):
+            log.record(Decision(action=Action.ALLOW), {"i": i})
+    records = list(iter_records(sqlite_url))
+    middle = records[2].timestamp
+    assert [r.seq for r in iter_records(sqlite_url, since=middle)] == [3, 4, 5]
+    naive = middle.replace(tzinfo=None)  # naive means UTC
+    assert [r.seq for r in iter_records(sqlite_url, since=naive)] == [3, 4, 5]
+    assert [r.seq for r in iter_records(sqlite_url, limit=2)] == [1, 2]
+
+
+def test_the_engine_the_caller_passes_is_left_open(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    with AuditLog(engine) as log:
+        log.record(Decision(action=Action.ALLOW), {})
+    assert _count(engine) == 1  # still usable after close
+    engine.dispose()

@@ -1,0 +1,204 @@
+"""The guard end to end on the shipped policies, with a recording fake model."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from charter.decision import Action
+from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
+from charter.guard import Charter
+from charter.testing import RecordingModel, assert_denied, assert_redacted, make_charter
+from charter.config import DEFAULT_POLICIES
+
+EMAIL = "ayse.yilmaz@example.com"
+CARD = "4111 1111 1111 1111"
+TCKN = "10000000146"
+
+
+def _ask(charter: Charter, model: RecordingModel, **kw: Any) -> Any:
+    return charter.guard(model="gpt-4o-mini", provider="openai", **kw)(model)
+
+
+def test_denied_prompt_never_reaches_the_model(charter: Charter, model: RecordingModel) -> None:
+    ask = _ask(charter, model)
+    exc = assert_denied(ask, "Which stock should I buy with my savings?", rule="topics.forbidden")
+    assert isinstance(exc, PolicyViolation)
+    assert "topics.forbidden" in str(exc) and exc.decision.action is Action.DENY
+    assert model.calls == []
+
+
+def test_refusal_is_returned_in_the_functions_shape(charter: Charter, model: RecordingModel) -> None:
+    ask = _ask(charter, model, on_deny="refuse")
+    answer = ask("Which stock should I buy with my savings?")
+    assert answer.startswith("I can't help with that:") and "[rule topics.forbidden" in answer
+    assert model.calls == []
+    messages = [{"role": "user", "content": "which stock should i buy?"}]
+    ask_messages = charter.guard(model="m", provider="openai", on_deny="refuse")(lambda messages: {})
+    shaped = ask_messages(messages)
+    assert shaped["choices"][0]["message"]["content"].startswith("I can't help with that")
+
+
+def test_pii_is_redacted_before_the_model_and_restored_after(charter: Charter) -> None:
+    model = RecordingModel(lambda text: "I will e-mail <EMAIL_ADDRESS_1> about the card.")
+    ask = _ask(charter, model)
+    prompt = f"My card {CARD} was charged twice, write to {EMAIL} please."
+    answer = assert_redacted(ask, prompt, entity="EMAIL_ADDRESS", model=model)
+    assert CARD not in model.last_text and EMAIL not in model.last_text
+    assert "<EMAIL_ADDRESS_1>" in model.last_text
+    assert answer == f"I will e-mail {EMAIL} about the card."
+
+
+def test_national_id_to_an_external_model_is_denied(charter: Charter, model: RecordingModel) -> None:
+    ask = _ask(charter, model)
+    assert_denied(ask, f"My TC kimlik numaram {TCKN}, hesabımı kontrol eder misiniz?",
+                  rule="privacy.national_id_external")
+    assert model.calls == []
+
+
+def test_openai_messages_are_redacted_in_place(charter: Charter) -> None:
+    seen: list[Any] = []
+
+    def chat(messages: list[dict[str, str]]) -> dict[str, Any]:
+        seen.append(messages)
+        return {"choices": [{"message": {"role": "assistant", "content": "Sure, <EMAIL_ADDRESS_1>."},
+                             "finish_reason": "stop"}], "usage": {"prompt_tokens": 12, "completion_tokens": 4}}
+
+    guarded = charter.guard(model="gpt-4o", provider="openai")(chat)
+    out = guarded([{"role": "system", "content": "You are a bank assistant."},
+                   {"role": "user", "content": f"Reach me at {EMAIL}"}])
+    assert EMAIL not in str(seen[0])
+    assert seen[0][0]["content"] == "You are a bank assistant."
+    assert out["choices"][0]["message"]["content"] == f"Sure, {EMAIL}."
+
+
+def test_async_behaves_like_sync(charter: Charter) -> None:
+    model = RecordingModel(lambda text: "Noted <EMAIL_ADDRESS_1>")
+
+    @charter.guard(model="gpt-4o-mini", provider="openai")
+    async def ask(prompt: str) -> str:
+        return await model.acall(prompt)
+
+    async def run() -> tuple[str, Any]:
+        ok = await ask(f"mail me at {EMAIL}")
+        with pytest.raises(PolicyViolation):
+            await ask("Which stock should I buy?")
+        return ok, None
+
+    ok, _ = asyncio.run(run())
+    assert ok == f"Noted {EMAIL}"
+    assert len(model.calls) == 1 and EMAIL not in model.last_text
+
+
+def test_streaming_redacts_a_card_split_across_chunks(tmp_path: Path) -> None:
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern")
+    text = "Your old card " + CARD + " is now blocked. " + "Have a nice day. " * 12
+
+    @charter.guard(model="gpt-4o-mini", provider="openai")
+    def stream(prompt: str):  # type: ignore[no-untyped-def]
+        # split inside the card number on purpose
+        cut = text.index(CARD) + 7
+        yield text[:cut]
+        yield text[cut:cut + 9]
+        yield text[cut + 9:]
+
+    released = "".join(stream("what happened to my card?"))
+    assert CARD not in released and CARD.replace(" ", "") not in released
+    assert "1111" in released  # masked: the last four stay visible
+    assert released.endswith("Have a nice day. ")
+
+
+def test_streaming_stops_on_a_deny_mid_stream(tmp_path: Path) -> None:
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern", on_deny="refuse")
+    chunks = ["Sure. " * 30, "By the way, my system prompt is: be nice. ", "More text. " * 20]
+
+    @charter.guard(model="gpt-4o-mini", provider="openai")
+    def stream(prompt: str):  # type: ignore[no-untyped-def]
+        yield from chunks
+
+    out = list(stream("hello"))
+    joined = "".join(out)
+    assert "system prompt is" not in joined
+    assert out[-1].startswith("I can't help with that") and "output.system_prompt_leak" in out[-1]
+    assert "More text." not in joined
+
+
+def test_async_streaming_matches_sync(tmp_path: Path) -> None:
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern")
+    text = f"Card {CARD} noted. " + "ok " * 60
+
+    @charter.guard(model="m", provider="openai")
+    def sync_stream(prompt: str):  # type: ignore[no-untyped-def]
+        for i in range(0, len(text), 5):
+            yield text[i:i + 5]
+
+    @charter.guard(model="m", provider="openai")
+    async def async_stream(prompt: str):  # type: ignore[no-untyped-def]
+        for i in range(0, len(text), 5):
+            yield text[i:i + 5]
+
+    async def collect() -> str:
+        return "".join([c async for c in async_stream("hi")])
+
+    assert "".join(sync_stream("hi")) == asyncio.run(collect())
+
+
+def test_tool_with_forbidden_arguments_never_runs(charter: Charter) -> None:
+    ran: list[float] = []
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        ran.append(amount)
+        return f"refunded {amount}"
+
+    assert issue_refund("A-1", 20.0) == "refunded 20.0"
+    with pytest.raises(PolicyViolation) as info:
+        issue_refund("A-2", 50_000.0)
+    assert "tools.refund_hard_limit" in info.value.decision.rules
+    assert ran == [20.0]
+
+
+def test_unknown_tool_is_denied(charter: Charter) -> None:
+    @charter.guard.tool(name="wire_transfer")
+    def wire(to: str, amount: float) -> str:
+        raise AssertionError("must not run")
+
+    with pytest.raises(PolicyViolation, match="tools.unknown_tool"):
+        wire("TR00", 1.0)
+
+
+def test_refund_over_limit_waits_for_finance_and_runs_once(charter: Charter) -> None:
+    ran: list[float] = []
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        ran.append(amount)
+        return f"refunded {amount}"
+
+    with pytest.raises(ApprovalPending) as info:
+        issue_refund("A-3", 900.0)
+    ticket = info.value.ticket
+    assert ran == []
+    request = charter.queue.get(ticket)
+    assert request.rule == "tools.refund_over_limit"
+    charter.queue.approve(ticket, "alice", reason="customer verified")
+    assert charter.resume(ticket) == "refunded 900.0"
+    assert ran == [900.0]
+    with pytest.raises(Exception):  # an approval is used once
+        charter.resume(ticket)
+    assert ran == [900.0]
+
+
+def test_rejected_refund_does_not_run(charter: Charter) -> None:
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        raise AssertionError("must not run")
+
+    with pytest.raises(ApprovalPending) as info:
+        issue_refund("A-4", 800.0)
+    charter.queue.reject(info.value.ticket, "bob", reason="duplicate request")
+    with pytest.raises(ApprovalRejected):
+        charter.resume(info.value.ticket)

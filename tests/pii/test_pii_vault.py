@@ -1,0 +1,209 @@
+"""The vault: stable placeholders per scope, encryption per tenant, TTL, erasure."""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import replace
+
+import pytest
+
+from charter.config import Settings
+from charter.errors import PIIError, VaultError
+from charter.pii import MemoryVaultStore, Scope, Vault
+
+EMAIL = ("EMAIL_ADDRESS", "jane.doe@example.com", False)
+PHONE = ("PHONE_NUMBER", "+90 532 123 45 67", False)
+TCKN = ("TR_NATIONAL_ID", "10000000146", False)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_same_value_same_placeholder_within_a_scope(vault: Vault) -> None:
+    scope = Scope.request()
+    first = vault.placeholders(scope, [EMAIL, PHONE, EMAIL])
+    again = vault.placeholders(scope, [PHONE, ("EMAIL_ADDRESS", "other@example.com", False)])
+    assert first == ["<EMAIL_ADDRESS_1>", "<PHONE_NUMBER_1>", "<EMAIL_ADDRESS_1>"]
+    assert again == ["<PHONE_NUMBER_1>", "<EMAIL_ADDRESS_2>"]
+
+
+def test_scopes_are_independent(vault: Vault) -> None:
+    a, b = Scope.request(), Scope.request()
+    assert vault.placeholders(a, [PHONE, EMAIL]) == ["<PHONE_NUMBER_1>", "<EMAIL_ADDRESS_1>"]
+    assert vault.placeholders(b, [EMAIL]) == ["<EMAIL_ADDRESS_1>"]
+    assert vault.restore("<PHONE_NUMBER_1>", b) == "<PHONE_NUMBER_1>"  # not issued in b
+    assert vault.restore("<PHONE_NUMBER_1>", a) == PHONE[1]
+
+
+def test_conversation_scope_is_stable_across_turns_and_vault_instances_sharing_a_store() -> None:
+    key = os.urandom(32)
+    store = MemoryVaultStore()
+    turn1 = Vault(key, store=store).placeholders(Scope.conversation("c-42"), [EMAIL])
+    turn2 = Vault(key, store=store).placeholders(Scope.conversation("c-42"), [PHONE, EMAIL])
+    assert turn1 == ["<EMAIL_ADDRESS_1>"]
+    assert turn2 == ["<PHONE_NUMBER_1>", "<EMAIL_ADDRESS_1>"]
+
+
+def test_request_scopes_are_fresh() -> None:
+    assert Scope.request().id != Scope.request().id
+    assert Scope.conversation("c1") == Scope.conversation("c1")
+
+
+def test_stored_blobs_are_unreadable_without_the_key() -> None:
+    key = base64.b64encode(os.urandom(32)).decode()
+    store = MemoryVaultStore()
+    scope = Scope.conversation("c1", tenant="acme", subject="user-7")
+    Vault(key, store=store).placeholders(scope, [EMAIL, PHONE, TCKN])
+    ((tenant, scope_id),) = store.scopes()
+    sealed = store.get(tenant, scope_id)
+    assert sealed is not None
+    raw = sealed.blob + "".join(sorted(sealed.subject_tags | sealed.value_tags)).encode()
+    for _, value, _ in (EMAIL, PHONE, TCKN):
+        assert value.encode() not in raw
+        assert value.encode("utf-16-le") not in raw
+    assert b"user-7" not in raw and b"EMAIL_ADDRESS" not in raw
+
+    with pytest.raises(VaultError, match="cannot be decrypted"):
+        Vault(os.urandom(32), store=store).restore("<EMAIL_ADDRESS_1>", scope)
+    assert Vault(key, store=store).restore("<EMAIL_ADDRESS_1>", scope) == EMAIL[1]
+
+
+def test_tampering_and_moving_blobs_are_detected() -> None:
+    key = os.urandom(32)
+    store = MemoryVaultStore()
+    vault = Vault(key, store=store)
+    a, b = Scope.conversation("a"), Scope.conversation("b")
+    vault.placeholders(a, [EMAIL])
+    vault.placeholders(b, [PHONE])
+    sealed = store.get("default", a.id)
+    assert sealed is not None
+    flipped = bytearray(sealed.blob)
+    flipped[-1] ^= 1
+    store.put("default", a.id, replace(sealed, blob=bytes(flipped)))
+    with pytest.raises(VaultError):
+        vault.restore("<EMAIL_ADDRESS_1>", a)
+    store.put("default", b.id, sealed)  # a's intact blob under b's id
+    with pytest.raises(VaultError):
+        vault.restore("<EMAIL_ADDRESS_1>", b)
+
+
+def test_tenants_get_different_keys() -> None:
+    vault = Vault(os.urandom(32))
+    assert vault.digest("acme", "EMAIL_ADDRESS", EMAIL[1]) != vault.digest(
+        "globex", "EMAIL_ADDRESS", EMAIL[1]
+    )
+    assert vault.digest("acme", "EMAIL_ADDRESS", EMAIL[1]) == vault.digest(
+        "acme", "EMAIL_ADDRESS", EMAIL[1]
+    )
+    store = MemoryVaultStore()
+    vault = Vault(os.urandom(32), store=store)
+    vault.placeholders(Scope.conversation("c", tenant="acme"), [EMAIL])
+    sealed = store.get("acme", "conv:c")
+    assert sealed is not None
+    store.put("globex", "conv:c", sealed)  # acme's blob presented as globex's
+    with pytest.raises(VaultError):
+        vault.restore("<EMAIL_ADDRESS_1>", Scope.conversation("c", tenant="globex"))
+
+
+def test_ttl_expires_unused_scopes_and_slides_on_use() -> None:
+    clock = FakeClock()
+    vault = Vault(ttl_s=60, clock=clock)
+    scope = Scope.conversation("c1")
+    vault.placeholders(scope, [EMAIL])
+    clock.now += 50
+    assert vault.restore("<EMAIL_ADDRESS_1>", scope) == EMAIL[1]
+    vault.placeholders(scope, [EMAIL])  # use slides the expiry
+    clock.now += 50
+    assert vault.restore("<EMAIL_ADDRESS_1>", scope) == EMAIL[1]
+    clock.now += 61
+    assert vault.restore("<EMAIL_ADDRESS_1>", scope) == "<EMAIL_ADDRESS_1>"
+    assert vault.placeholders(scope, [PHONE]) == ["<PHONE_NUMBER_1>"]
+
+
+def test_scope_ttl_overrides_the_vault_and_purge_drops_expired() -> None:
+    clock = FakeClock()
+    vault = Vault(ttl_s=None, clock=clock)
+    short, forever = Scope.conversation("short", ttl_s=10), Scope.conversation("forever")
+    vault.placeholders(short, [EMAIL])
+    vault.placeholders(forever, [EMAIL])
+    clock.now += 11
+    assert vault.purge_expired() == 1
+    assert vault.store.scopes() == [("default", forever.id)]
+
+
+def test_discard_forgets_a_request(vault: Vault) -> None:
+    scope = Scope.request()
+    vault.placeholders(scope, [EMAIL])
+    vault.discard(scope)
+    assert vault.restore("<EMAIL_ADDRESS_1>", scope) == "<EMAIL_ADDRESS_1>"
+
+
+def test_erase_by_subject_removes_their_scopes_only(vault: Vault) -> None:
+    jane = Scope.conversation("c1", subject="user-jane")
+    john = Scope.conversation("c2", subject="user-john")
+    vault.placeholders(jane, [EMAIL, PHONE])
+    vault.placeholders(john, [TCKN])
+    assert vault.erase("user-jane") == 2
+    assert vault.restore("<EMAIL_ADDRESS_1>", jane) == "<EMAIL_ADDRESS_1>"
+    assert vault.restore("<TR_NATIONAL_ID_1>", john) == TCKN[1]
+
+
+def test_erase_by_value_removes_it_everywhere_in_any_formatting(vault: Vault) -> None:
+    a, b = Scope.conversation("a"), Scope.conversation("b", tenant="acme")
+    vault.placeholders(a, [PHONE, EMAIL])
+    vault.placeholders(b, [("PHONE_NUMBER", "+905321234567", False)])
+    assert vault.erase("+90 (532) 123-45-67") == 2
+    assert vault.restore("<PHONE_NUMBER_1> <EMAIL_ADDRESS_1>", a) == f"<PHONE_NUMBER_1> {EMAIL[1]}"
+    assert vault.restore("<PHONE_NUMBER_1>", b) == "<PHONE_NUMBER_1>"
+    # numbers are never reused: an old answer cannot restore to someone else's value
+    assert vault.placeholders(a, [("PHONE_NUMBER", "+1 212-555-0199", False)]) == [
+        "<PHONE_NUMBER_2>"
+    ]
+    assert vault.erase("nobody@example.com") == 0
+
+
+def test_erase_can_be_limited_to_a_tenant(vault: Vault) -> None:
+    vault.placeholders(Scope.conversation("x", tenant="acme"), [EMAIL])
+    vault.placeholders(Scope.conversation("x", tenant="globex"), [EMAIL])
+    assert vault.erase(EMAIL[1], tenant="acme") == 1
+    assert vault.restore("<EMAIL_ADDRESS_1>", Scope.conversation("x", tenant="globex")) == EMAIL[1]
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("not base64!!", "not valid base64"),
+        (base64.b64encode(b"short").decode(), "must be 32 bytes"),
+        (b"\x00" * 16, "must be 32 bytes"),
+    ],
+)
+def test_bad_keys_are_clear_errors_without_the_key(key: str | bytes, message: str) -> None:
+    with pytest.raises(PIIError, match=message) as caught:
+        Vault(key)
+    assert "CHARTER_VAULT_KEY" in str(caught.value)
+    if isinstance(key, str):
+        assert key not in str(caught.value)
+
+
+def test_key_from_settings_in_standard_or_urlsafe_base64() -> None:
+    raw = os.urandom(32)
+    scope = Scope.conversation("c")
+    store = MemoryVaultStore()
+    Vault.from_settings(
+        Settings(vault_key=base64.b64encode(raw).decode()), store=store
+    ).placeholders(scope, [EMAIL])
+    urlsafe = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert Vault(urlsafe, store=store).restore("<EMAIL_ADDRESS_1>", scope) == EMAIL[1]
+
+
+def test_scope_validation() -> None:
+    with pytest.raises(PIIError, match="non-empty"):
+        Scope("", "t")
+    with pytest.raises(PIIError, match="ttl_s"):
+        Scope.conversation("c", ttl_s=0)

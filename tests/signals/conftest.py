@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from charter.signals import HeuristicJailbreakDetector
+
+EVALS = Path(__file__).resolve().parents[2] / "policies" / "evals"
+
+
+def load_corpus(name: str) -> list[dict[str, Any]]:
+    path = EVALS / name
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.fixture(scope="session")
+def detector() -> HeuristicJailbreakDetector:
+    return HeuristicJailbreakDetector()
+
+
+@pytest.fixture(scope="session")
+def redteam() -> list[dict[str, Any]]:
+    return load_corpus("redteam.jsonl")
+
+
+@pytest.fixture(scope="session")
+def benign() -> list[dict[str, Any]]:
+    return load_corpus("benign.jsonl")

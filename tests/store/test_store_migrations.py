@@ -1,0 +1,121 @@
+"""Alembic migrations on both backends: create, idempotent, match the models, reversible,
+and safe when several processes start at once."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text
+from sqlmodel import SQLModel
+
+from charter.errors import StoreError
+from charter.store import current_revision, head_revision, make_engine, migrate
+from charter.store.approval_tables import EVENTS, REQUESTS, VOTES
+from charter.store.migrate import VERSION_TABLE, alembic_config
+
+APPROVAL_TABLES = {REQUESTS.name, VOTES.name, EVENTS.name}
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    engine = make_engine(store_url)
+    yield engine
+    engine.dispose()
+
+
+def test_migrate_creates_the_approval_tables_at_head(engine: Engine) -> None:
+    assert current_revision(engine) is None
+    migrate(engine)
+    assert current_revision(engine) == head_revision()
+    assert set(inspect(engine).get_table_names()) >= APPROVAL_TABLES
+
+
+def test_migrate_twice_is_a_no_op(engine: Engine) -> None:
+    migrate(engine)
+    migrate(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
+    assert [r[0] for r in rows] == [head_revision()]
+
+
+def test_first_revision_id_is_stable_for_later_revisions_to_build_on(engine: Engine) -> None:
+    migrate(engine, "0001_approvals")
+    assert current_revision(engine) == "0001_approvals"
+    assert set(inspect(engine).get_table_names()) >= APPROVAL_TABLES
+
+
+def test_migrated_schema_matches_the_sqlmodel_tables(engine: Engine) -> None:
+    migrate(engine)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "version_table": VERSION_TABLE}
+        )
+        diffs = compare_metadata(context, SQLModel.metadata)
+    ours = [d for d in _flatten(diffs) if _table_of(d) in APPROVAL_TABLES]
+    assert ours == []
+
+
+def test_downgrade_to_base_and_back_up(engine: Engine) -> None:
+    migrate(engine)
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+    assert not APPROVAL_TABLES & set(inspect(engine).get_table_names())
+    migrate(engine)
+    assert current_revision(engine) == head_revision()
+
+
+def test_a_database_from_a_newer_charter_is_a_clear_error(engine: Engine) -> None:
+    migrate(engine)
+    with engine.begin() as conn:
+        conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '9999_future'"))
+    with pytest.raises(StoreError, match="upgrade Charter"):
+        migrate(engine)
+
+
+def _migrate_in_child(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        return current_revision(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
+def test_four_processes_migrating_at_once_all_succeed(store_url: str) -> None:
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        revisions = pool.map(_migrate_in_child, [store_url] * 4)
+    assert revisions == [head_revision()] * 4
+    engine = make_engine(store_url)
+    with engine.connect() as conn:
+        assert conn.execute(text(f"SELECT count(*) FROM {VERSION_TABLE}")).scalar() == 1
+    engine.dispose()
+
+
+def _flatten(diffs: list[object]) -> list[object]:
+    out: list[object] = []
+    for diff in diffs:
+        out.extend(diff if isinstance(diff, list) else [diff])
+    return out
+
+
+def _table_of(diff: object) -> str | None:
+    """The table a compare_metadata diff tuple is about."""
+    assert isinstance(diff, tuple)
+    for part in diff[1:]:
+        name = getattr(part, "name", None)
+        table = getattr(part, "table", None)
+        if table is not None and getattr(table, "name", None):
+            return str(table.name)
+        if isinstance(part, str) and part in APPROVAL_TABLES:
+            return part
+        if name in APPROVAL_TABLES:
+            return str(name)
+    return None
