@@ -1,0 +1,278 @@
+"""Decode OTLP trace exports (protobuf or JSON, optionally gzip) into `SpanRecord`s.
+
+Shared by the HTTP and gRPC receivers so both reject the same payloads with the same
+reasons. A payload that cannot be decoded at all is an `IngestError` (400/413/415); a
+decodable payload with some invalid spans is accepted minus those spans, reported as an
+OTLP partial success.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf import json_format
+from google.protobuf.message import DecodeError
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+
+from charter.errors import IngestError
+from monitor_tui.ingest.records import AttrValue, SpanRecord
+
+PROTOBUF = "application/x-protobuf"
+JSON = "application/json"
+_PROTOBUF_ALIASES = frozenset({PROTOBUF, "application/protobuf", "application/octet-stream"})
+
+MAX_REASONS = 5
+"""How many per-span problems a partial-success message lists."""
+
+
+@dataclass
+class DecodedBatch:
+    records: list[SpanRecord]
+    rejected: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+    def partial_success_message(self) -> str:
+        more = self.rejected - len(self.reasons)
+        text = "; ".join(self.reasons)
+        return text + (f"; and {more} more" if more > 0 else "")
+
+
+def media_type(content_type: str | None) -> str:
+    """`application/x-protobuf` or `application/json`; 415 for anything else."""
+    base = (content_type or "").split(";", 1)[0].strip().lower()
+    if base in _PROTOBUF_ALIASES:
+        return PROTOBUF
+    if base == JSON:
+        return JSON
+    shown = base or "none"
+    raise IngestError(
+        f"unsupported Content-Type {shown!r}: OTLP/HTTP takes {PROTOBUF} or {JSON}",
+        status=415,
+    )
+
+
+def decompress(body: bytes, encoding: str | None, *, limit: int) -> bytes:
+    """Undo `Content-Encoding` (gzip, deflate or identity) without inflating past `limit`."""
+    enc = (encoding or "identity").strip().lower()
+    if enc in ("", "identity"):
+        return body
+    if enc not in ("gzip", "deflate"):
+        raise IngestError(
+            f"unsupported Content-Encoding {enc!r}: send gzip, deflate or no encoding",
+            status=415,
+        )
+    wbits = 16 + zlib.MAX_WBITS if enc == "gzip" else zlib.MAX_WBITS
+    inflater = zlib.decompressobj(wbits)
+    try:
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error as exc:
+        raise IngestError(f"body is not valid {enc} data ({exc}); check Content-Encoding") from None
+    if len(data) > limit or inflater.unconsumed_tail:
+        raise IngestError(
+            f"decompressed body exceeds the {limit} byte limit; send smaller batches",
+            status=413,
+        )
+    if not inflater.eof:
+        raise IngestError(f"{enc} body is truncated; resend the whole request")
+    return data
+
+
+def parse_request(body: bytes, media: str) -> ExportTraceServiceRequest:
+    return _parse_json(body) if media == JSON else _parse_protobuf(body)
+
+
+def _parse_protobuf(body: bytes) -> ExportTraceServiceRequest:
+    request = ExportTraceServiceRequest()
+    try:
+        request.ParseFromString(body)
+    except DecodeError as exc:
+        raise IngestError(
+            f"body is not an OTLP ExportTraceServiceRequest protobuf ({exc}); "
+            "it may be truncated or another format (JSON needs Content-Type application/json)"
+        ) from None
+    if body and not request.ListFields():
+        raise IngestError(
+            "body decodes to no OTLP fields (no resourceSpans): it is not an "
+            "ExportTraceServiceRequest"
+        )
+    return request
+
+
+def _parse_json(body: bytes) -> ExportTraceServiceRequest:
+    try:
+        doc = json.loads(body) if body.strip() else {}
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise IngestError(f"body is not valid JSON ({exc}); send OTLP/JSON") from None
+    if not isinstance(doc, dict):
+        raise IngestError("OTLP/JSON body must be an object with a resourceSpans array")
+    _hex_ids_to_base64(doc)
+    request = ExportTraceServiceRequest()
+    try:
+        json_format.ParseDict(doc, request, ignore_unknown_fields=True)
+    except json_format.ParseError as exc:
+        raise IngestError(f"body is not OTLP/JSON: {exc}") from None
+    return request
+
+
+_ID_FIELDS = {
+    "traceId": 16,
+    "spanId": 8,
+    "parentSpanId": 8,
+    "trace_id": 16,
+    "span_id": 8,
+    "parent_span_id": 8,
+}
+
+
+def _hex_ids_to_base64(doc: dict[str, Any]) -> None:
+    """OTLP/JSON writes ids as hex; protobuf's JSON mapping expects base64 for bytes."""
+    for r, resource_spans in enumerate(_list(doc, "resourceSpans", "resource_spans")):
+        for s, scope_spans in enumerate(_list(resource_spans, "scopeSpans", "scope_spans")):
+            for i, span in enumerate(_list(scope_spans, "spans")):
+                where = f"resourceSpans[{r}].scopeSpans[{s}].spans[{i}]"
+                _convert_ids(span, where)
+                for j, link in enumerate(_list(span, "links")):
+                    _convert_ids(link, f"{where}.links[{j}]")
+
+
+def _list(obj: Any, *keys: str) -> list[Any]:
+    if not isinstance(obj, dict):
+        return []
+    for key in keys:
+        value = obj.get(key)
+        if isinstance(value, list):
+            return value
+        if value is not None:
+            raise IngestError(f"OTLP/JSON field {key!r} must be an array")
+    return []
+
+
+def _convert_ids(obj: Any, where: str) -> None:
+    if not isinstance(obj, dict):
+        raise IngestError(f"{where} must be an object")
+    for key, size in _ID_FIELDS.items():
+        value = obj.get(key)
+        if value in (None, ""):
+            continue
+        try:
+            raw = bytes.fromhex(value) if isinstance(value, str) else b""
+        except ValueError:
+            raw = b""
+        if len(raw) != size:
+            raise IngestError(
+                f"{where}.{key} must be {size * 2} hex characters (OTLP/JSON ids are hex)"
+            )
+        obj[key] = base64.b64encode(raw).decode()
+
+
+# --- protobuf message -> records ------------------------------------------------------
+
+
+def to_records(request: ExportTraceServiceRequest) -> DecodedBatch:
+    batch = DecodedBatch(records=[])
+    append = batch.records.append
+    for resource_spans in request.resource_spans:
+        resource = _attributes(resource_spans.resource.attributes)
+        service = str(resource.get("service.name", ""))
+        for scope_spans in resource_spans.scope_spans:
+            for span in scope_spans.spans:
+                problem = _span_problem(span.trace_id, span.span_id, span.parent_span_id)
+                if problem:
+                    batch.rejected += 1
+                    if len(batch.reasons) < MAX_REASONS:
+                        batch.reasons.append(f"span {span.name[:60]!r}: {problem}")
+                    continue
+                append(
+                    SpanRecord(
+                        trace_id=span.trace_id.hex(),
+                        span_id=span.span_id.hex(),
+                        name=span.name,
+                        start_ns=span.start_time_unix_nano,
+                        end_ns=span.end_time_unix_nano,
+                        parent_span_id=span.parent_span_id.hex(),
+                        kind=span.kind,
+                        status_code=span.status.code,
+                        status_message=span.status.message,
+                        service=service,
+                        attributes=_attributes(span.attributes),
+                        resource=resource,
+                    )
+                )
+    return batch
+
+
+def _span_problem(trace_id: bytes, span_id: bytes, parent: bytes) -> str:
+    if len(trace_id) != 16 or not any(trace_id):
+        return "traceId must be 16 bytes and not all zero"
+    if len(span_id) != 8 or not any(span_id):
+        return "spanId must be 8 bytes and not all zero"
+    if parent and len(parent) != 8:
+        return "parentSpanId must be 8 bytes or empty"
+    return ""
+
+
+def _attributes(pairs: Any) -> dict[str, AttrValue]:
+    # The hot path of ingest: scalar kinds inline, nested ones through `_value`.
+    out: dict[str, AttrValue] = {}
+    for kv in pairs:
+        value = kv.value
+        kind = value.WhichOneof("value")
+        if kind == "string_value":
+            out[kv.key] = value.string_value
+        elif kind == "int_value":
+            out[kv.key] = value.int_value
+        elif kind == "double_value":
+            out[kv.key] = value.double_value
+        elif kind == "bool_value":
+            out[kv.key] = value.bool_value
+        else:
+            out[kv.key] = _value(value)
+    return out
+
+
+def _value(value: AnyValue) -> AttrValue:
+    kind = value.WhichOneof("value")
+    if kind is None:
+        return None
+    if kind == "array_value":
+        return [_value(v) for v in value.array_value.values]
+    if kind == "kvlist_value":
+        return {kv.key: _value(kv.value) for kv in value.kvlist_value.values}
+    if kind == "bytes_value":
+        return base64.b64encode(value.bytes_value).decode()
+    return getattr(value, kind)
+
+
+def decode(body: bytes, media: str) -> DecodedBatch:
+    """Body (already decompressed) -> records; `IngestError` when it cannot be decoded."""
+    return to_records(parse_request(body, media))
+
+
+def response_body(batch: DecodedBatch, media: str) -> bytes:
+    response = ExportTraceServiceResponse()
+    if batch.rejected:
+        response.partial_success.rejected_spans = batch.rejected
+        response.partial_success.error_message = batch.partial_success_message()
+    if media == JSON:
+        return json.dumps(json_format.MessageToDict(response)).encode()
+    data: bytes = response.SerializeToString()
+    return data
+
+
+def error_body(message: str, code: int, media: str) -> bytes:
+    """A `google.rpc.Status`, as OTLP/HTTP specifies for failures."""
+    from google.rpc.status_pb2 import Status
+
+    status = Status(code=code, message=message)
+    if media == JSON:
+        return json.dumps({"code": code, "message": message}).encode()
+    data: bytes = status.SerializeToString()
+    return data

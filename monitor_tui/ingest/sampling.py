@@ -1,0 +1,56 @@
+"""Which spans the console keeps: every deny and approval, a fixed share of the rest.
+
+Denials and approvals are rare and are what operators and auditors look for, so they are
+never sampled out. Everything else is kept when its trace id falls under the rate (the
+same rule as OpenTelemetry's `TraceIdRatioBased`), so a trace is kept or dropped whole and
+two receivers make the same choice. Kept spans carry `weight = 1 / rate` so rates shown on
+the Live screen estimate the real traffic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from charter import semconv
+from charter.errors import ConfigurationError
+from monitor_tui.ingest.records import SpanRecord
+
+_ALWAYS_KEEP_ACTIONS = frozenset({"deny", "require_approval"})
+_ID_SPACE = 1 << 64
+
+
+def must_keep(record: SpanRecord) -> bool:
+    """A deny or approval span: never sampled out."""
+    attrs = record.attributes
+    return (
+        attrs.get(semconv.ACTION) in _ALWAYS_KEEP_ACTIONS
+        or semconv.APPROVAL_ID in attrs
+        or semconv.APPROVAL_STATE in attrs
+        or record.name == semconv.SPAN_APPROVAL
+    )
+
+
+class Sampler:
+    def __init__(self, rate: float = 1.0) -> None:
+        if not 0.0 <= rate <= 1.0:
+            raise ConfigurationError(
+                f"sample rate {rate} is out of range; use a share between 0.0 and 1.0"
+            )
+        self.rate = rate
+        self._bound = int(rate * _ID_SPACE)
+        self._weight = 1.0 / rate if rate > 0 else 1.0
+
+    def select(self, records: Sequence[SpanRecord]) -> list[SpanRecord]:
+        """The records to keep, with their weights set. Spans of a trace that has a deny or
+        approval span in the same batch are kept too, so its detail view is complete."""
+        if self.rate >= 1.0:
+            return list(records)
+        pinned = {r.trace_id for r in records if must_keep(r)}
+        kept: list[SpanRecord] = []
+        for record in records:
+            if record.trace_id in pinned:
+                kept.append(record)
+            elif int(record.trace_id[16:], 16) < self._bound:
+                kept.append(replace(record, weight=self._weight))
+        return kept

@@ -1,0 +1,433 @@
+"""The span store: a bounded SQLite table of received spans, with time-based retention.
+
+Bounded twice: at most `max_spans` rows (the oldest go first) and nothing older than
+`retention_s`, so a console left running for weeks keeps a fixed footprint. SQLite through
+the standard library (one connection, serialised by a lock) keeps the hot insert path lean;
+WAL mode lets `charter drift` or a second console read the same file while it is written.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from charter import semconv
+from charter.errors import ConfigurationError, StoreError
+from monitor_tui.ingest.records import SpanRecord
+
+DEFAULT_PATH = ".charter/spans.db"
+DEFAULT_MAX_SPANS = 200_000
+DEFAULT_RETENTION_S = 7 * 24 * 3600.0
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS spans (
+    id INTEGER PRIMARY KEY,
+    trace_id TEXT NOT NULL,
+    span_id TEXT NOT NULL,
+    parent_span_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind INTEGER NOT NULL,
+    start_ns INTEGER NOT NULL,
+    end_ns INTEGER NOT NULL,
+    status_code INTEGER NOT NULL,
+    status_message TEXT NOT NULL,
+    service TEXT NOT NULL,
+    action TEXT,
+    rules TEXT,
+    revision TEXT,
+    weight REAL NOT NULL,
+    attributes TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    trace_key INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS spans_end ON spans (end_ns);
+CREATE INDEX IF NOT EXISTS spans_trace ON spans (trace_key);
+"""
+# `trace_key` is the trace id's first 60 bits: an integer index costs far less to keep up
+# under a steady insert/delete stream than one on the 32-character hex id.
+_COLUMNS = (
+    "trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, "
+    "status_message, service, action, rules, revision, weight, attributes, resource"
+)
+_INSERT = f"INSERT INTO spans ({_COLUMNS}, trace_key) VALUES ({', '.join('?' * 17)})"
+_SELECT = f"SELECT {_COLUMNS} FROM spans"
+
+
+@dataclass(frozen=True)
+class WindowSummary:
+    start_ns: int
+    end_ns: int
+    actions: dict[str, float]
+    """Weighted number of calls per final action."""
+    timeline: tuple[float, ...]
+    """Weighted calls per equal time bucket, oldest first."""
+    top_rules: tuple[tuple[str, float], ...]
+    latencies_ms: tuple[float, ...]
+    """Call latencies of (up to a sample of) the newest calls, sorted."""
+
+    @property
+    def calls(self) -> float:
+        return sum(self.actions.values())
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    revision: str
+    rule: str
+    count: float
+
+
+def sqlite_path(location: str) -> str:
+    """Accept `sqlite:///path`, a plain path or `:memory:`."""
+    if location.startswith("sqlite:///"):
+        return location.removeprefix("sqlite:///") or ":memory:"
+    if "://" in location:
+        raise ConfigurationError(
+            f"span store {location!r} must be a file path or sqlite:///path "
+            "(spans are kept in SQLite)"
+        )
+    return location
+
+
+class SpanStore:
+    def __init__(
+        self,
+        location: str = DEFAULT_PATH,
+        *,
+        max_spans: int = DEFAULT_MAX_SPANS,
+        retention_s: float = DEFAULT_RETENTION_S,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if max_spans < 1:
+            raise ConfigurationError(f"max_spans {max_spans} must be at least 1")
+        if retention_s <= 0:
+            raise ConfigurationError(f"retention {retention_s}s must be positive")
+        self.path = sqlite_path(location)
+        self.max_spans = max_spans
+        self.retention_s = retention_s
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._last_retention = 0.0
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            empty = not self._db.execute("SELECT name FROM sqlite_master").fetchall()
+            if not empty and version != SCHEMA_VERSION:
+                self._db.close()
+                raise StoreError(
+                    f"span store {self.path} has layout version {version}, this console "
+                    f"writes version {SCHEMA_VERSION}; move the file away (spans are "
+                    "telemetry, the app's audit log is elsewhere) or pass another --spans path"
+                )
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"cannot open span store {self.path}: {exc}; check the path and permissions"
+            ) from None
+        self._max_id = self._scalar("SELECT COALESCE(MAX(id), 0) FROM spans")
+
+    # --- writing ---------------------------------------------------------------------
+
+    def insert(self, records: Sequence[SpanRecord]) -> None:
+        self.insert_rows(encode_rows(records))
+
+    def insert_rows(self, rows: Sequence[Row]) -> None:
+        """Insert rows made by `encode_rows` (the pipeline encodes before buffering, so the
+        writer thread only runs SQLite, which releases the GIL)."""
+        if not rows:
+            return
+        with self._guard("storing spans"):
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany(_INSERT, rows)
+                self._max_id = self._db.execute("SELECT last_insert_rowid()").fetchone()[0]
+                self._enforce_bounds()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _enforce_bounds(self) -> None:
+        floor = self._max_id - self.max_spans
+        if floor > 0:
+            self._db.execute("DELETE FROM spans WHERE id <= ?", (floor,))
+        now = self._clock()
+        if now - self._last_retention >= 1.0:
+            self._last_retention = now
+            cutoff = int((now - self.retention_s) * 1e9)
+            self._db.execute("DELETE FROM spans WHERE end_ns < ?", (cutoff,))
+
+    def apply_retention(self) -> int:
+        """Delete spans older than the retention period now; returns how many went."""
+        with self._guard("applying retention"):
+            cutoff = int((self._clock() - self.retention_s) * 1e9)
+            return self._db.execute("DELETE FROM spans WHERE end_ns < ?", (cutoff,)).rowcount
+
+    # --- reading ---------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self._scalar("SELECT COUNT(*) FROM spans")
+
+    def recent_calls(self, limit: int = 100) -> list[SpanRecord]:
+        """The newest guarded-call spans, newest first."""
+        return self._records(
+            f"{_SELECT} WHERE action IS NOT NULL ORDER BY end_ns DESC, id DESC LIMIT ?",
+            (limit,),
+        )
+
+    def calls_between(
+        self, start_ns: int, end_ns: int, *, limit: int | None = None
+    ) -> list[SpanRecord]:
+        """Guarded-call spans that ended in [start_ns, end_ns), oldest first; with `limit`,
+        the newest `limit` of them."""
+        where = "WHERE end_ns >= ? AND end_ns < ? AND action IS NOT NULL"
+        if limit is None:
+            return self._records(f"{_SELECT} {where} ORDER BY end_ns, id", (start_ns, end_ns))
+        newest = self._records(
+            f"{_SELECT} {where} ORDER BY end_ns DESC, id DESC LIMIT ?", (start_ns, end_ns, limit)
+        )
+        newest.reverse()
+        return newest
+
+    def window_summary(
+        self,
+        start_ns: int,
+        end_ns: int,
+        *,
+        buckets: int = 30,
+        top: int = 8,
+        latency_sample: int = 5000,
+    ) -> WindowSummary:
+        """Aggregates of the guarded calls that ended in [start_ns, end_ns), computed in SQL
+        so the Live screen stays cheap however busy the window was."""
+        where = "end_ns >= ? AND end_ns < ? AND action IS NOT NULL"
+        span = (start_ns, end_ns)
+        bucket_ns = max(1, (end_ns - start_ns) // buckets)
+        with self._guard("summarising the span store"):
+            actions = self._db.execute(
+                f"SELECT action, SUM(weight) FROM spans WHERE {where} GROUP BY action", span
+            ).fetchall()
+            timeline = self._db.execute(
+                f"SELECT (end_ns - ?) / ?, SUM(weight) FROM spans WHERE {where} GROUP BY 1",
+                (start_ns, bucket_ns, *span),
+            ).fetchall()
+            rules = self._db.execute(
+                "SELECT rule.value, SUM(weight) FROM spans, json_each(spans.rules) AS rule "
+                f"WHERE rules IS NOT NULL AND {where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?",
+                (*span, top),
+            ).fetchall()
+            latencies = self._db.execute(
+                f"SELECT COALESCE(json_extract(attributes, '$.\"{semconv.CALL_MS}\"'), "
+                f"(end_ns - start_ns) / 1e6) FROM spans WHERE {where} "
+                "ORDER BY end_ns DESC LIMIT ?",
+                (*span, latency_sample),
+            ).fetchall()
+        series = [0.0] * buckets
+        for index, weight in timeline:
+            series[min(buckets - 1, max(0, int(index)))] += float(weight)
+        return WindowSummary(
+            start_ns=start_ns,
+            end_ns=end_ns,
+            actions={str(a): float(w) for a, w in actions},
+            timeline=tuple(series),
+            top_rules=tuple((str(r), float(w)) for r, w in rules),
+            latencies_ms=tuple(sorted(float(v[0]) for v in latencies if v[0] is not None)),
+        )
+
+    def trace(self, trace_id: str) -> list[SpanRecord]:
+        return self._records(
+            f"{_SELECT} WHERE trace_key = ? AND trace_id = ? ORDER BY start_ns, id",
+            (_trace_key(trace_id), trace_id),
+        )
+
+    def rule_counts(self) -> list[RuleCount]:
+        """How often each rule fired, per policy revision (weighted by sampling)."""
+        sql = (
+            "SELECT COALESCE(revision, ''), rule.value, SUM(weight) FROM spans, "
+            "json_each(spans.rules) AS rule WHERE rules IS NOT NULL "
+            "GROUP BY 1, 2 ORDER BY 3 DESC"
+        )
+        with self._guard("counting rules"):
+            rows = self._db.execute(sql).fetchall()
+        return [RuleCount(revision=r[0], rule=str(r[1]), count=float(r[2])) for r in rows]
+
+    def revisions(self) -> list[str]:
+        with self._guard("listing revisions"):
+            rows = self._db.execute(
+                "SELECT revision, MAX(end_ns) FROM spans WHERE revision IS NOT NULL "
+                "GROUP BY revision ORDER BY 2 DESC"
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def iter_spans(
+        self, *, since_ns: int | None = None, until_ns: int | None = None, batch: int = 5000
+    ) -> Iterator[SpanRecord]:
+        """Every span in the time range, oldest first, read in batches."""
+        last_id = 0
+        lower = since_ns if since_ns is not None else 0
+        upper = until_ns if until_ns is not None else 2**63 - 1
+        while True:
+            rows = self._rows(
+                f"SELECT id, {_COLUMNS} FROM spans WHERE id > ? AND end_ns >= ? AND end_ns < ? "
+                "ORDER BY id LIMIT ?",
+                (last_id, lower, upper, batch),
+            )
+            if not rows:
+                return
+            last_id = rows[-1][0]
+            yield from (_record(row[1:]) for row in rows)
+
+    def export_jsonl(
+        self, out: IO[str], *, since_ns: int | None = None, until_ns: int | None = None
+    ) -> int:
+        """Write spans as JSON lines (format: `monitor_tui.ingest.records`); returns count."""
+        written = 0
+        for record in self.iter_spans(since_ns=since_ns, until_ns=until_ns):
+            out.write(json.dumps(record.to_json_dict(), separators=(",", ":")) + "\n")
+            written += 1
+        return written
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # --- plumbing --------------------------------------------------------------------
+
+    @contextmanager
+    def _guard(self, doing: str) -> Iterator[None]:
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as exc:
+                raise StoreError(
+                    f"{doing} failed on span store {self.path}: {exc}; check disk space "
+                    "and that no other process holds a write lock"
+                ) from None
+
+    def _scalar(self, sql: str) -> int:
+        with self._guard("reading the span store"):
+            return int(self._db.execute(sql).fetchone()[0])
+
+    def _rows(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        with self._guard("reading the span store"):
+            return self._db.execute(sql, params).fetchall()
+
+    def _records(self, sql: str, params: tuple[Any, ...]) -> list[SpanRecord]:
+        return [_record(row) for row in self._rows(sql, params)]
+
+
+_JSON = json.JSONEncoder(separators=(",", ":"), default=str).encode
+"""One encoder for every row (json.dumps with options builds a new one per call)."""
+
+Row = tuple[Any, ...]
+"""One `spans` row, as `encode_rows` makes it."""
+
+
+def encode_rows(records: Sequence[SpanRecord]) -> list[Row]:
+    resources: dict[int, str] = {}  # spans of one OTLP resource share its dict
+    return [_row(r, resources) for r in records]
+
+
+def _row(r: SpanRecord, resources: dict[int, str]) -> Row:
+    attrs = r.attributes
+    rules = attrs.get(semconv.RULES)
+    revision = attrs.get(semconv.POLICY_REVISION)
+    action = attrs.get(semconv.ACTION)
+    return (
+        r.trace_id,
+        r.span_id,
+        r.parent_span_id,
+        r.name,
+        r.kind,
+        r.start_ns,
+        r.end_ns,
+        r.status_code,
+        r.status_message,
+        r.service,
+        None if action is None else str(action),
+        None if rules is None else _JSON(list(r.rules)),
+        None if revision is None else str(revision),
+        r.weight,
+        _JSON(attrs),
+        _resource_json(r.resource, resources),
+        _trace_key(r.trace_id),
+    )
+
+
+def _trace_key(trace_id: str) -> int:
+    try:
+        return int(trace_id[:15], 16)
+    except ValueError:
+        return -1
+
+
+def _resource_json(resource: Mapping[str, Any], cache: dict[int, str]) -> str:
+    text = cache.get(id(resource))
+    if text is None:
+        text = cache[id(resource)] = _JSON(resource)
+    return text
+
+
+def _record(row: Sequence[Any]) -> SpanRecord:
+    return SpanRecord(
+        trace_id=row[0],
+        span_id=row[1],
+        parent_span_id=row[2],
+        name=row[3],
+        kind=row[4],
+        start_ns=row[5],
+        end_ns=row[6],
+        status_code=row[7],
+        status_message=row[8],
+        service=row[9],
+        weight=row[13],
+        attributes=json.loads(row[14]),
+        resource=json.loads(row[15]),
+    )
+
+
+def read_jsonl(lines: Iterable[str], *, source: str = "<input>") -> list[SpanRecord]:
+    """Parse an exported JSON-lines file; a bad line raises `ConfigurationError` naming it."""
+    from pydantic import ValidationError
+
+    records: list[SpanRecord] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(SpanRecord.from_json_dict(json.loads(line)))
+        except json.JSONDecodeError as exc:
+            raise ConfigurationError(
+                f"{source}:{number}: not JSON ({exc.msg}); expected one span object per line "
+                "as written by `charter monitor export`"
+            ) from None
+        except (ValidationError, TypeError) as exc:
+            raise ConfigurationError(
+                f"{source}:{number}: not a span: {_first_problem(exc)}; expected the format "
+                "written by `charter monitor export`"
+            ) from None
+    return records
+
+
+def _first_problem(exc: Exception) -> str:
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "line"
+        return f"{where}: {err['msg']}"
+    return "each line must be a JSON object"

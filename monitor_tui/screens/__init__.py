@@ -1,0 +1,1 @@
+"""The console's screens: Live, Approvals, Drift, Policies, Trace detail and Help."""

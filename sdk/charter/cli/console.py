@@ -1,0 +1,102 @@
+"""`charter console`: the Textual monitoring console, with its OTLP receivers running in
+the app's workers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from charter.cli._common import clean_errors, fail
+from charter.cli.monitor import (
+    GrpcPortOpt,
+    HostOpt,
+    NoGrpcOpt,
+    PortOpt,
+    SampleRateOpt,
+    SpansOpt,
+    make_receiver,
+    open_store,
+)
+
+
+@clean_errors
+def console(
+    port: int = PortOpt,
+    grpc_port: int = GrpcPortOpt,
+    no_grpc: bool = NoGrpcOpt,
+    host: str = HostOpt,
+    store: str | None = typer.Option(
+        None,
+        help="Charter store URL with the approval queue (default: CHARTER_STORE_URL or "
+        "sqlite:///.charter/charter.db).",
+    ),
+    spans: str = SpansOpt,
+    reviewer: str | None = typer.Option(
+        None, help="Decide approvals as this reviewer (roles come from the policy's reviewers)."
+    ),
+    sample_rate: float = SampleRateOpt,
+    policies: str | None = typer.Option(
+        None,
+        help="Policy bundle for rule metadata and approvals (default: CHARTER_POLICIES "
+        "or the shipped bundle).",
+    ),
+    window: str = typer.Option("15m", help="Drift window (the baseline is the 4 before it)."),
+) -> None:
+    """Open the monitoring console: live decisions, approvals, drift, policies."""
+    try:
+        from monitor_tui.app import ConsoleApp
+        from monitor_tui.format import parse_duration
+    except ImportError:
+        raise fail("the console needs the console extra: pip install 'charter[console]'") from None
+    from charter.config import Settings
+
+    settings = Settings.from_env()
+    try:
+        window_s = parse_duration(window)
+    except ValueError as exc:
+        raise fail(f"--window: {exc}") from None
+    policy_source = policies or settings.policies_source
+    span_store = open_store(spans)
+    receiver = make_receiver(
+        span_store,
+        host=host,
+        port=port,
+        grpc_port=grpc_port,
+        no_grpc=no_grpc,
+        sample_rate=sample_rate,
+    )
+    queue = _approval_queue(store or settings.store_url, policy_source, settings, reviewer)
+    app = ConsoleApp(
+        span_store,
+        receiver=receiver,
+        queue=queue,
+        reviewer=reviewer,
+        policies=policy_source,
+        drift_window_s=window_s,
+    )
+    try:
+        app.run()
+    finally:
+        if queue is not None:
+            queue.close()
+        span_store.close()
+
+
+def _approval_queue(store_url: str, policies: str, settings: Any, reviewer: str | None) -> Any:
+    """The queue the app waits on, authorized by the policy; without a reviewer a queue
+    that cannot be opened only costs the inbox, so say so and go on."""
+    from charter.approvals.queue import ApprovalQueue
+    from charter.errors import CharterError
+    from charter.policy.embedded import EmbeddedEngine
+
+    try:
+        engine = EmbeddedEngine(policies)
+        return ApprovalQueue.from_policy(
+            store_url, engine, reviewers_file=settings.reviewers_file or None
+        )
+    except CharterError as exc:
+        if reviewer:
+            raise fail(f"cannot open the approval queue to decide as {reviewer}: {exc}") from None
+        typer.echo(f"warning: approvals unavailable: {exc}", err=True)
+        return None

@@ -1,0 +1,175 @@
+"""`charter monitor`: the console's OTLP receiver without the UI, and span export.
+
+`serve` stores spans where `charter console` reads them; `export` writes them as JSON
+lines (format in `monitor_tui.ingest.records`) for `charter drift report`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from charter.cli._common import clean_errors, fail
+
+app = typer.Typer(
+    help="Receive OTLP spans headless, and export stored spans.", no_args_is_help=True
+)
+
+DEFAULT_SPANS = ".charter/spans.db"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+# Options shared with `charter console`, which runs the same receivers.
+SpansOpt = typer.Option(DEFAULT_SPANS, "--spans", help="Span store: SQLite file path.")
+PortOpt = typer.Option(4318, "--port", help="OTLP/HTTP port (0: any free port).")
+GrpcPortOpt = typer.Option(4317, "--grpc-port", help="OTLP/gRPC port (0: any free port).")
+NoGrpcOpt = typer.Option(False, "--no-grpc", help="Serve OTLP/HTTP only.")
+HostOpt = typer.Option(
+    "127.0.0.1", "--host", help="Interface to bind; loopback unless you mean it."
+)
+SampleRateOpt = typer.Option(
+    1.0,
+    "--sample-rate",
+    help="Share of allow/redact traffic to keep (deny and approval spans are all kept).",
+)
+
+
+def _console_extra() -> None:
+    try:
+        import google.protobuf  # noqa: F401
+        import opentelemetry.proto  # noqa: F401
+    except ImportError:
+        raise fail("the receiver needs the console extra: pip install 'charter[console]'") from None
+
+
+def open_store(path: str, *, must_exist: bool = False, **limits: Any) -> Any:
+    """A `SpanStore`; with `must_exist`, refuse to create an empty one by mistake."""
+    from monitor_tui.ingest.store import SpanStore, sqlite_path
+
+    if must_exist:
+        file = sqlite_path(path)
+        if file != ":memory:" and not Path(file).is_file():
+            raise fail(
+                f"no span store at {file}; run `charter monitor serve` or `charter console` "
+                "first, or pass --spans PATH"
+            )
+    return SpanStore(path, **limits)
+
+
+def make_receiver(
+    store: Any, *, host: str, port: int, grpc_port: int, no_grpc: bool, sample_rate: float
+) -> Any:
+    """The receivers both commands run; warns when they would listen beyond this machine."""
+    from monitor_tui.ingest.receiver import Receiver
+
+    if host not in LOOPBACK:
+        typer.echo(f"warning: listening on {host}, not only this machine", err=True)
+    return Receiver(
+        store,
+        host=host,
+        http_port=port,
+        grpc_port=None if no_grpc else grpc_port,
+        sample_rate=sample_rate,
+    )
+
+
+@app.command()
+@clean_errors
+def serve(
+    port: int = PortOpt,
+    grpc_port: int = GrpcPortOpt,
+    no_grpc: bool = NoGrpcOpt,
+    host: str = HostOpt,
+    spans: str = SpansOpt,
+    sample_rate: float = SampleRateOpt,
+    max_spans: int = typer.Option(200_000, help="Keep at most this many spans (oldest go)."),
+    retention: str = typer.Option("7d", help="Delete spans older than this (e.g. 12h, 7d)."),
+    duration: float | None = typer.Option(
+        None, help="Stop after this many seconds (default: until Ctrl-C)."
+    ),
+) -> None:
+    """Run the OTLP receivers (HTTP 4318, gRPC 4317) and store spans; Ctrl-C to stop."""
+    _console_extra()
+    from monitor_tui.format import parse_duration
+
+    try:
+        retention_s = parse_duration(retention)
+    except ValueError as exc:
+        raise fail(f"--retention: {exc}") from None
+    store = open_store(spans, max_spans=max_spans, retention_s=retention_s)
+    receiver = make_receiver(
+        store, host=host, port=port, grpc_port=grpc_port, no_grpc=no_grpc, sample_rate=sample_rate
+    )
+    receiver.start()
+    typer.echo(f"receiving on {receiver.describe()}; spans in {store.path}; Ctrl-C to stop")
+    sys.stdout.flush()
+    try:
+        deadline = None if duration is None else time.monotonic() + duration
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic())))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        receiver.stop()
+        store.close()
+    s = receiver.stats()
+    typer.echo(
+        f"stopped: received {s.received}, stored {s.stored}, sampled out {s.sampled_out}, "
+        f"dropped {s.dropped}, rejected requests {s.rejected_requests}, "
+        f"rejected spans {s.rejected_spans}, saturated {s.saturated_requests}"
+    )
+
+
+@app.command()
+@clean_errors
+def export(
+    spans: str = SpansOpt,
+    out: str = typer.Option("-", "--out", "-o", help="File to write, or - for stdout."),
+    since: str | None = typer.Option(
+        None, help="Only spans that ended after this: a duration ago (2h) or an ISO time."
+    ),
+    until: str | None = typer.Option(
+        None, help="Only spans that ended before this: a duration ago (1h) or an ISO time."
+    ),
+) -> None:
+    """Write stored spans as JSON lines (the input of `charter drift report`)."""
+    _console_extra()
+    now = time.time()
+    since_ns = _time_bound(since, now, "--since")
+    until_ns = _time_bound(until, now, "--until")
+    store = open_store(spans, must_exist=True)
+    try:
+        if out == "-":
+            count = store.export_jsonl(sys.stdout, since_ns=since_ns, until_ns=until_ns)
+        else:
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            with open(out, "w", encoding="utf-8") as fh:
+                count = store.export_jsonl(fh, since_ns=since_ns, until_ns=until_ns)
+    finally:
+        store.close()
+    typer.echo(f"exported {count} spans", err=True)
+
+
+def _time_bound(text: str | None, now: float, option: str) -> int | None:
+    if text is None:
+        return None
+    from monitor_tui.format import parse_duration
+
+    try:
+        return int((now - parse_duration(text)) * 1e9)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise fail(
+            f"{option} {text!r} is neither a duration (90s, 15m, 2h, 7d) nor an ISO time "
+            "(2025-01-31T12:00:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1e9)

@@ -1,0 +1,161 @@
+"""`charter drift report`, `charter monitor serve|export` and `charter console` options."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from monitor_tui.drift import DriftConfig, compare
+from monitor_tui.ingest.records import SpanRecord
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.trace.export import SpanExportResult
+from typer.testing import CliRunner
+
+from charter.cli.main import app
+from tests.monitor_tui.factories import traffic
+from tests.monitor_tui.otlp_bodies import sdk_spans
+
+runner = CliRunner()
+
+
+def write_jsonl(path: Path, spans: list[SpanRecord]) -> Path:
+    path.write_text("".join(json.dumps(s.to_json_dict()) + "\n" for s in spans))
+    return path
+
+
+def test_drift_report_json_matches_the_console_verdicts(tmp_path: Path) -> None:
+    base, cur = traffic(300, seed=1), traffic(300, seed=2, token_mu=5.8)
+    result = runner.invoke(
+        app,
+        [
+            "drift",
+            "report",
+            "--baseline",
+            str(write_jsonl(tmp_path / "b.jsonl", base)),
+            "--current",
+            str(write_jsonl(tmp_path / "c.jsonl", cur)),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc == json.loads(json.dumps(compare(base, cur, DriftConfig()).to_dict()))
+    assert doc["severity"] == "alert"
+    assert [a["feature"] for a in doc["alerts"]] == ["input_tokens"]
+
+
+def test_drift_report_table(tmp_path: Path) -> None:
+    b = write_jsonl(tmp_path / "b.jsonl", traffic(300, seed=1))
+    c = write_jsonl(tmp_path / "c.jsonl", traffic(300, seed=2, version="gpt-5"))
+    result = runner.invoke(app, ["drift", "report", "--baseline", str(b), "--current", str(c)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("drift: alert (baseline 300 calls, current 300 calls")
+    assert "app=support-bot / model=gpt-4o / revision=rev-a: alert" in result.output
+    row = next(line for line in lines if line.strip().startswith("model_version"))
+    assert row.split()[-1] == "alert" and "JS" in row
+    assert "alerts: 1" in result.output
+
+
+def test_fail_on_sets_the_exit_code(tmp_path: Path) -> None:
+    b = write_jsonl(tmp_path / "b.jsonl", traffic(300, seed=1))
+    same = write_jsonl(tmp_path / "same.jsonl", traffic(300, seed=2))
+    moved = write_jsonl(tmp_path / "moved.jsonl", traffic(300, seed=2, version="gpt-5"))
+    args = ["drift", "report", "--baseline", str(b), "--fail-on", "warn", "--current"]
+    assert runner.invoke(app, [*args, str(same)]).exit_code == 0
+    assert runner.invoke(app, [*args, str(moved)]).exit_code == 3
+
+
+def test_drift_report_small_files_say_not_enough_data(tmp_path: Path) -> None:
+    b = write_jsonl(tmp_path / "b.jsonl", traffic(20, seed=1))
+    c = write_jsonl(tmp_path / "c.jsonl", traffic(20, seed=2, version="gpt-5"))
+    result = runner.invoke(
+        app, ["drift", "report", "--baseline", str(b), "--current", str(c), "--fail-on", "warn"]
+    )
+    assert result.exit_code == 0
+    assert result.output.startswith("drift: not enough data")
+
+
+def test_drift_report_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
+    good = write_jsonl(tmp_path / "good.jsonl", traffic(5, seed=1))
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(json.dumps(traffic(1, seed=1)[0].to_json_dict()) + "\n{oops\n")
+    cases = [
+        (["--current", str(tmp_path / "missing.jsonl")], "missing.jsonl: no such file"),
+        (["--current", str(broken)], "broken.jsonl:2: not JSON"),
+        (["--current", str(good), "--group-by", "app,colour"], "unknown group_by"),
+        (["--current", str(good), "--fail-on", "sometimes"], "--fail-on must be one of"),
+        (["--current", str(good), "--min-samples", "1"], "invalid drift settings"),
+    ]
+    for extra, message in cases:
+        result = runner.invoke(app, ["drift", "report", "--baseline", str(good), *extra])
+        assert result.exit_code == 1, (extra, result.output)
+        assert "Traceback" not in result.output
+        assert message in result.output, (extra, result.output)
+
+
+def test_monitor_serve_receives_and_export_writes_jsonl(tmp_path: Path) -> None:
+    spans_db = tmp_path / "spans.db"
+    charter = Path(sys.executable).with_name("charter")
+    serve = subprocess.Popen(
+        [
+            str(charter),
+            "monitor",
+            "serve",
+            "--port",
+            "0",
+            "--grpc-port",
+            "0",
+            "--spans",
+            str(spans_db),
+            "--duration",
+            "20",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert serve.stdout is not None
+        first = serve.stdout.readline()
+        match = re.search(r"OTLP/HTTP (http://127\.0\.0\.1:\d+/v1/traces)", first)
+        assert match, first + (serve.stderr.read() if serve.stderr else "")
+        exporter = OTLPSpanExporter(endpoint=match.group(1))
+        assert exporter.export(sdk_spans(3, action="deny")) is SpanExportResult.SUCCESS
+        serve.send_signal(2)  # Ctrl-C: stops cleanly after storing what it received
+        out, err = serve.communicate(timeout=30)
+    finally:
+        serve.kill()
+    assert serve.returncode == 0, err
+    assert "received 6, stored 6" in out
+    out_file = tmp_path / "export" / "spans.jsonl"
+    result = runner.invoke(
+        app, ["monitor", "export", "--spans", str(spans_db), "--out", str(out_file)]
+    )
+    assert result.exit_code == 0, result.output
+    lines = out_file.read_text().splitlines()
+    assert len(lines) == 6
+    calls = [json.loads(line) for line in lines if json.loads(line)["attributes"]]
+    assert {c["attributes"].get("charter.decision.action") for c in calls} >= {"deny"}
+
+
+def test_monitor_export_needs_an_existing_store(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["monitor", "export", "--spans", str(tmp_path / "none.db")])
+    assert result.exit_code == 1
+    assert "no span store at" in result.output
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_monitor_export_time_bounds_are_validated(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["monitor", "export", "--since", "yesterday-ish"])
+    assert result.exit_code == 1
+    assert "neither a duration" in result.output
+
+
+def test_console_rejects_a_bad_window() -> None:
+    result = runner.invoke(app, ["console", "--window", "soon"])
+    assert result.exit_code == 1
+    assert "--window" in result.output and "not a duration" in result.output

@@ -1,0 +1,198 @@
+"""Drift statistics on synthetic traffic: real shifts are caught, identical traffic is not
+flagged, and too little data is never an alarm."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from monitor_tui.drift import (
+    DriftConfig,
+    DriftReport,
+    FeatureDrift,
+    Severity,
+    compare,
+    current_window,
+    extract_features,
+    histogram,
+    js_distance,
+    psi,
+    trailing_baseline,
+)
+
+from tests.monitor_tui.factories import NOW, call_span, traffic
+
+
+def feature(report: DriftReport, name: str, segment: int = 0) -> FeatureDrift:
+    return next(f for f in report.segments[segment].features if f.feature == name)
+
+
+def flagged(report: DriftReport) -> set[str]:
+    return {f.feature for _, f in report.alerts()}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_identical_distributions_are_not_flagged(seed: int) -> None:
+    report = compare(traffic(400, seed=seed), traffic(400, seed=100 + seed))
+    assert report.alerts() == []
+    assert report.severity is Severity.OK
+    assert all(f.severity is Severity.OK for f in report.segments[0].features)
+
+
+def test_longer_prompts_are_detected() -> None:
+    report = compare(traffic(400, seed=1), traffic(400, seed=2, token_mu=5.6))
+    tokens = feature(report, "input_tokens")
+    assert tokens.severity is Severity.ALERT
+    assert tokens.score is not None and tokens.score >= 0.25
+    assert tokens.p_value is not None and tokens.p_value < 1e-6
+    assert tokens.summary["current_p50"] > tokens.summary["baseline_p50"] * 1.5
+    assert tokens.wasserstein is not None and tokens.wasserstein > 50
+    assert flagged(report) == {"input_tokens"}  # nothing else moved
+
+
+def test_a_small_token_shift_is_a_warning_not_an_alert() -> None:
+    report = compare(traffic(1000, seed=1), traffic(1000, seed=2, token_mu=5.17))
+    assert feature(report, "input_tokens").severity is Severity.WARN
+
+
+def test_a_new_model_version_is_detected() -> None:
+    report = compare(traffic(300, seed=1), traffic(300, seed=2, version="gpt-4o-2025-01-01"))
+    version = feature(report, "model_version")
+    assert version.severity is Severity.ALERT
+    assert version.score == pytest.approx(1.0)  # disjoint: JS distance 1
+    assert dict(zip(version.labels, version.current, strict=True))["gpt-4o-2025-01-01"] == 1.0
+    assert flagged(report) == {"model_version"}
+
+
+def test_a_rising_refusal_rate_is_detected() -> None:
+    report = compare(traffic(600, seed=1, deny_rate=0.05), traffic(600, seed=2, deny_rate=0.3))
+    decision = feature(report, "decision")
+    assert decision.severity in (Severity.WARN, Severity.ALERT)
+    shares = dict(zip(decision.labels, decision.current, strict=True))
+    assert shares["deny"] > 0.2
+    assert "decision" in flagged(report)
+    assert "rules" in flagged(report)  # the refusing rules fire more, too
+
+
+def test_too_few_spans_is_not_enough_data_never_an_alarm() -> None:
+    report = compare(traffic(150, seed=1), traffic(150, seed=2, version="other", token_mu=7))
+    assert report.alerts() == []
+    assert report.severity is Severity.NOT_ENOUGH_DATA
+    version = feature(report, "model_version")
+    assert version.severity is Severity.NOT_ENOUGH_DATA
+    assert "needs 200 spans on each side, has 150 baseline / 150 current" in version.reason
+
+
+def test_segments_are_compared_separately() -> None:
+    baseline = traffic(300, seed=1, app="bot") + traffic(300, seed=2, app="agent", first_index=1000)
+    current = traffic(300, seed=3, app="bot") + traffic(
+        300, seed=4, app="agent", token_mu=5.8, first_index=2000
+    )
+    report = compare(baseline, current)
+    labels = [s.label for s in report.segments]
+    assert labels == [
+        "app=agent / model=gpt-4o / revision=rev-a",
+        "app=bot / model=gpt-4o / revision=rev-a",
+    ]
+    assert report.segments[0].severity is Severity.ALERT
+    assert report.segments[1].severity is Severity.OK
+
+
+def test_a_segment_missing_from_the_baseline_is_not_enough_data() -> None:
+    report = compare(traffic(300, seed=1), traffic(300, seed=2, revision="rev-b"))
+    assert [s.severity for s in report.segments] == [Severity.NOT_ENOUGH_DATA] * 2
+    custom = compare(
+        traffic(300, seed=1),
+        traffic(300, seed=2, revision="rev-b"),
+        DriftConfig(group_by=("app", "model")),
+    )
+    assert custom.severity is Severity.OK
+
+
+def test_error_rate_and_redactions_and_signals_are_features() -> None:
+    spans = [
+        call_span(
+            1,
+            end_ns=1,
+            status_code=2,
+            pii={"EMAIL_ADDRESS": 3, "PHONE_NUMBER": 1},
+            signals={"jailbreak": 0.7},
+            approval_state="approved",
+        ),
+        call_span(2, end_ns=2),
+    ]
+    table = extract_features(spans)
+    assert table.spans == 2
+    assert table.categorical["error"] == {"error": 1, "ok": 1}
+    assert table.categorical["redactions"] == {"EMAIL_ADDRESS": 1, "PHONE_NUMBER": 1, "(none)": 1}
+    assert table.categorical["approval"] == {"approved": 1, "(none)": 1}
+    assert table.numeric["signal.jailbreak"] == [0.7]
+    assert table.numeric["pii_count"] == []  # only counted when the SDK sets the total
+
+
+def test_non_call_spans_are_ignored() -> None:
+    child = call_span(1, end_ns=1)
+    child = type(child)(
+        trace_id=child.trace_id, span_id="a" * 16, name="http", start_ns=0, end_ns=1
+    )
+    assert extract_features([child]).spans == 0
+
+
+def test_psi_and_js_basics() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.normal(0, 1, 5000)
+    b, c, _ = histogram(a, rng.normal(0, 1, 5000), 10)
+    assert psi(b, c) < 0.02
+    b, c, labels = histogram(a, rng.normal(1, 1, 5000), 10)
+    assert psi(b, c) > 0.25 and len(labels) == 10
+    assert js_distance(np.array([5.0, 5.0]), np.array([5.0, 5.0])) == 0.0
+    assert js_distance(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(1.0)
+
+
+def test_few_distinct_values_are_binned_by_value() -> None:
+    base = np.array([1.0, 2.0, 3.0] * 100)
+    cur = np.array([1.0, 2.0, 2.0] * 100)
+    b, c, labels = histogram(base, cur, 10)
+    assert labels == ["1", "2", "3"]
+    assert list(b) == pytest.approx([1 / 3, 1 / 3, 1 / 3])
+    assert list(c) == pytest.approx([1 / 3, 2 / 3, 0.0])
+
+
+def test_constant_baseline_still_detects_a_spread() -> None:
+    base = [0.0] * 300
+    cur = list(np.linspace(0, 1, 300))
+    report = compare(
+        [call_span(i, end_ns=i, signals={"jailbreak": v}) for i, v in enumerate(base)],
+        [call_span(i, end_ns=i, signals={"jailbreak": v}) for i, v in enumerate(cur)],
+    )
+    assert feature(report, "signal.jailbreak").severity is Severity.ALERT
+
+
+def test_report_is_json_ready() -> None:
+    report = compare(traffic(300, seed=1), traffic(300, seed=2, token_mu=5.8))
+    doc = json.loads(json.dumps(report.to_dict()))
+    assert doc["severity"] == "alert"
+    assert doc["alerts"][0]["feature"] == "input_tokens"
+    tokens = next(f for f in doc["segments"][0]["features"] if f["feature"] == "input_tokens")
+    assert tokens["metric"] == "PSI" and tokens["bins"][0].keys() == {
+        "label",
+        "baseline",
+        "current",
+    }
+
+
+def test_config_is_validated() -> None:
+    with pytest.raises(ValueError, match="unknown group_by"):
+        DriftConfig(group_by=("app", "colour"))
+    with pytest.raises(ValueError, match="alert thresholds"):
+        DriftConfig(psi_warn=0.3, psi_alert=0.2)
+
+
+def test_windows() -> None:
+    current = current_window(NOW, 900)
+    baseline = trailing_baseline(NOW, 900, 4)
+    assert current.end_ns == int(NOW * 1e9)
+    assert current.end_ns - current.start_ns == 900 * 10**9
+    assert baseline.end_ns == current.start_ns
+    assert baseline.end_ns - baseline.start_ns == 3600 * 10**9

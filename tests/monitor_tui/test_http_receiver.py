@@ -1,0 +1,253 @@
+"""The OTLP/HTTP receiver against the real OTel exporter and against bad clients."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import socket
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from google.rpc.status_pb2 import Status
+from monitor_tui.ingest.receiver import Receiver
+from monitor_tui.ingest.store import SpanStore
+from opentelemetry.exporter.otlp.proto.http import Compression
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+from charter import semconv
+from tests.monitor_tui.otlp_bodies import json_body, protobuf_body, sdk_spans
+
+PROTOBUF = {"Content-Type": "application/x-protobuf"}
+
+
+def post(
+    receiver: Receiver,
+    body: bytes,
+    headers: dict[str, str] | None = None,
+    path: str = "/v1/traces",
+    method: str = "POST",
+) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection("127.0.0.1", receiver.http.port, timeout=30)
+    conn.request(method, path, body=body, headers=PROTOBUF if headers is None else headers)
+    response = conn.getresponse()
+    response.body = response.read()  # type: ignore[attr-defined]
+    conn.close()
+    return response
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.01)
+
+
+def stored(receiver: Receiver) -> int:
+    assert receiver.pipeline.flush()
+    return receiver.store.count()
+
+
+def test_real_sdk_exporter_spans_are_stored(
+    receiver: Receiver, make_provider: Callable[[SpanExporter], TracerProvider]
+) -> None:
+    provider = make_provider(OTLPSpanExporter(endpoint=receiver.http.endpoint))
+    tracer = provider.get_tracer("charter")
+    with tracer.start_as_current_span("chat gpt-4o") as span:
+        span.set_attribute(semconv.ACTION, "deny")
+        span.set_attribute(semconv.RULES, ["topics.forbidden"])
+        span.set_attribute(semconv.GEN_AI_USAGE_INPUT_TOKENS, 321)
+        with tracer.start_as_current_span(semconv.SPAN_POLICY):
+            pass
+    assert stored(receiver) == 2
+    (call,) = receiver.store.recent_calls()
+    assert call.action == "deny" and call.rules == ("topics.forbidden",)
+    assert call.attributes[semconv.GEN_AI_USAGE_INPUT_TOKENS] == 321
+    assert [s.name for s in receiver.store.trace(call.trace_id)] == [
+        "chat gpt-4o",
+        semconv.SPAN_POLICY,
+    ]
+    assert receiver.stats().received == 2
+
+
+def test_gzip_from_the_real_exporter(receiver: Receiver) -> None:
+    exporter = OTLPSpanExporter(endpoint=receiver.http.endpoint, compression=Compression.Gzip)
+    assert exporter.export(sdk_spans(5)) is SpanExportResult.SUCCESS
+    assert stored(receiver) == 10
+
+
+def test_otlp_json_gets_a_json_answer(receiver: Receiver) -> None:
+    response = post(receiver, json_body(), {"Content-Type": "application/json"})
+    assert response.status == 200
+    assert response.getheader("Content-Type") == "application/json"
+    assert json.loads(response.body) == {}  # type: ignore[attr-defined]
+    assert stored(receiver) == 1
+
+
+def test_invalid_spans_are_a_partial_success(receiver: Receiver) -> None:
+    request = ExportTraceServiceRequest.FromString(protobuf_body(2))
+    request.resource_spans[0].scope_spans[0].spans[0].trace_id = b"short"
+    response = post(receiver, request.SerializeToString())
+    assert response.status == 200
+    answer = ExportTraceServiceResponse.FromString(response.body)  # type: ignore[attr-defined]
+    assert answer.partial_success.rejected_spans == 1
+    assert "traceId" in answer.partial_success.error_message
+    assert stored(receiver) == 3
+    assert receiver.stats().rejected_spans == 1
+
+
+FIFTY_MB = 50 * 1024 * 1024
+
+
+@pytest.fixture
+def seeded(receiver: Receiver) -> Iterator[Receiver]:
+    """A receiver that already stored 4 spans (2 calls), to prove bad input loses nothing."""
+    assert post(receiver, protobuf_body(2)).status == 200
+    assert stored(receiver) == 4
+    yield receiver
+
+
+BAD_INPUTS = {
+    "garbage": (lambda: b"\x07\x08garbage\xff\xfe" * 10, PROTOBUF, 400, "not an OTLP"),
+    "truncated protobuf": (lambda: protobuf_body(3)[:-9], PROTOBUF, 400, "truncated"),
+    "wrong content type": (
+        lambda: protobuf_body(1),
+        {"Content-Type": "text/plain"},
+        415,
+        "unsupported Content-Type 'text/plain'",
+    ),
+    "json sent as protobuf": (json_body, PROTOBUF, 400, "application/json"),
+    "protobuf sent as json": (
+        lambda: protobuf_body(1),
+        {"Content-Type": "application/json"},
+        400,
+        "not valid JSON",
+    ),
+    "bad gzip": (
+        lambda: b"not gzip",
+        {"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"},
+        400,
+        "gzip",
+    ),
+    "50 MB body": (lambda: b"\0" * FIFTY_MB, PROTOBUF, 413, "exceeds the 16777216 byte limit"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUTS))
+def test_bad_input_gets_a_clear_4xx_and_loses_nothing(seeded: Receiver, name: str) -> None:
+    make_body, headers, status, reason = BAD_INPUTS[name]
+    response = post(seeded, make_body(), headers)
+    assert response.status == status, name
+    message = _status_message(response)
+    assert reason in message, (name, message)
+    assert seeded.http.running
+    assert stored(seeded) == 4  # nothing already stored was lost
+    assert post(seeded, protobuf_body(1)).status == 200  # and it keeps accepting
+    assert stored(seeded) == 6
+    assert seeded.stats().rejected_requests == 1
+
+
+def _status_message(response: http.client.HTTPResponse) -> str:
+    body: bytes = response.body  # type: ignore[attr-defined]
+    if response.getheader("Content-Type") == "application/json":
+        return str(json.loads(body)["message"])
+    return str(Status.FromString(body).message)
+
+
+def test_wrong_method_and_path(seeded: Receiver) -> None:
+    response = post(seeded, b"", method="GET")
+    assert response.status == 405 and response.getheader("Allow") == "POST"
+    response = post(seeded, protobuf_body(1), path="/v1/metrics")
+    assert response.status == 404
+    assert "/v1/traces" in _status_message(response)
+    assert stored(seeded) == 4
+
+
+def test_gzip_bomb_is_413(seeded: Receiver) -> None:
+    bomb = gzip.compress(b"\0" * (40 << 20))
+    response = post(
+        seeded, bomb, {"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"}
+    )
+    assert response.status == 413
+    assert stored(seeded) == 4
+
+
+def test_keep_alive_connection_survives_a_rejected_request(seeded: Receiver) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", seeded.http.port, timeout=30)
+    for body, status in ((b"garbage!", 400), (protobuf_body(1), 200), (protobuf_body(1), 200)):
+        conn.request("POST", "/v1/traces", body=body, headers=PROTOBUF)
+        response = conn.getresponse()
+        response.read()
+        assert response.status == status
+    conn.close()
+    assert stored(seeded) == 8
+
+
+def test_missing_length_is_411(seeded: Receiver) -> None:
+    with socket.create_connection(("127.0.0.1", seeded.http.port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n\r\n"
+        )
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 411")
+
+
+def test_chunked_body_is_accepted(receiver: Receiver) -> None:
+    body = protobuf_body(2)
+    half = len(body) // 2
+    chunks = b"".join(
+        f"{len(part):x}\r\n".encode() + part + b"\r\n" for part in (body[:half], body[half:])
+    )
+    with socket.create_connection(("127.0.0.1", receiver.http.port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n"
+        )
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert stored(receiver) == 4
+
+
+def test_saturated_receiver_answers_503_with_retry_after(live_store: SpanStore) -> None:
+    receiver = Receiver(live_store, http_port=0, grpc_port=None, max_inflight=1)
+    receiver.start()
+    try:
+        body = protobuf_body(1)
+        slow = socket.create_connection(("127.0.0.1", receiver.http.port), timeout=10)
+        slow.sendall(
+            b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body[:10]
+        )
+        wait_until(lambda: receiver.http.admission.inflight == 1)
+        response = post(receiver, body)
+        assert response.status == 503
+        assert response.getheader("Retry-After") == "1"
+        assert "saturated" in _status_message(response)
+        slow.sendall(body[10:])  # the slow request completes normally
+        assert slow.recv(4096).startswith(b"HTTP/1.1 200")
+        slow.close()
+        assert post(receiver, body).status == 200
+        assert stored(receiver) == 4
+        assert receiver.stats().saturated_requests == 1
+    finally:
+        receiver.stop()
+
+
+def test_port_in_use_is_a_clear_error(receiver: Receiver, live_store: SpanStore) -> None:
+    from charter.errors import IngestError
+
+    clash = Receiver(live_store, http_port=receiver.http.port, grpc_port=None)
+    with pytest.raises(IngestError) as err:
+        clash.start()
+    assert f"127.0.0.1:{receiver.http.port}" in str(err.value)
+    assert "--port" in str(err.value)
+    assert not clash.running

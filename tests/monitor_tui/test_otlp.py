@@ -1,0 +1,184 @@
+"""Decoding OTLP trace payloads: protobuf from the real SDK encoder, OTLP/JSON by the spec,
+compression, and clear errors for everything else."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+
+import pytest
+from monitor_tui.ingest import otlp
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+from charter import semconv
+from charter.errors import IngestError
+from tests.monitor_tui.otlp_bodies import (
+    PARENT_ID,
+    SPAN_ID,
+    TRACE_ID,
+    json_body,
+    json_doc,
+    protobuf_body,
+    sdk_spans,
+)
+
+
+def test_protobuf_from_the_sdk_decodes_every_span_with_attributes() -> None:
+    spans = sdk_spans(3, action="deny")
+    batch = otlp.decode(protobuf_body(3, action="deny"), otlp.PROTOBUF)
+    assert batch.rejected == 0
+    assert len(batch.records) == len(spans) == 6  # 3 calls + 3 policy children
+    calls = [r for r in batch.records if r.is_call]
+    assert len(calls) == 3
+    assert {r.attributes[semconv.GEN_AI_USAGE_INPUT_TOKENS] for r in calls} == {100, 101, 102}
+    assert all(r.action == "deny" and r.rules == ("privacy.pii_external",) for r in calls)
+    assert all(r.service == "support-bot" for r in batch.records)
+    children = [r for r in batch.records if r.name == semconv.SPAN_POLICY]
+    parents = {r.span_id for r in calls}
+    assert {c.parent_span_id for c in children} == parents
+
+
+def test_sdk_ids_round_trip_as_hex() -> None:
+    spans = sdk_spans(2)
+    records = otlp.decode(encode_spans(spans).SerializeToString(), otlp.PROTOBUF).records
+    expected = {(f"{s.context.trace_id:032x}", f"{s.context.span_id:016x}") for s in spans}
+    assert {(r.trace_id, r.span_id) for r in records} == expected
+
+
+def test_otlp_json_ids_are_hex_and_values_typed() -> None:
+    batch = otlp.decode(json_body(), otlp.JSON)
+    (record,) = batch.records
+    assert (record.trace_id, record.span_id, record.parent_span_id) == (
+        TRACE_ID,
+        SPAN_ID,
+        PARENT_ID,
+    )
+    assert record.attributes[semconv.GEN_AI_USAGE_INPUT_TOKENS] == 42  # int64 as a string
+    assert record.attributes[semconv.CALL_MS] == 250.5
+    assert record.attributes["charter.cached"] is False
+    assert record.rules == ("topics.forbidden",)
+    assert record.status_code == 2 and record.kind == 3
+    assert record.end_ns - record.start_ns == 250_000_000
+    assert record.service == "bot"
+
+
+def test_otlp_json_accepts_protobuf_field_names_too() -> None:
+    doc = json_doc()
+    rs = doc.pop("resourceSpans")
+    doc["resource_spans"] = rs
+    assert len(otlp.decode(json.dumps(doc).encode(), otlp.JSON).records) == 1
+
+
+def test_otlp_json_with_base64_ids_is_rejected_with_the_reason() -> None:
+    with pytest.raises(IngestError) as err:
+        otlp.decode(json_body(traceId="W47/95gDgQPSabYzgT/GDA=="), otlp.JSON)
+    assert err.value.status == 400
+    assert "traceId must be 32 hex characters" in str(err.value)
+    assert "spans[0]" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "must be an object"),
+        (b'{"resourceSpans": {"x": 1}}', "must be an array"),
+        (b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"name": 5}]}]}]}', "not OTLP/JSON"),
+        (b"\xff\xfe", "not valid JSON"),
+    ],
+)
+def test_bad_json_is_a_400_with_a_reason(body: bytes, fragment: str) -> None:
+    with pytest.raises(IngestError) as err:
+        otlp.decode(body, otlp.JSON)
+    assert err.value.status == 400
+    assert fragment in str(err.value)
+
+
+def test_garbage_and_truncated_protobuf_are_400() -> None:
+    good = protobuf_body(2)
+    for body in (b"this is not protobuf at all", good[: len(good) - 7], b"\xff" * 64):
+        with pytest.raises(IngestError) as err:
+            otlp.decode(body, otlp.PROTOBUF)
+        assert err.value.status == 400
+        assert "ExportTraceServiceRequest" in str(err.value)
+
+
+def test_empty_protobuf_is_an_empty_export() -> None:
+    assert otlp.decode(b"", otlp.PROTOBUF).records == []
+
+
+def test_invalid_ids_reject_only_those_spans_as_partial_success() -> None:
+    request = ExportTraceServiceRequest.FromString(protobuf_body(2))
+    spans = request.resource_spans[0].scope_spans[0].spans
+    spans[0].trace_id = b"\x00" * 16
+    spans[1].span_id = b"\x01\x02"
+    batch = otlp.to_records(request)
+    assert batch.rejected == 2
+    assert len(batch.records) == len(spans) - 2
+    response = ExportTraceServiceResponse.FromString(otlp.response_body(batch, otlp.PROTOBUF))
+    assert response.partial_success.rejected_spans == 2
+    assert "traceId must be 16 bytes" in response.partial_success.error_message
+    assert "spanId must be 8 bytes" in response.partial_success.error_message
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("application/x-protobuf", otlp.PROTOBUF),
+        ("application/protobuf", otlp.PROTOBUF),
+        ("application/json; charset=utf-8", otlp.JSON),
+        ("Application/JSON", otlp.JSON),
+    ],
+)
+def test_media_types(header: str, expected: str) -> None:
+    assert otlp.media_type(header) == expected
+
+
+@pytest.mark.parametrize("header", ["text/plain", "", None, "application/xml"])
+def test_other_content_types_are_415(header: str | None) -> None:
+    with pytest.raises(IngestError) as err:
+        otlp.media_type(header)
+    assert err.value.status == 415
+    assert "application/x-protobuf" in str(err.value)
+
+
+def test_gzip_and_deflate_are_undone() -> None:
+    body = protobuf_body(1)
+    assert otlp.decompress(gzip.compress(body), "gzip", limit=1 << 20) == body
+    assert otlp.decompress(zlib.compress(body), "deflate", limit=1 << 20) == body
+    assert otlp.decompress(body, None, limit=1 << 20) == body
+
+
+def test_gzip_bomb_stops_at_the_limit_with_413() -> None:
+    bomb = gzip.compress(b"\0" * (8 << 20))
+    assert len(bomb) < 100_000
+    with pytest.raises(IngestError) as err:
+        otlp.decompress(bomb, "gzip", limit=1 << 20)
+    assert err.value.status == 413
+
+
+def test_bad_or_truncated_gzip_is_400_and_unknown_encoding_415() -> None:
+    packed = gzip.compress(protobuf_body(1))
+    for body in (b"not gzip", packed[:-10]):
+        with pytest.raises(IngestError) as err:
+            otlp.decompress(body, "gzip", limit=1 << 20)
+        assert err.value.status == 400
+    with pytest.raises(IngestError) as err:
+        otlp.decompress(packed, "br", limit=1 << 20)
+    assert err.value.status == 415
+
+
+def test_error_body_is_a_google_rpc_status() -> None:
+    from google.rpc.status_pb2 import Status
+
+    status = Status.FromString(otlp.error_body("bad payload", 3, otlp.PROTOBUF))
+    assert (status.code, status.message) == (3, "bad payload")
+    assert json.loads(otlp.error_body("bad payload", 3, otlp.JSON)) == {
+        "code": 3,
+        "message": "bad payload",
+    }

@@ -1,0 +1,225 @@
+"""Sampling, the bounded drop-oldest buffer, the writer thread and the bounded store."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from monitor_tui.ingest.buffer import SpanBuffer
+from monitor_tui.ingest.pipeline import IngestPipeline
+from monitor_tui.ingest.records import SpanRecord
+from monitor_tui.ingest.sampling import Sampler, must_keep
+from monitor_tui.ingest.store import SpanStore, read_jsonl
+
+from charter import semconv
+from charter.errors import ConfigurationError, StoreError
+from tests.monitor_tui.factories import NOW, NOW_NS, call_span, clock, traffic
+
+
+def spans(n: int, action: str = "allow", start: int = 0) -> list[SpanRecord]:
+    return [call_span(start + i, end_ns=NOW_NS - i, action=action) for i in range(n)]
+
+
+# --- sampling --------------------------------------------------------------------------
+
+
+def test_deny_and_approval_spans_are_always_kept() -> None:
+    sampler = Sampler(0.0)
+    kept = sampler.select(
+        spans(50, "deny") + spans(50, "require_approval", 50) + spans(50, "allow", 100)
+    )
+    assert len(kept) == 100
+    assert {s.action for s in kept} == {"deny", "require_approval"}
+    approval_child = replace(
+        spans(1, start=500)[0], name=semconv.SPAN_APPROVAL, attributes={semconv.APPROVAL_ID: "a"}
+    )
+    assert must_keep(approval_child)
+    assert sampler.select([approval_child]) == [approval_child]
+
+
+def test_the_rest_is_sampled_at_the_rate_with_weights() -> None:
+    allowed = traffic(4000, seed=3, deny_rate=0.0)
+    kept = Sampler(0.25).select(allowed)
+    assert 850 < len(kept) < 1150  # 25% of 4000, by trace id
+    assert {s.weight for s in kept} == {4.0}
+    assert Sampler(0.25).select(allowed) == kept  # deterministic: same trace ids, same choice
+
+
+def test_a_trace_with_a_deny_keeps_all_its_spans() -> None:
+    deny = call_span(1, end_ns=NOW_NS, action="deny", trace_id="f" * 32)
+    child = replace(
+        call_span(2, end_ns=NOW_NS, trace_id="f" * 32), name=semconv.SPAN_POLICY, attributes={}
+    )
+    assert Sampler(0.0).select([child, deny]) == [child, deny]
+
+
+def test_sample_rate_must_be_a_share() -> None:
+    with pytest.raises(ConfigurationError, match=r"between 0\.0 and 1\.0"):
+        Sampler(1.5)
+
+
+# --- buffer ----------------------------------------------------------------------------
+
+
+def test_full_buffer_drops_the_oldest_and_counts_them() -> None:
+    buffer = SpanBuffer(capacity=4)
+    assert buffer.put_many(spans(3)) == 0
+    assert buffer.put_many(spans(3, start=3)) == 2
+    assert buffer.dropped == 2
+    assert [s.span_id for s in buffer.take(10)] == [f"{i + 1:016x}" for i in (2, 3, 4, 5)]
+
+
+def test_put_back_keeps_order_and_counts_what_no_longer_fits() -> None:
+    buffer = SpanBuffer(capacity=3)
+    buffer.put_many(spans(1, start=10))
+    lost = buffer.put_back(spans(3))
+    assert lost == 1 and buffer.dropped == 1
+    assert [s.span_id for s in buffer.take(10)] == [f"{i + 1:016x}" for i in (1, 2, 10)]
+
+
+def test_pipeline_counts_drops_when_the_writer_is_behind(store: SpanStore) -> None:
+    pipeline = IngestPipeline(store, buffer_capacity=10)
+    pipeline.submit(spans(25))  # writer not started: the buffer overflows
+    stats = pipeline.stats()
+    assert (stats.received, stats.dropped, stats.buffered, stats.stored) == (25, 15, 10, 0)
+    pipeline.start()
+    assert pipeline.flush()
+    pipeline.stop()
+    assert store.count() == 10
+    assert pipeline.stats().stored == 10
+    kept = {s.span_id for s in store.iter_spans()}
+    assert kept == {f"{i + 1:016x}" for i in range(15, 25)}  # the newest survived
+
+
+def test_writer_retries_after_a_store_error(tmp_path: Path) -> None:
+    store = SpanStore(str(tmp_path / "spans.db"), clock=clock)
+    pipeline = IngestPipeline(store)
+    store._db.execute("ALTER TABLE spans RENAME TO spans_gone")  # break writes
+    pipeline.submit(spans(5))
+    assert pipeline._write_once(timeout=None) is False
+    assert pipeline.stats().store_errors == 1
+    assert pipeline.stats().buffered == 5  # kept for the retry, not lost
+    store._db.execute("ALTER TABLE spans_gone RENAME TO spans")
+    pipeline.start()
+    assert pipeline.flush()
+    pipeline.stop()
+    assert store.count() == 5
+
+
+# --- store -----------------------------------------------------------------------------
+
+
+def test_store_keeps_at_most_max_spans(tmp_path: Path) -> None:
+    store = SpanStore(str(tmp_path / "s.db"), max_spans=100, clock=clock)
+    for start in range(0, 1000, 50):
+        store.insert(spans(50, start=start))
+    assert store.count() == 100
+    newest = {s.span_id for s in store.iter_spans()}
+    assert newest == {f"{i + 1:016x}" for i in range(900, 1000)}
+
+
+def test_retention_deletes_old_spans() -> None:
+    now = [NOW]
+    store = SpanStore(":memory:", retention_s=3600, clock=lambda: now[0])
+    old = [call_span(i, end_ns=NOW_NS - 7200 * 10**9) for i in range(3)]
+    fresh = [call_span(10 + i, end_ns=NOW_NS - 60 * 10**9) for i in range(2)]
+    store.insert(old + fresh)
+    assert {s.span_id for s in store.iter_spans()} == {f.span_id for f in fresh}
+    now[0] += 3600  # the fresh spans are now 61 minutes old
+    assert store.apply_retention() == 2
+    assert store.count() == 0
+    store.insert([call_span(20, end_ns=int(now[0] * 1e9))])
+    assert store.count() == 1
+
+
+def test_jsonl_export_round_trips(store: SpanStore) -> None:
+    original = traffic(20, seed=5, end_s=NOW)
+    store.insert(original)
+    out = io.StringIO()
+    assert store.export_jsonl(out) == 20
+    lines = out.getvalue().splitlines()
+    assert json.loads(lines[0])["trace_id"] == original[0].trace_id
+    assert read_jsonl(lines) == original
+
+
+def test_export_time_range(store: SpanStore) -> None:
+    store.insert(traffic(10, seed=1, end_s=NOW, spacing_s=60))
+    out = io.StringIO()
+    assert store.export_jsonl(out, since_ns=NOW_NS - 4 * 60 * 10**9, until_ns=NOW_NS) == 4
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("not json", "x.jsonl:2: not JSON"),
+        ('{"trace_id": "abc"}', "x.jsonl:2: not a span: trace_id"),
+        ("[1, 2]", "x.jsonl:2: not a span"),
+    ],
+)
+def test_bad_jsonl_names_the_line(line: str, problem: str) -> None:
+    good = json.dumps(call_span(1, end_ns=NOW_NS).to_json_dict())
+    with pytest.raises(ConfigurationError) as err:
+        read_jsonl([good, line], source="x.jsonl")
+    assert str(err.value).startswith(problem)
+    assert "charter monitor export" in str(err.value)
+
+
+def test_window_summary_and_rule_counts(store: SpanStore) -> None:
+    store.insert(
+        [
+            call_span(
+                1, end_ns=NOW_NS - 10**9, action="deny", rules=["topics.forbidden"], call_ms=100
+            ),
+            call_span(2, end_ns=NOW_NS - 2 * 10**9, action="allow", call_ms=300),
+            call_span(
+                3,
+                end_ns=NOW_NS - 3 * 10**9,
+                action="redact",
+                rules=["privacy.pii_external"],
+                call_ms=200,
+                revision="rev-b",
+            ),
+            call_span(4, end_ns=NOW_NS - 900 * 10**9, action="deny", rules=["topics.forbidden"]),
+        ]
+    )
+    summary = store.window_summary(NOW_NS - 60 * 10**9, NOW_NS + 1, buckets=6)
+    assert summary.actions == {"deny": 1.0, "allow": 1.0, "redact": 1.0}
+    assert summary.latencies_ms == (100.0, 200.0, 300.0)
+    assert dict(summary.top_rules) == {"topics.forbidden": 1.0, "privacy.pii_external": 1.0}
+    assert summary.timeline[-1] == 3.0 and sum(summary.timeline) == 3.0
+    counts = {(c.revision, c.rule): c.count for c in store.rule_counts()}
+    assert counts == {
+        ("rev-a", "topics.forbidden"): 2.0,
+        ("rev-b", "privacy.pii_external"): 1.0,
+    }
+    assert store.revisions() == ["rev-a", "rev-b"]
+
+
+def test_store_location_forms(tmp_path: Path) -> None:
+    SpanStore(f"sqlite:///{tmp_path}/a/b.db").close()
+    assert (tmp_path / "a" / "b.db").is_file()
+    with pytest.raises(ConfigurationError, match="file path or sqlite"):
+        SpanStore("postgresql://localhost/x")
+
+
+def test_unwritable_store_is_a_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises((StoreError, OSError)):
+        SpanStore(str(blocker / "spans.db"))
+
+
+def test_a_store_of_another_layout_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE spans (id INTEGER PRIMARY KEY, trace_id TEXT)")
+    with pytest.raises(StoreError) as err:
+        SpanStore(str(path))
+    assert "layout version 0" in str(err.value) and "--spans" in str(err.value)
+    SpanStore(str(tmp_path / "new.db")).close()
+    SpanStore(str(tmp_path / "new.db")).close()  # reopening its own layout is fine
