@@ -48,9 +48,14 @@ def percentiles_ms(samples_s: list[float]) -> tuple[float, float]:
     return p50 * 1e3, p95 * 1e3
 
 
-def row(name: str, value: float, unit: str, *, floor: float | None = None,
-        target: str = "") -> dict[str, object]:
+def row(
+    name: str, value: float, unit: str, *, floor: float | None = None, target: str = ""
+) -> dict[str, object]:
     return {
-        "name": name, "value": value, "unit": unit, "floor": floor,
-        "ratio": (value / floor) if floor else None, "target": target,
+        "name": name,
+        "value": value,
+        "unit": unit,
+        "floor": floor,
+        "ratio": (value / floor) if floor else None,
+        "target": target,
     }

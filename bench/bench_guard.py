@@ -18,7 +18,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 
 from bench._timing import compare_us, row
-from charter.config import DEFAULT_POLICIES, Settings
+from charter.config import Settings
 from charter.guard import Charter
 from charter.policy import _regorus
 from charter.policy.base import DECISION_PATH
@@ -39,10 +39,17 @@ def run() -> list[dict[str, object]]:
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(_Discard()))
     telemetry = Telemetry(tracer_provider=provider, app="bench", tenant="t", environment="bench")
-    settings = Settings.build({
-        "store_url": f"sqlite:///{tmp / 'bench.db'}", "pii_mode": "off", "telemetry": True,
-        "audit": True, "app": "bench", "tenant": "t", "environment": "bench",
-    })
+    settings = Settings.build(
+        {
+            "store_url": f"sqlite:///{tmp / 'bench.db'}",
+            "pii_mode": "off",
+            "telemetry": True,
+            "audit": True,
+            "app": "bench",
+            "tenant": "t",
+            "environment": "bench",
+        }
+    )
     charter = Charter(settings, telemetry=telemetry)
 
     def model(prompt: str) -> str:
@@ -53,10 +60,17 @@ def run() -> list[dict[str, object]]:
 
     # the same policy input the guard builds, for the raw floor
     doc = {
-        "schema": 1, "stage": "input", "app": "bench", "tenant": "t", "environment": "bench",
+        "schema": 1,
+        "stage": "input",
+        "app": "bench",
+        "tenant": "t",
+        "environment": "bench",
         "user": {"id": "anonymous", "roles": []},
-        "model": {"provider": "openai", "name": "gpt-4o-mini"}, "text": PROMPT, "pii": [],
-        "signals": charter.signals.score(PROMPT), "metadata": {},
+        "model": {"provider": "openai", "name": "gpt-4o-mini"},
+        "text": PROMPT,
+        "pii": [],
+        "signals": charter.signals.score(PROMPT),
+        "metadata": {},
     }
     engine = _regorus.new_engine(charter.engine.bundle)  # type: ignore[attr-defined]
     doc_json = json.dumps(doc)
@@ -66,9 +80,15 @@ def run() -> list[dict[str, object]]:
         return engine.eval_rule_as_json(DECISION_PATH)
 
     tracer = provider.get_tracer("bench")
-    attrs = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai",
-             "gen_ai.request.model": "gpt-4o-mini", "charter.decision.action": "allow",
-             "charter.policy.revision": "r", "charter.app": "bench", "charter.tenant": "t"}
+    attrs = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": "gpt-4o-mini",
+        "charter.decision.action": "allow",
+        "charter.policy.revision": "r",
+        "charter.app": "bench",
+        "charter.tenant": "t",
+    }
 
     def one_span() -> None:
         with tracer.start_as_current_span("chat gpt-4o-mini", attributes=attrs):
@@ -104,8 +124,13 @@ def run() -> list[dict[str, object]]:
     stats = audit.stats if audit is not None else None
     return [
         row("floors: 2 raw regorus evals + 1 OTel span + call", floor_us, "µs/call"),
-        row("guarded call (PII off, telemetry + audit on)", guard_us, "µs/call", floor=floor_us,
-            target="≤ 1.3×"),
+        row(
+            "guarded call (PII off, telemetry + audit on)",
+            guard_us,
+            "µs/call",
+            floor=floor_us,
+            target="≤ 1.3×",
+        ),
         row("guarded calls per second (sync, 1 thread)", sync_rate, "calls/s"),
         row("guarded calls per second (asyncio, 1000 tasks)", async_rate, "calls/s"),
         row("audit records dropped during bench", float(stats.dropped if stats else 0), "records"),

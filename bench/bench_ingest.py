@@ -25,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from monitor_tui.ingest.receiver import Receiver
+from monitor_tui.ingest.store import SpanStore
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.resources import Resource
@@ -34,8 +36,6 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from bench._timing import row
 from charter import semconv as sc
-from monitor_tui.ingest.receiver import Receiver
-from monitor_tui.ingest.store import SpanStore
 
 BATCH = 512
 DISTINCT_BATCHES = 8

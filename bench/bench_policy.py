@@ -20,13 +20,19 @@ from charter.policy.bundle import load_bundle
 from charter.policy.embedded import EmbeddedEngine
 
 INPUT = {
-    "schema": 1, "stage": "input", "app": "support-bot", "tenant": "acme", "environment": "prod",
+    "schema": 1,
+    "stage": "input",
+    "app": "support-bot",
+    "tenant": "acme",
+    "environment": "prod",
     "user": {"id": "u-7f3a", "roles": ["customer"]},
     "model": {"provider": "openai", "name": "gpt-4o-mini"},
     "text": "Hi, my card <CREDIT_CARD_1> was charged twice for order 4412, email me at "
-            "<EMAIL_ADDRESS_1>. Can you refund it?",
-    "pii": [{"type": "CREDIT_CARD", "score": 1.0, "count": 1},
-            {"type": "EMAIL_ADDRESS", "score": 1.0, "count": 1}],
+    "<EMAIL_ADDRESS_1>. Can you refund it?",
+    "pii": [
+        {"type": "CREDIT_CARD", "score": 1.0, "count": 1},
+        {"type": "EMAIL_ADDRESS", "score": 1.0, "count": 1},
+    ],
     "signals": {"jailbreak": 0.05, "prompt_injection": 0.0},
     "metadata": {},
 }
@@ -42,7 +48,9 @@ def run() -> list[dict[str, object]]:
         interp.set_input_json(doc)
         return json.loads(interp.eval_rule_as_json(DECISION_PATH))
 
-    program = regorus.Program.compile_from_modules(bundle.data_json, list(bundle.modules), [DECISION_PATH])
+    program = regorus.Program.compile_from_modules(
+        bundle.data_json, list(bundle.modules), [DECISION_PATH]
+    )
     vm = _regorus.new_vm(program, bundle.data_json)
 
     def raw_rvm() -> object:
@@ -59,10 +67,25 @@ def run() -> list[dict[str, object]]:
     return [
         row("raw regorus interpreter (eval_rule_as_json)", i_us, "µs/eval"),
         row("raw regorus RVM (Program + Rvm)", r_us, "µs/eval"),
-        row("EmbeddedEngine.evaluate (interpreter)", e_us, "µs/eval", floor=i_us,
-            target="≤ 1.2× same path"),
-        row("EmbeddedEngine.evaluate (compiled=True)", c_us, "µs/eval", floor=r_us,
-            target="≤ 1.2× fastest raw"),
-        row("EmbeddedEngine default vs fastest raw path", e_us, "µs/eval", floor=fastest,
-            target="≤ 1.2× (see README)"),
+        row(
+            "EmbeddedEngine.evaluate (interpreter)",
+            e_us,
+            "µs/eval",
+            floor=i_us,
+            target="≤ 1.2× same path",
+        ),
+        row(
+            "EmbeddedEngine.evaluate (compiled=True)",
+            c_us,
+            "µs/eval",
+            floor=r_us,
+            target="≤ 1.2× fastest raw",
+        ),
+        row(
+            "EmbeddedEngine default vs fastest raw path",
+            e_us,
+            "µs/eval",
+            floor=fastest,
+            target="≤ 1.2× (see README)",
+        ),
     ]

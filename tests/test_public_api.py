@@ -8,8 +8,17 @@ import sys
 
 import charter
 
-HEAVY = ("presidio_analyzer", "spacy", "langchain_core", "textual", "opentelemetry.sdk",
-         "numpy", "scipy", "sqlalchemy", "regorus")
+HEAVY = (
+    "presidio_analyzer",
+    "spacy",
+    "langchain_core",
+    "textual",
+    "opentelemetry.sdk",
+    "numpy",
+    "scipy",
+    "sqlalchemy",
+    "regorus",
+)
 
 
 def test_all_names_exist_and_are_sorted() -> None:
@@ -27,8 +36,7 @@ def test_every_error_is_a_charter_error() -> None:
 
 def test_import_is_light() -> None:
     code = (
-        "import sys, json, charter; "
-        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+        f"import sys, json, charter; print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []

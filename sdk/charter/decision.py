@@ -151,7 +151,11 @@ class Decision(BaseModel):
 
     @classmethod
     def fail_closed(
-        cls, reason: str, *, stage: Stage = Stage.INPUT, policy_revision: str = "",
+        cls,
+        reason: str,
+        *,
+        stage: Stage = Stage.INPUT,
+        policy_revision: str = "",
         eval_ms: float = 0.0,
     ) -> Decision:
         """The decision used when a policy cannot be evaluated: deny, citing why."""
@@ -173,7 +177,11 @@ class Decision(BaseModel):
 
     @classmethod
     def fail_open(
-        cls, reason: str, *, stage: Stage = Stage.INPUT, policy_revision: str = "",
+        cls,
+        reason: str,
+        *,
+        stage: Stage = Stage.INPUT,
+        policy_revision: str = "",
         eval_ms: float = 0.0,
     ) -> Decision:
         """Used only when the policy itself marks its decision rule `fail_open: true`."""

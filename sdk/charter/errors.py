@@ -67,7 +67,8 @@ class ApprovalPending(ApprovalError):
         self.ticket = ticket
         super().__init__(
             message
-            or f"approval required: request {ticket} is pending; resume with charter.resume({ticket!r})"
+            or f"approval required: request {ticket} is pending; "
+            f"resume with charter.resume({ticket!r})"
         )
 
 

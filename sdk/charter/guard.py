@@ -21,7 +21,7 @@ import inspect
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, cast, overload
 
 from charter.adapters import adapter_for
 from charter.config import Settings
@@ -66,8 +66,12 @@ class Charter:
         self._audit = audit
         self._telemetry = telemetry
         self._lock = threading.Lock()
-        self.privacy = Privacy(self.settings.pii_mode, tenant=self.settings.tenant, vault=vault,
-                               vault_key=self.settings.vault_key)
+        self.privacy = Privacy(
+            self.settings.pii_mode,
+            tenant=self.settings.tenant,
+            vault=vault,
+            vault_key=self.settings.vault_key,
+        )
         self.stream_window = stream_window
         self.pipeline = Pipeline(self)
         self.guard = GuardDecorator(lambda: self)
@@ -269,7 +273,7 @@ class GuardDecorator:
                 model=ModelRef(provider=provider, name=model),
                 on_deny=on_deny,
             )
-            return GuardedFunction(f, spec, self._resolve, prompt_param=prompt).wrapper()
+            return cast(F, GuardedFunction(f, spec, self._resolve, prompt_param=prompt).wrapper())
 
         return wrap(fn) if fn is not None else wrap
 
@@ -286,7 +290,7 @@ class GuardDecorator:
             spec = CallSpec(
                 kind="tool", function=_qualname(f), tool_name=name or f.__name__, on_deny=on_deny
             )
-            return GuardedFunction(f, spec, self._resolve).wrapper()
+            return cast(F, GuardedFunction(f, spec, self._resolve).wrapper())
 
         return wrap(fn) if fn is not None else wrap
 
@@ -487,7 +491,9 @@ class GuardedFunction:
         from charter.adapters import usage_of
 
         usage = usage_of(result)
-        state.span.record_usage(usage.input_tokens, usage.output_tokens, usage.finish_reasons)
+        state.span.record_usage(
+            usage.input_tokens, usage.output_tokens, usage.finish_reasons, usage.response_model
+        )
         prompt = None
         if self.spec.kind == "llm" and self.prompt_param:
             bound = self.signature.bind(*args, **kwargs)

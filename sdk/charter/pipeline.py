@@ -12,15 +12,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from charter._canonical import sha256_hex
 from charter.context import CallContext
 from charter.decision import Action, ApprovalSpec, Decision, Stage
 from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
 from charter.policy.input import ModelRef, PolicyInput, ToolRef, UserRef
 from charter.privacy import Inspected
-from charter.telemetry import safe_user
 from charter.refusal import refusal_like, refusal_text
 from charter.streaming import WindowResult, safe_cut
+from charter.telemetry import safe_user
 
 if TYPE_CHECKING:
     from charter.guard import Charter
@@ -180,7 +179,9 @@ class Pipeline:
             raise ApprovalRejected(
                 f"approval request {request.id} was {request.state.value}; the action did not run"
             )
-        self.charter.queue.consume(request.id, sha256_hex(dict(action)))
+        from charter.approvals import action_hash
+
+        self.charter.queue.consume(request.id, action_hash(action))
 
     # --- output ------------------------------------------------------------------------------
 

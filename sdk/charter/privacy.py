@@ -33,8 +33,9 @@ class Inspected:
 class Privacy:
     """PII detection + redaction for one `Charter` instance. `mode="off"` detects nothing."""
 
-    def __init__(self, mode: str, *, tenant: str = "default", vault: Any | None = None,
-                 vault_key: str = "") -> None:
+    def __init__(
+        self, mode: str, *, tenant: str = "default", vault: Any | None = None, vault_key: str = ""
+    ) -> None:
         self.mode = mode
         self.tenant = tenant
         self._detector: Any | None = None
@@ -94,8 +95,9 @@ class Privacy:
             if not chosen:
                 out.append(text)
                 continue
-            redaction = redact(text, chosen, dict(operators), vault=self.vault,
-                               scope=inspected.scope, default=None)
+            redaction = redact(
+                text, chosen, dict(operators), vault=self.vault, scope=inspected.scope, default=None
+            )
             out.append(redaction.text)
         return out
 
@@ -106,12 +108,12 @@ class Privacy:
         restored: str = self.vault.restore(text, inspected.scope, entities=set(allowed))
         return restored
 
-    def redact_json(self, value: Any, operators: Mapping[str, RedactOperator],
-                    scope: Any) -> Any:
+    def redact_json(self, value: Any, operators: Mapping[str, RedactOperator], scope: Any) -> Any:
         from charter.pii import redact_json
 
         if self.detector is None:
             return value
-        redacted, _ = redact_json(value, self.detector, dict(operators), vault=self.vault,
-                                  scope=scope, default=None)
+        redacted, _ = redact_json(
+            value, self.detector, dict(operators), vault=self.vault, scope=scope, default=None
+        )
         return redacted

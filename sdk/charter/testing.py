@@ -14,7 +14,6 @@ policies, and assertions that read like the policy they test.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any

@@ -37,31 +37,42 @@ def test_check_ok() -> None:
 
 
 def test_check_syntax_error_names_file_line_col(tmp_path: Path) -> None:
-    src = _bundle(tmp_path, "package charter.main\nimport rego.v1\ndecision := {\"action\": \"allow\"} if {\n  input.x ==\n}\n")
+    src = _bundle(
+        tmp_path,
+        'package charter.main\nimport rego.v1\ndecision := {"action": "allow"} if {\n  input.x ==\n}\n',
+    )
     line = _one_line_error(runner.invoke(app, ["policy", "check", str(src)]))
     assert "charter/main.rego:5:1" in line and "expecting expression" in line
 
 
 def test_missing_decision_rule(tmp_path: Path) -> None:
     src = _bundle(tmp_path, "package charter.main\nallow := true\n")
-    assert "no rule `decision`" in _one_line_error(runner.invoke(app, ["policy", "check", str(src)]))
+    assert "no rule `decision`" in _one_line_error(
+        runner.invoke(app, ["policy", "check", str(src)])
+    )
 
 
 def test_non_object_decision(tmp_path: Path) -> None:
-    src = _bundle(tmp_path, "package charter.main\ndecision := \"allow\"\n")
+    src = _bundle(tmp_path, 'package charter.main\ndecision := "allow"\n')
     (tmp_path / "in.json").write_text("{}")
-    line = _one_line_error(runner.invoke(app, ["policy", "eval", str(src), "-i", str(tmp_path / "in.json")]))
+    line = _one_line_error(
+        runner.invoke(app, ["policy", "eval", str(src), "-i", str(tmp_path / "in.json")])
+    )
     assert "must be an object, got str" in line
 
 
 def test_input_not_json(tmp_path: Path) -> None:
     (tmp_path / "in.json").write_text("{'text': 1}")
-    line = _one_line_error(runner.invoke(app, ["policy", "eval", str(MINIMAL), "-i", str(tmp_path / "in.json")]))
+    line = _one_line_error(
+        runner.invoke(app, ["policy", "eval", str(MINIMAL), "-i", str(tmp_path / "in.json")])
+    )
     assert "in.json:1:2: input is not JSON" in line
 
 
 def test_eval_prints_decision_json() -> None:
-    result = runner.invoke(app, ["policy", "eval", str(MINIMAL), "-i", "-"], input='{"text": "casino"}')
+    result = runner.invoke(
+        app, ["policy", "eval", str(MINIMAL), "-i", "-"], input='{"text": "casino"}'
+    )
     assert result.exit_code == 0, result.output
     decision = json.loads(result.output)
     assert decision["action"] == "deny"
@@ -69,7 +80,9 @@ def test_eval_prints_decision_json() -> None:
 
 
 def test_explain_uses_metadata() -> None:
-    result = runner.invoke(app, ["policy", "explain", str(MINIMAL), "-i", "-"], input='{"text": "casino"}')
+    result = runner.invoke(
+        app, ["policy", "explain", str(MINIMAL), "-i", "-"], input='{"text": "casino"}'
+    )
     assert result.exit_code == 0, result.output
     assert "Blocked topics" in result.output and "owner: trust-and-safety" in result.output
 
@@ -79,10 +92,15 @@ def test_test_reports_and_gates_on_coverage(tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
     assert "3 passed, 0 failed" in ok.output and "total" in ok.output
     # a failing test and an uncovered rule
-    src = _bundle(tmp_path, (MINIMAL / "charter" / "main.rego").read_text() + "\nextra := 1 if input.never\n")
+    src = _bundle(
+        tmp_path, (MINIMAL / "charter" / "main.rego").read_text() + "\nextra := 1 if input.never\n"
+    )
     (src / "charter" / "data.json").write_text((MINIMAL / "charter" / "data.json").read_text())
     test_src = (MINIMAL / "charter" / "main_test.rego").read_text()
-    (src / "charter" / "main_test.rego").write_text(test_src + "\ntest_wrong if {\n\tmain.decision.action == \"deny\" with input as {\"text\": \"hi\"}\n}\n")
+    (src / "charter" / "main_test.rego").write_text(
+        test_src
+        + '\ntest_wrong if {\n\tmain.decision.action == "deny" with input as {"text": "hi"}\n}\n'
+    )
     bad = runner.invoke(app, ["policy", "test", str(src), "--coverage"])
     assert bad.exit_code == 1
     assert "FAIL data.charter.main_test.test_wrong" in bad.output
@@ -94,7 +112,7 @@ def test_threshold_fails_below(tmp_path: Path) -> None:
     (src / "charter" / "data.json").write_text((MINIMAL / "charter" / "data.json").read_text())
     (src / "charter" / "main_test.rego").write_text(
         "package charter.main_test\nimport rego.v1\nimport data.charter.main\n"
-        "test_only_default if {\n\tmain.decision.action == \"allow\" with input as {\"text\": \"x\"}\n}\n"
+        'test_only_default if {\n\tmain.decision.action == "allow" with input as {"text": "x"}\n}\n'
     )
     result = runner.invoke(app, ["policy", "test", str(src), "--threshold", "99"])
     assert result.exit_code == 1
@@ -103,7 +121,9 @@ def test_threshold_fails_below(tmp_path: Path) -> None:
 
 def test_build_writes_an_opa_bundle(tmp_path: Path) -> None:
     out = tmp_path / "bundle.tar.gz"
-    result = runner.invoke(app, ["policy", "build", str(MINIMAL), "-o", str(out), "--revision", "r42"])
+    result = runner.invoke(
+        app, ["policy", "build", str(MINIMAL), "-o", str(out), "--revision", "r42"]
+    )
     assert result.exit_code == 0, result.output
     with tarfile.open(out) as tar:
         manifest = json.loads(tar.extractfile("/.manifest").read())  # type: ignore[union-attr]

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from charter.config import DEFAULT_POLICIES
 from charter.decision import Action
-from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
+from charter.errors import ApprovalError, ApprovalPending, ApprovalRejected, PolicyViolation
 from charter.guard import Charter
 from charter.testing import RecordingModel, assert_denied, assert_redacted, make_charter
-from charter.config import DEFAULT_POLICIES
 
 EMAIL = "ayse.yilmaz@example.com"
 CARD = "4111 1111 1111 1111"
@@ -31,13 +31,17 @@ def test_denied_prompt_never_reaches_the_model(charter: Charter, model: Recordin
     assert model.calls == []
 
 
-def test_refusal_is_returned_in_the_functions_shape(charter: Charter, model: RecordingModel) -> None:
+def test_refusal_is_returned_in_the_functions_shape(
+    charter: Charter, model: RecordingModel
+) -> None:
     ask = _ask(charter, model, on_deny="refuse")
     answer = ask("Which stock should I buy with my savings?")
     assert answer.startswith("I can't help with that:") and "[rule topics.forbidden" in answer
     assert model.calls == []
     messages = [{"role": "user", "content": "which stock should i buy?"}]
-    ask_messages = charter.guard(model="m", provider="openai", on_deny="refuse")(lambda messages: {})
+    ask_messages = charter.guard(model="m", provider="openai", on_deny="refuse")(
+        lambda messages: {}
+    )
     shaped = ask_messages(messages)
     assert shaped["choices"][0]["message"]["content"].startswith("I can't help with that")
 
@@ -52,10 +56,15 @@ def test_pii_is_redacted_before_the_model_and_restored_after(charter: Charter) -
     assert answer == f"I will e-mail {EMAIL} about the card."
 
 
-def test_national_id_to_an_external_model_is_denied(charter: Charter, model: RecordingModel) -> None:
+def test_national_id_to_an_external_model_is_denied(
+    charter: Charter, model: RecordingModel
+) -> None:
     ask = _ask(charter, model)
-    assert_denied(ask, f"My TC kimlik numaram {TCKN}, hesabımı kontrol eder misiniz?",
-                  rule="privacy.national_id_external")
+    assert_denied(
+        ask,
+        f"My TC kimlik numaram {TCKN}, hesabımı kontrol eder misiniz?",
+        rule="privacy.national_id_external",
+    )
     assert model.calls == []
 
 
@@ -64,12 +73,23 @@ def test_openai_messages_are_redacted_in_place(charter: Charter) -> None:
 
     def chat(messages: list[dict[str, str]]) -> dict[str, Any]:
         seen.append(messages)
-        return {"choices": [{"message": {"role": "assistant", "content": "Sure, <EMAIL_ADDRESS_1>."},
-                             "finish_reason": "stop"}], "usage": {"prompt_tokens": 12, "completion_tokens": 4}}
+        return {
+            "choices": [
+                {
+                    "message": {"role": "assistant", "content": "Sure, <EMAIL_ADDRESS_1>."},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 12, "completion_tokens": 4},
+        }
 
     guarded = charter.guard(model="gpt-4o", provider="openai")(chat)
-    out = guarded([{"role": "system", "content": "You are a bank assistant."},
-                   {"role": "user", "content": f"Reach me at {EMAIL}"}])
+    out = guarded(
+        [
+            {"role": "system", "content": "You are a bank assistant."},
+            {"role": "user", "content": f"Reach me at {EMAIL}"},
+        ]
+    )
     assert EMAIL not in str(seen[0])
     assert seen[0][0]["content"] == "You are a bank assistant."
     assert out["choices"][0]["message"]["content"] == f"Sure, {EMAIL}."
@@ -102,8 +122,8 @@ def test_streaming_redacts_a_card_split_across_chunks(tmp_path: Path) -> None:
         # split inside the card number on purpose
         cut = text.index(CARD) + 7
         yield text[:cut]
-        yield text[cut:cut + 9]
-        yield text[cut + 9:]
+        yield text[cut : cut + 9]
+        yield text[cut + 9 :]
 
     released = "".join(stream("what happened to my card?"))
     assert CARD not in released and CARD.replace(" ", "") not in released
@@ -133,12 +153,12 @@ def test_async_streaming_matches_sync(tmp_path: Path) -> None:
     @charter.guard(model="m", provider="openai")
     def sync_stream(prompt: str):  # type: ignore[no-untyped-def]
         for i in range(0, len(text), 5):
-            yield text[i:i + 5]
+            yield text[i : i + 5]
 
     @charter.guard(model="m", provider="openai")
     async def async_stream(prompt: str):  # type: ignore[no-untyped-def]
         for i in range(0, len(text), 5):
-            yield text[i:i + 5]
+            yield text[i : i + 5]
 
     async def collect() -> str:
         return "".join([c async for c in async_stream("hi")])
@@ -166,7 +186,7 @@ def test_unknown_tool_is_denied(charter: Charter) -> None:
     def wire(to: str, amount: float) -> str:
         raise AssertionError("must not run")
 
-    with pytest.raises(PolicyViolation, match="tools.unknown_tool"):
+    with pytest.raises(PolicyViolation, match=r"tools\.unknown_tool"):
         wire("TR00", 1.0)
 
 
@@ -187,7 +207,7 @@ def test_refund_over_limit_waits_for_finance_and_runs_once(charter: Charter) -> 
     charter.queue.approve(ticket, "alice", reason="customer verified")
     assert charter.resume(ticket) == "refunded 900.0"
     assert ran == [900.0]
-    with pytest.raises(Exception):  # an approval is used once
+    with pytest.raises(ApprovalError, match=r"used|consumed"):  # an approval is used once
         charter.resume(ticket)
     assert ran == [900.0]
 

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Turkish text is meant, not look-alike letters)
 """Custom recognizers declared in configuration files, and the errors bad ones give."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Turkish text is meant, not look-alike letters)
 """Nothing downloads at run time, and importing `charter.pii` stays light.
 
 Both run in a fresh interpreter: a model already loaded by another test would hide an

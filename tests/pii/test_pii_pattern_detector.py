@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Turkish text is meant, not look-alike letters)
 """The pattern detector on realistic support-chat messages, in English and Turkish."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Turkish text is meant, not look-alike letters)
 """spaCy mode: Presidio's AnalyzerEngine with the small offline model and our recognizers."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Turkish text is meant, not look-alike letters)
 """Redaction operators, exact round trips, restoring model output, nested JSON."""
 
 from __future__ import annotations

@@ -83,7 +83,9 @@ class _BundleServer:
 
 @pytest.fixture
 def bundle_server(minimal_dir: Path, tmp_path: Path) -> Iterator[tuple[str, _BundleServer]]:
-    state = _BundleServer(build_tarball(load_directory(minimal_dir), tmp_path / "b.tgz").read_bytes())
+    state = _BundleServer(
+        build_tarball(load_directory(minimal_dir), tmp_path / "b.tgz").read_bytes()
+    )
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *_: Any) -> None:

@@ -18,8 +18,12 @@ def _decision() -> Decision:
     return Decision(
         action=Action.REQUIRE_APPROVAL,
         violations=(
-            Violation(rule="tools.refund_over_limit", principle="Four eyes", severity="high",
-                      message="refund above 500 needs finance"),
+            Violation(
+                rule="tools.refund_over_limit",
+                principle="Four eyes",
+                severity="high",
+                message="refund above 500 needs finance",
+            ),
         ),
         redact={"EMAIL_ADDRESS": RedactOperator.PLACEHOLDER},
         approval=ApprovalSpec(approvers=Approvers(roles=("finance",)), min_approvals=2),

@@ -47,7 +47,9 @@ def test_each_thread_gets_its_own_regorus_objects(minimal_engine: EmbeddedEngine
 
 def test_undefined_decision_fails_closed() -> None:
     engine = EmbeddedEngine.from_sources(
-        {"m.rego": "package charter.main\nimport rego.v1\ndecision := {\"action\": \"allow\"} if input.ok\n"}
+        {
+            "m.rego": 'package charter.main\nimport rego.v1\ndecision := {"action": "allow"} if input.ok\n'
+        }
     )
     d = engine.evaluate({"ok": False})
     assert d.action is Action.DENY
@@ -66,13 +68,17 @@ def test_runtime_error_fails_closed_unless_marked_fail_open() -> None:
 decision := {"action": "allow"} if input.a
 decision := {"action": "deny"} if input.b
 """
-    closed = EmbeddedEngine.from_sources({"m.rego": "package charter.main\nimport rego.v1\n" + body})
+    closed = EmbeddedEngine.from_sources(
+        {"m.rego": "package charter.main\nimport rego.v1\n" + body}
+    )
     d = closed.evaluate({"a": True, "b": True})
     assert d.action is Action.DENY and d.error
-    opened = EmbeddedEngine.from_sources({
-        "m.rego": "package charter.main\nimport rego.v1\n# METADATA\n# title: d\n# custom:\n"
-        "#   fail_open: true\n" + body.lstrip()
-    })
+    opened = EmbeddedEngine.from_sources(
+        {
+            "m.rego": "package charter.main\nimport rego.v1\n# METADATA\n# title: d\n# custom:\n"
+            "#   fail_open: true\n" + body.lstrip()
+        }
+    )
     d = opened.evaluate({"a": True, "b": True})
     assert d.action is Action.ALLOW and d.error and "charter.fail_open" in d.rules
 
@@ -84,7 +90,9 @@ def test_missing_decision_rule_is_a_load_error() -> None:
 
 def test_syntax_error_names_file_line_col() -> None:
     with pytest.raises(PolicyLoadError) as info:
-        EmbeddedEngine.from_sources({"bad.rego": MAIN.replace('input.text == "bad"', "input.text ==")})
+        EmbeddedEngine.from_sources(
+            {"bad.rego": MAIN.replace('input.text == "bad"', "input.text ==")}
+        )
     assert info.value.location is not None and info.value.location.startswith("bad.rego:")
     assert "Stack backtrace" not in str(info.value)
 
@@ -158,6 +166,10 @@ def test_conflicting_values_fail_closed_like_opa(minimal_engine: EmbeddedEngine)
 
 def test_compiled_path_gives_the_same_decisions(minimal_dir: Path) -> None:
     interpreted, compiled = EmbeddedEngine(minimal_dir), EmbeddedEngine(minimal_dir, compiled=True)
-    for doc in ({"text": "hello"}, {"text": "casino"}, {"stage": "tool_call", "tool": {"name": "refund"}}):
+    for doc in (
+        {"text": "hello"},
+        {"text": "casino"},
+        {"stage": "tool_call", "tool": {"name": "refund"}},
+    ):
         a, b = interpreted.evaluate(doc), compiled.evaluate(doc)
         assert (a.action, a.violations, a.approval) == (b.action, b.violations, b.approval)

@@ -50,12 +50,16 @@ def test_async_client_gives_the_same_decisions(minimal_engine: EmbeddedEngine) -
             await remote.aclose()
             return out
 
-        assert asyncio.run(run()) == [_comparable(minimal_engine.evaluate(d)) for d in CONTRACT_INPUTS]
+        assert asyncio.run(run()) == [
+            _comparable(minimal_engine.evaluate(d)) for d in CONTRACT_INPUTS
+        ]
 
 
 def test_undefined_result_is_deny() -> None:
     engine = EmbeddedEngine.from_sources(
-        {"m.rego": 'package charter.main\nimport rego.v1\ndecision := {"action": "allow"} if input.ok\n'}
+        {
+            "m.rego": 'package charter.main\nimport rego.v1\ndecision := {"action": "allow"} if input.ok\n'
+        }
     )
     with serve_opa(engine) as (url, _):
         d = OpaServerEngine(url).evaluate({"ok": False})

@@ -176,17 +176,10 @@ def _charter_commands() -> list[list[str]]:
     return commands
 
 
-_NOT_WIRED = pytest.mark.xfail(
-    raises=TyperException,  # "No such command 'replay'"
-    strict=True,
-    reason="`charter policy replay` (cli/replay.py) is not added to cli/main.py yet",
-)
-
-
 @pytest.mark.parametrize(
     "argv",
     [
-        pytest.param(argv, id=" ".join(argv[:2]), marks=_NOT_WIRED if argv[1] == "replay" else ())
+        pytest.param(argv, id=" ".join(argv[:2]))
         for argv in _charter_commands()
     ],
 )

@@ -9,10 +9,12 @@ from typing import Any
 
 import typer
 
+from charter.cli import replay as _replay
 from charter.cli._common import fail
 
-app = typer.Typer(help="Compile, test, evaluate and package Rego policy bundles.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Compile, test, evaluate and package Rego policy bundles.", no_args_is_help=True
+)
 
 DirArg = typer.Argument(..., help="Policy directory or .tar.gz bundle.")
 
@@ -55,8 +57,7 @@ def check(source: str = DirArg) -> None:
         raise fail(str(exc)) from None
     b = engine.bundle
     typer.echo(
-        f"ok: {len(b.modules)} policy modules, {len(b.tests)} test modules, "
-        f"revision {b.revision}"
+        f"ok: {len(b.modules)} policy modules, {len(b.tests)} test modules, revision {b.revision}"
     )
 
 
@@ -78,14 +79,28 @@ def test(
     except CharterError as exc:
         raise fail(str(exc)) from None
     if as_json:
-        typer.echo(json.dumps({
-            "passed": report.passed, "failed": report.failed,
-            "coverage": round(report.coverage_percent, 2),
-            "tests": [{"name": r.name, "file": r.file, "passed": r.passed, "error": r.error}
-                      for r in report.results],
-            "files": [{"path": c.path, "coverage": round(c.percent, 2),
-                       "not_covered": sorted(c.not_covered)} for c in report.coverage],
-        }, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "passed": report.passed,
+                    "failed": report.failed,
+                    "coverage": round(report.coverage_percent, 2),
+                    "tests": [
+                        {"name": r.name, "file": r.file, "passed": r.passed, "error": r.error}
+                        for r in report.results
+                    ],
+                    "files": [
+                        {
+                            "path": c.path,
+                            "coverage": round(c.percent, 2),
+                            "not_covered": sorted(c.not_covered),
+                        }
+                        for c in report.coverage
+                    ],
+                },
+                indent=2,
+            )
+        )
     else:
         for r in report.results:
             if not r.passed:
@@ -96,7 +111,9 @@ def test(
             typer.echo("coverage:")
             for c in report.coverage:
                 missed = ",".join(str(n) for n in sorted(c.not_covered)[:12])
-                typer.echo(f"  {c.percent:6.1f}%  {c.path}" + (f"  (missed: {missed})" if missed else ""))
+                typer.echo(
+                    f"  {c.percent:6.1f}%  {c.path}" + (f"  (missed: {missed})" if missed else "")
+                )
             typer.echo(f"  {report.coverage_percent:6.1f}%  total")
         typer.echo(f"{report.passed} passed, {report.failed} failed")
     if report.failed:
@@ -115,7 +132,6 @@ def eval_(
     input_path: str = typer.Option(..., "--input", "-i", help="Input JSON file, or - for stdin."),
 ) -> None:
     """Evaluate `data.charter.main.decision` and print the Decision as JSON."""
-    from charter.decision import Stage
     from charter.errors import CharterError
     from charter.policy.decode import decode_decision
 
@@ -163,6 +179,9 @@ def build(
     bundle = replace(engine.bundle, revision=revision) if revision else engine.bundle
     build_tarball(bundle, output)
     typer.echo(f"wrote {output} (revision {bundle.revision}, {len(bundle.modules)} modules)")
+
+
+app.command("replay")(_replay.replay)
 
 
 def _stage(doc: dict[str, Any]) -> Any:

@@ -72,14 +72,34 @@ def generate(n: int, *, seed: int = 7) -> list[Turn]:
         elif roll < 0.78:
             turns.append(Turn("chat", user, rng.choice(SPECIAL)))
         elif roll < 0.86:
-            turns.append(Turn("tool", user, tool="lookup_order",
-                              arguments=(("order_id", rng.choice(["A-1001", "A-1002"])),)))
+            turns.append(
+                Turn(
+                    "tool",
+                    user,
+                    tool="lookup_order",
+                    arguments=(("order_id", rng.choice(["A-1001", "A-1002"])),),
+                )
+            )
         elif roll < 0.97:
             amount = rng.choice([25.0, 120.0, 480.0, 750.0, 1200.0, 20_000.0])
-            turns.append(Turn("tool", user, tool="issue_refund",
-                              arguments=(("order_id", "A-1002"), ("amount", amount))))
+            turns.append(
+                Turn(
+                    "tool",
+                    user,
+                    tool="issue_refund",
+                    arguments=(("order_id", "A-1002"), ("amount", amount)),
+                )
+            )
         else:
-            turns.append(Turn("tool", user, tool="close_account",
-                              arguments=(("account_id", "ACC-" + str(rng.randrange(1000))),
-                                         ("reason", "moving abroad"))))
+            turns.append(
+                Turn(
+                    "tool",
+                    user,
+                    tool="close_account",
+                    arguments=(
+                        ("account_id", "ACC-" + str(rng.randrange(1000))),
+                        ("reason", "moving abroad"),
+                    ),
+                )
+            )
     return turns

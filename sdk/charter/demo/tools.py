@@ -28,5 +28,8 @@ def make_tools(charter: Charter) -> dict[str, Any]:
     def close_account(account_id: str, reason: str) -> str:
         return f"account {account_id} closed"
 
-    return {"lookup_order": lookup_order, "issue_refund": issue_refund,
-            "close_account": close_account}
+    return {
+        "lookup_order": lookup_order,
+        "issue_refund": issue_refund,
+        "close_account": close_account,
+    }

@@ -16,9 +16,6 @@ BOOST = 0.35
 MIN_WITH_CONTEXT = 0.4
 _CHARS_BEFORE = 48  # ~5 words
 _CHARS_AFTER = 24  # ~2 words
-# "Tel. 0532 ..." keeps "Tel"; "... arrived. Order 123" does not reach back to "arrived".
-_SENTENCE_END_BEFORE = re.compile(r"[.!?]\s+(?=[A-ZÇĞİÖŞÜ])|\n")
-_SENTENCE_END_AFTER = re.compile(r"[.!?](?:\s|$)|\n")
 
 
 def normalize(text: str) -> str:
@@ -27,13 +24,26 @@ def normalize(text: str) -> str:
 
 
 def _compile(words: Sequence[str]) -> re.Pattern[str] | None:
+    # Alternatives that all start with a literal let the regex engine skip ahead at C
+    # speed; the word-start boundary is checked on the match (see `_starts_word`).
     if not words:
         return None
     parts = [
         re.escape(w) + (r"\b" if len(w) <= 3 else "")
         for w in sorted({normalize(w) for w in words}, key=len, reverse=True)
     ]
-    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")")
+    return re.compile("|".join(parts))
+
+
+def _found(pattern: re.Pattern[str], window: str) -> bool:
+    """A context word at a word start somewhere in the window."""
+    pos = 0
+    while (match := pattern.search(window, pos)) is not None:
+        start = match.start()
+        if start == 0 or not window[start - 1].isalnum():
+            return True
+        pos = start + 1
+    return False
 
 
 class ContextRule:
@@ -55,15 +65,22 @@ class ContextRule:
         if self._negative is None and score >= 1.0:
             return score
         window = _window(text, start, end)
-        if self._positive is not None and self._positive.search(window):
+        if self._positive is not None and _found(self._positive, window):
             return min(1.0, max(score + BOOST, MIN_WITH_CONTEXT))
-        if self._negative is not None and self._negative.search(window):
+        if self._negative is not None and _found(self._negative, window):
             return None
         return score
 
 
 def _window(text: str, start: int, end: int) -> str:
     """About five words before and two after, not reaching across a sentence end."""
-    before = _SENTENCE_END_BEFORE.split(text[max(0, start - _CHARS_BEFORE) : start])[-1]
-    after = _SENTENCE_END_AFTER.split(text[end : end + _CHARS_AFTER], maxsplit=1)[0]
+    before = text[max(0, start - _CHARS_BEFORE) : start].replace("\n", ". ")
+    cut = max(before.rfind(". "), before.rfind("! "), before.rfind("? "))
+    if 0 <= cut < len(before) - 2:  # "Tel. 0532 ..." keeps "Tel"
+        before = before[cut + 2 :]
+    after = text[end : end + _CHARS_AFTER].replace("\n", ". ")
+    for sep in (". ", "! ", "? "):
+        cut = after.find(sep)
+        if cut >= 0:
+            after = after[:cut]
     return normalize(f"{before} {after}")

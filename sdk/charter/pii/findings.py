@@ -6,6 +6,8 @@ and logs, and the value is only ever read back from the text the caller already 
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -71,12 +73,23 @@ def resolve_overlaps(
     number guessed inside it, and a pattern match beats a model's guess at the same text.
     """
     merged = _merge_same_type(findings)
-    kept: list[Finding] = []
+    ordered = sorted(merged, key=_position)
+    if not any(_overlap(a, b) for a, b in itertools.pairwise(ordered)):
+        return ordered  # the usual case: detectors already return disjoint findings
+    kept: dict[JsonPath, list[Finding]] = {}  # per path, sorted by start
     for candidate in sorted(merged, key=rank, reverse=True):
-        if not any(_overlap(candidate, k) for k in kept):
-            kept.append(candidate)
-    kept.sort(key=_position)
-    return kept
+        spans = kept.setdefault(candidate.path, [])
+        i = bisect.bisect_left(spans, candidate.start, key=_start)
+        if i > 0 and spans[i - 1].end > candidate.start:
+            continue
+        if i < len(spans) and spans[i].start < candidate.end:
+            continue
+        spans.insert(i, candidate)
+    return sorted((f for spans in kept.values() for f in spans), key=_position)
+
+
+def _start(f: Finding) -> int:
+    return f.start
 
 
 def _overlap(a: Finding, b: Finding) -> bool:

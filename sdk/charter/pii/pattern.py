@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from charter.errors import PIIError
 from charter.pii.context import ContextRule
@@ -27,10 +28,41 @@ from charter.pii.recognizers import (
     RecognizerSpec,
     builtin_recognizers,
 )
+from charter.pii.validators import VerdictFn
 
 DEFAULT_MIN_SCORE = 0.4
 _DIGIT = re.compile(r"\d")
 _MAX_PLANS = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """What scanning needs of one recognizer, resolved once."""
+
+    entity_type: str
+    name: str
+    score: float
+    verdict: VerdictFn | None
+    prefix: re.Pattern[str] | None
+    prefix_window: int
+    prefix_in_entity: bool
+    value_groups: tuple[str, ...]
+    context: ContextRule | None
+
+    @classmethod
+    def of(cls, index: int, spec: RecognizerSpec) -> _Compiled:
+        rule = ContextRule(spec.context, spec.negative_context)
+        return cls(
+            entity_type=spec.entity_type,
+            name=spec.name,
+            score=spec.score,
+            verdict=spec.verdict,
+            prefix=re.compile(f"(?:{spec.prefix})\\Z") if spec.prefix is not None else None,
+            prefix_window=spec.prefix_window,
+            prefix_in_entity=spec.prefix_in_entity,
+            value_groups=tuple(f"r{index}_{g}" for g in spec.value_groups),
+            context=rule if rule.active else None,
+        )
 
 
 class PatternDetector:
@@ -62,13 +94,7 @@ class PatternDetector:
         if not self._specs:
             raise PIIError("a PatternDetector needs at least one recognizer")
         self._min_score = min_score
-        self._rules = tuple(ContextRule(s.context, s.negative_context) for s in self._specs)
-        self._values = tuple(
-            tuple(f"r{i}_{g}" for g in s.value_groups) for i, s in enumerate(self._specs)
-        )
-        self._prefixes = tuple(
-            re.compile(f"(?:{s.prefix})\\Z") if s.prefix is not None else None for s in self._specs
-        )
+        self._compiled_specs = tuple(_Compiled.of(i, spec) for i, spec in enumerate(self._specs))
         self._anchors = tuple(sorted({a for s in self._specs for a in s.anchors}))
         self._passes: dict[tuple[int, ...], re.Pattern[str]] = {}
         self._plans: dict[object, list[tuple[int, ...]]] = {}
@@ -159,53 +185,60 @@ class PatternDetector:
     # --- scanning ------------------------------------------------------------------------
 
     def _scan(self, text: str, active: tuple[int, ...]) -> list[Finding]:
-        search = self._compiled_for(active).search
+        """One pass; the regex iterator restarts only where a candidate was rejected or
+        shortened (then scanning resumes right after its start, or after the part kept)."""
+        finditer = self._compiled_for(active).finditer
         findings: list[Finding] = []
         pos = 0
-        while (match := search(text, pos)) is not None:
-            start = match.start()
-            index = self._group_index[match.lastgroup]  # type: ignore[index]
-            finding = self._judge(text, match, index) or self._fallback(text, start, index, active)
-            if finding is None:
-                pos = start + 1
+        while pos <= len(text):
+            for match in finditer(text, pos):
+                start = match.start()
+                index = self._group_index[match.lastgroup]  # type: ignore[index]
+                found = self._judge(text, match, index) or self._fallback(
+                    text, start, index, active
+                )
+                if found is None:
+                    pos = start + 1
+                    break
+                findings.append(found)
+                if found.end != match.end():
+                    pos = found.end if found.end > start else start + 1
+                    break
             else:
-                findings.append(finding)
-                pos = max(finding.end, start + 1)
+                return findings
         return findings
 
     def _judge(self, text: str, match: re.Match[str], index: int) -> Finding | None:
-        spec = self._specs[index]
+        r = self._compiled_specs[index]
         start, end = match.span()
-        values = self._values[index]
-        if values:
-            for group in values:
+        if r.value_groups:
+            for group in r.value_groups:
                 if match.start(group) >= 0:
                     start, end = match.span(group)
                     break
-        prefix = self._prefixes[index]
-        if prefix is not None:
-            found = prefix.search(text, max(0, start - spec.prefix_window), start)
+        if r.prefix is not None:
+            lo = start - r.prefix_window
+            found = r.prefix.search(text, lo if lo > 0 else 0, start)
             if found is None:
                 return None
-            if spec.prefix_in_entity:
+            if r.prefix_in_entity:
                 start = found.start()
         if start == end:
             return None
-        score = spec.score
-        if spec.verdict is not None:
-            verdict = spec.verdict(text[start:end])
+        score = r.score
+        if r.verdict is not None:
+            verdict = r.verdict(text[start:end])
             if verdict is None:
                 return None
             end, score = start + verdict.length, verdict.score
-        rule = self._rules[index]
-        if rule.active:
-            adjusted = rule.apply(text, start, end, score)
+        if r.context is not None:
+            adjusted = r.context.apply(text, start, end, score)
             if adjusted is None:
                 return None
             score = adjusted
         if score < self._min_score:
             return None
-        return Finding(spec.entity_type, start, end, score, spec.name)
+        return Finding(r.entity_type, start, end, score, r.name)
 
     def _fallback(
         self, text: str, start: int, failed: int, active: tuple[int, ...]

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Turkish words and letters are meant, not look-alikes)
 """`PresidioDetector`: the pattern detector plus names and places from a spaCy model, run
 through Presidio's `AnalyzerEngine`, offline.
 

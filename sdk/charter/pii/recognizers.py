@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (Turkish words and letters are meant, not look-alikes)
 """Recognizers as data: a pattern that proposes, a verdict that decides, context words.
 
 The built-in set is chosen per region (`TR`, `EU`, `US`) instead of taking Presidio's
@@ -40,9 +39,10 @@ class RecognizerSpec:
     Built-in recognizers are *triggered*: scanning stops only at characters in `trigger`
     (a character-class body such as `@` or `\d`), and the match is that character followed
     by `pattern`. Text before the trigger that belongs to the match (an e-mail's local
-    part) or that must be present (a cue such as "my name is") is matched backwards by
-    `prefix`. This lets one compiled pass skip everything between triggers at C speed.
-    Custom recognizers have no trigger: `pattern` is an ordinary regex.
+    part) or that must be present (a cue such as "my name is") is matched by `prefix`, a
+    regex that must end right at the trigger. This lets one compiled pass skip everything
+    between triggers at C speed. Custom recognizers have no trigger: `pattern` is an
+    ordinary regex.
     """
 
     name: str
@@ -56,6 +56,7 @@ class RecognizerSpec:
     negative_context: tuple[str, ...] = ()
     """Words that drop a match unless a context word is present too (`order`, `sipariş`)."""
     trigger: str | None = None
+    """Character-class body of the characters a match starts at; None: untriggered."""
     prefix: str | None = None
     """Regex for the text right before the trigger; it must match (possibly empty)."""
     prefix_in_entity: bool = True
@@ -82,7 +83,7 @@ _NOT_A_TAIL = r"(?<!\d[ .-].)"  # the trigger digit does not continue a longer n
 _URL_SCHEME = r"//[^\s<>\"'`{}|\\^\[\]]+"
 _URL_SCHEME_PREFIX = r"(?i:(?<![\w.+-])(?:https?|ftp))"
 _DOMAIN = (  # after the first dot of a host name: labels, a top-level label, a path
-    r"(?i:(?:" + _LABEL + r"\.)*[a-z](?>[a-z0-9-]{1,62}))(?![\w@-])(?:[:/?#][^\s<>\"'`]*)?"
+    r"(?i:(?:" + _LABEL + r"\.)*[a-z](?>[a-z0-9-]{1,62}))(?![\w@%+-])(?:[:/?#][^\s<>\"'`]*)?"
 )
 _DOMAIN_PREFIX = r"(?i:(?<![\w.@-])" + _LABEL + ")"
 _EMAIL = r"(?>\w+(?:-+\w+)*)(?:\.(?>\w+(?:-+\w+)*))+"

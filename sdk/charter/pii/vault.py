@@ -295,13 +295,12 @@ class Vault:
         with self._lock:
             mapping = self._load(scope)
             out: list[str] = []
-            new_values: list[str] = []
+            changed = False
             for entity_type, value, numeric in items:
                 placeholder, is_new = mapping.assign(entity_type, value, numeric)
                 out.append(placeholder)
-                if is_new:
-                    new_values.append(value)
-            self._save(scope, mapping, touched_only=not new_values)
+                changed = changed or is_new
+            self._save(scope, mapping, touched_only=not changed)
             return out
 
     def digest(self, tenant: str, entity_type: str, value: str) -> str:
@@ -314,7 +313,9 @@ class Vault:
 
     # --- restoring -----------------------------------------------------------------------
 
-    def restore(self, text: str, scope: Scope, *, entities: Collection[str] | None = None) -> str:
+    def restore(
+        self, text: str, scope: Scope | str, *, entities: Collection[str] | None = None
+    ) -> str:
         """Put the values back for the placeholders this scope issued (in any spelling the
         model used); others, and types outside `entities`, stay as they are."""
         if not text or "_" not in text:
@@ -422,10 +423,10 @@ class Vault:
             )
             return _Mapping.from_json(json.loads(plain))
         except (InvalidTag, ValueError, KeyError, TypeError):
-            raise VaultError(
-                f"vault scope {scope_id!r} of tenant {tenant!r} cannot be decrypted: the "
-                "vault key differs from the one that wrote it, or the stored data was "
-                "altered; its placeholders cannot be restored"
+            raise VaultError(  # no scope id: it may be derived from a conversation id
+                f"a vault scope of tenant {tenant!r} cannot be decrypted: the vault key "
+                "differs from the one that wrote it (check vault_key), or the stored data "
+                "was altered; its placeholders cannot be restored"
             ) from None
 
     def _seal(self, tenant: str, scope_id: str, mapping: _Mapping) -> bytes:

@@ -53,6 +53,8 @@ def load_bundle(source: str | Path) -> PolicyBundle:
         from charter.policy.remote import fetch_bundle
 
         bundle, _etag = fetch_bundle(text)
+        if bundle is None:  # only a conditional request can get 304
+            raise BundleError(f"{text}: the server answered 304 to an unconditional request")
         return bundle
     path = Path(source)
     if path.is_dir():
@@ -120,13 +122,19 @@ def directory_revision(root: Path, bundle: PolicyBundle) -> str:
     try:
         commit = subprocess.run(
             ["git", "-C", str(root), "log", "-1", "--format=%H", "--", "."],
-            capture_output=True, text=True, timeout=5, check=False,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         ).stdout.strip()
         if not commit:
             return content
         dirty = subprocess.run(
             ["git", "-C", str(root), "status", "--porcelain", "--", "."],
-            capture_output=True, text=True, timeout=5, check=False,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return content
@@ -171,15 +179,23 @@ def _from_files(files: dict[str, bytes], *, source: str) -> PolicyBundle:
     if not modules:
         raise BundleError(f"{source}: no .rego policy files found")
     return PolicyBundle(
-        modules=tuple(modules), tests=tuple(tests), data=data, revision=revision, roots=roots,
+        modules=tuple(modules),
+        tests=tuple(tests),
+        data=data,
+        revision=revision,
+        roots=roots,
         source=source,
     )
 
 
 def _with_revision(bundle: PolicyBundle, revision: str) -> PolicyBundle:
     return PolicyBundle(
-        modules=bundle.modules, tests=bundle.tests, data=bundle.data, revision=revision,
-        roots=bundle.roots, source=bundle.source,
+        modules=bundle.modules,
+        tests=bundle.tests,
+        data=bundle.data,
+        revision=revision,
+        roots=bundle.roots,
+        source=bundle.source,
     )
 
 

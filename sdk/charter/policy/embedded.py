@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from charter.decision import Decision, Stage
+from charter.decision import Decision
 from charter.errors import PolicyEvaluationError, PolicyLoadError
 from charter.policy import _regorus
 from charter.policy.base import DECISION_PATH, as_input_dict, stage_of
@@ -40,10 +41,28 @@ class _Snapshot:
     metadata: tuple[RuleMeta, ...]
 
 
-class _ThreadState(threading.local):
-    generation: int = -1
-    vm: Any = None
-    interpreter: Any = None
+class _ThreadState:
+    """One thread's regorus objects for one engine."""
+
+    def __init__(self, owner: EmbeddedEngine) -> None:
+        self.owner = weakref.ref(owner)
+        self.generation = -1
+        self.vm: Any = None
+        self.interpreter: Any = None
+
+
+_PER_THREAD = threading.local()
+"""thread -> {id(engine): _ThreadState}. Module-level on purpose: regorus objects must be
+dropped on the thread that made them, and a per-engine `threading.local` would drop every
+thread's objects on whichever thread garbage-collects the engine. Here a thread drops its
+own states when it exits, or prunes those of dead engines on its next evaluation."""
+
+
+def _thread_states() -> dict[int, _ThreadState]:
+    states: dict[int, _ThreadState] | None = getattr(_PER_THREAD, "states", None)
+    if states is None:
+        states = _PER_THREAD.states = {}
+    return states
 
 
 class EmbeddedEngine:
@@ -59,7 +78,6 @@ class EmbeddedEngine:
         self._source = source
         self._compiled = compiled
         self._lock = threading.Lock()
-        self._local = _ThreadState()
         self._generation = 0
         self.last_reload_error: str | None = None
         bundle = source if isinstance(source, PolicyBundle) else load_bundle(source)
@@ -73,8 +91,12 @@ class EmbeddedEngine:
 
     @classmethod
     def from_sources(
-        cls, modules: Mapping[str, str], data: Mapping[str, Any] | None = None,
-        *, revision: str = "inline", compiled: bool = False,
+        cls,
+        modules: Mapping[str, str],
+        data: Mapping[str, Any] | None = None,
+        *,
+        revision: str = "inline",
+        compiled: bool = False,
     ) -> EmbeddedEngine:
         """An engine from in-memory Rego sources (tests, notebooks)."""
         tests = tuple((p, s) for p, s in modules.items() if p.endswith("_test.rego"))
@@ -104,7 +126,9 @@ class EmbeddedEngine:
         try:
             raw = self._execute(snap, json.dumps(doc))
             return decode_decision_text(
-                raw, stage=stage, revision=snap.bundle.revision,
+                raw,
+                stage=stage,
+                revision=snap.bundle.revision,
                 eval_ms=(time.perf_counter() - started) * 1e3,
             )
         except (KeyboardInterrupt, SystemExit):
@@ -182,7 +206,12 @@ class EmbeddedEngine:
         return _Snapshot(bundle, generation, is_fail_open(metas), metas)
 
     def _state(self, snap: _Snapshot) -> _ThreadState:
-        state = self._local
+        states = _thread_states()
+        state = states.get(id(self))
+        if state is None or state.owner() is not self:
+            for key in [k for k, st in states.items() if st.owner() is None]:
+                del states[key]  # engines gone: drop their regorus objects on this thread
+            state = states[id(self)] = _ThreadState(self)
         if state.generation != snap.generation:
             if self._compiled:
                 program = _regorus.compile_program(snap.bundle, [DECISION_PATH])
@@ -213,7 +242,7 @@ def _require_decision_rule(bundle: PolicyBundle) -> None:
     import re
 
     pattern = re.compile(r"^\s*(?:default\s+)?decision\b", re.M)
-    for path, source in bundle.modules:
+    for _path, source in bundle.modules:
         if re.search(r"^\s*package\s+charter\.main\s*$", source, re.M) and pattern.search(source):
             return
     raise PolicyLoadError(
@@ -221,7 +250,6 @@ def _require_decision_rule(bundle: PolicyBundle) -> None:
         "`data.charter.main.decision` (see DESIGN.md, policy decision contract)",
         location=bundle.source or None,
     )
-
 
 
 def _reason(exc: BaseException) -> str:

@@ -80,8 +80,12 @@ def parse_metadata(path: str, source: str) -> list[RuleMeta]:
         custom = doc.get("custom") or {}
         out.append(
             RuleMeta(
-                package=package, rule=rule, file=path, line=k + 1,
-                title=str(doc.get("title", "")), description=str(doc.get("description", "")).strip(),
+                package=package,
+                rule=rule,
+                file=path,
+                line=k + 1,
+                title=str(doc.get("title", "")),
+                description=str(doc.get("description", "")).strip(),
                 custom=dict(custom) if isinstance(custom, dict) else {},
             )
         )
@@ -96,8 +100,10 @@ def collect(modules: Iterable[tuple[str, str]]) -> list[RuleMeta]:
 def is_fail_open(metas: Iterable[RuleMeta], package: str = "charter.main") -> bool:
     """True only when the `decision` rule (or its package) says `custom.fail_open: true`."""
     for meta in metas:
-        if meta.package == package and meta.rule in ("decision", "") and meta.custom.get(
-            "fail_open"
-        ) is True:
+        if (
+            meta.package == package
+            and meta.rule in ("decision", "")
+            and meta.custom.get("fail_open") is True
+        ):
             return True
     return False

@@ -31,7 +31,11 @@ class OpaServerEngine:
     """`PolicyEngine` backed by `POST {url}/v1/data/charter/main/decision`."""
 
     def __init__(
-        self, url: str, *, timeout_s: float = 1.5, token: str | None = None,
+        self,
+        url: str,
+        *,
+        timeout_s: float = 1.5,
+        token: str | None = None,
         fail_open: bool = False,
     ) -> None:
         parsed = urlparse(url)
@@ -133,7 +137,9 @@ class OpaServerEngine:
                 "(no `result` in the response); is the bundle loaded?"
             )
         return decode_decision(
-            response["result"], stage=stage, revision=self._revision,
+            response["result"],
+            stage=stage,
+            revision=self._revision,
             eval_ms=(time.perf_counter() - started) * 1e3,
         )
 
@@ -144,12 +150,15 @@ class OpaServerEngine:
             self._revision = ",".join(r for r in revisions if r)
 
     def _on_error(self, exc: Exception, stage: Stage, started: float) -> Decision:
-        reason = str(exc) if isinstance(exc, PolicyEvaluationError) else (
-            f"OPA at {self.url} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        )
+        if isinstance(exc, PolicyEvaluationError):
+            reason = str(exc)
+        else:
+            first_line = str(exc).splitlines()[0] if str(exc) else ""
+            reason = f"OPA at {self.url} failed: {type(exc).__name__}: {first_line}"
         maker = Decision.fail_open if self._fail_open else Decision.fail_closed
         return maker(
-            reason, stage=stage, policy_revision=self._revision,
+            reason,
+            stage=stage,
+            policy_revision=self._revision,
             eval_ms=(time.perf_counter() - started) * 1e3,
         )
-

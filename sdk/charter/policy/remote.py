@@ -66,8 +66,12 @@ class BundlePoller:
                 return False
             self._engine.swap(bundle)
         except Exception as exc:  # keep serving the old bundle
-            log.warning("policy bundle update from %s failed, keeping %s: %s",
-                        self._url, self._engine.revision, exc)
+            log.warning(
+                "policy bundle update from %s failed, keeping %s: %s",
+                self._url,
+                self._engine.revision,
+                exc,
+            )
             return False
         self._etag = etag
         self.swaps += 1

@@ -94,7 +94,10 @@ def run_tests(bundle: PolicyBundle, *, coverage: bool = False) -> TestReport:
             error = f"{location}: {message}" if location else message
         results.append(
             TestResult(
-                name=rule, file=file, passed=error is None, error=error,
+                name=rule,
+                file=file,
+                passed=error is None,
+                error=error,
                 duration_ms=(time.perf_counter() - started) * 1e3,
             )
         )

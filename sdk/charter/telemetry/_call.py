@@ -410,8 +410,11 @@ class CallSpan:
         input_tokens: int | None,
         output_tokens: int | None,
         finish_reasons: Sequence[str] = (),
+        response_model: str | None = None,
     ) -> None:
         attrs = self._attrs
+        if response_model:
+            attrs[sc.GEN_AI_RESPONSE_MODEL] = str(response_model)
         if input_tokens is not None:
             attrs[sc.GEN_AI_USAGE_INPUT_TOKENS] = int(input_tokens)
         if output_tokens is not None:

@@ -1,0 +1,42 @@
+"""Chat with the guarded support bot: `python -m examples.support_bot`.
+
+Type a message; `/refund ORDER AMOUNT`, `/close ACCOUNT` call the guarded tools; `/quit`.
+Uses the offline model unless OPENAI_API_KEY is set and `langchain-openai` is installed.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import charter
+from charter.demo.bot import SupportBot
+from examples.support_bot.real_model import real_model_from_env
+
+
+def main() -> int:
+    ch = charter.configure(app="support-bot", tenant="anka", environment="dev")
+    bot = SupportBot(ch, real_model_from_env())
+    print("Anka Bank support (Charter-guarded). /refund A-1002 900, /close ACC-1, /quit")
+    for line in sys.stdin:
+        text = line.strip()
+        if text in ("/quit", "/exit"):
+            break
+        try:
+            if text.startswith("/refund "):
+                _, order, amount = text.split()
+                print(bot.tools["issue_refund"](order, float(amount)))
+            elif text.startswith("/close "):
+                print(bot.tools["close_account"](text.split()[1], "customer request"))
+            elif text:
+                with charter.context(user="u-demo", conversation="c-demo"):
+                    print(bot.ask(text))
+        except charter.PolicyViolation as exc:
+            print(f"[refused] {exc}")
+        except charter.ApprovalPending as exc:
+            print(f"[held for approval] charter approvals approve {exc.ticket} --as alice")
+    ch.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,252 @@
+"""`charter demo`: drive the support bot with realistic traffic, let simulated reviewers
+decide the held requests, switch the model to a "silently updated" version half-way, and
+report what Charter saw — or show it live in the console on a terminal.
+
+Everything runs on the embedded defaults, in one process: regorus, the pattern PII
+detector, SQLite for approvals and the decision log, and the console's own OTLP receiver
+on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from charter.config import Settings
+from charter.demo.bot import SupportBot
+from charter.demo.conversations import Turn, generate
+from charter.demo.model import OfflineBankModel
+from charter.errors import ApprovalPending, PolicyViolation
+from charter.guard import Charter
+
+DRIFTED_VERSION = "2025-06"
+
+
+@dataclass
+class DemoReport:
+    calls: int = 0
+    actions: Counter[str] = field(default_factory=Counter)
+    rules: Counter[str] = field(default_factory=Counter)
+    redactions: Counter[str] = field(default_factory=Counter)
+    approvals: Counter[str] = field(default_factory=Counter)
+    drift: list[str] = field(default_factory=list)
+    drift_severity: str = "ok"
+    audit_ok: bool = False
+    audit_records: int = 0
+    spans: int = 0
+    workdir: Path = Path(".")
+    seconds: float = 0.0
+
+    def render(self) -> str:
+        def block(title: str, counts: Counter[str]) -> list[str]:
+            lines = [title]
+            lines += [f"  {name:<34} {n:>5}" for name, n in counts.most_common()] or ["  (none)"]
+            return lines
+
+        out = [f"Charter demo: {self.calls} guarded calls in {self.seconds:.1f}s", ""]
+        out += block("decisions by action (final action of each call span):", self.actions)
+        out += block("rules that fired:", self.rules)
+        out += block("PII entity types redacted or detected:", self.redactions)
+        out += block("approval requests by final state:", self.approvals)
+        out.append(
+            f"drift (baseline: first half, current: after the model update): "
+            f"{self.drift_severity.upper()}"
+        )
+        out += [f"  {line}" for line in self.drift] or ["  no drift alert"]
+        out.append(
+            f"audit log: {self.audit_records} records, hash chain "
+            + ("verified" if self.audit_ok else "BROKEN")
+        )
+        out += [
+            "",
+            "where the data is:",
+            f"  approvals + decision log  {self.workdir / 'charter.db'}",
+            f"  spans (console store)     {self.workdir / 'spans.db'} ({self.spans} spans)",
+            f"  inspect: charter approvals list --store sqlite:///{self.workdir / 'charter.db'}",
+            f"           charter audit verify --store sqlite:///{self.workdir / 'charter.db'}",
+        ]
+        return "\n".join(out)
+
+
+class Demo:
+    """The wiring shared by the headless run and the console run."""
+
+    def __init__(self, workdir: Path, *, sample_rate: float = 1.0) -> None:
+        from monitor_tui.ingest.receiver import Receiver
+        from monitor_tui.ingest.store import SpanStore
+
+        from charter.telemetry import Telemetry, build_tracer_provider
+
+        if workdir.exists():
+            shutil.rmtree(workdir)
+        workdir.mkdir(parents=True)
+        self.workdir = workdir
+        self.store = SpanStore(str(workdir / "spans.db"))
+        self.receiver = Receiver(self.store, http_port=0, grpc_port=None)
+        self.receiver.start()
+        self.provider = build_tracer_provider(
+            self.receiver.http.endpoint, service_name="support-bot", sample_rate=sample_rate
+        )
+        settings = Settings.build(
+            {
+                "store_url": f"sqlite:///{workdir / 'charter.db'}",
+                "app": "support-bot",
+                "tenant": "anka",
+                "environment": "demo",
+                "pii_mode": "pattern",
+                "approval_mode": "raise",
+                "on_deny": "raise",
+            }
+        )
+        telemetry = Telemetry(
+            tracer_provider=self.provider,
+            app=settings.app,
+            tenant=settings.tenant,
+            environment=settings.environment,
+        )
+        self.charter = Charter(settings, telemetry=telemetry)
+        self.model = OfflineBankModel("2025-01")
+        self.bot = SupportBot(self.charter, self.model)
+        self.report = DemoReport(workdir=workdir)
+        self.pending: list[tuple[str, Turn]] = []
+        self.switch_ns = 0
+
+    # --- traffic -----------------------------------------------------------------------------
+
+    def drive(self, turn: Turn) -> None:
+        """One turn; outcomes are counted from the decisions themselves."""
+        self.report.calls += 1
+        try:
+            if turn.kind == "chat":
+                self.bot.ask(turn.text)
+            else:
+                self.bot.tools[turn.tool](**dict(turn.arguments))
+        except PolicyViolation:
+            pass  # counted from the spans in finish()
+        except ApprovalPending as exc:
+            self.pending.append((exc.ticket, turn))
+
+    def update_model(self) -> None:
+        """The "silent" model update: longer answers and more refusals from here on."""
+        self.model.version = DRIFTED_VERSION
+        self.switch_ns = time.time_ns()
+
+    def review(self) -> None:
+        """Simulated reviewers: finance approves refunds up to 1,000 and rejects larger ones,
+        two leads approve account closures, security rejects suspected jailbreaks."""
+        queue = self.charter.queue
+        for ticket, turn in self.pending:
+            request = queue.get(ticket)
+            args = dict(turn.arguments)
+            if request.rule == "tools.refund_over_limit":
+                if float(args.get("amount", 0)) <= 1000:  # type: ignore[arg-type]
+                    queue.approve(ticket, "alice", reason="order verified")
+                else:
+                    queue.reject(ticket, "bob", reason="above what support may refund")
+            elif request.rule == "tools.close_account":
+                queue.approve(ticket, "carol", reason="identity checked")
+                queue.approve(ticket, "dave", reason="no open loans")
+            else:
+                queue.reject(ticket, "erin", reason="looks like a jailbreak attempt")
+            if queue.get(ticket).state.value == "approved":
+                with contextlib.suppress(PolicyViolation):  # counted from the spans
+                    self.charter.resume(ticket)
+        self.pending.clear()
+
+    # --- results -----------------------------------------------------------------------------
+
+    def finish(self) -> DemoReport:
+        from monitor_tui.drift import DriftConfig, compare
+
+        from charter.audit import verify
+
+        self.provider.force_flush()
+        audit = self.charter.audit
+        if audit is not None:
+            audit.flush(timeout=30)
+        self.receiver.stop()
+        spans = list(self.store.iter_spans())
+        calls = [s for s in spans if s.is_call]
+        self.report.spans = len(spans)
+        self.report.actions.clear()
+        self.report.rules.clear()
+        for span in calls:  # what the console saw, from the traces themselves
+            self.report.actions[span.action or "none"] += 1
+            self.report.rules.update(span.rules)
+            self.report.redactions.update(span.strings("charter.pii.types"))
+        for request in self.charter.queue.list(limit=10_000):
+            self.report.approvals[request.state.value] += 1
+        baseline = [s for s in calls if s.start_ns < self.switch_ns]
+        current = [s for s in calls if s.start_ns >= self.switch_ns]
+        drift = compare(baseline, current, DriftConfig(min_samples=100))
+        self.report.drift_severity = drift.severity.value
+        self.report.drift = [
+            f"{feature.feature:<16} {feature.severity.value:<6} {feature.reason} [{segment.label}]"
+            for segment, feature in drift.alerts()
+        ]
+        result = verify(self.charter.settings.store_url)
+        self.report.audit_ok, self.report.audit_records = result.ok, result.checked
+        self.charter.close()
+        self.store.close()
+        return self.report
+
+
+def run_headless(calls: int = 600, workdir: Path = Path(".charter/demo")) -> DemoReport:
+    started = time.perf_counter()
+    demo = Demo(workdir)
+    turns = generate(calls)
+    half = len(turns) // 2
+    for i, turn in enumerate(turns):
+        if i == half:
+            demo.review()
+            demo.update_model()
+        demo.drive(turn)
+    demo.review()
+    report = demo.finish()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def run_console(
+    workdir: Path = Path(".charter/demo"), *, rate_per_s: float = 8.0, drift_after_s: float = 45.0
+) -> None:
+    """Open the console on live demo traffic; the model silently updates after a while."""
+    import threading
+
+    from monitor_tui.app import ConsoleApp
+
+    demo = Demo(workdir)
+    stop = threading.Event()
+
+    def traffic() -> None:
+        started = time.monotonic()
+        for turn in generate(1_000_000, seed=11):
+            if stop.is_set():
+                return
+            if not demo.switch_ns and time.monotonic() - started > drift_after_s:
+                demo.update_model()
+            with contextlib.suppress(Exception):  # errors show in the console's spans
+                demo.drive(turn)
+            demo.pending.clear()  # reviewers decide in the console
+            stop.wait(1.0 / rate_per_s)
+
+    worker = threading.Thread(target=traffic, name="charter-demo-traffic", daemon=True)
+    worker.start()
+    app: Any = ConsoleApp(
+        demo.store,
+        receiver=demo.receiver,
+        queue=demo.charter.queue,
+        reviewer="alice",
+        policies=str(demo.charter.settings.policies_source),
+    )
+    try:
+        app.run()
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+        demo.finish()
