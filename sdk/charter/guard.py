@@ -26,7 +26,7 @@ from typing import Any, Literal, TypeVar, cast, overload
 from charter.adapters import adapter_for
 from charter.config import Settings
 from charter.context import current
-from charter.decision import Action, Decision, Stage
+from charter.decision import Action, Decision, RedactOperator, Stage
 from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
 from charter.pipeline import CallSpec, CallState, Pipeline, Refused
 from charter.policy.base import PolicyEngine
@@ -36,6 +36,7 @@ from charter.streaming import StreamWindow
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_ALL_PLACEHOLDERS = {"*": RedactOperator.PLACEHOLDER}
 _PROMPT_NAMES = ("prompt", "messages", "input", "text", "query", "question", "message")
 _REGISTRY: dict[str, GuardedFunction] = {}
 
@@ -390,9 +391,12 @@ class GuardedFunction:
         bound = self.signature.bind(*args, **kwargs)
         bound.apply_defaults()
         scope = _scope(charter, state)
+        policy_args: dict[str, Any] | None = None
         if self.spec.kind == "tool":
-            stage, texts, prompt = Stage.TOOL_CALL, [_args_text(bound.arguments)], None
-            tool_args: dict[str, Any] | None = _jsonable(bound.arguments)
+            raw_args = _jsonable(bound.arguments)
+            stage, texts, prompt = Stage.TOOL_CALL, [_args_text(raw_args)], None
+            # The policy (and the decision log) see arguments with placeholders, never values.
+            policy_args = charter.privacy.redact_json(raw_args, _ALL_PLACEHOLDERS, scope)
         else:
             prompt = bound.arguments.get(self.prompt_param) if self.prompt_param else None
             adapter = adapter_for(prompt)
@@ -401,25 +405,32 @@ class GuardedFunction:
                     f"{self.spec.function}: cannot find the prompt in its arguments; name it with "
                     "@guard(prompt='param'), or register an adapter for its type"
                 )
-            stage, texts, tool_args = Stage.INPUT, adapter.texts(prompt), None
+            stage, texts = Stage.INPUT, adapter.texts(prompt)
         decision, inspected, _ = charter.pipeline.evaluate(
-            state, stage, texts, tool_args=tool_args, scope=scope
+            state, stage, texts, tool_args=policy_args, scope=scope
         )
         state.inspected = inspected
         state.restore_types = tuple(decision.obligations.get("restore_pii") or ())
         if decision.action is Action.DENY:
             raise charter.pipeline.deny(state, decision, prompt=prompt)
         redacted = charter.privacy.apply(inspected, decision.redact)
+        state.prompt_redacted = "\n".join(redacted)
         if self.spec.kind == "tool":
-            if tool_args is not None and decision.redact:
-                tool_args = _redact_args(charter, inspected, bound.arguments, decision)
-                bound.arguments.update(tool_args)
+            if decision.redact:
+                bound.arguments.update(
+                    charter.privacy.redact_json(raw_args, decision.redact, scope)
+                )
         elif redacted != texts:
             bound.arguments[self.prompt_param] = adapter_for(prompt).replace(prompt, redacted)  # type: ignore[union-attr, index]
         call_args, call_kwargs = bound.args, bound.kwargs
         if decision.action is Action.REQUIRE_APPROVAL:
-            call = {"arguments": _jsonable(bound.arguments)}
-            action = charter.pipeline.action(state, inspected, redacted, call, tool_args)
+            # Bound to, and stored as, the placeholder form: reviewers never see raw PII.
+            stored = charter.privacy.redact_json(
+                _jsonable(bound.arguments), _ALL_PLACEHOLDERS, scope
+            )
+            action = charter.pipeline.action(
+                state, inspected.policy_texts, {"arguments": stored}, policy_args
+            )
             request = charter.pipeline.submit_approval(state, decision, action)
             return call_args, call_kwargs, request, action
         return call_args, call_kwargs, None, None
@@ -460,7 +471,7 @@ class GuardedFunction:
             error = exc
             raise
         finally:
-            _end(state, cm, error)
+            _end(state, cm, error, charter)
 
     async def _run_async(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         charter = self.resolve()
@@ -478,7 +489,7 @@ class GuardedFunction:
             error = exc
             raise
         finally:
-            _end(state, cm, error)
+            _end(state, cm, error, charter)
 
     def _finish(
         self,
@@ -551,7 +562,7 @@ class GuardedFunction:
             error = exc
             raise
         finally:
-            _end(state, cm, error)
+            _end(state, cm, error, charter)
 
     async def _run_async_stream(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -588,7 +599,7 @@ class GuardedFunction:
             error = exc
             raise
         finally:
-            _end(state, cm, error)
+            _end(state, cm, error, charter)
 
     def _stream_refusal(
         self, charter: Charter, state: CallState, decision: Decision, chunk: Any
@@ -627,7 +638,7 @@ class GuardedFunction:
             error = exc
             raise
         finally:
-            _end(ctx_state, cm, error)
+            _end(ctx_state, cm, error, charter)
 
 
 def _in_loop() -> bool:
@@ -638,9 +649,12 @@ def _in_loop() -> bool:
     return True
 
 
-def _end(state: CallState, cm: Any, error: BaseException | None) -> None:
+def _end(state: CallState, cm: Any, error: BaseException | None, charter: Charter) -> None:
     if error is not None and not isinstance(error, PolicyViolation | ApprovalPending):
         state.span.record_error(error)
+    scope = state.inspected.scope if state.inspected is not None else None
+    if charter.privacy.mode != "off" and getattr(scope, "kind", "") == "request":
+        charter.privacy.vault.discard(scope)  # a request's placeholders die with it
     if cm is not None:
         cm.__exit__(type(error) if error else None, error, None)
 
@@ -659,13 +673,6 @@ def _args_text(value: Any) -> str:
     import json
 
     return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
-
-
-def _redact_args(
-    charter: Charter, inspected: Any, arguments: Mapping[str, Any], decision: Decision
-) -> dict[str, Any]:
-    redacted = _redact_value(charter, dict(arguments), decision, inspected.scope)
-    return dict(redacted)
 
 
 def _redact_value(charter: Charter, value: Any, decision: Decision, scope: Any) -> Any:

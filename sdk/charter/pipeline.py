@@ -47,6 +47,8 @@ class CallState:
     inspected: Inspected | None = None
     decisions: list[Decision] = field(default_factory=list)
     restore_types: tuple[str, ...] = ()
+    prompt_redacted: str | None = None
+    """What left for the model; on spans only when `record_content` is opted in."""
     started: float = field(default_factory=time.perf_counter)
 
 
@@ -134,17 +136,16 @@ class Pipeline:
     def action(
         self,
         state: CallState,
-        inspected: Inspected,
-        redacted_texts: Sequence[str],
+        policy_texts: Sequence[str],
         call: Mapping[str, Any] | None,
         tool_args: Mapping[str, Any] | None,
     ) -> dict[str, Any]:
-        """The canonical, redacted action an approval is bound to."""
+        """The canonical action an approval is bound to, in placeholder form."""
         action: dict[str, Any] = {
             "kind": "tool_call" if state.spec.kind == "tool" else "llm_call",
             "function": state.spec.function,
             "model": state.spec.model.model_dump(),
-            "text": "\n".join(redacted_texts),
+            "text": "\n".join(policy_texts),
         }
         if state.spec.kind == "tool":
             action["tool"] = {"name": state.spec.tool_name, "arguments": dict(tool_args or {})}
@@ -201,6 +202,7 @@ class Pipeline:
             # An answer cannot wait for a human mid-call: withhold it, explainably.
             raise self.deny(state, decision, answer=answer if adapter else None, prompt=prompt)
         out_texts = self.charter.privacy.apply(inspected, decision.redact)
+        state.span.record_content(state.prompt_redacted, "\n".join(out_texts))
         allowed = _restore_types(decision) or state.restore_types
         if state.inspected is not None:
             out_texts = [

@@ -25,7 +25,7 @@ def normalize(text: str) -> str:
 
 def _compile(words: Sequence[str]) -> re.Pattern[str] | None:
     # Alternatives that all start with a literal let the regex engine skip ahead at C
-    # speed; the word-start boundary is checked on the match (see `_starts_word`).
+    # speed; the word-start boundary is checked on the match (see `_found`).
     if not words:
         return None
     parts = [

@@ -210,9 +210,16 @@ def iban_verdict(candidate: str) -> Verdict | None:
     return None
 
 
+_PRIVATE_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24}\.?", re.I)
+
+
 def email_verdict(candidate: str) -> Verdict | None:
+    """1.0 on a registrable domain. An address on a private or reserved domain
+    (`corp.example`, `intranet.local`) still names a person: 0.7, not a miss."""
     domain = candidate.rpartition("@")[2]
-    return Verdict(len(candidate), 1.0) if registrable_domain_ok(domain) else None
+    if registrable_domain_ok(domain):
+        return Verdict(len(candidate), 1.0)
+    return Verdict(len(candidate), 0.7) if _PRIVATE_DOMAIN.fullmatch(domain) else None
 
 
 _URL_TRAILING = ".,;:!?'\"\u201d\u2019)]}>"  # incl. typographic closing quotes
