@@ -57,6 +57,11 @@ class Charter:
         stream_window: int = 96,
         **overrides: Any,
     ) -> None:
+        # `audit=False` / `telemetry=True` are settings; objects are the components to use.
+        if isinstance(audit, bool):
+            overrides["audit"], audit = audit, None
+        if isinstance(telemetry, bool):
+            overrides["telemetry"], telemetry = telemetry, None
         base = settings or Settings()
         if overrides:
             base = Settings.build({**base.model_dump(), **overrides}, source="arguments")
