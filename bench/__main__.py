@@ -48,7 +48,8 @@ def main(argv: list[str]) -> int:
         ratio = r.get("ratio")
         lines.append(
             f"| {r['module']} | {r['name']} | {_fmt(r['value'])} | {r['unit']} | "
-            f"{_fmt(r.get('floor'))} | {_fmt(ratio) + '×' if ratio else ''} | {r.get('target', '')} |"
+            f"{_fmt(r.get('floor'))} | {_fmt(ratio) + '×' if ratio else ''} | "
+            f"{r.get('target', '')} |"
         )
     table = "\n".join(lines)
     print(table)

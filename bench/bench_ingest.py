@@ -1,10 +1,11 @@
 """OTLP/HTTP ingest rate and memory of the console's receiver.
 
 Subject: 1,000,000 spans POSTed as protobuf batches of 512 (encoded in advance by the
-OpenTelemetry SDK's own OTLP encoder, ~16 attributes per span as Charter emits them) over
+OpenTelemetry SDK's own OTLP encoder, ~17 attributes per span as Charter emits them) over
 one keep-alive connection from a client thread, into a `Receiver` writing a SQLite span
-store on disk. Rate: spans from the first request until the writer has stored (or, if it
-fell behind, dropped and counted) the last one. Target: >= 20,000 spans/s.
+store on disk. Rate: spans that reached the store, divided by the time from the first
+request until the writer is done (spans the full buffer dropped are reported apart and
+not counted). Target: >= 20,000 spans/s.
 
 Floor: the same bodies over the same kind of connection to a bare stdlib HTTP handler
 that reads the body and parses the protobuf, nothing else: the cost no receiver can
@@ -159,18 +160,40 @@ def run() -> list[dict[str, object]]:
         store.close()
         shutil.rmtree(workdir, ignore_errors=True)
     spans = batches * BATCH
-    rate = spans / stored_s
+    rate = (spans - stats.dropped) / stored_s  # only what reached the store counts
     return [
-        row("ingest rate, OTLP/HTTP protobuf, 512/batch, stored", rate, "spans/s", floor=floor,
-            target=">= 20,000 spans/s; floor: bare parse-only HTTP handler"),
-        row("accept rate (200 OK), same run", spans / accepted_s, "spans/s", floor=floor,
-            target="receiver answers before storing"),
-        row("RSS growth after 1,000,000 spans", rss_after - rss_before, "MB",
-            target="< 100 MB (store and buffer bounded)"),
-        row("spans dropped by the buffer in that run", float(stats.dropped), "spans",
-            target="counted and shown; 0 when the writer keeps up"),
-        row("spans kept in the bounded store", float(kept), "spans",
-            target=f"<= {store.max_spans:,} (max_spans)"),
+        row(
+            "ingest rate, OTLP/HTTP protobuf, 512/batch: spans stored per second",
+            rate,
+            "spans/s",
+            floor=floor,
+            target=">= 20,000 spans/s; floor: bare parse-only HTTP handler",
+        ),
+        row(
+            "accept rate (200 OK), same run",
+            spans / accepted_s,
+            "spans/s",
+            floor=floor,
+            target="receiver answers before storing",
+        ),
+        row(
+            "RSS growth after 1,000,000 spans",
+            rss_after - rss_before,
+            "MB",
+            target="< 100 MB (store and buffer bounded)",
+        ),
+        row(
+            "spans dropped by the buffer in that run",
+            float(stats.dropped),
+            "spans",
+            target="counted and shown; 0 when the writer keeps up",
+        ),
+        row(
+            "spans kept in the bounded store",
+            float(kept),
+            "spans",
+            target=f"<= {store.max_spans:,} (max_spans)",
+        ),
     ]
 
 

@@ -12,6 +12,7 @@ stopped when it exits; one that is already running is left to its owner.
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -73,6 +74,8 @@ class ConsoleApp(App[None]):
             **settings,
         )
         self._owns_receiver = receiver is not None and not receiver.running
+        self._receiver_lock = threading.Lock()
+        self._closing = False
 
     def on_mount(self) -> None:
         receiver = self.context.receiver
@@ -86,17 +89,32 @@ class ConsoleApp(App[None]):
         if receiver is None:
             return
         try:
-            await asyncio.to_thread(receiver.start)
+            started = await asyncio.to_thread(self._start_unless_closing, receiver)
         except CharterError as exc:
             self._owns_receiver = False
             self.notify(str(exc), title="Receiver not started", severity="error", timeout=15)
             return
-        self.notify(f"Receiving on {receiver.describe()}", timeout=4)
+        if started:
+            self.notify(f"Receiving on {receiver.describe()}", timeout=4)
+
+    def _start_unless_closing(self, receiver: Receiver) -> bool:
+        # Start and stop run in threads; the lock keeps a late start from outliving the app.
+        with self._receiver_lock:
+            if self._closing:
+                return False
+            receiver.start()
+            return True
+
+    def _stop_owned(self, receiver: Receiver) -> None:
+        with self._receiver_lock:
+            self._closing = True
+            if self._owns_receiver:
+                receiver.stop()
 
     async def on_unmount(self) -> None:
         receiver = self.context.receiver
-        if receiver is not None and self._owns_receiver:
-            await asyncio.to_thread(receiver.stop)
+        if receiver is not None:
+            await asyncio.to_thread(self._stop_owned, receiver)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

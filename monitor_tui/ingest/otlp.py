@@ -252,8 +252,19 @@ def _value(value: AnyValue) -> AttrValue:
 
 
 def decode(body: bytes, media: str) -> DecodedBatch:
-    """Body (already decompressed) -> records; `IngestError` when it cannot be decoded."""
-    return to_records(parse_request(body, media))
+    """Body (already decompressed) -> records; `IngestError` when it cannot be decoded.
+
+    Anything unexpected while decoding (a nesting too deep, a value of a type the mapping
+    did not foresee) is also the payload's problem: 400, and the receiver keeps serving."""
+    try:
+        return to_records(parse_request(body, media))
+    except IngestError:
+        raise
+    except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+        raise IngestError(
+            f"payload could not be decoded ({type(exc).__name__}); check it is a valid "
+            "OTLP ExportTraceServiceRequest"
+        ) from None
 
 
 def response_body(batch: DecodedBatch, media: str) -> bytes:

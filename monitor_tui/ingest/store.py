@@ -8,6 +8,7 @@ WAL mode lets `charter drift` or a second console read the same file while it is
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
@@ -57,7 +58,9 @@ _COLUMNS = (
     "trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status_code, "
     "status_message, service, action, rules, revision, weight, attributes, resource"
 )
-_INSERT = f"INSERT INTO spans ({_COLUMNS}, trace_key) VALUES ({', '.join('?' * 17)})"
+_ROW_PARAMS = "(" + ", ".join("?" * 17) + ")"
+_MAX_CHUNK = 1024
+"""Rows per INSERT: 17 x 1024 parameters, under SQLite's 32766 limit."""
 _SELECT = f"SELECT {_COLUMNS} FROM spans"
 
 
@@ -153,7 +156,8 @@ class SpanStore:
         with self._guard("storing spans"):
             self._db.execute("BEGIN")
             try:
-                self._db.executemany(_INSERT, rows)
+                for chunk in _chunks(rows):
+                    self._db.execute(_insert_many(len(chunk)), [v for row in chunk for v in row])
                 self._max_id = self._db.execute("SELECT last_insert_rowid()").fetchone()[0]
                 self._enforce_bounds()
                 self._db.execute("COMMIT")
@@ -335,6 +339,24 @@ _JSON = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 Row = tuple[Any, ...]
 """One `spans` row, as `encode_rows` makes it."""
+
+
+def _chunks(rows: Sequence[Row]) -> Iterator[Sequence[Row]]:
+    """Split into power-of-two sized chunks of at most `_MAX_CHUNK`, so a handful of
+    statement texts (and prepared statements) serve every batch size."""
+    start = 0
+    while start < len(rows):
+        size = min(_MAX_CHUNK, 1 << ((len(rows) - start).bit_length() - 1))
+        yield rows[start : start + size]
+        start += size
+
+
+@functools.lru_cache(maxsize=16)
+def _insert_many(count: int) -> str:
+    """One multi-row INSERT: SQLite runs it in one step, so the writer thread gives up and
+    retakes the GIL once per chunk rather than once per row (with the receivers busy in
+    Python, each retake can wait a full switch interval; per row, the writer starves)."""
+    return f"INSERT INTO spans ({_COLUMNS}, trace_key) VALUES " + ", ".join([_ROW_PARAMS] * count)
 
 
 def encode_rows(records: Sequence[SpanRecord]) -> list[Row]:

@@ -22,7 +22,7 @@ from monitor_tui import format as fmt
 from monitor_tui.dialogs.decide import DecideDialog, Verdict
 from monitor_tui.screens.base import DataScreen
 from monitor_tui.widgets.nav import NavBar
-from monitor_tui.widgets.tables import refill, selected_key
+from monitor_tui.widgets.tables import Table, refill, selected_key
 
 if TYPE_CHECKING:
     from charter.approvals import ApprovalRequest
@@ -61,7 +61,7 @@ class ApprovalsScreen(DataScreen[InboxData]):
         yield NavBar("approvals")
         yield Static(id="inbox-info")
         with Horizontal(id="approvals-main"):
-            yield DataTable(id="inbox", cursor_type="row", zebra_stripes=True)
+            yield Table(id="inbox", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="request-pane"):
                 yield Static(id="request-detail")
         yield Footer()

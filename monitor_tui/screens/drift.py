@@ -26,7 +26,7 @@ from monitor_tui.drift import (
 from monitor_tui.screens.base import DataScreen
 from monitor_tui.widgets.distribution import DistributionView
 from monitor_tui.widgets.nav import NavBar
-from monitor_tui.widgets.tables import refill, selected_key
+from monitor_tui.widgets.tables import Table, refill, selected_key
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,9 @@ class DriftScreen(DataScreen[DriftData]):
         yield NavBar("drift")
         yield Static(id="drift-info")
         yield Label("Alerts", classes="section")
-        yield DataTable(id="alerts", cursor_type="none", show_cursor=False)
+        yield Table(id="alerts", cursor_type="none", show_cursor=False)
         yield Label("Features", classes="section")
-        yield DataTable(id="features", cursor_type="row", zebra_stripes=True)
+        yield Table(id="features", cursor_type="row", zebra_stripes=True)
         yield DistributionView(id="feature-detail")
         yield Footer()
 

@@ -17,7 +17,7 @@ from monitor_tui.live_stats import LiveStats, live_stats
 from monitor_tui.screens.base import DataScreen
 from monitor_tui.widgets.metric import Metric
 from monitor_tui.widgets.nav import NavBar
-from monitor_tui.widgets.tables import refill, selected_key
+from monitor_tui.widgets.tables import Table, refill, selected_key
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,10 @@ class LiveScreen(DataScreen[LiveData]):
             yield Metric("dropped", id="m-dropped")
         yield Sparkline([], id="rate")
         with Horizontal(id="live-main"):
-            yield DataTable(id="stream", cursor_type="row", zebra_stripes=True)
+            yield Table(id="stream", cursor_type="row", zebra_stripes=True)
             with Vertical(id="live-side"):
                 yield Label("Top rules", classes="section")
-                yield DataTable(id="top-rules", cursor_type="none", show_cursor=False)
+                yield Table(id="top-rules", cursor_type="none", show_cursor=False)
                 yield Label("Ingest", classes="section")
                 yield Static(id="ingest")
         yield Footer()

@@ -16,7 +16,7 @@ from monitor_tui import format as fmt
 from monitor_tui.policies import PolicyCatalog, RuleRow, load_catalog, rule_rows
 from monitor_tui.screens.base import DataScreen
 from monitor_tui.widgets.nav import NavBar
-from monitor_tui.widgets.tables import refill, selected_key
+from monitor_tui.widgets.tables import Table, refill, selected_key
 
 SEVERITY_STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "green"}
 
@@ -49,7 +49,7 @@ class PoliciesScreen(DataScreen[PoliciesData]):
         yield NavBar("policies")
         yield Static(id="policy-info")
         with Horizontal(id="policies-main"):
-            yield DataTable(id="rules", cursor_type="row", zebra_stripes=True)
+            yield Table(id="rules", cursor_type="row", zebra_stripes=True)
             yield Static(id="rule-detail")
         yield Footer()
 

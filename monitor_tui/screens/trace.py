@@ -16,6 +16,7 @@ from textual.widgets.tree import TreeNode
 from monitor_tui import format as fmt
 from monitor_tui.ingest.records import STATUS_ERROR, SpanRecord
 from monitor_tui.screens.base import DataScreen
+from monitor_tui.widgets.tables import Table
 
 MAX_VALUE = 120
 
@@ -37,7 +38,7 @@ class TraceScreen(DataScreen[list[SpanRecord]]):
         yield Label(f"Trace {self.trace_id}", id="trace-title", classes="section")
         with Horizontal(id="trace-main"):
             yield Tree("spans", id="trace-tree")
-            yield DataTable(id="attributes", cursor_type="row", zebra_stripes=True)
+            yield Table(id="attributes", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -19,7 +19,7 @@ class DistributionView(Static):
 
     def show(self, feature: FeatureDrift | None) -> None:
         self.feature = feature
-        self.refresh()
+        self.refresh(layout=True)  # the height follows the content
 
     def render(self) -> Text:
         f = self.feature

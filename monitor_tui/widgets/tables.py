@@ -6,7 +6,21 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, RowKey
+
+
+class Table(DataTable[Any]):
+    """A DataTable whose header always matches its column widths.
+
+    DataTable sizes columns from their content when its queue runs empty; a repaint that
+    lands between `add_row` and that moment caches the header at the old widths, and the
+    cache is keyed on an update counter the sizing does not bump. Bumping it here keeps a
+    refilled table from showing a stale header until the next refresh.
+    """
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        super()._update_dimensions(new_rows)
+        self._update_count += 1
 
 
 def selected_key(table: DataTable[Any]) -> str | None:

@@ -19,7 +19,8 @@ class CallContext:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-_CURRENT: ContextVar[CallContext] = ContextVar("charter_context", default=CallContext())
+_ANONYMOUS = CallContext()  # frozen; its metadata dict is never mutated, only replaced
+_CURRENT: ContextVar[CallContext] = ContextVar("charter_context", default=_ANONYMOUS)
 
 
 def current() -> CallContext:

@@ -71,7 +71,7 @@ class Charter:
         self._queue = queue
         self._audit = audit
         self._telemetry = telemetry
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # components build on each other (queue -> engine)
         self.privacy = Privacy(
             self.settings.pii_mode,
             tenant=self.settings.tenant,
@@ -430,12 +430,13 @@ class GuardedFunction:
         call_args, call_kwargs = bound.args, bound.kwargs
         if decision.action is Action.REQUIRE_APPROVAL:
             # Bound to, and stored as, the placeholder form: reviewers never see raw PII.
-            stored = charter.privacy.redact_json(
-                _jsonable(bound.arguments), _ALL_PLACEHOLDERS, scope
-            )
-            action = charter.pipeline.action(
-                state, inspected.policy_texts, {"arguments": stored}, policy_args
-            )
+            call = None
+            if _json_safe(bound.arguments):  # else: resumable only in this process
+                stored = charter.privacy.redact_json(
+                    dict(bound.arguments), _ALL_PLACEHOLDERS, scope
+                )
+                call = {"arguments": stored}
+            action = charter.pipeline.action(state, inspected.policy_texts, call, policy_args)
             request = charter.pipeline.submit_approval(state, decision, action)
             return call_args, call_kwargs, request, action
         return call_args, call_kwargs, None, None
@@ -546,19 +547,27 @@ class GuardedFunction:
                 lambda c, h, f: charter.pipeline.window_check(state, c, h, f),
                 window=charter.stream_window,
             )
+            template: Any = None
+            held: list[Any] = []  # tool-call / usage chunks: released only if the text passes
             for chunk in self.fn(*call_args, **call_kwargs):
-                released = window.feed(_chunk_text(chunk))
+                template = chunk
+                text = _chunk_text(chunk)
+                if not text and not isinstance(chunk, str):
+                    held.append(chunk)
+                    continue
+                released = window.feed(text)
                 if window.decisions and not window.decisions[-1].allowed:
-                    yield from self._stream_refusal(charter, state, window.decisions[-1], chunk)
+                    yield from self._stream_refusal(charter, window.decisions[-1], chunk)
                     return
                 if released:
                     yield _like_chunk(chunk, released)
             tail = window.finish()
             if window.decisions and not window.decisions[-1].allowed:
-                yield from self._stream_refusal(charter, state, window.decisions[-1], None)
+                yield from self._stream_refusal(charter, window.decisions[-1], template)
                 return
             if tail:
-                yield tail
+                yield _like_chunk(template, tail)
+            yield from held
         except Refused as refused:
             yield refused.value
         except GeneratorExit:
@@ -583,21 +592,30 @@ class GuardedFunction:
                 lambda c, h, f: charter.pipeline.window_check(state, c, h, f),
                 window=charter.stream_window,
             )
+            template: Any = None
+            held: list[Any] = []
             async for chunk in self.fn(*call_args, **call_kwargs):
-                released = window.feed(_chunk_text(chunk))
+                template = chunk
+                text = _chunk_text(chunk)
+                if not text and not isinstance(chunk, str):
+                    held.append(chunk)
+                    continue
+                released = window.feed(text)
                 if window.decisions and not window.decisions[-1].allowed:
-                    for item in self._stream_refusal(charter, state, window.decisions[-1], chunk):
+                    for item in self._stream_refusal(charter, window.decisions[-1], chunk):
                         yield item
                     return
                 if released:
                     yield _like_chunk(chunk, released)
             tail = window.finish()
             if window.decisions and not window.decisions[-1].allowed:
-                for item in self._stream_refusal(charter, state, window.decisions[-1], None):
+                for item in self._stream_refusal(charter, window.decisions[-1], template):
                     yield item
                 return
             if tail:
-                yield tail
+                yield _like_chunk(template, tail)
+            for item in held:
+                yield item
         except Refused as refused:
             yield refused.value
         except BaseException as exc:
@@ -606,15 +624,13 @@ class GuardedFunction:
         finally:
             _end(state, cm, error, charter)
 
-    def _stream_refusal(
-        self, charter: Charter, state: CallState, decision: Decision, chunk: Any
-    ) -> Iterator[Any]:
+    def _stream_refusal(self, charter: Charter, decision: Decision, chunk: Any) -> Iterator[Any]:
         from charter.refusal import refusal_text
 
         on_deny = self.spec.on_deny or charter.settings.on_deny
         if on_deny == "raise":
             raise PolicyViolation(decision)
-        yield refusal_text(decision)
+        yield _like_chunk(chunk, refusal_text(decision))
 
     # --- resume after approval ------------------------------------------------------------------
 
@@ -674,6 +690,16 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+def _json_safe(value: Any) -> bool:
+    import json
+
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _args_text(value: Any) -> str:
     import json
 
@@ -690,6 +716,10 @@ def _chunk_text(chunk: Any) -> str:
     content = getattr(chunk, "content", None)
     if isinstance(content, str):
         return content
+    if isinstance(content, list):  # LangChain content blocks
+        return "".join(
+            str(p.get("text", "")) if isinstance(p, Mapping) else str(p) for p in content
+        )
     if isinstance(chunk, Mapping):
         choices = chunk.get("choices") or [{}]
         delta = choices[0].get("delta") or {}
@@ -698,7 +728,7 @@ def _chunk_text(chunk: Any) -> str:
 
 
 def _like_chunk(template: Any, text: str) -> Any:
-    if isinstance(template, str):
+    if template is None or isinstance(template, str):
         return text
     if hasattr(template, "model_copy") and hasattr(template, "content"):
         return template.model_copy(update={"content": text})

@@ -22,6 +22,9 @@ def refusal_like(decision: Decision, *, answer: Any = None, prompt: Any = None) 
     """The refusal as the function would have returned it: same answer shape when we have
     an answer; otherwise chosen from the prompt's shape."""
     text = refusal_text(decision)
+    if answer is not None and getattr(answer, "tool_calls", None):
+        # A refused message must not carry tool calls an agent would still run.
+        return _lc_refusal(text)
     if answer is not None:
         adapter = adapter_for(answer)
         if adapter is not None:
@@ -49,3 +52,9 @@ def refusal_like(decision: Decision, *, answer: Any = None, prompt: Any = None) 
                 ]
             }
     return text
+
+
+def _lc_refusal(text: str) -> Any:
+    from langchain_core.messages import AIMessage
+
+    return AIMessage(content=text, response_metadata={"finish_reason": "content_filter"})

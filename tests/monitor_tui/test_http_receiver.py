@@ -115,7 +115,7 @@ def seeded(receiver: Receiver) -> Iterator[Receiver]:
     yield receiver
 
 
-BAD_INPUTS = {
+BAD_INPUTS: dict[str, tuple[Callable[[], bytes], dict[str, str], int, str]] = {
     "garbage": (lambda: b"\x07\x08garbage\xff\xfe" * 10, PROTOBUF, 400, "not an OTLP"),
     "truncated protobuf": (lambda: protobuf_body(3)[:-9], PROTOBUF, 400, "truncated"),
     "wrong content type": (

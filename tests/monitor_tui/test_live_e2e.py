@@ -60,3 +60,18 @@ async def test_spans_from_the_otel_exporter_appear_on_the_live_screen(
         assert re.search(r"received\s+2\n", ingest) and re.search(r"stored\s+2\n", ingest)
         assert receiver.http.endpoint in ingest
     assert not receiver.running  # the app stopped what it started
+
+
+async def test_a_port_in_use_is_reported_and_the_console_keeps_working(
+    receiver: Receiver, live_store: SpanStore
+) -> None:
+    clash = Receiver(live_store, http_port=receiver.http.port, grpc_port=None)
+    app = ConsoleApp(live_store, receiver=clash)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert not clash.running
+        messages = [n.message for n in app._notifications]
+        assert any(f"127.0.0.1:{receiver.http.port}" in m and "--port" in m for m in messages)
+        assert isinstance(app.screen, LiveScreen)
+        assert "not receiving" in str(app.screen.query_one("#ingest").render())
+    assert receiver.running  # the other receiver was not disturbed

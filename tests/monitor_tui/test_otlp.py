@@ -182,3 +182,14 @@ def test_error_body_is_a_google_rpc_status() -> None:
         "code": 3,
         "message": "bad payload",
     }
+
+
+@pytest.mark.parametrize("depth", [200, 5000])
+def test_deeply_nested_json_values_are_a_400_not_a_crash(depth: int) -> None:
+    nested = '{"arrayValue":{"values":[' * depth + '{"stringValue":"x"}' + "]}}" * depth
+    marker = '"PLACEHOLDER"'
+    body = json_body(attributes=[{"key": "nested", "value": "PLACEHOLDER"}])
+    body = body.replace(marker.encode(), nested.encode())
+    with pytest.raises(IngestError) as err:
+        otlp.decode(body, otlp.JSON)
+    assert err.value.status == 400

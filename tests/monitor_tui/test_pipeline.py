@@ -65,7 +65,7 @@ def test_sample_rate_must_be_a_share() -> None:
 
 
 def test_full_buffer_drops_the_oldest_and_counts_them() -> None:
-    buffer = SpanBuffer(capacity=4)
+    buffer: SpanBuffer[SpanRecord] = SpanBuffer(capacity=4)
     assert buffer.put_many(spans(3)) == 0
     assert buffer.put_many(spans(3, start=3)) == 2
     assert buffer.dropped == 2
@@ -73,7 +73,7 @@ def test_full_buffer_drops_the_oldest_and_counts_them() -> None:
 
 
 def test_put_back_keeps_order_and_counts_what_no_longer_fits() -> None:
-    buffer = SpanBuffer(capacity=3)
+    buffer: SpanBuffer[SpanRecord] = SpanBuffer(capacity=3)
     buffer.put_many(spans(1, start=10))
     lost = buffer.put_back(spans(3))
     assert lost == 1 and buffer.dropped == 1
@@ -223,3 +223,21 @@ def test_a_store_of_another_layout_is_refused_with_what_to_do(tmp_path: Path) ->
     assert "layout version 0" in str(err.value) and "--spans" in str(err.value)
     SpanStore(str(tmp_path / "new.db")).close()
     SpanStore(str(tmp_path / "new.db")).close()  # reopening its own layout is fine
+
+
+def test_large_batches_are_stored_whole_and_in_order(store: SpanStore) -> None:
+    from monitor_tui.ingest.store import _chunks
+
+    assert [len(c) for c in _chunks([(i,) for i in range(3000)])] == [
+        1024,
+        1024,
+        512,
+        256,
+        128,
+        32,
+        16,
+        8,
+    ]
+    batch = traffic(3000, seed=9, end_s=NOW, spacing_s=0.01)
+    store.insert(batch)
+    assert [s.span_id for s in store.iter_spans()] == [s.span_id for s in batch]

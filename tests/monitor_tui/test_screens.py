@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
 import pytest
 from monitor_tui.app import ConsoleApp
 from monitor_tui.dialogs.decide import DecideDialog
+from monitor_tui.ingest.records import SpanRecord
 from monitor_tui.ingest.store import SpanStore
 from monitor_tui.screens.approvals import ApprovalsScreen
 from monitor_tui.screens.drift import DriftScreen
@@ -23,7 +25,7 @@ from charter.approvals import ApprovalRequest, action_hash
 from charter.approvals.queue import ApprovalQueue
 from charter.decision import ApprovalSpec, Approvers
 from tests.monitor_tui.factories import NOW, NOW_NS, call_span, clock, traffic
-from tests.monitor_tui.helpers import column, settle
+from tests.monitor_tui.helpers import column, decide, settle
 
 FIXTURE_POLICIES = str(Path(__file__).parent / "fixtures" / "policies")
 SIZE = (140, 40)
@@ -128,7 +130,7 @@ async def test_number_keys_switch_screens(store: SpanStore) -> None:
 # --- Drift --------------------------------------------------------------------------------
 
 
-def drift_traffic() -> list:
+def drift_traffic() -> list[SpanRecord]:
     """An hour of baseline before the last 15 minutes, whose prompts got much longer."""
     baseline = traffic(400, seed=1, end_s=NOW - 900 - 1, spacing_s=8)
     current = traffic(400, seed=2, end_s=NOW - 1, spacing_s=2, token_mu=5.8, first_index=1000)
@@ -291,12 +293,7 @@ async def test_approving_from_the_console_releases_the_waiting_sdk(
         detail = str(app.screen.query_one("#request-detail", Static).render())
         assert '"email": "<EMAIL_ADDRESS_1>"' in detail  # the redacted context
         assert "refund above the approval limit" in detail
-        await pilot.press("a")
-        await pilot.pause()
-        assert isinstance(app.screen, DecideDialog)
-        app.screen.query_one("#reason", Input).value = "within the customer's history"
-        await pilot.press("enter")
-        await settle(pilot)
+        await decide(pilot, "a", "within the customer's history")
         assert isinstance(app.screen, ApprovalsScreen)
     waiter.join(timeout=30)
     assert outcome and outcome[0].state.value == "approved"
@@ -348,10 +345,7 @@ async def test_a_refused_vote_is_shown_and_changes_nothing(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")
         await settle(pilot)
-        await pilot.press("a")
-        await pilot.pause()
-        await pilot.press("enter")
-        await settle(pilot)
+        await decide(pilot, "a", "")
         messages = [n.message for n in app._notifications]
         assert any("needs users bob" in m or "mallory" in m for m in messages), messages
     assert queue.get(request.id).state.value == "pending"
@@ -407,3 +401,42 @@ def test_traffic_fixture_is_in_the_windows() -> None:
     spans = drift_traffic()
     assert max(s.end_ns for s in spans) < NOW_NS
     assert min(s.end_ns for s in spans) > NOW_NS - 75 * 60 * 10**9
+
+
+async def test_a_guarded_tool_call_waits_until_the_console_approves(
+    store: SpanStore, tmp_path: Path
+) -> None:
+    from charter.config import DEFAULT_POLICIES
+    from charter.testing import make_charter
+
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, approval_mode="wait", approval_wait_s=60)
+    ran: list[float] = []
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        ran.append(amount)
+        return "refunded"
+
+    results: list[str] = []
+    caller = threading.Thread(target=lambda: results.append(issue_refund("A-9", 700.0)))
+    caller.start()
+    # The console's own queue on the same store, authorized by the same policy (as the CLI).
+    console_queue = ApprovalQueue.from_policy(
+        f"sqlite:///{tmp_path / 'charter.db'}", charter.engine
+    )
+    for _ in range(400):
+        if console_queue.list("pending"):
+            break
+        await asyncio.sleep(0.05)
+    assert not ran  # held for review
+    app = ConsoleApp(store, queue=console_queue, reviewer="alice")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        inbox = app.screen.query_one("#inbox", DataTable)
+        assert column(inbox, 1) == ["tools.refund_over_limit"]
+        await decide(pilot, "a", "order verified")
+    caller.join(timeout=60)
+    assert results == ["refunded"] and ran == [700.0]
+    console_queue.close()
+    charter.close()

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from monitor_tui.app import ConsoleApp
+from monitor_tui.ingest.records import SpanRecord
 from monitor_tui.ingest.store import SpanStore
 from textual.pilot import Pilot
 
@@ -36,7 +37,7 @@ def press(*keys: str) -> Callable[[Pilot[None]], Any]:
     return run
 
 
-def live_spans() -> list:
+def live_spans() -> list[SpanRecord]:
     spans = traffic(60, seed=7, end_s=NOW - 1, spacing_s=4, deny_rate=0.1)
     spans.append(
         call_span(

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001  (Turkish test sentences use the dotless i on purpose)
+
 """The shipped bundle: its Rego unit tests, their coverage, its METADATA, and realistic
 support-chat traffic (English and Turkish) through the product's embedded engine."""
 

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001  (Turkish sentences use the dotless i on purpose)
+
 """Phrase lists catch what they should and leave everyday banking requests alone: the
 cost of over-caution is a support bot that refuses to block a card."""
 

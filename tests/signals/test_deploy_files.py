@@ -178,10 +178,7 @@ def _charter_commands() -> list[list[str]]:
 
 @pytest.mark.parametrize(
     "argv",
-    [
-        pytest.param(argv, id=" ".join(argv[:2]))
-        for argv in _charter_commands()
-    ],
+    [pytest.param(argv, id=" ".join(argv[:2])) for argv in _charter_commands()],
 )
 def test_workflow_commands_are_valid_charter_invocations(argv: list[str]) -> None:
     params = _parse(argv)

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF003 - Turkish text and look-alike letters are the test data
 from __future__ import annotations
 
 import base64

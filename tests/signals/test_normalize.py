@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Turkish text is the test data
 from __future__ import annotations
 
 import pytest

@@ -271,7 +271,7 @@ def test_unsampled_calls_skip_span_work_but_still_count_metrics() -> None:
         ("7f3a9c", True),
         ("user_123", True),
         ("ayse@example.com", False),
-        ("Ayşe Yılmaz", False),  # noqa: RUF001
+        ("Ayşe Yılmaz", False),
         ("+90 532 123 45 67", False),
         ("05321234567", False),
     ],

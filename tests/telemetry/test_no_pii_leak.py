@@ -39,11 +39,11 @@ PII: dict[str, list[str]] = {
     "TR_NATIONAL_ID": ["10000000146", "12345678950"],
     "CREDIT_CARD": ["4111 1111 1111 1111", "5500-0000-0000-0004"],
     "PHONE_NUMBER": ["+90 532 123 45 67", "212-555-0199"],
-    "PERSON": ["Ayşe Yılmaz", "John Smith"],  # noqa: RUF001
+    "PERSON": ["Ayşe Yılmaz", "John Smith"],
     "IBAN_CODE": ["TR33 0006 1005 1978 6457 8413 26"],
 }
 PROMPTS = [
-    "Hi, I am Ayşe Yılmaz, mail me at ayse.yilmaz@example.com or call +90 532 123 45 67.",  # noqa: RUF001
+    "Hi, I am Ayşe Yılmaz, mail me at ayse.yilmaz@example.com or call +90 532 123 45 67.",
     "My TC kimlik no is 10000000146, please update my address.",
     "Refund card 4111 1111 1111 1111 to IBAN TR33 0006 1005 1978 6457 8413 26, John Smith",
     "Contact john.smith@corp.example / 212-555-0199, card 5500-0000-0000-0004, TCKN 12345678950",

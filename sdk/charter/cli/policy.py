@@ -120,7 +120,8 @@ def test(
         raise typer.Exit(1)
     if threshold and report.coverage_percent < threshold:
         typer.echo(
-            f"error: coverage {report.coverage_percent:.1f}% is below the threshold {threshold:.1f}%",
+            f"error: coverage {report.coverage_percent:.1f}% is below the threshold "
+            f"{threshold:.1f}%",
             err=True,
         )
         raise typer.Exit(1)

@@ -55,12 +55,14 @@ def child_manager(run_manager: Any) -> BaseCallbackManager:
     return manager
 
 
-def without_streaming(callbacks: Callbacks) -> Callbacks:
-    """`callbacks` without the handlers that forward tokens or events as they happen."""
+def without_streaming(callbacks: Callbacks) -> BaseCallbackManager:
+    """`callbacks` without the handlers that forward tokens or events as they happen. Always
+    a manager, even an empty one: that stops inheritance from the ambient config."""
     if callbacks is None:
-        return []  # explicit: an empty list stops inheritance from the ambient config
+        return CallbackManager(handlers=[])
     if isinstance(callbacks, list):
-        return [h for h in callbacks if not _streams(h)]
+        kept = [h for h in callbacks if not _streams(h)]
+        return CallbackManager(handlers=kept, inheritable_handlers=kept)
     manager: BaseCallbackManager = callbacks.copy()
     for handler in [*manager.handlers, *manager.inheritable_handlers]:
         if _streams(handler):

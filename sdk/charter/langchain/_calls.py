@@ -141,7 +141,7 @@ class GuardedCalls:
         return CallState(config=config, chunks=ChunkSplitter(kind))
 
     def _prompt(self, value: Any, options: Mapping[str, Any], state: CallState) -> GuardInput:
-        prompt = GuardInput(value, options=options, keys=self.input_keys, call=state)
+        prompt = GuardInput(value, options=options, input_keys=self.input_keys, call=state)
         if not self.messages and not prompt.texts():
             where = f" under the keys {sorted(self.input_keys)}" if self.input_keys else ""
             raise ConfigurationError(

@@ -31,23 +31,23 @@ class GuardInput(dict[str, Any]):
         value: Any,
         *,
         options: Mapping[str, Any],
-        keys: Collection[str] | None,
+        input_keys: Collection[str] | None,
         call: Any,
     ) -> None:
         super().__init__(input=to_record(value), options=to_record(dict(options)))
         self.value = value
         self.options = dict(options)
-        self.keys = keys
+        self.input_keys = input_keys
         self.call = call
 
     def texts(self) -> list[str]:
-        return texts_of(self.value, keys=self.keys)
+        return texts_of(self.value, keys=self.input_keys)
 
     def with_texts(self, texts: Sequence[str]) -> GuardInput:
         return GuardInput(
-            with_texts(self.value, texts, keys=self.keys),
+            with_texts(self.value, texts, keys=self.input_keys),
             options=self.options,
-            keys=self.keys,
+            input_keys=self.input_keys,
             call=self.call,
         )
 

@@ -9,11 +9,11 @@ twins), where the guard runs before the wrapped model is called.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import Any, Literal, Self
 
-from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.caches import BaseCache
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.messages import AIMessage, BaseMessage
@@ -21,11 +21,11 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable, RunnableBinding
 from langchain_core.tools import BaseTool
 from pydantic import Field, PrivateAttr, model_validator
-from typing_extensions import Self
 
 from charter.errors import ConfigurationError
-from charter.langchain._calls import GuardedCalls, OnDeny
+from charter.guard import Charter
 from charter.langchain._callbacks import inner_config
+from charter.langchain._calls import GuardedCalls, OnDeny
 
 
 class GuardedChatModel(BaseChatModel):
@@ -33,7 +33,7 @@ class GuardedChatModel(BaseChatModel):
 
     model: BaseChatModel
     """The wrapped chat model; it only ever receives checked, redacted messages."""
-    charter: Any = Field(default=None, exclude=True)
+    charter: Charter | None = Field(default=None, exclude=True)
     """The `Charter` to enforce with; None: `charter.get_charter()` at call time."""
     provider: str = ""
     """The provider the policy sees (`openai`, `ollama`, ...); inferred when empty."""
@@ -48,6 +48,11 @@ class GuardedChatModel(BaseChatModel):
 
     @model_validator(mode="after")
     def _wire(self) -> Self:
+        self._connect()
+        return self
+
+    def _connect(self) -> None:
+        """Fill in the provider and model name, and build the guarded entry points."""
         if not self.provider or not self.model_name:
             params = _ls_params(self.model)
             self.provider = self.provider or str(params.get("ls_provider") or "")
@@ -61,7 +66,13 @@ class GuardedChatModel(BaseChatModel):
             on_deny=self.on_deny,
             messages=True,
         )
-        return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy whose guard matches its (possibly updated) fields."""
+        copy = super().model_copy(update=update, deep=deep)
+        if update:
+            copy._connect()
+        return copy
 
     @property
     def _llm_type(self) -> str:
@@ -156,7 +167,7 @@ class GuardedChatModel(BaseChatModel):
 def guard_chat_model(
     model: BaseChatModel,
     *,
-    charter: Any = None,
+    charter: Charter | None = None,
     provider: str = "",
     model_name: str = "",
     on_deny: OnDeny | None = None,

@@ -18,10 +18,11 @@ from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForChainRun, CallbackManagerForChainRun
 from langchain_core.runnables import Runnable, RunnableConfig
-from pydantic import BaseModel
+from langchain_core.utils.pydantic import TypeBaseModel
 
-from charter.langchain._calls import GuardedCalls, OnDeny
+from charter.guard import Charter
 from charter.langchain._callbacks import inner_config
+from charter.langchain._calls import GuardedCalls, OnDeny
 
 
 class GuardedRunnable(Runnable[Any, Any]):
@@ -31,7 +32,7 @@ class GuardedRunnable(Runnable[Any, Any]):
         self,
         runnable: Runnable[Any, Any],
         *,
-        charter: Any = None,
+        charter: Charter | None = None,
         model: str = "",
         provider: str = "",
         on_deny: OnDeny | None = None,
@@ -53,20 +54,20 @@ class GuardedRunnable(Runnable[Any, Any]):
     # --- schema: the wrapped runnable's ----------------------------------------------------------
 
     @property
-    def InputType(self) -> Any:  # noqa: N802 - LangChain's name
+    def InputType(self) -> Any:
         return self.runnable.InputType
 
     @property
-    def OutputType(self) -> Any:  # noqa: N802 - LangChain's name
+    def OutputType(self) -> Any:
         return self.runnable.OutputType
 
-    def get_input_schema(self, config: RunnableConfig | None = None) -> type[BaseModel]:
+    def get_input_schema(self, config: RunnableConfig | None = None) -> TypeBaseModel:
         return self.runnable.get_input_schema(config)
 
-    def get_output_schema(self, config: RunnableConfig | None = None) -> type[BaseModel]:
+    def get_output_schema(self, config: RunnableConfig | None = None) -> TypeBaseModel:
         return self.runnable.get_output_schema(config)
 
-    # --- calls (batch and abatch come from Runnable and use these) ---------------------------------
+    # --- calls (batch and abatch come from Runnable and use these) ------------------------------
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Any:
         return self._call_with_config(self._invoke, input, config, **kwargs)
@@ -102,7 +103,7 @@ class GuardedRunnable(Runnable[Any, Any]):
         ):
             yield chunk
 
-    # --- the bodies run inside our own run (callbacks, tracing) ------------------------------------
+    # --- the bodies run inside our own run (callbacks, tracing) ---------------------------------
 
     def _invoke(
         self,
@@ -153,7 +154,7 @@ class GuardedRunnable(Runnable[Any, Any]):
 def guard_runnable(
     runnable: Runnable[Any, Any],
     *,
-    charter: Any = None,
+    charter: Charter | None = None,
     model: str = "",
     provider: str = "",
     on_deny: OnDeny | None = None,
@@ -163,7 +164,9 @@ def guard_runnable(
     """Wrap any runnable so its input is checked before it runs and its answer after.
 
     `model` / `provider` are what the policy sees; an empty provider counts as external.
-    `name` also keys held calls for `charter.resume` (default: the runnable's name).
+    `name` also keys held calls for `charter.resume` (default: the runnable's name, e.g.
+    `RunnableSequence`): give each guarded runnable whose calls can be held its own name, or
+    a resume may replay with another runnable of the same name.
     """
     return GuardedRunnable(
         runnable,

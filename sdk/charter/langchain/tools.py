@@ -7,36 +7,40 @@ or `InjectedToolArg` values are passed to the tool but not shown to the policy),
 an allowed call runs the wrapped tool. Its result goes through stage `tool_result`.
 
 A call that needs approval raises `ApprovalPending`; once approved, `charter.resume(ticket)`
-runs the wrapped tool with the stored arguments, once.
+runs the wrapped tool with the stored arguments, once. Injected values are not stored (they
+are runtime objects), so a resumed call runs without them: the tool's defaults apply.
 """
 
 from __future__ import annotations
 
 import inspect
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, InjectedToolCallId, ToolException
 from langchain_core.tools import tool as make_tool
+from langchain_core.utils.pydantic import TypeBaseModel
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
-from typing_extensions import Self
 
 from charter.errors import ConfigurationError
+from charter.guard import Charter
 from charter.guard import guard as default_guard
-from charter.langchain._calls import MODULE, OnDeny
 from charter.langchain._callbacks import inner_config
+from charter.langchain._calls import MODULE, OnDeny
 
 
 @dataclass
 class _ToolCall:
     """The parts of one call the guard does not see: config, injected values, artifact."""
 
+    tool: BaseTool
+    """The wrapped tool this call is for (a resume inside another tool's run ignores it)."""
     config: RunnableConfig | None
     injected: dict[str, Any]
     tool_call_id: str | None
@@ -51,7 +55,7 @@ class GuardedTool(BaseTool):
 
     tool: BaseTool
     """The wrapped tool; it runs only after the policy allowed the call."""
-    charter: Any = Field(default=None, exclude=True)
+    charter: Charter | None = Field(default=None, exclude=True)
     """The `Charter` to enforce with; None: `charter.get_charter()` at call time."""
     on_deny: Literal["raise", "refuse"] | None = None
     """`raise` PolicyViolation, or return the refusal text as the tool's result (the model
@@ -64,6 +68,11 @@ class GuardedTool(BaseTool):
 
     @model_validator(mode="after")
     def _wire(self) -> Self:
+        self._connect()
+        return self
+
+    def _connect(self) -> None:
+        """Read the wrapped tool's arguments and build the guarded entry points."""
         inner = self.tool
         self._names = tuple(inner.args)
         self._call_id_fields = _call_id_fields(inner)
@@ -79,7 +88,13 @@ class GuardedTool(BaseTool):
         # Register the sync one last: `charter.resume(ticket)` replays with it.
         self._arun_guarded = decorator.tool(async_fn, name=inner.name, on_deny=self.on_deny)
         self._run_guarded = decorator.tool(sync_fn, name=inner.name, on_deny=self.on_deny)
-        return self
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy whose guard matches its (possibly updated) fields."""
+        copy = super().model_copy(update=update, deep=deep)
+        if update:
+            copy._connect()
+        return copy
 
     # --- the wrapped tool's schema ----------------------------------------------------------------
 
@@ -96,11 +111,11 @@ class GuardedTool(BaseTool):
         return self.tool.is_single_input
 
     @property
-    def _injected_args_keys(self) -> frozenset[str]:  # type: ignore[override]
+    def _injected_args_keys(self) -> frozenset[str]:
         keys: frozenset[str] = self.tool._injected_args_keys
         return keys
 
-    def get_input_schema(self, config: RunnableConfig | None = None) -> type[BaseModel]:
+    def get_input_schema(self, config: RunnableConfig | None = None) -> TypeBaseModel:
         return self.tool.get_input_schema(config)
 
     # --- runs -----------------------------------------------------------------------------------
@@ -155,7 +170,8 @@ class GuardedTool(BaseTool):
         arguments = {k: v for k, v in values.items() if k in self._names}
         injected = {k: v for k, v in values.items() if k not in self._names}
         call_id = next((str(injected[k]) for k in self._call_id_fields if k in injected), None)
-        return arguments, _ToolCall(config=config, injected=injected, tool_call_id=call_id)
+        call = _ToolCall(self.tool, config=config, injected=injected, tool_call_id=call_id)
+        return arguments, call
 
     def _result(self, content: Any, call: _ToolCall) -> Any:
         if self.response_format == "content_and_artifact":
@@ -166,7 +182,7 @@ class GuardedTool(BaseTool):
 def guard_tool(
     tool: BaseTool | Callable[..., Any],
     *,
-    charter: Any = None,
+    charter: Charter | None = None,
     on_deny: OnDeny | None = None,
 ) -> GuardedTool:
     """Wrap `tool` (a `BaseTool`, or a function, which becomes one via `@tool`) so Charter
@@ -198,13 +214,17 @@ def _entry_points(inner: BaseTool) -> tuple[Callable[..., Any], Callable[..., An
     """The functions the guard wraps; keyword arguments are the model-chosen ones. On
     `charter.resume` there is no current call: the stored arguments are all there is."""
 
-    def run(**arguments: Any) -> Any:
+    def current() -> _ToolCall | None:
         call = _CURRENT.get()
+        return call if call is not None and call.tool is inner else None
+
+    def run(**arguments: Any) -> Any:
+        call = current()
         payload, config = _payload(inner, arguments, call)
         return _content(inner.invoke(payload, config), call)
 
     async def arun(**arguments: Any) -> Any:
-        call = _CURRENT.get()
+        call = current()
         payload, config = _payload(inner, arguments, call)
         return _content(await inner.ainvoke(payload, config), call)
 

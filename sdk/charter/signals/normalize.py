@@ -6,8 +6,6 @@ that into one plain lowercase ASCII-ish form lets a single set of patterns catch
 variants, and keeps Turkish patterns diacritic-free ("önceki" -> "onceki").
 """
 
-# ruff: noqa: RUF001 - the look-alike table is made of ambiguous characters on purpose
-
 from __future__ import annotations
 
 import unicodedata

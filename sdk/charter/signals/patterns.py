@@ -20,8 +20,6 @@ error and retry" or "act as a translator" must stay low, so patterns need an ins
 *object* ("previous instructions", not "previous error") or an AI-persona subject.
 """
 
-# ruff: noqa: RUF001 - Turkish examples in the descriptions use dotless i on purpose
-
 from __future__ import annotations
 
 import re

@@ -1,0 +1,1 @@
+"""A LangChain support agent guarded by Charter: `python -m examples.langchain_agent`."""

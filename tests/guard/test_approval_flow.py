@@ -1,0 +1,140 @@
+"""Approval from the guard's side: `wait` mode unblocks when a reviewer approves, and a
+ticket survives the app's death: a new process resumes it after a reviewer approved."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from charter.config import DEFAULT_POLICIES
+from charter.errors import ApprovalRejected
+from charter.testing import make_charter
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_wait_mode_runs_the_tool_once_approved(tmp_path: Path) -> None:
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, approval_mode="wait", approval_wait_s=30)
+    ran: list[float] = []
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        ran.append(amount)
+        return "done"
+
+    def reviewer() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            pending = charter.queue.list(state="pending")
+            if pending:
+                charter.queue.approve(pending[0].id, "alice", reason="verified")
+                return
+            time.sleep(0.05)
+
+    t = threading.Thread(target=reviewer)
+    t.start()
+    assert issue_refund("A-9", 700.0) == "done"
+    t.join()
+    assert ran == [700.0]
+
+
+def test_wait_mode_rejection_stops_the_tool(tmp_path: Path) -> None:
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, approval_mode="wait", approval_wait_s=30)
+
+    @charter.guard.tool
+    def close_account(account_id: str, reason: str) -> str:
+        raise AssertionError("must not run")
+
+    def reviewer() -> None:
+        for _ in range(400):
+            pending = charter.queue.list(state="pending")
+            if pending:
+                charter.queue.reject(pending[0].id, "frank", reason="open loan")
+                return
+            time.sleep(0.05)
+
+    t = threading.Thread(target=reviewer)
+    t.start()
+    with pytest.raises(ApprovalRejected):
+        close_account("ACC-1", "moving")
+    t.join()
+
+
+APP = textwrap.dedent(
+    """
+    import sys, charter
+    from charter.config import DEFAULT_POLICIES
+    charter.configure(policies=str(DEFAULT_POLICIES), store_url=sys.argv[1], telemetry=False,
+                      approval_mode=sys.argv[2], approval_wait_s=600)
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        open(sys.argv[3], "a").write(f"{order_id}:{amount}\\n")
+        return "refunded"
+
+    if __name__ == "__main__":
+        if sys.argv[4] == "call":
+            try:
+                issue_refund("A-77", 950.0)
+            except charter.ApprovalPending as exc:
+                print(exc.ticket, flush=True)
+        else:
+            print(charter.resume(sys.argv[4]))
+    """
+)
+
+
+def test_a_killed_app_resumes_after_restart(tmp_path: Path) -> None:
+    app = tmp_path / "refund_app.py"
+    app.write_text(APP)
+    store = f"sqlite:///{tmp_path / 'charter.db'}"  # the same file make_charter uses
+    effects = tmp_path / "effects.txt"
+    env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+
+    # 1. the app waits for approval and is killed while waiting
+    waiting = subprocess.Popen(
+        [sys.executable, str(app), store, "wait", str(effects), "call"], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    charter = make_charter(DEFAULT_POLICIES, tmp_path)
+    deadline = time.monotonic() + 60
+    pending = []
+    while not pending and time.monotonic() < deadline:
+        pending = charter.queue.list(state="pending")
+        time.sleep(0.1)
+    assert pending, "the app never enqueued its request"
+    waiting.kill()
+    waiting.wait(10)
+    assert not effects.exists()
+
+    # 2. a reviewer approves with the CLI
+    cli = subprocess.run(
+        [sys.executable, "-m", "charter.cli", "approvals", "approve", pending[0].id,
+         "--as", "alice", "--reason", "ok", "--store", store],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert cli.returncode == 0, cli.stderr
+
+    # 3. the restarted app resumes the ticket: the refund runs exactly once
+    resumed = subprocess.run(
+        [sys.executable, "-c",
+         f"import sys; sys.argv = ['x', {store!r}, 'raise', {str(effects)!r}, {pending[0].id!r}];"
+         f"import runpy; runpy.run_path({str(app)!r}, run_name='__main__')"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "refunded" in resumed.stdout
+    assert effects.read_text() == "A-77:950.0\n"
+    again = subprocess.run(
+        [sys.executable, "-c",
+         f"import sys; sys.argv = ['x', {store!r}, 'raise', {str(effects)!r}, {pending[0].id!r}];"
+         f"import runpy; runpy.run_path({str(app)!r}, run_name='__main__')"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert again.returncode != 0 and effects.read_text() == "A-77:950.0\n"
