@@ -5,8 +5,14 @@ package charter.jailbreak
 
 import rego.v1
 
-import data.charter.config
 import data.charter.lib
+
+# lib's rules are imported one by one: reading a rule through the package (`lib.stage`)
+# makes regorus evaluate every rule of lib first, text matching included. Functions are
+# fine as lib.f(...).
+import data.charter.lib.config
+import data.charter.lib.stage
+import data.charter.lib.tool_name
 
 jailbreak_score := lib.signal("jailbreak")
 
@@ -21,7 +27,7 @@ jailbreak_score := lib.signal("jailbreak")
 #   severity: high
 #   owner: security
 findings contains finding if {
-	lib.stage == "input"
+	stage == "input"
 	jailbreak_score >= config.jailbreak.deny_threshold
 	finding := {
 		"action": "deny",
@@ -46,7 +52,7 @@ findings contains finding if {
 #   severity: medium
 #   owner: security
 findings contains finding if {
-	lib.stage == "input"
+	stage == "input"
 	jailbreak_score >= config.jailbreak.review_threshold
 	jailbreak_score < config.jailbreak.deny_threshold
 	finding := {
@@ -75,7 +81,7 @@ injection_score := lib.signal("prompt_injection")
 #   severity: high
 #   owner: security
 findings contains finding if {
-	lib.stage == "tool_result"
+	stage == "tool_result"
 	injection_score >= config.injection.deny_threshold
 	finding := {
 		"action": "deny",
@@ -84,7 +90,7 @@ findings contains finding if {
 		"severity": "high",
 		"message": sprintf(
 			"the result of tool %q contains instructions aimed at the assistant (prompt injection score %v); it was withheld from the model",
-			[lib.tool_name, lib.two_decimals(injection_score)],
+			[tool_name, lib.two_decimals(injection_score)],
 		),
 	}
 }

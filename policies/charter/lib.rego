@@ -8,15 +8,16 @@ package charter.lib
 
 import rego.v1
 
-import data.charter.config
+# data.charter.config, read through a rule that every package imports (`import
+# data.charter.lib.config`): regorus looks a `data` path up afresh on every access (~2 µs
+# each), while a rule's value is computed once per evaluation.
+config := data.charter.config
 
 # The stage under evaluation. Schema-1 inputs without a stage are input-stage, like the
 # SDK's PolicyInput default.
 default stage := "input"
 
 stage := input.stage
-
-known_stages := {"input", "output", "tool_call", "tool_result"}
 
 # --- model provider --------------------------------------------------------------------
 
@@ -32,10 +33,14 @@ known_external if provider in lowered(config.external_providers)
 known_internal if provider in lowered(config.internal_providers)
 
 # Data leaves our infrastructure when the provider is a known third party, or, failing
-# closed, when nobody has classified it (`unknown_providers_are_external`).
-external_provider if known_external
-
-external_provider if {
+# closed, when nobody has classified it (`unknown_providers_are_external`). The `else`
+# chain stops at the first success; the first step settles the usual case (a provider
+# listed in lowercase) with one lookup, before any list is lowercased.
+external_provider := true if {
+	provider in config.external_providers
+} else := true if {
+	known_external
+} else := true if {
 	not known_internal
 	config.unknown_providers_are_external == true
 }
@@ -69,11 +74,15 @@ fold(s) := strings.replace_n(
 	lower(s),
 )
 
-# " word word ... ": folded words separated by single spaces, padded so that a phrase can
-# only match whole words ("kill a process" never contains " skill ").
-words(s) := concat("", [" ", concat(" ", tokens(s)), " "])
-
-tokens(s) := [w | some w in regex.split(`[^\p{L}\p{N}]+`, fold(s)); w != ""]
+# " word word ... ": folded words (runs of letters and digits) separated by single spaces,
+# padded so that a phrase can only match whole words ("kill a process" never contains
+# " skill "). One regex.replace turns every run of other characters into a space. Most
+# text is ASCII once folded (Turkish letters included); the ASCII class gives the same
+# words there and is several times cheaper than the Unicode one.
+words(s) := concat("", [" ", trim(regex.replace(folded, `[^a-z0-9]+`, " "), " "), " "]) if {
+	folded := fold(s)
+	regex.match(`^[\x00-\x7f]*$`, folded)
+} else := concat("", [" ", trim(regex.replace(fold(s), `[^\p{L}\p{N}]+`, " "), " "), " "])
 
 text_words := words(text)
 
@@ -96,15 +105,35 @@ mentions(phrase) if {
 }
 
 # mentions_any(phrases) is mentions() for a whole list at once: one regex over the text
-# instead of one string search per phrase, ~10x cheaper for the long topic lists. Phrases
-# are normalized (letters, digits, single spaces, optional trailing "*"), so joining them
-# with "|" cannot inject regex syntax; regorus caches the compiled pattern. Words in
-# text_words hold no spaces, so `[^ ]*` completes a word (a Unicode class would blow the
-# regex size limit).
+# instead of one string search per phrase. Phrases are normalized (letters, digits, single
+# spaces, optional trailing "*"), so joining them cannot inject regex syntax; regorus
+# caches the compiled pattern.
 mentions_any(phrases) if {
 	count(phrases) > 0
-	alternatives := strings.replace_n({"*": `[^ ]*`}, fold(concat("|", phrases)))
-	regex.match(concat("", [` (?:`, alternatives, `) `]), text_words)
+	regex.match(phrase_pattern(concat(" |", phrases)), text_words)
+}
+
+# The regex for phrases joined with " |": ` (?:phrase |phrase |stem)`. Every alternative
+# ends with the space that closes its last word, except a starred one: its "*" is dropped,
+# leaving a prefix, since text_words ends with a space and " stem" found anywhere is
+# followed by the rest of its word and a space. No Unicode class ([^ ]*) per starred
+# phrase keeps the regex small and fast. A "*" inside a phrase still matches [^ ]*.
+phrase_pattern(joined) := concat("", [` (?:`, alternatives, `)`]) if {
+	folded := concat("", [fold(joined), " "])
+	alternatives := replace(replace(trim_suffix(folded, "* "), "* |", "|"), "*", `[^ ]*`)
+}
+
+# Whether the text may mention a phrase of config.forbidden_topics or
+# config.special_categories: one regex over all their phrases. Most messages mention
+# none, and then topics and privacy skip their per-topic and per-category regexes. A
+# pre-check only (an empty list adds an alternative that matches an empty text); the
+# per-list mentions_any decides.
+input_phrase_mentioned if {
+	lists := [concat(" |", phrases) |
+		some group in [config.forbidden_topics, config.special_categories]
+		some phrases in group
+	]
+	regex.match(phrase_pattern(concat(" |", lists)), text_words)
 }
 
 # True for "vergi kaçır*" and "another customer s account"; false for "Customer's" or
@@ -118,16 +147,27 @@ phrase_is_normalized(phrase) if {
 # --- signals ---------------------------------------------------------------------------
 
 # A classifier score in [0, 1]; absent means 0. A present but non-numeric score counts as
-# 1 (fail closed): a broken signal must not read as "harmless".
+# 1 (fail closed): a broken signal must not read as "harmless". An `else` chain, so a
+# numeric score (the usual case) settles it in one step.
+# A classifier that crashed is reported by the SDK as "<signal>.error": 1. Its scores are
+# missing, and missing must not read as harmless either: every signal then counts as 1.
 default signal(_) := 0
 
-signal(name) := input.signals[name] if is_number(input.signals[name])
-
 signal(name) := 1 if {
+	signal_failed
+	is_string(name)
+} else := score if {
+	score := input.signals[name]
+	is_number(score)
+} else := 1 if {
 	is_object(input.signals)
-	some key, value in input.signals
-	key == name
-	not is_number(value)
+	name in object.keys(input.signals)
+}
+
+signal_failed if {
+	is_object(input.signals)
+	some key, _ in input.signals
+	endswith(key, ".error")
 }
 
 # A score rounded for messages (0.9300000001 -> 0.93).

@@ -33,6 +33,14 @@ test_unclassified_provider_is_external_by_default if {
 	lib.external_provider with input as {}
 }
 
+test_provider_lists_are_matched_case_insensitively if {
+	lib.external_provider with input as {"model": {"provider": "OpenAI"}}
+		with data.charter.config.external_providers as ["OPENAI"]
+		with data.charter.config.unknown_providers_are_external as false
+	not lib.external_provider with input as {"model": {"provider": "Ollama"}}
+		with data.charter.config.internal_providers as ["OLLAMA"]
+}
+
 test_unclassified_provider_is_internal_when_the_knob_is_off if {
 	not lib.external_provider with input as {"model": {"provider": "some-new-cloud"}}
 		with data.charter.config.unknown_providers_are_external as false
@@ -76,6 +84,17 @@ test_words_pads_and_splits_on_punctuation if {
 	lib.words("Hello, <EMAIL_ADDRESS_1>!  Bye") == " hello email address 1 bye "
 }
 
+test_words_of_turkish_text_fold_to_ascii_words if {
+	lib.words("İstanbul'daki ŞUBE, 3. kat") == " istanbul daki sube 3 kat "
+}
+
+test_words_keep_letters_and_digits_of_any_script if {
+	# Still non-ASCII once folded: the Unicode letter and digit classes decide.
+	lib.words("Café, ÇAY! 東京… x²") == " café cay 東京 x² "
+	lib.words("¡¿!") == "  "
+	lib.words("") == "  "
+}
+
 test_mentions_matches_whole_words_only if {
 	lib.mentions("kill") with input as {"text": "Kill it"}
 	not lib.mentions("kill") with input as {"text": "my skills"}
@@ -95,6 +114,54 @@ test_mentions_prefix_matches_inflected_words if {
 test_mentions_ignores_empty_phrases if {
 	not lib.mentions("") with input as {"text": "anything"}
 	not lib.mentions("*") with input as {"text": "anything"}
+}
+
+test_phrase_pattern_turns_stars_into_prefixes if {
+	lib.phrase_pattern("silah* |buy a gun |vergi kaçır*") == " (?:silah|buy a gun |vergi kacir)"
+}
+
+sample_phrases := ["silah*", "buy a gun", "vergi kaçır*", "another customer s account", "kill", "ırkım"]
+
+sample_texts := [
+	"Silahlar nerede?", "I want to BUY A GUN.", "vergi kacirabilir miyim", "Show another customer's account",
+	"my skills", "begun", "kill it", "Irkım", "mesilah", "buy a gunboat", "",
+]
+
+test_mentions_any_agrees_with_mentions if {
+	every text in sample_texts {
+		one_by_one := {p | some p in sample_phrases; lib.mentions(p)} with input as {"text": text}
+		at_once := {p | some p in sample_phrases; lib.mentions_any([p])} with input as {"text": text}
+		one_by_one == at_once
+		{true | lib.mentions_any(sample_phrases)} == {true | count(one_by_one) > 0} with input as {"text": text}
+	}
+}
+
+test_mentions_any_of_no_phrases_is_false if {
+	not lib.mentions_any([]) with input as {"text": ""}
+}
+
+input_phrase_lists := [data.charter.config.forbidden_topics, data.charter.config.special_categories]
+
+test_input_phrase_precheck_passes_every_configured_phrase if {
+	every group in input_phrase_lists {
+		every _, phrases in group {
+			every phrase in phrases {
+				text := sprintf("Well, %s; thanks", [trim_suffix(phrase, "*")])
+				lib.input_phrase_mentioned with input as {"text": text}
+			}
+		}
+	}
+}
+
+test_input_phrase_precheck_lets_everyday_text_through if {
+	not lib.input_phrase_mentioned with input as {"text": "My card is blocked, can you help?"}
+	not lib.input_phrase_mentioned with input as {"text": "Kartımı kaybettim, yeni kart istiyorum"}
+}
+
+# The pre-check is one regex over all these phrases, and regorus refuses a regex that
+# compiles to more than 100 KB (about 250 phrases). Past 200, split the pre-check.
+test_input_phrase_lists_fit_one_regex if {
+	count([p | some group in input_phrase_lists; some phrases in group; some p in phrases]) < 200
 }
 
 test_phrase_normalization_rules if {
@@ -131,6 +198,12 @@ test_signal_is_zero_when_absent if {
 
 test_signal_reads_numeric_scores if {
 	lib.signal("jailbreak") == 0.42 with input as {"signals": {"jailbreak": 0.42}}
+}
+
+test_a_crashed_classifier_makes_every_signal_certain if {
+	lib.signal("jailbreak") == 1 with input as {"signals": {"jailbreak.error": 1.0}}
+	lib.signal("prompt_injection") == 1 with input as {"signals": {"jailbreak.error": 1, "prompt_injection": 0.1}}
+	lib.signal("jailbreak") == 0.2 with input as {"signals": {"jailbreak": 0.2, "toxicity": 0.9}}
 }
 
 test_signal_that_is_not_a_number_counts_as_certain if {

@@ -5,33 +5,36 @@ package charter.main
 
 import rego.v1
 
-import data.charter.config
-import data.charter.lib
+
+# lib's rules are imported one by one: reading a rule through the package (`lib.stage`)
+# makes regorus evaluate every rule of lib first, text matching included.
+import data.charter.lib.config
+import data.charter.lib.stage
 
 # --- which packages speak for which stage -------------------------------------------------
 
 findings contains finding if {
-	lib.stage in {"input", "tool_call"}
+	stage in {"input", "tool_call"}
 	some finding in data.charter.privacy.findings
 }
 
 findings contains finding if {
-	lib.stage == "input"
+	stage == "input"
 	some finding in data.charter.topics.findings
 }
 
 findings contains finding if {
-	lib.stage in {"input", "tool_result"}
+	stage in {"input", "tool_result"}
 	some finding in data.charter.jailbreak.findings
 }
 
 findings contains finding if {
-	lib.stage == "tool_call"
+	stage == "tool_call"
 	some finding in data.charter.tools.findings
 }
 
 findings contains finding if {
-	lib.stage in {"output", "tool_result"}
+	stage in {"output", "tool_result"}
 	some finding in data.charter.output.findings
 }
 
@@ -68,7 +71,7 @@ findings contains finding if {
 #   severity: high
 #   owner: platform-security
 findings contains finding if {
-	not lib.stage in lib.known_stages
+	not stage in {"input", "output", "tool_call", "tool_result"}
 	finding := {
 		"action": "deny",
 		"rule": "charter.unknown_stage",
@@ -122,49 +125,50 @@ findings contains finding if {
 
 # --- action: deny > require_approval > redact > allow ------------------------------------
 
-action_names := ["allow", "redact", "require_approval", "deny"]
+# The actions the findings ask for (a finding without an action asks for none).
+finding_actions := {f.action | some f in findings}
 
-action_ranks := {name: rank | some rank, name in action_names}
-
-# A finding with a misspelt action counts as deny (fail closed).
-rank_of(name) := object.get(action_ranks, name, 3)
-
+# The strictest action asked for. A misspelt action counts as deny (fail closed).
 default action := "allow"
 
-action := action_names[max({rank_of(f.action) | some f in findings})] if count(findings) > 0
+action := "deny" if {
+	count(finding_actions - {"allow", "redact", "require_approval"}) > 0
+} else := "require_approval" if {
+	"require_approval" in finding_actions
+} else := "redact" if {
+	"redact" in finding_actions
+}
 
 # --- violations: an array, sorted by rule id then message --------------------------------
 
-violation_keys := {key |
-	some f in findings
-	key := [
+violations := [v |
+	some key in sort({[
 		f.rule,
 		object.get(f, "message", ""),
 		object.get(f, "severity", "medium"),
 		object.get(f, "principle", ""),
-	]
-}
-
-violations := [v |
-	some key in sort(violation_keys)
+	] | some f in findings})
 	v := {"rule": key[0], "message": key[1], "severity": key[2], "principle": key[3]}
 ]
 
 # --- redact: the stricter operator wins (drop > hash > mask > placeholder) ----------------
 
-operator_names := ["placeholder", "mask", "hash", "drop"]
+# The strictest of the operators asked for one entity type (an `else` chain: the first
+# that holds wins). An unknown operator counts as drop: better lose a value than leak it
+# because of a typo.
+strictest(operators) := "drop" if {
+	count(operators - {"placeholder", "mask", "hash"}) > 0
+} else := "hash" if {
+	"hash" in operators
+} else := "mask" if {
+	"mask" in operators
+} else := "placeholder" if {
+	"placeholder" in operators
+}
 
-operator_ranks := {name: rank | some rank, name in operator_names}
-
-# An unknown operator is treated as the strictest one (drop): better lose a value than
-# leak it because of a typo.
-operator_rank(name) := object.get(operator_ranks, name, 3)
-
-redact_types := {t | some f in findings; some t, _ in f.redact}
-
-redact := {t: operator_names[max(ranks)] |
-	some t in redact_types
-	ranks := {operator_rank(f.redact[t]) | some f in findings; f.redact[t]}
+redact := {t: strictest({g.redact[t] | some g in findings; g.redact[t]}) |
+	some f in findings
+	some t, _ in f.redact
 }
 
 # --- approval: the union of what every approval finding asks for --------------------------
@@ -208,11 +212,6 @@ default approval := null
 
 approval := object.union(merged_approval, escalation) if action == "require_approval"
 
-# --- obligations ---------------------------------------------------------------------------
-
-# Entity types whose placeholders the SDK may put back into the answer shown to the user.
-obligations := {"restore_pii": sort(config.restore_pii)}
-
 # --- the decision --------------------------------------------------------------------------
 
 # METADATA
@@ -228,7 +227,8 @@ decision := {
 	"violations": violations,
 	"redact": redact,
 	"approval": approval,
-	"obligations": obligations,
+	# Entity types whose placeholders the SDK may put back into the answer shown to the user.
+	"obligations": {"restore_pii": sort(config.restore_pii)},
 }
 
 default decision := {

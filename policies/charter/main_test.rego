@@ -127,6 +127,13 @@ test_redact_beats_allow if {
 	[v.rule | some v in d.violations] == ["privacy.pii_external"]
 }
 
+test_a_finding_without_an_action_does_not_set_the_action if {
+	odd := {"rule": "x.silent", "principle": "P", "severity": "low", "message": "m"}
+	d := decide(chat("x")) with data.charter.topics.findings as {odd}
+	d.action == "allow"
+	[v.rule | some v in d.violations] == ["x.silent"]
+}
+
 test_misspelt_action_counts_as_deny if {
 	odd := {"action": "alow", "rule": "x.typo", "principle": "P", "severity": "low", "message": "m"}
 	decide(chat("x")).action == "deny" with data.charter.topics.findings as {odd}

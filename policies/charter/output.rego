@@ -4,14 +4,21 @@ package charter.output
 
 import rego.v1
 
-import data.charter.config
 import data.charter.lib
+
+# lib's rules are imported one by one: reading a rule through the package (`lib.stage`)
+# makes regorus evaluate every rule of lib first, text matching included. Functions are
+# fine as lib.f(...).
+import data.charter.lib.config
+import data.charter.lib.pii_types
+import data.charter.lib.stage
+import data.charter.lib.text
 
 # Canaries are unique tokens planted in the system prompt: seeing one in an answer proves
 # a leak. Matched as case-insensitive substrings.
 canary_leaked if {
 	some canary in config.output.system_prompt_canaries
-	contains(lower(lib.text), lower(canary))
+	contains(lower(text), lower(canary))
 }
 
 leak_phrase_used if {
@@ -34,7 +41,7 @@ leaks_system_prompt if leak_phrase_used
 #   severity: critical
 #   owner: security
 findings contains finding if {
-	lib.stage == "output"
+	stage == "output"
 	leaks_system_prompt
 	finding := {
 		"action": "deny",
@@ -45,11 +52,9 @@ findings contains finding if {
 	}
 }
 
-answer_stages := {"output", "tool_result"}
-
 stage_nouns := {"output": "answer", "tool_result": "tool result"}
 
-redactable := {t | some t in lib.pii_types; config.redact_operators[t]}
+redactable := {t | some t in pii_types; config.redact_operators[t]}
 
 # METADATA
 # title: Personal data in an answer or tool result
@@ -63,7 +68,7 @@ redactable := {t | some t in lib.pii_types; config.redact_operators[t]}
 #   severity: medium
 #   owner: privacy-office
 findings contains finding if {
-	lib.stage in answer_stages
+	stage in {"output", "tool_result"}
 	count(redactable) > 0
 	finding := {
 		"action": "redact",
@@ -72,7 +77,7 @@ findings contains finding if {
 		"severity": "medium",
 		"message": sprintf("personal data (%s) in the %s is redacted", [
 			concat(", ", sort(redactable)),
-			stage_nouns[lib.stage],
+			stage_nouns[stage],
 		]),
 		"redact": {t: config.redact_operators[t] | some t in redactable},
 	}

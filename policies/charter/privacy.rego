@@ -5,17 +5,24 @@ package charter.privacy
 
 import rego.v1
 
-import data.charter.config
 import data.charter.lib
 
-outbound_stages := {"input", "tool_call"}
+# lib's rules are imported one by one: reading a rule through the package (`lib.stage`)
+# makes regorus evaluate every rule of lib first, text matching included. Functions are
+# fine as lib.f(...).
+import data.charter.lib.config
+import data.charter.lib.external_provider
+import data.charter.lib.input_phrase_mentioned
+import data.charter.lib.pii_types
+import data.charter.lib.provider
+import data.charter.lib.stage
 
 outbound_to_external if {
-	lib.stage in outbound_stages
-	lib.external_provider
+	stage in {"input", "tool_call"}
+	external_provider
 }
 
-national_ids := {t | some t in lib.pii_types; t in config.national_id_types}
+national_ids := {t | some t in pii_types; t in config.national_id_types}
 
 # METADATA
 # title: No national identifiers to external model providers
@@ -38,13 +45,13 @@ findings contains finding if {
 		"severity": "high",
 		"message": sprintf(
 			"Please don't share national ID numbers (%s) here: this assistant uses an external AI provider (%s). Remove the number, or ask for a human agent for identity matters.",
-			[concat(", ", sort(national_ids)), lib.provider],
+			[concat(", ", sort(national_ids)), provider],
 		),
 	}
 }
 
 redactable := {t |
-	some t in lib.pii_types
+	some t in pii_types
 	config.redact_operators[t]
 	not t in config.national_id_types
 }
@@ -71,13 +78,14 @@ findings contains finding if {
 		"severity": "medium",
 		"message": sprintf(
 			"personal data (%s) is redacted before it is sent to the external AI provider (%s)",
-			[concat(", ", sort(redactable)), lib.provider],
+			[concat(", ", sort(redactable)), provider],
 		),
 		"redact": {t: config.redact_operators[t] | some t in redactable},
 	}
 }
 
 special_categories contains replace(category, "_", " ") if {
+	input_phrase_mentioned
 	some category, phrases in config.special_categories
 	lib.mentions_any(phrases)
 }
@@ -96,8 +104,8 @@ special_categories contains replace(category, "_", " ") if {
 #   severity: high
 #   owner: privacy-office
 findings contains finding if {
-	lib.stage == "input"
-	lib.external_provider
+	stage == "input"
+	external_provider
 	count(special_categories) > 0
 	finding := {
 		"action": "deny",

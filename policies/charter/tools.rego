@@ -4,10 +4,13 @@ package charter.tools
 
 import rego.v1
 
-import data.charter.config
-import data.charter.lib
+# lib's rules are imported one by one: reading a rule through the package (`lib.stage`)
+# makes regorus evaluate every rule of lib first, text matching included.
+import data.charter.lib.config
+import data.charter.lib.stage
+import data.charter.lib.tool_name
 
-tool_call if lib.stage == "tool_call"
+tool_call if stage == "tool_call"
 
 arguments := input.tool.arguments if is_object(input.tool.arguments)
 
@@ -25,7 +28,7 @@ default arguments := {}
 #   owner: platform-security
 findings contains finding if {
 	tool_call
-	not lib.tool_name in config.tools.allowed
+	not tool_name in config.tools.allowed
 	finding := {
 		"action": "deny",
 		"rule": "tools.unknown_tool",
@@ -35,24 +38,24 @@ findings contains finding if {
 	}
 }
 
-unknown_tool_message := "the tool call names no tool; it was refused" if lib.tool_name == ""
+unknown_tool_message := "the tool call names no tool; it was refused" if tool_name == ""
 
 unknown_tool_message := sprintf(
 	"tool %q is not allowed for this assistant; add it to config.tools.allowed after review",
-	[lib.tool_name],
-) if lib.tool_name != ""
+	[tool_name],
+) if tool_name != ""
 
 # --- refunds ---------------------------------------------------------------------------
 
 refund_call if {
 	tool_call
-	lib.tool_name == "issue_refund"
+	tool_name == "issue_refund"
 }
 
 # The amount as a number: JSON numbers, or plain decimal strings ("750", "750.50").
-amount := arguments.amount if is_number(arguments.amount)
-
-amount := to_number(arguments.amount) if {
+amount := arguments.amount if {
+	is_number(arguments.amount)
+} else := to_number(arguments.amount) if {
 	is_string(arguments.amount)
 	regex.match(`^[0-9]+(\.[0-9]+)?$`, arguments.amount)
 }
@@ -63,12 +66,12 @@ currency := upper(arguments.currency) if is_string(arguments.currency)
 
 # Limits per currency when config.tools.refund.currency_limits has an entry for the
 # refund's currency, else the defaults.
-limits := config.tools.refund.currency_limits[currency]
-
-limits := {
+limits := config.tools.refund.currency_limits[currency] if {
+	config.tools.refund.currency_limits[currency]
+} else := {
 	"approval_limit": config.tools.refund.approval_limit,
 	"hard_limit": config.tools.refund.hard_limit,
-} if not config.tools.refund.currency_limits[currency]
+}
 
 # METADATA
 # title: Refund needs a valid amount
@@ -161,7 +164,7 @@ findings contains finding if {
 #   owner: compliance
 findings contains finding if {
 	tool_call
-	lib.tool_name == "close_account"
+	tool_name == "close_account"
 	finding := {
 		"action": "require_approval",
 		"rule": "tools.close_account",

@@ -72,15 +72,18 @@ class RecordingModel:
         return self.answer
 
 
-def make_charter(policies: str | Path, tmp_path: Path, **settings: Any) -> Charter:
-    """A `Charter` on your bundle with a throwaway SQLite store and telemetry off."""
+def make_charter(
+    policies: str | Path, tmp_path: Path, *, signals: Any | None = None, **settings: Any
+) -> Charter:
+    """A `Charter` on your bundle with a throwaway SQLite store and telemetry off;
+    `signals` replaces the default classifiers (e.g. your own `SignalSet`)."""
     values: dict[str, Any] = {
         "policies": str(policies),
         "store_url": f"sqlite:///{tmp_path / 'charter.db'}",
         "telemetry": False,
     }
     values.update(settings)
-    return Charter(Settings.build(values))
+    return Charter(Settings.build(values), signals=signals)
 
 
 def assert_denied(

@@ -222,3 +222,19 @@ def test_rejected_refund_does_not_run(charter: Charter) -> None:
     charter.queue.reject(info.value.ticket, "bob", reason="duplicate request")
     with pytest.raises(ApprovalRejected):
         charter.resume(info.value.ticket)
+
+
+def test_a_crashing_classifier_fails_closed(tmp_path: Path) -> None:
+    from charter.signals import CallableSignal, HeuristicJailbreakDetector, SignalSet
+
+    def broken(text: str) -> float:
+        raise RuntimeError("classifier service is down")
+
+    signals = SignalSet([HeuristicJailbreakDetector(), CallableSignal("toxicity", broken)])
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, signals=signals)
+    model = RecordingModel("ok")
+    ask = _ask(charter, model)
+    with pytest.raises(PolicyViolation) as info:
+        ask("What are your opening hours?")
+    assert "jailbreak.detected" in info.value.decision.rules
+    assert model.calls == []

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from charter.config import Settings
+from charter.context import context
 from charter.demo.bot import SupportBot
 from charter.demo.conversations import Turn, generate
 from charter.demo.model import OfflineBankModel
@@ -122,10 +123,11 @@ class Demo:
         """One turn; outcomes are counted from the decisions themselves."""
         self.report.calls += 1
         try:
-            if turn.kind == "chat":
-                self.bot.ask(turn.text)
-            else:
-                self.bot.tools[turn.tool](**dict(turn.arguments))
+            with context(user=turn.user):
+                if turn.kind == "chat":
+                    self.bot.ask(turn.text)
+                else:
+                    self.bot.tools[turn.tool](**dict(turn.arguments))
         except PolicyViolation:
             pass  # counted from the spans in finish()
         except ApprovalPending as exc:
