@@ -103,6 +103,18 @@ def run() -> list[dict[str, object]]:
 
     guard_us, floor_us = compare_us(lambda: guarded(PROMPT), floors, n=400, rounds=7)
 
+    # The same pipeline with telemetry and audit off, against its own floor (2 evals + call):
+    # separates the pipeline's cost from the cost of recording.
+    bare = Charter(settings.model_copy(update={"telemetry": False, "audit": False}))
+    bare_guarded = bare.guard(model="gpt-4o-mini", provider="openai")(model)
+
+    def eval_floor() -> None:
+        raw_eval()
+        raw_eval()
+        model(PROMPT)
+
+    bare_us, eval_floor_us = compare_us(lambda: bare_guarded(PROMPT), eval_floor, n=400, rounds=5)
+
     n = 1000
     t0 = time.perf_counter()
     for _ in range(n):
@@ -130,6 +142,14 @@ def run() -> list[dict[str, object]]:
             "µs/call",
             floor=floor_us,
             target="≤ 1.3×",
+        ),
+        row("floors: 2 raw regorus evals + call", eval_floor_us, "µs/call"),
+        row(
+            "guarded call, telemetry and audit off",
+            bare_us,
+            "µs/call",
+            floor=eval_floor_us,
+            target="the pipeline alone",
         ),
         row("guarded calls per second (sync, 1 thread)", sync_rate, "calls/s"),
         row("guarded calls per second (asyncio, 1000 tasks)", async_rate, "calls/s"),

@@ -76,8 +76,11 @@ class Pipeline:
     ) -> tuple[Decision, Inspected, dict[str, Any]]:
         """PII -> signals -> policy for one stage; records the decision."""
         c = self.charter
-        with state.span.stage("charter.pii.redact"):
+        if c.privacy.mode == "off":
             inspected = c.privacy.inspect(texts, scope=scope)
+        else:
+            with state.span.stage("charter.pii.redact"):
+                inspected = c.privacy.inspect(texts, scope=scope)
         signals = c.signals.score(inspected.policy_text) if c.signals is not None else {}
         tool = None
         if state.spec.kind == "tool":
