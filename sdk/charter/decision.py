@@ -159,20 +159,16 @@ class Decision(BaseModel):
         eval_ms: float = 0.0,
     ) -> Decision:
         """The decision used when a policy cannot be evaluated: deny, citing why."""
-        return cls(
-            action=Action.DENY,
-            violations=(
-                Violation(
-                    rule="charter.fail_closed",
-                    principle="Fail closed: an unevaluable policy denies",
-                    severity=Severity.HIGH,
-                    message="the policy could not be evaluated",
-                ),
-            ),
-            stage=stage,
-            policy_revision=policy_revision,
-            eval_ms=eval_ms,
-            error=reason,
+        return cls._on_error(
+            Action.DENY,
+            "charter.fail_closed",
+            "Fail closed: an unevaluable policy denies",
+            Severity.HIGH,
+            "the policy could not be evaluated",
+            reason,
+            stage,
+            policy_revision,
+            eval_ms,
         )
 
     @classmethod
@@ -185,16 +181,35 @@ class Decision(BaseModel):
         eval_ms: float = 0.0,
     ) -> Decision:
         """Used only when the policy itself marks its decision rule `fail_open: true`."""
+        return cls._on_error(
+            Action.ALLOW,
+            "charter.fail_open",
+            "Policy marked fail-open",
+            Severity.LOW,
+            "the policy could not be evaluated; allowed because it is fail-open",
+            reason,
+            stage,
+            policy_revision,
+            eval_ms,
+        )
+
+    @classmethod
+    def _on_error(
+        cls,
+        action: Action,
+        rule: str,
+        principle: str,
+        severity: Severity,
+        message: str,
+        reason: str,
+        stage: Stage,
+        policy_revision: str,
+        eval_ms: float,
+    ) -> Decision:
+        violation = Violation(rule=rule, principle=principle, severity=severity, message=message)
         return cls(
-            action=Action.ALLOW,
-            violations=(
-                Violation(
-                    rule="charter.fail_open",
-                    principle="Policy marked fail-open",
-                    severity=Severity.LOW,
-                    message="the policy could not be evaluated; allowed because it is fail-open",
-                ),
-            ),
+            action=action,
+            violations=(violation,),
             stage=stage,
             policy_revision=policy_revision,
             eval_ms=eval_ms,

@@ -88,62 +88,74 @@ class Charter:
 
     # --- components, created on first use ------------------------------------------------
 
+    def _component(self, attr: str, build: Callable[[], Any]) -> Any:
+        """Build a component once, on first use, even when threads race for it."""
+        value = getattr(self, attr)
+        if value is None:
+            with self._lock:
+                value = getattr(self, attr)
+                if value is None:
+                    value = build()
+                    setattr(self, attr, value)
+        return value
+
     @property
     def engine(self) -> PolicyEngine:
-        if self._engine is None:
-            with self._lock:
-                if self._engine is None:
-                    from charter.policy import make_engine
+        def build() -> PolicyEngine:
+            from charter.policy import make_engine
 
-                    self._engine = make_engine(
-                        self.settings.policies_source, engine=self.settings.engine
-                    )
-        return self._engine
+            return make_engine(self.settings.policies_source, engine=self.settings.engine)
+
+        engine: PolicyEngine = self._component("_engine", build)
+        return engine
 
     @property
     def signals(self) -> Any:
-        if self._signals is None:
+        def build() -> Any:
             from charter.signals import default_signals
 
-            self._signals = default_signals()
-        return self._signals
+            return default_signals()
+
+        return self._component("_signals", build)
 
     @property
     def queue(self) -> Any:
-        if self._queue is None:
-            with self._lock:
-                if self._queue is None:
-                    from charter.approvals import ApprovalQueue, PolicyAuthorizer
+        def build() -> Any:
+            from charter.approvals import ApprovalQueue, PolicyAuthorizer
 
-                    self._queue = ApprovalQueue(
-                        self.settings.store_url, authorizer=PolicyAuthorizer(self.engine)
-                    )
-        return self._queue
+            return ApprovalQueue(self.settings.store_url, authorizer=PolicyAuthorizer(self.engine))
+
+        return self._component("_queue", build)
 
     @property
     def audit(self) -> Any:
-        if self._audit is None and self.settings.audit:
-            with self._lock:
-                if self._audit is None:
-                    from charter.audit import AuditLog
+        if not self.settings.audit and self._audit is None:
+            return None
 
-                    self._audit = AuditLog(self.settings.store_url)
-        return self._audit
+        def build() -> Any:
+            from charter.audit import AuditLog
+
+            return AuditLog(self.settings.store_url)
+
+        return self._component("_audit", build)
 
     @property
     def telemetry(self) -> Any:
-        if self._telemetry is None and self.settings.telemetry:
-            with self._lock:
-                if self._telemetry is None:
-                    from charter.telemetry import Telemetry
+        if not self.settings.telemetry and self._telemetry is None:
+            return None
 
-                    self._telemetry = Telemetry(
-                        app=self.settings.app,
-                        tenant=self.settings.tenant,
-                        environment=self.settings.environment,
-                        record_content=self.settings.record_content,
-                    )
-        return self._telemetry
+        def build() -> Any:
+            from charter.telemetry import Telemetry
+
+            s = self.settings
+            return Telemetry(
+                app=s.app,
+                tenant=s.tenant,
+                environment=s.environment,
+                record_content=s.record_content,
+            )
+
+        return self._component("_telemetry", build)
 
     # --- public operations -----------------------------------------------------------------
 
