@@ -7,19 +7,6 @@ import time
 from collections.abc import Callable
 
 
-def per_call_us(fn: Callable[[], object], *, n: int = 2000, rounds: int = 5) -> float:
-    """Median over `rounds` of the mean µs per call of `n` calls (after a warm-up)."""
-    for _ in range(min(n, 200)):
-        fn()
-    samples = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        samples.append((time.perf_counter() - t0) / n * 1e6)
-    return statistics.median(samples)
-
-
 def compare_us(
     subject: Callable[[], object], floor: Callable[[], object], *, n: int = 2000, rounds: int = 7
 ) -> tuple[float, float]:

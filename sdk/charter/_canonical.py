@@ -22,3 +22,12 @@ def sha256_hex(value: Any) -> str:
     else:
         data = canonical_json(value).encode()
     return hashlib.sha256(data).hexdigest()
+
+
+def is_json(value: Any) -> bool:
+    """True when `value` serialises as JSON as it is (no `default=` coercion)."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True

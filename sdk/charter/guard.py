@@ -23,6 +23,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, Literal, TypeVar, cast, overload
 
+from charter._canonical import is_json
 from charter.adapters import adapter_for
 from charter.config import Settings
 from charter.context import current
@@ -71,6 +72,7 @@ class Charter:
         self._queue = queue
         self._audit = audit
         self._telemetry = telemetry
+        self._fallback_detector: Any = None
         self._lock = threading.RLock()  # components build on each other (queue -> engine)
         self.privacy = Privacy(
             self.settings.pii_mode,
@@ -183,19 +185,15 @@ class Charter:
     def redact(
         self, text: str, *, entities: list[str] | None = None, scope: str | None = None
     ) -> Any:
-        """Replace PII in `text` with stable placeholders; `.restore()` puts them back."""
-        from charter.decision import RedactOperator
+        """Replace PII in `text` with stable placeholders; `.restore()` puts them back.
+        `scope` names a conversation whose placeholders stay stable; None: this call only."""
         from charter.pii import redact
 
-        detector = self.privacy.detector
-        if detector is None:
-            from charter.pii import make_detector
-
-            detector = make_detector("pattern")
+        detector = self.privacy.detector or self._component("_fallback_detector", _pattern)
         findings = detector.detect(text, entities=entities)
         operators = {f.entity_type: RedactOperator.PLACEHOLDER for f in findings}
         return redact(
-            text, findings, operators, vault=self.privacy.vault, scope=scope or "charter.redact"
+            text, findings, operators, vault=self.privacy.vault, scope=self.privacy.scope(scope)
         )
 
     def resume(self, ticket: str, *, timeout_s: float | None = None) -> Any:
@@ -221,6 +219,12 @@ class Charter:
             self._audit.close()
         if self._engine is not None:
             self._engine.close()
+
+
+def _pattern() -> Any:
+    from charter.pii import make_detector
+
+    return make_detector("pattern")
 
 
 class _NoSpan:
@@ -427,6 +431,7 @@ class GuardedFunction:
             state, stage, texts, tool_args=policy_args, scope=scope
         )
         state.inspected = inspected
+        state.prompt = prompt
         state.restore_types = tuple(decision.obligations.get("restore_pii") or ())
         if decision.action is Action.DENY:
             raise charter.pipeline.deny(state, decision, prompt=prompt)
@@ -443,7 +448,7 @@ class GuardedFunction:
         if decision.action is Action.REQUIRE_APPROVAL:
             # Bound to, and stored as, the placeholder form: reviewers never see raw PII.
             call = None
-            if _json_safe(bound.arguments):  # else: resumable only in this process
+            if is_json(bound.arguments):  # else: resumable only in this process
                 stored = charter.privacy.redact_json(
                     dict(bound.arguments), _ALL_PLACEHOLDERS, scope
                 )
@@ -482,7 +487,7 @@ class GuardedFunction:
             if request is not None:
                 self._wait_sync(charter, state, request, action)
             result = self.fn(*call_args, **call_kwargs)
-            return self._finish(charter, state, result, args, kwargs)
+            return self._finish(charter, state, result)
         except Refused as refused:
             return refused.value
         except BaseException as exc:
@@ -500,7 +505,7 @@ class GuardedFunction:
             if request is not None:
                 await self._wait_async(charter, state, request, action)
             result = await self.fn(*call_args, **call_kwargs)
-            return self._finish(charter, state, result, args, kwargs)
+            return self._finish(charter, state, result)
         except Refused as refused:
             return refused.value
         except BaseException as exc:
@@ -509,27 +514,16 @@ class GuardedFunction:
         finally:
             _end(state, cm, error, charter)
 
-    def _finish(
-        self,
-        charter: Charter,
-        state: CallState,
-        result: Any,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> Any:
+    def _finish(self, charter: Charter, state: CallState, result: Any) -> Any:
         from charter.adapters import usage_of
 
         usage = usage_of(result)
         state.span.record_usage(
             usage.input_tokens, usage.output_tokens, usage.finish_reasons, usage.response_model
         )
-        prompt = None
-        if self.spec.kind == "llm" and self.prompt_param:
-            bound = self.signature.bind(*args, **kwargs)
-            prompt = bound.arguments.get(self.prompt_param)
         if self.spec.kind == "tool":
             return self._finish_tool(charter, state, result)
-        return charter.pipeline.finish_answer(state, result, prompt=prompt)
+        return charter.pipeline.finish_answer(state, result, prompt=state.prompt)
 
     def _finish_tool(self, charter: Charter, state: CallState, result: Any) -> Any:
         text = result if isinstance(result, str) else _args_text(result)
@@ -555,35 +549,14 @@ class GuardedFunction:
             call_args, call_kwargs, request, action = self._prepare(charter, state, args, kwargs)
             if request is not None:
                 self._wait_sync(charter, state, request, action)
-            window = StreamWindow(
-                lambda c, h, f: charter.pipeline.window_check(state, c, h, f),
-                window=charter.stream_window,
-            )
-            template: Any = None
-            held: list[Any] = []  # tool-call / usage chunks: released only if the text passes
+            gate = self._gate(charter, state)
             for chunk in self.fn(*call_args, **call_kwargs):
-                template = chunk
-                text = _chunk_text(chunk)
-                if not text and not isinstance(chunk, str):
-                    held.append(chunk)
-                    continue
-                released = window.feed(text)
-                if window.decisions and not window.decisions[-1].allowed:
-                    yield from self._stream_refusal(charter, window.decisions[-1], chunk)
+                yield from gate.push(chunk)
+                if gate.stopped:
                     return
-                if released:
-                    yield _like_chunk(chunk, released)
-            tail = window.finish()
-            if window.decisions and not window.decisions[-1].allowed:
-                yield from self._stream_refusal(charter, window.decisions[-1], template)
-                return
-            if tail:
-                yield _like_chunk(template, tail)
-            yield from held
+            yield from gate.close()
         except Refused as refused:
             yield refused.value
-        except GeneratorExit:
-            raise
         except BaseException as exc:
             error = exc
             raise
@@ -600,33 +573,13 @@ class GuardedFunction:
             call_args, call_kwargs, request, action = self._prepare(charter, state, args, kwargs)
             if request is not None:
                 await self._wait_async(charter, state, request, action)
-            window = StreamWindow(
-                lambda c, h, f: charter.pipeline.window_check(state, c, h, f),
-                window=charter.stream_window,
-            )
-            template: Any = None
-            held: list[Any] = []
+            gate = self._gate(charter, state)
             async for chunk in self.fn(*call_args, **call_kwargs):
-                template = chunk
-                text = _chunk_text(chunk)
-                if not text and not isinstance(chunk, str):
-                    held.append(chunk)
-                    continue
-                released = window.feed(text)
-                if window.decisions and not window.decisions[-1].allowed:
-                    for item in self._stream_refusal(charter, window.decisions[-1], chunk):
-                        yield item
-                    return
-                if released:
-                    yield _like_chunk(chunk, released)
-            tail = window.finish()
-            if window.decisions and not window.decisions[-1].allowed:
-                for item in self._stream_refusal(charter, window.decisions[-1], template):
+                for item in gate.push(chunk):
                     yield item
-                return
-            if tail:
-                yield _like_chunk(template, tail)
-            for item in held:
+                if gate.stopped:
+                    return
+            for item in gate.close():
                 yield item
         except Refused as refused:
             yield refused.value
@@ -636,13 +589,12 @@ class GuardedFunction:
         finally:
             _end(state, cm, error, charter)
 
-    def _stream_refusal(self, charter: Charter, decision: Decision, chunk: Any) -> Iterator[Any]:
-        from charter.refusal import refusal_text
-
-        on_deny = self.spec.on_deny or charter.settings.on_deny
-        if on_deny == "raise":
-            raise PolicyViolation(decision)
-        yield _like_chunk(chunk, refusal_text(decision))
+    def _gate(self, charter: Charter, state: CallState) -> _StreamGate:
+        window = StreamWindow(
+            lambda c, h, f: charter.pipeline.window_check(state, c, h, f),
+            window=charter.stream_window,
+        )
+        return _StreamGate(window, self.spec.on_deny or charter.settings.on_deny)
 
     # --- resume after approval ------------------------------------------------------------------
 
@@ -674,6 +626,50 @@ class GuardedFunction:
             _end(ctx_state, cm, error, charter)
 
 
+class _StreamGate:
+    """What both streaming wrappers do with each chunk: feed its text to the window, pass on
+    what the window released (in the chunk's own type), hold chunks without text (tool
+    calls, usage) until the text passed, and stop with a refusal on a deny."""
+
+    def __init__(self, window: StreamWindow, on_deny: str) -> None:
+        self.window = window
+        self.on_deny = on_deny
+        self.template: Any = None
+        self.held: list[Any] = []
+        self.stopped = False
+
+    def push(self, chunk: Any) -> list[Any]:
+        self.template = chunk
+        text = _chunk_text(chunk)
+        if not text and not isinstance(chunk, str):
+            self.held.append(chunk)
+            return []
+        released = self.window.feed(text)
+        denied = self._denied()
+        if denied is not None:
+            return self._refuse(denied, chunk)
+        return [_like_chunk(chunk, released)] if released else []
+
+    def close(self) -> list[Any]:
+        tail = self.window.finish()
+        denied = self._denied()
+        if denied is not None:
+            return self._refuse(denied, self.template)
+        return ([_like_chunk(self.template, tail)] if tail else []) + self.held
+
+    def _denied(self) -> Decision | None:
+        decisions = self.window.decisions
+        return decisions[-1] if decisions and not decisions[-1].allowed else None
+
+    def _refuse(self, decision: Decision, chunk: Any) -> list[Any]:
+        from charter.refusal import refusal_text
+
+        self.stopped = True
+        if self.on_deny == "raise":
+            raise PolicyViolation(decision)
+        return [_like_chunk(chunk, refusal_text(decision))]
+
+
 def _in_loop() -> bool:
     try:
         asyncio.get_running_loop()
@@ -683,6 +679,8 @@ def _in_loop() -> bool:
 
 
 def _end(state: CallState, cm: Any, error: BaseException | None, charter: Charter) -> None:
+    if isinstance(error, GeneratorExit):  # the consumer closed the stream early
+        error = None
     if error is not None and not isinstance(error, PolicyViolation | ApprovalPending):
         state.span.record_error(error)
     scope = state.inspected.scope if state.inspected is not None else None
@@ -700,16 +698,6 @@ def _jsonable(value: Any) -> Any:
     import json
 
     return json.loads(json.dumps(value, default=str))
-
-
-def _json_safe(value: Any) -> bool:
-    import json
-
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def _args_text(value: Any) -> str:

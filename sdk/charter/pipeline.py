@@ -6,8 +6,6 @@ share every step except the call itself, so they cannot drift apart.
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -45,11 +43,11 @@ class CallState:
     ctx: CallContext
     span: Any
     inspected: Inspected | None = None
-    decisions: list[Decision] = field(default_factory=list)
     restore_types: tuple[str, ...] = ()
+    prompt: Any = None
+    """The prompt argument as the caller passed it (shapes refusals and answers)."""
     prompt_redacted: str | None = None
     """What left for the model; on spans only when `record_content` is opted in."""
-    started: float = field(default_factory=time.perf_counter)
 
 
 class Refused(Exception):
@@ -101,7 +99,6 @@ class Pipeline:
         with state.span.stage("charter.policy.evaluate"):
             decision = c.engine.evaluate(doc)
             state.span.record_decision(decision)
-        state.decisions.append(decision)
         state.span.record_pii(inspected.summaries)
         state.span.record_signals(signals)
         self.record(state, decision, doc)
@@ -152,7 +149,7 @@ class Pipeline:
         }
         if state.spec.kind == "tool":
             action["tool"] = {"name": state.spec.tool_name, "arguments": dict(tool_args or {})}
-        if call is not None and _json_safe(call):
+        if call is not None:
             action["call"] = call
         return action
 
@@ -250,14 +247,6 @@ class Pipeline:
 def _restore_types(decision: Decision) -> tuple[str, ...]:
     value = decision.obligations.get("restore_pii") if decision.obligations else None
     return tuple(value) if isinstance(value, list | tuple) else ()
-
-
-def _json_safe(value: Any) -> bool:
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def _shift(finding: Any, delta: int) -> Any:

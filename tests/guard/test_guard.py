@@ -238,3 +238,14 @@ def test_a_crashing_classifier_fails_closed(tmp_path: Path) -> None:
         ask("What are your opening hours?")
     assert "jailbreak.detected" in info.value.decision.rules
     assert model.calls == []
+
+
+def test_charter_redact_scopes_placeholders(charter: Charter) -> None:
+    first = charter.redact(f"mail {EMAIL}", scope="c-1")
+    again = charter.redact(f"is {EMAIL} right?", scope="c-1")
+    assert first.text == "mail <EMAIL_ADDRESS_1>" and again.text == "is <EMAIL_ADDRESS_1> right?"
+    assert first.restore("Sent to <EMAIL_ADDRESS_1>.") == f"Sent to {EMAIL}."
+    other = charter.redact("mail bob@example.com")  # no scope: this call only
+    assert other.text == "mail <EMAIL_ADDRESS_1>"
+    assert other.restore("<EMAIL_ADDRESS_1>") == "bob@example.com"
+    assert first.restore("<EMAIL_ADDRESS_1>") == EMAIL
