@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from charter.audit import AuditLog
 from charter.cli.main import app
 from charter.decision import Action, Decision
-from charter.store import make_engine
+from charter.store import connect
 
 runner = CliRunner()
 
@@ -28,7 +28,7 @@ def log_url(sqlite_url: str) -> tuple[str, list[str]]:
 
 
 def _tamper(url: str, statement: str) -> None:
-    engine = make_engine(url)
+    engine = connect(url)
     with engine.begin() as conn:
         conn.exec_driver_sql(statement)
     engine.dispose()

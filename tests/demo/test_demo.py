@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from charter.demo.runner import run_headless
+from monitor_tui.demo import run_headless
 
 
 def test_headless_demo_shows_the_whole_product(tmp_path: Path) -> None:
@@ -34,7 +34,7 @@ def test_headless_demo_shows_the_whole_product(tmp_path: Path) -> None:
 
 def test_no_drift_without_the_model_update(tmp_path: Path) -> None:
     """Identical traffic on both sides of the split: the model features must not alert."""
-    from charter.demo import runner
+    from monitor_tui import demo as runner
 
     demo = runner.Demo(tmp_path / "demo")
     turns = runner.generate(400)

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from charter.errors import AuditError
-from charter.store.db import make_engine, redacted_url
+from charter.store.db import connect, redacted_url
 from charter.store.decision_log import log_exists
 
 
@@ -20,7 +20,7 @@ def opened(store: str | Engine) -> Iterator[Engine]:
     if isinstance(store, Engine):
         yield store
         return
-    engine = make_engine(store)
+    engine = connect(store)
     try:
         yield engine
     finally:

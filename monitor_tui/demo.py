@@ -1,6 +1,7 @@
-"""`charter demo`: drive the support bot with realistic traffic, let simulated reviewers
-decide the held requests, switch the model to a "silently updated" version half-way, and
-report what Charter saw — or show it live in the console on a terminal.
+"""`charter demo` (a command the console adds): drive the support bot with realistic
+traffic, let simulated reviewers decide the held requests, switch the model to a
+"silently updated" version half-way, and report what Charter saw — or show it live in
+the console on a terminal.
 
 Everything runs on the embedded defaults, in one process: regorus, the pattern PII
 detector, SQLite for approvals and the decision log, and the console's own OTLP receiver
@@ -17,13 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from charter.config import Settings
-from charter.context import context
-from charter.demo.bot import SupportBot
-from charter.demo.conversations import Turn, generate
-from charter.demo.model import OfflineBankModel
-from charter.errors import ApprovalPending, PolicyViolation
-from charter.guard import Charter
+from charter import ApprovalPending, Charter, PolicyViolation, Settings, context
+from charter.demo import OfflineBankModel, SupportBot, Turn, generate
 
 DRIFTED_VERSION = "2025-06"
 
@@ -78,10 +74,9 @@ class Demo:
     """The wiring shared by the headless run and the console run."""
 
     def __init__(self, workdir: Path, *, sample_rate: float = 1.0) -> None:
+        from charter.telemetry import Telemetry, build_tracer_provider
         from monitor_tui.ingest.receiver import Receiver
         from monitor_tui.ingest.store import SpanStore
-
-        from charter.telemetry import Telemetry, build_tracer_provider
 
         if workdir.exists():
             shutil.rmtree(workdir)
@@ -163,9 +158,8 @@ class Demo:
     # --- results -----------------------------------------------------------------------------
 
     def finish(self) -> DemoReport:
-        from monitor_tui.drift import DriftConfig, compare
-
         from charter.audit import verify
+        from monitor_tui.drift import DriftConfig, compare
 
         self.provider.force_flush()
         audit = self.charter.audit

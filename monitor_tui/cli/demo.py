@@ -17,7 +17,7 @@ def demo(
 
     On a terminal it opens the console on live traffic; otherwise (CI, pipes) it runs a
     bounded headless session and prints a report."""
-    from charter.demo.runner import run_console, run_headless
+    from monitor_tui.demo import run_console, run_headless
 
     if not headless and sys.stdin.isatty() and sys.stdout.isatty():
         run_console(workdir)
