@@ -32,6 +32,7 @@ PII_TYPES = "charter.pii.types"  # string[] entity types
 PII_COUNT = "charter.pii.count"  # int total
 PII_COUNT_PREFIX = "charter.pii.count."  # + entity type -> int
 SIGNAL_PREFIX = "charter.signal."  # + signal name -> float
+SIGNALS_REVISION = "charter.signals.revision"  # "name=revision,..." of versioned signals
 APPROVAL_ID = "charter.approval.id"
 APPROVAL_STATE = "charter.approval.state"
 APPROVAL_WAIT_MS = "charter.approval.wait_ms"

@@ -393,6 +393,10 @@ class CallSpan:
             if not isinstance(previous, float) or value > previous:
                 attrs[key] = value
 
+    def record_signals_revision(self, revisions: str) -> None:
+        """Which versions of the signals scored this call (`name=revision,...`)."""
+        self._attrs[sc.SIGNALS_REVISION] = revisions
+
     def record_approval(self, approval_id: str, state: str, wait_ms: float) -> None:
         attrs: dict[str, AttributeValue] = {
             sc.APPROVAL_ID: approval_id,
