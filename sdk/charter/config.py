@@ -25,6 +25,13 @@ class Settings(BaseModel):
     """Directory, `.tar.gz` bundle, or http(s) URL of a bundle. Empty: the shipped bundle."""
     engine: str = "embedded"
     """`embedded` (regorus in-process) or the URL of an OPA server."""
+    policy_timeout_ms: float = Field(default=250.0, gt=0)
+    """The longest one embedded policy evaluation may take; slower ones are denied (fail
+    closed) with an error that says so."""
+    policy_isolation: Literal["none", "process"] = "none"
+    """`process`: evaluate in worker processes, stopped at the deadline whatever the policy
+    does (costs a pipe round trip per evaluation); `none`: in-process, bounded by the RVM's
+    instruction budget and denied after the fact when over time."""
     store_url: str = "sqlite:///.charter/charter.db"
     app: str = "default"
     tenant: str = "default"

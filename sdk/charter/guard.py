@@ -96,7 +96,12 @@ class Charter:
         def build() -> PolicyEngine:
             from charter.policy import make_engine
 
-            return make_engine(self.settings.policies_source, engine=self.settings.engine)
+            s = self.settings
+            if s.engine != "embedded":
+                return make_engine(s.policies_source, engine=s.engine)
+            return make_engine(
+                s.policies_source, timeout_ms=s.policy_timeout_ms, isolation=s.policy_isolation
+            )
 
         engine: PolicyEngine = self._component("_engine", build)
         return engine
