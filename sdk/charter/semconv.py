@@ -4,8 +4,9 @@ under `charter.*`. No attribute here ever holds raw prompt text or a PII value."
 
 from __future__ import annotations
 
-# Span names
-SPAN_CALL = "charter.guard"  # one per guarded call; name is "{operation} {model}" per GenAI
+# Span names: one span per guarded call, named "{operation} {model}" per GenAI
+SPAN_CALL = "charter.guard"
+# Stage event names (events on the call span, each with its duration and own decision)
 SPAN_POLICY = "charter.policy.evaluate"
 SPAN_PII = "charter.pii.redact"
 SPAN_APPROVAL = "charter.approval.wait"
@@ -54,7 +55,8 @@ METRIC_APPROVALS = "charter.approvals"  # counter; attr: state
 
 # --- added by telemetry (issue 7) -----------------------------------------------------------
 ERROR_TYPE = "error.type"  # OTel general convention: fully qualified exception class name
-STAGE_ACTION = "charter.stage.action"  # on a stage span: that stage's own decision action
+STAGE_ACTION = "charter.stage.action"  # on a stage event: that stage's own decision action
+STAGE_DURATION_MS = "charter.stage.duration_ms"  # on a stage event
 
 # Metric attribute keys (short, as listed in the metric comments above)
 METRIC_ATTR_ACTION = "action"

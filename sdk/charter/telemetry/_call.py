@@ -1,8 +1,12 @@
-"""One span per guarded call, child spans per stage, and the metrics that go with them.
+"""One span per guarded call, one event on it per stage, and the metrics that go with them.
 
-The guard drives a `CallSpan` through the pipeline (`record_decision`, `record_pii`, ...).
-Values are gathered in a plain dict and set on the span in one `set_attributes` call when
-the call ends, because every attribute write on an SDK span takes a lock. Nothing here ever
+The flow drives a `CallSpan` (`record_decision`, `record_pii`, ...). Values are gathered in
+a plain dict and set on the span in one `set_attributes` call when the call ends, because
+every attribute write on an SDK span takes a lock. Stages (PII detection, each policy
+evaluation, an approval wait) are span *events* named `charter.pii.redact`,
+`charter.policy.evaluate`, `charter.approval.wait`, carrying that stage's own decision and
+duration: a child span per stage would cost a context switch, two processor callbacks and
+an export record each, for what an event says as well. Nothing here ever
 puts prompt text, answer text, PII values or exception messages on a span, a metric or a
 log line; the only text that can reach a span is *redacted* content, and only when the
 application opted in with `record_content=True`.
@@ -148,28 +152,21 @@ class Telemetry:
         return shape
 
 
-class _StageSpan:
-    """A child span of the call for one pipeline stage; made current while it is open."""
+class _Stage:
+    """One pipeline stage of a call, recorded as an event on the call span when it ends."""
 
-    __slots__ = ("_call", "_name", "_span", "_start_ns", "_token")
+    __slots__ = ("_call", "_name", "_start_ns", "_wall_ns", "attributes")
 
     def __init__(self, call: CallSpan, name: str) -> None:
         self._call = call
         self._name = name
+        self.attributes: dict[str, AttributeValue] = {}
 
-    def __enter__(self) -> Span:
-        call = self._call
+    def __enter__(self) -> _Stage:
+        self._wall_ns = time.time_ns()
         self._start_ns = time.perf_counter_ns()
-        span = call._tracer.start_span(
-            self._name,
-            context=call._context,
-            record_exception=False,
-            set_status_on_exception=False,
-        )
-        self._span = span
-        self._token = otel_context.attach(trace.set_span_in_context(span, call._context))
-        call._stage_spans.append(span)
-        return span
+        self._call._stages.append(self)
+        return self
 
     def __exit__(
         self,
@@ -178,13 +175,15 @@ class _StageSpan:
         tb: TracebackType | None,
     ) -> None:
         call = self._call
-        span = self._span
-        if exc is not None:
-            _mark_error(span, exc)
-        call._stage_spans.pop()
-        span.end()
-        otel_context.detach(self._token)
+        call._stages.pop()
         elapsed_ms = (time.perf_counter_ns() - self._start_ns) / 1e6
+        span = call._span
+        if span.is_recording():
+            attrs = self.attributes
+            attrs[sc.STAGE_DURATION_MS] = elapsed_ms
+            if exc is not None:
+                attrs[sc.ERROR_TYPE] = _qualified(exc)
+            span.add_event(self._name, attrs, timestamp=self._wall_ns)
         instruments = call._instruments
         instruments.stage_duration.record(
             elapsed_ms, instruments.labels(sc.METRIC_ATTR_STAGE, self._name)
@@ -210,7 +209,7 @@ class CallSpan:
         "_rules",
         "_shape",
         "_span",
-        "_stage_spans",
+        "_stages",
         "_start_ns",
         "_token",
         "_tracer",
@@ -224,7 +223,7 @@ class CallSpan:
         self._shape = shape
         self._user = user
         self._attrs: dict[str, AttributeValue] = {}
-        self._stage_spans: list[Span] = []
+        self._stages: list[_Stage] = []
         self._action: Action | None = None
         self._decision_id = ""
         self._rules: dict[str, None] = {}
@@ -292,10 +291,11 @@ class CallSpan:
             ),
         )
 
-    def stage(self, name: str) -> _StageSpan:
-        """A child span for one stage: `charter.policy.evaluate`, `charter.pii.redact`,
-        `charter.approval.wait` (see `charter.semconv`). Yields the OTel `Span`."""
-        return _StageSpan(self, name)
+    def stage(self, name: str) -> _Stage:
+        """One stage (`charter.policy.evaluate`, `charter.pii.redact`,
+        `charter.approval.wait`, see `charter.semconv`), recorded as an event on the call
+        span with its duration and, for a policy stage, its own decision."""
+        return _Stage(self, name)
 
     @property
     def span(self) -> Span:
@@ -328,18 +328,13 @@ class CallSpan:
         if decision.policy_revision:
             self._attrs[sc.POLICY_REVISION] = decision.policy_revision
         stage = decision.stage.value
-        if self._stage_spans:
-            stage_span = self._stage_spans[-1]
-            if stage_span.is_recording():
-                stage_attrs: dict[str, AttributeValue] = {
-                    sc.STAGE_ACTION: action.value,
-                    sc.STAGE: stage,
-                    sc.DECISION_ID: decision.decision_id,
-                    sc.POLICY_REVISION: decision.policy_revision,
-                }
-                if rules:
-                    stage_attrs[sc.RULES] = rules
-                stage_span.set_attributes(stage_attrs)
+        if self._stages:
+            stage_attrs = self._stages[-1].attributes
+            stage_attrs[sc.STAGE_ACTION] = action.value
+            stage_attrs[sc.STAGE] = stage
+            stage_attrs[sc.DECISION_ID] = decision.decision_id
+            if rules:
+                stage_attrs[sc.RULES] = rules
         instruments = self._instruments
         instruments.decisions.add(
             1,
@@ -404,8 +399,8 @@ class CallSpan:
             sc.APPROVAL_WAIT_MS: float(wait_ms),
         }
         self._attrs.update(attrs)
-        if self._stage_spans and self._stage_spans[-1].is_recording():
-            self._stage_spans[-1].set_attributes(attrs)
+        if self._stages:
+            self._stages[-1].attributes.update(attrs)
         instruments = self._instruments
         instruments.approvals.add(1, instruments.labels(sc.METRIC_ATTR_STATE, state))
 
@@ -448,12 +443,13 @@ class CallSpan:
         self._attrs[sc.ERROR] = type(exc).__name__
 
 
-def _mark_error(span: Span, exc: BaseException) -> None:
+def _qualified(exc: BaseException) -> str:
     cls = type(exc)
-    qualified = (
-        cls.__qualname__
-        if cls.__module__ == "builtins"
-        else (f"{cls.__module__}.{cls.__qualname__}")
+    return (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
     )
-    span.set_attribute(sc.ERROR_TYPE, qualified)
-    span.set_status(Status(StatusCode.ERROR, cls.__name__))
+
+
+def _mark_error(span: Span, exc: BaseException) -> None:
+    span.set_attribute(sc.ERROR_TYPE, _qualified(exc))
+    span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
