@@ -1,0 +1,272 @@
+"""Every behaviour of a guarded call, proved once for every driver of the one flow:
+sync, async, stream, async stream and tool (and `charter.resume` where a call can be held).
+
+A small bundle written for this file makes each outcome deterministic: "forbidden" is
+denied, "hold" needs approval, e-mail addresses become placeholders the answer may have
+restored, and an answer or tool result saying "secret" is withheld.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from charter import semconv as sc
+from charter.audit import iter_records
+from charter.config import Settings
+from charter.errors import ApprovalPending, PolicyViolation
+from charter.guard import Charter
+from charter.refusal import PREFIX
+from charter.telemetry import Telemetry
+
+MAIN = """package charter.main
+
+import rego.v1
+
+default decision := {"action": "allow"}
+
+stage := object.get(input, "stage", "input")
+
+text := lower(object.get(input, "text", ""))
+
+decision := {"action": "deny", "violations": [{"rule": "t.forbidden", "message": "no"}]} if {
+	stage in {"input", "tool_call"}
+	contains(text, "forbidden")
+} else := {"action": "deny", "violations": [{"rule": "t.secret", "message": "withheld"}]} if {
+	stage in {"output", "tool_result"}
+	contains(text, "secret")
+} else := {
+	"action": "require_approval",
+	"violations": [{"rule": "t.hold"}],
+	"approval": {"reason": "held", "approvers": {"roles": ["ops"]}},
+} if {
+	stage in {"input", "tool_call"}
+	contains(text, "hold")
+} else := {
+	"action": "redact",
+	"violations": [{"rule": "t.email"}],
+	"redact": {"EMAIL_ADDRESS": "placeholder"},
+	"obligations": {"restore_pii": ["EMAIL_ADDRESS"]},
+} if {
+	some p in input.pii
+	p.type == "EMAIL_ADDRESS"
+}
+"""
+APPROVALS = """package charter.approvals
+
+import rego.v1
+
+default can_approve := false
+
+can_approve if input.reviewer.id == "olga"
+"""
+EMAIL = "ayse.yilmaz@example.com"
+MODES = ["sync", "async", "stream", "astream", "tool"]
+RESUMABLE = ["sync", "async", "tool"]
+
+
+@dataclass
+class Driven:
+    """One guarded function in one mode, with what its body received."""
+
+    mode: str
+    charter: Charter
+    spans: InMemorySpanExporter
+    received: list[str] = field(default_factory=list)
+    fn: Callable[..., Any] = field(default=lambda *a: None)
+
+    def __call__(self, text: str) -> Any:
+        if self.mode == "tool":
+            return self.fn(note=text)
+        if self.mode == "sync":
+            return self.fn(text)
+        if self.mode == "async":
+            return asyncio.run(self.fn(text))
+        if self.mode == "stream":
+            return "".join(self.fn(text))
+
+        async def collect() -> str:
+            return "".join([c async for c in self.fn(text)])
+
+        return asyncio.run(collect())
+
+    def records(self) -> list[Any]:
+        audit = self.charter.audit
+        assert audit is not None
+        audit.flush(timeout=30)
+        return list(iter_records(self.charter.settings.store_url))
+
+    def call_spans(self) -> list[Any]:
+        return [s for s in self.spans.get_finished_spans() if s.parent is None]
+
+
+def _wrap(charter: Charter, mode: str, received: list[str], answer: Callable[[str], str]) -> Any:
+    guard = charter.guard(model="m", provider="openai")
+    if mode == "tool":
+
+        @charter.guard.tool(name=f"note_{id(received)}")
+        def note(note: str) -> str:
+            received.append(note)
+            return answer(note)
+
+        return note
+    if mode == "sync":
+
+        def ask(prompt: str) -> str:
+            received.append(prompt)
+            return answer(prompt)
+
+        ask.__qualname__ = f"ask_{id(received)}"
+        return guard(ask)
+    if mode == "async":
+
+        async def aask(prompt: str) -> str:
+            received.append(prompt)
+            return answer(prompt)
+
+        aask.__qualname__ = f"aask_{id(received)}"
+        return guard(aask)
+    if mode == "stream":
+
+        def stream(prompt: str) -> Iterator[str]:
+            received.append(prompt)
+            text = answer(prompt)
+            for i in range(0, len(text), 5):
+                yield text[i : i + 5]
+
+        return guard(stream)
+
+    async def astream(prompt: str) -> Any:
+        received.append(prompt)
+        text = answer(prompt)
+        for i in range(0, len(text), 5):
+            yield text[i : i + 5]
+
+    return guard(astream)
+
+
+@pytest.fixture
+def make(tmp_path: Path) -> Iterator[Callable[..., Driven]]:
+    bundle = tmp_path / "policies"
+    bundle.mkdir()
+    (bundle / "main.rego").write_text(MAIN)
+    (bundle / "approvals.rego").write_text(APPROVALS)
+    made: list[Charter] = []
+
+    def build(mode: str, answer: Callable[[str], str] = lambda t: "ok", **settings: Any) -> Driven:
+        spans = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(spans))
+        telemetry = Telemetry(tracer_provider=provider, app="a", tenant="t", environment="e")
+        values = {
+            "policies": str(bundle),
+            "store_url": f"sqlite:///{tmp_path / 'charter.db'}",
+            "pii_mode": "pattern",
+            **settings,
+        }
+        charter = Charter(Settings.build(values), telemetry=telemetry)
+        made.append(charter)
+        driven = Driven(mode, charter, spans)
+        driven.fn = _wrap(charter, mode, driven.received, answer)
+        return driven
+
+    yield build
+    for charter in made:
+        charter.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_deny_never_reaches_the_model(make: Callable[..., Driven], mode: str) -> None:
+    driven = make(mode)
+    with pytest.raises(PolicyViolation) as info:
+        driven("this is forbidden")
+    assert info.value.decision.rules == ("t.forbidden",)
+    assert driven.received == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_pii_is_redacted_before_the_model(make: Callable[..., Driven], mode: str) -> None:
+    driven = make(mode)
+    driven(f"write to {EMAIL} please")
+    assert len(driven.received) == 1
+    assert EMAIL not in driven.received[0] and "<EMAIL_ADDRESS_1>" in driven.received[0]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async", "stream", "astream"])
+def test_placeholders_in_the_answer_are_restored(make: Callable[..., Driven], mode: str) -> None:
+    driven = make(mode, answer=lambda t: "I wrote to <EMAIL_ADDRESS_1> just now, all done.")
+    assert driven(f"mail {EMAIL}") == f"I wrote to {EMAIL} just now, all done."
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_withheld_answer_is_never_released(make: Callable[..., Driven], mode: str) -> None:
+    driven = make(mode, answer=lambda t: "fine. " * 30 + "the secret is 42. " + "more. " * 30)
+    with pytest.raises(PolicyViolation) as info:
+        driven("hello")
+    assert info.value.decision.rules == ("t.secret",)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_refusals_are_returned_in_the_callers_shape(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    driven = make(mode, on_deny="refuse")
+    refused = driven("this is forbidden")
+    assert isinstance(refused, str)
+    assert refused.startswith(PREFIX) and "[rule t.forbidden]" in refused
+    assert driven.received == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_held_call_waits_for_approval(make: Callable[..., Driven], mode: str) -> None:
+    driven = make(mode)
+    with pytest.raises(ApprovalPending) as info:
+        driven(f"please hold this for {EMAIL}")
+    assert driven.received == []
+    request = driven.charter.queue.get(info.value.ticket)
+    assert request.rule == "t.hold"
+    assert EMAIL not in repr(request.action)  # reviewers see placeholders only
+
+
+@pytest.mark.parametrize("mode", RESUMABLE)
+def test_an_approved_call_resumes_once_with_the_bound_arguments(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    driven = make(mode, answer=lambda t: f"done: {t}")
+    with pytest.raises(ApprovalPending) as info:
+        driven(f"please hold this for {EMAIL}")
+    ticket = info.value.ticket
+    driven.charter.queue.approve(ticket, "olga", reason="ok")
+    result = driven.charter.resume(ticket)
+    assert driven.received == ["please hold this for <EMAIL_ADDRESS_1>"]
+    assert "done: please hold this for" in result
+    with pytest.raises(Exception, match=r"used|consumed"):
+        driven.charter.resume(ticket)
+    assert len(driven.received) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_stage_is_recorded_in_the_log_and_on_one_span(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    driven = make(mode)
+    driven(f"write to {EMAIL}")
+    records = driven.records()
+    stages = [r.labels["stage"] for r in records]
+    first, last = ("tool_call", "tool_result") if mode == "tool" else ("input", "output")
+    assert stages[0] == first and stages[-1] == last
+    assert all(EMAIL not in r.model_dump_json() for r in records)
+    [span] = driven.call_spans()
+    attributes = dict(span.attributes or {})
+    assert attributes[sc.ACTION] == "redact"
+    assert attributes[sc.PII_TYPES] == ("EMAIL_ADDRESS",)
+    assert {r.trace_id for r in records} == {format(span.context.trace_id, "032x")}
+    assert [e.name for e in span.events].count(sc.SPAN_POLICY) == len(records)
