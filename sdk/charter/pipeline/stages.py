@@ -16,7 +16,7 @@ from charter.context import CallContext
 from charter.decision import Action, ApprovalSpec, Decision, Stage
 from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
 from charter.pipeline.parts import CallSpec, Parts, signal_revisions
-from charter.policy.input import PolicyInput, ToolRef, UserRef
+from charter.policy.input import policy_document
 from charter.privacy import Inspected, InspectedJson
 from charter.refusal import refusal_like, refusal_text
 from charter.streaming import WindowResult, safe_cut
@@ -50,8 +50,9 @@ class CallRun:
     labels: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.scope is None:
-            self.scope = self.parts.privacy.scope(self.ctx.conversation, subject=self.ctx.user)
+        privacy = self.parts.privacy
+        if self.scope is None and privacy.enabled:  # no PII, no placeholders to scope
+            self.scope = privacy.scope(self.ctx.conversation, subject=self.ctx.user)
         settings = self.parts.settings
         self.labels = {
             "app": settings.app,
@@ -79,21 +80,22 @@ class CallRun:
         scores = dict(signals.score(text)) if signals is not None else {}
         tool = None
         if self.spec.kind == "tool":
-            tool = ToolRef(name=self.spec.tool_name or "", arguments=dict(tool_args or {}))
+            tool = (self.spec.tool_name or "", dict(tool_args or {}))
         settings = parts.settings
-        doc = PolicyInput(
+        doc = policy_document(
             stage=stage,
             app=settings.app,
             tenant=settings.tenant,
             environment=settings.environment,
-            user=UserRef(id=safe_user(self.ctx.user), roles=self.ctx.roles),
+            user=safe_user(self.ctx.user),
+            roles=self.ctx.roles,
             model=self.spec.model,
             text=text,
             pii=inspection.summaries,
             signals=scores,
             tool=tool,
             metadata=self.ctx.metadata,
-        ).to_dict()
+        )
         with span.stage("charter.policy.evaluate"):
             decision = parts.engine.evaluate(doc)
             span.record_decision(decision)
