@@ -14,20 +14,17 @@ application opted in with `record_content=True`.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Protocol
 
 from opentelemetry import context as otel_context
-from opentelemetry import metrics, trace
-from opentelemetry.metrics import MeterProvider
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from charter import semconv as sc
-from charter._canonical import sha256_hex
 from charter.decision import Action, Decision
 from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
 from charter.telemetry._instruments import Instruments
@@ -37,12 +34,9 @@ INSTRUMENTATION_VERSION = "0.1.0"
 MAX_CONTENT_CHARS = 8192
 """Opted-in redacted content is cut to this length so one span cannot grow without bound."""
 
-_TOOL_OPERATION = "execute_tool"
 _OUTCOMES = (PolicyViolation, ApprovalPending, ApprovalRejected)
 """Exceptions that *are* the guard's answer (deny, held, rejected), not failures: the span
 says what happened through `charter.decision.action`, so they do not set an error status."""
-_MAX_CACHED_CALL_SHAPES = 1024
-_NOT_A_PSEUDONYM = re.compile(r"[@\s]|^\+?\d[\d\-. ()]{6,}$")
 
 
 class PIICount(Protocol):
@@ -55,16 +49,7 @@ class PIICount(Protocol):
     def count(self) -> int: ...
 
 
-def safe_user(user: str) -> str:
-    """The user pseudonym to record. The guard passes pseudonyms; if a caller passes what
-    looks like an e-mail address, a name or a phone number instead, record a hash of it so
-    telemetry never carries the identifier itself."""
-    if _NOT_A_PSEUDONYM.search(user):
-        return "h-" + sha256_hex(user)[:16]
-    return user
-
-
-class _CallShape:
+class CallShape:
     """Everything about a call that repeats across calls with the same model and tool."""
 
     __slots__ = ("attributes", "kind", "metric_operation", "name")
@@ -80,76 +65,6 @@ class _CallShape:
         self.kind = kind
         self.attributes = attributes
         self.metric_operation = metric_operation
-
-
-class Telemetry:
-    """Traces and metrics for guarded calls of one application.
-
-    The application owns the OpenTelemetry providers: by default the global ones are used
-    (no-ops until the application, or `charter.telemetry.setup()`, installs SDK providers).
-    """
-
-    def __init__(
-        self,
-        *,
-        tracer_provider: TracerProvider | None = None,
-        meter_provider: MeterProvider | None = None,
-        record_content: bool = False,
-        app: str,
-        tenant: str,
-        environment: str,
-    ) -> None:
-        tracer_source = tracer_provider or trace.get_tracer_provider()
-        self._tracer = tracer_source.get_tracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION)
-        self.instruments = Instruments(
-            meter_provider or metrics.get_meter_provider(),
-            base={
-                sc.METRIC_ATTR_APP: app,
-                sc.METRIC_ATTR_TENANT: tenant,
-                sc.METRIC_ATTR_ENVIRONMENT: environment,
-            },
-            version=INSTRUMENTATION_VERSION,
-        )
-        self.record_content_enabled = record_content
-        self._identity: dict[str, AttributeValue] = {
-            sc.APP: app,
-            sc.TENANT: tenant,
-            sc.ENVIRONMENT: environment,
-        }
-        self._shapes: dict[tuple[str, str, str, str | None], _CallShape] = {}
-
-    @property
-    def tracer(self) -> trace.Tracer:
-        return self._tracer
-
-    def call(
-        self, *, operation: str, provider: str, model: str, user: str, tool: str | None = None
-    ) -> CallSpan:
-        """A context manager spanning one guarded call (the span starts on `__enter__`)."""
-        key = (operation, provider, model, tool)
-        shape = self._shapes.get(key) or self._shape(key)
-        return CallSpan(self, shape, safe_user(user))
-
-    def _shape(self, key: tuple[str, str, str, str | None]) -> _CallShape:
-        operation, provider, model, tool = key
-        attributes: dict[str, AttributeValue] = {
-            sc.GEN_AI_OPERATION_NAME: operation,
-            sc.GEN_AI_PROVIDER_NAME: provider,
-            **self._identity,
-        }
-        if model:
-            attributes[sc.GEN_AI_REQUEST_MODEL] = model
-        if tool:
-            attributes[sc.GEN_AI_TOOL_NAME] = tool
-        if operation == _TOOL_OPERATION:
-            # GenAI semconv: "execute_tool {gen_ai.tool.name}", an in-process INTERNAL span.
-            name, kind = (f"{operation} {tool}" if tool else operation), SpanKind.INTERNAL
-        else:
-            name, kind = (f"{operation} {model}" if model else operation), SpanKind.CLIENT
-        shape = _CallShape(name, kind, attributes, operation)
-        if len(self._shapes) < _MAX_CACHED_CALL_SHAPES:
-            self._shapes[key] = shape
-        return shape
 
 
 class _Stage:
@@ -216,10 +131,18 @@ class CallSpan:
         "_user",
     )
 
-    def __init__(self, telemetry: Telemetry, shape: _CallShape, user: str) -> None:
-        self._tracer = telemetry._tracer
-        self._instruments = telemetry.instruments
-        self._record_content = telemetry.record_content_enabled
+    def __init__(
+        self,
+        tracer: trace.Tracer,
+        instruments: Instruments,
+        shape: CallShape,
+        user: str,
+        *,
+        record_content: bool = False,
+    ) -> None:
+        self._tracer = tracer
+        self._instruments = instruments
+        self._record_content = record_content
         self._shape = shape
         self._user = user
         self._attrs: dict[str, AttributeValue] = {}
