@@ -6,7 +6,7 @@ assignment or call, a deny constant turned into an allow) runs the guard's tests
 the mutated copy. A mutant the tests do not notice "survives": every survivor on these
 lines is a missing test. Prints one line per survivor and the counts.
 
-    python -m bench.mutate [--limit N] [--tests PATH ...]
+    python -m bench.mutate [--limit N] [--jobs N] [--only SURVIVORS] [--tests PATH ...]
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ import argparse
 import ast
 import copy
 import os
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,9 +53,9 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "sdk/charter/privacy.py": ("inspect", "apply", "restore", "inspect_json", "render_json"),
 }
 TESTS = (
+    "tests/guard/test_mutants.py",
     "tests/guard/test_drivers.py",
     "tests/guard/test_guard.py",
-    "tests/guard/test_mutants.py",
 )
 _FLIP = {
     ast.Is: ast.IsNot,
@@ -156,50 +158,72 @@ def _run(workdir: Path, tests: tuple[str, ...]) -> bool:
     return done.returncode != 0
 
 
+def _copy_tree(workdir: Path) -> None:
+    for part in ("sdk", "tests", "policies", "pyproject.toml"):
+        source = ROOT / part
+        if source.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(source, workdir / part, ignore=ignore)
+        else:
+            shutil.copy2(source, workdir / part)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="stop after N mutants")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once")
     parser.add_argument("--tests", nargs="*", default=list(TESTS))
+    parser.add_argument(
+        "--only", type=Path, help="re-test only the SURVIVED lines listed in this file"
+    )
     args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="charter-mutate-"))
+    workdirs = [Path(tempfile.mkdtemp(prefix="charter-mutate-")) for _ in range(args.jobs)]
     try:
-        for part in ("sdk", "tests", "policies", "pyproject.toml"):
-            source = ROOT / part
-            if source.is_dir():
-                shutil.copytree(
-                    source, workdir / part, ignore=shutil.ignore_patterns("__pycache__")
-                )
-            else:
-                shutil.copy2(source, workdir / part)
-        tests = tuple(t for t in args.tests if (workdir / t).exists())
-        if _run(workdir, tests):
+        for workdir in workdirs:
+            _copy_tree(workdir)
+        tests = tuple(t for t in args.tests if (workdirs[0] / t).exists())
+        if _run(workdirs[0], tests):
             print("the tests fail without any mutation; fix them first", file=sys.stderr)
             return 2
-        killed, survived = 0, []
-        started = time.monotonic()
-        for count, mutant in enumerate(mutants(), start=1):
-            if args.limit and count > args.limit:
-                break
+        todo = list(mutants())[: args.limit or None]
+        if args.only is not None:
+            wanted = {
+                line.removeprefix("SURVIVED ").strip()
+                for line in args.only.read_text().splitlines()
+                if line.startswith("SURVIVED ")
+            }
+            todo = [m for m in todo if f"{m.path}:{m.line} {m.function}: {m.what}" in wanted]
+        free: queue.Queue[Path] = queue.Queue()
+        for workdir in workdirs:
+            free.put(workdir)
+
+        def test(mutant: Mutant) -> bool:
+            workdir = free.get()
             target = workdir / mutant.path
             original = target.read_text()
             target.write_text(mutant.source)
             try:
-                if _run(workdir, tests):
-                    killed += 1
-                else:
-                    survived.append(mutant)
-                    print(f"SURVIVED {mutant.path}:{mutant.line} {mutant.function}: {mutant.what}")
+                return _run(workdir, tests)
             finally:
                 target.write_text(original)
-            sys.stdout.flush()
-        total = killed + len(survived)
+                free.put(workdir)
+
+        started = time.monotonic()
+        survived = []
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            for mutant, killed in zip(todo, pool.map(test, todo), strict=True):
+                if not killed:
+                    survived.append(mutant)
+                    print(f"SURVIVED {mutant.path}:{mutant.line} {mutant.function}: {mutant.what}")
+                    sys.stdout.flush()
         print(
-            f"mutants: {total}, killed: {killed}, survived: {len(survived)} "
-            f"({time.monotonic() - started:.0f}s)"
+            f"mutants: {len(todo)}, killed: {len(todo) - len(survived)}, "
+            f"survived: {len(survived)} ({time.monotonic() - started:.0f}s)"
         )
         return 1 if survived else 0
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        for workdir in workdirs:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

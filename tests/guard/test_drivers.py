@@ -9,6 +9,8 @@ restored, and an answer or tool result saying "secret" is withheld.
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from charter import semconv as sc
 from charter.audit import iter_records
 from charter.config import Settings
-from charter.errors import ApprovalPending, PolicyViolation
+from charter.errors import ApprovalPending, ApprovalRejected, ConfigurationError, PolicyViolation
 from charter.guard import Charter
 from charter.refusal import PREFIX
 from charter.telemetry import Telemetry
@@ -165,7 +167,13 @@ def make(tmp_path: Path) -> Iterator[Callable[..., Driven]]:
         spans = InMemorySpanExporter()
         provider = TracerProvider()
         provider.add_span_processor(SimpleSpanProcessor(spans))
-        telemetry = Telemetry(tracer_provider=provider, app="a", tenant="t", environment="e")
+        telemetry = Telemetry(
+            tracer_provider=provider,
+            app="a",
+            tenant="t",
+            environment="e",
+            record_content=bool(settings.get("record_content", False)),
+        )
         values = {
             "policies": str(bundle),
             "store_url": f"sqlite:///{tmp_path / 'charter.db'}",
@@ -270,3 +278,102 @@ def test_every_stage_is_recorded_in_the_log_and_on_one_span(
     assert attributes[sc.PII_TYPES] == ("EMAIL_ADDRESS",)
     assert {r.trace_id for r in records} == {format(span.context.trace_id, "032x")}
     assert [e.name for e in span.events].count(sc.SPAN_POLICY) == len(records)
+
+
+def test_a_held_call_with_arguments_that_are_not_json_resumes_only_in_its_process(
+    make: Callable[..., Driven],
+) -> None:
+    driven = make("sync")
+    charter = driven.charter
+
+    class Client:
+        """Something only this process has (a connection, a client object)."""
+
+    @charter.guard(model="m", provider="openai")
+    def ask_with_client(prompt: str, client: object) -> str:
+        raise AssertionError("must not run")
+
+    with pytest.raises(ApprovalPending) as info:
+        ask_with_client("please hold this", Client())
+    ticket = info.value.ticket
+    assert "call" not in charter.queue.get(ticket).action
+    charter.queue.approve(ticket, "olga", reason="ok")
+    with pytest.raises(ConfigurationError, match="not JSON-serialisable"):
+        charter.resume(ticket)
+
+
+def test_a_held_calls_other_arguments_are_stored_redacted(make: Callable[..., Driven]) -> None:
+    driven = make("sync")
+    charter = driven.charter
+
+    @charter.guard(model="m", provider="openai")
+    def ask_with_note(prompt: str, note: str) -> str:
+        raise AssertionError("must not run")
+
+    with pytest.raises(ApprovalPending) as info:
+        ask_with_note("please hold this", f"customer {EMAIL}")
+    stored = charter.queue.get(info.value.ticket).action["call"]["arguments"]
+    assert stored["note"] == "customer <EMAIL_ADDRESS_1>"
+    assert EMAIL not in repr(stored)
+
+
+def test_a_prompt_the_guard_cannot_read_is_a_configuration_error(
+    make: Callable[..., Driven],
+) -> None:
+    charter = make("sync").charter
+    calls: list[int] = []
+
+    @charter.guard(model="m", provider="openai")
+    def ask_number(prompt: int) -> str:
+        calls.append(prompt)
+        return "ok"
+
+    with pytest.raises(ConfigurationError, match="cannot find the prompt"):
+        ask_number(42)
+    assert calls == []
+
+
+def test_opted_in_content_on_the_span_is_the_redacted_prompt(make: Callable[..., Driven]) -> None:
+    driven = make("sync", answer=lambda t: "ok", record_content=True)
+    driven(f"write to {EMAIL} please")
+    [span] = driven.call_spans()
+    attributes = dict(span.attributes or {})
+    assert attributes[sc.PROMPT_REDACTED] == "write to <EMAIL_ADDRESS_1> please"
+    assert attributes[sc.ANSWER_REDACTED] == "ok"
+
+
+def _review_when_pending(charter: Charter, approve: bool) -> threading.Thread:
+    def review() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            pending = charter.queue.list(state="pending")
+            if pending:
+                if approve:
+                    charter.queue.approve(pending[0].id, "olga", reason="ok")
+                else:
+                    charter.queue.reject(pending[0].id, "olga", reason="no")
+                return
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=review)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_in_wait_mode_an_approved_call_runs_once_and_a_rejected_one_never(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    driven = make(mode, answer=lambda t: "done", approval_mode="wait", approval_wait_s=30)
+    reviewer = _review_when_pending(driven.charter, approve=True)
+    assert driven("please hold this") == "done"
+    reviewer.join()
+    assert driven.received == ["please hold this"]
+    [request] = driven.charter.queue.list()
+    assert request.consumed_at is not None  # the approval was used, and only here
+
+    reviewer = _review_when_pending(driven.charter, approve=False)
+    with pytest.raises(ApprovalRejected):
+        driven("please hold that")
+    reviewer.join()
+    assert driven.received == ["please hold this"]

@@ -22,7 +22,7 @@ from charter._canonical import is_json
 from charter.adapters import adapter_for, usage_of
 from charter.context import current
 from charter.decision import Action, Decision, Stage
-from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
+from charter.errors import ApprovalPending, ConfigurationError
 from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
 from charter.pipeline.parts import NO_SPAN, CallSpec, Parts
 from charter.pipeline.stages import CallRun, Refused
@@ -31,9 +31,6 @@ from charter.streaming import StreamGate, StreamWindow
 from charter.values import RedactOperator
 
 Flow = Generator[Effect, Any, Any]
-
-_OUTCOMES = (PolicyViolation, ApprovalPending)
-"""Exceptions that are the guard's answer, not failures of the call."""
 
 
 @dataclass(frozen=True)
@@ -64,10 +61,10 @@ def open_run(parts: Parts, spec: CallSpec) -> tuple[CallRun, Any]:
 
 
 def close_run(run: CallRun, cm: Any, error: BaseException | None) -> None:
+    """End the call: a request's placeholders leave the vault, the span closes (it marks
+    failures, not the guard's own answers: a deny or a held call)."""
     if isinstance(error, GeneratorExit):  # the consumer closed the stream early
         error = None
-    if error is not None and not isinstance(error, _OUTCOMES):
-        run.span.record_error(error)
     if run.parts.privacy.enabled and getattr(run.scope, "kind", "") == "request":
         run.parts.privacy.vault.discard(run.scope)  # a request's placeholders die with it
     if cm is not None:
@@ -156,7 +153,6 @@ def _prepare_tool(run: CallRun, bound: inspect.BoundArguments) -> Prepared:
     view = run.inspect_json(_jsonable(bound.arguments))
     # The policy (and the decision log) see arguments with placeholders, never values.
     decision = run.evaluate(Stage.TOOL_CALL, view, tool_args=view.policy_value)
-    run.restore_types = _restore_types(decision)
     if decision.action is Action.DENY:
         raise run.deny(decision)
     if decision.redact:

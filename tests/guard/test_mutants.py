@@ -1,0 +1,108 @@
+"""Behaviours that mutants of the guard's leak and deny paths showed untested (`make
+mutate`): each test here kills mutants that survived the rest of the suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
+
+from charter import semconv as sc
+from charter.config import DEFAULT_POLICIES, Settings
+from charter.context import context
+from charter.errors import PolicyViolation
+from charter.guard import Charter
+from charter.telemetry import Telemetry
+
+EMAIL = "ayse.yilmaz@example.com"
+
+
+@pytest.fixture
+def traced(tmp_path: Path) -> Iterator[tuple[Charter, InMemorySpanExporter]]:
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    telemetry = Telemetry(tracer_provider=provider, app="a", tenant="t", environment="e")
+    settings = Settings.build(
+        {
+            "policies": str(DEFAULT_POLICIES),
+            "store_url": f"sqlite:///{tmp_path / 'c.db'}",
+            "pii_mode": "pattern",
+            "audit": False,
+        }
+    )
+    charter = Charter(settings, telemetry=telemetry)
+    yield charter, spans
+    charter.close()
+
+
+def test_a_failing_model_marks_the_span_failed_and_a_deny_does_not(
+    traced: tuple[Charter, InMemorySpanExporter],
+) -> None:
+    charter, spans = traced
+
+    class ModelDown(Exception):
+        pass
+
+    @charter.guard(model="m", provider="openai")
+    def ask(prompt: str) -> str:
+        raise ModelDown("the model is down")
+
+    with pytest.raises(ModelDown):
+        ask("What are your opening hours?")
+    with pytest.raises(PolicyViolation):
+        ask("Which stock should I buy with my savings?")
+    failed, denied = spans.get_finished_spans()
+    assert failed.status.status_code is StatusCode.ERROR
+    assert (failed.attributes or {})[sc.ERROR] == "ModelDown"
+    assert denied.status.status_code is StatusCode.UNSET
+    assert sc.ERROR not in (denied.attributes or {})
+    assert (denied.attributes or {})[sc.ACTION] == "deny"
+
+
+def test_a_requests_placeholders_leave_the_vault_with_it(
+    traced: tuple[Charter, InMemorySpanExporter],
+) -> None:
+    charter, _ = traced
+    seen: list[str] = []
+
+    @charter.guard(model="m", provider="openai")
+    def ask(prompt: str) -> str:
+        seen.append(prompt)
+        return "Noted <EMAIL_ADDRESS_1>."
+
+    assert ask(f"mail {EMAIL}") == f"Noted {EMAIL}."
+    assert EMAIL not in seen[0]
+    store = charter.privacy.vault.store
+    assert store.scopes() == []  # the per-request mapping (holding the value) is gone
+    with context(conversation="c-1"):
+        ask(f"mail {EMAIL}")
+    assert [scope for _, scope in store.scopes()] == ["conv:c-1"]  # conversations stay
+
+
+def test_the_span_separates_the_models_time_from_the_guards(
+    traced: tuple[Charter, InMemorySpanExporter],
+) -> None:
+    charter, spans = traced
+
+    @charter.guard(model="m", provider="openai")
+    def ask(prompt: str) -> str:
+        import time
+
+        time.sleep(0.05)
+        return "ok"
+
+    ask("What are your opening hours?")
+    [span] = spans.get_finished_spans()
+    attributes = dict(span.attributes or {})
+    call_ms, overhead_ms = float(attributes[sc.CALL_MS]), float(attributes[sc.LATENCY_MS])
+    assert call_ms >= 50.0  # the wrapped call, timed on its own
+    assert overhead_ms >= 0.0
+    assert span.end_time is not None and span.start_time is not None
+    duration_ms = (span.end_time - span.start_time) / 1e6
+    assert abs(call_ms + overhead_ms - duration_ms) < 5.0
