@@ -371,6 +371,11 @@ def test_in_wait_mode_an_approved_call_runs_once_and_a_rejected_one_never(
     assert driven.received == ["please hold this"]
     [request] = driven.charter.queue.list()
     assert request.consumed_at is not None  # the approval was used, and only here
+    [span] = driven.call_spans()
+    attributes = dict(span.attributes or {})
+    assert attributes[sc.APPROVAL_ID] == request.id
+    assert attributes[sc.APPROVAL_STATE] == "approved"
+    assert float(attributes[sc.APPROVAL_WAIT_MS]) > 0.0
 
     reviewer = _review_when_pending(driven.charter, approve=False)
     with pytest.raises(ApprovalRejected):

@@ -106,3 +106,52 @@ def test_the_span_separates_the_models_time_from_the_guards(
     assert span.end_time is not None and span.start_time is not None
     duration_ms = (span.end_time - span.start_time) / 1e6
     assert abs(call_ms + overhead_ms - duration_ms) < 5.0
+
+
+def test_the_span_records_the_models_usage(traced: tuple[Charter, InMemorySpanExporter]) -> None:
+    charter, spans = traced
+
+    @charter.guard(model="gpt-4o", provider="openai")
+    def chat(messages: list[dict[str, str]]) -> dict[str, object]:
+        return {
+            "model": "gpt-4o-2024-08-06",
+            "choices": [{"message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 12, "completion_tokens": 3},
+        }
+
+    chat([{"role": "user", "content": "What are your opening hours?"}])
+    [span] = spans.get_finished_spans()
+    attributes = dict(span.attributes or {})
+    assert attributes[sc.GEN_AI_USAGE_INPUT_TOKENS] == 12
+    assert attributes[sc.GEN_AI_USAGE_OUTPUT_TOKENS] == 3
+    assert attributes[sc.GEN_AI_RESPONSE_FINISH_REASONS] == ("stop",)
+    assert attributes[sc.GEN_AI_RESPONSE_MODEL] == "gpt-4o-2024-08-06"
+
+
+@pytest.mark.parametrize("pii_mode", ["pattern", "off"])
+def test_a_pii_stage_event_exactly_when_pii_detection_runs(tmp_path: Path, pii_mode: str) -> None:
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    settings = Settings.build(
+        {
+            "policies": str(DEFAULT_POLICIES),
+            "store_url": f"sqlite:///{tmp_path / 'c.db'}",
+            "pii_mode": pii_mode,
+            "audit": False,
+        }
+    )
+    telemetry = Telemetry(tracer_provider=provider, app="a", tenant="t", environment="e")
+    charter = Charter(settings, telemetry=telemetry)
+    charter.guard(model="m", provider="openai")(lambda prompt: "ok")("opening hours?")
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        return "refunded"
+
+    issue_refund("A-1", 20.0)  # arguments (JSON) in, text out
+    charter.close()
+    for span in spans.get_finished_spans():
+        names = [e.name for e in span.events]
+        assert names.count(sc.SPAN_POLICY) == 2, span.name
+        assert names.count(sc.SPAN_PII) == (2 if pii_mode == "pattern" else 0), span.name
