@@ -378,7 +378,46 @@ def test_in_wait_mode_an_approved_call_runs_once_and_a_rejected_one_never(
     assert float(attributes[sc.APPROVAL_WAIT_MS]) > 0.0
 
     reviewer = _review_when_pending(driven.charter, approve=False)
-    with pytest.raises(ApprovalRejected):
+    with pytest.raises(ApprovalRejected, match="was rejected; the action did not run"):
         driven("please hold that")
     reviewer.join()
     assert driven.received == ["please hold this"]
+
+
+def test_personal_data_in_a_tool_result_is_redacted_before_the_agent_sees_it(
+    make: Callable[..., Driven],
+) -> None:
+    charter = make("tool").charter
+
+    @charter.guard.tool(name="lookup_text")
+    def lookup_text(order_id: str) -> str:
+        return f"order {order_id} belongs to {EMAIL}"
+
+    @charter.guard.tool(name="lookup_record")
+    def lookup_record(order_id: str) -> dict[str, object]:
+        return {"order": order_id, "owner": {"email": EMAIL}, "total": 12}
+
+    assert lookup_text("A-1") == "order A-1 belongs to <EMAIL_ADDRESS_1>"
+    assert lookup_record("A-2") == {
+        "order": "A-2",
+        "owner": {"email": "<EMAIL_ADDRESS_1>"},
+        "total": 12,
+    }
+
+
+def test_an_answer_of_another_type_passes_as_it_is_when_nothing_changed(
+    make: Callable[..., Driven],
+) -> None:
+    charter = make("sync").charter
+
+    class Reply:
+        def __str__(self) -> str:
+            return "all good"
+
+    reply = Reply()
+
+    @charter.guard(model="m", provider="openai")
+    def ask(prompt: str) -> Reply:
+        return reply
+
+    assert ask("hello") is reply

@@ -155,3 +155,17 @@ def test_a_pii_stage_event_exactly_when_pii_detection_runs(tmp_path: Path, pii_m
         names = [e.name for e in span.events]
         assert names.count(sc.SPAN_POLICY) == 2, span.name
         assert names.count(sc.SPAN_PII) == (2 if pii_mode == "pattern" else 0), span.name
+
+
+def test_a_release_point_never_splits_a_finding_or_a_placeholder() -> None:
+    from charter.streaming import safe_cut
+
+    text = "write to jane@example.com or see <EMAIL_ADDRESS_1> later"
+    email = (text.index("jane"), text.index(" or"))
+    assert safe_cut(text, email[0] + 5, [email]) == email[0]  # inside the e-mail: before it
+    assert safe_cut(text, email[1] + 2, [email]) == email[1] + 2  # outside: unchanged
+    opening = text.index("<EMAIL")
+    assert safe_cut(text, opening + 6, []) == opening  # half a placeholder: before it
+    assert safe_cut(text, len(text), []) == len(text)
+    far = "a < b " + "x" * 60  # a lone "<" far back is no placeholder being written
+    assert safe_cut(far, len(far), []) == len(far)
