@@ -24,6 +24,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from charter import semconv as sc
 from charter.audit import iter_records
 from charter.config import Settings
+from charter.context import context
 from charter.errors import ApprovalPending, ApprovalRejected, ConfigurationError, PolicyViolation
 from charter.guard import Charter
 from charter.refusal import PREFIX
@@ -421,3 +422,48 @@ def test_an_answer_of_another_type_passes_as_it_is_when_nothing_changed(
         return reply
 
     assert ask("hello") is reply
+
+
+def test_tool_arguments_are_inspected_in_every_leaf_and_number(
+    make: Callable[..., Driven],
+) -> None:
+    driven = make("tool")
+    charter = driven.charter
+    seen: list[dict[str, object]] = []
+
+    @charter.guard.tool(name="update_customer")
+    def update_customer(national_id: int, emails: list[str], vip: bool) -> str:
+        seen.append({"national_id": national_id, "emails": emails, "vip": vip})
+        return "updated"
+
+    other = "john.smith@corp.example"
+    assert update_customer(10000000146, [EMAIL, other], True) == "updated"
+    # the policy's redaction reaches e-mails inside the list; other types pass as they are
+    assert seen == [
+        {"national_id": 10000000146, "emails": ["<EMAIL_ADDRESS_1>", "<EMAIL_ADDRESS_2>"], "vip": True}
+    ]
+    [call_record, _] = driven.records()
+    arguments = call_record.input["tool"]["arguments"]
+    assert arguments == {
+        "national_id": "<TR_NATIONAL_ID_1>",  # a number is personal data too
+        "emails": ["<EMAIL_ADDRESS_1>", "<EMAIL_ADDRESS_2>"],
+        "vip": True,
+    }
+    assert "10000000146" not in call_record.model_dump_json()
+
+
+def test_a_tool_call_shares_the_conversations_placeholders(make: Callable[..., Driven]) -> None:
+    driven = make("sync")
+    charter = driven.charter
+    received: list[str] = []
+
+    @charter.guard.tool(name="send_mail")
+    def send_mail(to: str) -> str:
+        received.append(to)
+        return "sent"
+
+    with context(conversation="conv-9"):
+        driven(f"write to {EMAIL}")
+        send_mail("john.smith@corp.example")
+        send_mail(EMAIL)
+    assert received == ["<EMAIL_ADDRESS_2>", "<EMAIL_ADDRESS_1>"]
