@@ -51,7 +51,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 def _queue(store: str | None) -> ApprovalQueue:
     from charter.approvals.queue import ApprovalQueue
 
-    return ApprovalQueue(store or Settings.from_env().store_url)
+    return ApprovalQueue(store or Settings.load().store_url)
 
 
 def _reviewing_queue(
@@ -61,7 +61,7 @@ def _reviewing_queue(
     from charter.approvals.queue import ApprovalQueue
     from charter.policy.embedded import EmbeddedEngine
 
-    settings = Settings.from_env()
+    settings = Settings.load()
     engine = EmbeddedEngine(policies or settings.policies_source)
     return ApprovalQueue.from_policy(
         store or settings.store_url, engine, reviewers_file=reviewers or settings.reviewers_file

@@ -33,7 +33,7 @@ def _store_url(store: str | None) -> str:
         return store
     from charter.config import Settings
 
-    return Settings.from_env().store_url
+    return Settings.load().store_url
 
 
 def _parse_since(since: str | None) -> datetime | None:

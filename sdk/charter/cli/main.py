@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from charter.cli import approvals, audit, console, demo, drift, evals, monitor, policy, project
+from charter.cli import (
+    approvals,
+    audit,
+    config,
+    console,
+    demo,
+    drift,
+    evals,
+    monitor,
+    policy,
+    project,
+)
 
 app = typer.Typer(
     name="charter",
@@ -18,6 +29,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(evals.app, name="eval")
 app.add_typer(drift.app, name="drift")
 app.add_typer(monitor.app, name="monitor")
+app.add_typer(config.app, name="config")
 app.command("console")(console.console)
 app.command("demo")(demo.demo)
 app.command("init")(project.init)
