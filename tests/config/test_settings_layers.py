@@ -152,3 +152,55 @@ def test_config_show_bad_file_is_one_clear_line(
     assert result.exit_code != 0
     assert "Traceback" not in result.output
     assert "not valid TOML" in result.output
+
+
+def test_cli_reads_the_configured_store_from_a_subfolder(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    """The friction point: the CLI's default store was relative to the working directory."""
+    _toml(tmp_path, 'store_url = "sqlite:///.charter/app.db"\n')
+    sub = tmp_path / "src" / "deep"
+    sub.mkdir(parents=True)
+    clean_env.chdir(sub)
+    result = runner.invoke(app, ["approvals", "list"])
+    assert result.exit_code == 0, result.output
+    expected = (tmp_path / ".charter" / "app.db").resolve()
+    assert f"no approval requests in store sqlite:///{expected} (from {tmp_path.resolve()}" in (
+        result.output
+    )
+
+
+def test_empty_default_store_says_where_it_looked(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    folder = _empty(tmp_path)
+    clean_env.chdir(folder)
+    verified = runner.invoke(app, ["audit", "verify"])
+    assert verified.exit_code == 1 and "Traceback" not in verified.output
+    assert "no decision log at sqlite:///.charter/charter.db" in verified.output
+    assert "store_url in charter.toml" in verified.output
+    listed = runner.invoke(app, ["approvals", "list"])  # creates the store
+    assert listed.exit_code == 0, listed.output
+    hint = "store sqlite:///.charter/charter.db (from default); set store_url in charter.toml"
+    assert f"no approval requests in {hint}" in listed.output
+    verified = runner.invoke(app, ["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert f"ok: no decision records in {hint}" in verified.output
+
+
+def test_audit_export_takes_an_age(tmp_path: Path, clean_env: pytest.MonkeyPatch) -> None:
+    """The friction point: `charter audit export --since 24h` failed."""
+    from charter.config import DEFAULT_POLICIES
+    from charter.testing import make_charter
+
+    ch = make_charter(DEFAULT_POLICIES, tmp_path, audit=True)
+    ch.check("hello there")
+    ch.close()
+    store = f"sqlite:///{tmp_path / 'charter.db'}"
+    recent = runner.invoke(app, ["audit", "export", "--since", "24h", "--store", store])
+    assert recent.exit_code == 0, recent.output
+    assert len([line for line in recent.stdout.splitlines() if line.startswith("{")]) == 1
+    future = runner.invoke(app, ["audit", "export", "--since", "2999-01-01", "--store", store])
+    assert future.exit_code == 0 and "exported 0 records" in future.stderr
+    bad = runner.invoke(app, ["audit", "export", "--since", "soon", "--store", store])
+    assert bad.exit_code == 2 and "neither an ISO-8601" in bad.output
