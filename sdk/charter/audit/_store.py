@@ -37,7 +37,7 @@ def existing_sqlite_file(store: str | Engine) -> None:
     if url.database and url.database != ":memory:" and not Path(url.database).exists():
         raise AuditError(
             f"no decision log at {store}: the file does not exist; check --store (or "
-            "CHARTER_STORE_URL)"
+            "store_url in charter.toml, or CHARTER_STORE_URL)"
         )
 
 
