@@ -22,7 +22,7 @@ from charter.context import context
 from charter.demo.bot import SupportBot
 from charter.demo.conversations import Turn, generate
 from charter.demo.model import OfflineBankModel
-from charter.errors import ApprovalPending, PolicyViolation
+from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
 from charter.guard import Charter
 
 DRIFTED_VERSION = "2025-06"
@@ -74,6 +74,25 @@ class DemoReport:
         return "\n".join(out)
 
 
+MARKER = ".charter-demo"
+"""Written into the demo's folder: only a folder carrying it (or an empty one) is reused."""
+
+
+def prepare_workdir(workdir: Path) -> None:
+    """Start from an empty folder without ever deleting what the demo did not create."""
+    if workdir.exists() and not workdir.is_dir():
+        raise ConfigurationError(f"--workdir {workdir} is a file; give the demo a folder")
+    if workdir.is_dir() and any(workdir.iterdir()):
+        if not (workdir / MARKER).is_file():
+            raise ConfigurationError(
+                f"--workdir {workdir} is not empty and was not made by `charter demo`; "
+                "the demo will not delete it: choose a new or empty folder"
+            )
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / MARKER).write_text("made by `charter demo`; it deletes this folder on reuse\n")
+
+
 class Demo:
     """The wiring shared by the headless run and the console run."""
 
@@ -83,9 +102,7 @@ class Demo:
 
         from charter.telemetry import Telemetry, build_tracer_provider
 
-        if workdir.exists():
-            shutil.rmtree(workdir)
-        workdir.mkdir(parents=True)
+        prepare_workdir(workdir)
         self.workdir = workdir
         self.store = SpanStore(str(workdir / "spans.db"))
         self.receiver = Receiver(self.store, http_port=0, grpc_port=None)
