@@ -58,11 +58,14 @@ class Charter:
         stream_window: int = 96,
         **overrides: Any,
     ) -> None:
-        # `audit=False` / `telemetry=True` are settings; objects are the components to use.
+        # `audit=False`, `telemetry=True`, `engine="http://..."` are settings; objects are the
+        # components to use.
         if isinstance(audit, bool):
             overrides["audit"], audit = audit, None
         if isinstance(telemetry, bool):
             overrides["telemetry"], telemetry = telemetry, None
+        if isinstance(engine, str):  # "embedded" or an OPA URL: the setting, not an engine
+            overrides["engine"], engine = engine, None
         # Explicit arguments > CHARTER_* environment > charter.toml > defaults.
         self.settings = (
             Settings.load(**overrides) if settings is None else settings.with_overrides(**overrides)

@@ -204,3 +204,18 @@ def test_audit_export_takes_an_age(tmp_path: Path, clean_env: pytest.MonkeyPatch
     assert future.exit_code == 0 and "exported 0 records" in future.stderr
     bad = runner.invoke(app, ["audit", "export", "--since", "soon", "--store", store])
     assert bad.exit_code == 2 and "neither an ISO-8601" in bad.output
+
+
+def test_configure_engine_url_builds_an_opa_engine(clean_env: pytest.MonkeyPatch) -> None:
+    """The friction point: configure(engine="http://...") failed with AttributeError."""
+    from charter.policy.opa import OpaServerEngine
+
+    clean_env.setattr(sys.modules["charter.guard"], "_DEFAULT", None)
+    ch = charter.configure(engine="http://127.0.0.1:9", telemetry=False, audit=False)
+    try:
+        assert ch.settings.engine == "http://127.0.0.1:9"
+        assert isinstance(ch.engine, OpaServerEngine)
+        decision = ch.check("hello")  # nothing listens on port 9: fail closed, explained
+        assert decision.action.value == "deny" and decision.error
+    finally:
+        ch.close()
