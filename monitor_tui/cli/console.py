@@ -51,7 +51,7 @@ def console(
         raise fail("the console needs the console extra: pip install 'charter[console]'") from None
     from charter import Settings
 
-    settings = Settings.from_env()
+    settings = Settings.load()
     try:
         window_s = parse_duration(window)
     except ValueError as exc:
