@@ -21,14 +21,10 @@ from dataclasses import dataclass
 from charter.errors import PIIError
 from charter.pii.context import ContextRule
 from charter.pii.findings import Finding, resolve_overlaps
-from charter.pii.recognizers import (
-    ALL_REGIONS,
-    VALUE_GROUP,
-    CustomRecognizer,
-    RecognizerSpec,
-    builtin_recognizers,
-)
-from charter.pii.validators import VerdictFn
+from charter.pii.custom import CustomRecognizer
+from charter.pii.recognizers import ALL_REGIONS, builtin_recognizers
+from charter.pii.spec import VALUE_GROUP, RecognizerSpec
+from charter.pii.verdict import VerdictFn
 
 DEFAULT_MIN_SCORE = 0.4
 _DIGIT = re.compile(r"\d")
@@ -48,10 +44,11 @@ class _Compiled:
     prefix_in_entity: bool
     value_groups: tuple[str, ...]
     context: ContextRule | None
+    context_required: bool
 
     @classmethod
     def of(cls, index: int, spec: RecognizerSpec) -> _Compiled:
-        rule = ContextRule(spec.context, spec.negative_context)
+        rule = ContextRule(spec.context, spec.negative_context, spec.weak_context)
         return cls(
             entity_type=spec.entity_type,
             name=spec.name,
@@ -62,16 +59,20 @@ class _Compiled:
             prefix_in_entity=spec.prefix_in_entity,
             value_groups=tuple(f"r{index}_{g}" for g in spec.value_groups),
             context=rule if rule.active else None,
+            context_required=spec.context_required and rule.active,
         )
 
 
 class PatternDetector:
     """Fast regex detector with Presidio-grade validation (Luhn, checksums, context).
 
-    `regions` picks the national recognizers (TC Kimlik No and Turkish phone formats for
-    `TR`, SSN and NANP phone formats for `US`; IBANs, cards and international numbers
-    always); `custom` adds configured recognizers; findings scoring below `min_score`
-    after context words are dropped. `places` adds a gazetteer of Turkish places.
+    `regions` picks the national recognizers (see `builtin_recognizers`: TC Kimlik No
+    and Turkish formats for `TR`, EU ids for `EU`, NINO/NHS for `UK`, SSN and NANP phone
+    formats for `US`; IBANs, cards, wallets and international numbers always);
+    `phone_regions` overrides the countries whose national phone formats count without a
+    context word; `custom` adds configured recognizers; findings scoring below
+    `min_score` after context words are dropped. `names`/`places` turn the PERSON and
+    LOCATION recognizers (cues and word lists) on or off.
     """
 
     def __init__(
@@ -81,14 +82,18 @@ class PatternDetector:
         custom: Sequence[CustomRecognizer] = (),
         min_score: float = DEFAULT_MIN_SCORE,
         recognizers: Sequence[RecognizerSpec] | None = None,
-        places: bool = False,
+        phone_regions: Collection[str] | None = None,
+        names: bool = True,
+        places: bool = True,
     ) -> None:
         if not 0.0 <= min_score <= 1.0:
             raise PIIError(f"min_score must be between 0 and 1, got {min_score}")
         builtin = (
             list(recognizers)
             if recognizers is not None
-            else builtin_recognizers(regions, places=places)
+            else builtin_recognizers(
+                regions, phone_regions=phone_regions, names=names, places=places
+            )
         )
         self._specs: tuple[RecognizerSpec, ...] = (*(c.to_spec() for c in custom), *builtin)
         if not self._specs:
@@ -96,6 +101,7 @@ class PatternDetector:
         self._min_score = min_score
         self._compiled_specs = tuple(_Compiled.of(i, spec) for i, spec in enumerate(self._specs))
         self._anchors = tuple(sorted({a for s in self._specs for a in s.anchors}))
+        self._lower_anchors = tuple(sorted({a for s in self._specs for a in s.lower_anchors}))
         self._passes: dict[tuple[int, ...], re.Pattern[str]] = {}
         self._plans: dict[object, list[tuple[int, ...]]] = {}
         self._group_index = {f"r{i}": i for i in range(len(self._specs))}
@@ -117,17 +123,21 @@ class PatternDetector:
         passes = self._passes_for(text, entities)
         if len(passes) < 2:
             return self._scan(text, passes[0]) if passes else []
-        custom, builtin = passes
-        found = self._scan(text, custom) + self._scan(text, builtin)
+        found = [f for indexes in passes for f in self._scan(text, indexes)]
         return resolve_overlaps(found, rank=self._custom_first)
 
     # --- compiling -----------------------------------------------------------------------
 
     def _split(self, indexes: tuple[int, ...]) -> list[tuple[int, ...]]:
-        """Custom (untriggered) and built-in (triggered) recognizers scan separately."""
+        """Custom (untriggered) recognizers scan apart from the built-in (triggered) ones,
+        and built-ins that run only when an anchor is present apart from the rest: the
+        always-on pass (names, places, numbers) then compiles once, and a new mix of
+        anchors costs only the compilation of its own small pass."""
         plain = tuple(i for i in indexes if self._specs[i].trigger is None)
-        triggered = tuple(i for i in indexes if self._specs[i].trigger is not None)
-        return [p for p in (plain, triggered) if p]
+        triggered = [i for i in indexes if self._specs[i].trigger is not None]
+        anchored = tuple(i for i in triggered if _has_anchors(self._specs[i]))
+        always = tuple(i for i in triggered if not _has_anchors(self._specs[i]))
+        return [p for p in (plain, anchored, always) if p]
 
     def _group(self, index: int) -> str:
         spec = self._specs[index]
@@ -163,16 +173,21 @@ class PatternDetector:
         wanted = None if entities is None else frozenset(entities)
         has_digit = _DIGIT.search(text) is not None
         present = tuple(a in text for a in self._anchors)
-        key = (wanted, has_digit, present)
+        lowered = text.lower() if self._lower_anchors else ""
+        present_lower = tuple(a in lowered for a in self._lower_anchors)
+        key = (wanted, has_digit, present, present_lower)
         passes = self._plans.get(key)
         if passes is None:
             anchors = {a for a, here in zip(self._anchors, present, strict=True) if here}
+            anchors |= {
+                a for a, here in zip(self._lower_anchors, present_lower, strict=True) if here
+            }
             active = tuple(
                 i
                 for i, spec in enumerate(self._specs)
                 if (wanted is None or spec.entity_type in wanted)
                 and (has_digit or not spec.needs_digit)
-                and (not spec.anchors or not anchors.isdisjoint(spec.anchors))
+                and _anchored(spec, anchors)
             )
             passes = self._split(active)
             if len(self._plans) < _MAX_PLANS:
@@ -225,6 +240,8 @@ class PatternDetector:
                 start = found.start()
         if start == end:
             return None
+        if r.context_required and not r.context.present(text, start, end):  # type: ignore[union-attr]
+            return None
         score = r.score
         if r.verdict is not None:
             verdict = r.verdict(text[start:end])
@@ -256,3 +273,14 @@ class PatternDetector:
                 if finding is not None:
                     return finding
         return None
+
+
+def _has_anchors(spec: RecognizerSpec) -> bool:
+    return bool(spec.anchors or spec.lower_anchors)
+
+
+def _anchored(spec: RecognizerSpec, present: set[str]) -> bool:
+    """A recognizer with anchors runs only when one of them is in the text."""
+    if not _has_anchors(spec):
+        return True
+    return not present.isdisjoint(spec.anchors) or not present.isdisjoint(spec.lower_anchors)

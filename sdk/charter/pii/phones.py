@@ -1,0 +1,191 @@
+"""Phone numbers of every country, validated by libphonenumber (`phonenumbers`).
+
+Presidio runs libphonenumber's matcher once per configured region over the whole text.
+Here one regex proposes candidates and libphonenumber only judges them:
+
+- international numbers (`+32 2 555 12 34`, `0044 20 7946 0958`) of any country count;
+- national numbers (`02 555 12 34`, `0532 123 45 67`) count for the configured regions
+  (Turkey, the EU/EEA, the UK and North America unless configured otherwise);
+- a national number that is valid only in some other country needs a phone word nearby
+  ("phone", "tel", "call", "telefon", ...), since nearly any digit run is valid somewhere.
+
+A bare digit run (`2125550199`) scores below the reporting threshold on its own: it could
+be an order number, so it needs a context word too. libphonenumber's metadata is indexed
+once (possible lengths, national prefix, overall pattern per region) so that only the few
+regions a candidate could belong to are parsed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+
+from charter.pii.verdict import Verdict, VerdictFn, shorter_by_groups
+
+EU_REGIONS = (
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+)  # fmt: skip
+PHONE_REGIONS: dict[str, tuple[str, ...]] = {
+    "TR": ("TR",),
+    "EU": (*EU_REGIONS, "IS", "LI", "NO", "CH"),  # the EU, the rest of the EEA, Switzerland
+    "UK": ("GB",),
+    "US": ("US", "CA"),
+}
+"""Which countries' national formats each Charter region turns on."""
+
+PHONE_CONTEXT = (
+    "phone", "telephone", "tel", "mobile", "cell", "cellphone", "call", "fax", "whatsapp",
+    "sms", "landline", "dial", "text me", "telefon", "cep", "gsm", "arayın", "ara",
+    "aranabilir", "ulaşabilirsiniz", "hat",
+)  # fmt: skip
+PHONE_WEAK_CONTEXT = ("number", "numara", "contact", "reach", "iletişim", "ulaş")
+"""Count only when no negative word (order, invoice, sipariş ...) is near."""
+
+_STRIP = str.maketrans("", "", " .-()/")
+_FORMATTING = frozenset(" .-()/")
+_BARE, _FORMATTED, _ELSEWHERE_FORMATTED, _ELSEWHERE_BARE = 0.25, 0.4, 0.2, 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class _Region:
+    code: str
+    prefix: str
+    """National (trunk) prefix, `0` in most of Europe; empty where there is none."""
+    prefix_optional: bool
+    """Numbers are written without the prefix too (North America's `1`)."""
+    lengths: frozenset[int]
+    pattern: re.Pattern[str]
+
+    def national_part(self, digits: str) -> tuple[str, bool] | None:
+        """The national significant number and whether the prefix was written."""
+        if self.prefix and digits.startswith(self.prefix):
+            rest = digits[len(self.prefix) :]
+            if len(rest) in self.lengths and self.pattern.fullmatch(rest):
+                return rest, True
+        if len(digits) in self.lengths and self.pattern.fullmatch(digits):
+            return digits, False
+        return None
+
+
+@functools.cache
+def _region(code: str) -> _Region | None:
+    from phonenumbers import PhoneMetadata
+
+    meta = PhoneMetadata.metadata_for_region(code)
+    if meta is None or meta.general_desc is None:
+        return None
+    prefix = meta.national_prefix or ""
+    return _Region(
+        code=code,
+        prefix=prefix,
+        prefix_optional=prefix == "1",
+        lengths=frozenset(meta.general_desc.possible_length or ()),
+        pattern=re.compile(meta.general_desc.national_number_pattern or r"\d+"),
+    )
+
+
+@functools.cache
+def _all_regions() -> tuple[_Region, ...]:
+    import phonenumbers
+
+    return tuple(r for code in sorted(phonenumbers.SUPPORTED_REGIONS) if (r := _region(code)))
+
+
+def known_region(code: str) -> bool:
+    import phonenumbers
+
+    return code in phonenumbers.SUPPORTED_REGIONS
+
+
+def phone_regions_for(regions: Iterable[str]) -> tuple[str, ...]:
+    """The countries whose national formats count for Charter `regions`."""
+    return tuple(dict.fromkeys(c for r in regions for c in PHONE_REGIONS.get(r, ())))
+
+
+def _valid(text: str, region: str | None) -> bool:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(phonenumbers.is_valid_number(number))
+
+
+def _digits(value: str) -> str | None:
+    digits = value.translate(_STRIP).lstrip("+")
+    return digits if digits.isdigit() and 7 <= len(digits) <= 15 else None
+
+
+def _national_score(
+    value: str, digits: str, regions: Iterable[_Region], formatted: float, bare: float
+) -> float | None:
+    """The best score over the regions where `value` is a valid national number."""
+    written_formatted = value[0] in "0(" or not _FORMATTING.isdisjoint(value)
+    best: float | None = None
+    for region in regions:
+        part = region.national_part(digits)
+        if part is None or (best is not None and best >= formatted):
+            continue
+        if not _valid(value, region.code):
+            continue
+        _, with_prefix = part
+        if region.prefix and not with_prefix and not region.prefix_optional:
+            score = bare  # `532 123 45 67` for 0532...: plausible, but needs a phone word
+        else:
+            score = formatted if written_formatted else bare
+        best = score if best is None else max(best, score)
+    return best
+
+
+def _international_score(value: str) -> float | None:
+    if value.startswith("+"):
+        return _FORMATTED if _valid(value, None) else None
+    if value.startswith("00") and not value.startswith("000"):
+        return _FORMATTED if _valid("+" + value[2:], None) else None
+    return None
+
+
+def _first(candidate: str, score: Callable[[str], float | None]) -> Verdict | None:
+    for value in shorter_by_groups(candidate, max_drops=2):
+        found = score(value)
+        if found is not None:
+            return Verdict(len(value), found)
+    return None
+
+
+def phone_verdict(national_regions: Collection[str]) -> VerdictFn:
+    """International numbers of any country; national formats of `national_regions`
+    (ISO codes such as `TR`, `FR`): 0.4 when written as a phone number usually is, 0.25
+    for a bare digit run or a number missing its trunk prefix (needs a context word)."""
+    codes = tuple(national_regions)
+
+    def score(value: str) -> float | None:
+        digits = _digits(value)
+        if digits is None:
+            return None
+        international = _international_score(value)
+        if international is not None or value[0] == "+":
+            return international
+        regions = [r for c in codes if (r := _region(c))]
+        return _national_score(value, digits, regions, _FORMATTED, _BARE)
+
+    return lambda candidate: _first(candidate, score)
+
+
+def phone_elsewhere_verdict(national_regions: Collection[str]) -> VerdictFn:
+    """National numbers valid in a country *outside* `national_regions`: 0.2 (0.05 bare),
+    so they count only with a phone word nearby."""
+    excluded = frozenset(national_regions)
+
+    def score(value: str) -> float | None:
+        digits = _digits(value)
+        if digits is None or value[0] == "+" or value.startswith("00"):
+            return None
+        regions = (r for r in _all_regions() if r.code not in excluded)
+        return _national_score(value, digits, regions, _ELSEWHERE_FORMATTED, _ELSEWHERE_BARE)
+
+    return lambda candidate: _first(candidate, score)
