@@ -75,6 +75,7 @@ sipariş kargo fatura hesap kart banka bankası üniversitesi hastanesi şirketi
 sokak mahallesi bölgesi havalimanı otel okulu bakanlığı genel müdürlüğü
 pazartesi salı çarşamba perşembe cuma cumartesi pazar bugün yarın
 address adres adresim adresimiz adresi teslimat gönderim send ship deliver
+mr mrs ms miss mx dr prof sayın sn bay bayan
 """.split())  # fmt: skip
 
 
