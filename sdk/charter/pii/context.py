@@ -14,6 +14,9 @@ from collections.abc import Sequence
 
 BOOST = 0.35
 MIN_WITH_CONTEXT = 0.4
+WEAK_BOOST = 0.2
+"""What a weak word ("number") adds: enough for a formatted phone number, not for a bare
+digit run ("numaram 34007587623" next to a broken TC Kimlik No is not a phone)."""
 _CHARS_BEFORE = 48  # ~5 words
 _CHARS_AFTER = 24  # ~2 words
 
@@ -79,7 +82,7 @@ class ContextRule:
         if negative is not None:
             return None  # the nearest context word says it is something else
         if self._weak is not None and _nearest(self._weak, window, at) is not None:
-            return boosted(score)
+            return min(1.0, score + WEAK_BOOST)
         return score
 
     def present(self, text: str, start: int, end: int) -> bool:

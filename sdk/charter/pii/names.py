@@ -20,8 +20,8 @@ from charter.pii.spec import RecognizerSpec
 from charter.pii.verdict import Verdict, VerdictFn
 
 DATA = Path(__file__).resolve().parent / "data"
-UPPER = "A-ZÀ-ÖØ-ÞĞİŞ"
-LOWER = "a-zß-öø-ÿğış"
+UPPER = "A-ZÀ-ÖØ-ÞĞİŞŁŚŻŹĆŃŘŠŽČĎŤŇĽĹŐŰ"
+LOWER = "a-zß-öø-ÿ\u0100-\u017f"  # incl. Latin Extended-A: ğ ı ş ł ś ż ő ...
 _NAME = f"[{UPPER}][{LOWER}]+(?:['’-][{UPPER}][{LOWER}]+)?"
 _NAME_REST = f"[{LOWER}]+(?:['’-][{UPPER}][{LOWER}]+)?"  # after the trigger (its capital)
 _INITIAL = f"[{UPPER}]\\."
@@ -181,6 +181,11 @@ def person_recognizers() -> list[RecognizerSpec]:
         RecognizerSpec(
             "person_intro", "PERSON", _NAME_REST + f"(?:{_NEXT}){{1,2}}{_END}",
             verdict(0.6, min_words=2), 0.6, trigger=UPPER, prefix=_INTRO_CUE,
+            prefix_in_entity=False, prefix_window=16,
+        ),
+        RecognizerSpec(
+            "person_intro_given", "PERSON", _NAME_REST + _END,
+            _given_name_verdict(0.6, min_words=1), 0.6, trigger=UPPER, prefix=_INTRO_CUE,
             prefix_in_entity=False, prefix_window=16,
         ),
         RecognizerSpec(

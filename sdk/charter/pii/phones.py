@@ -10,7 +10,7 @@ Here one regex proposes candidates and libphonenumber only judges them:
   ("phone", "tel", "call", "telefon", ...), since nearly any digit run is valid somewhere.
 
 A bare digit run (`2125550199`) scores below the reporting threshold on its own: it could
-be an order number, so it needs a context word too. libphonenumber's metadata is indexed
+be an order number, so it needs a phone word too ("number" alone is not enough). libphonenumber's metadata is indexed
 once (possible lengths, national prefix, overall pattern per region) so that only the few
 regions a candidate could belong to are parsed.
 """
@@ -46,7 +46,7 @@ PHONE_WEAK_CONTEXT = ("number", "numara", "contact", "reach", "iletiÅŸim", "ulaÅ
 
 _STRIP = str.maketrans("", "", " .-()/")
 _FORMATTING = frozenset(" .-()/")
-_BARE, _FORMATTED, _ELSEWHERE_FORMATTED, _ELSEWHERE_BARE = 0.25, 0.4, 0.2, 0.05
+_BARE, _FORMATTED, _ELSEWHERE_FORMATTED, _ELSEWHERE_BARE = 0.15, 0.4, 0.2, 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +159,8 @@ def _first(candidate: str, score: Callable[[str], float | None]) -> Verdict | No
 
 def phone_verdict(national_regions: Collection[str]) -> VerdictFn:
     """International numbers of any country; national formats of `national_regions`
-    (ISO codes such as `TR`, `FR`): 0.4 when written as a phone number usually is, 0.25
-    for a bare digit run or a number missing its trunk prefix (needs a context word)."""
+    (ISO codes such as `TR`, `FR`): 0.4 when written as a phone number usually is, 0.15
+    for a bare digit run or a number missing its trunk prefix (needs a phone word)."""
     codes = tuple(national_regions)
 
     def score(value: str) -> float | None:

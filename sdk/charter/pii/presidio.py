@@ -37,8 +37,13 @@ _NOT_NAMES = frozenset((
     "order", "invoice", "refund", "account", "card", "support", "customer", "iban",
     "merhaba", "selam", "selamlar", "iyi", "günler", "teşekkürler", "teşekkür", "sayın",
     "kargo", "sipariş", "fatura", "ürün", "iade", "hesap", "kart", "destek", "müşteri",
-    "lütfen", "tamam", "tc", "kimlik",
+    "lütfen", "tamam", "tc", "kimlik", "email", "e-mail", "mail", "phone", "mobile",
 ))  # fmt: skip
+# Turkish letters or function words: the English model's guesses on such text are kept
+# only where the word lists back them (it calls "Toplam" a place and "Formu" a person).
+_TURKISH = re.compile(  # case-sensitive letters: under IGNORECASE `ı` would match `I`
+    r"[ğışĞİŞ]|(?i:\b(?:ve|bir|bu|için|ile|mı|mi|mu|mü|değil|ama|çok|ne|ben|sen|siz|biz|var|yok)\b)"
+)
 _NOT_NAME_STEMS = tuple(w for w in _NOT_NAMES if len(w) >= 5)
 _APOSTROPHE = re.compile(r"['’][^\s'’]*$")
 _DISQUALIFYING = re.compile(r"[\d@/:#_=<>]")
@@ -92,22 +97,21 @@ class PresidioDetector:
         model_types = wanted & (NER_ENTITIES if entities is not None else DEFAULT_NER_ENTITIES)
         if not model_types and not self._extra:
             return self._patterns.detect(text, entities=wanted)
-        from charter.pii._presidio_engine import SPACY_RECOGNIZER, analyze
+        from charter.pii._presidio_engine import analyze
 
-        # Presidio keeps the higher of two overlapping results of one type, so a date the
-        # model was not asked for would hide a date of birth: those come from the patterns.
-        dates = {"DATE_TIME"} & wanted - model_types
-        raw = analyze(self._engine(), text, wanted - dates, self._min_score)
-        patterns = [f for f in raw if f.recognizer != SPACY_RECOGNIZER]
-        if dates:
-            patterns += self._patterns.detect(text, entities=dates)
-        names = [
+        extra_types = {e for r in self._extra for e in getattr(r, "supported_entities", ())}
+        raw = analyze(self._engine(), text, model_types | (extra_types & wanted), self._min_score)
+        turkish = _TURKISH.search(text) is not None
+        model = [
             c
             for f in raw
-            if f.recognizer == SPACY_RECOGNIZER and f.entity_type in model_types
+            if f.entity_type in model_types
             if (c := _clean(text, f))
+            and (not turkish or c.entity_type == "DATE_TIME" or _listed(text[c.start : c.end]))
         ]
-        return resolve_overlaps(patterns + names, rank=_patterns_first)
+        others = [f for f in raw if f.entity_type not in model_types]
+        patterns = self._patterns.detect(text, entities=wanted)
+        return resolve_overlaps(patterns + others + model, rank=_patterns_first)
 
     def _engine(self) -> AnalyzerEngine:
         if self._analyzer is None:
@@ -115,7 +119,7 @@ class PresidioDetector:
                 if self._analyzer is None:
                     from charter.pii._presidio_engine import build_analyzer
 
-                    self._analyzer = build_analyzer(self._model, self._patterns, self._extra)
+                    self._analyzer = build_analyzer(self._model, self._extra)
         return self._analyzer
 
 
@@ -146,6 +150,15 @@ def _clean(text: str, f: Finding) -> Finding | None:
     if end - start < 2 or _DISQUALIFYING.search(text, start, end):
         return None
     return Finding(f.entity_type, start, end, f.score, f.recognizer, f.path)
+
+
+def _listed(span: str) -> bool:
+    """A word of the span is a known given name, Turkish surname or place."""
+    from charter.pii.names import word_list
+
+    known = word_list("given_names.txt") | word_list("surnames_tr.txt")
+    places = word_list("places.txt")
+    return span in places or any(w.strip(".,") in known or w in places for w in span.split())
 
 
 def _name_like(word: str) -> bool:

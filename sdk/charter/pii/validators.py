@@ -177,6 +177,8 @@ def ipv4_verdict(candidate: str) -> Verdict | None:
     address, _, prefix = candidate.partition("/")
     if prefix and int(prefix) > 32:
         return None
+    if address in ("0.0.0.0", "255.255.255.255"):  # unspecified / broadcast: nobody's
+        return None
     for octet in address.split("."):
         if int(octet) > 255 or (len(octet) > 1 and octet[0] == "0"):
             return None
