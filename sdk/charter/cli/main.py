@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from charter.cli import approvals, audit, console, demo, drift, evals, monitor, policy, project
+from charter.cli import (
+    approvals,
+    audit,
+    console,
+    demo,
+    drift,
+    eval_pii,
+    evals,
+    monitor,
+    policy,
+    project,
+)
 
 app = typer.Typer(
     name="charter",
@@ -15,6 +26,7 @@ app = typer.Typer(
 app.add_typer(policy.app, name="policy")
 app.add_typer(approvals.app, name="approvals")
 app.add_typer(audit.app, name="audit")
+evals.app.command("pii")(eval_pii.pii)
 app.add_typer(evals.app, name="eval")
 app.add_typer(drift.app, name="drift")
 app.add_typer(monitor.app, name="monitor")

@@ -134,7 +134,7 @@ _MONTHS = (
 _ORDINAL = r"(?:st|nd|rd|th|\.)?"
 _YEAR = r"(?:19|20)\d{2}"
 _DATE_AFTER_DIGIT = (  # after the first digit of a day, month or year
-    r"(?<!\w.)(?:"
+    r"(?<!\w.)(?<!\d[./-].)(?:"
     r"\d?[./-]\d{1,2}[./-](?:\d{4}|\d{2})"  # 12.03.1985, 3/12/85
     r"|\d{3}-\d{2}-\d{2}"  # 1985-03-12
     r"|\d?" + _ORDINAL + r"\s+(?:of\s+)?(?i:" + _MONTHS + r")\.?,?\s+" + _YEAR  # 12 March 1985

@@ -177,15 +177,22 @@ def phone_verdict(national_regions: Collection[str]) -> VerdictFn:
 
 
 def phone_elsewhere_verdict(national_regions: Collection[str]) -> VerdictFn:
-    """National numbers valid in a country *outside* `national_regions`: 0.2 (0.05 bare),
-    so they count only with a phone word nearby."""
-    excluded = frozenset(national_regions)
+    """A whole candidate that is a national number valid only in a country *outside*
+    `national_regions`: 0.2 (0.05 bare), so it counts only with a phone word nearby. Runs
+    before `phone_verdict`, which would otherwise keep a shorter number that happens to be
+    valid at home (`11 98456` of the São Paulo mobile `11 98456-5666`)."""
+    codes = tuple(national_regions)
+    excluded = frozenset(codes)
 
-    def score(value: str) -> float | None:
-        digits = _digits(value)
-        if digits is None or value[0] == "+" or value.startswith("00"):
+    def verdict(candidate: str) -> Verdict | None:
+        digits = _digits(candidate)
+        if digits is None or candidate[0] == "+" or candidate.startswith("00"):
             return None
+        home = [r for c in codes if (r := _region(c))]
+        if _national_score(candidate, digits, home, _FORMATTED, _BARE) is not None:
+            return None  # a number of the configured countries: `phone_verdict` scores it
         regions = (r for r in _all_regions() if r.code not in excluded)
-        return _national_score(value, digits, regions, _ELSEWHERE_FORMATTED, _ELSEWHERE_BARE)
+        score = _national_score(candidate, digits, regions, _ELSEWHERE_FORMATTED, _ELSEWHERE_BARE)
+        return None if score is None else Verdict(len(candidate), score)
 
-    return lambda candidate: _first(candidate, score)
+    return verdict

@@ -164,15 +164,14 @@ def builtin_recognizers(
             trigger=":", prefix=_IPV6_PREFIX, prefix_window=5, anchors=(":",),
         ),
         RecognizerSpec(
+            "phone_elsewhere", "PHONE_NUMBER", _PHONE, phone_elsewhere_verdict(national_phone),
+            0.2, context=PHONE_CONTEXT, weak_context=PHONE_WEAK_CONTEXT,
+            negative_context=_NOT_PHONE, context_required=True, trigger=r"\d\(", needs_digit=True,
+        ),
+        RecognizerSpec(
             "phone", "PHONE_NUMBER", _PHONE, v.phone_verdict(national_phone), 0.4,
             context=PHONE_CONTEXT, weak_context=PHONE_WEAK_CONTEXT,
             negative_context=_NOT_PHONE, trigger=r"\d\+\(", needs_digit=True,
-        ),
-        RecognizerSpec(
-            "phone_elsewhere", "PHONE_NUMBER", _PHONE, phone_elsewhere_verdict(national_phone),
-            0.2, context=PHONE_CONTEXT, weak_context=PHONE_WEAK_CONTEXT,
-            negative_context=_NOT_PHONE, context_required=True, trigger=r"\d\(",
-            needs_digit=True,
         ),
     ]  # fmt: skip
     if names:
