@@ -97,14 +97,16 @@ _EU_PASSPORT = (
 
 def _has_digit(candidate: str) -> Verdict | None:
     digits = sum(ch.isdigit() for ch in candidate)
-    return Verdict(len(candidate), 0.4) if 5 <= digits else None
+    return Verdict(len(candidate), 0.3) if 5 <= digits else None
 
 
 def passport_recognizers(regions: Collection[str]) -> list[RecognizerSpec]:
+    """Scores break ties where shapes overlap (`U12345678` fits all three): Turkish (with a
+    Turkish word) over US over the looser EU shapes."""
     specs = []
     if "TR" in regions:
         specs.append(RecognizerSpec(
-            "tr_passport", "TR_PASSPORT", r"(?<!\w.)\d{8}(?!\w)", None, 0.4,
+            "tr_passport", "TR_PASSPORT", r"(?<!\w.)\d{8}(?!\w)", None, 0.45,
             context=("pasaport", "turkish", "türk", "t.c"), context_required=True,
             trigger="USZ", lower_anchors=("pasaport", "turkish", "türk"),
         ))  # fmt: skip
@@ -116,7 +118,7 @@ def passport_recognizers(regions: Collection[str]) -> list[RecognizerSpec]:
         ))  # fmt: skip
     if "EU" in regions:
         specs.append(RecognizerSpec(
-            "eu_passport", "EU_PASSPORT", _EU_PASSPORT, _has_digit, 0.4,
+            "eu_passport", "EU_PASSPORT", _EU_PASSPORT, _has_digit, 0.3,
             context=_PASSPORT_WORDS, context_required=True, trigger=_UPPER_ASCII + _DIGIT,
             lower_anchors=_PASSPORT_ANCHORS,
         ))  # fmt: skip

@@ -75,7 +75,8 @@ sipariş kargo fatura hesap kart banka bankası üniversitesi hastanesi şirketi
 sokak mahallesi bölgesi havalimanı otel okulu bakanlığı genel müdürlüğü
 pazartesi salı çarşamba perşembe cuma cumartesi pazar bugün yarın
 address adres adresim adresimiz adresi teslimat gönderim send ship deliver
-mr mrs ms miss mx dr prof sayın sn bay bayan
+mr mrs ms miss mx dr prof sayın sn bay bayan bey hanım hanim hoca hocam beyefendi
+hanımefendi
 """.split())  # fmt: skip
 
 
@@ -163,30 +164,51 @@ _PLACE_CONTEXT = ("live", "city", "address", "from", "town", "country", "adres",
 _WORDS_1_3 = _NAME_REST + f"(?:{_NEXT}){{0,2}}{_END}"
 
 
+# Cue words as anchors: a cue recognizer runs only on texts that contain one of them.
+_NAME_CUE_WORDS = ("name", "call me", "ad soyad", "adı soyadı", "adi soyadi", "adım", "adim",
+                   "ismim", "isim")  # fmt: skip
+_TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Dame", "Lady", "Lord",
+           "Sayın", "Sn", "Bay", "Av", "Doç", "Uzm", "Op")  # fmt: skip
+_INTRO_WORDS = ("i am", "i'm", "this is", "it's", "here is", "ben ")
+_GREETING_WORDS = ("hi", "hello", "hey", "dear", "thank", "cheers", "regards", "sincerely",
+                   "best", "merhaba", "selam", "sevgili", "teşekkür", "sağ", "saygı",
+                   "iyi gün")  # fmt: skip
+_PLACE_CUE_WORDS = ("live", "from", "moved", "based", "located", "staying", "resident",
+                    "city of", "hometown", "flying", "travel")  # fmt: skip
+_TR_PLACE_WORDS = ("yaşıyorum", "oturuyorum", "ikamet", "otur", "yaşı", "taşındım", "doğdum",
+                   "gidiyorum")  # fmt: skip
+_STREET_WORDS = ("street", "st.", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane",
+                 "ln", "drive", "way", "court", "place", "square", "terrace", "crescent",
+                 "close", "cadde", "cad.", "cd.", "sokak", "sokağı", "sk.", "sok.", "mahalle",
+                 "mah.", "mh.", "bulvar", "blv.", "straße", "strasse", "str.", "laan", "gracht",
+                 "weg")  # fmt: skip
+
+
 def person_recognizers() -> list[RecognizerSpec]:
     verdict = _name_verdict
     return [
         RecognizerSpec(
             "person_cue", "PERSON", _WORDS_1_3, verdict(0.7), 0.7, trigger=UPPER,
             prefix=_NAME_CUE, prefix_in_entity=False, prefix_window=32,
+            lower_anchors=_NAME_CUE_WORDS,
         ),
         RecognizerSpec(
             "person_title", "PERSON", _WORDS_1_3, verdict(0.7), 0.7, trigger=UPPER,
-            prefix=_TITLE_CUE, prefix_in_entity=False, prefix_window=12,
+            prefix=_TITLE_CUE, prefix_in_entity=False, prefix_window=12, anchors=_TITLES,
         ),
         RecognizerSpec(
             "person_honorific", "PERSON", _NAME_REST + f"(?:[ ]{_NAME})?" + _HONORIFIC_AFTER,
-            verdict(0.7), 0.7, trigger=UPPER,
+            verdict(0.7), 0.7, trigger=UPPER, anchors=("Bey", "Hanım", "Hanim", "Hoca"),
         ),
         RecognizerSpec(
             "person_intro", "PERSON", _NAME_REST + f"(?:{_NEXT}){{1,2}}{_END}",
             verdict(0.6, min_words=2), 0.6, trigger=UPPER, prefix=_INTRO_CUE,
-            prefix_in_entity=False, prefix_window=16,
+            prefix_in_entity=False, prefix_window=16, lower_anchors=_INTRO_WORDS,
         ),
         RecognizerSpec(
             "person_intro_given", "PERSON", _NAME_REST + _END,
             _given_name_verdict(0.6, min_words=1), 0.6, trigger=UPPER, prefix=_INTRO_CUE,
-            prefix_in_entity=False, prefix_window=16,
+            prefix_in_entity=False, prefix_window=16, lower_anchors=_INTRO_WORDS,
         ),
         RecognizerSpec(
             "person_given_name", "PERSON", _NAME_REST + f"(?:{_NEXT}){{1,2}}{_END}",
@@ -196,7 +218,7 @@ def person_recognizers() -> list[RecognizerSpec]:
         RecognizerSpec(
             "person_greeting", "PERSON", _NAME_REST + _END,
             _given_name_verdict(0.6, min_words=1), 0.6, trigger=UPPER, prefix=_GREETING_CUE,
-            prefix_in_entity=False, prefix_window=20,
+            prefix_in_entity=False, prefix_window=20, lower_anchors=_GREETING_WORDS,
         ),
         RecognizerSpec(
             "person_tr_surname", "PERSON", _NAME_REST + f"[ ]{_NAME}{_END}", _surname_verdict,
@@ -210,15 +232,15 @@ def place_recognizers() -> list[RecognizerSpec]:
         RecognizerSpec(
             "place_cue", "LOCATION", _NAME_REST + f"(?:[ ]{_NAME}){{0,2}}{_END}",
             _name_verdict(0.6), 0.6, trigger=UPPER, prefix=_PLACE_CUE,
-            prefix_in_entity=False, prefix_window=24,
+            prefix_in_entity=False, prefix_window=24, lower_anchors=_PLACE_CUE_WORDS,
         ),
         RecognizerSpec(
             "place_tr_suffix", "LOCATION", _NAME_REST + _TR_PLACE_AFTER, None, 0.6,
-            trigger=UPPER,
+            trigger=UPPER, lower_anchors=_TR_PLACE_WORDS,
         ),
         RecognizerSpec(
             "street_address", "LOCATION", _STREET, _street_verdict, 0.6, trigger=UPPER,
-            prefix=r"(?:\d{1,5}[A-Za-z]?,?[ ])?", prefix_window=8,
+            prefix=r"(?:\d{1,5}[A-Za-z]?,?[ ])?", prefix_window=8, lower_anchors=_STREET_WORDS,
         ),
         RecognizerSpec(
             "place_list", "LOCATION",

@@ -58,16 +58,25 @@ class _Region:
     """Numbers are written without the prefix too (North America's `1`)."""
     lengths: frozenset[int]
     pattern: re.Pattern[str]
+    kinds: tuple[re.Pattern[str], ...]
+    """Patterns of the number types (fixed line, mobile, toll free, ...): what
+    `is_valid_number` checks, tried here before paying for a full parse."""
 
     def national_part(self, digits: str) -> tuple[str, bool] | None:
-        """The national significant number and whether the prefix was written."""
+        """The national significant number and whether the prefix was written, when it
+        matches one of the region's number types."""
         if self.prefix and digits.startswith(self.prefix):
             rest = digits[len(self.prefix) :]
-            if len(rest) in self.lengths and self.pattern.fullmatch(rest):
+            if self._plausible(rest):
                 return rest, True
-        if len(digits) in self.lengths and self.pattern.fullmatch(digits):
+        if self._plausible(digits):
             return digits, False
         return None
+
+    def _plausible(self, nsn: str) -> bool:
+        if len(nsn) not in self.lengths or not self.pattern.fullmatch(nsn):
+            return False
+        return any(kind.fullmatch(nsn) for kind in self.kinds)
 
 
 @functools.cache
@@ -78,13 +87,21 @@ def _region(code: str) -> _Region | None:
     if meta is None or meta.general_desc is None:
         return None
     prefix = meta.national_prefix or ""
+    descs = (getattr(meta, kind, None) for kind in _KINDS)
     return _Region(
         code=code,
         prefix=prefix,
         prefix_optional=prefix == "1",
         lengths=frozenset(meta.general_desc.possible_length or ()),
         pattern=re.compile(meta.general_desc.national_number_pattern or r"\d+"),
+        kinds=tuple(
+            re.compile(d.national_number_pattern) for d in descs if d and d.national_number_pattern
+        ),
     )
+
+
+_KINDS = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number",
+          "voip", "pager", "uan", "voicemail")  # fmt: skip
 
 
 @functools.cache
@@ -123,22 +140,26 @@ def _digits(value: str) -> str | None:
 def _national_score(
     value: str, digits: str, regions: Iterable[_Region], formatted: float, bare: float
 ) -> float | None:
-    """The best score over the regions where `value` is a valid national number."""
+    """The best score over the regions where `value` is a valid national number. The
+    metadata check picks the candidates; libphonenumber confirms the best one."""
     written_formatted = value[0] in "0(" or not _FORMATTING.isdisjoint(value)
-    best: float | None = None
+    plausible: list[tuple[float, str]] = []
     for region in regions:
         part = region.national_part(digits)
-        if part is None or (best is not None and best >= formatted):
-            continue
-        if not _valid(value, region.code):
+        if part is None:
             continue
         _, with_prefix = part
         if region.prefix and not with_prefix and not region.prefix_optional:
             score = bare  # `532 123 45 67` for 0532...: plausible, but needs a phone word
         else:
             score = formatted if written_formatted else bare
-        best = score if best is None else max(best, score)
-    return best
+        plausible.append((score, region.code))
+        if score >= formatted:
+            break
+    for score, code in sorted(plausible, reverse=True):
+        if _valid(value, code):
+            return score
+    return None
 
 
 def _international_score(value: str) -> float | None:
