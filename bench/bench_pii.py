@@ -118,11 +118,26 @@ def vanilla_analyzer(*, with_model: bool, phone_regions: Sequence[str] | None = 
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NoOpNlpEngine, SpacyNlpEngine
     from presidio_analyzer.predefined_recognizers import (
-        CreditCardRecognizer, CryptoRecognizer, DeTaxIdRecognizer, EmailRecognizer,
-        EsNieRecognizer, EsNifRecognizer, FiPersonalIdentityCodeRecognizer, IbanRecognizer,
-        IpRecognizer, ItFiscalCodeRecognizer, MedicalLicenseRecognizer, PhoneRecognizer,
-        PlPeselRecognizer, SePersonnummerRecognizer, SpacyRecognizer, TrNationalIdRecognizer,
-        NhsRecognizer, UkNinoRecognizer, UrlRecognizer, UsPassportRecognizer,
+        CreditCardRecognizer,
+        CryptoRecognizer,
+        DeTaxIdRecognizer,
+        EmailRecognizer,
+        EsNieRecognizer,
+        EsNifRecognizer,
+        FiPersonalIdentityCodeRecognizer,
+        IbanRecognizer,
+        IpRecognizer,
+        ItFiscalCodeRecognizer,
+        MedicalLicenseRecognizer,
+        NhsRecognizer,
+        PhoneRecognizer,
+        PlPeselRecognizer,
+        SePersonnummerRecognizer,
+        SpacyRecognizer,
+        TrNationalIdRecognizer,
+        UkNinoRecognizer,
+        UrlRecognizer,
+        UsPassportRecognizer,
         UsSsnRecognizer,
     )  # fmt: skip
 
@@ -274,9 +289,16 @@ class _VanillaDetector:
     def detect(self, text: str, *, entities: Any = None) -> list[Any]:
         from charter.pii import Finding
 
-        return [Finding(_PRESIDIO_NAMES.get(r.entity_type, r.entity_type), r.start, r.end,
-                        float(r.score), "presidio")
-                for r in self._analyzer.analyze(text=text, language="en", score_threshold=0.4)]
+        return [
+            Finding(
+                _PRESIDIO_NAMES.get(r.entity_type, r.entity_type),
+                r.start,
+                r.end,
+                float(r.score),
+                "presidio",
+            )
+            for r in self._analyzer.analyze(text=text, language="en", score_threshold=0.4)
+        ]
 
 
 def _corpus_rows() -> list[dict[str, object]]:
@@ -290,12 +312,12 @@ def _corpus_rows() -> list[dict[str, object]]:
         ours = evaluate(make_detector(mode), items).splits["heldout"]  # type: ignore[arg-type]
         vanilla = evaluate(_VanillaDetector(vanilla_analyzer(with_model=with_model)), items)
         theirs = vanilla.splits["heldout"]
-        for label, o, t in (("recall, non-name types", ours.other_types.recall,
-                             theirs.other_types.recall),
-                            ("recall, names and places", ours.names.recall, theirs.names.recall),
-                            ("precision, all types", ours.total().precision,
-                             theirs.total().precision),
-                            ("numeric look-alikes untouched", ours.untouched, theirs.untouched)):
+        for label, o, t in (
+            ("recall, non-name types", ours.other_types.recall, theirs.other_types.recall),
+            ("recall, names and places", ours.names.recall, theirs.names.recall),
+            ("precision, all types", ours.total().precision, theirs.total().precision),
+            ("numeric look-alikes untouched", ours.untouched, theirs.untouched),
+        ):
             rows.append(row(f"held-out {label}, {mode} mode", o or 0.0, "share",
                             floor=t, target=f"vs vanilla Presidio ({mode})"))  # fmt: skip
     return rows

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from charter.pii import PatternDetector, checksums as c
+from charter.pii import PatternDetector
+from charter.pii import checksums as c
 from tests.pii.pii_support import spans
 
 # (entity type, valid value, the same value with a broken check, EN sentence, TR sentence)

@@ -28,7 +28,9 @@ def pii(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     min_recall: Annotated[
         float | None,
-        typer.Option("--min-recall", min=0.0, max=1.0, help="Exit 1 below this recall (all types)."),
+        typer.Option(
+            "--min-recall", min=0.0, max=1.0, help="Exit 1 below this recall (all types)."
+        ),
     ] = None,
     min_precision: Annotated[
         float | None,

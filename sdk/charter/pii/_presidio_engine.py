@@ -3,9 +3,10 @@
 One `AnalyzerEngine` with Presidio's `SpacyRecognizer` over the small English model (and
 any extra recognizers). Charter's pattern detector runs beside it, not inside: Presidio
 drops a result contained in a higher-scored one of the same type, which would replace
-a validated "Gülnur Akbaba" by the model's "Sayın Gülnur Akbaba" and then lose both. The NLP engine loads the model from the
-installed package only (Presidio's own engine would try to download a missing model) and
-keeps just the pipes NER needs; the model is loaded once per process and shared.
+a validated "Gülnur Akbaba" by the model's "Sayın Gülnur Akbaba" and then lose both.
+The NLP engine loads the model from the installed package only (Presidio's own engine
+would try to download a missing model) and keeps just the pipes NER needs; the model is
+loaded once per process and shared.
 """
 
 from __future__ import annotations

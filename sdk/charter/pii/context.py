@@ -1,8 +1,9 @@
 """Context words: the words around a match make it more (or less) likely to be PII.
 
 Same rule as Presidio's context enhancer (+0.35, at least 0.4, at most 1.0), without an NLP
-model; when both a context word and a negative one are near, the nearer one decides: the window is about five words before the match and two after it (Turkish often
-puts the noun after the number: "0532 123 45 67 nolu telefon"). Long context words
+model; when both a context word and a negative one are near, the nearer one decides. The
+window is about five words before the match and two after it (Turkish often puts the noun
+after the number: "0532 123 45 67 nolu telefon"). Long context words
 match word starts (`telefon` matches `telefonum`); words of up to three letters must match
 whole (`ip` does not match `ship`).
 """

@@ -21,8 +21,21 @@ from charter.pii.verdict import Check, VerdictFn, accept_if
 _GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 
 Validation = Literal[
-    "none", "luhn", "iban", "tr_national_id", "ip", "mod97", "dea", "es_nif", "it_fiscal_code",
-    "pl_pesel", "nl_bsn", "uk_nhs", "de_tax_id", "bitcoin", "ethereum",
+    "none",
+    "luhn",
+    "iban",
+    "tr_national_id",
+    "ip",
+    "mod97",
+    "dea",
+    "es_nif",
+    "it_fiscal_code",
+    "pl_pesel",
+    "nl_bsn",
+    "uk_nhs",
+    "de_tax_id",
+    "bitcoin",
+    "ethereum",
 ]
 _CHECKS: dict[str, Check] = {
     "mod97": lambda s: s.isalnum() and s.isascii() and c.mod97(s) == 1,

@@ -185,7 +185,9 @@ def _score(item: LabelledText, found: list[Finding], group: Group) -> None:
     for f in found:
         counts = group.by_type[f.entity_type]
         counts.detected += 1
-        if any(g.type == f.entity_type and f.start < g.end and g.start < f.end for g in item.entities):
+        if any(
+            g.type == f.entity_type and f.start < g.end and g.start < f.end for g in item.entities
+        ):
             counts.correct += 1
         else:
             group.false_positives.append(
@@ -216,9 +218,13 @@ def render_markdown(report: PIIEvalReport, *, details: bool = False) -> str:
                          f"{c.detected} | {_ratio(c.precision)} |")  # fmt: skip
         lines += ["", f"Numeric look-alikes left untouched: {group.lookalikes_untouched} / "
                       f"{group.lookalikes} ({_ratio(group.untouched)})", ""]  # fmt: skip
-    lines += ["### by source family", "",
-              "| family | split | texts | recall names | recall other | precision | look-alikes untouched |",
-              "|---|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    lines += [
+        "### by source family",
+        "",
+        "| family | split | texts | recall names | recall other | precision "
+        "| look-alikes untouched |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
     for family, group in sorted(report.families.items()):
         lines.append(
             f"| {family} | {report.family_split[family]} | {group.items} | "
@@ -236,9 +242,16 @@ def report_json(report: PIIEvalReport) -> dict[str, object]:
     def group_json(group: Group) -> dict[str, object]:
         return {
             "items": group.items,
-            "by_type": {k: {"labelled": c.gold, "found": c.found, "recall": c.recall,
-                            "detections": c.detected, "precision": c.precision}
-                        for k, c in sorted(group.by_type.items())},  # fmt: skip
+            "by_type": {
+                k: {
+                    "labelled": c.gold,
+                    "found": c.found,
+                    "recall": c.recall,
+                    "detections": c.detected,
+                    "precision": c.precision,
+                }
+                for k, c in sorted(group.by_type.items())
+            },
             "recall_names": group.names.recall,
             "recall_other_types": group.other_types.recall,
             "precision": group.total().precision,
@@ -250,6 +263,8 @@ def report_json(report: PIIEvalReport) -> dict[str, object]:
     return {
         "mode": report.mode,
         "splits": {k: group_json(g) for k, g in sorted(report.splits.items())},
-        "families": {k: {"split": report.family_split[k], **group_json(g)}
-                     for k, g in sorted(report.families.items())},  # fmt: skip
+        "families": {
+            k: {"split": report.family_split[k], **group_json(g)}
+            for k, g in sorted(report.families.items())
+        },
     }

@@ -6,10 +6,10 @@ from collections.abc import Collection, Sequence
 from typing import Literal
 
 from charter.errors import PIIError
+from charter.pii.custom import CustomRecognizer
 from charter.pii.findings import Detector
 from charter.pii.pattern import DEFAULT_MIN_SCORE, PatternDetector
 from charter.pii.presidio import PresidioDetector
-from charter.pii.custom import CustomRecognizer
 from charter.pii.recognizers import ALL_REGIONS
 
 DetectorMode = Literal["spacy", "pattern"]

@@ -97,7 +97,7 @@ _EU_PASSPORT = (
 
 def _has_digit(candidate: str) -> Verdict | None:
     digits = sum(ch.isdigit() for ch in candidate)
-    return Verdict(len(candidate), 0.3) if 5 <= digits else None
+    return Verdict(len(candidate), 0.3) if digits >= 5 else None
 
 
 def passport_recognizers(regions: Collection[str]) -> list[RecognizerSpec]:
@@ -139,13 +139,22 @@ _DATE_AFTER_DIGIT = (  # after the first digit of a day, month or year
     r"(?<!\w.)(?<!\d[./-].)(?:"
     r"\d?[./-]\d{1,2}[./-](?:\d{4}|\d{2})"  # 12.03.1985, 3/12/85
     r"|\d{3}-\d{2}-\d{2}"  # 1985-03-12
-    r"|\d?" + _ORDINAL + r"\s+(?:of\s+)?(?i:" + _MONTHS + r")\.?,?\s+" + _YEAR  # 12 March 1985
+    r"|\d?"
+    + _ORDINAL
+    + r"\s+(?:of\s+)?(?i:"
+    + _MONTHS
+    + r")\.?,?\s+"
+    + _YEAR  # 12 March 1985
     + r"|\d{3}"  # 1985 (born in 1985)
     r")(?![\w/.-]\d)(?!\w)"
 )
-_MONTH_AFTER_CAPITAL = "(?:" + "|".join(  # the month name after its (capital) first letter
-    f"(?<=[{m[0].upper()}{m[0]}]){m[1:]}" for m in _MONTHS.split("|")
-) + ")"
+_MONTH_AFTER_CAPITAL = (
+    "(?:"
+    + "|".join(  # the month name after its (capital) first letter
+        f"(?<=[{m[0].upper()}{m[0]}]){m[1:]}" for m in _MONTHS.split("|")
+    )
+    + ")"
+)
 _DATE_AFTER_CAPITAL = (  # March 12, 1985
     r"(?<!\w.)" + _MONTH_AFTER_CAPITAL + r"\.?\s+\d{1,2}" + _ORDINAL + r",?\s+" + _YEAR + r"(?!\w)"
 )
@@ -176,14 +185,28 @@ def _date_verdict(candidate: str) -> Verdict | None:
 def date_of_birth_recognizers() -> list[RecognizerSpec]:
     return [
         RecognizerSpec(
-            "date_of_birth", "DATE_TIME", _DATE_AFTER_DIGIT, _date_verdict, 0.3,
-            context=_DOB_CONTEXT, context_required=True, trigger=_DIGIT,
-            lower_anchors=_DOB_ANCHORS, needs_digit=True,
+            "date_of_birth",
+            "DATE_TIME",
+            _DATE_AFTER_DIGIT,
+            _date_verdict,
+            0.3,
+            context=_DOB_CONTEXT,
+            context_required=True,
+            trigger=_DIGIT,
+            lower_anchors=_DOB_ANCHORS,
+            needs_digit=True,
         ),
         RecognizerSpec(
-            "date_of_birth_month_first", "DATE_TIME", _DATE_AFTER_CAPITAL, None, 0.3,
-            context=_DOB_CONTEXT, context_required=True, trigger="A-Z",
-            lower_anchors=_DOB_ANCHORS, needs_digit=True,
+            "date_of_birth_month_first",
+            "DATE_TIME",
+            _DATE_AFTER_CAPITAL,
+            None,
+            0.3,
+            context=_DOB_CONTEXT,
+            context_required=True,
+            trigger="A-Z",
+            lower_anchors=_DOB_ANCHORS,
+            needs_digit=True,
         ),
     ]
 

@@ -62,22 +62,27 @@ _STREET = (
 )
 
 # Capitalised words that start sentences or follow a name without being part of it.
-_NOT_NAME_WORDS = frozenset("""
-i you he she we they it the a an this that these those my your our his her their its
-please thanks thank hi hello hey dear yes no ok okay and or but if so then also hope
-sorry regards best kind cheers sir madam team support customer service order invoice
-account card bank street road avenue university hospital company group ltd inc llc
-airlines airport station center centre hotel school college office department ministry
-monday tuesday wednesday thursday friday saturday sunday today tomorrow
-merhaba selam sayın değerli sevgili teşekkürler teşekkür lütfen iyi günler evet hayır
-ve veya ama bu şu o ben sen biz siz onlar benim bizim sizin müşteri destek hizmetleri
-sipariş kargo fatura hesap kart banka bankası üniversitesi hastanesi şirketi caddesi
-sokak mahallesi bölgesi havalimanı otel okulu bakanlığı genel müdürlüğü
-pazartesi salı çarşamba perşembe cuma cumartesi pazar bugün yarın
-address adres adresim adresimiz adresi teslimat gönderim send ship deliver
-mr mrs ms miss mx dr prof sayın sn bay bayan bey hanım hanim hoca hocam beyefendi
-hanımefendi
-""".split())  # fmt: skip
+_NOT_NAME_WORDS = frozenset((
+    "i", "you", "he", "she", "we", "they", "it", "the", "a", "an", "this", "that", "these",
+    "those", "my", "your", "our", "his", "her", "their", "its", "please", "thanks", "thank",
+    "hi", "hello", "hey", "dear", "yes", "no", "ok", "okay", "and", "or", "but", "if", "so",
+    "then", "also", "hope", "sorry", "regards", "best", "kind", "cheers", "sir", "madam",
+    "team", "support", "customer", "service", "order", "invoice", "account", "card", "bank",
+    "street", "road", "avenue", "university", "hospital", "company", "group", "ltd", "inc",
+    "llc", "airlines", "airport", "station", "center", "centre", "hotel", "school",
+    "college", "office", "department", "ministry", "monday", "tuesday", "wednesday",
+    "thursday", "friday", "saturday", "sunday", "today", "tomorrow", "merhaba", "selam",
+    "sayın", "değerli", "sevgili", "teşekkürler", "teşekkür", "lütfen", "iyi", "günler",
+    "evet", "hayır", "ve", "veya", "ama", "bu", "şu", "o", "ben", "sen", "biz", "siz",
+    "onlar", "benim", "bizim", "sizin", "müşteri", "destek", "hizmetleri", "sipariş",
+    "kargo", "fatura", "hesap", "kart", "banka", "bankası", "üniversitesi", "hastanesi",
+    "şirketi", "caddesi", "sokak", "mahallesi", "bölgesi", "havalimanı", "otel", "okulu",
+    "bakanlığı", "genel", "müdürlüğü", "pazartesi", "salı", "çarşamba", "perşembe", "cuma",
+    "cumartesi", "pazar", "bugün", "yarın", "address", "adres", "adresim", "adresimiz",
+    "adresi", "teslimat", "gönderim", "send", "ship", "deliver", "mr", "mrs", "ms", "miss",
+    "mx", "dr", "prof", "sayın", "sn", "bay", "bayan", "bey", "hanım", "hanim", "hoca",
+    "hocam", "beyefendi", "hanımefendi",
+))  # fmt: skip
 
 
 @functools.cache
@@ -151,11 +156,6 @@ def _place_verdict(candidate: str) -> Verdict | None:
         if candidate[:end] in places:
             return Verdict(end, 0.5)
     return None
-
-
-def _street_verdict(candidate: str) -> Verdict | None:
-    first = candidate.split(" ", 1)[0]
-    return None if _not_name_word(first) else Verdict(len(candidate), 0.6)
 
 
 _PERSON_CONTEXT = ("name", "customer", "contact", "isim", "adı", "soyad", "müşteri", "kişi")

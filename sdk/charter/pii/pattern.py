@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from charter.errors import PIIError
 from charter.pii.context import ContextRule
-from charter.pii.findings import Finding, resolve_overlaps
 from charter.pii.custom import CustomRecognizer
+from charter.pii.findings import Finding, resolve_overlaps
 from charter.pii.recognizers import ALL_REGIONS, builtin_recognizers
 from charter.pii.spec import VALUE_GROUP, RecognizerSpec
 from charter.pii.verdict import VerdictFn
@@ -183,9 +183,13 @@ class PatternDetector:
         """Which recognizers run on `text`: those for the wanted types whose anchors the
         text contains. Cached per (types, digit present, anchors present): a call costs a
         digit search and a few substring tests."""
-        wanted = None if entities is None else self._wanted.get(entities) if isinstance(
-            entities, tuple | frozenset
-        ) else None
+        wanted = (
+            None
+            if entities is None
+            else self._wanted.get(entities)
+            if isinstance(entities, tuple | frozenset)
+            else None
+        )
         if wanted is None and entities is not None:
             wanted = frozenset(entities)
             if isinstance(entities, tuple | frozenset) and len(self._wanted) < _MAX_PLANS:

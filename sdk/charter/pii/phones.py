@@ -10,9 +10,9 @@ Here one regex proposes candidates and libphonenumber only judges them:
   ("phone", "tel", "call", "telefon", ...), since nearly any digit run is valid somewhere.
 
 A bare digit run (`2125550199`) scores below the reporting threshold on its own: it could
-be an order number, so it needs a phone word too ("number" alone is not enough). libphonenumber's metadata is indexed
-once (possible lengths, national prefix, overall pattern per region) so that only the few
-regions a candidate could belong to are parsed.
+be an order number, so it needs a phone word too ("number" alone is not enough).
+libphonenumber's metadata is indexed once (possible lengths, national prefix, the pattern
+of each number type per region): a candidate is parsed only for the regions it fits.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ import threading
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
+from charter.pii.custom import CustomRecognizer
 from charter.pii.findings import Finding, resolve_overlaps
 from charter.pii.pattern import DEFAULT_MIN_SCORE, PatternDetector
-from charter.pii.custom import CustomRecognizer
 from charter.pii.recognizers import ALL_REGIONS
 
 if TYPE_CHECKING:
@@ -91,8 +91,8 @@ class PresidioDetector:
         return self
 
     def detect(self, text: str, *, entities: Collection[str] | None = None) -> list[Finding]:
-        wanted = self.supported_entities if entities is None else self.supported_entities & set(
-            entities
+        wanted = (
+            self.supported_entities if entities is None else self.supported_entities & set(entities)
         )
         model_types = wanted & (NER_ENTITIES if entities is not None else DEFAULT_NER_ENTITIES)
         if not model_types and not self._extra:

@@ -62,7 +62,8 @@ _IBAN = (  # trigger: the first check digit, after two letters
 _CARD = r"(?<!\w.)" + _NOT_A_TAIL + r"(?:[ -]?\d){12,18}\b"
 _TCKN = r"(?<!\w.)" + _NOT_A_TAIL + r"(?<=[1-9])\d{10}\b"
 _SSN = (
-    r"(?<!\w.)" + _NOT_A_TAIL
+    r"(?<!\w.)"
+    + _NOT_A_TAIL
     + r"\d{2}(?:-\d{2}-\d{4}|\ \d{2}\ \d{4}|\.\d{2}\.\d{4}|\d{6}|-\d{6})\b"
 )
 _IPV4 = r"(?<!\w.)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?:/\d{1,2})?\b"
