@@ -13,7 +13,7 @@ Turkish, concatenated to 100 / 1k / 10k characters):
   pipeline as Presidio loads it) and the same recognizers + `SpacyRecognizer`. <= 1.1x.
 - pattern mode restricted to e-mail, card, IP and URL vs LangChain's `PIIMiddleware`
   detectors for those types (detection only, both sides). Target <= 1.0x, higher recall.
-- recall and precision on the held-out PII corpus (policies/evals/pii_heldout.jsonl,
+- recall and precision on the held-out PII corpus (policies/evals/pii/pii_heldout.jsonl,
   scored as `charter eval pii` scores it) for both modes against the same vanilla
   Presidio set-ups, Presidio's entity names mapped onto ours.
 - resident memory after loading, each in a fresh interpreter.
@@ -306,7 +306,8 @@ def _corpus_rows() -> list[dict[str, object]]:
     from charter.pii import make_detector
     from charter.pii.evaluation import evaluate, load_labelled
 
-    items = [i for i in load_labelled([ROOT / "policies" / "evals"]) if i.split == "heldout"]
+    corpus = load_labelled([ROOT / "policies" / "evals" / "pii"])
+    items = [i for i in corpus if i.split == "heldout"]
     rows = []
     for mode, with_model in (("pattern", False), ("spacy", True)):
         ours = evaluate(make_detector(mode), items).splits["heldout"]  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from charter.errors import PIIError
 from charter.pii import PatternDetector
 from charter.pii.evaluation import evaluate, load_labelled
 
-CORPUS = Path(__file__).resolve().parents[2] / "policies" / "evals"
+CORPUS = Path(__file__).resolve().parents[2] / "policies" / "evals" / "pii"
 
 
 def test_the_shipped_corpus_is_big_enough_and_split_by_family() -> None:

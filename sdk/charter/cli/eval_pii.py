@@ -48,7 +48,7 @@ def pii(
     if mode not in ("pattern", "spacy"):
         raise fail(f"--mode {mode!r} is not one of pattern, spacy")
     try:
-        items = load_labelled(corpus or [DEFAULT_POLICIES / "evals"])
+        items = load_labelled(corpus or [DEFAULT_POLICIES / "evals" / "pii"])
         if split is not None:
             items = [i for i in items if i.split == split]
             if not items:

@@ -170,7 +170,19 @@ def _international_score(value: str) -> float | None:
     return None
 
 
+_GROUPS = re.compile(r"\d+")
+
+
+def _card_shaped(candidate: str) -> bool:
+    """`4111 1111 1111 1112`: three or more groups of four digits are a card number (one
+    that failed its checks), not a phone number or the start of one."""
+    groups = _GROUPS.findall(candidate)
+    return len(groups) >= 3 and all(len(g) == 4 for g in groups[:3])
+
+
 def _first(candidate: str, score: Callable[[str], float | None]) -> Verdict | None:
+    if _card_shaped(candidate):
+        return None
     for value in shorter_by_groups(candidate, max_drops=2):
         found = score(value)
         if found is not None:

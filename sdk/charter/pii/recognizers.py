@@ -183,5 +183,5 @@ def builtin_recognizers(
 
 
 _NOT_PHONE = (*ORDERISH, "amount", "total", "price", "tutar", "fiyat", "version", "sürüm",
-              "isbn", "card", "kart", "visa", "mastercard", "ssn", "social security",
-              "passport", "pasaport", "nhs", "pesel", "bsn")  # fmt: skip
+              "isbn", "ssn", "social security", "passport", "pasaport", "nhs", "pesel",
+              "bsn")  # fmt: skip
