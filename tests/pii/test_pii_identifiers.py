@@ -165,3 +165,14 @@ def test_a_broken_tc_kimlik_no_is_not_a_phone_number(patterns: PatternDetector) 
 )
 def test_checksums(check: object, value: str, ok: bool) -> None:
     assert check(value) is ok  # type: ignore[operator]
+
+
+def test_regions_come_from_the_settings() -> None:
+    from charter.config import Settings
+    from charter.privacy import Privacy
+
+    settings = Settings.build({"pii_regions": ["US"], "pii_phone_regions": ["US"]})
+    privacy = Privacy("pattern", regions=settings.pii_regions,
+                      phone_regions=settings.pii_phone_regions)  # fmt: skip
+    text = "TC kimlik 10000000146, SSN 536-22-1234, see 0532 123 45 67"
+    assert spans(text, privacy.detector.detect(text)) == [("US_SSN", "536-22-1234")]
