@@ -46,6 +46,11 @@ class Settings(BaseModel):
     environment: str = "dev"
     on_deny: Literal["raise", "refuse"] = "raise"
     pii_mode: Literal["spacy", "pattern", "off"] = "pattern"
+    pii_regions: tuple[Literal["TR", "EU", "UK", "US"], ...] = ("TR", "EU", "UK", "US")
+    """National PII recognizers to turn on (TC Kimlik No, EU ids, NINO/NHS, SSN, ...)."""
+    pii_phone_regions: tuple[str, ...] = ()
+    """ISO codes of the countries whose national phone formats count without a phone
+    word; empty: those of `pii_regions` (Turkey, the EU/EEA, the UK, North America)."""
     approval_mode: Literal["wait", "raise"] = "raise"
     approval_wait_s: float = Field(default=30.0, gt=0)
     reviewers_file: str = ""

@@ -82,6 +82,8 @@ class Charter:
             tenant=self.settings.tenant,
             vault=vault,
             vault_key=self.settings.vault_key,
+            regions=self.settings.pii_regions,
+            phone_regions=self.settings.pii_phone_regions or None,
         )
         self.stream_window = stream_window
         self.pipeline = Pipeline(self)
