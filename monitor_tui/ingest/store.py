@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -22,6 +23,7 @@ from typing import IO, Any
 from charter import semconv
 from charter.errors import ConfigurationError, StoreError
 from monitor_tui.ingest.records import SpanRecord
+from monitor_tui.text import valid_text, valid_values
 
 DEFAULT_PATH = ".charter/spans.db"
 DEFAULT_MAX_SPANS = 200_000
@@ -337,6 +339,19 @@ class SpanStore:
 _JSON = json.JSONEncoder(separators=(",", ":"), default=str).encode
 """One encoder for every row (json.dumps with options builds a new one per call)."""
 
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _json(value: Any) -> str:
+    """JSON text for a column. An escaped lone surrogate would make SQLite's JSON functions
+    return text Python cannot decode (a store error on every read), so strings holding one
+    get U+FFFD instead; the check is one scan of the text, and rare hits pay for the rest."""
+    text = _JSON(value)
+    if _ESCAPED_SURROGATE.search(text) is None:
+        return text
+    return _JSON(valid_values(value))
+
+
 Row = tuple[Any, ...]
 """One `spans` row, as `encode_rows` makes it."""
 
@@ -369,22 +384,24 @@ def _row(r: SpanRecord, resources: dict[int, str]) -> Row:
     rules = attrs.get(semconv.RULES)
     revision = attrs.get(semconv.POLICY_REVISION)
     action = attrs.get(semconv.ACTION)
+    # Text columns hold valid Unicode only: SQLite cannot encode a lone surrogate, and one
+    # such span would fail the whole batch (JSON columns escape it already).
     return (
         r.trace_id,
         r.span_id,
         r.parent_span_id,
-        r.name,
+        valid_text(r.name),
         r.kind,
         r.start_ns,
         r.end_ns,
         r.status_code,
-        r.status_message,
-        r.service,
-        None if action is None else str(action),
-        None if rules is None else _JSON(list(r.rules)),
-        None if revision is None else str(revision),
+        valid_text(r.status_message),
+        valid_text(r.service),
+        None if action is None else valid_text(str(action)),
+        None if rules is None else _json(list(r.rules)),
+        None if revision is None else valid_text(str(revision)),
         r.weight,
-        _JSON(attrs),
+        _json(attrs),
         _resource_json(r.resource, resources),
         _trace_key(r.trace_id),
     )
@@ -400,7 +417,7 @@ def _trace_key(trace_id: str) -> int:
 def _resource_json(resource: Mapping[str, Any], cache: dict[int, str]) -> str:
     text = cache.get(id(resource))
     if text is None:
-        text = cache[id(resource)] = _JSON(resource)
+        text = cache[id(resource)] = _json(resource)
     return text
 
 

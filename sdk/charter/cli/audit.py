@@ -97,9 +97,12 @@ def export(
 
 
 def _write_lines(records: Iterable[dict[str, Any]], stream: IO[str]) -> int:
+    from charter._canonical import escape_surrogates
+
     count = 0
     for record in records:
-        stream.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        stream.write(escape_surrogates(line))  # a lone surrogate cannot be written as UTF-8
         stream.write("\n")
         count += 1
     return count
