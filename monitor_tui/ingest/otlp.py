@@ -33,6 +33,9 @@ _PROTOBUF_ALIASES = frozenset({PROTOBUF, "application/protobuf", "application/oc
 
 MAX_REASONS = 5
 """How many per-span problems a partial-success message lists."""
+MAX_SPANS = 20_000
+"""Spans in one request. A 16 MB body of tiny spans is half a million of them (seconds of
+CPU and hundreds of MB as Python objects); realistic spans fill the body limit first."""
 
 
 @dataclass
@@ -185,7 +188,14 @@ def _convert_ids(obj: Any, where: str) -> None:
 # --- protobuf message -> records ------------------------------------------------------
 
 
-def to_records(request: ExportTraceServiceRequest) -> DecodedBatch:
+def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -> DecodedBatch:
+    total = sum(len(ss.spans) for rs in request.resource_spans for ss in rs.scope_spans)
+    if total > max_spans:
+        raise IngestError(
+            f"{total} spans in one request exceed the limit of {max_spans}; send smaller "
+            "batches (lower the exporter's max batch size)",
+            status=413,
+        )
     batch = DecodedBatch(records=[])
     append = batch.records.append
     for resource_spans in request.resource_spans:

@@ -2,16 +2,20 @@
 
 The console starts one in a worker; `charter monitor serve` runs one headless; `charter
 demo` can start one itself and hand it to `ConsoleApp`. Binds to loopback unless told
-otherwise: spans describe production traffic and are not for the whole network.
+otherwise: spans describe production traffic and are not for the whole network; beyond
+loopback, give it a bearer token (`auth`).
 """
 
 from __future__ import annotations
 
 from charter.errors import CharterError
+from monitor_tui.ingest.auth import BearerToken, exposure_warning
 from monitor_tui.ingest.grpc_receiver import GrpcReceiver
 from monitor_tui.ingest.http_receiver import (
     DEFAULT_MAX_BODY,
+    DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_INFLIGHT,
+    DEFAULT_READ_TIMEOUT_S,
     HttpReceiver,
 )
 from monitor_tui.ingest.pipeline import IngestPipeline, IngestStats
@@ -32,9 +36,17 @@ class Receiver:
         buffer_capacity: int = 50_000,
         max_body: int = DEFAULT_MAX_BODY,
         max_inflight: int = DEFAULT_MAX_INFLIGHT,
+        max_inflight_per_client: int | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_connections_per_client: int | None = None,
+        read_timeout: float = DEFAULT_READ_TIMEOUT_S,
+        token: str | None = None,
     ) -> None:
-        """`grpc_port=None` serves HTTP only; port 0 picks a free port."""
+        """`grpc_port=None` serves HTTP only; port 0 picks a free port. `token`: require
+        `Authorization: Bearer <token>` on both transports (None/"": no auth)."""
         self.store = store
+        self.host = host
+        self.token = BearerToken(token)
         self.pipeline = IngestPipeline(
             store, sample_rate=sample_rate, buffer_capacity=buffer_capacity
         )
@@ -44,6 +56,11 @@ class Receiver:
             port=http_port,
             max_body=max_body,
             max_inflight=max_inflight,
+            max_inflight_per_client=max_inflight_per_client,
+            max_connections=max_connections,
+            max_connections_per_client=max_connections_per_client,
+            read_timeout=read_timeout,
+            token=self.token,
         )
         self.grpc = (
             None
@@ -54,12 +71,19 @@ class Receiver:
                 port=grpc_port,
                 max_message=max_body,
                 max_inflight=max_inflight,
+                max_inflight_per_client=max_inflight_per_client,
+                token=self.token,
             )
         )
 
     @property
     def running(self) -> bool:
         return self.http.running
+
+    @property
+    def exposure_warning(self) -> str | None:
+        """Set when the receivers listen beyond this machine (louder without a token)."""
+        return exposure_warning(self.host, self.token)
 
     def start(self) -> None:
         """Start writer and listeners; on failure nothing is left running."""
@@ -88,4 +112,6 @@ class Receiver:
         where = f"OTLP/HTTP {self.http.endpoint}"
         if self.grpc is not None:
             where += f", OTLP/gRPC {self.grpc.endpoint}"
+        if self.token.required:
+            where += " (bearer token required)"
         return where
