@@ -131,7 +131,12 @@ class GrpcReceiver:
                     else grpc.StatusCode.INVALID_ARGUMENT
                 )
                 context.abort(code, str(exc))
-            self.pipeline.submit(batch.records, rejected=batch.rejected)
+            ticket = self.pipeline.submit(batch.records, rejected=batch.rejected)
+            if ticket is None or not self.pipeline.wait_stored(ticket):
+                context.abort(
+                    grpc.StatusCode.UNAVAILABLE,
+                    "receiver busy: the spans were not stored yet; retry later",
+                )
             return otlp.response_body(batch, otlp.PROTOBUF)
         finally:
             self.admission.leave(client)

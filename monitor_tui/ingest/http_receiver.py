@@ -6,7 +6,8 @@ success when some spans were invalid), 400 with a `google.rpc.Status` saying wha
 401 without the bearer token (when one is set, see `auth`), 408 for a request that does not
 arrive within `read_timeout`, 413 for a body over the limit, 415 for an unsupported content
 type or encoding, and 503 with `Retry-After` when too many requests are in flight (in all,
-or from one client address), which OTel exporters retry.
+or from one client address) or the spans could not be stored in time, which OTel exporters
+retry. A 200 is sent only once the request's spans are stored (see `pipeline`).
 
 Hostile clients are bounded: bodies by size while they stream in (`http_body`), every
 request by time, connections (each holds a thread) in total and per client address, work
@@ -249,7 +250,17 @@ class _Handler(BaseHTTPRequestHandler):
                 408, f"the request did not arrive within {receiver.read_timeout:g}s", media
             )
             return
-        receiver.pipeline.submit(batch.records, rejected=batch.rejected)
+        ticket = receiver.pipeline.submit(batch.records, rejected=batch.rejected)
+        if ticket is None or not receiver.pipeline.wait_stored(ticket):
+            # Not stored (no room, stopping, or the store is slow): never a 200 for spans
+            # that could still be lost. Spans already queued are stored all the same.
+            self._reply_error(
+                503,
+                "receiver busy: the spans were not stored yet; retry later",
+                media,
+                retry_after=RETRY_AFTER_S,
+            )
+            return
         self._reply(200, otlp.response_body(batch, media), media)
 
     # --- body handling ---------------------------------------------------------------

@@ -8,6 +8,11 @@ loopback, give it a bearer token (`auth`).
 
 from __future__ import annotations
 
+import signal
+import threading
+import time
+from typing import Any
+
 from charter.errors import CharterError
 from monitor_tui.ingest.auth import BearerToken, exposure_warning
 from monitor_tui.ingest.grpc_receiver import GrpcReceiver
@@ -98,8 +103,14 @@ class Receiver:
             self.stop()
             raise
 
-    def stop(self) -> None:
-        """Stop listening, then store what is still buffered."""
+    def stop(self, grace: float = 5.0) -> None:
+        """Stop gracefully: refuse new requests ("retry later"), let the ones in flight
+        finish (up to `grace` seconds), stop listening, then store what is buffered."""
+        self.pipeline.stop_accepting()
+        deadline = time.monotonic() + grace
+        admissions = [self.http.admission] + ([self.grpc.admission] if self.grpc else [])
+        while any(a.inflight for a in admissions) and time.monotonic() < deadline:
+            time.sleep(0.02)
         if self.grpc is not None:
             self.grpc.stop()
         self.http.stop()
@@ -115,3 +126,27 @@ class Receiver:
         if self.token.required:
             where += " (bearer token required)"
         return where
+
+
+def serve_until_stopped(receiver: Receiver, duration: float | None = None) -> None:
+    """Run a started receiver until `duration` seconds pass, Ctrl-C or SIGTERM (what `kill`,
+    systemd and container runtimes send), then stop it gracefully: requests in flight end,
+    everything acknowledged is stored. Python's default SIGTERM action would end the
+    process on the spot."""
+    stop = threading.Event()
+    previous: Any = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    deadline = None if duration is None else time.monotonic() + duration
+    try:
+        while not stop.is_set():
+            left = 0.2 if deadline is None else min(0.2, deadline - time.monotonic())
+            if left <= 0:
+                break
+            stop.wait(left)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        receiver.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -35,6 +35,10 @@ class Settings(BaseModel):
     approval_wait_s: float = Field(default=30.0, gt=0)
     reviewers_file: str = ""
     audit: bool = True
+    audit_mode: Literal["async", "sync"] = "async"
+    """`async`: decisions are written by a background thread (the call never waits; a
+    process killed outright loses what is still queued). `sync`: written before the call
+    goes on, and the call fails if it cannot be (zero loss, at a cost: see bench/)."""
     telemetry: bool = True
     telemetry_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
     record_content: bool = False

@@ -137,7 +137,7 @@ class Charter:
         def build() -> Any:
             from charter.audit import AuditLog
 
-            return AuditLog(self.settings.store_url)
+            return AuditLog(self.settings.store_url, mode=self.settings.audit_mode)
 
         return self._component("_audit", build)
 

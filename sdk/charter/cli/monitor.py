@@ -126,17 +126,14 @@ def serve(
         sample_rate=sample_rate,
         token=token,
     )
+    from monitor_tui.ingest.receiver import serve_until_stopped
+
     receiver.start()
     typer.echo(f"receiving on {receiver.describe()}; spans in {store.path}; Ctrl-C to stop")
     sys.stdout.flush()
     try:
-        deadline = None if duration is None else time.monotonic() + duration
-        while deadline is None or time.monotonic() < deadline:
-            time.sleep(0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic())))
-    except KeyboardInterrupt:
-        pass
+        serve_until_stopped(receiver, duration)  # Ctrl-C or SIGTERM: stops gracefully
     finally:
-        receiver.stop()
         store.close()
     s = receiver.stats()
     typer.echo(
