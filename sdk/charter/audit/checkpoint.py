@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, select
 
@@ -220,8 +220,7 @@ def _from_doc(doc: Any, where: str) -> Checkpoint | None:
 @dataclass(frozen=True, slots=True)
 class CheckpointFailure:
     checkpoint: Checkpoint
-    problem: str
-    """`truncated` or `rolled_back`."""
+    problem: Literal["truncated", "rolled_back"]
     reason: str
     failing: int
     """How many of the checkpoints the store fails."""
@@ -234,7 +233,7 @@ def check(
     chain head; None when every checkpoint holds."""
     hashes = _hashes_at(conn, {c.head_seq for c in checkpoints if 0 < c.head_seq <= head_seq})
     hashes[0] = GENESIS_HASH
-    failures: list[tuple[Checkpoint, str, str]] = []
+    failures: list[tuple[Checkpoint, Literal["truncated", "rolled_back"], str]] = []
     for c in checkpoints:
         if c.head_seq > head_seq:
             gone = c.head_seq - head_seq

@@ -54,15 +54,28 @@ def _parse_since(since: str | None) -> datetime | None:
 def verify(
     store: str | None = StoreOption,
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    checkpoint: Path | None = typer.Option(
+        None,
+        "--checkpoint",
+        help="Checkpoint file the app wrote (or spans from `charter monitor export`): "
+        "also fail when the log was cut short or rolled back since.",
+    ),
 ) -> None:
     """Check every record's hash and link; exit 1 naming the first broken record."""
     from charter.audit import verify as verify_log
 
-    result = verify_log(_store_url(store))
+    result = verify_log(_store_url(store), checkpoints=checkpoint)
+    if checkpoint is not None and result.ok and not result.checkpoints:
+        typer.echo(
+            f"warning: {checkpoint} holds no checkpoints; only the chain was checked", err=True
+        )
     if as_json:
         typer.echo(json.dumps(_as_dict(result), sort_keys=True))
     elif result.ok:
-        typer.echo(f"ok: {result.reason}; chain head seq {result.head_seq} hash {result.head_hash}")
+        held = f"; {result.checkpoints} checkpoints hold" if checkpoint else ""
+        typer.echo(
+            f"ok: {result.reason}{held}; chain head seq {result.head_seq} hash {result.head_hash}"
+        )
     else:
         who = f" (decision_id {result.decision_id})" if result.decision_id else ""
         typer.echo(
