@@ -14,6 +14,10 @@ SIGTERM handler:
 - SIGTERM ignored: left alone.
 
 A handler the application installs later replaces this one, as it should.
+
+While the process is ending (this handler, or the interpreter's exit) a thread that records
+into a closed log is held until the end comes, rather than told "recorded" for a decision
+that will never be written.
 """
 
 from __future__ import annotations
@@ -36,6 +40,15 @@ _lock = threading.Lock()
 _decided = False
 _previous: Any = None
 _terminating = False
+terminating = threading.Event()
+"""Set once the process is ending: logs are closing for good."""
+_HOLD_S = 60.0
+
+
+def hold_if_terminating() -> None:
+    """Called by a log that is closed: while the process ends, keep the caller here."""
+    if terminating.is_set():
+        threading.Event().wait(_HOLD_S)
 
 
 def register(log: AuditLog) -> None:
@@ -96,6 +109,7 @@ def _flush_all() -> None:
 
 
 def _close_all_then_terminate() -> None:
+    terminating.set()
     for log in _open_logs():
         try:
             log.close()

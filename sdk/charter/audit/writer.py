@@ -155,7 +155,7 @@ class AuditLog:
         self._progress = threading.Condition(self._lock)
         self._closed = False
         self._start()
-        atexit.register(self.close)
+        atexit.register(self._close_at_exit)
         _shutdown.register(self)
 
     def _start(self) -> None:
@@ -205,19 +205,25 @@ class AuditLog:
         if self.mode == "sync":
             self._record_now(pending)
             return
-        if self._closed:
+        with self._lock:  # with close(): a record is either before the stop mark or refused
+            if not self._closed:
+                try:
+                    self._queue.put_nowait(pending)
+                except queue.Full:
+                    pass
+                else:
+                    self._accepted += 1
+                    return
+            closed = self._closed
+        if closed:
+            _shutdown.hold_if_terminating()
             self._drop("the audit log is closed")
-            return
-        try:
-            self._queue.put_nowait(pending)
-        except queue.Full:
+        else:
             self._drop(f"the queue is full ({self._max_queue} records)")
-            return
-        with self._lock:
-            self._accepted += 1
 
     def _record_now(self, pending: Pending) -> None:
         if self._closed:
+            _shutdown.hold_if_terminating()
             self._drop("the audit log is closed")
             raise AuditError("the decision log is closed; the decision was not recorded")
         with self._lock:
@@ -293,7 +299,7 @@ class AuditLog:
             if self._closed:
                 return
             self._closed = True
-        atexit.unregister(self.close)
+        atexit.unregister(self._close_at_exit)
         _shutdown.unregister(self)
         thread = self._thread
         if thread is not None:
@@ -316,6 +322,10 @@ class AuditLog:
             _log.warning("decision log: %d records were dropped in total", stats.dropped)
         if self._owns_engine:
             self._engine.dispose()
+
+    def _close_at_exit(self) -> None:
+        _shutdown.terminating.set()  # threads still recording now wait for the end
+        self.close()
 
     def __enter__(self) -> AuditLog:
         return self
