@@ -123,9 +123,11 @@ def attacks(workdir: Path) -> list[str]:
             f"{name:<46} {ok:>18} {refused:>8} {good.errors:>7} {ok / elapsed:>7.0f} "
             f"{serve.peak:>6.0f} MB" + (f"  ({note})" if note else "")
         )
+    high_water = _rss_mb(serve.proc.pid, "VmHWM")
     code = serve.end()
-    lines.append(f"receiver exit status after SIGTERM: {code}; peak RSS over the run "
-                 f"{_rss_mb(serve.proc.pid, 'VmHWM') or serve.peak:.0f} MB")  # fmt: skip
+    lines.append(
+        f"receiver exit status after SIGTERM: {code}; peak RSS over the run {high_water:.0f} MB"
+    )
     return lines
 
 

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from charter.errors import StoreError
 from monitor_tui.ingest.buffer import SpanBuffer
 from monitor_tui.ingest.records import SpanRecord
+from monitor_tui.ingest.rows import Row, encode_rows
 from monitor_tui.ingest.sampling import Sampler
-from monitor_tui.ingest.store import Row, SpanStore, encode_rows
+from monitor_tui.ingest.store import SpanStore
 
 log = logging.getLogger(__name__)
 
