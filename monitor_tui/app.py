@@ -20,7 +20,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 
-from charter.errors import CharterError
+from charter import CharterError
 from monitor_tui.context import ConsoleContext
 from monitor_tui.ingest.receiver import Receiver
 from monitor_tui.ingest.store import SpanStore
@@ -32,7 +32,7 @@ from monitor_tui.screens.policies import PoliciesScreen
 from monitor_tui.text import safe
 
 if TYPE_CHECKING:
-    from charter.approvals.queue import ApprovalQueue
+    from charter.approvals import ApprovalQueue
 
 
 class ConsoleApp(App[None]):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from charter.errors import ConfigurationError
+from charter import ConfigurationError
 
 
 class Admission:

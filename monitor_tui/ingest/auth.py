@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 
-from charter.errors import ConfigurationError
+from charter import ConfigurationError
 
 TOKEN_ENV = "CHARTER_MONITOR_TOKEN"
 MIN_TOKEN_CHARS = 16

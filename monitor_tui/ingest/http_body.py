@@ -17,7 +17,7 @@ import socket
 import time
 from typing import Protocol
 
-from charter.errors import IngestError
+from charter import IngestError
 
 MAX_LINE = 1024
 MAX_TRAILERS = 32

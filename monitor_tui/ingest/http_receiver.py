@@ -24,7 +24,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from charter.errors import IngestError
+from charter import IngestError
 from monitor_tui.ingest import http_body, otlp
 from monitor_tui.ingest.admission import Admission
 from monitor_tui.ingest.auth import BearerToken

@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any
 
-from charter.errors import CharterError
+from charter import CharterError
 from monitor_tui.ingest.auth import BearerToken, exposure_warning
 from monitor_tui.ingest.grpc_receiver import GrpcReceiver
 from monitor_tui.ingest.http_receiver import (

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from charter.audit.checkpoint import Checkpoint, read_checkpoints
 from charter.audit.reader import export, iter_records
-from charter.audit.record import DECISION_PATH, MARKER_LABEL, DecisionRecord, format_timestamp
+from charter.audit.record import (
+    DECISION_LOG_PATH,
+    MARKER_LABEL,
+    DecisionRecord,
+    format_timestamp,
+)
 from charter.audit.verify import VerifyResult, verify
 from charter.audit.writer import AuditLog, AuditStats
 from charter.store.decision_log import GENESIS_HASH
 
 __all__ = [
-    "DECISION_PATH",
+    "DECISION_LOG_PATH",
     "GENESIS_HASH",
     "MARKER_LABEL",
     "AuditLog",

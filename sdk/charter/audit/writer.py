@@ -49,7 +49,7 @@ from charter.audit.checkpoint import DEFAULT_EVERY, DEFAULT_INTERVAL_S, Checkpoi
 from charter.decision import Decision
 from charter.errors import AuditError, ConfigurationError
 from charter.policy.input import PolicyInput
-from charter.store.db import make_engine, redacted_url
+from charter.store.db import connect, redacted_url
 from charter.store.decision_log import ensure_schema
 
 _log = logging.getLogger("charter.audit")
@@ -134,7 +134,7 @@ class AuditLog:
         if isinstance(store_url_or_engine, Engine):
             self._engine, self._owns_engine = store_url_or_engine, False
         else:
-            self._engine, self._owns_engine = make_engine(store_url_or_engine), True
+            self._engine, self._owns_engine = connect(store_url_or_engine), True
         ensure_schema(self._engine)
         self.mode: AuditMode = mode
         self._max_queue = max_queue
