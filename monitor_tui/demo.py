@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from charter import ApprovalPending, Charter, PolicyViolation, Settings, context
+from charter import ApprovalPending, Charter, ConfigurationError, PolicyViolation, Settings, context
 from charter.demo import OfflineBankModel, SupportBot, Turn, generate
 
 DRIFTED_VERSION = "2025-06"
@@ -70,6 +70,25 @@ class DemoReport:
         return "\n".join(out)
 
 
+MARKER = ".charter-demo"
+"""Written into the demo's folder: only a folder carrying it (or an empty one) is reused."""
+
+
+def prepare_workdir(workdir: Path) -> None:
+    """Start from an empty folder without ever deleting what the demo did not create."""
+    if workdir.exists() and not workdir.is_dir():
+        raise ConfigurationError(f"--workdir {workdir} is a file; give the demo a folder")
+    if workdir.is_dir() and any(workdir.iterdir()):
+        if not (workdir / MARKER).is_file():
+            raise ConfigurationError(
+                f"--workdir {workdir} is not empty and was not made by `charter demo`; "
+                "the demo will not delete it: choose a new or empty folder"
+            )
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / MARKER).write_text("made by `charter demo`; it deletes this folder on reuse\n")
+
+
 class Demo:
     """The wiring shared by the headless run and the console run."""
 
@@ -78,9 +97,7 @@ class Demo:
         from monitor_tui.ingest.receiver import Receiver
         from monitor_tui.ingest.store import SpanStore
 
-        if workdir.exists():
-            shutil.rmtree(workdir)
-        workdir.mkdir(parents=True)
+        prepare_workdir(workdir)
         self.workdir = workdir
         self.store = SpanStore(str(workdir / "spans.db"))
         self.receiver = Receiver(self.store, http_port=0, grpc_port=None)

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import typer
 
+from charter.cli import clean_errors
 
+
+@clean_errors
 def demo(
     calls: int = typer.Option(600, help="Guarded calls in the headless run."),
     workdir: Path = typer.Option(Path(".charter/demo"), help="Where the demo keeps its data."),

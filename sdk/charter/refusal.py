@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from charter.adapters import LangChainMessagesAdapter, OpenAIMessagesAdapter, adapter_for
 from charter.decision import Decision
 
 PREFIX = "I can't help with that"
+_REFUSING = re.compile(r"(?i)^i\s+(?:can(?:'|’)?t|cannot|can not|won(?:'|’)?t|am unable)\b")
 
 
 def refusal_text(decision: Decision) -> str:
-    """`I can't help with that: <reason> [rule a.b, c.d]`."""
+    """`I can't help with that: <reason> [rule a.b, c.d]`. A policy message that is already
+    a refusal ("I can't ...") is used as it is, so the refusal never repeats itself."""
     messages = [v.message for v in decision.violations if v.message]
-    reason = messages[0] if messages else "it is not allowed by policy"
+    reason = messages[0].strip().rstrip(".") if messages else "it is not allowed by policy"
     rules = ", ".join(decision.rules) or "charter.policy"
-    return f"{PREFIX}: {reason} [rule {rules}]"
+    head = reason if _REFUSING.match(reason) else f"{PREFIX}: {reason}"
+    return f"{head} [rule {rules}]"
 
 
 def refusal_like(decision: Decision, *, answer: Any = None, prompt: Any = None) -> Any:

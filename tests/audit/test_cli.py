@@ -103,8 +103,9 @@ def test_export_to_stdout_since(log_url: tuple[str, list[str]]) -> None:
 def test_export_bad_since_is_explained(log_url: tuple[str, list[str]]) -> None:
     url, _ = log_url
     result = runner.invoke(app, ["audit", "export", "--store", url, "--since", "yesterday"])
-    assert result.exit_code == 1
-    assert "--since 'yesterday' is not an ISO-8601 date or time" in result.stderr
+    assert result.exit_code == 2  # bad input: usage error
+    assert "--since 'yesterday' is neither an ISO-8601 date/time" in result.stderr
+    assert "nor an age (30m, 24h, 7d)" in result.stderr
 
 
 def test_a_failed_export_leaves_the_previous_file_alone(

@@ -8,7 +8,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from charter.cli import approvals, audit, evals, policy, project
+from charter.cli import approvals, audit, config, eval_pii, evals, policy, project
 
 PLUGIN_GROUP = "charter.cli"
 
@@ -21,7 +21,9 @@ app = typer.Typer(
 app.add_typer(policy.app, name="policy")
 app.add_typer(approvals.app, name="approvals")
 app.add_typer(audit.app, name="audit")
+evals.app.command("pii")(eval_pii.pii)
 app.add_typer(evals.app, name="eval")
+app.add_typer(config.app, name="config")
 app.command("init")(project.init)
 
 

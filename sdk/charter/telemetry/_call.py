@@ -25,6 +25,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from charter import semconv as sc
+from charter._canonical import valid_text
 from charter.decision import Action, Decision
 from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
 from charter.telemetry._instruments import Instruments
@@ -336,13 +337,15 @@ class CallSpan:
     ) -> None:
         attrs = self._attrs
         if response_model:
-            attrs[sc.GEN_AI_RESPONSE_MODEL] = str(response_model)
+            attrs[sc.GEN_AI_RESPONSE_MODEL] = valid_text(str(response_model))
         if input_tokens is not None:
             attrs[sc.GEN_AI_USAGE_INPUT_TOKENS] = int(input_tokens)
         if output_tokens is not None:
             attrs[sc.GEN_AI_USAGE_OUTPUT_TOKENS] = int(output_tokens)
         if finish_reasons:
-            attrs[sc.GEN_AI_RESPONSE_FINISH_REASONS] = tuple(str(r) for r in finish_reasons)
+            attrs[sc.GEN_AI_RESPONSE_FINISH_REASONS] = tuple(
+                valid_text(str(r)) for r in finish_reasons
+            )
 
     def record_call_duration(self, call_ms: float) -> None:
         """How long the wrapped model/tool call took, so the span can show Charter's own
@@ -355,9 +358,9 @@ class CallSpan:
         if not self._record_content:
             return
         if prompt_redacted is not None:
-            self._attrs[sc.PROMPT_REDACTED] = prompt_redacted[:MAX_CONTENT_CHARS]
+            self._attrs[sc.PROMPT_REDACTED] = valid_text(prompt_redacted[:MAX_CONTENT_CHARS])
         if answer_redacted is not None:
-            self._attrs[sc.ANSWER_REDACTED] = answer_redacted[:MAX_CONTENT_CHARS]
+            self._attrs[sc.ANSWER_REDACTED] = valid_text(answer_redacted[:MAX_CONTENT_CHARS])
 
     def record_error(self, exc: BaseException) -> None:
         """Mark the call failed with the error's class name. The message is never recorded:
