@@ -54,6 +54,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
 }
 TESTS = (
     "tests/guard/test_mutants.py",
+    "tests/guard/test_streaming_window.py",
     "tests/guard/test_drivers.py",
     "tests/guard/test_guard.py",
 )

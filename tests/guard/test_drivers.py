@@ -467,3 +467,13 @@ def test_a_tool_call_shares_the_conversations_placeholders(make: Callable[..., D
         send_mail("john.smith@corp.example")
         send_mail(EMAIL)
     assert received == ["<EMAIL_ADDRESS_2>", "<EMAIL_ADDRESS_1>"]
+
+
+def test_resuming_a_call_still_pending_says_it_is_pending(make: Callable[..., Driven]) -> None:
+    driven = make("sync")
+    with pytest.raises(ApprovalPending) as info:
+        driven("please hold this")
+    with pytest.raises(ApprovalPending) as again:
+        driven.charter.resume(info.value.ticket)
+    assert again.value.ticket == info.value.ticket
+    assert driven.received == []

@@ -29,13 +29,22 @@ import signal
 import threading
 import weakref
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from charter.audit.writer import AuditLog
+
+class OpenLog(Protocol):
+    """What shutdown needs of a decision log (`charter.audit.AuditLog`); a protocol, so this
+    module and the writer do not import each other."""
+
+    _close_timeout: float
+
+    def flush(self, timeout: float | None = None) -> None: ...
+
+    def close(self) -> None: ...
+
 
 _log = logging.getLogger("charter.audit")
-_logs: weakref.WeakSet[AuditLog] = weakref.WeakSet()
+_logs: weakref.WeakSet[OpenLog] = weakref.WeakSet()
 _lock = threading.Lock()
 _decided = False
 _previous: Any = None
@@ -51,13 +60,13 @@ def hold_if_terminating() -> None:
         threading.Event().wait(_HOLD_S)
 
 
-def register(log: AuditLog) -> None:
+def register(log: OpenLog) -> None:
     with _lock:
         _logs.add(log)
     _install()
 
 
-def unregister(log: AuditLog) -> None:
+def unregister(log: OpenLog) -> None:
     with _lock:
         _logs.discard(log)
 
@@ -97,7 +106,7 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     ).start()
 
 
-def _open_logs() -> list[AuditLog]:
+def _open_logs() -> list[OpenLog]:
     with _lock:
         return list(_logs)
 

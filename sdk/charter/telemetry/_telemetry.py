@@ -12,7 +12,7 @@ from opentelemetry.trace import SpanKind, TracerProvider
 from opentelemetry.util.types import AttributeValue
 
 from charter import semconv as sc
-from charter._canonical import sha256_hex
+from charter._canonical import sha256_hex, valid_text
 from charter.telemetry._call import (
     INSTRUMENTATION_NAME,
     INSTRUMENTATION_VERSION,
@@ -32,7 +32,7 @@ def safe_user(user: str) -> str:
     telemetry never carries the identifier itself."""
     if _NOT_A_PSEUDONYM.search(user):
         return "h-" + sha256_hex(user)[:16]
-    return user
+    return valid_text(user)
 
 
 class Telemetry:
@@ -90,7 +90,10 @@ class Telemetry:
         )
 
     def _shape(self, key: tuple[str, str, str, str | None]) -> CallShape:
-        operation, provider, model, tool = key
+        # Valid Unicode only: the OTLP encoder refuses a lone surrogate, and in a span name
+        # that fails the export of the whole batch.
+        operation, provider, model = valid_text(key[0]), valid_text(key[1]), valid_text(key[2])
+        tool = valid_text(key[3]) if key[3] else key[3]
         attributes: dict[str, AttributeValue] = {
             sc.GEN_AI_OPERATION_NAME: operation,
             sc.GEN_AI_PROVIDER_NAME: provider,
