@@ -40,6 +40,17 @@ def test_checks_run_once_a_window_of_new_text_arrived_and_release_everything_onc
     assert script.calls[1][0] == text[:30] and script.calls[2][0] == text[30:60]
 
 
+def test_a_window_holding_back_much_text_waits_for_a_window_of_new_text() -> None:
+    script = Script(keep=25)  # each check releases little: the held text stays large
+    window = StreamWindow(script, window=30)
+    text = "abcdefghij" * 12
+    for i in range(0, len(text), 10):
+        window.feed(text[i : i + 10])
+    # checks at 40 held characters, then only once 30 new ones arrived (not on every chunk)
+    assert [len(held) for _, held, _ in script.calls] == [40, 55, 55]
+    assert window.finish() == text[-45:]  # what was held back, released at the end
+
+
 def test_after_a_deny_nothing_more_is_released() -> None:
     script = Script(deny_on="secret")
     window = StreamWindow(script, window=20)
@@ -47,7 +58,9 @@ def test_after_a_deny_nothing_more_is_released() -> None:
     assert first == "a harmless start that is long enough "
     assert window.feed("and the secret is 42, told in a long sentence") == ""
     assert window.decisions[-1].action is Action.DENY
+    checks = len(script.calls)
     assert window.finish() == ""
+    assert len(script.calls) == checks  # the withheld text is gone, not checked again
 
 
 def test_the_gate_answers_in_the_chunks_own_type() -> None:
