@@ -71,6 +71,32 @@ findings contains finding if {
 injection_score := lib.signal("prompt_injection")
 
 # METADATA
+# title: Prompt injection in the user's message
+# description: >-
+#   The injection classifier is confident the message tries to replace the assistant's
+#   instructions ("ignore the above and ...", fake system messages, prompt extraction).
+#   The message is refused.
+# custom:
+#   id: injection.input
+#   principle: "Robustness: the assistant resists attempts to override its instructions (OWASP LLM01)"
+#   severity: high
+#   owner: security
+findings contains finding if {
+	stage == "input"
+	injection_score >= config.injection.input_deny_threshold
+	finding := {
+		"action": "deny",
+		"rule": "injection.input",
+		"principle": "Robustness: the assistant resists attempts to override its instructions (OWASP LLM01)",
+		"severity": "high",
+		"message": sprintf(
+			"This message looks like an attempt to replace the assistant's instructions (prompt injection score %v), so it was not processed.",
+			[lib.two_decimals(injection_score)],
+		),
+	}
+}
+
+# METADATA
 # title: Prompt injection in a tool result
 # description: >-
 #   Tool output is data, never instructions. A tool result that the injection classifier
