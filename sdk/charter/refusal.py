@@ -10,8 +10,20 @@ from charter.decision import Decision
 PREFIX = "I can't help with that"
 
 
+def support_message(decision: Decision) -> str | None:
+    """The supportive message the policy attached (obligation `support`, e.g. for
+    self-harm: help resources in the user's language), if any."""
+    support = decision.obligations.get("support") if decision.obligations else None
+    message = support.get("message") if isinstance(support, dict) else None
+    return message if isinstance(message, str) and message.strip() else None
+
+
 def refusal_text(decision: Decision) -> str:
-    """`I can't help with that: <reason> [rule a.b, c.d]`."""
+    """`I can't help with that: <reason> [rule a.b, c.d]`, or the policy's supportive
+    message when it sent one: a person in crisis gets help resources, not a rule id."""
+    supportive = support_message(decision)
+    if supportive is not None:
+        return supportive
     messages = [v.message for v in decision.violations if v.message]
     reason = messages[0] if messages else "it is not allowed by policy"
     rules = ", ".join(decision.rules) or "charter.policy"
