@@ -40,14 +40,16 @@ finding_action(category) := settings(category).action if settings(category).acti
 
 label(category) := object.get(settings(category), "label", replace(category, "_", " "))
 
+# Messages name the score and the threshold it crossed, so `charter policy explain` and
+# the audit log show why: "harm score 0.93 >= 0.5".
 stage_message(category, s) := sprintf(
-	"it falls under %s, which this assistant does not help with (harm score %v)",
-	[label(category), lib.two_decimals(s)],
+	"it falls under %s, which this assistant does not help with (harm score %v >= %v)",
+	[label(category), lib.two_decimals(s), threshold(category)],
 ) if stage == "input"
 
 stage_message(category, s) := sprintf(
-	"the answer was withheld: it contains %s content (harm score %v)",
-	[label(category), lib.two_decimals(s)],
+	"the answer was withheld: it contains %s content (harm score %v >= %v)",
+	[label(category), lib.two_decimals(s), threshold(category)],
 ) if stage != "input"
 
 # Categories marked `support` (self-harm) carry a supportive message with help resources
@@ -91,8 +93,8 @@ category_finding(category) := finding if {
 	finding := {
 		"action": "require_approval",
 		"message": sprintf(
-			"a reviewer must confirm this message does not ask for %s (harm score %v)",
-			[label(category), lib.two_decimals(s)],
+			"a reviewer must confirm this message does not ask for %s (harm score %v >= review threshold %v)",
+			[label(category), lib.two_decimals(s), settings(category).review_threshold],
 		),
 		"approval": config.harm.review_approval,
 	}

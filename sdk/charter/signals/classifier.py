@@ -13,7 +13,6 @@ harm taxonomy, each in [0, 1]. `revision` is the artifact's content hash.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -28,9 +27,10 @@ from charter.signals.features import (
     clip,
     sparse_features,
 )
-from charter.signals.model import Artifact, load_artifact
+from charter.signals.model import HARM_PREFIX, Artifact, load_artifact
 from charter.signals.normalize import scoring_text
 
+ANY_HARM = "harm"
 MODEL_ENV = "CHARTER_SIGNALS_MODEL"
 CONTEXT_ENV = "CHARTER_SIGNALS_CONTEXT"
 """Set to 0/false/off to switch the contextual second stage off (cheaper, less accurate)."""
@@ -67,14 +67,16 @@ class FirstStage:
     def prepare(self, text: str) -> str:
         return clip(scoring_text(text), self.spec.max_chars)
 
-    def logits(self, prepared: str) -> FloatArray:
+    def logits(self, prepared: str) -> tuple[FloatArray, FloatArray]:
+        """Stage 1's logits and the static embedding (stage 2 reads it too)."""
         chars, words = sparse_features(prepared, self.spec)
-        z = self.bias + self.embedder.embed(prepared) @ self.dense
+        static = self.embedder.embed(prepared)
+        z = self.bias + static @ self.dense
         if len(chars):
             z = z + np.ones(len(chars), np.float32) @ self.char[chars] / np.sqrt(len(chars))
         if len(words):
             z = z + np.ones(len(words), np.float32) @ self.word[words] / np.sqrt(len(words))
-        return np.asarray(z, dtype=np.float32)
+        return np.asarray(z, dtype=np.float32), static
 
 
 @lru_cache(maxsize=1)
@@ -114,26 +116,40 @@ class SafetyClassifier:
             from charter.signals.context import ContextStage
 
             self._second = ContextStage(artifact)
-        self._lock = threading.Lock()
 
     @property
     def context_stage(self) -> bool:
         return self._second is not None
 
     def score(self, text: str) -> dict[str, float]:
-        return dict(zip(self.labels, (round(float(p), 4) for p in self.probabilities(text)), strict=True))
+        return self.scores(self.probabilities(text))
+
+    def scores(self, probs: FloatArray) -> dict[str, float]:
+        """Head probabilities -> policy scores. `harm` is the aggregate head (harmful in
+        any category); `harm.<category>` is `harm` scaled by how that category compares
+        with the most likely one, so the likeliest category carries the full aggregate
+        score and the policy's rule for *that* category fires."""
+        values = {label: float(p) for label, p in zip(self.labels, probs, strict=True)}
+        if ANY_HARM in values:
+            categories = [k for k in values if k.startswith(HARM_PREFIX)]
+            top = max((values[k] for k in categories), default=0.0)
+            for k in categories:
+                values[k] = values[ANY_HARM] * (values[k] / top if top > 0 else 0.0)
+        return {k: round(min(1.0, max(0.0, v)), 4) for k, v in values.items()}
 
     async def ascore(self, text: str) -> dict[str, float]:
         return self.score(text)
 
     def probabilities(self, text: str) -> FloatArray:
         if not isinstance(text, str):
-            raise SignalError(f"{self.name}: score() takes the text as str, got {type(text).__name__}")
+            raise SignalError(
+                f"{self.name}: score() takes the text as str, got {type(text).__name__}"
+            )
         prepared = self._first.prepare(text)
-        logits = self._first.logits(prepared)
+        logits, static = self._first.logits(prepared)
         probs = sigmoid(logits)
         if self._second is not None and self.uncertain(probs):
-            probs = self._second.probabilities(prepared, logits)
+            probs = self._second.probabilities(prepared, static, probs)
         return probs
 
     def uncertain(self, probs: FloatArray) -> bool:
@@ -141,10 +157,14 @@ class SafetyClassifier:
         low, high = self.band
         return bool(np.any((probs >= low) & (probs < high)))
 
+    def sent_to_second_stage(self, text: str) -> bool:
+        """Whether the cascade would run the contextual stage on `text` (benchmarks)."""
+        logits, _ = self._first.logits(self._first.prepare(text))
+        return self._second is not None and self.uncertain(sigmoid(logits))
+
     def stage_one(self, text: str) -> dict[str, float]:
         """Stage 1's scores alone (for benchmarks and diagnostics)."""
-        probs = sigmoid(self._first.logits(self._first.prepare(text)))
-        return dict(zip(self.labels, (float(p) for p in probs), strict=True))
+        return self.scores(sigmoid(self._first.logits(self._first.prepare(text))[0]))
 
     def __repr__(self) -> str:
         return (

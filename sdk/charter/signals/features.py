@@ -122,7 +122,7 @@ def word_keys(data: npt.NDArray[np.uint64], sizes: tuple[int, ...]) -> npt.NDArr
         count = len(words) - n + 1
         if count <= 0:
             continue
-        key = words[:count].copy()
+        key: npt.NDArray[np.uint64] = np.array(words[:count], dtype=np.uint64)
         for k in range(1, n):
             key = key * _WORD_PRIME + words[k : k + count]
         parts.append(key ^ np.uint64((0x40 + n) << _SIZE_TAG))
@@ -192,9 +192,9 @@ class StaticEmbedder:
         ids = self.token_ids(text)
         if not ids:
             return np.zeros(self.dim, dtype=np.float32)
-        vector = self.matrix[np.asarray(ids, dtype=np.int64)].mean(axis=0)
+        vector = np.asarray(self.matrix[np.asarray(ids, dtype=np.int64)].mean(axis=0))
         norm = float(np.sqrt(vector @ vector))
-        return (vector / norm if norm > 0 else vector).astype(np.float32)
+        return np.asarray(vector / norm if norm > 0 else vector, dtype=np.float32)
 
 
 _CACHE_WORDS = 200_000
@@ -224,7 +224,11 @@ def read_safetensors_matrix(path: Path, name: str) -> npt.NDArray[Any]:
         entry = header[name]
         dtype = _SAFETENSORS_DTYPES[entry["dtype"]]
         start, end = entry["data_offsets"]
-        raw = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + length + start, shape=end - start)
+        raw = np.memmap(
+            path, dtype=np.uint8, mode="r", offset=8 + length + start, shape=end - start
+        )
         return raw.view(dtype).reshape(entry["shape"])
     except (OSError, KeyError, ValueError, struct.error) as exc:
-        raise SignalError(f"{path}: not a readable safetensors file with {name!r} ({exc})") from None
+        raise SignalError(
+            f"{path}: not a readable safetensors file with {name!r} ({exc})"
+        ) from None

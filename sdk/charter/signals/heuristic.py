@@ -135,6 +135,15 @@ def _compile(patterns: tuple[HeuristicPattern, ...]) -> _Scanner:
     return _Scanner(finder=re.compile(finder), by_trigger=by_trigger)
 
 
+def _revision(patterns: tuple[HeuristicPattern, ...]) -> str:
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    blob = json.dumps([asdict(p) for p in patterns], sort_keys=True, ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
 def _noisy_or(weights: Sequence[float]) -> float:
     miss = 1.0
     for weight in weights:
@@ -156,6 +165,8 @@ class HeuristicJailbreakDetector:
         self.name = check_score_name(name, what="signal name")
         self._patterns = tuple(PATTERNS if patterns is None else patterns)
         self._scanner = _compile(self._patterns)
+        self.revision = _revision(self._patterns)
+        """Content hash of the patterns: which cue set scored a decision."""
 
     @property
     def patterns(self) -> tuple[HeuristicPattern, ...]:
