@@ -70,7 +70,7 @@ class FirstStage:
     def logits(self, prepared: str) -> tuple[FloatArray, FloatArray]:
         """Stage 1's logits and the static embedding (stage 2 reads it too)."""
         chars, words = sparse_features(prepared, self.spec)
-        static = self.embedder.embed(prepared)
+        static = self.embedder.embed(prepared) * np.float32(self.spec.dense_scale)
         z = self.bias + static @ self.dense
         if len(chars):
             z = z + np.ones(len(chars), np.float32) @ self.char[chars] / np.sqrt(len(chars))

@@ -28,6 +28,8 @@ MAX_TOKENS = 64
 """Word pieces read per text: the first 40 and the last 24 (jailbreak templates frame
 first and ask last). Cost grows linearly with this; 64 keeps a call to a few ms here."""
 _HEAD = 40
+CONTEXT_SCALE = np.float32(np.sqrt(384.0))
+"""The unit-norm MiniLM embedding times sqrt(dim): coordinates of order 1, like stage 1's."""
 
 
 class ContextEncoder:
@@ -95,7 +97,7 @@ class ContextStage:
         self.encoder = shared_encoder()
 
     def probabilities(self, prepared: str, static: FloatArray, first: FloatArray) -> FloatArray:
-        features = np.concatenate([self.encoder.embed(prepared), static])
+        features = np.concatenate([self.encoder.embed(prepared) * CONTEXT_SCALE, static])
         z = features @ self.weights + self.bias
         second = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
         return np.asarray((first + second) / 2.0, dtype=np.float32)

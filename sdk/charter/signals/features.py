@@ -48,6 +48,9 @@ class FeatureSpec:
     """Longer texts keep their first 3/4 and last 1/4 of this budget: jailbreak templates
     put the framing first and the request last."""
     embedding: str = "wordllama-l2-supercat-256"
+    dense_scale: float = 16.0
+    """Unit-norm embeddings are multiplied by sqrt(dim) so each coordinate is O(1): the
+    same L2 penalty then means the same thing for dense and sparse weights."""
 
     @property
     def buckets(self) -> int:
@@ -60,6 +63,7 @@ class FeatureSpec:
             "word_ngrams": list(self.word_ngrams),
             "max_chars": self.max_chars,
             "embedding": self.embedding,
+            "dense_scale": self.dense_scale,
         }
 
     @classmethod
@@ -70,6 +74,7 @@ class FeatureSpec:
             word_ngrams=tuple(int(n) for n in raw["word_ngrams"]),
             max_chars=int(raw["max_chars"]),
             embedding=str(raw["embedding"]),
+            dense_scale=float(raw.get("dense_scale", 1.0)),
         )
 
 

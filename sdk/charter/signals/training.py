@@ -70,7 +70,7 @@ class TrainItem:
 class TrainConfig:
     spec: FeatureSpec = field(default_factory=FeatureSpec)
     l2_sparse: float = 1e-4
-    l2_dense: float = 1e-4
+    l2_dense: float = 1e-2
     max_iter: int = 300
     lookalike_weight: float = 2.0
     """Benign look-alikes ("kill a Python process") count double: false refusals hurt."""
@@ -152,7 +152,7 @@ def featurize(
                 indices.append(block + offset)
                 values.append(np.full(len(block), 1.0 / np.sqrt(len(block))))
         indptr.append(indptr[-1] + len(chars) + len(words))
-        dense[row] = embedder.embed(prepared)
+        dense[row] = embedder.embed(prepared) * spec.dense_scale
         for label in item.targets:
             targets[row, LABELS.index(label)] = 1.0
             if label.startswith(HARM_PREFIX):
@@ -279,7 +279,7 @@ def train_artifact(
     config: TrainConfig = TrainConfig(),
     *,
     context: bool = True,
-    cascade_band: tuple[float, float] = (0.2, 0.8),
+    cascade_band: tuple[float, float] = (0.3, 0.7),
     calibration_folds: int = 0,
     embedder: StaticEmbedder | None = None,
 ) -> Artifact:
@@ -292,11 +292,13 @@ def train_artifact(
     arrays = fit(data, config)
     features = None
     if context:
-        from charter.signals.context import shared_encoder
+        from charter.signals.context import CONTEXT_SCALE, shared_encoder
 
         encoder = shared_encoder()
         prepared = [clip(scoring_text(i.text), config.spec.max_chars) for i in items]
-        contextual = np.asarray([encoder.embed(p) for p in prepared], dtype=np.float64)
+        contextual = np.asarray(
+            [encoder.embed(p) * CONTEXT_SCALE for p in prepared], dtype=np.float64
+        )
         features = np.concatenate([contextual, data.dense], axis=1)
         arrays["ctx_w"], arrays["ctx_bias"] = fit_dense(
             features, data.targets, data.weights, config
