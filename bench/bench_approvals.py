@@ -27,7 +27,7 @@ from bench._timing import percentiles_ms, row
 from charter.approvals import ReviewerDirectory
 from charter.approvals.queue import ApprovalQueue
 from charter.decision import ApprovalSpec, Approvers
-from charter.store import make_engine
+from charter.store import connect
 from charter.store.approval_tables import EVENTS, REQUESTS
 
 ENQUEUES = 600
@@ -127,7 +127,7 @@ def _latencies(queue: ApprovalQueue) -> dict[str, list[float]]:
 
 
 def _backend_rows(label: str, url: str, *, enqueue_target: str = "") -> list[dict[str, object]]:
-    engine = make_engine(url)
+    engine = connect(url)
     try:
         queue = ApprovalQueue(engine, directory=DIRECTORY)
         rate, floor_rate = _enqueue_rates(queue)

@@ -14,9 +14,8 @@ import regorus
 
 from bench._timing import compare_us, row
 from charter.config import DEFAULT_POLICIES
-from charter.policy import _regorus
+from charter.policy import _regorus, load_bundle
 from charter.policy.base import DECISION_PATH
-from charter.policy.bundle import load_bundle
 from charter.policy.embedded import EmbeddedEngine
 
 INPUT = {

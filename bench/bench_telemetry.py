@@ -35,7 +35,7 @@ from charter.audit import AuditLog
 from charter.audit.record import PreparedRecord
 from charter.decision import Action, Decision, Violation
 from charter.policy.input import ModelRef, PIISummary, PolicyInput, UserRef
-from charter.store import make_engine, migrate
+from charter.store import connect, migrate
 from charter.store.decision_log import GENESIS_HASH, LOG
 from charter.telemetry import Telemetry
 
@@ -211,7 +211,7 @@ def _audit_rows(records: int = 20_000, batch: int = 256) -> list[dict[str, objec
         labels = {"app": "support-bot", "tenant": "acme", "environment": "prod"}
 
         # Floor: the same rows, serialised in advance, plain batched inserts.
-        engine = make_engine(f"sqlite:///{workdir}/floor.db")
+        engine = connect(f"sqlite:///{workdir}/floor.db")
         migrate(engine)
         prepared = PreparedRecord.build(
             DECISION,

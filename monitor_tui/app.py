@@ -19,7 +19,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from charter.errors import CharterError
+from charter import CharterError
 from monitor_tui.context import ConsoleContext
 from monitor_tui.ingest.receiver import Receiver
 from monitor_tui.ingest.store import SpanStore
@@ -30,7 +30,7 @@ from monitor_tui.screens.live import LiveScreen
 from monitor_tui.screens.policies import PoliciesScreen
 
 if TYPE_CHECKING:
-    from charter.approvals.queue import ApprovalQueue
+    from charter.approvals import ApprovalQueue
 
 
 class ConsoleApp(App[None]):

@@ -14,7 +14,7 @@ from monitor_tui.ingest.store import SpanStore
 from monitor_tui.policies import PolicyCatalog
 
 if TYPE_CHECKING:
-    from charter.approvals.queue import ApprovalQueue
+    from charter.approvals import ApprovalQueue
 
 
 @dataclass

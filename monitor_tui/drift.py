@@ -44,7 +44,7 @@ _EPS = 1e-4
 FloatArray = NDArray[np.float64]
 
 
-class Severity(StrEnum):
+class DriftSeverity(StrEnum):
     OK = "ok"
     WARN = "warn"
     ALERT = "alert"
@@ -55,7 +55,12 @@ class Severity(StrEnum):
         return _RANK[self]
 
 
-_RANK = {Severity.NOT_ENOUGH_DATA: 0, Severity.OK: 1, Severity.WARN: 2, Severity.ALERT: 3}
+_RANK = {
+    DriftSeverity.NOT_ENOUGH_DATA: 0,
+    DriftSeverity.OK: 1,
+    DriftSeverity.WARN: 2,
+    DriftSeverity.ALERT: 3,
+}
 
 SEGMENT_DIMENSIONS: dict[str, Callable[[SpanRecord], str]] = {
     "app": lambda s: s.app,
@@ -234,7 +239,7 @@ def chi_square(baseline_counts: FloatArray, current_counts: FloatArray) -> tuple
 class FeatureDrift:
     feature: str
     kind: Literal["numeric", "categorical"]
-    severity: Severity
+    severity: DriftSeverity
     n_baseline: int
     n_current: int
     score: float | None = None
@@ -277,14 +282,14 @@ class FeatureDrift:
         }
 
 
-def _grade(score: float, p: float, warn: float, alert: float, config: DriftConfig) -> Severity:
+def _grade(score: float, p: float, warn: float, alert: float, config: DriftConfig) -> DriftSeverity:
     if math.isnan(score) or p >= config.p_value:
-        return Severity.OK
+        return DriftSeverity.OK
     if score >= alert:
-        return Severity.ALERT
+        return DriftSeverity.ALERT
     if score >= warn:
-        return Severity.WARN
-    return Severity.OK
+        return DriftSeverity.WARN
+    return DriftSeverity.OK
 
 
 def numeric_drift(
@@ -367,15 +372,15 @@ def _not_enough(
     return FeatureDrift(
         feature=name,
         kind=kind,
-        severity=Severity.NOT_ENOUGH_DATA,
+        severity=DriftSeverity.NOT_ENOUGH_DATA,
         n_baseline=nb,
         n_current=nc,
         reason=f"needs {config.min_samples} spans on each side, has {nb} baseline / {nc} current",
     )
 
 
-def _reason(severity: Severity, effect: str, test: str, config: DriftConfig) -> str:
-    if severity is Severity.OK:
+def _reason(severity: DriftSeverity, effect: str, test: str, config: DriftConfig) -> str:
+    if severity is DriftSeverity.OK:
         return f"{effect}, {test}: within thresholds"
     return f"{effect} over the {severity.value} threshold, {test} < {config.p_value}"
 
@@ -394,11 +399,11 @@ class SegmentDrift:
         return " / ".join(f"{dim}={value or UNKNOWN}" for dim, value in self.key) or "all"
 
     @property
-    def severity(self) -> Severity:
+    def severity(self) -> DriftSeverity:
         return max(
             (f.severity for f in self.features),
             key=lambda s: s.rank,
-            default=Severity.NOT_ENOUGH_DATA,
+            default=DriftSeverity.NOT_ENOUGH_DATA,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -418,14 +423,16 @@ class DriftReport:
     current_spans: int
 
     @property
-    def severity(self) -> Severity:
+    def severity(self) -> DriftSeverity:
         return max(
             (s.severity for s in self.segments),
             key=lambda s: s.rank,
-            default=Severity.NOT_ENOUGH_DATA,
+            default=DriftSeverity.NOT_ENOUGH_DATA,
         )
 
-    def alerts(self, at_least: Severity = Severity.WARN) -> list[tuple[SegmentDrift, FeatureDrift]]:
+    def alerts(
+        self, at_least: DriftSeverity = DriftSeverity.WARN
+    ) -> list[tuple[SegmentDrift, FeatureDrift]]:
         """Flagged features, worst first."""
         found = [
             (segment, feature)

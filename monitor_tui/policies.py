@@ -32,12 +32,11 @@ class PolicyCatalog:
 
 def load_catalog(source: str) -> PolicyCatalog:
     """Read a bundle (directory, .tar.gz or URL) and its rule annotations."""
-    from charter.policy.bundle import load_bundle
-    from charter.policy.metadata import collect
+    from charter.policy import collect_metadata, load_bundle
 
     bundle = load_bundle(source)
     rules = []
-    for meta in collect(bundle.modules):
+    for meta in collect_metadata(bundle.modules):
         if not meta.rule or meta.rule == "decision":
             continue
         rules.append(

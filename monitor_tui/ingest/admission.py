@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from charter.errors import ConfigurationError
+from charter import ConfigurationError
 
 
 class Admission:

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
-from charter.errors import ConfigurationError
+from charter import ConfigurationError
 
 T = TypeVar("T")
 

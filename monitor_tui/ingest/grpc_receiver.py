@@ -12,7 +12,7 @@ from __future__ import annotations
 from concurrent import futures
 from typing import Any
 
-from charter.errors import IngestError
+from charter import IngestError
 from monitor_tui.ingest import otlp
 from monitor_tui.ingest.admission import Admission
 from monitor_tui.ingest.http_receiver import DEFAULT_MAX_BODY, DEFAULT_MAX_INFLIGHT

@@ -16,7 +16,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from charter.errors import IngestError
+from charter import IngestError
 from monitor_tui.ingest import otlp
 from monitor_tui.ingest.admission import Admission
 from monitor_tui.ingest.pipeline import IngestPipeline

@@ -22,7 +22,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
-from charter.errors import IngestError
+from charter import IngestError
 from monitor_tui.ingest.records import AttrValue, SpanRecord
 
 PROTOBUF = "application/x-protobuf"

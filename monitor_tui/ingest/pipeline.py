@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from charter.errors import StoreError
+from charter import StoreError
 from monitor_tui.ingest.buffer import SpanBuffer
 from monitor_tui.ingest.records import SpanRecord
 from monitor_tui.ingest.sampling import Sampler

@@ -7,7 +7,7 @@ otherwise: spans describe production traffic and are not for the whole network.
 
 from __future__ import annotations
 
-from charter.errors import CharterError
+from charter import CharterError
 from monitor_tui.ingest.grpc_receiver import GrpcReceiver
 from monitor_tui.ingest.http_receiver import (
     DEFAULT_MAX_BODY,

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from charter import semconv
-from charter.errors import ConfigurationError
+from charter import ConfigurationError, semconv
 from monitor_tui.ingest.records import SpanRecord
 
 _ALWAYS_KEEP_ACTIONS = frozenset({"deny", "require_approval"})

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from charter import semconv
-from charter.errors import ConfigurationError, StoreError
+from charter import ConfigurationError, StoreError, semconv
 from monitor_tui.ingest.records import SpanRecord
 
 DEFAULT_PATH = ".charter/spans.db"

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
-from charter.errors import CharterError
+from charter import CharterError
 from monitor_tui import format as fmt
 from monitor_tui.dialogs.decide import DecideDialog, Verdict
 from monitor_tui.screens.base import DataScreen

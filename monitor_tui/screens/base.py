@@ -15,7 +15,7 @@ from textual import work
 from textual.binding import Binding
 from textual.screen import Screen
 
-from charter.errors import CharterError
+from charter import CharterError
 from monitor_tui.context import ConsoleContext, HasContext
 
 T = TypeVar("T")

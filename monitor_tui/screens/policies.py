@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Static
 
-from charter.errors import CharterError
+from charter import CharterError
 from monitor_tui import format as fmt
 from monitor_tui.policies import PolicyCatalog, RuleRow, load_catalog, rule_rows
 from monitor_tui.screens.base import DataScreen

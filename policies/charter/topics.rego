@@ -44,7 +44,7 @@ findings contains finding if {
 		"principle": "Scope: the assistant gives no regulated advice",
 		"severity": "medium",
 		"message": sprintf(
-			"I can't help with %s: it is outside what this banking assistant may do.",
+			"%s is outside what this banking assistant may do",
 			[label(topic)],
 		),
 	}

@@ -7,6 +7,7 @@ does not import Presidio, spaCy, LangChain, Textual or the OpenTelemetry SDK.
 
 from __future__ import annotations
 
+from charter import semconv
 from charter.config import Settings
 from charter.context import CallContext, context
 from charter.decision import (
@@ -29,6 +30,7 @@ from charter.errors import (
     BundleError,
     CharterError,
     ConfigurationError,
+    IngestError,
     IntegrationError,
     NotAuthorized,
     PIIError,
@@ -37,6 +39,8 @@ from charter.errors import (
     PolicyLoadError,
     PolicyViolation,
     StoreError,
+    TelemetryError,
+    VaultError,
 )
 from charter.guard import Charter, configure, get_charter, guard, resume
 from charter.policy.base import PolicyEngine
@@ -60,6 +64,7 @@ __all__ = [
     "CharterError",
     "ConfigurationError",
     "Decision",
+    "IngestError",
     "IntegrationError",
     "NotAuthorized",
     "PIIError",
@@ -74,6 +79,8 @@ __all__ = [
     "Severity",
     "Stage",
     "StoreError",
+    "TelemetryError",
+    "VaultError",
     "Violation",
     "__version__",
     "configure",
@@ -81,4 +88,5 @@ __all__ = [
     "get_charter",
     "guard",
     "resume",
+    "semconv",
 ]

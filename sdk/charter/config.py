@@ -1,14 +1,23 @@
-"""Settings: one typed object, from arguments, `CHARTER_*` environment variables or a
-`charter.toml` file. Defaults are the embedded, zero-setup ones."""
+"""Settings: one typed object, layered from four places.
+
+    explicit arguments  >  CHARTER_* environment  >  charter.toml  >  defaults
+
+`charter.toml` is found upward from the working directory (as git finds `.git`), or named
+by `CHARTER_CONFIG`. Relative paths in it (`policies`, a SQLite `store_url`) are relative to
+the file, so every command run anywhere below the project reads the same store. Every
+`Settings` remembers where each value came from (`charter config show` prints it).
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from charter.errors import ConfigurationError
 
@@ -16,6 +25,12 @@ _PACKAGED = Path(__file__).resolve().parent / "_bundle"
 _CHECKOUT = Path(__file__).resolve().parents[2] / "policies"
 DEFAULT_POLICIES = _PACKAGED if _PACKAGED.is_dir() else _CHECKOUT
 """The starter bundle: inside the wheel as `charter/_bundle`, or the checkout's policies/."""
+
+CONFIG_NAME = "charter.toml"
+CONFIG_ENV = "CHARTER_CONFIG"
+ENV_PREFIX = "CHARTER_"
+DEFAULT = "default"
+_SQLITE = "sqlite:///"
 
 
 class Settings(BaseModel):
@@ -31,51 +46,165 @@ class Settings(BaseModel):
     environment: str = "dev"
     on_deny: Literal["raise", "refuse"] = "raise"
     pii_mode: Literal["spacy", "pattern", "off"] = "pattern"
+    pii_regions: tuple[Literal["TR", "EU", "UK", "US"], ...] = ("TR", "EU", "UK", "US")
+    """National PII recognizers to turn on (TC Kimlik No, EU ids, NINO/NHS, SSN, ...)."""
+    pii_phone_regions: tuple[str, ...] = ()
+    """ISO codes of the countries whose national phone formats count without a phone
+    word; empty: those of `pii_regions` (Turkey, the EU/EEA, the UK, North America)."""
     approval_mode: Literal["wait", "raise"] = "raise"
     approval_wait_s: float = Field(default=30.0, gt=0)
     reviewers_file: str = ""
     audit: bool = True
     telemetry: bool = True
     telemetry_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
+    otlp_endpoint: str = ""
+    """Where spans go (OTLP/HTTP). Empty: the standard `OTEL_EXPORTER_OTLP_ENDPOINT`, else none."""
+    service_name: str = ""
+    """OTel `service.name`. Empty: the standard `OTEL_SERVICE_NAME`, else the app name."""
     record_content: bool = False
     """Opt-in: put *redacted* prompt/answer text on spans. Off by default."""
     vault_key: str = ""
     """Base64 AES-256 key for the PII vault; empty: a per-process random key."""
 
+    _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+
     @property
     def policies_source(self) -> str:
         return self.policies or str(DEFAULT_POLICIES)
 
+    def source_of(self, name: str) -> str:
+        """Where `name` came from: "default", a file path, `CHARTER_X`, or "argument"."""
+        return self._sources.get(name, DEFAULT)
+
+    # --- building ----------------------------------------------------------------------
+
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    def load(
+        cls,
+        *,
+        environ: Mapping[str, str] | None = None,
+        cwd: str | Path | None = None,
+        config_file: str | Path | None = None,
+        **explicit: Any,
+    ) -> Settings:
+        """The effective settings: `explicit` > environment > charter.toml > defaults."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        for name in cls.model_fields:
-            key = f"CHARTER_{name.upper()}"
-            if key in env:
-                values[name] = env[key]
-        values.update(overrides)
+        sources: dict[str, str] = {}
+        path = Path(config_file) if config_file else find_config(env, cwd)
+        if path is not None:
+            for name, value in read_config(path).items():
+                values[name], sources[name] = value, str(path)
+        for name, value in _from_environment(env).items():
+            values[name], sources[name] = value, f"{ENV_PREFIX}{name.upper()}"
+        for name, value in explicit.items():
+            values[name], sources[name] = value, "argument"
+        settings = cls.build(values, source=_describe(sources))
+        settings._sources.update(sources)
+        return settings
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Environment and overrides only (no file): for tests and containers."""
+        env = os.environ if environ is None else environ
+        values = {**_from_environment(env), **overrides}
         return cls.build(values, source="environment")
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides: Any) -> Settings:
-        p = Path(path)
-        try:
-            data = tomllib.loads(p.read_text())
-        except FileNotFoundError as exc:
-            raise ConfigurationError(f"config file {p} not found; run `charter init`") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigurationError(f"{p}: not valid TOML: {exc}") from exc
-        values = dict(data.get("charter", data))
-        values.update(overrides)
-        return cls.build(values, source=str(p))
+        return cls.load(environ={}, config_file=path, **overrides)
 
     @classmethod
-    def build(cls, values: dict[str, Any], *, source: str = "arguments") -> Settings:
+    def build(cls, values: Mapping[str, Any], *, source: str = "arguments") -> Settings:
+        unknown = [name for name in values if name not in cls.model_fields]
+        if unknown:
+            raise ConfigurationError(f"{source}: {_unknown_key(unknown[0])}")
         try:
-            return cls.model_validate(values)
+            return cls.model_validate(dict(values))
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
             )
             raise ConfigurationError(f"invalid settings from {source}: {problems}") from None
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with `overrides` applied as explicit arguments (provenance kept)."""
+        if not overrides:
+            return self
+        built = self.build({**self.model_dump(), **overrides})
+        built._sources.update(self._sources)
+        built._sources.update(dict.fromkeys(overrides, "argument"))
+        return built
+
+
+def find_config(
+    environ: Mapping[str, str] | None = None, cwd: str | Path | None = None
+) -> Path | None:
+    """`CHARTER_CONFIG`, else the nearest charter.toml from `cwd` upward, else None."""
+    env = os.environ if environ is None else environ
+    named = env.get(CONFIG_ENV)
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise ConfigurationError(f"{CONFIG_ENV}={named}: no such file")
+        return path.resolve()
+    start = Path(cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The `[charter]` table (or the top level) of a charter.toml, paths made absolute."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigurationError(f"config file {path} not found; run `charter init`") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"{path}: not valid TOML: {exc}") from None
+    table = data.get("charter", data)
+    if not isinstance(table, dict):
+        raise ConfigurationError(f"{path}: [charter] must be a table of settings")
+    for name in table:
+        if name not in Settings.model_fields:
+            raise ConfigurationError(f"{path}: {_unknown_key(name)}")
+    return _anchor_paths(dict(table), path.parent)
+
+
+def _anchor_paths(values: dict[str, Any], base: Path) -> dict[str, Any]:
+    for key in ("policies", "reviewers_file"):
+        value = values.get(key)
+        if isinstance(value, str) and value and "://" not in value:
+            values[key] = _under(base, value)
+    store = values.get("store_url")
+    if isinstance(store, str) and store.startswith(_SQLITE) and ":memory:" not in store:
+        values["store_url"] = _SQLITE + _under(base, store[len(_SQLITE) :])
+    return values
+
+
+def _under(base: Path, path: str) -> str:
+    """`path` as written if absolute, else resolved against the config file's folder."""
+    if not path or Path(path).expanduser().is_absolute():
+        return path
+    return str((base / path).resolve())
+
+
+def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        name: env[f"{ENV_PREFIX}{name.upper()}"]
+        for name in Settings.model_fields
+        if f"{ENV_PREFIX}{name.upper()}" in env
+    }
+
+
+def _unknown_key(name: str) -> str:
+    close = difflib.get_close_matches(name, list(Settings.model_fields), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown setting {name!r}{hint} (known: {', '.join(Settings.model_fields)})"
+
+
+def _describe(sources: Mapping[str, str]) -> str:
+    origins = sorted(set(sources.values()))
+    return ", ".join(origins) if origins else "defaults"

@@ -13,7 +13,21 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from charter.values import RedactOperator
+
 _FROZEN = ConfigDict(frozen=True, extra="ignore")
+
+__all__ = [
+    "Action",
+    "ApprovalSpec",
+    "Approvers",
+    "Decision",
+    "RedactOperator",
+    "Severity",
+    "Stage",
+    "Violation",
+    "strictest",
+]
 
 
 class Action(StrEnum):
@@ -43,13 +57,6 @@ class Severity(StrEnum):
     MEDIUM = "medium"
     HIGH = "high"
     CRITICAL = "critical"
-
-
-class RedactOperator(StrEnum):
-    PLACEHOLDER = "placeholder"
-    MASK = "mask"
-    HASH = "hash"
-    DROP = "drop"
 
 
 class Violation(BaseModel):

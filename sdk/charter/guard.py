@@ -58,15 +58,18 @@ class Charter:
         stream_window: int = 96,
         **overrides: Any,
     ) -> None:
-        # `audit=False` / `telemetry=True` are settings; objects are the components to use.
+        # `audit=False`, `telemetry=True`, `engine="http://..."` are settings; objects are the
+        # components to use.
         if isinstance(audit, bool):
             overrides["audit"], audit = audit, None
         if isinstance(telemetry, bool):
             overrides["telemetry"], telemetry = telemetry, None
-        base = settings or Settings()
-        if overrides:
-            base = Settings.build({**base.model_dump(), **overrides}, source="arguments")
-        self.settings = base
+        if isinstance(engine, str):  # "embedded" or an OPA URL: the setting, not an engine
+            overrides["engine"], engine = engine, None
+        # Explicit arguments > CHARTER_* environment > charter.toml > defaults.
+        self.settings = (
+            Settings.load(**overrides) if settings is None else settings.with_overrides(**overrides)
+        )
         self._engine = engine
         self._signals = signals
         self._queue = queue
@@ -79,6 +82,8 @@ class Charter:
             tenant=self.settings.tenant,
             vault=vault,
             vault_key=self.settings.vault_key,
+            regions=self.settings.pii_regions,
+            phone_regions=self.settings.pii_phone_regions or None,
         )
         self.stream_window = stream_window
         self.pipeline = Pipeline(self)
@@ -86,7 +91,8 @@ class Charter:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Charter:
-        return cls(Settings.from_env(**overrides))
+        """Settings from the environment and charter.toml (the same as `Charter()`)."""
+        return cls(None, **overrides)
 
     # --- components, created on first use ------------------------------------------------
 
@@ -744,7 +750,7 @@ _DEFAULT_LOCK = threading.Lock()
 def configure(settings: Settings | None = None, **kwargs: Any) -> Charter:
     """Set up the default `Charter` that `@charter.guard` uses. Returns it."""
     global _DEFAULT
-    instance = Charter(settings, **kwargs) if (settings or kwargs) else Charter.from_env()
+    instance = Charter(settings, **kwargs)
     with _DEFAULT_LOCK:
         old, _DEFAULT = _DEFAULT, instance
     if old is not None:
@@ -753,7 +759,7 @@ def configure(settings: Settings | None = None, **kwargs: Any) -> Charter:
 
 
 def get_charter() -> Charter:
-    """The default instance (configured from `CHARTER_*` variables on first use)."""
+    """The default instance (from charter.toml and `CHARTER_*` variables on first use)."""
     global _DEFAULT
     if _DEFAULT is None:
         with _DEFAULT_LOCK:

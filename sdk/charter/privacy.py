@@ -34,9 +34,18 @@ class Privacy:
     """PII detection + redaction for one `Charter` instance. `mode="off"` detects nothing."""
 
     def __init__(
-        self, mode: str, *, tenant: str = "default", vault: Any | None = None, vault_key: str = ""
+        self,
+        mode: str,
+        *,
+        tenant: str = "default",
+        vault: Any | None = None,
+        vault_key: str = "",
+        regions: Sequence[str] | None = None,
+        phone_regions: Sequence[str] | None = None,
     ) -> None:
         self.mode = mode
+        self._regions = regions
+        self._phone_regions = phone_regions
         self.tenant = tenant
         self._detector: Any | None = None
         self._vault = vault
@@ -47,7 +56,10 @@ class Privacy:
         if self._detector is None and self.mode != "off":
             from charter.pii import make_detector
 
-            self._detector = make_detector(self.mode)  # type: ignore[arg-type]
+            options: dict[str, Any] = {"phone_regions": self._phone_regions}
+            if self._regions is not None:
+                options["regions"] = self._regions
+            self._detector = make_detector(self.mode, **options)  # type: ignore[arg-type]
         return self._detector
 
     @property

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from charter.adapters import LangChainMessagesAdapter, OpenAIMessagesAdapter, adapter_for
 from charter.decision import Decision
 
 PREFIX = "I can't help with that"
+_REFUSING = re.compile(r"(?i)^i\s+(?:can(?:'|’)?t|cannot|can not|won(?:'|’)?t|am unable)\b")
 
 
 def support_message(decision: Decision) -> str | None:
@@ -19,15 +21,18 @@ def support_message(decision: Decision) -> str | None:
 
 
 def refusal_text(decision: Decision) -> str:
-    """`I can't help with that: <reason> [rule a.b, c.d]`, or the policy's supportive
-    message when it sent one: a person in crisis gets help resources, not a rule id."""
+    """`I can't help with that: <reason> [rule a.b, c.d]`. A policy message that is already
+    a refusal ("I can't ...") is used as it is, so the refusal never repeats itself. When the
+    policy sent a supportive message (obligation `support`, e.g. self-harm), that message is
+    the answer: a person in crisis gets help resources, not a rule id."""
     supportive = support_message(decision)
     if supportive is not None:
         return supportive
     messages = [v.message for v in decision.violations if v.message]
-    reason = messages[0] if messages else "it is not allowed by policy"
+    reason = messages[0].strip().rstrip(".") if messages else "it is not allowed by policy"
     rules = ", ".join(decision.rules) or "charter.policy"
-    return f"{PREFIX}: {reason} [rule {rules}]"
+    head = reason if _REFUSING.match(reason) else f"{PREFIX}: {reason}"
+    return f"{head} [rule {rules}]"
 
 
 def refusal_like(decision: Decision, *, answer: Any = None, prompt: Any = None) -> Any:

@@ -49,7 +49,10 @@ def test_list_shows_requests_and_filters_by_state(store: str, ticket: str) -> No
     assert ticket in out and "pending" in out and "0/2" in out
     assert "tools.payment_over_limit" in out
     code, out, _ = _invoke("list", "--store", store, "--state", "approved")
-    assert (code, out.strip()) == (0, "no approved approval requests")
+    assert (code, out.strip()) == (
+        0,
+        f"no approved approval requests in store {store} (from --store)",
+    )
 
 
 def test_list_json_is_machine_readable(store: str, ticket: str) -> None:

@@ -16,7 +16,7 @@ import pytest
 from charter.approvals import ApprovalState, action_hash
 from charter.approvals.queue import ApprovalQueue
 from charter.errors import StoreError
-from charter.store import make_engine
+from charter.store import connect
 from tests.approvals.helpers import ACTION, directory, submit
 from tests.support.postgres import PostgresServer, PostgresUnavailable, start_postgres
 
@@ -68,7 +68,7 @@ def sqlite_file(tmp_path: Path) -> str:
 @pytest.fixture
 def impatient_queue(sqlite_file: str) -> Iterator[ApprovalQueue]:
     """A SQLite queue that gives up on a lock after 0.2 s instead of 5 s."""
-    engine = make_engine(f"sqlite:///{sqlite_file}", busy_timeout_ms=200)
+    engine = connect(f"sqlite:///{sqlite_file}", busy_timeout_ms=200)
     yield ApprovalQueue(engine, directory=directory())
     engine.dispose()
 

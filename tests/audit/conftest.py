@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from charter.store import make_engine, migrate
+from charter.store import connect, migrate
 from tests.support.postgres import postgres_server, store_url
 
 __all__ = ["engine", "postgres_server", "sqlite_url", "store_url"]
@@ -22,7 +22,7 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def engine(store_url: str) -> Iterator[Engine]:
-    engine = make_engine(store_url)
+    engine = connect(store_url)
     migrate(engine)
     yield engine
     engine.dispose()

@@ -12,7 +12,7 @@ from charter.audit import GENESIS_HASH, AuditLog, DecisionRecord, verify
 from charter.audit.record import chain_hash, material_from_row
 from charter.decision import Action, Decision, Violation
 from charter.errors import AuditError
-from charter.store import make_engine
+from charter.store import connect
 from charter.store.decision_log import LOG
 
 N = 12
@@ -209,7 +209,7 @@ def test_a_store_without_a_log_is_an_error_not_a_pass(tmp_path: Path) -> None:
     with pytest.raises(AuditError, match="file does not exist"):
         verify(f"sqlite:///{missing}")
     assert not missing.exists()  # verifying never creates an empty database
-    empty = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    empty = connect(f"sqlite:///{tmp_path / 'empty.db'}")
     with empty.begin() as conn:
         conn.execute(text("CREATE TABLE unrelated (x INTEGER)"))
     with pytest.raises(AuditError, match="no decision log in sqlite:///"):

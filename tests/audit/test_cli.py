@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from charter.audit import AuditLog
 from charter.cli.main import app
 from charter.decision import Action, Decision
-from charter.store import make_engine
+from charter.store import connect
 
 runner = CliRunner()
 
@@ -28,7 +28,7 @@ def log_url(sqlite_url: str) -> tuple[str, list[str]]:
 
 
 def _tamper(url: str, statement: str) -> None:
-    engine = make_engine(url)
+    engine = connect(url)
     with engine.begin() as conn:
         conn.exec_driver_sql(statement)
     engine.dispose()
@@ -103,8 +103,9 @@ def test_export_to_stdout_since(log_url: tuple[str, list[str]]) -> None:
 def test_export_bad_since_is_explained(log_url: tuple[str, list[str]]) -> None:
     url, _ = log_url
     result = runner.invoke(app, ["audit", "export", "--store", url, "--since", "yesterday"])
-    assert result.exit_code == 1
-    assert "--since 'yesterday' is not an ISO-8601 date or time" in result.stderr
+    assert result.exit_code == 2  # bad input: usage error
+    assert "--since 'yesterday' is neither an ISO-8601 date/time" in result.stderr
+    assert "nor an age (30m, 24h, 7d)" in result.stderr
 
 
 def test_a_failed_export_leaves_the_previous_file_alone(

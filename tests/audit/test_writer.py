@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from charter.audit import DECISION_PATH, AuditLog, iter_records, verify
+from charter.audit import DECISION_LOG_PATH, AuditLog, iter_records, verify
 from charter.decision import Action, Decision, Stage, Violation
 from charter.errors import AuditError, ConfigurationError
 from charter.policy.input import PIISummary, PolicyInput, UserRef
-from charter.store import make_engine
+from charter.store import connect
 from charter.store.decision_log import LOG
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +69,7 @@ def test_a_record_is_shaped_like_an_opa_decision_log_entry(engine: Engine) -> No
     [record] = iter_records(engine)
     assert record.seq == 1
     assert record.decision_id == decision.decision_id
-    assert record.path == DECISION_PATH
+    assert record.path == DECISION_LOG_PATH
     assert record.input == policy_input.to_dict()
     assert record.result == decision.model_dump(mode="json")
     assert record.policy_revision == "git:abc123"
@@ -255,7 +255,7 @@ def test_iter_records_since_and_limit(sqlite_url: str) -> None:
 
 
 def test_the_engine_the_caller_passes_is_left_open(sqlite_url: str) -> None:
-    engine = make_engine(sqlite_url)
+    engine = connect(sqlite_url)
     with AuditLog(engine) as log:
         log.record(Decision(action=Action.ALLOW), {})
     assert _count(engine) == 1  # still usable after close

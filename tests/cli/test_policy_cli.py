@@ -140,7 +140,9 @@ def test_init_scaffolds_tested_policies(tmp_path: Path) -> None:
     from charter.config import Settings
 
     settings = Settings.from_file(tmp_path / "charter.toml")
-    assert settings.policies == "policies" and settings.on_deny == "raise"
+    # Relative paths in charter.toml are relative to the file, wherever a command runs.
+    assert settings.policies == str((tmp_path / "policies").resolve())
+    assert settings.on_deny == "raise"
 
 
 @pytest.mark.parametrize("args", [["policy", "check", "/no/such/dir"]])

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from charter.demo.runner import run_headless
+from monitor_tui.demo import run_headless
 
 
 def test_headless_demo_shows_the_whole_product(tmp_path: Path) -> None:
@@ -34,7 +34,7 @@ def test_headless_demo_shows_the_whole_product(tmp_path: Path) -> None:
 
 def test_no_drift_without_the_model_update(tmp_path: Path) -> None:
     """Identical traffic on both sides of the split: the model features must not alert."""
-    from charter.demo import runner
+    from monitor_tui import demo as runner
 
     demo = runner.Demo(tmp_path / "demo")
     turns = runner.generate(400)
@@ -68,3 +68,44 @@ def test_cli_without_a_terminal_prints_the_report(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "decisions by action" in proc.stdout and "drift" in proc.stdout
+
+
+def test_workdir_that_the_demo_did_not_make_is_never_deleted(tmp_path: Path) -> None:
+    """The friction point: `charter demo --workdir DIR` deleted what DIR held."""
+    precious = tmp_path / "mine"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "charter.cli",
+            "demo",
+            "--headless",
+            "--calls",
+            "10",
+            "--workdir",
+            str(precious),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "is not empty and was not made by `charter demo`" in proc.stderr
+    assert (precious / "notes.txt").read_text() == "keep me"
+
+
+def test_a_demo_folder_is_reused(tmp_path: Path) -> None:
+    from monitor_tui.demo import MARKER, prepare_workdir
+
+    folder = tmp_path / "demo"
+    prepare_workdir(folder)
+    (folder / "charter.db").write_text("old run")
+    prepare_workdir(folder)
+    assert sorted(p.name for p in folder.iterdir()) == [MARKER]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    prepare_workdir(empty)
+    assert (empty / MARKER).is_file()

@@ -10,8 +10,8 @@ import pytest
 from monitor_tui.drift import (
     DriftConfig,
     DriftReport,
+    DriftSeverity,
     FeatureDrift,
-    Severity,
     compare,
     current_window,
     extract_features,
@@ -36,14 +36,14 @@ def flagged(report: DriftReport) -> set[str]:
 def test_identical_distributions_are_not_flagged(seed: int) -> None:
     report = compare(traffic(400, seed=seed), traffic(400, seed=100 + seed))
     assert report.alerts() == []
-    assert report.severity is Severity.OK
-    assert all(f.severity is Severity.OK for f in report.segments[0].features)
+    assert report.severity is DriftSeverity.OK
+    assert all(f.severity is DriftSeverity.OK for f in report.segments[0].features)
 
 
 def test_longer_prompts_are_detected() -> None:
     report = compare(traffic(400, seed=1), traffic(400, seed=2, token_mu=5.6))
     tokens = feature(report, "input_tokens")
-    assert tokens.severity is Severity.ALERT
+    assert tokens.severity is DriftSeverity.ALERT
     assert tokens.score is not None and tokens.score >= 0.25
     assert tokens.p_value is not None and tokens.p_value < 1e-6
     assert tokens.summary["current_p50"] > tokens.summary["baseline_p50"] * 1.5
@@ -53,13 +53,13 @@ def test_longer_prompts_are_detected() -> None:
 
 def test_a_small_token_shift_is_a_warning_not_an_alert() -> None:
     report = compare(traffic(1000, seed=1), traffic(1000, seed=2, token_mu=5.17))
-    assert feature(report, "input_tokens").severity is Severity.WARN
+    assert feature(report, "input_tokens").severity is DriftSeverity.WARN
 
 
 def test_a_new_model_version_is_detected() -> None:
     report = compare(traffic(300, seed=1), traffic(300, seed=2, version="gpt-4o-2025-01-01"))
     version = feature(report, "model_version")
-    assert version.severity is Severity.ALERT
+    assert version.severity is DriftSeverity.ALERT
     assert version.score == pytest.approx(1.0)  # disjoint: JS distance 1
     assert dict(zip(version.labels, version.current, strict=True))["gpt-4o-2025-01-01"] == 1.0
     assert flagged(report) == {"model_version"}
@@ -68,7 +68,7 @@ def test_a_new_model_version_is_detected() -> None:
 def test_a_rising_refusal_rate_is_detected() -> None:
     report = compare(traffic(600, seed=1, deny_rate=0.05), traffic(600, seed=2, deny_rate=0.3))
     decision = feature(report, "decision")
-    assert decision.severity in (Severity.WARN, Severity.ALERT)
+    assert decision.severity in (DriftSeverity.WARN, DriftSeverity.ALERT)
     shares = dict(zip(decision.labels, decision.current, strict=True))
     assert shares["deny"] > 0.2
     assert "decision" in flagged(report)
@@ -78,9 +78,9 @@ def test_a_rising_refusal_rate_is_detected() -> None:
 def test_too_few_spans_is_not_enough_data_never_an_alarm() -> None:
     report = compare(traffic(150, seed=1), traffic(150, seed=2, version="other", token_mu=7))
     assert report.alerts() == []
-    assert report.severity is Severity.NOT_ENOUGH_DATA
+    assert report.severity is DriftSeverity.NOT_ENOUGH_DATA
     version = feature(report, "model_version")
-    assert version.severity is Severity.NOT_ENOUGH_DATA
+    assert version.severity is DriftSeverity.NOT_ENOUGH_DATA
     assert "needs 200 spans on each side, has 150 baseline / 150 current" in version.reason
 
 
@@ -95,19 +95,19 @@ def test_segments_are_compared_separately() -> None:
         "app=agent / model=gpt-4o / revision=rev-a",
         "app=bot / model=gpt-4o / revision=rev-a",
     ]
-    assert report.segments[0].severity is Severity.ALERT
-    assert report.segments[1].severity is Severity.OK
+    assert report.segments[0].severity is DriftSeverity.ALERT
+    assert report.segments[1].severity is DriftSeverity.OK
 
 
 def test_a_segment_missing_from_the_baseline_is_not_enough_data() -> None:
     report = compare(traffic(300, seed=1), traffic(300, seed=2, revision="rev-b"))
-    assert [s.severity for s in report.segments] == [Severity.NOT_ENOUGH_DATA] * 2
+    assert [s.severity for s in report.segments] == [DriftSeverity.NOT_ENOUGH_DATA] * 2
     custom = compare(
         traffic(300, seed=1),
         traffic(300, seed=2, revision="rev-b"),
         DriftConfig(group_by=("app", "model")),
     )
-    assert custom.severity is Severity.OK
+    assert custom.severity is DriftSeverity.OK
 
 
 def test_error_rate_and_redactions_and_signals_are_features() -> None:
@@ -166,7 +166,7 @@ def test_constant_baseline_still_detects_a_spread() -> None:
         [call_span(i, end_ns=i, signals={"jailbreak": v}) for i, v in enumerate(base)],
         [call_span(i, end_ns=i, signals={"jailbreak": v}) for i, v in enumerate(cur)],
     )
-    assert feature(report, "signal.jailbreak").severity is Severity.ALERT
+    assert feature(report, "signal.jailbreak").severity is DriftSeverity.ALERT
 
 
 def test_report_is_json_ready() -> None:

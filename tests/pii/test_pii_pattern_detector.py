@@ -43,6 +43,47 @@ EN_MESSAGES = [
     ),
 ]
 
+EN_MESSAGES += [
+    (
+        "I live in Seattle. My passport number is 912803456 and I was born on 03/12/1985; "
+        "send refunds to bc1qwgdckfvyvsmsnp5rd0dnw7weruq44p222j38te.",
+        [
+            ("LOCATION", "Seattle"),
+            ("US_PASSPORT", "912803456"),
+            ("DATE_TIME", "03/12/1985"),
+            ("CRYPTO", "bc1qwgdckfvyvsmsnp5rd0dnw7weruq44p222j38te"),
+        ],
+    ),
+    (
+        "Dr. Emily Clarke, DEA number FB9573812, NHS number 472 458 2995, "
+        "NINO NH 90 32 15 B, at 221B Baker Street.",
+        [
+            ("PERSON", "Emily Clarke"),
+            ("MEDICAL_LICENSE", "FB9573812"),
+            ("UK_NHS", "472 458 2995"),
+            ("UK_NINO", "NH 90 32 15 B"),
+            ("LOCATION", "221B Baker Street"),
+        ],
+    ),
+    (
+        "DNI 16319225N, NIE X3356625M, codice fiscale CBFFTF73P10H100Y, PESEL 69111049582, "
+        "BSN 315124088, hetu 071056-856M, NIR 289012698412531, personnummer 850925-0158, "
+        "Steuer-ID 32402192575, Reisepass C01X00T47.",
+        [
+            ("ES_NIF", "16319225N"),
+            ("ES_NIE", "X3356625M"),
+            ("IT_FISCAL_CODE", "CBFFTF73P10H100Y"),
+            ("PL_PESEL", "69111049582"),
+            ("NL_BSN", "315124088"),
+            ("FI_PERSONAL_IDENTITY_CODE", "071056-856M"),
+            ("FR_NIR", "289012698412531"),
+            ("SE_PERSONNUMMER", "850925-0158"),
+            ("DE_TAX_ID", "32402192575"),
+            ("EU_PASSPORT", "C01X00T47"),
+        ],
+    ),
+]
+
 TR_MESSAGES = [
     (
         "Merhaba, ben Ayşe Yılmaz. TC kimlik numaram 10000000146, cep telefonum "
@@ -70,6 +111,17 @@ TR_MESSAGES = [
             ("CREDIT_CARD", "9792 0000 0000 0003"),
             ("PHONE_NUMBER", "05321234567"),
             ("TR_NATIONAL_ID", "62601815964"),
+        ],
+    ),
+    (
+        "Sayın Tuğba Karakaya, pasaport numaranız U12345678, doğum tarihiniz 12.03.1985. "
+        "Ankara'da oturuyorsunuz; ETH cüzdanı 0xf458399085B0AA08557DdFC6f3AED2A53830f707.",
+        [
+            ("PERSON", "Tuğba Karakaya"),
+            ("TR_PASSPORT", "U12345678"),
+            ("DATE_TIME", "12.03.1985"),
+            ("LOCATION", "Ankara"),
+            ("CRYPTO", "0xf458399085B0AA08557DdFC6f3AED2A53830f707"),
         ],
     ),
 ]
@@ -117,7 +169,7 @@ def test_an_order_number_that_happens_to_pass_the_tckn_checksum_is_not_an_id(
 
 
 def test_context_words_raise_scores(patterns: PatternDetector) -> None:
-    bare = patterns.detect("reach me at 212-555-0199 tomorrow")
+    bare = patterns.detect("it is 212-555-0199 tomorrow")
     with_context = patterns.detect("my phone is 212-555-0199")
     assert [f.score for f in bare] == [0.4]
     assert [f.score for f in with_context] == [0.75]
@@ -169,15 +221,25 @@ def test_regions_choose_national_recognizers() -> None:
     text = "TC 10000000146, SSN 536-22-1234, tel 0532 123 45 67, cell (617) 555-0199"
     us = PatternDetector(regions=("US",))
     tr = PatternDetector(regions=("TR",))
+    # A national number of a country outside the regions still counts next to "tel".
     assert spans(text, us.detect(text)) == [
         ("US_SSN", "536-22-1234"),
+        ("PHONE_NUMBER", "0532 123 45 67"),
         ("PHONE_NUMBER", "(617) 555-0199"),
     ]
+    assert [f.recognizer for f in us.detect(text) if f.entity_type == "PHONE_NUMBER"] == [
+        "phone_elsewhere", "phone",
+    ]  # fmt: skip
     assert spans(text, tr.detect(text)) == [
         ("TR_NATIONAL_ID", "10000000146"),
         ("PHONE_NUMBER", "0532 123 45 67"),
+        ("PHONE_NUMBER", "(617) 555-0199"),
     ]
     assert "US_SSN" not in tr.supported_entities
+    # Without a phone word, only the regions' own national formats count.
+    bare = "ids 10000000146, 536-22-1234, 0532 123 45 67"
+    assert types(us.detect(bare)) == {"US_SSN"}
+    assert types(tr.detect(bare)) == {"TR_NATIONAL_ID", "PHONE_NUMBER"}
 
 
 def test_unknown_region_is_a_clear_error() -> None:
@@ -187,7 +249,7 @@ def test_unknown_region_is_a_clear_error() -> None:
 
 def test_min_score_filters(patterns: PatternDetector) -> None:
     strict = PatternDetector(min_score=0.7)
-    text = "reach me at 212-555-0199 or jane@example.com"
+    text = "it is 212-555-0199 or jane@example.com"
     assert types(patterns.detect(text)) == {"PHONE_NUMBER", "EMAIL_ADDRESS"}
     assert types(strict.detect(text)) == {"EMAIL_ADDRESS"}
     with pytest.raises(PIIError, match="min_score"):

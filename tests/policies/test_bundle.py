@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from charter.decision import Action, Decision, Severity
+from charter.policy import load_bundle
 from charter.policy.base import DECISION_PATH
-from charter.policy.bundle import load_bundle
 from charter.policy.embedded import EmbeddedEngine
 from charter.policy.explain import find_meta
 from charter.policy.input import ModelRef, PIISummary, PolicyInput, ToolRef, UserRef
-from charter.policy.metadata import RuleMeta, collect, is_fail_open, parse_metadata
+from charter.policy.metadata import RuleMeta, collect_metadata, is_fail_open, parse_metadata
 from charter.policy.runner import run_tests
 
 from .conftest import BUNDLE, RegoTestRun, policy_files, rego_test_rules
@@ -102,7 +102,7 @@ def _finding_rules() -> list[FindingRule]:
 
 
 def _metadata() -> list[RuleMeta]:
-    return collect((p.name, p.read_text()) for p in policy_files())
+    return collect_metadata((p.name, p.read_text()) for p in policy_files())
 
 
 def test_finding_rules_are_found() -> None:

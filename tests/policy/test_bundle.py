@@ -12,9 +12,9 @@ import pytest
 
 from charter.decision import Action
 from charter.errors import BundleError
-from charter.policy.bundle import build_tarball, load_bundle, load_directory
+from charter.policy.bundle import build_tarball, load_directory
 from charter.policy.embedded import EmbeddedEngine
-from charter.policy.remote import BundlePoller
+from charter.policy.remote import BundlePoller, load_bundle
 
 
 def test_data_json_path_becomes_data_path(minimal_dir: Path) -> None:

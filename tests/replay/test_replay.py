@@ -196,9 +196,9 @@ def test_a_record_whose_result_is_not_a_decision_is_a_clear_error(tmp_path: Path
     url = f"sqlite:///{tmp_path / 'log.db'}"
     with AuditLog(url) as log:
         log.record(Decision(action=Action.ALLOW), {"stage": "input", "text": "hi"})
-    from charter.store import make_engine
+    from charter.store import connect
 
-    engine = make_engine(url)
+    engine = connect(url)
     with engine.begin() as conn:
         conn.exec_driver_sql("UPDATE charter_decision_log SET result_json = '{\"action\": 5}'")
     engine.dispose()

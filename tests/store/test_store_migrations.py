@@ -14,7 +14,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
 from charter.errors import StoreError
-from charter.store import current_revision, head_revision, make_engine, migrate
+from charter.store import connect, current_revision, head_revision, migrate
 from charter.store.approval_tables import EVENTS, REQUESTS, VOTES
 from charter.store.migrate import VERSION_TABLE, alembic_config
 
@@ -23,7 +23,7 @@ APPROVAL_TABLES = {REQUESTS.name, VOTES.name, EVENTS.name}
 
 @pytest.fixture
 def engine(store_url: str) -> Iterator[Engine]:
-    engine = make_engine(store_url)
+    engine = connect(store_url)
     yield engine
     engine.dispose()
 
@@ -80,7 +80,7 @@ def test_a_database_from_a_newer_charter_is_a_clear_error(engine: Engine) -> Non
 
 
 def _migrate_in_child(url: str) -> str | None:
-    engine = make_engine(url)
+    engine = connect(url)
     try:
         migrate(engine)
         return current_revision(engine)
@@ -93,7 +93,7 @@ def test_four_processes_migrating_at_once_all_succeed(store_url: str) -> None:
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         revisions = pool.map(_migrate_in_child, [store_url] * 4)
     assert revisions == [head_revision()] * 4
-    engine = make_engine(store_url)
+    engine = connect(store_url)
     with engine.connect() as conn:
         assert conn.execute(text(f"SELECT count(*) FROM {VERSION_TABLE}")).scalar() == 1
     engine.dispose()

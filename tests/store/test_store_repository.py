@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from charter.errors import StoreError
 from charter.store import approval_repo as repo
-from charter.store import make_engine, migrate
+from charter.store import connect, migrate
 from charter.store.approval_tables import REQUESTS
 from charter.store.transactions import read_transaction, write_transaction
 
@@ -20,7 +20,7 @@ T0 = datetime(2030, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 @pytest.fixture
 def engine(store_url: str) -> Iterator[Engine]:
-    engine = make_engine(store_url)
+    engine = connect(store_url)
     migrate(engine)
     yield engine
     engine.dispose()
@@ -242,7 +242,7 @@ def test_a_failed_write_transaction_keeps_nothing(engine: Engine) -> None:
 def test_postgres_skip_locked_gives_concurrent_workers_different_rows(
     postgres_server: Any,
 ) -> None:
-    engine = make_engine(postgres_server.create_database())
+    engine = connect(postgres_server.create_database())
     migrate(engine)
     _insert(engine, *[_row(f"r{i}", expires_at=T0 - timedelta(minutes=i)) for i in range(4)])
     with write_transaction(engine, "worker one") as first:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from charter.store.db import make_engine
+from charter.store.db import connect
 
 
 def test_wal_switch_waits_for_a_writer_instead_of_failing(tmp_path: Path) -> None:
@@ -21,7 +21,7 @@ def test_wal_switch_waits_for_a_writer_instead_of_failing(tmp_path: Path) -> Non
     writer.execute("INSERT INTO t VALUES (1)")  # a reserved lock, still in rollback-journal mode
     release = threading.Timer(0.3, lambda: writer.execute("ROLLBACK"))
     release.start()
-    engine = make_engine(f"sqlite:///{path}")
+    engine = connect(f"sqlite:///{path}")
     with engine.connect() as conn:
         mode = conn.execute(text("PRAGMA journal_mode")).scalar()
     release.join()

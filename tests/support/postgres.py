@@ -234,10 +234,10 @@ class PostgresServer:
         """A fresh database with Charter's schema at head, copied from a template migrated
         once per server (much faster than migrating each test's database)."""
         if self._template is None:
-            from charter.store import make_engine, migrate
+            from charter.store import connect, migrate
 
             url = self.create_database(f"charter_template_{uuid.uuid4().hex[:8]}")
-            engine = make_engine(url)
+            engine = connect(url)
             try:
                 migrate(engine)
             finally:

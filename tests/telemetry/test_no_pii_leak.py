@@ -29,7 +29,7 @@ from charter.decision import Action, Stage
 from charter.errors import CharterError, PolicyViolation
 from charter.policy.embedded import EmbeddedEngine
 from charter.policy.input import ModelRef, PIISummary, PolicyInput, UserRef
-from charter.store import make_engine
+from charter.store import connect
 from charter.telemetry import Telemetry, safe_user
 from tests.telemetry.otlp_receiver import Receiver, running_receiver
 
@@ -193,7 +193,7 @@ def test_no_original_value_reaches_any_sink(
 
 def _dump_database(url: str) -> str:
     """Every row of every table, as text."""
-    engine = make_engine(url)
+    engine = connect(url)
     lines = []
     with engine.connect() as conn:
         for name in inspect(conn).get_table_names():

@@ -46,7 +46,7 @@ from charter.decision import ApprovalSpec
 from charter.errors import ApprovalError, ApprovalTimeout, NotAuthorized
 from charter.policy.base import PolicyEngine
 from charter.store import approval_repo as repo
-from charter.store.db import make_engine
+from charter.store.db import connect
 from charter.store.migrate import migrate as migrate_schema
 from charter.store.transactions import read_transaction, write_transaction
 
@@ -94,7 +94,7 @@ class ApprovalQueue:
         migrate: bool = True,
     ) -> None:
         self._owns_engine = isinstance(store, str)
-        self._engine = make_engine(store) if isinstance(store, str) else store
+        self._engine = connect(store) if isinstance(store, str) else store
         self._authorizer: Authorizer = authorizer or RoleAuthorizer()
         self._directory = directory
         self._clock = clock

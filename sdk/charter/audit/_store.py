@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from charter.errors import AuditError
-from charter.store.db import make_engine, redacted_url
+from charter.store.db import connect, redacted_url
 from charter.store.decision_log import log_exists
 
 
@@ -20,7 +20,7 @@ def opened(store: str | Engine) -> Iterator[Engine]:
     if isinstance(store, Engine):
         yield store
         return
-    engine = make_engine(store)
+    engine = connect(store)
     try:
         yield engine
     finally:
@@ -37,7 +37,7 @@ def existing_sqlite_file(store: str | Engine) -> None:
     if url.database and url.database != ":memory:" and not Path(url.database).exists():
         raise AuditError(
             f"no decision log at {store}: the file does not exist; check --store (or "
-            "CHARTER_STORE_URL)"
+            "store_url in charter.toml, or CHARTER_STORE_URL)"
         )
 
 
@@ -45,5 +45,5 @@ def require_log(engine: Engine) -> None:
     if not log_exists(engine):
         raise AuditError(
             f"no decision log in {redacted_url(engine)}: nothing was ever recorded there; "
-            "check --store (or CHARTER_STORE_URL)"
+            "check --store (or store_url in charter.toml, or CHARTER_STORE_URL)"
         )

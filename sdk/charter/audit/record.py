@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from charter._canonical import canonical_json, sha256_hex
 from charter.decision import Decision
 
-DECISION_PATH = "charter/main/decision"
+DECISION_LOG_PATH = "charter/main/decision"
 """OPA-style path of the rule that produced the decision."""
 
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -45,7 +45,7 @@ class DecisionRecord(BaseModel):
     seq: int
     decision_id: str
     timestamp: datetime
-    path: str = DECISION_PATH
+    path: str = DECISION_LOG_PATH
     input: dict[str, Any]
     """The redacted policy input."""
     result: dict[str, Any]
@@ -141,7 +141,7 @@ class PreparedRecord:
         return cls(
             decision_id=decision.decision_id,
             timestamp=timestamp,
-            path=DECISION_PATH,
+            path=DECISION_LOG_PATH,
             input_json=input if isinstance(input, str) else canonical_json(input),
             result_json=canonical_json(decision.model_dump(mode="json")),
             policy_revision=decision.policy_revision,

@@ -31,7 +31,7 @@ from charter.audit.record import PreparedRecord
 from charter.decision import Decision
 from charter.errors import AuditError, ConfigurationError, StoreError
 from charter.policy.input import PolicyInput
-from charter.store.db import make_engine
+from charter.store.db import connect
 from charter.store.decision_log import append_rows, ensure_schema, lock_head
 from charter.store.transactions import write_transaction
 
@@ -113,7 +113,7 @@ class AuditLog:
         if isinstance(store_url_or_engine, Engine):
             self._engine, self._owns_engine = store_url_or_engine, False
         else:
-            self._engine, self._owns_engine = make_engine(store_url_or_engine), True
+            self._engine, self._owns_engine = connect(store_url_or_engine), True
         ensure_schema(self._engine)
         self._max_queue = max_queue
         self._batch = batch

@@ -33,3 +33,29 @@ def clean_errors(fn: Callable[P, R]) -> Callable[P, R]:
             sys.exit(1)
 
     return wrapper
+
+
+def store_url(store: str | None) -> str:
+    """`--store` if given, else the configured `store_url` (charter.toml / CHARTER_STORE_URL)."""
+    if store:
+        return store
+    from charter.config import Settings
+
+    return Settings.load().store_url
+
+
+def store_hint(store: str | None) -> str:
+    """Says which store a command read and where that came from, for empty results: from
+    another folder the default SQLite file is a different (empty) one."""
+    if store:
+        return f"store {store} (from --store)"
+    from charter.config import Settings
+
+    settings = Settings.load()
+    source = settings.source_of("store_url")
+    hint = (
+        "; set store_url in charter.toml or CHARTER_STORE_URL, or pass --store"
+        if source == "default"
+        else ""
+    )
+    return f"store {settings.store_url} (from {source}){hint}"

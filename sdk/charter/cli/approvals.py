@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from charter.approvals.models import ApprovalRequest, ApprovalState, describe_approvers
-from charter.cli._common import clean_errors
+from charter.cli._common import clean_errors, store_hint, store_url
 from charter.config import Settings
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ StoreOption = Annotated[
     str | None,
     typer.Option(
         "--store",
-        help="Database URL (default: CHARTER_STORE_URL or sqlite:///.charter/charter.db).",
+        help="Database URL (default: store_url from charter.toml / CHARTER_STORE_URL).",
     ),
 ]
 PoliciesOption = Annotated[
@@ -51,7 +51,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 def _queue(store: str | None) -> ApprovalQueue:
     from charter.approvals.queue import ApprovalQueue
 
-    return ApprovalQueue(store or Settings.from_env().store_url)
+    return ApprovalQueue(store_url(store))
 
 
 def _reviewing_queue(
@@ -61,7 +61,7 @@ def _reviewing_queue(
     from charter.approvals.queue import ApprovalQueue
     from charter.policy.embedded import EmbeddedEngine
 
-    settings = Settings.from_env()
+    settings = Settings.load()
     engine = EmbeddedEngine(policies or settings.policies_source)
     return ApprovalQueue.from_policy(
         store or settings.store_url, engine, reviewers_file=reviewers or settings.reviewers_file
@@ -97,7 +97,8 @@ def list_requests(
     if as_json:
         typer.echo(_dump(requests))
     elif not requests:
-        typer.echo(f"no {state.value + ' ' if state else ''}approval requests")
+        which = f"{state.value} " if state else ""
+        typer.echo(f"no {which}approval requests in {store_hint(store)}")
     else:
         for request in requests:
             typer.echo(_line(request))

@@ -8,13 +8,13 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
-from charter.cli._common import clean_errors, fail
+from charter.cli._common import clean_errors, fail, store_hint, store_url
+from charter.cli._time import parse_since
 
 if TYPE_CHECKING:
     from charter.audit import VerifyResult
@@ -24,29 +24,8 @@ app = typer.Typer(help="Verify and export the tamper-evident decision log.", no_
 StoreOption = typer.Option(
     None,
     "--store",
-    help="Database URL (default: CHARTER_STORE_URL, else sqlite:///.charter/charter.db).",
+    help="Database URL (default: store_url from charter.toml / CHARTER_STORE_URL).",
 )
-
-
-def _store_url(store: str | None) -> str:
-    if store:
-        return store
-    from charter.config import Settings
-
-    return Settings.from_env().store_url
-
-
-def _parse_since(since: str | None) -> datetime | None:
-    if since is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(since)
-    except ValueError:
-        raise fail(
-            f"--since {since!r} is not an ISO-8601 date or time; use e.g. 2025-01-31 or "
-            "2025-01-31T12:00:00Z (no offset means UTC)"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @app.command()
@@ -58,9 +37,11 @@ def verify(
     """Check every record's hash and link; exit 1 naming the first broken record."""
     from charter.audit import verify as verify_log
 
-    result = verify_log(_store_url(store))
+    result = verify_log(store_url(store))
     if as_json:
         typer.echo(json.dumps(_as_dict(result), sort_keys=True))
+    elif result.ok and result.checked == 0:
+        typer.echo(f"ok: no decision records in {store_hint(store)}")
     elif result.ok:
         typer.echo(f"ok: {result.reason}; chain head seq {result.head_seq} hash {result.head_hash}")
     else:
@@ -77,7 +58,7 @@ def verify(
 @clean_errors
 def export(
     since: str | None = typer.Option(
-        None, "--since", help="Only records at or after this ISO-8601 date/time (UTC)."
+        None, "--since", help="Only records at or after this: an age (24h, 7d) or an ISO time."
     ),
     store: str | None = StoreOption,
     output: Path | None = typer.Option(
@@ -87,13 +68,15 @@ def export(
     """Write the decision log as JSON lines for a SIEM, oldest first."""
     from charter.audit import export as export_log
 
-    records = export_log(_store_url(store), since=_parse_since(since))
+    records = export_log(store_url(store), since=parse_since("--since", since))
     if output is None:
         count = _write_lines(records, sys.stdout)
     else:
         with _replaced_atomically(output) as stream:
             count = _write_lines(records, stream)
-    typer.echo(f"exported {count} records" + (f" to {output}" if output else ""), err=True)
+    where = f" to {output}" if output else ""
+    empty = f" (no records in {store_hint(store)})" if count == 0 else ""
+    typer.echo(f"exported {count} records{where}{empty}", err=True)
 
 
 def _write_lines(records: Iterable[dict[str, Any]], stream: IO[str]) -> int:

@@ -5,20 +5,16 @@ traffic, per outcome and per rule, with examples. Registered by `charter.cli.mai
 from __future__ import annotations
 
 import json
-import re
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from charter.cli._common import fail
+from charter.cli._common import fail, store_url
+from charter.cli._time import parse_since
 
 if TYPE_CHECKING:
     from charter.policy.embedded import EmbeddedEngine
     from charter.replay import Example, ReplayReport, Verdict
-
-_RELATIVE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def replay(
@@ -68,13 +64,13 @@ def replay(
     from charter.errors import CharterError
     from charter.replay import replay_store
 
-    moment = _parse_since(since)
+    moment = parse_since("--since", since)
     try:
         engine = _engine(candidate, "--candidate")
         reference = _engine(baseline, "--baseline") if baseline else None
         try:
             report = replay_store(
-                _store_url(store),
+                store_url(store),
                 engine,
                 since=moment,
                 limit=limit,
@@ -100,32 +96,6 @@ def replay(
     if fail_on_change and report.changed:
         typer.echo(f"FAIL: {report.changed} recorded decision(s) would change", err=True)
         raise typer.Exit(1)
-
-
-def _parse_since(since: str | None, *, now: datetime | None = None) -> datetime | None:
-    """`--since` as an aware datetime: an age (`24h`) counts back from now."""
-    if since is None:
-        return None
-    relative = _RELATIVE.match(since)
-    if relative:
-        amount, unit = int(relative.group(1)), _UNITS[relative.group(2)]
-        return (now or datetime.now(UTC)) - timedelta(**{unit: amount})
-    try:
-        moment = datetime.fromisoformat(since.strip())
-    except ValueError:
-        raise fail(
-            f"--since {since!r} is neither an ISO-8601 date/time (2025-01-31, "
-            "2025-01-31T12:00:00Z) nor an age (30m, 24h, 7d)"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _store_url(store: str | None) -> str:
-    if store:
-        return store
-    from charter.config import Settings
-
-    return Settings.from_env().store_url
 
 
 def _engine(source: str, option: str) -> EmbeddedEngine:

@@ -1,2 +1,10 @@
-"""The support-bot demo: an offline bank assistant, realistic traffic, and the runner behind
-`charter demo`. `examples/support_bot/` shows the same bot as application code."""
+"""The demo support bot: an offline bank model, guarded tools and generated conversations.
+The console's `charter demo` drives it (monitor_tui/demo.py)."""
+
+from __future__ import annotations
+
+from charter.demo.bot import SupportBot
+from charter.demo.conversations import Turn, generate
+from charter.demo.model import OfflineBankModel
+
+__all__ = ["OfflineBankModel", "SupportBot", "Turn", "generate"]

@@ -130,6 +130,6 @@ def eval_charter(
     overrides: dict[str, Any] = {"pii_mode": pii_mode, "audit": False, "telemetry": False}
     if policies:
         overrides["policies"] = policies
-    charter = Charter(Settings.from_env(**overrides, **settings))
+    charter = Charter(Settings.load(**overrides, **settings))
     _ = charter.engine  # load the bundle now: a broken one is a bundle error, not an item's
     return charter

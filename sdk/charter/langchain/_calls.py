@@ -36,7 +36,7 @@ MODULE = "charter.langchain"
 
 
 @dataclass
-class CallState:
+class LangChainCall:
     """What one call needs besides its prompt: the config for the wrapped runnable, the
     stream splitter, and the raw answer (to shape a refusal like it)."""
 
@@ -136,11 +136,11 @@ class GuardedCalls:
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _state(self, config: RunnableConfig) -> CallState:
+    def _state(self, config: RunnableConfig) -> LangChainCall:
         kind: ChunkKind | None = "message" if self.messages else None
-        return CallState(config=config, chunks=ChunkSplitter(kind))
+        return LangChainCall(config=config, chunks=ChunkSplitter(kind))
 
-    def _prompt(self, value: Any, options: Mapping[str, Any], state: CallState) -> GuardInput:
+    def _prompt(self, value: Any, options: Mapping[str, Any], state: LangChainCall) -> GuardInput:
         prompt = GuardInput(value, options=options, input_keys=self.input_keys, call=state)
         if not self.messages and not prompt.texts():
             where = f" under the keys {sorted(self.input_keys)}" if self.input_keys else ""
@@ -151,7 +151,7 @@ class GuardedCalls:
             )
         return prompt
 
-    def _refuse(self, exc: PolicyViolation, state: CallState, *, stream: bool) -> Any:
+    def _refuse(self, exc: PolicyViolation, state: LangChainCall, *, stream: bool) -> Any:
         """The refusal to return for a deny, or re-raise when the caller wants errors."""
         charter = self.charter if self.charter is not None else get_charter()
         if (self.on_deny or charter.settings.on_deny) == "raise":
@@ -198,16 +198,16 @@ def _entry_points(
     return invoke, ainvoke, stream, astream
 
 
-def _unpack(prompt: Any) -> tuple[Any, RunnableConfig | None, dict[str, Any], CallState | None]:
+def _unpack(prompt: Any) -> tuple[Any, RunnableConfig | None, dict[str, Any], LangChainCall | None]:
     if isinstance(prompt, GuardInput):
-        state: CallState = prompt.call
+        state: LangChainCall = prompt.call
         return prompt.value, state.config, prompt.options, state
     # charter.resume(ticket): the JSON record stored with the approval request
     options = from_record(prompt.get("options") or {})
     return from_record(prompt["input"]), None, dict(options), None
 
 
-def _wrap(answer: Any, state: CallState | None) -> Any:
+def _wrap(answer: Any, state: LangChainCall | None) -> Any:
     if state is None:
         return answer
     state.answer = answer

@@ -14,16 +14,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from charter.pii.custom import CustomRecognizer, load_custom_recognizers
 from charter.pii.factory import DetectorMode, make_detector
 from charter.pii.findings import Detector, Finding, resolve_overlaps, summarize
 from charter.pii.pattern import PatternDetector
 from charter.pii.presidio import PresidioDetector
-from charter.pii.recognizers import (
-    ALL_REGIONS,
-    CustomRecognizer,
-    Region,
-    load_custom_recognizers,
-)
+from charter.pii.recognizers import ALL_REGIONS, Region
 
 if TYPE_CHECKING:
     from charter.pii.redaction import Redaction, mask, redact, redact_json

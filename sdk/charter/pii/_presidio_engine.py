@@ -1,10 +1,12 @@
 """The Presidio side of `PresidioDetector`; imported only when that detector loads.
 
-One `AnalyzerEngine` with two recognizers: Charter's pattern detector (wrapped as a
-Presidio recognizer, so its validation and region choice apply unchanged) and Presidio's
-`SpacyRecognizer` over the small English model. The NLP engine loads the model from the
-installed package only (Presidio's own engine would try to download a missing model) and
-keeps just the pipes NER needs; the model is loaded once per process and shared.
+One `AnalyzerEngine` with Presidio's `SpacyRecognizer` over the small English model (and
+any extra recognizers). Charter's pattern detector runs beside it, not inside: Presidio
+drops a result contained in a higher-scored one of the same type, which would replace
+a validated "Gülnur Akbaba" by the model's "Sayın Gülnur Akbaba" and then lose both.
+The NLP engine loads the model from the installed package only (Presidio's own engine
+would try to download a missing model) and keeps just the pipes NER needs; the model is
+loaded once per process and shared.
 """
 
 from __future__ import annotations
@@ -13,18 +15,12 @@ import threading
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from presidio_analyzer import (
-    AnalyzerEngine,
-    EntityRecognizer,
-    RecognizerRegistry,
-    RecognizerResult,
-)
-from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from charter.errors import PIIError
 from charter.pii.findings import Finding
-from charter.pii.pattern import PatternDetector
 
 LANGUAGE = "en"
 SPACY_RECOGNIZER = "spacy"
@@ -76,41 +72,7 @@ class _InstalledSpacyEngine(SpacyNlpEngine):
         self.nlp = models  # type: ignore[assignment]  # Presidio declares it as None
 
 
-class _CharterPatterns(EntityRecognizer):
-    """Charter's `PatternDetector` as a Presidio recognizer."""
-
-    def __init__(self, detector: PatternDetector) -> None:
-        self._detector = detector
-        super().__init__(
-            supported_entities=sorted(detector.supported_entities),
-            name="CharterPatterns",
-            supported_language=LANGUAGE,
-        )
-
-    def load(self) -> None:
-        pass
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        return [
-            RecognizerResult(
-                f.entity_type,
-                f.start,
-                f.end,
-                f.score,
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: f.recognizer,
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                },
-            )
-            for f in self._detector.detect(text, entities=entities)
-        ]
-
-
-def build_analyzer(
-    model: str, patterns: PatternDetector, extra: Sequence[Any] = ()
-) -> AnalyzerEngine:
+def build_analyzer(model: str, extra: Sequence[Any] = ()) -> AnalyzerEngine:
     nlp = _InstalledSpacyEngine(
         models=[{"lang_code": LANGUAGE, "model_name": model}],
         ner_model_configuration=NerModelConfiguration(
@@ -120,7 +82,6 @@ def build_analyzer(
     nlp.load()
     registry = RecognizerRegistry(
         recognizers=[
-            _CharterPatterns(patterns),
             SpacyRecognizer(
                 supported_language=LANGUAGE,
                 supported_entities=sorted(set(_NER_MAPPING.values())),

@@ -1,8 +1,9 @@
 """Context words: the words around a match make it more (or less) likely to be PII.
 
 Same rule as Presidio's context enhancer (+0.35, at least 0.4, at most 1.0), without an NLP
-model: the window is about five words before the match and two after it (Turkish often
-puts the noun after the number: "0532 123 45 67 nolu telefon"). Long context words
+model; when both a context word and a negative one are near, the nearer one decides. The
+window is about five words before the match and two after it (Turkish often puts the noun
+after the number: "0532 123 45 67 nolu telefon"). Long context words
 match word starts (`telefon` matches `telefonum`); words of up to three letters must match
 whole (`ip` does not match `ship`).
 """
@@ -14,6 +15,9 @@ from collections.abc import Sequence
 
 BOOST = 0.35
 MIN_WITH_CONTEXT = 0.4
+WEAK_BOOST = 0.2
+"""What a weak word ("number") adds: enough for a formatted phone number, not for a bare
+digit run ("numaram 34007587623" next to a broken TC Kimlik No is not a phone)."""
 _CHARS_BEFORE = 48  # ~5 words
 _CHARS_AFTER = 24  # ~2 words
 
@@ -35,44 +39,63 @@ def _compile(words: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(parts))
 
 
-def _found(pattern: re.Pattern[str], window: str) -> bool:
-    """A context word at a word start somewhere in the window."""
+def _nearest(pattern: re.Pattern[str], window: str, at: int) -> int | None:
+    """Distance from `at` (where the match sits in the window) to the nearest context word
+    that starts a word; None when there is none."""
+    best: int | None = None
     pos = 0
     while (match := pattern.search(window, pos)) is not None:
         start = match.start()
         if start == 0 or not window[start - 1].isalnum():
-            return True
+            distance = at - match.end() if match.end() <= at else start - at
+            best = distance if best is None else min(best, distance)
         pos = start + 1
-    return False
+    return best
 
 
 class ContextRule:
     """Raises a score when a context word is near; drops the match when only a negative
-    context word is ("sipariş no 12345678950" is an order number, not a TC Kimlik No)."""
+    context word is ("sipariş no 12345678950" is an order number, not a TC Kimlik No).
+    Weak words ("number", "numara") raise the score only when no negative word is near."""
 
-    __slots__ = ("_negative", "_positive")
+    __slots__ = ("_negative", "_positive", "_weak")
 
-    def __init__(self, words: Sequence[str], negative: Sequence[str] = ()) -> None:
+    def __init__(
+        self, words: Sequence[str], negative: Sequence[str] = (), weak: Sequence[str] = ()
+    ) -> None:
         self._positive = _compile(words)
         self._negative = _compile(negative)
+        self._weak = _compile(weak)
 
     @property
     def active(self) -> bool:
-        return self._positive is not None or self._negative is not None
+        return any(p is not None for p in (self._positive, self._negative, self._weak))
 
     def apply(self, text: str, start: int, end: int, score: float) -> float | None:
         """The adjusted score, or None when negative context rules the match out."""
         if self._negative is None and score >= 1.0:
             return score
-        window = _window(text, start, end)
-        if self._positive is not None and _found(self._positive, window):
-            return min(1.0, max(score + BOOST, MIN_WITH_CONTEXT))
-        if self._negative is not None and _found(self._negative, window):
-            return None
+        window, at = _window(text, start, end)
+        positive = _nearest(self._positive, window, at) if self._positive is not None else None
+        negative = _nearest(self._negative, window, at) if self._negative is not None else None
+        if positive is not None and (negative is None or positive <= negative):
+            return boosted(score)
+        if negative is not None:
+            return None  # the nearest context word says it is something else
+        if self._weak is not None and _nearest(self._weak, window, at) is not None:
+            return min(1.0, score + WEAK_BOOST)
         return score
 
+    def present(self, text: str, start: int, end: int) -> bool:
+        """A (strong, or weak without a negative) context word is near the match."""
+        return self.apply(text, start, end, 0.0) not in (None, 0.0)
 
-def _window(text: str, start: int, end: int) -> str:
+
+def boosted(score: float) -> float:
+    return min(1.0, max(score + BOOST, MIN_WITH_CONTEXT))
+
+
+def _window(text: str, start: int, end: int) -> tuple[str, int]:
     """About five words before and two after, not reaching across a sentence end."""
     before = text[max(0, start - _CHARS_BEFORE) : start].replace("\n", ". ")
     cut = max(before.rfind(". "), before.rfind("! "), before.rfind("? "))
@@ -83,4 +106,5 @@ def _window(text: str, start: int, end: int) -> str:
         cut = after.find(sep)
         if cut >= 0:
             after = after[:cut]
-    return normalize(f"{before} {after}")
+    before = normalize(before)
+    return f"{before} {normalize(after)}", len(before)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from charter.policy.input import PIISummary
+from charter.values import PIISummary
 
 JsonPath = tuple[str | int, ...]
 

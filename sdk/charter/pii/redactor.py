@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from charter.decision import RedactOperator
 from charter.pii.findings import Detector, Finding
 from charter.pii.pattern import PatternDetector
 from charter.pii.redaction import WILDCARD, Redaction, redact, redact_json, resolve_operators
 from charter.pii.vault import Scope, Vault
+from charter.values import RedactOperator
 
 
 class Redactor:

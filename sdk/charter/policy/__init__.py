@@ -1,21 +1,42 @@
-"""Policy engines and bundles. `make_engine(settings_or_source)` picks the right one."""
+"""Policy engines and bundles. `make_engine(source)` picks the right engine.
+
+Layers, each importing only those above it in this list: `base`, `input`, `decode` (the
+contract) -> `bundle`, `metadata` (the bundle format) -> `remote` (where bundles come
+from) -> `_regorus`, `analysis` (regorus) -> `embedded`, `opa` (engines) -> `runner`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from charter.policy.base import CAN_APPROVE_PATH, DECISION_PATH, PolicyEngine
+from charter.policy.bundle import PolicyBundle
 from charter.policy.input import PolicyInput
+from charter.policy.metadata import RuleMeta, collect_metadata
+from charter.policy.remote import load_bundle
 
-__all__ = ["CAN_APPROVE_PATH", "DECISION_PATH", "PolicyEngine", "PolicyInput", "make_engine"]
+__all__ = [
+    "CAN_APPROVE_PATH",
+    "DECISION_PATH",
+    "PolicyBundle",
+    "PolicyEngine",
+    "PolicyInput",
+    "RuleMeta",
+    "collect_metadata",
+    "load_bundle",
+    "make_engine",
+]
 
 
-def make_engine(source: str | Path, *, engine: str = "embedded") -> PolicyEngine:
-    """`engine="embedded"` loads `source` into regorus; an http(s) URL uses that OPA server."""
+def make_engine(
+    source: str | Path | PolicyBundle, *, engine: str = "embedded", **options: object
+) -> PolicyEngine:
+    """`engine="embedded"` loads `source` into regorus; an http(s) URL uses that OPA server.
+    `options` go to the engine (e.g. `timeout_ms`)."""
     if engine == "embedded":
         from charter.policy.embedded import EmbeddedEngine
 
-        return EmbeddedEngine(source)
+        return EmbeddedEngine(source, **options)  # type: ignore[arg-type]
     from charter.policy.opa import OpaServerEngine
 
     return OpaServerEngine(engine)

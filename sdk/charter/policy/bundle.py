@@ -46,27 +46,6 @@ class PolicyBundle:
         return h.hexdigest()
 
 
-def load_bundle(source: str | Path) -> PolicyBundle:
-    """Load from a directory or a `.tar.gz` file (URLs go through `charter.policy.remote`)."""
-    text = str(source)
-    if text.startswith(("http://", "https://")):
-        from charter.policy.remote import fetch_bundle
-
-        bundle, _etag = fetch_bundle(text)
-        if bundle is None:  # only a conditional request can get 304
-            raise BundleError(f"{text}: the server answered 304 to an unconditional request")
-        return bundle
-    path = Path(source)
-    if path.is_dir():
-        return load_directory(path)
-    if path.is_file() and path.name.endswith((".tar.gz", ".tgz")):
-        return load_tarball(path.read_bytes(), source=str(path))
-    raise BundleError(
-        f"policy source {text!r} is neither a directory nor a .tar.gz bundle; "
-        "point `policies` at your policies/ folder or a bundle built by `charter policy build`"
-    )
-
-
 def load_directory(root: Path) -> PolicyBundle:
     files: dict[str, bytes] = {}
     for p in sorted(root.rglob("*")):

@@ -27,10 +27,11 @@ from charter.decision import Decision
 from charter.errors import PolicyEvaluationError, PolicyLoadError
 from charter.policy import _regorus
 from charter.policy.base import DECISION_PATH, as_input_dict, stage_of
-from charter.policy.bundle import PolicyBundle, load_bundle
+from charter.policy.bundle import PolicyBundle
 from charter.policy.decode import decode_decision_text
 from charter.policy.input import PolicyInput
-from charter.policy.metadata import RuleMeta, collect, is_fail_open
+from charter.policy.metadata import RuleMeta, collect_metadata, is_fail_open
+from charter.policy.remote import BundlePoller, is_url, load_bundle
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,13 @@ class EmbeddedEngine:
         bundle = source if isinstance(source, PolicyBundle) else load_bundle(source)
         self._snapshot = self._prepare(bundle)
         self._poller = None
-        if isinstance(source, str) and source.startswith(("http://", "https://")):
-            from charter.policy.remote import BundlePoller
-
-            self._poller = BundlePoller(self, source, interval_s=poll_interval_s or 10.0)
+        if is_url(source):
+            self._poller = BundlePoller(
+                self.swap,
+                str(source),
+                interval_s=poll_interval_s or 10.0,
+                current=lambda: self.revision,
+            )
             self._poller.start()
 
     @classmethod
@@ -202,7 +206,7 @@ class EmbeddedEngine:
         with self._lock:
             self._generation += 1
             generation = self._generation
-        metas = tuple(collect(bundle.modules))
+        metas = tuple(collect_metadata(bundle.modules))
         return _Snapshot(bundle, generation, is_fail_open(metas), metas)
 
     def _state(self, snap: _Snapshot) -> _ThreadState:

@@ -11,8 +11,18 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from charter.decision import Stage
+from charter.values import PIISummary
 
 SCHEMA_VERSION = 1
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ModelRef",
+    "PIISummary",
+    "PolicyInput",
+    "ToolRef",
+    "UserRef",
+]
 
 
 class UserRef(BaseModel):
@@ -28,14 +38,6 @@ class ModelRef(BaseModel):
 
     provider: str = ""
     name: str = ""
-
-
-class PIISummary(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    type: str
-    score: float
-    count: int = 1
 
 
 class ToolRef(BaseModel):

@@ -93,7 +93,7 @@ def parse_metadata(path: str, source: str) -> list[RuleMeta]:
     return out
 
 
-def collect(modules: Iterable[tuple[str, str]]) -> list[RuleMeta]:
+def collect_metadata(modules: Iterable[tuple[str, str]]) -> list[RuleMeta]:
     return [meta for path, src in modules for meta in parse_metadata(path, src)]
 
 

@@ -1,5 +1,6 @@
-"""Bundles served over HTTP, polled with ETag: how a fleet picks up a merged policy change
-within seconds without restarting. A failed fetch or a broken bundle keeps the old one."""
+"""Where bundles come from: a directory, a `.tar.gz`, or HTTP polled with ETag (how a fleet
+picks up a merged policy change within seconds without restarting). A failed fetch or a
+broken bundle keeps the old one. Sits above `bundle` (the format) and below the engines."""
 
 from __future__ import annotations
 
@@ -7,15 +8,36 @@ import logging
 import threading
 import urllib.error
 import urllib.request
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path
 
 from charter.errors import BundleError
-from charter.policy.bundle import PolicyBundle, load_tarball
-
-if TYPE_CHECKING:
-    from charter.policy.embedded import EmbeddedEngine
+from charter.policy.bundle import PolicyBundle, load_directory, load_tarball
 
 log = logging.getLogger("charter.policy")
+
+
+def is_url(source: object) -> bool:
+    return isinstance(source, str) and source.startswith(("http://", "https://"))
+
+
+def load_bundle(source: str | Path) -> PolicyBundle:
+    """Load from a directory, a `.tar.gz` file or an http(s) URL serving one."""
+    text = str(source)
+    if is_url(text):
+        bundle, _etag = fetch_bundle(text)
+        if bundle is None:  # only a conditional request can get 304
+            raise BundleError(f"{text}: the server answered 304 to an unconditional request")
+        return bundle
+    path = Path(source)
+    if path.is_dir():
+        return load_directory(path)
+    if path.is_file() and path.name.endswith((".tar.gz", ".tgz")):
+        return load_tarball(path.read_bytes(), source=str(path))
+    raise BundleError(
+        f"policy source {text!r} is neither a directory nor a .tar.gz bundle; "
+        "point `policies` at your policies/ folder or a bundle built by `charter policy build`"
+    )
 
 
 def fetch_bundle(
@@ -37,10 +59,19 @@ def fetch_bundle(
 
 
 class BundlePoller:
-    """Background thread: fetch with If-None-Match every `interval_s`, swap on change."""
+    """Background thread: fetch with If-None-Match every `interval_s`, hand a changed bundle
+    to `swap` (which validates it and raises to keep the old one)."""
 
-    def __init__(self, engine: EmbeddedEngine, url: str, *, interval_s: float = 10.0) -> None:
-        self._engine = engine
+    def __init__(
+        self,
+        swap: Callable[[PolicyBundle], None],
+        url: str,
+        *,
+        interval_s: float = 10.0,
+        current: Callable[[], str] = lambda: "the current bundle",
+    ) -> None:
+        self._swap = swap
+        self._current = current
         self._url = url
         self._interval = interval_s
         self._etag: str | None = None
@@ -64,12 +95,12 @@ class BundlePoller:
             bundle, etag = fetch_bundle(self._url, self._etag)
             if bundle is None:
                 return False
-            self._engine.swap(bundle)
+            self._swap(bundle)
         except Exception as exc:  # keep serving the old bundle
             log.warning(
                 "policy bundle update from %s failed, keeping %s: %s",
                 self._url,
-                self._engine.revision,
+                self._current(),
                 exc,
             )
             return False

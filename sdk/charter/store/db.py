@@ -24,9 +24,7 @@ from charter.errors import ConfigurationError, StoreError
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
-def make_engine(
-    url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any
-) -> Engine:
+def connect(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
     """Create an engine for `sqlite:///path` or `postgresql://...` (psycopg 3).
 
     `busy_timeout_ms`: how long a SQLite writer waits for another process's lock before

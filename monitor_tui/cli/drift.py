@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from charter.cli._common import clean_errors, fail
+from charter.cli import clean_errors, fail
 
 app = typer.Typer(help="Detect drift between two sets of spans.", no_args_is_help=True)
 
@@ -36,9 +36,10 @@ def report(
     if fail_on not in FAIL_ON:
         raise fail(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     try:
-        from monitor_tui.drift import DriftConfig, Severity, compare
-        from monitor_tui.ingest.store import read_jsonl
         from pydantic import ValidationError
+
+        from monitor_tui.drift import DriftConfig, DriftSeverity, compare
+        from monitor_tui.ingest.store import read_jsonl
     except ImportError:
         raise fail("drift needs the console extra: pip install 'charter[console]'") from None
 
@@ -53,7 +54,7 @@ def report(
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
         typer.echo(render_table(result))
-    if fail_on != "never" and result.severity.rank >= Severity(fail_on).rank:
+    if fail_on != "never" and result.severity.rank >= DriftSeverity(fail_on).rank:
         raise typer.Exit(DRIFT_EXIT)
 
 

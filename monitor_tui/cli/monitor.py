@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from charter.cli._common import clean_errors, fail
+from charter.cli import clean_errors, fail
 
 app = typer.Typer(
     help="Receive OTLP spans headless, and export stored spans.", no_args_is_help=True

@@ -1,6 +1,7 @@
-"""`charter demo`: drive the support bot with realistic traffic, let simulated reviewers
-decide the held requests, switch the model to a "silently updated" version half-way, and
-report what Charter saw — or show it live in the console on a terminal.
+"""`charter demo` (a command the console adds): drive the support bot with realistic
+traffic, let simulated reviewers decide the held requests, switch the model to a
+"silently updated" version half-way, and report what Charter saw — or show it live in
+the console on a terminal.
 
 Everything runs on the embedded defaults, in one process: regorus, the pattern PII
 detector, SQLite for approvals and the decision log, and the console's own OTLP receiver
@@ -17,13 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from charter.config import Settings
-from charter.context import context
-from charter.demo.bot import SupportBot
-from charter.demo.conversations import Turn, generate
-from charter.demo.model import OfflineBankModel
-from charter.errors import ApprovalPending, PolicyViolation
-from charter.guard import Charter
+from charter import ApprovalPending, Charter, ConfigurationError, PolicyViolation, Settings, context
+from charter.demo import OfflineBankModel, SupportBot, Turn, generate
 
 DRIFTED_VERSION = "2025-06"
 
@@ -74,18 +70,34 @@ class DemoReport:
         return "\n".join(out)
 
 
+MARKER = ".charter-demo"
+"""Written into the demo's folder: only a folder carrying it (or an empty one) is reused."""
+
+
+def prepare_workdir(workdir: Path) -> None:
+    """Start from an empty folder without ever deleting what the demo did not create."""
+    if workdir.exists() and not workdir.is_dir():
+        raise ConfigurationError(f"--workdir {workdir} is a file; give the demo a folder")
+    if workdir.is_dir() and any(workdir.iterdir()):
+        if not (workdir / MARKER).is_file():
+            raise ConfigurationError(
+                f"--workdir {workdir} is not empty and was not made by `charter demo`; "
+                "the demo will not delete it: choose a new or empty folder"
+            )
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / MARKER).write_text("made by `charter demo`; it deletes this folder on reuse\n")
+
+
 class Demo:
     """The wiring shared by the headless run and the console run."""
 
     def __init__(self, workdir: Path, *, sample_rate: float = 1.0) -> None:
+        from charter.telemetry import Telemetry, build_tracer_provider
         from monitor_tui.ingest.receiver import Receiver
         from monitor_tui.ingest.store import SpanStore
 
-        from charter.telemetry import Telemetry, build_tracer_provider
-
-        if workdir.exists():
-            shutil.rmtree(workdir)
-        workdir.mkdir(parents=True)
+        prepare_workdir(workdir)
         self.workdir = workdir
         self.store = SpanStore(str(workdir / "spans.db"))
         self.receiver = Receiver(self.store, http_port=0, grpc_port=None)
@@ -163,9 +175,8 @@ class Demo:
     # --- results -----------------------------------------------------------------------------
 
     def finish(self) -> DemoReport:
-        from monitor_tui.drift import DriftConfig, compare
-
         from charter.audit import verify
+        from monitor_tui.drift import DriftConfig, compare
 
         self.provider.force_flush()
         audit = self.charter.audit

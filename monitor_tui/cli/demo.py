@@ -7,7 +7,10 @@ from pathlib import Path
 
 import typer
 
+from charter.cli import clean_errors
 
+
+@clean_errors
 def demo(
     calls: int = typer.Option(600, help="Guarded calls in the headless run."),
     workdir: Path = typer.Option(Path(".charter/demo"), help="Where the demo keeps its data."),
@@ -17,7 +20,7 @@ def demo(
 
     On a terminal it opens the console on live traffic; otherwise (CI, pipes) it runs a
     bounded headless session and prints a report."""
-    from charter.demo.runner import run_console, run_headless
+    from monitor_tui.demo import run_console, run_headless
 
     if not headless and sys.stdin.isatty() and sys.stdout.isatty():
         run_console(workdir)

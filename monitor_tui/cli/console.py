@@ -7,8 +7,8 @@ from typing import Any
 
 import typer
 
-from charter.cli._common import clean_errors, fail
-from charter.cli.monitor import (
+from charter.cli import clean_errors, fail
+from monitor_tui.cli.monitor import (
     GrpcPortOpt,
     HostOpt,
     NoGrpcOpt,
@@ -49,9 +49,9 @@ def console(
         from monitor_tui.format import parse_duration
     except ImportError:
         raise fail("the console needs the console extra: pip install 'charter[console]'") from None
-    from charter.config import Settings
+    from charter import Settings
 
-    settings = Settings.from_env()
+    settings = Settings.load()
     try:
         window_s = parse_duration(window)
     except ValueError as exc:
@@ -86,12 +86,12 @@ def console(
 def _approval_queue(store_url: str, policies: str, settings: Any, reviewer: str | None) -> Any:
     """The queue the app waits on, authorized by the policy; without a reviewer a queue
     that cannot be opened only costs the inbox, so say so and go on."""
-    from charter.approvals.queue import ApprovalQueue
-    from charter.errors import CharterError
-    from charter.policy.embedded import EmbeddedEngine
+    from charter import CharterError
+    from charter.approvals import ApprovalQueue
+    from charter.policy import make_engine
 
     try:
-        engine = EmbeddedEngine(policies)
+        engine = make_engine(policies)
         return ApprovalQueue.from_policy(
             store_url, engine, reviewers_file=settings.reviewers_file or None
         )

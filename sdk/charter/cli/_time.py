@@ -1,0 +1,40 @@
+"""Times on the command line: an age (`90s`, `15m`, `24h`, `7d`) or an ISO-8601 moment."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, datetime, timedelta
+
+from charter.cli._common import fail
+
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.I)
+_SECONDS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+
+def parse_duration(text: str) -> float:
+    """`90`, `90s`, `15m`, `2h`, `7d`, `1w` -> seconds; ValueError says what is accepted."""
+    match = _AGE.match(text)
+    value = float(match.group(1)) * _SECONDS[match.group(2).lower()] if match else math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{text!r} is not a positive duration; use e.g. 90s, 15m, 24h or 7d")
+    return value
+
+
+def parse_since(option: str, text: str | None, *, now: datetime | None = None) -> datetime | None:
+    """An aware datetime: an age counts back from now; an ISO time without offset is UTC."""
+    if text is None:
+        return None
+    try:
+        return (now or datetime.now(UTC)) - timedelta(seconds=parse_duration(text))
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise fail(
+            f"{option} {text!r} is neither an ISO-8601 date/time (2025-01-31, "
+            "2025-01-31T12:00:00Z) nor an age (30m, 24h, 7d)",
+            code=2,
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,38 @@
+"""`charter config show`: the effective settings and where each value came from."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from charter.cli._common import clean_errors
+
+app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True)
+
+_SECRET = frozenset({"vault_key"})
+
+
+@app.command("show")
+@clean_errors
+def show(
+    as_json: bool = typer.Option(False, "--json", help="One JSON object, for scripts."),
+) -> None:
+    """Print every setting, its value and its source (argument, CHARTER_X, file, default)."""
+    from charter.config import Settings, find_config
+
+    settings = Settings.load()
+    rows = []
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if name in _SECRET and value:
+            value = "***"
+        rows.append({"setting": name, "value": value, "source": settings.source_of(name)})
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    config = find_config()
+    typer.echo(f"config file: {config if config else 'none (no charter.toml here or above)'}")
+    width = max(len(r["setting"]) for r in rows)
+    for row in rows:
+        typer.echo(f"{row['setting']:<{width}}  {row['value']!s:<40}  {row['source']}")

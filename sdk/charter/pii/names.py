@@ -1,0 +1,250 @@
+"""Names and places without a model: cues, titles and word lists.
+
+The pattern mode has no NER model, so it finds a PERSON where a cue says one is coming
+("my name is", "Sayın", "Mr.", "Ahmet Bey", "Hi Sarah,"), where a known given name is
+followed by a capitalised word ("Emily Clarke", "Ayşe Yılmaz"), or where a capitalised word
+is followed by a known Turkish surname ("Tuğba Karakaya"). A LOCATION is a known place
+(countries, large cities, US states, Turkish provinces and districts, in English and
+Turkish), a capitalised phrase after "I live in" / "'da oturuyorum", or a street address.
+The word lists ship in `charter/pii/data/` (sources and licences in its README). The
+`spacy` mode adds these recognizers to the model, which misses Turkish names.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from charter.pii.spec import RecognizerSpec
+from charter.pii.verdict import Verdict, VerdictFn
+
+DATA = Path(__file__).resolve().parent / "data"
+UPPER = "A-ZÀ-ÖØ-ÞĞİŞŁŚŻŹĆŃŘŠŽČĎŤŇĽĹŐŰ"
+LOWER = "a-zß-öø-ÿ\u0100-\u017f"  # incl. Latin Extended-A: ğ ı ş ł ś ż ő ...
+_NAME = f"[{UPPER}][{LOWER}]+(?:['’-][{UPPER}][{LOWER}]+)?"
+_NAME_REST = f"[{LOWER}]+(?:['’-][{UPPER}][{LOWER}]+)?"  # after the trigger (its capital)
+_INITIAL = f"[{UPPER}]\\."
+_NEXT = f"[ ](?:{_INITIAL}[ ])?{_NAME}"  # "Richard M. Nixon": an initial may come between
+_END = f"(?![{LOWER}\\w])"
+
+_NAME_CUE = (
+    r"(?i:\b(?:my name is|my name's|name is|call me|name:|full name:|ad[ıi] soyad[ıi]:?|"
+    r"ad soyad:?|benim ad[ıi]m|ad[ıi]m|ismim|isim:|i am called|you can call me))\s+"
+)
+_INTRO_CUE = r"(?:(?i:\b(?:i am|i'm|this is|it's|here is))|\b[Bb]en)\s+"
+_TITLE_CUE = (
+    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Sayın|Sn|Bay|Bayan|Av|Doç|Uzm|Op)"
+    r"\.?\s+"
+)
+_GREETING_CUE = (
+    r"(?i:\b(?:hi|hello|hey|dear|thanks|thank you|cheers|regards|sincerely|best|merhaba|"
+    r"selam|sevgili|teşekkürler|sağ ?ol|saygılarımla|iyi günler))[,!]?\s+"
+)
+_HONORIFIC_AFTER = f"(?=[ ](?:Bey|Hanım|Hanim|Beyefendi|Hanımefendi|Hoca|Hocam){_END})"
+_PLACE_CUE = (
+    r"(?i:\b(?:i live in|i'm from|i am from|i come from|living in|lives in|moved to|"
+    r"based in|located in|relocated to|staying in|resident of|city of|"
+    r"hometown is|flying to|travell?ing to))\s+"
+)
+_TR_PLACE_AFTER = (
+    r"(?=['’](?:da|de|ta|te|dan|den|tan|ten|ya|ye|a|e)[ ]"
+    r"(?:yaşıyorum|oturuyorum|ikamet|otur|yaşı|taşındım|doğdum|gidiyorum))"
+)
+_STREET_TYPES = (
+    r"Street|St\.|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Lane|Ln\.?|Drive|Way|Court|"
+    r"Place|Square|Terrace|Crescent|Close|Caddesi|Cad\.|Cd\.|Sokak|Sokağı|Sk\.|Sok\.|"
+    r"Mahallesi|Mah\.|Mh\.|Bulvarı|Blv\.|Straße|Strasse|Str\.|Laan|Gracht|Weg"
+)
+_STREET = (
+    _NAME_REST + f"(?:[ ]{_NAME}){{0,3}}[ ](?:{_STREET_TYPES})"
+    r"(?:,?[ ](?:No|Nr|Numara)[:.]?[ ]?\d{1,5}[A-Za-z]?(?:/\d{1,4})?)?(?![\w])"
+)
+
+# Capitalised words that start sentences or follow a name without being part of it.
+_NOT_NAME_WORDS = frozenset((
+    "i", "you", "he", "she", "we", "they", "it", "the", "a", "an", "this", "that", "these",
+    "those", "my", "your", "our", "his", "her", "their", "its", "please", "thanks", "thank",
+    "hi", "hello", "hey", "dear", "yes", "no", "ok", "okay", "and", "or", "but", "if", "so",
+    "then", "also", "hope", "sorry", "regards", "best", "kind", "cheers", "sir", "madam",
+    "team", "support", "customer", "service", "order", "invoice", "account", "card", "bank",
+    "street", "road", "avenue", "university", "hospital", "company", "group", "ltd", "inc",
+    "llc", "airlines", "airport", "station", "center", "centre", "hotel", "school",
+    "college", "office", "department", "ministry", "monday", "tuesday", "wednesday",
+    "thursday", "friday", "saturday", "sunday", "today", "tomorrow", "merhaba", "selam",
+    "sayın", "değerli", "sevgili", "teşekkürler", "teşekkür", "lütfen", "iyi", "günler",
+    "evet", "hayır", "ve", "veya", "ama", "bu", "şu", "o", "ben", "sen", "biz", "siz",
+    "onlar", "benim", "bizim", "sizin", "müşteri", "destek", "hizmetleri", "sipariş",
+    "kargo", "fatura", "hesap", "kart", "banka", "bankası", "üniversitesi", "hastanesi",
+    "şirketi", "caddesi", "sokak", "mahallesi", "bölgesi", "havalimanı", "otel", "okulu",
+    "bakanlığı", "genel", "müdürlüğü", "pazartesi", "salı", "çarşamba", "perşembe", "cuma",
+    "cumartesi", "pazar", "bugün", "yarın", "address", "adres", "adresim", "adresimiz",
+    "adresi", "teslimat", "gönderim", "send", "ship", "deliver", "mr", "mrs", "ms", "miss",
+    "mx", "dr", "prof", "sayın", "sn", "bay", "bayan", "bey", "hanım", "hanim", "hoca",
+    "hocam", "beyefendi", "hanımefendi",
+))  # fmt: skip
+
+
+@functools.cache
+def word_list(name: str) -> frozenset[str]:
+    """A shipped list from `data/`, one entry a line, `#` comments skipped."""
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def _not_name_word(word: str) -> bool:
+    return word.lower().replace("\u0307", "") in _NOT_NAME_WORDS
+
+
+_WORDS = re.compile(r"\S+")
+
+
+def _name_verdict(score: float, *, min_words: int = 1) -> VerdictFn:
+    """Keeps the leading run of name-like words; none when fewer than `min_words`."""
+
+    def verdict(candidate: str) -> Verdict | None:
+        end = kept = 0
+        for match in _WORDS.finditer(candidate):
+            if _not_name_word(match.group().rstrip(",.;:")):
+                break
+            end, kept = match.end(), kept + 1
+        if kept < min_words:
+            return None
+        return Verdict(len(candidate[:end].rstrip(" ,")), score)
+
+    return verdict
+
+
+def _street_verdict(candidate: str) -> Verdict | None:
+    first = candidate.split(" ", 1)[0]
+    return None if _not_name_word(first) else Verdict(len(candidate), 0.6)
+
+
+_PERSON_CONTEXT = ("name", "customer", "contact", "isim", "adı", "soyad", "müşteri", "kişi")
+_PLACE_CONTEXT = ("live", "city", "address", "from", "town", "country", "adres", "şehir",
+                  "oturuyorum", "yaşıyorum", "ikamet", "il", "ilçe")  # fmt: skip
+
+
+def _given_name_verdict(score: float, *, min_words: int) -> VerdictFn:
+    """The first word is a known given name; then as `_name_verdict`."""
+    rest = _name_verdict(score, min_words=min_words)
+    given = word_list("given_names.txt")
+
+    def verdict(candidate: str) -> Verdict | None:
+        first = candidate.split(" ", 1)[0]
+        return rest(candidate) if first in given else None
+
+    return verdict
+
+
+def _surname_verdict(candidate: str) -> Verdict | None:
+    """`Tuğba Karakaya`: a capitalised word, then a known Turkish surname."""
+    first, _, second = candidate.partition(" ")
+    if second not in word_list("surnames_tr.txt") or _not_name_word(first):
+        return None
+    return Verdict(len(candidate), 0.55)
+
+
+_PLACE_WORDS = re.compile(r"[ ](?:(?:and|of|de|es|da|del|la|upon)[ ])?")
+
+
+def _place_verdict(candidate: str) -> Verdict | None:
+    """The longest run of leading words that names a known place."""
+    places = word_list("places.txt")
+    ends = [m.start() for m in _PLACE_WORDS.finditer(candidate)] + [len(candidate)]
+    for end in reversed(ends):
+        if candidate[:end] in places:
+            return Verdict(end, 0.5)
+    return None
+
+
+_PERSON_CONTEXT = ("name", "customer", "contact", "isim", "adı", "soyad", "müşteri", "kişi")
+_PLACE_CONTEXT = ("live", "city", "address", "from", "town", "country", "adres", "şehir",
+                  "oturuyorum", "yaşıyorum", "ikamet", "il", "ilçe")  # fmt: skip
+_WORDS_1_3 = _NAME_REST + f"(?:{_NEXT}){{0,2}}{_END}"
+
+
+# Cue words as anchors: a cue recognizer runs only on texts that contain one of them.
+_NAME_CUE_WORDS = ("name", "call me", "ad soyad", "adı soyadı", "adi soyadi", "adım", "adim",
+                   "ismim", "isim")  # fmt: skip
+_TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Dame", "Lady", "Lord",
+           "Sayın", "Sn", "Bay", "Av", "Doç", "Uzm", "Op")  # fmt: skip
+_INTRO_WORDS = ("i am", "i'm", "this is", "it's", "here is", "ben ")
+_GREETING_WORDS = ("hi", "hello", "hey", "dear", "thank", "cheers", "regards", "sincerely",
+                   "best", "merhaba", "selam", "sevgili", "teşekkür", "sağ", "saygı",
+                   "iyi gün")  # fmt: skip
+_PLACE_CUE_WORDS = ("live", "from", "moved", "based", "located", "staying", "resident",
+                    "city of", "hometown", "flying", "travel")  # fmt: skip
+_TR_PLACE_WORDS = ("yaşıyorum", "oturuyorum", "ikamet", "otur", "yaşı", "taşındım", "doğdum",
+                   "gidiyorum")  # fmt: skip
+_STREET_WORDS = ("street", "st.", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane",
+                 "ln", "drive", "way", "court", "place", "square", "terrace", "crescent",
+                 "close", "cadde", "cad.", "cd.", "sokak", "sokağı", "sk.", "sok.", "mahalle",
+                 "mah.", "mh.", "bulvar", "blv.", "straße", "strasse", "str.", "laan", "gracht",
+                 "weg")  # fmt: skip
+
+
+def person_recognizers() -> list[RecognizerSpec]:
+    verdict = _name_verdict
+    return [
+        RecognizerSpec(
+            "person_cue", "PERSON", _WORDS_1_3, verdict(0.7), 0.7, trigger=UPPER,
+            prefix=_NAME_CUE, prefix_in_entity=False, prefix_window=32,
+            lower_anchors=_NAME_CUE_WORDS,
+        ),
+        RecognizerSpec(
+            "person_title", "PERSON", _WORDS_1_3, verdict(0.7), 0.7, trigger=UPPER,
+            prefix=_TITLE_CUE, prefix_in_entity=False, prefix_window=12, anchors=_TITLES,
+        ),
+        RecognizerSpec(
+            "person_honorific", "PERSON", _NAME_REST + f"(?:[ ]{_NAME})?" + _HONORIFIC_AFTER,
+            verdict(0.7), 0.7, trigger=UPPER, anchors=("Bey", "Hanım", "Hanim", "Hoca"),
+        ),
+        RecognizerSpec(
+            "person_intro", "PERSON", _NAME_REST + f"(?:{_NEXT}){{1,2}}{_END}",
+            verdict(0.6, min_words=2), 0.6, trigger=UPPER, prefix=_INTRO_CUE,
+            prefix_in_entity=False, prefix_window=16, lower_anchors=_INTRO_WORDS,
+        ),
+        RecognizerSpec(
+            "person_intro_given", "PERSON", _NAME_REST + _END,
+            _given_name_verdict(0.6, min_words=1), 0.6, trigger=UPPER, prefix=_INTRO_CUE,
+            prefix_in_entity=False, prefix_window=16, lower_anchors=_INTRO_WORDS,
+        ),
+        RecognizerSpec(
+            "person_given_name", "PERSON", _NAME_REST + f"(?:{_NEXT}){{1,2}}{_END}",
+            _given_name_verdict(0.6, min_words=2), 0.6, context=_PERSON_CONTEXT,
+            trigger=UPPER,
+        ),
+        RecognizerSpec(
+            "person_greeting", "PERSON", _NAME_REST + _END,
+            _given_name_verdict(0.6, min_words=1), 0.6, trigger=UPPER, prefix=_GREETING_CUE,
+            prefix_in_entity=False, prefix_window=20, lower_anchors=_GREETING_WORDS,
+        ),
+        RecognizerSpec(
+            "person_tr_surname", "PERSON", _NAME_REST + f"[ ]{_NAME}{_END}", _surname_verdict,
+            0.55, context=_PERSON_CONTEXT, trigger=UPPER,
+        ),
+    ]  # fmt: skip
+
+
+def place_recognizers() -> list[RecognizerSpec]:
+    return [
+        RecognizerSpec(
+            "place_cue", "LOCATION", _NAME_REST + f"(?:[ ]{_NAME}){{0,2}}{_END}",
+            _name_verdict(0.6), 0.6, trigger=UPPER, prefix=_PLACE_CUE,
+            prefix_in_entity=False, prefix_window=24, lower_anchors=_PLACE_CUE_WORDS,
+        ),
+        RecognizerSpec(
+            "place_tr_suffix", "LOCATION", _NAME_REST + _TR_PLACE_AFTER, None, 0.6,
+            trigger=UPPER, lower_anchors=_TR_PLACE_WORDS,
+        ),
+        RecognizerSpec(
+            "street_address", "LOCATION", _STREET, _street_verdict, 0.6, trigger=UPPER,
+            prefix=r"(?:\d{1,5}[A-Za-z]?,?[ ])?", prefix_window=8, lower_anchors=_STREET_WORDS,
+        ),
+        RecognizerSpec(
+            "place_list", "LOCATION",
+            _NAME_REST + f"(?:[ ](?:(?:and|of|de|es|da|del|la|upon)[ ])?{_NAME}){{0,3}}{_END}",
+            _place_verdict, 0.5, context=_PLACE_CONTEXT, trigger=UPPER,
+        ),
+    ]  # fmt: skip

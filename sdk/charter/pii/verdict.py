@@ -1,0 +1,48 @@
+"""The verdict type every recognizer's check returns, and the helpers to build one.
+
+A regex only proposes; a verdict decides. It can keep a prefix of the candidate
+(`Verdict.length`): a URL loses trailing punctuation, an IBAN or phone number followed by
+an unrelated number loses that number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+
+class Verdict(NamedTuple):
+    """`length`: how much of the candidate is the entity; `score`: confidence before
+    context words are taken into account."""
+
+    length: int
+    score: float
+
+
+VerdictFn = Callable[[str], Verdict | None]
+Check = Callable[[str], bool]
+
+
+def accept_if(check: Check, score: float, *, strip: str = "") -> VerdictFn:
+    """A verdict that keeps the whole candidate when `check` passes on it (with the
+    characters in `strip` removed first, e.g. separators)."""
+    table = str.maketrans("", "", strip)
+
+    def verdict(candidate: str) -> Verdict | None:
+        return Verdict(len(candidate), score) if check(candidate.translate(table)) else None
+
+    return verdict
+
+
+def shorter_by_groups(candidate: str, *, max_drops: int) -> list[str]:
+    """The candidate, then the candidate without its last separated group, and so on:
+    `TR33 0006 ... 26 2` -> `TR33 0006 ... 26`."""
+    out = [candidate]
+    value = candidate
+    for _ in range(max_drops):
+        cut = max(value.rfind(" "), value.rfind("-"), value.rfind("."))
+        if cut <= 0:
+            break
+        value = value[:cut].rstrip(" -.(")
+        out.append(value)
+    return out

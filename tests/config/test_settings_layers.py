@@ -1,0 +1,221 @@
+"""One configuration story: arguments > CHARTER_* environment > charter.toml > defaults."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import charter
+from charter.cli.main import app
+from charter.config import Settings, find_config
+from charter.errors import ConfigurationError
+
+runner = CliRunner()
+
+
+def _toml(folder: Path, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "charter.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("CHARTER_"):
+            monkeypatch.delenv(key)
+    return monkeypatch
+
+
+def test_each_layer_wins_over_the_next(tmp_path: Path, clean_env: pytest.MonkeyPatch) -> None:
+    path = _toml(tmp_path, '[charter]\napp = "from-file"\ntenant = "file-t"\nenvironment = "f"\n')
+    env = {"CHARTER_TENANT": "env-t", "CHARTER_ENVIRONMENT": "e"}
+    s = Settings.load(environ=env, cwd=tmp_path, environment="arg")
+    assert (s.app, s.tenant, s.environment, s.on_deny) == ("from-file", "env-t", "arg", "raise")
+    assert s.source_of("app") == str(path)
+    assert s.source_of("tenant") == "CHARTER_TENANT"
+    assert s.source_of("environment") == "argument"
+    assert s.source_of("on_deny") == "default"
+
+
+def test_config_is_found_upward_and_paths_are_relative_to_it(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    _toml(tmp_path, 'store_url = "sqlite:///.charter/x.db"\npolicies = "pol"\n')
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    s = Settings.load(environ={}, cwd=deep)
+    assert s.store_url == f"sqlite:///{(tmp_path / '.charter' / 'x.db').resolve()}"
+    assert s.policies == str((tmp_path / "pol").resolve())
+
+
+def test_charter_config_names_the_file(tmp_path: Path, clean_env: pytest.MonkeyPatch) -> None:
+    _toml(tmp_path / "here", 'app = "near"\n')
+    far = _toml(tmp_path / "elsewhere", 'app = "named"\n')
+    s = Settings.load(environ={"CHARTER_CONFIG": str(far)}, cwd=tmp_path / "here")
+    assert s.app == "named"
+    with pytest.raises(ConfigurationError, match=r"CHARTER_CONFIG=.*no such file"):
+        Settings.load(environ={"CHARTER_CONFIG": str(tmp_path / "missing.toml")}, cwd=tmp_path)
+
+
+def test_unknown_key_is_an_error_that_names_it(tmp_path: Path) -> None:
+    path = _toml(tmp_path, '[charter]\npii_mdoe = "spacy"\n')
+    with pytest.raises(ConfigurationError) as err:
+        Settings.load(environ={}, cwd=tmp_path)
+    assert "'pii_mdoe'" in str(err.value) and "did you mean 'pii_mode'" in str(err.value)
+    assert str(path) in str(err.value)
+    with pytest.raises(ConfigurationError, match="unknown setting 'colour'"):
+        Settings.load(environ={}, config_file=None, cwd=_empty(tmp_path), colour="red")
+
+
+def test_bad_value_names_the_source(tmp_path: Path) -> None:
+    path = _toml(tmp_path, 'on_deny = "explode"\n')
+    with pytest.raises(ConfigurationError, match=f"invalid settings from {path}"):
+        Settings.load(environ={}, cwd=tmp_path)
+
+
+def _empty(tmp_path: Path) -> Path:
+    folder = tmp_path.parent / f"{tmp_path.name}-empty"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def test_no_file_anywhere_means_defaults(tmp_path: Path) -> None:
+    folder = _empty(tmp_path)
+    assert find_config({}, folder) is None
+    s = Settings.load(environ={}, cwd=folder)
+    assert s == Settings() and s.source_of("app") == "default"
+
+
+def test_configure_reads_environment_and_toml(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    """The friction point: configure(**kw) used to ignore CHARTER_* and charter.toml."""
+    _toml(tmp_path, '[charter]\napp = "toml-app"\nstore_url = "sqlite:///s.db"\n')
+    clean_env.chdir(tmp_path)
+    clean_env.setenv("CHARTER_TENANT", "acme")
+    clean_env.setattr(sys.modules["charter.guard"], "_DEFAULT", None)  # restored after
+    ch = charter.configure(environment="staging", telemetry=False, audit=False)
+    try:
+        assert (ch.settings.app, ch.settings.tenant, ch.settings.environment) == (
+            "toml-app",
+            "acme",
+            "staging",
+        )
+        assert ch.settings.store_url == f"sqlite:///{(tmp_path / 's.db').resolve()}"
+    finally:
+        ch.close()
+
+
+def test_explicit_settings_object_gets_overrides(clean_env: pytest.MonkeyPatch) -> None:
+    base = Settings.build({"app": "a"})
+    ch = charter.Charter(base, tenant="t", telemetry=False, audit=False)
+    try:
+        assert (ch.settings.app, ch.settings.tenant) == ("a", "t")
+        assert ch.settings.source_of("tenant") == "argument"
+    finally:
+        ch.close()
+
+
+def test_config_show_prints_values_and_sources(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    path = _toml(tmp_path, 'app = "shop"\nvault_key = "c2VjcmV0"\n')
+    clean_env.chdir(tmp_path)
+    clean_env.setenv("CHARTER_TENANT", "acme")
+    result = runner.invoke(app, ["config", "show", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["setting"]: r for r in json.loads(result.output)}
+    assert rows["app"] == {"setting": "app", "value": "shop", "source": str(path)}
+    assert rows["tenant"]["source"] == "CHARTER_TENANT"
+    assert rows["pii_mode"]["source"] == "default"
+    assert rows["vault_key"]["value"] == "***"  # never printed
+    text = runner.invoke(app, ["config", "show"])
+    assert text.exit_code == 0
+    assert f"config file: {path}" in text.output
+    assert "c2VjcmV0" not in text.output
+
+
+def test_config_show_bad_file_is_one_clear_line(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    _toml(tmp_path, "app = \n")
+    clean_env.chdir(tmp_path)
+    result = runner.invoke(app, ["config", "show"])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert "not valid TOML" in result.output
+
+
+def test_cli_reads_the_configured_store_from_a_subfolder(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    """The friction point: the CLI's default store was relative to the working directory."""
+    _toml(tmp_path, 'store_url = "sqlite:///.charter/app.db"\n')
+    sub = tmp_path / "src" / "deep"
+    sub.mkdir(parents=True)
+    clean_env.chdir(sub)
+    result = runner.invoke(app, ["approvals", "list"])
+    assert result.exit_code == 0, result.output
+    expected = (tmp_path / ".charter" / "app.db").resolve()
+    assert f"no approval requests in store sqlite:///{expected} (from {tmp_path.resolve()}" in (
+        result.output
+    )
+
+
+def test_empty_default_store_says_where_it_looked(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    folder = _empty(tmp_path)
+    clean_env.chdir(folder)
+    verified = runner.invoke(app, ["audit", "verify"])
+    assert verified.exit_code == 1 and "Traceback" not in verified.output
+    assert "no decision log at sqlite:///.charter/charter.db" in verified.output
+    assert "store_url in charter.toml" in verified.output
+    listed = runner.invoke(app, ["approvals", "list"])  # creates the store
+    assert listed.exit_code == 0, listed.output
+    hint = "store sqlite:///.charter/charter.db (from default); set store_url in charter.toml"
+    assert f"no approval requests in {hint}" in listed.output
+    verified = runner.invoke(app, ["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert f"ok: no decision records in {hint}" in verified.output
+
+
+def test_audit_export_takes_an_age(tmp_path: Path, clean_env: pytest.MonkeyPatch) -> None:
+    """The friction point: `charter audit export --since 24h` failed."""
+    from charter.config import DEFAULT_POLICIES
+    from charter.testing import make_charter
+
+    ch = make_charter(DEFAULT_POLICIES, tmp_path, audit=True)
+    ch.check("hello there")
+    ch.close()
+    store = f"sqlite:///{tmp_path / 'charter.db'}"
+    recent = runner.invoke(app, ["audit", "export", "--since", "24h", "--store", store])
+    assert recent.exit_code == 0, recent.output
+    assert len([line for line in recent.stdout.splitlines() if line.startswith("{")]) == 1
+    future = runner.invoke(app, ["audit", "export", "--since", "2999-01-01", "--store", store])
+    assert future.exit_code == 0 and "exported 0 records" in future.stderr
+    bad = runner.invoke(app, ["audit", "export", "--since", "soon", "--store", store])
+    assert bad.exit_code == 2 and "neither an ISO-8601" in bad.output
+
+
+def test_configure_engine_url_builds_an_opa_engine(clean_env: pytest.MonkeyPatch) -> None:
+    """The friction point: configure(engine="http://...") failed with AttributeError."""
+    from charter.policy.opa import OpaServerEngine
+
+    clean_env.setattr(sys.modules["charter.guard"], "_DEFAULT", None)
+    ch = charter.configure(engine="http://127.0.0.1:9", telemetry=False, audit=False)
+    try:
+        assert ch.settings.engine == "http://127.0.0.1:9"
+        assert isinstance(ch.engine, OpaServerEngine)
+        decision = ch.check("hello")  # nothing listens on port 9: fail closed, explained
+        assert decision.action.value == "deny" and decision.error
+    finally:
+        ch.close()

@@ -1,0 +1,86 @@
+"""`charter eval pii`: the shipped corpus, the measures and the command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from charter.cli.main import app
+from charter.errors import PIIError
+from charter.pii import PatternDetector
+from charter.pii.evaluation import evaluate, load_labelled
+
+CORPUS = Path(__file__).resolve().parents[2] / "policies" / "evals" / "pii"
+
+
+def test_the_shipped_corpus_is_big_enough_and_split_by_family() -> None:
+    items = load_labelled([CORPUS])
+    assert len(items) >= 300
+    assert {i.lang for i in items} == {"en", "tr"}
+    assert sum(i.lookalike for i in items) >= 50
+    assert sum(not i.entities for i in items) >= 100  # negatives
+    families: dict[str, set[str]] = {}
+    for item in items:
+        families.setdefault(item.family, set()).add(item.split)
+    assert all(len(splits) == 1 for splits in families.values())  # a family is in one split
+    assert {s for splits in families.values() for s in splits} == {"dev", "heldout"}
+
+
+def test_held_out_targets_pattern_mode(patterns: PatternDetector) -> None:
+    """Floors a little below the measured values (bench/results.md)."""
+    items = [i for i in load_labelled([CORPUS]) if i.split == "heldout"]
+    group = evaluate(patterns, items).splits["heldout"]
+    assert group.other_types.recall is not None and group.other_types.recall >= 0.97
+    assert group.names.recall is not None and group.names.recall >= 0.7
+    assert group.total().precision is not None and group.total().precision >= 0.9
+    assert group.untouched is not None and group.untouched >= 0.95
+
+
+def test_measures_on_a_tiny_corpus(tmp_path: Path, patterns: PatternDetector) -> None:
+    corpus = tmp_path / "pii_tiny.jsonl"
+    lines = [
+        {"id": "a", "text": "mail jane@example.com, call 0532 123 45 67",
+         "entities": [{"type": "EMAIL_ADDRESS", "value": "jane@example.com"},
+                      {"type": "PHONE_NUMBER", "value": "0532 123 45 67"}], "split": "heldout"},
+        {"id": "b", "text": "order 4815162342 shipped", "entities": [], "lookalike": True},
+        {"id": "c", "text": "card 4111 1111 1111 1111",
+         "entities": [{"type": "IBAN_CODE", "value": "4111 1111 1111 1111"}]},  # wrong label
+    ]  # fmt: skip
+    corpus.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    report = evaluate(patterns, load_labelled([corpus]))
+    held, dev = report.splits["heldout"], report.splits["dev"]
+    assert held.total().recall == 1.0 and held.total().precision == 1.0
+    assert dev.untouched == 1.0
+    assert dev.by_type["IBAN_CODE"].recall == 0.0
+    assert dev.by_type["CREDIT_CARD"].precision == 0.0
+    assert dev.false_positives == ["c: CREDIT_CARD '4111 1111 1111 1111' (credit_card)"]
+
+
+def test_bad_corpus_lines_are_clear_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "pii_bad.jsonl"
+    bad.write_text('{"id": "x", "text": "hi", "entities": [{"type": "PERSON", "value": "Bob"}]}')
+    with pytest.raises(PIIError, match=r"pii_bad.jsonl:1: value 'Bob' is not in the text"):
+        load_labelled([bad])
+    bad.write_text("not json")
+    with pytest.raises(PIIError, match=r"pii_bad.jsonl:1: not a labelled PII item"):
+        load_labelled([bad])
+
+
+def test_the_command_reports_and_gates(tmp_path: Path) -> None:
+    runner = CliRunner()
+    done = runner.invoke(app, ["eval", "pii", str(CORPUS), "--split", "heldout"])
+    assert done.exit_code == 0, done.output
+    assert "### heldout" in done.output and "| PHONE_NUMBER |" in done.output
+    done = runner.invoke(app, ["eval", "pii", str(CORPUS), "--json", "--split", "dev"])
+    assert json.loads(done.output)["splits"]["dev"]["items"] > 0
+    missed = tmp_path / "pii_missed.jsonl"
+    missed.write_text(json.dumps({"id": "m", "text": "call 0532 123 45 67",
+                                  "entities": [{"type": "PERSON", "value": "0532"}]}))  # fmt: skip
+    done = runner.invoke(app, ["eval", "pii", str(missed), "--min-recall", "0.5"])
+    assert done.exit_code == 1
+    assert "recall 0.000 < 0.5" in done.output
+    done = runner.invoke(app, ["eval", "pii", "--mode", "regex"])
+    assert done.exit_code == 1
