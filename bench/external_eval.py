@@ -82,7 +82,10 @@ def _tensor_trust(text: str) -> Iterator[Prompt]:
 
 def _sorry(text: str) -> Iterator[Prompt]:
     for row in _rows(text):
-        turns = json.loads(row["answers"])
+        try:
+            turns = json.loads(row["answers"])
+        except (json.JSONDecodeError, TypeError):
+            continue  # a row without a recorded conversation carries no prompt
         user = next((t["content"] for t in turns if t.get("role") == "user"), "")
         if user.strip():
             yield Prompt(user, True, "unsafe instruction")
