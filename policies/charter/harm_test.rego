@@ -48,11 +48,12 @@ test_thresholds_come_from_policy_data if {
 }
 
 test_answers_are_checked_against_the_output_threshold if {
-	some f in harm.findings with input as msg("output", "indiscriminate_weapons", 0.9, "Sure, here is how")
+	some f in harm.findings with input as msg("output", "indiscriminate_weapons", 0.93, "Sure, here is how")
 	f.rule == "harm.indiscriminate_weapons"
 	f.action == "deny"
 	contains(f.message, "the answer was withheld")
-	count(rules(msg("output", "hate", 0.6, "x"))) == 0 with data.charter.config.harm.default.output_threshold as 0.7
+	count(rules(msg("output", "hate", 0.6, "x"))) == 0
+	rules(msg("output", "hate", 0.8, "x")) == {"harm.hate"}
 }
 
 test_tool_calls_and_tool_results_are_not_harm_checked if {
