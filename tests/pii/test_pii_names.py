@@ -51,16 +51,7 @@ def test_capitalised_words_are_not_names(patterns: PatternDetector, text: str) -
     assert spans(text, patterns.detect(text)) == []
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        # The English model tags "Premium Plan": a known limit, strict so a fix is noticed.
-        pytest.param(t, marks=pytest.mark.xfail(strict=True, reason="model noise on title case"))
-        if "Premium" in t
-        else t
-        for t in NOT_NAMES
-    ],
-)
+@pytest.mark.parametrize("text", NOT_NAMES)
 def test_spacy_mode_keeps_turkish_guesses_only_when_lists_back_them(
     spacy_detector: PresidioDetector, text: str
 ) -> None:
