@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench probe mutate clean install
+.PHONY: demo test lint bench probe mutate train clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check sdk monitor_tui tests bench examples
 	$(BIN)/ruff format --check sdk monitor_tui
 	$(BIN)/mypy
+
+# Retrain the safety classifier from policies/signals/train (deterministic: same bytes).
+train: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/charter signals train
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
