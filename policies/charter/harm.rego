@@ -60,9 +60,7 @@ support(category) := {"support": {
 	"message": config.harm.support[support_lang],
 }} if {
 	settings(category).support == true
-}
-
-support(category) := {} if not settings(category).support == true
+} else := {}
 
 default support_lang := "en"
 

@@ -30,9 +30,11 @@ def test_signal_revisions_reach_the_record_and_the_span(tmp_path: Path) -> None:
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(spans))
     store = f"sqlite:///{tmp_path / 'c.db'}"
+    heuristic = HeuristicJailbreakDetector()  # versioned too: its patterns file's hash
+    expected = f"jailbreak={heuristic.revision},harm=sha256:0123abcd"
     charter = Charter(
         Settings.build({"policies": str(DEFAULT_POLICIES), "store_url": store}),
-        signals=SignalSet([HeuristicJailbreakDetector(), VersionedClassifier()]),
+        signals=SignalSet([heuristic, VersionedClassifier()]),
         telemetry=Telemetry(tracer_provider=provider, app="a", tenant="t", environment="e"),
     )
     ask = charter.guard(model="m", provider="openai")(lambda prompt: "ok")
@@ -42,6 +44,6 @@ def test_signal_revisions_reach_the_record_and_the_span(tmp_path: Path) -> None:
     records = list(iter_records(store))
     charter.close()
     assert [r.labels["stage"] for r in records] == ["input", "output"]
-    assert {r.labels["signals_revision"] for r in records} == {"harm=sha256:0123abcd"}
+    assert {r.labels["signals_revision"] for r in records} == {expected}
     [span] = spans.get_finished_spans()
-    assert (span.attributes or {})[sc.SIGNALS_REVISION] == "harm=sha256:0123abcd"
+    assert (span.attributes or {})[sc.SIGNALS_REVISION] == expected
