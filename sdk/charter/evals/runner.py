@@ -67,6 +67,7 @@ class ItemResult(BaseModel):
     outcome: Outcome
     rules: tuple[str, ...]
     expect_rules: tuple[str, ...] = ()
+    suite: str = ""
     error: str | None = None
     """Set when the policy could not be evaluated and the guard failed closed (or open)."""
 
@@ -109,6 +110,7 @@ def run_items(
                 outcome=outcome_of(decision.action),
                 rules=tuple(dict.fromkeys(decision.rules)),
                 expect_rules=item.expect_rules,
+                suite=item.suite,
                 error=decision.error,
             )
         )
