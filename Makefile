@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean install
+.PHONY: demo test lint bench probe clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Hostile OTLP clients and kill -9 / SIGTERM loops; prints what survived (not part of test).
+probe: $(STAMP)
+	$(BIN)/python -m bench.probe
 
 clean:
 	rm -rf $(VENV) .charter .pytest_cache .mypy_cache .ruff_cache

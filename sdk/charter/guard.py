@@ -142,8 +142,14 @@ class Charter:
 
         def build() -> Any:
             from charter.audit import AuditLog
+            from charter.audit.writer import AUTO
 
-            return AuditLog(self.settings.store_url)
+            where = self.settings.audit_checkpoint_file
+            return AuditLog(
+                self.settings.store_url,
+                mode=self.settings.audit_mode,
+                checkpoint_file=None if where == "off" else where or AUTO,
+            )
 
         return self._component("_audit", build)
 

@@ -100,3 +100,10 @@ METRIC_ATTR_METRIC = "metric"
 METRIC_ATTR_MODEL = "model"
 METRIC_ATTR_MODEL_VERSION = "model_version"
 METRIC_ATTR_TARGET = "target"
+
+# --- decision-log checkpoints (charter.audit.checkpoint) ------------------------------------
+SPAN_AUDIT_CHECKPOINT = "charter.audit.checkpoint"  # a root span per checkpoint of the chain head
+AUDIT_HEAD_SEQ = "charter.audit.head_seq"  # int: records in the log when the checkpoint was taken
+AUDIT_HEAD_HASH = "charter.audit.head_hash"  # hash of the newest record
+AUDIT_CHECKPOINT_TIME = "charter.audit.checkpoint_time"  # UTC, YYYY-MM-DDTHH:MM:SS.ffffffZ
+AUDIT_STORE = "charter.audit.store"  # the store's URL, password removed

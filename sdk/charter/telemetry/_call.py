@@ -23,7 +23,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvid
 from opentelemetry.util.types import AttributeValue
 
 from charter import semconv as sc
-from charter._canonical import sha256_hex
+from charter._canonical import sha256_hex, valid_text
 from charter.decision import Action, Decision
 from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
 from charter.telemetry._instruments import Instruments
@@ -57,7 +57,7 @@ def safe_user(user: str) -> str:
     telemetry never carries the identifier itself."""
     if _NOT_A_PSEUDONYM.search(user):
         return "h-" + sha256_hex(user)[:16]
-    return user
+    return valid_text(user)
 
 
 class _CallShape:
@@ -127,7 +127,10 @@ class Telemetry:
         return CallSpan(self, shape, safe_user(user))
 
     def _shape(self, key: tuple[str, str, str, str | None]) -> _CallShape:
-        operation, provider, model, tool = key
+        # Valid Unicode only: the OTLP encoder refuses a lone surrogate, and in a span name
+        # that fails the export of the whole batch.
+        operation, provider, model = valid_text(key[0]), valid_text(key[1]), valid_text(key[2])
+        tool = valid_text(key[3]) if key[3] else key[3]
         attributes: dict[str, AttributeValue] = {
             sc.GEN_AI_OPERATION_NAME: operation,
             sc.GEN_AI_PROVIDER_NAME: provider,
@@ -414,13 +417,15 @@ class CallSpan:
     ) -> None:
         attrs = self._attrs
         if response_model:
-            attrs[sc.GEN_AI_RESPONSE_MODEL] = str(response_model)
+            attrs[sc.GEN_AI_RESPONSE_MODEL] = valid_text(str(response_model))
         if input_tokens is not None:
             attrs[sc.GEN_AI_USAGE_INPUT_TOKENS] = int(input_tokens)
         if output_tokens is not None:
             attrs[sc.GEN_AI_USAGE_OUTPUT_TOKENS] = int(output_tokens)
         if finish_reasons:
-            attrs[sc.GEN_AI_RESPONSE_FINISH_REASONS] = tuple(str(r) for r in finish_reasons)
+            attrs[sc.GEN_AI_RESPONSE_FINISH_REASONS] = tuple(
+                valid_text(str(r)) for r in finish_reasons
+            )
 
     def record_call_duration(self, call_ms: float) -> None:
         """How long the wrapped model/tool call took, so the span can show Charter's own
@@ -433,9 +438,9 @@ class CallSpan:
         if not self._record_content:
             return
         if prompt_redacted is not None:
-            self._attrs[sc.PROMPT_REDACTED] = prompt_redacted[:MAX_CONTENT_CHARS]
+            self._attrs[sc.PROMPT_REDACTED] = valid_text(prompt_redacted[:MAX_CONTENT_CHARS])
         if answer_redacted is not None:
-            self._attrs[sc.ANSWER_REDACTED] = answer_redacted[:MAX_CONTENT_CHARS]
+            self._attrs[sc.ANSWER_REDACTED] = valid_text(answer_redacted[:MAX_CONTENT_CHARS])
 
     def record_error(self, exc: BaseException) -> None:
         """Mark the call failed with the error's class name. The message is never recorded:
