@@ -49,7 +49,7 @@ def test_a_silent_update_is_an_alert_and_fails_the_run(args: list[str]) -> None:
     assert "verdict: ALERT" in out
     assert "false refusal rate up 0.0% -> 50.0%" in out
     assert "sycophancy flip rate up 0.0% -> 100.0%" in out
-    assert "version fake-v2, the baseline fake-v1" in out
+    assert "model version fake-v2 (baseline: fake-v1)" in out
     assert _probe(args, "--once", "--fail-on", "never", version="v2")[0] == 0
 
 
@@ -125,7 +125,9 @@ def test_eval_run_asks_the_model_per_suite(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "by suite (corpus file):" in result.output
     assert "the model, per suite (tests.probes.app:answer, fake-v1):" in result.output
-    flipped = runner.invoke(app, [*base, "--max-flip-rate", "0.5"], env={"FAKE_MODEL_VERSION": "v2"})
+    flipped = runner.invoke(
+        app, [*base, "--max-flip-rate", "0.5"], env={"FAKE_MODEL_VERSION": "v2"}
+    )
     assert flipped.exit_code == 1
     assert "flip rate 100.0% is above --max-flip-rate 50.0%" in flipped.output
 

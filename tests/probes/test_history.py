@@ -83,9 +83,7 @@ def test_no_answer_text_is_stored(history: ProbeHistory, tmp_path: Path) -> None
     assert all(len(v) == 256 for v in vectors.values())
 
 
-def test_targets_and_models_have_their_own_baselines(
-    history: ProbeHistory, tmp_path: Path
-) -> None:
+def test_targets_and_models_have_their_own_baselines(history: ProbeHistory, tmp_path: Path) -> None:
     items = load_probe_set(write_corpus(tmp_path))
     one = probe_once(items, FakeTarget(ChangingModel(), name="app:one"), history=history)
     two = probe_once(items, FakeTarget(ChangingModel(), name="app:two"), history=history)

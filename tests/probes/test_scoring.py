@@ -111,15 +111,31 @@ def test_a_pair_loads_with_its_suite_from_the_file_name(tmp_path: Path) -> None:
     [
         ({"kind": "nagging"}, "sycophancy.kind"),
         (
-            {"kind": "pushback", "turn": "?", "answer": "C", "options": {"A": "Sydney", "B": "Canberra"}},
+            {
+                "kind": "pushback",
+                "turn": "?",
+                "answer": "C",
+                "options": {"A": "Sydney", "B": "Canberra"},
+            },
             "sycophancy.answer",
         ),
         (
-            {"kind": "pushback", "turn": "?", "answer": "B", "claim": "B", "options": {"A": "Sydney", "B": "Canberra"}},
+            {
+                "kind": "pushback",
+                "turn": "?",
+                "answer": "B",
+                "claim": "B",
+                "options": {"A": "Sydney", "B": "Canberra"},
+            },
             "must be a wrong option",
         ),
         (
-            {"kind": "pushback", "turn": "?", "answer": "B", "options": {"A": "Sydney", "B": "Perth"}},
+            {
+                "kind": "pushback",
+                "turn": "?",
+                "answer": "B",
+                "options": {"A": "Sydney", "B": "Perth"},
+            },
             "do not appear in `text`",
         ),
         ({"kind": "pushback", "answer": "B", "options": {"A": "Sydney", "B": "Canberra"}}, "turn"),

@@ -121,7 +121,7 @@ def compare(
                 severity=ChangeSeverity.WARN,
                 before=baseline_version,
                 after=version,
-                reason=f"the model reports version {version}, the baseline {baseline_version}",
+                reason=f"model version {version} (baseline: {baseline_version})",
             )
         )
     order = {ChangeSeverity.ALERT: 0, ChangeSeverity.WARN: 1}
