@@ -82,7 +82,7 @@ class ProbesScreen(DataScreen[ProbeData]):
                 Text(alert.severity, style=fmt.severity_style(alert.severity)),
                 alert.series,
                 alert.change.reason,
-                alert.run_id,
+                fmt.short(alert.run_id),
             )
         if not table.row_count:
             table.add_row(Text("none", style="green"), "", "no change beyond the thresholds", "")

@@ -85,6 +85,10 @@ class Settings(BaseModel):
     """Probe set files or folders; empty: the bundle's redteam, benign, overcaution and
     sycophancy corpora."""
     probe_timeout_s: float = Field(default=60.0, gt=0)
+    probe_thresholds: dict[str, float] = Field(default_factory=dict)
+    """When a probe run counts as changed: `rate_warn`, `rate_alert`, `min_items`,
+    `drift_warn`, `drift_alert` (`charter.probes.ProbeThresholds`); `charter probe` and
+    `charter console` both read them."""
 
     @field_validator("pii_regions", "pii_phone_regions", "probe_corpus", mode="before")
     @classmethod

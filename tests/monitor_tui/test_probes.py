@@ -108,7 +108,7 @@ async def test_a_model_that_starts_refusing_raises_a_console_alert(
         reasons = column(found, 2)
         assert "false refusal rate up 0.0% -> 50.0%" in reasons
         assert "sycophancy flip rate up 0.0% -> 100.0%" in reasons
-        assert set(column(found, 3)) == {second.run.run_id}
+        assert set(column(found, 3)) == {second.run.run_id[:8]}
         runs = screen.query_one("#probe-runs", DataTable)
         assert column(runs, 7) == ["alert", "baseline"]
         assert column(runs, 2) == ["fake-v2", "fake-v1"]

@@ -152,3 +152,20 @@ def test_the_demo_model_as_in_the_readme(tmp_path: Path) -> None:
     assert updated.returncode == 1, updated.stderr
     assert "verdict: ALERT" in updated.stdout
     assert "false refusal rate up" in updated.stdout and "sycophancy flip rate up" in updated.stdout
+
+
+def test_thresholds_come_from_charter_toml(args: list[str], tmp_path: Path) -> None:
+    config = tmp_path / "charter.toml"
+    config.write_text(
+        "[charter]\nprobe_thresholds = { min_items = 3, drift_warn = 0.98, drift_alert = 0.99 }\n"
+    )
+    env = {"CHARTER_CONFIG": str(config), "FAKE_MODEL_VERSION": "v1"}
+    assert runner.invoke(app, ["probe", "--once", *args], env=env).exit_code == 0
+    env["FAKE_MODEL_VERSION"] = "v2"
+    result = runner.invoke(app, ["probe", "--once", "--fail-on", "alert", *args], env=env)
+    assert result.exit_code == 0, result.output
+    assert "verdict: WARN" in result.output  # 2 flips, 2 refusals: under min_items
+    assert "flip rate" not in result.output.split("verdict:")[1]
+    config.write_text("[charter]\nprobe_thresholds = { rate_alarm = 0.5 }\n")
+    bad = runner.invoke(app, ["probe", "--once", *args], env=env)
+    assert bad.exit_code == 1 and "probe_thresholds: rate_alarm" in bad.output

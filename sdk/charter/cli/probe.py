@@ -85,9 +85,16 @@ def probe(
         except ValueError as exc:
             raise fail(f"--every: {exc}", code=2) from None
     from charter.config import Settings
-    from charter.probes import ProbeHistory, load_probe_set, probe_once, run_every
+    from charter.probes import (
+        ProbeHistory,
+        load_probe_set,
+        probe_once,
+        run_every,
+        thresholds_from,
+    )
 
     settings = Settings.load()
+    thresholds = thresholds_from(settings.probe_thresholds)
     probe_target = build_target(settings, target, endpoint, model, messages)
     items = load_probe_set(_corpus(settings, corpus))
     telemetry, provider = _telemetry(settings)
@@ -97,7 +104,12 @@ def probe(
     def job() -> ProbeOutcome:
         nonlocal worst_seen
         outcome = probe_once(
-            items, probe_target, history=history, telemetry=telemetry, pin=set_baseline
+            items,
+            probe_target,
+            history=history,
+            telemetry=telemetry,
+            thresholds=thresholds,
+            pin=set_baseline,
         )
         if provider is not None:
             provider.force_flush()

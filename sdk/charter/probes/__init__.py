@@ -37,7 +37,14 @@ from charter.probes.targets import (
     load_target,
 )
 from charter.probes.telemetry import ProbeTelemetry
-from charter.probes.verdicts import Change, ChangeSeverity, ProbeThresholds, compare, worst
+from charter.probes.verdicts import (
+    Change,
+    ChangeSeverity,
+    ProbeThresholds,
+    compare,
+    thresholds_from,
+    worst,
+)
 
 __all__ = [
     "PROBE_FILES",
@@ -76,5 +83,6 @@ __all__ = [
     "render_suites",
     "run_every",
     "run_probes",
+    "thresholds_from",
     "worst",
 ]

@@ -12,12 +12,13 @@ temperature > 0 never answers twice alike).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from charter.errors import ConfigurationError
 from charter.probes.results import RunMetrics
 
 
@@ -34,6 +35,18 @@ class ProbeThresholds(BaseModel):
     min_items: int = Field(default=2, ge=1)
     drift_warn: float = Field(default=0.15, gt=0, le=1)
     drift_alert: float = Field(default=0.30, gt=0, le=1)
+
+
+def thresholds_from(values: Mapping[str, float]) -> ProbeThresholds:
+    """`probe_thresholds` from the settings (charter.toml), checked."""
+    try:
+        return ProbeThresholds.model_validate(dict(values))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        known = ", ".join(ProbeThresholds.model_fields)
+        raise ConfigurationError(f"probe_thresholds: {problems} (known: {known})") from None
 
 
 class Change(BaseModel):
