@@ -24,18 +24,17 @@ from typing import Any, Protocol
 
 _SENTENCE = re.compile(r"(?:(?<=[.!?…])\s+|\n+\s*)(?:[-*•]\s+|\d+[.)]\s+)?")
 _WORD = re.compile(r"\w+", re.UNICODE)
-_STOP = frozenset(
-    """
+_STOP_WORDS = """
     the and for are but not you your yours with this that these those from have has had was
     were will would can could should may might must shall into onto about above below over
     under than then them they their there here what which who whom whose when where why how
     all any each few more most other some such only own same too very just also our ours its
-    it's i'm i've we're you're don't can't won't isn't aren't didn't doesn't been being
+    been being
     yes okay sure please thanks thank hello dear regards let get got use used via per
     bir bu şu ve ile için ama fakat veya gibi daha çok olan olarak ise kadar sonra önce
     ben sen biz siz onlar benim sizin bizim evet hayır lütfen teşekkür merhaba
-    """.split()
-)
+"""
+_STOP = frozenset(_STOP_WORDS.split())
 _PREFIX = 5
 
 
