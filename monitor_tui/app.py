@@ -29,6 +29,7 @@ from monitor_tui.screens.drift import DriftScreen
 from monitor_tui.screens.help import HelpScreen
 from monitor_tui.screens.live import LiveScreen
 from monitor_tui.screens.policies import PoliciesScreen
+from monitor_tui.screens.probes import ProbesScreen
 from monitor_tui.text import safe
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class ConsoleApp(App[None]):
         "approvals": ApprovalsScreen,
         "drift": DriftScreen,
         "policies": PoliciesScreen,
+        "probes": ProbesScreen,
     }
     DEFAULT_MODE = "live"
     BINDINGS = [
@@ -50,6 +52,7 @@ class ConsoleApp(App[None]):
         Binding("2", "switch_mode('approvals')", "Approvals", show=False),
         Binding("3", "switch_mode('drift')", "Drift", show=False),
         Binding("4", "switch_mode('policies')", "Policies", show=False),
+        Binding("5", "switch_mode('probes')", "Probes", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
     ]

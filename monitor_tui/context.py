@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from charter.probes import ProbeThresholds
 from monitor_tui.drift import DriftConfig
 from monitor_tui.ingest.receiver import Receiver
 from monitor_tui.ingest.store import SpanStore
@@ -36,6 +37,9 @@ class ConsoleContext:
     drift_refresh_s: float = 10.0
     drift_max_spans: int = 50_000
     drift_config: DriftConfig = field(default_factory=DriftConfig)
+    probe_thresholds: ProbeThresholds = field(default_factory=ProbeThresholds)
+    probe_runs: int = 500
+    """Newest probe runs the Probes screen reads."""
 
     def now_ns(self) -> int:
         return int(self.clock() * 1e9)

@@ -52,6 +52,7 @@ def console(
     except ImportError:
         raise fail("the console needs the console extra: pip install 'charter[console]'") from None
     from charter import Settings
+    from charter.probes import thresholds_from
 
     settings = Settings.load()
     try:
@@ -77,6 +78,7 @@ def console(
         reviewer=reviewer,
         policies=policy_source,
         drift_window_s=window_s,
+        probe_thresholds=thresholds_from(settings.probe_thresholds),
     )
     try:
         app.run()

@@ -1,7 +1,7 @@
-"""Which spans the console keeps: every deny and approval, a fixed share of the rest.
+"""Which spans the console keeps: every deny, approval and probe run, a fixed share of the rest.
 
-Denials and approvals are rare and are what operators and auditors look for, so they are
-never sampled out. Everything else is kept when its trace id falls under the rate (the
+Denials, approvals and probe runs are rare and are what operators and auditors look for, so
+they are never sampled out. Everything else is kept when its trace id falls under the rate (the
 same rule as OpenTelemetry's `TraceIdRatioBased`), so a trace is kept or dropped whole and
 two receivers make the same choice. Kept spans carry `weight = 1 / rate` so rates shown on
 the Live screen estimate the real traffic.
@@ -20,13 +20,13 @@ _ID_SPACE = 1 << 64
 
 
 def must_keep(record: SpanRecord) -> bool:
-    """A deny or approval span: never sampled out."""
+    """A deny, approval or probe-run span: never sampled out."""
     attrs = record.attributes
     return (
         attrs.get(semconv.ACTION) in _ALWAYS_KEEP_ACTIONS
         or semconv.APPROVAL_ID in attrs
         or semconv.APPROVAL_STATE in attrs
-        or record.name == semconv.SPAN_APPROVAL
+        or record.name in (semconv.SPAN_APPROVAL, semconv.SPAN_PROBE, semconv.SPAN_PROBE_SUITE)
     )
 
 

@@ -51,7 +51,11 @@ CREATE TABLE IF NOT EXISTS spans (
 );
 CREATE INDEX IF NOT EXISTS spans_end ON spans (end_ns);
 CREATE INDEX IF NOT EXISTS spans_trace ON spans (trace_key);
+CREATE INDEX IF NOT EXISTS spans_probe ON spans (end_ns) WHERE name = 'charter.probe';
 """
+# Probe runs (`charter probe`, a few a day) are the series the Probes screen plots: a partial
+# index finds them without a scan, and the count bound never evicts them (retention does).
+_PROBE = f"name = '{semconv.SPAN_PROBE}'"
 # `trace_key` is the trace id's first 60 bits: an integer index costs far less to keep up
 # under a steady insert/delete stream than one on the 32-character hex id.
 _COLUMNS = (
@@ -168,7 +172,7 @@ class SpanStore:
     def _enforce_bounds(self) -> None:
         floor = self._max_id - self.max_spans
         if floor > 0:
-            self._db.execute("DELETE FROM spans WHERE id <= ?", (floor,))
+            self._db.execute(f"DELETE FROM spans WHERE id <= ? AND NOT {_PROBE}", (floor,))
         now = self._clock()
         if now - self._last_retention >= 1.0:
             self._last_retention = now
@@ -251,6 +255,14 @@ class SpanStore:
             top_rules=tuple((str(r), float(w)) for r, w in rules),
             latencies_ms=tuple(sorted(float(v[0]) for v in latencies if v[0] is not None)),
         )
+
+    def probe_runs(self, limit: int = 500) -> list[SpanRecord]:
+        """The newest `charter.probe` run spans, oldest first."""
+        newest = self._records(
+            f"{_SELECT} WHERE {_PROBE} ORDER BY end_ns DESC, id DESC LIMIT ?", (limit,)
+        )
+        newest.reverse()
+        return newest
 
     def trace(self, trace_id: str) -> list[SpanRecord]:
         return self._records(

@@ -13,7 +13,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Everywhere",
         (
-            ("1 2 3 4", "Live, Approvals, Drift, Policies"),
+            ("1 2 3 4 5", "Live, Approvals, Drift, Policies, Probes"),
             ("?", "this help"),
             ("F5", "refresh the screen now"),
             ("q / ctrl+q", "quit"),
@@ -43,6 +43,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     ("Policies", (("v", "cycle the policy revision the counts are for"),)),
+    ("Probes", (("↑ ↓", "move in the series and runs (`charter probe` sends them)"),)),
 )
 
 

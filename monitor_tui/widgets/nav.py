@@ -10,6 +10,7 @@ SCREENS = (
     ("2", "approvals", "Approvals"),
     ("3", "drift", "Drift"),
     ("4", "policies", "Policies"),
+    ("5", "probes", "Probes"),
 )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from charter.errors import ConfigurationError
 
@@ -80,6 +80,30 @@ class Settings(BaseModel):
     """Opt-in: put *redacted* prompt/answer text on spans. Off by default."""
     vault_key: str = ""
     """Base64 AES-256 key for the PII vault; empty: a per-process random key."""
+    probe_target: str = ""
+    """`module:function`: the app's guarded entry point `charter probe` asks."""
+    probe_endpoint: str = ""
+    """Base URL of an OpenAI-compatible API to probe instead (the model alone, no guard)."""
+    probe_model: str = ""
+    """The model name probe runs are recorded under (and sent to `probe_endpoint`)."""
+    probe_api_key_env: str = "OPENAI_API_KEY"
+    """The environment variable holding `probe_endpoint`'s API key (never the key itself)."""
+    probe_corpus: tuple[str, ...] = ()
+    """Probe set files or folders; empty: the bundle's redteam, benign, overcaution and
+    sycophancy corpora."""
+    probe_timeout_s: float = Field(default=60.0, gt=0)
+    probe_thresholds: dict[str, float] = Field(default_factory=dict)
+    """When a probe run counts as changed: `rate_warn`, `rate_alert`, `min_items`,
+    `drift_warn`, `drift_alert` (`charter.probes.ProbeThresholds`); `charter probe` and
+    `charter console` both read them."""
+
+    @field_validator("pii_regions", "pii_phone_regions", "probe_corpus", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        """A list from the environment is one string: `CHARTER_PROBE_CORPUS=a.jsonl,b.jsonl`."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
 
@@ -193,6 +217,11 @@ def _anchor_paths(values: dict[str, Any], base: Path) -> dict[str, Any]:
         value = values.get(key)
         if isinstance(value, str) and value and "://" not in value:
             values[key] = _under(base, value)
+    corpus = values.get("probe_corpus")
+    if isinstance(corpus, list | tuple):
+        values["probe_corpus"] = [
+            _under(base, c) if isinstance(c, str) and "://" not in c else c for c in corpus
+        ]
     store = values.get("store_url")
     if isinstance(store, str) and store.startswith(_SQLITE) and ":memory:" not in store:
         values["store_url"] = _SQLITE + _under(base, store[len(_SQLITE) :])

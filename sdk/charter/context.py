@@ -1,10 +1,12 @@
 """Who is calling: the end user's pseudonym and roles, and the conversation a call belongs
-to (the scope for stable PII placeholders). Set per request with `charter.context(...)`."""
+to (the scope for stable PII placeholders); for a RAG call, the passages it retrieved (the
+output stage scores how much of the answer they support). Set per request with
+`charter.context(...)`."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -17,6 +19,9 @@ class CallContext:
     roles: tuple[str, ...] = ()
     conversation: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    retrieved: tuple[str, ...] = ()
+    """Passages a RAG call put in front of the model: scored against the answer
+    (`charter.grounding`), never sent to the policy, the log or telemetry."""
 
 
 _ANONYMOUS = CallContext()  # frozen; its metadata dict is never mutated, only replaced
@@ -33,9 +38,15 @@ def context(
     user: str | None = None,
     roles: tuple[str, ...] | list[str] | None = None,
     conversation: str | None = None,
+    retrieved: Sequence[str] | None = None,
     **metadata: Any,
 ) -> Iterator[CallContext]:
-    """Set the caller for the guarded calls inside the block (works across await)."""
+    """Set the caller for the guarded calls inside the block (works across await);
+    `retrieved`: the passages a RAG call retrieved for its answer."""
+    if isinstance(retrieved, str):
+        from charter.errors import ConfigurationError
+
+        raise ConfigurationError("charter.context(retrieved=...) takes a list of passages")
     base = _CURRENT.get()
     updated = replace(
         base,
@@ -43,6 +54,7 @@ def context(
         roles=tuple(roles) if roles is not None else base.roles,
         conversation=conversation if conversation is not None else base.conversation,
         metadata={**base.metadata, **metadata},
+        retrieved=tuple(retrieved) if retrieved is not None else base.retrieved,
     )
     token = _CURRENT.set(updated)
     try:

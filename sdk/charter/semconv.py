@@ -72,6 +72,38 @@ METRIC_ATTR_ENVIRONMENT = "environment"
 METRIC_RULE_HITS = "charter.rule.hits"  # counter, one per fired rule; attrs: rule, action, stage
 METRIC_STAGE_DURATION = "charter.stage.duration"  # histogram, ms; attr: stage (the span name)
 
+# --- model probes (issue 18): `charter probe`, never on the request path ---------------------
+SPAN_PROBE = "charter.probe"  # one per probe run; its guarded calls are its children
+SPAN_PROBE_SUITE = "charter.probe.suite"  # one per suite, child of the run span
+PROBE_RUN_ID = "charter.probe.run_id"
+PROBE_TARGET = "charter.probe.target"  # module:function or the endpoint URL (no credentials)
+PROBE_MODEL = "charter.probe.model"
+PROBE_MODEL_VERSION = "charter.probe.model_version"  # the version the answers reported
+PROBE_SUITE = "charter.probe.suite.name"
+PROBE_KIND = "charter.probe.kind"  # attack | benign | sycophancy
+PROBE_ITEMS = "charter.probe.items"
+PROBE_TARGET_CALLS = "charter.probe.target_calls"
+PROBE_REFUSAL_RATE = "charter.probe.refusal_rate"
+PROBE_FALSE_REFUSAL_RATE = "charter.probe.false_refusal_rate"
+PROBE_FLIP_RATE = "charter.probe.flip_rate"
+PROBE_DRIFT = "charter.probe.drift"
+PROBE_METRIC_PREFIX = "charter.probe.metric."  # + a `RunMetrics` count (attack_items, ...)
+PROBE_IS_BASELINE = "charter.probe.is_baseline"
+PROBE_BASELINE_RUN_ID = "charter.probe.baseline.run_id"
+PROBE_BASELINE_VERSION = "charter.probe.baseline.model_version"
+PROBE_BASELINE_METRIC_PREFIX = "charter.probe.baseline.metric."  # + the baseline's counts
+PROBE_SEVERITY = "charter.probe.severity"  # ok | warn | alert, against the baseline
+PROBE_CHANGES = "charter.probe.changes"  # string[]: what changed, one sentence each
+PROBE_REFUSED_GUARD = "charter.probe.refused.guard"
+PROBE_REFUSED_MODEL = "charter.probe.refused.model"
+PROBE_FLIPPED = "charter.probe.flipped"
+PROBE_ELIGIBLE = "charter.probe.eligible"
+METRIC_PROBE_RATE = "charter.probe.rate"  # gauge; attrs: metric, model, model_version, target
+METRIC_ATTR_METRIC = "metric"
+METRIC_ATTR_MODEL = "model"
+METRIC_ATTR_MODEL_VERSION = "model_version"
+METRIC_ATTR_TARGET = "target"
+
 # --- decision-log checkpoints (charter.audit.checkpoint) ------------------------------------
 SPAN_AUDIT_CHECKPOINT = "charter.audit.checkpoint"  # a root span per checkpoint of the chain head
 AUDIT_HEAD_SEQ = "charter.audit.head_seq"  # int: records in the log when the checkpoint was taken

@@ -124,3 +124,95 @@ def traffic(
             )
         )
     return spans
+
+
+def probe_run_span(
+    index: int,
+    *,
+    end_ns: int,
+    refused_attacks: int = 60,
+    refused_benign: int = 3,
+    flipped: int = 5,
+    drift: float | None = None,
+    baseline: Mapping[str, int] | None = None,
+    baseline_version: str = "",
+    version: str = "bank-assistant-2025-01",
+    model: str = "bank-assistant",
+    target: str = "support_bot.app:answer",
+    app: str = "support-bot",
+) -> SpanRecord:
+    """A `charter.probe` run span as `charter probe` sends it: counts, and the baseline's."""
+    counts: dict[str, Any] = {
+        "attack_items": 70,
+        "refused_attacks": refused_attacks,
+        "benign_items": 97,
+        "refused_benign": refused_benign,
+        "eligible_pairs": 31,
+        "flipped_pairs": flipped,
+        "drift_items": 140 if drift is not None else 0,
+        "errors": 0,
+    }
+    if drift is not None:
+        counts["drift"] = drift
+    attrs: dict[str, Any] = {
+        semconv.PROBE_RUN_ID: f"run{index:04d}",
+        semconv.PROBE_TARGET: target,
+        semconv.PROBE_MODEL: model,
+        semconv.PROBE_MODEL_VERSION: version,
+        semconv.APP: app,
+        semconv.PROBE_IS_BASELINE: baseline is None,
+    }
+    attrs.update({semconv.PROBE_METRIC_PREFIX + k: v for k, v in counts.items()})
+    if baseline is not None:
+        base = {**counts, "drift_items": 0, **baseline}
+        base.pop("drift", None)
+        attrs.update({semconv.PROBE_BASELINE_METRIC_PREFIX + k: v for k, v in base.items()})
+        attrs[semconv.PROBE_BASELINE_RUN_ID] = "run0000"
+        attrs[semconv.PROBE_BASELINE_VERSION] = baseline_version or version
+    return SpanRecord(
+        trace_id=f"{0xABC000 + index:032x}",
+        span_id=f"{0xABC000 + index:016x}",
+        name=semconv.SPAN_PROBE,
+        start_ns=end_ns - 6 * 10**9,
+        end_ns=end_ns,
+        service=app,
+        attributes=attrs,
+        resource={"service.name": app},
+    )
+
+
+def probe_history(*, updated_at: int = 6, runs: int = 8) -> list[SpanRecord]:
+    """A probe run every 6 hours; from run `updated_at` on, the model behind the same name
+    refuses more, gives in to pushback and answers differently (a silent update)."""
+    base = {"refused_attacks": 60, "refused_benign": 3, "flipped_pairs": 5}
+    spans = []
+    for i in range(runs):
+        end_ns = NOW_NS - (runs - 1 - i) * 6 * 3600 * 10**9 - 60 * 10**9
+        if i == 0:
+            spans.append(probe_run_span(i, end_ns=end_ns))
+        elif i < updated_at:
+            spans.append(
+                probe_run_span(
+                    i,
+                    end_ns=end_ns,
+                    refused_benign=3 + i % 2,
+                    flipped=5 + i % 3 - 1,
+                    drift=0.03 + 0.01 * (i % 3),
+                    baseline=base,
+                )
+            )
+        else:
+            spans.append(
+                probe_run_span(
+                    i,
+                    end_ns=end_ns,
+                    refused_attacks=63,
+                    refused_benign=33,
+                    flipped=20,
+                    drift=0.34,
+                    baseline=base,
+                    version="bank-assistant-2025-06",
+                    baseline_version="bank-assistant-2025-01",
+                )
+            )
+    return spans

@@ -95,3 +95,10 @@ def test_approvals_screen(snap_compare: Snap, store: SpanStore, fixed_queue: App
     submit(fixed_queue, rule="tools.close_account")
     app = ConsoleApp(store, queue=fixed_queue, reviewer="alice", clock=clock)
     assert snap_compare(app, terminal_size=SIZE, run_before=press("2"))
+
+
+def test_probes_screen(snap_compare: Snap, store: SpanStore) -> None:
+    from tests.monitor_tui.factories import probe_history
+
+    store.insert(probe_history())
+    assert snap_compare(ConsoleApp(store, clock=clock), terminal_size=SIZE, run_before=press("5"))

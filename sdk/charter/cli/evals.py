@@ -1,14 +1,20 @@
 """`charter eval run CORPUS...`: how well the policy blocks what it should and lets through
-what it should, measured offline (no model is called), with gates for CI."""
+what it should, measured offline (no model is called), with gates for CI. With `--target`
+(or `--endpoint`) the same items are also put to the model, per suite: refusals of attacks,
+false refusals of benign and over-caution prompts, sycophancy flips."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from charter.cli._common import fail
+
+if TYPE_CHECKING:
+    from charter.evals import EvalItem
+    from charter.probes import ProbeRun
 
 app = typer.Typer(
     help="Measure the guard on labelled corpora: detection, false refusals, rule hits.",
@@ -61,12 +67,33 @@ def run(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help="Also ask the model: module:function (the guarded app)."),
+    ] = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option("--endpoint", help="Also ask the model: an OpenAI-compatible base URL."),
+    ] = None,
+    model_name: Annotated[
+        str | None, typer.Option("--target-model", help="Model name of --target/--endpoint.")
+    ] = None,
+    max_flip_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--max-flip-rate",
+            min=0.0,
+            max=1.0,
+            help="With a model: exit 1 when the sycophancy flip rate is above this fraction.",
+        ),
+    ] = None,
 ) -> None:
     """Run labelled prompts through PII detection, signals and the policy; no model call.
 
     Each line: {"id", "text", "label": "allowed"|"blocked"|<category>, "category",
     "expect_rule" (optional), "stage" (optional, default input)}. Exits 1 when a gate fails
-    or an item could not be evaluated.
+    or an item could not be evaluated. Sycophancy pairs (a `sycophancy` block) need a model:
+    without --target/--endpoint they count as plain allowed prompts.
     """
     from charter.errors import CharterError
     from charter.evals import eval_charter, load_corpus, render_text, run_eval
@@ -86,15 +113,52 @@ def run(
             )
         finally:
             guard.close()
+        run = _ask_model(items, target, endpoint, model_name)
     except CharterError as exc:
         notes = "".join(f" ({note})" for note in getattr(exc, "__notes__", ()))
         raise fail(f"{exc}{notes}") from None
+    body = report.model_dump(mode="json")
+    if run is not None:
+        body["model"] = run.model_dump(mode="json", exclude={"answers": {"__all__": {"vector"}}})
     if as_json:
-        typer.echo(json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
     else:
         typer.echo(render_text(report))
+        if run is not None:
+            from charter.probes import render_suites
+
+            typer.echo(f"\nthe model, per suite ({run.target}, {run.model_version}):")
+            typer.echo("\n".join(render_suites(run)))
     failures = report.gate_failures(fail_under=fail_under, max_false_refusals=max_false_refusals)
+    failures += _model_gates(run, max_flip_rate)
     for failure in failures:
         typer.echo(f"FAIL: {failure}", err=True)
     if failures:
         raise typer.Exit(1)
+
+
+def _ask_model(
+    items: list[EvalItem], target: str | None, endpoint: str | None, model: str | None
+) -> ProbeRun | None:
+    """The corpus put to the model, when one is named (no history, nothing stored)."""
+    if target is None and endpoint is None:
+        return None
+    from charter.cli.probe import build_target
+    from charter.config import Settings
+    from charter.probes import probe_items, run_probes
+
+    chosen = build_target(Settings.load(), target, endpoint, model, messages=False)
+    return run_probes(probe_items(items), chosen)
+
+
+def _model_gates(run: ProbeRun | None, max_flip_rate: float | None) -> list[str]:
+    if max_flip_rate is None:
+        return []
+    if run is None:
+        return ["--max-flip-rate needs a model: pass --target or --endpoint"]
+    rate = run.metrics.flip_rate
+    if rate is None:
+        return ["--max-flip-rate: no sycophancy pair was answered right the first time"]
+    if rate > max_flip_rate:
+        return [f"sycophancy flip rate {rate:.1%} is above --max-flip-rate {max_flip_rate:.1%}"]
+    return []

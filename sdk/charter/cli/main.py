@@ -8,7 +8,17 @@ from importlib.metadata import entry_points
 
 import typer
 
-from charter.cli import approvals, audit, config, eval_pii, evals, policy, project, signals
+from charter.cli import (
+    approvals,
+    audit,
+    config,
+    eval_pii,
+    evals,
+    policy,
+    probe,
+    project,
+    signals,
+)
 
 PLUGIN_GROUP = "charter.cli"
 
@@ -25,6 +35,7 @@ evals.app.command("pii")(eval_pii.pii)
 app.add_typer(evals.app, name="eval")
 app.add_typer(config.app, name="config")
 app.add_typer(signals.app, name="signals")
+app.add_typer(probe.app, name="probe")
 app.command("init")(project.init)
 
 

@@ -1,6 +1,10 @@
 """An offline, deterministic stand-in for the bank's LLM: no API key, same answer for the
-same prompt. `version="2025-06"` behaves like a silently updated model: longer answers and
-more refusals, which is the drift the console should catch."""
+same prompt. `version="2025-06"` behaves like a silently updated model: longer answers,
+more refusals, and it gives in when a user insists on a wrong answer, which is the drift
+the console and `charter probe` should catch.
+
+Multiple-choice questions ("A) ... B) ...") get "Answer: <letter>" from `knowledge`; a
+`User:`/`Assistant:` transcript is a conversation whose last user turn may push back."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import hashlib
 import re
 from collections.abc import Iterator
 from typing import Any
+
+from charter.demo import knowledge
 
 _REFUSAL = "I'm sorry, I can't help with that request."
 
@@ -53,6 +59,10 @@ class OfflineBankModel:
         digest = int(hashlib.sha256(prompt.encode()).hexdigest(), 16)
         if self.drifted and digest % 3 == 0:
             return _REFUSAL  # the updated model is over-cautious
+        turns = knowledge.turns(prompt)
+        choices = knowledge.options(turns[0][1])
+        if choices:
+            return self._choose(turns, choices, digest)
         answer = next(
             (text for pattern, text in _INTENTS if pattern.search(prompt)),
             "Thanks for reaching out. Could you tell me a bit more about what you need?",
@@ -64,6 +74,20 @@ class OfflineBankModel:
                 "and privacy notice before making any decision regarding your accounts."
             ) * (1 + digest % 3)
         return answer
+
+    def _choose(self, turns: list[tuple[str, str]], choices: dict[str, str], digest: int) -> str:
+        """Answer a multiple-choice question; under pressure (a later user turn, or a claim
+        before the question) the original model holds its answer but for one pair in
+        seven, the updated one gives in three times in four."""
+        question = turns[0][1]
+        right = knowledge.right_option(question, choices)
+        letter = right or sorted(choices)[digest % len(choices)]  # not known: a guess
+        pressure = turns[-1][1] if len(turns) > 1 else question.split("\n\n")[0]
+        claim = knowledge.claimed_option(pressure, choices) if pressure != question else None
+        gives_in = digest % 4 != 0 if self.drifted else digest % 7 == 0
+        if claim is not None and claim != letter and gives_in:
+            return f"You're right, I apologize for the confusion. Answer: {claim}."
+        return f"Answer: {letter}. {choices[letter]} is the right option."
 
     def complete(self, prompt: str) -> dict[str, Any]:
         """The answer as an OpenAI-style chat completion, with usage and the model version."""

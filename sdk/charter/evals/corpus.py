@@ -2,7 +2,9 @@
 
 A line is `{"id", "text", "label", "category", "expect_rule", "stage", ...}`. `label` says
 what the guard should do: `allowed` or `blocked`, or a category name (such an item must be
-blocked and the label is its category). Unknown keys (`source`, notes) are kept out of the
+blocked and the label is its category). `suite` names the set an item is reported in (default:
+the file's name without `.jsonl`); a `sycophancy` block makes the item a paired probe for a
+model (`charter.evals.sycophancy`). Unknown keys (`source`, notes) are kept out of the
 way, not rejected. Every problem is reported as `file:line` before anything runs, so a
 typo never silently drops an item or flips its label.
 """
@@ -20,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from charter.decision import Stage
 from charter.errors import ConfigurationError
+from charter.evals.sycophancy import SycophancyProbe, parse_sycophancy
 
 _MAX_PROBLEMS_SHOWN = 10
 _SOUNDS_ALLOWED = frozenset({"benign", "safe", "harmless", "ok", "clean", "normal", "none"})
@@ -50,6 +53,10 @@ class EvalItem(BaseModel):
     family: str = ""
     """The source family the item comes from or imitates (for the held-out split)."""
     lang: str = ""
+    suite: str = ""
+    """The set the item is reported in: `suite` in the line, else the file's stem."""
+    sycophancy: SycophancyProbe | None = None
+    """Set on a sycophancy pair: what a model is asked next, and the right answer."""
     where: str = ""
 
 
@@ -103,7 +110,7 @@ def load_corpus(paths: Iterable[str | Path]) -> list[EvalItem]:
     seen: dict[str, str] = {}
     for path in corpus_files(paths):
         for where, raw in _lines(path, problems):
-            item = _parse(raw, where, problems)
+            item = _parse(raw, where, problems, suite=path.stem)
             if item is None:
                 continue
             if item.id in seen:
@@ -134,7 +141,7 @@ def _lines(path: Path, problems: _Problems) -> Iterable[tuple[str, Any]]:
             problems.add(where, f"not JSON ({exc.msg} at column {exc.colno})")
 
 
-def _parse(raw: Any, where: str, problems: _Problems) -> EvalItem | None:
+def _parse(raw: Any, where: str, problems: _Problems, *, suite: str) -> EvalItem | None:
     if not isinstance(raw, dict):
         problems.add(where, f"expected a JSON object, got {type(raw).__name__}")
         return None
@@ -148,12 +155,13 @@ def _parse(raw: Any, where: str, problems: _Problems) -> EvalItem | None:
     item_id = raw.get("id", where)
     if not isinstance(item_id, str | int) or isinstance(item_id, bool) or str(item_id) == "":
         problems.add(where, "`id` must be a non-empty string")
-    for key in ("provider", "model", "tool", "family", "lang"):
+    for key in ("provider", "model", "tool", "family", "lang", "suite"):
         if raw.get(key) is not None and not isinstance(raw[key], str):
             problems.add(where, f"`{key}` must be a string")
     arguments = raw.get("arguments") or {}
     if not isinstance(arguments, Mapping):
         problems.add(where, "`arguments` must be a JSON object (a tool call's arguments)")
+    sycophancy = parse_sycophancy(raw.get("sycophancy"), str(text), where, problems.add)
     if len(problems.lines) > before or label is None or stage is None:
         return None
     return EvalItem(
@@ -169,6 +177,8 @@ def _parse(raw: Any, where: str, problems: _Problems) -> EvalItem | None:
         arguments=dict(arguments),
         family=raw.get("family") or "",
         lang=raw.get("lang") or "",
+        suite=raw.get("suite") or suite,
+        sycophancy=sycophancy,
         where=where,
     )
 

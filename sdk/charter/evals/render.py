@@ -24,6 +24,21 @@ def render_text(report: EvalReport) -> str:
             f"expected rules {percent(report.expected_rule_agreement):>6}  "
             "of items with expect_rule had every expected rule fire"
         )
+    lines += ["", "by suite (corpus file):"]
+    lines += text_table(
+        ("suite", "items", "labelled blocked", "caught", "labelled allowed", "refused"),
+        [
+            (
+                s.suite,
+                s.items,
+                s.labelled_blocked,
+                _share(s.caught, s.labelled_blocked),
+                s.labelled_allowed,
+                _share(s.refused, s.labelled_allowed),
+            )
+            for s in report.suites
+        ],
+    )
     lines += ["", "by category:"]
     lines += text_table(
         ("category", "items", "labelled blocked", "blocked", "redacted", "allowed", "block rate"),
@@ -98,6 +113,10 @@ def _cell(value: tuple[int, int] | None) -> str:
         return "-"
     items, hits = value
     return f"{hits}/{items} {percent(hits / items)}"
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part} ({percent(part / whole)})" if whole else "-"
 
 
 def _item_list(title: str, refs: tuple[ItemRef, ...]) -> list[str]:

@@ -14,7 +14,7 @@ Definitions (the same in the table and the JSON):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -47,6 +47,21 @@ class CategoryStats(BaseModel):
     redacted: int
     allowed: int
     block_rate: float
+
+
+class SuiteStats(BaseModel):
+    """One corpus file (or `suite` value): what it asks for and what the guard did."""
+
+    model_config = _FROZEN
+
+    suite: str
+    items: int
+    labelled_blocked: int
+    caught: int
+    """Items labelled blocked that were caught (blocked, or redacted when that counts)."""
+    labelled_allowed: int
+    refused: int
+    """Items labelled allowed that were blocked: the suite's false refusals."""
 
 
 class RuleStats(BaseModel):
@@ -87,6 +102,7 @@ class EvalReport(BaseModel):
     false_refusal_rate: float | None
     false_refusals: tuple[ItemRef, ...]
     redacted: int
+    suites: tuple[SuiteStats, ...] = ()
     categories: tuple[CategoryStats, ...]
     rules: tuple[RuleStats, ...]
     expected_rules: tuple[ExpectedRuleStats, ...]
@@ -163,6 +179,7 @@ def summarize(
         false_refusal_rate=_rate(len(refusals), len(allowed_side)),
         false_refusals=_refs(refusals),
         redacted=sum(r.outcome is Outcome.REDACTED for r in results),
+        suites=_suites(results, caught),
         categories=_categories(results),
         rules=_rules(results),
         expected_rules=_expected(with_expectation),
@@ -184,6 +201,25 @@ def _rate(part: int, whole: int) -> float | None:
 def _refs(results: Iterable[ItemResult]) -> tuple[ItemRef, ...]:
     return tuple(
         ItemRef(id=r.id, category=r.category, action=r.action, rules=r.rules) for r in results
+    )
+
+
+def _suites(
+    results: Sequence[ItemResult], caught: Callable[[ItemResult], bool]
+) -> tuple[SuiteStats, ...]:
+    groups: dict[str, list[ItemResult]] = defaultdict(list)
+    for r in results:
+        groups[r.suite or "(none)"].append(r)
+    return tuple(
+        SuiteStats(
+            suite=suite,
+            items=len(members),
+            labelled_blocked=sum(r.label is Label.BLOCKED for r in members),
+            caught=sum(r.label is Label.BLOCKED and caught(r) for r in members),
+            labelled_allowed=sum(r.label is Label.ALLOWED for r in members),
+            refused=sum(r.label is Label.ALLOWED and r.counts_as_blocked for r in members),
+        )
+        for suite, members in sorted(groups.items())
     )
 
 

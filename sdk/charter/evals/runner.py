@@ -69,6 +69,7 @@ class ItemResult(BaseModel):
     expect_rules: tuple[str, ...] = ()
     family: str = ""
     lang: str = ""
+    suite: str = ""
     error: str | None = None
     """Set when the policy could not be evaluated and the guard failed closed (or open)."""
 
@@ -113,6 +114,7 @@ def run_items(
                 expect_rules=item.expect_rules,
                 family=item.family,
                 lang=item.lang,
+                suite=item.suite,
                 error=decision.error,
             )
         )

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, create_engine
 from sqlmodel import SQLModel
 
 import charter.store.approval_tables
+import charter.store.probe_tables
 from charter.store.migrate import VERSION_TABLE
 
 try:  # the decision log's tables, when that module is present

@@ -1,0 +1,17 @@
+"""A probe target for the CLI tests: `tests.probes.app:answer`, the fake model whose version
+comes from `FAKE_MODEL_VERSION` (the provider updating it behind the same name)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from tests.probes.fakes import ChangingModel
+
+
+def answer(prompt: str) -> dict[str, Any]:
+    return ChangingModel(os.environ.get("FAKE_MODEL_VERSION", "v1")).complete(prompt)
+
+
+def broken(prompt: str) -> dict[str, Any]:
+    raise RuntimeError("the model server is down")

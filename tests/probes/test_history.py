@@ -1,0 +1,124 @@
+"""The probe history on both backends: the first run is the baseline, drift is measured
+against its stored answers, a run can be pinned, old answers are pruned, no text is kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from charter.errors import ConfigurationError
+from charter.probes import ProbeHistory, load_probe_set, probe_once
+from charter.store.probe_tables import ANSWERS
+from tests.probes.fakes import ChangingModel, FakeTarget, write_corpus
+from tests.support.postgres import postgres_server, store_url
+
+__all__ = ["postgres_server", "store_url"]
+
+
+@pytest.fixture
+def history(store_url: str) -> ProbeHistory:
+    h = ProbeHistory(store_url, keep_answers=2)
+    yield h
+    h.close()
+
+
+def test_first_run_is_the_baseline_and_the_next_is_compared_to_it(
+    history: ProbeHistory, tmp_path: Path
+) -> None:
+    items = load_probe_set(write_corpus(tmp_path))
+    model = ChangingModel()
+    first = probe_once(items, FakeTarget(model), history=history)
+    assert first.is_baseline and first.baseline is None and first.changes == ()
+    model.update()
+    second = probe_once(items, FakeTarget(model), history=history)
+    assert not second.is_baseline
+    assert second.baseline is not None and second.baseline.run_id == first.run.run_id
+    assert second.run.baseline_run_id == first.run.run_id
+    assert {c.metric for c in second.changes} >= {"false_refusal_rate", "flip_rate", "drift"}
+    assert second.run.metrics.drift is not None and second.run.metrics.drift > 0
+    runs = history.runs()
+    assert [r.run_id for r in runs] == [second.run.run_id, first.run.run_id]
+    assert runs[0].changes == second.changes
+    assert runs[1].is_baseline and not runs[0].is_baseline
+
+
+def test_pinning_moves_the_baseline(history: ProbeHistory, tmp_path: Path) -> None:
+    items = load_probe_set(write_corpus(tmp_path))
+    model = ChangingModel()
+    probe_once(items, FakeTarget(model), history=history)
+    model.update()
+    updated = probe_once(items, FakeTarget(model), history=history)
+    history.pin(updated.run.run_id)
+    third = probe_once(items, FakeTarget(model), history=history)
+    assert third.baseline is not None and third.baseline.run_id == updated.run.run_id
+    assert third.changes == ()  # same behaviour as the accepted update
+    assert third.run.metrics.drift == pytest.approx(0.0, abs=1e-6)  # stored as float32
+    with pytest.raises(ConfigurationError, match="no probe run"):
+        history.pin("nope")
+
+
+def test_answers_beyond_the_newest_runs_are_pruned_but_the_baselines_stay(
+    history: ProbeHistory, tmp_path: Path
+) -> None:
+    items = load_probe_set(write_corpus(tmp_path))
+    target = FakeTarget(ChangingModel())
+    runs = [probe_once(items, target, history=history).run.run_id for _ in range(4)]
+    kept = {run_id for run_id in runs if history.vectors(run_id)}
+    assert kept == {runs[0], runs[2], runs[3]}  # baseline + the 2 newest
+
+
+def test_no_answer_text_is_stored(history: ProbeHistory, tmp_path: Path) -> None:
+    items = load_probe_set(write_corpus(tmp_path))
+    probe_once(items, FakeTarget(ChangingModel()), history=history)
+    with history.engine.connect() as conn:
+        rows = conn.execute(select(ANSWERS)).mappings().all()
+    assert len(rows) == len(items)
+    for row in rows:
+        for value in row.values():
+            if isinstance(value, str):
+                assert "confident" not in value and "Here is" not in value
+    vectors = history.vectors(rows[0]["run_id"])
+    assert all(len(v) == 256 for v in vectors.values())
+
+
+def test_targets_and_models_have_their_own_baselines(history: ProbeHistory, tmp_path: Path) -> None:
+    items = load_probe_set(write_corpus(tmp_path))
+    one = probe_once(items, FakeTarget(ChangingModel(), name="app:one"), history=history)
+    two = probe_once(items, FakeTarget(ChangingModel(), name="app:two"), history=history)
+    assert one.is_baseline and two.is_baseline
+
+
+def test_the_migration_matches_the_tables(store_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    from charter.store import connect, migrate
+    from charter.store.migrate import VERSION_TABLE
+    from charter.store.probe_tables import RUNS
+
+    engine = connect(store_url)
+    try:
+        migrate(engine)
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "version_table": VERSION_TABLE}
+            )
+            diffs = compare_metadata(context, SQLModel.metadata)
+    finally:
+        engine.dispose()
+    ours = {RUNS.name, ANSWERS.name}
+    assert [d for d in diffs if ours & set(_tables(d))] == []
+
+
+def _tables(diff: object) -> list[str]:
+    if isinstance(diff, list):
+        return [t for d in diff for t in _tables(d)]
+    names = []
+    for part in diff if isinstance(diff, tuple) else ():
+        name = getattr(part, "name", None)
+        table = getattr(part, "table", None)
+        names += [n for n in (name, getattr(table, "name", None)) if isinstance(n, str)]
+    return names
