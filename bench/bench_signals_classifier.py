@@ -5,12 +5,14 @@ Floors, measured in the same run: the heuristic detector on the same text (the c
 signal the guard ran before), and a guarded check with the heuristic only. Targets (issue
 13): stage 1 ≤ 0.3 ms p50 for a 1k-character prompt; the cascade ≤ 1 ms mean over the
 benign corpus and ≤ 25 ms p99; memory ≤ +300 MB with the contextual stage, ≤ +100 MB
-without.
+without. Wall-clock figures on a shared machine include time other processes take from
+it, so the machine's load average and the CPU time of the same calls are reported too.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -49,13 +51,34 @@ def _benign_texts() -> list[str]:
     return texts
 
 
-def _latencies_ms(fn: object, texts: list[str]) -> list[float]:
-    out = []
+def _latencies_ms(fn: object, texts: list[str]) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU milliseconds of fn(text) for every text."""
+    wall, cpu = [], []
     for text in texts:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn(text)  # type: ignore[operator]
-        out.append((time.perf_counter() - t0) * 1e3)
-    return out
+        cpu.append((time.process_time() - c0) * 1e3)
+        wall.append((time.perf_counter() - t0) * 1e3)
+    return wall, cpu
+
+
+def _cpu_median_ms(fn: object, n: int) -> float:
+    samples = []
+    for _ in range(n):
+        c0 = time.process_time()
+        fn()  # type: ignore[operator]
+        samples.append((time.process_time() - c0) * 1e3)
+    return statistics.median(samples)
+
+
+def _load_row() -> dict[str, object]:
+    load = os.getloadavg()[0]
+    return row(
+        f"machine load average (1 min) over {os.cpu_count()} cores",
+        load,
+        "runnable",
+        target="context for the wall-clock rows",
+    )
 
 
 _MEMORY = r"""
@@ -82,7 +105,7 @@ def _memory_mb(context: bool) -> float:
 
 
 def run() -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, object]] = [_load_row()]
     cascade = SafetyClassifier()
     heuristic = HeuristicJailbreakDetector()
     for name, base in (("English", PROMPT), ("Turkish", TURKISH)):
@@ -99,10 +122,25 @@ def run() -> list[dict[str, object]]:
                 target="≤ 0.3 ms p50 (floor: heuristic detector)",
             )
         )
+        cpu = _cpu_median_ms(lambda t=text: cascade.stage_one(t), 300)
+        rows.append(row(f"stage 1, 1k chars {name}, CPU time", cpu, "ms/call (median)"))
+    if cascade.context_stage:
+        long_text = _text(PROMPT, 4000)
+        second = cascade.second_stage
+        assert second is not None
+        cpu = _cpu_median_ms(lambda: second.logits(long_text), 30)
+        rows.append(
+            row(
+                f"stage 2 alone, a full window ({second.pieces.window} word pieces), CPU",
+                cpu,
+                "ms/call (median)",
+                target="bounds the cascade's worst case",
+            )
+        )
     texts = _benign_texts()
     for text in texts[:50]:
         cascade.score(text)
-    latencies = _latencies_ms(cascade.score, texts)
+    latencies, cpu_ms = _latencies_ms(cascade.score, texts)
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     uncertain = sum(cascade.sent_to_second_stage(t) for t in texts)
@@ -111,6 +149,15 @@ def run() -> list[dict[str, object]]:
         row(f"cascade mean over {len(texts)} benign prompts", mean, "ms/call", target="≤ 1 ms")
     )
     rows.append(row("cascade p99 over the benign prompts", p99, "ms/call", target="≤ 25 ms"))
+    rows.append(row("cascade mean over the benign prompts, CPU", statistics.fmean(cpu_ms), "ms"))
+    cpu_sorted = sorted(cpu_ms)
+    rows.append(
+        row(
+            "cascade p99 over the benign prompts, CPU",
+            cpu_sorted[min(len(cpu_sorted) - 1, int(len(cpu_sorted) * 0.99))],
+            "ms",
+        )
+    )
     rows.append(
         row(
             "benign prompts sent to the contextual stage",
@@ -123,6 +170,7 @@ def run() -> list[dict[str, object]]:
     rows.append(row("resident memory, both stages", with_ctx, "MB added", target="≤ +300 MB"))
     rows.append(row("resident memory, stage 1 only", without, "MB added", target="≤ +100 MB"))
     rows += _guarded_call()
+    rows.append(_load_row())
     return rows
 
 

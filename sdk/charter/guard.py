@@ -117,7 +117,7 @@ class Charter:
         def build() -> Any:
             from charter.signals import default_signals
 
-            return default_signals()
+            return default_signals(self.settings.policies_source)
 
         return self._component("_signals", build)
 

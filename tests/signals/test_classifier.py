@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from charter.signals import SafetyClassifier, SignalSet, default_signals
-from charter.signals.model import MANIFEST, WEIGHTS, load_artifact
+from charter.signals.model import ENCODER, MANIFEST, VOCAB, WEIGHTS, load_artifact
 from charter.signals.training import HARM_CATEGORIES, LABELS, load_items, train_artifact
 
 from .conftest import BUNDLE
@@ -38,16 +38,40 @@ def test_revision_is_the_artifacts_content_hash(classifier: SafetyClassifier) ->
     assert artifact.revision() == revision == classifier.revision
 
 
-def test_a_tampered_artifact_is_refused(tmp_path: Path) -> None:
-    for name in (MANIFEST, WEIGHTS):
-        (tmp_path / name).write_bytes((MODEL / name).read_bytes())
-    weights = bytearray((tmp_path / WEIGHTS).read_bytes())
-    weights[-100] ^= 0xFF
-    (tmp_path / WEIGHTS).write_bytes(bytes(weights))
+def _copy_model(target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for name in (MANIFEST, WEIGHTS, ENCODER, VOCAB):
+        (target / name).write_bytes((MODEL / name).read_bytes())
+    return target
+
+
+@pytest.mark.parametrize("name", [WEIGHTS, ENCODER, VOCAB])
+def test_a_tampered_artifact_is_refused(tmp_path: Path, name: str) -> None:
+    folder = _copy_model(tmp_path)
+    data = bytearray((folder / name).read_bytes())
+    data[-100] ^= 0xFF
+    (folder / name).write_bytes(bytes(data))
     from charter.signals import SignalError
 
     with pytest.raises(SignalError, match="does not match"):
-        load_artifact(tmp_path)
+        load_artifact(folder)
+
+
+def test_a_missing_encoder_is_a_clear_error(tmp_path: Path) -> None:
+    folder = _copy_model(tmp_path)
+    (folder / ENCODER).unlink()
+    from charter.signals import SignalError
+
+    with pytest.raises(SignalError, match=ENCODER):
+        load_artifact(folder)
+
+
+def test_the_artifact_is_small_and_ships_no_embedding_matrix() -> None:
+    sizes = {name: (MODEL / name).stat().st_size for name in (MANIFEST, WEIGHTS, ENCODER, VOCAB)}
+    assert sum(sizes.values()) <= 20 * 1024 * 1024, sizes
+    artifact, _ = load_artifact(MODEL)
+    assert artifact.has_context_stage
+    assert artifact.meta["cascade"]["window"] >= 16
 
 
 def test_default_signals_run_the_classifier_and_the_heuristic() -> None:
@@ -119,16 +143,56 @@ def test_loads_and_scores_with_every_socket_connect_refused(tmp_path: Path) -> N
 
 @pytest.mark.slow
 def test_retraining_is_deterministic(tmp_path: Path) -> None:
+    """Stage 1 and the calibration on a subset, twice: the same bytes. (The fine-tuned
+    stage needs PyTorch, the `train` extra; its determinism is checked by `make train`
+    twice, see policies/signals/README.md.)"""
     items = load_items(sorted(TRAIN.glob("*.jsonl")))
     subset = items[:: max(1, len(items) // 150)]
     assert {t for i in subset for t in i.targets} & set(LABELS)
     from charter.signals.training import TrainConfig
 
     config = TrainConfig(max_iter=25)
-    first = train_artifact(subset, config, context=True).save(tmp_path / "a")
-    second = train_artifact(subset, config, context=True).save(tmp_path / "b")
+    first = train_artifact(subset, config, folds=2).save(tmp_path / "a")
+    second = train_artifact(subset, config, folds=2).save(tmp_path / "b")
     assert first == second
     for name in (MANIFEST, WEIGHTS):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     record = json.loads((tmp_path / "a" / MANIFEST).read_text())["meta"]["trained_on"]
     assert record["items"] == len(subset)
+    stage_one = SafetyClassifier(tmp_path / "a")
+    assert not stage_one.context_stage
+    assert set(stage_one.score("hello")) == set(LABELS)
+
+
+def test_the_model_follows_the_configured_bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`policies=` pointing at another bundle loads that bundle's model;
+    CHARTER_SIGNALS_MODEL overrides it; a bundle without a model uses the shipped one."""
+    from charter.signals.training import TrainConfig
+    from charter.testing import make_charter
+
+    monkeypatch.delenv("CHARTER_SIGNALS_MODEL", raising=False)
+    items = load_items(sorted(TRAIN.glob("*.jsonl")))[::60]
+    bundle = tmp_path / "bundle"
+    import shutil
+
+    shutil.copytree(BUNDLE / "charter", bundle / "charter")
+    own = train_artifact(items, TrainConfig(max_iter=10), folds=0).save(
+        bundle / "signals" / "model"
+    )
+    shipped = json.loads((MODEL / MANIFEST).read_text())["revision"]
+    assert own != shipped
+
+    def revision_of(policies: Path) -> str:
+        charter = make_charter(policies, tmp_path / "run", pii_mode="pattern", audit=False)
+        try:
+            return str(charter.signals.signals[0].revision)
+        finally:
+            charter.close()
+
+    assert revision_of(bundle) == own
+    shutil.rmtree(bundle / "signals")
+    assert revision_of(bundle) == shipped
+    monkeypatch.setenv("CHARTER_SIGNALS_MODEL", str(MODEL))
+    assert revision_of(bundle) == shipped

@@ -29,20 +29,28 @@ def train(
     max_iter: Annotated[int, typer.Option("--max-iter", min=1, help="L-BFGS iterations.")] = 300,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", min=1, help="Train on the first N items by id (quick checks)."),
+        typer.Option("--limit", min=1, help="Train on every k-th item, about N in all (quick)."),
     ] = None,
     context: Annotated[
         bool,
-        typer.Option("--context/--no-context", help="Also train the contextual second stage."),
+        typer.Option(
+            "--context/--no-context",
+            help="Also fine-tune the contextual stage (needs the `train` extra: PyTorch).",
+        ),
     ] = True,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs.")] = 3,
+    layers: Annotated[int, typer.Option("--layers", min=1, max=6, help="MiniLM layers kept.")] = 3,
+    folds: Annotated[
+        int, typer.Option("--folds", min=0, help="Family folds of stage 1's calibration.")
+    ] = 4,
     calibrate: Annotated[
         int,
         typer.Option(
             "--calibrate",
             min=0,
-            help="Folds of out-of-fold calibration on the training data (0: skip).",
+            help="Family folds also fine-tuned out of fold to suggest thresholds (costly).",
         ),
-    ] = 5,
+    ] = 1,
 ) -> None:
     """Train both stages on every training item and write the artifact (deterministic)."""
     from charter.errors import CharterError
@@ -51,12 +59,27 @@ def train(
     files = sorted(data.glob("*.jsonl")) if data.is_dir() else []
     if not files:
         raise fail(f"{data}: no training *.jsonl files")
+    finetune = None
+    if context:
+        try:
+            from charter.signals.training.finetune import FinetuneConfig
+        except ImportError as exc:
+            raise fail(
+                f"fine-tuning needs {exc.name}: pip install -e '.[train]' "
+                "(or --no-context for stage 1 only)"
+            ) from None
+        finetune = FinetuneConfig(layers=layers, epochs=epochs)
     try:
         items = load_items(files)
         if limit is not None:
-            items = items[:limit]
+            items = items[:: max(1, len(items) // limit)]
         artifact = train_artifact(
-            items, TrainConfig(max_iter=max_iter), context=context, calibration_folds=calibrate
+            items,
+            TrainConfig(max_iter=max_iter),
+            finetune=finetune,
+            folds=folds,
+            stage_two_folds=calibrate if context else 0,
+            log=lambda line: typer.echo(line, err=True),
         )
         revision = artifact.save(out)
     except CharterError as exc:
@@ -65,9 +88,13 @@ def train(
     typer.echo(f"trained on {record['items']} items from {len(record['families'])} families")
     for label, count in record["per_label"].items():
         typer.echo(f"  {label:36} {count}")
+    typer.echo(f"cascade: {artifact.meta['cascade']}")
     calibration = artifact.meta.get("calibration")
     if calibration:
-        typer.echo(f"out-of-fold calibration ({calibration['folds']} folds, training data only):")
+        typer.echo(
+            f"out-of-fold calibration ({calibration['stage_two_folds_run']} of "
+            f"{calibration['folds']} family folds, training data only):"
+        )
         for head, threshold in calibration["thresholds"].items():
             typer.echo(
                 f"  {head:18} threshold {threshold:.2f}: recall "
@@ -76,8 +103,8 @@ def train(
             )
         typer.echo(
             f"  all heads: attacks flagged {calibration['attacks_flagged']:.1%}, benign "
-            f"flagged {calibration['benign_flagged']:.1%}, benign in the cascade band "
-            f"{calibration['benign_in_band']:.1%}"
+            f"flagged {calibration['benign_flagged']:.1%}, benign sent to stage 2 "
+            f"{calibration['benign_sent_to_stage_2']:.1%}"
         )
     typer.echo(f"wrote {out} (revision {revision})")
 

@@ -1,13 +1,14 @@
 """`SafetyClassifier`: the offline semantic classifier cascade behind `input.signals`.
 
-Stage 1 (always, well under a millisecond): normalized text -> hashed character and word
-n-grams + WordLlama static embedding -> one linear head per label. Stage 2 (only when
-stage 1 is unsure, i.e. some label's probability falls in the artifact's uncertain band):
-a contextual sentence encoder (all-MiniLM-L6-v2, int8 ONNX) whose embedding, together
-with stage 1's logits, feeds a second head that replaces stage 1's answer.
+Stage 1 (every text, a fraction of a millisecond): normalized text -> hashed character and
+word n-grams + WordLlama static embedding -> one linear head per label. It settles a text
+when every gate head (jailbreak, prompt injection, any harm) is below the artifact's
+`gate`, a threshold chosen on out-of-fold training predictions so that almost no attack
+is settled. Stage 2 (the rest): a fine-tuned MiniLM encoder (int8 ONNX) reads the text in
+context and its probabilities replace stage 1's.
 
-Scores: `jailbreak`, `prompt_injection` and `harm.<category>` for every category of the
-harm taxonomy, each in [0, 1]. `revision` is the artifact's content hash.
+Scores: `jailbreak`, `prompt_injection`, `harm` and `harm.<category>` for every category
+of the harm taxonomy, each in [0, 1]. `revision` is the artifact's content hash.
 """
 
 from __future__ import annotations
@@ -16,21 +17,25 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from charter.signals.base import SignalError, check_score_name
-from charter.signals.features import (
-    FeatureSpec,
-    StaticEmbedder,
-    clip,
-    sparse_features,
-)
-from charter.signals.model import HARM_PREFIX, Artifact, load_artifact
-from charter.signals.normalize import scoring_text
+from charter.signals.features import FeatureSpec, StaticEmbedder, clip, sparse_features
+from charter.signals.model import ENCODER, HARM_PREFIX, MANIFEST, VOCAB, Artifact, load_artifact
+from charter.signals.normalize import context_text, scoring_text
+
+if TYPE_CHECKING:
+    from charter.signals.encoder import ContextEncoder
 
 ANY_HARM = "harm"
+GATE_HEADS = ("jailbreak", "prompt_injection", ANY_HARM)
+"""Stage 1 sends a text on when any of these is at or above the gate."""
+MAX_RAW_CHARS = 16_000
+"""Characters of a text that are read at all (the first 3/4 and the last 1/4 of longer
+texts), so that normalizing and decoding a huge input stays bounded too."""
 MODEL_ENV = "CHARTER_SIGNALS_MODEL"
 CONTEXT_ENV = "CHARTER_SIGNALS_CONTEXT"
 """Set to 0/false/off to switch the contextual second stage off (cheaper, less accurate)."""
@@ -38,11 +43,16 @@ CONTEXT_ENV = "CHARTER_SIGNALS_CONTEXT"
 FloatArray = npt.NDArray[np.float32]
 
 
-def default_model_dir() -> Path:
-    """CHARTER_SIGNALS_MODEL, else the model shipped in the bundle (policies/signals/model)."""
+def default_model_dir(bundle: str | Path | None = None) -> Path:
+    """CHARTER_SIGNALS_MODEL; else the configured bundle's `signals/model` when it has one;
+    else the model shipped in the starter bundle (policies/signals/model)."""
     configured = os.environ.get(MODEL_ENV)
     if configured:
         return Path(configured)
+    if bundle is not None:
+        candidate = Path(bundle) / "signals" / "model"
+        if (candidate / MANIFEST).is_file():
+            return candidate
     from charter.config import DEFAULT_POLICIES
 
     return Path(DEFAULT_POLICIES) / "signals" / "model"
@@ -58,25 +68,30 @@ class FirstStage:
     def __init__(self, artifact: Artifact) -> None:
         arrays = artifact.arrays
         self.spec: FeatureSpec = artifact.spec
-        self.char = np.ascontiguousarray(arrays["char"], dtype=np.float32)
-        self.word = np.ascontiguousarray(arrays["word"], dtype=np.float32)
+        # One table for both n-gram blocks (word buckets after the character buckets), so
+        # a text's rows are gathered in a single `take`.
+        self.table = np.ascontiguousarray(
+            np.vstack([arrays["char"], arrays["word"]]), dtype=np.float32
+        )
         self.dense = np.ascontiguousarray(arrays["dense"], dtype=np.float32)
         self.bias = np.asarray(arrays["bias"], dtype=np.float32)
         self.embedder = _embedder()
 
     def prepare(self, text: str) -> str:
-        return clip(scoring_text(text), self.spec.max_chars)
+        return clip(scoring_text(clip(text, MAX_RAW_CHARS)), self.spec.max_chars)
 
-    def logits(self, prepared: str) -> tuple[FloatArray, FloatArray]:
-        """Stage 1's logits and the static embedding (stage 2 reads it too)."""
+    def logits(self, prepared: str) -> FloatArray:
         chars, words = sparse_features(prepared, self.spec)
         static = self.embedder.embed(prepared) * np.float32(self.spec.dense_scale)
         z = self.bias + static @ self.dense
-        if len(chars):
-            z = z + np.ones(len(chars), np.float32) @ self.char[chars] / np.sqrt(len(chars))
-        if len(words):
-            z = z + np.ones(len(words), np.float32) @ self.word[words] / np.sqrt(len(words))
-        return np.asarray(z, dtype=np.float32), static
+        n_chars, n_words = len(chars), len(words)
+        if n_chars or n_words:
+            rows = np.concatenate([chars, words + self.spec.buckets])
+            scale = np.empty(n_chars + n_words, dtype=np.float32)
+            scale[:n_chars] = 1.0 / np.sqrt(max(n_chars, 1))
+            scale[n_chars:] = 1.0 / np.sqrt(max(n_words, 1))
+            z = z + scale @ self.table.take(rows, axis=0)
+        return np.asarray(z, dtype=np.float32)
 
 
 @lru_cache(maxsize=1)
@@ -108,18 +123,28 @@ class SafetyClassifier:
         self.labels: tuple[str, ...] = artifact.labels
         self.meta = artifact.meta
         self._first = FirstStage(artifact)
-        band = artifact.meta.get("cascade_band", [0.0, 0.0])
-        self.band = (float(band[0]), float(band[1]))
+        cascade = artifact.meta.get("cascade", {})
+        self.gate = float(cascade.get("gate", 0.0))
+        self._gate_rows = np.asarray([self.labels.index(h) for h in GATE_HEADS])
         use_context = context_stage_enabled() if context_stage is None else context_stage
-        self._second = None
+        self._second: ContextEncoder | None = None
         if use_context and artifact.has_context_stage:
-            from charter.signals.context import ContextStage
+            from charter.signals.encoder import ContextEncoder
 
-            self._second = ContextStage(artifact)
+            self._second = ContextEncoder(
+                artifact.files[ENCODER],
+                artifact.files[VOCAB].decode("utf-8"),
+                int(cascade.get("window", 64)),
+            )
 
     @property
     def context_stage(self) -> bool:
         return self._second is not None
+
+    @property
+    def second_stage(self) -> ContextEncoder | None:
+        """The contextual encoder (None when switched off), for benchmarks."""
+        return self._second
 
     def score(self, text: str) -> dict[str, float]:
         return self.scores(self.probabilities(text))
@@ -145,26 +170,23 @@ class SafetyClassifier:
             raise SignalError(
                 f"{self.name}: score() takes the text as str, got {type(text).__name__}"
             )
-        prepared = self._first.prepare(text)
-        logits, static = self._first.logits(prepared)
-        probs = sigmoid(logits)
+        probs = sigmoid(self._first.logits(self._first.prepare(text)))
         if self._second is not None and self.uncertain(probs):
-            probs = self._second.probabilities(prepared, static, probs)
+            probs = sigmoid(self._second.logits(context_text(clip(text, MAX_RAW_CHARS))))
         return probs
 
     def uncertain(self, probs: FloatArray) -> bool:
-        """Stage 1 settles a text when every label is clearly below or above the band."""
-        low, high = self.band
-        return bool(np.any((probs >= low) & (probs < high)))
+        """Stage 1 settles a text when every gate head is below the gate."""
+        return bool(probs[self._gate_rows].max() >= self.gate)
 
     def sent_to_second_stage(self, text: str) -> bool:
         """Whether the cascade would run the contextual stage on `text` (benchmarks)."""
-        logits, _ = self._first.logits(self._first.prepare(text))
-        return self._second is not None and self.uncertain(sigmoid(logits))
+        probs = sigmoid(self._first.logits(self._first.prepare(text)))
+        return self._second is not None and self.uncertain(probs)
 
     def stage_one(self, text: str) -> dict[str, float]:
         """Stage 1's scores alone (for benchmarks and diagnostics)."""
-        return self.scores(sigmoid(self._first.logits(self._first.prepare(text))[0]))
+        return self.scores(sigmoid(self._first.logits(self._first.prepare(text))))
 
     def __repr__(self) -> str:
         return (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from charter.errors import ConfigurationError
@@ -121,11 +122,13 @@ class SignalSet:
         return f"SignalSet({list(self.names)!r})"
 
 
-def default_signals() -> SignalSet:
+def default_signals(bundle: str | Path | None = None) -> SignalSet:
     """The built-in offline signals: the safety classifier cascade (jailbreak, prompt
     injection, harm categories) and the heuristic jailbreak / prompt-injection cues, merged
-    by maximum. Both load from the bundle and pip packages; nothing downloads."""
-    from charter.signals.classifier import SafetyClassifier
+    by maximum. Both load from the bundle and pip packages; nothing downloads. The model is
+    the one in `bundle` (its `signals/model`) when it has one, else the shipped model;
+    CHARTER_SIGNALS_MODEL overrides both."""
+    from charter.signals.classifier import SafetyClassifier, default_model_dir
     from charter.signals.heuristic import HeuristicJailbreakDetector
 
-    return SignalSet([SafetyClassifier(), HeuristicJailbreakDetector()])
+    return SignalSet([SafetyClassifier(default_model_dir(bundle)), HeuristicJailbreakDetector()])

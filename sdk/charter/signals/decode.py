@@ -18,6 +18,10 @@ MAX_DECODE_CHARS = 65_536
 
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}")
 _HEX_RUN = re.compile(r"(?<![0-9A-Fa-f])(?:(?:0x|\\x)?[0-9A-Fa-f]{2}[ :,]?){8,}")
+_HEX_SEP = r"(?:[ :,]|0x|\\x){0,3}"
+_HEX_HINT = re.compile(f"[2-7][0-9A-Fa-f]{_HEX_SEP}[2-7][0-9A-Fa-f]{_HEX_SEP}[2-7]")
+"""Three bytes in a row of hex-encoded text (printable ASCII is 0x20-0x7e): a cheap
+test that spares ordinary prose the backtracking of the full pattern."""
 _ROT13_HINT = re.compile(r"\brot ?-?(?:13|ie)\b|\bcaesar\b", re.IGNORECASE)
 
 
@@ -59,12 +63,15 @@ def base64_payloads(text: str) -> list[str]:
 
 def hex_payloads(text: str) -> list[str]:
     """Readable texts hidden as runs of hex bytes in `text`, within the decode budget."""
+    if _HEX_HINT.search(text) is None:
+        return []
     return _decode_runs(_HEX_RUN, decode_hex, text)
 
 
 def rot13_hinted(text: str) -> bool:
     """The text names rot13 / a Caesar cipher, so decoding it is worth a look."""
-    return _ROT13_HINT.search(text) is not None
+    low = text.lower()
+    return ("rot" in low or "caesar" in low) and _ROT13_HINT.search(text) is not None
 
 
 def rot13(text: str) -> str:

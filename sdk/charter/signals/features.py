@@ -14,17 +14,15 @@ sentence embedding (WordLlama), computed in well under a millisecond.
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import struct
 from dataclasses import dataclass
-from pathlib import Path
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from charter.signals.base import SignalError
+from charter.signals.wheels import package_dir, read_safetensors_matrix
 
 FloatArray = npt.NDArray[np.float32]
 IndexArray = npt.NDArray[np.int64]
@@ -106,22 +104,21 @@ def char_ngram_keys(data: npt.NDArray[np.uint64], sizes: tuple[int, ...]) -> npt
 
 def word_keys(data: npt.NDArray[np.uint64], sizes: tuple[int, ...]) -> npt.NDArray[np.uint64]:
     """A 64-bit polynomial hash of every word (run of letters/digits) and of every run of
-    n consecutive words, computed without a Python loop over the words."""
+    n consecutive words, without a Python loop: prefix sums of byte x P**position give
+    each word's sum in two lookups, and multiplying by P**-start (P is odd, so it has an
+    inverse modulo 2**64) makes the key independent of where the word stands."""
     inside = _ALNUM[data]
     if not inside.any():
         return np.zeros(0, dtype=np.uint64)
-    flags = inside.astype(np.int8)
-    edges = np.diff(np.concatenate(([0], flags, [0])))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
-    positions = np.flatnonzero(inside)
-    word_of = np.searchsorted(starts, positions, side="right") - 1
-    offset = positions - starts[word_of]
-    powers = _POWERS[np.minimum(offset, len(_POWERS) - 1)]
-    terms = (data[positions] + np.uint64(1)) * powers
-    words = np.add.reduceat(terms, np.searchsorted(positions, starts)) ^ (ends - starts).astype(
-        np.uint64
-    )
+    # text_bytes pads with spaces, so every word starts and ends strictly inside `data`.
+    edges = np.diff(inside.view(np.int8))
+    starts = np.flatnonzero(edges == 1) + 1
+    ends = np.flatnonzero(edges == -1) + 1
+    size = len(data)
+    power, inverse = _power_tables(max(_MIN_TABLE, 1 << (size - 1).bit_length()))
+    prefix = np.zeros(size + 1, dtype=np.uint64)
+    np.cumsum((data + np.uint64(1)) * power[:size], out=prefix[1:])
+    words = ((prefix[ends] - prefix[starts]) * inverse[starts]) ^ (ends - starts).astype(np.uint64)
     parts = []
     for n in sizes:
         count = len(words) - n + 1
@@ -134,7 +131,21 @@ def word_keys(data: npt.NDArray[np.uint64], sizes: tuple[int, ...]) -> npt.NDArr
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
 
 
-_POWERS = np.cumprod(np.full(64, 1099511628211, dtype=np.uint64), dtype=np.uint64)
+def _powers(base: int, count: int) -> npt.NDArray[np.uint64]:
+    out = np.empty(count, dtype=np.uint64)
+    out[0] = 1
+    np.cumprod(np.full(count - 1, base, dtype=np.uint64), out=out[1:])
+    return out
+
+
+_MIN_TABLE = 1 << 14
+"""Powers for texts up to 16 KiB of UTF-8 (4000 normalized characters need far less)."""
+
+
+@lru_cache(maxsize=2)
+def _power_tables(size: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """P**k and P**-k modulo 2**64 for k < size (size is a power of two: few tables)."""
+    return _powers(int(_WORD_PRIME), size), _powers(pow(int(_WORD_PRIME), -1, 1 << 64), size)
 
 
 def text_bytes(text: str) -> npt.NDArray[np.uint64]:
@@ -159,7 +170,7 @@ class StaticEmbedder:
     """
 
     def __init__(self, package: str = "wordllama", max_tokens: int = 512) -> None:
-        root = _package_dir(package)
+        root = package_dir(package)
         tokenizer_file = root / "tokenizers" / "l2_supercat_tokenizer_config.json"
         weights_file = root / "weights" / "l2_supercat_256.safetensors"
         try:
@@ -204,36 +215,3 @@ class StaticEmbedder:
 
 _CACHE_WORDS = 200_000
 """Words whose pieces are remembered (a few tens of MB at most); others are re-tokenized."""
-
-
-def _package_dir(package: str) -> Path:
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise SignalError(
-            f"the {package!r} package is not installed; reinstall charter (it ships the "
-            "static embeddings of the safety classifier)"
-        )
-    return Path(next(iter(spec.submodule_search_locations)))
-
-
-_SAFETENSORS_DTYPES = {"F16": np.float16, "F32": np.float32}
-
-
-def read_safetensors_matrix(path: Path, name: str) -> npt.NDArray[Any]:
-    """One tensor of a .safetensors file (an 8-byte header length, a JSON header, the
-    raw little-endian data), memory-mapped rather than copied."""
-    try:
-        with path.open("rb") as fh:
-            (length,) = struct.unpack("<Q", fh.read(8))
-            header = json.loads(fh.read(length))
-        entry = header[name]
-        dtype = _SAFETENSORS_DTYPES[entry["dtype"]]
-        start, end = entry["data_offsets"]
-        raw = np.memmap(
-            path, dtype=np.uint8, mode="r", offset=8 + length + start, shape=end - start
-        )
-        return raw.view(dtype).reshape(entry["shape"])
-    except (OSError, KeyError, ValueError, struct.error) as exc:
-        raise SignalError(
-            f"{path}: not a readable safetensors file with {name!r} ({exc})"
-        ) from None

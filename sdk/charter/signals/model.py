@@ -1,10 +1,13 @@
-"""The trained classifier artifact: a JSON manifest and a `.npz` of weights, in the bundle.
+"""The trained classifier artifact in the bundle: a JSON manifest, a `.npz` of stage 1's
+weights and, for the contextual stage, the fine-tuned encoder (int8 ONNX) and its
+WordPiece vocabulary.
 
 The manifest says what the weights mean (labels, feature spec, the training families and
-counts) and carries the artifact's revision: a content hash of the weights and of the
-manifest's other fields, so a decision can be traced to the exact model that scored it.
-Writing is deterministic (fixed array order, no timestamps), so retraining on the same
-data yields the same bytes and the same revision.
+counts, the cascade's gate, the out-of-fold calibration) and carries the artifact's
+revision: a content hash of every file and of the manifest's other fields, so a decision
+can be traced to the exact model that scored it. Writing is deterministic (fixed array
+order, no timestamps), so retraining on the same data yields the same bytes and the same
+revision.
 """
 
 from __future__ import annotations
@@ -25,7 +28,11 @@ from charter.signals.features import FeatureSpec
 
 MANIFEST = "classifier.json"
 WEIGHTS = "classifier.npz"
-FORMAT = 1
+ENCODER = "encoder.onnx"
+VOCAB = "tokenizer.json"
+EXTRA_FILES = (ENCODER, VOCAB)
+"""Files of the contextual stage, present together or not at all."""
+FORMAT = 2
 HARM_PREFIX = "harm."
 
 
@@ -39,11 +46,14 @@ class Artifact:
     """`char`, `word` (buckets x labels), `dense` (256 x labels), `bias` (labels); the
     contextual stage adds `ctx_w` ((384 + labels) x labels) and `ctx_bias`."""
     meta: dict[str, Any] = field(default_factory=dict)
-    """Training record: families trained on, counts per family and label, the cascade band."""
+    """Training record: families trained on, counts per family and label, the cascade's
+    gate and encoder settings, the out-of-fold calibration."""
+    files: dict[str, bytes] = field(default_factory=dict)
+    """The contextual stage: `encoder.onnx` and `tokenizer.json` (absent: stage 1 only)."""
 
     @property
     def has_context_stage(self) -> bool:
-        return "ctx_w" in self.arrays
+        return ENCODER in self.files
 
     def revision(self) -> str:
         return content_revision(self._weights_bytes(), self._manifest_core())
@@ -54,6 +64,7 @@ class Artifact:
             "labels": list(self.labels),
             "features": self.spec.to_dict(),
             "meta": self.meta,
+            "files": {name: _sha256(data) for name, data in sorted(self.files.items())},
         }
 
     def _weights_bytes(self) -> bytes:
@@ -78,6 +89,11 @@ class Artifact:
         revision = content_revision(weights, core)
         manifest = {**core, "revision": revision, "weights_sha256": _sha256(weights)}
         (folder / WEIGHTS).write_bytes(weights)
+        for name in EXTRA_FILES:
+            if name in self.files:
+                (folder / name).write_bytes(self.files[name])
+            else:
+                (folder / name).unlink(missing_ok=True)
         (folder / MANIFEST).write_text(
             json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
             encoding="utf-8",
@@ -114,6 +130,19 @@ def load_artifact(folder: Path) -> tuple[Artifact, str]:
             f"{weights_path} does not match the hash in {manifest_path}: the artifact is "
             "corrupt or half-written; retrain with `charter signals train`"
         )
+    files: dict[str, bytes] = {}
+    for name, digest in dict(manifest.get("files", {})).items():
+        if name not in EXTRA_FILES:
+            raise SignalError(f"{manifest_path}: unknown artifact file {name!r}")
+        try:
+            files[name] = (folder / name).read_bytes()
+        except OSError as exc:
+            raise SignalError(f"cannot read {folder / name}: {exc}") from None
+        if _sha256(files[name]) != digest:
+            raise SignalError(
+                f"{folder / name} does not match the hash in {manifest_path}: the artifact is "
+                "corrupt or half-written; retrain with `charter signals train`"
+            )
     with np.load(io.BytesIO(weights), allow_pickle=False) as npz:
         arrays = {name: npz[name] for name in npz.files}
     artifact = Artifact(
@@ -121,6 +150,7 @@ def load_artifact(folder: Path) -> tuple[Artifact, str]:
         spec=FeatureSpec.from_dict(manifest["features"]),
         arrays=arrays,
         meta=manifest.get("meta", {}),
+        files=files,
     )
     revision = str(manifest["revision"])
     if artifact.revision() != revision:

@@ -60,9 +60,17 @@ _LEET_FOLD = str.maketrans("013457$", "oieasts")
 """Not `@`: e-mail addresses must survive for the exfiltration patterns."""
 
 
+_ACCENTS = re.compile("[\u0300-\u036f]+")
+
+
 def fold_unicode(text: str) -> str:
-    """Compatibility-decompose, drop accents and invisibles, map look-alikes to Latin."""
-    return unicodedata.normalize("NFKD", text).translate(_UNICODE_FOLD)
+    """Compatibility-decompose, drop accents and invisibles, map look-alikes to Latin.
+
+    Fast path: accented Latin (Turkish, most European text) is plain ASCII once the
+    combining marks and the dotless i are gone; only what is still not ASCII then needs
+    the (slower, per character) translation table, which would leave ASCII unchanged."""
+    text = _ACCENTS.sub("", unicodedata.normalize("NFKD", text)).replace("ı", "i")
+    return text if text.isascii() else text.translate(_UNICODE_FOLD)
 
 
 def normalize(text: str) -> str:
@@ -96,4 +104,27 @@ def scoring_text(text: str) -> str:
 
     parts = [despace(normalize(text))]
     parts += [despace(normalize(p)) for p in payloads(text)]
+    return " \n ".join(p for p in parts if p)
+
+
+_LEET_WORD = re.compile(r"\b(?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])[a-z0-9]+\b")
+
+
+def unleet_words(text: str) -> str:
+    """Fold leetspeak only inside words that mix letters and digits ('b0mb', 'h4ck'), so
+    numbers ('2024', '500 mg') keep their meaning for a model that reads them."""
+    return _LEET_WORD.sub(lambda m: m.group().translate(_LEET_FOLD), text)
+
+
+def context_text(text: str) -> str:
+    """What the contextual encoder reads: like `scoring_text`, but numbers stay numbers
+    (the encoder was pretrained on real words and digits)."""
+    from charter.signals.decode import payloads
+
+    def fold(part: str) -> str:
+        if not part.isascii():
+            part = fold_unicode(part)
+        return despace(unleet_words(" ".join(part.lower().split())))
+
+    parts = [fold(text), *(fold(p) for p in payloads(text))]
     return " \n ".join(p for p in parts if p)
