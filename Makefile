@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TRAIN_STAMP := $(VENV)/.train-installed
 
 .PHONY: demo test lint bench probe mutate train clean install
 
@@ -27,8 +28,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check sdk monitor_tui
 	$(BIN)/mypy
 
-# Retrain the safety classifier from policies/signals/train (deterministic: same bytes).
-train: $(STAMP)
+# Retrain the safety classifier from policies/signals/train (deterministic: same bytes on
+# the same machine). Installs the `train` extra (PyTorch CPU) first; scoring never needs it.
+$(TRAIN_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[all,dev,train]'
+	touch $(TRAIN_STAMP)
+
+train: $(TRAIN_STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/charter signals train
 
 bench: $(STAMP)

@@ -80,6 +80,19 @@ def _tensor_trust(text: str) -> Iterator[Prompt]:
             yield Prompt(json.loads(line)["attack"], True, "prompt injection")
 
 
+def _jbb_goals(text: str) -> Iterator[Prompt]:
+    """The 100 JBB-Behaviors harmful goals, as every JailbreakBench artifact records them."""
+    for entry in json.loads(text)["jailbreaks"]:
+        yield Prompt(entry["goal"], True, entry["category"])
+
+
+def _jbb_prompts(text: str) -> Iterator[Prompt]:
+    """The jailbreak prompts an attack submitted (rows without a prompt are skipped)."""
+    for entry in json.loads(text)["jailbreaks"]:
+        if entry.get("prompt"):
+            yield Prompt(entry["prompt"], True, entry["category"])
+
+
 def _sorry(text: str) -> Iterator[Prompt]:
     for row in _rows(text):
         try:
@@ -120,13 +133,50 @@ DATASETS = (
         _advbench,
     ),
     Dataset(
-        "JailbreakBench JBB-Behaviors (harmful, subset)",
+        "JailbreakBench JBB-Behaviors (harmful goals)",
         "jailbreakbench",
-        "rahulb99/trustworthy-nlp",
-        "data/harmful-behaviors.csv",
+        "JailbreakBench/artifacts",
+        "attack-artifacts/PAIR/black_box/vicuna-13b-v1.5.json",
         "MIT",
-        "20 JBB harmful behaviours, 2 per JBB category (as kept in that repository)",
-        _jbb,
+        "the 100 harmful behaviours of JBB-Behaviors (the `goal` of every artifact row)",
+        _jbb_goals,
+    ),
+    Dataset(
+        "JailbreakBench PAIR jailbreaks",
+        "jailbreakbench",
+        "JailbreakBench/artifacts",
+        "attack-artifacts/PAIR/black_box/vicuna-13b-v1.5.json",
+        "MIT",
+        "PAIR's adversarial rewrites of the JBB goals (role play, hypotheticals), vs Vicuna",
+        _jbb_prompts,
+    ),
+    Dataset(
+        "JailbreakBench GCG jailbreaks",
+        "jailbreakbench",
+        "JailbreakBench/artifacts",
+        "attack-artifacts/GCG/white_box/vicuna-13b-v1.5.json",
+        "MIT",
+        "JBB goals with GCG's optimised adversarial suffixes, vs Vicuna",
+        _jbb_prompts,
+    ),
+    Dataset(
+        "JailbreakBench random-search jailbreaks",
+        "jailbreakbench",
+        "JailbreakBench/artifacts",
+        "attack-artifacts/prompt_with_random_search/black_box/gpt-4-0125-preview.json",
+        "MIT",
+        "JBB goals in the adaptive-attack template with random-search suffixes, vs GPT-4",
+        _jbb_prompts,
+    ),
+    Dataset(
+        "JailbreakBench JBC (AIM) jailbreaks*",
+        "jailbreakbench",
+        "JailbreakBench/artifacts",
+        "attack-artifacts/JBC/manual/gpt-4-0125-preview.json",
+        "MIT",
+        "JBB goals in the in-the-wild AIM template (*a template of the TRAIN family "
+        "inthewild-jailbreaks, so not fully held out)",
+        _jbb_prompts,
     ),
     Dataset(
         "SORRY-Bench (base prompts)",

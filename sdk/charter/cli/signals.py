@@ -40,6 +40,9 @@ def train(
     ] = True,
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs.")] = 3,
     layers: Annotated[int, typer.Option("--layers", min=1, max=6, help="MiniLM layers kept.")] = 3,
+    threads: Annotated[
+        int, typer.Option("--threads", min=1, help="PyTorch threads while fine-tuning.")
+    ] = 1,
     folds: Annotated[
         int, typer.Option("--folds", min=0, help="Family folds of stage 1's calibration.")
     ] = 4,
@@ -68,7 +71,7 @@ def train(
                 f"fine-tuning needs {exc.name}: pip install -e '.[train]' "
                 "(or --no-context for stage 1 only)"
             ) from None
-        finetune = FinetuneConfig(layers=layers, epochs=epochs)
+        finetune = FinetuneConfig(layers=layers, epochs=epochs, threads=threads)
     try:
         items = load_items(files)
         if limit is not None:

@@ -40,6 +40,9 @@ class FinetuneConfig:
     warmup: float = 0.06
     seed: int = 13
     max_positive_weight: float = 8.0
+    threads: int = 1
+    """PyTorch intra-op threads: bit-for-bit repeatable for one thread count on one machine
+    (recorded in the artifact, so a retrain can use the same count)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,10 +68,10 @@ def encode_texts(pieces: WordPieces, texts: Sequence[str]) -> list[list[int]]:
     return pieces.batch_ids([context_text(t) for t in texts])
 
 
-def _setup_torch(seed: int) -> Any:
+def _setup_torch(seed: int, threads: int = 1) -> Any:
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True)
     torch.manual_seed(seed)
     return torch
@@ -108,7 +111,7 @@ def finetune(
     log: Callable[[str], None] | None = None,
 ) -> Any:
     """The fine-tuned `Encoder` (eval mode) for `items`."""
-    torch = _setup_torch(config.seed)
+    torch = _setup_torch(config.seed, config.threads)
     from charter.signals.training.encoder_torch import Encoder, load_pretrained
 
     tensors, vocab = pretrained_files()
