@@ -15,7 +15,9 @@ without timestamps: the same data on the same machine gives the same bytes and r
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -91,6 +93,10 @@ def train_artifact(
     if not items:
         raise SignalError("no training items: check the training folder")
     embedder = embedder or StaticEmbedder()
+    # Stage 2 is fine-tuned in a child process while stage 1 fits here: neither depends on
+    # the other, both are deterministic, and the wall time is the longer of the two.
+    pool = _spawn_pool() if finetune is not None else None
+    encoder = pool.submit(_finetuned_encoder, list(items), finetune) if pool else None
     log(f"stage 1: featurizing {len(items)} items")
     data = featurize(items, config.spec, embedder)
     arrays = fit(data, config)
@@ -103,8 +109,6 @@ def train_artifact(
     }
     files: dict[str, bytes] = {}
     if finetune is not None:
-        from charter.signals.training.export import export_encoder
-        from charter.signals.training.finetune import finetune as run_finetune
         from charter.signals.training.finetune import pretrained_files
 
         gate = choose_gate(first, data.targets, max_missed) if first is not None else 0.0
@@ -115,15 +119,34 @@ def train_artifact(
             "layers": finetune.layers,
         }
         meta["stage_2"] = {"base": "all-MiniLM-L6-v2", **finetune.to_dict()}
-        log("stage 2: fine-tuning on every item")
-        model = run_finetune(items, finetune, log=log)
-        files[ENCODER] = export_encoder(model)
+        log("stage 2: waiting for the fine-tuned encoder (child process)")
+        assert encoder is not None and pool is not None
+        files[ENCODER] = encoder.result()
+        pool.shutdown()
         files[VOCAB] = pretrained_files()[1].encode("utf-8")
         if first is not None and fold is not None and stage_two_folds > 0:
             meta["calibration"] = _calibrate(
                 items, data, first, fold, stage_two_folds, finetune, gate, benign_rate, log
             )
     return Artifact(labels=LABELS, spec=config.spec, arrays=arrays, meta=meta, files=files)
+
+
+def _spawn_pool() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _finetuned_encoder(items: list[TrainItem], finetune: Any) -> bytes:
+    """Fine-tune on every item and export as int8 ONNX (runs in the child process)."""
+    import sys
+
+    from charter.signals.training.export import export_encoder
+    from charter.signals.training.finetune import finetune as run_finetune
+
+    def log(line: str) -> None:
+        print(f"stage 2: {line}", file=sys.stderr, flush=True)
+
+    log("fine-tuning on every item")
+    return export_encoder(run_finetune(items, finetune, log=log))
 
 
 def _stage_one_out_of_fold(
