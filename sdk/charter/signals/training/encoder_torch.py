@@ -26,7 +26,7 @@ MAX_POSITIONS = 512
 LN_EPS = 1e-12
 
 
-class Layer(nn.Module):  # type: ignore[misc]
+class Layer(nn.Module):  # type: ignore[misc,unused-ignore]
     """One BERT layer: self-attention and a GELU feed-forward, each with a residual + LN."""
 
     def __init__(self) -> None:
@@ -54,10 +54,11 @@ class Layer(nn.Module):  # type: ignore[misc]
         ctx = ctx.transpose(1, 2).reshape(b, t, HIDDEN)
         h = self.attn_norm(h + self.dropout(self.attn_out(ctx)))
         ff = self.out(nn.functional.gelu(self.inter(h)))
-        return self.out_norm(h + self.dropout(ff))
+        out: torch.Tensor = self.out_norm(h + self.dropout(ff))
+        return out
 
 
-class Encoder(nn.Module):  # type: ignore[misc]
+class Encoder(nn.Module):  # type: ignore[misc,unused-ignore]
     """Word vectors (batch x tokens x 384) + mask -> one logit per label.
 
     Position and token-type embeddings, the embedding LayerNorm, the layers and the heads
@@ -101,6 +102,7 @@ def load_pretrained(encoder: Encoder, tensors: dict[str, np.ndarray[Any, Any]]) 
     put(encoder.norm.weight, "embeddings.LayerNorm.weight")
     put(encoder.norm.bias, "embeddings.LayerNorm.bias")
     for i, layer in enumerate(encoder.layers):
+        assert isinstance(layer, Layer)
         p = f"encoder.layer.{i}."
         names = {
             layer.query: "attention.self.query",
