@@ -22,6 +22,7 @@ from charter.errors import PIIError
 from charter.pii.context import ContextRule
 from charter.pii.custom import CustomRecognizer
 from charter.pii.findings import Finding, resolve_overlaps
+from charter.pii.keywords import Keywords
 from charter.pii.recognizers import ALL_REGIONS, builtin_recognizers
 from charter.pii.spec import VALUE_GROUP, RecognizerSpec
 from charter.pii.verdict import VerdictFn
@@ -29,6 +30,7 @@ from charter.pii.verdict import VerdictFn
 DEFAULT_MIN_SCORE = 0.4
 _DIGIT = re.compile(r"\d")
 _MAX_PLANS = 1024
+_NONE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +110,7 @@ class PatternDetector:
             raise PIIError("a PatternDetector needs at least one recognizer")
         self._min_score = min_score
         self._compiled_specs = tuple(_Compiled.of(i, spec) for i, spec in enumerate(self._specs))
-        self._anchor_sets: dict[frozenset[str] | None, tuple[tuple[str, ...], ...]] = {}
+        self._anchor_sets: dict[frozenset[str] | None, tuple[Keywords, Keywords]] = {}
         self._wanted: dict[Collection[str], frozenset[str]] = {}
         self._passes: dict[tuple[int, ...], re.Pattern[str]] = {}
         self._plans: dict[object, list[tuple[int, ...]]] = {}
@@ -196,14 +198,12 @@ class PatternDetector:
                 self._wanted[entities] = wanted
         anchors, lower_anchors = self._anchors_for(wanted)
         has_digit = _DIGIT.search(text) is not None
-        present = tuple(a in text for a in anchors)
-        lowered = text.lower() if lower_anchors else ""
-        present_lower = tuple(a in lowered for a in lower_anchors)
+        present = anchors.found(text)
+        present_lower = lower_anchors.found(text.lower()) if lower_anchors.words else _NONE
         key = (wanted, has_digit, present, present_lower)
         passes = self._plans.get(key)
         if passes is None:
-            here = {a for a, found in zip(anchors, present, strict=True) if found}
-            here |= {a for a, found in zip(lower_anchors, present_lower, strict=True) if found}
+            here = present | present_lower
             active = tuple(
                 i
                 for i, spec in enumerate(self._specs)
@@ -216,14 +216,14 @@ class PatternDetector:
                 self._plans[key] = passes
         return passes
 
-    def _anchors_for(self, wanted: frozenset[str] | None) -> tuple[tuple[str, ...], ...]:
+    def _anchors_for(self, wanted: frozenset[str] | None) -> tuple[Keywords, Keywords]:
         """The anchors worth looking for when only `wanted` types are asked for."""
         found = self._anchor_sets.get(wanted)
         if found is None:
             specs = [s for s in self._specs if wanted is None or s.entity_type in wanted]
             found = (
-                tuple(sorted({a for s in specs for a in s.anchors})),
-                tuple(sorted({a for s in specs for a in s.lower_anchors})),
+                Keywords(sorted({a for s in specs for a in s.anchors})),
+                Keywords(sorted({a for s in specs for a in s.lower_anchors})),
             )
             if len(self._anchor_sets) < _MAX_PLANS:
                 self._anchor_sets[wanted] = found
@@ -331,7 +331,7 @@ def _has_anchors(spec: RecognizerSpec) -> bool:
     return bool(spec.anchors or spec.lower_anchors)
 
 
-def _anchored(spec: RecognizerSpec, present: set[str]) -> bool:
+def _anchored(spec: RecognizerSpec, present: frozenset[str]) -> bool:
     """A recognizer with anchors runs only when one of them is in the text."""
     if not _has_anchors(spec):
         return True
