@@ -71,11 +71,11 @@ class ContextRule:
     def active(self) -> bool:
         return any(p is not None for p in (self._positive, self._negative, self._weak))
 
-    def apply(self, text: str, start: int, end: int, score: float) -> float | None:
+    def apply(self, around: Around, score: float) -> float | None:
         """The adjusted score, or None when negative context rules the match out."""
         if self._negative is None and score >= 1.0:
             return score
-        window, at = _window(text, start, end)
+        window, at = around.window
         positive = _nearest(self._positive, window, at) if self._positive is not None else None
         negative = _nearest(self._negative, window, at) if self._negative is not None else None
         if positive is not None and (negative is None or positive <= negative):
@@ -86,9 +86,28 @@ class ContextRule:
             return min(1.0, score + WEAK_BOOST)
         return score
 
-    def present(self, text: str, start: int, end: int) -> bool:
+    def present(self, around: Around) -> bool:
         """A (strong, or weak without a negative) context word is near the match."""
-        return self.apply(text, start, end, 0.0) not in (None, 0.0)
+        return self.apply(around, 0.0) not in (None, 0.0)
+
+
+class Around:
+    """The words around one candidate span, cut out once however often they are read
+    (a context-required check, a score ceiling and the final score all read them)."""
+
+    __slots__ = ("_text", "_window", "end", "start")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self._text = text
+        self.start = start
+        self.end = end
+        self._window: tuple[str, int] | None = None
+
+    @property
+    def window(self) -> tuple[str, int]:
+        if self._window is None:
+            self._window = _window(self._text, self.start, self.end)
+        return self._window
 
 
 def boosted(score: float) -> float:

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from charter.errors import PIIError
-from charter.pii.context import ContextRule
+from charter.pii.context import Around, ContextRule
 from charter.pii.custom import CustomRecognizer
 from charter.pii.findings import Finding, resolve_overlaps
 from charter.pii.keywords import Keywords
 from charter.pii.recognizers import ALL_REGIONS, builtin_recognizers
 from charter.pii.spec import VALUE_GROUP, RecognizerSpec
-from charter.pii.verdict import VerdictFn
+from charter.pii.verdict import VerdictFn, close_call_memo, open_call_memo
 
 DEFAULT_MIN_SCORE = 0.4
 _DIGIT = re.compile(r"\d")
@@ -47,6 +47,7 @@ class _Compiled:
     value_groups: tuple[str, ...]
     context: ContextRule | None
     context_required: bool
+    ceiling: Callable[[str], float | None] | None
     cue: re.Pattern[str] | None
     """A cue that must precede the match (`my name is`): scanning searches the cue first
     (without its leading word boundary, which `_judge` checks again with the prefix)."""
@@ -68,6 +69,7 @@ class _Compiled:
             value_groups=tuple(f"r{index}_{g}" for g in spec.value_groups),
             context=rule if rule.active else None,
             context_required=spec.context_required and rule.active,
+            ceiling=spec.ceiling,
             cue=_cue(spec),
             cue_on_lower=spec.prefix is not None and "(?i:" in spec.prefix,
         )
@@ -131,6 +133,13 @@ class PatternDetector:
         return self._specs
 
     def detect(self, text: str, *, entities: Collection[str] | None = None) -> list[Finding]:
+        token = open_call_memo()
+        try:
+            return self._detect(text, entities)
+        finally:
+            close_call_memo(token)
+
+    def _detect(self, text: str, entities: Collection[str] | None) -> list[Finding]:
         passes = self._passes_for(text, entities)
         if len(passes) < 2:
             return self._scan(text, passes[0]) if passes else []
@@ -292,16 +301,25 @@ class PatternDetector:
                 start = found.start()
         if start == end:
             return None
-        if r.context_required and not r.context.present(text, start, end):  # type: ignore[union-attr]
+        context = r.context
+        around = Around(text, start, end) if context is not None else None
+        if r.context_required and not context.present(around):  # type: ignore[union-attr,arg-type]
             return None
+        if r.ceiling is not None and (top := r.ceiling(text[start:end])) is not None:
+            best = top if context is None else context.apply(around, top)  # type: ignore[arg-type]
+            if best is None or best < self._min_score:
+                return None  # no verdict could lift it over the threshold: skip the verdict
         score = r.score
         if r.verdict is not None:
             verdict = r.verdict(text[start:end])
             if verdict is None:
                 return None
-            end, score = start + verdict.length, verdict.score
-        if r.context is not None:
-            adjusted = r.context.apply(text, start, end, score)
+            score = verdict.score
+            if verdict.length != end - start:
+                end = start + verdict.length
+                around = Around(text, start, end) if context is not None else None
+        if context is not None:
+            adjusted = context.apply(around, score)  # type: ignore[arg-type]
             if adjusted is None:
                 return None
             score = adjusted

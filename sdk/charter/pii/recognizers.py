@@ -29,6 +29,8 @@ from charter.pii.phones import (
     PHONE_CONTEXT,
     PHONE_WEAK_CONTEXT,
     known_region,
+    phone_ceiling,
+    phone_elsewhere_ceiling,
     phone_elsewhere_verdict,
     phone_regions_for,
 )
@@ -168,11 +170,13 @@ def builtin_recognizers(
             "phone_elsewhere", "PHONE_NUMBER", _PHONE, phone_elsewhere_verdict(national_phone),
             0.2, context=PHONE_CONTEXT, weak_context=PHONE_WEAK_CONTEXT,
             negative_context=_NOT_PHONE, context_required=True, trigger=r"\d\(", needs_digit=True,
+            ceiling=phone_elsewhere_ceiling,
         ),
         RecognizerSpec(
             "phone", "PHONE_NUMBER", _PHONE, v.phone_verdict(national_phone), 0.4,
             context=PHONE_CONTEXT, weak_context=PHONE_WEAK_CONTEXT,
             negative_context=_NOT_PHONE, trigger=r"\d\+\(", needs_digit=True,
+            ceiling=phone_ceiling,
         ),
     ]  # fmt: skip
     if names:
