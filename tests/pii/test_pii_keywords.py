@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import random
+import re
 
-from charter.pii.keywords import Keywords
+import pytest
+
+from charter.pii.keywords import Keywords, LiteralLed, required_prefixes
 from charter.pii.pattern import PatternDetector
 from tests.pii.synthetic import synthetic_texts
 
@@ -31,3 +34,47 @@ def test_detector_anchors_agree_with_substring_tests_on_synthetic_texts() -> Non
 def test_empty_word_list_finds_nothing() -> None:
     assert Keywords([]).found("anything") == frozenset()
     assert Keywords([""]).words == ()
+
+
+def _spans(matches: object) -> list[tuple[int, int]]:
+    return [m.span() for m in matches]  # type: ignore[attr-defined]
+
+
+def test_literal_led_finditer_is_finditer_for_every_cue() -> None:
+    detector = PatternDetector()
+    cues = [c.cue for c in detector._compiled_specs if c.cue is not None]
+    assert cues and all(c._literals is not None for c in cues)  # every cue has literals
+    texts = [*synthetic_texts(300, seed=9), "Hi Hi  hi, Hello Mr. Mr Dr.  Ben ben ismim adım"]
+    for cue in cues:
+        for text in texts:
+            for haystack in (text, text.lower()):
+                assert _spans(cue.finditer(haystack)) == _spans(cue.pattern.finditer(haystack))
+
+
+@pytest.mark.parametrize(
+    ("source", "prefixes"),
+    [
+        (r"(?:ab|cd)e", {"abe", "cde"}),
+        (r"\b[Bb]en\s+", {"Ben", "ben"}),  # a category (\s) ends the literals
+        (r"x?ab", None),  # an optional start gives no literal every match begins with
+        (r".ab", None),
+        (r"(?i:ab)c", None),  # case-insensitive parts are not read
+        (r"ab(?i:c)", {"ab"}),
+        (r"a+b", {"a"}),
+        (r"(?:|a)b", {"b", "ab"}),
+        (r"abcdefg", {"abcd"}),  # four characters are enough to be rare
+    ],
+)
+def test_required_prefixes(source: str, prefixes: set[str] | None) -> None:
+    found = required_prefixes(re.compile(source))
+    assert found == (None if prefixes is None else frozenset(prefixes))
+
+
+@pytest.mark.parametrize("source", [r"(?:ab|abc|b)c?", r"a\w*", r"(?:x|xy)(?:z|)", r"[ab]{2}"])
+def test_literal_led_on_overlapping_literals(source: str) -> None:
+    pattern = re.compile(source)
+    led = LiteralLed(pattern)
+    rng = random.Random(1)
+    for _ in range(500):
+        text = "".join(rng.choice("abcxyz ") for _ in range(rng.randint(0, 20)))
+        assert _spans(led.finditer(text)) == _spans(pattern.finditer(text))

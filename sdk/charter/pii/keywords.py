@@ -9,7 +9,9 @@ overlapping ones included, so the answer is exactly that of the substring tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import ahocorasick_rs
 
@@ -38,3 +40,119 @@ class Keywords:
         if self._automaton is None:
             return frozenset()
         return frozenset(self._automaton.find_matches_as_strings(text, overlapping=True))
+
+
+class LiteralLed:
+    """`finditer` for a regex whose every match starts with one of a few literals (a cue
+    such as `my name is|call me|...`): the literals are found in one Aho-Corasick pass
+    and the regex is tried only where one of them starts. Python's regex engine would
+    try every alternative at nearly every position. Same matches, in the same order, as
+    `pattern.finditer` (falls back to it when no such literals can be read off)."""
+
+    __slots__ = ("_literals", "pattern")
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        prefixes = required_prefixes(pattern)
+        self._literals = (
+            ahocorasick_rs.AhoCorasick(
+                sorted(prefixes), matchkind=ahocorasick_rs.MatchKind.Standard
+            )
+            if prefixes
+            else None
+        )
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        if self._literals is None:
+            yield from self.pattern.finditer(text)
+            return
+        found = self._literals.find_matches_as_indexes(text, overlapping=True)
+        if not found:
+            return
+        match = self.pattern.match
+        pos = 0
+        for start in sorted({start for _, start, _ in found}):
+            if start < pos:
+                continue  # inside the previous match: finditer does not look there
+            m = match(text, start)
+            if m is not None:
+                yield m
+                pos = m.end()  # > start: every match begins with a non-empty literal
+
+
+_MAX_PREFIXES = 256
+
+
+def required_prefixes(pattern: re.Pattern[str], *, longest: int = 4) -> frozenset[str] | None:
+    """Non-empty strings one of which every match of `pattern` starts with, read off the
+    parsed pattern (literals, small character classes, groups, alternations; zero-width
+    assertions are skipped), up to `longest` characters. None when no such set is found
+    (a pattern that may start with any character, or one matching case-insensitively)."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+        prefixes, _ = _expand(list(parsed), longest)
+    except Exception:  # an internal module: any surprise means "no literals known"
+        return None
+    if not prefixes or "" in prefixes:
+        return None
+    return frozenset(prefixes)
+
+
+def _expand(items: list[Any], longest: int) -> tuple[set[str], bool]:
+    """(prefixes, complete): the strings a match of `items` starts with, and whether they
+    cover all of `items` (so what follows may be appended)."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    out = {""}
+    for op, av in items:
+        if min(len(p) for p in out) >= longest:
+            return out, False
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue  # zero-width
+        complete = True
+        if op is c.LITERAL:
+            step = {chr(av)}
+        elif op is c.IN:
+            chars = _chars(av, c)
+            if chars is None:
+                return out, False
+            step = chars
+        elif op is c.SUBPATTERN:
+            _, add_flags, _, sub = av
+            if add_flags & re.IGNORECASE:
+                return out, False
+            step, complete = _expand(list(sub), longest)
+        elif op is c.BRANCH:
+            step = set()
+            for alternative in av[1]:
+                found, done = _expand(list(alternative), longest)
+                step |= found
+                complete = complete and done
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            step, _ = _expand(list(av[2]), longest)
+            complete = False
+        else:
+            return out, False
+        if len(out) * len(step) > _MAX_PREFIXES:
+            return out, False
+        out = {p + s for p in out for s in step}
+        if not complete:
+            return out, False
+    return out, True
+
+
+def _chars(members: list[Any], c: Any) -> set[str] | None:
+    """The characters of a small positive character class; None for anything else."""
+    chars: set[str] = set()
+    for op, av in members:
+        if op is c.LITERAL:
+            chars.add(chr(av))
+        elif op is c.RANGE and av[1] - av[0] < 32:
+            chars.update(chr(i) for i in range(av[0], av[1] + 1))
+        else:
+            return None
+    return chars if len(chars) <= 64 else None

@@ -22,7 +22,7 @@ from charter.errors import PIIError
 from charter.pii.context import Around, ContextRule
 from charter.pii.custom import CustomRecognizer
 from charter.pii.findings import Finding, resolve_overlaps
-from charter.pii.keywords import Keywords
+from charter.pii.keywords import Keywords, LiteralLed
 from charter.pii.recognizers import ALL_REGIONS, builtin_recognizers
 from charter.pii.spec import VALUE_GROUP, RecognizerSpec
 from charter.pii.verdict import VerdictFn, close_call_memo, open_call_memo
@@ -48,9 +48,10 @@ class _Compiled:
     context: ContextRule | None
     context_required: bool
     ceiling: Callable[[str], float | None] | None
-    cue: re.Pattern[str] | None
+    cue: LiteralLed | None
     """A cue that must precede the match (`my name is`): scanning searches the cue first
-    (without its leading word boundary, which `_judge` checks again with the prefix)."""
+    (without its leading word boundary, which `_judge` checks again with the prefix), by
+    its leading literals."""
     cue_on_lower: bool
     """The cue is case-insensitive: searched case-sensitively in the lower-cased text,
     several times faster than an IGNORECASE search."""
@@ -356,13 +357,13 @@ def _anchored(spec: RecognizerSpec, present: frozenset[str]) -> bool:
     return not present.isdisjoint(spec.anchors) or not present.isdisjoint(spec.lower_anchors)
 
 
-def _cue(spec: RecognizerSpec) -> re.Pattern[str] | None:
+def _cue(spec: RecognizerSpec) -> LiteralLed | None:
     if spec.prefix is None or spec.prefix_in_entity:
         return None
     source = spec.prefix.replace(r"\b", "", 1)
     if "(?i:" in source:
         source = source.replace("(?i:", "(?:")
-    return re.compile(source)
+    return LiteralLed(re.compile(source))
 
 
 class _Lowered:
