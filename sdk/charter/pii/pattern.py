@@ -119,6 +119,11 @@ class PatternDetector:
         self._plans: dict[object, list[tuple[int, ...]]] = {}
         self._group_index = {f"r{i}": i for i in range(len(self._specs))}
         self._singles = tuple(self._compile((i,)) for i in range(len(self._specs)))
+        self._triggers = tuple(
+            re.compile(f"[{spec.trigger}]") if spec.trigger is not None else None
+            for spec in self._specs
+        )
+        self._fallbacks: dict[tuple[tuple[int, ...], int, str], tuple[int, ...]] = {}
         self._lock = threading.Lock()
         everything = tuple(range(len(self._specs)))
         for indexes in self._split(everything):  # fail now, not on the first text
@@ -302,11 +307,14 @@ class PatternDetector:
                 start = found.start()
         if start == end:
             return None
+        top = r.ceiling(text[start:end]) if r.ceiling is not None else None
+        if top is not None and top < 0:
+            return None  # the verdict would reject it
         context = r.context
         around = Around(text, start, end) if context is not None else None
         if r.context_required and not context.present(around):  # type: ignore[union-attr,arg-type]
             return None
-        if r.ceiling is not None and (top := r.ceiling(text[start:end])) is not None:
+        if top is not None:
             best = top if context is None else context.apply(around, top)  # type: ignore[arg-type]
             if best is None or best < self._min_score:
                 return None  # no verdict could lift it over the threshold: skip the verdict
@@ -334,16 +342,38 @@ class PatternDetector:
         """The first-listed recognizer matched at `start` but was rejected: give the later
         ones their chance at the same position (a 16-digit run that fails Luhn may still
         be a phone number)."""
-        position = active.index(failed)
-        for index in active[position + 1 :]:
-            if (self._specs[index].trigger is None) != (self._specs[failed].trigger is None):
-                continue
+        for index in self._later(active, failed, text[start]):
             match = self._singles[index].match(text, start)
             if match is not None:
                 finding = self._judge(text, match, index)
                 if finding is not None:
                     return finding
         return None
+
+    def _later(self, active: tuple[int, ...], failed: int, char: str) -> tuple[int, ...]:
+        """The recognizers after `failed` in `active` that could match at a position
+        holding `char`: of the same kind (triggered or not) and, if triggered, by `char`
+        (the first thing their own regex checks), cached per (pass, recognizer, char)."""
+        key = (active, failed, char)
+        later = self._fallbacks.get(key)
+        if later is None:
+            plain = self._triggers[failed] is None
+            later = tuple(
+                i
+                for i in active[active.index(failed) + 1 :]
+                if _could_follow(self._triggers[i], plain, char)
+            )
+            if len(self._fallbacks) < _MAX_PLANS * 4:
+                self._fallbacks[key] = later
+        return later
+
+
+def _could_follow(trigger: re.Pattern[str] | None, plain: bool, char: str) -> bool:
+    """A recognizer can take over from a rejected one of the same kind (`plain`:
+    untriggered) at a position holding `char`."""
+    if trigger is None:
+        return plain
+    return not plain and trigger.fullmatch(char) is not None
 
 
 def _has_anchors(spec: RecognizerSpec) -> bool:

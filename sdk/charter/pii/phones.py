@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
-from charter.pii.verdict import Verdict, VerdictFn, call_memo, shorter_by_groups
+from charter.pii.verdict import REJECTED, Verdict, VerdictFn, call_memo, shorter_by_groups
 
 EU_REGIONS = (
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
@@ -223,13 +223,18 @@ def _bare_run(candidate: str) -> bool:
 
 
 def phone_ceiling(candidate: str) -> float | None:
-    """`RecognizerSpec.ceiling` of `phone_verdict`: a bare digit run scores 0.15 at most,
-    so without a phone word it is never reported and libphonenumber is not asked."""
+    """`RecognizerSpec.ceiling` of `phone_verdict`: fewer than 7 digits or a card's
+    grouping is rejected outright; a bare digit run scores 0.15 at most, so without a
+    phone word it is never reported and libphonenumber is not asked."""
+    if len(candidate.translate(_STRIP).lstrip("+")) < 7 or _card_shaped(candidate):
+        return REJECTED  # so would every shorter value `_first` tries
     return _BARE if _bare_run(candidate) else None
 
 
 def phone_elsewhere_ceiling(candidate: str) -> float | None:
     """`RecognizerSpec.ceiling` of `phone_elsewhere_verdict` (0.05 for a bare run)."""
+    if _digits(candidate) is None or candidate[0] == "+" or candidate.startswith("00"):
+        return REJECTED
     return _ELSEWHERE_BARE if _bare_run(candidate) else None
 
 

@@ -56,10 +56,10 @@ class RecognizerSpec:
     needs_digit: bool = False
     ceiling: Callable[[str], float | None] | None = None
     """Cheap bound on the verdict, for a costly verdict (libphonenumber): for a candidate,
-    either None (no bound) or a score the verdict never exceeds *while keeping the whole
-    candidate* (it may still reject it). When that score, raised by the context words
-    present, stays below the reporting threshold, the verdict is not run: its answer could
-    not change the outcome."""
+    None (no bound), `REJECTED` (the verdict rejects it: checked before context words),
+    or a score the verdict never exceeds *while keeping the whole candidate* (it may still
+    reject it). When that score, raised by the context words present, stays below the
+    reporting threshold, the verdict is not run: its answer could not change the outcome."""
 
     @property
     def value_groups(self) -> tuple[str, ...]:

@@ -21,6 +21,8 @@ class Verdict(NamedTuple):
 
 
 VerdictFn = Callable[[str], Verdict | None]
+REJECTED = -1.0
+"""A `RecognizerSpec.ceiling` that says the verdict would reject the candidate."""
 Check = Callable[[str], bool]
 
 
