@@ -10,9 +10,8 @@ whole (`ip` does not match `ship`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-
-import ahocorasick_rs
 
 BOOST = 0.35
 MIN_WITH_CONTEXT = 0.4
@@ -28,107 +27,84 @@ def normalize(text: str) -> str:
     return text.lower().replace("\u0307", "")
 
 
-_POSITIVE, _NEGATIVE, _WEAK = 1, 2, 4
+def _compile(words: Sequence[str]) -> re.Pattern[str] | None:
+    # Alternatives that all start with a literal let the regex engine skip ahead at C
+    # speed; the word-start boundary is checked on the match (see `_nearest`).
+    if not words:
+        return None
+    parts = [
+        re.escape(w) + (r"\b" if len(w) <= 3 else "")
+        for w in sorted({normalize(w) for w in words}, key=len, reverse=True)
+    ]
+    return re.compile("|".join(parts))
 
 
-def _slots(kinds: int) -> tuple[int, ...]:
-    """The lists (0 positive, 1 negative, 2 weak) a word with these kind bits is on."""
-    return tuple(slot for slot, kind in enumerate((_POSITIVE, _NEGATIVE, _WEAK)) if kinds & kind)
-
-
-def _is_word(ch: str) -> bool:
-    """What the regex `\\w` matches in a str pattern."""
-    return ch.isalnum() or ch == "_"
+def _nearest(pattern: re.Pattern[str], window: str, at: int) -> int | None:
+    """Distance from `at` (where the match sits in the window) to the nearest context word
+    that starts a word; None when there is none."""
+    best: int | None = None
+    pos = 0
+    while (match := pattern.search(window, pos)) is not None:
+        start = match.start()
+        if start == 0 or not window[start - 1].isalnum():
+            distance = at - match.end() if match.end() <= at else start - at
+            best = distance if best is None else min(best, distance)
+        pos = start + 1
+    return best
 
 
 class ContextRule:
     """Raises a score when a context word is near; drops the match when only a negative
     context word is ("sipariş no 12345678950" is an order number, not a TC Kimlik No).
-    Weak words ("number", "numara") raise the score only when no negative word is near.
+    Weak words ("number", "numara") raise the score only when no negative word is near."""
 
-    All three word lists are found in the window in one Aho-Corasick pass. Where several
-    words of a list start at the same place, the longest counts; words of up to three
-    letters must end at a word boundary, and every word must start one.
-    """
-
-    __slots__ = ("_active", "_automaton", "_empty", "_has_negative", "_short", "_slots")
+    __slots__ = ("_negative", "_positive", "_weak")
 
     def __init__(
         self, words: Sequence[str], negative: Sequence[str] = (), weak: Sequence[str] = ()
     ) -> None:
-        self._active = bool(words or negative or weak)
-        self._has_negative = bool(negative)
-        kinds: dict[str, int] = {}
-        for group, kind in ((words, _POSITIVE), (negative, _NEGATIVE), (weak, _WEAK)):
-            for word in group:
-                key = normalize(word)
-                kinds[key] = kinds.get(key, 0) | kind
-        self._empty = kinds.pop("", 0)
-        """Lists holding a word that normalizes to nothing (it stands for a word boundary)."""
-        self._slots = tuple(_slots(k) for k in kinds.values())
-        self._short = tuple(len(w) <= 3 for w in kinds)
-        self._automaton = (
-            ahocorasick_rs.AhoCorasick(list(kinds), matchkind=ahocorasick_rs.MatchKind.Standard)
-            if kinds
-            else None
-        )
+        self._positive = _compile(words)
+        self._negative = _compile(negative)
+        self._weak = _compile(weak)
 
     @property
     def active(self) -> bool:
-        return self._active
+        return any(p is not None for p in (self._positive, self._negative, self._weak))
 
-    def _distances(self, around: Around) -> tuple[int | None, int | None, int | None]:
-        """Distance from the match to the nearest positive, negative and weak word."""
-        cached = around.distances
-        if cached is not None and cached[0] is self:
-            return cached[1]
-        window, at = around.window
-        size = len(window)
-        longest: dict[tuple[int, int], int] = {}  # (list, start) -> end of its longest word
-        if self._automaton is not None:
-            for index, start, end in self._automaton.find_matches_as_indexes(
-                window, overlapping=True
-            ):
-                if start and window[start - 1].isalnum():
-                    continue  # not at a word start
-                if self._short[index] and _is_word(window[end - 1]) == (
-                    end < size and _is_word(window[end])
-                ):
-                    continue  # a short word not ending at a word boundary (`ip` in `ship`)
-                for slot in self._slots[index]:
-                    if longest.get((slot, start), -1) < end:
-                        longest[(slot, start)] = end
-        if self._empty:  # a word that normalizes to nothing is `\b` alone
-            for start in range(size + 1):
-                if (start and window[start - 1].isalnum()) or (
-                    (start > 0 and _is_word(window[start - 1]))
-                    == (start < size and _is_word(window[start]))
-                ):
-                    continue
-                for slot in _slots(self._empty):
-                    longest.setdefault((slot, start), start)
-        found: list[int | None] = [None, None, None]
-        for (slot, start), end in longest.items():
-            distance = at - end if end <= at else start - at
-            best = found[slot]
-            if best is None or distance < best:
-                found[slot] = distance
-        result = (found[0], found[1], found[2])
-        around.distances = (self, result)
-        return result
+    def settled(self, score: float) -> bool:
+        """No word can change `score`: it is already 1.0 and there are no negative words."""
+        return self._negative is None and score >= 1.0
 
     def apply(self, around: Around, score: float) -> float | None:
         """The adjusted score, or None when negative context rules the match out."""
-        if not self._has_negative and score >= 1.0:
+        if self.settled(score):
             return score
-        positive, negative, weak = self._distances(around)
-        if positive is not None and (negative is None or positive <= negative):
-            return boosted(score)
-        if negative is not None:
-            return None  # the nearest context word says it is something else
-        if weak is not None:
-            return min(1.0, score + WEAK_BOOST)
-        return score
+        cached = around.distances
+        if cached is not None and cached[0] is self:
+            distances = cached[1]
+        else:
+            distances = self._distances(*around.window)
+            around.distances = (self, distances)  # for the next recognizer with this rule
+        return _decide(distances, score)
+
+    def apply_at(self, text: str, start: int, end: int, score: float) -> float | None:
+        """`apply` for a span that no other step reads: nothing is kept."""
+        if self.settled(score):
+            return score
+        return _decide(self._distances(*_window(text, start, end)), score)
+
+    def _distances(self, window: str, at: int) -> tuple[int | None, int | None, bool]:
+        """The nearest positive and negative word, and whether a weak word is near (looked
+        for only when neither is)."""
+        positive = _nearest(self._positive, window, at) if self._positive is not None else None
+        negative = _nearest(self._negative, window, at) if self._negative is not None else None
+        weak = (
+            positive is None
+            and negative is None
+            and self._weak is not None
+            and _nearest(self._weak, window, at) is not None
+        )
+        return positive, negative, weak
 
     def present(self, around: Around) -> bool:
         """A (strong, or weak without a negative) context word is near the match."""
@@ -146,7 +122,7 @@ class Around:
         self.start = start
         self.end = end
         self._window: tuple[str, int] | None = None
-        self.distances: tuple[ContextRule, tuple[int | None, int | None, int | None]] | None = None
+        self.distances: tuple[ContextRule, tuple[int | None, int | None, bool]] | None = None
         """The last rule's distances (`ContextRule._distances`)."""
 
     @property
@@ -154,6 +130,17 @@ class Around:
         if self._window is None:
             self._window = _window(self._text, self.start, self.end)
         return self._window
+
+
+def _decide(distances: tuple[int | None, int | None, bool], score: float) -> float | None:
+    positive, negative, weak = distances
+    if positive is not None and (negative is None or positive <= negative):
+        return boosted(score)
+    if negative is not None:
+        return None  # the nearest context word says it is something else
+    if weak:
+        return min(1.0, score + WEAK_BOOST)
+    return score
 
 
 def boosted(score: float) -> float:

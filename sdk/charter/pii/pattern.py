@@ -15,65 +15,28 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
 
 from charter.errors import PIIError
-from charter.pii.context import Around, ContextRule
+from charter.pii.compiled import (
+    MAX_PLANS,
+    Compiled,
+    Later,
+    Lowered,
+    anchored,
+    around_span,
+)
+from charter.pii.context import Around
 from charter.pii.custom import CustomRecognizer
 from charter.pii.findings import Finding, resolve_overlaps
-from charter.pii.keywords import Keywords, LiteralLed
+from charter.pii.keywords import Keywords
 from charter.pii.recognizers import ALL_REGIONS, builtin_recognizers
 from charter.pii.spec import VALUE_GROUP, RecognizerSpec
-from charter.pii.verdict import VerdictFn, close_call_memo, open_call_memo
+from charter.pii.verdict import close_call_memo, open_call_memo
 
 DEFAULT_MIN_SCORE = 0.4
 _DIGIT = re.compile(r"\d")
-_MAX_PLANS = 1024
 _NONE: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    """What scanning needs of one recognizer, resolved once."""
-
-    entity_type: str
-    name: str
-    score: float
-    verdict: VerdictFn | None
-    prefix: re.Pattern[str] | None
-    prefix_window: int
-    prefix_in_entity: bool
-    value_groups: tuple[str, ...]
-    context: ContextRule | None
-    context_required: bool
-    ceiling: Callable[[str], float | None] | None
-    cue: LiteralLed | None
-    """A cue that must precede the match (`my name is`): scanning searches the cue first
-    (without its leading word boundary, which `_judge` checks again with the prefix), by
-    its leading literals."""
-    cue_on_lower: bool
-    """The cue is case-insensitive: searched case-sensitively in the lower-cased text,
-    several times faster than an IGNORECASE search."""
-
-    @classmethod
-    def of(cls, index: int, spec: RecognizerSpec) -> _Compiled:
-        rule = ContextRule(spec.context, spec.negative_context, spec.weak_context)
-        return cls(
-            entity_type=spec.entity_type,
-            name=spec.name,
-            score=spec.score,
-            verdict=spec.verdict,
-            prefix=re.compile(f"(?:{spec.prefix})\\Z") if spec.prefix is not None else None,
-            prefix_window=spec.prefix_window,
-            prefix_in_entity=spec.prefix_in_entity,
-            value_groups=tuple(f"r{index}_{g}" for g in spec.value_groups),
-            context=rule if rule.active else None,
-            context_required=spec.context_required and rule.active,
-            ceiling=spec.ceiling,
-            cue=_cue(spec),
-            cue_on_lower=spec.prefix is not None and "(?i:" in spec.prefix,
-        )
 
 
 class PatternDetector:
@@ -112,7 +75,7 @@ class PatternDetector:
         if not self._specs:
             raise PIIError("a PatternDetector needs at least one recognizer")
         self._min_score = min_score
-        self._compiled_specs = tuple(_Compiled.of(i, spec) for i, spec in enumerate(self._specs))
+        self._compiled_specs = tuple(Compiled.of(i, spec) for i, spec in enumerate(self._specs))
         self._anchor_sets: dict[frozenset[str] | None, tuple[Keywords, Keywords]] = {}
         self._wanted: dict[Collection[str], frozenset[str]] = {}
         self._passes: dict[tuple[int, ...], re.Pattern[str]] = {}
@@ -123,7 +86,7 @@ class PatternDetector:
             re.compile(f"[{spec.trigger}]") if spec.trigger is not None else None
             for spec in self._specs
         )
-        self._fallbacks: dict[tuple[tuple[int, ...], int, str], tuple[int, ...]] = {}
+        self._fallbacks: dict[tuple[int, ...], Later] = {}
         self._lock = threading.Lock()
         everything = tuple(range(len(self._specs)))
         for indexes in self._split(everything):  # fail now, not on the first text
@@ -147,10 +110,11 @@ class PatternDetector:
 
     def _detect(self, text: str, entities: Collection[str] | None) -> list[Finding]:
         passes = self._passes_for(text, entities)
+        arounds: dict[tuple[int, int], Around] = {}
         if len(passes) < 2:
-            return self._scan(text, passes[0]) if passes else []
-        lowered = _Lowered(text)
-        found = [f for indexes in passes for f in self._scan(text, indexes, lowered)]
+            return self._scan(text, passes[0], arounds) if passes else []
+        lowered = Lowered(text)
+        found = [f for indexes in passes for f in self._scan(text, indexes, arounds, lowered)]
         return resolve_overlaps(found, rank=self._custom_first)
 
     # --- compiling -----------------------------------------------------------------------
@@ -209,7 +173,7 @@ class PatternDetector:
         )
         if wanted is None and entities is not None:
             wanted = frozenset(entities)
-            if isinstance(entities, tuple | frozenset) and len(self._wanted) < _MAX_PLANS:
+            if isinstance(entities, tuple | frozenset) and len(self._wanted) < MAX_PLANS:
                 self._wanted[entities] = wanted
         anchors, lower_anchors = self._anchors_for(wanted)
         has_digit = _DIGIT.search(text) is not None
@@ -224,10 +188,10 @@ class PatternDetector:
                 for i, spec in enumerate(self._specs)
                 if (wanted is None or spec.entity_type in wanted)
                 and (has_digit or not spec.needs_digit)
-                and _anchored(spec, here)
+                and anchored(spec, here)
             )
             passes = self._split(active)
-            if len(self._plans) < _MAX_PLANS:
+            if len(self._plans) < MAX_PLANS:
                 self._plans[key] = passes
         return passes
 
@@ -240,7 +204,7 @@ class PatternDetector:
                 Keywords(sorted({a for s in specs for a in s.anchors})),
                 Keywords(sorted({a for s in specs for a in s.lower_anchors})),
             )
-            if len(self._anchor_sets) < _MAX_PLANS:
+            if len(self._anchor_sets) < MAX_PLANS:
                 self._anchor_sets[wanted] = found
         return found
 
@@ -250,21 +214,28 @@ class PatternDetector:
     # --- scanning ------------------------------------------------------------------------
 
     def _scan(
-        self, text: str, active: tuple[int, ...], lowered: _Lowered | None = None
+        self,
+        text: str,
+        active: tuple[int, ...],
+        arounds: dict[tuple[int, int], Around],
+        lowered: Lowered | None = None,
     ) -> list[Finding]:
         """One pass; the regex iterator restarts only where a candidate was rejected or
-        shortened (then scanning resumes right after its start, or after the part kept)."""
+        shortened (then scanning resumes right after its start, or after the part kept).
+        `arounds`: the words around the spans judged in this `detect` call."""
         if len(active) == 1 and self._compiled_specs[active[0]].cue is not None:
-            return self._scan_after_cues(text, active[0], lowered or _Lowered(text))
+            return self._scan_after_cues(text, active[0], arounds, lowered or Lowered(text))
         finditer = self._compiled_for(active).finditer
+        group_index = self._group_index
+        later = self._later_in(active)
         findings: list[Finding] = []
         pos = 0
         while pos <= len(text):
             for match in finditer(text, pos):
                 start = match.start()
-                index = self._group_index[match.lastgroup]  # type: ignore[index]
-                found = self._judge(text, match, index) or self._fallback(
-                    text, start, index, active
+                index = group_index[match.lastgroup]  # type: ignore[index]
+                found = self._judge(text, match, index, arounds) or self._fallback(
+                    text, start, index, later, arounds
                 )
                 if found is None:
                     pos = start + 1
@@ -277,7 +248,9 @@ class PatternDetector:
                 return findings
         return findings
 
-    def _scan_after_cues(self, text: str, index: int, lowered: _Lowered) -> list[Finding]:
+    def _scan_after_cues(
+        self, text: str, index: int, arounds: dict[tuple[int, int], Around], lowered: Lowered
+    ) -> list[Finding]:
         """A cue recognizer alone: find its cues (one C-speed search), then try the entity
         right after each, instead of testing the cue before every capitalised word."""
         spec = self._compiled_specs[index]
@@ -286,11 +259,13 @@ class PatternDetector:
         findings: list[Finding] = []
         for found_cue in spec.cue.finditer(haystack):  # type: ignore[union-attr]
             match = single.match(text, found_cue.end())
-            if match is not None and (found := self._judge(text, match, index)) is not None:
+            if match is not None and (found := self._judge(text, match, index, arounds)):
                 findings.append(found)
         return findings
 
-    def _judge(self, text: str, match: re.Match[str], index: int) -> Finding | None:
+    def _judge(
+        self, text: str, match: re.Match[str], index: int, arounds: dict[tuple[int, int], Around]
+    ) -> Finding | None:
         r = self._compiled_specs[index]
         start, end = match.span()
         if r.value_groups:
@@ -311,11 +286,17 @@ class PatternDetector:
         if top is not None and top < 0:
             return None  # the verdict would reject it
         context = r.context
-        around = Around(text, start, end) if context is not None else None
-        if r.context_required and not context.present(around):  # type: ignore[union-attr,arg-type]
-            return None
+        around = None  # the words around the span, read only when a rule needs them
+        if r.context_required:
+            around = around_span(arounds, text, start, end)
+            if not context.present(around):  # type: ignore[union-attr]
+                return None
         if top is not None:
-            best = top if context is None else context.apply(around, top)  # type: ignore[arg-type]
+            if context is None:
+                best: float | None = top
+            else:
+                around = around or around_span(arounds, text, start, end)
+                best = context.apply(around, top)
             if best is None or best < self._min_score:
                 return None  # no verdict could lift it over the threshold: skip the verdict
         score = r.score
@@ -326,9 +307,13 @@ class PatternDetector:
             score = verdict.score
             if verdict.length != end - start:
                 end = start + verdict.length
-                around = Around(text, start, end) if context is not None else None
+                around = None
         if context is not None:
-            adjusted = context.apply(around, score)  # type: ignore[arg-type]
+            adjusted = (
+                context.apply(around, score)
+                if around is not None
+                else context.apply_at(text, start, end, score)
+            )
             if adjusted is None:
                 return None
             score = adjusted
@@ -337,79 +322,28 @@ class PatternDetector:
         return Finding(r.entity_type, start, end, score, r.name)
 
     def _fallback(
-        self, text: str, start: int, failed: int, active: tuple[int, ...]
+        self,
+        text: str,
+        start: int,
+        failed: int,
+        later: Later,
+        arounds: dict[tuple[int, int], Around],
     ) -> Finding | None:
         """The first-listed recognizer matched at `start` but was rejected: give the later
         ones their chance at the same position (a 16-digit run that fails Luhn may still
         be a phone number)."""
-        for index in self._later(active, failed, text[start]):
+        for index in later.after(failed, text[start], self._triggers):
             match = self._singles[index].match(text, start)
             if match is not None:
-                finding = self._judge(text, match, index)
+                finding = self._judge(text, match, index, arounds)
                 if finding is not None:
                     return finding
         return None
 
-    def _later(self, active: tuple[int, ...], failed: int, char: str) -> tuple[int, ...]:
-        """The recognizers after `failed` in `active` that could match at a position
-        holding `char`: of the same kind (triggered or not) and, if triggered, by `char`
-        (the first thing their own regex checks), cached per (pass, recognizer, char)."""
-        key = (active, failed, char)
-        later = self._fallbacks.get(key)
-        if later is None:
-            plain = self._triggers[failed] is None
-            later = tuple(
-                i
-                for i in active[active.index(failed) + 1 :]
-                if _could_follow(self._triggers[i], plain, char)
-            )
-            if len(self._fallbacks) < _MAX_PLANS * 4:
-                self._fallbacks[key] = later
-        return later
-
-
-def _could_follow(trigger: re.Pattern[str] | None, plain: bool, char: str) -> bool:
-    """A recognizer can take over from a rejected one of the same kind (`plain`:
-    untriggered) at a position holding `char`."""
-    if trigger is None:
-        return plain
-    return not plain and trigger.fullmatch(char) is not None
-
-
-def _has_anchors(spec: RecognizerSpec) -> bool:
-    return bool(spec.anchors or spec.lower_anchors)
-
-
-def _anchored(spec: RecognizerSpec, present: frozenset[str]) -> bool:
-    """A recognizer with anchors runs only when one of them is in the text."""
-    if not _has_anchors(spec):
-        return True
-    return not present.isdisjoint(spec.anchors) or not present.isdisjoint(spec.lower_anchors)
-
-
-def _cue(spec: RecognizerSpec) -> LiteralLed | None:
-    if spec.prefix is None or spec.prefix_in_entity:
-        return None
-    source = spec.prefix.replace(r"\b", "", 1)
-    if "(?i:" in source:
-        source = source.replace("(?i:", "(?:")
-    return LiteralLed(re.compile(source))
-
-
-class _Lowered:
-    """The text lower-cased once per call, offsets unchanged (`İ` would become two
-    characters, so it becomes `i`; should any other character change length, the
-    original text is used and a case-insensitive cue simply finds fewer cues)."""
-
-    __slots__ = ("_text", "_value")
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._value: str | None = None
-
-    @property
-    def text(self) -> str:
-        if self._value is None:
-            lowered = self._text.replace("İ", "I").lower()
-            self._value = lowered if len(lowered) == len(self._text) else self._text
-        return self._value
+    def _later_in(self, active: tuple[int, ...]) -> Later:
+        table = self._fallbacks.get(active)
+        if table is None:
+            table = Later(active)
+            if len(self._fallbacks) < MAX_PLANS:
+                self._fallbacks[active] = table
+        return table

@@ -226,16 +226,24 @@ def phone_ceiling(candidate: str) -> float | None:
     """`RecognizerSpec.ceiling` of `phone_verdict`: fewer than 7 digits or a card's
     grouping is rejected outright; a bare digit run scores 0.15 at most, so without a
     phone word it is never reported and libphonenumber is not asked."""
+    if candidate.isdigit():  # one group: never card-shaped, never shortened
+        if len(candidate) < 7:
+            return REJECTED
+        return _BARE if _bare_run(candidate) else None
     if len(candidate.translate(_STRIP).lstrip("+")) < 7 or _card_shaped(candidate):
         return REJECTED  # so would every shorter value `_first` tries
-    return _BARE if _bare_run(candidate) else None
+    return None
 
 
 def phone_elsewhere_ceiling(candidate: str) -> float | None:
     """`RecognizerSpec.ceiling` of `phone_elsewhere_verdict` (0.05 for a bare run)."""
+    if candidate.isdigit():
+        if not 7 <= len(candidate) <= _MAX_DIGITS or candidate.startswith("00"):
+            return REJECTED
+        return _ELSEWHERE_BARE if candidate[0] != "0" else None
     if _digits(candidate) is None or candidate[0] == "+" or candidate.startswith("00"):
         return REJECTED
-    return _ELSEWHERE_BARE if _bare_run(candidate) else None
+    return None
 
 
 def _international_score(value: str) -> float | None:
