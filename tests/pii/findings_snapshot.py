@@ -2,6 +2,7 @@
 versions of the detector code (speed work must not change a single finding).
 
     python -m tests.pii.findings_snapshot OUT.jsonl [--synthetic N] [--spacy]
+    python -m tests.pii.findings_snapshot --golden   # rewrite data/findings_golden.txt
 
 Run it once with the old code first on the path (`PYTHONPATH=<old checkout>/sdk`) and once
 with the new, then `diff` the two files. Scores are kept to 6 decimals, recognizer names
@@ -13,6 +14,7 @@ scoring shows even where it would not cross the reporting threshold.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Callable, Collection, Iterator
@@ -94,13 +96,52 @@ def snapshot(texts: list[str], detect: Detect) -> Iterator[list[list[object]]]:
         yield encode(detect(text))
 
 
+GOLDEN = Path(__file__).parent / "data" / "findings_golden.txt"
+GOLDEN_CONFIGS = ("default", "min_score_0")
+GOLDEN_SYNTHETIC = 500
+
+
+def golden_texts() -> list[str]:
+    return corpus_texts() + list(synthetic_texts(GOLDEN_SYNTHETIC, seed=101))
+
+
+def digest(value: object) -> str:
+    return hashlib.sha1(json.dumps(value, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def golden_lines() -> Iterator[str]:
+    """`config text-digest findings-digest` per text: what `test_pii_findings_golden`
+    compares. Digests keep the file small; `main` prints the findings themselves."""
+    texts = golden_texts()
+    for name in GOLDEN_CONFIGS:
+        detect = configurations()[name]()
+        for text, found in zip(texts, snapshot(texts, detect), strict=True):
+            yield f"{name} {digest(text)} {digest(found)}"
+
+
+def write_golden() -> None:
+    import phonenumbers
+
+    GOLDEN.parent.mkdir(exist_ok=True)
+    header = (
+        f"# phonenumbers {phonenumbers.__version__}; python -m tests.pii.findings_snapshot --golden"
+    )
+    GOLDEN.write_text("\n".join([header, *golden_lines()]) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("out", type=Path)
+    parser.add_argument("out", type=Path, nargs="?")
+    parser.add_argument("--golden", action="store_true", help=f"rewrite {GOLDEN.name}")
     parser.add_argument("--synthetic", type=int, default=5000)
     parser.add_argument("--spacy", action="store_true", help="also the spaCy mode")
     parser.add_argument("--only", nargs="*", help="configuration names")
     args = parser.parse_args(argv)
+    if args.golden:
+        write_golden()
+        return 0
+    if args.out is None:
+        parser.error("give OUT (or --golden)")
     texts = corpus_texts() + list(synthetic_texts(args.synthetic))
     with args.out.open("w", encoding="utf-8") as out:
         for name, factory in configurations().items():

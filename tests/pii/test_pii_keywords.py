@@ -78,3 +78,13 @@ def test_literal_led_on_overlapping_literals(source: str) -> None:
     for _ in range(500):
         text = "".join(rng.choice("abcxyz ") for _ in range(rng.randint(0, 20)))
         assert _spans(led.finditer(text)) == _spans(pattern.finditer(text))
+
+
+def test_new_finding_is_a_finding() -> None:
+    from charter.pii.findings import Finding, new_finding
+
+    fast = new_finding("EMAIL_ADDRESS", 3, 9, 0.7, "email")
+    slow = Finding("EMAIL_ADDRESS", 3, 9, 0.7, "email")
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    with pytest.raises(AttributeError):  # still frozen
+        fast.start = 4  # type: ignore[misc]

@@ -28,7 +28,7 @@ from charter.pii.compiled import (
 )
 from charter.pii.context import Around
 from charter.pii.custom import CustomRecognizer
-from charter.pii.findings import Finding, resolve_overlaps
+from charter.pii.findings import Finding, new_finding, resolve_overlaps
 from charter.pii.keywords import Keywords
 from charter.pii.recognizers import ALL_REGIONS, builtin_recognizers
 from charter.pii.spec import VALUE_GROUP, RecognizerSpec
@@ -319,7 +319,7 @@ class PatternDetector:
             score = adjusted
         if score < self._min_score:
             return None
-        return Finding(r.entity_type, start, end, score, r.name)
+        return new_finding(r.entity_type, start, end, score, r.name)
 
     def _fallback(
         self,
