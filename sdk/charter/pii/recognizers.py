@@ -52,7 +52,10 @@ _NOT_A_TAIL = r"(?<!\d[ .-].)"  # the trigger digit does not continue a longer n
 _URL_SCHEME = r"//[^\s<>\"'`{}|\\^\[\]]+"
 _URL_SCHEME_PREFIX = r"(?i:(?<![\w.+-])(?:https?|ftp))"
 _DOMAIN = (  # after the first dot of a host name: labels, a top-level label, a path
-    r"(?i:(?:" + _LABEL + r"\.)*[a-z](?>[a-z0-9-]{1,62}))(?![\w@%+-])(?:[:/?#][^\s<>\"'`]*)?"
+    # At most 125 labels between the first and the last (DNS allows 127 in all): unbounded,
+    # every dot of "a.a.a.a..." would retry the rest of the run, quadratic in its length.
+    r"(?i:(?:" + _LABEL + r"\.){0,125}[a-z](?>[a-z0-9-]{1,62}))(?![\w@%+-])"
+    r"(?:[:/?#][^\s<>\"'`]*)?"
 )
 _DOMAIN_PREFIX = r"(?i:(?<![\w.@-])" + _LABEL + ")"
 _EMAIL = r"(?>\w+(?:-+\w+)*)(?:\.(?>\w+(?:-+\w+)*))+"
