@@ -270,6 +270,25 @@ def _per_1k_chars(subject: Callable[[str], object], floor: Callable[[str], objec
     return rows
 
 
+def _adversarial(detect: Callable[[str], object]) -> list[dict[str, object]]:
+    """The slowest of the adversarial families (tests/pii/adversarial.py) at 100k
+    characters, against 100k characters of representative text: a pathological input
+    (quadratic backtracking or rescans) would show as a ratio in the hundreds."""
+    import time
+
+    from tests.pii.adversarial import FAMILIES
+
+    def seconds(text: str) -> float:
+        started = time.perf_counter()
+        detect(text)
+        return time.perf_counter() - started
+
+    worst, family = max((seconds(make(100_000)), name) for name, make in FAMILIES.items())
+    floor = min(seconds(text_of(100_000, REPRESENTATIVE)) for _ in range(3))
+    return [row(f"pattern detect, 100k adversarial chars (worst: {family})", worst * 1000, "ms",
+                floor=floor * 1000, target="finishes, linear (floor: representative)")]  # fmt: skip
+
+
 def _recall(detect: Callable[[str], Sequence[tuple[str, int, int]]]) -> tuple[float, int]:
     """Share of gold values fully covered by a detection of the right type, and the number
     of detections that cover no gold value (false positives)."""
@@ -380,7 +399,8 @@ def run() -> list[dict[str, object]]:
     detector = PatternDetector()
     analyzer = vanilla_analyzer(with_model=False)
     rows += _per_1k_chars(detector.detect, partial(analyzer.analyze, language="en"),
-                          "vanilla Presidio pattern-only analyze, same recognizers (floor)")  # fmt: skip
+                          "vanilla Presidio pattern-only, same recognizers (floor)")  # fmt: skip
+    rows += _adversarial(detector.detect)
     rows += _latency("spaCy redact", charter_redactor("spacy"),
                      vanilla_presidio(with_model=True),
                      "<= 1.1x vanilla Presidio + same spaCy model and recognizers")  # fmt: skip
