@@ -227,14 +227,16 @@ class PatternDetector:
             return self._scan_after_cues(text, active[0], arounds, lowered or Lowered(text))
         finditer = self._compiled_for(active).finditer
         group_index = self._group_index
+        judge = self._judge
         later = self._later_in(active)
         findings: list[Finding] = []
         pos = 0
-        while pos <= len(text):
+        size = len(text)
+        while pos <= size:
             for match in finditer(text, pos):
                 start = match.start()
                 index = group_index[match.lastgroup]  # type: ignore[index]
-                found = self._judge(text, match, index, arounds) or self._fallback(
+                found = judge(text, match, index, arounds) or self._fallback(
                     text, start, index, later, arounds
                 )
                 if found is None:
@@ -282,23 +284,24 @@ class PatternDetector:
                 start = found.start()
         if start == end:
             return None
-        top = r.ceiling(text[start:end]) if r.ceiling is not None else None
-        if top is not None and top < 0:
-            return None  # the verdict would reject it
         context = r.context
         around = None  # the words around the span, read only when a rule needs them
-        if r.context_required:
-            around = around_span(arounds, text, start, end)
-            if not context.present(around):  # type: ignore[union-attr]
-                return None
-        if top is not None:
-            if context is None:
-                best: float | None = top
-            else:
-                around = around or around_span(arounds, text, start, end)
-                best = context.apply(around, top)
-            if best is None or best < self._min_score:
-                return None  # no verdict could lift it over the threshold: skip the verdict
+        if r.ceiling is not None or r.context_required:
+            top = r.ceiling(text[start:end]) if r.ceiling is not None else None
+            if top is not None and top < 0:
+                return None  # the verdict would reject it
+            if r.context_required:
+                around = around_span(arounds, text, start, end)
+                if not context.present(around):  # type: ignore[union-attr]
+                    return None
+            if top is not None:
+                if context is None:
+                    best: float | None = top
+                else:
+                    around = around or around_span(arounds, text, start, end)
+                    best = context.apply(around, top)
+                if best is None or best < self._min_score:
+                    return None  # no verdict could lift it over the threshold: skip it
         score = r.score
         if r.verdict is not None:
             verdict = r.verdict(text[start:end])
