@@ -94,10 +94,15 @@ def resolve_overlaps(
     the higher `rank` wins (default: score, then length): a validated IBAN beats a phone
     number guessed inside it, and a pattern match beats a model's guess at the same text.
     """
-    merged = _merge_same_type(findings)
-    ordered = sorted(merged, key=_position)
-    if not any(_overlap(a, b) for a, b in itertools.pairwise(ordered)):
-        return ordered  # the usual case: detectors already return disjoint findings
+    flat = not any(f.path for f in findings)  # plain text: positions are just starts
+    position = _start if flat else _position
+    merged = _merge_same_type(findings, position)
+    ordered = sorted(merged, key=position)
+    if flat:
+        if not any(a.start < b.end and b.start < a.end for a, b in itertools.pairwise(ordered)):
+            return ordered  # the usual case: detectors already return disjoint findings
+    elif not any(_overlap(a, b) for a, b in itertools.pairwise(ordered)):
+        return ordered
     kept: dict[JsonPath, list[Finding]] = {}  # per path, sorted by start
     for candidate in sorted(merged, key=rank, reverse=True):
         spans = kept.setdefault(candidate.path, [])
@@ -107,7 +112,7 @@ def resolve_overlaps(
         if i < len(spans) and spans[i].start < candidate.end:
             continue
         spans.insert(i, candidate)
-    return sorted((f for spans in kept.values() for f in spans), key=_position)
+    return sorted((f for spans in kept.values() for f in spans), key=position)
 
 
 def _start(f: Finding) -> int:
@@ -123,8 +128,10 @@ def _position(f: Finding) -> tuple[tuple[str, ...], int]:
     return tuple(str(p) for p in f.path), f.start
 
 
-def _merge_same_type(findings: Sequence[Finding]) -> list[Finding]:
-    ordered = sorted(findings, key=lambda f: (f.entity_type, _position(f), -f.end))
+def _merge_same_type(
+    findings: Sequence[Finding], position: Callable[[Finding], object]
+) -> list[Finding]:
+    ordered = sorted(findings, key=lambda f: (f.entity_type, position(f), -f.end))
     out: list[Finding] = []
     for f in ordered:
         last = out[-1] if out else None
