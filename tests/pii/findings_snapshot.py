@@ -134,7 +134,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("out", type=Path, nargs="?")
     parser.add_argument("--golden", action="store_true", help=f"rewrite {GOLDEN.name}")
     parser.add_argument("--synthetic", type=int, default=5000)
-    parser.add_argument("--spacy", action="store_true", help="also the spaCy mode")
+    parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--spacy", action="store_true", help="also the spaCy mode (slow)")
     parser.add_argument("--only", nargs="*", help="configuration names")
     args = parser.parse_args(argv)
     if args.golden:
@@ -142,7 +143,7 @@ def main(argv: list[str]) -> int:
         return 0
     if args.out is None:
         parser.error("give OUT (or --golden)")
-    texts = corpus_texts() + list(synthetic_texts(args.synthetic))
+    texts = corpus_texts() + list(synthetic_texts(args.synthetic, seed=args.seed))
     with args.out.open("w", encoding="utf-8") as out:
         for name, factory in configurations().items():
             if args.only and name not in args.only:
@@ -152,7 +153,7 @@ def main(argv: list[str]) -> int:
                 out.write(json.dumps([name, i, found], ensure_ascii=False) + "\n")
         if args.spacy:
             detect = spacy_configuration()
-            for i, found in enumerate(snapshot(corpus_texts(), detect)):
+            for i, found in enumerate(snapshot(texts, detect)):
                 out.write(json.dumps(["spacy", i, found], ensure_ascii=False) + "\n")
     return 0
 
