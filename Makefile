@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean install
+.PHONY: demo test lint bench probe mutate train clean install
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,20 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check sdk monitor_tui
 	$(BIN)/mypy
 
+# Retrain the safety classifier from policies/signals/train (deterministic: same bytes).
+train: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/charter signals train
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Hostile OTLP clients and kill -9 / SIGTERM loops; prints what survived (not part of test).
+probe: $(STAMP)
+	$(BIN)/python -m bench.probe
+
+# Mutation testing of the guard's leak and deny paths; slow, not part of `make test`/CI.
+mutate: $(STAMP)
+	$(BIN)/python -m bench.mutate
 
 clean:
 	rm -rf $(VENV) .charter .pytest_cache .mypy_cache .ruff_cache

@@ -14,6 +14,7 @@ import traceback
 from pathlib import Path
 
 HERE = Path(__file__).parent
+KEEP_MARKER = "<!-- sections below are kept by make bench -->"
 
 
 def _fmt(value: object) -> str:
@@ -54,9 +55,16 @@ def main(argv: list[str]) -> int:
     table = "\n".join(lines)
     print(table)
     if not wanted:
-        (HERE / "results.md").write_text(
+        results = HERE / "results.md"
+        # Sections after the marker (the safety eval report, produced by `charter eval run`
+        # and bench/external_eval.py, not by timing) survive a re-run of the benchmarks.
+        kept = results.read_text().partition(KEEP_MARKER)[2] if results.exists() else ""
+        results.write_text(
             "# Benchmark results\n\nProduced by `make bench` on this machine "
-            "(2 cores); ratios are against floors measured in the same run.\n\n" + table + "\n"
+            "(2 cores); ratios are against floors measured in the same run.\n\n"
+            + table
+            + "\n"
+            + (f"\n{KEEP_MARKER}{kept}" if kept else "")
         )
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)

@@ -1,9 +1,12 @@
 """Guard overhead per call (PII off, telemetry and audit on) vs the sum of its floors.
 
-Floors, measured in the same run: a raw regorus evaluation of the same policy input (the
-interpreter path the engine uses), one OpenTelemetry SDK span with the same attributes on
-the same provider, and the plain function call. Target: guard ≤ 1.3× that sum.
-Also: guarded calls per second per process, sync and async.
+Floors, measured in the same run: two raw evaluations of the same policy input on the
+fastest raw regorus path (the compiled RVM: one for the input stage, one for the output
+stage), one bare OpenTelemetry SDK span with the same attributes on the same provider, and
+the plain function call. Target: guard ≤ 1.3× that sum. Signals are the default heuristic
+detector, as in the README baseline. Also: the same with the interpreter floor (how the
+README's "before" was measured), guarded calls per second, and what policy isolation in
+worker processes costs per evaluation.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from charter.config import Settings
 from charter.guard import Charter
 from charter.policy import _regorus
 from charter.policy.base import DECISION_PATH
+from charter.policy.embedded import EmbeddedEngine
 from charter.telemetry import Telemetry
 
 PROMPT = "Hello, what are your branch opening hours on Saturday?"
@@ -32,6 +36,78 @@ class _Discard(SpanExporter):
 
     def export(self, spans: object) -> SpanExportResult:
         return SpanExportResult.SUCCESS
+
+
+def _telemetry_vs_bare_span(provider: TracerProvider, scores: dict[str, float]) -> list[dict]:
+    """What the guard's telemetry costs per call (no-op meter, the default without a meter
+    provider) vs one bare SDK span carrying the same attributes and the same two events."""
+    from opentelemetry.trace import SpanKind
+
+    from charter import semconv as sc
+    from charter.decision import Action, Decision, Stage
+
+    telemetry = Telemetry(tracer_provider=provider, app="bench", tenant="t", environment="bench")
+    first = Decision(action=Action.ALLOW, policy_revision="r")
+    second = Decision(action=Action.ALLOW, policy_revision="r", stage=Stage.OUTPUT)
+
+    def ours() -> None:
+        with telemetry.call(
+            operation="chat", provider="openai", model="gpt-4o-mini", user="anonymous"
+        ) as call:
+            for decision in (first, second):
+                with call.stage(sc.SPAN_POLICY):
+                    call.record_decision(decision)
+                call.record_pii(())
+                call.record_signals(scores)
+            call.record_usage(None, None, (), None)
+            call.record_call_duration(0.01)
+
+    tracer = provider.get_tracer("bare")
+    start = {
+        sc.GEN_AI_OPERATION_NAME: "chat",
+        sc.GEN_AI_PROVIDER_NAME: "openai",
+        sc.GEN_AI_REQUEST_MODEL: "gpt-4o-mini",
+        sc.APP: "bench",
+        sc.TENANT: "t",
+        sc.ENVIRONMENT: "bench",
+        sc.USER: "anonymous",
+    }
+    events = [
+        {sc.STAGE_ACTION: "allow", sc.STAGE: s, sc.DECISION_ID: d.decision_id}
+        for s, d in (("input", first), ("output", second))
+    ]
+    end = {
+        sc.POLICY_REVISION: "r",
+        **{sc.SIGNAL_PREFIX + k: v for k, v in scores.items()},
+        sc.ACTION: "allow",
+        sc.DECISION_ID: first.decision_id,
+        sc.CALL_MS: 0.01,
+        sc.LATENCY_MS: 0.1,
+    }
+
+    def bare() -> None:
+        with tracer.start_as_current_span(
+            "chat gpt-4o-mini",
+            kind=SpanKind.CLIENT,
+            attributes=start,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            for attrs in events:
+                span.add_event(sc.SPAN_POLICY, {**attrs, sc.STAGE_DURATION_MS: 0.01})
+            span.set_attributes(end)
+
+    ours_us, bare_us = compare_us(ours, bare, n=1000, rounds=7)
+    return [
+        row("one bare OTel SDK span, same attributes + 2 events", bare_us, "µs/call"),
+        row(
+            "charter telemetry per guarded call (1 span, stage events)",
+            ours_us,
+            "µs/call",
+            floor=bare_us,
+            target="≤ 1.2×",
+        ),
+    ]
 
 
 def run() -> list[dict[str, object]]:
@@ -72,12 +148,18 @@ def run() -> list[dict[str, object]]:
         "signals": charter.signals.score(PROMPT),
         "metadata": {},
     }
-    engine = _regorus.new_engine(charter.engine.bundle)  # type: ignore[attr-defined]
+    bundle = charter.engine.bundle  # type: ignore[attr-defined]
+    interpreter = _regorus.new_engine(bundle)
+    vm = _regorus.new_vm(_regorus.compile_program(bundle, [DECISION_PATH]), bundle.data_json)
     doc_json = json.dumps(doc)
 
     def raw_eval() -> object:
-        engine.set_input_json(doc_json)
-        return engine.eval_rule_as_json(DECISION_PATH)
+        vm.set_input_json(doc_json)
+        return vm.execute()
+
+    def raw_interpreted() -> object:
+        interpreter.set_input_json(doc_json)
+        return interpreter.eval_rule_as_json(DECISION_PATH)
 
     tracer = provider.get_tracer("bench")
     attrs = {
@@ -101,7 +183,26 @@ def run() -> list[dict[str, object]]:
         one_span()
         model(PROMPT)
 
+    def interpreter_floors() -> None:
+        raw_interpreted()
+        raw_interpreted()
+        one_span()
+        model(PROMPT)
+
     guard_us, floor_us = compare_us(lambda: guarded(PROMPT), floors, n=400, rounds=7)
+    _, interpreter_floor_us = compare_us(lambda: None, interpreter_floors, n=200, rounds=3)
+
+    # Telemetry alone, as the guard drives it, vs one bare span with the same attributes.
+    telemetry_rows = _telemetry_vs_bare_span(provider, charter.signals.score(PROMPT))
+
+    # Policy isolation in worker processes: what one evaluation costs there.
+    isolated = EmbeddedEngine(bundle, isolation="process", timeout_ms=5000)
+    inline = EmbeddedEngine(bundle)
+    isolated.evaluate(doc)  # start the worker
+    isolated_us, inline_us = compare_us(
+        lambda: isolated.evaluate(doc), lambda: inline.evaluate(doc), n=200, rounds=5
+    )
+    isolated.close()
 
     # The same pipeline with telemetry and audit off, against its own floor (2 evals + call):
     # separates the pipeline's cost from the cost of recording.
@@ -135,7 +236,7 @@ def run() -> list[dict[str, object]]:
     charter.close()
     stats = audit.stats if audit is not None else None
     return [
-        row("floors: 2 raw regorus evals + 1 OTel span + call", floor_us, "µs/call"),
+        row("floors: 2 raw RVM evals + 1 bare OTel span + call", floor_us, "µs/call"),
         row(
             "guarded call (PII off, telemetry + audit on)",
             guard_us,
@@ -143,7 +244,15 @@ def run() -> list[dict[str, object]]:
             floor=floor_us,
             target="≤ 1.3×",
         ),
-        row("floors: 2 raw regorus evals + call", eval_floor_us, "µs/call"),
+        row(
+            "the same guarded call vs the old floor (2 raw interpreter evals + span + call)",
+            guard_us,
+            "µs/call",
+            floor=interpreter_floor_us,
+            target="(before: 1.60×)",
+        ),
+        *telemetry_rows,
+        row("floors: 2 raw RVM evals + call", eval_floor_us, "µs/call"),
         row(
             "guarded call, telemetry and audit off",
             bare_us,
@@ -154,4 +263,11 @@ def run() -> list[dict[str, object]]:
         row("guarded calls per second (sync, 1 thread)", sync_rate, "calls/s"),
         row("guarded calls per second (asyncio, 1000 tasks)", async_rate, "calls/s"),
         row("audit records dropped during bench", float(stats.dropped if stats else 0), "records"),
+        row(
+            "policy evaluation in a worker process (policy_isolation=process)",
+            isolated_us,
+            "µs/eval",
+            floor=inline_us,
+            target="(cost of the hard deadline)",
+        ),
     ]

@@ -5,7 +5,8 @@ regex-based detector must pay to look at the text once. Subject: `HeuristicJailb
 .score` (normalisation, the trigger pass, the patterns at trigger positions, decoding when
 hinted). Target: ≤ 150 µs for a 100-character prompt (the guard's whole budget for signals)
 and linear growth with length. An attack-dense prompt (a DAN jailbreak) shows the cost of
-the per-hit work; `default_signals()` is measured against the bare detector it wraps.
+the per-hit work; a `SignalSet` is measured against the bare detector it wraps. The
+classifier cascade that `default_signals()` adds is measured in bench_signals_classifier.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from functools import partial
 
 from bench._timing import compare_us, row
-from charter.signals import HeuristicJailbreakDetector, default_signals
+from charter.signals import HeuristicJailbreakDetector, SignalSet
 
 SUPPORT_PROMPT = (
     "Hi, I was charged twice for my card payment at the grocery store on Monday. Could you "
@@ -61,12 +62,12 @@ def run() -> list[dict[str, object]]:
         )
     )
 
-    signals = default_signals()
+    signals = SignalSet([detector])
     text = _text(100)
     subject, floor = compare_us(lambda: signals.score(text), lambda: detector.score(text), n=3000)
     rows.append(
         row(
-            "default_signals() vs bare detector, 100 chars",
+            "SignalSet([detector]) vs bare detector, 100 chars",
             subject,
             "µs/call",
             floor=floor,

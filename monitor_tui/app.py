@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from charter import CharterError
 from monitor_tui.context import ConsoleContext
@@ -28,6 +29,7 @@ from monitor_tui.screens.drift import DriftScreen
 from monitor_tui.screens.help import HelpScreen
 from monitor_tui.screens.live import LiveScreen
 from monitor_tui.screens.policies import PoliciesScreen
+from monitor_tui.text import safe
 
 if TYPE_CHECKING:
     from charter.approvals import ApprovalQueue
@@ -79,7 +81,8 @@ class ConsoleApp(App[None]):
 
     def on_mount(self) -> None:
         receiver = self.context.receiver
-        self.sub_title = f"reviewer {self.context.reviewer}" if self.context.reviewer else ""
+        reviewer = self.context.reviewer
+        self.sub_title = safe(f"reviewer {reviewer}", one_line=True) if reviewer else ""
         if receiver is not None and self._owns_receiver:
             self.start_receiver()
 
@@ -115,6 +118,21 @@ class ConsoleApp(App[None]):
         receiver = self.context.receiver
         if receiver is not None:
             await asyncio.to_thread(self._stop_owned, receiver)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification of the console is text, never markup (`markup` is ignored):
+        messages quote store errors, rule ids and reviewer names (see `monitor_tui.text`)."""
+        super().notify(
+            safe(message), title=safe(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

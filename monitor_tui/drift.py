@@ -19,7 +19,6 @@ the same verdicts for the same spans.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,20 +27,13 @@ from enum import StrEnum
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
-from scipy.spatial import distance
 
 from charter import semconv
+from monitor_tui.drift_features import UNKNOWN, FeatureTable, extract_features
+from monitor_tui.drift_stats import chi_square, histogram, js_distance, psi
 from monitor_tui.ingest.records import SpanRecord
-
-NONE = "(none)"
-UNKNOWN = "(unknown)"
-_EPS = 1e-4
-"""Floor for empty bins in PSI, so one empty bin does not make it infinite."""
-
-FloatArray = NDArray[np.float64]
 
 
 class DriftSeverity(StrEnum):
@@ -95,141 +87,6 @@ class DriftConfig(BaseModel):
                 f"unknown group_by {unknown}; choose from {sorted(SEGMENT_DIMENSIONS)}"
             )
         return self
-
-
-# --- features ----------------------------------------------------------------------------
-
-
-@dataclass
-class FeatureTable:
-    """Per-feature samples of one set of spans."""
-
-    spans: int = 0
-    numeric: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    categorical: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    samples: Counter[str] = field(default_factory=Counter)
-    """Spans that contributed to each categorical feature."""
-
-
-_NUMERIC_ATTRS = {
-    "input_tokens": semconv.GEN_AI_USAGE_INPUT_TOKENS,
-    "output_tokens": semconv.GEN_AI_USAGE_OUTPUT_TOKENS,
-    "guard_overhead_ms": semconv.LATENCY_MS,
-    "approval_wait_ms": semconv.APPROVAL_WAIT_MS,
-    "pii_count": semconv.PII_COUNT,
-}
-
-
-def extract_features(spans: Iterable[SpanRecord]) -> FeatureTable:
-    """Numeric and categorical samples from guarded-call spans (others are skipped)."""
-    table = FeatureTable()
-    for span in spans:
-        if not span.is_call:
-            continue
-        table.spans += 1
-        numeric = table.numeric
-        for name, key in _NUMERIC_ATTRS.items():
-            value = span.number(key)
-            if value is not None:
-                numeric[name].append(value)
-        numeric["latency_ms"].append(span.call_ms)
-        for key in span.attributes:
-            if key.startswith(semconv.SIGNAL_PREFIX):
-                score = span.number(key)
-                if score is not None:
-                    numeric["signal." + key.removeprefix(semconv.SIGNAL_PREFIX)].append(score)
-        for name, counts in _categories(span).items():
-            table.categorical[name].update(counts)
-            table.samples[name] += 1
-    return table
-
-
-def _categories(span: SpanRecord) -> dict[str, Counter[str]]:
-    attrs = span.attributes
-    out: dict[str, Counter[str]] = {
-        "decision": Counter([span.action or NONE]),
-        "error": Counter(["error" if span.is_error else "ok"]),
-        "rules": Counter(span.rules or (NONE,)),
-        "approval": Counter([str(attrs.get(semconv.APPROVAL_STATE) or NONE)]),
-    }
-    reasons = span.strings(semconv.GEN_AI_RESPONSE_FINISH_REASONS)
-    if reasons:
-        out["finish_reason"] = Counter(reasons)
-    version = attrs.get(semconv.GEN_AI_RESPONSE_MODEL)
-    if version is not None:
-        out["model_version"] = Counter([str(version)])
-    # Spans with each entity type (not occurrences: one long prompt full of e-mail
-    # addresses is one event, and counting it many times would make the test overconfident).
-    types = {
-        key.removeprefix(semconv.PII_COUNT_PREFIX)
-        for key, value in attrs.items()
-        if key.startswith(semconv.PII_COUNT_PREFIX) and isinstance(value, int | float) and value
-    }
-    types.update(span.strings(semconv.PII_TYPES))
-    out["redactions"] = Counter(types or (NONE,))
-    return out
-
-
-# --- statistics ----------------------------------------------------------------------------
-
-
-def bin_edges(baseline: FloatArray, current: FloatArray, bins: int) -> FloatArray | None:
-    """Interior edges from baseline quantiles; None means "few distinct values: use them as
-    categories". Falls back to pooled quantiles when the baseline is (nearly) constant."""
-    pooled = np.concatenate([baseline, current])
-    if np.unique(pooled).size <= bins:
-        return None
-    probs = np.linspace(0, 1, bins + 1)[1:-1]
-    edges = np.unique(np.quantile(baseline, probs))
-    if edges.size < 2:
-        edges = np.unique(np.quantile(pooled, probs))
-    return edges
-
-
-def histogram(
-    baseline: FloatArray, current: FloatArray, bins: int
-) -> tuple[FloatArray, FloatArray, list[str]]:
-    """Bin proportions of both samples on the same bins, and a label per bin."""
-    edges = bin_edges(baseline, current, bins)
-    if edges is None:
-        values = np.unique(np.concatenate([baseline, current]))
-        b = np.searchsorted(values, baseline)
-        c = np.searchsorted(values, current)
-        labels = [_fmt(v) for v in values]
-        size = values.size
-    else:
-        b = np.searchsorted(edges, baseline, side="right")
-        c = np.searchsorted(edges, current, side="right")
-        bounds = [-math.inf, *edges.tolist(), math.inf]
-        labels = [f"[{_fmt(lo)}, {_fmt(hi)})" for lo, hi in itertools.pairwise(bounds)]
-        size = edges.size + 1
-    bp = np.bincount(b, minlength=size) / max(baseline.size, 1)
-    cp = np.bincount(c, minlength=size) / max(current.size, 1)
-    return bp.astype(np.float64), cp.astype(np.float64), labels
-
-
-def psi(baseline_props: FloatArray, current_props: FloatArray) -> float:
-    """Population stability index: sum (c - b) * ln(c / b), empty bins floored."""
-    b = np.maximum(baseline_props, _EPS)
-    c = np.maximum(current_props, _EPS)
-    return float(np.sum((c - b) * np.log(c / b)))
-
-
-def js_distance(baseline_counts: FloatArray, current_counts: FloatArray) -> float:
-    """Jensen-Shannon distance, base 2: 0 for identical mixes, 1 for disjoint ones."""
-    if baseline_counts.sum() == 0 or current_counts.sum() == 0:
-        return math.nan
-    return float(distance.jensenshannon(baseline_counts, current_counts, base=2))
-
-
-def chi_square(baseline_counts: FloatArray, current_counts: FloatArray) -> tuple[float, float]:
-    """Chi-square test that both come from one distribution: (statistic, p-value)."""
-    table = np.vstack([baseline_counts, current_counts])
-    table = table[:, table.sum(axis=0) > 0]
-    if table.shape[1] < 2:
-        return 0.0, 1.0
-    result = stats.chi2_contingency(table, correction=False)
-    return float(result.statistic), float(result.pvalue)
 
 
 # --- per-feature verdicts -------------------------------------------------------------------
@@ -516,35 +373,6 @@ def _group(
         if span.is_call:
             groups[segment_key(span, group_by)].append(span)
     return groups
-
-
-# --- windows -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Window:
-    start_ns: int
-    end_ns: int
-
-    def contains(self, span: SpanRecord) -> bool:
-        return self.start_ns <= span.end_ns < self.end_ns
-
-
-def current_window(now_s: float, window_s: float) -> Window:
-    end = int(now_s * 1e9)
-    return Window(end - int(window_s * 1e9), end)
-
-
-def trailing_baseline(now_s: float, window_s: float, windows: int = 4) -> Window:
-    """The `windows` window lengths right before the current window."""
-    current = current_window(now_s, window_s)
-    return Window(current.start_ns - int(windows * window_s * 1e9), current.start_ns)
-
-
-def _fmt(value: float) -> str:
-    if math.isinf(value):
-        return "-inf" if value < 0 else "inf"
-    return f"{value:.4g}"
 
 
 def _finite(value: float | None) -> float | None:

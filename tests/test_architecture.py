@@ -176,10 +176,6 @@ def _cycles() -> list[list[str]]:
     return found
 
 
-import pytest  # noqa: E402
-
-
-@pytest.mark.xfail(strict=True, reason="guard <-> pipeline: removed by the one-flow rewrite")
 def test_no_import_cycles() -> None:
     cycles = _cycles()
     assert not cycles, cycles

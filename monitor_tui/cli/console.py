@@ -15,6 +15,7 @@ from monitor_tui.cli.monitor import (
     PortOpt,
     SampleRateOpt,
     SpansOpt,
+    TokenOpt,
     make_receiver,
     open_store,
 )
@@ -42,6 +43,7 @@ def console(
         "or the shipped bundle).",
     ),
     window: str = typer.Option("15m", help="Drift window (the baseline is the 4 before it)."),
+    token: str | None = TokenOpt,
 ) -> None:
     """Open the monitoring console: live decisions, approvals, drift, policies."""
     try:
@@ -65,6 +67,7 @@ def console(
         grpc_port=grpc_port,
         no_grpc=no_grpc,
         sample_rate=sample_rate,
+        token=token,
     )
     queue = _approval_queue(store or settings.store_url, policy_source, settings, reviewer)
     app = ConsoleApp(

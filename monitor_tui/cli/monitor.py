@@ -21,7 +21,6 @@ app = typer.Typer(
 )
 
 DEFAULT_SPANS = ".charter/spans.db"
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 # Options shared with `charter console`, which runs the same receivers.
 SpansOpt = typer.Option(DEFAULT_SPANS, "--spans", help="Span store: SQLite file path.")
@@ -30,6 +29,13 @@ GrpcPortOpt = typer.Option(4317, "--grpc-port", help="OTLP/gRPC port (0: any fre
 NoGrpcOpt = typer.Option(False, "--no-grpc", help="Serve OTLP/HTTP only.")
 HostOpt = typer.Option(
     "127.0.0.1", "--host", help="Interface to bind; loopback unless you mean it."
+)
+TokenOpt = typer.Option(
+    None,
+    "--token",
+    envvar="CHARTER_MONITOR_TOKEN",
+    show_envvar=True,
+    help="Require 'Authorization: Bearer TOKEN' from exporters (set it beyond loopback).",
 )
 SampleRateOpt = typer.Option(
     1.0,
@@ -61,20 +67,29 @@ def open_store(path: str, *, must_exist: bool = False, **limits: Any) -> Any:
 
 
 def make_receiver(
-    store: Any, *, host: str, port: int, grpc_port: int, no_grpc: bool, sample_rate: float
+    store: Any,
+    *,
+    host: str,
+    port: int,
+    grpc_port: int,
+    no_grpc: bool,
+    sample_rate: float,
+    token: str | None = None,
 ) -> Any:
     """The receivers both commands run; warns when they would listen beyond this machine."""
     from monitor_tui.ingest.receiver import Receiver
 
-    if host not in LOOPBACK:
-        typer.echo(f"warning: listening on {host}, not only this machine", err=True)
-    return Receiver(
+    receiver = Receiver(
         store,
         host=host,
         http_port=port,
         grpc_port=None if no_grpc else grpc_port,
         sample_rate=sample_rate,
+        token=token,
     )
+    if receiver.exposure_warning:
+        typer.echo(receiver.exposure_warning, err=True)
+    return receiver
 
 
 @app.command()
@@ -86,6 +101,7 @@ def serve(
     host: str = HostOpt,
     spans: str = SpansOpt,
     sample_rate: float = SampleRateOpt,
+    token: str | None = TokenOpt,
     max_spans: int = typer.Option(200_000, help="Keep at most this many spans (oldest go)."),
     retention: str = typer.Option("7d", help="Delete spans older than this (e.g. 12h, 7d)."),
     duration: float | None = typer.Option(
@@ -102,19 +118,22 @@ def serve(
         raise fail(f"--retention: {exc}") from None
     store = open_store(spans, max_spans=max_spans, retention_s=retention_s)
     receiver = make_receiver(
-        store, host=host, port=port, grpc_port=grpc_port, no_grpc=no_grpc, sample_rate=sample_rate
+        store,
+        host=host,
+        port=port,
+        grpc_port=grpc_port,
+        no_grpc=no_grpc,
+        sample_rate=sample_rate,
+        token=token,
     )
+    from monitor_tui.ingest.receiver import serve_until_stopped
+
     receiver.start()
     typer.echo(f"receiving on {receiver.describe()}; spans in {store.path}; Ctrl-C to stop")
     sys.stdout.flush()
     try:
-        deadline = None if duration is None else time.monotonic() + duration
-        while deadline is None or time.monotonic() < deadline:
-            time.sleep(0.2 if deadline is None else max(0.0, min(0.2, deadline - time.monotonic())))
-    except KeyboardInterrupt:
-        pass
+        serve_until_stopped(receiver, duration)  # Ctrl-C or SIGTERM: stops gracefully
     finally:
-        receiver.stop()
         store.close()
     s = receiver.stats()
     typer.echo(

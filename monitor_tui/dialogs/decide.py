@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from monitor_tui.text import cell
+
 Verdict = Literal["approve", "reject"]
 
 
@@ -28,8 +30,8 @@ class DecideDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         verb = "Approve" if self.verdict == "approve" else "Reject"
         with Vertical(id="decide", classes=self.verdict):
-            yield Label(f"{verb} request {self.request_id}", classes="title")
-            yield Static(f"rule {self.rule} · deciding as {self.reviewer}", classes="dim")
+            yield Label(cell(f"{verb} request {self.request_id}"), classes="title")
+            yield Static(cell(f"rule {self.rule} · deciding as {self.reviewer}"), classes="dim")
             placeholder = "reason (optional)" if self.verdict == "approve" else "reason (required)"
             yield Input(placeholder=placeholder, id="reason", max_length=500)
             yield Label("", id="decide-error")

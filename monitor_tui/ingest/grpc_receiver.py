@@ -4,7 +4,10 @@ and of the OpenTelemetry Collector's `otlp` exporter.
 The method takes raw bytes and decodes them with the same code as the HTTP receiver, so a
 malformed request gets INVALID_ARGUMENT with the same reason (gRPC's own deserializer would
 only say INTERNAL). Oversized messages are refused by gRPC with RESOURCE_EXHAUSTED;
-saturation answers UNAVAILABLE, which exporters retry.
+saturation (in all, or from one client address) answers UNAVAILABLE, which exporters
+retry; a missing or wrong bearer token (when one is set) answers UNAUTHENTICATED. gRPC
+itself reads a message completely before a worker sees it, so half-sent requests hold no
+worker; `maximum_concurrent_rpcs` bounds the calls gRPC queues for the workers.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from charter import IngestError
 from monitor_tui.ingest import otlp
 from monitor_tui.ingest.admission import Admission
+from monitor_tui.ingest.auth import BearerToken
 from monitor_tui.ingest.http_receiver import DEFAULT_MAX_BODY, DEFAULT_MAX_INFLIGHT
 from monitor_tui.ingest.pipeline import IngestPipeline
 
@@ -33,12 +37,15 @@ class GrpcReceiver:
         port: int = DEFAULT_PORT,
         max_message: int = DEFAULT_MAX_BODY,
         max_inflight: int = DEFAULT_MAX_INFLIGHT,
+        max_inflight_per_client: int | None = None,
         workers: int = 8,
+        token: BearerToken | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.host = host
         self.max_message = max_message
-        self.admission = Admission(max_inflight)
+        self.token = token or BearerToken(None)
+        self.admission = Admission(max_inflight, max_inflight_per_client)
         self._requested_port = port
         self._bound_port: int | None = None
         self._workers = workers
@@ -63,6 +70,7 @@ class GrpcReceiver:
 
         server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="otlp-grpc"),
+            maximum_concurrent_rpcs=self.admission.limit * 2,
             options=[
                 ("grpc.max_receive_message_length", self.max_message),
                 ("grpc.so_reuseport", 0),
@@ -96,7 +104,16 @@ class GrpcReceiver:
     def _export(self, request: bytes, context: Any) -> bytes:
         import grpc
 
-        if not self.admission.try_enter():
+        metadata = dict(context.invocation_metadata() or ())
+        if not self.token.accepts(metadata.get("authorization")):
+            self.pipeline.count("rejected_requests")
+            context.abort(
+                grpc.StatusCode.UNAUTHENTICATED,
+                "a bearer token is required: send authorization: Bearer <token> metadata "
+                "(OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20<token>)",
+            )
+        client = peer_address(context.peer() or "")
+        if not self.admission.try_enter(client):
             self.pipeline.count("saturated_requests")
             context.abort(
                 grpc.StatusCode.UNAVAILABLE,
@@ -107,8 +124,29 @@ class GrpcReceiver:
                 batch = otlp.decode(request, otlp.PROTOBUF)
             except IngestError as exc:
                 self.pipeline.count("rejected_requests")
-                context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-            self.pipeline.submit(batch.records, rejected=batch.rejected)
+                too_big = exc.status == 413
+                code = (
+                    grpc.StatusCode.RESOURCE_EXHAUSTED
+                    if too_big
+                    else grpc.StatusCode.INVALID_ARGUMENT
+                )
+                context.abort(code, str(exc))
+            ticket = self.pipeline.submit(batch.records, rejected=batch.rejected)
+            if ticket is None or not self.pipeline.wait_stored(ticket):
+                context.abort(
+                    grpc.StatusCode.UNAVAILABLE,
+                    "receiver busy: the spans were not stored yet; retry later",
+                )
             return otlp.response_body(batch, otlp.PROTOBUF)
         finally:
-            self.admission.leave()
+            self.admission.leave(client)
+
+
+def peer_address(peer: str) -> str:
+    """`ipv4:10.0.0.5:51234` -> `10.0.0.5`; `ipv6:[::1]:51234` -> `::1`."""
+    _, _, rest = peer.partition(":")
+    if rest.startswith("%5B") or rest.startswith("["):
+        rest = rest.replace("%5B", "[").replace("%5D", "]")
+        return rest[1 : rest.find("]")] if "]" in rest else rest
+    host, _, port = rest.rpartition(":")
+    return host if port.isdigit() else rest

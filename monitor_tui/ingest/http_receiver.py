@@ -3,22 +3,31 @@
 `POST /v1/traces` with `application/x-protobuf` or `application/json`, optionally gzip.
 Answers as the OTLP/HTTP spec asks: 200 with an `ExportTraceServiceResponse` (partial
 success when some spans were invalid), 400 with a `google.rpc.Status` saying what is wrong,
-413 for a body over the limit, 415 for an unsupported content type or encoding, and 503
-with `Retry-After` when too many requests are in flight, which OTel exporters retry.
-A refused request never touches what is already stored.
+401 without the bearer token (when one is set, see `auth`), 408 for a request that does not
+arrive within `read_timeout`, 413 for a body over the limit, 415 for an unsupported content
+type or encoding, and 503 with `Retry-After` when too many requests are in flight (in all,
+or from one client address) or the spans could not be stored in time, which OTel exporters
+retry. A 200 is sent only once the request's spans are stored (see `pipeline`).
+
+Hostile clients are bounded: bodies by size while they stream in (`http_body`), every
+request by time, connections (each holds a thread) in total and per client address, work
+in flight in total and per client. A refused request never touches what is stored.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from charter import IngestError
-from monitor_tui.ingest import otlp
+from monitor_tui.ingest import http_body, otlp
 from monitor_tui.ingest.admission import Admission
+from monitor_tui.ingest.auth import BearerToken
 from monitor_tui.ingest.pipeline import IngestPipeline
 
 log = logging.getLogger(__name__)
@@ -27,18 +36,50 @@ TRACES_PATH = "/v1/traces"
 DEFAULT_PORT = 4318
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
 DEFAULT_MAX_INFLIGHT = 32
+DEFAULT_MAX_CONNECTIONS = 256
+DEFAULT_READ_TIMEOUT_S = 30.0
 RETRY_AFTER_S = 1
 DRAIN_LIMIT = 64 * 1024 * 1024
 """After a 413 the rest of the body is read and discarded, up to this much, so the client
 sees the answer instead of a reset connection; a longer body is cut off."""
-SOCKET_TIMEOUT_S = 30.0
-_GRPC_CODE = {400: 3, 413: 8, 415: 3, 404: 5, 405: 12, 411: 3, 503: 14}
+IDLE_READ_S = 10.0
+"""Longest wait for any single read; the request as a whole has `read_timeout`."""
+_GRPC_CODE = {400: 3, 401: 16, 408: 4, 413: 8, 415: 3, 404: 5, 405: 12, 411: 3, 503: 14}
+_REFUSED = (
+    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
+    b"Connection: close\r\n\r\n"
+)
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
     receiver: HttpReceiver
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Each connection holds a thread: refuse one past the limits at once."""
+        client = str(client_address[0])
+        if not self.receiver.connections.try_enter(client):
+            self.receiver.pipeline.count("saturated_requests")
+            try:
+                request.settimeout(1.0)
+                request.sendall(_REFUSED)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.receiver.connections.leave(client)
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.receiver.connections.leave(str(client_address[0]))
 
 
 class HttpReceiver:
@@ -52,11 +93,20 @@ class HttpReceiver:
         port: int = DEFAULT_PORT,
         max_body: int = DEFAULT_MAX_BODY,
         max_inflight: int = DEFAULT_MAX_INFLIGHT,
+        max_inflight_per_client: int | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_connections_per_client: int | None = None,
+        read_timeout: float = DEFAULT_READ_TIMEOUT_S,
+        token: BearerToken | None = None,
     ) -> None:
+        """Per-client limits default to a quarter of the totals."""
         self.pipeline = pipeline
         self.host = host
         self.max_body = max_body
-        self.admission = Admission(max_inflight)
+        self.read_timeout = read_timeout
+        self.token = token or BearerToken(None)
+        self.admission = Admission(max_inflight, max_inflight_per_client)
+        self.connections = Admission(max_connections, max_connections_per_client)
         self._requested_port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -109,12 +159,32 @@ class HttpReceiver:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
-    timeout = SOCKET_TIMEOUT_S
+    timeout = IDLE_READ_S
     server_version = "charter-otlp"
     sys_version = ""
+    _unread = 0
+
+    def setup(self) -> None:
+        super().setup()
+        self._deadline = http_body.DeadlineSocket(self.connection, IDLE_READ_S)
+        self.rfile = io.BufferedReader(self._deadline, 64 * 1024)
+
+    def handle_one_request(self) -> None:
+        # The whole request, from its first byte (or the wait for it on a kept-alive
+        # connection) to the end of its body, must arrive within the read timeout.
+        self._deadline.deadline = time.monotonic() + self.server.receiver.read_timeout
+        self._unread = 0
+        try:
+            super().handle_one_request()
+        except TimeoutError:
+            self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("otlp-http %s", format % args)
+
+    @property
+    def client(self) -> str:
+        return str(self.client_address[0])
 
     def do_GET(self) -> None:
         self._reply_error(405, "use POST to send spans to /v1/traces", otlp.JSON, allow="POST")
@@ -132,7 +202,18 @@ class _Handler(BaseHTTPRequestHandler):
                 otlp.JSON,
             )
             return
-        if not receiver.admission.try_enter():
+        if not receiver.token.accepts(self.headers.get("Authorization")):
+            receiver.pipeline.count("rejected_requests")
+            self.close_connection = True  # the body of a stranger is not read
+            self._reply_error(
+                401,
+                "a bearer token is required: send Authorization: Bearer <token> "
+                "(OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20<token>)",
+                self._reply_media(),
+                authenticate='Bearer realm="charter"',
+            )
+            return
+        if not receiver.admission.try_enter(self.client):
             receiver.pipeline.count("saturated_requests")
             self._discard_body()
             self._reply_error(
@@ -145,7 +226,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self._ingest(receiver)
         finally:
-            receiver.admission.leave()
+            receiver.admission.leave(self.client)
 
     def _ingest(self, receiver: HttpReceiver) -> None:
         media = self._reply_media()
@@ -162,77 +243,51 @@ class _Handler(BaseHTTPRequestHandler):
                 self._drain_body()
             self._reply_error(exc.status, str(exc), media)
             return
-        receiver.pipeline.submit(batch.records, rejected=batch.rejected)
+        except TimeoutError:
+            receiver.pipeline.count("rejected_requests")
+            self.close_connection = True
+            self._reply_error(
+                408, f"the request did not arrive within {receiver.read_timeout:g}s", media
+            )
+            return
+        ticket = receiver.pipeline.submit(batch.records, rejected=batch.rejected)
+        if ticket is None or not receiver.pipeline.wait_stored(ticket):
+            # Not stored (no room, stopping, or the store is slow): never a 200 for spans
+            # that could still be lost. Spans already queued are stored all the same.
+            self._reply_error(
+                503,
+                "receiver busy: the spans were not stored yet; retry later",
+                media,
+                retry_after=RETRY_AFTER_S,
+            )
+            return
         self._reply(200, otlp.response_body(batch, media), media)
 
     # --- body handling ---------------------------------------------------------------
 
     def _read_body(self, limit: int) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return self._read_chunked(limit)
-        raw_length = self.headers.get("Content-Length")
-        if raw_length is None:
-            self.close_connection = True
-            raise IngestError("Content-Length or chunked Transfer-Encoding is required", status=411)
         try:
-            length = int(raw_length)
-        except ValueError:
-            self.close_connection = True
-            raise IngestError(f"Content-Length {raw_length[:20]!r} is not a number") from None
-        if length < 0:
-            self.close_connection = True
-            raise IngestError("Content-Length must not be negative")
-        if length > limit:
-            self._unread = length
-            raise IngestError(
-                f"body of {length} bytes exceeds the {limit} byte limit; send smaller batches "
-                "(lower the exporter's max batch size)",
-                status=413,
-            )
-        body = self.rfile.read(length)
-        if len(body) != length:
-            self.close_connection = True
-            raise IngestError(f"body ended after {len(body)} of {length} bytes")
-        return body
-
-    def _read_chunked(self, limit: int) -> bytes:
-        parts: list[bytes] = []
-        total = 0
-        while True:
-            line = self.rfile.readline(1024).strip()
-            try:
-                size = int(line.split(b";", 1)[0], 16)
-            except ValueError:
-                self.close_connection = True
-                raise IngestError("malformed chunked body") from None
-            if size == 0:
-                while self.rfile.readline(1024).strip():
-                    pass
-                return b"".join(parts)
-            total += size
-            if total > limit:
-                self.close_connection = True
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                return http_body.read_chunked(self.rfile, limit)
+            raw_length = self.headers.get("Content-Length")
+            if raw_length is None:
                 raise IngestError(
-                    f"body exceeds the {limit} byte limit; send smaller batches", status=413
+                    "Content-Length or chunked Transfer-Encoding is required", status=411
                 )
-            parts.append(self.rfile.read(size))
-            self.rfile.readline(1024)
-
-    _unread = 0
+            return http_body.read_sized(self.rfile, raw_length, limit)
+        except http_body.BodyTooLarge as exc:
+            self._unread = exc.unread
+            self.close_connection = True
+            raise
+        except IngestError:
+            self.close_connection = True  # where the next request starts is unknown
+            raise
 
     def _drain_body(self) -> None:
         """Read and drop the rest of an oversized body, then close the connection."""
         self.close_connection = True
-        remaining = min(self._unread, DRAIN_LIMIT)
-        self._unread = 0
-        try:
-            while remaining > 0:
-                chunk = self.rfile.read(min(remaining, 1 << 20))
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-        except (TimeoutError, OSError):
-            pass
+        remaining, self._unread = min(self._unread, DRAIN_LIMIT), 0
+        http_body.drain(self.rfile, remaining)
 
     def _discard_body(self) -> None:
         try:
@@ -242,9 +297,7 @@ class _Handler(BaseHTTPRequestHandler):
         if length > DRAIN_LIMIT or length < 0 or "Transfer-Encoding" in self.headers:
             self.close_connection = True
             return
-        self._unread = length
-        self._drain_body()
-        self.close_connection = False
+        http_body.drain(self.rfile, length)
 
     # --- replies ---------------------------------------------------------------------
 
@@ -262,12 +315,15 @@ class _Handler(BaseHTTPRequestHandler):
         *,
         retry_after: int | None = None,
         allow: str | None = None,
+        authenticate: str | None = None,
     ) -> None:
         headers = {}
         if retry_after is not None:
             headers["Retry-After"] = str(retry_after)
         if allow is not None:
             headers["Allow"] = allow
+        if authenticate is not None:
+            headers["WWW-Authenticate"] = authenticate
         body = otlp.error_body(message, _GRPC_CODE.get(status, 2), media)
         self._reply(status, body, media, headers)
 
@@ -275,6 +331,7 @@ class _Handler(BaseHTTPRequestHandler):
         self, status: int, body: bytes, media: str, headers: dict[str, str] | None = None
     ) -> None:
         try:
+            self.connection.settimeout(IDLE_READ_S)  # reads may have left it near zero
             self.send_response(status, HTTPStatus(status).phrase)
             self.send_header("Content-Type", media)
             self.send_header("Content-Length", str(len(body)))

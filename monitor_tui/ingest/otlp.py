@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
@@ -24,6 +25,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from charter import IngestError
 from monitor_tui.ingest.records import AttrValue, SpanRecord
+from monitor_tui.text import valid_values
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
@@ -31,6 +33,9 @@ _PROTOBUF_ALIASES = frozenset({PROTOBUF, "application/protobuf", "application/oc
 
 MAX_REASONS = 5
 """How many per-span problems a partial-success message lists."""
+MAX_SPANS = 20_000
+"""Spans in one request. A 16 MB body of tiny spans is half a million of them (seconds of
+CPU and hundreds of MB as Python objects); realistic spans fill the body limit first."""
 
 
 @dataclass
@@ -113,6 +118,8 @@ def _parse_json(body: bytes) -> ExportTraceServiceRequest:
         raise IngestError(f"body is not valid JSON ({exc}); send OTLP/JSON") from None
     if not isinstance(doc, dict):
         raise IngestError("OTLP/JSON body must be an object with a resourceSpans array")
+    if _SURROGATE_ESCAPE.search(body):
+        doc = cast(dict[str, Any], valid_values(doc))
     _hex_ids_to_base64(doc)
     request = ExportTraceServiceRequest()
     try:
@@ -120,6 +127,11 @@ def _parse_json(body: bytes) -> ExportTraceServiceRequest:
     except json_format.ParseError as exc:
         raise IngestError(f"body is not OTLP/JSON: {exc}") from None
     return request
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+"""JSON may escape a lone surrogate (`"\\ud800"`), which protobuf refuses in a string and
+would fail the whole request: such a body's strings get U+FFFD in its place instead."""
 
 
 _ID_FIELDS = {
@@ -176,7 +188,14 @@ def _convert_ids(obj: Any, where: str) -> None:
 # --- protobuf message -> records ------------------------------------------------------
 
 
-def to_records(request: ExportTraceServiceRequest) -> DecodedBatch:
+def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -> DecodedBatch:
+    total = sum(len(ss.spans) for rs in request.resource_spans for ss in rs.scope_spans)
+    if total > max_spans:
+        raise IngestError(
+            f"{total} spans in one request exceed the limit of {max_spans}; send smaller "
+            "batches (lower the exporter's max batch size)",
+            status=413,
+        )
     batch = DecodedBatch(records=[])
     append = batch.records.append
     for resource_spans in request.resource_spans:

@@ -13,7 +13,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from charter import ConfigurationError, StoreError, semconv
 from monitor_tui.ingest.records import SpanRecord
+from monitor_tui.ingest.rows import Row, encode_rows, from_row, trace_key
 
 DEFAULT_PATH = ".charter/spans.db"
 DEFAULT_MAX_SPANS = 200_000
@@ -254,7 +255,7 @@ class SpanStore:
     def trace(self, trace_id: str) -> list[SpanRecord]:
         return self._records(
             f"{_SELECT} WHERE trace_key = ? AND trace_id = ? ORDER BY start_ns, id",
-            (_trace_key(trace_id), trace_id),
+            (trace_key(trace_id), trace_id),
         )
 
     def rule_counts(self) -> list[RuleCount]:
@@ -292,7 +293,7 @@ class SpanStore:
             if not rows:
                 return
             last_id = rows[-1][0]
-            yield from (_record(row[1:]) for row in rows)
+            yield from (from_row(row[1:]) for row in rows)
 
     def export_jsonl(
         self, out: IO[str], *, since_ns: int | None = None, until_ns: int | None = None
@@ -330,14 +331,7 @@ class SpanStore:
             return self._db.execute(sql, params).fetchall()
 
     def _records(self, sql: str, params: tuple[Any, ...]) -> list[SpanRecord]:
-        return [_record(row) for row in self._rows(sql, params)]
-
-
-_JSON = json.JSONEncoder(separators=(",", ":"), default=str).encode
-"""One encoder for every row (json.dumps with options builds a new one per call)."""
-
-Row = tuple[Any, ...]
-"""One `spans` row, as `encode_rows` makes it."""
+        return [from_row(row) for row in self._rows(sql, params)]
 
 
 def _chunks(rows: Sequence[Row]) -> Iterator[Sequence[Row]]:
@@ -356,69 +350,6 @@ def _insert_many(count: int) -> str:
     retakes the GIL once per chunk rather than once per row (with the receivers busy in
     Python, each retake can wait a full switch interval; per row, the writer starves)."""
     return f"INSERT INTO spans ({_COLUMNS}, trace_key) VALUES " + ", ".join([_ROW_PARAMS] * count)
-
-
-def encode_rows(records: Sequence[SpanRecord]) -> list[Row]:
-    resources: dict[int, str] = {}  # spans of one OTLP resource share its dict
-    return [_row(r, resources) for r in records]
-
-
-def _row(r: SpanRecord, resources: dict[int, str]) -> Row:
-    attrs = r.attributes
-    rules = attrs.get(semconv.RULES)
-    revision = attrs.get(semconv.POLICY_REVISION)
-    action = attrs.get(semconv.ACTION)
-    return (
-        r.trace_id,
-        r.span_id,
-        r.parent_span_id,
-        r.name,
-        r.kind,
-        r.start_ns,
-        r.end_ns,
-        r.status_code,
-        r.status_message,
-        r.service,
-        None if action is None else str(action),
-        None if rules is None else _JSON(list(r.rules)),
-        None if revision is None else str(revision),
-        r.weight,
-        _JSON(attrs),
-        _resource_json(r.resource, resources),
-        _trace_key(r.trace_id),
-    )
-
-
-def _trace_key(trace_id: str) -> int:
-    try:
-        return int(trace_id[:15], 16)
-    except ValueError:
-        return -1
-
-
-def _resource_json(resource: Mapping[str, Any], cache: dict[int, str]) -> str:
-    text = cache.get(id(resource))
-    if text is None:
-        text = cache[id(resource)] = _JSON(resource)
-    return text
-
-
-def _record(row: Sequence[Any]) -> SpanRecord:
-    return SpanRecord(
-        trace_id=row[0],
-        span_id=row[1],
-        parent_span_id=row[2],
-        name=row[3],
-        kind=row[4],
-        start_ns=row[5],
-        end_ns=row[6],
-        status_code=row[7],
-        status_message=row[8],
-        service=row[9],
-        weight=row[13],
-        attributes=json.loads(row[14]),
-        resource=json.loads(row[15]),
-    )
 
 
 def read_jsonl(lines: Iterable[str], *, source: str = "<input>") -> list[SpanRecord]:

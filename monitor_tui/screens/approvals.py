@@ -21,6 +21,7 @@ from charter import CharterError
 from monitor_tui import format as fmt
 from monitor_tui.dialogs.decide import DecideDialog, Verdict
 from monitor_tui.screens.base import DataScreen
+from monitor_tui.text import safe
 from monitor_tui.widgets.nav import NavBar
 from monitor_tui.widgets.tables import Table, refill, selected_key
 
@@ -100,7 +101,7 @@ class ApprovalsScreen(DataScreen[InboxData]):
         text.append(f"{pending} pending", style="bold yellow" if pending else "green")
         text.append(f" · showing {'all states' if self.show_all else 'pending'} (f)", style="dim")
         if ctx.reviewer:
-            text.append(f" · deciding as {ctx.reviewer}")
+            text.append(f" · deciding as {safe(ctx.reviewer, one_line=True)}")
         else:
             text.append(" · read-only: start with --reviewer NAME to decide", style="yellow")
         return text
@@ -203,7 +204,7 @@ def _progress(approvals: int, needed: int) -> Text:
 
 def _detail_text(r: ApprovalRequest, now: float) -> Text:
     text = Text()
-    text.append(f"{r.id}\n", style="bold")
+    text.append(f"{safe(r.id, one_line=True)}\n", style="bold")
     state = r.state.value
     text.append(state, style=STATE_STYLES.get(state, ""))
     if state == "pending":
@@ -222,21 +223,21 @@ def _detail_text(r: ApprovalRequest, now: float) -> Text:
     )
     for label, value in rows:
         text.append(f"{label:<10} ", style="dim")
-        text.append(f"{value}\n")
+        text.append(f"{safe(value)}\n")
     if r.votes:
         text.append("\nvotes\n", style="bold")
         for vote in r.votes:
             style = "green" if vote.verdict == "approve" else "red"
-            text.append(f"  {vote.reviewer} ", style="bold")
-            text.append(vote.verdict, style=style)
+            text.append(f"  {safe(vote.reviewer, one_line=True)} ", style="bold")
+            text.append(safe(vote.verdict), style=style)
             if vote.reason:
-                text.append(f": {vote.reason}")
+                text.append(f": {safe(vote.reason)}")
             text.append("\n")
     text.append("\naction (redacted)\n", style="bold")
     action = json.dumps(r.action, indent=2, ensure_ascii=False, sort_keys=True)
     if len(action) > MAX_ACTION_CHARS:
         action = action[:MAX_ACTION_CHARS] + "\n…"
-    text.append(action)
+    text.append(safe(action))
     return text
 
 

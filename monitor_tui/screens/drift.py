@@ -15,14 +15,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
 from monitor_tui import format as fmt
-from monitor_tui.drift import (
-    DriftReport,
-    FeatureDrift,
-    Window,
-    compare,
-    current_window,
-    trailing_baseline,
-)
+from monitor_tui.drift import DriftReport, FeatureDrift, compare
+from monitor_tui.drift_features import Window, current_window, trailing_baseline
 from monitor_tui.screens.base import DataScreen
 from monitor_tui.widgets.distribution import DistributionView
 from monitor_tui.widgets.nav import NavBar

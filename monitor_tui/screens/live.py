@@ -15,6 +15,7 @@ from monitor_tui.ingest.pipeline import IngestStats
 from monitor_tui.ingest.records import SpanRecord
 from monitor_tui.live_stats import LiveStats, live_stats
 from monitor_tui.screens.base import DataScreen
+from monitor_tui.text import cell, plain
 from monitor_tui.widgets.metric import Metric
 from monitor_tui.widgets.nav import NavBar
 from monitor_tui.widgets.tables import Table, refill, selected_key
@@ -103,7 +104,7 @@ class LiveScreen(DataScreen[LiveData]):
                         fmt.clock_time(span.end_ns),
                         span.app,
                         span.model,
-                        Text(span.action or "", style=fmt.action_style(span.action)),
+                        cell(span.action or "", fmt.action_style(span.action)),
                         ", ".join(span.rules),
                         fmt.ms(span.call_ms),
                     ),
@@ -128,7 +129,7 @@ class LiveScreen(DataScreen[LiveData]):
 
 
 def _ingest_text(stats: IngestStats | None, listening: str) -> Text:
-    text = Text(listening + "\n", style="dim")
+    text = plain(listening + "\n", "dim")
     if stats is None:
         return text
     rows = (

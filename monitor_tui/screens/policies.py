@@ -15,6 +15,7 @@ from charter import CharterError
 from monitor_tui import format as fmt
 from monitor_tui.policies import PolicyCatalog, RuleRow, load_catalog, rule_rows
 from monitor_tui.screens.base import DataScreen
+from monitor_tui.text import safe
 from monitor_tui.widgets.nav import NavBar
 from monitor_tui.widgets.tables import Table, refill, selected_key
 
@@ -89,20 +90,21 @@ class PoliciesScreen(DataScreen[PoliciesData]):
         text = Text()
         catalog = data.catalog
         if catalog is None and data.catalog_error:
-            text.append(f"Policy bundle not loaded: {data.catalog_error}\n", style="red")
+            text.append(f"Policy bundle not loaded: {safe(data.catalog_error)}\n", style="red")
             text.append("Rules listed are those seen in traffic.", style="dim")
         elif catalog is None:
             text.append("No policy bundle loaded: rules are those seen in traffic. ", style="dim")
             text.append("Start with --policies DIR to list rules that never fired.", style="dim")
         else:
             never = sum(1 for r in data.rows if r.known and not r.count())
-            text.append(f"bundle {fmt.path(catalog.source)} · revision {catalog.revision} · ")
+            text.append(safe(f"bundle {fmt.path(catalog.source)} · revision {catalog.revision} · "))
             text.append(f"{len(catalog.rules)} rules, ")
             text.append(f"{never} never fired", style="yellow" if never else "green")
-        shown = self.revision or "all revisions"
+        shown = safe(self.revision or "all revisions", one_line=True)
         text.append(f"\nfired: counts for {shown}", style="dim")
         if data.revisions:
-            text.append(f" (seen: {', '.join(data.revisions)}; v to switch)", style="dim")
+            seen = safe(", ".join(data.revisions), one_line=True)
+            text.append(f" (seen: {seen}; v to switch)", style="dim")
         return text
 
     def _cells(self, row: RuleRow) -> tuple[object, ...]:
@@ -136,10 +138,10 @@ class PoliciesScreen(DataScreen[PoliciesData]):
             return
         info = row.info
         text = Text()
-        text.append(f"{info.title or info.rule_id}\n", style="bold")
-        text.append(f"{info.rule_id}\n", style="dim")
+        text.append(f"{safe(info.title or info.rule_id, one_line=True)}\n", style="bold")
+        text.append(f"{safe(info.rule_id, one_line=True)}\n", style="dim")
         if info.description:
-            text.append(f"\n{info.description}\n")
+            text.append(f"\n{safe(info.description)}\n")
         for label, value in (
             ("principle", info.principle),
             ("severity", info.severity),
@@ -148,7 +150,7 @@ class PoliciesScreen(DataScreen[PoliciesData]):
         ):
             if value:
                 text.append(f"\n{label}: ", style="dim")
-                text.append(value)
+                text.append(safe(value))
         if not row.known:
             text.append(
                 "\nThis rule id is not in the loaded bundle (renamed, removed, or "
@@ -157,7 +159,7 @@ class PoliciesScreen(DataScreen[PoliciesData]):
             )
         text.append("\n\nfired per revision:", style="dim")
         for revision, count in sorted(row.fired.items(), key=lambda kv: -kv[1]):
-            text.append(f"\n  {revision or '(none)'}: {fmt.count(count)}")
+            text.append(f"\n  {safe(revision or '(none)', one_line=True)}: {fmt.count(count)}")
         if not row.fired:
             text.append("\n  never, in the stored spans", style="yellow")
         detail.update(text)

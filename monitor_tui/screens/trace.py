@@ -16,6 +16,7 @@ from textual.widgets.tree import TreeNode
 from monitor_tui import format as fmt
 from monitor_tui.ingest.records import STATUS_ERROR, SpanRecord
 from monitor_tui.screens.base import DataScreen
+from monitor_tui.text import cell
 from monitor_tui.widgets.tables import Table
 
 MAX_VALUE = 120
@@ -35,7 +36,7 @@ class TraceScreen(DataScreen[list[SpanRecord]]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Label(f"Trace {self.trace_id}", id="trace-title", classes="section")
+        yield Label(cell(f"Trace {self.trace_id}"), id="trace-title", classes="section")
         with Horizontal(id="trace-main"):
             yield Tree("spans", id="trace-tree")
             yield Table(id="attributes", cursor_type="row", zebra_stripes=True)
@@ -55,7 +56,7 @@ class TraceScreen(DataScreen[list[SpanRecord]]):
         self.spans = {s.span_id: s for s in data}
         tree: Tree[str] = self.query_one("#trace-tree", Tree)
         tree.clear()
-        tree.root.label = (
+        tree.root.label = Text(
             f"{len(data)} span{'s' if len(data) != 1 else ''}"
             if data
             else "no spans stored for this trace"
@@ -109,10 +110,10 @@ class TraceScreen(DataScreen[list[SpanRecord]]):
 
 
 def _label(span: SpanRecord) -> Text:
-    text = Text(span.name)
+    text = cell(span.name)
     text.append(f"  {fmt.ms(span.duration_ms)}", style="dim")
     if span.action:
-        text.append(f"  {span.action}", style=fmt.action_style(span.action))
+        text.append_text(cell(f"  {span.action}", fmt.action_style(span.action)))
     if span.status_code == STATUS_ERROR:
         text.append("  error", style="bold red")
     return text

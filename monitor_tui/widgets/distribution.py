@@ -8,6 +8,7 @@ from textual.widgets import Static
 
 from monitor_tui import format as fmt
 from monitor_tui.drift import FeatureDrift
+from monitor_tui.text import safe
 
 MAX_BINS = 40
 
@@ -28,9 +29,9 @@ class DistributionView(Static):
                 "Select a feature to see its baseline and current distribution.", style="dim"
             )
         text = Text()
-        text.append(f"{f.feature}", style="bold")
+        text.append(safe(f.feature, one_line=True), style="bold")
         text.append(f"  {f.kind}  {f.severity.value}\n", style=fmt.severity_style(f.severity.value))
-        text.append(f"{f.reason}\n")
+        text.append(f"{safe(f.reason)}\n")
         if f.baseline:
             base, cur = f.baseline[:MAX_BINS], f.current[:MAX_BINS]
             top = max(max(base), max(cur))
@@ -39,7 +40,8 @@ class DistributionView(Static):
             text.append("current  ", style="dim")
             text.append(fmt.bars(cur, top) + "\n", style="magenta")
             text.append(
-                f"bins: {f.labels[0]} … {f.labels[min(len(f.labels), MAX_BINS) - 1]}\n", style="dim"
+                safe(f"bins: {f.labels[0]} … {f.labels[min(len(f.labels), MAX_BINS) - 1]}") + "\n",
+                style="dim",
             )
         if f.kind == "numeric" and f.summary:
             s = f.summary
@@ -57,7 +59,7 @@ class DistributionView(Static):
                 zip(f.labels, f.baseline, f.current, strict=False), key=lambda t: -max(t[1], t[2])
             )[:6]
             for label, b, c in pairs:
-                text.append(f"{label[:28]:<28} {b:6.1%} → {c:6.1%}\n")
+                text.append(f"{safe(label[:28], one_line=True):<28} {b:6.1%} → {c:6.1%}\n")
             if f.chi2 is not None:
                 text.append(f"chi-square {f.chi2:.2f}\n", style="dim")
         return text

@@ -8,15 +8,28 @@ from typing import Any
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 
+from monitor_tui.text import cell
+
 
 class Table(DataTable[Any]):
-    """A DataTable whose header always matches its column widths.
+    """A DataTable that shows every `str` cell as text (never markup, see
+    `monitor_tui.text`) and whose header always matches its column widths.
 
     DataTable sizes columns from their content when its queue runs empty; a repaint that
     lands between `add_row` and that moment caches the header at the old widths, and the
     cache is keyed on an update counter the sizing does not bump. Bumping it here keeps a
     refilled table from showing a stale header until the next refresh.
     """
+
+    def add_row(
+        self,
+        *cells: Any,
+        height: int | None = 1,
+        key: str | None = None,
+        label: Any = None,
+    ) -> RowKey:
+        shown = [cell(c) if isinstance(c, str) else c for c in cells]
+        return super().add_row(*shown, height=height, key=key, label=label)
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         super()._update_dimensions(new_rows)

@@ -35,8 +35,8 @@ findings contains finding if {
 		"principle": "Robustness: the assistant resists attempts to override its instructions (OWASP LLM01)",
 		"severity": "high",
 		"message": sprintf(
-			"This message looks like an attempt to override the assistant's instructions (jailbreak score %v), so it was not processed.",
-			[lib.two_decimals(jailbreak_score)],
+			"This message looks like an attempt to override the assistant's instructions (jailbreak score %v >= %v), so it was not processed.",
+			[lib.two_decimals(jailbreak_score), config.jailbreak.deny_threshold],
 		),
 	}
 }
@@ -61,14 +61,40 @@ findings contains finding if {
 		"principle": "Robustness: the assistant resists attempts to override its instructions (OWASP LLM01)",
 		"severity": "medium",
 		"message": sprintf(
-			"a security reviewer must confirm this message is not a jailbreak attempt (score %v)",
-			[lib.two_decimals(jailbreak_score)],
+			"a security reviewer must confirm this message is not a jailbreak attempt (score %v >= review threshold %v)",
+			[lib.two_decimals(jailbreak_score), config.jailbreak.review_threshold],
 		),
 		"approval": config.jailbreak.review_approval,
 	}
 }
 
 injection_score := lib.signal("prompt_injection")
+
+# METADATA
+# title: Prompt injection in the user's message
+# description: >-
+#   The injection classifier is confident the message tries to replace the assistant's
+#   instructions ("ignore the above and ...", fake system messages, prompt extraction).
+#   The message is refused.
+# custom:
+#   id: injection.input
+#   principle: "Robustness: the assistant resists attempts to override its instructions (OWASP LLM01)"
+#   severity: high
+#   owner: security
+findings contains finding if {
+	stage == "input"
+	injection_score >= config.injection.input_deny_threshold
+	finding := {
+		"action": "deny",
+		"rule": "injection.input",
+		"principle": "Robustness: the assistant resists attempts to override its instructions (OWASP LLM01)",
+		"severity": "high",
+		"message": sprintf(
+			"This message looks like an attempt to replace the assistant's instructions (prompt injection score %v >= %v), so it was not processed.",
+			[lib.two_decimals(injection_score), config.injection.input_deny_threshold],
+		),
+	}
+}
 
 # METADATA
 # title: Prompt injection in a tool result
@@ -89,8 +115,8 @@ findings contains finding if {
 		"principle": "Robustness: tool output is data, not instructions (OWASP LLM01 indirect prompt injection)",
 		"severity": "high",
 		"message": sprintf(
-			"the result of tool %q contains instructions aimed at the assistant (prompt injection score %v); it was withheld from the model",
-			[tool_name, lib.two_decimals(injection_score)],
+			"the result of tool %q contains instructions aimed at the assistant (prompt injection score %v >= %v); it was withheld from the model",
+			[tool_name, lib.two_decimals(injection_score), config.injection.deny_threshold],
 		),
 	}
 }

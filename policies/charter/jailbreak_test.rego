@@ -72,6 +72,25 @@ test_injection_threshold_is_inclusive if {
 	count(rules(tool_result(0.69))) == 0
 }
 
-test_injection_is_only_checked_on_tool_results if {
+test_tool_result_rule_is_not_applied_to_the_users_message if {
 	count(rules(object.union(tool_result(0.99), {"stage": "input"}))) == 0
+	rules(object.union(tool_result(0.99), {"stage": "input"})) == {"injection.input"} with data.charter.config.injection.input_deny_threshold as 0.7
+}
+
+test_direct_prompt_injection_in_the_users_message_is_denied if {
+	some f in jailbreak.findings with input as object.union(tool_result(0.85), {"stage": "input"})
+		with data.charter.config.injection.input_deny_threshold as 0.7
+	f.rule == "injection.input"
+	f.action == "deny"
+	contains(f.message, "0.85")
+}
+
+test_direct_injection_threshold_comes_from_config if {
+	inp := object.union(tool_result(0.85), {"stage": "input"})
+	count(rules(inp)) == 0 with data.charter.config.injection.input_deny_threshold as 0.9
+	rules(inp) == {"injection.input"} with data.charter.config.injection.input_deny_threshold as 0.8
+}
+
+test_direct_injection_is_not_checked_on_output if {
+	count(rules(object.union(tool_result(0.99), {"stage": "output"}))) == 0 with data.charter.config.injection.input_deny_threshold as 0.7
 }

@@ -38,6 +38,11 @@ findings contains finding if {
 	some finding in data.charter.output.findings
 }
 
+findings contains finding if {
+	stage in {"input", "output"}
+	some finding in data.charter.harm.findings
+}
+
 # --- the input contract ------------------------------------------------------------------
 
 # METADATA
@@ -212,6 +217,23 @@ default approval := null
 
 approval := object.union(merged_approval, escalation) if action == "require_approval"
 
+# --- obligations: what the SDK must do with the decision ------------------------------------
+
+# A supportive message with help resources (self-harm), for the refusal to show instead of
+# a bare "can't help". The first by category name when several findings carry one.
+supports := [s | some key in sort({f.support.category | some f in findings; f.support})
+	some f in findings
+	f.support.category == key
+	s := f.support
+]
+
+# Entity types whose placeholders the SDK may put back into the answer shown to the user.
+base_obligations := {"restore_pii": sort(config.restore_pii)}
+
+obligations := object.union(base_obligations, {"support": supports[0]}) if {
+	count(supports) > 0
+} else := base_obligations
+
 # --- the decision --------------------------------------------------------------------------
 
 # METADATA
@@ -227,8 +249,7 @@ decision := {
 	"violations": violations,
 	"redact": redact,
 	"approval": approval,
-	# Entity types whose placeholders the SDK may put back into the answer shown to the user.
-	"obligations": {"restore_pii": sort(config.restore_pii)},
+	"obligations": obligations,
 }
 
 default decision := {

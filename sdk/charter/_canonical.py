@@ -1,24 +1,59 @@
 """Canonical JSON and hashing: one definition shared by action binding, audit chain and
-bundle revisions, so two processes always compute the same digest for the same value."""
+bundle revisions, so two processes always compute the same digest for the same value.
+
+Text from outside (a prompt, a tool argument, an OTLP attribute) can hold *lone
+surrogates* (`"\\ud800"`): Python strings allow them, UTF-8 does not, so encoding such a
+string raises. Everything here stays encodable: canonical JSON writes a lone surrogate as
+its `\\uXXXX` escape (JSON allows that, and parsing it back gives the same string), hashes
+of raw text encode surrogates reversibly, and `valid_text` gives display-safe text.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def canonical_json(value: Any) -> str:
-    """Sorted keys, no whitespace, UTF-8 kept: stable across processes and versions."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    """Sorted keys, no whitespace, UTF-8 kept: stable across processes and versions.
+    Always encodable as UTF-8 (lone surrogates are escaped, see the module docstring)."""
+    return escape_surrogates(
+        json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    )
+
+
+def escape_surrogates(json_text: str) -> str:
+    """JSON text with every lone surrogate written as a `\\uXXXX` escape. Only for JSON
+    text: a surrogate can occur there only inside a string, where the escape means the
+    same character. Two surrogates that form a pair become the character they stand for."""
+    if _SURROGATE.search(json_text) is None:
+        return json_text
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", _join_pairs(json_text))
+
+
+def valid_text(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD, for places that need valid
+    Unicode (span names and attributes, the console's screen)."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub("\ufffd", _join_pairs(text))
+
+
+def _join_pairs(text: str) -> str:
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
 
 
 def sha256_hex(value: Any) -> str:
-    """SHA-256 of the canonical JSON of `value` (bytes/str are hashed as they are)."""
+    """SHA-256 of the canonical JSON of `value` (bytes/str are hashed as they are; a lone
+    surrogate in a str is encoded reversibly rather than refused)."""
     if isinstance(value, bytes):
         data = value
     elif isinstance(value, str):
-        data = value.encode()
+        data = value.encode("utf-8", "surrogatepass")
     else:
         data = canonical_json(value).encode()
     return hashlib.sha256(data).hexdigest()

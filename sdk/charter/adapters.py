@@ -195,3 +195,30 @@ def usage_of(value: Any) -> Usage:
     adapter = adapter_for(value)
     usage = getattr(adapter, "usage", None)
     return usage(value) if usage is not None else Usage()
+
+
+def chunk_text(chunk: Any) -> str:
+    """The text of one streamed chunk: a str, a LangChain message chunk, an OpenAI delta."""
+    if isinstance(chunk, str):
+        return chunk
+    content = getattr(chunk, "content", None)
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # LangChain content blocks
+        return "".join(
+            str(p.get("text", "")) if isinstance(p, Mapping) else str(p) for p in content
+        )
+    if isinstance(chunk, Mapping):
+        choices = chunk.get("choices") or [{}]
+        delta = choices[0].get("delta") or {}
+        return str(delta.get("content") or "")
+    return str(chunk)
+
+
+def like_chunk(template: Any, text: str) -> Any:
+    """`text` in the type of `template` (a message chunk stays a message chunk)."""
+    if template is None or isinstance(template, str):
+        return text
+    if hasattr(template, "model_copy") and hasattr(template, "content"):
+        return template.model_copy(update={"content": text})
+    return text

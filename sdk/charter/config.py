@@ -40,6 +40,13 @@ class Settings(BaseModel):
     """Directory, `.tar.gz` bundle, or http(s) URL of a bundle. Empty: the shipped bundle."""
     engine: str = "embedded"
     """`embedded` (regorus in-process) or the URL of an OPA server."""
+    policy_timeout_ms: float = Field(default=250.0, gt=0)
+    """The longest one embedded policy evaluation may take; slower ones are denied (fail
+    closed) with an error that says so."""
+    policy_isolation: Literal["none", "process"] = "none"
+    """`process`: evaluate in worker processes, stopped at the deadline whatever the policy
+    does (costs a pipe round trip per evaluation); `none`: in-process, bounded by the RVM's
+    instruction budget and denied after the fact when over time."""
     store_url: str = "sqlite:///.charter/charter.db"
     app: str = "default"
     tenant: str = "default"
@@ -55,6 +62,14 @@ class Settings(BaseModel):
     approval_wait_s: float = Field(default=30.0, gt=0)
     reviewers_file: str = ""
     audit: bool = True
+    audit_mode: Literal["async", "sync"] = "async"
+    audit_checkpoint_file: str = ""
+    """Where the decision log notes its chain head (append-only JSON lines) so `charter audit
+    verify --checkpoint` can detect a cut tail: "" beside a SQLite store's file (none for
+    other stores), "off" for none, or a path. Checkpoints also go out as spans."""
+    """`async`: decisions are written by a background thread (the call never waits; a
+    process killed outright loses what is still queued). `sync`: written before the call
+    goes on, and the call fails if it cannot be (zero loss, at a cost: see bench/)."""
     telemetry: bool = True
     telemetry_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
     otlp_endpoint: str = ""

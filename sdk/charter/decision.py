@@ -7,6 +7,8 @@ the same shape as the Rego `decision` rule (see DESIGN.md, "Policy decision cont
 
 from __future__ import annotations
 
+import os
+import random
 import uuid
 from enum import StrEnum
 from typing import Any, Literal
@@ -16,6 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from charter.values import RedactOperator
 
 _FROZEN = ConfigDict(frozen=True, extra="ignore")
+_IDS = random.Random(os.urandom(32))
+"""Decision ids: unique, not secret. Seeded once from the OS; drawing from it never makes a
+system call, which on a busy process hands the GIL to another thread for milliseconds."""
+
+
+def new_decision_id() -> str:
+    return str(uuid.UUID(int=_IDS.getrandbits(128), version=4))
+
 
 __all__ = [
     "Action",
@@ -105,7 +115,7 @@ class Decision(BaseModel):
     redact: dict[str, RedactOperator] = Field(default_factory=dict)
     approval: ApprovalSpec | None = None
     obligations: dict[str, Any] = Field(default_factory=dict)
-    decision_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    decision_id: str = Field(default_factory=new_decision_id)
     policy_revision: str = ""
     stage: Stage = Stage.INPUT
     eval_ms: float = 0.0

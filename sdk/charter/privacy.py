@@ -1,17 +1,22 @@
-"""The guard's view of PII: detect, summarise for the policy, redact as the policy says,
-and restore placeholders in the answer for the types the policy allows.
+"""The guard's view of PII: detect once per stage, summarise for the policy, redact as the
+policy says, and restore placeholders in the answer for the types the policy allows.
 
-A thin seam over `charter.pii` so the pipeline reads as the design's steps.
+Detection is the expensive step, so each stage detects once and keeps the findings
+(`Inspected` for texts, `InspectedJson` for tool arguments and results): the policy's
+placeholder view, the redacted call, the approval record and the decision log are all
+rendered from those findings, never by detecting again.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from charter.decision import RedactOperator
-from charter.policy.input import PIISummary
+from charter.values import PIISummary, RedactOperator
+
+_ALL_PLACEHOLDERS = {"*": RedactOperator.PLACEHOLDER}
 
 
 @dataclass
@@ -28,6 +33,43 @@ class Inspected:
     @property
     def policy_text(self) -> str:
         return "\n".join(self.policy_texts)
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    path: tuple[str | int, ...]
+    text: str
+    numeric: bool
+    findings: tuple[Any, ...]
+
+
+@dataclass
+class InspectedJson:
+    """PII found in the strings (and integers) of a JSON value, detected once per leaf."""
+
+    value: Any
+    leaves: tuple[_Leaf, ...]
+    summaries: tuple[PIISummary, ...]
+    scope: Any
+    policy_value: Any = None
+    """The value with a placeholder for every finding: what the policy and records see."""
+    _privacy: Privacy | None = field(default=None, repr=False)
+
+    @property
+    def policy_text(self) -> str:
+        return json_text(self.policy_value)
+
+    def render(
+        self,
+        operators: Mapping[str, RedactOperator],
+        *,
+        default: RedactOperator | None = None,
+    ) -> Any:
+        """The value with each finding's operator applied; types without one get `default`
+        (None: left as they are)."""
+        if self._privacy is None or not self.leaves:
+            return self.value
+        return self._privacy.render_json(self, operators, default)
 
 
 class Privacy:
@@ -50,6 +92,10 @@ class Privacy:
         self._detector: Any | None = None
         self._vault = vault
         self._vault_key = vault_key
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode != "off"
 
     @property
     def detector(self) -> Any:
@@ -76,6 +122,8 @@ class Privacy:
         if conversation:
             return Scope.conversation(conversation, tenant=self.tenant, subject=subject)
         return Scope.request(tenant=self.tenant, subject=subject)
+
+    # --- texts ---------------------------------------------------------------------------
 
     def inspect(self, texts: Sequence[str], *, scope: Any | None) -> Inspected:
         if self.mode == "off":
@@ -120,12 +168,89 @@ class Privacy:
         restored: str = self.vault.restore(text, inspected.scope, entities=set(allowed))
         return restored
 
-    def redact_json(self, value: Any, operators: Mapping[str, RedactOperator], scope: Any) -> Any:
-        from charter.pii import redact_json
+    # --- JSON values ---------------------------------------------------------------------
 
+    def redact_json(self, value: Any, operators: Mapping[str, RedactOperator], scope: Any) -> Any:
+        """Detect and redact in one go, for values no stage has inspected yet."""
         if self.detector is None:
             return value
+        from charter.pii import redact_json
+
         redacted, _ = redact_json(
             value, self.detector, dict(operators), vault=self.vault, scope=scope, default=None
         )
         return redacted
+
+    def inspect_json(self, value: Any, *, scope: Any | None) -> InspectedJson:
+        """Detect once in every string/integer leaf of `value` (dict keys name fields and
+        are left alone); the placeholder view is rendered from those findings."""
+        if self.mode == "off":
+            return InspectedJson(value, (), (), scope, value, self)
+        from charter.pii import summarize
+
+        scope = scope if scope is not None else self.scope(None)
+        leaves: list[_Leaf] = []
+        detect = self.detector.detect
+
+        def walk(node: Any, path: tuple[str | int, ...]) -> None:
+            if isinstance(node, str):
+                hits = detect(node)
+                if hits:
+                    leaves.append(_Leaf(path, node, False, tuple(hits)))
+            elif isinstance(node, int) and not isinstance(node, bool):
+                text = str(node)
+                hits = detect(text)
+                if hits:
+                    leaves.append(_Leaf(path, text, True, tuple(hits)))
+            elif isinstance(node, Mapping):
+                for key, item in node.items():
+                    walk(item, (*path, key))
+            elif isinstance(node, list | tuple):
+                for index, item in enumerate(node):
+                    walk(item, (*path, index))
+
+        walk(value, ())
+        summaries = tuple(summarize(f for leaf in leaves for f in leaf.findings))
+        inspected = InspectedJson(value, tuple(leaves), summaries, scope, None, self)
+        inspected.policy_value = self.render_json(inspected, _ALL_PLACEHOLDERS, None)
+        return inspected
+
+    def render_json(
+        self,
+        inspected: InspectedJson,
+        operators: Mapping[str, RedactOperator],
+        default: RedactOperator | None,
+    ) -> Any:
+        if not inspected.leaves:
+            return inspected.value
+        from charter.pii import redact
+
+        replaced: dict[tuple[str | int, ...], str] = {}
+        for leaf in inspected.leaves:
+            result = redact(
+                leaf.text,
+                leaf.findings,
+                dict(operators),
+                vault=self.vault,
+                scope=inspected.scope,
+                default=default,
+                numeric=leaf.numeric,
+            )
+            if result.changed:
+                replaced[leaf.path] = result.text
+        return _replace_at(inspected.value, replaced, ()) if replaced else inspected.value
+
+
+def json_text(value: Any) -> str:
+    """The text the policy reads for a JSON value (tool arguments, tool results)."""
+    return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
+
+
+def _replace_at(node: Any, replaced: Mapping[tuple[str | int, ...], str], path: Any) -> Any:
+    if path in replaced:
+        return replaced[path]
+    if isinstance(node, Mapping):
+        return {k: _replace_at(v, replaced, (*path, k)) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return [_replace_at(v, replaced, (*path, i)) for i, v in enumerate(node)]
+    return node

@@ -12,9 +12,22 @@ PREFIX = "I can't help with that"
 _REFUSING = re.compile(r"(?i)^i\s+(?:can(?:'|’)?t|cannot|can not|won(?:'|’)?t|am unable)\b")
 
 
+def support_message(decision: Decision) -> str | None:
+    """The supportive message the policy attached (obligation `support`, e.g. for
+    self-harm: help resources in the user's language), if any."""
+    support = decision.obligations.get("support") if decision.obligations else None
+    message = support.get("message") if isinstance(support, dict) else None
+    return message if isinstance(message, str) and message.strip() else None
+
+
 def refusal_text(decision: Decision) -> str:
     """`I can't help with that: <reason> [rule a.b, c.d]`. A policy message that is already
-    a refusal ("I can't ...") is used as it is, so the refusal never repeats itself."""
+    a refusal ("I can't ...") is used as it is, so the refusal never repeats itself. When the
+    policy sent a supportive message (obligation `support`, e.g. self-harm), that message is
+    the answer: a person in crisis gets help resources, not a rule id."""
+    supportive = support_message(decision)
+    if supportive is not None:
+        return supportive
     messages = [v.message for v in decision.violations if v.message]
     reason = messages[0].strip().rstrip(".") if messages else "it is not allowed by policy"
     rules = ", ".join(decision.rules) or "charter.policy"

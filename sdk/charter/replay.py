@@ -215,6 +215,8 @@ def replay(
     revisions: dict[str, None] = {}
     total = errors = 0
     for record in records:
+        if record.is_marker:  # stands in for a record that could not be written: no input
+            continue
         total += 1
         revisions[record.policy_revision] = None
         if baseline is None:

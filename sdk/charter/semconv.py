@@ -4,8 +4,9 @@ under `charter.*`. No attribute here ever holds raw prompt text or a PII value."
 
 from __future__ import annotations
 
-# Span names
-SPAN_CALL = "charter.guard"  # one per guarded call; name is "{operation} {model}" per GenAI
+# Span names: one span per guarded call, named "{operation} {model}" per GenAI
+SPAN_CALL = "charter.guard"
+# Stage event names (events on the call span, each with its duration and own decision)
 SPAN_POLICY = "charter.policy.evaluate"
 SPAN_PII = "charter.pii.redact"
 SPAN_APPROVAL = "charter.approval.wait"
@@ -32,6 +33,7 @@ PII_TYPES = "charter.pii.types"  # string[] entity types
 PII_COUNT = "charter.pii.count"  # int total
 PII_COUNT_PREFIX = "charter.pii.count."  # + entity type -> int
 SIGNAL_PREFIX = "charter.signal."  # + signal name -> float
+SIGNALS_REVISION = "charter.signals.revision"  # "name=revision,..." of versioned signals
 APPROVAL_ID = "charter.approval.id"
 APPROVAL_STATE = "charter.approval.state"
 APPROVAL_WAIT_MS = "charter.approval.wait_ms"
@@ -53,7 +55,8 @@ METRIC_APPROVALS = "charter.approvals"  # counter; attr: state
 
 # --- added by telemetry (issue 7) -----------------------------------------------------------
 ERROR_TYPE = "error.type"  # OTel general convention: fully qualified exception class name
-STAGE_ACTION = "charter.stage.action"  # on a stage span: that stage's own decision action
+STAGE_ACTION = "charter.stage.action"  # on a stage event: that stage's own decision action
+STAGE_DURATION_MS = "charter.stage.duration_ms"  # on a stage event
 
 # Metric attribute keys (short, as listed in the metric comments above)
 METRIC_ATTR_ACTION = "action"
@@ -68,3 +71,10 @@ METRIC_ATTR_ENVIRONMENT = "environment"
 
 METRIC_RULE_HITS = "charter.rule.hits"  # counter, one per fired rule; attrs: rule, action, stage
 METRIC_STAGE_DURATION = "charter.stage.duration"  # histogram, ms; attr: stage (the span name)
+
+# --- decision-log checkpoints (charter.audit.checkpoint) ------------------------------------
+SPAN_AUDIT_CHECKPOINT = "charter.audit.checkpoint"  # a root span per checkpoint of the chain head
+AUDIT_HEAD_SEQ = "charter.audit.head_seq"  # int: records in the log when the checkpoint was taken
+AUDIT_HEAD_HASH = "charter.audit.head_hash"  # hash of the newest record
+AUDIT_CHECKPOINT_TIME = "charter.audit.checkpoint_time"  # UTC, YYYY-MM-DDTHH:MM:SS.ffffffZ
+AUDIT_STORE = "charter.audit.store"  # the store's URL, password removed

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from charter.adapters import chunk_text, like_chunk
 from charter.decision import Decision
+from charter.errors import PolicyViolation
 
 
 @dataclass(frozen=True)
@@ -73,3 +76,47 @@ def safe_cut(text: str, cut: int, spans: list[tuple[int, int]]) -> int:
     if opening != -1 and ">" not in text[opening:cut] and cut - opening <= 40:
         cut = opening
     return max(cut, 0)
+
+
+class StreamGate:
+    """What a guarded stream does with each chunk: feed its text to the window, pass on what
+    the window released (in the chunk's own type), hold chunks without text (tool calls,
+    usage) until the text passed, and stop with a refusal on a deny."""
+
+    def __init__(self, window: StreamWindow, on_deny: str) -> None:
+        self.window = window
+        self.on_deny = on_deny
+        self.template: Any = None
+        self.held: list[Any] = []
+        self.stopped = False
+
+    def push(self, chunk: Any) -> list[Any]:
+        self.template = chunk
+        text = chunk_text(chunk)
+        if not text and not isinstance(chunk, str):
+            self.held.append(chunk)
+            return []
+        released = self.window.feed(text)
+        denied = self._denied()
+        if denied is not None:
+            return self._refuse(denied, chunk)
+        return [like_chunk(chunk, released)] if released else []
+
+    def close(self) -> list[Any]:
+        tail = self.window.finish()
+        denied = self._denied()
+        if denied is not None:
+            return self._refuse(denied, self.template)
+        return ([like_chunk(self.template, tail)] if tail else []) + self.held
+
+    def _denied(self) -> Decision | None:
+        decisions = self.window.decisions
+        return decisions[-1] if decisions and not decisions[-1].allowed else None
+
+    def _refuse(self, decision: Decision, chunk: Any) -> list[Any]:
+        from charter.refusal import refusal_text
+
+        self.stopped = True
+        if self.on_deny == "raise":
+            raise PolicyViolation(decision)
+        return [like_chunk(chunk, refusal_text(decision))]

@@ -7,19 +7,9 @@ import json
 
 import numpy as np
 import pytest
-from monitor_tui.drift import (
-    DriftConfig,
-    DriftReport,
-    DriftSeverity,
-    FeatureDrift,
-    compare,
-    current_window,
-    extract_features,
-    histogram,
-    js_distance,
-    psi,
-    trailing_baseline,
-)
+from monitor_tui.drift import DriftConfig, DriftReport, DriftSeverity, FeatureDrift, compare
+from monitor_tui.drift_features import current_window, extract_features, trailing_baseline
+from monitor_tui.drift_stats import histogram, js_distance, psi
 
 from tests.monitor_tui.factories import NOW, call_span, traffic
 

@@ -80,18 +80,22 @@ def test_put_back_keeps_order_and_counts_what_no_longer_fits() -> None:
     assert [s.span_id for s in buffer.take(10)] == [f"{i + 1:016x}" for i in (1, 2, 10)]
 
 
-def test_pipeline_counts_drops_when_the_writer_is_behind(store: SpanStore) -> None:
+def test_a_full_buffer_refuses_the_request_instead_of_dropping_accepted_spans(
+    store: SpanStore,
+) -> None:
     pipeline = IngestPipeline(store, buffer_capacity=10)
-    pipeline.submit(spans(25))  # writer not started: the buffer overflows
+    first = pipeline.submit(spans(8))  # writer not started: they wait in the buffer
+    assert first == 8
+    assert pipeline.submit(spans(5, start=8)) is None  # no room: "retry later"
     stats = pipeline.stats()
-    assert (stats.received, stats.dropped, stats.buffered, stats.stored) == (25, 15, 10, 0)
+    assert (stats.received, stats.dropped, stats.buffered, stats.stored) == (8, 0, 8, 0)
+    assert stats.saturated_requests == 1
     pipeline.start()
+    assert pipeline.wait_stored(first, timeout=10)
+    assert pipeline.submit(spans(5, start=8)) is not None  # room again: accepted
     assert pipeline.flush()
     pipeline.stop()
-    assert store.count() == 10
-    assert pipeline.stats().stored == 10
-    kept = {s.span_id for s in store.iter_spans()}
-    assert kept == {f"{i + 1:016x}" for i in range(15, 25)}  # the newest survived
+    assert {s.span_id for s in store.iter_spans()} == {f"{i + 1:016x}" for i in range(13)}
 
 
 def test_writer_retries_after_a_store_error(tmp_path: Path) -> None:

@@ -70,3 +70,48 @@ def test_fail_closed_denies_and_says_why() -> None:
 def test_unknown_action_is_rejected() -> None:
     with pytest.raises(pydantic.ValidationError):
         Decision.model_validate({"action": "maybe"})
+
+
+def test_the_guards_policy_document_is_the_policy_input_contract() -> None:
+    from datetime import UTC, datetime
+
+    from charter.decision import Stage
+    from charter.policy.input import (
+        ModelRef,
+        PIISummary,
+        PolicyInput,
+        ToolRef,
+        UserRef,
+        policy_document,
+    )
+
+    pii = (PIISummary(type="EMAIL_ADDRESS", score=0.99, count=2),)
+    metadata = {"ticket": 7, "at": datetime(2025, 1, 2, tzinfo=UTC), "tags": ("a", "b")}
+    for tool in (None, ("issue_refund", {"amount": 900, "note": "<PERSON_1>"})):
+        expected = PolicyInput(
+            stage=Stage.TOOL_CALL,
+            app="a",
+            tenant="t",
+            environment="e",
+            user=UserRef(id="u-1", roles=("agent",)),
+            model=ModelRef(provider="openai", name="m"),
+            text="hi <EMAIL_ADDRESS_1>",
+            pii=pii,
+            signals={"jailbreak": 0.1},
+            tool=ToolRef(name=tool[0], arguments=tool[1]) if tool else None,
+            metadata=metadata,
+        ).to_dict()
+        assert policy_document(
+            stage=Stage.TOOL_CALL,
+            app="a",
+            tenant="t",
+            environment="e",
+            user="u-1",
+            roles=("agent",),
+            model=ModelRef(provider="openai", name="m"),
+            text="hi <EMAIL_ADDRESS_1>",
+            pii=pii,
+            signals={"jailbreak": 0.1},
+            tool=tool,
+            metadata=metadata,
+        ) == expected

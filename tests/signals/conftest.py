@@ -6,14 +6,21 @@ from typing import Any
 
 import pytest
 
-from charter.signals import HeuristicJailbreakDetector
+from charter.signals import HeuristicJailbreakDetector, SafetyClassifier
 
-EVALS = Path(__file__).resolve().parents[2] / "policies" / "evals"
+BUNDLE = Path(__file__).resolve().parents[2] / "policies"
+EVALS = BUNDLE / "evals"
 
 
 def load_corpus(name: str) -> list[dict[str, Any]]:
     path = EVALS / name
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.fixture(scope="session")
+def classifier() -> SafetyClassifier:
+    """The shipped classifier, loaded once per session (both stages)."""
+    return SafetyClassifier()
 
 
 @pytest.fixture(scope="session")

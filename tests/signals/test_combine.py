@@ -117,11 +117,10 @@ def test_bad_configuration_is_a_clear_error(
         SignalSet(signals, **kwargs)  # type: ignore[arg-type]
 
 
-def test_default_signals_are_the_offline_heuristic() -> None:
+def test_default_signals_are_the_classifier_cascade_and_the_heuristic() -> None:
     signals = default_signals()
-    assert signals.names == ("jailbreak",)
-    assert len(signals) == 1
-    assert signals.score("how do I kill a Python process") == {
-        "jailbreak": 0.0,
-        "prompt_injection": 0.0,
-    }
+    assert signals.names == ("safety", "jailbreak")
+    assert len(signals) == 2
+    scores = signals.score("how do I kill a Python process")
+    assert {"jailbreak", "prompt_injection", "harm", "harm.violent_crimes"} <= set(scores)
+    assert max(scores.values()) < 0.5  # below every threshold of the shipped policy

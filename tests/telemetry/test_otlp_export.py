@@ -17,7 +17,7 @@ from charter.decision import Action, Decision, Stage, Violation
 from charter.errors import ConfigurationError
 from charter.policy.input import PIISummary
 from charter.telemetry import Telemetry, build_tracer_provider, signal_url
-from tests.telemetry.otlp_receiver import Receiver, running_receiver
+from tests.telemetry.otlp_receiver import Receiver, plain, running_receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 SPAN_KIND_CLIENT = 3  # opentelemetry.proto.trace.v1.Span.SpanKind
@@ -50,7 +50,7 @@ def test_guarded_call_arrives_with_genai_and_charter_attributes(receiver: Receiv
     assert provider.force_flush(10_000)
     provider.shutdown()
 
-    spans = receiver.wait_for_spans(4)
+    spans = receiver.wait_for_spans(1)
     assert receiver.content_types == ["application/x-protobuf"]
     [root] = [s for s in spans if s["name"] == "chat gpt-4o"]
     assert root["trace_id"] == call.trace_id and root["span_id"] == call.span_id
@@ -82,9 +82,13 @@ def test_guarded_call_arrives_with_genai_and_charter_attributes(receiver: Receiv
         "prod",
         "u-9",
     )
-    children = {s["name"]: s for s in spans if s["parent_span_id"] == root["span_id"]}
-    assert set(children) == {sc.SPAN_PII, sc.SPAN_POLICY, sc.SPAN_APPROVAL}
-    assert children[sc.SPAN_POLICY]["attributes"][sc.STAGE_ACTION] == "require_approval"
+    # One span per call: the stages are its events, each with its own decision.
+    assert [s for s in spans if s["parent_span_id"] == root["span_id"]] == []
+    events = {e.name: {a.key: plain(a.value) for a in e.attributes} for e in root["events"]}
+    assert list(events) == [sc.SPAN_PII, sc.SPAN_POLICY, sc.SPAN_APPROVAL]
+    assert events[sc.SPAN_POLICY][sc.STAGE_ACTION] == "require_approval"
+    assert events[sc.SPAN_APPROVAL][sc.APPROVAL_ID] == "apr-77"
+    assert all(e[sc.STAGE_DURATION_MS] >= 0 for e in events.values())
 
 
 def test_sampled_provider_exports_denials_but_not_unsampled_allows(receiver: Receiver) -> None:

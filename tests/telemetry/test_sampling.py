@@ -50,13 +50,15 @@ class Setup:
         )
 
     def guarded(self, decision: Decision | None, *, low_bits: int = UNSAMPLED) -> str:
-        """One guarded call with a policy stage and a nested model-client span."""
+        """One guarded call with a policy stage (an event) and two nested client spans."""
         self.ids.next_low_bits = low_bits
         with self.telemetry.call(operation="chat", provider="p", model="m", user="u") as call:
             with call.stage(sc.SPAN_POLICY):
                 if decision is not None:
                     call.record_decision(decision)
             client = self.provider.get_tracer("http-client")
+            with client.start_as_current_span("GET /v1/models"):
+                pass
             with client.start_as_current_span("POST /v1/chat"):
                 pass
         return call.trace_id
@@ -69,7 +71,7 @@ class Setup:
         )
 
 
-ALL_THREE = sorted(["chat m", sc.SPAN_POLICY, "POST /v1/chat"])
+ALL_THREE = sorted(["chat m", "GET /v1/models", "POST /v1/chat"])  # stages: events on "chat m"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
-from charter.approvals.models import ApprovalRequest, EventKind, HistoryEntry, Vote
+from charter.approvals.models import ApprovalRequest, ApprovalState, EventKind, HistoryEntry, Vote
 from charter.store import approval_repo as repo
 
 
@@ -19,17 +19,18 @@ def event(
     kind: EventKind,
     by: str,
     at: datetime,
-    from_state: str,
-    to_state: str,
+    from_state: ApprovalState | None,
+    to_state: ApprovalState,
     why: str,
 ) -> dict[str, Any]:
+    """A history row; states are enum values in code and their text in the table."""
     return {
         "request_id": request_id,
         "kind": kind.value,
         "actor": by,
         "at": at,
-        "from_state": from_state,
-        "to_state": to_state,
+        "from_state": from_state.value if from_state is not None else "",
+        "to_state": to_state.value,
         "reason": why,
     }
 
@@ -42,7 +43,14 @@ class History:
     request_id: str
     at: datetime
 
-    def add(self, kind: EventKind, by: str, from_state: str, to_state: str, why: str) -> None:
+    def add(
+        self,
+        kind: EventKind,
+        by: str,
+        from_state: ApprovalState | None,
+        to_state: ApprovalState,
+        why: str,
+    ) -> None:
         repo.add_events(
             self.conn,
             [
@@ -58,7 +66,7 @@ class History:
             ],
         )
 
-    def refused(self, by: str, state: str, why: str) -> None:
+    def refused(self, by: str, state: ApprovalState, why: str) -> None:
         """A refused attempt: recorded, state unchanged."""
         self.add(EventKind.REFUSED, by or "?", state, state, why)
 
@@ -78,8 +86,8 @@ def request_from_rows(
             kind=EventKind(e["kind"]),
             by=e["actor"],
             at=e["at"],
-            from_state=e["from_state"],
-            to_state=e["to_state"],
+            from_state=ApprovalState(e["from_state"]) if e["from_state"] else None,
+            to_state=ApprovalState(e["to_state"]),
             why=e["reason"],
         )
         for e in events

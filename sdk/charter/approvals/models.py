@@ -76,8 +76,9 @@ class HistoryEntry(BaseModel):
     kind: EventKind
     by: str
     at: datetime
-    from_state: str
-    to_state: str
+    from_state: ApprovalState | None
+    """None for the entry that created the request."""
+    to_state: ApprovalState
     why: str = ""
 
 

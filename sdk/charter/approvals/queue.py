@@ -1,37 +1,28 @@
 """`ApprovalQueue`: durable human-in-the-loop approval requests on SQLite or PostgreSQL.
 
-Every step that reads-then-writes runs in one locked transaction (see
-`charter.store.transactions`), so many processes can share one queue: a request is decided
-once, no vote is lost, M-of-N is counted exactly. Refusals are committed as history entries
-before they are raised, so every refused attempt is auditable.
+The queue composes three parts: `storage` (rows and locked transactions), `lifecycle` (the
+state machine, pure functions) and `notify` (submit callbacks and waiting). Every step that
+reads-then-writes runs in one locked transaction, so many processes can share one queue: a
+request is decided once, no vote is lost, M-of-N is counted exactly. Refusals are committed
+as history entries before they are raised, so every refused attempt is auditable.
 """
 
 from __future__ import annotations
 
-import asyncio
 import builtins
-import logging
 import re
-import time
 import uuid
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine
 
 from charter.approvals import _records
 from charter.approvals._records import event
-from charter.approvals._signal import CHANGES
 from charter.approvals.authz import Authorizer, PolicyAuthorizer, RoleAuthorizer
 from charter.approvals.directory import ReviewerDirectory
-from charter.approvals.lifecycle import (
-    stamp,
-    state_after_vote,
-    timeout_step,
-    use_check,
-    vote_refusal,
-)
+from charter.approvals.lifecycle import stamp, state_after_vote, use_check, vote_refusal
 from charter.approvals.models import (
     ApprovalRequest,
     ApprovalState,
@@ -39,36 +30,20 @@ from charter.approvals.models import (
     Reviewer,
     canonical_action,
 )
-from charter.approvals.models import (
-    action_hash as hash_action,
-)
+from charter.approvals.models import action_hash as hash_action
+from charter.approvals.notify import Announcer, SubmitCallback, Waiter
+from charter.approvals.storage import ApprovalStore, Clock, utcnow
 from charter.decision import ApprovalSpec
-from charter.errors import ApprovalError, ApprovalTimeout, NotAuthorized
+from charter.errors import ApprovalError, NotAuthorized
 from charter.policy.base import PolicyEngine
 from charter.store import approval_repo as repo
-from charter.store.db import connect
-from charter.store.migrate import migrate as migrate_schema
-from charter.store.transactions import read_transaction, write_transaction
 
-logger = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-SubmitCallback = Callable[[ApprovalRequest], None]
-
-SYSTEM = "charter"
-"""The actor recorded for steps Charter takes itself (timeouts, escalations)."""
 DEFAULT_LEASE_S = 300.0
-FIRST_POLL_S = 0.02
-MAX_POLL_S = 0.5
 _CLAIM_BATCH = 10
 _CLAIM_SCAN_LIMIT = 1000
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _LIMITS = {"requester": 255, "tenant": 255, "app": 255, "rule": 255, "decision_id": 64}
 _REQUIRED = ("requester", "decision_id")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_ticket() -> str:
@@ -93,18 +68,12 @@ class ApprovalQueue:
         clock: Clock = utcnow,
         migrate: bool = True,
     ) -> None:
-        self._owns_engine = isinstance(store, str)
-        self._engine = connect(store) if isinstance(store, str) else store
+        self._store = ApprovalStore(store, clock=clock, migrate=migrate)
         self._authorizer: Authorizer = authorizer or RoleAuthorizer()
         self._directory = directory
         self._clock = clock
-        self._callbacks: builtins.list[SubmitCallback] = []
-        if migrate:
-            try:
-                migrate_schema(self._engine)
-            except BaseException:
-                self.close()
-                raise
+        self._announcer = Announcer()
+        self._waiter = Waiter(self._store.current, clock)
 
     @classmethod
     def from_policy(
@@ -125,11 +94,10 @@ class ApprovalQueue:
 
     @property
     def engine(self) -> Engine:
-        return self._engine
+        return self._store.engine
 
     def close(self) -> None:
-        if self._owns_engine:
-            self._engine.dispose()
+        self._store.close()
 
     def __enter__(self) -> ApprovalQueue:
         return self
@@ -142,7 +110,7 @@ class ApprovalQueue:
     def on_submit(self, callback: SubmitCallback) -> None:
         """Call `callback(request)` after each submit (notify Slack, e-mail, ...). A failing
         callback is logged without content and never affects the queued request."""
-        self._callbacks.append(callback)
+        self._announcer.subscribe(callback)
 
     def submit(
         self,
@@ -192,16 +160,13 @@ class ApprovalQueue:
             kind=EventKind.CREATED,
             by=requester,
             at=now,
-            from_state="",
-            to_state=ApprovalState.PENDING.value,
+            from_state=None,
+            to_state=ApprovalState.PENDING,
             why=spec.reason or f"rule {rule} asked for approval",
         )
-        with write_transaction(self._engine, "queueing an approval request") as conn:
-            repo.insert_request(conn, row)
-            repo.add_events(conn, [created])
-        CHANGES.notify()
+        self._store.insert(row, created)
         request = _records.request_from_rows(row, [], [created])
-        self._announce(request)
+        self._announcer.announce(request)
         return request
 
     def consume(self, request_id: str, action_hash: str, *, by: str = "app") -> ApprovalRequest:
@@ -213,20 +178,20 @@ class ApprovalQueue:
                 "action_hash must be the 64-character lowercase SHA-256 hex of the canonical "
                 "action; compute it with charter.approvals.action_hash(action)"
             )
-        with write_transaction(self._engine, f"using approval {request_id}") as conn:
+        store = self._store
+        with store.writing(f"using approval {request_id}") as conn:
             now = self._clock()
-            locked = self._locked(conn, request_id, history=True)  # who decided, for messages
-            request = self._expire_if_due(conn, locked, now)
+            locked = store.locked(conn, request_id, history=True)  # who decided, for messages
+            request = store.expire_if_due(conn, locked, now)
             check = use_check(request, action_hash)
-            state = request.state.value
+            state = request.state
             history = _records.History(conn, request_id, now)
             if check.error is None:
                 repo.update_request(conn, request_id, {"consumed_at": now, "updated_at": now})
                 history.add(EventKind.CONSUMED, by, state, state, "approval used for the action")
-                request = self._reload(conn, request_id)
+                request = store.reload(conn, request_id)
             elif check.record:
                 history.refused(by, state, str(check.error))
-        CHANGES.notify()
         if check.error is not None:
             raise check.error
         return request
@@ -234,38 +199,16 @@ class ApprovalQueue:
     def wait(self, request_id: str, timeout_s: float) -> ApprovalRequest:
         """Block until the request is decided (or expires) and return it. After `timeout_s`
         raise `ApprovalTimeout`; the request stays queued for `consume` later."""
-        deadline = time.monotonic() + timeout_s
-        delay = FIRST_POLL_S
-        while True:
-            seen = CHANGES.generation
-            request = self._current(request_id)
-            pause = self._pause(request, deadline, delay)
-            if pause is None:
-                return request
-            CHANGES.wait(seen, pause)
-            delay = min(delay * 1.5, MAX_POLL_S)
+        return self._waiter.wait(request_id, timeout_s)
 
     async def wait_async(self, request_id: str, timeout_s: float) -> ApprovalRequest:
         """`wait` for asyncio: database reads run in a worker thread."""
-        deadline = time.monotonic() + timeout_s
-        delay = FIRST_POLL_S
-        while True:
-            seen = CHANGES.generation
-            request = await asyncio.to_thread(self._current, request_id)
-            pause = self._pause(request, deadline, delay)
-            if pause is None:
-                return request
-            await CHANGES.wait_async(seen, pause)
-            delay = min(delay * 1.5, MAX_POLL_S)
+        return await self._waiter.wait_async(request_id, timeout_s)
 
     # --- the reviewers' side --------------------------------------------------------------
 
     def get(self, request_id: str) -> ApprovalRequest:
-        with read_transaction(self._engine, f"reading approval request {request_id}") as conn:
-            request = _records.load_one(conn, request_id)
-        if request is None:
-            raise _unknown(request_id)
-        return request
+        return self._store.get(request_id)
 
     def list(
         self,
@@ -276,11 +219,7 @@ class ApprovalQueue:
     ) -> builtins.list[ApprovalRequest]:
         """Requests, newest first, optionally only those in `state` / for `tenant`."""
         wanted = _state(state) if state is not None else None
-        with read_transaction(self._engine, "listing approval requests") as conn:
-            rows = repo.list_requests(
-                conn, state=wanted.value if wanted else None, tenant=tenant, limit=limit
-            )
-            return _records.load(conn, rows)
+        return self._store.list(wanted, tenant, limit)
 
     def approve(
         self, request_id: str, reviewer: Reviewer | str, reason: str = ""
@@ -297,22 +236,22 @@ class ApprovalQueue:
         if not reason.strip():
             raise ApprovalError("cancelling needs a reason, recorded in the request's history")
         refusal: ApprovalError | None = None
-        with write_transaction(self._engine, f"cancelling approval {request_id}") as conn:
+        store = self._store
+        with store.writing(f"cancelling approval {request_id}") as conn:
             now = self._clock()
-            request = self._expire_if_due(conn, self._locked(conn, request_id), now)
-            state = request.state.value
+            request = store.expire_if_due(conn, store.locked(conn, request_id), now)
+            state = request.state
             history = _records.History(conn, request_id, now)
-            if request.state is ApprovalState.PENDING:
-                self._move(conn, request, ApprovalState.CANCELLED, now)
-                history.add(EventKind.TRANSITION, by, state, ApprovalState.CANCELLED.value, reason)
+            if state is ApprovalState.PENDING:
+                store.move(conn, request, ApprovalState.CANCELLED, now)
+                history.add(EventKind.TRANSITION, by, state, ApprovalState.CANCELLED, reason)
             else:
                 refusal = ApprovalError(
-                    f"request {request_id} is already {state}; only pending requests can be "
-                    "cancelled"
+                    f"request {request_id} is already {state.value}; only pending requests "
+                    "can be cancelled"
                 )
                 history.refused(by, state, f"cancel: {refusal}")
-            request = self._reload(conn, request_id)
-        CHANGES.notify()
+            request = store.reload(conn, request_id)
         if refusal is not None:
             raise refusal
         return request
@@ -323,7 +262,7 @@ class ApprovalQueue:
         """The oldest pending request this reviewer may decide that nobody else is looking
         at, claimed for `lease_s` (a vote releases it). None when the inbox is empty."""
         who = self._resolve(reviewer)
-        with write_transaction(self._engine, "claiming an approval request") as conn:
+        with self._store.writing("claiming an approval request") as conn:
             now = self._clock()
             for offset in range(0, _CLAIM_SCAN_LIMIT, _CLAIM_BATCH):
                 rows = repo.claimable_requests(
@@ -345,14 +284,11 @@ class ApprovalQueue:
     def expire_due(self, *, limit: int = 100) -> builtins.list[ApprovalRequest]:
         """Apply `on_timeout` to pending requests past their deadline: deny -> expired;
         escalate -> new approvers and a new deadline (once). Returns the changed requests."""
-        with write_transaction(self._engine, "expiring overdue approval requests") as conn:
+        with self._store.writing("expiring overdue approval requests") as conn:
             now = self._clock()
             rows = repo.due_requests(conn, now=now, limit=limit)
             due = _records.load(conn, rows, history=False)
-            changed = [self._expire_if_due(conn, r, now) for r in due]
-        if changed:
-            CHANGES.notify()
-        return changed
+            return [self._store.expire_if_due(conn, r, now) for r in due]
 
     # --- internals ------------------------------------------------------------------------
 
@@ -365,10 +301,11 @@ class ApprovalQueue:
     ) -> ApprovalRequest:
         claimed_id = reviewer.id if isinstance(reviewer, Reviewer) else reviewer
         refusal: ApprovalError | None = None
-        with write_transaction(self._engine, f"recording a vote on {request_id}") as conn:
+        store = self._store
+        with store.writing(f"recording a vote on {request_id}") as conn:
             now = self._clock()
-            request = self._expire_if_due(conn, self._locked(conn, request_id), now)
-            state = request.state.value
+            request = store.expire_if_due(conn, store.locked(conn, request_id), now)
+            state = request.state
             who: Reviewer | None = None
             try:
                 who = self._resolve(reviewer)
@@ -390,13 +327,12 @@ class ApprovalQueue:
                         "at": now,
                     },
                 )
-                self._move(conn, request, new_state, now, release_claim_of=who.id)
+                store.move(conn, request, new_state, now, release_claim_of=who.id)
                 count = request.approvals + (verdict == "approve")
                 why = f"{verdict} ({count} of {request.min_approvals} approvals)"
                 why += f": {reason}" if reason else ""
-                history.add(EventKind.VOTE, who.id, state, new_state.value, why)
-            request = self._reload(conn, request_id)
-        CHANGES.notify()
+                history.add(EventKind.VOTE, who.id, state, new_state, why)
+            request = store.reload(conn, request_id)
         if refusal is not None:
             raise refusal
         return request
@@ -411,89 +347,10 @@ class ApprovalQueue:
     ) -> ApprovalRequest:
         until = now + timedelta(seconds=lease_s)
         repo.update_request(conn, request.id, {"claimed_by": who.id, "claimed_until": until})
-        state = request.state.value
+        state = request.state
         why = f"claimed for review until {stamp(until)}"
         _records.History(conn, request.id, now).add(EventKind.CLAIMED, who.id, state, state, why)
-        return self._reload(conn, request.id)
-
-    def _move(
-        self,
-        conn: Connection,
-        request: ApprovalRequest,
-        state: ApprovalState,
-        now: datetime,
-        *,
-        release_claim_of: str | None = None,
-    ) -> None:
-        values: dict[str, Any] = {"state": state.value, "updated_at": now}
-        if release_claim_of is not None and request.claimed_by == release_claim_of:
-            values.update(claimed_by=None, claimed_until=None)
-        repo.update_request(conn, request.id, values)
-
-    def _expire_if_due(
-        self, conn: Connection, request: ApprovalRequest, now: datetime
-    ) -> ApprovalRequest:
-        """Apply the deadline inside the caller's locked transaction, if it has passed."""
-        step = timeout_step(request, now)
-        if step is None:
-            return request
-        state = request.state.value
-        if step.escalate_to is not None:
-            repo.update_request(
-                conn,
-                request.id,
-                {
-                    "approvers": step.escalate_to.model_dump(mode="json"),
-                    "expires_at": step.new_deadline,
-                    "escalations": request.escalations + 1,
-                    "claimed_by": None,
-                    "claimed_until": None,
-                    "updated_at": now,
-                },
-            )
-            kind, to_state = EventKind.ESCALATED, state
-        else:
-            self._move(conn, request, ApprovalState.EXPIRED, now)
-            kind, to_state = EventKind.TRANSITION, ApprovalState.EXPIRED.value
-        _records.History(conn, request.id, now).add(kind, SYSTEM, state, to_state, step.why)
-        return self._reload(conn, request.id)
-
-    def _current(self, request_id: str) -> ApprovalRequest:
-        """The request as it stands now, with an overdue deadline applied."""
-        request = self.get(request_id)
-        if timeout_step(request, self._clock()) is None:
-            return request
-        with write_transaction(self._engine, f"expiring approval {request_id}") as conn:
-            request = self._expire_if_due(conn, self._locked(conn, request_id), self._clock())
-        CHANGES.notify()
-        return request
-
-    def _pause(self, request: ApprovalRequest, deadline: float, delay: float) -> float | None:
-        """How long to sleep before looking again; None when waiting is over."""
-        if request.state is not ApprovalState.PENDING:
-            return None
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise ApprovalTimeout(
-                f"request {request.id} is still pending; it stays queued. Resume later with "
-                f"charter.resume({request.id!r})"
-            )
-        until_expiry = (request.expires_at - self._clock()).total_seconds() + 0.001
-        return max(0.0, min(delay, remaining, until_expiry))
-
-    def _locked(
-        self, conn: Connection, request_id: str, *, history: bool = False
-    ) -> ApprovalRequest:
-        """The request, row-locked for this transaction (history only when asked for)."""
-        row = repo.get_request(conn, request_id, lock=True)
-        if row is None:
-            raise _unknown(request_id)
-        return _records.load(conn, [row], history=history)[0]
-
-    def _reload(self, conn: Connection, request_id: str) -> ApprovalRequest:
-        request = _records.load_one(conn, request_id)
-        assert request is not None, "a locked request cannot vanish in its own transaction"
-        return request
+        return self._store.reload(conn, request.id)
 
     def _resolve(self, reviewer: Reviewer | str) -> Reviewer:
         """The reviewer as configured: roles from the directory, not from the caller."""
@@ -503,25 +360,6 @@ class ApprovalQueue:
         if self._directory is not None:
             return self._directory.get(rid)
         return reviewer if isinstance(reviewer, Reviewer) else Reviewer(id=rid)
-
-    def _announce(self, request: ApprovalRequest) -> None:
-        for callback in self._callbacks:
-            try:
-                callback(request)
-            except Exception as exc:
-                logger.warning(
-                    "approval notification %s failed for request %s (%s); the request is "
-                    "queued and unaffected",
-                    getattr(callback, "__qualname__", type(callback).__name__),
-                    request.id,
-                    type(exc).__name__,
-                )
-
-
-def _unknown(request_id: str) -> ApprovalError:
-    return ApprovalError(
-        f"no approval request {request_id!r}; list requests with `charter approvals list`"
-    )
 
 
 def _state(value: ApprovalState | str) -> ApprovalState:

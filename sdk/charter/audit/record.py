@@ -18,10 +18,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from charter._canonical import canonical_json, sha256_hex
-from charter.decision import Decision
+from charter.decision import Decision, Violation
 
 DECISION_LOG_PATH = "charter/main/decision"
 """OPA-style path of the rule that produced the decision."""
+MARKER_LABEL = "charter.marker"
+"""Label of a record that stands in for one the log could not write (value: why)."""
+UNWRITABLE = "unwritable_record"
 
 _TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -77,6 +80,11 @@ class DecisionRecord(BaseModel):
 
     def compute_hash(self) -> str:
         return chain_hash(self.material())
+
+    @property
+    def is_marker(self) -> bool:
+        """A stand-in for a record that could not be written (see `PreparedRecord.marker`)."""
+        return MARKER_LABEL in self.labels
 
     def to_export(self) -> dict[str, Any]:
         """The JSON-lines shape for a SIEM: the hashed material plus `hash`."""
@@ -151,6 +159,39 @@ class PreparedRecord:
             metrics_json=canonical_json({"timer_eval_ns": round(decision.eval_ms * 1e6)}),
         )
 
+    @classmethod
+    def marker(
+        cls,
+        decision: Decision,
+        *,
+        timestamp: datetime,
+        trace_id: str,
+        span_id: str,
+        labels: Mapping[str, str],
+        error: str,
+    ) -> PreparedRecord:
+        """A stand-in for a record that could not be written: the decision's action, rule
+        ids, revision and ids, no input, all as plain ASCII so it can always be stored. It
+        keeps the chain saying *that* a decision was made where the record is missing."""
+        result = Decision(
+            action=decision.action,
+            violations=tuple(Violation(rule=_ascii(v.rule)) for v in decision.violations),
+            decision_id=_ascii(decision.decision_id, 64),
+            policy_revision=_ascii(decision.policy_revision),
+            stage=decision.stage,
+            eval_ms=decision.eval_ms,
+            error=f"the decision-log record could not be written ({_ascii(error, 80)})",
+        )
+        safe_labels = {_ascii(k): _ascii(v) for k, v in labels.items()}
+        return cls.build(
+            result,
+            {},
+            timestamp=timestamp,
+            trace_id=_ascii(trace_id, 32),
+            span_id=_ascii(span_id, 16),
+            labels={**safe_labels, MARKER_LABEL: UNWRITABLE},
+        )
+
     def seal(self, seq: int, prev_hash: str) -> dict[str, Any]:
         """The `charter_decision_log` row for position `seq` after `prev_hash`."""
         row: dict[str, Any] = {
@@ -169,3 +210,7 @@ class PreparedRecord:
         }
         row["hash"] = chain_hash(material_from_row(row))
         return row
+
+
+def _ascii(text: str, limit: int = 256) -> str:
+    return str(text).encode("ascii", "backslashreplace").decode("ascii")[:limit]

@@ -5,22 +5,28 @@ recomputed, when the next record's `prev_hash` no longer matches it); *missing* 
 skips a number or the chain head says the log is longer than it is; *reordered* when its
 hash matches its content at another position. Verification reads one consistent snapshot,
 so writers may keep appending while it runs.
+
+A chain cut at its end is still a valid chain: with checkpoints (`charter.audit.checkpoint`)
+the result is also *truncated* when the store holds fewer records than a checkpoint saw, and
+*rolled_back* when it holds another record at a checkpoint's position.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine
 
 from charter.audit._store import existing_sqlite_file, opened, require_log
+from charter.audit.checkpoint import Checkpoint, check, read_checkpoints
 from charter.audit.record import chain_hash, material_from_row
 from charter.store.decision_log import GENESIS_HASH, iter_rows, read_head, rows_with_hash
 from charter.store.transactions import read_transaction
 
-Problem = Literal["changed", "missing", "reordered"]
+Problem = Literal["changed", "missing", "reordered", "truncated", "rolled_back"]
 _REORDER_WINDOW = 64
 """How far from its position a moved record is looked for (beyond: reported as changed)."""
 
@@ -38,15 +44,42 @@ class VerifyResult:
     head_seq: int = 0
     head_hash: str = GENESIS_HASH
     """The newest record's hash: note it somewhere else to detect a truncated tail later."""
+    checkpoints: int = 0
+    """Checkpoints the store was checked against."""
+    failed_checkpoint: str | None = None
+    """Where the first checkpoint the store fails was read from (`file:line`)."""
 
 
-def verify(store_url_or_engine: str | Engine) -> VerifyResult:
-    """Check every record's hash and link, in `seq` order, and the chain head."""
+def verify(
+    store_url_or_engine: str | Engine,
+    checkpoints: str | Path | Sequence[Checkpoint] | None = None,
+) -> VerifyResult:
+    """Check every record's hash and link, in `seq` order, and the chain head; then that
+    the store still holds what each checkpoint (a file, or parsed ones) saw."""
+    if isinstance(checkpoints, str | Path):
+        # Read before the snapshot: each checkpoint was written after its records were
+        # committed, so the snapshot holds every record a checkpoint in the file saw.
+        checkpoints = read_checkpoints(checkpoints)
     existing_sqlite_file(store_url_or_engine)
     with opened(store_url_or_engine) as engine:
         require_log(engine)
         with read_transaction(engine, "verifying the decision log") as conn:
-            return _walk(conn)
+            result = _walk(conn)
+            if not result.ok or not checkpoints:
+                return result
+            failure = check(conn, checkpoints, result.head_seq)
+    if failure is None:
+        return replace(result, checkpoints=len(checkpoints))
+    others = f" ({failure.failing - 1} more fail too)" if failure.failing > 1 else ""
+    return replace(
+        result,
+        ok=False,
+        first_broken_seq=min(failure.checkpoint.head_seq, result.head_seq + 1),
+        reason=f"{failure.problem}: {failure.reason}{others}",
+        problem=failure.problem,
+        checkpoints=len(checkpoints),
+        failed_checkpoint=failure.checkpoint.where,
+    )
 
 
 def _walk(conn: Connection) -> VerifyResult:

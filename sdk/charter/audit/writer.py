@@ -1,12 +1,19 @@
-"""`AuditLog`: appends decisions to the hash-chained log from a background thread.
+"""`AuditLog`: appends decisions to the hash-chained log, off the hot path or before it.
 
-`record()` only snapshots the decision and puts it on a bounded queue, so the guarded call
-never waits for the database. A writer thread drains the queue in batches; each batch is
-one transaction that locks the chain head, numbers and hashes the records, and moves the
-head. Nothing is lost quietly: a full queue counts the record in `stats.dropped` and logs a
-warning; a failing database is retried with backoff (the batch is kept); whatever cannot be
-written by `close()` is counted and logged as an error. Log lines carry counts and error
-classes only, never decision content.
+`mode="async"` (the default): `record()` only snapshots the decision and puts it on a
+bounded queue, so the guarded call never waits for the database. A writer thread drains
+the queue in batches; each batch is one transaction that locks the chain head, numbers and
+hashes the records, and moves the head. `mode="sync"`: `record()` writes the record before
+it returns and raises `AuditError` when it cannot (so the guarded call fails closed).
+
+Nothing is lost quietly: a full queue counts the record in `stats.dropped` and logs a
+warning; a failing database is retried with backoff (the batch is kept); a record that
+cannot be written at all is replaced by a marker record (`stats.marked`, see `_append`);
+whatever cannot be written by `close()` is counted and logged as an error. The queue is
+written at exit, on `close()` and on SIGTERM (see `_shutdown`). How much an async log can
+lose when the process is killed outright: the records still queued, at most `max_queue`
+(in practice those accepted during the last commit, a few milliseconds' worth).
+Log lines carry counts and error classes only, never decision content.
 """
 
 from __future__ import annotations
@@ -18,124 +25,156 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from charter._canonical import canonical_json
-from charter.audit.record import PreparedRecord
+from charter.audit import _shutdown
+from charter.audit._append import (
+    RETRY_FIRST_S,
+    RETRY_MAX_S,
+    Appended,
+    Appender,
+    Pending,
+    Unserialisable,
+)
+from charter.audit.checkpoint import DEFAULT_EVERY, DEFAULT_INTERVAL_S, Checkpointer
 from charter.decision import Decision
-from charter.errors import AuditError, ConfigurationError, StoreError
+from charter.errors import AuditError, ConfigurationError
 from charter.policy.input import PolicyInput
-from charter.store.db import connect
-from charter.store.decision_log import append_rows, ensure_schema, lock_head
-from charter.store.transactions import write_transaction
+from charter.store.db import connect, redacted_url
+from charter.store.decision_log import ensure_schema
 
 _log = logging.getLogger("charter.audit")
 
 _NO_LABELS: Mapping[str, str] = MappingProxyType({})
 _WARN_EVERY_S = 5.0
-_RETRY_FIRST_S = 0.05
-_RETRY_MAX_S = 5.0
+AUTO = "auto"
+"""`checkpoint_file` default: beside a SQLite store's file, none for other stores."""
+AuditMode = Literal["async", "sync"]
 
 
 @dataclass(frozen=True, slots=True)
 class AuditStats:
     written: int
-    """Records committed to the store by this `AuditLog`."""
+    """Records committed to the store by this `AuditLog` (markers included)."""
     dropped: int
     """Records refused because the queue was full or the log was closed."""
     queued: int
     """Records accepted and not yet written."""
     lost: int = 0
-    """Accepted records that could not be written before `close()` gave up."""
+    """Accepted records that could not be written before `close()` gave up (async), or
+    that `record()` could not write and reported with `AuditError` (sync)."""
     last_error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _Pending:
-    decision: Decision
-    input: PolicyInput | str
-    trace_id: str
-    span_id: str
-    labels: Mapping[str, str]
-    timestamp: datetime
-
-    def prepare(self) -> PreparedRecord:
-        input_doc = self.input.to_dict() if isinstance(self.input, PolicyInput) else self.input
-        return PreparedRecord.build(
-            self.decision,
-            input_doc,
-            timestamp=self.timestamp,
-            trace_id=self.trace_id,
-            span_id=self.span_id,
-            labels=self.labels,
-        )
+    marked: int = 0
+    """Records that could not be written themselves; a marker record stands in for each."""
+    checkpoints: int = 0
+    """Checkpoints written to the checkpoint file."""
 
 
 _STOP = object()
 
 
-def append_batch(engine: Engine, records: Sequence[PreparedRecord]) -> int:
-    """Chain and append `records` in one transaction; returns the last `seq`."""
-    with write_transaction(engine, "appending to the decision log") as conn:
-        head = lock_head(conn)
-        seq, prev_hash = head.seq, head.hash
-        rows = []
-        for record in records:
-            seq += 1
-            row = record.seal(seq, prev_hash)
-            prev_hash = row["hash"]
-            rows.append(row)
-        append_rows(conn, rows)
-    return seq
+def _snapshot(input: PolicyInput | Mapping[str, Any]) -> PolicyInput | str | Unserialisable:
+    """A PolicyInput is immutable; a plain mapping is serialised now, since the caller may
+    change it after `record()` returns. One that cannot be serialised becomes a marker."""
+    if isinstance(input, PolicyInput):
+        return input
+    try:
+        return canonical_json(input)
+    except Exception as exc:
+        return Unserialisable(type(exc).__name__)
+
+
+def default_checkpoint_file(store: str | Engine) -> Path | None:
+    """`<database file>.checkpoints.jsonl` for a SQLite file store, else None."""
+    url = store.url if isinstance(store, Engine) else make_url(store) if "://" in store else None
+    if url is None or url.get_backend_name() != "sqlite":
+        return None
+    if not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database + ".checkpoints.jsonl")
 
 
 class AuditLog:
-    """The decision log of one process. Thread-safe; flushes when the interpreter exits."""
+    """The decision log of one process. Thread-safe; flushes when the interpreter exits
+    and on SIGTERM."""
 
     def __init__(
         self,
         store_url_or_engine: str | Engine,
         *,
+        mode: AuditMode = "async",
         max_queue: int = 10_000,
         batch: int = 256,
         close_timeout: float = 10.0,
+        write_timeout: float = 5.0,
+        checkpoint_file: str | Path | None = AUTO,
+        checkpoint_every: int = DEFAULT_EVERY,
+        checkpoint_interval_s: float = DEFAULT_INTERVAL_S,
+        tracer_provider: Any = None,
     ) -> None:
+        """`write_timeout`: how long a sync `record()` retries a failing store before it
+        raises. `checkpoint_file`: where checkpoints go (`charter.audit.checkpoint`); AUTO
+        puts them beside a SQLite database, None writes none (they still go out as spans
+        through `tracer_provider`, default the global one)."""
         if max_queue < 1 or batch < 1:
             raise ConfigurationError(
                 f"AuditLog needs max_queue >= 1 and batch >= 1 (got {max_queue}, {batch})"
             )
+        if mode not in ("async", "sync"):
+            raise ConfigurationError(f"audit mode must be 'async' or 'sync' (got {mode!r})")
         if isinstance(store_url_or_engine, Engine):
             self._engine, self._owns_engine = store_url_or_engine, False
         else:
             self._engine, self._owns_engine = connect(store_url_or_engine), True
         ensure_schema(self._engine)
+        self.mode: AuditMode = mode
         self._max_queue = max_queue
         self._batch = batch
         self._close_timeout = close_timeout
+        self._write_timeout = write_timeout
+        if checkpoint_file == AUTO:
+            checkpoint_file = default_checkpoint_file(store_url_or_engine)
+        self.checkpoints = Checkpointer(
+            checkpoint_file,
+            store=redacted_url(self._engine),
+            every=checkpoint_every,
+            interval_s=checkpoint_interval_s,
+            tracer_provider=tracer_provider,
+        )
+        self._appender = Appender(self._engine, self.checkpoints, self._note_error)
         self._lock = threading.Lock()
         self._progress = threading.Condition(self._lock)
         self._closed = False
         self._start()
-        atexit.register(self.close)
+        atexit.register(self._close_at_exit)
+        _shutdown.register(self)
 
     def _start(self) -> None:
         self._pid = os.getpid()
         self._queue: queue.Queue[object] = queue.Queue(maxsize=self._max_queue)
         self._accepted = 0
         self._written = 0
+        self._marked = 0
         self._dropped = 0
         self._lost = 0
         self._last_error: str | None = None
         self._last_drop_warning = 0.0
         self._give_up = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="charter-audit-writer", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        if self.mode == "async":
+            self._thread = threading.Thread(
+                target=self._run, name="charter-audit-writer", daemon=True
+            )
+            self._thread.start()
 
     # --- the hot path -----------------------------------------------------------------------
 
@@ -148,30 +187,63 @@ class AuditLog:
         span_id: str = "",
         labels: Mapping[str, str] = _NO_LABELS,
     ) -> None:
-        """Queue one decision with its *redacted* policy input. Never blocks; never raises
-        for a full queue (the record is counted in `stats.dropped` and a warning logged)."""
+        """Log one decision with its *redacted* policy input.
+
+        async: queue it; never blocks, never raises for a full queue (the record is counted
+        in `stats.dropped` and a warning logged). sync: write it now; raises `AuditError`
+        when the store fails for longer than `write_timeout` or the log is closed."""
         if self._pid != os.getpid():
             self._after_fork()
-        pending = _Pending(
+        pending = Pending(
             decision=decision,
-            # A PolicyInput is immutable; a plain mapping is snapshotted now, since the
-            # caller may change it after we return.
-            input=input if isinstance(input, PolicyInput) else canonical_json(input),
+            input=_snapshot(input),
             trace_id=trace_id,
             span_id=span_id,
             labels={str(k): str(v) for k, v in labels.items()},
             timestamp=datetime.now(UTC),
         )
-        if self._closed:
+        if self.mode == "sync":
+            self._record_now(pending)
+            return
+        with self._lock:  # with close(): a record is either before the stop mark or refused
+            if not self._closed:
+                try:
+                    self._queue.put_nowait(pending)
+                except queue.Full:
+                    pass
+                else:
+                    self._accepted += 1
+                    return
+            closed = self._closed
+        if closed:
+            _shutdown.hold_if_terminating()
             self._drop("the audit log is closed")
-            return
-        try:
-            self._queue.put_nowait(pending)
-        except queue.Full:
+        else:
             self._drop(f"the queue is full ({self._max_queue} records)")
-            return
+
+    def _record_now(self, pending: Pending) -> None:
+        if self._closed:
+            _shutdown.hold_if_terminating()
+            self._drop("the audit log is closed")
+            raise AuditError("the decision log is closed; the decision was not recorded")
         with self._lock:
             self._accepted += 1
+        deadline = time.monotonic() + self._write_timeout
+
+        def give_up(delay: float) -> bool:
+            if time.monotonic() + delay > deadline:
+                return True
+            time.sleep(delay)
+            return False
+
+        done = self._appender.write([pending], give_up)
+        self._count(done)
+        if done.lost:
+            raise AuditError(
+                f"the decision could not be recorded within {self._write_timeout}s "
+                f"(last store error: {self._last_error}); audit_mode is 'sync', so the call "
+                "does not go ahead"
+            )
 
     def _drop(self, why: str) -> None:
         with self._lock:
@@ -199,6 +271,8 @@ class AuditLog:
                 queued=self._accepted - self._written - self._lost,
                 lost=self._lost,
                 last_error=self._last_error,
+                marked=self._marked,
+                checkpoints=self.checkpoints.written,
             )
 
     def flush(self, timeout: float | None = None) -> None:
@@ -225,14 +299,18 @@ class AuditLog:
             if self._closed:
                 return
             self._closed = True
-        atexit.unregister(self.close)
-        deadline = time.monotonic() + self._close_timeout
-        with contextlib.suppress(queue.Full):
-            self._queue.put(_STOP, timeout=self._close_timeout)
-        self._thread.join(max(deadline - time.monotonic(), 0.0))
-        if self._thread.is_alive():
-            self._give_up.set()
-            self._thread.join(1.0)
+        atexit.unregister(self._close_at_exit)
+        _shutdown.unregister(self)
+        thread = self._thread
+        if thread is not None:
+            deadline = time.monotonic() + self._close_timeout
+            with contextlib.suppress(queue.Full):
+                self._queue.put(_STOP, timeout=self._close_timeout)
+            thread.join(max(deadline - time.monotonic(), 0.0))
+            if thread.is_alive():
+                self._give_up.set()
+                thread.join(1.0)
+        self.checkpoints.final()
         stats = self.stats
         if stats.queued or stats.lost:
             _log.error(
@@ -244,6 +322,10 @@ class AuditLog:
             _log.warning("decision log: %d records were dropped in total", stats.dropped)
         if self._owns_engine:
             self._engine.dispose()
+
+    def _close_at_exit(self) -> None:
+        _shutdown.terminating.set()  # threads still recording now wait for the end
+        self.close()
 
     def __enter__(self) -> AuditLog:
         return self
@@ -268,9 +350,9 @@ class AuditLog:
             item = source.get()
             if item is _STOP:
                 stopping = True
-                batch: list[_Pending] = []
+                batch: list[Pending] = []
             else:
-                assert isinstance(item, _Pending)
+                assert isinstance(item, Pending)
                 batch = [item]
             while len(batch) < self._batch or stopping:
                 try:
@@ -280,54 +362,28 @@ class AuditLog:
                 if item is _STOP:
                     stopping = True
                     continue
-                assert isinstance(item, _Pending)
+                assert isinstance(item, Pending)
                 batch.append(item)
             if batch:
-                self._write(batch)
+                self._count(self._appender.write(batch, self._give_up.wait))
 
-    def _write(self, batch: list[_Pending]) -> None:
-        prepared: list[PreparedRecord] = []
-        for pending in batch:
-            try:
-                prepared.append(pending.prepare())
-            except Exception as exc:  # a value that cannot be serialised: lose one, say so
-                self._count_lost(1, f"{type(exc).__name__} serialising a record")
-                _log.error(
-                    "decision log: record %s could not be serialised (%s) and was not written",
-                    pending.decision.decision_id,
-                    type(exc).__name__,
-                )
-        delay = _RETRY_FIRST_S
-        while prepared:
-            try:
-                append_batch(self._engine, prepared)
-            except Exception as exc:
-                reason = str(exc) if isinstance(exc, StoreError) else type(exc).__name__
-                self._note_error(reason, len(prepared), delay)
-                if self._give_up.wait(delay):
-                    self._count_lost(len(prepared), reason)
-                    return
-                delay = min(delay * 2, _RETRY_MAX_S)
-                continue
-            with self._lock:
-                self._written += len(prepared)
-                self._progress.notify_all()
-            return
+    def _count(self, done: Appended) -> None:
+        with self._lock:
+            self._written += done.written
+            self._marked += done.marked
+            self._lost += done.lost
+            if done.errors:
+                self._last_error = done.errors[-1]
+            self._progress.notify_all()
 
     def _note_error(self, reason: str, waiting: int, retry_in: float) -> None:
         with self._lock:
-            first = self._last_error is None or retry_in == _RETRY_FIRST_S
+            first = self._last_error is None or retry_in == RETRY_FIRST_S
             self._last_error = reason
-        if first or retry_in >= _RETRY_MAX_S:
+        if first or retry_in >= RETRY_MAX_S:
             _log.warning(
                 "decision log: writing %d records failed: %s; retrying in %.2fs",
                 waiting,
                 reason,
                 retry_in,
             )
-
-    def _count_lost(self, count: int, reason: str) -> None:
-        with self._lock:
-            self._lost += count
-            self._last_error = reason
-            self._progress.notify_all()

@@ -33,17 +33,30 @@ StoreOption = typer.Option(
 def verify(
     store: str | None = StoreOption,
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    checkpoint: Path | None = typer.Option(
+        None,
+        "--checkpoint",
+        help="Checkpoint file the app wrote (or spans from `charter monitor export`): "
+        "also fail when the log was cut short or rolled back since.",
+    ),
 ) -> None:
     """Check every record's hash and link; exit 1 naming the first broken record."""
     from charter.audit import verify as verify_log
 
-    result = verify_log(store_url(store))
+    result = verify_log(store_url(store), checkpoints=checkpoint)
+    if checkpoint is not None and result.ok and not result.checkpoints:
+        typer.echo(
+            f"warning: {checkpoint} holds no checkpoints; only the chain was checked", err=True
+        )
     if as_json:
         typer.echo(json.dumps(_as_dict(result), sort_keys=True))
     elif result.ok and result.checked == 0:
         typer.echo(f"ok: no decision records in {store_hint(store)}")
     elif result.ok:
-        typer.echo(f"ok: {result.reason}; chain head seq {result.head_seq} hash {result.head_hash}")
+        held = f"; {result.checkpoints} checkpoints hold" if checkpoint else ""
+        typer.echo(
+            f"ok: {result.reason}{held}; chain head seq {result.head_seq} hash {result.head_hash}"
+        )
     else:
         who = f" (decision_id {result.decision_id})" if result.decision_id else ""
         typer.echo(
@@ -80,9 +93,12 @@ def export(
 
 
 def _write_lines(records: Iterable[dict[str, Any]], stream: IO[str]) -> int:
+    from charter._canonical import escape_surrogates
+
     count = 0
     for record in records:
-        stream.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        stream.write(escape_surrogates(line))  # a lone surrogate cannot be written as UTF-8
         stream.write("\n")
         count += 1
     return count

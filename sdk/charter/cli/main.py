@@ -8,7 +8,7 @@ from importlib.metadata import entry_points
 
 import typer
 
-from charter.cli import approvals, audit, config, eval_pii, evals, policy, project
+from charter.cli import approvals, audit, config, eval_pii, evals, policy, project, signals
 
 PLUGIN_GROUP = "charter.cli"
 
@@ -24,6 +24,7 @@ app.add_typer(audit.app, name="audit")
 evals.app.command("pii")(eval_pii.pii)
 app.add_typer(evals.app, name="eval")
 app.add_typer(config.app, name="config")
+app.add_typer(signals.app, name="signals")
 app.command("init")(project.init)
 
 

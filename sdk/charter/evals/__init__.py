@@ -15,6 +15,7 @@ from charter.evals.corpus import EvalItem, Label, corpus_files, load_corpus
 from charter.evals.render import render_text
 from charter.evals.report import EvalReport, summarize
 from charter.evals.runner import Checker, ItemResult, Outcome, eval_charter, run_items
+from charter.evals.splits import SliceStats, trained_families
 
 __all__ = [
     "Checker",
@@ -23,6 +24,7 @@ __all__ = [
     "ItemResult",
     "Label",
     "Outcome",
+    "SliceStats",
     "corpus_files",
     "eval_charter",
     "load_corpus",
@@ -30,6 +32,7 @@ __all__ = [
     "run_eval",
     "run_items",
     "summarize",
+    "trained_families",
 ]
 
 
@@ -48,4 +51,5 @@ def run_eval(
         policy_revision=guard.engine.revision,
         provider=provider,
         redaction_counts_as_block=redaction_counts_as_block,
+        trained_families=trained_families(getattr(guard, "signals", None)),
     )

@@ -47,6 +47,9 @@ class EvalItem(BaseModel):
     model: str | None = None
     tool: str | None = None
     arguments: dict[str, Any] = Field(default_factory=dict)
+    family: str = ""
+    """The source family the item comes from or imitates (for the held-out split)."""
+    lang: str = ""
     where: str = ""
 
 
@@ -145,7 +148,7 @@ def _parse(raw: Any, where: str, problems: _Problems) -> EvalItem | None:
     item_id = raw.get("id", where)
     if not isinstance(item_id, str | int) or isinstance(item_id, bool) or str(item_id) == "":
         problems.add(where, "`id` must be a non-empty string")
-    for key in ("provider", "model", "tool"):
+    for key in ("provider", "model", "tool", "family", "lang"):
         if raw.get(key) is not None and not isinstance(raw[key], str):
             problems.add(where, f"`{key}` must be a string")
     arguments = raw.get("arguments") or {}
@@ -164,6 +167,8 @@ def _parse(raw: Any, where: str, problems: _Problems) -> EvalItem | None:
         model=raw.get("model"),
         tool=raw.get("tool"),
         arguments=dict(arguments),
+        family=raw.get("family") or "",
+        lang=raw.get("lang") or "",
         where=where,
     )
 

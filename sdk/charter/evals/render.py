@@ -40,6 +40,7 @@ def render_text(report: EvalReport) -> str:
             for c in report.categories
         ],
     )
+    lines += _slices(report)
     lines += _item_list("misses (labelled blocked, not " + caught + ")", report.misses)
     lines += _item_list("false refusals (labelled allowed, blocked)", report.false_refusals)
     lines += _item_list("errors (policy failed closed)", report.errors)
@@ -59,6 +60,44 @@ def render_text(report: EvalReport) -> str:
             [(e.rule, e.items, e.fired, e.missed) for e in report.expected_rules],
         )
     return "\n".join(lines)
+
+
+def _slices(report: EvalReport) -> list[str]:
+    """Held-out vs in-distribution families and languages, then per category side by side."""
+    if not any(s.name != "no family" for s in report.splits) and len(report.languages) < 2:
+        return []
+    lines = [
+        "",
+        f"by split (trained on {len(report.trained_families)} families; others are held-out):",
+    ]
+    rows = [
+        (
+            s.name,
+            f"{s.caught}/{s.attacks}",
+            percent(s.attack_rate),
+            f"{s.refused}/{s.benign}",
+            percent(s.refusal_rate),
+        )
+        for group in (report.splits, report.languages)
+        for s in group
+    ]
+    lines += text_table(("slice", "attacks caught", "rate", "benign refused", "rate"), rows)
+    names = [s.name for s in report.splits]
+    per = {s.name: {c: (n, k) for c, n, k in s.by_category} for s in report.splits}
+    categories = sorted({c for s in report.splits for c, _, _ in s.by_category})
+    lines += ["", "by category and split (caught, or refused for benign categories):"]
+    lines += text_table(
+        ("category", *names),
+        [(c, *(_cell(per[name].get(c)) for name in names)) for c in categories],
+    )
+    return lines
+
+
+def _cell(value: tuple[int, int] | None) -> str:
+    if value is None:
+        return "-"
+    items, hits = value
+    return f"{hits}/{items} {percent(hits / items)}"
 
 
 def _item_list(title: str, refs: tuple[ItemRef, ...]) -> list[str]:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from charter.decision import Action
 from charter.evals.corpus import Label
 from charter.evals.runner import ItemResult, Outcome
+from charter.evals.splits import SliceStats, slices, split_of
 
 _FROZEN = ConfigDict(frozen=True)
 
@@ -92,6 +93,11 @@ class EvalReport(BaseModel):
     expected_rule_agreement: float | None
     """Share of items with `expect_rule` on which every expected rule fired."""
     errors: tuple[ItemRef, ...]
+    trained_families: tuple[str, ...] = ()
+    """Families the classifiers were trained on: items of other families are held-out."""
+    splits: tuple[SliceStats, ...] = ()
+    """In-distribution vs held-out families (by `family`), side by side."""
+    languages: tuple[SliceStats, ...] = ()
     results: tuple[ItemResult, ...]
 
     def gate_failures(
@@ -132,6 +138,7 @@ def summarize(
     policy_revision: str,
     provider: str,
     redaction_counts_as_block: bool = False,
+    trained_families: tuple[str, ...] = (),
 ) -> EvalReport:
     def caught(r: ItemResult) -> bool:
         return r.outcome is Outcome.BLOCKED or (
@@ -163,6 +170,9 @@ def summarize(
             sum(bool(r.expected_rules_fired) for r in with_expectation), len(with_expectation)
         ),
         errors=_refs(r for r in results if r.error),
+        trained_families=trained_families,
+        splits=slices(results, lambda r: split_of(r, frozenset(trained_families)), caught),
+        languages=slices(results, lambda r: r.lang or "unspecified", caught),
         results=tuple(results),
     )
 

@@ -67,6 +67,8 @@ class ItemResult(BaseModel):
     outcome: Outcome
     rules: tuple[str, ...]
     expect_rules: tuple[str, ...] = ()
+    family: str = ""
+    lang: str = ""
     error: str | None = None
     """Set when the policy could not be evaluated and the guard failed closed (or open)."""
 
@@ -109,6 +111,8 @@ def run_items(
                 outcome=outcome_of(decision.action),
                 rules=tuple(dict.fromkeys(decision.rules)),
                 expect_rules=item.expect_rules,
+                family=item.family,
+                lang=item.lang,
                 error=decision.error,
             )
         )

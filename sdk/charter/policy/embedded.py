@@ -1,15 +1,20 @@
 """The embedded policy engine: regorus in-process, one set of regorus objects per thread.
 
 regorus objects are thread-bound and hold the GIL, so each thread lazily builds its own
-interpreter (and, with `compiled=True`, an RVM program) from one immutable, already-read
-`PolicyBundle`. `reload()` swaps that bundle atomically; threads notice the new generation
-on their next call. Scale across processes, not threads.
+interpreter and compiled RVM program from one immutable, already-read `PolicyBundle`.
+`reload()` swaps that bundle atomically; threads notice the new generation on their next
+call. Scale across processes, not threads.
 
-The interpreter is the default because it keeps OPA's semantics exactly: a complete rule
-that yields two different values is an error (so the call fails closed). regorus's compiled
-RVM path is faster but, as measured with regorus 0.13, silently returns one of the values in
-that case; enable it only for bundles that build `decision` from sets, as the shipped one
-does.
+`decision` runs on regorus's compiled RVM path (~3x faster than its interpreter) unless the
+bundle has a rule of a shape the RVM gets wrong (`charter.policy.analysis`): then that
+entry point keeps the interpreter, which follows OPA exactly (a conflict is an error, so
+the call fails closed). `path` says which one is in use and why.
+
+Evaluation time is bounded: the RVM stops a run after a fixed instruction budget (25,000
+instructions in regorus 0.13, about a millisecond of work), and any evaluation that takes
+longer than `timeout_ms` is denied even if it finished. Either way the decision is a
+fail-closed deny whose `error` says so. regorus holds the GIL while it evaluates, so the
+instruction budget is also what keeps other threads running during a runaway policy loop.
 """
 
 from __future__ import annotations
@@ -21,17 +26,24 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from charter.decision import Decision
 from charter.errors import PolicyEvaluationError, PolicyLoadError
 from charter.policy import _regorus
-from charter.policy.base import DECISION_PATH, as_input_dict, stage_of
+from charter.policy.base import as_input_dict, stage_of
 from charter.policy.bundle import PolicyBundle
 from charter.policy.decode import decode_decision_text
+from charter.policy.evaluator import Evaluator, choose_path
 from charter.policy.input import PolicyInput
 from charter.policy.metadata import RuleMeta, collect_metadata, is_fail_open
 from charter.policy.remote import BundlePoller, is_url, load_bundle
+
+if TYPE_CHECKING:
+    from charter.policy.isolated import WorkerPool
+
+DEFAULT_TIMEOUT_MS = 250.0
+Isolation = Literal["none", "process"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,8 @@ class _Snapshot:
     generation: int
     fail_open: bool
     metadata: tuple[RuleMeta, ...]
+    path: str
+    """`rvm`, or `interpreter: <why>`."""
 
 
 class _ThreadState:
@@ -48,8 +62,7 @@ class _ThreadState:
     def __init__(self, owner: EmbeddedEngine) -> None:
         self.owner = weakref.ref(owner)
         self.generation = -1
-        self.vm: Any = None
-        self.interpreter: Any = None
+        self.evaluator: Evaluator | None = None
 
 
 _PER_THREAD = threading.local()
@@ -73,11 +86,23 @@ class EmbeddedEngine:
         self,
         source: str | Path | PolicyBundle,
         *,
-        compiled: bool = False,
+        compiled: bool | None = None,
         poll_interval_s: float | None = None,
+        timeout_ms: float = DEFAULT_TIMEOUT_MS,
+        isolation: Isolation = "none",
     ) -> None:
+        """`compiled`: None picks the RVM where it is safe (the default); True forces it;
+        False keeps the interpreter. `timeout_ms` bounds one evaluation; `isolation=
+        "process"` evaluates in worker processes, so even a single expensive builtin is
+        stopped at the deadline (see `charter.policy.isolated`)."""
         self._source = source
         self._compiled = compiled
+        self.timeout_ms = timeout_ms
+        self._pool: WorkerPool | None = None
+        if isolation == "process":
+            from charter.policy.isolated import WorkerPool
+
+            self._pool = WorkerPool()
         self._lock = threading.Lock()
         self._generation = 0
         self.last_reload_error: str | None = None
@@ -100,13 +125,13 @@ class EmbeddedEngine:
         data: Mapping[str, Any] | None = None,
         *,
         revision: str = "inline",
-        compiled: bool = False,
+        **options: Any,
     ) -> EmbeddedEngine:
         """An engine from in-memory Rego sources (tests, notebooks)."""
         tests = tuple((p, s) for p, s in modules.items() if p.endswith("_test.rego"))
         mods = tuple((p, s) for p, s in modules.items() if not p.endswith("_test.rego"))
         bundle = PolicyBundle(modules=mods, tests=tests, data=dict(data or {}), revision=revision)
-        return cls(bundle, compiled=compiled)
+        return cls(bundle, **options)
 
     # --- PolicyEngine --------------------------------------------------------------------
 
@@ -122,13 +147,32 @@ class EmbeddedEngine:
     def metadata(self) -> tuple[RuleMeta, ...]:
         return self._snapshot.metadata
 
+    @property
+    def path(self) -> str:
+        """How `decision` is evaluated: `rvm`, or `interpreter: <why>`."""
+        return self._snapshot.path
+
     def evaluate(self, input: PolicyInput | Mapping[str, Any]) -> Decision:
         doc = as_input_dict(input)
         stage = stage_of(doc)
         snap = self._snapshot
         started = time.perf_counter()
         try:
-            raw = self._execute(snap, json.dumps(doc))
+            input_json = json.dumps(doc)
+            if self._pool is not None:  # the pool enforces the deadline itself
+                raw = self._pool.evaluate(
+                    snap.bundle, snap.generation, self._compiled, input_json, self.timeout_ms
+                )
+            else:
+                evaluator = self._evaluator(snap)  # built outside the budget (once a thread)
+                begun = time.perf_counter()
+                raw = evaluator.decide(input_json)  # regorus holds the GIL throughout
+                spent = (time.perf_counter() - begun) * 1e3
+                if spent > self.timeout_ms:
+                    raise PolicyEvaluationError(
+                        f"timeout: policy evaluation took {spent:.0f} ms, over its "
+                        f"{self.timeout_ms:g} ms budget"
+                    )
             return decode_decision_text(
                 raw,
                 stage=stage,
@@ -149,12 +193,11 @@ class EmbeddedEngine:
 
     def evaluate_raw(self, input: Mapping[str, Any]) -> Any:
         """The decision rule's JSON value (None if undefined); raises on engine errors."""
-        raw = self._execute(self._snapshot, json.dumps(dict(input)))
+        raw = self.execute_raw(json.dumps(dict(input)))
         return None if raw == _regorus.UNDEFINED else json.loads(raw)
 
     def query(self, path: str, input: Mapping[str, Any] | None = None) -> Any:
-        state = self._state(self._snapshot)
-        engine = state.interpreter
+        engine = self._evaluator(self._snapshot).interpreter
         try:
             engine.set_input_json(json.dumps(dict(input or {})))
             try:
@@ -194,20 +237,22 @@ class EmbeddedEngine:
     def close(self) -> None:
         if self._poller is not None:
             self._poller.stop()
+        if self._pool is not None:
+            self._pool.close()
 
     # --- internals -----------------------------------------------------------------------
 
     def _prepare(self, bundle: PolicyBundle) -> _Snapshot:
-        """Compile once on this thread to prove the bundle is good before anyone uses it."""
+        """Compile once on this thread to prove the bundle is good before anyone uses it,
+        and choose the evaluation path for `decision`."""
         _require_decision_rule(bundle)
-        _regorus.new_engine(bundle)
-        if self._compiled:
-            _regorus.compile_program(bundle, [DECISION_PATH])
+        interpreter = _regorus.new_engine(bundle)
+        path = choose_path(bundle, interpreter, self._compiled)
         with self._lock:
             self._generation += 1
             generation = self._generation
         metas = tuple(collect_metadata(bundle.modules))
-        return _Snapshot(bundle, generation, is_fail_open(metas), metas)
+        return _Snapshot(bundle, generation, is_fail_open(metas), metas, path)
 
     def _state(self, snap: _Snapshot) -> _ThreadState:
         states = _thread_states()
@@ -217,23 +262,18 @@ class EmbeddedEngine:
                 del states[key]  # engines gone: drop their regorus objects on this thread
             state = states[id(self)] = _ThreadState(self)
         if state.generation != snap.generation:
-            if self._compiled:
-                program = _regorus.compile_program(snap.bundle, [DECISION_PATH])
-                state.vm = _regorus.new_vm(program, snap.bundle.data_json)
-            state.interpreter = _regorus.new_engine(snap.bundle)
+            state.evaluator = Evaluator(snap.bundle, snap.path)
             state.generation = snap.generation
         return state
 
-    def _execute(self, snap: _Snapshot, input_json: str) -> str:
-        state = self._state(snap)
-        result: str
-        if self._compiled:
-            state.vm.set_input_json(input_json)
-            result = state.vm.execute()
-        else:
-            state.interpreter.set_input_json(input_json)
-            result = state.interpreter.eval_rule_as_json(DECISION_PATH)
-        return result
+    def execute_raw(self, input_json: str) -> str:
+        """The `decision` rule's JSON text, in this process; raises on engine errors."""
+        return self._evaluator(self._snapshot).decide(input_json)
+
+    def _evaluator(self, snap: _Snapshot) -> Evaluator:
+        evaluator = self._state(snap).evaluator
+        assert evaluator is not None, "_state builds the evaluator"
+        return evaluator
 
 
 def _first_value(query_json: str) -> Any:

@@ -22,6 +22,7 @@ __all__ = [
     "PolicyInput",
     "ToolRef",
     "UserRef",
+    "policy_document",
 ]
 
 
@@ -68,3 +69,45 @@ class PolicyInput(BaseModel):
     def to_dict(self) -> dict[str, Any]:
         """The JSON document the policy sees (`schema` key, no nulls for absent tools)."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def policy_document(
+    *,
+    stage: Stage,
+    app: str,
+    tenant: str,
+    environment: str,
+    user: str,
+    roles: tuple[str, ...],
+    model: ModelRef,
+    text: str,
+    pii: tuple[PIISummary, ...],
+    signals: dict[str, float],
+    tool: tuple[str, dict[str, Any]] | None,
+    metadata: dict[str, Any],
+) -> dict[str, Any]:
+    """`PolicyInput(...).to_dict()` without building the model: the guard makes two of these
+    per call, and validating values it built itself would only cost time."""
+    doc: dict[str, Any] = {
+        "schema": SCHEMA_VERSION,
+        "stage": stage.value,
+        "app": app,
+        "tenant": tenant,
+        "environment": environment,
+        "user": {"id": user, "roles": list(roles)},
+        "model": {"provider": model.provider, "name": model.name},
+        "text": text,
+        "pii": [{"type": p.type, "score": p.score, "count": p.count} for p in pii],
+        "signals": signals,
+        "metadata": metadata if not metadata else _plain_json(metadata),
+    }
+    if tool is not None:
+        doc["tool"] = {"name": tool[0], "arguments": tool[1]}
+    return doc
+
+
+def _plain_json(value: Any) -> Any:
+    """Metadata as the policy sees it: JSON values, dates etc. as pydantic writes them."""
+    from pydantic_core import to_jsonable_python
+
+    return to_jsonable_python(value)

@@ -1,7 +1,11 @@
 """Signals: classifiers that add scores in [0, 1] to the policy input (`input.signals`).
 
-- `HeuristicJailbreakDetector`: offline, regex-based; scores `jailbreak` and
-  `prompt_injection` (English and Turkish, obfuscation-aware).
+- `SafetyClassifier`: the offline classifier cascade (static embeddings + n-grams, then a
+  contextual model for uncertain texts); scores `jailbreak`, `prompt_injection`, `harm`
+  and `harm.<category>` for the 14 categories of the harm taxonomy. `revision` is the
+  trained artifact's content hash.
+- `HeuristicJailbreakDetector`: offline, regex-based (patterns in the bundle's
+  signals/patterns.json); scores `jailbreak` and `prompt_injection`.
 - `CallableSignal`: wraps any function (Llama Guard, a hosted moderation API, ...).
 - `SignalSet`: runs several, merges by maximum, records `<name>.error` for failures.
 - `default_signals()`: what the guard uses unless told otherwise.
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 from charter.signals.adapters import CallableSignal
 from charter.signals.base import Signal, SignalError
+from charter.signals.classifier import SafetyClassifier
 from charter.signals.combine import SignalSet, default_signals, merge_scores
 from charter.signals.heuristic import HeuristicJailbreakDetector
 from charter.signals.patterns import PATTERNS, HeuristicPattern
@@ -20,6 +25,7 @@ __all__ = [
     "CallableSignal",
     "HeuristicJailbreakDetector",
     "HeuristicPattern",
+    "SafetyClassifier",
     "Signal",
     "SignalError",
     "SignalSet",

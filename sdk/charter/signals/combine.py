@@ -122,7 +122,10 @@ class SignalSet:
 
 
 def default_signals() -> SignalSet:
-    """The built-in offline signals: the heuristic jailbreak / prompt-injection detector."""
+    """The built-in offline signals: the safety classifier cascade (jailbreak, prompt
+    injection, harm categories) and the heuristic jailbreak / prompt-injection cues, merged
+    by maximum. Both load from the bundle and pip packages; nothing downloads."""
+    from charter.signals.classifier import SafetyClassifier
     from charter.signals.heuristic import HeuristicJailbreakDetector
 
-    return SignalSet([HeuristicJailbreakDetector()])
+    return SignalSet([SafetyClassifier(), HeuristicJailbreakDetector()])

@@ -10,8 +10,6 @@ hint of them. No model, no network, no state: the same text always gets the same
 
 from __future__ import annotations
 
-import base64
-import binascii
 import codecs
 import re
 from collections.abc import Iterable, Sequence
@@ -19,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from charter.signals.base import SignalError, check_score_name
+from charter.signals.decode import base64_payloads
 from charter.signals.normalize import normalize
 from charter.signals.patterns import (
     ENCODED_PAYLOAD,
@@ -35,11 +34,8 @@ _LONG_TOKEN = r"(?=(?<![a-z0-9+/])[a-z0-9+/]{16})"
 """In normalized text: the start of a 16+ character run that could be base64; it triggers a
 decode pass. Zero-width, so a trigger at the same position (a long Turkish word) still
 matches right after it."""
-_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}")
 _ROT13_HINT = re.compile(r"\brot ?-?ie\b|\bcaesar\b")
 _TAG_RUN = re.compile("[\U000e0020-\U000e007e]{8,}")
-_MAX_DECODE_CHARS = 65_536
-"""Budget of base64 characters decoded per text, so a huge blob cannot stall the guard."""
 _PREFIX = "*"
 _WORD_END = r"(?!\w)"
 
@@ -139,28 +135,20 @@ def _compile(patterns: tuple[HeuristicPattern, ...]) -> _Scanner:
     return _Scanner(finder=re.compile(finder), by_trigger=by_trigger)
 
 
+def _revision(patterns: tuple[HeuristicPattern, ...]) -> str:
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    blob = json.dumps([asdict(p) for p in patterns], sort_keys=True, ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
 def _noisy_or(weights: Sequence[float]) -> float:
     miss = 1.0
     for weight in weights:
         miss *= 1.0 - weight
     return round(1.0 - miss, 4)
-
-
-def _decode_base64(token: str) -> str | None:
-    """Decoded text when `token` is base64 of readable text, else None."""
-    if not (any(c.isupper() for c in token) and any(c.islower() for c in token)):
-        return None  # plain long words are not base64 of prose
-    body = token.rstrip("=")
-    padded = body + "=" * (-len(body) % 4)
-    try:
-        raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
-        decoded = raw.decode("utf-8")
-    except (binascii.Error, ValueError):
-        return None
-    printable = sum(1 for c in decoded if c.isprintable() or c in "\n\t")
-    if " " not in decoded or printable < 0.9 * len(decoded):
-        return None
-    return decoded
 
 
 class HeuristicJailbreakDetector:
@@ -177,6 +165,8 @@ class HeuristicJailbreakDetector:
         self.name = check_score_name(name, what="signal name")
         self._patterns = tuple(PATTERNS if patterns is None else patterns)
         self._scanner = _compile(self._patterns)
+        self.revision = _revision(self._patterns)
+        """Content hash of the patterns: which cue set scored a decision."""
 
     @property
     def patterns(self) -> tuple[HeuristicPattern, ...]:
@@ -208,7 +198,7 @@ class HeuristicJailbreakDetector:
         found, maybe_encoded = self._scan(normalized)
         decoded_hits: dict[str, HeuristicPattern] = {}
         if maybe_encoded:
-            for candidate in self._base64_texts(text):
+            for candidate in base64_payloads(text):
                 found[ENCODED_TEXT.id] = ENCODED_TEXT
                 decoded_hits.update(self._scan(normalize(candidate))[0])
         if _ROT13_HINT.search(normalized):
@@ -235,19 +225,6 @@ class HeuristicJailbreakDetector:
                 if pattern.id not in found and compiled.match(normalized, pos):
                     found[pattern.id] = pattern
         return found, maybe_encoded
-
-    @staticmethod
-    def _base64_texts(text: str) -> list[str]:
-        decoded: list[str] = []
-        budget = _MAX_DECODE_CHARS
-        for match in _BASE64_RUN.finditer(text):
-            token = match.group()
-            if len(token) > budget:
-                continue  # too big to decode here; smaller candidates after it still are
-            if plain := _decode_base64(token):
-                budget -= len(token)
-                decoded.append(plain)
-        return decoded
 
     def __repr__(self) -> str:
         return f"HeuristicJailbreakDetector(name={self.name!r}, patterns={len(self._patterns)})"

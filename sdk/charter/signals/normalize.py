@@ -8,6 +8,7 @@ variants, and keeps Turkish patterns diacritic-free ("önceki" -> "onceki").
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _INVISIBLE = (
@@ -74,3 +75,25 @@ def normalize(text: str) -> str:
     if not text.isascii():
         text = fold_unicode(text)
     return " ".join(text.lower().translate(_LEET_FOLD).split())
+
+
+_SPACED_LETTERS = re.compile(r"\b[a-z]([ ._\-*])(?:[a-z]\1)+[a-z]\b")
+"""'k i l l', 'b.o.m.b', 'h-a-c-k': three or more single letters joined by one separator
+(the same one throughout, so 'a b.o.m.b' keeps its article)."""
+
+
+def despace(normalized: str) -> str:
+    """Join letters spread out to dodge word filters: 'k i l l' -> 'kill'."""
+    if not _SPACED_LETTERS.search(normalized):
+        return normalized
+    return _SPACED_LETTERS.sub(lambda m: m.group().replace(m.group(1), ""), normalized)
+
+
+def scoring_text(text: str) -> str:
+    """What the classifier reads: the normalized, de-spaced text, followed by the
+    normalized form of every payload hidden in it (base64, hex, rot13)."""
+    from charter.signals.decode import payloads
+
+    parts = [despace(normalize(text))]
+    parts += [despace(normalize(p)) for p in payloads(text)]
+    return " \n ".join(p for p in parts if p)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from charter.store.types import UTCDateTime
+from charter.store.types import UTCDateTime, ValidText
 
 
 class ApprovalRequestRow(SQLModel, table=True):
@@ -28,11 +28,11 @@ class ApprovalRequestRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
-    requester: str = Field(max_length=255)
-    tenant: str = Field(max_length=255, index=True)
-    app: str = Field(max_length=255)
-    rule: str = Field(max_length=255)
-    reason: str
+    requester: str = Field(sa_type=ValidText(255))
+    tenant: str = Field(sa_type=ValidText(255), index=True)
+    app: str = Field(sa_type=ValidText(255))
+    rule: str = Field(sa_type=ValidText(255))
+    reason: str = Field(sa_type=ValidText)
     approvers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     min_approvals: int
     timeout_s: float
@@ -43,7 +43,7 @@ class ApprovalRequestRow(SQLModel, table=True):
     action_hash: str = Field(max_length=64, index=True)
     decision_id: str = Field(max_length=64, index=True)
     consumed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    claimed_by: str | None = Field(default=None, max_length=255)
+    claimed_by: str | None = Field(default=None, sa_type=ValidText(255))
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -57,9 +57,9 @@ class ApprovalVoteRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     request_id: str = Field(foreign_key="charter_approval_request.id", index=True, max_length=64)
-    reviewer: str = Field(max_length=255, index=True)
+    reviewer: str = Field(sa_type=ValidText(255), index=True)
     verdict: str = Field(max_length=16)
-    reason: str
+    reason: str = Field(sa_type=ValidText)
     at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -71,11 +71,11 @@ class ApprovalEventRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     request_id: str = Field(foreign_key="charter_approval_request.id", index=True, max_length=64)
     at: datetime = Field(sa_type=UTCDateTime)
-    actor: str = Field(max_length=255)
+    actor: str = Field(sa_type=ValidText(255))
     kind: str = Field(max_length=16)
     from_state: str = Field(max_length=16)
     to_state: str = Field(max_length=16)
-    reason: str
+    reason: str = Field(sa_type=ValidText)
 
 
 def _table(model: type[SQLModel]) -> Table:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Engine,
     RowMapping,
     Table,
+    bindparam,
     insert,
     inspect,
     select,
@@ -76,6 +77,17 @@ LOG: Table = DecisionLogRow.__table__  # type: ignore[attr-defined]
 HEAD: Table = DecisionLogHeadRow.__table__  # type: ignore[attr-defined]
 
 
+# Built once: a sync-mode append runs these for every decision.
+_HEAD_QUERY = select(HEAD).where(HEAD.c.id == HEAD_ID)
+_HEAD_QUERY_LOCKED = _HEAD_QUERY.with_for_update()
+_INSERT = insert(LOG)
+_MOVE_HEAD = (
+    update(HEAD)
+    .where(HEAD.c.id == HEAD_ID)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ChainHead:
     seq: int
@@ -121,18 +133,13 @@ def append_rows(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     `lock_head`)."""
     if not rows:
         return
-    conn.execute(insert(LOG), [dict(r) for r in rows])
+    conn.execute(_INSERT, [dict(r) for r in rows])
     last = rows[-1]
-    conn.execute(
-        update(HEAD).where(HEAD.c.id == HEAD_ID).values(seq=last["seq"], hash=last["hash"])
-    )
+    conn.execute(_MOVE_HEAD, {"new_seq": last["seq"], "new_hash": last["hash"]})
 
 
 def _select_head(conn: Connection, *, lock: bool) -> RowMapping | None:
-    query = select(HEAD).where(HEAD.c.id == HEAD_ID)
-    if lock:
-        query = query.with_for_update()
-    return conn.execute(query).mappings().first()
+    return conn.execute(_HEAD_QUERY_LOCKED if lock else _HEAD_QUERY).mappings().first()
 
 
 # --- reading --------------------------------------------------------------------------------

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect
+from sqlalchemy import DateTime, Dialect, String
 from sqlalchemy.types import TypeDecorator
+
+from charter._canonical import valid_text
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -34,3 +36,18 @@ class UTCDateTime(TypeDecorator[datetime]):
             value = datetime.fromisoformat(value)
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC)
+
+
+class ValidText(TypeDecorator[str]):
+    """Text that is always valid Unicode when it reaches the database.
+
+    A lone surrogate (`"\\ud800"`, from a user id or a rule name someone made up) cannot be
+    encoded as UTF-8: the driver would raise in the middle of an approval. It is stored,
+    and compared in queries, as U+FFFD instead.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else valid_text(value)

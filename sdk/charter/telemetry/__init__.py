@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from charter.telemetry._call import MAX_CONTENT_CHARS, CallSpan, Telemetry, safe_user
+from charter.telemetry._call import MAX_CONTENT_CHARS, CallSpan
+from charter.telemetry._telemetry import Telemetry, safe_user
 
 if TYPE_CHECKING:
     from charter.telemetry._setup import (

@@ -1,8 +1,12 @@
-"""One span per guarded call, child spans per stage, and the metrics that go with them.
+"""One span per guarded call, one event on it per stage, and the metrics that go with them.
 
-The guard drives a `CallSpan` through the pipeline (`record_decision`, `record_pii`, ...).
-Values are gathered in a plain dict and set on the span in one `set_attributes` call when
-the call ends, because every attribute write on an SDK span takes a lock. Nothing here ever
+The flow drives a `CallSpan` (`record_decision`, `record_pii`, ...). Values are gathered in
+a plain dict and set on the span in one `set_attributes` call when the call ends, because
+every attribute write on an SDK span takes a lock. Stages (PII detection, each policy
+evaluation, an approval wait) are span *events* named `charter.pii.redact`,
+`charter.policy.evaluate`, `charter.approval.wait`, carrying that stage's own decision and
+duration: a child span per stage would cost a context switch, two processor callbacks and
+an export record each, for what an event says as well. Nothing here ever
 puts prompt text, answer text, PII values or exception messages on a span, a metric or a
 log line; the only text that can reach a span is *redacted* content, and only when the
 application opted in with `record_content=True`.
@@ -10,20 +14,18 @@ application opted in with `record_content=True`.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Protocol
 
 from opentelemetry import context as otel_context
-from opentelemetry import metrics, trace
-from opentelemetry.metrics import MeterProvider
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, TracerProvider
+from opentelemetry import trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from charter import semconv as sc
-from charter._canonical import sha256_hex
+from charter._canonical import valid_text
 from charter.decision import Action, Decision
 from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
 from charter.telemetry._instruments import Instruments
@@ -33,12 +35,9 @@ INSTRUMENTATION_VERSION = "0.1.0"
 MAX_CONTENT_CHARS = 8192
 """Opted-in redacted content is cut to this length so one span cannot grow without bound."""
 
-_TOOL_OPERATION = "execute_tool"
 _OUTCOMES = (PolicyViolation, ApprovalPending, ApprovalRejected)
 """Exceptions that *are* the guard's answer (deny, held, rejected), not failures: the span
 says what happened through `charter.decision.action`, so they do not set an error status."""
-_MAX_CACHED_CALL_SHAPES = 1024
-_NOT_A_PSEUDONYM = re.compile(r"[@\s]|^\+?\d[\d\-. ()]{6,}$")
 
 
 class PIICount(Protocol):
@@ -51,16 +50,7 @@ class PIICount(Protocol):
     def count(self) -> int: ...
 
 
-def safe_user(user: str) -> str:
-    """The user pseudonym to record. The guard passes pseudonyms; if a caller passes what
-    looks like an e-mail address, a name or a phone number instead, record a hash of it so
-    telemetry never carries the identifier itself."""
-    if _NOT_A_PSEUDONYM.search(user):
-        return "h-" + sha256_hex(user)[:16]
-    return user
-
-
-class _CallShape:
+class CallShape:
     """Everything about a call that repeats across calls with the same model and tool."""
 
     __slots__ = ("attributes", "kind", "metric_operation", "name")
@@ -78,98 +68,21 @@ class _CallShape:
         self.metric_operation = metric_operation
 
 
-class Telemetry:
-    """Traces and metrics for guarded calls of one application.
+class _Stage:
+    """One pipeline stage of a call, recorded as an event on the call span when it ends."""
 
-    The application owns the OpenTelemetry providers: by default the global ones are used
-    (no-ops until the application, or `charter.telemetry.setup()`, installs SDK providers).
-    """
-
-    def __init__(
-        self,
-        *,
-        tracer_provider: TracerProvider | None = None,
-        meter_provider: MeterProvider | None = None,
-        record_content: bool = False,
-        app: str,
-        tenant: str,
-        environment: str,
-    ) -> None:
-        tracer_source = tracer_provider or trace.get_tracer_provider()
-        self._tracer = tracer_source.get_tracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION)
-        self.instruments = Instruments(
-            meter_provider or metrics.get_meter_provider(),
-            base={
-                sc.METRIC_ATTR_APP: app,
-                sc.METRIC_ATTR_TENANT: tenant,
-                sc.METRIC_ATTR_ENVIRONMENT: environment,
-            },
-            version=INSTRUMENTATION_VERSION,
-        )
-        self.record_content_enabled = record_content
-        self._identity: dict[str, AttributeValue] = {
-            sc.APP: app,
-            sc.TENANT: tenant,
-            sc.ENVIRONMENT: environment,
-        }
-        self._shapes: dict[tuple[str, str, str, str | None], _CallShape] = {}
-
-    @property
-    def tracer(self) -> trace.Tracer:
-        return self._tracer
-
-    def call(
-        self, *, operation: str, provider: str, model: str, user: str, tool: str | None = None
-    ) -> CallSpan:
-        """A context manager spanning one guarded call (the span starts on `__enter__`)."""
-        key = (operation, provider, model, tool)
-        shape = self._shapes.get(key) or self._shape(key)
-        return CallSpan(self, shape, safe_user(user))
-
-    def _shape(self, key: tuple[str, str, str, str | None]) -> _CallShape:
-        operation, provider, model, tool = key
-        attributes: dict[str, AttributeValue] = {
-            sc.GEN_AI_OPERATION_NAME: operation,
-            sc.GEN_AI_PROVIDER_NAME: provider,
-            **self._identity,
-        }
-        if model:
-            attributes[sc.GEN_AI_REQUEST_MODEL] = model
-        if tool:
-            attributes[sc.GEN_AI_TOOL_NAME] = tool
-        if operation == _TOOL_OPERATION:
-            # GenAI semconv: "execute_tool {gen_ai.tool.name}", an in-process INTERNAL span.
-            name, kind = (f"{operation} {tool}" if tool else operation), SpanKind.INTERNAL
-        else:
-            name, kind = (f"{operation} {model}" if model else operation), SpanKind.CLIENT
-        shape = _CallShape(name, kind, attributes, operation)
-        if len(self._shapes) < _MAX_CACHED_CALL_SHAPES:
-            self._shapes[key] = shape
-        return shape
-
-
-class _StageSpan:
-    """A child span of the call for one pipeline stage; made current while it is open."""
-
-    __slots__ = ("_call", "_name", "_span", "_start_ns", "_token")
+    __slots__ = ("_call", "_name", "_start_ns", "_wall_ns", "attributes")
 
     def __init__(self, call: CallSpan, name: str) -> None:
         self._call = call
         self._name = name
+        self.attributes: dict[str, AttributeValue] = {}
 
-    def __enter__(self) -> Span:
-        call = self._call
+    def __enter__(self) -> _Stage:
+        self._wall_ns = time.time_ns()
         self._start_ns = time.perf_counter_ns()
-        span = call._tracer.start_span(
-            self._name,
-            context=call._context,
-            record_exception=False,
-            set_status_on_exception=False,
-        )
-        self._span = span
-        self._token = otel_context.attach(trace.set_span_in_context(span, call._context))
-        call._stage_spans.append(span)
-        return span
+        self._call._stages.append(self)
+        return self
 
     def __exit__(
         self,
@@ -178,13 +91,15 @@ class _StageSpan:
         tb: TracebackType | None,
     ) -> None:
         call = self._call
-        span = self._span
-        if exc is not None:
-            _mark_error(span, exc)
-        call._stage_spans.pop()
-        span.end()
-        otel_context.detach(self._token)
+        call._stages.pop()
         elapsed_ms = (time.perf_counter_ns() - self._start_ns) / 1e6
+        span = call._span
+        if span.is_recording():
+            attrs = self.attributes
+            attrs[sc.STAGE_DURATION_MS] = elapsed_ms
+            if exc is not None:
+                attrs[sc.ERROR_TYPE] = _qualified(exc)
+            span.add_event(self._name, attrs, timestamp=self._wall_ns)
         instruments = call._instruments
         instruments.stage_duration.record(
             elapsed_ms, instruments.labels(sc.METRIC_ATTR_STAGE, self._name)
@@ -210,21 +125,29 @@ class CallSpan:
         "_rules",
         "_shape",
         "_span",
-        "_stage_spans",
+        "_stages",
         "_start_ns",
         "_token",
         "_tracer",
         "_user",
     )
 
-    def __init__(self, telemetry: Telemetry, shape: _CallShape, user: str) -> None:
-        self._tracer = telemetry._tracer
-        self._instruments = telemetry.instruments
-        self._record_content = telemetry.record_content_enabled
+    def __init__(
+        self,
+        tracer: trace.Tracer,
+        instruments: Instruments,
+        shape: CallShape,
+        user: str,
+        *,
+        record_content: bool = False,
+    ) -> None:
+        self._tracer = tracer
+        self._instruments = instruments
+        self._record_content = record_content
         self._shape = shape
         self._user = user
         self._attrs: dict[str, AttributeValue] = {}
-        self._stage_spans: list[Span] = []
+        self._stages: list[_Stage] = []
         self._action: Action | None = None
         self._decision_id = ""
         self._rules: dict[str, None] = {}
@@ -292,10 +215,11 @@ class CallSpan:
             ),
         )
 
-    def stage(self, name: str) -> _StageSpan:
-        """A child span for one stage: `charter.policy.evaluate`, `charter.pii.redact`,
-        `charter.approval.wait` (see `charter.semconv`). Yields the OTel `Span`."""
-        return _StageSpan(self, name)
+    def stage(self, name: str) -> _Stage:
+        """One stage (`charter.policy.evaluate`, `charter.pii.redact`,
+        `charter.approval.wait`, see `charter.semconv`), recorded as an event on the call
+        span with its duration and, for a policy stage, its own decision."""
+        return _Stage(self, name)
 
     @property
     def span(self) -> Span:
@@ -328,18 +252,13 @@ class CallSpan:
         if decision.policy_revision:
             self._attrs[sc.POLICY_REVISION] = decision.policy_revision
         stage = decision.stage.value
-        if self._stage_spans:
-            stage_span = self._stage_spans[-1]
-            if stage_span.is_recording():
-                stage_attrs: dict[str, AttributeValue] = {
-                    sc.STAGE_ACTION: action.value,
-                    sc.STAGE: stage,
-                    sc.DECISION_ID: decision.decision_id,
-                    sc.POLICY_REVISION: decision.policy_revision,
-                }
-                if rules:
-                    stage_attrs[sc.RULES] = rules
-                stage_span.set_attributes(stage_attrs)
+        if self._stages:
+            stage_attrs = self._stages[-1].attributes
+            stage_attrs[sc.STAGE_ACTION] = action.value
+            stage_attrs[sc.STAGE] = stage
+            stage_attrs[sc.DECISION_ID] = decision.decision_id
+            if rules:
+                stage_attrs[sc.RULES] = rules
         instruments = self._instruments
         instruments.decisions.add(
             1,
@@ -393,6 +312,10 @@ class CallSpan:
             if not isinstance(previous, float) or value > previous:
                 attrs[key] = value
 
+    def record_signals_revision(self, revisions: str) -> None:
+        """Which versions of the signals scored this call (`name=revision,...`)."""
+        self._attrs[sc.SIGNALS_REVISION] = revisions
+
     def record_approval(self, approval_id: str, state: str, wait_ms: float) -> None:
         attrs: dict[str, AttributeValue] = {
             sc.APPROVAL_ID: approval_id,
@@ -400,8 +323,8 @@ class CallSpan:
             sc.APPROVAL_WAIT_MS: float(wait_ms),
         }
         self._attrs.update(attrs)
-        if self._stage_spans and self._stage_spans[-1].is_recording():
-            self._stage_spans[-1].set_attributes(attrs)
+        if self._stages:
+            self._stages[-1].attributes.update(attrs)
         instruments = self._instruments
         instruments.approvals.add(1, instruments.labels(sc.METRIC_ATTR_STATE, state))
 
@@ -414,13 +337,15 @@ class CallSpan:
     ) -> None:
         attrs = self._attrs
         if response_model:
-            attrs[sc.GEN_AI_RESPONSE_MODEL] = str(response_model)
+            attrs[sc.GEN_AI_RESPONSE_MODEL] = valid_text(str(response_model))
         if input_tokens is not None:
             attrs[sc.GEN_AI_USAGE_INPUT_TOKENS] = int(input_tokens)
         if output_tokens is not None:
             attrs[sc.GEN_AI_USAGE_OUTPUT_TOKENS] = int(output_tokens)
         if finish_reasons:
-            attrs[sc.GEN_AI_RESPONSE_FINISH_REASONS] = tuple(str(r) for r in finish_reasons)
+            attrs[sc.GEN_AI_RESPONSE_FINISH_REASONS] = tuple(
+                valid_text(str(r)) for r in finish_reasons
+            )
 
     def record_call_duration(self, call_ms: float) -> None:
         """How long the wrapped model/tool call took, so the span can show Charter's own
@@ -433,9 +358,9 @@ class CallSpan:
         if not self._record_content:
             return
         if prompt_redacted is not None:
-            self._attrs[sc.PROMPT_REDACTED] = prompt_redacted[:MAX_CONTENT_CHARS]
+            self._attrs[sc.PROMPT_REDACTED] = valid_text(prompt_redacted[:MAX_CONTENT_CHARS])
         if answer_redacted is not None:
-            self._attrs[sc.ANSWER_REDACTED] = answer_redacted[:MAX_CONTENT_CHARS]
+            self._attrs[sc.ANSWER_REDACTED] = valid_text(answer_redacted[:MAX_CONTENT_CHARS])
 
     def record_error(self, exc: BaseException) -> None:
         """Mark the call failed with the error's class name. The message is never recorded:
@@ -444,12 +369,13 @@ class CallSpan:
         self._attrs[sc.ERROR] = type(exc).__name__
 
 
-def _mark_error(span: Span, exc: BaseException) -> None:
+def _qualified(exc: BaseException) -> str:
     cls = type(exc)
-    qualified = (
-        cls.__qualname__
-        if cls.__module__ == "builtins"
-        else (f"{cls.__module__}.{cls.__qualname__}")
+    return (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
     )
-    span.set_attribute(sc.ERROR_TYPE, qualified)
-    span.set_status(Status(StatusCode.ERROR, cls.__name__))
+
+
+def _mark_error(span: Span, exc: BaseException) -> None:
+    span.set_attribute(sc.ERROR_TYPE, _qualified(exc))
+    span.set_status(Status(StatusCode.ERROR, type(exc).__name__))

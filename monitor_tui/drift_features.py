@@ -1,0 +1,111 @@
+"""Features of guarded-call spans for drift detection: numbers (token counts, latencies,
+signal scores) and categories (decision, rules, finish reasons, ...), from the span
+attributes Charter emits (`charter.semconv`)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from charter import semconv
+from monitor_tui.ingest.records import SpanRecord
+
+NONE = "(none)"
+UNKNOWN = "(unknown)"
+
+
+# --- features ----------------------------------------------------------------------------
+
+
+@dataclass
+class FeatureTable:
+    """Per-feature samples of one set of spans."""
+
+    spans: int = 0
+    numeric: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    categorical: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    samples: Counter[str] = field(default_factory=Counter)
+    """Spans that contributed to each categorical feature."""
+
+
+_NUMERIC_ATTRS = {
+    "input_tokens": semconv.GEN_AI_USAGE_INPUT_TOKENS,
+    "output_tokens": semconv.GEN_AI_USAGE_OUTPUT_TOKENS,
+    "guard_overhead_ms": semconv.LATENCY_MS,
+    "approval_wait_ms": semconv.APPROVAL_WAIT_MS,
+    "pii_count": semconv.PII_COUNT,
+}
+
+
+def extract_features(spans: Iterable[SpanRecord]) -> FeatureTable:
+    """Numeric and categorical samples from guarded-call spans (others are skipped)."""
+    table = FeatureTable()
+    for span in spans:
+        if not span.is_call:
+            continue
+        table.spans += 1
+        numeric = table.numeric
+        for name, key in _NUMERIC_ATTRS.items():
+            value = span.number(key)
+            if value is not None:
+                numeric[name].append(value)
+        numeric["latency_ms"].append(span.call_ms)
+        for key in span.attributes:
+            if key.startswith(semconv.SIGNAL_PREFIX):
+                score = span.number(key)
+                if score is not None:
+                    numeric["signal." + key.removeprefix(semconv.SIGNAL_PREFIX)].append(score)
+        for name, counts in _categories(span).items():
+            table.categorical[name].update(counts)
+            table.samples[name] += 1
+    return table
+
+
+def _categories(span: SpanRecord) -> dict[str, Counter[str]]:
+    attrs = span.attributes
+    out: dict[str, Counter[str]] = {
+        "decision": Counter([span.action or NONE]),
+        "error": Counter(["error" if span.is_error else "ok"]),
+        "rules": Counter(span.rules or (NONE,)),
+        "approval": Counter([str(attrs.get(semconv.APPROVAL_STATE) or NONE)]),
+    }
+    reasons = span.strings(semconv.GEN_AI_RESPONSE_FINISH_REASONS)
+    if reasons:
+        out["finish_reason"] = Counter(reasons)
+    version = attrs.get(semconv.GEN_AI_RESPONSE_MODEL)
+    if version is not None:
+        out["model_version"] = Counter([str(version)])
+    # Spans with each entity type (not occurrences: one long prompt full of e-mail
+    # addresses is one event, and counting it many times would make the test overconfident).
+    types = {
+        key.removeprefix(semconv.PII_COUNT_PREFIX)
+        for key, value in attrs.items()
+        if key.startswith(semconv.PII_COUNT_PREFIX) and isinstance(value, int | float) and value
+    }
+    types.update(span.strings(semconv.PII_TYPES))
+    out["redactions"] = Counter(types or (NONE,))
+    return out
+
+
+# --- windows: which spans a comparison looks at ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    start_ns: int
+    end_ns: int
+
+    def contains(self, span: SpanRecord) -> bool:
+        return self.start_ns <= span.end_ns < self.end_ns
+
+
+def current_window(now_s: float, window_s: float) -> Window:
+    end = int(now_s * 1e9)
+    return Window(end - int(window_s * 1e9), end)
+
+
+def trailing_baseline(now_s: float, window_s: float, windows: int = 4) -> Window:
+    """The `windows` window lengths right before the current window."""
+    current = current_window(now_s, window_s)
+    return Window(current.start_ns - int(windows * window_s * 1e9), current.start_ns)

@@ -1,0 +1,92 @@
+"""Who hears of approval requests: callbacks when one is queued (Slack, e-mail, ...), and
+callers waiting for a decision. Waiters wake on the in-process change signal at once and
+poll with backoff for changes other processes make."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from charter.approvals._signal import CHANGES
+from charter.approvals.models import ApprovalRequest, ApprovalState
+from charter.errors import ApprovalTimeout
+
+logger = logging.getLogger("charter.approvals")
+
+SubmitCallback = Callable[[ApprovalRequest], None]
+FIRST_POLL_S = 0.02
+MAX_POLL_S = 0.5
+
+
+class Announcer:
+    """Calls each registered callback after a submit. A failing callback is logged without
+    content and never affects the queued request."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[SubmitCallback] = []
+
+    def subscribe(self, callback: SubmitCallback) -> None:
+        self._callbacks.append(callback)
+
+    def announce(self, request: ApprovalRequest) -> None:
+        for callback in self._callbacks:
+            try:
+                callback(request)
+            except Exception as exc:
+                logger.warning(
+                    "approval notification %s failed for request %s (%s); the request is "
+                    "queued and unaffected",
+                    getattr(callback, "__qualname__", type(callback).__name__),
+                    request.id,
+                    type(exc).__name__,
+                )
+
+
+class Waiter:
+    """Blocks (or awaits) until a request is decided; `current` reads it as it stands."""
+
+    def __init__(
+        self, current: Callable[[str], ApprovalRequest], clock: Callable[[], datetime]
+    ) -> None:
+        self._current = current
+        self._clock = clock
+
+    def wait(self, request_id: str, timeout_s: float) -> ApprovalRequest:
+        deadline = time.monotonic() + timeout_s
+        delay = FIRST_POLL_S
+        while True:
+            seen = CHANGES.generation
+            request = self._current(request_id)
+            pause = self._pause(request, deadline, delay)
+            if pause is None:
+                return request
+            CHANGES.wait(seen, pause)
+            delay = min(delay * 1.5, MAX_POLL_S)
+
+    async def wait_async(self, request_id: str, timeout_s: float) -> ApprovalRequest:
+        deadline = time.monotonic() + timeout_s
+        delay = FIRST_POLL_S
+        while True:
+            seen = CHANGES.generation
+            request = await asyncio.to_thread(self._current, request_id)
+            pause = self._pause(request, deadline, delay)
+            if pause is None:
+                return request
+            await CHANGES.wait_async(seen, pause)
+            delay = min(delay * 1.5, MAX_POLL_S)
+
+    def _pause(self, request: ApprovalRequest, deadline: float, delay: float) -> float | None:
+        """How long to sleep before looking again; None when waiting is over."""
+        if request.state is not ApprovalState.PENDING:
+            return None
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ApprovalTimeout(
+                f"request {request.id} is still pending; it stays queued. Resume later with "
+                f"charter.resume({request.id!r})"
+            )
+        until_expiry = (request.expires_at - self._clock()).total_seconds() + 0.001
+        return max(0.0, min(delay, remaining, until_expiry))

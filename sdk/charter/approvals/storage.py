@@ -1,0 +1,154 @@
+"""Approval requests at rest: the database, its transactions, and the state changes a
+transaction may make (a move, an expiry, a history entry). Every read-then-write runs in
+one locked transaction (`charter.store.transactions`), so many processes can share one
+queue. What a change *means* is decided in `lifecycle`; who hears of it, in `notify`.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from charter.approvals import _records
+from charter.approvals._signal import CHANGES
+from charter.approvals.lifecycle import timeout_step
+from charter.approvals.models import ApprovalRequest, ApprovalState, EventKind
+from charter.errors import ApprovalError
+from charter.store import approval_repo as repo
+from charter.store.db import connect
+from charter.store.migrate import migrate as migrate_schema
+from charter.store.transactions import read_transaction, write_transaction
+
+Clock = Callable[[], datetime]
+
+CHARTER_ACTOR = "charter"
+"""The actor recorded for steps Charter takes itself (timeouts, escalations)."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ApprovalStore:
+    """Requests, votes and history in SQL (SQLite or PostgreSQL)."""
+
+    def __init__(self, store: str | Engine, *, clock: Clock = utcnow, migrate: bool = True):
+        self._owns_engine = isinstance(store, str)
+        self.engine = connect(store) if isinstance(store, str) else store
+        self.clock = clock
+        if migrate:
+            try:
+                migrate_schema(self.engine)
+            except BaseException:
+                self.close()
+                raise
+
+    def close(self) -> None:
+        if self._owns_engine:
+            self.engine.dispose()
+
+    @contextmanager
+    def writing(self, what: str) -> Iterator[Connection]:
+        """One locked write transaction; waiters hear of the change after it commits."""
+        with write_transaction(self.engine, what) as conn:
+            yield conn
+        CHANGES.notify()
+
+    def insert(self, row: Mapping[str, Any], created: Mapping[str, Any]) -> None:
+        with self.writing("queueing an approval request") as conn:
+            repo.insert_request(conn, row)
+            repo.add_events(conn, [created])
+
+    def get(self, request_id: str) -> ApprovalRequest:
+        with read_transaction(self.engine, f"reading approval request {request_id}") as conn:
+            request = _records.load_one(conn, request_id)
+        if request is None:
+            raise unknown(request_id)
+        return request
+
+    def list(
+        self, state: ApprovalState | None, tenant: str | None, limit: int
+    ) -> builtins.list[ApprovalRequest]:
+        with read_transaction(self.engine, "listing approval requests") as conn:
+            rows = repo.list_requests(
+                conn, state=state.value if state else None, tenant=tenant, limit=limit
+            )
+            return _records.load(conn, rows)
+
+    def current(self, request_id: str) -> ApprovalRequest:
+        """The request as it stands now, with an overdue deadline applied."""
+        request = self.get(request_id)
+        if timeout_step(request, self.clock()) is None:
+            return request
+        with self.writing(f"expiring approval {request_id}") as conn:
+            request = self.expire_if_due(conn, self.locked(conn, request_id), self.clock())
+        return request
+
+    # --- inside a transaction ------------------------------------------------------------
+
+    def locked(
+        self, conn: Connection, request_id: str, *, history: bool = False
+    ) -> ApprovalRequest:
+        """The request, row-locked for this transaction (history only when asked for)."""
+        row = repo.get_request(conn, request_id, lock=True)
+        if row is None:
+            raise unknown(request_id)
+        return _records.load(conn, [row], history=history)[0]
+
+    def reload(self, conn: Connection, request_id: str) -> ApprovalRequest:
+        request = _records.load_one(conn, request_id)
+        assert request is not None, "a locked request cannot vanish in its own transaction"
+        return request
+
+    def move(
+        self,
+        conn: Connection,
+        request: ApprovalRequest,
+        state: ApprovalState,
+        now: datetime,
+        *,
+        release_claim_of: str | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"state": state.value, "updated_at": now}
+        if release_claim_of is not None and request.claimed_by == release_claim_of:
+            values.update(claimed_by=None, claimed_until=None)
+        repo.update_request(conn, request.id, values)
+
+    def expire_if_due(
+        self, conn: Connection, request: ApprovalRequest, now: datetime
+    ) -> ApprovalRequest:
+        """Apply the deadline inside the caller's locked transaction, if it has passed."""
+        step = timeout_step(request, now)
+        if step is None:
+            return request
+        state = request.state
+        if step.escalate_to is not None:
+            repo.update_request(
+                conn,
+                request.id,
+                {
+                    "approvers": step.escalate_to.model_dump(mode="json"),
+                    "expires_at": step.new_deadline,
+                    "escalations": request.escalations + 1,
+                    "claimed_by": None,
+                    "claimed_until": None,
+                    "updated_at": now,
+                },
+            )
+            kind, to_state = EventKind.ESCALATED, state
+        else:
+            self.move(conn, request, ApprovalState.EXPIRED, now)
+            kind, to_state = EventKind.TRANSITION, ApprovalState.EXPIRED
+        _records.History(conn, request.id, now).add(kind, CHARTER_ACTOR, state, to_state, step.why)
+        return self.reload(conn, request.id)
+
+
+def unknown(request_id: str) -> ApprovalError:
+    return ApprovalError(
+        f"no approval request {request_id!r}; list requests with `charter approvals list`"
+    )

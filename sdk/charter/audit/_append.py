@@ -1,0 +1,192 @@
+"""Appending to the chain so that one bad record never blocks the others.
+
+Both modes of `AuditLog` drive this: the async writer thread with a batch, `mode="sync"`
+with the caller's one record. A batch is one transaction. When it fails, the records are
+tried one at a time: a record that fails on its own twice while a *marker* for it (its
+decision's action, rule ids and ids as plain ASCII, no input; `PreparedRecord.marker`) goes
+in is the record's own fault, so the marker takes its place and is counted. When the
+marker fails too, the store is the problem: the records wait and are retried with backoff
+(nothing is replaced while the store is down).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from charter.audit.checkpoint import Checkpointer
+from charter.audit.record import PreparedRecord
+from charter.decision import Decision
+from charter.errors import StoreError
+from charter.policy.input import PolicyInput
+from charter.store.decision_log import ChainHead, append_rows, lock_head
+from charter.store.transactions import write_transaction
+
+_log = logging.getLogger("charter.audit")
+
+RETRY_FIRST_S = 0.05
+RETRY_MAX_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Unserialisable:
+    """The input of a record that could not even be snapshotted (why: an error class)."""
+
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A decision accepted by `AuditLog.record()`, not yet serialised."""
+
+    decision: Decision
+    input: PolicyInput | str | Unserialisable
+    trace_id: str
+    span_id: str
+    labels: Mapping[str, str]
+    timestamp: datetime
+
+    def prepare(self) -> PreparedRecord:
+        if isinstance(self.input, Unserialisable):
+            return self.marker(self.input.error)
+        input_doc = self.input.to_dict() if isinstance(self.input, PolicyInput) else self.input
+        return PreparedRecord.build(
+            self.decision,
+            input_doc,
+            timestamp=self.timestamp,
+            trace_id=self.trace_id,
+            span_id=self.span_id,
+            labels=self.labels,
+        )
+
+    def marker(self, error: str) -> PreparedRecord:
+        return PreparedRecord.marker(
+            self.decision,
+            timestamp=self.timestamp,
+            trace_id=self.trace_id,
+            span_id=self.span_id,
+            labels=self.labels,
+            error=error,
+        )
+
+
+@dataclass(slots=True)
+class Appended:
+    """What one `Appender.write` did."""
+
+    written: int = 0
+    """Records committed, markers included."""
+    marked: int = 0
+    """Of those, markers standing in for records that could not be written."""
+    lost: int = 0
+    """Records given up on because the store kept failing (the caller decided to stop)."""
+    errors: list[str] = field(default_factory=list)
+
+
+def append_batch(engine: Engine, records: Sequence[PreparedRecord]) -> ChainHead:
+    """Chain and append `records` in one transaction; returns the new chain head."""
+    with write_transaction(engine, "appending to the decision log") as conn:
+        head = lock_head(conn)
+        seq, prev_hash = head.seq, head.hash
+        rows = []
+        for record in records:
+            seq += 1
+            row = record.seal(seq, prev_hash)
+            prev_hash = row["hash"]
+            rows.append(row)
+        append_rows(conn, rows)
+    return ChainHead(seq=seq, hash=prev_hash)
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, StoreError) else type(exc).__name__
+
+
+class Appender:
+    def __init__(
+        self,
+        engine: Engine,
+        checkpoints: Checkpointer,
+        on_retry: Callable[[str, int, float], None],
+    ) -> None:
+        self.engine = engine
+        self.checkpoints = checkpoints
+        self._on_retry = on_retry
+        """Called with (reason, records waiting, seconds until the retry) before a wait."""
+
+    def write(self, batch: Sequence[Pending], give_up: Callable[[float], bool]) -> Appended:
+        """Append `batch` in order. `give_up(delay)` waits `delay` seconds before a retry and
+        returns True to stop retrying (what is left is then counted as lost)."""
+        done = Appended()
+        waiting: list[tuple[Pending, PreparedRecord]] = []
+        for pending in batch:
+            error = pending.input.error if isinstance(pending.input, Unserialisable) else ""
+            try:
+                waiting.append((pending, pending.prepare()))
+            except Exception as exc:  # a value that cannot be serialised at all
+                error = type(exc).__name__
+                waiting.append((pending, pending.marker(error)))
+            if error:
+                done.marked += 1
+                self._report_marker(pending, error)
+        delay = RETRY_FIRST_S
+        while waiting:
+            try:
+                self._commit([record for _, record in waiting])
+            except Exception as exc:
+                done.errors.append(_reason(exc))
+                waiting = self._one_by_one(waiting, done)
+                if not waiting:
+                    break
+                self._on_retry(done.errors[-1], len(waiting), delay)
+                if give_up(delay):
+                    done.lost += len(waiting)
+                    break
+                delay = min(delay * 2, RETRY_MAX_S)
+                continue
+            done.written += len(waiting)
+            break
+        return done
+
+    def _one_by_one(
+        self, waiting: list[tuple[Pending, PreparedRecord]], done: Appended
+    ) -> list[tuple[Pending, PreparedRecord]]:
+        """Write records singly, a marker for one that fails alone; returns what is left
+        when even a marker cannot be written (the store is failing)."""
+        for index, (pending, record) in enumerate(waiting):
+            error = ""
+            for _ in range(2):
+                try:
+                    self._commit([record])
+                except Exception as exc:
+                    error = type(exc).__name__
+                    continue
+                done.written += 1
+                error = ""
+                break
+            if not error:
+                continue
+            try:
+                self._commit([pending.marker(error)])
+            except Exception:
+                return waiting[index:]
+            done.written += 1
+            done.marked += 1
+            self._report_marker(pending, error)
+        return []
+
+    def _commit(self, records: Sequence[PreparedRecord]) -> None:
+        head = append_batch(self.engine, records)
+        self.checkpoints.note(head, len(records))
+
+    @staticmethod
+    def _report_marker(pending: Pending, error: str) -> None:
+        _log.error(
+            "decision log: record %s could not be written (%s); a marker record stands in for it",
+            pending.decision.decision_id.encode("ascii", "backslashreplace").decode(),
+            error,
+        )

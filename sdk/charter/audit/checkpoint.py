@@ -1,0 +1,273 @@
+"""Checkpoints: the chain head noted *outside* the database, so a cut tail shows.
+
+The hash chain proves that no record was changed, moved or dropped *between* others, but a
+store whose last records were deleted (and its head row moved back) is a shorter, valid
+chain. So the writer notes the head (`head_seq` = number of records, `head_hash`, time)
+every `every` records or `interval_s` seconds, and when it closes:
+
+- as a line of JSON appended to a file (`checkpoint_file`, append-only, fsync'd), e.g.
+  `{"head_seq":5000,"head_hash":"9f3c…","store":"sqlite:///.charter/charter.db","time":"2026-01-01T00:00:00.000000Z"}`
+- as an OpenTelemetry span `charter.audit.checkpoint` with the same values as attributes,
+  so the anchor also lands in whatever trace backend the application exports to.
+
+`charter audit verify --checkpoint FILE` reads either form (the file, or spans exported by
+`charter monitor export`) and fails when the store holds fewer records than a checkpoint
+saw (truncated) or a different record at a checkpoint's position (rolled back/rewritten).
+A checkpoint that cannot be written is logged and counted; it never blocks the log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Connection, select
+
+from charter import semconv as sc
+from charter.audit.record import format_timestamp
+from charter.errors import AuditError
+from charter.store.decision_log import GENESIS_HASH, LOG, ChainHead
+
+_log = logging.getLogger("charter.audit")
+
+DEFAULT_EVERY = 1000
+DEFAULT_INTERVAL_S = 60.0
+_LOOKUP_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    head_seq: int
+    """How many records the log held (the newest record's `seq`)."""
+    head_hash: str
+    time: str
+    store: str = ""
+    where: str = ""
+    """Where it was read from (`file:line`), for messages."""
+
+    def to_line(self) -> str:
+        doc = {
+            "head_seq": self.head_seq,
+            "head_hash": self.head_hash,
+            "store": self.store,
+            "time": self.time,
+        }
+        return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=True) + "\n"
+
+    def describe(self) -> str:
+        return f"checkpoint at {self.where} ({self.time}, seq {self.head_seq})"
+
+
+class Checkpointer:
+    """Notes the chain head after commits; thread-safe; never raises."""
+
+    def __init__(
+        self,
+        path: str | Path | None,
+        *,
+        store: str,
+        every: int = DEFAULT_EVERY,
+        interval_s: float = DEFAULT_INTERVAL_S,
+        tracer_provider: Any = None,
+    ) -> None:
+        self.path = Path(path) if path else None
+        self.store = store
+        self.every = max(1, every)
+        self.interval_s = interval_s
+        self._tracer_provider = tracer_provider
+        self._lock = threading.Lock()
+        self._since = 0
+        self._head: ChainHead | None = None
+        self._last = time.monotonic()
+        self.written = 0
+        self.failed = 0
+
+    def note(self, head: ChainHead, appended: int) -> None:
+        """`appended` records were committed, ending at `head`."""
+        with self._lock:
+            if self._head is None or head.seq >= self._head.seq:
+                self._head = head
+            self._since += appended
+            now = time.monotonic()
+            if self._since < self.every and now - self._last < self.interval_s:
+                return
+            self._since, self._last, due = 0, now, self._head
+        self._emit(due)
+
+    def final(self) -> None:
+        """A last checkpoint when records were written since the previous one."""
+        with self._lock:
+            due = self._head if self._since else None
+            self._since = 0
+        if due is not None:
+            self._emit(due)
+
+    def _emit(self, head: ChainHead) -> None:
+        checkpoint = Checkpoint(
+            head_seq=head.seq,
+            head_hash=head.hash,
+            time=format_timestamp(datetime.now(UTC)),
+            store=self.store,
+        )
+        self._span(checkpoint)
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, checkpoint.to_line().encode())  # one write: lines never interleave
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            with self._lock:
+                self.failed += 1
+                first = self.failed == 1
+            if first:
+                _log.warning(
+                    "decision log: cannot write checkpoints to %s (%s); the log itself is "
+                    "unaffected",
+                    self.path,
+                    exc.strerror or type(exc).__name__,
+                )
+            return
+        with self._lock:
+            self.written += 1
+
+    def _span(self, checkpoint: Checkpoint) -> None:
+        try:
+            from opentelemetry import context, trace
+
+            provider = self._tracer_provider or trace.get_tracer_provider()
+            tracer = provider.get_tracer("charter.audit")
+            span = tracer.start_span(
+                sc.SPAN_AUDIT_CHECKPOINT,
+                context=context.Context(),  # a root span, not a child of a guarded call
+                attributes={
+                    sc.AUDIT_HEAD_SEQ: checkpoint.head_seq,
+                    sc.AUDIT_HEAD_HASH: checkpoint.head_hash,
+                    sc.AUDIT_CHECKPOINT_TIME: checkpoint.time,
+                    sc.AUDIT_STORE: checkpoint.store,
+                },
+            )
+            span.end()
+        except Exception as exc:  # telemetry must never stop the decision log
+            _log.debug("decision log: checkpoint span not emitted: %s", type(exc).__name__)
+
+
+# --- reading and checking -------------------------------------------------------------------
+
+
+def read_checkpoints(path: str | Path) -> list[Checkpoint]:
+    """Checkpoints from a checkpoint file, or from spans exported by `charter monitor
+    export` (lines of other spans are skipped). Raises `AuditError` for a bad file."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AuditError(f"checkpoint file {file} does not exist; check --checkpoint") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AuditError(f"cannot read checkpoint file {file}: {exc}") from None
+    lines = text.split("\n")
+    found: list[Checkpoint] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{file.name}:{number}"
+        try:
+            doc = json.loads(line)
+        except json.JSONDecodeError:
+            if number == len(lines):  # a last line cut short by a crash while writing it
+                _log.warning("ignoring the incomplete last line of %s", file)
+                continue
+            raise AuditError(f"{where}: not JSON; expected one checkpoint per line") from None
+        checkpoint = _from_doc(doc, where)
+        if checkpoint is not None:
+            found.append(checkpoint)
+    return found
+
+
+def _from_doc(doc: Any, where: str) -> Checkpoint | None:
+    if not isinstance(doc, dict):
+        raise AuditError(f"{where}: expected a JSON object")
+    if "attributes" in doc and "span_id" in doc:  # an exported span
+        if doc.get("name") != sc.SPAN_AUDIT_CHECKPOINT:
+            return None
+        attrs = doc["attributes"] if isinstance(doc["attributes"], dict) else {}
+        doc = {
+            "head_seq": attrs.get(sc.AUDIT_HEAD_SEQ),
+            "head_hash": attrs.get(sc.AUDIT_HEAD_HASH),
+            "time": attrs.get(sc.AUDIT_CHECKPOINT_TIME, ""),
+            "store": attrs.get(sc.AUDIT_STORE, ""),
+        }
+    seq, digest = doc.get("head_seq"), doc.get("head_hash")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise AuditError(f"{where}: head_seq must be a whole number >= 0")
+    if not isinstance(digest, str) or len(digest) != 64:
+        raise AuditError(f"{where}: head_hash must be a 64-character SHA-256 hex digest")
+    return Checkpoint(seq, digest, str(doc.get("time", "")), str(doc.get("store", "")), where)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointFailure:
+    checkpoint: Checkpoint
+    problem: Literal["truncated", "rolled_back"]
+    reason: str
+    failing: int
+    """How many of the checkpoints the store fails."""
+
+
+def check(
+    conn: Connection, checkpoints: Sequence[Checkpoint], head_seq: int
+) -> CheckpointFailure | None:
+    """The first checkpoint (in file order) the store fails, given the store's verified
+    chain head; None when every checkpoint holds."""
+    hashes = _hashes_at(conn, {c.head_seq for c in checkpoints if 0 < c.head_seq <= head_seq})
+    hashes[0] = GENESIS_HASH
+    failures: list[tuple[Checkpoint, Literal["truncated", "rolled_back"], str]] = []
+    for c in checkpoints:
+        if c.head_seq > head_seq:
+            gone = c.head_seq - head_seq
+            failures.append(
+                (
+                    c,
+                    "truncated",
+                    f"{c.describe()} saw {c.head_seq} records; the store holds {head_seq}: "
+                    f"the last {gone} record{'s' if gone != 1 else ''} were deleted, or the "
+                    "database was restored from an older copy",
+                )
+            )
+        elif hashes.get(c.head_seq) != c.head_hash:
+            failures.append(
+                (
+                    c,
+                    "rolled_back",
+                    f"{c.describe()} saw record {c.head_seq} with hash {c.head_hash[:16]}…; "
+                    f"the store's record {c.head_seq} has hash "
+                    f"{str(hashes.get(c.head_seq, '?'))[:16]}…: the log was rolled back and "
+                    "rewritten, or this checkpoint belongs to another store",
+                )
+            )
+    if not failures:
+        return None
+    first, problem, reason = failures[0]
+    return CheckpointFailure(first, problem, reason, len(failures))
+
+
+def _hashes_at(conn: Connection, seqs: Iterable[int]) -> dict[int, str]:
+    wanted = sorted(seqs)
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), _LOOKUP_CHUNK):
+        chunk = wanted[start : start + _LOOKUP_CHUNK]
+        rows = conn.execute(select(LOG.c.seq, LOG.c.hash).where(LOG.c.seq.in_(chunk)))
+        found.update({int(seq): str(digest) for seq, digest in rows})
+    return found

@@ -1,0 +1,99 @@
+"""`charter signals train`: retrain the safety classifier from the training sets in git.
+
+Same data, same bytes: the command prints the artifact's revision (its content hash), so a
+reviewer can check that a committed model is what the committed data produces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from charter.cli._common import fail
+
+app = typer.Typer(help="The offline safety classifier: retrain, inspect.", no_args_is_help=True)
+
+_DEFAULT_DATA = Path("policies/signals/train")
+_DEFAULT_OUT = Path("policies/signals/model")
+
+
+@app.command()
+def train(
+    data: Annotated[
+        Path, typer.Option("--data", help="Folder of training *.jsonl files.")
+    ] = _DEFAULT_DATA,
+    out: Annotated[Path, typer.Option("--out", help="Folder the artifact is written to.")] = (
+        _DEFAULT_OUT
+    ),
+    max_iter: Annotated[int, typer.Option("--max-iter", min=1, help="L-BFGS iterations.")] = 300,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", min=1, help="Train on the first N items by id (quick checks)."),
+    ] = None,
+    context: Annotated[
+        bool,
+        typer.Option("--context/--no-context", help="Also train the contextual second stage."),
+    ] = True,
+    calibrate: Annotated[
+        int,
+        typer.Option(
+            "--calibrate",
+            min=0,
+            help="Folds of out-of-fold calibration on the training data (0: skip).",
+        ),
+    ] = 5,
+) -> None:
+    """Train both stages on every training item and write the artifact (deterministic)."""
+    from charter.errors import CharterError
+    from charter.signals.training import TrainConfig, load_items, train_artifact
+
+    files = sorted(data.glob("*.jsonl")) if data.is_dir() else []
+    if not files:
+        raise fail(f"{data}: no training *.jsonl files")
+    try:
+        items = load_items(files)
+        if limit is not None:
+            items = items[:limit]
+        artifact = train_artifact(
+            items, TrainConfig(max_iter=max_iter), context=context, calibration_folds=calibrate
+        )
+        revision = artifact.save(out)
+    except CharterError as exc:
+        raise fail(str(exc)) from None
+    record = artifact.meta["trained_on"]
+    typer.echo(f"trained on {record['items']} items from {len(record['families'])} families")
+    for label, count in record["per_label"].items():
+        typer.echo(f"  {label:36} {count}")
+    calibration = artifact.meta.get("calibration")
+    if calibration:
+        typer.echo(f"out-of-fold calibration ({calibration['folds']} folds, training data only):")
+        for head, threshold in calibration["thresholds"].items():
+            typer.echo(
+                f"  {head:18} threshold {threshold:.2f}: recall "
+                f"{calibration['recall_at_threshold'][head]:.1%}, benign flagged "
+                f"{calibration['benign_rate_at_threshold'][head]:.1%}"
+            )
+        typer.echo(
+            f"  all heads: attacks flagged {calibration['attacks_flagged']:.1%}, benign "
+            f"flagged {calibration['benign_flagged']:.1%}, benign in the cascade band "
+            f"{calibration['benign_in_band']:.1%}"
+        )
+    typer.echo(f"wrote {out} (revision {revision})")
+
+
+@app.command()
+def sources(
+    data: Annotated[
+        Path, typer.Option("--data", help="Folder of training *.jsonl files.")
+    ] = _DEFAULT_DATA,
+) -> None:
+    """Print the training sets' count per source family and language as a Markdown table."""
+    from charter.errors import CharterError
+    from charter.signals.training import load_items, sources_table
+
+    try:
+        items = load_items(sorted(data.glob("*.jsonl")))
+    except CharterError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(sources_table(items))

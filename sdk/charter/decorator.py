@@ -1,0 +1,183 @@
+"""`@guard`, `@guard(...)` and `@guard.tool`: wrap a function so each call runs the flow
+in `charter.pipeline` with the driver for its kind (sync, async, generator, async
+generator). The `Charter` is resolved at call time, so `@charter.guard` works before
+`charter.configure()` is called.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, Literal, TypeVar, cast, overload
+
+from charter.pipeline import (
+    CallSpec,
+    Parts,
+    guarded,
+    resumed,
+    run_async,
+    run_async_stream,
+    run_resumed,
+    run_stream,
+    run_sync,
+)
+from charter.policy.input import ModelRef
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_PROMPT_NAMES = ("prompt", "messages", "input", "text", "query", "question", "message")
+_REGISTRY: dict[str, GuardedFunction] = {}
+
+
+def registered(function: str) -> GuardedFunction | None:
+    """The guarded function registered under `module:qualname` (for `charter.resume`)."""
+    return _REGISTRY.get(function)
+
+
+class GuardDecorator:
+    """`@guard`, `@guard(...)` and `@guard.tool`; resolves its `Charter` at call time."""
+
+    def __init__(self, resolve: Callable[[], Parts]) -> None:
+        self._resolve = resolve
+
+    @overload
+    def __call__(self, fn: F) -> F: ...
+
+    @overload
+    def __call__(
+        self,
+        fn: None = None,
+        *,
+        prompt: str | None = None,
+        model: str = "",
+        provider: str = "",
+        on_deny: Literal["raise", "refuse"] | None = None,
+    ) -> Callable[[F], F]: ...
+
+    def __call__(
+        self,
+        fn: Any = None,
+        *,
+        prompt: str | None = None,
+        model: str = "",
+        provider: str = "",
+        on_deny: Literal["raise", "refuse"] | None = None,
+    ) -> Any:
+        def wrap(f: F) -> F:
+            spec = CallSpec(
+                kind="llm",
+                function=_qualname(f),
+                model=ModelRef(provider=provider, name=model),
+                on_deny=on_deny,
+            )
+            return cast(F, GuardedFunction(f, spec, self._resolve, prompt_param=prompt).wrapper())
+
+        return wrap(fn) if fn is not None else wrap
+
+    def tool(
+        self,
+        fn: Any = None,
+        *,
+        name: str | None = None,
+        on_deny: Literal["raise", "refuse"] | None = None,
+    ) -> Any:
+        """Guard a tool: stage `tool_call` before it runs, `tool_result` after."""
+
+        def wrap(f: F) -> F:
+            spec = CallSpec(
+                kind="tool", function=_qualname(f), tool_name=name or f.__name__, on_deny=on_deny
+            )
+            return cast(F, GuardedFunction(f, spec, self._resolve).wrapper())
+
+        return wrap(fn) if fn is not None else wrap
+
+
+def _qualname(fn: Callable[..., Any]) -> str:
+    """`module:qualname`; callable objects are named by their class."""
+    qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
+    module = getattr(fn, "__module__", None) or type(fn).__module__
+    return f"{module}:{qualname}"
+
+
+class GuardedFunction:
+    """The wrapped function and the pipeline steps around each of its calls."""
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        spec: CallSpec,
+        resolve: Callable[[], Parts],
+        *,
+        prompt_param: str | None = None,
+    ) -> None:
+        self.fn = fn
+        self.spec = spec
+        self.resolve = resolve
+        self.signature = inspect.signature(fn)
+        self.prompt_param = prompt_param or self._find_prompt_param()
+        _REGISTRY[spec.function] = self
+
+    def _find_prompt_param(self) -> str | None:
+        if self.spec.kind == "tool":
+            return None
+        params = list(self.signature.parameters)
+        for name in _PROMPT_NAMES:
+            if name in params:
+                return name
+        return params[0] if params else None
+
+    # --- the wrappers: each picks a driver for the one flow ------------------------------
+
+    def wrapper(self) -> Any:
+        fn = self.fn
+        if inspect.isasyncgenfunction(fn):
+
+            @functools.wraps(fn)
+            async def agen(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+                parts = self.resolve()
+                flow = self._flow(parts, args, kwargs, stream=True)
+                async for item in run_async_stream(flow, fn, parts):
+                    yield item
+
+            out: Any = agen
+        elif inspect.isgeneratorfunction(fn):
+
+            @functools.wraps(fn)
+            def gen(*args: Any, **kwargs: Any) -> Iterator[Any]:
+                parts = self.resolve()
+                flow = self._flow(parts, args, kwargs, stream=True)
+                yield from run_stream(flow, fn, parts)
+
+            out = gen
+        elif inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def acall(*args: Any, **kwargs: Any) -> Any:
+                parts = self.resolve()
+                flow = self._flow(parts, args, kwargs, stream=False)
+                return await run_async(flow, fn, parts)
+
+            out = acall
+        else:
+
+            @functools.wraps(fn)
+            def call(*args: Any, **kwargs: Any) -> Any:
+                parts = self.resolve()
+                flow = self._flow(parts, args, kwargs, stream=False)
+                return run_sync(flow, fn, parts)
+
+            out = call
+        out.__charter__ = self
+        return out
+
+    def _flow(
+        self, parts: Parts, args: tuple[Any, ...], kwargs: dict[str, Any], *, stream: bool
+    ) -> Any:
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return guarded(parts, self.spec, bound, self.prompt_param, stream=stream)
+
+    def resume(self, charter: Parts, request: Any) -> Any:
+        """Run the approved action exactly as it was bound (the stored, redacted arguments)."""
+        return run_resumed(resumed(charter, self.spec, request), self.fn, charter)

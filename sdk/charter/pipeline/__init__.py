@@ -1,0 +1,37 @@
+"""The one flow of a guarded call and the thin drivers that run it.
+
+- `flow`: the steps in order, as a generator of effects (`effects`);
+- `stages`: the operations of one call (`CallRun`): inspect, evaluate, enforce, finish;
+- `parts`: the narrow protocols of what the flow is made of (`Parts`), which `Charter`
+  builds;
+- `drivers`: sync, async, stream, async stream and resume, a loop each.
+"""
+
+from __future__ import annotations
+
+from charter.pipeline.drivers import (
+    run_async,
+    run_async_stream,
+    run_resumed,
+    run_stream,
+    run_sync,
+)
+from charter.pipeline.flow import check, guarded, resumed
+from charter.pipeline.parts import CallSpec, Parts, signal_revisions
+from charter.pipeline.stages import CallRun, Refused
+
+__all__ = [
+    "CallRun",
+    "CallSpec",
+    "Parts",
+    "Refused",
+    "check",
+    "guarded",
+    "resumed",
+    "run_async",
+    "run_async_stream",
+    "run_resumed",
+    "run_stream",
+    "run_sync",
+    "signal_revisions",
+]

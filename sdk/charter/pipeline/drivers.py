@@ -1,0 +1,143 @@
+"""Thin drivers around the flow: each performs the effects the flow yields, in its mode.
+
+They differ only where the mode does: `run_sync` calls, `run_async` awaits, the stream
+drivers hand `Emit`ted values to their caller, `run_resumed` runs a coroutine function to
+completion. An exception from the wrapped function is thrown back into the flow, so the
+flow records it exactly as in every other mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
+from charter.pipeline.flow import Flow
+from charter.pipeline.parts import Parts
+
+
+def run_sync(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Any:
+    reply: Any = None
+    failure: BaseException | None = None
+    while True:
+        try:
+            effect = flow.send(reply) if failure is None else flow.throw(failure)
+        except StopIteration as stop:
+            return stop.value
+        reply, failure = None, None
+        try:
+            reply = _perform(effect, fn, parts)
+        except BaseException as exc:  # back into the flow, which records and re-raises
+            failure = exc
+
+
+async def run_async(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Any:
+    reply: Any = None
+    failure: BaseException | None = None
+    while True:
+        try:
+            effect = flow.send(reply) if failure is None else flow.throw(failure)
+        except StopIteration as stop:
+            return stop.value
+        reply, failure = None, None
+        try:
+            reply = await _aperform(effect, fn, parts)
+        except BaseException as exc:
+            failure = exc
+
+
+def run_stream(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Iterator[Any]:
+    reply: Any = None
+    failure: BaseException | None = None
+    source: Any = None
+    try:
+        while True:
+            try:
+                effect = flow.send(reply) if failure is None else flow.throw(failure)
+            except StopIteration:
+                return
+            reply, failure = None, None
+            if isinstance(effect, Emit):
+                yield effect.value
+                continue
+            try:
+                reply = _perform(effect, fn, parts)
+                if isinstance(effect, Invoke):
+                    source = reply
+            except BaseException as exc:
+                failure = exc
+    finally:
+        flow.close()  # a consumer that stopped early ends the call's span here
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+
+async def run_async_stream(flow: Flow, fn: Callable[..., Any], parts: Parts) -> AsyncIterator[Any]:
+    reply: Any = None
+    failure: BaseException | None = None
+    source: Any = None
+    try:
+        while True:
+            try:
+                effect = flow.send(reply) if failure is None else flow.throw(failure)
+            except StopIteration:
+                return
+            reply, failure = None, None
+            if isinstance(effect, Emit):
+                yield effect.value
+                continue
+            try:
+                if isinstance(effect, Invoke):
+                    reply = source = fn(*effect.args, **effect.kwargs)
+                elif isinstance(effect, Pull):
+                    reply = await anext(effect.source, END)
+                else:
+                    reply = await _aperform(effect, fn, parts)
+            except BaseException as exc:
+                failure = exc
+    finally:
+        flow.close()
+        aclose = getattr(source, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+def run_resumed(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Any:
+    """`charter.resume`: synchronous, even for a coroutine function (run to completion
+    unless an event loop is already running, where the coroutine is returned to await)."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        if asyncio.iscoroutine(result) and not _in_loop():
+            return asyncio.run(result)
+        return result
+
+    return run_sync(flow, call, parts)
+
+
+def _perform(effect: Effect, fn: Callable[..., Any], parts: Parts) -> Any:
+    if isinstance(effect, Invoke):
+        return fn(*effect.args, **effect.kwargs)
+    if isinstance(effect, Pull):
+        return next(effect.source, END)
+    if isinstance(effect, AwaitApproval):
+        return parts.queue.wait(effect.request_id, effect.timeout_s)
+    raise TypeError(f"this driver cannot perform {effect!r}")
+
+
+async def _aperform(effect: Effect, fn: Callable[..., Any], parts: Parts) -> Any:
+    if isinstance(effect, Invoke):
+        return await fn(*effect.args, **effect.kwargs)
+    if isinstance(effect, AwaitApproval):
+        return await parts.queue.wait_async(effect.request_id, effect.timeout_s)
+    raise TypeError(f"this driver cannot perform {effect!r}")
+
+
+def _in_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

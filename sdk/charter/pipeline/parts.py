@@ -1,0 +1,153 @@
+"""The parts a guarded call is made of, as the narrow protocols the flow needs.
+
+`Charter` builds the parts (lazily) and satisfies `Parts`; the flow depends on these
+protocols only, never on `Charter`, so the two cannot form an import circle and tests can
+hand the flow any part they like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from charter.config import Settings
+from charter.decision import ApprovalSpec, Decision
+from charter.policy.base import PolicyEngine
+from charter.policy.input import ModelRef
+from charter.privacy import Privacy
+
+Kind = Literal["llm", "tool"]
+
+
+@dataclass(frozen=True)
+class CallSpec:
+    """What the decorator knows about the function it wraps."""
+
+    kind: Kind
+    function: str
+    """`module:qualname`, the key `charter.resume(ticket)` finds the function by."""
+    model: ModelRef = field(default_factory=ModelRef)
+    tool_name: str | None = None
+    on_deny: Literal["raise", "refuse"] | None = None
+
+
+class Scorer(Protocol):
+    """Signals: named scores in [0, 1] for a text (`charter.signals.SignalSet` fits)."""
+
+    def score(self, text: str) -> Mapping[str, float]: ...
+
+
+class Approvals(Protocol):
+    """The approval queue as the flow uses it (`charter.approvals.ApprovalQueue` fits)."""
+
+    def submit(
+        self,
+        *,
+        spec: ApprovalSpec,
+        action: Mapping[str, Any],
+        requester: str,
+        tenant: str,
+        app: str,
+        rule: str,
+        decision_id: str,
+    ) -> Any: ...
+
+    def wait(self, request_id: str, timeout_s: float) -> Any: ...
+
+    async def wait_async(self, request_id: str, timeout_s: float) -> Any: ...
+
+    def consume(self, request_id: str, action_hash: str) -> Any: ...
+
+
+class DecisionLog(Protocol):
+    """Where decisions are recorded (`charter.audit.AuditLog` fits)."""
+
+    def record(
+        self,
+        decision: Decision,
+        input: Mapping[str, Any],
+        *,
+        trace_id: str,
+        span_id: str,
+        labels: Mapping[str, str],
+    ) -> Any: ...
+
+
+class Tracer(Protocol):
+    """Opens the one span of a call (`charter.telemetry.Telemetry` fits)."""
+
+    def call(
+        self, *, operation: str, provider: str, model: str, user: str, tool: str | None = None
+    ) -> Any: ...
+
+
+class Parts(Protocol):
+    """Everything one guarded call needs; `Charter` builds these on first use."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def privacy(self) -> Privacy: ...
+
+    @property
+    def engine(self) -> PolicyEngine: ...
+
+    @property
+    def signals(self) -> Scorer | None: ...
+
+    @property
+    def queue(self) -> Approvals: ...
+
+    @property
+    def audit(self) -> DecisionLog | None: ...
+
+    @property
+    def telemetry(self) -> Tracer | None: ...
+
+    @property
+    def stream_window(self) -> int: ...
+
+
+def signal_revisions(signals: object) -> str:
+    """`name=revision,...` of the signals that expose a `revision` (e.g. a classifier's
+    content hash), so a decision names the model version that scored it; "" if none do."""
+    if signals is None:
+        return ""
+    members = getattr(signals, "signals", None)
+    found: list[str] = []
+    for signal in (signals, *(members if isinstance(members, tuple | list) else ())):
+        revision = getattr(signal, "revision", None)
+        if isinstance(revision, str) and revision:
+            found.append(f"{getattr(signal, 'name', type(signal).__name__)}={revision}")
+    return ",".join(found)
+
+
+class NoSpan:
+    """Stands in for a call span when telemetry is off: every record is a no-op."""
+
+    trace_id = ""
+    span_id = ""
+
+    def stage(self, name: str) -> Any:
+        return _NULL_CTX
+
+    def __getattr__(self, name: str) -> Any:
+        return _noop
+
+
+class _NullCtx:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _noop(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+NO_SPAN = NoSpan()
+_NULL_CTX = _NullCtx()

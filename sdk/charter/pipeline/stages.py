@@ -1,0 +1,265 @@
+"""The steps of one guarded call (DESIGN.md, "The pipeline of one guarded call"), on one
+`CallRun`: what the call has learned so far (its context, span, the input's findings) and
+the operations every mode shares. The flow (`charter.pipeline.flow`) orders them.
+
+Each stage detects PII once: the findings feed the policy input, the redaction, the
+approval record and the decision log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from charter.context import CallContext
+from charter.decision import Action, ApprovalSpec, Decision, Stage
+from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
+from charter.pipeline.parts import CallSpec, Parts, signal_revisions
+from charter.policy.input import policy_document
+from charter.privacy import Inspected, InspectedJson
+from charter.refusal import refusal_like, refusal_text
+from charter.streaming import WindowResult, safe_cut
+from charter.telemetry import safe_user
+from charter.values import PIISummary
+
+
+class Refused(Exception):
+    """Internal: carries the value to return instead of raising (on_deny="refuse")."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+@dataclass
+class CallRun:
+    """One guarded call in progress."""
+
+    parts: Parts
+    spec: CallSpec
+    ctx: CallContext
+    span: Any
+    scope: Any = None
+    inspected: Inspected | None = None
+    """The input stage's findings; placeholders in the answer are restored from its scope."""
+    restore_types: tuple[str, ...] = ()
+    prompt: Any = None
+    """The prompt argument as the caller passed it (shapes refusals and answers)."""
+    prompt_redacted: str | None = None
+    """What left for the model; on spans only when `record_content` is opted in."""
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        privacy = self.parts.privacy
+        if self.scope is None and privacy.enabled:  # no PII, no placeholders to scope
+            self.scope = privacy.scope(self.ctx.conversation, subject=self.ctx.user)
+        settings = self.parts.settings
+        self.labels = {
+            "app": settings.app,
+            "tenant": settings.tenant,
+            "environment": settings.environment,
+        }
+
+    @property
+    def on_deny(self) -> str:
+        return self.spec.on_deny or self.parts.settings.on_deny
+
+    # --- policy --------------------------------------------------------------------------
+
+    def evaluate(
+        self,
+        stage: Stage,
+        inspection: Inspected | InspectedJson,
+        *,
+        tool_args: Mapping[str, Any] | None = None,
+    ) -> Decision:
+        """Signals -> policy for one stage on already-inspected text; records the decision."""
+        parts, span = self.parts, self.span
+        text = inspection.policy_text
+        signals = parts.signals
+        scores = dict(signals.score(text)) if signals is not None else {}
+        tool = None
+        if self.spec.kind == "tool":
+            tool = (self.spec.tool_name or "", dict(tool_args or {}))
+        settings = parts.settings
+        doc = policy_document(
+            stage=stage,
+            app=settings.app,
+            tenant=settings.tenant,
+            environment=settings.environment,
+            user=safe_user(self.ctx.user),
+            roles=self.ctx.roles,
+            model=self.spec.model,
+            text=text,
+            pii=inspection.summaries,
+            signals=scores,
+            tool=tool,
+            metadata=self.ctx.metadata,
+        )
+        with span.stage("charter.policy.evaluate"):
+            decision = parts.engine.evaluate(doc)
+            span.record_decision(decision)
+        self._record(decision, doc, inspection.summaries, scores)
+        return decision
+
+    def _record(
+        self,
+        decision: Decision,
+        doc: Mapping[str, Any],
+        summaries: Sequence[PIISummary],
+        scores: Mapping[str, float],
+    ) -> None:
+        span = self.span
+        span.record_pii(summaries)
+        span.record_signals(scores)
+        revisions = signal_revisions(self.parts.signals)
+        if revisions:
+            span.record_signals_revision(revisions)
+        audit = self.parts.audit
+        if audit is not None:
+            labels = {**self.labels, "stage": decision.stage.value}
+            if revisions:
+                labels["signals_revision"] = revisions
+            audit.record(decision, doc, trace_id=span.trace_id, span_id=span.span_id, labels=labels)
+
+    def inspect(self, texts: Sequence[str]) -> Inspected:
+        privacy = self.parts.privacy
+        if not privacy.enabled:
+            return privacy.inspect(texts, scope=self.scope)
+        with self.span.stage("charter.pii.redact"):
+            return privacy.inspect(texts, scope=self.scope)
+
+    def inspect_json(self, value: Any) -> InspectedJson:
+        privacy = self.parts.privacy
+        if not privacy.enabled:
+            return privacy.inspect_json(value, scope=self.scope)
+        with self.span.stage("charter.pii.redact"):
+            return privacy.inspect_json(value, scope=self.scope)
+
+    # --- enforcement ---------------------------------------------------------------------
+
+    def deny(self, decision: Decision, *, answer: Any = None) -> Refused:
+        """Raise `PolicyViolation`, or return `Refused` for the caller to raise/return."""
+        if self.on_deny == "raise":
+            raise PolicyViolation(decision)
+        if self.spec.kind == "tool":
+            return Refused(refusal_text(decision))
+        return Refused(refusal_like(decision, answer=answer, prompt=self.prompt))
+
+    def action(
+        self,
+        policy_text: str,
+        call: Mapping[str, Any] | None,
+        tool_args: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        """The canonical action an approval is bound to, in placeholder form."""
+        action: dict[str, Any] = {
+            "kind": "tool_call" if self.spec.kind == "tool" else "llm_call",
+            "function": self.spec.function,
+            "model": self.spec.model.model_dump(),
+            "text": policy_text,
+        }
+        if self.spec.kind == "tool":
+            action["tool"] = {"name": self.spec.tool_name, "arguments": dict(tool_args or {})}
+        if call is not None:
+            action["call"] = call
+        return action
+
+    def submit_approval(self, decision: Decision, action: Mapping[str, Any]) -> Any:
+        settings = self.parts.settings
+        request = self.parts.queue.submit(
+            spec=decision.approval or ApprovalSpec(),
+            action=action,
+            requester=self.ctx.user,
+            tenant=settings.tenant,
+            app=settings.app,
+            rule=decision.rules[0] if decision.rules else "",
+            decision_id=decision.decision_id,
+        )
+        self.span.record_approval(request.id, request.state.value, 0.0)
+        return request
+
+    def after_wait(self, request: Any, action: Mapping[str, Any], waited_ms: float) -> None:
+        """Approved: consume the approval for exactly this action. Otherwise refuse."""
+        from charter.approvals import ApprovalState, action_hash
+
+        self.span.record_approval(request.id, request.state.value, waited_ms)
+        if request.state is ApprovalState.PENDING:
+            raise ApprovalPending(request.id)
+        if request.state is not ApprovalState.APPROVED:
+            raise ApprovalRejected(
+                f"approval request {request.id} was {request.state.value}; the action did not run"
+            )
+        self.parts.queue.consume(request.id, action_hash(action))
+
+    # --- output --------------------------------------------------------------------------
+
+    def restore_allowed(self, decision: Decision) -> tuple[str, ...]:
+        value = decision.obligations.get("restore_pii") if decision.obligations else None
+        return (tuple(value) if isinstance(value, list | tuple) else ()) or self.restore_types
+
+    def finish_answer(self, answer: Any) -> Any:
+        """Output stage on a complete answer: deny, redact new PII, restore placeholders."""
+        from charter.adapters import adapter_for
+
+        adapter = adapter_for(answer)
+        texts = adapter.texts(answer) if adapter is not None else [str(answer)]
+        inspected = self.inspect(texts)
+        decision = self.evaluate(Stage.OUTPUT, inspected)
+        if decision.action in (Action.DENY, Action.REQUIRE_APPROVAL):
+            # An answer cannot wait for a human mid-call: withhold it, explainably.
+            raise self.deny(decision, answer=answer if adapter else None)
+        privacy = self.parts.privacy
+        out_texts = privacy.apply(inspected, decision.redact)
+        self.span.record_content(self.prompt_redacted, "\n".join(out_texts))
+        allowed = self.restore_allowed(decision)
+        if self.inspected is not None:
+            out_texts = [privacy.restore(t, self.inspected, allowed) for t in out_texts]
+        if adapter is None:
+            return answer if out_texts == texts else out_texts[0]
+        return adapter.replace(answer, out_texts) if out_texts != texts else answer
+
+    def finish_tool(self, result: Any) -> Any:
+        """Stage `tool_result`: what the tool returned, checked before the agent sees it."""
+        if isinstance(result, str):
+            inspected: Inspected | InspectedJson = self.inspect([result])
+        else:
+            inspected = self.inspect_json(result)
+        decision = self.evaluate(Stage.TOOL_RESULT, inspected)
+        if decision.action in (Action.DENY, Action.REQUIRE_APPROVAL):
+            raise self.deny(decision)
+        if not decision.redact:
+            return result
+        if isinstance(inspected, Inspected):
+            return self.parts.privacy.apply(inspected, decision.redact)[0]
+        return inspected.render(decision.redact)
+
+    def window_check(self, context: str, held: str, final: bool) -> WindowResult:
+        """One streaming window: evaluate context+held, release a safe prefix of held."""
+        privacy = self.parts.privacy
+        inspected = self.inspect([context + held])
+        decision = self.evaluate(Stage.OUTPUT, inspected)
+        if not decision.allowed:
+            return WindowResult(decision, "", 0)
+        cut = len(held)
+        if not final:
+            spans = [(f.start - len(context), f.end - len(context)) for f in inspected.findings[0]]
+            cut = safe_cut(held, len(held) - self.parts.stream_window, spans)
+        # Redact findings inside the released part only.
+        part = Inspected(
+            texts=[held[:cut]],
+            findings=[
+                [
+                    replace(f, start=f.start - len(context), end=f.end - len(context))
+                    for f in inspected.findings[0]
+                    if f.start >= len(context) and f.end - len(context) <= cut
+                ]
+            ],
+            summaries=(),
+            policy_texts=[],
+            scope=inspected.scope,
+        )
+        released = privacy.apply(part, decision.redact)[0]
+        if self.inspected is not None:
+            released = privacy.restore(released, self.inspected, self.restore_allowed(decision))
+        return WindowResult(decision, released, cut)

@@ -1,0 +1,73 @@
+"""One bundle's regorus objects and how `decision` is evaluated on them.
+
+`choose_path` decides, once per bundle, whether the compiled RVM may run `decision`
+(`charter.policy.analysis`); an `Evaluator` holds the thread-bound interpreter and VM and
+evaluates. Shared by the in-process engine and its worker processes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from charter.errors import PolicyEvaluationError, PolicyLoadError
+from charter.policy import _regorus
+from charter.policy.analysis import LEAK_SENTINEL, hazards, reachable_packages
+from charter.policy.base import DECISION_PATH
+from charter.policy.bundle import PolicyBundle
+
+RVM = "rvm"
+_BUDGET_ERROR = "exceeded maximum instruction limit"
+_DECISION_PACKAGE = DECISION_PATH.removeprefix("data.").rpartition(".")[0]
+
+
+def choose_path(bundle: PolicyBundle, interpreter: Any, compiled: bool | None) -> str:
+    """`rvm`, or `interpreter: <why>`. `compiled`: None decides from the bundle's shapes,
+    True insists on the RVM (raises if it cannot compile), False keeps the interpreter."""
+    if compiled is False:
+        return "interpreter: chosen (compiled=False)"
+    if compiled is None:
+        ast = interpreter.get_ast_as_json()
+        reach = reachable_packages(ast, _DECISION_PACKAGE)
+        risky = [h for h in hazards(ast) if h.package in reach]
+        if risky:
+            return "interpreter: " + "; ".join(h.describe() for h in risky[:3])
+    try:
+        _regorus.compile_program(bundle, [DECISION_PATH])
+    except PolicyLoadError as exc:
+        if compiled:
+            raise
+        return f"interpreter: the RVM cannot compile this bundle ({exc})"
+    return RVM
+
+
+class Evaluator:
+    """The interpreter (always: queries, fallback) and the RVM (when the path is `rvm`) for
+    one bundle, bound to the thread that built them."""
+
+    def __init__(self, bundle: PolicyBundle, path: str) -> None:
+        self.interpreter = _regorus.new_engine(bundle)
+        self.vm: Any = None
+        if path == RVM:
+            program = _regorus.compile_program(bundle, [DECISION_PATH])
+            self.vm = _regorus.new_vm(program, bundle.data_json)
+
+    def decide(self, input_json: str) -> str:
+        """The `decision` rule's JSON text for `input_json`; raises on engine errors."""
+        vm = self.vm
+        if vm is not None:
+            vm.set_input_json(input_json)
+            try:
+                result: str = vm.execute()
+            except RuntimeError as exc:
+                if _BUDGET_ERROR in str(exc):
+                    raise PolicyEvaluationError(
+                        "timeout: policy evaluation stopped at its instruction budget "
+                        "(a runaway loop?); the decision fails closed"
+                    ) from None
+                raise
+            if LEAK_SENTINEL not in result:
+                return result
+            # An undefined value leaked into the result (RVM gap 3): ask the interpreter.
+        self.interpreter.set_input_json(input_json)
+        answer: str = self.interpreter.eval_rule_as_json(DECISION_PATH)
+        return answer

@@ -1,0 +1,130 @@
+"""Policy evaluation in worker processes, with a hard wall-clock deadline.
+
+regorus holds the GIL for the whole of an evaluation, and a single builtin call over a
+large value (`numbers.range(1, 1e7)`, a regex over a huge text) is one RVM instruction, so
+neither the instruction budget nor a watchdog thread can stop it in-process. A worker
+process can be stopped: the caller waits on a pipe (which releases the GIL, so other
+threads keep running), and at the deadline the worker is killed, the decision fails
+closed, and a fresh worker takes its place on next use.
+
+Measured cost: one pipe round trip per evaluation (see bench/bench_policy.py), which is why
+`policy_isolation = "process"` is an opt-in rather than the default.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from multiprocessing.connection import Connection
+from typing import Any
+
+from charter.errors import PolicyEvaluationError
+from charter.policy import _regorus
+from charter.policy.bundle import PolicyBundle
+from charter.policy.evaluator import Evaluator, choose_path
+
+_CONTEXT = multiprocessing.get_context("spawn")  # safe with threads, unlike fork
+_START_TIMEOUT_S = 60.0
+
+
+def _serve(conn: Connection) -> None:  # pragma: no cover - runs in the worker process
+    """Worker loop: ("load", bundle, compiled) then ("eval", input_json) requests."""
+    evaluator: Evaluator | None = None
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        try:
+            if request[0] == "load":
+                bundle = request[1]
+                path = choose_path(bundle, _regorus.new_engine(bundle), request[2])
+                evaluator = Evaluator(bundle, path)
+                conn.send(("ok", path))
+            else:
+                assert evaluator is not None, "no bundle loaded"
+                conn.send(("ok", evaluator.decide(request[1])))
+        except BaseException as exc:
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+class _Worker:
+    def __init__(self) -> None:
+        parent, child = _CONTEXT.Pipe()
+        self.conn = parent
+        self.process = _CONTEXT.Process(
+            target=_serve, args=(child,), name="charter-policy-worker", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.generation = -1
+
+    def ask(self, request: tuple[Any, ...], timeout_s: float) -> Any:
+        self.conn.send(request)
+        if not self.conn.poll(timeout_s):
+            raise TimeoutError
+        status, value = self.conn.recv()
+        if status != "ok":
+            raise PolicyEvaluationError(str(value))
+        return value
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class WorkerPool:
+    """Idle workers, one taken per evaluation; a worker that missed its deadline is
+    killed. Workers load the current bundle generation before they evaluate."""
+
+    def __init__(self) -> None:
+        self._idle: list[_Worker] = []
+        self._lock = threading.Lock()
+
+    def evaluate(
+        self,
+        bundle: PolicyBundle,
+        generation: int,
+        compiled: bool | None,
+        input_json: str,
+        timeout_ms: float,
+    ) -> str:
+        worker = self._take()
+        try:
+            if worker.generation != generation:
+                worker.ask(("load", bundle, compiled), _START_TIMEOUT_S)
+                worker.generation = generation
+            result: str = worker.ask(("eval", input_json), timeout_ms / 1e3)
+        except TimeoutError:
+            worker.stop()
+            raise PolicyEvaluationError(
+                f"timeout: policy evaluation did not finish within its {timeout_ms:g} ms "
+                "budget; the worker was stopped and the decision fails closed"
+            ) from None
+        except (OSError, EOFError) as exc:
+            worker.stop()
+            raise PolicyEvaluationError(f"the policy worker process failed: {exc}") from None
+        except BaseException:
+            self._give_back(worker)
+            raise
+        self._give_back(worker)
+        return result
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.stop()
+
+    def _take(self) -> _Worker:
+        with self._lock:
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.process.is_alive():
+                    return worker
+        return _Worker()
+
+    def _give_back(self, worker: _Worker) -> None:
+        with self._lock:
+            self._idle.append(worker)

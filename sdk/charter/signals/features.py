@@ -1,0 +1,239 @@
+"""Features of the cheap first stage: hashed character and word n-grams plus a static
+sentence embedding (WordLlama), computed in well under a millisecond.
+
+- Character n-grams (2..5 bytes of the normalized text) survive typos, inflection (Turkish
+  suffixes: "silahlar", "bombası") and partial obfuscation. They are hashed with a fixed
+  FNV-style hash in numpy, so the same text always lands in the same buckets, on every
+  machine and process (Python's own `hash` is salted per process).
+- Word unigrams and bigrams add phrase cues ("ignore previous", "pipe bomb").
+- WordLlama's 256-dim static token embeddings (shipped in the `wordllama` wheel: weights
+  and tokenizer are read straight from the package folder, nothing is downloaded), mean
+  pooled, add meaning beyond the surface words: "synthesize" near "produce", "firearm"
+  near "gun".
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from charter.signals.base import SignalError
+
+FloatArray = npt.NDArray[np.float32]
+IndexArray = npt.NDArray[np.int64]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_WORD_PRIME = np.uint64(1099511628211)
+_SIZE_TAG = 56
+_ALNUM = np.zeros(256, dtype=bool)
+_ALNUM[[*range(48, 58), *range(97, 123), *range(128, 256)]] = True
+"""Bytes that belong to a word in normalized (lowercase) text; UTF-8 bytes >= 128 too."""
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """How text becomes features; stored in the artifact so training and scoring agree."""
+
+    bits: int = 18
+    char_ngrams: tuple[int, ...] = (2, 3, 4, 5)
+    word_ngrams: tuple[int, ...] = (1, 2)
+    max_chars: int = 4000
+    """Longer texts keep their first 3/4 and last 1/4 of this budget: jailbreak templates
+    put the framing first and the request last."""
+    embedding: str = "wordllama-l2-supercat-256"
+    dense_scale: float = 16.0
+    """Unit-norm embeddings are multiplied by sqrt(dim) so each coordinate is O(1): the
+    same L2 penalty then means the same thing for dense and sparse weights."""
+
+    @property
+    def buckets(self) -> int:
+        return 1 << self.bits
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "bits": self.bits,
+            "char_ngrams": list(self.char_ngrams),
+            "word_ngrams": list(self.word_ngrams),
+            "max_chars": self.max_chars,
+            "embedding": self.embedding,
+            "dense_scale": self.dense_scale,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> FeatureSpec:
+        return cls(
+            bits=int(raw["bits"]),
+            char_ngrams=tuple(int(n) for n in raw["char_ngrams"]),
+            word_ngrams=tuple(int(n) for n in raw["word_ngrams"]),
+            max_chars=int(raw["max_chars"]),
+            embedding=str(raw["embedding"]),
+            dense_scale=float(raw.get("dense_scale", 1.0)),
+        )
+
+
+def clip(text: str, max_chars: int) -> str:
+    if len(text) <= max_chars:
+        return text
+    head = max_chars * 3 // 4
+    return text[:head] + " \n " + text[-(max_chars - head) :]
+
+
+def _bucket(keys: npt.NDArray[np.uint64], bits: int) -> IndexArray:
+    """Multiplicative (Fibonacci) hashing of 64-bit keys into 2**bits buckets."""
+    return ((keys * _GOLDEN) >> np.uint64(64 - bits)).astype(np.int64)
+
+
+def char_ngram_keys(data: npt.NDArray[np.uint64], sizes: tuple[int, ...]) -> npt.NDArray[np.uint64]:
+    """Every byte n-gram as an exact 64-bit key (n <= 7 bytes fit), tagged with n."""
+    parts = []
+    key = data
+    for n in range(2, max(sizes, default=1) + 1):
+        count = len(data) - n + 1
+        if count <= 0:
+            break
+        key = (key[:count] << np.uint64(8)) | data[n - 1 : n - 1 + count]
+        if n in sizes:
+            parts.append(key ^ np.uint64(n << _SIZE_TAG))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+
+
+def word_keys(data: npt.NDArray[np.uint64], sizes: tuple[int, ...]) -> npt.NDArray[np.uint64]:
+    """A 64-bit polynomial hash of every word (run of letters/digits) and of every run of
+    n consecutive words, computed without a Python loop over the words."""
+    inside = _ALNUM[data]
+    if not inside.any():
+        return np.zeros(0, dtype=np.uint64)
+    flags = inside.astype(np.int8)
+    edges = np.diff(np.concatenate(([0], flags, [0])))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    positions = np.flatnonzero(inside)
+    word_of = np.searchsorted(starts, positions, side="right") - 1
+    offset = positions - starts[word_of]
+    powers = _POWERS[np.minimum(offset, len(_POWERS) - 1)]
+    terms = (data[positions] + np.uint64(1)) * powers
+    words = np.add.reduceat(terms, np.searchsorted(positions, starts)) ^ (ends - starts).astype(
+        np.uint64
+    )
+    parts = []
+    for n in sizes:
+        count = len(words) - n + 1
+        if count <= 0:
+            continue
+        key: npt.NDArray[np.uint64] = np.array(words[:count], dtype=np.uint64)
+        for k in range(1, n):
+            key = key * _WORD_PRIME + words[k : k + count]
+        parts.append(key ^ np.uint64((0x40 + n) << _SIZE_TAG))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+
+
+_POWERS = np.cumprod(np.full(64, 1099511628211, dtype=np.uint64), dtype=np.uint64)
+
+
+def text_bytes(text: str) -> npt.NDArray[np.uint64]:
+    return np.frombuffer((" " + text + " ").encode("utf-8"), dtype=np.uint8).astype(np.uint64)
+
+
+def sparse_features(text: str, spec: FeatureSpec) -> tuple[IndexArray, IndexArray]:
+    """Bucket indices (with repeats) of the character and of the word n-grams of already
+    normalized `text`. A model reads each block as raw counts over sqrt(occurrences)."""
+    data = text_bytes(text)
+    chars = _bucket(char_ngram_keys(data, spec.char_ngrams), spec.bits)
+    words = _bucket(word_keys(data, spec.word_ngrams), spec.bits)
+    return chars, words
+
+
+class StaticEmbedder:
+    """WordLlama's static token embeddings, mean pooled and L2-normalized.
+
+    WordLlama's own loader looks for the tokenizer in the wrong folder and then tries to
+    download it, so the two files of the wheel are read directly: the tokenizer JSON with
+    `tokenizers`, the float16 safetensors matrix with numpy (no safetensors import).
+    """
+
+    def __init__(self, package: str = "wordllama", max_tokens: int = 512) -> None:
+        root = _package_dir(package)
+        tokenizer_file = root / "tokenizers" / "l2_supercat_tokenizer_config.json"
+        weights_file = root / "weights" / "l2_supercat_256.safetensors"
+        try:
+            from tokenizers import Tokenizer
+
+            self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        except Exception as exc:
+            raise SignalError(
+                f"cannot load the WordLlama tokenizer from {tokenizer_file}: {exc}; "
+                "reinstall charter (it depends on wordllama and tokenizers)"
+            ) from None
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
+        self._cache: dict[str, tuple[int, ...]] = {}
+        self._max_words = max_tokens
+        self.matrix = read_safetensors_matrix(weights_file, "embedding.weight").astype(np.float32)
+        self.dim = int(self.matrix.shape[1])
+
+    def token_ids(self, text: str) -> list[int]:
+        """Token ids of `text`, word by word through a cache: SentencePiece splits on
+        whitespace, so a word's pieces do not depend on its neighbours, and a dict lookup
+        per word is far cheaper than the tokenizer call."""
+        ids: list[int] = []
+        cache = self._cache
+        for word in text.split()[: self._max_words]:
+            pieces = cache.get(word)
+            if pieces is None:
+                pieces = tuple(self._tokenizer.encode(word, add_special_tokens=False).ids)
+                if len(cache) < _CACHE_WORDS:
+                    cache[word] = pieces
+            ids.extend(pieces)
+        return ids
+
+    def embed(self, text: str) -> FloatArray:
+        ids = self.token_ids(text)
+        if not ids:
+            return np.zeros(self.dim, dtype=np.float32)
+        vector = np.asarray(self.matrix[np.asarray(ids, dtype=np.int64)].mean(axis=0))
+        norm = float(np.sqrt(vector @ vector))
+        return np.asarray(vector / norm if norm > 0 else vector, dtype=np.float32)
+
+
+_CACHE_WORDS = 200_000
+"""Words whose pieces are remembered (a few tens of MB at most); others are re-tokenized."""
+
+
+def _package_dir(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise SignalError(
+            f"the {package!r} package is not installed; reinstall charter (it ships the "
+            "static embeddings of the safety classifier)"
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+_SAFETENSORS_DTYPES = {"F16": np.float16, "F32": np.float32}
+
+
+def read_safetensors_matrix(path: Path, name: str) -> npt.NDArray[Any]:
+    """One tensor of a .safetensors file (an 8-byte header length, a JSON header, the
+    raw little-endian data), memory-mapped rather than copied."""
+    try:
+        with path.open("rb") as fh:
+            (length,) = struct.unpack("<Q", fh.read(8))
+            header = json.loads(fh.read(length))
+        entry = header[name]
+        dtype = _SAFETENSORS_DTYPES[entry["dtype"]]
+        start, end = entry["data_offsets"]
+        raw = np.memmap(
+            path, dtype=np.uint8, mode="r", offset=8 + length + start, shape=end - start
+        )
+        return raw.view(dtype).reshape(entry["shape"])
+    except (OSError, KeyError, ValueError, struct.error) as exc:
+        raise SignalError(
+            f"{path}: not a readable safetensors file with {name!r} ({exc})"
+        ) from None

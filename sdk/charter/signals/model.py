@@ -1,0 +1,128 @@
+"""The trained classifier artifact: a JSON manifest and a `.npz` of weights, in the bundle.
+
+The manifest says what the weights mean (labels, feature spec, the training families and
+counts) and carries the artifact's revision: a content hash of the weights and of the
+manifest's other fields, so a decision can be traced to the exact model that scored it.
+Writing is deterministic (fixed array order, no timestamps), so retraining on the same
+data yields the same bytes and the same revision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from charter.signals.base import SignalError
+from charter.signals.features import FeatureSpec
+
+MANIFEST = "classifier.json"
+WEIGHTS = "classifier.npz"
+FORMAT = 1
+HARM_PREFIX = "harm."
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """Weights of both stages plus what they mean."""
+
+    labels: tuple[str, ...]
+    spec: FeatureSpec
+    arrays: dict[str, npt.NDArray[Any]]
+    """`char`, `word` (buckets x labels), `dense` (256 x labels), `bias` (labels); the
+    contextual stage adds `ctx_w` ((384 + labels) x labels) and `ctx_bias`."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Training record: families trained on, counts per family and label, the cascade band."""
+
+    @property
+    def has_context_stage(self) -> bool:
+        return "ctx_w" in self.arrays
+
+    def revision(self) -> str:
+        return content_revision(self._weights_bytes(), self._manifest_core())
+
+    def _manifest_core(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "labels": list(self.labels),
+            "features": self.spec.to_dict(),
+            "meta": self.meta,
+        }
+
+    def _weights_bytes(self) -> bytes:
+        """A zip of .npy members in sorted order with a fixed timestamp: same arrays, same
+        bytes (np.savez would do the same today; this does not depend on it)."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name in sorted(self.arrays):
+                member = io.BytesIO()
+                np.lib.format.write_array(member, np.ascontiguousarray(self.arrays[name]))
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, member.getvalue(), compresslevel=6)
+        return buffer.getvalue()
+
+    def save(self, folder: Path) -> str:
+        """Write manifest and weights into `folder`; returns the revision."""
+        folder.mkdir(parents=True, exist_ok=True)
+        weights = self._weights_bytes()
+        core = self._manifest_core()
+        revision = content_revision(weights, core)
+        manifest = {**core, "revision": revision, "weights_sha256": _sha256(weights)}
+        (folder / WEIGHTS).write_bytes(weights)
+        (folder / MANIFEST).write_text(
+            json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+        return revision
+
+
+def content_revision(weights: bytes, core: dict[str, Any]) -> str:
+    h = hashlib.sha256()
+    h.update(_sha256(weights).encode())
+    h.update(json.dumps(core, sort_keys=True, ensure_ascii=False).encode())
+    return "sha256:" + h.hexdigest()[:16]
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_artifact(folder: Path) -> tuple[Artifact, str]:
+    """The artifact in `folder` and its recorded revision, checked against the bytes."""
+    manifest_path, weights_path = folder / MANIFEST, folder / WEIGHTS
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        weights = weights_path.read_bytes()
+    except (OSError, ValueError) as exc:
+        raise SignalError(
+            f"cannot read the safety classifier in {folder}: {exc}; retrain it with "
+            "`charter signals train` or point CHARTER_SIGNALS_MODEL at a trained model"
+        ) from None
+    if manifest.get("format") != FORMAT:
+        raise SignalError(f"{manifest_path}: format {manifest.get('format')!r} is not {FORMAT}")
+    if manifest.get("weights_sha256") != _sha256(weights):
+        raise SignalError(
+            f"{weights_path} does not match the hash in {manifest_path}: the artifact is "
+            "corrupt or half-written; retrain with `charter signals train`"
+        )
+    with np.load(io.BytesIO(weights), allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    artifact = Artifact(
+        labels=tuple(manifest["labels"]),
+        spec=FeatureSpec.from_dict(manifest["features"]),
+        arrays=arrays,
+        meta=manifest.get("meta", {}),
+    )
+    revision = str(manifest["revision"])
+    if artifact.revision() != revision:
+        raise SignalError(f"{manifest_path}: recorded revision does not match its content")
+    return artifact, revision

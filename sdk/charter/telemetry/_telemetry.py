@@ -1,0 +1,114 @@
+"""`Telemetry`: the tracer, meter instruments and identity of one application's guarded
+calls; `call()` opens a `CallSpan`. Only the OpenTelemetry *API* is used here: the
+application (or `charter.telemetry.setup()`) owns the providers."""
+
+from __future__ import annotations
+
+import re
+
+from opentelemetry import metrics, trace
+from opentelemetry.metrics import MeterProvider
+from opentelemetry.trace import SpanKind, TracerProvider
+from opentelemetry.util.types import AttributeValue
+
+from charter import semconv as sc
+from charter._canonical import sha256_hex, valid_text
+from charter.telemetry._call import (
+    INSTRUMENTATION_NAME,
+    INSTRUMENTATION_VERSION,
+    CallShape,
+    CallSpan,
+)
+from charter.telemetry._instruments import Instruments
+
+_TOOL_OPERATION = "execute_tool"
+_MAX_CACHED_CALL_SHAPES = 1024
+_NOT_A_PSEUDONYM = re.compile(r"[@\s]|^\+?\d[\d\-. ()]{6,}$")
+
+
+def safe_user(user: str) -> str:
+    """The user pseudonym to record. The guard passes pseudonyms; if a caller passes what
+    looks like an e-mail address, a name or a phone number instead, record a hash of it so
+    telemetry never carries the identifier itself."""
+    if _NOT_A_PSEUDONYM.search(user):
+        return "h-" + sha256_hex(user)[:16]
+    return valid_text(user)
+
+
+class Telemetry:
+    """Traces and metrics for guarded calls of one application.
+
+    The application owns the OpenTelemetry providers: by default the global ones are used
+    (no-ops until the application, or `charter.telemetry.setup()`, installs SDK providers).
+    """
+
+    def __init__(
+        self,
+        *,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
+        record_content: bool = False,
+        app: str,
+        tenant: str,
+        environment: str,
+    ) -> None:
+        tracer_source = tracer_provider or trace.get_tracer_provider()
+        self._tracer = tracer_source.get_tracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION)
+        self.instruments = Instruments(
+            meter_provider or metrics.get_meter_provider(),
+            base={
+                sc.METRIC_ATTR_APP: app,
+                sc.METRIC_ATTR_TENANT: tenant,
+                sc.METRIC_ATTR_ENVIRONMENT: environment,
+            },
+            version=INSTRUMENTATION_VERSION,
+        )
+        self.record_content_enabled = record_content
+        self._identity: dict[str, AttributeValue] = {
+            sc.APP: app,
+            sc.TENANT: tenant,
+            sc.ENVIRONMENT: environment,
+        }
+        self._shapes: dict[tuple[str, str, str, str | None], CallShape] = {}
+
+    @property
+    def tracer(self) -> trace.Tracer:
+        return self._tracer
+
+    def call(
+        self, *, operation: str, provider: str, model: str, user: str, tool: str | None = None
+    ) -> CallSpan:
+        """A context manager spanning one guarded call (the span starts on `__enter__`)."""
+        key = (operation, provider, model, tool)
+        shape = self._shapes.get(key) or self._shape(key)
+        return CallSpan(
+            self._tracer,
+            self.instruments,
+            shape,
+            safe_user(user),
+            record_content=self.record_content_enabled,
+        )
+
+    def _shape(self, key: tuple[str, str, str, str | None]) -> CallShape:
+        # Valid Unicode only: the OTLP encoder refuses a lone surrogate, and in a span name
+        # that fails the export of the whole batch.
+        operation, provider, model = valid_text(key[0]), valid_text(key[1]), valid_text(key[2])
+        tool = valid_text(key[3]) if key[3] else key[3]
+        attributes: dict[str, AttributeValue] = {
+            sc.GEN_AI_OPERATION_NAME: operation,
+            sc.GEN_AI_PROVIDER_NAME: provider,
+            **self._identity,
+        }
+        if model:
+            attributes[sc.GEN_AI_REQUEST_MODEL] = model
+        if tool:
+            attributes[sc.GEN_AI_TOOL_NAME] = tool
+        if operation == _TOOL_OPERATION:
+            # GenAI semconv: "execute_tool {gen_ai.tool.name}", an in-process INTERNAL span.
+            name, kind = (f"{operation} {tool}" if tool else operation), SpanKind.INTERNAL
+        else:
+            name, kind = (f"{operation} {model}" if model else operation), SpanKind.CLIENT
+        shape = CallShape(name, kind, attributes, operation)
+        if len(self._shapes) < _MAX_CACHED_CALL_SHAPES:
+            self._shapes[key] = shape
+        return shape

@@ -1,0 +1,122 @@
+"""Issue 14, finding 5: a slow policy blocked every thread for 13.2 s and then allowed.
+
+Replayed with deliberately slow `decision` rules. regorus holds the GIL while it
+evaluates, so the bound must come from the engine: the RVM's instruction budget stops a
+runaway loop in-process; a single expensive builtin (one instruction) is stopped only by
+evaluating in a worker process (`policy_isolation="process"`). Either way the decision is a
+deny whose error says it ran out of time, and other threads keep running meanwhile."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from charter.decision import Action, Decision
+from charter.errors import PolicyViolation
+from charter.policy.embedded import EmbeddedEngine
+from charter.testing import RecordingModel, make_charter
+
+HEAD = 'package charter.main\n\ndefault decision := {"action": "allow"}\n\n'
+LOOP = HEAD + (
+    'decision := {"action": "deny", "violations": [{"rule": "never"}]} if {\n'
+    "\tcount([1 | some x in numbers.range(1, 4000); some y in numbers.range(1, 4000)]) < 0\n"
+    "}\n"
+)
+BUILTIN = HEAD + (
+    'decision := {"action": "deny", "violations": [{"rule": "never"}]} if {\n'
+    "\tcount(numbers.range(1, 30000000)) < 0\n"
+    "}\n"
+)
+
+
+def _engine(source: str, **options: object) -> EmbeddedEngine:
+    return EmbeddedEngine.from_sources({"main.rego": source}, **options)
+
+
+def _timed_out(decision: Decision) -> bool:
+    return (
+        decision.action is Action.DENY
+        and decision.rules == ("charter.fail_closed",)
+        and "timeout" in (decision.error or "")
+    )
+
+
+@contextmanager
+def _ticker() -> Iterator[Callable[[], float]]:
+    """Another thread ticking every millisecond; yields `longest_gap()` in seconds."""
+    gaps: list[float] = [0.0]
+    done = threading.Event()
+
+    def tick() -> None:
+        last = time.monotonic()
+        while not done.is_set():
+            time.sleep(0.001)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    thread = threading.Thread(target=tick)
+    thread.start()
+    try:
+        yield lambda: max(gaps)
+    finally:
+        done.set()
+        thread.join()
+
+
+def test_a_runaway_loop_is_stopped_and_denied_in_process() -> None:
+    engine = _engine(LOOP)
+    assert engine.path == "rvm"
+    with _ticker() as longest_gap:
+        decisions = [engine.evaluate({"stage": "input", "text": str(i)}) for i in range(20)]
+    assert all(_timed_out(d) for d in decisions), decisions[0]
+    # Unbounded, one evaluation holds the GIL for seconds (16M iterations).
+    assert longest_gap() < 1.0, longest_gap()
+
+
+@pytest.mark.slow
+def test_an_evaluation_over_its_time_budget_is_denied_even_when_it_finished() -> None:
+    """The interpreter has no instruction budget: a slow run that completes is still
+    denied, never allowed after the fact."""
+    engine = _engine(LOOP.replace("4000", "700"), compiled=False, timeout_ms=50)
+    decision = engine.evaluate({"stage": "input", "text": "hello"})
+    assert _timed_out(decision) and "50 ms" in (decision.error or ""), decision
+
+
+@pytest.mark.slow
+def test_an_expensive_builtin_is_stopped_at_the_deadline_in_a_worker_process() -> None:
+    engine = _engine(BUILTIN, timeout_ms=300, isolation="process")
+    try:
+        with _ticker() as longest_gap:
+            first = engine.evaluate({"stage": "input", "text": "a"})
+            second = engine.evaluate({"stage": "input", "text": "b"})
+        assert _timed_out(first) and _timed_out(second), (first, second)
+        assert "300 ms" in (second.error or "")
+        assert longest_gap() < 1.0, longest_gap()
+        # A fast policy on the same pool still answers normally.
+        fast = _engine(HEAD, isolation="process")
+        try:
+            assert fast.evaluate({"stage": "input"}).action is Action.ALLOW
+        finally:
+            fast.close()
+    finally:
+        engine.close()
+
+
+def test_the_guard_refuses_the_call_and_never_reaches_the_model(tmp_path: Path) -> None:
+    bundle = tmp_path / "policies"
+    bundle.mkdir()
+    (bundle / "main.rego").write_text(LOOP)
+    charter = make_charter(bundle, tmp_path, policy_timeout_ms=100)
+    model = RecordingModel("ok")
+    ask = charter.guard(model="m", provider="openai")(model)
+    with pytest.raises(PolicyViolation) as info:
+        ask("What are your opening hours?")
+    assert "timeout" in (info.value.decision.error or "")
+    assert model.calls == []
+    charter.close()

@@ -1,0 +1,121 @@
+"""`audit_mode="sync"` and the SIGTERM flush: the behaviour around the adversarial tests."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from charter.audit import AuditLog, iter_records, verify
+from charter.config import DEFAULT_POLICIES
+from charter.decision import Action, Decision
+from charter.errors import AuditError, ConfigurationError
+from charter.testing import make_charter
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_sync_mode_writes_before_record_returns(sqlite_url: str) -> None:
+    with AuditLog(sqlite_url, mode="sync") as log:
+        for i in range(3):
+            log.record(Decision(action=Action.ALLOW), {"i": i})
+            assert [r.input["i"] for r in iter_records(sqlite_url)] == list(range(i + 1))
+        assert log.stats.written == 3 and log.stats.queued == 0
+    assert verify(sqlite_url).ok
+
+
+def test_sync_mode_raises_when_the_store_stays_down(sqlite_url: str) -> None:
+    log = AuditLog(sqlite_url, mode="sync", write_timeout=0.3)
+    admin = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    admin.execute("ALTER TABLE charter_decision_log RENAME TO hidden_log")
+    try:
+        with pytest.raises(AuditError, match=r"could not be recorded within 0\.3s"):
+            log.record(Decision(action=Action.ALLOW), {"i": 1})
+        assert log.stats.lost == 1 and log.stats.marked == 0  # no marker while the store is down
+    finally:
+        admin.execute("ALTER TABLE hidden_log RENAME TO charter_decision_log")
+        admin.close()
+    log.record(Decision(action=Action.ALLOW), {"i": 2})
+    log.close()
+    with pytest.raises(AuditError, match="closed"):
+        log.record(Decision(action=Action.ALLOW), {"i": 3})
+    assert [r.input["i"] for r in iter_records(sqlite_url)] == [2]
+
+
+def test_the_mode_is_a_setting(tmp_path: Path) -> None:
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, audit_mode="sync")
+    assert charter.audit.mode == "sync"
+    charter.close()
+    with pytest.raises(ConfigurationError, match="audit_mode"):
+        make_charter(DEFAULT_POLICIES, tmp_path, audit_mode="later")
+
+
+def _run(script: str) -> subprocess.CompletedProcess[str]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "ready"
+    child.send_signal(signal.SIGTERM)
+    out, err = child.communicate(timeout=60)
+    return subprocess.CompletedProcess(child.args, child.returncode, out, err)
+
+
+def test_an_application_sigterm_handler_is_kept_and_still_called(sqlite_url: str) -> None:
+    done = _run(
+        f"""
+        import signal, sys, time
+        def mine(signum, frame):
+            print("app handler", flush=True)
+            sys.exit(3)
+        signal.signal(signal.SIGTERM, mine)
+        from charter.audit import AuditLog
+        from charter.decision import Action, Decision
+        log = AuditLog({sqlite_url!r})
+        for i in range(200):
+            log.record(Decision(action=Action.ALLOW), {{"i": i}})
+        print("ready", flush=True)
+        time.sleep(60)
+        """
+    )
+    assert done.returncode == 3, done.stderr
+    assert "app handler" in done.stdout
+    assert verify(sqlite_url).checked == 200
+
+
+def test_an_ignored_sigterm_stays_ignored(sqlite_url: str) -> None:
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import signal, sys, time
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                from charter.audit import AuditLog
+                log = AuditLog({sqlite_url!r})
+                print("ready", flush=True)
+                sys.stdin.readline()
+                print("still here", flush=True)
+                """
+            ),
+        ],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdin is not None
+    assert child.stdout.readline().strip() == "ready"
+    child.send_signal(signal.SIGTERM)
+    out, _ = child.communicate("go\n", timeout=60)
+    assert child.returncode == 0 and "still here" in out

@@ -1,0 +1,84 @@
+"""The safety eval corpora (policies/evals/en_*, tr_*): well formed, big enough, honestly
+split. Held-out families never appear in the classifier's training sets or record."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from charter.config import DEFAULT_POLICIES
+from charter.evals import load_corpus
+from charter.evals.splits import family_key
+from charter.signals.training import HARM_CATEGORIES
+
+BUNDLE = Path(DEFAULT_POLICIES)
+EVALS = BUNDLE / "evals"
+TRAIN = BUNDLE / "signals" / "train"
+MANIFEST = BUNDLE / "signals" / "model" / "classifier.json"
+HELDOUT = {
+    "jailbreakbench", "advbench", "sorry-bench", "simplesafetytests", "orbench",
+    "tensortrust", "hackaprompt", "wildjailbreak-style", "toxicchat-style",
+    "charter-heldout-tr",
+}  # fmt: skip
+CATEGORIES = {"jailbreak", "prompt_injection", "benign", *HARM_CATEGORIES}
+
+
+def _rows(pattern: str, folder: Path) -> list[dict[str, Any]]:
+    return [
+        json.loads(line)
+        for path in sorted(folder.glob(pattern))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+@pytest.fixture(scope="module")
+def safety_items() -> list[dict[str, Any]]:
+    return _rows("en_*.jsonl", EVALS) + _rows("tr_*.jsonl", EVALS)
+
+
+def test_items_carry_family_lang_and_a_taxonomy_category(
+    safety_items: list[dict[str, Any]],
+) -> None:
+    assert safety_items
+    for item in safety_items:
+        assert item["label"] in {"blocked", "allowed"}, item["id"]
+        assert item["category"] in CATEGORIES, item["id"]
+        assert item["lang"] in {"en", "tr"}, item["id"]
+        assert item["family"].strip() and item["source"].strip(), item["id"]
+        assert (item["label"] == "allowed") == (item["category"] == "benign"), item["id"]
+    load_corpus(sorted(EVALS.glob("*.jsonl")))  # the runner accepts every file
+
+
+def test_at_least_300_attacks_and_300_benign(safety_items: list[dict[str, Any]]) -> None:
+    everything = _rows("*.jsonl", EVALS)
+    labels = Counter(item["label"] for item in everything)
+    assert labels["blocked"] >= 300 and labels["allowed"] >= 300
+    turkish = Counter(i["label"] for i in safety_items if i["lang"] == "tr")
+    assert turkish["blocked"] >= 80 and turkish["allowed"] >= 80
+
+
+def test_every_harm_category_is_evaluated_in_both_languages(
+    safety_items: list[dict[str, Any]],
+) -> None:
+    seen = Counter((i["category"], i["lang"]) for i in safety_items if i["label"] == "blocked")
+    for category in HARM_CATEGORIES:
+        assert seen[(category, "en")] >= 8, category
+        assert seen[(category, "tr")] >= 3, category
+
+
+def test_held_out_families_are_not_trained_on() -> None:
+    trained = {family_key(i["family"]) for i in _rows("*.jsonl", TRAIN)}
+    record = json.loads(MANIFEST.read_text())["meta"]["trained_on"]["families"]
+    assert {family_key(f) for f in record} == trained
+    assert not trained & {family_key(f) for f in HELDOUT}
+
+
+def test_no_eval_text_is_a_training_text(safety_items: list[dict[str, Any]]) -> None:
+    trained = {i["text"].strip().lower() for i in _rows("*.jsonl", TRAIN)}
+    leaked = [i["id"] for i in safety_items if i["text"].strip().lower() in trained]
+    assert not leaked

@@ -1,0 +1,479 @@
+"""Every behaviour of a guarded call, proved once for every driver of the one flow:
+sync, async, stream, async stream and tool (and `charter.resume` where a call can be held).
+
+A small bundle written for this file makes each outcome deterministic: "forbidden" is
+denied, "hold" needs approval, e-mail addresses become placeholders the answer may have
+restored, and an answer or tool result saying "secret" is withheld.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from charter import semconv as sc
+from charter.audit import iter_records
+from charter.config import Settings
+from charter.context import context
+from charter.errors import ApprovalPending, ApprovalRejected, ConfigurationError, PolicyViolation
+from charter.guard import Charter
+from charter.refusal import PREFIX
+from charter.telemetry import Telemetry
+
+MAIN = """package charter.main
+
+import rego.v1
+
+default decision := {"action": "allow"}
+
+stage := object.get(input, "stage", "input")
+
+text := lower(object.get(input, "text", ""))
+
+decision := {"action": "deny", "violations": [{"rule": "t.forbidden", "message": "no"}]} if {
+	stage in {"input", "tool_call"}
+	contains(text, "forbidden")
+} else := {"action": "deny", "violations": [{"rule": "t.secret", "message": "withheld"}]} if {
+	stage in {"output", "tool_result"}
+	contains(text, "secret")
+} else := {
+	"action": "require_approval",
+	"violations": [{"rule": "t.hold"}],
+	"approval": {"reason": "held", "approvers": {"roles": ["ops"]}},
+} if {
+	stage in {"input", "tool_call"}
+	contains(text, "hold")
+} else := {
+	"action": "redact",
+	"violations": [{"rule": "t.email"}],
+	"redact": {"EMAIL_ADDRESS": "placeholder"},
+	"obligations": {"restore_pii": ["EMAIL_ADDRESS"]},
+} if {
+	some p in input.pii
+	p.type == "EMAIL_ADDRESS"
+}
+"""
+APPROVALS = """package charter.approvals
+
+import rego.v1
+
+default can_approve := false
+
+can_approve if input.reviewer.id == "olga"
+"""
+EMAIL = "ayse.yilmaz@example.com"
+MODES = ["sync", "async", "stream", "astream", "tool"]
+RESUMABLE = ["sync", "async", "tool"]
+
+
+@dataclass
+class Driven:
+    """One guarded function in one mode, with what its body received."""
+
+    mode: str
+    charter: Charter
+    spans: InMemorySpanExporter
+    received: list[str] = field(default_factory=list)
+    fn: Callable[..., Any] = field(default=lambda *a: None)
+
+    def __call__(self, text: str) -> Any:
+        if self.mode == "tool":
+            return self.fn(note=text)
+        if self.mode == "sync":
+            return self.fn(text)
+        if self.mode == "async":
+            return asyncio.run(self.fn(text))
+        if self.mode == "stream":
+            return "".join(self.fn(text))
+
+        async def collect() -> str:
+            return "".join([c async for c in self.fn(text)])
+
+        return asyncio.run(collect())
+
+    def records(self) -> list[Any]:
+        audit = self.charter.audit
+        assert audit is not None
+        audit.flush(timeout=30)
+        return list(iter_records(self.charter.settings.store_url))
+
+    def call_spans(self) -> list[Any]:
+        return [s for s in self.spans.get_finished_spans() if s.parent is None]
+
+
+def _wrap(charter: Charter, mode: str, received: list[str], answer: Callable[[str], str]) -> Any:
+    guard = charter.guard(model="m", provider="openai")
+    if mode == "tool":
+
+        @charter.guard.tool(name=f"note_{id(received)}")
+        def note(note: str) -> str:
+            received.append(note)
+            return answer(note)
+
+        return note
+    if mode == "sync":
+
+        def ask(prompt: str) -> str:
+            received.append(prompt)
+            return answer(prompt)
+
+        ask.__qualname__ = f"ask_{id(received)}"
+        return guard(ask)
+    if mode == "async":
+
+        async def aask(prompt: str) -> str:
+            received.append(prompt)
+            return answer(prompt)
+
+        aask.__qualname__ = f"aask_{id(received)}"
+        return guard(aask)
+    if mode == "stream":
+
+        def stream(prompt: str) -> Iterator[str]:
+            received.append(prompt)
+            text = answer(prompt)
+            for i in range(0, len(text), 5):
+                yield text[i : i + 5]
+
+        return guard(stream)
+
+    async def astream(prompt: str) -> Any:
+        received.append(prompt)
+        text = answer(prompt)
+        for i in range(0, len(text), 5):
+            yield text[i : i + 5]
+
+    return guard(astream)
+
+
+@pytest.fixture
+def make(tmp_path: Path) -> Iterator[Callable[..., Driven]]:
+    bundle = tmp_path / "policies"
+    bundle.mkdir()
+    (bundle / "main.rego").write_text(MAIN)
+    (bundle / "approvals.rego").write_text(APPROVALS)
+    made: list[Charter] = []
+
+    def build(mode: str, answer: Callable[[str], str] = lambda t: "ok", **settings: Any) -> Driven:
+        spans = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(spans))
+        telemetry = Telemetry(
+            tracer_provider=provider,
+            app="a",
+            tenant="t",
+            environment="e",
+            record_content=bool(settings.get("record_content", False)),
+        )
+        values = {
+            "policies": str(bundle),
+            "store_url": f"sqlite:///{tmp_path / 'charter.db'}",
+            "pii_mode": "pattern",
+            **settings,
+        }
+        charter = Charter(Settings.build(values), telemetry=telemetry)
+        made.append(charter)
+        driven = Driven(mode, charter, spans)
+        driven.fn = _wrap(charter, mode, driven.received, answer)
+        return driven
+
+    yield build
+    for charter in made:
+        charter.close()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_deny_never_reaches_the_model(make: Callable[..., Driven], mode: str) -> None:
+    driven = make(mode)
+    with pytest.raises(PolicyViolation) as info:
+        driven("this is forbidden")
+    assert info.value.decision.rules == ("t.forbidden",)
+    assert driven.received == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_pii_is_redacted_before_the_model(make: Callable[..., Driven], mode: str) -> None:
+    driven = make(mode)
+    driven(f"write to {EMAIL} please")
+    assert len(driven.received) == 1
+    assert EMAIL not in driven.received[0] and "<EMAIL_ADDRESS_1>" in driven.received[0]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async", "stream", "astream"])
+def test_placeholders_in_the_answer_are_restored(make: Callable[..., Driven], mode: str) -> None:
+    driven = make(mode, answer=lambda t: "I wrote to <EMAIL_ADDRESS_1> just now, all done.")
+    assert driven(f"mail {EMAIL}") == f"I wrote to {EMAIL} just now, all done."
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_withheld_answer_is_never_released(make: Callable[..., Driven], mode: str) -> None:
+    driven = make(mode, answer=lambda t: "fine. " * 30 + "the secret is 42. " + "more. " * 30)
+    with pytest.raises(PolicyViolation) as info:
+        driven("hello")
+    assert info.value.decision.rules == ("t.secret",)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_refusals_are_returned_in_the_callers_shape(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    driven = make(mode, on_deny="refuse")
+    refused = driven("this is forbidden")
+    assert isinstance(refused, str)
+    assert refused.startswith(PREFIX) and "[rule t.forbidden]" in refused
+    assert driven.received == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_held_call_waits_for_approval(make: Callable[..., Driven], mode: str) -> None:
+    driven = make(mode)
+    with pytest.raises(ApprovalPending) as info:
+        driven(f"please hold this for {EMAIL}")
+    assert driven.received == []
+    request = driven.charter.queue.get(info.value.ticket)
+    assert request.rule == "t.hold"
+    assert EMAIL not in repr(request.action)  # reviewers see placeholders only
+
+
+@pytest.mark.parametrize("mode", RESUMABLE)
+def test_an_approved_call_resumes_once_with_the_bound_arguments(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    driven = make(mode, answer=lambda t: f"done: {t}")
+    with pytest.raises(ApprovalPending) as info:
+        driven(f"please hold this for {EMAIL}")
+    ticket = info.value.ticket
+    driven.charter.queue.approve(ticket, "olga", reason="ok")
+    result = driven.charter.resume(ticket)
+    assert driven.received == ["please hold this for <EMAIL_ADDRESS_1>"]
+    assert "done: please hold this for" in result
+    with pytest.raises(Exception, match=r"used|consumed"):
+        driven.charter.resume(ticket)
+    assert len(driven.received) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_stage_is_recorded_in_the_log_and_on_one_span(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    driven = make(mode)
+    driven(f"write to {EMAIL}")
+    records = driven.records()
+    stages = [r.labels["stage"] for r in records]
+    first, last = ("tool_call", "tool_result") if mode == "tool" else ("input", "output")
+    assert stages[0] == first and stages[-1] == last
+    assert all(EMAIL not in r.model_dump_json() for r in records)
+    [span] = driven.call_spans()
+    attributes = dict(span.attributes or {})
+    assert attributes[sc.ACTION] == "redact"
+    assert attributes[sc.PII_TYPES] == ("EMAIL_ADDRESS",)
+    assert {r.trace_id for r in records} == {format(span.context.trace_id, "032x")}
+    assert [e.name for e in span.events].count(sc.SPAN_POLICY) == len(records)
+
+
+def test_a_held_call_with_arguments_that_are_not_json_resumes_only_in_its_process(
+    make: Callable[..., Driven],
+) -> None:
+    driven = make("sync")
+    charter = driven.charter
+
+    class Client:
+        """Something only this process has (a connection, a client object)."""
+
+    @charter.guard(model="m", provider="openai")
+    def ask_with_client(prompt: str, client: object) -> str:
+        raise AssertionError("must not run")
+
+    with pytest.raises(ApprovalPending) as info:
+        ask_with_client("please hold this", Client())
+    ticket = info.value.ticket
+    assert "call" not in charter.queue.get(ticket).action
+    charter.queue.approve(ticket, "olga", reason="ok")
+    with pytest.raises(ConfigurationError, match="not JSON-serialisable"):
+        charter.resume(ticket)
+
+
+def test_a_held_calls_other_arguments_are_stored_redacted(make: Callable[..., Driven]) -> None:
+    driven = make("sync")
+    charter = driven.charter
+
+    @charter.guard(model="m", provider="openai")
+    def ask_with_note(prompt: str, note: str) -> str:
+        raise AssertionError("must not run")
+
+    with pytest.raises(ApprovalPending) as info:
+        ask_with_note("please hold this", f"customer {EMAIL}")
+    stored = charter.queue.get(info.value.ticket).action["call"]["arguments"]
+    assert stored["note"] == "customer <EMAIL_ADDRESS_1>"
+    assert EMAIL not in repr(stored)
+
+
+def test_a_prompt_the_guard_cannot_read_is_a_configuration_error(
+    make: Callable[..., Driven],
+) -> None:
+    charter = make("sync").charter
+    calls: list[int] = []
+
+    @charter.guard(model="m", provider="openai")
+    def ask_number(prompt: int) -> str:
+        calls.append(prompt)
+        return "ok"
+
+    with pytest.raises(ConfigurationError, match="cannot find the prompt"):
+        ask_number(42)
+    assert calls == []
+
+
+def test_opted_in_content_on_the_span_is_the_redacted_prompt(make: Callable[..., Driven]) -> None:
+    driven = make("sync", answer=lambda t: "ok", record_content=True)
+    driven(f"write to {EMAIL} please")
+    [span] = driven.call_spans()
+    attributes = dict(span.attributes or {})
+    assert attributes[sc.PROMPT_REDACTED] == "write to <EMAIL_ADDRESS_1> please"
+    assert attributes[sc.ANSWER_REDACTED] == "ok"
+
+
+def _review_when_pending(charter: Charter, approve: bool) -> threading.Thread:
+    def review() -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            pending = charter.queue.list(state="pending")
+            if pending:
+                if approve:
+                    charter.queue.approve(pending[0].id, "olga", reason="ok")
+                else:
+                    charter.queue.reject(pending[0].id, "olga", reason="no")
+                return
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=review)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_in_wait_mode_an_approved_call_runs_once_and_a_rejected_one_never(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    driven = make(mode, answer=lambda t: "done", approval_mode="wait", approval_wait_s=30)
+    reviewer = _review_when_pending(driven.charter, approve=True)
+    assert driven("please hold this") == "done"
+    reviewer.join()
+    assert driven.received == ["please hold this"]
+    [request] = driven.charter.queue.list()
+    assert request.consumed_at is not None  # the approval was used, and only here
+    [span] = driven.call_spans()
+    attributes = dict(span.attributes or {})
+    assert attributes[sc.APPROVAL_ID] == request.id
+    assert attributes[sc.APPROVAL_STATE] == "approved"
+    assert float(attributes[sc.APPROVAL_WAIT_MS]) > 0.0
+
+    reviewer = _review_when_pending(driven.charter, approve=False)
+    with pytest.raises(ApprovalRejected, match="was rejected; the action did not run"):
+        driven("please hold that")
+    reviewer.join()
+    assert driven.received == ["please hold this"]
+
+
+def test_personal_data_in_a_tool_result_is_redacted_before_the_agent_sees_it(
+    make: Callable[..., Driven],
+) -> None:
+    charter = make("tool").charter
+
+    @charter.guard.tool(name="lookup_text")
+    def lookup_text(order_id: str) -> str:
+        return f"order {order_id} belongs to {EMAIL}"
+
+    @charter.guard.tool(name="lookup_record")
+    def lookup_record(order_id: str) -> dict[str, object]:
+        return {"order": order_id, "owner": {"email": EMAIL}, "total": 12}
+
+    assert lookup_text("A-1") == "order A-1 belongs to <EMAIL_ADDRESS_1>"
+    assert lookup_record("A-2") == {
+        "order": "A-2",
+        "owner": {"email": "<EMAIL_ADDRESS_1>"},
+        "total": 12,
+    }
+
+
+def test_an_answer_of_another_type_passes_as_it_is_when_nothing_changed(
+    make: Callable[..., Driven],
+) -> None:
+    charter = make("sync").charter
+
+    class Reply:
+        def __str__(self) -> str:
+            return "all good"
+
+    reply = Reply()
+
+    @charter.guard(model="m", provider="openai")
+    def ask(prompt: str) -> Reply:
+        return reply
+
+    assert ask("hello") is reply
+
+
+def test_tool_arguments_are_inspected_in_every_leaf_and_number(
+    make: Callable[..., Driven],
+) -> None:
+    driven = make("tool")
+    charter = driven.charter
+    seen: list[dict[str, object]] = []
+
+    @charter.guard.tool(name="update_customer")
+    def update_customer(national_id: int, emails: list[str], vip: bool) -> str:
+        seen.append({"national_id": national_id, "emails": emails, "vip": vip})
+        return "updated"
+
+    other = "john.smith@corp.example"
+    assert update_customer(10000000146, [EMAIL, other], True) == "updated"
+    # the policy's redaction reaches e-mails inside the list; other types pass as they are
+    assert seen == [
+        {"national_id": 10000000146, "emails": ["<EMAIL_ADDRESS_1>", "<EMAIL_ADDRESS_2>"], "vip": True}
+    ]
+    [call_record, _] = driven.records()
+    arguments = call_record.input["tool"]["arguments"]
+    assert arguments == {
+        "national_id": "<TR_NATIONAL_ID_1>",  # a number is personal data too
+        "emails": ["<EMAIL_ADDRESS_1>", "<EMAIL_ADDRESS_2>"],
+        "vip": True,
+    }
+    assert "10000000146" not in call_record.model_dump_json()
+
+
+def test_a_tool_call_shares_the_conversations_placeholders(make: Callable[..., Driven]) -> None:
+    driven = make("sync")
+    charter = driven.charter
+    received: list[str] = []
+
+    @charter.guard.tool(name="send_mail")
+    def send_mail(to: str) -> str:
+        received.append(to)
+        return "sent"
+
+    with context(conversation="conv-9"):
+        driven(f"write to {EMAIL}")
+        send_mail("john.smith@corp.example")
+        send_mail(EMAIL)
+    assert received == ["<EMAIL_ADDRESS_2>", "<EMAIL_ADDRESS_1>"]
+
+
+def test_resuming_a_call_still_pending_says_it_is_pending(make: Callable[..., Driven]) -> None:
+    driven = make("sync")
+    with pytest.raises(ApprovalPending) as info:
+        driven("please hold this")
+    with pytest.raises(ApprovalPending) as again:
+        driven.charter.resume(info.value.ticket)
+    assert again.value.ticket == info.value.ticket
+    assert driven.received == []

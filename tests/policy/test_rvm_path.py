@@ -1,0 +1,77 @@
+"""The compiled RVM path is the default only where it keeps OPA's semantics: bundles with
+a shape the RVM mishandles keep the interpreter for `decision`, a conflict still fails
+closed, and an undefined value that leaks into an RVM result is re-decided."""
+
+from __future__ import annotations
+
+from charter.config import DEFAULT_POLICIES
+from charter.decision import Action
+from charter.policy.embedded import EmbeddedEngine
+
+HEAD = 'package charter.main\n\ndefault decision := {"action": "allow"}\n\n'
+
+
+def _engine(body: str, **options: object) -> EmbeddedEngine:
+    return EmbeddedEngine.from_sources({"main.rego": HEAD + body}, **options)
+
+
+def test_the_shipped_bundle_runs_on_the_rvm() -> None:
+    assert EmbeddedEngine(DEFAULT_POLICIES).path == "rvm"
+
+
+def test_a_conflict_keeps_the_interpreter_and_fails_closed() -> None:
+    engine = _engine(
+        'level := "low" if input.a\nlevel := "high" if input.b\n'
+        'decision := {"action": "deny"} if level == "high"\n'
+    )
+    assert engine.path.startswith("interpreter: charter.main.level")
+    assert "2 definitions" in engine.path
+    both = engine.evaluate({"a": True, "b": True})
+    assert both.action is Action.DENY and both.rules == ("charter.fail_closed",)
+    assert engine.evaluate({"b": True}).action is Action.DENY
+    assert engine.evaluate({"a": True}).action is Action.ALLOW
+
+
+def test_exclusive_definitions_stay_on_the_rvm() -> None:
+    engine = _engine(
+        'level := "low" if input.a == 1\nlevel := "high" if input.a != 1\n'
+        'decision := {"action": "deny"} if level == "high"\n'
+    )
+    assert engine.path == "rvm"
+    assert engine.evaluate({"a": 2}).action is Action.DENY
+    assert engine.evaluate({"a": 1}).action is Action.ALLOW
+
+
+def test_an_else_after_iteration_keeps_the_interpreter() -> None:
+    engine = _engine(
+        'first_big := x if { some x in input.xs; x > 5 } else := "none"\n'
+        'decision := {"action": "deny"} if first_big == "none"\n'
+    )
+    assert "`else` after a body that iterates" in engine.path
+    assert engine.evaluate({"xs": [1, 2]}).action is Action.DENY
+    assert engine.evaluate({"xs": [1, 9]}).action is Action.ALLOW
+
+
+def test_an_object_rule_keeps_the_interpreter() -> None:
+    engine = _engine(
+        'by_id[k] := v if { some v in input.xs; k := v.id }\n'
+        'decision := {"action": "deny"} if count(by_id) > 0\n'
+    )
+    assert "object rule" in engine.path
+
+
+def test_an_undefined_value_leaking_into_an_rvm_result_is_redecided() -> None:
+    engine = _engine(
+        'decision := {"action": "allow", "obligations": {"a": [y | some x in input.xs; '
+        "y := x.a]}} if true\n"
+    )
+    assert engine.path == "rvm"
+    decision = engine.evaluate({"xs": [{"a": 1}, {"b": 2}]})
+    assert decision.error is None
+    assert decision.obligations == {"a": [1]}
+
+
+def test_compiled_true_forces_the_rvm_and_false_the_interpreter() -> None:
+    body = 'level := "low" if input.a\nlevel := "high" if input.b\n'
+    assert _engine(body, compiled=True).path == "rvm"
+    assert _engine("", compiled=False).path.startswith("interpreter: chosen")
