@@ -88,3 +88,14 @@ def test_new_finding_is_a_finding() -> None:
     assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
     with pytest.raises(AttributeError):  # still frozen
         fast.start = 4  # type: ignore[misc]
+
+
+def test_lone_surrogates_fall_back_to_the_plain_searches() -> None:
+    """The automaton reads UTF-8; a lone surrogate cannot be encoded (issue 14 #1)."""
+    many = Keywords([f"word{i}" for i in range(20)] + ["hi"])
+    assert many.found("a\ud800 hi word3") == {"hi", "word3"}
+    cue = re.compile(r"(?:hi|my name is)\s+")
+    text = "a\ud800 hi x my name is \udfff"
+    assert _spans(LiteralLed(cue).finditer(text)) == _spans(cue.finditer(text))
+    found = PatternDetector().detect("hello \ud800 there, my name is Ayşe Yılmaz, a@b.com")
+    assert [f.entity_type for f in found] == ["PERSON", "EMAIL_ADDRESS"]

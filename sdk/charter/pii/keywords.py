@@ -40,9 +40,12 @@ class Keywords:
         return self._words
 
     def found(self, text: str) -> frozenset[str]:
-        if self._automaton is None:  # a few words: a substring test each is cheaper
-            return frozenset([w for w in self._words if w in text])
-        return frozenset(self._automaton.find_matches_as_strings(text, overlapping=True))
+        if self._automaton is not None:
+            try:
+                return frozenset(self._automaton.find_matches_as_strings(text, overlapping=True))
+            except UnicodeEncodeError:  # a lone surrogate: not UTF-8, the automaton's input
+                pass
+        return frozenset([w for w in self._words if w in text])  # few words: cheaper anyway
 
 
 class LiteralLed:
@@ -66,10 +69,17 @@ class LiteralLed:
         )
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        if self._literals is None:
+        try:
+            found = (
+                self._literals.find_matches_as_indexes(text, overlapping=True)
+                if self._literals is not None
+                else None
+            )
+        except UnicodeEncodeError:  # a lone surrogate: not UTF-8, the automaton's input
+            found = None
+        if found is None:
             yield from self.pattern.finditer(text)
             return
-        found = self._literals.find_matches_as_indexes(text, overlapping=True)
         if not found:
             return
         match = self.pattern.match
