@@ -1,8 +1,9 @@
 """Adversarial texts: the pattern detector's work grows linearly with the text.
 
 Time is measured in `bench/bench_pii.py` (never asserted here). Here the work is counted:
-candidates judged and context windows read, per family at 10k and 20k characters; doubling the text may at most double the work (plus a little). Regex work
-inside one match cannot be counted: the bench times 100k characters of every family.
+candidates judged and context windows read, per family at 10k and 20k characters;
+doubling the text may at most double the work (plus a little). Regex work inside one
+match cannot be counted: the bench times 100k characters of every family.
 """
 
 from __future__ import annotations
