@@ -5,7 +5,7 @@ word n-grams + WordLlama static embedding -> one linear head per label. It settl
 when every gate head (jailbreak, prompt injection, any harm) is below the artifact's
 `gate`, a threshold chosen on out-of-fold training predictions so that almost no attack
 is settled. Stage 2 (the rest): a fine-tuned MiniLM encoder (int8 ONNX) reads the text in
-context and its probabilities replace stage 1's.
+context and its probabilities are averaged with stage 1's.
 
 Scores: `jailbreak`, `prompt_injection`, `harm` and `harm.<category>` for every category
 of the harm taxonomy, each in [0, 1]. `revision` is the artifact's content hash.
@@ -99,6 +99,13 @@ def _embedder() -> StaticEmbedder:
     return StaticEmbedder()
 
 
+def combine_stages(first: FloatArray, second: FloatArray) -> FloatArray:
+    """Inside the band the two stages' probabilities are averaged (as in round 1): the
+    small fine-tuned encoder alone overrode confident stage-1 verdicts on plain harmful
+    requests, and the n-gram stage alone misreads look-alikes; each corrects the other."""
+    return np.asarray((first + second) * np.float32(0.5), dtype=np.float32)
+
+
 def sigmoid(z: FloatArray) -> FloatArray:
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0))), dtype=np.float32)
 
@@ -172,7 +179,8 @@ class SafetyClassifier:
             )
         probs = sigmoid(self._first.logits(self._first.prepare(text)))
         if self._second is not None and self.uncertain(probs):
-            probs = sigmoid(self._second.logits(context_text(clip(text, MAX_RAW_CHARS))))
+            second = sigmoid(self._second.logits(context_text(clip(text, MAX_RAW_CHARS))))
+            probs = combine_stages(probs, second)
         return probs
 
     def uncertain(self, probs: FloatArray) -> bool:

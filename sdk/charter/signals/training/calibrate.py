@@ -95,7 +95,7 @@ def cascade_record(
     sent = _gate_score(first) >= gate
     probs = first.copy()
     if second is not None:
-        probs[sent] = second[sent]
+        probs[sent] = (probs[sent] + second[sent]) / 2.0
     record = thresholds_at(policy_scores(probs), targets, benign_rate)
     record.update(
         items=len(targets),
