@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine
 
+from charter._canonical import sha256_hex
 from charter.approvals import _records
 from charter.approvals._records import event
 from charter.approvals.authz import Authorizer, PolicyAuthorizer, RoleAuthorizer
@@ -46,8 +47,9 @@ _LIMITS = {"requester": 255, "tenant": 255, "app": 255, "rule": 255, "decision_i
 _REQUIRED = ("requester", "decision_id")
 
 
-def new_ticket() -> str:
-    return f"apr_{uuid.uuid4().hex}"
+def new_ticket(key: str | None = None) -> str:
+    """A random ticket, or the one ticket of `key` (see `ApprovalQueue.submit`)."""
+    return f"apr_{sha256_hex(key)[:32] if key is not None else uuid.uuid4().hex}"
 
 
 class ApprovalQueue:
@@ -122,8 +124,12 @@ class ApprovalQueue:
         app: str,
         rule: str,
         decision_id: str,
+        key: str | None = None,
     ) -> ApprovalRequest:
-        """Queue `action` (canonical, already redacted) for review; returns the ticket."""
+        """Queue `action` (canonical, already redacted) for review; returns the ticket.
+        With `key`, submitting the same action under the same key again returns the first
+        request (in whatever state it is now) instead of queueing another: for a framework
+        that re-runs a step after a pause."""
         fields = {
             "requester": requester,
             "tenant": tenant,
@@ -134,7 +140,8 @@ class ApprovalQueue:
         _check_fields(fields)
         plain = canonical_action(action)
         now = self._clock()
-        ticket = new_ticket()
+        digest = hash_action(plain)
+        ticket = new_ticket(None if key is None else "\x1f".join((tenant, app, key, digest)))
         row = {
             "id": ticket,
             "state": ApprovalState.PENDING.value,
@@ -150,7 +157,7 @@ class ApprovalQueue:
             "escalate_to": spec.escalate_to.model_dump(mode="json") if spec.escalate_to else None,
             "escalations": 0,
             "action": plain,
-            "action_hash": hash_action(plain),
+            "action_hash": digest,
             "consumed_at": None,
             "claimed_by": None,
             "claimed_until": None,
@@ -164,7 +171,9 @@ class ApprovalQueue:
             to_state=ApprovalState.PENDING,
             why=spec.reason or f"rule {rule} asked for approval",
         )
-        self._store.insert(row, created)
+        existing = self._store.insert(row, created, once=key is not None)
+        if existing is not None:
+            return existing
         request = _records.request_from_rows(row, [], [created])
         self._announcer.announce(request)
         return request
@@ -209,6 +218,10 @@ class ApprovalQueue:
 
     def get(self, request_id: str) -> ApprovalRequest:
         return self._store.get(request_id)
+
+    def current(self, request_id: str) -> ApprovalRequest:
+        """The request as it stands now: expired (or escalated) if its deadline passed."""
+        return self._store.current(request_id)
 
     def list(
         self,
