@@ -9,11 +9,16 @@ from charter.approvals import ApprovalQueue, ApprovalRequest, ApprovalState, Eve
 from tests.approvals.helpers import ACTION, spec
 
 
-def _submit(queue: ApprovalQueue, key: str | None, action: dict[str, Any] = ACTION) -> Any:
+def _submit(
+    queue: ApprovalQueue,
+    key: str | None,
+    action: dict[str, Any] = ACTION,
+    requester: str = "user-7",
+) -> Any:
     return queue.submit(
         spec=spec(),
         action=action,
-        requester="user-7",
+        requester=requester,
         tenant="acme",
         app="payments-bot",
         rule="tools.payment_over_limit",
@@ -39,6 +44,8 @@ def test_another_key_or_action_or_no_key_queues_its_own(queue: ApprovalQueue) ->
     base = _submit(queue, "k")
     assert _submit(queue, "other-k").id != base.id
     assert _submit(queue, "k", {**ACTION, "text": "a different action"}).id != base.id
+    # Another user who reuses the key never gets this user's request (or its approval).
+    assert _submit(queue, "k", requester="user-8").id != base.id
     unkeyed = {_submit(queue, None).id for _ in range(2)}
     assert len(unkeyed) == 2 and base.id not in unkeyed
-    assert len(queue.list()) == 5
+    assert len(queue.list()) == 6

@@ -141,7 +141,9 @@ class ApprovalQueue:
         plain = canonical_action(action)
         now = self._clock()
         digest = hash_action(plain)
-        ticket = new_ticket(None if key is None else "\x1f".join((tenant, app, key, digest)))
+        ticket = new_ticket(
+            None if key is None else "\x1f".join((tenant, app, requester, key, digest))
+        )
         row = {
             "id": ticket,
             "state": ApprovalState.PENDING.value,
