@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine
 
-from charter._canonical import sha256_hex
 from charter.approvals import _records
+from charter.approvals._fields import check_fields, keyed_ticket, parse_state
 from charter.approvals._records import event
 from charter.approvals.authz import Authorizer, PolicyAuthorizer, RoleAuthorizer
 from charter.approvals.directory import ReviewerDirectory
@@ -43,13 +43,10 @@ DEFAULT_LEASE_S = 300.0
 _CLAIM_BATCH = 10
 _CLAIM_SCAN_LIMIT = 1000
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-_LIMITS = {"requester": 255, "tenant": 255, "app": 255, "rule": 255, "decision_id": 64}
-_REQUIRED = ("requester", "decision_id")
 
 
-def new_ticket(key: str | None = None) -> str:
-    """A random ticket, or the one ticket of `key` (see `ApprovalQueue.submit`)."""
-    return f"apr_{sha256_hex(key)[:32] if key is not None else uuid.uuid4().hex}"
+def new_ticket() -> str:
+    return f"apr_{uuid.uuid4().hex}"
 
 
 class ApprovalQueue:
@@ -137,12 +134,14 @@ class ApprovalQueue:
             "rule": rule,
             "decision_id": decision_id,
         }
-        _check_fields(fields)
+        check_fields(fields)
         plain = canonical_action(action)
         now = self._clock()
         digest = hash_action(plain)
-        ticket = new_ticket(
-            None if key is None else "\x1f".join((tenant, app, requester, key, digest))
+        ticket = (
+            new_ticket()
+            if key is None
+            else keyed_ticket("\x1f".join((tenant, app, requester, key, digest)))
         )
         row = {
             "id": ticket,
@@ -225,6 +224,15 @@ class ApprovalQueue:
         """The request as it stands now: expired (or escalated) if its deadline passed."""
         return self._store.current(request_id)
 
+    def refusal(self, request: ApprovalRequest, reviewer: Reviewer | str) -> ApprovalError | None:
+        """Why `reviewer` may not vote on `request` now, or None when they may: what an
+        inbox asks to show each reviewer only what they can decide. Votes check it again."""
+        try:
+            who = self._resolve(reviewer)
+        except ApprovalError as exc:
+            return exc
+        return vote_refusal(request, who, self._authorizer)
+
     def list(
         self,
         state: ApprovalState | str | None = None,
@@ -233,7 +241,7 @@ class ApprovalQueue:
         limit: int = 100,
     ) -> builtins.list[ApprovalRequest]:
         """Requests, newest first, optionally only those in `state` / for `tenant`."""
-        wanted = _state(state) if state is not None else None
+        wanted = parse_state(state) if state is not None else None
         return self._store.list(wanted, tenant, limit)
 
     def approve(
@@ -375,23 +383,3 @@ class ApprovalQueue:
         if self._directory is not None:
             return self._directory.get(rid)
         return reviewer if isinstance(reviewer, Reviewer) else Reviewer(id=rid)
-
-
-def _state(value: ApprovalState | str) -> ApprovalState:
-    try:
-        return ApprovalState(value)
-    except ValueError:
-        choices = ", ".join(s.value for s in ApprovalState)
-        raise ApprovalError(f"unknown approval state {value!r}; use one of {choices}") from None
-
-
-def _check_fields(fields: Mapping[str, str]) -> None:
-    """The requester is required (four-eyes needs to know who asked); rule, app and tenant
-    may be empty when the policy did not name them."""
-    for name, value in fields.items():
-        if not isinstance(value, str):
-            raise ApprovalError(f"{name} must be a string, not {type(value).__name__}")
-        if name in _REQUIRED and not value.strip():
-            raise ApprovalError(f"{name} must be a non-empty string to queue an approval")
-        if len(value) > _LIMITS[name]:
-            raise ApprovalError(f"{name} is longer than {_LIMITS[name]} characters")
