@@ -206,13 +206,16 @@ class Decision(BaseModel):
     def from_json(cls, data: str | bytes) -> Decision:
         return cls.model_validate_json(data)
 
-    def as_deny(self, message: str = "") -> Decision:
+    def as_deny(self, note: str = "") -> Decision:
         """This decision enforced as a deny, citing the same rules: a `revise` that cannot be
-        carried out (a stage other than output, rounds used up, a prompt shape that cannot
-        carry a critique). `message`, when given, replaces each violation's message."""
+        carried out (rounds used up, a prompt shape that cannot carry a critique). `note`
+        is added to each violation's message, in parentheses."""
         violations = self.violations
-        if message:
-            violations = tuple(v.model_copy(update={"message": message}) for v in violations)
+        if note:
+            violations = tuple(
+                v.model_copy(update={"message": f"{v.message or v.rule} ({note})"})
+                for v in violations
+            )
         return self.model_copy(update={"action": Action.DENY, "violations": violations})
 
     @classmethod

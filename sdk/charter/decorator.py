@@ -180,4 +180,5 @@ class GuardedFunction:
 
     def resume(self, charter: Parts, request: Any) -> Any:
         """Run the approved action exactly as it was bound (the stored, redacted arguments)."""
-        return run_resumed(resumed(charter, self.spec, request), self.fn, charter)
+        flow = resumed(charter, self.spec, request, self.prompt_param)
+        return run_resumed(flow, self.fn, charter)
