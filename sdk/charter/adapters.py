@@ -40,7 +40,8 @@ class Adapter(Protocol):
 class FollowUp(Protocol):
     def follow_up(self, prompt: Any, draft: str, request: str) -> Any:
         """`prompt` (as the model was sent it) continued by the model's `draft` answer and
-        the user's `request` to revise it, in the same shape."""
+        the user's `request` to revise it, in the same shape; None when this particular
+        value cannot carry them."""
         ...
 
 

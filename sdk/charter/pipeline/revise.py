@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter.adapters import FollowUp, Usage, adapter_for
-from charter.decision import Action, Critique, Decision
+from charter.decision import Critique, Decision
 from charter.pipeline.effects import Invoke
 from charter.pipeline.stages import CallRun
 from charter.reports import ReviseRound
@@ -55,8 +55,9 @@ def revision_request(critiques: Sequence[Critique], shown: str = "") -> str:
             "repeating it and with no preamble.",
         ]
     else:
-        lines.append("Reply with the revised answer only, with no preamble and no mention of "
-                     "this request.")
+        lines.append(
+            "Reply with the revised answer only, with no preamble and no mention of this request."
+        )
     return "\n".join(lines)
 
 
@@ -91,13 +92,15 @@ class Reviser:
         done = len(run.rounds)
         if done >= self.budget:
             return self._refuse(decision, f"still so after {_revisions(done)}")
+        critiques = critiques_of(decision)
         adapter = adapter_for(self.prompt)
-        if not isinstance(adapter, FollowUp):
+        prompt = None
+        if isinstance(adapter, FollowUp):
+            prompt = adapter.follow_up(self.prompt, draft, revision_request(critiques, shown))
+        if prompt is None:
             return self._refuse(
                 decision, "the prompt's shape cannot carry a request to revise the answer"
             )
-        critiques = critiques_of(decision)
-        request = revision_request(critiques, shown)
         opened = _Open(
             round=done + 1,
             rules=tuple(c.rule for c in critiques),
@@ -109,7 +112,7 @@ class Reviser:
             "revise_round": str(opened.round),
             "revise_rules": ",".join(opened.rules),
         }
-        return self.invoke_with(adapter.follow_up(self.prompt, draft, request))
+        return self.invoke_with(prompt)
 
     def answered(self, usage: Usage, call_ms: float) -> None:
         """The revision's model call returned (not for streams): its cost, on the records

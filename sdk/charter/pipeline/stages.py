@@ -129,6 +129,10 @@ class CallRun:
         )
         with span.stage("charter.policy.evaluate"):
             decision = parts.engine.evaluate(doc)
+            if decision.action is Action.REVISE and stage is not Stage.OUTPUT:
+                # Only the model's answer can be rewritten: fail closed (the shipped
+                # main.rego does the same; this covers any engine and bundle).
+                decision = decision.as_deny("only the model's answer can be revised")
             span.record_decision(decision)
         self._record(decision, doc, inspection.summaries, scores)
         return decision

@@ -369,9 +369,7 @@ class CallSpan:
         """One revision round: an event `charter.revise` with the rules and principles it
         revised against, the verdict on the rewrite, the time it added and its tokens."""
         instruments = self._instruments
-        instruments.revisions.add(
-            1, instruments.labels(sc.METRIC_ATTR_ACTION, done.outcome.value)
-        )
+        instruments.revisions.add(1, instruments.labels(sc.METRIC_ATTR_ACTION, done.outcome.value))
         span = self._span
         if not span.is_recording():
             return
