@@ -23,7 +23,7 @@ from charter._canonical import is_json
 from charter.adapters import adapter_for
 from charter.context import current
 from charter.decision import Action, Decision, Stage
-from charter.errors import ApprovalPending, ConfigurationError
+from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
 from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
 from charter.pipeline.parts import NO_SPAN, CallSpec, Parts
 from charter.pipeline.revise import Reviser
@@ -300,7 +300,12 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
     reviser: Reviser | None = None
     while True:
         chunk = yield Pull(source)
-        items = gate.close() if chunk is END else gate.push(chunk)
+        try:
+            items = gate.close() if chunk is END else gate.push(chunk)
+        except PolicyViolation:  # on_deny="raise": the round's verdict is the deny
+            if reviser is not None:
+                reviser.close(gate.verdict or Decision(action=Action.DENY, stage=Stage.OUTPUT))
+            raise
         for item in items:
             yield Emit(item)
         if gate.stopped:  # denied: the refusal was emitted (or raised)
