@@ -15,7 +15,7 @@ finish there (a stream: when it is exhausted or closed); no text is kept.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -73,8 +73,9 @@ def reports() -> Iterator[list[CallReport]]:
         _SINK.reset(token)
 
 
-def publish(report: CallReport) -> None:
-    """Hand `report` to the innermost `reports()` block, if any."""
+def publish(make: Callable[[], CallReport]) -> None:
+    """Hand the report `make()` builds to the innermost `reports()` block, if any (built
+    only then: most calls run outside one)."""
     sink = _SINK.get()
     if sink is not None:
-        sink.append(report)
+        sink.append(make())

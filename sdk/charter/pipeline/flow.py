@@ -99,7 +99,7 @@ def close_run(run: CallRun, cm: Any, error: BaseException | None) -> None:
         run.parts.privacy.vault.discard(run.scope)  # a request's placeholders die with it
     if run.rounds or run.refused_after_revision:
         run.span.record_revise(len(run.rounds), run.calls, refused=run.refused_after_revision)
-    publish(run.report())
+    publish(run.report)
     if cm is not None:
         cm.__exit__(type(error) if error else None, error, None)
 
