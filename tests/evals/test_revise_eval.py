@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from charter.cli.main import app
 from charter.config import DEFAULT_POLICIES
 from charter.errors import ConfigurationError
-from charter.evals import eval_charter
+from charter.evals import eval_charter, render_revise
 from charter.evals.revise import Verdict, load_revise_cases, run_revise_eval
 
 runner = CliRunner()
@@ -117,3 +117,7 @@ def test_the_shipped_cases_are_labelled_and_sync_and_stream_agree(in_tmp: Path) 
     assert all(r.billed_right for r in (*sync.results, *streamed.results))
     # every case reached the output stage: the eval measures revise, not the input gate
     assert all(r.made >= 1 for r in sync.results)
+    # the README shows this run as it is (all but the first line, which names the revision)
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    shown = readme.split("<!-- revise-eval -->\n```\n", 1)[1].split("```", 1)[0]
+    assert shown.splitlines()[2:] == render_revise(sync).splitlines()[1:]
