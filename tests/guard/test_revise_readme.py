@@ -1,6 +1,6 @@
-"""The README's revise example runs as written: the same program, in a fresh process on
-the shipped bundle and the default settings, prints what the README says it prints and
-sends the model the revision request the README shows."""
+"""The README's revise and grounding examples run as written: the same program, in a fresh
+process on the shipped bundle and the default settings, prints what the README says it
+prints and sends the model the revision request the README shows."""
 
 from __future__ import annotations
 
@@ -42,3 +42,17 @@ def test_the_readme_revise_example_prints_what_it_says(tmp_path: Path) -> None:
     output, sent = done.stdout.split("=====\n")
     assert output == printed
     assert sent == request
+
+
+@pytest.mark.slow
+def test_the_readme_grounding_example_prints_what_it_says(tmp_path: Path) -> None:
+    readme = README.read_text()
+    program = _block_after("<!-- grounding-example -->", readme)
+    printed = _block_after("<!-- grounding-example -->", readme, skip=1)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHARTER_")}
+    env["CHARTER_TELEMETRY"] = "false"
+    done = subprocess.run(
+        [sys.executable, "-c", program], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == printed
