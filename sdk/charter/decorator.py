@@ -182,3 +182,8 @@ class GuardedFunction:
         """Run the approved action exactly as it was bound (the stored, redacted arguments)."""
         flow = resumed(charter, self.spec, request, self.prompt_param)
         return run_resumed(flow, self.fn, charter)
+
+    async def aresume(self, charter: Parts, request: Any) -> Any:
+        """`resume` for a coroutine function, awaited in the caller's event loop."""
+        flow = resumed(charter, self.spec, request, self.prompt_param)
+        return await run_async(flow, self.fn, charter)
