@@ -33,7 +33,7 @@ def test_the_readme_revise_example_prints_what_it_says(tmp_path: Path) -> None:
         "SENT = []\ndef my_llm(prompt: str) -> str:\n    SENT.append(prompt)",
     )
     spy += "\nprint('=====')\nprint(SENT[1])\n"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHARTER_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHARTER_", "OTEL_"))}
     env["CHARTER_TELEMETRY"] = "false"
     done = subprocess.run(
         [sys.executable, "-c", spy], cwd=tmp_path, env=env, capture_output=True, text=True
@@ -49,7 +49,7 @@ def test_the_readme_grounding_example_prints_what_it_says(tmp_path: Path) -> Non
     readme = README.read_text()
     program = _block_after("<!-- grounding-example -->", readme)
     printed = _block_after("<!-- grounding-example -->", readme, skip=1)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CHARTER_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHARTER_", "OTEL_"))}
     env["CHARTER_TELEMETRY"] = "false"
     done = subprocess.run(
         [sys.executable, "-c", program], cwd=tmp_path, env=env, capture_output=True, text=True
