@@ -88,6 +88,22 @@ def test_an_evaluation_over_its_time_budget_is_denied_even_when_it_finished() ->
     assert _timed_out(decision) and "50 ms" in (decision.error or ""), decision
 
 
+def test_time_spent_waiting_is_not_charged_to_the_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The budget is the evaluating thread's own CPU time: a call that waited 200 ms for a
+    busy CPU or another thread (here: slept, using no CPU) is decided, not failed closed."""
+    engine = _engine(HEAD, timeout_ms=50)
+    evaluator = engine._evaluator(engine._snapshot)
+    decide = evaluator.decide
+
+    def waits_then_decides(input_json: str) -> str:
+        time.sleep(0.2)
+        return decide(input_json)
+
+    monkeypatch.setattr(evaluator, "decide", waits_then_decides)
+    decision = engine.evaluate({"stage": "input", "text": "hello"})
+    assert decision.action is Action.ALLOW and decision.error is None, decision
+
+
 @pytest.mark.slow
 def test_an_expensive_builtin_is_stopped_at_the_deadline_in_a_worker_process() -> None:
     engine = _engine(BUILTIN, timeout_ms=300, isolation="process")
