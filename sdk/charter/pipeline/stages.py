@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from charter._canonical import valid_text
 from charter.context import CallContext
 from charter.decision import Action, ApprovalSpec, Decision, Stage
 from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
@@ -75,7 +76,8 @@ class CallRun:
     ) -> Decision:
         """Signals -> policy for one stage on already-inspected text; records the decision."""
         parts, span = self.parts, self.span
-        text = inspection.policy_text
+        # Valid Unicode for the signals and the policy (a lone surrogate becomes U+FFFD).
+        text = valid_text(inspection.policy_text)
         signals = parts.signals
         scores = dict(signals.score(text)) if signals is not None else {}
         tool = None
