@@ -47,6 +47,14 @@ class Settings(BaseModel):
     """`process`: evaluate in worker processes, stopped at the deadline whatever the policy
     does (costs a pipe round trip per evaluation); `none`: in-process, bounded by the RVM's
     instruction budget and denied after the fact when over time."""
+    max_text_chars: int = Field(default=1_000_000, gt=0)
+    """The most characters one prompt, answer, tool argument set or tool result may hold
+    (all its texts together); more is denied unchecked (fail closed, `LimitExceeded`)."""
+    max_json_depth: int = Field(default=32, ge=1, le=100)
+    """How deeply tool arguments and results (and a call's other arguments) may nest; at
+    most 100, since the policy engine parses inputs to 128 levels."""
+    max_json_items: int = Field(default=100_000, gt=0)
+    """How many values (list items and mapping entries, all levels) they may hold."""
     store_url: str = "sqlite:///.charter/charter.db"
     app: str = "default"
     tenant: str = "default"

@@ -15,7 +15,8 @@ from typing import Any
 from charter._canonical import valid_text
 from charter.context import CallContext
 from charter.decision import Action, ApprovalSpec, Decision, Stage
-from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
+from charter.errors import ApprovalPending, ApprovalRejected, LimitExceeded, PolicyViolation
+from charter.pipeline.limits import measure, over_limit
 from charter.pipeline.parts import CallSpec, Parts, signal_revisions
 from charter.policy.input import policy_document
 from charter.privacy import Inspected, InspectedJson
@@ -28,8 +29,9 @@ from charter.values import PIISummary
 class Refused(Exception):
     """Internal: carries the value to return instead of raising (on_deny="refuse")."""
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: Any, decision: Decision) -> None:
         self.value = value
+        self.decision = decision
 
 
 @dataclass
@@ -80,11 +82,28 @@ class CallRun:
         text = valid_text(inspection.policy_text)
         signals = parts.signals
         scores = dict(signals.score(text)) if signals is not None else {}
+        doc = self._document(stage, text, inspection.summaries, scores, tool_args)
+        with span.stage("charter.policy.evaluate"):
+            decision = parts.engine.evaluate(doc)
+            span.record_decision(decision)
+        self._record(decision, doc, inspection.summaries, scores)
+        return decision
+
+    def _document(
+        self,
+        stage: Stage,
+        text: str,
+        summaries: tuple[PIISummary, ...],
+        scores: dict[str, float],
+        tool_args: Mapping[str, Any] | None,
+        *,
+        metadata: bool = True,
+    ) -> dict[str, Any]:
         tool = None
         if self.spec.kind == "tool":
             tool = (self.spec.tool_name or "", dict(tool_args or {}))
-        settings = parts.settings
-        doc = policy_document(
+        settings = self.parts.settings
+        return policy_document(
             stage=stage,
             app=settings.app,
             tenant=settings.tenant,
@@ -93,16 +112,32 @@ class CallRun:
             roles=self.ctx.roles,
             model=self.spec.model,
             text=text,
-            pii=inspection.summaries,
+            pii=summaries,
             signals=scores,
             tool=tool,
-            metadata=self.ctx.metadata,
+            metadata=self.ctx.metadata if metadata else {},
         )
-        with span.stage("charter.policy.evaluate"):
-            decision = parts.engine.evaluate(doc)
-            span.record_decision(decision)
-        self._record(decision, doc, inspection.summaries, scores)
-        return decision
+
+    def bounded(
+        self, stage: Stage, what: str, value: Any, texts: Sequence[str] = (), *, chars: int = 0
+    ) -> None:
+        """Deny (recorded, fail closed) when `value`/`texts` (after `chars` already seen)
+        cross a size or depth limit, before anything walks them (`pipeline.limits`)."""
+        overrun = measure(what, value, self.parts.settings, texts=texts, chars=chars)
+        if overrun is None:
+            return
+        decision = over_limit(overrun, stage, self.parts.engine.revision)
+        self.span.record_decision(decision)
+        # The record holds none of the data over the limit (nor the context metadata).
+        self._record(decision, self._document(stage, "", (), {}, None, metadata=False), (), {})
+        error = LimitExceeded(
+            decision,
+            overrun.message,
+            setting=overrun.setting,
+            limit=overrun.limit,
+            found=overrun.found,
+        )
+        raise self.deny(decision, error=error)
 
     def _record(
         self,
@@ -140,13 +175,16 @@ class CallRun:
 
     # --- enforcement ---------------------------------------------------------------------
 
-    def deny(self, decision: Decision, *, answer: Any = None) -> Refused:
-        """Raise `PolicyViolation`, or return `Refused` for the caller to raise/return."""
+    def deny(
+        self, decision: Decision, *, answer: Any = None, error: PolicyViolation | None = None
+    ) -> Refused:
+        """Raise `PolicyViolation` (or `error`), or return `Refused` for the caller to
+        raise/return."""
         if self.on_deny == "raise":
-            raise PolicyViolation(decision)
+            raise error or PolicyViolation(decision)
         if self.spec.kind == "tool":
-            return Refused(refusal_text(decision))
-        return Refused(refusal_like(decision, answer=answer, prompt=self.prompt))
+            return Refused(refusal_text(decision), decision)
+        return Refused(refusal_like(decision, answer=answer, prompt=self.prompt), decision)
 
     def action(
         self,
@@ -206,6 +244,7 @@ class CallRun:
 
         adapter = adapter_for(answer)
         texts = adapter.texts(answer) if adapter is not None else [str(answer)]
+        self.bounded(Stage.OUTPUT, "the answer", None, texts)
         inspected = self.inspect(texts)
         decision = self.evaluate(Stage.OUTPUT, inspected)
         if decision.action in (Action.DENY, Action.REQUIRE_APPROVAL):
@@ -223,6 +262,7 @@ class CallRun:
 
     def finish_tool(self, result: Any) -> Any:
         """Stage `tool_result`: what the tool returned, checked before the agent sees it."""
+        self.bounded(Stage.TOOL_RESULT, "the tool result", result)
         if isinstance(result, str):
             inspected: Inspected | InspectedJson = self.inspect([result])
         else:
