@@ -191,14 +191,20 @@ class Charter:
         self, text: str, *, entities: list[str] | None = None, scope: str | None = None
     ) -> Any:
         """Replace PII in `text` with stable placeholders; `.restore()` puts them back.
-        `scope` names a conversation whose placeholders stay stable; None: this call only."""
+        `scope` names a conversation whose placeholders stay stable; None: this call only.
+        The scope is the current user's (`charter.context(user=...)`), as in guarded calls."""
+        from charter.context import current
         from charter.pii import redact
 
         detector = self.privacy.detector or self._component("_fallback_detector", _pattern)
         findings = detector.detect(text, entities=entities)
         operators = {f.entity_type: RedactOperator.PLACEHOLDER for f in findings}
         return redact(
-            text, findings, operators, vault=self.privacy.vault, scope=self.privacy.scope(scope)
+            text,
+            findings,
+            operators,
+            vault=self.privacy.vault,
+            scope=self.privacy.scope(scope, subject=current().user),
         )
 
     def resume(self, ticket: str, *, timeout_s: float | None = None) -> Any:

@@ -224,9 +224,7 @@ def test_a_withheld_answer_is_never_released(make: Callable[..., Driven], mode: 
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_refusals_are_returned_in_the_callers_shape(
-    make: Callable[..., Driven], mode: str
-) -> None:
+def test_refusals_are_returned_in_the_callers_shape(make: Callable[..., Driven], mode: str) -> None:
     driven = make(mode, on_deny="refuse")
     refused = driven("this is forbidden")
     assert isinstance(refused, str)
@@ -440,7 +438,11 @@ def test_tool_arguments_are_inspected_in_every_leaf_and_number(
     assert update_customer(10000000146, [EMAIL, other], True) == "updated"
     # the policy's redaction reaches e-mails inside the list; other types pass as they are
     assert seen == [
-        {"national_id": 10000000146, "emails": ["<EMAIL_ADDRESS_1>", "<EMAIL_ADDRESS_2>"], "vip": True}
+        {
+            "national_id": 10000000146,
+            "emails": ["<EMAIL_ADDRESS_1>", "<EMAIL_ADDRESS_2>"],
+            "vip": True,
+        }
     ]
     [call_record, _] = driven.records()
     arguments = call_record.input["tool"]["arguments"]

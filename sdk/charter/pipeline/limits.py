@@ -15,10 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter.config import Settings
-from charter.decision import Action, Decision, Severity, Stage, Violation
-
-RULE = "charter.limit_exceeded"
-PRINCIPLE = "Bounded input: data too large or too deeply nested to check is refused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,18 +75,4 @@ def _overrun(setting: str, limit: int, found: int, what: str) -> Overrun:
         found,
         f"{what}, over the guard's limit; denied unchecked (raise it with the setting "
         f"{setting} / {env} if such data is expected)",
-    )
-
-
-def over_limit(overrun: Overrun, stage: Stage, policy_revision: str) -> Decision:
-    """The deny recorded for data over a limit: the policy was not evaluated on it."""
-    violation = Violation(
-        rule=RULE, principle=PRINCIPLE, severity=Severity.HIGH, message=overrun.message
-    )
-    return Decision(
-        action=Action.DENY,
-        violations=(violation,),
-        stage=stage,
-        policy_revision=policy_revision,
-        error=f"limit: {overrun.setting} {overrun.limit} exceeded",
     )

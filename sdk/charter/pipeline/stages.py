@@ -16,8 +16,9 @@ from charter._canonical import valid_text
 from charter.context import CallContext
 from charter.decision import Action, ApprovalSpec, Decision, Stage
 from charter.errors import ApprovalPending, ApprovalRejected, LimitExceeded, PolicyViolation
-from charter.pipeline.limits import measure, over_limit
+from charter.pipeline.limits import measure
 from charter.pipeline.parts import CallSpec, Parts, signal_revisions
+from charter.pipeline.verdicts import cross_principal_restore, over_limit
 from charter.policy.input import policy_document
 from charter.privacy import Inspected, InspectedJson
 from charter.refusal import refusal_like, refusal_text
@@ -51,6 +52,8 @@ class CallRun:
     prompt_redacted: str | None = None
     """What left for the model; on spans only when `record_content` is opted in."""
     labels: dict[str, str] = field(default_factory=dict)
+    refused_restore: bool = False
+    """A cross-principal restore was refused (and recorded) in this call."""
 
     def __post_init__(self) -> None:
         privacy = self.parts.privacy
@@ -255,7 +258,7 @@ class CallRun:
         self.span.record_content(self.prompt_redacted, "\n".join(out_texts))
         allowed = self.restore_allowed(decision)
         if self.inspected is not None:
-            out_texts = [privacy.restore(t, self.inspected, allowed) for t in out_texts]
+            out_texts = [self.restore(t, allowed) for t in out_texts]
         if adapter is None:
             return answer if out_texts == texts else out_texts[0]
         return adapter.replace(answer, out_texts) if out_texts != texts else answer
@@ -303,5 +306,18 @@ class CallRun:
         )
         released = privacy.apply(part, decision.redact)[0]
         if self.inspected is not None:
-            released = privacy.restore(released, self.inspected, self.restore_allowed(decision))
+            released = self.restore(released, self.restore_allowed(decision))
         return WindowResult(decision, released, cut)
+
+    def restore(self, text: str, allowed: tuple[str, ...]) -> str:
+        """Placeholders of this caller's scope back to values (the types the policy lets
+        back). Placeholders another user of the same conversation holds stay as they are,
+        and the attempt is recorded once per call (`cross_principal_restore`)."""
+        assert self.inspected is not None
+        restored, refused = self.parts.privacy.restore(text, self.inspected, allowed)
+        if refused and not self.refused_restore:
+            self.refused_restore = True
+            decision = cross_principal_restore(refused, self.parts.engine.revision)
+            self.span.record_decision(decision)
+            self._record(decision, self._document(Stage.OUTPUT, "", (), {}, None), (), {})
+        return restored
