@@ -86,6 +86,12 @@ class Settings(BaseModel):
     """OTel `service.name`. Empty: the standard `OTEL_SERVICE_NAME`, else the app name."""
     record_content: bool = False
     """Opt-in: put *redacted* prompt/answer text on spans. Off by default."""
+    store_content: bool = False
+    """Opt-in: keep the *redacted* prompt/answer text and tool arguments at rest: in
+    decision-log records, and in approval requests after they are decided. Off by default:
+    records keep hashes, findings and rule ids, and a request's action is kept only while
+    it can still be decided or used (risk when on: personal data that detection misses is
+    stored in plain text; see README, "What is stored")."""
     vault_key: str = ""
     """Base64 AES-256 key for the PII vault; empty: a per-process random key."""
     probe_target: str = ""

@@ -126,7 +126,12 @@ class Charter:
         def build() -> Any:
             from charter.approvals import ApprovalQueue, PolicyAuthorizer
 
-            return ApprovalQueue(self.settings.store_url, authorizer=PolicyAuthorizer(self.engine))
+            s = self.settings
+            return ApprovalQueue(
+                s.store_url,
+                authorizer=PolicyAuthorizer(self.engine),
+                store_content=s.store_content,
+            )
 
         return self._component("_queue", build)
 
@@ -144,6 +149,7 @@ class Charter:
                 self.settings.store_url,
                 mode=self.settings.audit_mode,
                 checkpoint_file=None if where == "off" else where or AUTO,
+                store_content=self.settings.store_content,
             )
 
         return self._component("_audit", build)

@@ -22,6 +22,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from charter import semconv as sc
+from charter._canonical import sha256_hex
 from charter.audit import iter_records
 from charter.config import Settings
 from charter.context import context
@@ -446,9 +447,10 @@ def test_tool_arguments_are_inspected_in_every_leaf_and_number(
     ]
     [call_record, _] = driven.records()
     arguments = call_record.input["tool"]["arguments"]
+    # Stored as hashes of the placeholder form (issue 14 #6: no text at rest by default).
     assert arguments == {
-        "national_id": "<TR_NATIONAL_ID_1>",  # a number is personal data too
-        "emails": ["<EMAIL_ADDRESS_1>", "<EMAIL_ADDRESS_2>"],
+        "national_id": "sha256:" + sha256_hex("<TR_NATIONAL_ID_1>"),  # a number is PII too
+        "emails": ["sha256:" + sha256_hex(f"<EMAIL_ADDRESS_{n}>") for n in (1, 2)],
         "vip": True,
     }
     assert "10000000146" not in call_record.model_dump_json()
