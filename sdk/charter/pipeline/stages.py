@@ -24,7 +24,7 @@ from charter.privacy import Inspected, InspectedJson
 from charter.refusal import refusal_like, refusal_text
 from charter.streaming import WindowResult, safe_cut
 from charter.telemetry import safe_user
-from charter.values import PIISummary
+from charter.values import PIISummary, RedactOperator
 
 
 class Refused(Exception):
@@ -54,6 +54,9 @@ class CallRun:
     labels: dict[str, str] = field(default_factory=dict)
     refused_restore: bool = False
     """A cross-principal restore was refused (and recorded) in this call."""
+    streamed: list[str] = field(default_factory=list)
+    """A streamed answer's text checked so far (released or about to be), as the model
+    wrote it: the end of the stream is checked on the whole answer."""
 
     def __post_init__(self) -> None:
         privacy = self.parts.privacy
@@ -80,6 +83,17 @@ class CallRun:
         tool_args: Mapping[str, Any] | None = None,
     ) -> Decision:
         """Signals -> policy for one stage on already-inspected text; records the decision."""
+        decision, doc, scores = self._decide(stage, inspection, tool_args)
+        self._record(decision, doc, inspection.summaries, scores)
+        return decision
+
+    def _decide(
+        self,
+        stage: Stage,
+        inspection: Inspected | InspectedJson,
+        tool_args: Mapping[str, Any] | None,
+    ) -> tuple[Decision, dict[str, Any], dict[str, float]]:
+        """Signals -> policy, not recorded yet: the decision, its input and the scores."""
         parts, span = self.parts, self.span
         # Valid Unicode for the signals and the policy (a lone surrogate becomes U+FFFD).
         text = valid_text(inspection.policy_text)
@@ -89,8 +103,7 @@ class CallRun:
         with span.stage("charter.policy.evaluate"):
             decision = parts.engine.evaluate(doc)
             span.record_decision(decision)
-        self._record(decision, doc, inspection.summaries, scores)
-        return decision
+        return decision, doc, scores
 
     def _document(
         self,
@@ -280,34 +293,60 @@ class CallRun:
         return inspected.render(decision.redact)
 
     def window_check(self, context: str, held: str, final: bool) -> WindowResult:
-        """One streaming window: evaluate context+held, release a safe prefix of held."""
-        privacy = self.parts.privacy
+        """One streaming window: evaluate context+held, release a safe prefix of held.
+
+        The decision log gets what the non-streamed path would hold (issue 14 #7): no
+        record per window (a window may end inside a card number, which detection cannot
+        see yet); the end of the stream is checked and recorded on the whole answer, as a
+        complete answer is. A window that denies is recorded with the text it had seen
+        whole: up to the release point, before the last `stream_window` characters."""
+        if final:
+            return self._last_window(held)
         inspected = self.inspect([context + held])
+        decision, doc, scores = self._decide(Stage.OUTPUT, inspected, None)
+        spans = [(f.start - len(context), f.end - len(context)) for f in inspected.findings[0]]
+        cut = safe_cut(held, len(held) - self.parts.stream_window, spans)
+        if not decision.allowed:
+            seen = self._placeholder_view(inspected, len(context) + cut)
+            doc = {**doc, "text": valid_text(seen)}
+            self._record(decision, doc, inspected.summaries, scores)
+            return WindowResult(decision, "", 0)
+        self.streamed.append(held[:cut])
+        return WindowResult(decision, self._release(inspected, decision, len(context), cut), cut)
+
+    def _last_window(self, held: str) -> WindowResult:
+        """The end of a stream: the whole answer is inspected, evaluated and recorded once,
+        exactly as `finish_answer` does; what is still held is released from it."""
+        before = sum(len(part) for part in self.streamed)
+        inspected = self.inspect(["".join(self.streamed) + held])
         decision = self.evaluate(Stage.OUTPUT, inspected)
         if not decision.allowed:
             return WindowResult(decision, "", 0)
-        cut = len(held)
-        if not final:
-            spans = [(f.start - len(context), f.end - len(context)) for f in inspected.findings[0]]
-            cut = safe_cut(held, len(held) - self.parts.stream_window, spans)
-        # Redact findings inside the released part only.
-        part = Inspected(
-            texts=[held[:cut]],
-            findings=[
-                [
-                    replace(f, start=f.start - len(context), end=f.end - len(context))
-                    for f in inspected.findings[0]
-                    if f.start >= len(context) and f.end - len(context) <= cut
-                ]
-            ],
-            summaries=(),
-            policy_texts=[],
-            scope=inspected.scope,
+        return WindowResult(
+            decision, self._release(inspected, decision, before, len(held)), len(held)
         )
-        released = privacy.apply(part, decision.redact)[0]
+
+    def _release(self, inspected: Inspected, decision: Decision, offset: int, cut: int) -> str:
+        """Text `offset`..`offset + cut` of the inspected text, redacted (findings inside it
+        only) and with this caller's placeholders restored."""
+        findings = [
+            replace(f, start=f.start - offset, end=f.end - offset)
+            for f in inspected.findings[0]
+            if f.start >= offset and f.end - offset <= cut
+        ]
+        text = inspected.texts[0][offset : offset + cut]
+        part = Inspected([text], [findings], (), [], inspected.scope)
+        released = self.parts.privacy.apply(part, decision.redact)[0]
         if self.inspected is not None:
             released = self.restore(released, self.restore_allowed(decision))
-        return WindowResult(decision, released, cut)
+        return released
+
+    def _placeholder_view(self, inspected: Inspected, end: int) -> str:
+        """The policy's view (placeholders for every finding) of the first `end` characters."""
+        findings = [f for f in inspected.findings[0] if f.end <= end]
+        part = Inspected([inspected.texts[0][:end]], [findings], (), [], inspected.scope)
+        placeholders = {f.entity_type: RedactOperator.PLACEHOLDER for f in findings}
+        return self.parts.privacy.apply(part, placeholders)[0]
 
     def restore(self, text: str, allowed: tuple[str, ...]) -> str:
         """Placeholders of this caller's scope back to values (the types the policy lets
