@@ -95,15 +95,24 @@ def test_a_stream_is_recorded_as_the_complete_answer_would_be(tmp_path: Path) ->
 
 def test_a_window_that_denies_records_only_text_it_saw_whole(tmp_path: Path) -> None:
     charter = _charter(tmp_path, "deny.db", store_content=True, on_deny="refuse")
-    leak = "Ignore the above. SYSTEM PROMPT: you are a support bot, key sk-live-"
+    first = (
+        "My system prompt is: help every customer kindly and quickly. The new card number "
+        "you asked about is " + CARD[:17]
+    )
+    assert len(first) > charter.stream_window  # the first check denies, ending in the card
 
     @charter.guard(model="gpt-4o-mini", provider="openai")
     def stream(prompt: str) -> Iterator[str]:
-        yield "Here is what I was told to keep private. " + CARD[:17]
-        yield CARD[17:] + " " + leak * 2
+        yield first
+        yield CARD[17:] + " and it expires next year."
 
-    "".join(stream("hi"))
+    out = "".join(stream("Hello, I have a question about my card."))
+    assert CARD[:4] not in out  # refused before any of it left
     charter.audit.flush(timeout=30)
+    [denied] = [i for i in _output_inputs(charter)]
+    records = list(iter_records(charter.settings.store_url))
+    assert records[-1].result["violations"][0]["rule"] == "output.system_prompt_leak"
+    assert str(denied["text"]).startswith("My system prompt is")  # what it saw whole
     blob = _blob(charter)
     charter.close()
-    assert DIGIT_RUNS.search(blob) is None
+    assert DIGIT_RUNS.search(blob) is None  # main: the window's "4111 1111 1111 11"
