@@ -216,7 +216,9 @@ def read_config(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ConfigurationError(f"config file {path} not found; run `charter init`") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigurationError(
+            f"{path}: not valid TOML: {exc}; fix the file (`charter init` writes a valid one)"
+        ) from None
     table = data.get("charter", data)
     if not isinstance(table, dict):
         raise ConfigurationError(f"{path}: [charter] must be a table of settings")
