@@ -91,6 +91,32 @@ CORPUS: list[tuple[str, dict[str, list[str]]]] = [
 ]  # fmt: skip
 
 
+# Representative guarded prompts: most carry no personal data, a few one or two values.
+REPRESENTATIVE: list[str] = [
+    "Can you summarize the attached meeting notes in three bullet points for the team?",
+    "Write a polite reply to a customer asking about the delay of their order. Keep it "
+    "under 100 words and do not promise a date.",
+    "How do I reset my password? The reset link you sent to maria.gonzalez@example.com "
+    "says it has expired.",
+    "Merhaba, kargom hâlâ gelmedi. Sipariş numaram 48151623, ne zaman teslim edilir?",
+    "Translate to German: 'Our office is closed on Monday due to the public holiday.'",
+    "The app crashes when I open the settings page on Android 14. Version 3.2.1, build 4410.",
+    "Hi, this is Daniel Morgan from Acme Ltd. We would like to upgrade our plan to the "
+    "business tier next month.",
+    "What is the difference between the Premium Plan and the Basic Plan? Is there a yearly "
+    "discount for teams of 10 or more?",
+    "Please call me back on +44 20 7946 0958 tomorrow morning, I am free after 9.",
+    "Explain this error: TypeError: cannot read properties of undefined (reading 'map') at "
+    "App.js:42:17",
+    "Ürünü iade etmek istiyorum, kutusu açılmadı. İade tutarını hangi hesaba yatırırsınız?",
+    "Generate a SQL query that returns the top 10 customers by revenue in 2023, grouped by "
+    "country and sorted by total.",
+    "I live in Ankara and the delivery address on my account is still the old one.",
+    "Draft a short product description for a 2-litre stainless steel kettle with a 3-year "
+    "warranty.",
+]  # fmt: skip
+
+
 def _conversation() -> list[str]:
     """The corpus as a chat: messages with personal data alternate with ones without."""
     with_pii = [m for m, gold in CORPUS if gold]
@@ -101,11 +127,13 @@ def _conversation() -> list[str]:
     return out
 
 
-def text_of(size: int) -> str:
-    """The conversation, message after message, cut at `size` characters."""
+def text_of(size: int, messages: Sequence[str] | None = None) -> str:
+    """The messages (default: the PII-dense conversation), one after the other, repeated
+    and cut at `size` characters."""
+    joined = " ".join(messages if messages is not None else _conversation()) + " "
     out = ""
     while len(out) < size:
-        out += " ".join(_conversation()) + " "
+        out += joined
     return out[:size]
 
 
@@ -229,6 +257,38 @@ def _latency(name: str, subject: Callable[[str], object], floor: Callable[[str],
     return rows
 
 
+def _per_1k_chars(subject: Callable[[str], object], floor: Callable[[str], object],
+                  target: str) -> list[dict[str, object]]:  # fmt: skip
+    """Detection time per 1,000 characters on 10k-character texts: representative prompts
+    (most without personal data) and the PII-dense conversation."""
+    rows = []
+    for label, messages in (("representative text", REPRESENTATIVE), ("PII-dense text", None)):
+        text = text_of(10_000, messages)
+        ours, theirs = compare_us(partial(subject, text), partial(floor, text), n=2, rounds=5)
+        rows.append(row(f"pattern detect per 1k chars, {label}", ours / 10_000, "ms",
+                        floor=theirs / 10_000, target=target))  # fmt: skip
+    return rows
+
+
+def _adversarial(detect: Callable[[str], object]) -> list[dict[str, object]]:
+    """The slowest of the adversarial families (tests/pii/adversarial.py) at 100k
+    characters, against 100k characters of representative text: a pathological input
+    (quadratic backtracking or rescans) would show as a ratio in the hundreds."""
+    import time
+
+    from tests.pii.adversarial import FAMILIES
+
+    def seconds(text: str) -> float:
+        started = time.perf_counter()
+        detect(text)
+        return time.perf_counter() - started
+
+    worst, family = max((seconds(make(100_000)), name) for name, make in FAMILIES.items())
+    floor = min(seconds(text_of(100_000, REPRESENTATIVE)) for _ in range(3))
+    return [row(f"pattern detect, 100k adversarial chars (worst: {family})", worst * 1000, "ms",
+                floor=floor * 1000, target="finishes, linear (floor: representative)")]  # fmt: skip
+
+
 def _recall(detect: Callable[[str], Sequence[tuple[str, int, int]]]) -> tuple[float, int]:
     """Share of gold values fully covered by a detection of the right type, and the number
     of detections that cover no gold value (false positives)."""
@@ -336,6 +396,11 @@ def run() -> list[dict[str, object]]:
                                       phone_regions=("US", "GB", "DE", "FR", "IL", "IN", "CA",
                                                      "BR")),
                      "cheaper floor, finds fewer numbers")  # fmt: skip
+    detector = PatternDetector()
+    analyzer = vanilla_analyzer(with_model=False)
+    rows += _per_1k_chars(detector.detect, partial(analyzer.analyze, language="en"),
+                          "vanilla Presidio pattern-only, same recognizers (floor)")  # fmt: skip
+    rows += _adversarial(detector.detect)
     rows += _latency("spaCy redact", charter_redactor("spacy"),
                      vanilla_presidio(with_model=True),
                      "<= 1.1x vanilla Presidio + same spaCy model and recognizers")  # fmt: skip

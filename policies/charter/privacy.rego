@@ -27,8 +27,9 @@ national_ids := {t | some t in pii_types; t in config.national_id_types}
 # METADATA
 # title: No national identifiers to external model providers
 # description: >-
-#   TC kimlik numbers and US social security numbers identify a person for life and are
-#   the key to identity fraud. They are never sent to a third-party model provider; the
+#   National identifiers (TC kimlik, US SSN, EU and UK national numbers, passports; the
+#   list is config.national_id_types) identify a person for life and are the key to
+#   identity fraud. They are never sent to a third-party model provider; the
 #   request is refused so the customer can remove the number or reach a human agent.
 # custom:
 #   id: privacy.national_id_external

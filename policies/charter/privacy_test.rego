@@ -36,6 +36,20 @@ test_tc_kimlik_to_external_provider_is_denied if {
 	contains(f.message, "openai")
 }
 
+test_eu_national_numbers_and_passports_to_external_provider_are_denied if {
+	every t in ["ES_NIF", "PL_PESEL", "UK_NINO", "US_PASSPORT", "TR_PASSPORT", "EU_PASSPORT"] {
+		"privacy.national_id_external" in rules(chat("x", [{"type": t, "score": 0.9, "count": 1}]))
+	}
+}
+
+test_crypto_wallets_and_medical_licences_are_masked if {
+	pii := [{"type": "CRYPTO", "score": 0.9, "count": 1}, {"type": "MEDICAL_LICENSE", "score": 0.9, "count": 1}]
+	f := finding(chat("x", pii), "privacy.pii_external")
+	f.action == "redact"
+	d := data.charter.main.decision with input as chat("x", pii)
+	d.redact == {"CRYPTO": "mask", "MEDICAL_LICENSE": "mask"}
+}
+
 test_us_ssn_to_external_provider_is_denied if {
 	pii := [{"type": "US_SSN", "score": 0.85, "count": 1}]
 	"privacy.national_id_external" in rules(chat("my SSN is <US_SSN_1>", pii))

@@ -160,9 +160,10 @@ class Charter:
             return None
 
         def build() -> Any:
-            from charter.telemetry import Telemetry
+            from charter.telemetry import Telemetry, from_configuration
 
             s = self.settings
+            from_configuration(s)  # OTEL_EXPORTER_OTLP_ENDPOINT etc.: no setup() call needed
             return Telemetry(
                 app=s.app,
                 tenant=s.tenant,

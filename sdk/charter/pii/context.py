@@ -29,7 +29,7 @@ def normalize(text: str) -> str:
 
 def _compile(words: Sequence[str]) -> re.Pattern[str] | None:
     # Alternatives that all start with a literal let the regex engine skip ahead at C
-    # speed; the word-start boundary is checked on the match (see `_found`).
+    # speed; the word-start boundary is checked on the match (see `_nearest`).
     if not words:
         return None
     parts = [
@@ -71,24 +71,76 @@ class ContextRule:
     def active(self) -> bool:
         return any(p is not None for p in (self._positive, self._negative, self._weak))
 
-    def apply(self, text: str, start: int, end: int, score: float) -> float | None:
+    def settled(self, score: float) -> bool:
+        """No word can change `score`: it is already 1.0 and there are no negative words."""
+        return self._negative is None and score >= 1.0
+
+    def apply(self, around: Around, score: float) -> float | None:
         """The adjusted score, or None when negative context rules the match out."""
-        if self._negative is None and score >= 1.0:
+        if self.settled(score):
             return score
-        window, at = _window(text, start, end)
+        cached = around.distances
+        if cached is not None and cached[0] is self:
+            distances = cached[1]
+        else:
+            distances = self._distances(*around.window)
+            around.distances = (self, distances)  # for the next recognizer with this rule
+        return _decide(distances, score)
+
+    def apply_at(self, text: str, start: int, end: int, score: float) -> float | None:
+        """`apply` for a span that no other step reads: nothing is kept."""
+        if self.settled(score):
+            return score
+        return _decide(self._distances(*_window(text, start, end)), score)
+
+    def _distances(self, window: str, at: int) -> tuple[int | None, int | None, bool]:
+        """The nearest positive and negative word, and whether a weak word is near (looked
+        for only when neither is)."""
         positive = _nearest(self._positive, window, at) if self._positive is not None else None
         negative = _nearest(self._negative, window, at) if self._negative is not None else None
-        if positive is not None and (negative is None or positive <= negative):
-            return boosted(score)
-        if negative is not None:
-            return None  # the nearest context word says it is something else
-        if self._weak is not None and _nearest(self._weak, window, at) is not None:
-            return min(1.0, score + WEAK_BOOST)
-        return score
+        weak = (
+            positive is None
+            and negative is None
+            and self._weak is not None
+            and _nearest(self._weak, window, at) is not None
+        )
+        return positive, negative, weak
 
-    def present(self, text: str, start: int, end: int) -> bool:
+    def present(self, around: Around) -> bool:
         """A (strong, or weak without a negative) context word is near the match."""
-        return self.apply(text, start, end, 0.0) not in (None, 0.0)
+        return self.apply(around, 0.0) not in (None, 0.0)
+
+
+class Around:
+    """The words around one candidate span, cut out once however often they are read
+    (a context-required check, a score ceiling and the final score all read them)."""
+
+    __slots__ = ("_text", "_window", "distances", "end", "start")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self._text = text
+        self.start = start
+        self.end = end
+        self._window: tuple[str, int] | None = None
+        self.distances: tuple[ContextRule, tuple[int | None, int | None, bool]] | None = None
+        """The last rule's distances (`ContextRule._distances`)."""
+
+    @property
+    def window(self) -> tuple[str, int]:
+        if self._window is None:
+            self._window = _window(self._text, self.start, self.end)
+        return self._window
+
+
+def _decide(distances: tuple[int | None, int | None, bool], score: float) -> float | None:
+    positive, negative, weak = distances
+    if positive is not None and (negative is None or positive <= negative):
+        return boosted(score)
+    if negative is not None:
+        return None  # the nearest context word says it is something else
+    if weak:
+        return min(1.0, score + WEAK_BOOST)
+    return score
 
 
 def boosted(score: float) -> float:

@@ -148,8 +148,15 @@ def _surname_verdict(candidate: str) -> Verdict | None:
 _PLACE_WORDS = re.compile(r"[ ](?:(?:and|of|de|es|da|del|la|upon)[ ])?")
 
 
+@functools.cache
+def _place_first_words() -> frozenset[str]:
+    return frozenset(place.partition(" ")[0] for place in word_list("places.txt"))
+
+
 def _place_verdict(candidate: str) -> Verdict | None:
     """The longest run of leading words that names a known place."""
+    if candidate.partition(" ")[0] not in _place_first_words():
+        return None  # every run tried below starts with this word: most words end here
     places = word_list("places.txt")
     ends = [m.start() for m in _PLACE_WORDS.finditer(candidate)] + [len(candidate)]
     for end in reversed(ends):

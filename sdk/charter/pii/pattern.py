@@ -16,59 +16,27 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
 from charter.errors import PIIError
-from charter.pii.context import ContextRule
+from charter.pii.compiled import (
+    MAX_PLANS,
+    Compiled,
+    Later,
+    Lowered,
+    anchored,
+    around_span,
+)
+from charter.pii.context import Around
 from charter.pii.custom import CustomRecognizer
-from charter.pii.findings import Finding, resolve_overlaps
+from charter.pii.findings import Finding, new_finding, resolve_overlaps
+from charter.pii.keywords import Keywords
 from charter.pii.recognizers import ALL_REGIONS, builtin_recognizers
 from charter.pii.spec import VALUE_GROUP, RecognizerSpec
-from charter.pii.verdict import VerdictFn
+from charter.pii.verdict import close_call_memo, open_call_memo
 
 DEFAULT_MIN_SCORE = 0.4
 _DIGIT = re.compile(r"\d")
-_MAX_PLANS = 1024
-
-
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    """What scanning needs of one recognizer, resolved once."""
-
-    entity_type: str
-    name: str
-    score: float
-    verdict: VerdictFn | None
-    prefix: re.Pattern[str] | None
-    prefix_window: int
-    prefix_in_entity: bool
-    value_groups: tuple[str, ...]
-    context: ContextRule | None
-    context_required: bool
-    cue: re.Pattern[str] | None
-    """A cue that must precede the match (`my name is`): scanning searches the cue first
-    (without its leading word boundary, which `_judge` checks again with the prefix)."""
-    cue_on_lower: bool
-    """The cue is case-insensitive: searched case-sensitively in the lower-cased text,
-    several times faster than an IGNORECASE search."""
-
-    @classmethod
-    def of(cls, index: int, spec: RecognizerSpec) -> _Compiled:
-        rule = ContextRule(spec.context, spec.negative_context, spec.weak_context)
-        return cls(
-            entity_type=spec.entity_type,
-            name=spec.name,
-            score=spec.score,
-            verdict=spec.verdict,
-            prefix=re.compile(f"(?:{spec.prefix})\\Z") if spec.prefix is not None else None,
-            prefix_window=spec.prefix_window,
-            prefix_in_entity=spec.prefix_in_entity,
-            value_groups=tuple(f"r{index}_{g}" for g in spec.value_groups),
-            context=rule if rule.active else None,
-            context_required=spec.context_required and rule.active,
-            cue=_cue(spec),
-            cue_on_lower=spec.prefix is not None and "(?i:" in spec.prefix,
-        )
+_NONE: frozenset[str] = frozenset()
 
 
 class PatternDetector:
@@ -107,13 +75,18 @@ class PatternDetector:
         if not self._specs:
             raise PIIError("a PatternDetector needs at least one recognizer")
         self._min_score = min_score
-        self._compiled_specs = tuple(_Compiled.of(i, spec) for i, spec in enumerate(self._specs))
-        self._anchor_sets: dict[frozenset[str] | None, tuple[tuple[str, ...], ...]] = {}
+        self._compiled_specs = tuple(Compiled.of(i, spec) for i, spec in enumerate(self._specs))
+        self._anchor_sets: dict[frozenset[str] | None, tuple[Keywords, Keywords]] = {}
         self._wanted: dict[Collection[str], frozenset[str]] = {}
         self._passes: dict[tuple[int, ...], re.Pattern[str]] = {}
         self._plans: dict[object, list[tuple[int, ...]]] = {}
         self._group_index = {f"r{i}": i for i in range(len(self._specs))}
         self._singles = tuple(self._compile((i,)) for i in range(len(self._specs)))
+        self._triggers = tuple(
+            re.compile(f"[{spec.trigger}]") if spec.trigger is not None else None
+            for spec in self._specs
+        )
+        self._fallbacks: dict[tuple[int, ...], Later] = {}
         self._lock = threading.Lock()
         everything = tuple(range(len(self._specs)))
         for indexes in self._split(everything):  # fail now, not on the first text
@@ -129,11 +102,19 @@ class PatternDetector:
         return self._specs
 
     def detect(self, text: str, *, entities: Collection[str] | None = None) -> list[Finding]:
+        token = open_call_memo()
+        try:
+            return self._detect(text, entities)
+        finally:
+            close_call_memo(token)
+
+    def _detect(self, text: str, entities: Collection[str] | None) -> list[Finding]:
         passes = self._passes_for(text, entities)
+        arounds: dict[tuple[int, int], Around] = {}
         if len(passes) < 2:
-            return self._scan(text, passes[0]) if passes else []
-        lowered = _Lowered(text)
-        found = [f for indexes in passes for f in self._scan(text, indexes, lowered)]
+            return self._scan(text, passes[0], arounds) if passes else []
+        lowered = Lowered(text)
+        found = [f for indexes in passes for f in self._scan(text, indexes, arounds, lowered)]
         return resolve_overlaps(found, rank=self._custom_first)
 
     # --- compiling -----------------------------------------------------------------------
@@ -192,40 +173,38 @@ class PatternDetector:
         )
         if wanted is None and entities is not None:
             wanted = frozenset(entities)
-            if isinstance(entities, tuple | frozenset) and len(self._wanted) < _MAX_PLANS:
+            if isinstance(entities, tuple | frozenset) and len(self._wanted) < MAX_PLANS:
                 self._wanted[entities] = wanted
         anchors, lower_anchors = self._anchors_for(wanted)
         has_digit = _DIGIT.search(text) is not None
-        present = tuple(a in text for a in anchors)
-        lowered = text.lower() if lower_anchors else ""
-        present_lower = tuple(a in lowered for a in lower_anchors)
+        present = anchors.found(text)
+        present_lower = lower_anchors.found(text.lower()) if lower_anchors.words else _NONE
         key = (wanted, has_digit, present, present_lower)
         passes = self._plans.get(key)
         if passes is None:
-            here = {a for a, found in zip(anchors, present, strict=True) if found}
-            here |= {a for a, found in zip(lower_anchors, present_lower, strict=True) if found}
+            here = present | present_lower
             active = tuple(
                 i
                 for i, spec in enumerate(self._specs)
                 if (wanted is None or spec.entity_type in wanted)
                 and (has_digit or not spec.needs_digit)
-                and _anchored(spec, here)
+                and anchored(spec, here)
             )
             passes = self._split(active)
-            if len(self._plans) < _MAX_PLANS:
+            if len(self._plans) < MAX_PLANS:
                 self._plans[key] = passes
         return passes
 
-    def _anchors_for(self, wanted: frozenset[str] | None) -> tuple[tuple[str, ...], ...]:
+    def _anchors_for(self, wanted: frozenset[str] | None) -> tuple[Keywords, Keywords]:
         """The anchors worth looking for when only `wanted` types are asked for."""
         found = self._anchor_sets.get(wanted)
         if found is None:
             specs = [s for s in self._specs if wanted is None or s.entity_type in wanted]
             found = (
-                tuple(sorted({a for s in specs for a in s.anchors})),
-                tuple(sorted({a for s in specs for a in s.lower_anchors})),
+                Keywords(sorted({a for s in specs for a in s.anchors})),
+                Keywords(sorted({a for s in specs for a in s.lower_anchors})),
             )
-            if len(self._anchor_sets) < _MAX_PLANS:
+            if len(self._anchor_sets) < MAX_PLANS:
                 self._anchor_sets[wanted] = found
         return found
 
@@ -235,21 +214,30 @@ class PatternDetector:
     # --- scanning ------------------------------------------------------------------------
 
     def _scan(
-        self, text: str, active: tuple[int, ...], lowered: _Lowered | None = None
+        self,
+        text: str,
+        active: tuple[int, ...],
+        arounds: dict[tuple[int, int], Around],
+        lowered: Lowered | None = None,
     ) -> list[Finding]:
         """One pass; the regex iterator restarts only where a candidate was rejected or
-        shortened (then scanning resumes right after its start, or after the part kept)."""
+        shortened (then scanning resumes right after its start, or after the part kept).
+        `arounds`: the words around the spans judged in this `detect` call."""
         if len(active) == 1 and self._compiled_specs[active[0]].cue is not None:
-            return self._scan_after_cues(text, active[0], lowered or _Lowered(text))
+            return self._scan_after_cues(text, active[0], arounds, lowered or Lowered(text))
         finditer = self._compiled_for(active).finditer
+        group_index = self._group_index
+        judge = self._judge
+        later = self._later_in(active)
         findings: list[Finding] = []
         pos = 0
-        while pos <= len(text):
+        size = len(text)
+        while pos <= size:
             for match in finditer(text, pos):
                 start = match.start()
-                index = self._group_index[match.lastgroup]  # type: ignore[index]
-                found = self._judge(text, match, index) or self._fallback(
-                    text, start, index, active
+                index = group_index[match.lastgroup]  # type: ignore[index]
+                found = judge(text, match, index, arounds) or self._fallback(
+                    text, start, index, later, arounds
                 )
                 if found is None:
                     pos = start + 1
@@ -262,7 +250,9 @@ class PatternDetector:
                 return findings
         return findings
 
-    def _scan_after_cues(self, text: str, index: int, lowered: _Lowered) -> list[Finding]:
+    def _scan_after_cues(
+        self, text: str, index: int, arounds: dict[tuple[int, int], Around], lowered: Lowered
+    ) -> list[Finding]:
         """A cue recognizer alone: find its cues (one C-speed search), then try the entity
         right after each, instead of testing the cue before every capitalised word."""
         spec = self._compiled_specs[index]
@@ -271,11 +261,13 @@ class PatternDetector:
         findings: list[Finding] = []
         for found_cue in spec.cue.finditer(haystack):  # type: ignore[union-attr]
             match = single.match(text, found_cue.end())
-            if match is not None and (found := self._judge(text, match, index)) is not None:
+            if match is not None and (found := self._judge(text, match, index, arounds)):
                 findings.append(found)
         return findings
 
-    def _judge(self, text: str, match: re.Match[str], index: int) -> Finding | None:
+    def _judge(
+        self, text: str, match: re.Match[str], index: int, arounds: dict[tuple[int, int], Around]
+    ) -> Finding | None:
         r = self._compiled_specs[index]
         start, end = match.span()
         if r.value_groups:
@@ -292,75 +284,69 @@ class PatternDetector:
                 start = found.start()
         if start == end:
             return None
-        if r.context_required and not r.context.present(text, start, end):  # type: ignore[union-attr]
-            return None
+        context = r.context
+        around = None  # the words around the span, read only when a rule needs them
+        if r.ceiling is not None or r.context_required:
+            top = r.ceiling(text[start:end]) if r.ceiling is not None else None
+            if top is not None and top < 0:
+                return None  # the verdict would reject it
+            if r.context_required:
+                around = around_span(arounds, text, start, end)
+                if not context.present(around):  # type: ignore[union-attr]
+                    return None
+            if top is not None:
+                if context is None:
+                    best: float | None = top
+                else:
+                    around = around or around_span(arounds, text, start, end)
+                    best = context.apply(around, top)
+                if best is None or best < self._min_score:
+                    return None  # no verdict could lift it over the threshold: skip it
         score = r.score
         if r.verdict is not None:
             verdict = r.verdict(text[start:end])
             if verdict is None:
                 return None
-            end, score = start + verdict.length, verdict.score
-        if r.context is not None:
-            adjusted = r.context.apply(text, start, end, score)
+            score = verdict.score
+            if verdict.length != end - start:
+                end = start + verdict.length
+                around = None
+        if context is not None:
+            adjusted = (
+                context.apply(around, score)
+                if around is not None
+                else context.apply_at(text, start, end, score)
+            )
             if adjusted is None:
                 return None
             score = adjusted
         if score < self._min_score:
             return None
-        return Finding(r.entity_type, start, end, score, r.name)
+        return new_finding(r.entity_type, start, end, score, r.name)
 
     def _fallback(
-        self, text: str, start: int, failed: int, active: tuple[int, ...]
+        self,
+        text: str,
+        start: int,
+        failed: int,
+        later: Later,
+        arounds: dict[tuple[int, int], Around],
     ) -> Finding | None:
         """The first-listed recognizer matched at `start` but was rejected: give the later
         ones their chance at the same position (a 16-digit run that fails Luhn may still
         be a phone number)."""
-        position = active.index(failed)
-        for index in active[position + 1 :]:
-            if (self._specs[index].trigger is None) != (self._specs[failed].trigger is None):
-                continue
+        for index in later.after(failed, text[start], self._triggers):
             match = self._singles[index].match(text, start)
             if match is not None:
-                finding = self._judge(text, match, index)
+                finding = self._judge(text, match, index, arounds)
                 if finding is not None:
                     return finding
         return None
 
-
-def _has_anchors(spec: RecognizerSpec) -> bool:
-    return bool(spec.anchors or spec.lower_anchors)
-
-
-def _anchored(spec: RecognizerSpec, present: set[str]) -> bool:
-    """A recognizer with anchors runs only when one of them is in the text."""
-    if not _has_anchors(spec):
-        return True
-    return not present.isdisjoint(spec.anchors) or not present.isdisjoint(spec.lower_anchors)
-
-
-def _cue(spec: RecognizerSpec) -> re.Pattern[str] | None:
-    if spec.prefix is None or spec.prefix_in_entity:
-        return None
-    source = spec.prefix.replace(r"\b", "", 1)
-    if "(?i:" in source:
-        source = source.replace("(?i:", "(?:")
-    return re.compile(source)
-
-
-class _Lowered:
-    """The text lower-cased once per call, offsets unchanged (`İ` would become two
-    characters, so it becomes `i`; should any other character change length, the
-    original text is used and a case-insensitive cue simply finds fewer cues)."""
-
-    __slots__ = ("_text", "_value")
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._value: str | None = None
-
-    @property
-    def text(self) -> str:
-        if self._value is None:
-            lowered = self._text.replace("İ", "I").lower()
-            self._value = lowered if len(lowered) == len(self._text) else self._text
-        return self._value
+    def _later_in(self, active: tuple[int, ...]) -> Later:
+        table = self._fallbacks.get(active)
+        if table is None:
+            table = Later(active)
+            if len(self._fallbacks) < MAX_PLANS:
+                self._fallbacks[active] = table
+        return table

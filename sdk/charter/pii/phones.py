@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
-from charter.pii.verdict import Verdict, VerdictFn, shorter_by_groups
+from charter.pii.verdict import REJECTED, Verdict, VerdictFn, call_memo, shorter_by_groups
 
 EU_REGIONS = (
     "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
@@ -57,10 +57,10 @@ class _Region:
     prefix_optional: bool
     """Numbers are written without the prefix too (North America's `1`)."""
     lengths: frozenset[int]
-    pattern: re.Pattern[str]
-    kinds: tuple[re.Pattern[str], ...]
-    """Patterns of the number types (fixed line, mobile, toll free, ...): what
-    `is_valid_number` checks, tried here before paying for a full parse."""
+    plausible: re.Pattern[str] | None
+    """The region's general pattern and the patterns of its number types (fixed line,
+    mobile, toll free, ...) as one regex: what `is_valid_number` checks, tried here before
+    paying for a full parse. None when the region has no number types."""
 
     def national_part(self, digits: str) -> tuple[str, bool] | None:
         """The national significant number and whether the prefix was written, when it
@@ -73,10 +73,19 @@ class _Region:
             return digits, False
         return None
 
+    def fits(self, length: int) -> bool:
+        """A digit run of `length` can be a national number here (with or without the
+        prefix): regions that fail this are skipped without a regex."""
+        return length in self.lengths or (
+            bool(self.prefix) and length - len(self.prefix) in self.lengths
+        )
+
     def _plausible(self, nsn: str) -> bool:
-        if len(nsn) not in self.lengths or not self.pattern.fullmatch(nsn):
-            return False
-        return any(kind.fullmatch(nsn) for kind in self.kinds)
+        return (
+            len(nsn) in self.lengths
+            and self.plausible is not None
+            and self.plausible.fullmatch(nsn) is not None
+        )
 
 
 @functools.cache
@@ -88,20 +97,49 @@ def _region(code: str) -> _Region | None:
         return None
     prefix = meta.national_prefix or ""
     descs = (getattr(meta, kind, None) for kind in _KINDS)
+    kinds = [d.national_number_pattern for d in descs if d and d.national_number_pattern]
+    general = meta.general_desc.national_number_pattern or r"\d+"
+    # fullmatch of `(?=G\Z)(?:K1|K2|...)` == G.fullmatch(n) and any(K.fullmatch(n))
+    either = "|".join(f"(?:{k})" for k in kinds)
     return _Region(
         code=code,
         prefix=prefix,
         prefix_optional=prefix == "1",
         lengths=frozenset(meta.general_desc.possible_length or ()),
-        pattern=re.compile(meta.general_desc.national_number_pattern or r"\d+"),
-        kinds=tuple(
-            re.compile(d.national_number_pattern) for d in descs if d and d.national_number_pattern
-        ),
+        plausible=re.compile(f"(?=(?:{general})\\Z)(?:{either})") if kinds else None,
     )
 
 
 _KINDS = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number",
           "voip", "pager", "uan", "voicemail")  # fmt: skip
+_MAX_DIGITS = 15
+
+
+class _Regions:
+    """Regions in a fixed order, indexed by the length of the digit run they can hold, so
+    scoring a candidate visits only the regions where it could be a national number."""
+
+    __slots__ = ("_by_length", "codes")
+
+    def __init__(self, regions: Iterable[_Region]) -> None:
+        ordered = tuple(regions)
+        self.codes = frozenset(r.code for r in ordered)
+        self._by_length = {
+            n: tuple(r for r in ordered if r.fits(n)) for n in range(_MAX_DIGITS + 1)
+        }
+
+    def fitting(self, digits: str) -> tuple[_Region, ...]:
+        return self._by_length.get(len(digits), ())
+
+
+@functools.cache
+def _regions(codes: tuple[str, ...]) -> _Regions:
+    return _Regions(r for c in codes if (r := _region(c)))
+
+
+@functools.cache
+def _regions_except(codes: frozenset[str]) -> _Regions:
+    return _Regions(r for r in _all_regions() if r.code not in codes)
 
 
 @functools.cache
@@ -134,17 +172,17 @@ def _valid(text: str, region: str | None) -> bool:
 
 def _digits(value: str) -> str | None:
     digits = value.translate(_STRIP).lstrip("+")
-    return digits if digits.isdigit() and 7 <= len(digits) <= 15 else None
+    return digits if digits.isdigit() and 7 <= len(digits) <= _MAX_DIGITS else None
 
 
 def _national_score(
-    value: str, digits: str, regions: Iterable[_Region], formatted: float, bare: float
+    value: str, digits: str, regions: _Regions, formatted: float, bare: float
 ) -> float | None:
     """The best score over the regions where `value` is a valid national number. The
     metadata check picks the candidates; libphonenumber confirms the best one."""
     written_formatted = value[0] in "0(" or not _FORMATTING.isdisjoint(value)
     plausible: list[tuple[float, str]] = []
-    for region in regions:
+    for region in regions.fitting(digits):
         part = region.national_part(digits)
         if part is None:
             continue
@@ -159,6 +197,52 @@ def _national_score(
     for score, code in sorted(plausible, reverse=True):
         if _valid(value, code):
             return score
+    return None
+
+
+def _home_score(value: str, digits: str, codes: tuple[str, ...]) -> float | None:
+    """`_national_score` for the configured countries. Both phone recognizers ask it of
+    the same candidate in turn (`phone_elsewhere`, then `phone`): the last answer of the
+    current `detect` call is kept, so the second asks libphonenumber nothing."""
+    memo = call_memo()
+    key = ("phone-home", codes)
+    if memo is not None:
+        last = memo.get(key)
+        if last is not None and last[0] == value:  # type: ignore[index]
+            return last[1]  # type: ignore[index,no-any-return]
+    score = _national_score(value, digits, _regions(codes), _FORMATTED, _BARE)
+    if memo is not None:
+        memo[key] = (value, score)
+    return score
+
+
+def _bare_run(candidate: str) -> bool:
+    """Digits only (no separator, no `+`), not led by 0, 7-15 of them: any phone verdict
+    keeps such a candidate whole and scores it as bare."""
+    return candidate.isdigit() and candidate[0] != "0" and 7 <= len(candidate) <= _MAX_DIGITS
+
+
+def phone_ceiling(candidate: str) -> float | None:
+    """`RecognizerSpec.ceiling` of `phone_verdict`: fewer than 7 digits or a card's
+    grouping is rejected outright; a bare digit run scores 0.15 at most, so without a
+    phone word it is never reported and libphonenumber is not asked."""
+    if candidate.isdigit():  # one group: never card-shaped, never shortened
+        if len(candidate) < 7:
+            return REJECTED
+        return _BARE if _bare_run(candidate) else None
+    if len(candidate.translate(_STRIP).lstrip("+")) < 7 or _card_shaped(candidate):
+        return REJECTED  # so would every shorter value `_first` tries
+    return None
+
+
+def phone_elsewhere_ceiling(candidate: str) -> float | None:
+    """`RecognizerSpec.ceiling` of `phone_elsewhere_verdict` (0.05 for a bare run)."""
+    if candidate.isdigit():
+        if not 7 <= len(candidate) <= _MAX_DIGITS or candidate.startswith("00"):
+            return REJECTED
+        return _ELSEWHERE_BARE if candidate[0] != "0" else None
+    if _digits(candidate) is None or candidate[0] == "+" or candidate.startswith("00"):
+        return REJECTED
     return None
 
 
@@ -203,8 +287,7 @@ def phone_verdict(national_regions: Collection[str]) -> VerdictFn:
         international = _international_score(value)
         if international is not None or value[0] == "+":
             return international
-        regions = [r for c in codes if (r := _region(c))]
-        return _national_score(value, digits, regions, _FORMATTED, _BARE)
+        return _home_score(value, digits, codes)
 
     return lambda candidate: _first(candidate, score)
 
@@ -221,10 +304,9 @@ def phone_elsewhere_verdict(national_regions: Collection[str]) -> VerdictFn:
         digits = _digits(candidate)
         if digits is None or candidate[0] == "+" or candidate.startswith("00"):
             return None
-        home = [r for c in codes if (r := _region(c))]
-        if _national_score(candidate, digits, home, _FORMATTED, _BARE) is not None:
+        if _home_score(candidate, digits, codes) is not None:
             return None  # a number of the configured countries: `phone_verdict` scores it
-        regions = (r for r in _all_regions() if r.code not in excluded)
+        regions = _regions_except(excluded)
         score = _national_score(candidate, digits, regions, _ELSEWHERE_FORMATTED, _ELSEWHERE_BARE)
         return None if score is None else Verdict(len(candidate), score)
 

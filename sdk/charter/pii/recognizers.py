@@ -29,6 +29,8 @@ from charter.pii.phones import (
     PHONE_CONTEXT,
     PHONE_WEAK_CONTEXT,
     known_region,
+    phone_ceiling,
+    phone_elsewhere_ceiling,
     phone_elsewhere_verdict,
     phone_regions_for,
 )
@@ -50,7 +52,10 @@ _NOT_A_TAIL = r"(?<!\d[ .-].)"  # the trigger digit does not continue a longer n
 _URL_SCHEME = r"//[^\s<>\"'`{}|\\^\[\]]+"
 _URL_SCHEME_PREFIX = r"(?i:(?<![\w.+-])(?:https?|ftp))"
 _DOMAIN = (  # after the first dot of a host name: labels, a top-level label, a path
-    r"(?i:(?:" + _LABEL + r"\.)*[a-z](?>[a-z0-9-]{1,62}))(?![\w@%+-])(?:[:/?#][^\s<>\"'`]*)?"
+    # At most 125 labels between the first and the last (DNS allows 127 in all): unbounded,
+    # every dot of "a.a.a.a..." would retry the rest of the run, quadratic in its length.
+    r"(?i:(?:" + _LABEL + r"\.){0,125}[a-z](?>[a-z0-9-]{1,62}))(?![\w@%+-])"
+    r"(?:[:/?#][^\s<>\"'`]*)?"
 )
 _DOMAIN_PREFIX = r"(?i:(?<![\w.@-])" + _LABEL + ")"
 _EMAIL = r"(?>\w+(?:-+\w+)*)(?:\.(?>\w+(?:-+\w+)*))+"
@@ -168,11 +173,13 @@ def builtin_recognizers(
             "phone_elsewhere", "PHONE_NUMBER", _PHONE, phone_elsewhere_verdict(national_phone),
             0.2, context=PHONE_CONTEXT, weak_context=PHONE_WEAK_CONTEXT,
             negative_context=_NOT_PHONE, context_required=True, trigger=r"\d\(", needs_digit=True,
+            ceiling=phone_elsewhere_ceiling,
         ),
         RecognizerSpec(
             "phone", "PHONE_NUMBER", _PHONE, v.phone_verdict(national_phone), 0.4,
             context=PHONE_CONTEXT, weak_context=PHONE_WEAK_CONTEXT,
             negative_context=_NOT_PHONE, trigger=r"\d\+\(", needs_digit=True,
+            ceiling=phone_ceiling,
         ),
     ]  # fmt: skip
     if names:

@@ -4,6 +4,7 @@ context words), shared by the built-in set and the ones from configuration."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from charter.pii.verdict import VerdictFn
@@ -53,6 +54,12 @@ class RecognizerSpec:
     lower_anchors: tuple[str, ...] = ()
     """Like `anchors`, looked up in the lower-cased text (context words: `passport`)."""
     needs_digit: bool = False
+    ceiling: Callable[[str], float | None] | None = None
+    """Cheap bound on the verdict, for a costly verdict (libphonenumber): for a candidate,
+    None (no bound), `REJECTED` (the verdict rejects it: checked before context words),
+    or a score the verdict never exceeds *while keeping the whole candidate* (it may still
+    reject it). When that score, raised by the context words present, stays below the
+    reporting threshold, the verdict is not run: its answer could not change the outcome."""
 
     @property
     def value_groups(self) -> tuple[str, ...]:

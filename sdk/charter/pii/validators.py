@@ -71,13 +71,20 @@ def registrable_domain_ok(host: str) -> bool:
     rules = _suffix_rules()
     if labels[-1] not in rules and "*." + labels[-1] not in rules:
         return False  # unknown top-level label: most rejections end here
-    for i in range(len(labels)):  # longest candidate suffix first
+    # longest candidate suffix first; none longer than the longest rule can match
+    for i in range(max(0, len(labels) - _longest_rule()), len(labels)):
         tail = ".".join(labels[i:])
         if "!" + tail in rules:  # exception rule: the suffix is one label shorter
             return True
         if tail in rules or (i + 1 < len(labels) and "*." + ".".join(labels[i + 1 :]) in rules):
             return i > 0
     return False
+
+
+@functools.cache
+def _longest_rule() -> int:
+    """Labels in the longest suffix rule (`*.` and `!` rules counted whole)."""
+    return max(rule.count(".") + 1 for rule in _suffix_rules())
 
 
 def _from_punycode(label: str) -> str:
@@ -158,11 +165,12 @@ _HOST_END = re.compile(r"[/?#:]")
 
 def _trim_url(candidate: str) -> str:
     end = len(candidate)
+    opened, closed = candidate.count("("), candidate.count(")")  # in candidate[:end]
     while end and candidate[end - 1] in _URL_TRAILING:
-        if candidate[end - 1] == ")" and candidate.count("(", 0, end) >= candidate.count(
-            ")", 0, end
-        ):
-            break
+        if candidate[end - 1] == ")":
+            if opened >= closed:
+                break  # a balanced `)` belongs to the URL (Wikipedia links)
+            closed -= 1
         end -= 1
     return candidate[:end]
 

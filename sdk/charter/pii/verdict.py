@@ -8,6 +8,7 @@ an unrelated number loses that number.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar, Token
 from typing import NamedTuple
 
 
@@ -20,6 +21,8 @@ class Verdict(NamedTuple):
 
 
 VerdictFn = Callable[[str], Verdict | None]
+REJECTED = -1.0
+"""A `RecognizerSpec.ceiling` that says the verdict would reject the candidate."""
 Check = Callable[[str], bool]
 
 
@@ -46,3 +49,25 @@ def shorter_by_groups(candidate: str, *, max_drops: int) -> list[str]:
         value = value[:cut].rstrip(" -.(")
         out.append(value)
     return out
+
+
+_CALL_MEMO: ContextVar[dict[object, object] | None] = ContextVar("charter_pii_memo", default=None)
+
+
+def open_call_memo() -> Token[dict[object, object] | None]:
+    """Opens the memo of one `detect` call (see `call_memo`); pass the token to
+    `close_call_memo` when the call ends (try/finally: cheaper than a context manager)."""
+    return _CALL_MEMO.set({})
+
+
+def close_call_memo(token: Token[dict[object, object] | None]) -> None:
+    _CALL_MEMO.reset(token)
+
+
+def call_memo() -> dict[object, object] | None:
+    """Scratch space of the current `detect` call, None outside one. Two recognizers that
+    judge the same candidate one after the other (a phone number checked against the
+    home countries by both phone recognizers) share the work here. Nothing in it outlives
+    the call: no value is kept between texts, and timing one text says nothing about the
+    next."""
+    return _CALL_MEMO.get()

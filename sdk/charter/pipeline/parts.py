@@ -51,6 +51,7 @@ class Approvals(Protocol):
         app: str,
         rule: str,
         decision_id: str,
+        key: str | None = None,
     ) -> Any: ...
 
     def wait(self, request_id: str, timeout_s: float) -> Any: ...

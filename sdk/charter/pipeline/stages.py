@@ -231,6 +231,7 @@ class CallRun:
             app=settings.app,
             rule=decision.rules[0] if decision.rules else "",
             decision_id=decision.decision_id,
+            key=self.ctx.approval_key,
         )
         self.span.record_approval(request.id, request.state.value, 0.0)
         return request
