@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol
 
 from charter.config import Settings
 from charter.decision import ApprovalSpec, Decision
+from charter.grounding import SupportScorer
 from charter.policy.base import PolicyEngine
 from charter.policy.input import ModelRef
 from charter.privacy import Privacy
@@ -109,6 +110,9 @@ class Parts(Protocol):
 
     @property
     def stream_window(self) -> int: ...
+
+    @property
+    def grounding(self) -> SupportScorer: ...
 
 
 def signal_revisions(signals: object) -> str:
