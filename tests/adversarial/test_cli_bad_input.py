@@ -44,6 +44,7 @@ BAD_INPUT: dict[str, list[list[str]]] = {
     "audit export": [["--store", BAD_URL], ["--store", DB, "--since", "soonish"]],
     "eval run": [["{tmp}/nope.jsonl"], ["{tmp}/bad.json"]],
     "eval pii": [["{tmp}/nope.jsonl"], ["{tmp}/bad.json"]],
+    "eval revise": [["{tmp}/nope.jsonl"], ["{tmp}/bad.json"]],
     "config show": [["--config-env={tmp}/bad.toml"]],
     "signals train": [["--data", "{tmp}/missing"]],
     "signals sources": [["--data", "{tmp}/missing"]],
@@ -76,7 +77,7 @@ CASES = [(name, args) for name in DISCOVERED for args in BAD_INPUT.get(name, [])
 
 
 def test_every_command_has_bad_input_here() -> None:
-    assert len(DISCOVERED) >= 27
+    assert len(DISCOVERED) >= 28
     assert sorted(BAD_INPUT) == DISCOVERED  # a new command needs its bad input above
 
 
