@@ -43,6 +43,13 @@ def valid_text(text: str) -> str:
     return _SURROGATE.sub("\ufffd", _join_pairs(text))
 
 
+def valid_json(value: Any) -> str:
+    """JSON text of `value` that any JSON parser accepts: a lone surrogate (which strict
+    parsers such as regorus refuse even escaped) becomes U+FFFD, as `valid_text` does.
+    The policy input is serialised with this, so such a prompt gets a real decision."""
+    return valid_text(json.dumps(value, ensure_ascii=False))
+
+
 def _join_pairs(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
 

@@ -79,7 +79,7 @@ def test_show_gives_the_redacted_action_and_the_rule(store: str, ticket: str) ->
 
 def test_show_unknown_id_is_a_clean_error(store: str) -> None:
     code, out, err = _invoke("show", "apr_nope", "--store", store)
-    assert code == 1
+    assert code == 2
     assert err.strip() == (
         "error: no approval request 'apr_nope'; list requests with `charter approvals list`"
     )
@@ -171,4 +171,4 @@ def test_watch_json_lines(store: str, ticket: str) -> None:
 
 def test_a_bad_store_url_is_a_clean_error() -> None:
     code, _, err = _invoke("list", "--store", "mysql://nowhere/db")
-    assert code == 1 and "not supported; use sqlite:///path or postgresql://" in err
+    assert code == 2 and "not supported; use sqlite:///path or postgresql://" in err

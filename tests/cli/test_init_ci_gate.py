@@ -60,6 +60,6 @@ def test_init_never_overwrites_an_existing_workflow(tmp_path: Path) -> None:
     mine.parent.mkdir(parents=True)
     mine.write_text("name: mine\n")
     result = runner.invoke(app, ["init", str(tmp_path)])
-    assert result.exit_code == 1 and "already exists" in result.output
+    assert result.exit_code == 2 and "already exists" in result.output  # bad input: status 2
     assert mine.read_text() == "name: mine\n"
     assert not (tmp_path / "policies").exists()

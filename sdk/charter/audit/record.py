@@ -41,7 +41,8 @@ def chain_hash(material: Mapping[str, Any]) -> str:
 
 
 class DecisionRecord(BaseModel):
-    """A decision as the log keeps it: redacted input, result, revision, trace ids, chain."""
+    """A decision as the log keeps it: input (texts withheld), result, revision, trace
+    ids, chain."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -50,7 +51,8 @@ class DecisionRecord(BaseModel):
     timestamp: datetime
     path: str = DECISION_LOG_PATH
     input: dict[str, Any]
-    """The redacted policy input."""
+    """The policy input: its texts as hashes (`charter.audit.content`), or redacted text
+    when the app opted in with `store_content`."""
     result: dict[str, Any]
     """The decision, as `Decision.model_dump(mode="json")`."""
     policy_revision: str

@@ -46,6 +46,7 @@ from charter.audit._append import (
     Unserialisable,
 )
 from charter.audit.checkpoint import DEFAULT_EVERY, DEFAULT_INTERVAL_S, Checkpointer
+from charter.audit.content import withhold_content
 from charter.decision import Decision
 from charter.errors import AuditError, ConfigurationError
 from charter.policy.input import PolicyInput
@@ -82,13 +83,18 @@ class AuditStats:
 _STOP = object()
 
 
-def _snapshot(input: PolicyInput | Mapping[str, Any]) -> PolicyInput | str | Unserialisable:
+def _snapshot(
+    input: PolicyInput | Mapping[str, Any], *, store_content: bool
+) -> PolicyInput | str | Unserialisable:
     """A PolicyInput is immutable; a plain mapping is serialised now, since the caller may
-    change it after `record()` returns. One that cannot be serialised becomes a marker."""
-    if isinstance(input, PolicyInput):
+    change it after `record()` returns. One that cannot be serialised becomes a marker.
+    Without `store_content` the texts are withheld here, on the caller's thread, so they
+    are never even queued (`charter.audit.content`)."""
+    if store_content and isinstance(input, PolicyInput):
         return input
     try:
-        return canonical_json(input)
+        doc = input.to_dict() if isinstance(input, PolicyInput) else input
+        return canonical_json(doc if store_content else withhold_content(doc))
     except Exception as exc:
         return Unserialisable(type(exc).__name__)
 
@@ -120,8 +126,11 @@ class AuditLog:
         checkpoint_every: int = DEFAULT_EVERY,
         checkpoint_interval_s: float = DEFAULT_INTERVAL_S,
         tracer_provider: Any = None,
+        store_content: bool = False,
     ) -> None:
-        """`write_timeout`: how long a sync `record()` retries a failing store before it
+        """`store_content`: keep the (redacted) prompt/answer text and tool arguments in
+        the records; by default only their hashes (`charter.audit.content`).
+        `write_timeout`: how long a sync `record()` retries a failing store before it
         raises. `checkpoint_file`: where checkpoints go (`charter.audit.checkpoint`); AUTO
         puts them beside a SQLite database, None writes none (they still go out as spans
         through `tracer_provider`, default the global one)."""
@@ -137,6 +146,7 @@ class AuditLog:
             self._engine, self._owns_engine = connect(store_url_or_engine), True
         ensure_schema(self._engine)
         self.mode: AuditMode = mode
+        self.store_content = store_content
         self._max_queue = max_queue
         self._batch = batch
         self._close_timeout = close_timeout
@@ -187,7 +197,8 @@ class AuditLog:
         span_id: str = "",
         labels: Mapping[str, str] = _NO_LABELS,
     ) -> None:
-        """Log one decision with its *redacted* policy input.
+        """Log one decision with its policy input: its texts as hashes, or (with
+        `store_content`) as the redacted text.
 
         async: queue it; never blocks, never raises for a full queue (the record is counted
         in `stats.dropped` and a warning logged). sync: write it now; raises `AuditError`
@@ -196,7 +207,7 @@ class AuditLog:
             self._after_fork()
         pending = Pending(
             decision=decision,
-            input=_snapshot(input),
+            input=_snapshot(input, store_content=self.store_content),
             trace_id=trace_id,
             span_id=span_id,
             labels={str(k): str(v) for k, v in labels.items()},

@@ -30,6 +30,7 @@ approval_mode = "raise"          # or "wait" (block up to approval_wait_s)
 telemetry = true
 telemetry_sample_rate = 1.0      # share of *allowed* calls traced; other decisions always kept
 record_content = false           # opt in to redacted prompt/answer text on spans
+store_content = false            # opt in to redacted text at rest (log, settled approvals)
 """
 
 

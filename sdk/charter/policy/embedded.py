@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from charter._canonical import valid_json
 from charter.decision import Decision, Stage
 from charter.errors import PolicyEvaluationError, PolicyLoadError
 from charter.policy import _regorus
@@ -160,7 +161,7 @@ class EmbeddedEngine:
         snap = self._snapshot
         started = time.perf_counter()
         try:
-            input_json = json.dumps(doc)
+            input_json = valid_json(doc)
             if self._pool is not None:  # the pool enforces the deadline itself
                 raw = self._pool.evaluate(
                     snap.bundle, snap.generation, self._compiled, input_json, self.timeout_ms
@@ -198,13 +199,13 @@ class EmbeddedEngine:
 
     def evaluate_raw(self, input: Mapping[str, Any]) -> Any:
         """The decision rule's JSON value (None if undefined); raises on engine errors."""
-        raw = self.execute_raw(json.dumps(dict(input)))
+        raw = self.execute_raw(valid_json(dict(input)))
         return None if raw == _regorus.UNDEFINED else json.loads(raw)
 
     def query(self, path: str, input: Mapping[str, Any] | None = None) -> Any:
         engine = self._evaluator(self._snapshot).interpreter
         try:
-            engine.set_input_json(json.dumps(dict(input or {})))
+            engine.set_input_json(valid_json(dict(input or {})))
             try:
                 raw = engine.eval_rule_as_json(path)
             except RuntimeError as exc:
