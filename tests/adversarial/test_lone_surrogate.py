@@ -229,6 +229,8 @@ async def test_the_span_store_the_approval_store_and_the_console_take_it(
         await pilot.press("2")
         await settle(pilot)
         assert isinstance(app.screen, ApprovalsScreen)
+        await pilot.press("f")  # every request: "alice\ufffd" is not the approver "alice"
+        await settle(pilot)
         detail = app.screen.query_one("#request-detail", Static).content
         assert "refund\ufffd" in str(detail)
         assert app.is_running
