@@ -257,8 +257,88 @@ def _audit_rows(records: int = 20_000, batch: int = 256) -> list[dict[str, objec
     ]
 
 
+def _auto_setup_rows(n: int = 1000, rounds: int = 9) -> list[dict[str, object]]:
+    """Tracing on by configuration (an OTLP endpoint, no `setup()` call) against the same
+    exporter installed explicitly. Both arms export over OTLP/HTTP to one real console
+    receiver (`charter monitor serve`, its own process), so only how the provider came to be
+    differs. Rounds alternate and each arm's batch is flushed outside the timed loop, so
+    neither pays for the other's export. Needs the process-wide provider unset, as in an
+    application that never configured OpenTelemetry."""
+    import statistics
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from opentelemetry import trace
+
+    from charter import Charter, Settings
+    from charter.telemetry import build_tracer_provider
+
+    if not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        return [row("auto-setup vs explicit setup: skipped (a provider is installed)", 0, "")]
+    serve = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("charter")),
+            "monitor",
+            "serve",
+            "--port",
+            "0",
+            "--no-grpc",
+            "--spans",
+            ":memory:",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    identity = {"app": "support-bot", "tenant": "acme", "environment": "prod"}
+    try:
+        assert serve.stdout is not None
+        first = serve.stdout.readline()
+        endpoint = first.split("OTLP/HTTP ", 1)[1].split("/v1/traces", 1)[0]
+        explicit_provider = build_tracer_provider(endpoint, service_name="support-bot")
+        explicit = Telemetry(tracer_provider=explicit_provider, **identity)
+        charter = Charter(Settings(otlp_endpoint=endpoint, audit=False, **identity))
+        auto = charter.telemetry  # from_configuration installed the exporting provider
+        auto_provider = trace.get_tracer_provider()
+        assert isinstance(auto_provider, TracerProvider)
+        samples: dict[str, list[float]] = {"auto": [], "explicit": []}
+        arms = (("explicit", explicit, explicit_provider), ("auto", auto, auto_provider))
+        for i in range(rounds + 1):
+            for name, telemetry, provider in arms if i % 2 else arms[::-1]:
+                t0 = time.perf_counter()
+                for _ in range(n):
+                    _ours(telemetry)
+                elapsed = (time.perf_counter() - t0) / n * 1e6
+                provider.force_flush()
+                if i:  # the first round warms up
+                    samples[name].append(elapsed)
+        explicit_provider.shutdown()
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
+    auto_us, explicit_us = (
+        statistics.median(samples["auto"]),
+        statistics.median(samples["explicit"]),
+    )
+    return [
+        row(
+            "Telemetry per call, provider from explicit setup (OTLP to the console)",
+            explicit_us,
+            "µs/call",
+        ),
+        row(
+            "Telemetry per call, provider from configuration (OTEL endpoint, no setup())",
+            auto_us,
+            "µs/call",
+            floor=explicit_us,
+            target="≤ 1.05x",
+        ),
+    ]
+
+
 def run() -> list[dict[str, object]]:
-    return _telemetry_rows() + _audit_rows()
+    return _telemetry_rows() + _auto_setup_rows() + _audit_rows()
 
 
 if __name__ == "__main__":

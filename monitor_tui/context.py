@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from charter.probes import ProbeThresholds
 from monitor_tui.drift import DriftConfig
+from monitor_tui.drift_features import Window
 from monitor_tui.ingest.receiver import Receiver
 from monitor_tui.ingest.store import SpanStore
 from monitor_tui.policies import PolicyCatalog
@@ -37,6 +38,10 @@ class ConsoleContext:
     drift_refresh_s: float = 10.0
     drift_max_spans: int = 50_000
     drift_config: DriftConfig = field(default_factory=DriftConfig)
+    drift_baseline: Window | None = None
+    """A baseline given from outside (the demo's seeded traffic), set at any time: the Drift
+    screen compares against it until the operator pins another (`p`) or goes trailing (`t`),
+    and its current window starts after it."""
     probe_thresholds: ProbeThresholds = field(default_factory=ProbeThresholds)
     probe_runs: int = 500
     """Newest probe runs the Probes screen reads."""

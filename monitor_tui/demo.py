@@ -16,10 +16,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from charter import ApprovalPending, Charter, ConfigurationError, PolicyViolation, Settings, context
 from charter.demo import OfflineBankModel, SupportBot, Turn, generate
+
+if TYPE_CHECKING:
+    from monitor_tui.drift_features import Window
 
 DRIFTED_VERSION = "2025-06"
 
@@ -225,24 +228,57 @@ def run_headless(calls: int = 600, workdir: Path = Path(".charter/demo")) -> Dem
     return report
 
 
-def run_console(
-    workdir: Path = Path(".charter/demo"), *, rate_per_s: float = 8.0, drift_after_s: float = 45.0
-) -> None:
-    """Open the console on live demo traffic; the model silently updates after a while."""
+SEED_CALLS = 150
+"""Calls the console demo makes on the model before its update, at full speed: the drift
+baseline (with trailing 15-minute windows the console would need an hour of traffic)."""
+
+
+def seed_baseline(demo: Demo, calls: int = SEED_CALLS, *, seed: int = 5) -> Window:
+    """Drive `calls` turns as fast as they run and return the window their spans fill."""
+    from monitor_tui.drift_features import Window
+
+    start = time.time_ns()
+    for turn in generate(calls, seed=seed):
+        with contextlib.suppress(Exception):  # errors show in the console's spans
+            demo.drive(turn)
+    demo.pending.clear()  # reviewers decide in the console
+    demo.provider.force_flush()
+    return Window(start, time.time_ns())
+
+
+def console_app(demo: Demo) -> Any:
+    """The console on the demo's stores, tuned for a session of minutes: 30-second drift
+    windows refreshed every 5 s, 100 calls a side (`charter console` keeps 15 minutes)."""
+    from monitor_tui.app import ConsoleApp
+    from monitor_tui.drift import DriftConfig
+
+    return ConsoleApp(
+        demo.store,
+        receiver=demo.receiver,
+        queue=demo.charter.queue,
+        reviewer="alice",
+        policies=str(demo.charter.settings.policies_source),
+        drift_window_s=30.0,
+        drift_refresh_s=5.0,
+        drift_config=DriftConfig(min_samples=100),
+    )
+
+
+def run_console(workdir: Path = Path(".charter/demo"), *, rate_per_s: float = 8.0) -> None:
+    """Open the console on live demo traffic: a seeded baseline first, then the model
+    silently updates and the Drift screen alerts within about a minute."""
     import threading
 
-    from monitor_tui.app import ConsoleApp
-
     demo = Demo(workdir)
+    app = console_app(demo)
     stop = threading.Event()
 
     def traffic() -> None:
-        started = time.monotonic()
+        app.context.drift_baseline = seed_baseline(demo)
+        demo.update_model()
         for turn in generate(1_000_000, seed=11):
             if stop.is_set():
                 return
-            if not demo.switch_ns and time.monotonic() - started > drift_after_s:
-                demo.update_model()
             with contextlib.suppress(Exception):  # errors show in the console's spans
                 demo.drive(turn)
             demo.pending.clear()  # reviewers decide in the console
@@ -250,13 +286,6 @@ def run_console(
 
     worker = threading.Thread(target=traffic, name="charter-demo-traffic", daemon=True)
     worker.start()
-    app: Any = ConsoleApp(
-        demo.store,
-        receiver=demo.receiver,
-        queue=demo.charter.queue,
-        reviewer="alice",
-        policies=str(demo.charter.settings.policies_source),
-    )
     try:
         app.run()
     finally:

@@ -101,6 +101,7 @@ def parse_duration(text: str) -> float:
 ACTION_STYLES = {
     "allow": "green",
     "redact": "cyan",
+    "revise": "magenta",
     "require_approval": "yellow",
     "deny": "bold red",
 }

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from monitor_tui.ingest.pipeline import IngestStats
 from monitor_tui.ingest.store import WindowSummary
 
-ACTIONS = ("allow", "redact", "require_approval", "deny")
+ACTIONS = ("allow", "redact", "revise", "require_approval", "deny")
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,11 @@ def console(
         drift_window_s=window_s,
         probe_thresholds=thresholds_from(settings.probe_thresholds),
     )
+    if port:  # port 0 is picked at start: the Live screen's ingest panel shows the line
+        typer.echo(
+            f"apps send here with (no code change, Charter reads it):\n"
+            f"{receiver.sender_line(token)}"
+        )
     try:
         app.run()
     finally:

@@ -130,6 +130,9 @@ def serve(
 
     receiver.start()
     typer.echo(f"receiving on {receiver.describe()}; spans in {store.path}; Ctrl-C to stop")
+    typer.echo(
+        f"apps send here with (no code change, Charter reads it):\n{receiver.sender_line(token)}"
+    )
     sys.stdout.flush()
     try:
         serve_until_stopped(receiver, duration)  # Ctrl-C or SIGTERM: stops gracefully

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import socket
+from urllib.parse import quote
 
 from charter import ConfigurationError
 
@@ -63,3 +65,18 @@ def exposure_warning(host: str, token: BearerToken) -> str | None:
         f"send spans (and falsify what the console shows). Set --token or {TOKEN_ENV}, and "
         "have exporters send OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20<token>."
     )
+
+
+def sender_line(host: str, port: int, token: str | None, *, required: bool = False) -> str:
+    """The one shell line an application runs to send its traces to this receiver: the
+    standard OTel variables, which Charter reads without a `setup()` call. `token` is
+    written URL-encoded, as the variable's format asks; `required` without it shows the
+    header with a `<token>` placeholder (the console never displays the secret)."""
+    shown = socket.gethostname() if host in ("", "0.0.0.0", "::") else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"  # an IPv6 literal
+    line = f"export OTEL_EXPORTER_OTLP_ENDPOINT=http://{shown}:{port}"
+    if token or required:
+        value = quote(token, safe="") if token else "<token>"
+        line += f" OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20{value}"
+    return line

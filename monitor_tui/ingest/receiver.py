@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from charter import CharterError
-from monitor_tui.ingest.auth import BearerToken, exposure_warning
+from monitor_tui.ingest.auth import BearerToken, exposure_warning, sender_line
 from monitor_tui.ingest.grpc_receiver import GrpcReceiver
 from monitor_tui.ingest.http_receiver import (
     DEFAULT_MAX_BODY,
@@ -118,6 +118,11 @@ class Receiver:
 
     def stats(self) -> IngestStats:
         return self.pipeline.stats()
+
+    def sender_line(self, token: str | None = None) -> str:
+        """What an app runs to send here; without `token`, a required one shows as
+        `<token>` (the console never displays the secret)."""
+        return sender_line(self.host, self.http.port, token, required=self.token.required)
 
     def describe(self) -> str:
         where = f"OTLP/HTTP {self.http.endpoint}"

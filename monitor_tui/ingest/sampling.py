@@ -1,10 +1,11 @@
-"""Which spans the console keeps: every deny, approval and probe run, a fixed share of the rest.
+"""Which spans the console keeps: every deny, approval, revision and probe run, a fixed share
+of the rest.
 
-Denials, approvals and probe runs are rare and are what operators and auditors look for, so
-they are never sampled out. Everything else is kept when its trace id falls under the rate (the
-same rule as OpenTelemetry's `TraceIdRatioBased`), so a trace is kept or dropped whole and
-two receivers make the same choice. Kept spans carry `weight = 1 / rate` so rates shown on
-the Live screen estimate the real traffic.
+Denials, approvals, revised answers and probe runs are rare and are what operators and
+auditors look for, so they are never sampled out. Everything else is kept when its trace id
+falls under the rate (the same rule as OpenTelemetry's `TraceIdRatioBased`), so a trace is
+kept or dropped whole and two receivers make the same choice. Kept spans carry
+`weight = 1 / rate` so rates shown on the Live screen estimate the real traffic.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from dataclasses import replace
 from charter import ConfigurationError, semconv
 from monitor_tui.ingest.records import SpanRecord
 
-_ALWAYS_KEEP_ACTIONS = frozenset({"deny", "require_approval"})
+_ALWAYS_KEEP_ACTIONS = frozenset({"deny", "require_approval", "revise"})
 _ID_SPACE = 1 << 64
 
 
 def must_keep(record: SpanRecord) -> bool:
-    """A deny, approval or probe-run span: never sampled out."""
+    """A deny, approval, revised-answer or probe-run span: never sampled out."""
     attrs = record.attributes
     return (
         attrs.get(semconv.ACTION) in _ALWAYS_KEEP_ACTIONS

@@ -1,6 +1,8 @@
 """Approvals: the reviewer's inbox. Pending requests with the time left, the rule that
 asked, M-of-N progress and the redacted action; approve or reject with a reason as the
-reviewer the console was started for (`--reviewer`). Without one the inbox is read-only."""
+reviewer the console was started for (`--reviewer`). Without one the inbox is read-only.
+With a reviewer, the pending view lists only what they may decide (the queue's own check)
+and counts the requests that wait for other reviewers; `f` shows every request."""
 
 from __future__ import annotations
 
@@ -42,6 +44,8 @@ STATE_STYLES = {
 class InboxData:
     requests: list[ApprovalRequest]
     now: float
+    for_others: int = 0
+    """Pending requests left out: the reviewer may not decide them."""
 
 
 class ApprovalsScreen(DataScreen[InboxData]):
@@ -78,7 +82,11 @@ class ApprovalsScreen(DataScreen[InboxData]):
         if queue is None:
             return InboxData([], self.ctx.clock())
         requests = queue.list(None if self.show_all else "pending", limit=200)
-        return InboxData(requests, self.ctx.clock())
+        reviewer = self.ctx.reviewer
+        if self.show_all or not reviewer:
+            return InboxData(requests, self.ctx.clock())
+        mine = [r for r in requests if queue.refusal(r, reviewer) is None]
+        return InboxData(mine, self.ctx.clock(), for_others=len(requests) - len(mine))
 
     def show(self, data: InboxData) -> None:
         self.now = data.now
@@ -102,6 +110,8 @@ class ApprovalsScreen(DataScreen[InboxData]):
         text.append(f" · showing {'all states' if self.show_all else 'pending'} (f)", style="dim")
         if ctx.reviewer:
             text.append(f" · deciding as {safe(ctx.reviewer, one_line=True)}")
+            if data.for_others:
+                text.append(f" · {data.for_others} more wait for other reviewers", style="dim")
         else:
             text.append(" · read-only: start with --reviewer NAME to decide", style="yellow")
         return text

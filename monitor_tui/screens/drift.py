@@ -1,8 +1,10 @@
 """Drift: per segment and feature, baseline vs current, with severity and an alert list.
 
 The current window is the last `drift_window_s`; the baseline is either the windows right
-before it (trailing) or a window the operator pinned with `p`. Verdicts come from
-`monitor_tui.drift.compare`, the same function `charter drift report` uses.
+before it (trailing), a window the operator pinned with `p`, or one given to the console
+(`ConsoleContext.drift_baseline`, which the current window never reaches back into).
+Verdicts come from `monitor_tui.drift.compare`, the same function `charter drift report`
+uses.
 """
 
 from __future__ import annotations
@@ -69,15 +71,21 @@ class DriftScreen(DataScreen[DriftData]):
         ctx = self.ctx
         now = ctx.clock()
         current = current_window(now, ctx.drift_window_s)
-        baseline = self.pinned or trailing_baseline(
-            now, ctx.drift_window_s, ctx.drift_baseline_windows
+        given = None if self.pinned else ctx.drift_baseline
+        if given is not None:
+            current = Window(max(current.start_ns, given.end_ns), current.end_ns)
+        baseline = (
+            self.pinned
+            or given
+            or trailing_baseline(now, ctx.drift_window_s, ctx.drift_baseline_windows)
         )
         cap = ctx.drift_max_spans
         base_spans = ctx.store.calls_between(baseline.start_ns, baseline.end_ns, limit=cap)
         cur_spans = ctx.store.calls_between(current.start_ns, current.end_ns, limit=cap)
         report = compare(base_spans, cur_spans, ctx.drift_config)
         capped = cap in (len(base_spans), len(cur_spans))
-        return DriftData(report, current, baseline, self.pinned is not None, capped)
+        pinned = self.pinned is not None or given is not None
+        return DriftData(report, current, baseline, pinned, capped)
 
     def show(self, data: DriftData) -> None:
         self.report = data.report
@@ -145,6 +153,7 @@ class DriftScreen(DataScreen[DriftData]):
 
     def action_trailing(self) -> None:
         self.pinned = None
+        self.ctx.drift_baseline = None
         self.notify("Baseline: trailing windows.")
         self.reload()
 

@@ -69,7 +69,11 @@ class LiveScreen(DataScreen[LiveData]):
         return LiveData(
             recent=ctx.store.recent_calls(ctx.stream_rows),
             stats=live_stats(summary, receiver.stats() if receiver else None),
-            listening=receiver.describe() if receiver and receiver.running else "not receiving",
+            listening=(
+                f"{receiver.describe()}\napps send here with:\n{receiver.sender_line()}"
+                if receiver and receiver.running
+                else "not receiving"
+            ),
         )
 
     def show(self, data: LiveData) -> None:

@@ -13,34 +13,62 @@ import data.charter.lib.stage
 
 # --- which packages speak for which stage -------------------------------------------------
 
-findings contains finding if {
+# What the rule packages relevant to the stage ask for. They become `findings` below, where
+# a `revise` outside the output stage turns into a deny.
+
+asked contains finding if {
 	stage in {"input", "tool_call"}
 	some finding in data.charter.privacy.findings
 }
 
-findings contains finding if {
+asked contains finding if {
 	stage == "input"
 	some finding in data.charter.topics.findings
 }
 
-findings contains finding if {
+asked contains finding if {
 	stage in {"input", "tool_result"}
 	some finding in data.charter.jailbreak.findings
 }
 
-findings contains finding if {
+asked contains finding if {
 	stage == "tool_call"
 	some finding in data.charter.tools.findings
 }
 
-findings contains finding if {
+asked contains finding if {
 	stage in {"output", "tool_result"}
 	some finding in data.charter.output.findings
 }
 
-findings contains finding if {
+asked contains finding if {
 	stage in {"input", "output"}
 	some finding in data.charter.harm.findings
+}
+
+# A revision rewrites the model's answer, so only the output stage can revise. Anywhere else
+# (a prompt, a tool call, a tool result) a `revise` finding is enforced as a deny of the same
+# rule: fail closed rather than let the text through unrevised.
+revise_elsewhere(finding) if {
+	finding.action == "revise"
+	stage != "output"
+}
+
+findings contains finding if {
+	some finding in asked
+	not revise_elsewhere(finding)
+}
+
+findings contains denied if {
+	some finding in asked
+	revise_elsewhere(finding)
+	denied := object.union(finding, {
+		"action": "deny",
+		"message": concat("", [
+			object.get(finding, "message", ""),
+			" (only the model's answer can be revised, so this is denied)",
+		]),
+	})
 }
 
 # --- the input contract ------------------------------------------------------------------
@@ -92,6 +120,7 @@ field_types := {
 	"schema": "number", "stage": "string", "app": "string", "tenant": "string",
 	"environment": "string", "user": "object", "model": "object", "text": "string",
 	"pii": "array", "signals": "object", "tool": "object", "metadata": "object",
+	"grounding": "object",
 }
 
 malformed_fields contains name if {
@@ -128,18 +157,22 @@ findings contains finding if {
 	}
 }
 
-# --- action: deny > require_approval > redact > allow ------------------------------------
+# --- action: deny > require_approval > revise > redact > allow ---------------------------
 
 # The actions the findings ask for (a finding without an action asks for none).
 finding_actions := {f.action | some f in findings}
 
-# The strictest action asked for. A misspelt action counts as deny (fail closed).
+# The strictest action asked for. A misspelt action counts as deny (fail closed). Revise
+# ranks below a hold and a deny (rewording meets neither) and above redact (the revision is
+# checked again, so the draft's redactions are moot).
 default action := "allow"
 
 action := "deny" if {
-	count(finding_actions - {"allow", "redact", "require_approval"}) > 0
+	count(finding_actions - {"allow", "redact", "revise", "require_approval"}) > 0
 } else := "require_approval" if {
 	"require_approval" in finding_actions
+} else := "revise" if {
+	"revise" in finding_actions
 } else := "redact" if {
 	"redact" in finding_actions
 }
@@ -217,6 +250,28 @@ default approval := null
 
 approval := object.union(merged_approval, escalation) if action == "require_approval"
 
+# --- revise: every critique, and the fewest rounds any rule allows -------------------------
+
+revise_findings := [f | some f in findings; f.action == "revise"]
+
+# One critique per rule (sorted by rule id): the principle, and the instruction the model is
+# given to revise its draft (the finding's message when the rule gives none).
+critiques := [c |
+	some key in sort({[f.rule, object.get(f, "principle", ""), revise_instruction(f)] |
+		some f in revise_findings
+	})
+	c := {"rule": key[0], "principle": key[1], "instruction": key[2]}
+]
+
+revise_instruction(f) := object.get(f, ["revise", "instruction"], object.get(f, "message", ""))
+
+default revise := null
+
+revise := {
+	"critiques": critiques,
+	"max_rounds": min({object.get(f, ["revise", "max_rounds"], 1) | some f in revise_findings}),
+} if action == "revise"
+
 # --- obligations: what the SDK must do with the decision ------------------------------------
 
 # A supportive message with help resources (self-harm), for the refusal to show instead of
@@ -249,6 +304,7 @@ decision := {
 	"violations": violations,
 	"redact": redact,
 	"approval": approval,
+	"revise": revise,
 	"obligations": obligations,
 }
 

@@ -139,6 +139,78 @@ test_misspelt_action_counts_as_deny if {
 	decide(chat("x")).action == "deny" with data.charter.topics.findings as {odd}
 }
 
+# --- revise --------------------------------------------------------------------------------
+
+answer(text) := object.union(chat(text), {"stage": "output"})
+
+f_revise(rule, revise) := {
+	"action": "revise", "rule": rule, "principle": concat(" ", ["P", rule]), "severity": "medium",
+	"message": concat(" ", ["fix", rule]), "revise": revise,
+}
+
+test_revise_beats_redact_and_merges_its_critiques if {
+	findings := {
+		f_revise("b.promise", {"instruction": "no promises", "max_rounds": 3}),
+		f_revise("a.ground", {"instruction": "sources only", "max_rounds": 2}),
+		f_redact("c.redact", {"EMAIL_ADDRESS": "mask"}),
+	}
+	d := decide(answer("x")) with data.charter.output.findings as findings
+	d.action == "revise"
+	d.revise == {
+		"critiques": [
+			{"rule": "a.ground", "principle": "P a.ground", "instruction": "sources only"},
+			{"rule": "b.promise", "principle": "P b.promise", "instruction": "no promises"},
+		],
+		"max_rounds": 2,
+	}
+	d.redact == {"EMAIL_ADDRESS": "mask"}
+	d.approval == null
+}
+
+test_a_revise_finding_without_details_revises_once_with_its_message if {
+	d := decide(answer("x")) with data.charter.output.findings as {f_revise("a.r", {})}
+	d.revise == {"critiques": [{"rule": "a.r", "principle": "P a.r", "instruction": "fix a.r"}], "max_rounds": 1}
+}
+
+test_deny_and_approval_beat_revise if {
+	d := decide(answer("x")) with data.charter.output.findings as {f_revise("a.r", {}), f_deny}
+	d.action == "deny"
+	d.revise == null
+	approval := {f_revise("a.r", {}), f_approval("b.a", {})}
+	decide(answer("x")).action == "require_approval" with data.charter.output.findings as approval
+}
+
+test_revise_outside_the_output_stage_is_a_deny_of_the_same_rule if {
+	d := decide(chat("x")) with data.charter.topics.findings as {f_revise("a.r", {})}
+	d.action == "deny"
+	d.revise == null
+	d.violations == [{
+		"rule": "a.r",
+		"principle": "P a.r",
+		"severity": "medium",
+		"message": "fix a.r (only the model's answer can be revised, so this is denied)",
+	}]
+	tool_result := object.union(chat("x"), {"stage": "tool_result"})
+	decide(tool_result).action == "deny" with data.charter.output.findings as {f_revise("a.r", {})}
+}
+
+test_a_decision_without_revise_has_a_null_revise if {
+	decide(chat("hello")).revise == null
+}
+
+test_grounding_must_be_an_object if {
+	d := decide(object.union(answer("x"), {"grounding": 0.5}))
+	d.action == "deny"
+	d.violations[0].message == "input fields with the wrong JSON type: grounding (expected object); see the policy input schema 1"
+}
+
+test_an_unqualified_promise_end_to_end if {
+	d := decide(answer("Your loan will definitely be approved, you cannot lose."))
+	d.action == "revise"
+	[c.rule | some c in d.revise.critiques] == ["output.unqualified_promise"]
+	d.revise.max_rounds == 1
+}
+
 # --- violations ----------------------------------------------------------------------------
 
 test_violations_are_sorted_deduplicated_and_trimmed if {

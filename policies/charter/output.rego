@@ -82,3 +82,73 @@ findings contains finding if {
 		"redact": {t: config.redact_operators[t] | some t in redactable},
 	}
 }
+
+# --- revise: answers the model is asked to rewrite against a principle -----------------------
+
+# The principles, critique instructions, thresholds and round budget of the revise rules
+# (policies/charter/revise/data.json, reviewed in git like the rules).
+revising := data.charter.revise
+
+# A finding that asks the guard to have the model revise its answer against the rule's
+# principle, with the rule's critique instruction (the message when the data gives none).
+# Only the output stage revises; main turns a revise anywhere else into a deny.
+revise_finding(rule, severity, message) := {
+	"action": "revise",
+	"rule": rule,
+	"principle": object.get(revising.critiques, [rule, "principle"], ""),
+	"severity": severity,
+	"message": message,
+	"revise": {
+		"instruction": object.get(revising.critiques, [rule, "instruction"], message),
+		"max_rounds": object.get(revising, "max_rounds", 1),
+	},
+}
+
+# METADATA
+# title: An unqualified promise in the answer
+# description: >-
+#   The answer promises an outcome nobody can guarantee ("your loan will definitely be
+#   approved", "guaranteed returns"). The model is asked to revise its answer against the
+#   principle; an answer that still promises after the allowed rounds is withheld. A
+#   phrase list, so a promise in other words passes and a quoted phrase can trip it.
+# custom:
+#   id: output.unqualified_promise
+#   principle: "Honesty: no promise of an outcome nobody can guarantee (fair, clear and not misleading)"
+#   severity: medium
+#   owner: compliance
+findings contains finding if {
+	stage == "output"
+	lib.mentions_any(revising.unqualified_promise.phrases)
+	finding := revise_finding(
+		"output.unqualified_promise",
+		"medium",
+		"the answer promises an outcome that cannot be guaranteed",
+	)
+}
+
+# METADATA
+# title: An answer the retrieved passages do not support
+# description: >-
+#   For a RAG call (`charter.context(retrieved=[...])`) the SDK scores how many of the
+#   answer's sentences find no support in the retrieved passages (`input.grounding`, a
+#   word-overlap heuristic: it misses a negation that reuses the sources' words). Above the
+#   threshold the model is asked to answer from the sources only. Absent without passages.
+# custom:
+#   id: output.ungrounded
+#   principle: "Honesty: an answer built on retrieved sources says only what they support"
+#   severity: medium
+#   owner: compliance
+findings contains finding if {
+	stage == "output"
+	grounding := input.grounding
+	grounding.sentences >= revising.ungrounded.min_sentences
+	grounding.unsupported > revising.ungrounded.max_unsupported
+	finding := revise_finding(
+		"output.ungrounded",
+		"medium",
+		sprintf(
+			"%d of %d sentences of the answer have no support in the retrieved passages",
+			[grounding.unsupported_sentences, grounding.sentences],
+		),
+	)
+}

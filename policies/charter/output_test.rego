@@ -2,6 +2,7 @@ package charter.output_test
 
 import rego.v1
 
+import data.charter.lib
 import data.charter.output
 
 answer(text, pii) := {
@@ -64,4 +65,65 @@ test_entity_types_without_an_operator_stay if {
 test_pii_in_answer_is_not_checked_on_input if {
 	inp := object.union(answer("x", [{"type": "EMAIL_ADDRESS", "score": 1}]), {"stage": "input"})
 	count(rules(inp)) == 0
+}
+
+# --- revise ------------------------------------------------------------------------------
+
+grounded(text, grounding) := object.union(answer(text, []), {"grounding": grounding})
+
+test_an_unqualified_promise_asks_for_a_revision_against_its_principle if {
+	f := finding(answer("Good news: your loan will definitely be approved!", []), "output.unqualified_promise")
+	f.action == "revise"
+	f.principle == data.charter.revise.critiques["output.unqualified_promise"].principle
+	f.revise.instruction == data.charter.revise.critiques["output.unqualified_promise"].instruction
+	f.revise.max_rounds == 1
+}
+
+test_promises_in_turkish_and_hyphenated_forms_are_caught if {
+	"output.unqualified_promise" in rules(answer("Bu fon garantili getiri sağlar, söz veriyorum.", []))
+	"output.unqualified_promise" in rules(answer("A completely risk-free plan with 100% safe returns.", []))
+}
+
+test_a_qualified_statement_is_not_a_promise if {
+	not "output.unqualified_promise" in rules(answer("Returns are not guaranteed and approval depends on your credit history.", []))
+}
+
+test_promises_are_only_revised_in_answers if {
+	inp := object.union(answer("I guarantee it", []), {"stage": "tool_result"})
+	not "output.unqualified_promise" in rules(inp)
+}
+
+test_a_critique_missing_from_the_data_falls_back_to_the_message if {
+	f := finding(answer("we guarantee it", []), "output.unqualified_promise") with data.charter.revise.critiques as {}
+	f.principle == ""
+	f.revise.instruction == "the answer promises an outcome that cannot be guaranteed"
+}
+
+test_an_answer_the_passages_do_not_support_is_revised if {
+	g := {"sentences": 4, "unsupported_sentences": 3, "unsupported": 0.75, "method": "lexical-0.5"}
+	f := finding(grounded("The fee is 40 euros.", g), "output.ungrounded")
+	f.action == "revise"
+	f.message == "3 of 4 sentences of the answer have no support in the retrieved passages"
+	f.principle == data.charter.revise.critiques["output.ungrounded"].principle
+}
+
+test_grounding_at_or_under_the_threshold_passes if {
+	half := {"sentences": 4, "unsupported_sentences": 2, "unsupported": 0.5, "method": "m"}
+	not "output.ungrounded" in rules(grounded("x", half))
+}
+
+test_too_few_sentences_are_not_judged if {
+	one := {"sentences": 1, "unsupported_sentences": 1, "unsupported": 1, "method": "m"}
+	not "output.ungrounded" in rules(grounded("x", one))
+}
+
+test_no_passages_no_grounding_finding if {
+	not "output.ungrounded" in rules(answer("An answer with no retrieved context at all.", []))
+}
+
+test_promise_phrases_are_normalized if {
+	phrases := data.charter.revise.unqualified_promise.phrases
+	count(phrases) > 10
+	bad := {p | some p in phrases; not lib.phrase_is_normalized(p)}
+	bad == set()
 }

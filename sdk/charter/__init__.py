@@ -14,8 +14,10 @@ from charter.decision import (
     Action,
     ApprovalSpec,
     Approvers,
+    Critique,
     Decision,
     RedactOperator,
+    ReviseSpec,
     Severity,
     Stage,
     Violation,
@@ -45,6 +47,7 @@ from charter.errors import (
 from charter.guard import Charter, configure, get_charter, guard, resume
 from charter.policy.base import PolicyEngine
 from charter.policy.input import PolicyInput
+from charter.reports import CallReport, ReviseRound, reports
 
 __version__ = "0.1.0"
 
@@ -60,9 +63,11 @@ __all__ = [
     "AuditError",
     "BundleError",
     "CallContext",
+    "CallReport",
     "Charter",
     "CharterError",
     "ConfigurationError",
+    "Critique",
     "Decision",
     "IngestError",
     "IntegrationError",
@@ -75,6 +80,8 @@ __all__ = [
     "PolicyLoadError",
     "PolicyViolation",
     "RedactOperator",
+    "ReviseRound",
+    "ReviseSpec",
     "Settings",
     "Severity",
     "Stage",
@@ -87,6 +94,7 @@ __all__ = [
     "context",
     "get_charter",
     "guard",
+    "reports",
     "resume",
     "semconv",
 ]

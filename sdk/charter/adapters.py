@@ -2,6 +2,10 @@
 LangChain messages. An `Adapter` reads the texts out of a value and puts new texts back
 in the same shape, so the guard can redact and restore without knowing the client library.
 Register your own with `register_adapter` for other shapes.
+
+A prompt adapter may also implement `FollowUp` (`follow_up`): the prompt extended with the
+model's draft and a request to revise it, which is how the guard asks for a revision
+(`revise` decisions). A prompt shape without it cannot be revised: the guard refuses.
 """
 
 from __future__ import annotations
@@ -32,6 +36,15 @@ class Adapter(Protocol):
         ...
 
 
+@runtime_checkable
+class FollowUp(Protocol):
+    def follow_up(self, prompt: Any, draft: str, request: str) -> Any:
+        """`prompt` (as the model was sent it) continued by the model's `draft` answer and
+        the user's `request` to revise it, in the same shape; None when this particular
+        value cannot carry them."""
+        ...
+
+
 class StrAdapter:
     def matches(self, value: Any) -> bool:
         return isinstance(value, str)
@@ -41,6 +54,9 @@ class StrAdapter:
 
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
         return texts[0]
+
+    def follow_up(self, prompt: Any, draft: str, request: str) -> Any:
+        return f"{prompt}\n\n---\nA draft answer to the request above:\n{draft}\n---\n{request}"
 
 
 def _is_message_dict(item: Any) -> bool:
@@ -81,6 +97,10 @@ class OpenAIMessagesAdapter:
                 ]
             out.append({**message, "content": content})
         return type(value)(out) if isinstance(value, tuple) else out
+
+    def follow_up(self, prompt: Any, draft: str, request: str) -> Any:
+        turns = [{"role": "assistant", "content": draft}, {"role": "user", "content": request}]
+        return [*prompt, *turns]
 
 
 class OpenAIResponseAdapter:
@@ -137,6 +157,12 @@ class LangChainMessagesAdapter:
         if not isinstance(value, list | tuple):
             return _lc_with_text(value, texts[0])
         return [_lc_with_text(m, t) for m, t in zip(value, texts, strict=True)]
+
+    def follow_up(self, prompt: Any, draft: str, request: str) -> Any:
+        from langchain_core.messages import AIMessage, HumanMessage  # LangChain messages: installed
+
+        items = list(prompt) if isinstance(prompt, list | tuple) else [prompt]
+        return [*items, AIMessage(content=draft), HumanMessage(content=request)]
 
     def usage(self, value: Any) -> Usage:
         meta = getattr(value, "usage_metadata", None) or {}

@@ -22,6 +22,10 @@ class CallContext:
     retrieved: tuple[str, ...] = ()
     """Passages a RAG call put in front of the model: scored against the answer
     (`charter.grounding`), never sent to the policy, the log or telemetry."""
+    approval_key: str | None = None
+    """Makes a held call's approval request idempotent: calls holding the same action
+    under the same key share one request (a framework that re-runs a step after a pause,
+    such as a LangGraph interrupt). Never sent to the policy."""
 
 
 _ANONYMOUS = CallContext()  # frozen; its metadata dict is never mutated, only replaced
@@ -39,10 +43,12 @@ def context(
     roles: tuple[str, ...] | list[str] | None = None,
     conversation: str | None = None,
     retrieved: Sequence[str] | None = None,
+    approval_key: str | None = None,
     **metadata: Any,
 ) -> Iterator[CallContext]:
     """Set the caller for the guarded calls inside the block (works across await);
-    `retrieved`: the passages a RAG call retrieved for its answer."""
+    `retrieved`: the passages a RAG call retrieved for its answer; `approval_key`: see
+    `CallContext.approval_key`."""
     if isinstance(retrieved, str):
         from charter.errors import ConfigurationError
 
@@ -55,6 +61,7 @@ def context(
         conversation=conversation if conversation is not None else base.conversation,
         metadata={**base.metadata, **metadata},
         retrieved=tuple(retrieved) if retrieved is not None else base.retrieved,
+        approval_key=approval_key if approval_key is not None else base.approval_key,
     )
     token = _CURRENT.set(updated)
     try:

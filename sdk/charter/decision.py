@@ -31,8 +31,10 @@ __all__ = [
     "Action",
     "ApprovalSpec",
     "Approvers",
+    "Critique",
     "Decision",
     "RedactOperator",
+    "ReviseSpec",
     "Severity",
     "Stage",
     "Violation",
@@ -43,16 +45,29 @@ __all__ = [
 class Action(StrEnum):
     ALLOW = "allow"
     REDACT = "redact"
+    REVISE = "revise"
     REQUIRE_APPROVAL = "require_approval"
     DENY = "deny"
 
     @property
     def rank(self) -> int:
-        """Precedence: deny > require_approval > redact > allow."""
+        """Precedence: deny > require_approval > revise > redact > allow.
+
+        Revise outranks redact because the revision replaces the draft and goes through every
+        check again (the draft's redactions are moot); it ranks below a hold and a deny because
+        neither a human's decision nor a hard no can be met by rewording."""
         return _RANK[self]
 
 
-_RANK = {Action.ALLOW: 0, Action.REDACT: 1, Action.REQUIRE_APPROVAL: 2, Action.DENY: 3}
+_RANK = {
+    Action.ALLOW: 0,
+    Action.REDACT: 1,
+    Action.REVISE: 2,
+    Action.REQUIRE_APPROVAL: 3,
+    Action.DENY: 4,
+}
+MAX_REVISE_ROUNDS = 5
+"""The most revision rounds a policy may ask for: each round is one more model call."""
 
 
 class Stage(StrEnum):
@@ -105,6 +120,27 @@ class ApprovalSpec(BaseModel):
     escalate_to: Approvers | None = None
 
 
+class Critique(BaseModel):
+    """Why a draft answer must be revised: the rule, the principle it fell short of, and
+    the instruction the model is given to revise it (policy data, reviewed in git)."""
+
+    model_config = _FROZEN
+
+    rule: str
+    principle: str = ""
+    instruction: str = ""
+
+
+class ReviseSpec(BaseModel):
+    """What a `revise` decision asks for: critiques to revise against, and how many rounds
+    (model calls) the guard may spend before it refuses."""
+
+    model_config = _FROZEN
+
+    critiques: tuple[Critique, ...] = ()
+    max_rounds: int = Field(default=1, ge=1, le=MAX_REVISE_ROUNDS)
+
+
 class Decision(BaseModel):
     """The outcome of evaluating one stage. Immutable; `explain()` is human-readable."""
 
@@ -114,6 +150,8 @@ class Decision(BaseModel):
     violations: tuple[Violation, ...] = ()
     redact: dict[str, RedactOperator] = Field(default_factory=dict)
     approval: ApprovalSpec | None = None
+    revise: ReviseSpec | None = None
+    """Set with action `revise` (output stage only): what to revise against."""
     obligations: dict[str, Any] = Field(default_factory=dict)
     decision_id: str = Field(default_factory=new_decision_id)
     policy_revision: str = ""
@@ -140,6 +178,8 @@ class Decision(BaseModel):
 
     @property
     def allowed(self) -> bool:
+        """May the text go on as it is (redacted where asked)? False for revise: the draft is
+        held back until a revision passes."""
         return self.action in (Action.ALLOW, Action.REDACT)
 
     @property
@@ -165,6 +205,18 @@ class Decision(BaseModel):
     @classmethod
     def from_json(cls, data: str | bytes) -> Decision:
         return cls.model_validate_json(data)
+
+    def as_deny(self, note: str = "") -> Decision:
+        """This decision enforced as a deny, citing the same rules: a `revise` that cannot be
+        carried out (rounds used up, a prompt shape that cannot carry a critique). `note`
+        is added to each violation's message, in parentheses."""
+        violations = self.violations
+        if note:
+            violations = tuple(
+                v.model_copy(update={"message": f"{v.message or v.rule} ({note})"})
+                for v in violations
+            )
+        return self.model_copy(update={"action": Action.DENY, "violations": violations})
 
     @classmethod
     def fail_closed(
@@ -235,7 +287,7 @@ class Decision(BaseModel):
 
 
 def strictest(decisions: list[Decision]) -> Decision:
-    """The decision that wins under deny > require_approval > redact > allow."""
+    """The decision that wins under deny > require_approval > revise > redact > allow."""
     if not decisions:
         raise ValueError("strictest() needs at least one decision")
     return max(decisions, key=lambda d: d.action.rank)

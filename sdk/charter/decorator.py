@@ -180,4 +180,10 @@ class GuardedFunction:
 
     def resume(self, charter: Parts, request: Any) -> Any:
         """Run the approved action exactly as it was bound (the stored, redacted arguments)."""
-        return run_resumed(resumed(charter, self.spec, request), self.fn, charter)
+        flow = resumed(charter, self.spec, request, self.prompt_param)
+        return run_resumed(flow, self.fn, charter)
+
+    async def aresume(self, charter: Parts, request: Any) -> Any:
+        """`resume` for a coroutine function, awaited in the caller's event loop."""
+        flow = resumed(charter, self.spec, request, self.prompt_param)
+        return await run_async(flow, self.fn, charter)

@@ -23,6 +23,7 @@ from charter.config import Settings
 from charter.decision import Decision, Stage
 from charter.decorator import GuardDecorator, registered
 from charter.errors import ConfigurationError
+from charter.grounding import LexicalSupport, SupportScorer
 from charter.pipeline import CallSpec, check
 from charter.policy.base import PolicyEngine
 from charter.policy.input import ModelRef
@@ -47,6 +48,7 @@ class Charter:
         telemetry: Any | None = None,
         vault: Any | None = None,
         stream_window: int = 96,
+        grounding: SupportScorer | None = None,
         **overrides: Any,
     ) -> None:
         # `audit=False`, `telemetry=True`, `engine="http://..."` are settings; objects are the
@@ -77,6 +79,8 @@ class Charter:
             phone_regions=self.settings.pii_phone_regions or None,
         )
         self.stream_window = stream_window
+        self.grounding: SupportScorer = grounding or LexicalSupport()
+        """Scores a RAG answer against its retrieved passages (`input.grounding`)."""
         self.guard = GuardDecorator(lambda: self)
 
     @classmethod
@@ -154,9 +158,10 @@ class Charter:
             return None
 
         def build() -> Any:
-            from charter.telemetry import Telemetry
+            from charter.telemetry import Telemetry, from_configuration
 
             s = self.settings
+            from_configuration(s)  # OTEL_EXPORTER_OTLP_ENDPOINT etc.: no setup() call needed
             return Telemetry(
                 app=s.app,
                 tenant=s.tenant,

@@ -2,10 +2,10 @@
 
 Each decision-log record holds the *redacted* policy input and the decision it got. Replay
 evaluates every input with the candidate bundle and compares: which records change action
-(allow -> deny, deny -> allow, new approvals, approvals removed, redaction changes), and
-which rules newly fire or stop firing, each with a few example records. This is the check
-a reviewer runs on a policy pull request: a change that tightens one rule should list
-exactly the records that rule now catches, and nothing else.
+(allow -> deny, deny -> allow, new approvals, approvals removed, redaction changes, new
+revises), and which rules newly fire or stop firing, each with a few example records.
+This is the check a reviewer runs on a policy pull request: a change that tightens one
+rule should list exactly the records that rule now catches, and nothing else.
 
 By default the comparison is against what was recorded. With a `baseline` engine the same
 inputs are evaluated with both bundles, so changes from earlier revisions in the log do
@@ -45,6 +45,8 @@ class Verdict(BaseModel):
     rules: tuple[str, ...]
     redact: dict[str, str]
     approval: dict[str, Any] | None
+    revise: dict[str, Any] | None = None
+    """What a `revise` asks: critiques (rule, principle, instruction) and the round budget."""
     error: str | None = None
 
     @property
@@ -62,11 +64,13 @@ class Verdict(BaseModel):
     @classmethod
     def from_decision(cls, decision: Decision) -> Verdict:
         approval = decision.approval.model_dump(mode="json") if decision.approval else None
+        revise = decision.revise.model_dump(mode="json") if decision.revise else None
         return cls(
             action=decision.action,
             rules=tuple(sorted(set(decision.rules))),
             redact={k: v.value for k, v in sorted(decision.redact.items())},
             approval=approval,
+            revise=revise,
             error=decision.error,
         )
 
@@ -97,8 +101,9 @@ class TransitionGroup(BaseModel):
     before: Action
     after: Action
     kind: str
-    """`stricter`, `looser`, `new approval`, `approval removed`, `redaction changed` or
-    `approval changed`."""
+    """`stricter`, `looser`, `new approval`, `approval removed`, `redaction changed`,
+    `approval changed`, `new revise`, `revise removed` or `revise changed` (its critiques
+    or round budget)."""
     count: int
     decision_ids: tuple[str, ...]
     examples: tuple[Example, ...]
@@ -273,11 +278,17 @@ def _transition_kind(before: Verdict, after: Verdict) -> str | None:
             return "redaction changed"
         if a is Action.REQUIRE_APPROVAL and before.approval_terms != after.approval_terms:
             return "approval changed"
+        if a is Action.REVISE and before.revise != after.revise:
+            return "revise changed"
         return None
     if a is Action.REQUIRE_APPROVAL:
         return "new approval"
     if b is Action.REQUIRE_APPROVAL:
         return "approval removed"
+    if a is Action.REVISE and b is not Action.DENY:
+        return "new revise"  # the model will be called again where it was not
+    if b is Action.REVISE and a is not Action.DENY:
+        return "revise removed"
     if Action.REDACT in (a, b) and Action.DENY not in (a, b):
         return "redaction changed"
     return "stricter" if a.rank > b.rank else "looser"

@@ -11,6 +11,8 @@ SPAN_POLICY = "charter.policy.evaluate"
 SPAN_PII = "charter.pii.redact"
 SPAN_APPROVAL = "charter.approval.wait"
 SPAN_TOOL = "charter.tool"
+SPAN_GROUNDING = "charter.grounding"  # scoring a RAG answer against its retrieved passages
+SPAN_REVISE = "charter.revise"  # one event per revision round (the model rewrote its answer)
 
 # OpenTelemetry GenAI semantic conventions
 GEN_AI_OPERATION_NAME = "gen_ai.operation.name"  # "chat", "execute_tool", ...
@@ -47,11 +49,22 @@ ERROR = "charter.error"  # error class name, never a message with content
 PROMPT_REDACTED = "charter.prompt.redacted"  # only when record_content is opted in
 ANSWER_REDACTED = "charter.answer.redacted"  # only when record_content is opted in
 
+# Revise (issue 18): on the call span, and on each `charter.revise` event
+REVISE_ROUNDS = "charter.revise.rounds"  # int: revision rounds = model calls revise added
+REVISE_OUTCOME = "charter.revise.outcome"  # "revised" or "refused"
+CALLS = "charter.calls"  # int: times the wrapped function ran (set when a revision happened)
+REVISE_ROUND = "charter.revise.round"  # on the event: 1, 2, ...
+REVISE_RULES = "charter.revise.rules"  # on the event: string[] rules whose critiques were sent
+REVISE_PRINCIPLES = "charter.revise.principles"  # on the event: string[]
+REVISE_VERDICT = "charter.revise.verdict"  # on the event: the action the revision got
+REVISE_LATENCY_MS = "charter.revise.latency_ms"  # on the event: wall time the round added
+
 # Metrics
 METRIC_DECISIONS = "charter.decisions"  # counter; attrs: action, rule, stage
 METRIC_LATENCY = "charter.guard.duration"  # histogram, ms
 METRIC_REDACTIONS = "charter.redactions"  # counter; attr: entity_type
 METRIC_APPROVALS = "charter.approvals"  # counter; attr: state
+METRIC_REVISIONS = "charter.revisions"  # counter, one per revision round; attr: action (verdict)
 
 # --- added by telemetry (issue 7) -----------------------------------------------------------
 ERROR_TYPE = "error.type"  # OTel general convention: fully qualified exception class name

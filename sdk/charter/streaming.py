@@ -5,6 +5,10 @@ The last `window` characters stay held back, so a phrase or an entity shorter th
 window is always seen whole before any of it leaves; a release point never splits a PII
 finding or a placeholder. Checks run when at least `window` new characters arrived (not per
 token), and once more at the end.
+
+A check that answers `revise` withholds the held text like a deny, but the stream goes on:
+the flow asks the model for a revision and `reopen`s the window for it, keeping the context
+of what was already released, so the seam is checked too.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter.adapters import chunk_text, like_chunk
-from charter.decision import Decision
+from charter.decision import Action, Decision
 from charter.errors import PolicyViolation
 
 
@@ -39,7 +43,21 @@ class StreamWindow:
         self._held = ""
         self._context = ""
         self._since_check = 0
+        self._passed: list[str] = []
+        self.withheld = ""
+        """The held text the last check refused (never released)."""
         self.decisions: list[Decision] = []
+
+    @property
+    def passed(self) -> str:
+        """Everything that passed the checks so far, as the model wrote it (the caller got
+        it redacted and restored)."""
+        return "".join(self._passed)
+
+    def reopen(self) -> None:
+        """After a `revise`: take new text (a revision) after what already passed."""
+        self.withheld = ""
+        self._since_check = 0
 
     def feed(self, text: str) -> str:
         """Add a chunk; returns text now safe to release ("" while holding back)."""
@@ -60,8 +78,9 @@ class StreamWindow:
         result = self._check(self._context, self._held, final)
         self.decisions.append(result.decision)
         if not result.decision.allowed:
-            self._held = ""
+            self.withheld, self._held = self._held, ""
             return ""
+        self._passed.append(self._held[: result.consumed])
         self._context = (self._context + self._held[: result.consumed])[-self.window :]
         self._held = self._held[result.consumed :]
         return result.released
@@ -81,7 +100,8 @@ def safe_cut(text: str, cut: int, spans: list[tuple[int, int]]) -> int:
 class StreamGate:
     """What a guarded stream does with each chunk: feed its text to the window, pass on what
     the window released (in the chunk's own type), hold chunks without text (tool calls,
-    usage) until the text passed, and stop with a refusal on a deny."""
+    usage) until the text passed, and stop with a refusal on a deny. On a `revise` it
+    releases nothing and reports it (`revising`); the flow decides what follows."""
 
     def __init__(self, window: StreamWindow, on_deny: str) -> None:
         self.window = window
@@ -89,6 +109,8 @@ class StreamGate:
         self.template: Any = None
         self.held: list[Any] = []
         self.stopped = False
+        self._seen = 0
+        """Decisions of the window before the last `reopen` (already acted on)."""
 
     def push(self, chunk: Any) -> list[Any]:
         self.template = chunk
@@ -97,26 +119,46 @@ class StreamGate:
             self.held.append(chunk)
             return []
         released = self.window.feed(text)
-        denied = self._denied()
-        if denied is not None:
-            return self._refuse(denied, chunk)
+        withheld = self._withheld()
+        if withheld is not None:
+            return [] if withheld.action is Action.REVISE else self.refuse(withheld, chunk)
         return [like_chunk(chunk, released)] if released else []
 
     def close(self) -> list[Any]:
         tail = self.window.finish()
-        denied = self._denied()
-        if denied is not None:
-            return self._refuse(denied, self.template)
+        withheld = self._withheld()
+        if withheld is not None:
+            return [] if withheld.action is Action.REVISE else self.refuse(withheld)
         return ([like_chunk(self.template, tail)] if tail else []) + self.held
 
-    def _denied(self) -> Decision | None:
+    @property
+    def verdict(self) -> Decision | None:
+        """The newest decision since the last `reopen`, if a check ran."""
         decisions = self.window.decisions
-        return decisions[-1] if decisions and not decisions[-1].allowed else None
+        return decisions[-1] if len(decisions) > self._seen else None
 
-    def _refuse(self, decision: Decision, chunk: Any) -> list[Any]:
+    @property
+    def revising(self) -> Decision | None:
+        """The `revise` decision that withheld the held text, until `reopen`."""
+        withheld = self._withheld()
+        return withheld if withheld is not None and withheld.action is Action.REVISE else None
+
+    def reopen(self) -> None:
+        """A revision follows: the draft's chunks without text (tool calls, usage) go with
+        the draft, the window takes the revision's text."""
+        self.held = []
+        self._seen = len(self.window.decisions)
+        self.window.reopen()
+
+    def refuse(self, decision: Decision, chunk: Any = None) -> list[Any]:
+        """Stop: raise `PolicyViolation`, or end the stream with a refusal chunk."""
         from charter.refusal import refusal_text
 
         self.stopped = True
         if self.on_deny == "raise":
             raise PolicyViolation(decision)
-        return [like_chunk(chunk, refusal_text(decision))]
+        return [like_chunk(chunk if chunk is not None else self.template, refusal_text(decision))]
+
+    def _withheld(self) -> Decision | None:
+        verdict = self.verdict
+        return verdict if verdict is not None and not verdict.allowed else None

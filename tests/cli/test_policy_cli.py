@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from charter.cli.main import app
+from charter.config import DEFAULT_POLICIES
 
 MINIMAL = Path(__file__).parents[1] / "policy" / "fixtures" / "minimal"
 runner = CliRunner()
@@ -152,3 +153,16 @@ def test_console_script_prints_no_traceback(args: list[str]) -> None:
     )
     assert proc.returncode == 1
     assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+
+
+def test_explain_shows_what_a_revise_asks_of_the_model() -> None:
+    draft = {"schema": 1, "stage": "output", "text": "I guarantee your loan will be approved."}
+    result = runner.invoke(
+        app, ["policy", "explain", str(DEFAULT_POLICIES), "-i", "-"], input=json.dumps(draft)
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("decision: revise")
+    assert "output.unqualified_promise (medium)" in result.output
+    assert "(1 round at most)" in result.output
+    # the critique instruction from policies/charter/revise/data.json, as the model gets it
+    assert "- output.unqualified_promise: Rewrite the answer without promising" in result.output

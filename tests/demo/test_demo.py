@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from monitor_tui.demo import run_headless
@@ -109,3 +110,35 @@ def test_a_demo_folder_is_reused(tmp_path: Path) -> None:
     empty.mkdir()
     prepare_workdir(empty)
     assert (empty / MARKER).is_file()
+
+
+async def test_the_console_demo_shows_a_drift_alert_within_its_first_minute(
+    tmp_path: Path,
+) -> None:
+    """The friction point: with 15-minute trailing windows the console's Drift screen had no
+    baseline during a demo. The console demo seeds one and compares against it."""
+    from textual.widgets import DataTable, Static
+
+    from monitor_tui import demo as runner
+    from tests.monitor_tui.helpers import column, settle
+
+    demo = runner.Demo(tmp_path / "demo")
+    app = runner.console_app(demo)
+    app.context.drift_baseline = runner.seed_baseline(demo, 150)
+    demo.update_model()
+    for turn in runner.generate(150, seed=11):
+        demo.drive(turn)
+    demo.provider.force_flush()
+    looked_at = time.time()
+    app.context.clock = lambda: looked_at  # the operator looks right after that traffic
+    async with app.run_test(size=(180, 50)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        alerts = app.screen.query_one("#alerts", DataTable)
+        features = column(alerts, 2)
+        info = str(app.screen.query_one("#drift-info", Static).render())
+        assert "alert" in column(alerts, 0), (features, info)
+        # what the model update changed (its answers), not only timings
+        assert any(f.startswith(("output_tokens", "finish_reason", "signal.")) for f in features)
+        assert "pinned" in info and "150 baseline / 150 current" in info, info
+    demo.finish()

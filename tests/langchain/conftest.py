@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
@@ -111,6 +111,28 @@ class RecordingChatModel(BaseChatModel):
 
     def bind_tools(self, tools: Any, **kwargs: Any) -> Runnable[Any, Any]:
         return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+
+
+class RefundAgentModel(RecordingChatModel):
+    """An agent's model: asks for issue_refund(order_id="A-1", amount) first; once it has
+    the tool's result, answers `final` (`{result}` stands for the result's text)."""
+
+    amount: float = 0.0
+    final: str = "Tool said: {result}"
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        self.calls.append(list(messages))
+        self.options.append(dict(kw))
+        if isinstance(messages[-1], ToolMessage):
+            message = AIMessage(content=self.final.replace("{result}", str(messages[-1].content)))
+        else:
+            args = {"order_id": "A-1", "amount": self.amount}
+            message = AIMessage(
+                content="", tool_calls=[{"name": "issue_refund", "args": args, "id": "t1"}]
+            )
+        return ChatResult(generations=[ChatGeneration(message=message)])
 
 
 @pytest.fixture

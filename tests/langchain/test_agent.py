@@ -6,37 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 
 from charter.guard import Charter
 from charter.langchain import guard_chat_model, guard_tool
-from tests.langchain.conftest import EMAIL, RecordingChatModel
+from tests.langchain.conftest import EMAIL, RefundAgentModel
 
 agents = pytest.importorskip("langchain.agents")
-
-
-class RefundAgentModel(RecordingChatModel):
-    """Asks for a refund of `amount` first; answers once it has seen the tool's result."""
-
-    amount: float = 0.0
-
-    def _generate(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
-    ) -> ChatResult:
-        self.calls.append(list(messages))
-        self.options.append(dict(kw))
-        if isinstance(messages[-1], ToolMessage):
-            message = AIMessage(
-                content=f"Done, I wrote to <EMAIL_ADDRESS_1>: {messages[-1].content}"
-            )
-        else:
-            args = {"order_id": "A-1", "amount": self.amount}
-            message = AIMessage(
-                content="", tool_calls=[{"name": "issue_refund", "args": args, "id": "t1"}]
-            )
-        return ChatResult(generations=[ChatGeneration(message=message)])
 
 
 def _agent(charter: Charter, amount: float, ran: list[float]) -> tuple[Any, RefundAgentModel]:
@@ -46,7 +23,7 @@ def _agent(charter: Charter, amount: float, ran: list[float]) -> tuple[Any, Refu
         ran.append(amount)
         return f"refunded {amount}"
 
-    model = RefundAgentModel(amount=amount)
+    model = RefundAgentModel(amount=amount, final="Done, I wrote to <EMAIL_ADDRESS_1>: {result}")
     safe_model = guard_chat_model(model, charter=charter, provider="openai")
     safe_refund = guard_tool(issue_refund, charter=charter, on_deny="refuse")
     return agents.create_agent(safe_model, tools=[safe_refund]), model

@@ -59,6 +59,9 @@ async def test_spans_from_the_otel_exporter_appear_on_the_live_screen(
         ingest = str(screen.query_one("#ingest").render())
         assert re.search(r"received\s+2\n", ingest) and re.search(r"stored\s+2\n", ingest)
         assert receiver.http.endpoint in ingest
+        # The one line an app runs to send here (the port is the one picked at start).
+        port = receiver.http.port
+        assert f"export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:{port}" in ingest
     assert not receiver.running  # the app stopped what it started
 
 

@@ -345,11 +345,38 @@ async def test_a_refused_vote_is_shown_and_changes_nothing(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")
         await settle(pilot)
+        assert app.screen.query_one("#inbox", DataTable).row_count == 0  # not theirs to decide
+        await pilot.press("f")  # every request: the vote itself is still checked
+        await settle(pilot)
         await decide(pilot, "a", "")
         messages = [n.message for n in app._notifications]
         assert any("needs users bob" in m or "mallory" in m for m in messages), messages
     assert queue.get(request.id).state.value == "pending"
     assert queue.get(request.id).votes == ()
+    queue.close()
+
+
+async def test_the_inbox_lists_only_what_the_reviewer_may_decide(
+    store: SpanStore, queue_url: str
+) -> None:
+    queue = ApprovalQueue(queue_url)
+    mine = submit(queue, users=("alice",))
+    submit(queue, users=("bob",), rule="tools.close_account")
+    voted = submit(queue, min_approvals=2, rule="tools.wire_transfer")
+    queue.approve(voted.id, "alice", "fine")  # alice has voted: nothing left for her to do
+    app = ConsoleApp(store, queue=queue, reviewer="alice", clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        inbox = app.screen.query_one("#inbox", DataTable)
+        assert column(inbox, 1) == [mine.rule]
+        info = str(app.screen.query_one("#inbox-info", Static).render())
+        assert "1 pending" in info and "2 more wait for other reviewers" in info
+        await pilot.press("f")
+        await settle(pilot)
+        assert sorted(column(inbox, 1)) == sorted(
+            ["tools.refund_over_limit", "tools.close_account", "tools.wire_transfer"]
+        )
     queue.close()
 
 

@@ -42,8 +42,11 @@ def rego_test_rules() -> list[str]:
 
 
 def bundle_data() -> dict[str, Any]:
-    """The data document as OPA builds it: policies/charter/data.json is data.charter."""
-    return {"charter": json.loads(DATA_FILE.read_text())}
+    """The data document as OPA builds it: policies/charter/data.json is data.charter,
+    policies/charter/revise/data.json is data.charter.revise."""
+    charter = json.loads(DATA_FILE.read_text())
+    charter["revise"] = json.loads((BUNDLE / "charter" / "revise" / "data.json").read_text())
+    return {"charter": charter}
 
 
 def interpreter(*, with_tests: bool) -> Any:

@@ -20,7 +20,7 @@ from charter.policy.input import ModelRef, PIISummary, PolicyInput, ToolRef, Use
 from charter.policy.metadata import RuleMeta, collect_metadata, is_fail_open, parse_metadata
 from charter.policy.runner import run_tests
 
-from .conftest import BUNDLE, RegoTestRun, policy_files, rego_test_rules
+from .conftest import BUNDLE, RegoTestRun, bundle_data, policy_files, rego_test_rules
 
 MIN_COVERAGE = 90.0
 _STAGES = ("input", "output", "tool_call", "tool_result")
@@ -61,6 +61,9 @@ def test_line_coverage_of_policy_files(rego_run: RegoTestRun) -> None:
 
 _FINDING_HEAD = re.compile(r"^findings contains \w+ if \{$")
 _FIELD = r'"{}":\s*"((?:[^"\\]|\\.)*)"'
+_REVISE_FINDING = re.compile(r'revise_finding\(\s*"([\w.]+)",\s*"(\w+)",')
+"""A revise rule builds its finding with output.rego's `revise_finding(rule, severity, ...)`;
+its principle is policy data (data.charter.revise.critiques[rule].principle)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,16 @@ def _finding_rules() -> list[FindingRule]:
                 continue
             end = next(j for j in range(i, len(lines)) if lines[j] == "}")
             body = "\n".join(lines[i:end])
+            revise = _REVISE_FINDING.search(body)
+            if revise is not None:
+                critique = bundle_data()["charter"]["revise"]["critiques"].get(revise.group(1))
+                assert critique, f"{path.name}:{i + 1}: no critique in revise/data.json"
+                found.append(
+                    FindingRule(
+                        path.name, i + 1, revise.group(1), critique["principle"], revise.group(2)
+                    )
+                )
+                continue
             rule_id = re.search(_FIELD.format("rule"), body)
             if rule_id is None:  # main.rego's pass-through aggregation
                 continue
@@ -108,6 +121,7 @@ def _metadata() -> list[RuleMeta]:
 def test_finding_rules_are_found() -> None:
     ids = {f.rule_id for f in _finding_rules()}
     assert {"privacy.national_id_external", "tools.close_account", "output.pii_in_answer"} <= ids
+    assert {"output.unqualified_promise", "output.ungrounded"} <= ids
 
 
 @pytest.mark.parametrize("finding", _finding_rules(), ids=lambda f: f.rule_id)

@@ -232,3 +232,52 @@ def test_replay_works_on_in_memory_records() -> None:
     text = group.examples[0].text
     assert text.startswith("a very long xxx") and text.endswith("...") and len(text) == 120
     assert [(r.rule, r.change) for r in report.rules] == [("old.rule", "no longer firing")]
+
+
+def _output_record(seq: int, text: str, recorded: Decision) -> Any:
+    from charter.audit import DecisionRecord
+
+    return DecisionRecord(
+        seq=seq, decision_id=recorded.decision_id, timestamp=datetime.now(UTC),
+        input={"schema": 1, "stage": "output", "text": text},
+        result=recorded.model_dump(mode="json"), policy_revision="r0", labels={},
+        metrics={}, prev_hash="0", hash=str(seq),
+    )  # fmt: skip
+
+
+def test_a_revise_is_reported_new_removed_and_changed(tmp_path: Path) -> None:
+    """A policy that starts sending answers back costs a model call each: replay names it."""
+    import json
+    import shutil
+
+    from charter.config import DEFAULT_POLICIES
+
+    promise = "I guarantee your loan will be approved this week."
+    shipped = EmbeddedEngine(DEFAULT_POLICIES)
+    try:
+        now_revised = shipped.evaluate({"schema": 1, "stage": "output", "text": promise})
+    finally:
+        shipped.close()
+    assert now_revised.action is Action.REVISE and now_revised.revise is not None
+    records = [
+        _output_record(1, promise, Decision(action=Action.ALLOW, stage="output")),
+        _output_record(2, "Opening hours are 9 to 5.", now_revised),
+        _output_record(3, promise, now_revised),
+    ]
+    bundle = tmp_path / "policies"
+    shutil.copytree(DEFAULT_POLICIES, bundle)
+    data = bundle / "charter" / "revise" / "data.json"
+    config = json.loads(data.read_text())
+    config["max_rounds"] = 2
+    data.write_text(json.dumps(config))
+    candidate = EmbeddedEngine(bundle)
+    try:
+        report = replay(records, candidate)
+    finally:
+        candidate.close()
+    kinds = {g.transition: (g.kind, g.count) for g in report.transitions}
+    assert kinds == {
+        "allow -> revise": ("new revise", 1),
+        "revise -> allow": ("revise removed", 1),
+        "revise (revise changed)": ("revise changed", 1),
+    }

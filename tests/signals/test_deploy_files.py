@@ -185,6 +185,14 @@ def test_workflow_commands_are_valid_charter_invocations(argv: list[str]) -> Non
     assert params, argv
 
 
+def test_the_red_team_gate_counts_only_deny_and_held() -> None:
+    """A redaction lets the prompt reach the model: it is not a block (issue 16)."""
+    [gate] = [argv for argv in _charter_commands() if "redteam.jsonl" in " ".join(argv)]
+    params = _parse(gate)
+    assert params["fail_under"] == 0.8
+    assert params["redaction_counts_as_block"] is False
+
+
 def test_readme_names_every_file() -> None:
     readme = (DEPLOY / "README.md").read_text()
     for path in sorted(DEPLOY.rglob("*")):

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine
 
 from charter.approvals import _records
+from charter.approvals._fields import check_fields, keyed_ticket, parse_state
 from charter.approvals._records import event
 from charter.approvals.authz import Authorizer, PolicyAuthorizer, RoleAuthorizer
 from charter.approvals.directory import ReviewerDirectory
@@ -42,8 +43,6 @@ DEFAULT_LEASE_S = 300.0
 _CLAIM_BATCH = 10
 _CLAIM_SCAN_LIMIT = 1000
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-_LIMITS = {"requester": 255, "tenant": 255, "app": 255, "rule": 255, "decision_id": 64}
-_REQUIRED = ("requester", "decision_id")
 
 
 def new_ticket() -> str:
@@ -122,8 +121,12 @@ class ApprovalQueue:
         app: str,
         rule: str,
         decision_id: str,
+        key: str | None = None,
     ) -> ApprovalRequest:
-        """Queue `action` (canonical, already redacted) for review; returns the ticket."""
+        """Queue `action` (canonical, already redacted) for review; returns the ticket.
+        With `key`, submitting the same action under the same key again returns the first
+        request (in whatever state it is now) instead of queueing another: for a framework
+        that re-runs a step after a pause."""
         fields = {
             "requester": requester,
             "tenant": tenant,
@@ -131,10 +134,15 @@ class ApprovalQueue:
             "rule": rule,
             "decision_id": decision_id,
         }
-        _check_fields(fields)
+        check_fields(fields)
         plain = canonical_action(action)
         now = self._clock()
-        ticket = new_ticket()
+        digest = hash_action(plain)
+        ticket = (
+            new_ticket()
+            if key is None
+            else keyed_ticket("\x1f".join((tenant, app, requester, key, digest)))
+        )
         row = {
             "id": ticket,
             "state": ApprovalState.PENDING.value,
@@ -150,7 +158,7 @@ class ApprovalQueue:
             "escalate_to": spec.escalate_to.model_dump(mode="json") if spec.escalate_to else None,
             "escalations": 0,
             "action": plain,
-            "action_hash": hash_action(plain),
+            "action_hash": digest,
             "consumed_at": None,
             "claimed_by": None,
             "claimed_until": None,
@@ -164,7 +172,9 @@ class ApprovalQueue:
             to_state=ApprovalState.PENDING,
             why=spec.reason or f"rule {rule} asked for approval",
         )
-        self._store.insert(row, created)
+        existing = self._store.insert(row, created, once=key is not None)
+        if existing is not None:
+            return existing
         request = _records.request_from_rows(row, [], [created])
         self._announcer.announce(request)
         return request
@@ -210,6 +220,19 @@ class ApprovalQueue:
     def get(self, request_id: str) -> ApprovalRequest:
         return self._store.get(request_id)
 
+    def current(self, request_id: str) -> ApprovalRequest:
+        """The request as it stands now: expired (or escalated) if its deadline passed."""
+        return self._store.current(request_id)
+
+    def refusal(self, request: ApprovalRequest, reviewer: Reviewer | str) -> ApprovalError | None:
+        """Why `reviewer` may not vote on `request` now, or None when they may: what an
+        inbox asks to show each reviewer only what they can decide. Votes check it again."""
+        try:
+            who = self._resolve(reviewer)
+        except ApprovalError as exc:
+            return exc
+        return vote_refusal(request, who, self._authorizer)
+
     def list(
         self,
         state: ApprovalState | str | None = None,
@@ -218,7 +241,7 @@ class ApprovalQueue:
         limit: int = 100,
     ) -> builtins.list[ApprovalRequest]:
         """Requests, newest first, optionally only those in `state` / for `tenant`."""
-        wanted = _state(state) if state is not None else None
+        wanted = parse_state(state) if state is not None else None
         return self._store.list(wanted, tenant, limit)
 
     def approve(
@@ -360,23 +383,3 @@ class ApprovalQueue:
         if self._directory is not None:
             return self._directory.get(rid)
         return reviewer if isinstance(reviewer, Reviewer) else Reviewer(id=rid)
-
-
-def _state(value: ApprovalState | str) -> ApprovalState:
-    try:
-        return ApprovalState(value)
-    except ValueError:
-        choices = ", ".join(s.value for s in ApprovalState)
-        raise ApprovalError(f"unknown approval state {value!r}; use one of {choices}") from None
-
-
-def _check_fields(fields: Mapping[str, str]) -> None:
-    """The requester is required (four-eyes needs to know who asked); rule, app and tenant
-    may be empty when the policy did not name them."""
-    for name, value in fields.items():
-        if not isinstance(value, str):
-            raise ApprovalError(f"{name} must be a string, not {type(value).__name__}")
-        if name in _REQUIRED and not value.strip():
-            raise ApprovalError(f"{name} must be a non-empty string to queue an approval")
-        if len(value) > _LIMITS[name]:
-            raise ApprovalError(f"{name} is longer than {_LIMITS[name]} characters")

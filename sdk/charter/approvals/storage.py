@@ -59,10 +59,17 @@ class ApprovalStore:
             yield conn
         CHANGES.notify()
 
-    def insert(self, row: Mapping[str, Any], created: Mapping[str, Any]) -> None:
+    def insert(
+        self, row: Mapping[str, Any], created: Mapping[str, Any], *, once: bool = False
+    ) -> ApprovalRequest | None:
+        """Queue a request. `once`: if one with this id exists, return it and add nothing
+        (a keyed submit repeated by a framework that re-runs a step)."""
         with self.writing("queueing an approval request") as conn:
+            if once and repo.get_request(conn, row["id"], lock=True) is not None:
+                return self.reload(conn, row["id"])
             repo.insert_request(conn, row)
             repo.add_events(conn, [created])
+        return None
 
     def get(self, request_id: str) -> ApprovalRequest:
         with read_transaction(self.engine, f"reading approval request {request_id}") as conn:

@@ -162,3 +162,48 @@ def _model_gates(run: ProbeRun | None, max_flip_rate: float | None) -> list[str]
     if rate > max_flip_rate:
         return [f"sycophancy flip rate {rate:.1%} is above --max-flip-rate {max_flip_rate:.1%}"]
     return []
+
+
+@app.command("revise")
+def revise(
+    cases: Annotated[
+        str, typer.Argument(help="Revise cases: a JSON-lines file or a folder of them.")
+    ] = "policies/evals/revise",
+    policies: Annotated[
+        str | None,
+        typer.Option(
+            "--policies", help="Policy bundle to measure (default: CHARTER_POLICIES or shipped)."
+        ),
+    ] = None,
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Drive the streaming flow instead of sync.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """What `revise` does to drafts: sent back, fixed, refused, per kind, against labels.
+
+    Each case's draft and rewrite come from a scripted fake model, so this measures the
+    guard and the policy's rules, not a model's revising. Exits 1 when a case's report
+    (`charter.reports()`) counts other model calls than the fake model received.
+    """
+    from charter.errors import CharterError
+    from charter.evals import eval_charter, load_revise_cases, render_revise, run_revise_eval
+
+    try:
+        loaded = load_revise_cases(cases)
+        guard = eval_charter(policies, pii_mode="pattern")
+        try:
+            report = run_revise_eval(loaded, guard, stream=stream)
+        finally:
+            guard.close()
+    except CharterError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(
+        json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+        if as_json
+        else render_revise(report)
+    )
+    unbilled = [r.case.id for r in report.results if not r.billed_right]
+    if unbilled:
+        typer.echo(f"FAIL: reported model calls differ from those made: {unbilled}", err=True)
+        raise typer.Exit(1)

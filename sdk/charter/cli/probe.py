@@ -111,8 +111,9 @@ def probe(
             thresholds=thresholds,
             pin=set_baseline,
         )
-        if provider is not None:
-            provider.force_flush()
+        flush = getattr(provider, "force_flush", None)
+        if flush is not None:
+            flush()
         _print(outcome, as_json)
         from charter.probes import worst
 
@@ -230,15 +231,19 @@ def _corpus(settings: Settings, corpus: list[str] | None) -> list[str]:
 
 
 def _telemetry(settings: Settings) -> tuple[Any, Any]:
-    """Export probe spans only where an OTLP endpoint is configured (probe_* never blocks
-    on a receiver nobody started)."""
-    endpoint = settings.otlp_endpoint or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "")
-    if not settings.telemetry or not endpoint:
+    """Export probe spans only where configuration names an OTLP endpoint, the same way a
+    guarded call's telemetry does (probe_* never blocks on a receiver nobody started)."""
+    if not settings.telemetry:
         return None, None
-    from charter.probes import ProbeTelemetry
-    from charter.telemetry import setup
+    from opentelemetry import trace
 
-    provider = setup(endpoint, service_name=settings.service_name or settings.app)
+    from charter.probes import ProbeTelemetry
+    from charter.telemetry import from_configuration
+
+    from_configuration(settings)
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, trace.ProxyTracerProvider):
+        return None, None  # nothing configured: no spans to send
     return ProbeTelemetry(app=settings.app), provider
 
 

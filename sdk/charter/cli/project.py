@@ -1,4 +1,5 @@
-"""`charter init`: scaffold the starter bundle and a config file into a user's repository."""
+"""`charter init`: scaffold the starter bundle (with its Rego unit tests), the eval corpora its
+CI gate runs, a GitHub workflow for that gate, and a config file into a user's repository."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ from pathlib import Path
 import typer
 
 from charter.cli._common import fail
+
+WORKFLOW = Path(__file__).resolve().parents[1] / "starter" / "policy-ci.yml"
+"""The CI gate `charter init` installs; examples/deploy holds the same file."""
+GATED_EVALS = ("redteam.jsonl", "benign.jsonl")
+"""The corpora the workflow gates on (the bundle's other evals stay with Charter)."""
 
 CONFIG_TEMPLATE = """\
 # Charter settings. Every key can also be set as CHARTER_<KEY> in the environment.
@@ -31,16 +37,25 @@ def init(
     directory: Path = typer.Argument(Path("."), help="Repository to set up."),
     force: bool = typer.Option(False, "--force", help="Overwrite existing files."),
 ) -> None:
-    """Copy the tested starter policies and a charter.toml into DIRECTORY."""
+    """Copy the tested starter policies, their eval corpora, a CI workflow that gates on
+    them and a charter.toml into DIRECTORY."""
     from charter.config import DEFAULT_POLICIES
 
     target = directory / "policies"
     config = directory / "charter.toml"
-    if not force and (target.exists() or config.exists()):
-        raise fail(f"{target} or {config} already exists; use --force to overwrite")
+    workflow = directory / ".github" / "workflows" / "policy-ci.yml"
+    existing = [str(p) for p in (target, config, workflow) if p.exists()]
+    if existing and not force:
+        raise fail(f"{', '.join(existing)} already exists; use --force to overwrite")
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(DEFAULT_POLICIES, target, ignore=shutil.ignore_patterns("evals", "__pycache__"))
+    (target / "evals").mkdir()
+    for name in GATED_EVALS:
+        shutil.copyfile(DEFAULT_POLICIES / "evals" / name, target / "evals" / name)
     config.write_text(CONFIG_TEMPLATE.format(app=directory.resolve().name or "app"))
-    typer.echo(f"created {target}/ and {config}")
+    workflow.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(WORKFLOW, workflow)
+    typer.echo(f"created {target}/ (with evals/), {config} and {workflow}")
     typer.echo(f"next: charter policy test {target} --coverage --threshold 90")
+    typer.echo(f"      charter eval run {target}/evals/redteam.jsonl --fail-under 0.8")

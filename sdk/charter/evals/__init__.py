@@ -14,6 +14,13 @@ from collections.abc import Iterable
 from charter.evals.corpus import EvalItem, Label, corpus_files, load_corpus
 from charter.evals.render import render_text
 from charter.evals.report import EvalReport, summarize
+from charter.evals.revise import (
+    ReviseCase,
+    ReviseEvalReport,
+    load_revise_cases,
+    render_revise,
+    run_revise_eval,
+)
 from charter.evals.runner import Checker, ItemResult, Outcome, eval_charter, run_items
 from charter.evals.splits import SliceStats, trained_families
 
@@ -24,13 +31,18 @@ __all__ = [
     "ItemResult",
     "Label",
     "Outcome",
+    "ReviseCase",
+    "ReviseEvalReport",
     "SliceStats",
     "corpus_files",
     "eval_charter",
     "load_corpus",
+    "load_revise_cases",
+    "render_revise",
     "render_text",
     "run_eval",
     "run_items",
+    "run_revise_eval",
     "summarize",
     "trained_families",
 ]

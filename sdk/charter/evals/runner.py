@@ -49,7 +49,9 @@ class Outcome(StrEnum):
 
 
 def outcome_of(action: Action) -> Outcome:
-    if action in (Action.DENY, Action.REQUIRE_APPROVAL):
+    """Revise counts as blocked: the text under evaluation (an answer) would not reach the
+    user as it is; the model would be asked to rewrite it, or it would be refused."""
+    if action in (Action.DENY, Action.REQUIRE_APPROVAL, Action.REVISE):
         return Outcome.BLOCKED
     return Outcome.REDACTED if action is Action.REDACT else Outcome.ALLOWED
 

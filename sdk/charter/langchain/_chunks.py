@@ -50,6 +50,10 @@ class ChunkSplitter:
         """The held-back non-text parts, merged into one chunk (None for text streams)."""
         return self._rest
 
+    def discard(self) -> None:
+        """Forget the held-back parts: the answer they came with is being revised."""
+        self._rest = None
+
 
 def _split_message_chunk(chunk: BaseMessageChunk) -> tuple[str, BaseMessageChunk]:
     content = chunk.content

@@ -12,8 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import BaseMessage
+from langchain_core.prompt_values import PromptValue
 
-from charter.adapters import LangChainMessagesAdapter, Usage, register_adapter
+from charter.adapters import (
+    FollowUp,
+    LangChainMessagesAdapter,
+    Usage,
+    adapter_for,
+    register_adapter,
+)
 from charter.langchain._record import to_record
 from charter.langchain._texts import texts_of, with_texts
 
@@ -44,12 +51,26 @@ class GuardInput(dict[str, Any]):
         return texts_of(self.value, keys=self.input_keys)
 
     def with_texts(self, texts: Sequence[str]) -> GuardInput:
-        return GuardInput(
-            with_texts(self.value, texts, keys=self.input_keys),
-            options=self.options,
-            input_keys=self.input_keys,
-            call=self.call,
-        )
+        return self._with_value(with_texts(self.value, texts, keys=self.input_keys))
+
+    def follow_up(self, draft: str, request: str) -> GuardInput | None:
+        """The input to ask for a revision of `draft`: a str or messages input continued
+        in its own shape (a prompt value as its messages); None for other inputs (a dict
+        for a chain). The draft's held-back stream parts (tool calls) go with the draft."""
+        value = self.value
+        if isinstance(value, PromptValue):
+            value = value.to_messages()
+        adapter = adapter_for(value)
+        if not isinstance(adapter, FollowUp) or isinstance(adapter, LangChainShapes):
+            return None
+        extended = adapter.follow_up(value, draft, request)
+        if extended is None:
+            return None
+        self.call.chunks.discard()
+        return self._with_value(extended)
+
+    def _with_value(self, value: Any) -> GuardInput:
+        return GuardInput(value, options=self.options, input_keys=self.input_keys, call=self.call)
 
 
 @dataclass(frozen=True)
@@ -77,6 +98,9 @@ class LangChainShapes:
 
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
         return value.with_texts(texts)
+
+    def follow_up(self, prompt: Any, draft: str, request: str) -> Any:
+        return prompt.follow_up(draft, request) if isinstance(prompt, GuardInput) else None
 
     def usage(self, value: Any) -> Usage:
         answer = value.value if isinstance(value, GuardOutput) else None

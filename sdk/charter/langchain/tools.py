@@ -8,14 +8,18 @@ an allowed call runs the wrapped tool. Its result goes through stage `tool_resul
 
 A call that needs approval raises `ApprovalPending`; once approved, `charter.resume(ticket)`
 runs the wrapped tool with the stored arguments, once. Injected values are not stored (they
-are runtime objects), so a resumed call runs without them: the tool's defaults apply.
+are runtime objects), so a resumed call runs without them: the tool's defaults apply. Run
+inside `completing(ticket)` (as the agent middleware does when a paused run resumes), the
+tool instead completes that approval with the stored arguments and this run's injected
+values and config.
 """
 
 from __future__ import annotations
 
 import inspect
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal, Self
@@ -28,8 +32,8 @@ from langchain_core.tools import tool as make_tool
 from langchain_core.utils.pydantic import TypeBaseModel
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
-from charter.errors import ConfigurationError
-from charter.guard import Charter
+from charter.errors import ApprovalError, ConfigurationError
+from charter.guard import Charter, get_charter
 from charter.guard import guard as default_guard
 from charter.langchain._callbacks import inner_config
 from charter.langchain._calls import MODULE, OnDeny
@@ -48,6 +52,18 @@ class _ToolCall:
 
 
 _CURRENT: ContextVar[_ToolCall | None] = ContextVar("charter_langchain_tool_call", default=None)
+_COMPLETING: ContextVar[str | None] = ContextVar("charter_langchain_completing", default=None)
+
+
+@contextmanager
+def completing(ticket: str) -> Iterator[None]:
+    """Inside the block, a guarded tool's run completes the approved request `ticket` (its
+    stored arguments, once: the queue refuses a second use) instead of asking the policy."""
+    token = _COMPLETING.set(ticket)
+    try:
+        yield
+    finally:
+        _COMPLETING.reset(token)
 
 
 class GuardedTool(BaseTool):
@@ -130,7 +146,12 @@ class GuardedTool(BaseTool):
         arguments, call = self._prepare(args, kwargs, inner_config(run_manager, config))
         token = _CURRENT.set(call)
         try:
-            content = self._run_guarded(**arguments)
+            ticket = _COMPLETING.get()
+            if ticket is None:
+                content = self._run_guarded(**arguments)
+            else:
+                charter, request, target = self._approved(self._run_guarded, ticket)
+                content = target.resume(charter, request)
         finally:
             _CURRENT.reset(token)
         return self._result(content, call)
@@ -145,10 +166,28 @@ class GuardedTool(BaseTool):
         arguments, call = self._prepare(args, kwargs, inner_config(run_manager, config))
         token = _CURRENT.set(call)
         try:
-            content = await self._arun_guarded(**arguments)
+            ticket = _COMPLETING.get()
+            if ticket is None:
+                content = await self._arun_guarded(**arguments)
+            else:
+                charter, request, target = self._approved(self._arun_guarded, ticket)
+                content = await target.aresume(charter, request)
         finally:
             _CURRENT.reset(token)
         return self._result(content, call)
+
+    def _approved(self, guarded: Any, ticket: str) -> tuple[Charter, Any, Any]:
+        """The request `ticket` and the guarded entry point that completes it; an approval
+        made for another tool is refused."""
+        charter = self.charter if self.charter is not None else get_charter()
+        request = charter.queue.get(ticket)
+        target = guarded.__charter__
+        if request.action.get("function") != target.spec.function:
+            raise ApprovalError(
+                f"approval request {ticket} is for {request.action.get('function')!r}, "
+                f"not for the tool {self.name!r}"
+            )
+        return charter, request, target
 
     def _prepare(
         self, args: tuple[Any, ...], kwargs: dict[str, Any], config: RunnableConfig

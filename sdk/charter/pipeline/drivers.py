@@ -3,7 +3,8 @@
 They differ only where the mode does: `run_sync` calls, `run_async` awaits, the stream
 drivers hand `Emit`ted values to their caller, `run_resumed` runs a coroutine function to
 completion. An exception from the wrapped function is thrown back into the flow, so the
-flow records it exactly as in every other mode.
+flow records it exactly as in every other mode. A stream driver closes the stream it is
+reading when the flow calls the function again (a revision replaces the draft).
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ def run_stream(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Iterator[Any
                 yield effect.value
                 continue
             try:
+                if isinstance(effect, Invoke):
+                    _close(source)
+                    source = None
                 reply = _perform(effect, fn, parts)
                 if isinstance(effect, Invoke):
                     source = reply
@@ -69,9 +73,7 @@ def run_stream(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Iterator[Any
                 failure = exc
     finally:
         flow.close()  # a consumer that stopped early ends the call's span here
-        close = getattr(source, "close", None)
-        if close is not None:
-            close()
+        _close(source)
 
 
 async def run_async_stream(flow: Flow, fn: Callable[..., Any], parts: Parts) -> AsyncIterator[Any]:
@@ -90,6 +92,8 @@ async def run_async_stream(flow: Flow, fn: Callable[..., Any], parts: Parts) -> 
                 continue
             try:
                 if isinstance(effect, Invoke):
+                    await _aclose(source)
+                    source = None
                     reply = source = fn(*effect.args, **effect.kwargs)
                 elif isinstance(effect, Pull):
                     reply = await anext(effect.source, END)
@@ -99,9 +103,7 @@ async def run_async_stream(flow: Flow, fn: Callable[..., Any], parts: Parts) -> 
                 failure = exc
     finally:
         flow.close()
-        aclose = getattr(source, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await _aclose(source)
 
 
 def run_resumed(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Any:
@@ -133,6 +135,18 @@ async def _aperform(effect: Effect, fn: Callable[..., Any], parts: Parts) -> Any
     if isinstance(effect, AwaitApproval):
         return await parts.queue.wait_async(effect.request_id, effect.timeout_s)
     raise TypeError(f"this driver cannot perform {effect!r}")
+
+
+def _close(source: Any) -> None:
+    close = getattr(source, "close", None)
+    if close is not None:
+        close()
+
+
+async def _aclose(source: Any) -> None:
+    aclose = getattr(source, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 def _in_loop() -> bool:

@@ -1,6 +1,7 @@
 """The one flow of a guarded call, written once as a generator that yields effects.
 
-    input stage -> enforce -> [wait for approval] -> call -> output stage -> record
+    input stage -> enforce -> [wait for approval] -> call -> output stage
+        -> [revise: call again with a revision prompt -> output stage]* -> record
 
 The generator never calls the wrapped function, waits or pulls a chunk itself: it yields
 `Invoke`, `AwaitApproval`, `Pull` and `Emit` (`charter.pipeline.effects`) and a driver
@@ -19,14 +20,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter._canonical import is_json
-from charter.adapters import adapter_for, usage_of
+from charter.adapters import adapter_for
 from charter.context import current
 from charter.decision import Action, Decision, Stage
-from charter.errors import ApprovalPending, ConfigurationError
+from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
 from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
 from charter.pipeline.parts import NO_SPAN, CallSpec, Parts
+from charter.pipeline.revise import Reviser
 from charter.pipeline.stages import CallRun, Refused
 from charter.privacy import Inspected
+from charter.reports import publish
 from charter.streaming import StreamGate, StreamWindow
 from charter.values import RedactOperator
 
@@ -36,12 +39,38 @@ Flow = Generator[Effect, Any, Any]
 @dataclass(frozen=True)
 class Prepared:
     """After the input stage: the (redacted) arguments to call with, and the approval
-    request to wait for (with the action it is bound to), if the policy asked for one."""
+    request to wait for (with the action it is bound to), if the policy asked for one.
+    `bound` and `prompt_param` let a revision call the function again with another prompt
+    (a resumed call has only `kwargs`)."""
 
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     request: Any = None
     action: dict[str, Any] | None = None
+    bound: inspect.BoundArguments | None = None
+    prompt_param: str | None = None
+
+    @property
+    def invoke(self) -> Invoke:
+        return Invoke(self.args, self.kwargs)
+
+    @property
+    def prompt(self) -> Any:
+        """The prompt as the model is sent it (redacted)."""
+        if self.prompt_param is None:
+            return None
+        if self.bound is not None:
+            return self.bound.arguments.get(self.prompt_param)
+        return self.kwargs.get(self.prompt_param)
+
+    def invoke_with(self, prompt: Any) -> Invoke:
+        """The same call with `prompt` in place of the prompt argument."""
+        param = self.prompt_param or ""
+        if self.bound is None:
+            return Invoke(self.args, {**self.kwargs, param: prompt})
+        again = inspect.BoundArguments(self.bound.signature, {**self.bound.arguments})
+        again.arguments[param] = prompt
+        return Invoke(again.args, again.kwargs)
 
 
 def open_run(parts: Parts, spec: CallSpec) -> tuple[CallRun, Any]:
@@ -61,12 +90,16 @@ def open_run(parts: Parts, spec: CallSpec) -> tuple[CallRun, Any]:
 
 
 def close_run(run: CallRun, cm: Any, error: BaseException | None) -> None:
-    """End the call: a request's placeholders leave the vault, the span closes (it marks
-    failures, not the guard's own answers: a deny or a held call)."""
+    """End the call: a request's placeholders leave the vault, the revision rounds and the
+    report go out, the span closes (it marks failures, not the guard's own answers: a deny
+    or a held call)."""
     if isinstance(error, GeneratorExit):  # the consumer closed the stream early
         error = None
     if run.parts.privacy.enabled and getattr(run.scope, "kind", "") == "request":
         run.parts.privacy.vault.discard(run.scope)  # a request's placeholders die with it
+    if run.rounds or run.refused_after_revision:
+        run.span.record_revise(len(run.rounds), run.calls, refused=run.refused_after_revision)
+    publish(run.report)
     if cm is not None:
         cm.__exit__(type(error) if error else None, error, None)
 
@@ -89,10 +122,8 @@ def guarded(
         if stream:
             yield from _stream(run, prepared)
             return None
-        started = time.perf_counter()
-        result = yield Invoke(prepared.args, prepared.kwargs)
-        run.span.record_call_duration((time.perf_counter() - started) * 1e3)
-        return finish(run, result)
+        result = yield from _call(run, prepared.invoke)
+        return (yield from finish(run, prepared, result))
     except Refused as refused:
         if stream:
             yield Emit(refused.value)
@@ -105,7 +136,7 @@ def guarded(
         close_run(run, cm, error)
 
 
-def resumed(parts: Parts, spec: CallSpec, request: Any) -> Flow:
+def resumed(parts: Parts, spec: CallSpec, request: Any, prompt_param: str | None = None) -> Flow:
     """A held call, approved: run it exactly as it was bound (the stored, redacted
     arguments), then the output stage as for any call."""
     run, cm = open_run(parts, spec)
@@ -119,8 +150,9 @@ def resumed(parts: Parts, spec: CallSpec, request: Any) -> Flow:
                 f"request {request.id}: its arguments were not JSON-serialisable, so it can "
                 "only complete in the process that made it"
             )
-        result = yield Invoke((), dict(arguments))
-        return finish(run, result)
+        call = Prepared((), dict(arguments), prompt_param=prompt_param)
+        result = yield from _call(run, call.invoke)
+        return (yield from finish(run, call, result))
     except Refused as refused:
         return refused.value
     except BaseException as exc:
@@ -158,13 +190,14 @@ def _prepare_tool(run: CallRun, bound: inspect.BoundArguments) -> Prepared:
     if decision.redact:
         bound.arguments.update(view.render(decision.redact))
     if decision.action is not Action.REQUIRE_APPROVAL:
-        return Prepared(bound.args, bound.kwargs)
+        return Prepared(bound.args, bound.kwargs, bound=bound)
     call = None
     if is_json(bound.arguments):  # else: resumable only in this process
         stored = view.render(decision.redact, default=RedactOperator.PLACEHOLDER)
         call = {"arguments": stored}
     action = run.action(view.policy_text, call, view.policy_value)
-    return Prepared(bound.args, bound.kwargs, run.submit_approval(decision, action), action)
+    request = run.submit_approval(decision, action)
+    return Prepared(bound.args, bound.kwargs, request, action, bound=bound)
 
 
 def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str | None) -> Prepared:
@@ -188,7 +221,7 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
     if redacted != texts:
         bound.arguments[prompt_param] = adapter.replace(prompt, redacted)
     if decision.action is not Action.REQUIRE_APPROVAL:
-        return Prepared(bound.args, bound.kwargs)
+        return Prepared(bound.args, bound.kwargs, bound=bound, prompt_param=prompt_param)
     # Bound to, and stored as, the placeholder form: reviewers never see raw PII.
     call = None
     if is_json(bound.arguments):  # else: resumable only in this process
@@ -198,7 +231,8 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
         stored[prompt_param] = adapter.replace(prompt, _all_placeholders(run, inspected, decision))
         call = {"arguments": stored}
     action = run.action(inspected.policy_text, call, None)
-    return Prepared(bound.args, bound.kwargs, run.submit_approval(decision, action), action)
+    request = run.submit_approval(decision, action)
+    return Prepared(bound.args, bound.kwargs, request, action, bound, prompt_param)
 
 
 def _all_placeholders(run: CallRun, inspected: Inspected, decision: Decision) -> list[str]:
@@ -220,31 +254,82 @@ def _wait_for_approval(run: CallRun, prepared: Prepared) -> Flow:
     run.after_wait(request, prepared.action or {}, (time.perf_counter() - started) * 1e3)
 
 
-def _stream(run: CallRun, prepared: Prepared) -> Flow:
-    """Release only text that passed the output checks of every window containing it."""
-    source = yield Invoke(prepared.args, prepared.kwargs)
-    window = StreamWindow(run.window_check, window=run.parts.stream_window)
-    gate = StreamGate(window, run.on_deny)
-    while True:
-        chunk = yield Pull(source)
-        if chunk is END:
-            break
-        for item in gate.push(chunk):
-            yield Emit(item)
-        if gate.stopped:
-            return
-    for item in gate.close():
-        yield Emit(item)
+def _call(run: CallRun, invoke: Invoke) -> Flow:
+    """Call the wrapped function once (the answer, or a revision); count it and its cost."""
+    run.calls += 1
+    started = time.perf_counter()
+    result = yield invoke
+    run.model_returned(result, (time.perf_counter() - started) * 1e3)
+    return result
 
 
-def finish(run: CallRun, result: Any) -> Any:
-    usage = usage_of(result)
-    run.span.record_usage(
-        usage.input_tokens, usage.output_tokens, usage.finish_reasons, usage.response_model
-    )
+def finish(run: CallRun, call: Prepared, result: Any) -> Flow:
+    """The output stage on a complete result. On `revise` the model is called again with a
+    revision prompt and the rewrite is checked again, until it passes, the policy's rounds
+    are spent (refused) or a check denies."""
     if run.spec.kind == "tool":
         return run.finish_tool(result)
-    return run.finish_answer(result)
+    checked = run.check_answer(result)
+    reviser: Reviser | None = None
+    while checked.decision.action is Action.REVISE:
+        reviser = reviser or Reviser(run, call.prompt, call.invoke_with)
+        step = reviser.revise(checked.decision, checked.draft(run.parts.privacy))
+        if isinstance(step, Decision):
+            raise run.deny(step, answer=checked.answer if checked.adapter else None)
+        before_ms = run.call_ms
+        result = yield from _call(run, step)
+        reviser.answered(run.last_usage, run.call_ms - before_ms)
+        checked = run.check_answer(result)
+        if checked.decision.action is not Action.REVISE:
+            reviser.close(checked.decision)
+    return run.release_answer(checked)
+
+
+def _stream(run: CallRun, prepared: Prepared) -> Flow:
+    """Release only text that passed the output checks of every window containing it.
+
+    On `revise` the window's withheld text is dropped (never shown), the model is asked
+    again, and the revision streams through the same window. Text already released stays:
+    it passed every check of every window that held it. So when part of the answer was
+    shown, the model is asked to continue from it; the first window of the revision is
+    checked together with the end of what was shown."""
+    run.calls += 1
+    source = yield prepared.invoke
+    window = StreamWindow(run.window_check, window=run.parts.stream_window)
+    gate = StreamGate(window, run.on_deny)
+    reviser: Reviser | None = None
+    while True:
+        chunk = yield Pull(source)
+        try:
+            items = gate.close() if chunk is END else gate.push(chunk)
+        except PolicyViolation:  # on_deny="raise": the round's verdict is the deny
+            if reviser is not None:
+                reviser.close(gate.verdict or Decision(action=Action.DENY, stage=Stage.OUTPUT))
+            raise
+        for item in items:
+            yield Emit(item)
+        if gate.stopped:  # denied: the refusal was emitted (or raised)
+            if reviser is not None:
+                reviser.close(gate.verdict or Decision(action=Action.DENY, stage=Stage.OUTPUT))
+            return
+        revising = gate.revising
+        if revising is None:
+            if chunk is END:
+                if reviser is not None:  # the revision passed (an empty one: nothing to check)
+                    reviser.close(gate.verdict or Decision(action=Action.ALLOW, stage=Stage.OUTPUT))
+                return
+            continue
+        reviser = reviser or Reviser(run, prepared.prompt, prepared.invoke_with)
+        shown = window.passed
+        draft = run.redacted(shown + window.withheld, revising)
+        step = reviser.revise(revising, draft, shown=run.redacted(shown, revising))
+        if isinstance(step, Decision):
+            for item in gate.refuse(step):
+                yield Emit(item)
+            return
+        gate.reopen()
+        run.calls += 1
+        source = yield step  # the driver closes the draft's stream first
 
 
 def _restore_types(decision: Decision) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol
 
 from charter.config import Settings
 from charter.decision import ApprovalSpec, Decision
+from charter.grounding import SupportScorer
 from charter.policy.base import PolicyEngine
 from charter.policy.input import ModelRef
 from charter.privacy import Privacy
@@ -51,6 +52,7 @@ class Approvals(Protocol):
         app: str,
         rule: str,
         decision_id: str,
+        key: str | None = None,
     ) -> Any: ...
 
     def wait(self, request_id: str, timeout_s: float) -> Any: ...
@@ -108,6 +110,9 @@ class Parts(Protocol):
 
     @property
     def stream_window(self) -> int: ...
+
+    @property
+    def grounding(self) -> SupportScorer: ...
 
 
 def signal_revisions(signals: object) -> str:

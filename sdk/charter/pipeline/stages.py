@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from charter.adapters import Adapter, Usage, adapter_for, usage_of
 from charter.context import CallContext
 from charter.decision import Action, ApprovalSpec, Decision, Stage
 from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
@@ -19,6 +20,7 @@ from charter.pipeline.parts import CallSpec, Parts, signal_revisions
 from charter.policy.input import policy_document
 from charter.privacy import Inspected, InspectedJson
 from charter.refusal import refusal_like, refusal_text
+from charter.reports import CallReport, ReviseRound
 from charter.streaming import WindowResult, safe_cut
 from charter.telemetry import safe_user
 from charter.values import PIISummary
@@ -29,6 +31,22 @@ class Refused(Exception):
 
     def __init__(self, value: Any) -> None:
         self.value = value
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A complete answer after the output checks, before anything is released."""
+
+    answer: Any
+    adapter: Adapter | None
+    texts: list[str]
+    inspected: Inspected
+    decision: Decision
+
+    def draft(self, privacy: Any) -> str:
+        """The answer as it may be sent back to the model for a revision: the policy's
+        redactions applied, placeholders kept."""
+        return "\n".join(privacy.apply(self.inspected, self.decision.redact))
 
 
 @dataclass
@@ -48,6 +66,15 @@ class CallRun:
     prompt_redacted: str | None = None
     """What left for the model; on spans only when `record_content` is opted in."""
     labels: dict[str, str] = field(default_factory=dict)
+    record_labels: dict[str, str] = field(default_factory=dict)
+    """Added to the labels of the decision records that follow (a revision round's)."""
+    calls: int = 0
+    """Times the wrapped function ran (the answer and each revision)."""
+    rounds: list[ReviseRound] = field(default_factory=list)
+    refused_after_revision: bool = False
+    tokens: tuple[int | None, int | None] = (None, None)
+    call_ms: float = 0.0
+    last_usage: Usage = field(default_factory=Usage)
 
     def __post_init__(self) -> None:
         privacy = self.parts.privacy
@@ -72,8 +99,11 @@ class CallRun:
         inspection: Inspected | InspectedJson,
         *,
         tool_args: Mapping[str, Any] | None = None,
+        answer: str | None = None,
     ) -> Decision:
-        """Signals -> policy for one stage on already-inspected text; records the decision."""
+        """Signals -> policy for one stage on already-inspected text; records the decision.
+        `answer`: the model's (raw) answer text at the output stage, scored against the
+        passages a RAG call retrieved (`charter.context(retrieved=...)`), if any."""
         parts, span = self.parts, self.span
         text = inspection.policy_text
         signals = parts.signals
@@ -95,12 +125,26 @@ class CallRun:
             signals=scores,
             tool=tool,
             metadata=self.ctx.metadata,
+            grounding=self._grounding(stage, answer),
         )
         with span.stage("charter.policy.evaluate"):
             decision = parts.engine.evaluate(doc)
+            if decision.action is Action.REVISE and stage is not Stage.OUTPUT:
+                # Only the model's answer can be rewritten: fail closed (the shipped
+                # main.rego does the same; this covers any engine and bundle).
+                decision = decision.as_deny("only the model's answer can be revised")
             span.record_decision(decision)
         self._record(decision, doc, inspection.summaries, scores)
         return decision
+
+    def _grounding(self, stage: Stage, answer: str | None) -> dict[str, Any] | None:
+        """`input.grounding` for an answer of a RAG call: the support score, never the
+        passages (they reach neither the policy, the log nor telemetry)."""
+        passages = self.ctx.retrieved
+        if stage is not Stage.OUTPUT or not passages or answer is None:
+            return None
+        with self.span.stage("charter.grounding"):
+            return self.parts.grounding.score(answer, passages).policy_input()
 
     def _record(
         self,
@@ -117,7 +161,7 @@ class CallRun:
             span.record_signals_revision(revisions)
         audit = self.parts.audit
         if audit is not None:
-            labels = {**self.labels, "stage": decision.stage.value}
+            labels = {**self.labels, **self.record_labels, "stage": decision.stage.value}
             if revisions:
                 labels["signals_revision"] = revisions
             audit.record(decision, doc, trace_id=span.trace_id, span_id=span.span_id, labels=labels)
@@ -175,6 +219,7 @@ class CallRun:
             app=settings.app,
             rule=decision.rules[0] if decision.rules else "",
             decision_id=decision.decision_id,
+            key=self.ctx.approval_key,
         )
         self.span.record_approval(request.id, request.state.value, 0.0)
         return request
@@ -198,19 +243,26 @@ class CallRun:
         value = decision.obligations.get("restore_pii") if decision.obligations else None
         return (tuple(value) if isinstance(value, list | tuple) else ()) or self.restore_types
 
-    def finish_answer(self, answer: Any) -> Any:
-        """Output stage on a complete answer: deny, redact new PII, restore placeholders."""
-        from charter.adapters import adapter_for
-
+    def check_answer(self, answer: Any) -> Checked:
+        """Output stage on a complete answer: inspect and evaluate, release nothing yet."""
         adapter = adapter_for(answer)
         texts = adapter.texts(answer) if adapter is not None else [str(answer)]
         inspected = self.inspect(texts)
-        decision = self.evaluate(Stage.OUTPUT, inspected)
-        if decision.action in (Action.DENY, Action.REQUIRE_APPROVAL):
+        decision = self.evaluate(Stage.OUTPUT, inspected, answer="\n".join(texts))
+        return Checked(answer, adapter, texts, inspected, decision)
+
+    def release_answer(self, checked: Checked) -> Any:
+        """Enforce the output decision: deny (a hold or an unrevised revise too), or redact
+        new PII and restore placeholders."""
+        decision, answer, adapter = checked.decision, checked.answer, checked.adapter
+        if not decision.allowed:
             # An answer cannot wait for a human mid-call: withhold it, explainably.
+            if decision.action is Action.REVISE:
+                decision = decision.as_deny("it could not be revised")
             raise self.deny(decision, answer=answer if adapter else None)
         privacy = self.parts.privacy
-        out_texts = privacy.apply(inspected, decision.redact)
+        texts = checked.texts
+        out_texts = privacy.apply(checked.inspected, decision.redact)
         self.span.record_content(self.prompt_redacted, "\n".join(out_texts))
         allowed = self.restore_allowed(decision)
         if self.inspected is not None:
@@ -218,6 +270,33 @@ class CallRun:
         if adapter is None:
             return answer if out_texts == texts else out_texts[0]
         return adapter.replace(answer, out_texts) if out_texts != texts else answer
+
+    def model_returned(self, result: Any, call_ms: float) -> Usage:
+        """One call of the wrapped function returned: add its time and tokens to the
+        call's (the span shows the totals over the answer and its revisions)."""
+        usage = self.last_usage = usage_of(result)
+        self.call_ms += call_ms
+        self.span.record_call_duration(self.call_ms)
+        before_in, before_out = self.tokens
+        self.tokens = (_add(before_in, usage.input_tokens), _add(before_out, usage.output_tokens))
+        self.span.record_usage(
+            self.tokens[0], self.tokens[1], usage.finish_reasons, usage.response_model
+        )
+        return usage
+
+    def redacted(self, text: str, decision: Decision) -> str:
+        """`text` (from the model) with `decision`'s redactions applied, to send it back."""
+        if not text:
+            return ""
+        return self.parts.privacy.apply(self.inspect([text]), decision.redact)[0]
+
+    def report(self) -> CallReport:
+        return CallReport(
+            function=self.spec.function,
+            calls=self.calls,
+            revisions=tuple(self.rounds),
+            refused_after_revision=self.refused_after_revision,
+        )
 
     def finish_tool(self, result: Any) -> Any:
         """Stage `tool_result`: what the tool returned, checked before the agent sees it."""
@@ -238,7 +317,7 @@ class CallRun:
         """One streaming window: evaluate context+held, release a safe prefix of held."""
         privacy = self.parts.privacy
         inspected = self.inspect([context + held])
-        decision = self.evaluate(Stage.OUTPUT, inspected)
+        decision = self.evaluate(Stage.OUTPUT, inspected, answer=context + held)
         if not decision.allowed:
             return WindowResult(decision, "", 0)
         cut = len(held)
@@ -263,3 +342,9 @@ class CallRun:
         if self.inspected is not None:
             released = privacy.restore(released, self.inspected, self.restore_allowed(decision))
         return WindowResult(decision, released, cut)
+
+
+def _add(total: int | None, more: int | None) -> int | None:
+    if more is None:
+        return total
+    return more if total is None else total + more

@@ -55,4 +55,18 @@ def render(decision: Decision, metas: Iterable[RuleMeta]) -> str:
     items = explain(decision, metas)
     if not items:
         return head + "\n  no rule fired"
-    return "\n".join([head, *[line for e in items for line in e.lines()]])
+    return "\n".join([head, *[line for e in items for line in e.lines()], *_revise_lines(decision)])
+
+
+def _revise_lines(decision: Decision) -> list[str]:
+    """What a `revise` asks of the model, so a reviewer sees the instruction it will get."""
+    spec = decision.revise
+    if spec is None:
+        return []
+    rounds = f"{spec.max_rounds} round{'s' if spec.max_rounds != 1 else ''}"
+    out = [
+        f"revise: the model rewrites its answer ({rounds} at most); still violating, it is refused"
+    ]
+    for c in spec.critiques:
+        out.append(f"- {c.rule}: {c.instruction or '(no instruction)'}")
+    return out

@@ -63,6 +63,9 @@ class PolicyInput(BaseModel):
     signals: dict[str, float] = Field(default_factory=dict)
     tool: ToolRef | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    grounding: dict[str, Any] | None = None
+    """Output stage of a RAG call only: how much of the answer the retrieved passages
+    support (`charter.grounding.GroundingScore.policy_input`), never the passages."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
@@ -85,6 +88,7 @@ def policy_document(
     signals: dict[str, float],
     tool: tuple[str, dict[str, Any]] | None,
     metadata: dict[str, Any],
+    grounding: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`PolicyInput(...).to_dict()` without building the model: the guard makes two of these
     per call, and validating values it built itself would only cost time."""
@@ -103,6 +107,8 @@ def policy_document(
     }
     if tool is not None:
         doc["tool"] = {"name": tool[0], "arguments": tool[1]}
+    if grounding is not None:
+        doc["grounding"] = grounding
     return doc
 
 

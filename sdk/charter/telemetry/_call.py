@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -29,6 +29,9 @@ from charter._canonical import valid_text
 from charter.decision import Action, Decision
 from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
 from charter.telemetry._instruments import Instruments
+
+if TYPE_CHECKING:
+    from charter.reports import ReviseRound
 
 INSTRUMENTATION_NAME = "charter"
 INSTRUMENTATION_VERSION = "0.1.0"
@@ -361,6 +364,37 @@ class CallSpan:
             self._attrs[sc.PROMPT_REDACTED] = valid_text(prompt_redacted[:MAX_CONTENT_CHARS])
         if answer_redacted is not None:
             self._attrs[sc.ANSWER_REDACTED] = valid_text(answer_redacted[:MAX_CONTENT_CHARS])
+
+    def record_revise_round(self, done: ReviseRound) -> None:
+        """One revision round: an event `charter.revise` with the rules and principles it
+        revised against, the verdict on the rewrite, the time it added and its tokens."""
+        instruments = self._instruments
+        instruments.revisions.add(1, instruments.labels(sc.METRIC_ATTR_ACTION, done.outcome.value))
+        span = self._span
+        if not span.is_recording():
+            return
+        attrs: dict[str, AttributeValue] = {
+            sc.REVISE_ROUND: done.round,
+            sc.REVISE_RULES: done.rules,
+            sc.REVISE_PRINCIPLES: done.principles,
+            sc.REVISE_VERDICT: done.outcome.value,
+            sc.REVISE_LATENCY_MS: done.latency_ms,
+        }
+        if done.input_tokens is not None:
+            attrs[sc.GEN_AI_USAGE_INPUT_TOKENS] = done.input_tokens
+        if done.output_tokens is not None:
+            attrs[sc.GEN_AI_USAGE_OUTPUT_TOKENS] = done.output_tokens
+        span.add_event(sc.SPAN_REVISE, attrs)
+
+    def record_revise(self, rounds: int, calls: int, *, refused: bool) -> None:
+        """How revising ended: `rounds` extra model calls, `calls` in all; a refusal makes
+        the call's action deny (the answer was withheld)."""
+        attrs = self._attrs
+        attrs[sc.REVISE_ROUNDS] = rounds
+        attrs[sc.CALLS] = calls
+        attrs[sc.REVISE_OUTCOME] = "refused" if refused else "revised"
+        if refused:
+            self._action = Action.DENY
 
     def record_error(self, exc: BaseException) -> None:
         """Mark the call failed with the error's class name. The message is never recorded:

@@ -39,6 +39,9 @@ class Instruments:
         self.approvals = meter.create_counter(
             sc.METRIC_APPROVALS, unit="{approval}", description="Approval outcomes by state"
         )
+        self.revisions = meter.create_counter(
+            sc.METRIC_REVISIONS, unit="{round}", description="Revision rounds by verdict"
+        )
         self.call_duration = meter.create_histogram(
             sc.METRIC_LATENCY, unit="ms", description="Duration of a guarded call"
         )

@@ -36,6 +36,11 @@ _lock = threading.Lock()
 _installed: _Installed | None = None
 
 
+def installed_by_charter() -> bool:
+    """Whether `setup()` installed the process-wide tracer provider."""
+    return _installed is not None
+
+
 def signal_url(signal: str, endpoint: str | None = None) -> str:
     """The OTLP/HTTP URL for `signal` ("traces" or "metrics"), following the OTel rules:
     an explicit endpoint or `OTEL_EXPORTER_OTLP_ENDPOINT` is a base URL that gets

@@ -1,0 +1,38 @@
+"""What `ApprovalQueue` checks of its inputs before touching the store: the fields of a
+request, a state's name, and the ticket of a keyed submit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from charter._canonical import sha256_hex
+from charter.approvals.models import ApprovalState
+from charter.errors import ApprovalError
+
+_LIMITS = {"requester": 255, "tenant": 255, "app": 255, "rule": 255, "decision_id": 64}
+_REQUIRED = ("requester", "decision_id")
+
+
+def keyed_ticket(key: str) -> str:
+    """The one ticket of `key` (see `ApprovalQueue.submit`)."""
+    return f"apr_{sha256_hex(key)[:32]}"
+
+
+def parse_state(value: ApprovalState | str) -> ApprovalState:
+    try:
+        return ApprovalState(value)
+    except ValueError:
+        choices = ", ".join(s.value for s in ApprovalState)
+        raise ApprovalError(f"unknown approval state {value!r}; use one of {choices}") from None
+
+
+def check_fields(fields: Mapping[str, str]) -> None:
+    """The requester is required (four-eyes needs to know who asked); rule, app and tenant
+    may be empty when the policy did not name them."""
+    for name, value in fields.items():
+        if not isinstance(value, str):
+            raise ApprovalError(f"{name} must be a string, not {type(value).__name__}")
+        if name in _REQUIRED and not value.strip():
+            raise ApprovalError(f"{name} must be a non-empty string to queue an approval")
+        if len(value) > _LIMITS[name]:
+            raise ApprovalError(f"{name} is longer than {_LIMITS[name]} characters")
