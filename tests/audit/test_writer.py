@@ -264,6 +264,33 @@ def test_invalid_sizes_are_refused(sqlite_url: str) -> None:
         AuditLog(sqlite_url, max_queue=0)
 
 
+def test_an_invalid_linger_is_refused(sqlite_url: str) -> None:
+    with pytest.raises(ConfigurationError, match="linger_s"):
+        AuditLog(sqlite_url, linger_s=-1)
+
+
+def test_records_made_while_the_writer_lingers_share_one_transaction(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from charter.audit import _append
+
+    batches: list[int] = []
+    append = _append.append_batch
+
+    def counting(engine: Engine, records: list[object]) -> object:
+        batches.append(len(records))
+        return append(engine, records)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_append, "append_batch", counting)
+    with AuditLog(sqlite_url, linger_s=1.0) as log:
+        for i in range(20):
+            log.record(Decision(action=Action.ALLOW), {"i": i})
+        log.flush(30)  # cuts the linger short
+        assert log.stats.written == 20
+    assert batches == [20]
+    assert verify(sqlite_url).ok
+
+
 def test_iter_records_since_and_limit(sqlite_url: str) -> None:
     with AuditLog(sqlite_url) as log:
         for i in range(5):
