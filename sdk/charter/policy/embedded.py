@@ -31,13 +31,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from charter._canonical import valid_json
-from charter.decision import Decision, Stage
+from charter.decision import Decision
 from charter.errors import PolicyEvaluationError, PolicyLoadError
 from charter.policy import _regorus
 from charter.policy.base import as_input_dict, stage_of
 from charter.policy.bundle import PolicyBundle
 from charter.policy.decode import decode_decision_text
-from charter.policy.evaluator import RVM, Evaluator, choose_path
+from charter.policy.evaluator import Evaluator, choose_path
 from charter.policy.input import PolicyInput
 from charter.policy.metadata import RuleMeta, collect_metadata, is_fail_open
 from charter.policy.remote import BundlePoller, is_url, load_bundle
@@ -270,8 +270,6 @@ class EmbeddedEngine:
         if state.generation != snap.generation:
             state.evaluator = Evaluator(snap.bundle, snap.path)
             state.generation = snap.generation
-            if snap.path == RVM:
-                _warm(state.evaluator)
         return state
 
     def execute_raw(self, input_json: str) -> str:
@@ -282,18 +280,6 @@ class EmbeddedEngine:
         evaluator = self._state(snap).evaluator
         assert evaluator is not None, "_state builds the evaluator"
         return evaluator
-
-
-def _warm(evaluator: Evaluator) -> None:
-    """Run each stage once on empty text before the budget applies: a thread's first
-    evaluation pays one-off costs (~10x a steady call) that would otherwise count against
-    the wall-time budget and fail a real call closed on a busy machine. Only on the RVM,
-    whose instruction budget bounds even a runaway policy."""
-    for stage in Stage:
-        try:
-            evaluator.decide(json.dumps({"stage": stage.value, "text": ""}))
-        except Exception:  # a warm-up's outcome is irrelevant; real calls decide
-            continue
 
 
 def _first_value(query_json: str) -> Any:
