@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ NOT_COPIED = ("evals", "signals", "__pycache__")
 """The classifier (signals/) is read from the installed package, so a repository holds none."""
 
 
-class Template(str, Enum):
+class Template(StrEnum):
     generic = "generic"
     bank = "bank"
 
