@@ -34,6 +34,7 @@ class Template(StrEnum):
     generic = "generic"
     bank = "bank"
 
+
 CONFIG_TEMPLATE = """\
 # Charter settings. Every key can also be set as CHARTER_<KEY> in the environment.
 [charter]
