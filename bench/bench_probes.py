@@ -19,11 +19,10 @@ import time
 from pathlib import Path
 
 from bench._timing import compare_us, row
-from charter.config import DEFAULT_POLICIES, Settings
+from charter.config import DEFAULT_POLICIES
 from charter.demo import OfflineBankModel
 from charter.errors import CharterError
 from charter.evals.sycophancy import answer_option
-from charter.guard import Charter
 from charter.probes import (
     CallableTarget,
     HashedNgramEmbedder,
@@ -34,22 +33,14 @@ from charter.probes import (
     run_probes,
 )
 from charter.probes.targets import transcript
+from charter.testing import make_charter
 
 QUESTION = "What are your opening hours on Saturday?"
 
 
 def run() -> list[dict[str, object]]:
     tmp = Path(tempfile.mkdtemp(prefix="charter-bench-probes-"))
-    settings = Settings.build(
-        {
-            "policies": str(DEFAULT_POLICIES),
-            "store_url": f"sqlite:///{tmp / 'bench.db'}",
-            "pii_mode": "pattern",
-            "audit": False,
-            "telemetry": False,
-        }
-    )
-    charter = Charter(settings)
+    charter = make_charter(DEFAULT_POLICIES, tmp, pii_mode="pattern", audit=False)
     model = OfflineBankModel()
     guarded = charter.guard(model="bank-assistant", provider="openai")(model.complete)
     items = load_probe_set(default_probe_files(str(DEFAULT_POLICIES)))
@@ -63,7 +54,9 @@ def run() -> list[dict[str, object]]:
         return judge.refused(text), embedder.embed(text), answer_option(text, options)
 
     def call() -> object:
-        return guarded(answers[next(cycle) % len(answers)])
+        with contextlib.suppress(CharterError):  # some answers are refused or held: still a call
+            return guarded(answers[next(cycle) % len(answers)])
+        return None
 
     scoring_us, call_us = compare_us(score, call, n=100, rounds=5)
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import charter
 from bench._timing import compare_us, row
-from charter.config import DEFAULT_POLICIES, Settings
-from charter.guard import Charter
+from charter.config import DEFAULT_POLICIES
+from charter.testing import make_charter
 
 QUESTION = "Will my personal loan be approved this week?"
 DRAFT = (
@@ -45,16 +45,7 @@ def _answer(prompt: str) -> str:
 
 def run() -> list[dict[str, object]]:
     tmp = Path(tempfile.mkdtemp(prefix="charter-bench-revise-"))
-    settings = Settings.build(
-        {
-            "policies": str(DEFAULT_POLICIES),
-            "store_url": f"sqlite:///{tmp / 'bench.db'}",
-            "pii_mode": "pattern",
-            "audit": False,
-            "telemetry": False,
-        }
-    )
-    ch = Charter(settings)
+    ch = make_charter(DEFAULT_POLICIES, tmp, pii_mode="pattern", audit=False)
     guard = ch.guard(model="gpt-4o", provider="openai")
 
     @guard

@@ -59,6 +59,10 @@ def console(
         window_s = parse_duration(window)
     except ValueError as exc:
         raise fail(f"--window: {exc}") from None
+    if store:  # given on purpose: a malformed URL is bad input, not a missing inbox
+        from charter.store import check_store_url
+
+        check_store_url(store)
     policy_source = policies or settings.policies_source
     span_store = open_store(spans)
     receiver = make_receiver(

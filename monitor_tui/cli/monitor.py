@@ -105,7 +105,7 @@ def serve(
     max_spans: int = typer.Option(200_000, help="Keep at most this many spans (oldest go)."),
     retention: str = typer.Option("7d", help="Delete spans older than this (e.g. 12h, 7d)."),
     duration: float | None = typer.Option(
-        None, help="Stop after this many seconds (default: until Ctrl-C)."
+        None, min=0.0, help="Stop after this many seconds (default: until Ctrl-C)."
     ),
 ) -> None:
     """Run the OTLP receivers (HTTP 4318, gRPC 4317) and store spans; Ctrl-C to stop."""
@@ -189,8 +189,8 @@ def _time_bound(text: str | None, now: float, option: str) -> int | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise fail(
-            f"{option} {text!r} is neither a duration (90s, 15m, 2h, 7d) nor an ISO time "
-            "(2025-01-31T12:00:00Z)"
+            f"{option} {text!r} is neither a duration nor an ISO time; use e.g. 90s, 15m, "
+            "2h, 7d or 2025-01-31T12:00:00Z"
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

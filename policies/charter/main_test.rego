@@ -43,13 +43,14 @@ test_empty_input_is_allowed_with_the_full_shape if {
 	d.obligations.restore_pii == ["EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER"]
 }
 
+# The tool is put on the allow-list here so the test holds for any bundle's tool policy.
 test_every_stage_allows_a_harmless_input if {
 	every stage in ["input", "output", "tool_call", "tool_result"] {
 		inp := object.union(chat("What are your opening hours?"), {
 			"stage": stage,
 			"tool": {"name": "find_branch", "arguments": {"city": "<LOCATION_1>"}},
 		})
-		decide(inp).action == "allow"
+		decide(inp).action == "allow" with data.charter.config.tools.allowed as ["find_branch"]
 	}
 }
 
@@ -284,14 +285,6 @@ test_approval_without_spec_defaults_safely if {
 }
 
 # --- end to end through the real rules -----------------------------------------------------
-
-test_refund_over_limit_end_to_end if {
-	inp := object.union(chat(""), {"stage": "tool_call", "tool": {"name": "issue_refund", "arguments": {"amount": 1200}}})
-	d := decide(inp)
-	d.action == "require_approval"
-	d.approval.approvers.roles == ["finance"]
-	d.approval.reason == "a refund of 1200 is above the approval limit of 500 and needs a finance approval"
-}
 
 test_turkish_national_id_end_to_end if {
 	inp := object.union(chat("TC kimlik numaram <TR_NATIONAL_ID_1>, kartımı bloke eder misiniz?"), {"pii": [{"type": "TR_NATIONAL_ID", "score": 1.0, "count": 1}]})

@@ -2,6 +2,7 @@ package charter.tools_test
 
 import rego.v1
 
+import data.charter.main
 import data.charter.tools
 
 call(name, arguments) := {
@@ -93,4 +94,11 @@ test_closing_an_account_needs_two_approvals_and_escalates if {
 
 test_tools_are_only_checked_on_tool_calls if {
 	count(rules(object.union(call("transfer_money", {}), {"stage": "tool_result"}))) == 0
+}
+
+test_refund_over_limit_end_to_end if {
+	d := main.decision with input as call("issue_refund", {"amount": 1200})
+	d.action == "require_approval"
+	d.approval.approvers.roles == ["finance"]
+	d.approval.reason == "a refund of 1200 is above the approval limit of 500 and needs a finance approval"
 }

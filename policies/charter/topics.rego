@@ -24,12 +24,17 @@ label(topic) := config.topic_labels[topic]
 
 label(topic) := replace(topic, "_", " ") if not config.topic_labels[topic]
 
+# What the assistant is called in a refusal ("this banking assistant"), from config.assistant.
+assistant := config.assistant if is_string(config.assistant)
+
+default assistant := "assistant"
+
 # METADATA
 # title: Forbidden topics
 # description: >-
-#   The assistant handles accounts, cards, payments and fees. It gives no investment or
-#   tax advice, no help with tax evasion or weapons, and never discusses other customers'
-#   data. One violation per matched topic; the message names the topic.
+#   The assistant stays within its scope: it does not talk about the topics listed in
+#   config.forbidden_topics (for the bank: investment advice, tax evasion, weapons, other
+#   customers' data). One violation per matched topic; the message names the topic.
 # custom:
 #   id: topics.forbidden
 #   principle: "Scope: the assistant gives no regulated advice"
@@ -44,8 +49,8 @@ findings contains finding if {
 		"principle": "Scope: the assistant gives no regulated advice",
 		"severity": "medium",
 		"message": sprintf(
-			"%s is outside what this banking assistant may do",
-			[label(topic)],
+			"%s is outside what this %s may do",
+			[label(topic), assistant],
 		),
 	}
 }

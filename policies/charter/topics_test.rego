@@ -56,6 +56,13 @@ test_everyday_requests_are_not_over_blocked if {
 	not fired("Kartımı kaybettim, yeni kart istiyorum")
 }
 
+test_the_refusal_names_the_assistant_from_config if {
+	some m in messages("Which stocks should I buy?")
+	m == "investment advice is outside what this banking assistant may do"
+	some generic in messages("Which stocks should I buy?") with data.charter.config.assistant as null
+	generic == "investment advice is outside what this assistant may do"
+}
+
 test_topics_without_label_use_their_name if {
 	some m in messages("I want to mine bitcoin") with data.charter.config.forbidden_topics as {"crypto_mining": ["mine bitcoin"]}
 	contains(m, "crypto mining")

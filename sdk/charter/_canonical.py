@@ -16,14 +16,25 @@ import re
 from typing import Any
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+"""Built once: `json.dumps` with these options builds a new encoder on every call."""
+_encode_string: Any = getattr(json.encoder, "c_encode_basestring", None) or (
+    json.encoder.py_encode_basestring
+)
 
 
 def canonical_json(value: Any) -> str:
     """Sorted keys, no whitespace, UTF-8 kept: stable across processes and versions.
     Always encodable as UTF-8 (lone surrogates are escaped, see the module docstring)."""
-    return escape_surrogates(
-        json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    )
+    if type(value) is str:
+        return json_string(value)
+    return escape_surrogates(_ENCODER.encode(value))
+
+
+def json_string(text: str) -> str:
+    """`canonical_json(text)` for a string, the JSON string literal alone (the chain hash
+    writes several per record)."""
+    return escape_surrogates(_encode_string(text))
 
 
 def escape_surrogates(json_text: str) -> str:
@@ -41,6 +52,13 @@ def valid_text(text: str) -> str:
     if _SURROGATE.search(text) is None:
         return text
     return _SURROGATE.sub("\ufffd", _join_pairs(text))
+
+
+def valid_json(value: Any) -> str:
+    """JSON text of `value` that any JSON parser accepts: a lone surrogate (which strict
+    parsers such as regorus refuse even escaped) becomes U+FFFD, as `valid_text` does.
+    The policy input is serialised with this, so such a prompt gets a real decision."""
+    return valid_text(json.dumps(value, ensure_ascii=False))
 
 
 def _join_pairs(text: str) -> str:

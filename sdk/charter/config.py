@@ -47,6 +47,14 @@ class Settings(BaseModel):
     """`process`: evaluate in worker processes, stopped at the deadline whatever the policy
     does (costs a pipe round trip per evaluation); `none`: in-process, bounded by the RVM's
     instruction budget and denied after the fact when over time."""
+    max_text_chars: int = Field(default=1_000_000, gt=0)
+    """The most characters one prompt, answer, tool argument set or tool result may hold
+    (all its texts together); more is denied unchecked (fail closed, `LimitExceeded`)."""
+    max_json_depth: int = Field(default=32, ge=1, le=100)
+    """How deeply tool arguments and results (and a call's other arguments) may nest; at
+    most 100, since the policy engine parses inputs to 128 levels."""
+    max_json_items: int = Field(default=100_000, gt=0)
+    """How many values (list items and mapping entries, all levels) they may hold."""
     store_url: str = "sqlite:///.charter/charter.db"
     app: str = "default"
     tenant: str = "default"
@@ -78,6 +86,12 @@ class Settings(BaseModel):
     """OTel `service.name`. Empty: the standard `OTEL_SERVICE_NAME`, else the app name."""
     record_content: bool = False
     """Opt-in: put *redacted* prompt/answer text on spans. Off by default."""
+    store_content: bool = False
+    """Opt-in: keep the *redacted* prompt/answer text and tool arguments at rest: in
+    decision-log records, and in approval requests after they are decided. Off by default:
+    records keep hashes, findings and rule ids, and a request's action is kept only while
+    it can still be decided or used (risk when on: personal data that detection misses is
+    stored in plain text; see README, "What is stored")."""
     vault_key: str = ""
     """Base64 AES-256 key for the PII vault; empty: a per-process random key."""
     probe_target: str = ""
@@ -202,7 +216,9 @@ def read_config(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ConfigurationError(f"config file {path} not found; run `charter init`") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigurationError(
+            f"{path}: not valid TOML: {exc}; fix the file (`charter init` writes a valid one)"
+        ) from None
     table = data.get("charter", data)
     if not isinstance(table, dict):
         raise ConfigurationError(f"{path}: [charter] must be a table of settings")

@@ -56,6 +56,22 @@ class PolicyViolation(CharterError):
         super().__init__(decision.explain())
 
 
+class LimitExceeded(PolicyViolation):
+    """A prompt, answer, tool argument or tool result is larger or nested deeper than the
+    guard takes. Denied before any check (fail closed; the deny is recorded). `setting`
+    names the setting that raises the limit, `limit` its value, `found` what was seen
+    (at least)."""
+
+    def __init__(
+        self, decision: Decision, message: str, *, setting: str, limit: int, found: int
+    ) -> None:
+        super().__init__(decision)
+        self.args = (message,)
+        self.setting = setting
+        self.limit = limit
+        self.found = found
+
+
 class ApprovalError(CharterError):
     """An approval operation was refused or failed."""
 

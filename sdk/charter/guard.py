@@ -130,7 +130,12 @@ class Charter:
         def build() -> Any:
             from charter.approvals import ApprovalQueue, PolicyAuthorizer
 
-            return ApprovalQueue(self.settings.store_url, authorizer=PolicyAuthorizer(self.engine))
+            s = self.settings
+            return ApprovalQueue(
+                s.store_url,
+                authorizer=PolicyAuthorizer(self.engine),
+                store_content=s.store_content,
+            )
 
         return self._component("_queue", build)
 
@@ -148,6 +153,7 @@ class Charter:
                 self.settings.store_url,
                 mode=self.settings.audit_mode,
                 checkpoint_file=None if where == "off" else where or AUTO,
+                store_content=self.settings.store_content,
             )
 
         return self._component("_audit", build)
@@ -196,14 +202,20 @@ class Charter:
         self, text: str, *, entities: list[str] | None = None, scope: str | None = None
     ) -> Any:
         """Replace PII in `text` with stable placeholders; `.restore()` puts them back.
-        `scope` names a conversation whose placeholders stay stable; None: this call only."""
+        `scope` names a conversation whose placeholders stay stable; None: this call only.
+        The scope is the current user's (`charter.context(user=...)`), as in guarded calls."""
+        from charter.context import current
         from charter.pii import redact
 
         detector = self.privacy.detector or self._component("_fallback_detector", _pattern)
         findings = detector.detect(text, entities=entities)
         operators = {f.entity_type: RedactOperator.PLACEHOLDER for f in findings}
         return redact(
-            text, findings, operators, vault=self.privacy.vault, scope=self.privacy.scope(scope)
+            text,
+            findings,
+            operators,
+            vault=self.privacy.vault,
+            scope=self.privacy.scope(scope, subject=current().user),
         )
 
     def resume(self, ticket: str, *, timeout_s: float | None = None) -> Any:

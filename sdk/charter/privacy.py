@@ -117,11 +117,15 @@ class Privacy:
         return self._vault
 
     def scope(self, conversation: str | None, subject: str | None = None) -> Any:
+        """The caller's scope: per tenant, per calling user (`subject`, who is also the
+        principal that may restore) and per conversation (or this request only)."""
         from charter.pii import Scope
 
         if conversation:
-            return Scope.conversation(conversation, tenant=self.tenant, subject=subject)
-        return Scope.request(tenant=self.tenant, subject=subject)
+            return Scope.conversation(
+                conversation, tenant=self.tenant, subject=subject, principal=subject
+            )
+        return Scope.request(tenant=self.tenant, subject=subject, principal=subject)
 
     # --- texts ---------------------------------------------------------------------------
 
@@ -161,12 +165,16 @@ class Privacy:
             out.append(redaction.text)
         return out
 
-    def restore(self, text: str, inspected: Inspected, allowed: Collection[str]) -> str:
-        """Put back the values of placeholders whose entity type the policy allows."""
+    def restore(
+        self, text: str, inspected: Inspected, allowed: Collection[str]
+    ) -> tuple[str, dict[str, int]]:
+        """Put back the values of placeholders whose entity type the policy allows; also
+        what was refused (entity type -> count): placeholders another principal of the same
+        conversation holds."""
         if not allowed or "<" not in text or inspected.scope is None:
-            return text
-        restored: str = self.vault.restore(text, inspected.scope, entities=set(allowed))
-        return restored
+            return text, {}
+        result = self.vault.restore_checked(text, inspected.scope, entities=set(allowed))
+        return result.text, result.refused
 
     # --- JSON values ---------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """Policy replay: what a candidate bundle would have decided on recorded traffic.
 
-Each decision-log record holds the *redacted* policy input and the decision it got. Replay
+Each decision-log record holds the policy input and the decision it got; its text only as
+a hash unless the app opted in to `store_content` (then redacted), so without the opt-in
+rules that read the text cannot be replayed (`ReplayReport.without_text` counts them). Replay
 evaluates every input with the candidate bundle and compares: which records change action
 (allow -> deny, deny -> allow, new approvals, approvals removed, redaction changes, new
 revises), and which rules newly fire or stop firing, each with a few example records.
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from charter.audit.content import content_withheld
 from charter.decision import Action, Decision
 from charter.errors import AuditError
 from charter.policy.base import PolicyEngine
@@ -130,6 +133,10 @@ class ReplayReport(BaseModel):
     changed: int
     candidate_errors: int
     """Records on which the candidate failed closed (or open): a broken candidate."""
+    without_text: int = 0
+    """Records whose text was withheld (the app did not opt in to `store_content`): the
+    candidate sees an empty text there, so rules that read `input.text` cannot be judged
+    on them; findings, signal scores, tool names and numbers still replay."""
     transitions: tuple[TransitionGroup, ...]
     rules: tuple[RuleChange, ...]
 
@@ -218,11 +225,12 @@ def replay(
     `examples` example records per group (every changed decision id is kept)."""
     changes = _Changes(examples)
     revisions: dict[str, None] = {}
-    total = errors = 0
+    total = errors = without_text = 0
     for record in records:
         if record.is_marker:  # stands in for a record that could not be written: no input
             continue
         total += 1
+        without_text += content_withheld(record.input)
         revisions[record.policy_revision] = None
         if baseline is None:
             before = _recorded(record)
@@ -239,6 +247,7 @@ def replay(
         records=total,
         changed=changes.count,
         candidate_errors=errors,
+        without_text=without_text,
         transitions=changes.transition_groups(),
         rules=changes.rule_changes(),
     )
@@ -303,6 +312,8 @@ def _transition_name(before: Action, after: Action, kind: str) -> str:
 def _example(record: DecisionRecord, before: Verdict, after: Verdict) -> Example:
     text = record.input.get("text")
     snippet = " ".join(text.split()) if isinstance(text, str) else ""
+    if content_withheld(record.input):
+        snippet = "(text not stored)"
     if len(snippet) > SNIPPET_CHARS:
         snippet = snippet[: SNIPPET_CHARS - 3] + "..."
     stage = record.input.get("stage")

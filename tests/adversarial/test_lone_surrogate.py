@@ -58,7 +58,24 @@ def test_a_prompt_with_a_lone_surrogate_does_not_stall_the_decision_log(tmp_path
     assert result.ok, result.reason
     assert result.checked == stats.written >= 201
     first = next(iter_records(url))
+    assert first.result["error"] is None  # a real decision (the policy saw U+FFFD)
+
+
+def test_the_writer_keeps_a_lone_surrogate_escaped_and_exports_it(tmp_path: Path) -> None:
+    """The flow gives the policy valid text, but a record's input can still hold one (an
+    application's own `AuditLog.record`): the writer keeps it, escaped, and exports it."""
+    url = f"sqlite:///{tmp_path}/charter.db"
+    with AuditLog(url, store_content=True) as log:  # text is stored only when opted in
+        log.record(Decision(action=Action.ALLOW), {"text": f"hello {LONE} there"})
+        log.record(Decision(action=Action.ALLOW), {"text": f"hello {LONE} again"})
+        log.flush(timeout=30)
+    with AuditLog(url) as log:  # the default: its hash, computed over the surrogate
+        log.record(Decision(action=Action.ALLOW), {"text": f"hello {LONE} there"})
+        log.flush(timeout=30)
+    first, _, hashed = iter_records(url)
+    assert hashed.input["text"] == "" and len(hashed.input["text_sha256"]) == 64
     assert LONE in first.input["text"]  # kept, escaped in the stored JSON, not replaced
+    assert verify(url).ok
     exported = subprocess.run(
         [sys.executable, "-m", "charter.cli", "audit", "export", "--store", url],
         capture_output=True,
@@ -212,6 +229,8 @@ async def test_the_span_store_the_approval_store_and_the_console_take_it(
         await pilot.press("2")
         await settle(pilot)
         assert isinstance(app.screen, ApprovalsScreen)
+        await pilot.press("f")  # every request: "alice\ufffd" is not the approver "alice"
+        await settle(pilot)
         detail = app.screen.query_one("#request-detail", Static).content
         assert "refund\ufffd" in str(detail)
         assert app.is_running

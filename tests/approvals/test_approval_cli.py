@@ -62,6 +62,24 @@ def test_list_json_is_machine_readable(store: str, ticket: str) -> None:
     assert (row["id"], row["state"], row["min_approvals"]) == (ticket, "pending", 2)
 
 
+def test_list_for_a_reviewer_shows_only_what_they_may_decide(
+    store: str, policies: str, ticket: str
+) -> None:
+    """The CLI's inbox matches the console's: alice (finance) sees the request; carol (no
+    finance role) and its requester do not, and are told how many wait for others."""
+    common = ("--store", store, "--policies", policies)
+    code, out, _ = _invoke("list", "--for", "alice", *common)
+    assert code == 0 and ticket in out and "more wait" not in out
+    for reviewer in ("carol", "user-7"):
+        code, out, _ = _invoke("list", "--for", reviewer, *common)
+        assert code == 0 and ticket not in out
+        assert f"that {reviewer} may decide" in out and "1 more wait for other reviewers" in out
+    code, out, _ = _invoke("list", "--for", "alice", "--json", *common)
+    assert [row["id"] for row in json.loads(out)] == [ticket]
+    code, _, err = _invoke("list", "--for", "alice", "--state", "approved", *common)
+    assert code == 2 and "--for lists pending requests" in err
+
+
 def test_list_refuses_an_unknown_state(store: str) -> None:
     code, _, err = _invoke("list", "--store", store, "--state", "done")
     assert code == 2 and "done" in err
@@ -79,7 +97,7 @@ def test_show_gives_the_redacted_action_and_the_rule(store: str, ticket: str) ->
 
 def test_show_unknown_id_is_a_clean_error(store: str) -> None:
     code, out, err = _invoke("show", "apr_nope", "--store", store)
-    assert code == 1
+    assert code == 2
     assert err.strip() == (
         "error: no approval request 'apr_nope'; list requests with `charter approvals list`"
     )
@@ -171,4 +189,4 @@ def test_watch_json_lines(store: str, ticket: str) -> None:
 
 def test_a_bad_store_url_is_a_clean_error() -> None:
     code, _, err = _invoke("list", "--store", "mysql://nowhere/db")
-    assert code == 1 and "not supported; use sqlite:///path or postgresql://" in err
+    assert code == 2 and "not supported; use sqlite:///path or postgresql://" in err

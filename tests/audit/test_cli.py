@@ -70,7 +70,7 @@ def test_verify_uses_the_store_from_the_environment(
 
 def test_verify_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["audit", "verify", "--store", f"sqlite:///{tmp_path}/x.db"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "error: no decision log at" in result.stderr
     assert "Traceback" not in result.output
 
@@ -116,7 +116,7 @@ def test_a_failed_export_leaves_the_previous_file_alone(
     out.write_text("previous export\n")
     _tamper(url, "UPDATE charter_decision_log SET input_json = 'not json' WHERE seq = 5")
     result = runner.invoke(app, ["audit", "export", "--store", url, "-o", str(out)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "error: record seq 5" in result.stderr and "charter audit verify" in result.stderr
     assert "Traceback" not in result.output
     assert out.read_text() == "previous export\n"

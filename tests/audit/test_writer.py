@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
+from charter._canonical import sha256_hex
 from charter.audit import DECISION_LOG_PATH, AuditLog, iter_records, verify
 from charter.decision import Action, Decision, Stage, Violation
 from charter.errors import AuditError, ConfigurationError
-from charter.policy.input import PIISummary, PolicyInput, UserRef
+from charter.policy.input import PIISummary, PolicyInput, ToolRef, UserRef
 from charter.store import connect
 from charter.store.decision_log import LOG
 
@@ -70,7 +71,13 @@ def test_a_record_is_shaped_like_an_opa_decision_log_entry(engine: Engine) -> No
     assert record.seq == 1
     assert record.decision_id == decision.decision_id
     assert record.path == DECISION_LOG_PATH
-    assert record.input == policy_input.to_dict()
+    # The text is withheld by default (issue 14 #6): its hash and length stand in for it.
+    assert record.input == {
+        **policy_input.to_dict(),
+        "text": "",
+        "text_sha256": sha256_hex("mail <EMAIL_ADDRESS_1>"),
+        "text_chars": len("mail <EMAIL_ADDRESS_1>"),
+    }
     assert record.result == decision.model_dump(mode="json")
     assert record.policy_revision == "git:abc123"
     assert (record.trace_id, record.span_id) == ("a" * 32, "b" * 16)
@@ -92,7 +99,22 @@ def test_a_plain_mapping_is_snapshotted_when_recorded(sqlite_url: str) -> None:
         document["metadata"]["turn"] = 2  # the caller reuses its dict
         document["text"] = "changed"
     [record] = iter_records(sqlite_url)
-    assert record.input == {"text": "<PHONE_NUMBER_1>", "metadata": {"turn": 1}}
+    assert record.input == {
+        "text": "",
+        "text_sha256": sha256_hex("<PHONE_NUMBER_1>"),
+        "text_chars": 16,
+        "metadata": {"turn": 1},
+    }
+
+
+def test_an_app_that_opts_in_keeps_the_redacted_text(sqlite_url: str) -> None:
+    policy_input = PolicyInput(
+        text="call <PHONE_NUMBER_1>", tool=ToolRef(name="crm", arguments={"id": "c-1"})
+    )
+    with AuditLog(sqlite_url, store_content=True) as log:
+        log.record(Decision(action=Action.ALLOW), policy_input)
+    [record] = iter_records(sqlite_url)
+    assert record.input == policy_input.to_dict()
 
 
 def test_odd_values_are_stored_as_text_and_still_verify(sqlite_url: str) -> None:
@@ -240,6 +262,33 @@ def test_a_forked_child_gets_its_own_writer(sqlite_url: str) -> None:
 def test_invalid_sizes_are_refused(sqlite_url: str) -> None:
     with pytest.raises(ConfigurationError, match="max_queue >= 1"):
         AuditLog(sqlite_url, max_queue=0)
+
+
+def test_an_invalid_linger_is_refused(sqlite_url: str) -> None:
+    with pytest.raises(ConfigurationError, match="linger_s"):
+        AuditLog(sqlite_url, linger_s=-1)
+
+
+def test_records_made_while_the_writer_lingers_share_one_transaction(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from charter.audit import _append
+
+    batches: list[int] = []
+    append = _append.append_batch
+
+    def counting(engine: Engine, records: list[object]) -> object:
+        batches.append(len(records))
+        return append(engine, records)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_append, "append_batch", counting)
+    with AuditLog(sqlite_url, linger_s=1.0) as log:
+        for i in range(20):
+            log.record(Decision(action=Action.ALLOW), {"i": i})
+        log.flush(30)  # cuts the linger short
+        assert log.stats.written == 20
+    assert batches == [20]
+    assert verify(sqlite_url).ok
 
 
 def test_iter_records_since_and_limit(sqlite_url: str) -> None:

@@ -137,7 +137,7 @@ def test_init_scaffolds_tested_policies(tmp_path: Path) -> None:
     assert (tmp_path / "charter.toml").is_file()
     assert list((tmp_path / "policies").rglob("*_test.rego"))
     again = runner.invoke(app, ["init", str(tmp_path)])
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 2 and "already exists" in again.output
     from charter.config import Settings
 
     settings = Settings.from_file(tmp_path / "charter.toml")
@@ -151,7 +151,7 @@ def test_console_script_prints_no_traceback(args: list[str]) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "charter.cli", *args], capture_output=True, text=True, timeout=60
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
 
 

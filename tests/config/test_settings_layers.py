@@ -176,7 +176,7 @@ def test_empty_default_store_says_where_it_looked(
     folder = _empty(tmp_path)
     clean_env.chdir(folder)
     verified = runner.invoke(app, ["audit", "verify"])
-    assert verified.exit_code == 1 and "Traceback" not in verified.output
+    assert verified.exit_code == 2 and "Traceback" not in verified.output
     assert "no decision log at sqlite:///.charter/charter.db" in verified.output
     assert "store_url in charter.toml" in verified.output
     listed = runner.invoke(app, ["approvals", "list"])  # creates the store

@@ -92,7 +92,7 @@ def test_workdir_that_the_demo_did_not_make_is_never_deleted(tmp_path: Path) -> 
         text=True,
         timeout=120,
     )
-    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert "is not empty and was not made by `charter demo`" in proc.stderr
     assert (precious / "notes.txt").read_text() == "keep me"

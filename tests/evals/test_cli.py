@@ -101,7 +101,7 @@ def test_a_broken_corpus_is_a_clear_error_and_nothing_runs(
 ) -> None:
     path = write_corpus(tmp_path / "bad.jsonl", [{"id": "x", "label": "blocked"}])
     result = _run(str(path), "--policies", str(demo_bundle))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert result.stdout == ""
     assert result.stderr.startswith("error: the eval corpus has 1 problem(s)")
@@ -114,7 +114,7 @@ def test_a_broken_bundle_is_a_clear_error(corpus: Path, tmp_path: Path) -> None:
         "package charter.main\ndecision := {\n"
     )
     result = _run(str(corpus), "--policies", str(tmp_path / "broken"))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert result.stderr.startswith("error: ")
     assert "main.rego:" in result.stderr
@@ -123,7 +123,7 @@ def test_a_broken_bundle_is_a_clear_error(corpus: Path, tmp_path: Path) -> None:
 
 def test_an_unknown_pii_mode_is_refused(corpus: Path) -> None:
     result = _run(str(corpus), "--pii-mode", "regex")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "--pii-mode 'regex' is not one of pattern, spacy, off" in result.stderr
 
 

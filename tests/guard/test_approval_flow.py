@@ -99,8 +99,11 @@ def test_a_killed_app_resumes_after_restart(tmp_path: Path) -> None:
 
     # 1. the app waits for approval and is killed while waiting
     waiting = subprocess.Popen(
-        [sys.executable, str(app), store, "wait", str(effects), "call"], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, str(app), store, "wait", str(effects), "call"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     charter = make_charter(DEFAULT_POLICIES, tmp_path)
     deadline = time.monotonic() + 60
@@ -115,26 +118,47 @@ def test_a_killed_app_resumes_after_restart(tmp_path: Path) -> None:
 
     # 2. a reviewer approves with the CLI
     cli = subprocess.run(
-        [sys.executable, "-m", "charter.cli", "approvals", "approve", pending[0].id,
-         "--as", "alice", "--reason", "ok", "--store", store],
-        capture_output=True, text=True, timeout=120, env=env,
+        [
+            sys.executable,
+            "-m",
+            "charter.cli",
+            "approvals",
+            "approve",
+            pending[0].id,
+            "--as",
+            "alice",
+            "--reason",
+            "ok",
+            "--store",
+            store,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     assert cli.returncode == 0, cli.stderr
 
+    def restart_and_resume() -> subprocess.CompletedProcess[str]:
+        """A new process of the app that resumes the ticket."""
+        argv = ["x", store, "raise", str(effects), pending[0].id]
+        return subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import sys; sys.argv = {argv!r};"
+                f"import runpy; runpy.run_path({str(app)!r}, run_name='__main__')",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+
     # 3. the restarted app resumes the ticket: the refund runs exactly once
-    resumed = subprocess.run(
-        [sys.executable, "-c",
-         f"import sys; sys.argv = ['x', {store!r}, 'raise', {str(effects)!r}, {pending[0].id!r}];"
-         f"import runpy; runpy.run_path({str(app)!r}, run_name='__main__')"],
-        capture_output=True, text=True, timeout=120, env=env,
-    )
+    resumed = restart_and_resume()
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert "refunded" in resumed.stdout
     assert effects.read_text() == "A-77:950.0\n"
-    again = subprocess.run(
-        [sys.executable, "-c",
-         f"import sys; sys.argv = ['x', {store!r}, 'raise', {str(effects)!r}, {pending[0].id!r}];"
-         f"import runpy; runpy.run_path({str(app)!r}, run_name='__main__')"],
-        capture_output=True, text=True, timeout=120, env=env,
-    )
+    again = restart_and_resume()
     assert again.returncode != 0 and effects.read_text() == "A-77:950.0\n"

@@ -22,6 +22,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from charter import semconv as sc
+from charter._canonical import sha256_hex
 from charter.audit import iter_records
 from charter.config import Settings
 from charter.context import context
@@ -224,9 +225,7 @@ def test_a_withheld_answer_is_never_released(make: Callable[..., Driven], mode: 
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_refusals_are_returned_in_the_callers_shape(
-    make: Callable[..., Driven], mode: str
-) -> None:
+def test_refusals_are_returned_in_the_callers_shape(make: Callable[..., Driven], mode: str) -> None:
     driven = make(mode, on_deny="refuse")
     refused = driven("this is forbidden")
     assert isinstance(refused, str)
@@ -440,13 +439,18 @@ def test_tool_arguments_are_inspected_in_every_leaf_and_number(
     assert update_customer(10000000146, [EMAIL, other], True) == "updated"
     # the policy's redaction reaches e-mails inside the list; other types pass as they are
     assert seen == [
-        {"national_id": 10000000146, "emails": ["<EMAIL_ADDRESS_1>", "<EMAIL_ADDRESS_2>"], "vip": True}
+        {
+            "national_id": 10000000146,
+            "emails": ["<EMAIL_ADDRESS_1>", "<EMAIL_ADDRESS_2>"],
+            "vip": True,
+        }
     ]
     [call_record, _] = driven.records()
     arguments = call_record.input["tool"]["arguments"]
+    # Stored as hashes of the placeholder form (issue 14 #6: no text at rest by default).
     assert arguments == {
-        "national_id": "<TR_NATIONAL_ID_1>",  # a number is personal data too
-        "emails": ["<EMAIL_ADDRESS_1>", "<EMAIL_ADDRESS_2>"],
+        "national_id": "sha256:" + sha256_hex("<TR_NATIONAL_ID_1>"),  # a number is PII too
+        "emails": ["sha256:" + sha256_hex(f"<EMAIL_ADDRESS_{n}>") for n in (1, 2)],
         "vip": True,
     }
     assert "10000000146" not in call_record.model_dump_json()

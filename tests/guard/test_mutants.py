@@ -82,7 +82,10 @@ def test_a_requests_placeholders_leave_the_vault_with_it(
     assert store.scopes() == []  # the per-request mapping (holding the value) is gone
     with context(conversation="c-1"):
         ask(f"mail {EMAIL}")
-    assert [scope for _, scope in store.scopes()] == ["conv:c-1"]  # conversations stay
+    # conversations stay (the caller's own: scoped by tenant, user and conversation)
+    mine = charter.privacy.vault.storage_id(charter.privacy.scope("c-1", subject="anonymous"))
+    assert mine.startswith("conv:c-1|principal:")
+    assert [scope for _, scope in store.scopes()] == [mine]
 
 
 def test_the_span_separates_the_models_time_from_the_guards(
@@ -115,7 +118,9 @@ def test_the_span_records_the_models_usage(traced: tuple[Charter, InMemorySpanEx
     def chat(messages: list[dict[str, str]]) -> dict[str, object]:
         return {
             "model": "gpt-4o-2024-08-06",
-            "choices": [{"message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+            "choices": [
+                {"message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}
+            ],
             "usage": {"prompt_tokens": 12, "completion_tokens": 3},
         }
 

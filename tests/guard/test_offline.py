@@ -50,7 +50,9 @@ print(json.dumps(attempts))
 def test_the_pipeline_makes_no_network_attempt(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-c", SCRIPT, f"sqlite:///{tmp_path / 'c.db'}"],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "OTEL_SDK_DISABLED": ""},
     )
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -30,7 +30,8 @@ def test_assert_redacted_catches_a_leak(tmp_path: Path) -> None:
     assert_redacted(guarded, "write to ayse@example.com", entity="EMAIL_ADDRESS", model=model)
     unguarded = RecordingModel("ok")
     with pytest.raises(AssertionError, match="reached the model"):
-        assert_redacted(unguarded, "write to ayse@example.com", entity="EMAIL_ADDRESS",
-                        model=unguarded)
+        assert_redacted(
+            unguarded, "write to ayse@example.com", entity="EMAIL_ADDRESS", model=unguarded
+        )
     with pytest.raises(AssertionError, match="holds no"):
         assert_redacted(guarded, "no personal data", entity="EMAIL_ADDRESS", model=model)

@@ -92,7 +92,7 @@ def test_drift_report_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
     ]
     for extra, message in cases:
         result = runner.invoke(app, ["drift", "report", "--baseline", str(good), *extra])
-        assert result.exit_code == 1, (extra, result.output)
+        assert result.exit_code == 2, (extra, result.output)
         assert "Traceback" not in result.output
         assert message in result.output, (extra, result.output)
 
@@ -144,18 +144,18 @@ def test_monitor_serve_receives_and_export_writes_jsonl(tmp_path: Path) -> None:
 
 def test_monitor_export_needs_an_existing_store(tmp_path: Path) -> None:
     result = runner.invoke(app, ["monitor", "export", "--spans", str(tmp_path / "none.db")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "no span store at" in result.output
     assert not (tmp_path / "none.db").exists()
 
 
 def test_monitor_export_time_bounds_are_validated(tmp_path: Path) -> None:
     result = runner.invoke(app, ["monitor", "export", "--since", "yesterday-ish"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "neither a duration" in result.output
 
 
 def test_console_rejects_a_bad_window() -> None:
     result = runner.invoke(app, ["console", "--window", "soon"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "--window" in result.output and "not a duration" in result.output

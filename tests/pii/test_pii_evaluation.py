@@ -83,4 +83,4 @@ def test_the_command_reports_and_gates(tmp_path: Path) -> None:
     assert done.exit_code == 1
     assert "recall 0.000 < 0.5" in done.output
     done = runner.invoke(app, ["eval", "pii", "--mode", "regex"])
-    assert done.exit_code == 1
+    assert done.exit_code == 2

@@ -1,4 +1,3 @@
-
 """The shipped bundle: its Rego unit tests, their coverage, its METADATA, and realistic
 support-chat traffic (English and Turkish) through the product's embedded engine."""
 

@@ -1,4 +1,3 @@
-
 """Phrase lists catch what they should and leave everyday banking requests alone: the
 cost of over-caution is a support bot that refuses to block a card."""
 

@@ -101,17 +101,20 @@ def test_the_guards_policy_document_is_the_policy_input_contract() -> None:
             tool=ToolRef(name=tool[0], arguments=tool[1]) if tool else None,
             metadata=metadata,
         ).to_dict()
-        assert policy_document(
-            stage=Stage.TOOL_CALL,
-            app="a",
-            tenant="t",
-            environment="e",
-            user="u-1",
-            roles=("agent",),
-            model=ModelRef(provider="openai", name="m"),
-            text="hi <EMAIL_ADDRESS_1>",
-            pii=pii,
-            signals={"jailbreak": 0.1},
-            tool=tool,
-            metadata=metadata,
-        ) == expected
+        assert (
+            policy_document(
+                stage=Stage.TOOL_CALL,
+                app="a",
+                tenant="t",
+                environment="e",
+                user="u-1",
+                roles=("agent",),
+                model=ModelRef(provider="openai", name="m"),
+                text="hi <EMAIL_ADDRESS_1>",
+                pii=pii,
+                signals={"jailbreak": 0.1},
+                tool=tool,
+                metadata=metadata,
+            )
+            == expected
+        )

@@ -54,7 +54,7 @@ def test_an_else_after_iteration_keeps_the_interpreter() -> None:
 
 def test_an_object_rule_keeps_the_interpreter() -> None:
     engine = _engine(
-        'by_id[k] := v if { some v in input.xs; k := v.id }\n'
+        "by_id[k] := v if { some v in input.xs; k := v.id }\n"
         'decision := {"action": "deny"} if count(by_id) > 0\n'
     )
     assert "object rule" in engine.path

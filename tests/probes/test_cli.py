@@ -110,12 +110,12 @@ def test_bad_options_are_one_line_errors(args: list[str], extra: list[str], mess
 def test_an_unknown_target_is_a_clear_error(args: list[str]) -> None:
     bad = [a if a != TARGET else "tests.probes.nowhere:answer" for a in args]
     code, out = _probe(bad, "--once")
-    assert code == 1 and "cannot import tests.probes.nowhere" in out
+    assert code == 2 and "cannot import tests.probes.nowhere" in out
 
 
 def test_nothing_to_probe(tmp_path: Path) -> None:
     result = runner.invoke(app, ["probe", "--once"], env={"CHARTER_CONFIG": ""})
-    assert result.exit_code == 1 and "nothing to probe" in result.output
+    assert result.exit_code == 2 and "nothing to probe" in result.output
 
 
 def test_eval_run_asks_the_model_per_suite(tmp_path: Path) -> None:
@@ -168,4 +168,4 @@ def test_thresholds_come_from_charter_toml(args: list[str], tmp_path: Path) -> N
     assert "flip rate" not in result.output.split("verdict:")[1]
     config.write_text("[charter]\nprobe_thresholds = { rate_alarm = 0.5 }\n")
     bad = runner.invoke(app, ["probe", "--once", *args], env=env)
-    assert bad.exit_code == 1 and "probe_thresholds: rate_alarm" in bad.output
+    assert bad.exit_code == 2 and "probe_thresholds: rate_alarm" in bad.output

@@ -80,7 +80,10 @@ def pin_limits(config: dict[str, Any]) -> None:
 
 def record_traffic(store: str, bundle: Path, tmp_path: Path) -> dict[str, str]:
     """Run every TRAFFIC entry through the guard's checks with the audit log on."""
-    charter = make_charter(bundle, tmp_path, store_url=store, audit=True, pii_mode="pattern")
+    # Replaying rules that read the text needs it: this app opts in to store_content.
+    charter = make_charter(
+        bundle, tmp_path, store_url=store, audit=True, pii_mode="pattern", store_content=True
+    )
     ids: dict[str, str] = {}
     try:
         for name, (stage, text, tool, arguments) in TRAFFIC.items():

@@ -117,7 +117,7 @@ def test_a_broken_candidate_is_a_one_line_error(recorded: Recorded, tmp_path: Pa
     (tmp_path / "bad" / "charter").mkdir(parents=True)
     (tmp_path / "bad" / "charter" / "main.rego").write_text("package charter.main\ndecision := {\n")
     result = _run("--candidate", str(tmp_path / "bad"), "--store", recorded.store_url)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"error: --candidate {tmp_path / 'bad'}: charter/main.rego:3:1")
 
@@ -125,7 +125,7 @@ def test_a_broken_candidate_is_a_one_line_error(recorded: Recorded, tmp_path: Pa
 def test_a_missing_store_is_a_clear_error(recorded: Recorded, tmp_path: Path) -> None:
     missing = f"sqlite:///{tmp_path / 'nope.db'}"
     result = _run("--candidate", str(recorded.bundle), "--store", missing)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.startswith("error: ")
     assert "Traceback" not in result.output
     assert not (tmp_path / "nope.db").exists()

@@ -234,6 +234,29 @@ def test_replay_works_on_in_memory_records() -> None:
     assert [(r.rule, r.change) for r in report.rules] == [("old.rule", "no longer firing")]
 
 
+def test_without_stored_text_amount_rules_still_replay_and_text_records_are_counted(
+    tmp_path: Path, base_bundle: Path, candidate: Candidate
+) -> None:
+    from charter.testing import make_charter
+
+    url = f"sqlite:///{tmp_path / 'no-text.db'}"
+    charter = make_charter(base_bundle, tmp_path, store_url=url, audit=True)  # the default
+    charter.check("What are your opening hours?", model="gpt-4o", provider="openai")
+    arguments = {"order_id": "A-1", "amount": 300}
+    charter.check("{}", stage="tool_call", tool="issue_refund", arguments=arguments, model="gpt-4o")
+    charter.audit.flush(timeout=30)
+    charter.close()
+    engine = EmbeddedEngine(candidate(_lower_refund_approval_limit))
+    try:
+        report = replay_store(url, engine)
+    finally:
+        engine.close()
+    assert (report.records, report.without_text) == (2, 2)
+    [group] = report.transitions
+    assert (group.transition, group.count) == ("allow -> require_approval", 1)
+    assert group.examples[0].text == "(text not stored)"
+
+
 def _output_record(seq: int, text: str, recorded: Decision) -> Any:
     from charter.audit import DecisionRecord
 

@@ -102,9 +102,7 @@ BANKING = [
 
 @pytest.fixture(scope="module")
 def guard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Charter]:
-    charter = make_charter(
-        BUNDLE, tmp_path_factory.mktemp("harm"), pii_mode="pattern", audit=False
-    )
+    charter = make_charter(BUNDLE, tmp_path_factory.mktemp("harm"), pii_mode="pattern", audit=False)
     yield charter
     charter.close()
 

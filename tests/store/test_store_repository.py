@@ -45,6 +45,7 @@ def _row(rid: str, **over: Any) -> dict[str, Any]:
         "escalate_to": None,
         "escalations": 0,
         "action": {"kind": "tool_call", "tool": {"name": "pay", "arguments": {"eur": 900}}},
+        "keep_action": False,
         "action_hash": "a" * 64,
         "decision_id": f"d-{rid}",
         "consumed_at": None,

@@ -125,20 +125,20 @@ def use_check(request: ApprovalRequest, presented_hash: str) -> UseCheck:
                 f"(details: charter approvals show {tid})"
             )
         )
+    if request.consumed_at is not None:
+        return UseCheck(
+            ApprovalError(
+                f"approval {tid} was already used at {stamp(request.consumed_at)}; an approval "
+                "is used once: submit the action again for a new approval"
+            ),
+            record=True,
+        )
     if presented_hash != request.action_hash:
         return UseCheck(
             ActionMismatch(
                 f"approval {tid} was granted for a different action (approved "
                 f"{request.action_hash[:12]}…, presented {presented_hash[:12]}…); an approval is "
                 "valid only for the exact action reviewed: submit this action for approval"
-            ),
-            record=True,
-        )
-    if request.consumed_at is not None:
-        return UseCheck(
-            ApprovalError(
-                f"approval {tid} was already used at {stamp(request.consumed_at)}; an approval "
-                "is used once: submit the action again for a new approval"
             ),
             record=True,
         )

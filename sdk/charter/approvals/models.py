@@ -2,7 +2,9 @@
 
 A request is bound to the SHA-256 of its canonical action, so an approval can only ever be
 used for the exact action a reviewer saw. The action is stored already redacted: reviewers
-see placeholders such as `<EMAIL_ADDRESS_1>`, never the raw values.
+see placeholders such as `<EMAIL_ADDRESS_1>`, never the raw values. It is kept only while
+it is needed (pending: reviewers read it; approved and unused: the app resumes from it);
+then it is replaced by its digest, unless the app opted in to `store_content`.
 """
 
 from __future__ import annotations
@@ -105,7 +107,10 @@ class ApprovalRequest(BaseModel):
     escalate_to: Approvers | None = None
     escalations: int = 0
     action: dict[str, Any]
-    """The canonical, already-redacted action the reviewers are deciding on."""
+    """The canonical, already-redacted action the reviewers are deciding on; once the
+    request is settled, its digest unless `keep_action` (see `action_digest`)."""
+    keep_action: bool = False
+    """The app opted in to `store_content`: the action stays after the request is settled."""
     action_hash: str
     decision_id: str
     votes: tuple[Vote, ...] = ()
@@ -158,6 +163,23 @@ def canonical_action(action: Mapping[str, Any]) -> dict[str, Any]:
 def action_hash(action: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical action: the same action hashes the same in every process."""
     return sha256_hex(canonical_action(action))
+
+
+SETTLED = frozenset({ApprovalState.REJECTED, ApprovalState.EXPIRED, ApprovalState.CANCELLED})
+"""States in which a request's action can no longer be decided or used (as after use)."""
+WITHHELD = "withheld once the request was settled (store_content is off)"
+
+
+def action_digest(action: Mapping[str, Any]) -> dict[str, Any]:
+    """What a settled request keeps of its action by default: kind, function, model and
+    tool name, no text or arguments (undetected personal data would sit in them). The
+    `action_hash` column still binds the request to the exact action."""
+    digest = {k: action[k] for k in ("kind", "function", "model") if k in action}
+    tool = action.get("tool")
+    if isinstance(tool, Mapping):
+        digest["tool"] = {"name": tool.get("name")}
+    digest["content"] = WITHHELD
+    return digest
 
 
 def _plain(value: Any) -> Any:

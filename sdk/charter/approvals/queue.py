@@ -56,6 +56,8 @@ class ApprovalQueue:
     engine. Reviewers are resolved through `directory` when given (their roles come from
     configuration, not from the caller) and checked by `authorizer` (default: roles named
     in the request). `migrate=True` brings the schema up to date on first use.
+    `store_content=True` keeps each request's action after it is settled (used, rejected,
+    expired, cancelled); by default only its digest stays (`models.action_digest`).
     """
 
     def __init__(
@@ -66,7 +68,9 @@ class ApprovalQueue:
         directory: ReviewerDirectory | None = None,
         clock: Clock = utcnow,
         migrate: bool = True,
+        store_content: bool = False,
     ) -> None:
+        self._store_content = store_content
         self._store = ApprovalStore(store, clock=clock, migrate=migrate)
         self._authorizer: Authorizer = authorizer or RoleAuthorizer()
         self._directory = directory
@@ -158,6 +162,7 @@ class ApprovalQueue:
             "escalate_to": spec.escalate_to.model_dump(mode="json") if spec.escalate_to else None,
             "escalations": 0,
             "action": plain,
+            "keep_action": self._store_content,
             "action_hash": digest,
             "consumed_at": None,
             "claimed_by": None,
@@ -197,7 +202,8 @@ class ApprovalQueue:
             state = request.state
             history = _records.History(conn, request_id, now)
             if check.error is None:
-                repo.update_request(conn, request_id, {"consumed_at": now, "updated_at": now})
+                used = {"consumed_at": now, "updated_at": now, **store.settled_action(request)}
+                repo.update_request(conn, request_id, used)
                 history.add(EventKind.CONSUMED, by, state, state, "approval used for the action")
                 request = store.reload(conn, request_id)
             elif check.record:

@@ -17,7 +17,13 @@ from sqlalchemy import Connection, Engine
 from charter.approvals import _records
 from charter.approvals._signal import CHANGES
 from charter.approvals.lifecycle import timeout_step
-from charter.approvals.models import ApprovalRequest, ApprovalState, EventKind
+from charter.approvals.models import (
+    SETTLED,
+    ApprovalRequest,
+    ApprovalState,
+    EventKind,
+    action_digest,
+)
 from charter.errors import ApprovalError
 from charter.store import approval_repo as repo
 from charter.store.db import connect
@@ -122,9 +128,19 @@ class ApprovalStore:
         release_claim_of: str | None = None,
     ) -> None:
         values: dict[str, Any] = {"state": state.value, "updated_at": now}
+        if state in SETTLED:
+            values.update(self.settled_action(request))
         if release_claim_of is not None and request.claimed_by == release_claim_of:
             values.update(claimed_by=None, claimed_until=None)
         repo.update_request(conn, request.id, values)
+
+    @staticmethod
+    def settled_action(request: ApprovalRequest) -> dict[str, Any]:
+        """The column update that drops a settled request's action text (none when the
+        app opted in to `store_content`)."""
+        if request.keep_action:
+            return {}
+        return {"action": action_digest(request.action)}
 
     def expire_if_due(
         self, conn: Connection, request: ApprovalRequest, now: datetime

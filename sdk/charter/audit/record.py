@@ -9,9 +9,10 @@ exactly the material plus `hash`, so anyone can re-check a line with any SHA-256
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,7 +42,8 @@ def chain_hash(material: Mapping[str, Any]) -> str:
 
 
 class DecisionRecord(BaseModel):
-    """A decision as the log keeps it: redacted input, result, revision, trace ids, chain."""
+    """A decision as the log keeps it: input (texts withheld), result, revision, trace
+    ids, chain."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -50,7 +52,8 @@ class DecisionRecord(BaseModel):
     timestamp: datetime
     path: str = DECISION_LOG_PATH
     input: dict[str, Any]
-    """The redacted policy input."""
+    """The policy input: its texts as hashes (`charter.audit.content`), or redacted text
+    when the app opted in with `store_content`."""
     result: dict[str, Any]
     """The decision, as `Decision.model_dump(mode="json")`."""
     policy_revision: str
@@ -120,8 +123,10 @@ def material_from_row(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class PreparedRecord:
-    """A record with everything but its place in the chain, serialised once. The objects are
-    parsed back from the canonical text, so the hash covers exactly what is stored."""
+    """A record with everything but its place in the chain, serialised once. The hash
+    covers exactly what is stored: `verify` parses each stored JSON column back and
+    canonicalises the material again, and `seal` computes that same text (see
+    `_hashed_text`) without building the material twice."""
 
     decision_id: str
     timestamp: datetime
@@ -133,6 +138,9 @@ class PreparedRecord:
     span_id: str
     labels_json: str
     metrics_json: str
+    fixed_columns: bool = field(default=False, compare=False)
+    """True when `result_json`, `labels_json` and `metrics_json` are canonical JSON that
+    parses back to itself (`build` makes them so: string keys only, see `_hashed_text`)."""
 
     @classmethod
     def build(
@@ -146,6 +154,7 @@ class PreparedRecord:
         labels: Mapping[str, str],
     ) -> PreparedRecord:
         """`input` is the redacted policy input, or its canonical JSON text already."""
+        label_doc = {"stage": decision.stage.value, **labels}
         return cls(
             decision_id=decision.decision_id,
             timestamp=timestamp,
@@ -155,8 +164,11 @@ class PreparedRecord:
             policy_revision=decision.policy_revision,
             trace_id=trace_id,
             span_id=span_id,
-            labels_json=canonical_json({"stage": decision.stage.value, **labels}),
+            labels_json=canonical_json(label_doc),
             metrics_json=canonical_json({"timer_eval_ns": round(decision.eval_ms * 1e6)}),
+            # `model_dump(mode="json")` writes every key as a string; labels are checked here
+            # because a caller may pass any mapping.
+            fixed_columns=all(type(k) is str and type(v) is str for k, v in label_doc.items()),
         )
 
     @classmethod
@@ -208,8 +220,58 @@ class PreparedRecord:
             "metrics_json": self.metrics_json,
             "prev_hash": prev_hash,
         }
-        row["hash"] = chain_hash(material_from_row(row))
+        row["hash"] = hashlib.sha256(self._hashed_text(seq, prev_hash).encode()).hexdigest()
         return row
+
+    def _hashed_text(self, seq: int, prev_hash: str) -> str:
+        """`canonical_json(material_from_row(row))`, the text `verify` hashes, written out
+        directly: canonical JSON of a dict is its sorted keys with each value's own canonical
+        JSON, so the stored columns are spliced in. A column is spliced as it is only when it
+        is known to re-canonicalise to itself (`fixed_columns`); the input can come from any
+        caller (a key that is not a string, such as `1`, is written `"1"` and sorts
+        differently once parsed back), so it is always parsed and canonicalised again."""
+        if self.fixed_columns:
+            result, labels, metrics = self.result_json, self.labels_json, self.metrics_json
+        else:
+            result, labels, metrics = (
+                _recanonical(self.result_json),
+                _recanonical(self.labels_json),
+                _recanonical(self.metrics_json),
+            )
+        return "".join(
+            (
+                '{"decision_id":',
+                canonical_json(self.decision_id),
+                ',"input":',
+                _recanonical(self.input_json),
+                ',"labels":',
+                labels,
+                ',"metrics":',
+                metrics,
+                ',"path":',
+                canonical_json(self.path),
+                ',"policy_revision":',
+                canonical_json(self.policy_revision),
+                ',"prev_hash":',
+                canonical_json(prev_hash),
+                ',"result":',
+                result,
+                ',"seq":',
+                str(int(seq)),
+                ',"span_id":',
+                canonical_json(self.span_id),
+                ',"timestamp":',
+                canonical_json(format_timestamp(self.timestamp)),
+                ',"trace_id":',
+                canonical_json(self.trace_id),
+                "}",
+            )
+        )
+
+
+def _recanonical(json_text: str) -> str:
+    """The canonical JSON of `json_text` parsed back (what `verify` hashes for a column)."""
+    return canonical_json(json.loads(json_text))
 
 
 def _ascii(text: str, limit: int = 256) -> str:

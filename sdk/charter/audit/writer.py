@@ -3,8 +3,9 @@
 `mode="async"` (the default): `record()` only snapshots the decision and puts it on a
 bounded queue, so the guarded call never waits for the database. A writer thread drains
 the queue in batches; each batch is one transaction that locks the chain head, numbers and
-hashes the records, and moves the head. `mode="sync"`: `record()` writes the record before
-it returns and raises `AuditError` when it cannot (so the guarded call fails closed).
+hashes the records, and moves the head; woken by a record, the writer lingers `linger_s`
+so that the next calls' records join it (one commit, one wake-up of a GIL-sharing thread).
+`mode="sync"`: `record()` writes the record before it returns, or raises `AuditError`.
 
 Nothing is lost quietly: a full queue counts the record in `stats.dropped` and logs a
 warning; a failing database is retried with backoff (the batch is kept); a record that
@@ -12,7 +13,7 @@ cannot be written at all is replaced by a marker record (`stats.marked`, see `_a
 whatever cannot be written by `close()` is counted and logged as an error. The queue is
 written at exit, on `close()` and on SIGTERM (see `_shutdown`). How much an async log can
 lose when the process is killed outright: the records still queued, at most `max_queue`
-(in practice those accepted during the last commit, a few milliseconds' worth).
+(in practice those accepted during the last linger and commit, milliseconds' worth).
 Log lines carry counts and error classes only, never decision content.
 """
 
@@ -46,6 +47,7 @@ from charter.audit._append import (
     Unserialisable,
 )
 from charter.audit.checkpoint import DEFAULT_EVERY, DEFAULT_INTERVAL_S, Checkpointer
+from charter.audit.content import withhold_content
 from charter.decision import Decision
 from charter.errors import AuditError, ConfigurationError
 from charter.policy.input import PolicyInput
@@ -79,16 +81,21 @@ class AuditStats:
     """Checkpoints written to the checkpoint file."""
 
 
-_STOP = object()
+_STOP = object()  # the queue's end mark, put by close()
 
 
-def _snapshot(input: PolicyInput | Mapping[str, Any]) -> PolicyInput | str | Unserialisable:
+def _snapshot(
+    input: PolicyInput | Mapping[str, Any], *, store_content: bool
+) -> PolicyInput | str | Unserialisable:
     """A PolicyInput is immutable; a plain mapping is serialised now, since the caller may
-    change it after `record()` returns. One that cannot be serialised becomes a marker."""
-    if isinstance(input, PolicyInput):
+    change it after `record()` returns. One that cannot be serialised becomes a marker.
+    Without `store_content` the texts are withheld here, on the caller's thread, so they
+    are never even queued (`charter.audit.content`)."""
+    if store_content and isinstance(input, PolicyInput):
         return input
     try:
-        return canonical_json(input)
+        doc = input.to_dict() if isinstance(input, PolicyInput) else input
+        return canonical_json(doc if store_content else withhold_content(doc))
     except Exception as exc:
         return Unserialisable(type(exc).__name__)
 
@@ -114,20 +121,26 @@ class AuditLog:
         mode: AuditMode = "async",
         max_queue: int = 10_000,
         batch: int = 256,
+        linger_s: float = 0.002,
         close_timeout: float = 10.0,
         write_timeout: float = 5.0,
         checkpoint_file: str | Path | None = AUTO,
         checkpoint_every: int = DEFAULT_EVERY,
         checkpoint_interval_s: float = DEFAULT_INTERVAL_S,
         tracer_provider: Any = None,
+        store_content: bool = False,
     ) -> None:
-        """`write_timeout`: how long a sync `record()` retries a failing store before it
+        """`store_content`: keep the (redacted) prompt/answer text and tool arguments in
+        the records; by default only their hashes (`charter.audit.content`).
+        `linger_s`: how long the writer waits for more records to batch (0: none).
+        `write_timeout`: how long a sync `record()` retries a failing store before it
         raises. `checkpoint_file`: where checkpoints go (`charter.audit.checkpoint`); AUTO
         puts them beside a SQLite database, None writes none (they still go out as spans
         through `tracer_provider`, default the global one)."""
-        if max_queue < 1 or batch < 1:
+        if max_queue < 1 or batch < 1 or not 0 <= linger_s <= 1:
             raise ConfigurationError(
-                f"AuditLog needs max_queue >= 1 and batch >= 1 (got {max_queue}, {batch})"
+                "AuditLog needs max_queue >= 1, batch >= 1 and 0 <= linger_s <= 1 "
+                f"(got {max_queue}, {batch}, {linger_s})"
             )
         if mode not in ("async", "sync"):
             raise ConfigurationError(f"audit mode must be 'async' or 'sync' (got {mode!r})")
@@ -137,8 +150,10 @@ class AuditLog:
             self._engine, self._owns_engine = connect(store_url_or_engine), True
         ensure_schema(self._engine)
         self.mode: AuditMode = mode
+        self.store_content = store_content
         self._max_queue = max_queue
         self._batch = batch
+        self._linger_s = linger_s
         self._close_timeout = close_timeout
         self._write_timeout = write_timeout
         if checkpoint_file == AUTO:
@@ -169,6 +184,7 @@ class AuditLog:
         self._last_error: str | None = None
         self._last_drop_warning = 0.0
         self._give_up = threading.Event()
+        self._hurry = threading.Event()  # set by flush/close: the writer does not linger
         self._thread: threading.Thread | None = None
         if self.mode == "async":
             self._thread = threading.Thread(
@@ -187,7 +203,8 @@ class AuditLog:
         span_id: str = "",
         labels: Mapping[str, str] = _NO_LABELS,
     ) -> None:
-        """Log one decision with its *redacted* policy input.
+        """Log one decision with its policy input: its texts as hashes, or (with
+        `store_content`) as the redacted text.
 
         async: queue it; never blocks, never raises for a full queue (the record is counted
         in `stats.dropped` and a warning logged). sync: write it now; raises `AuditError`
@@ -196,7 +213,7 @@ class AuditLog:
             self._after_fork()
         pending = Pending(
             decision=decision,
-            input=_snapshot(input),
+            input=_snapshot(input, store_content=self.store_content),
             trace_id=trace_id,
             span_id=span_id,
             labels={str(k): str(v) for k, v in labels.items()},
@@ -278,6 +295,7 @@ class AuditLog:
     def flush(self, timeout: float | None = None) -> None:
         """Wait until every record accepted so far is written. Raises `AuditError` when that
         takes longer than `timeout` seconds (the records stay queued)."""
+        self._hurry.set()
         with self._lock:
             target = self._accepted
             done = self._progress.wait_for(
@@ -303,6 +321,7 @@ class AuditLog:
         _shutdown.unregister(self)
         thread = self._thread
         if thread is not None:
+            self._hurry.set()
             deadline = time.monotonic() + self._close_timeout
             with contextlib.suppress(queue.Full):
                 self._queue.put(_STOP, timeout=self._close_timeout)
@@ -354,6 +373,7 @@ class AuditLog:
             else:
                 assert isinstance(item, Pending)
                 batch = [item]
+                self._hurry.wait(self._linger_s if source.qsize() < self._batch else 0.0)  # linger
             while len(batch) < self._batch or stopping:
                 try:
                     item = source.get_nowait()
@@ -366,6 +386,8 @@ class AuditLog:
                 batch.append(item)
             if batch:
                 self._count(self._appender.write(batch, self._give_up.wait))
+            if source.empty():
+                self._hurry.clear()  # written up to now: linger again from the next record
 
     def _count(self, done: Appended) -> None:
         with self._lock:

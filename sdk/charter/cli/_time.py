@@ -34,7 +34,7 @@ def parse_since(option: str, text: str | None, *, now: datetime | None = None) -
     except ValueError:
         raise fail(
             f"{option} {text!r} is neither an ISO-8601 date/time (2025-01-31, "
-            "2025-01-31T12:00:00Z) nor an age (30m, 24h, 7d)",
+            f"2025-01-31T12:00:00Z) nor an age (30m, 24h, 7d); e.g. {option} 24h",
             code=2,
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

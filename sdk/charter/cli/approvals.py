@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from charter.approvals.models import ApprovalRequest, ApprovalState, describe_approvers
-from charter.cli._common import clean_errors, store_hint, store_url
+from charter.cli._common import clean_errors, fail, store_hint, store_url
 from charter.config import Settings
 
 if TYPE_CHECKING:
@@ -88,20 +88,41 @@ def list_requests(
         ApprovalState | None, typer.Option("--state", help="Only requests in this state.")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many.")] = 50,
+    reviewer: Annotated[
+        str | None,
+        typer.Option(
+            "--for",
+            help="Only pending requests this reviewer may decide now (as the console's inbox).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     store: StoreOption = None,
+    policies: PoliciesOption = None,
+    reviewers: ReviewersOption = None,
 ) -> None:
     """List approval requests, newest first."""
-    with _queue(store) as queue:
-        requests = queue.list(state, limit=limit)
+    others = 0
+    if reviewer is None:
+        with _queue(store) as queue:
+            requests = queue.list(state, limit=limit)
+    else:
+        if state not in (None, ApprovalState.PENDING):
+            raise fail("--for lists pending requests; drop --state")
+        with _reviewing_queue(store, policies, reviewers) as queue:
+            pending = queue.list(ApprovalState.PENDING, limit=limit)
+            requests = [r for r in pending if queue.refusal(r, reviewer) is None]
+        others = len(pending) - len(requests)
     if as_json:
         typer.echo(_dump(requests))
     elif not requests:
-        which = f"{state.value} " if state else ""
-        typer.echo(f"no {which}approval requests in {store_hint(store)}")
+        which = "pending " if reviewer else (f"{state.value} " if state else "")
+        whom = f" that {reviewer} may decide" if reviewer else ""
+        typer.echo(f"no {which}approval requests{whom} in {store_hint(store)}")
     else:
         for request in requests:
             typer.echo(_line(request))
+    if others and not as_json:
+        typer.echo(f"{others} more wait for other reviewers")
 
 
 @app.command("show")

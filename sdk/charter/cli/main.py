@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import logging
 from importlib.metadata import entry_points
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from charter.cli import (
     approvals,
@@ -19,14 +21,30 @@ from charter.cli import (
     project,
     signals,
 )
+from charter.cli._common import passes_through, report
 
 PLUGIN_GROUP = "charter.cli"
+
+
+class CleanErrors(TyperGroup):
+    """The root group: whatever a command (ours or a plugin's) raises on bad input ends as
+    one `error: ...; hint` line and status 2, never a traceback (`_common.describe`)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if passes_through(exc):
+                raise
+            raise report(exc) from None
+
 
 app = typer.Typer(
     name="charter",
     help="Charter: policy-as-code guardrails for LLM applications.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=CleanErrors,
 )
 app.add_typer(policy.app, name="policy")
 app.add_typer(approvals.app, name="approvals")

@@ -33,12 +33,17 @@ def _read_input(path: str) -> dict[str, Any]:
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text()
     except OSError as exc:
-        raise fail(f"cannot read input {path}: {exc.strerror}") from None
+        raise fail(
+            f"cannot read input {path}: {exc.strerror}; check the path (- reads stdin)"
+        ) from None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         where = "stdin" if path == "-" else path
-        raise fail(f"{where}:{exc.lineno}:{exc.colno}: input is not JSON: {exc.msg}") from None
+        raise fail(
+            f"{where}:{exc.lineno}:{exc.colno}: input is not JSON: {exc.msg}; "
+            "give one policy input object (see `charter policy explain --help`)"
+        ) from None
     if not isinstance(value, dict):
         raise fail(f"input must be a JSON object (the policy input), got {type(value).__name__}")
     return value

@@ -93,6 +93,13 @@ def replay(
             "and failed closed on them; run `charter policy check` on it",
             err=True,
         )
+    if report.without_text:
+        typer.echo(
+            f"note: {report.without_text} of {report.records} record(s) hold no text "
+            "(store_content is off), so rules that read input.text were judged on an empty "
+            "text there; set store_content = true to replay them fully",
+            err=True,
+        )
     if fail_on_change and report.changed:
         typer.echo(f"FAIL: {report.changed} recorded decision(s) would change", err=True)
         raise typer.Exit(1)

@@ -61,7 +61,7 @@ def train(
 
     files = sorted(data.glob("*.jsonl")) if data.is_dir() else []
     if not files:
-        raise fail(f"{data}: no training *.jsonl files")
+        raise fail(f"{data}: no training *.jsonl files; check --data")
     finetune = None
     if context:
         try:
@@ -122,8 +122,11 @@ def sources(
     from charter.errors import CharterError
     from charter.signals.training import load_items, sources_table
 
+    files = sorted(data.glob("*.jsonl"))
+    if not files:
+        raise fail(f"{data}: no training *.jsonl files; check --data")
     try:
-        items = load_items(sorted(data.glob("*.jsonl")))
+        items = load_items(files)
     except CharterError as exc:
         raise fail(str(exc)) from None
     typer.echo(sources_table(items))

@@ -96,7 +96,7 @@ def corpus_files(paths: Iterable[str | Path]) -> list[Path]:
         elif path.is_file():
             files.append(path)
         else:
-            raise ConfigurationError(f"{path}: no such corpus file or directory")
+            raise ConfigurationError(f"{path}: no such corpus file or directory; check the path")
     if not files:
         raise ConfigurationError("name at least one corpus file (JSON lines) or directory")
     return files

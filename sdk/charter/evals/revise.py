@@ -166,7 +166,10 @@ def _read(file: Path) -> Iterator[ReviseCase]:
                 lang=str(raw.get("lang", "en")),
             )
         except (ValueError, KeyError, TypeError) as exc:
-            raise ConfigurationError(f"{file}:{number}: not a revise case ({exc!r})") from None
+            raise ConfigurationError(
+                f"{file}:{number}: not a revise case ({exc!r}); each line is one JSON case "
+                "(see policies/evals/README.md)"
+            ) from None
         if case.revision_ok not in (True, False, None):
             raise ConfigurationError(f"{file}:{number}: revision_ok must be true, false or null")
         yield case

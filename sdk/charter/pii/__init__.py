@@ -24,7 +24,9 @@ from charter.pii.recognizers import ALL_REGIONS, Region
 if TYPE_CHECKING:
     from charter.pii.redaction import Redaction, mask, redact, redact_json
     from charter.pii.redactor import Redactor
-    from charter.pii.vault import MemoryVaultStore, Scope, SealedScope, Vault, VaultStore
+    from charter.pii.scope import Scope
+    from charter.pii.vault import Restoration, Vault
+    from charter.pii.vault_store import MemoryVaultStore, SealedScope, VaultStore
 
 _LAZY = {
     "Redaction": "charter.pii.redaction",
@@ -33,10 +35,11 @@ _LAZY = {
     "mask": "charter.pii.redaction",
     "Redactor": "charter.pii.redactor",
     "Vault": "charter.pii.vault",
-    "Scope": "charter.pii.vault",
-    "VaultStore": "charter.pii.vault",
-    "MemoryVaultStore": "charter.pii.vault",
-    "SealedScope": "charter.pii.vault",
+    "Restoration": "charter.pii.vault",
+    "Scope": "charter.pii.scope",
+    "VaultStore": "charter.pii.vault_store",
+    "MemoryVaultStore": "charter.pii.vault_store",
+    "SealedScope": "charter.pii.vault_store",
 }
 
 __all__ = [
@@ -51,6 +54,7 @@ __all__ = [
     "Redaction",
     "Redactor",
     "Region",
+    "Restoration",
     "Scope",
     "SealedScope",
     "Vault",

@@ -117,7 +117,9 @@ def load_labelled(paths: Sequence[str | Path]) -> list[LabelledText]:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise PIIError(f"cannot read PII corpus {path}: {exc.strerror}") from None
+            raise PIIError(
+                f"cannot read PII corpus {path}: {exc.strerror}; check the path"
+            ) from None
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -146,7 +148,10 @@ def _parse(line: str, where: str) -> LabelledText:
             lang=str(raw.get("lang", "")), lookalike=bool(raw.get("lookalike", False)),
         )  # fmt: skip
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise PIIError(f"{where}: not a labelled PII item ({type(exc).__name__}: {exc})") from None
+        raise PIIError(
+            f"{where}: not a labelled PII item ({type(exc).__name__}: {exc}); each line "
+            "needs a JSON object with text and spans"
+        ) from None
 
 
 def evaluate(detector: Detector, items: Sequence[LabelledText], *, mode: str = "") -> PIIEvalReport:

@@ -19,7 +19,8 @@ from typing import Any
 
 from charter.errors import PIIError
 from charter.pii.findings import Detector, Finding, JsonPath, resolve_overlaps
-from charter.pii.vault import Scope, Vault
+from charter.pii.scope import Scope
+from charter.pii.vault import Vault
 from charter.values import RedactOperator
 
 WILDCARD = "*"

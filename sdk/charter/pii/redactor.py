@@ -9,7 +9,8 @@ from typing import Any
 from charter.pii.findings import Detector, Finding
 from charter.pii.pattern import PatternDetector
 from charter.pii.redaction import WILDCARD, Redaction, redact, redact_json, resolve_operators
-from charter.pii.vault import Scope, Vault
+from charter.pii.scope import Scope
+from charter.pii.vault import Vault
 from charter.values import RedactOperator
 
 

@@ -1,257 +1,69 @@
 """The vault: which placeholder stands for which value, per scope, encrypted at rest.
 
-A scope is the unit of stability: within one scope the same value always gets the same
-placeholder, so `<EMAIL_ADDRESS_1>` means one address throughout a conversation and the
-model can reason about it. The default scope lives for one request; a conversation or a
-whole tenant can share one, with a time-to-live that slides on every use.
+Each scope (`charter.pii.scope`) is stored as one AES-GCM blob under a key derived for its
+tenant (`charter.pii.vault_keys`), with the tenant and storage id as associated data, so a
+blob cannot be read without the key, altered, or moved to another scope unnoticed. A
+scope's storage id is its id plus, when it has a principal, a keyed tag of that principal:
+two users reusing one conversation id get separate mappings, and a blob cannot be moved
+from one to the other. Beside the blob the store keeps only keyed HMAC tags of the data
+subject and of each value: enough for `erase(subject)` to find a person's mappings,
+useless for reading them.
 
-Each scope is stored as one AES-GCM blob under a key derived (HKDF) from the master key
-for its tenant, with the tenant and scope id as associated data, so a blob cannot be read
-without the key, altered, or moved to another scope unnoticed. Beside the blob the store
-keeps only keyed HMAC tags of the data subject and of each value: enough for
-`erase(subject)` to find a person's mappings, useless for reading them.
+Restoring is per principal by construction. When a principal's text holds placeholders
+its scope never issued but another principal's scope of the same conversation did, that is
+an attempt to recover someone else's values: they stay placeholders, `restore_checked`
+reports the attempt (entity types and counts, never values) and the `charter.security`
+logger warns.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import json
+import logging
 import os
-import re
 import threading
 import time
-import uuid
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field, replace
-from hashlib import sha256
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from charter.errors import PIIError, VaultError
-from charter.pii.placeholders import (
-    find_placeholders,
-    format_placeholder,
-    is_placeholder,
-)
+from charter.pii.placeholders import entity_type_of, is_placeholder
+from charter.pii.scope import Scope
+from charter.pii.vault_keys import FORMAT, TenantKeys, parse_key, utf8
+from charter.pii.vault_mapping import Entry, Mapping, erase_form, restore_text
+from charter.pii.vault_store import MemoryVaultStore, SealedScope, VaultStore
 
 if TYPE_CHECKING:
     from charter.config import Settings
 
+__all__ = [
+    "DEFAULT_TTL_S",
+    "MemoryVaultStore",
+    "Restoration",
+    "Scope",
+    "SealedScope",
+    "Vault",
+    "VaultStore",
+    "parse_key",
+]
+
 DEFAULT_TTL_S = 3600.0
-_FORMAT = b"charter.vault.v1"
 _NONCE_BYTES = 12
-_KEY_HINT = (
-    "set vault_key (CHARTER_VAULT_KEY) to 32 random bytes in base64, e.g. the output of "
-    '`python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())"`'
-)
-
-
-# --- scopes ------------------------------------------------------------------------------
+_PRINCIPAL_SEP = "|principal:"
+_security = logging.getLogger("charter.security")
 
 
 @dataclass(frozen=True, slots=True)
-class Scope:
-    """Where placeholders are stable. Build one with `request()`, `conversation()` or
-    `tenant_wide()`; `subject` names the data subject (a pseudonym) for `erase`."""
+class Restoration:
+    """Text with this scope's values put back, and what was refused: placeholders of the
+    same conversation issued to another principal (entity type -> count; no values)."""
 
-    id: str
-    tenant: str = "default"
-    subject: str | None = None
-    ttl_s: float | None = None
-    """Overrides the vault's time-to-live for this scope; None: the vault's."""
-    kind: Literal["request", "conversation", "tenant"] = "request"
-
-    def __post_init__(self) -> None:
-        if not self.id or not self.tenant:
-            raise PIIError("a vault scope needs a non-empty id and tenant")
-        if self.ttl_s is not None and self.ttl_s <= 0:
-            raise PIIError(f"scope ttl_s must be positive, got {self.ttl_s}")
-
-    @classmethod
-    def request(
-        cls, *, tenant: str = "default", subject: str | None = None, ttl_s: float | None = None
-    ) -> Scope:
-        """A fresh scope for one request (the default): placeholders restart at 1."""
-        return cls(f"req:{uuid.uuid4().hex}", tenant, subject, ttl_s, "request")
-
-    @classmethod
-    def conversation(
-        cls,
-        conversation_id: str,
-        *,
-        tenant: str = "default",
-        subject: str | None = None,
-        ttl_s: float | None = None,
-    ) -> Scope:
-        """Placeholders stay the same across the turns of one conversation."""
-        return cls(f"conv:{conversation_id}", tenant, subject, ttl_s, "conversation")
-
-    @classmethod
-    def tenant_wide(cls, tenant: str, *, ttl_s: float | None = None) -> Scope:
-        """One mapping for everything a tenant sends (e.g. batch jobs over a data set)."""
-        return cls("tenant", tenant, None, ttl_s, "tenant")
-
-    @classmethod
-    def of(cls, scope: Scope | str | None) -> Scope:
-        """A `Scope` as given; a string is a scope id in the default tenant (how the guard
-        names per-request and per-conversation scopes); None is a fresh request scope."""
-        if scope is None:
-            return cls.request()
-        if isinstance(scope, str):
-            return cls(scope)
-        return scope
-
-
-# --- storage -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SealedScope:
-    """What the store holds for one scope: ciphertext and opaque tags, nothing readable."""
-
-    blob: bytes
-    subject_tags: frozenset[str]
-    """Keyed HMACs of the data subjects whose requests wrote to this scope."""
-    value_tags: frozenset[str]
-    """Keyed HMACs of the values mapped in this scope."""
-    expires_at: float | None
-
-
-class VaultStore(Protocol):
-    """Where sealed scopes live. In-process by default; a database table can implement
-    this (all values are already encrypted or keyed hashes)."""
-
-    def get(self, tenant: str, scope_id: str) -> SealedScope | None: ...
-
-    def put(self, tenant: str, scope_id: str, sealed: SealedScope) -> None: ...
-
-    def delete(self, tenant: str, scope_id: str) -> None: ...
-
-    def scopes(self) -> list[tuple[str, str]]:
-        """Every (tenant, scope id) held."""
-        ...
-
-
-class MemoryVaultStore:
-    """A dict of sealed blobs, safe to share between threads."""
-
-    def __init__(self) -> None:
-        self._data: dict[tuple[str, str], SealedScope] = {}
-        self._lock = threading.Lock()
-
-    def get(self, tenant: str, scope_id: str) -> SealedScope | None:
-        with self._lock:
-            return self._data.get((tenant, scope_id))
-
-    def put(self, tenant: str, scope_id: str, sealed: SealedScope) -> None:
-        with self._lock:
-            self._data[(tenant, scope_id)] = sealed
-
-    def delete(self, tenant: str, scope_id: str) -> None:
-        with self._lock:
-            self._data.pop((tenant, scope_id), None)
-
-    def scopes(self) -> list[tuple[str, str]]:
-        with self._lock:
-            return list(self._data)
-
-
-# --- keys --------------------------------------------------------------------------------
-
-
-def parse_key(key: bytes | str | None) -> bytes:
-    """32 raw bytes, or their base64 (standard or URL-safe); empty/None: a random key for
-    this process (mappings then do not survive a restart)."""
-    if key is None or key == "" or key == b"":
-        return os.urandom(32)
-    if isinstance(key, str):
-        text = key.strip().replace("-", "+").replace("_", "/")  # URL-safe alphabet too
-        try:
-            raw = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-        except (binascii.Error, ValueError):
-            raise PIIError(f"the vault key is not valid base64; {_KEY_HINT}") from None
-    else:
-        raw = bytes(key)
-    if len(raw) != 32:
-        raise PIIError(f"the vault key must be 32 bytes (AES-256), got {len(raw)}; {_KEY_HINT}")
-    return raw
-
-
-@dataclass(frozen=True, slots=True)
-class _TenantKeys:
-    cipher: AESGCM
-    tag_key: bytes
-    hash_key: bytes
-
-
-def _derive(master: bytes, purpose: str, tenant: str) -> bytes:
-    hkdf = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=_FORMAT, info=f"{purpose}\0{tenant}".encode()
-    )
-    return hkdf.derive(master)
-
-
-# --- the mapping of one scope ----------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Entry:
-    entity_type: str
-    value: str
-    numeric: bool = False
-    """The value was a JSON number; restore_json gives a number back."""
-
-
-@dataclass(slots=True)
-class _Mapping:
-    counters: dict[str, int] = field(default_factory=dict)
-    entries: dict[str, _Entry] = field(default_factory=dict)  # placeholder -> entry
-    index: dict[tuple[str, str], str] = field(default_factory=dict)  # (type, value) -> ph
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> _Mapping:
-        mapping = cls(counters={k: int(v) for k, v in data["counters"].items()})
-        for placeholder, entity_type, value, numeric in data["entries"]:
-            mapping.entries[placeholder] = _Entry(entity_type, value, bool(numeric))
-            mapping.index[(entity_type, value)] = placeholder
-        return mapping
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "counters": self.counters,
-            "entries": [
-                [p, e.entity_type, e.value, int(e.numeric)] for p, e in self.entries.items()
-            ],
-        }
-
-    def assign(self, entity_type: str, value: str, numeric: bool) -> tuple[str, bool]:
-        """The placeholder for `value` and whether it is new."""
-        existing = self.index.get((entity_type, value))
-        if existing is not None:
-            return existing, False
-        number = self.counters.get(entity_type, 0) + 1  # never reused, even after erase
-        self.counters[entity_type] = number
-        placeholder = format_placeholder(entity_type, number)
-        self.entries[placeholder] = _Entry(entity_type, value, numeric)
-        self.index[(entity_type, value)] = placeholder
-        return placeholder, True
-
-
-_ERASE_NORMALIZE = re.compile(r"[\s\-().]")
-
-
-def _erase_form(value: str) -> str:
-    """How values compare for erasure: `+90 532 123 45 67` and `+905321234567` match."""
-    return _ERASE_NORMALIZE.sub("", value).casefold()
-
-
-# --- the vault ---------------------------------------------------------------------------
+    text: str
+    refused: dict[str, int]
 
 
 class Vault:
@@ -275,7 +87,7 @@ class Vault:
         self._store: VaultStore = store if store is not None else MemoryVaultStore()
         self._ttl_s = ttl_s
         self._clock = clock
-        self._tenants: dict[str, _TenantKeys] = {}
+        self._tenants: dict[str, TenantKeys] = {}
         self._lock = threading.RLock()
 
     @classmethod
@@ -307,9 +119,7 @@ class Vault:
         """A keyed hash for the `hash` operator: the same value gives the same token across
         scopes of one tenant, and a small value space (TC Kimlik numbers) cannot be
         brute-forced without the key."""
-        keys = self._keys(tenant)
-        mac = hmac.new(keys.hash_key, f"{entity_type}\0{value}".encode(), sha256)
-        return mac.hexdigest()[:16]
+        return self._keys(tenant).digest(entity_type, value)
 
     # --- restoring -----------------------------------------------------------------------
 
@@ -318,9 +128,29 @@ class Vault:
     ) -> str:
         """Put the values back for the placeholders this scope issued (in any spelling the
         model used); others, and types outside `entities`, stay as they are."""
+        return self.restore_checked(text, scope, entities=entities).text
+
+    def restore_checked(
+        self, text: str, scope: Scope | str, *, entities: Collection[str] | None = None
+    ) -> Restoration:
+        """`restore`, also saying which placeholders were refused because another principal
+        of the same conversation holds them (see the module docstring)."""
         if not text or "_" not in text:
-            return text
-        return _restore_text(text, self._entries(Scope.of(scope)), entities)
+            return Restoration(text, {})
+        scope = Scope.of(scope)
+        restored, unknown = restore_text(text, self._entries(scope), entities)
+        if entities is not None:
+            unknown = [p for p in unknown if entity_type_of(p) in entities]
+        refused = self._held_by_others(scope, unknown) if unknown else {}
+        if refused:
+            _security.warning(
+                "refused to restore %d placeholder(s) (%s) of tenant %r issued to another "
+                "principal of the same conversation",
+                sum(refused.values()),
+                ", ".join(sorted(refused)),
+                scope.tenant,
+            )
+        return Restoration(restored, refused)
 
     def restore_json(
         self, value: Any, scope: Scope | str, *, entities: Collection[str] | None = None
@@ -335,7 +165,7 @@ class Vault:
                 allowed = entry is not None and (entities is None or entry.entity_type in entities)
                 if entry is not None and allowed and entry.numeric:
                     return int(entry.value)
-                return _restore_text(node, entries, entities) if "_" in node else node
+                return restore_text(node, entries, entities)[0] if "_" in node else node
             if isinstance(node, dict):
                 return {k: walk(v) for k, v in node.items()}
             if isinstance(node, list | tuple):
@@ -349,7 +179,7 @@ class Vault:
     def discard(self, scope: Scope | str) -> None:
         """Forget a scope now (the end of a request)."""
         scope = Scope.of(scope)
-        self._store.delete(scope.tenant, scope.id)
+        self._store.delete(scope.tenant, self.storage_id(scope))
 
     def erase(self, subject: str, *, tenant: str | None = None) -> int:
         """Right to erasure: remove every mapping of a person, named either by the subject
@@ -382,46 +212,64 @@ class Vault:
                     dropped += 1
         return dropped
 
+    def storage_id(self, scope: Scope) -> str:
+        """The id `scope` is stored under: its id, plus a keyed tag of its principal (so
+        the store shows neither the principal nor how to reach its mapping)."""
+        if scope.principal is None:
+            return scope.id
+        return f"{scope.id}{_PRINCIPAL_SEP}{self._keys(scope.tenant).tag('p', scope.principal)}"
+
     # --- internals -----------------------------------------------------------------------
 
-    def _keys(self, tenant: str) -> _TenantKeys:
+    def _keys(self, tenant: str) -> TenantKeys:
         keys = self._tenants.get(tenant)
         if keys is None:
-            keys = _TenantKeys(
-                cipher=AESGCM(_derive(self._master, "enc", tenant)),
-                tag_key=_derive(self._master, "tag", tenant),
-                hash_key=_derive(self._master, "hash", tenant),
-            )
-            self._tenants[tenant] = keys
+            keys = self._tenants[tenant] = TenantKeys.derive(self._master, tenant)
         return keys
 
-    def _tag(self, tenant: str, kind: str, value: str) -> str:
-        mac = hmac.new(self._keys(tenant).tag_key, f"{kind}\0{value}".encode(), sha256)
-        return mac.hexdigest()[:32]
+    def _held_by_others(self, scope: Scope, unknown: list[str]) -> dict[str, int]:
+        """Which of `unknown` another principal's scope of this conversation issued."""
+        if scope.principal is None or scope.kind != "conversation":
+            return {}
+        own, prefix = self.storage_id(scope), scope.id + _PRINCIPAL_SEP
+        refused: Counter[str] = Counter()
+        with self._lock:
+            for tenant, scope_id in self._store.scopes():
+                if tenant != scope.tenant or scope_id == own or not scope_id.startswith(prefix):
+                    continue
+                sealed = self._store.get(tenant, scope_id)
+                if sealed is None:
+                    continue
+                entries = self._open(tenant, scope_id, sealed).entries
+                for placeholder in unknown:
+                    if placeholder in entries:
+                        refused[entries[placeholder].entity_type] += 1
+        return dict(refused)
 
     def _aad(self, tenant: str, scope_id: str) -> bytes:
-        return b"\0".join((_FORMAT, tenant.encode(), scope_id.encode()))
+        return b"\0".join((FORMAT, utf8(tenant), utf8(scope_id)))
 
-    def _entries(self, scope: Scope) -> dict[str, _Entry]:
+    def _entries(self, scope: Scope) -> dict[str, Entry]:
         with self._lock:
             return dict(self._load(scope).entries)
 
-    def _load(self, scope: Scope) -> _Mapping:
-        sealed = self._store.get(scope.tenant, scope.id)
+    def _load(self, scope: Scope) -> Mapping:
+        scope_id = self.storage_id(scope)
+        sealed = self._store.get(scope.tenant, scope_id)
         if sealed is None:
-            return _Mapping()
+            return Mapping()
         if sealed.expires_at is not None and sealed.expires_at <= self._clock():
-            self._store.delete(scope.tenant, scope.id)
-            return _Mapping()
-        return self._open(scope.tenant, scope.id, sealed)
+            self._store.delete(scope.tenant, scope_id)
+            return Mapping()
+        return self._open(scope.tenant, scope_id, sealed)
 
-    def _open(self, tenant: str, scope_id: str, sealed: SealedScope) -> _Mapping:
+    def _open(self, tenant: str, scope_id: str, sealed: SealedScope) -> Mapping:
         nonce, ciphertext = sealed.blob[:_NONCE_BYTES], sealed.blob[_NONCE_BYTES:]
         try:
             plain = self._keys(tenant).cipher.decrypt(
                 nonce, ciphertext, self._aad(tenant, scope_id)
             )
-            return _Mapping.from_json(json.loads(plain))
+            return Mapping.from_json(json.loads(plain.decode("utf-8", "surrogatepass")))
         except (InvalidTag, ValueError, KeyError, TypeError):
             raise VaultError(  # no scope id: it may be derived from a conversation id
                 f"a vault scope of tenant {tenant!r} cannot be decrypted: the vault key "
@@ -429,56 +277,55 @@ class Vault:
                 "was altered; its placeholders cannot be restored"
             ) from None
 
-    def _seal(self, tenant: str, scope_id: str, mapping: _Mapping) -> bytes:
+    def _seal(self, tenant: str, scope_id: str, mapping: Mapping) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
-        plain = json.dumps(mapping.to_json(), ensure_ascii=False, separators=(",", ":")).encode()
+        plain = utf8(json.dumps(mapping.to_json(), ensure_ascii=False, separators=(",", ":")))
         return nonce + self._keys(tenant).cipher.encrypt(nonce, plain, self._aad(tenant, scope_id))
 
     def _expiry(self, scope: Scope) -> float | None:
         ttl = scope.ttl_s if scope.ttl_s is not None else self._ttl_s
         return None if ttl is None else self._clock() + ttl
 
-    def _save(self, scope: Scope, mapping: _Mapping, *, touched_only: bool) -> None:
+    def _save(self, scope: Scope, mapping: Mapping, *, touched_only: bool) -> None:
         if not mapping.entries and not mapping.counters:
             return
+        tenant, scope_id = scope.tenant, self.storage_id(scope)
         expires_at = self._expiry(scope)
-        current = self._store.get(scope.tenant, scope.id)
+        current = self._store.get(tenant, scope_id)
         subject_tags = current.subject_tags if current is not None else frozenset()
         if scope.subject:
-            subject_tags |= {self._tag(scope.tenant, "s", scope.subject)}
+            subject_tags |= {self._keys(tenant).tag("s", scope.subject)}
         if touched_only and current is not None:  # nothing new: no re-encryption
             self._store.put(
-                scope.tenant,
-                scope.id,
-                replace(current, subject_tags=subject_tags, expires_at=expires_at),
+                tenant, scope_id, replace(current, subject_tags=subject_tags, expires_at=expires_at)
             )
             return
         sealed = SealedScope(
-            self._seal(scope.tenant, scope.id, mapping),
+            self._seal(tenant, scope_id, mapping),
             subject_tags,
-            self._value_tags(scope.tenant, mapping),
+            self._value_tags(tenant, mapping),
             expires_at,
         )
-        self._store.put(scope.tenant, scope.id, sealed)
+        self._store.put(tenant, scope_id, sealed)
 
-    def _value_tags(self, tenant: str, mapping: _Mapping) -> frozenset[str]:
-        return frozenset(
-            self._tag(tenant, "v", _erase_form(e.value)) for e in mapping.entries.values()
-        )
+    def _value_tags(self, tenant: str, mapping: Mapping) -> frozenset[str]:
+        keys = self._keys(tenant)
+        return frozenset(keys.tag("v", erase_form(e.value)) for e in mapping.entries.values())
 
     def _erase_in(self, tenant: str, scope_id: str, subject: str) -> int:
         sealed = self._store.get(tenant, scope_id)
         if sealed is None:
             return 0
-        if self._tag(tenant, "s", subject) in sealed.subject_tags:
+        keys = self._keys(tenant)
+        if keys.tag("s", subject) in sealed.subject_tags:
             count = len(self._open(tenant, scope_id, sealed).entries)
             self._store.delete(tenant, scope_id)
             return count
-        target = _erase_form(subject)
-        if self._tag(tenant, "v", target) not in sealed.value_tags:
+        target = erase_form(subject)
+        if keys.tag("v", target) not in sealed.value_tags:
             return 0
         mapping = self._open(tenant, scope_id, sealed)
-        doomed = [p for p, e in mapping.entries.items() if _erase_form(e.value) == target]
+        doomed = [p for p, e in mapping.entries.items() if erase_form(e.value) == target]
         for placeholder in doomed:
             entry = mapping.entries.pop(placeholder)
             mapping.index.pop((entry.entity_type, entry.value), None)
@@ -492,16 +339,3 @@ class Vault:
             ),
         )
         return len(doomed)
-
-
-def _restore_text(text: str, entries: dict[str, _Entry], entities: Collection[str] | None) -> str:
-    parts: list[str] = []
-    last = 0
-    for occ in find_placeholders(text):
-        entry = entries.get(occ.placeholder)
-        if entry is None or (entities is not None and entry.entity_type not in entities):
-            continue
-        parts += [text[last : occ.start], entry.value]
-        last = occ.end
-    parts.append(text[last:])
-    return "".join(parts)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter._canonical import is_json
-from charter.adapters import adapter_for
+from charter.adapters import adapter_for, chunk_text, like_chunk
 from charter.context import current
 from charter.decision import Action, Decision, Stage
 from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
@@ -29,6 +29,7 @@ from charter.pipeline.parts import NO_SPAN, CallSpec, Parts
 from charter.pipeline.revise import Reviser
 from charter.pipeline.stages import CallRun, Refused
 from charter.privacy import Inspected
+from charter.refusal import refusal_text
 from charter.reports import publish
 from charter.streaming import StreamGate, StreamWindow
 from charter.values import RedactOperator
@@ -165,6 +166,7 @@ def resumed(parts: Parts, spec: CallSpec, request: Any, prompt_param: str | None
 def check(parts: Parts, spec: CallSpec, stage: Stage, text: str, arguments: Any) -> Decision:
     """`Charter.check`: the input checks on `text` without calling anything."""
     run = CallRun(parts, spec, current(), NO_SPAN)
+    run.bounded(stage, "the text", arguments, [text])
     tool_args = None
     if arguments is not None:
         tool_args = run.inspect_json(_jsonable(dict(arguments))).policy_value
@@ -176,12 +178,16 @@ def check(parts: Parts, spec: CallSpec, stage: Stage, text: str, arguments: Any)
 
 def prepare(run: CallRun, bound: inspect.BoundArguments, prompt_param: str | None) -> Prepared:
     """Input stage + enforcement; returns what to call with."""
+    stage = Stage.TOOL_CALL if run.spec.kind == "tool" else Stage.INPUT
+    if run.ctx.metadata:  # the caller's context goes into the policy input as it is
+        run.bounded(stage, "charter.context metadata", run.ctx.metadata)
     if run.spec.kind == "tool":
         return _prepare_tool(run, bound)
     return _prepare_llm(run, bound, prompt_param)
 
 
 def _prepare_tool(run: CallRun, bound: inspect.BoundArguments) -> Prepared:
+    run.bounded(Stage.TOOL_CALL, "tool arguments", bound.arguments)
     view = run.inspect_json(_jsonable(bound.arguments))
     # The policy (and the decision log) see arguments with placeholders, never values.
     decision = run.evaluate(Stage.TOOL_CALL, view, tool_args=view.policy_value)
@@ -209,6 +215,8 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
             "@guard(prompt='param'), or register an adapter for its type"
         )
     texts = adapter.texts(prompt)
+    run.bounded(Stage.INPUT, "the prompt", None, texts)
+    run.bounded(Stage.INPUT, "the call's arguments", bound.arguments)
     inspected = run.inspect(texts)
     run.inspected, run.prompt = inspected, prompt
     decision = run.evaluate(Stage.INPUT, inspected)
@@ -298,8 +306,17 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
     window = StreamWindow(run.window_check, window=run.parts.stream_window)
     gate = StreamGate(window, run.on_deny)
     reviser: Reviser | None = None
+    received = 0
     while True:
         chunk = yield Pull(source)
+        if chunk is not END:
+            received += len(chunk_text(chunk))
+            if received > run.parts.settings.max_text_chars:
+                try:  # the answer so far is over the limit: stop, as a denied window does
+                    run.bounded(Stage.OUTPUT, "the streamed answer", None, chars=received)
+                except Refused as refused:
+                    yield Emit(like_chunk(chunk, refusal_text(refused.decision)))
+                return
         try:
             items = gate.close() if chunk is END else gate.push(chunk)
         except PolicyViolation:  # on_deny="raise": the round's verdict is the deny

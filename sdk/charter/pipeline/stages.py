@@ -12,25 +12,29 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from charter._canonical import valid_text
 from charter.adapters import Adapter, Usage, adapter_for, usage_of
 from charter.context import CallContext
 from charter.decision import Action, ApprovalSpec, Decision, Stage
-from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
+from charter.errors import ApprovalPending, ApprovalRejected, LimitExceeded, PolicyViolation
+from charter.pipeline.limits import measure
 from charter.pipeline.parts import CallSpec, Parts, signal_revisions
+from charter.pipeline.verdicts import cross_principal_restore, over_limit
 from charter.policy.input import policy_document
 from charter.privacy import Inspected, InspectedJson
 from charter.refusal import refusal_like, refusal_text
 from charter.reports import CallReport, ReviseRound
 from charter.streaming import WindowResult, safe_cut
 from charter.telemetry import safe_user
-from charter.values import PIISummary
+from charter.values import PIISummary, RedactOperator
 
 
 class Refused(Exception):
     """Internal: carries the value to return instead of raising (on_deny="refuse")."""
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: Any, decision: Decision) -> None:
         self.value = value
+        self.decision = decision
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,11 @@ class CallRun:
     prompt_redacted: str | None = None
     """What left for the model; on spans only when `record_content` is opted in."""
     labels: dict[str, str] = field(default_factory=dict)
+    refused_restore: bool = False
+    """A cross-principal restore was refused (and recorded) in this call."""
+    streamed: list[str] = field(default_factory=list)
+    """A streamed answer's text checked so far (released or about to be), as the model
+    wrote it: the end of the stream is checked on the whole answer."""
     record_labels: dict[str, str] = field(default_factory=dict)
     """Added to the labels of the decision records that follow (a revision round's)."""
     calls: int = 0
@@ -104,28 +113,26 @@ class CallRun:
         """Signals -> policy for one stage on already-inspected text; records the decision.
         `answer`: the model's (raw) answer text at the output stage, scored against the
         passages a RAG call retrieved (`charter.context(retrieved=...)`), if any."""
+        decision, doc, scores = self._decide(stage, inspection, tool_args, answer)
+        self._record(decision, doc, inspection.summaries, scores)
+        return decision
+
+    def _decide(
+        self,
+        stage: Stage,
+        inspection: Inspected | InspectedJson,
+        tool_args: Mapping[str, Any] | None,
+        answer: str | None = None,
+    ) -> tuple[Decision, dict[str, Any], dict[str, float]]:
+        """Signals -> policy, not recorded yet: the decision, its input and the scores."""
         parts, span = self.parts, self.span
-        text = inspection.policy_text
+        # Valid Unicode for the signals and the policy (a lone surrogate becomes U+FFFD).
+        text = valid_text(inspection.policy_text)
         signals = parts.signals
         scores = dict(signals.score(text)) if signals is not None else {}
-        tool = None
-        if self.spec.kind == "tool":
-            tool = (self.spec.tool_name or "", dict(tool_args or {}))
-        settings = parts.settings
-        doc = policy_document(
-            stage=stage,
-            app=settings.app,
-            tenant=settings.tenant,
-            environment=settings.environment,
-            user=safe_user(self.ctx.user),
-            roles=self.ctx.roles,
-            model=self.spec.model,
-            text=text,
-            pii=inspection.summaries,
-            signals=scores,
-            tool=tool,
-            metadata=self.ctx.metadata,
-            grounding=self._grounding(stage, answer),
+        grounding = self._grounding(stage, answer)
+        doc = self._document(
+            stage, text, inspection.summaries, scores, tool_args, grounding=grounding
         )
         with span.stage("charter.policy.evaluate"):
             decision = parts.engine.evaluate(doc)
@@ -134,8 +141,59 @@ class CallRun:
                 # main.rego does the same; this covers any engine and bundle).
                 decision = decision.as_deny("only the model's answer can be revised")
             span.record_decision(decision)
-        self._record(decision, doc, inspection.summaries, scores)
-        return decision
+        return decision, doc, scores
+
+    def _document(
+        self,
+        stage: Stage,
+        text: str,
+        summaries: tuple[PIISummary, ...],
+        scores: dict[str, float],
+        tool_args: Mapping[str, Any] | None,
+        *,
+        metadata: bool = True,
+        grounding: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        tool = None
+        if self.spec.kind == "tool":
+            tool = (self.spec.tool_name or "", dict(tool_args or {}))
+        settings = self.parts.settings
+        return policy_document(
+            stage=stage,
+            app=settings.app,
+            tenant=settings.tenant,
+            environment=settings.environment,
+            user=safe_user(self.ctx.user),
+            roles=self.ctx.roles,
+            model=self.spec.model,
+            text=text,
+            pii=summaries,
+            signals=scores,
+            tool=tool,
+            metadata=self.ctx.metadata if metadata else {},
+            grounding=grounding,
+        )
+
+    def bounded(
+        self, stage: Stage, what: str, value: Any, texts: Sequence[str] = (), *, chars: int = 0
+    ) -> None:
+        """Deny (recorded, fail closed) when `value`/`texts` (after `chars` already seen)
+        cross a size or depth limit, before anything walks them (`pipeline.limits`)."""
+        overrun = measure(what, value, self.parts.settings, texts=texts, chars=chars)
+        if overrun is None:
+            return
+        decision = over_limit(overrun, stage, self.parts.engine.revision)
+        self.span.record_decision(decision)
+        # The record holds none of the data over the limit (nor the context metadata).
+        self._record(decision, self._document(stage, "", (), {}, None, metadata=False), (), {})
+        error = LimitExceeded(
+            decision,
+            overrun.message,
+            setting=overrun.setting,
+            limit=overrun.limit,
+            found=overrun.found,
+        )
+        raise self.deny(decision, error=error)
 
     def _grounding(self, stage: Stage, answer: str | None) -> dict[str, Any] | None:
         """`input.grounding` for an answer of a RAG call: the support score, never the
@@ -182,13 +240,16 @@ class CallRun:
 
     # --- enforcement ---------------------------------------------------------------------
 
-    def deny(self, decision: Decision, *, answer: Any = None) -> Refused:
-        """Raise `PolicyViolation`, or return `Refused` for the caller to raise/return."""
+    def deny(
+        self, decision: Decision, *, answer: Any = None, error: PolicyViolation | None = None
+    ) -> Refused:
+        """Raise `PolicyViolation` (or `error`), or return `Refused` for the caller to
+        raise/return."""
         if self.on_deny == "raise":
-            raise PolicyViolation(decision)
+            raise error or PolicyViolation(decision)
         if self.spec.kind == "tool":
-            return Refused(refusal_text(decision))
-        return Refused(refusal_like(decision, answer=answer, prompt=self.prompt))
+            return Refused(refusal_text(decision), decision)
+        return Refused(refusal_like(decision, answer=answer, prompt=self.prompt), decision)
 
     def action(
         self,
@@ -247,6 +308,7 @@ class CallRun:
         """Output stage on a complete answer: inspect and evaluate, release nothing yet."""
         adapter = adapter_for(answer)
         texts = adapter.texts(answer) if adapter is not None else [str(answer)]
+        self.bounded(Stage.OUTPUT, "the answer", None, texts)
         inspected = self.inspect(texts)
         decision = self.evaluate(Stage.OUTPUT, inspected, answer="\n".join(texts))
         return Checked(answer, adapter, texts, inspected, decision)
@@ -266,7 +328,7 @@ class CallRun:
         self.span.record_content(self.prompt_redacted, "\n".join(out_texts))
         allowed = self.restore_allowed(decision)
         if self.inspected is not None:
-            out_texts = [privacy.restore(t, self.inspected, allowed) for t in out_texts]
+            out_texts = [self.restore(t, allowed) for t in out_texts]
         if adapter is None:
             return answer if out_texts == texts else out_texts[0]
         return adapter.replace(answer, out_texts) if out_texts != texts else answer
@@ -300,6 +362,7 @@ class CallRun:
 
     def finish_tool(self, result: Any) -> Any:
         """Stage `tool_result`: what the tool returned, checked before the agent sees it."""
+        self.bounded(Stage.TOOL_RESULT, "the tool result", result)
         if isinstance(result, str):
             inspected: Inspected | InspectedJson = self.inspect([result])
         else:
@@ -314,34 +377,74 @@ class CallRun:
         return inspected.render(decision.redact)
 
     def window_check(self, context: str, held: str, final: bool) -> WindowResult:
-        """One streaming window: evaluate context+held, release a safe prefix of held."""
-        privacy = self.parts.privacy
+        """One streaming window: evaluate context+held, release a safe prefix of held.
+
+        The decision log gets what the non-streamed path would hold (issue 14 #7): no
+        record per window (a window may end inside a card number, which detection cannot
+        see yet); the end of the stream is checked and recorded on the whole answer, as a
+        complete answer is. A window that denies is recorded with the text it had seen
+        whole: up to the release point, before the last `stream_window` characters."""
+        if final:
+            return self._last_window(held)
         inspected = self.inspect([context + held])
-        decision = self.evaluate(Stage.OUTPUT, inspected, answer=context + held)
+        decision, doc, scores = self._decide(Stage.OUTPUT, inspected, None, context + held)
+        spans = [(f.start - len(context), f.end - len(context)) for f in inspected.findings[0]]
+        cut = safe_cut(held, len(held) - self.parts.stream_window, spans)
+        if not decision.allowed:
+            seen = self._placeholder_view(inspected, len(context) + cut)
+            doc = {**doc, "text": valid_text(seen)}
+            self._record(decision, doc, inspected.summaries, scores)
+            return WindowResult(decision, "", 0)
+        self.streamed.append(held[:cut])
+        return WindowResult(decision, self._release(inspected, decision, len(context), cut), cut)
+
+    def _last_window(self, held: str) -> WindowResult:
+        """The end of a stream: the whole answer is inspected, evaluated and recorded once,
+        exactly as `check_answer` does; what is still held is released from it."""
+        before = sum(len(part) for part in self.streamed)
+        answer = "".join(self.streamed) + held
+        inspected = self.inspect([answer])
+        decision = self.evaluate(Stage.OUTPUT, inspected, answer=answer)
         if not decision.allowed:
             return WindowResult(decision, "", 0)
-        cut = len(held)
-        if not final:
-            spans = [(f.start - len(context), f.end - len(context)) for f in inspected.findings[0]]
-            cut = safe_cut(held, len(held) - self.parts.stream_window, spans)
-        # Redact findings inside the released part only.
-        part = Inspected(
-            texts=[held[:cut]],
-            findings=[
-                [
-                    replace(f, start=f.start - len(context), end=f.end - len(context))
-                    for f in inspected.findings[0]
-                    if f.start >= len(context) and f.end - len(context) <= cut
-                ]
-            ],
-            summaries=(),
-            policy_texts=[],
-            scope=inspected.scope,
+        return WindowResult(
+            decision, self._release(inspected, decision, before, len(held)), len(held)
         )
-        released = privacy.apply(part, decision.redact)[0]
+
+    def _release(self, inspected: Inspected, decision: Decision, offset: int, cut: int) -> str:
+        """Text `offset`..`offset + cut` of the inspected text, redacted (findings inside it
+        only) and with this caller's placeholders restored."""
+        findings = [
+            replace(f, start=f.start - offset, end=f.end - offset)
+            for f in inspected.findings[0]
+            if f.start >= offset and f.end - offset <= cut
+        ]
+        text = inspected.texts[0][offset : offset + cut]
+        part = Inspected([text], [findings], (), [], inspected.scope)
+        released = self.parts.privacy.apply(part, decision.redact)[0]
         if self.inspected is not None:
-            released = privacy.restore(released, self.inspected, self.restore_allowed(decision))
-        return WindowResult(decision, released, cut)
+            released = self.restore(released, self.restore_allowed(decision))
+        return released
+
+    def _placeholder_view(self, inspected: Inspected, end: int) -> str:
+        """The policy's view (placeholders for every finding) of the first `end` characters."""
+        findings = [f for f in inspected.findings[0] if f.end <= end]
+        part = Inspected([inspected.texts[0][:end]], [findings], (), [], inspected.scope)
+        placeholders = {f.entity_type: RedactOperator.PLACEHOLDER for f in findings}
+        return self.parts.privacy.apply(part, placeholders)[0]
+
+    def restore(self, text: str, allowed: tuple[str, ...]) -> str:
+        """Placeholders of this caller's scope back to values (the types the policy lets
+        back). Placeholders another user of the same conversation holds stay as they are,
+        and the attempt is recorded once per call (`cross_principal_restore`)."""
+        assert self.inspected is not None
+        restored, refused = self.parts.privacy.restore(text, self.inspected, allowed)
+        if refused and not self.refused_restore:
+            self.refused_restore = True
+            decision = cross_principal_restore(refused, self.parts.engine.revision)
+            self.span.record_decision(decision)
+            self._record(decision, self._document(Stage.OUTPUT, "", (), {}, None), (), {})
+        return restored
 
 
 def _add(total: int | None, more: int | None) -> int | None:

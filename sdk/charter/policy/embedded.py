@@ -30,13 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from charter.decision import Decision, Stage
+from charter._canonical import valid_json
+from charter.decision import Decision
 from charter.errors import PolicyEvaluationError, PolicyLoadError
 from charter.policy import _regorus
 from charter.policy.base import as_input_dict, stage_of
 from charter.policy.bundle import PolicyBundle
 from charter.policy.decode import decode_decision_text
-from charter.policy.evaluator import RVM, Evaluator, choose_path
+from charter.policy.evaluator import Evaluator, choose_path
 from charter.policy.input import PolicyInput
 from charter.policy.metadata import RuleMeta, collect_metadata, is_fail_open
 from charter.policy.remote import BundlePoller, is_url, load_bundle
@@ -160,7 +161,7 @@ class EmbeddedEngine:
         snap = self._snapshot
         started = time.perf_counter()
         try:
-            input_json = json.dumps(doc)
+            input_json = valid_json(doc)
             if self._pool is not None:  # the pool enforces the deadline itself
                 raw = self._pool.evaluate(
                     snap.bundle, snap.generation, self._compiled, input_json, self.timeout_ms
@@ -198,13 +199,13 @@ class EmbeddedEngine:
 
     def evaluate_raw(self, input: Mapping[str, Any]) -> Any:
         """The decision rule's JSON value (None if undefined); raises on engine errors."""
-        raw = self.execute_raw(json.dumps(dict(input)))
+        raw = self.execute_raw(valid_json(dict(input)))
         return None if raw == _regorus.UNDEFINED else json.loads(raw)
 
     def query(self, path: str, input: Mapping[str, Any] | None = None) -> Any:
         engine = self._evaluator(self._snapshot).interpreter
         try:
-            engine.set_input_json(json.dumps(dict(input or {})))
+            engine.set_input_json(valid_json(dict(input or {})))
             try:
                 raw = engine.eval_rule_as_json(path)
             except RuntimeError as exc:
@@ -269,8 +270,6 @@ class EmbeddedEngine:
         if state.generation != snap.generation:
             state.evaluator = Evaluator(snap.bundle, snap.path)
             state.generation = snap.generation
-            if snap.path == RVM:
-                _warm(state.evaluator)
         return state
 
     def execute_raw(self, input_json: str) -> str:
@@ -281,18 +280,6 @@ class EmbeddedEngine:
         evaluator = self._state(snap).evaluator
         assert evaluator is not None, "_state builds the evaluator"
         return evaluator
-
-
-def _warm(evaluator: Evaluator) -> None:
-    """Run each stage once on empty text before the budget applies: a thread's first
-    evaluation pays one-off costs (~10x a steady call) that would otherwise count against
-    the wall-time budget and fail a real call closed on a busy machine. Only on the RVM,
-    whose instruction budget bounds even a runaway policy."""
-    for stage in Stage:
-        try:
-            evaluator.decide(json.dumps({"stage": stage.value, "text": ""}))
-        except Exception:  # a warm-up's outcome is irrelevant; real calls decide
-            continue
 
 
 def _first_value(query_json: str) -> Any:

@@ -177,14 +177,16 @@ def load_target(
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise ConfigurationError(
-            f"probe target {spec!r}: cannot import {module_name}: {exc}"
+            f"probe target {spec!r}: cannot import {module_name}: {exc}; run from the app's "
+            "folder or install it (the module must be importable here)"
         ) from None
     fn: Any = module
     for part in attr.split("."):
         fn = getattr(fn, part, None)
     if not callable(fn):
         raise ConfigurationError(
-            f"probe target {spec!r}: {attr} is not a function of {module_name}"
+            f"probe target {spec!r}: {attr} is not a function of {module_name}; name the "
+            "guarded entry point as module:function"
         )
     return CallableTarget(fn, name=spec, model=model, shape=shape)
 

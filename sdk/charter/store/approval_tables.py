@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Index, Table, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from charter.store.types import UTCDateTime, ValidText
@@ -40,6 +40,12 @@ class ApprovalRequestRow(SQLModel, table=True):
     escalate_to: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     escalations: int = 0
     action: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    keep_action: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    """False (the default): `action` is replaced by its digest once the request is settled
+    (`charter.approvals.models.action_digest`); True when the app opted in to
+    `store_content`."""
     action_hash: str = Field(max_length=64, index=True)
     decision_id: str = Field(max_length=64, index=True)
     consumed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from charter.errors import ConfigurationError, StoreError
@@ -30,12 +30,7 @@ def connect(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs
     `busy_timeout_ms`: how long a SQLite writer waits for another process's lock before
     failing with a "locked" `StoreError`.
     """
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigurationError(
-            f"store_url {url!r} is not a database URL; use sqlite:///path or postgresql://..."
-        ) from exc
+    parsed = check_store_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -48,10 +43,24 @@ def connect(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
         return create_engine(parsed, **kwargs)
-    raise ConfigurationError(
-        f"store_url backend {parsed.get_backend_name()!r} is not supported; "
-        "use sqlite:///path or postgresql://..."
-    )
+    raise AssertionError("check_store_url admits only sqlite and postgresql")
+
+
+def check_store_url(url: str) -> URL:
+    """`url` parsed, when it names a store Charter supports; else a `ConfigurationError`
+    that says what to write (before anything starts that would need the store)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(
+            f"store_url {url!r} is not a database URL; use sqlite:///path or postgresql://..."
+        ) from exc
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            f"store_url backend {parsed.get_backend_name()!r} is not supported; "
+            "use sqlite:///path or postgresql://..."
+        )
+    return parsed
 
 
 def _sqlite_pragmas(busy_timeout_ms: int, dbapi_conn: Any, _record: Any) -> None:

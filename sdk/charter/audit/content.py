@@ -1,0 +1,61 @@
+"""What a decision-log record keeps of the texts a decision was about.
+
+By default nothing of them: detection misses some personal data (a phone number in an
+unusual national format, a name the pattern mode cannot know), and whatever it misses
+would sit in the log in plain text. So the policy input is stored with its prompt/answer
+text replaced by the text's SHA-256 and length, and each string in the tool's arguments
+(and each integer long enough to be an identifier) by its SHA-256; the stage, PII
+findings, signal scores, user pseudonym, model, tool name, argument names, other numbers
+and the caller's context metadata stay, so the record still says who, what kind, which
+findings and which rules. `store_content=True` (per app) keeps the redacted text instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from charter._canonical import sha256_hex
+
+HASH_PREFIX = "sha256:"
+"""How a withheld string reads in a record: `sha256:<hex>` of the string."""
+TEXT_HASH = "text_sha256"
+TEXT_CHARS = "text_chars"
+_IDENTIFIER_MIN = 1_000_000
+"""Integers of 7 digits or more are withheld too: a phone or account number
+passed as a number is data, not a quantity."""
+
+
+def withhold_content(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The policy input `doc` without its texts (see the module docstring)."""
+    kept = dict(doc)
+    text = doc.get("text")
+    if isinstance(text, str) and text:
+        kept["text"] = ""
+        kept[TEXT_HASH] = sha256_hex(text)
+        kept[TEXT_CHARS] = len(text)
+    tool = doc.get("tool")
+    if isinstance(tool, Mapping) and "arguments" in tool:
+        kept["tool"] = {**tool, "arguments": _digest(tool["arguments"])}
+    return kept
+
+
+def content_withheld(doc: Mapping[str, Any]) -> bool:
+    """Whether a recorded input had its text withheld (replay cannot judge text rules)."""
+    return TEXT_HASH in doc
+
+
+def _digest(value: Any) -> Any:
+    if isinstance(value, str):
+        return HASH_PREFIX + sha256_hex(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return HASH_PREFIX + sha256_hex(str(value)) if _long(value) else value
+    if isinstance(value, Mapping):
+        return {k: _digest(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_digest(v) for v in value]
+    return value
+
+
+def _long(number: int) -> bool:
+    return abs(number) >= _IDENTIFIER_MIN

@@ -1,0 +1,83 @@
+"""The plaintext of one scope: placeholder <-> value, its counters, and putting values back
+into text. Only ever held in memory; the vault seals it before it is stored."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from charter.pii.placeholders import find_placeholders, format_placeholder
+
+
+@dataclass(slots=True)
+class Entry:
+    entity_type: str
+    value: str
+    numeric: bool = False
+    """The value was a JSON number; restore_json gives a number back."""
+
+
+@dataclass(slots=True)
+class Mapping:
+    counters: dict[str, int] = field(default_factory=dict)
+    entries: dict[str, Entry] = field(default_factory=dict)  # placeholder -> entry
+    index: dict[tuple[str, str], str] = field(default_factory=dict)  # (type, value) -> ph
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Mapping:
+        mapping = cls(counters={k: int(v) for k, v in data["counters"].items()})
+        for placeholder, entity_type, value, numeric in data["entries"]:
+            mapping.entries[placeholder] = Entry(entity_type, value, bool(numeric))
+            mapping.index[(entity_type, value)] = placeholder
+        return mapping
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "counters": self.counters,
+            "entries": [
+                [p, e.entity_type, e.value, int(e.numeric)] for p, e in self.entries.items()
+            ],
+        }
+
+    def assign(self, entity_type: str, value: str, numeric: bool) -> tuple[str, bool]:
+        """The placeholder for `value` and whether it is new."""
+        existing = self.index.get((entity_type, value))
+        if existing is not None:
+            return existing, False
+        number = self.counters.get(entity_type, 0) + 1  # never reused, even after erase
+        self.counters[entity_type] = number
+        placeholder = format_placeholder(entity_type, number)
+        self.entries[placeholder] = Entry(entity_type, value, numeric)
+        self.index[(entity_type, value)] = placeholder
+        return placeholder, True
+
+
+_ERASE_NORMALIZE = re.compile(r"[\s\-().]")
+
+
+def erase_form(value: str) -> str:
+    """How values compare for erasure: `+90 532 123 45 67` and `+905321234567` match."""
+    return _ERASE_NORMALIZE.sub("", value).casefold()
+
+
+def restore_text(
+    text: str, entries: dict[str, Entry], entities: Collection[str] | None
+) -> tuple[str, list[str]]:
+    """`text` with the values of `entries` put back (types in `entities` only), and the
+    placeholders found that `entries` does not hold (issued elsewhere, or made up)."""
+    parts: list[str] = []
+    unknown: list[str] = []
+    last = 0
+    for occ in find_placeholders(text):
+        entry = entries.get(occ.placeholder)
+        if entry is None:
+            unknown.append(occ.placeholder)
+            continue
+        if entities is not None and entry.entity_type not in entities:
+            continue
+        parts += [text[last : occ.start], entry.value]
+        last = occ.end
+    parts.append(text[last:])
+    return "".join(parts), unknown

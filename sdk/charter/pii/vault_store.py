@@ -1,0 +1,59 @@
+"""Where the vault keeps sealed scopes: ciphertext and keyed tags, nothing readable."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class SealedScope:
+    """What the store holds for one scope: ciphertext and opaque tags, nothing readable."""
+
+    blob: bytes
+    subject_tags: frozenset[str]
+    """Keyed HMACs of the data subjects whose requests wrote to this scope."""
+    value_tags: frozenset[str]
+    """Keyed HMACs of the values mapped in this scope."""
+    expires_at: float | None
+
+
+class VaultStore(Protocol):
+    """Where sealed scopes live. In-process by default; a database table can implement
+    this (all values are already encrypted or keyed hashes). `scope_id` is the vault's
+    storage id: the scope id, plus a keyed tag of its principal when it has one."""
+
+    def get(self, tenant: str, scope_id: str) -> SealedScope | None: ...
+
+    def put(self, tenant: str, scope_id: str, sealed: SealedScope) -> None: ...
+
+    def delete(self, tenant: str, scope_id: str) -> None: ...
+
+    def scopes(self) -> list[tuple[str, str]]:
+        """Every (tenant, scope id) held."""
+        ...
+
+
+class MemoryVaultStore:
+    """A dict of sealed blobs, safe to share between threads."""
+
+    def __init__(self) -> None:
+        self._data: dict[tuple[str, str], SealedScope] = {}
+        self._lock = threading.Lock()
+
+    def get(self, tenant: str, scope_id: str) -> SealedScope | None:
+        with self._lock:
+            return self._data.get((tenant, scope_id))
+
+    def put(self, tenant: str, scope_id: str, sealed: SealedScope) -> None:
+        with self._lock:
+            self._data[(tenant, scope_id)] = sealed
+
+    def delete(self, tenant: str, scope_id: str) -> None:
+        with self._lock:
+            self._data.pop((tenant, scope_id), None)
+
+    def scopes(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return list(self._data)

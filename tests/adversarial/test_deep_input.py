@@ -1,0 +1,163 @@
+"""Issue 14 #10: deep or huge input crashed the guard.
+
+Replays the attack: tool arguments nested more than 250 levels raised `RecursionError`
+(from the JSON encoder and the PII walk), and so did a tool result or the caller's context
+metadata. Now every prompt, answer (streamed or not), tool argument set, tool result and
+context metadata is measured first, without recursion; what is over a limit is denied
+unchecked (fail closed), the deny is recorded, and the error names the setting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from charter import LimitExceeded, context
+from charter.audit import iter_records
+from charter.config import DEFAULT_POLICIES
+from charter.errors import ConfigurationError
+from charter.guard import Charter
+from charter.testing import RecordingModel, make_charter
+
+DEPTH = 1200  # main: RecursionError (at 300 the policy engine failed closed, wrong reason)
+
+
+def nested(depth: int, leaf: Any = "x") -> Any:
+    value = leaf
+    for i in range(depth):
+        value = {"a": value} if i % 2 else [value]
+    return value
+
+
+@pytest.fixture
+def charter(tmp_path: Path) -> Iterator[Charter]:
+    ch = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern", audit=True)
+    yield ch
+    ch.close()
+
+
+def recorded(charter: Charter) -> list[Any]:
+    charter.audit.flush(timeout=30)
+    return list(iter_records(charter.settings.store_url))
+
+
+def test_deeply_nested_tool_arguments_are_denied_with_the_setting_named(charter: Charter) -> None:
+    calls: list[Any] = []
+
+    @charter.guard.tool
+    def lookup_order(query: Any) -> str:
+        calls.append(query)
+        return "found"
+
+    with pytest.raises(LimitExceeded) as raised:
+        lookup_order(nested(DEPTH))  # main: RecursionError
+    error = raised.value
+    assert error.setting == "max_json_depth" and error.limit == 32 and error.found > 32
+    assert "max_json_depth" in str(error) and "CHARTER_MAX_JSON_DEPTH" in str(error)
+    assert error.decision.rules == ("charter.limit_exceeded",) and calls == []
+    [record] = recorded(charter)
+    assert record.result["action"] == "deny" and record.labels["stage"] == "tool_call"
+    assert record.result["violations"][0]["rule"] == "charter.limit_exceeded"
+    assert lookup_order(nested(10)) == "found"  # within the limit: checked as usual
+
+
+def test_a_deeply_nested_tool_result_is_withheld(charter: Charter) -> None:
+    @charter.guard.tool
+    def lookup_order(order_id: str) -> Any:
+        return {"order": order_id, "history": nested(DEPTH)}
+
+    with pytest.raises(LimitExceeded) as raised:
+        lookup_order("A-1")  # main: RecursionError in the PII walk
+    assert raised.value.decision.stage.value == "tool_result"
+    assert [r.labels["stage"] for r in recorded(charter)] == ["tool_call", "tool_result"]
+
+
+async def test_the_async_driver_denies_the_same_way(charter: Charter) -> None:
+    @charter.guard.tool
+    async def lookup_order(query: Any) -> str:
+        await asyncio.sleep(0)
+        return "found"
+
+    with pytest.raises(LimitExceeded):
+        await lookup_order(nested(DEPTH))
+
+
+def test_deep_context_metadata_is_denied(charter: Charter) -> None:
+    model = RecordingModel("ok")
+    ask = charter.guard(model=model.name, provider="openai")(model)
+    with context(user="u-1", ticket=nested(DEPTH)), pytest.raises(LimitExceeded):
+        ask("hello")  # main: RecursionError building the policy input
+    assert model.calls == []
+
+
+def test_a_deep_other_argument_of_an_llm_call_is_denied(charter: Charter) -> None:
+    model = RecordingModel("ok")
+
+    @charter.guard(model="m", provider="openai", prompt="prompt")
+    def ask(prompt: str, options: Any) -> str:
+        return model(prompt)
+
+    with pytest.raises(LimitExceeded):
+        ask("hello", nested(DEPTH))
+    assert model.calls == []
+
+
+def test_a_cycle_is_denied_not_walked_forever(charter: Charter) -> None:
+    @charter.guard.tool
+    def lookup_order(query: Any) -> str:
+        return "found"
+
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(LimitExceeded):
+        lookup_order(loop)
+
+
+def test_too_many_items_and_too_much_text_are_denied(tmp_path: Path) -> None:
+    charter = make_charter(
+        DEFAULT_POLICIES, tmp_path, max_json_items=1000, max_text_chars=5000, audit=True
+    )
+    model = RecordingModel("ok")
+    ask = charter.guard(model=model.name, provider="openai")(model)
+
+    @charter.guard.tool
+    def lookup_order(query: Any) -> str:
+        return "found"
+
+    with pytest.raises(LimitExceeded) as raised:
+        lookup_order(list(range(2000)))
+    assert raised.value.setting == "max_json_items"
+    with pytest.raises(LimitExceeded) as raised:
+        ask("where is my parcel? " * 500)
+    assert raised.value.setting == "max_text_chars" and model.calls == []
+    assert ask("where is my parcel?") == "ok"
+    actions = [r.result["action"] for r in recorded(charter)]
+    assert actions == ["deny", "deny", "allow", "allow"]
+    charter.close()
+
+
+def test_an_answer_over_the_limit_is_withheld_streamed_or_not(tmp_path: Path) -> None:
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, max_text_chars=2000, on_deny="refuse")
+    long = "All good with your parcel. " * 200
+    model = RecordingModel(long, chunk_size=50)
+    ask = charter.guard(model=model.name, provider="openai")(model)
+    refusal = ask("where is my parcel?")
+    assert "max_text_chars" in refusal and long not in refusal
+
+    @charter.guard(model=model.name, provider="openai")
+    def stream(prompt: str) -> Iterator[str]:
+        yield from model.stream(prompt)
+
+    out = list(stream("where is my parcel?"))
+    released = "".join(out[:-1])
+    assert len(released) <= 2000 and "max_text_chars" in out[-1]
+    charter.close()
+
+
+def test_a_limit_beyond_what_the_engine_parses_is_refused_as_a_setting(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="max_json_depth"):
+        make_charter(DEFAULT_POLICIES, tmp_path, max_json_depth=500)
