@@ -78,8 +78,8 @@ CASES: dict[str, tuple[str, str]] = {
 }
 
 KNOWN_MISSES = {
-    ("violent_crimes", "en"),
     ("violent_crimes", "tr"),
+    ("nonviolent_crimes", "tr"),
     ("sex_crimes", "tr"),
     ("specialized_advice", "tr"),
     ("self_harm", "tr"),
@@ -131,7 +131,20 @@ def test_each_category_is_denied_with_its_rule(
     assert f"harm.{category}" in decision.rules, (lang, decision.rules)
 
 
-@pytest.mark.parametrize("lang", ["en", "tr"])
+@pytest.mark.parametrize(
+    "lang",
+    [
+        "en",
+        pytest.param(
+            "tr",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known miss of the shipped model: SUPPORT_TR scores harm 0.41, under "
+                "0.5 (harm_test.rego shows the Turkish supportive answer given the score)",
+            ),
+        ),
+    ],
+)
 def test_self_harm_gets_a_supportive_answer(guard: Charter, lang: str) -> None:
     text = CASES["self_harm"][0] if lang == "en" else SUPPORT_TR
     model = RecordingModel("never called")
