@@ -144,8 +144,7 @@ def test_loads_and_scores_with_every_socket_connect_refused(tmp_path: Path) -> N
 @pytest.mark.slow
 def test_retraining_is_deterministic(tmp_path: Path) -> None:
     """Stage 1 and the calibration on a subset, twice: the same bytes. (The fine-tuned
-    stage needs PyTorch, the `train` extra; its determinism is checked by `make train`
-    twice, see policies/signals/README.md.)"""
+    stage needs PyTorch, the `train` extra: see the next test.)"""
     items = load_items(sorted(TRAIN.glob("*.jsonl")))
     subset = items[:: max(1, len(items) // 150)]
     assert {t for i in subset for t in i.targets} & set(LABELS)
@@ -162,6 +161,28 @@ def test_retraining_is_deterministic(tmp_path: Path) -> None:
     stage_one = SafetyClassifier(tmp_path / "a")
     assert not stage_one.context_stage
     assert set(stage_one.score("hello")) == set(LABELS)
+
+
+@pytest.mark.slow
+def test_the_fine_tuned_stage_retrains_to_the_same_bytes(tmp_path: Path) -> None:
+    """Both stages on a subset, twice, with the same thread count: the same bytes, the
+    int8 ONNX encoder included. Needs PyTorch (the `train` extra, which `make test` does not
+    install), so it runs where `make train` can run and is skipped elsewhere."""
+    for module in ("torch", "onnx", "safetensors", "all_minilm_l6_v2"):  # the `train` extra
+        pytest.importorskip(module)
+    from charter.signals.training import TrainConfig
+    from charter.signals.training.finetune import FinetuneConfig
+
+    items = load_items(sorted(TRAIN.glob("*.jsonl")))
+    subset = items[:: max(1, len(items) // 80)]
+    finetune = FinetuneConfig(layers=1, epochs=1, threads=2)
+    config = TrainConfig(max_iter=10)
+    first = train_artifact(subset, config, finetune=finetune, folds=2).save(tmp_path / "a")
+    second = train_artifact(subset, config, finetune=finetune, folds=2).save(tmp_path / "b")
+    assert first == second
+    for name in (MANIFEST, WEIGHTS, ENCODER, VOCAB):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert SafetyClassifier(tmp_path / "a").context_stage
 
 
 def test_the_model_follows_the_configured_bundle(
