@@ -82,15 +82,21 @@ def _load_row() -> dict[str, object]:
 
 
 _MEMORY = r"""
-import json, resource, sys
+import json, os, sys
 import numpy  # the baseline already has numpy, like any app that imports charter.signals
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def resident_mb():
+    # The current resident set, not ru_maxrss: on Linux a child inherits its parent's peak
+    # across fork and exec, so the peak of this process started at the bench's own.
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+before = resident_mb()
 from charter.signals import SafetyClassifier
 c = SafetyClassifier(context_stage=sys.argv[1] == "1")
 c.score("warm up the caches with a first text")
 c.probabilities("How do I kill a stuck Python process?")
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps((after - before) / 1024))
+print(json.dumps(resident_mb() - before))
 """
 
 
