@@ -14,7 +14,7 @@ of the harm taxonomy, each in [0, 1]. `revision` is the artifact's content hash.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,13 +24,20 @@ import numpy.typing as npt
 
 from charter.signals.base import SignalError, check_score_name
 from charter.signals.features import FeatureSpec, StaticEmbedder, clip, sparse_features
-from charter.signals.model import ENCODER, HARM_PREFIX, MANIFEST, VOCAB, Artifact, load_artifact
+from charter.signals.model import (
+    ANY_HARM,
+    ENCODER,
+    HARM_PREFIX,
+    MANIFEST,
+    VOCAB,
+    Artifact,
+    load_artifact,
+)
 from charter.signals.normalize import context_text, scoring_text
 
 if TYPE_CHECKING:
     from charter.signals.encoder import ContextEncoder
 
-ANY_HARM = "harm"
 GATE_HEADS = ("jailbreak", "prompt_injection", ANY_HARM)
 """Stage 1 sends a text on when any of these is at or above the gate."""
 MAX_RAW_CHARS = 16_000
@@ -106,6 +113,24 @@ def combine_stages(first: FloatArray, second: FloatArray) -> FloatArray:
     return np.asarray((first + second) * np.float32(0.5), dtype=np.float32)
 
 
+def policy_scores(
+    probs: npt.NDArray[np.floating], labels: Sequence[str]
+) -> npt.NDArray[np.float64]:
+    """Head probabilities (one row per text, or one text) -> policy scores, as rows.
+
+    `harm` is the aggregate head (harmful in any category); `harm.<category>` is `harm`
+    scaled by how that category compares with the most likely one, so the likeliest
+    category carries the full aggregate score and the policy's rule for *that* category
+    fires. The classifier scores texts with it and training calibrates thresholds with it."""
+    out = np.array(probs, dtype=np.float64, ndmin=2)
+    harm = [i for i, label in enumerate(labels) if label.startswith(HARM_PREFIX)]
+    if ANY_HARM in labels and harm:
+        top = out[:, harm].max(axis=1, keepdims=True)
+        ratio = np.divide(out[:, harm], top, out=np.zeros_like(out[:, harm]), where=top > 0)
+        out[:, harm] = out[:, [labels.index(ANY_HARM)]] * ratio
+    return out
+
+
 def sigmoid(z: FloatArray) -> FloatArray:
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0))), dtype=np.float32)
 
@@ -157,17 +182,12 @@ class SafetyClassifier:
         return self.scores(self.probabilities(text))
 
     def scores(self, probs: FloatArray) -> dict[str, float]:
-        """Head probabilities -> policy scores. `harm` is the aggregate head (harmful in
-        any category); `harm.<category>` is `harm` scaled by how that category compares
-        with the most likely one, so the likeliest category carries the full aggregate
-        score and the policy's rule for *that* category fires."""
-        values = {label: float(p) for label, p in zip(self.labels, probs, strict=True)}
-        if ANY_HARM in values:
-            categories = [k for k in values if k.startswith(HARM_PREFIX)]
-            top = max((values[k] for k in categories), default=0.0)
-            for k in categories:
-                values[k] = values[ANY_HARM] * (values[k] / top if top > 0 else 0.0)
-        return {k: round(min(1.0, max(0.0, v)), 4) for k, v in values.items()}
+        """Head probabilities -> policy scores in [0, 1] (see `policy_scores`)."""
+        (row,) = policy_scores(probs, self.labels)
+        return {
+            label: round(min(1.0, max(0.0, float(v))), 4)
+            for label, v in zip(self.labels, row, strict=True)
+        }
 
     async def ascore(self, text: str) -> dict[str, float]:
         return self.score(text)
@@ -177,7 +197,7 @@ class SafetyClassifier:
             raise SignalError(
                 f"{self.name}: score() takes the text as str, got {type(text).__name__}"
             )
-        probs = sigmoid(self._first.logits(self._first.prepare(text)))
+        probs = self._stage_one_probabilities(text)
         if self._second is not None and self.uncertain(probs):
             second = sigmoid(self._second.logits(context_text(clip(text, MAX_RAW_CHARS))))
             probs = combine_stages(probs, second)
@@ -189,12 +209,14 @@ class SafetyClassifier:
 
     def sent_to_second_stage(self, text: str) -> bool:
         """Whether the cascade would run the contextual stage on `text` (benchmarks)."""
-        probs = sigmoid(self._first.logits(self._first.prepare(text)))
-        return self._second is not None and self.uncertain(probs)
+        return self._second is not None and self.uncertain(self._stage_one_probabilities(text))
 
     def stage_one(self, text: str) -> dict[str, float]:
         """Stage 1's scores alone (for benchmarks and diagnostics)."""
-        return self.scores(sigmoid(self._first.logits(self._first.prepare(text))))
+        return self.scores(self._stage_one_probabilities(text))
+
+    def _stage_one_probabilities(self, text: str) -> FloatArray:
+        return sigmoid(self._first.logits(self._first.prepare(text)))
 
     def __repr__(self) -> str:
         return (

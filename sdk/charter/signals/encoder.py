@@ -77,12 +77,15 @@ class WordPieces:
             raise SignalError(f"cannot load the encoder's tokenizer: {exc}") from None
 
     def ids(self, text: str) -> list[int]:
-        pieces: list[int] = self._tokenizer.encode(text, add_special_tokens=False).ids
-        return [CLS, *head_and_tail(pieces, self.window - 2), SEP]
+        return self._framed(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
     def batch_ids(self, texts: list[str]) -> list[list[int]]:
         encoded = self._tokenizer.encode_batch(texts, add_special_tokens=False)
-        return [[CLS, *head_and_tail(e.ids, self.window - 2), SEP] for e in encoded]
+        return [self._framed(e.ids) for e in encoded]
+
+    def _framed(self, pieces: list[int]) -> list[int]:
+        """[CLS] + the window's head and tail + [SEP]."""
+        return [CLS, *head_and_tail(pieces, self.window - 2), SEP]
 
 
 def head_and_tail(pieces: list[int], room: int) -> list[int]:

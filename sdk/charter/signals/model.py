@@ -34,6 +34,10 @@ EXTRA_FILES = (ENCODER, VOCAB)
 """Files of the contextual stage, present together or not at all."""
 FORMAT = 2
 HARM_PREFIX = "harm."
+ANY_HARM = "harm"
+"""The aggregate head: harmful in any category. It learns from every harmful item at once,
+so it generalizes further than fourteen small category heads; the category heads then
+only have to say *which* harm (see `charter.signals.classifier.policy_scores`)."""
 
 
 @dataclass(frozen=True)

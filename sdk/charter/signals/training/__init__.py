@@ -24,7 +24,7 @@ import numpy as np
 
 from charter.signals.base import SignalError
 from charter.signals.features import StaticEmbedder
-from charter.signals.model import ENCODER, VOCAB, Artifact
+from charter.signals.model import ANY_HARM, ENCODER, VOCAB, Artifact
 from charter.signals.training.calibrate import (
     cascade_record,
     choose_gate,
@@ -32,7 +32,6 @@ from charter.signals.training.calibrate import (
     policy_scores,
 )
 from charter.signals.training.data import (
-    ANY_HARM,
     HARM_CATEGORIES,
     LABELS,
     TrainItem,

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from charter.signals.model import HARM_PREFIX
-from charter.signals.training.data import ANY_HARM, LABELS, TrainItem
+from charter.signals.classifier import GATE_HEADS
+from charter.signals.classifier import policy_scores as _policy_scores
+from charter.signals.training.data import LABELS, TrainItem
 
-GATE_HEADS = ("jailbreak", "prompt_injection", ANY_HARM)
 POLICY_HEADS = GATE_HEADS
 
 
@@ -30,12 +30,8 @@ def family_folds(items: Sequence[TrainItem], folds: int) -> npt.NDArray[np.int64
 
 
 def policy_scores(probs: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """What SafetyClassifier.scores does, for a matrix of head probabilities."""
-    out = np.array(probs, dtype=np.float64)
-    harm = [i for i, label in enumerate(LABELS) if label.startswith(HARM_PREFIX)]
-    top = np.maximum(out[:, harm].max(axis=1, keepdims=True), 1e-12)
-    out[:, harm] = out[:, [LABELS.index(ANY_HARM)]] * out[:, harm] / top
-    return out
+    """The policy scores of a matrix of the training labels' head probabilities."""
+    return _policy_scores(probs, LABELS)
 
 
 def _gate_score(probs: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from charter.signals.base import SignalError
-from charter.signals.model import HARM_PREFIX
+from charter.signals.model import ANY_HARM, HARM_PREFIX
 
 HARM_CATEGORIES = (
     "violent_crimes",
@@ -36,10 +36,6 @@ HARM_CATEGORIES = (
     "code_interpreter_abuse",
 )
 """MLCommons AILuminate / Llama Guard 3 hazard categories S1-S14, in that order."""
-ANY_HARM = "harm"
-"""The aggregate head: harmful in any category. It learns from every harmful item at once,
-so it generalizes further than fourteen small category heads; the category heads then
-only have to say *which* harm (see SafetyClassifier.scores)."""
 LABELS = (
     "jailbreak",
     "prompt_injection",
