@@ -58,12 +58,6 @@ def pretrained_files() -> tuple[dict[str, npt.NDArray[Any]], str]:
     return tensors, vocab
 
 
-def tokenizer_from_json(vocab: str, window: int) -> WordPieces:
-    from tokenizers import Tokenizer
-
-    return WordPieces(Tokenizer.from_str(vocab), window)
-
-
 def encode_texts(pieces: WordPieces, texts: Sequence[str]) -> list[list[int]]:
     return pieces.batch_ids([context_text(t) for t in texts])
 
@@ -115,7 +109,7 @@ def finetune(
     from charter.signals.training.encoder_torch import Encoder, load_pretrained
 
     tensors, vocab = pretrained_files()
-    pieces = tokenizer_from_json(vocab, config.window)
+    pieces = WordPieces.from_json(vocab, config.window)
     ids = encode_texts(pieces, [i.text for i in items])
     matrix = torch.from_numpy(word_embedding().matrix())
     targets_np = target_matrix(items)
@@ -171,7 +165,7 @@ def predict(model: Any, texts: Sequence[str], window: int, batch: int = 32) -> n
     import torch
 
     _, vocab = pretrained_files()
-    pieces = tokenizer_from_json(vocab, window)
+    pieces = WordPieces.from_json(vocab, window)
     ids = encode_texts(pieces, texts)
     matrix = torch.from_numpy(word_embedding().matrix())
     order = sorted(range(len(ids)), key=lambda i: (len(ids[i]), i))
