@@ -77,11 +77,12 @@ def init(
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(DEFAULT_POLICIES, target, ignore=shutil.ignore_patterns(*NOT_COPIED))
-    (target / "evals").mkdir()
-    for name in GATED_EVALS:
-        shutil.copyfile(DEFAULT_POLICIES / "evals" / name, target / "evals" / name)
     if template is Template.generic:
-        lay_over(OVERLAY, target)
+        lay_over(OVERLAY, target)  # brings its own evals/
+    else:
+        (target / "evals").mkdir()
+        for name in GATED_EVALS:
+            shutil.copyfile(DEFAULT_POLICIES / "evals" / name, target / "evals" / name)
     config.write_text(CONFIG_TEMPLATE.format(app=directory.resolve().name or "app"))
     workflow.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(WORKFLOW, workflow)
