@@ -178,3 +178,13 @@ two_decimals(score) := round(score * 100) / 100
 default tool_name := ""
 
 tool_name := input.tool.name if is_string(input.tool.name)
+
+# A tool argument as a number: a JSON number, or a plain decimal string ("750", "750.50");
+# undefined for anything else, so a rule that needs the number can refuse what it cannot
+# read (fail closed).
+number(value) := value if {
+	is_number(value)
+} else := to_number(value) if {
+	is_string(value)
+	regex.match(`^[0-9]+(\.[0-9]+)?$`, value)
+}

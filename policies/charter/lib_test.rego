@@ -221,3 +221,12 @@ test_tool_name if {
 	lib.tool_name == "get_balance" with input as {"tool": {"name": "get_balance"}}
 	lib.tool_name == "" with input as {"tool": {"arguments": {}}}
 }
+
+test_number_reads_json_numbers_and_plain_decimal_strings if {
+	lib.number(750) == 750
+	lib.number(-5) == -5
+	lib.number("750.50") == 750.5
+	not lib.number("-50")
+	not lib.number("seven hundred")
+	not lib.number(null)
+}

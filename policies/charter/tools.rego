@@ -4,6 +4,8 @@ package charter.tools
 
 import rego.v1
 
+import data.charter.lib
+
 # lib's rules are imported one by one: reading a rule through the package (`lib.stage`)
 # makes regorus evaluate every rule of lib first, text matching included.
 import data.charter.lib.config
@@ -52,13 +54,7 @@ refund_call if {
 	tool_name == "issue_refund"
 }
 
-# The amount as a number: JSON numbers, or plain decimal strings ("750", "750.50").
-amount := arguments.amount if {
-	is_number(arguments.amount)
-} else := to_number(arguments.amount) if {
-	is_string(arguments.amount)
-	regex.match(`^[0-9]+(\.[0-9]+)?$`, arguments.amount)
-}
+amount := lib.number(arguments.amount)
 
 valid_amount if amount > 0
 

@@ -80,6 +80,9 @@ def test_the_default_scaffold_is_generic_and_complete(tmp_path: Path) -> None:
     ids = [json.loads(line)["id"] for line in (bundle / "evals" / "redteam.jsonl").open()]
     assert "tc-credit-held" in ids and not [i for i in ids if "invest" in i]
     assert not (bundle / "signals").exists()  # the classifier comes with the package
+    from charter.policy.embedded import EmbeddedEngine
+
+    assert EmbeddedEngine(bundle).path == "rvm"  # no rule shape sends it to the interpreter
 
 
 def test_the_bank_template_is_the_shipped_bundle(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ package charter.tools
 
 import rego.v1
 
+import data.charter.lib
+
 # lib's rules are imported one by one: reading a rule through the package (`lib.stage`)
 # makes regorus evaluate every rule of lib first, text matching included.
 import data.charter.lib.config
@@ -74,13 +76,7 @@ findings contains finding if {
 
 limit := config.tools.limits[tool_name] if tool_call
 
-# The limited argument as a number: JSON numbers, or plain decimal strings ("750", "750.50").
-value := arguments[limit.argument] if {
-	is_number(arguments[limit.argument])
-} else := to_number(arguments[limit.argument]) if {
-	is_string(arguments[limit.argument])
-	regex.match(`^[0-9]+(\.[0-9]+)?$`, arguments[limit.argument])
-}
+value := lib.number(arguments[limit.argument])
 
 valid_value if value > 0
 
