@@ -31,12 +31,22 @@ class Signal(Protocol):
 
 def check_score_name(name: object, *, what: str) -> str:
     """Score names become Rego keys and span attribute suffixes: keep them plain."""
+    if isinstance(name, str) and name in _CHECKED_NAMES:
+        return name
     if not isinstance(name, str) or not _SCORE_NAME.fullmatch(name):
         raise SignalError(
             f"{what} {name!r} is not a valid signal name: use 1-64 letters, digits, "
             "'_', '.' or '-' (e.g. 'jailbreak' or 'harm.violence')"
         )
+    if len(_CHECKED_NAMES) < _MAX_CHECKED_NAMES:
+        _CHECKED_NAMES.add(name)
     return name
+
+
+_CHECKED_NAMES: set[str] = set()
+"""Names that passed the check: a classifier returns the same few dozen names on every
+call, so each is matched against the pattern once, not once per score per text."""
+_MAX_CHECKED_NAMES = 4096
 
 
 def check_scores(signal_name: str, raw: object) -> dict[str, float]:
@@ -49,7 +59,13 @@ def check_scores(signal_name: str, raw: object) -> dict[str, float]:
     items: Mapping[object, object] = raw if isinstance(raw, Mapping) else {signal_name: raw}
     scores: dict[str, float] = {}
     for key, value in items.items():
-        name = check_score_name(key, what=f"signal {signal_name!r} returned score name")
+        if type(key) is str and key in _CHECKED_NAMES:
+            name = key
+        else:
+            name = check_score_name(key, what=f"signal {signal_name!r} returned score name")
+        if type(value) is float and 0.0 <= value <= 1.0:  # the common case, NaN excluded
+            scores[name] = value
+            continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise SignalError(
                 f"signal {signal_name!r} returned a {type(value).__name__} for score {name!r}; "

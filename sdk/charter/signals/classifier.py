@@ -123,12 +123,20 @@ def policy_scores(
     category carries the full aggregate score and the policy's rule for *that* category
     fires. The classifier scores texts with it and training calibrates thresholds with it."""
     out = np.array(probs, dtype=np.float64, ndmin=2)
-    harm = [i for i, label in enumerate(labels) if label.startswith(HARM_PREFIX)]
-    if ANY_HARM in labels and harm:
-        top = out[:, harm].max(axis=1, keepdims=True)
-        ratio = np.divide(out[:, harm], top, out=np.zeros_like(out[:, harm]), where=top > 0)
-        out[:, harm] = out[:, [labels.index(ANY_HARM)]] * ratio
+    harm, any_harm = _harm_rows(tuple(labels))
+    if any_harm is not None and len(harm):
+        part = out[:, harm]
+        top = part.max(axis=1, keepdims=True)
+        ratio = np.divide(part, top, out=np.zeros_like(part), where=top > 0)
+        out[:, harm] = out[:, any_harm : any_harm + 1] * ratio
     return out
+
+
+@lru_cache(maxsize=8)
+def _harm_rows(labels: tuple[str, ...]) -> tuple[npt.NDArray[np.intp], int | None]:
+    """Rows of the per-category harm heads and of the aggregate head (once per label set)."""
+    harm = np.asarray([i for i, label in enumerate(labels) if label.startswith(HARM_PREFIX)])
+    return harm.astype(np.intp), (labels.index(ANY_HARM) if ANY_HARM in labels else None)
 
 
 def sigmoid(z: FloatArray) -> FloatArray:
@@ -184,10 +192,8 @@ class SafetyClassifier:
     def scores(self, probs: FloatArray) -> dict[str, float]:
         """Head probabilities -> policy scores in [0, 1] (see `policy_scores`)."""
         (row,) = policy_scores(probs, self.labels)
-        return {
-            label: round(min(1.0, max(0.0, float(v))), 4)
-            for label, v in zip(self.labels, row, strict=True)
-        }
+        values = np.clip(row, 0.0, 1.0).tolist()
+        return dict(zip(self.labels, [round(v, 4) for v in values], strict=True))
 
     async def ascore(self, text: str) -> dict[str, float]:
         return self.score(text)

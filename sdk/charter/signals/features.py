@@ -156,9 +156,9 @@ def sparse_features(text: str, spec: FeatureSpec) -> tuple[IndexArray, IndexArra
     """Bucket indices (with repeats) of the character and of the word n-grams of already
     normalized `text`. A model reads each block as raw counts over sqrt(occurrences)."""
     data = text_bytes(text)
-    chars = _bucket(char_ngram_keys(data, spec.char_ngrams), spec.bits)
-    words = _bucket(word_keys(data, spec.word_ngrams), spec.bits)
-    return chars, words
+    chars = char_ngram_keys(data, spec.char_ngrams)
+    both = _bucket(np.concatenate([chars, word_keys(data, spec.word_ngrams)]), spec.bits)
+    return both[: len(chars)], both[len(chars) :]
 
 
 class StaticEmbedder:
@@ -186,7 +186,11 @@ class StaticEmbedder:
         self._tokenizer.no_truncation()
         self._cache: dict[str, tuple[int, ...]] = {}
         self._max_words = max_tokens
-        self.matrix = read_safetensors_matrix(weights_file, "embedding.weight").astype(np.float32)
+        # A plain array (np.array, not astype): a memmap subclass would make every lookup
+        # run memmap's Python-level bookkeeping.
+        self.matrix = np.array(
+            read_safetensors_matrix(weights_file, "embedding.weight"), np.float32
+        )
         self.dim = int(self.matrix.shape[1])
 
     def token_ids(self, text: str) -> list[int]:
@@ -208,7 +212,8 @@ class StaticEmbedder:
         ids = self.token_ids(text)
         if not ids:
             return np.zeros(self.dim, dtype=np.float32)
-        vector = np.asarray(self.matrix[np.asarray(ids, dtype=np.int64)].mean(axis=0))
+        # The sum, not the mean: the vector is scaled to unit length next anyway.
+        vector = self.matrix.take(np.asarray(ids, dtype=np.intp), axis=0).sum(axis=0)
         norm = float(np.sqrt(vector @ vector))
         return np.asarray(vector / norm if norm > 0 else vector, dtype=np.float32)
 
