@@ -61,6 +61,24 @@ def valid_json(value: Any) -> str:
     return valid_text(json.dumps(value, ensure_ascii=False))
 
 
+def reparses_to_itself(value: Any) -> bool:
+    """Whether `canonical_json(value)` parsed back and canonicalised again gives the same
+    text, so a hash of it need not parse it back first. It does unless a mapping has a key
+    that is not a string: JSON writes `1` as `"1"`, which sorts differently once parsed."""
+    try:
+        return _string_keys(value)
+    except RecursionError:
+        return False
+
+
+def _string_keys(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _string_keys(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_string_keys(v) for v in value)
+    return True
+
+
 def _join_pairs(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
 

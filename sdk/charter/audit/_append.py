@@ -15,10 +15,13 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
+from charter._canonical import canonical_json, reparses_to_itself
 from charter.audit.checkpoint import Checkpointer
+from charter.audit.content import withhold_content
 from charter.audit.record import PreparedRecord
 from charter.decision import Decision
 from charter.errors import StoreError
@@ -49,6 +52,42 @@ class Pending:
     span_id: str
     labels: Mapping[str, str]
     timestamp: datetime
+    input_stable: bool = False
+    """`input` is canonical JSON text that reparses to itself (`reparses_to_itself`)."""
+
+    @classmethod
+    def accept(
+        cls,
+        decision: Decision,
+        input: PolicyInput | Mapping[str, Any],
+        *,
+        store_content: bool,
+        trace_id: str,
+        span_id: str,
+        labels: Mapping[str, str],
+        timestamp: datetime,
+    ) -> Pending:
+        """A record as `AuditLog.record()` takes it, its input snapshotted (`snapshot`)."""
+        snapshot, stable = cls.snapshot(input, store_content=store_content)
+        return cls(decision, snapshot, trace_id, span_id, labels, timestamp, stable)
+
+    @staticmethod
+    def snapshot(
+        input: PolicyInput | Mapping[str, Any], *, store_content: bool
+    ) -> tuple[PolicyInput | str | Unserialisable, bool]:
+        """A PolicyInput is immutable; a plain mapping is serialised now, since the caller may
+        change it after `record()` returns. One that cannot be serialised becomes a marker.
+        Without `store_content` the texts are withheld here, on the caller's thread, so they
+        are never even queued (`charter.audit.content`). The flag says whether the JSON text
+        reparses to itself (the writer then hashes it as it is)."""
+        if store_content and isinstance(input, PolicyInput):
+            return input, False
+        try:
+            doc = input.to_dict() if isinstance(input, PolicyInput) else input
+            kept = doc if store_content else withhold_content(doc)
+            return canonical_json(kept), reparses_to_itself(kept)
+        except Exception as exc:
+            return Unserialisable(type(exc).__name__), False
 
     def prepare(self) -> PreparedRecord:
         if isinstance(self.input, Unserialisable):
@@ -61,6 +100,7 @@ class Pending:
             trace_id=self.trace_id,
             span_id=self.span_id,
             labels=self.labels,
+            input_stable=self.input_stable,
         )
 
     def marker(self, error: str) -> PreparedRecord:

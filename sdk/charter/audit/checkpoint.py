@@ -29,7 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.engine import make_url
 
 from charter import semconv as sc
 from charter.audit.record import format_timestamp
@@ -271,3 +272,13 @@ def _hashes_at(conn: Connection, seqs: Iterable[int]) -> dict[int, str]:
         rows = conn.execute(select(LOG.c.seq, LOG.c.hash).where(LOG.c.seq.in_(chunk)))
         found.update({int(seq): str(digest) for seq, digest in rows})
     return found
+
+
+def default_checkpoint_file(store: str | Engine) -> Path | None:
+    """`<database file>.checkpoints.jsonl` for a SQLite file store, else None."""
+    url = store.url if isinstance(store, Engine) else make_url(store) if "://" in store else None
+    if url is None or url.get_backend_name() != "sqlite":
+        return None
+    if not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database + ".checkpoints.jsonl")

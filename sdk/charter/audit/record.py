@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from charter._canonical import canonical_json, sha256_hex
+from charter._canonical import canonical_json, reparses_to_itself, sha256_hex
 from charter.decision import Decision, Violation
 
 DECISION_LOG_PATH = "charter/main/decision"
@@ -138,6 +138,8 @@ class PreparedRecord:
     span_id: str
     labels_json: str
     metrics_json: str
+    fixed_input: bool = field(default=False, compare=False)
+    """True when `input_json` is canonical JSON that parses back to itself."""
     fixed_columns: bool = field(default=False, compare=False)
     """True when `result_json`, `labels_json` and `metrics_json` are canonical JSON that
     parses back to itself (`build` makes them so: string keys only, see `_hashed_text`)."""
@@ -152,14 +154,17 @@ class PreparedRecord:
         trace_id: str,
         span_id: str,
         labels: Mapping[str, str],
+        input_stable: bool = False,
     ) -> PreparedRecord:
-        """`input` is the redacted policy input, or its canonical JSON text already."""
+        """`input` is the redacted policy input, or its canonical JSON text already
+        (`input_stable`: text known to reparse to itself, see `reparses_to_itself`)."""
         label_doc = {"stage": decision.stage.value, **labels}
         return cls(
             decision_id=decision.decision_id,
             timestamp=timestamp,
             path=DECISION_LOG_PATH,
             input_json=input if isinstance(input, str) else canonical_json(input),
+            fixed_input=input_stable if isinstance(input, str) else reparses_to_itself(input),
             result_json=canonical_json(decision.model_dump(mode="json")),
             policy_revision=decision.policy_revision,
             trace_id=trace_id,
@@ -227,9 +232,9 @@ class PreparedRecord:
         """`canonical_json(material_from_row(row))`, the text `verify` hashes, written out
         directly: canonical JSON of a dict is its sorted keys with each value's own canonical
         JSON, so the stored columns are spliced in. A column is spliced as it is only when it
-        is known to re-canonicalise to itself (`fixed_columns`); the input can come from any
-        caller (a key that is not a string, such as `1`, is written `"1"` and sorts
-        differently once parsed back), so it is always parsed and canonicalised again."""
+        is known to re-canonicalise to itself (`fixed_columns`, `fixed_input`); an input
+        from a caller with a key that is not a string (`1` is written `"1"` and sorts
+        differently once parsed back) is parsed and canonicalised again."""
         if self.fixed_columns:
             result, labels, metrics = self.result_json, self.labels_json, self.metrics_json
         else:
@@ -243,7 +248,7 @@ class PreparedRecord:
                 '{"decision_id":',
                 canonical_json(self.decision_id),
                 ',"input":',
-                _recanonical(self.input_json),
+                self.input_json if self.fixed_input else _recanonical(self.input_json),
                 ',"labels":',
                 labels,
                 ',"metrics":',

@@ -34,9 +34,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
-from charter._canonical import canonical_json
 from charter.audit import _shutdown
 from charter.audit._append import (
     RETRY_FIRST_S,
@@ -44,10 +42,13 @@ from charter.audit._append import (
     Appended,
     Appender,
     Pending,
-    Unserialisable,
 )
-from charter.audit.checkpoint import DEFAULT_EVERY, DEFAULT_INTERVAL_S, Checkpointer
-from charter.audit.content import withhold_content
+from charter.audit.checkpoint import (
+    DEFAULT_EVERY,
+    DEFAULT_INTERVAL_S,
+    Checkpointer,
+    default_checkpoint_file,
+)
 from charter.decision import Decision
 from charter.errors import AuditError, ConfigurationError
 from charter.policy.input import PolicyInput
@@ -82,32 +83,6 @@ class AuditStats:
 
 
 _STOP = object()  # the queue's end mark, put by close()
-
-
-def _snapshot(
-    input: PolicyInput | Mapping[str, Any], *, store_content: bool
-) -> PolicyInput | str | Unserialisable:
-    """A PolicyInput is immutable; a plain mapping is serialised now, since the caller may
-    change it after `record()` returns. One that cannot be serialised becomes a marker.
-    Without `store_content` the texts are withheld here, on the caller's thread, so they
-    are never even queued (`charter.audit.content`)."""
-    if store_content and isinstance(input, PolicyInput):
-        return input
-    try:
-        doc = input.to_dict() if isinstance(input, PolicyInput) else input
-        return canonical_json(doc if store_content else withhold_content(doc))
-    except Exception as exc:
-        return Unserialisable(type(exc).__name__)
-
-
-def default_checkpoint_file(store: str | Engine) -> Path | None:
-    """`<database file>.checkpoints.jsonl` for a SQLite file store, else None."""
-    url = store.url if isinstance(store, Engine) else make_url(store) if "://" in store else None
-    if url is None or url.get_backend_name() != "sqlite":
-        return None
-    if not url.database or url.database == ":memory:":
-        return None
-    return Path(url.database + ".checkpoints.jsonl")
 
 
 class AuditLog:
@@ -211,9 +186,10 @@ class AuditLog:
         when the store fails for longer than `write_timeout` or the log is closed."""
         if self._pid != os.getpid():
             self._after_fork()
-        pending = Pending(
-            decision=decision,
-            input=_snapshot(input, store_content=self.store_content),
+        pending = Pending.accept(
+            decision,
+            input,
+            store_content=self.store_content,
             trace_id=trace_id,
             span_id=span_id,
             labels={str(k): str(v) for k, v in labels.items()},

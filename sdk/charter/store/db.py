@@ -98,19 +98,20 @@ def redacted_url(engine: Engine) -> str:
 
 @contextlib.contextmanager
 def store_errors(engine: Engine, doing: str) -> Iterator[None]:
-    """Translate driver errors into `StoreError` naming the database and the operation."""
+    """Translate driver errors into `StoreError` naming the database and the operation
+    (SQLAlchemy's wrapped errors, and sqlite3's own from code that uses its cursor)."""
     try:
         yield
-    except OperationalError as exc:
-        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
-        hint = (
-            "another process holds the lock; retry, or check for a stuck writer"
-            if "locked" in reason
-            else "check that the database is running and reachable"
-        )
-        raise StoreError(
-            f"{doing} failed on {redacted_url(engine)}: {reason}; {hint}. Nothing was lost."
-        ) from None
-    except DBAPIError as exc:
-        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+    except (DBAPIError, sqlite3.Error) as exc:
+        orig = exc.orig if isinstance(exc, DBAPIError) else exc
+        reason = (str(orig).splitlines() or [""])[0] or type(exc).__name__
+        if isinstance(exc, OperationalError | sqlite3.OperationalError):
+            hint = (
+                "another process holds the lock; retry, or check for a stuck writer"
+                if "locked" in reason
+                else "check that the database is running and reachable"
+            )
+            raise StoreError(
+                f"{doing} failed on {redacted_url(engine)}: {reason}; {hint}. Nothing was lost."
+            ) from None
         raise StoreError(f"{doing} failed on {redacted_url(engine)}: {reason}") from None

@@ -14,7 +14,7 @@ Plain functions on an open `Connection`: the caller owns the transaction (see
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
+    Dialect,
     Engine,
     RowMapping,
     Table,
@@ -115,6 +116,10 @@ def log_exists(engine: Engine) -> bool:
 def lock_head(conn: Connection) -> ChainHead:
     """Read the chain head inside a write transaction, locking it until commit. Creates the
     head row on first use (databases made without the migration's seed row)."""
+    if conn.dialect.name == "sqlite":  # BEGIN IMMEDIATE holds the lock already
+        found = _driver(conn).execute(_SQLITE_HEAD).fetchone()
+        if found is not None:
+            return ChainHead(seq=int(found[0]), hash=str(found[1]))
     row = _select_head(conn, lock=True)
     if row is None:
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
@@ -133,9 +138,54 @@ def append_rows(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     `lock_head`)."""
     if not rows:
         return
-    conn.execute(_INSERT, [dict(r) for r in rows])
     last = rows[-1]
+    if conn.dialect.name == "sqlite":
+        _append_sqlite(conn, rows)
+        return
+    conn.execute(_INSERT, [dict(r) for r in rows])
     conn.execute(_MOVE_HEAD, {"new_seq": last["seq"], "new_hash": last["hash"]})
+
+
+# SQLite, the default store, is written through the driver's own cursor: the async audit
+# writer shares the GIL with the guarded calls, and SQLAlchemy's statement machinery costs
+# more than the three statements themselves. Values go through the columns' own bind
+# processors, so the rows are stored exactly as the Core path stores them.
+_COLUMNS = tuple(column.name for column in LOG.columns)
+_SQLITE_HEAD = f"SELECT seq, hash FROM {HEAD.name} WHERE id = {HEAD_ID}"
+_SQLITE_INSERT = (
+    f"INSERT INTO {LOG.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+)
+_SQLITE_MOVE_HEAD = f"UPDATE {HEAD.name} SET seq = ?, hash = ? WHERE id = {HEAD_ID}"
+
+
+def _driver(conn: Connection) -> Any:
+    return conn.connection.driver_connection
+
+
+def _append_sqlite(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    processors = _bind_processors(conn.dialect)
+    values = [
+        tuple(
+            value if process is None else process(value)
+            for value, process in zip((row[c] for c in _COLUMNS), processors, strict=True)
+        )
+        for row in rows
+    ]
+    driver = _driver(conn)
+    driver.executemany(_SQLITE_INSERT, values)
+    last = rows[-1]
+    driver.execute(_SQLITE_MOVE_HEAD, (last["seq"], last["hash"]))
+
+
+def _bind_processors(dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...]:
+    cached = _PROCESSORS.get(dialect.name)
+    if cached is None:
+        cached = tuple(column.type.bind_processor(dialect) for column in LOG.columns)
+        _PROCESSORS[dialect.name] = cached
+    return cached
+
+
+_PROCESSORS: dict[str, tuple[Callable[[Any], Any] | None, ...]] = {}
 
 
 def _select_head(conn: Connection, *, lock: bool) -> RowMapping | None:
