@@ -28,6 +28,7 @@ from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, P
 from charter.pipeline.parts import NO_SPAN, CallSpec, Parts
 from charter.pipeline.revise import Reviser
 from charter.pipeline.stages import CallRun, Refused
+from charter.pipeline.windows import WindowChecks
 from charter.privacy import Inspected
 from charter.refusal import refusal_text
 from charter.reports import publish
@@ -303,7 +304,7 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
     checked together with the end of what was shown."""
     run.calls += 1
     source = yield prepared.invoke
-    window = StreamWindow(run.window_check, window=run.parts.stream_window)
+    window = StreamWindow(WindowChecks(run), window=run.parts.stream_window)
     gate = StreamGate(window, run.on_deny)
     reviser: Reviser | None = None
     received = 0

@@ -9,7 +9,7 @@ approval record and the decision log.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from charter._canonical import valid_text
@@ -24,9 +24,8 @@ from charter.policy.input import policy_document
 from charter.privacy import Inspected, InspectedJson
 from charter.refusal import refusal_like, refusal_text
 from charter.reports import CallReport, ReviseRound
-from charter.streaming import WindowResult, safe_cut
 from charter.telemetry import safe_user
-from charter.values import PIISummary, RedactOperator
+from charter.values import PIISummary
 
 
 class Refused(Exception):
@@ -113,11 +112,11 @@ class CallRun:
         """Signals -> policy for one stage on already-inspected text; records the decision.
         `answer`: the model's (raw) answer text at the output stage, scored against the
         passages a RAG call retrieved (`charter.context(retrieved=...)`), if any."""
-        decision, doc, scores = self._decide(stage, inspection, tool_args, answer)
-        self._record(decision, doc, inspection.summaries, scores)
+        decision, doc, scores = self.decide(stage, inspection, tool_args, answer)
+        self.record(decision, doc, inspection.summaries, scores)
         return decision
 
-    def _decide(
+    def decide(
         self,
         stage: Stage,
         inspection: Inspected | InspectedJson,
@@ -185,7 +184,7 @@ class CallRun:
         decision = over_limit(overrun, stage, self.parts.engine.revision)
         self.span.record_decision(decision)
         # The record holds none of the data over the limit (nor the context metadata).
-        self._record(decision, self._document(stage, "", (), {}, None, metadata=False), (), {})
+        self.record(decision, self._document(stage, "", (), {}, None, metadata=False), (), {})
         error = LimitExceeded(
             decision,
             overrun.message,
@@ -204,7 +203,7 @@ class CallRun:
         with self.span.stage("charter.grounding"):
             return self.parts.grounding.score(answer, passages).policy_input()
 
-    def _record(
+    def record(
         self,
         decision: Decision,
         doc: Mapping[str, Any],
@@ -376,63 +375,6 @@ class CallRun:
             return self.parts.privacy.apply(inspected, decision.redact)[0]
         return inspected.render(decision.redact)
 
-    def window_check(self, context: str, held: str, final: bool) -> WindowResult:
-        """One streaming window: evaluate context+held, release a safe prefix of held.
-
-        The decision log gets what the non-streamed path would hold (issue 14 #7): no
-        record per window (a window may end inside a card number, which detection cannot
-        see yet); the end of the stream is checked and recorded on the whole answer, as a
-        complete answer is. A window that denies is recorded with the text it had seen
-        whole: up to the release point, before the last `stream_window` characters."""
-        if final:
-            return self._last_window(held)
-        inspected = self.inspect([context + held])
-        decision, doc, scores = self._decide(Stage.OUTPUT, inspected, None, context + held)
-        spans = [(f.start - len(context), f.end - len(context)) for f in inspected.findings[0]]
-        cut = safe_cut(held, len(held) - self.parts.stream_window, spans)
-        if not decision.allowed:
-            seen = self._placeholder_view(inspected, len(context) + cut)
-            doc = {**doc, "text": valid_text(seen)}
-            self._record(decision, doc, inspected.summaries, scores)
-            return WindowResult(decision, "", 0)
-        self.streamed.append(held[:cut])
-        return WindowResult(decision, self._release(inspected, decision, len(context), cut), cut)
-
-    def _last_window(self, held: str) -> WindowResult:
-        """The end of a stream: the whole answer is inspected, evaluated and recorded once,
-        exactly as `check_answer` does; what is still held is released from it."""
-        before = sum(len(part) for part in self.streamed)
-        answer = "".join(self.streamed) + held
-        inspected = self.inspect([answer])
-        decision = self.evaluate(Stage.OUTPUT, inspected, answer=answer)
-        if not decision.allowed:
-            return WindowResult(decision, "", 0)
-        return WindowResult(
-            decision, self._release(inspected, decision, before, len(held)), len(held)
-        )
-
-    def _release(self, inspected: Inspected, decision: Decision, offset: int, cut: int) -> str:
-        """Text `offset`..`offset + cut` of the inspected text, redacted (findings inside it
-        only) and with this caller's placeholders restored."""
-        findings = [
-            replace(f, start=f.start - offset, end=f.end - offset)
-            for f in inspected.findings[0]
-            if f.start >= offset and f.end - offset <= cut
-        ]
-        text = inspected.texts[0][offset : offset + cut]
-        part = Inspected([text], [findings], (), [], inspected.scope)
-        released = self.parts.privacy.apply(part, decision.redact)[0]
-        if self.inspected is not None:
-            released = self.restore(released, self.restore_allowed(decision))
-        return released
-
-    def _placeholder_view(self, inspected: Inspected, end: int) -> str:
-        """The policy's view (placeholders for every finding) of the first `end` characters."""
-        findings = [f for f in inspected.findings[0] if f.end <= end]
-        part = Inspected([inspected.texts[0][:end]], [findings], (), [], inspected.scope)
-        placeholders = {f.entity_type: RedactOperator.PLACEHOLDER for f in findings}
-        return self.parts.privacy.apply(part, placeholders)[0]
-
     def restore(self, text: str, allowed: tuple[str, ...]) -> str:
         """Placeholders of this caller's scope back to values (the types the policy lets
         back). Placeholders another user of the same conversation holds stay as they are,
@@ -443,7 +385,7 @@ class CallRun:
             self.refused_restore = True
             decision = cross_principal_restore(refused, self.parts.engine.revision)
             self.span.record_decision(decision)
-            self._record(decision, self._document(Stage.OUTPUT, "", (), {}, None), (), {})
+            self.record(decision, self._document(Stage.OUTPUT, "", (), {}, None), (), {})
         return restored
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode
+from opentelemetry.trace import Span
 from opentelemetry.util.types import AttributeValue
 
 from charter import semconv as sc
@@ -29,6 +29,7 @@ from charter._canonical import valid_text
 from charter.decision import Action, Decision
 from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
 from charter.telemetry._instruments import Instruments
+from charter.telemetry._stage import CallShape, StageEvent, mark_error
 
 if TYPE_CHECKING:
     from charter.reports import ReviseRound
@@ -51,62 +52,6 @@ class PIICount(Protocol):
 
     @property
     def count(self) -> int: ...
-
-
-class CallShape:
-    """Everything about a call that repeats across calls with the same model and tool."""
-
-    __slots__ = ("attributes", "kind", "metric_operation", "name")
-
-    def __init__(
-        self,
-        name: str,
-        kind: SpanKind,
-        attributes: dict[str, AttributeValue],
-        metric_operation: str,
-    ) -> None:
-        self.name = name
-        self.kind = kind
-        self.attributes = attributes
-        self.metric_operation = metric_operation
-
-
-class _Stage:
-    """One pipeline stage of a call, recorded as an event on the call span when it ends."""
-
-    __slots__ = ("_call", "_name", "_start_ns", "_wall_ns", "attributes")
-
-    def __init__(self, call: CallSpan, name: str) -> None:
-        self._call = call
-        self._name = name
-        self.attributes: dict[str, AttributeValue] = {}
-
-    def __enter__(self) -> _Stage:
-        self._wall_ns = time.time_ns()
-        self._start_ns = time.perf_counter_ns()
-        self._call._stages.append(self)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        call = self._call
-        call._stages.pop()
-        elapsed_ms = (time.perf_counter_ns() - self._start_ns) / 1e6
-        span = call._span
-        if span.is_recording():
-            attrs = self.attributes
-            attrs[sc.STAGE_DURATION_MS] = elapsed_ms
-            if exc is not None:
-                attrs[sc.ERROR_TYPE] = _qualified(exc)
-            span.add_event(self._name, attrs, timestamp=self._wall_ns)
-        instruments = call._instruments
-        instruments.stage_duration.record(
-            elapsed_ms, instruments.labels(sc.METRIC_ATTR_STAGE, self._name)
-        )
 
 
 class CallSpan:
@@ -150,7 +95,7 @@ class CallSpan:
         self._shape = shape
         self._user = user
         self._attrs: dict[str, AttributeValue] = {}
-        self._stages: list[_Stage] = []
+        self._stages: list[StageEvent] = []
         self._action: Action | None = None
         self._decision_id = ""
         self._rules: dict[str, None] = {}
@@ -218,11 +163,11 @@ class CallSpan:
             ),
         )
 
-    def stage(self, name: str) -> _Stage:
+    def stage(self, name: str) -> StageEvent:
         """One stage (`charter.policy.evaluate`, `charter.pii.redact`,
         `charter.approval.wait`, see `charter.semconv`), recorded as an event on the call
         span with its duration and, for a policy stage, its own decision."""
-        return _Stage(self, name)
+        return StageEvent(name, self._span, self._instruments, self._stages)
 
     @property
     def span(self) -> Span:
@@ -308,11 +253,12 @@ class CallSpan:
     def record_signals(self, scores: Mapping[str, float]) -> None:
         """Signal scores; across stages the highest score of each signal is kept."""
         attrs = self._attrs
+        keys = _SIGNAL_KEYS
         for name, score in scores.items():
-            key = sc.SIGNAL_PREFIX + name
+            key = keys.get(name) or _signal_key(name)
             previous = attrs.get(key)
             value = float(score)
-            if not isinstance(previous, float) or value > previous:
+            if previous is None or value > previous:  # type: ignore[operator]
                 attrs[key] = value
 
     def record_signals_revision(self, revisions: str) -> None:
@@ -399,17 +345,16 @@ class CallSpan:
     def record_error(self, exc: BaseException) -> None:
         """Mark the call failed with the error's class name. The message is never recorded:
         it may quote the prompt or a PII value."""
-        _mark_error(self._span, exc)
+        mark_error(self._span, exc)
         self._attrs[sc.ERROR] = type(exc).__name__
 
 
-def _qualified(exc: BaseException) -> str:
-    cls = type(exc)
-    return (
-        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
-    )
+_SIGNAL_KEYS: dict[str, str] = {}
+"""Score name -> its span attribute name: the same few dozen names on every call."""
 
 
-def _mark_error(span: Span, exc: BaseException) -> None:
-    span.set_attribute(sc.ERROR_TYPE, _qualified(exc))
-    span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+def _signal_key(name: str) -> str:
+    key = sc.SIGNAL_PREFIX + name
+    if len(_SIGNAL_KEYS) < 4096:
+        _SIGNAL_KEYS[name] = key
+    return key

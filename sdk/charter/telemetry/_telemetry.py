@@ -13,13 +13,9 @@ from opentelemetry.util.types import AttributeValue
 
 from charter import semconv as sc
 from charter._canonical import sha256_hex, valid_text
-from charter.telemetry._call import (
-    INSTRUMENTATION_NAME,
-    INSTRUMENTATION_VERSION,
-    CallShape,
-    CallSpan,
-)
+from charter.telemetry._call import INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION, CallSpan
 from charter.telemetry._instruments import Instruments
+from charter.telemetry._stage import CallShape
 
 _TOOL_OPERATION = "execute_tool"
 _MAX_CACHED_CALL_SHAPES = 1024

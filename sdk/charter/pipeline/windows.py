@@ -1,0 +1,81 @@
+"""The output checks of a streamed answer, one window at a time (`charter.streaming`
+holds the window; this is what it asks of the call).
+
+The decision log gets what the non-streamed path would hold (issue 14 #7): no record per
+window (a window may end inside a card number, which detection cannot see yet); the end of
+the stream is checked and recorded on the whole answer, as a complete answer is. A window
+that denies is recorded with the text it had seen whole: up to the release point, before
+the last `stream_window` characters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from charter._canonical import valid_text
+from charter.decision import Decision, Stage
+from charter.pipeline.stages import CallRun
+from charter.privacy import Inspected
+from charter.streaming import WindowResult, safe_cut
+from charter.values import RedactOperator
+
+
+class WindowChecks:
+    """`StreamWindow`'s check for one call: evaluate context + held text, release a safe
+    prefix of what is held, redacted and with this caller's placeholders restored."""
+
+    def __init__(self, run: CallRun) -> None:
+        self.run = run
+
+    def __call__(self, context: str, held: str, final: bool) -> WindowResult:
+        if final:
+            return self._last_window(held)
+        run = self.run
+        inspected = run.inspect([context + held])
+        decision, doc, scores = run.decide(Stage.OUTPUT, inspected, None, context + held)
+        spans = [(f.start - len(context), f.end - len(context)) for f in inspected.findings[0]]
+        cut = safe_cut(held, len(held) - run.parts.stream_window, spans)
+        if not decision.allowed:
+            seen = self._placeholder_view(inspected, len(context) + cut)
+            doc = {**doc, "text": valid_text(seen)}
+            run.record(decision, doc, inspected.summaries, scores)
+            return WindowResult(decision, "", 0)
+        run.streamed.append(held[:cut])
+        return WindowResult(decision, self._release(inspected, decision, len(context), cut), cut)
+
+    def _last_window(self, held: str) -> WindowResult:
+        """The end of a stream: the whole answer is inspected, evaluated and recorded once,
+        exactly as `check_answer` does; what is still held is released from it."""
+        run = self.run
+        before = sum(len(part) for part in run.streamed)
+        answer = "".join(run.streamed) + held
+        inspected = run.inspect([answer])
+        decision = run.evaluate(Stage.OUTPUT, inspected, answer=answer)
+        if not decision.allowed:
+            return WindowResult(decision, "", 0)
+        return WindowResult(
+            decision, self._release(inspected, decision, before, len(held)), len(held)
+        )
+
+    def _release(self, inspected: Inspected, decision: Decision, offset: int, cut: int) -> str:
+        """Text `offset`..`offset + cut` of the inspected text, redacted (findings inside it
+        only) and with this caller's placeholders restored."""
+        run = self.run
+        findings = [
+            replace(f, start=f.start - offset, end=f.end - offset)
+            for f in inspected.findings[0]
+            if f.start >= offset and f.end - offset <= cut
+        ]
+        text = inspected.texts[0][offset : offset + cut]
+        part = Inspected([text], [findings], (), [], inspected.scope)
+        released = run.parts.privacy.apply(part, decision.redact)[0]
+        if run.inspected is not None:
+            released = run.restore(released, run.restore_allowed(decision))
+        return released
+
+    def _placeholder_view(self, inspected: Inspected, end: int) -> str:
+        """The policy's view (placeholders for every finding) of the first `end` characters."""
+        findings = [f for f in inspected.findings[0] if f.end <= end]
+        part = Inspected([inspected.texts[0][:end]], [findings], (), [], inspected.scope)
+        placeholders = {f.entity_type: RedactOperator.PLACEHOLDER for f in findings}
+        return self.run.parts.privacy.apply(part, placeholders)[0]
