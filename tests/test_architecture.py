@@ -4,7 +4,8 @@
 - the SDK never imports the console (`monitor_tui`);
 - the console uses only the public `charter` API: `charter` or a public sub-package
   (`charter.<pkg>` whose `__init__` defines `__all__`), and only names in that `__all__`;
-- no import cycles between modules, counting every import (type-only and lazy ones too).
+- no import cycles between modules, counting every import (type-only and lazy ones too);
+- no module over 400 lines.
 """
 
 from __future__ import annotations
@@ -179,3 +180,16 @@ def _cycles() -> list[list[str]]:
 def test_no_import_cycles() -> None:
     cycles = _cycles()
     assert not cycles, cycles
+
+
+MAX_MODULE_LINES = 400
+"""Issue 15: small modules with one job. Data files (`.json`, `.rego`, ...) are not code."""
+
+
+def test_no_module_is_over_400_lines() -> None:
+    long = {
+        name: lines
+        for name, path in _modules().items()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"split these modules (lines): {long}"
