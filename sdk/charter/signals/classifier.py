@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -159,10 +160,11 @@ class SafetyClassifier:
     ) -> None:
         self.name = check_score_name(name, what="signal name")
         folder = Path(model_dir) if model_dir is not None else default_model_dir()
-        artifact, self.revision = _load(folder.resolve())
+        loaded = _load(folder.resolve())
+        artifact, self.revision = loaded.artifact, loaded.revision
         self.labels: tuple[str, ...] = artifact.labels
         self.meta = artifact.meta
-        self._first = FirstStage(artifact)
+        self._first = loaded.first
         cascade = artifact.meta.get("cascade", {})
         self.gate = float(cascade.get("gate", 0.0))
         self._gate_rows = np.asarray([self.labels.index(h) for h in GATE_HEADS])
@@ -231,10 +233,21 @@ class SafetyClassifier:
         )
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    artifact: Artifact
+    """Without its arrays: stage 1 holds them, stacked into one table."""
+    revision: str
+    first: FirstStage
+
+
 @lru_cache(maxsize=4)
-def _load(folder: Path) -> tuple[Artifact, str]:
-    """One copy of each artifact per process: many Charter instances share it."""
-    return load_artifact(folder)
+def _load(folder: Path) -> _Loaded:
+    """One copy of each model per process: many Charter instances share it. The artifact's
+    own arrays are dropped once stage 1 has stacked them (a second 34 MB copy otherwise)."""
+    artifact, revision = load_artifact(folder)
+    first = FirstStage(artifact)
+    return _Loaded(replace(artifact, arrays={}), revision, first)
 
 
 def harm_categories(scores: Mapping[str, float]) -> dict[str, float]:

@@ -186,8 +186,8 @@ class StaticEmbedder:
         self._tokenizer.no_truncation()
         self._cache: dict[str, tuple[int, ...]] = {}
         self._max_words = max_tokens
-        # A plain array (np.array, not astype): a memmap subclass would make every lookup
-        # run memmap's Python-level bookkeeping.
+        # A plain float32 array, not the file's float16 memmap: memmap's bookkeeping would run
+        # on every lookup, and numpy converts float16 rows slowly (~7x the lookup itself).
         self.matrix = np.array(
             read_safetensors_matrix(weights_file, "embedding.weight"), np.float32
         )
