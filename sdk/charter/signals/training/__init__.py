@@ -15,7 +15,6 @@ without timestamps: the same data on the same machine gives the same bytes and r
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -31,6 +30,7 @@ from charter.signals.training.calibrate import (
     family_folds,
     policy_scores,
 )
+from charter.signals.training.child import spawn_child, stop_child
 from charter.signals.training.data import (
     HARM_CATEGORIES,
     LABELS,
@@ -91,10 +91,32 @@ def train_artifact(
     recorded."""
     if not items:
         raise SignalError("no training items: check the training folder")
-    embedder = embedder or StaticEmbedder()
     # Stage 2 is fine-tuned in a child process while stage 1 fits here: neither depends on
     # the other, both are deterministic, and the wall time is the longer of the two.
-    pool = _spawn_pool() if finetune is not None else None
+    pool = spawn_child() if finetune is not None else None
+    try:
+        return _train(
+            items, config, pool, finetune, folds, stage_two_folds, max_missed, benign_rate,
+            embedder or StaticEmbedder(), log,
+        )  # fmt: skip
+    except BaseException:
+        if pool is not None:
+            stop_child(pool)
+        raise
+
+
+def _train(
+    items: Sequence[TrainItem],
+    config: TrainConfig,
+    pool: ProcessPoolExecutor | None,
+    finetune: Any,
+    folds: int,
+    stage_two_folds: int,
+    max_missed: float,
+    benign_rate: float,
+    embedder: StaticEmbedder,
+    log: Log,
+) -> Artifact:
     encoder = pool.submit(_finetuned_encoder, list(items), finetune) if pool else None
     log(f"stage 1: featurizing {len(items)} items")
     data = featurize(items, config.spec, embedder)
@@ -128,10 +150,6 @@ def train_artifact(
                 items, data, first, fold, stage_two_folds, finetune, gate, benign_rate, log
             )
     return Artifact(labels=LABELS, spec=config.spec, arrays=arrays, meta=meta, files=files)
-
-
-def _spawn_pool() -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
 
 
 def _finetuned_encoder(items: list[TrainItem], finetune: Any) -> bytes:
