@@ -29,6 +29,7 @@ from charter.guard import Charter
 from charter.policy import _regorus
 from charter.policy.base import DECISION_PATH
 from charter.policy.embedded import EmbeddedEngine
+from charter.signals import SignalSet
 from charter.telemetry import Telemetry
 
 PROMPT = "Hello, what are your branch opening hours on Saturday?"
@@ -226,6 +227,31 @@ def run() -> list[dict[str, object]]:
 
     bare_us, eval_floor_us = compare_us(lambda: bare_guarded(PROMPT), eval_floor, n=400, rounds=5)
 
+    # The same call with no signals, against a floor on the inputs *that* call builds: what
+    # the pipeline, telemetry and audit cost by themselves (the classifier's own cost is in
+    # `python -m bench signals_classifier`).
+    unscored = Charter(
+        settings.model_copy(update={"store_url": f"sqlite:///{tmp / 'unscored.db'}"}),
+        telemetry=telemetry,
+        signals=SignalSet([]),
+    )
+    unscored_guarded = unscored.guard(model="gpt-4o-mini", provider="openai")(model)
+    unscored_docs = [
+        json.dumps(d) for d in _policy_inputs(unscored, lambda: unscored_guarded(PROMPT))
+    ]
+
+    def unscored_floor() -> None:
+        for doc_json in unscored_docs:
+            vm.set_input_json(doc_json)
+            vm.execute()
+        one_span()
+        model(PROMPT)
+
+    unscored_us, unscored_floor_us = compare_us(
+        lambda: unscored_guarded(PROMPT), unscored_floor, n=400, rounds=7
+    )
+    unscored.close()
+
     n = 1000
     t0 = time.perf_counter()
     for _ in range(n):
@@ -260,6 +286,13 @@ def run() -> list[dict[str, object]]:
             "µs/call",
             floor=interpreter_floor_us,
             target="(before: 1.60×)",
+        ),
+        row(
+            "the same with no signals (pipeline, telemetry, audit) vs its own floor",
+            unscored_us,
+            "µs/call",
+            floor=unscored_floor_us,
+            target="the guard without the classifier",
         ),
         *telemetry_rows,
         row("floors: 2 raw RVM evals (input, output) + call", eval_floor_us, "µs/call"),

@@ -64,18 +64,20 @@ def valid_json(value: Any) -> str:
 def reparses_to_itself(value: Any) -> bool:
     """Whether `canonical_json(value)` parsed back and canonicalised again gives the same
     text, so a hash of it need not parse it back first. It does unless a mapping has a key
-    that is not a string: JSON writes `1` as `"1"`, which sorts differently once parsed."""
-    try:
-        return _string_keys(value)
-    except RecursionError:
-        return False
-
-
-def _string_keys(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _string_keys(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return all(_string_keys(v) for v in value)
+    that is not a string: JSON writes `1` as `"1"`, which sorts differently once parsed.
+    A loop over a stack, no call per container: this runs on the guarded call's thread
+    for every decision record."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if not isinstance(key, str):
+                    return False
+                if isinstance(item, dict | list | tuple):
+                    stack.append(item)
+        elif isinstance(node, list | tuple):
+            stack.extend(item for item in node if isinstance(item, dict | list | tuple))
     return True
 
 
