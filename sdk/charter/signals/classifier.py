@@ -77,10 +77,17 @@ class FirstStage:
         arrays = artifact.arrays
         self.spec: FeatureSpec = artifact.spec
         # One table for both n-gram blocks (word buckets after the character buckets), so
-        # a text's rows are gathered in a single `take`.
+        # a text's rows are gathered in a single `take`; stored compactly: half the buckets
+        # never occurred in training and have all-zero weights, so they share one zero row
+        # and `rows` maps a bucket to its row (the same rows are gathered: same results).
+        full = np.vstack([arrays["char"], arrays["word"]]).astype(np.float32, copy=False)
+        used = np.flatnonzero(np.any(full != 0, axis=1))
+        self.rows = np.full(len(full), len(used), dtype=np.int32)
+        self.rows[used] = np.arange(len(used), dtype=np.int32)
         self.table = np.ascontiguousarray(
-            np.vstack([arrays["char"], arrays["word"]]), dtype=np.float32
+            np.vstack([full[used], np.zeros((1, full.shape[1]), np.float32)])
         )
+        del full
         self.dense = np.ascontiguousarray(arrays["dense"], dtype=np.float32)
         self.bias = np.asarray(arrays["bias"], dtype=np.float32)
         self.embedder = _embedder()
@@ -98,7 +105,7 @@ class FirstStage:
             scale = np.empty(n_chars + n_words, dtype=np.float32)
             scale[:n_chars] = 1.0 / np.sqrt(max(n_chars, 1))
             scale[n_chars:] = 1.0 / np.sqrt(max(n_words, 1))
-            z = z + scale @ self.table.take(rows, axis=0)
+            z = z + scale @ self.table.take(self.rows.take(rows), axis=0)
         return np.asarray(z, dtype=np.float32)
 
 
