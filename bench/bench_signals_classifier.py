@@ -91,6 +91,8 @@ def resident_mb():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
+if sys.argv[2] == "sdk":  # the baseline is an app that already imported the SDK
+    import charter.signals
 before = resident_mb()
 from charter.signals import SafetyClassifier
 c = SafetyClassifier(context_stage=sys.argv[1] == "1")
@@ -100,9 +102,9 @@ print(json.dumps(resident_mb() - before))
 """
 
 
-def _memory_mb(context: bool) -> float:
+def _memory_mb(context: bool, baseline: str = "numpy") -> float:
     out = subprocess.run(
-        [sys.executable, "-c", _MEMORY, "1" if context else "0"],
+        [sys.executable, "-c", _MEMORY, "1" if context else "0", baseline],
         capture_output=True,
         text=True,
         check=True,
@@ -175,6 +177,9 @@ def run() -> list[dict[str, object]]:
     with_ctx, without = _memory_mb(True), _memory_mb(False)
     rows.append(row("resident memory, both stages", with_ctx, "MB added", target="≤ +300 MB"))
     rows.append(row("resident memory, stage 1 only", without, "MB added", target="≤ +100 MB"))
+    sdk_ctx, sdk_without = _memory_mb(True, "sdk"), _memory_mb(False, "sdk")
+    rows.append(row("the same over an app that imported charter: both stages", sdk_ctx, "MB added"))
+    rows.append(row("the same over an app that imported charter: stage 1", sdk_without, "MB added"))
     rows += _guarded_call()
     rows.append(_load_row())
     return rows

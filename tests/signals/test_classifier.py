@@ -66,6 +66,30 @@ def test_a_missing_encoder_is_a_clear_error(tmp_path: Path) -> None:
         load_artifact(folder)
 
 
+def test_both_stages_come_from_one_artifact_even_if_the_folder_is_retrained(
+    tmp_path: Path,
+) -> None:
+    """The loaded model keeps neither the encoder's bytes nor a second copy of the weights:
+    the contextual stage reads its files when it is built, and refuses a folder whose
+    manifest moved on to another revision since stage 1 was loaded from it."""
+    from charter.signals import SignalError
+
+    folder = _copy_model(tmp_path)
+    first = SafetyClassifier(folder, context_stage=False)
+    both = SafetyClassifier(folder, context_stage=True)
+    assert both.second_stage is not None
+    assert SafetyClassifier(folder).second_stage is both.second_stage  # built once, shared
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["revision"] = "sha256:0000000000000000"
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    from charter.signals.classifier import _context_encoder
+
+    _context_encoder.cache_clear()
+    with pytest.raises(SignalError, match="changed since the classifier was loaded"):
+        SafetyClassifier(folder, context_stage=True)
+    assert first.score("hello")["harm"] < 0.5  # stage 1 alone still works
+
+
 def test_the_artifact_is_small_and_ships_no_embedding_matrix() -> None:
     sizes = {name: (MODEL / name).stat().st_size for name in (MANIFEST, WEIGHTS, ENCODER, VOCAB)}
     assert sum(sizes.values()) <= 20 * 1024 * 1024, sizes

@@ -33,6 +33,7 @@ from charter.signals.model import (
     VOCAB,
     Artifact,
     load_artifact,
+    load_files,
 )
 from charter.signals.normalize import context_text, scoring_text
 
@@ -167,7 +168,8 @@ class SafetyClassifier:
     ) -> None:
         self.name = check_score_name(name, what="signal name")
         folder = Path(model_dir) if model_dir is not None else default_model_dir()
-        loaded = _load(folder.resolve())
+        folder = folder.resolve()
+        loaded = _load(folder)
         artifact, self.revision = loaded.artifact, loaded.revision
         self.labels: tuple[str, ...] = artifact.labels
         self.meta = artifact.meta
@@ -177,14 +179,8 @@ class SafetyClassifier:
         self._gate_rows = np.asarray([self.labels.index(h) for h in GATE_HEADS])
         use_context = context_stage_enabled() if context_stage is None else context_stage
         self._second: ContextEncoder | None = None
-        if use_context and artifact.has_context_stage:
-            from charter.signals.encoder import ContextEncoder
-
-            self._second = ContextEncoder(
-                artifact.files[ENCODER],
-                artifact.files[VOCAB].decode("utf-8"),
-                int(cascade.get("window", 64)),
-            )
+        if use_context and loaded.context_available:
+            self._second = _context_encoder(folder, self.revision, int(cascade.get("window", 64)))
 
     @property
     def context_stage(self) -> bool:
@@ -243,18 +239,30 @@ class SafetyClassifier:
 @dataclass(frozen=True)
 class _Loaded:
     artifact: Artifact
-    """Without its arrays: stage 1 holds them, stacked into one table."""
+    """Without its arrays (stage 1 holds them, as one table) or its files (the contextual
+    stage reads them when it is built): neither is kept twice."""
     revision: str
     first: FirstStage
+    context_available: bool
 
 
 @lru_cache(maxsize=4)
 def _load(folder: Path) -> _Loaded:
-    """One copy of each model per process: many Charter instances share it. The artifact's
-    own arrays are dropped once stage 1 has stacked them (a second 34 MB copy otherwise)."""
+    """One copy of each model per process: many Charter instances share it."""
     artifact, revision = load_artifact(folder)
     first = FirstStage(artifact)
-    return _Loaded(replace(artifact, arrays={}), revision, first)
+    return _Loaded(
+        replace(artifact, arrays={}, files={}), revision, first, artifact.has_context_stage
+    )
+
+
+@lru_cache(maxsize=4)
+def _context_encoder(folder: Path, revision: str, window: int) -> ContextEncoder:
+    """The contextual stage, built once per model and shared (it serialises its runs)."""
+    from charter.signals.encoder import ContextEncoder
+
+    files = load_files(folder, revision)
+    return ContextEncoder(files[ENCODER], files[VOCAB].decode("utf-8"), window)
 
 
 def harm_categories(scores: Mapping[str, float]) -> dict[str, float]:

@@ -134,19 +134,7 @@ def load_artifact(folder: Path) -> tuple[Artifact, str]:
             f"{weights_path} does not match the hash in {manifest_path}: the artifact is "
             "corrupt or half-written; retrain with `charter signals train`"
         )
-    files: dict[str, bytes] = {}
-    for name, digest in dict(manifest.get("files", {})).items():
-        if name not in EXTRA_FILES:
-            raise SignalError(f"{manifest_path}: unknown artifact file {name!r}")
-        try:
-            files[name] = (folder / name).read_bytes()
-        except OSError as exc:
-            raise SignalError(f"cannot read {folder / name}: {exc}") from None
-        if _sha256(files[name]) != digest:
-            raise SignalError(
-                f"{folder / name} does not match the hash in {manifest_path}: the artifact is "
-                "corrupt or half-written; retrain with `charter signals train`"
-            )
+    files = _read_files(folder, manifest)
     with np.load(io.BytesIO(weights), allow_pickle=False) as npz:
         arrays = {name: npz[name] for name in npz.files}
     artifact = Artifact(
@@ -160,3 +148,38 @@ def load_artifact(folder: Path) -> tuple[Artifact, str]:
     if artifact.revision() != revision:
         raise SignalError(f"{manifest_path}: recorded revision does not match its content")
     return artifact, revision
+
+
+def load_files(folder: Path, revision: str) -> dict[str, bytes]:
+    """The extra files (the encoder, its vocabulary) of the artifact `revision` in
+    `folder`, each checked against the manifest's digest: read when the contextual stage
+    is built, not kept by every loader. A folder retrained since is refused, so the two
+    stages always come from one artifact."""
+    manifest_path = folder / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SignalError(f"cannot read the safety classifier in {folder}: {exc}") from None
+    if manifest.get("revision") != revision:
+        raise SignalError(
+            f"{manifest_path} changed since the classifier was loaded (revision "
+            f"{manifest.get('revision')!r}, loaded {revision!r}); restart to load the new model"
+        )
+    return _read_files(folder, manifest)
+
+
+def _read_files(folder: Path, manifest: dict[str, Any]) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for name, digest in dict(manifest.get("files", {})).items():
+        if name not in EXTRA_FILES:
+            raise SignalError(f"{folder / MANIFEST}: unknown artifact file {name!r}")
+        try:
+            files[name] = (folder / name).read_bytes()
+        except OSError as exc:
+            raise SignalError(f"cannot read {folder / name}: {exc}") from None
+        if _sha256(files[name]) != digest:
+            raise SignalError(
+                f"{folder / name} does not match the hash in {folder / MANIFEST}: the "
+                "artifact is corrupt or half-written; retrain with `charter signals train`"
+            )
+    return files
