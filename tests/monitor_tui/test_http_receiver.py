@@ -235,6 +235,9 @@ def test_saturated_receiver_answers_503_with_retry_after(live_store: SpanStore) 
         slow.sendall(body[10:])  # the slow request completes normally
         assert slow.recv(4096).startswith(b"HTTP/1.1 200")
         slow.close()
+        # The handler frees its slot just after writing the 200: wait for that, or the next
+        # request can race it and (correctly) find the receiver still saturated.
+        wait_until(lambda: receiver.http.admission.inflight == 0)
         assert post(receiver, body).status == 200
         assert stored(receiver) == 4
         assert receiver.stats().saturated_requests == 1
