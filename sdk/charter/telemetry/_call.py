@@ -72,6 +72,7 @@ class CallSpan:
         "_record_content",
         "_rules",
         "_shape",
+        "_signals",
         "_span",
         "_stages",
         "_start_ns",
@@ -101,6 +102,7 @@ class CallSpan:
         self._rules: dict[str, None] = {}
         self._principles: dict[str, None] = {}
         self._pii: dict[str, int] = {}
+        self._signals: dict[str, float] | None = None
         self._call_ms: float | None = None
         self._span: Span = trace.INVALID_SPAN
         self._context: otel_context.Context | None = None
@@ -144,6 +146,11 @@ class CallSpan:
                 attrs[sc.RULES] = tuple(self._rules)
             if self._principles:
                 attrs[sc.PRINCIPLES] = tuple(self._principles)
+            if self._signals:
+                keys = _SIGNAL_KEYS
+                attrs.update(
+                    {keys.get(n) or _signal_key(n): float(v) for n, v in self._signals.items()}
+                )
             if self._call_ms is not None:
                 attrs[sc.CALL_MS] = self._call_ms
                 attrs[sc.LATENCY_MS] = max(elapsed_ms - self._call_ms, 0.0)
@@ -192,11 +199,13 @@ class CallSpan:
         if self._action is None or action.rank > self._action.rank:
             self._action = action
             self._decision_id = decision.decision_id
-        rules = decision.rules
-        for rule in rules:
-            self._rules[rule] = None
-        for principle in decision.principles:
-            self._principles[principle] = None
+        rules: tuple[str, ...] = ()
+        if decision.violations:  # most decisions have none: skip building the tuples
+            rules = decision.rules
+            for rule in rules:
+                self._rules[rule] = None
+            for principle in decision.principles:
+                self._principles[principle] = None
         if decision.policy_revision:
             self._attrs[sc.POLICY_REVISION] = decision.policy_revision
         stage = decision.stage.value
@@ -252,14 +261,13 @@ class CallSpan:
 
     def record_signals(self, scores: Mapping[str, float]) -> None:
         """Signal scores; across stages the highest score of each signal is kept."""
-        attrs = self._attrs
-        keys = _SIGNAL_KEYS
+        seen = self._signals
+        if seen is None:  # the first stage: one copy; named as attributes when the call ends
+            self._signals = dict(scores)
+            return
         for name, score in scores.items():
-            key = keys.get(name) or _signal_key(name)
-            previous = attrs.get(key)
-            value = float(score)
-            if previous is None or value > previous:  # type: ignore[operator]
-                attrs[key] = value
+            if score > seen.get(name, -1.0):
+                seen[name] = score
 
     def record_signals_revision(self, revisions: str) -> None:
         """Which versions of the signals scored this call (`name=revision,...`)."""
