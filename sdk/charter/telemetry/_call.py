@@ -69,6 +69,7 @@ class CallSpan:
         "_instruments",
         "_pii",
         "_principles",
+        "_rank",
         "_record_content",
         "_rules",
         "_shape",
@@ -98,6 +99,8 @@ class CallSpan:
         self._attrs: dict[str, AttributeValue] = {}
         self._stages: list[StageEvent] = []
         self._action: Action | None = None
+        self._rank = -1
+        """`self._action.rank`: the strictest action so far (-1 before the first)."""
         self._decision_id = ""
         self._rules: dict[str, None] = {}
         self._principles: dict[str, None] = {}
@@ -196,9 +199,11 @@ class CallSpan:
         """One stage's decision. The call's action is the strictest seen so far; rule ids and
         principles accumulate. The open stage span, if any, gets this stage's own values."""
         action = decision.action
-        if self._action is None or action.rank > self._action.rank:
-            self._action = action
+        rank = action.rank
+        if rank > self._rank:
+            self._action, self._rank = action, rank
             self._decision_id = decision.decision_id
+        action_value = action.value
         rules: tuple[str, ...] = ()
         if decision.violations:  # most decisions have none: skip building the tuples
             rules = decision.rules
@@ -211,7 +216,7 @@ class CallSpan:
         stage = decision.stage.value
         if self._stages:
             stage_attrs = self._stages[-1].attributes
-            stage_attrs[sc.STAGE_ACTION] = action.value
+            stage_attrs[sc.STAGE_ACTION] = action_value
             stage_attrs[sc.STAGE] = stage
             stage_attrs[sc.DECISION_ID] = decision.decision_id
             if rules:
@@ -221,7 +226,7 @@ class CallSpan:
             1,
             instruments.labels(
                 sc.METRIC_ATTR_ACTION,
-                action.value,
+                action_value,
                 sc.METRIC_ATTR_STAGE,
                 stage,
                 sc.METRIC_ATTR_RULE,
@@ -235,7 +240,7 @@ class CallSpan:
                     sc.METRIC_ATTR_RULE,
                     rule,
                     sc.METRIC_ATTR_ACTION,
-                    action.value,
+                    action_value,
                     sc.METRIC_ATTR_STAGE,
                     stage,
                 ),
@@ -348,7 +353,7 @@ class CallSpan:
         attrs[sc.CALLS] = calls
         attrs[sc.REVISE_OUTCOME] = "refused" if refused else "revised"
         if refused:
-            self._action = Action.DENY
+            self._action, self._rank = Action.DENY, Action.DENY.rank
 
     def record_error(self, exc: BaseException) -> None:
         """Mark the call failed with the error's class name. The message is never recorded:
