@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import glob
 import os
 import pwd
@@ -71,11 +72,22 @@ def _free_port() -> int:
 
 
 def _service_user() -> pwd.struct_passwd | None:
-    """None when we are not root; else the unprivileged user the server runs as."""
+    """None when we are not root; else the unprivileged user the server runs as. On a fresh
+    machine every test worker may get here at once: the check and `useradd` run under one
+    file lock, so no worker sees the user half-made."""
     if os.geteuid() != 0:
         return None
     with contextlib.suppress(KeyError):
         return pwd.getpwnam(SERVICE_USER)
+    lock_path = Path(tempfile.gettempdir()) / "charter-pg-useradd.lock"
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _create_service_user()
+
+
+def _create_service_user() -> pwd.struct_passwd:
+    with contextlib.suppress(KeyError):
+        return pwd.getpwnam(SERVICE_USER)  # another worker made it while we waited
     useradd = shutil.which("useradd")
     if useradd:
         subprocess.run(
