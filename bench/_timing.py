@@ -14,17 +14,7 @@ def compare_us(
     for _ in range(min(n, 200)):
         subject()
         floor()
-    s_samples, f_samples = [], []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            floor()
-        f_samples.append((time.perf_counter() - t0) / n * 1e6)
-        t0 = time.perf_counter()
-        for _ in range(n):
-            subject()
-        s_samples.append((time.perf_counter() - t0) / n * 1e6)
-    return statistics.median(s_samples), statistics.median(f_samples)
+    return _interleaved(subject, floor, n, rounds, time.perf_counter)
 
 
 def compare_cpu_us(
@@ -32,16 +22,27 @@ def compare_cpu_us(
 ) -> tuple[float, float]:
     """Like `compare_us`, in process CPU time (every thread's: a background writer's work
     counts), which other processes' load disturbs far less than wall-clock time."""
+    return _interleaved(subject, floor, n, rounds, time.process_time)
+
+
+def _interleaved(
+    subject: Callable[[], object],
+    floor: Callable[[], object],
+    n: int,
+    rounds: int,
+    clock: Callable[[], float],
+) -> tuple[float, float]:
+    """Median µs per call of `subject` and of `floor`, `rounds` interleaved rounds of `n`."""
     s_samples, f_samples = [], []
     for _ in range(rounds):
-        t0 = time.process_time()
+        t0 = clock()
         for _ in range(n):
             floor()
-        f_samples.append((time.process_time() - t0) / n * 1e6)
-        t0 = time.process_time()
+        f_samples.append((clock() - t0) / n * 1e6)
+        t0 = clock()
         for _ in range(n):
             subject()
-        s_samples.append((time.process_time() - t0) / n * 1e6)
+        s_samples.append((clock() - t0) / n * 1e6)
     return statistics.median(s_samples), statistics.median(f_samples)
 
 

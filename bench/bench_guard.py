@@ -134,6 +134,17 @@ def _policy_inputs(charter: Charter, call: Callable[[], object]) -> list[dict[st
     return seen
 
 
+def _rvm_evals(vm: Any, docs_json: list[str]) -> Callable[[], None]:
+    """A floor's policy part: raw RVM evaluations of `docs_json`, in order."""
+
+    def evaluate() -> None:
+        for doc_json in docs_json:
+            vm.set_input_json(doc_json)
+            vm.execute()
+
+    return evaluate
+
+
 def run() -> list[dict[str, object]]:
     tmp = Path(tempfile.mkdtemp(prefix="charter-bench-"))
     provider = TracerProvider()
@@ -163,11 +174,7 @@ def run() -> list[dict[str, object]]:
     vm = _regorus.new_vm(_regorus.compile_program(bundle, [DECISION_PATH]), bundle.data_json)
     docs_json = [json.dumps(d) for d in docs]
 
-    def raw_evals() -> object:
-        for doc_json in docs_json:
-            vm.set_input_json(doc_json)
-            vm.execute()
-        return None
+    raw_evals = _rvm_evals(vm, docs_json)
 
     def raw_interpreted() -> object:
         for doc_json in docs_json:
@@ -237,14 +244,12 @@ def run() -> list[dict[str, object]]:
         signals=SignalSet([]),
     )
     unscored_guarded = unscored.guard(model="gpt-4o-mini", provider="openai")(model)
-    unscored_docs = [
-        json.dumps(d) for d in _policy_inputs(unscored, lambda: unscored_guarded(PROMPT))
-    ]
+    unscored_evals = _rvm_evals(
+        vm, [json.dumps(d) for d in _policy_inputs(unscored, lambda: unscored_guarded(PROMPT))]
+    )
 
     def unscored_floor() -> None:
-        for doc_json in unscored_docs:
-            vm.set_input_json(doc_json)
-            vm.execute()
+        unscored_evals()
         one_span()
         model(PROMPT)
 

@@ -31,15 +31,11 @@ class Signal(Protocol):
 
 def check_score_name(name: object, *, what: str) -> str:
     """Score names become Rego keys and span attribute suffixes: keep them plain."""
-    if isinstance(name, str) and name in _CHECKED_NAMES:
-        return name
     if not isinstance(name, str) or not _SCORE_NAME.fullmatch(name):
         raise SignalError(
             f"{what} {name!r} is not a valid signal name: use 1-64 letters, digits, "
             "'_', '.' or '-' (e.g. 'jailbreak' or 'harm.violence')"
         )
-    if len(_CHECKED_NAMES) < _MAX_CHECKED_NAMES:
-        _CHECKED_NAMES.add(name)
     return name
 
 
@@ -63,6 +59,8 @@ def check_scores(signal_name: str, raw: object) -> dict[str, float]:
             name = key
         else:
             name = check_score_name(key, what=f"signal {signal_name!r} returned score name")
+            if len(_CHECKED_NAMES) < _MAX_CHECKED_NAMES:
+                _CHECKED_NAMES.add(name)
         if type(value) is float and 0.0 <= value <= 1.0:  # the common case, NaN excluded
             scores[name] = value
             continue

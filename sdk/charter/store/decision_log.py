@@ -138,11 +138,11 @@ def append_rows(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     `lock_head`)."""
     if not rows:
         return
-    last = rows[-1]
     if conn.dialect.name == "sqlite":
         _append_sqlite(conn, rows)
         return
     conn.execute(_INSERT, [dict(r) for r in rows])
+    last = rows[-1]
     conn.execute(_MOVE_HEAD, {"new_seq": last["seq"], "new_hash": last["hash"]})
 
 

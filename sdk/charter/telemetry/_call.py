@@ -69,7 +69,6 @@ class CallSpan:
         "_instruments",
         "_pii",
         "_principles",
-        "_rank",
         "_record_content",
         "_rules",
         "_shape",
@@ -99,8 +98,6 @@ class CallSpan:
         self._attrs: dict[str, AttributeValue] = {}
         self._stages: list[StageEvent] = []
         self._action: Action | None = None
-        self._rank = -1
-        """`self._action.rank`: the strictest action so far (-1 before the first)."""
         self._decision_id = ""
         self._rules: dict[str, None] = {}
         self._principles: dict[str, None] = {}
@@ -150,10 +147,8 @@ class CallSpan:
             if self._principles:
                 attrs[sc.PRINCIPLES] = tuple(self._principles)
             if self._signals:
-                keys = _SIGNAL_KEYS
-                attrs.update(
-                    {keys.get(n) or _signal_key(n): float(v) for n, v in self._signals.items()}
-                )
+                prefix = sc.SIGNAL_PREFIX
+                attrs.update({prefix + n: float(v) for n, v in self._signals.items()})
             if self._call_ms is not None:
                 attrs[sc.CALL_MS] = self._call_ms
                 attrs[sc.LATENCY_MS] = max(elapsed_ms - self._call_ms, 0.0)
@@ -199,9 +194,8 @@ class CallSpan:
         """One stage's decision. The call's action is the strictest seen so far; rule ids and
         principles accumulate. The open stage span, if any, gets this stage's own values."""
         action = decision.action
-        rank = action.rank
-        if rank > self._rank:
-            self._action, self._rank = action, rank
+        if self._action is None or action.rank > self._action.rank:
+            self._action = action
             self._decision_id = decision.decision_id
         action_value = action.value
         rules: tuple[str, ...] = ()
@@ -353,21 +347,10 @@ class CallSpan:
         attrs[sc.CALLS] = calls
         attrs[sc.REVISE_OUTCOME] = "refused" if refused else "revised"
         if refused:
-            self._action, self._rank = Action.DENY, Action.DENY.rank
+            self._action = Action.DENY
 
     def record_error(self, exc: BaseException) -> None:
         """Mark the call failed with the error's class name. The message is never recorded:
         it may quote the prompt or a PII value."""
         mark_error(self._span, exc)
         self._attrs[sc.ERROR] = type(exc).__name__
-
-
-_SIGNAL_KEYS: dict[str, str] = {}
-"""Score name -> its span attribute name: the same few dozen names on every call."""
-
-
-def _signal_key(name: str) -> str:
-    key = sc.SIGNAL_PREFIX + name
-    if len(_SIGNAL_KEYS) < 4096:
-        _SIGNAL_KEYS[name] = key
-    return key
