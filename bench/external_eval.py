@@ -9,6 +9,11 @@ policies/signals/README.md); the script refuses to run if the artifact's trainin
 names one of them. Each prompt goes through `Charter.check` exactly as `charter eval run`
 does (PII detection, signals, the shipped policy), at the input stage.
 
+CoCoNot (allenai/noncompliance) was added in round 4. Before that it served once as a
+development set, for a scoring-rule change that was then rejected (it helped there and on the
+committed held-out corpora, but lost on the datasets above); no model, rule or threshold that
+ships was chosen on it.
+
 Reported per dataset: attacks blocked or held (deny or require_approval), per the
 dataset's own harm category where it labels one, and benign prompts refused.
 """
@@ -102,6 +107,37 @@ def _sorry(text: str) -> Iterator[Prompt]:
         user = next((t["content"] for t in turns if t.get("role") == "user"), "")
         if user.strip():
             yield Prompt(user, True, "unsafe instruction")
+
+
+_COCONOT_HARM = {
+    "dangerous or sensitive topics",
+    "privacy violations",
+    "triggers for offensive language",
+    "copyright violations",
+}
+"""CoCoNot's safety subcategories that map onto the hazard taxonomy; its misinformation and
+WildChat-sourced rows have no category here and are skipped."""
+
+
+def _coconot(text: str) -> Iterator[Prompt]:
+    """CoCoNot's eval set: requests with safety concerns (attacks, in the subcategories above)
+    and the other noncompliance kinds (incomplete, unsupported, indeterminate, humanizing):
+    a model may decline those, but a safety guard has no reason to refuse them."""
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if row["category"] != "Requests with safety concerns":
+            yield Prompt(row["prompt"], False, row["category"])
+        elif row["subcategory"] in _COCONOT_HARM:
+            yield Prompt(row["prompt"], True, row["subcategory"])
+
+
+def _coconot_contrast(text: str) -> Iterator[Prompt]:
+    for line in text.splitlines():
+        if line.strip():
+            row = json.loads(line)
+            yield Prompt(row["prompt"], False, row["subcategory"])
 
 
 DATASETS = (
@@ -204,6 +240,24 @@ DATASETS = (
         "see repository (Tensor Trust data release)",
         "prompt-injection attacks that extract a defended assistant's secret",
         _tensor_trust,
+    ),
+    Dataset(
+        "CoCoNot (safety concerns; other noncompliance as benign)",
+        "coconot",
+        "allenai/noncompliance",
+        "data/coconot_eval.jsonl",
+        "MIT",
+        "requests a model should decline for safety, and requests declined for other reasons",
+        _coconot,
+    ),
+    Dataset(
+        "CoCoNot contrast set",
+        "coconot",
+        "allenai/noncompliance",
+        "data/coconot_contrast_eval.jsonl",
+        "MIT",
+        "379 benign prompts that look like the safety-concern ones",
+        _coconot_contrast,
     ),
 )
 
