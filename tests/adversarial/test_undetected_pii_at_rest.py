@@ -6,6 +6,10 @@ decision log and the approval rows in plain text. Now records keep hashes, findi
 rule ids, and an approval request keeps its (redacted) action only while it can still be
 decided or used. The test scans every row of every table, on SQLite and PostgreSQL, for
 the values. Storing the redacted text is an explicit opt-in (`store_content`), checked last.
+
+The guard runs with the heuristic signals only: the point is what reaches storage for
+traffic the guard lets through, and the shipped classifier refuses two of these messages
+(a known false refusal, strict xfail in tests/signals/test_harm_categories.py).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from charter.approvals import ApprovalState
 from charter.audit import iter_records
 from charter.config import DEFAULT_POLICIES
 from charter.errors import ApprovalError, ApprovalPending, ApprovalRejected
+from charter.signals import HeuristicJailbreakDetector, SignalSet
 from charter.store import connect
 from charter.testing import RecordingModel, make_charter
 from tests.support.postgres import postgres_server, store_url
@@ -49,7 +54,13 @@ ANSWER = "We will call 0151 2345 6789 and ask for Siobhan O'Leary."
 
 def _charter(tmp_path: Path, url: str, **settings: Any) -> Charter:
     return make_charter(
-        DEFAULT_POLICIES, tmp_path, store_url=url, pii_mode="pattern", audit=True, **settings
+        DEFAULT_POLICIES,
+        tmp_path,
+        signals=SignalSet([HeuristicJailbreakDetector()]),
+        store_url=url,
+        pii_mode="pattern",
+        audit=True,
+        **settings,
     )
 
 

@@ -39,7 +39,7 @@ def train(
         ),
     ] = True,
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning epochs.")] = 3,
-    layers: Annotated[int, typer.Option("--layers", min=1, max=6, help="MiniLM layers kept.")] = 3,
+    layers: Annotated[int, typer.Option("--layers", min=1, max=6, help="MiniLM layers kept.")] = 6,
     threads: Annotated[
         int, typer.Option("--threads", min=1, help="PyTorch threads while fine-tuning.")
     ] = 1,
@@ -51,9 +51,10 @@ def train(
         typer.Option(
             "--calibrate",
             min=0,
-            help="Family folds also fine-tuned out of fold to suggest thresholds (costly).",
+            help="Family folds also fine-tuned out of fold to suggest thresholds (costly: each "
+            "one about as long as the whole fine-tune).",
         ),
-    ] = 1,
+    ] = 0,
 ) -> None:
     """Train both stages on every training item and write the artifact (deterministic)."""
     from charter.errors import CharterError
