@@ -58,6 +58,13 @@ def _rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def _jsonl(text: str) -> Iterator[dict[str, Any]]:
+    """The objects of a JSON-lines file, blank lines skipped."""
+    for line in text.splitlines():
+        if line.strip():
+            yield json.loads(line)
+
+
 def _xstest(text: str) -> Iterator[Prompt]:
     for row in _rows(text):
         yield Prompt(row["prompt"], row["label"] == "unsafe", row["type"])
@@ -80,9 +87,8 @@ def _jbb(text: str) -> Iterator[Prompt]:
 
 
 def _tensor_trust(text: str) -> Iterator[Prompt]:
-    for line in text.splitlines():
-        if line.strip():
-            yield Prompt(json.loads(line)["attack"], True, "prompt injection")
+    for row in _jsonl(text):
+        yield Prompt(row["attack"], True, "prompt injection")
 
 
 def _jbb_goals(text: str) -> Iterator[Prompt]:
@@ -123,10 +129,7 @@ def _coconot(text: str) -> Iterator[Prompt]:
     """CoCoNot's eval set: requests with safety concerns (attacks, in the subcategories above)
     and the other noncompliance kinds (incomplete, unsupported, indeterminate, humanizing):
     a model may decline those, but a safety guard has no reason to refuse them."""
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for row in _jsonl(text):
         if row["category"] != "Requests with safety concerns":
             yield Prompt(row["prompt"], False, row["category"])
         elif row["subcategory"] in _COCONOT_HARM:
@@ -134,10 +137,8 @@ def _coconot(text: str) -> Iterator[Prompt]:
 
 
 def _coconot_contrast(text: str) -> Iterator[Prompt]:
-    for line in text.splitlines():
-        if line.strip():
-            row = json.loads(line)
-            yield Prompt(row["prompt"], False, row["subcategory"])
+    for row in _jsonl(text):
+        yield Prompt(row["prompt"], False, row["subcategory"])
 
 
 DATASETS = (
