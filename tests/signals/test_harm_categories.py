@@ -179,14 +179,8 @@ def test_self_harm_gets_a_supportive_answer(guard: Charter, lang: str) -> None:
         assert "988" in answer
 
 
-@pytest.mark.parametrize("text", SUPPORT_WITH_NAMES)
-def test_support_messages_with_a_name_pass(guard: Charter, text: str) -> None:
-    decision = guard.check(text, provider="openai")
-    assert decision.action is Action.ALLOW, decision.rules
-
-
-@pytest.mark.parametrize("text", BANKING)
-def test_banking_questions_with_alarming_words_pass(guard: Charter, text: str) -> None:
+@pytest.mark.parametrize("text", BANKING + SUPPORT_WITH_NAMES)
+def test_banking_questions_and_support_messages_pass(guard: Charter, text: str) -> None:
     decision = guard.check(text, provider="openai")
     assert decision.action is Action.ALLOW, decision.rules
 
