@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from charter.cli import clean_errors, fail
+from charter.cli import clean_errors, fail, stop_on_signals
 
 app = typer.Typer(
     help="Receive OTLP spans headless, and export stored spans.", no_args_is_help=True
@@ -128,14 +128,16 @@ def serve(
     )
     from monitor_tui.ingest.receiver import serve_until_stopped
 
-    receiver.start()
-    typer.echo(f"receiving on {receiver.describe()}; spans in {store.path}; Ctrl-C to stop")
-    typer.echo(
-        f"apps send here with (no code change, Charter reads it):\n{receiver.sender_line(token)}"
-    )
-    sys.stdout.flush()
     try:
-        serve_until_stopped(receiver, duration)  # Ctrl-C or SIGTERM: stops gracefully
+        with stop_on_signals() as stop:  # from here on Ctrl-C or SIGTERM stops gracefully
+            receiver.start()
+            typer.echo(f"receiving on {receiver.describe()}; spans in {store.path}; Ctrl-C to stop")
+            typer.echo(
+                "apps send here with (no code change, Charter reads it):\n"
+                + receiver.sender_line(token)
+            )
+            sys.stdout.flush()
+            serve_until_stopped(receiver, stop, duration)
     finally:
         store.close()
     s = receiver.stats()

@@ -8,10 +8,8 @@ loopback, give it a bearer token (`auth`).
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
-from typing import Any
 
 from charter import CharterError
 from monitor_tui.ingest.auth import BearerToken, exposure_warning, sender_line
@@ -133,15 +131,12 @@ class Receiver:
         return where
 
 
-def serve_until_stopped(receiver: Receiver, duration: float | None = None) -> None:
-    """Run a started receiver until `duration` seconds pass, Ctrl-C or SIGTERM (what `kill`,
-    systemd and container runtimes send), then stop it gracefully: requests in flight end,
-    everything acknowledged is stored. Python's default SIGTERM action would end the
-    process on the spot."""
-    stop = threading.Event()
-    previous: Any = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+def serve_until_stopped(
+    receiver: Receiver, stop: threading.Event, duration: float | None = None
+) -> None:
+    """Run a started receiver until `duration` seconds pass or `stop` is set (the CLI sets
+    it on Ctrl-C or SIGTERM: `charter.cli.stop_on_signals`), then stop it gracefully:
+    requests in flight end, everything acknowledged is stored."""
     deadline = None if duration is None else time.monotonic() + duration
     try:
         while not stop.is_set():
@@ -149,9 +144,5 @@ def serve_until_stopped(receiver: Receiver, duration: float | None = None) -> No
             if left <= 0:
                 break
             stop.wait(left)
-    except KeyboardInterrupt:
-        pass
     finally:
         receiver.stop()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)

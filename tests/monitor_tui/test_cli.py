@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from monitor_tui.drift import DriftConfig, compare
 from monitor_tui.ingest.records import SpanRecord
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -97,7 +99,14 @@ def test_drift_report_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
         assert message in result.output, (extra, result.output)
 
 
-def test_monitor_serve_receives_and_export_writes_jsonl(tmp_path: Path) -> None:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# "with SIGINT ignored": a background job of a script (`charter monitor serve &`) starts so;
+# Python then never raises KeyboardInterrupt, and serve used to run on to its --duration.
+@pytest.mark.parametrize("started", ["in a terminal", "with SIGINT ignored"])
+def test_monitor_serve_receives_and_export_writes_jsonl(tmp_path: Path, started: str) -> None:
     spans_db = tmp_path / "spans.db"
     charter = Path(sys.executable).with_name("charter")
     serve = subprocess.Popen(
@@ -112,11 +121,12 @@ def test_monitor_serve_receives_and_export_writes_jsonl(tmp_path: Path) -> None:
             "--spans",
             str(spans_db),
             "--duration",
-            "20",
+            "300",  # longer than the wait below: only the signal can end it in time
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ignore_sigint if started == "with SIGINT ignored" else None,
     )
     try:
         assert serve.stdout is not None

@@ -11,13 +11,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
-import threading
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from charter.cli._common import clean_errors, fail
+from charter.cli._signals import stop_on_signals
 from charter.cli._time import parse_duration
 
 if TYPE_CHECKING:
@@ -125,9 +124,8 @@ def probe(
         if interval is None:
             job()
         else:
-            stop = threading.Event()
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
-            with contextlib.suppress(KeyboardInterrupt):
+            # Ctrl-C or SIGTERM: the run under way ends, then the schedule stops.
+            with stop_on_signals() as stop, contextlib.suppress(KeyboardInterrupt):
                 run_every(interval, job, stop=stop, max_runs=max_runs)
     finally:
         history.close()
