@@ -4,6 +4,9 @@ policy bundle (regorus) that names the reviewers."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -190,3 +193,28 @@ def test_watch_json_lines(store: str, ticket: str) -> None:
 def test_a_bad_store_url_is_a_clean_error() -> None:
     code, _, err = _invoke("list", "--store", "mysql://nowhere/db")
     assert code == 2 and "not supported; use sqlite:///path or postgresql://" in err
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_watch_stops_cleanly_on_a_signal_even_started_with_sigint_ignored(
+    store: str, ticket: str, how: signal.Signals
+) -> None:
+    """As a script's background job starts it: SIGINT ignored, so before `stop_on_signals`
+    Ctrl-C (kill -INT) left it polling and SIGTERM killed it without a word."""
+    charter = str(Path(sys.executable).with_name("charter"))
+    watch = subprocess.Popen(
+        [charter, "approvals", "watch", "--store", store, "--interval", "0.2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        assert watch.stdout is not None
+        assert ticket in watch.stdout.readline()  # polling: the pending request is listed
+        watch.send_signal(how)
+        _, err = watch.communicate(timeout=30)
+    finally:
+        watch.kill()
+    assert watch.returncode == 0, err
+    assert "Traceback" not in err

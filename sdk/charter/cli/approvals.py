@@ -8,13 +8,13 @@ Reviewers see the redacted action only.
 from __future__ import annotations
 
 import json
-import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from charter.approvals.models import ApprovalRequest, ApprovalState, describe_approvers
 from charter.cli._common import clean_errors, fail, store_hint, store_url
+from charter.cli._signals import stop_on_signals
 from charter.config import Settings
 
 if TYPE_CHECKING:
@@ -203,7 +203,7 @@ def watch(
 ) -> None:
     """Print pending requests as they arrive (and apply overdue timeouts) until Ctrl-C."""
     seen: set[str] = set()
-    with _queue(store) as queue:
+    with _queue(store) as queue, stop_on_signals() as stop:  # Ctrl-C or SIGTERM: exit 0
         while True:
             for expired in queue.expire_due():
                 typer.echo(f"timeout    {expired.id}  now {expired.state.value}")
@@ -211,9 +211,8 @@ def watch(
             for request in fresh:
                 seen.add(request.id)
                 typer.echo(request.model_dump_json() if as_json else _line(request))
-            if once:
+            if once or stop.wait(interval):
                 return
-            time.sleep(interval)
 
 
 def _outcome(request: ApprovalRequest, verb: str) -> str:
