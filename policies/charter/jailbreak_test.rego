@@ -73,8 +73,13 @@ test_injection_threshold_is_inclusive if {
 }
 
 test_tool_result_rule_is_not_applied_to_the_users_message if {
-	count(rules(object.union(tool_result(0.99), {"stage": "input"}))) == 0
-	rules(object.union(tool_result(0.99), {"stage": "input"})) == {"injection.input"} with data.charter.config.injection.input_deny_threshold as 0.7
+	rules(object.union(tool_result(0.99), {"stage": "input"})) == {"injection.input"}
+	count(rules(object.union(tool_result(0.99), {"stage": "input"}))) == 0 with data.charter.config.injection.input_deny_threshold as 1.01
+}
+
+test_shipped_direct_injection_threshold_is_inclusive if {
+	rules(object.union(tool_result(0.9), {"stage": "input"})) == {"injection.input"}
+	count(rules(object.union(tool_result(0.89), {"stage": "input"}))) == 0
 }
 
 test_direct_prompt_injection_in_the_users_message_is_denied if {
