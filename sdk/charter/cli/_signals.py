@@ -4,9 +4,10 @@ Python turns SIGINT into `KeyboardInterrupt` only when SIGINT was not ignored at
 a process started in the background by a non-interactive shell (`cmd &` in a script, many
 supervisors) inherits SIGINT ignored: `kill -INT` then does nothing and the command runs on.
 SIGTERM's default ends the process at once, with nothing stored. So a command that must stop
-cleanly (`charter monitor serve`, `charter probe run --every`) handles both signals itself,
-as uvicorn and gunicorn do: the first sets an event the command's loop waits on; a second
-SIGINT raises `KeyboardInterrupt`, the way out if the graceful stop itself hangs.
+cleanly (`charter monitor serve`, `charter probe --every`, `charter approvals watch`) handles
+both signals itself, as uvicorn and gunicorn do: the first sets an event the command's loop
+waits on; a second SIGINT raises `KeyboardInterrupt`, the way out if the graceful stop
+itself hangs.
 """
 
 from __future__ import annotations
