@@ -1,4 +1,5 @@
-"""`charter signals train`: retrain the safety classifier from the training sets in git.
+"""`charter signals train`: retrain the safety classifier from the training sets in git
+(`soup`: average several trained ones).
 
 Same data, same bytes: the command prints the artifact's revision (its content hash), so a
 reviewer can check that a committed model is what the committed data produces."""
@@ -131,3 +132,21 @@ def sources(
     except CharterError as exc:
         raise fail(str(exc)) from None
     typer.echo(sources_table(items))
+
+
+@app.command()
+def soup(
+    models: Annotated[
+        list[Path], typer.Argument(help="Folders of trained classifiers (same recipe).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder the averaged artifact goes to.")],
+) -> None:
+    """Average the weights of classifiers trained with one recipe into one artifact."""
+    from charter.errors import CharterError
+    from charter.signals.training.soup import soup as make_soup
+
+    try:
+        revision = make_soup(models).save(out)
+    except CharterError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"wrote {out} (revision {revision}), the average of {len(models)} classifiers")
