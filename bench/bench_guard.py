@@ -62,7 +62,7 @@ def _telemetry_vs_bare_span(provider: TracerProvider, scores: dict[str, float]) 
                 with call.stage(sc.SPAN_POLICY):
                     call.record_decision(decision)
                 call.record_pii(())
-                call.record_signals(scores)
+                call.record_signals(scores, response=decision.stage.is_response)
             call.record_usage(None, None, (), None)
             call.record_call_duration(0.01)
 
@@ -83,6 +83,7 @@ def _telemetry_vs_bare_span(provider: TracerProvider, scores: dict[str, float]) 
     end = {
         sc.POLICY_REVISION: "r",
         **{sc.SIGNAL_PREFIX + k: v for k, v in scores.items()},
+        **{sc.RESPONSE_SIGNAL_PREFIX + k: v for k, v in scores.items()},
         sc.ACTION: "allow",
         sc.DECISION_ID: first.decision_id,
         sc.CALL_MS: 0.01,

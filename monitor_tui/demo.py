@@ -228,9 +228,11 @@ def run_headless(calls: int = 600, workdir: Path = Path(".charter/demo")) -> Dem
     return report
 
 
-SEED_CALLS = 150
+SEED_CALLS = 250
 """Calls the console demo makes on the model before its update, at full speed: the drift
-baseline (with trailing 15-minute windows the console would need an hour of traffic)."""
+baseline (with trailing 15-minute windows the console would need an hour of traffic).
+About 150 of them reach the model (the rest are denied, held or tool calls), enough for
+the features of the model's answers to be judged at 100 a side."""
 
 
 def seed_baseline(demo: Demo, calls: int = SEED_CALLS, *, seed: int = 5) -> Window:
@@ -248,7 +250,7 @@ def seed_baseline(demo: Demo, calls: int = SEED_CALLS, *, seed: int = 5) -> Wind
 
 def console_app(demo: Demo) -> Any:
     """The console on the demo's stores, tuned for a session of minutes: 30-second drift
-    windows refreshed every 5 s, 100 calls a side (`charter console` keeps 15 minutes)."""
+    windows refreshed every 5 s, 100 samples a side (`charter console` keeps 15 minutes)."""
     from monitor_tui.app import ConsoleApp
     from monitor_tui.drift import DriftConfig
 

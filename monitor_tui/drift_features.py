@@ -1,6 +1,6 @@
 """Features of guarded-call spans for drift detection: numbers (token counts, latencies,
-signal scores) and categories (decision, rules, finish reasons, ...), from the span
-attributes Charter emits (`charter.semconv`)."""
+signal scores of the request and of the response) and categories (decision, rules, finish
+reasons, ...), from the span attributes Charter emits (`charter.semconv`)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ _NUMERIC_ATTRS = {
     "approval_wait_ms": semconv.APPROVAL_WAIT_MS,
     "pii_count": semconv.PII_COUNT,
 }
+_SIGNAL_FEATURES = (
+    (semconv.SIGNAL_PREFIX, "signal."),
+    (semconv.RESPONSE_SIGNAL_PREFIX, "response_signal."),
+)
+"""Scores of what the traffic sent (`signal.<name>`: a change in the users) apart from
+scores of what came back (`response_signal.<name>`: a change in the model or the tools)."""
 
 
 def extract_features(spans: Iterable[SpanRecord]) -> FeatureTable:
@@ -52,10 +58,11 @@ def extract_features(spans: Iterable[SpanRecord]) -> FeatureTable:
                 numeric[name].append(value)
         numeric["latency_ms"].append(span.call_ms)
         for key in span.attributes:
-            if key.startswith(semconv.SIGNAL_PREFIX):
-                score = span.number(key)
-                if score is not None:
-                    numeric["signal." + key.removeprefix(semconv.SIGNAL_PREFIX)].append(score)
+            for prefix, feature in _SIGNAL_FEATURES:
+                if key.startswith(prefix):
+                    score = span.number(key)
+                    if score is not None:
+                        numeric[feature + key.removeprefix(prefix)].append(score)
         for name, counts in _categories(span).items():
             table.categorical[name].update(counts)
             table.samples[name] += 1

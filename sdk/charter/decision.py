@@ -76,6 +76,11 @@ class Stage(StrEnum):
     TOOL_CALL = "tool_call"
     TOOL_RESULT = "tool_result"
 
+    @property
+    def is_response(self) -> bool:
+        """What came back (the model's answer, a tool's result), not what was sent."""
+        return self is Stage.OUTPUT or self is Stage.TOOL_RESULT
+
 
 class Severity(StrEnum):
     LOW = "low"

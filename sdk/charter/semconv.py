@@ -34,7 +34,11 @@ POLICY_REVISION = "charter.policy.revision"
 PII_TYPES = "charter.pii.types"  # string[] entity types
 PII_COUNT = "charter.pii.count"  # int total
 PII_COUNT_PREFIX = "charter.pii.count."  # + entity type -> int
-SIGNAL_PREFIX = "charter.signal."  # + signal name -> float
+SIGNAL_PREFIX = "charter.signal."  # + signal name -> float, highest over the request side
+RESPONSE_SIGNAL_PREFIX = "charter.response.signal."  # + name -> float, over the response side
+# Request side: the prompt and a tool call's arguments (what the traffic sends). Response
+# side: the model's answer and a tool's result. Kept apart so drift can tell the traffic
+# changing from the model changing.
 SIGNALS_REVISION = "charter.signals.revision"  # "name=revision,..." of versioned signals
 APPROVAL_ID = "charter.approval.id"
 APPROVAL_STATE = "charter.approval.state"

@@ -28,6 +28,9 @@ def test_headless_demo_shows_the_whole_product(tmp_path: Path) -> None:
         line.startswith(("output_tokens", "model_version", "finish_reason"))
         for line in report.drift
     )
+    # Only the model changed: its answers score differently, the users' prompts do not.
+    assert any(line.startswith("response_signal.") for line in report.drift), report.drift
+    assert not any(line.startswith("signal.") for line in report.drift), report.drift
     assert report.audit_ok and report.audit_records > report.calls
     text = report.render()
     assert "hash chain verified" in text and str(tmp_path / "demo" / "charter.db") in text
@@ -45,7 +48,7 @@ def test_no_drift_without_the_model_update(tmp_path: Path) -> None:
         demo.drive(turn)
     report = demo.finish()
     assert not any(
-        line.startswith(("model_version", "finish_reason", "output_tokens"))
+        line.startswith(("model_version", "finish_reason", "output_tokens", "response_signal."))
         for line in report.drift
     ), report.drift
 
@@ -124,9 +127,9 @@ async def test_the_console_demo_shows_a_drift_alert_within_its_first_minute(
 
     demo = runner.Demo(tmp_path / "demo")
     app = runner.console_app(demo)
-    app.context.drift_baseline = runner.seed_baseline(demo, 150)
+    app.context.drift_baseline = runner.seed_baseline(demo)
     demo.update_model()
-    for turn in runner.generate(150, seed=11):
+    for turn in runner.generate(runner.SEED_CALLS, seed=11):
         demo.drive(turn)
     demo.provider.force_flush()
     looked_at = time.time()
@@ -139,6 +142,12 @@ async def test_the_console_demo_shows_a_drift_alert_within_its_first_minute(
         info = str(app.screen.query_one("#drift-info", Static).render())
         assert "alert" in column(alerts, 0), (features, info)
         # what the model update changed (its answers), not only timings
-        assert any(f.startswith(("output_tokens", "finish_reason", "signal.")) for f in features)
-        assert "pinned" in info and "150 baseline / 150 current" in info, info
+        assert any(
+            f.startswith(("output_tokens", "finish_reason", "response_signal.")) for f in features
+        ), features
+        assert not any(f.startswith("signal.") for f in features), features  # same traffic
+        assert (
+            "pinned" in info
+            and f"{runner.SEED_CALLS} baseline / {runner.SEED_CALLS} current" in info
+        ), info
     demo.finish()

@@ -29,6 +29,7 @@ from charter.context import context
 from charter.errors import ApprovalPending, ApprovalRejected, ConfigurationError, PolicyViolation
 from charter.guard import Charter
 from charter.refusal import PREFIX
+from charter.signals import CallableSignal, SignalSet
 from charter.telemetry import Telemetry
 
 MAIN = """package charter.main
@@ -165,7 +166,12 @@ def make(tmp_path: Path) -> Iterator[Callable[..., Driven]]:
     (bundle / "approvals.rego").write_text(APPROVALS)
     made: list[Charter] = []
 
-    def build(mode: str, answer: Callable[[str], str] = lambda t: "ok", **settings: Any) -> Driven:
+    def build(
+        mode: str,
+        answer: Callable[[str], str] = lambda t: "ok",
+        signals: SignalSet | None = None,
+        **settings: Any,
+    ) -> Driven:
         spans = InMemorySpanExporter()
         provider = TracerProvider()
         provider.add_span_processor(SimpleSpanProcessor(spans))
@@ -182,7 +188,7 @@ def make(tmp_path: Path) -> Iterator[Callable[..., Driven]]:
             "pii_mode": "pattern",
             **settings,
         }
-        charter = Charter(Settings.build(values), telemetry=telemetry)
+        charter = Charter(Settings.build(values), telemetry=telemetry, signals=signals)
         made.append(charter)
         driven = Driven(mode, charter, spans)
         driven.fn = _wrap(charter, mode, driven.received, answer)
@@ -481,3 +487,27 @@ def test_resuming_a_call_still_pending_says_it_is_pending(make: Callable[..., Dr
         driven.charter.resume(info.value.ticket)
     assert again.value.ticket == info.value.ticket
     assert driven.received == []
+
+
+def _shouting(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isupper() for c in letters) / max(len(letters), 1)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_requests_and_the_responses_scores_reach_the_span_apart(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    """What the traffic sent (prompt, tool arguments) and what came back (answer, tool
+    result) are scored under separate attributes, so drift can tell the users changing
+    from the model changing."""
+    driven = make(
+        mode,
+        answer=lambda t: "WE ARE OPEN",
+        signals=SignalSet([CallableSignal("shout", _shouting)]),
+    )
+    assert driven("when are you open") == "WE ARE OPEN"
+    [span] = driven.call_spans()
+    attributes = span.attributes or {}
+    assert attributes[sc.SIGNAL_PREFIX + "shout"] == 0.0
+    assert attributes[sc.RESPONSE_SIGNAL_PREFIX + "shout"] == 1.0

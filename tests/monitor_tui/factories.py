@@ -35,6 +35,7 @@ def call_span(
     finish: str = "stop",
     pii: Mapping[str, int] | None = None,
     signals: Mapping[str, float] | None = None,
+    response_signals: Mapping[str, float] | None = None,
     approval_state: str | None = None,
     trace_id: str | None = None,
     status_code: int = 0,
@@ -61,6 +62,8 @@ def call_span(
         attrs[semconv.PII_TYPES] = sorted(pii)
     for name, score in (signals or {}).items():
         attrs[semconv.SIGNAL_PREFIX + name] = score
+    for name, score in (response_signals or {}).items():
+        attrs[semconv.RESPONSE_SIGNAL_PREFIX + name] = score
     if approval_state:
         attrs[semconv.APPROVAL_STATE] = approval_state
         attrs[semconv.APPROVAL_ID] = f"apr_{index:012x}"

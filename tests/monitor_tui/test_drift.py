@@ -108,6 +108,7 @@ def test_error_rate_and_redactions_and_signals_are_features() -> None:
             status_code=2,
             pii={"EMAIL_ADDRESS": 3, "PHONE_NUMBER": 1},
             signals={"jailbreak": 0.7},
+            response_signals={"jailbreak": 0.2},
             approval_state="approved",
         ),
         call_span(2, end_ns=2),
@@ -117,7 +118,8 @@ def test_error_rate_and_redactions_and_signals_are_features() -> None:
     assert table.categorical["error"] == {"error": 1, "ok": 1}
     assert table.categorical["redactions"] == {"EMAIL_ADDRESS": 1, "PHONE_NUMBER": 1, "(none)": 1}
     assert table.categorical["approval"] == {"approved": 1, "(none)": 1}
-    assert table.numeric["signal.jailbreak"] == [0.7]
+    assert table.numeric["signal.jailbreak"] == [0.7]  # what the users sent
+    assert table.numeric["response_signal.jailbreak"] == [0.2]  # what came back
     assert table.numeric["pii_count"] == []  # only counted when the SDK sets the total
 
 

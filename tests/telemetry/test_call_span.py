@@ -148,6 +148,18 @@ def test_pii_counts_add_up_across_stages_and_signals_keep_the_highest(otel: Otel
     assert a[sc.SIGNAL_PREFIX + "harm"] == 0.4
 
 
+def test_the_request_and_the_response_keep_their_own_highest_scores(otel: Otel) -> None:
+    tel = otel.telemetry()
+    with tel.call(operation="chat", provider="p", model="sides", user="u") as call:
+        call.record_signals({"jailbreak": 0.1, "harm": 0.3})
+        call.record_signals({"jailbreak": 0.9, "harm": 0.2}, response=True)
+        call.record_signals({"jailbreak": 0.4, "harm": 0.6}, response=True)
+    a = otel.span("chat sides").attributes or {}
+    assert a[sc.SIGNAL_PREFIX + "jailbreak"] == 0.1 and a[sc.SIGNAL_PREFIX + "harm"] == 0.3
+    assert a[sc.RESPONSE_SIGNAL_PREFIX + "jailbreak"] == 0.9
+    assert a[sc.RESPONSE_SIGNAL_PREFIX + "harm"] == 0.6
+
+
 def test_content_is_not_recorded_unless_opted_in(otel: Otel) -> None:
     off = otel.telemetry()
     with off.call(operation="chat", provider="p", model="off", user="u") as call:

@@ -212,7 +212,7 @@ class CallRun:
     ) -> None:
         span = self.span
         span.record_pii(summaries)
-        span.record_signals(scores)
+        span.record_signals(scores, response=decision.stage.is_response)
         revisions = signal_revisions(self.parts.signals)
         if revisions:
             span.record_signals_revision(revisions)

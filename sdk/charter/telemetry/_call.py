@@ -70,6 +70,7 @@ class CallSpan:
         "_pii",
         "_principles",
         "_record_content",
+        "_response_signals",
         "_rules",
         "_shape",
         "_signals",
@@ -103,6 +104,7 @@ class CallSpan:
         self._principles: dict[str, None] = {}
         self._pii: dict[str, int] = {}
         self._signals: dict[str, float] | None = None
+        self._response_signals: dict[str, float] | None = None
         self._call_ms: float | None = None
         self._span: Span = trace.INVALID_SPAN
         self._context: otel_context.Context | None = None
@@ -146,9 +148,12 @@ class CallSpan:
                 attrs[sc.RULES] = tuple(self._rules)
             if self._principles:
                 attrs[sc.PRINCIPLES] = tuple(self._principles)
-            if self._signals:
-                prefix = sc.SIGNAL_PREFIX
-                attrs.update({prefix + n: float(v) for n, v in self._signals.items()})
+            for prefix, scores in (
+                (sc.SIGNAL_PREFIX, self._signals),
+                (sc.RESPONSE_SIGNAL_PREFIX, self._response_signals),
+            ):
+                if scores:
+                    attrs.update({prefix + n: float(v) for n, v in scores.items()})
             if self._call_ms is not None:
                 attrs[sc.CALL_MS] = self._call_ms
                 attrs[sc.LATENCY_MS] = max(elapsed_ms - self._call_ms, 0.0)
@@ -258,11 +263,16 @@ class CallSpan:
         for entity_type, count in pii.items():
             attrs[sc.PII_COUNT_PREFIX + entity_type] = count
 
-    def record_signals(self, scores: Mapping[str, float]) -> None:
-        """Signal scores; across stages the highest score of each signal is kept."""
-        seen = self._signals
+    def record_signals(self, scores: Mapping[str, float], *, response: bool = False) -> None:
+        """Signal scores of one stage: of the request (prompt, tool arguments), or with
+        `response` of what came back (answer, tool result). Each side keeps the highest
+        score of each signal across its stages."""
+        seen = self._response_signals if response else self._signals
         if seen is None:  # the first stage: one copy; named as attributes when the call ends
-            self._signals = dict(scores)
+            if response:
+                self._response_signals = dict(scores)
+            else:
+                self._signals = dict(scores)
             return
         for name, score in scores.items():
             if score > seen.get(name, -1.0):
