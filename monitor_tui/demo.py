@@ -36,6 +36,8 @@ class DemoReport:
     approvals: Counter[str] = field(default_factory=Counter)
     drift: list[str] = field(default_factory=list)
     drift_severity: str = "ok"
+    drift_sources: str = ""
+    """`traffic ok · model ALERT · ...` (`DriftReport.sources_line`)."""
     audit_ok: bool = False
     audit_records: int = 0
     spans: int = 0
@@ -57,6 +59,8 @@ class DemoReport:
             f"drift (baseline: first half, current: after the model update): "
             f"{self.drift_severity.upper()}"
         )
+        if self.drift_sources:
+            out.append(f"  what changed: {self.drift_sources}")
         out += [f"  {line}" for line in self.drift] or ["  no drift alert"]
         out.append(
             f"audit log: {self.audit_records} records, hash chain "
@@ -201,6 +205,7 @@ class Demo:
         current = [s for s in calls if s.start_ns >= self.switch_ns]
         drift = compare(baseline, current, DriftConfig(min_samples=100))
         self.report.drift_severity = drift.severity.value
+        self.report.drift_sources = drift.sources_line()
         self.report.drift = [
             f"{feature.feature:<16} {feature.severity.value:<6} {feature.reason} [{segment.label}]"
             for segment, feature in drift.alerts()

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
 
 from charter import semconv
-from monitor_tui.drift_features import UNKNOWN, FeatureTable, extract_features
+from monitor_tui.drift_features import SOURCES, UNKNOWN, FeatureTable, extract_features, source_of
 from monitor_tui.drift_stats import chi_square, histogram, js_distance, psi
 from monitor_tui.ingest.records import SpanRecord
 
@@ -299,9 +299,28 @@ class DriftReport:
         ]
         return sorted(found, key=lambda sf: (-sf[1].severity.rank, -(sf[1].score or 0.0)))
 
+    def by_source(self) -> dict[str, DriftSeverity]:
+        """The worst verdict per source (`drift_features.SOURCES`): did the traffic, the
+        model, the decisions or the service change?"""
+        worst = dict.fromkeys(SOURCES, DriftSeverity.NOT_ENOUGH_DATA)
+        for segment in self.segments:
+            for f in segment.features:
+                source = source_of(f.feature)
+                if f.severity.rank > worst[source].rank:
+                    worst[source] = f.severity
+        return worst
+
+    def sources_line(self) -> str:
+        """`traffic ok · model ALERT · ...`: the report in one line (flagged in capitals)."""
+        return " · ".join(
+            f"{source} {v.value.upper() if v.rank >= DriftSeverity.WARN.rank else v.value}"
+            for source, v in self.by_source().items()
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "severity": self.severity.value,
+            "sources": {source: v.value for source, v in self.by_source().items()},
             "baseline_spans": self.baseline_spans,
             "current_spans": self.current_spans,
             "config": self.config.model_dump(mode="json"),

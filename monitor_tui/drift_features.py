@@ -95,6 +95,36 @@ def _categories(span: SpanRecord) -> dict[str, Counter[str]]:
     return out
 
 
+# --- sources: who a feature's change points at -----------------------------------------
+
+SOURCES = ("traffic", "model", "decisions", "service")
+"""What changed when a feature drifts: what the users send, what the model (or a tool) sends
+back, what the guard decides, or how the service runs (its own overhead, errors)."""
+_SOURCE = {
+    "input_tokens": "traffic",
+    "pii_count": "traffic",
+    "redactions": "traffic",
+    "output_tokens": "model",
+    "finish_reason": "model",
+    "model_version": "model",
+    "latency_ms": "model",
+    "decision": "decisions",
+    "rules": "decisions",
+    "approval": "decisions",
+    "approval_wait_ms": "decisions",
+    "guard_overhead_ms": "service",
+    "error": "service",
+}
+
+
+def source_of(feature: str) -> str:
+    """The `SOURCES` entry of a feature name as `extract_features` writes it."""
+    for prefix, name in _SIGNAL_FEATURES:
+        if feature.startswith(name):
+            return "model" if prefix == semconv.RESPONSE_SIGNAL_PREFIX else "traffic"
+    return _SOURCE.get(feature, "service")
+
+
 # --- windows: which spans a comparison looks at ----------------------------------------
 
 

@@ -76,7 +76,8 @@ def render_table(result: Any) -> str:
     """Plain-text report: overall verdict, one block per segment, then the alerts."""
     lines = [
         f"drift: {result.severity.value} (baseline {result.baseline_spans} calls, "
-        f"current {result.current_spans} calls, min {result.config.min_samples} per side)"
+        f"current {result.current_spans} calls, min {result.config.min_samples} per side)",
+        f"what changed: {result.sources_line()}",
     ]
     header = (
         f"  {'feature':<22}{'kind':<13}{'n base/cur':<14}{'metric':<8}{'score':<9}"

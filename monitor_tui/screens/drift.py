@@ -132,6 +132,11 @@ class DriftScreen(DataScreen[DriftData]):
             style="dim",
         )
         text.append(report.severity.value, style=fmt.severity_style(report.severity.value))
+        text.append("\nwhat changed: ", style="dim")
+        for i, (source, verdict) in enumerate(report.by_source().items()):
+            text.append(" · " if i else "", style="dim")
+            text.append(f"{source} ", style="dim")
+            text.append(verdict.value, style=fmt.severity_style(verdict.value))
         if data.capped:
             text.append(f" · newest {ctx.drift_max_spans} calls per window", style="yellow")
         return text

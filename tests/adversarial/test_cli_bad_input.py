@@ -48,6 +48,10 @@ BAD_INPUT: dict[str, list[list[str]]] = {
     "config show": [["--config-env={tmp}/bad.toml"]],
     "signals train": [["--data", "{tmp}/missing"]],
     "signals sources": [["--data", "{tmp}/missing"]],
+    "signals soup": [
+        ["{tmp}/missing", "{tmp}/also-missing", "--out", "{tmp}/soup"],
+        ["{tmp}/plain.txt", "--out", "{tmp}/soup"],
+    ],
     "probe": [["--once", "--store", BAD_URL, "--target", "x:y"], ["--every", "soonish"]],
     "probe history": [["--store", BAD_URL]],
     "probe pin": [["run_nope", "--store", DB]],

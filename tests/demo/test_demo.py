@@ -29,6 +29,7 @@ def test_headless_demo_shows_the_whole_product(tmp_path: Path) -> None:
         for line in report.drift
     )
     # Only the model changed: its answers score differently, the users' prompts do not.
+    assert report.drift_sources.startswith("traffic ok · model ALERT"), report.drift_sources
     assert any(line.startswith("response_signal.") for line in report.drift), report.drift
     assert not any(line.startswith("signal.") for line in report.drift), report.drift
     assert report.audit_ok and report.audit_records > report.calls
@@ -51,6 +52,7 @@ def test_no_drift_without_the_model_update(tmp_path: Path) -> None:
         line.startswith(("model_version", "finish_reason", "output_tokens", "response_signal."))
         for line in report.drift
     ), report.drift
+    assert "model ALERT" not in report.drift_sources, report.drift_sources
 
 
 def test_cli_without_a_terminal_prints_the_report(tmp_path: Path) -> None:

@@ -56,6 +56,7 @@ def test_drift_report_table(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("drift: alert (baseline 300 calls, current 300 calls")
+    assert lines[1] == "what changed: traffic ok · model ALERT · decisions ok · service ok"
     assert "app=support-bot / model=gpt-4o / revision=rev-a: alert" in result.output
     row = next(line for line in lines if line.strip().startswith("model_version"))
     assert row.split()[-1] == "alert" and "JS" in row

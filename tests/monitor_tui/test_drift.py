@@ -8,7 +8,13 @@ import json
 import numpy as np
 import pytest
 from monitor_tui.drift import DriftConfig, DriftReport, DriftSeverity, FeatureDrift, compare
-from monitor_tui.drift_features import current_window, extract_features, trailing_baseline
+from monitor_tui.drift_features import (
+    SOURCES,
+    current_window,
+    extract_features,
+    source_of,
+    trailing_baseline,
+)
 from monitor_tui.drift_stats import histogram, js_distance, psi
 
 from tests.monitor_tui.factories import NOW, call_span, traffic
@@ -121,6 +127,43 @@ def test_error_rate_and_redactions_and_signals_are_features() -> None:
     assert table.numeric["signal.jailbreak"] == [0.7]  # what the users sent
     assert table.numeric["response_signal.jailbreak"] == [0.2]  # what came back
     assert table.numeric["pii_count"] == []  # only counted when the SDK sets the total
+
+
+def test_every_feature_points_at_who_changed() -> None:
+    """Each feature names its source: what the users send, what the model sends back, what
+    the guard decides, or how the service runs."""
+    span = call_span(
+        1,
+        end_ns=1,
+        pii={"EMAIL_ADDRESS": 1},
+        signals={"harm": 0.1},
+        response_signals={"harm": 0.2},
+        approval_state="approved",
+    )
+    table = extract_features([span])
+    features = set(table.numeric) | set(table.categorical)
+    assert {source_of(f) for f in features} <= set(SOURCES)
+    assert source_of("signal.harm") == source_of("input_tokens") == "traffic"
+    assert source_of("response_signal.harm") == source_of("model_version") == "model"
+    assert source_of("decision") == source_of("rules") == "decisions"
+    assert source_of("guard_overhead_ms") == "service"
+
+
+@pytest.mark.parametrize(
+    ("changed", "expected"),
+    [
+        ({"token_mu": 5.6}, "traffic"),
+        ({"version": "gpt-4o-2025-01-01"}, "model"),
+        ({"deny_rate": 0.3}, "decisions"),
+    ],
+)
+def test_the_report_says_which_side_changed(changed: dict[str, object], expected: str) -> None:
+    report = compare(traffic(600, seed=1, deny_rate=0.05), traffic(600, seed=2, **changed))
+    verdicts = report.by_source()
+    assert verdicts[expected] is DriftSeverity.ALERT
+    assert all(v is DriftSeverity.OK for s, v in verdicts.items() if s != expected), verdicts
+    assert f"{expected} ALERT" in report.sources_line()
+    assert report.to_dict()["sources"][expected] == "alert"
 
 
 def test_non_call_spans_are_ignored() -> None:

@@ -30,7 +30,9 @@ _QUANTIZED, _SCALE, _ZERO = "_quantized", "_scale", "_zero_point"
 def soup(folders: Sequence[Path]) -> Artifact:
     """The uniform soup of the artifacts in `folders` (all of one shape and recipe)."""
     if len(folders) < 2:
-        raise SignalError("a soup needs at least two trained classifiers")
+        raise SignalError(
+            "a soup needs at least two trained classifiers; give two or more model folders"
+        )
     artifacts = [load_artifact(Path(f))[0] for f in folders]
     first = artifacts[0]
     for other, folder in zip(artifacts[1:], folders[1:], strict=True):
