@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 DRIFTED_VERSION = "2025-06"
 
 
+MAX_DRIFT_LINES = 8
+"""Alerts the report lists; the rest are counted (and summed up in "what changed")."""
+
+
 @dataclass
 class DemoReport:
     calls: int = 0
@@ -61,7 +65,10 @@ class DemoReport:
         )
         if self.drift_sources:
             out.append(f"  what changed: {self.drift_sources}")
-        out += [f"  {line}" for line in self.drift] or ["  no drift alert"]
+        shown = self.drift[:MAX_DRIFT_LINES]
+        out += [f"  {line}" for line in shown] or ["  no drift alert"]
+        if len(self.drift) > len(shown):
+            out.append(f"  ... and {len(self.drift) - len(shown)} more alerts")
         out.append(
             f"audit log: {self.audit_records} records, hash chain "
             + ("verified" if self.audit_ok else "BROKEN")
@@ -208,13 +215,23 @@ class Demo:
         self.report.drift_sources = drift.sources_line()
         self.report.drift = [
             f"{feature.feature:<16} {feature.severity.value:<6} {feature.reason} [{segment.label}]"
-            for segment, feature in drift.alerts()
+            for segment, feature in sorted(drift.alerts(), key=_reading_order)
         ]
         result = verify(self.charter.settings.store_url)
         self.report.audit_ok, self.report.audit_records = result.ok, result.checked
         self.charter.close()
         self.store.close()
         return self.report
+
+
+def _reading_order(alert: tuple[Any, Any]) -> tuple[int, bool]:
+    """Alerts by source (traffic, model, decisions, service), direct evidence first (a new
+    model version, longer answers) and signal scores after: sorted by effect size alone,
+    shifts of near-zero classifier scores would head the list. Stable: worst first within."""
+    from monitor_tui.drift_features import SOURCES, source_of
+
+    name = alert[1].feature
+    return SOURCES.index(source_of(name)), "signal." in name
 
 
 def run_headless(calls: int = 600, workdir: Path = Path(".charter/demo")) -> DemoReport:

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from monitor_tui.demo import run_headless
+from monitor_tui.demo import MAX_DRIFT_LINES, run_headless
 
 
 def test_headless_demo_shows_the_whole_product(tmp_path: Path) -> None:
@@ -34,6 +34,12 @@ def test_headless_demo_shows_the_whole_product(tmp_path: Path) -> None:
     assert not any(line.startswith("signal.") for line in report.drift), report.drift
     assert report.audit_ok and report.audit_records > report.calls
     text = report.render()
+    listed = [line for line in report.drift if f"  {line}" in text.splitlines()]
+    assert listed == report.drift[:MAX_DRIFT_LINES]
+    # direct evidence of the update first: its version, then its answers' shape and scores
+    assert listed[0].startswith(("output_tokens", "model_version", "finish_reason", "latency"))
+    if len(report.drift) > len(listed):
+        assert f"and {len(report.drift) - len(listed)} more alerts" in text
     assert "hash chain verified" in text and str(tmp_path / "demo" / "charter.db") in text
 
 
