@@ -17,6 +17,12 @@ MAX_DECODE_CHARS = 65_536
 """Budget of encoded characters decoded per text, so a huge blob cannot stall the guard."""
 
 _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}")
+_BASE64_CLASS = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-", b"\x01" * 66
+)
+_BASE64_MIN = b"\x01" * 16
+"""A base64 run needs 16 characters of its class in a row: one `bytes.translate` finds out
+whether a text has any (prose rarely does) in a tenth of the time the pattern takes."""
 _HEX_RUN = re.compile(r"(?<![0-9A-Fa-f])(?:(?:0x|\\x)?[0-9A-Fa-f]{2}[ :,]?){8,}")
 _HEX_SEP = r"(?:[ :,]|0x|\\x){0,3}"
 _HEX_HINT = re.compile(f"[2-7][0-9A-Fa-f]{_HEX_SEP}[2-7][0-9A-Fa-f]{_HEX_SEP}[2-7]")
@@ -58,6 +64,8 @@ def decode_hex(run: str) -> str | None:
 
 def base64_payloads(text: str) -> list[str]:
     """Readable texts hidden as base64 runs in `text`, within the decode budget."""
+    if _BASE64_MIN not in text.encode("utf-8", "surrogatepass").translate(_BASE64_CLASS):
+        return []  # (a literal \x01 in the text only makes the pattern run: still exact)
     return _decode_runs(_BASE64_RUN, decode_base64, text)
 
 
