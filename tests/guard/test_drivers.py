@@ -75,6 +75,9 @@ can_approve if input.reviewer.id == "olga"
 """
 EMAIL = "ayse.yilmaz@example.com"
 MODES = ["sync", "async", "stream", "astream", "tool"]
+STREAMS = ["stream", "astream"]
+LONG_SECRET = "fine. " * 30 + "the secret is 42. " + "more. " * 30
+"""Longer than the stream window: the window holding "secret" is checked mid-stream."""
 RESUMABLE = ["sync", "async", "tool"]
 
 
@@ -102,6 +105,24 @@ class Driven:
             return "".join([c async for c in self.fn(text)])
 
         return asyncio.run(collect())
+
+    def emitted(self, text: str) -> tuple[list[str], BaseException | None]:
+        """A stream's chunks as they came, up to the error that ended it (if any)."""
+        chunks: list[str] = []
+        try:
+            if self.mode == "stream":
+                for chunk in self.fn(text):
+                    chunks.append(chunk)
+            else:
+
+                async def collect() -> None:
+                    async for chunk in self.fn(text):
+                        chunks.append(chunk)
+
+                asyncio.run(collect())
+        except Exception as exc:
+            return chunks, exc
+        return chunks, None
 
     def records(self) -> list[Any]:
         audit = self.charter.audit
@@ -511,3 +532,89 @@ def test_the_requests_and_the_responses_scores_reach_the_span_apart(
     attributes = span.attributes or {}
     assert attributes[sc.SIGNAL_PREFIX + "shout"] == 0.0
     assert attributes[sc.RESPONSE_SIGNAL_PREFIX + "shout"] == 1.0
+
+
+@pytest.mark.parametrize("mode", STREAMS)
+def test_a_window_denied_mid_stream_shows_none_of_its_text_and_is_recorded(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    driven = make(mode, answer=lambda t: LONG_SECRET)
+    chunks, error = driven.emitted("hello")
+    assert isinstance(error, PolicyViolation) and error.decision.rules == ("t.secret",)
+    shown = "".join(chunks)
+    assert LONG_SECRET.startswith(shown)  # only text that passed, in order
+    assert "secret" not in shown and "42" not in shown
+    denied = [r for r in driven.records() if r.labels["stage"] == "output"]
+    assert [[v["rule"] for v in r.result["violations"]] for r in denied] == [["t.secret"]]
+
+
+@pytest.mark.parametrize("mode", STREAMS)
+def test_a_refused_stream_ends_with_one_refusal(make: Callable[..., Driven], mode: str) -> None:
+    driven = make(mode, answer=lambda t: LONG_SECRET, on_deny="refuse")
+    chunks, error = driven.emitted("hello")
+    assert error is None
+    refusals = [c for c in chunks if c.startswith(PREFIX)]
+    assert len(refusals) == 1 and chunks[-1] == refusals[0]  # and nothing after it
+    assert "[rule t.secret]" in refusals[0]
+    assert "secret" not in "".join(chunks[:-1])
+
+
+@pytest.mark.parametrize("mode", STREAMS)
+def test_the_last_check_of_a_stream_reads_the_whole_answer(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    answer = "fine. " * 60
+    driven = make(mode, answer=lambda t: answer)
+    chunks, error = driven.emitted("hello")
+    assert error is None and "".join(chunks) == answer
+    last = [r for r in driven.records() if r.labels["stage"] == "output"][-1]
+    assert last.input["text_sha256"] == sha256_hex(answer)
+    assert last.input["text_chars"] == len(answer)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_prompt_over_the_size_limit_is_denied_on_the_span_and_in_the_log(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    driven = make(mode, max_text_chars=200)
+    with pytest.raises(PolicyViolation) as info:
+        driven("x" * 500)
+    assert info.value.decision.rules == ("charter.limit_exceeded",)
+    assert driven.received == []
+    [span] = driven.call_spans()
+    attributes = span.attributes or {}
+    assert attributes[sc.ACTION] == "deny"
+    assert attributes[sc.RULES] == ("charter.limit_exceeded",)
+    [record] = driven.records()
+    assert record.result["action"] == "deny" and "x" * 200 not in record.model_dump_json()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_withheld_answer_is_explained_with_the_policys_own_message(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    driven = make(mode, answer=lambda t: "the secret is 42")
+    with pytest.raises(PolicyViolation) as info:
+        driven("hello")
+    [violation] = info.value.decision.violations
+    assert (violation.rule, violation.message) == ("t.secret", "withheld")
+
+
+@pytest.mark.parametrize("mode", STREAMS)
+def test_another_users_placeholders_in_a_stream_stay_and_are_recorded_once(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    """Placeholders restore only for the principal that made them; a streamed answer
+    releases them window by window, and the refusal is recorded once for the call."""
+    leak = "Your other address is <EMAIL_ADDRESS_2>. " * 12  # several windows, one in each
+    other = "a.yilmaz@work.example"
+    driven = make(mode, answer=lambda t: leak)
+    with context(user="u-alice", conversation="c-1"):  # issues placeholders 1 and 2
+        assert other in "".join(driven.emitted(f"mail me at {EMAIL} or {other}")[0])
+    with context(user="u-mallory", conversation="c-1"):  # issues her own 1 only
+        chunks, error = driven.emitted("mail me at mallory@evil.example")
+    assert error is None and "".join(chunks) == leak  # the placeholders, not alice's address
+    refused = [r for r in driven.records() if "cross_principal_restore" in str(r.result)]
+    assert len(refused) == 1
+    mallory = driven.call_spans()[-1]
+    assert "charter.pii.cross_principal_restore" in (mallory.attributes or {})[sc.RULES]

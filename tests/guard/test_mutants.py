@@ -174,3 +174,11 @@ def test_a_release_point_never_splits_a_finding_or_a_placeholder() -> None:
     assert safe_cut(text, len(text), []) == len(text)
     far = "a < b " + "x" * 60  # a lone "<" far back is no placeholder being written
     assert safe_cut(far, len(far), []) == len(far)
+
+
+def test_every_function_make_mutate_targets_still_exists() -> None:
+    """A renamed function must not drop out of mutation testing unnoticed (two did:
+    `finish_answer` and `window_check` were renamed and their paths went unmutated)."""
+    from bench.mutate import missing_targets
+
+    assert missing_targets() == []

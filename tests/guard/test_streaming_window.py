@@ -77,3 +77,13 @@ def test_the_gate_answers_in_the_chunks_own_type() -> None:
     assert all(isinstance(chunk, AIMessageChunk) for chunk in out)
     assert "".join(chunk.content for chunk in out) == "Hello there, how can I help you today?"
     assert out[-1] is usage  # a chunk without text is held until the text passed
+
+
+def test_a_refusal_at_the_end_of_a_stream_keeps_the_chunks_type_and_stops_the_gate() -> None:
+    from langchain_core.messages import AIMessageChunk
+
+    gate = StreamGate(StreamWindow(Script(deny_on="secret"), window=100), "refuse")
+    assert gate.push(AIMessageChunk(content="the secret is 42")) == []  # held: under a window
+    [refusal] = gate.close()  # the last check denies
+    assert isinstance(refusal, AIMessageChunk) and "secret" not in str(refusal.content)
+    assert gate.stopped  # the flow reads no further chunk from the model
