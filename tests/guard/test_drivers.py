@@ -580,6 +580,9 @@ def test_a_prompt_over_the_size_limit_is_denied_on_the_span_and_in_the_log(
     with pytest.raises(PolicyViolation) as info:
         driven("x" * 500)
     assert info.value.decision.rules == ("charter.limit_exceeded",)
+    # the message names what was too long
+    what = "tool arguments" if mode == "tool" else "the prompt"
+    assert str(info.value).startswith(f"{what}: more than 200 characters"), str(info.value)
     assert driven.received == []
     [span] = driven.call_spans()
     attributes = span.attributes or {}

@@ -277,6 +277,19 @@ def test_a_revision_that_is_denied_is_refused(make: Callable[..., Driven], mode:
     assert "secret" not in "".join(map(str, driven.chunks))
 
 
+@pytest.mark.parametrize("mode", STREAMS)
+def test_a_streamed_revision_denied_in_refuse_mode_reports_the_round_as_denied(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    driven = make(
+        mode, changing("I promise it.", "The secret is 42, without promises."), on_deny="refuse"
+    )
+    refused, report = driven("hello")
+    assert refused.startswith(PREFIX) and "[rule t.secret]" in refused
+    assert [r.outcome for r in report.revisions] == [Action.DENY]
+    assert "secret" not in "".join(map(str, driven.chunks[:-1]))
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_a_refused_revision_is_an_explained_refusal(make: Callable[..., Driven], mode: str) -> None:
     driven = make(mode, changing("I promise it.", "I promise it again."), on_deny="refuse")

@@ -52,17 +52,17 @@ def measure(
         else:
             continue
         if depth >= max_depth:
-            deeper = f"{what} nest deeper than {max_depth} levels"
+            deeper = f"{what}: nested deeper than {max_depth} levels"
             return _overrun("max_json_depth", max_depth, depth + 1, deeper)
         items += len(node)
         if items > max_items:
             return _overrun(
-                "max_json_items", max_items, items, f"{what} hold more than {max_items} items"
+                "max_json_items", max_items, items, f"{what}: more than {max_items} items"
             )
         stack.extend((child, depth + 1) for child in children)
     if chars > max_chars:
         return _overrun(
-            "max_text_chars", max_chars, chars, f"{what} hold more than {max_chars} characters"
+            "max_text_chars", max_chars, chars, f"{what}: more than {max_chars} characters"
         )
     return None
 
