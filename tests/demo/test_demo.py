@@ -54,11 +54,16 @@ def test_no_drift_without_the_model_update(tmp_path: Path) -> None:
             demo.switch_ns = __import__("time").time_ns()
         demo.drive(turn)
     report = demo.finish()
-    assert not any(
-        line.startswith(("model_version", "finish_reason", "output_tokens", "response_signal."))
-        for line in report.drift
-    ), report.drift
-    assert "model ALERT" not in report.drift_sources, report.drift_sources
+    from monitor_tui.drift_features import source_of
+
+    # Latency is wall-clock time of an in-process fake model: a loaded CI machine can shift
+    # it between the halves (CI saw exactly that once), so it is the one model feature that
+    # may move here. Everything the model *says* must stay put.
+    model_alerts = [line.split()[0] for line in report.drift]
+    model_alerts = [f for f in model_alerts if source_of(f) == "model" and f != "latency_ms"]
+    assert model_alerts == [], report.drift
+    if not any(line.startswith("latency_ms") for line in report.drift):
+        assert "model ALERT" not in report.drift_sources, report.drift_sources
 
 
 def test_cli_without_a_terminal_prints_the_report(tmp_path: Path) -> None:
