@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from charter.signals._memory import release_freed_heap
 from charter.signals.base import SignalError, check_score_name
 from charter.signals.features import FeatureSpec, StaticEmbedder, clip, sparse_features
 from charter.signals.model import (
@@ -81,14 +82,19 @@ class FirstStage:
         # a text's rows are gathered in a single `take`; stored compactly: half the buckets
         # never occurred in training and have all-zero weights, so they share one zero row
         # and `rows` maps a bucket to its row (the same rows are gathered: same results).
-        full = np.vstack([arrays["char"], arrays["word"]]).astype(np.float32, copy=False)
-        used = np.flatnonzero(np.any(full != 0, axis=1))
-        self.rows = np.full(len(full), len(used), dtype=np.int32)
-        self.rows[used] = np.arange(len(used), dtype=np.int32)
-        self.table = np.ascontiguousarray(
-            np.vstack([full[used], np.zeros((1, full.shape[1]), np.float32)])
-        )
-        del full
+        # Built block by block from the stored float16 rows, never as one float32 copy of
+        # the full table: that transient copy (35 MB) stayed in the process's heap after
+        # it was freed and counted against the stage's resident memory.
+        blocks = (arrays["char"], arrays["word"])
+        used = [np.flatnonzero(np.any(block != 0, axis=1)) for block in blocks]
+        n_used = sum(len(u) for u in used)
+        self.rows = np.full(sum(len(b) for b in blocks), n_used, dtype=np.int32)
+        self.table = np.zeros((n_used + 1, blocks[0].shape[1]), dtype=np.float32)
+        row = offset = 0
+        for block, rows in zip(blocks, used, strict=True):
+            self.rows[offset + rows] = np.arange(row, row + len(rows), dtype=np.int32)
+            self.table[row : row + len(rows)] = block[rows]
+            row, offset = row + len(rows), offset + len(block)
         self.dense = np.ascontiguousarray(arrays["dense"], dtype=np.float32)
         self.bias = np.asarray(arrays["bias"], dtype=np.float32)
         self.embedder = _embedder()
@@ -251,9 +257,12 @@ def _load(folder: Path) -> _Loaded:
     """One copy of each model per process: many Charter instances share it."""
     artifact, revision = load_artifact(folder)
     first = FirstStage(artifact)
-    return _Loaded(
+    loaded = _Loaded(
         replace(artifact, arrays={}, files={}), revision, first, artifact.has_context_stage
     )
+    del artifact
+    release_freed_heap()
+    return loaded
 
 
 @lru_cache(maxsize=4)
@@ -262,7 +271,10 @@ def _context_encoder(folder: Path, revision: str, window: int) -> ContextEncoder
     from charter.signals.encoder import ContextEncoder
 
     files = load_files(folder, revision)
-    return ContextEncoder(files[ENCODER], files[VOCAB].decode("utf-8"), window)
+    encoder = ContextEncoder(files[ENCODER], files[VOCAB].decode("utf-8"), window)
+    del files
+    release_freed_heap()
+    return encoder
 
 
 def harm_categories(scores: Mapping[str, float]) -> dict[str, float]:
