@@ -30,6 +30,24 @@ def test_scores_every_label_in_range(classifier: SafetyClassifier) -> None:
     assert max(scores.values()) < 0.5
 
 
+def test_one_texts_scores_are_policy_scores_exactly(classifier: SafetyClassifier) -> None:
+    """`scores` (plain Python, one text) and `policy_scores` (numpy, what training
+    calibrates thresholds with) must agree to the bit, including a zero top category."""
+    import numpy as np
+
+    from charter.signals.classifier import policy_scores
+
+    rng = np.random.default_rng(7)
+    rows = rng.random((300, len(classifier.labels)), dtype=np.float32)
+    rows[::7] **= 9  # near-zero heads
+    harm = [i for i, label in enumerate(classifier.labels) if label.startswith("harm.")]
+    rows[5, harm] = 0.0
+    for probs in rows:
+        (expected,) = np.clip(policy_scores(probs, classifier.labels), 0.0, 1.0)
+        got = classifier.scores(probs)
+        assert list(got.values()) == [round(v, 4) for v in expected.tolist()]
+
+
 def test_revision_is_the_artifacts_content_hash(classifier: SafetyClassifier) -> None:
     manifest = json.loads((MODEL / MANIFEST).read_text())
     assert classifier.revision == manifest["revision"]

@@ -183,6 +183,8 @@ class SafetyClassifier:
         cascade = artifact.meta.get("cascade", {})
         self.gate = float(cascade.get("gate", 0.0))
         self._gate_rows = np.asarray([self.labels.index(h) for h in GATE_HEADS])
+        harm_rows, any_harm = _harm_rows(self.labels)
+        self._harm: tuple[list[int], int | None] = (harm_rows.tolist(), any_harm)
         use_context = context_stage_enabled() if context_stage is None else context_stage
         self._second: ContextEncoder | None = None
         if use_context and loaded.context_available:
@@ -201,10 +203,20 @@ class SafetyClassifier:
         return self.scores(self.probabilities(text))
 
     def scores(self, probs: FloatArray) -> dict[str, float]:
-        """Head probabilities -> policy scores in [0, 1] (see `policy_scores`)."""
-        (row,) = policy_scores(probs, self.labels)
-        values = np.clip(row, 0.0, 1.0).tolist()
-        return dict(zip(self.labels, [round(v, 4) for v in values], strict=True))
+        """Head probabilities -> policy scores in [0, 1]: `policy_scores` for one text, in
+        plain Python (numpy's per-call overhead on 17 numbers cost more than the arithmetic,
+        ~12 µs a text); the same float64 operations in the same order, the same values."""
+        values: list[float] = np.asarray(probs, dtype=np.float64).reshape(-1).tolist()
+        harm, any_harm = self._harm
+        if any_harm is not None and harm:
+            top = max(values[i] for i in harm)
+            whole = values[any_harm]
+            for i in harm:
+                values[i] = whole * (values[i] / top) if top > 0 else 0.0
+        return {
+            label: round(min(max(v, 0.0), 1.0), 4)
+            for label, v in zip(self.labels, values, strict=True)
+        }
 
     async def ascore(self, text: str) -> dict[str, float]:
         return self.score(text)
