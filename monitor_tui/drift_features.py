@@ -117,6 +117,11 @@ _SOURCE = {
 }
 
 
+def is_score(feature: str) -> bool:
+    """A signal score (request or response side), a number in [0, 1]."""
+    return feature.startswith(tuple(name for _, name in _SIGNAL_FEATURES))
+
+
 def source_of(feature: str) -> str:
     """The `SOURCES` entry of a feature name as `extract_features` writes it."""
     for prefix, name in _SIGNAL_FEATURES:

@@ -28,6 +28,9 @@ def report(
         "app,model,revision", help="Segment dimensions: app, model, revision, tenant, environment."
     ),
     p_value: float = typer.Option(0.001, help="Significance level of the KS / chi-square tests."),
+    score_shift_min: float = typer.Option(
+        0.02, help="Least shift (Wasserstein) of a 0..1 signal score that counts as drift."
+    ),
     fail_on: str = typer.Option(
         "never", help=f"Exit {DRIFT_EXIT} when drift reaches this level: never, warn or alert."
     ),
@@ -45,7 +48,12 @@ def report(
 
     dims = tuple(d.strip() for d in group_by.split(",") if d.strip())
     try:
-        config = DriftConfig(min_samples=min_samples, group_by=dims, p_value=p_value)
+        config = DriftConfig(
+            min_samples=min_samples,
+            group_by=dims,
+            p_value=p_value,
+            score_shift_min=score_shift_min,
+        )
     except ValidationError as exc:
         problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
         raise fail(f"invalid drift settings: {problems}") from None

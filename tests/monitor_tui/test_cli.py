@@ -92,6 +92,7 @@ def test_drift_report_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
         (["--current", str(good), "--group-by", "app,colour"], "unknown group_by"),
         (["--current", str(good), "--fail-on", "sometimes"], "--fail-on must be one of"),
         (["--current", str(good), "--min-samples", "1"], "invalid drift settings"),
+        (["--current", str(good), "--score-shift-min", "-0.1"], "invalid drift settings"),
     ]
     for extra, message in cases:
         result = runner.invoke(app, ["drift", "report", "--baseline", str(good), *extra])

@@ -7,9 +7,17 @@ import json
 
 import numpy as np
 import pytest
-from monitor_tui.drift import DriftConfig, DriftReport, DriftSeverity, FeatureDrift, compare
+from monitor_tui.drift import (
+    DriftConfig,
+    DriftReport,
+    DriftSeverity,
+    FeatureDrift,
+    compare,
+    compare_tables,
+)
 from monitor_tui.drift_features import (
     SOURCES,
+    FeatureTable,
     current_window,
     extract_features,
     source_of,
@@ -231,3 +239,44 @@ def test_windows() -> None:
     assert current.end_ns - current.start_ns == 900 * 10**9
     assert baseline.end_ns == current.start_ns
     assert baseline.end_ns - baseline.start_ns == 3600 * 10**9
+
+
+def _tables(base: list[float], cur: list[float], *names: str) -> tuple[FeatureTable, FeatureTable]:
+    b, c = FeatureTable(), FeatureTable()
+    for name in names:
+        b.numeric[name] = list(base)
+        c.numeric[name] = list(cur)
+    return b, c
+
+
+def test_a_real_but_tiny_shift_of_near_zero_scores_is_not_an_alarm() -> None:
+    """Scores piled near zero: a 0.002 shift is real (KS p tiny) and PSI calls it huge, but
+    no reviewer should be paged for it. The same numbers as latency do alert."""
+    rng = np.random.default_rng(3)
+    base = (rng.random(2000) * 0.01).tolist()
+    cur = (rng.random(2000) * 0.01 + 0.002).tolist()
+    tables = _tables(base, cur, "signal.jailbreak", "response_signal.harm", "guard_overhead_ms")
+    verdicts = {f.feature: f for f in compare_tables(*tables, DriftConfig())}
+    for name in ("signal.jailbreak", "response_signal.harm"):
+        score = verdicts[name]
+        assert score.severity is DriftSeverity.OK, score.reason
+        assert score.score is not None and score.score > 0.25  # what PSI alone would say
+        assert score.p_value is not None and score.p_value < 1e-6
+        assert "moved only 0.002" in score.reason
+    assert verdicts["guard_overhead_ms"].severity is DriftSeverity.ALERT
+    no_floor = compare_tables(*tables, DriftConfig(score_shift_min=0))
+    assert all(f.severity is DriftSeverity.ALERT for f in no_floor)
+
+
+def test_a_score_shift_that_matters_still_alerts() -> None:
+    rng = np.random.default_rng(4)
+    base = (rng.random(500) * 0.05).tolist()
+    cur = (rng.random(500) * 0.05 + 0.2).tolist()
+    (verdict,) = compare_tables(*_tables(base, cur, "response_signal.jailbreak"), DriftConfig())
+    assert verdict.severity is DriftSeverity.ALERT
+    assert verdict.wasserstein == pytest.approx(0.2, abs=0.01)
+
+
+def test_the_score_floor_is_a_checked_setting() -> None:
+    with pytest.raises(ValueError):
+        DriftConfig(score_shift_min=1.5)
