@@ -90,3 +90,22 @@ def test_the_quick_base64_precheck_never_changes_what_is_found() -> None:
     for _ in range(400):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
         assert base64_payloads(text) == _decode_runs(_BASE64_RUN, decode_base64, text), text
+
+
+def test_the_quick_despace_precheck_never_changes_the_result() -> None:
+    """`despace` skips its pattern unless letters stand spread out in the text; on texts
+    built around that edge it returns exactly what the pattern alone returns."""
+    import random
+
+    from charter.signals.normalize import _SPACED_LETTERS, despace
+
+    def reference(text: str) -> str:
+        return _SPACED_LETTERS.sub(lambda m: m.group().replace(m.group(1), ""), text)
+
+    rng = random.Random(11)
+    pieces = ["k", "i", "l", "ab", "7", "_", " ", ".", "-", "*", "\ud800", "ğ", "x y", "é", "\n"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert despace(text) == reference(text), repr(text)
+    assert despace("k i l l them") == "kill them"
+    assert despace("b.o.m.b") == "bomb"

@@ -90,9 +90,30 @@ _SPACED_LETTERS = re.compile(r"\b[a-z]([ ._\-*])(?:[a-z]\1)+[a-z]\b")
 (the same one throughout, so 'a b.o.m.b' keeps its article)."""
 
 
+def _shape_table() -> bytes:
+    """Letters -> "a", digits -> "0", "_" kept, every other byte -> " " (a non-word char)."""
+    table = bytearray(b" " * 256)
+    for c in range(ord("a"), ord("z") + 1):
+        table[c] = ord("a")
+    for c in range(ord("0"), ord("9") + 1):
+        table[c] = ord("0")
+    table[ord("_")] = ord("_")
+    return bytes(table)
+
+
+_SHAPES = _shape_table()
+"""Any match of `_SPACED_LETTERS` shows, in a text mapped through this table, as " a a a"
+(after a non-word char or the start; separators other than "_" become spaces) or as
+"a_a_a": a `bytes.translate` and two substring tests rule most texts out, where the
+pattern itself tries a word boundary at every position."""
+
+
 def despace(normalized: str) -> str:
     """Join letters spread out to dodge word filters: 'k i l l' -> 'kill'."""
-    if not _SPACED_LETTERS.search(normalized):
+    shapes = b" " + normalized.encode("utf-8", "surrogatepass").translate(_SHAPES)
+    if (b" a a a" not in shapes and b"a_a_a" not in shapes) or not _SPACED_LETTERS.search(
+        normalized
+    ):
         return normalized
     return _SPACED_LETTERS.sub(lambda m: m.group().replace(m.group(1), ""), normalized)
 
