@@ -45,6 +45,31 @@ class FollowUp(Protocol):
         ...
 
 
+@runtime_checkable
+class Roles(Protocol):
+    def roles(self, value: Any) -> list[str] | None:
+        """Who each text of `texts(value)` comes from, in order ("system", "user",
+        "assistant", "tool"; LangChain's "human", "ai", ...), or None when unknown."""
+        ...
+
+
+UNSCORED_ROLES = frozenset({"system", "developer", "assistant", "ai"})
+"""Texts the safety signals do not score: the app's own instructions and the model's earlier
+answers (checked when they were written). Scoring them as if a user had sent them held
+ordinary chats: a bank's 1 kB system prompt plus one turn of history read as a jailbreak
+(0.55). What users and tools sent is scored message by message, each as its own text; PII
+detection and the policy still read every text."""
+
+
+def scored_texts(adapter: Adapter, value: Any, texts: Sequence[str]) -> list[str] | None:
+    """The texts (of `texts`, aligned with `adapter.texts(value)`) the signals score, or
+    None when the shape has no roles: then the joined prompt is scored, as one text."""
+    roles = adapter.roles(value) if isinstance(adapter, Roles) else None
+    if roles is None or len(roles) != len(texts):
+        return None
+    return [text for text, role in zip(texts, roles, strict=True) if role not in UNSCORED_ROLES]
+
+
 class StrAdapter:
     def matches(self, value: Any) -> bool:
         return isinstance(value, str)
@@ -81,6 +106,16 @@ class OpenAIMessagesAdapter:
                 out.append(content)
             elif isinstance(content, list):
                 out.extend(p["text"] for p in content if isinstance(p, Mapping) and "text" in p)
+        return out
+
+    def roles(self, value: Any) -> list[str]:
+        out: list[str] = []
+        for message in value:
+            content, role = message["content"], str(message["role"])
+            if isinstance(content, str):
+                out.append(role)
+            elif isinstance(content, list):
+                out.extend(role for p in content if isinstance(p, Mapping) and "text" in p)
         return out
 
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
@@ -152,6 +187,10 @@ class LangChainMessagesAdapter:
     def texts(self, value: Any) -> list[str]:
         items = value if isinstance(value, list | tuple) else [value]
         return [_lc_text(m) for m in items]
+
+    def roles(self, value: Any) -> list[str]:
+        items = value if isinstance(value, list | tuple) else [value]
+        return [str(m.type) for m in items]
 
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
         if not isinstance(value, list | tuple):

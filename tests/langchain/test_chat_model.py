@@ -7,6 +7,7 @@ import asyncio
 import json
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.tools import tool
 
+from charter.config import DEFAULT_POLICIES
 from charter.decision import Action
 from charter.errors import ApprovalError, ApprovalPending, ConfigurationError, PolicyViolation
 from charter.guard import Charter
@@ -186,6 +188,33 @@ def test_message_lists_prompt_values_and_lcel_chains(
     with pytest.raises(PolicyViolation):
         chain.invoke({"question": FORBIDDEN})
     assert len(model.calls) == 4
+
+
+def test_a_chats_system_prompt_and_history_are_not_scored_as_the_users(
+    tmp_path: Path, model: RecordingChatModel
+) -> None:
+    """Through the wrapper too (messages, tuples and prompt values): the signals read each
+    human and tool message on its own, never the system prompt or the model's answers."""
+    from charter.signals import CallableSignal, SignalSet
+    from charter.testing import make_charter
+
+    scored: list[str] = []
+    charter = make_charter(
+        DEFAULT_POLICIES,
+        tmp_path,
+        pii_mode="pattern",
+        signals=SignalSet([CallableSignal("seen", lambda t: scored.append(t) or 0.0)]),
+    )
+    try:
+        safe = _safe(charter, model)
+        history = [("system", "be brief"), ("human", "hi"), ("ai", "hello!"), ("human", "hours?")]
+        safe.invoke(history)
+        prompt = ChatPromptTemplate.from_messages([("system", "be brief"), ("human", "{q}")])
+        safe.invoke(prompt.invoke({"q": "hours?"}))
+    finally:
+        charter.close()
+    asked = [t for t in scored if t != model.answer]  # the answers are scored as output
+    assert asked == ["hi", "hours?", "hours?"]
 
 
 def test_multimodal_content_keeps_its_parts(charter: Charter, model: RecordingChatModel) -> None:

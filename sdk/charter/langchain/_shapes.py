@@ -102,6 +102,16 @@ class LangChainShapes:
     def follow_up(self, prompt: Any, draft: str, request: str) -> Any:
         return prompt.follow_up(draft, request) if isinstance(prompt, GuardInput) else None
 
+    def roles(self, value: Any) -> list[str] | None:
+        """A chat input's message types (`charter.adapters.Roles`); None for other inputs."""
+        if not isinstance(value, GuardInput) or value.input_keys is not None:
+            return None
+        inner = value.value.to_messages() if isinstance(value.value, PromptValue) else value.value
+        items = inner if isinstance(inner, list | tuple) else [inner]
+        if items and all(isinstance(m, BaseMessage) for m in items):
+            return [str(m.type) for m in items]
+        return None
+
     def usage(self, value: Any) -> Usage:
         answer = value.value if isinstance(value, GuardOutput) else None
         if isinstance(answer, BaseMessage):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter._canonical import is_json
-from charter.adapters import adapter_for, chunk_text, like_chunk
+from charter.adapters import adapter_for, chunk_text, like_chunk, scored_texts
 from charter.context import current
 from charter.decision import Action, Decision, Stage
 from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
@@ -220,7 +220,8 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
     run.bounded(Stage.INPUT, "the call's arguments", bound.arguments)
     inspected = run.inspect(texts)
     run.inspected, run.prompt = inspected, prompt
-    decision = run.evaluate(Stage.INPUT, inspected)
+    scored = scored_texts(adapter, prompt, inspected.policy_texts)
+    decision = run.evaluate(Stage.INPUT, inspected, scored=scored)
     run.restore_types = _restore_types(decision)
     if decision.action is Action.DENY:
         raise run.deny(decision)

@@ -18,7 +18,7 @@ from charter.context import CallContext
 from charter.decision import Action, ApprovalSpec, Decision, Stage
 from charter.errors import ApprovalPending, ApprovalRejected, LimitExceeded, PolicyViolation
 from charter.pipeline.limits import measure
-from charter.pipeline.parts import CallSpec, Parts, signal_revisions
+from charter.pipeline.parts import CallSpec, Parts, Scorer, signal_revisions
 from charter.pipeline.verdicts import cross_principal_restore, over_limit
 from charter.policy.input import policy_document
 from charter.privacy import Inspected, InspectedJson
@@ -108,11 +108,14 @@ class CallRun:
         *,
         tool_args: Mapping[str, Any] | None = None,
         answer: str | None = None,
+        scored: Sequence[str] | None = None,
     ) -> Decision:
         """Signals -> policy for one stage on already-inspected text; records the decision.
         `answer`: the model's (raw) answer text at the output stage, scored against the
-        passages a RAG call retrieved (`charter.context(retrieved=...)`), if any."""
-        decision, doc, scores = self.decide(stage, inspection, tool_args, answer)
+        passages a RAG call retrieved (`charter.context(retrieved=...)`), if any.
+        `scored`: the texts the signals score one by one (`charter.adapters.scored_texts`);
+        None scores the whole inspected text as one."""
+        decision, doc, scores = self.decide(stage, inspection, tool_args, answer, scored)
         self.record(decision, doc, inspection.summaries, scores)
         return decision
 
@@ -122,13 +125,13 @@ class CallRun:
         inspection: Inspected | InspectedJson,
         tool_args: Mapping[str, Any] | None,
         answer: str | None = None,
+        scored: Sequence[str] | None = None,
     ) -> tuple[Decision, dict[str, Any], dict[str, float]]:
         """Signals -> policy, not recorded yet: the decision, its input and the scores."""
         parts, span = self.parts, self.span
         # Valid Unicode for the signals and the policy (a lone surrogate becomes U+FFFD).
         text = valid_text(inspection.policy_text)
-        signals = parts.signals
-        scores = dict(signals.score(text)) if signals is not None else {}
+        scores = _scores(parts.signals, [text] if scored is None else scored)
         grounding = self._grounding(stage, answer)
         doc = self._document(
             stage, text, inspection.summaries, scores, tool_args, grounding=grounding
@@ -393,3 +396,16 @@ def _add(total: int | None, more: int | None) -> int | None:
     if more is None:
         return total
     return more if total is None else total + more
+
+
+def _scores(signals: Scorer | None, texts: Sequence[str]) -> dict[str, float]:
+    """Each signal's highest score over `texts` (scored one by one; nothing to score reads
+    as an empty text, so the policy always sees every signal)."""
+    if signals is None:
+        return {}
+    merged: dict[str, float] = {}
+    for text in texts or [""]:
+        for name, value in signals.score(valid_text(text)).items():
+            if name not in merged or value > merged[name]:
+                merged[name] = value
+    return merged
