@@ -10,7 +10,7 @@ model's draft and a request to revise it, which is how the guard asks for a revi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -53,21 +53,23 @@ class Roles(Protocol):
         ...
 
 
-UNSCORED_ROLES = frozenset({"system", "developer", "assistant", "ai"})
-"""Texts the safety signals do not score: the app's own instructions and the model's earlier
-answers (checked when they were written). Scoring them as if a user had sent them held
-ordinary chats: a bank's 1 kB system prompt plus one turn of history read as a jailbreak
-(0.55). What users and tools sent is scored message by message, each as its own text; PII
-detection and the policy still read every text."""
+UNSCORED_ROLES = ("system", "developer", "assistant", "ai")
+"""The default of `Settings.unscored_roles`: texts the safety signals do not score, the app's
+own instructions and the model's earlier answers (checked when they were written). Scoring
+them as if a user had sent them held ordinary chats: a bank's 1 kB system prompt plus one
+turn of history read as a jailbreak (0.55). What users and tools sent is scored message by
+message, each as its own text; PII detection and the policy still read every text."""
 
 
-def scored_texts(adapter: Adapter, value: Any, texts: Sequence[str]) -> list[str] | None:
+def scored_texts(
+    adapter: Adapter, value: Any, texts: Sequence[str], unscored: Collection[str] = UNSCORED_ROLES
+) -> list[str] | None:
     """The texts (of `texts`, aligned with `adapter.texts(value)`) the signals score, or
     None when the shape has no roles: then the joined prompt is scored, as one text."""
     roles = adapter.roles(value) if isinstance(adapter, Roles) else None
     if roles is None or len(roles) != len(texts):
         return None
-    return [text for text, role in zip(texts, roles, strict=True) if role not in UNSCORED_ROLES]
+    return [text for text, role in zip(texts, roles, strict=True) if role not in unscored]
 
 
 class StrAdapter:

@@ -50,6 +50,10 @@ class Settings(BaseModel):
     max_text_chars: int = Field(default=1_000_000, gt=0)
     """The most characters one prompt, answer, tool argument set or tool result may hold
     (all its texts together); more is denied unchecked (fail closed, `LimitExceeded`)."""
+    unscored_roles: tuple[str, ...] = ("system", "developer", "assistant", "ai")
+    """Chat roles whose messages the safety signals do not score: the app's own instructions
+    and the model's earlier answers. A gateway that forwards messages its clients wrote,
+    system prompts included, sets this empty (`CHARTER_UNSCORED_ROLES=`) to score them all."""
     max_json_depth: int = Field(default=32, ge=1, le=100)
     """How deeply tool arguments and results (and a call's other arguments) may nest; at
     most 100, since the policy engine parses inputs to 128 levels."""
@@ -111,7 +115,9 @@ class Settings(BaseModel):
     `drift_warn`, `drift_alert` (`charter.probes.ProbeThresholds`); `charter probe` and
     `charter console` both read them."""
 
-    @field_validator("pii_regions", "pii_phone_regions", "probe_corpus", mode="before")
+    @field_validator(
+        "pii_regions", "pii_phone_regions", "probe_corpus", "unscored_roles", mode="before"
+    )
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         """A list from the environment is one string: `CHARTER_PROBE_CORPUS=a.jsonl,b.jsonl`."""

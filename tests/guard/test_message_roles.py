@@ -66,7 +66,7 @@ def make(
     (bundle / "approvals.rego").write_text(APPROVALS)
     made: list[Charter] = []
 
-    def build(mode: str) -> tuple[Callable[..., Any], list[str], list[Any]]:
+    def build(mode: str, **extra: Any) -> tuple[Callable[..., Any], list[str], list[Any]]:
         scored: list[str] = []
         received: list[Any] = []
 
@@ -80,6 +80,7 @@ def make(
                 "store_url": f"sqlite:///{tmp_path / 'charter.db'}",
                 "pii_mode": "pattern",
                 "telemetry": False,
+                **extra,
             }
         )
         charter = Charter(settings, signals=SignalSet([CallableSignal("flag", flag)]))
@@ -179,3 +180,20 @@ def test_langchain_messages_have_roles() -> None:
     adapter = LangChainMessagesAdapter()
     chat = [SystemMessage("be brief"), HumanMessage("hi"), AIMessage("hello"), HumanMessage("?")]
     assert scored_texts(adapter, chat, adapter.texts(chat)) == ["hi", "?"]
+
+
+def test_a_gateway_scores_every_role(make: Any) -> None:
+    """Clients of a gateway write the system prompt too: with no unscored roles, a flagged
+    system message is denied (each message still scored on its own)."""
+    ask, scored, received = make("sync", unscored_roles=())
+    with pytest.raises(PolicyViolation):
+        ask(conversation("hi"))
+    assert scored[0] == SYSTEM and received == []
+
+
+def test_unscored_roles_come_from_the_environment() -> None:
+    assert Settings.from_env({"CHARTER_UNSCORED_ROLES": "system, developer"}).unscored_roles == (
+        "system",
+        "developer",
+    )
+    assert Settings.from_env({"CHARTER_UNSCORED_ROLES": ""}).unscored_roles == ()

@@ -220,7 +220,8 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
     run.bounded(Stage.INPUT, "the call's arguments", bound.arguments)
     inspected = run.inspect(texts)
     run.inspected, run.prompt = inspected, prompt
-    scored = scored_texts(adapter, prompt, inspected.policy_texts)
+    unscored = run.parts.settings.unscored_roles
+    scored = scored_texts(adapter, prompt, inspected.policy_texts, unscored)
     decision = run.evaluate(Stage.INPUT, inspected, scored=scored)
     run.restore_types = _restore_types(decision)
     if decision.action is Action.DENY:
