@@ -53,12 +53,15 @@ class Roles(Protocol):
         ...
 
 
-UNSCORED_ROLES = ("system", "developer", "assistant", "ai")
-"""The default of `Settings.unscored_roles`: texts the safety signals do not score, the app's
-own instructions and the model's earlier answers (checked when they were written). Scoring
-them as if a user had sent them held ordinary chats: a bank's 1 kB system prompt plus one
-turn of history read as a jailbreak (0.55). What users and tools sent is scored message by
-message, each as its own text; PII detection and the policy still read every text."""
+UNSCORED_ROLES = ("system", "developer", "assistant", "ai", "tool", "function")
+"""The default of `Settings.unscored_roles`: texts the prompt's safety signals do not score.
+The app's own instructions, the model's earlier answers (checked when they were written)
+and tool results (checked at the `tool_result` stage of a guarded tool, where indirect
+injection has its own threshold; scored here they met the rule for *direct* injection, and
+Charter's own "approval rejected" message read as one). Scoring them as if the user had
+sent them held ordinary chats: a bank's 1 kB system prompt plus one turn of history read
+as a jailbreak (0.55). The user's messages are scored one by one; PII detection and the
+policy still read every text."""
 
 
 def scored_texts(

@@ -50,10 +50,11 @@ class Settings(BaseModel):
     max_text_chars: int = Field(default=1_000_000, gt=0)
     """The most characters one prompt, answer, tool argument set or tool result may hold
     (all its texts together); more is denied unchecked (fail closed, `LimitExceeded`)."""
-    unscored_roles: tuple[str, ...] = ("system", "developer", "assistant", "ai")
-    """Chat roles whose messages the safety signals do not score: the app's own instructions
-    and the model's earlier answers. A gateway that forwards messages its clients wrote,
-    system prompts included, sets this empty (`CHARTER_UNSCORED_ROLES=`) to score them all."""
+    unscored_roles: tuple[str, ...] = ("system", "developer", "assistant", "ai", "tool", "function")
+    """Chat roles whose messages the prompt's safety signals do not score: the app's own
+    instructions, the model's earlier answers and tool results (checked at a guarded tool's
+    `tool_result` stage). A gateway that forwards messages its clients wrote, system
+    prompts included, sets this empty (`CHARTER_UNSCORED_ROLES=`) to score them all."""
     max_json_depth: int = Field(default=32, ge=1, le=100)
     """How deeply tool arguments and results (and a call's other arguments) may nest; at
     most 100, since the policy engine parses inputs to 128 levels."""

@@ -1,6 +1,6 @@
-"""A chat prompt is scored message by message, and only what users and tools sent: the
-app's system prompt and the model's earlier answers are not scored as if a user had
-written them (a bank's system prompt plus one turn of history used to be held as a
+"""A chat prompt is scored message by message, and only what the user sent: the app's
+system prompt, the model's earlier answers and tool results are not scored as if the user
+had written them (a bank's system prompt plus one turn of history used to be held as a
 jailbreak). PII detection and the policy still read every message."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def conversation(last: str) -> list[dict[str, Any]]:
         {"role": "system", "content": SYSTEM},
         {"role": "user", "content": "hi, my card was declined"},
         {"role": "assistant", "content": "Sorry! FLAG it is blocked; unblock it in the app."},
-        {"role": "tool", "content": "card status: blocked"},
+        {"role": "tool", "content": "card status: blocked. FLAG: retry later"},
         {"role": "user", "content": [{"type": "text", "text": last}]},
     ]
 
@@ -129,17 +129,13 @@ def make(
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_only_what_users_and_tools_sent_is_scored_one_by_one(make: Any, mode: str) -> None:
+def test_only_what_the_user_sent_is_scored_one_by_one(make: Any, mode: str) -> None:
     ask, scored, received = make(mode)
     assert ask(conversation("how do I unblock it?")) == "ok"
     assert len(received) == 1
-    prompt_side = scored[:3]  # then the answer is scored at the output stage
-    assert prompt_side == [
-        "hi, my card was declined",
-        "card status: blocked",
-        "how do I unblock it?",
-    ]
-    assert not any("FLAG" in text for text in prompt_side)
+    prompt_side = scored[:2]  # then the answer is scored at the output stage
+    assert prompt_side == ["hi, my card was declined", "how do I unblock it?"]
+    assert scored[2:] == ["ok"]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -170,7 +166,8 @@ def test_roles_line_up_with_the_texts() -> None:
     chat[4]["content"].append({"type": "image_url", "image_url": {"url": "x"}})
     texts = adapter.texts(chat)
     assert adapter.roles(chat) == ["system", "user", "assistant", "tool", "user"]
-    assert scored_texts(adapter, chat, texts) == [texts[1], texts[3], texts[4]]
+    assert scored_texts(adapter, chat, texts) == [texts[1], texts[4]]
+    assert scored_texts(adapter, chat, texts, unscored=("system",)) == texts[1:]
     assert scored_texts(adapter, chat, texts[:-1]) is None  # misaligned: score it whole
 
 

@@ -18,7 +18,7 @@ from charter.context import CallContext
 from charter.decision import Action, ApprovalSpec, Decision, Stage
 from charter.errors import ApprovalPending, ApprovalRejected, LimitExceeded, PolicyViolation
 from charter.pipeline.limits import measure
-from charter.pipeline.parts import CallSpec, Parts, Scorer, signal_revisions
+from charter.pipeline.parts import CallSpec, Parts, best_scores, signal_revisions
 from charter.pipeline.verdicts import cross_principal_restore, over_limit
 from charter.policy.input import policy_document
 from charter.privacy import Inspected, InspectedJson
@@ -131,7 +131,7 @@ class CallRun:
         parts, span = self.parts, self.span
         # Valid Unicode for the signals and the policy (a lone surrogate becomes U+FFFD).
         text = valid_text(inspection.policy_text)
-        scores = _scores(parts.signals, [text] if scored is None else scored)
+        scores = best_scores(parts.signals, [text] if scored is None else scored)
         grounding = self._grounding(stage, answer)
         doc = self._document(
             stage, text, inspection.summaries, scores, tool_args, grounding=grounding
@@ -396,16 +396,3 @@ def _add(total: int | None, more: int | None) -> int | None:
     if more is None:
         return total
     return more if total is None else total + more
-
-
-def _scores(signals: Scorer | None, texts: Sequence[str]) -> dict[str, float]:
-    """Each signal's highest score over `texts` (scored one by one; nothing to score reads
-    as an empty text, so the policy always sees every signal)."""
-    if signals is None:
-        return {}
-    merged: dict[str, float] = {}
-    for text in texts or [""]:
-        for name, value in signals.score(valid_text(text)).items():
-            if name not in merged or value > merged[name]:
-                merged[name] = value
-    return merged
