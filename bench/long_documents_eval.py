@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from charter.decision import Action
     from charter.evals import eval_charter
+    from charter.pipeline.parts import signal_revisions
 
     items = build()
     guard = eval_charter(pii_mode="pattern")
@@ -177,16 +178,17 @@ def main(argv: list[str] | None = None) -> int:
             if blocked and not item.attack:
                 for rule in decision.rules:
                     rules[rule] = rules.get(rule, 0) + 1
-        revision = getattr(guard.signals, "revisions", lambda: {})()
+        revision = signal_revisions(guard.signals)
     finally:
         guard.close()
     for key, (n, blocked) in sorted(counts.items()):
         verb = "caught" if key.startswith("attack") else "refused"
         print(f"{key:32} {verb} {blocked}/{n} ({100 * blocked / n:.1f}%)")
     print("rules on refused benign:", dict(sorted(rules.items(), key=lambda kv: -kv[1])))
+    print("signals:", revision)
     if args.json:
         args.json.write_text(
-            json.dumps({"counts": counts, "rules": rules, "signals": str(revision)}, indent=1)
+            json.dumps({"counts": counts, "rules": rules, "signals": revision}, indent=1)
         )
     return 0
 

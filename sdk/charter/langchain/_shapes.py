@@ -109,7 +109,7 @@ class LangChainShapes:
         inner = value.value.to_messages() if isinstance(value.value, PromptValue) else value.value
         items = inner if isinstance(inner, list | tuple) else [inner]
         if items and all(isinstance(m, BaseMessage) for m in items):
-            return [str(m.type) for m in items]
+            return LangChainMessagesAdapter().roles(items)
         return None
 
     def usage(self, value: Any) -> Usage:

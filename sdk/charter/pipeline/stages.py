@@ -131,7 +131,8 @@ class CallRun:
         parts, span = self.parts, self.span
         # Valid Unicode for the signals and the policy (a lone surrogate becomes U+FFFD).
         text = valid_text(inspection.policy_text)
-        scores = best_scores(parts.signals, [text] if scored is None else scored)
+        texts = [text] if scored is None else [valid_text(t) for t in scored]
+        scores = best_scores(parts.signals, texts)
         grounding = self._grounding(stage, answer)
         doc = self._document(
             stage, text, inspection.summaries, scores, tool_args, grounding=grounding
