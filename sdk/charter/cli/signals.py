@@ -56,9 +56,18 @@ def train(
             "one about as long as the whole fine-tune).",
         ),
     ] = 0,
+    passages: Annotated[
+        bool,
+        typer.Option(
+            "--passages/--whole-texts",
+            help="Record the passage rule: the model also scores long texts passage by "
+            "passage (train it on passage-sized items too).",
+        ),
+    ] = False,
 ) -> None:
     """Train both stages on every training item and write the artifact (deterministic)."""
     from charter.errors import CharterError
+    from charter.signals.passages import PassageRule
     from charter.signals.training import TrainConfig, load_items, train_artifact
 
     files = sorted(data.glob("*.jsonl")) if data.is_dir() else []
@@ -84,6 +93,7 @@ def train(
             finetune=finetune,
             folds=folds,
             stage_two_folds=calibrate if context else 0,
+            passages=PassageRule() if passages else None,
             log=lambda line: typer.echo(line, err=True),
         )
         revision = artifact.save(out)

@@ -37,6 +37,7 @@ from charter.signals.model import (
     load_files,
 )
 from charter.signals.normalize import context_text, scoring_text
+from charter.signals.passages import PassageRule
 
 if TYPE_CHECKING:
     from charter.signals.encoder import ContextEncoder
@@ -185,6 +186,7 @@ class SafetyClassifier:
         self._gate_rows = np.asarray([self.labels.index(h) for h in GATE_HEADS])
         harm_rows, any_harm = _harm_rows(self.labels)
         self._harm: tuple[list[int], int | None] = (harm_rows.tolist(), any_harm)
+        self.passages = PassageRule.from_meta(artifact.meta)
         use_context = context_stage_enabled() if context_stage is None else context_stage
         self._second: ContextEncoder | None = None
         if use_context and loaded.context_available:
@@ -226,11 +228,30 @@ class SafetyClassifier:
             raise SignalError(
                 f"{self.name}: score() takes the text as str, got {type(text).__name__}"
             )
-        probs = self._stage_one_probabilities(text)
-        if self._second is not None and self.uncertain(probs):
-            second = sigmoid(self._second.logits(context_text(clip(text, MAX_RAW_CHARS))))
-            probs = combine_stages(probs, second)
-        return probs
+        parts = self._suspect_parts(text)
+        if len(parts) == 1:
+            return self._cascade(*parts[0])
+        return np.asarray(
+            np.maximum.reduce([self._cascade(part, first) for part, first in parts]), np.float32
+        )
+
+    def _suspect_parts(self, text: str) -> list[tuple[str, FloatArray]]:
+        """The parts of `text` the cascade reads, with their stage-1 probabilities: the
+        whole text; for a long text and a model trained on passages, the most suspect of
+        the whole text and its passages (`PassageRule`)."""
+        rule = self.passages
+        raw = clip(text, MAX_RAW_CHARS)
+        parts = [raw, *rule.passages(raw)] if rule is not None else [raw]
+        firsts = [(part, self._stage_one_probabilities(part)) for part in parts]
+        if len(firsts) == 1 or rule is None:
+            return firsts
+        firsts.sort(key=lambda pf: -float(pf[1][self._gate_rows].max()))
+        return firsts[: rule.cascade_parts]
+
+    def _cascade(self, raw: str, first: FloatArray) -> FloatArray:
+        if self._second is not None and self.uncertain(first):
+            return combine_stages(first, sigmoid(self._second.logits(context_text(raw))))
+        return first
 
     def uncertain(self, probs: FloatArray) -> bool:
         """Stage 1 settles a text when every gate head is below the gate."""
@@ -238,7 +259,9 @@ class SafetyClassifier:
 
     def sent_to_second_stage(self, text: str) -> bool:
         """Whether the cascade would run the contextual stage on `text` (benchmarks)."""
-        return self._second is not None and self.uncertain(self._stage_one_probabilities(text))
+        return self._second is not None and any(
+            self.uncertain(first) for _, first in self._suspect_parts(text)
+        )
 
     def stage_one(self, text: str) -> dict[str, float]:
         """Stage 1's scores alone (for benchmarks and diagnostics)."""

@@ -24,6 +24,7 @@ import numpy as np
 from charter.signals.base import SignalError
 from charter.signals.features import StaticEmbedder
 from charter.signals.model import ANY_HARM, ENCODER, VOCAB, Artifact
+from charter.signals.passages import PassageRule
 from charter.signals.training.calibrate import (
     cascade_record,
     choose_gate,
@@ -80,6 +81,7 @@ def train_artifact(
     max_missed: float = 0.01,
     benign_rate: float = 0.015,
     embedder: StaticEmbedder | None = None,
+    passages: PassageRule | None = None,
     log: Log = _quiet,
 ) -> Artifact:
     """Stage 1 on `items`; with `finetune` (a `FinetuneConfig`) also stage 2.
@@ -88,14 +90,15 @@ def train_artifact(
     that at most `max_missed` of the attacks are settled by stage 1; with
     `stage_two_folds` > 0, that many folds are also fine-tuned out of fold (costly) and the
     cascade's suggested thresholds (at most `benign_rate` of benign items flagged) are
-    recorded."""
+    recorded. `passages`, when given, is recorded in the manifest: the model then also
+    scores long texts by passages (train it on passage-sized items too)."""
     if not items:
         raise SignalError("no training items: check the training folder")
     # Stage 2 is fine-tuned in a child process while stage 1 fits here: neither depends on
     # the other, both are deterministic, and the wall time is the longer of the two.
     pool = spawn_child() if finetune is not None else None
     try:
-        return _train(
+        artifact = _train(
             items, config, pool, finetune, folds, stage_two_folds, max_missed, benign_rate,
             embedder or StaticEmbedder(), log,
         )  # fmt: skip
@@ -103,6 +106,9 @@ def train_artifact(
         if pool is not None:
             stop_child(pool)
         raise
+    if passages is not None:
+        artifact.meta["passages"] = passages.to_dict()
+    return artifact
 
 
 def _train(
