@@ -114,7 +114,7 @@ def _memory_mb(context: bool, baseline: str = "numpy") -> float:
 
 def run() -> list[dict[str, object]]:
     rows: list[dict[str, object]] = [_load_row()]
-    cascade = SafetyClassifier()
+    cascade = SafetyClassifier(memo=0)
     heuristic = HeuristicJailbreakDetector()
     for name, base in (("English", PROMPT), ("Turkish", TURKISH)):
         text = _text(base, 1000)
@@ -180,9 +180,37 @@ def run() -> list[dict[str, object]]:
     sdk_ctx, sdk_without = _memory_mb(True, "sdk"), _memory_mb(False, "sdk")
     rows.append(row("the same over an app that imported charter: both stages", sdk_ctx, "MB added"))
     rows.append(row("the same over an app that imported charter: stage 1", sdk_without, "MB added"))
+    rows += _chat_turn(texts)
     rows += _guarded_call()
     rows.append(_load_row())
     return rows
+
+
+def _chat_turn(texts: list[str], turns: int = 11, n: int = 30) -> list[dict[str, object]]:
+    """The eleventh turn of a chat scores its eleven user messages (the history comes
+    again with every turn): ten were scored at earlier turns, one is new."""
+    history, new = texts[: turns - 1], texts[turns - 1 : turns - 1 + n]
+    fresh, remembering = SafetyClassifier(memo=0), SafetyClassifier(memo=2048)
+    for text in history:
+        remembering.score(text)
+    samples = {}
+    for name, classifier in (("off", fresh), ("on", remembering)):
+        cpu = []
+        for last in new:
+            c0 = time.process_time()
+            for text in [*history, last]:
+                classifier.score(text)
+            cpu.append((time.process_time() - c0) * 1e3)
+        samples[name] = statistics.median(cpu)
+    return [
+        row(
+            f"chat turn {turns} ({turns} user messages scored), memo on, CPU",
+            samples["on"],
+            "ms (median)",
+            floor=samples["off"],
+            target="the earlier messages are not scored again (floor: memo off)",
+        )
+    ]
 
 
 def _guarded_call() -> list[dict[str, object]]:

@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from charter._canonical import valid_text
 from charter.signals._memory import release_freed_heap
 from charter.signals.base import SignalError, check_score_name
 from charter.signals.features import FeatureSpec, StaticEmbedder, clip, sparse_features
+from charter.signals.memo import ScoreMemo, digest, memo_size
 from charter.signals.model import (
     ANY_HARM,
     ENCODER,
@@ -163,7 +165,9 @@ class SafetyClassifier:
     """The default safety signal: scores every text for jailbreak, prompt injection and
     each harm category, fully offline (weights from the bundle and from pip packages).
 
-    `context_stage=False` (or CHARTER_SIGNALS_CONTEXT=0) runs stage 1 only.
+    `context_stage=False` (or CHARTER_SIGNALS_CONTEXT=0) runs stage 1 only. `memo` (or
+    CHARTER_SIGNALS_MEMO; default 2048, 0 = off) is how many recent texts' results are
+    kept by digest, so a chat's earlier messages are not scored again every turn.
     """
 
     def __init__(
@@ -172,6 +176,7 @@ class SafetyClassifier:
         *,
         name: str = "safety",
         context_stage: bool | None = None,
+        memo: int | None = None,
     ) -> None:
         self.name = check_score_name(name, what="signal name")
         folder = Path(model_dir) if model_dir is not None else default_model_dir()
@@ -191,6 +196,7 @@ class SafetyClassifier:
         self._second: ContextEncoder | None = None
         if use_context and loaded.context_available:
             self._second = _context_encoder(folder, self.revision, int(cascade.get("window", 64)))
+        self.memo = ScoreMemo(memo_size() if memo is None else memo)
 
     @property
     def context_stage(self) -> bool:
@@ -228,12 +234,20 @@ class SafetyClassifier:
             raise SignalError(
                 f"{self.name}: score() takes the text as str, got {type(text).__name__}"
             )
+        text = valid_text(text)  # a lone surrogate is U+FFFD (the tokenizers refuse it)
+        key = digest(text) if self.memo.size else b""
+        found = self.memo.get(key) if key else None
+        if found is not None:
+            return found
         parts = self._suspect_parts(text)
         if len(parts) == 1:
-            return self._cascade(*parts[0])
-        return np.asarray(
-            np.maximum.reduce([self._cascade(part, first) for part, first in parts]), np.float32
-        )
+            probs = self._cascade(*parts[0])
+        else:
+            cascaded = [self._cascade(part, first) for part, first in parts]
+            probs = np.asarray(np.maximum.reduce(cascaded), np.float32)
+        if key:
+            self.memo.put(key, probs)
+        return probs
 
     def _suspect_parts(self, text: str) -> list[tuple[str, FloatArray]]:
         """The parts of `text` the cascade reads, with their stage-1 probabilities: the
