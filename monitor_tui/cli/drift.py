@@ -87,8 +87,11 @@ def render_table(result: Any) -> str:
         f"current {result.current_spans} calls, min {result.config.min_samples} per side)",
         f"what changed: {result.sources_line()}",
     ]
+    # As wide as the longest name: a cut name ("response_signal.harm.") names no feature.
+    names = [f.feature for segment in result.segments for f in segment.features]
+    width = 2 + max(map(len, ["feature", *names]))
     header = (
-        f"  {'feature':<22}{'kind':<13}{'n base/cur':<14}{'metric':<8}{'score':<9}"
+        f"  {'feature':<{width}}{'kind':<13}{'n base/cur':<14}{'metric':<8}{'score':<9}"
         f"{'p-value':<10}severity"
     )
     for segment in result.segments:
@@ -97,7 +100,7 @@ def render_table(result: Any) -> str:
             score = "-" if f.score is None else f"{f.score:.3f}"
             p = "-" if f.p_value is None else f"{f.p_value:.2g}"
             lines.append(
-                f"  {f.feature[:21]:<22}{f.kind:<13}{f'{f.n_baseline}/{f.n_current}':<14}"
+                f"  {f.feature:<{width}}{f.kind:<13}{f'{f.n_baseline}/{f.n_current}':<14}"
                 f"{f.metric:<8}{score:<9}{p:<10}{f.severity.value}"
             )
     alerts = result.alerts()

@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace.export import SpanExportResult
 from typer.testing import CliRunner
 
 from charter.cli.main import app
-from tests.monitor_tui.factories import traffic
+from tests.monitor_tui.factories import NOW, call_span, traffic
 from tests.monitor_tui.otlp_bodies import sdk_spans
 
 runner = CliRunner()
@@ -61,6 +61,27 @@ def test_drift_report_table(tmp_path: Path) -> None:
     row = next(line for line in lines if line.strip().startswith("model_version"))
     assert row.split()[-1] == "alert" and "JS" in row
     assert "alerts: 1" in result.output
+
+
+def test_drift_report_table_names_long_features_whole_and_aligned(tmp_path: Path) -> None:
+    """Two response-side scores share their first 21 characters; the table used to cut
+    both to "response_signal.harm." (and push the columns of longer names)."""
+    scores = {"harm.intellectual_property": 0.01, "harm.indiscriminate_weapons": 0.02}
+
+    def spans(seed: int) -> list[SpanRecord]:
+        return [
+            call_span(i, end_ns=int((NOW - 300 + i) * 1e9), response_signals=scores)
+            for i in range(300)
+        ]
+
+    b, c = write_jsonl(tmp_path / "b.jsonl", spans(1)), write_jsonl(tmp_path / "c.jsonl", spans(2))
+    result = runner.invoke(app, ["drift", "report", "--baseline", str(b), "--current", str(c)])
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("  ") and "/" in line]
+    names = {row.split()[0] for row in rows}
+    assert {"response_signal." + name for name in scores} <= names
+    kinds = {row.index(row.split()[1], len(row.split()[0]) + 2) for row in rows}
+    assert len(kinds) == 1, rows
 
 
 def test_fail_on_sets_the_exit_code(tmp_path: Path) -> None:
