@@ -103,7 +103,8 @@ class FirstStage:
         self.embedder = _embedder()
 
     def prepare(self, text: str) -> str:
-        return clip(scoring_text(clip(text, MAX_RAW_CHARS)), self.spec.max_chars)
+        # Valid Unicode (a lone surrogate is U+FFFD): UTF-8 n-grams and tokenizers need it.
+        return clip(scoring_text(valid_text(clip(text, MAX_RAW_CHARS))), self.spec.max_chars)
 
     def logits(self, prepared: str) -> FloatArray:
         chars, words = sparse_features(prepared, self.spec)
