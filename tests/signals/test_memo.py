@@ -98,3 +98,15 @@ def test_the_size_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
         memo_size()
     monkeypatch.delenv(MEMO_ENV)
     assert memo_size() == 2048
+
+
+def test_threads_sharing_one_classifier_get_what_scoring_alone_gives() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    shared, fresh = SafetyClassifier(memo=2), SafetyClassifier(memo=0)
+    texts = [f"{t} ({i})" for i in range(6) for t in TEXTS]
+    expected = [fresh.score(t) for t in texts]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):  # a memo of 2 under 4 threads: hits, misses and evictions race
+            assert list(pool.map(shared.score, texts)) == expected
+    assert len(shared.memo) <= 2
