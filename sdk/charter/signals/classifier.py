@@ -103,8 +103,7 @@ class FirstStage:
         self.embedder = _embedder()
 
     def prepare(self, text: str) -> str:
-        # Valid Unicode (a lone surrogate is U+FFFD): UTF-8 n-grams and tokenizers need it.
-        return clip(scoring_text(valid_text(clip(text, MAX_RAW_CHARS))), self.spec.max_chars)
+        return clip(scoring_text(clip(text, MAX_RAW_CHARS)), self.spec.max_chars)
 
     def logits(self, prepared: str) -> FloatArray:
         chars, words = sparse_features(prepared, self.spec)
@@ -235,7 +234,6 @@ class SafetyClassifier:
             raise SignalError(
                 f"{self.name}: score() takes the text as str, got {type(text).__name__}"
             )
-        text = valid_text(text)  # a lone surrogate is U+FFFD (the tokenizers refuse it)
         key = digest(text) if self.memo.size else b""
         found = self.memo.get(key) if key else None
         if found is not None:
@@ -255,7 +253,7 @@ class SafetyClassifier:
         whole text; for a long text and a model trained on passages, the most suspect of
         the whole text and its passages (`PassageRule`)."""
         rule = self.passages
-        raw = clip(text, MAX_RAW_CHARS)
+        raw = _readable(text)
         parts = [raw, *rule.passages(raw)] if rule is not None else [raw]
         firsts = [(part, self._stage_one_probabilities(part)) for part in parts]
         if len(firsts) == 1 or rule is None:
@@ -280,7 +278,7 @@ class SafetyClassifier:
 
     def stage_one(self, text: str) -> dict[str, float]:
         """Stage 1's scores alone (for benchmarks and diagnostics)."""
-        return self.scores(self._stage_one_probabilities(text))
+        return self.scores(self._stage_one_probabilities(_readable(text)))
 
     def _stage_one_probabilities(self, text: str) -> FloatArray:
         return sigmoid(self._first.logits(self._first.prepare(text)))
@@ -290,6 +288,12 @@ class SafetyClassifier:
             f"SafetyClassifier(revision={self.revision!r}, labels={len(self.labels)}, "
             f"context_stage={self.context_stage})"
         )
+
+
+def _readable(text: str) -> str:
+    """What both stages read of `text`: at most `MAX_RAW_CHARS`, valid Unicode (a lone
+    surrogate becomes U+FFFD: UTF-8 n-grams and the tokenizer refuse it)."""
+    return valid_text(clip(text, MAX_RAW_CHARS))
 
 
 @dataclass(frozen=True)

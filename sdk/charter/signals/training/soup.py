@@ -15,7 +15,6 @@ nothing at run time: one artifact of the same size and speed.
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -60,11 +59,11 @@ def soup(folders: Sequence[Path]) -> Artifact:
         "stage_2": first.meta.get("stage_2", {}),
         "trained_on": _union([a.meta.get("trained_on", {}) for a in artifacts]),
     }
-    rules = {json.dumps(a.meta.get("passages"), sort_keys=True) for a in artifacts}
-    if len(rules) > 1:
+    rule = first.meta.get("passages")
+    if any(a.meta.get("passages") != rule for a in artifacts):
         raise SignalError("the ingredients read long texts differently (passage rules differ)")
-    if first.meta.get("passages") is not None:
-        meta["passages"] = first.meta["passages"]
+    if rule is not None:
+        meta["passages"] = rule
     return Artifact(labels=first.labels, spec=first.spec, arrays=arrays, meta=meta, files=files)
 
 
