@@ -311,12 +311,11 @@ def markdown(results: list[dict[str, Any]]) -> str:
         "|---|---|---|---:|---:|",
     ]
     for r in results:
+        attacks = f"{r['caught']}/{r['attacks']} ({_pct(r['caught'], r['attacks'])})"
         benign = f"{r['refused']}/{r['benign']} ({_pct(r['refused'], r['benign'])})"
         lines.append(
             f"| {r['name']} | {r['repo']} @ {r['commit'][:10]} | {r['licence']} | "
-            f"{r['caught']}/{r['attacks']} ({_pct(r['caught'], r['attacks'])}) | "
-            + (benign if r["benign"] else "-")
-            + " |"
+            f"{attacks if r['attacks'] else '-'} | {benign if r['benign'] else '-'} |"
         )
     total_a = sum(r["attacks"] for r in results)
     total_c = sum(r["caught"] for r in results)
@@ -326,6 +325,8 @@ def markdown(results: list[dict[str, Any]]) -> str:
         f"| **all** | | | **{total_c}/{total_a} ({_pct(total_c, total_a)})** | "
         f"**{total_r}/{total_b} ({_pct(total_r, total_b)})** |"
     )
+    if not any(len(r["per_category"]) > 1 for r in results):
+        return "\n".join(lines)
     lines += ["", "Per category, as each dataset labels it (attacks blocked or held):", ""]
     lines += ["| dataset | category | blocked or held |", "|---|---|---:|"]
     for r in results:
