@@ -6,7 +6,8 @@ hidden inside one still caught?
 Built at run time, deterministically, from material the classifier never trained on:
 
 - benign: docstrings and source code of Python standard-library modules and the licence
-  files of the installed packages (PSF and the packages' own licences: read here, nothing is
+  files of charter's dependencies (`charter_dependencies`: the same set whatever else is
+  installed; PSF and the packages' own licences: read here, nothing is
   copied into this repository), 300-4000 characters, in task wrappers that differ from the
   training ones (explain, review, write tests, is this licence OK for us);
 - attacks: MaliciousInstruct's 100 harmful instructions (Princeton-SysML/Jailbreak_LLM) and
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib
+import importlib.metadata as md
 import inspect
 import json
 import math
@@ -30,6 +32,9 @@ import random
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from bench.external_eval import _git, _jsonl
 
@@ -100,14 +105,44 @@ def stdlib_chunks(rng: random.Random) -> list[tuple[str, str]]:
     return out
 
 
+def charter_dependencies() -> set[str]:
+    """Canonical names of charter's installed dependencies with the `all` extra (what `make
+    install` brings, less the dev tools), transitively: the set does not grow with whatever
+    else is installed (the `train` extra's PyTorch once added 81 licences)."""
+    seen: set[str] = set()
+    todo: list[tuple[str, set[str]]] = [("charter", {"all"})]
+    while todo:
+        name, extras = todo.pop()
+        key = canonicalize_name(name)
+        if key in seen:
+            continue
+        try:
+            dist = md.distribution(name)
+        except md.PackageNotFoundError:
+            continue
+        seen.add(key)
+        for line in dist.requires or []:
+            req = Requirement(line)
+            if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in extras or {""}):
+                todo.append((req.name, set(req.extras)))
+    return seen
+
+
 def licence_texts() -> list[str]:
-    """The distinct licence files of the installed distributions."""
-    root = Path(inspect.getfile(importlib.import_module("pydantic"))).parents[1]
+    """The distinct licence files of charter's installed dependencies (`charter_dependencies`)."""
+    wanted = charter_dependencies()
+    files = []
+    for dist in md.distributions():
+        if canonicalize_name(dist.metadata["Name"] or "") not in wanted:
+            continue
+        for file in dist.files or []:
+            if ".dist-info/" in file.as_posix() and file.name.upper().startswith(
+                ("LICENSE", "LICENCE", "COPYING")
+            ):
+                files.append(Path(str(dist.locate_file(file))))
     seen, out = set(), []
-    for path in sorted(root.glob("*.dist-info/**/*")):
-        if not path.is_file() or not path.name.upper().startswith(
-            ("LICENSE", "LICENCE", "COPYING")
-        ):
+    for path in sorted(set(files)):
+        if not path.is_file():
             continue
         text = path.read_text(encoding="utf-8", errors="replace").strip()
         digest = hashlib.sha256(text.encode()).hexdigest()
