@@ -28,7 +28,7 @@ import os
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -340,7 +340,13 @@ def markdown(results: list[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    return run(DATASETS, __doc__, argv)
+
+
+def run(datasets: Sequence[Dataset], doc: str | None, argv: list[str] | None = None) -> int:
+    """Check every prompt of `datasets` through the shipped guard and report (the command
+    line of this module and of `bench.multilingual_eval`)."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     args = parser.parse_args(argv)
@@ -349,13 +355,13 @@ def main(argv: list[str] | None = None) -> int:
 
     guard = eval_charter(pii_mode="pattern")
     trained = set(trained_families(guard.signals))
-    leaked = sorted({d.family for d in DATASETS} & trained)
+    leaked = sorted({d.family for d in datasets} & trained)
     if leaked:
         print(f"refusing: the classifier was trained on held-out families {leaked}")
         return 2
     results = []
     try:
-        for dataset in DATASETS:
+        for dataset in datasets:
             try:
                 commit, prompts = load(dataset)
             except FileNotFoundError as exc:

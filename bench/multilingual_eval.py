@@ -14,15 +14,10 @@ classifier trains on English and Turkish only: the other languages show how far 
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from collections.abc import Iterator
 from functools import partial
-from pathlib import Path
-from typing import Any
 
-from bench.external_eval import Dataset, Prompt, _pct, _rows, evaluate, load, markdown
+from bench.external_eval import Dataset, Prompt, _rows, run
 
 MULTIJAIL_LANGS = ("en", "zh", "it", "vi", "ar", "ko", "th", "bn", "sw", "jv")
 MGSM_LANGS = ("en", "bn", "de", "es", "fr", "ja", "ru", "sw", "te", "th", "zh")
@@ -67,43 +62,7 @@ DATASETS = tuple(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
-    parser.add_argument("--markdown", action="store_true", help="print the Markdown table")
-    args = parser.parse_args(argv)
-
-    from charter.evals import eval_charter, trained_families
-
-    guard = eval_charter(pii_mode="pattern")
-    leaked = sorted({d.family for d in DATASETS} & set(trained_families(guard.signals)))
-    if leaked:
-        print(f"refusing: the classifier was trained on held-out families {leaked}")
-        return 2
-    results: list[dict[str, Any]] = []
-    try:
-        for dataset in DATASETS:
-            try:
-                commit, prompts = load(dataset)
-            except FileNotFoundError as exc:
-                print(f"skip {dataset.name}: {exc}", file=sys.stderr)
-                continue
-            result = evaluate(guard, prompts)
-            result.update(name=dataset.name, repo=dataset.repo, commit=commit)
-            result.update(licence=dataset.licence, per_category={})
-            results.append(result)
-            print(
-                f"{dataset.name}: attacks {result['caught']}/{result['attacks']} "
-                f"({_pct(result['caught'], result['attacks'])}), benign refused "
-                f"{result['refused']}/{result['benign']}",
-                file=sys.stderr,
-            )
-    finally:
-        guard.close()
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
-    if args.markdown:
-        print(markdown(results))
-    return 0
+    return run(DATASETS, __doc__, argv)
 
 
 if __name__ == "__main__":
