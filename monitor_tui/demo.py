@@ -213,9 +213,12 @@ class Demo:
         drift = compare(baseline, current, DriftConfig(min_samples=100))
         self.report.drift_severity = drift.severity.value
         self.report.drift_sources = drift.sources_line()
+        alerts = sorted(drift.alerts(), key=_reading_order)
+        width = max((len(feature.feature) for _, feature in alerts), default=0)
         self.report.drift = [
-            f"{feature.feature:<16} {feature.severity.value:<6} {feature.reason} [{segment.label}]"
-            for segment, feature in sorted(drift.alerts(), key=_reading_order)
+            f"{feature.feature:<{width}} {feature.severity.value:<6} {feature.reason} "
+            f"[{segment.label}]"
+            for segment, feature in alerts
         ]
         result = verify(self.charter.settings.store_url)
         self.report.audit_ok, self.report.audit_records = result.ok, result.checked

@@ -33,6 +33,12 @@ def test_headless_demo_shows_the_whole_product(tmp_path: Path) -> None:
     assert any(line.startswith("response_signal.") for line in report.drift), report.drift
     assert not any(line.startswith("signal.") for line in report.drift), report.drift
     assert report.audit_ok and report.audit_records > report.calls
+    # one column for the severity, however long the feature's name
+    # (`response_signal.harm.intellectual_property` once pushed it out of line)
+    columns = {
+        line.index(" " + line.split()[1] + " ", len(line.split()[0])) for line in report.drift
+    }
+    assert len(columns) == 1, report.drift
     text = report.render()
     listed = [line for line in report.drift if f"  {line}" in text.splitlines()]
     assert listed == report.drift[:MAX_DRIFT_LINES]
