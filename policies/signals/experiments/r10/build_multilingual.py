@@ -17,12 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[4]))
 
-from bench.external_eval import load  # noqa: E402
-from bench.multilingual_eval import DATASETS as MULTILINGUAL  # noqa: E402
-
 _HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(_HERE.parent / "r9"))
-from build_everyday import report_texts, trigrams  # noqa: E402
+from build_everyday import GramIndex, report_texts, trigrams  # noqa: E402
 
 LANGS = ("zh", "it", "vi", "ar", "ko", "bn", "sw", "de", "es", "fr", "ja", "ru", "pt")
 CATEGORIES = {
@@ -51,10 +48,8 @@ def checked(item: dict, lang: str) -> dict:
 
 def build(src: Path, out: Path) -> dict[str, int]:
     texts = report_texts()
-    for dataset in MULTILINGUAL:
-        texts += [p.text for p in load(dataset)[1]]
-    words = _Index([trigrams(t) for t in texts])
-    chars = _Index([char_grams(t) for t in texts])
+    words = GramIndex([trigrams(t) for t in texts])
+    chars = GramIndex([char_grams(t) for t in texts])
     counts: dict[str, int] = {"dropped": 0}
     out.mkdir(parents=True, exist_ok=True)
     for lang in LANGS:
@@ -73,24 +68,6 @@ def build(src: Path, out: Path) -> dict[str, int]:
             for item in kept:
                 fh.write(json.dumps(item, ensure_ascii=False) + "\n")
     return counts
-
-
-class _Index:
-    """Which report texts share a gram, so an item is compared only with those."""
-
-    def __init__(self, tests: list[set]) -> None:
-        self.sizes = [len(t) for t in tests]
-        self.where: dict[object, list[int]] = {}
-        for n, grams in enumerate(tests):
-            for g in grams:
-                self.where.setdefault(g, []).append(n)
-
-    def overlaps(self, grams: set) -> bool:
-        shared: dict[int, int] = {}
-        for g in grams:
-            for n in self.where.get(g, ()):
-                shared[n] = shared.get(n, 0) + 1
-        return any(s >= 0.6 * len(grams) or s >= 0.6 * self.sizes[n] for n, s in shared.items())
 
 
 if __name__ == "__main__":

@@ -12,24 +12,23 @@ Reads yizhongw/self-instruct (Apache-2.0) from /work/.mirror (or $CHARTER_MIRROR
   seed, only from datasets whose cards give a permissive licence (family t0-prompts).
 
 Items sharing 60% of their word trigrams (either way) with a text of `policies/evals`, of
-the external eval sets, of MGSM or of MultiJail's English column are dropped.
+the external eval sets, or of MGSM or MultiJail in any language (`bench.multilingual_eval`)
+are dropped (reading MultiJail's English column only, as first built, drops the same two).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import random
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(ROOT))
 
-from bench.external_eval import DATASETS, MIRROR, load  # noqa: E402
+from bench.external_eval import DATASETS, _git, load  # noqa: E402
+from bench.multilingual_eval import DATASETS as MULTILINGUAL  # noqa: E402
 
 REPO = "yizhongw/self-instruct"
 T0_DIR = "data/finetuning/t0_train_50k/data_per_template/"
@@ -54,12 +53,6 @@ PER_TEMPLATE = 2
 MAX_CHARS = 1200
 
 
-def git(repo: str, *args: str) -> str:
-    git_dir = MIRROR / repo.replace("/", "+") / "repo"
-    out = subprocess.run(["git", f"--git-dir={git_dir}", *args], capture_output=True, check=True)
-    return out.stdout.decode("utf-8")
-
-
 def trigrams(text: str) -> set[tuple[str, ...]]:
     words = re.findall(r"\w+", text.lower())
     return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
@@ -72,7 +65,7 @@ def dataset_of(template_file: str) -> str | None:
 
 def seed_items(commit: str) -> list[dict]:
     out = []
-    for line in git(REPO, "show", f"{commit}:data/seed_tasks.jsonl").splitlines():
+    for line in _git(REPO, "show", f"{commit}:data/seed_tasks.jsonl").splitlines():
         task = json.loads(line)
         for k, instance in enumerate(task["instances"]):
             text = task["instruction"].strip()
@@ -91,7 +84,7 @@ def seed_items(commit: str) -> list[dict]:
 
 
 def t0_items(commit: str, rng: random.Random) -> list[dict]:
-    files = git(REPO, "ls-tree", "-r", "--name-only", commit, T0_DIR).split()
+    files = _git(REPO, "ls-tree", "-r", "--name-only", commit, T0_DIR).split()
     out = []
     for path in sorted(files):
         dataset = dataset_of(path)
@@ -99,7 +92,7 @@ def t0_items(commit: str, rng: random.Random) -> list[dict]:
             continue
         prompts = [
             json.loads(line)["prompt"].replace("\\n", "\n").strip()
-            for line in git(REPO, "show", f"{commit}:{path}").splitlines()
+            for line in _git(REPO, "show", f"{commit}:{path}").splitlines()
             if line.strip()
         ]
         short = [p for p in prompts if 20 <= len(p) <= MAX_CHARS]
@@ -118,42 +111,51 @@ def t0_items(commit: str, rng: random.Random) -> list[dict]:
 
 
 def report_texts() -> list[str]:
-    """Every text the reports read: policies/evals, the external sets, MGSM, MultiJail."""
+    """Every text the reports read: policies/evals, the external sets, and MGSM and MultiJail
+    in every language (`bench.multilingual_eval`)."""
     texts = []
     for path in sorted((ROOT / "policies" / "evals").rglob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 raw = json.loads(line)
-                texts += [v for k, v in raw.items() if k in ("text", "prompt") and isinstance(v, str)]
-    for dataset in DATASETS:
+                texts += [
+                    v for k, v in raw.items() if k in ("text", "prompt") and isinstance(v, str)
+                ]
+    for dataset in (*DATASETS, *MULTILINGUAL):
         texts += [p.text for p in load(dataset)[1]]
-    for lang in ("en", "bn", "de", "es", "fr", "ja", "ru", "sw", "te", "th", "zh"):
-        tsv = git("google-research/url-nlp", "show", f"HEAD:mgsm/mgsm_{lang}.tsv")
-        texts += [line.split("\t")[0] for line in tsv.splitlines() if line.strip()]
-    table = git("DAMO-NLP-SG/multilingual-safety-for-LLMs", "show", "HEAD:data/MultiJail.csv")
-    texts += [row["en"] for row in csv.DictReader(io.StringIO(table.lstrip("\ufeff")))]
     return texts
 
 
+class GramIndex:
+    """Which report texts share a gram, so an item is compared only with those; an item
+    overlaps a text when 60% of either one's grams are shared (round 10 uses it too)."""
+
+    def __init__(self, tests: list[set]) -> None:
+        self.sizes = [len(t) for t in tests]
+        self.where: dict[object, list[int]] = {}
+        for n, grams in enumerate(tests):
+            for g in grams:
+                self.where.setdefault(g, []).append(n)
+
+    def overlaps(self, grams: set) -> bool:
+        shared: dict[int, int] = {}
+        for g in grams:
+            for n in self.where.get(g, ()):
+                shared[n] = shared.get(n, 0) + 1
+        return any(s >= 0.6 * len(grams) or s >= 0.6 * self.sizes[n] for n, s in shared.items())
+
+
+
 def build(out: Path, seed: int = 9) -> dict[str, int]:
-    commit = git(REPO, "rev-parse", "HEAD").strip()
+    commit = _git(REPO, "rev-parse", "HEAD").strip()
     rng = random.Random(seed)
     items = seed_items(commit) + t0_items(commit, rng)
-    tests = [t for t in (trigrams(x) for x in report_texts()) if t]
-    index: dict[tuple[str, ...], list[int]] = {}
-    for n, grams in enumerate(tests):
-        for g in grams:
-            index.setdefault(g, []).append(n)
+    index = GramIndex([trigrams(x) for x in report_texts()])
     counts = {"self-instruct-seed": 0, "t0-prompts": 0, "dropped (60% trigram overlap)": 0}
     out.mkdir(parents=True, exist_ok=True)
     with (out / "en_benign_everyday.jsonl").open("w", encoding="utf-8") as fh:
         for item in items:
-            grams = trigrams(item["text"])
-            shared: dict[int, int] = {}
-            for g in grams:
-                for n in index.get(g, ()):
-                    shared[n] = shared.get(n, 0) + 1
-            if any(s >= 0.6 * len(grams) or s >= 0.6 * len(tests[n]) for n, s in shared.items()):
+            if index.overlaps(trigrams(item["text"])):
                 counts["dropped (60% trigram overlap)"] += 1
                 continue
             counts[item["family"]] += 1
