@@ -1,43 +1,76 @@
-# Analysis after the fact (r9/README.md): each model's top score (jailbreak, prompt_injection,
-# harm) on the external sets, the held-out corpora and MGSM English; recall at a benign
-# false-positive rate matched on external + held-out benign. Not a ship decision: the
-# threshold is read off report sets. Run from the repository root with /work/model_r9.
-import json, sys, os, subprocess
-import numpy as np
+"""Round 9 after the decision: the shipped model and R9 at a matched benign refusal rate.
+
+    python policies/signals/experiments/r9/matched_rate.py [R9_MODEL_DIR]
+
+Each model's top score over the jailbreak, prompt-injection and harm heads (the classifier
+alone, without the policy) on the external sets, the held-out corpora and MGSM English;
+recall at the threshold where 3%, 5% or 10% of the external and held-out benign prompts
+would be refused, and ROC AUC. Not a ship decision: the thresholds are read off report sets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
 from pathlib import Path
-os.environ["CHARTER_SIGNALS_MEMO"]="0"
-from charter.signals.classifier import SafetyClassifier
-from bench.external_eval import DATASETS, load
-sets={}
-for d in DATASETS:
-    _, ps = load(d)
-    for p in ps: sets.setdefault("external", []).append((p.text, p.attack))
-raw=subprocess.run(["git","-C","/work/.mirror/google-research+url-nlp/repo","show","HEAD:mgsm/mgsm_en.tsv"],capture_output=True,text=True).stdout
-mgsm=[(l.split("\t")[0], False) for l in raw.splitlines() if l.strip()]
-ev=[]
-for path in sorted(Path("policies/evals").glob("*heldout*.jsonl")):
-    for line in path.read_text().splitlines():
-        if line.strip():
-            d=json.loads(line); ev.append((d["text"], d.get("label")=="blocked" or d.get("expected") in ("deny","require_approval")))
-print("heldout items", len(ev), sum(a for _,a in ev))
-models={"shipped":"policies/signals/model","r9":"/work/model_r9"}
-def auc(pos, neg):
-    pos=np.asarray(pos); neg=np.asarray(neg)
-    allv=np.concatenate([pos,neg]); r=allv.argsort().argsort()+1
-    return (r[:len(pos)].sum()-len(pos)*(len(pos)+1)/2)/(len(pos)*len(neg))
-for name, path in models.items():
-    c=SafetyClassifier(path, memo=0)
-    keys=[i for i,l in enumerate(c.labels) if l in ("jailbreak","prompt_injection","harm")]
-    def s(t): return float(c.probabilities(t)[keys].max())
-    ext=[(s(t),a) for t,a in sets["external"]]
-    mg=[s(t) for t,_ in mgsm]
-    ho=[(s(t),a) for t,a in ev]
-    ea=[x for x,a in ext if a]; eb=[x for x,a in ext if not a]
-    ha=[x for x,a in ho if a]; hb=[x for x,a in ho if not a]
-    # recall at the threshold where the benign FPR (external benign + heldout benign) is 5%
-    benign=np.asarray(eb+hb)
-    for q in (0.97, 0.90):
-        t=np.quantile(benign, q)
-        print(f"   {name} at {100*(1-q):.0f}% benign FPR (thr {t:.3f}): ext attacks {np.mean(np.asarray(ea)>t):.3f} held-out attacks {np.mean(np.asarray(ha)>t):.3f} MGSM refused {np.mean(np.asarray(mg)>t):.3f}")
-    thr=np.quantile(benign, 0.95)
-    print(f"{name}: AUC external {auc(ea,eb):.4f}  held-out {auc(ha,hb):.4f}  ext+MGSM-benign {auc(ea,eb+mg):.4f} | at 5% benign FPR (thr {thr:.3f}): ext attacks {np.mean(np.asarray(ea)>thr):.3f} held-out attacks {np.mean(np.asarray(ha)>thr):.3f} MGSM refused {np.mean(np.asarray(mg)>thr):.3f}")
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[4]
+sys.path.insert(0, str(ROOT))
+os.environ["CHARTER_SIGNALS_MEMO"] = "0"
+
+from bench.external_eval import DATASETS, load  # noqa: E402
+from bench.multilingual_eval import DATASETS as MULTILINGUAL  # noqa: E402
+
+from charter.signals.classifier import SafetyClassifier  # noqa: E402
+
+HEADS = ("jailbreak", "prompt_injection", "harm")
+
+
+def labelled(texts: list[tuple[str, bool]], score: object) -> tuple[list[float], list[float]]:
+    scored = [(score(t), attack) for t, attack in texts]  # type: ignore[operator]
+    return [s for s, a in scored if a], [s for s, a in scored if not a]
+
+
+def auc(pos: list[float], neg: list[float]) -> float:
+    ranks = np.concatenate([pos, neg]).argsort().argsort() + 1
+    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+
+
+def main(r9: str) -> None:
+    external = [(p.text, p.attack) for d in DATASETS for p in load(d)[1]]
+    mgsm = [p.text for d in MULTILINGUAL if d.name == "MGSM en" for p in load(d)[1]]
+    heldout = [
+        (row["text"], row["label"] == "blocked")
+        for path in sorted((ROOT / "policies" / "evals").glob("*heldout*.jsonl"))
+        for row in map(json.loads, filter(str.strip, path.read_text().splitlines()))
+    ]
+    for name, folder in (("shipped", str(ROOT / "policies/signals/model")), ("r9", r9)):
+        classifier = SafetyClassifier(folder, memo=0)
+        rows = [i for i, label in enumerate(classifier.labels) if label in HEADS]
+
+        def score(text: str, c: SafetyClassifier = classifier, rows: list[int] = rows) -> float:
+            return float(c.probabilities(text)[rows].max())
+
+        ext_a, ext_b = labelled(external, score)
+        held_a, held_b = labelled(heldout, score)
+        maths = [score(t) for t in mgsm]
+        print(
+            f"{name}: AUC external {auc(ext_a, ext_b):.4f}, held-out {auc(held_a, held_b):.4f},"
+            f" external attacks vs external + MGSM benign {auc(ext_a, ext_b + maths):.4f}"
+        )
+        benign = np.asarray(ext_b + held_b)
+        for rate in (0.03, 0.05, 0.10):
+            t = float(np.quantile(benign, 1 - rate))
+            print(
+                f"  {rate:.0%} benign refused (threshold {t:.3f}): external attacks "
+                f"{np.mean(np.asarray(ext_a) > t):.3f}, held-out attacks "
+                f"{np.mean(np.asarray(held_a) > t):.3f}, "
+                f"MGSM refused {np.mean(np.asarray(maths) > t):.3f}"
+            )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "/work/model_r9")
