@@ -160,3 +160,41 @@ def soup(
     except CharterError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"wrote {out} (revision {revision}), the average of {len(models)} classifiers")
+
+
+@app.command()
+def align(
+    model: Annotated[Path, typer.Argument(help="Folder of the retrained classifier.")],
+    reference: Annotated[
+        Path, typer.Option("--to", help="Folder of the classifier the policy was set for.")
+    ],
+    texts: Annotated[
+        Path,
+        typer.Option("--texts", help="Calibration JSONL, a `text` per row, used for nothing else."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder the aligned artifact goes to.")],
+) -> None:
+    """Shift a retrained classifier's scores onto the scale its policy's thresholds were set
+    for: it then flags as many calibration texts as the reference model does."""
+    import json
+
+    from charter.errors import CharterError
+    from charter.signals.training.align import FLAG_AT, FLAG_HEADS
+    from charter.signals.training.align import align as make_alignment
+
+    try:
+        rows = [json.loads(line) for line in texts.read_text("utf-8").splitlines() if line.strip()]
+        calibration = [str(row["text"]) for row in rows]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise fail(f"{texts}: not a JSONL file with a `text` on every row ({exc})") from None
+    try:
+        artifact, found = make_alignment(model, reference, calibration)
+        revision = artifact.save(out)
+    except CharterError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(
+        f"flagged ({' / '.join(FLAG_HEADS)} >= {FLAG_AT}) of {found.texts} calibration texts: "
+        f"reference {found.reference_flagged}, model {found.flagged_before} before and "
+        f"{found.flagged_after} after a logit shift of {found.shift:+.3f}"
+    )
+    typer.echo(f"wrote {out} (revision {revision})")

@@ -161,6 +161,20 @@ def sigmoid(z: FloatArray) -> FloatArray:
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0))), dtype=np.float32)
 
 
+def score_shift(meta: Mapping[str, object]) -> float:
+    """The artifact's logit shift (`charter signals align`; 0 when it has none)."""
+    record = meta.get("score_shift")
+    return float(record.get("logit", 0.0)) if isinstance(record, Mapping) else 0.0
+
+
+def shifted(probs: FloatArray, shift: float) -> FloatArray:
+    """Probabilities with `shift` added to every logit: a retrained model's scores moved
+    onto the scale the policy's thresholds were set for, without changing their order.
+    Shifts add up, so aligning an aligned model again composes."""
+    p = np.clip(np.asarray(probs, dtype=np.float64), 1e-7, 1 - 1e-7)
+    return sigmoid(np.asarray(np.log(p / (1 - p)) + shift, dtype=np.float32))
+
+
 class SafetyClassifier:
     """The default safety signal: scores every text for jailbreak, prompt injection and
     each harm category, fully offline (weights from the bundle and from pip packages).
@@ -192,6 +206,7 @@ class SafetyClassifier:
         harm_rows, any_harm = _harm_rows(self.labels)
         self._harm: tuple[list[int], int | None] = (harm_rows.tolist(), any_harm)
         self.passages = PassageRule.from_meta(artifact.meta)
+        self.score_shift = score_shift(artifact.meta)
         use_context = context_stage_enabled() if context_stage is None else context_stage
         self._second: ContextEncoder | None = None
         if use_context and loaded.context_available:
@@ -244,6 +259,8 @@ class SafetyClassifier:
         else:
             cascaded = [self._cascade(part, first) for part, first in parts]
             probs = np.asarray(np.maximum.reduce(cascaded), np.float32)
+        if self.score_shift:
+            probs = shifted(probs, self.score_shift)
         if key:
             self.memo.put(key, probs)
         return probs

@@ -40,6 +40,12 @@ def soup(folders: Sequence[Path]) -> Artifact:
             raise SignalError(f"{folder}: other labels or features than {folders[0]}")
         if set(other.arrays) != set(first.arrays) or set(other.files) != set(first.files):
             raise SignalError(f"{folder}: other arrays or files than {folders[0]}")
+    for artifact, folder in zip(artifacts, folders, strict=True):
+        if "score_shift" in artifact.meta:
+            raise SignalError(
+                f"{folder} is aligned (`charter signals align`); soup the models before "
+                "aligning, then align the soup"
+            )
     arrays = {
         name: np.mean([a.arrays[name].astype(np.float64) for a in artifacts], axis=0).astype(
             first.arrays[name].dtype

@@ -1,0 +1,110 @@
+"""`charter signals align`: a retrained classifier's scores shifted onto its reference's
+scale, so that it flags as many calibration texts as the reference, and no fewer or more
+than the smallest such shift gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from charter.cli.main import app
+from charter.signals import SafetyClassifier
+from charter.signals.base import SignalError
+from charter.signals.classifier import shifted
+from charter.signals.model import load_artifact
+from charter.signals.training import LABELS
+from charter.signals.training.align import STEP, align, fit_shift, flagged
+
+from .conftest import random_stage_one
+
+TEXTS = [
+    f"{verb} the {thing} for customer {n}"
+    for n, (verb, thing) in enumerate(
+        (v, t)
+        for v in ("Explain", "Ignore", "Delete", "Summarise", "Translate", "Steal", "Write")
+        for t in ("invoice", "system prompt", "account", "recipe", "password", "poem")
+    )
+]
+
+
+def test_a_shift_moves_every_logit_and_keeps_the_order() -> None:
+    p = np.asarray([0.01, 0.2, 0.5, 0.7, 0.99], dtype=np.float32)
+    up = shifted(p, 0.8)
+    assert np.all(np.diff(up) > 0)
+    logit = np.log(up / (1 - up)) - np.log(p / (1 - p))
+    assert np.allclose(logit, 0.8, atol=1e-3)
+    assert np.allclose(shifted(shifted(p, 0.5), -0.5), p, atol=1e-5)
+
+
+def test_the_fitted_shift_is_the_smallest_that_reaches_the_count() -> None:
+    rng = np.random.default_rng(3)
+    probs = rng.uniform(0.05, 0.95, (200, len(LABELS))).astype(np.float32)
+    for target in (1, 57, 120, 200):
+        shift = fit_shift(probs, LABELS, target)
+        assert flagged(probs, LABELS, shift) >= target
+        assert flagged(probs, LABELS, shift - STEP) < target
+
+
+def test_an_unreachable_count_is_a_clear_error() -> None:
+    probs = np.full((3, len(LABELS)), 1e-7, dtype=np.float32)
+    with pytest.raises(SignalError, match="disagree too much"):
+        fit_shift(probs, LABELS, 3)
+
+
+def test_an_aligned_model_flags_what_the_reference_flags_and_says_so(tmp_path: Path) -> None:
+    reference = random_stage_one(tmp_path / "ref", 1, 0.05, "fam-a")
+    model = random_stage_one(tmp_path / "new", 2, 0.05, "fam-b")
+    artifact, found = align(model, reference, TEXTS)
+    artifact.save(tmp_path / "aligned")
+
+    ref = SafetyClassifier(reference, memo=0)
+    raw = SafetyClassifier(model, memo=0)
+    aligned = SafetyClassifier(tmp_path / "aligned", memo=0)
+    target = flagged(np.stack([ref.probabilities(t) for t in TEXTS]), LABELS)
+    assert found.reference_flagged == target
+    assert found.flagged_before != target  # the two random models disagree to begin with
+    after = np.stack([aligned.probabilities(t) for t in TEXTS])
+    assert flagged(after, LABELS) == found.flagged_after >= target
+    assert aligned.score_shift == found.shift != 0
+    assert aligned.revision != raw.revision
+    for text in TEXTS[:5]:
+        assert np.allclose(
+            aligned.probabilities(text), shifted(raw.probabilities(text), found.shift), atol=1e-6
+        )
+    record = load_artifact(tmp_path / "aligned")[0].meta["score_shift"]
+    assert record["reference"] == ref.revision
+    assert record["calibration"]["texts"] == len(TEXTS)
+
+
+def test_aligning_an_aligned_model_again_changes_nothing(tmp_path: Path) -> None:
+    reference = random_stage_one(tmp_path / "ref", 1, 0.05, "fam-a")
+    model = random_stage_one(tmp_path / "new", 2, 0.05, "fam-b")
+    first, found = align(model, reference, TEXTS)
+    first.save(tmp_path / "once")
+    _, again = align(tmp_path / "once", reference, TEXTS)
+    assert again.shift == pytest.approx(found.shift, abs=STEP)
+
+
+def test_the_command_writes_the_aligned_model_and_refuses_a_bad_texts_file(
+    tmp_path: Path,
+) -> None:
+    reference = random_stage_one(tmp_path / "ref", 1, 0.05, "fam-a")
+    model = random_stage_one(tmp_path / "new", 2, 0.05, "fam-b")
+    texts = tmp_path / "calibration.jsonl"
+    texts.write_text("".join(json.dumps({"text": t}) + "\n" for t in TEXTS))
+    runner = CliRunner()
+    args = ["signals", "align", str(model), "--to", str(reference), "--texts"]
+    done = runner.invoke(app, [*args, str(texts), "--out", str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
+    assert "after a logit shift of" in done.output
+    assert SafetyClassifier(tmp_path / "out").score_shift != 0
+
+    texts.write_text('{"prompt": "no text field"}\n')
+    bad = runner.invoke(app, [*args, str(texts), "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 2
+    assert "a `text` on every row" in bad.output
+    assert not (tmp_path / "bad").exists()
