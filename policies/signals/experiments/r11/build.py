@@ -107,7 +107,11 @@ def catqa() -> tuple[list[dict], int]:
     texts = [t.strip() for t in flat(json.loads(_git(repo, "show", f"{commit}:{path}")))]
     kept = [t for t in texts if t and not index.overlaps(trigrams(t))]
     rows = [
-        {"id": f"catqa-en-{n:03d}", "text": t, "source": f"{repo}@{commit[:12]} {path} (Apache-2.0)"}
+        {
+            "id": f"catqa-en-{n:03d}",
+            "text": t,
+            "source": f"{repo}@{commit[:12]} {path} (Apache-2.0)",
+        }
         for n, t in enumerate(kept)
     ]
     return rows, len(texts) - len(kept)
@@ -124,4 +128,8 @@ if __name__ == "__main__":
     write(out / "en_attack_embedded.jsonl", items)
     calibration, dropped = catqa()
     write(out / "calibration_catqa_en.jsonl", calibration)
-    print(json.dumps({"embedded": len(items), "catqa kept": len(calibration), "catqa dropped": dropped}))
+    print(
+        json.dumps(
+            {"embedded": len(items), "catqa kept": len(calibration), "catqa dropped": dropped}
+        )
+    )
