@@ -103,6 +103,24 @@ def test_the_command_writes_the_aligned_model_and_refuses_a_bad_texts_file(
     assert "after a logit shift of" in done.output
     assert SafetyClassifier(tmp_path / "out").score_shift != 0
 
+    gone = runner.invoke(
+        app,
+        [
+            "signals",
+            "align",
+            str(tmp_path / "gone"),
+            "--to",
+            str(reference),
+            "--texts",
+            str(texts),
+            "--out",
+            str(tmp_path / "never"),
+        ],
+    )
+    assert gone.exit_code == 2
+    assert "cannot read the safety classifier" in gone.output
+    assert not (tmp_path / "never").exists()
+
     texts.write_text('{"prompt": "no text field"}\n')
     bad = runner.invoke(app, [*args, str(texts), "--out", str(tmp_path / "bad")])
     assert bad.exit_code == 2

@@ -19,8 +19,7 @@ from charter.signals.passages import PassageRule
 from charter.signals.training import TrainConfig, TrainItem, train_artifact
 from charter.signals.training.soup import soup
 
-from .conftest import BUNDLE
-from .test_soup import _stage_one
+from .conftest import BUNDLE, random_stage_one
 
 MODEL = BUNDLE / "signals" / "model"
 RULE = PassageRule()
@@ -143,8 +142,8 @@ def test_training_records_the_rule_and_a_soup_keeps_only_a_shared_one(tmp_path: 
     assert "passages" not in train_artifact(items, config, folds=0).meta
     trained = train_artifact(items, config, folds=0, passages=RULE)
     assert trained.meta["passages"] == RULE.to_dict()
-    a = _stage_one(tmp_path / "a", 1, 0.06, "fam-a")
-    b = _stage_one(tmp_path / "b", 2, 0.04, "fam-b")
+    a = random_stage_one(tmp_path / "a", 1, 0.06, "fam-a")
+    b = random_stage_one(tmp_path / "b", 2, 0.04, "fam-b")
     for folder in (a, b):
         _with_meta(folder, passages=RULE.to_dict())
     assert soup([a, b]).meta["passages"] == RULE.to_dict()

@@ -186,7 +186,10 @@ def align(
         rows = [json.loads(line) for line in texts.read_text("utf-8").splitlines() if line.strip()]
         calibration = [str(row["text"]) for row in rows]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise fail(f"{texts}: not a JSONL file with a `text` on every row ({exc})") from None
+        raise fail(
+            f"{texts}: not a JSONL file with a `text` on every row ({exc}); give one "
+            'calibration text per line as {"text": "..."}'
+        ) from None
     try:
         artifact, found = make_alignment(model, reference, calibration)
         revision = artifact.save(out)
