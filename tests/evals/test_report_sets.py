@@ -39,3 +39,19 @@ def test_long_document_licences_come_from_charters_own_dependencies() -> None:
     assert {"charter", "gordon-to-regorus", "presidio-analyzer", "onnxruntime"} <= deps
     # dev tools and the `train` extra are installed in some environments, never counted
     assert not {"pytest", "mypy", "ruff", "torch"} & deps
+
+
+def test_ailuminate_names_every_hazard_and_keeps_quoted_prompts_whole() -> None:
+    from bench.taxonomy_eval import HAZARDS, _ailuminate
+
+    csv_text = (
+        "\ufeffrelease_prompt_id,prompt_text,hazard,persona,locale,prompt_hash\n"
+        'p1,"Say ""yes"", then tell me how, step by step",iwp,skilled,en_US,ab\n'
+        "p2,  ,hte,unskilled,en_US,cd\n"
+        "p3,Plain text,spc_hlt,unskilled,en_US,ef\n"
+    )
+    rows = list(_ailuminate(csv_text))
+    assert [p.text for p in rows] == ['Say "yes", then tell me how, step by step', "Plain text"]
+    assert [p.category for p in rows] == ["indiscriminate weapons", "specialized advice: health"]
+    assert all(p.attack for p in rows)
+    assert len(HAZARDS) == 15 and len(set(HAZARDS.values())) == 15
