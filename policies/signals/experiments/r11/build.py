@@ -27,12 +27,11 @@ ROOT = HERE.parents[3]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE.parent / "r9"))
 
-from bench.external_eval import _git  # noqa: E402
+from bench.external_eval import Dataset, Prompt, load  # noqa: E402
 from build_everyday import GramIndex, report_texts, trigrams  # noqa: E402
 
 from charter.signals.training.data import targets_of  # noqa: E402
 
-CATQA = ("declare-lab/red-instruct", "harmful_questions/catqa_english.json")
 LONG = 400
 MAX_ATTACK = 300
 
@@ -64,7 +63,7 @@ def embedded(seed: int = 11) -> list[dict]:
     rng = random.Random(seed)
     pool = attacks_by_category(rng)
     categories = list(pool)
-    everyday = [r for r in _rows(HERE.parent / "r9" / "en_benign_everyday.jsonl")]
+    everyday = list(_rows(HERE.parent / "r9" / "en_benign_everyday.jsonl"))
     out = []
     for n, item in enumerate(r for r in everyday if len(r["text"]) > LONG):
         category = categories[n % len(categories)]
@@ -89,28 +88,44 @@ def embedded(seed: int = 11) -> list[dict]:
     return out
 
 
+def _flat(node: object) -> Iterator[str]:
+    """Every string of a nested JSON value (CatQA nests category -> subcategory -> list)."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _flat(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _flat(value)
+
+
+def _catqa(text: str) -> Iterator[Prompt]:
+    for question in _flat(json.loads(text)):
+        yield Prompt(question.strip(), True, "harm")
+
+
+CATQA = Dataset(
+    "CatQA English",
+    "catqa",
+    "declare-lab/red-instruct",
+    "harmful_questions/catqa_english.json",
+    "Apache-2.0",
+    "550 harmful questions in 11 categories (calibration only)",
+    _catqa,
+)
+
+
 def catqa() -> tuple[list[dict], int]:
-    repo, path = CATQA
-    commit = _git(repo, "rev-parse", "HEAD").strip()
-
-    def flat(node: object) -> Iterator[str]:
-        if isinstance(node, str):
-            yield node
-        elif isinstance(node, dict):
-            for value in node.values():
-                yield from flat(value)
-        elif isinstance(node, list):
-            for value in node:
-                yield from flat(value)
-
+    commit, prompts = load(CATQA)
     index = GramIndex([trigrams(t) for t in report_texts()])
-    texts = [t.strip() for t in flat(json.loads(_git(repo, "show", f"{commit}:{path}")))]
+    texts = [p.text for p in prompts]
     kept = [t for t in texts if t and not index.overlaps(trigrams(t))]
     rows = [
         {
             "id": f"catqa-en-{n:03d}",
             "text": t,
-            "source": f"{repo}@{commit[:12]} {path} (Apache-2.0)",
+            "source": f"{CATQA.repo}@{commit[:12]} {CATQA.path} ({CATQA.licence})",
         }
         for n, t in enumerate(kept)
     ]

@@ -19,19 +19,18 @@ ROOT = HERE.parents[3]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE.parent / "r9"))
 
-from bench.external_eval import _git  # noqa: E402
-from build_everyday import GramIndex, report_texts, trigrams  # noqa: E402
+sys.path.insert(0, str(HERE))
 
-DANGEROUSQA = ("declare-lab/red-instruct", "harmful_questions/dangerousqa.json")
+from bench.external_eval import load  # noqa: E402
+from build_everyday import GramIndex, report_texts, trigrams  # noqa: E402
+from dangerousqa_corpus import DANGEROUSQA  # noqa: E402
 
 
 def guarded_texts() -> list[str]:
-    repo, path = DANGEROUSQA
-    commit = _git(repo, "rev-parse", "HEAD").strip()
     calibration = HERE.parent / "r11" / "calibration_catqa_en.jsonl"
     return [
         *report_texts(),
-        *json.loads(_git(repo, "show", f"{commit}:{path}")),
+        *(p.text for p in load(DANGEROUSQA)[1]),
         *(json.loads(line)["text"] for line in calibration.read_text("utf-8").splitlines()),
     ]
 

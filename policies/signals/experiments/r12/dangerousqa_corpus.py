@@ -16,19 +16,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(ROOT))
 
-from bench.external_eval import _git  # noqa: E402
+from bench.external_eval import Dataset, Prompt, load  # noqa: E402
 
-REPO, PATH = "declare-lab/red-instruct", "harmful_questions/dangerousqa.json"
+DANGEROUSQA = Dataset(
+    "DangerousQA",
+    "dangerousqa",
+    "declare-lab/red-instruct",
+    "harmful_questions/dangerousqa.json",
+    "Apache-2.0",
+    "200 short harmful questions",
+    lambda text: (Prompt(q, True, "harm") for q in json.loads(text)),
+)
 
 if __name__ == "__main__":
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
-    commit = _git(REPO, "rev-parse", "HEAD").strip()
+    commit, prompts = load(DANGEROUSQA)
     rows = [
-        {"id": f"dangerousqa-{n:03d}", "text": text, "label": "blocked", "category": "harm"}
-        for n, text in enumerate(json.loads(_git(REPO, "show", f"{commit}:{PATH}")))
+        {"id": f"dangerousqa-{n:03d}", "text": p.text, "label": "blocked", "category": "harm"}
+        for n, p in enumerate(prompts)
     ]
-    (out / "dangerousqa.jsonl").write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8"
-    )
-    print(f"{len(rows)} questions from {REPO}@{commit[:12]} -> {out / 'dangerousqa.jsonl'}")
+    target = out / "dangerousqa.jsonl"
+    target.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    print(f"{len(rows)} questions from {DANGEROUSQA.repo}@{commit[:12]} -> {target}")
