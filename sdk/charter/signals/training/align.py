@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from charter.signals.base import SignalError
-from charter.signals.classifier import SafetyClassifier, score_shift, shifted
+from charter.signals.classifier import SafetyClassifier, shifted
 from charter.signals.model import Artifact, load_artifact
 
 FLAG_HEADS = ("jailbreak", "prompt_injection", "harm")
@@ -47,6 +47,18 @@ class Alignment:
     flagged_after: int
     texts: int
     texts_sha256: str
+
+    def record(self) -> dict[str, object]:
+        """What the artifact's manifest keeps (`score_shift`), so its revision changes."""
+        return {
+            "logit": self.shift,
+            "reference": self.reference_revision,
+            "calibration": {
+                "texts": self.texts,
+                "sha256": self.texts_sha256,
+                "reference_flagged": self.reference_flagged,
+            },
+        }
 
 
 def flagged(probs: npt.NDArray[np.float32], labels: Sequence[str], shift: float = 0.0) -> int:
@@ -86,21 +98,15 @@ def align(model: Path, reference: Path, texts: Sequence[str]) -> tuple[Artifact,
     target = flagged(np.stack([ref.probabilities(t) for t in texts]), ref.labels)
     probs = np.stack([new.probabilities(t) for t in texts])
     delta = fit_shift(probs, new.labels, target)
-    artifact, _ = load_artifact(model.resolve())
-    total = round(score_shift(artifact.meta) + delta, 3)
-    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()
-    record = {
-        "logit": total,
-        "reference": ref.revision,
-        "calibration": {"texts": len(texts), "sha256": digest, "reference_flagged": target},
-    }
     found = Alignment(
-        shift=total,
+        shift=round(new.score_shift + delta, 3),
         reference_revision=ref.revision,
         reference_flagged=target,
         flagged_before=flagged(probs, new.labels),
         flagged_after=flagged(probs, new.labels, delta),
         texts=len(texts),
-        texts_sha256=digest,
+        texts_sha256=hashlib.sha256("\n".join(texts).encode()).hexdigest(),
     )
-    return replace(artifact, meta={**artifact.meta, "score_shift": record}), found
+    # The classifier keeps no weights once loaded, so the artifact is read again to save it.
+    artifact, _ = load_artifact(model.resolve())
+    return replace(artifact, meta={**artifact.meta, "score_shift": found.record()}), found
