@@ -26,7 +26,7 @@ from opentelemetry.util.types import AttributeValue
 
 from charter import semconv as sc
 from charter._canonical import valid_text
-from charter.decision import Action, Decision
+from charter.decision import Action, Decision, Stage
 from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
 from charter.telemetry._instruments import Instruments
 from charter.telemetry._stage import CallShape, StageEvent, mark_error
@@ -42,6 +42,30 @@ MAX_CONTENT_CHARS = 8192
 _OUTCOMES = (PolicyViolation, ApprovalPending, ApprovalRejected)
 """Exceptions that *are* the guard's answer (deny, held, rejected), not failures: the span
 says what happened through `charter.decision.action`, so they do not set an error status."""
+
+
+_VALUE: dict[Action | Stage, str] = {m: m.value for e in (Action, Stage) for m in e}
+"""Enum values by member: a dict lookup, not the enum's `.value` descriptor (per call)."""
+_RANK = {a: a.rank for a in Action}
+
+
+class _AttributeNames(dict[str, str]):
+    """Signal name -> its span attribute name (`prefix + name`), built once per name."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def __missing__(self, name: str) -> str:
+        full = self.prefix + name
+        if len(self) < _MAX_SIGNAL_NAMES:
+            self[name] = full
+        return full
+
+
+_MAX_SIGNAL_NAMES = 1024
+_SIGNAL_NAMES = _AttributeNames(sc.SIGNAL_PREFIX)
+_RESPONSE_SIGNAL_NAMES = _AttributeNames(sc.RESPONSE_SIGNAL_PREFIX)
 
 
 class PIICount(Protocol):
@@ -138,7 +162,7 @@ class CallSpan:
             self.record_error(exc)
         span = self._span
         elapsed_ms = (time.perf_counter_ns() - self._start_ns) / 1e6
-        action = self._action.value if self._action is not None else ""
+        action = _VALUE[self._action] if self._action is not None else ""
         if span.is_recording():
             attrs = self._attrs
             if self._action is not None:
@@ -148,12 +172,12 @@ class CallSpan:
                 attrs[sc.RULES] = tuple(self._rules)
             if self._principles:
                 attrs[sc.PRINCIPLES] = tuple(self._principles)
-            for prefix, scores in (
-                (sc.SIGNAL_PREFIX, self._signals),
-                (sc.RESPONSE_SIGNAL_PREFIX, self._response_signals),
+            for names, scores in (
+                (_SIGNAL_NAMES, self._signals),
+                (_RESPONSE_SIGNAL_NAMES, self._response_signals),
             ):
                 if scores:
-                    attrs.update({prefix + n: float(v) for n, v in scores.items()})
+                    attrs.update({names[name]: score for name, score in scores.items()})
             if self._call_ms is not None:
                 attrs[sc.CALL_MS] = self._call_ms
                 attrs[sc.LATENCY_MS] = max(elapsed_ms - self._call_ms, 0.0)
@@ -199,10 +223,10 @@ class CallSpan:
         """One stage's decision. The call's action is the strictest seen so far; rule ids and
         principles accumulate. The open stage span, if any, gets this stage's own values."""
         action = decision.action
-        if self._action is None or action.rank > self._action.rank:
+        if self._action is None or _RANK[action] > _RANK[self._action]:
             self._action = action
             self._decision_id = decision.decision_id
-        action_value = action.value
+        action_value = _VALUE[action]
         rules: tuple[str, ...] = ()
         if decision.violations:  # most decisions have none: skip building the tuples
             rules = decision.rules
@@ -212,7 +236,7 @@ class CallSpan:
                 self._principles[principle] = None
         if decision.policy_revision:
             self._attrs[sc.POLICY_REVISION] = decision.policy_revision
-        stage = decision.stage.value
+        stage = _VALUE[decision.stage]
         if self._stages:
             stage_attrs = self._stages[-1].attributes
             stage_attrs[sc.STAGE_ACTION] = action_value
@@ -266,7 +290,8 @@ class CallSpan:
     def record_signals(self, scores: Mapping[str, float], *, response: bool = False) -> None:
         """Signal scores of one stage: of the request (prompt, tool arguments), or with
         `response` of what came back (answer, tool result). Each side keeps the highest
-        score of each signal across its stages."""
+        score of each signal across its stages. Scores are plain floats, as
+        `charter.signals.base.check_scores` returns them: they go onto the span as they are."""
         seen = self._response_signals if response else self._signals
         if seen is None:  # the first stage: one copy; named as attributes when the call ends
             if response:

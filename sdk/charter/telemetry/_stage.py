@@ -33,11 +33,12 @@ class CallShape:
 
 
 class StageEvent:
-    """One pipeline stage of a call, recorded as an event on the call span when it ends.
+    """One pipeline stage of a call, recorded as an event on the call span when it ends (the
+    event's time is the stage's end; its duration is `charter.stage.duration_ms`).
     While it is open it sits on the call's `open` stack, so the stage's own decision lands
     in its attributes."""
 
-    __slots__ = ("_instruments", "_name", "_open", "_span", "_start_ns", "_wall_ns", "attributes")
+    __slots__ = ("_instruments", "_name", "_open", "_span", "_start_ns", "attributes")
 
     def __init__(
         self, name: str, span: Span, instruments: Instruments, open: list[StageEvent]
@@ -49,7 +50,6 @@ class StageEvent:
         self.attributes: dict[str, AttributeValue] = {}
 
     def __enter__(self) -> StageEvent:
-        self._wall_ns = time.time_ns()
         self._start_ns = time.perf_counter_ns()
         self._open.append(self)
         return self
@@ -68,7 +68,7 @@ class StageEvent:
             attrs[sc.STAGE_DURATION_MS] = elapsed_ms
             if exc is not None:
                 attrs[sc.ERROR_TYPE] = qualified_name(exc)
-            span.add_event(self._name, attrs, timestamp=self._wall_ns)
+            span.add_event(self._name, attrs)  # stamped when the stage ends
         instruments = self._instruments
         instruments.stage_duration.record(
             elapsed_ms, instruments.labels(sc.METRIC_ATTR_STAGE, self._name)

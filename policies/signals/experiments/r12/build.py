@@ -35,11 +35,11 @@ def guarded_texts() -> list[str]:
     ]
 
 
-def build(sources: list[Path], out: Path) -> dict[str, int]:
+def build(sources: list[Path], out: Path, pattern: str = "*_short_*.jsonl") -> dict[str, int]:
     index = GramIndex([trigrams(t) for t in guarded_texts()])
     counts = {"kept": 0, "dropped": 0}
     out.mkdir(parents=True, exist_ok=True)
-    for path in sorted(p for s in sources for p in s.glob("*_short_*.jsonl")):
+    for path in sorted(p for s in sources for p in s.glob(pattern)):
         kept = []
         for line in path.read_text("utf-8").splitlines():
             if not line.strip():
