@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "r12"))
 
-from build import build  # noqa: E402
+from build import build
 
 if __name__ == "__main__":
     *sources, out = (Path(a) for a in sys.argv[1:])
