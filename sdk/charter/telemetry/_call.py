@@ -44,8 +44,9 @@ _OUTCOMES = (PolicyViolation, ApprovalPending, ApprovalRejected)
 says what happened through `charter.decision.action`, so they do not set an error status."""
 
 
-_VALUE: dict[Action | Stage, str] = {m: m.value for e in (Action, Stage) for m in e}
+_ACTION_VALUE = {a: a.value for a in Action}
 """Enum values by member: a dict lookup, not the enum's `.value` descriptor (per call)."""
+_STAGE_VALUE = {s: s.value for s in Stage}
 _RANK = {a: a.rank for a in Action}
 
 
@@ -162,7 +163,7 @@ class CallSpan:
             self.record_error(exc)
         span = self._span
         elapsed_ms = (time.perf_counter_ns() - self._start_ns) / 1e6
-        action = _VALUE[self._action] if self._action is not None else ""
+        action = _ACTION_VALUE[self._action] if self._action is not None else ""
         if span.is_recording():
             attrs = self._attrs
             if self._action is not None:
@@ -226,7 +227,7 @@ class CallSpan:
         if self._action is None or _RANK[action] > _RANK[self._action]:
             self._action = action
             self._decision_id = decision.decision_id
-        action_value = _VALUE[action]
+        action_value = _ACTION_VALUE[action]
         rules: tuple[str, ...] = ()
         if decision.violations:  # most decisions have none: skip building the tuples
             rules = decision.rules
@@ -236,7 +237,7 @@ class CallSpan:
                 self._principles[principle] = None
         if decision.policy_revision:
             self._attrs[sc.POLICY_REVISION] = decision.policy_revision
-        stage = _VALUE[decision.stage]
+        stage = _STAGE_VALUE[decision.stage]
         if self._stages:
             stage_attrs = self._stages[-1].attributes
             stage_attrs[sc.STAGE_ACTION] = action_value
