@@ -18,7 +18,6 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[3]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE.parent / "r9"))
-
 sys.path.insert(0, str(HERE))
 
 from bench.external_eval import load  # noqa: E402

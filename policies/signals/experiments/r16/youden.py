@@ -40,8 +40,9 @@ def texts_of(path: Path) -> list[str]:
 def clean_benign(train: Path) -> tuple[list[str], int]:
     training = [t for p in sorted(train.glob("*.jsonl")) for t in texts_of(p)]
     index = GramIndex([trigrams(t) for t in [*guarded_texts(), *training]])
-    kept = [t for t in texts_of(BENIGN) if not index.overlaps(trigrams(t))]
-    return kept, len(texts_of(BENIGN)) - len(kept)
+    written = texts_of(BENIGN)
+    kept = [t for t in written if not index.overlaps(trigrams(t))]
+    return kept, len(written) - len(kept)
 
 
 def youden_shift(harmful: np.ndarray, benign: np.ndarray, labels: tuple[str, ...]) -> tuple:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import statistics
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_signals_classifier import _benign_texts  # noqa: E402
+from bench.bench_signals_classifier import _benign_texts, _latencies_ms  # noqa: E402
 
 from charter.signals.classifier import SafetyClassifier, default_model_dir  # noqa: E402
 from charter.signals.model import load_artifact  # noqa: E402
@@ -35,12 +34,8 @@ def main(out: Path) -> None:
         clf = SafetyClassifier(folder, memo=0)
         sent = sum(clf.sent_to_second_stage(t) for t in texts)
         for t in texts[:50]:
-            clf.score(t)  # warm
-        ms = []
-        for t in texts:
-            t0 = time.perf_counter()
-            clf.score(t)
-            ms.append((time.perf_counter() - t0) * 1e3)
+            clf.score(t)  # warm, as the bench does
+        ms, _ = _latencies_ms(clf.score, texts)
         print(
             f"gate {gate}: {revision}  stage 2 for {sent}/{len(texts)} "
             f"({100 * sent / len(texts):.1f}%), mean {statistics.fmean(ms):.2f} ms",
