@@ -124,11 +124,29 @@ def _embedder() -> StaticEmbedder:
     return StaticEmbedder()
 
 
-def combine_stages(first: FloatArray, second: FloatArray) -> FloatArray:
-    """Inside the band the two stages' probabilities are averaged (as in round 1): the
-    small fine-tuned encoder alone overrode confident stage-1 verdicts on plain harmful
-    requests, and the n-gram stage alone misreads look-alikes; each corrects the other."""
-    return np.asarray((first + second) * np.float32(0.5), dtype=np.float32)
+SECOND_WEIGHT = 0.5
+"""The contextual stage's share inside the band when the artifact records none."""
+
+
+def combine_stages(
+    first: FloatArray, second: FloatArray, weight: float = SECOND_WEIGHT
+) -> FloatArray:
+    """Inside the band the two stages' probabilities are mixed, `weight` on the second
+    (`cascade.second_weight`; 0.5, an equal average, as in round 1): the small fine-tuned
+    encoder alone overrode confident stage-1 verdicts on plain harmful requests, and the
+    n-gram stage alone misreads look-alikes; each corrects the other. (At 0.5 this is
+    exactly the old `(first + second) * 0.5`: halving is exact in binary floating point.)"""
+    w = np.float32(weight)
+    return np.asarray(first * (np.float32(1) - w) + second * w, dtype=np.float32)
+
+
+def second_weight(cascade: Mapping[str, object]) -> float:
+    """The artifact's `cascade.second_weight`, checked (0.5 when absent)."""
+    raw = cascade.get("second_weight", SECOND_WEIGHT)
+    weight = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else -1.0
+    if not 0.0 <= weight <= 1.0:
+        raise SignalError(f"the model's cascade.second_weight must be in [0, 1], got {raw!r}")
+    return weight
 
 
 def policy_scores(
@@ -202,6 +220,7 @@ class SafetyClassifier:
         self._first = loaded.first
         cascade = artifact.meta.get("cascade", {})
         self.gate = float(cascade.get("gate", 0.0))
+        self.second_weight = second_weight(cascade)
         self._gate_rows = np.asarray([self.labels.index(h) for h in GATE_HEADS])
         harm_rows, any_harm = _harm_rows(self.labels)
         self._harm: tuple[list[int], int | None] = (harm_rows.tolist(), any_harm)
@@ -280,7 +299,8 @@ class SafetyClassifier:
 
     def _cascade(self, raw: str, first: FloatArray) -> FloatArray:
         if self._second is not None and self.uncertain(first):
-            return combine_stages(first, sigmoid(self._second.logits(context_text(raw))))
+            second = sigmoid(self._second.logits(context_text(raw)))
+            return combine_stages(first, second, self.second_weight)
         return first
 
     def uncertain(self, probs: FloatArray) -> bool:
