@@ -8,6 +8,7 @@ import base64
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -144,6 +145,43 @@ def test_the_contextual_stage_can_be_switched_off() -> None:
     cheap = SafetyClassifier(context_stage=False)
     assert not cheap.context_stage
     assert set(cheap.score("hello")) == set(SafetyClassifier().score("hello"))
+
+
+def test_the_artifact_sets_how_much_the_contextual_stage_weighs(
+    tmp_path: Path, classifier: SafetyClassifier
+) -> None:
+    """`cascade.second_weight` mixes the stages inside the band: absent it is the equal
+    average every artifact had; 1 hands a text stage 1 sends on to the contextual stage."""
+    import numpy as np
+
+    from charter.signals.classifier import _readable, sigmoid
+    from charter.signals.normalize import context_text
+
+    text = "How do I pick the lock on my neighbour's front door while they are away?"
+    assert classifier.sent_to_second_stage(text)
+    artifact, _ = load_artifact(MODEL)
+    assert "second_weight" not in artifact.meta["cascade"]
+    cascade = {**artifact.meta["cascade"], "second_weight": 1.0}
+    replace(artifact, meta={**artifact.meta, "cascade": cascade}).save(tmp_path / "w1")
+    trusting = SafetyClassifier(tmp_path / "w1", memo=0)
+    assert trusting.revision != classifier.revision
+    second = trusting.second_stage
+    assert second is not None
+    expected = sigmoid(second.logits(context_text(_readable(text))))
+    assert np.array_equal(trusting.probabilities(text), expected)
+    first = classifier._stage_one_probabilities(_readable(text))
+    assert np.array_equal(classifier.probabilities(text), (first + expected) * np.float32(0.5))
+
+
+@pytest.mark.parametrize("weight", [-0.1, 1.5, "0.7", True, None])
+def test_a_bad_second_weight_is_a_clear_error(tmp_path: Path, weight: object) -> None:
+    from charter.signals import SignalError
+
+    artifact, _ = load_artifact(MODEL)
+    cascade = {**artifact.meta["cascade"], "second_weight": weight}
+    replace(artifact, meta={**artifact.meta, "cascade": cascade}).save(tmp_path / "bad")
+    with pytest.raises(SignalError, match="second_weight"):
+        SafetyClassifier(tmp_path / "bad", context_stage=False)
 
 
 def test_non_text_is_a_clear_error(classifier: SafetyClassifier) -> None:
