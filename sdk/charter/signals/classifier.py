@@ -113,8 +113,7 @@ class FirstStage:
         if n_chars or n_words:
             rows = np.concatenate([chars, words + self.spec.buckets])
             scale = np.empty(n_chars + n_words, dtype=np.float32)
-            scale[:n_chars] = 1.0 / np.sqrt(max(n_chars, 1))
-            scale[n_chars:] = 1.0 / np.sqrt(max(n_words, 1))
+            scale[:n_chars], scale[n_chars:] = self.spec.block_scales(n_chars, n_words)
             z = z + scale @ self.table.take(self.rows.take(rows), axis=0)
         return np.asarray(z, dtype=np.float32)
 

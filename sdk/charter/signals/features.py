@@ -14,6 +14,7 @@ sentence embedding (WordLlama), computed in well under a millisecond.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -49,6 +50,11 @@ class FeatureSpec:
     dense_scale: float = 16.0
     """Unit-norm embeddings are multiplied by sqrt(dim) so each coordinate is O(1): the
     same L2 penalty then means the same thing for dense and sparse weights."""
+    norm_counts: tuple[int, int] | None = None
+    """None: each n-gram block (characters, words) is read as counts over sqrt(count), so a
+    head whose weights lean one way over ordinary text scores longer texts higher (round
+    19). (c, w): counts times sqrt(reference) over count, a mean that does not grow with
+    length; the references (the median counts in training) keep a median text's scale."""
 
     @property
     def buckets(self) -> int:
@@ -62,6 +68,8 @@ class FeatureSpec:
             "max_chars": self.max_chars,
             "embedding": self.embedding,
             "dense_scale": self.dense_scale,
+            # Absent when unset, so artifacts trained before the option keep their revision.
+            **({"norm_counts": list(self.norm_counts)} if self.norm_counts else {}),
         }
 
     @classmethod
@@ -73,7 +81,27 @@ class FeatureSpec:
             max_chars=int(raw["max_chars"]),
             embedding=str(raw["embedding"]),
             dense_scale=float(raw.get("dense_scale", 1.0)),
+            norm_counts=_norm_counts(raw.get("norm_counts")),
         )
+
+    def block_scales(self, n_chars: int, n_words: int) -> tuple[float, float]:
+        """What each occurrence in the character and in the word block counts for."""
+        if self.norm_counts is None:
+            return 1.0 / math.sqrt(max(n_chars, 1)), 1.0 / math.sqrt(max(n_words, 1))
+        ref_chars, ref_words = self.norm_counts
+        return math.sqrt(ref_chars) / max(n_chars, 1), math.sqrt(ref_words) / max(n_words, 1)
+
+
+def _norm_counts(raw: Any) -> tuple[int, int] | None:
+    if raw is None:
+        return None
+    try:
+        chars, words = (int(n) for n in raw)
+    except (TypeError, ValueError):
+        chars = words = 0
+    if chars < 1 or words < 1:
+        raise SignalError(f"features.norm_counts must be two positive counts, got {raw!r}")
+    return chars, words
 
 
 def clip(text: str, max_chars: int) -> str:

@@ -60,10 +60,11 @@ def featurize(
     for row, item in enumerate(items):
         prepared = clip(scoring_text(item.text), spec.max_chars)
         chars, words = sparse_features(prepared, spec)
-        for block, offset in ((chars, 0), (words, buckets)):
+        scales = spec.block_scales(len(chars), len(words))
+        for block, offset, scale in ((chars, 0, scales[0]), (words, buckets, scales[1])):
             if len(block):
                 indices.append(block + offset)
-                values.append(np.full(len(block), 1.0 / np.sqrt(len(block))))
+                values.append(np.full(len(block), scale))
         indptr.append(indptr[-1] + len(chars) + len(words))
         dense[row] = embedder.embed(prepared) * spec.dense_scale
     matrix = sparse.csr_matrix(
