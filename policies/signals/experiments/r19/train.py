@@ -1,11 +1,14 @@
-"""Round 19: stage 1 retrained as `make train` trains it, with or without length-invariant
-n-gram blocks, beside the shipped model's fine-tuned encoder (stage 2 does not depend on
-stage 1 and retrains to the same bytes, so it is reused, not fine-tuned again).
+"""Rounds 19 and 20: stage 1 retrained as `charter signals train` trains it, with or
+without length-invariant n-gram blocks, beside an existing model's fine-tuned encoder
+(stage 2 depends only on the data and retrains to the same bytes, so it is reused, not
+fine-tuned again).
 
     python policies/signals/experiments/r19/train.py OUT_DIR [--as-shipped]
+        [--data DIR] [--encoder-from MODEL_DIR] [--passages]
 
-`--as-shipped` trains with the shipped features; the result must be the shipped revision,
-which checks that this script trains as `charter signals train` does.
+Defaults: `make train`'s data and the shipped model's encoder. `--as-shipped` trains with
+the shipped features; on the data MODEL_DIR was trained on, the result must be MODEL_DIR's
+revision, which checks that this script trains as `charter signals train` does.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from charter.signals.classifier import default_model_dir
 from charter.signals.features import FeatureSpec, StaticEmbedder, clip, sparse_features
 from charter.signals.model import ENCODER, VOCAB, Artifact, load_artifact
 from charter.signals.normalize import scoring_text
+from charter.signals.passages import PassageRule
 from charter.signals.training import (
     LABELS,
     TrainConfig,
@@ -46,11 +50,11 @@ def median_counts(items: list[TrainItem], spec: FeatureSpec) -> tuple[int, int]:
     )
 
 
-def main(out: Path, as_shipped: bool) -> None:
+def main(out: Path, as_shipped: bool, data_dir: Path, encoder_from: Path, passages: bool) -> None:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    items = load_items(sorted(TRAIN.glob("*.jsonl")))
+    items = load_items(sorted(data_dir.glob("*.jsonl")))
     spec = FeatureSpec()
     if not as_shipped:
         spec = replace(spec, norm_counts=median_counts(items, spec))
@@ -60,18 +64,31 @@ def main(out: Path, as_shipped: bool) -> None:
     data = featurize(items, spec, StaticEmbedder())
     arrays = fit(data, config)
     first = _stage_one_out_of_fold(data, family_folds(items, 4), 4, config, log)
-    shipped, _ = load_artifact(default_model_dir())
-    cascade = {**shipped.meta["cascade"], "gate": choose_gate(first, data.targets, 0.01)}
+    donor, _ = load_artifact(encoder_from)
+    cascade = {**donor.meta["cascade"], "gate": choose_gate(first, data.targets, 0.01)}
     meta = {
         "trained_on": training_record(items),
         "stage_1": config.to_dict(),
         "cascade": cascade,
-        "stage_2": shipped.meta["stage_2"],
+        "stage_2": donor.meta["stage_2"],
     }
-    files = {name: shipped.files[name] for name in (ENCODER, VOCAB)}
+    if passages:
+        meta["passages"] = PassageRule().to_dict()
+    files = {name: donor.files[name] for name in (ENCODER, VOCAB)}
     artifact = Artifact(labels=LABELS, spec=spec, arrays=arrays, meta=meta, files=files)
     print(f"{artifact.save(out)} gate {cascade['gate']}")
 
 
+def _option(name: str, default: Path) -> Path:
+    args = sys.argv[2:]
+    return Path(args[args.index(name) + 1]) if name in args else default
+
+
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), "--as-shipped" in sys.argv[2:])
+    main(
+        Path(sys.argv[1]),
+        "--as-shipped" in sys.argv[2:],
+        _option("--data", TRAIN),
+        _option("--encoder-from", default_model_dir()),
+        "--passages" in sys.argv[2:],
+    )
