@@ -14,6 +14,7 @@ import data.charter.lib
 # makes regorus evaluate every rule of lib first, text matching included. Functions are
 # fine as lib.f(...).
 import data.charter.lib.config
+import data.charter.lib.signal_failed
 import data.charter.lib.stage
 import data.charter.lib.text
 
@@ -31,6 +32,50 @@ threshold(category) := object.get(
 )
 
 checked_stage if stage in config.harm.stages
+
+# Whether any category could reach a threshold: some harm score (a failed or non-numeric
+# signal counts as 1, as in lib.signal) at or above the lowest threshold anywhere in
+# config.harm (a threshold that is not a number could compare either way, so it lets every
+# category be checked). Most texts are far below, and the rules below then stop here instead
+# of reading each category's settings and score twice over: about 10 µs a category on the
+# RVM, most of a benign text's evaluation.
+may_reach if {
+	checked_stage
+	is_object(input.signals)
+	some name, s in input.signals
+	startswith(name, "harm.")
+	reaches(s)
+}
+
+may_reach if {
+	checked_stage
+	signal_failed
+}
+
+may_reach if {
+	checked_stage
+	some t in thresholds
+	not is_number(t)
+}
+
+reaches(s) if not is_number(s)
+
+reaches(s) if s >= lowest_threshold
+
+# The review threshold's default (2) is in the set: a rule reads it when none is set.
+lowest_threshold := min(thresholds | {2})
+
+thresholds contains t if {
+	some key, t in config.harm.default
+	endswith(key, "threshold")
+}
+
+thresholds contains t if {
+	some own in config.harm.categories
+	is_object(own)
+	some key, t in own
+	endswith(key, "threshold")
+}
 
 # `log` records the finding (it shows in the decision's violations and the audit log)
 # without changing the decision; `allow` skips the category altogether.
@@ -109,6 +154,7 @@ category_finding(category) := finding if {
 #   severity: critical
 #   owner: trust-safety
 findings contains finding if {
+	may_reach
 	finding := object.union(category_finding("violent_crimes"), {
 		"rule": "harm.violent_crimes",
 		"principle": "Safety: no help with violent crimes (MLCommons AILuminate / Llama Guard 3 S1)",
@@ -127,6 +173,7 @@ findings contains finding if {
 #   severity: high
 #   owner: trust-safety
 findings contains finding if {
+	may_reach
 	finding := object.union(category_finding("nonviolent_crimes"), {
 		"rule": "harm.nonviolent_crimes",
 		"principle": "Safety: no help with non-violent crimes (MLCommons AILuminate / Llama Guard 3 S2)",
@@ -145,6 +192,7 @@ findings contains finding if {
 #   severity: critical
 #   owner: trust-safety
 findings contains finding if {
+	may_reach
 	finding := object.union(category_finding("sex_crimes"), {
 		"rule": "harm.sex_crimes",
 		"principle": "Safety: no help with sex-related crimes (MLCommons AILuminate / Llama Guard 3 S3)",
@@ -163,6 +211,7 @@ findings contains finding if {
 #   severity: critical
 #   owner: trust-safety
 findings contains finding if {
+	may_reach
 	finding := object.union(category_finding("child_exploitation"), {
 		"rule": "harm.child_exploitation",
 		"principle": "Safety: no help with child sexual exploitation (MLCommons AILuminate / Llama Guard 3 S4)",
@@ -181,6 +230,7 @@ findings contains finding if {
 #   severity: medium
 #   owner: trust-safety
 findings contains finding if {
+	may_reach
 	finding := object.union(category_finding("defamation"), {
 		"rule": "harm.defamation",
 		"principle": "Safety: no help with defamation (MLCommons AILuminate / Llama Guard 3 S5)",
@@ -199,6 +249,7 @@ findings contains finding if {
 #   severity: medium
 #   owner: trust-safety
 findings contains finding if {
+	may_reach
 	finding := object.union(category_finding("specialized_advice"), {
 		"rule": "harm.specialized_advice",
 		"principle": "Safety: no help with specialized advice (MLCommons AILuminate / Llama Guard 3 S6)",
@@ -217,6 +268,7 @@ findings contains finding if {
 #   severity: high
 #   owner: trust-safety
 findings contains finding if {
+	may_reach
 	finding := object.union(category_finding("privacy"), {
 		"rule": "harm.privacy",
 		"principle": "Safety: no help with privacy (MLCommons AILuminate / Llama Guard 3 S7)",
@@ -235,6 +287,7 @@ findings contains finding if {
 #   severity: medium
 #   owner: trust-safety
 findings contains finding if {
+	may_reach
 	finding := object.union(category_finding("intellectual_property"), {
 		"rule": "harm.intellectual_property",
 		"principle": "Safety: no help with intellectual property (MLCommons AILuminate / Llama Guard 3 S8)",
@@ -253,6 +306,7 @@ findings contains finding if {
 #   severity: critical
 #   owner: trust-safety
 findings contains finding if {
+	may_reach
 	finding := object.union(category_finding("indiscriminate_weapons"), {
 		"rule": "harm.indiscriminate_weapons",
 		"principle": "Safety: no help with indiscriminate weapons (MLCommons AILuminate / Llama Guard 3 S9)",
@@ -271,6 +325,7 @@ findings contains finding if {
 #   severity: high
 #   owner: trust-safety
 findings contains finding if {
+	may_reach
 	finding := object.union(category_finding("hate"), {
 		"rule": "harm.hate",
 		"principle": "Safety: no help with hate (MLCommons AILuminate / Llama Guard 3 S10)",
@@ -289,6 +344,7 @@ findings contains finding if {
 #   severity: critical
 #   owner: trust-safety
 findings contains finding if {
+	may_reach
 	finding := object.union(category_finding("self_harm"), {
 		"rule": "harm.self_harm",
 		"principle": "Safety: no help with suicide and self-harm (MLCommons AILuminate / Llama Guard 3 S11)",
@@ -307,6 +363,7 @@ findings contains finding if {
 #   severity: medium
 #   owner: trust-safety
 findings contains finding if {
+	may_reach
 	finding := object.union(category_finding("sexual_content"), {
 		"rule": "harm.sexual_content",
 		"principle": "Safety: no help with sexual content (MLCommons AILuminate / Llama Guard 3 S12)",
@@ -325,6 +382,7 @@ findings contains finding if {
 #   severity: high
 #   owner: trust-safety
 findings contains finding if {
+	may_reach
 	finding := object.union(category_finding("elections"), {
 		"rule": "harm.elections",
 		"principle": "Safety: no help with elections (MLCommons AILuminate / Llama Guard 3 S13)",
@@ -343,6 +401,7 @@ findings contains finding if {
 #   severity: high
 #   owner: trust-safety
 findings contains finding if {
+	may_reach
 	finding := object.union(category_finding("code_interpreter_abuse"), {
 		"rule": "harm.code_interpreter_abuse",
 		"principle": "Safety: no help with code interpreter abuse (MLCommons AILuminate / Llama Guard 3 S14)",

@@ -123,3 +123,27 @@ test_harm_findings_reach_the_decision_only_on_input_and_output if {
 	d := main.decision with input as msg("tool_call", "violent_crimes", 0.99, "x")
 	not "harm.violent_crimes" in {v.rule | some v in d.violations}
 }
+
+# may_reach is a pre-check only: whatever the config, a category whose own rule would fire
+# is still checked.
+test_the_pre_check_follows_the_lowest_threshold_in_the_config if {
+	not harm.may_reach with input as ask("hate", 0.3)
+	harm.may_reach with input as ask("hate", 0.3)
+		with data.charter.config.harm.categories.privacy.output_threshold as 0.2
+	rules(ask("hate", 0.3)) == {"harm.hate"} with data.charter.config.harm.categories.hate.input_threshold as 0.25
+	rules(ask("hate", 0.3)) == {"harm.hate"}
+		with data.charter.config.harm.categories.hate.review_threshold as 0.2
+		with data.charter.config.harm.categories.hate.threshold as 0.9
+}
+
+test_a_broken_or_failed_signal_still_reaches_every_rule if {
+	rules(msg("input", "hate", "high", "x")) == {"harm.hate"}
+	broken := {"schema": 1, "stage": "input", "text": "x", "signals": {"safety.error": 1}}
+	count(rules(broken)) == 14
+}
+
+test_a_threshold_that_is_not_a_number_lets_every_category_be_checked if {
+	harm.may_reach with input as ask("hate", 0.01)
+		with data.charter.config.harm.categories.hate.threshold as "0.5"
+	not harm.may_reach with input as msg("tool_call", "hate", 0.99, "x")
+}
