@@ -52,6 +52,12 @@ may_reach if {
 	signal_failed
 }
 
+# A missing score reads as 0, so a threshold at or below 0 acts on every text.
+may_reach if {
+	checked_stage
+	lowest_threshold <= 0
+}
+
 may_reach if {
 	checked_stage
 	some t in thresholds

@@ -142,6 +142,11 @@ test_a_broken_or_failed_signal_still_reaches_every_rule if {
 	count(rules(broken)) == 14
 }
 
+test_a_threshold_of_zero_acts_even_without_scores if {
+	rules({"schema": 1, "stage": "input", "text": "x"}) == {"harm.hate"} with data.charter.config.harm.categories.hate.threshold as 0
+	count(rules({"schema": 1, "stage": "input", "text": "x"})) == 0
+}
+
 test_a_threshold_that_is_not_a_number_lets_every_category_be_checked if {
 	harm.may_reach with input as ask("hate", 0.01)
 		with data.charter.config.harm.categories.hate.threshold as "0.5"
