@@ -19,7 +19,6 @@ import numpy as np
 import numpy.typing as npt
 
 from charter.signals.classifier import (
-    GATE_HEADS,
     SafetyClassifier,
     _readable,
     combine_stages,
@@ -57,8 +56,8 @@ def _stage_probabilities(clf: SafetyClassifier, texts: list[str]) -> tuple[Matri
 
 
 def _flag_scores(clf: SafetyClassifier, first: Matrix, second: Matrix, w: float) -> Matrix:
-    rows = [clf.labels.index(h) for h in GATE_HEADS]
-    sent = first[:, rows].max(axis=1) >= clf.gate
+    rows = clf._gate_rows
+    sent = np.asarray([clf.uncertain(row) for row in first])  # the cascade's own band test
     mixed = first.copy()
     mixed[sent] = combine_stages(first[sent], second[sent], w)
     return mixed[:, rows].max(axis=1)
