@@ -8,12 +8,13 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 
 from charter._canonical import sha256_hex
 from charter.audit import DECISION_LOG_PATH, AuditLog, iter_records, verify
@@ -133,7 +134,7 @@ def test_odd_values_are_stored_as_text_and_still_verify(sqlite_url: str) -> None
 def test_a_full_queue_counts_and_reports_drops(
     sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    log = AuditLog(sqlite_url, max_queue=2, batch=2)
+    log = AuditLog(sqlite_url, max_queue=2, batch=2, full_wait_s=0)
     blocker = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # the writer cannot commit while we hold this
     try:
@@ -154,6 +155,84 @@ def test_a_full_queue_counts_and_reports_drops(
     assert any("dropped because the queue is full" in w for w in warnings)
     assert not any("secret-" in w for w in warnings)
     assert verify(sqlite_url).ok
+
+
+def test_a_full_queue_waits_for_a_slow_store_and_loses_nothing(sqlite_url: str) -> None:
+    """The store is slow, not failing (another connection holds its write lock for a
+    while): records beyond the queue's room wait for the writer instead of being dropped."""
+    log = AuditLog(sqlite_url, max_queue=2, batch=2, full_wait_s=30)
+    blocker = sqlite3.connect(
+        sqlite_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
+    )
+    blocker.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, lambda: blocker.execute("ROLLBACK"))
+    release.start()
+    started = time.monotonic()
+    for i in range(10):
+        log.record(Decision(action=Action.ALLOW), {"i": i})
+    waited = time.monotonic() - started
+    release.join()
+    blocker.close()
+    log.flush(30)
+    stats = log.stats
+    log.close()
+    assert (stats.written, stats.dropped, stats.queued) == (10, 0, 0)
+    assert waited >= 0.25  # the calls did wait for the lock to go, rather than dropping
+    assert verify(sqlite_url).checked == 10
+
+
+def test_a_full_queue_drops_at_once_while_the_store_fails(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Waiting for room only helps while records go out: with the store failing, a full
+    queue drops (counted and logged) without stalling the application."""
+    path = sqlite_url.removeprefix("sqlite:///")
+    log = AuditLog(sqlite_url, max_queue=2, batch=2, full_wait_s=30)
+    admin = sqlite3.connect(path, isolation_level=None)
+    admin.execute("ALTER TABLE charter_decision_log RENAME TO hidden_log")
+    with caplog.at_level(logging.WARNING, logger="charter.audit"):
+        log.record(Decision(action=Action.ALLOW), {"i": 0})
+        _wait_until(lambda: log.stats.last_error is not None, "a failed write")
+        started = time.monotonic()
+        for i in range(1, 10):
+            log.record(Decision(action=Action.ALLOW), {"i": i})
+        waited = time.monotonic() - started
+    assert waited < 30  # not one full wait: the store was known to be failing
+    assert log.stats.dropped >= 6
+    admin.execute("ALTER TABLE hidden_log RENAME TO charter_decision_log")
+    admin.close()
+    log.flush(30)
+    stats = log.stats
+    log.close()
+    assert stats.written + stats.dropped == 10 and stats.queued == 0
+    assert verify(sqlite_url).checked == stats.written
+
+
+def test_a_batch_is_one_insert_statement(sqlite_url: str) -> None:
+    """The writer shares the GIL with the application, and sqlite3 releases it at every
+    statement step; when other threads keep the GIL busy, each step costs the writer a
+    wait. So a batch is inserted by one statement, not one per record (`executemany`)."""
+    engine = connect(sqlite_url)
+    statements: list[str] = []
+    event.listen(
+        engine, "connect", lambda conn, _record: conn.set_trace_callback(statements.append)
+    )
+    log = AuditLog(engine, batch=64, linger_s=0)
+    blocker = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the records gather while the store is busy
+    try:
+        for i in range(40):
+            log.record(Decision(action=Action.ALLOW), {"i": i})
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    log.flush(30)
+    log.close()
+    inserts = [s for s in statements if s.startswith("INSERT INTO charter_decision_log ")]
+    assert log.stats.written == 40
+    # The first record's batch, then the other 39 in one; executemany ran it 40 times.
+    assert 1 <= len(inserts) <= 3
+    assert verify(sqlite_url).checked == 40
 
 
 def test_store_errors_are_retried_and_nothing_is_lost(

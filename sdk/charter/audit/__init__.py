@@ -8,6 +8,7 @@ names the first broken record and, given checkpoints, detects a cut or rolled-ba
 
 from __future__ import annotations
 
+from charter.audit._stats import AuditStats
 from charter.audit.checkpoint import Checkpoint, read_checkpoints
 from charter.audit.reader import export, iter_records
 from charter.audit.record import (
@@ -17,7 +18,7 @@ from charter.audit.record import (
     format_timestamp,
 )
 from charter.audit.verify import VerifyResult, verify
-from charter.audit.writer import AuditLog, AuditStats
+from charter.audit.writer import AuditLog
 from charter.store.decision_log import GENESIS_HASH
 
 __all__ = [

@@ -26,8 +26,7 @@ from charter.audit.record import PreparedRecord
 from charter.decision import Decision
 from charter.errors import StoreError
 from charter.policy.input import PolicyInput
-from charter.store.decision_log import ChainHead, append_rows, lock_head
-from charter.store.transactions import write_transaction
+from charter.store.decision_log import ChainHead, append_chained
 
 _log = logging.getLogger("charter.audit")
 
@@ -129,8 +128,8 @@ class Appended:
 
 def append_batch(engine: Engine, records: Sequence[PreparedRecord]) -> ChainHead:
     """Chain and append `records` in one transaction; returns the new chain head."""
-    with write_transaction(engine, "appending to the decision log") as conn:
-        head = lock_head(conn)
+
+    def chain(head: ChainHead) -> list[dict[str, Any]]:
         seq, prev_hash = head.seq, head.hash
         rows = []
         for record in records:
@@ -138,8 +137,9 @@ def append_batch(engine: Engine, records: Sequence[PreparedRecord]) -> ChainHead
             row = record.seal(seq, prev_hash)
             prev_hash = row["hash"]
             rows.append(row)
-        append_rows(conn, rows)
-    return ChainHead(seq=seq, hash=prev_hash)
+        return rows
+
+    return append_chained(engine, chain, "appending to the decision log")
 
 
 def _reason(exc: Exception) -> str:

@@ -7,13 +7,14 @@ hashes the records, and moves the head; woken by a record, the writer lingers `l
 so that the next calls' records join it (one commit, one wake-up of a GIL-sharing thread).
 `mode="sync"`: `record()` writes the record before it returns, or raises `AuditError`.
 
-Nothing is lost quietly: a full queue counts the record in `stats.dropped` and logs a
-warning; a failing database is retried with backoff (the batch is kept); a record that
-cannot be written at all is replaced by a marker record (`stats.marked`, see `_append`);
-whatever cannot be written by `close()` is counted and logged as an error. The queue is
-written at exit, on `close()` and on SIGTERM (see `_shutdown`). How much an async log can
-lose when the process is killed outright: the records still queued, at most `max_queue`
-(in practice those accepted during the last linger and commit, milliseconds' worth).
+Nothing is lost quietly: a full queue makes `record()` wait for room (up to `full_wait_s`)
+while the store is writing, so a busy application slows to the log's pace rather than
+losing records; with the store failing, or after that wait, the record is counted in
+`stats.dropped` and a warning logged. A failing store is retried with backoff (the batch is
+kept); a record that cannot be written at all is replaced by a marker record (`stats.marked`,
+see `_append`); what cannot be written by `close()` is counted and logged as an error. The
+queue is written at exit, on `close()` and on SIGTERM (see `_shutdown`); a process killed
+outright loses the records still queued (those of the last linger and commit, in practice).
 Log lines carry counts and error classes only, never decision content.
 """
 
@@ -27,7 +28,6 @@ import queue
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -43,6 +43,7 @@ from charter.audit._append import (
     Appender,
     Pending,
 )
+from charter.audit._stats import AuditStats
 from charter.audit.checkpoint import (
     DEFAULT_EVERY,
     DEFAULT_INTERVAL_S,
@@ -64,24 +65,6 @@ AUTO = "auto"
 AuditMode = Literal["async", "sync"]
 
 
-@dataclass(frozen=True, slots=True)
-class AuditStats:
-    written: int
-    """Records committed to the store by this `AuditLog` (markers included)."""
-    dropped: int
-    """Records refused because the queue was full or the log was closed."""
-    queued: int
-    """Records accepted and not yet written."""
-    lost: int = 0
-    """Accepted records that could not be written before `close()` gave up (async), or
-    that `record()` could not write and reported with `AuditError` (sync)."""
-    last_error: str | None = None
-    marked: int = 0
-    """Records that could not be written themselves; a marker record stands in for each."""
-    checkpoints: int = 0
-    """Checkpoints written to the checkpoint file."""
-
-
 _STOP = object()  # the queue's end mark, put by close()
 
 
@@ -97,6 +80,7 @@ class AuditLog:
         max_queue: int = 10_000,
         batch: int = 256,
         linger_s: float = 0.002,
+        full_wait_s: float = 1.0,
         close_timeout: float = 10.0,
         write_timeout: float = 5.0,
         checkpoint_file: str | Path | None = AUTO,
@@ -108,14 +92,16 @@ class AuditLog:
         """`store_content`: keep the (redacted) prompt/answer text and tool arguments in
         the records; by default only their hashes (`charter.audit.content`).
         `linger_s`: how long the writer waits for more records to batch (0: none).
+        `full_wait_s`: how long an async `record()` waits for room in a full queue while
+        the store is writing (0: drop at once, as a failing store does).
         `write_timeout`: how long a sync `record()` retries a failing store before it
         raises. `checkpoint_file`: where checkpoints go (`charter.audit.checkpoint`); AUTO
         puts them beside a SQLite database, None writes none (they still go out as spans
         through `tracer_provider`, default the global one)."""
-        if max_queue < 1 or batch < 1 or not 0 <= linger_s <= 1:
+        if max_queue < 1 or batch < 1 or not 0 <= linger_s <= 1 or full_wait_s < 0:
             raise ConfigurationError(
-                "AuditLog needs max_queue >= 1, batch >= 1 and 0 <= linger_s <= 1 "
-                f"(got {max_queue}, {batch}, {linger_s})"
+                "AuditLog needs max_queue >= 1, batch >= 1, 0 <= linger_s <= 1 and "
+                f"full_wait_s >= 0 (got {max_queue}, {batch}, {linger_s}, {full_wait_s})"
             )
         if mode not in ("async", "sync"):
             raise ConfigurationError(f"audit mode must be 'async' or 'sync' (got {mode!r})")
@@ -129,6 +115,7 @@ class AuditLog:
         self._max_queue = max_queue
         self._batch = batch
         self._linger_s = linger_s
+        self._full_wait_s = full_wait_s
         self._close_timeout = close_timeout
         self._write_timeout = write_timeout
         if checkpoint_file == AUTO:
@@ -157,6 +144,7 @@ class AuditLog:
         self._dropped = 0
         self._lost = 0
         self._last_error: str | None = None
+        self._failing = False  # the last write attempt failed; cleared by a written batch
         self._last_drop_warning = 0.0
         self._give_up = threading.Event()
         self._hurry = threading.Event()  # set by flush/close: the writer does not linger
@@ -181,9 +169,11 @@ class AuditLog:
         """Log one decision with its policy input: its texts as hashes, or (with
         `store_content`) as the redacted text.
 
-        async: queue it; never blocks, never raises for a full queue (the record is counted
-        in `stats.dropped` and a warning logged). sync: write it now; raises `AuditError`
-        when the store fails for longer than `write_timeout` or the log is closed."""
+        async: queue it. A full queue is waited on, up to `full_wait_s`, while the store is
+        writing; with the store failing, or after that wait, the record is counted in
+        `stats.dropped` and a warning logged (never raised). sync: write it now; raises
+        `AuditError` when the store fails for longer than `write_timeout` or the log is
+        closed."""
         if self._pid != os.getpid():
             self._after_fork()
         pending = Pending.accept(
@@ -199,14 +189,22 @@ class AuditLog:
             self._record_now(pending)
             return
         with self._lock:  # with close(): a record is either before the stop mark or refused
-            if not self._closed:
+            deadline: float | None = None
+            while not self._closed:
                 try:
                     self._queue.put_nowait(pending)
                 except queue.Full:
-                    pass
-                else:
-                    self._accepted += 1
-                    return
+                    if self._failing:
+                        break  # records cannot go out now: waiting would only stall the app
+                    now = time.monotonic()
+                    deadline = now + self._full_wait_s if deadline is None else deadline
+                    if now >= deadline:
+                        break
+                    self._hurry.set()  # the writer takes a batch at once, without lingering
+                    self._progress.wait(deadline - now)  # notified after every batch
+                    continue
+                self._accepted += 1
+                return
             closed = self._closed
         if closed:
             _shutdown.hold_if_terminating()
@@ -372,12 +370,15 @@ class AuditLog:
             self._lost += done.lost
             if done.errors:
                 self._last_error = done.errors[-1]
+            self._failing = bool(done.lost) or (bool(done.errors) and not done.written)
             self._progress.notify_all()
 
     def _note_error(self, reason: str, waiting: int, retry_in: float) -> None:
         with self._lock:
             first = self._last_error is None or retry_in == RETRY_FIRST_S
             self._last_error = reason
+            self._failing = True
+            self._progress.notify_all()  # records waiting for room stop waiting
         if first or retry_in >= RETRY_MAX_S:
             _log.warning(
                 "decision log: writing %d records failed: %s; retrying in %.2fs",

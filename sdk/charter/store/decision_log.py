@@ -8,12 +8,13 @@ already serialises writers) before reading the chain head, so several processes 
 at once still form one unbroken chain, and `verify` can tell a truncated tail from an
 untouched one.
 
-Plain functions on an open `Connection`: the caller owns the transaction (see
-`charter.store.transactions`).
+Readers are plain functions on an open `Connection` (the caller owns the transaction, see
+`charter.store.transactions`); `append_chained` owns its write transaction.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel
 
 from charter.store.db import store_errors
+from charter.store.transactions import write_transaction
 from charter.store.types import UTCDateTime
 
 GENESIS_HASH = "0" * 64
@@ -113,13 +115,28 @@ def log_exists(engine: Engine) -> bool:
 # --- writing --------------------------------------------------------------------------------
 
 
-def lock_head(conn: Connection) -> ChainHead:
-    """Read the chain head inside a write transaction, locking it until commit. Creates the
-    head row on first use (databases made without the migration's seed row)."""
-    if conn.dialect.name == "sqlite":  # BEGIN IMMEDIATE holds the lock already
-        found = _driver(conn).execute(_SQLITE_HEAD).fetchone()
-        if found is not None:
-            return ChainHead(seq=int(found[0]), hash=str(found[1]))
+Chain = Callable[[ChainHead], Sequence[Mapping[str, Any]]]
+"""Numbers and hashes a batch after the given head: the rows to insert, in `seq` order."""
+
+
+def append_chained(engine: Engine, chain: Chain, doing: str) -> ChainHead:
+    """One write transaction: lock the chain head, let `chain` build the rows that follow
+    it, insert them and move the head to the last. Returns the new head. Driver errors
+    become `StoreError` and nothing of the batch is kept."""
+    if engine.dialect.name == "sqlite":
+        return _append_sqlite(engine, chain, doing)
+    with write_transaction(engine, doing) as conn:
+        rows = chain(_lock_head(conn))
+        if rows:
+            conn.execute(_INSERT, [dict(r) for r in rows])
+            last = rows[-1]
+            conn.execute(_MOVE_HEAD, {"new_seq": last["seq"], "new_hash": last["hash"]})
+    return _new_head(rows, None)
+
+
+def _lock_head(conn: Connection) -> ChainHead:
+    """The chain head inside a write transaction, locked until commit. Creates the head
+    row on first use (databases made without the migration's seed row)."""
     row = _select_head(conn, lock=True)
     if row is None:
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
@@ -133,48 +150,74 @@ def lock_head(conn: Connection) -> ChainHead:
     return ChainHead(seq=int(row["seq"]), hash=str(row["hash"]))
 
 
-def append_rows(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert already-chained rows and move the head to the last one (same transaction as
-    `lock_head`)."""
-    if not rows:
-        return
-    if conn.dialect.name == "sqlite":
-        _append_sqlite(conn, rows)
-        return
-    conn.execute(_INSERT, [dict(r) for r in rows])
-    last = rows[-1]
-    conn.execute(_MOVE_HEAD, {"new_seq": last["seq"], "new_hash": last["hash"]})
+def _new_head(rows: Sequence[Mapping[str, Any]], head: ChainHead | None) -> ChainHead:
+    if rows:
+        return ChainHead(seq=int(rows[-1]["seq"]), hash=str(rows[-1]["hash"]))
+    assert head is not None, "an empty batch on this path returns before appending"
+    return head
 
 
-# SQLite, the default store, is written through the driver's own cursor: the async audit
-# writer shares the GIL with the guarded calls, and SQLAlchemy's statement machinery costs
-# more than the three statements themselves. Values go through the columns' own bind
-# processors, so the rows are stored exactly as the Core path stores them.
+# SQLite, the default store, is written on the driver's own connection with as few
+# statements as a batch allows: BEGIN IMMEDIATE, the head, one multi-row INSERT, the head's
+# update, COMMIT. The async audit writer shares the GIL with the guarded calls, and sqlite3
+# releases it around every statement step; when the application's threads keep the GIL
+# busy, each release costs the writer a wait of up to the interpreter's switch interval
+# (5 ms). `executemany` steps once per row, so a batch of 200 records took about a second
+# under load and the writer fell behind (records dropped); one INSERT per batch keeps the
+# waits per batch at a handful. Values go through the columns' own bind processors, so the
+# rows are stored exactly as the SQLAlchemy path stores them.
 _COLUMNS = tuple(column.name for column in LOG.columns)
 _SQLITE_HEAD = f"SELECT seq, hash FROM {HEAD.name} WHERE id = {HEAD_ID}"
-_SQLITE_INSERT = (
-    f"INSERT INTO {LOG.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_SQLITE_SEED_HEAD = (
+    f"INSERT OR IGNORE INTO {HEAD.name} (id, seq, hash) VALUES ({HEAD_ID}, 0, '{GENESIS_HASH}')"
 )
 _SQLITE_MOVE_HEAD = f"UPDATE {HEAD.name} SET seq = ?, hash = ? WHERE id = {HEAD_ID}"
+_SQLITE_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
+_SQLITE_ROWS_PER_INSERT = _SQLITE_MAX_VARIABLES // len(_COLUMNS)
 
 
-def _driver(conn: Connection) -> Any:
-    return conn.connection.driver_connection
+def _sqlite_insert(rows: int) -> str:
+    one = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
+    return f"INSERT INTO {LOG.name} ({', '.join(_COLUMNS)}) VALUES " + ", ".join([one] * rows)
 
 
-def _append_sqlite(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    processors = _bind_processors(conn.dialect)
-    values = [
-        tuple(
+def _append_sqlite(engine: Engine, chain: Chain, doing: str) -> ChainHead:
+    with store_errors(engine, doing):
+        raw = engine.raw_connection()
+        try:
+            driver = raw.driver_connection
+            assert driver is not None
+            driver.execute("BEGIN IMMEDIATE")
+            try:
+                found = driver.execute(_SQLITE_HEAD).fetchone()
+                if found is None:
+                    driver.execute(_SQLITE_SEED_HEAD)
+                    found = driver.execute(_SQLITE_HEAD).fetchone()
+                head = ChainHead(seq=int(found[0]), hash=str(found[1]))
+                rows = chain(head)
+                if rows:
+                    _insert_sqlite(driver, engine.dialect, rows)
+                    last = rows[-1]
+                    driver.execute(_SQLITE_MOVE_HEAD, (last["seq"], last["hash"]))
+                driver.commit()
+            except BaseException:
+                driver.rollback()
+                raise
+        finally:
+            raw.close()
+    return _new_head(rows, head)
+
+
+def _insert_sqlite(driver: Any, dialect: Dialect, rows: Sequence[Mapping[str, Any]]) -> None:
+    processors = _bind_processors(dialect)
+    for first in range(0, len(rows), _SQLITE_ROWS_PER_INSERT):
+        chunk = rows[first : first + _SQLITE_ROWS_PER_INSERT]
+        values = [
             value if process is None else process(value)
+            for row in chunk
             for value, process in zip((row[c] for c in _COLUMNS), processors, strict=True)
-        )
-        for row in rows
-    ]
-    driver = _driver(conn)
-    driver.executemany(_SQLITE_INSERT, values)
-    last = rows[-1]
-    driver.execute(_SQLITE_MOVE_HEAD, (last["seq"], last["hash"]))
+        ]
+        driver.execute(_sqlite_insert(len(chunk)), values)
 
 
 def _bind_processors(dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...]:
