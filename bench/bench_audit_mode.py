@@ -9,6 +9,11 @@ policy input; the async figures include waiting for the writer to finish (`flush
 Rows: `record()` latency on the caller's thread, single-thread throughput, throughput with
 four threads recording at once, and a whole guarded call (PII off, telemetry off) with
 each mode. Ratio = sync / async (>1 means sync is slower; for throughput, async / sync).
+
+Under load: guarded calls back to back for a few seconds, the async writer sharing the GIL
+with them. Once with `full_wait_s=0` (a full queue drops at once), which shows whether the
+writer keeps up by itself: the share of the records produced that it had written when the
+loop stopped; then with the default wait, where a full queue slows the calls instead.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ DECISION = Decision(
 RECORDS = 3000
 THREADS = 4
 CALLS = 600
+LOAD_S = 5.0
 
 
 def _throughput(mode: str, workdir: Path, threads: int) -> tuple[float, float]:
@@ -100,6 +106,27 @@ def _guarded_us(mode: str, workdir: Path) -> float:
     return per_call
 
 
+def _under_load(workdir: Path, full_wait_s: float) -> tuple[float, int, float]:
+    """(share of produced records written when the loop stopped, records dropped, calls/s)
+    for guarded calls back to back for `LOAD_S` seconds."""
+    url = f"sqlite:///{workdir / f'load-{full_wait_s}.db'}"
+    settings = Settings.build({"store_url": url, "pii_mode": "off", "telemetry": False})
+    log = AuditLog(url, full_wait_s=full_wait_s)
+    charter = Charter(settings, audit=log)
+    guarded = charter.guard(model="gpt-4o-mini", provider="openai")(lambda prompt: "Open 9-1.")
+    calls = 0
+    started = time.perf_counter()
+    while time.perf_counter() - started < LOAD_S:
+        for _ in range(100):
+            guarded("What are your opening hours on Saturday?")
+        calls += 100
+    rate = calls / (time.perf_counter() - started)
+    stats = log.stats
+    charter.close()
+    log.close()
+    return stats.written / (2 * calls), stats.dropped, rate
+
+
 def run() -> list[dict[str, object]]:
     workdir = Path(tempfile.mkdtemp(prefix="charter-bench-audit-mode-"))
     try:
@@ -110,6 +137,8 @@ def run() -> list[dict[str, object]]:
         sync_rate4, _ = _throughput("sync", workdir, THREADS)
         guard_async = _guarded_us("async", workdir)
         guard_sync = _guarded_us("sync", workdir)
+        kept_up, dropped_no_wait, _ = _under_load(workdir, 0.0)
+        _, dropped_waiting, rate_waiting = _under_load(workdir, 1.0)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return [
@@ -141,6 +170,21 @@ def run() -> list[dict[str, object]]:
             floor=guard_async,
             target="two records per call (input and output stage)",
         ),
+        row(
+            f"under load ({LOAD_S:.0f} s of guarded calls), full_wait_s=0: "
+            "share of the records written when the loop stopped",
+            100 * kept_up,
+            "%",
+            target="the writer keeps up by itself (before the one-INSERT batch: 13%)",
+        ),
+        row("the same: records dropped (queue full)", float(dropped_no_wait), "records"),
+        row(
+            "under load, default full_wait_s (1 s): records dropped",
+            float(dropped_waiting),
+            "records",
+            target="0: a full queue slows the calls instead",
+        ),
+        row("the same: guarded calls per second", rate_waiting, "calls/s"),
     ]
 
 
