@@ -18,6 +18,7 @@ from sqlalchemy import Engine, event, func, select
 
 from charter._canonical import sha256_hex
 from charter.audit import DECISION_LOG_PATH, AuditLog, iter_records, verify
+from charter.audit import writer as _writer
 from charter.decision import Action, Decision, Stage, Violation
 from charter.errors import AuditError, ConfigurationError
 from charter.policy.input import PIISummary, PolicyInput, ToolRef, UserRef
@@ -206,6 +207,20 @@ def test_a_full_queue_drops_at_once_while_the_store_fails(
     log.close()
     assert stats.written + stats.dropped == 10 and stats.queued == 0
     assert verify(sqlite_url).checked == stats.written
+
+
+def test_a_full_queue_does_not_wait_for_a_writer_that_is_gone(sqlite_url: str) -> None:
+    """Only a live writer can make room: without one, a full queue drops at once."""
+    log = AuditLog(sqlite_url, max_queue=1, full_wait_s=30, close_timeout=0.5)
+    log._queue.put(_writer._STOP)  # the writer thread ends as if it had failed
+    assert log._thread is not None
+    log._thread.join(10)
+    started = time.monotonic()
+    for i in range(3):
+        log.record(Decision(action=Action.ALLOW), {"i": i})
+    assert time.monotonic() - started < 30
+    assert log.stats.dropped == 2  # the first filled the queue's one place
+    log.close()
 
 
 def test_a_batch_is_one_insert_statement(sqlite_url: str) -> None:

@@ -194,7 +194,7 @@ class AuditLog:
                 try:
                     self._queue.put_nowait(pending)
                 except queue.Full:
-                    if self._failing:
+                    if self._failing or not (self._thread and self._thread.is_alive()):
                         break  # records cannot go out now: waiting would only stall the app
                     now = time.monotonic()
                     deadline = now + self._full_wait_s if deadline is None else deadline
