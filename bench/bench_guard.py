@@ -236,6 +236,12 @@ def run() -> list[dict[str, object]]:
 
     bare_us, eval_floor_us = compare_us(lambda: bare_guarded(PROMPT), eval_floor, n=400, rounds=5)
 
+    # Telemetry on, audit off: with the row above, splits recording into its two parts (the
+    # audit writer thread shares the GIL with the calls; see bench_audit_mode).
+    unaudited = Charter(settings.model_copy(update={"audit": False}), telemetry=telemetry)
+    unaudited_guarded = unaudited.guard(model="gpt-4o-mini", provider="openai")(model)
+    unaudited_us, _ = compare_us(lambda: unaudited_guarded(PROMPT), floors, n=400, rounds=5)
+
     # The same call with no signals, against a floor on the inputs *that* call builds: what
     # the pipeline, telemetry and audit cost by themselves (the classifier's own cost is in
     # `python -m bench signals_classifier`).
@@ -316,6 +322,13 @@ def run() -> list[dict[str, object]]:
             "µs/call",
             floor=eval_floor_us,
             target="the pipeline alone",
+        ),
+        row(
+            "guarded call, telemetry on, audit off",
+            unaudited_us,
+            "µs/call",
+            floor=floor_us,
+            target="the audit log's share: the first guarded row minus this",
         ),
         row("guarded calls per second (sync, 1 thread)", sync_rate, "calls/s"),
         row("guarded calls per second (asyncio, 1000 tasks)", async_rate, "calls/s"),
