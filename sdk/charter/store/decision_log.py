@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -176,6 +177,7 @@ _SQLITE_MAX_VARIABLES = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 
 _SQLITE_ROWS_PER_INSERT = _SQLITE_MAX_VARIABLES // len(_COLUMNS)
 
 
+@lru_cache(maxsize=64)
 def _sqlite_insert(rows: int) -> str:
     one = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
     return f"INSERT INTO {LOG.name} ({', '.join(_COLUMNS)}) VALUES " + ", ".join([one] * rows)
