@@ -6,8 +6,10 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, MetaData, select
+from sqlalchemy import Engine, MetaData, delete, select
 
+from charter.audit import AuditLog, verify
+from charter.decision import Action, Decision
 from charter.store.decision_log import GENESIS_HASH, HEAD, HEAD_ID, LOG
 from charter.store.migrate import current_revision, head_revision
 
@@ -34,3 +36,17 @@ def test_migration_seeds_the_chain_head(engine: Engine) -> None:
     with engine.connect() as conn:
         row = conn.execute(select(HEAD)).mappings().one()
     assert (row["id"], row["seq"], row["hash"]) == (HEAD_ID, 0, GENESIS_HASH)
+
+
+def test_appending_recreates_a_missing_chain_head(engine: Engine) -> None:
+    """A database made without the migration's seed row still gets one unbroken chain."""
+    with engine.begin() as conn:
+        conn.execute(delete(HEAD))
+    with AuditLog(engine) as log:
+        for i in range(3):
+            log.record(Decision(action=Action.ALLOW), {"i": i})
+    with engine.connect() as conn:
+        row = conn.execute(select(HEAD)).mappings().one()
+    result = verify(engine)
+    assert result.ok and result.checked == 3
+    assert (row["id"], row["seq"]) == (HEAD_ID, 3) and row["hash"] != GENESIS_HASH

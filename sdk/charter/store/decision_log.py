@@ -127,12 +127,13 @@ def append_chained(engine: Engine, chain: Chain, doing: str) -> ChainHead:
     if engine.dialect.name == "sqlite":
         return _append_sqlite(engine, chain, doing)
     with write_transaction(engine, doing) as conn:
-        rows = chain(_lock_head(conn))
+        head = _lock_head(conn)
+        rows = chain(head)
         if rows:
             conn.execute(_INSERT, [dict(r) for r in rows])
             last = rows[-1]
             conn.execute(_MOVE_HEAD, {"new_seq": last["seq"], "new_hash": last["hash"]})
-    return _new_head(rows, None)
+    return _new_head(rows, head)
 
 
 def _lock_head(conn: Connection) -> ChainHead:
@@ -151,10 +152,10 @@ def _lock_head(conn: Connection) -> ChainHead:
     return ChainHead(seq=int(row["seq"]), hash=str(row["hash"]))
 
 
-def _new_head(rows: Sequence[Mapping[str, Any]], head: ChainHead | None) -> ChainHead:
+def _new_head(rows: Sequence[Mapping[str, Any]], head: ChainHead) -> ChainHead:
+    """The head after `rows` were appended to `head` (itself when there were none)."""
     if rows:
         return ChainHead(seq=int(rows[-1]["seq"]), hash=str(rows[-1]["hash"]))
-    assert head is not None, "an empty batch on this path returns before appending"
     return head
 
 
@@ -162,8 +163,8 @@ def _new_head(rows: Sequence[Mapping[str, Any]], head: ChainHead | None) -> Chai
 # statements as a batch allows: BEGIN IMMEDIATE, the head, one multi-row INSERT, the head's
 # update, COMMIT. The async audit writer shares the GIL with the guarded calls, and sqlite3
 # releases it around every statement step; when the application's threads keep the GIL
-# busy, each release costs the writer a wait of up to the interpreter's switch interval
-# (5 ms). `executemany` steps once per row, so a batch of 200 records took about a second
+# busy, each release costs the writer a wait (the interpreter's switch interval, 5 ms, or
+# more). `executemany` steps once per row, so a batch of 200 records took about a second
 # under load and the writer fell behind (records dropped); one INSERT per batch keeps the
 # waits per batch at a handful. Values go through the columns' own bind processors, so the
 # rows are stored exactly as the SQLAlchemy path stores them.
