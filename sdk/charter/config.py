@@ -76,13 +76,18 @@ class Settings(BaseModel):
     reviewers_file: str = ""
     audit: bool = True
     audit_mode: Literal["async", "sync"] = "async"
+    """`async`: decisions are queued for a background writer (the call does not wait for
+    the database; a process killed outright loses what is still queued). `sync`: written
+    before the call goes on, and the call fails if it cannot be (zero loss, at a cost: see
+    bench/)."""
+    audit_full_wait_s: float = Field(default=1.0, ge=0.0)
+    """async: how long a call waits for room when the writer's queue is full and the store
+    is writing (the application slows to the log's pace instead of losing records); 0 drops
+    at once. With the store failing, a full queue always drops (counted and logged)."""
     audit_checkpoint_file: str = ""
     """Where the decision log notes its chain head (append-only JSON lines) so `charter audit
     verify --checkpoint` can detect a cut tail: "" beside a SQLite store's file (none for
     other stores), "off" for none, or a path. Checkpoints also go out as spans."""
-    """`async`: decisions are written by a background thread (the call never waits; a
-    process killed outright loses what is still queued). `sync`: written before the call
-    goes on, and the call fails if it cannot be (zero loss, at a cost: see bench/)."""
     telemetry: bool = True
     telemetry_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
     otlp_endpoint: str = ""

@@ -219,3 +219,18 @@ def test_configure_engine_url_builds_an_opa_engine(clean_env: pytest.MonkeyPatch
         assert decision.action.value == "deny" and decision.error
     finally:
         ch.close()
+
+
+def test_the_audit_full_wait_reaches_the_log(tmp_path: Path, clean_env: pytest.MonkeyPatch) -> None:
+    store = f"sqlite:///{tmp_path / 'a.db'}"
+    settings = Settings.load(
+        environ={"CHARTER_AUDIT_FULL_WAIT_S": "0.25", "CHARTER_STORE_URL": store}, cwd=tmp_path
+    )
+    assert settings.source_of("audit_full_wait_s") == "CHARTER_AUDIT_FULL_WAIT_S"
+    ch = charter.Charter(settings, telemetry=False)
+    try:
+        assert ch.audit.full_wait_s == 0.25
+    finally:
+        ch.close()
+    with pytest.raises(ConfigurationError, match="audit_full_wait_s"):
+        Settings.load(environ={"CHARTER_AUDIT_FULL_WAIT_S": "-1"}, cwd=tmp_path)

@@ -115,7 +115,7 @@ class AuditLog:
         self._max_queue = max_queue
         self._batch = batch
         self._linger_s = linger_s
-        self._full_wait_s = full_wait_s
+        self.full_wait_s = full_wait_s
         self._close_timeout = close_timeout
         self._write_timeout = write_timeout
         if checkpoint_file == AUTO:
@@ -197,7 +197,7 @@ class AuditLog:
                     if self._failing or not (self._thread and self._thread.is_alive()):
                         break  # records cannot go out now: waiting would only stall the app
                     now = time.monotonic()
-                    deadline = now + self._full_wait_s if deadline is None else deadline
+                    deadline = now + self.full_wait_s if deadline is None else deadline
                     if now >= deadline:
                         break
                     self._hurry.set()  # the writer takes a batch at once, without lingering
