@@ -231,3 +231,23 @@ def test_export_lines_can_be_checked_one_by_one(engine: Engine) -> None:
         assert line["prev_hash"] == previous
         previous = line["hash"]
         assert set(line) == set(DecisionRecord.model_fields)
+
+
+@pytest.mark.parametrize(
+    ("value", "reparses"),
+    [
+        ({"a": [1, {"b": (2, {"c": "d"})}]}, True),
+        ({"a": [1, {"b": (2, {10: "x", 9: "y"})}]}, False),  # "10" sorts before "9" as text
+        ([{"x": 1}, ({"y": {2: 0, 10: 1}},)], False),
+        ("text", True),
+    ],
+)
+def test_a_value_that_reparses_to_itself_is_hashed_as_it_is(value: object, reparses: bool) -> None:
+    """`reparses_to_itself` decides whether the chain hashes a column's JSON as it is; a
+    mapping key that is not a string anywhere inside must make it parse and re-canonicalise
+    (here the keys' order changes once they come back as text)."""
+    from charter._canonical import canonical_json, reparses_to_itself
+
+    assert reparses_to_itself(value) is reparses
+    text = canonical_json(value)
+    assert (canonical_json(json.loads(text)) == text) is reparses
