@@ -314,6 +314,10 @@ def _auto_setup_rows(n: int = 1000, rounds: int = 9) -> list[dict[str, object]]:
                 if i:  # the first round warms up
                     samples[name].append(elapsed)
         explicit_provider.shutdown()
+        # The installed provider would go on exporting what later code emits (the audit
+        # rows' checkpoint spans) to the receiver stopped below, retrying at exit.
+        auto_provider.shutdown()
+        charter.close()
     finally:
         serve.terminate()
         serve.wait(timeout=30)
