@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.pool import StaticPool
 
 from charter._canonical import sha256_hex
 from charter.audit import DECISION_LOG_PATH, AuditLog, iter_records, verify
@@ -221,6 +222,27 @@ def test_a_full_queue_does_not_wait_for_a_writer_that_is_gone(sqlite_url: str) -
     assert time.monotonic() - started < 30
     assert log.stats.dropped == 2  # the first filled the queue's one place
     log.close()
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_sqlite_store_is_refused_with_the_fix(url: str) -> None:
+    """Each thread would get its own empty in-memory database: the writer thread could
+    never write (it used to retry forever, saying the database might be down)."""
+    with pytest.raises(ConfigurationError, match=r"in-memory SQLite store.*sqlite:///path"):
+        AuditLog(url)
+
+
+def test_an_in_memory_engine_shared_across_threads_works() -> None:
+    """What the refusal suggests instead of a file: one connection for every thread."""
+    engine = create_engine(
+        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+    )
+    with AuditLog(engine) as log:
+        for i in range(3):
+            log.record(Decision(action=Action.ALLOW), {"i": i})
+        log.flush(30)
+        assert log.stats.written == 3
+    assert verify(engine).checked == 3
 
 
 def test_a_batch_is_one_insert_statement(sqlite_url: str) -> None:

@@ -44,6 +44,7 @@ from charter.audit._append import (
     Pending,
 )
 from charter.audit._stats import AuditStats
+from charter.audit._store import refuse_private_memory
 from charter.audit.checkpoint import (
     DEFAULT_EVERY,
     DEFAULT_INTERVAL_S,
@@ -108,6 +109,7 @@ class AuditLog:
         if isinstance(store_url_or_engine, Engine):
             self._engine, self._owns_engine = store_url_or_engine, False
         else:
+            refuse_private_memory(store_url_or_engine)
             self._engine, self._owns_engine = connect(store_url_or_engine), True
         ensure_schema(self._engine)
         self.mode: AuditMode = mode
