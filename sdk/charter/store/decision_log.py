@@ -35,7 +35,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
 from charter.store.db import store_errors
@@ -137,13 +137,13 @@ def append_chained(engine: Engine, chain: Chain, doing: str) -> ChainHead:
 
 
 def _lock_head(conn: Connection) -> ChainHead:
-    """The chain head inside a write transaction, locked until commit. Creates the head
-    row on first use (databases made without the migration's seed row)."""
+    """The chain head inside a PostgreSQL write transaction (`SELECT ... FOR UPDATE`),
+    locked until commit. Creates the head row on first use (databases made without the
+    migration's seed row); SQLite's path does the same with its own statements."""
     row = _select_head(conn, lock=True)
     if row is None:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         conn.execute(
-            dialect.insert(HEAD)
+            postgresql.insert(HEAD)
             .values(id=HEAD_ID, seq=0, hash=GENESIS_HASH)
             .on_conflict_do_nothing(index_elements=["id"])
         )
