@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from charter.errors import AuditError, ConfigurationError
-from charter.store.db import check_store_url, connect, redacted_url
+from charter.store.db import check_store_url, connect, redacted_url, sqlite_file
 from charter.store.decision_log import log_exists
 
 
@@ -31,10 +31,8 @@ def existing_sqlite_file(store: str | Engine) -> None:
     """Reading commands must not create an empty SQLite file for a mistyped path."""
     if isinstance(store, Engine):
         return
-    url = make_url(store) if "://" in store else None
-    if url is None or url.get_backend_name() != "sqlite":
-        return
-    if url.database and url.database != ":memory:" and not Path(url.database).exists():
+    file = sqlite_file(make_url(store)) if "://" in store else None
+    if file and not Path(file).exists():
         raise AuditError(
             f"no decision log at {store}: the file does not exist; check --store (or "
             "store_url in charter.toml, or CHARTER_STORE_URL)"
@@ -53,7 +51,7 @@ def refuse_private_memory(url: str) -> None:
     """An in-memory SQLite database belongs to one connection, and each thread gets its own:
     the writer thread (or another caller's thread) would find no log and retry forever."""
     parsed = check_store_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+    if parsed.get_backend_name() == "sqlite" and sqlite_file(parsed) is None:
         raise ConfigurationError(
             f"the decision log cannot use the in-memory SQLite store {url!r}: every thread "
             "would see its own empty database, so records written from the writer thread "

@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url
 from charter import semconv as sc
 from charter.audit.record import format_timestamp
 from charter.errors import AuditError
+from charter.store.db import sqlite_file
 from charter.store.decision_log import GENESIS_HASH, LOG, ChainHead
 
 _log = logging.getLogger("charter.audit")
@@ -277,8 +278,5 @@ def _hashes_at(conn: Connection, seqs: Iterable[int]) -> dict[int, str]:
 def default_checkpoint_file(store: str | Engine) -> Path | None:
     """`<database file>.checkpoints.jsonl` for a SQLite file store, else None."""
     url = store.url if isinstance(store, Engine) else make_url(store) if "://" in store else None
-    if url is None or url.get_backend_name() != "sqlite":
-        return None
-    if not url.database or url.database == ":memory:":
-        return None
-    return Path(url.database + ".checkpoints.jsonl")
+    file = sqlite_file(url) if url is not None else None
+    return Path(file + ".checkpoints.jsonl") if file else None

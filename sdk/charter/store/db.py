@@ -32,8 +32,8 @@ def connect(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs
     """
     parsed = check_store_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if file := sqlite_file(parsed):
+            Path(file).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000}, **kwargs)
         event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_timeout_ms))
         return engine
@@ -44,6 +44,14 @@ def connect(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs
         kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
         return create_engine(parsed, **kwargs)
     raise AssertionError("check_store_url admits only sqlite and postgresql")
+
+
+def sqlite_file(url: URL) -> str | None:
+    """The database file a SQLite URL names; None for an in-memory database (`sqlite://`,
+    `sqlite:///:memory:`) and for other backends."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return url.database
 
 
 def check_store_url(url: str) -> URL:
