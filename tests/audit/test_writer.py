@@ -34,6 +34,13 @@ def _count(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(LOG)).scalar_one())
 
 
+def _raw(sqlite_url: str, *, check_same_thread: bool = True) -> sqlite3.Connection:
+    """A second, plain connection to the store's file: to hold its lock, or to change it
+    behind the log's back."""
+    path = sqlite_url.removeprefix("sqlite:///")
+    return sqlite3.connect(path, isolation_level=None, check_same_thread=check_same_thread)
+
+
 def _wait_until(condition: object, what: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():  # type: ignore[operator]
@@ -137,7 +144,7 @@ def test_a_full_queue_counts_and_reports_drops(
     sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     log = AuditLog(sqlite_url, max_queue=2, batch=2, full_wait_s=0)
-    blocker = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    blocker = _raw(sqlite_url)
     blocker.execute("BEGIN IMMEDIATE")  # the writer cannot commit while we hold this
     try:
         with caplog.at_level(logging.WARNING, logger="charter.audit"):
@@ -163,9 +170,7 @@ def test_a_full_queue_waits_for_a_slow_store_and_loses_nothing(sqlite_url: str) 
     """The store is slow, not failing (another connection holds its write lock for a
     while): records beyond the queue's room wait for the writer instead of being dropped."""
     log = AuditLog(sqlite_url, max_queue=2, batch=2, full_wait_s=30)
-    blocker = sqlite3.connect(
-        sqlite_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
-    )
+    blocker = _raw(sqlite_url, check_same_thread=False)
     blocker.execute("BEGIN IMMEDIATE")
     release = threading.Timer(0.3, lambda: blocker.execute("ROLLBACK"))
     release.start()
@@ -188,9 +193,8 @@ def test_a_full_queue_drops_at_once_while_the_store_fails(
 ) -> None:
     """Waiting for room only helps while records go out: with the store failing, a full
     queue drops (counted and logged) without stalling the application."""
-    path = sqlite_url.removeprefix("sqlite:///")
     log = AuditLog(sqlite_url, max_queue=2, batch=2, full_wait_s=30)
-    admin = sqlite3.connect(path, isolation_level=None)
+    admin = _raw(sqlite_url)
     admin.execute("ALTER TABLE charter_decision_log RENAME TO hidden_log")
     with caplog.at_level(logging.WARNING, logger="charter.audit"):
         log.record(Decision(action=Action.ALLOW), {"i": 0})
@@ -255,7 +259,7 @@ def test_a_batch_is_one_insert_statement(sqlite_url: str) -> None:
         engine, "connect", lambda conn, _record: conn.set_trace_callback(statements.append)
     )
     log = AuditLog(engine, batch=64, linger_s=0)
-    blocker = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    blocker = _raw(sqlite_url)
     blocker.execute("BEGIN IMMEDIATE")  # the records gather while the store is busy
     try:
         for i in range(40):
@@ -275,9 +279,8 @@ def test_a_batch_is_one_insert_statement(sqlite_url: str) -> None:
 def test_store_errors_are_retried_and_nothing_is_lost(
     sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    path = sqlite_url.removeprefix("sqlite:///")
     log = AuditLog(sqlite_url)
-    admin = sqlite3.connect(path, isolation_level=None)
+    admin = _raw(sqlite_url)
     admin.execute("ALTER TABLE charter_decision_log RENAME TO hidden_log")
     with caplog.at_level(logging.WARNING, logger="charter.audit"):
         for i in range(5):
@@ -297,9 +300,8 @@ def test_store_errors_are_retried_and_nothing_is_lost(
 def test_close_reports_what_it_could_not_write(
     sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    path = sqlite_url.removeprefix("sqlite:///")
     log = AuditLog(sqlite_url, close_timeout=0.5)
-    admin = sqlite3.connect(path, isolation_level=None)
+    admin = _raw(sqlite_url)
     admin.execute("ALTER TABLE charter_decision_log RENAME TO hidden_log")
     for i in range(3):
         log.record(Decision(action=Action.ALLOW), {"i": i})
