@@ -8,14 +8,17 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.pool import StaticPool
 
 from charter.approvals import ApprovalState, action_hash
 from charter.approvals.queue import ApprovalQueue
-from charter.errors import StoreError
+from charter.errors import ConfigurationError, StoreError
 from charter.store import connect
 from tests.approvals.helpers import ACTION, directory, submit
 from tests.support.postgres import PostgresServer, PostgresUnavailable, start_postgres
@@ -152,3 +155,26 @@ def test_store_errors_never_show_the_password() -> None:
     with pytest.raises(StoreError) as failed:
         ApprovalQueue("postgresql://charter:s3cret-pw@127.0.0.1:1/charter")
     assert "s3cret-pw" not in str(failed.value)
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_sqlite_queue_is_refused_with_the_fix(url: str) -> None:
+    """Each thread would get its own empty database: a request submitted on one thread was
+    "no such table" on another (`wait_async` reads from a worker thread), reported as a
+    database that might be down."""
+    with pytest.raises(ConfigurationError, match=r"approval queue .*in-memory SQLite.*sqlite:///"):
+        ApprovalQueue(url)
+
+
+def test_an_in_memory_engine_shared_across_threads_serves_every_thread() -> None:
+    """What the refusal suggests instead of a file: one connection for every thread."""
+    engine = create_engine(
+        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+    )
+    with ApprovalQueue(engine, directory=directory()) as queue:
+        ticket = submit(queue).id
+        seen: list[ApprovalState] = []
+        reader = threading.Thread(target=lambda: seen.append(queue.get(ticket).state))
+        reader.start()
+        reader.join(30)
+    assert seen == [ApprovalState.PENDING]

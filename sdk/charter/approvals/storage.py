@@ -26,7 +26,7 @@ from charter.approvals.models import (
 )
 from charter.errors import ApprovalError
 from charter.store import approval_repo as repo
-from charter.store.db import connect
+from charter.store.db import connect, refuse_private_memory
 from charter.store.migrate import migrate as migrate_schema
 from charter.store.transactions import read_transaction, write_transaction
 
@@ -45,6 +45,8 @@ class ApprovalStore:
 
     def __init__(self, store: str | Engine, *, clock: Clock = utcnow, migrate: bool = True):
         self._owns_engine = isinstance(store, str)
+        if isinstance(store, str):
+            refuse_private_memory(store, "the approval queue")  # waits read from other threads
         self.engine = connect(store) if isinstance(store, str) else store
         self.clock = clock
         if migrate:

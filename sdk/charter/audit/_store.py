@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from charter.errors import AuditError, ConfigurationError
-from charter.store.db import check_store_url, connect, redacted_url, sqlite_file
+from charter.errors import AuditError
+from charter.store.db import connect, redacted_url, sqlite_file
 from charter.store.decision_log import log_exists
 
 
@@ -44,17 +44,4 @@ def require_log(engine: Engine) -> None:
         raise AuditError(
             f"no decision log in {redacted_url(engine)}: nothing was ever recorded there; "
             "check --store (or store_url in charter.toml, or CHARTER_STORE_URL)"
-        )
-
-
-def refuse_private_memory(url: str) -> None:
-    """An in-memory SQLite database belongs to one connection, and each thread gets its own:
-    the writer thread (or another caller's thread) would find no log and retry forever."""
-    parsed = check_store_url(url)
-    if parsed.get_backend_name() == "sqlite" and sqlite_file(parsed) is None:
-        raise ConfigurationError(
-            f"the decision log cannot use the in-memory SQLite store {url!r}: every thread "
-            "would see its own empty database, so records written from the writer thread "
-            "could never land. Use a file (sqlite:///path/charter.db), or pass an Engine "
-            "that shares one connection across threads (StaticPool)."
         )

@@ -44,7 +44,6 @@ from charter.audit._append import (
     Pending,
 )
 from charter.audit._stats import AuditStats
-from charter.audit._store import refuse_private_memory
 from charter.audit.checkpoint import (
     DEFAULT_EVERY,
     DEFAULT_INTERVAL_S,
@@ -54,7 +53,7 @@ from charter.audit.checkpoint import (
 from charter.decision import Decision
 from charter.errors import AuditError, ConfigurationError
 from charter.policy.input import PolicyInput
-from charter.store.db import connect, redacted_url
+from charter.store.db import connect, redacted_url, refuse_private_memory
 from charter.store.decision_log import ensure_schema
 
 _log = logging.getLogger("charter.audit")
@@ -109,7 +108,7 @@ class AuditLog:
         if isinstance(store_url_or_engine, Engine):
             self._engine, self._owns_engine = store_url_or_engine, False
         else:
-            refuse_private_memory(store_url_or_engine)
+            refuse_private_memory(store_url_or_engine, "the decision log")
             self._engine, self._owns_engine = connect(store_url_or_engine), True
         ensure_schema(self._engine)
         self.mode: AuditMode = mode

@@ -54,6 +54,21 @@ def sqlite_file(url: URL) -> str | None:
     return url.database
 
 
+def refuse_private_memory(url: str, store: str) -> None:
+    """An in-memory SQLite database belongs to one connection, and each thread gets its own
+    (SQLAlchemy's per-thread pool): what one thread writes, another never sees, and its
+    reads fail with "no such table", which reads like a database that is down. `store`
+    names what refuses (e.g. "the decision log") in the error."""
+    parsed = check_store_url(url)
+    if parsed.get_backend_name() == "sqlite" and sqlite_file(parsed) is None:
+        raise ConfigurationError(
+            f"{store} cannot use the in-memory SQLite store {url!r}: every thread would see "
+            "its own empty database, so what one thread writes another could never read. "
+            "Use a file (sqlite:///path/charter.db), or pass an Engine that shares one "
+            "connection across threads (StaticPool)."
+        )
+
+
 def check_store_url(url: str) -> URL:
     """`url` parsed, when it names a store Charter supports; else a `ConfigurationError`
     that says what to write (before anything starts that would need the store)."""
