@@ -43,8 +43,9 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "sdk/charter/pipeline/stages.py": (
         "decide",
         "bounded",
+        "viewed",
+        "refuse_unchecked",
         "deny",
-        "after_wait",
         "restore_allowed",
         "check_answer",
         "release_answer",
@@ -54,6 +55,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "inspect",
         "inspect_json",
     ),
+    "sdk/charter/pipeline/holds.py": ("after_wait",),
+    "sdk/charter/pipeline/limits.py": ("json_view", "_view"),
     "sdk/charter/pipeline/windows.py": ("__call__", "_last_window", "_release"),
     "sdk/charter/streaming.py": (
         "feed",

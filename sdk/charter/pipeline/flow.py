@@ -13,7 +13,6 @@ fix lands in every mode at once.
 from __future__ import annotations
 
 import inspect
-import json
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from charter.context import current
 from charter.decision import Action, Decision, Stage
 from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
 from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
+from charter.pipeline.holds import after_wait, approval_action, submit_approval
 from charter.pipeline.parts import NO_SPAN, CallSpec, Parts
 from charter.pipeline.revise import Reviser
 from charter.pipeline.stages import CallRun, Refused
@@ -145,7 +145,7 @@ def resumed(parts: Parts, spec: CallSpec, request: Any, prompt_param: str | None
     error: BaseException | None = None
     try:
         action = request.action
-        run.after_wait(request, action, 0.0)
+        after_wait(run, request, action, 0.0)
         arguments = (action.get("call") or {}).get("arguments")
         if arguments is None:
             raise ConfigurationError(
@@ -170,7 +170,8 @@ def check(parts: Parts, spec: CallSpec, stage: Stage, text: str, arguments: Any)
     run.bounded(stage, "the text", arguments, [text])
     tool_args = None
     if arguments is not None:
-        tool_args = run.inspect_json(_jsonable(dict(arguments))).policy_value
+        view = run.viewed(stage, "tool arguments", dict(arguments), finite=True)
+        tool_args = run.inspect_json(view).policy_value
     return run.evaluate(stage, run.inspect([text]), tool_args=tool_args)
 
 
@@ -188,8 +189,9 @@ def prepare(run: CallRun, bound: inspect.BoundArguments, prompt_param: str | Non
 
 
 def _prepare_tool(run: CallRun, bound: inspect.BoundArguments) -> Prepared:
-    run.bounded(Stage.TOOL_CALL, "tool arguments", bound.arguments)
-    view = run.inspect_json(_jsonable(bound.arguments))
+    view = run.inspect_json(
+        run.viewed(Stage.TOOL_CALL, "tool arguments", bound.arguments, finite=True)
+    )
     # The policy (and the decision log) see arguments with placeholders, never values.
     decision = run.evaluate(Stage.TOOL_CALL, view, tool_args=view.policy_value)
     if decision.action is Action.DENY:
@@ -202,8 +204,8 @@ def _prepare_tool(run: CallRun, bound: inspect.BoundArguments) -> Prepared:
     if is_json(bound.arguments):  # else: resumable only in this process
         stored = view.render(decision.redact, default=RedactOperator.PLACEHOLDER)
         call = {"arguments": stored}
-    action = run.action(view.policy_text, call, view.policy_value)
-    request = run.submit_approval(decision, action)
+    action = approval_action(run, view.policy_text, call, view.policy_value)
+    request = submit_approval(run, decision, action)
     return Prepared(bound.args, bound.kwargs, request, action, bound=bound)
 
 
@@ -241,8 +243,8 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
         stored.update(privacy.redact_json(others, {"*": RedactOperator.PLACEHOLDER}, run.scope))
         stored[prompt_param] = adapter.replace(prompt, _all_placeholders(run, inspected, decision))
         call = {"arguments": stored}
-    action = run.action(inspected.policy_text, call, None)
-    request = run.submit_approval(decision, action)
+    action = approval_action(run, inspected.policy_text, call, None)
+    request = submit_approval(run, decision, action)
     return Prepared(bound.args, bound.kwargs, request, action, bound, prompt_param)
 
 
@@ -262,7 +264,7 @@ def _wait_for_approval(run: CallRun, prepared: Prepared) -> Flow:
     started = time.perf_counter()
     with run.span.stage("charter.approval.wait"):
         request = yield AwaitApproval(request.id, settings.approval_wait_s)
-    run.after_wait(request, prepared.action or {}, (time.perf_counter() - started) * 1e3)
+    after_wait(run, request, prepared.action or {}, (time.perf_counter() - started) * 1e3)
 
 
 def _call(run: CallRun, invoke: Invoke) -> Flow:
@@ -355,7 +357,3 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
 def _restore_types(decision: Decision) -> tuple[str, ...]:
     value = decision.obligations.get("restore_pii") if decision.obligations else None
     return tuple(value) if isinstance(value, list | tuple) else ()
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))

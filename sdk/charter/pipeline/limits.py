@@ -1,4 +1,4 @@
-"""Size and depth limits on what a guarded call takes in and gives out.
+"""What a guarded call can check: size and depth limits, and the JSON view of tool data.
 
 Every later step (PII detection, the policy input, the decision log, the approval record)
 walks prompts, tool arguments and answers, several of them recursively: tool arguments
@@ -6,13 +6,24 @@ nested a few hundred levels deep raised `RecursionError` from the JSON encoder, 
 regorus input nested past 128 levels cannot even be parsed. So the flow measures first,
 without recursion and stopping at the first limit crossed, and denies what is over (fail
 closed, recorded, `LimitExceeded` naming the setting that raises the limit).
+
+Tool arguments and results are then read through their JSON view (`json_view`): objects
+(a dataclass, a pydantic model, anything else as its text) become values PII detection
+walks and the policy reads. A tool result that was an object used to skip PII detection
+and reach the agent unredacted. What has no JSON view is denied unchecked, with the reason
+(`Unreadable`), where it used to raise `TypeError` or `ValueError` from deep inside.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel
 
 from charter.config import Settings
 
@@ -76,3 +87,76 @@ def _overrun(setting: str, limit: int, found: int, what: str) -> Overrun:
         f"{what}, over the guard's limit; denied unchecked (raise it with the setting "
         f"{setting} / {env} if such data is expected)",
     )
+
+
+class Unreadable(Exception):
+    """A value the guard cannot read as JSON; the message says why, naming no content."""
+
+
+_VIEW_DEPTH = 200
+"""Objects expanded into their fields can nest past what `measure` saw; the walk stops here
+(`measure` then applies the configured depth to the view)."""
+
+
+def json_view(value: Any, *, finite: bool) -> Any:
+    """`value` as the JSON the checks read: mappings with text keys, lists for tuples and
+    sets, pydantic models and dataclasses as their fields, other objects as their text.
+    `finite` refuses NaN and infinities: the policy reads tool arguments as JSON values,
+    where a parser refuses them and no comparison with them means anything."""
+    try:  # plain JSON already (the common case): one round trip in C
+        return json.loads(json.dumps(value, allow_nan=not finite))
+    except (TypeError, ValueError, RecursionError):
+        return _view(value, finite, 0)
+
+
+def _view(node: Any, finite: bool, depth: int) -> Any:
+    if depth > _VIEW_DEPTH:
+        raise Unreadable(f"nested deeper than {_VIEW_DEPTH} levels")
+    if node is None or type(node) is bool:
+        return node
+    if isinstance(node, str):
+        return str.__str__(node)  # a str subclass (an enum) as its value
+    if isinstance(node, int):
+        return _integer(node)
+    if isinstance(node, float):
+        if finite and not math.isfinite(node):
+            raise Unreadable("NaN or infinity, which is not a JSON number")
+        return float(node)
+    if isinstance(node, Mapping):
+        return {_key(k): _view(v, finite, depth + 1) for k, v in node.items()}
+    if isinstance(node, list | tuple | set | frozenset):
+        return [_view(item, finite, depth + 1) for item in node]
+    if isinstance(node, BaseModel):
+        return _view(node.model_dump(mode="json"), finite, depth + 1)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        fields = {f.name: getattr(node, f.name) for f in dataclasses.fields(node)}
+        return _view(fields, finite, depth + 1)
+    return _text(node)
+
+
+def _integer(number: int) -> int:
+    try:
+        str(number)  # what the JSON encoder will do; Python refuses over 4300 digits
+    except ValueError:
+        raise Unreadable("an integer too long to write as text") from None
+    return int(number)
+
+
+def _key(key: Any) -> str:
+    """A mapping key as JSON writes it (`1` -> "1", `True` -> "true"); others as text."""
+    if isinstance(key, str):
+        return str.__str__(key)
+    if key is None or isinstance(key, bool | float):
+        return json.dumps(key)
+    if isinstance(key, int):
+        return str(_integer(key))
+    return _text(key)
+
+
+def _text(node: Any) -> str:
+    try:
+        return str(node)
+    except Exception as exc:
+        raise Unreadable(
+            f"a {type(node).__name__} value that cannot be turned into text ({type(exc).__name__})"
+        ) from None

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from charter._canonical import valid_text
 from charter.adapters import Adapter, Usage, adapter_for, usage_of
 from charter.context import CallContext
-from charter.decision import Action, ApprovalSpec, Decision, Stage
-from charter.errors import ApprovalPending, ApprovalRejected, LimitExceeded, PolicyViolation
-from charter.pipeline.limits import measure
+from charter.decision import Action, Decision, Stage
+from charter.errors import LimitExceeded, PolicyViolation
+from charter.pipeline.limits import Unreadable, json_view, measure
 from charter.pipeline.parts import CallSpec, Parts, best_scores, signal_revisions
-from charter.pipeline.verdicts import cross_principal_restore, over_limit
+from charter.pipeline.verdicts import cross_principal_restore, over_limit, unreadable
 from charter.policy.input import policy_document
 from charter.privacy import Inspected, InspectedJson
 from charter.refusal import refusal_like, refusal_text
@@ -186,16 +186,30 @@ class CallRun:
         if overrun is None:
             return
         decision = over_limit(overrun, stage, self.parts.engine.revision)
-        self.span.record_decision(decision)
-        # The record holds none of the data over the limit (nor the context metadata).
-        self.record(decision, self._document(stage, "", (), {}, None, metadata=False), (), {})
-        error = LimitExceeded(
+        o = overrun
+        self.refuse_unchecked(
             decision,
-            overrun.message,
-            setting=overrun.setting,
-            limit=overrun.limit,
-            found=overrun.found,
+            LimitExceeded(decision, o.message, setting=o.setting, limit=o.limit, found=o.found),
         )
+
+    def viewed(self, stage: Stage, what: str, value: Any, *, finite: bool) -> Any:
+        """Tool data as the JSON the checks read (`limits.json_view`), within the limits;
+        what has no JSON view is denied unchecked, as data over a limit is."""
+        self.bounded(stage, what, value)
+        try:
+            view = json_view(value, finite=finite)
+        except Unreadable as exc:
+            decision = unreadable(f"{what}: {exc}", stage, self.parts.engine.revision)
+            self.refuse_unchecked(decision, PolicyViolation(decision))
+        self.bounded(stage, what, view)  # objects expanded into their fields, measured again
+        return view
+
+    def refuse_unchecked(self, decision: Decision, error: PolicyViolation) -> NoReturn:
+        """Record and enforce a deny the guard made without the policy. The record holds
+        none of the data refused (nor the context metadata)."""
+        self.span.record_decision(decision)
+        doc = self._document(decision.stage, "", (), {}, None, metadata=False)
+        self.record(decision, doc, (), {})
         raise self.deny(decision, error=error)
 
     def _grounding(self, stage: Stage, answer: str | None) -> dict[str, Any] | None:
@@ -253,53 +267,6 @@ class CallRun:
         if self.spec.kind == "tool":
             return Refused(refusal_text(decision), decision)
         return Refused(refusal_like(decision, answer=answer, prompt=self.prompt), decision)
-
-    def action(
-        self,
-        policy_text: str,
-        call: Mapping[str, Any] | None,
-        tool_args: Mapping[str, Any] | None,
-    ) -> dict[str, Any]:
-        """The canonical action an approval is bound to, in placeholder form."""
-        action: dict[str, Any] = {
-            "kind": "tool_call" if self.spec.kind == "tool" else "llm_call",
-            "function": self.spec.function,
-            "model": self.spec.model.model_dump(),
-            "text": policy_text,
-        }
-        if self.spec.kind == "tool":
-            action["tool"] = {"name": self.spec.tool_name, "arguments": dict(tool_args or {})}
-        if call is not None:
-            action["call"] = call
-        return action
-
-    def submit_approval(self, decision: Decision, action: Mapping[str, Any]) -> Any:
-        settings = self.parts.settings
-        request = self.parts.queue.submit(
-            spec=decision.approval or ApprovalSpec(),
-            action=action,
-            requester=self.ctx.user,
-            tenant=settings.tenant,
-            app=settings.app,
-            rule=decision.rules[0] if decision.rules else "",
-            decision_id=decision.decision_id,
-            key=self.ctx.approval_key,
-        )
-        self.span.record_approval(request.id, request.state.value, 0.0)
-        return request
-
-    def after_wait(self, request: Any, action: Mapping[str, Any], waited_ms: float) -> None:
-        """Approved: consume the approval for exactly this action. Otherwise refuse."""
-        from charter.approvals import ApprovalState, action_hash
-
-        self.span.record_approval(request.id, request.state.value, waited_ms)
-        if request.state is ApprovalState.PENDING:
-            raise ApprovalPending(request.id)
-        if request.state is not ApprovalState.APPROVED:
-            raise ApprovalRejected(
-                f"approval request {request.id} was {request.state.value}; the action did not run"
-            )
-        self.parts.queue.consume(request.id, action_hash(action))
 
     # --- output --------------------------------------------------------------------------
 
@@ -365,11 +332,12 @@ class CallRun:
 
     def finish_tool(self, result: Any) -> Any:
         """Stage `tool_result`: what the tool returned, checked before the agent sees it."""
-        self.bounded(Stage.TOOL_RESULT, "the tool result", result)
         if isinstance(result, str):
+            self.bounded(Stage.TOOL_RESULT, "the tool result", result)
             inspected: Inspected | InspectedJson = self.inspect([result])
         else:
-            inspected = self.inspect_json(result)
+            view = self.viewed(Stage.TOOL_RESULT, "the tool result", result, finite=False)
+            inspected = self.inspect_json(view)
         decision = self.evaluate(Stage.TOOL_RESULT, inspected)
         if decision.action in (Action.DENY, Action.REQUIRE_APPROVAL):
             raise self.deny(decision)

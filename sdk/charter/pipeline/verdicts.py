@@ -10,6 +10,7 @@ from charter.pipeline.limits import Overrun
 
 LIMIT_RULE = "charter.limit_exceeded"
 CROSS_PRINCIPAL_RULE = "charter.pii.cross_principal_restore"
+UNREADABLE_RULE = "charter.unreadable_data"
 
 
 def over_limit(overrun: Overrun, stage: Stage, policy_revision: str) -> Decision:
@@ -26,6 +27,23 @@ def over_limit(overrun: Overrun, stage: Stage, policy_revision: str) -> Decision
         stage=stage,
         policy_revision=policy_revision,
         error=f"limit: {overrun.setting} {overrun.limit} exceeded",
+    )
+
+
+def unreadable(message: str, stage: Stage, policy_revision: str) -> Decision:
+    """Tool data with no JSON view (`pipeline.limits.Unreadable`): denied unchecked."""
+    violation = Violation(
+        rule=UNREADABLE_RULE,
+        principle="Checkable input: data the guard cannot read as JSON is refused unchecked",
+        severity=Severity.HIGH,
+        message=message,
+    )
+    return Decision(
+        action=Action.DENY,
+        violations=(violation,),
+        stage=stage,
+        policy_revision=policy_revision,
+        error="unreadable: no JSON view",
     )
 
 
