@@ -10,7 +10,8 @@ model's draft and a request to revise it, which is how the guard asks for a revi
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import copy
+from collections.abc import Collection, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -271,9 +272,13 @@ def usage_of(value: Any) -> Usage:
 
 
 def chunk_text(chunk: Any) -> str:
-    """The text of one streamed chunk: a str, a LangChain message chunk, an OpenAI delta."""
+    """The text of one streamed chunk: a str, a LangChain message chunk, an OpenAI chunk
+    (dict or SDK object: `choices[0].delta.content`). None, as some streams send around
+    the text, has none."""
     if isinstance(chunk, str):
         return chunk
+    if chunk is None:
+        return ""
     content = getattr(chunk, "content", None)
     if isinstance(content, str):
         return content
@@ -281,17 +286,35 @@ def chunk_text(chunk: Any) -> str:
         return "".join(
             str(p.get("text", "")) if isinstance(p, Mapping) else str(p) for p in content
         )
+    delta = _openai_delta(chunk)
+    if delta is not None:
+        return str(_get(delta, "content") or "")
     if isinstance(chunk, Mapping):
-        choices = chunk.get("choices") or [{}]
-        delta = choices[0].get("delta") or {}
-        return str(delta.get("content") or "")
+        return ""
     return str(chunk)
 
 
+def _openai_delta(chunk: Any) -> Any:
+    """`choices[0].delta` of an OpenAI stream chunk (dict or object), else None."""
+    choices = _get(chunk, "choices")
+    if not isinstance(choices, list | tuple) or not choices:
+        return None
+    return _get(choices[0], "delta")
+
+
 def like_chunk(template: Any, text: str) -> Any:
-    """`text` in the type of `template` (a message chunk stays a message chunk)."""
+    """`text` in the type of `template` (a message chunk stays a message chunk, an OpenAI
+    chunk an OpenAI chunk; a copy: the template may already have been passed on)."""
     if template is None or isinstance(template, str):
         return text
     if hasattr(template, "model_copy") and hasattr(template, "content"):
         return template.model_copy(update={"content": text})
+    if _openai_delta(template) is not None:
+        chunk = copy.deepcopy(template)
+        delta = _openai_delta(chunk)
+        if isinstance(delta, MutableMapping):
+            delta["content"] = text
+        else:
+            delta.content = text  # SDK chunk objects are mutable models
+        return chunk
     return text

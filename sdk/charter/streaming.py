@@ -113,11 +113,11 @@ class StreamGate:
         """Decisions of the window before the last `reopen` (already acted on)."""
 
     def push(self, chunk: Any) -> list[Any]:
-        self.template = chunk
         text = chunk_text(chunk)
         if not text and not isinstance(chunk, str):
             self.held.append(chunk)
             return []
+        self.template = chunk  # the tail goes out in the shape of a chunk that had text
         released = self.window.feed(text)
         withheld = self._withheld()
         if withheld is not None:

@@ -116,3 +116,39 @@ def test_a_window_that_denies_records_only_text_it_saw_whole(tmp_path: Path) -> 
     blob = _blob(charter)
     charter.close()
     assert DIGIT_RUNS.search(blob) is None  # main: the window's "4111 1111 1111 11"
+
+
+@pytest.mark.parametrize("shape", ["dict", "sdk object"])
+def test_a_card_in_an_openai_chunk_stream_is_masked_and_the_chunks_keep_their_shape(
+    tmp_path: Path, shape: str
+) -> None:
+    """main: SDK chunk objects were streamed as their repr text (the card masked inside a
+    `namespace(choices=[...` string), dict chunks as bare strings."""
+    from types import SimpleNamespace
+
+    def chunk(content: str | None, finish: str | None = None) -> object:
+        delta = {"content": content}
+        if shape == "dict":
+            return {"choices": [{"delta": delta, "finish_reason": finish}]}
+        choice = SimpleNamespace(delta=SimpleNamespace(**delta), finish_reason=finish)
+        return SimpleNamespace(choices=[choice])
+
+    charter = _charter(tmp_path, "openai.db")
+
+    @charter.guard(model="gpt-4o-mini", provider="openai")
+    def stream(prompt: str) -> Iterator[object]:
+        yield from [chunk(c) for c in CHUNKS]
+        yield chunk(None, "stop")
+
+    out = list(stream("When does my new card arrive?"))
+    charter.close()
+    if shape == "dict":
+        choices = [c["choices"][0] for c in out]  # type: ignore[index]
+        texts = [ch["delta"]["content"] for ch in choices]
+    else:
+        choices = [vars(c.choices[0]) for c in out]  # type: ignore[attr-defined]
+        texts = [ch["delta"].content for ch in choices]
+    answer = "".join(t for t in texts if t)
+    assert answer.startswith("Thanks for waiting") and "Anything else" in answer
+    assert CARD not in answer and "**** **** **** 1111" in answer
+    assert [ch["finish_reason"] for ch in choices][-1] == "stop"

@@ -87,3 +87,66 @@ def test_a_refusal_at_the_end_of_a_stream_keeps_the_chunks_type_and_stops_the_ga
     [refusal] = gate.close()  # the last check denies
     assert isinstance(refusal, AIMessageChunk) and "secret" not in str(refusal.content)
     assert gate.stopped  # the flow reads no further chunk from the model
+
+
+def _openai_chunks(content: list[str | None], finish: str = "stop") -> list[dict]:
+    chunks = [{"choices": [{"delta": {"role": "assistant"}, "finish_reason": None}]}]
+    chunks += [{"choices": [{"delta": {"content": c}, "finish_reason": None}]} for c in content]
+    return [*chunks, {"choices": [{"delta": {}, "finish_reason": finish}]}]
+
+
+def test_openai_chunks_come_back_as_openai_chunks_dicts_or_sdk_objects() -> None:
+    """main: an SDK chunk object (attributes, not keys) went through as its repr text, and
+    a dict chunk came back as a bare str, so `chunk["choices"]` failed on it."""
+    from types import SimpleNamespace
+
+    def as_object(value: object) -> object:  # the SDK's chunks are mutable models
+        if isinstance(value, dict):
+            return SimpleNamespace(**{k: as_object(v) for k, v in value.items()})
+        if isinstance(value, list):
+            return [as_object(v) for v in value]
+        return value
+
+    for shape in (lambda c: c, as_object):
+        sent = [shape(c) for c in _openai_chunks(["Hello ", None, "there, how can I ", "help?"])]
+        gate = StreamGate(StreamWindow(Script(), window=10), "refuse")
+        out = [released for chunk in sent for released in gate.push(chunk)] + gate.close()
+        texts = [_delta(c).get("content") for c in out]
+        assert "".join(t for t in texts if t) == "Hello there, how can I help?"
+        assert all(type(c) is type(sent[0]) for c in out)  # the exact shape
+        finishes = [_choice(c).get("finish_reason") for c in out]
+        assert finishes.count("stop") == 1 and finishes[-1] == "stop"  # once, at the end
+        assert [_delta(c).get("content") for c in sent][1:3] == ["Hello ", None]  # not mutated
+
+
+def _choice(chunk: object) -> dict:
+    choice = chunk["choices"][0] if isinstance(chunk, dict) else chunk.choices[0]  # type: ignore[attr-defined]
+    return choice if isinstance(choice, dict) else vars(choice)
+
+
+def _delta(chunk: object) -> dict:
+    delta = _choice(chunk)["delta"]
+    return delta if isinstance(delta, dict) else vars(delta)
+
+
+def test_a_none_chunk_is_no_text() -> None:
+    """main: a stream yielding `delta.content` (None on the last OpenAI chunk) put the word
+    "None" into the answer."""
+    gate = StreamGate(StreamWindow(Script(), window=5), "refuse")
+    out = [r for chunk in ["Hello ", None, "world"] for r in gate.push(chunk)] + gate.close()
+    assert "".join(c for c in out if c is not None) == "Hello world"
+    assert out[-1] is None  # passed on, after the text, as chunks without text are
+
+
+def test_the_tail_is_not_sent_in_a_copy_of_a_usage_chunk() -> None:
+    """main: the text held at the end went out in a copy of the *last* chunk, which for a
+    LangChain stream is the usage chunk, so the tokens were counted twice."""
+    from langchain_core.messages import AIMessageChunk
+
+    gate = StreamGate(StreamWindow(Script(), window=100), "refuse")
+    usage = AIMessageChunk(
+        content="", usage_metadata={"input_tokens": 5, "output_tokens": 9, "total_tokens": 14}
+    )
+    out = gate.push(AIMessageChunk(content="short answer")) + gate.push(usage) + gate.close()
+    assert "".join(str(c.content) for c in out) == "short answer"
+    assert [c.usage_metadata is not None for c in out] == [False, True]
