@@ -39,25 +39,34 @@ def current() -> CallContext:
 @contextlib.contextmanager
 def context(
     *,
-    user: str | None = None,
+    user: str | int | None = None,
     roles: tuple[str, ...] | list[str] | None = None,
-    conversation: str | None = None,
+    conversation: str | int | None = None,
     retrieved: Sequence[str] | None = None,
-    approval_key: str | None = None,
+    approval_key: str | int | None = None,
     **metadata: Any,
 ) -> Iterator[CallContext]:
     """Set the caller for the guarded calls inside the block (works across await);
     `retrieved`: the passages a RAG call retrieved for its answer; `approval_key`: see
-    `CallContext.approval_key`."""
+    `CallContext.approval_key`. A number given as `user`, `conversation` or
+    `approval_key` (a database id) is used as its text."""
     if isinstance(retrieved, str):
-        from charter.errors import ConfigurationError
-
-        raise ConfigurationError("charter.context(retrieved=...) takes a list of passages")
+        raise _misuse("retrieved=...) takes a list of passages")
+    if isinstance(roles, str):  # tuple("admin") would be five one-letter roles
+        raise _misuse(f"roles=...) takes a list of roles (got the string {roles!r})")
+    user, conversation, approval_key = (
+        _identifier(name, value)
+        for name, value in (
+            ("user", user),
+            ("conversation", conversation),
+            ("approval_key", approval_key),
+        )
+    )
     base = _CURRENT.get()
     updated = replace(
         base,
         user=user if user is not None else base.user,
-        roles=tuple(roles) if roles is not None else base.roles,
+        roles=tuple(str(r) for r in roles) if roles is not None else base.roles,
         conversation=conversation if conversation is not None else base.conversation,
         metadata={**base.metadata, **metadata},
         retrieved=tuple(retrieved) if retrieved is not None else base.retrieved,
@@ -68,3 +77,19 @@ def context(
         yield updated
     finally:
         _CURRENT.reset(token)
+
+
+def _identifier(name: str, value: object) -> str | None:
+    """An id as text: a number (a database id) is written as one; other types are refused
+    here rather than failing deep inside a guarded call."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise _misuse(f"{name}=...) takes a string (got {type(value).__name__})")
+
+
+def _misuse(what: str) -> Exception:
+    from charter.errors import ConfigurationError
+
+    return ConfigurationError(f"charter.context({what}")
