@@ -191,6 +191,7 @@ class Charter:
         arguments: Mapping[str, Any] | None = None,
     ) -> Decision:
         """Run PII detection, signals and the policy on `text` without calling anything."""
+        _require_text("check", text)
         spec = CallSpec(
             kind="tool" if tool else "llm",
             function="charter:check",
@@ -208,6 +209,7 @@ class Charter:
         from charter.context import current
         from charter.pii import redact
 
+        _require_text("redact", text)
         detector = self.privacy.detector or self._component("_fallback_detector", _pattern)
         findings = detector.detect(text, entities=entities)
         operators = {f.entity_type: RedactOperator.PLACEHOLDER for f in findings}
@@ -284,3 +286,13 @@ def resume(ticket: str, *, timeout_s: float | None = None) -> Any:
 
 
 guard = GuardDecorator(get_charter)
+
+
+def _require_text(method: str, text: object) -> None:
+    """`check` and `redact` read text; anything else failed deep inside PII detection."""
+    if not isinstance(text, str):
+        hint = "; tool arguments go in check(text, tool=..., arguments=...)"
+        raise ConfigurationError(
+            f"Charter.{method}(text) takes a str (got {type(text).__name__})"
+            + (hint if method == "check" else "")
+        )

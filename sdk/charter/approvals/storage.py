@@ -80,6 +80,7 @@ class ApprovalStore:
         return None
 
     def get(self, request_id: str) -> ApprovalRequest:
+        request_id = well_formed(request_id)
         with read_transaction(self.engine, f"reading approval request {request_id}") as conn:
             request = _records.load_one(conn, request_id)
         if request is None:
@@ -110,7 +111,7 @@ class ApprovalStore:
         self, conn: Connection, request_id: str, *, history: bool = False
     ) -> ApprovalRequest:
         """The request, row-locked for this transaction (history only when asked for)."""
-        row = repo.get_request(conn, request_id, lock=True)
+        row = repo.get_request(conn, well_formed(request_id), lock=True)
         if row is None:
             raise unknown(request_id)
         return _records.load(conn, [row], history=history)[0]
@@ -173,7 +174,18 @@ class ApprovalStore:
         return self.reload(conn, request.id)
 
 
-def unknown(request_id: str) -> ApprovalError:
+def well_formed(request_id: object) -> str:
+    """Request ids are ASCII (`apr_` and hex): anything else names no request. A ticket
+    from outside (a web form, argv) may hold a lone surrogate, which the database driver
+    cannot even encode (it raised `UnicodeEncodeError`)."""
+    if not isinstance(request_id, str) or not request_id.isascii():
+        raise unknown(request_id)
+    return request_id
+
+
+def unknown(request_id: object) -> ApprovalError:
+    shown = repr(request_id)
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
     return ApprovalError(
-        f"no approval request {request_id!r}; list requests with `charter approvals list`"
+        f"no approval request {shown}; list requests with `charter approvals list`"
     )
