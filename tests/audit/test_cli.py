@@ -98,6 +98,9 @@ def test_export_to_stdout_since(log_url: tuple[str, list[str]]) -> None:
     assert [json.loads(x)["seq"] for x in later.stdout.splitlines()] == [4, 5, 6]
     future = runner.invoke(app, ["audit", "export", "--store", url, "--since", "2999-01-01"])
     assert future.exit_code == 0 and future.stdout == ""
+    # an age further back than dates go means everything (it was an OverflowError)
+    ages_ago = runner.invoke(app, ["audit", "export", "--store", url, "--since", "99999999999d"])
+    assert ages_ago.exit_code == 0 and len(ages_ago.stdout.splitlines()) == 6
 
 
 def test_export_bad_since_is_explained(log_url: tuple[str, list[str]]) -> None:

@@ -27,6 +27,8 @@ def parse_since(option: str, text: str | None, *, now: datetime | None = None) -
         return None
     try:
         return (now or datetime.now(UTC)) - timedelta(seconds=parse_duration(text))
+    except OverflowError:  # further back than dates go (`--since 99999999999d`): everything
+        return datetime.min.replace(tzinfo=UTC)
     except ValueError:
         pass
     try:
