@@ -19,6 +19,7 @@ original traffic this one stands for after sampling (1.0 when it was not sampled
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,14 +91,17 @@ class SpanRecord:
     @property
     def call_ms(self) -> float:
         """The wrapped call's duration when the SDK recorded it, else the span's."""
-        value = self.attributes.get(semconv.CALL_MS)
-        return float(value) if isinstance(value, int | float) else self.duration_ms
+        value = self.number(semconv.CALL_MS)
+        return value if value is not None and value >= 0 else self.duration_ms
 
     def number(self, key: str) -> float | None:
+        """A finite number, or None: NaN or an infinity from a buggy or hostile exporter
+        would poison every mean and test it reached (drift read "KS p=nan")."""
         value = self.attributes.get(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
             return None
-        return float(value)
+        number = float(value)
+        return number if math.isfinite(number) else None
 
     def strings(self, key: str) -> tuple[str, ...]:
         return _strings(self.attributes.get(key))

@@ -280,3 +280,25 @@ def test_a_score_shift_that_matters_still_alerts() -> None:
 def test_the_score_floor_is_a_checked_setting() -> None:
     with pytest.raises(ValueError):
         DriftConfig(score_shift_min=1.5)
+
+
+def test_non_finite_numbers_from_an_exporter_are_no_samples() -> None:
+    """Found by probing (stop 34): NaN, infinities or an absurd negative call time in a
+    span's attributes went into the samples, so a drift report printed numpy warnings,
+    `p-value nan` and the alert "KS p=nan < 0.001". They now count as absent."""
+    from dataclasses import replace
+
+    from charter import semconv
+
+    def odd(index: int, call_ms: float, score: float) -> object:
+        span = call_span(index, end_ns=10**9)
+        attributes = {**span.attributes, semconv.CALL_MS: call_ms}
+        attributes[semconv.SIGNAL_PREFIX + "jailbreak"] = score
+        return replace(span, attributes=attributes)
+
+    spans = [odd(1, float("nan"), float("inf")), odd(2, -1e308, float("-inf")), odd(3, 250.0, 0.1)]
+    table = extract_features(spans)
+    assert table.numeric["signal.jailbreak"] == [0.1]
+    latency = table.numeric["latency_ms"]
+    assert all(np.isfinite(latency)) and latency[2] == 250.0
+    assert latency[:2] == [spans[0].duration_ms, spans[1].duration_ms]  # the span's own time
