@@ -6,6 +6,7 @@ generator). The `Charter` is resolved at call time, so `@charter.guard` works be
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -137,8 +138,11 @@ class GuardedFunction:
             async def agen(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
                 parts = self.resolve()
                 flow = self._flow(parts, args, kwargs, stream=True)
-                async for item in run_async_stream(flow, fn, parts):
-                    yield item
+                # Closed with this generator, in the consumer's task: left to the event
+                # loop's finalizer, the call ended later, in another context.
+                async with contextlib.aclosing(run_async_stream(flow, fn, parts)) as stream:
+                    async for item in stream:
+                        yield item
 
             out: Any = agen
         elif inspect.isgeneratorfunction(fn):

@@ -10,7 +10,7 @@ reading when the flow calls the function again (a revision replaces the draft).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any
 
 from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
@@ -76,7 +76,9 @@ def run_stream(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Iterator[Any
         _close(source)
 
 
-async def run_async_stream(flow: Flow, fn: Callable[..., Any], parts: Parts) -> AsyncIterator[Any]:
+async def run_async_stream(
+    flow: Flow, fn: Callable[..., Any], parts: Parts
+) -> AsyncGenerator[Any, None]:
     reply: Any = None
     failure: BaseException | None = None
     source: Any = None

@@ -128,7 +128,7 @@ def guarded(
         return (yield from finish(run, prepared, result))
     except Refused as refused:
         if stream:
-            yield Emit(refused.value)
+            yield from _emit(run, refused.value)
             return None
         return refused.value
     except BaseException as exc:
@@ -320,7 +320,7 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
                 try:  # the answer so far is over the limit: stop, as a denied window does
                     run.bounded(Stage.OUTPUT, "the streamed answer", None, chars=received)
                 except Refused as refused:
-                    yield Emit(like_chunk(chunk, refusal_text(refused.decision)))
+                    yield from _emit(run, like_chunk(chunk, refusal_text(refused.decision)))
                 return
         try:
             items = gate.close() if chunk is END else gate.push(chunk)
@@ -329,7 +329,7 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
                 reviser.close(gate.verdict or Decision(action=Action.DENY, stage=Stage.OUTPUT))
             raise
         for item in items:
-            yield Emit(item)
+            yield from _emit(run, item)
         if gate.stopped:  # denied: the refusal was emitted (or raised)
             if reviser is not None:
                 reviser.close(gate.verdict or Decision(action=Action.DENY, stage=Stage.OUTPUT))
@@ -347,11 +347,17 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
         step = reviser.revise(revising, draft, shown=run.redacted(shown, revising))
         if isinstance(step, Decision):
             for item in gate.refuse(step):
-                yield Emit(item)
+                yield from _emit(run, item)
             return
         gate.reopen()
         run.calls += 1
         source = yield step  # the driver closes the draft's stream first
+
+
+def _emit(run: CallRun, value: Any) -> Flow:
+    """Hand `value` to the stream's consumer, with the call's span put aside meanwhile."""
+    with run.span.suspended():
+        yield Emit(value)
 
 
 def _restore_types(decision: Decision) -> tuple[str, ...]:

@@ -138,6 +138,9 @@ class NoSpan:
     def stage(self, name: str) -> Any:
         return _NULL_CTX
 
+    def suspended(self) -> Any:
+        return _NULL_CTX
+
     def __getattr__(self, name: str) -> Any:
         return _noop
 

@@ -14,8 +14,9 @@ application opted in with `record_content=True`.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
@@ -197,6 +198,19 @@ class CallSpan:
                 action,
             ),
         )
+
+    @contextlib.contextmanager
+    def suspended(self) -> Iterator[None]:
+        """While a stream hands a chunk to its consumer, the call's span is not the current
+        span there: the consumer's own spans are not the call's children, and the call can
+        end from wherever the consumer drops the stream. (Kept attached across the yield,
+        the token was detached at the end in another context when an event loop finalized
+        an abandoned stream: OpenTelemetry's "Failed to detach context".)"""
+        otel_context.detach(self._token)
+        try:
+            yield
+        finally:
+            self._token = otel_context.attach(self._context or otel_context.get_current())
 
     def stage(self, name: str) -> StageEvent:
         """One stage (`charter.policy.evaluate`, `charter.pii.redact`,
