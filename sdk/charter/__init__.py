@@ -45,7 +45,7 @@ from charter.errors import (
     TelemetryError,
     VaultError,
 )
-from charter.guard import Charter, configure, get_charter, guard, resume
+from charter.guard import Charter, aresume, configure, get_charter, guard, resume
 from charter.policy.base import PolicyEngine
 from charter.policy.input import PolicyInput
 from charter.reports import CallReport, ReviseRound, reports
@@ -92,6 +92,7 @@ __all__ = [
     "VaultError",
     "Violation",
     "__version__",
+    "aresume",
     "configure",
     "context",
     "get_charter",

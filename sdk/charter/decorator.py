@@ -12,6 +12,7 @@ import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Literal, TypeVar, cast, overload
 
+from charter.errors import ConfigurationError
 from charter.pipeline import (
     CallSpec,
     Parts,
@@ -23,6 +24,7 @@ from charter.pipeline import (
     run_stream,
     run_sync,
 )
+from charter.pipeline.drivers import in_event_loop
 from charter.policy.input import ModelRef
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -184,7 +186,19 @@ class GuardedFunction:
 
     def resume(self, charter: Parts, request: Any) -> Any:
         """Run the approved action exactly as it was bound (the stored, redacted arguments)."""
-        flow = resumed(charter, self.spec, request, self.prompt_param)
+        if inspect.iscoroutinefunction(self.fn) and in_event_loop():
+            # Checked before the approval is used: handing back the coroutine to await
+            # skipped the output checks (the answer came back unchecked).
+            raise ConfigurationError(
+                f"{self.spec.function} is a coroutine function and an event loop is running "
+                "here: resume it with `await charter.aresume(ticket)`"
+            )
+        streams = inspect.isgeneratorfunction(self.fn) or inspect.isasyncgenfunction(self.fn)
+        flow = resumed(charter, self.spec, request, self.prompt_param, stream=streams)
+        if inspect.isasyncgenfunction(self.fn):  # the checked chunks, for `async for`
+            return run_async_stream(flow, self.fn, charter)
+        if streams:  # the checked chunks; the approval is used once the first is asked for
+            return run_stream(flow, self.fn, charter)
         return run_resumed(flow, self.fn, charter)
 
     async def aresume(self, charter: Parts, request: Any) -> Any:

@@ -15,6 +15,7 @@ OTel SDK) load on first use, never at import.
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -228,6 +229,22 @@ class Charter:
         request = self.queue.get(ticket)
         if request.state is ApprovalState.PENDING and timeout_s:
             request = self.queue.wait(ticket, timeout_s)
+        return self._resumable(ticket, request).resume(self, request)
+
+    async def aresume(self, ticket: str, *, timeout_s: float | None = None) -> Any:
+        """`resume` from inside an event loop: a coroutine function is awaited here and its
+        answer checked (`resume` cannot run it to the end in a running loop)."""
+        from charter.approvals import ApprovalState
+
+        request = self.queue.get(ticket)
+        if request.state is ApprovalState.PENDING and timeout_s:
+            request = await self.queue.wait_async(ticket, timeout_s)
+        target = self._resumable(ticket, request)
+        if inspect.iscoroutinefunction(target.fn):
+            return await target.aresume(self, request)
+        return target.resume(self, request)
+
+    def _resumable(self, ticket: str, request: Any) -> Any:
         function = request.action.get("function", "")
         target = registered(function)
         if target is None:
@@ -235,7 +252,7 @@ class Charter:
                 f"request {ticket} was made by {function!r}, which is not imported in this "
                 "process; import the module that defines it, then resume"
             )
-        return target.resume(self, request)
+        return target
 
     def reload(self) -> None:
         """Swap in the current policy bundle atomically; a broken one keeps the old set."""
@@ -283,6 +300,10 @@ def get_charter() -> Charter:
 
 def resume(ticket: str, *, timeout_s: float | None = None) -> Any:
     return get_charter().resume(ticket, timeout_s=timeout_s)
+
+
+async def aresume(ticket: str, *, timeout_s: float | None = None) -> Any:
+    return await get_charter().aresume(ticket, timeout_s=timeout_s)
 
 
 guard = GuardDecorator(get_charter)

@@ -12,11 +12,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from charter.audit import iter_records
 from charter.context import context
-from charter.errors import ApprovalError, ConfigurationError
+from charter.errors import ApprovalError, ApprovalPending, ConfigurationError
 from charter.guard import Charter
 from charter.testing import RecordingModel
 
@@ -60,3 +63,75 @@ def test_a_ticket_that_names_no_request_is_said_to(charter: Charter, ticket: obj
     with pytest.raises(ApprovalError, match="no approval request") as raised:
         charter.resume(ticket)  # type: ignore[arg-type]
     assert len(str(raised.value)) < 200  # a huge ticket is not echoed back whole
+
+
+def test_a_def_returning_a_coroutine_is_refused_before_it_runs(charter: Charter) -> None:
+    """main: the coroutine went back to the caller with the output checks run on its
+    repr; awaited, it gave the model's answer unchecked."""
+    ran: list[str] = []
+
+    async def model(prompt: str) -> str:
+        ran.append(prompt)
+        return "card 4111 1111 1111 1111"
+
+    @charter.guard(model="m", provider="openai")
+    def ask(prompt: str) -> Any:
+        return model(prompt)
+
+    with pytest.raises(ConfigurationError, match=r"returned a coroutine.*async def"):
+        ask("hello")
+    assert ran == []  # closed, never awaited
+
+
+@pytest.mark.parametrize("kind", ["llm", "tool"])
+def test_a_def_returning_an_iterator_is_refused_and_the_stream_closed(
+    charter: Charter, kind: str
+) -> None:
+    """main: a plain function returning a stream (an SDK stream object, a generator)
+    handed it back unchecked: every chunk reached the caller as the model wrote it."""
+    closed: list[bool] = []
+
+    def chunks() -> Iterator[str]:
+        try:
+            yield "card 4111 1111 1111 1111"
+        finally:
+            closed.append(True)
+
+    stream = chunks()
+    if kind == "tool":
+
+        @charter.guard.tool(name="lookup_order")
+        def call(order_id: str) -> Any:
+            return stream
+
+        fix = "return a list"
+    else:
+
+        @charter.guard(model="m", provider="openai")
+        def call(prompt: str) -> Any:
+            return stream
+
+        fix = "write it as a generator"
+    with pytest.raises(ConfigurationError, match=rf"returned an iterator.*{fix}"):
+        call("A-17")
+    assert stream.gi_frame is None and closed == []  # closed before it ever ran
+
+
+async def test_resume_inside_an_event_loop_says_to_await_aresume(charter: Charter) -> None:
+    """main: `charter.resume` handed back the coroutine to await, and the tool's result
+    came back unchecked (a card number as the tool wrote it)."""
+
+    @charter.guard.tool
+    async def issue_refund(order_id: str, amount: float) -> str:
+        return f"refunded {amount} on {order_id}, card 4111 1111 1111 1111"
+
+    with pytest.raises(ApprovalPending) as held:
+        await issue_refund("A-17", 900)
+    ticket = held.value.ticket
+    charter.queue.approve(ticket, "alice", reason="ok")
+    with pytest.raises(ConfigurationError, match=r"await charter\.aresume\(ticket\)"):
+        charter.resume(ticket)
+    assert charter.queue.get(ticket).consumed_at is None  # refused before it was used
+    result = await charter.aresume(ticket)
+    assert result == "refunded 900 on A-17, card **** **** **** 1111"
+    assert charter.queue.get(ticket).consumed_at is not None

@@ -9,6 +9,7 @@ restored, and an answer or tool result saying "secret" is withheld.
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -285,6 +286,46 @@ def test_an_approved_call_resumes_once_with_the_bound_arguments(
     assert "done: please hold this for" in result
     with pytest.raises(Exception, match=r"used|consumed"):
         driven.charter.resume(ticket)
+    assert len(driven.received) == 1
+
+
+@pytest.mark.parametrize("mode", STREAMS)
+def test_an_approved_stream_resumes_as_a_checked_stream_once(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    """main: `charter.resume` ran a held stream through `asyncio.run`, which failed with
+    "Task got bad yield" after the generator had started (an async one came back as an
+    unchecked async generator). Now it returns the checked chunks; the approval is used
+    when the first chunk is asked for."""
+    driven = make(mode, answer=lambda t: f"done: {t}. " + LONG_SECRET)
+    with pytest.raises(ApprovalPending) as info:
+        driven(f"please hold this for {EMAIL}")
+    ticket = info.value.ticket
+    driven.charter.queue.approve(ticket, "olga", reason="ok")
+
+    def drain(chunks: Any) -> tuple[str, BaseException | None]:
+        got: list[str] = []
+        try:
+            if mode == "stream":
+                got.extend(chunks)
+            else:
+
+                async def collect() -> None:
+                    async for chunk in chunks:
+                        got.append(chunk)
+
+                asyncio.run(collect())
+        except Exception as exc:
+            return "".join(got), exc
+        return "".join(got), None
+
+    text, error = drain(driven.charter.resume(ticket))
+    assert driven.received == ["please hold this for <EMAIL_ADDRESS_1>"]
+    assert text.startswith("done: please hold this for")
+    assert "secret" not in text  # the window holding it was withheld
+    assert isinstance(error, PolicyViolation) and error.decision.rules == ("t.secret",)
+    _, again = drain(driven.charter.resume(ticket))
+    assert again is not None and re.search(r"used|consumed", str(again))
     assert len(driven.received) == 1
 
 

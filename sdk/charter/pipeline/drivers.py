@@ -109,12 +109,13 @@ async def run_async_stream(
 
 
 def run_resumed(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Any:
-    """`charter.resume`: synchronous, even for a coroutine function (run to completion
-    unless an event loop is already running, where the coroutine is returned to await)."""
+    """`charter.resume`: synchronous, even for a coroutine function, run to completion
+    here (inside a running event loop `charter.aresume` awaits it instead; a coroutine
+    that reaches the flow unawaited is refused there, never handed back unchecked)."""
 
     def call(*args: Any, **kwargs: Any) -> Any:
         result = fn(*args, **kwargs)
-        if asyncio.iscoroutine(result) and not _in_loop():
+        if asyncio.iscoroutine(result) and not in_event_loop():
             return asyncio.run(result)
         return result
 
@@ -151,7 +152,7 @@ async def _aclose(source: Any) -> None:
         await aclose()
 
 
-def _in_loop() -> bool:
+def in_event_loop() -> bool:
     try:
         asyncio.get_running_loop()
     except RuntimeError:

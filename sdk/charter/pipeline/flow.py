@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Generator
+from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,9 +138,16 @@ def guarded(
         close_run(run, cm, error)
 
 
-def resumed(parts: Parts, spec: CallSpec, request: Any, prompt_param: str | None = None) -> Flow:
+def resumed(
+    parts: Parts,
+    spec: CallSpec,
+    request: Any,
+    prompt_param: str | None = None,
+    *,
+    stream: bool = False,
+) -> Flow:
     """A held call, approved: run it exactly as it was bound (the stored, redacted
-    arguments), then the output stage as for any call."""
+    arguments), then the output stage as for any call (a stream's, window by window)."""
     run, cm = open_run(parts, spec)
     error: BaseException | None = None
     try:
@@ -153,9 +160,15 @@ def resumed(parts: Parts, spec: CallSpec, request: Any, prompt_param: str | None
                 "only complete in the process that made it"
             )
         call = Prepared((), dict(arguments), prompt_param=prompt_param)
+        if stream:
+            yield from _stream(run, call)
+            return None
         result = yield from _call(run, call.invoke)
         return (yield from finish(run, call, result))
     except Refused as refused:
+        if stream:
+            yield from _emit(run, refused.value)
+            return None
         return refused.value
     except BaseException as exc:
         error = exc
@@ -272,8 +285,29 @@ def _call(run: CallRun, invoke: Invoke) -> Flow:
     run.calls += 1
     started = time.perf_counter()
     result = yield invoke
+    _refuse_deferred(run, result)
     run.model_returned(result, (time.perf_counter() - started) * 1e3)
     return result
+
+
+def _refuse_deferred(run: CallRun, result: Any) -> None:
+    """A call returns the answer itself. A coroutine or a stream returned by the function
+    went back to the caller with the output checks run on its repr: awaited or iterated
+    later, the answer was never checked. Refused, and closed (a coroutine has not run)."""
+    if inspect.isawaitable(result):
+        what, fix = "a coroutine", "declare it `async def` (or await inside it)"
+    elif isinstance(result, Iterator | AsyncIterator):
+        what = "an iterator"
+        fix = "return a list" if run.spec.kind == "tool" else "write it as a generator"
+    else:
+        return
+    closing = getattr(result, "close", None)  # a coroutine, a generator, an SDK stream
+    if callable(closing) and not inspect.iscoroutinefunction(closing):
+        closing()
+    raise ConfigurationError(
+        f"{run.spec.function} returned {what}, which would reach the caller without the "
+        f"output checks: {fix}, so the guard checks what comes back"
+    )
 
 
 def finish(run: CallRun, call: Prepared, result: Any) -> Flow:

@@ -30,7 +30,13 @@ from charter._canonical import valid_text
 from charter.decision import Action, Decision, Stage
 from charter.errors import ApprovalPending, ApprovalRejected, PolicyViolation
 from charter.telemetry._instruments import Instruments
-from charter.telemetry._stage import CallShape, StageEvent, mark_error
+from charter.telemetry._stage import (
+    RESPONSE_SIGNAL_NAMES,
+    SIGNAL_NAMES,
+    CallShape,
+    StageEvent,
+    mark_error,
+)
 
 if TYPE_CHECKING:
     from charter.reports import ReviseRound
@@ -49,25 +55,6 @@ _ACTION_VALUE = {a: a.value for a in Action}
 """Enum values by member: a dict lookup, not the enum's `.value` descriptor (per call)."""
 _STAGE_VALUE = {s: s.value for s in Stage}
 _RANK = {a: a.rank for a in Action}
-
-
-class _AttributeNames(dict[str, str]):
-    """Signal name -> its span attribute name (`prefix + name`), built once per name."""
-
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self.prefix = prefix
-
-    def __missing__(self, name: str) -> str:
-        full = self.prefix + name
-        if len(self) < _MAX_SIGNAL_NAMES:
-            self[name] = full
-        return full
-
-
-_MAX_SIGNAL_NAMES = 1024
-_SIGNAL_NAMES = _AttributeNames(sc.SIGNAL_PREFIX)
-_RESPONSE_SIGNAL_NAMES = _AttributeNames(sc.RESPONSE_SIGNAL_PREFIX)
 
 
 class PIICount(Protocol):
@@ -175,8 +162,8 @@ class CallSpan:
             if self._principles:
                 attrs[sc.PRINCIPLES] = tuple(self._principles)
             for names, scores in (
-                (_SIGNAL_NAMES, self._signals),
-                (_RESPONSE_SIGNAL_NAMES, self._response_signals),
+                (SIGNAL_NAMES, self._signals),
+                (RESPONSE_SIGNAL_NAMES, self._response_signals),
             ):
                 if scores:
                     attrs.update({names[name]: score for name, score in scores.items()})
@@ -201,11 +188,8 @@ class CallSpan:
 
     @contextlib.contextmanager
     def suspended(self) -> Iterator[None]:
-        """While a stream hands a chunk to its consumer, the call's span is not the current
-        span there: the consumer's own spans are not the call's children, and the call can
-        end from wherever the consumer drops the stream. (Kept attached across the yield,
-        the token was detached at the end in another context when an event loop finalized
-        an abandoned stream: OpenTelemetry's "Failed to detach context".)"""
+        """While a stream's consumer holds a chunk: not its current span (nor the parent of
+        its spans), and attach/detach pair in whatever context the stream ends in."""
         otel_context.detach(self._token)
         try:
             yield

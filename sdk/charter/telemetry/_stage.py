@@ -14,6 +14,26 @@ from charter import semconv as sc
 from charter.telemetry._instruments import Instruments
 
 
+class _AttributeNames(dict[str, str]):
+    """Signal name -> its span attribute name (`prefix + name`), built once per name."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def __missing__(self, name: str) -> str:
+        full = self.prefix + name
+        if len(self) < _MAX_SIGNAL_NAMES:
+            self[name] = full
+        return full
+
+
+_MAX_SIGNAL_NAMES = 1024
+SIGNAL_NAMES = _AttributeNames(sc.SIGNAL_PREFIX)
+"""Signal name -> span attribute name, request side and response side."""
+RESPONSE_SIGNAL_NAMES = _AttributeNames(sc.RESPONSE_SIGNAL_PREFIX)
+
+
 class CallShape:
     """Everything about a call that repeats across calls with the same model and tool."""
 
