@@ -118,6 +118,12 @@ class GuardedFunction:
         self.spec = spec
         self.resolve = resolve
         self.signature = inspect.signature(fn)
+        params = self.signature.parameters
+        if prompt_param and prompt_param not in params:
+            raise ConfigurationError(  # at decoration: at call time it read "name it"
+                f"{spec.function}: @guard(prompt={prompt_param!r}) names no parameter of "
+                f"the function (it has: {', '.join(params) or 'none'})"
+            )
         self.prompt_param = prompt_param or self._find_prompt_param()
         _REGISTRY[spec.function] = self
 

@@ -135,3 +135,21 @@ async def test_resume_inside_an_event_loop_says_to_await_aresume(charter: Charte
     result = await charter.aresume(ticket)
     assert result == "refunded 900 on A-17, card **** **** **** 1111"
     assert charter.queue.get(ticket).consumed_at is not None
+
+
+def test_a_prompt_parameter_the_function_lacks_is_refused_when_decorating(
+    charter: Charter,
+) -> None:
+    """main: the first call failed with "cannot find the prompt ...; name it with
+    @guard(prompt='param')", which the caller had done."""
+    with pytest.raises(ConfigurationError, match=r"prompt='question'.*it has: prompt, tone"):
+
+        @charter.guard(model="m", provider="openai", prompt="question")
+        def ask(prompt: str, tone: str = "kind") -> str:
+            return "ok"
+
+    @charter.guard(model="m", provider="openai", prompt="tone")
+    def ask_tone(prompt: str, tone: str = "kind") -> str:
+        return "ok"
+
+    assert ask_tone("x", tone="where is my parcel?") == "ok"  # a parameter it has: fine
