@@ -39,6 +39,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "_wait_for_approval",
         "_stream",
         "finish",
+        "_refuse_deferred",
     ),
     "sdk/charter/pipeline/stages.py": (
         "decide",
@@ -77,6 +78,8 @@ TESTS = (
     "tests/guard/test_guard.py",
     "tests/guard/test_revise.py",
     "tests/adversarial/test_deep_input.py",
+    "tests/adversarial/test_tool_data_objects.py",
+    "tests/guard/test_bad_arguments.py",
 )
 _FLIP = {
     ast.Is: ast.IsNot,

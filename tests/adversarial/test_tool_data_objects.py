@@ -186,3 +186,16 @@ def test_the_json_view_of_python_values() -> None:
         deep = Customer(deep)
     with pytest.raises(Unreadable, match="nested deeper than 200 levels"):
         json_view(deep, finite=True)  # objects nested in objects: no RecursionError
+
+
+def test_an_object_is_measured_again_as_its_fields(charter: Charter) -> None:
+    """The limits see an object as one value; expanded into its fields it may be nested
+    deeper than they allow, and is then denied like any deep value."""
+    from charter import LimitExceeded
+
+    deep: Any = "leaf"
+    for _ in range(40):  # over max_json_depth (32) once the dataclass is read as fields
+        deep = [deep]
+    with pytest.raises(LimitExceeded) as raised:
+        returning(charter, Customer(deep))
+    assert raised.value.setting == "max_json_depth"
