@@ -88,8 +88,13 @@ class GuardDecorator:
         """Guard a tool: stage `tool_call` before it runs, `tool_result` after."""
 
         def wrap(f: F) -> F:
+            first = next(iter(inspect.signature(f).parameters), None)
             spec = CallSpec(
-                kind="tool", function=_qualname(f), tool_name=name or f.__name__, on_deny=on_deny
+                kind="tool",
+                function=_qualname(f),
+                tool_name=name or f.__name__,
+                on_deny=on_deny,
+                receiver=first if first in ("self", "cls") else None,
             )
             return cast(F, GuardedFunction(f, spec, self._resolve).wrapper())
 

@@ -199,3 +199,26 @@ def test_an_object_is_measured_again_as_its_fields(charter: Charter) -> None:
     with pytest.raises(LimitExceeded) as raised:
         returning(charter, Customer(deep))
     assert raised.value.setting == "max_json_depth"
+
+
+def test_a_tool_methods_receiver_is_not_a_tool_argument(charter: Charter) -> None:
+    """main: `self` was read as a tool argument; when its fields held PII, the redacted
+    arguments replaced `self` with a dict (or a string) and the method failed with
+    AttributeError. The receiver is passed on as it is, and its fields are not the tool's
+    arguments (nor in the policy input)."""
+    seen: list[str] = []
+
+    @dataclasses.dataclass
+    class Agent:
+        owner: str
+
+        @charter.guard.tool(name="lookup_order")
+        def lookup_order(self, order_id: str, note: str = "") -> str:
+            seen.append(note)
+            return f"order {order_id} for agent {id(self)}"
+
+    agent = Agent(owner=EMAIL)
+    assert agent.lookup_order("A-17", note=f"mail {EMAIL}") == f"order A-17 for agent {id(agent)}"
+    assert seen == ["mail <EMAIL_ADDRESS_1>"]  # the argument redacted, the receiver intact
+    [call, _] = recorded(charter)
+    assert set(call.input["tool"]["arguments"]) == {"order_id", "note"}

@@ -156,8 +156,8 @@ def resumed(
         arguments = (action.get("call") or {}).get("arguments")
         if arguments is None:
             raise ConfigurationError(
-                f"request {request.id}: its arguments were not JSON-serialisable, so it can "
-                "only complete in the process that made it"
+                f"request {request.id}: its arguments were not JSON-serialisable (or it is a "
+                "method: no receiver is stored), so it can only complete in its own process"
             )
         call = Prepared((), dict(arguments), prompt_param=prompt_param)
         if stream:
@@ -202,9 +202,9 @@ def prepare(run: CallRun, bound: inspect.BoundArguments, prompt_param: str | Non
 
 
 def _prepare_tool(run: CallRun, bound: inspect.BoundArguments) -> Prepared:
-    view = run.inspect_json(
-        run.viewed(Stage.TOOL_CALL, "tool arguments", bound.arguments, finite=True)
-    )
+    receiver = run.spec.receiver  # a method's self: neither checked nor redacted
+    arguments = {k: v for k, v in bound.arguments.items() if k != receiver}
+    view = run.inspect_json(run.viewed(Stage.TOOL_CALL, "tool arguments", arguments, finite=True))
     # The policy (and the decision log) see arguments with placeholders, never values.
     decision = run.evaluate(Stage.TOOL_CALL, view, tool_args=view.policy_value)
     if decision.action is Action.DENY:
@@ -214,7 +214,7 @@ def _prepare_tool(run: CallRun, bound: inspect.BoundArguments) -> Prepared:
     if decision.action is not Action.REQUIRE_APPROVAL:
         return Prepared(bound.args, bound.kwargs, bound=bound)
     call = None
-    if is_json(bound.arguments):  # else: resumable only in this process
+    if receiver is None and is_json(arguments):  # else: resumable only in this process
         stored = view.render(decision.redact, default=RedactOperator.PLACEHOLDER)
         call = {"arguments": stored}
     action = approval_action(run, view.policy_text, call, view.policy_value)

@@ -31,6 +31,8 @@ class CallSpec:
     model: ModelRef = field(default_factory=ModelRef)
     tool_name: str | None = None
     on_deny: Literal["raise", "refuse"] | None = None
+    receiver: str | None = None
+    """A tool method's `self`/`cls` parameter: passed on as it is, not a tool argument."""
 
 
 class Scorer(Protocol):
