@@ -289,6 +289,18 @@ def test_an_approved_call_resumes_once_with_the_bound_arguments(
     assert len(driven.received) == 1
 
 
+@pytest.mark.parametrize("mode", RESUMABLE)
+def test_a_resumed_call_whose_answer_is_denied_refuses_in_its_shape(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    driven = make(mode, answer=lambda t: "done, and the secret is 42", on_deny="refuse")
+    with pytest.raises(ApprovalPending) as info:
+        driven("please hold this")
+    driven.charter.queue.approve(info.value.ticket, "olga", reason="ok")
+    refusal = driven.charter.resume(info.value.ticket)
+    assert refusal.startswith(PREFIX) and "t.secret" in refusal and "42" not in refusal
+
+
 @pytest.mark.parametrize("mode", STREAMS)
 def test_an_approved_stream_resumes_as_a_checked_stream_once(
     make: Callable[..., Driven], mode: str
