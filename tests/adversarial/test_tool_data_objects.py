@@ -222,3 +222,16 @@ def test_a_tool_methods_receiver_is_not_a_tool_argument(charter: Charter) -> Non
     assert seen == ["mail <EMAIL_ADDRESS_1>"]  # the argument redacted, the receiver intact
     [call, _] = recorded(charter)
     assert set(call.input["tool"]["arguments"]) == {"order_id", "note"}
+
+
+def test_a_text_result_over_the_limit_is_withheld(tmp_path: Path) -> None:
+    from charter import LimitExceeded
+
+    small = make_charter(DEFAULT_POLICIES, tmp_path, max_text_chars=5000, audit=True)
+    try:
+        with pytest.raises(LimitExceeded) as raised:
+            returning(small, "where is my parcel? " * 500)
+        assert raised.value.setting == "max_text_chars"
+        assert returning(small, "where is my parcel?") == "where is my parcel?"
+    finally:
+        small.close()
