@@ -108,7 +108,8 @@ class StreamGate:
         self.on_deny = on_deny
         self.template: Any = None
         self.held: list[Any] = []
-        self.stopped = False
+        self.refused: Decision | None = None
+        """The deny that stopped the gate (a window's, or one given to `refuse`)."""
         self._seen = 0
         """Decisions of the window before the last `reopen` (already acted on)."""
 
@@ -130,6 +131,10 @@ class StreamGate:
         if withheld is not None:
             return [] if withheld.action is Action.REVISE else self.refuse(withheld)
         return ([like_chunk(self.template, tail)] if tail else []) + self.held
+
+    @property
+    def stopped(self) -> bool:
+        return self.refused is not None
 
     @property
     def verdict(self) -> Decision | None:
@@ -154,7 +159,7 @@ class StreamGate:
         """Stop: raise `PolicyViolation`, or end the stream with a refusal chunk."""
         from charter.refusal import refusal_text
 
-        self.stopped = True
+        self.refused = decision
         if self.on_deny == "raise":
             raise PolicyViolation(decision)
         return [like_chunk(chunk if chunk is not None else self.template, refusal_text(decision))]

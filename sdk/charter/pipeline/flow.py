@@ -358,15 +358,15 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
                 return
         try:
             items = gate.close() if chunk is END else gate.push(chunk)
-        except PolicyViolation:  # on_deny="raise": the round's verdict is the deny
+        except PolicyViolation as denied:  # on_deny="raise": the round's verdict is the deny
             if reviser is not None:
-                reviser.close(gate.verdict or Decision(action=Action.DENY, stage=Stage.OUTPUT))
+                reviser.close(denied.decision)
             raise
         for item in items:
             yield from _emit(run, item)
-        if gate.stopped:  # denied: the refusal was emitted (or raised)
+        if gate.refused is not None:  # denied: the refusal was emitted
             if reviser is not None:
-                reviser.close(gate.verdict or Decision(action=Action.DENY, stage=Stage.OUTPUT))
+                reviser.close(gate.refused)
             return
         revising = gate.revising
         if revising is None:
