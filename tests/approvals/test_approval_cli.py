@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from charter.approvals import ApprovalState, EventKind
 from charter.approvals.queue import ApprovalQueue
 from charter.cli.approvals import app
-from tests.approvals.helpers import APPROVALS_REGO, MAIN_REGO, REVIEWERS, submit
+from tests.approvals.helpers import ACTION, APPROVALS_REGO, MAIN_REGO, REVIEWERS, submit
 
 runner = CliRunner()
 
@@ -218,3 +218,20 @@ def test_watch_stops_cleanly_on_a_signal_even_started_with_sigint_ignored(
         watch.kill()
     assert watch.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_show_and_list_print_control_characters_as_escapes(store: str) -> None:
+    """Found by probing (stop 34): a requester id holding an OSC sequence reached the
+    reviewer's terminal as is, from `show` (where it can set the window title or, with OSC
+    52, write the clipboard), and a bidirectional override can reorder what they read."""
+    hostile = "u-7\x1b]0;pwned\x07\x1b[2J\u202e1000"
+    action = {**ACTION, "text": "Pay \x1b]52;c;ZWNobyBoaQ==\x07 now"}
+    with ApprovalQueue(store) as queue:
+        ticket = submit(queue, requester=hostile, action=action).id
+    for args in (("show", ticket), ("list",)):
+        code, out, _ = _invoke(*args, "--store", store)
+        assert code == 0
+        assert not any(c in out for c in "\x1b\x07\u202e"), args  # main: printed as is
+    _, shown, _ = _invoke("show", ticket, "--store", store)
+    assert "u-7\\x1b]0;pwned\\x07\\x1b[2J\\u202e1000" in shown
+    assert "\\u001b]52;c;" in shown  # the action is JSON: its escapes already

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
 import typer
 
+from charter._canonical import valid_text
 from charter.errors import CharterError, NotAuthorized
 
 P = ParamSpec("P")
@@ -32,6 +34,23 @@ def fail(message: str, code: int = BAD_INPUT) -> typer.Exit:
     """Print `error: message` (one line) to stderr and return the Exit to raise."""
     typer.echo(f"error: {one_line(message)}", err=True)
     return typer.Exit(code)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Terminal control characters (ESC, BEL, C1) and bidirectional overrides; not \\n, \\t."""
+
+
+def say(text: str) -> None:
+    """Print a line that holds values from a store or an application (a requester, a
+    reason, a redacted action) with control characters shown as escapes: an end user's id
+    written into a request could otherwise set the reviewer's window title or clipboard
+    (OSC sequences) or reorder what they read (bidirectional overrides)."""
+    typer.echo(_CONTROL.sub(_visible, valid_text(text)))
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def one_line(message: str) -> str:

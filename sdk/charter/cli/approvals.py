@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from charter.approvals.models import ApprovalRequest, ApprovalState, describe_approvers
-from charter.cli._common import clean_errors, fail, store_hint, store_url
+from charter.cli._common import clean_errors, fail, say, store_hint, store_url
 from charter.cli._signals import stop_on_signals
 from charter.config import Settings
 
@@ -117,12 +117,12 @@ def list_requests(
     elif not requests:
         which = "pending " if reviewer else (f"{state.value} " if state else "")
         whom = f" that {reviewer} may decide" if reviewer else ""
-        typer.echo(f"no {which}approval requests{whom} in {store_hint(store)}")
+        say(f"no {which}approval requests{whom} in {store_hint(store)}")
     else:
         for request in requests:
-            typer.echo(_line(request))
+            say(_line(request))
     if others and not as_json:
-        typer.echo(f"{others} more wait for other reviewers")
+        say(f"{others} more wait for other reviewers")
 
 
 @app.command("show")
@@ -135,25 +135,23 @@ def show(request_id: str, as_json: JsonOption = False, store: StoreOption = None
         typer.echo(request.model_dump_json(indent=2))
         return
     stamp = "%Y-%m-%dT%H:%M:%SZ"
-    typer.echo(f"request    {request.id}  ({request.state.value})")
-    typer.echo(f"rule       {request.rule or '-'}")
-    typer.echo(f"reason     {request.reason or '-'}")
-    typer.echo(f"requester  {request.requester}  tenant {request.tenant}  app {request.app}")
-    typer.echo(
+    say(f"request    {request.id}  ({request.state.value})")
+    say(f"rule       {request.rule or '-'}")
+    say(f"reason     {request.reason or '-'}")
+    say(f"requester  {request.requester}  tenant {request.tenant}  app {request.app}")
+    say(
         f"approvers  {describe_approvers(request.approvers)}; "
         f"{request.approvals} of {request.min_approvals} approvals"
     )
-    typer.echo(
-        f"expires    {request.expires_at.strftime(stamp)}  (on timeout: {request.on_timeout})"
-    )
-    typer.echo(f"action     sha256 {request.action_hash}")
-    typer.echo(json.dumps(request.action, indent=2, ensure_ascii=False))
+    say(f"expires    {request.expires_at.strftime(stamp)}  (on timeout: {request.on_timeout})")
+    say(f"action     sha256 {request.action_hash}")
+    say(json.dumps(request.action, indent=2, ensure_ascii=False))
     for vote in request.votes:
         why = f": {vote.reason}" if vote.reason else ""
-        typer.echo(f"vote       {vote.at.strftime(stamp)}  {vote.reviewer} {vote.verdict}{why}")
+        say(f"vote       {vote.at.strftime(stamp)}  {vote.reviewer} {vote.verdict}{why}")
     for entry in request.history:
         states = f"{entry.from_state or '-'} -> {entry.to_state}"
-        typer.echo(
+        say(
             f"history    {entry.at.strftime(stamp)}  {entry.kind.value:<10} {entry.by}  "
             f"{states}  {entry.why}"
         )
@@ -172,7 +170,7 @@ def approve(
     """Approve a pending request as a configured reviewer."""
     with _reviewing_queue(store, policies, reviewers) as queue:
         request = queue.approve(request_id, as_, reason)
-    typer.echo(_outcome(request, "approved"))
+    say(_outcome(request, "approved"))
 
 
 @app.command("reject")
@@ -188,7 +186,7 @@ def reject(
     """Reject a pending request as a configured reviewer; the action will not run."""
     with _reviewing_queue(store, policies, reviewers) as queue:
         request = queue.reject(request_id, as_, reason)
-    typer.echo(_outcome(request, "rejected"))
+    say(_outcome(request, "rejected"))
 
 
 @app.command("watch")
@@ -206,11 +204,14 @@ def watch(
     with _queue(store) as queue, stop_on_signals() as stop:  # Ctrl-C or SIGTERM: exit 0
         while True:
             for expired in queue.expire_due():
-                typer.echo(f"timeout    {expired.id}  now {expired.state.value}")
+                say(f"timeout    {expired.id}  now {expired.state.value}")
             fresh = [r for r in reversed(queue.list(ApprovalState.PENDING)) if r.id not in seen]
             for request in fresh:
                 seen.add(request.id)
-                typer.echo(request.model_dump_json() if as_json else _line(request))
+                if as_json:
+                    typer.echo(request.model_dump_json())
+                else:
+                    say(_line(request))
             if once or stop.wait(interval):
                 return
 
