@@ -63,6 +63,18 @@ def test_drift_report_table(tmp_path: Path) -> None:
     assert "alerts: 1" in result.output
 
 
+def test_drift_report_table_prints_exporters_names_with_escapes(tmp_path: Path) -> None:
+    """Found by probing (stop 34): an app or model name from an exporter's spans reached
+    the terminal as is (an OSC 52 sequence writes the clipboard of whoever reads it)."""
+    hostile = "bot\x1b]52;c;aGk=\x07\u202e"
+    spans = traffic(300, seed=1, app=hostile)
+    b, c = write_jsonl(tmp_path / "b.jsonl", spans), write_jsonl(tmp_path / "c.jsonl", spans)
+    result = runner.invoke(app, ["drift", "report", "--baseline", str(b), "--current", str(c)])
+    assert result.exit_code == 0, result.output
+    assert not any(ch in result.output for ch in "\x1b\x07\u202e")  # main: printed as is
+    assert "app=bot\\x1b]52;c;aGk=\\x07\\u202e / model=gpt-4o" in result.output
+
+
 def test_drift_report_table_names_long_features_whole_and_aligned(tmp_path: Path) -> None:
     """Two response-side scores share their first 21 characters; the table used to cut
     both to "response_signal.harm." (and push the columns of longer names)."""
