@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 
 from charter import LimitExceeded, context
-from charter.audit import iter_records
 from charter.config import DEFAULT_POLICIES
 from charter.errors import ConfigurationError
 from charter.guard import Charter
 from charter.testing import RecordingModel, make_charter
+from tests.adversarial.helpers import recorded
 
 DEPTH = 1200  # main: RecursionError (at 300 the policy engine failed closed, wrong reason)
 
@@ -31,18 +31,6 @@ def nested(depth: int, leaf: Any = "x") -> Any:
     for i in range(depth):
         value = {"a": value} if i % 2 else [value]
     return value
-
-
-@pytest.fixture
-def charter(tmp_path: Path) -> Iterator[Charter]:
-    ch = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern", audit=True)
-    yield ch
-    ch.close()
-
-
-def recorded(charter: Charter) -> list[Any]:
-    charter.audit.flush(timeout=30)
-    return list(iter_records(charter.settings.store_url))
 
 
 def test_deeply_nested_tool_arguments_are_denied_with_the_setting_named(charter: Charter) -> None:

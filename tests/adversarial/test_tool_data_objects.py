@@ -21,7 +21,6 @@ import asyncio
 import dataclasses
 import enum
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +28,11 @@ import pytest
 from pydantic import BaseModel
 
 from charter import PolicyViolation
-from charter.audit import iter_records
 from charter.config import DEFAULT_POLICIES
 from charter.guard import Charter
 from charter.pipeline.limits import Unreadable, json_view
 from charter.testing import make_charter
+from tests.adversarial.helpers import recorded
 
 EMAIL = "jane.doe@example.com"
 
@@ -59,18 +58,6 @@ class Color(str, enum.Enum):  # noqa: UP042 - str() is "Color.RED", the view mus
 
 class Level(enum.IntEnum):
     HIGH = 3
-
-
-@pytest.fixture
-def charter(tmp_path: Path) -> Iterator[Charter]:
-    ch = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern", audit=True)
-    yield ch
-    ch.close()
-
-
-def recorded(charter: Charter) -> list[Any]:
-    charter.audit.flush(timeout=30)
-    return list(iter_records(charter.settings.store_url))
 
 
 def returning(charter: Charter, value: Any) -> Any:
