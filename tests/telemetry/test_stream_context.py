@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -53,15 +53,22 @@ def _calls(exporter: InMemorySpanExporter) -> list[str]:
     return [s.name for s in exporter.get_finished_spans() if s.name.startswith("chat")]
 
 
-def test_an_async_stream_closed_early_ends_its_span_at_once_without_errors(
-    traced: tuple[Charter, InMemorySpanExporter, TracerProvider], caplog: pytest.LogCaptureFixture
-) -> None:
-    charter, exporter, _ = traced
+def _async_stream(charter: Charter) -> Callable[[str], AsyncIterator[str]]:
+    """A guarded async stream of three chunks."""
 
     @charter.guard(model="m", provider="openai")
     async def answer(prompt: str) -> AsyncIterator[str]:
         for _ in range(3):
             yield CHUNK
+
+    return answer
+
+
+def test_an_async_stream_closed_early_ends_its_span_at_once_without_errors(
+    traced: tuple[Charter, InMemorySpanExporter, TracerProvider], caplog: pytest.LogCaptureFixture
+) -> None:
+    charter, exporter, _ = traced
+    answer = _async_stream(charter)
 
     async def first_then_close() -> list[str]:
         stream = answer("hello")
@@ -78,11 +85,7 @@ def test_an_async_stream_abandoned_by_break_ends_cleanly(
     traced: tuple[Charter, InMemorySpanExporter, TracerProvider], caplog: pytest.LogCaptureFixture
 ) -> None:
     charter, exporter, _ = traced
-
-    @charter.guard(model="m", provider="openai")
-    async def answer(prompt: str) -> AsyncIterator[str]:
-        for _ in range(3):
-            yield CHUNK
+    answer = _async_stream(charter)
 
     async def break_early() -> None:
         async for _ in answer("hello"):
