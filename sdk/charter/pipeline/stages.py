@@ -186,11 +186,14 @@ class CallRun:
         if overrun is None:
             return
         decision = over_limit(overrun, stage, self.parts.engine.revision)
-        o = overrun
-        self.refuse_unchecked(
+        error = LimitExceeded(
             decision,
-            LimitExceeded(decision, o.message, setting=o.setting, limit=o.limit, found=o.found),
+            overrun.message,
+            setting=overrun.setting,
+            limit=overrun.limit,
+            found=overrun.found,
         )
+        self.refuse_unchecked(decision, error)
 
     def viewed(self, stage: Stage, what: str, value: Any, *, finite: bool) -> Any:
         """Tool data as the JSON the checks read (`limits.json_view`), within the limits;
