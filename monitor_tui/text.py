@@ -10,7 +10,8 @@ value from telemetry or a store reaches a widget as a `rich.text.Text` built by 
 On top of that the characters themselves are made harmless: terminal control sequences
 (ESC, BEL, C1 controls) and bidirectional overrides (which can make `1000` read `0001`) are
 shown as visible escapes, and a lone surrogate (not encodable, so the terminal write would
-fail) becomes U+FFFD.
+fail) becomes U+FFFD: `charter.cli.terminal_text`, the same escaping the `charter`
+commands print with.
 """
 
 from __future__ import annotations
@@ -19,11 +20,9 @@ import re
 
 from rich.text import Text
 
+from charter.cli import terminal_text
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_OR_NEWLINE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
-)
 
 
 def valid_text(text: str) -> str:
@@ -45,16 +44,10 @@ def valid_values(value: object) -> object:
     return value
 
 
-def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 def safe(value: object, *, one_line: bool = False) -> str:
-    """`value` as a string fit for the terminal (still to be shown as text, not markup)."""
-    text = valid_text(value if isinstance(value, str) else str(value))
-    pattern = _CONTROL_OR_NEWLINE if one_line else _CONTROL
-    return pattern.sub(_visible, text)
+    """`value` as a string fit for the terminal (still to be shown as text, not markup):
+    the SDK's own escaping, which the `charter` commands print with too."""
+    return terminal_text(value, one_line=one_line)
 
 
 def plain(value: object, style: str = "") -> Text:

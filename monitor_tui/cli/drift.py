@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from charter.cli import clean_errors, fail
+from charter.cli import clean_errors, fail, say
 
 app = typer.Typer(help="Detect drift between two sets of spans.", no_args_is_help=True)
 
@@ -43,7 +43,6 @@ def report(
 
         from monitor_tui.drift import DriftConfig, DriftSeverity, compare
         from monitor_tui.ingest.store import read_jsonl
-        from monitor_tui.text import safe
     except ImportError:
         raise fail("drift needs the console extra: pip install 'charter[console]'") from None
 
@@ -62,7 +61,7 @@ def report(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
-        typer.echo(safe(render_table(result)))  # segment names come from exporters' spans
+        say(render_table(result))  # segment names come from exporters' spans
     if fail_on != "never" and result.severity.rank >= DriftSeverity(fail_on).rank:
         raise typer.Exit(DRIFT_EXIT)
 

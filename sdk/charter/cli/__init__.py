@@ -1,11 +1,11 @@
 """The `charter` command. Other packages add commands through the `charter.cli` entry point
 group: each entry is a `register(app: typer.Typer) -> None` (the console adds `console`,
-`monitor`, `drift` and `demo` this way). `clean_errors`, `fail` and `stop_on_signals` are
-for their commands."""
+`monitor`, `drift` and `demo` this way). `clean_errors`, `fail`, `say`, `terminal_text` and
+`stop_on_signals` are for their commands."""
 
 from __future__ import annotations
 
-from charter.cli._common import clean_errors, fail
+from charter.cli._common import clean_errors, fail, say, terminal_text
 from charter.cli._signals import stop_on_signals
 
-__all__ = ["clean_errors", "fail", "stop_on_signals"]
+__all__ = ["clean_errors", "fail", "say", "stop_on_signals", "terminal_text"]

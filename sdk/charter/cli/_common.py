@@ -38,14 +38,24 @@ def fail(message: str, code: int = BAD_INPUT) -> typer.Exit:
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """Terminal control characters (ESC, BEL, C1) and bidirectional overrides; not \\n, \\t."""
+_CONTROL_OR_NEWLINE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
+
+
+def terminal_text(value: object, *, one_line: bool = False) -> str:
+    """`value` as text fit for a terminal, for values from a store, an application or an
+    exporter: control characters (an OSC sequence sets the window title or, OSC 52, the
+    clipboard) and bidirectional overrides (which can make `1000` read `0001`) become
+    visible escapes, a lone surrogate U+FFFD. `one_line` escapes line breaks too, so one
+    value cannot hide the rest of its line. The console's widgets use it as well."""
+    text = valid_text(value if isinstance(value, str) else str(value))
+    return (_CONTROL_OR_NEWLINE if one_line else _CONTROL).sub(_visible, text)
 
 
 def say(text: str) -> None:
-    """Print a line that holds values from a store or an application (a requester, a
-    reason, a redacted action) with control characters shown as escapes: an end user's id
-    written into a request could otherwise set the reviewer's window title or clipboard
-    (OSC sequences) or reorder what they read (bidirectional overrides)."""
-    typer.echo(_CONTROL.sub(_visible, valid_text(text)))
+    """Print a line that holds such values (a requester, a reason, a segment's name)."""
+    typer.echo(terminal_text(text))
 
 
 def _visible(match: re.Match[str]) -> str:
