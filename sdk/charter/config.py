@@ -80,6 +80,11 @@ class Settings(BaseModel):
     the database; a process killed outright loses what is still queued). `sync`: written
     before the call goes on, and the call fails if it cannot be (zero loss, at a cost: see
     bench/)."""
+    audit_writer: Literal["thread", "process"] = "thread"
+    """async: who writes the queued decisions. `thread`: a thread of this process.
+    `process`: a child process (`python -m charter.audit._child`), which takes the writer's
+    cost off the guarded calls (see bench/) and writes what it was sent even when the
+    application is killed outright; needs `store_url`."""
     audit_full_wait_s: float = Field(default=1.0, ge=0.0)
     """async: how long a call waits for room when the writer's queue is full and the store
     is writing (the application slows to the log's pace instead of losing records); 0 drops

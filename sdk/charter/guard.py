@@ -153,6 +153,7 @@ class Charter:
             return AuditLog(
                 self.settings.store_url,
                 mode=self.settings.audit_mode,
+                writer=self.settings.audit_writer,
                 full_wait_s=self.settings.audit_full_wait_s,
                 checkpoint_file=None if where == "off" else where or AUTO,
                 store_content=self.settings.store_content,

@@ -120,6 +120,43 @@ def test_sync_audit_mode_loses_nothing_acknowledged_to_kill_9(tmp_path: Path) ->
     assert set(acked) <= logged, sorted(set(acked) - logged)[:10]
 
 
+def test_the_writer_process_writes_what_it_was_sent_after_the_app_is_killed(
+    tmp_path: Path,
+) -> None:
+    """`audit_writer="process"`: a record is in the child's pipe once `record()` returns, so
+    kill -9 of the application loses none of them, even with the store locked until the
+    application is dead (a writer thread would have lost them all)."""
+    db = tmp_path / "charter.db"
+    child = _child(
+        f"""
+        import time
+        from charter.audit import AuditLog
+        from charter.decision import Action, Decision
+        log = AuditLog("sqlite:///{db}", writer="process")
+        print("ready", flush=True)
+        input()  # the test holds the store's lock from here
+        for i in range(300):
+            log.record(Decision(action=Action.ALLOW), {{"i": i}})
+            print(i, flush=True)
+        time.sleep(600)
+        """
+    )
+    assert child.stdout is not None and child.stdin is not None
+    assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
+    with _locked(db):
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        acked = [int(child.stdout.readline()) for _ in range(300)]
+        child.kill()
+        child.wait(30)
+        assert _logged_ids(db) == []  # nothing could be written while the lock was held
+    deadline = time.monotonic() + 60
+    while set(_logged_ids(db)) != set(acked):
+        assert time.monotonic() < deadline, f"{len(_logged_ids(db))} of 300 written"
+        time.sleep(0.1)
+    assert _logged_ids(db) == list(range(300))
+
+
 # --- charter monitor serve --------------------------------------------------------------------
 
 

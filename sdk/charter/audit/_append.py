@@ -88,6 +88,33 @@ class Pending:
         except Exception as exc:
             return Unserialisable(type(exc).__name__), False
 
+    def to_wire(self) -> tuple[Any, ...]:
+        """Plain values for the writer process (`_process`): the decision as its JSON, which
+        pydantic writes in native code, not as a pickled model (several times the cost); as
+        the model when JSON cannot hold it (a lone surrogate in a policy's message)."""
+        try:
+            decision: Decision | bytes = self.decision.__pydantic_serializer__.to_json(
+                self.decision
+            )
+        except ValueError:  # PydanticSerializationError
+            decision = self.decision
+        return (
+            decision,
+            self.input,
+            self.trace_id,
+            self.span_id,
+            dict(self.labels),
+            self.timestamp,
+            self.input_stable,
+        )
+
+    @classmethod
+    def from_wire(cls, wire: tuple[Any, ...]) -> Pending:
+        decision, *rest = wire
+        if isinstance(decision, bytes):
+            decision = Decision.model_validate_json(decision)
+        return cls(decision, *rest)
+
     def prepare(self) -> PreparedRecord:
         if isinstance(self.input, Unserialisable):
             return self.marker(self.input.error)

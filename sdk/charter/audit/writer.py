@@ -3,9 +3,10 @@
 `mode="async"` (the default): `record()` only snapshots the decision and puts it on a
 bounded queue, so the guarded call never waits for the database. A writer thread drains
 the queue in batches; each batch is one transaction that locks the chain head, numbers and
-hashes the records, and moves the head; woken by a record, the writer lingers `linger_s`
-so that the next calls' records join it (one commit, one wake-up of a GIL-sharing thread).
+hashes the records, and moves the head (`_thread`).
 `mode="sync"`: `record()` writes the record before it returns, or raises `AuditError`.
+`writer="process"` (async): a child process writes the batches instead (`_process`), off
+the calls' interpreter, and what it was sent survives the application's kill -9.
 
 Nothing is lost quietly: a full queue makes `record()` wait for room (up to `full_wait_s`)
 while the store is writing, so a busy application slows to the log's pace rather than
@@ -43,7 +44,10 @@ from charter.audit._append import (
     Appender,
     Pending,
 )
+from charter.audit._process import WriterProcess, require_url
 from charter.audit._stats import AuditStats
+from charter.audit._thread import STOP as _STOP
+from charter.audit._thread import drain
 from charter.audit.checkpoint import (
     DEFAULT_EVERY,
     DEFAULT_INTERVAL_S,
@@ -63,9 +67,9 @@ _WARN_EVERY_S = 5.0
 AUTO = "auto"
 """`checkpoint_file` default: beside a SQLite store's file, none for other stores."""
 AuditMode = Literal["async", "sync"]
-
-
-_STOP = object()  # the queue's end mark, put by close()
+WriterKind = Literal["thread", "process"]
+_POLL_EVERY = 64
+"""Records between two reads of the writer process's acknowledgements."""
 
 
 class AuditLog:
@@ -77,6 +81,7 @@ class AuditLog:
         store_url_or_engine: str | Engine,
         *,
         mode: AuditMode = "async",
+        writer: WriterKind = "thread",
         max_queue: int = 10_000,
         batch: int = 256,
         linger_s: float = 0.002,
@@ -92,6 +97,7 @@ class AuditLog:
         """`store_content`: keep the (redacted) prompt/answer text and tool arguments in
         the records; by default only their hashes (`charter.audit.content`).
         `linger_s`: how long the writer waits for more records to batch (0: none).
+        `writer`: "process" writes from a child process (async only; needs a URL).
         `full_wait_s`: how long an async `record()` waits for room in a full queue while
         the store is writing (0: drop at once, as a failing store does).
         `write_timeout`: how long a sync `record()` retries a failing store before it
@@ -103,8 +109,12 @@ class AuditLog:
                 "AuditLog needs max_queue >= 1, batch >= 1, 0 <= linger_s <= 1 and "
                 f"full_wait_s >= 0 (got {max_queue}, {batch}, {linger_s}, {full_wait_s})"
             )
-        if mode not in ("async", "sync"):
-            raise ConfigurationError(f"audit mode must be 'async' or 'sync' (got {mode!r})")
+        if mode not in ("async", "sync") or writer not in ("thread", "process"):
+            raise ConfigurationError(
+                "audit mode must be 'async' or 'sync', and the writer 'thread' or 'process' "
+                f"(got {mode!r}, {writer!r})"
+            )
+        self._url = require_url(store_url_or_engine) if writer == "process" else ""
         if isinstance(store_url_or_engine, Engine):
             self._engine, self._owns_engine = store_url_or_engine, False
         else:
@@ -129,6 +139,8 @@ class AuditLog:
             tracer_provider=tracer_provider,
         )
         self._appender = Appender(self._engine, self.checkpoints, self._note_error)
+        self.writer: WriterKind = writer if mode == "async" else "thread"
+        self._child = (self._url, self.checkpoints, batch, linger_s, close_timeout)
         self._lock = threading.Lock()
         self._progress = threading.Condition(self._lock)
         self._closed = False
@@ -150,7 +162,10 @@ class AuditLog:
         self._give_up = threading.Event()
         self._hurry = threading.Event()  # set by flush/close: the writer does not linger
         self._thread: threading.Thread | None = None
-        if self.mode == "async":
+        self._process: WriterProcess | None = None
+        if self.writer == "process":
+            self._process = WriterProcess(*self._child)
+        elif self.mode == "async":
             self._thread = threading.Thread(
                 target=self._run, name="charter-audit-writer", daemon=True
             )
@@ -188,6 +203,13 @@ class AuditLog:
         )
         if self.mode == "sync":
             self._record_now(pending)
+            return
+        if self._process is not None:
+            why = self._process.send(pending, self.full_wait_s)
+            if why is not None:
+                if self._closed:
+                    _shutdown.hold_if_terminating()
+                self._drop("the audit log is closed" if self._closed else why)
             return
         with self._lock:  # with close(): a record is either before the stop mark or refused
             deadline: float | None = None
@@ -256,6 +278,8 @@ class AuditLog:
 
     @property
     def stats(self) -> AuditStats:
+        if self._process is not None:
+            return self._process.stats(self._dropped, self.checkpoints.written)
         with self._lock:
             return AuditStats(
                 written=self._written,
@@ -270,6 +294,9 @@ class AuditLog:
     def flush(self, timeout: float | None = None) -> None:
         """Wait until every record accepted so far is written. Raises `AuditError` when that
         takes longer than `timeout` seconds (the records stay queued)."""
+        if self._process is not None:
+            self._process.flush(timeout)
+            return
         self._hurry.set()
         with self._lock:
             target = self._accepted
@@ -294,6 +321,8 @@ class AuditLog:
             self._closed = True
         atexit.unregister(self._close_at_exit)
         _shutdown.unregister(self)
+        if self._process is not None:
+            self._process.close(self._close_timeout)
         thread = self._thread
         if thread is not None:
             self._hurry.set()
@@ -338,31 +367,13 @@ class AuditLog:
     # --- the writer thread --------------------------------------------------------------------
 
     def _run(self) -> None:
-        source = self._queue
-        stopping = False
-        while not stopping:
-            item = source.get()
-            if item is _STOP:
-                stopping = True
-                batch: list[Pending] = []
-            else:
-                assert isinstance(item, Pending)
-                batch = [item]
-                self._hurry.wait(self._linger_s if source.qsize() < self._batch else 0.0)  # linger
-            while len(batch) < self._batch or stopping:
-                try:
-                    item = source.get_nowait()
-                except queue.Empty:
-                    break
-                if item is _STOP:
-                    stopping = True
-                    continue
-                assert isinstance(item, Pending)
-                batch.append(item)
-            if batch:
-                self._count(self._appender.write(batch, self._give_up.wait))
-            if source.empty():
-                self._hurry.clear()  # written up to now: linger again from the next record
+        drain(
+            self._queue,
+            self._hurry,
+            batch_size=self._batch,
+            linger_s=self._linger_s,
+            write=lambda batch: self._count(self._appender.write(batch, self._give_up.wait)),
+        )
 
     def _count(self, done: Appended) -> None:
         with self._lock:
