@@ -242,6 +242,18 @@ def run() -> list[dict[str, object]]:
     unaudited_guarded = unaudited.guard(model="gpt-4o-mini", provider="openai")(model)
     unaudited_us, _ = compare_us(lambda: unaudited_guarded(PROMPT), floors, n=400, rounds=5)
 
+    # The audit log written by a child process instead of a thread (audit_writer=process).
+    forked = Charter(
+        settings.model_copy(
+            update={"store_url": f"sqlite:///{tmp / 'process.db'}", "audit_writer": "process"}
+        ),
+        telemetry=telemetry,
+    )
+    forked_guarded = forked.guard(model="gpt-4o-mini", provider="openai")(model)
+    forked_guarded(PROMPT)
+    forked_us, _ = compare_us(lambda: forked_guarded(PROMPT), floors, n=400, rounds=7)
+    forked.close()
+
     # The same call with no signals, against a floor on the inputs *that* call builds: what
     # the pipeline, telemetry and audit cost by themselves (the classifier's own cost is in
     # `python -m bench signals_classifier`).
@@ -329,6 +341,13 @@ def run() -> list[dict[str, object]]:
             "µs/call",
             floor=floor_us,
             target="the audit log's share: the first guarded row minus this",
+        ),
+        row(
+            "guarded call, audit written by a child process (audit_writer=process)",
+            forked_us,
+            "µs/call",
+            floor=floor_us,
+            target="≤ 1.3× (the writer's CPU is in the child)",
         ),
         row("guarded calls per second (sync, 1 thread)", sync_rate, "calls/s"),
         row("guarded calls per second (asyncio, 1000 tasks)", async_rate, "calls/s"),
