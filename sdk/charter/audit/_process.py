@@ -17,7 +17,6 @@ begun is always finished (a half frame would garble every record after it).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import pickle
@@ -46,7 +45,8 @@ HURRY = FRAME.pack(0)
 _PIPE_BYTES = 1 << 20
 """Asked for as the pipe's size (Linux caps it at /proc/sys/fs/pipe-max-size, 1 MiB by
 default): about 700 records in flight before `send` waits."""
-_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+_F_SETPIPE_SZ = 1031
+"""fcntl.F_SETPIPE_SZ (Linux; the fcntl module names it only from Python 3.10 on Linux)."""
 _POLL_EVERY = 64
 """Records between two reads of the child's acknowledgements."""
 _KILL_AFTER_S = 2.0
@@ -103,6 +103,8 @@ class WriterProcess:
         self._out = self._proc.stdin.fileno()
         self._in = self._proc.stdout.fileno()
         with contextlib.suppress(OSError):  # not Linux, or a lower cap: less slack, still works
+            import fcntl
+
             fcntl.fcntl(self._out, _F_SETPIPE_SZ, _PIPE_BYTES)
         self._write_all((json.dumps(settings) + "\n").encode())  # the URL never goes to argv
         os.set_blocking(self._out, False)
@@ -297,6 +299,8 @@ def _after_fork_in_child() -> None:
 
 
 def require_url(store: object) -> str:
+    if os.name != "posix":
+        raise ConfigurationError("writer='process' needs a POSIX system; use writer='thread'")
     if not isinstance(store, str):
         raise ConfigurationError(
             "writer='process' needs the store as a URL: the writer process opens its own "
