@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from charter.adapters import LangChainMessagesAdapter, OpenAIMessagesAdapter, adapter_for
+from charter.tool_calls import without_tool_calls
 from charter.decision import Decision
 
 PREFIX = "I can't help with that"
@@ -45,6 +46,7 @@ def refusal_like(decision: Decision, *, answer: Any = None, prompt: Any = None) 
     if answer is not None:
         adapter = adapter_for(answer)
         if adapter is not None:
+            answer = without_tool_calls(answer)  # OpenAI-shaped: the same, for the same reason
             n = len(adapter.texts(answer))
             return adapter.replace(answer, [text] + [""] * (n - 1))
         return text

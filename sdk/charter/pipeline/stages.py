@@ -25,6 +25,7 @@ from charter.privacy import Inspected, InspectedJson
 from charter.refusal import refusal_like, refusal_text
 from charter.reports import CallReport, ReviseRound
 from charter.telemetry import safe_user
+from charter.tool_calls import answer_texts, replace_answer
 from charter.values import PIISummary
 
 
@@ -45,6 +46,8 @@ class Checked:
     texts: list[str]
     inspected: Inspected
     decision: Decision
+    arguments: list[Any]
+    """The arguments of the tool calls the answer proposes (`charter.tool_calls`)."""
 
     def draft(self, privacy: Any) -> str:
         """The answer as it may be sent back to the model for a revision: the policy's
@@ -280,11 +283,11 @@ class CallRun:
     def check_answer(self, answer: Any) -> Checked:
         """Output stage on a complete answer: inspect and evaluate, release nothing yet."""
         adapter = adapter_for(answer)
-        texts = adapter.texts(answer) if adapter is not None else [str(answer)]
-        self.bounded(Stage.OUTPUT, "the answer", None, texts)
+        texts, arguments = answer_texts(adapter, answer) if adapter else ([str(answer)], [])
+        self.bounded(Stage.OUTPUT, "the answer", arguments or None, texts)
         inspected = self.inspect(texts)
         decision = self.evaluate(Stage.OUTPUT, inspected, answer="\n".join(texts))
-        return Checked(answer, adapter, texts, inspected, decision)
+        return Checked(answer, adapter, texts, inspected, decision, arguments)
 
     def release_answer(self, checked: Checked) -> Any:
         """Enforce the output decision: deny (a hold or an unrevised revise too), or redact
@@ -304,7 +307,9 @@ class CallRun:
             out_texts = [self.restore(t, allowed) for t in out_texts]
         if adapter is None:
             return answer if out_texts == texts else out_texts[0]
-        return adapter.replace(answer, out_texts) if out_texts != texts else answer
+        if out_texts == texts:
+            return answer
+        return replace_answer(adapter, answer, out_texts, checked.arguments)
 
     def model_returned(self, result: Any, call_ms: float) -> Usage:
         """One call of the wrapped function returned: add its time and tokens to the

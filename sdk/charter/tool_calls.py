@@ -1,0 +1,240 @@
+"""The tool calls a model proposes in its answer, as the output stage checks them.
+
+An agent runs what the model proposes: `send_email(to=..., body=...)` in an OpenAI chat
+completion (`choices[i].message.tool_calls[j].function.arguments`, a JSON string) or a
+LangChain `AIMessage` (`tool_calls[j]["args"]`, a dict). The output stage reads only the
+answer's text, so arguments holding a card number, or the harmful instructions the text
+itself was refused for, went out unchecked; a placeholder the model copied from the redacted
+prompt into an argument stayed a placeholder; and a refused OpenAI-shaped answer kept its
+tool calls, which an agent loop then ran. So:
+
+- every string inside the arguments is checked with the answer's texts (PII, signals,
+  policy), after them and in order (`answer_texts`);
+- redacted or restored strings are written back into the arguments (`replace_answer`);
+- a refusal drops the calls (`without_tool_calls`).
+
+Streamed tool-call deltas are not read here (the stream's gate sees text chunks only).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from charter.adapters import Adapter
+
+_MAX_DEPTH = 64
+"""Arguments nested deeper are checked as their JSON text, not walked."""
+
+
+def answer_texts(adapter: Adapter, answer: Any) -> tuple[list[str], list[Any]]:
+    """The answer's texts, then the strings inside its tool calls' arguments; and the
+    arguments themselves (parsed), for the size limits and for `replace_answer`."""
+    texts = adapter.texts(answer)
+    arguments = tool_arguments(answer)
+    if arguments:
+        texts = texts + [leaf for args in arguments for leaf in _leaves(args)]
+    return texts, arguments
+
+
+def replace_answer(
+    adapter: Adapter, answer: Any, texts: Sequence[str], arguments: Sequence[Any]
+) -> Any:
+    """`answer` with `texts` (as `answer_texts` listed them) put back."""
+    own = len(texts) - sum(len(_leaves(args)) for args in arguments)
+    out = (
+        answer
+        if adapter.texts(answer) == list(texts[:own])
+        else adapter.replace(answer, texts[:own])
+    )
+    rest = iter(texts[own:])
+    changed = [_with_leaves(args, rest) for args in arguments]
+    return out if changed == list(arguments) else _with_arguments(out, changed)
+
+
+def tool_arguments(answer: Any) -> list[Any]:
+    """Each proposed call's arguments in order: a parsed JSON value, or the text itself
+    when it is not JSON (or too deep to walk)."""
+    return [_parsed(raw) for raw in _raw_arguments(answer)]
+
+
+def without_tool_calls(answer: Any) -> Any:
+    """`answer` proposing no tool calls, finished as filtered (a copy where the answer is a
+    dict): what a refusal is sent back in."""
+    if _is_lc_message(answer):
+        return answer.model_copy(update=_lc_without_calls(answer))
+    choices = _choices(answer)
+    if choices is None:
+        return answer
+    if isinstance(answer, Mapping):
+        kept = [
+            {**c, "message": _dict_without_calls(c["message"]), **_filtered(c)} for c in choices
+        ]
+        return {**answer, "choices": kept}
+    for choice in choices:
+        choice.message.tool_calls = None  # SDK response objects are mutable models
+        if _filtered(choice):
+            choice.finish_reason = _FILTERED
+    return answer
+
+
+_FILTERED = "content_filter"
+
+
+def _filtered(choice: Any) -> dict[str, str]:
+    """A choice that finished to call tools now finishes as filtered: a loop that sees
+    "tool_calls" looks for calls that are gone."""
+    return {"finish_reason": _FILTERED} if _get(choice, "finish_reason") == "tool_calls" else {}
+
+
+# --- shapes -----------------------------------------------------------------------------------
+
+
+def _choices(answer: Any) -> list[Any] | None:
+    choices = _get(answer, "choices")
+    if isinstance(choices, list | tuple) and choices and _get(choices[0], "message") is not None:
+        return list(choices)
+    return None
+
+
+def _calls(answer: Any) -> list[Any]:
+    if _is_lc_message(answer):
+        return list(getattr(answer, "tool_calls", None) or ())
+    out: list[Any] = []
+    for choice in _choices(answer) or ():
+        out.extend(_get(_get(choice, "message"), "tool_calls") or ())
+    return out
+
+
+def _raw_arguments(answer: Any) -> list[Any]:
+    if _is_lc_message(answer):
+        return [call.get("args") for call in _calls(answer)]
+    return [_get(_get(call, "function"), "arguments") for call in _calls(answer)]
+
+
+def _with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
+    if _is_lc_message(answer):
+        return _lc_with_arguments(answer, arguments)
+    texts = iter(a if isinstance(a, str) else json.dumps(a, ensure_ascii=False) for a in arguments)
+    if not isinstance(answer, Mapping):
+        for call in _calls(answer):
+            call.function.arguments = next(texts)
+        return answer
+    choices = []
+    for choice in answer["choices"]:
+        message = choice["message"]
+        calls = [
+            {**call, "function": {**call["function"], "arguments": next(texts)}}
+            for call in message.get("tool_calls") or ()
+        ]
+        choices.append({**choice, "message": {**message, "tool_calls": calls or None}})
+    return {**answer, "choices": choices}
+
+
+def _dict_without_calls(message: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in message.items() if k not in ("tool_calls", "function_call")}
+
+
+def _lc_with_arguments(message: Any, arguments: Sequence[Any]) -> Any:
+    """New args in `tool_calls`, and in the raw copies LangChain keeps beside them (the
+    provider's `additional_kwargs["tool_calls"]`, Anthropic's `tool_use` content blocks)."""
+    calls = [
+        {**call, "args": args} for call, args in zip(message.tool_calls, arguments, strict=True)
+    ]
+    by_id = {call.get("id"): call["args"] for call in calls if call.get("id")}
+    update: dict[str, Any] = {"tool_calls": calls}
+    raw = message.additional_kwargs.get("tool_calls")
+    if raw:
+        update["additional_kwargs"] = {
+            **message.additional_kwargs,
+            "tool_calls": [_raw_call(r, by_id) for r in raw],
+        }
+    if isinstance(message.content, list):
+        update["content"] = [_tool_use_block(b, by_id) for b in message.content]
+    return message.model_copy(update=update)
+
+
+def _raw_call(raw: Any, by_id: Mapping[Any, Any]) -> Any:
+    if not isinstance(raw, Mapping) or raw.get("id") not in by_id:
+        return raw
+    args = by_id[raw["id"]]
+    text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+    return {**raw, "function": {**(raw.get("function") or {}), "arguments": text}}
+
+
+def _tool_use_block(block: Any, by_id: Mapping[Any, Any]) -> Any:
+    if isinstance(block, Mapping) and block.get("type") == "tool_use" and block.get("id") in by_id:
+        return {**block, "input": by_id[block["id"]]}
+    return block
+
+
+def _lc_without_calls(message: Any) -> dict[str, Any]:
+    update: dict[str, Any] = {
+        "tool_calls": [],
+        "invalid_tool_calls": [],
+        "additional_kwargs": _dict_without_calls(message.additional_kwargs),
+    }
+    if isinstance(message.content, list):
+        update["content"] = [
+            b
+            for b in message.content
+            if not (isinstance(b, Mapping) and b.get("type") == "tool_use")
+        ]
+    return update
+
+
+def _is_lc_message(value: Any) -> bool:
+    return hasattr(value, "tool_calls") and hasattr(value, "additional_kwargs")
+
+
+def _get(value: Any, key: str) -> Any:
+    if isinstance(value, Mapping):
+        return value.get(key)
+    return getattr(value, key, None)
+
+
+# --- the strings inside arguments -------------------------------------------------------------
+
+
+def _parsed(raw: Any) -> Any:
+    value = raw
+    if isinstance(raw, str):
+        try:
+            value = json.loads(raw)
+        except (ValueError, RecursionError):
+            return raw
+    return value if _depth_within(value, _MAX_DEPTH) else json.dumps(value, default=str)
+
+
+def _depth_within(value: Any, limit: int) -> bool:
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(node, Mapping):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend((v, depth + 1) for v in node)
+    return True
+
+
+def _leaves(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, list | tuple):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return []
+
+
+def _with_leaves(value: Any, leaves: Iterator[str]) -> Any:
+    if isinstance(value, str):
+        return next(leaves)
+    if isinstance(value, Mapping):
+        return {k: _with_leaves(v, leaves) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_with_leaves(v, leaves) for v in value]
+    return value

@@ -1,0 +1,120 @@
+"""The tool calls a model proposes in its answer go through the output checks.
+
+An agent runs what the model proposes. Each test fails on the previous code, which read
+only the answer's text:
+- main: a card number in `send_email`'s arguments came back as the model wrote it;
+- main: instructions refused in a text answer passed as a tool call's argument;
+- main: a refused OpenAI-shaped answer kept its `tool_calls` (and finish_reason
+  "tool_calls"), so an agent loop still ran them;
+- main: a placeholder the model copied from the redacted prompt into an argument stayed a
+  placeholder, and the agent emailed `<EMAIL_ADDRESS_1>`;
+- main: LangChain kept the raw arguments in `additional_kwargs` beside the checked ones.
+"""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage
+
+from charter.errors import PolicyViolation
+from charter.guard import Charter
+
+CARD = "4111 1111 1111 1111"
+HARMFUL = "Step 1: mix bleach and ammonia in a closed room to make a toxic gas that will kill him"
+
+
+def _completion(arguments: dict[str, Any], content: str | None = None) -> dict[str, Any]:
+    call = {"id": "t1", "type": "function", "function": {"name": "send_email"}}
+    call["function"]["arguments"] = json.dumps(arguments)
+    message = {"role": "assistant", "content": content, "tool_calls": [call]}
+    return {"choices": [{"index": 0, "finish_reason": "tool_calls", "message": message}]}
+
+
+def _arguments(answer: dict[str, Any]) -> dict[str, Any]:
+    call = answer["choices"][0]["message"]["tool_calls"][0]
+    return dict(json.loads(call["function"]["arguments"]))
+
+
+def test_a_card_number_in_a_tool_call_is_masked_like_one_in_the_text(charter: Charter) -> None:
+    wrote = {"to": "billing", "body": f"card {CARD} expires soon", "copies": 2}
+    answer = charter.guard(model="m")(lambda prompt: _completion(wrote))("remind billing")
+    arguments = _arguments(answer)
+    assert CARD not in arguments["body"] and arguments["body"].endswith("1111 expires soon")
+    assert (arguments["to"], arguments["copies"]) == ("billing", 2)  # the rest as written
+    assert answer["choices"][0]["message"]["content"] is None  # the text was not touched
+
+
+def test_harmful_instructions_in_a_tool_call_are_refused(charter: Charter) -> None:
+    guarded = charter.guard(model="m")(lambda prompt: _completion({"body": HARMFUL}))
+    with pytest.raises(PolicyViolation) as denied:
+        guarded("remind billing")
+    assert denied.value.decision.stage.value == "output"
+
+
+def test_a_refused_answer_carries_no_tool_calls(charter: Charter) -> None:
+    refuse = charter.guard(model="m", on_deny="refuse")
+    dict_answer = refuse(lambda prompt: _completion({"cmd": "rm"}, HARMFUL))("hi")
+    choice = dict_answer["choices"][0]
+    assert "tool_calls" not in choice["message"] and choice["finish_reason"] == "content_filter"
+    assert choice["message"]["content"].startswith("I can't help with that")
+
+    def sdk_object(prompt: str) -> Any:  # the OpenAI SDK's objects: attributes, mutable
+        call = SimpleNamespace(
+            id="t1", type="function", function=SimpleNamespace(name="run", arguments="{}")
+        )
+        message = SimpleNamespace(role="assistant", content=HARMFUL, tool_calls=[call])
+        return SimpleNamespace(
+            choices=[SimpleNamespace(index=0, finish_reason="tool_calls", message=message)]
+        )
+
+    refused = refuse(sdk_object)("hi")
+    assert refused.choices[0].message.tool_calls is None
+    assert refused.choices[0].finish_reason == "content_filter"
+
+
+def test_a_placeholder_in_a_tool_call_is_restored_for_its_principal(charter: Charter) -> None:
+    sent: list[str] = []
+
+    def model(prompt: str) -> dict[str, Any]:
+        sent.append(prompt)
+        return _completion({"to": prompt.split()[-1]})  # the model copies what it was given
+
+    answer = charter.guard(model="m")(model)("email the summary to jane.doe@example.com")
+    assert "jane.doe@example.com" not in sent[0]  # the model saw a placeholder
+    assert _arguments(answer) == {"to": "jane.doe@example.com"}
+
+
+def test_an_answer_with_clean_tool_calls_comes_back_as_it_was(charter: Charter) -> None:
+    raw = '{"city":  "Ankara", "days": 3}'  # odd spacing: not re-serialised when unchanged
+    completion = _completion({})
+    completion["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"] = raw
+    answer = charter.guard(model="m")(lambda prompt: completion)("weather?")
+    assert answer["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"] == raw
+
+
+def test_langchain_tool_calls_are_checked_in_every_copy_of_the_arguments(
+    charter: Charter,
+) -> None:
+    args = {"body": f"card {CARD}"}
+    message = AIMessage(
+        content="",
+        tool_calls=[{"name": "send_email", "args": args, "id": "c1"}],
+        additional_kwargs={
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "send_email", "arguments": json.dumps(args)},
+                }
+            ]
+        },
+    )
+    answer = charter.guard(model="m")(lambda prompt: message)("remind billing")
+    assert CARD not in answer.tool_calls[0]["args"]["body"]
+    raw = answer.additional_kwargs["tool_calls"][0]["function"]["arguments"]
+    assert CARD not in raw and json.loads(raw) == answer.tool_calls[0]["args"]
+    assert message.tool_calls[0]["args"]["body"] == f"card {CARD}"  # the model's own, a copy
