@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 from charter.adapters import LangChainMessagesAdapter, OpenAIMessagesAdapter, adapter_for
-from charter.tool_calls import without_tool_calls
 from charter.decision import Decision
+from charter.tool_calls import without_tool_calls
 
 PREFIX = "I can't help with that"
 _REFUSING = re.compile(r"(?i)^i\s+(?:can(?:'|’)?t|cannot|can not|won(?:'|’)?t|am unable)\b")
