@@ -54,6 +54,17 @@ def _locked(path: Path) -> Iterator[sqlite3.Connection]:
         db.close()
 
 
+@contextlib.contextmanager
+def _going_with_the_store_locked(child: subprocess.Popen[str], db: Path) -> Iterator[None]:
+    """Wait for the app's "ready", lock the store, then tell it to go on (a line on stdin)."""
+    assert child.stdout is not None and child.stdin is not None
+    assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
+    with _locked(db):
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        yield
+
+
 def _logged_ids(db_path: Path) -> list[int]:
     import json
 
@@ -81,11 +92,8 @@ def test_sigterm_writes_the_queued_decisions_before_the_process_ends(tmp_path: P
         time.sleep(120)
         """
     )
-    assert child.stdout is not None and child.stdin is not None
-    assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
-    with _locked(db):
-        child.stdin.write("go\n")
-        child.stdin.flush()
+    assert child.stdout is not None
+    with _going_with_the_store_locked(child, db):
         assert child.stdout.readline().split() == ["recorded", "500"]  # all still queued
         child.send_signal(signal.SIGTERM)
         time.sleep(0.5)
@@ -141,11 +149,8 @@ def test_the_writer_process_writes_what_it_was_sent_after_the_app_is_killed(
         time.sleep(600)
         """
     )
-    assert child.stdout is not None and child.stdin is not None
-    assert child.stdout.readline().strip() == "ready", child.stderr.read() if child.stderr else ""
-    with _locked(db):
-        child.stdin.write("go\n")
-        child.stdin.flush()
+    assert child.stdout is not None
+    with _going_with_the_store_locked(child, db):
         acked = [int(child.stdout.readline()) for _ in range(300)]
         child.kill()
         child.wait(30)
