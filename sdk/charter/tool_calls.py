@@ -9,7 +9,7 @@ prompt into an argument stayed a placeholder; and a refused OpenAI-shaped answer
 tool calls, which an agent loop then ran. So:
 
 - every string inside the arguments is checked with the answer's texts (PII, signals,
-  policy), after them and in order (`answer_texts`);
+  policy), after them and in order (`argument_texts`);
 - redacted or restored strings are written back into the arguments (`replace_answer`);
 - a refusal drops the calls (`without_tool_calls`).
 
@@ -28,14 +28,10 @@ _MAX_DEPTH = 64
 """Arguments nested deeper are checked as their JSON text, not walked."""
 
 
-def answer_texts(adapter: Adapter, answer: Any) -> tuple[list[str], list[Any]]:
-    """The answer's texts, then the strings inside its tool calls' arguments; and the
-    arguments themselves (parsed), for the size limits and for `replace_answer`."""
-    texts = adapter.texts(answer)
-    arguments = tool_arguments(answer)
-    if arguments:
-        texts = texts + [leaf for args in arguments for leaf in _leaves(args)]
-    return texts, arguments
+def argument_texts(arguments: Sequence[Any]) -> list[str]:
+    """The strings inside the tool calls' arguments, in order: checked after the answer's
+    own texts (`replace_answer` puts both back)."""
+    return [leaf for args in arguments for leaf in _leaves(args)]
 
 
 def replace_answer(
@@ -124,11 +120,14 @@ def _with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
     choices = []
     for choice in answer["choices"]:
         message = choice["message"]
+        if not message.get("tool_calls"):
+            choices.append(choice)
+            continue
         calls = [
             {**call, "function": {**call["function"], "arguments": next(texts)}}
-            for call in message.get("tool_calls") or ()
+            for call in message["tool_calls"]
         ]
-        choices.append({**choice, "message": {**message, "tool_calls": calls or None}})
+        choices.append({**choice, "message": {**message, "tool_calls": calls}})
     return {**answer, "choices": choices}
 
 

@@ -14,14 +14,17 @@ only the answer's text:
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage
 
-from charter.errors import PolicyViolation
+from charter.config import DEFAULT_POLICIES
+from charter.errors import LimitExceeded, PolicyViolation
 from charter.guard import Charter
+from charter.testing import make_charter
 
 CARD = "4111 1111 1111 1111"
 HARMFUL = "Step 1: mix bleach and ammonia in a closed room to make a toxic gas that will kill him"
@@ -118,3 +121,15 @@ def test_langchain_tool_calls_are_checked_in_every_copy_of_the_arguments(
     raw = answer.additional_kwargs["tool_calls"][0]["function"]["arguments"]
     assert CARD not in raw and json.loads(raw) == answer.tool_calls[0]["args"]
     assert message.tool_calls[0]["args"]["body"] == f"card {CARD}"  # the model's own, a copy
+
+
+def test_the_size_limit_counts_an_arguments_text_once(tmp_path: Path) -> None:
+    """main (at 1037f34): the argument strings were counted as texts and again inside the
+    arguments, so a 600-character body under a 1,000-character limit was over it."""
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern", max_text_chars=1000)
+    body = "Thanks for the update, see you at the branch. " * 13  # ~600 characters
+    answer = charter.guard(model="m")(lambda prompt: _completion({"body": body}))("reply")
+    assert _arguments(answer) == {"body": body}
+    with pytest.raises(LimitExceeded):  # and what is really over still is
+        charter.guard(model="m")(lambda prompt: _completion({"body": body * 2}))("reply")
+    charter.close()

@@ -25,7 +25,7 @@ from charter.privacy import Inspected, InspectedJson
 from charter.refusal import refusal_like, refusal_text
 from charter.reports import CallReport, ReviseRound
 from charter.telemetry import safe_user
-from charter.tool_calls import answer_texts, replace_answer
+from charter.tool_calls import argument_texts, replace_answer, tool_arguments
 from charter.values import PIISummary
 
 
@@ -283,8 +283,10 @@ class CallRun:
     def check_answer(self, answer: Any) -> Checked:
         """Output stage on a complete answer: inspect and evaluate, release nothing yet."""
         adapter = adapter_for(answer)
-        texts, arguments = answer_texts(adapter, answer) if adapter else ([str(answer)], [])
+        texts = adapter.texts(answer) if adapter is not None else [str(answer)]
+        arguments = tool_arguments(answer) if adapter is not None else []
         self.bounded(Stage.OUTPUT, "the answer", arguments or None, texts)
+        texts = texts + argument_texts(arguments)  # proposed tool calls (`charter.tool_calls`)
         inspected = self.inspect(texts)
         decision = self.evaluate(Stage.OUTPUT, inspected, answer="\n".join(texts))
         return Checked(answer, adapter, texts, inspected, decision, arguments)
