@@ -194,6 +194,7 @@ def test_a_tool_methods_receiver_is_not_a_tool_argument(charter: Charter) -> Non
     AttributeError. The receiver is passed on as it is, and its fields are not the tool's
     arguments (nor in the policy input)."""
     seen: list[str] = []
+    receivers: list[object] = []
 
     @dataclasses.dataclass
     class Agent:
@@ -202,10 +203,14 @@ def test_a_tool_methods_receiver_is_not_a_tool_argument(charter: Charter) -> Non
         @charter.guard.tool(name="lookup_order")
         def lookup_order(self, order_id: str, note: str = "") -> str:
             seen.append(note)
-            return f"order {order_id} for agent {id(self)}"
+            receivers.append(self)
+            return f"order {order_id} for {type(self).__name__}"
 
     agent = Agent(owner=EMAIL)
-    assert agent.lookup_order("A-17", note=f"mail {EMAIL}") == f"order A-17 for agent {id(agent)}"
+    # (The result once held `id(self)`: a 15-digit id that passes the Luhn check now and then
+    # was masked as a card number, and the test failed on one run in a few.)
+    assert agent.lookup_order("A-17", note=f"mail {EMAIL}") == "order A-17 for Agent"
+    assert receivers == [agent] and receivers[0] is agent and agent.owner == EMAIL
     assert seen == ["mail <EMAIL_ADDRESS_1>"]  # the argument redacted, the receiver intact
     [call, _] = recorded(charter)
     assert set(call.input["tool"]["arguments"]) == {"order_id", "note"}
