@@ -151,15 +151,17 @@ class OpenAIResponseAdapter:
     """A chat completion (object or dict): `choices[i].message.content`."""
 
     def matches(self, value: Any) -> bool:
-        choices = _get(value, "choices")
+        choices = field_of(value, "choices")
         return (
             isinstance(choices, list | tuple)
             and bool(choices)
-            and _get(choices[0], "message") is not None
+            and field_of(choices[0], "message") is not None
         )
 
     def texts(self, value: Any) -> list[str]:
-        return [_get(_get(c, "message"), "content") or "" for c in _get(value, "choices")]
+        return [
+            field_of(field_of(c, "message"), "content") or "" for c in field_of(value, "choices")
+        ]
 
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
         if isinstance(value, Mapping):
@@ -173,16 +175,16 @@ class OpenAIResponseAdapter:
         return value
 
     def usage(self, value: Any) -> Usage:
-        usage = _get(value, "usage")
+        usage = field_of(value, "usage")
         return Usage(
-            input_tokens=_get(usage, "prompt_tokens") if usage is not None else None,
-            output_tokens=_get(usage, "completion_tokens") if usage is not None else None,
+            input_tokens=field_of(usage, "prompt_tokens") if usage is not None else None,
+            output_tokens=field_of(usage, "completion_tokens") if usage is not None else None,
             finish_reasons=tuple(
-                str(_get(c, "finish_reason"))
-                for c in _get(value, "choices")
-                if _get(c, "finish_reason")
+                str(field_of(c, "finish_reason"))
+                for c in field_of(value, "choices")
+                if field_of(c, "finish_reason")
             ),
-            response_model=_get(value, "model"),
+            response_model=field_of(value, "model"),
         )
 
 
@@ -191,7 +193,7 @@ class LangChainMessagesAdapter:
 
     def matches(self, value: Any) -> bool:
         items = value if isinstance(value, list | tuple) else [value]
-        return bool(items) and all(_is_lc_message(m) for m in items)
+        return bool(items) and all(is_lc_message(m) for m in items)
 
     def texts(self, value: Any) -> list[str]:
         items = value if isinstance(value, list | tuple) else [value]
@@ -224,7 +226,7 @@ class LangChainMessagesAdapter:
         )
 
 
-def _is_lc_message(value: Any) -> bool:
+def is_lc_message(value: Any) -> bool:
     return hasattr(value, "content") and hasattr(value, "type") and hasattr(value, "model_copy")
 
 
@@ -239,7 +241,8 @@ def _lc_with_text(message: Any, text: str) -> Any:
     return message.model_copy(update={"content": text})
 
 
-def _get(value: Any, key: str) -> Any:
+def field_of(value: Any, key: str) -> Any:
+    """`value[key]` of a mapping, else the attribute (SDK objects); None when absent."""
     if isinstance(value, Mapping):
         return value.get(key)
     return getattr(value, key, None)
@@ -288,7 +291,7 @@ def chunk_text(chunk: Any) -> str:
         )
     delta = _openai_delta(chunk)
     if delta is not None:
-        return str(_get(delta, "content") or "")
+        return str(field_of(delta, "content") or "")
     if isinstance(chunk, Mapping):
         return ""
     return str(chunk)
@@ -296,10 +299,10 @@ def chunk_text(chunk: Any) -> str:
 
 def _openai_delta(chunk: Any) -> Any:
     """`choices[0].delta` of an OpenAI stream chunk (dict or object), else None."""
-    choices = _get(chunk, "choices")
+    choices = field_of(chunk, "choices")
     if not isinstance(choices, list | tuple) or not choices:
         return None
-    return _get(choices[0], "delta")
+    return field_of(choices[0], "delta")
 
 
 def like_chunk(template: Any, text: str) -> Any:

@@ -13,16 +13,20 @@ tool calls, which an agent loop then ran. So:
 - redacted or restored strings are written back into the arguments (`replace_answer`);
 - a refusal drops the calls (`without_tool_calls`).
 
+An integration that hands the guard its own wrapper around the answer (LangChain's
+`GuardOutput`) marks it with `carries_answer = True`: the calls are read from its `value`,
+and a changed answer is wrapped back in the same type.
+
 Streamed tool-call deltas are not read here (the stream's gate sees text chunks only).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from charter.adapters import Adapter
+from charter.adapters import Adapter, OpenAIResponseAdapter, field_of, is_lc_message
 
 _MAX_DEPTH = 64
 """Arguments nested deeper are checked as their JSON text, not walked."""
@@ -46,18 +50,37 @@ def replace_answer(
     )
     rest = iter(texts[own:])
     changed = [_with_leaves(args, rest) for args in arguments]
-    return out if changed == list(arguments) else _with_arguments(out, changed)
+    if changed == list(arguments):
+        return out
+    inner, wrap = _unwrapped(out)
+    return wrap(_with_arguments(inner, changed))
 
 
 def tool_arguments(answer: Any) -> list[Any]:
     """Each proposed call's arguments in order: a parsed JSON value, or the text itself
     when it is not JSON (or too deep to walk)."""
-    return [_parsed(raw) for raw in _raw_arguments(answer)]
+    return [_parsed(raw) for raw in _raw_arguments(_unwrapped(answer)[0])]
 
 
 def without_tool_calls(answer: Any) -> Any:
     """`answer` proposing no tool calls, finished as filtered (a copy where the answer is a
     dict): what a refusal is sent back in."""
+    inner, wrap = _unwrapped(answer)
+    return wrap(_without_calls(inner))
+
+
+def _unwrapped(answer: Any) -> tuple[Any, Callable[[Any], Any]]:
+    """The answer proper, and how to wrap a changed one back (see the module docstring)."""
+    if getattr(answer, "carries_answer", False) is True:
+        return answer.value, type(answer)
+    return answer, _same
+
+
+def _same(answer: Any) -> Any:
+    return answer
+
+
+def _without_calls(answer: Any) -> Any:
     if _is_lc_message(answer):
         return answer.model_copy(update=_lc_without_calls(answer))
     choices = _choices(answer)
@@ -81,16 +104,15 @@ _FILTERED = "content_filter"
 def _filtered(choice: Any) -> dict[str, str]:
     """A choice that finished to call tools now finishes as filtered: a loop that sees
     "tool_calls" looks for calls that are gone."""
-    return {"finish_reason": _FILTERED} if _get(choice, "finish_reason") == "tool_calls" else {}
+    return {"finish_reason": _FILTERED} if field_of(choice, "finish_reason") == "tool_calls" else {}
 
 
 # --- shapes -----------------------------------------------------------------------------------
 
 
 def _choices(answer: Any) -> list[Any] | None:
-    choices = _get(answer, "choices")
-    if isinstance(choices, list | tuple) and choices and _get(choices[0], "message") is not None:
-        return list(choices)
+    if OpenAIResponseAdapter().matches(answer):
+        return list(field_of(answer, "choices"))
     return None
 
 
@@ -99,14 +121,14 @@ def _calls(answer: Any) -> list[Any]:
         return list(getattr(answer, "tool_calls", None) or ())
     out: list[Any] = []
     for choice in _choices(answer) or ():
-        out.extend(_get(_get(choice, "message"), "tool_calls") or ())
+        out.extend(field_of(field_of(choice, "message"), "tool_calls") or ())
     return out
 
 
 def _raw_arguments(answer: Any) -> list[Any]:
     if _is_lc_message(answer):
         return [call.get("args") for call in _calls(answer)]
-    return [_get(_get(call, "function"), "arguments") for call in _calls(answer)]
+    return [field_of(field_of(call, "function"), "arguments") for call in _calls(answer)]
 
 
 def _with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
@@ -184,13 +206,8 @@ def _lc_without_calls(message: Any) -> dict[str, Any]:
 
 
 def _is_lc_message(value: Any) -> bool:
-    return hasattr(value, "tool_calls") and hasattr(value, "additional_kwargs")
-
-
-def _get(value: Any, key: str) -> Any:
-    if isinstance(value, Mapping):
-        return value.get(key)
-    return getattr(value, key, None)
+    """A LangChain message that can carry tool calls (an `AIMessage`)."""
+    return is_lc_message(value) and hasattr(value, "tool_calls")
 
 
 # --- the strings inside arguments -------------------------------------------------------------

@@ -133,3 +133,29 @@ def test_the_size_limit_counts_an_arguments_text_once(tmp_path: Path) -> None:
     with pytest.raises(LimitExceeded):  # and what is really over still is
         charter.guard(model="m")(lambda prompt: _completion({"body": body * 2}))("reply")
     charter.close()
+
+
+def test_the_langchain_integration_checks_the_calls_of_its_wrapped_answer(
+    charter: Charter,
+) -> None:
+    """main (at 51f9ce3): `guard_chat_model` hands the guard its own wrapper around the
+    model's message (`GuardOutput`), whose tool calls were not read: the card number went
+    to the agent as the model wrote it, and harmful arguments passed."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    from charter.langchain import guard_chat_model
+
+    def model(*messages: AIMessage) -> Any:
+        return guard_chat_model(
+            GenericFakeChatModel(messages=iter(messages)), charter=charter, provider="openai"
+        )
+
+    call = {"name": "send_email", "args": {"body": f"card {CARD}"}, "id": "c1"}
+    answer = model(AIMessage(content="", tool_calls=[call])).invoke("remind billing")
+    assert CARD not in answer.tool_calls[0]["args"]["body"]
+    assert answer.tool_calls[0]["args"]["body"].endswith("1111")
+
+    harmful = {"name": "send_email", "args": {"body": HARMFUL}, "id": "c2"}
+    with pytest.raises(PolicyViolation) as denied:
+        model(AIMessage(content="", tool_calls=[harmful])).invoke("remind billing")
+    assert denied.value.decision.stage.value == "output"

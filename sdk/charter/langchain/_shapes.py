@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from langchain_core.messages import BaseMessage
 from langchain_core.prompt_values import PromptValue
@@ -78,6 +78,8 @@ class GuardOutput:
     """The wrapped runnable's answer, as handed to the guard's output checks."""
 
     value: Any
+    carries_answer: ClassVar[bool] = True
+    """`charter.tool_calls` reads the tool calls of `value` and wraps a changed one back."""
 
     def texts(self) -> list[str]:
         return texts_of(self.value)
