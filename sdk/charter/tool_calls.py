@@ -28,9 +28,6 @@ from typing import Any
 
 from charter.adapters import Adapter, OpenAIResponseAdapter, field_of, is_lc_message
 
-_MAX_DEPTH = 64
-"""Arguments nested deeper are checked as their JSON text, not walked."""
-
 
 def argument_texts(arguments: Sequence[Any]) -> list[str]:
     """The strings inside the tool calls' arguments, in order: checked after the answer's
@@ -58,7 +55,7 @@ def replace_answer(
 
 def tool_arguments(answer: Any) -> list[Any]:
     """Each proposed call's arguments in order: a parsed JSON value, or the text itself
-    when it is not JSON (or too deep to walk)."""
+    when it is not JSON."""
     return [_parsed(raw) for raw in _raw_arguments(_unwrapped(answer)[0])]
 
 
@@ -214,26 +211,15 @@ def _is_lc_message(value: Any) -> bool:
 
 
 def _parsed(raw: Any) -> Any:
-    value = raw
-    if isinstance(raw, str):
-        try:
-            value = json.loads(raw)
-        except (ValueError, RecursionError):
-            return raw
-    return value if _depth_within(value, _MAX_DEPTH) else json.dumps(value, default=str)
-
-
-def _depth_within(value: Any, limit: int) -> bool:
-    stack = [(value, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return False
-        if isinstance(node, Mapping):
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list | tuple):
-            stack.extend((v, depth + 1) for v in node)
-    return True
+    """Arguments as JSON when they are JSON text. Their depth is the output stage's limit
+    (`max_json_depth`, checked before anything walks them); JSON too deep even to parse
+    stays text."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return raw
 
 
 def _leaves(value: Any) -> list[str]:

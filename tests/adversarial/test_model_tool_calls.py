@@ -159,3 +159,17 @@ def test_the_langchain_integration_checks_the_calls_of_its_wrapped_answer(
     with pytest.raises(PolicyViolation) as denied:
         model(AIMessage(content="", tool_calls=[harmful])).invoke("remind billing")
     assert denied.value.decision.stage.value == "output"
+
+
+@pytest.mark.parametrize("depth", [40, 70])
+def test_arguments_nested_past_the_depth_limit_are_refused_like_tool_data(
+    charter: Charter, depth: int
+) -> None:
+    """main (at 51f9ce3): arguments deeper than 64 levels became one text and passed, while
+    those between `max_json_depth` (32) and 64 were refused: the deeper payload got through."""
+    nested: Any = "x"
+    for _ in range(depth):
+        nested = [nested]
+    with pytest.raises(LimitExceeded) as raised:
+        charter.guard(model="m")(lambda prompt: _completion({"deep": nested}))("remind billing")
+    assert raised.value.setting == "max_json_depth"
