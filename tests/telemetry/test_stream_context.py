@@ -19,23 +19,21 @@ from pathlib import Path
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from charter.config import DEFAULT_POLICIES, Settings
 from charter.guard import Charter
 from charter.signals import SignalSet
-from charter.telemetry import Telemetry
+from tests.telemetry.conftest import Otel
 
 CHUNK = "Our branch opens at nine on weekdays. " * 3
 
 
 @pytest.fixture
-def traced(tmp_path: Path) -> Iterator[tuple[Charter, InMemorySpanExporter, TracerProvider]]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    telemetry = Telemetry(tracer_provider=provider, app="t", tenant="t", environment="test")
+def traced(
+    tmp_path: Path, otel: Otel
+) -> Iterator[tuple[Charter, InMemorySpanExporter, TracerProvider]]:
+    telemetry = otel.telemetry()
     settings = Settings.build(
         {
             "policies": str(DEFAULT_POLICIES),
@@ -45,7 +43,7 @@ def traced(tmp_path: Path) -> Iterator[tuple[Charter, InMemorySpanExporter, Trac
         }
     )
     charter = Charter(settings, telemetry=telemetry, signals=SignalSet([]))  # no scores needed
-    yield charter, exporter, provider
+    yield charter, otel.spans_out, otel.tracer_provider
     charter.close()
 
 
