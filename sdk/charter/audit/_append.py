@@ -152,6 +152,12 @@ class Appended:
     """Records given up on because the store kept failing (the caller decided to stop)."""
     errors: list[str] = field(default_factory=list)
 
+    @property
+    def failing(self) -> bool:
+        """Records were given up on, or every attempt failed: the store is failing (a full
+        queue then drops at once rather than waiting for room)."""
+        return bool(self.lost) or (bool(self.errors) and not self.written)
+
 
 def append_batch(engine: Engine, records: Sequence[PreparedRecord]) -> ChainHead:
     """Chain and append `records` in one transaction; returns the new chain head."""

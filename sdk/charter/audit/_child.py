@@ -99,7 +99,7 @@ class _Child:
         self.totals.lost += done.lost
         if done.errors:
             self.totals.errors[:] = done.errors[-1:]
-        self.failing = bool(done.lost) or (bool(done.errors) and not done.written)
+        self.failing = done.failing
 
     def acknowledge(self) -> None:
         error = self.totals.errors[-1][:_ERROR_CHARS] if self.totals.errors else None

@@ -207,9 +207,7 @@ class AuditLog:
         if self._process is not None:
             why = self._process.send(pending, self.full_wait_s)
             if why is not None:
-                if self._closed:
-                    _shutdown.hold_if_terminating()
-                self._drop("the audit log is closed" if self._closed else why)
+                self._refuse(why)
             return
         with self._lock:  # with close(): a record is either before the stop mark or refused
             deadline: float | None = None
@@ -228,17 +226,11 @@ class AuditLog:
                     continue
                 self._accepted += 1
                 return
-            closed = self._closed
-        if closed:
-            _shutdown.hold_if_terminating()
-            self._drop("the audit log is closed")
-        else:
-            self._drop(f"the queue is full ({self._max_queue} records)")
+        self._refuse(f"the queue is full ({self._max_queue} records)")
 
     def _record_now(self, pending: Pending) -> None:
         if self._closed:
-            _shutdown.hold_if_terminating()
-            self._drop("the audit log is closed")
+            self._refuse("the audit log is closed")
             raise AuditError("the decision log is closed; the decision was not recorded")
         with self._lock:
             self._accepted += 1
@@ -258,6 +250,14 @@ class AuditLog:
                 f"(last store error: {self._last_error}); audit_mode is 'sync', so the call "
                 "does not go ahead"
             )
+
+    def _refuse(self, why: str) -> None:
+        """A record `record()` could not take is dropped: for `why`, or because the log is
+        closed (then, while the process ends, the caller is held: see `_shutdown`)."""
+        if self._closed:
+            _shutdown.hold_if_terminating()
+            why = "the audit log is closed"
+        self._drop(why)
 
     def _drop(self, why: str) -> None:
         with self._lock:
@@ -382,7 +382,7 @@ class AuditLog:
             self._lost += done.lost
             if done.errors:
                 self._last_error = done.errors[-1]
-            self._failing = bool(done.lost) or (bool(done.errors) and not done.written)
+            self._failing = done.failing
             self._progress.notify_all()
 
     def _note_error(self, reason: str, waiting: int, retry_in: float) -> None:
