@@ -36,7 +36,8 @@ $(TRAIN_STAMP): $(STAMP)
 	touch $(TRAIN_STAMP)
 
 train: $(TRAIN_STAMP)
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=2 $(BIN)/charter signals train --threads 2
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=2 $(BIN)/charter signals train --threads 2 \
+		--checkpoint .charter/train-checkpoint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -64,6 +64,14 @@ def train(
             "passage (train it on passage-sized items too).",
         ),
     ] = False,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            help="Folder for the fine-tune's checkpoints: a stopped run given the same folder "
+            "resumes where it stopped, to the same bytes (removed once the artifact is written).",
+        ),
+    ] = None,
 ) -> None:
     """Train both stages on every training item and write the artifact (deterministic)."""
     from charter.errors import CharterError
@@ -94,9 +102,12 @@ def train(
             folds=folds,
             stage_two_folds=calibrate if context else 0,
             passages=PassageRule() if passages else None,
+            checkpoint=checkpoint,
             log=lambda line: typer.echo(line, err=True),
         )
         revision = artifact.save(out)
+        for done in checkpoint.glob("finetune-*.pt") if checkpoint else ():
+            done.unlink()
     except CharterError as exc:
         raise fail(str(exc)) from None
     record = artifact.meta["trained_on"]

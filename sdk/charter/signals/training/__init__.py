@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -82,6 +83,7 @@ def train_artifact(
     benign_rate: float = 0.015,
     embedder: StaticEmbedder | None = None,
     passages: PassageRule | None = None,
+    checkpoint: Path | None = None,
     log: Log = _quiet,
 ) -> Artifact:
     """Stage 1 on `items`; with `finetune` (a `FinetuneConfig`) also stage 2.
@@ -91,7 +93,8 @@ def train_artifact(
     `stage_two_folds` > 0, that many folds are also fine-tuned out of fold (costly) and the
     cascade's suggested thresholds (at most `benign_rate` of benign items flagged) are
     recorded. `passages`, when given, is recorded in the manifest: the model then also
-    scores long texts by passages (train it on passage-sized items too)."""
+    scores long texts by passages (train it on passage-sized items too). `checkpoint`, a
+    folder, makes the fine-tunes resumable (`finetune.finetune`); it changes no byte."""
     if not items:
         raise SignalError("no training items: check the training folder")
     # Stage 2 is fine-tuned in a child process while stage 1 fits here: neither depends on
@@ -100,7 +103,7 @@ def train_artifact(
     try:
         artifact = _train(
             items, config, pool, finetune, folds, stage_two_folds, max_missed, benign_rate,
-            embedder or StaticEmbedder(), log,
+            embedder or StaticEmbedder(), checkpoint, log,
         )  # fmt: skip
     except BaseException:
         if pool is not None:
@@ -121,9 +124,10 @@ def _train(
     max_missed: float,
     benign_rate: float,
     embedder: StaticEmbedder,
+    checkpoint: Path | None,
     log: Log,
 ) -> Artifact:
-    encoder = pool.submit(_finetuned_encoder, list(items), finetune) if pool else None
+    encoder = pool.submit(_finetuned_encoder, list(items), finetune, checkpoint) if pool else None
     log(f"stage 1: featurizing {len(items)} items")
     data = featurize(items, config.spec, embedder)
     arrays = fit(data, config)
@@ -153,12 +157,13 @@ def _train(
         files[VOCAB] = pretrained_files()[1].encode("utf-8")
         if first is not None and fold is not None and stage_two_folds > 0:
             meta["calibration"] = _calibrate(
-                items, data, first, fold, stage_two_folds, finetune, gate, benign_rate, log
-            )
+                items, data, first, fold, stage_two_folds, finetune, gate, benign_rate,
+                checkpoint, log,
+            )  # fmt: skip
     return Artifact(labels=LABELS, spec=config.spec, arrays=arrays, meta=meta, files=files)
 
 
-def _finetuned_encoder(items: list[TrainItem], finetune: Any) -> bytes:
+def _finetuned_encoder(items: list[TrainItem], finetune: Any, checkpoint: Path | None) -> bytes:
     """Fine-tune on every item and export as int8 ONNX (runs in the child process)."""
     import sys
 
@@ -169,7 +174,7 @@ def _finetuned_encoder(items: list[TrainItem], finetune: Any) -> bytes:
         print(f"stage 2: {line}", file=sys.stderr, flush=True)
 
     log("fine-tuning on every item")
-    return export_encoder(run_finetune(items, finetune, log=log))
+    return export_encoder(run_finetune(items, finetune, log=log, checkpoint=checkpoint))
 
 
 def _stage_one_out_of_fold(
@@ -192,6 +197,7 @@ def _calibrate(
     finetune: Any,
     gate: float,
     benign_rate: float,
+    checkpoint: Path | None,
     log: Log,
 ) -> dict[str, Any]:
     from charter.signals.training.finetune import finetune as run_finetune
@@ -203,7 +209,7 @@ def _calibrate(
         log(f"stage 2: out-of-fold {k + 1}/{runs}")
         train = [i for i, f in zip(items, fold, strict=True) if f != k]
         test = [i.text for i, f in zip(items, fold, strict=True) if f == k]
-        model = run_finetune(train, finetune, log=log)
+        model = run_finetune(train, finetune, log=log, checkpoint=checkpoint)
         second[fold == k] = predict(model, test, finetune.window)
     record = cascade_record(first[held], second[held], data.targets[held], gate, benign_rate)
     record.update(

@@ -13,6 +13,7 @@ import io
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy.typing as npt
 
 from charter.signals.encoder import WordPieces, word_embedding
 from charter.signals.normalize import context_text
+from charter.signals.training.checkpoint import Checkpoints, Position, run_key
 from charter.signals.training.data import LABELS, TrainItem, label_weights, target_matrix
 from charter.signals.wheels import package_dir
 
@@ -103,8 +105,12 @@ def finetune(
     config: FinetuneConfig = FinetuneConfig(),
     *,
     log: Callable[[str], None] | None = None,
+    checkpoint: Path | None = None,
+    checkpoint_every: int = 100,
 ) -> Any:
-    """The fine-tuned `Encoder` (eval mode) for `items`."""
+    """The fine-tuned `Encoder` (eval mode) for `items`. With `checkpoint` (a folder), the
+    state is saved there every `checkpoint_every` steps and at each epoch's end, and a run
+    of the same items and configuration resumes from it (same bytes as without a stop)."""
     torch = _setup_torch(config.seed, config.threads)
     from charter.signals.training.encoder_torch import Encoder, load_pretrained
 
@@ -137,11 +143,21 @@ def finetune(
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
+    saver = Checkpoints(checkpoint, run_key(items, config.to_dict())) if checkpoint else None
+    at = saver.load(model, optimizer, scheduler) if saver else Position()
+    if at.step:
+        _say(log, f"resumed from {saver.path if saver else ''} at step {at.step}/{total}")
     model.train()
-    step = 0
-    for epoch in range(config.epochs):
+    step = at.step
+    for epoch in range(at.epoch, config.epochs):
+        resumed = epoch == at.epoch and at.epoch_generator is not None
+        if resumed:
+            generator.set_state(at.epoch_generator)
+        began = generator.get_state()
+        batches = _batches(lengths, config.batch_size, generator)
+        skip = at.done_in_epoch if resumed else 0
         running = 0.0
-        for rows in _batches(lengths, config.batch_size, generator):
+        for done, rows in enumerate(batches[skip:], start=skip + 1):
             words, mask = _pad(ids, rows, matrix)
             logits = model(words, mask)
             w = weights[rows]
@@ -153,11 +169,19 @@ def finetune(
             scheduler.step()
             running += float(loss.detach())
             step += 1
-            if log and step % 50 == 0:
-                log(f"epoch {epoch + 1} step {step}/{total} loss {running / 50:.4f}")
+            if step % 50 == 0:
+                _say(log, f"epoch {epoch + 1} step {step}/{total} loss {running / 50:.4f}")
                 running = 0.0
+            if saver and (step % checkpoint_every == 0 or done == len(batches)):
+                saver.save(model, optimizer, scheduler, Position(step, epoch, done, began))
+                _say(log, f"checkpoint at step {step}")
     model.eval()
     return model
+
+
+def _say(log: Callable[[str], None] | None, line: str) -> None:
+    if log:
+        log(line)
 
 
 def predict(model: Any, texts: Sequence[str], window: int, batch: int = 32) -> np.ndarray[Any, Any]:
