@@ -13,13 +13,14 @@ of what was already released, so the seam is checked too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from charter.adapters import chunk_text, like_chunk
 from charter.decision import Action, Decision
 from charter.errors import PolicyViolation
+from charter.streamed_calls import StreamedCalls, call_part, carries_calls, text_part
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,15 @@ class WindowResult:
     decision: Decision
     released: str
     consumed: int
+    arguments: tuple[str, ...] = ()
+    """The last check only: the strings of the streamed tool calls' arguments, as they
+    may be released (redacted, placeholders restored)."""
 
 
-Check = Callable[[str, str, bool], WindowResult]
-"""check(context, held, final) -> WindowResult; `context` is recently released text."""
+Check = Callable[[str, str, Sequence[Any] | None], WindowResult]
+"""check(context, held, calls) -> WindowResult; `context` is recently released text;
+`calls` is None for a window within the stream, and at its end the arguments of the tool
+calls the stream proposed (the last check reads them with the whole answer)."""
 
 
 class StreamWindow:
@@ -47,6 +53,7 @@ class StreamWindow:
         self.withheld = ""
         """The held text the last check refused (never released)."""
         self.decisions: list[Decision] = []
+        self.arguments: tuple[str, ...] = ()
 
     @property
     def passed(self) -> str:
@@ -65,18 +72,20 @@ class StreamWindow:
         self._since_check += len(text)
         if len(self._held) <= self.window or self._since_check < self.window:
             return ""
-        return self._run(final=False)
+        return self._run()
 
-    def finish(self) -> str:
-        """Check and release whatever is left."""
-        if not self._held:
+    def finish(self, calls: Sequence[Any] = ()) -> str:
+        """Check and release whatever is left, with the arguments of the tool calls the
+        stream proposed (`arguments` then holds them as they may be released)."""
+        if not self._held and not calls:
             return ""
-        return self._run(final=True)
+        return self._run(calls=calls)
 
-    def _run(self, *, final: bool) -> str:
+    def _run(self, *, calls: Sequence[Any] | None = None) -> str:
         self._since_check = 0
-        result = self._check(self._context, self._held, final)
+        result = self._check(self._context, self._held, calls)
         self.decisions.append(result.decision)
+        self.arguments = result.arguments
         if not result.decision.allowed:
             self.withheld, self._held = self._held, ""
             return ""
@@ -100,7 +109,8 @@ def safe_cut(text: str, cut: int, spans: list[tuple[int, int]]) -> int:
 class StreamGate:
     """What a guarded stream does with each chunk: feed its text to the window, pass on what
     the window released (in the chunk's own type), hold chunks without text (tool calls,
-    usage) until the text passed, and stop with a refusal on a deny. On a `revise` it
+    usage) until the text passed, check the tool calls they propose with the whole answer
+    (`charter.streamed_calls`), and stop with a refusal on a deny. On a `revise` it
     releases nothing and reports it (`revising`); the flow decides what follows."""
 
     def __init__(self, window: StreamWindow, on_deny: str) -> None:
@@ -118,6 +128,9 @@ class StreamGate:
         if not text and not isinstance(chunk, str):
             self.held.append(chunk)
             return []
+        if carries_calls(chunk):  # text and a call's fragment in one chunk: split them
+            self.held.append(call_part(chunk))
+            chunk = text_part(chunk)
         self.template = chunk  # the tail goes out in the shape of a chunk that had text
         released = self.window.feed(text)
         withheld = self._withheld()
@@ -126,11 +139,13 @@ class StreamGate:
         return [like_chunk(chunk, released)] if released else []
 
     def close(self) -> list[Any]:
-        tail = self.window.finish()
+        calls = StreamedCalls(self.held)
+        tail = self.window.finish(calls.arguments)
         withheld = self._withheld()
         if withheld is not None:
             return [] if withheld.action is Action.REVISE else self.refuse(withheld)
-        return ([like_chunk(self.template, tail)] if tail else []) + self.held
+        held = calls.written(self.window.arguments) if calls else self.held
+        return ([like_chunk(self.template, tail)] if tail else []) + held
 
     @property
     def stopped(self) -> bool:
@@ -162,7 +177,10 @@ class StreamGate:
         self.refused = decision
         if self.on_deny == "raise":
             raise PolicyViolation(decision)
-        return [like_chunk(chunk if chunk is not None else self.template, refusal_text(decision))]
+        template = chunk if chunk is not None else self.template
+        if template is None and self.held:  # no text came: shaped like the held chunks
+            template = text_part(self.held[0])
+        return [like_chunk(template, refusal_text(decision))]
 
     def _withheld(self) -> Decision | None:
         verdict = self.verdict

@@ -17,7 +17,8 @@ An integration that hands the guard its own wrapper around the answer (LangChain
 `GuardOutput`) marks it with `carries_answer = True`: the calls are read from its `value`,
 and a changed answer is wrapped back in the same type.
 
-Streamed tool-call deltas are not read here (the stream's gate sees text chunks only).
+Streamed calls arrive in fragments: `charter.streamed_calls` assembles them for the stream's
+last check, with the functions below.
 """
 
 from __future__ import annotations
@@ -32,21 +33,21 @@ from charter.adapters import Adapter, OpenAIResponseAdapter, field_of, is_lc_mes
 def argument_texts(arguments: Sequence[Any]) -> list[str]:
     """The strings inside the tool calls' arguments, in order: checked after the answer's
     own texts (`replace_answer` puts both back)."""
-    return [leaf for args in arguments for leaf in _leaves(args)]
+    return [leaf for args in arguments for leaf in leaves_of(args)]
 
 
 def replace_answer(
     adapter: Adapter, answer: Any, texts: Sequence[str], arguments: Sequence[Any]
 ) -> Any:
     """`answer` with `texts` (as `answer_texts` listed them) put back."""
-    own = len(texts) - sum(len(_leaves(args)) for args in arguments)
+    own = len(texts) - sum(len(leaves_of(args)) for args in arguments)
     out = (
         answer
         if adapter.texts(answer) == list(texts[:own])
         else adapter.replace(answer, texts[:own])
     )
     rest = iter(texts[own:])
-    changed = [_with_leaves(args, rest) for args in arguments]
+    changed = [with_leaves(args, rest) for args in arguments]
     if changed == list(arguments):
         return out
     inner, wrap = _unwrapped(out)
@@ -56,7 +57,7 @@ def replace_answer(
 def tool_arguments(answer: Any) -> list[Any]:
     """Each proposed call's arguments in order: a parsed JSON value, or the text itself
     when it is not JSON."""
-    return [_parsed(raw) for raw in _raw_arguments(_unwrapped(answer)[0])]
+    return [parsed_arguments(raw) for raw in _raw_arguments(_unwrapped(answer)[0])]
 
 
 def without_tool_calls(answer: Any) -> Any:
@@ -210,7 +211,7 @@ def _is_lc_message(value: Any) -> bool:
 # --- the strings inside arguments -------------------------------------------------------------
 
 
-def _parsed(raw: Any) -> Any:
+def parsed_arguments(raw: Any) -> Any:
     """Arguments as JSON when they are JSON text. Their depth is the output stage's limit
     (`max_json_depth`, checked before anything walks them); JSON too deep even to parse
     stays text."""
@@ -222,21 +223,21 @@ def _parsed(raw: Any) -> Any:
         return raw
 
 
-def _leaves(value: Any) -> list[str]:
+def leaves_of(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, Mapping):
-        return [leaf for v in value.values() for leaf in _leaves(v)]
+        return [leaf for v in value.values() for leaf in leaves_of(v)]
     if isinstance(value, list | tuple):
-        return [leaf for v in value for leaf in _leaves(v)]
+        return [leaf for v in value for leaf in leaves_of(v)]
     return []
 
 
-def _with_leaves(value: Any, leaves: Iterator[str]) -> Any:
+def with_leaves(value: Any, leaves: Iterator[str]) -> Any:
     if isinstance(value, str):
         return next(leaves)
     if isinstance(value, Mapping):
-        return {k: _with_leaves(v, leaves) for k, v in value.items()}
+        return {k: with_leaves(v, leaves) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_with_leaves(v, leaves) for v in value]
+        return [with_leaves(v, leaves) for v in value]
     return value

@@ -18,7 +18,8 @@ class Script:
         self.word = word
         self.calls: list[tuple[str, str]] = []
 
-    def __call__(self, context: str, held: str, final: bool) -> WindowResult:
+    def __call__(self, context: str, held: str, calls: object) -> WindowResult:
+        final = calls is not None  # None within the stream; its tool calls at the end
         self.calls.append((context, held))
         if self.word in context + held:
             return WindowResult(REVISE, "", 0)
@@ -68,10 +69,10 @@ def test_the_drafts_chunks_without_text_go_with_the_draft() -> None:
 
 def test_a_revision_that_is_denied_refuses() -> None:
     class DenyAfterRevise(Script):
-        def __call__(self, context: str, held: str, final: bool) -> WindowResult:
+        def __call__(self, context: str, held: str, calls: object) -> WindowResult:
             if "secret" in held:
                 return WindowResult(Decision(action=Action.DENY), "", 0)
-            return super().__call__(context, held, final)
+            return super().__call__(context, held, calls)
 
     gate = StreamGate(StreamWindow(DenyAfterRevise("promise"), window=10), "refuse")
     gate.push("I promise it all")

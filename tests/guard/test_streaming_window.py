@@ -18,7 +18,8 @@ class Script:
         self.deny_on = deny_on
         self.calls: list[tuple[str, str, bool]] = []
 
-    def __call__(self, context: str, held: str, final: bool) -> WindowResult:
+    def __call__(self, context: str, held: str, calls: object) -> WindowResult:
+        final = calls is not None  # None within the stream; its tool calls at the end
         self.calls.append((context, held, final))
         if self.deny_on is not None and self.deny_on in context + held:
             return WindowResult(DENY, "", 0)

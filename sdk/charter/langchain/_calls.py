@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mappi
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, BaseMessageChunk
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from charter.errors import ConfigurationError, PolicyViolation
@@ -104,16 +104,15 @@ class GuardedCalls:
         released = self._stream(prompt)
         try:
             for text in released:
-                if text:
+                if isinstance(text, BaseMessageChunk):  # the held parts, checked at the end
+                    yield text
+                elif text:
                     yield state.chunks.released(text)
         except PolicyViolation as exc:
             yield self._refuse(exc, state, stream=True)
             return
         finally:
             released.close()
-        rest = state.chunks.rest()
-        if rest is not None:
-            yield rest
 
     async def astream(
         self, value: Any, *, config: RunnableConfig, options: Mapping[str, Any]
@@ -123,16 +122,15 @@ class GuardedCalls:
         released = self._astream(prompt)
         try:
             async for text in released:
-                if text:
+                if isinstance(text, BaseMessageChunk):  # the held parts, checked at the end
+                    yield text
+                elif text:
                     yield state.chunks.released(text)
         except PolicyViolation as exc:
             yield self._refuse(exc, state, stream=True)
             return
         finally:
             await released.aclose()
-        rest = state.chunks.rest()
-        if rest is not None:
-            yield rest
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -183,17 +181,23 @@ def _entry_points(
         value, config, options, state = _unpack(prompt)
         return _wrap(await target.ainvoke(value, config, **options), state)
 
-    def stream(prompt: Any) -> Iterator[str]:
+    def stream(prompt: Any) -> Iterator[str | BaseMessageChunk]:
         value, config, options, state = _unpack(prompt)
         splitter = state.chunks if state is not None else ChunkSplitter()
         for chunk in target.stream(value, config, **options):
             yield splitter.split(chunk)
+        rest = splitter.take_rest()
+        if rest is not None:  # tool calls, usage: into the guard's last check
+            yield rest
 
-    async def astream(prompt: Any) -> AsyncIterator[str]:
+    async def astream(prompt: Any) -> AsyncIterator[str | BaseMessageChunk]:
         value, config, options, state = _unpack(prompt)
         splitter = state.chunks if state is not None else ChunkSplitter()
         async for chunk in target.astream(value, config, **options):
             yield splitter.split(chunk)
+        rest = splitter.take_rest()
+        if rest is not None:
+            yield rest
 
     return invoke, ainvoke, stream, astream
 

@@ -1,8 +1,9 @@
 """Streaming: split the wrapped runnable's chunks into text, which goes through the guard's
 window, and everything else, which is held back until the whole stream has passed.
 
-Tool-call chunks, usage and response metadata are released as one final chunk, so an agent
-never receives a tool call from an answer that a later check withholds. Released text
+Tool-call chunks, usage and response metadata go to the guard as one final chunk, after the
+text: its last check reads the calls' arguments with the answer, and an agent never
+receives a tool call from an answer that a check withholds. Released text
 comes out shaped like the wrapped runnable's chunks: `str` stays `str`, message chunks
 become `AIMessageChunk(content=released)`.
 """
@@ -46,9 +47,12 @@ class ChunkSplitter:
         """`text` the guard released, shaped like the wrapped runnable's chunks."""
         return text if self.kind == "text" else AIMessageChunk(content=text)
 
-    def rest(self) -> BaseMessageChunk | None:
-        """The held-back non-text parts, merged into one chunk (None for text streams)."""
-        return self._rest
+    def take_rest(self) -> BaseMessageChunk | None:
+        """The held-back non-text parts, merged into one chunk (None for text streams): the
+        last item of the stream the guard reads, so its tool calls are checked with the
+        answer (`charter.streamed_calls`)."""
+        rest, self._rest = self._rest, None
+        return rest
 
     def discard(self) -> None:
         """Forget the held-back parts: the answer they came with is being revised."""

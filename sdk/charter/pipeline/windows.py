@@ -10,13 +10,16 @@ the last `stream_window` characters.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from charter._canonical import valid_text
 from charter.decision import Decision, Stage
-from charter.pipeline.stages import CallRun
+from charter.pipeline.stages import CallRun, Refused
 from charter.privacy import Inspected
 from charter.streaming import WindowResult, safe_cut
+from charter.tool_calls import argument_texts
 from charter.values import RedactOperator
 
 
@@ -27,9 +30,12 @@ class WindowChecks:
     def __init__(self, run: CallRun) -> None:
         self.run = run
 
-    def __call__(self, context: str, held: str, final: bool) -> WindowResult:
-        if final:
-            return self._last_window(held)
+    def __call__(self, context: str, held: str, calls: Sequence[Any] | None) -> WindowResult:
+        if calls is not None:
+            try:
+                return self._last_window(held, calls)
+            except Refused as refused:  # over a limit: denied unchecked (and recorded)
+                return WindowResult(refused.decision, "", 0)
         run = self.run
         inspected = run.inspect([context + held])
         decision, doc, scores = run.decide(Stage.OUTPUT, inspected, None, context + held)
@@ -43,19 +49,32 @@ class WindowChecks:
         run.streamed.append(held[:cut])
         return WindowResult(decision, self._release(inspected, decision, len(context), cut), cut)
 
-    def _last_window(self, held: str) -> WindowResult:
-        """The end of a stream: the whole answer is inspected, evaluated and recorded once,
-        exactly as `check_answer` does; what is still held is released from it."""
+    def _last_window(self, held: str, calls: Sequence[Any]) -> WindowResult:
+        """The end of a stream: the whole answer, and the arguments of the tool calls it
+        proposed, are inspected, evaluated and recorded once, exactly as `check_answer`
+        does; what is still held is released from them."""
         run = self.run
         before = sum(len(part) for part in run.streamed)
         answer = "".join(run.streamed) + held
-        inspected = run.inspect([answer])
-        decision = run.evaluate(Stage.OUTPUT, inspected, answer=answer)
+        run.bounded(Stage.OUTPUT, "the answer", list(calls) or None, [answer])
+        texts = [answer, *argument_texts(calls)]
+        inspected = run.inspect(texts)
+        decision = run.evaluate(Stage.OUTPUT, inspected, answer="\n".join(texts))
         if not decision.allowed:
             return WindowResult(decision, "", 0)
-        return WindowResult(
-            decision, self._release(inspected, decision, before, len(held)), len(held)
-        )
+        released = self._release(inspected, decision, before, len(held))
+        return WindowResult(decision, released, len(held), self._arguments(inspected, decision))
+
+    def _arguments(self, inspected: Inspected, decision: Decision) -> tuple[str, ...]:
+        """The argument strings (the texts after the answer) redacted and restored."""
+        run = self.run
+        if len(inspected.texts) == 1:
+            return ()
+        part = Inspected(inspected.texts[1:], inspected.findings[1:], (), [], inspected.scope)
+        out = run.parts.privacy.apply(part, decision.redact)
+        if run.inspected is not None:
+            out = [run.restore(t, run.restore_allowed(decision)) for t in out]
+        return tuple(out)
 
     def _release(self, inspected: Inspected, decision: Decision, offset: int, cut: int) -> str:
         """Text `offset`..`offset + cut` of the inspected text, redacted (findings inside it

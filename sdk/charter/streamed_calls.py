@@ -1,0 +1,218 @@
+"""Tool calls in a streamed answer, as the end of the stream checks them.
+
+A stream proposes tool calls in fragments: OpenAI chunks carry
+`choices[i].delta.tool_calls[j].function.arguments` a few characters at a time (and the
+legacy `delta.function_call.arguments`), LangChain message chunks carry
+`tool_call_chunks[k]["args"]`, with the provider's raw copies beside them
+(`additional_kwargs["tool_calls"]`, Anthropic's `partial_json` content blocks). The
+stream's gate holds every chunk without text until the text passed, so nothing of a call
+leaves early; this module assembles the held fragments into each call's arguments, so the
+last check reads them with the answer (as `charter.tool_calls` does for a whole answer),
+and writes checked arguments back: a changed call's whole arguments go in its first
+fragment (and in the first of each raw copy), its later fragments become empty, which is
+what a consumer that joins the fragments (OpenAI's SDK helpers, LangChain's `+`) then sees.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from charter.adapters import field_of, is_lc_message
+from charter.tool_calls import argument_texts, parsed_arguments, with_leaves
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class _Fragment:
+    chunk: int
+    """Position of its chunk among the held ones."""
+    call: tuple[Any, ...]
+    """Which call it belongs to: fragments with the same key are joined in order."""
+    copy: str
+    """"args" for the fragments that are checked; the name of a raw copy otherwise."""
+    path: Path
+    text: str
+
+
+class StreamedCalls:
+    """The calls proposed by a stream's held chunks."""
+
+    def __init__(self, chunks: Sequence[Any]) -> None:
+        self.chunks = list(chunks)
+        self._fragments = [f for i, c in enumerate(self.chunks) for f in _fragments(i, c)]
+        joined: dict[tuple[Any, ...], str] = {}
+        for f in self._fragments:
+            if f.copy == "args":
+                joined[f.call] = joined.get(f.call, "") + f.text
+        self._calls = list(joined)
+        self.arguments = [parsed_arguments(joined[call]) for call in self._calls]
+        """Each call's arguments: parsed JSON, or the text when it is not JSON."""
+
+    @property
+    def texts(self) -> list[str]:
+        """The strings inside the arguments, in order (what the last check reads)."""
+        return argument_texts(self.arguments)
+
+    def written(self, texts: Sequence[str]) -> list[Any]:
+        """The held chunks with `texts` (in `texts`' order) put back into the arguments;
+        the chunks as they were when nothing changed."""
+        rest = iter(texts)
+        changed: dict[tuple[Any, ...], str] = {}
+        for call, args in zip(self._calls, self.arguments, strict=True):
+            new = with_leaves(args, rest)
+            if new != args:
+                changed[call] = new if isinstance(new, str) else json.dumps(new, ensure_ascii=False)
+        if not changed:
+            return self.chunks
+        edits: dict[int, list[tuple[Path, str]]] = {}
+        first: set[tuple[Any, ...]] = set()
+        for f in self._fragments:
+            if f.call not in changed:
+                continue
+            whole = (f.call, f.copy) not in first
+            first.add((f.call, f.copy))
+            edits.setdefault(f.chunk, []).append((f.path, changed[f.call] if whole else ""))
+        return [_edited(c, edits[i]) if i in edits else c for i, c in enumerate(self.chunks)]
+
+    def __bool__(self) -> bool:
+        return bool(self._calls)
+
+
+def carries_calls(chunk: Any) -> bool:
+    """Whether `chunk` holds a fragment of a proposed tool call."""
+    return next(_fragments(0, chunk), None) is not None
+
+
+def text_part(chunk: Any) -> Any:
+    """A copy of `chunk` without its tool-call fragments: what may go out with its text
+    once the text passed (the fragments wait for the end of the stream)."""
+    if is_lc_message(chunk):
+        update: dict[str, Any] = {
+            "tool_call_chunks": [],
+            "tool_calls": [],
+            "invalid_tool_calls": [],
+            "additional_kwargs": _without_call_keys(chunk.additional_kwargs),
+        }
+        if isinstance(chunk.content, list):
+            update["content"] = [b for b in chunk.content if not _is_call_block(b)]
+        return chunk.model_copy(update=update)
+    out = copy.deepcopy(chunk)
+    for choice in field_of(out, "choices") or ():
+        delta = field_of(choice, "delta")
+        if isinstance(delta, dict):
+            delta.pop("tool_calls", None)
+            delta.pop("function_call", None)
+        elif delta is not None:
+            delta.tool_calls = None  # SDK chunk objects are mutable models
+            delta.function_call = None
+    return out
+
+
+def call_part(chunk: Any) -> Any:
+    """A copy of `chunk` without its text: the tool-call fragments (and whatever else it
+    carries), held to the end of the stream."""
+    if is_lc_message(chunk):
+        content = chunk.content
+        kept = [b for b in content if _is_call_block(b)] if isinstance(content, list) else []
+        return chunk.model_copy(update={"content": kept or ""})
+    out = copy.deepcopy(chunk)
+    for choice in field_of(out, "choices") or ():
+        delta = field_of(choice, "delta")
+        if isinstance(delta, dict):
+            delta["content"] = None
+        elif delta is not None:
+            delta.content = None
+    return out
+
+
+def _is_call_block(block: Any) -> bool:
+    return isinstance(block, Mapping) and (
+        block.get("type") in ("tool_use", "tool_call_chunk", "input_json_delta")
+        or "partial_json" in block
+    )
+
+
+def _without_call_keys(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in kwargs.items() if k not in ("tool_calls", "function_call")}
+
+
+def _fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
+    if is_lc_message(chunk) and hasattr(chunk, "tool_call_chunks"):
+        yield from _lc_fragments(index, chunk)
+        return
+    choices = field_of(chunk, "choices") if not isinstance(chunk, str | bytes) else None
+    if not isinstance(choices, list | tuple):
+        return
+    for c, choice in enumerate(choices):
+        delta = field_of(choice, "delta")
+        at = field_of(choice, "index")
+        at = c if at is None else at
+        for k, call in enumerate(field_of(delta, "tool_calls") or ()):
+            text = field_of(field_of(call, "function"), "arguments")
+            path: Path = ("choices", c, "delta", "tool_calls", k, "function", "arguments")
+            if isinstance(text, str):
+                key = ("openai", at, field_of(call, "index"))
+                yield _Fragment(index, key, "args", path, text)
+        text = field_of(field_of(delta, "function_call"), "arguments")
+        if isinstance(text, str):
+            path = ("choices", c, "delta", "function_call", "arguments")
+            yield _Fragment(index, ("openai-function", at), "args", path, text)
+
+
+def _lc_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
+    for k, part in enumerate(chunk.tool_call_chunks or ()):
+        text = part.get("args")
+        if isinstance(text, str):
+            at = part.get("index")
+            key = ("lc", at) if at is not None else ("lc", "unindexed", index, k)
+            yield _Fragment(index, key, "args", ("tool_call_chunks", k, "args"), text)
+    for k, raw in enumerate(chunk.additional_kwargs.get("tool_calls") or ()):
+        text = field_of(field_of(raw, "function"), "arguments")
+        if isinstance(raw, Mapping) and isinstance(text, str) and raw.get("index") is not None:
+            path: Path = ("additional_kwargs", "tool_calls", k, "function", "arguments")
+            yield _Fragment(index, ("lc", raw["index"]), "raw", path, text)
+    if isinstance(chunk.content, list):
+        for k, block in enumerate(chunk.content):
+            if isinstance(block, Mapping) and isinstance(block.get("partial_json"), str):
+                key = ("lc", block.get("index"))
+                path = ("content", k, "partial_json")
+                yield _Fragment(index, key, "block", path, block["partial_json"])
+
+
+def _edited(chunk: Any, edits: Sequence[tuple[Path, str]]) -> Any:
+    """A copy of `chunk` with each path set to its text."""
+    lc = is_lc_message(chunk)
+    out = chunk.model_copy(deep=True) if lc else copy.deepcopy(chunk)
+    for path, text in edits:
+        parent: Any = out
+        for key in path[:-1]:
+            parent = _child(parent, key)
+        _put(parent, path[-1], text)
+    if not lc:
+        return out
+    # A message chunk parses its `tool_calls` from `tool_call_chunks` when it is built:
+    # build it again, or the parse of the old fragments (the raw text) stays in it.
+    fields = {
+        name: getattr(out, name)
+        for name in type(out).model_fields
+        if name not in ("tool_calls", "invalid_tool_calls")
+    }
+    return type(out)(**fields)
+
+
+def _child(parent: Any, key: str | int) -> Any:
+    if isinstance(parent, Mapping) or isinstance(key, int):
+        return parent[key]
+    return getattr(parent, key)
+
+
+def _put(parent: Any, key: str | int, text: str) -> None:
+    if isinstance(parent, Mapping) or isinstance(key, int):
+        parent[key] = text
+    else:
+        setattr(parent, key, text)  # SDK chunk objects are mutable models

@@ -1,0 +1,206 @@
+"""The tool calls a *streamed* answer proposes go through the output checks, as a whole
+answer's do (`tests/adversarial/test_model_tool_calls.py`).
+
+A stream proposes a call in fragments: `delta.tool_calls[j].function.arguments` a few
+characters per chunk. The gate held those chunks until the text passed, then released
+them unchecked. Each test below fails on the previous code (at bf146a4):
+- a card number split across argument fragments reached the agent as the model wrote it;
+- harmful instructions in an argument passed, where the same text as the answer is refused;
+- a placeholder the model copied into an argument stayed a placeholder;
+- a chunk that held text *and* a call's fragment went out with the fragment unchecked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from charter.errors import PolicyViolation
+from charter.guard import Charter
+
+CARD = "4111 1111 1111 1111"
+HARMFUL = "Step 1: mix bleach and ammonia in a closed room to make a toxic gas that will kill him"
+
+
+def _delta(index: int = 0, **delta: Any) -> dict[str, Any]:
+    return {"choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+
+
+def _call_chunks(arguments: dict[str, Any], size: int = 7, *, text: str = "") -> list[Any]:
+    """An OpenAI stream: optional text, then one call's arguments in `size`-character
+    fragments, then the finishing chunk."""
+    raw = json.dumps(arguments)
+    chunks = [_delta(content=text[i : i + 20]) for i in range(0, len(text), 20)]
+    head = {"index": 0, "id": "t1", "type": "function", "function": {"name": "send_email"}}
+    chunks.append(_delta(tool_calls=[{**head, "function": {**head["function"], "arguments": ""}}]))
+    for i in range(0, len(raw), size):
+        chunks.append(
+            _delta(tool_calls=[{"index": 0, "function": {"arguments": raw[i : i + size]}}])
+        )
+    chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+    return chunks
+
+
+def _joined(chunks: list[Any]) -> tuple[str, dict[str, Any] | None]:
+    """What an agent assembles: the text, and the call's arguments (None: no call)."""
+    text, arguments, called = "", "", False
+    for chunk in chunks:
+        if isinstance(chunk, str):
+            text += chunk
+            continue
+        for choice in chunk["choices"]:
+            delta = choice["delta"]
+            text += delta.get("content") or ""
+            for call in delta.get("tool_calls") or ():
+                called = True
+                arguments += call["function"].get("arguments") or ""
+    return text, (json.loads(arguments) if called else None)
+
+
+def _stream(
+    charter: Charter, chunks: list[Any], prompt: str = "remind billing", **kw: Any
+) -> list[Any]:
+    sent: list[str] = []
+
+    @charter.guard(model="m", provider="openai", **kw)
+    def model(prompt: str) -> Iterator[Any]:
+        sent.append(prompt)
+        yield from chunks
+
+    return list(model(prompt))
+
+
+def test_a_card_split_across_argument_fragments_is_masked(charter: Charter) -> None:
+    out = _stream(charter, _call_chunks({"to": "billing", "body": f"card {CARD} expires"}, 5))
+    _, arguments = _joined(out)
+    assert arguments is not None and CARD not in arguments["body"]
+    assert arguments["body"].endswith("1111 expires") and arguments["to"] == "billing"
+    assert CARD.replace(" ", "") not in json.dumps(out)  # in no fragment either
+
+
+def test_harmful_arguments_in_a_stream_are_refused_and_no_call_goes_out(
+    charter: Charter,
+) -> None:
+    chunks = _call_chunks({"body": HARMFUL}, text="I will send that now.")
+    with pytest.raises(PolicyViolation) as denied:
+        _stream(charter, chunks)
+    assert denied.value.decision.stage.value == "output"
+
+    out = _stream(charter, chunks, on_deny="refuse")
+    text, arguments = _joined(out)
+    assert arguments is None and text.startswith("I can't help with that")
+    assert "I will send" not in text  # the text held with the call is withheld with it
+    assert all(isinstance(c, dict) for c in out)  # shaped like the stream's chunks
+
+
+def test_a_stream_of_only_a_refused_call_ends_in_a_chunk_shaped_refusal(charter: Charter) -> None:
+    out = _stream(charter, _call_chunks({"body": HARMFUL}), on_deny="refuse")
+    text, arguments = _joined(out)
+    assert arguments is None and text.startswith("I can't help with that")
+    assert all(isinstance(c, dict) for c in out)
+
+
+def test_a_placeholder_split_across_fragments_is_restored(charter: Charter) -> None:
+    sent: list[str] = []
+
+    @charter.guard(model="m", provider="openai")
+    def model(prompt: str) -> Iterator[Any]:
+        sent.append(prompt)
+        yield from _call_chunks({"to": prompt.split()[-1]}, 4)  # the model copies it
+
+    _, arguments = _joined(list(model("email the summary to jane.doe@example.com")))
+    assert "jane.doe@example.com" not in sent[0]
+    assert arguments == {"to": "jane.doe@example.com"}
+
+
+def test_clean_streamed_calls_come_back_as_they_were(charter: Charter) -> None:
+    chunks = _call_chunks({"city": "Ankara", "days": 3}, 3, text="Checking the forecast.")
+    out = _stream(charter, chunks, prompt="weather in Ankara?")
+    calls = chunks[2:]  # after the two text chunks
+    assert out[-len(calls) :] == calls  # every call fragment, byte for byte, in order
+    assert _joined(out)[0] == "Checking the forecast."
+
+
+def test_a_chunk_with_text_and_a_call_fragment_sends_the_fragment_through_the_check(
+    charter: Charter,
+) -> None:
+    raw = json.dumps({"body": f"card {CARD}"})
+    call = {"index": 0, "id": "t1", "type": "function"}
+    mixed = _delta(
+        content="Sending it.", tool_calls=[{**call, "function": {"name": "send", "arguments": raw}}]
+    )
+    out = _stream(charter, [mixed])
+    text, arguments = _joined(out)
+    assert text == "Sending it." and arguments is not None
+    assert CARD not in arguments["body"] and arguments["body"].endswith("1111")
+
+
+def test_sdk_chunk_objects_and_the_async_driver_are_checked_too(charter: Charter) -> None:
+    """The OpenAI SDK's chunk objects (attributes, mutable) through `async for`."""
+
+    def obj(chunk: dict[str, Any]) -> Any:
+        return json.loads(json.dumps(chunk), object_hook=lambda d: SimpleNamespace(**d))
+
+    chunks = [obj(c) for c in _call_chunks({"body": f"card {CARD}"}, 6)]
+
+    @charter.guard(model="m", provider="openai")
+    async def model(prompt: str) -> AsyncIterator[Any]:
+        for chunk in chunks:
+            yield chunk
+
+    async def collect() -> list[Any]:
+        return [c async for c in model("remind billing")]
+
+    out = asyncio.run(collect())
+    raw = "".join(
+        call.function.arguments or ""
+        for c in out
+        for call in getattr(c.choices[0].delta, "tool_calls", None) or ()
+    )
+    assert CARD not in json.loads(raw)["body"] and json.loads(raw)["body"].endswith("1111")
+    own = "".join(c.choices[0].delta.tool_calls[0].function.arguments for c in chunks[1:-1])
+    assert CARD in json.loads(own)["body"]  # the model's chunks were copied, not edited
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_the_raw_copies_in_langchain_chunks_are_written_too(
+    charter: Charter, provider: str
+) -> None:
+    """LangChain keeps the provider's raw fragments beside `tool_call_chunks`: OpenAI's in
+    `additional_kwargs["tool_calls"]`, Anthropic's as `partial_json` content blocks. A
+    masked call must be masked in those too, or the agent's merged message still holds it."""
+    from functools import reduce
+    from operator import add
+
+    from langchain_core.messages import AIMessageChunk
+
+    raw = json.dumps({"body": f"card {CARD}"})
+    parts = [raw[i : i + 6] for i in range(0, len(raw), 6)]
+
+    def chunk(k: int, part: str) -> AIMessageChunk:
+        head = {"name": "send", "id": "c1"} if k == 0 else {"name": None, "id": None}
+        call_chunk = {**head, "args": part, "index": 1, "type": "tool_call_chunk"}
+        if provider == "openai":
+            function = {"name": head["name"], "arguments": part}
+            extra = {"tool_calls": [{"index": 1, "id": head["id"], "function": function}]}
+            return AIMessageChunk(
+                content="", tool_call_chunks=[call_chunk], additional_kwargs=extra
+            )
+        block = {"type": "input_json_delta", "partial_json": part, "index": 1}
+        return AIMessageChunk(content=[block], tool_call_chunks=[call_chunk])
+
+    chunks = [AIMessageChunk(content="Sending.")] + [chunk(k, p) for k, p in enumerate(parts)]
+    out = _stream(charter, chunks)
+    whole = reduce(add, out)
+    assert whole.content == "Sending." or whole.content[0] == "Sending."
+    assert CARD not in whole.tool_calls[0]["args"]["body"]
+    if provider == "openai":
+        copy = whole.additional_kwargs["tool_calls"][0]["function"]["arguments"]
+    else:
+        copy = "".join(b["partial_json"] for b in whole.content if isinstance(b, dict))
+    assert json.loads(copy) == whole.tool_calls[0]["args"]
