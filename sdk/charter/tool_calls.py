@@ -1,7 +1,8 @@
 """The tool calls a model proposes in its answer, as the output stage checks them.
 
 An agent runs what the model proposes: `send_email(to=..., body=...)` in an OpenAI chat
-completion (`choices[i].message.tool_calls[j].function.arguments`, a JSON string) or a
+completion (`choices[i].message.tool_calls[j].function.arguments`, a JSON string, or the
+legacy `message.function_call.arguments`) or a
 LangChain `AIMessage` (`tool_calls[j]["args"]`, a dict). The output stage reads only the
 answer's text, so arguments holding a card number, or the harmful instructions the text
 itself was refused for, went out unchecked; a placeholder the model copied from the redacted
@@ -91,6 +92,8 @@ def _without_calls(answer: Any) -> Any:
         return {**answer, "choices": kept}
     for choice in choices:
         choice.message.tool_calls = None  # SDK response objects are mutable models
+        if getattr(choice.message, "function_call", None) is not None:
+            choice.message.function_call = None
         if _filtered(choice):
             choice.finish_reason = _FILTERED
     return answer
@@ -101,8 +104,9 @@ _FILTERED = "content_filter"
 
 def _filtered(choice: Any) -> dict[str, str]:
     """A choice that finished to call tools now finishes as filtered: a loop that sees
-    "tool_calls" looks for calls that are gone."""
-    return {"finish_reason": _FILTERED} if field_of(choice, "finish_reason") == "tool_calls" else {}
+    "tool_calls" (or the legacy "function_call") looks for calls that are gone."""
+    calling = field_of(choice, "finish_reason") in ("tool_calls", "function_call")
+    return {"finish_reason": _FILTERED} if calling else {}
 
 
 # --- shapes -----------------------------------------------------------------------------------
@@ -119,14 +123,22 @@ def _calls(answer: Any) -> list[Any]:
         return list(getattr(answer, "tool_calls", None) or ())
     out: list[Any] = []
     for choice in _choices(answer) or ():
-        out.extend(field_of(field_of(choice, "message"), "tool_calls") or ())
+        out.extend(_functions(field_of(choice, "message")))
     return out
+
+
+def _functions(message: Any) -> list[Any]:
+    """The `function` parts of an OpenAI message's calls: each of `tool_calls`, then the
+    legacy `function_call` (still sent by older models and SDKs)."""
+    out = [field_of(call, "function") for call in field_of(message, "tool_calls") or ()]
+    legacy = field_of(message, "function_call")
+    return out + ([legacy] if legacy is not None else [])
 
 
 def _raw_arguments(answer: Any) -> list[Any]:
     if _is_lc_message(answer):
         return [call.get("args") for call in _calls(answer)]
-    return [field_of(field_of(call, "function"), "arguments") for call in _calls(answer)]
+    return [field_of(function, "arguments") for function in _calls(answer)]
 
 
 def _with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
@@ -134,20 +146,24 @@ def _with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
         return _lc_with_arguments(answer, arguments)
     texts = iter(a if isinstance(a, str) else json.dumps(a, ensure_ascii=False) for a in arguments)
     if not isinstance(answer, Mapping):
-        for call in _calls(answer):
-            call.function.arguments = next(texts)
+        for function in _calls(answer):
+            function.arguments = next(texts)
         return answer
     choices = []
     for choice in answer["choices"]:
         message = choice["message"]
-        if not message.get("tool_calls"):
+        if not _functions(message):
             choices.append(choice)
             continue
-        calls = [
-            {**call, "function": {**call["function"], "arguments": next(texts)}}
-            for call in message["tool_calls"]
-        ]
-        choices.append({**choice, "message": {**message, "tool_calls": calls}})
+        changed = dict(message)
+        if message.get("tool_calls"):
+            changed["tool_calls"] = [
+                {**call, "function": {**call["function"], "arguments": next(texts)}}
+                for call in message["tool_calls"]
+            ]
+        if message.get("function_call") is not None:
+            changed["function_call"] = {**message["function_call"], "arguments": next(texts)}
+        choices.append({**choice, "message": changed})
     return {**answer, "choices": choices}
 
 

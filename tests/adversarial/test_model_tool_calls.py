@@ -173,3 +173,22 @@ def test_arguments_nested_past_the_depth_limit_are_refused_like_tool_data(
     with pytest.raises(LimitExceeded) as raised:
         charter.guard(model="m")(lambda prompt: _completion({"deep": nested}))("remind billing")
     assert raised.value.setting == "max_json_depth"
+
+
+def test_the_legacy_function_call_is_checked_like_tool_calls(charter: Charter) -> None:
+    """main (at 5319ea9): OpenAI's legacy `message.function_call` (older models and SDKs)
+    was removed from a refusal but its arguments were never read: a card number passed."""
+
+    def legacy(arguments: dict[str, Any], content: str | None = None) -> dict[str, Any]:
+        call = {"name": "send_email", "arguments": json.dumps(arguments)}
+        message = {"role": "assistant", "content": content, "function_call": call}
+        return {"choices": [{"index": 0, "finish_reason": "function_call", "message": message}]}
+
+    answer = charter.guard(model="m")(lambda p: legacy({"body": f"card {CARD}"}))("remind")
+    body = json.loads(answer["choices"][0]["message"]["function_call"]["arguments"])["body"]
+    assert CARD not in body and body.endswith("1111")
+
+    refuse = charter.guard(model="m", on_deny="refuse")
+    refused = refuse(lambda p: legacy({"body": HARMFUL}))("remind billing")["choices"][0]
+    assert "function_call" not in refused["message"]
+    assert refused["finish_reason"] == "content_filter"
