@@ -88,6 +88,12 @@ def carries_calls(chunk: Any) -> bool:
     return next(_fragments(0, chunk), None) is not None
 
 
+def call_chars(chunk: Any) -> int:
+    """Characters of tool-call arguments in `chunk` (they count toward the answer's size
+    limit as its text does: the gate holds them until the end)."""
+    return sum(len(f.text) for f in _fragments(0, chunk))
+
+
 def text_part(chunk: Any) -> Any:
     """A copy of `chunk` without its tool-call fragments: what may go out with its text
     once the text passed (the fragments wait for the end of the stream)."""

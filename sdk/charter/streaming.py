@@ -177,7 +177,7 @@ class StreamGate:
         self.refused = decision
         if self.on_deny == "raise":
             raise PolicyViolation(decision)
-        template = chunk if chunk is not None else self.template
+        template = text_part(chunk) if chunk is not None else self.template
         if template is None and self.held:  # no text came: shaped like the held chunks
             template = text_part(self.held[0])
         return [like_chunk(template, refusal_text(decision))]

@@ -204,3 +204,24 @@ def test_the_raw_copies_in_langchain_chunks_are_written_too(
     else:
         copy = "".join(b["partial_json"] for b in whole.content if isinstance(b, dict))
     assert json.loads(copy) == whole.tool_calls[0]["args"]
+
+
+def test_streamed_arguments_count_toward_the_answers_size_limit(tmp_path: Any) -> None:
+    """main (at 41aa7c7): the gate held argument fragments without counting them, so a
+    model streaming megabytes of arguments grew the held chunks without bound."""
+    from charter.config import DEFAULT_POLICIES
+    from charter.testing import make_charter
+
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern", max_text_chars=1000)
+    pulled: list[int] = []
+
+    @charter.guard(model="m", provider="openai", on_deny="refuse")
+    def model(prompt: str) -> Iterator[Any]:
+        for k, chunk in enumerate(_call_chunks({"body": "note " * 2000}, 50)):
+            pulled.append(k)
+            yield chunk
+
+    text, arguments = _joined(list(model("write a long note")))
+    assert arguments is None and text.startswith("I can't help with that")
+    assert len(pulled) < 30  # stopped near 1,000 characters, not after all 10,000
+    charter.close()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter._canonical import is_json
-from charter.adapters import adapter_for, chunk_text, like_chunk, scored_texts
+from charter.adapters import adapter_for, chunk_text, scored_texts
 from charter.context import current
 from charter.decision import Action, Decision, Stage
 from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
@@ -30,8 +30,8 @@ from charter.pipeline.revise import Reviser
 from charter.pipeline.stages import CallRun, Refused
 from charter.pipeline.windows import WindowChecks
 from charter.privacy import Inspected
-from charter.refusal import refusal_text
 from charter.reports import publish
+from charter.streamed_calls import call_chars
 from charter.streaming import StreamGate, StreamWindow
 from charter.values import RedactOperator
 
@@ -349,12 +349,12 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
     while True:
         chunk = yield Pull(source)
         if chunk is not END:
-            received += len(chunk_text(chunk))
+            received += len(chunk_text(chunk)) + call_chars(chunk)
             if received > run.parts.settings.max_text_chars:
                 try:  # the answer so far is over the limit: stop, as a denied window does
                     run.bounded(Stage.OUTPUT, "the streamed answer", None, chars=received)
                 except Refused as refused:
-                    yield from _emit(run, like_chunk(chunk, refusal_text(refused.decision)))
+                    yield from _emit(run, gate.refuse(refused.decision, chunk)[0])
                 return
         try:
             items = gate.close() if chunk is END else gate.push(chunk)
