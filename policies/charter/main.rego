@@ -32,7 +32,7 @@ asked contains finding if {
 }
 
 asked contains finding if {
-	stage == "tool_call"
+	stage in {"tool_call", "output"} # output: the calls an answer proposes
 	some finding in data.charter.tools.findings
 }
 

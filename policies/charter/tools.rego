@@ -47,6 +47,40 @@ unknown_tool_message := sprintf(
 	[tool_name],
 ) if tool_name != ""
 
+# --- calls an answer proposes -----------------------------------------------------------
+
+# METADATA
+# title: A call the model may not propose
+# description: >-
+#   An agent runs the calls the model's answer proposes (input.tool_calls, output stage).
+#   Names listed in config.tools.refused_proposals are refused in the answer itself, before
+#   any agent loop sees them; with config.tools.proposals_must_be_allowed, so is every
+#   name outside config.tools.allowed. Both are off by default.
+# custom:
+#   id: tools.refused_proposal
+#   principle: "Least privilege: the assistant may only call approved tools (OWASP LLM06 excessive agency)"
+#   severity: high
+#   owner: platform-security
+findings contains finding if {
+	stage == "output"
+	some call in input.tool_calls
+	refused_proposal(call.name)
+	finding := {
+		"action": "deny",
+		"rule": "tools.refused_proposal",
+		"principle": "Least privilege: the assistant may only call approved tools (OWASP LLM06 excessive agency)",
+		"severity": "high",
+		"message": sprintf("the answer proposes calling %q, which this assistant may not call", [call.name]),
+	}
+}
+
+refused_proposal(name) if name in object.get(config.tools, "refused_proposals", [])
+
+refused_proposal(name) if {
+	object.get(config.tools, "proposals_must_be_allowed", false) == true
+	not name in config.tools.allowed
+}
+
 # --- refunds ---------------------------------------------------------------------------
 
 refund_call if {

@@ -102,3 +102,44 @@ test_refund_over_limit_end_to_end if {
 	d.approval.approvers.roles == ["finance"]
 	d.approval.reason == "a refund of 1200 is above the approval limit of 500 and needs a finance approval"
 }
+
+answer_proposing(names) := {
+	"schema": 1,
+	"stage": "output",
+	"app": "support-bot",
+	"user": {"id": "u-7f3a", "roles": ["customer"]},
+	"model": {"provider": "openai", "name": "gpt-4o"},
+	"text": "On it.",
+	"pii": [],
+	"signals": {"jailbreak": 0.01},
+	"tool_calls": [{"name": n} | some n in names],
+}
+
+test_proposed_calls_pass_by_default if {
+	count(rules(answer_proposing(["delete_everything", "get_balance"]))) == 0
+}
+
+test_a_refused_proposal_is_denied_and_named if {
+	f := finding(answer_proposing(["get_balance", "close_account"]), "tools.refused_proposal") with data.charter.config.tools.refused_proposals as ["close_account"]
+	f.action == "deny"
+	contains(f.message, "close_account")
+}
+
+test_proposals_can_be_held_to_the_allow_list if {
+	inp := answer_proposing(["get_balance", "transfer_money"])
+	f := finding(inp, "tools.refused_proposal") with data.charter.config.tools.proposals_must_be_allowed as true
+	contains(f.message, "transfer_money")
+	count(rules(answer_proposing(["get_balance"]))) == 0 with data.charter.config.tools.proposals_must_be_allowed as true
+}
+
+test_proposals_are_read_on_the_output_stage_only if {
+	inp := object.union(answer_proposing(["close_account"]), {"stage": "input"})
+	count(rules(inp)) == 0 with data.charter.config.tools.refused_proposals as ["close_account"]
+}
+
+test_a_refused_proposal_denies_the_answer if {
+	d := main.decision with input as answer_proposing(["close_account"])
+		with data.charter.config.tools.refused_proposals as ["close_account"]
+	d.action == "deny"
+	"tools.refused_proposal" in {v.rule | some v in d.violations}
+}

@@ -35,8 +35,10 @@ class _Fragment:
     """Which call it belongs to: fragments with the same key are joined in order."""
     copy: str
     """"args" for the fragments that are checked; the name of a raw copy otherwise."""
-    path: Path
+    path: Path | None
+    """Where its text sits inside the chunk (None: the fragment carries only a name)."""
     text: str
+    name: str = ""
 
 
 class StreamedCalls:
@@ -46,12 +48,16 @@ class StreamedCalls:
         self.chunks = list(chunks)
         self._fragments = [f for i, c in enumerate(self.chunks) for f in _fragments(i, c)]
         joined: dict[tuple[Any, ...], str] = {}
+        names: dict[tuple[Any, ...], str] = {}
         for f in self._fragments:
             if f.copy == "args":
                 joined[f.call] = joined.get(f.call, "") + f.text
+                names[f.call] = names.get(f.call, "") + f.name
         self._calls = list(joined)
         self.arguments = [parsed_arguments(joined[call]) for call in self._calls]
         """Each call's arguments: parsed JSON, or the text when it is not JSON."""
+        self.names = [names[call] for call in self._calls]
+        """Each call's name (what `input.tool_calls` shows the policy)."""
 
     @property
     def texts(self) -> list[str]:
@@ -72,7 +78,7 @@ class StreamedCalls:
         edits: dict[int, list[tuple[Path, str]]] = {}
         first: set[tuple[Any, ...]] = set()
         for f in self._fragments:
-            if f.call not in changed:
+            if f.call not in changed or f.path is None:
                 continue
             whole = (f.call, f.copy) not in first
             first.add((f.call, f.copy))
@@ -159,24 +165,34 @@ def _fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
         at = field_of(choice, "index")
         at = c if at is None else at
         for k, call in enumerate(field_of(delta, "tool_calls") or ()):
-            text = field_of(field_of(call, "function"), "arguments")
             path: Path = ("choices", c, "delta", "tool_calls", k, "function", "arguments")
-            if isinstance(text, str):
-                key = ("openai", at, field_of(call, "index"))
-                yield _Fragment(index, key, "args", path, text)
-        text = field_of(field_of(delta, "function_call"), "arguments")
-        if isinstance(text, str):
-            path = ("choices", c, "delta", "function_call", "arguments")
-            yield _Fragment(index, ("openai-function", at), "args", path, text)
+            key = ("openai", at, field_of(call, "index"))
+            yield from _fragment(index, key, field_of(call, "function"), "arguments", path)
+        legacy: Path = ("choices", c, "delta", "function_call", "arguments")
+        yield from _fragment(
+            index, ("openai-function", at), field_of(delta, "function_call"), "arguments", legacy
+        )
+
+
+def _fragment(
+    index: int, key: tuple[Any, ...], part: Any, field: str, path: Path
+) -> Iterator[_Fragment]:
+    """A call's fragment in `part` (its arguments text at `field`, its name), if any."""
+    if part is None:
+        return
+    text, name = field_of(part, field), field_of(part, "name")
+    name = name if isinstance(name, str) else ""
+    if isinstance(text, str):
+        yield _Fragment(index, key, "args", path, text, name)
+    elif name:
+        yield _Fragment(index, key, "args", None, "", name)
 
 
 def _lc_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
     for k, part in enumerate(chunk.tool_call_chunks or ()):
-        text = part.get("args")
-        if isinstance(text, str):
-            at = part.get("index")
-            key = ("lc", at) if at is not None else ("lc", "unindexed", index, k)
-            yield _Fragment(index, key, "args", ("tool_call_chunks", k, "args"), text)
+        at = part.get("index")
+        key = ("lc", at) if at is not None else ("lc", "unindexed", index, k)
+        yield from _fragment(index, key, part, "args", ("tool_call_chunks", k, "args"))
     for k, raw in enumerate(chunk.additional_kwargs.get("tool_calls") or ()):
         text = field_of(field_of(raw, "function"), "arguments")
         if isinstance(raw, Mapping) and isinstance(text, str) and raw.get("index") is not None:

@@ -13,7 +13,7 @@ of what was already released, so the seam is checked too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +36,10 @@ class WindowResult:
     may be released (redacted, placeholders restored)."""
 
 
-Check = Callable[[str, str, Sequence[Any] | None], WindowResult]
+Check = Callable[[str, str, StreamedCalls | None], WindowResult]
 """check(context, held, calls) -> WindowResult; `context` is recently released text;
-`calls` is None for a window within the stream, and at its end the arguments of the tool
-calls the stream proposed (the last check reads them with the whole answer)."""
+`calls` is None for a window within the stream, and at its end the tool calls the stream
+proposed (the last check reads their arguments with the whole answer)."""
 
 
 class StreamWindow:
@@ -74,14 +74,15 @@ class StreamWindow:
             return ""
         return self._run()
 
-    def finish(self, calls: Sequence[Any] = ()) -> str:
-        """Check and release whatever is left, with the arguments of the tool calls the
-        stream proposed (`arguments` then holds them as they may be released)."""
+    def finish(self, calls: StreamedCalls | None = None) -> str:
+        """Check and release whatever is left, with the tool calls the stream proposed
+        (`arguments` then holds their strings as they may be released)."""
+        calls = calls if calls is not None else StreamedCalls(())
         if not self._held and not calls:
             return ""
         return self._run(calls=calls)
 
-    def _run(self, *, calls: Sequence[Any] | None = None) -> str:
+    def _run(self, *, calls: StreamedCalls | None = None) -> str:
         self._since_check = 0
         result = self._check(self._context, self._held, calls)
         self.decisions.append(result.decision)
@@ -140,7 +141,7 @@ class StreamGate:
 
     def close(self) -> list[Any]:
         calls = StreamedCalls(self.held)
-        tail = self.window.finish(calls.arguments)
+        tail = self.window.finish(calls)
         withheld = self._withheld()
         if withheld is not None:
             return [] if withheld.action is Action.REVISE else self.refuse(withheld)

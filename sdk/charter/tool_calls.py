@@ -61,6 +61,16 @@ def tool_arguments(answer: Any) -> list[Any]:
     return [parsed_arguments(raw) for raw in _raw_arguments(_unwrapped(answer)[0])]
 
 
+def tool_names(answer: Any) -> list[str]:
+    """Each proposed call's name, in the order of `tool_arguments` ("" when it has none)."""
+    inner = _unwrapped(answer)[0]
+    if _is_lc_message(inner):
+        names = [call.get("name") for call in _calls(inner)]
+    else:
+        names = [field_of(function, "name") for function in _calls(inner)]
+    return [name if isinstance(name, str) else "" for name in names]
+
+
 def without_tool_calls(answer: Any) -> Any:
     """`answer` proposing no tool calls, finished as filtered (a copy where the answer is a
     dict): what a refusal is sent back in."""

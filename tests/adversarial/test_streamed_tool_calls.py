@@ -225,3 +225,47 @@ def test_streamed_arguments_count_toward_the_answers_size_limit(tmp_path: Any) -
     assert arguments is None and text.startswith("I can't help with that")
     assert len(pulled) < 30  # stopped near 1,000 characters, not after all 10,000
     charter.close()
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["answer", "stream"])
+def test_the_policy_sees_the_names_of_the_proposed_calls(tmp_path: Any, streamed: bool) -> None:
+    """`input.tool_calls` (output stage): a bundle that lists `close_account` in
+    config.tools.refused_proposals refuses an answer proposing it, streamed or whole; other
+    calls pass. main (at 1350b22) gave the policy no names, so no rule could say this."""
+    import shutil
+
+    from charter.config import DEFAULT_POLICIES
+    from charter.testing import make_charter
+
+    bundle = tmp_path / "policies"
+    shutil.copytree(DEFAULT_POLICIES, bundle)
+    data = bundle / "charter" / "data.json"
+    config = json.loads(data.read_text())
+    config["config"]["tools"]["refused_proposals"] = ["close_account"]
+    data.write_text(json.dumps(config))
+    charter = make_charter(bundle, tmp_path, pii_mode="pattern")
+
+    def answer(name: str) -> Any:
+        chunks = _call_chunks({"account": "A-1"}, 5)
+        chunks[0]["choices"][0]["delta"]["tool_calls"][0]["function"]["name"] = name
+        if streamed:
+
+            def stream(prompt: str) -> Iterator[Any]:
+                yield from chunks
+
+            return stream
+        call = {"id": "t1", "type": "function", "function": {"name": name, "arguments": "{}"}}
+        message = {"role": "assistant", "content": None, "tool_calls": [call]}
+        return lambda prompt: {"choices": [{"index": 0, "message": message}]}
+
+    def run(name: str) -> Any:
+        guarded = charter.guard(model="m", provider="openai")(answer(name))
+        out = guarded("close my account please")
+        return list(out) if streamed else out
+
+    with pytest.raises(PolicyViolation) as denied:
+        run("close_account")
+    assert denied.value.decision.rules == ("tools.refused_proposal",)
+    assert "close_account" in denied.value.decision.violations[0].message
+    assert run("get_balance")  # another call passes
+    charter.close()

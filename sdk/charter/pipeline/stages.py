@@ -25,7 +25,7 @@ from charter.privacy import Inspected, InspectedJson
 from charter.refusal import refusal_like, refusal_text
 from charter.reports import CallReport, ReviseRound
 from charter.telemetry import safe_user
-from charter.tool_calls import argument_texts, replace_answer, tool_arguments
+from charter.tool_calls import argument_texts, replace_answer, tool_arguments, tool_names
 from charter.values import PIISummary
 
 
@@ -112,13 +112,15 @@ class CallRun:
         tool_args: Mapping[str, Any] | None = None,
         answer: str | None = None,
         scored: Sequence[str] | None = None,
+        calls: Sequence[str] = (),
     ) -> Decision:
         """Signals -> policy for one stage on already-inspected text; records the decision.
         `answer`: the model's (raw) answer text at the output stage, scored against the
         passages a RAG call retrieved (`charter.context(retrieved=...)`), if any.
         `scored`: the texts the signals score one by one (`charter.adapters.scored_texts`);
-        None scores the whole inspected text as one."""
-        decision, doc, scores = self.decide(stage, inspection, tool_args, answer, scored)
+        None scores the whole inspected text as one. `calls`: the names of the tool calls an
+        answer proposes (`input.tool_calls`)."""
+        decision, doc, scores = self.decide(stage, inspection, tool_args, answer, scored, calls)
         self.record(decision, doc, inspection.summaries, scores)
         return decision
 
@@ -129,6 +131,7 @@ class CallRun:
         tool_args: Mapping[str, Any] | None,
         answer: str | None = None,
         scored: Sequence[str] | None = None,
+        calls: Sequence[str] = (),
     ) -> tuple[Decision, dict[str, Any], dict[str, float]]:
         """Signals -> policy, not recorded yet: the decision, its input and the scores."""
         parts, span = self.parts, self.span
@@ -138,7 +141,7 @@ class CallRun:
         scores = best_scores(parts.signals, texts)
         grounding = self._grounding(stage, answer)
         doc = self._document(
-            stage, text, inspection.summaries, scores, tool_args, grounding=grounding
+            stage, text, inspection.summaries, scores, tool_args, grounding=grounding, calls=calls
         )
         with span.stage("charter.policy.evaluate"):
             decision = parts.engine.evaluate(doc)
@@ -159,6 +162,7 @@ class CallRun:
         *,
         metadata: bool = True,
         grounding: dict[str, Any] | None = None,
+        calls: Sequence[str] = (),
     ) -> dict[str, Any]:
         tool = None
         if self.spec.kind == "tool":
@@ -178,6 +182,7 @@ class CallRun:
             tool=tool,
             metadata=self.ctx.metadata if metadata else {},
             grounding=grounding,
+            tool_calls=calls,
         )
 
     def bounded(
@@ -288,7 +293,8 @@ class CallRun:
         self.bounded(Stage.OUTPUT, "the answer", arguments or None, texts)
         texts = texts + argument_texts(arguments)  # proposed tool calls (`charter.tool_calls`)
         inspected = self.inspect(texts)
-        decision = self.evaluate(Stage.OUTPUT, inspected, answer="\n".join(texts))
+        calls = tool_names(answer) if arguments else ()
+        decision = self.evaluate(Stage.OUTPUT, inspected, answer="\n".join(texts), calls=calls)
         return Checked(answer, adapter, texts, inspected, decision, arguments)
 
     def release_answer(self, checked: Checked) -> Any:

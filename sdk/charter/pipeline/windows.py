@@ -10,16 +10,14 @@ the last `stream_window` characters.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 from charter._canonical import valid_text
 from charter.decision import Decision, Stage
 from charter.pipeline.stages import CallRun, Refused
 from charter.privacy import Inspected
+from charter.streamed_calls import StreamedCalls
 from charter.streaming import WindowResult, safe_cut
-from charter.tool_calls import argument_texts
 from charter.values import RedactOperator
 
 
@@ -30,7 +28,7 @@ class WindowChecks:
     def __init__(self, run: CallRun) -> None:
         self.run = run
 
-    def __call__(self, context: str, held: str, calls: Sequence[Any] | None) -> WindowResult:
+    def __call__(self, context: str, held: str, calls: StreamedCalls | None) -> WindowResult:
         if calls is not None:
             try:
                 return self._last_window(held, calls)
@@ -49,17 +47,18 @@ class WindowChecks:
         run.streamed.append(held[:cut])
         return WindowResult(decision, self._release(inspected, decision, len(context), cut), cut)
 
-    def _last_window(self, held: str, calls: Sequence[Any]) -> WindowResult:
+    def _last_window(self, held: str, calls: StreamedCalls) -> WindowResult:
         """The end of a stream: the whole answer, and the arguments of the tool calls it
         proposed, are inspected, evaluated and recorded once, exactly as `check_answer`
         does; what is still held is released from them."""
         run = self.run
         before = sum(len(part) for part in run.streamed)
         answer = "".join(run.streamed) + held
-        run.bounded(Stage.OUTPUT, "the answer", list(calls) or None, [answer])
-        texts = [answer, *argument_texts(calls)]
+        run.bounded(Stage.OUTPUT, "the answer", calls.arguments or None, [answer])
+        texts = [answer, *calls.texts]
         inspected = run.inspect(texts)
-        decision = run.evaluate(Stage.OUTPUT, inspected, answer="\n".join(texts))
+        joined = "\n".join(texts)
+        decision = run.evaluate(Stage.OUTPUT, inspected, answer=joined, calls=calls.names)
         if not decision.allowed:
             return WindowResult(decision, "", 0)
         released = self._release(inspected, decision, before, len(held))

@@ -6,6 +6,7 @@ scores, never values.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +21,7 @@ __all__ = [
     "ModelRef",
     "PIISummary",
     "PolicyInput",
+    "ProposedCall",
     "ToolRef",
     "UserRef",
     "policy_document",
@@ -48,6 +50,15 @@ class ToolRef(BaseModel):
     arguments: dict[str, Any] = Field(default_factory=dict)
 
 
+class ProposedCall(BaseModel):
+    """A tool call the model's answer proposes (output stage): its name only; its argument
+    strings are part of `text`, redacted like the rest."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+
+
 class PolicyInput(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -63,6 +74,9 @@ class PolicyInput(BaseModel):
     signals: dict[str, float] = Field(default_factory=dict)
     tool: ToolRef | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    tool_calls: tuple[ProposedCall, ...] | None = None
+    """Output stage only, when the answer proposes tool calls (streamed ones included):
+    what an agent would run next, so a rule can refuse an answer that proposes a call."""
     grounding: dict[str, Any] | None = None
     """Output stage of a RAG call only: how much of the answer the retrieved passages
     support (`charter.grounding.GroundingScore.policy_input`), never the passages."""
@@ -89,6 +103,7 @@ def policy_document(
     tool: tuple[str, dict[str, Any]] | None,
     metadata: dict[str, Any],
     grounding: dict[str, Any] | None = None,
+    tool_calls: Sequence[str] = (),
 ) -> dict[str, Any]:
     """`PolicyInput(...).to_dict()` without building the model: the guard makes two of these
     per call, and validating values it built itself would only cost time."""
@@ -107,6 +122,8 @@ def policy_document(
     }
     if tool is not None:
         doc["tool"] = {"name": tool[0], "arguments": tool[1]}
+    if tool_calls:
+        doc["tool_calls"] = [{"name": name} for name in tool_calls]
     if grounding is not None:
         doc["grounding"] = grounding
     return doc
