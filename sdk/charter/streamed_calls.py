@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from charter.adapters import field_of, is_lc_message
@@ -46,7 +46,9 @@ class StreamedCalls:
 
     def __init__(self, chunks: Sequence[Any]) -> None:
         self.chunks = list(chunks)
-        self._fragments = [f for i, c in enumerate(self.chunks) for f in _fragments(i, c)]
+        self._fragments = _checked_copies(
+            [f for i, c in enumerate(self.chunks) for f in _fragments(i, c)]
+        )
         joined: dict[tuple[Any, ...], str] = {}
         names: dict[tuple[Any, ...], str] = {}
         for f in self._fragments:
@@ -87,6 +89,17 @@ class StreamedCalls:
 
     def __bool__(self) -> bool:
         return bool(self._calls)
+
+
+def _checked_copies(fragments: list[_Fragment]) -> list[_Fragment]:
+    """A call known only from a raw copy (no `tool_call_chunks` beside it) is checked in
+    that copy: its first kind becomes the checked one."""
+    checked = {f.call for f in fragments if f.copy == "args"}
+    kinds: dict[tuple[Any, ...], str] = {}
+    for f in fragments:
+        if f.call not in checked:
+            kinds.setdefault(f.call, f.copy)
+    return [replace(f, copy="args") if kinds.get(f.call) == f.copy else f for f in fragments]
 
 
 def carries_calls(chunk: Any) -> bool:

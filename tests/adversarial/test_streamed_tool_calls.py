@@ -269,3 +269,26 @@ def test_the_policy_sees_the_names_of_the_proposed_calls(tmp_path: Any, streamed
     assert "close_account" in denied.value.decision.violations[0].message
     assert run("get_balance")  # another call passes
     charter.close()
+
+
+def test_a_call_known_only_from_its_raw_copy_is_checked_there(charter: Charter) -> None:
+    """A message chunk with the provider's raw fragments and no `tool_call_chunks` beside
+    them (a hand-built or older integration): the raw copy is what an agent would read, so
+    it is the one checked. main (at e24eef8) read only `tool_call_chunks` as the call."""
+    from functools import reduce
+    from operator import add
+
+    from langchain_core.messages import AIMessageChunk
+
+    raw = json.dumps({"body": f"card {CARD}"})
+    chunks = [AIMessageChunk(content="Sending.")] + [
+        AIMessageChunk(
+            content="",
+            additional_kwargs={"tool_calls": [{"index": 0, "function": {"arguments": part}}]},
+        )
+        for part in (raw[:9], raw[9:])
+    ]
+    whole = reduce(add, _stream(charter, chunks))
+    arguments = whole.additional_kwargs["tool_calls"][0]["function"]["arguments"]
+    assert CARD not in json.loads(arguments)["body"]
+    assert json.loads(arguments)["body"].endswith("1111")
