@@ -48,3 +48,24 @@ def test_a_stopped_fine_tune_resumes_to_the_same_bytes(tmp_path: Path, stop_at: 
     lines.clear()
     finetune(other, config, checkpoint=tmp_path, checkpoint_every=100, log=lines.append)
     assert not any(line.startswith("resumed") for line in lines)
+
+
+@pytest.mark.slow
+def test_an_unreadable_checkpoint_is_set_aside_and_the_run_starts_over(tmp_path: Path) -> None:
+    """A truncated checkpoint (a full disk) must not stop training with torch's error: the
+    run starts from step 0, says so, and ends in the same bytes."""
+    for module in ("torch", "safetensors", "all_minilm_l6_v2"):
+        pytest.importorskip(module)
+    from charter.signals.training.checkpoint import Checkpoints, run_key
+    from charter.signals.training.finetune import FinetuneConfig, finetune, state_bytes
+
+    items = load_items(sorted(TRAIN.glob("*.jsonl")))
+    items = items[:: max(1, len(items) // 32)][:32]
+    config = FinetuneConfig(layers=1, epochs=1, window=24, threads=1)
+    path = Checkpoints(tmp_path, run_key(items, config.to_dict())).path
+    path.write_bytes(b"PK\x03\x04 not a whole checkpoint")
+    lines: list[str] = []
+    model = finetune(items, config, checkpoint=tmp_path, checkpoint_every=1, log=lines.append)
+    assert "unreadable" in lines[0] and "starting from the first step" in lines[0]
+    assert path.with_suffix(".unreadable").exists()
+    assert state_bytes(model) == state_bytes(finetune(items, config))

@@ -49,6 +49,9 @@ class Checkpoints:
 
     def __init__(self, folder: Path, key: str) -> None:
         self.path = Path(folder) / f"finetune-{key}.pt"
+        self.unreadable = ""
+        """Set by `load` when the file could not be read: the run starts from step 0 (the
+        same bytes in the end, only slower) and the file is kept as `.unreadable`."""
 
     def load(self, model: Any, optimizer: Any, scheduler: Any) -> Position:
         """Restore the saved state into the given objects; a fresh `Position` if none."""
@@ -56,7 +59,12 @@ class Checkpoints:
 
         if not self.path.exists():
             return Position()
-        state = torch.load(self.path, map_location="cpu", weights_only=False)
+        try:
+            state = torch.load(self.path, map_location="cpu", weights_only=False)
+        except Exception as exc:  # truncated (a full disk), or not a checkpoint at all
+            self.path.replace(self.path.with_suffix(".unreadable"))
+            self.unreadable = f"{self.path} was unreadable ({type(exc).__name__}); set aside"
+            return Position()
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])

@@ -145,6 +145,8 @@ def finetune(
     loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
     saver = Checkpoints(checkpoint, run_key(items, config.to_dict())) if checkpoint else None
     at = saver.load(model, optimizer, scheduler) if saver else Position()
+    if saver and saver.unreadable:
+        _say(log, f"{saver.unreadable}: starting from the first step")
     if at.step:
         _say(log, f"resumed from {saver.path if saver else ''} at step {at.step}/{total}")
     model.train()
