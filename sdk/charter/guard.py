@@ -21,9 +21,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from charter.config import Settings
+from charter.context import CallContext, current
 from charter.decision import Decision, Stage
 from charter.decorator import GuardDecorator, registered
-from charter.errors import ConfigurationError
+from charter.errors import ConfigurationError, NotAuthorized
 from charter.grounding import LexicalSupport, SupportScorer
 from charter.pipeline import CallSpec, check
 from charter.policy.base import PolicyEngine
@@ -208,7 +209,6 @@ class Charter:
         """Replace PII in `text` with stable placeholders; `.restore()` puts them back.
         `scope` names a conversation whose placeholders stay stable; None: this call only.
         The scope is the current user's (`charter.context(user=...)`), as in guarded calls."""
-        from charter.context import current
         from charter.pii import redact
 
         _require_text("redact", text)
@@ -246,6 +246,7 @@ class Charter:
         return target.resume(self, request)
 
     def _resumable(self, ticket: str, request: Any) -> Any:
+        _owned(ticket, request)
         function = request.action.get("function", "")
         target = registered(function)
         if target is None:
@@ -264,6 +265,18 @@ class Charter:
             self._audit.close()
         if self._engine is not None:
             self._engine.close()
+
+
+def _owned(ticket: str, request: Any) -> None:
+    """A ticket held for a user resumes only for that user, or for a worker that acts for
+    nobody (no `charter.context(user=...)`): another signed-in user holding the ticket
+    (a leaked link, a shared log) gets `NotAuthorized`, and nothing runs."""
+    user, nobody = current().user, CallContext.user
+    if nobody not in (user, request.requester) and user != request.requester:
+        raise NotAuthorized(
+            f"request {ticket} was held for another user; it can be resumed by that user, "
+            "or by a worker outside any user's context"
+        )
 
 
 def _pattern() -> Any:

@@ -10,7 +10,13 @@ import pytest
 
 from charter.config import DEFAULT_POLICIES
 from charter.decision import Action
-from charter.errors import ApprovalError, ApprovalPending, ApprovalRejected, PolicyViolation
+from charter.errors import (
+    ApprovalError,
+    ApprovalPending,
+    ApprovalRejected,
+    NotAuthorized,
+    PolicyViolation,
+)
 from charter.guard import Charter
 from charter.testing import RecordingModel, assert_denied, assert_redacted, make_charter
 
@@ -210,6 +216,35 @@ def test_refund_over_limit_waits_for_finance_and_runs_once(charter: Charter) -> 
     with pytest.raises(ApprovalError, match=r"used|consumed"):  # an approval is used once
         charter.resume(ticket)
     assert ran == [900.0]
+
+
+def test_a_ticket_resumes_only_for_its_user_or_a_worker(charter: Charter) -> None:
+    """main (at c050935): any signed-in user holding a ticket (a leaked link, a shared log)
+    could run another user's approved action. Now another user gets `NotAuthorized` and
+    nothing runs; the requester, or a worker outside any user's context, resumes it."""
+    import charter as charter_pkg
+
+    ran: list[float] = []
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        ran.append(amount)
+        return f"refunded {amount}"
+
+    def held(user: str) -> str:
+        with charter_pkg.context(user=user), pytest.raises(ApprovalPending) as info:
+            issue_refund("A-5", 900.0)
+        charter.queue.approve(info.value.ticket, "alice", reason="customer verified")
+        return info.value.ticket
+
+    ticket = held("u-ayse")
+    with charter_pkg.context(user="u-mallory"), pytest.raises(NotAuthorized):
+        charter.resume(ticket)
+    assert ran == []
+    with charter_pkg.context(user="u-ayse"):
+        assert charter.resume(ticket) == "refunded 900.0"
+    assert charter.resume(held("u-ayse")) == "refunded 900.0"  # a worker: no user context
+    assert ran == [900.0, 900.0]
 
 
 def test_rejected_refund_does_not_run(charter: Charter) -> None:
