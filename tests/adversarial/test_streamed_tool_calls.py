@@ -292,3 +292,28 @@ def test_a_call_known_only_from_its_raw_copy_is_checked_there(charter: Charter) 
     arguments = whole.additional_kwargs["tool_calls"][0]["function"]["arguments"]
     assert CARD not in json.loads(arguments)["body"]
     assert json.loads(arguments)["body"].endswith("1111")
+
+
+def test_an_odd_proposed_name_reaches_the_policy_as_valid_bounded_text(charter: Charter) -> None:
+    """The model writes the names: a lone surrogate or a 20,000-character name must not
+    break the policy input or the record (valid Unicode, cut to 256 characters)."""
+    from charter.policy.input import MAX_NAME_CHARS
+
+    seen: list[dict[str, Any]] = []
+    engine = charter.engine
+    evaluate = engine.evaluate
+
+    def spy(doc: dict[str, Any]) -> Any:
+        seen.append(doc)
+        return evaluate(doc)
+
+    engine.evaluate = spy  # type: ignore[method-assign]
+    for name in ("send\ud800mail", "x" * 20_000):
+        call = {"id": "t1", "type": "function", "function": {"name": name, "arguments": "{}"}}
+        message = {"role": "assistant", "content": None, "tool_calls": [call]}
+        answer = {"choices": [{"index": 0, "message": message}]}
+        assert charter.guard(model="m")(lambda prompt, a=answer: a)("hello") == answer
+    names = [c["name"] for doc in seen if "tool_calls" in doc for c in doc["tool_calls"]]
+    assert names == ["send\ufffdmail", "x" * MAX_NAME_CHARS]
+    charter.audit.flush(timeout=30)
+    assert charter.audit.stats.dropped == 0

@@ -11,10 +11,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from charter._canonical import valid_text
 from charter.decision import Stage
 from charter.values import PIISummary
 
 SCHEMA_VERSION = 1
+MAX_NAME_CHARS = 256
+"""A proposed call's name is cut to this length in the policy input (the model writes it)."""
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -122,8 +125,8 @@ def policy_document(
     }
     if tool is not None:
         doc["tool"] = {"name": tool[0], "arguments": tool[1]}
-    if tool_calls:
-        doc["tool_calls"] = [{"name": name} for name in tool_calls]
+    if tool_calls:  # names the model wrote: valid Unicode, and bounded like any identifier
+        doc["tool_calls"] = [{"name": valid_text(name[:MAX_NAME_CHARS])} for name in tool_calls]
     if grounding is not None:
         doc["grounding"] = grounding
     return doc
