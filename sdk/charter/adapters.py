@@ -188,6 +188,63 @@ class OpenAIResponseAdapter:
         )
 
 
+class AnthropicMessageAdapter:
+    """An Anthropic Messages API response (object or dict): the text of its `text` blocks,
+    as one text (`tool_use` blocks are the calls it proposes: `charter.tool_calls`)."""
+
+    def matches(self, value: Any) -> bool:
+        return (
+            field_of(value, "type") == "message"
+            and field_of(value, "role") == "assistant"
+            and isinstance(field_of(value, "content"), list | tuple)
+        )
+
+    def texts(self, value: Any) -> list[str]:
+        blocks = field_of(value, "content")
+        return ["".join(field_of(b, "text") or "" for b in blocks if _is_text_block(b))]
+
+    def replace(self, value: Any, texts: Sequence[str]) -> Any:
+        """The new text in the first text block (one is added when there is none); the
+        other text blocks go (the API refuses empty ones when the answer is sent back)."""
+        blocks = list(field_of(value, "content"))
+        first = next((i for i, b in enumerate(blocks) if _is_text_block(b)), None)
+        if isinstance(value, Mapping):
+            block: Any = {"type": "text", "text": texts[0]}
+            kept = [b for b in blocks if not _is_text_block(b)]
+            at = 0 if first is None else sum(not _is_text_block(b) for b in blocks[:first])
+            return {**value, "content": [*kept[:at], block, *kept[at:]]}
+        out = value.model_copy(deep=True)  # SDK objects are pydantic models
+        text_blocks = [b for b in out.content if _is_text_block(b)]
+        if text_blocks:
+            text_blocks[0].text = texts[0]
+            out.content = [b for b in out.content if b is text_blocks[0] or not _is_text_block(b)]
+        else:
+            out.content = [_sdk_text_block(texts[0]), *out.content]
+        return out
+
+    def usage(self, value: Any) -> Usage:
+        usage = field_of(value, "usage")
+        reason = field_of(value, "stop_reason")
+        return Usage(
+            input_tokens=field_of(usage, "input_tokens") if usage is not None else None,
+            output_tokens=field_of(usage, "output_tokens") if usage is not None else None,
+            finish_reasons=(str(reason),) if reason else (),
+            response_model=field_of(value, "model"),
+        )
+
+
+def _is_text_block(block: Any) -> bool:
+    return bool(field_of(block, "type") == "text")
+
+
+def _sdk_text_block(text: str) -> Any:
+    try:
+        from anthropic.types import TextBlock  # the SDK made the answer, so it is installed
+    except ImportError:  # pragma: no cover - an SDK-like object without the SDK
+        return {"type": "text", "text": text}
+    return TextBlock(type="text", text=text)
+
+
 class LangChainMessagesAdapter:
     """A LangChain `BaseMessage` or a list of them (duck-typed: `.type` and `.content`)."""
 
@@ -251,6 +308,7 @@ def field_of(value: Any, key: str) -> Any:
 _ADAPTERS: list[Adapter] = [
     StrAdapter(),
     OpenAIMessagesAdapter(),
+    AnthropicMessageAdapter(),  # before LangChain's: an SDK Message is a pydantic model too
     LangChainMessagesAdapter(),
     OpenAIResponseAdapter(),
 ]

@@ -3,7 +3,8 @@
 An agent runs what the model proposes: `send_email(to=..., body=...)` in an OpenAI chat
 completion (`choices[i].message.tool_calls[j].function.arguments`, a JSON string, or the
 legacy `message.function_call.arguments`) or a
-LangChain `AIMessage` (`tool_calls[j]["args"]`, a dict). The output stage reads only the
+LangChain `AIMessage` (`tool_calls[j]["args"]`, a dict) or an Anthropic message (its
+`tool_use` blocks' `input`). The output stage reads only the
 answer's text, so arguments holding a card number, or the harmful instructions the text
 itself was refused for, went out unchecked; a placeholder the model copied from the redacted
 prompt into an argument stayed a placeholder; and a refused OpenAI-shaped answer kept its
@@ -28,7 +29,13 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from charter.adapters import Adapter, OpenAIResponseAdapter, field_of, is_lc_message
+from charter.adapters import (
+    Adapter,
+    AnthropicMessageAdapter,
+    OpenAIResponseAdapter,
+    field_of,
+    is_lc_message,
+)
 
 
 def argument_texts(arguments: Sequence[Any]) -> list[str]:
@@ -92,6 +99,8 @@ def _same(answer: Any) -> Any:
 def _without_calls(answer: Any) -> Any:
     if _is_lc_message(answer):
         return answer.model_copy(update=_lc_without_calls(answer))
+    if _ANTHROPIC.matches(answer):
+        return _anthropic_without_calls(answer)
     choices = _choices(answer)
     if choices is None:
         return answer
@@ -131,6 +140,8 @@ def _choices(answer: Any) -> list[Any] | None:
 def _calls(answer: Any) -> list[Any]:
     if _is_lc_message(answer):
         return list(getattr(answer, "tool_calls", None) or ())
+    if _ANTHROPIC.matches(answer):  # its `tool_use` blocks: name, input (a dict)
+        return [b for b in field_of(answer, "content") if field_of(b, "type") == "tool_use"]
     out: list[Any] = []
     for choice in _choices(answer) or ():
         out.extend(_functions(field_of(choice, "message")))
@@ -148,12 +159,16 @@ def _functions(message: Any) -> list[Any]:
 def _raw_arguments(answer: Any) -> list[Any]:
     if _is_lc_message(answer):
         return [call.get("args") for call in _calls(answer)]
+    if _ANTHROPIC.matches(answer):
+        return [field_of(block, "input") for block in _calls(answer)]
     return [field_of(function, "arguments") for function in _calls(answer)]
 
 
 def _with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
     if _is_lc_message(answer):
         return _lc_with_arguments(answer, arguments)
+    if _ANTHROPIC.matches(answer):
+        return _anthropic_with_arguments(answer, arguments)
     texts = iter(a if isinstance(a, str) else json.dumps(a, ensure_ascii=False) for a in arguments)
     if not isinstance(answer, Mapping):
         for function in _calls(answer):
@@ -227,6 +242,33 @@ def _lc_without_calls(message: Any) -> dict[str, Any]:
             if not (isinstance(b, Mapping) and b.get("type") == "tool_use")
         ]
     return update
+
+
+_ANTHROPIC = AnthropicMessageAdapter()
+
+
+def _anthropic_with_arguments(message: Any, arguments: Sequence[Any]) -> Any:
+    inputs = iter(arguments)
+    if isinstance(message, Mapping):
+        content = [
+            {**b, "input": next(inputs)} if b.get("type") == "tool_use" else b
+            for b in message["content"]
+        ]
+        return {**message, "content": content}
+    out = message.model_copy(deep=True)  # SDK objects are pydantic models
+    for block in _calls(out):
+        block.input = next(inputs)
+    return out
+
+
+def _anthropic_without_calls(message: Any) -> Any:
+    """No `tool_use` blocks; a message that stopped to use tools stops as a refusal."""
+    reason = {"stop_reason": "refusal"} if field_of(message, "stop_reason") == "tool_use" else {}
+    if isinstance(message, Mapping):
+        content = [b for b in message["content"] if b.get("type") != "tool_use"]
+        return {**message, "content": content, **reason}
+    content = [b for b in message.content if field_of(b, "type") != "tool_use"]
+    return message.model_copy(update={"content": content, **reason})
 
 
 def _is_lc_message(value: Any) -> bool:
