@@ -22,7 +22,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from charter.adapters import field_of, is_lc_message
-from charter.tool_calls import argument_texts, parsed_arguments, with_leaves
+from charter.tool_calls import (
+    argument_texts,
+    is_call_block,
+    lc_without_calls,
+    parsed_arguments,
+    with_leaves,
+)
 
 Path = tuple[str | int, ...]
 
@@ -117,15 +123,7 @@ def text_part(chunk: Any) -> Any:
     """A copy of `chunk` without its tool-call fragments: what may go out with its text
     once the text passed (the fragments wait for the end of the stream)."""
     if is_lc_message(chunk):
-        update: dict[str, Any] = {
-            "tool_call_chunks": [],
-            "tool_calls": [],
-            "invalid_tool_calls": [],
-            "additional_kwargs": _without_call_keys(chunk.additional_kwargs),
-        }
-        if isinstance(chunk.content, list):
-            update["content"] = [b for b in chunk.content if not _is_call_block(b)]
-        return chunk.model_copy(update=update)
+        return chunk.model_copy(update=lc_without_calls(chunk))
     out = copy.deepcopy(chunk)
     for choice in field_of(out, "choices") or ():
         delta = field_of(choice, "delta")
@@ -143,7 +141,7 @@ def call_part(chunk: Any) -> Any:
     carries), held to the end of the stream."""
     if is_lc_message(chunk):
         content = chunk.content
-        kept = [b for b in content if _is_call_block(b)] if isinstance(content, list) else []
+        kept = [b for b in content if is_call_block(b)] if isinstance(content, list) else []
         return chunk.model_copy(update={"content": kept or ""})
     out = copy.deepcopy(chunk)
     for choice in field_of(out, "choices") or ():
@@ -153,17 +151,6 @@ def call_part(chunk: Any) -> Any:
         elif delta is not None:
             delta.content = None
     return out
-
-
-def _is_call_block(block: Any) -> bool:
-    return isinstance(block, Mapping) and (
-        block.get("type") in ("tool_use", "tool_call_chunk", "input_json_delta")
-        or "partial_json" in block
-    )
-
-
-def _without_call_keys(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in kwargs.items() if k not in ("tool_calls", "function_call")}
 
 
 def _fragments(index: int, chunk: Any) -> Iterator[_Fragment]:

@@ -98,16 +98,14 @@ def _same(answer: Any) -> Any:
 
 def _without_calls(answer: Any) -> Any:
     if _is_lc_message(answer):
-        return answer.model_copy(update=_lc_without_calls(answer))
+        return answer.model_copy(update=lc_without_calls(answer))
     if _ANTHROPIC.matches(answer):
         return _anthropic_without_calls(answer)
     choices = _choices(answer)
     if choices is None:
         return answer
     if isinstance(answer, Mapping):
-        kept = [
-            {**c, "message": _dict_without_calls(c["message"]), **_filtered(c)} for c in choices
-        ]
+        kept = [{**c, "message": without_call_keys(c["message"]), **_filtered(c)} for c in choices]
         return {**answer, "choices": kept}
     for choice in choices:
         choice.message.tool_calls = None  # SDK response objects are mutable models
@@ -192,7 +190,8 @@ def _with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
     return {**answer, "choices": choices}
 
 
-def _dict_without_calls(message: Mapping[str, Any]) -> dict[str, Any]:
+def without_call_keys(message: Mapping[str, Any]) -> dict[str, Any]:
+    """An OpenAI message (or LangChain's `additional_kwargs`) without its calls."""
     return {k: v for k, v in message.items() if k not in ("tool_calls", "function_call")}
 
 
@@ -229,19 +228,28 @@ def _tool_use_block(block: Any, by_id: Mapping[Any, Any]) -> Any:
     return block
 
 
-def _lc_without_calls(message: Any) -> dict[str, Any]:
+def lc_without_calls(message: Any) -> dict[str, Any]:
+    """The update that takes a LangChain message's calls out of every place it keeps them
+    (a streamed chunk's `tool_call_chunks` as well: `charter.streamed_calls`)."""
     update: dict[str, Any] = {
         "tool_calls": [],
         "invalid_tool_calls": [],
-        "additional_kwargs": _dict_without_calls(message.additional_kwargs),
+        "additional_kwargs": without_call_keys(message.additional_kwargs),
     }
+    if hasattr(message, "tool_call_chunks"):
+        update["tool_call_chunks"] = []
     if isinstance(message.content, list):
-        update["content"] = [
-            b
-            for b in message.content
-            if not (isinstance(b, Mapping) and b.get("type") == "tool_use")
-        ]
+        update["content"] = [b for b in message.content if not is_call_block(b)]
     return update
+
+
+def is_call_block(block: Any) -> bool:
+    """A content block that holds a call or a fragment of one (Anthropic's `tool_use`, a
+    streamed `input_json_delta` / `partial_json`)."""
+    return isinstance(block, Mapping) and (
+        block.get("type") in ("tool_use", "tool_call_chunk", "input_json_delta")
+        or "partial_json" in block
+    )
 
 
 _ANTHROPIC = AnthropicMessageAdapter()
