@@ -206,13 +206,16 @@ class AnthropicMessageAdapter:
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
         """The new text in the first text block (one is added when there is none); the
         other text blocks go (the API refuses empty ones when the answer is sent back)."""
-        blocks = list(field_of(value, "content"))
-        first = next((i for i, b in enumerate(blocks) if _is_text_block(b)), None)
         if isinstance(value, Mapping):
-            block: Any = {"type": "text", "text": texts[0]}
-            kept = [b for b in blocks if not _is_text_block(b)]
-            at = 0 if first is None else sum(not _is_text_block(b) for b in blocks[:first])
-            return {**value, "content": [*kept[:at], block, *kept[at:]]}
+            content: list[Any] = []
+            for block in value["content"]:
+                if not _is_text_block(block):
+                    content.append(block)
+                elif not any(_is_text_block(b) for b in content):
+                    content.append({**block, "text": texts[0]})
+            if not any(_is_text_block(b) for b in content):
+                content.insert(0, {"type": "text", "text": texts[0]})
+            return {**value, "content": content}
         out = value.model_copy(deep=True)  # SDK objects are pydantic models
         text_blocks = [b for b in out.content if _is_text_block(b)]
         if text_blocks:

@@ -70,11 +70,7 @@ def tool_arguments(answer: Any) -> list[Any]:
 
 def tool_names(answer: Any) -> list[str]:
     """Each proposed call's name, in the order of `tool_arguments` ("" when it has none)."""
-    inner = _unwrapped(answer)[0]
-    if _is_lc_message(inner):
-        names = [call.get("name") for call in _calls(inner)]
-    else:
-        names = [field_of(function, "name") for function in _calls(inner)]
+    names = [field_of(call, "name") for call in _calls(_unwrapped(answer)[0])]
     return [name if isinstance(name, str) else "" for name in names]
 
 
