@@ -66,30 +66,30 @@ class WindowChecks:
 
     def _arguments(self, inspected: Inspected, decision: Decision) -> tuple[str, ...]:
         """The argument strings (the texts after the answer) redacted and restored."""
-        run = self.run
         if len(inspected.texts) == 1:
             return ()
         part = Inspected(inspected.texts[1:], inspected.findings[1:], (), [], inspected.scope)
-        out = run.parts.privacy.apply(part, decision.redact)
-        if run.inspected is not None:
-            out = [run.restore(t, run.restore_allowed(decision)) for t in out]
-        return tuple(out)
+        return tuple(self._released(part, decision))
 
     def _release(self, inspected: Inspected, decision: Decision, offset: int, cut: int) -> str:
         """Text `offset`..`offset + cut` of the inspected text, redacted (findings inside it
         only) and with this caller's placeholders restored."""
-        run = self.run
         findings = [
             replace(f, start=f.start - offset, end=f.end - offset)
             for f in inspected.findings[0]
             if f.start >= offset and f.end - offset <= cut
         ]
         text = inspected.texts[0][offset : offset + cut]
-        part = Inspected([text], [findings], (), [], inspected.scope)
-        released = run.parts.privacy.apply(part, decision.redact)[0]
-        if run.inspected is not None:
-            released = run.restore(released, run.restore_allowed(decision))
-        return released
+        return self._released(Inspected([text], [findings], (), [], inspected.scope), decision)[0]
+
+    def _released(self, part: Inspected, decision: Decision) -> list[str]:
+        """`part`'s texts redacted as `decision` says, this caller's placeholders restored."""
+        run = self.run
+        out = run.parts.privacy.apply(part, decision.redact)
+        if run.inspected is None:
+            return out
+        allowed = run.restore_allowed(decision)
+        return [run.restore(text, allowed) for text in out]
 
     def _placeholder_view(self, inspected: Inspected, end: int) -> str:
         """The policy's view (placeholders for every finding) of the first `end` characters."""
