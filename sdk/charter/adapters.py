@@ -10,8 +10,7 @@ model's draft and a request to revise it, which is how the guard asks for a revi
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Collection, Mapping, MutableMapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -333,52 +332,3 @@ def usage_of(value: Any) -> Usage:
     adapter = adapter_for(value)
     usage = getattr(adapter, "usage", None)
     return usage(value) if usage is not None else Usage()
-
-
-def chunk_text(chunk: Any) -> str:
-    """The text of one streamed chunk: a str, a LangChain message chunk, an OpenAI chunk
-    (dict or SDK object: `choices[0].delta.content`). None, as some streams send around
-    the text, has none."""
-    if isinstance(chunk, str):
-        return chunk
-    if chunk is None:
-        return ""
-    content = getattr(chunk, "content", None)
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):  # LangChain content blocks
-        return "".join(
-            str(p.get("text", "")) if isinstance(p, Mapping) else str(p) for p in content
-        )
-    delta = _openai_delta(chunk)
-    if delta is not None:
-        return str(field_of(delta, "content") or "")
-    if isinstance(chunk, Mapping):
-        return ""
-    return str(chunk)
-
-
-def _openai_delta(chunk: Any) -> Any:
-    """`choices[0].delta` of an OpenAI stream chunk (dict or object), else None."""
-    choices = field_of(chunk, "choices")
-    if not isinstance(choices, list | tuple) or not choices:
-        return None
-    return field_of(choices[0], "delta")
-
-
-def like_chunk(template: Any, text: str) -> Any:
-    """`text` in the type of `template` (a message chunk stays a message chunk, an OpenAI
-    chunk an OpenAI chunk; a copy: the template may already have been passed on)."""
-    if template is None or isinstance(template, str):
-        return text
-    if hasattr(template, "model_copy") and hasattr(template, "content"):
-        return template.model_copy(update={"content": text})
-    if _openai_delta(template) is not None:
-        chunk = copy.deepcopy(template)
-        delta = _openai_delta(chunk)
-        if isinstance(delta, MutableMapping):
-            delta["content"] = text
-        else:
-            delta.content = text  # SDK chunk objects are mutable models
-        return chunk
-    return text

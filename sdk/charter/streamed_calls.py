@@ -4,7 +4,8 @@ A stream proposes tool calls in fragments: OpenAI chunks carry
 `choices[i].delta.tool_calls[j].function.arguments` a few characters at a time (and the
 legacy `delta.function_call.arguments`), LangChain message chunks carry
 `tool_call_chunks[k]["args"]`, with the provider's raw copies beside them
-(`additional_kwargs["tool_calls"]`, Anthropic's `partial_json` content blocks). The
+(`additional_kwargs["tool_calls"]`, Anthropic's `partial_json` content blocks), and an
+Anthropic event stream carries `input_json_delta` events after a `tool_use` block's start. The
 stream's gate holds every chunk without text until the text passed, so nothing of a call
 leaves early; this module assembles the held fragments into each call's arguments, so the
 last check reads them with the answer (as `charter.tool_calls` does for a whole answer),
@@ -22,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from charter.adapters import field_of, is_lc_message
+from charter.chunks import anthropic_event, chunk_text
 from charter.tool_calls import (
     argument_texts,
     is_call_block,
@@ -113,10 +115,10 @@ def carries_calls(chunk: Any) -> bool:
     return next(_fragments(0, chunk), None) is not None
 
 
-def call_chars(chunk: Any) -> int:
-    """Characters of tool-call arguments in `chunk` (they count toward the answer's size
-    limit as its text does: the gate holds them until the end)."""
-    return sum(len(f.text) for f in _fragments(0, chunk))
+def streamed_chars(chunk: Any) -> int:
+    """Characters `chunk` adds to the answer: its text and its tool-call arguments (they
+    count toward the answer's size limit as its text does: the gate holds them)."""
+    return len(chunk_text(chunk)) + sum(len(f.text) for f in _fragments(0, chunk))
 
 
 def text_part(chunk: Any) -> Any:
@@ -157,6 +159,9 @@ def _fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
     if is_lc_message(chunk) and hasattr(chunk, "tool_call_chunks"):
         yield from _lc_fragments(index, chunk)
         return
+    if anthropic_event(chunk) is not None:
+        yield from _anthropic_fragments(index, chunk)
+        return
     choices = field_of(chunk, "choices") if not isinstance(chunk, str | bytes) else None
     if not isinstance(choices, list | tuple):
         return
@@ -186,6 +191,22 @@ def _fragment(
         yield _Fragment(index, key, "args", path, text, name)
     elif name:
         yield _Fragment(index, key, "args", None, "", name)
+
+
+def _anthropic_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
+    """A `tool_use` block's start (its name) and its `input_json_delta` fragments, keyed by
+    the block's index in the message."""
+    kind, key = field_of(chunk, "type"), ("anthropic", field_of(chunk, "index"))
+    if kind == "content_block_start":
+        block = field_of(chunk, "content_block")
+        if field_of(block, "type") in ("tool_use", "server_tool_use"):
+            name = field_of(block, "name")
+            yield _Fragment(index, key, "args", None, "", name if isinstance(name, str) else "")
+    elif kind == "content_block_delta":
+        delta = field_of(chunk, "delta")
+        text = field_of(delta, "partial_json")
+        if field_of(delta, "type") == "input_json_delta" and isinstance(text, str):
+            yield _Fragment(index, key, "args", ("delta", "partial_json"), text)
 
 
 def _lc_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from charter.adapters import chunk_text, like_chunk
+from charter.chunks import chunk_text, like_chunk
 from charter.decision import Action, Decision
 from charter.errors import PolicyViolation
 from charter.streamed_calls import StreamedCalls, call_part, carries_calls, text_part
@@ -112,13 +112,23 @@ class StreamGate:
     the window released (in the chunk's own type), hold chunks without text (tool calls,
     usage) until the text passed, check the tool calls they propose with the whole answer
     (`charter.streamed_calls`), and stop with a refusal on a deny. On a `revise` it
-    releases nothing and reports it (`revising`); the flow decides what follows."""
+    releases nothing and reports it (`revising`); the flow decides what follows.
+
+    The chunks that open a stream before any text or call (OpenAI's role chunk,
+    Anthropic's `message_start` and `content_block_start`) carry neither, so they go out
+    first, with the first text released or the refusal: a consumer that assembles events
+    sees them in the model's order. A revision's opening is dropped (the consumer has one)."""
 
     def __init__(self, window: StreamWindow, on_deny: str) -> None:
         self.window = window
         self.on_deny = on_deny
         self.template: Any = None
         self.held: list[Any] = []
+        self.opening: list[Any] = []
+        """Chunks before the first text or call, not yet passed on."""
+        self._opened = False
+        """A text or a call came since the stream (or the revision) began."""
+        self._revised = False
         self.refused: Decision | None = None
         """The deny that stopped the gate (a window's, or one given to `refuse`)."""
         self._seen = 0
@@ -127,8 +137,13 @@ class StreamGate:
     def push(self, chunk: Any) -> list[Any]:
         text = chunk_text(chunk)
         if not text and not isinstance(chunk, str):
-            self.held.append(chunk)
+            if self._opened or carries_calls(chunk):
+                self._opened = True
+                self.held.append(chunk)
+            elif not self._revised:
+                self.opening.append(chunk)
             return []
+        self._opened = True
         if carries_calls(chunk):  # text and a call's fragment in one chunk: split them
             self.held.append(call_part(chunk))
             chunk = text_part(chunk)
@@ -137,7 +152,7 @@ class StreamGate:
         withheld = self._withheld()
         if withheld is not None:
             return [] if withheld.action is Action.REVISE else self.refuse(withheld, chunk)
-        return [like_chunk(chunk, released)] if released else []
+        return [*self._opening(), like_chunk(chunk, released)] if released else []
 
     def close(self) -> list[Any]:
         calls = StreamedCalls(self.held)
@@ -146,7 +161,7 @@ class StreamGate:
         if withheld is not None:
             return [] if withheld.action is Action.REVISE else self.refuse(withheld)
         held = calls.written(self.window.arguments) if calls else self.held
-        return ([like_chunk(self.template, tail)] if tail else []) + held
+        return self._opening() + ([like_chunk(self.template, tail)] if tail else []) + held
 
     @property
     def stopped(self) -> bool:
@@ -168,6 +183,7 @@ class StreamGate:
         """A revision follows: the draft's chunks without text (tool calls, usage) go with
         the draft, the window takes the revision's text."""
         self.held = []
+        self._opened, self._revised = False, True
         self._seen = len(self.window.decisions)
         self.window.reopen()
 
@@ -181,7 +197,11 @@ class StreamGate:
         template = text_part(chunk) if chunk is not None else self.template
         if template is None and self.held:  # no text came: shaped like the held chunks
             template = text_part(self.held[0])
-        return [like_chunk(template, refusal_text(decision))]
+        return [*self._opening(), like_chunk(template, refusal_text(decision))]
+
+    def _opening(self) -> list[Any]:
+        opening, self.opening = self.opening, []
+        return opening
 
     def _withheld(self) -> Decision | None:
         verdict = self.verdict

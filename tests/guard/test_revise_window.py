@@ -81,3 +81,39 @@ def test_a_revision_that_is_denied_refuses() -> None:
     out = gate.push("the secret is out, sorry")
     assert gate.stopped and out[0].startswith("I can't help with that")
     assert gate.verdict is not None and gate.verdict.action is Action.DENY
+
+
+def test_the_opening_goes_out_first_and_a_revisions_opening_is_dropped() -> None:
+    start = {"type": "message_start", "message": {"id": "m1", "content": []}}
+    stop = {"type": "message_stop"}
+
+    def text(piece: str) -> dict[str, object]:
+        return {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "text_delta", "text": piece},
+        }
+
+    gate = StreamGate(StreamWindow(Script("promise"), window=10), "refuse")
+    assert gate.push(start) == []  # held until text is released with it
+    out = gate.push(text("a harmless opening sentence ")) + gate.push(text("and I promise"))
+    assert out[0] is start and len(out) == 2  # the opening, then the released text
+    assert gate.revising is REVISE
+    gate.reopen()
+    assert gate.push({"type": "message_start", "message": {"id": "m2", "content": []}}) == []
+    out += gate.push(text("it depends.")) + gate.push(stop) + gate.close()
+    kinds = [c["type"] for c in out]
+    assert kinds.count("message_start") == 1 and kinds[0] == "message_start"
+    assert kinds[-1] == "message_stop"
+
+
+def test_a_refusal_before_any_text_went_out_follows_the_opening() -> None:
+    class Deny(Script):
+        def __call__(self, context: str, held: str, calls: object) -> WindowResult:
+            return WindowResult(Decision(action=Action.DENY), "", 0)
+
+    role = {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}
+    gate = StreamGate(StreamWindow(Deny("x"), window=5), "refuse")
+    assert gate.push(role) == []
+    out = gate.push({"choices": [{"index": 0, "delta": {"content": "something long enough"}}]})
+    assert out[0] is role and out[1]["choices"][0]["delta"]["content"].startswith("I can")

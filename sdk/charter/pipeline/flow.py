@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter._canonical import is_json
-from charter.adapters import adapter_for, chunk_text, scored_texts
+from charter.adapters import adapter_for, scored_texts
 from charter.context import current
 from charter.decision import Action, Decision, Stage
 from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
@@ -31,7 +31,7 @@ from charter.pipeline.stages import CallRun, Refused
 from charter.pipeline.windows import WindowChecks
 from charter.privacy import Inspected
 from charter.reports import publish
-from charter.streamed_calls import call_chars
+from charter.streamed_calls import streamed_chars
 from charter.streaming import StreamGate, StreamWindow
 from charter.values import RedactOperator
 
@@ -349,12 +349,13 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
     while True:
         chunk = yield Pull(source)
         if chunk is not END:
-            received += len(chunk_text(chunk)) + call_chars(chunk)
+            received += streamed_chars(chunk)
             if received > run.parts.settings.max_text_chars:
                 try:  # the answer so far is over the limit: stop, as a denied window does
                     run.bounded(Stage.OUTPUT, "the streamed answer", None, chars=received)
                 except Refused as refused:
-                    yield from _emit(run, gate.refuse(refused.decision, chunk)[0])
+                    for item in gate.refuse(refused.decision, chunk):
+                        yield from _emit(run, item)
                 return
         try:
             items = gate.close() if chunk is END else gate.push(chunk)
