@@ -1,6 +1,8 @@
 """Shapes of prompts and answers: plain strings, OpenAI-style messages and responses,
-LangChain messages. An `Adapter` reads the texts out of a value and puts new texts back
-in the same shape, so the guard can redact and restore without knowing the client library.
+LangChain messages, and the answers of Anthropic's and OpenAI's Responses SDKs
+(`charter.vendor_adapters`). An `Adapter` reads the texts out of a value and puts new
+texts back in the same shape, so the guard can redact and restore without knowing the
+client library.
 Register your own with `register_adapter` for other shapes.
 
 A prompt adapter may also implement `FollowUp` (`follow_up`): the prompt extended with the
@@ -11,16 +13,29 @@ model's draft and a request to revise it, which is how the guard asks for a revi
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from charter._fields import Usage, field_of
+from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
 
-@dataclass(frozen=True)
-class Usage:
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    finish_reasons: tuple[str, ...] = ()
-    response_model: str | None = None
+__all__ = [
+    "Adapter",
+    "AnthropicMessageAdapter",
+    "FollowUp",
+    "LangChainMessagesAdapter",
+    "OpenAIMessagesAdapter",
+    "OpenAIResponseAdapter",
+    "ResponsesAdapter",
+    "Roles",
+    "StrAdapter",
+    "Usage",
+    "adapter_for",
+    "field_of",
+    "is_lc_message",
+    "register_adapter",
+    "scored_texts",
+    "usage_of",
+]
 
 
 @runtime_checkable
@@ -96,41 +111,78 @@ def _is_message_dict(item: Any) -> bool:
     return isinstance(item, Mapping) and "role" in item and "content" in item
 
 
+_RESPONSES_ITEMS = frozenset(
+    {
+        "message",
+        "function_call",
+        "function_call_output",
+        "custom_tool_call",
+        "custom_tool_call_output",
+        "reasoning",
+        "item_reference",
+    }
+)
+"""Items of a Responses API `input` besides messages: an agent loop sends back the calls
+the model proposed and their results (`function_call_output.output`, a tool's text)."""
+
+
+def _text_key(item: Any) -> str | None:
+    """Where an input item keeps its text: a message's `content`, a tool result's `output`."""
+    if _is_message_dict(item):
+        return "content"
+    if _is_responses_item(item):
+        return "output" if str(item["type"]).endswith("_output") else None
+    return None
+
+
+def _is_responses_item(item: Any) -> bool:
+    return isinstance(item, Mapping) and item.get("type") in _RESPONSES_ITEMS
+
+
+def _role(item: Mapping[str, Any]) -> str:
+    return str(item["role"]) if "role" in item else "tool"
+
+
 class OpenAIMessagesAdapter:
-    """`[{"role": "user", "content": "..." | [{"type": "text", "text": "..."}]}, ...]`."""
+    """`[{"role": "user", "content": "..." | [{"type": "text", "text": "..."}]}, ...]`, and
+    a Responses API `input` list, which may hold the calls the model proposed and their
+    results (`{"type": "function_call_output", "output": ...}`, read with role `tool`)."""
 
     def matches(self, value: Any) -> bool:
         return (
             isinstance(value, list | tuple)
             and bool(value)
-            and all(_is_message_dict(m) for m in value)
+            and any(_is_message_dict(m) for m in value)
+            and all(_is_message_dict(m) or _is_responses_item(m) for m in value)
         )
 
     def texts(self, value: Any) -> list[str]:
-        out: list[str] = []
-        for message in value:
-            content = message["content"]
-            if isinstance(content, str):
-                out.append(content)
-            elif isinstance(content, list):
-                out.extend(p["text"] for p in content if isinstance(p, Mapping) and "text" in p)
-        return out
+        return [text for _, text in self._texts(value)]
 
     def roles(self, value: Any) -> list[str]:
-        out: list[str] = []
-        for message in value:
-            content, role = message["content"], str(message["role"])
+        return [role for role, _ in self._texts(value)]
+
+    def _texts(self, value: Any) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        for item in value:
+            key = _text_key(item)
+            content = item[key] if key is not None else None
             if isinstance(content, str):
-                out.append(role)
+                out.append((_role(item), content))
             elif isinstance(content, list):
-                out.extend(role for p in content if isinstance(p, Mapping) and "text" in p)
+                out.extend(
+                    (_role(item), p["text"])
+                    for p in content
+                    if isinstance(p, Mapping) and "text" in p
+                )
         return out
 
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
         it = iter(texts)
         out = []
-        for message in value:
-            content = message["content"]
+        for item in value:
+            key = _text_key(item)
+            content = item[key] if key is not None else None
             if isinstance(content, str):
                 content = next(it)
             elif isinstance(content, list):
@@ -138,7 +190,10 @@ class OpenAIMessagesAdapter:
                     {**p, "text": next(it)} if isinstance(p, Mapping) and "text" in p else p
                     for p in content
                 ]
-            out.append({**message, "content": content})
+            else:
+                out.append(item)
+                continue
+            out.append({**item, str(key): content})
         return type(value)(out) if isinstance(value, tuple) else out
 
     def follow_up(self, prompt: Any, draft: str, request: str) -> Any:
@@ -185,66 +240,6 @@ class OpenAIResponseAdapter:
             ),
             response_model=field_of(value, "model"),
         )
-
-
-class AnthropicMessageAdapter:
-    """An Anthropic Messages API response (object or dict): the text of its `text` blocks,
-    as one text (`tool_use` blocks are the calls it proposes: `charter.tool_calls`)."""
-
-    def matches(self, value: Any) -> bool:
-        return (
-            field_of(value, "type") == "message"
-            and field_of(value, "role") == "assistant"
-            and isinstance(field_of(value, "content"), list | tuple)
-        )
-
-    def texts(self, value: Any) -> list[str]:
-        blocks = field_of(value, "content")
-        return ["".join(field_of(b, "text") or "" for b in blocks if _is_text_block(b))]
-
-    def replace(self, value: Any, texts: Sequence[str]) -> Any:
-        """The new text in the first text block (one is added when there is none); the
-        other text blocks go (the API refuses empty ones when the answer is sent back)."""
-        if isinstance(value, Mapping):
-            content: list[Any] = []
-            for block in value["content"]:
-                if not _is_text_block(block):
-                    content.append(block)
-                elif not any(_is_text_block(b) for b in content):
-                    content.append({**block, "text": texts[0]})
-            if not any(_is_text_block(b) for b in content):
-                content.insert(0, {"type": "text", "text": texts[0]})
-            return {**value, "content": content}
-        out = value.model_copy(deep=True)  # SDK objects are pydantic models
-        text_blocks = [b for b in out.content if _is_text_block(b)]
-        if text_blocks:
-            text_blocks[0].text = texts[0]
-            out.content = [b for b in out.content if b is text_blocks[0] or not _is_text_block(b)]
-        else:
-            out.content = [_sdk_text_block(texts[0]), *out.content]
-        return out
-
-    def usage(self, value: Any) -> Usage:
-        usage = field_of(value, "usage")
-        reason = field_of(value, "stop_reason")
-        return Usage(
-            input_tokens=field_of(usage, "input_tokens") if usage is not None else None,
-            output_tokens=field_of(usage, "output_tokens") if usage is not None else None,
-            finish_reasons=(str(reason),) if reason else (),
-            response_model=field_of(value, "model"),
-        )
-
-
-def _is_text_block(block: Any) -> bool:
-    return bool(field_of(block, "type") == "text")
-
-
-def _sdk_text_block(text: str) -> Any:
-    try:
-        from anthropic.types import TextBlock  # the SDK made the answer, so it is installed
-    except ImportError:  # pragma: no cover - an SDK-like object without the SDK
-        return {"type": "text", "text": text}
-    return TextBlock(type="text", text=text)
 
 
 class LangChainMessagesAdapter:
@@ -300,17 +295,11 @@ def _lc_with_text(message: Any, text: str) -> Any:
     return message.model_copy(update={"content": text})
 
 
-def field_of(value: Any, key: str) -> Any:
-    """`value[key]` of a mapping, else the attribute (SDK objects); None when absent."""
-    if isinstance(value, Mapping):
-        return value.get(key)
-    return getattr(value, key, None)
-
-
 _ADAPTERS: list[Adapter] = [
     StrAdapter(),
     OpenAIMessagesAdapter(),
     AnthropicMessageAdapter(),  # before LangChain's: an SDK Message is a pydantic model too
+    ResponsesAdapter(),
     LangChainMessagesAdapter(),
     OpenAIResponseAdapter(),
 ]

@@ -8,21 +8,26 @@ LangChain message chunk, an OpenAI chunk (dict or SDK object) or an Anthropic ev
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from typing import Any
 
-from charter.adapters import field_of
+from charter._fields import field_of, put_field
+from charter.vendor_adapters import ResponsesAdapter
 
 
 def chunk_text(chunk: Any) -> str:
     """The text of one streamed chunk: a str, a LangChain message chunk, an OpenAI chunk
     (dict or SDK object: `choices[0].delta.content`), an Anthropic event (a
-    `content_block_delta`'s `text_delta`; its other events have none). None, as some
-    streams send around the text, has none."""
+    `content_block_delta`'s `text_delta`; its other events have none), an OpenAI Responses
+    API event (`response.output_text.delta`; the `.done` and `response.completed` events
+    repeat the text: `TextCopies`). None, as some streams send around the text, has none."""
     if isinstance(chunk, str):
         return chunk
     if chunk is None:
         return ""
+    kind = responses_event(chunk)
+    if kind is not None:  # OpenAI Responses API: only text deltas carry new text
+        return str(field_of(chunk, "delta") or "") if kind == RESPONSES_TEXT_DELTA else ""
     content = getattr(chunk, "content", None)
     if isinstance(content, str):
         return content
@@ -86,13 +91,16 @@ def like_chunk(template: Any, text: str) -> Any:
     chunk an OpenAI chunk; a copy: the template may already have been passed on)."""
     if template is None or isinstance(template, str):
         return text
+    kind = responses_event(template)
+    if kind == RESPONSES_TEXT_DELTA:
+        event = copy.deepcopy(template)
+        put_field(event, "delta", text)
+        return event
+    if kind is not None:  # e.g. a refusal where only a call came
+        return _responses_text_event(template, text)
     if _anthropic_text_delta(template) is not None:
         event = copy.deepcopy(template)
-        delta = _anthropic_text_delta(event)
-        if isinstance(delta, MutableMapping):
-            delta["text"] = text
-        else:
-            delta.text = text  # SDK event objects are mutable models
+        put_field(_anthropic_text_delta(event), "text", text)
         return event
     if anthropic_event(template) is not None:  # e.g. a refusal where only a call came
         return _anthropic_text_event(template, text)
@@ -100,11 +108,7 @@ def like_chunk(template: Any, text: str) -> Any:
         return template.model_copy(update={"content": text})
     if _openai_delta(template) is not None:
         chunk = copy.deepcopy(template)
-        delta = _openai_delta(chunk)
-        if isinstance(delta, MutableMapping):
-            delta["content"] = text
-        else:
-            delta.content = text  # SDK chunk objects are mutable models
+        put_field(_openai_delta(chunk), "content", text)
         return chunk
     return text
 
@@ -125,3 +129,90 @@ def _anthropic_text_event(template: Any, text: str) -> Any:
         "index": index,
         "delta": {"type": "text_delta", "text": text},
     }
+
+
+RESPONSES_TEXT_DELTA = "response.output_text.delta"
+
+
+def responses_event(chunk: Any) -> str | None:
+    """The type of an OpenAI Responses API stream event (`response.…`), else None."""
+    if isinstance(chunk, str | bytes):
+        return None
+    kind = field_of(chunk, "type")
+    return kind if isinstance(kind, str) and kind.startswith("response.") else None
+
+
+def _responses_text_event(template: Any, text: str) -> Any:
+    """A `response.output_text.delta` event with `text`, in the form of `template`."""
+    event: dict[str, Any] = {
+        "type": RESPONSES_TEXT_DELTA,
+        "item_id": "msg_charter",
+        "output_index": field_of(template, "output_index") or 0,
+        "content_index": 0,
+        "delta": text,
+        "logprobs": [],
+        "sequence_number": field_of(template, "sequence_number") or 0,
+    }
+    if not isinstance(template, Mapping):
+        try:
+            from openai.types.responses import ResponseTextDeltaEvent
+        except ImportError:  # pragma: no cover - an SDK-like event without the SDK
+            pass
+        else:
+            return ResponseTextDeltaEvent(**event)
+    return event
+
+
+class TextCopies:
+    """Rewrites the events of a Responses API stream that repeat the answer's text whole
+    (`response.output_text.done`, `response.content_part.done`, a message's
+    `response.output_item.done`, `response.completed`): they carry what the model wrote,
+    so they get the text that was released instead. The first copy of each kind gets it
+    all, later ones (another part, another message) none, as the text deltas were joined."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._given: set[str] = set()
+
+    def __call__(self, chunk: Any) -> Any:
+        kind = responses_event(chunk)
+        if kind in ("response.completed", "response.incomplete", "response.failed"):
+            response = field_of(chunk, "response")
+            if response is None or not _ANSWER.matches(response):
+                return chunk
+            if _ANSWER.texts(response) == [self.text]:
+                return chunk
+            event = copy.deepcopy(chunk)
+            put_field(event, "response", _ANSWER.replace(response, [self.text]))
+            return event
+        if kind == "response.output_text.done":
+            return self._put(chunk, kind, (), "text")
+        if kind == "response.content_part.done" and _is_text_part(field_of(chunk, "part")):
+            return self._put(chunk, kind, ("part",), "text")
+        item = field_of(chunk, "item")
+        if kind == "response.output_item.done" and field_of(item, "type") == "message":
+            parts = field_of(item, "content") or ()
+            texts = [k for k, part in enumerate(parts) if _is_text_part(part)]
+            event, first = copy.deepcopy(chunk), kind not in self._given
+            self._given.add(kind)
+            for n, k in enumerate(texts):
+                part = field_of(field_of(event, "item"), "content")[k]
+                put_field(part, "text", self.text if first and n == 0 else "")
+            return event
+        return chunk
+
+    def _put(self, chunk: Any, kind: str, path: tuple[str, ...], key: str) -> Any:
+        event = copy.deepcopy(chunk)
+        parent = event
+        for step in path:
+            parent = field_of(parent, step)
+        put_field(parent, key, self.text if kind not in self._given else "")
+        self._given.add(kind)
+        return event
+
+
+_ANSWER = ResponsesAdapter()
+
+
+def _is_text_part(part: Any) -> bool:
+    return bool(field_of(part, "type") == "output_text")

@@ -22,8 +22,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from charter.adapters import field_of, is_lc_message
-from charter.chunks import anthropic_event, chunk_text
+from charter._fields import field_of
+from charter.adapters import is_lc_message
+from charter.chunks import anthropic_event, chunk_text, responses_event
 from charter.tool_calls import (
     argument_texts,
     is_call_block,
@@ -118,7 +119,8 @@ def carries_calls(chunk: Any) -> bool:
 def streamed_chars(chunk: Any) -> int:
     """Characters `chunk` adds to the answer: its text and its tool-call arguments (they
     count toward the answer's size limit as its text does: the gate holds them)."""
-    return len(chunk_text(chunk)) + sum(len(f.text) for f in _fragments(0, chunk))
+    calls = (f for f in _fragments(0, chunk) if f.copy not in WHOLE_COPIES)
+    return len(chunk_text(chunk)) + sum(len(f.text) for f in calls)
 
 
 def text_part(chunk: Any) -> Any:
@@ -161,6 +163,9 @@ def _fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
         return
     if anthropic_event(chunk) is not None:
         yield from _anthropic_fragments(index, chunk)
+        return
+    if responses_event(chunk) is not None:
+        yield from _responses_fragments(index, chunk)
         return
     choices = field_of(chunk, "choices") if not isinstance(chunk, str | bytes) else None
     if not isinstance(choices, list | tuple):
@@ -207,6 +212,53 @@ def _anthropic_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
         text = field_of(delta, "partial_json")
         if field_of(delta, "type") == "input_json_delta" and isinstance(text, str):
             yield _Fragment(index, key, "args", ("delta", "partial_json"), text)
+
+
+_RESPONSES_CALLS = ("function_call", "custom_tool_call")
+
+
+def _responses_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
+    """A Responses API call: its item's start (the name), its argument deltas, and the
+    events that repeat its arguments whole (raw copies: `.done`, the item's
+    `response.output_item.done`, `response.completed`), keyed by its output index."""
+    kind = field_of(chunk, "type")
+    key = ("responses", field_of(chunk, "output_index"))
+    item = field_of(chunk, "item")
+    is_call = field_of(item, "type") in _RESPONSES_CALLS
+    if kind in ("response.function_call_arguments.delta", "response.custom_tool_call_input.delta"):
+        delta = field_of(chunk, "delta")
+        if isinstance(delta, str):
+            yield _Fragment(index, key, "args", ("delta",), delta)
+    elif kind == "response.output_item.added" and is_call:
+        name = field_of(item, "name")
+        yield _Fragment(index, key, "args", None, "", name if isinstance(name, str) else "")
+    elif kind == "response.function_call_arguments.done":
+        yield from _whole(index, key, "done", chunk, ("arguments",))
+    elif kind == "response.custom_tool_call_input.done":
+        yield from _whole(index, key, "done", chunk, ("input",))
+    elif kind == "response.output_item.done" and is_call:
+        yield from _whole(index, key, "item", item, ("item", _argument_field(item)))
+    elif kind in ("response.completed", "response.incomplete"):
+        for k, out in enumerate(field_of(field_of(chunk, "response"), "output") or ()):
+            if field_of(out, "type") in _RESPONSES_CALLS:
+                path = ("response", "output", k, _argument_field(out))
+                yield from _whole(index, ("responses", k), "completed", out, path)
+
+
+def _argument_field(item: Any) -> str:
+    return "arguments" if field_of(item, "type") == "function_call" else "input"
+
+
+def _whole(
+    index: int, key: tuple[Any, ...], kind: str, part: Any, path: Path
+) -> Iterator[_Fragment]:
+    text = field_of(part, str(path[-1]))
+    if isinstance(text, str):
+        yield _Fragment(index, key, kind, path, text)
+
+
+WHOLE_COPIES = frozenset({"done", "item", "completed"})
+"""Copies that repeat a call's arguments whole: they count once toward the size limit."""
 
 
 def _lc_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:

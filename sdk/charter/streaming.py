@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from charter.chunks import chunk_text, like_chunk
+from charter.chunks import TextCopies, chunk_text, like_chunk
 from charter.decision import Action, Decision
 from charter.errors import PolicyViolation
 from charter.streamed_calls import StreamedCalls, call_part, carries_calls, text_part
@@ -129,6 +129,8 @@ class StreamGate:
         self._opened = False
         """A text or a call came since the stream (or the revision) began."""
         self._revised = False
+        self._sent: list[str] = []
+        """The text released so far, as the consumer got it."""
         self.refused: Decision | None = None
         """The deny that stopped the gate (a window's, or one given to `refuse`)."""
         self._seen = 0
@@ -152,7 +154,10 @@ class StreamGate:
         withheld = self._withheld()
         if withheld is not None:
             return [] if withheld.action is Action.REVISE else self.refuse(withheld, chunk)
-        return [*self._opening(), like_chunk(chunk, released)] if released else []
+        if not released:
+            return []
+        self._sent.append(released)
+        return [*self._opening(), like_chunk(chunk, released)]
 
     def close(self) -> list[Any]:
         calls = StreamedCalls(self.held)
@@ -161,6 +166,8 @@ class StreamGate:
         if withheld is not None:
             return [] if withheld.action is Action.REVISE else self.refuse(withheld)
         held = calls.written(self.window.arguments) if calls else self.held
+        self._sent.append(tail)
+        held = [*map(TextCopies("".join(self._sent)), held)]  # events that repeat the text
         return self._opening() + ([like_chunk(self.template, tail)] if tail else []) + held
 
     @property

@@ -4,7 +4,8 @@ An agent runs what the model proposes: `send_email(to=..., body=...)` in an Open
 completion (`choices[i].message.tool_calls[j].function.arguments`, a JSON string, or the
 legacy `message.function_call.arguments`) or a
 LangChain `AIMessage` (`tool_calls[j]["args"]`, a dict) or an Anthropic message (its
-`tool_use` blocks' `input`). The output stage reads only the
+`tool_use` blocks' `input`) or an OpenAI Responses API answer (its `function_call` items'
+`arguments`, its `custom_tool_call` items' `input`). The output stage reads only the
 answer's text, so arguments holding a card number, or the harmful instructions the text
 itself was refused for, went out unchecked; a placeholder the model copied from the redacted
 prompt into an argument stayed a placeholder; and a refused OpenAI-shaped answer kept its
@@ -25,17 +26,14 @@ last check, with the functions below.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from charter.adapters import (
-    Adapter,
-    AnthropicMessageAdapter,
-    OpenAIResponseAdapter,
-    field_of,
-    is_lc_message,
-)
+from charter._fields import field_of, put_field
+from charter.adapters import Adapter, OpenAIResponseAdapter, is_lc_message
+from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
 
 
 def argument_texts(arguments: Sequence[Any]) -> list[str]:
@@ -97,6 +95,8 @@ def _without_calls(answer: Any) -> Any:
         return answer.model_copy(update=lc_without_calls(answer))
     if _ANTHROPIC.matches(answer):
         return _anthropic_without_calls(answer)
+    if _RESPONSES.matches(answer):
+        return _responses_without_calls(answer)
     choices = _choices(answer)
     if choices is None:
         return answer
@@ -136,6 +136,8 @@ def _calls(answer: Any) -> list[Any]:
         return list(getattr(answer, "tool_calls", None) or ())
     if _ANTHROPIC.matches(answer):  # its `tool_use` blocks: name, input (a dict)
         return [b for b in field_of(answer, "content") if field_of(b, "type") == "tool_use"]
+    if _RESPONSES.matches(answer):
+        return [i for i in field_of(answer, "output") if field_of(i, "type") in _RESPONSES_CALLS]
     out: list[Any] = []
     for choice in _choices(answer) or ():
         out.extend(_functions(field_of(choice, "message")))
@@ -155,6 +157,8 @@ def _raw_arguments(answer: Any) -> list[Any]:
         return [call.get("args") for call in _calls(answer)]
     if _ANTHROPIC.matches(answer):
         return [field_of(block, "input") for block in _calls(answer)]
+    if _RESPONSES.matches(answer):
+        return [field_of(item, _RESPONSES_CALLS[field_of(item, "type")]) for item in _calls(answer)]
     return [field_of(function, "arguments") for function in _calls(answer)]
 
 
@@ -163,6 +167,8 @@ def _with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
         return _lc_with_arguments(answer, arguments)
     if _ANTHROPIC.matches(answer):
         return _anthropic_with_arguments(answer, arguments)
+    if _RESPONSES.matches(answer):
+        return _responses_with_arguments(answer, arguments)
     texts = iter(a if isinstance(a, str) else json.dumps(a, ensure_ascii=False) for a in arguments)
     if not isinstance(answer, Mapping):
         for function in _calls(answer):
@@ -273,6 +279,28 @@ def _anthropic_without_calls(message: Any) -> Any:
         return {**message, "content": content, **reason}
     content = [b for b in message.content if field_of(b, "type") != "tool_use"]
     return message.model_copy(update={"content": content, **reason})
+
+
+_RESPONSES = ResponsesAdapter()
+_RESPONSES_CALLS = {"function_call": "arguments", "custom_tool_call": "input"}
+"""The Responses API's items that an app runs, and the field holding their arguments."""
+_RESPONSES_RUN = {*_RESPONSES_CALLS, "computer_call", "local_shell_call", "shell_call"}
+"""Items a refusal drops: every call the app would run (a computer or shell action too)."""
+
+
+def _responses_with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
+    out = copy.deepcopy(answer) if isinstance(answer, Mapping) else answer.model_copy(deep=True)
+    for item, args in zip(_calls(out), arguments, strict=True):
+        text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+        put_field(item, _RESPONSES_CALLS[field_of(item, "type")], text)
+    return out
+
+
+def _responses_without_calls(answer: Any) -> Any:
+    output = [i for i in field_of(answer, "output") if field_of(i, "type") not in _RESPONSES_RUN]
+    if isinstance(answer, Mapping):
+        return {**answer, "output": output}
+    return answer.model_copy(update={"output": output})
 
 
 def _is_lc_message(value: Any) -> bool:

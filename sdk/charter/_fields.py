@@ -1,0 +1,31 @@
+"""One field of a dict or of an SDK object (a pydantic model), read or written the same
+way, and what an answer used: the neutral ground of the adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    finish_reasons: tuple[str, ...] = ()
+    response_model: str | None = None
+
+
+def field_of(value: Any, key: str) -> Any:
+    """`value[key]` of a mapping, else the attribute (SDK objects); None when absent."""
+    if isinstance(value, Mapping):
+        return value.get(key)
+    return getattr(value, key, None)
+
+
+def put_field(value: Any, key: str, item: Any) -> None:
+    """`value[key] = item` on a mapping, else the attribute (SDK objects are mutable)."""
+    if isinstance(value, MutableMapping):
+        value[key] = item
+    else:
+        setattr(value, key, item)

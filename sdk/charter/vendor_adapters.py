@@ -1,0 +1,140 @@
+"""Answers of provider SDKs built from blocks and items, which keep their shape through
+the guard: Anthropic's Messages API (`content` blocks: text, `tool_use`) and OpenAI's
+Responses API (`output` items: messages of `output_text` parts, `function_call`).
+Each is read as one text and written back into its first text part; the calls they
+propose are `charter.tool_calls`' business."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from charter._fields import Usage, field_of, put_field
+
+
+class AnthropicMessageAdapter:
+    """An Anthropic Messages API response (object or dict): the text of its `text` blocks,
+    as one text (`tool_use` blocks are the calls it proposes: `charter.tool_calls`)."""
+
+    def matches(self, value: Any) -> bool:
+        return (
+            field_of(value, "type") == "message"
+            and field_of(value, "role") == "assistant"
+            and isinstance(field_of(value, "content"), list | tuple)
+        )
+
+    def texts(self, value: Any) -> list[str]:
+        blocks = field_of(value, "content")
+        return ["".join(field_of(b, "text") or "" for b in blocks if _is_text_block(b))]
+
+    def replace(self, value: Any, texts: Sequence[str]) -> Any:
+        """The new text in the first text block (one is added when there is none); the
+        other text blocks go (the API refuses empty ones when the answer is sent back)."""
+        if isinstance(value, Mapping):
+            content: list[Any] = []
+            for block in value["content"]:
+                if not _is_text_block(block):
+                    content.append(block)
+                elif not any(_is_text_block(b) for b in content):
+                    content.append({**block, "text": texts[0]})
+            if not any(_is_text_block(b) for b in content):
+                content.insert(0, {"type": "text", "text": texts[0]})
+            return {**value, "content": content}
+        out = value.model_copy(deep=True)  # SDK objects are pydantic models
+        text_blocks = [b for b in out.content if _is_text_block(b)]
+        if text_blocks:
+            text_blocks[0].text = texts[0]
+            out.content = [b for b in out.content if b is text_blocks[0] or not _is_text_block(b)]
+        else:
+            out.content = [_sdk_text_block(texts[0]), *out.content]
+        return out
+
+    def usage(self, value: Any) -> Usage:
+        usage = field_of(value, "usage")
+        reason = field_of(value, "stop_reason")
+        return Usage(
+            input_tokens=field_of(usage, "input_tokens") if usage is not None else None,
+            output_tokens=field_of(usage, "output_tokens") if usage is not None else None,
+            finish_reasons=(str(reason),) if reason else (),
+            response_model=field_of(value, "model"),
+        )
+
+
+def _is_text_block(block: Any) -> bool:
+    return bool(field_of(block, "type") == "text")
+
+
+def _sdk_text_block(text: str) -> Any:
+    try:
+        from anthropic.types import TextBlock  # the SDK made the answer, so it is installed
+    except ImportError:  # pragma: no cover - an SDK-like object without the SDK
+        return {"type": "text", "text": text}
+    return TextBlock(type="text", text=text)
+
+
+class ResponsesAdapter:
+    """An OpenAI Responses API answer (`client.responses.create`, object or dict): the text
+    of its messages' `output_text` parts, as one text (its `function_call` items are the
+    calls it proposes: `charter.tool_calls`)."""
+
+    def matches(self, value: Any) -> bool:
+        return field_of(value, "object") == "response" and isinstance(
+            field_of(value, "output"), list | tuple
+        )
+
+    def texts(self, value: Any) -> list[str]:
+        return ["".join(field_of(p, "text") or "" for p in _output_texts(value))]
+
+    def replace(self, value: Any, texts: Sequence[str]) -> Any:
+        """The new text in the first `output_text` part (a message is added when there is
+        none); the other `output_text` parts go, and the messages they leave empty."""
+        out = copy.deepcopy(value) if isinstance(value, Mapping) else value.model_copy(deep=True)
+        first = next(iter(_output_texts(out)), None)
+        items = []
+        for item in field_of(out, "output"):
+            if field_of(item, "type") == "message":
+                parts = field_of(item, "content") or []
+                kept = [p for p in parts if p is first or field_of(p, "type") != "output_text"]
+                if parts and not kept:
+                    continue
+                put_field(item, "content", kept)
+            items.append(item)
+        if first is None:
+            items.insert(0, _responses_message(out, texts[0]))
+        else:
+            put_field(first, "text", texts[0])
+        put_field(out, "output", items)
+        return out
+
+    def usage(self, value: Any) -> Usage:
+        usage, status = field_of(value, "usage"), field_of(value, "status")
+        return Usage(
+            input_tokens=field_of(usage, "input_tokens") if usage is not None else None,
+            output_tokens=field_of(usage, "output_tokens") if usage is not None else None,
+            finish_reasons=(str(status),) if status else (),
+            response_model=field_of(value, "model"),
+        )
+
+
+def _output_texts(response: Any) -> list[Any]:
+    return [
+        part
+        for item in field_of(response, "output")
+        if field_of(item, "type") == "message"
+        for part in field_of(item, "content") or ()
+        if field_of(part, "type") == "output_text"
+    ]
+
+
+def _responses_message(response: Any, text: str) -> Any:
+    message = {"type": "message", "id": "msg_charter", "role": "assistant", "status": "completed"}
+    part = {"type": "output_text", "text": text, "annotations": []}
+    if not isinstance(response, Mapping):
+        try:
+            from openai.types.responses import ResponseOutputMessage, ResponseOutputText
+        except ImportError:  # pragma: no cover - an SDK-like object without the SDK
+            pass
+        else:
+            return ResponseOutputMessage(**message, content=[ResponseOutputText(**part)])
+    return {**message, "content": [part]}
