@@ -131,7 +131,7 @@ def test_an_agent_loops_responses_input_is_read_with_its_tool_results(charter: C
     """The second turn of a Responses API agent loop sends back the call the model proposed
     and its result. main at b3fcb55 knew no adapter for such a list: the guarded call
     failed with "cannot find the prompt"."""
-    from charter.adapters import adapter_for
+    from charter.adapters import OpenAIMessagesAdapter, adapter_for
 
     sent: list[Any] = []
     call = {"type": "function_call", "call_id": "c1", "name": "lookup", "arguments": "{}"}
@@ -151,4 +151,5 @@ def test_an_agent_loops_responses_input_is_read_with_its_tool_results(charter: C
     assert sent[0][1] == call and sent[0][0] == prompt[0]  # the rest as it was
     assert CARD not in sent[0][2]["output"] and sent[0][2]["output"].endswith(", ok")
     adapter = adapter_for(prompt)
-    assert adapter is not None and getattr(adapter, "roles")(prompt) == ["user", "tool"]
+    assert isinstance(adapter, OpenAIMessagesAdapter)
+    assert adapter.roles(prompt) == ["user", "tool"]
