@@ -7,6 +7,7 @@ from typing import Any
 
 from charter.adapters import LangChainMessagesAdapter, OpenAIMessagesAdapter, adapter_for
 from charter.decision import Decision
+from charter.reasoning import without_reasoning
 from charter.tool_calls import without_tool_calls
 
 PREFIX = "I can't help with that"
@@ -46,7 +47,9 @@ def refusal_like(decision: Decision, *, answer: Any = None, prompt: Any = None) 
     if answer is not None:
         adapter = adapter_for(answer)
         if adapter is not None:
-            answer = without_tool_calls(answer)  # OpenAI-shaped: the same, for the same reason
+            # OpenAI-shaped: the same, for the same reason; no calls, and no reasoning (it
+            # may hold what the answer was refused for)
+            answer = without_reasoning(without_tool_calls(answer))
             n = len(adapter.texts(answer))
             return adapter.replace(answer, [text] + [""] * (n - 1))
         return text

@@ -12,6 +12,10 @@ last check reads them with the answer (as `charter.tool_calls` does for a whole 
 and writes checked arguments back: a changed call's whole arguments go in its first
 fragment (and in the first of each raw copy), its later fragments become empty, which is
 what a consumer that joins the fragments (OpenAI's SDK helpers, LangChain's `+`) then sees.
+
+Streamed reasoning (Anthropic `thinking_delta`, the Responses API's reasoning deltas and
+the events that repeat them) is held, checked and written back the same way: it is output
+the app may show (`charter.reasoning`), though it proposes no call.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ class _Fragment:
 
 
 class StreamedCalls:
-    """The calls proposed by a stream's held chunks."""
+    """The calls proposed by a stream's held chunks (and the reasoning they carry)."""
 
     def __init__(self, chunks: Sequence[Any]) -> None:
         self.chunks = list(chunks)
@@ -65,9 +69,13 @@ class StreamedCalls:
                 joined[f.call] = joined.get(f.call, "") + f.text
                 names[f.call] = names.get(f.call, "") + f.name
         self._calls = list(joined)
-        self.arguments = [parsed_arguments(joined[call]) for call in self._calls]
-        """Each call's arguments: parsed JSON, or the text when it is not JSON."""
-        self.names = [names[call] for call in self._calls]
+        self.arguments = [
+            joined[call] if call[0] == REASONING else parsed_arguments(joined[call])
+            for call in self._calls
+        ]
+        """Each call's arguments: parsed JSON, or the text when it is not JSON; then each
+        piece of streamed reasoning, as its text."""
+        self.names = [names[call] for call in self._calls if call[0] != REASONING]
         """Each call's name (what `input.tool_calls` shows the policy)."""
 
     @property
@@ -212,6 +220,9 @@ def _anthropic_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
         text = field_of(delta, "partial_json")
         if field_of(delta, "type") == "input_json_delta" and isinstance(text, str):
             yield _Fragment(index, key, "args", ("delta", "partial_json"), text)
+        thinking = field_of(delta, "thinking")
+        if field_of(delta, "type") == "thinking_delta" and isinstance(thinking, str):
+            yield _Fragment(index, (REASONING, *key), "args", ("delta", "thinking"), thinking)
 
 
 _RESPONSES_CALLS = ("function_call", "custom_tool_call")
@@ -243,6 +254,43 @@ def _responses_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
             if field_of(out, "type") in _RESPONSES_CALLS:
                 path = ("response", "output", k, _argument_field(out))
                 yield from _whole(index, ("responses", k), "completed", out, path)
+            else:
+                yield from _reasoning_item(index, k, out, ("response", "output", k), "completed")
+    elif kind is not None and kind.startswith("response.reasoning"):
+        yield from _reasoning_event(index, kind, chunk)
+    elif kind == "response.output_item.done":
+        at = field_of(chunk, "output_index")
+        yield from _reasoning_item(index, at, item, ("item",), "item")
+
+
+_REASONING_EVENTS = {
+    "response.reasoning_summary_text.delta": ("summary", "summary_index", "args", ("delta",)),
+    "response.reasoning_text.delta": ("content", "content_index", "args", ("delta",)),
+    "response.reasoning_summary_text.done": ("summary", "summary_index", "done", ("text",)),
+    "response.reasoning_text.done": ("content", "content_index", "done", ("text",)),
+    "response.reasoning_summary_part.done": ("summary", "summary_index", "part", ("part", "text")),
+}
+"""The Responses API's reasoning events: the part they belong to, the field numbering it,
+the copy they are (`args`: the deltas that are checked) and where their text is."""
+
+
+def _reasoning_event(index: int, kind: str, chunk: Any) -> Iterator[_Fragment]:
+    if kind not in _REASONING_EVENTS:
+        return
+    group, number, copy_, path = _REASONING_EVENTS[kind]
+    key = (REASONING, "responses", field_of(chunk, "output_index"), group, field_of(chunk, number))
+    holder = field_of(chunk, "part") if path[0] == "part" else chunk
+    yield from _whole(index, key, copy_, holder, path)
+
+
+def _reasoning_item(index: int, at: Any, item: Any, path: Path, copy_: str) -> Iterator[_Fragment]:
+    """The texts of a whole `reasoning` item (`output_item.done`, `response.completed`)."""
+    if field_of(item, "type") != "reasoning":
+        return
+    for group in ("summary", "content"):
+        for k, part in enumerate(field_of(item, group) or ()):
+            key = (REASONING, "responses", at, group, k)
+            yield from _whole(index, key, copy_, part, (*path, group, k, "text"))
 
 
 def _argument_field(item: Any) -> str:
@@ -257,8 +305,13 @@ def _whole(
         yield _Fragment(index, key, kind, path, text)
 
 
-WHOLE_COPIES = frozenset({"done", "item", "completed"})
-"""Copies that repeat a call's arguments whole: they count once toward the size limit."""
+WHOLE_COPIES = frozenset({"done", "part", "item", "completed"})
+"""Copies that repeat a call's arguments (or a reasoning text) whole: they count once
+toward the size limit."""
+REASONING = "reasoning"
+"""The first part of the key of a streamed reasoning text (Anthropic `thinking_delta`, the
+Responses API's reasoning deltas): checked and written back like a call's arguments, but
+it is no call (`charter.reasoning`)."""
 
 
 def _lc_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:

@@ -117,7 +117,11 @@ class StreamGate:
     The chunks that open a stream before any text or call (OpenAI's role chunk,
     Anthropic's `message_start` and `content_block_start`) carry neither, so they go out
     first, with the first text released or the refusal: a consumer that assembles events
-    sees them in the model's order. A revision's opening is dropped (the consumer has one)."""
+    sees them in the model's order. A revision's opening is dropped (the consumer has one).
+    Text that comes after a held call or reasoning (a model that reasons or calls before
+    it writes) waits in line behind it: it is checked window by window as any text, and
+    goes out in order with it at the end. Other chunks without text (usage, a ping) do
+    not hold the text up: they follow it."""
 
     def __init__(self, window: StreamWindow, on_deny: str) -> None:
         self.window = window
@@ -130,7 +134,13 @@ class StreamGate:
         """A text or a call came since the stream (or the revision) began."""
         self._revised = False
         self._sent: list[str] = []
-        """The text released so far, as the consumer got it."""
+        """The text released so far, as the consumer gets it."""
+        self._queued: list[Any] = []
+        """Released text chunks waiting in `held` behind chunks that came before them."""
+        self._tail_at = 0
+        """Where in `held` the last text stands: the tail goes there."""
+        self._checked_ahead = False
+        """A call's or reasoning's fragment is held: text after it waits in line."""
         self.refused: Decision | None = None
         """The deny that stopped the gate (a window's, or one given to `refuse`)."""
         self._seen = 0
@@ -139,7 +149,9 @@ class StreamGate:
     def push(self, chunk: Any) -> list[Any]:
         text = chunk_text(chunk)
         if not text and not isinstance(chunk, str):
-            if self._opened or carries_calls(chunk):
+            fragment = carries_calls(chunk)
+            self._checked_ahead = self._checked_ahead or fragment
+            if self._opened or fragment:
                 self._opened = True
                 self.held.append(chunk)
             elif not self._revised:
@@ -147,6 +159,7 @@ class StreamGate:
             return []
         self._opened = True
         if carries_calls(chunk):  # text and a call's fragment in one chunk: split them
+            self._checked_ahead = True
             self.held.append(call_part(chunk))
             chunk = text_part(chunk)
         self.template = chunk  # the tail goes out in the shape of a chunk that had text
@@ -154,9 +167,14 @@ class StreamGate:
         withheld = self._withheld()
         if withheld is not None:
             return [] if withheld.action is Action.REVISE else self.refuse(withheld, chunk)
-        if not released:
+        if released:
+            self._sent.append(released)
+            if self._checked_ahead:  # behind a call or reasoning: in line with it
+                self._queued.append(like_chunk(chunk, released))
+                self.held.append(self._queued[-1])
+        self._tail_at = len(self.held) if self._checked_ahead else 0
+        if not released or self._checked_ahead:
             return []
-        self._sent.append(released)
         return [*self._opening(), like_chunk(chunk, released)]
 
     def close(self) -> list[Any]:
@@ -168,7 +186,9 @@ class StreamGate:
         held = calls.written(self.window.arguments) if calls else self.held
         self._sent.append(tail)
         held = [*map(TextCopies("".join(self._sent)), held)]  # events that repeat the text
-        return self._opening() + ([like_chunk(self.template, tail)] if tail else []) + held
+        if tail:
+            held.insert(self._tail_at, like_chunk(self.template, tail))
+        return self._opening() + held
 
     @property
     def stopped(self) -> bool:
@@ -189,7 +209,8 @@ class StreamGate:
     def reopen(self) -> None:
         """A revision follows: the draft's chunks without text (tool calls, usage) go with
         the draft, the window takes the revision's text."""
-        self.held = []
+        self.held = self._queued[:]  # passed and counted as shown: it stays in line
+        self._tail_at, self._checked_ahead = len(self.held), bool(self._queued)
         self._opened, self._revised = False, True
         self._seen = len(self.window.decisions)
         self.window.reopen()

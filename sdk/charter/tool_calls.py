@@ -33,6 +33,7 @@ from typing import Any
 
 from charter._fields import field_of, put_field
 from charter.adapters import Adapter, OpenAIResponseAdapter, is_lc_message
+from charter.reasoning import with_reasoning
 from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
 
 
@@ -43,16 +44,22 @@ def argument_texts(arguments: Sequence[Any]) -> list[str]:
 
 
 def replace_answer(
-    adapter: Adapter, answer: Any, texts: Sequence[str], arguments: Sequence[Any]
+    adapter: Adapter,
+    answer: Any,
+    texts: Sequence[str],
+    arguments: Sequence[Any],
+    reasoning: int = 0,
 ) -> Any:
-    """`answer` with `texts` (as `answer_texts` listed them) put back."""
-    own = len(texts) - sum(len(leaves_of(args)) for args in arguments)
+    """`answer` with `texts` put back: its own texts, then `reasoning` texts of its
+    reasoning (`charter.reasoning`), then the strings of its calls' arguments."""
+    own = len(texts) - reasoning - sum(len(leaves_of(args)) for args in arguments)
     out = (
         answer
         if adapter.texts(answer) == list(texts[:own])
         else adapter.replace(answer, texts[:own])
     )
-    rest = iter(texts[own:])
+    out = with_reasoning(out, texts[own : own + reasoning]) if reasoning else out
+    rest = iter(texts[own + reasoning :])
     changed = [with_leaves(args, rest) for args in arguments]
     if changed == list(arguments):
         return out

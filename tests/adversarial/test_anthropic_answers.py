@@ -94,3 +94,19 @@ def test_a_refused_message_carries_no_tool_use(charter: Charter, shape: str) -> 
     assert types == ["text"] and text.startswith("I can't help with that")
     stop = answer["stop_reason"] if shape == "dict" else answer.stop_reason
     assert stop == "refusal"
+
+
+class ThinkingBlock(BaseModel):
+    type: Literal["thinking"] = "thinking"
+    thinking: str
+    signature: str = "sig"
+
+
+def test_an_sdk_messages_thinking_is_masked_in_a_copy(charter: Charter) -> None:
+    """`charter.reasoning`: thinking is output too (fails at 79a95d7)."""
+    thinking = ThinkingBlock(thinking=f"The card is {CARD}.")
+    message = Message(content=[thinking, TextBlock(text="It is blocked.")])
+    answer = charter.guard(model="claude-x", provider="anthropic")(lambda p: message)("card?")
+    assert isinstance(answer, Message) and isinstance(answer.content[0], ThinkingBlock)
+    assert CARD not in answer.content[0].thinking and answer.content[0].thinking.endswith("1111.")
+    assert answer.content[1].text == "It is blocked." and CARD in message.content[0].thinking

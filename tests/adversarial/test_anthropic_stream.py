@@ -162,3 +162,58 @@ def test_harmful_tool_use_input_is_refused_and_no_call_goes_out(charter: Charter
     out = _stream(charter, events, on_deny="refuse")
     assert _tool_input(out) is None and "bleach" not in json.dumps(out)
     assert _text(out).startswith("I can't help with that")
+
+
+def _thinking_events(thinking: str, text: str) -> list[dict[str, Any]]:
+    """Extended thinking: a thinking block streamed first, then the text block."""
+    events = _events(text)
+    for event in events:  # the text block becomes block 1
+        if "index" in event:
+            event["index"] = 1
+    block = {"type": "thinking", "thinking": "", "signature": ""}
+    thought: list[dict[str, Any]] = [
+        {"type": "content_block_start", "index": 0, "content_block": block}
+    ]
+    for i in range(0, len(thinking), 7):
+        delta = {"type": "thinking_delta", "thinking": thinking[i : i + 7]}
+        thought.append({"type": "content_block_delta", "index": 0, "delta": delta})
+    signature = {"type": "signature_delta", "signature": "sig"}
+    thought.append({"type": "content_block_delta", "index": 0, "delta": signature})
+    thought.append({"type": "content_block_stop", "index": 0})
+    return [events[0], *thought, *events[1:]]
+
+
+def _thinking(events: list[dict[str, Any]]) -> str:
+    return "".join(
+        e["delta"].get("thinking", "") for e in events if e["type"] == "content_block_delta"
+    )
+
+
+def test_streamed_thinking_is_checked_and_keeps_its_place(charter: Charter) -> None:
+    """Fails at 79a95d7: thinking deltas passed unchecked."""
+    text = "Your card is blocked; a new one is on its way to you and should arrive this week."
+    events = _thinking_events(f"The user's card {CARD} has a block on it.", text)
+    out = _stream(charter, events)
+    assert CARD not in _thinking(out) and _thinking(out).endswith("1111 has a block on it.")
+    assert _text(out) == text
+    assert _order(out) == _order(events)  # every event in the model's order (text regrouped)
+
+
+def _order(events: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    """Each event's type and block, runs of text deltas counted as one."""
+    out: list[tuple[str, Any]] = []
+    for e in events:
+        kind = (
+            e["type"] + ":" + e["delta"].get("type", "") if "delta" in e else e["type"],
+            e.get("index"),
+        )
+        if not (out and out[-1] == kind and kind[0].endswith("text_delta")):
+            out.append(kind)
+    return out
+
+
+def test_a_harmful_plan_in_streamed_thinking_is_refused(charter: Charter) -> None:
+    events = _thinking_events(HARMFUL, "I would rather not help with that request at all.")
+    out = _stream(charter, events, on_deny="refuse")
+    assert "bleach" not in json.dumps(out) and _thinking(out) == ""
+    assert _text(out).startswith("I can't help with that")

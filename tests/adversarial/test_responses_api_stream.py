@@ -176,3 +176,52 @@ def test_sdk_events_come_back_as_events_with_their_text_checked(charter: Charter
     released = "".join(e.delta for e in out if isinstance(e, Delta))
     assert CARD not in released and released.endswith("on its way to you this week.")
     assert isinstance(out[-1], Done) and out[-1].text == released
+
+
+def _reasoning_events(summary: str, text: str) -> list[dict[str, Any]]:
+    """A reasoning item (output 0) streams its summary before the message (output 1)."""
+    events = _events(text)
+    for event in events:
+        if "output_index" in event:
+            event["output_index"] = 1
+    part = {"type": "summary_text", "text": summary}
+    item = {"type": "reasoning", "id": "rs_1", "summary": [part]}
+    first = {"output_index": 0, "summary_index": 0}
+    reasoning: list[dict[str, Any]] = [
+        {"type": "response.output_item.added", "output_index": 0, "item": {**item, "summary": []}},
+        {"type": "response.reasoning_summary_part.added", **first, "part": {**part, "text": ""}},
+    ]
+    for i in range(0, len(summary), 6):
+        delta = {
+            "type": "response.reasoning_summary_text.delta",
+            **first,
+            "delta": summary[i : i + 6],
+        }
+        reasoning.append(delta)
+    reasoning += [
+        {"type": "response.reasoning_summary_text.done", **first, "text": summary},
+        {"type": "response.reasoning_summary_part.done", **first, "part": part},
+        {"type": "response.output_item.done", "output_index": 0, "item": item},
+    ]
+    completed = events[-1]
+    completed["response"]["output"].insert(0, item)
+    return json.loads(json.dumps([events[0], *reasoning, *events[1:]]))
+
+
+def test_a_card_in_a_streamed_reasoning_summary_is_masked_everywhere(charter: Charter) -> None:
+    """Fails at 79a95d7: the reasoning events passed as the model wrote them."""
+    text = "Your card is blocked; a new one is on its way to you and should arrive this week."
+    events = _reasoning_events(f"The card {CARD} shows a block.", text)
+    out = _stream(charter, events)
+    assert CARD not in json.dumps(out) and CARD.replace(" ", "") not in json.dumps(out)
+    summary = "".join(
+        e["delta"] for e in out if e["type"] == "response.reasoning_summary_text.delta"
+    )
+    assert summary.endswith("1111 shows a block.") and _text(out) == text
+    assert out[-1]["response"]["output"][0]["summary"][0]["text"] == summary
+    assert _order(out) == _order(events)  # in the model's order (text regrouped)
+
+
+def _order(events: list[dict[str, Any]]) -> list[str]:
+    """Each event's type, runs of one type counted once."""
+    return [e["type"] for n, e in enumerate(events) if n == 0 or events[n - 1]["type"] != e["type"]]

@@ -117,3 +117,23 @@ def test_a_refusal_before_any_text_went_out_follows_the_opening() -> None:
     assert gate.push(role) == []
     out = gate.push({"choices": [{"index": 0, "delta": {"content": "something long enough"}}]})
     assert out[0] is role and out[1]["choices"][0]["delta"]["content"].startswith("I can")
+
+
+def test_text_queued_behind_a_call_stays_in_line_through_a_revision() -> None:
+    """Text released behind a held call waits for the end (in order with it); a revision
+    continues after it, the draft's call goes with the draft."""
+    from langchain_core.messages import AIMessageChunk
+
+    window = StreamWindow(Script("promise"), window=10)
+    gate = StreamGate(window, "refuse")
+    call = AIMessageChunk(content="", tool_call_chunks=[{"name": "x", "args": "{}", "id": "1"}])
+    assert gate.push(call) == []
+    assert gate.push(AIMessageChunk(content="a harmless opening sentence ")) == []  # queued
+    assert gate.push(AIMessageChunk(content="and I promise")) == []
+    assert gate.revising is REVISE
+    shown = window.passed
+    assert shown and "promise" not in shown
+    gate.reopen()
+    out = gate.push(AIMessageChunk(content=" it depends.")) + gate.close()
+    assert all(not c.tool_call_chunks for c in out)  # the draft's call went with it
+    assert "".join(c.content for c in out) == shown + " it depends."

@@ -22,6 +22,7 @@ from charter.pipeline.parts import CallSpec, Parts, best_scores, signal_revision
 from charter.pipeline.verdicts import cross_principal_restore, over_limit, unreadable
 from charter.policy.input import policy_document
 from charter.privacy import Inspected, InspectedJson
+from charter.reasoning import reasoning_texts
 from charter.refusal import refusal_like, refusal_text
 from charter.reports import CallReport, ReviseRound
 from charter.telemetry import safe_user
@@ -48,6 +49,8 @@ class Checked:
     decision: Decision
     arguments: list[Any]
     """The arguments of the tool calls the answer proposes (`charter.tool_calls`)."""
+    reasoning: int = 0
+    """How many of `texts` are the answer's reasoning (`charter.reasoning`)."""
 
     def draft(self, privacy: Any) -> str:
         """The answer as it may be sent back to the model for a revision: the policy's
@@ -289,13 +292,14 @@ class CallRun:
         """Output stage on a complete answer: inspect and evaluate, release nothing yet."""
         adapter = adapter_for(answer)
         texts = adapter.texts(answer) if adapter is not None else [str(answer)]
+        thought = reasoning_texts(answer) if adapter is not None else []  # `charter.reasoning`
         arguments = tool_arguments(answer) if adapter is not None else []
-        self.bounded(Stage.OUTPUT, "the answer", arguments or None, texts)
-        texts = texts + argument_texts(arguments)  # proposed tool calls (`charter.tool_calls`)
+        self.bounded(Stage.OUTPUT, "the answer", arguments or None, texts + thought)
+        texts = texts + thought + argument_texts(arguments)  # proposed calls: `tool_calls`
         inspected = self.inspect(texts)
         calls = tool_names(answer) if arguments else ()
         decision = self.evaluate(Stage.OUTPUT, inspected, answer="\n".join(texts), calls=calls)
-        return Checked(answer, adapter, texts, inspected, decision, arguments)
+        return Checked(answer, adapter, texts, inspected, decision, arguments, len(thought))
 
     def release_answer(self, checked: Checked) -> Any:
         """Enforce the output decision: deny (a hold or an unrevised revise too), or redact
@@ -317,7 +321,7 @@ class CallRun:
             return answer if out_texts == texts else out_texts[0]
         if out_texts == texts:
             return answer
-        return replace_answer(adapter, answer, out_texts, checked.arguments)
+        return replace_answer(adapter, answer, out_texts, checked.arguments, checked.reasoning)
 
     def model_returned(self, result: Any, call_ms: float) -> Usage:
         """One call of the wrapped function returned: add its time and tokens to the

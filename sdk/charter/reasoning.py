@@ -1,0 +1,73 @@
+"""The reasoning a model returns beside its answer, as the output stage checks it.
+
+Reasoning models hand back their thinking: Anthropic's `thinking` blocks, the `reasoning`
+items of OpenAI's Responses API (their `summary` and `content` texts). Apps show it to
+users, so it is output like the answer: its texts are checked with the answer (PII,
+signals, policy), written back when redacted or restored, and a refusal drops it, since
+it may hold what the answer was refused for.
+
+Anthropic's `redacted_thinking` is encrypted by the provider: no text to read. A rewritten
+`thinking` block no longer matches its `signature`; the API refuses it if the app sends
+that turn back, which is louder than handing the app what the checks would have masked.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from charter._fields import field_of, put_field
+from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
+
+_ANTHROPIC = AnthropicMessageAdapter()
+_RESPONSES = ResponsesAdapter()
+_THINKING = ("thinking", "redacted_thinking")
+
+
+def reasoning_texts(answer: Any) -> list[str]:
+    """The texts of the answer's reasoning, in order ([] for shapes without any)."""
+    return [field_of(part, key) for part, key in _parts(answer)]
+
+
+def with_reasoning(answer: Any, texts: Sequence[str]) -> Any:
+    """A copy of `answer` with `texts` in place of its reasoning's texts."""
+    if list(texts) == reasoning_texts(answer):
+        return answer
+    out = copy.deepcopy(answer) if isinstance(answer, Mapping) else answer.model_copy(deep=True)
+    for (part, key), text in zip(_parts(out), texts, strict=True):
+        put_field(part, key, text)
+    return out
+
+
+def without_reasoning(answer: Any) -> Any:
+    """`answer` without its reasoning (what a refusal is sent back in)."""
+    kinds: tuple[str, ...]
+    if _ANTHROPIC.matches(answer):
+        field, kinds = "content", _THINKING
+    elif _RESPONSES.matches(answer):
+        field, kinds = "output", ("reasoning",)
+    else:
+        return answer
+    kept = [p for p in field_of(answer, field) if field_of(p, "type") not in kinds]
+    if isinstance(answer, Mapping):
+        return {**answer, field: kept}
+    return answer.model_copy(update={field: kept})
+
+
+def _parts(answer: Any) -> Iterator[tuple[Any, str]]:
+    """Each part holding reasoning text, with the field the text is in."""
+    if _ANTHROPIC.matches(answer):
+        for block in field_of(answer, "content"):
+            if field_of(block, "type") == "thinking" and isinstance(
+                field_of(block, "thinking"), str
+            ):
+                yield block, "thinking"
+    elif _RESPONSES.matches(answer):
+        for item in field_of(answer, "output"):
+            if field_of(item, "type") != "reasoning":
+                continue
+            for group in ("summary", "content"):
+                for part in field_of(item, group) or ():
+                    if isinstance(field_of(part, "text"), str):
+                        yield part, "text"
