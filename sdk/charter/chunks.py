@@ -2,7 +2,8 @@
 
 A guarded stream reads every chunk's text through `chunk_text` and sends released text
 out through `like_chunk`, so a consumer gets the type its model streams: a str, a
-LangChain message chunk, an OpenAI chunk (dict or SDK object) or an Anthropic event.
+LangChain message chunk, an OpenAI chat chunk, an Anthropic event or an OpenAI Responses
+API event (dicts or SDK objects).
 """
 
 from __future__ import annotations
