@@ -292,7 +292,24 @@ def _lc_text(message: Any) -> str:
 
 
 def _lc_with_text(message: Any, text: str) -> Any:
-    return message.model_copy(update={"content": text})
+    """Content blocks stay blocks (thinking, tool use): the text goes in the first text
+    block, the other text blocks go."""
+    content = message.content
+    if not isinstance(content, list):
+        return message.model_copy(update={"content": text})
+    first = next((i for i, p in enumerate(content) if _is_lc_text(p)), None)
+    if first is None:
+        return message.model_copy(update={"content": [*content, {"type": "text", "text": text}]})
+    blocks = [
+        {**p, "text": text} if i == first and isinstance(p, Mapping) else text if i == first else p
+        for i, p in enumerate(content)
+        if i == first or not _is_lc_text(p)
+    ]
+    return message.model_copy(update={"content": blocks})
+
+
+def _is_lc_text(part: Any) -> bool:
+    return isinstance(part, str) or (isinstance(part, Mapping) and part.get("type") == "text")
 
 
 _ADAPTERS: list[Adapter] = [

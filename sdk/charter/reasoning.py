@@ -1,7 +1,8 @@
 """The reasoning a model returns beside its answer, as the output stage checks it.
 
 Reasoning models hand back their thinking: Anthropic's `thinking` blocks, the `reasoning`
-items of OpenAI's Responses API (their `summary` and `content` texts). Apps show it to
+items of OpenAI's Responses API (their `summary` and `content` texts), LangChain's
+`thinking` and `reasoning` content blocks. Apps show it to
 users, so it is output like the answer: its texts are checked with the answer (PII,
 signals, policy), written back when redacted or restored, and a refusal drops it, since
 it may hold what the answer was refused for.
@@ -18,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from charter._fields import field_of, put_field
+from charter.adapters import is_lc_message
 from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
 
 _ANTHROPIC = AnthropicMessageAdapter()
@@ -27,6 +29,9 @@ _THINKING = ("thinking", "redacted_thinking")
 
 def reasoning_texts(answer: Any) -> list[str]:
     """The texts of the answer's reasoning, in order ([] for shapes without any)."""
+    answer = _unwrapped(answer)
+    if _lc_blocks(answer) is not None:
+        return [b[_lc_key(b)] for b in _lc_blocks(answer) or () if _is_lc(b)]
     return [field_of(part, key) for part, key in _parts(answer)]
 
 
@@ -34,14 +39,31 @@ def with_reasoning(answer: Any, texts: Sequence[str]) -> Any:
     """A copy of `answer` with `texts` in place of its reasoning's texts."""
     if list(texts) == reasoning_texts(answer):
         return answer
-    out = copy.deepcopy(answer) if isinstance(answer, Mapping) else answer.model_copy(deep=True)
+    inner, wrap = _unwrapped(answer), _wrapper(answer)
+    blocks = _lc_blocks(inner)
+    if blocks is not None:
+        supply = iter(texts)
+        content = [
+            {**b, _LC_REASONING[b["type"]]: next(supply)} if _is_lc(b) else b for b in blocks
+        ]
+        return wrap(inner.model_copy(update={"content": content}))
+    out = copy.deepcopy(inner) if isinstance(inner, Mapping) else inner.model_copy(deep=True)
     for (part, key), text in zip(_parts(out), texts, strict=True):
         put_field(part, key, text)
-    return out
+    return wrap(out)
 
 
 def without_reasoning(answer: Any) -> Any:
     """`answer` without its reasoning (what a refusal is sent back in)."""
+    inner, wrap = _unwrapped(answer), _wrapper(answer)
+    blocks = _lc_blocks(inner)
+    if blocks is not None:
+        kept = [b for b in blocks if not _is_lc(b) and field_of(b, "type") != "redacted_thinking"]
+        return wrap(inner.model_copy(update={"content": kept}))
+    return wrap(_without(inner))
+
+
+def _without(answer: Any) -> Any:
     kinds: tuple[str, ...]
     if _ANTHROPIC.matches(answer):
         field, kinds = "content", _THINKING
@@ -71,3 +93,35 @@ def _parts(answer: Any) -> Iterator[tuple[Any, str]]:
                 for part in field_of(item, group) or ():
                     if isinstance(field_of(part, "text"), str):
                         yield part, "text"
+
+
+_LC_REASONING = {"thinking": "thinking", "reasoning": "reasoning"}
+"""LangChain content blocks of reasoning, and the key of their text (Anthropic's
+`thinking` blocks as ChatAnthropic passes them; LangChain's standard `reasoning` block)."""
+
+
+def _lc_blocks(answer: Any) -> list[Any] | None:
+    """A LangChain message's content blocks, or None for anything else."""
+    if _ANTHROPIC.matches(answer) or not is_lc_message(answer):  # an SDK Message looks alike
+        return None
+    return list(answer.content) if isinstance(answer.content, list) else None
+
+
+def _lc_key(block: Mapping[str, Any]) -> str:
+    return _LC_REASONING.get(str(block.get("type")), "")
+
+
+def _is_lc(block: Any) -> bool:
+    return isinstance(block, Mapping) and isinstance(block.get(_lc_key(block)), str)
+
+
+def _unwrapped(answer: Any) -> Any:
+    """An integration's wrapper (LangChain's `GuardOutput`, `carries_answer`) holds the
+    answer proper in `value`."""
+    return answer.value if getattr(answer, "carries_answer", False) is True else answer
+
+
+def _wrapper(answer: Any) -> Any:
+    if getattr(answer, "carries_answer", False) is True:
+        return type(answer)
+    return lambda inner: inner

@@ -330,6 +330,15 @@ def _lc_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
                 key = ("lc", block.get("index"))
                 path = ("content", k, "partial_json")
                 yield _Fragment(index, key, "block", path, block["partial_json"])
+            yield from _lc_reasoning(index, k, block)
+
+
+def _lc_reasoning(index: int, k: int, block: Any) -> Iterator[_Fragment]:
+    """A LangChain `thinking` or `reasoning` content block (its text under the same key)."""
+    kind = block.get("type") if isinstance(block, Mapping) else None
+    if kind in ("thinking", "reasoning") and isinstance(block.get(kind), str):
+        key = (REASONING, "lc", block.get("index", k))
+        yield _Fragment(index, key, "args", ("content", k, kind), block[kind])
 
 
 def _edited(chunk: Any, edits: Sequence[tuple[Path, str]]) -> Any:
