@@ -217,3 +217,18 @@ _ANSWER = ResponsesAdapter()
 
 def _is_text_part(part: Any) -> bool:
     return bool(field_of(part, "type") == "output_text")
+
+
+def carries_snapshot(chunk: Any) -> bool:
+    """Whether `chunk` repeats the answer accumulated so far: the events of the SDKs'
+    stream helpers (`client.messages.stream()`: a `snapshot`, a stop event's `message` or
+    `content_block`; `client.responses.stream()`: a `snapshot`). Their copies of the text
+    cannot be rewritten window by window, so the guard refuses them."""
+    if isinstance(chunk, str | bytes | Mapping) or chunk is None:
+        return False
+    if getattr(chunk, "snapshot", None) is not None:
+        return True
+    kind = getattr(chunk, "type", None)
+    if kind == "message_stop":
+        return getattr(chunk, "message", None) is not None
+    return kind == "content_block_stop" and getattr(chunk, "content_block", None) is not None

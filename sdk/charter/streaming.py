@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from charter.chunks import TextCopies, chunk_text, like_chunk
+from charter.chunks import TextCopies, carries_snapshot, chunk_text, like_chunk
 from charter.decision import Action, Decision
-from charter.errors import PolicyViolation
+from charter.errors import ConfigurationError, PolicyViolation
 from charter.streamed_calls import StreamedCalls, call_part, carries_calls, text_part
 
 
@@ -147,6 +147,13 @@ class StreamGate:
         """Decisions of the window before the last `reopen` (already acted on)."""
 
     def push(self, chunk: Any) -> list[Any]:
+        if carries_snapshot(chunk):
+            raise ConfigurationError(
+                "this stream's events carry the whole answer so far (a `snapshot`, a stop "
+                "event's `message`): an SDK stream helper such as client.messages.stream() or "
+                "client.responses.stream(). Guard the raw stream (create(..., stream=True)) "
+                "or yield from the helper's text_stream"
+            )
         text = chunk_text(chunk)
         if not text and not isinstance(chunk, str):
             fragment = carries_calls(chunk)

@@ -217,3 +217,33 @@ def test_a_harmful_plan_in_streamed_thinking_is_refused(charter: Charter) -> Non
     out = _stream(charter, events, on_deny="refuse")
     assert "bleach" not in json.dumps(out) and _thinking(out) == ""
     assert _text(out).startswith("I can't help with that")
+
+
+class HelperText(BaseModel):  # client.messages.stream()'s TextEvent
+    type: Literal["text"] = "text"
+    text: str
+    snapshot: str
+
+
+class HelperStop(BaseModel):  # its message_stop, carrying the whole message
+    type: Literal["message_stop"] = "message_stop"
+    message: dict[str, Any]
+
+
+@pytest.mark.parametrize("helper", ["text", "stop"])
+def test_an_sdk_stream_helpers_events_are_refused_with_a_clear_error(
+    charter: Charter, helper: str
+) -> None:
+    """Their copies of the answer so far (`snapshot`, the stop event's `message`) would go
+    out as the model wrote them; at b3fcb55 the stop event's message did."""
+    from charter.errors import ConfigurationError
+
+    text = f"Your card {CARD} was blocked."
+    delta = ContentBlockDelta(index=0, delta=TextDelta(text=text))
+    extra: Any = (
+        HelperText(text=text, snapshot=text)
+        if helper == "text"
+        else HelperStop(message={"content": [{"type": "text", "text": text}]})
+    )
+    with pytest.raises(ConfigurationError, match="stream helper"):
+        _stream(charter, [delta, extra])
