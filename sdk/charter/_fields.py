@@ -3,7 +3,7 @@ way, and what an answer used: the neutral ground of the adapters."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,3 +29,16 @@ def put_field(value: Any, key: str, item: Any) -> None:
         value[key] = item
     else:
         setattr(value, key, item)
+
+
+def unwrapped(answer: Any) -> tuple[Any, Callable[[Any], Any]]:
+    """The answer proper, and how to wrap a changed one back: an integration that hands the
+    guard its own wrapper (LangChain's `GuardOutput`) marks it `carries_answer = True` and
+    holds the answer in `value`."""
+    if getattr(answer, "carries_answer", False) is True:
+        return answer.value, type(answer)
+    return answer, _same
+
+
+def _same(answer: Any) -> Any:
+    return answer

@@ -2,10 +2,10 @@
 
 Reasoning models hand back their thinking: Anthropic's `thinking` blocks, the `reasoning`
 items of OpenAI's Responses API (their `summary` and `content` texts), LangChain's
-`thinking` and `reasoning` content blocks. Apps show it to
-users, so it is output like the answer: its texts are checked with the answer (PII,
-signals, policy), written back when redacted or restored, and a refusal drops it, since
-it may hold what the answer was refused for.
+`thinking` and `reasoning` content blocks. Apps show it to users, so it is output like the
+answer: its texts are checked with the answer (PII, signals, policy), written back when
+redacted or restored, and a refusal drops it, since it may hold what the answer was
+refused for.
 
 Anthropic's `redacted_thinking` is encrypted by the provider: no text to read. A rewritten
 `thinking` block no longer matches its `signature`; the API refuses it if the app sends
@@ -18,7 +18,7 @@ import copy
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from charter._fields import field_of, put_field
+from charter._fields import field_of, put_field, unwrapped
 from charter.adapters import is_lc_message
 from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
 
@@ -29,9 +29,10 @@ _THINKING = ("thinking", "redacted_thinking")
 
 def reasoning_texts(answer: Any) -> list[str]:
     """The texts of the answer's reasoning, in order ([] for shapes without any)."""
-    answer = _unwrapped(answer)
-    if _lc_blocks(answer) is not None:
-        return [b[_lc_key(b)] for b in _lc_blocks(answer) or () if _is_lc(b)]
+    answer = unwrapped(answer)[0]
+    blocks = _lc_blocks(answer)
+    if blocks is not None:
+        return [b[_lc_key(b)] for b in blocks if _is_lc(b)]
     return [field_of(part, key) for part, key in _parts(answer)]
 
 
@@ -39,13 +40,11 @@ def with_reasoning(answer: Any, texts: Sequence[str]) -> Any:
     """A copy of `answer` with `texts` in place of its reasoning's texts."""
     if list(texts) == reasoning_texts(answer):
         return answer
-    inner, wrap = _unwrapped(answer), _wrapper(answer)
+    inner, wrap = unwrapped(answer)
     blocks = _lc_blocks(inner)
     if blocks is not None:
         supply = iter(texts)
-        content = [
-            {**b, _LC_REASONING[b["type"]]: next(supply)} if _is_lc(b) else b for b in blocks
-        ]
+        content = [{**b, _lc_key(b): next(supply)} if _is_lc(b) else b for b in blocks]
         return wrap(inner.model_copy(update={"content": content}))
     out = copy.deepcopy(inner) if isinstance(inner, Mapping) else inner.model_copy(deep=True)
     for (part, key), text in zip(_parts(out), texts, strict=True):
@@ -55,7 +54,7 @@ def with_reasoning(answer: Any, texts: Sequence[str]) -> Any:
 
 def without_reasoning(answer: Any) -> Any:
     """`answer` without its reasoning (what a refusal is sent back in)."""
-    inner, wrap = _unwrapped(answer), _wrapper(answer)
+    inner, wrap = unwrapped(answer)
     blocks = _lc_blocks(inner)
     if blocks is not None:
         kept = [b for b in blocks if not _is_lc(b) and field_of(b, "type") != "redacted_thinking"]
@@ -113,15 +112,3 @@ def _lc_key(block: Mapping[str, Any]) -> str:
 
 def _is_lc(block: Any) -> bool:
     return isinstance(block, Mapping) and isinstance(block.get(_lc_key(block)), str)
-
-
-def _unwrapped(answer: Any) -> Any:
-    """An integration's wrapper (LangChain's `GuardOutput`, `carries_answer`) holds the
-    answer proper in `value`."""
-    return answer.value if getattr(answer, "carries_answer", False) is True else answer
-
-
-def _wrapper(answer: Any) -> Any:
-    if getattr(answer, "carries_answer", False) is True:
-        return type(answer)
-    return lambda inner: inner

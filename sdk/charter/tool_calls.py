@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from charter._fields import field_of, put_field
+from charter._fields import field_of, put_field, unwrapped
 from charter.adapters import Adapter, OpenAIResponseAdapter, is_lc_message
 from charter.reasoning import with_reasoning
 from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
@@ -63,38 +63,27 @@ def replace_answer(
     changed = [with_leaves(args, rest) for args in arguments]
     if changed == list(arguments):
         return out
-    inner, wrap = _unwrapped(out)
+    inner, wrap = unwrapped(out)
     return wrap(_with_arguments(inner, changed))
 
 
 def tool_arguments(answer: Any) -> list[Any]:
     """Each proposed call's arguments in order: a parsed JSON value, or the text itself
     when it is not JSON."""
-    return [parsed_arguments(raw) for raw in _raw_arguments(_unwrapped(answer)[0])]
+    return [parsed_arguments(raw) for raw in _raw_arguments(unwrapped(answer)[0])]
 
 
 def tool_names(answer: Any) -> list[str]:
     """Each proposed call's name, in the order of `tool_arguments` ("" when it has none)."""
-    names = [field_of(call, "name") for call in _calls(_unwrapped(answer)[0])]
+    names = [field_of(call, "name") for call in _calls(unwrapped(answer)[0])]
     return [name if isinstance(name, str) else "" for name in names]
 
 
 def without_tool_calls(answer: Any) -> Any:
     """`answer` proposing no tool calls, finished as filtered (a copy where the answer is a
     dict): what a refusal is sent back in."""
-    inner, wrap = _unwrapped(answer)
+    inner, wrap = unwrapped(answer)
     return wrap(_without_calls(inner))
-
-
-def _unwrapped(answer: Any) -> tuple[Any, Callable[[Any], Any]]:
-    """The answer proper, and how to wrap a changed one back (see the module docstring)."""
-    if getattr(answer, "carries_answer", False) is True:
-        return answer.value, type(answer)
-    return answer, _same
-
-
-def _same(answer: Any) -> Any:
-    return answer
 
 
 def _without_calls(answer: Any) -> Any:
