@@ -23,6 +23,19 @@ def field_of(value: Any, key: str) -> Any:
     return getattr(value, key, None)
 
 
+def kind_of(value: Any) -> str:
+    """`value`'s `type` field, or "" when it is not a string: a malformed part never
+    reaches a set or dict lookup (an unhashable `type` would raise there)."""
+    kind = field_of(value, "type")
+    return kind if isinstance(kind, str) else ""
+
+
+def items_of(value: Any, key: str) -> list[Any] | tuple[Any, ...]:
+    """`value`'s `key` when it is a list or tuple, else () (absent, None, malformed)."""
+    items = field_of(value, key)
+    return items if isinstance(items, list | tuple) else ()
+
+
 def put_field(value: Any, key: str, item: Any) -> None:
     """`value[key] = item` on a mapping, else the attribute (SDK objects are mutable)."""
     if isinstance(value, MutableMapping):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from charter._fields import Usage, field_of
+from charter._fields import Usage, field_of, kind_of
 from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
 
 __all__ = [
@@ -136,7 +136,7 @@ def _text_key(item: Any) -> str | None:
 
 
 def _is_responses_item(item: Any) -> bool:
-    return isinstance(item, Mapping) and item.get("type") in _RESPONSES_ITEMS
+    return isinstance(item, Mapping) and kind_of(item) in _RESPONSES_ITEMS
 
 
 def _role(item: Mapping[str, Any]) -> str:

@@ -12,7 +12,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from charter._fields import field_of, put_field
+from charter._fields import field_of, items_of, put_field
 from charter.vendor_adapters import ResponsesAdapter
 
 
@@ -192,7 +192,7 @@ class TextCopies:
             return self._put(chunk, kind, ("part",), "text")
         item = field_of(chunk, "item")
         if kind == "response.output_item.done" and field_of(item, "type") == "message":
-            parts = field_of(item, "content") or ()
+            parts = items_of(item, "content")
             texts = [k for k, part in enumerate(parts) if _is_text_part(part)]
             event, first = copy.deepcopy(chunk), kind not in self._given
             self._given.add(kind)

@@ -18,7 +18,7 @@ import copy
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from charter._fields import field_of, put_field, unwrapped
+from charter._fields import field_of, items_of, put_field, unwrapped
 from charter.adapters import is_lc_message
 from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
 
@@ -89,7 +89,7 @@ def _parts(answer: Any) -> Iterator[tuple[Any, str]]:
             if field_of(item, "type") != "reasoning":
                 continue
             for group in ("summary", "content"):
-                for part in field_of(item, group) or ():
+                for part in items_of(item, group):
                     if isinstance(field_of(part, "text"), str):
                         yield part, "text"
 

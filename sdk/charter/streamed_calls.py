@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from charter._fields import field_of
+from charter._fields import field_of, items_of
 from charter.adapters import is_lc_message
 from charter.chunks import anthropic_event, chunk_text, responses_event
 from charter.tool_calls import (
@@ -52,6 +52,9 @@ class _Fragment:
     """Where its text sits inside the chunk (None: the fragment carries only a name)."""
     text: str
     name: str = ""
+
+    def __post_init__(self) -> None:  # a malformed index never breaks the dict of calls
+        object.__setattr__(self, "call", tuple(map(_scalar, self.call)))
 
 
 class StreamedCalls:
@@ -119,6 +122,10 @@ def _checked_copies(fragments: list[_Fragment]) -> list[_Fragment]:
     return [replace(f, copy="args") if kinds.get(f.call) == f.copy else f for f in fragments]
 
 
+def _scalar(part: Any) -> Any:
+    return part if isinstance(part, str | int | float | type(None)) else repr(part)
+
+
 def carries_calls(chunk: Any) -> bool:
     """Whether `chunk` holds a fragment of a proposed tool call."""
     return next(_fragments(0, chunk), None) is not None
@@ -137,7 +144,7 @@ def text_part(chunk: Any) -> Any:
     if is_lc_message(chunk):
         return chunk.model_copy(update=lc_without_calls(chunk))
     out = copy.deepcopy(chunk)
-    for choice in field_of(out, "choices") or ():
+    for choice in items_of(out, "choices"):
         delta = field_of(choice, "delta")
         if isinstance(delta, dict):
             delta.pop("tool_calls", None)
@@ -156,7 +163,7 @@ def call_part(chunk: Any) -> Any:
         kept = [b for b in content if is_call_block(b)] if isinstance(content, list) else []
         return chunk.model_copy(update={"content": kept or ""})
     out = copy.deepcopy(chunk)
-    for choice in field_of(out, "choices") or ():
+    for choice in items_of(out, "choices"):
         delta = field_of(choice, "delta")
         if isinstance(delta, dict):
             delta["content"] = None
@@ -182,7 +189,7 @@ def _fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
         delta = field_of(choice, "delta")
         at = field_of(choice, "index")
         at = c if at is None else at
-        for k, call in enumerate(field_of(delta, "tool_calls") or ()):
+        for k, call in enumerate(items_of(delta, "tool_calls")):
             path: Path = ("choices", c, "delta", "tool_calls", k, "function", "arguments")
             key = ("openai", at, field_of(call, "index"))
             yield from _fragment(index, key, field_of(call, "function"), "arguments", path)
@@ -250,7 +257,7 @@ def _responses_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
     elif kind == "response.output_item.done" and is_call:
         yield from _whole(index, key, "item", item, ("item", _argument_field(item)))
     elif kind in ("response.completed", "response.incomplete"):
-        for k, out in enumerate(field_of(field_of(chunk, "response"), "output") or ()):
+        for k, out in enumerate(items_of(field_of(chunk, "response"), "output")):
             if field_of(out, "type") in _RESPONSES_CALLS:
                 path = ("response", "output", k, _argument_field(out))
                 yield from _whole(index, ("responses", k), "completed", out, path)
@@ -288,7 +295,7 @@ def _reasoning_item(index: int, at: Any, item: Any, path: Path, copy_: str) -> I
     if field_of(item, "type") != "reasoning":
         return
     for group in ("summary", "content"):
-        for k, part in enumerate(field_of(item, group) or ()):
+        for k, part in enumerate(items_of(item, group)):
             key = (REASONING, "responses", at, group, k)
             yield from _whole(index, key, copy_, part, (*path, group, k, "text"))
 

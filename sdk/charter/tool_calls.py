@@ -31,7 +31,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from charter._fields import field_of, put_field, unwrapped
+from charter._fields import field_of, items_of, kind_of, put_field, unwrapped
 from charter.adapters import Adapter, OpenAIResponseAdapter, is_lc_message
 from charter.reasoning import with_reasoning
 from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
@@ -133,7 +133,7 @@ def _calls(answer: Any) -> list[Any]:
     if _ANTHROPIC.matches(answer):  # its `tool_use` blocks: name, input (a dict)
         return [b for b in field_of(answer, "content") if field_of(b, "type") == "tool_use"]
     if _RESPONSES.matches(answer):
-        return [i for i in field_of(answer, "output") if field_of(i, "type") in _RESPONSES_CALLS]
+        return [i for i in field_of(answer, "output") if kind_of(i) in _RESPONSES_CALLS]
     out: list[Any] = []
     for choice in _choices(answer) or ():
         out.extend(_functions(field_of(choice, "message")))
@@ -143,7 +143,7 @@ def _calls(answer: Any) -> list[Any]:
 def _functions(message: Any) -> list[Any]:
     """The `function` parts of an OpenAI message's calls: each of `tool_calls`, then the
     legacy `function_call` (still sent by older models and SDKs)."""
-    out = [field_of(call, "function") for call in field_of(message, "tool_calls") or ()]
+    out = [field_of(call, "function") for call in items_of(message, "tool_calls")]
     legacy = field_of(message, "function_call")
     return out + ([legacy] if legacy is not None else [])
 
@@ -154,7 +154,7 @@ def _raw_arguments(answer: Any) -> list[Any]:
     if _ANTHROPIC.matches(answer):
         return [field_of(block, "input") for block in _calls(answer)]
     if _RESPONSES.matches(answer):
-        return [field_of(item, _RESPONSES_CALLS[field_of(item, "type")]) for item in _calls(answer)]
+        return [field_of(item, _RESPONSES_CALLS[kind_of(item)]) for item in _calls(answer)]
     return [field_of(function, "arguments") for function in _calls(answer)]
 
 
@@ -257,7 +257,7 @@ def _anthropic_with_arguments(message: Any, arguments: Sequence[Any]) -> Any:
     inputs = iter(arguments)
     if isinstance(message, Mapping):
         content = [
-            {**b, "input": next(inputs)} if b.get("type") == "tool_use" else b
+            {**b, "input": next(inputs)} if kind_of(b) == "tool_use" else b
             for b in message["content"]
         ]
         return {**message, "content": content}
@@ -271,7 +271,7 @@ def _anthropic_without_calls(message: Any) -> Any:
     """No `tool_use` blocks; a message that stopped to use tools stops as a refusal."""
     reason = {"stop_reason": "refusal"} if field_of(message, "stop_reason") == "tool_use" else {}
     if isinstance(message, Mapping):
-        content = [b for b in message["content"] if b.get("type") != "tool_use"]
+        content = [b for b in message["content"] if kind_of(b) != "tool_use"]
         return {**message, "content": content, **reason}
     content = [b for b in message.content if field_of(b, "type") != "tool_use"]
     return message.model_copy(update={"content": content, **reason})
@@ -288,12 +288,12 @@ def _responses_with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
     out = copy.deepcopy(answer) if isinstance(answer, Mapping) else answer.model_copy(deep=True)
     for item, args in zip(_calls(out), arguments, strict=True):
         text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
-        put_field(item, _RESPONSES_CALLS[field_of(item, "type")], text)
+        put_field(item, _RESPONSES_CALLS[kind_of(item)], text)
     return out
 
 
 def _responses_without_calls(answer: Any) -> Any:
-    output = [i for i in field_of(answer, "output") if field_of(i, "type") not in _RESPONSES_RUN]
+    output = [i for i in field_of(answer, "output") if kind_of(i) not in _RESPONSES_RUN]
     if isinstance(answer, Mapping):
         return {**answer, "output": output}
     return answer.model_copy(update={"output": output})

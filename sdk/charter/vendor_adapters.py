@@ -10,7 +10,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from charter._fields import Usage, field_of, put_field
+from charter._fields import Usage, field_of, items_of, put_field
 
 
 class AnthropicMessageAdapter:
@@ -62,7 +62,8 @@ class AnthropicMessageAdapter:
 
 
 def _is_text_block(block: Any) -> bool:
-    return bool(field_of(block, "type") == "text")
+    """A text block (one whose `text` is not a string is malformed: not read as text)."""
+    return field_of(block, "type") == "text" and isinstance(field_of(block, "text"), str)
 
 
 def _sdk_text_block(text: str) -> Any:
@@ -94,7 +95,7 @@ class ResponsesAdapter:
         items = []
         for item in field_of(out, "output"):
             if field_of(item, "type") == "message":
-                parts = field_of(item, "content") or []
+                parts = items_of(item, "content")
                 kept = [p for p in parts if p is first or field_of(p, "type") != "output_text"]
                 if parts and not kept:
                     continue
@@ -122,8 +123,8 @@ def _output_texts(response: Any) -> list[Any]:
         part
         for item in field_of(response, "output")
         if field_of(item, "type") == "message"
-        for part in field_of(item, "content") or ()
-        if field_of(part, "type") == "output_text"
+        for part in items_of(item, "content")
+        if field_of(part, "type") == "output_text" and isinstance(field_of(part, "text"), str)
     ]
 
 

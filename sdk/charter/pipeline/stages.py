@@ -291,9 +291,14 @@ class CallRun:
     def check_answer(self, answer: Any) -> Checked:
         """Output stage on a complete answer: inspect and evaluate, release nothing yet."""
         adapter = adapter_for(answer)
-        texts = adapter.texts(answer) if adapter is not None else [str(answer)]
-        thought = reasoning_texts(answer) if adapter is not None else []  # `charter.reasoning`
-        arguments = tool_arguments(answer) if adapter is not None else []
+        try:
+            texts = adapter.texts(answer) if adapter is not None else [str(answer)]
+            thought = reasoning_texts(answer) if adapter is not None else []  # `reasoning`
+            arguments = tool_arguments(answer) if adapter is not None else []
+            if not all(isinstance(t, str) for t in (*texts, *thought)):
+                raise TypeError("a text that is not a string")
+        except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+            self.malformed(answer, exc)
         self.bounded(Stage.OUTPUT, "the answer", arguments or None, texts + thought)
         texts = texts + thought + argument_texts(arguments)  # proposed calls: `tool_calls`
         inspected = self.inspect(texts)
@@ -322,6 +327,13 @@ class CallRun:
         if out_texts == texts:
             return answer
         return replace_answer(adapter, answer, out_texts, checked.arguments, checked.reasoning)
+
+    def malformed(self, answer: Any, exc: Exception) -> NoReturn:
+        """An answer whose parts are not the shape its adapter reads: denied unchecked and
+        recorded (fail closed), shaped from the prompt (the answer's cannot be trusted)."""
+        message = f"the answer ({type(answer).__name__}) is malformed: {type(exc).__name__}"
+        decision = unreadable(message, Stage.OUTPUT, self.parts.engine.revision)
+        self.refuse_unchecked(decision, PolicyViolation(decision))
 
     def model_returned(self, result: Any, call_ms: float) -> Usage:
         """One call of the wrapped function returned: add its time and tokens to the

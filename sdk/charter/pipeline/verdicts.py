@@ -31,7 +31,8 @@ def over_limit(overrun: Overrun, stage: Stage, policy_revision: str) -> Decision
 
 
 def unreadable(message: str, stage: Stage, policy_revision: str) -> Decision:
-    """Tool data with no JSON view (`pipeline.limits.Unreadable`): denied unchecked."""
+    """Tool data with no JSON view (`pipeline.limits.Unreadable`), an answer not in the
+    shape its adapter reads: denied unchecked."""
     violation = Violation(
         rule=UNREADABLE_RULE,
         principle="Checkable input: data the guard cannot read as JSON is refused unchecked",
