@@ -1,0 +1,163 @@
+"""Answers and stream events in broken shapes through the shipped guard: does anything
+crash?
+
+    python -m bench.fuzz_shapes [--rounds 3000] [--seed 7]
+
+Takes valid answers (an OpenAI chat completion with a call, an Anthropic message with
+thinking, text and `tool_use`, a Responses API answer with reasoning, a message and a
+`function_call`) and valid stream events (Anthropic and Responses API), sets one or two of
+their fields (at any depth) to None, a number, a list, a dict or a card number, and runs
+them through `@guard` (`on_deny="refuse"`). A crash is any exception other than the
+guard's own answers (`PolicyViolation`, `ConfigurationError`). Prints the crashes by
+exception and place; exit status 1 when there is one. Not part of `make test`: it
+measures, it does not assert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import random
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any
+
+from charter.config import DEFAULT_POLICIES
+from charter.errors import ConfigurationError, PolicyViolation
+from charter.testing import make_charter
+
+CARD = "4111 1111 1111 1111"
+ODD: list[Any] = [None, 1, 1.5, "x", [], {}, {"a": 1}, [None], CARD, {"type": 3}]
+ANSWERS: list[Any] = [
+    {
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": "hi",
+                    "tool_calls": [
+                        {
+                            "id": "c",
+                            "type": "function",
+                            "function": {"name": "f", "arguments": "{}"},
+                        }
+                    ],
+                },
+                "finish_reason": "tool_calls",
+            }
+        ]
+    },
+    {
+        "type": "message",
+        "role": "assistant",
+        "content": [
+            {"type": "thinking", "thinking": f"card {CARD}", "signature": "s"},
+            {"type": "text", "text": f"hi {CARD}"},
+            {"type": "tool_use", "id": "t", "name": "n", "input": {"a": CARD}},
+        ],
+        "stop_reason": "tool_use",
+    },
+    {
+        "object": "response",
+        "output": [
+            {"type": "reasoning", "summary": [{"type": "summary_text", "text": f"s {CARD}"}]},
+            {"type": "message", "content": [{"type": "output_text", "text": "hi"}]},
+            {"type": "function_call", "name": "f", "arguments": json.dumps({"a": CARD})},
+        ],
+    },
+]
+
+
+def _delta(index: int, kind: str, field: str, text: str) -> dict[str, Any]:
+    return {"type": "content_block_delta", "index": index, "delta": {"type": kind, field: text}}
+
+
+REASONING_ITEM = {"type": "reasoning", "summary": [{"text": "s"}]}
+EVENTS: list[Any] = [
+    {"type": "message_start", "message": {"content": []}},
+    {"type": "content_block_start", "index": 1, "content_block": {"type": "tool_use", "name": "n"}},
+    _delta(0, "text_delta", "text", "hi"),
+    _delta(1, "input_json_delta", "partial_json", "{"),
+    _delta(0, "thinking_delta", "thinking", "t"),
+    {"type": "response.output_text.delta", "output_index": 0, "delta": "hi"},
+    {"type": "response.function_call_arguments.delta", "output_index": 1, "delta": "{"},
+    {"type": "response.reasoning_summary_text.delta", "output_index": 0, "delta": "r"},
+    {"type": "response.output_text.done", "text": "x"},
+    {"type": "response.output_item.done", "output_index": 0, "item": REASONING_ITEM},
+    {"type": "response.completed", "response": ANSWERS[2]},
+]
+
+
+def mutated(value: Any, rng: random.Random, changes: int) -> Any:
+    """A copy of `value` with `changes` fields (at any depth) set to an odd value."""
+    out = json.loads(json.dumps(value))
+    for _ in range(changes):
+        places = _places(out)
+        if places:
+            parent, key = rng.choice(places)
+            parent[key] = json.loads(json.dumps(rng.choice(ODD)))
+    return out
+
+
+def _places(node: Any) -> list[tuple[Any, Any]]:
+    """Every (container, key) in `node`, at any depth."""
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    out: list[tuple[Any, Any]] = []
+    for key, child in list(items):
+        out.append((node, key))
+        if isinstance(child, dict | list):
+            out += _places(child)
+    return out
+
+
+def run(rounds: int, seed: int) -> collections.Counter[str]:
+    charter = make_charter(DEFAULT_POLICIES, Path(tempfile.mkdtemp()), pii_mode="pattern")
+    rng = random.Random(seed)
+    crashes: collections.Counter[str] = collections.Counter()
+    for n in range(rounds):
+        if n % 2:
+            answer = mutated(rng.choice(ANSWERS), rng, rng.randint(1, 2))
+            call: Any = charter.guard(model="m", provider="openai", on_deny="refuse")(
+                lambda prompt, answer=answer: answer
+            )
+        else:
+            events = [mutated(rng.choice(EVENTS), rng, rng.randint(0, 1)) for _ in range(6)]
+
+            def stream(prompt: str, events: list[Any] = events) -> Any:
+                yield from events
+
+            guarded = charter.guard(model="m", provider="openai", on_deny="refuse")(stream)
+
+            def call(prompt: str, guarded: Any = guarded) -> Any:
+                return list(guarded(prompt))
+
+        try:
+            call("hello")
+        except (PolicyViolation, ConfigurationError):
+            pass
+        except Exception as exc:  # what this measures
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            crashes[f"{type(exc).__name__} at {Path(where.filename).name}:{where.lineno}"] += 1
+    charter.close()
+    return crashes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    crashes = run(args.rounds, args.seed)
+    total = sum(crashes.values())
+    print(f"{args.rounds} broken answers and streams (seed {args.seed}): {total} crashes")
+    for place, count in crashes.most_common():
+        print(f"  {count:5d}  {place}")
+    sys.exit(1 if crashes else 0)
+
+
+if __name__ == "__main__":
+    main()
