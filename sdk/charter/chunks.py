@@ -89,7 +89,8 @@ def _openai_delta(chunk: Any) -> Any:
 
 def like_chunk(template: Any, text: str) -> Any:
     """`text` in the type of `template` (a message chunk stays a message chunk, an OpenAI
-    chunk an OpenAI chunk; a copy: the template may already have been passed on)."""
+    chunk an OpenAI chunk, an event a text event of its API; a copy: the template may
+    already have been passed on)."""
     if template is None or isinstance(template, str):
         return text
     kind = responses_event(template)

@@ -4,14 +4,16 @@ A stream proposes tool calls in fragments: OpenAI chunks carry
 `choices[i].delta.tool_calls[j].function.arguments` a few characters at a time (and the
 legacy `delta.function_call.arguments`), LangChain message chunks carry
 `tool_call_chunks[k]["args"]`, with the provider's raw copies beside them
-(`additional_kwargs["tool_calls"]`, Anthropic's `partial_json` content blocks), and an
-Anthropic event stream carries `input_json_delta` events after a `tool_use` block's start. The
-stream's gate holds every chunk without text until the text passed, so nothing of a call
-leaves early; this module assembles the held fragments into each call's arguments, so the
-last check reads them with the answer (as `charter.tool_calls` does for a whole answer),
-and writes checked arguments back: a changed call's whole arguments go in its first
-fragment (and in the first of each raw copy), its later fragments become empty, which is
-what a consumer that joins the fragments (OpenAI's SDK helpers, LangChain's `+`) then sees.
+(`additional_kwargs["tool_calls"]`, Anthropic's `partial_json` content blocks); an
+Anthropic event stream carries `input_json_delta` events after a `tool_use` block's start,
+a Responses API stream `function_call_arguments.delta` events (and events that repeat the
+arguments whole, rewritten as raw copies). The stream's gate holds every chunk without
+text until the text passed, so nothing of a call leaves early; this module assembles the
+held fragments into each call's arguments, so the last check reads them with the answer
+(as `charter.tool_calls` does for a whole answer), and writes checked arguments back: a
+changed call's whole arguments go in its first fragment (and in the first of each raw
+copy), its later fragments become empty, which is what a consumer that joins the
+fragments (OpenAI's SDK helpers, LangChain's `+`) then sees.
 
 Streamed reasoning (Anthropic `thinking_delta`, the Responses API's reasoning deltas and
 the events that repeat them) is held, checked and written back the same way: it is output
@@ -219,7 +221,9 @@ def _anthropic_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
     kind, key = field_of(chunk, "type"), ("anthropic", field_of(chunk, "index"))
     if kind == "content_block_start":
         block = field_of(chunk, "content_block")
-        if field_of(block, "type") in ("tool_use", "server_tool_use"):
+        if (
+            field_of(block, "type") == "tool_use"
+        ):  # as a whole answer's (server tools: not the app's)
             name = field_of(block, "name")
             yield _Fragment(index, key, "args", None, "", name if isinstance(name, str) else "")
     elif kind == "content_block_delta":
