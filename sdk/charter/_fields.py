@@ -3,6 +3,7 @@ way, and what an answer used: the neutral ground of the adapters."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,25 @@ def put_field(value: Any, key: str, item: Any) -> None:
         value[key] = item
     else:
         setattr(value, key, item)
+
+
+def updated(value: Any, **fields: Any) -> Any:
+    """A copy of `value` with `fields` replaced: a new dict, or the SDK model's own copy."""
+    if isinstance(value, Mapping):
+        return {**value, **fields}
+    return value.model_copy(update=fields)
+
+
+def in_form_of(like: Any, fields: dict[str, Any], module: str, name: str) -> Any:
+    """`fields` in the form of `like`: a dict beside dicts, else an object of the SDK's
+    class `module.name` (pydantic builds its nested parts from their dicts); a dict when the
+    SDK is not installed (an SDK-like object without the SDK)."""
+    if not isinstance(like, Mapping):
+        try:
+            return getattr(importlib.import_module(module), name)(**fields)
+        except (ImportError, AttributeError):
+            pass
+    return fields
 
 
 def unwrapped(answer: Any) -> tuple[Any, Callable[[Any], Any]]:

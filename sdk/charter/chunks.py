@@ -12,7 +12,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from charter._fields import field_of, items_of, put_field
+from charter._fields import field_of, in_form_of, items_of, put_field
 from charter.vendor_adapters import ResponsesAdapter
 
 
@@ -117,20 +117,12 @@ def like_chunk(template: Any, text: str) -> Any:
 
 def _anthropic_text_event(template: Any, text: str) -> Any:
     """A `content_block_delta` event with `text`, in the form of `template` (dict or SDK)."""
-    index = field_of(template, "index") or 0
-    if not isinstance(template, Mapping):
-        try:
-            from anthropic.types import RawContentBlockDeltaEvent, TextDelta
-        except ImportError:  # pragma: no cover - an SDK-like event without the SDK
-            pass
-        else:
-            delta = TextDelta(type="text_delta", text=text)
-            return RawContentBlockDeltaEvent(type="content_block_delta", index=index, delta=delta)
-    return {
+    event = {
         "type": "content_block_delta",
-        "index": index,
+        "index": field_of(template, "index") or 0,
         "delta": {"type": "text_delta", "text": text},
     }
+    return in_form_of(template, event, "anthropic.types", "RawContentBlockDeltaEvent")
 
 
 RESPONSES_TEXT_DELTA = "response.output_text.delta"
@@ -155,14 +147,7 @@ def _responses_text_event(template: Any, text: str) -> Any:
         "logprobs": [],
         "sequence_number": field_of(template, "sequence_number") or 0,
     }
-    if not isinstance(template, Mapping):
-        try:
-            from openai.types.responses import ResponseTextDeltaEvent
-        except ImportError:  # pragma: no cover - an SDK-like event without the SDK
-            pass
-        else:
-            return ResponseTextDeltaEvent(**event)
-    return event
+    return in_form_of(template, event, "openai.types.responses", "ResponseTextDeltaEvent")
 
 
 class TextCopies:

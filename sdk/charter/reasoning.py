@@ -18,7 +18,7 @@ import copy
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from charter._fields import field_of, items_of, put_field, unwrapped
+from charter._fields import field_of, items_of, kind_of, put_field, unwrapped, updated
 from charter.adapters import is_lc_message
 from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
 
@@ -45,8 +45,8 @@ def with_reasoning(answer: Any, texts: Sequence[str]) -> Any:
     if blocks is not None:
         supply = iter(texts)
         content = [{**b, _lc_key(b): next(supply)} if _is_lc(b) else b for b in blocks]
-        return wrap(inner.model_copy(update={"content": content}))
-    out = copy.deepcopy(inner) if isinstance(inner, Mapping) else inner.model_copy(deep=True)
+        return wrap(updated(inner, content=content))
+    out = copy.deepcopy(inner)  # a dict, or an SDK model (pydantic copies deeply too)
     for (part, key), text in zip(_parts(out), texts, strict=True):
         put_field(part, key, text)
     return wrap(out)
@@ -58,7 +58,7 @@ def without_reasoning(answer: Any) -> Any:
     blocks = _lc_blocks(inner)
     if blocks is not None:
         kept = [b for b in blocks if not _is_lc(b) and field_of(b, "type") != "redacted_thinking"]
-        return wrap(inner.model_copy(update={"content": kept}))
+        return wrap(updated(inner, content=kept))
     return wrap(_without(inner))
 
 
@@ -70,10 +70,8 @@ def _without(answer: Any) -> Any:
         field, kinds = "output", ("reasoning",)
     else:
         return answer
-    kept = [p for p in field_of(answer, field) if field_of(p, "type") not in kinds]
-    if isinstance(answer, Mapping):
-        return {**answer, field: kept}
-    return answer.model_copy(update={field: kept})
+    kept = [p for p in field_of(answer, field) if kind_of(p) not in kinds]
+    return updated(answer, **{field: kept})
 
 
 def _parts(answer: Any) -> Iterator[tuple[Any, str]]:

@@ -31,7 +31,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from charter._fields import field_of, items_of, kind_of, put_field, unwrapped
+from charter._fields import field_of, items_of, kind_of, put_field, unwrapped, updated
 from charter.adapters import Adapter, OpenAIResponseAdapter, is_lc_message
 from charter.reasoning import with_reasoning
 from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
@@ -254,27 +254,17 @@ _ANTHROPIC = AnthropicMessageAdapter()
 
 
 def _anthropic_with_arguments(message: Any, arguments: Sequence[Any]) -> Any:
-    inputs = iter(arguments)
-    if isinstance(message, Mapping):
-        content = [
-            {**b, "input": next(inputs)} if kind_of(b) == "tool_use" else b
-            for b in message["content"]
-        ]
-        return {**message, "content": content}
-    out = message.model_copy(deep=True)  # SDK objects are pydantic models
-    for block in _calls(out):
-        block.input = next(inputs)
+    out = copy.deepcopy(message)  # a dict, or an SDK model (pydantic copies deeply too)
+    for block, args in zip(_calls(out), arguments, strict=True):
+        put_field(block, "input", args)
     return out
 
 
 def _anthropic_without_calls(message: Any) -> Any:
     """No `tool_use` blocks; a message that stopped to use tools stops as a refusal."""
     reason = {"stop_reason": "refusal"} if field_of(message, "stop_reason") == "tool_use" else {}
-    if isinstance(message, Mapping):
-        content = [b for b in message["content"] if kind_of(b) != "tool_use"]
-        return {**message, "content": content, **reason}
-    content = [b for b in message.content if field_of(b, "type") != "tool_use"]
-    return message.model_copy(update={"content": content, **reason})
+    content = [b for b in field_of(message, "content") if kind_of(b) != "tool_use"]
+    return updated(message, content=content, **reason)
 
 
 _RESPONSES = ResponsesAdapter()
@@ -285,7 +275,7 @@ _RESPONSES_RUN = {*_RESPONSES_CALLS, "computer_call", "local_shell_call", "shell
 
 
 def _responses_with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
-    out = copy.deepcopy(answer) if isinstance(answer, Mapping) else answer.model_copy(deep=True)
+    out = copy.deepcopy(answer)
     for item, args in zip(_calls(out), arguments, strict=True):
         text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
         put_field(item, _RESPONSES_CALLS[kind_of(item)], text)
@@ -294,9 +284,7 @@ def _responses_with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
 
 def _responses_without_calls(answer: Any) -> Any:
     output = [i for i in field_of(answer, "output") if kind_of(i) not in _RESPONSES_RUN]
-    if isinstance(answer, Mapping):
-        return {**answer, "output": output}
-    return answer.model_copy(update={"output": output})
+    return updated(answer, output=output)
 
 
 def _is_lc_message(value: Any) -> bool:

@@ -7,10 +7,10 @@ propose are `charter.tool_calls`' business."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from charter._fields import Usage, field_of, items_of, put_field
+from charter._fields import Usage, field_of, in_form_of, items_of, put_field
 
 
 class AnthropicMessageAdapter:
@@ -31,23 +31,15 @@ class AnthropicMessageAdapter:
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
         """The new text in the first text block (one is added when there is none); the
         other text blocks go (the API refuses empty ones when the answer is sent back)."""
-        if isinstance(value, Mapping):
-            content: list[Any] = []
-            for block in value["content"]:
-                if not _is_text_block(block):
-                    content.append(block)
-                elif not any(_is_text_block(b) for b in content):
-                    content.append({**block, "text": texts[0]})
-            if not any(_is_text_block(b) for b in content):
-                content.insert(0, {"type": "text", "text": texts[0]})
-            return {**value, "content": content}
-        out = value.model_copy(deep=True)  # SDK objects are pydantic models
-        text_blocks = [b for b in out.content if _is_text_block(b)]
-        if text_blocks:
-            text_blocks[0].text = texts[0]
-            out.content = [b for b in out.content if b is text_blocks[0] or not _is_text_block(b)]
+        out = copy.deepcopy(value)  # a dict, or an SDK model (pydantic copies deeply too)
+        blocks = field_of(out, "content")
+        first = next((b for b in blocks if _is_text_block(b)), None)
+        content = [b for b in blocks if b is first or not _is_text_block(b)]
+        if first is None:
+            content.insert(0, _text_block(value, texts[0]))
         else:
-            out.content = [_sdk_text_block(texts[0]), *out.content]
+            put_field(first, "text", texts[0])
+        put_field(out, "content", content)
         return out
 
     def usage(self, value: Any) -> Usage:
@@ -66,12 +58,8 @@ def _is_text_block(block: Any) -> bool:
     return field_of(block, "type") == "text" and isinstance(field_of(block, "text"), str)
 
 
-def _sdk_text_block(text: str) -> Any:
-    try:
-        from anthropic.types import TextBlock  # the SDK made the answer, so it is installed
-    except ImportError:  # pragma: no cover - an SDK-like object without the SDK
-        return {"type": "text", "text": text}
-    return TextBlock(type="text", text=text)
+def _text_block(message: Any, text: str) -> Any:
+    return in_form_of(message, {"type": "text", "text": text}, "anthropic.types", "TextBlock")
 
 
 class ResponsesAdapter:
@@ -90,7 +78,7 @@ class ResponsesAdapter:
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
         """The new text in the first `output_text` part (a message is added when there is
         none); the other `output_text` parts go, and the messages they leave empty."""
-        out = copy.deepcopy(value) if isinstance(value, Mapping) else value.model_copy(deep=True)
+        out = copy.deepcopy(value)  # a dict, or an SDK model (pydantic copies deeply too)
         first = next(iter(_output_texts(out)), None)
         items = []
         for item in field_of(out, "output"):
@@ -129,13 +117,7 @@ def _output_texts(response: Any) -> list[Any]:
 
 
 def _responses_message(response: Any, text: str) -> Any:
-    message = {"type": "message", "id": "msg_charter", "role": "assistant", "status": "completed"}
     part = {"type": "output_text", "text": text, "annotations": []}
-    if not isinstance(response, Mapping):
-        try:
-            from openai.types.responses import ResponseOutputMessage, ResponseOutputText
-        except ImportError:  # pragma: no cover - an SDK-like object without the SDK
-            pass
-        else:
-            return ResponseOutputMessage(**message, content=[ResponseOutputText(**part)])
-    return {**message, "content": [part]}
+    message = {"type": "message", "id": "msg_charter", "role": "assistant", "status": "completed"}
+    fields = {**message, "content": [part]}
+    return in_form_of(response, fields, "openai.types.responses", "ResponseOutputMessage")
