@@ -32,6 +32,7 @@ __all__ = [
     "adapter_for",
     "field_of",
     "is_lc_message",
+    "is_lc_text_part",
     "register_adapter",
     "scored_texts",
     "usage_of",
@@ -297,19 +298,29 @@ def _lc_with_text(message: Any, text: str) -> Any:
     content = message.content
     if not isinstance(content, list):
         return message.model_copy(update={"content": text})
-    first = next((i for i, p in enumerate(content) if _is_lc_text(p)), None)
+    first = next((i for i, p in enumerate(content) if is_lc_text_part(p)), None)
     if first is None:
         return message.model_copy(update={"content": [*content, {"type": "text", "text": text}]})
-    blocks = [
-        {**p, "text": text} if i == first and isinstance(p, Mapping) else text if i == first else p
+    part = content[first]
+    new = {**part, "text": text} if isinstance(part, Mapping) else text
+    kept = [
+        new if i == first else p
         for i, p in enumerate(content)
-        if i == first or not _is_lc_text(p)
+        if i == first or not is_lc_text_part(p)
     ]
-    return message.model_copy(update={"content": blocks})
+    return message.model_copy(update={"content": kept})
 
 
-def _is_lc_text(part: Any) -> bool:
-    return isinstance(part, str) or (isinstance(part, Mapping) and part.get("type") == "text")
+def is_lc_text_part(part: Any) -> bool:
+    """A text part of LangChain message content: a str, or a `text` block (the type may be
+    left out) whose text is a string."""
+    if isinstance(part, str):
+        return True
+    return (
+        isinstance(part, Mapping)
+        and part.get("type", "text") == "text"
+        and isinstance(part.get("text"), str)
+    )
 
 
 _ADAPTERS: list[Adapter] = [

@@ -10,11 +10,11 @@ become `AIMessageChunk(content=released)`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessageChunk, BaseMessageChunk
 
+from charter.adapters import is_lc_text_part
 from charter.errors import ConfigurationError
 
 ChunkKind = Literal["text", "message"]
@@ -66,14 +66,8 @@ def _split_message_chunk(chunk: BaseMessageChunk) -> tuple[str, BaseMessageChunk
     texts: list[str] = []
     others: list[Any] = []
     for part in content:
-        if isinstance(part, str):
-            texts.append(part)
-        elif (
-            isinstance(part, Mapping)
-            and part.get("type", "text") == "text"
-            and isinstance(part.get("text"), str)
-        ):
-            texts.append(part["text"])
+        if is_lc_text_part(part):
+            texts.append(part if isinstance(part, str) else part["text"])
         else:
             others.append(part)
     rest = chunk.model_copy(update={"content": others or "", "id": None})

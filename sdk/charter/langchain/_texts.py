@@ -15,6 +15,8 @@ from typing import Any, Literal, get_origin
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel
 
+from charter.adapters import is_lc_text_part
+
 TextFn = Callable[[str], str]
 _END = object()
 
@@ -88,11 +90,10 @@ def _map_message(message: BaseMessage, fn: TextFn) -> BaseMessage:
 def _map_part(part: Any, fn: TextFn) -> Any:
     if isinstance(part, str):
         return fn(part)
-    if isinstance(part, Mapping) and part.get("type", "text") == "text":
-        text = part.get("text")
-        if isinstance(text, str):
-            new_text = fn(text)
-            return part if new_text is text else {**part, "text": new_text}
+    if is_lc_text_part(part):
+        text = part["text"]
+        new_text = fn(text)
+        return part if new_text is text else {**part, "text": new_text}
     return part
 
 
