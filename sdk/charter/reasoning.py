@@ -32,7 +32,7 @@ def reasoning_texts(answer: Any) -> list[str]:
     answer = unwrapped(answer)[0]
     blocks = _lc_blocks(answer)
     if blocks is not None:
-        return [b[_lc_key(b)] for b in blocks if _is_lc(b)]
+        return [b[key] for b in blocks if (key := lc_reasoning_key(b))]
     return [field_of(part, key) for part, key in _parts(answer)]
 
 
@@ -44,7 +44,7 @@ def with_reasoning(answer: Any, texts: Sequence[str]) -> Any:
     blocks = _lc_blocks(inner)
     if blocks is not None:
         supply = iter(texts)
-        content = [{**b, _lc_key(b): next(supply)} if _is_lc(b) else b for b in blocks]
+        content = [{**b, key: next(supply)} if (key := lc_reasoning_key(b)) else b for b in blocks]
         return wrap(updated(inner, content=content))
     out = copy.deepcopy(inner)  # a dict, or an SDK model (pydantic copies deeply too)
     for (part, key), text in zip(_parts(out), texts, strict=True):
@@ -57,7 +57,7 @@ def without_reasoning(answer: Any) -> Any:
     inner, wrap = unwrapped(answer)
     blocks = _lc_blocks(inner)
     if blocks is not None:
-        kept = [b for b in blocks if not _is_lc(b) and field_of(b, "type") != "redacted_thinking"]
+        kept = [b for b in blocks if not lc_reasoning_key(b) and kind_of(b) != "redacted_thinking"]
         return wrap(updated(inner, content=kept))
     return wrap(_without(inner))
 
@@ -92,9 +92,14 @@ def _parts(answer: Any) -> Iterator[tuple[Any, str]]:
                         yield part, "text"
 
 
-_LC_REASONING = {"thinking": "thinking", "reasoning": "reasoning"}
-"""LangChain content blocks of reasoning, and the key of their text (Anthropic's
-`thinking` blocks as ChatAnthropic passes them; LangChain's standard `reasoning` block)."""
+def lc_reasoning_key(block: Any) -> str | None:
+    """The key holding a LangChain reasoning block's text (a `thinking` block keeps it under
+    `thinking`, as ChatAnthropic passes Anthropic's; LangChain's standard `reasoning` block
+    under `reasoning`), None for any other block."""
+    kind = block.get("type") if isinstance(block, Mapping) else None
+    if kind in ("thinking", "reasoning") and isinstance(block.get(kind), str):
+        return str(kind)
+    return None
 
 
 def _lc_blocks(answer: Any) -> list[Any] | None:
@@ -102,11 +107,3 @@ def _lc_blocks(answer: Any) -> list[Any] | None:
     if _ANTHROPIC.matches(answer) or not is_lc_message(answer):  # an SDK Message looks alike
         return None
     return list(answer.content) if isinstance(answer.content, list) else None
-
-
-def _lc_key(block: Mapping[str, Any]) -> str:
-    return _LC_REASONING.get(str(block.get("type")), "")
-
-
-def _is_lc(block: Any) -> bool:
-    return isinstance(block, Mapping) and isinstance(block.get(_lc_key(block)), str)

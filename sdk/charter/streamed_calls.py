@@ -31,6 +31,7 @@ from typing import Any
 from charter._fields import field_of, items_of
 from charter.adapters import is_lc_message
 from charter.chunks import anthropic_event, chunk_text, responses_event
+from charter.reasoning import lc_reasoning_key
 from charter.tool_calls import (
     argument_texts,
     is_call_block,
@@ -345,11 +346,11 @@ def _lc_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
 
 
 def _lc_reasoning(index: int, k: int, block: Any) -> Iterator[_Fragment]:
-    """A LangChain `thinking` or `reasoning` content block (its text under the same key)."""
-    kind = block.get("type") if isinstance(block, Mapping) else None
-    if kind in ("thinking", "reasoning") and isinstance(block.get(kind), str):
+    """A LangChain reasoning content block (`charter.reasoning.lc_reasoning_key`)."""
+    field = lc_reasoning_key(block)
+    if field is not None:
         key = (REASONING, "lc", block.get("index", k))
-        yield _Fragment(index, key, "args", ("content", k, kind), block[kind])
+        yield _Fragment(index, key, "args", ("content", k, field), block[field])
 
 
 def _edited(chunk: Any, edits: Sequence[tuple[Path, str]]) -> Any:
