@@ -84,12 +84,19 @@ def _parts(answer: Any) -> Iterator[tuple[Any, str]]:
                 yield block, "thinking"
     elif _RESPONSES.matches(answer):
         for item in field_of(answer, "output"):
-            if field_of(item, "type") != "reasoning":
-                continue
-            for group in ("summary", "content"):
-                for part in items_of(item, group):
-                    if isinstance(field_of(part, "text"), str):
-                        yield part, "text"
+            for _, _, part in reasoning_item_parts(item):
+                yield part, "text"
+
+
+def reasoning_item_parts(item: Any) -> Iterator[tuple[str, int, Any]]:
+    """The parts of a Responses API `reasoning` item that hold text, as (group, position,
+    part): its `summary` parts, then its `content` (reasoning text) parts."""
+    if kind_of(item) != "reasoning":
+        return
+    for group in ("summary", "content"):
+        for k, part in enumerate(items_of(item, group)):
+            if isinstance(field_of(part, "text"), str):
+                yield group, k, part
 
 
 def lc_reasoning_key(block: Any) -> str | None:

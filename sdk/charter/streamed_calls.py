@@ -31,7 +31,7 @@ from typing import Any
 from charter._fields import field_of, items_of
 from charter.adapters import is_lc_message
 from charter.chunks import anthropic_event, chunk_text, responses_event
-from charter.reasoning import lc_reasoning_key
+from charter.reasoning import lc_reasoning_key, reasoning_item_parts
 from charter.tool_calls import (
     argument_texts,
     is_call_block,
@@ -297,12 +297,9 @@ def _reasoning_event(index: int, kind: str, chunk: Any) -> Iterator[_Fragment]:
 
 def _reasoning_item(index: int, at: Any, item: Any, path: Path, copy_: str) -> Iterator[_Fragment]:
     """The texts of a whole `reasoning` item (`output_item.done`, `response.completed`)."""
-    if field_of(item, "type") != "reasoning":
-        return
-    for group in ("summary", "content"):
-        for k, part in enumerate(items_of(item, group)):
-            key = (REASONING, "responses", at, group, k)
-            yield from _whole(index, key, copy_, part, (*path, group, k, "text"))
+    for group, k, part in reasoning_item_parts(item):
+        key = (REASONING, "responses", at, group, k)
+        yield _Fragment(index, key, copy_, (*path, group, k, "text"), field_of(part, "text"))
 
 
 def _argument_field(item: Any) -> str:
