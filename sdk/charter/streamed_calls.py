@@ -37,6 +37,7 @@ from charter.tool_calls import (
     is_call_block,
     lc_without_calls,
     parsed_arguments,
+    responses_call_field,
     with_leaves,
 )
 
@@ -237,9 +238,6 @@ def _anthropic_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
             yield _Fragment(index, (REASONING, *key), "args", ("delta", "thinking"), thinking)
 
 
-_RESPONSES_CALLS = ("function_call", "custom_tool_call")
-
-
 def _responses_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
     """A Responses API call: its item's start (the name), its argument deltas, and the
     events that repeat its arguments whole (raw copies: `.done`, the item's
@@ -247,7 +245,7 @@ def _responses_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
     kind = field_of(chunk, "type")
     key = ("responses", field_of(chunk, "output_index"))
     item = field_of(chunk, "item")
-    is_call = field_of(item, "type") in _RESPONSES_CALLS
+    is_call = bool(responses_call_field(item))
     if kind in ("response.function_call_arguments.delta", "response.custom_tool_call_input.delta"):
         delta = field_of(chunk, "delta")
         if isinstance(delta, str):
@@ -260,11 +258,11 @@ def _responses_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
     elif kind == "response.custom_tool_call_input.done":
         yield from _whole(index, key, "done", chunk, ("input",))
     elif kind == "response.output_item.done" and is_call:
-        yield from _whole(index, key, "item", item, ("item", _argument_field(item)))
+        yield from _whole(index, key, "item", item, ("item", responses_call_field(item)))
     elif kind in ("response.completed", "response.incomplete"):
         for k, out in enumerate(items_of(field_of(chunk, "response"), "output")):
-            if field_of(out, "type") in _RESPONSES_CALLS:
-                path = ("response", "output", k, _argument_field(out))
+            if responses_call_field(out):
+                path = ("response", "output", k, responses_call_field(out))
                 yield from _whole(index, ("responses", k), "completed", out, path)
             else:
                 yield from _reasoning_item(index, k, out, ("response", "output", k), "completed")
@@ -300,10 +298,6 @@ def _reasoning_item(index: int, at: Any, item: Any, path: Path, copy_: str) -> I
     for group, k, part in reasoning_item_parts(item):
         key = (REASONING, "responses", at, group, k)
         yield _Fragment(index, key, copy_, (*path, group, k, "text"), field_of(part, "text"))
-
-
-def _argument_field(item: Any) -> str:
-    return "arguments" if field_of(item, "type") == "function_call" else "input"
 
 
 def _whole(

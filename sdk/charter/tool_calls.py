@@ -133,7 +133,7 @@ def _calls(answer: Any) -> list[Any]:
     if _ANTHROPIC.matches(answer):  # its `tool_use` blocks: name, input (a dict)
         return [b for b in field_of(answer, "content") if field_of(b, "type") == "tool_use"]
     if _RESPONSES.matches(answer):
-        return [i for i in field_of(answer, "output") if kind_of(i) in _RESPONSES_CALLS]
+        return [i for i in field_of(answer, "output") if responses_call_field(i)]
     out: list[Any] = []
     for choice in _choices(answer) or ():
         out.extend(_functions(field_of(choice, "message")))
@@ -154,7 +154,7 @@ def _raw_arguments(answer: Any) -> list[Any]:
     if _ANTHROPIC.matches(answer):
         return [field_of(block, "input") for block in _calls(answer)]
     if _RESPONSES.matches(answer):
-        return [field_of(item, _RESPONSES_CALLS[kind_of(item)]) for item in _calls(answer)]
+        return [field_of(item, responses_call_field(item)) for item in _calls(answer)]
     return [field_of(function, "arguments") for function in _calls(answer)]
 
 
@@ -274,11 +274,17 @@ _RESPONSES_RUN = {*_RESPONSES_CALLS, "computer_call", "local_shell_call", "shell
 """Items a refusal drops: every call the app would run (a computer or shell action too)."""
 
 
+def responses_call_field(item: Any) -> str:
+    """The field of a Responses API item that holds a call's arguments ("" for an item
+    that is no call the app runs with arguments)."""
+    return _RESPONSES_CALLS.get(kind_of(item), "")
+
+
 def _responses_with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
     out = copy.deepcopy(answer)
     for item, args in zip(_calls(out), arguments, strict=True):
         text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
-        put_field(item, _RESPONSES_CALLS[kind_of(item)], text)
+        put_field(item, responses_call_field(item), text)
     return out
 
 
