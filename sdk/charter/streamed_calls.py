@@ -33,7 +33,6 @@ from charter.adapters import is_lc_message
 from charter.chunks import anthropic_event, chunk_text, responses_event
 from charter.reasoning import lc_reasoning_key, reasoning_item_parts
 from charter.tool_calls import (
-    argument_texts,
     is_call_block,
     lc_without_calls,
     parsed_arguments,
@@ -84,11 +83,6 @@ class StreamedCalls:
         piece of streamed reasoning, as its text."""
         self.names = [names[call] for call in self._calls if call[0] != REASONING]
         """Each call's name (what `input.tool_calls` shows the policy)."""
-
-    @property
-    def texts(self) -> list[str]:
-        """The strings inside the arguments, in order (what the last check reads)."""
-        return argument_texts(self.arguments)
 
     def written(self, texts: Sequence[str]) -> list[Any]:
         """The held chunks with `texts` (in `texts`' order) put back into the arguments;

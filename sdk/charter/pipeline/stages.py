@@ -94,12 +94,8 @@ class CallRun:
         privacy = self.parts.privacy
         if self.scope is None and privacy.enabled:  # no PII, no placeholders to scope
             self.scope = privacy.scope(self.ctx.conversation, subject=self.ctx.user)
-        settings = self.parts.settings
-        self.labels = {
-            "app": settings.app,
-            "tenant": settings.tenant,
-            "environment": settings.environment,
-        }
+        s = self.parts.settings
+        self.labels = {"app": s.app, "tenant": s.tenant, "environment": s.environment}
 
     @property
     def on_deny(self) -> str:
@@ -298,13 +294,23 @@ class CallRun:
             if not all(isinstance(t, str) for t in (*texts, *thought)):
                 raise TypeError("a text that is not a string")
         except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
-            self.malformed(answer, exc)
-        self.bounded(Stage.OUTPUT, "the answer", arguments or None, texts + thought)
-        texts = texts + thought + argument_texts(arguments)  # proposed calls: `tool_calls`
-        inspected = self.inspect(texts)
-        calls = tool_names(answer) if arguments else ()
-        decision = self.evaluate(Stage.OUTPUT, inspected, answer="\n".join(texts), calls=calls)
+            # Not the shape its adapter reads: denied unchecked, recorded, shaped from the prompt
+            message = f"the answer ({type(answer).__name__}) is malformed: {type(exc).__name__}"
+            decision = unreadable(message, Stage.OUTPUT, self.parts.engine.revision)
+            self.refuse_unchecked(decision, PolicyViolation(decision))
+        names = tool_names(answer) if arguments else ()
+        texts, inspected, decision = self.check_output(texts + thought, arguments, names)
         return Checked(answer, adapter, texts, inspected, decision, arguments, len(thought))
+
+    def check_output(
+        self, texts: list[str], arguments: Sequence[Any], names: Sequence[str]
+    ) -> tuple[list[str], Inspected, Decision]:
+        """The output stage on texts and call arguments, of a whole answer or a stream."""
+        self.bounded(Stage.OUTPUT, "the answer", arguments or None, texts)
+        texts = [*texts, *argument_texts(arguments)]
+        inspected = self.inspect(texts)
+        decision = self.evaluate(Stage.OUTPUT, inspected, answer="\n".join(texts), calls=names)
+        return texts, inspected, decision
 
     def release_answer(self, checked: Checked) -> Any:
         """Enforce the output decision: deny (a hold or an unrevised revise too), or redact
@@ -327,13 +333,6 @@ class CallRun:
         if out_texts == texts:
             return answer
         return replace_answer(adapter, answer, out_texts, checked.arguments, checked.reasoning)
-
-    def malformed(self, answer: Any, exc: Exception) -> NoReturn:
-        """An answer whose parts are not the shape its adapter reads: denied unchecked and
-        recorded (fail closed), shaped from the prompt (the answer's cannot be trusted)."""
-        message = f"the answer ({type(answer).__name__}) is malformed: {type(exc).__name__}"
-        decision = unreadable(message, Stage.OUTPUT, self.parts.engine.revision)
-        self.refuse_unchecked(decision, PolicyViolation(decision))
 
     def model_returned(self, result: Any, call_ms: float) -> Usage:
         """One call of the wrapped function returned: add its time and tokens to the

@@ -54,11 +54,7 @@ class WindowChecks:
         run = self.run
         before = sum(len(part) for part in run.streamed)
         answer = "".join(run.streamed) + held
-        run.bounded(Stage.OUTPUT, "the answer", calls.arguments or None, [answer])
-        texts = [answer, *calls.texts]
-        inspected = run.inspect(texts)
-        joined = "\n".join(texts)
-        decision = run.evaluate(Stage.OUTPUT, inspected, answer=joined, calls=calls.names)
+        _, inspected, decision = run.check_output([answer], calls.arguments, calls.names)
         if not decision.allowed:
             return WindowResult(decision, "", 0)
         released = self._release(inspected, decision, before, len(held))
