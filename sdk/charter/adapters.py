@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from charter._fields import Usage, field_of, kind_of
+from charter._fields import Usage, field_of
+from charter.lc_calls import lc_call_leaves, lc_with_call_leaves
+from charter.prompt_items import is_message_dict, is_responses_item, item_texts, with_item_texts
 from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
 
 __all__ = [
@@ -108,53 +110,18 @@ class StrAdapter:
         return f"{prompt}\n\n---\nA draft answer to the request above:\n{draft}\n---\n{request}"
 
 
-def _is_message_dict(item: Any) -> bool:
-    return isinstance(item, Mapping) and "role" in item and "content" in item
-
-
-_RESPONSES_ITEMS = frozenset(
-    {
-        "message",
-        "function_call",
-        "function_call_output",
-        "custom_tool_call",
-        "custom_tool_call_output",
-        "reasoning",
-        "item_reference",
-    }
-)
-"""Items of a Responses API `input` besides messages: an agent loop sends back the calls
-the model proposed and their results (`function_call_output.output`, a tool's text)."""
-
-
-def _text_key(item: Any) -> str | None:
-    """Where an input item keeps its text: a message's `content`, a tool result's `output`."""
-    if _is_message_dict(item):
-        return "content"
-    if _is_responses_item(item):
-        return "output" if str(item["type"]).endswith("_output") else None
-    return None
-
-
-def _is_responses_item(item: Any) -> bool:
-    return isinstance(item, Mapping) and kind_of(item) in _RESPONSES_ITEMS
-
-
-def _role(item: Mapping[str, Any]) -> str:
-    return str(item["role"]) if "role" in item else "tool"
-
-
 class OpenAIMessagesAdapter:
-    """`[{"role": "user", "content": "..." | [{"type": "text", "text": "..."}]}, ...]`, and
-    a Responses API `input` list, which may hold the calls the model proposed and their
-    results (`{"type": "function_call_output", "output": ...}`, read with role `tool`)."""
+    """`[{"role": "user", "content": "..." | [{"type": "text", "text": "..."}]}, ...]`:
+    OpenAI chat messages, Anthropic messages (their tool results, documents and earlier
+    `tool_use` inputs too) and a Responses API `input` list, which may hold the calls the
+    model proposed and their results. What is read where: `charter.prompt_items`."""
 
     def matches(self, value: Any) -> bool:
         return (
             isinstance(value, list | tuple)
             and bool(value)
-            and any(_is_message_dict(m) for m in value)
-            and all(_is_message_dict(m) or _is_responses_item(m) for m in value)
+            and any(is_message_dict(m) for m in value)
+            and all(is_message_dict(m) or is_responses_item(m) for m in value)
         )
 
     def texts(self, value: Any) -> list[str]:
@@ -164,37 +131,11 @@ class OpenAIMessagesAdapter:
         return [role for role, _ in self._texts(value)]
 
     def _texts(self, value: Any) -> list[tuple[str, str]]:
-        out: list[tuple[str, str]] = []
-        for item in value:
-            key = _text_key(item)
-            content = item[key] if key is not None else None
-            if isinstance(content, str):
-                out.append((_role(item), content))
-            elif isinstance(content, list):
-                out.extend(
-                    (_role(item), p["text"])
-                    for p in content
-                    if isinstance(p, Mapping) and "text" in p
-                )
-        return out
+        return [pair for item in value for pair in item_texts(item)]
 
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
         it = iter(texts)
-        out = []
-        for item in value:
-            key = _text_key(item)
-            content = item[key] if key is not None else None
-            if isinstance(content, str):
-                content = next(it)
-            elif isinstance(content, list):
-                content = [
-                    {**p, "text": next(it)} if isinstance(p, Mapping) and "text" in p else p
-                    for p in content
-                ]
-            else:
-                out.append(item)
-                continue
-            out.append({**item, str(key): content})
+        out = [with_item_texts(item, it) for item in value]
         return type(value)(out) if isinstance(value, tuple) else out
 
     def follow_up(self, prompt: Any, draft: str, request: str) -> Any:
@@ -251,17 +192,29 @@ class LangChainMessagesAdapter:
         return bool(items) and all(is_lc_message(m) for m in items)
 
     def texts(self, value: Any) -> list[str]:
-        items = value if isinstance(value, list | tuple) else [value]
-        return [_lc_text(m) for m in items]
+        return [text for _, text in self._texts(value)]
 
     def roles(self, value: Any) -> list[str]:
-        items = value if isinstance(value, list | tuple) else [value]
-        return [str(m.type) for m in items]
+        return [role for role, _ in self._texts(value)]
+
+    def _texts(self, value: Any) -> list[tuple[str, str]]:
+        """Each message's text; in a list (a prompt's history), then the strings of the
+        calls a message carries: an earlier proposed call holds the values the output stage
+        restored (read as the model's, `ai`: redacted, not scored). A lone message is an
+        answer, whose calls the output stage reads itself (`charter.tool_calls`)."""
+        history = isinstance(value, list | tuple)
+        out: list[tuple[str, str]] = []
+        for message in _listed(value):
+            out.append((str(message.type), _lc_text(message)))
+            if history:
+                out.extend(("ai", leaf) for leaf in lc_call_leaves(message))
+        return out
 
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
         if not isinstance(value, list | tuple):
             return _lc_with_text(value, texts[0])
-        return [_lc_with_text(m, t) for m, t in zip(value, texts, strict=True)]
+        it = iter(texts)
+        return [lc_with_call_leaves(_lc_with_text(m, next(it)), it) for m in value]
 
     def follow_up(self, prompt: Any, draft: str, request: str) -> Any:
         from langchain_core.messages import AIMessage, HumanMessage  # LangChain messages: installed
@@ -279,6 +232,10 @@ class LangChainMessagesAdapter:
             finish_reasons=(str(reason),) if reason else (),
             response_model=response.get("model_name") or response.get("model"),
         )
+
+
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def is_lc_message(value: Any) -> bool:

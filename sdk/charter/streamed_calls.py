@@ -29,16 +29,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from charter._fields import field_of, items_of
+from charter._leaves import parsed_arguments, with_leaves
 from charter.adapters import is_lc_message
 from charter.chunks import anthropic_event, chunk_text, responses_event
 from charter.reasoning import lc_reasoning_key, reasoning_item_parts
-from charter.tool_calls import (
-    is_call_block,
-    lc_without_calls,
-    parsed_arguments,
-    responses_call_field,
-    with_leaves,
-)
+from charter.tool_calls import is_call_block, lc_without_calls, responses_call_field
 
 Path = tuple[str | int, ...]
 

@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from charter._fields import field_of, items_of, kind_of, put_field, unwrapped, updated
+from charter._leaves import leaves_of, parsed_arguments, with_leaves
 from charter.adapters import Adapter, OpenAIResponseAdapter, is_lc_message
+from charter.lc_calls import lc_with_arguments
 from charter.reasoning import with_reasoning
 from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
 
@@ -160,7 +162,7 @@ def _raw_arguments(answer: Any) -> list[Any]:
 
 def _with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
     if _is_lc_message(answer):
-        return _lc_with_arguments(answer, arguments)
+        return lc_with_arguments(answer, arguments)
     if _ANTHROPIC.matches(answer):
         return _anthropic_with_arguments(answer, arguments)
     if _RESPONSES.matches(answer):
@@ -191,39 +193,6 @@ def _with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
 def without_call_keys(message: Mapping[str, Any]) -> dict[str, Any]:
     """An OpenAI message (or LangChain's `additional_kwargs`) without its calls."""
     return {k: v for k, v in message.items() if k not in ("tool_calls", "function_call")}
-
-
-def _lc_with_arguments(message: Any, arguments: Sequence[Any]) -> Any:
-    """New args in `tool_calls`, and in the raw copies LangChain keeps beside them (the
-    provider's `additional_kwargs["tool_calls"]`, Anthropic's `tool_use` content blocks)."""
-    calls = [
-        {**call, "args": args} for call, args in zip(message.tool_calls, arguments, strict=True)
-    ]
-    by_id = {call.get("id"): call["args"] for call in calls if call.get("id")}
-    update: dict[str, Any] = {"tool_calls": calls}
-    raw = message.additional_kwargs.get("tool_calls")
-    if raw:
-        update["additional_kwargs"] = {
-            **message.additional_kwargs,
-            "tool_calls": [_raw_call(r, by_id) for r in raw],
-        }
-    if isinstance(message.content, list):
-        update["content"] = [_tool_use_block(b, by_id) for b in message.content]
-    return message.model_copy(update=update)
-
-
-def _raw_call(raw: Any, by_id: Mapping[Any, Any]) -> Any:
-    if not isinstance(raw, Mapping) or raw.get("id") not in by_id:
-        return raw
-    args = by_id[raw["id"]]
-    text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
-    return {**raw, "function": {**(raw.get("function") or {}), "arguments": text}}
-
-
-def _tool_use_block(block: Any, by_id: Mapping[Any, Any]) -> Any:
-    if isinstance(block, Mapping) and block.get("type") == "tool_use" and block.get("id") in by_id:
-        return {**block, "input": by_id[block["id"]]}
-    return block
 
 
 def lc_without_calls(message: Any) -> dict[str, Any]:
@@ -296,38 +265,3 @@ def _responses_without_calls(answer: Any) -> Any:
 def _is_lc_message(value: Any) -> bool:
     """A LangChain message that can carry tool calls (an `AIMessage`)."""
     return is_lc_message(value) and hasattr(value, "tool_calls")
-
-
-# --- the strings inside arguments -------------------------------------------------------------
-
-
-def parsed_arguments(raw: Any) -> Any:
-    """Arguments as JSON when they are JSON text. Their depth is the output stage's limit
-    (`max_json_depth`, checked before anything walks them); JSON too deep even to parse
-    stays text."""
-    if not isinstance(raw, str):
-        return raw
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        return raw
-
-
-def leaves_of(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, Mapping):
-        return [leaf for v in value.values() for leaf in leaves_of(v)]
-    if isinstance(value, list | tuple):
-        return [leaf for v in value for leaf in leaves_of(v)]
-    return []
-
-
-def with_leaves(value: Any, leaves: Iterator[str]) -> Any:
-    if isinstance(value, str):
-        return next(leaves)
-    if isinstance(value, Mapping):
-        return {k: with_leaves(v, leaves) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [with_leaves(v, leaves) for v in value]
-    return value

@@ -22,7 +22,7 @@ from charter.adapters import (
     register_adapter,
 )
 from charter.langchain._record import to_record
-from charter.langchain._texts import texts_of, with_texts
+from charter.langchain._texts import message_roles, texts_of, with_texts
 
 
 class GuardInput(dict[str, Any]):
@@ -48,10 +48,10 @@ class GuardInput(dict[str, Any]):
         self.call = call
 
     def texts(self) -> list[str]:
-        return texts_of(self.value, keys=self.input_keys)
+        return texts_of(self.value, keys=self.input_keys, calls=True)
 
     def with_texts(self, texts: Sequence[str]) -> GuardInput:
-        return self._with_value(with_texts(self.value, texts, keys=self.input_keys))
+        return self._with_value(with_texts(self.value, texts, keys=self.input_keys, calls=True))
 
     def follow_up(self, draft: str, request: str) -> GuardInput | None:
         """The input to ask for a revision of `draft`: a str or messages input continued
@@ -111,7 +111,7 @@ class LangChainShapes:
         inner = value.value.to_messages() if isinstance(value.value, PromptValue) else value.value
         items = inner if isinstance(inner, list | tuple) else [inner]
         if items and all(isinstance(m, BaseMessage) for m in items):
-            return LangChainMessagesAdapter().roles(items)
+            return [role for m in items for role in message_roles(m)]
         return None
 
     def usage(self, value: Any) -> Usage:

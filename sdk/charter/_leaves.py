@@ -1,0 +1,40 @@
+"""The strings inside JSON-like values (a tool call's arguments), read and written back in
+one order: how the guard checks arguments as texts without knowing their schema."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+
+def parsed_arguments(raw: Any) -> Any:
+    """Arguments as JSON when they are JSON text. Their depth is the output stage's limit
+    (`max_json_depth`, checked before anything walks them); JSON too deep even to parse
+    stays text."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return raw
+
+
+def leaves_of(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [leaf for v in value.values() for leaf in leaves_of(v)]
+    if isinstance(value, list | tuple):
+        return [leaf for v in value for leaf in leaves_of(v)]
+    return []
+
+
+def with_leaves(value: Any, leaves: Iterator[str]) -> Any:
+    if isinstance(value, str):
+        return next(leaves)
+    if isinstance(value, Mapping):
+        return {k: with_leaves(v, leaves) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [with_leaves(v, leaves) for v in value]
+    return value

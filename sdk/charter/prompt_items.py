@@ -1,0 +1,243 @@
+"""The texts inside a prompt's messages and items, with their roles, and how to write them
+back: what `OpenAIMessagesAdapter` reads of OpenAI chat messages, Anthropic messages and
+a Responses API `input` list.
+
+A message's text is its `content` string, or the blocks of its `content` list that carry
+`text` (OpenAI's `text` / `input_text` parts, Anthropic's `text` blocks). Some texts sit
+one level down, and they reach the model as surely as the user's own words:
+
+- Anthropic `tool_result` blocks (what a tool returned in an agent loop, `content` as a
+  string or as blocks) and `search_result` blocks (an application's own search results)
+  are read with role `tool`, like an OpenAI `tool` message or a Responses
+  `function_call_output`: redacted and read by the policy, not scored as the user's words
+  (indirect injection is judged at a guarded tool's `tool_result` stage);
+- an Anthropic `document` (a file the user hands over: plain text in `source.data`, or
+  blocks in `source.content`) is read with its message's role, so an upload is scored like
+  the user's words (a jailbreak moved into a document is still the user's);
+- **the calls the model proposed earlier**, sent back as history: an OpenAI assistant
+  message's `tool_calls[].function.arguments` (and the legacy `function_call`), an
+  Anthropic `tool_use` block's `input`, a Responses `function_call` item's `arguments`
+  (`custom_tool_call`: `input`). The output stage restores placeholders in a proposed
+  call so that the application can run it with the real values; the application then
+  appends that call to the history, and the next turn would send the real values to the
+  model. Each string in them is read with role `assistant` (redacted, not scored), and
+  JSON arguments are written back as JSON.
+
+Blocks without text (images, audio, PDFs as base64) pass unread.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from charter._fields import kind_of
+from charter._leaves import leaves_of, parsed_arguments, with_leaves
+
+TOOL_ROLE = "tool"
+CALLER_ROLE = "assistant"
+
+RESPONSES_ITEMS = frozenset(
+    {
+        "message",
+        "function_call",
+        "function_call_output",
+        "custom_tool_call",
+        "custom_tool_call_output",
+        "reasoning",
+        "item_reference",
+    }
+)
+"""Items of a Responses API `input` besides messages: an agent loop sends back the calls
+the model proposed and their results (`function_call_output.output`, a tool's text)."""
+_RESPONSES_CALL_FIELD = {"function_call": "arguments", "custom_tool_call": "input"}
+_NESTED_TOOL = frozenset({"tool_result", "search_result"})
+
+Pairs = list[tuple[str, str]]
+
+
+def is_message_dict(item: Any) -> bool:
+    return isinstance(item, Mapping) and "role" in item and "content" in item
+
+
+def is_responses_item(item: Any) -> bool:
+    return isinstance(item, Mapping) and kind_of(item) in RESPONSES_ITEMS
+
+
+def item_texts(item: Any) -> Pairs:
+    """(role, text) of every text in one message or item, in the order `with_item_texts`
+    writes them: its content, then the strings of the calls it carries."""
+    key = _text_key(item)
+    out: Pairs = []
+    if key is not None:
+        role = _role(item)
+        content = item[key]
+        if isinstance(content, str):
+            out.append((role, content))
+        elif isinstance(content, list):
+            out.extend(pair for block in content for pair in _block_texts(block, role))
+    out.extend((CALLER_ROLE, leaf) for raw in _call_arguments(item) for leaf in _leaves(raw))
+    return out
+
+
+def with_item_texts(item: Any, texts: Iterator[str]) -> Any:
+    """`item` with its texts (as `item_texts` lists them) taken from `texts`: a copy when
+    it has any, the item itself when it has none."""
+    key = _text_key(item)
+    out = item
+    if key is not None:
+        content = item[key]
+        if isinstance(content, str):
+            out = {**item, key: next(texts)}
+        elif isinstance(content, list):
+            out = {**item, key: [_with_block_texts(block, texts) for block in content]}
+    return _with_call_arguments(out, texts)
+
+
+# --- where an item keeps its text --------------------------------------------------------------
+
+
+def _text_key(item: Any) -> str | None:
+    """A message's `content`, a tool result's `output`."""
+    if is_message_dict(item):
+        return "content"
+    if is_responses_item(item):
+        return "output" if str(item["type"]).endswith("_output") else None
+    return None
+
+
+def _role(item: Mapping[str, Any]) -> str:
+    return str(item["role"]) if "role" in item else TOOL_ROLE
+
+
+def _block_texts(block: Any, role: str) -> Pairs:
+    if not isinstance(block, Mapping):
+        return []
+    if "text" in block:
+        return [(role, block["text"])]
+    kind = block.get("type")
+    if kind in _NESTED_TOOL:
+        return _content_texts(block.get("content"), TOOL_ROLE)
+    if kind == "tool_use":
+        return [(CALLER_ROLE, leaf) for leaf in _leaves(block.get("input"))]
+    source = block.get("source") if kind == "document" else None
+    if isinstance(source, Mapping):
+        if source.get("type") == "text" and isinstance(source.get("data"), str):
+            return [(role, source["data"])]
+        if source.get("type") == "content":
+            return _content_texts(source.get("content"), role)
+    return []
+
+
+def _with_block_texts(block: Any, texts: Iterator[str]) -> Any:
+    if not isinstance(block, Mapping):
+        return block
+    if "text" in block:
+        return {**block, "text": next(texts)}
+    kind = block.get("type")
+    if kind in _NESTED_TOOL:
+        return _with_content(block, texts)
+    if kind == "tool_use" and "input" in block:
+        return {**block, "input": _with_leaves(block["input"], texts)}
+    source = block.get("source") if kind == "document" else None
+    if isinstance(source, Mapping):
+        if source.get("type") == "text" and isinstance(source.get("data"), str):
+            return {**block, "source": {**source, "data": next(texts)}}
+        if source.get("type") == "content":
+            return {**block, "source": _with_content(source, texts)}
+    return block
+
+
+def _content_texts(content: Any, role: str) -> Pairs:
+    if isinstance(content, str):
+        return [(role, content)]
+    if isinstance(content, list | tuple):
+        return [pair for block in content for pair in _block_texts(block, role)]
+    return []
+
+
+def _with_content(holder: Mapping[str, Any], texts: Iterator[str]) -> Any:
+    content = holder.get("content")
+    if isinstance(content, str):
+        return {**holder, "content": next(texts)}
+    if isinstance(content, list | tuple):
+        return {**holder, "content": [_with_block_texts(block, texts) for block in content]}
+    return holder
+
+
+# --- the calls an item carries -----------------------------------------------------------------
+
+
+def _functions(item: Any) -> list[Any]:
+    """An OpenAI message's `function` parts: each of `tool_calls`, then `function_call`."""
+    if not is_message_dict(item):
+        return []
+    calls = item.get("tool_calls")
+    out = (
+        [c.get("function") for c in calls if isinstance(c, Mapping)]
+        if isinstance(calls, list | tuple)
+        else []
+    )
+    out.append(item.get("function_call"))
+    return [f for f in out if isinstance(f, Mapping) and "arguments" in f]
+
+
+def _call_arguments(item: Any) -> list[Any]:
+    if is_responses_item(item):
+        field = _RESPONSES_CALL_FIELD.get(item["type"])
+        return [item[field]] if field is not None and field in item else []
+    return [function["arguments"] for function in _functions(item)]
+
+
+def _with_call_arguments(item: Any, texts: Iterator[str]) -> Any:
+    if is_responses_item(item):
+        field = _RESPONSES_CALL_FIELD.get(item["type"])
+        if field is None or field not in item:
+            return item
+        return {**item, field: _with_leaves(item[field], texts)}
+    if not _functions(item):
+        return item
+    out = dict(item)
+    calls = item.get("tool_calls")
+    if isinstance(calls, list | tuple):
+        out["tool_calls"] = [_with_function(call, texts) for call in calls]
+    legacy = item.get("function_call")
+    if isinstance(legacy, Mapping) and "arguments" in legacy:
+        out["function_call"] = {**legacy, "arguments": _with_leaves(legacy["arguments"], texts)}
+    return out
+
+
+def _with_function(call: Any, texts: Iterator[str]) -> Any:
+    function = call.get("function") if isinstance(call, Mapping) else None
+    if not isinstance(function, Mapping) or "arguments" not in function:
+        return call
+    return {
+        **call,
+        "function": {**function, "arguments": _with_leaves(function["arguments"], texts)},
+    }
+
+
+def _leaves(raw: Any) -> list[str]:
+    """The strings of a call's arguments: each string inside JSON arguments (text, or an
+    object as Anthropic sends it), or the whole text when it is not JSON."""
+    try:
+        return leaves_of(parsed_arguments(raw))
+    except RecursionError:  # nested deeper than the interpreter walks: one text
+        return [raw] if isinstance(raw, str) else []
+
+
+def _with_leaves(raw: Any, texts: Iterator[str]) -> Any:
+    """`raw` with its strings (`_leaves`) replaced; JSON text stays JSON text."""
+    parsed = parsed_arguments(raw)
+    try:
+        leaves = leaves_of(parsed)
+    except RecursionError:
+        return next(texts) if isinstance(raw, str) else raw
+    new = [next(texts) for _ in leaves]
+    if new == leaves:
+        return raw  # unchanged: the application's own text, byte for byte
+    changed = with_leaves(parsed, iter(new))
+    if isinstance(raw, str) and parsed is not raw:  # it was JSON text
+        return json.dumps(changed, ensure_ascii=False)
+    return changed

@@ -1,0 +1,97 @@
+"""A LangChain agent loop's history carries the calls the model proposed earlier, with the
+values the output stage restored for the tools to run. The next turn must send the model
+placeholders again, in every place LangChain keeps a call (`tool_calls`, the provider's
+raw `additional_kwargs["tool_calls"]`, Anthropic `tool_use` content blocks), through
+`guard_chat_model` and through a plain `@guard` over a list of messages.
+
+On main at d78f23b neither path read a call's args (the integration's walker said so:
+"never tool-call arguments"), so the restored e-mail address went to the model. These tests
+fail there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from charter.guard import Charter
+from charter.langchain import guard_chat_model
+from tests.langchain.conftest import EMAIL, RecordingChatModel
+from tests.langchain.test_chat_model import _call
+
+PLACEHOLDER = re.compile(r"<EMAIL_ADDRESS_\d+>")
+
+
+def _history() -> list[BaseMessage]:
+    args = {"to": EMAIL, "copies": 2}
+    earlier = AIMessage(
+        content=[
+            {"type": "text", "text": "Sending it."},
+            {"type": "tool_use", "id": "t1", "name": "send", "input": args},
+        ],
+        tool_calls=[{"name": "send", "args": args, "id": "t1"}],
+        additional_kwargs={
+            "tool_calls": [
+                {
+                    "id": "t1",
+                    "type": "function",
+                    "function": {"name": "send", "arguments": json.dumps(args)},
+                }
+            ]
+        },
+    )
+    return [
+        HumanMessage(content=f"Email my statement to {EMAIL}"),
+        earlier,
+        ToolMessage(content="sent", tool_call_id="t1"),
+    ]
+
+
+def _assert_redacted_everywhere(sent: BaseMessage) -> None:
+    assert isinstance(sent, AIMessage)
+    assert EMAIL not in repr(sent)
+    (call,) = sent.tool_calls
+    assert PLACEHOLDER.fullmatch(call["args"]["to"]) and call["args"]["copies"] == 2
+    raw = json.loads(sent.additional_kwargs["tool_calls"][0]["function"]["arguments"])
+    assert raw == call["args"]
+    block = next(b for b in sent.content if isinstance(b, dict) and b["type"] == "tool_use")
+    assert block["input"] == call["args"]
+
+
+@pytest.mark.parametrize("mode", ["invoke", "ainvoke", "stream", "astream"])
+def test_guard_chat_model_sends_earlier_calls_redacted(charter: Charter, mode: str) -> None:
+    model = RecordingChatModel(answer="It went out.")
+    guarded = guard_chat_model(model, charter=charter, provider="openai", model_name="gpt-4o")
+    history = _history()
+    _call(guarded, mode, history)
+    _assert_redacted_everywhere(model.calls[0][1])
+    assert EMAIL in repr(history[1])  # the application's own history is left as it was
+
+
+def test_a_plain_guard_over_messages_sends_earlier_calls_redacted(charter: Charter) -> None:
+    sent: list[Any] = []
+
+    @charter.guard(model="gpt-4o", provider="openai")
+    def model(messages: list[BaseMessage]) -> AIMessage:
+        sent.append(messages)
+        return AIMessage(content="It went out.")
+
+    assert model(_history()).content == "It went out."
+    _assert_redacted_everywhere(sent[0][1])
+
+
+def test_an_answers_own_calls_are_read_once(charter: Charter) -> None:
+    """A lone message is an answer: its calls are the output stage's to read (and to
+    restore), not the prompt walker's, so nothing is read or written twice."""
+    model = RecordingChatModel(
+        answer="Sending it.", tool_calls=[{"name": "send", "args": {"to": "x"}, "id": "t9"}]
+    )
+    guarded = guard_chat_model(model, charter=charter, provider="openai", model_name="gpt-4o")
+    answer = guarded.invoke(f"Email my statement to {EMAIL}")
+    prompt_text = model.calls[0][-1].content
+    assert EMAIL not in prompt_text
+    assert answer.tool_calls[0]["args"] == {"to": "x"}
