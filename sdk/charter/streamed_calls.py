@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from charter._fields import field_of, items_of
-from charter._leaves import parsed_arguments, with_leaves
+from charter._leaves import leaves_of, parsed_arguments, with_leaves
 from charter.adapters import is_lc_message
 from charter.chunks import anthropic_event, chunk_text, responses_event
 from charter.reasoning import lc_reasoning_key, reasoning_item_parts
@@ -78,6 +78,18 @@ class StreamedCalls:
         piece of streamed reasoning, as its text."""
         self.names = [names[call] for call in self._calls if call[0] != REASONING]
         """Each call's name (what `input.tool_calls` shows the policy)."""
+
+    @property
+    def thought(self) -> frozenset[int]:
+        """Where the reasoning sits among the strings of `arguments` (`leaves_of` order)."""
+        found: set[int] = set()
+        at = 0
+        for call, args in zip(self._calls, self.arguments, strict=True):
+            count = len(leaves_of(args))
+            if call[0] == REASONING:
+                found.update(range(at, at + count))
+            at += count
+        return frozenset(found)
 
     def written(self, texts: Sequence[str]) -> list[Any]:
         """The held chunks with `texts` (in `texts`' order) put back into the arguments;

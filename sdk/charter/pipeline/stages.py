@@ -8,15 +8,16 @@ approval record and the decision log.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from charter._canonical import valid_text
-from charter.adapters import Adapter, Usage, adapter_for, usage_of
+from charter.adapters import Usage, adapter_for, usage_of
 from charter.context import CallContext
 from charter.decision import Action, Decision, Stage
 from charter.errors import LimitExceeded, PolicyViolation
+from charter.pipeline.checked import Checked
 from charter.pipeline.limits import Unreadable, json_view, measure
 from charter.pipeline.parts import CallSpec, Parts, best_scores, signal_revisions
 from charter.pipeline.verdicts import cross_principal_restore, over_limit, unreadable
@@ -36,26 +37,6 @@ class Refused(Exception):
     def __init__(self, value: Any, decision: Decision) -> None:
         self.value = value
         self.decision = decision
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A complete answer after the output checks, before anything is released."""
-
-    answer: Any
-    adapter: Adapter | None
-    texts: list[str]
-    inspected: Inspected
-    decision: Decision
-    arguments: list[Any]
-    """The arguments of the tool calls the answer proposes (`charter.tool_calls`)."""
-    reasoning: int = 0
-    """How many of `texts` are the answer's reasoning (`charter.reasoning`)."""
-
-    def draft(self, privacy: Any) -> str:
-        """The answer as it may be sent back to the model for a revision: the policy's
-        redactions applied, placeholders kept."""
-        return "\n".join(privacy.apply(self.inspected, self.decision.redact))
 
 
 @dataclass
@@ -325,9 +306,7 @@ class CallRun:
         texts = checked.texts
         out_texts = privacy.apply(checked.inspected, decision.redact)
         self.span.record_content(self.prompt_redacted, "\n".join(out_texts))
-        allowed = self.restore_allowed(decision)
-        if self.inspected is not None:
-            out_texts = [self.restore(t, allowed) for t in out_texts]
+        out_texts = self.restored(out_texts, decision, keep=checked.thought)
         if adapter is None:
             return answer if out_texts == texts else out_texts[0]
         if out_texts == texts:
@@ -377,6 +356,18 @@ class CallRun:
         if isinstance(inspected, Inspected):
             return self.parts.privacy.apply(inspected, decision.redact)[0]
         return inspected.render(decision.redact)
+
+    def restored(
+        self, texts: list[str], decision: Decision, keep: Container[int] = ()
+    ) -> list[str]:
+        """`texts` with this caller's placeholders restored, except those at `keep`: the
+        model's reasoning stays as it thought it, with the placeholders it was shown (a
+        restored Anthropic `thinking` block no longer matches its signature, and the next
+        turn would send the restored values back to the model)."""
+        if self.inspected is None:
+            return texts
+        allowed = self.restore_allowed(decision)
+        return [t if i in keep else self.restore(t, allowed) for i, t in enumerate(texts)]
 
     def restore(self, text: str, allowed: tuple[str, ...]) -> str:
         """Placeholders of this caller's scope back to values (the types the policy lets

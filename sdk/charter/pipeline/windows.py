@@ -10,6 +10,7 @@ the last `stream_window` characters.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import replace
 
 from charter._canonical import valid_text
@@ -58,14 +59,18 @@ class WindowChecks:
         if not decision.allowed:
             return WindowResult(decision, "", 0)
         released = self._release(inspected, decision, before, len(held))
-        return WindowResult(decision, released, len(held), self._arguments(inspected, decision))
+        arguments = self._arguments(inspected, decision, calls.thought)
+        return WindowResult(decision, released, len(held), arguments)
 
-    def _arguments(self, inspected: Inspected, decision: Decision) -> tuple[str, ...]:
-        """The argument strings (the texts after the answer) redacted and restored."""
+    def _arguments(
+        self, inspected: Inspected, decision: Decision, thought: Container[int]
+    ) -> tuple[str, ...]:
+        """The argument strings (the texts after the answer) redacted and restored, but for
+        the reasoning among them (`CallRun.restored`)."""
         if len(inspected.texts) == 1:
             return ()
         part = Inspected(inspected.texts[1:], inspected.findings[1:], (), [], inspected.scope)
-        return tuple(self._released(part, decision))
+        return tuple(self._released(part, decision, thought))
 
     def _release(self, inspected: Inspected, decision: Decision, offset: int, cut: int) -> str:
         """Text `offset`..`offset + cut` of the inspected text, redacted (findings inside it
@@ -78,14 +83,13 @@ class WindowChecks:
         text = inspected.texts[0][offset : offset + cut]
         return self._released(Inspected([text], [findings], (), [], inspected.scope), decision)[0]
 
-    def _released(self, part: Inspected, decision: Decision) -> list[str]:
-        """`part`'s texts redacted as `decision` says, this caller's placeholders restored."""
+    def _released(
+        self, part: Inspected, decision: Decision, keep: Container[int] = ()
+    ) -> list[str]:
+        """`part`'s texts redacted as `decision` says, this caller's placeholders restored
+        (but at `keep`)."""
         run = self.run
-        out = run.parts.privacy.apply(part, decision.redact)
-        if run.inspected is None:
-            return out
-        allowed = run.restore_allowed(decision)
-        return [run.restore(text, allowed) for text in out]
+        return run.restored(run.parts.privacy.apply(part, decision.redact), decision, keep)
 
     def _placeholder_view(self, inspected: Inspected, end: int) -> str:
         """The policy's view (placeholders for every finding) of the first `end` characters."""
