@@ -155,19 +155,23 @@ class OpenAIResponseAdapter:
         )
 
     def texts(self, value: Any) -> list[str]:
-        return [
-            field_of(field_of(c, "message"), "content") or "" for c in field_of(value, "choices")
-        ]
+        return [_message_text(field_of(c, "message")) for c in field_of(value, "choices")]
 
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
         if isinstance(value, Mapping):
             choices = [
-                {**c, "message": {**c["message"], "content": t}}
+                {**c, "message": _with_message_text(c["message"], t)}
                 for c, t in zip(value["choices"], texts, strict=True)
             ]
             return {**value, "choices": choices}
         for choice, text in zip(value.choices, texts, strict=True):
-            choice.message.content = text  # SDK response objects are mutable models
+            message = choice.message  # SDK response objects are mutable models
+            said = spoken(message)
+            if said is not None and text == said:
+                continue
+            if said is not None:
+                message.audio = None
+            message.content = text
         return value
 
     def usage(self, value: Any) -> Usage:
@@ -182,6 +186,29 @@ class OpenAIResponseAdapter:
             ),
             response_model=field_of(value, "model"),
         )
+
+
+def spoken(message: Any) -> str | None:
+    """The transcript of an answer spoken as audio (`modalities=["audio"]`: `content` is
+    None, the words are `audio.transcript`), else None."""
+    if field_of(message, "content"):
+        return None
+    transcript = field_of(field_of(message, "audio"), "transcript")
+    return transcript if isinstance(transcript, str) else None
+
+
+def _message_text(message: Any) -> str:
+    """A chat completion message's text: its `content`, or the transcript of its audio."""
+    return field_of(message, "content") or spoken(message) or ""
+
+
+def _with_message_text(message: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """`text` as the message's `content`. Audio cannot be redacted: when its words must
+    change (masked, restored or refused), the audio goes and the text stays."""
+    said = spoken(message)
+    if said is None:
+        return {**message, "content": text}
+    return dict(message) if text == said else {**message, "content": text, "audio": None}
 
 
 class LangChainMessagesAdapter:
@@ -242,8 +269,29 @@ def is_lc_message(value: Any) -> bool:
     return hasattr(value, "content") and hasattr(value, "type") and hasattr(value, "model_copy")
 
 
+def lc_spoken(message: Any) -> str | None:
+    """The transcript of a LangChain answer spoken as audio (ChatOpenAI keeps the API's
+    `audio` in `additional_kwargs`; the content is empty), else None."""
+    extra = getattr(message, "additional_kwargs", None)
+    if message.content or not isinstance(extra, Mapping):
+        return None
+    return spoken({"content": None, "audio": extra.get("audio")})
+
+
+def lc_with_spoken(message: Any, text: str) -> Any:
+    """`message` saying `text`: unchanged when it is the transcript, else `text` as its
+    content and the audio gone (it cannot be redacted)."""
+    if text == lc_spoken(message):
+        return message
+    extra = {k: v for k, v in message.additional_kwargs.items() if k != "audio"}
+    return message.model_copy(update={"content": text, "additional_kwargs": extra})
+
+
 def _lc_text(message: Any) -> str:
     content = message.content
+    said = lc_spoken(message)
+    if said is not None:
+        return said
     if isinstance(content, str):
         return content
     return "".join(p.get("text", "") if isinstance(p, Mapping) else str(p) for p in content)
@@ -253,6 +301,8 @@ def _lc_with_text(message: Any, text: str) -> Any:
     """Content blocks stay blocks (thinking, tool use): the text goes in the first text
     block, the other text blocks go."""
     content = message.content
+    if lc_spoken(message) is not None:
+        return lc_with_spoken(message, text)
     if not isinstance(content, list):
         return message.model_copy(update={"content": text})
     first = next((i for i, p in enumerate(content) if is_lc_text_part(p)), None)

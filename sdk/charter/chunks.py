@@ -218,3 +218,17 @@ def carries_snapshot(chunk: Any) -> bool:
     if kind == "message_stop":
         return getattr(chunk, "message", None) is not None
     return kind == "content_block_stop" and getattr(chunk, "content_block", None) is not None
+
+
+def carries_audio(chunk: Any) -> bool:
+    """Whether `chunk` streams an answer spoken as audio (OpenAI chat `modalities=["audio"]`:
+    `delta.audio` with the transcript and the sound; ChatOpenAI's chunks keep it in
+    `additional_kwargs`). The sound cannot be checked or
+    redacted before it plays, so the guard refuses such a stream."""
+    if isinstance(chunk, str | bytes) or chunk is None:
+        return False
+    extra = getattr(chunk, "additional_kwargs", None)  # a LangChain chunk (ChatOpenAI)
+    if isinstance(extra, Mapping) and extra.get("audio") is not None:
+        return True
+    delta = _openai_delta(chunk)
+    return delta is not None and field_of(delta, "audio") is not None

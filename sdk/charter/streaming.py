@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from charter.chunks import TextCopies, carries_snapshot, chunk_text, like_chunk
+from charter.chunks import TextCopies, carries_audio, carries_snapshot, chunk_text, like_chunk
 from charter.decision import Action, Decision
 from charter.errors import ConfigurationError, PolicyViolation
 from charter.streamed_calls import StreamedCalls, call_part, carries_calls, text_part
@@ -153,6 +153,13 @@ class StreamGate:
                 "event's `message`): an SDK stream helper such as client.messages.stream() or "
                 "client.responses.stream(). Guard the raw stream (create(..., stream=True)) "
                 "or yield from the helper's text_stream"
+            )
+        if carries_audio(chunk):
+            raise ConfigurationError(
+                "this stream carries audio (modalities=['audio']): speech cannot be checked "
+                "or redacted before it plays. Guard the call without stream=True (the "
+                "transcript is checked, and the audio withheld when its words must change) "
+                "or ask for text"
             )
         text = chunk_text(chunk)
         if not text and not isinstance(chunk, str):

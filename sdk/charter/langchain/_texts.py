@@ -18,7 +18,7 @@ from typing import Any, Literal, get_origin
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel
 
-from charter.adapters import is_lc_text_part
+from charter.adapters import is_lc_text_part, lc_spoken, lc_with_spoken
 from charter.lc_calls import lc_call_leaves, lc_with_call_leaves
 
 TextFn = Callable[[str], str]
@@ -94,7 +94,10 @@ class _Walk:
 
     def message(self, message: BaseMessage) -> BaseMessage:
         content, fn = message.content, self.fn
-        if isinstance(content, str):
+        said = lc_spoken(message)
+        if said is not None:  # an answer spoken as audio: its words are the transcript
+            out: BaseMessage = lc_with_spoken(message, fn(said))
+        elif isinstance(content, str):
             text = fn(content)
             out = message if text is content else message.model_copy(update={"content": text})
         else:
