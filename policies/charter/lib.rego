@@ -86,6 +86,17 @@ words(s) := concat("", [" ", trim(regex.replace(folded, `[^a-z0-9]+`, " "), " ")
 
 text_words := words(text)
 
+# The user's own words: at the input stage of a chat, the texts of the user's messages
+# (`input.user_text`, without the app's instructions, the model's earlier answers and tool
+# results); else the whole text. Rules about what the user asks (scope, special categories)
+# read these, so a system prompt that says "never give investment advice" is not a request
+# for investment advice.
+user_text := input.user_text if is_string(input.user_text)
+
+else := text
+
+user_words := words(user_text)
+
 # mentions(phrase) is true when the text contains `phrase` as whole words. Phrases are
 # written normalized (lowercase words separated by single spaces, see phrase_is_normalized)
 # so that only the text, not every phrase, goes through the regex on each evaluation.
@@ -133,7 +144,13 @@ input_phrase_mentioned if {
 		some group in [config.forbidden_topics, config.special_categories]
 		some phrases in group
 	]
-	regex.match(phrase_pattern(concat(" |", lists)), text_words)
+	regex.match(phrase_pattern(concat(" |", lists)), user_words)
+}
+
+# user_mentions_any(phrases) is mentions_any() over the user's own words (`user_words`).
+user_mentions_any(phrases) if {
+	count(phrases) > 0
+	regex.match(phrase_pattern(concat(" |", phrases)), user_words)
 }
 
 # True for "vergi kaçır*" and "another customer s account"; false for "Customer's" or

@@ -88,7 +88,7 @@ findings contains finding if {
 special_categories contains replace(category, "_", " ") if {
 	input_phrase_mentioned
 	some category, phrases in config.special_categories
-	lib.mentions_any(phrases)
+	lib.user_mentions_any(phrases)
 }
 
 # METADATA

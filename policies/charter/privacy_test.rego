@@ -127,6 +127,13 @@ test_religion_and_orientation_in_turkish if {
 	"privacy.special_category" in rules(chat("eşcinsel partnerimle ortak hesap", []))
 }
 
+test_a_system_prompt_naming_special_categories_is_not_the_users_data if {
+	system := "Never ask customers about their health, religion or political opinions."
+	inp := object.union(chat(system, []), {"user_text": "What is my balance?"})
+	not "privacy.special_category" in rules(inp)
+	"privacy.special_category" in rules(object.union(inp, {"user_text": "I was diagnosed with cancer"}))
+}
+
 test_ordinary_banking_words_are_not_special_categories if {
 	count(rules(chat("My card is disabled and my fingerprint login fails", []))) == 0
 	count(rules(chat("Kartım engellendi, ne yapmalıyım?", []))) == 0

@@ -17,7 +17,7 @@ import data.charter.lib.stage
 matched_topics contains topic if {
 	input_phrase_mentioned
 	some topic, phrases in config.forbidden_topics
-	lib.mentions_any(phrases)
+	lib.user_mentions_any(phrases)
 }
 
 label(topic) := config.topic_labels[topic]

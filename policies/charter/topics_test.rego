@@ -71,3 +71,19 @@ test_topics_without_label_use_their_name if {
 test_topics_are_only_checked_on_input if {
 	count(topics.findings) == 0 with input as object.union(chat("investment advice"), {"stage": "output"})
 }
+
+# A chat's own words: `input.user_text` holds the user's messages, `text` every text of the
+# prompt (the app's instructions too). Scope is about what the user asks.
+with_user_text(all, user) := object.union(chat(all), {"user_text": user})
+
+test_a_system_prompt_naming_forbidden_topics_is_not_a_request if {
+	system := "You are a bank assistant. Never give investment advice or discuss weapons."
+	count({f | some f in topics.findings with input as with_user_text(system, "When do you open?")}) == 0
+	fired(system) # without user_text, the whole text is the user's
+}
+
+test_the_users_own_request_is_refused_beside_a_system_prompt if {
+	system := "You are a bank assistant. Be brief."
+	some f in topics.findings with input as with_user_text(concat("\n", [system, "Should I invest in gold?"]), "Should I invest in gold?")
+	f.rule == "topics.forbidden"
+}

@@ -29,6 +29,7 @@ passed as a number is data, not a quantity."""
 def withhold_content(doc: Mapping[str, Any]) -> dict[str, Any]:
     """The policy input `doc` without its texts (see the module docstring)."""
     kept = dict(doc)
+    kept.pop("user_text", None)  # part of `text`, whose hash stands for both
     text = doc.get("text")
     if isinstance(text, str) and text:
         kept["text"] = ""

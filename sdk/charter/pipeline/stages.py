@@ -123,6 +123,8 @@ class CallRun:
         doc = self._document(
             stage, text, inspection.summaries, scores, tool_args, grounding=grounding, calls=calls
         )
+        if scored is not None:  # a prompt with roles: the user's own words, for scope rules
+            doc["user_text"] = "\n".join(texts)
         with span.stage("charter.policy.evaluate"):
             decision = parts.engine.evaluate(doc)
             if decision.action is Action.REVISE and stage is not Stage.OUTPUT:

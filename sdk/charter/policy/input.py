@@ -73,6 +73,12 @@ class PolicyInput(BaseModel):
     user: UserRef = Field(default_factory=UserRef)
     model: ModelRef = Field(default_factory=ModelRef)
     text: str = ""
+    user_text: str | None = None
+    """Input stage of a prompt with roles (chat messages): the texts of the user's own
+    messages (the roles the signals score, `Settings.unscored_roles`), so that rules about
+    what the user asks (scope, special categories) do not read the app's instructions, the
+    model's earlier answers or tool results. Absent when the prompt has no roles: then
+    `text` is the user's."""
     pii: tuple[PIISummary, ...] = ()
     signals: dict[str, float] = Field(default_factory=dict)
     tool: ToolRef | None = None
