@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter._canonical import is_json
-from charter.adapters import adapter_for, scored_texts
 from charter.context import current
 from charter.decision import Action, Decision, Stage
 from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
 from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
 from charter.pipeline.holds import after_wait, approval_action, submit_approval
 from charter.pipeline.parts import NO_SPAN, CallSpec, Parts
+from charter.pipeline.prompt_args import PromptArgs
 from charter.pipeline.revise import Reviser
 from charter.pipeline.stages import CallRun, Refused
 from charter.pipeline.windows import WindowChecks
@@ -223,20 +223,13 @@ def _prepare_tool(run: CallRun, bound: inspect.BoundArguments) -> Prepared:
 
 
 def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str | None) -> Prepared:
-    prompt = bound.arguments.get(prompt_param) if prompt_param else None
-    adapter = adapter_for(prompt)
-    if adapter is None or prompt_param is None:
-        raise ConfigurationError(
-            f"{run.spec.function}: cannot find the prompt in its arguments; name it with "
-            "@guard(prompt='param'), or register an adapter for its type"
-        )
-    texts = adapter.texts(prompt)
+    args = PromptArgs.read(bound, prompt_param, run.spec.function)
+    texts = args.texts
     run.bounded(Stage.INPUT, "the prompt", None, texts)
     run.bounded(Stage.INPUT, "the call's arguments", bound.arguments)
     inspected = run.inspect(texts)
-    run.inspected, run.prompt = inspected, prompt
-    unscored = run.parts.settings.unscored_roles
-    scored = scored_texts(adapter, prompt, inspected.policy_texts, unscored)
+    run.inspected, run.prompt = inspected, args.prompt
+    scored = args.scored(inspected.policy_texts, run.parts.settings.unscored_roles)
     decision = run.evaluate(Stage.INPUT, inspected, scored=scored)
     run.restore_types = _restore_types(decision)
     if decision.action is Action.DENY:
@@ -245,20 +238,20 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
     redacted = privacy.apply(inspected, decision.redact)
     run.prompt_redacted = "\n".join(redacted)
     if redacted != texts:
-        bound.arguments[prompt_param] = adapter.replace(prompt, redacted)
+        args.write(bound, redacted)
     if decision.action is not Action.REQUIRE_APPROVAL:
-        return Prepared(bound.args, bound.kwargs, bound=bound, prompt_param=prompt_param)
+        return Prepared(bound.args, bound.kwargs, bound=bound, prompt_param=args.param)
     # Bound to, and stored as, the placeholder form: reviewers never see raw PII.
     call = None
     if is_json(bound.arguments):  # else: resumable only in this process
         stored = dict(bound.arguments)
-        others = {k: v for k, v in stored.items() if k != prompt_param}
+        others = {k: v for k, v in stored.items() if k != args.param}
         stored.update(privacy.redact_json(others, {"*": RedactOperator.PLACEHOLDER}, run.scope))
-        stored[prompt_param] = adapter.replace(prompt, _all_placeholders(run, inspected, decision))
+        stored[args.param] = args.prompt_with(_all_placeholders(run, inspected, decision))
         call = {"arguments": stored}
     action = approval_action(run, inspected.policy_text, call, None)
     request = submit_approval(run, decision, action)
-    return Prepared(bound.args, bound.kwargs, request, action, bound, prompt_param)
+    return Prepared(bound.args, bound.kwargs, request, action, bound, args.param)
 
 
 def _all_placeholders(run: CallRun, inspected: Inspected, decision: Decision) -> list[str]:

@@ -1,0 +1,91 @@
+"""The app's instructions passed beside the prompt (`system=`, `instructions=`,
+`system_prompt=`) reach the model only after the checks.
+
+On main at 5975a29 only the prompt argument was read: a bank's instructions naming the
+customer ("You are helping Jane Doe, card ...") went to the model as written, through
+`client.messages.create(system=...)` or `client.responses.create(instructions=...)`
+wrapped by the guard. These tests fail there.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from charter.config import DEFAULT_POLICIES
+from charter.guard import Charter
+from charter.testing import make_charter
+
+CARD = "4111 1111 1111 1111"
+EMAIL = "jane.doe@example.com"
+NOT_GIVEN = object()  # an SDK's sentinel for an argument left out
+
+
+@pytest.fixture
+def charter(tmp_path: Path) -> Any:
+    ch = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern", audit=True)
+    yield ch
+    ch.close()
+
+
+def test_anthropic_system_text_and_blocks_are_redacted(charter: Charter) -> None:
+    sent: list[Any] = []
+
+    @charter.guard(model="claude-x", provider="anthropic")
+    def create(*, model: str = "c", system: Any = NOT_GIVEN, messages: list[Any]) -> str:
+        sent.append(system)
+        return "We open at nine."
+
+    question = [{"role": "user", "content": "When do you open?"}]
+    create(system=f"The customer's card is {CARD}.", messages=question)
+    assert CARD not in sent[0] and sent[0].endswith("1111.")
+    blocks = [
+        {"type": "text", "text": "You are a bank assistant."},
+        {"type": "text", "text": f"Card: {CARD}", "cache_control": {"type": "ephemeral"}},
+    ]
+    create(system=blocks, messages=question)
+    assert sent[1][0] == blocks[0]
+    assert sent[1][1]["cache_control"] == {"type": "ephemeral"} and CARD not in sent[1][1]["text"]
+    assert CARD in blocks[1]["text"]  # the application's own list is left as it was
+    create(messages=question)
+    assert sent[2] is NOT_GIVEN
+
+
+def test_responses_instructions_share_the_prompts_placeholders(charter: Charter) -> None:
+    """A placeholder the model copies from the instructions is restored in its answer,
+    like one from the prompt."""
+
+    @charter.guard(model="gpt-x", provider="openai")
+    def create(*, input: Any, instructions: str | None = None) -> str:
+        assert instructions is not None and EMAIL not in instructions
+        found = re.search(r"<EMAIL_ADDRESS_\d+>", instructions)
+        assert found is not None
+        return f"I will write to {found[0]}."
+
+    answer = create(input="Please confirm my contact.", instructions=f"Customer e-mail: {EMAIL}")
+    assert answer == f"I will write to {EMAIL}."
+
+
+def test_instructions_are_read_by_the_policy_but_are_not_the_users_words(charter: Charter) -> None:
+    docs: list[dict[str, Any]] = []
+    engine: Any = charter.engine
+    evaluate = engine.evaluate
+
+    def spy(doc: Any) -> Any:
+        docs.append(dict(doc))
+        return evaluate(doc)
+
+    engine.evaluate = spy
+
+    @charter.guard(model="m", provider="openai")
+    def chat(system_prompt: str, prompt: str) -> str:
+        return "Fine."
+
+    chat(system_prompt="Never give investment advice.", prompt="When do you open?")
+    first = docs[0]
+    assert first["stage"] == "input"
+    assert "Never give investment advice." in first["text"]  # the policy reads it
+    assert first["user_text"] == "When do you open?"  # scope rules read only this
