@@ -5,7 +5,8 @@ crash?
 
 Takes valid answers (an OpenAI chat completion with a call, an Anthropic message with
 thinking, text and `tool_use`, a Responses API answer with reasoning, a message and a
-`function_call`) and valid stream events (Anthropic and Responses API), sets one or two of
+`function_call`; Ollama, Cohere v2, Bedrock Converse and Gemini answers with a call) and
+valid stream events (Anthropic and Responses API), sets one or two of
 their fields (at any depth) to None, a number, a list, a dict or a card number, and runs
 them through `@guard` (`on_deny="refuse"`). A crash is any exception other than the
 guard's own answers (`PolicyViolation`, `ConfigurationError`). Prints the crashes by
@@ -68,6 +69,47 @@ ANSWERS: list[Any] = [
             {"type": "message", "content": [{"type": "output_text", "text": "hi"}]},
             {"type": "function_call", "name": "f", "arguments": json.dumps({"a": CARD})},
         ],
+    },
+    {  # Ollama
+        "message": {
+            "role": "assistant",
+            "content": f"hi {CARD}",
+            "tool_calls": [{"function": {"name": "f", "arguments": {"a": CARD}}}],
+        }
+    },
+    {  # Cohere v2
+        "message": {
+            "role": "assistant",
+            "content": [{"type": "text", "text": "hi"}],
+            "tool_calls": [{"function": {"name": "f", "arguments": json.dumps({"a": CARD})}}],
+        }
+    },
+    {  # Bedrock Converse
+        "output": {
+            "message": {
+                "role": "assistant",
+                "content": [
+                    {"reasoningContent": {"reasoningText": {"text": "r"}}},
+                    {"text": f"hi {CARD}"},
+                    {"toolUse": {"toolUseId": "t", "name": "f", "input": {"a": CARD}}},
+                ],
+            }
+        },
+        "stopReason": "tool_use",
+    },
+    {  # Gemini
+        "candidates": [
+            {
+                "content": {
+                    "role": "model",
+                    "parts": [
+                        {"text": "t", "thought": True},
+                        {"text": f"hi {CARD}"},
+                        {"function_call": {"name": "f", "args": {"a": CARD}}},
+                    ],
+                }
+            }
+        ]
     },
 ]
 

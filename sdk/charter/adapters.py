@@ -18,13 +18,16 @@ from typing import Any, Protocol, runtime_checkable
 from charter._fields import Usage, field_of
 from charter.lc_calls import lc_call_leaves, lc_with_call_leaves
 from charter.prompt_items import is_message_dict, is_responses_item, item_texts, with_item_texts
+from charter.provider_answers import GeminiAdapter, MessageAnswerAdapter
 from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
 
 __all__ = [
     "Adapter",
     "AnthropicMessageAdapter",
     "FollowUp",
+    "GeminiAdapter",
     "LangChainMessagesAdapter",
+    "MessageAnswerAdapter",
     "OpenAIMessagesAdapter",
     "OpenAIResponseAdapter",
     "ResponsesAdapter",
@@ -71,7 +74,7 @@ class Roles(Protocol):
         ...
 
 
-UNSCORED_ROLES = ("system", "developer", "assistant", "ai", "tool", "function")
+UNSCORED_ROLES = ("system", "developer", "assistant", "ai", "model", "tool", "function")
 """The default of `Settings.unscored_roles`: texts the prompt's safety signals do not score.
 The app's own instructions, the model's earlier answers (checked when they were written)
 and tool results (checked at the `tool_result` stage of a guarded tool, where indirect
@@ -337,6 +340,8 @@ _ADAPTERS: list[Adapter] = [
     ResponsesAdapter(),
     LangChainMessagesAdapter(),
     OpenAIResponseAdapter(),
+    MessageAnswerAdapter(),  # last: their shapes are the loosest (`message`, `candidates`)
+    GeminiAdapter(),
 ]
 
 

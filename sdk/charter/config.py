@@ -50,7 +50,15 @@ class Settings(BaseModel):
     max_text_chars: int = Field(default=1_000_000, gt=0)
     """The most characters one prompt, answer, tool argument set or tool result may hold
     (all its texts together); more is denied unchecked (fail closed, `LimitExceeded`)."""
-    unscored_roles: tuple[str, ...] = ("system", "developer", "assistant", "ai", "tool", "function")
+    unscored_roles: tuple[str, ...] = (
+        "system",
+        "developer",
+        "assistant",
+        "ai",
+        "model",
+        "tool",
+        "function",
+    )
     """Chat roles whose messages the prompt's safety signals do not score: the app's own
     instructions, the model's earlier answers and tool results (checked at a guarded tool's
     `tool_result` stage). A gateway that forwards messages its clients wrote, system

@@ -23,7 +23,11 @@ one level down, and they reach the model as surely as the user's own words:
   model. Each string in them is read with role `assistant` (redacted, not scored), and
   JSON arguments are written back as JSON.
 
-Blocks without text (images, audio, PDFs as base64) pass unread.
+The same holds for Amazon Bedrock's Converse messages (`toolResult` blocks as tool output,
+`toolUse` blocks as earlier calls) and Google Gemini's `contents` (items of `role` and
+`parts`: `function_response` parts as tool output, `function_call` parts as earlier calls).
+Blocks without text (images, audio, PDFs as base64) pass unread, and so do reasoning parts
+(`thought: true`): a model's earlier reasoning is sent back as it was signed.
 """
 
 from __future__ import annotations
@@ -53,12 +57,24 @@ RESPONSES_ITEMS = frozenset(
 the model proposed and their results (`function_call_output.output`, a tool's text)."""
 _RESPONSES_CALL_FIELD = {"function_call": "arguments", "custom_tool_call": "input"}
 _NESTED_TOOL = frozenset({"tool_result", "search_result"})
+_KEYED = {
+    "toolResult": ("content", TOOL_ROLE),  # Bedrock Converse: a tool's result
+    "toolUse": ("input", CALLER_ROLE),  # Bedrock Converse: a call the model proposed
+    "function_response": ("response", TOOL_ROLE),  # Gemini
+    "functionResponse": ("response", TOOL_ROLE),
+    "function_call": ("args", CALLER_ROLE),
+    "functionCall": ("args", CALLER_ROLE),
+}
+"""Blocks named by their one key rather than a `type`: every string under the field is
+read (a tool result's text and JSON, a call's arguments)."""
 
 Pairs = list[tuple[str, str]]
 
 
 def is_message_dict(item: Any) -> bool:
-    return isinstance(item, Mapping) and "role" in item and "content" in item
+    """A chat message: `role` and `content` (Gemini's `contents` items: `role` and
+    `parts`)."""
+    return isinstance(item, Mapping) and "role" in item and ("content" in item or "parts" in item)
 
 
 def is_responses_item(item: Any) -> bool:
@@ -101,7 +117,7 @@ def with_item_texts(item: Any, texts: Iterator[str]) -> Any:
 def _text_key(item: Any) -> str | None:
     """A message's `content`, a tool result's `output`."""
     if is_message_dict(item):
-        return "content"
+        return "content" if "content" in item else "parts"
     if is_responses_item(item):
         return "output" if str(item["type"]).endswith("_output") else None
     return None
@@ -111,11 +127,23 @@ def _role(item: Mapping[str, Any]) -> str:
     return str(item["role"]) if "role" in item else TOOL_ROLE
 
 
+def _keyed(block: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """A block named by its one key (Bedrock's, Gemini's): (key, field, role)."""
+    for key, (field, role) in _KEYED.items():
+        if isinstance(block.get(key), Mapping) and field in block[key]:
+            return key, field, role
+    return None
+
+
 def _block_texts(block: Any, role: str) -> Pairs:
-    if not isinstance(block, Mapping):
+    if not isinstance(block, Mapping) or block.get("thought") is True:
         return []
     if "text" in block:
         return [(role, block["text"])]
+    keyed = _keyed(block)
+    if keyed is not None:
+        key, field, keyed_role = keyed
+        return [(keyed_role, leaf) for leaf in _leaves(block[key][field])]
     kind = block.get("type")
     if kind in _NESTED_TOOL:
         return _content_texts(block.get("content"), TOOL_ROLE)
@@ -131,10 +159,14 @@ def _block_texts(block: Any, role: str) -> Pairs:
 
 
 def _with_block_texts(block: Any, texts: Iterator[str]) -> Any:
-    if not isinstance(block, Mapping):
+    if not isinstance(block, Mapping) or block.get("thought") is True:
         return block
     if "text" in block:
         return {**block, "text": next(texts)}
+    keyed = _keyed(block)
+    if keyed is not None:
+        key, field, _ = keyed
+        return {**block, key: {**block[key], field: _with_leaves(block[key][field], texts)}}
     kind = block.get("type")
     if kind in _NESTED_TOOL:
         return _with_content(block, texts)

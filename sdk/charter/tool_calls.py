@@ -35,6 +35,11 @@ from charter._fields import field_of, items_of, kind_of, put_field, unwrapped, u
 from charter._leaves import leaves_of, parsed_arguments, with_leaves
 from charter.adapters import Adapter, OpenAIResponseAdapter, is_lc_message
 from charter.lc_calls import lc_with_arguments
+from charter.provider_answers import (
+    provider_calls,
+    with_provider_arguments,
+    without_provider_calls,
+)
 from charter.reasoning import with_reasoning
 from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
 
@@ -95,6 +100,8 @@ def _without_calls(answer: Any) -> Any:
         return _anthropic_without_calls(answer)
     if _RESPONSES.matches(answer):
         return _responses_without_calls(answer)
+    if provider_calls(answer) is not None:
+        return without_provider_calls(answer)
     choices = _choices(answer)
     if choices is None:
         return answer
@@ -136,6 +143,9 @@ def _calls(answer: Any) -> list[Any]:
         return [b for b in field_of(answer, "content") if field_of(b, "type") == "tool_use"]
     if _RESPONSES.matches(answer):
         return [i for i in field_of(answer, "output") if responses_call_field(i)]
+    provided = provider_calls(answer)
+    if provided is not None:  # Ollama, Cohere, Bedrock, Gemini: each call names itself
+        return [holder for holder, _ in provided]
     out: list[Any] = []
     for choice in _choices(answer) or ():
         out.extend(_functions(field_of(choice, "message")))
@@ -157,6 +167,9 @@ def _raw_arguments(answer: Any) -> list[Any]:
         return [field_of(block, "input") for block in _calls(answer)]
     if _RESPONSES.matches(answer):
         return [field_of(item, responses_call_field(item)) for item in _calls(answer)]
+    provided = provider_calls(answer)
+    if provided is not None:
+        return [field_of(holder, key) for holder, key in provided]
     return [field_of(function, "arguments") for function in _calls(answer)]
 
 
@@ -167,6 +180,8 @@ def _with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
         return _anthropic_with_arguments(answer, arguments)
     if _RESPONSES.matches(answer):
         return _responses_with_arguments(answer, arguments)
+    if provider_calls(answer) is not None:
+        return with_provider_arguments(answer, arguments)
     texts = iter(a if isinstance(a, str) else json.dumps(a, ensure_ascii=False) for a in arguments)
     if not isinstance(answer, Mapping):
         for function in _calls(answer):

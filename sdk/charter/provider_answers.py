@@ -1,0 +1,254 @@
+"""Answers of more provider SDKs, which keep their shape through the guard:
+
+- one assistant message: Ollama's chat (`message.content`, a string), Cohere's v2 chat
+  (`message.content`, text items) and Amazon Bedrock's Converse (`output.message.content`,
+  `{"text"}` blocks);
+- Google Gemini's `generate_content` (`candidates[i].content.parts`).
+
+Each is read as one text per message or candidate and written back into its first text
+part (the other text parts go). The calls they propose are read and written back with
+`charter.tool_calls` (Ollama's and Cohere's `message.tool_calls`, Bedrock's `toolUse`
+blocks, Gemini's `function_call` parts), and a refusal drops them, with the reasoning the
+answer carries (Gemini's `thought` parts, Bedrock's `reasoningContent` blocks: unread, and
+they may hold what the answer was refused for). Before these adapters such an answer was
+read as its repr and came back as a string when anything in it changed.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from charter._fields import Usage, field_of, items_of, put_field
+
+# --- one assistant message ---------------------------------------------------------------------
+
+
+def _message(answer: Any) -> Any:
+    """The assistant message an answer carries (`message`, Bedrock's `output.message`)."""
+    if isinstance(answer, str | bytes | list | tuple) or answer is None:
+        return None
+    holder = answer if field_of(answer, "message") is not None else field_of(answer, "output")
+    message = field_of(holder, "message") if holder is not None else None
+    if message is None or field_of(message, "role") != "assistant":
+        return None
+    content = field_of(message, "content")
+    return message if content is None or isinstance(content, str | list | tuple) else None
+
+
+def _is_text_part(part: Any) -> bool:
+    """A text part: a string `text`, and no `type` or type `text` (not a reasoning part)."""
+    return isinstance(field_of(part, "text"), str) and field_of(part, "type") in (None, "text")
+
+
+class MessageAnswerAdapter:
+    """An answer that carries one assistant message (Ollama, Cohere v2, Bedrock Converse)."""
+
+    def matches(self, value: Any) -> bool:
+        return _message(value) is not None
+
+    def texts(self, value: Any) -> list[str]:
+        content = field_of(_message(value), "content")
+        if isinstance(content, str):
+            return [content]
+        return ["".join(field_of(p, "text") for p in content or () if _is_text_part(p))]
+
+    def replace(self, value: Any, texts: Sequence[str]) -> Any:
+        out = copy.deepcopy(value)  # a dict, or an SDK model (pydantic copies deeply too)
+        message = _message(out)
+        content = field_of(message, "content")
+        if content is None or isinstance(content, str):
+            put_field(message, "content", texts[0])
+            return out
+        put_field(message, "content", _with_first_text(list(content), texts[0], _new_part(content)))
+        return out
+
+    def usage(self, value: Any) -> Usage:
+        usage = field_of(value, "usage")
+        tokens = field_of(usage, "tokens") or usage  # Cohere nests them
+        reason = (
+            field_of(value, "done_reason")
+            or field_of(value, "finish_reason")
+            or field_of(value, "stopReason")
+        )
+        return Usage(
+            input_tokens=_first(tokens, "inputTokens", "input_tokens", "prompt_eval_count")
+            if tokens is not None
+            else field_of(value, "prompt_eval_count"),
+            output_tokens=_first(tokens, "outputTokens", "output_tokens", "eval_count")
+            if tokens is not None
+            else field_of(value, "eval_count"),
+            finish_reasons=(str(reason),) if reason else (),
+            response_model=field_of(value, "model"),
+        )
+
+
+def _first(value: Any, *keys: str) -> Any:
+    return next((field_of(value, k) for k in keys if field_of(value, k) is not None), None)
+
+
+def _new_part(content: Sequence[Any]) -> dict[str, Any]:
+    """A text part in the list's own style: Bedrock's `{"text"}`, else a typed one."""
+    typed = any(field_of(p, "type") is not None for p in content) or not content
+    return {"type": "text", "text": ""} if typed and not _bedrock_style(content) else {"text": ""}
+
+
+def _bedrock_style(content: Sequence[Any]) -> bool:
+    return any(isinstance(p, dict) and "type" not in p for p in content)
+
+
+def _with_first_text(parts: list[Any], text: str, new: dict[str, Any]) -> list[Any]:
+    """`text` in the first text part (a new one first when there is none); the other text
+    parts go."""
+    first = next((p for p in parts if _is_text_part(p)), None)
+    kept = [p for p in parts if p is first or not _is_text_part(p)]
+    if first is None:
+        return [{**new, "text": text}, *kept]
+    put_field(first, "text", text)
+    return kept
+
+
+# --- Gemini ------------------------------------------------------------------------------------
+
+
+def _candidates(answer: Any) -> list[Any] | None:
+    if isinstance(answer, str | bytes | list | tuple) or answer is None:
+        return None
+    candidates = field_of(answer, "candidates")
+    if not isinstance(candidates, list | tuple) or not candidates:
+        return None
+    for candidate in candidates:  # a candidate blocked for safety may have no content
+        content = field_of(candidate, "content")
+        if content is not None and not isinstance(field_of(content, "parts"), list | tuple):
+            return None
+    return list(candidates)
+
+
+def _is_gemini_text(part: Any) -> bool:
+    return isinstance(field_of(part, "text"), str) and field_of(part, "thought") is not True
+
+
+class GeminiAdapter:
+    """A Gemini `generate_content` answer (object or dict): one text per candidate."""
+
+    def matches(self, value: Any) -> bool:
+        return _candidates(value) is not None
+
+    def texts(self, value: Any) -> list[str]:
+        return [
+            "".join(field_of(p, "text") for p in _parts(c) if _is_gemini_text(p))
+            for c in field_of(value, "candidates")
+        ]
+
+    def replace(self, value: Any, texts: Sequence[str]) -> Any:
+        out = copy.deepcopy(value)
+        for candidate, text in zip(field_of(out, "candidates"), texts, strict=True):
+            parts = list(_parts(candidate))
+            first = next((p for p in parts if _is_gemini_text(p)), None)
+            kept = [p for p in parts if p is first or not _is_gemini_text(p)]
+            if first is None:
+                kept.insert(0, {"text": text})
+            else:
+                put_field(first, "text", text)
+            content = field_of(candidate, "content")
+            if content is None:
+                put_field(candidate, "content", {"role": "model", "parts": kept})
+            else:
+                put_field(content, "parts", kept)
+        return out
+
+    def usage(self, value: Any) -> Usage:
+        usage = field_of(value, "usage_metadata") or field_of(value, "usageMetadata")
+        reasons = [
+            field_of(c, "finish_reason") or field_of(c, "finishReason")
+            for c in field_of(value, "candidates")
+        ]
+        return Usage(
+            input_tokens=_first(usage, "prompt_token_count", "promptTokenCount") if usage else None,
+            output_tokens=_first(usage, "candidates_token_count", "candidatesTokenCount")
+            if usage
+            else None,
+            finish_reasons=tuple(str(getattr(r, "value", r)) for r in reasons if r),
+            response_model=field_of(value, "model_version") or field_of(value, "modelVersion"),
+        )
+
+
+def _parts(candidate: Any) -> Sequence[Any]:
+    return items_of(field_of(candidate, "content"), "parts")
+
+
+# --- the calls they propose ---------------------------------------------------------------------
+
+_GEMINI_CALL = ("function_call", "functionCall")
+
+
+def provider_calls(answer: Any) -> list[tuple[Any, str]] | None:
+    """Each proposed call as (holder, field of its arguments), or None when `answer` is not
+    one of these shapes. The holder also has the call's `name`."""
+    message = _message(answer)
+    if message is not None:
+        calls = [
+            (field_of(call, "function"), "arguments")
+            for call in items_of(message, "tool_calls")
+            if field_of(call, "function") is not None
+        ]
+        calls += [
+            (field_of(block, "toolUse"), "input")
+            for block in items_of(message, "content")
+            if isinstance(field_of(block, "toolUse"), dict)
+        ]
+        return calls
+    candidates = _candidates(answer)
+    if candidates is None:
+        return None
+    return [
+        (call, "args")
+        for candidate in candidates
+        for part in _parts(candidate)
+        for call in [_gemini_call(part)]
+        if call is not None
+    ]
+
+
+def _gemini_call(part: Any) -> Any:
+    return next((field_of(part, k) for k in _GEMINI_CALL if field_of(part, k) is not None), None)
+
+
+def with_provider_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
+    """A copy of `answer` with each call's arguments replaced (JSON text stays text)."""
+    out = copy.deepcopy(answer)
+    for (holder, key), args in zip(provider_calls(out) or [], arguments, strict=True):
+        text = isinstance(field_of(holder, key), str) and not isinstance(args, str)
+        put_field(holder, key, json.dumps(args, ensure_ascii=False) if text else args)
+    return out
+
+
+def without_provider_calls(answer: Any) -> Any:
+    """A copy of `answer` proposing no calls and carrying no reasoning (what a refusal is
+    sent back in)."""
+    out = copy.deepcopy(answer)
+    message = _message(out)
+    if message is not None:
+        if field_of(message, "tool_calls") is not None:
+            put_field(message, "tool_calls", [] if isinstance(message, dict) else None)
+        content = field_of(message, "content")
+        if isinstance(content, list | tuple):
+            put_field(message, "content", [p for p in content if not _is_call_or_thought(p)])
+        return out
+    for candidate in _candidates(out) or []:
+        content = field_of(candidate, "content")
+        if content is not None:
+            kept = [p for p in _parts(candidate) if not _is_call_or_thought(p)]
+            put_field(content, "parts", kept)
+    return out
+
+
+def _is_call_or_thought(part: Any) -> bool:
+    return (
+        field_of(part, "toolUse") is not None
+        or field_of(part, "reasoningContent") is not None
+        or _gemini_call(part) is not None
+        or field_of(part, "thought") is True
+    )
