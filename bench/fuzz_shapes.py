@@ -6,7 +6,7 @@ crash?
 Takes valid answers (an OpenAI chat completion with a call, an Anthropic message with
 thinking, text and `tool_use`, a Responses API answer with reasoning, a message and a
 `function_call`; Ollama, Cohere v2, Bedrock Converse and Gemini answers with a call) and
-valid stream events (Anthropic and Responses API), sets one or two of
+valid stream events (Anthropic, Responses API, Ollama, Cohere, Bedrock, Gemini), sets one or two of
 their fields (at any depth) to None, a number, a list, a dict or a card number, and runs
 them through `@guard` (`on_deny="refuse"`). A crash is any exception other than the
 guard's own answers (`PolicyViolation`, `ConfigurationError`). Prints the crashes by
@@ -131,6 +131,10 @@ EVENTS: list[Any] = [
     {"type": "response.output_text.done", "text": "x"},
     {"type": "response.output_item.done", "output_index": 0, "item": REASONING_ITEM},
     {"type": "response.completed", "response": ANSWERS[2]},
+    {"model": "l", "message": {"role": "assistant", "content": f"hi {CARD}"}, "done": False},
+    {"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": "hi"}}}},
+    {"contentBlockDelta": {"delta": {"text": "hi"}, "contentBlockIndex": 0}},
+    {"candidates": [{"content": {"role": "model", "parts": [{"text": "hi"}]}}]},
 ]
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from charter._fields import field_of, in_form_of, items_of, put_field
+from charter.provider_chunks import like_provider_chunk, provider_text
 from charter.vendor_adapters import ResponsesAdapter
 
 
@@ -21,7 +22,8 @@ def chunk_text(chunk: Any) -> str:
     (dict or SDK object: `choices[0].delta.content`), an Anthropic event (a
     `content_block_delta`'s `text_delta`; its other events have none), an OpenAI Responses
     API event (`response.output_text.delta`; the `.done` and `response.completed` events
-    repeat the text: `TextCopies`). None, as some streams send around the text, has none."""
+    repeat the text: `TextCopies`), a chunk of Ollama, Cohere, Bedrock or Gemini
+    (`charter.provider_chunks`). None, as some streams send around the text, has none."""
     if isinstance(chunk, str):
         return chunk
     if chunk is None:
@@ -42,6 +44,9 @@ def chunk_text(chunk: Any) -> str:
     if anthropic_event(chunk) is not None:
         text_delta = _anthropic_text_delta(chunk)
         return str(field_of(text_delta, "text") or "") if text_delta is not None else ""
+    provided = provider_text(chunk)  # Ollama, Cohere, Bedrock, Gemini
+    if provided is not None:
+        return provided
     if isinstance(chunk, Mapping):
         return ""
     return str(chunk)
@@ -106,6 +111,9 @@ def like_chunk(template: Any, text: str) -> Any:
         return event
     if anthropic_event(template) is not None:  # e.g. a refusal where only a call came
         return _anthropic_text_event(template, text)
+    provided = like_provider_chunk(template, text)
+    if provided is not None:
+        return provided
     if hasattr(template, "model_copy") and hasattr(template, "content"):
         return template.model_copy(update={"content": text})
     if _openai_delta(template) is not None:

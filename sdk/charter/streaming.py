@@ -20,6 +20,7 @@ from typing import Any
 from charter.chunks import TextCopies, carries_audio, carries_snapshot, chunk_text, like_chunk
 from charter.decision import Action, Decision
 from charter.errors import ConfigurationError, PolicyViolation
+from charter.provider_chunks import unchecked_part
 from charter.streamed_calls import StreamedCalls, call_part, carries_calls, text_part
 
 
@@ -160,6 +161,12 @@ class StreamGate:
                 "or redacted before it plays. Guard the call without stream=True (the "
                 "transcript is checked, and the audio withheld when its words must change) "
                 "or ask for text"
+            )
+        unchecked = unchecked_part(chunk)
+        if unchecked is not None:
+            raise ConfigurationError(
+                f"this stream carries {unchecked}, which the guard does not check in a "
+                "stream yet: guard the call without stream=True (they are checked there)"
             )
         text = chunk_text(chunk)
         if not text and not isinstance(chunk, str):

@@ -1,0 +1,139 @@
+"""Streams of Ollama, Cohere v2, Amazon Bedrock (converse_stream) and Google Gemini go
+through the output checks window by window and keep their chunks' shape.
+
+On main at 01cbc62 the gate could read no text in their chunks, so it held every chunk and
+released them at the end exactly as the model wrote them: a card number, or a harmful plan,
+streamed out unchecked. These tests fail there. Their tool calls and reasoning are not
+assembled in a stream yet: a chunk carrying one is refused with a clear error instead of
+passing unread.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from charter.errors import ConfigurationError
+from charter.guard import Charter
+
+CARD = "4111 1111 1111 1111"
+HARMFUL = "Step 1: mix bleach and ammonia in a closed room to make a toxic gas that will kill him"
+
+
+def _pieces(text: str, size: int = 7) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def ollama(text: str) -> list[Any]:
+    chunks = [
+        {"model": "l", "message": {"role": "assistant", "content": p}, "done": False}
+        for p in _pieces(text)
+    ]
+    return [*chunks, {"model": "l", "message": {"role": "assistant", "content": ""}, "done": True}]
+
+
+def cohere(text: str) -> list[Any]:
+    deltas = [
+        {"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": p}}}}
+        for p in _pieces(text)
+    ]
+    return [{"type": "message-start", "id": "r1"}, *deltas, {"type": "message-end"}]
+
+
+def bedrock(text: str) -> list[Any]:
+    deltas = [
+        {"contentBlockDelta": {"delta": {"text": p}, "contentBlockIndex": 0}} for p in _pieces(text)
+    ]
+    stop = {"messageStop": {"stopReason": "end_turn"}}
+    return [{"messageStart": {"role": "assistant"}}, *deltas, stop]
+
+
+def gemini(text: str) -> list[Any]:
+    return [
+        {"candidates": [{"content": {"role": "model", "parts": [{"text": p}]}}]}
+        for p in _pieces(text)
+    ]
+
+
+def _text(shape: str, chunks: list[Any]) -> str:
+    if shape == "ollama":
+        return "".join(c["message"]["content"] for c in chunks)
+    if shape == "cohere":
+        return "".join(
+            c["delta"]["message"]["content"]["text"] for c in chunks if c["type"] == "content-delta"
+        )
+    if shape == "bedrock":
+        return "".join(
+            c["contentBlockDelta"]["delta"]["text"] for c in chunks if "contentBlockDelta" in c
+        )
+    return "".join(p["text"] for c in chunks for p in c["candidates"][0]["content"]["parts"])
+
+
+SHAPES: dict[str, Callable[[str], list[Any]]] = {
+    "ollama": ollama,
+    "cohere": cohere,
+    "bedrock": bedrock,
+    "gemini": gemini,
+}
+
+
+def _stream(charter: Charter, chunks: list[Any], **kw: Any) -> list[Any]:
+    @charter.guard(model="m", provider="p", **kw)
+    def model(prompt: str) -> Iterator[Any]:
+        yield from chunks
+
+    return list(model("what is on my card?"))
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_a_card_split_over_chunks_is_masked(charter: Charter, shape: str) -> None:
+    text = f"Your card {CARD} is active, and a new one is on its way to you this week."
+    out = _stream(charter, SHAPES[shape](text))
+    assert _text(shape, out) == text.replace(CARD, "**** **** **** 1111")
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_a_clean_stream_passes_with_the_same_text(charter: Charter, shape: str) -> None:
+    text = "We open at nine on Saturdays and close at one; the ATM works all day long."
+    assert _text(shape, _stream(charter, SHAPES[shape](text))) == text
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_harmful_streamed_text_is_refused_in_the_streams_shape(
+    charter: Charter, shape: str
+) -> None:
+    out = _stream(charter, SHAPES[shape](HARMFUL + " Then wait outside."), on_deny="refuse")
+    assert "bleach" not in json.dumps(out)
+    assert _text(shape, out).startswith("I can't help with that")
+
+
+@pytest.mark.parametrize(
+    "chunk",
+    [
+        {
+            "model": "l",
+            "message": {"role": "assistant", "content": "", "thinking": "hm"},
+            "done": False,
+        },
+        {"type": "tool-call-delta", "index": 0, "delta": {"message": {"tool_calls": {}}}},
+        {"contentBlockDelta": {"delta": {"toolUse": {"input": '{"a": 1'}}, "contentBlockIndex": 1}},
+        {"candidates": [{"content": {"parts": [{"function_call": {"name": "f", "args": {}}}]}}]},
+    ],
+    ids=list(SHAPES),
+)
+def test_a_call_or_reasoning_in_these_streams_is_refused_before_anything_goes_out(
+    charter: Charter, chunk: Any
+) -> None:
+    released: list[Any] = []
+
+    @charter.guard(model="m", provider="p")
+    def model(prompt: str) -> Iterator[Any]:
+        yield chunk
+
+    with pytest.raises(ConfigurationError, match="stream"):
+        for item in model("hi"):
+            released.append(item)
+    assert released == []
