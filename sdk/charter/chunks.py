@@ -240,3 +240,15 @@ def carries_audio(chunk: Any) -> bool:
         return True
     delta = _openai_delta(chunk)
     return delta is not None and field_of(delta, "audio") is not None
+
+
+def unreadable_chunk(chunk: Any) -> bool:
+    """A dict chunk of no stream the guard knows: its text cannot be read, so it would go
+    out unchecked (an SDK object of an unknown kind is read as its text instead)."""
+    if not isinstance(chunk, Mapping):
+        return False
+    if responses_event(chunk) or anthropic_event(chunk) or _openai_delta(chunk) is not None:
+        return False
+    if chunk.get("choices") == []:  # OpenAI's last chunk: usage only
+        return False
+    return provider_text(chunk) is None

@@ -17,7 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from charter.chunks import TextCopies, carries_audio, carries_snapshot, chunk_text, like_chunk
+from charter.chunks import (
+    TextCopies,
+    carries_audio,
+    carries_snapshot,
+    chunk_text,
+    like_chunk,
+    unreadable_chunk,
+)
 from charter.decision import Action, Decision
 from charter.errors import ConfigurationError, PolicyViolation
 from charter.provider_chunks import unchecked_part
@@ -161,6 +168,12 @@ class StreamGate:
                 "or redacted before it plays. Guard the call without stream=True (the "
                 "transcript is checked, and the audio withheld when its words must change) "
                 "or ask for text"
+            )
+        if unreadable_chunk(chunk):
+            keys = ", ".join(sorted(str(k) for k in chunk)[:8]) or "none"
+            raise ConfigurationError(
+                f"a stream chunk of a shape the guard cannot read (a dict with keys: {keys}): "
+                "its text would go out unchecked. Yield text, or the chunks of a supported SDK"
             )
         unchecked = unchecked_part(chunk)
         if unchecked is not None:

@@ -137,3 +137,36 @@ def test_a_call_or_reasoning_in_these_streams_is_refused_before_anything_goes_ou
         for item in model("hi"):
             released.append(item)
     assert released == []
+
+
+@pytest.mark.parametrize(
+    "chunk",
+    [
+        {"choices": [{"index": 0, "text": f"card {CARD}"}]},  # OpenAI's legacy completions
+        {"event": "token", "data": f"card {CARD}"},  # an SSE relay's own shape
+    ],
+    ids=["legacy-completions", "unknown"],
+)
+def test_a_dict_chunk_of_an_unknown_stream_is_refused_not_passed_unread(
+    charter: Charter, chunk: Any
+) -> None:
+    """On main at 30d5552 such a stream was held and went out at the end unchecked."""
+    released: list[Any] = []
+
+    @charter.guard(model="m", provider="p")
+    def model(prompt: str) -> Iterator[Any]:
+        yield chunk
+
+    with pytest.raises(ConfigurationError, match="cannot read"):
+        for item in model("hi"):
+            released.append(item)
+    assert released == []
+
+
+def test_openais_usage_only_last_chunk_still_passes(charter: Charter) -> None:
+    delta = {"index": 0, "delta": {"content": "We open at nine on Saturdays."}}
+    chunks = [
+        {"object": "chat.completion.chunk", "choices": [delta]},
+        {"choices": [], "usage": {"total_tokens": 5}},
+    ]
+    assert _stream(charter, chunks)[-1] == chunks[-1]
