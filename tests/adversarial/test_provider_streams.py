@@ -127,13 +127,18 @@ def test_harmful_streamed_text_is_refused_in_the_streams_shape(
 def test_a_call_or_reasoning_in_these_streams_is_refused_before_anything_goes_out(
     charter: Charter, chunk: Any
 ) -> None:
+    _assert_refused(charter, chunk, "stream")
+
+
+def _assert_refused(charter: Charter, chunk: Any, match: str) -> None:
+    """The stream of `chunk` raises a ConfigurationError before anything goes out."""
     released: list[Any] = []
 
     @charter.guard(model="m", provider="p")
     def model(prompt: str) -> Iterator[Any]:
         yield chunk
 
-    with pytest.raises(ConfigurationError, match="stream"):
+    with pytest.raises(ConfigurationError, match=match):
         for item in model("hi"):
             released.append(item)
     assert released == []
@@ -151,16 +156,7 @@ def test_a_dict_chunk_of_an_unknown_stream_is_refused_not_passed_unread(
     charter: Charter, chunk: Any
 ) -> None:
     """On main at 30d5552 such a stream was held and went out at the end unchecked."""
-    released: list[Any] = []
-
-    @charter.guard(model="m", provider="p")
-    def model(prompt: str) -> Iterator[Any]:
-        yield chunk
-
-    with pytest.raises(ConfigurationError, match="cannot read"):
-        for item in model("hi"):
-            released.append(item)
-    assert released == []
+    _assert_refused(charter, chunk, "cannot read")
 
 
 def test_openais_usage_only_last_chunk_still_passes(charter: Charter) -> None:

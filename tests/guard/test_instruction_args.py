@@ -10,25 +10,13 @@ wrapped by the guard. These tests fail there.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from charter.config import DEFAULT_POLICIES
 from charter.guard import Charter
-from charter.testing import make_charter
 
 CARD = "4111 1111 1111 1111"
 EMAIL = "jane.doe@example.com"
 NOT_GIVEN = object()  # an SDK's sentinel for an argument left out
-
-
-@pytest.fixture
-def charter(tmp_path: Path) -> Any:
-    ch = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern", audit=True)
-    yield ch
-    ch.close()
 
 
 def test_anthropic_system_text_and_blocks_are_redacted(charter: Charter) -> None:
