@@ -231,10 +231,12 @@ def carries_snapshot(chunk: Any) -> bool:
 def carries_audio(chunk: Any) -> bool:
     """Whether `chunk` streams an answer spoken as audio (OpenAI chat `modalities=["audio"]`:
     `delta.audio` with the transcript and the sound; ChatOpenAI's chunks keep it in
-    `additional_kwargs`). The sound cannot be checked or
-    redacted before it plays, so the guard refuses such a stream."""
+    `additional_kwargs`; the Responses API's `response.audio.*` events). The sound cannot be
+    checked or redacted before it plays, so the guard refuses such a stream."""
     if isinstance(chunk, str | bytes) or chunk is None:
         return False
+    if (responses_event(chunk) or "").startswith("response.audio"):  # Responses API audio
+        return True
     extra = getattr(chunk, "additional_kwargs", None)  # a LangChain chunk (ChatOpenAI)
     if isinstance(extra, Mapping) and extra.get("audio") is not None:
         return True

@@ -90,6 +90,16 @@ def test_an_audio_stream_is_refused_before_anything_plays(charter: Charter) -> N
     assert sent == []
 
 
+def test_a_responses_audio_stream_is_refused_too(charter: Charter) -> None:
+    @charter.guard(model="gpt-x", provider="openai")
+    def model(prompt: str) -> Iterator[dict[str, Any]]:
+        yield {"type": "response.created", "response": {"id": "r"}}
+        yield {"type": "response.audio.transcript.delta", "delta": f"Your card {CARD}"}
+
+    with pytest.raises(ConfigurationError, match="audio"):
+        list(model("What is on my card?"))
+
+
 class SpeakingModel(RecordingChatModel):
     """ChatOpenAI's shape of a spoken answer: empty content, the API's audio kept in
     `additional_kwargs`."""
