@@ -56,30 +56,32 @@ class MessageAnswerAdapter:
         return ["".join(field_of(p, "text") for p in content or () if _is_text_part(p))]
 
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
+        """The new text as the content (a string), or in its first text part (Bedrock's
+        `{"text"}` when there is none, else a typed one); the other text parts go."""
         out = copy.deepcopy(value)  # a dict, or an SDK model (pydantic copies deeply too)
         message = _message(out)
         content = field_of(message, "content")
         if content is None or isinstance(content, str):
             put_field(message, "content", texts[0])
             return out
-        put_field(message, "content", _with_first_text(list(content), texts[0], _new_part(content)))
+        bedrock = field_of(out, "message") is None  # its message sits in `output`
+        new = {"text": ""} if bedrock else {"type": "text", "text": ""}
+        put_field(message, "content", _with_first_text(list(content), texts[0], new))
         return out
 
     def usage(self, value: Any) -> Usage:
+        """Tokens as Bedrock (`usage.inputTokens`), Cohere (`usage.tokens.input_tokens`) and
+        Ollama (`prompt_eval_count`, `eval_count`) report them."""
         usage = field_of(value, "usage")
-        tokens = field_of(usage, "tokens") or usage  # Cohere nests them
+        tokens = field_of(usage, "tokens") or usage or value
         reason = (
             field_of(value, "done_reason")
             or field_of(value, "finish_reason")
             or field_of(value, "stopReason")
         )
         return Usage(
-            input_tokens=_first(tokens, "inputTokens", "input_tokens", "prompt_eval_count")
-            if tokens is not None
-            else field_of(value, "prompt_eval_count"),
-            output_tokens=_first(tokens, "outputTokens", "output_tokens", "eval_count")
-            if tokens is not None
-            else field_of(value, "eval_count"),
+            input_tokens=_first(tokens, "inputTokens", "input_tokens", "prompt_eval_count"),
+            output_tokens=_first(tokens, "outputTokens", "output_tokens", "eval_count"),
             finish_reasons=(str(reason),) if reason else (),
             response_model=field_of(value, "model"),
         )
@@ -87,16 +89,6 @@ class MessageAnswerAdapter:
 
 def _first(value: Any, *keys: str) -> Any:
     return next((field_of(value, k) for k in keys if field_of(value, k) is not None), None)
-
-
-def _new_part(content: Sequence[Any]) -> dict[str, Any]:
-    """A text part in the list's own style: Bedrock's `{"text"}`, else a typed one."""
-    typed = any(field_of(p, "type") is not None for p in content) or not content
-    return {"type": "text", "text": ""} if typed and not _bedrock_style(content) else {"text": ""}
-
-
-def _bedrock_style(content: Sequence[Any]) -> bool:
-    return any(isinstance(p, dict) and "type" not in p for p in content)
 
 
 def _with_first_text(parts: list[Any], text: str, new: dict[str, Any]) -> list[Any]:

@@ -221,3 +221,17 @@ def test_an_agent_loops_history_is_redacted(
     assert model(prompt) == "It is not blocked."
     assert CARD not in json.dumps(sent[0]) and "1111" in json.dumps(sent[0])
     assert OpenAIMessagesAdapter().roles(prompt) == roles
+
+
+def test_a_tools_only_answer_refused_gets_a_text_part_in_its_own_style(charter: Charter) -> None:
+    only_call = bedrock("x", {"body": HARMFUL})
+    only_call["output"]["message"]["content"] = [
+        b for b in only_call["output"]["message"]["content"] if "toolUse" in b
+    ]
+    out = _guarded(charter, only_call, on_deny="refuse")
+    (part,) = out["output"]["message"]["content"]
+    assert part.keys() == {"text"} and part["text"].startswith("I can't help with that")
+    typed = cohere("x", {"body": HARMFUL})
+    typed["message"]["content"] = []
+    out = _guarded(charter, typed, on_deny="refuse")
+    assert out["message"]["content"][0]["type"] == "text" and not out["message"]["tool_calls"]
