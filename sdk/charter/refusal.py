@@ -37,9 +37,13 @@ def refusal_text(decision: Decision) -> str:
     return f"{head} [rule {rules}]"
 
 
-def refusal_like(decision: Decision, *, answer: Any = None, prompt: Any = None) -> Any:
+def refusal_like(
+    decision: Decision, *, answer: Any = None, prompt: Any = None, provider: str = ""
+) -> Any:
     """The refusal as the function would have returned it: same answer shape when we have
-    an answer; otherwise chosen from the prompt's shape."""
+    an answer; otherwise chosen from the prompt's shape and the provider the guard was
+    given (`@guard(provider=...)`): a chat prompt to Anthropic gets an Anthropic message,
+    to Gemini a Gemini answer, and so on; an OpenAI chat completion by default."""
     text = refusal_text(decision)
     if answer is not None and getattr(answer, "tool_calls", None):
         # A refused message must not carry tool calls an agent would still run.
@@ -55,25 +59,39 @@ def refusal_like(decision: Decision, *, answer: Any = None, prompt: Any = None) 
         return text
     if prompt is not None:
         if LangChainMessagesAdapter().matches(prompt):
-            try:
-                from langchain_core.messages import AIMessage
-
-                return AIMessage(
-                    content=text, response_metadata={"finish_reason": "content_filter"}
-                )
-            except ImportError:  # pragma: no cover - LangChain messages imply langchain_core
-                return text
+            return _lc_refusal(text)
         if OpenAIMessagesAdapter().matches(prompt):
-            return {
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": text},
-                        "finish_reason": "content_filter",
-                    }
-                ]
-            }
+            gemini = any(isinstance(m, dict) and "parts" in m for m in prompt)
+            return _chat_refusal("gemini" if gemini else provider.lower(), text)
     return text
+
+
+def _chat_refusal(provider: str, text: str) -> dict[str, Any]:
+    """A refusal answer in the shape of `provider`'s chat API (OpenAI's by default)."""
+    if "anthropic" in provider:
+        content = [{"type": "text", "text": text}]
+        return {
+            "type": "message",
+            "role": "assistant",
+            "content": content,
+            "stop_reason": "refusal",
+        }
+    if "bedrock" in provider:
+        message = {"role": "assistant", "content": [{"text": text}]}
+        return {"output": {"message": message}, "stopReason": "guardrail_intervened"}
+    if any(name in provider for name in ("gemini", "vertex", "gcp")):
+        candidate = {
+            "content": {"role": "model", "parts": [{"text": text}]},
+            "finish_reason": "SAFETY",
+        }
+        return {"candidates": [candidate]}
+    if "cohere" in provider:
+        message = {"role": "assistant", "content": [{"type": "text", "text": text}]}
+        return {"message": message, "finish_reason": "COMPLETE"}
+    if "ollama" in provider:
+        return {"message": {"role": "assistant", "content": text}, "done": True}
+    message = {"role": "assistant", "content": text}
+    return {"choices": [{"index": 0, "message": message, "finish_reason": "content_filter"}]}
 
 
 def _lc_refusal(text: str) -> Any:

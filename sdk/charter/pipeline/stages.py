@@ -259,7 +259,9 @@ class CallRun:
             raise error or PolicyViolation(decision)
         if self.spec.kind == "tool":
             return Refused(refusal_text(decision), decision)
-        return Refused(refusal_like(decision, answer=answer, prompt=self.prompt), decision)
+        provider = self.spec.model.provider
+        refusal = refusal_like(decision, answer=answer, prompt=self.prompt, provider=provider)
+        return Refused(refusal, decision)
 
     # --- output --------------------------------------------------------------------------
 
