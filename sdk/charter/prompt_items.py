@@ -73,17 +73,43 @@ Pairs = list[tuple[str, str]]
 
 def is_message_dict(item: Any) -> bool:
     """A chat message: `role` and `content` (Gemini's `contents` items: `role` and
-    `parts`)."""
-    return isinstance(item, Mapping) and "role" in item and ("content" in item or "parts" in item)
+    `parts`), a dict or an SDK object."""
+    item = plain(item)
+    return item is not None and "role" in item and ("content" in item or "parts" in item)
 
 
 def is_responses_item(item: Any) -> bool:
-    return isinstance(item, Mapping) and kind_of(item) in RESPONSES_ITEMS
+    item = plain(item)
+    return item is not None and kind_of(item) in RESPONSES_ITEMS
+
+
+def plain(value: Any) -> Mapping[str, Any] | None:
+    """A message, item or block as a dict: itself, or an SDK object's dict form (pydantic's
+    `model_dump`). Agent loops append the SDK's own objects to the history: OpenAI's
+    `completion.choices[0].message`, the Responses API's `response.output`, Anthropic's
+    `response.content` blocks. None for anything else; a LangChain message is LangChain's."""
+    if isinstance(value, Mapping):
+        return value
+    dump = getattr(value, "model_dump", None)
+    if not callable(dump) or hasattr(value, "additional_kwargs"):
+        return None
+    try:
+        dumped = dump(exclude_none=True)
+    except Exception:  # a model that cannot dump itself is not read
+        return None
+    if not isinstance(dumped, Mapping):
+        return None
+    if "role" in dumped and "content" not in dumped and hasattr(value, "content"):
+        return {**dumped, "content": None}  # OpenAI's message that only calls tools
+    return dumped
 
 
 def item_texts(item: Any) -> Pairs:
     """(role, text) of every text in one message or item, in the order `with_item_texts`
     writes them: its content, then the strings of the calls it carries."""
+    item = plain(item)
+    if item is None:
+        return []
     key = _text_key(item)
     out: Pairs = []
     if key is not None:
@@ -98,17 +124,21 @@ def item_texts(item: Any) -> Pairs:
 
 
 def with_item_texts(item: Any, texts: Iterator[str]) -> Any:
-    """`item` with its texts (as `item_texts` lists them) taken from `texts`: a copy when
-    it has any, the item itself when it has none."""
-    key = _text_key(item)
-    out = item
+    """`item` with its texts (as `item_texts` lists them) taken from `texts`: the item
+    itself when none changed, else a new dict (an SDK object's too: the SDKs take dicts)."""
+    found = plain(item)
+    if found is None:
+        return item
+    key = _text_key(found)
+    out: Any = found
     if key is not None:
-        content = item[key]
+        content = found[key]
         if isinstance(content, str):
-            out = {**item, key: next(texts)}
+            out = {**found, key: next(texts)}
         elif isinstance(content, list):
-            out = {**item, key: [_with_block_texts(block, texts) for block in content]}
-    return _with_call_arguments(out, texts)
+            out = {**found, key: [_with_block_texts(block, texts) for block in content]}
+    out = _with_call_arguments(out, texts)
+    return item if out == found else out
 
 
 # --- where an item keeps its text --------------------------------------------------------------
@@ -136,7 +166,8 @@ def _keyed(block: Mapping[str, Any]) -> tuple[str, str, str] | None:
 
 
 def _block_texts(block: Any, role: str) -> Pairs:
-    if not isinstance(block, Mapping) or block.get("thought") is True:
+    block = plain(block)
+    if block is None or block.get("thought") is True:
         return []
     if "text" in block:
         return [(role, block["text"])]
@@ -159,7 +190,15 @@ def _block_texts(block: Any, role: str) -> Pairs:
 
 
 def _with_block_texts(block: Any, texts: Iterator[str]) -> Any:
-    if not isinstance(block, Mapping) or block.get("thought") is True:
+    found = plain(block)
+    if found is None:
+        return block
+    out = _with_plain_block_texts(found, texts)
+    return block if out == found else out
+
+
+def _with_plain_block_texts(block: Mapping[str, Any], texts: Iterator[str]) -> Any:
+    if block.get("thought") is True:
         return block
     if "text" in block:
         return {**block, "text": next(texts)}
