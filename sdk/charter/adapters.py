@@ -33,6 +33,7 @@ __all__ = [
     "ResponsesAdapter",
     "Roles",
     "StrAdapter",
+    "TextListAdapter",
     "Usage",
     "adapter_for",
     "field_of",
@@ -111,6 +112,24 @@ class StrAdapter:
 
     def follow_up(self, prompt: Any, draft: str, request: str) -> Any:
         return f"{prompt}\n\n---\nA draft answer to the request above:\n{draft}\n---\n{request}"
+
+
+class TextListAdapter:
+    """A list of texts: Gemini's `contents=["...", "..."]`, or a function that takes or
+    returns several. Each is read, and the list keeps its length and order."""
+
+    def matches(self, value: Any) -> bool:
+        return (
+            isinstance(value, list | tuple)
+            and bool(value)
+            and all(isinstance(v, str) for v in value)
+        )
+
+    def texts(self, value: Any) -> list[str]:
+        return list(value)
+
+    def replace(self, value: Any, texts: Sequence[str]) -> Any:
+        return tuple(texts) if isinstance(value, tuple) else list(texts)
 
 
 class OpenAIMessagesAdapter:
@@ -335,6 +354,7 @@ def is_lc_text_part(part: Any) -> bool:
 
 _ADAPTERS: list[Adapter] = [
     StrAdapter(),
+    TextListAdapter(),
     OpenAIMessagesAdapter(),
     AnthropicMessageAdapter(),  # before LangChain's: an SDK Message is a pydantic model too
     ResponsesAdapter(),
