@@ -4,7 +4,7 @@ way, and what an answer used: the neutral ground of the adapters."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +43,20 @@ def put_field(value: Any, key: str, item: Any) -> None:
         value[key] = item
     else:
         setattr(value, key, item)
+
+
+def with_first_text(
+    parts: Sequence[Any], text: str, is_text: Callable[[Any], bool], new: Callable[[str], Any]
+) -> list[Any]:
+    """`parts` with `text` in the first text part and the other text parts gone: an answer
+    read as one text is written back as one (`new(text)` goes first when no part is text).
+    The first text part is written in place: pass a copy."""
+    first = next((p for p in parts if is_text(p)), None)
+    kept = [p for p in parts if p is first or not is_text(p)]
+    if first is None:
+        return [new(text), *kept]
+    put_field(first, "text", text)
+    return kept
 
 
 def updated(value: Any, **fields: Any) -> Any:

@@ -21,7 +21,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from charter._fields import Usage, field_of, items_of, put_field
+from charter._fields import Usage, field_of, items_of, put_field, with_first_text
 
 # --- one assistant message ---------------------------------------------------------------------
 
@@ -65,8 +65,8 @@ class MessageAnswerAdapter:
             put_field(message, "content", texts[0])
             return out
         bedrock = field_of(out, "message") is None  # its message sits in `output`
-        new = {"text": ""} if bedrock else {"type": "text", "text": ""}
-        put_field(message, "content", _with_first_text(list(content), texts[0], new))
+        new = _untyped_part if bedrock else _typed_part
+        put_field(message, "content", with_first_text(content, texts[0], _is_text_part, new))
         return out
 
     def usage(self, value: Any) -> Usage:
@@ -91,15 +91,12 @@ def _first(value: Any, *keys: str) -> Any:
     return next((field_of(value, k) for k in keys if field_of(value, k) is not None), None)
 
 
-def _with_first_text(parts: list[Any], text: str, new: dict[str, Any]) -> list[Any]:
-    """`text` in the first text part (a new one first when there is none); the other text
-    parts go."""
-    first = next((p for p in parts if _is_text_part(p)), None)
-    kept = [p for p in parts if p is first or not _is_text_part(p)]
-    if first is None:
-        return [{**new, "text": text}, *kept]
-    put_field(first, "text", text)
-    return kept
+def _untyped_part(text: str) -> dict[str, Any]:
+    return {"text": text}
+
+
+def _typed_part(text: str) -> dict[str, Any]:
+    return {"type": "text", "text": text}
 
 
 # --- Gemini ------------------------------------------------------------------------------------
@@ -118,7 +115,8 @@ def _candidates(answer: Any) -> list[Any] | None:
     return list(candidates)
 
 
-def _is_gemini_text(part: Any) -> bool:
+def is_gemini_text(part: Any) -> bool:
+    """A Gemini text part (not a `thought`)."""
     return isinstance(field_of(part, "text"), str) and field_of(part, "thought") is not True
 
 
@@ -130,20 +128,14 @@ class GeminiAdapter:
 
     def texts(self, value: Any) -> list[str]:
         return [
-            "".join(field_of(p, "text") for p in _parts(c) if _is_gemini_text(p))
+            "".join(field_of(p, "text") for p in candidate_parts(c) if is_gemini_text(p))
             for c in field_of(value, "candidates")
         ]
 
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
         out = copy.deepcopy(value)
         for candidate, text in zip(field_of(out, "candidates"), texts, strict=True):
-            parts = list(_parts(candidate))
-            first = next((p for p in parts if _is_gemini_text(p)), None)
-            kept = [p for p in parts if p is first or not _is_gemini_text(p)]
-            if first is None:
-                kept.insert(0, {"text": text})
-            else:
-                put_field(first, "text", text)
+            kept = with_first_text(candidate_parts(candidate), text, is_gemini_text, _untyped_part)
             content = field_of(candidate, "content")
             if content is None:
                 put_field(candidate, "content", {"role": "model", "parts": kept})
@@ -167,7 +159,7 @@ class GeminiAdapter:
         )
 
 
-def _parts(candidate: Any) -> Sequence[Any]:
+def candidate_parts(candidate: Any) -> Sequence[Any]:
     return items_of(field_of(candidate, "content"), "parts")
 
 
@@ -198,7 +190,7 @@ def provider_calls(answer: Any) -> list[tuple[Any, str]] | None:
     return [
         (call, "args")
         for candidate in candidates
-        for part in _parts(candidate)
+        for part in candidate_parts(candidate)
         for call in [_gemini_call(part)]
         if call is not None
     ]
@@ -232,7 +224,7 @@ def without_provider_calls(answer: Any) -> Any:
     for candidate in _candidates(out) or []:
         content = field_of(candidate, "content")
         if content is not None:
-            kept = [p for p in _parts(candidate) if not _is_call_or_thought(p)]
+            kept = [p for p in candidate_parts(candidate) if not _is_call_or_thought(p)]
             put_field(content, "parts", kept)
     return out
 

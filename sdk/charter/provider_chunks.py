@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from charter._fields import field_of, in_form_of, items_of, put_field
+from charter.provider_answers import candidate_parts, is_gemini_text
 
 _COHERE_TEXT = "content-delta"
 _COHERE_UNCHECKED = ("tool-call-start", "tool-call-delta", "tool-plan-delta")
@@ -39,7 +40,7 @@ def provider_text(chunk: Any) -> str | None:
     if kind == "bedrock":
         return str(field_of(_bedrock_delta(chunk), "text") or "")
     if kind == "gemini":
-        return "".join(field_of(p, "text") for p in _gemini_parts(chunk) if _gemini_text(p))
+        return "".join(field_of(p, "text") for p in _gemini_parts(chunk) if is_gemini_text(p))
     return None
 
 
@@ -183,8 +184,4 @@ def _bedrock_delta(chunk: Any) -> Any:
 
 def _gemini_parts(chunk: Any) -> list[Any]:
     candidates = items_of(chunk, "candidates")
-    return list(items_of(field_of(candidates[0], "content"), "parts")) if candidates else []
-
-
-def _gemini_text(part: Any) -> bool:
-    return isinstance(field_of(part, "text"), str) and field_of(part, "thought") is not True
+    return list(candidate_parts(candidates[0])) if candidates else []

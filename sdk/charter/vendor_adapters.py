@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
-from charter._fields import Usage, field_of, in_form_of, items_of, put_field
+from charter._fields import Usage, field_of, in_form_of, items_of, put_field, with_first_text
 
 
 class AnthropicMessageAdapter:
@@ -33,13 +34,8 @@ class AnthropicMessageAdapter:
         other text blocks go (the API refuses empty ones when the answer is sent back)."""
         out = copy.deepcopy(value)  # a dict, or an SDK model (pydantic copies deeply too)
         blocks = field_of(out, "content")
-        first = next((b for b in blocks if _is_text_block(b)), None)
-        content = [b for b in blocks if b is first or not _is_text_block(b)]
-        if first is None:
-            content.insert(0, _text_block(value, texts[0]))
-        else:
-            put_field(first, "text", texts[0])
-        put_field(out, "content", content)
+        new = partial(_text_block, value)
+        put_field(out, "content", with_first_text(blocks, texts[0], _is_text_block, new))
         return out
 
     def usage(self, value: Any) -> Usage:
