@@ -51,22 +51,18 @@ def argument_texts(arguments: Sequence[Any]) -> list[str]:
 
 
 def replace_answer(
-    adapter: Adapter,
-    answer: Any,
-    texts: Sequence[str],
-    arguments: Sequence[Any],
-    reasoning: int = 0,
+    adapter: Adapter, answer: Any, texts: Sequence[str], arguments: Sequence[Any], thought: range
 ) -> Any:
-    """`answer` with `texts` put back: its own texts, then `reasoning` texts of its
+    """`answer` with `texts` put back: its own texts, then at `thought` the texts of its
     reasoning (`charter.reasoning`), then the strings of its calls' arguments."""
-    own = len(texts) - reasoning - sum(len(leaves_of(args)) for args in arguments)
+    own = thought.start
     out = (
         answer
         if adapter.texts(answer) == list(texts[:own])
         else adapter.replace(answer, texts[:own])
     )
-    out = with_reasoning(out, texts[own : own + reasoning]) if reasoning else out
-    rest = iter(texts[own + reasoning :])
+    out = with_reasoning(out, texts[own : thought.stop]) if thought else out
+    rest = iter(texts[thought.stop :])
     changed = [with_leaves(args, rest) for args in arguments]
     if changed == list(arguments):
         return out

@@ -8,7 +8,6 @@ from typing import Any
 from charter.adapters import Adapter
 from charter.decision import Decision
 from charter.privacy import Inspected
-from charter.tool_calls import argument_texts
 
 
 @dataclass(frozen=True)
@@ -23,14 +22,15 @@ class Checked:
     decision: Decision
     arguments: list[Any]
     """The arguments of the tool calls the answer proposes (`charter.tool_calls`)."""
+    own: int = 0
+    """How many of `texts` are the answer's own (its reasoning's follow)."""
     reasoning: int = 0
     """How many of `texts` are the answer's reasoning (`charter.reasoning`)."""
 
     @property
     def thought(self) -> range:
         """Where the reasoning sits in `texts`."""
-        start = len(self.texts) - self.reasoning - len(argument_texts(self.arguments))
-        return range(start, start + self.reasoning)
+        return range(self.own, self.own + self.reasoning)
 
     def draft(self, privacy: Any) -> str:
         """The answer as it may be sent back to the model for a revision: the policy's

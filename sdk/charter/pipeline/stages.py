@@ -284,8 +284,9 @@ class CallRun:
             decision = unreadable(message, Stage.OUTPUT, self.parts.engine.revision)
             self.refuse_unchecked(decision, PolicyViolation(decision))
         names = tool_names(answer) if arguments else ()
+        own, reasoning = len(texts), len(thought)
         texts, inspected, decision = self.check_output(texts + thought, arguments, names)
-        return Checked(answer, adapter, texts, inspected, decision, arguments, len(thought))
+        return Checked(answer, adapter, texts, inspected, decision, arguments, own, reasoning)
 
     def check_output(
         self, texts: list[str], arguments: Sequence[Any], names: Sequence[str]
@@ -315,7 +316,7 @@ class CallRun:
             return answer if out_texts == texts else out_texts[0]
         if out_texts == texts:
             return answer
-        return replace_answer(adapter, answer, out_texts, checked.arguments, checked.reasoning)
+        return replace_answer(adapter, answer, out_texts, checked.arguments, checked.thought)
 
     def model_returned(self, result: Any, call_ms: float) -> Usage:
         """One call of the wrapped function returned: add its time and tokens to the
