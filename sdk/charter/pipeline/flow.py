@@ -27,7 +27,7 @@ from charter.pipeline.holds import after_wait, approval_action, submit_approval
 from charter.pipeline.parts import NO_SPAN, CallSpec, Parts
 from charter.pipeline.prompt_args import PromptArgs
 from charter.pipeline.revise import Reviser
-from charter.pipeline.stages import CallRun, Refused
+from charter.pipeline.stages import CallRun, Refused, restore_obligation
 from charter.pipeline.windows import WindowChecks
 from charter.privacy import Inspected
 from charter.reports import publish
@@ -231,7 +231,7 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
     run.inspected, run.prompt = inspected, args.prompt
     scored = args.scored(inspected.policy_texts, run.parts.settings.unscored_roles)
     decision = run.evaluate(Stage.INPUT, inspected, scored=scored)
-    run.restore_types = _restore_types(decision)
+    run.restore_types = restore_obligation(decision)
     if decision.action is Action.DENY:
         raise run.deny(decision)
     privacy = run.parts.privacy
@@ -386,8 +386,3 @@ def _emit(run: CallRun, value: Any) -> Flow:
     """Hand `value` to the stream's consumer, with the call's span put aside meanwhile."""
     with run.span.suspended():
         yield Emit(value)
-
-
-def _restore_types(decision: Decision) -> tuple[str, ...]:
-    value = decision.obligations.get("restore_pii") if decision.obligations else None
-    return tuple(value) if isinstance(value, list | tuple) else ()

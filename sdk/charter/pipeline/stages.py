@@ -39,6 +39,12 @@ class Refused(Exception):
         self.decision = decision
 
 
+def restore_obligation(decision: Decision) -> tuple[str, ...]:
+    """The entity types a decision's `restore_pii` obligation names (none when absent)."""
+    value = decision.obligations.get("restore_pii") if decision.obligations else None
+    return tuple(value) if isinstance(value, list | tuple) else ()
+
+
 @dataclass
 class CallRun:
     """One guarded call in progress."""
@@ -266,8 +272,8 @@ class CallRun:
     # --- output --------------------------------------------------------------------------
 
     def restore_allowed(self, decision: Decision) -> tuple[str, ...]:
-        value = decision.obligations.get("restore_pii") if decision.obligations else None
-        return (tuple(value) if isinstance(value, list | tuple) else ()) or self.restore_types
+        """The entity types this decision lets the answer restore, else the input stage's."""
+        return restore_obligation(decision) or self.restore_types
 
     def check_answer(self, answer: Any) -> Checked:
         """Output stage on a complete answer: inspect and evaluate, release nothing yet."""
