@@ -16,6 +16,16 @@ class Usage:
     finish_reasons: tuple[str, ...] = ()
     response_model: str | None = None
 
+    def tokens_plus(self, more: Usage) -> Usage:
+        """The tokens of this and `more` together (a count neither reports stays None)."""
+        return Usage(
+            _sum(self.input_tokens, more.input_tokens), _sum(self.output_tokens, more.output_tokens)
+        )
+
+
+def _sum(total: int | None, more: int | None) -> int | None:
+    return total if more is None else more if total is None else total + more
+
 
 def field_of(value: Any, key: str) -> Any:
     """`value[key]` of a mapping, else the attribute (SDK objects); None when absent."""

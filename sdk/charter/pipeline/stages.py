@@ -26,6 +26,7 @@ from charter.privacy import Inspected, InspectedJson
 from charter.reasoning import reasoning_texts
 from charter.refusal import refusal_like, refusal_text
 from charter.reports import CallReport, ReviseRound
+from charter.structured import STRUCTURED
 from charter.telemetry import safe_user
 from charter.tool_calls import argument_texts, replace_answer, tool_arguments, tool_names
 from charter.values import PIISummary
@@ -73,7 +74,8 @@ class CallRun:
     """Times the wrapped function ran (the answer and each revision)."""
     rounds: list[ReviseRound] = field(default_factory=list)
     refused_after_revision: bool = False
-    tokens: tuple[int | None, int | None] = (None, None)
+    tokens: Usage = field(default_factory=Usage)
+    """The tokens of every call of the wrapped function so far."""
     call_ms: float = 0.0
     last_usage: Usage = field(default_factory=Usage)
 
@@ -277,14 +279,15 @@ class CallRun:
 
     def check_answer(self, answer: Any) -> Checked:
         """Output stage on a complete answer: inspect and evaluate, release nothing yet."""
-        adapter = adapter_for(answer)
+        known = adapter_for(answer)
+        adapter = known or (STRUCTURED if STRUCTURED.matches(answer) else None)
         try:
             texts = adapter.texts(answer) if adapter is not None else [str(answer)]
-            thought = reasoning_texts(answer) if adapter is not None else []  # `reasoning`
-            arguments = tool_arguments(answer) if adapter is not None else []
+            thought = reasoning_texts(answer) if known is not None else []  # `reasoning`
+            arguments = tool_arguments(answer) if known is not None else []
             if not all(isinstance(t, str) for t in (*texts, *thought)):
                 raise TypeError("a text that is not a string")
-        except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        except (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError) as exc:
             # Not the shape its adapter reads: denied unchecked, recorded, shaped from the prompt
             message = f"the answer ({type(answer).__name__}) is malformed: {type(exc).__name__}"
             decision = unreadable(message, Stage.OUTPUT, self.parts.engine.revision)
@@ -330,10 +333,12 @@ class CallRun:
         usage = self.last_usage = usage_of(result)
         self.call_ms += call_ms
         self.span.record_call_duration(self.call_ms)
-        before_in, before_out = self.tokens
-        self.tokens = (_add(before_in, usage.input_tokens), _add(before_out, usage.output_tokens))
+        self.tokens = self.tokens.tokens_plus(usage)
         self.span.record_usage(
-            self.tokens[0], self.tokens[1], usage.finish_reasons, usage.response_model
+            self.tokens.input_tokens,
+            self.tokens.output_tokens,
+            usage.finish_reasons,
+            usage.response_model,
         )
         return usage
 
@@ -392,9 +397,3 @@ class CallRun:
             self.span.record_decision(decision)
             self.record(decision, self._document(Stage.OUTPUT, "", (), {}, None), (), {})
         return restored
-
-
-def _add(total: int | None, more: int | None) -> int | None:
-    if more is None:
-        return total
-    return more if total is None else total + more
