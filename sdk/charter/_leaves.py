@@ -20,6 +20,15 @@ def parsed_arguments(raw: Any) -> Any:
         return raw
 
 
+def written_as(raw: Any, new: Any) -> Any:
+    """`new` arguments in the form `raw` came in: JSON text when `raw` was JSON text (a bare
+    JSON string keeps its quotes), else as they are (text that is not JSON, an object).
+    The one place changed arguments are serialized, whichever SDK holds them."""
+    if isinstance(raw, str) and parsed_arguments(raw) is not raw:
+        return json.dumps(new, ensure_ascii=False)
+    return new
+
+
 def leaves_of(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]

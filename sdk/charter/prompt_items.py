@@ -32,12 +32,11 @@ Blocks without text (images, audio, PDFs as base64) pass unread, and so do reaso
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from charter._fields import kind_of
-from charter._leaves import leaves_of, parsed_arguments, with_leaves
+from charter._leaves import leaves_of, parsed_arguments, with_leaves, written_as
 
 TOOL_ROLE = "tool"
 CALLER_ROLE = "assistant"
@@ -308,7 +307,4 @@ def _with_leaves(raw: Any, texts: Iterator[str]) -> Any:
     new = [next(texts) for _ in leaves]
     if new == leaves:
         return raw  # unchanged: the application's own text, byte for byte
-    changed = with_leaves(parsed, iter(new))
-    if isinstance(raw, str) and parsed is not raw:  # it was JSON text
-        return json.dumps(changed, ensure_ascii=False)
-    return changed
+    return written_as(raw, with_leaves(parsed, iter(new)))

@@ -17,7 +17,6 @@ read as its repr and came back as a string when anything in it changed.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -201,11 +200,11 @@ def _gemini_call(part: Any) -> Any:
 
 
 def with_provider_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
-    """A copy of `answer` with each call's arguments replaced (JSON text stays text)."""
+    """A copy of `answer` with each call's arguments replaced by `arguments`, given in the
+    form the answer holds them (`charter._leaves.written_as`)."""
     out = copy.deepcopy(answer)
     for (holder, key), args in zip(provider_calls(out) or [], arguments, strict=True):
-        text = isinstance(field_of(holder, key), str) and not isinstance(args, str)
-        put_field(holder, key, json.dumps(args, ensure_ascii=False) if text else args)
+        put_field(holder, key, args)
     return out
 
 

@@ -23,13 +23,12 @@ the app may show (`charter.reasoning`), though it proposes no call.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from charter._fields import field_of, items_of
-from charter._leaves import leaves_of, parsed_arguments, with_leaves
+from charter._leaves import leaves_of, parsed_arguments, with_leaves, written_as
 from charter.adapters import is_lc_message
 from charter.chunks import anthropic_event, chunk_text, responses_event
 from charter.reasoning import lc_reasoning_key, reasoning_item_parts
@@ -70,6 +69,7 @@ class StreamedCalls:
                 joined[f.call] = joined.get(f.call, "") + f.text
                 names[f.call] = names.get(f.call, "") + f.name
         self._calls = list(joined)
+        self._joined = joined
         self.arguments = [
             joined[call] if call[0] == REASONING else parsed_arguments(joined[call])
             for call in self._calls
@@ -99,7 +99,7 @@ class StreamedCalls:
         for call, args in zip(self._calls, self.arguments, strict=True):
             new = with_leaves(args, rest)
             if new != args:
-                changed[call] = new if isinstance(new, str) else json.dumps(new, ensure_ascii=False)
+                changed[call] = new if call[0] == REASONING else written_as(self._joined[call], new)
         if not changed:
             return self.chunks
         edits: dict[int, list[tuple[Path, str]]] = {}

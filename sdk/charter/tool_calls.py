@@ -27,12 +27,11 @@ last check, with the functions below.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from charter._fields import field_of, items_of, kind_of, put_field, unwrapped, updated
-from charter._leaves import leaves_of, parsed_arguments, with_leaves
+from charter._leaves import leaves_of, parsed_arguments, with_leaves, written_as
 from charter.adapters import Adapter, OpenAIResponseAdapter, is_lc_message
 from charter.lc_calls import lc_with_arguments
 from charter.provider_answers import (
@@ -67,7 +66,10 @@ def replace_answer(
     if changed == list(arguments):
         return out
     inner, wrap = unwrapped(out)
-    return wrap(_with_arguments(inner, changed))
+    raw = _raw_arguments(inner)
+    return wrap(
+        _with_arguments(inner, [written_as(r, c) for r, c in zip(raw, changed, strict=True)])
+    )
 
 
 def tool_arguments(answer: Any) -> list[Any]:
@@ -170,6 +172,8 @@ def _raw_arguments(answer: Any) -> list[Any]:
 
 
 def _with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
+    """`answer` with each call's arguments replaced by `arguments`, given in the form the
+    answer holds them (`written_as`)."""
     if _is_lc_message(answer):
         return lc_with_arguments(answer, arguments)
     if _ANTHROPIC.matches(answer):
@@ -178,7 +182,7 @@ def _with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
         return _responses_with_arguments(answer, arguments)
     if provider_calls(answer) is not None:
         return with_provider_arguments(answer, arguments)
-    texts = iter(a if isinstance(a, str) else json.dumps(a, ensure_ascii=False) for a in arguments)
+    texts = iter(arguments)
     if not isinstance(answer, Mapping):
         for function in _calls(answer):
             function.arguments = next(texts)
@@ -263,8 +267,7 @@ def responses_call_field(item: Any) -> str:
 def _responses_with_arguments(answer: Any, arguments: Sequence[Any]) -> Any:
     out = copy.deepcopy(answer)
     for item, args in zip(_calls(out), arguments, strict=True):
-        text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
-        put_field(item, responses_call_field(item), text)
+        put_field(item, responses_call_field(item), args)
     return out
 
 
