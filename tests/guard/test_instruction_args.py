@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pydantic import BaseModel
+
 from charter.guard import Charter
 
 CARD = "4111 1111 1111 1111"
@@ -77,3 +79,60 @@ def test_instructions_are_read_by_the_policy_but_are_not_the_users_words(charter
     assert first["stage"] == "input"
     assert "Never give investment advice." in first["text"]  # the policy reads it
     assert first["user_text"] == "When do you open?"  # scope rules read only this
+
+
+class _Part(BaseModel):
+    """The shape of google-genai's `types.Part` / `Content` / `GenerateContentConfig` (the
+    SDK is not installed here; its types are pydantic models like these)."""
+
+    text: str | None = None
+    inline_data: dict[str, Any] | None = None
+
+
+class _Content(BaseModel):
+    role: str | None = None
+    parts: list[_Part] = []
+
+
+class _Config(BaseModel):
+    temperature: float | None = None
+    system_instruction: str | _Content | None = None
+
+
+def _gemini(charter: Charter, sent: list[Any]) -> Any:
+    @charter.guard(model="gemini-x", provider="gemini")
+    def generate_content(*, model: str = "g", contents: Any, config: Any = None) -> str:
+        sent.append(config)
+        return "We open at nine."
+
+    return generate_content
+
+
+def test_gemini_config_system_instruction_is_redacted_as_text_dict_and_content(
+    charter: Charter,
+) -> None:
+    """On main at 9e22384 `config.system_instruction` went to Gemini as written."""
+    sent: list[Any] = []
+    generate = _gemini(charter, sent)
+    question = [{"role": "user", "parts": [{"text": "When do you open?"}]}]
+
+    generate(contents=question, config={"system_instruction": f"Card {CARD}", "temperature": 0})
+    assert sent[0]["temperature"] == 0 and CARD not in sent[0]["system_instruction"]
+
+    image = _Part(inline_data={"mime_type": "image/png", "data": "AAAA"})
+    content = _Content(parts=[_Part(text="You are a bank assistant."), image, _Part(text=EMAIL)])
+    config = _Config(temperature=0.2, system_instruction=content)
+    generate(contents=question, config=config)
+    got = sent[1]
+    assert type(got) is _Config and got.temperature == 0.2
+    assert type(got.system_instruction) is _Content
+    first, kept, redacted = got.system_instruction.parts
+    assert first.text == "You are a bank assistant." and kept == image
+    assert redacted.text is not None and re.fullmatch(r"<EMAIL_ADDRESS_\d+>", redacted.text)
+    assert config.system_instruction is content and content.parts[2].text == EMAIL  # the app's
+
+    untouched = _Config(temperature=0.1, system_instruction="You are a bank assistant.")
+    generate(contents=question, config=untouched)
+    assert sent[2] is untouched  # nothing to redact: the app's own object goes out
+    generate(contents=question)
+    assert sent[3] is None

@@ -2,12 +2,14 @@
 adapter, and the app's instructions passed beside it.
 
 SDKs take instructions as a parameter of their own: Anthropic's `system=`, the Responses
-API's `instructions=`; wrappers often name it `system_prompt`. They reach the model with
+API's `instructions=`, Gemini's `config=` (its `system_instruction`); wrappers often name
+it `system_prompt`. They reach the model with
 the prompt, and a bank's instructions may well name the customer ("You are helping Jane
 Doe, account ..."), so they are read with the prompt: redacted, and read by the policy
 (`input.text`), but, like a system message, not scored as the user's words and not part
-of `input.user_text`. A parameter holding a string or a list of text blocks is read;
-anything else (None, an SDK's NOT_GIVEN) is left alone.
+of `input.user_text`. An instruction that is a string, a list of text blocks or strings,
+or Gemini content (`parts` holding texts, a dict or an SDK object) is read; anything else
+(None, an SDK's NOT_GIVEN) is left alone.
 """
 
 from __future__ import annotations
@@ -17,10 +19,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
+from charter._fields import field_of, items_of, updated
 from charter.adapters import Adapter, adapter_for, scored_texts
 from charter.errors import ConfigurationError
 
 INSTRUCTION_PARAMS = ("system", "instructions", "system_prompt", "system_instruction")
+CONFIG_INSTRUCTIONS = {"config": "system_instruction"}
+"""Parameters holding a request's options, and the option that is its instructions
+(google-genai's `GenerateContentConfig.system_instruction`, a dict or the SDK's object)."""
 
 
 @dataclass(frozen=True)
@@ -29,8 +37,9 @@ class PromptArgs:
     prompt: Any
     adapter: Adapter
     prompt_texts: list[str]
-    instructions: dict[str, Any] = field(default_factory=dict)
-    """Instruction parameters by name (a string or a list of text blocks each)."""
+    instructions: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    """Instructions by where they sit: a parameter's name, or a parameter's and its
+    option's (`("config", "system_instruction")`)."""
 
     @classmethod
     def read(cls, bound: inspect.BoundArguments, param: str | None, function: str) -> PromptArgs:
@@ -41,11 +50,12 @@ class PromptArgs:
                 f"{function}: cannot find the prompt in its arguments; name it with "
                 "@guard(prompt='param'), or register an adapter for its type"
             )
-        instructions = {
-            name: value
-            for name, value in bound.arguments.items()
-            if name in INSTRUCTION_PARAMS and name != param and _texts(value)
-        }
+        instructions: dict[tuple[str, ...], Any] = {}
+        for name, value in bound.arguments.items():
+            option = CONFIG_INSTRUCTIONS.get(name)
+            path, value = ((name, option), field_of(value, option)) if option else ((name,), value)
+            if (name in INSTRUCTION_PARAMS or option) and name != param and _texts(value):
+                instructions[path] = value
         return cls(param, prompt, adapter, adapter.texts(prompt), instructions)
 
     @property
@@ -72,10 +82,13 @@ class PromptArgs:
         if list(texts[:own]) != self.prompt_texts:
             bound.arguments[self.param] = self.prompt_with(texts)
         rest = iter(texts[own:])
-        for name, value in self.instructions.items():
+        for path, value in self.instructions.items():
             new = _with_texts(value, rest)
-            if new != value:
-                bound.arguments[name] = new
+            if new == value:
+                continue
+            name, *option = path
+            holder = bound.arguments[name]
+            bound.arguments[name] = updated(holder, **{option[0]: new}) if option else new
 
 
 def _texts(value: Any) -> list[str]:
@@ -83,26 +96,40 @@ def _texts(value: Any) -> list[str]:
         return [value] if value else []
     if isinstance(value, list | tuple):
         return [t for item in value if (t := _block_text(item)) is not None]
-    return []
+    return [t for part in _parts(value) if (t := _block_text(part)) is not None]
+
+
+def _parts(value: Any) -> list[Any] | tuple[Any, ...]:
+    """The parts of Gemini content (`{"parts": [...]}` or the SDK's `Content`)."""
+    if isinstance(value, Mapping | BaseModel):
+        return items_of(value, "parts")
+    return ()
 
 
 def _block_text(item: Any) -> str | None:
     if isinstance(item, str):
         return item
-    if isinstance(item, Mapping) and isinstance(item.get("text"), str):
-        return str(item["text"])
+    if isinstance(item, Mapping | BaseModel):
+        text = field_of(item, "text")
+        return text if isinstance(text, str) else None
     return None
 
 
 def _with_texts(value: Any, texts: Iterator[str]) -> Any:
     if isinstance(value, str):
         return next(texts) if value else value
-    out: list[Any] = []
-    for item in value:
-        if isinstance(item, str):
-            out.append(next(texts))
-        elif _block_text(item) is not None:
-            out.append({**item, "text": next(texts)})
-        else:
-            out.append(item)
-    return type(value)(out) if isinstance(value, tuple) else out
+    if not isinstance(value, list | tuple):
+        return updated(value, parts=_with_block_texts(_parts(value), texts))
+    out = _with_block_texts(value, texts)
+    return tuple(out) if isinstance(value, tuple) else out
+
+
+def _with_block_texts(items: Sequence[Any], texts: Iterator[str]) -> list[Any]:
+    return [
+        next(texts)
+        if isinstance(item, str)
+        else updated(item, text=next(texts))
+        if _block_text(item) is not None
+        else item
+        for item in items
+    ]
