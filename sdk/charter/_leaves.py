@@ -29,6 +29,29 @@ def written_as(raw: Any, new: Any) -> Any:
     return new
 
 
+def prose(text: str) -> str:
+    """The words of `text` as the safety signals read them: the strings inside a JSON
+    object or array, one per line, else the text itself.
+
+    Models and tools answer in JSON (structured outputs, tool results, arguments), and the
+    classifier learned from prose: read with its keys, quotes and braces, a harmful plan
+    passes for harmless and an ordinary API result reads as an injection. Measured on
+    `policies/evals`' held-out sets, each text inside `{"id": 17, "result": {"body": ...,
+    "title": "Result"}, "status": "ok"}` as the policy reads it: 13 of 202 harmful
+    requests reach the output threshold (0.8), 117 read as that object's strings, 137 as
+    plain text; 11 of 242 benign texts reach the injection threshold (0.7), 5 as strings
+    or plain text; 34 of 39 injections, 28 as strings, 29 as plain text. Keys are left
+    out: they are the app's schema (with them, fewer harmful plans reached the threshold:
+    113 against 126 of 202 in one envelope)."""
+    if not text.lstrip().startswith(("{", "[")):
+        return text
+    try:
+        value = json.loads(text)
+        return "\n".join(leaves_of(value)) if isinstance(value, dict | list) else text
+    except (ValueError, RecursionError):
+        return text
+
+
 def leaves_of(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]

@@ -14,6 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from charter._leaves import leaves_of, prose
 from charter.values import PIISummary, RedactOperator
 
 _ALL_PLACEHOLDERS = {"*": RedactOperator.PLACEHOLDER}
@@ -33,6 +34,11 @@ class Inspected:
     @property
     def policy_text(self) -> str:
         return "\n".join(self.policy_texts)
+
+    @property
+    def signal_text(self) -> str:
+        """What the signals score when the stage is read as one text (`_leaves.prose`)."""
+        return "\n".join(map(prose, self.policy_texts))
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,11 @@ class InspectedJson:
     @property
     def policy_text(self) -> str:
         return json_text(self.policy_value)
+
+    @property
+    def signal_text(self) -> str:
+        """What the signals score: the value's strings, one per line (`_leaves.prose`)."""
+        return "\n".join(leaves_of(self.policy_value))
 
     def render(
         self,

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from charter._leaves import prose
 from charter.config import Settings
 from charter.decision import ApprovalSpec, Decision
 from charter.grounding import SupportScorer
@@ -164,13 +165,14 @@ _NULL_CTX = _NullCtx()
 
 
 def best_scores(signals: Scorer | None, texts: Sequence[str]) -> dict[str, float]:
-    """Each signal's highest score over `texts` (valid Unicode, scored one by one; nothing
-    to score reads as an empty text, so the policy always sees every signal)."""
+    """Each signal's highest score over `texts` (valid Unicode, scored one by one, a JSON
+    text by its strings: `_leaves.prose`; nothing to score reads as an empty text, so the
+    policy always sees every signal)."""
     if signals is None:
         return {}
     merged: dict[str, float] = {}
     for text in texts or [""]:
-        for name, value in signals.score(text).items():
+        for name, value in signals.score(prose(text)).items():
             if name not in merged or value > merged[name]:
                 merged[name] = value
     return merged

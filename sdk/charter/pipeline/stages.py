@@ -125,7 +125,7 @@ class CallRun:
         parts, span = self.parts, self.span
         # Valid Unicode for the signals and the policy (a lone surrogate becomes U+FFFD).
         text = valid_text(inspection.policy_text)
-        texts = [text] if scored is None else [valid_text(t) for t in scored]
+        texts = [*map(valid_text, [inspection.signal_text] if scored is None else scored)]
         scores = best_scores(parts.signals, texts)
         grounding = self._grounding(stage, answer)
         doc = self._document(
