@@ -19,6 +19,7 @@ from charter._fields import Usage, field_of
 from charter.lc_calls import lc_call_leaves, lc_with_call_leaves
 from charter.prompt_items import is_message_dict, is_responses_item, item_texts, with_item_texts
 from charter.provider_answers import GeminiAdapter, MessageAnswerAdapter
+from charter.structured import reparsed
 from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
 
 __all__ = [
@@ -193,6 +194,8 @@ class OpenAIResponseAdapter:
                 continue
             if said is not None:
                 message.audio = None
+            if getattr(message, "parsed", None) is not None:  # `chat.completions.parse()`
+                message.parsed = reparsed(message.parsed, _message_text(message), text)
             message.content = text
         return value
 
@@ -228,6 +231,9 @@ def _with_message_text(message: Mapping[str, Any], text: str) -> dict[str, Any]:
     """`text` as the message's `content`. Audio cannot be redacted: when its words must
     change (masked, restored or refused), the audio goes and the text stays."""
     said = spoken(message)
+    if message.get("parsed") is not None:  # `chat.completions.parse()`, dumped
+        parsed = reparsed(message["parsed"], _message_text(message), text)
+        return {**message, "content": text, "parsed": parsed}
     if said is None:
         return {**message, "content": text}
     return dict(message) if text == said else {**message, "content": text, "audio": None}

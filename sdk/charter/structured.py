@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Literal, TypeVar, get_origin
 
 from pydantic import BaseModel
+
+from charter._leaves import leaves_of
 
 TextFn = Callable[[str], str]
 T = TypeVar("T")
@@ -132,6 +135,27 @@ def with_texts(value: Any, texts: Sequence[str]) -> Any:
 
 def same_items(new: Sequence[Any], old: Sequence[Any]) -> bool:
     return all(a is b for a, b in zip(new, old, strict=True))
+
+
+def reparsed(parsed: Any, old: str, new: str) -> Any:
+    """`parsed`, what an SDK's `parse()` built from the JSON text `old` (OpenAI's
+    `message.parsed`, a Responses `output_text` part's `parsed`), as it reads once the text
+    became `new`: each string the check changed in the text is changed in it, the same
+    way. None when `new` is no longer JSON of the same form (a refusal, a text masked
+    across its quotes): a stale object would still hold what the check took out."""
+    if parsed is None or old == new:
+        return parsed
+    try:
+        before, after = leaves_of(json.loads(old)), leaves_of(json.loads(new))
+    except (ValueError, RecursionError):
+        return None
+    if len(before) != len(after):
+        return None
+    changes: dict[str, str] = {}
+    for was, now in zip(before, after, strict=True):
+        if was != now:
+            changes.setdefault(was, now)
+    return with_texts(parsed, [changes.get(text, text) for text in texts_of(parsed)])
 
 
 class StructuredAnswer:

@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any
 
 from charter._fields import Usage, field_of, in_form_of, items_of, put_field, with_first_text
+from charter.structured import reparsed
 
 
 class AnthropicMessageAdapter:
@@ -76,6 +77,7 @@ class ResponsesAdapter:
         none); the other `output_text` parts go, and the messages they leave empty."""
         out = copy.deepcopy(value)  # a dict, or an SDK model (pydantic copies deeply too)
         first = next(iter(_output_texts(out)), None)
+        was = self.texts(value)[0]
         items = []
         for item in field_of(out, "output"):
             if field_of(item, "type") == "message":
@@ -88,6 +90,8 @@ class ResponsesAdapter:
         if first is None:
             items.insert(0, _responses_message(out, texts[0]))
         else:
+            if field_of(first, "parsed") is not None:  # `responses.parse()`
+                put_field(first, "parsed", reparsed(field_of(first, "parsed"), was, texts[0]))
             put_field(first, "text", texts[0])
         put_field(out, "output", items)
         return out
