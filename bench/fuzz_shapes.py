@@ -5,7 +5,8 @@ crash?
 
 Takes valid answers (an OpenAI chat completion with a call, an Anthropic message with
 thinking, text and `tool_use`, a Responses API answer with reasoning, a message and a
-`function_call`; Ollama, Cohere v2, Bedrock Converse and Gemini answers with a call) and
+`function_call`; Ollama, Cohere v2, Bedrock Converse and Gemini answers with a call; a
+`parse()` answer of each OpenAI API; a structured answer, a dict of lists) and
 valid stream events (Anthropic, Responses API, Ollama, Cohere, Bedrock, Gemini), sets one or two of
 their fields (at any depth) to None, a number, a list, a dict or a card number, and runs
 them through `@guard` (`on_deny="refuse"`). A crash is any exception other than the
@@ -111,6 +112,34 @@ ANSWERS: list[Any] = [
             }
         ]
     },
+    {  # chat.completions.parse(), dumped: the text and the object built from it
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": json.dumps({"card": CARD, "notes": ["a", "b"]}),
+                    "parsed": {"card": CARD, "notes": ["a", "b"]},
+                },
+            }
+        ]
+    },
+    {  # responses.parse(), dumped
+        "object": "response",
+        "output": [
+            {
+                "type": "message",
+                "content": [
+                    {
+                        "type": "output_text",
+                        "text": json.dumps({"card": CARD}),
+                        "parsed": {"card": CARD},
+                    }
+                ],
+            }
+        ],
+    },
+    {"holder": "Jane", "cards": [{"number": CARD, "tags": ["vip", 3]}]},  # a structured answer
 ]
 
 
