@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from charter._leaves import prose
+from charter._leaves import leaves_of, prose
 from charter.config import Settings
 from charter.decision import ApprovalSpec, Decision
 from charter.grounding import SupportScorer
@@ -162,6 +162,26 @@ def _noop(*args: Any, **kwargs: Any) -> None:
 
 NO_SPAN = NoSpan()
 _NULL_CTX = _NullCtx()
+
+
+def output_parts(
+    policy_texts: Sequence[str], own: int, arguments: Sequence[Any]
+) -> list[str] | None:
+    """What the signals score in an answer, one by one: its own texts (joined), each piece
+    of its reasoning, and each call's arguments (their strings joined), so that what one
+    of them carries is not diluted by the others: an answer "Here you go." with the
+    reasoning "The user wants a reminder." and a call whose argument is a plan to make
+    toxic gas scored harm 0.69 as one text, under the output threshold (0.8); the
+    argument alone scores 0.84. None when the answer has nothing but its text (scored
+    whole, as before)."""
+    sizes = [len(leaves_of(args)) for args in arguments]
+    at = len(policy_texts) - sum(sizes)
+    parts = ["\n".join(policy_texts[:own]), *policy_texts[own:at]]
+    for size in sizes:
+        parts.append("\n".join(policy_texts[at : at + size]))
+        at += size
+    parts = [part for part in parts if part]
+    return parts if len(parts) > 1 else None
 
 
 def best_scores(signals: Scorer | None, texts: Sequence[str]) -> dict[str, float]:

@@ -19,7 +19,7 @@ from charter.decision import Action, Decision, Stage
 from charter.errors import LimitExceeded, PolicyViolation
 from charter.pipeline.checked import Checked
 from charter.pipeline.limits import Unreadable, json_view, measure
-from charter.pipeline.parts import CallSpec, Parts, best_scores, signal_revisions
+from charter.pipeline.parts import CallSpec, Parts, best_scores, output_parts, signal_revisions
 from charter.pipeline.verdicts import cross_principal_restore, over_limit, unreadable
 from charter.policy.input import policy_document
 from charter.privacy import Inspected, InspectedJson
@@ -131,7 +131,7 @@ class CallRun:
         doc = self._document(
             stage, text, inspection.summaries, scores, tool_args, grounding=grounding, calls=calls
         )
-        if scored is not None:  # a prompt with roles: the user's own words, for scope rules
+        if scored is not None and stage is Stage.INPUT:  # a prompt's user's own words
             doc["user_text"] = "\n".join(texts)
         with span.stage("charter.policy.evaluate"):
             decision = parts.engine.evaluate(doc)
@@ -294,17 +294,18 @@ class CallRun:
             self.refuse_unchecked(decision, PolicyViolation(decision))
         names = tool_names(answer) if arguments else ()
         own, reasoning = len(texts), len(thought)
-        texts, inspected, decision = self.check_output(texts + thought, arguments, names)
+        texts, inspected, decision = self.check_output(texts + thought, arguments, names, own)
         return Checked(answer, adapter, texts, inspected, decision, arguments, own, reasoning)
 
     def check_output(
-        self, texts: list[str], arguments: Sequence[Any], names: Sequence[str]
+        self, texts: list[str], arguments: Sequence[Any], names: Sequence[str], own: int = 1
     ) -> tuple[list[str], Inspected, Decision]:
-        """The output stage on texts and call arguments, of a whole answer or a stream."""
+        """The output stage on texts (`own`, then reasoning) and calls, whole or streamed."""
         self.bounded(Stage.OUTPUT, "the answer", arguments or None, texts)
         texts = [*texts, *argument_texts(arguments)]
         inspected = self.inspect(texts)
-        decision = self.evaluate(Stage.OUTPUT, inspected, answer="\n".join(texts), calls=names)
+        scored, answer = output_parts(inspected.policy_texts, own, arguments), "\n".join(texts)
+        decision = self.evaluate(Stage.OUTPUT, inspected, answer=answer, scored=scored, calls=names)
         return texts, inspected, decision
 
     def release_answer(self, checked: Checked) -> Any:
