@@ -7,7 +7,8 @@ Takes valid answers (an OpenAI chat completion with a call, an Anthropic message
 thinking, text and `tool_use`, a Responses API answer with reasoning, a message and a
 `function_call`; Ollama, Cohere v2, Bedrock Converse and Gemini answers with a call; a
 `parse()` answer of each OpenAI API; a structured answer, a dict of lists) and
-valid stream events (Anthropic, Responses API, Ollama, Cohere, Bedrock, Gemini), sets one or two of
+valid stream events (Anthropic, Responses API, Ollama, Cohere, Bedrock, Gemini, with their
+calls and reasoning), sets one or two of
 their fields (at any depth) to None, a number, a list, a dict or a card number, and runs
 them through `@guard` (`on_deny="refuse"`). A crash is any exception other than the
 guard's own answers (`PolicyViolation`, `ConfigurationError`). Prints the crashes by
@@ -164,6 +165,50 @@ EVENTS: list[Any] = [
     {"type": "content-delta", "index": 0, "delta": {"message": {"content": {"text": "hi"}}}},
     {"contentBlockDelta": {"delta": {"text": "hi"}, "contentBlockIndex": 0}},
     {"candidates": [{"content": {"role": "model", "parts": [{"text": "hi"}]}}]},
+    {  # calls and reasoning of the same four streams
+        "type": "tool-call-start",
+        "index": 0,
+        "delta": {
+            "message": {"tool_calls": {"id": "c", "function": {"name": "f", "arguments": ""}}}
+        },
+    },
+    {
+        "type": "tool-call-delta",
+        "index": 0,
+        "delta": {"message": {"tool_calls": {"function": {"arguments": "{"}}}},
+    },
+    {"type": "tool-plan-delta", "delta": {"message": {"tool_plan": f"plan {CARD}"}}},
+    {
+        "contentBlockStart": {
+            "start": {"toolUse": {"toolUseId": "t", "name": "f"}},
+            "contentBlockIndex": 1,
+        }
+    },
+    {"contentBlockDelta": {"delta": {"toolUse": {"input": '{"a": 1'}}, "contentBlockIndex": 1}},
+    {"contentBlockDelta": {"delta": {"reasoningContent": {"text": "r"}}, "contentBlockIndex": 0}},
+    {
+        "model": "l",
+        "message": {
+            "role": "assistant",
+            "content": "hi",
+            "thinking": "t",
+            "tool_calls": [{"function": {"name": "f", "arguments": {"a": CARD}}}],
+        },
+        "done": False,
+    },
+    {
+        "candidates": [
+            {
+                "content": {
+                    "parts": [
+                        {"text": "t", "thought": True},
+                        {"text": "hi"},
+                        {"function_call": {"name": "f", "args": {"a": [CARD, 1]}}},
+                    ]
+                }
+            }
+        ]
+    },
 ]
 
 

@@ -164,7 +164,7 @@ def candidate_parts(candidate: Any) -> Sequence[Any]:
 
 # --- the calls they propose ---------------------------------------------------------------------
 
-_GEMINI_CALL = ("function_call", "functionCall")
+GEMINI_CALL = ("function_call", "functionCall")
 
 
 def provider_calls(answer: Any) -> list[tuple[Any, str]] | None:
@@ -196,7 +196,7 @@ def provider_calls(answer: Any) -> list[tuple[Any, str]] | None:
 
 
 def _gemini_call(part: Any) -> Any:
-    return next((field_of(part, k) for k in _GEMINI_CALL if field_of(part, k) is not None), None)
+    return next((field_of(part, k) for k in GEMINI_CALL if field_of(part, k) is not None), None)
 
 
 def with_provider_arguments(answer: Any, arguments: Sequence[Any]) -> Any:

@@ -9,20 +9,24 @@ with new text, and what the guard cannot check in them yet.
 
 Before this module these chunks had no text the gate could read, so a stream was held and
 released at the end exactly as the model wrote it: unchecked. Their tool calls and
-reasoning (Ollama's `tool_calls` and `thinking`, Cohere's `tool-call-*` and
-`tool-plan-delta` events, Bedrock's `toolUse` and `reasoningContent` deltas, Gemini's
-`function_call` and `thought` parts) are not assembled here: a chunk carrying one is
-refused (`unchecked_part`) rather than passed on unread.
+reasoning are read as fragments (`provider_fragments`), which `charter.streamed_calls`
+joins, checks and writes back as it does OpenAI's: Cohere's `tool-call-*` events and
+Bedrock's `toolUse` deltas carry arguments a few characters at a time; Ollama's
+`tool_calls` and Gemini's `function_call` parts carry each call whole, its arguments an
+object; Ollama's `thinking`, Cohere's `tool-plan-delta`, Bedrock's `reasoningContent` and
+Gemini's `thought` parts are reasoning.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from charter._fields import field_of, in_form_of, items_of, put_field
-from charter.provider_answers import candidate_parts, is_gemini_text
+from charter._fragments import REASONING, Fragment, Path
+from charter.provider_answers import GEMINI_CALL, candidate_parts, is_gemini_text
 
 _COHERE_TEXT = "content-delta"
 _COHERE_UNCHECKED = ("tool-call-start", "tool-call-delta", "tool-plan-delta")
@@ -94,37 +98,122 @@ def _like(kind: str | None, template: Any, text: str) -> Any:
     return None
 
 
-def unchecked_part(chunk: Any) -> str | None:
-    """What a chunk of these streams carries that the guard does not check yet (a tool
-    call, reasoning), named for the error; None when it carries nothing of the kind."""
+def provider_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
+    """The pieces of tool calls and reasoning in a chunk of these streams (`index`: the
+    chunk's place among the held ones)."""
+    kind = _kind(chunk)
+    if kind == "bedrock":
+        yield from _bedrock_fragments(index, chunk)
+    elif kind == "cohere":
+        yield from _cohere_fragments(index, chunk)
+    elif kind == "ollama":
+        message = field_of(chunk, "message")
+        for k, call in enumerate(items_of(message, "tool_calls")):
+            path: Path = ("message", "tool_calls", k, "function", "arguments")
+            yield from _whole_call(index, ("ollama", index, k), field_of(call, "function"), path)
+        yield from _text(index, (REASONING, "ollama"), message, ("message", "thinking"))
+    elif kind == "gemini":
+        for c, candidate in enumerate(items_of(chunk, "candidates")):
+            for k, part in enumerate(candidate_parts(candidate)):
+                at: Path = ("candidates", c, "content", "parts", k)
+                for field in GEMINI_CALL:
+                    call = field_of(part, field)
+                    if call is not None:
+                        key = ("gemini", index, c, k)
+                        yield from _whole_call(index, key, call, (*at, field, "args"))
+                if field_of(part, "thought"):
+                    yield from _text(index, (REASONING, "gemini", c), part, (*at, "text"))
+
+
+def _bedrock_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
+    """`toolUse` starts (the name) and input deltas, `reasoningContent` text deltas, keyed
+    by their content block."""
+    start = field_of(chunk, "contentBlockStart")
+    tool = field_of(field_of(start, "start"), "toolUse")
+    if tool is not None:
+        name = field_of(tool, "name")
+        key = ("bedrock", field_of(start, "contentBlockIndex"))
+        yield Fragment(index, key, "args", None, "", name if isinstance(name, str) else "")
+    block = field_of(chunk, "contentBlockDelta")
+    at, delta = field_of(block, "contentBlockIndex"), field_of(block, "delta")
+    path: Path = ("contentBlockDelta", "delta", "toolUse", "input")
+    yield from _text(index, ("bedrock", at), field_of(delta, "toolUse"), path)
+    path = ("contentBlockDelta", "delta", "reasoningContent", "text")
+    yield from _text(index, (REASONING, "bedrock", at), field_of(delta, "reasoningContent"), path)
+
+
+def _cohere_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
+    """`tool-call-start` (the name, and arguments) and `tool-call-delta` events keyed by
+    their index; `tool-plan-delta` text, the model's plan, is reasoning."""
+    kind, message = field_of(chunk, "type"), field_of(field_of(chunk, "delta"), "message")
+    if kind in ("tool-call-start", "tool-call-delta"):
+        function = field_of(field_of(message, "tool_calls"), "function")
+        path: Path = ("delta", "message", "tool_calls", "function", "arguments")
+        name = field_of(function, "name")
+        name = name if isinstance(name, str) else ""
+        key = ("cohere", field_of(chunk, "index"))
+        if isinstance(field_of(function, "arguments"), str):
+            yield Fragment(index, key, "args", path, field_of(function, "arguments"), name)
+        elif name:
+            yield Fragment(index, key, "args", None, "", name)
+    elif kind == "tool-plan-delta":
+        yield from _text(index, (REASONING, "cohere"), message, ("delta", "message", "tool_plan"))
+
+
+def _text(index: int, key: tuple[Any, ...], holder: Any, path: Path) -> Iterator[Fragment]:
+    """The text at `path`'s last field of `holder`, as a fragment, if it is text."""
+    text = field_of(holder, str(path[-1])) if holder is not None else None
+    if isinstance(text, str) and text:
+        yield Fragment(index, key, "args", path, text)
+
+
+def _whole_call(index: int, key: tuple[Any, ...], call: Any, path: Path) -> Iterator[Fragment]:
+    """A call carried whole: its name and its arguments (an object, sent back as one; or
+    JSON text)."""
+    name, args = field_of(call, "name"), field_of(call, str(path[-1]))
+    name = name if isinstance(name, str) else ""
+    if isinstance(args, str):
+        yield Fragment(index, key, "args", path, args, name)
+    elif isinstance(args, Mapping | list):
+        text = json.dumps(args, ensure_ascii=False, default=str)
+        yield Fragment(index, key, "args", path, text, name, whole=True)
+    elif name:
+        yield Fragment(index, key, "args", None, "", name)
+
+
+def provider_parts(chunk: Any) -> tuple[Any, Any] | None:
+    """An Ollama or Gemini chunk split in two copies: without its calls and reasoning (it
+    may go out once its text passed), and without its text (held to the end of the
+    stream); None for other chunks."""
     kind = _kind(chunk)
     if kind == "ollama":
-        message = field_of(chunk, "message")
-        if field_of(message, "tool_calls") or field_of(message, "thinking"):
-            return "Ollama tool calls or thinking"
-    elif kind == "cohere" and field_of(chunk, "type") in _COHERE_UNCHECKED:
-        return "Cohere tool calls or tool plans"
-    elif kind == "bedrock":
-        delta = _bedrock_delta(chunk)
-        start = field_of(field_of(chunk, "contentBlockStart"), "start")
-        if (
-            field_of(delta, "toolUse")
-            or field_of(delta, "reasoningContent")
-            or field_of(start, "toolUse")
-        ):
-            return "Bedrock tool use or reasoning"
-    elif kind == "gemini":
-        for part in _gemini_parts(chunk):
-            if (
-                field_of(part, "function_call")
-                or field_of(part, "functionCall")
-                or field_of(part, "thought")
-            ):
-                return "Gemini function calls or thoughts"
+        text, rest = copy.deepcopy(chunk), copy.deepcopy(chunk)
+        message = field_of(text, "message")
+        for field in ("tool_calls", "thinking"):
+            if isinstance(message, dict):
+                message.pop(field, None)
+            else:
+                put_field(message, field, None)
+        put_field(field_of(rest, "message"), "content", "")
+        return text, rest
+    if kind == "gemini":
+        text, rest = copy.deepcopy(chunk), copy.deepcopy(chunk)
+        for keep, copy_ in ((True, text), (False, rest)):
+            for candidate in items_of(copy_, "candidates"):
+                content = field_of(candidate, "content")
+                if content is not None:
+                    parts = candidate_parts(candidate)
+                    put_field(content, "parts", [p for p in parts if is_gemini_text(p) is keep])
+        return text, rest
     return None
 
 
 # --- which stream a chunk belongs to -------------------------------------------------------------
+
+
+def provider_kind(chunk: Any) -> str | None:
+    """Which of these streams `chunk` belongs to ("ollama", "cohere", "bedrock", "gemini")."""
+    return _kind(chunk)
 
 
 def _kind(chunk: Any) -> str | None:

@@ -7,7 +7,9 @@ legacy `delta.function_call.arguments`), LangChain message chunks carry
 (`additional_kwargs["tool_calls"]`, Anthropic's `partial_json` content blocks); an
 Anthropic event stream carries `input_json_delta` events after a `tool_use` block's start,
 a Responses API stream `function_call_arguments.delta` events (and events that repeat the
-arguments whole, rewritten as raw copies). The stream's gate holds every chunk without
+arguments whole, rewritten as raw copies); Cohere, Bedrock, Ollama and Gemini streams
+theirs (`charter.provider_chunks.provider_fragments`; Ollama and Gemini send each call
+whole, its arguments an object, which goes back as one). The stream's gate holds every chunk without
 text until the text passed, so nothing of a call leaves early; this module assembles the
 held fragments into each call's arguments, so the last check reads them with the answer
 (as `charter.tool_calls` does for a whole answer), and writes checked arguments back: a
@@ -16,42 +18,26 @@ copy), its later fragments become empty, which is what a consumer that joins the
 fragments (OpenAI's SDK helpers, LangChain's `+`) then sees.
 
 Streamed reasoning (Anthropic `thinking_delta`, the Responses API's reasoning deltas and
-the events that repeat them) is held, checked and written back the same way: it is output
+the events that repeat them, and the four providers' reasoning) is held, checked and written back the same way: it is output
 the app may show (`charter.reasoning`), though it proposes no call.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from charter._fields import field_of, items_of
+from charter._fragments import REASONING, Fragment, Path
 from charter._leaves import leaves_of, parsed_arguments, with_leaves, written_as
 from charter.adapters import is_lc_message
 from charter.chunks import anthropic_event, chunk_text, responses_event
+from charter.provider_chunks import provider_fragments, provider_kind, provider_parts
 from charter.reasoning import lc_reasoning_key, reasoning_item_parts
 from charter.tool_calls import is_call_block, lc_without_calls, responses_call_field
-
-Path = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class _Fragment:
-    chunk: int
-    """Position of its chunk among the held ones."""
-    call: tuple[Any, ...]
-    """Which call it belongs to: fragments with the same key are joined in order."""
-    copy: str
-    """"args" for the fragments that are checked; the name of a raw copy otherwise."""
-    path: Path | None
-    """Where its text sits inside the chunk (None: the fragment carries only a name)."""
-    text: str
-    name: str = ""
-
-    def __post_init__(self) -> None:  # a malformed index never breaks the dict of calls
-        object.__setattr__(self, "call", tuple(map(_scalar, self.call)))
 
 
 class StreamedCalls:
@@ -102,21 +88,22 @@ class StreamedCalls:
                 changed[call] = new if call[0] == REASONING else written_as(self._joined[call], new)
         if not changed:
             return self.chunks
-        edits: dict[int, list[tuple[Path, str]]] = {}
+        edits: dict[int, list[tuple[Path, Any]]] = {}
         first: set[tuple[Any, ...]] = set()
         for f in self._fragments:
             if f.call not in changed or f.path is None:
                 continue
             whole = (f.call, f.copy) not in first
             first.add((f.call, f.copy))
-            edits.setdefault(f.chunk, []).append((f.path, changed[f.call] if whole else ""))
+            value = changed[f.call] if whole else ""
+            edits.setdefault(f.chunk, []).append((f.path, json.loads(value) if f.whole else value))
         return [_edited(c, edits[i]) if i in edits else c for i, c in enumerate(self.chunks)]
 
     def __bool__(self) -> bool:
         return bool(self._calls)
 
 
-def _checked_copies(fragments: list[_Fragment]) -> list[_Fragment]:
+def _checked_copies(fragments: list[Fragment]) -> list[Fragment]:
     """A call known only from a raw copy (no `tool_call_chunks` beside it) is checked in
     that copy: its first kind becomes the checked one."""
     checked = {f.call for f in fragments if f.copy == "args"}
@@ -125,10 +112,6 @@ def _checked_copies(fragments: list[_Fragment]) -> list[_Fragment]:
         if f.call not in checked:
             kinds.setdefault(f.call, f.copy)
     return [replace(f, copy="args") if kinds.get(f.call) == f.copy else f for f in fragments]
-
-
-def _scalar(part: Any) -> Any:
-    return part if isinstance(part, str | int | float | type(None)) else repr(part)
 
 
 def carries_calls(chunk: Any) -> bool:
@@ -148,6 +131,8 @@ def text_part(chunk: Any) -> Any:
     once the text passed (the fragments wait for the end of the stream)."""
     if is_lc_message(chunk):
         return chunk.model_copy(update=lc_without_calls(chunk))
+    if (parts := provider_parts(chunk)) is not None:
+        return parts[0]
     out = copy.deepcopy(chunk)
     for choice in items_of(out, "choices"):
         delta = field_of(choice, "delta")
@@ -167,6 +152,8 @@ def call_part(chunk: Any) -> Any:
         content = chunk.content
         kept = [b for b in content if is_call_block(b)] if isinstance(content, list) else []
         return chunk.model_copy(update={"content": kept or ""})
+    if (parts := provider_parts(chunk)) is not None:
+        return parts[1]
     out = copy.deepcopy(chunk)
     for choice in items_of(out, "choices"):
         delta = field_of(choice, "delta")
@@ -177,7 +164,10 @@ def call_part(chunk: Any) -> Any:
     return out
 
 
-def _fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
+def _fragments(index: int, chunk: Any) -> Iterator[Fragment]:
+    if provider_kind(chunk) is not None:
+        yield from provider_fragments(index, chunk)
+        return
     if is_lc_message(chunk) and hasattr(chunk, "tool_call_chunks"):
         yield from _lc_fragments(index, chunk)
         return
@@ -206,19 +196,19 @@ def _fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
 
 def _fragment(
     index: int, key: tuple[Any, ...], part: Any, field: str, path: Path
-) -> Iterator[_Fragment]:
+) -> Iterator[Fragment]:
     """A call's fragment in `part` (its arguments text at `field`, its name), if any."""
     if part is None:
         return
     text, name = field_of(part, field), field_of(part, "name")
     name = name if isinstance(name, str) else ""
     if isinstance(text, str):
-        yield _Fragment(index, key, "args", path, text, name)
+        yield Fragment(index, key, "args", path, text, name)
     elif name:
-        yield _Fragment(index, key, "args", None, "", name)
+        yield Fragment(index, key, "args", None, "", name)
 
 
-def _anthropic_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
+def _anthropic_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
     """A `tool_use` block's start (its name) and its `input_json_delta` fragments, keyed by
     the block's index in the message."""
     kind, key = field_of(chunk, "type"), ("anthropic", field_of(chunk, "index"))
@@ -228,18 +218,18 @@ def _anthropic_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
             field_of(block, "type") == "tool_use"
         ):  # as a whole answer's (server tools: not the app's)
             name = field_of(block, "name")
-            yield _Fragment(index, key, "args", None, "", name if isinstance(name, str) else "")
+            yield Fragment(index, key, "args", None, "", name if isinstance(name, str) else "")
     elif kind == "content_block_delta":
         delta = field_of(chunk, "delta")
         text = field_of(delta, "partial_json")
         if field_of(delta, "type") == "input_json_delta" and isinstance(text, str):
-            yield _Fragment(index, key, "args", ("delta", "partial_json"), text)
+            yield Fragment(index, key, "args", ("delta", "partial_json"), text)
         thinking = field_of(delta, "thinking")
         if field_of(delta, "type") == "thinking_delta" and isinstance(thinking, str):
-            yield _Fragment(index, (REASONING, *key), "args", ("delta", "thinking"), thinking)
+            yield Fragment(index, (REASONING, *key), "args", ("delta", "thinking"), thinking)
 
 
-def _responses_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
+def _responses_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
     """A Responses API call: its item's start (the name), its argument deltas, and the
     events that repeat its arguments whole (raw copies: `.done`, the item's
     `response.output_item.done`, `response.completed`), keyed by its output index."""
@@ -250,10 +240,10 @@ def _responses_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
     if kind in ("response.function_call_arguments.delta", "response.custom_tool_call_input.delta"):
         delta = field_of(chunk, "delta")
         if isinstance(delta, str):
-            yield _Fragment(index, key, "args", ("delta",), delta)
+            yield Fragment(index, key, "args", ("delta",), delta)
     elif kind == "response.output_item.added" and is_call:
         name = field_of(item, "name")
-        yield _Fragment(index, key, "args", None, "", name if isinstance(name, str) else "")
+        yield Fragment(index, key, "args", None, "", name if isinstance(name, str) else "")
     elif kind == "response.function_call_arguments.done":
         yield from _whole(index, key, "done", chunk, ("arguments",))
     elif kind == "response.custom_tool_call_input.done":
@@ -285,7 +275,7 @@ _REASONING_EVENTS = {
 the copy they are (`args`: the deltas that are checked) and where their text is."""
 
 
-def _reasoning_event(index: int, kind: str, chunk: Any) -> Iterator[_Fragment]:
+def _reasoning_event(index: int, kind: str, chunk: Any) -> Iterator[Fragment]:
     if kind not in _REASONING_EVENTS:
         return
     group, number, copy_, path = _REASONING_EVENTS[kind]
@@ -294,31 +284,27 @@ def _reasoning_event(index: int, kind: str, chunk: Any) -> Iterator[_Fragment]:
     yield from _whole(index, key, copy_, holder, path)
 
 
-def _reasoning_item(index: int, at: Any, item: Any, path: Path, copy_: str) -> Iterator[_Fragment]:
+def _reasoning_item(index: int, at: Any, item: Any, path: Path, copy_: str) -> Iterator[Fragment]:
     """The texts of a whole `reasoning` item (`output_item.done`, `response.completed`)."""
     for group, k, part in reasoning_item_parts(item):
         key = (REASONING, "responses", at, group, k)
-        yield _Fragment(index, key, copy_, (*path, group, k, "text"), field_of(part, "text"))
+        yield Fragment(index, key, copy_, (*path, group, k, "text"), field_of(part, "text"))
 
 
 def _whole(
     index: int, key: tuple[Any, ...], kind: str, part: Any, path: Path
-) -> Iterator[_Fragment]:
+) -> Iterator[Fragment]:
     text = field_of(part, str(path[-1]))
     if isinstance(text, str):
-        yield _Fragment(index, key, kind, path, text)
+        yield Fragment(index, key, kind, path, text)
 
 
 WHOLE_COPIES = frozenset({"done", "part", "item", "completed"})
 """Copies that repeat a call's arguments (or a reasoning text) whole: they count once
 toward the size limit."""
-REASONING = "reasoning"
-"""The first part of the key of a streamed reasoning text (Anthropic `thinking_delta`, the
-Responses API's reasoning deltas): checked and written back like a call's arguments, but
-it is no call (`charter.reasoning`)."""
 
 
-def _lc_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
+def _lc_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
     for k, part in enumerate(chunk.tool_call_chunks or ()):
         at = part.get("index")
         key = ("lc", at) if at is not None else ("lc", "unindexed", index, k)
@@ -327,26 +313,27 @@ def _lc_fragments(index: int, chunk: Any) -> Iterator[_Fragment]:
         text = field_of(field_of(raw, "function"), "arguments")
         if isinstance(raw, Mapping) and isinstance(text, str) and raw.get("index") is not None:
             path: Path = ("additional_kwargs", "tool_calls", k, "function", "arguments")
-            yield _Fragment(index, ("lc", raw["index"]), "raw", path, text)
+            yield Fragment(index, ("lc", raw["index"]), "raw", path, text)
     if isinstance(chunk.content, list):
         for k, block in enumerate(chunk.content):
             if isinstance(block, Mapping) and isinstance(block.get("partial_json"), str):
                 key = ("lc", block.get("index"))
                 path = ("content", k, "partial_json")
-                yield _Fragment(index, key, "block", path, block["partial_json"])
+                yield Fragment(index, key, "block", path, block["partial_json"])
             yield from _lc_reasoning(index, k, block)
 
 
-def _lc_reasoning(index: int, k: int, block: Any) -> Iterator[_Fragment]:
+def _lc_reasoning(index: int, k: int, block: Any) -> Iterator[Fragment]:
     """A LangChain reasoning content block (`charter.reasoning.lc_reasoning_key`)."""
     field = lc_reasoning_key(block)
     if field is not None:
         key = (REASONING, "lc", block.get("index", k))
-        yield _Fragment(index, key, "args", ("content", k, field), block[field])
+        yield Fragment(index, key, "args", ("content", k, field), block[field])
 
 
-def _edited(chunk: Any, edits: Sequence[tuple[Path, str]]) -> Any:
-    """A copy of `chunk` with each path set to its text."""
+def _edited(chunk: Any, edits: Sequence[tuple[Path, Any]]) -> Any:
+    """A copy of `chunk` with each path set to its text (or, for a call carried whole, its
+    arguments' object)."""
     lc = is_lc_message(chunk)
     out = chunk.model_copy(deep=True) if lc else copy.deepcopy(chunk)
     for path, text in edits:
@@ -372,7 +359,7 @@ def _child(parent: Any, key: str | int) -> Any:
     return getattr(parent, key)
 
 
-def _put(parent: Any, key: str | int, text: str) -> None:
+def _put(parent: Any, key: str | int, text: Any) -> None:
     if isinstance(parent, Mapping) or isinstance(key, int):
         parent[key] = text
     else:

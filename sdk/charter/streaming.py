@@ -27,7 +27,6 @@ from charter.chunks import (
 )
 from charter.decision import Action, Decision
 from charter.errors import ConfigurationError, PolicyViolation
-from charter.provider_chunks import unchecked_part
 from charter.streamed_calls import StreamedCalls, call_part, carries_calls, text_part
 
 
@@ -174,12 +173,6 @@ class StreamGate:
             raise ConfigurationError(
                 f"a stream chunk of a shape the guard cannot read (a dict with keys: {keys}): "
                 "its text would go out unchecked. Yield text, or the chunks of a supported SDK"
-            )
-        unchecked = unchecked_part(chunk)
-        if unchecked is not None:
-            raise ConfigurationError(
-                f"this stream carries {unchecked}, which the guard does not check in a "
-                "stream yet: guard the call without stream=True (they are checked there)"
             )
         text = chunk_text(chunk)
         if not text and not isinstance(chunk, str):

@@ -3,9 +3,8 @@ through the output checks window by window and keep their chunks' shape.
 
 On main at 01cbc62 the gate could read no text in their chunks, so it held every chunk and
 released them at the end exactly as the model wrote them: a card number, or a harmful plan,
-streamed out unchecked. These tests fail there. Their tool calls and reasoning are not
-assembled in a stream yet: a chunk carrying one is refused with a clear error instead of
-passing unread.
+streamed out unchecked. These tests fail there. Their tool calls and reasoning are checked
+in `tests/adversarial/test_provider_stream_calls.py`.
 """
 
 from __future__ import annotations
@@ -108,26 +107,6 @@ def test_harmful_streamed_text_is_refused_in_the_streams_shape(
     out = _stream(charter, SHAPES[shape](HARMFUL + " Then wait outside."), on_deny="refuse")
     assert "bleach" not in json.dumps(out)
     assert _text(shape, out).startswith("I can't help with that")
-
-
-@pytest.mark.parametrize(
-    "chunk",
-    [
-        {
-            "model": "l",
-            "message": {"role": "assistant", "content": "", "thinking": "hm"},
-            "done": False,
-        },
-        {"type": "tool-call-delta", "index": 0, "delta": {"message": {"tool_calls": {}}}},
-        {"contentBlockDelta": {"delta": {"toolUse": {"input": '{"a": 1'}}, "contentBlockIndex": 1}},
-        {"candidates": [{"content": {"parts": [{"function_call": {"name": "f", "args": {}}}]}}]},
-    ],
-    ids=list(SHAPES),
-)
-def test_a_call_or_reasoning_in_these_streams_is_refused_before_anything_goes_out(
-    charter: Charter, chunk: Any
-) -> None:
-    _assert_refused(charter, chunk, "stream")
 
 
 def _assert_refused(charter: Charter, chunk: Any, match: str) -> None:
