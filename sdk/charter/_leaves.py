@@ -7,6 +7,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from charter._canonical import valid_text
+
 
 def parsed_arguments(raw: Any) -> Any:
     """Arguments as JSON when they are JSON text. Their depth is the output stage's limit
@@ -47,7 +49,8 @@ def prose(text: str) -> str:
         return text
     try:
         value = json.loads(text)
-        return "\n".join(leaves_of(value)) if isinstance(value, dict | list) else text
+        words = "\n".join(leaves_of(value)) if isinstance(value, dict | list) else text
+        return valid_text(words)  # an escaped lone surrogate decodes to one
     except (ValueError, RecursionError):
         return text
 

@@ -18,8 +18,9 @@ copy), its later fragments become empty, which is what a consumer that joins the
 fragments (OpenAI's SDK helpers, LangChain's `+`) then sees.
 
 Streamed reasoning (Anthropic `thinking_delta`, the Responses API's reasoning deltas and
-the events that repeat them, and the four providers' reasoning) is held, checked and written back the same way: it is output
-the app may show (`charter.reasoning`), though it proposes no call.
+the events that repeat them, and the four providers' reasoning) is held, checked and
+written back the same way: it is output the app may show (`charter.reasoning`), though it
+proposes no call.
 """
 
 from __future__ import annotations

@@ -80,8 +80,9 @@ def test_an_injection_inside_a_json_tool_result_is_still_withheld(charter: Chart
         ('  "a JSON string"', '  "a JSON string"'),
         ("plain words", "plain words"),
         ("[" * 100_000, "[" * 100_000),
+        ('{"a": "\\ud800 x"}', "\ufffd x"),
     ],
-    ids=["nested", "no-strings", "not-json", "json-string", "plain", "too-deep"],
+    ids=["nested", "no-strings", "not-json", "json-string", "plain", "too-deep", "surrogate"],
 )
 def test_prose_reads_json_containers_and_leaves_other_text_alone(text: str, read: str) -> None:
     from charter._leaves import prose

@@ -191,7 +191,7 @@ def test_a_placeholder_the_model_copied_into_a_streamed_call_is_restored(
         assert found is not None and EMAIL not in prompt
         yield from SHAPES[shape]("On it.", {"to": found[0]}, f"Write to {found[0]}.")
 
-    text, calls, thought = joined(shape, list(model(f"Email my statement to {EMAIL}")))
+    _, calls, thought = joined(shape, list(model(f"Email my statement to {EMAIL}")))
     assert calls == [("send", {"to": EMAIL})]
     assert PLACEHOLDER.fullmatch(thought[len("Write to ") : -1]) and EMAIL not in thought
 
