@@ -9,8 +9,11 @@ API event (dicts or SDK objects).
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
+
+from pydantic import BaseModel
 
 from charter._fields import field_of, in_form_of, items_of, put_field
 from charter.provider_chunks import like_provider_chunk, provider_text
@@ -28,6 +31,27 @@ def chunk_text(chunk: Any) -> str:
         return chunk
     if chunk is None:
         return ""
+    text = _known_text(chunk)
+    if text is not None:
+        return text
+    if isinstance(chunk, Mapping):
+        return ""
+    return str(chunk)
+
+
+def structured_chunk(chunk: Any) -> bool:
+    """A chunk that is the app's own structured value (a pydantic model, a dataclass, a
+    list or tuple) of no stream the guard knows: a partial structured output (Instructor's
+    `create_partial`, a parser's snapshots) carries the whole answer so far, which cannot
+    be rewritten window by window, and read as its repr it came out as a string."""
+    structured = isinstance(chunk, BaseModel | list | tuple) or (
+        dataclasses.is_dataclass(chunk) and not isinstance(chunk, type)
+    )
+    return structured and _known_text(chunk) is None
+
+
+def _known_text(chunk: Any) -> str | None:
+    """The text of a chunk of a stream the guard knows; None for any other value."""
     kind = responses_event(chunk)
     if kind is not None:  # OpenAI Responses API: only text deltas carry new text
         return str(field_of(chunk, "delta") or "") if kind == RESPONSES_TEXT_DELTA else ""
@@ -44,12 +68,7 @@ def chunk_text(chunk: Any) -> str:
     if anthropic_event(chunk) is not None:
         text_delta = _anthropic_text_delta(chunk)
         return str(field_of(text_delta, "text") or "") if text_delta is not None else ""
-    provided = provider_text(chunk)  # Ollama, Cohere, Bedrock, Gemini
-    if provided is not None:
-        return provided
-    if isinstance(chunk, Mapping):
-        return ""
-    return str(chunk)
+    return provider_text(chunk)  # Ollama, Cohere, Bedrock, Gemini; else None
 
 
 ANTHROPIC_EVENTS = frozenset(

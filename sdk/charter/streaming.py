@@ -23,6 +23,7 @@ from charter.chunks import (
     carries_snapshot,
     chunk_text,
     like_chunk,
+    structured_chunk,
     unreadable_chunk,
 )
 from charter.decision import Action, Decision
@@ -167,6 +168,13 @@ class StreamGate:
                 "or redacted before it plays. Guard the call without stream=True (the "
                 "transcript is checked, and the audio withheld when its words must change) "
                 "or ask for text"
+            )
+        if structured_chunk(chunk):
+            raise ConfigurationError(
+                f"a stream of {type(chunk).__name__} values (a partial structured output): "
+                "each carries the answer so far, which cannot be checked window by window. "
+                "Guard the call without streaming (the whole value is checked field by "
+                "field and comes back as itself), or yield text"
             )
         if unreadable_chunk(chunk):
             keys = ", ".join(sorted(str(k) for k in chunk)[:8]) or "none"

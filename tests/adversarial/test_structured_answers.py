@@ -15,13 +15,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel
 
-from charter.errors import PolicyViolation
+from charter.errors import ConfigurationError, PolicyViolation
 from charter.guard import Charter
 
 EMAIL = "jane.doe@example.com"
@@ -168,3 +168,62 @@ def test_an_answer_nested_past_the_recursion_limit_is_denied_not_crashed(
         deep("hello")
     assert denied.value.decision.stage.value == "output"
     assert "malformed" in str(denied.value)
+
+
+class _Partial(BaseModel):
+    email: str | None = None
+    note: str | None = None
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        [_Partial(email="jane"), _Partial(email=EMAIL, note="hi")],  # Instructor's partials
+        [Ticket(Contact(name="Jane", email=EMAIL), notes=())],
+        [[EMAIL], [EMAIL, "second"]],
+    ],
+    ids=["pydantic-partials", "dataclass", "lists"],
+)
+def test_a_stream_of_structured_values_is_refused_before_anything_goes_out(
+    charter: Charter, chunks: list[Any]
+) -> None:
+    """Before this test each was read as its repr and came out as a string."""
+
+    @charter.guard(model="m", provider="openai")
+    def stream(prompt: str) -> Iterator[Any]:
+        yield from chunks
+
+    released: list[Any] = []
+    with pytest.raises(ConfigurationError, match="partial structured output"):
+        for item in stream("Extract the contact"):
+            released.append(item)
+    assert released == []
+
+
+class _Delta(BaseModel):
+    content: str | None = None
+
+
+class _Choice(BaseModel):
+    index: int = 0
+    delta: _Delta
+
+
+class _Chunk(BaseModel):
+    """The shape of an OpenAI SDK `ChatCompletionChunk` (a pydantic model too)."""
+
+    object: str = "chat.completion.chunk"
+    choices: list[_Choice]
+
+
+def test_sdk_chunk_objects_still_stream(charter: Charter) -> None:
+    """Guards against over-reach: a pydantic chunk of a known stream is no structured value."""
+
+    @charter.guard(model="m", provider="openai")
+    def stream(prompt: str) -> Iterator[Any]:
+        for piece in ("We open ", "at nine."):
+            yield _Chunk(choices=[_Choice(delta=_Delta(content=piece))])
+
+    out = list(stream("When do you open?"))
+    assert all(type(c) is _Chunk for c in out)
+    assert "".join(c.choices[0].delta.content or "" for c in out) == "We open at nine."
