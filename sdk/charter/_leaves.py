@@ -37,14 +37,10 @@ def prose(text: str) -> str:
 
     Models and tools answer in JSON (structured outputs, tool results, arguments), and the
     classifier learned from prose: read with its keys, quotes and braces, a harmful plan
-    passes for harmless and an ordinary API result reads as an injection. Measured on
-    `policies/evals`' held-out sets, each text inside `{"id": 17, "result": {"body": ...,
-    "title": "Result"}, "status": "ok"}` as the policy reads it: 13 of 202 harmful
-    requests reach the output threshold (0.8), 117 read as that object's strings, 137 as
-    plain text; 11 of 242 benign texts reach the injection threshold (0.7), 5 as strings
-    or plain text; 34 of 39 injections, 28 as strings, 29 as plain text. Keys are left
-    out: they are the app's schema (with them, fewer harmful plans reached the threshold:
-    113 against 126 of 202 in one envelope)."""
+    passes for harmless and an ordinary API result reads as an injection
+    (`python -m bench.format_eval`: of 202 held-out harmful requests put in one JSON
+    envelope, 13 reach the output threshold, 117 read by their strings, 137 as plain
+    text). Keys are left out: they are the app's schema, not the model's words."""
     if not text.lstrip().startswith(("{", "[")):
         return text
     try:
