@@ -10,11 +10,12 @@ injections and benign texts at the tool-result threshold for prompt injection (0
 
 - `json`: each text as the `body` of `{"id": 17, "result": {"body": ..., "title":
   "Result"}, "status": "ok"}`, serialised as the policy reads a tool's data (sorted keys);
-  `json words`: the same, read as the signals read JSON (`charter._leaves.prose`).
+  `json words`: the same, read as the signals read it (`charter._prose`).
 - `markdown`: the text's sentences as a numbered list with bold lead-ins under a heading,
   as chat models answer; `markdown stripped`: the same with its markup removed (not
   shipped: see the README's known limits).
-- `html`: the text as the paragraph of a small page with navigation and a footer.
+- `html`: the text as the paragraph of a small page with navigation and a footer; `html
+  words`: the same, read as the signals read it.
 
 Deterministic; scores the texts with the shipped model only (no guard, no policy).
 """
@@ -28,7 +29,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from charter._leaves import prose
+from charter._prose import prose
 from charter.privacy import json_text
 from charter.signals import default_signals
 
@@ -86,6 +87,7 @@ FORMATS: dict[str, Callable[[str], str]] = {
     "markdown": as_markdown,
     "markdown stripped": lambda text: stripped(as_markdown(text)),
     "html": as_html,
+    "html words": lambda text: prose(as_html(text)),
 }
 
 

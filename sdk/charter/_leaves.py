@@ -7,8 +7,6 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from charter._canonical import valid_text
-
 
 def parsed_arguments(raw: Any) -> Any:
     """Arguments as JSON when they are JSON text. Their depth is the output stage's limit
@@ -29,26 +27,6 @@ def written_as(raw: Any, new: Any) -> Any:
     if isinstance(raw, str) and parsed_arguments(raw) is not raw:
         return json.dumps(new, ensure_ascii=False)
     return new
-
-
-def prose(text: str) -> str:
-    """The words of `text` as the safety signals read them: the strings inside a JSON
-    object or array, one per line, else the text itself.
-
-    Models and tools answer in JSON (structured outputs, tool results, arguments), and the
-    classifier learned from prose: read with its keys, quotes and braces, a harmful plan
-    passes for harmless and an ordinary API result reads as an injection
-    (`python -m bench.format_eval`: of 202 held-out harmful requests put in one JSON
-    envelope, 13 reach the output threshold, 117 read by their strings, 137 as plain
-    text). Keys are left out: they are the app's schema, not the model's words."""
-    if not text.lstrip().startswith(("{", "[")):
-        return text
-    try:
-        value = json.loads(text)
-        words = "\n".join(leaves_of(value)) if isinstance(value, dict | list) else text
-        return valid_text(words)  # an escaped lone surrogate decodes to one
-    except (ValueError, RecursionError):
-        return text
 
 
 def leaves_of(value: Any) -> list[str]:

@@ -14,7 +14,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from charter._leaves import leaves_of, prose
+from charter._leaves import leaves_of
+from charter._prose import prose
 from charter.values import PIISummary, RedactOperator
 
 _ALL_PLACEHOLDERS = {"*": RedactOperator.PLACEHOLDER}
@@ -37,7 +38,7 @@ class Inspected:
 
     @property
     def signal_text(self) -> str:
-        """What the signals score when the stage is read as one text (`_leaves.prose`)."""
+        """What the signals score when the stage is read as one text (`charter._prose`)."""
         return "\n".join(map(prose, self.policy_texts))
 
 
@@ -67,8 +68,8 @@ class InspectedJson:
 
     @property
     def signal_text(self) -> str:
-        """What the signals score: the value's strings, one per line (`_leaves.prose`)."""
-        return "\n".join(leaves_of(self.policy_value))
+        """What the signals score: the value's strings, one per line (`charter._prose`)."""
+        return "\n".join(map(prose, leaves_of(self.policy_value)))
 
     def render(
         self,

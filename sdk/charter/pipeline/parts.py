@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from charter._leaves import leaves_of, prose
+from charter._leaves import leaves_of
+from charter._prose import prose
 from charter.config import Settings
 from charter.decision import ApprovalSpec, Decision
 from charter.grounding import SupportScorer
@@ -176,23 +177,24 @@ def output_parts(
     whole, as before)."""
     sizes = [len(leaves_of(args)) for args in arguments]
     at = len(policy_texts) - sum(sizes)
-    parts = ["\n".join(policy_texts[:own]), *policy_texts[own:at]]
+    words = [*map(prose, policy_texts)]
+    parts = ["\n".join(words[:own]), *words[own:at]]
     for size in sizes:
-        parts.append("\n".join(policy_texts[at : at + size]))
+        parts.append("\n".join(words[at : at + size]))
         at += size
     parts = [part for part in parts if part]
     return parts if len(parts) > 1 else None
 
 
 def best_scores(signals: Scorer | None, texts: Sequence[str]) -> dict[str, float]:
-    """Each signal's highest score over `texts` (valid Unicode, scored one by one, a JSON
-    text by its strings: `_leaves.prose`; nothing to score reads as an empty text, so the
-    policy always sees every signal)."""
+    """Each signal's highest score over `texts` (valid Unicode, read by `charter._prose`,
+    scored one by one; nothing to score reads as an empty text, so the policy always sees
+    every signal)."""
     if signals is None:
         return {}
     merged: dict[str, float] = {}
     for text in texts or [""]:
-        for name, value in signals.score(prose(text)).items():
+        for name, value in signals.score(text).items():
             if name not in merged or value > merged[name]:
                 merged[name] = value
     return merged

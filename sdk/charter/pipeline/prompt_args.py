@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from charter._fields import field_of, items_of, updated
+from charter._prose import prose
 from charter.adapters import Adapter, adapter_for, scored_texts
 from charter.errors import ConfigurationError
 
@@ -64,13 +65,14 @@ class PromptArgs:
         return [*self.prompt_texts, *(t for v in self.instructions.values() for t in _texts(v))]
 
     def scored(self, policy_texts: Sequence[str], unscored: Sequence[str]) -> list[str] | None:
-        """The texts the signals score (`charter.adapters.scored_texts`), never the
-        instructions; None (the whole text) only when there are none beside the prompt."""
+        """The texts the signals score (`charter.adapters.scored_texts`, each read by
+        `charter._prose`), never the instructions; None (the whole text) only when there
+        are none beside the prompt."""
         own = list(policy_texts[: len(self.prompt_texts)])
         scored = scored_texts(self.adapter, self.prompt, own, unscored)
         if scored is None and self.instructions:
-            return ["\n".join(own)]
-        return scored
+            return [prose("\n".join(own))]
+        return None if scored is None else [*map(prose, scored)]
 
     def prompt_with(self, texts: Sequence[str]) -> Any:
         """The prompt with the first of `texts` (as `texts` lists them) put back."""

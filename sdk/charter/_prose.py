@@ -1,0 +1,89 @@
+"""The words of a text as the safety signals read them, whatever format it came in.
+
+Models and tools rarely answer in bare sentences: structured outputs and tool results are
+JSON, a model asked for a web page writes HTML, an agent fetches pages. The classifier
+learned from prose, and read with the markup a harmful plan passes for harmless
+(`python -m bench.format_eval`, on 202 held-out harmful requests at the output threshold:
+137 as plain text; in one JSON envelope 13, by its strings 117; as the paragraph of a
+small HTML page 0). So a JSON object or array is read by its strings, one per line, each
+read the same way (keys are the app's schema, not the model's words, unless they hold a
+sentence), and a text that
+starts with a tag and closes one is read as HTML: its text, comments, `<script>` and
+`<style>` bodies and the attribute values that hold words (with a space in them), all of
+which a model shown the page reads too, so nothing hides in them. Markdown is read as
+written (a known limit, measured there). Anything else is the text itself. Only the
+signals read this: PII detection, the policy and the records see the text as it came.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from typing import Any
+
+from charter._canonical import valid_text
+
+_CLOSING_TAG = re.compile(r"</[a-zA-Z][a-zA-Z0-9-]*\s*>")
+
+
+def prose(text: str) -> str:
+    """`text` as the signals read it (see the module)."""
+    start = text.lstrip()[:1]
+    if start in ("{", "["):
+        return _json_words(text)
+    if start == "<" and _CLOSING_TAG.search(text) is not None:
+        return _html_words(text)
+    return text
+
+
+def _json_words(text: str) -> str:
+    try:
+        value = json.loads(text)
+        if not isinstance(value, dict | list):
+            return text
+        return valid_text("\n".join(map(prose, _json_strings(value))))  # an escaped lone
+    except (ValueError, RecursionError):  # surrogate decodes to one, and becomes U+FFFD
+        return text
+
+
+def _json_strings(value: Any) -> Iterator[str]:
+    """The strings of a JSON value in order, and the keys that hold words (a space in
+    them): a schema's keys are names, but a sentence put in a key is read like a value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if any(c.isspace() for c in key.strip()):
+                yield key
+            yield from _json_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_strings(item)
+
+
+def _html_words(text: str) -> str:
+    reader = _HTMLWords()
+    reader.feed(text)
+    reader.close()
+    return "\n".join(reader.words)
+
+
+class _HTMLWords(HTMLParser):
+    """The words of an HTML text, in document order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.words: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.words += [v.strip() for _, v in attrs if v and any(c.isspace() for c in v.strip())]
+
+    def handle_data(self, data: str) -> None:
+        if data.strip():
+            self.words.append(data.strip())
+
+    def handle_comment(self, data: str) -> None:
+        if data.strip():
+            self.words.append(data.strip())
