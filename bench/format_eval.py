@@ -16,6 +16,8 @@ injections and benign texts at the tool-result threshold for prompt injection (0
   shipped: see the README's known limits).
 - `html`: the text as the paragraph of a small page with navigation and a footer; `html
   words`: the same, read as the signals read it.
+- `json in a code block`: the JSON envelope after a sentence, in a Markdown code block;
+  `..., words`: the same, read as the signals read it.
 
 Deterministic; scores the texts with the shipped model only (no guard, no policy).
 """
@@ -80,6 +82,11 @@ def as_html(text: str) -> str:
     )
 
 
+def in_code_block(text: str) -> str:
+    """The JSON envelope after a sentence, in a Markdown code block, as chat models answer."""
+    return f"Sure, here it is:\n\n```json\n{as_json(text)}\n```"
+
+
 FORMATS: dict[str, Callable[[str], str]] = {
     "plain": lambda text: text,
     "json": as_json,
@@ -88,6 +95,8 @@ FORMATS: dict[str, Callable[[str], str]] = {
     "markdown stripped": lambda text: stripped(as_markdown(text)),
     "html": as_html,
     "html words": lambda text: prose(as_html(text)),
+    "json in a code block": in_code_block,
+    "json in a code block, words": lambda text: prose(in_code_block(text)),
 }
 
 

@@ -5,11 +5,11 @@ JSON, a model asked for a web page writes HTML, an agent fetches pages. The clas
 learned from prose, and read with the markup a harmful plan passes for harmless
 (`python -m bench.format_eval`, on 202 held-out harmful requests at the output threshold:
 137 as plain text; in one JSON envelope 13, by its strings 117; as the paragraph of a
-small HTML page 0). So a JSON object or array is read by its strings, one per line, each
-read the same way (keys are the app's schema, not the model's words, unless they hold a
-sentence), and a text that
-starts with a tag and closes one is read as HTML: its text, comments, `<script>` and
-`<style>` bodies and the attribute values that hold words (with a space in them), all of
+small HTML page 0). So a JSON object or array (the whole text, or one that starts a line
+of it: "Here it is:" and a code block) is read by its strings, one per line, each read the
+same way (keys are the app's schema, not the model's words, unless they hold a sentence),
+and a text that closes a tag is read as HTML: its text, comments, `<script>` and `<style>`
+bodies and the attribute values that hold words (with a space in them), all of
 which a model shown the page reads too, so nothing hides in them. Markdown is read as
 written (a known limit, measured there). Anything else is the text itself. Only the
 signals read this: PII detection, the policy and the records see the text as it came.
@@ -26,26 +26,57 @@ from typing import Any
 from charter._canonical import valid_text
 
 _CLOSING_TAG = re.compile(r"</[a-zA-Z][a-zA-Z0-9-]*\s*>")
+_JSON_LINE = re.compile(r"(?m)^[ \t]*[\[{]")
+_JSON_TRIES = 16
+"""Lines starting with a bracket tried as the start of JSON, at most: a failed try reads
+up to the end of the text, so the tries are bounded, not one per line."""
+_DECODER = json.JSONDecoder()
 
 
 def prose(text: str) -> str:
     """`text` as the signals read it (see the module)."""
-    start = text.lstrip()[:1]
-    if start in ("{", "["):
-        return _json_words(text)
-    if start == "<" and _CLOSING_TAG.search(text) is not None:
+    if text.lstrip()[:1] in ("{", "["):
+        words = _json_words(text)
+        if words is not None:
+            return words
+    if _CLOSING_TAG.search(text) is not None:
         return _html_words(text)
+    if _JSON_LINE.search(text) is not None:
+        return _embedded_json(text)
     return text
 
 
-def _json_words(text: str) -> str:
+def _json_words(text: str) -> str | None:
+    """The words of a text that is one JSON object or array; None when it is not."""
     try:
         value = json.loads(text)
-        if not isinstance(value, dict | list):
-            return text
-        return valid_text("\n".join(map(prose, _json_strings(value))))  # an escaped lone
-    except (ValueError, RecursionError):  # surrogate decodes to one, and becomes U+FFFD
-        return text
+    except (ValueError, RecursionError):
+        return None
+    return _words_of(value) if isinstance(value, dict | list) else None
+
+
+def _embedded_json(text: str) -> str:
+    """`text` with each JSON object or array that starts a line read by its words: an
+    answer that puts its JSON after a sentence or in a code block ("Here it is:")."""
+    out: list[str] = []
+    at = 0
+    for match in list(_JSON_LINE.finditer(text))[:_JSON_TRIES]:
+        begin = match.end() - 1
+        if begin < at:
+            continue
+        try:
+            value, end = _DECODER.raw_decode(text, begin)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(value, dict) or (isinstance(value, list) and any(_json_strings(value))):
+            out += [text[at:begin], _words_of(value)]  # not a citation's "[1]"
+            at = end
+    return "".join([*out, text[at:]]) if out else text
+
+
+def _words_of(value: Any) -> str:
+    # an escaped lone surrogate decodes to one: U+FFFD, as for every other text
+    return valid_text("\n".join(map(prose, _json_strings(value))))
 
 
 def _json_strings(value: Any) -> Iterator[str]:
