@@ -12,8 +12,9 @@ injections and benign texts at the tool-result threshold for prompt injection (0
   "Result"}, "status": "ok"}`, serialised as the policy reads a tool's data (sorted keys);
   `json words`: the same, read as the signals read it (`charter._prose`).
 - `markdown`: the text's sentences as a numbered list with bold lead-ins under a heading,
-  as chat models answer; `markdown stripped`: the same with its markup removed (not
-  shipped: see the README's known limits).
+  as chat models answer; `markdown words`: the same, read as the signals read it (without
+  its bold markers); `markdown stripped`: with all of its markup removed (not shipped: see
+  the README's known limits).
 - `html`: the text as the paragraph of a small page with navigation and a footer; `html
   words`: the same, read as the signals read it.
 - `json in a code block`: the JSON envelope after a sentence, in a Markdown code block;
@@ -92,6 +93,7 @@ FORMATS: dict[str, Callable[[str], str]] = {
     "json": as_json,
     "json words": lambda text: prose(as_json(text)),
     "markdown": as_markdown,
+    "markdown words": lambda text: prose(as_markdown(text)),
     "markdown stripped": lambda text: stripped(as_markdown(text)),
     "html": as_html,
     "html words": lambda text: prose(as_html(text)),

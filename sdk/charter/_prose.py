@@ -10,8 +10,12 @@ of it: "Here it is:" and a code block) is read by its strings, one per line, eac
 same way (keys are the app's schema, not the model's words, unless they hold a sentence),
 and a text that closes a tag is read as HTML: its text, comments, `<script>` and `<style>`
 bodies and the attribute values that hold words (with a space in them), all of
-which a model shown the page reads too, so nothing hides in them. Markdown is read as
-written (a known limit, measured there). Anything else is the text itself. Only the
+which a model shown the page reads too, so nothing hides in them. In Markdown, the bold
+markers (`**`, `__`) go; its headings, lists, numbers and code fences stay (a numbered
+list with bold lead-ins: 98 of the 202 as written, 127 without the markers, benign texts
+so formatted read as harm 4 times in 293 either way, as plain text; with all of its
+markup stripped 145, but 10 benign; dropping code backticks too read benign JSON answers
+in code blocks as harm 11 times against 2). Anything else is the text itself. Only the
 signals read this: PII detection, the policy and the records see the text as it came.
 """
 
@@ -31,10 +35,19 @@ _JSON_TRIES = 16
 """Lines starting with a bracket tried as the start of JSON, at most: a failed try reads
 up to the end of the text, so the tries are bounded, not one per line."""
 _DECODER = json.JSONDecoder()
+_EMPHASIS = re.compile(r"\*\*|__")
+"""Markdown's bold markers: formatting, not words."""
 
 
 def prose(text: str) -> str:
     """`text` as the signals read it (see the module)."""
+    words = _structured(text)
+    if "**" in words or "__" in words:
+        return _EMPHASIS.sub("", words)
+    return words
+
+
+def _structured(text: str) -> str:
     if text.lstrip()[:1] in ("{", "["):
         words = _json_words(text)
         if words is not None:

@@ -88,6 +88,7 @@ def test_an_injection_inside_a_json_tool_result_is_still_withheld(charter: Chart
         ('{"page": "<p>hi <b>there</b></p>"}', "hi\nthere"),
         ('Sure:\n```json\n{"a": "one"}\n```\nDone.', "Sure:\n```json\none\n```\nDone."),
         ("[1] Smith, J. (2020)\n[2] Doe, A.", "[1] Smith, J. (2020)\n[2] Doe, A."),
+        ("1. **Gather** the tools\n2. __Mix__ `x`", "1. Gather the tools\n2. Mix `x`"),
     ],
     ids=[
         "nested",
@@ -101,6 +102,7 @@ def test_an_injection_inside_a_json_tool_result_is_still_withheld(charter: Chart
         "html-inside",
         "in-a-code-block",
         "bracket-lines",
+        "markdown-bold",
     ],
 )
 def test_prose_reads_json_containers_and_leaves_other_text_alone(text: str, read: str) -> None:
