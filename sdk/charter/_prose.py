@@ -42,7 +42,7 @@ _EMPHASIS = re.compile(r"\*\*|__")
 def prose(text: str) -> str:
     """`text` as the signals read it (see the module)."""
     words = _structured(text)
-    if "**" in words or "__" in words:
+    if ("*" in words and "**" in words) or ("_" in words and "__" in words):  # memchr first
         return _EMPHASIS.sub("", words)
     return words
 
@@ -52,9 +52,9 @@ def _structured(text: str) -> str:
         words = _json_words(text)
         if words is not None:
             return words
-    if _CLOSING_TAG.search(text) is not None:
+    if "<" in text and _CLOSING_TAG.search(text) is not None:  # the cheap test first
         return _html_words(text)
-    if _JSON_LINE.search(text) is not None:
+    if ("{" in text or "[" in text) and _JSON_LINE.search(text) is not None:
         return _embedded_json(text)
     return text
 
