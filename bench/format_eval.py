@@ -1,6 +1,6 @@
 """Does the way a text is formatted change what the shipped classifier sees in it?
 
-    python -m bench.format_eval [--json out.json]
+    python -m bench.format_eval [--external] [--json out.json]
 
 Models and tools rarely answer in bare sentences: structured outputs and tool results are
 JSON, chat answers are Markdown, fetched pages are HTML. This puts the held-out sets of
@@ -19,6 +19,10 @@ injections and benign texts at the tool-result threshold for prompt injection (0
   words`: the same, read as the signals read it.
 - `json in a code block`: the JSON envelope after a sentence, in a Markdown code block;
   `..., words`: the same, read as the signals read it.
+
+`--external` does the same on public sets no formatting choice was made on (AdvBench's
+harmful behaviours; XSTest v2's and CoCoNot's contrast set's benign prompts), read from the
+repositories `bench.external_eval` fetches.
 
 Deterministic; scores the texts with the shipped model only (no guard, no policy).
 """
@@ -102,15 +106,18 @@ FORMATS: dict[str, Callable[[str], str]] = {
 }
 
 
-def run() -> dict[str, dict[str, int]]:
-    signals = default_signals()
+Sets = dict[str, tuple[list[str], str, float]]
+"""Label -> (texts, the signal read, its threshold)."""
+
+
+def heldout_sets() -> Sets:
     attacks = [
         r
         for name in ("en_heldout_attacks_direct.jsonl", "en_heldout_jailbreaks_toxic.jsonl")
         for r in _rows(name)
         if r["label"] == "blocked"
     ]
-    sets = {
+    return {
         "harmful requests (harm >= 0.8)": ([r["text"] for r in attacks], "harm", HARM_OUTPUT),
         "injections (prompt_injection >= 0.7)": (
             [r["text"] for r in _rows("en_heldout_injections.jsonl")],
@@ -128,6 +135,35 @@ def run() -> dict[str, dict[str, int]]:
             HARM_OUTPUT,
         ),
     }
+
+
+def external_sets() -> Sets:
+    """AdvBench's harmful behaviours and the benign prompts of XSTest v2 and CoCoNot's
+    contrast set, from `bench.external_eval`'s fetched copies: public sets on which no
+    formatting choice was made."""
+    from bench.external_eval import DATASETS, load
+
+    by_name = {d.name: load(d)[1] for d in DATASETS}
+    harmful = [p.text for p in by_name["AdvBench harmful behaviours"] if p.attack]
+    benign = [
+        p.text
+        for name in ("XSTest v2", "CoCoNot contrast set")
+        for p in by_name[name]
+        if not p.attack
+    ]
+    return {
+        "AdvBench harmful (harm >= 0.8)": (harmful, "harm", HARM_OUTPUT),
+        "XSTest, CoCoNot contrast benign (harm >= 0.8)": (benign, "harm", HARM_OUTPUT),
+        "XSTest, CoCoNot contrast benign (prompt_injection >= 0.7)": (
+            benign,
+            "prompt_injection",
+            INJECTION,
+        ),
+    }
+
+
+def run(sets: Sets) -> dict[str, dict[str, int]]:
+    signals = default_signals()
     table: dict[str, dict[str, int]] = {}
     for label, (texts, signal, threshold) in sets.items():
         row = {"n": len(texts)}
@@ -140,8 +176,11 @@ def run() -> dict[str, dict[str, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the table here")
+    parser.add_argument(
+        "--external", action="store_true", help="public sets (bench.external_eval's copies)"
+    )
     args = parser.parse_args()
-    table = run()
+    table = run(external_sets() if args.external else heldout_sets())
     names = list(FORMATS)
     print("| set | n | " + " | ".join(names) + " |")
     print("|---|---:|" + "---:|" * len(names))
