@@ -43,20 +43,20 @@ class TextWalk:
     def map(self, value: Any) -> Any:
         if isinstance(value, str):
             return self.fn(value)
-        if isinstance(value, BaseModel):
-            return self.model(value)
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return self.dataclass(value)
         if isinstance(value, Mapping):
             return self.mapping(value)
         if isinstance(value, list):
             items = [self.map(item) for item in value]
             return value if same_items(items, value) else items
+        if isinstance(value, BaseModel):
+            return self.model(value)
         if isinstance(value, tuple):
             items = [self.map(item) for item in value]
             if same_items(items, value):
                 return value
             return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+        if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
+            return self.dataclass(value)  # the test dataclasses.is_dataclass makes, inline
         return value
 
     def model(self, model: BaseModel) -> BaseModel:

@@ -54,6 +54,8 @@ class _Walk(TextWalk):
         self.calls = calls
 
     def map(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.fn(value)
         if isinstance(value, BaseMessage):  # a pydantic model, read by its content
             return self.message(value)
         return super().map(value)
