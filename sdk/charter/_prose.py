@@ -63,9 +63,9 @@ def _json_words(text: str) -> str | None:
     """The words of a text that is one JSON object or array; None when it is not."""
     try:
         value = json.loads(text)
-    except (ValueError, RecursionError):
+        return _words_of(value) if isinstance(value, dict | list) else None
+    except (ValueError, RecursionError):  # walking it can go deeper than parsing did
         return None
-    return _words_of(value) if isinstance(value, dict | list) else None
 
 
 def _embedded_json(text: str) -> str:
@@ -79,11 +79,11 @@ def _embedded_json(text: str) -> str:
             continue
         try:
             value, end = _DECODER.raw_decode(text, begin)
+            if isinstance(value, dict) or (isinstance(value, list) and any(_json_strings(value))):
+                out += [text[at:begin], _words_of(value)]  # not a citation's "[1]"
+                at = end
         except (ValueError, RecursionError):
             continue
-        if isinstance(value, dict) or (isinstance(value, list) and any(_json_strings(value))):
-            out += [text[at:begin], _words_of(value)]  # not a citation's "[1]"
-            at = end
     return "".join([*out, text[at:]]) if out else text
 
 
@@ -109,8 +109,11 @@ def _json_strings(value: Any) -> Iterator[str]:
 
 def _html_words(text: str) -> str:
     reader = _HTMLWords()
-    reader.feed(text)
-    reader.close()
+    try:
+        reader.feed(text)
+        reader.close()
+    except AssertionError:  # the stdlib parser asserts on a broken `<![` section: read as
+        return text  # written, never a crash (`tests/adversarial/test_html_read_as_words.py`)
     return "\n".join(reader.words)
 
 

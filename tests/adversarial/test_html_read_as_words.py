@@ -84,3 +84,29 @@ def test_prose_reads_html_by_its_words(text: str, read: str) -> None:
     from charter._prose import prose
 
     assert prose(text) == read
+
+
+@pytest.mark.parametrize("text", ["<b>x</b><![a[", "<p>hi</p><![_ x", "<b>x</b><![x[y]]>"])
+def test_a_broken_marked_section_is_read_as_written_not_crashed_on(
+    charter: Charter, text: str
+) -> None:
+    """The standard library's parser raises AssertionError on a broken `<![` section: on
+    main at 2173f00 such a prompt crashed the guarded call."""
+
+    @charter.guard(model="m", provider="openai")
+    def model(prompt: str) -> str:
+        return "ok"
+
+    assert model(text) == "ok"
+
+
+def test_prose_never_raises_on_random_markup() -> None:
+    import random
+
+    from charter._prose import prose
+
+    rng = random.Random(7)
+    pieces = [*"<>/![]{}\"'=-&;#:x \n*_`", "</p>", "<![", "<!--", "-->", "<?", "&#x", '{"a":']
+    for _ in range(5000):
+        text = "<b>x</b>" + "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        assert isinstance(prose(text), str)
