@@ -4,8 +4,12 @@ joined arguments and writes them back; each SDK's reader yields them."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from charter._fields import field_of
 
 Path = tuple[str | int, ...]
 
@@ -37,3 +41,27 @@ class Fragment:
 
 def _scalar(part: Any) -> Any:
     return part if isinstance(part, str | int | float | type(None)) else repr(part)
+
+
+def call_fragment(index: int, key: tuple[Any, ...], call: Any, path: Path) -> Iterator[Fragment]:
+    """A call's piece in `call`: its arguments at `path`'s last field (text, or an object
+    carried whole: Ollama, Gemini) with its name; its name alone when it has no arguments
+    yet."""
+    args, name = field_of(call, str(path[-1])), field_of(call, "name")
+    name = name if isinstance(name, str) else ""
+    if isinstance(args, str):
+        yield Fragment(index, key, "args", path, args, name)
+    elif isinstance(args, Mapping | list):
+        text = json.dumps(args, ensure_ascii=False, default=str)
+        yield Fragment(index, key, "args", path, text, name, whole=True)
+    elif name:
+        yield Fragment(index, key, "args", None, "", name)
+
+
+def field_fragment(
+    index: int, key: tuple[Any, ...], copy: str, holder: Any, path: Path
+) -> Iterator[Fragment]:
+    """The text at `path`'s last field of `holder` as a fragment, if it is text."""
+    text = field_of(holder, str(path[-1]))
+    if isinstance(text, str):
+        yield Fragment(index, key, copy, path, text)

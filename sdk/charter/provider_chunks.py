@@ -20,12 +20,11 @@ Gemini's `thought` parts are reasoning.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from charter._fields import field_of, in_form_of, items_of, put_field
-from charter._fragments import REASONING, Fragment, Path
+from charter._fragments import REASONING, Fragment, Path, call_fragment, field_fragment
 from charter.provider_answers import GEMINI_CALL, candidate_parts, is_gemini_text
 
 _COHERE_TEXT = "content-delta"
@@ -110,7 +109,7 @@ def provider_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
         message = field_of(chunk, "message")
         for k, call in enumerate(items_of(message, "tool_calls")):
             path: Path = ("message", "tool_calls", k, "function", "arguments")
-            yield from _whole_call(index, ("ollama", index, k), field_of(call, "function"), path)
+            yield from call_fragment(index, ("ollama", index, k), field_of(call, "function"), path)
         yield from _text(index, (REASONING, "ollama"), message, ("message", "thinking"))
     elif kind == "gemini":
         for c, candidate in enumerate(items_of(chunk, "candidates")):
@@ -120,7 +119,7 @@ def provider_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
                     call = field_of(part, field)
                     if call is not None:
                         key = ("gemini", index, c, k)
-                        yield from _whole_call(index, key, call, (*at, field, "args"))
+                        yield from call_fragment(index, key, call, (*at, field, "args"))
                 if field_of(part, "thought"):
                     yield from _text(index, (REASONING, "gemini", c), part, (*at, "text"))
 
@@ -149,36 +148,15 @@ def _cohere_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
     if kind in ("tool-call-start", "tool-call-delta"):
         function = field_of(field_of(message, "tool_calls"), "function")
         path: Path = ("delta", "message", "tool_calls", "function", "arguments")
-        name = field_of(function, "name")
-        name = name if isinstance(name, str) else ""
-        key = ("cohere", field_of(chunk, "index"))
-        if isinstance(field_of(function, "arguments"), str):
-            yield Fragment(index, key, "args", path, field_of(function, "arguments"), name)
-        elif name:
-            yield Fragment(index, key, "args", None, "", name)
+        yield from call_fragment(index, ("cohere", field_of(chunk, "index")), function, path)
     elif kind == "tool-plan-delta":
         yield from _text(index, (REASONING, "cohere"), message, ("delta", "message", "tool_plan"))
 
 
 def _text(index: int, key: tuple[Any, ...], holder: Any, path: Path) -> Iterator[Fragment]:
-    """The text at `path`'s last field of `holder`, as a fragment, if it is text."""
-    text = field_of(holder, str(path[-1])) if holder is not None else None
-    if isinstance(text, str) and text:
-        yield Fragment(index, key, "args", path, text)
-
-
-def _whole_call(index: int, key: tuple[Any, ...], call: Any, path: Path) -> Iterator[Fragment]:
-    """A call carried whole: its name and its arguments (an object, sent back as one; or
-    JSON text)."""
-    name, args = field_of(call, "name"), field_of(call, str(path[-1]))
-    name = name if isinstance(name, str) else ""
-    if isinstance(args, str):
-        yield Fragment(index, key, "args", path, args, name)
-    elif isinstance(args, Mapping | list):
-        text = json.dumps(args, ensure_ascii=False, default=str)
-        yield Fragment(index, key, "args", path, text, name, whole=True)
-    elif name:
-        yield Fragment(index, key, "args", None, "", name)
+    """The text at `path`'s last field of `holder`, as a fragment, if it is some text (an
+    Ollama chunk's empty `thinking` is no reasoning)."""
+    yield from (f for f in field_fragment(index, key, "args", holder, path) if f.text)
 
 
 def provider_parts(chunk: Any) -> tuple[Any, Any] | None:

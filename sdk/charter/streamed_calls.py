@@ -32,7 +32,7 @@ from dataclasses import replace
 from typing import Any
 
 from charter._fields import field_of, items_of
-from charter._fragments import REASONING, Fragment, Path
+from charter._fragments import REASONING, Fragment, Path, call_fragment, field_fragment
 from charter._leaves import leaves_of, parsed_arguments, with_leaves, written_as
 from charter.adapters import is_lc_message
 from charter.chunks import anthropic_event, chunk_text, responses_event
@@ -188,25 +188,11 @@ def _fragments(index: int, chunk: Any) -> Iterator[Fragment]:
         for k, call in enumerate(items_of(delta, "tool_calls")):
             path: Path = ("choices", c, "delta", "tool_calls", k, "function", "arguments")
             key = ("openai", at, field_of(call, "index"))
-            yield from _fragment(index, key, field_of(call, "function"), "arguments", path)
+            yield from call_fragment(index, key, field_of(call, "function"), path)
         legacy: Path = ("choices", c, "delta", "function_call", "arguments")
-        yield from _fragment(
-            index, ("openai-function", at), field_of(delta, "function_call"), "arguments", legacy
+        yield from call_fragment(
+            index, ("openai-function", at), field_of(delta, "function_call"), legacy
         )
-
-
-def _fragment(
-    index: int, key: tuple[Any, ...], part: Any, field: str, path: Path
-) -> Iterator[Fragment]:
-    """A call's fragment in `part` (its arguments text at `field`, its name), if any."""
-    if part is None:
-        return
-    text, name = field_of(part, field), field_of(part, "name")
-    name = name if isinstance(name, str) else ""
-    if isinstance(text, str):
-        yield Fragment(index, key, "args", path, text, name)
-    elif name:
-        yield Fragment(index, key, "args", None, "", name)
 
 
 def _anthropic_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
@@ -246,16 +232,16 @@ def _responses_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
         name = field_of(item, "name")
         yield Fragment(index, key, "args", None, "", name if isinstance(name, str) else "")
     elif kind == "response.function_call_arguments.done":
-        yield from _whole(index, key, "done", chunk, ("arguments",))
+        yield from field_fragment(index, key, "done", chunk, ("arguments",))
     elif kind == "response.custom_tool_call_input.done":
-        yield from _whole(index, key, "done", chunk, ("input",))
+        yield from field_fragment(index, key, "done", chunk, ("input",))
     elif kind == "response.output_item.done" and is_call:
-        yield from _whole(index, key, "item", item, ("item", responses_call_field(item)))
+        yield from field_fragment(index, key, "item", item, ("item", responses_call_field(item)))
     elif kind in ("response.completed", "response.incomplete"):
         for k, out in enumerate(items_of(field_of(chunk, "response"), "output")):
             if responses_call_field(out):
                 path = ("response", "output", k, responses_call_field(out))
-                yield from _whole(index, ("responses", k), "completed", out, path)
+                yield from field_fragment(index, ("responses", k), "completed", out, path)
             else:
                 yield from _reasoning_item(index, k, out, ("response", "output", k), "completed")
     elif kind is not None and kind.startswith("response.reasoning"):
@@ -282,7 +268,7 @@ def _reasoning_event(index: int, kind: str, chunk: Any) -> Iterator[Fragment]:
     group, number, copy_, path = _REASONING_EVENTS[kind]
     key = (REASONING, "responses", field_of(chunk, "output_index"), group, field_of(chunk, number))
     holder = field_of(chunk, "part") if path[0] == "part" else chunk
-    yield from _whole(index, key, copy_, holder, path)
+    yield from field_fragment(index, key, copy_, holder, path)
 
 
 def _reasoning_item(index: int, at: Any, item: Any, path: Path, copy_: str) -> Iterator[Fragment]:
@@ -290,14 +276,6 @@ def _reasoning_item(index: int, at: Any, item: Any, path: Path, copy_: str) -> I
     for group, k, part in reasoning_item_parts(item):
         key = (REASONING, "responses", at, group, k)
         yield Fragment(index, key, copy_, (*path, group, k, "text"), field_of(part, "text"))
-
-
-def _whole(
-    index: int, key: tuple[Any, ...], kind: str, part: Any, path: Path
-) -> Iterator[Fragment]:
-    text = field_of(part, str(path[-1]))
-    if isinstance(text, str):
-        yield Fragment(index, key, kind, path, text)
 
 
 WHOLE_COPIES = frozenset({"done", "part", "item", "completed"})
@@ -309,7 +287,7 @@ def _lc_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
     for k, part in enumerate(chunk.tool_call_chunks or ()):
         at = part.get("index")
         key = ("lc", at) if at is not None else ("lc", "unindexed", index, k)
-        yield from _fragment(index, key, part, "args", ("tool_call_chunks", k, "args"))
+        yield from call_fragment(index, key, part, ("tool_call_chunks", k, "args"))
     for k, raw in enumerate(chunk.additional_kwargs.get("tool_calls") or ()):
         text = field_of(field_of(raw, "function"), "arguments")
         if isinstance(raw, Mapping) and isinstance(text, str) and raw.get("index") is not None:
