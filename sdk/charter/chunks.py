@@ -9,14 +9,12 @@ API event (dicts or SDK objects).
 from __future__ import annotations
 
 import copy
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel
-
 from charter._fields import field_of, in_form_of, items_of, put_field
 from charter.provider_chunks import like_provider_chunk, provider_text
+from charter.structured import STRUCTURED
 from charter.vendor_adapters import ResponsesAdapter
 
 
@@ -44,9 +42,8 @@ def structured_chunk(chunk: Any) -> bool:
     list or tuple) of no stream the guard knows: a partial structured output (Instructor's
     `create_partial`, a parser's snapshots) carries the whole answer so far, which cannot
     be rewritten window by window, and read as its repr it came out as a string."""
-    structured = isinstance(chunk, BaseModel | list | tuple) or (
-        dataclasses.is_dataclass(chunk) and not isinstance(chunk, type)
-    )
+    # a dict of no known stream is `unreadable_chunk`'s to refuse
+    structured = STRUCTURED.matches(chunk) and not isinstance(chunk, Mapping)
     return structured and _known_text(chunk) is None
 
 

@@ -55,8 +55,8 @@ class TextWalk:
             if same_items(items, value):
                 return value
             return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
-        if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
-            return self.dataclass(value)  # the test dataclasses.is_dataclass makes, inline
+        if is_dataclass_value(value):
+            return self.dataclass(value)
         return value
 
     def model(self, model: BaseModel) -> BaseModel:
@@ -95,6 +95,12 @@ class TextWalk:
             changed = changed or new is not item
             out[key] = new
         return out if changed else value
+
+
+def is_dataclass_value(value: Any) -> bool:
+    """A dataclass instance (not the class): the test `dataclasses.is_dataclass` makes,
+    without its function call on the walk's path."""
+    return hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type)
 
 
 def read_texts(walk: Callable[[TextFn], object]) -> list[str]:
@@ -164,9 +170,7 @@ class StructuredAnswer:
     be a shape Charter knows (which texts are the user's decides what is scored)."""
 
     def matches(self, value: Any) -> bool:
-        return isinstance(value, BaseModel | Mapping | list | tuple) or (
-            dataclasses.is_dataclass(value) and not isinstance(value, type)
-        )
+        return isinstance(value, BaseModel | Mapping | list | tuple) or is_dataclass_value(value)
 
     def texts(self, value: Any) -> list[str]:
         return texts_of(value)
