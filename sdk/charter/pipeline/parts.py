@@ -167,14 +167,14 @@ _NULL_CTX = _NullCtx()
 
 def output_parts(
     policy_texts: Sequence[str], own: int, arguments: Sequence[Any]
-) -> list[str] | None:
+) -> list[str]:
     """What the signals score in an answer, one by one: its own texts (joined), each piece
     of its reasoning, and each call's arguments (their strings joined), so that what one
     of them carries is not diluted by the others: an answer "Here you go." with the
     reasoning "The user wants a reminder." and a call whose argument is a plan to make
     toxic gas scored harm 0.69 as one text, under the output threshold (0.8); the
-    argument alone scores 0.84. None when the answer has nothing but its text (scored
-    whole, as before)."""
+    argument alone scores 0.84. An answer with nothing but its text is scored whole, as
+    before (each text read once, here, not again by `Inspected.signal_text`)."""
     sizes = [len(leaves_of(args)) for args in arguments]
     at = len(policy_texts) - sum(sizes)
     words = [*map(prose, policy_texts)]
@@ -183,7 +183,7 @@ def output_parts(
         parts.append("\n".join(words[at : at + size]))
         at += size
     parts = [part for part in parts if part]
-    return parts if len(parts) > 1 else None
+    return parts if len(parts) > 1 else ["\n".join(words)]
 
 
 def best_scores(signals: Scorer | None, texts: Sequence[str]) -> dict[str, float]:
