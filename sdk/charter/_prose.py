@@ -99,7 +99,7 @@ def _json_strings(value: Any) -> Iterator[str]:
         yield value
     elif isinstance(value, dict):
         for key, item in value.items():
-            if any(c.isspace() for c in key.strip()):
+            if _worded(key):
                 yield key
             yield from _json_strings(item)
     elif isinstance(value, list):
@@ -125,7 +125,7 @@ class _HTMLWords(HTMLParser):
         self.words: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.words += [v.strip() for _, v in attrs if v and any(c.isspace() for c in v.strip())]
+        self.words += [v.strip() for _, v in attrs if v and _worded(v)]
 
     def handle_data(self, data: str) -> None:
         if data.strip():
@@ -134,3 +134,8 @@ class _HTMLWords(HTMLParser):
     def handle_comment(self, data: str) -> None:
         if data.strip():
             self.words.append(data.strip())
+
+
+def _worded(text: str) -> bool:
+    """Words, not a name: a JSON key or an attribute value with a space inside it."""
+    return any(c.isspace() for c in text.strip())

@@ -165,9 +165,7 @@ NO_SPAN = NoSpan()
 _NULL_CTX = _NullCtx()
 
 
-def output_parts(
-    policy_texts: Sequence[str], own: int, arguments: Sequence[Any]
-) -> list[str]:
+def output_parts(policy_texts: Sequence[str], own: int, arguments: Sequence[Any]) -> list[str]:
     """What the signals score in an answer, one by one: its own texts (joined), each piece
     of its reasoning, and each call's arguments (their strings joined), so that what one
     of them carries is not diluted by the others: an answer "Here you go." with the
