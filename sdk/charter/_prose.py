@@ -63,7 +63,7 @@ def _json_words(text: str) -> str | None:
     """The words of a text that is one JSON object or array; None when it is not."""
     try:
         value = json.loads(text)
-        return _words_of(value) if isinstance(value, dict | list) else None
+        return json_words(value) if isinstance(value, dict | list) else None
     except (ValueError, RecursionError):  # walking it can go deeper than parsing did
         return None
 
@@ -80,15 +80,17 @@ def _embedded_json(text: str) -> str:
         try:
             value, end = _DECODER.raw_decode(text, begin)
             if isinstance(value, dict) or (isinstance(value, list) and any(_json_strings(value))):
-                out += [text[at:begin], _words_of(value)]  # not a citation's "[1]"
+                out += [text[at:begin], json_words(value)]  # not a citation's "[1]"
                 at = end
         except (ValueError, RecursionError):
             continue
     return "".join([*out, text[at:]]) if out else text
 
 
-def _words_of(value: Any) -> str:
-    # an escaped lone surrogate decodes to one: U+FFFD, as for every other text
+def json_words(value: Any) -> str:
+    """The words of a JSON value (parsed from text, or tool data as the policy sees it):
+    its strings, each read by `prose`, and its keys that hold words. An escaped lone
+    surrogate decodes to one: U+FFFD, as for every other text."""
     return valid_text("\n".join(map(prose, _json_strings(value))))
 
 

@@ -14,8 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from charter._leaves import leaves_of
-from charter._prose import prose
+from charter._prose import json_words, prose
 from charter.values import PIISummary, RedactOperator
 
 _ALL_PLACEHOLDERS = {"*": RedactOperator.PLACEHOLDER}
@@ -68,8 +67,8 @@ class InspectedJson:
 
     @property
     def signal_text(self) -> str:
-        """What the signals score: the value's strings, one per line (`charter._prose`)."""
-        return "\n".join(map(prose, leaves_of(self.policy_value)))
+        """What the signals score: the value's words, as JSON text's (`charter._prose`)."""
+        return json_words(self.policy_value)
 
     def render(
         self,

@@ -132,3 +132,16 @@ def test_lines_of_brackets_are_tried_a_bounded_number_of_times() -> None:
 
     text = "[\n" * 20_000
     assert prose(text) == text
+
+
+def test_an_injection_in_a_key_of_a_tool_result_is_withheld(charter: Charter) -> None:
+    """Tool data is read as JSON text is: a sentence put in a key is read like a value.
+    Before this test only JSON *text* was read so; a dict result left its keys unread."""
+
+    @charter.guard.tool(name="search_faq")
+    def search_faq(query: str) -> dict[str, Any]:
+        return {"results": [{INJECTION: "see above"}]}
+
+    with pytest.raises(PolicyViolation) as denied:
+        search_faq("opening hours")
+    assert "injection.tool_result" in [v.rule for v in denied.value.decision.violations]
