@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,27 +115,7 @@ def guarded(
     stream: bool,
 ) -> Flow:
     """A call of the wrapped function: every check before, the call, every check after."""
-    run, cm = open_run(parts, spec)
-    error: BaseException | None = None
-    try:
-        prepared = prepare(run, bound, prompt_param)
-        if prepared.request is not None:
-            yield from _wait_for_approval(run, prepared)
-        if stream:
-            yield from _stream(run, prepared)
-            return None
-        result = yield from _call(run, prepared.invoke)
-        return (yield from finish(run, prepared, result))
-    except Refused as refused:
-        if stream:
-            yield from _emit(run, refused.value)
-            return None
-        return refused.value
-    except BaseException as exc:
-        error = exc
-        raise
-    finally:
-        close_run(run, cm, error)
+    return _flow(parts, spec, lambda run: prepare(run, bound, prompt_param), stream=stream)
 
 
 def resumed(
@@ -148,9 +128,8 @@ def resumed(
 ) -> Flow:
     """A held call, approved: run it exactly as it was bound (the stored, redacted
     arguments), then the output stage as for any call (a stream's, window by window)."""
-    run, cm = open_run(parts, spec)
-    error: BaseException | None = None
-    try:
+
+    def approved(run: CallRun) -> Prepared:
         action = request.action
         after_wait(run, request, action, 0.0)
         arguments = (action.get("call") or {}).get("arguments")
@@ -159,12 +138,28 @@ def resumed(
                 f"request {request.id}: its arguments were not JSON-serialisable (or it is a "
                 "method: no receiver is stored), so it can only complete in its own process"
             )
-        call = Prepared((), dict(arguments), prompt_param=prompt_param)
+        return Prepared((), dict(arguments), prompt_param=prompt_param)
+
+    return _flow(parts, spec, approved, stream=stream)
+
+
+def _flow(
+    parts: Parts, spec: CallSpec, start: Callable[[CallRun], Prepared], *, stream: bool
+) -> Flow:
+    """The steps every call shares once `start` has run its input stage (or taken an
+    approved call's stored arguments): the approval wait, if it asked for one; the call,
+    whole or streamed; the output stage; and, whatever happens, the end of the run."""
+    run, cm = open_run(parts, spec)
+    error: BaseException | None = None
+    try:
+        prepared = start(run)
+        if prepared.request is not None:
+            yield from _wait_for_approval(run, prepared)
         if stream:
-            yield from _stream(run, call)
+            yield from _stream(run, prepared)
             return None
-        result = yield from _call(run, call.invoke)
-        return (yield from finish(run, call, result))
+        result = yield from _call(run, prepared.invoke)
+        return (yield from finish(run, prepared, result))
     except Refused as refused:
         if stream:
             yield from _emit(run, refused.value)
