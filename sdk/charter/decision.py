@@ -195,6 +195,12 @@ class Decision(BaseModel):
     def principles(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(v.principle for v in self.violations if v.principle))
 
+    @property
+    def restore_types(self) -> tuple[str, ...]:
+        """The entity types this decision's `restore_pii` obligation names (none when absent)."""
+        value = self.obligations.get("restore_pii") if self.obligations else None
+        return tuple(value) if isinstance(value, list | tuple) else ()
+
     def explain(self) -> str:
         """One line a person can act on: action, then each rule with principle and message."""
         head = f"{self.action.value}"

@@ -152,16 +152,24 @@ def reparsed(parsed: Any, old: str, new: str) -> Any:
     if parsed is None or old == new:
         return parsed
     try:
-        before, after = leaves_of(json.loads(old)), leaves_of(json.loads(new))
+        before, after = json.loads(old), json.loads(new)
     except (ValueError, RecursionError):
         return None
-    if len(before) != len(after):
+    return with_changes(parsed, before, after)
+
+
+def with_changes(value: Any, before: Any, after: Any) -> Any:
+    """`value` with each string that differs between two JSON forms of it (`before`, as
+    it was read, and `after`, as the checks left it) changed the same way, in `value`'s
+    own types. None when the two forms do not line up string for string."""
+    was, now = leaves_of(before), leaves_of(after)
+    if len(was) != len(now):
         return None
     changes: dict[str, str] = {}
-    for was, now in zip(before, after, strict=True):
-        if was != now:
-            changes.setdefault(was, now)
-    return with_texts(parsed, [changes.get(text, text) for text in texts_of(parsed)])
+    for old, new in zip(was, now, strict=True):
+        if old != new:
+            changes.setdefault(old, new)
+    return with_texts(value, [changes.get(text, text) for text in texts_of(value)])
 
 
 class StructuredAnswer:

@@ -24,10 +24,11 @@ from charter.decision import Action, Decision, Stage
 from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
 from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
 from charter.pipeline.holds import after_wait, approval_action, submit_approval
+from charter.pipeline.own_types import in_own_types
 from charter.pipeline.parts import NO_SPAN, CallSpec, Parts
 from charter.pipeline.prompt_args import PromptArgs
 from charter.pipeline.revise import Reviser
-from charter.pipeline.stages import CallRun, Refused, restore_obligation
+from charter.pipeline.stages import CallRun, Refused
 from charter.pipeline.windows import WindowChecks
 from charter.privacy import Inspected
 from charter.reports import publish
@@ -205,7 +206,8 @@ def _prepare_tool(run: CallRun, bound: inspect.BoundArguments) -> Prepared:
     if decision.action is Action.DENY:
         raise run.deny(decision)
     if decision.redact:
-        bound.arguments.update(view.render(decision.redact))
+        for name, redacted in view.render(decision.redact).items():
+            bound.arguments[name] = in_own_types(arguments[name], view.value[name], redacted)
     if decision.action is not Action.REQUIRE_APPROVAL:
         return Prepared(bound.args, bound.kwargs, bound=bound)
     call = None
@@ -226,7 +228,7 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
     run.inspected, run.prompt = inspected, args.prompt
     scored = args.scored(inspected.policy_texts, run.parts.settings.unscored_roles)
     decision = run.evaluate(Stage.INPUT, inspected, scored=scored)
-    run.restore_types = restore_obligation(decision)
+    run.restore_types = decision.restore_types
     if decision.action is Action.DENY:
         raise run.deny(decision)
     privacy = run.parts.privacy

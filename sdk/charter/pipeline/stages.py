@@ -19,6 +19,7 @@ from charter.decision import Action, Decision, Stage
 from charter.errors import LimitExceeded, PolicyViolation
 from charter.pipeline.checked import Checked
 from charter.pipeline.limits import Unreadable, json_view, measure
+from charter.pipeline.own_types import in_own_types
 from charter.pipeline.parts import CallSpec, Parts, best_scores, output_parts, signal_revisions
 from charter.pipeline.verdicts import cross_principal_restore, over_limit, unreadable
 from charter.policy.input import policy_document
@@ -38,12 +39,6 @@ class Refused(Exception):
     def __init__(self, value: Any, decision: Decision) -> None:
         self.value = value
         self.decision = decision
-
-
-def restore_obligation(decision: Decision) -> tuple[str, ...]:
-    """The entity types a decision's `restore_pii` obligation names (none when absent)."""
-    value = decision.obligations.get("restore_pii") if decision.obligations else None
-    return tuple(value) if isinstance(value, list | tuple) else ()
 
 
 @dataclass
@@ -275,7 +270,7 @@ class CallRun:
 
     def restore_allowed(self, decision: Decision) -> tuple[str, ...]:
         """The entity types this decision lets the answer restore, else the input stage's."""
-        return restore_obligation(decision) or self.restore_types
+        return decision.restore_types or self.restore_types
 
     def check_answer(self, answer: Any) -> Checked:
         """Output stage on a complete answer: inspect and evaluate, release nothing yet."""
@@ -372,7 +367,7 @@ class CallRun:
             return result
         if isinstance(inspected, Inspected):
             return self.parts.privacy.apply(inspected, decision.redact)[0]
-        return inspected.render(decision.redact)
+        return in_own_types(result, inspected.value, inspected.render(decision.redact))
 
     def restored(
         self, texts: list[str], decision: Decision, keep: Container[int] = ()
