@@ -9,7 +9,9 @@ Doe, account ..."), so they are read with the prompt: redacted, and read by the 
 (`input.text`), but, like a system message, not scored as the user's words and not part
 of `input.user_text`. An instruction that is a string, a list of text blocks or strings,
 or Gemini content (`parts` holding texts, a dict or an SDK object) is read; anything else
-(None, an SDK's NOT_GIVEN) is left alone.
+(None, an SDK's NOT_GIVEN) is left alone. When the guarded function is a provider SDK's
+own method, the end-user id and metadata it sends beside the prompt are read the same way
+(`PROVIDER_FIELDS`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,15 @@ from charter.adapters import Adapter, adapter_for, scored_texts
 from charter.errors import ConfigurationError
 
 INSTRUCTION_PARAMS = ("system", "instructions", "system_prompt", "system_instruction")
+PROVIDER_FIELDS = {
+    "openai": ("user", "safety_identifier", "metadata"),
+    "anthropic": ("metadata",),
+}
+"""Arguments a provider SDK's own method sends the provider beside the prompt (OpenAI's
+end-user id and request metadata, Anthropic's `metadata.user_id`), by the SDK's package.
+Apps fill them with an e-mail address often enough; they are read like instructions
+(redacted, read by the policy, not scored) when the guarded function is that SDK's own
+method, never for an app's function, whose `user` may be what it looks the user up by."""
 CONFIG_INSTRUCTIONS = {"config": "system_instruction"}
 """Parameters holding a request's options, and the option that is its instructions
 (google-genai's `GenerateContentConfig.system_instruction`, a dict or the SDK's object)."""
@@ -39,8 +50,9 @@ class PromptArgs:
     adapter: Adapter
     prompt_texts: list[str]
     instructions: dict[tuple[str, ...], Any] = field(default_factory=dict)
-    """Instructions by where they sit: a parameter's name, or a parameter's and its
-    option's (`("config", "system_instruction")`)."""
+    """Instructions (and a provider method's `PROVIDER_FIELDS`) by where they sit: a
+    parameter's name, or a parameter's and its option's (`("config",
+    "system_instruction")`)."""
 
     @classmethod
     def read(cls, bound: inspect.BoundArguments, param: str | None, function: str) -> PromptArgs:
@@ -52,10 +64,11 @@ class PromptArgs:
                 "@guard(prompt='param'), or register an adapter for its type"
             )
         instructions: dict[tuple[str, ...], Any] = {}
+        sent = (*INSTRUCTION_PARAMS, *PROVIDER_FIELDS.get(function.partition(".")[0], ()))
         for name, value in bound.arguments.items():
             option = CONFIG_INSTRUCTIONS.get(name)
             path, value = ((name, option), field_of(value, option)) if option else ((name,), value)
-            if (name in INSTRUCTION_PARAMS or option) and name != param and _texts(value):
+            if (name in sent or option) and name != param and _texts(value):
                 instructions[path] = value
         return cls(param, prompt, adapter, adapter.texts(prompt), instructions)
 
@@ -98,7 +111,14 @@ def _texts(value: Any) -> list[str]:
         return [value] if value else []
     if isinstance(value, list | tuple):
         return [t for item in value if (t := _block_text(item)) is not None]
+    if _is_flat(value):
+        return [v for v in value.values() if isinstance(v, str) and v]
     return [t for part in _parts(value) if (t := _block_text(part)) is not None]
+
+
+def _is_flat(value: Any) -> bool:
+    """Request metadata (`{"user_id": "..."}`): a mapping of texts, not Gemini content."""
+    return isinstance(value, Mapping) and "parts" not in value
 
 
 def _parts(value: Any) -> list[Any] | tuple[Any, ...]:
@@ -120,6 +140,8 @@ def _block_text(item: Any) -> str | None:
 def _with_texts(value: Any, texts: Iterator[str]) -> Any:
     if isinstance(value, str):
         return next(texts) if value else value
+    if _is_flat(value):
+        return {k: _with_texts(v, texts) if isinstance(v, str) else v for k, v in value.items()}
     if not isinstance(value, list | tuple):
         return updated(value, parts=_with_block_texts(_parts(value), texts))
     out = _with_block_texts(value, texts)
