@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from charter.guard import Charter
 
 EMAIL = "jane.doe@example.com"
@@ -20,7 +22,9 @@ NOT_GIVEN = object()  # an SDK's sentinel for an argument left out
 ASK = [{"role": "user", "content": "When do you open on Saturday?"}]
 
 
-def sdk_method(charter: Charter, package: str) -> tuple[Any, list[dict[str, Any]]]:
+def sdk_method(
+    charter: Charter, package: str, module: str = ".resources.chat.completions.completions"
+) -> tuple[Any, list[dict[str, Any]]]:
     """A guarded stand-in for `client.chat.completions.create` / `client.messages.create`,
     named as the SDK's method is (`module:qualname`)."""
     sent: list[dict[str, Any]] = []
@@ -38,13 +42,16 @@ def sdk_method(charter: Charter, package: str) -> tuple[Any, list[dict[str, Any]
             sent.append(dict(user=user, safety_identifier=safety_identifier, metadata=metadata))
             return "We open at nine."
 
-    Completions.create.__module__ = f"{package}.resources.chat.completions.completions"
+    Completions.create.__module__ = package + module
     guarded = charter.guard(model="m", provider=package)(Completions().create)
     return guarded, sent
 
 
-def test_openai_user_safety_identifier_and_metadata_are_redacted(charter: Charter) -> None:
-    create, sent = sdk_method(charter, "openai")
+@pytest.mark.parametrize("module", [".resources.chat.completions.completions", ""])
+def test_openai_user_safety_identifier_and_metadata_are_redacted(
+    charter: Charter, module: str
+) -> None:
+    create, sent = sdk_method(charter, "openai", module)
     create(
         model="gpt-4o-mini",
         messages=ASK,

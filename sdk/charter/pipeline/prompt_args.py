@@ -64,7 +64,7 @@ class PromptArgs:
                 "@guard(prompt='param'), or register an adapter for its type"
             )
         instructions: dict[tuple[str, ...], Any] = {}
-        sent = (*INSTRUCTION_PARAMS, *PROVIDER_FIELDS.get(function.partition(".")[0], ()))
+        sent = (*INSTRUCTION_PARAMS, *PROVIDER_FIELDS.get(_package(function), ()))
         for name, value in bound.arguments.items():
             option = CONFIG_INSTRUCTIONS.get(name)
             path, value = ((name, option), field_of(value, option)) if option else ((name,), value)
@@ -104,6 +104,11 @@ class PromptArgs:
             name, *option = path
             holder = bound.arguments[name]
             bound.arguments[name] = updated(holder, **{option[0]: new}) if option else new
+
+
+def _package(function: str) -> str:
+    """The top package of a guarded function named `module:qualname`."""
+    return function.partition(":")[0].partition(".")[0]
 
 
 def _texts(value: Any) -> list[str]:
