@@ -9,6 +9,7 @@ from charter.adapters import LangChainMessagesAdapter, OpenAIMessagesAdapter, ad
 from charter.decision import Decision
 from charter.reasoning import without_reasoning
 from charter.tool_calls import without_tool_calls
+from charter.vendor_adapters import without_citations
 
 PREFIX = "I can't help with that"
 _REFUSING = re.compile(r"(?i)^i\s+(?:can(?:'|’)?t|cannot|can not|won(?:'|’)?t|am unable)\b")
@@ -53,7 +54,7 @@ def refusal_like(
         if adapter is not None:
             # OpenAI-shaped: the same, for the same reason; no calls, and no reasoning (it
             # may hold what the answer was refused for)
-            answer = without_reasoning(without_tool_calls(answer))
+            answer = without_citations(without_reasoning(without_tool_calls(answer)))
             n = len(adapter.texts(answer))
             return adapter.replace(answer, [text] + [""] * (n - 1))
         return text

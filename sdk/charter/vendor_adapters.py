@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from functools import partial
 from typing import Any
 
-from charter._fields import Usage, field_of, in_form_of, items_of, put_field, with_first_text
+from charter._fields import Usage, field_of, in_form_of, items_of, put_field, updated
 from charter.structured import reparsed
 
 
 class AnthropicMessageAdapter:
-    """An Anthropic Messages API response (object or dict): the text of its `text` blocks,
-    as one text (`tool_use` blocks are the calls it proposes: `charter.tool_calls`)."""
+    """An Anthropic Messages API response (object or dict): the text of each `text` block,
+    one by one (`tool_use` blocks are the calls it proposes: `charter.tool_calls`). Read
+    block by block, so that each keeps its `citations`: an answer that cites documents
+    comes in blocks split at each cited claim, and written back as one text it lost them
+    all whenever a placeholder was restored."""
 
     def matches(self, value: Any) -> bool:
         return (
@@ -28,15 +30,28 @@ class AnthropicMessageAdapter:
 
     def texts(self, value: Any) -> list[str]:
         blocks = field_of(value, "content")
-        return ["".join(field_of(b, "text") or "" for b in blocks if _is_text_block(b))]
+        return [field_of(b, "text") for b in blocks if _is_text_block(b)] or [""]
 
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
-        """The new text in the first text block (one is added when there is none); the
-        other text blocks go (the API refuses empty ones when the answer is sent back)."""
+        """Each text block gets its new text, in order, and keeps its citations (they point
+        into the documents, which did not change); a block left empty goes (the API
+        refuses empty ones when the answer is sent back). An answer with no text block
+        gets one, first."""
         out = copy.deepcopy(value)  # a dict, or an SDK model (pydantic copies deeply too)
         blocks = field_of(out, "content")
-        new = partial(_text_block, value)
-        put_field(out, "content", with_first_text(blocks, texts[0], _is_text_block, new))
+        if not any(_is_text_block(b) for b in blocks):
+            put_field(out, "content", [_text_block(value, texts[0]), *blocks])
+            return out
+        supply = iter(texts)
+        kept = []
+        for block in blocks:
+            if _is_text_block(block):
+                text = next(supply)
+                if not text:
+                    continue
+                put_field(block, "text", text)
+            kept.append(block)
+        put_field(out, "content", kept)
         return out
 
     def usage(self, value: Any) -> Usage:
@@ -57,6 +72,18 @@ def _is_text_block(block: Any) -> bool:
 
 def _text_block(message: Any, text: str) -> Any:
     return in_form_of(message, {"type": "text", "text": text}, "anthropic.types", "TextBlock")
+
+
+def without_citations(answer: Any) -> Any:
+    """An Anthropic answer whose text blocks cite nothing (what a refusal is written into:
+    the citations supported what the answer said before); any other answer as it is."""
+    if not AnthropicMessageAdapter().matches(answer):
+        return answer
+    blocks = [
+        updated(b, citations=None) if _is_text_block(b) and field_of(b, "citations") else b
+        for b in field_of(answer, "content")
+    ]
+    return updated(answer, content=blocks)
 
 
 class ResponsesAdapter:
