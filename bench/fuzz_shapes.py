@@ -4,7 +4,7 @@ crash?
     python -m bench.fuzz_shapes [--rounds 3000] [--seed 7]
 
 Takes valid answers (an OpenAI chat completion with a call, an Anthropic message with
-thinking, text and `tool_use`, a Responses API answer with reasoning, a message and a
+thinking, text, a cited text and `tool_use`, a Responses API answer with reasoning, a message and a
 `function_call`; Ollama, Cohere v2, Bedrock Converse and Gemini answers with a call; a
 `parse()` answer of each OpenAI API; a structured answer, a dict of lists) and
 valid stream events (Anthropic, Responses API, Ollama, Cohere, Bedrock, Gemini, with their
@@ -60,6 +60,7 @@ ANSWERS: list[Any] = [
         "content": [
             {"type": "thinking", "thinking": f"card {CARD}", "signature": "s"},
             {"type": "text", "text": f"hi {CARD}"},
+            {"type": "text", "text": "cited", "citations": [{"cited_text": CARD}]},
             {"type": "tool_use", "id": "t", "name": "n", "input": {"a": CARD}},
         ],
         "stop_reason": "tool_use",
