@@ -1,7 +1,8 @@
 """Answers of provider SDKs built from blocks and items, which keep their shape through
 the guard: Anthropic's Messages API (`content` blocks: text, `tool_use`) and OpenAI's
 Responses API (`output` items: messages of `output_text` parts, `function_call`).
-Each is read as one text and written back into its first text part; the calls they
+Anthropic's text blocks are read one by one (each keeps its citations); a Responses
+answer is read as one text and written back into its first text part. The calls they
 propose are `charter.tool_calls`' business."""
 
 from __future__ import annotations
