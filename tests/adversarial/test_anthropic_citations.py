@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from charter.guard import Charter
+from tests.adversarial.test_anthropic_answers import Message
 
 EMAIL = "jane.doe@example.com"
 CARD = "4111 1111 1111 1111"
@@ -79,19 +80,10 @@ def test_a_restored_placeholder_keeps_every_block_and_its_citations(charter: Cha
     assert content[2]["citations"][0]["cited_text"] == "Balance: 40 EUR"
 
 
-class TextBlock(BaseModel):  # the SDK's shapes (anthropic.types), not installed here
+class TextBlock(BaseModel):  # anthropic.types.TextBlock, with its citations
     type: Literal["text"] = "text"
     text: str
     citations: list[dict[str, Any]] | None = None
-
-
-class Message(BaseModel):
-    id: str = "msg_1"
-    type: Literal["message"] = "message"
-    role: Literal["assistant"] = "assistant"
-    model: str = "claude-x"
-    content: list[Any]
-    stop_reason: str | None = "end_turn"
 
 
 def test_a_masked_card_changes_its_own_block_only(charter: Charter) -> None:
