@@ -16,6 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from charter._fields import Usage, field_of
+from charter._positions import moved_annotations
 from charter.lc_calls import lc_call_leaves, lc_with_call_leaves
 from charter.prompt_items import is_message_dict, is_responses_item, item_texts, with_item_texts
 from charter.provider_answers import GeminiAdapter, MessageAnswerAdapter
@@ -194,8 +195,11 @@ class OpenAIResponseAdapter:
                 continue
             if said is not None:
                 message.audio = None
+            was = _message_text(message)
             if getattr(message, "parsed", None) is not None:  # `chat.completions.parse()`
-                message.parsed = reparsed(message.parsed, _message_text(message), text)
+                message.parsed = reparsed(message.parsed, was, text)
+            if getattr(message, "annotations", None):  # web search citations, by position
+                message.annotations = moved_annotations(message.annotations, was, text)
             message.content = text
         return value
 
@@ -231,6 +235,9 @@ def _with_message_text(message: Mapping[str, Any], text: str) -> dict[str, Any]:
     """`text` as the message's `content`. Audio cannot be redacted: when its words must
     change (masked, restored or refused), the audio goes and the text stays."""
     said = spoken(message)
+    if message.get("annotations"):  # web search citations, by position
+        moved = moved_annotations(message["annotations"], _message_text(message), text)
+        message = {**message, "annotations": moved}
     if message.get("parsed") is not None:  # `chat.completions.parse()`, dumped
         parsed = reparsed(message["parsed"], _message_text(message), text)
         return {**message, "content": text, "parsed": parsed}

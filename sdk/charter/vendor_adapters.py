@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from charter._fields import Usage, field_of, in_form_of, items_of, put_field, updated
+from charter._positions import moved_annotations
 from charter.structured import reparsed
 
 
@@ -120,6 +121,9 @@ class ResponsesAdapter:
         else:
             if field_of(first, "parsed") is not None:  # `responses.parse()`
                 put_field(first, "parsed", reparsed(field_of(first, "parsed"), was, texts[0]))
+            if field_of(first, "annotations"):  # web and file search citations, by position
+                moved = moved_annotations(field_of(first, "annotations"), was, texts[0])
+                put_field(first, "annotations", moved)
             put_field(first, "text", texts[0])
         put_field(out, "output", items)
         return out

@@ -1,0 +1,58 @@
+"""Citations that point into an answer's text by position, moved with the text when the
+guard changes it.
+
+OpenAI's web and file search answers carry annotations with character positions in the
+answer: a chat completion's `url_citation.start_index` / `end_index`, a Responses
+`output_text` part's `start_index` / `end_index` (URL) or `index` (file). A restored
+placeholder is longer or shorter than the value it stood for, so every position after it
+pointed at the wrong words. Positions are carried over the change by aligning the old
+text with the new (`difflib`): a position in unchanged text moves with it; one inside
+changed text goes to the change's start, or its end for a span's end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from difflib import SequenceMatcher
+from typing import Any
+
+from charter._fields import field_of, updated
+
+_STARTS = ("start_index", "index")
+_ENDS = ("end_index",)
+_NESTED = "url_citation"  # a chat completion's annotation holds its positions one level down
+
+
+def moved_annotations(annotations: Sequence[Any], old: str, new: str) -> list[Any]:
+    """`annotations` with their positions in `old` moved to the same words in `new`."""
+    if old == new or not annotations:
+        return list(annotations)
+    at = position_in(old, new)
+    return [_moved(a, at) for a in annotations]
+
+
+def position_in(old: str, new: str) -> Callable[[int, bool], int]:
+    """Position in `old` -> position in `new`; `end` for the end of a span."""
+    ops = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+
+    def at(i: int, end: bool) -> int:
+        i = min(max(i, 0), len(old))
+        for tag, i1, i2, j1, j2 in ops:
+            inside = i1 < i <= i2 if end else i1 <= i < i2
+            if inside:
+                return j1 + (i - i1) if tag == "equal" else (j2 if end else j1)
+        return len(new) if i else 0
+
+    return at
+
+
+def _moved(annotation: Any, at: Callable[[int, bool], int]) -> Any:
+    nested = field_of(annotation, _NESTED)
+    if nested is not None and not isinstance(nested, str | int):
+        return updated(annotation, **{_NESTED: _moved(nested, at)})
+    changes = {
+        name: at(value, name in _ENDS)
+        for name in (*_STARTS, *_ENDS)
+        if isinstance(value := field_of(annotation, name), int) and not isinstance(value, bool)
+    }
+    return updated(annotation, **changes) if changes else annotation
