@@ -3,8 +3,9 @@ crash?
 
     python -m bench.fuzz_shapes [--rounds 3000] [--seed 7]
 
-Takes valid answers (an OpenAI chat completion with a call, an Anthropic message with
-thinking, text, a cited text and `tool_use`, a Responses API answer with reasoning, a message and a
+Takes valid answers (an OpenAI chat completion with a call and a search citation, an
+Anthropic message with thinking, text, a cited text and `tool_use`, a Responses API answer
+with reasoning, a cited message and a
 `function_call`; Ollama, Cohere v2, Bedrock Converse and Gemini answers with a call; a
 `parse()` answer of each OpenAI API; a structured answer, a dict of lists) and
 valid stream events (Anthropic, Responses API, Ollama, Cohere, Bedrock, Gemini, with their
@@ -41,7 +42,10 @@ ANSWERS: list[Any] = [
                 "index": 0,
                 "message": {
                     "role": "assistant",
-                    "content": "hi",
+                    "content": "hi jane.doe@example.com, see the source",
+                    "annotations": [
+                        {"type": "url_citation", "url_citation": {"start_index": 3, "end_index": 9}}
+                    ],
                     "tool_calls": [
                         {
                             "id": "c",
@@ -69,7 +73,16 @@ ANSWERS: list[Any] = [
         "object": "response",
         "output": [
             {"type": "reasoning", "summary": [{"type": "summary_text", "text": f"s {CARD}"}]},
-            {"type": "message", "content": [{"type": "output_text", "text": "hi"}]},
+            {
+                "type": "message",
+                "content": [
+                    {
+                        "type": "output_text",
+                        "text": "hi jane.doe@example.com, see",
+                        "annotations": [{"type": "url_citation", "start_index": 3, "end_index": 8}],
+                    }
+                ],
+            },
             {"type": "function_call", "name": "f", "arguments": json.dumps({"a": CARD})},
         ],
     },

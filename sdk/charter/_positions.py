@@ -12,7 +12,7 @@ changed text goes to the change's start, or its end for a span's end.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -23,10 +23,11 @@ _ENDS = ("end_index",)
 _NESTED = "url_citation"  # a chat completion's annotation holds its positions one level down
 
 
-def moved_annotations(annotations: Sequence[Any], old: str, new: str) -> list[Any]:
-    """`annotations` with their positions in `old` moved to the same words in `new`."""
-    if old == new or not annotations:
-        return list(annotations)
+def moved_annotations(annotations: Any, old: str, new: str) -> Any:
+    """`annotations` with their positions in `old` moved to the same words in `new`
+    (anything but a list of them, as it is)."""
+    if old == new or not isinstance(annotations, list | tuple) or not annotations:
+        return annotations
     at = position_in(old, new)
     return [_moved(a, at) for a in annotations]
 

@@ -104,10 +104,13 @@ def test_a_responses_url_and_file_citation_move_with_the_restored_text(charter: 
 
 
 def test_positions_inside_a_change_go_to_its_edges() -> None:
-    from charter._positions import position_in
+    from charter._positions import moved_annotations, position_in
 
     old, new = "ab <P1> cd", "ab jane@x.org cd"
     at = position_in(old, new)
     assert (at(0, False), at(8, False), at(len(old), True)) == (0, 14, len(new))  # unchanged
     assert at(3, False) == 3 and at(7, True) == 13  # the placeholder's span: the value's
     assert at(5, False) == 3 and at(5, True) == 13  # inside it: its start or its end
+    # A broken shape is left as it is (fuzzing: `annotations` set to a number or a dict).
+    assert moved_annotations(1, old, new) == 1
+    assert moved_annotations({"start_index": 3}, old, new) == {"start_index": 3}
