@@ -33,7 +33,7 @@ _COHERE_UNCHECKED = ("tool-call-start", "tool-call-delta", "tool-plan-delta")
 
 def provider_text(chunk: Any) -> str | None:
     """The text of a chunk of one of these streams; None when it is none of them."""
-    kind = _kind(chunk)
+    kind = provider_kind(chunk)
     if kind == "ollama":
         return str(field_of(field_of(chunk, "message"), "content") or "")
     if kind == "cohere":
@@ -51,7 +51,7 @@ def like_provider_chunk(template: Any, text: str) -> Any:
     """`text` in a chunk of `template`'s stream (a copy); None when it is none of them. A
     template too broken to hold the text (a field that is not an object) gives a plain
     text chunk of its stream."""
-    kind = _kind(template)
+    kind = provider_kind(template)
     try:
         return _like(kind, template, text)
     except (AttributeError, TypeError, IndexError):
@@ -100,7 +100,7 @@ def _like(kind: str | None, template: Any, text: str) -> Any:
 def provider_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
     """The pieces of tool calls and reasoning in a chunk of these streams (`index`: the
     chunk's place among the held ones)."""
-    kind = _kind(chunk)
+    kind = provider_kind(chunk)
     if kind == "bedrock":
         yield from _bedrock_fragments(index, chunk)
     elif kind == "cohere":
@@ -163,7 +163,7 @@ def provider_parts(chunk: Any) -> tuple[Any, Any] | None:
     """An Ollama or Gemini chunk split in two copies: without its calls and reasoning (it
     may go out once its text passed), and without its text (held to the end of the
     stream); None for other chunks."""
-    kind = _kind(chunk)
+    kind = provider_kind(chunk)
     if kind == "ollama":
         text, rest = copy.deepcopy(chunk), copy.deepcopy(chunk)
         message = field_of(text, "message")
@@ -191,10 +191,6 @@ def provider_parts(chunk: Any) -> tuple[Any, Any] | None:
 
 def provider_kind(chunk: Any) -> str | None:
     """Which of these streams `chunk` belongs to ("ollama", "cohere", "bedrock", "gemini")."""
-    return _kind(chunk)
-
-
-def _kind(chunk: Any) -> str | None:
     if isinstance(chunk, str | bytes) or chunk is None:
         return None
     message = field_of(chunk, "message")
