@@ -16,12 +16,10 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from charter._fields import Usage, field_of
-from charter._positions import moved_annotations
 from charter.lc_calls import lc_call_leaves, lc_with_call_leaves
 from charter.prompt_items import is_message_dict, is_responses_item, item_texts, with_item_texts
 from charter.provider_answers import GeminiAdapter, MessageAnswerAdapter
-from charter.structured import reparsed
-from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
+from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter, following
 
 __all__ = [
     "Adapter",
@@ -193,13 +191,10 @@ class OpenAIResponseAdapter:
             said = spoken(message)
             if said is not None and text == said:
                 continue
+            for field, follows in following(message, _message_text(message), text).items():
+                setattr(message, field, follows)  # `parse()`'s object, search citations
             if said is not None:
                 message.audio = None
-            was = _message_text(message)
-            if getattr(message, "parsed", None) is not None:  # `chat.completions.parse()`
-                message.parsed = reparsed(message.parsed, was, text)
-            if getattr(message, "annotations", None):  # web search citations, by position
-                message.annotations = moved_annotations(message.annotations, was, text)
             message.content = text
         return value
 
@@ -235,15 +230,12 @@ def _with_message_text(message: Mapping[str, Any], text: str) -> dict[str, Any]:
     """`text` as the message's `content`. Audio cannot be redacted: when its words must
     change (masked, restored or refused), the audio goes and the text stays."""
     said = spoken(message)
-    if message.get("annotations"):  # web search citations, by position
-        moved = moved_annotations(message["annotations"], _message_text(message), text)
-        message = {**message, "annotations": moved}
-    if message.get("parsed") is not None:  # `chat.completions.parse()`, dumped
-        parsed = reparsed(message["parsed"], _message_text(message), text)
-        return {**message, "content": text, "parsed": parsed}
-    if said is None:
-        return {**message, "content": text}
-    return dict(message) if text == said else {**message, "content": text, "audio": None}
+    if said is not None and text == said:
+        return dict(message)
+    out = {**message, **following(message, _message_text(message), text), "content": text}
+    if said is not None:
+        out["audio"] = None
+    return out
 
 
 class LangChainMessagesAdapter:

@@ -119,11 +119,8 @@ class ResponsesAdapter:
         if first is None:
             items.insert(0, _responses_message(out, texts[0]))
         else:
-            if field_of(first, "parsed") is not None:  # `responses.parse()`
-                put_field(first, "parsed", reparsed(field_of(first, "parsed"), was, texts[0]))
-            if field_of(first, "annotations"):  # web and file search citations, by position
-                moved = moved_annotations(field_of(first, "annotations"), was, texts[0])
-                put_field(first, "annotations", moved)
+            for field, follows in following(first, was, texts[0]).items():
+                put_field(first, field, follows)
             put_field(first, "text", texts[0])
         put_field(out, "output", items)
         return out
@@ -136,6 +133,21 @@ class ResponsesAdapter:
             finish_reasons=(str(status),) if status else (),
             response_model=field_of(value, "model"),
         )
+
+
+def following(holder: Any, was: str, new: str) -> dict[str, Any]:
+    """The fields of `holder` that follow its text, as they read once the text went from
+    `was` to `new`: the object `parse()` built from it (`parsed`: OpenAI's chat message, a
+    Responses part) and the search citations that point into it by position
+    (`annotations`). Only the ones it has."""
+    out: dict[str, Any] = {}
+    parsed = field_of(holder, "parsed")
+    if parsed is not None:
+        out["parsed"] = reparsed(parsed, was, new)
+    annotations = field_of(holder, "annotations")
+    if annotations:
+        out["annotations"] = moved_annotations(annotations, was, new)
+    return out
 
 
 def _output_texts(response: Any) -> list[Any]:
