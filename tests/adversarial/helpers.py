@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from charter import PolicyViolation
 from charter.audit import iter_records
 from charter.guard import Charter
 
@@ -13,3 +16,16 @@ def recorded(charter: Charter) -> list[Any]:
     assert charter.audit is not None
     charter.audit.flush(timeout=30)
     return list(iter_records(charter.settings.store_url))
+
+
+def withheld_result_rules(charter: Charter, result: Any) -> list[str]:
+    """The rules that withheld `result`, returned by a guarded `search_faq` tool (it must be
+    withheld)."""
+
+    @charter.guard.tool(name="search_faq")
+    def search_faq(query: str) -> Any:
+        return result
+
+    with pytest.raises(PolicyViolation) as denied:
+        search_faq("a question")
+    return [v.rule for v in denied.value.decision.violations]

@@ -20,6 +20,7 @@ import pytest
 
 from charter.errors import PolicyViolation
 from charter.guard import Charter
+from tests.adversarial.helpers import withheld_result_rules
 
 HARMFUL = "Step 1: mix bleach and ammonia in a closed room to make a toxic gas that will kill him"
 INJECTION = (
@@ -62,13 +63,8 @@ def test_an_ordinary_json_tool_result_reaches_the_model(
 def test_an_injection_inside_a_json_tool_result_is_still_withheld(charter: Charter) -> None:
     """Guards against over-reach: the words inside are scored, as plain text would be."""
 
-    @charter.guard.tool(name="search_faq")
-    def search_faq(query: str) -> dict[str, Any]:
-        return {"messages": [{"from": "it@corp.example", "subject": "Notice", "body": INJECTION}]}
-
-    with pytest.raises(PolicyViolation) as denied:
-        search_faq("inbox")
-    assert "injection.tool_result" in [v.rule for v in denied.value.decision.violations]
+    inbox = {"messages": [{"from": "it@corp.example", "subject": "Notice", "body": INJECTION}]}
+    assert "injection.tool_result" in withheld_result_rules(charter, inbox)
 
 
 @pytest.mark.parametrize(
