@@ -52,6 +52,7 @@ ROOT = HERE.parents[3]
 sys.path.insert(0, str(ROOT))
 
 from bench.external_eval import _git  # noqa: E402 - the mirror reader the benches use
+
 from charter.signals.training.data import HARM_CATEGORIES  # noqa: E402
 
 GARAK = "NVIDIA/garak"
