@@ -12,8 +12,9 @@ changed text goes to the change's start, or its end for a span's end.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
+from itertools import pairwise
 from typing import Any
 
 from charter._fields import field_of, updated
@@ -45,6 +46,21 @@ def position_in(old: str, new: str) -> Callable[[int, bool], int]:
         return len(new) if i else 0
 
     return at
+
+
+def split_like(pieces: Sequence[str], new: str) -> list[str]:
+    """`new` cut where `pieces` (joined, the old text) were cut, each cut moved with the
+    characters around it (a cut inside changed text goes to the change's end). Joined,
+    the pieces are always `new`."""
+    old = "".join(pieces)
+    if old == new:
+        return list(pieces)
+    at, cuts, end = position_in(old, new), [0], 0
+    for piece in pieces[:-1]:
+        end += len(piece)
+        cuts.append(max(at(end, True), cuts[-1]))
+    cuts.append(len(new))
+    return [new[a:b] for a, b in pairwise(cuts)]
 
 
 def _moved(annotation: Any, at: Callable[[int, bool], int]) -> Any:

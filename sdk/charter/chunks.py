@@ -191,7 +191,7 @@ class TextCopies:
             response = field_of(chunk, "response")
             if response is None or not _ANSWER.matches(response):
                 return chunk
-            if _ANSWER.texts(response) == [self.text]:
+            if "".join(_ANSWER.texts(response)) == self.text:
                 return chunk
             event = copy.deepcopy(chunk)
             put_field(event, "response", _ANSWER.replace(response, [self.text]))

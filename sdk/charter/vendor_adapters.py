@@ -1,9 +1,9 @@
 """Answers of provider SDKs built from blocks and items, which keep their shape through
 the guard: Anthropic's Messages API (`content` blocks: text, `tool_use`) and OpenAI's
 Responses API (`output` items: messages of `output_text` parts, `function_call`).
-Anthropic's text blocks are read one by one (each keeps its citations); a Responses
-answer is read as one text and written back into its first text part. The calls they
-propose are `charter.tool_calls`' business."""
+Anthropic's text blocks and a Responses answer's text parts are read one by one, so that
+each keeps what points into it (citations, `parsed`). The calls they propose are
+`charter.tool_calls`' business."""
 
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ class AnthropicMessageAdapter:
     one by one (`tool_use` blocks are the calls it proposes: `charter.tool_calls`). Read
     block by block, so that each keeps its `citations`: an answer that cites documents
     comes in blocks split at each cited claim, and written back as one text it lost them
-    all whenever a placeholder was restored."""
+    all whenever a placeholder was restored. The guard detects and scores the blocks as
+    one text (`charter.pieces.OneText`)."""
+
+    texts_are_pieces = True
 
     def matches(self, value: Any) -> bool:
         return (
@@ -90,8 +93,12 @@ def without_citations(answer: Any) -> Any:
 
 class ResponsesAdapter:
     """An OpenAI Responses API answer (`client.responses.create`, object or dict): the text
-    of its messages' `output_text` parts, as one text (its `function_call` items are the
-    calls it proposes: `charter.tool_calls`)."""
+    of each of its messages' `output_text` parts, one by one, so that each keeps its own
+    `annotations` and `parsed` (its `function_call` items are the calls it proposes:
+    `charter.tool_calls`). The guard detects and scores the parts as one text
+    (`charter.pieces.OneText`)."""
+
+    texts_are_pieces = True
 
     def matches(self, value: Any) -> bool:
         return field_of(value, "object") == "response" and isinstance(
@@ -99,29 +106,32 @@ class ResponsesAdapter:
         )
 
     def texts(self, value: Any) -> list[str]:
-        return ["".join(field_of(p, "text") or "" for p in _output_texts(value))]
+        return [field_of(p, "text") for p in _output_texts(value)] or [""]
 
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
-        """The new text in the first `output_text` part (a message is added when there is
-        none); the other `output_text` parts go, and the messages they leave empty."""
+        """Each `output_text` part gets its new text, in order, with the fields that follow
+        it; a part left empty goes, and a message it leaves empty. Fewer texts than parts
+        (a streamed answer's one released text) fill the first parts. An answer with no
+        text part gets a message, first."""
         out = copy.deepcopy(value)  # a dict, or an SDK model (pydantic copies deeply too)
-        first = next(iter(_output_texts(out)), None)
-        was = self.texts(value)[0]
+        parts = _output_texts(out)
+        if not parts:
+            put_field(out, "output", [_responses_message(out, texts[0]), *field_of(out, "output")])
+            return out
+        supply = [*texts[: len(parts)], *[""] * (len(parts) - len(texts))]
+        new = dict(zip(map(id, parts), supply, strict=True))
         items = []
         for item in field_of(out, "output"):
             if field_of(item, "type") == "message":
-                parts = items_of(item, "content")
-                kept = [p for p in parts if p is first or field_of(p, "type") != "output_text"]
-                if parts and not kept:
+                content = items_of(item, "content")
+                kept = [p for p in content if new.get(id(p), True)]
+                if content and not kept:
                     continue
+                for part in kept:
+                    if id(part) in new:
+                        _put_text(part, new[id(part)])
                 put_field(item, "content", kept)
             items.append(item)
-        if first is None:
-            items.insert(0, _responses_message(out, texts[0]))
-        else:
-            for field, follows in following(first, was, texts[0]).items():
-                put_field(first, field, follows)
-            put_field(first, "text", texts[0])
         put_field(out, "output", items)
         return out
 
@@ -148,6 +158,13 @@ def following(holder: Any, was: str, new: str) -> dict[str, Any]:
     if annotations:
         out["annotations"] = moved_annotations(annotations, was, new)
     return out
+
+
+def _put_text(holder: Any, text: str) -> None:
+    """`holder`'s text set to `text`, with the fields that follow it moved along."""
+    for field, follows in following(holder, field_of(holder, "text"), text).items():
+        put_field(holder, field, follows)
+    put_field(holder, "text", text)
 
 
 def _output_texts(response: Any) -> list[Any]:

@@ -84,13 +84,15 @@ def test_a_dict_answer_keeps_its_items_and_has_its_card_masked(charter: Charter)
     assert CARD in answer["output"][1]["content"][0]["text"]  # the model's own: a copy changed
 
 
-def test_texts_of_several_messages_are_read_as_one_and_written_into_the_first(
+def test_texts_of_several_messages_are_read_as_one_and_cut_back_where_they_were(
     charter: Charter,
 ) -> None:
     out = _guarded(charter, _answer("Your card 4111 1111 ", "1111 1111 is blocked."))
-    messages = [i for i in out["output"] if i["type"] == "message"]
-    assert len(messages) == 1  # the second text joined the first (the card spanned them)
-    assert CARD not in messages[0]["content"][0]["text"]
+    texts = [p["text"] for i in out["output"] if i["type"] == "message" for p in i["content"]]
+    whole = _guarded(charter, _answer(f"Your card {CARD} is blocked."))["output"][1]
+    assert "".join(texts) == whole["content"][0]["text"]  # masked as if written as one
+    assert CARD not in "".join(texts) and len(texts) == 2  # and each message kept
+    assert texts[0].startswith("Your card ") and texts[1].endswith(" is blocked.")
 
 
 def test_a_card_in_function_call_arguments_is_masked(charter: Charter) -> None:

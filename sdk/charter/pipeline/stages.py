@@ -17,6 +17,7 @@ from charter.adapters import Usage, adapter_for, usage_of
 from charter.context import CallContext
 from charter.decision import Action, Decision, Stage
 from charter.errors import LimitExceeded, PolicyViolation
+from charter.pieces import as_one_text
 from charter.pipeline.checked import Checked
 from charter.pipeline.limits import Unreadable, json_view, measure
 from charter.pipeline.own_types import in_own_types
@@ -277,6 +278,7 @@ class CallRun:
         known = adapter_for(answer)
         adapter = known or (STRUCTURED if STRUCTURED.matches(answer) else None)
         try:
+            adapter = as_one_text(adapter, answer) if adapter is not None else None
             texts = adapter.texts(answer) if adapter is not None else [str(answer)]
             thought = reasoning_texts(answer) if known is not None else []  # `reasoning`
             arguments = tool_arguments(answer) if known is not None else []

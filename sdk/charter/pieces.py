@@ -1,0 +1,41 @@
+"""Answers that come in pieces: Anthropic's text blocks, a Responses answer's
+`output_text` parts. Their adapters read the pieces apart (`texts_are_pieces`), so that
+each keeps what points into it (citations, `parsed`); the guard reads them as the one text
+they are, so that nothing split across two pieces (a card number) passes unseen."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from charter._positions import split_like
+from charter.adapters import Adapter
+
+__all__ = ["OneText", "as_one_text"]
+
+
+class OneText:
+    """`inner`'s texts read as the one text they are pieces of: Anthropic's text blocks,
+    a Responses answer's `output_text` parts (`texts_are_pieces`). Those adapters read the
+    pieces apart so that each keeps what points into it (citations); detected apart, a card
+    number split across two blocks passed unmasked. The new text is cut back where the
+    pieces were cut (`charter._positions.split_like`)."""
+
+    def __init__(self, inner: Adapter) -> None:
+        self.inner = inner
+
+    def matches(self, value: Any) -> bool:
+        return self.inner.matches(value)
+
+    def texts(self, value: Any) -> list[str]:
+        return ["".join(self.inner.texts(value))]
+
+    def replace(self, value: Any, texts: Sequence[str]) -> Any:
+        return self.inner.replace(value, split_like(self.inner.texts(value), texts[0]))
+
+
+def as_one_text(adapter: Adapter, value: Any) -> Adapter:
+    """`adapter`, or `OneText(adapter)` when its texts of `value` are pieces of one text."""
+    if getattr(adapter, "texts_are_pieces", False) and len(adapter.texts(value)) > 1:
+        return OneText(adapter)
+    return adapter
