@@ -16,6 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from charter._fields import Usage, field_of
+from charter._positions import split_like
 from charter.lc_calls import lc_call_leaves, lc_with_call_leaves
 from charter.prompt_items import is_message_dict, is_responses_item, item_texts, with_item_texts
 from charter.provider_answers import GeminiAdapter, MessageAnswerAdapter
@@ -321,40 +322,43 @@ def _lc_text(message: Any) -> str:
         return said
     if isinstance(content, str):
         return content
-    return "".join(p.get("text", "") if isinstance(p, Mapping) else str(p) for p in content)
+    return "".join(_lc_part_text(p) for p in content if is_lc_text_part(p))
 
 
 def _lc_with_text(message: Any, text: str) -> Any:
-    """Content blocks stay blocks (thinking, tool use): the text goes in the first text
-    block, the other text blocks go."""
+    """Content blocks stay blocks (thinking, tool use): the new text is cut back into the
+    text parts where they were cut, each keeping its other fields (citations); a text part
+    it leaves empty goes, but the first."""
     content = message.content
     if lc_spoken(message) is not None:
         return lc_with_spoken(message, text)
     if not isinstance(content, list):
         return message.model_copy(update={"content": text})
-    first = next((i for i, p in enumerate(content) if is_lc_text_part(p)), None)
-    if first is None:
+    at = [i for i, p in enumerate(content) if is_lc_text_part(p)]
+    if not at:
         return message.model_copy(update={"content": [*content, {"type": "text", "text": text}]})
-    part = content[first]
-    new = {**part, "text": text} if isinstance(part, Mapping) else text
-    kept = [
-        new if i == first else p
-        for i, p in enumerate(content)
-        if i == first or not is_lc_text_part(p)
-    ]
+    pieces = dict(zip(at, split_like([_lc_part_text(content[i]) for i in at], text), strict=True))
+    kept = []
+    for i, part in enumerate(content):
+        if i not in pieces:
+            kept.append(part)
+        elif pieces[i] or i == at[0]:
+            kept.append(pieces[i] if isinstance(part, str) else {**part, "text": pieces[i]})
     return message.model_copy(update={"content": kept})
 
 
 def is_lc_text_part(part: Any) -> bool:
-    """A text part of LangChain message content: a str, or a `text` block (the type may be
-    left out) whose text is a string."""
-    if isinstance(part, str):
-        return True
-    return (
-        isinstance(part, Mapping)
-        and part.get("type", "text") == "text"
-        and isinstance(part.get("text"), str)
+    """A part of LangChain message content that holds text: a str, or a block whose `text`
+    is a string, whatever its type (`text`, `text-plain` for an attached document, a
+    provider's `output_text`). Read by one type and written by another, a document block's
+    text was redacted for the policy and sent to the model as it came."""
+    return isinstance(part, str) or (
+        isinstance(part, Mapping) and isinstance(part.get("text"), str)
     )
+
+
+def _lc_part_text(part: Any) -> str:
+    return part if isinstance(part, str) else str(part["text"])
 
 
 _ADAPTERS: list[Adapter] = [

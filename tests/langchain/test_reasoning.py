@@ -118,6 +118,9 @@ def test_a_guarded_function_returning_blocks_keeps_them(charter: Charter) -> Non
         ]
     )
     out = charter.guard(model="m", provider="anthropic")(lambda p: message)("my card?")
-    assert [b["type"] for b in out.content] == ["thinking", "text"]
+    assert [b["type"] for b in out.content] == ["thinking", "text", "text"]  # each kept
     assert out.content[0] == message.content[0]
-    assert CARD not in out.content[1]["text"] and out.content[1]["text"].endswith("Anything else?")
+    assert CARD not in out.content[1]["text"] and out.content[1]["text"].endswith(
+        "1111 is blocked."
+    )
+    assert out.content[2] == message.content[2]
