@@ -24,8 +24,11 @@ one level down, and they reach the model as surely as the user's own words:
   JSON arguments are written back as JSON.
 
 The same holds for Amazon Bedrock's Converse messages (`toolResult` blocks as tool output,
-`toolUse` blocks as earlier calls) and Google Gemini's `contents` (items of `role` and
-`parts`: `function_response` parts as tool output, `function_call` parts as earlier calls).
+`toolUse` blocks as earlier calls, a `document` as the user's upload when it holds text:
+`source.text`, `source.content`, or the `bytes` of a txt, md, csv or html file), Google
+Gemini's `contents` (items of `role` and `parts`: `function_response` parts as tool output,
+`function_call` parts as earlier calls) and Cohere v2 (a `document` block's `data` as tool
+output). An OpenAI assistant message's earlier `refusal` part is read as its text.
 Blocks without text (images, audio, PDFs as base64) pass unread, and so do reasoning parts
 (`thought: true`): a model's earlier reasoning is sent back as it was signed.
 """
@@ -63,9 +66,15 @@ _KEYED = {
     "functionResponse": ("response", TOOL_ROLE),
     "function_call": ("args", CALLER_ROLE),
     "functionCall": ("args", CALLER_ROLE),
+    "document": ("data", TOOL_ROLE),  # Cohere v2: a document a tool returned
 }
 """Blocks named by their one key rather than a `type`: every string under the field is
 read (a tool result's text and JSON, a call's arguments)."""
+_OWN_FIELD = {"refusal": "refusal"}
+"""Blocks whose text sits in a field named by their type: an OpenAI assistant message's
+earlier `refusal` part, sent back as history."""
+TEXT_FORMATS = frozenset({"txt", "md", "csv", "html"})
+"""Bedrock Converse document formats whose `bytes` are text (read as UTF-8)."""
 
 Pairs = list[tuple[str, str]]
 
@@ -175,6 +184,12 @@ def _block_texts(block: Any, role: str) -> Pairs:
         key, field, keyed_role = keyed
         return [(keyed_role, leaf) for leaf in _leaves(block[key][field])]
     kind = block.get("type")
+    own = _OWN_FIELD.get(str(kind))
+    if own is not None and isinstance(block.get(own), str):
+        return [(role, block[own])]
+    source = _bedrock_source(block)
+    if source is not None:
+        return [(role, text) for text in _source_texts(source)]
     if kind in _NESTED_TOOL:
         return _content_texts(block.get("content"), TOOL_ROLE)
     if kind == "tool_use":
@@ -206,6 +221,13 @@ def _with_plain_block_texts(block: Mapping[str, Any], texts: Iterator[str]) -> A
         key, field, _ = keyed
         return {**block, key: {**block[key], field: _with_leaves(block[key][field], texts)}}
     kind = block.get("type")
+    own = _OWN_FIELD.get(str(kind))
+    if own is not None and isinstance(block.get(own), str):
+        return {**block, own: next(texts)}
+    source = _bedrock_source(block)
+    if source is not None:
+        document = {**block["document"], "source": _with_source_texts(source, texts)}
+        return {**block, "document": document}
     if kind in _NESTED_TOOL:
         return _with_content(block, texts)
     if kind == "tool_use" and "input" in block:
@@ -234,6 +256,42 @@ def _with_content(holder: Mapping[str, Any], texts: Iterator[str]) -> Any:
     if isinstance(content, list | tuple):
         return {**holder, "content": [_with_block_texts(block, texts) for block in content]}
     return holder
+
+
+def _bedrock_source(block: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A Bedrock Converse document's `source` when it holds text: `text`, `content`
+    blocks, or the `bytes` of a text format; None otherwise (a PDF, an S3 location)."""
+    document = block.get("document")
+    if not isinstance(document, Mapping) or not isinstance(document.get("source"), Mapping):
+        return None
+    source: Mapping[str, Any] = document["source"]
+    if isinstance(source.get("text"), str) or isinstance(source.get("content"), list | tuple):
+        return source
+    data = source.get("bytes")
+    if str(document.get("format", "")).lower() in TEXT_FORMATS and isinstance(data, bytes):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return source
+    return None
+
+
+def _source_texts(source: Mapping[str, Any]) -> list[str]:
+    if isinstance(source.get("text"), str):
+        return [source["text"]]
+    if isinstance(source.get("bytes"), bytes):
+        return [source["bytes"].decode("utf-8")]
+    return [text for _, text in _content_texts(source["content"], TOOL_ROLE)]
+
+
+def _with_source_texts(source: Mapping[str, Any], texts: Iterator[str]) -> Mapping[str, Any]:
+    if isinstance(source.get("text"), str):
+        return {**source, "text": next(texts)}
+    if isinstance(source.get("bytes"), bytes):
+        return {**source, "bytes": next(texts).encode("utf-8")}
+    content: Mapping[str, Any] = _with_content(source, texts)
+    return content
 
 
 # --- the calls an item carries -----------------------------------------------------------------

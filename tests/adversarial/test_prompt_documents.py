@@ -1,0 +1,68 @@
+"""Texts a chat prompt carries in blocks the guard did not read reach the model redacted
+(found by probing, stop 41): a Bedrock Converse document that holds text (its `source.text`,
+`source.content`, or the `bytes` of a txt, md, csv or html file), a Cohere v2 `document`
+block a tool returned, and an OpenAI assistant message's earlier `refusal` part. Each went
+to the model with the e-mail address in it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from charter.guard import Charter
+
+EMAIL = "jane.doe@example.com"
+TEXT = f"Customer: {EMAIL}"
+
+
+def _sent(charter: Charter, messages: list[Any]) -> list[Any]:
+    seen: list[Any] = []
+
+    @charter.guard(model="m", provider="openai")
+    def call(messages: list[Any]) -> str:
+        seen.append(messages)
+        return "Done."
+
+    call(messages)
+    return seen[0]
+
+
+def _bedrock(source: dict[str, Any], fmt: str = "txt") -> list[Any]:
+    document = {"format": fmt, "name": "statement", "source": source}
+    return [{"role": "user", "content": [{"text": "Summarize it."}, {"document": document}]}]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [{"bytes": TEXT.encode()}, {"text": TEXT}, {"content": [{"text": TEXT}]}],
+    ids=["bytes", "text", "content"],
+)
+def test_a_bedrock_text_document_is_redacted(charter: Charter, source: dict[str, Any]) -> None:
+    sent = _sent(charter, _bedrock(source))
+    document = sent[0]["content"][1]["document"]
+    assert EMAIL not in repr(document) and EMAIL.encode() not in repr(document).encode()
+    assert document["name"] == "statement" and set(document["source"]) == set(source)
+    if "bytes" in source:
+        assert document["source"]["bytes"].decode().startswith("Customer: <EMAIL_ADDRESS")
+
+
+def test_a_bedrock_pdf_is_not_read_as_text(charter: Charter) -> None:
+    pdf = b"%PDF-1.7 " + TEXT.encode()
+    sent = _sent(charter, _bedrock({"bytes": pdf}, fmt="pdf"))
+    assert sent[0]["content"][1]["document"]["source"]["bytes"] == pdf  # as it came
+
+
+def test_a_cohere_tool_document_is_redacted(charter: Charter) -> None:
+    data = {"title": "CRM record", "snippet": TEXT}
+    tool = {"role": "tool", "tool_call_id": "c1"}
+    tool["content"] = [{"type": "document", "document": {"data": data}}]
+    sent = _sent(charter, [{"role": "user", "content": "Who is it?"}, tool])
+    out = sent[1]["content"][0]["document"]["data"]
+    assert EMAIL not in out["snippet"] and out["title"] == "CRM record"
+
+
+def test_an_earlier_refusal_part_is_redacted(charter: Charter) -> None:
+    said = {"role": "assistant", "content": [{"type": "refusal", "refusal": f"Not {EMAIL}."}]}
+    sent = _sent(charter, [said, {"role": "user", "content": "Why not?"}])
+    assert EMAIL not in sent[0]["content"][0]["refusal"]
