@@ -155,6 +155,19 @@ ANSWERS: list[Any] = [
         ],
     },
     {"holder": "Jane", "cards": [{"number": CARD, "tags": ["vip", 3]}]},  # a structured answer
+    {  # a Responses answer in two parts, a card split across them
+        "object": "response",
+        "output": [
+            {
+                "type": "message",
+                "content": [
+                    {"type": "output_text", "text": "card 4111 1111 ", "annotations": []},
+                    {"type": "refusal", "refusal": "no"},
+                    {"type": "output_text", "text": "1111 1111 ok", "annotations": [{"index": 2}]},
+                ],
+            }
+        ],
+    },
 ]
 
 

@@ -97,11 +97,21 @@ class StreamedCalls:
             whole = (f.call, f.copy) not in first
             first.add((f.call, f.copy))
             value = changed[f.call] if whole else ""
-            edits.setdefault(f.chunk, []).append((f.path, json.loads(value) if f.whole else value))
+            edits.setdefault(f.chunk, []).append((f.path, _whole(value) if f.whole else value))
         return [_edited(c, edits[i]) if i in edits else c for i, c in enumerate(self.chunks)]
 
     def __bool__(self) -> bool:
         return bool(self._calls)
+
+
+def _whole(value: str) -> Any:
+    """What a fragment that held a whole object gets: the object the new text reads as, or
+    the text itself when it is not JSON (a broken stream that sent one call's arguments
+    both as text deltas and as an object: the first fragment holds all of the new text)."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
 
 
 def _checked_copies(fragments: list[Fragment]) -> list[Fragment]:

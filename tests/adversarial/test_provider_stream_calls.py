@@ -215,3 +215,20 @@ def test_a_clean_streamed_call_passes_as_the_model_wrote_it(charter: Charter, sh
     args = {"to": "billing", "body": "Please confirm the meeting at nine."}
     chunks = SHAPES[shape]("Sending the note.", args, "The user wants a short note.")
     assert joined(shape, _stream(charter, chunks)) == joined(shape, chunks)
+
+
+def test_a_call_streamed_both_as_text_and_as_an_object_does_not_crash(charter: Charter) -> None:
+    """A broken stream (found by `bench.fuzz_shapes`, stop 41): one call's arguments came as
+    a text delta holding a card, then as a whole object. Writing the masked text back
+    parsed it as JSON for the object's place and raised `JSONDecodeError`; now the first
+    fragment holds the new text and nothing of the card leaves."""
+    chunks = cohere("Sending.", {"to": "billing"}, "Sending it.")
+    start = chunks.index(next(c for c in chunks if c["type"] == "tool-call-start"))
+    text = {"type": "tool-call-delta", "index": 0}
+    text["delta"] = {"message": {"tool_calls": {"function": {"arguments": f"card {CARD}"}}}}
+    whole = {"name": "send", "arguments": {"to": "billing"}}
+    late = {"type": "tool-call-start", "index": 0}
+    late["delta"] = {"message": {"tool_calls": {"id": "c1", "function": whole}}}
+    chunks[start + 1 : start + 1] = [text, late]
+    out = _stream(charter, chunks)
+    assert CARD not in json.dumps(out) and MASKED in json.dumps(out)
