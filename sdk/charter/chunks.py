@@ -100,6 +100,21 @@ def _anthropic_text_delta(chunk: Any) -> Any:
     return delta if field_of(delta, "type") == "text_delta" else None
 
 
+def text_boundary(chunk: Any) -> bool:
+    """An Anthropic event that sits at a place in the text: a block's start or stop, or a
+    citation streamed into a text block (`citations_delta`). An answer that cites comes
+    in text blocks split at each cited claim; these must go out between the texts of
+    their blocks, not after all of them."""
+    kind = anthropic_event(chunk)
+    if kind in ("content_block_start", "content_block_stop"):
+        return (
+            kind == "content_block_stop"
+            or field_of(field_of(chunk, "content_block"), "type") == "text"
+        )
+    delta = field_of(chunk, "delta") if kind == "content_block_delta" else None
+    return bool(field_of(delta, "type") == "citations_delta")
+
+
 def _openai_delta(chunk: Any) -> Any:
     """`choices[0].delta` of an OpenAI stream chunk (dict or object), else None."""
     choices = field_of(chunk, "choices")

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
+from charter._positions import split_like
 from charter.chunks import (
     TextCopies,
     carries_audio,
@@ -24,6 +26,7 @@ from charter.chunks import (
     chunk_text,
     like_chunk,
     structured_chunk,
+    text_boundary,
     unreadable_chunk,
 )
 from charter.decision import Action, Decision
@@ -62,6 +65,14 @@ class StreamWindow:
         """The held text the last check refused (never released)."""
         self.decisions: list[Decision] = []
         self.arguments: tuple[str, ...] = ()
+        self.passed_chars = 0
+        """How much of the model's text passed so far."""
+
+    @property
+    def position(self) -> int:
+        """Where the next character fed will stand in the model's text (held text that was
+        withheld no longer counts)."""
+        return self.passed_chars + len(self._held)
 
     @property
     def passed(self) -> str:
@@ -99,6 +110,7 @@ class StreamWindow:
             self.withheld, self._held = self._held, ""
             return ""
         self._passed.append(self._held[: result.consumed])
+        self.passed_chars += result.consumed
         self._context = (self._context + self._held[: result.consumed])[-self.window :]
         self._held = self._held[result.consumed :]
         return result.released
@@ -153,6 +165,11 @@ class StreamGate:
         """The deny that stopped the gate (a window's, or one given to `refuse`)."""
         self._seen = 0
         """Decisions of the window before the last `reopen` (already acted on)."""
+        self._marks: list[tuple[int, Any, Any]] = []
+        """Chunks that stand at a place in the text (`charter.chunks.text_boundary`): where
+        in the model's text, the chunk, and the last text chunk before it."""
+        self._upto = 0
+        """How much of the model's text was released as chunks."""
 
     def push(self, chunk: Any) -> list[Any]:
         if carries_snapshot(chunk):
@@ -183,6 +200,9 @@ class StreamGate:
                 "its text would go out unchecked. Yield text, or the chunks of a supported SDK"
             )
         text = chunk_text(chunk)
+        if self._opened and not self._checked_ahead and not text and text_boundary(chunk):
+            self._marks.append((self.window.position, chunk, self.template))
+            return []
         if not text and not isinstance(chunk, str):
             fragment = carries_calls(chunk)
             self._checked_ahead = self._checked_ahead or fragment
@@ -205,12 +225,13 @@ class StreamGate:
         if released:
             self._sent.append(released)
             if self._checked_ahead:  # behind a call or reasoning: in line with it
-                self._queued.append(like_chunk(chunk, released))
-                self.held.append(self._queued[-1])
+                pieces = self._pieces(released, chunk)
+                self._queued.extend(pieces)
+                self.held.extend(pieces)
         self._tail_at = len(self.held) if self._checked_ahead else 0
         if not released or self._checked_ahead:
             return []
-        return [*self._opening(), like_chunk(chunk, released)]
+        return [*self._opening(), *self._pieces(released, chunk)]
 
     def close(self) -> list[Any]:
         calls = StreamedCalls(self.held)
@@ -221,9 +242,27 @@ class StreamGate:
         held = calls.written(self.window.arguments) if calls else self.held
         self._sent.append(tail)
         held = [*map(TextCopies("".join(self._sent)), held)]  # events that repeat the text
-        if tail:
-            held.insert(self._tail_at, like_chunk(self.template, tail))
+        held[self._tail_at : self._tail_at] = self._pieces(tail, self.template, last=True)
         return self._opening() + held
+
+    def _pieces(self, released: str, template: Any, *, last: bool = False) -> list[Any]:
+        """`released` as chunks, with the marks it reaches between them in the model's
+        order (a block's stop and the next block's start between the two blocks' texts);
+        `last`: every mark left too."""
+        start, end = self._upto, self.window.passed_chars
+        self._upto = end
+        due = [m for m in self._marks if last or m[0] <= end]
+        self._marks = self._marks[len(due) :]
+        after = self._marks[0][2] if self._marks else template  # text before the next mark
+        if not due:
+            return [like_chunk(after, released)] if released else []
+        model = self.window.passed[start:end]
+        cuts = [0, *(min(max(at - start, 0), len(model)) for at, _, _ in due), len(model)]
+        texts = split_like([model[a:b] for a, b in pairwise(cuts)], released)
+        out: list[Any] = []
+        for (_, mark, before), text in zip(due, texts, strict=False):
+            out += [like_chunk(before, text), mark] if text else [mark]
+        return out + ([like_chunk(after, texts[-1])] if texts[-1] else [])
 
     @property
     def stopped(self) -> bool:
@@ -248,6 +287,7 @@ class StreamGate:
         self._tail_at, self._checked_ahead = len(self.held), bool(self._queued)
         self._opened, self._revised = False, True
         self._seen = len(self.window.decisions)
+        self._marks, self._upto = [], self.window.passed_chars  # the draft's places went
         self.window.reopen()
 
     def refuse(self, decision: Decision, chunk: Any = None) -> list[Any]:
