@@ -9,7 +9,8 @@ with reasoning, a cited message and a
 `function_call`; Ollama, Cohere v2, Bedrock Converse and Gemini answers with a call; a
 `parse()` answer of each OpenAI API; a structured answer, a dict of lists) and
 valid stream events (Anthropic, Responses API, Ollama, Cohere, Bedrock, Gemini, with their
-calls and reasoning), sets one or two of
+calls and reasoning), and chat prompts of each provider (text, documents, tool results,
+earlier refusals and calls), sets one or two of
 their fields (at any depth) to None, a number, a list, a dict or a card number, and runs
 them through `@guard` (`on_deny="refuse"`). A crash is any exception other than the
 guard's own answers (`PolicyViolation`, `ConfigurationError`). Prints the crashes by
@@ -171,6 +172,49 @@ ANSWERS: list[Any] = [
 ]
 
 
+EMAIL = "jane.doe@example.com"
+PROMPTS: list[Any] = [
+    [{"role": "user", "content": [{"type": "text", "text": f"mail {EMAIL}"}]}],
+    [{"role": "assistant", "content": [{"type": "refusal", "refusal": f"no {EMAIL}"}]}],
+    [
+        {
+            "role": "user",
+            "content": [{"type": "document", "source": {"type": "text", "data": EMAIL}}],
+        }
+    ],
+    [
+        {
+            "role": "user",
+            "content": [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": "x",
+                    "content": [{"type": "text", "text": EMAIL}],
+                },
+                {
+                    "type": "search_result",
+                    "source": "u",
+                    "content": [{"type": "text", "text": EMAIL}],
+                },
+            ],
+        }
+    ],
+    [
+        {
+            "role": "user",
+            "parts": [{"text": EMAIL}, {"function_response": {"response": {"r": EMAIL}}}],
+        }
+    ],
+    [{"role": "user", "content": [{"document": {"format": "txt", "source": {"text": EMAIL}}}]}],
+    [{"role": "tool", "content": [{"type": "document", "document": {"data": {"s": EMAIL}}}]}],
+    [
+        {"role": "assistant", "content": None, "tool_calls": [{"function": {"arguments": "{}"}}]},
+        {"type": "function_call_output", "call_id": "c", "output": EMAIL},
+    ],
+]
+"""Chat prompts of each provider, with an e-mail address where the guard reads text."""
+
+
 def _delta(index: int, kind: str, field: str, text: str) -> dict[str, Any]:
     return {"type": "content_block_delta", "index": index, "delta": {"type": kind, field: text}}
 
@@ -266,7 +310,16 @@ def run(rounds: int, seed: int) -> collections.Counter[str]:
     rng = random.Random(seed)
     crashes: collections.Counter[str] = collections.Counter()
     for n in range(rounds):
-        if n % 2:
+        if n % 3 == 2:
+            prompt = mutated(rng.choice(PROMPTS), rng, rng.randint(1, 2))
+            guarded_prompt = charter.guard(model="m", provider="openai", on_deny="refuse")(
+                lambda messages: "ok"
+            )
+
+            def call(_: str, prompt: Any = prompt, guarded: Any = guarded_prompt) -> Any:
+                return guarded(prompt)
+
+        elif n % 2:
             answer = mutated(rng.choice(ANSWERS), rng, rng.randint(1, 2))
             call: Any = charter.guard(model="m", provider="openai", on_deny="refuse")(
                 lambda prompt, answer=answer: answer
@@ -300,7 +353,7 @@ def main() -> None:
     args = parser.parse_args()
     crashes = run(args.rounds, args.seed)
     total = sum(crashes.values())
-    print(f"{args.rounds} broken answers and streams (seed {args.seed}): {total} crashes")
+    print(f"{args.rounds} broken answers, streams and prompts (seed {args.seed}): {total} crashes")
     for place, count in crashes.most_common():
         print(f"  {count:5d}  {place}")
     sys.exit(1 if crashes else 0)

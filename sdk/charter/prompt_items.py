@@ -173,18 +173,25 @@ def _keyed(block: Mapping[str, Any]) -> tuple[str, str, str] | None:
     return None
 
 
+def _kind(block: Mapping[str, Any]) -> str | None:
+    """A block's `type`; None when it has none, or one that is not a string (a broken
+    block: read for what else it holds, never a crash)."""
+    kind = block.get("type")
+    return kind if isinstance(kind, str) else None
+
+
 def _block_texts(block: Any, role: str) -> Pairs:
     block = plain(block)
     if block is None or block.get("thought") is True:
         return []
-    if "text" in block:
+    if isinstance(block.get("text"), str):
         return [(role, block["text"])]
     keyed = _keyed(block)
     if keyed is not None:
         key, field, keyed_role = keyed
         return [(keyed_role, leaf) for leaf in _leaves(block[key][field])]
-    kind = block.get("type")
-    own = _OWN_FIELD.get(str(kind))
+    kind = _kind(block)
+    own = _OWN_FIELD.get(kind or "")
     if own is not None and isinstance(block.get(own), str):
         return [(role, block[own])]
     source = _bedrock_source(block)
@@ -214,14 +221,14 @@ def _with_block_texts(block: Any, texts: Iterator[str]) -> Any:
 def _with_plain_block_texts(block: Mapping[str, Any], texts: Iterator[str]) -> Any:
     if block.get("thought") is True:
         return block
-    if "text" in block:
+    if isinstance(block.get("text"), str):
         return {**block, "text": next(texts)}
     keyed = _keyed(block)
     if keyed is not None:
         key, field, _ = keyed
         return {**block, key: {**block[key], field: _with_leaves(block[key][field], texts)}}
-    kind = block.get("type")
-    own = _OWN_FIELD.get(str(kind))
+    kind = _kind(block)
+    own = _OWN_FIELD.get(kind or "")
     if own is not None and isinstance(block.get(own), str):
         return {**block, own: next(texts)}
     source = _bedrock_source(block)

@@ -66,3 +66,23 @@ def test_an_earlier_refusal_part_is_redacted(charter: Charter) -> None:
     said = {"role": "assistant", "content": [{"type": "refusal", "refusal": f"Not {EMAIL}."}]}
     sent = _sent(charter, [said, {"role": "user", "content": "Why not?"}])
     assert EMAIL not in sent[0]["content"][0]["refusal"]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"text": 1},  # limits.py: len() of an int
+        {"text": {}},  # Gemini-style part: the PII detector got a dict
+        {"type": {}, "source": "u", "content": [{"type": "text", "text": "hi"}]},  # unhashable
+    ],
+    ids=["int-text", "dict-text", "dict-type"],
+)
+def test_a_broken_prompt_block_goes_out_unread_instead_of_crashing(
+    charter: Charter, block: dict[str, Any]
+) -> None:
+    """Found by fuzzing prompts (stop 41): each raised `TypeError` from inside the guard.
+    A block whose text or type is not a string is not read, as for answers, and the rest
+    of the prompt still is."""
+    messages = [{"role": "user", "content": [block, {"type": "text", "text": TEXT}]}]
+    sent = _sent(charter, messages)
+    assert sent[0]["content"][0] == block and EMAIL not in repr(sent)
