@@ -108,6 +108,7 @@ ANSWERS: list[Any] = [
                 "content": [
                     {"reasoningContent": {"reasoningText": {"text": "r"}}},
                     {"text": f"hi {CARD}"},
+                    {"citationsContent": {"content": [{"text": CARD}], "citations": [{"t": 1}]}},
                     {"toolUse": {"toolUseId": "t", "name": "f", "input": {"a": CARD}}},
                 ],
             }

@@ -5,13 +5,15 @@
   `{"text"}` blocks);
 - Google Gemini's `generate_content` (`candidates[i].content.parts`).
 
-Each is read as one text per message or candidate and written back into its first text
-part (the other text parts go). The calls they propose are read and written back with
-`charter.tool_calls` (Ollama's and Cohere's `message.tool_calls`, Bedrock's `toolUse`
-blocks, Gemini's `function_call` parts), and a refusal drops them, with the reasoning the
-answer carries (Gemini's `thought` parts, Bedrock's `reasoningContent` blocks: unread, and
-they may hold what the answer was refused for). Before these adapters such an answer was
-read as its repr and came back as a string when anything in it changed.
+A message's text parts (and Bedrock's `citationsContent` blocks, the text of a cited
+answer) are read one by one and written back in place; a Gemini candidate is read as one
+text and written back into its first text part (the other text parts go). The calls they
+propose are read and written back with `charter.tool_calls` (Ollama's and Cohere's
+`message.tool_calls`, Bedrock's `toolUse` blocks, Gemini's `function_call` parts), and a
+refusal drops them, with the reasoning the answer carries (Gemini's `thought` parts,
+Bedrock's `reasoningContent` blocks: unread, and they may hold what the answer was refused
+for). Before these adapters such an answer was read as its repr and came back as a string
+when anything in it changed.
 """
 
 from __future__ import annotations
@@ -42,8 +44,32 @@ def _is_text_part(part: Any) -> bool:
     return isinstance(field_of(part, "text"), str) and field_of(part, "type") in (None, "text")
 
 
+def _text_holders(content: Any) -> list[Any]:
+    """What holds the message's text, in order: its text parts, and the generated text of
+    Bedrock's `citationsContent` blocks (a cited answer's text is nowhere else)."""
+    out = []
+    for part in content if isinstance(content, list | tuple) else ():
+        if _is_text_part(part):
+            out.append(part)
+            continue
+        out += [i for i in _cited_items(part) if isinstance(field_of(i, "text"), str)]
+    return out
+
+
+def _cited_items(part: Any) -> list[Any] | tuple[Any, ...]:
+    """The generated content of a Bedrock `citationsContent` block; () for any other part."""
+    return items_of(field_of(part, CITED), "content")
+
+
+CITED = "citationsContent"
+
+
 class MessageAnswerAdapter:
-    """An answer that carries one assistant message (Ollama, Cohere v2, Bedrock Converse)."""
+    """An answer that carries one assistant message (Ollama, Cohere v2, Bedrock Converse).
+    Its text parts (and Bedrock's cited texts) are read one by one, each keeping its place;
+    the guard reads them as one text (`charter.pieces.OneText`)."""
+
+    texts_are_pieces = True
 
     def matches(self, value: Any) -> bool:
         return _message(value) is not None
@@ -52,20 +78,28 @@ class MessageAnswerAdapter:
         content = field_of(_message(value), "content")
         if isinstance(content, str):
             return [content]
-        return ["".join(field_of(p, "text") for p in content or () if _is_text_part(p))]
+        return [field_of(h, "text") for h in _text_holders(content)] or [""]
 
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
-        """The new text as the content (a string), or in its first text part (Bedrock's
-        `{"text"}` when there is none, else a typed one); the other text parts go."""
+        """The new text as the content (a string), or each piece in its own part (a part or
+        a cited block left empty goes); an answer with no text part gets one first
+        (Bedrock's `{"text"}`, else a typed one)."""
         out = copy.deepcopy(value)  # a dict, or an SDK model (pydantic copies deeply too)
         message = _message(out)
         content = field_of(message, "content")
         if content is None or isinstance(content, str):
             put_field(message, "content", texts[0])
             return out
-        bedrock = field_of(out, "message") is None  # its message sits in `output`
-        new = _untyped_part if bedrock else _typed_part
-        put_field(message, "content", with_first_text(content, texts[0], _is_text_part, new))
+        holders = _text_holders(content)
+        if not holders:
+            bedrock = field_of(out, "message") is None  # its message sits in `output`
+            new = _untyped_part if bedrock else _typed_part
+            put_field(message, "content", with_first_text(content, texts[0], _is_text_part, new))
+            return out
+        supply = [*texts[: len(holders)], *[""] * (len(holders) - len(texts))]
+        for holder, text in zip(holders, supply, strict=True):
+            put_field(holder, "text", text)
+        put_field(message, "content", [p for p in content if _kept(p)])
         return out
 
     def usage(self, value: Any) -> Usage:
@@ -84,6 +118,34 @@ class MessageAnswerAdapter:
             finish_reasons=(str(reason),) if reason else (),
             response_model=field_of(value, "model"),
         )
+
+
+def _kept(part: Any) -> bool:
+    """A part that still says something: not a text part or cited block left empty."""
+    if _is_text_part(part):
+        return bool(field_of(part, "text"))
+    items = _cited_items(part)
+    if not items:
+        return True  # no cited block, or one the guard does not read: as it came
+    kept = [i for i in items if field_of(i, "text") != ""]
+    put_field(field_of(part, CITED), "content", kept)
+    return bool(kept)
+
+
+def without_cited_blocks(answer: Any) -> Any:
+    """A Bedrock answer whose cited blocks are plain text blocks (what a refusal is written
+    into: the citations supported what the answer said before); any other answer as it is."""
+    message = _message(answer)
+    content = field_of(message, "content") if message is not None else None
+    if not isinstance(content, list | tuple) or not any(_cited_items(p) for p in content):
+        return answer
+    out = copy.deepcopy(answer)
+    plain = [
+        {"text": "".join(field_of(h, "text") for h in _text_holders([p]))} if _cited_items(p) else p
+        for p in field_of(_message(out), "content")
+    ]
+    put_field(_message(out), "content", plain)
+    return out
 
 
 def _first(value: Any, *keys: str) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 
 from charter.adapters import LangChainMessagesAdapter, OpenAIMessagesAdapter, adapter_for
 from charter.decision import Decision
+from charter.provider_answers import without_cited_blocks
 from charter.reasoning import without_reasoning
 from charter.tool_calls import without_tool_calls
 from charter.vendor_adapters import without_citations
@@ -55,6 +56,7 @@ def refusal_like(
             # OpenAI-shaped: the same, for the same reason; no calls, and no reasoning (it
             # may hold what the answer was refused for)
             answer = without_citations(without_reasoning(without_tool_calls(answer)))
+            answer = without_cited_blocks(answer)
             n = len(adapter.texts(answer))
             return adapter.replace(answer, [text] + [""] * (n - 1))
         return text
