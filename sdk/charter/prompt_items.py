@@ -25,7 +25,8 @@ one level down, and they reach the model as surely as the user's own words:
 
 The same holds for Amazon Bedrock's Converse messages (`toolResult` blocks as tool output,
 `toolUse` blocks as earlier calls, a `document` as the user's upload when it holds text:
-`source.text`, `source.content`, or the `bytes` of a txt, md, csv or html file), Google
+`source.text`, `source.content`, or the `bytes` of a txt, md, csv or html file; an earlier answer's
+`citationsContent`), Google
 Gemini's `contents` (items of `role` and `parts`: `function_response` parts as tool output,
 `function_call` parts as earlier calls) and Cohere v2 (a `document` block's `data` as tool
 output). An OpenAI assistant message's earlier `refusal` part is read as its text.
@@ -67,6 +68,7 @@ _KEYED = {
     "function_call": ("args", CALLER_ROLE),
     "functionCall": ("args", CALLER_ROLE),
     "document": ("data", TOOL_ROLE),  # Cohere v2: a document a tool returned
+    "citationsContent": ("content", CALLER_ROLE),  # Bedrock: an earlier cited answer
 }
 """Blocks named by their one key rather than a `type`: every string under the field is
 read (a tool result's text and JSON, a call's arguments)."""

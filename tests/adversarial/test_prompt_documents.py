@@ -86,3 +86,11 @@ def test_a_broken_prompt_block_goes_out_unread_instead_of_crashing(
     messages = [{"role": "user", "content": [block, {"type": "text", "text": TEXT}]}]
     sent = _sent(charter, messages)
     assert sent[0]["content"][0] == block and EMAIL not in repr(sent)
+
+
+def test_an_earlier_cited_bedrock_answer_is_redacted(charter: Charter) -> None:
+    cited = {"content": [{"text": TEXT}], "citations": [{"title": "statement"}]}
+    said = {"role": "assistant", "content": [{"citationsContent": cited}]}
+    sent = _sent(charter, [said, {"role": "user", "content": [{"text": "And then?"}]}])
+    out = sent[0]["content"][0]["citationsContent"]
+    assert EMAIL not in repr(out) and out["citations"] == [{"title": "statement"}]
