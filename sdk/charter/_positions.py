@@ -1,5 +1,6 @@
 """Citations that point into an answer's text by position, moved with the text when the
-guard changes it.
+guard changes it (OpenAI's annotations, Cohere's citation spans), and an answer's pieces
+cut back where they were cut.
 
 OpenAI's web and file search answers carry annotations with character positions in the
 answer: a chat completion's `url_citation.start_index` / `end_index`, a Responses
@@ -46,6 +47,25 @@ def position_in(old: str, new: str) -> Callable[[int, bool], int]:
         return len(new) if i else 0
 
     return at
+
+
+def moved_spans(spans: Any, old: str, new: str) -> Any:
+    """Cohere's `message.citations` (`start`, `end`, and the `text` they span) moved from
+    `old` to `new`, each span's `text` read again from `new`; anything but a list of them,
+    as it is."""
+    if old == new or not isinstance(spans, list | tuple) or not spans:
+        return spans
+    at = position_in(old, new)
+    out = []
+    for span in spans:
+        start, end = field_of(span, "start"), field_of(span, "end")
+        if not (isinstance(start, int) and isinstance(end, int)):
+            out.append(span)
+            continue
+        start, end = at(start, False), at(end, True)
+        text = {"text": new[start:end]} if isinstance(field_of(span, "text"), str) else {}
+        out.append(updated(span, start=start, end=end, **text))
+    return out
 
 
 def split_like(pieces: Sequence[str], new: str) -> list[str]:

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from charter._fields import Usage, field_of, items_of, put_field, with_first_text
+from charter._positions import moved_spans
 
 # --- one assistant message ---------------------------------------------------------------------
 
@@ -90,6 +91,10 @@ class MessageAnswerAdapter:
         if content is None or isinstance(content, str):
             put_field(message, "content", texts[0])
             return out
+        spans = field_of(message, "citations")
+        if spans:  # Cohere: citations by position in the message's text
+            was = "".join(self.texts(value))
+            put_field(message, "citations", moved_spans(spans, was, "".join(texts)))
         holders = _text_holders(content)
         if not holders:
             bedrock = field_of(out, "message") is None  # its message sits in `output`

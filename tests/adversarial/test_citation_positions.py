@@ -114,3 +114,23 @@ def test_positions_inside_a_change_go_to_its_edges() -> None:
     # A broken shape is left as it is (fuzzing: `annotations` set to a number or a dict).
     assert moved_annotations(1, old, new) == 1
     assert moved_annotations({"start_index": 3}, old, new) == {"start_index": 3}
+
+
+def test_a_cohere_citation_span_moves_with_the_restored_text(charter: Charter) -> None:
+    """Cohere v2's `message.citations` give `start` / `end` in the message's text and the
+    `text` they span (stop 41)."""
+
+    def answer(placeholder: str) -> dict[str, Any]:
+        text = _text(placeholder)
+        start, end = _span(text)
+        cite = {"start": start, "end": end, "text": CITED, "sources": [{"id": "doc_0"}]}
+        content = [{"type": "text", "text": text}]
+        message = {"role": "assistant", "content": content, "citations": [cite]}
+        return {"id": "r1", "message": message, "finish_reason": "COMPLETE"}
+
+    message = _ask(charter, answer)["message"]
+    text = message["content"][0]["text"]
+    assert EMAIL in text
+    cite = message["citations"][0]
+    assert text[cite["start"] : cite["end"]] == cite["text"] == CITED  # main: shifted
+    assert cite["sources"] == [{"id": "doc_0"}]
