@@ -1,7 +1,8 @@
 """Answers that come in pieces: Anthropic's text blocks, a Responses answer's
-`output_text` parts. Their adapters read the pieces apart (`texts_are_pieces`), so that
-each keeps what points into it (citations, `parsed`); the guard reads them as the one text
-they are, so that nothing split across two pieces (a card number) passes unseen."""
+`output_text` parts, a Cohere, Bedrock or Ollama message's parts (Bedrock's cited blocks
+among them). Their adapters read the pieces apart (`texts_are_pieces`), so that each keeps
+what points into it (citations, `parsed`); the guard reads them as the one text they are,
+so that nothing split across two pieces (a card number) passes unseen."""
 
 from __future__ import annotations
 
@@ -15,11 +16,10 @@ __all__ = ["OneText", "as_one_text"]
 
 
 class OneText:
-    """`inner`'s texts read as the one text they are pieces of: Anthropic's text blocks,
-    a Responses answer's `output_text` parts (`texts_are_pieces`). Those adapters read the
-    pieces apart so that each keeps what points into it (citations); detected apart, a card
-    number split across two blocks passed unmasked. The new text is cut back where the
-    pieces were cut (`charter._positions.split_like`)."""
+    """`inner`'s texts read as the one text they are pieces of (an adapter that says
+    `texts_are_pieces`). Detected apart, a card number split across two blocks passed
+    unmasked. The new text is cut back where the pieces were cut
+    (`charter._positions.split_like`)."""
 
     def __init__(self, inner: Adapter) -> None:
         self.inner = inner
