@@ -69,6 +69,13 @@ def with_first_text(
     return kept
 
 
+def padded(texts: Sequence[str], n: int) -> list[str]:
+    """`n` texts for `n` pieces of an answer: `texts` in order, "" for the pieces past them
+    (a refusal, a streamed answer's one released text: the first pieces get the words, and
+    a piece left empty goes)."""
+    return [*texts[:n], *[""] * (n - len(texts))]
+
+
 def updated(value: Any, **fields: Any) -> Any:
     """A copy of `value` with `fields` replaced: a new dict, or the SDK model's own copy."""
     if isinstance(value, Mapping):

@@ -22,7 +22,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from charter._fields import Usage, field_of, items_of, put_field, with_first_text
+from charter._fields import Usage, field_of, items_of, padded, put_field, with_first_text
 from charter._positions import moved_spans
 
 # --- one assistant message ---------------------------------------------------------------------
@@ -101,8 +101,7 @@ class MessageAnswerAdapter:
             new = _untyped_part if bedrock else _typed_part
             put_field(message, "content", with_first_text(content, texts[0], _is_text_part, new))
             return out
-        supply = [*texts[: len(holders)], *[""] * (len(holders) - len(texts))]
-        for holder, text in zip(holders, supply, strict=True):
+        for holder, text in zip(holders, padded(texts, len(holders)), strict=True):
             put_field(holder, "text", text)
         put_field(message, "content", [p for p in content if _kept(p)])
         return out

@@ -11,7 +11,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from charter._fields import Usage, field_of, in_form_of, items_of, put_field, updated
+from charter._fields import Usage, field_of, in_form_of, items_of, padded, put_field, updated
 from charter._positions import moved_annotations
 from charter.structured import reparsed
 
@@ -47,7 +47,7 @@ class AnthropicMessageAdapter:
         if not any(_is_text_block(b) for b in blocks):
             put_field(out, "content", [_text_block(value, texts[0]), *blocks])
             return out
-        supply = iter(texts)
+        supply = iter(padded(texts, sum(map(_is_text_block, blocks))))
         kept = []
         for block in blocks:
             if _is_text_block(block):
@@ -118,8 +118,7 @@ class ResponsesAdapter:
         if not parts:
             put_field(out, "output", [_responses_message(out, texts[0]), *field_of(out, "output")])
             return out
-        supply = [*texts[: len(parts)], *[""] * (len(parts) - len(texts))]
-        new = dict(zip(map(id, parts), supply, strict=True))
+        new = dict(zip(map(id, parts), padded(texts, len(parts)), strict=True))
         items = []
         for item in field_of(out, "output"):
             if field_of(item, "type") == "message":
