@@ -196,9 +196,9 @@ def _block_texts(block: Any, role: str) -> Pairs:
     own = _OWN_FIELD.get(kind or "")
     if own is not None and isinstance(block.get(own), str):
         return [(role, block[own])]
-    source = _bedrock_source(block)
-    if source is not None:
-        return [(role, text) for text in _source_texts(source)]
+    document = _bedrock_document(block)
+    if document is not None:
+        return [(role, text) for text in document[1]]
     if kind in _NESTED_TOOL:
         return _content_texts(block.get("content"), TOOL_ROLE)
     if kind == "tool_use":
@@ -233,10 +233,10 @@ def _with_plain_block_texts(block: Mapping[str, Any], texts: Iterator[str]) -> A
     own = _OWN_FIELD.get(kind or "")
     if own is not None and isinstance(block.get(own), str):
         return {**block, own: next(texts)}
-    source = _bedrock_source(block)
-    if source is not None:
-        document = {**block["document"], "source": _with_source_texts(source, texts)}
-        return {**block, "document": document}
+    document = _bedrock_document(block)
+    if document is not None:
+        new = _with_source_texts(document[0], texts)
+        return {**block, "document": {**block["document"], "source": new}}
     if kind in _NESTED_TOOL:
         return _with_content(block, texts)
     if kind == "tool_use" and "input" in block:
@@ -267,31 +267,25 @@ def _with_content(holder: Mapping[str, Any], texts: Iterator[str]) -> Any:
     return holder
 
 
-def _bedrock_source(block: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """A Bedrock Converse document's `source` when it holds text: `text`, `content`
-    blocks, or the `bytes` of a text format; None otherwise (a PDF, an S3 location)."""
+def _bedrock_document(block: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[str]] | None:
+    """A Bedrock Converse document's `source` and its texts when it holds text: `text`,
+    `content` blocks, or the `bytes` of a text format (decoded once); None otherwise (a
+    PDF, an S3 location, bytes that are not UTF-8)."""
     document = block.get("document")
     if not isinstance(document, Mapping) or not isinstance(document.get("source"), Mapping):
         return None
     source: Mapping[str, Any] = document["source"]
-    if isinstance(source.get("text"), str) or isinstance(source.get("content"), list | tuple):
-        return source
+    if isinstance(source.get("text"), str):
+        return source, [source["text"]]
+    if isinstance(source.get("content"), list | tuple):
+        return source, [text for _, text in _content_texts(source["content"], TOOL_ROLE)]
     data = source.get("bytes")
     if str(document.get("format", "")).lower() in TEXT_FORMATS and isinstance(data, bytes):
         try:
-            data.decode("utf-8")
+            return source, [data.decode("utf-8")]
         except UnicodeDecodeError:
             return None
-        return source
     return None
-
-
-def _source_texts(source: Mapping[str, Any]) -> list[str]:
-    if isinstance(source.get("text"), str):
-        return [source["text"]]
-    if isinstance(source.get("bytes"), bytes):
-        return [source["bytes"].decode("utf-8")]
-    return [text for _, text in _content_texts(source["content"], TOOL_ROLE)]
 
 
 def _with_source_texts(source: Mapping[str, Any], texts: Iterator[str]) -> Mapping[str, Any]:
