@@ -18,6 +18,20 @@ def recorded(charter: Charter) -> list[Any]:
     return list(iter_records(charter.settings.store_url))
 
 
+def sent_to_model(charter: Charter, prompt: Any, provider: str = "p") -> Any:
+    """The prompt as a guarded model function received it (the model answers "Done.", and
+    the call must return that: nothing in the prompt was refused)."""
+    sent: list[Any] = []
+
+    @charter.guard(model="m", provider=provider)
+    def model(messages: Any) -> str:
+        sent.append(messages)
+        return "Done."
+
+    assert model(prompt) == "Done."
+    return sent[0]
+
+
 def withheld_result_rules(charter: Charter, result: Any) -> list[str]:
     """The rules that withheld `result`, returned by a guarded `search_faq` tool (it must be
     withheld)."""

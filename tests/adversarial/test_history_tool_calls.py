@@ -20,6 +20,7 @@ import pytest
 
 from charter.adapters import OpenAIMessagesAdapter, adapter_for
 from charter.guard import Charter
+from tests.adversarial.helpers import sent_to_model
 
 EMAIL = "jane.doe@example.com"
 PLACEHOLDER = re.compile(r"<EMAIL_ADDRESS_\d+>")
@@ -104,16 +105,8 @@ def test_an_openai_agent_loops_second_turn_sends_the_placeholder_not_the_address
 def test_an_earlier_call_in_the_history_is_redacted_in_its_own_shape(
     charter: Charter, earlier: dict[str, Any]
 ) -> None:
-    sent: list[Any] = []
-
-    @charter.guard(model="m", provider="p")
-    def model(messages: list[Any]) -> str:
-        sent.append(messages)
-        return "Done."
-
     prompt = [{"role": "user", "content": "Did it go out?"}, earlier]
-    assert model(prompt) == "Done."
-    seen = sent[0][1]
+    seen = sent_to_model(charter, prompt)[1]
     assert EMAIL not in json.dumps(seen)
     assert PLACEHOLDER.search(json.dumps(seen))
     assert seen.keys() == earlier.keys()
@@ -134,21 +127,14 @@ def _json_arguments(item: dict[str, Any]) -> list[str]:
 def test_an_unchanged_history_is_sent_byte_for_byte(charter: Charter) -> None:
     """Arguments with nothing to redact are not re-serialised (the model sees exactly what
     it wrote, spacing and key order included)."""
-    sent: list[Any] = []
     arguments = '{"b":1,  "a": "plain"}'
     call = {"id": "t1", "type": "function", "function": {"name": "f", "arguments": arguments}}
     prompt = [
         {"role": "user", "content": "hi"},
         {"role": "assistant", "content": None, "tool_calls": [call]},
     ]
-
-    @charter.guard(model="m", provider="p")
-    def model(messages: list[Any]) -> str:
-        sent.append(messages)
-        return "ok"
-
-    model(prompt)
-    assert sent[0][1]["tool_calls"][0]["function"]["arguments"] == arguments
+    sent = sent_to_model(charter, prompt)
+    assert sent[1]["tool_calls"][0]["function"]["arguments"] == arguments
 
 
 def test_arguments_too_deep_to_walk_are_read_as_one_text() -> None:

@@ -11,21 +11,14 @@ from typing import Any
 import pytest
 
 from charter.guard import Charter
+from tests.adversarial.helpers import sent_to_model
 
 EMAIL = "jane.doe@example.com"
 TEXT = f"Customer: {EMAIL}"
 
 
-def _sent(charter: Charter, messages: list[Any]) -> list[Any]:
-    seen: list[Any] = []
-
-    @charter.guard(model="m", provider="openai")
-    def call(messages: list[Any]) -> str:
-        seen.append(messages)
-        return "Done."
-
-    call(messages)
-    return seen[0]
+def _sent(charter: Charter, messages: list[Any]) -> Any:
+    return sent_to_model(charter, messages, provider="openai")
 
 
 def _bedrock(source: dict[str, Any], fmt: str = "txt") -> list[Any]:

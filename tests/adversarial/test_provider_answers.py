@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from charter.errors import PolicyViolation
 from charter.guard import Charter
+from tests.adversarial.helpers import sent_to_model
 
 CARD = "4111 1111 1111 1111"
 HARMFUL = "Step 1: mix bleach and ammonia in a closed room to make a toxic gas that will kill him"
@@ -211,15 +212,8 @@ def test_an_agent_loops_history_is_redacted(
 ) -> None:
     from charter.adapters import OpenAIMessagesAdapter
 
-    sent: list[Any] = []
-
-    @charter.guard(model="m", provider="p")
-    def model(messages: list[Any]) -> str:
-        sent.append(messages)
-        return "It is not blocked."
-
-    assert model(prompt) == "It is not blocked."
-    assert CARD not in json.dumps(sent[0]) and "1111" in json.dumps(sent[0])
+    sent = sent_to_model(charter, prompt)
+    assert CARD not in json.dumps(sent) and "1111" in json.dumps(sent)
     assert OpenAIMessagesAdapter().roles(prompt) == roles
 
 

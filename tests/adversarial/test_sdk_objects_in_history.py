@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from charter.guard import Charter
+from tests.adversarial.helpers import sent_to_model
 
 EMAIL = "jane.doe@example.com"
 
@@ -59,16 +60,9 @@ class ToolUseBlock(BaseModel):
 
 
 def _sent(charter: Charter, prompt: list[Any]) -> str:
-    sent: list[Any] = []
-
-    @charter.guard(model="m", provider="p")
-    def model(messages: list[Any]) -> str:
-        sent.append(messages)
-        return "Done."
-
-    assert model(prompt) == "Done."
+    sent = sent_to_model(charter, prompt)
     return json.dumps(
-        [m.model_dump() if isinstance(m, BaseModel) else m for m in sent[0]], default=_dump
+        [m.model_dump() if isinstance(m, BaseModel) else m for m in sent], default=_dump
     )
 
 
@@ -115,14 +109,8 @@ def test_anthropic_block_objects_in_the_history_are_read(charter: Charter) -> No
 
 
 def test_objects_with_nothing_to_redact_are_sent_as_they_were(charter: Charter) -> None:
-    sent: list[Any] = []
     message = ChatCompletionMessage(content="We open at nine.")
     block = TextBlock(text="Noted.")
-
-    @charter.guard(model="m", provider="p")
-    def model(messages: list[Any]) -> str:
-        sent.append(messages)
-        return "Done."
-
-    model([{"role": "user", "content": "hi"}, message, {"role": "assistant", "content": [block]}])
-    assert sent[0][1] is message and sent[0][2]["content"][0] is block
+    prompt = [{"role": "user", "content": "hi"}, message, {"role": "assistant", "content": [block]}]
+    sent = sent_to_model(charter, prompt)
+    assert sent[1] is message and sent[2]["content"][0] is block

@@ -7,28 +7,19 @@ its thinking and tool-use blocks. This test fails there.
 
 from __future__ import annotations
 
-from typing import Any
-
 from langchain_core.messages import HumanMessage
 
 from charter.guard import Charter
+from tests.adversarial.helpers import sent_to_model
 
 CARD = "4111 1111 1111 1111"
 
 
 def test_a_multimodal_prompt_keeps_its_image_when_its_text_is_redacted(charter: Charter) -> None:
-    sent: list[Any] = []
-
-    @charter.guard(model="m", provider="openai")
-    def model(messages: list[Any]) -> str:
-        sent.append(messages)
-        return "It is a receipt."
-
     image = {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
     prompt = HumanMessage(
         content=[{"type": "text", "text": f"My card {CARD}: what is this?"}, image]
     )
-    assert model([prompt]) == "It is a receipt."
-    content = sent[0][0].content
+    content = sent_to_model(charter, [prompt], provider="openai")[0].content
     assert content[1] == image and CARD not in content[0]["text"]
     assert content[0]["text"].endswith("1111: what is this?")

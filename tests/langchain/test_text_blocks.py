@@ -19,6 +19,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 
 from charter.guard import Charter
 from charter.langchain import guard_chat_model
+from tests.adversarial.helpers import sent_to_model
 from tests.langchain.conftest import CARD, EMAIL, RecordingChatModel
 
 DOCUMENT = {"type": "text-plain", "mime_type": "text/plain", "text": f"Customer: {EMAIL}"}
@@ -36,15 +37,7 @@ def test_an_attached_document_is_redacted_before_the_wrapped_model(
 
 
 def test_an_attached_document_is_redacted_before_a_guarded_function(charter: Charter) -> None:
-    sent: list[Any] = []
-
-    @charter.guard(model="m", provider="openai")
-    def call(messages: list[Any]) -> str:
-        sent.append(messages)
-        return "Done."
-
-    call(_prompt())
-    content = sent[0][0].content
+    content = sent_to_model(charter, _prompt(), provider="openai")[0].content
     assert EMAIL not in str(content)
     assert [b["type"] for b in content] == ["text", "text-plain"]  # the blocks as they were
 
