@@ -34,8 +34,7 @@ class OneText:
         return self.inner.replace(value, split_like(self.inner.texts(value), texts[0]))
 
 
-def as_one_text(adapter: Adapter, value: Any) -> Adapter:
-    """`adapter`, or `OneText(adapter)` when its texts of `value` are pieces of one text."""
-    if getattr(adapter, "texts_are_pieces", False) and len(adapter.texts(value)) > 1:
-        return OneText(adapter)
-    return adapter
+def as_one_text(adapter: Adapter) -> Adapter:
+    """`adapter`, or `OneText(adapter)` when its texts are pieces of one text (one piece
+    reads and writes as itself either way)."""
+    return OneText(adapter) if getattr(adapter, "texts_are_pieces", False) else adapter

@@ -278,7 +278,7 @@ class CallRun:
         known = adapter_for(answer)
         adapter = known or (STRUCTURED if STRUCTURED.matches(answer) else None)
         try:
-            adapter = as_one_text(adapter, answer) if adapter is not None else None
+            adapter = as_one_text(adapter) if adapter is not None else None
             texts = adapter.texts(answer) if adapter is not None else [str(answer)]
             thought = reasoning_texts(answer) if known is not None else []  # `reasoning`
             arguments = tool_arguments(answer) if known is not None else []
