@@ -7,12 +7,13 @@
 
 A message's text parts (and Bedrock's `citationsContent` blocks, the text of a cited
 answer) are read one by one and written back in place; a Gemini candidate is read as one
-text and written back into its first text part (the other text parts go). The calls they
+text and cut back into its text parts where they were cut (`split_like`: the answer's text
+around its code execution parts stays where it was; a text part left empty goes). The calls they
 propose are read and written back with `charter.tool_calls` (Ollama's and Cohere's
 `message.tool_calls`, Bedrock's `toolUse` blocks, Gemini's `function_call` parts), and a
 refusal drops them, with the reasoning the answer carries (Gemini's `thought` parts,
 Bedrock's `reasoningContent` blocks: unread, and they may hold what the answer was refused
-for). Before these adapters such an answer was read as its repr and came back as a string
+for) and Gemini's code execution parts (the code the model ran and its output). Before these adapters such an answer was read as its repr and came back as a string
 when anything in it changed.
 """
 
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from charter._fields import Usage, field_of, items_of, padded, put_field, with_first_text
-from charter._positions import moved_spans
+from charter._positions import moved_spans, split_like
 
 # --- one assistant message ---------------------------------------------------------------------
 
@@ -200,7 +201,7 @@ class GeminiAdapter:
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
         out = copy.deepcopy(value)
         for candidate, text in zip(field_of(out, "candidates"), texts, strict=True):
-            kept = with_first_text(candidate_parts(candidate), text, is_gemini_text, _untyped_part)
+            kept = _with_text_cut_back(list(candidate_parts(candidate)), text)
             content = field_of(candidate, "content")
             if content is None:
                 put_field(candidate, "content", {"role": "model", "parts": kept})
@@ -222,6 +223,23 @@ class GeminiAdapter:
             finish_reasons=tuple(str(getattr(r, "value", r)) for r in reasons if r),
             response_model=field_of(value, "model_version") or field_of(value, "modelVersion"),
         )
+
+
+def _with_text_cut_back(parts: list[Any], text: str) -> list[Any]:
+    """A candidate's parts with `text` cut back into its text parts (written in place:
+    pass a copy). A text part left empty goes, unless it is the only one."""
+    holders = [p for p in parts if is_gemini_text(p)]
+    if len(holders) < 2:
+        return with_first_text(parts, text, is_gemini_text, _untyped_part)
+    pieces = split_like([field_of(p, "text") for p in holders], text)
+    emptied = []
+    for holder, piece in zip(holders, pieces, strict=True):
+        put_field(holder, "text", piece)
+        if not piece:
+            emptied.append(holder)
+    if len(emptied) == len(holders):
+        emptied = emptied[1:]
+    return [p for p in parts if not any(p is e for e in emptied)]
 
 
 def candidate_parts(candidate: Any) -> Sequence[Any]:
@@ -295,9 +313,16 @@ def without_provider_calls(answer: Any) -> Any:
 
 
 def _is_call_or_thought(part: Any) -> bool:
+    """A part a refusal does not carry: a proposed call, reasoning, or Gemini's code
+    execution (the code the model wrote and what it printed are the answer as much as its
+    text, and may be what it was refused for)."""
     return (
         field_of(part, "toolUse") is not None
         or field_of(part, "reasoningContent") is not None
         or _gemini_call(part) is not None
         or field_of(part, "thought") is True
+        or any(field_of(part, k) is not None for k in GEMINI_CODE)
     )
+
+
+GEMINI_CODE = ("executable_code", "executableCode", "code_execution_result", "codeExecutionResult")
