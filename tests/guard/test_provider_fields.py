@@ -91,3 +91,32 @@ def test_an_apps_own_user_argument_is_left_alone(charter: Charter) -> None:
 
     answer("Where is my new card?", user=EMAIL, metadata={"email": EMAIL})
     assert looked_up == [EMAIL, EMAIL]
+
+
+def test_cohere_documents_are_redacted(charter: Charter) -> None:
+    """Cohere's chat grounds its answer in `documents=` beside the messages (found by
+    probing, stop 42: both went to the provider as written)."""
+    sent: list[Any] = []
+
+    class V2Client:
+        def chat(self, *, model: str, messages: list[Any], documents: Any = None) -> str:
+            sent.append(documents)
+            return "Both tickets are about a card."
+
+    V2Client.chat.__module__ = "cohere.v2.client"
+    chat = charter.guard(model="m", provider="cohere")(V2Client().chat)
+    plain = {"id": "d2", "data": {"title": "hours", "year": 2024}}
+    documents = [
+        f"Ticket from {EMAIL}",
+        {"id": "d1", "data": {"title": "ticket", "snippet": f"card {CARD} blocked"}},
+        plain,
+    ]
+    chat(model="command-a", messages=ASK, documents=documents)
+    [out] = sent
+    assert out[0] == "Ticket from <EMAIL_ADDRESS_1>"
+    assert out[1] == {
+        "id": "d1",
+        "data": {"title": "ticket", "snippet": "card **** **** **** 1111 blocked"},
+    }
+    assert out[2] is plain
+    assert documents[1]["data"]["snippet"] == f"card {CARD} blocked"  # the app's own list

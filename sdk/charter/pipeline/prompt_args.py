@@ -32,9 +32,12 @@ INSTRUCTION_PARAMS = ("system", "instructions", "system_prompt", "system_instruc
 PROVIDER_FIELDS = {
     "openai": ("user", "safety_identifier", "metadata"),
     "anthropic": ("metadata",),
+    "cohere": ("documents",),
 }
 """Arguments a provider SDK's own method sends the provider beside the prompt (OpenAI's
-end-user id and request metadata, Anthropic's `metadata.user_id`), by the SDK's package.
+end-user id and request metadata, Anthropic's `metadata.user_id`, the `documents` Cohere's
+chat grounds its answer in: strings, or `{"id", "data"}` with the texts in `data`), by the
+SDK's package.
 Apps fill them with an e-mail address often enough; they are read like instructions
 (redacted, read by the policy, not scored) when the guarded function is that SDK's own
 method, never for an app's function, whose `user` may be what it looks the user up by."""
@@ -115,7 +118,7 @@ def _texts(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value] if value else []
     if isinstance(value, list | tuple):
-        return [t for item in value if (t := _block_text(item)) is not None]
+        return [t for item in value for t in _item_texts(item)]
     if _is_flat(value):
         return [v for v in value.values() if isinstance(v, str) and v]
     return [t for part in _parts(value) if (t := _block_text(part)) is not None]
@@ -131,6 +134,15 @@ def _parts(value: Any) -> list[Any] | tuple[Any, ...]:
     if isinstance(value, Mapping | BaseModel):
         return items_of(value, "parts")
     return ()
+
+
+def _item_texts(item: Any) -> list[str]:
+    """A list item's texts: a string, a block's `text`, or a Cohere document's `data`."""
+    data = field_of(item, "data") if isinstance(item, Mapping | BaseModel) else None
+    if _is_flat(data) and field_of(item, "text") is None:
+        return [v for v in data.values() if isinstance(v, str) and v]
+    text = _block_text(item)
+    return [] if text is None else [text]
 
 
 def _block_text(item: Any) -> str | None:
@@ -154,11 +166,16 @@ def _with_texts(value: Any, texts: Iterator[str]) -> Any:
 
 
 def _with_block_texts(items: Sequence[Any], texts: Iterator[str]) -> list[Any]:
-    return [
-        next(texts)
-        if isinstance(item, str)
-        else updated(item, text=next(texts))
-        if _block_text(item) is not None
-        else item
-        for item in items
-    ]
+    return [_with_item_texts(item, texts) for item in items]
+
+
+def _with_item_texts(item: Any, texts: Iterator[str]) -> Any:
+    if isinstance(item, str):
+        return next(texts)
+    if not _item_texts(item):
+        return item
+    if _block_text(item) is not None:
+        return updated(item, text=next(texts))
+    data = field_of(item, "data")
+    new = _with_texts(data, texts)
+    return item if new == data else updated(item, data=new)
