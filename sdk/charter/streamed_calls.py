@@ -130,6 +130,12 @@ def carries_calls(chunk: Any) -> bool:
     return next(_fragments(0, chunk), None) is not None
 
 
+def adds_to_calls(chunk: Any) -> bool:
+    """Whether `chunk` begins or continues a call or reasoning (not a `.done` or
+    `response.completed` event that repeats one whole): it stands at a place in the text."""
+    return any(f.copy not in WHOLE_COPIES for f in _fragments(0, chunk))
+
+
 def streamed_chars(chunk: Any) -> int:
     """Characters `chunk` adds to the answer: its text and its tool-call arguments (they
     count toward the answer's size limit as its text does: the gate holds them)."""

@@ -31,7 +31,13 @@ from charter.chunks import (
 )
 from charter.decision import Action, Decision
 from charter.errors import ConfigurationError, PolicyViolation
-from charter.streamed_calls import StreamedCalls, call_part, carries_calls, text_part
+from charter.streamed_calls import (
+    StreamedCalls,
+    adds_to_calls,
+    call_part,
+    carries_calls,
+    text_part,
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,11 @@ Check = Callable[[str, str, StreamedCalls | None], WindowResult]
 """check(context, held, calls) -> WindowResult; `context` is recently released text;
 `calls` is None for a window within the stream, and at its end the tool calls the stream
 proposed (the last check reads their arguments with the whole answer)."""
+
+
+def _index(held: list[Any], chunk: Any) -> int:
+    """Where `chunk` itself (not an equal one) stands in `held`."""
+    return next(i for i, c in enumerate(held) if c is chunk)
 
 
 class StreamWindow:
@@ -140,8 +151,9 @@ class StreamGate:
     sees them in the model's order. A revision's opening is dropped (the consumer has one).
     Text that comes after a held call or reasoning (a model that reasons or calls before
     it writes) waits in line behind it: it is checked window by window as any text, and
-    goes out in order with it at the end. Other chunks without text (usage, a ping) do
-    not hold the text up: they follow it."""
+    goes out in order with it at the end; text the model wrote before the call, which the
+    window still held when the call came, goes out before it (`_in_line`). Other chunks
+    without text (usage, a ping) do not hold the text up: they follow it."""
 
     def __init__(self, window: StreamWindow, on_deny: str) -> None:
         self.window = window
@@ -170,6 +182,10 @@ class StreamGate:
         in the model's text, the chunk, and the last text chunk before it."""
         self._upto = 0
         """How much of the model's text was released as chunks."""
+        self._came: list[tuple[int, Any, Any]] = []
+        """Held calls and reasoning that came while text written before them was still in
+        the window: where in the model's text, the chunk, and the last text chunk before
+        it. That text goes out before them, not after."""
 
     def push(self, chunk: Any) -> list[Any]:
         if carries_snapshot(chunk):
@@ -208,14 +224,14 @@ class StreamGate:
             self._checked_ahead = self._checked_ahead or fragment
             if self._opened or fragment:
                 self._opened = True
-                self.held.append(chunk)
+                self._hold(chunk, fragment)
             elif not self._revised:
                 self.opening.append(chunk)
             return []
         self._opened = True
         if carries_calls(chunk):  # text and a call's fragment in one chunk: split them
             self._checked_ahead = True
-            self.held.append(call_part(chunk))
+            self._hold(call_part(chunk), True)
             chunk = text_part(chunk)
         self.template = chunk  # the tail goes out in the shape of a chunk that had text
         released = self.window.feed(text)
@@ -225,9 +241,10 @@ class StreamGate:
         if released:
             self._sent.append(released)
             if self._checked_ahead:  # behind a call or reasoning: in line with it
-                pieces = self._pieces(released, chunk)
-                self._queued.extend(pieces)
-                self.held.extend(pieces)
+                for ahead, pieces in self._in_line(released, chunk):
+                    self._queued.extend(pieces)
+                    at = len(self.held) if ahead is None else _index(self.held, ahead)
+                    self.held[at:at] = pieces
         self._tail_at = len(self.held) if self._checked_ahead else 0
         if not released or self._checked_ahead:
             return []
@@ -239,17 +256,55 @@ class StreamGate:
         withheld = self._withheld()
         if withheld is not None:
             return [] if withheld.action is Action.REVISE else self.refuse(withheld)
+        placed = [
+            (self._tail_at if ahead is None else _index(self.held, ahead), pieces)
+            for ahead, pieces in self._in_line(tail, self.template, last=True)
+        ]
         held = calls.written(self.window.arguments) if calls else self.held
         self._sent.append(tail)
         held = [*map(TextCopies("".join(self._sent)), held)]  # events that repeat the text
-        held[self._tail_at : self._tail_at] = self._pieces(tail, self.template, last=True)
+        for at, pieces in sorted(placed, key=lambda p: p[0], reverse=True):
+            held[at:at] = pieces
         return self._opening() + held
 
-    def _pieces(self, released: str, template: Any, *, last: bool = False) -> list[Any]:
+    def _hold(self, chunk: Any, fragment: bool) -> None:
+        if fragment and self.window.position > self._upto and adds_to_calls(chunk):
+            self._came.append((self.window.position, chunk, self.template))
+        self.held.append(chunk)
+
+    def _in_line(
+        self, released: str, template: Any, *, last: bool = False
+    ) -> list[tuple[Any, list[Any]]]:
+        """`released` as chunks in groups, each with the held call or reasoning it goes
+        before (None: after all that came so far): the text the model wrote before a call goes
+        before it, though the window still held it when the call came."""
+        start, end = self._upto, self.window.passed_chars
+        ahead = [c for c in self._came if last or c[0] < end]
+        self._came = self._came[len(ahead) :]
+        later = self._came[0][1] if self._came else None  # came after all of `released`
+        if not ahead:
+            return [(later, self._pieces(released, template, last=last))]
+        model = self.window.passed[start:end]
+        cuts = [0, *(min(max(at - start, 0), len(model)) for at, _, _ in ahead), len(model)]
+        texts = split_like([model[a:b] for a, b in pairwise(cuts)], released)
+        out: list[tuple[Any, list[Any]]] = []
+        for k, text in enumerate(texts):
+            before, shape = (ahead[k][1], ahead[k][2]) if k < len(ahead) else (later, template)
+            final = k == len(texts) - 1
+            out.append(
+                (before, self._pieces(text, shape, upto=start + cuts[k + 1], last=last and final))
+            )
+        return out
+
+    def _pieces(
+        self, released: str, template: Any, *, upto: int | None = None, last: bool = False
+    ) -> list[Any]:
         """`released` as chunks, with the marks it reaches between them in the model's
         order (a block's stop and the next block's start between the two blocks' texts);
+        `upto`: where in the model's text `released` ends (default: all that passed);
         `last`: every mark left too."""
-        start, end = self._upto, self.window.passed_chars
+        start = self._upto
+        end = self.window.passed_chars if upto is None else upto
         self._upto = end
         due = [m for m in self._marks if last or m[0] <= end]
         self._marks = self._marks[len(due) :]
@@ -288,6 +343,7 @@ class StreamGate:
         self._opened, self._revised = False, True
         self._seen = len(self.window.decisions)
         self._marks, self._upto = [], self.window.passed_chars  # the draft's places went
+        self._came = []
         self.window.reopen()
 
     def refuse(self, decision: Decision, chunk: Any = None) -> list[Any]:

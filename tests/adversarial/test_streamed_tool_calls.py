@@ -317,3 +317,25 @@ def test_an_odd_proposed_name_reaches_the_policy_as_valid_bounded_text(charter: 
     assert names == ["send\ufffdmail", "x" * MAX_NAME_CHARS]
     charter.audit.flush(timeout=30)
     assert charter.audit.stats.dropped == 0
+
+
+def test_text_written_before_a_call_goes_out_before_it(charter: Charter) -> None:
+    """Text the window still held when a call began went out after the call (stop 42):
+    with text after the call too, all of it followed the call."""
+    chunks = _call_chunks({"to": "branch"}, text="I will write to the branch now. ")
+    finish = chunks.pop()
+    chunks += [_delta(content="Sent: they will answer you today."), finish]
+    out = _stream(charter, chunks)
+    kinds = [
+        "call" if c["choices"][0]["delta"].get("tool_calls") else "text"
+        for c in out
+        if c["choices"][0]["delta"]
+    ]
+    first, last = kinds.index("call"), len(kinds) - 1 - kinds[::-1].index("call")
+    assert set(kinds[:first]) == {"text"} and set(kinds[last + 1 :]) == {"text"}
+    texts = [c["choices"][0]["delta"].get("content") or "" for c in out]
+    assert "".join(texts[: first + 1]) == "I will write to the branch now. "
+    assert _joined(out) == (
+        "I will write to the branch now. Sent: they will answer you today.",
+        {"to": "branch"},
+    )
