@@ -123,6 +123,9 @@ ANSWERS: list[Any] = [
                     "parts": [
                         {"text": "t", "thought": True},
                         {"text": f"hi {CARD}"},
+                        {"executable_code": {"language": "PYTHON", "code": "print(1)"}},
+                        {"code_execution_result": {"outcome": "OUTCOME_OK", "output": CARD}},
+                        {"text": "so"},
                         {"function_call": {"name": "f", "args": {"a": CARD}}},
                     ],
                 }
@@ -275,6 +278,8 @@ EVENTS: list[Any] = [
                     "parts": [
                         {"text": "t", "thought": True},
                         {"text": "hi"},
+                        {"executableCode": {"language": "PYTHON", "code": "print(1)"}},
+                        {"codeExecutionResult": {"outcome": "OUTCOME_OK", "output": CARD}},
                         {"function_call": {"name": "f", "args": {"a": [CARD, 1]}}},
                     ]
                 }

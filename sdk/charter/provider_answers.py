@@ -13,8 +13,9 @@ propose are read and written back with `charter.tool_calls` (Ollama's and Cohere
 `message.tool_calls`, Bedrock's `toolUse` blocks, Gemini's `function_call` parts), and a
 refusal drops them, with the reasoning the answer carries (Gemini's `thought` parts,
 Bedrock's `reasoningContent` blocks: unread, and they may hold what the answer was refused
-for) and Gemini's code execution parts (the code the model ran and its output). Before these adapters such an answer was read as its repr and came back as a string
-when anything in it changed.
+for) and Gemini's code execution parts (the code the model ran and its output, read as
+reasoning is: `charter.reasoning`). Before these adapters such an answer was read as its
+repr and came back as a string when anything in it changed.
 """
 
 from __future__ import annotations
@@ -325,4 +326,22 @@ def _is_call_or_thought(part: Any) -> bool:
     )
 
 
-GEMINI_CODE = ("executable_code", "executableCode", "code_execution_result", "codeExecutionResult")
+GEMINI_CODE = {
+    "executable_code": "code",
+    "executableCode": "code",
+    "code_execution_result": "output",
+    "codeExecutionResult": "output",
+}
+"""A Gemini code execution part's field, and the field of its text: the code the model ran,
+and what it printed. Read as reasoning is (checked apart from the answer's text, masked in
+place, dropped by a refusal): they are the answer as much as its text, and may be what it
+is refused for."""
+
+
+def gemini_code_texts(part: Any) -> list[tuple[Any, str]]:
+    """The code and output a Gemini part holds, as (holder, field of its text)."""
+    return [
+        (holder, key)
+        for field, key in GEMINI_CODE.items()
+        if isinstance(field_of(holder := field_of(part, field), key), str)
+    ]

@@ -14,7 +14,8 @@ joins, checks and writes back as it does OpenAI's: Cohere's `tool-call-*` events
 Bedrock's `toolUse` deltas carry arguments a few characters at a time; Ollama's
 `tool_calls` and Gemini's `function_call` parts carry each call whole, its arguments an
 object; Ollama's `thinking`, Cohere's `tool-plan-delta`, Bedrock's `reasoningContent` and
-Gemini's `thought` parts are reasoning.
+Gemini's `thought` parts are reasoning, and Gemini's code execution parts are read as
+reasoning is (`GEMINI_CODE`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 from charter._fields import field_of, in_form_of, items_of, put_field
 from charter._fragments import REASONING, Fragment, Path, call_fragment, field_fragment
-from charter.provider_answers import GEMINI_CALL, candidate_parts, is_gemini_text
+from charter.provider_answers import GEMINI_CALL, GEMINI_CODE, candidate_parts, is_gemini_text
 
 _COHERE_TEXT = "content-delta"
 _COHERE_UNCHECKED = ("tool-call-start", "tool-call-delta", "tool-plan-delta")
@@ -122,6 +123,9 @@ def provider_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
                         yield from call_fragment(index, key, call, (*at, field, "args"))
                 if field_of(part, "thought"):
                     yield from _text(index, (REASONING, "gemini", c), part, (*at, "text"))
+                for field, inner in GEMINI_CODE.items():
+                    code = (REASONING, "gemini-code", index, c, k)
+                    yield from _text(index, code, field_of(part, field), (*at, field, inner))
 
 
 def _bedrock_fragments(index: int, chunk: Any) -> Iterator[Fragment]:

@@ -2,10 +2,11 @@
 
 Reasoning models hand back their thinking: Anthropic's `thinking` blocks, the `reasoning`
 items of OpenAI's Responses API (their `summary` and `content` texts), LangChain's
-`thinking` and `reasoning` content blocks. Apps show it to users, so it is output like the
-answer: its texts are checked with the answer (PII, signals, policy), written back when
-redacted or restored, and a refusal drops it, since it may hold what the answer was
-refused for.
+`thinking` and `reasoning` content blocks; read the same way, the code a Gemini answer ran
+and what it printed (`executable_code`, `code_execution_result`). Apps show it to users,
+so it is output like the answer: its texts are checked with the answer (PII, signals,
+policy), written back when redacted or restored, and a refusal drops it, since it may hold
+what the answer was refused for.
 
 Anthropic's `redacted_thinking` is encrypted by the provider: no text to read. A rewritten
 `thinking` block no longer matches its `signature`; the API refuses it if the app sends
@@ -20,10 +21,12 @@ from typing import Any
 
 from charter._fields import field_of, items_of, kind_of, put_field, unwrapped, updated
 from charter.adapters import is_lc_message
+from charter.provider_answers import GeminiAdapter, candidate_parts, gemini_code_texts
 from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter
 
 _ANTHROPIC = AnthropicMessageAdapter()
 _RESPONSES = ResponsesAdapter()
+_GEMINI = GeminiAdapter()
 _THINKING = ("thinking", "redacted_thinking")
 
 
@@ -86,6 +89,10 @@ def _parts(answer: Any) -> Iterator[tuple[Any, str]]:
         for item in field_of(answer, "output"):
             for _, _, part in reasoning_item_parts(item):
                 yield part, "text"
+    elif _GEMINI.matches(answer):
+        for candidate in field_of(answer, "candidates"):
+            for part in candidate_parts(candidate):
+                yield from gemini_code_texts(part)
 
 
 def reasoning_item_parts(item: Any) -> Iterator[tuple[str, int, Any]]:

@@ -139,7 +139,7 @@ def _parts(value: Any) -> list[Any] | tuple[Any, ...]:
 def _item_texts(item: Any) -> list[str]:
     """A list item's texts: a string, a block's `text`, or a Cohere document's `data`."""
     data = field_of(item, "data") if isinstance(item, Mapping | BaseModel) else None
-    if _is_flat(data) and field_of(item, "text") is None:
+    if isinstance(data, Mapping) and _is_flat(data) and field_of(item, "text") is None:
         return [v for v in data.values() if isinstance(v, str) and v]
     text = _block_text(item)
     return [] if text is None else [text]
