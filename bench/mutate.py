@@ -68,6 +68,9 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "close",
         "refuse",
         "_withheld",
+        "_hold",
+        "_in_line",
+        "_pieces",
     ),
     "sdk/charter/privacy.py": ("inspect", "apply", "restore", "inspect_json", "render_json"),
 }

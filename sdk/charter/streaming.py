@@ -288,12 +288,9 @@ class StreamGate:
         cuts = [0, *(min(max(at - start, 0), len(model)) for at, _, _ in ahead), len(model)]
         texts = split_like([model[a:b] for a, b in pairwise(cuts)], released)
         out: list[tuple[Any, list[Any]]] = []
-        for k, text in enumerate(texts):
+        for k, text in enumerate(texts):  # no mark stands after a held call (none is taken)
             before, shape = (ahead[k][1], ahead[k][2]) if k < len(ahead) else (later, template)
-            final = k == len(texts) - 1
-            out.append(
-                (before, self._pieces(text, shape, upto=start + cuts[k + 1], last=last and final))
-            )
+            out.append((before, self._pieces(text, shape, upto=start + cuts[k + 1], last=last)))
         return out
 
     def _pieces(

@@ -319,12 +319,15 @@ def test_an_odd_proposed_name_reaches_the_policy_as_valid_bounded_text(charter: 
     assert charter.audit.stats.dropped == 0
 
 
-def test_text_written_before_a_call_goes_out_before_it(charter: Charter) -> None:
+@pytest.mark.parametrize("after", [1, 8])
+def test_text_written_before_a_call_goes_out_before_it(charter: Charter, after: int) -> None:
     """Text the window still held when a call began went out after the call (stop 42):
-    with text after the call too, all of it followed the call."""
+    with text after the call too, all of it followed the call. `after` > 1: the text after
+    the call is longer than the window, so text is released while the call is held."""
     chunks = _call_chunks({"to": "branch"}, text="I will write to the branch now. ")
     finish = chunks.pop()
-    chunks += [_delta(content="Sent: they will answer you today."), finish]
+    told = "Sent: they will answer you today." * after
+    chunks += [_delta(content=told[i : i + 20]) for i in range(0, len(told), 20)] + [finish]
     out = _stream(charter, chunks)
     kinds = [
         "call" if c["choices"][0]["delta"].get("tool_calls") else "text"
@@ -335,7 +338,4 @@ def test_text_written_before_a_call_goes_out_before_it(charter: Charter) -> None
     assert set(kinds[:first]) == {"text"} and set(kinds[last + 1 :]) == {"text"}
     texts = [c["choices"][0]["delta"].get("content") or "" for c in out]
     assert "".join(texts[: first + 1]) == "I will write to the branch now. "
-    assert _joined(out) == (
-        "I will write to the branch now. Sent: they will answer you today.",
-        {"to": "branch"},
-    )
+    assert _joined(out) == ("I will write to the branch now. " + told, {"to": "branch"})
