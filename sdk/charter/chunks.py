@@ -101,10 +101,14 @@ def _anthropic_text_delta(chunk: Any) -> Any:
 
 
 def text_boundary(chunk: Any) -> bool:
-    """An Anthropic event that sits at a place in the text: a block's start or stop, or a
-    citation streamed into a text block (`citations_delta`). An answer that cites comes
-    in text blocks split at each cited claim; these must go out between the texts of
-    their blocks, not after all of them."""
+    """An event that sits at a place in the text. Anthropic's: a block's start or stop, or
+    a citation streamed into a text block (`citations_delta`); an answer that cites comes
+    in text blocks split at each cited claim. The Responses API's: a message's or an
+    `output_text` part's start and end, and an annotation. These must go out between the
+    texts of their blocks or parts, not after all of them."""
+    responses = responses_event(chunk)
+    if responses is not None:
+        return _responses_boundary(responses, chunk)
     kind = anthropic_event(chunk)
     if kind in ("content_block_start", "content_block_stop"):
         return (
@@ -113,6 +117,14 @@ def text_boundary(chunk: Any) -> bool:
         )
     delta = field_of(chunk, "delta") if kind == "content_block_delta" else None
     return bool(field_of(delta, "type") == "citations_delta")
+
+
+def _responses_boundary(kind: str, event: Any) -> bool:
+    if kind in ("response.output_item.added", "response.output_item.done"):
+        return bool(field_of(field_of(event, "item"), "type") == "message")
+    if kind in ("response.content_part.added", "response.content_part.done"):
+        return _is_text_part(field_of(event, "part"))
+    return kind in ("response.output_text.done", "response.output_text.annotation.added")
 
 
 def _openai_delta(chunk: Any) -> Any:
@@ -193,12 +205,11 @@ class TextCopies:
     """Rewrites the events of a Responses API stream that repeat the answer's text whole
     (`response.output_text.done`, `response.content_part.done`, a message's
     `response.output_item.done`, `response.completed`): they carry what the model wrote,
-    so they get the text that was released instead. The first copy of each kind gets it
-    all, later ones (another part, another message) none, as the text deltas were joined."""
+    so they get the text that was released instead, each part its own (`parts`, by
+    `responses_part`: the text of the deltas released for it)."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._given: set[str] = set()
+    def __init__(self, parts: Mapping[tuple[int, int], str]) -> None:
+        self.parts = parts
 
     def __call__(self, chunk: Any) -> Any:
         kind = responses_event(chunk)
@@ -206,35 +217,53 @@ class TextCopies:
             response = field_of(chunk, "response")
             if response is None or not _ANSWER.matches(response):
                 return chunk
-            if "".join(_ANSWER.texts(response)) == self.text:
+            texts = [self.parts.get(key, "") for key in _part_places(response)]
+            if _ANSWER.texts(response) == (texts or [""]):
                 return chunk
             event = copy.deepcopy(chunk)
-            put_field(event, "response", _ANSWER.replace(response, [self.text]))
+            put_field(event, "response", _ANSWER.replace(response, texts or [""]))
             return event
         if kind == "response.output_text.done":
-            return self._put(chunk, kind, (), "text")
+            return self._put(chunk, (), "text")
         if kind == "response.content_part.done" and _is_text_part(field_of(chunk, "part")):
-            return self._put(chunk, kind, ("part",), "text")
+            return self._put(chunk, ("part",), "text")
         item = field_of(chunk, "item")
         if kind == "response.output_item.done" and field_of(item, "type") == "message":
-            parts = items_of(item, "content")
-            texts = [k for k, part in enumerate(parts) if _is_text_part(part)]
-            event, first = copy.deepcopy(chunk), kind not in self._given
-            self._given.add(kind)
-            for n, k in enumerate(texts):
-                part = field_of(field_of(event, "item"), "content")[k]
-                put_field(part, "text", self.text if first and n == 0 else "")
+            at = _place(field_of(chunk, "output_index"))
+            event = copy.deepcopy(chunk)
+            for k, part in enumerate(items_of(field_of(event, "item"), "content")):
+                if _is_text_part(part):
+                    put_field(part, "text", self.parts.get((at, k), ""))
             return event
         return chunk
 
-    def _put(self, chunk: Any, kind: str, path: tuple[str, ...], key: str) -> Any:
+    def _put(self, chunk: Any, path: tuple[str, ...], key: str) -> Any:
         event = copy.deepcopy(chunk)
         parent = event
         for step in path:
             parent = field_of(parent, step)
-        put_field(parent, key, self.text if kind not in self._given else "")
-        self._given.add(kind)
+        put_field(parent, key, self.parts.get(responses_part(chunk), ""))
         return event
+
+
+def responses_part(event: Any) -> tuple[int, int]:
+    """The part a Responses API event belongs to: its `output_index` and `content_index`."""
+    return _place(field_of(event, "output_index")), _place(field_of(event, "content_index"))
+
+
+def _place(index: Any) -> int:
+    return index if isinstance(index, int) and not isinstance(index, bool) else 0
+
+
+def _part_places(response: Any) -> list[tuple[int, int]]:
+    """Where each `output_text` part of a whole Responses answer stands, in order."""
+    return [
+        (o, k)
+        for o, item in enumerate(items_of(response, "output"))
+        if field_of(item, "type") == "message"
+        for k, part in enumerate(items_of(item, "content"))
+        if _is_text_part(part)
+    ]
 
 
 _ANSWER = ResponsesAdapter()

@@ -25,6 +25,8 @@ from charter.chunks import (
     carries_snapshot,
     chunk_text,
     like_chunk,
+    responses_event,
+    responses_part,
     structured_chunk,
     text_boundary,
     unreadable_chunk,
@@ -165,8 +167,6 @@ class StreamGate:
         self._opened = False
         """A text or a call came since the stream (or the revision) began."""
         self._revised = False
-        self._sent: list[str] = []
-        """The text released so far, as the consumer gets it."""
         self._queued: list[Any] = []
         """Released text chunks waiting in `held` behind chunks that came before them."""
         self._tail_at = 0
@@ -182,6 +182,9 @@ class StreamGate:
         in the model's text, the chunk, and the last text chunk before it."""
         self._upto = 0
         """How much of the model's text was released as chunks."""
+        self._parts: dict[tuple[int, int], str] = {}
+        """The text released into each part of a Responses API answer (`responses_part`):
+        what the events that repeat a part's text get (`TextCopies`)."""
         self._came: list[tuple[int, Any, Any]] = []
         """Held calls and reasoning that came while text written before them was still in
         the window: where in the model's text, the chunk, and the last text chunk before
@@ -216,7 +219,8 @@ class StreamGate:
                 "its text would go out unchecked. Yield text, or the chunks of a supported SDK"
             )
         text = chunk_text(chunk)
-        if self._opened and not self._checked_ahead and not text and text_boundary(chunk):
+        boundary = self._opened and not text and text_boundary(chunk)
+        if boundary and not self._checked_ahead:
             self._marks.append((self.window.position, chunk, self.template))
             return []
         if not text and not isinstance(chunk, str):
@@ -224,7 +228,7 @@ class StreamGate:
             self._checked_ahead = self._checked_ahead or fragment
             if self._opened or fragment:
                 self._opened = True
-                self._hold(chunk, fragment)
+                self._hold(chunk, boundary or (fragment and adds_to_calls(chunk)))
             elif not self._revised:
                 self.opening.append(chunk)
             return []
@@ -238,13 +242,11 @@ class StreamGate:
         withheld = self._withheld()
         if withheld is not None:
             return [] if withheld.action is Action.REVISE else self.refuse(withheld, chunk)
-        if released:
-            self._sent.append(released)
-            if self._checked_ahead:  # behind a call or reasoning: in line with it
-                for ahead, pieces in self._in_line(released, chunk):
-                    self._queued.extend(pieces)
-                    at = len(self.held) if ahead is None else _index(self.held, ahead)
-                    self.held[at:at] = pieces
+        if released and self._checked_ahead:  # behind a call or reasoning: in line with it
+            for ahead, pieces in self._in_line(released, chunk):
+                self._queued.extend(pieces)
+                at = len(self.held) if ahead is None else _index(self.held, ahead)
+                self.held[at:at] = pieces
         self._tail_at = len(self.held) if self._checked_ahead else 0
         if not released or self._checked_ahead:
             return []
@@ -261,14 +263,15 @@ class StreamGate:
             for ahead, pieces in self._in_line(tail, self.template, last=True)
         ]
         held = calls.written(self.window.arguments) if calls else self.held
-        self._sent.append(tail)
-        held = [*map(TextCopies("".join(self._sent)), held)]  # events that repeat the text
+        held = [*map(TextCopies(self._parts), held)]  # events that repeat the text
         for at, pieces in sorted(placed, key=lambda p: p[0], reverse=True):
             held[at:at] = pieces
         return self._opening() + held
 
-    def _hold(self, chunk: Any, fragment: bool) -> None:
-        if fragment and self.window.position > self._upto and adds_to_calls(chunk):
+    def _hold(self, chunk: Any, in_text: bool) -> None:
+        """Hold `chunk` to the end; `in_text`: it stands at a place in the text (a call,
+        reasoning, a part's start behind them), so text written before it goes before it."""
+        if in_text and self.window.position > self._upto:
             self._came.append((self.window.position, chunk, self.template))
         self.held.append(chunk)
 
@@ -307,14 +310,23 @@ class StreamGate:
         self._marks = self._marks[len(due) :]
         after = self._marks[0][2] if self._marks else template  # text before the next mark
         if not due:
-            return [like_chunk(after, released)] if released else []
+            return [self._text_chunk(after, released)] if released else []
         model = self.window.passed[start:end]
         cuts = [0, *(min(max(at - start, 0), len(model)) for at, _, _ in due), len(model)]
         texts = split_like([model[a:b] for a, b in pairwise(cuts)], released)
         out: list[Any] = []
         for (_, mark, before), text in zip(due, texts, strict=False):
-            out += [like_chunk(before, text), mark] if text else [mark]
-        return out + ([like_chunk(after, texts[-1])] if texts[-1] else [])
+            if text:
+                out.append(self._text_chunk(before, text))
+            out.append(TextCopies(self._parts)(mark))  # a part's end: the text it got
+        return out + ([self._text_chunk(after, texts[-1])] if texts[-1] else [])
+
+    def _text_chunk(self, template: Any, text: str) -> Any:
+        chunk = like_chunk(template, text)
+        if responses_event(chunk) is not None:
+            part = responses_part(chunk)
+            self._parts[part] = self._parts.get(part, "") + text
+        return chunk
 
     @property
     def stopped(self) -> bool:
