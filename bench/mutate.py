@@ -71,7 +71,9 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "_hold",
         "_in_line",
         "_pieces",
+        "_text_chunk",
     ),
+    "sdk/charter/chunks.py": ("__call__", "_put", "responses_part", "_responses_boundary"),
     "sdk/charter/privacy.py": ("inspect", "apply", "restore", "inspect_json", "render_json"),
 }
 TESTS = (
