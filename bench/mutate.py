@@ -85,6 +85,12 @@ TESTS = (
     "tests/adversarial/test_deep_input.py",
     "tests/adversarial/test_tool_data_objects.py",
     "tests/guard/test_bad_arguments.py",
+    "tests/adversarial/test_streamed_tool_calls.py",
+    "tests/adversarial/test_anthropic_stream.py",
+    "tests/adversarial/test_responses_stream_parts.py",
+    "tests/adversarial/test_audio_answers.py",
+    "tests/adversarial/test_structured_answers.py",
+    "tests/adversarial/test_provider_streams.py",
 )
 _FLIP = {
     ast.Is: ast.IsNot,

@@ -233,12 +233,14 @@ class StreamGate:
                 self.opening.append(chunk)
             return []
         self._opened = True
+        call = None
         if carries_calls(chunk):  # text and a call's fragment in one chunk: split them
             self._checked_ahead = True
-            self._hold(call_part(chunk), True)
-            chunk = text_part(chunk)
+            call, chunk = call_part(chunk), text_part(chunk)
         self.template = chunk  # the tail goes out in the shape of a chunk that had text
         released = self.window.feed(text)
+        if call is not None:  # after its chunk's text, before any that follows
+            self._hold(call, True)
         withheld = self._withheld()
         if withheld is not None:
             return [] if withheld.action is Action.REVISE else self.refuse(withheld, chunk)

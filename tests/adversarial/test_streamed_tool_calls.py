@@ -138,6 +138,14 @@ def test_a_chunk_with_text_and_a_call_fragment_sends_the_fragment_through_the_ch
     text, arguments = _joined(out)
     assert text == "Sending it." and arguments is not None
     assert CARD not in arguments["body"] and arguments["body"].endswith("1111")
+    # its text goes out before its call, and text that follows after it
+    after = _stream(charter, [mixed, _delta(content=" Done.")])
+    assert [c["choices"][0]["delta"].get("content") for c in after] == [
+        "Sending it.",
+        None,
+        " Done.",
+    ]
+    assert _joined(after) == ("Sending it. Done.", arguments)
 
 
 def test_sdk_chunk_objects_and_the_async_driver_are_checked_too(charter: Charter) -> None:
