@@ -186,7 +186,8 @@ class StreamGate:
         """The text released into each part of a Responses API answer (`responses_part`):
         what the events that repeat a part's text get (`TextCopies`)."""
         self._came: list[tuple[int, Any, Any]] = []
-        """Held calls and reasoning that came while text written before them was still in
+        """Held chunks that stand at a place in the text (calls and reasoning, and behind
+        them a part's start or end) and came while text written before them was still in
         the window: where in the model's text, the chunk, and the last text chunk before
         it. That text goes out before them, not after."""
 
@@ -280,9 +281,9 @@ class StreamGate:
     def _in_line(
         self, released: str, template: Any, *, last: bool = False
     ) -> list[tuple[Any, list[Any]]]:
-        """`released` as chunks in groups, each with the held call or reasoning it goes
-        before (None: after all that came so far): the text the model wrote before a call goes
-        before it, though the window still held it when the call came."""
+        """`released` as chunks in groups, each with the held chunk it goes before (None:
+        after all that came so far): the text the model wrote before a call goes before
+        it, though the window still held it when the call came."""
         start, end = self._upto, self.window.passed_chars
         ahead = [c for c in self._came if last or c[0] < end]
         self._came = self._came[len(ahead) :]
