@@ -521,3 +521,37 @@ def test_without_retrieved_passages_there_is_no_grounding_input(shipped: Charter
     assert audit is not None
     audit.flush(timeout=30)
     assert all("grounding" not in r.input for r in iter_records(shipped.settings.store_url))
+
+
+def test_text_released_behind_a_call_stays_when_the_rest_is_revised(
+    make: Callable[..., Driven],
+) -> None:
+    """A stream that proposes a call first: the text after it passes window by window and
+    waits in line behind the call. When a later window is revised, the text that passed
+    still goes out, before the revision (`StreamGate._queued`; `make mutate` found it
+    untested, stop 42)."""
+    driven = make("stream", changing(FIXED))
+    calls: list[int] = []
+
+    def chunk(**delta: Any) -> dict[str, Any]:
+        return {"choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+
+    @driven.charter.guard(model="m", provider="openai")
+    def model(prompt: Any) -> Iterator[Any]:
+        calls.append(1)
+        if len(calls) > 1:  # the revision
+            yield chunk(content=FIXED)
+            return
+        function = {"name": "note", "arguments": '{"topic": "loan"}'}
+        yield chunk(tool_calls=[{"index": 0, "id": "t1", "type": "function", "function": function}])
+        for i in range(0, len(DRAFT), 9):
+            yield chunk(content=DRAFT[i : i + 9])
+
+    out = list(model("Tell me about my loan"))
+    texts = [c["choices"][0]["delta"].get("content") or "" for c in out]
+    shown = "".join(texts)
+    assert len(calls) == 2 and shown.endswith(FIXED) and "promise" not in shown
+    passed = shown.removesuffix(FIXED)
+    assert passed and SAFE.startswith(passed)  # released before the promise came in view
+    # the draft's call went with the draft (`StreamGate.reopen`): the revision proposes none
+    assert not any(c["choices"][0]["delta"].get("tool_calls") for c in out)
