@@ -290,13 +290,11 @@ class StreamGate:
         later = self._came[0][1] if self._came else None  # came after all of `released`
         if not ahead:
             return [(later, self._pieces(released, template, last=last))]
-        model = self.window.passed[start:end]
-        cuts = [0, *(min(max(at - start, 0), len(model)) for at, _, _ in ahead), len(model)]
-        texts = split_like([model[a:b] for a, b in pairwise(cuts)], released)
+        texts, ends = self._cut(released, start, end, [at for at, _, _ in ahead])
         out: list[tuple[Any, list[Any]]] = []
         for k, text in enumerate(texts):  # no mark stands after a held call (none is taken)
             before, shape = (ahead[k][1], ahead[k][2]) if k < len(ahead) else (later, template)
-            out.append((before, self._pieces(text, shape, upto=start + cuts[k + 1], last=last)))
+            out.append((before, self._pieces(text, shape, upto=ends[k], last=last)))
         return out
 
     def _pieces(
@@ -314,15 +312,23 @@ class StreamGate:
         after = self._marks[0][2] if self._marks else template  # text before the next mark
         if not due:
             return [self._text_chunk(after, released)] if released else []
-        model = self.window.passed[start:end]
-        cuts = [0, *(min(max(at - start, 0), len(model)) for at, _, _ in due), len(model)]
-        texts = split_like([model[a:b] for a, b in pairwise(cuts)], released)
+        texts, _ = self._cut(released, start, end, [at for at, _, _ in due])
         out: list[Any] = []
         for (_, mark, before), text in zip(due, texts, strict=False):
             if text:
                 out.append(self._text_chunk(before, text))
             out.append(TextCopies(self._parts)(mark))  # a part's end: the text it got
         return out + ([self._text_chunk(after, texts[-1])] if texts[-1] else [])
+
+    def _cut(
+        self, released: str, start: int, end: int, places: list[int]
+    ) -> tuple[list[str], list[int]]:
+        """`released` (the model's text from `start` to `end`, as it goes out) cut at
+        `places` in the model's text, and where each piece ends there."""
+        model = self.window.passed[start:end]
+        cuts = [min(max(at - start, 0), len(model)) for at in places]
+        pieces = [model[a:b] for a, b in pairwise([0, *cuts, len(model)])]
+        return split_like(pieces, released), [start + c for c in [*cuts, len(model)]]
 
     def _text_chunk(self, template: Any, text: str) -> Any:
         chunk = like_chunk(template, text)
