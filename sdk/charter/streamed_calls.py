@@ -130,10 +130,12 @@ def carries_calls(chunk: Any) -> bool:
     return next(_fragments(0, chunk), None) is not None
 
 
-def adds_to_calls(chunk: Any) -> bool:
-    """Whether `chunk` begins or continues a call or reasoning (not a `.done` or
-    `response.completed` event that repeats one whole): it stands at a place in the text."""
-    return any(f.copy not in WHOLE_COPIES for f in _fragments(0, chunk))
+def calls_in(chunk: Any) -> tuple[bool, bool]:
+    """Whether `chunk` holds a fragment of a proposed call or reasoning, and whether one of
+    them begins or continues it (not a `.done` or `response.completed` event that repeats
+    it whole): then the chunk stands at a place in the text. One pass over its fragments."""
+    copies = {f.copy for f in _fragments(0, chunk)}
+    return bool(copies), bool(copies - WHOLE_COPIES)
 
 
 def streamed_chars(chunk: Any) -> int:

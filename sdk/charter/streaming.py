@@ -35,8 +35,8 @@ from charter.decision import Action, Decision
 from charter.errors import ConfigurationError, PolicyViolation
 from charter.streamed_calls import (
     StreamedCalls,
-    adds_to_calls,
     call_part,
+    calls_in,
     carries_calls,
     text_part,
 )
@@ -225,11 +225,11 @@ class StreamGate:
             self._marks.append((self.window.position, chunk, self.template))
             return []
         if not text and not isinstance(chunk, str):
-            fragment = carries_calls(chunk)
+            fragment, adds = calls_in(chunk)
             self._checked_ahead = self._checked_ahead or fragment
             if self._opened or fragment:
                 self._opened = True
-                self._hold(chunk, boundary or (fragment and adds_to_calls(chunk)))
+                self._hold(chunk, boundary or adds)
             elif not self._revised:
                 self.opening.append(chunk)
             return []
