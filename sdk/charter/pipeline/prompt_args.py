@@ -138,11 +138,18 @@ def _parts(value: Any) -> list[Any] | tuple[Any, ...]:
 
 def _item_texts(item: Any) -> list[str]:
     """A list item's texts: a string, a block's `text`, or a Cohere document's `data`."""
-    data = field_of(item, "data") if isinstance(item, Mapping | BaseModel) else None
-    if isinstance(data, Mapping) and _is_flat(data) and field_of(item, "text") is None:
-        return [v for v in data.values() if isinstance(v, str) and v]
+    data = _document_data(item)
+    if data is not None:
+        return _texts(data)
     text = _block_text(item)
     return [] if text is None else [text]
+
+
+def _document_data(item: Any) -> Mapping[str, Any] | None:
+    """A Cohere document's `data` (its texts by name), None for any other item."""
+    data = field_of(item, "data") if isinstance(item, Mapping | BaseModel) else None
+    flat = isinstance(data, Mapping) and _is_flat(data) and field_of(item, "text") is None
+    return data if flat else None
 
 
 def _block_text(item: Any) -> str | None:
@@ -170,12 +177,10 @@ def _with_block_texts(items: Sequence[Any], texts: Iterator[str]) -> list[Any]:
 
 
 def _with_item_texts(item: Any, texts: Iterator[str]) -> Any:
+    data = _document_data(item)
+    if data is not None:
+        new = _with_texts(data, texts)
+        return item if new == data else updated(item, data=new)
     if isinstance(item, str):
         return next(texts)
-    if not _item_texts(item):
-        return item
-    if _block_text(item) is not None:
-        return updated(item, text=next(texts))
-    data = field_of(item, "data")
-    new = _with_texts(data, texts)
-    return item if new == data else updated(item, data=new)
+    return item if _block_text(item) is None else updated(item, text=next(texts))
