@@ -228,19 +228,18 @@ class GeminiAdapter:
 
 def _with_text_cut_back(parts: list[Any], text: str) -> list[Any]:
     """A candidate's parts with `text` cut back into its text parts (written in place:
-    pass a copy). A text part left empty goes, unless it is the only one."""
+    pass a copy), or in a new first part when it has none. A text part left empty goes,
+    unless it is the only one."""
     holders = [p for p in parts if is_gemini_text(p)]
-    if len(holders) < 2:
-        return with_first_text(parts, text, is_gemini_text, _untyped_part)
+    if not holders:
+        return [_untyped_part(text), *parts]
     pieces = split_like([field_of(p, "text") for p in holders], text)
-    emptied = []
     for holder, piece in zip(holders, pieces, strict=True):
         put_field(holder, "text", piece)
-        if not piece:
-            emptied.append(holder)
-    if len(emptied) == len(holders):
-        emptied = emptied[1:]
-    return [p for p in parts if not any(p is e for e in emptied)]
+    gone = {id(h) for h, piece in zip(holders, pieces, strict=True) if not piece}
+    if len(gone) == len(holders):
+        gone.discard(id(holders[0]))
+    return [p for p in parts if id(p) not in gone]
 
 
 def candidate_parts(candidate: Any) -> Sequence[Any]:
