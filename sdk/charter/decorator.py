@@ -29,7 +29,22 @@ from charter.policy.input import ModelRef
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_PROMPT_NAMES = ("prompt", "messages", "input", "text", "query", "question", "message")
+_PROMPT_NAMES = (
+    "prompt",
+    "messages",
+    "input",
+    "contents",
+    "text",
+    "query",
+    "question",
+    "message",
+)
+"""Parameters that hold the prompt, by name: `contents` is google-genai's
+(`client.models.generate_content(model=..., contents=...)`)."""
+_NOT_PROMPTS = frozenset({"self", "cls", "model", "model_id", "modelId"})
+"""Never taken for the prompt when no parameter is named as one: guarding an SDK method
+whose first parameter is `model`, the guard read the model's name and sent the prompt
+unread."""
 _REGISTRY: dict[str, GuardedFunction] = {}
 
 
@@ -139,7 +154,7 @@ class GuardedFunction:
         for name in _PROMPT_NAMES:
             if name in params:
                 return name
-        return params[0] if params else None
+        return next((name for name in params if name not in _NOT_PROMPTS), None)
 
     # --- the wrappers: each picks a driver for the one flow ------------------------------
 

@@ -23,6 +23,8 @@ from charter.errors import ApprovalError, ApprovalPending, ConfigurationError
 from charter.guard import Charter
 from charter.testing import RecordingModel
 
+EMAIL = "jane.doe@example.com"
+
 
 def test_a_numeric_user_id_is_the_user_as_text(charter: Charter, model: RecordingModel) -> None:
     ask = charter.guard(model=model.name, provider="openai")(model)
@@ -153,3 +155,30 @@ def test_a_prompt_parameter_the_function_lacks_is_refused_when_decorating(
         return "ok"
 
     assert ask_tone("x", tone="where is my parcel?") == "ok"  # a parameter it has: fine
+
+
+def test_the_prompt_of_an_sdk_method_whose_first_parameter_is_the_model_is_read(
+    charter: Charter,
+) -> None:
+    """Found by probing (stop 43): guarding google-genai's `generate_content(*, model,
+    contents, config=None)`, the guard took `model` for the prompt (no parameter had a
+    prompt's name, so it read the first), checked the model's name and sent `contents`
+    to the model unread, with the customer's e-mail address in it."""
+    sent: list[Any] = []
+
+    @charter.guard(model="gemini-x", provider="gemini")
+    def generate_content(*, model: str, contents: Any, config: Any = None) -> str:
+        sent.append(contents)
+        return "Done."
+
+    said = [{"role": "user", "parts": [{"text": f"Mail {EMAIL}"}]}]
+    generate_content(model="gemini-x", contents=said)
+    assert EMAIL not in repr(sent[0])
+
+    @charter.guard(model="m", provider="openai")
+    def ask(model: str, q: str) -> str:  # no prompt-like name: the first that is not `model`
+        sent.append(q)
+        return "Done."
+
+    ask("m", f"mail {EMAIL}")
+    assert sent[1] == "mail <EMAIL_ADDRESS_1>"
