@@ -106,3 +106,12 @@ def unwrapped(answer: Any) -> tuple[Any, Callable[[Any], Any]]:
 
 def _same(answer: Any) -> Any:
     return answer
+
+
+def spoken(message: Any) -> str | None:
+    """The transcript of an answer spoken as audio (`modalities=["audio"]`: `content` is
+    None, the words are `audio.transcript`), else None."""
+    if field_of(message, "content"):
+        return None
+    transcript = field_of(field_of(message, "audio"), "transcript")
+    return transcript if isinstance(transcript, str) else None

@@ -41,6 +41,7 @@ from typing import Any
 
 from charter._fields import kind_of
 from charter._leaves import leaves_of, parsed_arguments, with_leaves, written_as
+from charter.inline_files import inline_file
 
 TOOL_ROLE = "tool"
 CALLER_ROLE = "assistant"
@@ -209,7 +210,8 @@ def _block_texts(block: Any, role: str) -> Pairs:
             return [(role, source["data"])]
         if source.get("type") == "content":
             return _content_texts(source.get("content"), role)
-    return []
+    upload = inline_file(block)
+    return [(role, upload.text)] if upload is not None else []
 
 
 def _with_block_texts(block: Any, texts: Iterator[str]) -> Any:
@@ -247,6 +249,10 @@ def _with_plain_block_texts(block: Mapping[str, Any], texts: Iterator[str]) -> A
             return {**block, "source": {**source, "data": next(texts)}}
         if source.get("type") == "content":
             return {**block, "source": _with_content(source, texts)}
+    upload = inline_file(block)
+    if upload is not None:
+        text = next(texts)
+        return block if text == upload.text else upload.written(block, text)
     return block
 
 

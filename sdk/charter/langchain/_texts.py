@@ -17,8 +17,9 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
-from charter.adapters import is_lc_text_part, lc_spoken, lc_with_spoken
+from charter.inline_files import inline_file
 from charter.lc_calls import lc_call_leaves, lc_with_call_leaves
+from charter.lc_messages import is_lc_text_part, lc_spoken, lc_with_spoken
 from charter.structured import TextFn, TextWalk, read_texts, same_items, write_texts
 
 
@@ -86,19 +87,24 @@ def message_roles(message: BaseMessage) -> list[str]:
     """The role of each text a prompt's walk (`calls=True`) reads in `message`, in order:
     the message's type for its content, `ai` for the strings of the calls it carries."""
     content = message.content
-    parts = 1 if isinstance(content, str) else sum(1 for p in content if _is_text(p))
+    parts = 1 if isinstance(content, str) else sum(1 for p in content if _is_read(p))
     return [str(message.type)] * parts + ["ai"] * len(lc_call_leaves(message))
 
 
-def _is_text(part: Any) -> bool:
-    return isinstance(part, str) or is_lc_text_part(part)
+def _is_read(part: Any) -> bool:
+    """A part holding text, or an inline text file (`charter.inline_files`)."""
+    return is_lc_text_part(part) or (isinstance(part, Mapping) and inline_file(part) is not None)
 
 
 def _map_part(part: Any, fn: TextFn) -> Any:
     if isinstance(part, str):
         return fn(part)
-    if _is_text(part):
+    if is_lc_text_part(part):
         text = part["text"]
         new_text = fn(text)
         return part if new_text is text else {**part, "text": new_text}
+    upload = inline_file(part) if isinstance(part, Mapping) else None
+    if upload is not None:
+        new_text = fn(upload.text)
+        return part if new_text == upload.text else upload.written(part, new_text)
     return part
