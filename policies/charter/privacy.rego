@@ -85,6 +85,41 @@ findings contains finding if {
 	}
 }
 
+unread_attachments contains attachment.kind if {
+	some attachment in object.get(input, "attachments", [])
+	not attachment.read
+}
+
+# METADATA
+# title: No attachments the guard cannot read to external model providers
+# description: >-
+#   A PDF statement, an office file or a photographed ID card reaches the model as it
+#   came: the guard reads text, so it cannot minimise what such a file holds. Attachments
+#   of the kinds in config.unread_attachments_denied (image, audio, video, file) that it
+#   could not read are not sent to an external provider. Text files handed over inline
+#   are read and redacted like the user's own words, so they pass.
+# custom:
+#   id: privacy.unread_attachment
+#   principle: "GDPR art. 5(1)(c) / KVKK art. 4: only data that was minimised leaves for an external processor"
+#   severity: medium
+#   owner: privacy-office
+findings contains finding if {
+	stage == "input"
+	external_provider
+	denied := {kind | some kind in unread_attachments; kind in config.unread_attachments_denied}
+	count(denied) > 0
+	finding := {
+		"action": "deny",
+		"rule": "privacy.unread_attachment",
+		"principle": "GDPR art. 5(1)(c) / KVKK art. 4: only data that was minimised leaves for an external processor",
+		"severity": "medium",
+		"message": sprintf(
+			"This assistant cannot check attached %s for personal data before they reach the external AI provider (%s). Please paste the text instead, or ask for a human agent.",
+			[concat(", ", [sprintf("%ss", [k]) | some k in sort(denied)]), provider],
+		),
+	}
+}
+
 special_categories contains replace(category, "_", " ") if {
 	input_phrase_mentioned
 	some category, phrases in config.special_categories

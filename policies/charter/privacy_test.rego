@@ -147,3 +147,33 @@ test_special_categories_are_fine_for_a_local_model if {
 test_special_categories_are_only_checked_on_input if {
 	count(rules(at_stage(chat("I have diabetes", []), "tool_call"))) == 0
 }
+
+# --- privacy.unread_attachment -------------------------------------------------------------
+
+with_attachments(inp, attachments) := object.union(inp, {"attachments": attachments})
+
+pdf := {"kind": "file", "media_type": "application/pdf", "read": false}
+
+test_an_unread_file_to_an_external_provider_is_denied if {
+	f := finding(with_attachments(chat("Summarize it", []), [pdf]), "privacy.unread_attachment")
+	f.action == "deny"
+	contains(f.message, "files")
+	contains(f.message, "openai")
+}
+
+test_a_read_text_file_an_image_and_a_local_model_pass if {
+	text_file := {"kind": "file", "media_type": "text/plain", "read": true}
+	image := {"kind": "image", "media_type": "image/png", "read": false}
+	not "privacy.unread_attachment" in rules(with_attachments(chat("x", []), [text_file, image]))
+	local := on_provider(with_attachments(chat("x", []), [pdf]), "local")
+	not "privacy.unread_attachment" in rules(local)
+	not "privacy.unread_attachment" in rules(at_stage(with_attachments(chat("x", []), [pdf]), "output"))
+}
+
+test_the_kinds_refused_come_from_config if {
+	image := {"kind": "image", "media_type": "image/png", "read": false}
+	inp := with_attachments(chat("x", []), [image, pdf])
+	f := finding(inp, "privacy.unread_attachment") with data.charter.config.unread_attachments_denied as ["image", "file"]
+	contains(f.message, "files, images")
+	not "privacy.unread_attachment" in rules(inp) with data.charter.config.unread_attachments_denied as []
+}

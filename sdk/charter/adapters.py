@@ -16,6 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from charter._fields import Usage, field_of, spoken
+from charter.attachments import Attachment
 from charter.lc_messages import LangChainMessagesAdapter, is_lc_message, is_lc_text_part
 from charter.prompt_items import is_message_dict, is_responses_item, item_texts, with_item_texts
 from charter.provider_answers import GeminiAdapter, MessageAnswerAdapter
@@ -24,6 +25,7 @@ from charter.vendor_adapters import AnthropicMessageAdapter, ResponsesAdapter, f
 __all__ = [
     "Adapter",
     "AnthropicMessageAdapter",
+    "Attached",
     "FollowUp",
     "GeminiAdapter",
     "LangChainMessagesAdapter",
@@ -65,6 +67,14 @@ class FollowUp(Protocol):
         the user's `request` to revise it, in the same shape; None when this particular
         value cannot carry them."""
         ...
+
+
+@runtime_checkable
+class Attached(Protocol):
+    """A prompt adapter whose values hold their attachments somewhere `attachments_in`
+    does not look (LangChain's `GuardInput`): it says where."""
+
+    def attachments(self, value: Any) -> tuple[Attachment, ...]: ...
 
 
 @runtime_checkable

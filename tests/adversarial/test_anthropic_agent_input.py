@@ -118,6 +118,9 @@ def test_a_jailbreak_moved_into_a_document_is_still_the_users(model: Any, sent: 
 
 
 def test_blocks_without_text_pass_unread(model: Any, sent: list[Any]) -> None:
+    """An image goes as it came. A PDF cannot be read either, and since stop 43 the
+    starter bundle does not send one to an external provider (`privacy.unread_attachment`,
+    tested with its other shapes in `test_unread_attachments.py`)."""
     image = {
         "type": "image",
         "source": {"type": "base64", "media_type": "image/png", "data": "AA=="},
@@ -126,6 +129,9 @@ def test_blocks_without_text_pass_unread(model: Any, sent: list[Any]) -> None:
         "type": "document",
         "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBE"},
     }
-    prompt = [{"role": "user", "content": [image, pdf, {"type": "text", "text": "What is this?"}]}]
+    prompt = [{"role": "user", "content": [image, {"type": "text", "text": "What is this?"}]}]
     assert model(prompt) == "It is active."
     assert sent[0] == prompt
+    with pytest.raises(PolicyViolation, match=r"privacy\.unread_attachment"):
+        model([{"role": "user", "content": [image, pdf, {"type": "text", "text": "And this?"}]}])
+    assert len(sent) == 1

@@ -111,8 +111,10 @@ def test_what_is_not_a_decodable_text_file_goes_out_as_it_came(
     charter: Charter, part: dict[str, Any]
 ) -> None:
     """Over-reach: a PDF or an image cannot be read as text, and bytes that are not a text
-    file's are not rewritten (one decoded wrongly would reach the model corrupted)."""
-    assert sent_to_model(charter, _user(part), provider="openai")[0]["content"][1] is part
+    file's are not rewritten (one decoded wrongly would reach the model corrupted). To a
+    local model they go as they came; an external provider is sent no unread file at all
+    (`test_unread_attachments.py`)."""
+    assert sent_to_model(charter, _user(part), provider="local")[0]["content"][1] is part
 
 
 def test_a_text_file_without_personal_data_is_passed_as_the_same_object(

@@ -42,7 +42,7 @@ def test_a_bedrock_text_document_is_redacted(charter: Charter, source: dict[str,
 
 def test_a_bedrock_pdf_is_not_read_as_text(charter: Charter) -> None:
     pdf = b"%PDF-1.7 " + TEXT.encode()
-    sent = _sent(charter, _bedrock({"bytes": pdf}, fmt="pdf"))
+    sent = sent_to_model(charter, _bedrock({"bytes": pdf}, fmt="pdf"), provider="local")
     assert sent[0]["content"][1]["document"]["source"]["bytes"] == pdf  # as it came
 
 

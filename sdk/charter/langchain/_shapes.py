@@ -21,6 +21,7 @@ from charter.adapters import (
     adapter_for,
     register_adapter,
 )
+from charter.attachments import Attachment, attachments_in
 from charter.langchain._record import to_record
 from charter.langchain._texts import message_roles, texts_of, with_texts
 
@@ -113,6 +114,13 @@ class LangChainShapes:
         if items and all(isinstance(m, BaseMessage) for m in items):
             return [role for m in items for role in message_roles(m)]
         return None
+
+    def attachments(self, value: Any) -> tuple[Attachment, ...]:
+        """What a chat input's messages attach (`charter.attachments`)."""
+        if not isinstance(value, GuardInput):
+            return ()
+        inner = value.value.to_messages() if isinstance(value.value, PromptValue) else value.value
+        return attachments_in(inner)
 
     def usage(self, value: Any) -> Usage:
         answer = value.value if isinstance(value, GuardOutput) else None

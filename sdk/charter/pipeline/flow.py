@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter._canonical import is_json
+from charter.adapters import Attached
+from charter.attachments import attachments_in
 from charter.context import current
 from charter.decision import Action, Decision, Stage
 from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
@@ -226,6 +228,8 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
     run.bounded(Stage.INPUT, "the call's arguments", bound.arguments)
     inspected = run.inspect(texts)
     run.inspected, run.prompt = inspected, args.prompt
+    attached = args.adapter.attachments if isinstance(args.adapter, Attached) else attachments_in
+    run.attachments = [a.policy_value() for a in attached(args.prompt)]
     scored = args.scored(inspected.policy_texts, run.parts.settings.unscored_roles)
     decision = run.evaluate(Stage.INPUT, inspected, scored=scored)
     run.restore_types = decision.restore_types

@@ -58,6 +58,8 @@ class CallRun:
     """The prompt argument as the caller passed it (shapes refusals and answers)."""
     prompt_redacted: str | None = None
     """What left for the model; on spans only when `record_content` is opted in."""
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    """What the prompt attaches (`charter.attachments`), as the input stage's policy reads it."""
     labels: dict[str, str] = field(default_factory=dict)
     refused_restore: bool = False
     """A cross-principal restore was refused (and recorded) in this call."""
@@ -129,6 +131,8 @@ class CallRun:
         )
         if scored is not None and stage is Stage.INPUT:  # a prompt's user's own words
             doc["user_text"] = "\n".join(texts)
+        if self.attachments and stage is Stage.INPUT:
+            doc["attachments"] = self.attachments
         with span.stage("charter.policy.evaluate"):
             decision = parts.engine.evaluate(doc)
             if decision.action is Action.REVISE and stage is not Stage.OUTPUT:
@@ -150,9 +154,8 @@ class CallRun:
         grounding: dict[str, Any] | None = None,
         calls: Sequence[str] = (),
     ) -> dict[str, Any]:
-        tool = None
-        if self.spec.kind == "tool":
-            tool = (self.spec.tool_name or "", dict(tool_args or {}))
+        is_tool = self.spec.kind == "tool"
+        tool = (self.spec.tool_name or "", dict(tool_args or {})) if is_tool else None
         settings = self.parts.settings
         return policy_document(
             stage=stage,

@@ -21,6 +21,7 @@ MAX_NAME_CHARS = 256
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AttachmentRef",
     "ModelRef",
     "PIISummary",
     "PolicyInput",
@@ -51,6 +52,18 @@ class ToolRef(BaseModel):
 
     name: str
     arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class AttachmentRef(BaseModel):
+    """An image, audio, video or file the prompt attaches (`charter.attachments`): its kind,
+    media type (or Bedrock's format) and whether the guard read its text. Never its name,
+    address or bytes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    media_type: str = ""
+    read: bool = False
 
 
 class ProposedCall(BaseModel):
@@ -86,6 +99,9 @@ class PolicyInput(BaseModel):
     tool_calls: tuple[ProposedCall, ...] | None = None
     """Output stage only, when the answer proposes tool calls (streamed ones included):
     what an agent would run next, so a rule can refuse an answer that proposes a call."""
+    attachments: tuple[AttachmentRef, ...] | None = None
+    """Input stage only, when the prompt attaches anything: what the policy cannot read
+    (`read` false) it can refuse to send (the starter's `privacy.unread_attachment`)."""
     grounding: dict[str, Any] | None = None
     """Output stage of a RAG call only: how much of the answer the retrieved passages
     support (`charter.grounding.GroundingScore.policy_input`), never the passages."""
