@@ -21,6 +21,7 @@ measures, it does not assert.
 from __future__ import annotations
 
 import argparse
+import base64
 import collections
 import json
 import random
@@ -177,6 +178,8 @@ ANSWERS: list[Any] = [
 
 
 EMAIL = "jane.doe@example.com"
+_B64 = base64.b64encode(f"mail {EMAIL}".encode()).decode()
+_DATA_URL = f"data:text/plain;base64,{_B64}"
 PROMPTS: list[Any] = [
     [{"role": "user", "content": [{"type": "text", "text": f"mail {EMAIL}"}]}],
     [{"role": "assistant", "content": [{"type": "refusal", "refusal": f"no {EMAIL}"}]}],
@@ -215,8 +218,28 @@ PROMPTS: list[Any] = [
         {"role": "assistant", "content": None, "tool_calls": [{"function": {"arguments": "{}"}}]},
         {"type": "function_call_output", "call_id": "c", "output": EMAIL},
     ],
+    [
+        {
+            "role": "user",
+            "content": [
+                {"type": "input_file", "filename": "a.txt", "file_data": _DATA_URL},
+                {"type": "file", "file": {"file_data": _DATA_URL}},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+            ],
+        }
+    ],
+    [
+        {
+            "role": "user",
+            "parts": [
+                {"inline_data": {"mime_type": "text/plain", "data": _B64}},
+                {"file_data": {"mime_type": "application/pdf", "file_uri": "gs://b/x.pdf"}},
+            ],
+        }
+    ],
 ]
-"""Chat prompts of each provider, with an e-mail address where the guard reads text."""
+"""Chat prompts of each provider, with an e-mail address where the guard reads text
+(inline text files among them) and attachments it cannot read."""
 
 
 def _delta(index: int, kind: str, field: str, text: str) -> dict[str, Any]:
