@@ -24,6 +24,7 @@ from charter.pipeline import (
     run_stream,
     run_sync,
 )
+from charter.pipeline.binding import spread, takes_keywords
 from charter.pipeline.drivers import in_event_loop
 from charter.policy.input import ModelRef
 
@@ -138,19 +139,21 @@ class GuardedFunction:
         self.spec = spec
         self.resolve = resolve
         self.signature = inspect.signature(fn)
+        self.spreads = takes_keywords(self.signature)
         params = self.signature.parameters
-        if prompt_param and prompt_param not in params:
+        if prompt_param and prompt_param not in params and not self.spreads:
             raise ConfigurationError(  # at decoration: at call time it read "name it"
                 f"{spec.function}: @guard(prompt={prompt_param!r}) names no parameter of "
                 f"the function (it has: {', '.join(params) or 'none'})"
             )
-        self.prompt_param = prompt_param or self._find_prompt_param()
+        self.named_prompt = prompt_param
+        self.prompt_param = prompt_param or self._find_prompt_param(self.signature)
         _REGISTRY[spec.function] = self
 
-    def _find_prompt_param(self) -> str | None:
+    def _find_prompt_param(self, signature: inspect.Signature) -> str | None:
         if self.spec.kind == "tool":
             return None
-        params = list(self.signature.parameters)
+        params = [p.name for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
         for name in _PROMPT_NAMES:
             if name in params:
                 return name
@@ -206,9 +209,14 @@ class GuardedFunction:
     def _flow(
         self, parts: Parts, args: tuple[Any, ...], kwargs: dict[str, Any], *, stream: bool
     ) -> Any:
-        bound = self.signature.bind(*args, **kwargs)
+        prompt_param = self.prompt_param
+        signature = self.signature
+        if self.spreads and kwargs:  # `**kwargs`: the keywords of this call by name
+            signature = spread(signature, kwargs)
+            prompt_param = self.named_prompt or self._find_prompt_param(signature)
+        bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        return guarded(parts, self.spec, bound, self.prompt_param, stream=stream)
+        return guarded(parts, self.spec, bound, prompt_param, stream=stream)
 
     def resume(self, charter: Parts, request: Any) -> Any:
         """Run the approved action exactly as it was bound (the stored, redacted arguments)."""

@@ -24,6 +24,7 @@ from charter.attachments import attachments_in
 from charter.context import current
 from charter.decision import Action, Decision, Stage
 from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
+from charter.pipeline.binding import as_keywords
 from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
 from charter.pipeline.holds import after_wait, approval_action, submit_approval
 from charter.pipeline.own_types import in_own_types
@@ -215,7 +216,8 @@ def _prepare_tool(run: CallRun, bound: inspect.BoundArguments) -> Prepared:
     call = None
     if receiver is None and is_json(arguments):  # else: resumable only in this process
         stored = view.render(decision.redact, default=RedactOperator.PLACEHOLDER)
-        call = {"arguments": stored}
+        keywords = as_keywords(bound, stored)
+        call = {"arguments": keywords} if keywords is not None else None
     action = approval_action(run, view.policy_text, call, view.policy_value)
     request = submit_approval(run, decision, action)
     return Prepared(bound.args, bound.kwargs, request, action, bound=bound)
@@ -244,8 +246,8 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
         return Prepared(bound.args, bound.kwargs, bound=bound, prompt_param=args.param)
     # Bound to, and stored as, the placeholder form: reviewers never see raw PII.
     call = None
-    if is_json(bound.arguments):  # else: resumable only in this process
-        stored = dict(bound.arguments)
+    stored = as_keywords(bound)
+    if stored is not None and is_json(stored):  # else: resumable only in this process
         others = {k: v for k, v in stored.items() if k != args.param}
         stored.update(privacy.redact_json(others, {"*": RedactOperator.PLACEHOLDER}, run.scope))
         stored[args.param] = args.prompt_with(_all_placeholders(run, inspected, decision))
