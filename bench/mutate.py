@@ -39,8 +39,14 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "_wait_for_approval",
         "_stream",
         "finish",
-        "_refuse_deferred",
     ),
+    "sdk/charter/pipeline/answer_reading.py": (
+        "read_answer",
+        "refuse_deferred",
+        "streams_in",
+        "is_stream",
+    ),
+    "sdk/charter/pipeline/binding.py": ("spread", "as_keywords"),
     "sdk/charter/pipeline/stages.py": (
         "decide",
         "bounded",
@@ -91,6 +97,8 @@ TESTS = (
     "tests/adversarial/test_audio_answers.py",
     "tests/adversarial/test_structured_answers.py",
     "tests/adversarial/test_provider_streams.py",
+    "tests/guard/test_sdk_stream_objects.py",
+    "tests/guard/test_keyword_functions.py",
 )
 _FLIP = {
     ast.Is: ast.IsNot,

@@ -25,7 +25,7 @@ from charter.pipeline import (
     run_sync,
 )
 from charter.pipeline.binding import spread, takes_keywords
-from charter.pipeline.drivers import in_event_loop
+from charter.pipeline.drivers import CheckedAsyncStream, CheckedStream, in_event_loop
 from charter.policy.input import ModelRef
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -190,6 +190,9 @@ class GuardedFunction:
             @functools.wraps(fn)
             async def acall(*args: Any, **kwargs: Any) -> Any:
                 parts = self.resolve()
+                if self._asks_stream(kwargs):  # an SDK's stream: checked as it comes
+                    streamed = self._flow(parts, args, kwargs, stream=True)
+                    return CheckedAsyncStream(run_async_stream(streamed, fn, parts))
                 flow = self._flow(parts, args, kwargs, stream=False)
                 return await run_async(flow, fn, parts)
 
@@ -199,12 +202,20 @@ class GuardedFunction:
             @functools.wraps(fn)
             def call(*args: Any, **kwargs: Any) -> Any:
                 parts = self.resolve()
+                if self._asks_stream(kwargs):  # `create(stream=True)`: checked as it comes
+                    return CheckedStream(
+                        run_stream(self._flow(parts, args, kwargs, stream=True), fn, parts)
+                    )
                 flow = self._flow(parts, args, kwargs, stream=False)
                 return run_sync(flow, fn, parts)
 
             out = call
         out.__charter__ = self
         return out
+
+    def _asks_stream(self, kwargs: dict[str, Any]) -> bool:
+        """An SDK method called with `stream=True` hands back a stream (a tool never)."""
+        return self.spec.kind != "tool" and kwargs.get("stream") is True
 
     def _flow(
         self, parts: Parts, args: tuple[Any, ...], kwargs: dict[str, Any], *, stream: bool
@@ -227,12 +238,15 @@ class GuardedFunction:
                 f"{self.spec.function} is a coroutine function and an event loop is running "
                 "here: resume it with `await charter.aresume(ticket)`"
             )
-        streams = inspect.isgeneratorfunction(self.fn) or inspect.isasyncgenfunction(self.fn)
+        asked = ((request.action.get("call") or {}).get("arguments") or {}).get("stream") is True
+        generates = inspect.isgeneratorfunction(self.fn) or inspect.isasyncgenfunction(self.fn)
+        streams = generates or (asked and not inspect.iscoroutinefunction(self.fn))
         flow = resumed(charter, self.spec, request, self.prompt_param, stream=streams)
         if inspect.isasyncgenfunction(self.fn):  # the checked chunks, for `async for`
             return run_async_stream(flow, self.fn, charter)
         if streams:  # the checked chunks; the approval is used once the first is asked for
-            return run_stream(flow, self.fn, charter)
+            chunks = run_stream(flow, self.fn, charter)
+            return chunks if generates else CheckedStream(chunks)
         return run_resumed(flow, self.fn, charter)
 
     async def aresume(self, charter: Parts, request: Any) -> Any:

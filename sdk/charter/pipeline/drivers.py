@@ -10,6 +10,7 @@ reading when the flow calls the function again (a revision replaces the draft).
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any
 
@@ -67,8 +68,9 @@ def run_stream(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Iterator[Any
                     _close(source)
                     source = None
                 reply = _perform(effect, fn, parts)
-                if isinstance(effect, Invoke):
+                if isinstance(effect, Invoke):  # a generator, or a stream object an SDK made
                     source = reply
+                    reply = reply if hasattr(type(reply), "__next__") else iter(reply)
             except BaseException as exc:
                 failure = exc
     finally:
@@ -97,6 +99,10 @@ async def run_async_stream(
                     await _aclose(source)
                     source = None
                     reply = source = fn(*effect.args, **effect.kwargs)
+                    if inspect.isawaitable(source):  # `await create(stream=True)`: its stream
+                        reply = source = await source
+                    if not hasattr(type(reply), "__anext__"):
+                        reply = aiter(reply)
                 elif isinstance(effect, Pull):
                     reply = await anext(effect.source, END)
                 else:
@@ -158,3 +164,50 @@ def in_event_loop() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+class CheckedStream:
+    """The checked chunks of a stream that a whole call hands back (an SDK's
+    `create(stream=True)`): iterated, or used as a context manager, as the SDKs' own."""
+
+    def __init__(self, chunks: Iterator[Any]) -> None:
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._chunks
+
+    def __next__(self) -> Any:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> CheckedStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class CheckedAsyncStream:
+    """`CheckedStream` for `await client.create(stream=True)`."""
+
+    def __init__(self, chunks: AsyncGenerator[Any, None]) -> None:
+        self._chunks = chunks
+
+    def __aiter__(self) -> AsyncGenerator[Any, None]:
+        return self._chunks
+
+    async def __anext__(self) -> Any:
+        return await anext(self._chunks)
+
+    async def aclose(self) -> None:
+        await self._chunks.aclose()
+
+    async def __aenter__(self) -> CheckedAsyncStream:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from charter.attachments import attachments_in
 from charter.context import current
 from charter.decision import Action, Decision, Stage
 from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
+from charter.pipeline.answer_reading import refuse_deferred
 from charter.pipeline.binding import as_keywords
 from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
 from charter.pipeline.holds import after_wait, approval_action, submit_approval
@@ -281,29 +282,9 @@ def _call(run: CallRun, invoke: Invoke) -> Flow:
     run.calls += 1
     started = time.perf_counter()
     result = yield invoke
-    _refuse_deferred(run, result)
+    refuse_deferred(run.spec, result)
     run.model_returned(result, (time.perf_counter() - started) * 1e3)
     return result
-
-
-def _refuse_deferred(run: CallRun, result: Any) -> None:
-    """A call returns the answer itself. A coroutine or a stream returned by the function
-    went back to the caller with the output checks run on its repr: awaited or iterated
-    later, the answer was never checked. Refused, and closed (a coroutine has not run)."""
-    if inspect.isawaitable(result):
-        what, fix = "a coroutine", "declare it `async def` (or await inside it)"
-    elif isinstance(result, Iterator | AsyncIterator):
-        what = "an iterator"
-        fix = "return a list" if run.spec.kind == "tool" else "write it as a generator"
-    else:
-        return
-    closing = getattr(result, "close", None)  # a coroutine, a generator, an SDK stream
-    if callable(closing) and not inspect.iscoroutinefunction(closing):
-        closing()
-    raise ConfigurationError(
-        f"{run.spec.function} returned {what}, which would reach the caller without the "
-        f"output checks: {fix}, so the guard checks what comes back"
-    )
 
 
 def finish(run: CallRun, call: Prepared, result: Any) -> Flow:

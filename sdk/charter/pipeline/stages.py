@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from charter._canonical import valid_text
-from charter.adapters import Usage, adapter_for, usage_of
+from charter.adapters import Usage, usage_of
 from charter.context import CallContext
 from charter.decision import Action, Decision, Stage
 from charter.errors import LimitExceeded, PolicyViolation
-from charter.pieces import as_one_text
+from charter.pipeline.answer_reading import UnreadAnswer, read_answer
 from charter.pipeline.checked import Checked
 from charter.pipeline.limits import Unreadable, json_view, measure
 from charter.pipeline.own_types import in_own_types
@@ -25,12 +25,10 @@ from charter.pipeline.parts import CallSpec, Parts, best_scores, output_parts, s
 from charter.pipeline.verdicts import cross_principal_restore, over_limit, unreadable
 from charter.policy.input import policy_document
 from charter.privacy import Inspected, InspectedJson
-from charter.reasoning import reasoning_texts
 from charter.refusal import refusal_like, refusal_text
 from charter.reports import CallReport, ReviseRound
-from charter.structured import STRUCTURED
 from charter.telemetry import safe_user
-from charter.tool_calls import argument_texts, replace_answer, tool_arguments, tool_names
+from charter.tool_calls import argument_texts, replace_answer, tool_names
 from charter.values import PIISummary
 
 
@@ -278,24 +276,16 @@ class CallRun:
 
     def check_answer(self, answer: Any) -> Checked:
         """Output stage on a complete answer: inspect and evaluate, release nothing yet."""
-        known = adapter_for(answer)
-        adapter = known or (STRUCTURED if STRUCTURED.matches(answer) else None)
         try:
-            adapter = as_one_text(adapter) if adapter is not None else None
-            texts = adapter.texts(answer) if adapter is not None else [str(answer)]
-            thought = reasoning_texts(answer) if known is not None else []  # `reasoning`
-            arguments = tool_arguments(answer) if known is not None else []
-            if not all(isinstance(t, str) for t in (*texts, *thought)):
-                raise TypeError("a text that is not a string")
-        except (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError) as exc:
-            # Not the shape its adapter reads: denied unchecked, recorded, shaped from the prompt
-            message = f"the answer ({type(answer).__name__}) is malformed: {type(exc).__name__}"
-            decision = unreadable(message, Stage.OUTPUT, self.parts.engine.revision)
+            read = read_answer(answer)
+        except UnreadAnswer as exc:  # denied unchecked, recorded, shaped from the prompt
+            decision = unreadable(str(exc), Stage.OUTPUT, self.parts.engine.revision)
             self.refuse_unchecked(decision, PolicyViolation(decision))
+        texts, thought, arguments = read.texts, read.thought, read.arguments
         names = tool_names(answer) if arguments else ()
         own, reasoning = len(texts), len(thought)
         texts, inspected, decision = self.check_output(texts + thought, arguments, names, own)
-        return Checked(answer, adapter, texts, inspected, decision, arguments, own, reasoning)
+        return Checked(answer, read.adapter, texts, inspected, decision, arguments, own, reasoning)
 
     def check_output(
         self, texts: list[str], arguments: Sequence[Any], names: Sequence[str], own: int = 1
