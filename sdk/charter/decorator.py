@@ -117,6 +117,20 @@ class GuardDecorator:
         return wrap(fn) if fn is not None else wrap
 
 
+def kind_of(fn: Callable[..., Any]) -> Literal["asyncgen", "gen", "coroutine", "plain"]:
+    """How `fn` answers, seen through the wrappers `functools.wraps` marks: the async SDK
+    clients' methods are sync wrappers of coroutine functions (OpenAI's `required_args`),
+    and guarded as sync functions they handed back an unchecked coroutine."""
+    inner = inspect.unwrap(fn)
+    if inspect.isasyncgenfunction(fn) or inspect.isasyncgenfunction(inner):
+        return "asyncgen"
+    if inspect.isgeneratorfunction(fn) or inspect.isgeneratorfunction(inner):
+        return "gen"
+    if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(inner):
+        return "coroutine"
+    return "plain"
+
+
 def _qualname(fn: Callable[..., Any]) -> str:
     """`module:qualname`; callable objects are named by their class."""
     qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
@@ -139,6 +153,7 @@ class GuardedFunction:
         self.spec = spec
         self.resolve = resolve
         self.signature = inspect.signature(fn)
+        self.kind = kind_of(fn)
         self.spreads = takes_keywords(self.signature)
         params = self.signature.parameters
         if prompt_param and prompt_param not in params and not self.spreads:
@@ -163,7 +178,7 @@ class GuardedFunction:
 
     def wrapper(self) -> Any:
         fn = self.fn
-        if inspect.isasyncgenfunction(fn):
+        if self.kind == "asyncgen":
 
             @functools.wraps(fn)
             async def agen(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
@@ -176,7 +191,7 @@ class GuardedFunction:
                         yield item
 
             out: Any = agen
-        elif inspect.isgeneratorfunction(fn):
+        elif self.kind == "gen":
 
             @functools.wraps(fn)
             def gen(*args: Any, **kwargs: Any) -> Iterator[Any]:
@@ -185,7 +200,7 @@ class GuardedFunction:
                 yield from run_stream(flow, fn, parts)
 
             out = gen
-        elif inspect.iscoroutinefunction(fn):
+        elif self.kind == "coroutine":
 
             @functools.wraps(fn)
             async def acall(*args: Any, **kwargs: Any) -> Any:
@@ -231,7 +246,7 @@ class GuardedFunction:
 
     def resume(self, charter: Parts, request: Any) -> Any:
         """Run the approved action exactly as it was bound (the stored, redacted arguments)."""
-        if inspect.iscoroutinefunction(self.fn) and in_event_loop():
+        if self.kind == "coroutine" and in_event_loop():
             # Checked before the approval is used: handing back the coroutine to await
             # skipped the output checks (the answer came back unchecked).
             raise ConfigurationError(
@@ -239,10 +254,10 @@ class GuardedFunction:
                 "here: resume it with `await charter.aresume(ticket)`"
             )
         asked = ((request.action.get("call") or {}).get("arguments") or {}).get("stream") is True
-        generates = inspect.isgeneratorfunction(self.fn) or inspect.isasyncgenfunction(self.fn)
-        streams = generates or (asked and not inspect.iscoroutinefunction(self.fn))
+        generates = self.kind in ("gen", "asyncgen")
+        streams = generates or (asked and self.kind == "plain")
         flow = resumed(charter, self.spec, request, self.prompt_param, stream=streams)
-        if inspect.isasyncgenfunction(self.fn):  # the checked chunks, for `async for`
+        if self.kind == "asyncgen":  # the checked chunks, for `async for`
             return run_async_stream(flow, self.fn, charter)
         if streams:  # the checked chunks; the approval is used once the first is asked for
             chunks = run_stream(flow, self.fn, charter)

@@ -15,7 +15,6 @@ OTel SDK) load on first use, never at import.
 
 from __future__ import annotations
 
-import inspect
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -241,7 +240,7 @@ class Charter:
         if request.state is ApprovalState.PENDING and timeout_s:
             request = await self.queue.wait_async(ticket, timeout_s)
         target = self._resumable(ticket, request)
-        if inspect.iscoroutinefunction(target.fn):
+        if target.kind == "coroutine":
             return await target.aresume(self, request)
         return target.resume(self, request)
 

@@ -139,8 +139,9 @@ def _perform(effect: Effect, fn: Callable[..., Any], parts: Parts) -> Any:
 
 
 async def _aperform(effect: Effect, fn: Callable[..., Any], parts: Parts) -> Any:
-    if isinstance(effect, Invoke):
-        return await fn(*effect.args, **effect.kwargs)
+    if isinstance(effect, Invoke):  # awaited; a sync wrapper of a coroutine function too
+        result = fn(*effect.args, **effect.kwargs)
+        return await result if inspect.isawaitable(result) else result
     if isinstance(effect, AwaitApproval):
         return await parts.queue.wait_async(effect.request_id, effect.timeout_s)
     raise TypeError(f"this driver cannot perform {effect!r}")

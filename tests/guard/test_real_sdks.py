@@ -1,0 +1,204 @@
+"""The guard around the real OpenAI and Anthropic SDKs' own methods, with only the model
+faked: each client talks to an in-memory `httpx.MockTransport` that answers as the API
+does (JSON, or server-sent events for `stream=True`).
+
+The rest of the suite builds the SDKs' shapes by hand; these tests check that the objects
+the SDKs really build (pydantic models, their `Stream` and `AsyncStream`) are read and
+written back, that the prompt the API receives is redacted, and that `stream=True`
+streams are checked as they come (stop 43: such a call used to be refused, and so was every call of an async client's
+method: OpenAI's `AsyncOpenAI` methods are sync wrappers of coroutine functions).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import httpx
+import httpx2
+import openai
+import pytest
+
+from charter.config import DEFAULT_POLICIES
+from charter.errors import PolicyViolation
+from charter.guard import Charter
+from charter.testing import make_charter
+
+CARD = "4111 1111 1111 1111"
+MASKED = "**** **** **** 1111"
+EMAIL = "jane.doe@example.com"
+ANSWER = ["The card ", "on file is ", CARD[:9], CARD[9:], ", valid to 2029."]
+Reply = tuple[bytes, str]
+"""A response body and its content type."""
+Handler = Callable[[dict[str, Any]], Reply]
+
+
+def _sse(events: list[tuple[str | None, dict[str, Any] | str]]) -> Reply:
+    lines = []
+    for name, data in events:
+        if name is not None:
+            lines.append(f"event: {name}")
+        lines.append("data: " + (data if isinstance(data, str) else json.dumps(data)))
+        lines.append("")
+    return ("\n".join(lines) + "\n").encode(), "text/event-stream"
+
+
+def _json(value: dict[str, Any]) -> Reply:
+    return json.dumps(value).encode(), "application/json"
+
+
+def _openai_chat(body: dict[str, Any]) -> Reply:
+    base = {"id": "c1", "created": 1, "model": "gpt-4o"}
+    if body.get("stream"):
+        chunk = {**base, "object": "chat.completion.chunk"}
+        events: list[tuple[str | None, dict[str, Any] | str]] = [
+            (None, {**chunk, "choices": [{"index": 0, "delta": {"content": piece}}]})
+            for piece in ANSWER
+        ]
+        return _sse([*events, (None, "[DONE]")])
+    message = {"role": "assistant", "content": "".join(ANSWER)}
+    choice = {"index": 0, "message": message, "finish_reason": "stop"}
+    return _json({**base, "object": "chat.completion", "choices": [choice]})
+
+
+def _anthropic_messages(body: dict[str, Any]) -> Reply:
+    message = {
+        "id": "m1",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude",
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 5, "output_tokens": 1},
+    }
+    if not body.get("stream"):
+        whole = {**message, "content": [{"type": "text", "text": "".join(ANSWER)}]}
+        return _json({**whole, "stop_reason": "end_turn"})
+    block = {"type": "text", "text": ""}
+    events: list[tuple[str | None, dict[str, Any] | str]] = [
+        ("message_start", {"type": "message_start", "message": {**message, "content": []}}),
+        (
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": block},
+        ),
+    ]
+    for piece in ANSWER:
+        delta = {"type": "text_delta", "text": piece}
+        events.append(
+            ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta})
+        )
+    events += [
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn"},
+                "usage": {"output_tokens": 9},
+            },
+        ),
+        ("message_stop", {"type": "message_stop"}),
+    ]
+    return _sse(events)
+
+
+class Api:
+    """What the API received, and a transport of the SDK's own HTTP package (`httpx`, or
+    the `httpx2` Anthropic's SDK uses) that answers with `handler`."""
+
+    def __init__(self, handler: Handler, http: Any = httpx) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.handler = handler
+        self.http = http
+
+    def _answer(self, request: Any) -> Any:
+        self.received.append(json.loads(request.content))
+        body, content_type = self.handler(self.received[-1])
+        return self.http.Response(200, content=body, headers={"content-type": content_type})
+
+    def client(self) -> Any:
+        return self.http.Client(transport=self.http.MockTransport(self._answer))
+
+    def async_client(self) -> Any:
+        return self.http.AsyncClient(transport=self.http.MockTransport(self._answer))
+
+
+@pytest.fixture
+def charter(tmp_path: Path) -> Iterator[Charter]:
+    ch = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern", audit=False)
+    yield ch
+    ch.close()
+
+
+def _question() -> list[dict[str, Any]]:
+    return [{"role": "user", "content": f"I am {EMAIL}: which card is on file?"}]
+
+
+def test_openai_chat_create_whole_and_streamed(charter: Charter) -> None:
+    api = Api(_openai_chat)
+    client = openai.OpenAI(api_key="k", http_client=api.client())
+    create = charter.guard(model="gpt-4o", provider="openai")(client.chat.completions.create)
+
+    whole = create(model="gpt-4o", messages=_question())
+    assert type(whole).__name__ == "ChatCompletion"
+    assert whole.choices[0].message.content == f"The card on file is {MASKED}, valid to 2029."
+    assert (
+        api.received[0]["messages"][0]["content"]
+        == "I am <EMAIL_ADDRESS_1>: which card is on file?"
+    )
+
+    with create(model="gpt-4o", messages=_question(), stream=True) as stream:
+        chunks = list(stream)
+    assert {type(c).__name__ for c in chunks} == {"ChatCompletionChunk"}
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    assert text == f"The card on file is {MASKED}, valid to 2029."
+    assert api.received[1]["stream"] is True and EMAIL not in json.dumps(api.received[1])
+
+
+def test_async_openai_chat_create_whole_and_streamed(charter: Charter) -> None:
+    api = Api(_openai_chat)
+
+    async def main() -> str:
+        client = openai.AsyncOpenAI(api_key="k", http_client=api.async_client())
+        create = charter.guard(model="gpt-4o", provider="openai")(client.chat.completions.create)
+        whole = await create(model="gpt-4o", messages=_question())
+        stream = await create(model="gpt-4o", messages=_question(), stream=True)
+        async with stream:
+            text = "".join([c.choices[0].delta.content or "" async for c in stream])
+        return [whole.choices[0].message.content, text]
+
+    assert asyncio.run(main()) == [f"The card on file is {MASKED}, valid to 2029."] * 2
+
+
+def test_anthropic_messages_create_whole_and_streamed(charter: Charter) -> None:
+    api = Api(_anthropic_messages, http=httpx2)
+    client = anthropic.Anthropic(api_key="k", http_client=api.client())
+    create = charter.guard(model="claude", provider="anthropic")(client.messages.create)
+
+    whole = create(model="claude", max_tokens=64, messages=_question(), system=f"Bank. {EMAIL}")
+    assert type(whole).__name__ == "Message"
+    assert whole.content[0].text == f"The card on file is {MASKED}, valid to 2029."
+    assert EMAIL not in json.dumps(api.received[0])
+
+    events = list(create(model="claude", max_tokens=64, messages=_question(), stream=True))
+    text = "".join(e.delta.text for e in events if e.type == "content_block_delta")
+    assert text == f"The card on file is {MASKED}, valid to 2029."
+    assert events[0].type == "message_start" and events[-1].type == "message_stop"
+
+
+def test_a_denied_prompt_never_reaches_the_api(charter: Charter) -> None:
+    api = Api(_openai_chat)
+    client = openai.OpenAI(api_key="k", http_client=api.client())
+    create = charter.guard(model="gpt-4o", provider="openai", on_deny="raise")(
+        client.chat.completions.create
+    )
+    forbidden = [{"role": "user", "content": "Which stock should I buy with my savings?"}]
+    with pytest.raises(PolicyViolation, match=r"topics\.forbidden"):
+        create(model="gpt-4o", messages=forbidden)
+    with pytest.raises(PolicyViolation, match=r"topics\.forbidden"):
+        list(create(model="gpt-4o", messages=forbidden, stream=True))
+    assert api.received == []
