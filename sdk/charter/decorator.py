@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, Literal, TypeVar, cast, overload
 
 from charter.errors import ConfigurationError
@@ -162,13 +162,20 @@ class GuardedFunction:
                 f"the function (it has: {', '.join(params) or 'none'})"
             )
         self.named_prompt = prompt_param
-        self.prompt_param = prompt_param or self._find_prompt_param(self.signature)
         _REGISTRY[spec.function] = self
 
-    def _find_prompt_param(self, signature: inspect.Signature) -> str | None:
-        if self.spec.kind == "tool":
-            return None
+    def prompt_of(self, signature: inspect.Signature, passed: Mapping[str, Any]) -> str | None:
+        """The prompt's parameter in a call that `passed` these arguments: the one
+        `@guard(prompt=...)` names; else, of the prompt's names, the first the caller
+        passed (`client.responses.create` takes `prompt`, a stored template's reference,
+        beside `input`), else the first the function has; else its first parameter that is
+        not `model`."""
+        if self.named_prompt or self.spec.kind == "tool":
+            return self.named_prompt
         params = [p.name for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        for name in _PROMPT_NAMES:
+            if name in passed and (name in params or self.spreads):
+                return name
         for name in _PROMPT_NAMES:
             if name in params:
                 return name
@@ -235,12 +242,11 @@ class GuardedFunction:
     def _flow(
         self, parts: Parts, args: tuple[Any, ...], kwargs: dict[str, Any], *, stream: bool
     ) -> Any:
-        prompt_param = self.prompt_param
         signature = self.signature
         if self.spreads and kwargs:  # `**kwargs`: the keywords of this call by name
             signature = spread(signature, kwargs)
-            prompt_param = self.named_prompt or self._find_prompt_param(signature)
         bound = signature.bind(*args, **kwargs)
+        prompt_param = self.prompt_of(signature, bound.arguments)  # before the defaults
         bound.apply_defaults()
         return guarded(parts, self.spec, bound, prompt_param, stream=stream)
 
@@ -253,10 +259,11 @@ class GuardedFunction:
                 f"{self.spec.function} is a coroutine function and an event loop is running "
                 "here: resume it with `await charter.aresume(ticket)`"
             )
-        asked = ((request.action.get("call") or {}).get("arguments") or {}).get("stream") is True
+        stored = (request.action.get("call") or {}).get("arguments") or {}
         generates = self.kind in ("gen", "asyncgen")
-        streams = generates or (asked and self.kind == "plain")
-        flow = resumed(charter, self.spec, request, self.prompt_param, stream=streams)
+        streams = generates or (stored.get("stream") is True and self.kind == "plain")
+        prompt_param = self.prompt_of(self.signature, stored)
+        flow = resumed(charter, self.spec, request, prompt_param, stream=streams)
         if self.kind == "asyncgen":  # the checked chunks, for `async for`
             return run_async_stream(flow, self.fn, charter)
         if streams:  # the checked chunks; the approval is used once the first is asked for
@@ -266,5 +273,6 @@ class GuardedFunction:
 
     async def aresume(self, charter: Parts, request: Any) -> Any:
         """`resume` for a coroutine function, awaited in the caller's event loop."""
-        flow = resumed(charter, self.spec, request, self.prompt_param)
+        stored = (request.action.get("call") or {}).get("arguments") or {}
+        flow = resumed(charter, self.spec, request, self.prompt_of(self.signature, stored))
         return await run_async(flow, self.fn, charter)

@@ -24,7 +24,7 @@ import openai
 import pytest
 
 from charter.config import DEFAULT_POLICIES
-from charter.errors import PolicyViolation
+from charter.errors import ConfigurationError, PolicyViolation
 from charter.guard import Charter
 from charter.testing import make_charter
 
@@ -104,6 +104,43 @@ def _anthropic_messages(body: dict[str, Any]) -> Reply:
         ("message_stop", {"type": "message_stop"}),
     ]
     return _sse(events)
+
+
+_RESPONSE = {
+    "id": "r1",
+    "object": "response",
+    "created_at": 1,
+    "model": "gpt-4o",
+    "status": "completed",
+    "output": [],
+    "parallel_tool_calls": True,
+    "tool_choice": "auto",
+    "tools": [],
+}
+_PART = {"type": "output_text", "text": "".join(ANSWER), "annotations": []}
+_MESSAGE = {"id": "m1", "type": "message", "role": "assistant", "status": "completed"}
+
+
+def _openai_responses(body: dict[str, Any]) -> Reply:
+    message = {**_MESSAGE, "content": [_PART]}
+    if not body.get("stream"):
+        return _json({**_RESPONSE, "output": [message]})
+    at = {"output_index": 0, "content_index": 0, "item_id": "m1"}
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": {**_RESPONSE, "status": "in_progress"}},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {**_MESSAGE, "content": []},
+        },
+        {"type": "response.content_part.added", **at, "part": {**_PART, "text": ""}},
+        *[{"type": "response.output_text.delta", **at, "delta": p, "logprobs": []} for p in ANSWER],
+        {"type": "response.output_text.done", **at, "text": _PART["text"], "logprobs": []},
+        {"type": "response.content_part.done", **at, "part": _PART},
+        {"type": "response.output_item.done", "output_index": 0, "item": message},
+        {"type": "response.completed", "response": {**_RESPONSE, "output": [message]}},
+    ]
+    return _sse([(e["type"], {**e, "sequence_number": n}) for n, e in enumerate(events)])
 
 
 class Api:
@@ -202,3 +239,42 @@ def test_a_denied_prompt_never_reaches_the_api(charter: Charter) -> None:
     with pytest.raises(PolicyViolation, match=r"topics\.forbidden"):
         list(create(model="gpt-4o", messages=forbidden, stream=True))
     assert api.received == []
+
+
+def test_openai_responses_create_whole_and_streamed(charter: Charter) -> None:
+    """`responses.create` takes `prompt` (a stored template's reference) beside `input`:
+    the guard read the unset `prompt` and refused every call ("cannot find the prompt")."""
+    api = Api(_openai_responses)
+    client = openai.OpenAI(api_key="k", http_client=api.client())
+    create = charter.guard(model="gpt-4o", provider="openai")(client.responses.create)
+
+    whole = create(model="gpt-4o", input=f"I am {EMAIL}.", instructions=f"Bank of {EMAIL}")
+    assert whole.output_text == f"The card on file is {MASKED}, valid to 2029."
+    assert EMAIL not in json.dumps(api.received[0]) and "input" in api.received[0]
+
+    events = list(create(model="gpt-4o", input="Which card is on file?", stream=True))
+    deltas = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert deltas == f"The card on file is {MASKED}, valid to 2029."
+    done = [e for e in events if e.type == "response.output_text.done"]
+    assert [e.text for e in done] == [deltas]
+    assert events[-1].type == "response.completed" and events[-1].response.output_text == deltas
+
+
+def test_the_sdks_stream_managers_are_refused(charter: Charter) -> None:
+    """`client.responses.stream(...)` and `client.messages.stream(...)` hand back a context
+    manager that opens the stream: read whole, it passed, and its text was never checked."""
+    openai_client = openai.OpenAI(api_key="k", http_client=Api(_openai_responses).client())
+    anthropic_api = Api(_anthropic_messages, http=httpx2)
+    anthropic_client = anthropic.Anthropic(api_key="k", http_client=anthropic_api.client())
+    managers = [
+        (openai_client.responses.stream, {"model": "gpt-4o", "input": "Which card?"}),
+        (
+            anthropic_client.messages.stream,
+            {"model": "c", "max_tokens": 9, "messages": _question()},
+        ),
+    ]
+    for method, arguments in managers:
+        guarded = charter.guard(model="m", provider="openai")(method)
+        with pytest.raises(ConfigurationError, match=r"returned a stream.*stream=True"):
+            guarded(**arguments)
+    assert anthropic_api.received == []

@@ -5,7 +5,8 @@ A value not in the shape its adapter reads is denied unchecked
 a mistake in how the function is guarded, refused before any check
 (`refuse_deferred`): read whole, a stream was `str(stream)`, which holds no text, and its
 chunks reached the application unchecked. A stream object that only iterates (boto3's
-`EventStream`) and a dict holding one (Bedrock's `converse_stream` answer) count too.
+`EventStream`), a dict holding one (Bedrock's `converse_stream` answer) and the SDKs'
+stream managers (context managers that open a stream) count too.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from charter.structured import STRUCTURED
 from charter.tool_calls import tool_arguments
 
 _NOT_STREAMS = (str, bytes, bytearray, Mapping, list, tuple, set, frozenset, BaseModel)
+_STREAM_METHODS = ("__next__", "__anext__", "__iter__", "__aiter__", "__enter__", "__aenter__")
+"""An iterator, an iterable, or a context manager that opens one: the SDKs' stream helpers
+(`client.messages.stream(...)`, `client.responses.stream(...)`) are the last."""
 
 
 class UnreadAnswer(Exception):
@@ -103,4 +107,4 @@ def is_stream(value: Any) -> bool:
     if isinstance(value, _NOT_STREAMS) or value is None:
         return False
     kind = type(value)
-    return any(hasattr(kind, name) for name in ("__next__", "__anext__", "__iter__", "__aiter__"))
+    return any(hasattr(kind, name) for name in _STREAM_METHODS)
