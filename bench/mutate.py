@@ -47,6 +47,9 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "is_stream",
     ),
     "sdk/charter/pipeline/binding.py": ("spread", "as_keywords"),
+    "sdk/charter/decorator.py": ("prompt_of", "kind_of", "_asks_stream"),
+    "sdk/charter/inline_files.py": ("inline_file", "_decoded", "written", "_is_text"),
+    "sdk/charter/attachments.py": ("attachments_in", "_walk", "attachment_of", "_read"),
     "sdk/charter/pipeline/stages.py": (
         "decide",
         "bounded",
@@ -99,6 +102,11 @@ TESTS = (
     "tests/adversarial/test_provider_streams.py",
     "tests/guard/test_sdk_stream_objects.py",
     "tests/guard/test_keyword_functions.py",
+    "tests/adversarial/test_malformed_answers.py",
+    "tests/adversarial/test_reasoning_answers.py",
+    "tests/adversarial/test_inline_files.py",
+    "tests/adversarial/test_unread_attachments.py",
+    "tests/guard/test_real_sdks.py",
 )
 _FLIP = {
     ast.Is: ast.IsNot,

@@ -119,3 +119,22 @@ def test_a_keywords_tool_is_checked_and_resumed_by_its_keywords(charter: Charter
     charter.queue.approve(held.value.ticket, "olga", reason="ok")
     assert charter.resume(held.value.ticket) == "noted"
     assert ran == [{"args": (), **stored}]
+
+
+def test_a_keyword_that_is_no_name_stays_with_the_call_when_it_resumes(charter: Charter) -> None:
+    """`**{"x-trace": ...}` cannot become a parameter of its own: it stays in `**kwargs`,
+    and the resumed call gets it back at the top level (`make mutate` found this line
+    untested)."""
+    ran: list[dict[str, Any]] = []
+
+    @charter.guard.tool(name="note")
+    def note(**kwargs: Any) -> str:
+        ran.append(kwargs)
+        return "noted"
+
+    with pytest.raises(ApprovalPending) as held:
+        note(body="please hold this", **{"x-trace": "t-1"})
+    stored = charter.queue.get(held.value.ticket).action["call"]["arguments"]
+    assert stored == {"body": "please hold this", "x-trace": "t-1"}
+    charter.queue.approve(held.value.ticket, "olga", reason="ok")
+    assert charter.resume(held.value.ticket) == "noted" and ran == [stored]
