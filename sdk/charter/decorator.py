@@ -131,6 +131,13 @@ def kind_of(fn: Callable[..., Any]) -> Literal["asyncgen", "gen", "coroutine", "
     return "plain"
 
 
+def _stored_arguments(request: Any) -> Mapping[str, Any]:
+    """The keywords a held call was stored with (empty when it can resume only in its own
+    process)."""
+    stored: Mapping[str, Any] = (request.action.get("call") or {}).get("arguments") or {}
+    return stored
+
+
 def _qualname(fn: Callable[..., Any]) -> str:
     """`module:qualname`; callable objects are named by their class."""
     qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
@@ -259,7 +266,7 @@ class GuardedFunction:
                 f"{self.spec.function} is a coroutine function and an event loop is running "
                 "here: resume it with `await charter.aresume(ticket)`"
             )
-        stored = (request.action.get("call") or {}).get("arguments") or {}
+        stored = _stored_arguments(request)
         generates = self.kind in ("gen", "asyncgen")
         streams = generates or (stored.get("stream") is True and self.kind == "plain")
         prompt_param = self.prompt_of(self.signature, stored)
@@ -273,6 +280,6 @@ class GuardedFunction:
 
     async def aresume(self, charter: Parts, request: Any) -> Any:
         """`resume` for a coroutine function, awaited in the caller's event loop."""
-        stored = (request.action.get("call") or {}).get("arguments") or {}
+        stored = _stored_arguments(request)
         flow = resumed(charter, self.spec, request, self.prompt_of(self.signature, stored))
         return await run_async(flow, self.fn, charter)

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import anthropic
@@ -23,10 +22,8 @@ import httpx2
 import openai
 import pytest
 
-from charter.config import DEFAULT_POLICIES
 from charter.errors import ConfigurationError, PolicyViolation
 from charter.guard import Charter
-from charter.testing import make_charter
 
 CARD = "4111 1111 1111 1111"
 MASKED = "**** **** **** 1111"
@@ -162,13 +159,6 @@ class Api:
 
     def async_client(self) -> Any:
         return self.http.AsyncClient(transport=self.http.MockTransport(self._answer))
-
-
-@pytest.fixture
-def charter(tmp_path: Path) -> Iterator[Charter]:
-    ch = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern", audit=False)
-    yield ch
-    ch.close()
 
 
 def _question() -> list[dict[str, Any]]:

@@ -20,10 +20,9 @@ from typing import Any
 
 import pytest
 
-from charter.config import DEFAULT_POLICIES, Settings
+from charter.config import Settings
 from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
 from charter.guard import Charter
-from charter.testing import make_charter
 from tests.guard.test_drivers import APPROVALS, LONG_SECRET, MAIN
 
 CARD = "4111 1111 1111 1111"
@@ -72,13 +71,6 @@ class AsyncStream:
 
 def _text(chunks: list[Any]) -> str:
     return "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
-
-
-@pytest.fixture
-def charter(tmp_path: Path) -> Iterator[Charter]:
-    ch = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern", audit=False)
-    yield ch
-    ch.close()
 
 
 def test_create_with_stream_true_is_checked_as_it_comes(charter: Charter) -> None:
