@@ -130,8 +130,8 @@ def _bedrock(key: str, part: Mapping[str, Any]) -> Attachment:
 def _read(block: Mapping[str, Any]) -> bool:
     """An inline text file, or an Anthropic document holding text (`charter.prompt_items`)."""
     source = block.get("source")
-    if block.get("type") == "document" and isinstance(source, Mapping):
-        return source.get("type") in ("text", "content") or inline_file(block) is not None
+    if isinstance(source, Mapping) and source.get("type") in ("text", "content"):
+        return True
     return inline_file(block) is not None
 
 

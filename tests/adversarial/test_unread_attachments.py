@@ -185,3 +185,16 @@ def test_the_langchain_integration_tells_the_policy_too(charter: Charter) -> Non
     image = {"type": "image", "url": "https://example.com/a.png"}
     assert safe.invoke([HumanMessage(content=[ASK, image])]).content == "Done."
     assert len(model.calls) == 1
+
+
+def test_an_anthropic_document_holding_text_is_read_and_passes(charter: Charter) -> None:
+    """Over-reach: its text is read (and redacted) like the user's words, so it is no
+    unread file (`make mutate` found this untested)."""
+    seen = _inputs(charter)
+    document = {
+        "type": "document",
+        "source": {"type": "text", "media_type": "text/plain", "data": "Opening hours: 9-17."},
+    }
+    sent = sent_to_model(charter, [{"role": "user", "content": [document, ASK]}], provider="openai")
+    assert sent[0]["content"][0] is document
+    assert seen[0]["attachments"] == [{"kind": "file", "media_type": "text/plain", "read": True}]
