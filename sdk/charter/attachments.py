@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter.inline_files import inline_file
-from charter.prompt_items import TEXT_FORMATS, plain
+from charter.prompt_items import bedrock_document, plain
 
 MAX_ATTACHMENTS = 64
 """At most this many are told to the policy (a hostile prompt cannot grow its input)."""
@@ -117,14 +117,9 @@ def attachment_of(block: Mapping[str, Any]) -> Attachment | None:
 
 
 def _bedrock(key: str, part: Mapping[str, Any]) -> Attachment:
+    """Read when `charter.prompt_items` reads its text (a text document that decodes)."""
     fmt = str(part.get("format", ""))[:_MAX_MEDIA_CHARS].lower()
-    source = part["source"]
-    read = key == "document" and (
-        isinstance(source.get("text"), str)
-        or isinstance(source.get("content"), list | tuple)
-        or (fmt in TEXT_FORMATS and isinstance(source.get("bytes"), bytes))
-    )
-    return Attachment(_BEDROCK[key], fmt, read)
+    return Attachment(_BEDROCK[key], fmt, bedrock_document({key: part}) is not None)
 
 
 def _read(block: Mapping[str, Any]) -> bool:

@@ -197,7 +197,7 @@ def _block_texts(block: Any, role: str) -> Pairs:
     own = _OWN_FIELD.get(kind or "")
     if own is not None and isinstance(block.get(own), str):
         return [(role, block[own])]
-    document = _bedrock_document(block)
+    document = bedrock_document(block)
     if document is not None:
         return [(role, text) for text in document[1]]
     if kind in _NESTED_TOOL:
@@ -235,7 +235,7 @@ def _with_plain_block_texts(block: Mapping[str, Any], texts: Iterator[str]) -> A
     own = _OWN_FIELD.get(kind or "")
     if own is not None and isinstance(block.get(own), str):
         return {**block, own: next(texts)}
-    document = _bedrock_document(block)
+    document = bedrock_document(block)
     if document is not None:
         new = _with_source_texts(document[0], texts)
         return {**block, "document": {**block["document"], "source": new}}
@@ -273,7 +273,7 @@ def _with_content(holder: Mapping[str, Any], texts: Iterator[str]) -> Any:
     return holder
 
 
-def _bedrock_document(block: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[str]] | None:
+def bedrock_document(block: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[str]] | None:
     """A Bedrock Converse document's `source` and its texts when it holds text: `text`,
     `content` blocks, or the `bytes` of a text format (decoded once); None otherwise (a
     PDF, an S3 location, bytes that are not UTF-8)."""

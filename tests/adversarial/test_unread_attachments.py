@@ -198,3 +198,15 @@ def test_an_anthropic_document_holding_text_is_read_and_passes(charter: Charter)
     sent = sent_to_model(charter, [{"role": "user", "content": [document, ASK]}], provider="openai")
     assert sent[0]["content"][0] is document
     assert seen[0]["attachments"] == [{"kind": "file", "media_type": "text/plain", "read": True}]
+
+
+def test_a_bedrock_text_document_the_guard_cannot_decode_is_unread(charter: Charter) -> None:
+    """Found in stop 43's review: a `txt` document whose bytes are not UTF-8 is not read
+    (`prompt_items` decodes it strictly), but was told to the policy as read, so its bytes
+    went to an external provider unchecked."""
+    seen = _inputs(charter)
+    document = {"format": "txt", "name": "x", "source": {"bytes": b"\xff\xfe" + NAME.encode()}}
+    prompt = [{"role": "user", "content": [{"text": "Read it."}, {"document": document}]}]
+    with pytest.raises(PolicyViolation, match=r"privacy\.unread_attachment"):
+        sent_to_model(charter, prompt, provider="openai")
+    assert seen[0]["attachments"] == [{"kind": "file", "media_type": "txt", "read": False}]
