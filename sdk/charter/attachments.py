@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from charter.inline_files import inline_file
+from charter.inline_files import inline_file, media_type_of
 from charter.prompt_items import bedrock_document, plain
 
 MAX_ATTACHMENTS = 64
@@ -135,9 +135,9 @@ def _media(holder: Mapping[str, Any]) -> str:
     for where in (holder, holder.get("source"), holder.get("file")):
         if not isinstance(where, Mapping):
             continue
-        for key in ("mime_type", "mimeType", "media_type"):
-            if isinstance(where.get(key), str):
-                return str(where[key])[:_MAX_MEDIA_CHARS].lower()
+        named = media_type_of(where)
+        if named is not None:
+            return named[:_MAX_MEDIA_CHARS].lower()
         for key in ("file_data", "url", "image_url"):
             url = where.get(key)
             url = url.get("url") if isinstance(url, Mapping) else url

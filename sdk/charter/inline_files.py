@@ -127,7 +127,7 @@ def _decoded(
     block: Mapping[str, Any], holder: Mapping[str, Any], path: tuple[str, ...], field: str
 ) -> InlineFile | None:
     value = holder[field]
-    prefix, media, payload = "", _media_type(holder), value
+    prefix, media, payload = "", media_type_of(holder) or "", value
     if isinstance(value, str) and value.startswith("data:"):
         head, comma, rest = value.partition(",")
         if not comma or not head.endswith(";base64"):
@@ -144,11 +144,13 @@ def _decoded(
     return InlineFile(path, field, prefix, isinstance(payload, bytes), text)
 
 
-def _media_type(holder: Mapping[str, Any]) -> str:
+def media_type_of(holder: Mapping[str, Any]) -> str | None:
+    """The media type a block or its payload names (`mime_type`, Gemini's `mimeType`,
+    Anthropic's `media_type`), as written; None when it names none."""
     for key in ("mime_type", "mimeType", "media_type"):
         if isinstance(holder.get(key), str):
             return str(holder[key])
-    return ""
+    return None
 
 
 def _is_text(media: str, name: Any) -> bool:
