@@ -77,6 +77,7 @@ def test_the_guards_policy_document_is_the_policy_input_contract() -> None:
 
     from charter.decision import Stage
     from charter.policy.input import (
+        AttachmentRef,
         ModelRef,
         PIISummary,
         PolicyInput,
@@ -87,7 +88,9 @@ def test_the_guards_policy_document_is_the_policy_input_contract() -> None:
 
     pii = (PIISummary(type="EMAIL_ADDRESS", score=0.99, count=2),)
     metadata = {"ticket": 7, "at": datetime(2025, 1, 2, tzinfo=UTC), "tags": ("a", "b")}
+    pdf = {"kind": "file", "media_type": "application/pdf", "read": False}
     for tool in (None, ("issue_refund", {"amount": 900, "note": "<PERSON_1>"})):
+        attachments = () if tool else (pdf,)
         expected = PolicyInput(
             stage=Stage.TOOL_CALL,
             app="a",
@@ -100,6 +103,7 @@ def test_the_guards_policy_document_is_the_policy_input_contract() -> None:
             signals={"jailbreak": 0.1},
             tool=ToolRef(name=tool[0], arguments=tool[1]) if tool else None,
             metadata=metadata,
+            attachments=[AttachmentRef(**a) for a in attachments] or None,
         ).to_dict()
         assert (
             policy_document(
@@ -115,6 +119,7 @@ def test_the_guards_policy_document_is_the_policy_input_contract() -> None:
                 signals={"jailbreak": 0.1},
                 tool=tool,
                 metadata=metadata,
+                attachments=attachments,
             )
             == expected
         )

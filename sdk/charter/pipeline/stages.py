@@ -124,13 +124,12 @@ class CallRun:
         texts = [*map(valid_text, [inspection.signal_text] if scored is None else scored)]
         scores = best_scores(parts.signals, texts)
         grounding = self._grounding(stage, answer)
+        attached = self.attachments if stage is Stage.INPUT else ()
         doc = self._document(
-            stage, text, inspection.summaries, scores, tool_args, grounding=grounding, calls=calls
+            stage, text, inspection.summaries, scores, tool_args, grounding, calls, attached
         )
         if scored is not None and stage is Stage.INPUT:  # a prompt's user's own words
             doc["user_text"] = "\n".join(texts)
-        if self.attachments and stage is Stage.INPUT:
-            doc["attachments"] = self.attachments
         with span.stage("charter.policy.evaluate"):
             decision = parts.engine.evaluate(doc)
             if decision.action is Action.REVISE and stage is not Stage.OUTPUT:
@@ -147,10 +146,11 @@ class CallRun:
         summaries: tuple[PIISummary, ...],
         scores: dict[str, float],
         tool_args: Mapping[str, Any] | None,
-        *,
-        metadata: bool = True,
         grounding: dict[str, Any] | None = None,
         calls: Sequence[str] = (),
+        attachments: Sequence[Mapping[str, Any]] = (),
+        *,
+        metadata: bool = True,
     ) -> dict[str, Any]:
         is_tool = self.spec.kind == "tool"
         tool = (self.spec.tool_name or "", dict(tool_args or {})) if is_tool else None
@@ -170,6 +170,7 @@ class CallRun:
             metadata=self.ctx.metadata if metadata else {},
             grounding=grounding,
             tool_calls=calls,
+            attachments=attachments,
         )
 
     def bounded(

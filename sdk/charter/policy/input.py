@@ -6,7 +6,7 @@ scores, never values.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -129,6 +129,7 @@ def policy_document(
     metadata: dict[str, Any],
     grounding: dict[str, Any] | None = None,
     tool_calls: Sequence[str] = (),
+    attachments: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """`PolicyInput(...).to_dict()` without building the model: the guard makes two of these
     per call, and validating values it built itself would only cost time."""
@@ -149,6 +150,8 @@ def policy_document(
         doc["tool"] = {"name": tool[0], "arguments": tool[1]}
     if tool_calls:  # names the model wrote: valid Unicode, and bounded like any identifier
         doc["tool_calls"] = [{"name": valid_text(name[:MAX_NAME_CHARS])} for name in tool_calls]
+    if attachments:  # what the prompt attaches (`charter.attachments`), input stage only
+        doc["attachments"] = list(attachments)
     if grounding is not None:
         doc["grounding"] = grounding
     return doc
