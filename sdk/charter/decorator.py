@@ -131,6 +131,11 @@ def kind_of(fn: Callable[..., Any]) -> Literal["asyncgen", "gen", "coroutine", "
     return "plain"
 
 
+def _named(signature: inspect.Signature) -> list[str]:
+    """The parameters a keyword can name (not `**kwargs` itself)."""
+    return [p.name for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+
+
 def _stored_arguments(request: Any) -> Mapping[str, Any]:
     """The keywords a held call was stored with (empty when it can resume only in its own
     process)."""
@@ -162,6 +167,8 @@ class GuardedFunction:
         self.signature = inspect.signature(fn)
         self.kind = kind_of(fn)
         self.spreads = takes_keywords(self.signature)
+        self.names = _named(self.signature)
+        """Its parameters by name, read once (a call chooses its prompt among them)."""
         params = self.signature.parameters
         if prompt_param and prompt_param not in params and not self.spreads:
             raise ConfigurationError(  # at decoration: at call time it read "name it"
@@ -179,7 +186,7 @@ class GuardedFunction:
         not `model`."""
         if self.named_prompt or self.spec.kind == "tool":
             return self.named_prompt
-        params = [p.name for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        params = self.names if signature is self.signature else _named(signature)
         for name in _PROMPT_NAMES:
             if name in passed and (name in params or self.spreads):
                 return name
