@@ -1,0 +1,188 @@
+"""Text spelled in another alphabet: Morse, Braille, the NATO spelling alphabet, and ASCII
+smuggled in invisible characters (Unicode variation selectors, "sneaky bits").
+
+Public scanners hide a request this way (garak's `encoding.InjectMorse`, `InjectBraille`,
+`InjectNato`, `InjectUnicodeVariantSelectors`, `InjectSneakyBits`): the surface text has no
+word the classifier knows, so it scores the framing alone. Each reader here maps one
+alphabet back to letters, and only a run long enough to spell words is read. Cheap tests
+come first, so ordinary prose costs a few substring checks.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_MORSE = dict(
+    zip(
+        (  # noqa: SIM905 (one line of codes reads better than 36)
+            ".- -... -.-. -.. . ..-. --. .... .. .--- -.- .-.. -- -. --- .--. --.- .-. ... - ..- "
+            "...- .-- -..- -.-- --.. .---- ..--- ...-- ....- ..... -.... --... ---.. ----. ----- "
+            ".-.-.- --..-- ..--.. -.-.-- .----. -..-. ---... -....-"
+        ).split(),
+        "abcdefghijklmnopqrstuvwxyz1234567890.,?!'/:-",
+        strict=True,
+    )
+)  # fmt: skip
+_MORSE_RUN = re.compile(r"[.\-]{1,7}(?:(?: {1,3}| ?/ ?)[.\-]{1,7}){5,}")
+"""Six or more Morse letters separated by spaces, words by " / " (garak's form)."""
+
+_BRAILLE_LETTERS = "⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚⠅⠇⠍⠝⠕⠏⠟⠗⠎⠞⠥⠧⠺⠭⠽⠵"
+_BRAILLE = {
+    **dict(zip(_BRAILLE_LETTERS, "abcdefghijklmnopqrstuvwxyz", strict=True)),
+    "⠲": ".", "⠄": "'", "⠂": ",", "⠤": "-", "⠌": "/", "⠖": "!", "⠦": "?", "⠒": ":",
+    "⠰": ";", "⠶": "(",
+}  # fmt: skip
+_BRAILLE_DIGITS = dict(zip(_BRAILLE_LETTERS[:10], "1234567890", strict=True))
+_BRAILLE_CAPS, _BRAILLE_NUMBER = "⠠", "⠼"
+_BRAILLE_RUN = re.compile("[\u2800-\u28ff][\u2800-\u28ff ,.!?'-]{5,}")
+
+_NATO_WORDS = (
+    "alfa", "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+    "india", "juliett", "juliet", "kilo", "lima", "mike", "november", "oscar", "papa",
+    "quebec", "romeo", "sierra", "tango", "uniform", "victor", "whiskey", "whisky", "xray",
+    "x-ray", "yankee", "zulu",
+)  # fmt: skip
+_NATO_RUN = re.compile(
+    r"\b(?:(?:" + "|".join(map(re.escape, _NATO_WORDS)) + r")\b[ ,]*){6,}", re.IGNORECASE
+)
+"""Six or more NATO code words in a row: each stands for its first letter."""
+_NATO_HINTS = ("echo", "tango", "alfa", "alpha", "oscar", "india", "sierra", "hotel", "romeo")
+"""A run of six code words spelling English all but surely has the code word of one of its
+commonest letters (e, t, a, o, i, s, h, r)."""
+
+_SELECTOR_RUN = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{6,}")
+_SNEAKY_RUN = re.compile("[\u2062\u2064\u200b]{16,}")
+_INVISIBLE_HINT = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef\u2062\u2064]")
+
+
+def morse_payloads(text: str) -> list[str]:
+    if ".-" not in text and "-." not in text:
+        return []
+    found = []
+    for run in _MORSE_RUN.finditer(text):
+        words = []
+        for word in re.split(r" ?/ ?| {3}", run.group()):
+            letters = [_MORSE.get(code) for code in word.split()]
+            if not letters or None in letters:
+                break
+            words.append("".join(letters))  # type: ignore[arg-type]
+        else:
+            found.append(" ".join(words))
+    return found
+
+
+def braille_payloads(text: str) -> list[str]:
+    if text.isascii():
+        return []
+    found = []
+    for run in _BRAILLE_RUN.finditer(text):
+        out: list[str] = []
+        upper = number = False
+        for c in run.group():
+            if c == _BRAILLE_CAPS:
+                upper = True
+            elif c == _BRAILLE_NUMBER:
+                number = True
+            elif number and c in _BRAILLE_DIGITS:
+                out.append(_BRAILLE_DIGITS[c])
+                number = False
+            else:
+                plain = _BRAILLE.get(c, c if c.isascii() else "")
+                out.append(plain.upper() if upper else plain)
+                upper = number = False
+        decoded = "".join(out).strip()
+        if " " in decoded:
+            found.append(decoded)
+    return found
+
+
+def nato_payloads(text: str) -> list[str]:
+    """Letters spelled with the NATO alphabet (garak's form keeps no spaces between the
+    words it spells: the letters are read as one run, as the model would read them)."""
+    low = text.lower()
+    for hint in _NATO_HINTS:
+        if hint in low:
+            break
+    else:
+        return []
+    return [
+        "".join(word[0] for word in re.findall(r"[a-z]+", run.group().lower()) if word != "x")
+        for run in _NATO_RUN.finditer(text)
+    ]
+
+
+def invisible_payloads(text: str) -> list[str]:
+    """ASCII hidden in variation selectors (one selector per byte, in either of the two
+    published mappings) or in invisible times / invisible plus as bits ("sneaky bits")."""
+    if text.isascii() or _INVISIBLE_HINT.search(text) is None:
+        return []
+    found = []
+    for run in _SELECTOR_RUN.finditer(text):
+        decoded = _best_reading(run.group())
+        if decoded:
+            found.append(decoded)
+    for run in _SNEAKY_RUN.finditer(text):
+        words = [_bits_to_text(word) for word in run.group().split("\u200b")]
+        decoded = " ".join(w for w in words if w)
+        if decoded.strip():
+            found.append(decoded)
+    return found
+
+
+def _best_reading(selectors: str) -> str | None:
+    """Variation selectors as bytes: garak maps a byte b to U+E0100 + b; the emoji
+    smuggling of Butler (2025) maps b < 16 to U+FE00 + b and the rest to U+E0100 + b - 16.
+    Whichever reading gives more letters and spaces is the one meant."""
+    readings = []
+    for base_high in (0, 16):
+        out = []
+        for c in selectors:
+            cp = ord(c)
+            value = cp - 0xFE00 if cp <= 0xFE0F else cp - 0xE0100 + base_high
+            out.append(chr(value) if 0x20 <= value < 0x7F or value in (9, 10) else "")
+        readings.append("".join(out))
+    best = max(readings, key=lambda r: sum(c.isalpha() or c == " " for c in r))
+    return best if sum(c.isalpha() for c in best) >= 4 else None
+
+
+_MAX_WORD_BITS = 7 * 48
+"""A hidden word of more than 48 characters is not a word: left unread (the reading is
+quadratic in a word's length)."""
+
+
+def _bits_to_text(word: str) -> str:
+    if not word or len(word) > _MAX_WORD_BITS:
+        return ""
+    return _parse_bits("".join("0" if c == "\u2062" else "1" for c in word))
+
+
+@lru_cache(maxsize=256)
+def _parse_bits(bits: str) -> str:
+    """Characters written as `bin(ord(c))` without padding, one after another: each starts
+    with a 1 and has 6 or 7 bits (printable ASCII); the reading with most letters wins."""
+    best: list[tuple[int, str] | None] = [None] * (len(bits) + 1)
+    best[0] = (0, "")
+    for i in range(len(bits)):
+        here = best[i]
+        if here is None or bits[i] != "1":
+            continue
+        for width in (6, 7):
+            if i + width <= len(bits):
+                c = chr(int(bits[i : i + width], 2))
+                score = here[0] + (2 if c.isalpha() else 1)
+                now = best[i + width]
+                if now is None or score > now[0]:
+                    best[i + width] = (score, here[1] + c)
+    end = best[len(bits)]
+    return end[1] if end is not None else ""
+
+
+def alphabet_payloads(text: str) -> list[str]:
+    """Every run of `text` written in one of these alphabets, read back as letters."""
+    return (
+        morse_payloads(text)
+        + braille_payloads(text)
+        + nato_payloads(text)
+        + (invisible_payloads(text))
+    )
