@@ -26,6 +26,7 @@ import numpy.typing as npt
 from charter._canonical import valid_text
 from charter.signals._memory import release_freed_heap
 from charter.signals.base import SignalError, check_score_name
+from charter.signals.decode import payloads
 from charter.signals.features import FeatureSpec, StaticEmbedder, clip, sparse_features
 from charter.signals.memo import ScoreMemo, digest, memo_size
 from charter.signals.model import (
@@ -102,8 +103,9 @@ class FirstStage:
         self.bias = np.asarray(arrays["bias"], dtype=np.float32)
         self.embedder = _embedder()
 
-    def prepare(self, text: str) -> str:
-        return clip(scoring_text(clip(text, MAX_RAW_CHARS)), self.spec.max_chars)
+    def prepare(self, text: str, found: Sequence[str] | None = None) -> str:
+        """What stage 1 reads of `text`; `found`, its payloads when already decoded."""
+        return clip(scoring_text(clip(text, MAX_RAW_CHARS), found), self.spec.max_chars)
 
     def logits(self, prepared: str) -> FloatArray:
         chars, words = sparse_features(prepared, self.spec)
@@ -275,7 +277,7 @@ class SafetyClassifier:
         if len(parts) == 1:
             probs = self._cascade(*parts[0])
         else:
-            cascaded = [self._cascade(part, first) for part, first in parts]
+            cascaded = [self._cascade(*part) for part in parts]
             probs = np.asarray(np.maximum.reduce(cascaded), np.float32)
         if self.score_shift:
             probs = shifted(probs, self.score_shift)
@@ -283,22 +285,25 @@ class SafetyClassifier:
             self.memo.put(key, probs)
         return probs
 
-    def _suspect_parts(self, text: str) -> list[tuple[str, FloatArray]]:
+    def _suspect_parts(self, text: str) -> list[tuple[str, list[str], FloatArray]]:
         """The parts of `text` the cascade reads, with their stage-1 probabilities: the
         whole text; for a long text and a model trained on passages, the most suspect of
         the whole text and its passages (`PassageRule`)."""
         rule = self.passages
         raw = _readable(text)
         parts = [raw, *rule.passages(raw)] if rule is not None else [raw]
-        firsts = [(part, self._stage_one_probabilities(part)) for part in parts]
+        firsts = []
+        for part in parts:
+            found = payloads(part)  # decoded once, read by both stages
+            firsts.append((part, found, self._stage_one_probabilities(part, found)))
         if len(firsts) == 1 or rule is None:
             return firsts
-        firsts.sort(key=lambda pf: -float(pf[1][self._gate_rows].max()))
+        firsts.sort(key=lambda pf: -float(pf[2][self._gate_rows].max()))
         return firsts[: rule.cascade_parts]
 
-    def _cascade(self, raw: str, first: FloatArray) -> FloatArray:
+    def _cascade(self, raw: str, found: list[str], first: FloatArray) -> FloatArray:
         if self._second is not None and self.uncertain(first):
-            second = sigmoid(self._second.logits(context_text(raw)))
+            second = sigmoid(self._second.logits(context_text(raw, found)))
             return combine_stages(first, second, self.second_weight)
         return first
 
@@ -309,15 +314,15 @@ class SafetyClassifier:
     def sent_to_second_stage(self, text: str) -> bool:
         """Whether the cascade would run the contextual stage on `text` (benchmarks)."""
         return self._second is not None and any(
-            self.uncertain(first) for _, first in self._suspect_parts(text)
+            self.uncertain(first) for _, _, first in self._suspect_parts(text)
         )
 
     def stage_one(self, text: str) -> dict[str, float]:
         """Stage 1's scores alone (for benchmarks and diagnostics)."""
         return self.scores(self._stage_one_probabilities(_readable(text)))
 
-    def _stage_one_probabilities(self, text: str) -> FloatArray:
-        return sigmoid(self._first.logits(self._first.prepare(text)))
+    def _stage_one_probabilities(self, text: str, found: Sequence[str] | None = None) -> FloatArray:
+        return sigmoid(self._first.logits(self._first.prepare(text, found)))
 
     def __repr__(self) -> str:
         return (

@@ -15,7 +15,6 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 from charter.signals.alphabets import alphabet_payloads
@@ -222,17 +221,11 @@ def _uu_starts(line: str) -> list[int]:
 def payloads(text: str) -> list[str]:
     """Every decoded payload of `text`: encoded runs, runs in another alphabet, and the
     whole text deciphered when a cipher turns it into English (or it names rot13). Empty
-    for ordinary prompts (the common case). Both stages of the classifier read the same
-    text: the second asks again and gets the first's answer."""
-    return list(_payloads(text))
-
-
-@lru_cache(maxsize=8)
-def _payloads(text: str) -> tuple[str, ...]:
+    for ordinary prompts (the common case)."""
     found = base64_payloads(text) + hex_payloads(text) + base32_payloads(text)
     found += binary_payloads(text) + percent_payloads(text) + uu_payloads(text)
     found += [p for p in base85_payloads(text) if p not in found]
-    return (*found, *alphabet_payloads(text), *deciphered(text))
+    return found + alphabet_payloads(text) + deciphered(text)
 
 
 def _decode_runs(

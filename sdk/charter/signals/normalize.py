@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 _INVISIBLE = (
     "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e"
@@ -118,13 +119,16 @@ def despace(normalized: str) -> str:
     return _SPACED_LETTERS.sub(lambda m: m.group().replace(m.group(1), ""), normalized)
 
 
-def scoring_text(text: str) -> str:
+def scoring_text(text: str, found: Sequence[str] | None = None) -> str:
     """What the classifier reads: the normalized, de-spaced text, followed by the
-    normalized form of every payload hidden in it (base64, hex, rot13)."""
-    from charter.signals.decode import payloads
+    normalized form of every payload hidden in it (`charter.signals.decode.payloads`, or
+    `found` when the caller decoded them already)."""
+    if found is None:
+        from charter.signals.decode import payloads
 
+        found = payloads(text)
     parts = [despace(normalize(text))]
-    parts += [despace(normalize(p)) for p in payloads(text)]
+    parts += [despace(normalize(p)) for p in found]
     return " \n ".join(p for p in parts if p)
 
 
@@ -137,15 +141,18 @@ def unleet_words(text: str) -> str:
     return _LEET_WORD.sub(lambda m: m.group().translate(_LEET_FOLD), text)
 
 
-def context_text(text: str) -> str:
+def context_text(text: str, found: Sequence[str] | None = None) -> str:
     """What the contextual encoder reads: like `scoring_text`, but numbers stay numbers
     (the encoder was pretrained on real words and digits)."""
-    from charter.signals.decode import payloads
+    if found is None:
+        from charter.signals.decode import payloads
+
+        found = payloads(text)
 
     def fold(part: str) -> str:
         if not part.isascii():
             part = fold_unicode(part)
         return despace(unleet_words(" ".join(part.lower().split())))
 
-    parts = [fold(text), *(fold(p) for p in payloads(text))]
+    parts = [fold(text), *(fold(p) for p in found)]
     return " \n ".join(p for p in parts if p)
