@@ -47,13 +47,36 @@ _NATO_RUN = re.compile(
     r"\b(?:(?:" + "|".join(map(re.escape, _NATO_WORDS)) + r")\b[ ,]*){6,}", re.IGNORECASE
 )
 """Six or more NATO code words in a row: each stands for its first letter."""
-_NATO_HINTS = ("echo", "tango", "alfa", "alpha", "oscar", "india", "sierra", "hotel", "romeo")
+_NATO_HINTS = ("cho", "ango", "lfa", "lpha", "scar", "ndia", "ierra", "otel", "omeo")
 """A run of six code words spelling English all but surely has the code word of one of its
-commonest letters (e, t, a, o, i, s, h, r)."""
+commonest letters (e, t, a, o, i, s, h, r): "Echo" or "echo", "Tango" or "tango", ..."""
 
 _SELECTOR_RUN = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{6,}")
 _SNEAKY_RUN = re.compile("[\u2062\u2064\u200b]{16,}")
-_INVISIBLE_HINT = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef\u2062\u2064]")
+_BRAILLE_UTF8 = (b"\xe2\xa0", b"\xe2\xa1", b"\xe2\xa2", b"\xe2\xa3")
+"""How every Braille pattern (U+2800-U+28FF) starts in UTF-8: a byte search finds them
+far faster than a character class scanned over the text."""
+_INVISIBLE_UTF8 = (
+    b"\xef\xb8",
+    b"\xf3\xa0\x84",
+    b"\xf3\xa0\x85",
+    b"\xf3\xa0\x86",
+    b"\xf3\xa0\x87",
+    b"\xe2\x81\xa2",
+    b"\xe2\x81\xa4",
+)
+"""Variation selectors (U+FE00-FE0F, U+E0100-E01EF), invisible times and plus (U+2062,
+U+2064), as their UTF-8 bytes start."""
+
+
+_RARE_LEADS = (b"\xe2", b"\xef", b"\xf3")
+"""The first bytes of all the above: most non-English text (Turkish, Cyrillic, CJK) has
+none of the three, so one scan settles it."""
+
+
+def _has_any(text: str, prefixes: tuple[bytes, ...]) -> bool:
+    raw = text.encode("utf-8", "surrogatepass")
+    return any(prefix in raw for prefix in prefixes)
 
 
 def morse_payloads(text: str) -> list[str]:
@@ -73,7 +96,7 @@ def morse_payloads(text: str) -> list[str]:
 
 
 def braille_payloads(text: str) -> list[str]:
-    if text.isascii():
+    if text.isascii() or not _has_any(text, _BRAILLE_UTF8):
         return []
     found = []
     for run in _BRAILLE_RUN.finditer(text):
@@ -100,9 +123,8 @@ def braille_payloads(text: str) -> list[str]:
 def nato_payloads(text: str) -> list[str]:
     """Letters spelled with the NATO alphabet (garak's form keeps no spaces between the
     words it spells: the letters are read as one run, as the model would read them)."""
-    low = text.lower()
     for hint in _NATO_HINTS:
-        if hint in low:
+        if hint in text:
             break
     else:
         return []
@@ -115,7 +137,7 @@ def nato_payloads(text: str) -> list[str]:
 def invisible_payloads(text: str) -> list[str]:
     """ASCII hidden in variation selectors (one selector per byte, in either of the two
     published mappings) or in invisible times / invisible plus as bits ("sneaky bits")."""
-    if text.isascii() or _INVISIBLE_HINT.search(text) is None:
+    if text.isascii() or not _has_any(text, _INVISIBLE_UTF8):
         return []
     found = []
     for run in _SELECTOR_RUN.finditer(text):
@@ -180,9 +202,9 @@ def _parse_bits(bits: str) -> str:
 
 def alphabet_payloads(text: str) -> list[str]:
     """Every run of `text` written in one of these alphabets, read back as letters."""
-    return (
-        morse_payloads(text)
-        + braille_payloads(text)
-        + nato_payloads(text)
-        + (invisible_payloads(text))
-    )
+    found = morse_payloads(text) + nato_payloads(text)
+    if not text.isascii():
+        raw = text.encode("utf-8", "surrogatepass")
+        if any(lead in raw for lead in _RARE_LEADS):
+            found += braille_payloads(text) + invisible_payloads(text)
+    return found

@@ -5,8 +5,8 @@ there is nothing to find on the surface. What gives it away is the other side: t
 deciphered text is full of the commonest English words ("how", "to", "the", "a") where
 the surface had almost none. A letter count settles most texts (a cipher moves English's
 commonest letters); only a suspect pays for the word test, sentence by sentence over its
-first 600 characters. A text that names rot13 or a Caesar cipher is deciphered
-whatever the test says, as before.
+first 600 characters. A text that names rot13 or a Caesar cipher in its first 600 characters is
+deciphered whatever the test says, as before.
 """
 
 from __future__ import annotations
@@ -61,9 +61,10 @@ def _common_share(text: str) -> tuple[int, int]:
     return sum(map(_COMMON.__contains__, words)), len(words)
 
 
-def rot13_hinted(text: str) -> bool:
-    """The text names rot13 / a Caesar cipher, so decoding it is worth a look."""
-    low = text.lower()
+def rot13_hinted(text: str, low: str | None = None) -> bool:
+    """The text names rot13 / a Caesar cipher, so decoding it is worth a look (`low`: the
+    text in lowercase, when the caller has it)."""
+    low = text.lower() if low is None else low
     return ("rot" in low or "caesar" in low) and _ROT13_HINT.search(text) is not None
 
 
@@ -71,13 +72,12 @@ _REVERSED_END = re.compile(r"[a-z]{2}[A-Z]\W*$")
 """A sentence written backwards ends with its first word's capital ("...nac woH")."""
 
 
-def _looks_ciphered(sample: str, tail: str) -> tuple[bool, bool, bool]:
-    """Whether `sample` (a text's start; `tail`, its end) might hide English under rot13,
-    Atbash or reversal: each
+def _looks_ciphered(low: str, tail: str) -> tuple[bool, bool, bool]:
+    """Whether `low` (a text's start, lowercase; `tail`, its end) might hide English under
+    rot13, Atbash or reversal: each
     cipher moves English's commonest letters (e, t) to rarer ones (rot13: r, g; Atbash:
     v, g), and reversal turns its commonest word around ("the" -> "eht").
     A loose, cheap test (str.count runs in C); the word test decides."""
-    low = sample.lower()
     e, t = low.count("e"), low.count("t")
     rot = low.count("r") + low.count("g")
     atb = low.count("v") + low.count("g")
@@ -89,12 +89,13 @@ def deciphered(text: str) -> list[str]:
     """The whole of `text` under each cipher that turns one of its first sentences into
     English: a sentence of three words or more, at most a sixth of them common, which the
     cipher turns into one where a third are (and twice as many, plus two)."""
-    hinted = rot13_hinted(text)
-    found = [rot13(text)] if hinted else []
     sample = text[:_SAMPLE_CHARS]
+    low = sample.lower()
+    hinted = rot13_hinted(sample, low)
+    found = [rot13(text)] if hinted else []
     suspects = [
         cipher
-        for cipher, maybe in zip(CIPHERS, _looks_ciphered(sample, text[-8:]), strict=True)
+        for cipher, maybe in zip(CIPHERS, _looks_ciphered(low, text[-8:]), strict=True)
         if maybe and not (cipher is rot13 and hinted)
     ]
     if not suspects:

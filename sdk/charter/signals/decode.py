@@ -50,7 +50,8 @@ _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _MAX_BASE85_TRIES = 64
 """Space-free runs tried as ASCII85 / base85 per text (URLs, paths and hashes fail fast)."""
 _UU_CHARS = re.compile(r"[ -`]+")
-_UU_HINT = re.compile(r"[!-`]{12}")
+_UU_CLASS = bytes.maketrans(bytes(range(0x21, 0x61)), b"\x01" * 0x40)
+_UU_MIN = b"\x01" * 12
 """Twelve characters in a row without a lowercase letter or a space: any uuencoded line
 of more than eight bytes has such a run; prose seldom does."""
 
@@ -187,11 +188,11 @@ def uu_payloads(text: str) -> list[str]:
     """uuencoded lines: a length character (32 + bytes) and then exactly the characters
     that many bytes take (a line may follow a label: "Encoded: M..."), so prose lines
     almost never qualify."""
-    if _UU_HINT.search(text) is None:
+    if _UU_MIN not in text.encode("utf-8", "surrogatepass").translate(_UU_CLASS):
         return []
     raw = bytearray()
     for line in text.splitlines():
-        if _UU_HINT.search(line) is None:
+        if _UU_MIN not in line.encode("utf-8", "surrogatepass").translate(_UU_CLASS):
             continue
         for start in _uu_starts(line):
             try:
