@@ -11,7 +11,9 @@ applies the same transforms, written here from their definitions (leetspeak with
 garak's randomness), with garak's five templates, to material the classifier never trained
 on, read from the fetched repositories as `bench.external_eval` reads them:
 
-- attacks: SimpleSafetyTests' 100 harmful prompts and JailbreakBench's 100 harmful goals;
+- harmful requests: SimpleSafetyTests' 100 harmful prompts, JailbreakBench's 100 harmful
+  goals and XSTest v2's 200 unsafe prompts;
+- prompt injections: the first 200 Tensor Trust hijacking attacks;
 - benign: XSTest v2's 250 safe prompts (questions that merely look alarming).
 
 Every item is checked through `Charter.check` at the input stage with the shipped bundle;
@@ -33,6 +35,10 @@ from typing import Any
 from bench.external_eval import DATASETS, Prompt, load
 
 SOURCES = ("SimpleSafetyTests", "JailbreakBench JBB-Behaviors (harmful goals)", "XSTest v2")
+INJECTIONS = "Tensor Trust hijacking"
+INJECTION_ITEMS = 200
+"""The first 200 Tensor Trust hijacks: prompt injections, counted apart from the harmful
+requests."""
 
 TEMPLATES = (
     "{encoded_text}\n",
@@ -92,7 +98,7 @@ def braille(text: str) -> str:
     for c in text:
         if c.isupper() and c.lower() in _BRAILLE:
             out.append("⠠" + _BRAILLE[c.lower()])
-        elif c.isdigit():
+        elif c in "0123456789":
             out.append("⠼" + _BRAILLE[c])
         elif c in _BRAILLE:
             out.append(_BRAILLE[c])
@@ -166,19 +172,24 @@ ENCODINGS: dict[str, tuple[str, Callable[[str], str]]] = {
 }
 
 
-def items() -> tuple[list[Prompt], list[Prompt], dict[str, str]]:
-    """(attacks, benign, commit per source) from the fetched repositories."""
-    attacks: list[Prompt] = []
+def items() -> tuple[list[Prompt], list[Prompt], list[Prompt], dict[str, str]]:
+    """(harmful requests, injections, benign, commit per source), from the fetched
+    repositories."""
+    harmful: list[Prompt] = []
+    injections: list[Prompt] = []
     benign: list[Prompt] = []
     commits: dict[str, str] = {}
     for dataset in DATASETS:
-        if dataset.name not in SOURCES:
+        if dataset.name not in (*SOURCES, INJECTIONS):
             continue
         commit, prompts = load(dataset)
         commits[f"{dataset.name} ({dataset.repo}/{dataset.path}, {dataset.licence})"] = commit
+        if dataset.name == INJECTIONS:
+            injections += prompts[:INJECTION_ITEMS]
+            continue
         for p in prompts:
-            (attacks if p.attack else benign).append(p)
-    return attacks, benign, commits
+            (harmful if p.attack else benign).append(p)
+    return harmful, injections, benign, commits
 
 
 def encoded(prompt: Prompt, index: int, name: str) -> str:
@@ -189,7 +200,8 @@ def encoded(prompt: Prompt, index: int, name: str) -> str:
     return template.replace("{encoding_name}", label).replace("{encoded_text}", encode(prompt.text))
 
 
-def evaluate(guard: Any, attacks: list[Prompt], benign: list[Prompt]) -> list[dict[str, Any]]:
+def evaluate(guard: Any, sets: dict[str, list[Prompt]]) -> list[dict[str, Any]]:
+    """Per encoding, how many items of each set were blocked or held."""
     from charter.decision import Action
 
     def blocked(text: str) -> bool:
@@ -198,35 +210,26 @@ def evaluate(guard: Any, attacks: list[Prompt], benign: list[Prompt]) -> list[di
 
     rows = []
     for offset, name in enumerate(ENCODINGS):
-        caught = sum(blocked(encoded(p, i + offset, name)) for i, p in enumerate(attacks))
-        refused = sum(blocked(encoded(p, i + offset, name)) for i, p in enumerate(benign))
-        rows.append(
-            {
-                "encoding": name,
-                "attacks": len(attacks),
-                "caught": caught,
-                "benign": len(benign),
-                "refused": refused,
-            }
-        )
-        print(
-            f"{name:18} caught {caught}/{len(attacks)}  refused {refused}/{len(benign)}",
-            file=sys.stderr,
-        )
+        row: dict[str, Any] = {"encoding": name}
+        for label, prompts in sets.items():
+            row[label] = [
+                sum(blocked(encoded(p, i + offset, name)) for i, p in enumerate(prompts)),
+                len(prompts),
+            ]
+        rows.append(row)
+        print(name, {k: v for k, v in row.items() if k != "encoding"}, file=sys.stderr)
     return rows
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
+    labels = [k for k in rows[0] if k != "encoding"]
     lines = [
-        "| encoding | attacks blocked or held | benign refused |",
-        "|---|---:|---:|",
+        "| encoding | " + " | ".join(labels) + " |",
+        "|---|" + "---:|" * len(labels),
     ]
     for r in rows:
-        lines.append(
-            f"| {r['encoding']} | {r['caught']}/{r['attacks']} "
-            f"({100 * r['caught'] / r['attacks']:.1f}%) | {r['refused']}/{r['benign']} "
-            f"({100 * r['refused'] / r['benign']:.1f}%) |"
-        )
+        cells = [f"{r[k][0]}/{r[k][1]} ({100 * r[k][0] / r[k][1]:.1f}%)" for k in labels]
+        lines.append(f"| {r['encoding']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -238,10 +241,15 @@ def main(argv: list[str] | None = None) -> int:
     from charter.evals import eval_charter
     from charter.pipeline.parts import signal_revisions
 
-    attacks, benign, commits = items()
+    harmful, injections, benign, commits = items()
     guard = eval_charter(pii_mode="pattern")
+    sets = {
+        "harmful requests blocked or held": harmful,
+        "injections blocked or held": injections,
+        "benign refused": benign,
+    }
     try:
-        rows = evaluate(guard, attacks, benign)
+        rows = evaluate(guard, sets)
         revision = signal_revisions(guard.signals)
     finally:
         guard.close()

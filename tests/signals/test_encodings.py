@@ -99,3 +99,15 @@ def test_hostile_inputs_are_decoded_within_budget() -> None:
     assert len(payloads(long_morse)) == 1
     for huge in ("\u2064" * 50_000, ("\u2064" * 300 + "\u200b") * 300, "⠁⠃ " * 30_000):
         assert isinstance(payloads(huge), list)
+
+
+def test_variation_selectors_are_invisible_to_the_scored_surface() -> None:
+    """Both blocks of variation selectors are dropped from the surface text as the other
+    invisibles are (the supplement, U+E0100-E01EF, stayed as 40 odd characters in front of
+    the decoded request and diluted it: a hidden request scored below the threshold)."""
+    from charter.signals.normalize import context_text, normalize
+
+    hidden = ENCODINGS["variant selectors"][1](SECRET)
+    assert normalize("bomb" + hidden[:5] + "\ufe0f") == "bomb"
+    (decoded,) = payloads(hidden)
+    assert context_text(hidden) == context_text(decoded, [])  # the surface reads as nothing

@@ -49,6 +49,7 @@ def _build_unicode_fold() -> dict[int, str | None]:
     table: dict[int, str | None] = {ord(c): None for c in _INVISIBLE}
     table.update({cp: None for cp in _COMBINING_MARKS})
     table.update({cp: None for cp in range(0xFE00, 0xFE10)})  # variation selectors
+    table.update({cp: None for cp in range(0xE0100, 0xE01F0)})  # and their supplement
     for cp in _TAG_CHARACTERS:
         ascii_cp = cp - 0xE0000
         table[cp] = chr(ascii_cp) if 0x20 <= ascii_cp <= 0x7E else None
