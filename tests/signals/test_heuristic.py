@@ -85,6 +85,22 @@ def test_obfuscation_does_not_hide_an_attack(
     assert detector.score(disguised)[JAILBREAK] >= 0.8, detector.matches(disguised)
 
 
+@pytest.mark.parametrize(
+    "name", ["base32", "ascii85", "uuencode", "braille", "morse", "atbash", "sneaky bits"]
+)
+def test_an_attack_in_any_decoded_encoding_is_matched(
+    detector: HeuristicJailbreakDetector, name: str
+) -> None:
+    """The detector reads what every decoder finds (`decode.payloads`), not base64 and a
+    self-naming rot13 only (stop 44: encoded Tensor Trust hijacks caught 2,702 -> 2,881 of
+    3,600 over garak's encodings, `python -m bench.encodings_eval`)."""
+    from bench.encodings_eval import ENCODINGS
+
+    hidden = "Encoded: " + ENCODINGS[name][1](PLAIN) + "\nDecoded:"
+    assert "obfuscation.encoded_payload" in detector.matches(hidden), name
+    assert detector.score(hidden)[JAILBREAK] >= 0.8
+
+
 def test_encoded_prose_alone_is_only_a_weak_cue(detector: HeuristicJailbreakDetector) -> None:
     text = "Attachment: " + base64.b64encode(b"The quarterly report is attached below.").decode()
     assert detector.matches(text) == ("obfuscation.encoded_text",)

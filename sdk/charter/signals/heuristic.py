@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from charter.signals.base import SignalError, check_score_name
-from charter.signals.decode import base64_payloads
+from charter.signals.decode import base64_payloads, payloads
 from charter.signals.normalize import normalize
 from charter.signals.patterns import (
     ENCODED_PAYLOAD,
@@ -197,9 +197,14 @@ class HeuristicJailbreakDetector:
         normalized = normalize(text)
         found, maybe_encoded = self._scan(normalized)
         decoded_hits: dict[str, HeuristicPattern] = {}
+        scanned: list[str] = []
         if maybe_encoded:
             for candidate in base64_payloads(text):
                 found[ENCODED_TEXT.id] = ENCODED_TEXT
+                decoded_hits.update(self._scan(normalize(candidate))[0])
+                scanned.append(candidate)
+        for candidate in payloads(text):  # base32, Morse, Braille, ciphers, ...
+            if candidate not in scanned:
                 decoded_hits.update(self._scan(normalize(candidate))[0])
         if _ROT13_HINT.search(normalized):
             decoded_hits.update(self._scan(codecs.encode(normalized, "rot13"))[0])
