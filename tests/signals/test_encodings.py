@@ -95,8 +95,9 @@ def test_hostile_inputs_are_decoded_within_budget() -> None:
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
         found = payloads(text)
         assert all(isinstance(p, str) for p in found)
-    long_morse = ".- " * 20_000
+    long_morse = ".... . .-.. .-.. --- / " * 5_000  # "hello hello ..."
     assert len(payloads(long_morse)) == 1
+    assert payloads(".- .- .- .- .- .- .- .-") == []  # spells nothing ("aaaaaaaa")
     for huge in ("\u2064" * 50_000, ("\u2064" * 300 + "\u200b") * 300, "⠁⠃ " * 30_000):
         assert isinstance(payloads(huge), list)
 

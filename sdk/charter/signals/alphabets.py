@@ -91,7 +91,9 @@ def morse_payloads(text: str) -> list[str]:
                 break
             words.append("".join(letters))  # type: ignore[arg-type]
         else:
-            found.append(" ".join(words))
+            decoded = " ".join(words)
+            if len(set(decoded) - {" "}) >= 3:  # "- - - . . ." spells nothing
+                found.append(decoded)
     return found
 
 

@@ -157,8 +157,13 @@ def base85_payloads(text: str) -> list[str]:
     ):
         return []
     found = []
+    budget = MAX_DECODE_CHARS  # tried, not only decoded: most runs here are not base85
     for _, match in zip(range(_MAX_BASE85_TRIES), _BASE85_RUN.finditer(text), strict=False):
-        plain = decode_base85(match.group()) if len(match.group()) <= MAX_DECODE_CHARS else None
+        token = match.group()
+        if len(token) > budget:
+            continue
+        budget -= len(token)
+        plain = decode_base85(token)
         if plain:
             found.append(plain)
     return found
