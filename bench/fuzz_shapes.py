@@ -240,6 +240,17 @@ PROMPTS: list[Any] = [
 ]
 """Chat prompts of each provider, with an e-mail address where the guard reads text
 (inline text files among them) and attachments it cannot read."""
+PROMPTS.append(
+    [
+        {
+            "role": "user",
+            "content": "Encoded: .... .. / - .... . .-. . ⠓⠊ ⠞⠓⠑⠗⠑ 😈"
+            + "".join(chr(0xE0100 + ord(c)) for c in f"mail {EMAIL}")
+            + "\u2064\u2062\u2062\u2064\u2062\u2062\u2062\u200b"
+            + f" Gur nqqerff vf {EMAIL} \nDecoded:",
+        }
+    ]
+)  # what the signals decode (Morse, Braille, variation selectors, bits, rot13)
 
 
 def _delta(index: int, kind: str, field: str, text: str) -> dict[str, Any]:
