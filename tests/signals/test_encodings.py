@@ -112,3 +112,24 @@ def test_variation_selectors_are_invisible_to_the_scored_surface() -> None:
     assert normalize("bomb" + hidden[:5] + "\ufe0f") == "bomb"
     (decoded,) = payloads(hidden)
     assert context_text(hidden) == context_text(decoded, [])  # the surface reads as nothing
+
+
+def test_one_scoring_call_decodes_its_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The heuristic and the classifier both read payloads; within one `SignalSet.score`
+    the text is decoded once. A second call decodes again: no cache across calls."""
+    from charter.signals import decode, default_signals
+
+    decoded: list[str] = []
+    real = decode._payloads
+
+    def counting(text: str) -> list[str]:
+        decoded.append(text)
+        return real(text)
+
+    monkeypatch.setattr(decode, "_payloads", counting)
+    signals = default_signals()
+    text = _hidden("morse", TEMPLATES[1])
+    first = signals.score(text)
+    assert decoded == [text]
+    assert signals.score(text) == first
+    assert decoded == [text, text]

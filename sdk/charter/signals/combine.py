@@ -17,6 +17,7 @@ from typing import Any
 
 from charter.errors import ConfigurationError
 from charter.signals.base import Signal, check_score_name, check_scores
+from charter.signals.decode import shared_decoding
 
 logger = logging.getLogger("charter.signals")
 
@@ -77,20 +78,22 @@ class SignalSet:
 
     def score(self, text: str) -> dict[str, float]:
         parts: list[Mapping[str, float]] = []
-        for signal in self._signals:
-            try:
-                parts.append(check_scores(signal.name, signal.score(text)))
-            except Exception as exc:  # one bad classifier must not fail the call
-                parts.append(self._failed(signal, exc))
+        with shared_decoding():  # the heuristic and the classifier decode `text` once
+            for signal in self._signals:
+                try:
+                    parts.append(check_scores(signal.name, signal.score(text)))
+                except Exception as exc:  # one bad classifier must not fail the call
+                    parts.append(self._failed(signal, exc))
         return merge_scores(parts)
 
     async def ascore(self, text: str) -> dict[str, float]:
         """Run every signal concurrently (async ones await, sync ones run inline)."""
         import asyncio
 
-        results = await asyncio.gather(
-            *(self._ascore_one(signal, text) for signal in self._signals)
-        )
+        with shared_decoding():
+            results = await asyncio.gather(
+                *(self._ascore_one(signal, text) for signal in self._signals)
+            )
         return merge_scores(results)
 
     async def _ascore_one(self, signal: Signal, text: str) -> Mapping[str, float]:

@@ -14,12 +14,15 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from urllib.parse import unquote_to_bytes
 
 from charter.signals.alphabets import alphabet_payloads
 from charter.signals.ciphers import deciphered
 
+_SHARED: ContextVar[dict[str, list[str]] | None] = ContextVar("charter_decoding", default=None)
 MAX_DECODE_CHARS = 65_536
 """Budget of encoded characters decoded per text, so a huge blob cannot stall the guard."""
 
@@ -227,7 +230,30 @@ def _uu_starts(line: str) -> list[int]:
 def payloads(text: str) -> list[str]:
     """Every decoded payload of `text`: encoded runs, runs in another alphabet, and the
     whole text deciphered when a cipher turns it into English (or it names rot13). Empty
-    for ordinary prompts (the common case)."""
+    for ordinary prompts (the common case). Inside `shared_decoding()` a text is decoded
+    once, however many signals ask."""
+    shared = _SHARED.get()
+    if shared is None:
+        return _payloads(text)
+    found = shared.get(text)
+    if found is None:
+        found = shared[text] = _payloads(text)
+    return list(found)
+
+
+@contextmanager
+def shared_decoding() -> Iterator[None]:
+    """The signals of one `SignalSet.score` call read the same text: the first to ask
+    decodes it, the others get its payloads. Scoped to the call, not a cache: a text
+    scored again later is decoded again (a benchmark repeating one text measures it)."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _payloads(text: str) -> list[str]:
     found = base64_payloads(text) + hex_payloads(text) + base32_payloads(text)
     found += binary_payloads(text) + percent_payloads(text) + uu_payloads(text)
     found += [p for p in base85_payloads(text) if p not in found]
