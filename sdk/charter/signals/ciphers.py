@@ -56,7 +56,7 @@ CIPHERS = (rot13, atbash, reverse)
 
 
 def _common_share(text: str) -> tuple[int, int]:
-    """(common English words, words) in `text` (loops in C: this runs on every text)."""
+    """(common English words, words) in `text` (the loops run in C)."""
     words = text.translate(_PUNCTUATION).lower().split()
     return sum(map(_COMMON.__contains__, words)), len(words)
 
