@@ -85,15 +85,6 @@ def _looks_ciphered(low: str, tail: str) -> tuple[bool, bool, bool]:
     return rot > e + t, atb * 2 > e + t, backward or _REVERSED_END.search(tail) is not None
 
 
-_LETTER_LEADS = (b"\xc3", b"\xc4", b"\xc5", b"\xd0", b"\xd1")
-"""UTF-8 lead bytes of accented Latin (Turkish, European) and Cyrillic letters."""
-
-
-def _accented(text: str) -> int:
-    raw = text.encode("utf-8", "surrogatepass")
-    return sum(raw.count(lead) for lead in _LETTER_LEADS)
-
-
 def deciphered(text: str) -> list[str]:
     """The whole of `text` under each cipher that turns one of its first sentences into
     English: a sentence of three words or more, at most a sixth of them common, which the
@@ -102,8 +93,6 @@ def deciphered(text: str) -> list[str]:
     low = sample.lower()
     hinted = rot13_hinted(sample, low)
     found = [rot13(text)] if hinted else []
-    if not sample.isascii() and _accented(sample) * 30 > len(sample):
-        return found  # Turkish, Cyrillic, ...: these ciphers hide English in ASCII letters
     suspects = [
         cipher
         for cipher, maybe in zip(CIPHERS, _looks_ciphered(low, text[-8:]), strict=True)
