@@ -1,5 +1,6 @@
-"""Text spelled in another alphabet: Morse, Braille, the NATO spelling alphabet, and ASCII
-smuggled in invisible characters (Unicode variation selectors, "sneaky bits").
+"""Text spelled in another alphabet: Morse, Braille, the NATO spelling alphabet, upside-down
+letters, and ASCII smuggled in invisible characters (Unicode variation selectors, "sneaky
+bits").
 
 Public scanners hide a request this way (garak's `encoding.InjectMorse`, `InjectBraille`,
 `InjectNato`, `InjectUnicodeVariantSelectors`, `InjectSneakyBits`): the surface text has no
@@ -51,6 +52,13 @@ _NATO_HINTS = ("cho", "ango", "lfa", "lpha", "scar", "ndia", "ierra", "otel", "o
 """A run of six code words spelling English all but surely has the code word of one of its
 commonest letters (e, t, a, o, i, s, h, r): "Echo" or "echo", "Tango" or "tango", ..."""
 
+_UPSIDE_DOWN = str.maketrans(
+    "ɐqɔpǝɟƃɥᴉɾʞɯuɹʇnʌʍʎdb∀Ɔ∩", "abcdefghijkmnrtuvwypqaCU"
+)  # fmt: skip
+"""Turned letters back to letters; upside-down text also swaps b/q, d/p and n/u."""
+_TURNED = re.compile("[ɐɔǝɟƃɥᴉɾʞɯɹʇʌʍʎ∀Ɔ]")
+_TURNED_UTF8 = (b"\xc6", b"\xc7", b"\xc9", b"\xca", b"\xe1\xb4\x89", b"\xe2\x88\x80")
+"""How the turned letters start in UTF-8 (Turkish letters start with c3, c4 or c5)."""
 _SELECTOR_RUN = re.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{6,}")
 _SNEAKY_RUN = re.compile("[\u2062\u2064\u200b]{16,}")
 _BRAILLE_UTF8 = (b"\xe2\xa0", b"\xe2\xa1", b"\xe2\xa2", b"\xe2\xa3")
@@ -202,6 +210,15 @@ def _parse_bits(bits: str) -> str:
     return end[1] if end is not None else ""
 
 
+def upside_down_payloads(text: str) -> list[str]:
+    """Text written upside down ("ɯoʇ ɐ ʎɐs": turned letters, in reverse order), read
+    right side up, when it holds at least four turned letters."""
+    if len(_TURNED.findall(text)) < 4:
+        return []
+    decoded = text[::-1].translate(_UPSIDE_DOWN)
+    return [decoded] if " " in decoded.strip() else []
+
+
 def alphabet_payloads(text: str) -> list[str]:
     """Every run of `text` written in one of these alphabets, read back as letters."""
     found = morse_payloads(text) + nato_payloads(text)
@@ -209,4 +226,6 @@ def alphabet_payloads(text: str) -> list[str]:
         raw = text.encode("utf-8", "surrogatepass")
         if any(lead in raw for lead in _RARE_LEADS):
             found += braille_payloads(text) + invisible_payloads(text)
+        if any(lead in raw for lead in _TURNED_UTF8):
+            found += upside_down_payloads(text)
     return found

@@ -34,6 +34,10 @@ _LOOKALIKES = {
     "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x",
     # Turkish dotless i (no decomposition); the rest of Turkish folds through NFKD
     "ı": "i",
+    # Small capitals ("ʜᴏᴡ ᴅᴏ ɪ"), which have no decomposition either
+    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i",
+    "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s",
+    "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
     # Typographic quotes and dashes
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
     "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
@@ -54,6 +58,10 @@ def _build_unicode_fold() -> dict[int, str | None]:
         ascii_cp = cp - 0xE0000
         table[cp] = chr(ascii_cp) if 0x20 <= ascii_cp <= 0x7E else None
     table.update({ord(k): v for k, v in _LOOKALIKES.items()})
+    # Letters as symbols with no decomposition: negative circled and negative squared
+    # capitals (🅗🅞🅦, 🅷🅾🆆) and regional indicators (🇭🇴🇼, the letters of flags).
+    for first in (0x1F150, 0x1F170, 0x1F1E6):
+        table.update({first + i: chr(ord("a") + i) for i in range(26)})
     return table
 
 
