@@ -17,7 +17,9 @@ on, read from the fetched repositories as `bench.external_eval` reads them:
 - benign: XSTest v2's 250 safe prompts (questions that merely look alarming).
 
 Every item is checked through `Charter.check` at the input stage with the shipped bundle;
-blocked = deny or require_approval. The plain row is the same items unencoded.
+blocked = deny or require_approval. The plain row is the same items unencoded. The
+`style:` rows draw the same items in "fancy text" letters (small capitals, negative squared
+letters, regional indicators, upside down), with no template.
 """
 
 from __future__ import annotations
@@ -172,6 +174,29 @@ ENCODINGS: dict[str, tuple[str, Callable[[str], str]]] = {
 }
 
 
+_SMALL_CAPS = dict(zip("abcdefghijklmnopqrstuvwyz", "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ", strict=True))
+_UPSIDE_DOWN = dict(zip("abcdefghijklmnopqrstuvwxyz", "ɐqɔpǝɟƃɥᴉɾʞlɯuodbɹsʇnʌʍxʎz", strict=True))
+
+
+def _letters_from(first: int, sep: str = "") -> Callable[[str], str]:
+    def draw(text: str) -> str:
+        return "".join(
+            chr(first + ord(c) - ord("a")) + sep if "a" <= c <= "z" else c for c in text.lower()
+        )
+
+    return draw
+
+
+STYLES: dict[str, Callable[[str], str]] = {
+    "small capitals": lambda text: "".join(_SMALL_CAPS.get(c, c) for c in text.lower()),
+    "negative squared letters": _letters_from(0x1F170),
+    "regional indicators": _letters_from(0x1F1E6, "\u200b"),
+    "upside down": lambda text: "".join(_UPSIDE_DOWN.get(c, c) for c in text.lower())[::-1],
+}
+""""Fancy text" styles (no template: the text is sent as it is drawn). Letters with no
+Unicode decomposition, which normalization did not fold before stop 44."""
+
+
 def items() -> tuple[list[Prompt], list[Prompt], list[Prompt], dict[str, str]]:
     """(harmful requests, injections, benign, commit per source), from the fetched
     repositories."""
@@ -216,6 +241,12 @@ def evaluate(guard: Any, sets: dict[str, list[Prompt]]) -> list[dict[str, Any]]:
                 sum(blocked(encoded(p, i + offset, name)) for i, p in enumerate(prompts)),
                 len(prompts),
             ]
+        rows.append(row)
+        print(name, {k: v for k, v in row.items() if k != "encoding"}, file=sys.stderr)
+    for name, draw in STYLES.items():
+        row = {"encoding": f"style: {name}"}
+        for label, prompts in sets.items():
+            row[label] = [sum(blocked(draw(p.text)) for p in prompts), len(prompts)]
         rows.append(row)
         print(name, {k: v for k, v in row.items() if k != "encoding"}, file=sys.stderr)
     return rows
