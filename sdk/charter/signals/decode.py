@@ -72,10 +72,9 @@ def decode_base64(token: str) -> str | None:
     padded = body + "=" * (-len(body) % 4)
     try:
         raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
-        decoded = raw.decode("utf-8")
     except (binascii.Error, ValueError):
         return None
-    return decoded if _readable(decoded) else None
+    return _text_of(raw)
 
 
 def decode_hex(run: str) -> str | None:
@@ -84,10 +83,10 @@ def decode_hex(run: str) -> str | None:
     if len(digits) % 2:
         digits = digits[:-1]
     try:
-        decoded = bytes.fromhex(digits).decode("utf-8")
+        raw = bytes.fromhex(digits)
     except ValueError:
         return None
-    return decoded if _readable(decoded) else None
+    return _text_of(raw)
 
 
 def base64_payloads(text: str) -> list[str]:
