@@ -78,12 +78,11 @@ U+2064), as their UTF-8 bytes start."""
 
 
 _RARE_LEADS = (b"\xe2", b"\xef", b"\xf3")
-"""The first bytes of all the above: most non-English text (Turkish, Cyrillic, CJK) has
-none of the three, so one scan settles it."""
+"""The first bytes of the Braille patterns and invisible characters above: most
+non-English text (Turkish, Cyrillic, CJK) has none of the three, so one scan settles it."""
 
 
-def _has_any(text: str, prefixes: tuple[bytes, ...]) -> bool:
-    raw = text.encode("utf-8", "surrogatepass")
+def _has_any(raw: bytes, prefixes: tuple[bytes, ...]) -> bool:
     return any(prefix in raw for prefix in prefixes)
 
 
@@ -106,8 +105,6 @@ def morse_payloads(text: str) -> list[str]:
 
 
 def braille_payloads(text: str) -> list[str]:
-    if text.isascii() or not _has_any(text, _BRAILLE_UTF8):
-        return []
     found = []
     for run in _BRAILLE_RUN.finditer(text):
         out: list[str] = []
@@ -147,8 +144,6 @@ def nato_payloads(text: str) -> list[str]:
 def invisible_payloads(text: str) -> list[str]:
     """ASCII hidden in variation selectors (one selector per byte, in either of the two
     published mappings) or in invisible times / invisible plus as bits ("sneaky bits")."""
-    if text.isascii() or not _has_any(text, _INVISIBLE_UTF8):
-        return []
     found = []
     for run in _SELECTOR_RUN.finditer(text):
         decoded = _best_reading(run.group())
@@ -220,12 +215,18 @@ def upside_down_payloads(text: str) -> list[str]:
 
 
 def alphabet_payloads(text: str) -> list[str]:
-    """Every run of `text` written in one of these alphabets, read back as letters."""
+    """Every run of `text` written in one of these alphabets, read back as letters. The
+    non-ASCII alphabets are looked for only where the text's UTF-8 has their first bytes
+    (encoded once, here: the readers themselves scan with their patterns)."""
     found = morse_payloads(text) + nato_payloads(text)
-    if not text.isascii():
-        raw = text.encode("utf-8", "surrogatepass")
-        if any(lead in raw for lead in _RARE_LEADS):
-            found += braille_payloads(text) + invisible_payloads(text)
-        if any(lead in raw for lead in _TURNED_UTF8):
-            found += upside_down_payloads(text)
+    if text.isascii():
+        return found
+    raw = text.encode("utf-8", "surrogatepass")
+    if _has_any(raw, _RARE_LEADS):
+        if _has_any(raw, _BRAILLE_UTF8):
+            found += braille_payloads(text)
+        if _has_any(raw, _INVISIBLE_UTF8):
+            found += invisible_payloads(text)
+    if _has_any(raw, _TURNED_UTF8):
+        found += upside_down_payloads(text)
     return found
