@@ -12,6 +12,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from charter.signals.decode import payloads
+
 _INVISIBLE = (
     "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e"
     "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
@@ -132,10 +134,7 @@ def scoring_text(text: str, found: Sequence[str] | None = None) -> str:
     """What the classifier reads: the normalized, de-spaced text, followed by the
     normalized form of every payload hidden in it (`charter.signals.decode.payloads`, or
     `found` when the caller decoded them already)."""
-    if found is None:
-        from charter.signals.decode import payloads
-
-        found = payloads(text)
+    found = payloads(text) if found is None else found
     parts = [despace(normalize(text))]
     parts += [despace(normalize(p)) for p in found]
     return " \n ".join(p for p in parts if p)
@@ -153,10 +152,7 @@ def unleet_words(text: str) -> str:
 def context_text(text: str, found: Sequence[str] | None = None) -> str:
     """What the contextual encoder reads: like `scoring_text`, but numbers stay numbers
     (the encoder was pretrained on real words and digits)."""
-    if found is None:
-        from charter.signals.decode import payloads
-
-        found = payloads(text)
+    found = payloads(text) if found is None else found
 
     def fold(part: str) -> str:
         if not part.isascii():
