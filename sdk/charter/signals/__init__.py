@@ -6,6 +6,9 @@
   trained artifact's content hash.
 - `HeuristicJailbreakDetector`: offline, regex-based (patterns in the bundle's
   signals/patterns.json); scores `jailbreak` and `prompt_injection`.
+- `TargetedHarmDetector`: offline, reads whether a violent verb is aimed at a person, an
+  animal, a place where people are, or oneself (words in the bundle's
+  signals/targets.json); scores `harm`, `harm.violent_crimes`, `harm.self_harm`.
 - `CallableSignal`: wraps any function (Llama Guard, a hosted moderation API, ...).
 - `SignalSet`: runs several, merges by maximum, records `<name>.error` for failures.
 - `default_signals()`: what the guard uses unless told otherwise.
@@ -19,6 +22,7 @@ from charter.signals.classifier import SafetyClassifier
 from charter.signals.combine import SignalSet, default_signals, merge_scores
 from charter.signals.heuristic import HeuristicJailbreakDetector
 from charter.signals.patterns import PATTERNS, HeuristicPattern
+from charter.signals.targets import TargetedHarmDetector
 
 __all__ = [
     "PATTERNS",
@@ -29,6 +33,7 @@ __all__ = [
     "Signal",
     "SignalError",
     "SignalSet",
+    "TargetedHarmDetector",
     "default_signals",
     "merge_scores",
 ]

@@ -11,6 +11,7 @@ an outage of a moderation API look like an attack in dashboards and audit logs.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from charter.signals.decode import shared_decoding
 logger = logging.getLogger("charter.signals")
 
 ERROR_SUFFIX = ".error"
+TARGETED_HARM_ENV = "CHARTER_SIGNALS_TARGETED_HARM"
 
 
 def merge_scores(parts: Iterable[Mapping[str, float]]) -> dict[str, float]:
@@ -125,13 +127,32 @@ class SignalSet:
         return f"SignalSet({list(self.names)!r})"
 
 
-def default_signals(bundle: str | Path | None = None) -> SignalSet:
+def default_signals(
+    bundle: str | Path | None = None, *, targeted_harm: bool | None = None
+) -> SignalSet:
     """The built-in offline signals: the safety classifier cascade (jailbreak, prompt
     injection, harm categories) and the heuristic jailbreak / prompt-injection cues, merged
     by maximum. Both load from the bundle and pip packages; nothing downloads. The model is
     the one in `bundle` (its `signals/model`) when it has one, else the shipped model;
-    CHARTER_SIGNALS_MODEL overrides both."""
+    CHARTER_SIGNALS_MODEL overrides both.
+
+    `targeted_harm=True` (or CHARTER_SIGNALS_TARGETED_HARM=1) adds the harm-target reader
+    (`TargetedHarmDetector`: a violent verb aimed at a person or oneself). It is opt-in:
+    it missed the bar its round set before it was measured for joining the defaults
+    (policies/signals/experiments/r26)."""
     from charter.signals.classifier import SafetyClassifier, default_model_dir
     from charter.signals.heuristic import HeuristicJailbreakDetector
 
-    return SignalSet([SafetyClassifier(default_model_dir(bundle)), HeuristicJailbreakDetector()])
+    signals: list[Signal] = [
+        SafetyClassifier(default_model_dir(bundle)),
+        HeuristicJailbreakDetector(),
+    ]
+    if targeted_harm_enabled() if targeted_harm is None else targeted_harm:
+        from charter.signals.targets import TargetedHarmDetector
+
+        signals.append(TargetedHarmDetector())
+    return SignalSet(signals)
+
+
+def targeted_harm_enabled() -> bool:
+    return os.environ.get(TARGETED_HARM_ENV, "").strip().lower() in {"1", "true", "on", "yes"}

@@ -65,7 +65,7 @@ class _TrieNode:
         return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
-def _trie_regex(triggers: Iterable[str]) -> str:
+def trie_regex(triggers: Iterable[str]) -> str:
     """One alternation of literal triggers as a character trie, so the regex engine
     rejects a position after a character or two instead of trying every word."""
     root = _TrieNode()
@@ -129,9 +129,9 @@ def _compile(patterns: tuple[HeuristicPattern, ...]) -> _Scanner:
         by_trigger[literal] = tuple(dict.fromkeys(candidates))
     words = [t for t in registered if t[0].isalnum()]
     symbols = [t for t in registered if not t[0].isalnum()]
-    finder = f"{_LONG_TOKEN}|\\b{_trie_regex(words)}"
+    finder = f"{_LONG_TOKEN}|\\b{trie_regex(words)}"
     if symbols:
-        finder += f"|{_trie_regex(symbols)}"
+        finder += f"|{trie_regex(symbols)}"
     return _Scanner(finder=re.compile(finder), by_trigger=by_trigger)
 
 
