@@ -43,7 +43,6 @@ class English:
     frames: re.Pattern[str]
     between: int
     blockers: frozenset[str]
-    contexts: frozenset[str]
     determiners: frozenset[str]
     stop_modifiers: frozenset[str]
     continuations: frozenset[str]
@@ -56,6 +55,7 @@ class English:
     forms: frozenset[str]
     """Every verb form: the words a text is searched for."""
     context_finder: re.Pattern[str]
+    """Finds a game or a story anywhere in the text ("in Skyrim", "my novel")."""
 
 
 def _phrases(raw: Iterable[str]) -> tuple[tuple[str, ...], ...]:
@@ -83,7 +83,6 @@ def english(raw: Mapping[str, Any]) -> English:
         frames=re.compile(r"(?<![a-z0-9])(?:" + "|".join(raw["frames"]) + r")(?![a-z0-9])"),
         between=int(raw["between"]),
         blockers=frozenset(raw["blockers"]),
-        contexts=frozenset(raw["contexts"]),
         determiners=frozenset(raw["determiners"]),
         stop_modifiers=frozenset(raw["stop_modifiers"]),
         continuations=frozenset(raw["continuations"]),
