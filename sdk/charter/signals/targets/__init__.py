@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
@@ -43,8 +44,20 @@ def targets_file() -> Path:
     return Path(DEFAULT_POLICIES) / "signals" / "targets.json"
 
 
+@dataclass(frozen=True)
+class _Words:
+    """A words file, compiled once per path."""
+
+    english: English
+    turkish: Turkish
+    weight: float
+    revision: str
+    finder: re.Pattern[str]
+    """One search for the words either language starts from: most texts have none."""
+
+
 @lru_cache(maxsize=4)
-def _load(path: Path) -> tuple[English, Turkish, float, str]:
+def _load(path: Path) -> _Words:
     try:
         blob = path.read_bytes()
         doc = json.loads(blob)
@@ -56,7 +69,8 @@ def _load(path: Path) -> tuple[English, Turkish, float, str]:
         ) from None
     if not 0.0 < weight <= 1.0:
         raise SignalError(f"{path}: `weight` must be in (0, 1], got {weight!r}")
-    return en, tr, weight, "sha256:" + hashlib.sha256(blob).hexdigest()[:16]
+    revision = "sha256:" + hashlib.sha256(blob).hexdigest()[:16]
+    return _Words(en, tr, weight, revision, finder(en.forms | tr.kinds.keys()))
 
 
 class TargetedHarmDetector:
@@ -71,17 +85,17 @@ class TargetedHarmDetector:
     def __init__(self, path: str | Path | None = None, *, name: str = "targets") -> None:
         self.name = check_score_name(name, what="signal name")
         self._path = Path(path) if path is not None else targets_file()
-        self._english, self._turkish, self._weight, self.revision = _load(self._path)
-        self._finder = finder(self._english.forms | self._turkish.kinds.keys())
-        """One search for the words either language starts from: most texts have none."""
+        self._words = _load(self._path)
+        self.revision = self._words.revision
 
     def score(self, text: str) -> dict[str, float]:
         hits = self._hits(text)
         if not hits:
             return {}
-        scores = {"harm": self._weight}
+        weight = self._words.weight
+        scores = {"harm": weight}
         for hit in hits:
-            scores[f"harm.{hit.category}"] = self._weight
+            scores[f"harm.{hit.category}"] = weight
         return scores
 
     async def ascore(self, text: str) -> dict[str, float]:
@@ -96,17 +110,17 @@ class TargetedHarmDetector:
             raise SignalError(
                 f"{self.name}: score() takes the text as str, got {type(text).__name__}"
             )
+        words = self._words
         hits: list[Hit] = []
         for part in (text, *payloads(text)):
             normalized = normalize(part)
-            found = self._finder.finditer(normalized)
-            candidates = list(islice(found, 2 * MAX_CANDIDATES))
+            candidates = list(islice(words.finder.finditer(normalized), 2 * MAX_CANDIDATES))
             if not candidates:
                 continue
-            english = [m for m in candidates if m.group() in self._english.forms]
-            turkish = [m for m in candidates if m.group() in self._turkish.kinds]
-            hits.extend(english_hits(self._english, normalized, english))
-            hits.extend(turkish_hits(self._turkish, normalized, turkish))
+            en = [m for m in candidates if m.group() in words.english.forms]
+            tr = [m for m in candidates if m.group() in words.turkish.kinds]
+            hits.extend(english_hits(words.english, normalized, en))
+            hits.extend(turkish_hits(words.turkish, normalized, tr))
         return hits
 
     def __repr__(self) -> str:

@@ -38,14 +38,12 @@ class Turkish:
 def turkish(raw: Mapping[str, Any]) -> Turkish:
     verbs = []
     for spec in raw["verbs"]:
-        stem = spec.get("soft", spec["stem"].split()[-1])
-        head = " ".join(spec["stem"].split()[:-1])
+        *head, last = spec["stem"].split()  # "havaya ucur": the verb is the last word
+        soft = spec.get("soft", last)  # its stem before a vowel ("et" -> "ed")
         endings = _VOWEL_ENDINGS if spec["vowel"] else _CONSONANT_ENDINGS
-        lead = re.escape(head) + " " if head else ""
-        pattern = re.compile(
-            f"{lead}(?:{re.escape(spec['stem'].split()[-1])}|{re.escape(stem)}){endings}"
-        )
-        verbs.append((pattern, spec["stem"].replace(" ", "_"), frozenset(spec["objects"])))
+        lead = "".join(re.escape(word) + " " for word in head)
+        pattern = re.compile(f"{lead}(?:{re.escape(last)}|{re.escape(soft)}){endings}")
+        verbs.append((pattern, "_".join((*head, last)), frozenset(spec["objects"])))
     kinds = {w: kind for kind, ws in raw["targets"].items() for w in ws}
     return Turkish(
         frames=frozenset(raw["frames"]),
