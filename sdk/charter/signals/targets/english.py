@@ -36,12 +36,25 @@ class _Verb:
     contexts: frozenset[str] = frozenset()
     bare: bool = True
     """Whether the verb counts without its particle or tail ("set my house": no)."""
+    implicit: str | None = None
+    """The object kind of a verb that takes none ("... to die": oneself), read only after
+    "to", with the asker and a means in the sentence ("how many pills would I need to take
+    to die"; not "I want to learn to die well")."""
+    means: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class English:
     frames: re.Pattern[str]
     between: int
+    purpose_between: int
+    """How far the frame may be when the verb follows "to" or "and" ("should I crush into
+    my wife's drink to kill her"): a purpose or a next step of the asked-for plan."""
+    purpose_words: frozenset[str]
+    askers: frozenset[str]
+    """Words that put the asker in the sentence ("i", "me", "my")."""
+    refusals: frozenset[str]
+    """Words that, just before a frame, turn it down ("I won't give instructions for ...")."""
     blockers: frozenset[str]
     determiners: frozenset[str]
     stop_modifiers: frozenset[str]
@@ -75,6 +88,8 @@ def english(raw: Mapping[str, Any]) -> English:
             after_skip=_phrases(spec.get("after_skip", ())),
             contexts=frozenset(spec.get("contexts", ())),
             bare=bool(spec.get("bare", True)),
+            implicit=spec.get("implicit"),
+            means=frozenset(spec.get("means", ())),
         )
         for form in verb.forms:
             verbs.setdefault(form, []).append(verb)
@@ -82,6 +97,10 @@ def english(raw: Mapping[str, Any]) -> English:
     return English(
         frames=re.compile(r"(?<![a-z0-9])(?:" + "|".join(raw["frames"]) + r")(?![a-z0-9])"),
         between=int(raw["between"]),
+        purpose_between=int(raw["purpose_between"]),
+        purpose_words=frozenset(raw["purpose_words"]),
+        askers=frozenset(raw["askers"]),
+        refusals=frozenset(raw["refusals"]),
         blockers=frozenset(raw["blockers"]),
         determiners=frozenset(raw["determiners"]),
         stop_modifiers=frozenset(raw["stop_modifiers"]),
@@ -111,15 +130,24 @@ def _object(lex: English, tokens: Sequence[str], at: int) -> tuple[str, int] | N
             return None
         word = tokens[i].removeprefix("ex-")
         if word in lex.kinds:
-            kind = lex.kinds[word]
-            while i + 1 < len(tokens) and lex.kinds.get(tokens[i + 1]) == kind:
-                i += 1  # "a police officer", "a homeless guy", "a stray dog"
-            return kind, i + 1
+            return _head(lex, tokens, i, word)
         if word.endswith("'s") and word[:-2] in lex.kinds and lex.kinds[word[:-2]] == "person":
             i += 1  # "my neighbour's dog", "my ex's house": the owner, then the object
             continue
         i += 1
     return None
+
+
+def _head(lex: English, tokens: Sequence[str], i: int, word: str) -> tuple[str, int]:
+    """The last target word of the noun phrase whose first target, `word`, is at `i`, up to
+    two words on: "a police officer", "a church potluck buffet" (a buffet), "a stray dog"."""
+    head = i
+    for j in range(i + 1, min(i + 3, len(tokens))):
+        if tokens[j] in BOUNDARY or tokens[j] in lex.stop_modifiers:
+            break
+        if tokens[j] in lex.kinds:
+            head, word = j, tokens[j]
+    return lex.kinds[word], head + 1
 
 
 def _ends_phrase(lex: English, tokens: Sequence[str], at: int) -> bool:
@@ -159,15 +187,34 @@ def english_hits(lex: English, text: str, found: Iterable[re.Match[str]]) -> Ite
 
 
 def _asked_for(lex: English, tokens: Sequence[str], verb: int) -> bool:
-    """Whether a request frame ends at most `between` words before the verb, with no
-    blocker or clause boundary in those words ("how do I stop hurting ..." is not)."""
-    for k in range(verb - 1, max(verb - lex.between - 2, -1), -1):
+    """Whether a request frame ends at most `between` words before the verb (`purpose_between`
+    after "to" or "and"), with no blocker or clause boundary in those words ("how do I stop
+    hurting ..." is not)."""
+    reach = lex.purpose_between if verb and tokens[verb - 1] in lex.purpose_words else lex.between
+    for k in range(verb - 1, max(verb - reach - 2, -1), -1):
         if k < verb - 1 and (tokens[k + 1] in BOUNDARY or tokens[k + 1] in lex.blockers):
             return False
-        window = " ".join(tokens[max(k - _FRAME_WORDS, 0) : k + 1])
-        if any(m.end() == len(window) for m in lex.frames.finditer(window)):
-            return True
+        first = max(k - _FRAME_WORDS, 0)
+        window = " ".join(tokens[first : k + 1])
+        for m in lex.frames.finditer(window):
+            if m.end() == len(window):
+                at = first + window.count(" ", 0, m.start())
+                return lex.refusals.isdisjoint(tokens[max(at - 3, 0) : at])
     return False
+
+
+def _implicit(lex: English, tokens: Sequence[str], i: int, verb: _Verb) -> bool:
+    """ "... to die": after "to", the asker and a means named in the sentence before it, and a
+    particle if the verb needs one ("bleed out")."""
+    if not i or tokens[i - 1] != "to":
+        return False
+    if verb.particles and not any(_starts(tokens, i + 1, p) for p in verb.particles):
+        return False
+    start = i - 1
+    while start > 0 and tokens[start - 1] not in BOUNDARY:
+        start -= 1
+    before = tokens[start:i]
+    return not lex.askers.isdisjoint(before) and not verb.means.isdisjoint(before)
 
 
 def _verb_hits(lex: English, tokens: Sequence[str], i: int) -> Iterable[Hit]:
@@ -181,6 +228,11 @@ def _verb_hits(lex: English, tokens: Sequence[str], i: int) -> Iterable[Hit]:
     for verb in lex.verbs.get(word, ()):
         if not verb.contexts.isdisjoint(tokens):
             continue  # "shoot my kids ... with a new camera": read around the verb
+        if verb.implicit is not None:
+            if _implicit(lex, tokens, i, verb):
+                yield Hit("en", word, verb.implicit)
+                return
+            continue
         for particle in ((), *verb.particles):
             if particle and not _starts(tokens, i + 1, particle):
                 continue

@@ -18,7 +18,7 @@ _FIRST_PERSON = re.compile(r"(?:[iu]m|s[ea]m|[ea]y[iu]m|[ea]l[iu]m)$")
 _CONSONANT_ENDINGS = (
     r"(?:[uiea]r[iu]m|[ea]c[ea]g[iu]m|[ea]c[ea]m|[ea]bil[iu]r[iu]m|s[ea]m|[ea]y[iu]m|"
     r"[ea]l[iu]m|m[ea]l[iu]y[iu]m|m[ea]k|m[ea]y[iu]|m[ea]n[iu]n|m[ea]y[ea]|[ea]b[iu]l[iu]r|"
-    r"[uiea]rs[ea]m|[uiea]p)"
+    r"[uiea]rs[ea]m|[uiea]p|[iu]l[iu]r)"
 )
 _VOWEL_ENDINGS = (
     r"(?:r[iu]m|y[ea]c[ea]g[iu]m|y[ea]c[ea]m|y[ea]bil[iu]r[iu]m|s[ea]m|y[ea]y[iu]m|y[ea]l[iu]m|"
@@ -30,6 +30,9 @@ _VOWEL_ENDINGS = (
 class Turkish:
     frames: frozenset[str]
     contexts: frozenset[str]
+    blockers: tuple[str, ...]
+    """Stems that turn the sentence away from doing harm ("bırakmak": to stop, "korumak":
+    to protect): a word starting with one blocks it."""
     kinds: Mapping[str, str]
     verbs: tuple[tuple[re.Pattern[str], str, frozenset[str]], ...]
     """(verb with its endings, stem, object kinds)"""
@@ -45,9 +48,13 @@ def turkish(raw: Mapping[str, Any]) -> Turkish:
         pattern = re.compile(f"{lead}(?:{re.escape(last)}|{re.escape(soft)}){endings}")
         verbs.append((pattern, "_".join((*head, last)), frozenset(spec["objects"])))
     kinds = {w: kind for kind, ws in raw["targets"].items() for w in ws}
+    several = sorted(w for w in kinds if not re.fullmatch(r"[a-z0-9]+", w))
+    if several:
+        raise ValueError(f"Turkish targets are single words (a-z), not {several[:3]}")
     return Turkish(
         frames=frozenset(raw["frames"]),
         contexts=frozenset(raw["contexts"]),
+        blockers=tuple(raw["blockers"]),
         kinds=kinds,
         verbs=tuple(verbs),
     )
@@ -63,6 +70,8 @@ def turkish_hits(lex: Turkish, text: str, found: Iterable[re.Match[str]]) -> Ite
         words = set(tokens)
         if words & lex.contexts or not (words & lex.frames or _first_person(tokens)):
             continue
+        if any(t.startswith(lex.blockers) for t in tokens):
+            continue
         kind = lex.kinds[tokens[i]]
         for pattern, stem, objects in lex.verbs:
             if kind in objects and _near(pattern, tokens, i):
@@ -75,8 +84,8 @@ def _first_person(tokens: Sequence[str]) -> bool:
 
 
 def _near(pattern: re.Pattern[str], tokens: Sequence[str], i: int) -> bool:
-    """The verb starts within four words of the target and ends a word."""
-    for j in range(i + 1, min(i + 5, len(tokens))):
+    """The verb starts within six words of the target and ends a word."""
+    for j in range(i + 1, min(i + 7, len(tokens))):
         m = pattern.match(" ".join(tokens[j : j + 2]))
         if m and (m.end() == len(tokens[j]) or " " in m.group()):
             return True

@@ -15,6 +15,7 @@ CATEGORY = {
     "body": "violent_crimes",
     "animal": "violent_crimes",
     "place": "violent_crimes",
+    "supply": "violent_crimes",
 }
 """Object kind -> harm category; oneself is `self_harm`."""
 
