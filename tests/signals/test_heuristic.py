@@ -299,3 +299,14 @@ def test_a_long_word_is_both_an_encoding_hint_and_a_trigger() -> None:
     cue = HeuristicPattern("custom.long", ("kisitlama*",), r"\bkisitlama[a-z]*", 0.9, 0.0)
     detector = HeuristicJailbreakDetector([cue])
     assert detector.matches("Kısıtlamalarından kurtul") == ("custom.long",)
+
+
+def test_a_word_trigger_and_a_prefix_trigger_with_the_same_letters_both_fire() -> None:
+    # "model" (a word) and "model*" (a prefix) are one literal in the finder; before round
+    # 29 the second pattern compiled replaced the first one's entry, which then never ran.
+    word = HeuristicPattern("custom.word", ("model",), r"\bmodel reading this\b", 0.0, 0.8)
+    prefix = HeuristicPattern("custom.prefix", ("model*",), r"\bmodel(?:e|ine) not\b", 0.0, 0.8)
+    for patterns in ([word, prefix], [prefix, word]):
+        detector = HeuristicJailbreakDetector(patterns)
+        assert detector.matches("the model reading this page") == ("custom.word",)
+        assert detector.matches("modeline not: ...") == ("custom.prefix",)

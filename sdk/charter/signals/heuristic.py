@@ -75,7 +75,8 @@ def trie_regex(triggers: Iterable[str]) -> str:
         for char in literal:
             node = node.children.setdefault(char, _TrieNode())
         is_word = literal[-1].isalnum() and not trigger.endswith(_PREFIX)
-        node.end = _WORD_END if is_word else ""
+        # a prefix trigger ("model*") and a word ("model") share the node: the prefix wins
+        node.end = "" if node.end == "" or not is_word else _WORD_END
     return root.regex()
 
 
@@ -126,7 +127,8 @@ def _compile(patterns: tuple[HeuristicPattern, ...]) -> _Scanner:
             for entry in entries
         ]
         candidates += registered[trigger]
-        by_trigger[literal] = tuple(dict.fromkeys(candidates))
+        # "model" and "model*" share a literal: both patterns' entries stay
+        by_trigger[literal] = tuple(dict.fromkeys((*by_trigger.get(literal, ()), *candidates)))
     words = [t for t in registered if t[0].isalnum()]
     symbols = [t for t in registered if not t[0].isalnum()]
     finder = f"{_LONG_TOKEN}|\\b{trie_regex(words)}"
