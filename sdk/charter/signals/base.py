@@ -7,8 +7,10 @@ score names are part of the policy contract: they must be stable, plain identifi
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from charter.errors import CharterError
@@ -77,3 +79,29 @@ def check_scores(signal_name: str, raw: object) -> dict[str, float]:
             )
         scores[name] = number
     return scores
+
+
+def bundle_file(env: str, name: str) -> Path:
+    """The file named by the environment variable `env`, else the starter bundle's
+    `signals/<name>`: how each signal finds its data (patterns, words)."""
+    configured = os.environ.get(env)
+    if configured:
+        return Path(configured)
+    from charter.config import DEFAULT_POLICIES
+
+    return Path(DEFAULT_POLICIES) / "signals" / name
+
+
+_ON = frozenset(("1", "true", "on", "yes"))
+_OFF = frozenset(("0", "false", "off", "no"))
+
+
+def env_flag(env: str, *, default: bool) -> bool:
+    """A switch read from the environment: 1/true/on/yes or 0/false/off/no (any case),
+    anything else (unset, empty, a typo) is `default`."""
+    value = os.environ.get(env, "").strip().lower()
+    if value in _ON:
+        return True
+    if value in _OFF:
+        return False
+    return default

@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from charter._canonical import valid_text
 from charter.signals._memory import release_freed_heap
-from charter.signals.base import SignalError, check_score_name
+from charter.signals.base import SignalError, check_score_name, env_flag
 from charter.signals.decode import payloads
 from charter.signals.features import FeatureSpec, StaticEmbedder, clip, sparse_features
 from charter.signals.memo import ScoreMemo, digest, memo_size
@@ -73,7 +73,7 @@ def default_model_dir(bundle: str | Path | None = None) -> Path:
 
 
 def context_stage_enabled() -> bool:
-    return os.environ.get(CONTEXT_ENV, "1").strip().lower() not in {"0", "false", "off", "no"}
+    return env_flag(CONTEXT_ENV, default=True)
 
 
 class FirstStage:

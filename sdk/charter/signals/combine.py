@@ -11,13 +11,12 @@ an outage of a moderation API look like an attack in dashboards and audit logs.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from charter.errors import ConfigurationError
-from charter.signals.base import Signal, check_score_name, check_scores
+from charter.signals.base import Signal, check_score_name, check_scores, env_flag
 from charter.signals.decode import shared_decoding
 
 logger = logging.getLogger("charter.signals")
@@ -155,4 +154,4 @@ def default_signals(
 
 
 def targeted_harm_enabled() -> bool:
-    return os.environ.get(TARGETED_HARM_ENV, "").strip().lower() in {"1", "true", "on", "yes"}
+    return env_flag(TARGETED_HARM_ENV, default=False)

@@ -12,12 +12,11 @@ and "prompt_injection". The file's `about` field names the published taxonomies.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from charter.signals.base import SignalError
+from charter.signals.base import SignalError, bundle_file
 
 PATTERNS_ENV = "CHARTER_SIGNALS_PATTERNS"
 
@@ -43,12 +42,7 @@ class HeuristicPattern:
 
 def patterns_file() -> Path:
     """CHARTER_SIGNALS_PATTERNS, else the bundle's signals/patterns.json."""
-    configured = os.environ.get(PATTERNS_ENV)
-    if configured:
-        return Path(configured)
-    from charter.config import DEFAULT_POLICIES
-
-    return Path(DEFAULT_POLICIES) / "signals" / "patterns.json"
+    return bundle_file(PATTERNS_ENV, "patterns.json")
 
 
 def _pattern(raw: Any, where: str) -> HeuristicPattern:

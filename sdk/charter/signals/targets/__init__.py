@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
-from charter.signals.base import SignalError, check_score_name
+from charter.signals.base import SignalError, bundle_file, check_score_name
 from charter.signals.decode import payloads
 from charter.signals.normalize import normalize
 from charter.signals.targets.english import English, english, english_hits
@@ -36,12 +35,7 @@ TARGETS_ENV = "CHARTER_SIGNALS_TARGETS"
 
 def targets_file() -> Path:
     """CHARTER_SIGNALS_TARGETS, else the bundle's signals/targets.json."""
-    configured = os.environ.get(TARGETS_ENV)
-    if configured:
-        return Path(configured)
-    from charter.config import DEFAULT_POLICIES
-
-    return Path(DEFAULT_POLICIES) / "signals" / "targets.json"
+    return bundle_file(TARGETS_ENV, "targets.json")
 
 
 @dataclass(frozen=True)
