@@ -33,6 +33,7 @@ from charter.signals.model import (
     ANY_HARM,
     ENCODER,
     HARM_PREFIX,
+    HEAD_PREFIX,
     MANIFEST,
     VOCAB,
     Artifact,
@@ -89,18 +90,31 @@ class FirstStage:
         # Built block by block from the stored float16 rows, never as one float32 copy of
         # the full table: that transient copy (35 MB) stayed in the process's heap after
         # it was freed and counted against the stage's resident memory.
-        blocks = (arrays["char"], arrays["word"])
-        used = [np.flatnonzero(np.any(block != 0, axis=1)) for block in blocks]
+        # The extra heads' columns sit beside the main ones: one gather serves all heads.
+        extra = _extra_arrays(artifact)
+        blocks = [
+            [arrays[name], *([extra[HEAD_PREFIX + name]] if extra else [])]
+            for name in ("char", "word")
+        ]
+        used = [
+            np.flatnonzero(np.any([np.any(part != 0, axis=1) for part in block], axis=0))
+            for block in blocks
+        ]
         n_used = sum(len(u) for u in used)
-        self.rows = np.full(sum(len(b) for b in blocks), n_used, dtype=np.int32)
-        self.table = np.zeros((n_used + 1, blocks[0].shape[1]), dtype=np.float32)
+        self.rows = np.full(sum(len(b[0]) for b in blocks), n_used, dtype=np.int32)
+        width = sum(part.shape[1] for part in blocks[0])
+        self.table = np.zeros((n_used + 1, width), dtype=np.float32)
         row = offset = 0
         for block, rows in zip(blocks, used, strict=True):
             self.rows[offset + rows] = np.arange(row, row + len(rows), dtype=np.int32)
-            self.table[row : row + len(rows)] = block[rows]
-            row, offset = row + len(rows), offset + len(block)
-        self.dense = np.ascontiguousarray(arrays["dense"], dtype=np.float32)
-        self.bias = np.asarray(arrays["bias"], dtype=np.float32)
+            self.table[row : row + len(rows)] = np.hstack([part[rows] for part in block])
+            row, offset = row + len(rows), offset + len(block[0])
+        dense = [arrays["dense"], *([extra[HEAD_PREFIX + "dense"]] if extra else [])]
+        bias = [arrays["bias"], *([extra[HEAD_PREFIX + "bias"]] if extra else [])]
+        self.dense = np.ascontiguousarray(np.hstack(dense), dtype=np.float32)
+        self.bias = np.concatenate(bias).astype(np.float32)
+        self.main = len(artifact.labels)
+        """Heads before this index are the cascade's; the rest are extra (stage 1 only)."""
         self.embedder = _embedder()
 
     def prepare(self, text: str, found: Sequence[str] | None = None) -> str:
@@ -118,6 +132,29 @@ class FirstStage:
             scale[:n_chars], scale[n_chars:] = self.spec.block_scales(n_chars, n_words)
             z = z + scale @ self.table.take(self.rows.take(rows), axis=0)
         return np.asarray(z, dtype=np.float32)
+
+
+def _extra_arrays(artifact: Artifact) -> dict[str, npt.NDArray[np.generic]]:
+    """The extra heads' arrays, checked against their names (empty when there are none)."""
+    count = len(artifact.extra_labels)
+    if not count:
+        return {}
+    arrays = artifact.arrays
+    shapes = {"char": 2, "word": 2, "dense": 2, "bias": 1}
+    for name, dims in shapes.items():
+        array = arrays.get(HEAD_PREFIX + name)
+        main = arrays[name]
+        if (
+            array is None
+            or array.ndim != dims
+            or array.shape[-1] != count
+            or array.shape[:-1] != main.shape[:-1]
+        ):
+            raise SignalError(
+                f"the model names {count} extra head(s) but its {HEAD_PREFIX}{name} array "
+                f"is {None if array is None else array.shape}; retrain the model"
+            )
+    return {HEAD_PREFIX + name: arrays[HEAD_PREFIX + name] for name in shapes}
 
 
 @lru_cache(maxsize=1)
@@ -216,7 +253,8 @@ class SafetyClassifier:
         folder = folder.resolve()
         loaded = _load(folder)
         artifact, self.revision = loaded.artifact, loaded.revision
-        self.labels: tuple[str, ...] = artifact.labels
+        self.labels: tuple[str, ...] = artifact.labels + artifact.extra_labels
+        """The cascade's heads, then the extra heads (stage 1 only, e.g. `tool_injection`)."""
         self.meta = artifact.meta
         self._first = loaded.first
         cascade = artifact.meta.get("cascade", {})
@@ -279,8 +317,9 @@ class SafetyClassifier:
         else:
             cascaded = [self._cascade(*part) for part in parts]
             probs = np.asarray(np.maximum.reduce(cascaded), np.float32)
-        if self.score_shift:
-            probs = shifted(probs, self.score_shift)
+        if self.score_shift:  # set for the cascade's heads; the extra heads keep theirs
+            main = self._first.main
+            probs = np.concatenate([shifted(probs[:main], self.score_shift), probs[main:]])
         if key:
             self.memo.put(key, probs)
         return probs
@@ -304,7 +343,9 @@ class SafetyClassifier:
     def _cascade(self, raw: str, found: list[str], first: FloatArray) -> FloatArray:
         if self._second is not None and self.uncertain(first):
             second = sigmoid(self._second.logits(context_text(raw, found)))
-            return combine_stages(first, second, self.second_weight)
+            main = self._first.main  # the extra heads keep stage 1's value
+            combined = combine_stages(first[:main], second, self.second_weight)
+            return combined if main == len(first) else np.concatenate([combined, first[main:]])
         return first
 
     def uncertain(self, probs: FloatArray) -> bool:

@@ -35,6 +35,10 @@ EXTRA_FILES = (ENCODER, VOCAB)
 FORMAT = 2
 HARM_PREFIX = "harm."
 ANY_HARM = "harm"
+HEAD_PREFIX = "head."
+"""Arrays of the extra stage-1 heads (`head.char`, `head.word`, `head.dense`, `head.bias`),
+one column per name in the manifest's `meta.extra_heads`."""
+EXTRA_HEADS = "extra_heads"
 """The aggregate head: harmful in any category. It learns from every harmful item at once,
 so it generalizes further than fourteen small category heads; the category heads then
 only have to say *which* harm (see `charter.signals.classifier.policy_scores`)."""
@@ -58,6 +62,15 @@ class Artifact:
     @property
     def has_context_stage(self) -> bool:
         return ENCODER in self.files
+
+    @property
+    def extra_labels(self) -> tuple[str, ...]:
+        """Stage-1-only heads trained on their own items (`tool_injection`: injection in a
+        tool result), scored beside `labels` from the same features; no stage 2, no gate."""
+        names = self.meta.get(EXTRA_HEADS, [])
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise SignalError(f"the model's meta.{EXTRA_HEADS} must be a list of names")
+        return tuple(names)
 
     def revision(self) -> str:
         return content_revision(self._weights_bytes(), self._manifest_core())

@@ -55,6 +55,8 @@ class TrainItem:
     family: str
     lang: str
     weight: float = 1.0
+    stage: str = ""
+    """Where the text occurs when the set says so (`tool_result`: what a tool returned)."""
 
 
 def targets_of(raw: dict[str, Any]) -> tuple[str, ...] | None:
@@ -105,6 +107,7 @@ def load_items(
                 family=str(raw.get("family", "unknown")),
                 lang=str(raw.get("lang", "en")),
                 weight=weight,
+                stage=str(raw.get("stage", "")),
             )
     return [items[k] for k in sorted(items)]
 
