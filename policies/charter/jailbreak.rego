@@ -96,6 +96,22 @@ findings contains finding if {
 	}
 }
 
+# The score a tool result is judged by: the classifier's `tool_injection` head, fitted on
+# tool results alone, when the signals carry it; otherwise (a model without the head, a
+# custom signal set) `prompt_injection` against the older threshold.
+tool_result_score := {
+	"signal": "tool_injection",
+	"score": lib.signal("tool_injection"),
+	"threshold": config.injection.tool_result_threshold,
+} if {
+	is_object(input.signals)
+	"tool_injection" in object.keys(input.signals)
+} else := {
+	"signal": "prompt_injection",
+	"score": injection_score,
+	"threshold": config.injection.deny_threshold,
+}
+
 # METADATA
 # title: Prompt injection in a tool result
 # description: >-
@@ -108,15 +124,16 @@ findings contains finding if {
 #   owner: security
 findings contains finding if {
 	stage == "tool_result"
-	injection_score >= config.injection.deny_threshold
+	judged := tool_result_score
+	judged.score >= judged.threshold
 	finding := {
 		"action": "deny",
 		"rule": "injection.tool_result",
 		"principle": "Robustness: tool output is data, not instructions (OWASP LLM01 indirect prompt injection)",
 		"severity": "high",
 		"message": sprintf(
-			"the result of tool %q contains instructions aimed at the assistant (prompt injection score %v >= %v); it was withheld from the model",
-			[tool_name, lib.two_decimals(injection_score), config.injection.deny_threshold],
+			"the result of tool %q contains instructions aimed at the assistant (%s score %v >= %v); it was withheld from the model",
+			[tool_name, judged.signal, lib.two_decimals(judged.score), judged.threshold],
 		),
 	}
 }

@@ -72,6 +72,34 @@ test_injection_threshold_is_inclusive if {
 	count(rules(tool_result(0.69))) == 0
 }
 
+headed(injection, tool) := object.union(tool_result(injection), {"signals": {
+	"prompt_injection": injection,
+	"tool_injection": tool,
+}})
+
+test_tool_result_is_judged_by_the_tool_head_when_present if {
+	# The head decides, whatever the user-message head says.
+	rules(headed(0.99, 0.75)) == {"injection.tool_result"}
+	count(rules(headed(0.99, 0.74))) == 0
+	some f in jailbreak.findings with input as headed(0.1, 0.8)
+	contains(f.message, "tool_injection score 0.8 >= 0.75")
+}
+
+test_tool_head_threshold_comes_from_config if {
+	count(rules(headed(0.1, 0.6))) == 0 with data.charter.config.injection.tool_result_threshold as 0.7
+	rules(headed(0.1, 0.7)) == {"injection.tool_result"} with data.charter.config.injection.tool_result_threshold as 0.7
+}
+
+test_tool_head_is_read_only_for_tool_results if {
+	count(rules(object.union(headed(0.1, 0.99), {"stage": "input"}))) == 0
+	count(rules(object.union(headed(0.1, 0.99), {"stage": "output"}))) == 0
+}
+
+test_a_broken_tool_head_fails_closed if {
+	inp := object.union(headed(0.1, 0.1), {"signals": {"tool_injection": "n/a"}})
+	rules(inp) == {"injection.tool_result"}
+}
+
 test_tool_result_rule_is_not_applied_to_the_users_message if {
 	rules(object.union(tool_result(0.99), {"stage": "input"})) == {"injection.input"}
 	count(rules(object.union(tool_result(0.99), {"stage": "input"}))) == 0 with data.charter.config.injection.input_deny_threshold as 1.01

@@ -25,7 +25,9 @@ TRAIN = BUNDLE / "signals" / "train"
 
 def test_scores_every_label_in_range(classifier: SafetyClassifier) -> None:
     scores = classifier.score("What are your branch opening hours on Saturday?")
-    expected = {"jailbreak", "prompt_injection", "harm"} | {f"harm.{c}" for c in HARM_CATEGORIES}
+    expected = {"jailbreak", "prompt_injection", "harm", "tool_injection"} | {
+        f"harm.{c}" for c in HARM_CATEGORIES
+    }
     assert set(scores) == expected
     assert all(0.0 <= v <= 1.0 for v in scores.values())
     assert max(scores.values()) < 0.5
@@ -168,9 +170,14 @@ def test_the_artifact_sets_how_much_the_contextual_stage_weighs(
     second = trusting.second_stage
     assert second is not None
     expected = sigmoid(second.logits(context_text(_readable(text))))
-    assert np.array_equal(trusting.probabilities(text), expected)
+    main = len(expected)  # the cascade's heads; the extra heads keep stage 1's value
     first = classifier._stage_one_probabilities(_readable(text))
-    assert np.array_equal(classifier.probabilities(text), (first + expected) * np.float32(0.5))
+    assert np.array_equal(trusting.probabilities(text)[:main], expected)
+    mixed = classifier.probabilities(text)
+    assert np.array_equal(mixed[:main], (first[:main] + expected) * np.float32(0.5))
+    assert main < len(first)
+    assert np.array_equal(mixed[main:], first[main:])
+    assert np.array_equal(trusting.probabilities(text)[main:], first[main:])
 
 
 @pytest.mark.parametrize("weight", [-0.1, 1.5, "0.7", True, None])
