@@ -57,7 +57,7 @@ def test_a_model_naming_the_head_without_its_arrays_is_refused(tmp_path: Path) -
     head = _random_head(4)
     head["head.bias"] = np.zeros(2, dtype=np.float32)  # two columns for one name
     with_tool_head(artifact, head, {"items": 2}).save(tmp_path / "bad")
-    with pytest.raises(SignalError, match="head.bias"):
+    with pytest.raises(SignalError, match=r"head\.bias"):
         SafetyClassifier(tmp_path / "bad")
 
 
