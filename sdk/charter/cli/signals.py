@@ -174,7 +174,10 @@ def tool_head(
         artifact, _ = load_artifact(model)
         updated = _add_tool_head(artifact, data, load_items(files), max_iter)
         if updated is artifact:
-            raise fail(f"{data}: no tool results to fit the head on")
+            raise fail(
+                f"{data}: no tool results to fit the head on; mark training items "
+                "`stage: tool_result` or add tool_results/*.jsonl"
+            )
         revision = updated.save(model)
     except CharterError as exc:
         raise fail(str(exc)) from None

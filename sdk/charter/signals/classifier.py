@@ -27,20 +27,20 @@ from charter._canonical import valid_text
 from charter.signals._memory import release_freed_heap
 from charter.signals.base import SignalError, check_score_name, env_flag
 from charter.signals.decode import payloads
-from charter.signals.features import FeatureSpec, StaticEmbedder, clip, sparse_features
+from charter.signals.features import clip
+from charter.signals.first_stage import MAX_RAW_CHARS, FirstStage, FloatArray
 from charter.signals.memo import ScoreMemo, digest, memo_size
 from charter.signals.model import (
     ANY_HARM,
     ENCODER,
     HARM_PREFIX,
-    HEAD_PREFIX,
     MANIFEST,
     VOCAB,
     Artifact,
     load_artifact,
     load_files,
 )
-from charter.signals.normalize import context_text, scoring_text
+from charter.signals.normalize import context_text
 from charter.signals.passages import PassageRule
 
 if TYPE_CHECKING:
@@ -48,14 +48,9 @@ if TYPE_CHECKING:
 
 GATE_HEADS = ("jailbreak", "prompt_injection", ANY_HARM)
 """Stage 1 sends a text on when any of these is at or above the gate."""
-MAX_RAW_CHARS = 16_000
-"""Characters of a text that are read at all (the first 3/4 and the last 1/4 of longer
-texts), so that normalizing and decoding a huge input stays bounded too."""
 MODEL_ENV = "CHARTER_SIGNALS_MODEL"
 CONTEXT_ENV = "CHARTER_SIGNALS_CONTEXT"
 """Set to 0/false/off to switch the contextual second stage off (cheaper, less accurate)."""
-
-FloatArray = npt.NDArray[np.float32]
 
 
 def default_model_dir(bundle: str | Path | None = None) -> Path:
@@ -75,91 +70,6 @@ def default_model_dir(bundle: str | Path | None = None) -> Path:
 
 def context_stage_enabled() -> bool:
     return env_flag(CONTEXT_ENV, default=True)
-
-
-class FirstStage:
-    """Linear heads over hashed n-grams and the static embedding."""
-
-    def __init__(self, artifact: Artifact) -> None:
-        arrays = artifact.arrays
-        self.spec: FeatureSpec = artifact.spec
-        # One table for both n-gram blocks (word buckets after the character buckets), so
-        # a text's rows are gathered in a single `take`; stored compactly: half the buckets
-        # never occurred in training and have all-zero weights, so they share one zero row
-        # and `rows` maps a bucket to its row (the same rows are gathered: same results).
-        # Built block by block from the stored float16 rows, never as one float32 copy of
-        # the full table: that transient copy (35 MB) stayed in the process's heap after
-        # it was freed and counted against the stage's resident memory.
-        # The extra heads' columns sit beside the main ones: one gather serves all heads.
-        extra = _extra_arrays(artifact)
-        blocks = [
-            [arrays[name], *([extra[HEAD_PREFIX + name]] if extra else [])]
-            for name in ("char", "word")
-        ]
-        used = [
-            np.flatnonzero(np.any([np.any(part != 0, axis=1) for part in block], axis=0))
-            for block in blocks
-        ]
-        n_used = sum(len(u) for u in used)
-        self.rows = np.full(sum(len(b[0]) for b in blocks), n_used, dtype=np.int32)
-        width = sum(part.shape[1] for part in blocks[0])
-        self.table = np.zeros((n_used + 1, width), dtype=np.float32)
-        row = offset = 0
-        for block, rows in zip(blocks, used, strict=True):
-            self.rows[offset + rows] = np.arange(row, row + len(rows), dtype=np.int32)
-            self.table[row : row + len(rows)] = np.hstack([part[rows] for part in block])
-            row, offset = row + len(rows), offset + len(block[0])
-        dense = [arrays["dense"], *([extra[HEAD_PREFIX + "dense"]] if extra else [])]
-        bias = [arrays["bias"], *([extra[HEAD_PREFIX + "bias"]] if extra else [])]
-        self.dense = np.ascontiguousarray(np.hstack(dense), dtype=np.float32)
-        self.bias = np.concatenate(bias).astype(np.float32)
-        self.main = len(artifact.labels)
-        """Heads before this index are the cascade's; the rest are extra (stage 1 only)."""
-        self.embedder = _embedder()
-
-    def prepare(self, text: str, found: Sequence[str] | None = None) -> str:
-        """What stage 1 reads of `text`; `found`, its payloads when already decoded."""
-        return clip(scoring_text(clip(text, MAX_RAW_CHARS), found), self.spec.max_chars)
-
-    def logits(self, prepared: str) -> FloatArray:
-        chars, words = sparse_features(prepared, self.spec)
-        static = self.embedder.embed(prepared) * np.float32(self.spec.dense_scale)
-        z = self.bias + static @ self.dense
-        n_chars, n_words = len(chars), len(words)
-        if n_chars or n_words:
-            rows = np.concatenate([chars, words + self.spec.buckets])
-            scale = np.empty(n_chars + n_words, dtype=np.float32)
-            scale[:n_chars], scale[n_chars:] = self.spec.block_scales(n_chars, n_words)
-            z = z + scale @ self.table.take(self.rows.take(rows), axis=0)
-        return np.asarray(z, dtype=np.float32)
-
-
-def _extra_arrays(artifact: Artifact) -> dict[str, npt.NDArray[np.generic]]:
-    """The extra heads' arrays, checked against their names (empty when there are none)."""
-    count = len(artifact.extra_labels)
-    if not count:
-        return {}
-    arrays = artifact.arrays
-    shapes = {"char": 2, "word": 2, "dense": 2, "bias": 1}
-    for name, dims in shapes.items():
-        array = arrays.get(HEAD_PREFIX + name)
-        main = arrays[name]
-        if (
-            array is None
-            or array.ndim != dims
-            or array.shape[-1] != count
-            or array.shape[:-1] != main.shape[:-1]
-        ):
-            raise SignalError(
-                f"the model names {count} extra head(s) but its {HEAD_PREFIX}{name} array "
-                f"is {None if array is None else array.shape}; retrain the model"
-            )
-    return {HEAD_PREFIX + name: arrays[HEAD_PREFIX + name] for name in shapes}
-
-
-@lru_cache(maxsize=1)
-def _embedder() -> StaticEmbedder:
-    return StaticEmbedder()
 
 
 SECOND_WEIGHT = 0.5
