@@ -132,3 +132,23 @@ def test_the_shipped_model_carries_the_head(classifier: SafetyClassifier) -> Non
     assert json.loads((BUNDLE / "signals" / "model" / MANIFEST).read_text())["meta"][
         "extra_heads"
     ] == [TOOL_HEAD]
+
+
+def test_a_soup_of_headed_models_keeps_the_head(tmp_path: Path) -> None:
+    from charter.signals.training.soup import soup
+
+    folders = []
+    for seed in (1, 2):
+        plain = random_stage_one(tmp_path / f"plain{seed}", seed=seed, gate=1.0, family="a")
+        artifact, _ = load_artifact(plain)
+        with_tool_head(artifact, _random_head(seed + 10), {"items": seed}).save(
+            tmp_path / f"headed{seed}"
+        )
+        folders.append(tmp_path / f"headed{seed}")
+    soup(folders).save(tmp_path / "soup")
+    souped = SafetyClassifier(tmp_path / "soup")
+    assert souped.labels[-1] == TOOL_HEAD
+    scores = [SafetyClassifier(f).score(TEXTS[1])[TOOL_HEAD] for f in folders]
+    assert min(scores) - 0.01 <= souped.score(TEXTS[1])[TOOL_HEAD] <= max(scores) + 0.01
+    with pytest.raises(SignalError, match="other arrays"):  # one with the head, one without
+        soup([folders[0], tmp_path / "plain1"])

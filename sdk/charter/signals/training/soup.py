@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from charter.signals.base import SignalError
-from charter.signals.model import ENCODER, Artifact, load_artifact
+from charter.signals.model import ENCODER, EXTRA_HEADS, Artifact, load_artifact
 
 _QUANTIZED, _SCALE, _ZERO = "_quantized", "_scale", "_zero_point"
 
@@ -65,6 +65,12 @@ def soup(folders: Sequence[Path]) -> Artifact:
         "stage_2": first.meta.get("stage_2", {}),
         "trained_on": _union([a.meta.get("trained_on", {}) for a in artifacts]),
     }
+    heads = first.extra_labels  # extra heads: averaged like the rest, named as they were
+    if any(a.extra_labels != heads for a in artifacts):
+        raise SignalError("the ingredients have different extra heads (meta.extra_heads)")
+    if heads:
+        meta[EXTRA_HEADS] = list(heads)
+        meta.update({name: first.meta.get(name, {}) for name in heads})
     rule = first.meta.get("passages")
     if any(a.meta.get("passages") != rule for a in artifacts):
         raise SignalError("the ingredients read long texts differently (passage rules differ)")
