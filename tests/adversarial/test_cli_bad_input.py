@@ -48,7 +48,7 @@ BAD_INPUT: dict[str, list[list[str]]] = {
     "config show": [["--config-env={tmp}/bad.toml"]],
     "signals train": [["--data", "{tmp}/missing"]],
     "signals sources": [["--data", "{tmp}/missing"]],
-    "signals tool-head": [["--data", "{tmp}/missing"], ["--data", "{tmp}/plain.txt"]],
+    "signals heads": [["--data", "{tmp}/missing"], ["--data", "{tmp}/plain.txt"]],
     "signals soup": [
         ["{tmp}/missing", "{tmp}/also-missing", "--out", "{tmp}/soup"],
         ["{tmp}/plain.txt", "--out", "{tmp}/soup"],

@@ -7,7 +7,7 @@ reviewer can check that a committed model is what the committed data produces.""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -105,7 +105,11 @@ def train(
             checkpoint=checkpoint,
             log=lambda line: typer.echo(line, err=True),
         )
-        artifact = _add_tool_head(artifact, data, items, max_iter)
+        from charter.signals.training.extra_heads import fit_heads
+
+        artifact = fit_heads(
+            artifact, data, items, max_iter, lambda line: typer.echo(line, err=True)
+        )
         revision = artifact.save(out)
         for done in checkpoint.glob("finetune-*.pt") if checkpoint else ():
             done.unlink()
@@ -136,53 +140,42 @@ def train(
     typer.echo(f"wrote {out} (revision {revision})")
 
 
-def _add_tool_head(artifact: Any, data: Path, items: Any, max_iter: int) -> Any:
-    """The artifact with its `tool_injection` head when the data has tool results."""
-    from charter.signals.features import StaticEmbedder
-    from charter.signals.training import TrainConfig
-    from charter.signals.training.tool_head import fit_tool_head, tool_items, with_tool_head
-
-    head_items = tool_items(data, items)
-    if not head_items:
-        return artifact
-    typer.echo(f"tool_injection head: fitting on {len(head_items)} tool results", err=True)
-    config = TrainConfig(spec=artifact.spec, max_iter=max_iter)  # the model's own features
-    arrays, record = fit_tool_head(head_items, config, StaticEmbedder())
-    return with_tool_head(artifact, arrays, record)
-
-
-@app.command("tool-head")
-def tool_head(
+@app.command("heads")
+def heads(
     data: Annotated[
         Path, typer.Option("--data", help="Folder of training *.jsonl files.")
     ] = _DEFAULT_DATA,
     model: Annotated[
-        Path, typer.Option("--model", help="Folder of the trained classifier to add it to.")
+        Path, typer.Option("--model", help="Folder of the trained classifier to refit them in.")
     ] = _DEFAULT_OUT,
     max_iter: Annotated[int, typer.Option("--max-iter", min=1, help="L-BFGS iterations.")] = 300,
 ) -> None:
-    """Refit only the `tool_injection` head (seconds) into a trained classifier, in place:
-    the same head `train` fits, the cascade's heads untouched (deterministic)."""
+    """Refit only the extra heads (`tool_injection`, `answer_harm`; seconds) in a trained
+    classifier, in place: the heads `train` fits, the cascade's untouched (deterministic)."""
     from charter.errors import CharterError
     from charter.signals.model import load_artifact
     from charter.signals.training import load_items
+    from charter.signals.training.extra_heads import fit_heads
 
     files = sorted(data.glob("*.jsonl")) if data.is_dir() else []
     if not files:
         raise fail(f"{data}: no training *.jsonl files; check --data")
     try:
         artifact, _ = load_artifact(model)
-        updated = _add_tool_head(artifact, data, load_items(files), max_iter)
-        if updated is artifact:
+        updated = fit_heads(
+            artifact, data, load_items(files), max_iter, lambda line: typer.echo(line, err=True)
+        )
+        if not updated.extra_labels:
             raise fail(
-                f"{data}: no tool results to fit the head on; mark training items "
-                "`stage: tool_result` or add tool_results/*.jsonl"
+                f"{data}: no items for any extra head; mark training items `stage: "
+                "tool_result` or `stage: output`, or add tool_results/ or answers/"
             )
         revision = updated.save(model)
     except CharterError as exc:
         raise fail(str(exc)) from None
-    record = updated.meta["tool_injection"]
-    typer.echo(f"tool_injection head: {record['items']} items, {record['attacks']} injected")
+    for name in updated.extra_labels:
+        record = updated.meta[name]
+        typer.echo(f"{name} head: {record['items']} items, {record['attacks']} positive")
     typer.echo(f"wrote {model} (revision {revision})")
 
 

@@ -1,0 +1,134 @@
+"""Extra stage-1 heads, each fitted on the texts of one stage alone.
+
+The cascade's heads learned mostly from user messages, and what comes back from a tool or
+a model reads differently: an ordinary document full of instructions to people ("reply by
+Friday", "delete the old config first") looks to them like an injection, and a model's
+refusal that names the harm ("I can't explain how to make a bomb") like a harmful request.
+An extra head is fitted on one stage's texts only: every training item whose `stage` is
+that stage, plus the head's own folder of `train/` (`tool_results/`, `answers/`), which the
+cascade's heads never read (so adding to it cannot move any other score). Same features,
+same deterministic L-BFGS as stage 1; stored as extra columns of the artifact
+(`charter.signals.model.HEAD_PREFIX`), scored on every text at no extra feature cost, read
+by the policy only at its stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from charter.signals.base import SignalError
+from charter.signals.features import StaticEmbedder
+from charter.signals.model import EXTRA_HEADS, HARM_PREFIX, HEAD_PREFIX, Artifact
+from charter.signals.training.data import TrainItem, load_items
+from charter.signals.training.linear import Featurized, TrainConfig, featurize, fit
+
+_INJECTION = frozenset({"prompt_injection", "jailbreak"})
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """One extra head: its score name, the stage whose texts it learns from, its folder."""
+
+    name: str
+    stage: str
+    folder: str
+    positive: Callable[[TrainItem], bool]
+
+
+TOOL_HEAD = HeadSpec(
+    "tool_injection", "tool_result", "tool_results", lambda i: bool(_INJECTION & set(i.targets))
+)
+"""Is this text, read as a tool's result, an injection aimed at the AI reading it?"""
+ANSWER_HEAD = HeadSpec(
+    "answer_harm",
+    "output",
+    "answers",
+    lambda i: any(t.startswith(HARM_PREFIX) for t in i.targets),
+)
+"""Is this text, read as the model's answer, harmful content (not a refusal naming it)?"""
+HEADS = (TOOL_HEAD, ANSWER_HEAD)
+
+
+def head_items(data: Path, main: Sequence[TrainItem], head: HeadSpec) -> list[TrainItem]:
+    """The head's items: `main`'s items of its stage and `data/<folder>/*.jsonl`, by id."""
+    own = load_items(sorted((data / head.folder).glob("*.jsonl")))
+    items = {i.id: i for i in main if i.stage == head.stage}
+    for item in own:
+        if item.id in items:
+            raise SignalError(f"{head.folder}: id {item.id!r} is also a training item")
+        items[item.id] = item
+    return [items[k] for k in sorted(items)]
+
+
+def fit_head(
+    items: Sequence[TrainItem], head: HeadSpec, config: TrainConfig, embedder: StaticEmbedder
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The head's arrays (`char`, `word`, `dense`, `bias`, one column) and its record."""
+    y = np.asarray([[float(head.positive(i))] for i in items])
+    if not 0 < y.sum() < len(items):
+        raise SignalError(f"the {head.name} head needs positive and negative {head.stage} items")
+    data = featurize(items, config.spec, embedder)
+    arrays = fit(Featurized(data.rows, data.dense, y, data.weights), config)
+    families: dict[str, dict[str, int]] = {}
+    for item, target in zip(items, y[:, 0], strict=True):
+        counts = families.setdefault(item.family, {"attack": 0, "benign": 0})
+        counts["attack" if target else "benign"] += 1
+    record = {
+        "stage": head.stage,
+        "items": len(items),
+        "attacks": int(y.sum()),
+        "languages": dict(sorted(_count(i.lang for i in items).items())),
+        "families": dict(sorted(families.items())),
+        "fit": config.to_dict(),
+    }
+    return arrays, record
+
+
+def with_heads(
+    artifact: Artifact, fitted: Sequence[tuple[str, dict[str, Any], dict[str, Any]]]
+) -> Artifact:
+    """`artifact` with exactly the `fitted` heads (name, arrays, record), their columns in
+    that order; the cascade's arrays are untouched."""
+    names = [name for name, _, _ in fitted]
+    meta = {
+        k: v for k, v in artifact.meta.items() if k not in {EXTRA_HEADS, *artifact.extra_labels}
+    }
+    kept = {k: v for k, v in artifact.arrays.items() if not k.startswith(HEAD_PREFIX)}
+    if fitted:
+        meta[EXTRA_HEADS] = names
+        meta.update({name: record for name, _, record in fitted})
+        for part in ("char", "word", "dense", "bias"):
+            columns = [arrays[part] for _, arrays, _ in fitted]
+            kept[HEAD_PREFIX + part] = np.concatenate(columns, axis=-1)
+    return replace(artifact, arrays=kept, meta=meta)
+
+
+def fit_heads(
+    artifact: Artifact,
+    data: Path,
+    main: Sequence[TrainItem],
+    max_iter: int = 300,
+    log: Callable[[str], None] = lambda _: None,
+) -> Artifact:
+    """`artifact` with every head of `HEADS` that `data` has items for, refitted."""
+    config = TrainConfig(spec=artifact.spec, max_iter=max_iter)  # the model's own features
+    embedder = StaticEmbedder()
+    fitted = []
+    for head in HEADS:
+        items = head_items(data, main, head)
+        if items:
+            log(f"{head.name} head: fitting on {len(items)} {head.stage} items")
+            fitted.append((head.name, *fit_head(items, head, config, embedder)))
+    return with_heads(artifact, fitted)
+
+
+def _count(values: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for value in values:
+        out[value] = out.get(value, 0) + 1
+    return out
