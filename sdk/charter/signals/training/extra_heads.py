@@ -3,9 +3,10 @@
 The cascade's heads learned mostly from user messages, and what comes back from a tool or
 a model reads differently: an ordinary document full of instructions to people ("reply by
 Friday", "delete the old config first") looks to them like an injection, and a model's
-refusal that names the harm ("I can't explain how to make a bomb") like a harmful request.
+refusal that names the harm ("I can't explain how to make a bomb") like a harmful request
+(a head for answers, round 32, did not ship).
 An extra head is fitted on one stage's texts only: every training item whose `stage` is
-that stage, plus the head's own folder of `train/` (`tool_results/`, `answers/`), which the
+that stage, plus the head's own folder of `train/` (`tool_results/`), which the
 cascade's heads never read (so adding to it cannot move any other score). Same features,
 same deterministic L-BFGS as stage 1; stored as extra columns of the artifact
 (`charter.signals.model.HEAD_PREFIX`), scored on every text at no extra feature cost, read
@@ -23,7 +24,7 @@ import numpy as np
 
 from charter.signals.base import SignalError
 from charter.signals.features import StaticEmbedder
-from charter.signals.model import EXTRA_HEADS, HARM_PREFIX, HEAD_PREFIX, Artifact
+from charter.signals.model import EXTRA_HEADS, HEAD_PREFIX, Artifact
 from charter.signals.training.data import TrainItem, load_items
 from charter.signals.training.linear import Featurized, TrainConfig, featurize, fit
 
@@ -44,14 +45,8 @@ TOOL_HEAD = HeadSpec(
     "tool_injection", "tool_result", "tool_results", lambda i: bool(_INJECTION & set(i.targets))
 )
 """Is this text, read as a tool's result, an injection aimed at the AI reading it?"""
-ANSWER_HEAD = HeadSpec(
-    "answer_harm",
-    "output",
-    "answers",
-    lambda i: any(t.startswith(HARM_PREFIX) for t in i.targets),
-)
-"""Is this text, read as the model's answer, harmful content (not a refusal naming it)?"""
-HEADS = (TOOL_HEAD, ANSWER_HEAD)
+HEADS = (TOOL_HEAD,)
+"""Round 32's `answer_harm` head (answers alone) did not ship: `experiments/r32`."""
 
 
 def head_items(data: Path, main: Sequence[TrainItem], head: HeadSpec) -> list[TrainItem]:
@@ -79,7 +74,6 @@ def fit_head(
         counts = families.setdefault(item.family, {"attack": 0, "benign": 0})
         counts["attack" if target else "benign"] += 1
     record = {
-        "stage": head.stage,
         "items": len(items),
         "attacks": int(y.sum()),
         "languages": dict(sorted(_count(i.lang for i in items).items())),
