@@ -158,3 +158,11 @@ def test_a_soup_of_headed_models_keeps_the_head(tmp_path: Path) -> None:
     assert min(scores) - 0.01 <= souped.score(TEXTS[1])[TOOL_HEAD] <= max(scores) + 0.01
     with pytest.raises(SignalError, match="other arrays"):  # one with the head, one without
         soup([folders[0], tmp_path / "plain1"])
+
+
+def test_an_extra_head_named_like_a_cascade_head_is_refused(tmp_path: Path) -> None:
+    plain = random_stage_one(tmp_path / "plain", seed=3, gate=1.0, family="a")
+    artifact, _ = load_artifact(plain)
+    with_heads(artifact, [("jailbreak", _random_head(4), {"items": 2})]).save(tmp_path / "dup")
+    with pytest.raises(SignalError, match="repeats a name"):
+        SafetyClassifier(tmp_path / "dup")

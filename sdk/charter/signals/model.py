@@ -35,13 +35,13 @@ EXTRA_FILES = (ENCODER, VOCAB)
 FORMAT = 2
 HARM_PREFIX = "harm."
 ANY_HARM = "harm"
+"""The aggregate head: harmful in any category. It learns from every harmful item at once,
+so it generalizes further than fourteen small category heads; the category heads then
+only have to say *which* harm (see `charter.signals.classifier.policy_scores`)."""
 HEAD_PREFIX = "head."
 """Arrays of the extra stage-1 heads (`head.char`, `head.word`, `head.dense`, `head.bias`),
 one column per name in the manifest's `meta.extra_heads`."""
 EXTRA_HEADS = "extra_heads"
-"""The aggregate head: harmful in any category. It learns from every harmful item at once,
-so it generalizes further than fourteen small category heads; the category heads then
-only have to say *which* harm (see `charter.signals.classifier.policy_scores`)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,8 @@ class Artifact:
         names = self.meta.get(EXTRA_HEADS, [])
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise SignalError(f"the model's meta.{EXTRA_HEADS} must be a list of names")
+        if len(set(names) | set(self.labels)) != len(names) + len(self.labels):
+            raise SignalError(f"the model's meta.{EXTRA_HEADS} repeats a name: {names}")
         return tuple(names)
 
     def revision(self) -> str:
