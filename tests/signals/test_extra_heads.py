@@ -166,3 +166,12 @@ def test_an_extra_head_named_like_a_cascade_head_is_refused(tmp_path: Path) -> N
     with_heads(artifact, [("jailbreak", _random_head(4), {"items": 2})]).save(tmp_path / "dup")
     with pytest.raises(SignalError, match="repeats a name"):
         SafetyClassifier(tmp_path / "dup")
+
+
+def test_sources_lists_the_heads_items_apart(tmp_path: Path) -> None:
+    data = _data(tmp_path / "data")
+    result = CliRunner().invoke(app, ["signals", "sources", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    main, _, head = result.output.partition("The tool_injection head")
+    assert "| **total** | | **1** | **2** |" in main  # the three top-level items
+    assert "| **total** | | **3** | **3** |" in head  # their two tool results + its own four

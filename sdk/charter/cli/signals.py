@@ -185,18 +185,25 @@ def sources(
         Path, typer.Option("--data", help="Folder of training *.jsonl files.")
     ] = _DEFAULT_DATA,
 ) -> None:
-    """Print the training sets' count per source family and language as a Markdown table."""
+    """Print the training sets' count per source family and language as a Markdown table,
+    then one table per extra head (its stage's items and its own folder)."""
     from charter.errors import CharterError
     from charter.signals.training import load_items, sources_table
+    from charter.signals.training.extra_heads import HEADS, head_items
 
     files = sorted(data.glob("*.jsonl"))
     if not files:
         raise fail(f"{data}: no training *.jsonl files; check --data")
     try:
         items = load_items(files)
+        heads = [(head, head_items(data, items, head)) for head in HEADS]
     except CharterError as exc:
         raise fail(str(exc)) from None
     typer.echo(sources_table(items))
+    for head, own in heads:
+        if own:
+            typer.echo(f"\nThe {head.name} head ({head.stage} items only; attacks = positive):\n")
+            typer.echo(sources_table(own))
 
 
 @app.command()
