@@ -19,6 +19,10 @@ _DEFAULT_DATA = Path("policies/signals/train")
 _DEFAULT_OUT = Path("policies/signals/model")
 
 
+def _log(line: str) -> None:
+    typer.echo(line, err=True)
+
+
 @app.command()
 def train(
     data: Annotated[
@@ -77,6 +81,7 @@ def train(
     from charter.errors import CharterError
     from charter.signals.passages import PassageRule
     from charter.signals.training import TrainConfig, load_items, train_artifact
+    from charter.signals.training.extra_heads import fit_heads
 
     files = sorted(data.glob("*.jsonl")) if data.is_dir() else []
     if not files:
@@ -103,13 +108,9 @@ def train(
             stage_two_folds=calibrate if context else 0,
             passages=PassageRule() if passages else None,
             checkpoint=checkpoint,
-            log=lambda line: typer.echo(line, err=True),
+            log=_log,
         )
-        from charter.signals.training.extra_heads import fit_heads
-
-        artifact = fit_heads(
-            artifact, data, items, max_iter, lambda line: typer.echo(line, err=True)
-        )
+        artifact = fit_heads(artifact, data, items, max_iter, _log)
         revision = artifact.save(out)
         for done in checkpoint.glob("finetune-*.pt") if checkpoint else ():
             done.unlink()
@@ -150,26 +151,23 @@ def heads(
     ] = _DEFAULT_OUT,
     max_iter: Annotated[int, typer.Option("--max-iter", min=1, help="L-BFGS iterations.")] = 300,
 ) -> None:
-    """Refit only the extra heads (`tool_injection`, `answer_harm`; seconds) in a trained
-    classifier, in place: the heads `train` fits, the cascade's untouched (deterministic)."""
+    """Refit only the extra heads (`charter.signals.training.extra_heads.HEADS`; seconds) in
+    a trained classifier, in place: the heads `train` fits, the cascade's untouched
+    (deterministic)."""
     from charter.errors import CharterError
     from charter.signals.model import load_artifact
     from charter.signals.training import load_items
-    from charter.signals.training.extra_heads import fit_heads
+    from charter.signals.training.extra_heads import HEADS, fit_heads
 
     files = sorted(data.glob("*.jsonl")) if data.is_dir() else []
     if not files:
         raise fail(f"{data}: no training *.jsonl files; check --data")
     try:
         artifact, _ = load_artifact(model)
-        updated = fit_heads(
-            artifact, data, load_items(files), max_iter, lambda line: typer.echo(line, err=True)
-        )
+        updated = fit_heads(artifact, data, load_items(files), max_iter, _log)
         if not updated.extra_labels:
-            raise fail(
-                f"{data}: no items for any extra head; mark training items `stage: "
-                "tool_result` or `stage: output`, or add tool_results/ or answers/"
-            )
+            wanted = ", ".join(f"`stage: {h.stage}` or {h.folder}/" for h in HEADS)
+            raise fail(f"{data}: no items for any extra head; add training items ({wanted})")
         revision = updated.save(model)
     except CharterError as exc:
         raise fail(str(exc)) from None

@@ -15,6 +15,7 @@ by the policy only at its stage.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -79,7 +80,7 @@ def fit_head(
     record = {
         "items": len(items),
         "attacks": int(y.sum()),
-        "languages": dict(sorted(_count(i.lang for i in items).items())),
+        "languages": dict(sorted(Counter(i.lang for i in items).items())),
         "families": dict(sorted(families.items())),
         "fit": config.to_dict(),
     }
@@ -122,10 +123,3 @@ def fit_heads(
             log(f"{head.name} head: fitting on {len(items)} {head.stage} items")
             fitted.append((head.name, *fit_head(items, head, config, embedder)))
     return with_heads(artifact, fitted)
-
-
-def _count(values: Any) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for value in values:
-        out[value] = out.get(value, 0) + 1
-    return out
