@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from charter.signals.base import SignalError
 from charter.signals.features import FeatureSpec, StaticEmbedder, clip, sparse_features
-from charter.signals.model import HEAD_PREFIX, Artifact
+from charter.signals.model import HEAD_PREFIX, STAGE_ONE_ARRAYS, Artifact
 from charter.signals.normalize import scoring_text
 
 MAX_RAW_CHARS = 16_000
@@ -37,10 +37,11 @@ class FirstStage:
         # it was freed and counted against the stage's resident memory.
         # The extra heads' columns sit beside the main ones: one gather serves all heads.
         extra = _extra_arrays(artifact)
-        blocks = [
-            [arrays[name], *([extra[HEAD_PREFIX + name]] if extra else [])]
-            for name in ("char", "word")
-        ]
+
+        def columns(name: str) -> list[npt.NDArray[np.generic]]:
+            return [arrays[name], *([extra[name]] if extra else [])]
+
+        blocks = [columns("char"), columns("word")]
         used = [
             np.flatnonzero(np.any([np.any(part != 0, axis=1) for part in block], axis=0))
             for block in blocks
@@ -54,10 +55,8 @@ class FirstStage:
             self.rows[offset + rows] = np.arange(row, row + len(rows), dtype=np.int32)
             self.table[row : row + len(rows)] = np.hstack([part[rows] for part in block])
             row, offset = row + len(rows), offset + len(block[0])
-        dense = [arrays["dense"], *([extra[HEAD_PREFIX + "dense"]] if extra else [])]
-        bias = [arrays["bias"], *([extra[HEAD_PREFIX + "bias"]] if extra else [])]
-        self.dense = np.ascontiguousarray(np.hstack(dense), dtype=np.float32)
-        self.bias = np.concatenate(bias).astype(np.float32)
+        self.dense = np.ascontiguousarray(np.hstack(columns("dense")), dtype=np.float32)
+        self.bias = np.concatenate(columns("bias")).astype(np.float32)
         self.main = len(artifact.labels)
         """Heads before this index are the cascade's; the rest are extra (stage 1 only)."""
         self.embedder = _embedder()
@@ -80,18 +79,18 @@ class FirstStage:
 
 
 def _extra_arrays(artifact: Artifact) -> dict[str, npt.NDArray[np.generic]]:
-    """The extra heads' arrays, checked against their names (empty when there are none)."""
+    """The extra heads' arrays by part (`char`, ...), each checked against the cascade's
+    array of that part and the number of names (empty when there are none)."""
     count = len(artifact.extra_labels)
     if not count:
         return {}
     arrays = artifact.arrays
-    shapes = {"char": 2, "word": 2, "dense": 2, "bias": 1}
-    for name, dims in shapes.items():
+    for name in STAGE_ONE_ARRAYS:
         array = arrays.get(HEAD_PREFIX + name)
         main = arrays[name]
         if (
             array is None
-            or array.ndim != dims
+            or array.ndim != main.ndim
             or array.shape[-1] != count
             or array.shape[:-1] != main.shape[:-1]
         ):
@@ -99,7 +98,7 @@ def _extra_arrays(artifact: Artifact) -> dict[str, npt.NDArray[np.generic]]:
                 f"the model names {count} extra head(s) but its {HEAD_PREFIX}{name} array "
                 f"is {None if array is None else array.shape}; retrain the model"
             )
-    return {HEAD_PREFIX + name: arrays[HEAD_PREFIX + name] for name in shapes}
+    return {name: arrays[HEAD_PREFIX + name] for name in STAGE_ONE_ARRAYS}
 
 
 @lru_cache(maxsize=1)

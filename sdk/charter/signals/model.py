@@ -42,6 +42,8 @@ HEAD_PREFIX = "head."
 """Arrays of the extra stage-1 heads (`head.char`, `head.word`, `head.dense`, `head.bias`),
 one column per name in the manifest's `meta.extra_heads`."""
 EXTRA_HEADS = "extra_heads"
+STAGE_ONE_ARRAYS = ("char", "word", "dense", "bias")
+"""Stage 1's arrays, the cascade's and (behind `HEAD_PREFIX`) the extra heads'."""
 
 
 @dataclass(frozen=True)

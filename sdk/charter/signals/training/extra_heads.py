@@ -25,7 +25,7 @@ import numpy as np
 
 from charter.signals.base import SignalError
 from charter.signals.features import StaticEmbedder
-from charter.signals.model import EXTRA_HEADS, HEAD_PREFIX, Artifact
+from charter.signals.model import EXTRA_HEADS, HEAD_PREFIX, STAGE_ONE_ARRAYS, Artifact
 from charter.signals.training.data import TrainItem, load_items
 from charter.signals.training.linear import Featurized, TrainConfig, featurize, fit
 
@@ -100,7 +100,7 @@ def with_heads(
     if fitted:
         meta[EXTRA_HEADS] = names
         meta.update({name: record for name, _, record in fitted})
-        for part in ("char", "word", "dense", "bias"):
+        for part in STAGE_ONE_ARRAYS:
             columns = [arrays[part] for _, arrays, _ in fitted]
             kept[HEAD_PREFIX + part] = np.concatenate(columns, axis=-1)
     return replace(artifact, arrays=kept, meta=meta)
