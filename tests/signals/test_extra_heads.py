@@ -175,3 +175,14 @@ def test_sources_lists_the_heads_items_apart(tmp_path: Path) -> None:
     main, _, head = result.output.partition("The tool_injection head")
     assert "| **total** | | **1** | **2** |" in main  # the three top-level items
     assert "| **total** | | **3** | **3** |" in head  # their two tool results + its own four
+
+
+def test_train_fits_the_heads_too(tmp_path: Path) -> None:
+    data = _data(tmp_path / "data")
+    model = tmp_path / "model"
+    args = ["signals", "train", "--data", str(data), "--out", str(model), "--no-context"]
+    result = CliRunner().invoke(app, [*args, "--folds", "0", "--max-iter", "5"])
+    assert result.exit_code == 0, result.output
+    trained = SafetyClassifier(model)
+    assert trained.labels[-1] == TOOL_HEAD
+    assert trained.meta[TOOL_HEAD]["items"] == 6

@@ -79,6 +79,7 @@ def train(
 ) -> None:
     """Train both stages on every training item and write the artifact (deterministic)."""
     from charter.errors import CharterError
+    from charter.signals.features import StaticEmbedder
     from charter.signals.passages import PassageRule
     from charter.signals.training import TrainConfig, load_items, train_artifact
     from charter.signals.training.extra_heads import fit_heads
@@ -100,17 +101,19 @@ def train(
         items = load_items(files)
         if limit is not None:
             items = items[:: max(1, len(items) // limit)]
+        embedder = StaticEmbedder()  # one WordLlama for the cascade's stage 1 and the heads
         artifact = train_artifact(
             items,
             TrainConfig(max_iter=max_iter),
             finetune=finetune,
             folds=folds,
             stage_two_folds=calibrate if context else 0,
+            embedder=embedder,
             passages=PassageRule() if passages else None,
             checkpoint=checkpoint,
             log=_log,
         )
-        artifact = fit_heads(artifact, data, items, max_iter, _log)
+        artifact = fit_heads(artifact, data, items, max_iter, _log, embedder)
         revision = artifact.save(out)
         for done in checkpoint.glob("finetune-*.pt") if checkpoint else ():
             done.unlink()

@@ -112,10 +112,12 @@ def fit_heads(
     main: Sequence[TrainItem],
     max_iter: int = 300,
     log: Callable[[str], None] = lambda _: None,
+    embedder: StaticEmbedder | None = None,
 ) -> Artifact:
-    """`artifact` with every head of `HEADS` that `data` has items for, refitted."""
+    """`artifact` with every head of `HEADS` that `data` has items for, refitted. Pass the
+    `embedder` stage 1 was trained with, when there is one, not to load WordLlama twice."""
     config = TrainConfig(spec=artifact.spec, max_iter=max_iter)  # the model's own features
-    embedder = StaticEmbedder()
+    embedder = embedder or StaticEmbedder()
     fitted = []
     for head in HEADS:
         items = head_items(data, main, head)
