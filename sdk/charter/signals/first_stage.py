@@ -35,26 +35,28 @@ class FirstStage:
         # Built block by block from the stored float16 rows, never as one float32 copy of
         # the full table: that transient copy (35 MB) stayed in the process's heap after
         # it was freed and counted against the stage's resident memory.
-        # The extra heads' columns sit beside the main ones: one gather serves all heads.
         extra = _extra_arrays(artifact)
+        blocks = [arrays["char"], arrays["word"]]
+        used = [np.flatnonzero(np.any(part != 0, axis=1)) for part in blocks]
+        n_used = sum(len(u) for u in used)
+        self.rows = np.full(sum(len(b) for b in blocks), n_used, dtype=np.int32)
+        self.table = np.zeros((n_used + 1, blocks[0].shape[1]), dtype=np.float32)
+        row = offset = 0
+        for block, rows in zip(blocks, used, strict=True):
+            self.rows[offset + rows] = np.arange(row, row + len(rows), dtype=np.int32)
+            self.table[row : row + len(rows)] = block[rows]
+            row, offset = row + len(rows), offset + len(block)
+        # The extra heads' n-gram columns: their own table over every bucket, in the stored
+        # float16 (1 MB a head, no row map; widened to float32 only for a text's rows).
+        # Beside the cascade's rows they would cost a 17-wide row for each bucket only a
+        # head uses. Their dense and bias columns sit beside the cascade's.
+        self.extra_table = (
+            np.concatenate([extra["char"], extra["word"]]).astype(np.float32) if extra else None
+        )
 
         def columns(name: str) -> list[npt.NDArray[np.generic]]:
             return [arrays[name], *([extra[name]] if extra else [])]
 
-        blocks = [columns("char"), columns("word")]
-        used = [
-            np.flatnonzero(np.any([np.any(part != 0, axis=1) for part in block], axis=0))
-            for block in blocks
-        ]
-        n_used = sum(len(u) for u in used)
-        self.rows = np.full(sum(len(b[0]) for b in blocks), n_used, dtype=np.int32)
-        width = sum(part.shape[1] for part in blocks[0])
-        self.table = np.zeros((n_used + 1, width), dtype=np.float32)
-        row = offset = 0
-        for block, rows in zip(blocks, used, strict=True):
-            self.rows[offset + rows] = np.arange(row, row + len(rows), dtype=np.int32)
-            self.table[row : row + len(rows)] = np.hstack([part[rows] for part in block])
-            row, offset = row + len(rows), offset + len(block[0])
         self.dense = np.ascontiguousarray(np.hstack(columns("dense")), dtype=np.float32)
         self.bias = np.concatenate(columns("bias")).astype(np.float32)
         self.main = len(artifact.labels)
@@ -71,10 +73,13 @@ class FirstStage:
         z = self.bias + static @ self.dense
         n_chars, n_words = len(chars), len(words)
         if n_chars or n_words:
-            rows = np.concatenate([chars, words + self.spec.buckets])
+            buckets = np.concatenate([chars, words + self.spec.buckets])
             scale = np.empty(n_chars + n_words, dtype=np.float32)
             scale[:n_chars], scale[n_chars:] = self.spec.block_scales(n_chars, n_words)
-            z = z + scale @ self.table.take(self.rows.take(rows), axis=0)
+            main = self.main
+            z[:main] += scale @ self.table.take(self.rows.take(buckets), axis=0)
+            if self.extra_table is not None:
+                z[main:] += scale @ self.extra_table.take(buckets, axis=0)
         return np.asarray(z, dtype=np.float32)
 
 
