@@ -1,5 +1,5 @@
 """Round 34's data: CyberSecEval's prompt-injection user inputs (REAL public text, MIT), as
-items for the `input_injection` head only (policies/signals/train/user_messages/).
+items for round 34's `input_injection` head (written to data/ beside this script).
 
     python policies/signals/experiments/r34/build.py
 
@@ -46,7 +46,7 @@ REPO = "meta-llama/PurpleLlama"
 COMMIT = "4be64c3a24442b51c76175e6ec67722cc3f5fe38"
 FOLDER = "CybersecurityBenchmarks/datasets/prompt_injection"
 FILES = ("prompt_injection.json", "prompt_injection_multilingual_machine_translated.json")
-OUT = ROOT / "policies" / "signals" / "train" / "user_messages" / "cyberseceval_pi.jsonl"
+OUT = HERE / "data" / "cyberseceval_pi.jsonl"
 LANGS = {
     "English": "en",
     "Turkish": "tr",
