@@ -12,11 +12,11 @@ $CHARTER_MIRROR), at the pinned commits below:
 - Banking77 (PolyAI-LDN/task-specific-datasets, CC BY 4.0; Casanueva et al. 2020):
   banking_data/train.csv and test.csv, customers' questions to a bank in 77 intents.
 
-Every item is benign (`label: benign`); every fourth is kept (`STEP`). Dropped first, as round 24 did (its `ReportIndex`):
-near-duplicates of any report text (policies/evals, the external, multilingual and taxonomy
-benchmarks, the long-document attacks, DangerousQA, CatQA, and the report sets of
-bench.assistant_commands_eval: HWU64 and SNIPS), and exact duplicates of a training text or
-of an earlier item.
+Every item is benign (`label: benign`); every fourth is kept (`STEP`). Dropped first, as
+round 24 did (its `ReportIndex`): near-duplicates of any report text (policies/evals, the
+external, multilingual and taxonomy benchmarks, the long-document attacks, DangerousQA,
+CatQA, and the report sets of bench.assistant_commands_eval: HWU64 and SNIPS), and exact
+duplicates of a training text or of an earlier item.
 """
 
 from __future__ import annotations
