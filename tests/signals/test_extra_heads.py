@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 
 from charter.cli.main import app
 from charter.signals import SafetyClassifier, SignalError
+from charter.signals.features import sparse_features
+from charter.signals.first_stage import FirstStage
 from charter.signals.model import MANIFEST, load_artifact
 from charter.signals.training.extra_heads import TOOL_HEAD as HEAD
 from charter.signals.training.extra_heads import with_heads
@@ -51,6 +53,30 @@ def test_the_head_adds_a_score_and_moves_no_other(tmp_path: Path) -> None:
         before, after = without.score(text), with_head.score(text)
         assert 0.0 <= after.pop(TOOL_HEAD) <= 1.0
         assert after == before
+
+
+def test_the_heads_own_table_scores_as_its_stored_arrays_say(tmp_path: Path) -> None:
+    """The extra heads' n-gram columns live in their own table over every bucket (the
+    cascade's rows stay as wide as the cascade): the head's logit is still exactly its
+    arrays' sum over the text's n-grams and embedding."""
+    plain = random_stage_one(tmp_path / "plain", seed=3, gate=1.0, family="a")
+    artifact, _ = load_artifact(plain)
+    head = _random_head(4)
+    headed = with_heads(artifact, [(TOOL_HEAD, head, {"items": 2})])
+    stage = FirstStage(headed)
+    assert stage.table.shape[1] == len(artifact.labels)
+    for text in TEXTS:
+        prepared = stage.prepare(text)
+        chars, words = sparse_features(prepared, stage.spec)
+        char_scale, word_scale = stage.spec.block_scales(len(chars), len(words))
+        static = stage.embedder.embed(prepared) * np.float32(stage.spec.dense_scale)
+        expected = (
+            head["bias"][0]
+            + float(static @ head["dense"][:, 0])
+            + char_scale * float(head["char"][chars, 0].astype(np.float64).sum())
+            + word_scale * float(head["word"][words, 0].astype(np.float64).sum())
+        )
+        assert stage.logits(prepared)[-1] == pytest.approx(expected, abs=1e-4)
 
 
 def test_a_model_naming_the_head_without_its_arrays_is_refused(tmp_path: Path) -> None:
