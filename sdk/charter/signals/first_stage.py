@@ -46,10 +46,11 @@ class FirstStage:
             self.rows[offset + rows] = np.arange(row, row + len(rows), dtype=np.int32)
             self.table[row : row + len(rows)] = block[rows]
             row, offset = row + len(rows), offset + len(block)
-        # The extra heads' n-gram columns: their own table over every bucket, in the stored
-        # float16 (1 MB a head, no row map; widened to float32 only for a text's rows).
-        # Beside the cascade's rows they would cost a 17-wide row for each bucket only a
-        # head uses. Their dense and bias columns sit beside the cascade's.
+        # The extra heads' n-gram columns: their own float32 table over every bucket,
+        # gathered by bucket with no row map (2 MB a head). Beside the cascade's rows they
+        # would cost a cascade-wide row for each bucket only a head uses (4.5 MB for
+        # tool_injection); kept in float16 they would be widened on every gather, which
+        # costs more than the gather. Their dense and bias columns sit beside the cascade's.
         self.extra_table = (
             np.concatenate([extra["char"], extra["word"]]).astype(np.float32) if extra else None
         )
