@@ -40,8 +40,6 @@ class HeadSpec:
     stage: str
     folder: str
     positive: Callable[[TrainItem], bool]
-    stage_items: bool = True
-    """Also learn from the top-level training items marked with `stage`."""
 
 
 TOOL_HEAD = HeadSpec(
@@ -53,10 +51,9 @@ HEADS = (TOOL_HEAD,)
 
 
 def head_items(data: Path, main: Sequence[TrainItem], head: HeadSpec) -> list[TrainItem]:
-    """The head's items: `main`'s items of its stage (unless `stage_items` is off) and
-    `data/<folder>/*.jsonl`, by id."""
+    """The head's items: `main`'s items of its stage and `data/<folder>/*.jsonl`, by id."""
     own = load_items(sorted((data / head.folder).glob("*.jsonl")))
-    items = {i.id: i for i in main if head.stage_items and i.stage == head.stage}
+    items = {i.id: i for i in main if i.stage == head.stage}
     for item in own:
         if item.id in items:
             raise SignalError(f"{head.folder}: id {item.id!r} is also a training item")
