@@ -23,6 +23,15 @@ def _log(line: str) -> None:
     typer.echo(line, err=True)
 
 
+def _training_files(data: Path) -> list[Path]:
+    """The top-level `*.jsonl` files of `--data` (the extra heads' folders are read apart),
+    or a clear error when there are none."""
+    files = sorted(data.glob("*.jsonl")) if data.is_dir() else []
+    if not files:
+        raise fail(f"{data}: no training *.jsonl files; check --data")
+    return files
+
+
 @app.command()
 def train(
     data: Annotated[
@@ -84,9 +93,7 @@ def train(
     from charter.signals.training import TrainConfig, load_items, train_artifact
     from charter.signals.training.extra_heads import fit_heads
 
-    files = sorted(data.glob("*.jsonl")) if data.is_dir() else []
-    if not files:
-        raise fail(f"{data}: no training *.jsonl files; check --data")
+    files = _training_files(data)
     finetune = None
     if context:
         try:
@@ -162,9 +169,7 @@ def heads(
     from charter.signals.training import load_items
     from charter.signals.training.extra_heads import HEADS, fit_heads
 
-    files = sorted(data.glob("*.jsonl")) if data.is_dir() else []
-    if not files:
-        raise fail(f"{data}: no training *.jsonl files; check --data")
+    files = _training_files(data)
     try:
         artifact, _ = load_artifact(model)
         updated = fit_heads(artifact, data, load_items(files), max_iter, _log)
@@ -192,9 +197,7 @@ def sources(
     from charter.signals.training import load_items, sources_table
     from charter.signals.training.extra_heads import HEADS, head_items
 
-    files = sorted(data.glob("*.jsonl"))
-    if not files:
-        raise fail(f"{data}: no training *.jsonl files; check --data")
+    files = _training_files(data)
     try:
         items = load_items(files)
         heads = [(head, head_items(data, items, head)) for head in HEADS]
