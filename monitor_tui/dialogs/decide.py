@@ -12,7 +12,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from monitor_tui.text import cell
 
-Verdict = Literal["approve", "reject"]
+ReviewerChoice = Literal["approve", "reject"]
 
 
 class DecideDialog(ModalScreen[str | None]):
@@ -20,7 +20,9 @@ class DecideDialog(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, *, request_id: str, rule: str, verdict: Verdict, reviewer: str) -> None:
+    def __init__(
+        self, *, request_id: str, rule: str, verdict: ReviewerChoice, reviewer: str
+    ) -> None:
         super().__init__()
         self.request_id = request_id
         self.rule = rule

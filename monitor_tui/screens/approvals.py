@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from charter import CharterError
 from monitor_tui import format as fmt
-from monitor_tui.dialogs.decide import DecideDialog, Verdict
+from monitor_tui.dialogs.decide import DecideDialog, ReviewerChoice
 from monitor_tui.screens.base import DataScreen
 from monitor_tui.text import safe
 from monitor_tui.widgets.nav import NavBar
@@ -145,7 +145,7 @@ class ApprovalsScreen(DataScreen[InboxData]):
 
     # --- deciding ----------------------------------------------------------------------
 
-    def action_decide(self, verdict: Verdict) -> None:
+    def action_decide(self, verdict: ReviewerChoice) -> None:
         ctx = self.ctx
         if ctx.queue is None:
             self.notify("No approval queue configured (--store).", severity="warning")
@@ -176,7 +176,7 @@ class ApprovalsScreen(DataScreen[InboxData]):
         self.app.push_screen(dialog, decided)
 
     @work(group="vote", exit_on_error=False)
-    async def submit_vote(self, request_id: str, verdict: Verdict, reason: str) -> None:
+    async def submit_vote(self, request_id: str, verdict: ReviewerChoice, reason: str) -> None:
         ctx = self.ctx
         queue, reviewer = ctx.queue, ctx.reviewer
         if queue is None or reviewer is None:

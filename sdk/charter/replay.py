@@ -39,7 +39,7 @@ SNIPPET_CHARS = 120
 RuleChangeKind = Literal["newly firing", "no longer firing"]
 
 
-class Verdict(BaseModel):
+class ComparedDecision(BaseModel):
     """The parts of a decision replay compares."""
 
     model_config = _FROZEN
@@ -60,12 +60,12 @@ class Verdict(BaseModel):
         return {k: v for k, v in self.approval.items() if k != "reason"}
 
     @classmethod
-    def from_result(cls, result: Mapping[str, Any]) -> Verdict:
+    def from_result(cls, result: Mapping[str, Any]) -> ComparedDecision:
         """From a recorded result (`Decision.model_dump(mode="json")`)."""
         return cls.from_decision(Decision.model_validate(dict(result)))
 
     @classmethod
-    def from_decision(cls, decision: Decision) -> Verdict:
+    def from_decision(cls, decision: Decision) -> ComparedDecision:
         approval = decision.approval.model_dump(mode="json") if decision.approval else None
         revise = decision.revise.model_dump(mode="json") if decision.revise else None
         return cls(
@@ -91,8 +91,8 @@ class Example(BaseModel):
     """The tool's name, for tool_call / tool_result records."""
     text: str
     """The start of the recorded, already redacted text, on one line."""
-    before: Verdict
-    after: Verdict
+    before: ComparedDecision
+    after: ComparedDecision
 
 
 class TransitionGroup(BaseModel):
@@ -146,7 +146,7 @@ class ReplayReport(BaseModel):
         return ids | {i for r in self.rules for i in r.decision_ids}
 
 
-class _Group:
+class _ChangeGroup:
     """Accumulates one group's ids and its first few examples."""
 
     def __init__(self, limit: int) -> None:
@@ -165,12 +165,16 @@ class _Changes:
 
     def __init__(self, examples: int) -> None:
         self.count = 0
-        self.transitions: dict[tuple[Action, Action, str], _Group] = defaultdict(
-            lambda: _Group(examples)
+        self.transitions: dict[tuple[Action, Action, str], _ChangeGroup] = defaultdict(
+            lambda: _ChangeGroup(examples)
         )
-        self.rules: dict[tuple[str, RuleChangeKind], _Group] = defaultdict(lambda: _Group(examples))
+        self.rules: dict[tuple[str, RuleChangeKind], _ChangeGroup] = defaultdict(
+            lambda: _ChangeGroup(examples)
+        )
 
-    def note(self, record: DecisionRecord, before: Verdict, after: Verdict) -> None:
+    def note(
+        self, record: DecisionRecord, before: ComparedDecision, after: ComparedDecision
+    ) -> None:
         kind = _transition_kind(before, after)
         added = sorted(set(after.rules) - set(before.rules))
         removed = sorted(set(before.rules) - set(after.rules))
@@ -235,8 +239,8 @@ def replay(
         if baseline is None:
             before = _recorded(record)
         else:
-            before = Verdict.from_decision(baseline.evaluate(record.input))
-        after = Verdict.from_decision(candidate.evaluate(record.input))
+            before = ComparedDecision.from_decision(baseline.evaluate(record.input))
+        after = ComparedDecision.from_decision(candidate.evaluate(record.input))
         errors += after.error is not None
         if before != after:
             changes.note(record, before, after)
@@ -269,9 +273,9 @@ def replay_store(
     return replay(records, candidate, baseline=baseline, examples=examples)
 
 
-def _recorded(record: DecisionRecord) -> Verdict:
+def _recorded(record: DecisionRecord) -> ComparedDecision:
     try:
-        return Verdict.from_result(record.result)
+        return ComparedDecision.from_result(record.result)
     except ValidationError:
         raise AuditError(
             f"record seq {record.seq} (decision_id {record.decision_id}) holds a result that "
@@ -279,7 +283,7 @@ def _recorded(record: DecisionRecord) -> Verdict:
         ) from None
 
 
-def _transition_kind(before: Verdict, after: Verdict) -> str | None:
+def _transition_kind(before: ComparedDecision, after: ComparedDecision) -> str | None:
     """How the outcome changed; None when the action and its details are the same."""
     b, a = before.action, after.action
     if b is a:
@@ -309,7 +313,7 @@ def _transition_name(before: Action, after: Action, kind: str) -> str:
     return f"{before.value} -> {after.value}"
 
 
-def _example(record: DecisionRecord, before: Verdict, after: Verdict) -> Example:
+def _example(record: DecisionRecord, before: ComparedDecision, after: ComparedDecision) -> Example:
     text = record.input.get("text")
     snippet = " ".join(text.split()) if isinstance(text, str) else ""
     if content_withheld(record.input):

@@ -54,7 +54,9 @@ def test_records_are_written_by_the_child_as_one_verified_chain(
     )
     decisions = [_decision(i) for i in range(200)]
     for i, decision in enumerate(decisions):
-        log.record(decision, {"stage": "output", "text": f"answer {i} \ud83d"}, labels={"i": str(i)})
+        log.record(
+            decision, {"stage": "output", "text": f"answer {i} \ud83d"}, labels={"i": str(i)}
+        )
     log.flush(timeout=30)
     assert log.stats.written == 200 and log.stats.queued == 0
     log.close()

@@ -13,7 +13,7 @@ from charter.cli.main import app
 from charter.config import DEFAULT_POLICIES
 from charter.errors import ConfigurationError
 from charter.evals import eval_charter, render_revise
-from charter.evals.revise import Verdict, load_revise_cases, run_revise_eval
+from charter.evals.revise import ReviseVerdict, load_revise_cases, run_revise_eval
 
 runner = CliRunner()
 SHIPPED = Path(__file__).parents[2] / "policies" / "evals" / "revise"
@@ -63,12 +63,12 @@ def test_a_fixable_draft_is_fixed_a_stubborn_one_refused(in_tmp: Path, stream: b
     finally:
         guard.close()
     got = {r.case.id: r for r in report.results}
-    assert got["fixed"].verdict is Verdict.FIXED and got["fixed"].rules == (
+    assert got["fixed"].verdict is ReviseVerdict.FIXED and got["fixed"].rules == (
         "output.unqualified_promise",
     )
-    assert got["stubborn"].verdict is Verdict.REFUSED
-    assert got["clean"].verdict is Verdict.PASSED and got["clean"].made == 1
-    assert got["invented"].verdict is Verdict.FIXED and got["invented"].rules == (
+    assert got["stubborn"].verdict is ReviseVerdict.REFUSED
+    assert got["clean"].verdict is ReviseVerdict.PASSED and got["clean"].made == 1
+    assert got["invented"].verdict is ReviseVerdict.FIXED and got["invented"].rules == (
         "output.ungrounded",
     )
     # revise costs exactly the calls it reports: the draft and one per round

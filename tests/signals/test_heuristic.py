@@ -310,4 +310,3 @@ def test_a_word_trigger_and_a_prefix_trigger_with_the_same_letters_both_fire() -
         detector = HeuristicJailbreakDetector(patterns)
         assert detector.matches("the model reading this page") == ("custom.word",)
         assert detector.matches("modeline not: ...") == ("custom.prefix",)
-

@@ -14,7 +14,7 @@ from charter.cli._time import parse_since
 
 if TYPE_CHECKING:
     from charter.policy.embedded import EmbeddedEngine
-    from charter.replay import Example, ReplayReport, Verdict
+    from charter.replay import ComparedDecision, Example, ReplayReport
 
 
 def replay(
@@ -165,7 +165,7 @@ def _examples(
     return lines
 
 
-def _verdict(verdict: Verdict) -> str:
+def _verdict(verdict: ComparedDecision) -> str:
     rules = ", ".join(verdict.rules) or "no rule"
     extra = ""
     if verdict.redact:

@@ -27,7 +27,7 @@ REVISION_ASKED = "must be revised"
 answers the rewrite when it sees it, the draft otherwise."""
 
 
-class Verdict(StrEnum):
+class ReviseVerdict(StrEnum):
     PASSED = "passed"
     """Released as drafted: no rule asked for a revision."""
     FIXED = "fixed"
@@ -55,7 +55,7 @@ class ReviseCase:
 @dataclass(frozen=True)
 class CaseResult:
     case: ReviseCase
-    verdict: Verdict
+    verdict: ReviseVerdict
     calls: int
     """Model calls the call's report says it made."""
     made: int
@@ -74,10 +74,10 @@ class CaseResult:
         """The guard did what the labels say it should have."""
         c = self.case
         if not c.draft_violates:
-            return self.verdict is Verdict.PASSED
-        if self.verdict is Verdict.PASSED:
+            return self.verdict is ReviseVerdict.PASSED
+        if self.verdict is ReviseVerdict.PASSED:
             return False
-        if self.verdict is Verdict.FIXED:
+        if self.verdict is ReviseVerdict.FIXED:
             return c.revision_ok is True
         return c.revision_ok is not True  # refused: right when the rewrite was still bad
 
@@ -122,7 +122,7 @@ class ReviseEvalReport:
                 k: {
                     "cases": s.cases,
                     "sent_back": s.sent_back,
-                    **{v.value: s.verdicts[v.value] for v in Verdict},
+                    **{v.value: s.verdicts[v.value] for v in ReviseVerdict},
                     "as_labelled": s.right,
                     "model_calls": s.calls,
                 }
@@ -224,10 +224,10 @@ def _answer(fn: Any, question: str, *, stream: bool) -> str | None:
     return None if text.startswith(PREFIX) or PREFIX in text else text
 
 
-def _verdict(case: ReviseCase, answer: str | None, rounds: Sequence[object]) -> Verdict:
+def _verdict(case: ReviseCase, answer: str | None, rounds: Sequence[object]) -> ReviseVerdict:
     if not rounds:
-        return Verdict.DENIED if answer is None else Verdict.PASSED
-    return Verdict.REFUSED if answer is None else Verdict.FIXED
+        return ReviseVerdict.DENIED if answer is None else ReviseVerdict.PASSED
+    return ReviseVerdict.REFUSED if answer is None else ReviseVerdict.FIXED
 
 
 def render_revise(report: ReviseEvalReport) -> str:

@@ -43,7 +43,10 @@ def is_call_span(span: ReadableSpan) -> bool:
 
 
 @dataclass
-class _Group:
+class _CallSpans:
+    """One guarded call's spans, held until its call span ends; then forwarded or dropped
+    together."""
+
     keep: bool = False
     root_ended: bool = False
     held: list[ReadableSpan] = field(default_factory=list)
@@ -72,8 +75,8 @@ class DecisionSamplingProcessor(SpanProcessor):
         self._max_held = max_spans_per_call
         self._max_tracked = max_pending_calls * _TRACKED_SPANS_PER_CALL
         self._lock = threading.Lock()
-        self._groups: dict[int, _Group] = {}  # span id -> group of the call it belongs to
-        self._roots: dict[int, _Group] = {}  # call span id -> its group
+        self._groups: dict[int, _CallSpans] = {}  # span id -> group of the call it belongs to
+        self._roots: dict[int, _CallSpans] = {}  # call span id -> its group
         self.dropped_calls = 0
         self.dropped_spans = 0
         self.overflow = 0
@@ -99,7 +102,7 @@ class DecisionSamplingProcessor(SpanProcessor):
             if len(self._roots) >= self._max_pending:
                 self.overflow += 1
                 return
-            group = _Group()
+            group = _CallSpans()
             self._groups[span_id] = group
             self._roots[span_id] = group
 
