@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from scipy import stats
 from scipy.spatial import distance
 
-FloatArray = NDArray[np.float64]
+Float64Array = NDArray[np.float64]
 _EPS = 1e-4
 """Floor for empty bins in PSI, so one empty bin does not make it infinite."""
 
@@ -19,7 +19,7 @@ _EPS = 1e-4
 # --- statistics ----------------------------------------------------------------------------
 
 
-def bin_edges(baseline: FloatArray, current: FloatArray, bins: int) -> FloatArray | None:
+def bin_edges(baseline: Float64Array, current: Float64Array, bins: int) -> Float64Array | None:
     """Interior edges from baseline quantiles; None means "few distinct values: use them as
     categories". Falls back to pooled quantiles when the baseline is (nearly) constant."""
     pooled = np.concatenate([baseline, current])
@@ -33,8 +33,8 @@ def bin_edges(baseline: FloatArray, current: FloatArray, bins: int) -> FloatArra
 
 
 def histogram(
-    baseline: FloatArray, current: FloatArray, bins: int
-) -> tuple[FloatArray, FloatArray, list[str]]:
+    baseline: Float64Array, current: Float64Array, bins: int
+) -> tuple[Float64Array, Float64Array, list[str]]:
     """Bin proportions of both samples on the same bins, and a label per bin."""
     edges = bin_edges(baseline, current, bins)
     if edges is None:
@@ -56,21 +56,21 @@ def histogram(
     return bp.astype(np.float64), cp.astype(np.float64), labels
 
 
-def psi(baseline_props: FloatArray, current_props: FloatArray) -> float:
+def psi(baseline_props: Float64Array, current_props: Float64Array) -> float:
     """Population stability index: sum (c - b) * ln(c / b), empty bins floored."""
     b = np.maximum(baseline_props, _EPS)
     c = np.maximum(current_props, _EPS)
     return float(np.sum((c - b) * np.log(c / b)))
 
 
-def js_distance(baseline_counts: FloatArray, current_counts: FloatArray) -> float:
+def js_distance(baseline_counts: Float64Array, current_counts: Float64Array) -> float:
     """Jensen-Shannon distance, base 2: 0 for identical mixes, 1 for disjoint ones."""
     if baseline_counts.sum() == 0 or current_counts.sum() == 0:
         return math.nan
     return float(distance.jensenshannon(baseline_counts, current_counts, base=2))
 
 
-def chi_square(baseline_counts: FloatArray, current_counts: FloatArray) -> tuple[float, float]:
+def chi_square(baseline_counts: Float64Array, current_counts: Float64Array) -> tuple[float, float]:
     """Chi-square test that both come from one distribution: (statistic, p-value)."""
     table = np.vstack([baseline_counts, current_counts])
     table = table[:, table.sum(axis=0) > 0]

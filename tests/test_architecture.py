@@ -193,3 +193,26 @@ def test_no_module_is_over_400_lines() -> None:
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
     }
     assert not long, f"split these modules (lines): {long}"
+
+
+def _defined_names(path: Path) -> Iterator[str]:
+    """Module-level classes and CapWords type aliases (`Kind = Literal[...]`) of a module."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ClassDef):
+            yield node.name
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+            name = target.id if isinstance(target, ast.Name) else ""
+            if name[:1].isupper() and not name.isupper():
+                yield name
+
+
+def test_one_meaning_per_name() -> None:
+    """Issue 15: a type name means one thing across the SDK and the console (three
+    `Verdict`s, two `Check`s and four copies of `FloatArray` were here before)."""
+    where: dict[str, list[str]] = {}
+    for module, path in MODULES.items():
+        for name in _defined_names(path):
+            where.setdefault(name, []).append(module)
+    twins = {name: modules for name, modules in where.items() if len(modules) > 1}
+    assert not twins, f"rename or share these: {twins}"

@@ -55,7 +55,7 @@ class WindowResult:
     may be released (redacted, placeholders restored)."""
 
 
-Check = Callable[[str, str, StreamedCalls | None], WindowResult]
+WindowCheck = Callable[[str, str, StreamedCalls | None], WindowResult]
 """check(context, held, calls) -> WindowResult; `context` is recently released text;
 `calls` is None for a window within the stream, and at its end the tool calls the stream
 proposed (the last check reads their arguments with the whole answer)."""
@@ -67,7 +67,7 @@ def _index(held: list[Any], chunk: Any) -> int:
 
 
 class StreamWindow:
-    def __init__(self, check: Check, *, window: int = 96) -> None:
+    def __init__(self, check: WindowCheck, *, window: int = 96) -> None:
         self._check = check
         self.window = window
         self._held = ""

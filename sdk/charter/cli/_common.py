@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
@@ -28,6 +28,15 @@ R = TypeVar("R")
 BAD_INPUT = 2
 """Exit status for input the command cannot use (click's own status for a bad option)."""
 DEBUG_ENV = "CHARTER_DEBUG"
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Database URL (default: store_url from charter.toml / CHARTER_STORE_URL).",
+    ),
+]
+"""`--store` of the commands that read the configured store (approvals, audit)."""
 
 
 def fail(message: str, code: int = BAD_INPUT) -> typer.Exit:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from charter.approvals.models import ApprovalRequest, ApprovalState, describe_approvers
-from charter.cli._common import clean_errors, fail, say, store_hint, store_url
+from charter.cli._common import StoreOption, clean_errors, fail, say, store_hint, store_url
 from charter.cli._signals import stop_on_signals
 from charter.config import Settings
 
@@ -24,13 +24,6 @@ app = typer.Typer(
     help="Review held actions: list, show, approve, reject, watch.", no_args_is_help=True
 )
 
-StoreOption = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        help="Database URL (default: store_url from charter.toml / CHARTER_STORE_URL).",
-    ),
-]
 PoliciesOption = Annotated[
     str | None,
     typer.Option(

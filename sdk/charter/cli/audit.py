@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
-from charter.cli._common import clean_errors, fail, store_hint, store_url
+from charter.cli._common import StoreOption, clean_errors, fail, store_hint, store_url
 from charter.cli._time import parse_since
 
 if TYPE_CHECKING:
@@ -21,17 +21,11 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Verify and export the tamper-evident decision log.", no_args_is_help=True)
 
-StoreOption = typer.Option(
-    None,
-    "--store",
-    help="Database URL (default: store_url from charter.toml / CHARTER_STORE_URL).",
-)
-
 
 @app.command()
 @clean_errors
 def verify(
-    store: str | None = StoreOption,
+    store: StoreOption = None,
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     checkpoint: Path | None = typer.Option(
         None,
@@ -73,7 +67,7 @@ def export(
     since: str | None = typer.Option(
         None, "--since", help="Only records at or after this: an age (24h, 7d) or an ISO time."
     ),
-    store: str | None = StoreOption,
+    store: StoreOption = None,
     output: Path | None = typer.Option(
         None, "-o", "--output", help="Write to this file (default: standard output)."
     ),

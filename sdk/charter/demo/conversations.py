@@ -8,12 +8,12 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["chat", "tool"]
+ConversationKind = Literal["chat", "tool"]
 
 
 @dataclass(frozen=True)
 class Turn:
-    kind: Kind
+    kind: ConversationKind
     user: str
     text: str = ""
     tool: str = ""

@@ -20,14 +20,14 @@ from charter.policy.base import PolicyEngine
 from charter.policy.input import ModelRef
 from charter.privacy import Privacy
 
-Kind = Literal["llm", "tool"]
+CallKind = Literal["llm", "tool"]
 
 
 @dataclass(frozen=True)
 class CallSpec:
     """What the decorator knows about the function it wraps."""
 
-    kind: Kind
+    kind: CallKind
     function: str
     """`module:qualname`, the key `charter.resume(ticket)` finds the function by."""
     model: ModelRef = field(default_factory=ModelRef)

@@ -25,10 +25,11 @@ import numpy.typing as npt
 
 from charter._canonical import valid_text
 from charter.signals._memory import release_freed_heap
+from charter.signals.arrays import FloatArray
 from charter.signals.base import SignalError, check_score_name, env_flag
 from charter.signals.decode import payloads
 from charter.signals.features import clip
-from charter.signals.first_stage import MAX_RAW_CHARS, FirstStage, FloatArray
+from charter.signals.first_stage import MAX_RAW_CHARS, FirstStage
 from charter.signals.memo import ScoreMemo, digest, memo_size
 from charter.signals.model import (
     ANY_HARM,

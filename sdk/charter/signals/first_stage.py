@@ -10,6 +10,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
+from charter.signals.arrays import FloatArray
 from charter.signals.base import SignalError
 from charter.signals.features import FeatureSpec, StaticEmbedder, clip, sparse_features
 from charter.signals.model import HEAD_PREFIX, STAGE_ONE_ARRAYS, Artifact
@@ -18,8 +19,6 @@ from charter.signals.normalize import scoring_text
 MAX_RAW_CHARS = 16_000
 """Characters of a text that are read at all (the first 3/4 and the last 1/4 of longer
 texts), so that normalizing and decoding a huge input stays bounded too."""
-
-FloatArray = npt.NDArray[np.float32]
 
 
 class FirstStage:

@@ -14,16 +14,12 @@ import os
 import threading
 from collections import OrderedDict
 
-import numpy as np
-import numpy.typing as npt
-
+from charter.signals.arrays import FloatArray
 from charter.signals.base import SignalError
 
 MEMO_ENV = "CHARTER_SIGNALS_MEMO"
 """How many texts the memo keeps (default 2048; 0 switches it off)."""
 DEFAULT_SIZE = 2048
-
-FloatArray = npt.NDArray[np.float32]
 
 
 def memo_size() -> int:
