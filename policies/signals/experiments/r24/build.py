@@ -430,6 +430,56 @@ def training_norms() -> set[str]:
     return out
 
 
+def report_index_with_commands() -> tuple[ReportIndex, list[str]]:
+    """Every report set above plus bench.assistant_commands_eval's (HWU64, SNIPS), indexed,
+    and the sets that could not be read: what rounds 36, 39 and 40 drop their data by."""
+    from bench.assistant_commands_eval import DATASETS as COMMANDS
+    from bench.external_eval import load
+
+    sets, _where, skipped = report_sets()
+    for dataset in COMMANDS:
+        sets[f"bench.assistant_commands_eval: {dataset.name}"] = [p.text for p in load(dataset)[1]]
+    return ReportIndex(sets), skipped
+
+
+def screen(text: str, index: ReportIndex, seen: set[str], dropped: Counter[str]) -> bool:
+    """Whether `text` may join a training set: not empty, not (after `normalize`) a text in
+    `seen`, not near a report text. A kept text joins `seen`; a dropped one is counted in
+    `dropped` under its reason."""
+    norm = normalize(text)
+    if not norm or norm in seen:
+        dropped["duplicate"] += 1
+        return False
+    hits = index.matches(norm, long_template=False)
+    if hits:
+        dropped["near a report text: " + ", ".join(sorted(hits))] += 1
+        return False
+    seen.add(norm)
+    return True
+
+
+def dedupe_file(source: Path, out: Path, also_seen: Iterable[Path] = ()) -> dict[str, Any]:
+    """`source`'s JSONL items that pass `screen` (against the training texts and the texts of
+    `also_seen`), written unchanged to `out`; returns the counts."""
+    index, skipped = report_index_with_commands()
+    seen = training_norms()
+    for path in sorted(also_seen):
+        seen |= {normalize(json.loads(x)["text"]) for x in path.read_text("utf-8").splitlines()}
+    kept: list[dict[str, Any]] = []
+    dropped: Counter[str] = Counter()
+    for line in source.read_text("utf-8").splitlines():
+        item = json.loads(line)
+        if screen(item["text"], index, seen, dropped):
+            kept.append(item)
+    out.write_text("".join(jsonl_line(r) for r in kept), "utf-8")
+    return {
+        "read": len(kept) + sum(dropped.values()),
+        "kept": len(kept),
+        "dropped": dict(dropped),
+        "report sets skipped": skipped,
+    }
+
+
 def build(out: Path, keep_all_jailbreaks: bool = False) -> dict[str, Any]:
     decisions = json.loads((HERE / "categories.json").read_text("utf-8"))["items"]
     items = read_items()

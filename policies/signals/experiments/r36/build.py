@@ -32,11 +32,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "r24"))
 
 from build import (  # type: ignore[import-not-found]  # noqa: E402 - round 24's dedupe
-    ReportIndex,
     _git,
     jsonl_line,
-    normalize,
-    report_sets,
+    report_index_with_commands,
+    screen,
     training_norms,
 )
 
@@ -75,13 +74,7 @@ def banking() -> list[tuple[str, str]]:
 
 
 def main() -> int:
-    from bench.assistant_commands_eval import DATASETS as COMMANDS
-    from bench.external_eval import load
-
-    sets, _where, skipped = report_sets()
-    for dataset in COMMANDS:
-        sets[f"bench.assistant_commands_eval: {dataset.name}"] = [p.text for p in load(dataset)[1]]
-    index = ReportIndex(sets)
+    index, skipped = report_index_with_commands()
     seen = training_norms()
     OUT.mkdir(exist_ok=True)
     summary = {}
@@ -92,15 +85,8 @@ def main() -> int:
         rows, dropped = [], Counter()
         for n, (text, where) in enumerate(read()):
             text = text.strip()
-            norm = normalize(text)
-            if not norm or norm in seen:
-                dropped["duplicate"] += 1
+            if not screen(text, index, seen, dropped):
                 continue
-            hits = index.matches(norm, long_template=False)
-            if hits:
-                dropped["near a report text: " + ", ".join(sorted(hits))] += 1
-                continue
-            seen.add(norm)
             rows.append(
                 {
                     "id": f"{prefix}-{n:05d}",
