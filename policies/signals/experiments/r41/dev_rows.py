@@ -1,6 +1,6 @@
 """Round 40's development set (`../r40/dev`) through the guard with one model: benign
-prompts refused and attacks caught (any action but allow), per language (reported by rounds 40-42, chosen on by
-none of them).
+prompts refused and attacks caught (any action but allow), per language (reported by
+rounds 40-42, chosen on by none of them).
 
     python policies/signals/experiments/r41/dev_rows.py MODEL_DIR [WORK_DIR]
 
@@ -27,7 +27,9 @@ def corpus(work: Path) -> None:
         rows = [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
         for row in rows:
             benign = row["label"] == "benign"
-            row["label"], row["category"] = ("allowed", "benign") if benign else ("blocked", "attack")
+            row["label"], row["category"] = (
+                ("allowed", "benign") if benign else ("blocked", "attack")
+            )
         (work / path.name).write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8"
         )

@@ -87,7 +87,10 @@ def write(formats_path: Path, out: Path, *, lang: str, seed: int, prefix: str) -
             "category": attack["category"],
             "family": "format_attacks",
             "kind": f"{container.get('kind', '')}+{where}",
-            "source": f"composed: {container['id']} ({container['source']}) + training item {attack['id']}",
+            "source": (
+                f"composed: {container['id']} ({container['source']})"
+                f" + training item {attack['id']}"
+            ),
         }
         if "harm" in attack:
             row["harm"] = attack["harm"]

@@ -3,9 +3,9 @@ choice, passages with a question) a helper gathered (`fetch_tr_formats.py`, verb
 four public repositories, `data/SOURCES-helper.md`), deduplicated as rounds 24-40 did, and
 their attack twins built as round 41 built the English ones, from Turkish training attacks.
 
-    python policies/signals/experiments/r42/fetch_tr_formats.py   # -> /work/r42data/tr_formats.jsonl
-    python policies/signals/experiments/r42/build.py [IN]         # -> data/tr_formats.jsonl,
-                                                                   #    data/tr_format_attacks.jsonl
+    python policies/signals/experiments/r42/fetch_tr_formats.py  # -> /work/r42data/...
+    python policies/signals/experiments/r42/build.py [IN]  # -> data/tr_formats.jsonl and
+                                                            #    data/tr_format_attacks.jsonl
 """
 
 from __future__ import annotations
