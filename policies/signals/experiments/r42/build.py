@@ -19,6 +19,7 @@ sys.path.insert(0, str(HERE.parent / "r24"))
 sys.path.insert(1, str(HERE.parent / "r41"))  # after r24: its build is the one imported
 
 from build import dedupe_file  # type: ignore[import-not-found]  # noqa: E402 - round 24's dedupe
+from twins import write  # type: ignore[import-not-found]  # noqa: E402 - round 41's composer
 
 IN = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/r42data/tr_formats.jsonl")
 OUT = HERE / "data" / "tr_formats.jsonl"
@@ -32,9 +33,7 @@ def main() -> int:
         HERE.parent / "r40" / "data" / "formats.jsonl",
     ]
     print(json.dumps(dedupe_file(IN, OUT, seen), indent=1))
-    import twins  # type: ignore[import-not-found]  # round 41's composer
-
-    print(twins.write(OUT, TWINS, lang="tr", seed=42, prefix="r42-trfmtatk"))
+    print(write(OUT, TWINS, lang="tr", seed=42, prefix="r42-trfmtatk"))
     return 0
 
 
