@@ -52,6 +52,8 @@ class Dataset:
     licence: str
     what: str
     read: Callable[[str], Iterator[Prompt]]
+    commit: str | None = None
+    """A pinned commit (a file deleted from the repository later); None reads HEAD."""
 
 
 def _rows(text: str) -> list[dict[str, str]]:
@@ -272,7 +274,7 @@ def _git(repo: str, *args: str) -> str:
 
 
 def load(dataset: Dataset) -> tuple[str, list[Prompt]]:
-    commit = _git(dataset.repo, "rev-parse", "HEAD").strip()
+    commit = _git(dataset.repo, "rev-parse", dataset.commit or "HEAD").strip()
     return commit, list(dataset.read(_git(dataset.repo, "show", f"{commit}:{dataset.path}")))
 
 
