@@ -46,8 +46,14 @@ def held_out(report_path: str) -> list[tuple[str, bool]]:
 
 def main(report_path: str, models: list[str]) -> None:
     rows = held_out(report_path)
+    print(f"{len(rows)} held-out input prompts, {sum(y for _, y in rows)} attacks")
+    rank(rows, models)
+
+
+def rank(rows: list[tuple[str, bool]], models: list[str]) -> None:
+    """One line per model: its AUC on `rows` (text, is attack) and the share of attacks
+    above the score that flags 3%, 5% and 10% of the benign ones."""
     attack = np.array([y for _, y in rows])
-    print(f"{len(rows)} held-out input prompts, {int(attack.sum())} attacks")
     for model in models:
         classifier = SafetyClassifier(model, memo=0)
         heads = [i for i, label in enumerate(classifier.labels) if label in HEADS]

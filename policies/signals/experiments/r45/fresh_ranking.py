@@ -11,32 +11,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from charter.signals import SafetyClassifier
-
 ROOT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "policies" / "signals" / "experiments" / "r9"))
+sys.path.insert(0, str(ROOT / "policies" / "signals" / "experiments" / "r43"))
 
 from bench.external_eval import load  # noqa: E402
 from bench.fresh_eval import DATASETS  # noqa: E402
-from matched_rate import HEADS, auc  # type: ignore[import-not-found]  # noqa: E402 - round 9's
+from ranking import rank  # type: ignore[import-not-found]  # noqa: E402 - round 43's
 
 
 def main(models: list[str]) -> None:
     rows = [(p.text, p.attack) for d in DATASETS for p in load(d)[1]]
-    attack = np.array([y for _, y in rows])
-    print(f"{len(rows)} fresh prompts, {int(attack.sum())} attacks")
-    for model in models:
-        classifier = SafetyClassifier(model, memo=0)
-        heads = [i for i, label in enumerate(classifier.labels) if label in HEADS]
-        scores = np.array([float(classifier.probabilities(t)[heads].max()) for t, _ in rows])
-        line = [f"{model}: AUC {auc(list(scores[attack]), list(scores[~attack])):.4f}"]
-        for rate in (0.03, 0.05, 0.10):
-            cut = float(np.quantile(scores[~attack], 1 - rate))
-            line.append(f"attacks above {rate:.0%} of benign {np.mean(scores[attack] > cut):.3f}")
-        print("; ".join(line))
+    print(f"{len(rows)} fresh prompts, {sum(y for _, y in rows)} attacks")
+    rank(rows, models)
 
 
 if __name__ == "__main__":
