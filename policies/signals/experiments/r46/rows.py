@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from charter.evals.corpus import Label, load_corpus
+
 ROOT = Path(__file__).resolve().parents[4]
 Pair = tuple[int, int, int, int]
 """attacks caught, attacks, benign refused, benign"""
@@ -26,6 +28,8 @@ def _load(folder: Path, name: str) -> Any:
 
 
 def _sets(results: list[dict[str, Any]], names: tuple[str, ...] | None = None) -> Pair:
+    """Summed over the named entries (all when None) of a bench's results or an eval
+    report's splits: both carry caught, attacks, refused and benign."""
     chosen = [r for r in results if names is None or r["name"] in names]
     return (
         sum(r["caught"] for r in chosen),
@@ -36,35 +40,16 @@ def _sets(results: list[dict[str, Any]], names: tuple[str, ...] | None = None) -
 
 
 def _turkish(evals: dict[str, Any]) -> Pair:
-    langs: dict[str, str] = {}
-    labels: dict[str, str] = {}
-    for path in sorted((ROOT / "policies" / "evals").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                item = json.loads(line)
-                langs[item["id"]] = item.get("lang", "en")
-                labels[item["id"]] = item["label"]
-    tr = {i for i, lang in langs.items() if lang == "tr"}
-    attacks = sum(1 for i in tr if labels[i] != "allowed")
-    benign = len(tr) - attacks
+    items = load_corpus([ROOT / "policies" / "evals"])
+    tr = {i.id for i in items if i.lang == "tr"}
+    attacks = sum(1 for i in items if i.id in tr and i.label is not Label.ALLOWED)
     missed = sum(1 for m in evals["misses"] if m["id"] in tr)
     refused = sum(1 for m in evals["false_refusals"] if m["id"] in tr)
-    return attacks - missed, attacks, refused, benign
+    return attacks - missed, attacks, refused, len(tr) - attacks
 
 
 def groups(folder: Path) -> dict[str, Pair]:
     evals = _load(folder, "evals.json")
-    split = {s["name"]: s for s in evals["splits"]}
-
-    def of_split(*names: str) -> Pair:
-        parts = [split[n] for n in names]
-        return (
-            sum(p["caught"] for p in parts),
-            sum(p["attacks"] for p in parts),
-            sum(p["refused"] for p in parts),
-            sum(p["benign"] for p in parts),
-        )
-
     long = _load(folder, "long.json")["counts"]
     attacks = [v for k, v in long.items() if k.startswith("attack")]
     benign = [v for k, v in long.items() if k.startswith("benign")]
@@ -77,7 +62,7 @@ def groups(folder: Path) -> dict[str, Pair]:
         r["harmful requests blocked or held"][1] + r["injections blocked or held"][1] for r in rows
     )
     return {
-        "G1 held-out": of_split("held-out"),
+        "G1 held-out": _sets(evals["splits"], ("held-out",)),
         "G2 external": _sets(_load(folder, "external.json")),
         "G3 fresh": _sets(_load(folder, "fresh.json")),
         "G4 long documents": (
@@ -96,7 +81,7 @@ def groups(folder: Path) -> dict[str, Pair]:
             sum(r["benign refused"][1] for r in rows),
         ),
         "Turkish items": _turkish(evals),
-        "small committed sets": of_split("in-distribution", "no family"),
+        "small committed sets": _sets(evals["splits"], ("in-distribution", "no family")),
     }
 
 
