@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from charter.evals.corpus import load_corpus
 from charter.evals.splits import family_key
 from charter.signals import SafetyClassifier
 
@@ -30,12 +31,7 @@ from matched_rate import HEADS, auc  # type: ignore[import-not-found]  # noqa: E
 def held_out(report_path: str) -> list[tuple[str, bool]]:
     report = json.loads(Path(report_path).read_text("utf-8"))
     trained = {family_key(f) for f in report["trained_families"]}
-    texts = {}
-    for path in sorted((ROOT / "policies" / "evals").glob("*.jsonl")):
-        for line in path.read_text("utf-8").splitlines():
-            if line.strip():
-                item = json.loads(line)
-                texts[item["id"]] = item["text"]
+    texts = {i.id: i.text for i in load_corpus([ROOT / "policies" / "evals"])}
     return [
         (texts[r["id"]], r["label"] != "allowed")
         for r in report["results"]

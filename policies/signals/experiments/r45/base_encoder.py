@@ -21,11 +21,10 @@ from charter.signals.training import load_items
 from charter.signals.wheels import package_dir
 
 ROOT = Path(__file__).resolve().parents[4]
-for sub in ("", "policies/signals/experiments/r43", "policies/signals/experiments/r9"):
+for sub in ("policies/signals/experiments/r43", "policies/signals/experiments/r9"):
     sys.path.insert(0, str(ROOT / sub))
 
-from bench.external_eval import load  # noqa: E402
-from bench.fresh_eval import DATASETS  # noqa: E402
+from fresh_ranking import fresh_rows  # type: ignore[import-not-found]  # noqa: E402
 from matched_rate import auc  # type: ignore[import-not-found]  # noqa: E402 - round 9's
 from ranking import held_out  # type: ignore[import-not-found]  # noqa: E402 - round 43's
 
@@ -58,7 +57,7 @@ def main(evals_json: str) -> None:
     y = np.array([bool(i.targets) for i in items])
     head = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced").fit(x, y)
     for name, rows in (
-        ("fresh sets", [(p.text, p.attack) for d in DATASETS for p in load(d)[1]]),
+        ("fresh sets", fresh_rows()),
         ("held-out split", held_out(evals_json)),
     ):
         attack = np.array([a for _, a in rows])

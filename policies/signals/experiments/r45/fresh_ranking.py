@@ -20,8 +20,13 @@ from bench.fresh_eval import DATASETS  # noqa: E402
 from ranking import rank  # type: ignore[import-not-found]  # noqa: E402 - round 43's
 
 
+def fresh_rows() -> list[tuple[str, bool]]:
+    """(text, is attack) for every prompt of `bench.fresh_eval`'s sets, in their order."""
+    return [(p.text, p.attack) for d in DATASETS for p in load(d)[1]]
+
+
 def main(models: list[str]) -> None:
-    rows = [(p.text, p.attack) for d in DATASETS for p in load(d)[1]]
+    rows = fresh_rows()
     print(f"{len(rows)} fresh prompts, {sum(y for _, y in rows)} attacks")
     rank(rows, models)
 

@@ -19,16 +19,14 @@ from charter.signals.decode import payloads
 from charter.signals.normalize import context_text
 
 ROOT = Path(__file__).resolve().parents[4]
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "policies" / "signals" / "experiments" / "r9"))
 
-from bench.external_eval import load  # noqa: E402
-from bench.fresh_eval import DATASETS  # noqa: E402
+from fresh_ranking import fresh_rows  # type: ignore[import-not-found]  # noqa: E402
 from matched_rate import HEADS, auc  # type: ignore[import-not-found]  # noqa: E402 - round 9's
 
 
 def main(model: str) -> None:
-    rows = [(p.text, p.attack) for d in DATASETS for p in load(d)[1]]
+    rows = fresh_rows()
     attack = np.array([y for _, y in rows])
     classifier = SafetyClassifier(model, memo=0)
     second = classifier.second_stage
