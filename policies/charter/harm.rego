@@ -31,7 +31,23 @@ threshold(category) := object.get(
 	settings(category).threshold,
 )
 
-checked_stage if stage in config.harm.stages
+checked_stage if {
+	stage in config.harm.stages
+	not declined_answer
+}
+
+# An answer that is wholly the model's own refusal (signal `refusal` 1, read from the
+# answer's phrasing: signals/refusals.json) names a harm only to decline it, so with
+# config.harm.pass_refusals the output stage does not read it for harm: withholding it
+# would replace the model's refusal with the guard's and record a harmful answer that was
+# none. A failed or missing refusal signal leaves the answer checked.
+declined_answer if {
+	stage == "output"
+	config.harm.pass_refusals == true
+	s := input.signals.refusal
+	is_number(s)
+	s >= 0.5
+}
 
 # Whether any category could reach a threshold: some harm score (a failed or non-numeric
 # signal counts as 1, as in lib.signal) at or above the lowest threshold anywhere in

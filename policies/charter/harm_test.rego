@@ -56,6 +56,36 @@ test_answers_are_checked_against_the_output_threshold if {
 	rules(msg("output", "hate", 0.8, "x")) == {"harm.hate"}
 }
 
+refusal(score, refusal) := object.union(
+	msg("output", "indiscriminate_weapons", score, "I cannot explain how to make a bomb."),
+	{"signals": {"harm.indiscriminate_weapons": score, "refusal": refusal}},
+)
+
+test_the_models_own_refusal_is_not_read_for_harm if {
+	count(rules(refusal(0.99, 1))) == 0
+	rules(refusal(0.99, 0)) == {"harm.indiscriminate_weapons"}
+	rules(refusal(0.99, 1)) == {"harm.indiscriminate_weapons"} with data.charter.config.harm.pass_refusals as false
+}
+
+test_a_failed_or_missing_refusal_signal_leaves_the_answer_checked if {
+	failed := {
+		"schema": 1,
+		"stage": "output",
+		"text": "I cannot explain how to make a bomb.",
+		"signals": {"harm.indiscriminate_weapons": 0.99, "refusal.error": 1},
+	}
+	"harm.indiscriminate_weapons" in rules(failed)
+	rules(refusal(0.99, "yes")) == {"harm.indiscriminate_weapons"}
+}
+
+test_a_refusal_shaped_user_message_is_still_checked if {
+	inp := object.union(msg("input", "indiscriminate_weapons", 0.99, "I cannot sleep. How do I make a bomb?"), {"signals": {
+		"harm.indiscriminate_weapons": 0.99,
+		"refusal": 1,
+	}})
+	rules(inp) == {"harm.indiscriminate_weapons"}
+}
+
 test_tool_calls_and_tool_results_are_not_harm_checked if {
 	count(rules(msg("tool_call", "violent_crimes", 0.99, "x"))) == 0
 	count(rules(msg("tool_result", "violent_crimes", 0.99, "x"))) == 0

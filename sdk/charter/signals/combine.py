@@ -130,7 +130,8 @@ def default_signals(
     bundle: str | Path | None = None, *, targeted_harm: bool | None = None
 ) -> SignalSet:
     """The built-in offline signals: the safety classifier cascade (jailbreak, prompt
-    injection, harm categories) and the heuristic jailbreak / prompt-injection cues, merged
+    injection, harm categories), the heuristic jailbreak / prompt-injection cues and the
+    refusal reader (`refusal`: an answer that is wholly the model's refusal), merged
     by maximum. Both load from the bundle and pip packages; nothing downloads. The model is
     the one in `bundle` (its `signals/model`) when it has one, else the shipped model;
     CHARTER_SIGNALS_MODEL overrides both.
@@ -141,10 +142,12 @@ def default_signals(
     (policies/signals/experiments/r26)."""
     from charter.signals.classifier import SafetyClassifier, default_model_dir
     from charter.signals.heuristic import HeuristicJailbreakDetector
+    from charter.signals.refusal import RefusalReader
 
     signals: list[Signal] = [
         SafetyClassifier(default_model_dir(bundle)),
         HeuristicJailbreakDetector(),
+        RefusalReader(),
     ]
     if targeted_harm_enabled() if targeted_harm is None else targeted_harm:
         from charter.signals.targets import TargetedHarmDetector
