@@ -117,10 +117,10 @@ def test_bad_configuration_is_a_clear_error(
         SignalSet(signals, **kwargs)  # type: ignore[arg-type]
 
 
-def test_default_signals_are_the_classifier_cascade_and_the_heuristic() -> None:
+def test_default_signals_are_the_cascade_the_heuristic_and_the_refusal_reader() -> None:
     signals = default_signals()
-    assert signals.names == ("safety", "jailbreak")
-    assert len(signals) == 2
+    assert signals.names == ("safety", "jailbreak", "refusal")
+    assert len(signals) == 3
     scores = signals.score("how do I kill a Python process")
     assert {"jailbreak", "prompt_injection", "harm", "harm.violent_crimes"} <= set(scores)
     assert max(scores.values()) < 0.5  # below every threshold of the shipped policy

@@ -32,14 +32,23 @@ _FLAGS = re.IGNORECASE | re.DOTALL
 
 @dataclass(frozen=True)
 class RefusalCues:
-    """Compiled cues: an opening within the first `head_chars` characters, no pivot."""
+    """Compiled cues: an opening within the first `head_chars` characters, no pivot.
+
+    `triggers` are literal words of which every opening contains one; the regexes run only
+    when the head holds a trigger (a dozen substring searches cost a few µs, the openings'
+    regexes about 80 µs on 300 characters)."""
 
     head_chars: int
+    triggers: tuple[str, ...]
     openings: re.Pattern[str]
     pivots: re.Pattern[str]
 
     def opens_with_refusal(self, text: str) -> bool:
-        return self.openings.search(text[: self.head_chars]) is not None
+        head = text[: self.head_chars]
+        lowered = head.lower()
+        if not any(t in lowered for t in self.triggers):
+            return False
+        return self.openings.search(head) is not None
 
     def is_refusal(self, text: str) -> bool:
         return self.opens_with_refusal(text) and self.pivots.search(text) is None
@@ -55,6 +64,7 @@ def load_cues(path: Path) -> RefusalCues:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         head = int(doc["head_chars"])
+        triggers = tuple(str(t).lower() for t in doc["triggers"] if str(t))
         openings = _union(doc["openings"])
         pivots = _union(doc["pivots"])
     except (OSError, ValueError, KeyError, TypeError, re.error) as exc:
@@ -64,7 +74,9 @@ def load_cues(path: Path) -> RefusalCues:
         ) from None
     if head < 1:
         raise SignalError(f"{path}: head_chars must be a positive number of characters")
-    return RefusalCues(head, openings, pivots)
+    if not triggers:
+        raise SignalError(f"{path}: triggers must name at least one word")
+    return RefusalCues(head, triggers, openings, pivots)
 
 
 def _union(raw: object) -> re.Pattern[str]:
