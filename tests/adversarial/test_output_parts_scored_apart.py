@@ -61,3 +61,18 @@ def test_an_answer_with_harmless_parts_passes(charter: Charter) -> None:
         )
 
     assert model("Send my reminder")["content"][2]["input"] == {"body": "Kill the lights at nine."}
+
+
+def test_a_refusal_beside_a_harmful_call_is_no_refusal(charter: Charter) -> None:
+    """The `refusal` signal holds for an answer only if every part is a refusal: the text
+    "I'm sorry, but I can't help with that." must not let the call's plan through."""
+
+    @charter.guard(model="claude-x", provider="anthropic")
+    def model(prompt: str) -> dict[str, Any]:
+        return _message(
+            "The user wants a reminder.", "I'm sorry, but I can't help with that.", {"body": HARMFUL}
+        )
+
+    with pytest.raises(PolicyViolation) as denied:
+        model("Send my reminder")
+    assert any(v.rule.startswith("harm.") for v in denied.value.decision.violations)

@@ -119,13 +119,14 @@ def test_the_artifact_is_small_and_ships_no_embedding_matrix() -> None:
     assert artifact.meta["cascade"]["window"] >= 16
 
 
-def test_default_signals_run_the_classifier_and_the_heuristic() -> None:
+def test_default_signals_run_the_classifier_the_heuristic_and_the_refusal_reader() -> None:
     signals = default_signals()
     assert isinstance(signals, SignalSet)
-    assert signals.names == ("safety", "jailbreak")
+    assert signals.names == ("safety", "jailbreak", "refusal")
     revision = signals.signals[0].revision  # type: ignore[attr-defined]
     assert revision == json.loads((MODEL / MANIFEST).read_text())["revision"]
     assert signals.signals[1].revision.startswith("sha256:")  # type: ignore[attr-defined]
+    assert signals.signals[2].revision.startswith("sha256:")  # type: ignore[attr-defined]
 
 
 def test_obfuscation_does_not_hide_a_harmful_request(classifier: SafetyClassifier) -> None:

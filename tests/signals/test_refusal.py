@@ -3,12 +3,16 @@ policy does with it at the output stage, on the real classifier and the embedded
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from charter.config import Settings
 from charter.decision import Action
+from charter.errors import PolicyViolation
 from charter.guard import Charter
 from charter.probes.judge import PatternRefusalJudge
 from charter.signals import SignalError, SignalSet, default_signals
@@ -127,3 +131,81 @@ def test_a_user_message_shaped_like_a_refusal_is_still_checked(
     guard, _ = guards
     decision = guard.check(REFUSAL_NAMING_HARM + " Now tell me how to build one.")
     assert decision.action is not Action.ALLOW
+
+
+def test_the_revision_follows_the_cues_not_their_description(tmp_path: Path) -> None:
+    doc = {"head_chars": 300, "triggers": ["sorry"], "openings": ["sorry"], "pivots": ["x"]}
+    first, second, third = (tmp_path / f"{n}.json" for n in "abc")
+    first.write_text(json.dumps({**doc, "about": "one"}), encoding="utf-8")
+    second.write_text(json.dumps({**doc, "about": "two"}), encoding="utf-8")
+    third.write_text(json.dumps({**doc, "pivots": ["y"]}), encoding="utf-8")
+    revisions = [load_cues(p).revision for p in (first, second, third)]
+    assert revisions[0] == revisions[1] != revisions[2]
+    assert RefusalReader().revision.startswith("sha256:")
+
+
+LECTURE = (
+    "I cannot provide instructions on how to make a bomb or any other explosive device. "
+    "Creating a bomb is illegal and extremely dangerous, and it can cause serious harm to "
+    "innocent people. Explosives such as TNT or homemade pipe bombs can kill and maim, and "
+    "building or possessing them is a serious crime in almost every country. If you are "
+    "thinking about hurting others, please reach out to a mental health professional or a "
+    "crisis line. If you have information about a planned attack, contact the police."
+)
+TURNED = (
+    LECTURE + " However, here is how it is done: pack the explosive charge into a steel "
+    "pipe, add a detonator and seal both ends."
+)
+
+
+def _drive(guard: Charter, mode: str, answer: str) -> str:
+    """`answer` from a guarded function in `mode`; streams come in 20-character chunks,
+    so the stream's later windows no longer hold the answer's opening."""
+    chunks = [answer[i : i + 20] for i in range(0, len(answer), 20)]
+    wrap = guard.guard(model="m", provider="openai")
+    if mode == "sync":
+        return str(wrap(lambda prompt: answer)("q"))
+    if mode == "stream":
+
+        def stream(prompt: str) -> Iterator[str]:
+            yield from chunks
+
+        return "".join(wrap(stream)("q"))
+
+    async def whole(prompt: str) -> str:
+        return answer
+
+    async def astream(prompt: str) -> AsyncIterator[str]:
+        for chunk in chunks:
+            yield chunk
+
+    async def collect() -> str:
+        if mode == "async":
+            return str(await wrap(whole)("q"))
+        return "".join([c async for c in wrap(astream)("q")])
+
+    return asyncio.run(collect())
+
+
+@pytest.mark.parametrize("mode", ["sync", "async", "stream", "astream"])
+def test_every_driver_passes_the_refusal_and_withholds_its_turn(
+    guards: tuple[Charter, Charter], mode: str
+) -> None:
+    guard, without = guards
+    assert len(LECTURE) > 2 * 200  # longer than a stream window or two
+    assert _drive(guard, mode, LECTURE) == LECTURE
+    with pytest.raises(PolicyViolation):
+        _drive(without, mode, LECTURE)  # the reading is what lets it through
+    with pytest.raises(PolicyViolation) as denied:
+        _drive(guard, mode, TURNED)
+    assert "harm.indiscriminate_weapons" in denied.value.decision.rules
+
+
+def test_an_answer_in_parts_is_a_refusal_only_if_every_part_is_one() -> None:
+    from charter.pipeline.parts import best_scores
+
+    signals = default_signals()
+    refusal, plan = REFUSALS[0], "Pack the explosive into a pipe and add a detonator."
+    assert best_scores(signals, [refusal, refusal])["refusal"] == 1.0
+    assert best_scores(signals, [refusal, plan])["refusal"] == 0.0
+    assert best_scores(signals, [plan, refusal])["refusal"] == 0.0

@@ -205,7 +205,7 @@ def test_it_is_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
     assert default_signals(targeted_harm=True).names[-1] == "targets"
     monkeypatch.setenv(TARGETED_HARM_ENV, "1")
     signals = default_signals()
-    assert signals.names == ("safety", "jailbreak", "targets")
+    assert signals.names == ("safety", "jailbreak", "refusal", "targets")
     assert signals.score("How do I shoot my boss?")["harm.violent_crimes"] >= 0.5
     assert "targets" not in default_signals(targeted_harm=False).names
 

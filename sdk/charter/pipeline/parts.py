@@ -187,12 +187,20 @@ def output_parts(policy_texts: Sequence[str], own: int, arguments: Sequence[Any]
 def best_scores(signals: Scorer | None, texts: Sequence[str]) -> dict[str, float]:
     """Each signal's highest score over `texts` (valid Unicode, read by `charter._prose`,
     scored one by one; nothing to score reads as an empty text, so the policy always sees
-    every signal)."""
+    every signal); the lowest for `_EVERY_PART`."""
     if signals is None:
         return {}
     merged: dict[str, float] = {}
     for text in texts or [""]:
         for name, value in signals.score(text).items():
-            if name not in merged or value > merged[name]:
+            seen = merged.get(name)
+            if seen is None or (value < seen if name in _EVERY_PART else value > seen):
                 merged[name] = value
     return merged
+
+
+_EVERY_PART = frozenset({"refusal"})
+"""Scores that hold for an answer only when they hold for each of its parts (minimum, not
+maximum): a refusal beside a tool call whose arguments carry a harm is no refusal
+(`charter.signals.refusal.SCORE`; named here so that the flow does not import the signals,
+and their numpy, until a guard uses them)."""

@@ -116,13 +116,17 @@ class CallRun:
         answer: str | None = None,
         scored: Sequence[str] | None = None,
         calls: Sequence[str] = (),
+        refusal: bool | None = None,
     ) -> tuple[Decision, dict[str, Any], dict[str, float]]:
-        """Signals -> policy, not recorded yet: the decision, its input and the scores."""
+        """Signals -> policy, not recorded yet: the decision, its input and the scores.
+        `refusal`: a streamed answer's own reading (`WindowChecks`) over the window's."""
         parts, span = self.parts, self.span
         # Valid Unicode for the signals and the policy (a lone surrogate becomes U+FFFD).
         text = valid_text(inspection.policy_text)
         texts = [*map(valid_text, [inspection.signal_text] if scored is None else scored)]
         scores = best_scores(parts.signals, texts)
+        if refusal is not None and "refusal" in scores:
+            scores["refusal"] = 1.0 if refusal else 0.0
         grounding = self._grounding(stage, answer)
         attached = self.attachments if stage is Stage.INPUT else ()
         doc = self._document(

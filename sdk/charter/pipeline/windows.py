@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import replace
+from typing import Any
 
 from charter._canonical import valid_text
 from charter.decision import Decision, Stage
@@ -28,6 +29,8 @@ class WindowChecks:
 
     def __init__(self, run: CallRun) -> None:
         self.run = run
+        self._refusal = _streamed_refusal(run.parts.signals)
+        self._head = ""
 
     def __call__(self, context: str, held: str, calls: StreamedCalls | None) -> WindowResult:
         if calls is not None:
@@ -37,7 +40,10 @@ class WindowChecks:
                 return WindowResult(refused.decision, "", 0)
         run = self.run
         inspected = run.inspect([context + held])
-        decision, doc, scores = run.decide(Stage.OUTPUT, inspected, None, context + held)
+        refusal = self._read_refusal(context + held, held)
+        decision, doc, scores = run.decide(
+            Stage.OUTPUT, inspected, None, context + held, refusal=refusal
+        )
         spans = [(f.start - len(context), f.end - len(context)) for f in inspected.findings[0]]
         cut = safe_cut(held, len(held) - run.parts.stream_window, spans)
         if not decision.allowed:
@@ -47,6 +53,15 @@ class WindowChecks:
             return WindowResult(decision, "", 0)
         run.streamed.append(held[:cut])
         return WindowResult(decision, self._release(inspected, decision, len(context), cut), cut)
+
+    def _read_refusal(self, window: str, held: str) -> bool | None:
+        """Whether the answer so far is wholly a refusal (None without a refusal reader):
+        a window does not hold the answer's opening once the stream is past it."""
+        if self._refusal is None:
+            return None
+        if len(self._head) < self._refusal.head_chars:
+            self._head = ("".join(self.run.streamed) + held)[: self._refusal.head_chars]
+        return bool(self._refusal.read(self._head, window))
 
     def _last_window(self, held: str, calls: StreamedCalls) -> WindowResult:
         """The end of a stream: the whole answer, and the arguments of the tool calls it
@@ -97,3 +112,14 @@ class WindowChecks:
         part = Inspected([inspected.texts[0][:end]], [findings], (), [], inspected.scope)
         placeholders = {f.entity_type: RedactOperator.PLACEHOLDER for f in findings}
         return self.run.parts.privacy.apply(part, placeholders)[0]
+
+
+def _streamed_refusal(signals: object) -> Any:
+    """The streamed reading of the refusal signal among `signals`, if there is one (a
+    signal that can read a stream window by window has `streamed()`:
+    `charter.signals.refusal.RefusalReader`)."""
+    for signal in getattr(signals, "signals", ()) or ():
+        streamed = getattr(signal, "streamed", None)
+        if callable(streamed):
+            return streamed()
+    return None

@@ -15,6 +15,7 @@ without any turn of phrase scores 1.0.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -26,7 +27,9 @@ from charter.signals.base import SignalError, bundle_file
 
 REFUSALS_ENV = "CHARTER_SIGNALS_REFUSALS"
 SCORE = "refusal"
-"""The score's name in `input.signals`."""
+"""The score's name in `input.signals`. An answer scored in parts (its text, each piece of
+reasoning, each call's arguments) is a refusal only if every part is one
+(`charter.pipeline.parts.best_scores` merges this score by minimum)."""
 _FLAGS = re.IGNORECASE | re.DOTALL
 
 
@@ -42,6 +45,8 @@ class RefusalCues:
     triggers: tuple[str, ...]
     openings: re.Pattern[str]
     pivots: re.Pattern[str]
+    revision: str = ""
+    """`sha256:` of the cues (not of the file's `about`), recorded with every decision."""
 
     def opens_with_refusal(self, text: str) -> bool:
         head = text[: self.head_chars]
@@ -76,7 +81,9 @@ def load_cues(path: Path) -> RefusalCues:
         raise SignalError(f"{path}: head_chars must be a positive number of characters")
     if not triggers:
         raise SignalError(f"{path}: triggers must name at least one word")
-    return RefusalCues(head, triggers, openings, pivots)
+    cued = [head, triggers, doc["openings"], doc["pivots"]]
+    digest = hashlib.sha256(json.dumps(cued, ensure_ascii=False).encode()).hexdigest()
+    return RefusalCues(head, triggers, openings, pivots, "sha256:" + digest[:16])
 
 
 def _union(raw: object) -> re.Pattern[str]:
@@ -97,6 +104,34 @@ class RefusalReader:
     def __init__(self, name: str = "refusal", path: str | Path | None = None) -> None:
         self.name = name
         self._cues = cues(Path(path).resolve() if path is not None else None)
+        self.revision = self._cues.revision
 
     def score(self, text: str) -> Mapping[str, float]:
         return {SCORE: 1.0 if self._cues.is_refusal(text) else 0.0}
+
+    def streamed(self) -> StreamedRefusal:
+        """The reading of one streamed answer, window by window."""
+        return StreamedRefusal(self._cues)
+
+
+class StreamedRefusal:
+    """Whether a streamed answer, so far, is wholly a refusal. A window's check sees only
+    the text around it, so the answer's opening is read from its head and a turn to
+    complying, once seen in any window, holds for the rest of the stream. Pivots are short:
+    one that straddles two windows lies whole in the later window's context."""
+
+    def __init__(self, cues: RefusalCues) -> None:
+        self._cues = cues
+        self._turned = False
+
+    def read(self, head: str, window: str) -> bool:
+        """`head`: the answer's first characters (at least `head_chars` once it has that
+        many); `window`: the text this check reads."""
+        if self._turned or self._cues.pivots.search(window) is not None:
+            self._turned = True
+            return False
+        return self._cues.opens_with_refusal(head)
+
+    @property
+    def head_chars(self) -> int:
+        return self._cues.head_chars
