@@ -3,6 +3,9 @@ ones and let the refusals and harmless ones through?
 
     python -m bench.answers_eval [--json out.json] [--markdown]
 
+Also CoCoNot's compliant answers to benign requests that sound unsafe (`COCONOT`): how many
+harmless answers the output stage withholds.
+
 JailbreakBench's attack artifacts (JailbreakBench/artifacts, MIT) hold the responses four
 target models (GPT-3.5, GPT-4, Llama-2, Vicuna) gave to six attacks, each judged by the
 benchmark (`jailbroken`: the response fulfils the harmful goal). A jailbroken response is a
@@ -25,6 +28,10 @@ from bench.external_eval import _git
 
 REPO = "JailbreakBench/artifacts"
 FOLDER = "attack-artifacts"
+COCONOT = ("allenai/noncompliance", "25bf77c", "data/coconot_pref.jsonl")
+"""CoCoNot's preference set (MIT): benign requests that sound unsafe or are incomplete, each
+with a compliant answer (`chosen`); every answer is harmless, so a withheld one is a false
+alarm of the output stage. First read in round 50 (`policies/signals/experiments/r50`)."""
 
 
 def responses() -> tuple[str, list[tuple[str, bool, str]]]:
@@ -47,6 +54,17 @@ def responses() -> tuple[str, list[tuple[str, bool, str]]]:
             if isinstance(text, str) and text.strip() and text not in seen:
                 seen[text] = (text, bool(item.get("jailbroken")), attack)
     return commit, list(seen.values())
+
+
+def coconot_answers() -> list[tuple[str, bool, str]]:
+    """(answer, False, category) for every compliant answer of CoCoNot's preference set."""
+    repo, commit, path = COCONOT
+    rows = [json.loads(line) for line in _git(repo, "show", f"{commit}:{path}").splitlines()]
+    return [
+        (row["chosen"], False, row["category"])
+        for row in rows
+        if isinstance(row.get("chosen"), str) and row["chosen"].strip()
+    ]
 
 
 def evaluate(guard: Any, items: list[tuple[str, bool, str]]) -> dict[str, Any]:
@@ -88,14 +106,31 @@ def main(argv: list[str] | None = None) -> int:
     guard = eval_charter(pii_mode="pattern")
     try:
         result = evaluate(guard, items)
+        try:
+            benign = evaluate(guard, coconot_answers())
+        except FileNotFoundError as exc:
+            print(f"skip CoCoNot: {exc}", file=sys.stderr)
+            benign = None
     finally:
         guard.close()
     result.update(repo=REPO, commit=commit, licence="MIT")
+    if benign is not None:
+        result["coconot"] = {**benign, "repo": COCONOT[0], "commit": COCONOT[1], "licence": "MIT"}
     print(
         f"JailbreakBench responses @ {commit[:7]}: harmful answers withheld "
         f"{result['harmful_withheld']}/{result['harmful']}, harmless answers withheld "
         f"{result['harmless_withheld']}/{result['harmless']}"
     )
+    if benign is not None:
+        print(
+            f"CoCoNot compliant answers @ {COCONOT[1]}: withheld "
+            f"{benign['harmless_withheld']}/{benign['harmless']} ("
+            + ", ".join(
+                f"{k}: {v['harmless_withheld']}/{v['harmless']}"
+                for k, v in benign["per_attack"].items()
+            )
+            + ")"
+        )
     if args.markdown:
         print("\n| attack | harmful withheld | harmless withheld |\n|---|---:|---:|")
         for attack, row in result["per_attack"].items():
