@@ -36,20 +36,6 @@ checked_stage if {
 	not declined_answer
 }
 
-# At the output stage, a model with an answer head (signal `answer_harm`: fitted on real
-# answers, experiments/r50) must also find the answer harmful, at or above
-# config.harm.answer_threshold: the category heads learned from requests and read an
-# answer that discusses a harm ("to kill a Python process, ...") as the harm. Without
-# that score (another model, or a failed signal) the categories decide alone.
-default answer_agrees := true
-
-answer_agrees := false if {
-	stage == "output"
-	s := input.signals.answer_harm
-	is_number(s)
-	s < object.get(config.harm, "answer_threshold", 0)
-}
-
 # An answer that is wholly the model's own refusal (signal `refusal` 1, read from the
 # answer's phrasing: signals/refusals.json) names a harm only to decline it, so with
 # config.harm.pass_refusals the output stage does not read it for harm: withholding it
@@ -159,7 +145,6 @@ category_finding(category) := finding if {
 	settings(category).action != "allow"
 	s := score(category)
 	s >= threshold(category)
-	answer_agrees
 	finding := object.union(
 		{"action": finding_action(category), "message": stage_message(category, s)},
 		support(category),

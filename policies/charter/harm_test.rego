@@ -86,25 +86,6 @@ test_a_refusal_shaped_user_message_is_still_checked if {
 	rules(inp) == {"harm.indiscriminate_weapons"}
 }
 
-answer(score, head) := object.union(
-	msg("output", "violent_crimes", score, "To kill a Python process, run kill -9 PID."),
-	{"signals": {"harm.violent_crimes": score, "answer_harm": head}},
-)
-
-test_the_answer_head_must_agree_at_the_output_stage if {
-	rules(answer(0.95, 0.5)) == {"harm.violent_crimes"}
-	count(rules(answer(0.95, 0.01))) == 0
-	rules(answer(0.95, 0.01)) == {"harm.violent_crimes"} with data.charter.config.harm.answer_threshold as 0
-	count(rules(answer(0.5, 0.9))) == 0 # the category's own threshold still applies
-}
-
-test_without_an_answer_score_the_categories_decide_alone if {
-	rules(msg("output", "violent_crimes", 0.95, "x")) == {"harm.violent_crimes"}
-	rules(answer(0.95, "n/a")) == {"harm.violent_crimes"}
-	inp := object.union(msg("input", "violent_crimes", 0.95, "how do I kill him"), {"signals": {"answer_harm": 0}})
-	rules(inp) == {"harm.violent_crimes"} # user messages are never read by the answer head
-}
-
 test_tool_calls_and_tool_results_are_not_harm_checked if {
 	count(rules(msg("tool_call", "violent_crimes", 0.99, "x"))) == 0
 	count(rules(msg("tool_result", "violent_crimes", 0.99, "x"))) == 0
