@@ -7,6 +7,9 @@ hinted). Target: ≤ 150 µs for a 100-character prompt (the guard's whole budge
 and linear growth with length. An attack-dense prompt (a DAN jailbreak) shows the cost of
 the per-hit work; a `SignalSet` is measured against the bare detector it wraps. The
 classifier cascade that `default_signals()` adds is measured in bench_signals_classifier.
+The refusal reader (`refusal`, run on every text too) is measured against the heuristic on
+the same text: an ordinary answer (no trigger word in its head: a few substring searches)
+and a refusal (the openings and the pivots' regexes run).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from functools import partial
 
 from bench._timing import compare_us, row
 from charter.signals import HeuristicJailbreakDetector, SignalSet
+from charter.signals.refusal import RefusalReader
 
 SUPPORT_PROMPT = (
     "Hi, I was charged twice for my card payment at the grocery store on Monday. Could you "
@@ -61,6 +65,27 @@ def run() -> list[dict[str, object]]:
             target="same order as benign text of that length",
         )
     )
+
+    reader = RefusalReader()
+    refusal = (
+        "I'm sorry, but I cannot provide instructions for making explosives. They are illegal "
+        "and can kill people; if you are in danger, please contact the authorities. "
+    ) * 3
+    for name, text in (("an answer, 1,000 chars", _text(1_000)), ("a refusal", refusal)):
+        expected = 1.0 if text is refusal else 0.0
+        assert reader.score(text)["refusal"] == expected
+        subject, floor = compare_us(
+            partial(reader.score, text), partial(detector.score, text), n=2000
+        )
+        rows.append(
+            row(
+                f"refusal reader, {name} ({len(text):,} chars) vs the heuristic",
+                subject,
+                "µs/call",
+                floor=floor,
+                target="≤ 1x (cheaper than the heuristic)",
+            )
+        )
 
     signals = SignalSet([detector])
     text = _text(100)

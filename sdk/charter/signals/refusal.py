@@ -37,9 +37,9 @@ _FLAGS = re.IGNORECASE | re.DOTALL
 class RefusalCues:
     """Compiled cues: an opening within the first `head_chars` characters, no pivot.
 
-    `triggers` are literal words of which every opening contains one; the regexes run only
-    when the head holds a trigger (a dozen substring searches cost a few µs, the openings'
-    regexes about 80 µs on 300 characters)."""
+    `triggers` are literal phrases of which every opening's match contains one; the regexes
+    run only when the head (lowercased, whitespace runs as one space) holds a trigger:
+    substring searches cost a few µs, the openings' regexes about 80 µs on 300 characters."""
 
     head_chars: int
     triggers: tuple[str, ...]
@@ -50,7 +50,7 @@ class RefusalCues:
 
     def opens_with_refusal(self, text: str) -> bool:
         head = text[: self.head_chars]
-        lowered = head.lower()
+        lowered = " ".join(head.lower().split())
         if not any(t in lowered for t in self.triggers):
             return False
         return self.openings.search(head) is not None
