@@ -3,7 +3,10 @@ measuring commands wrote (`--json` of `charter eval run`, `bench.external_eval`,
 `bench.fresh_eval`, `bench.long_documents_eval`, `bench.multilingual_eval`,
 `bench.assistant_commands_eval`, `bench.encodings_eval`).
 
-    python policies/signals/experiments/r46/rows.py BASELINE_DIR CANDIDATE_DIR
+    python policies/signals/experiments/r46/rows.py BASELINE_DIR CANDIDATE_DIR [--drop NAME ...]
+
+`--drop NAME`: leave bench.external_eval's set NAME out of G2 and the totals, for both
+models (round 51: a family the candidate trained on).
 
 Each directory holds evals.json, external.json, fresh.json, long.json, multilingual.json,
 assist.json and encodings.json. Row D (cost) is `../r41/cost_rows.py`.
@@ -48,7 +51,7 @@ def _turkish(evals: dict[str, Any]) -> Pair:
     return attacks - missed, attacks, refused, len(tr) - attacks
 
 
-def groups(folder: Path) -> dict[str, Pair]:
+def groups(folder: Path, drop: tuple[str, ...] = ()) -> dict[str, Pair]:
     evals = _load(folder, "evals.json")
     long = _load(folder, "long.json")["counts"]
     attacks = [v for k, v in long.items() if k.startswith("attack")]
@@ -63,7 +66,7 @@ def groups(folder: Path) -> dict[str, Pair]:
     )
     return {
         "G1 held-out": _sets(evals["splits"], ("held-out",)),
-        "G2 external": _sets(_load(folder, "external.json")),
+        "G2 external": _sets([r for r in _load(folder, "external.json") if r["name"] not in drop]),
         "G3 fresh": _sets(_load(folder, "fresh.json")),
         "G4 long documents": (
             sum(a[1] for a in attacks),
@@ -85,8 +88,8 @@ def groups(folder: Path) -> dict[str, Pair]:
     }
 
 
-def main(baseline: Path, candidate: Path) -> int:
-    base, cand = groups(baseline), groups(candidate)
+def main(baseline: Path, candidate: Path, drop: tuple[str, ...] = ()) -> int:
+    base, cand = groups(baseline, drop), groups(candidate, drop)
     ok = True
     print("| row | shipped | candidate | bar | |")
     print("|---|---:|---:|---|---|")
@@ -117,4 +120,6 @@ def main(baseline: Path, candidate: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))
+    args = sys.argv[1:]
+    dropped = tuple(args[i + 1] for i, a in enumerate(args) if a == "--drop")
+    sys.exit(main(Path(args[0]), Path(args[1]), dropped))

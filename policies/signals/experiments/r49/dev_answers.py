@@ -52,7 +52,6 @@ def main(argv: list[str]) -> None:
     if "--guard" in argv:
         from charter.config import Settings
         from charter.guard import Charter
-
         from charter.signals import SignalSet, default_signals
 
         signals = default_signals()

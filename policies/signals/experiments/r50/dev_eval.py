@@ -15,10 +15,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from answer_head import NAME, dev_half  # type: ignore[import-not-found]  # noqa: E402
+from answer_head import NAME, dev_half  # type: ignore[import-not-found]
 
-from charter.signals.classifier import SafetyClassifier  # noqa: E402
-from charter.signals.refusal import RefusalReader  # noqa: E402
+from charter.signals.classifier import SafetyClassifier
+from charter.signals.refusal import RefusalReader
 
 OUTPUT_THRESHOLD = 0.8
 CUTS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.8)
