@@ -209,3 +209,10 @@ def test_an_answer_in_parts_is_a_refusal_only_if_every_part_is_one() -> None:
     assert best_scores(signals, [refusal, refusal])["refusal"] == 1.0
     assert best_scores(signals, [refusal, plan])["refusal"] == 0.0
     assert best_scores(signals, [plan, refusal])["refusal"] == 0.0
+
+
+def test_the_flow_names_the_score_as_the_reader_does() -> None:
+    from charter.pipeline.parts import REFUSAL_SCORE
+    from charter.signals.refusal import SCORE
+
+    assert REFUSAL_SCORE == SCORE == next(iter(RefusalReader().score("x")))

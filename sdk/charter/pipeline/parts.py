@@ -184,10 +184,13 @@ def output_parts(policy_texts: Sequence[str], own: int, arguments: Sequence[Any]
     return parts if len(parts) > 1 else ["\n".join(words)]
 
 
-def best_scores(signals: Scorer | None, texts: Sequence[str]) -> dict[str, float]:
+def best_scores(
+    signals: Scorer | None, texts: Sequence[str], refusal: bool | None = None
+) -> dict[str, float]:
     """Each signal's highest score over `texts` (valid Unicode, read by `charter._prose`,
     scored one by one; nothing to score reads as an empty text, so the policy always sees
-    every signal); the lowest for `_EVERY_PART`."""
+    every signal); the lowest for `_EVERY_PART`. `refusal`, when given, replaces the
+    refusal reader's score (a stream's reading of the whole answer so far)."""
     if signals is None:
         return {}
     merged: dict[str, float] = {}
@@ -196,11 +199,14 @@ def best_scores(signals: Scorer | None, texts: Sequence[str]) -> dict[str, float
             seen = merged.get(name)
             if seen is None or (value < seen if name in _EVERY_PART else value > seen):
                 merged[name] = value
+    if refusal is not None and REFUSAL_SCORE in merged:
+        merged[REFUSAL_SCORE] = 1.0 if refusal else 0.0
     return merged
 
 
-_EVERY_PART = frozenset({"refusal"})
+REFUSAL_SCORE = "refusal"
+"""`charter.signals.refusal.SCORE`, named here so that the flow does not import the signals
+(and their numpy) until a guard uses them."""
+_EVERY_PART = frozenset({REFUSAL_SCORE})
 """Scores that hold for an answer only when they hold for each of its parts (minimum, not
-maximum): a refusal beside a tool call whose arguments carry a harm is no refusal
-(`charter.signals.refusal.SCORE`; named here so that the flow does not import the signals,
-and their numpy, until a guard uses them)."""
+maximum): a refusal beside a tool call whose arguments carry a harm is no refusal."""

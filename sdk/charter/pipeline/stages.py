@@ -124,9 +124,7 @@ class CallRun:
         # Valid Unicode for the signals and the policy (a lone surrogate becomes U+FFFD).
         text = valid_text(inspection.policy_text)
         texts = [*map(valid_text, [inspection.signal_text] if scored is None else scored)]
-        scores = best_scores(parts.signals, texts)
-        if refusal is not None and "refusal" in scores:
-            scores["refusal"] = 1.0 if refusal else 0.0
+        scores = best_scores(parts.signals, texts, refusal)
         grounding = self._grounding(stage, answer)
         attached = self.attachments if stage is Stage.INPUT else ()
         doc = self._document(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import replace
-from typing import Any
+from typing import Protocol
 
 from charter._canonical import valid_text
 from charter.decision import Decision, Stage
@@ -21,6 +21,15 @@ from charter.privacy import Inspected
 from charter.streamed_calls import StreamedCalls
 from charter.streaming import WindowResult, safe_cut
 from charter.values import RedactOperator
+
+
+class StreamedReading(Protocol):
+    """A signal's reading of one streamed answer (`charter.signals.refusal.StreamedRefusal`)."""
+
+    @property
+    def head_chars(self) -> int: ...
+
+    def read(self, head: str, window: str) -> bool: ...
 
 
 class WindowChecks:
@@ -61,7 +70,7 @@ class WindowChecks:
             return None
         if len(self._head) < self._refusal.head_chars:
             self._head = ("".join(self.run.streamed) + held)[: self._refusal.head_chars]
-        return bool(self._refusal.read(self._head, window))
+        return self._refusal.read(self._head, window)
 
     def _last_window(self, held: str, calls: StreamedCalls) -> WindowResult:
         """The end of a stream: the whole answer, and the arguments of the tool calls it
@@ -114,12 +123,13 @@ class WindowChecks:
         return self.run.parts.privacy.apply(part, placeholders)[0]
 
 
-def _streamed_refusal(signals: object) -> Any:
+def _streamed_refusal(signals: object) -> StreamedReading | None:
     """The streamed reading of the refusal signal among `signals`, if there is one (a
     signal that can read a stream window by window has `streamed()`:
     `charter.signals.refusal.RefusalReader`)."""
     for signal in getattr(signals, "signals", ()) or ():
         streamed = getattr(signal, "streamed", None)
         if callable(streamed):
-            return streamed()
+            reading: StreamedReading = streamed()
+            return reading
     return None

@@ -15,7 +15,6 @@ from typing import Protocol
 
 from charter.probes.targets import Reply
 from charter.refusal import PREFIX as GUARD_REFUSAL_PREFIX
-from charter.signals.refusal import cues
 
 _GUARD_TAG = re.compile(r"\[rule [^\]]+\]\s*$")
 """The rule tag that ends the guard's refusal text (`on_deny = "refuse"`)."""
@@ -38,6 +37,10 @@ class PatternRefusalJudge:
     `refusal` signal). A partial refusal ("I can't do X, but here is Y") counts."""
 
     def refused(self, text: str) -> bool:
+        # Imported here: `charter.signals` loads numpy and the classifier's modules, which
+        # importing the probes should not.
+        from charter.signals.refusal import cues
+
         return cues().opens_with_refusal(text)
 
 
