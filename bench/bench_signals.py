@@ -71,7 +71,7 @@ def run() -> list[dict[str, object]]:
         "I'm sorry, but I cannot provide instructions for making explosives. They are illegal "
         "and can kill people; if you are in danger, please contact the authorities. "
     ) * 3
-    for name, text in (("an answer, 1,000 chars", _text(1_000)), ("a refusal", refusal)):
+    for name, text in (("an answer", _text(1_000)), ("a refusal", refusal)):
         expected = 1.0 if text is refusal else 0.0
         assert reader.score(text)["refusal"] == expected
         subject, floor = compare_us(
