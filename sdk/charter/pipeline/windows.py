@@ -47,12 +47,10 @@ class WindowChecks:
                 return self._last_window(held, calls)
             except Refused as refused:  # over a limit: denied unchecked (and recorded)
                 return WindowResult(refused.decision, "", 0)
-        run = self.run
-        inspected = run.inspect([context + held])
-        refusal = self._read_refusal(context + held, held)
-        decision, doc, scores = run.decide(
-            Stage.OUTPUT, inspected, None, context + held, refusal=refusal
-        )
+        run, seen = self.run, context + held
+        inspected = run.inspect([seen])
+        refusal = self._read_refusal(seen, held)
+        decision, doc, scores = run.decide(Stage.OUTPUT, inspected, None, seen, refusal=refusal)
         spans = [(f.start - len(context), f.end - len(context)) for f in inspected.findings[0]]
         cut = safe_cut(held, len(held) - run.parts.stream_window, spans)
         if not decision.allowed:

@@ -4,13 +4,13 @@ At the output stage the harm heads read a refusal that names the harm ("I cannot
 how to make a bomb: explosives are dangerous ...") as the harm itself, so the guard used to
 withhold the model's refusals and record them as harmful answers. This signal scores
 `refusal` 1.0 when the answer opens with a refusal and never turns to complying ("However,
-here is ..."), else 0.0; the policy decides what a refusal changes (`config.harm.refusals`
-in policies/charter/data.json). The cues are data (the bundle's `signals/refusals.json`),
-shared with the probes' refusal judge.
+here is ...", a list of steps), else 0.0; the policy decides what a refusal changes
+(`config.harm.pass_refusals` in policies/charter/data.json). The cues are data (the
+bundle's `signals/refusals.json`), shared with the probes' refusal judge.
 
 It reads phrasing, not meaning: a refusal worded unlike the cues scores 0.0 (the answer is
 then checked as before), and an answer that opens with a refusal and carries harmful detail
-without any turn of phrase scores 1.0.
+in prose, without a list or any turn of phrase the cues know, scores 1.0.
 """
 
 from __future__ import annotations
