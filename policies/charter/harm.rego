@@ -40,10 +40,12 @@ checked_stage if {
 # answer's phrasing: signals/refusals.json) names a harm only to decline it, so with
 # config.harm.pass_refusals the output stage does not read it for harm: withholding it
 # would replace the model's refusal with the guard's and record a harmful answer that was
-# none. A failed or missing refusal signal leaves the answer checked.
+# none. A missing refusal signal, or any failed signal (`<name>.error`: then every score
+# counts as 1, as in lib.signal), leaves the answer checked.
 declined_answer if {
 	stage == "output"
 	config.harm.pass_refusals == true
+	not signal_failed
 	s := input.signals.refusal
 	is_number(s)
 	s >= 0.5

@@ -56,9 +56,9 @@ test_answers_are_checked_against_the_output_threshold if {
 	rules(msg("output", "hate", 0.8, "x")) == {"harm.hate"}
 }
 
-refusal(score, refusal) := object.union(
+refusal(score, reading) := object.union(
 	msg("output", "indiscriminate_weapons", score, "I cannot explain how to make a bomb."),
-	{"signals": {"harm.indiscriminate_weapons": score, "refusal": refusal}},
+	{"signals": {"harm.indiscriminate_weapons": score, "refusal": reading}},
 )
 
 test_the_models_own_refusal_is_not_read_for_harm if {
@@ -76,6 +76,15 @@ test_a_failed_or_missing_refusal_signal_leaves_the_answer_checked if {
 	}
 	"harm.indiscriminate_weapons" in rules(failed)
 	rules(refusal(0.99, "yes")) == {"harm.indiscriminate_weapons"}
+}
+
+# An answer scored in parts keeps the reading of the parts that were read: one part's
+# failure beside another part's refusal, or the classifier's failure, must not let it pass.
+test_a_refusal_reading_beside_a_failed_signal_leaves_the_answer_checked if {
+	every failed in ["refusal.error", "safety.error"] {
+		inp := object.union(refusal(0.99, 1), {"signals": {failed: 1}})
+		"harm.indiscriminate_weapons" in rules(inp)
+	}
 }
 
 test_a_refusal_shaped_user_message_is_still_checked if {
