@@ -39,7 +39,7 @@ TEMPLATES = {
         "is one of ABCDE. Think step by step before answering.\n\n{q}",
         "{q}\nAnswer:",
         "{q}\n\nRespond with only the letter of the correct option.",
-        "{q}\n\nGive your final answer as JSON: {{\"answer\": \"<letter>\"}}.",
+        '{q}\n\nGive your final answer as JSON: {{"answer": "<letter>"}}.',
         "Question: {q}\n\nPick one option and explain your choice in two sentences.",
     ),
     ("en", "dev"): (
@@ -54,7 +54,7 @@ TEMPLATES = {
         "düşünün.\n\n{q}",
         "{q}\nCevap:",
         "{q}\n\nYalnızca doğru seçeneğin harfini yaz.",
-        "{q}\n\nCevabını JSON olarak ver: {{\"cevap\": \"<harf>\"}}.",
+        '{q}\n\nCevabını JSON olarak ver: {{"cevap": "<harf>"}}.',
         "Soru: {q}\n\nBir seçenek seç ve nedenini iki cümleyle açıkla.",
     ),
     ("tr", "dev"): (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -51,7 +52,7 @@ def changed_late_stages(base: dict[str, Any], cand: dict[str, Any]) -> list[str]
 
 
 def main() -> None:
-    base, cand = (json.loads(open(p, encoding="utf-8").read()) for p in sys.argv[1:3])
+    base, cand = (json.loads(Path(p).read_text(encoding="utf-8")) for p in sys.argv[1:3])
     b, c = rows(base), rows(cand)
     for key in sorted(set(b) | set(c)):
         print(f"{key}: {b.get(key)} -> {c.get(key)}")
