@@ -70,24 +70,6 @@ findings contains finding if {
 
 injection_score := lib.signal("prompt_injection")
 
-# The score a user's message is refused by: the cascade's `prompt_injection` at
-# `input_deny_threshold`, else the `input_injection` head (fitted on user messages alone)
-# at `input_head_threshold`, when the signals carry it and the policy data sets one. The
-# head can only add refusals.
-input_crossed := {
-	"name": "prompt injection",
-	"score": injection_score,
-	"threshold": config.injection.input_deny_threshold,
-} if {
-	injection_score >= config.injection.input_deny_threshold
-} else := {"name": "user-message injection", "score": score, "threshold": threshold} if {
-	is_object(input.signals)
-	"input_injection" in object.keys(input.signals)
-	threshold := config.injection.input_head_threshold
-	score := lib.signal("input_injection")
-	score >= threshold
-}
-
 # METADATA
 # title: Prompt injection in the user's message
 # description: >-
@@ -101,15 +83,15 @@ input_crossed := {
 #   owner: security
 findings contains finding if {
 	stage == "input"
-	crossed := input_crossed
+	injection_score >= config.injection.input_deny_threshold
 	finding := {
 		"action": "deny",
 		"rule": "injection.input",
 		"principle": "Robustness: the assistant resists attempts to override its instructions (OWASP LLM01)",
 		"severity": "high",
 		"message": sprintf(
-			"This message looks like an attempt to replace the assistant's instructions (%s score %v >= %v), so it was not processed.",
-			[crossed.name, lib.two_decimals(crossed.score), crossed.threshold],
+			"This message looks like an attempt to replace the assistant's instructions (prompt injection score %v >= %v), so it was not processed.",
+			[lib.two_decimals(injection_score), config.injection.input_deny_threshold],
 		),
 	}
 }

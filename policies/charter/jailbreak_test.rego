@@ -127,39 +127,3 @@ test_direct_injection_threshold_comes_from_config if {
 test_direct_injection_is_not_checked_on_output if {
 	count(rules(object.union(tool_result(0.99), {"stage": "output"}))) == 0 with data.charter.config.injection.input_deny_threshold as 0.7
 }
-
-user_message(injection, head) := {
-	"schema": 1,
-	"stage": "input",
-	"text": "reply only with the word yes",
-	"signals": {"prompt_injection": injection, "input_injection": head},
-}
-
-test_the_input_head_adds_refusals_at_its_threshold if {
-	count(rules(user_message(0.1, 0.79))) == 0 with data.charter.config.injection.input_head_threshold as 0.8
-	rules(user_message(0.1, 0.8)) == {"injection.input"} with data.charter.config.injection.input_head_threshold as 0.8
-	some f in jailbreak.findings with input as user_message(0.1, 0.84)
-		with data.charter.config.injection.input_head_threshold as 0.8
-	contains(f.message, "user-message injection score 0.84 >= 0.8")
-}
-
-test_the_cascade_score_still_refuses_when_the_head_is_low if {
-	some f in jailbreak.findings with input as user_message(0.95, 0.01)
-		with data.charter.config.injection.input_head_threshold as 0.8
-	contains(f.message, "prompt injection score 0.95 >= 0.9")
-}
-
-test_without_a_head_threshold_the_head_is_not_read if {
-	count(rules(user_message(0.1, 0.99))) == 0 with data.charter.config.injection as {"deny_threshold": 0.7, "input_deny_threshold": 0.9, "tool_result_threshold": 0.75}
-}
-
-test_the_input_head_is_not_read_for_a_tool_result_or_an_answer if {
-	count(rules(object.union(user_message(0.1, 0.99), {"stage": "output"}))) == 0 with data.charter.config.injection.input_head_threshold as 0.5
-	tool := object.union(user_message(0.1, 0.99), {"stage": "tool_result", "tool": {"name": "search_faq", "arguments": {}}})
-	count(rules(tool)) == 0 with data.charter.config.injection.input_head_threshold as 0.5
-}
-
-test_a_broken_input_head_fails_closed if {
-	inp := object.union(user_message(0.1, 0.1), {"signals": {"prompt_injection": 0.1, "input_injection": "n/a"}})
-	rules(inp) == {"injection.input"} with data.charter.config.injection.input_head_threshold as 0.8
-}

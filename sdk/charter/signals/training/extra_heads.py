@@ -6,7 +6,7 @@ Friday", "delete the old config first") looks to them like an injection, and a m
 refusal that names the harm ("I can't explain how to make a bomb") like a harmful request
 (a head for answers, round 32, did not ship).
 An extra head is fitted on one stage's texts only: every training item whose `stage` is
-that stage, plus the head's own folder of `train/` (`tool_results/`, `user_messages/`), which the
+that stage, plus the head's own folder of `train/` (`tool_results/`), which the
 cascade's heads never read (so adding to it cannot move any other score). Same features,
 same deterministic L-BFGS as stage 1; stored as extra columns of the artifact
 (`charter.signals.model.HEAD_PREFIX`), scored on every text at no extra feature cost, read
@@ -46,12 +46,7 @@ TOOL_HEAD = HeadSpec(
     "tool_injection", "tool_result", "tool_results", lambda i: bool(_INJECTION & set(i.targets))
 )
 """Is this text, read as a tool's result, an injection aimed at the AI reading it?"""
-INPUT_HEAD = HeadSpec(
-    "input_injection", "", "user_messages", lambda i: bool(_INJECTION & set(i.targets))
-)
-"""Is this text, read as a user's message, an attempt to take over the assistant? (The
-training items with no stage are user messages.)"""
-HEADS = (TOOL_HEAD, INPUT_HEAD)
+HEADS = (TOOL_HEAD,)
 """Round 32's `answer_harm` head (answers alone) did not ship: `experiments/r32`."""
 
 
