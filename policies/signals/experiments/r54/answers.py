@@ -28,10 +28,10 @@ from bench.answers_eval import coconot_answers, responses  # noqa: E402
 
 def bundle(threshold: float, into: Path) -> Path:
     folder = into / f"policies-{threshold:.2f}"
-    shutil.copytree(ROOT / "policies", folder, ignore=shutil.ignore_patterns("signals", "evals"))
+    shutil.copytree(ROOT / "policies", folder, ignore=shutil.ignore_patterns("experiments", "train", "evals"))
     data_path = folder / "charter" / "data.json"
     data = json.loads(data_path.read_text(encoding="utf-8"))
-    data["charter"]["config"]["harm"]["default"]["output_threshold"] = threshold
+    data["config"]["harm"]["default"]["output_threshold"] = threshold
     data_path.write_text(json.dumps(data), encoding="utf-8")
     return folder
 
