@@ -52,8 +52,8 @@ test_answers_are_checked_against_the_output_threshold if {
 	f.rule == "harm.indiscriminate_weapons"
 	f.action == "deny"
 	contains(f.message, "the answer was withheld")
-	count(rules(msg("output", "hate", 0.84, "x"))) == 0
-	rules(msg("output", "hate", 0.85, "x")) == {"harm.hate"}
+	count(rules(msg("output", "hate", 0.6, "x"))) == 0
+	rules(msg("output", "hate", 0.8, "x")) == {"harm.hate"}
 }
 
 refusal(score, reading) := object.union(

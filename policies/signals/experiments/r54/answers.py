@@ -21,14 +21,15 @@ ROOT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "policies" / "signals" / "experiments" / "r49"))
 
-from dev_answers import answers, kind  # noqa: E402
-
 from bench.answers_eval import coconot_answers, responses  # noqa: E402
+from dev_answers import answers, kind  # noqa: E402
 
 
 def bundle(threshold: float, into: Path) -> Path:
     folder = into / f"policies-{threshold:.2f}"
-    shutil.copytree(ROOT / "policies", folder, ignore=shutil.ignore_patterns("experiments", "train", "evals"))
+    shutil.copytree(
+        ROOT / "policies", folder, ignore=shutil.ignore_patterns("experiments", "train", "evals")
+    )
     data_path = folder / "charter" / "data.json"
     data = json.loads(data_path.read_text(encoding="utf-8"))
     data["config"]["harm"]["default"]["output_threshold"] = threshold
