@@ -5,6 +5,7 @@ application (or `charter.telemetry.setup()`) owns the providers."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from opentelemetry import metrics, trace
 from opentelemetry.metrics import MeterProvider
@@ -22,10 +23,12 @@ _MAX_CACHED_CALL_SHAPES = 1024
 _NOT_A_PSEUDONYM = re.compile(r"[@\s]|^\+?\d[\d\-. ()]{6,}$")
 
 
+@lru_cache(maxsize=4096)
 def safe_user(user: str) -> str:
     """The user pseudonym to record. The guard passes pseudonyms; if a caller passes what
     looks like an e-mail address, a name or a phone number instead, record a hash of it so
-    telemetry never carries the identifier itself."""
+    telemetry never carries the identifier itself. Memoized: a call asks for it up to three
+    times (each policy stage and the span), and an app has far fewer users than calls."""
     if _NOT_A_PSEUDONYM.search(user):
         return "h-" + sha256_hex(user)[:16]
     return valid_text(user)
