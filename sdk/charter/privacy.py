@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from charter._prose import json_words, prose
-from charter.values import PIISummary, RedactOperator
+from charter.values import JsonKey, PIISummary, RedactOperator, free_key
 
 _ALL_PLACEHOLDERS = {"*": RedactOperator.PLACEHOLDER}
 
@@ -41,9 +41,12 @@ class Inspected:
         return "\n".join(map(prose, self.policy_texts))
 
 
+_Path = tuple[str | int | JsonKey, ...]
+
+
 @dataclass(frozen=True)
 class _Leaf:
-    path: tuple[str | int, ...]
+    path: _Path
     text: str
     numeric: bool
     findings: tuple[Any, ...]
@@ -201,8 +204,9 @@ class Privacy:
         return redacted
 
     def inspect_json(self, value: Any, *, scope: Any | None) -> InspectedJson:
-        """Detect once in every string/integer leaf of `value` (dict keys name fields and
-        are left alone); the placeholder view is rendered from those findings."""
+        """Detect once in every string/integer leaf of `value` and in every string dict key
+        (keys usually name fields, but can be data); the placeholder view is rendered from
+        those findings."""
         if self.mode == "off":
             return InspectedJson(value, (), (), scope, value, self)
         from charter.pii import summarize
@@ -211,7 +215,7 @@ class Privacy:
         leaves: list[_Leaf] = []
         detect = self.detector.detect
 
-        def walk(node: Any, path: tuple[str | int, ...]) -> None:
+        def walk(node: Any, path: _Path) -> None:
             if isinstance(node, str):
                 hits = detect(node)
                 if hits:
@@ -223,6 +227,8 @@ class Privacy:
                     leaves.append(_Leaf(path, text, True, tuple(hits)))
             elif isinstance(node, Mapping):
                 for key, item in node.items():
+                    if isinstance(key, str) and (hits := detect(key)):
+                        leaves.append(_Leaf((*path, JsonKey(key)), key, False, tuple(hits)))
                     walk(item, (*path, key))
             elif isinstance(node, list | tuple):
                 for index, item in enumerate(node):
@@ -244,7 +250,7 @@ class Privacy:
             return inspected.value
         from charter.pii import redact
 
-        replaced: dict[tuple[str | int, ...], str] = {}
+        replaced: dict[_Path, str] = {}
         for leaf in inspected.leaves:
             result = redact(
                 leaf.text,
@@ -265,11 +271,16 @@ def json_text(value: Any) -> str:
     return json.dumps(value, default=str, ensure_ascii=False, sort_keys=True)
 
 
-def _replace_at(node: Any, replaced: Mapping[tuple[str | int, ...], str], path: Any) -> Any:
+def _replace_at(node: Any, replaced: Mapping[_Path, str], path: Any) -> Any:
     if path in replaced:
         return replaced[path]
     if isinstance(node, Mapping):
-        return {k: _replace_at(v, replaced, (*path, k)) for k, v in node.items()}
+        out: dict[Any, Any] = {}
+        for k, v in node.items():
+            renamed = replaced.get((*path, JsonKey(k))) if isinstance(k, str) else None
+            key = k if renamed is None else free_key(renamed, {*node, *out})
+            out[key] = _replace_at(v, replaced, (*path, k))
+        return out
     if isinstance(node, list | tuple):
         return [_replace_at(v, replaced, (*path, i)) for i, v in enumerate(node)]
     return node

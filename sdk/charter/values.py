@@ -7,6 +7,8 @@ package needs nothing from `charter.policy` or `charter.decision`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -33,4 +35,23 @@ class PIISummary(BaseModel):
     count: int = 1
 
 
-__all__ = ["PIISummary", "RedactOperator"]
+@dataclass(frozen=True)
+class JsonKey:
+    """A step in a JSON path that names a dict *key* itself, not the value under it: keys
+    can be data too (`{"jane@example.com": 450}`), so they are read for PII like values."""
+
+    name: str
+
+
+def free_key(name: str, taken: Collection[str]) -> str:
+    """`name`, or `name (2)`, `name (3)`, ... : the first not in `taken`, so a key renamed
+    by redaction never overwrites another entry of its dict."""
+    if name not in taken:
+        return name
+    n = 2
+    while f"{name} ({n})" in taken:
+        n += 1
+    return f"{name} ({n})"
+
+
+__all__ = ["JsonKey", "PIISummary", "RedactOperator", "free_key"]

@@ -167,3 +167,26 @@ def test_storing_the_redacted_text_is_an_explicit_opt_in(tmp_path: Path) -> None
     requests = [text for table, text in _rows(url) if table == "charter_approval_request"]
     assert len(requests) == len(tickets)
     assert all(any(m in text for m in MESSAGES[:3]) for text in requests)
+
+
+def test_an_undetected_value_used_as_a_key_is_hashed_in_the_log(tmp_path: Path) -> None:
+    """Keys name fields, and replay needs the names (`amount`); a key that does not read
+    as one (spaces, `@`, many digits) may be data the detector missed: the log hashes it."""
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    charter = _charter(tmp_path, url)
+
+    @charter.guard.tool
+    def lookup_order(order_id: str, extra: Any = None) -> str:
+        return "ok"
+
+    keys = {"kwame mensah": 1, "0151 2345 6789": 2, "order_id": 3, "created-at.utc": 4}
+    assert lookup_order("A-9", extra=keys) == "ok"
+    charter.audit.flush(timeout=30)
+    charter.close()
+    (record,) = [r for r in iter_records(url) if r.input.get("tool", {}).get("arguments")][:1]
+    extra = record.input["tool"]["arguments"]["extra"]
+    assert {k for k in extra if not k.startswith("sha256:")} == {"order_id", "created-at.utc"}
+    assert len(extra) == 4
+    assert not [
+        t for t, text in _rows(url) for v in ("kwame mensah", "0151 2345 6789") if v in text
+    ]

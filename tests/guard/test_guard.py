@@ -247,6 +247,37 @@ def test_a_ticket_resumes_only_for_its_user_or_a_worker(charter: Charter) -> Non
     assert ran == [900.0, 900.0]
 
 
+def test_personal_data_in_an_arguments_key_is_redacted_stored_hashed_and_judged(
+    charter: Charter, tmp_path: Path
+) -> None:
+    """Found by probing at stop 53: a dict key of a tool's arguments was never read for
+    PII, so `splits={email: 450, iban: 450}` reached the approval queue and the decision log
+    in clear, and a national ID written as a key passed the rule that denies it as a
+    value. Keys are now read like values; the log hashes any key that does not read as a
+    field name."""
+    iban = "TR330006100519786457841326"
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float, splits: dict[str, int]) -> str:
+        raise AssertionError("must not run before an approval")
+
+    with pytest.raises(ApprovalPending):
+        issue_refund("A-7", 900.0, splits={EMAIL: 450, iban: 450})
+
+    @charter.guard.tool
+    def lookup_order(order_id: str, extra: Any = None) -> str:
+        return "ok"
+
+    assert lookup_order("A-8", extra={"note": "x"}) == "ok"
+    for extra in (TCKN, {TCKN: 1}):
+        with pytest.raises(PolicyViolation, match=r"privacy\.national_id_external"):
+            lookup_order("A-8", extra=extra)
+    charter.close()
+    stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    for value in (EMAIL, iban, TCKN):
+        assert value.encode() not in stored
+
+
 def test_rejected_refund_does_not_run(charter: Charter) -> None:
     @charter.guard.tool
     def issue_refund(order_id: str, amount: float) -> str:

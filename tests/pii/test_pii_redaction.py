@@ -20,6 +20,7 @@ from charter.pii import (
     summarize,
 )
 from charter.policy.input import PIISummary
+from charter.values import JsonKey
 from tests.pii.pii_support import spans
 
 TURN_1 = (
@@ -217,6 +218,36 @@ def test_redact_json_covers_nested_tool_arguments_and_results(
         vault=vault, scope=scope,
     )  # fmt: skip
     assert result == {"status": "sent to <EMAIL_ADDRESS_1>"}
+
+
+def test_redact_json_reads_dict_keys_as_data_too(patterns: PatternDetector, vault: Vault) -> None:
+    """A key can be data (`{"jane@example.com": 450}`): it is redacted like a value, its
+    finding's path ends in `JsonKey`, a renamed key never overwrites another entry, and
+    restoring gives the value back whole."""
+    scope = Scope.request()
+    value = {
+        "splits": {"jane.doe@example.com": 450, "TR330006100519786457841326": 450},
+        "<EMAIL_ADDRESS_1>": "a key that already reads as a placeholder",
+        "amount": 900,
+    }
+    redacted, findings = redact_json(
+        value, patterns, {"*": "placeholder"}, vault=vault, scope=scope
+    )
+    assert redacted == {
+        "splits": {"<EMAIL_ADDRESS_1>": 450, "<IBAN_CODE_1>": 450},
+        "<EMAIL_ADDRESS_1>": "a key that already reads as a placeholder",
+        "amount": 900,
+    }
+    assert {(f.path, f.entity_type) for f in findings} == {
+        (("splits", JsonKey("TR330006100519786457841326")), "IBAN_CODE"),
+        (("splits", JsonKey("jane.doe@example.com")), "EMAIL_ADDRESS"),
+    }
+    assert vault.restore_json(redacted, scope)["splits"] == value["splits"]
+    top, _ = redact_json(
+        {"jane.doe@example.com": 1, "<EMAIL_ADDRESS_1>": 2}, patterns, {"*": "placeholder"},
+        vault=vault, scope=Scope.request(),
+    )  # fmt: skip
+    assert top == {"<EMAIL_ADDRESS_1> (2)": 1, "<EMAIL_ADDRESS_1>": 2}
 
 
 def test_restore_json_respects_allowed_types(patterns: PatternDetector, vault: Vault) -> None:

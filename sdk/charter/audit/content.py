@@ -5,13 +5,15 @@ unusual national format, a name the pattern mode cannot know), and whatever it m
 would sit in the log in plain text. So the policy input is stored with its prompt/answer
 text replaced by the text's SHA-256 and length, and each string in the tool's arguments
 (and each integer long enough to be an identifier) by its SHA-256; the stage, PII
-findings, signal scores, user pseudonym, model, tool name, argument names, other numbers
+findings, signal scores, user pseudonym, model, tool name, argument names (a key that
+does not read as a field name is hashed too: it may be data), other numbers
 and the caller's context metadata stay, so the record still says who, what kind, which
 findings and which rules. `store_content=True` (per app) keeps the redacted text instead.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +26,9 @@ TEXT_CHARS = "text_chars"
 _IDENTIFIER_MIN = 1_000_000
 """Integers of 7 digits or more are withheld too: a phone or account number
 passed as a number is data, not a quantity."""
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
+_KEY_DIGITS = 6
+"""A key with this many digits (an account or ID number written as a name) is hashed."""
 
 
 def withhold_content(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -52,10 +57,23 @@ def _digest(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return HASH_PREFIX + sha256_hex(str(value)) if _long(value) else value
     if isinstance(value, Mapping):
-        return {k: _digest(v) for k, v in value.items()}
+        return {_key(k): _digest(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_digest(v) for v in value]
     return value
+
+
+def _key(key: Any) -> Any:
+    """A key as recorded: kept when it reads as a field name (`amount`, `order_id`: replay
+    needs them to judge rules on arguments), hashed when it may be data (an e-mail address,
+    a name with a space, an account number: detection may have missed it)."""
+    if isinstance(key, str) and _FIELD_NAME.fullmatch(key) and _digits(key) < _KEY_DIGITS:
+        return key
+    return HASH_PREFIX + sha256_hex(str(key))
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdigit() for c in text)
 
 
 def _long(number: int) -> bool:

@@ -12,9 +12,11 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from charter.values import PIISummary
+from charter.values import JsonKey, PIISummary
 
-JsonPath = tuple[str | int, ...]
+JsonPath = tuple[str | int | JsonKey, ...]
+"""Where a finding sits in a JSON value: keys and indexes down to the string; a last step
+`JsonKey(name)` when the finding is in the dict key `name` itself."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from charter.errors import PIIError
 from charter.pii.findings import Detector, Finding, JsonPath, resolve_overlaps
 from charter.pii.scope import Scope
 from charter.pii.vault import Vault
-from charter.values import RedactOperator
+from charter.values import JsonKey, RedactOperator, free_key
 
 WILDCARD = "*"
 _MASK_KEEP = 4
@@ -144,9 +144,10 @@ def redact_json(
     default: RedactOperator | None = RedactOperator.PLACEHOLDER,
 ) -> tuple[Any, list[Finding]]:
     """Redact every string (and integer) inside a JSON value: tool-call arguments, tool
-    results. Dict keys are left as they are (they name fields). Returns the redacted copy
-    and the findings, each with its `path`. All strings share one scope, so the same
-    value gets the same placeholder wherever it appears."""
+    results, and every string dict key (keys usually name fields, but can be data:
+    `{"jane@example.com": 450}`; a finding in one has a path ending in `JsonKey`). Returns
+    the redacted copy and the findings, each with its `path`. All strings share one scope,
+    so the same value gets the same placeholder wherever it appears."""
     scope = Scope.of(scope)
     found: list[Finding] = []
 
@@ -168,7 +169,14 @@ def redact_json(
             replaced = leaf(str(node), path, numeric=True)
             return node if replaced is None else replaced
         if isinstance(node, Mapping):
-            return {k: walk(v, (*path, k)) for k, v in node.items()}
+            out: dict[Any, Any] = {}
+            for k, v in node.items():
+                renamed = (
+                    leaf(k, (*path, JsonKey(k)), numeric=False) if isinstance(k, str) else None
+                )
+                key = k if renamed is None else free_key(renamed, {*node, *out})
+                out[key] = walk(v, (*path, k))
+            return out
         if isinstance(node, list | tuple):
             return [walk(v, (*path, i)) for i, v in enumerate(node)]
         return node

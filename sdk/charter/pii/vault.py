@@ -155,8 +155,9 @@ class Vault:
     def restore_json(
         self, value: Any, scope: Scope | str, *, entities: Collection[str] | None = None
     ) -> Any:
-        """`restore` over every string in a JSON value; a string that is exactly the
-        placeholder of a number becomes that number again."""
+        """`restore` over every string in a JSON value, dict keys included (redaction reads
+        them too); a string that is exactly the placeholder of a number becomes that number
+        again."""
         entries = self._entries(Scope.of(scope))
 
         def walk(node: Any) -> Any:
@@ -167,10 +168,15 @@ class Vault:
                     return int(entry.value)
                 return restore_text(node, entries, entities)[0] if "_" in node else node
             if isinstance(node, dict):
-                return {k: walk(v) for k, v in node.items()}
+                return {key(k): walk(v) for k, v in node.items()}
             if isinstance(node, list | tuple):
                 return [walk(v) for v in node]
             return node
+
+        def key(k: Any) -> Any:
+            if not isinstance(k, str) or "_" not in k:
+                return k
+            return restore_text(k, entries, entities)[0]
 
         return walk(value)
 
