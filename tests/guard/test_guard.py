@@ -62,13 +62,18 @@ def test_pii_is_redacted_before_the_model_and_restored_after(charter: Charter) -
     assert answer == f"I will e-mail {EMAIL} about the card."
 
 
+@pytest.mark.parametrize(
+    "written",
+    [TCKN, "\u200b".join(TCKN), TCKN.translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)})],
+    ids=["plain", "zero-width-spaces", "full-width-digits"],
+)
 def test_national_id_to_an_external_model_is_denied(
-    charter: Charter, model: RecordingModel
+    charter: Charter, model: RecordingModel, written: str
 ) -> None:
     ask = _ask(charter, model)
     assert_denied(
         ask,
-        f"My TC kimlik numaram {TCKN}, hesabımı kontrol eder misiniz?",
+        f"My TC kimlik numaram {written}, hesabımı kontrol eder misiniz?",
         rule="privacy.national_id_external",
     )
     assert model.calls == []

@@ -220,6 +220,38 @@ def test_redact_json_covers_nested_tool_arguments_and_results(
     assert result == {"status": "sent to <EMAIL_ADDRESS_1>"}
 
 
+IBAN = "TR330006100519786457841326"
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        ("send to " + "\u00a0".join(IBAN[i : i + 4] for i in range(0, 26, 4)), "IBAN_CODE",
+         "\u00a0".join(IBAN[i : i + 4] for i in range(0, 26, 4))),
+        ("send to " + "\u202f".join(IBAN[i : i + 4] for i in range(0, 26, 4)), "IBAN_CODE",
+         "\u202f".join(IBAN[i : i + 4] for i in range(0, 26, 4))),
+        ("call me at +90\u00a0532\u00a0123\u00a045\u00a067", "PHONE_NUMBER",
+         "+90\u00a0532\u00a0123\u00a045\u00a067"),
+        ("TC kimlik no " + "\u200b".join("10000000146"), "TR_NATIONAL_ID",
+         "\u200b".join("10000000146")),
+        ("TC kimlik no \uff11\uff10\uff10\uff10\uff10\uff10\uff10\uff10\uff11\uff14\uff16",
+         "TR_NATIONAL_ID", "\uff11\uff10\uff10\uff10\uff10\uff10\uff10\uff10\uff11\uff14\uff16"),
+        ("mail jane\u200b.doe@example.com today", "EMAIL_ADDRESS", "jane\u200b.doe@example.com"),
+    ],
+)  # fmt: skip
+def test_odd_spaces_full_width_and_invisible_characters_hide_no_value(
+    patterns: PatternDetector, vault: Vault, text: str, entity: str, value: str
+) -> None:
+    """Found by probing at stop 53: grouped with no-break spaces (as bank sites print an
+    IBAN), typed in full-width digits or with zero-width spaces inside, these passed
+    unredacted. The recognizers read the folded text; the finding covers the value as
+    written, and restoring gives the caller's text back byte for byte."""
+    red = Redactor(patterns, vault=vault).redact(text)
+    assert [(f.entity_type, text[f.start : f.end]) for f in red.findings] == [(entity, value)]
+    assert value not in red.text and f"<{entity}_1>" in red.text
+    assert red.restore(red.text) == text
+
+
 def test_redact_json_reads_dict_keys_as_data_too(patterns: PatternDetector, vault: Vault) -> None:
     """A key can be data (`{"jane@example.com": 450}`): it is redacted like a value, its
     finding's path ends in `JsonKey`, a renamed key never overwrites another entry, and

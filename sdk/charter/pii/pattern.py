@@ -29,6 +29,7 @@ from charter.pii.compiled import (
 from charter.pii.context import Around
 from charter.pii.custom import CustomRecognizer
 from charter.pii.findings import Finding, new_finding, resolve_overlaps
+from charter.pii.folding import folded, unfolded
 from charter.pii.keywords import Keywords
 from charter.pii.recognizers import ALL_REGIONS, builtin_recognizers
 from charter.pii.spec import VALUE_GROUP, RecognizerSpec
@@ -102,11 +103,17 @@ class PatternDetector:
         return self._specs
 
     def detect(self, text: str, *, entities: Collection[str] | None = None) -> list[Finding]:
+        """Findings with offsets into `text`, read on its folded form (`pii.folding`: odd
+        spaces, full-width forms and invisible characters hide no value)."""
+        scan, where = folded(text)
         token = open_call_memo()
         try:
-            return self._detect(text, entities)
+            found = self._detect(scan, entities)
         finally:
             close_call_memo(token)
+        if where is None:
+            return found
+        return [unfolded(f, where) for f in found]
 
     def _detect(self, text: str, entities: Collection[str] | None) -> list[Finding]:
         passes = self._passes_for(text, entities)
