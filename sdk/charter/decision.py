@@ -66,6 +66,11 @@ _RANK = {
     Action.REQUIRE_APPROVAL: 3,
     Action.DENY: 4,
 }
+INCOMPLETE_DECISION = "charter.incomplete_decision"
+"""The rule a bundle's `default decision` names when the decision's parts could not be
+computed (the starter bundle's main.rego: e.g. its data.json is missing). The bundle fails
+closed by itself; the SDK also reads such a decision as an evaluation error
+(`Decision.error`), so evals, replay and probes count it as one, not as a deny."""
 MAX_REVISE_ROUNDS = 5
 """The most revision rounds a policy may ask for: each round is one more model call."""
 

@@ -166,3 +166,26 @@ def test_explain_shows_what_a_revise_asks_of_the_model() -> None:
     assert "(1 round at most)" in result.output
     # the critique instruction from policies/charter/revise/data.json, as the model gets it
     assert "- output.unqualified_promise: Rewrite the answer without promising" in result.output
+
+
+def test_a_bundle_that_cannot_decide_fails_check_and_evals(tmp_path: Path) -> None:
+    """Found by probing at stop 53: without its data.json the starter bundle denies every
+    input by its default (`charter.incomplete_decision`); `policy check` said ok and
+    `eval run` reported 100% detection with exit 0. Both now read that default as an
+    evaluation error."""
+    import shutil
+
+    shutil.copytree(DEFAULT_POLICIES / "charter", tmp_path / "P" / "charter")
+    (tmp_path / "P" / "charter" / "data.json").unlink()
+    line = _one_line_error(runner.invoke(app, ["policy", "check", str(tmp_path / "P")]))
+    assert "cannot be decided" in line and "charter.incomplete_decision" in line
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(
+        '{"id": "1", "text": "hello", "label": "allowed"}\n'
+        '{"id": "2", "text": "Which stock should I buy?", "label": "blocked"}\n'
+    )
+    result = runner.invoke(app, ["eval", "run", str(corpus), "--policies", str(tmp_path / "P")])
+    assert result.exit_code == 1, result.output
+    assert "2 item(s) could not be evaluated" in result.output
+    healthy = runner.invoke(app, ["eval", "run", str(corpus), "--policies", str(DEFAULT_POLICIES)])
+    assert healthy.exit_code == 0, healthy.output

@@ -60,6 +60,9 @@ def check(source: str = DirArg) -> None:
         _regorus.new_engine(engine.bundle, with_tests=True)
     except CharterError as exc:
         raise fail(str(exc)) from None
+    smoke = engine.evaluate({"schema": 1, "stage": "input", "text": ""})
+    if smoke.error:  # compiles, yet cannot decide (a missing data.json, a broken rule)
+        raise fail(f"{source}: an empty message cannot be decided: {smoke.error}")
     b = engine.bundle
     typer.echo(
         f"ok: {len(b.modules)} policy modules, {len(b.tests)} test modules, revision {b.revision}"

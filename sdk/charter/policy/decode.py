@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from charter.decision import Action, Decision, Stage
+from charter.decision import INCOMPLETE_DECISION, Action, Decision, Stage
 from charter.errors import PolicyEvaluationError
 
 UNDEFINED_JSON = '"<undefined>"'
@@ -38,10 +38,14 @@ def decode_decision(value: Any, *, stage: Stage, revision: str, eval_ms: float) 
             f"decision.action must be one of {sorted(_ACTIONS)}, got {action!r}"
         )
     try:
-        return Decision.model_validate(
+        decision = Decision.model_validate(
             {**value, "stage": stage, "policy_revision": revision, "eval_ms": eval_ms}
         )
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise PolicyEvaluationError(f"decision.{where}: {first['msg']}") from None
+    if decision.violations and any(v.rule == INCOMPLETE_DECISION for v in decision.violations):
+        reason = f"the decision could not be computed (its default, {INCOMPLETE_DECISION})"
+        return decision.model_copy(update={"error": decision.error or reason})
+    return decision
