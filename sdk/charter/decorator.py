@@ -10,12 +10,14 @@ import contextlib
 import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any, Literal, TypeVar, cast, overload
 
 from charter.errors import ConfigurationError
 from charter.pipeline import (
     CallSpec,
     Parts,
+    call_spec,
     guarded,
     resumed,
     run_async,
@@ -26,7 +28,6 @@ from charter.pipeline import (
 )
 from charter.pipeline.binding import spread, takes_keywords
 from charter.pipeline.drivers import CheckedAsyncStream, CheckedStream, in_event_loop
-from charter.policy.input import ModelRef
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,13 +84,15 @@ class GuardDecorator:
         provider: str = "",
         on_deny: Literal["raise", "refuse"] | None = None,
     ) -> Any:
-        def wrap(f: F) -> F:
-            spec = CallSpec(
-                kind="llm",
-                function=_qualname(f),
-                model=ModelRef(provider=provider, name=model),
-                on_deny=on_deny,
+        if prompt is not None and not isinstance(prompt, str):
+            raise ConfigurationError(
+                f"guard(prompt=...) names the prompt's parameter (a str), got {prompt!r}"
             )
+
+        checked = call_spec("guard", "llm", "", model=model, provider=provider, on_deny=on_deny)
+
+        def wrap(f: F) -> F:
+            spec = replace(checked, function=_qualname(f))
             return cast(F, GuardedFunction(f, spec, self._resolve, prompt_param=prompt).wrapper())
 
         return wrap(fn) if fn is not None else wrap
@@ -102,13 +105,15 @@ class GuardDecorator:
         on_deny: Literal["raise", "refuse"] | None = None,
     ) -> Any:
         """Guard a tool: stage `tool_call` before it runs, `tool_result` after."""
+        call_spec("guard.tool", "tool", "", tool_name=name, on_deny=on_deny)  # checked now
 
         def wrap(f: F) -> F:
             first = next(iter(inspect.signature(f).parameters), None)
-            spec = CallSpec(
-                kind="tool",
-                function=_qualname(f),
-                tool_name=name or f.__name__,
+            spec = call_spec(
+                "guard.tool",
+                "tool",
+                _qualname(f),
+                tool_name=f.__name__ if name is None else name,
                 on_deny=on_deny,
                 receiver=first if first in ("self", "cls") else None,
             )

@@ -16,7 +16,7 @@ OTel SDK) load on first use, never at import.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from charter.config import Settings
@@ -25,9 +25,8 @@ from charter.decision import Decision, Stage
 from charter.decorator import GuardDecorator, registered
 from charter.errors import ConfigurationError, NotAuthorized
 from charter.grounding import LexicalSupport, SupportScorer
-from charter.pipeline import CallSpec, check
+from charter.pipeline import call_spec, check
 from charter.policy.base import PolicyEngine
-from charter.policy.input import ModelRef
 from charter.privacy import Privacy
 from charter.values import RedactOperator
 
@@ -194,13 +193,20 @@ class Charter:
     ) -> Decision:
         """Run PII detection, signals and the policy on `text` without calling anything."""
         _require_text("check", text)
-        spec = CallSpec(
-            kind="tool" if tool else "llm",
-            function="charter:check",
-            model=ModelRef(provider=provider, name=model),
-            tool_name=tool,
+        spec = call_spec(
+            "Charter.check",
+            "tool" if tool else "llm",
+            "charter:check",
+            model=model,
+            provider=provider,
+            tool_name=tool or None,
         )
-        return check(self, spec, Stage(stage), text, arguments)
+        if arguments is not None and not isinstance(arguments, Mapping):
+            raise ConfigurationError(
+                "Charter.check(arguments=...) takes the tool's arguments by name (a mapping), "
+                f"got {type(arguments).__name__}"
+            )
+        return check(self, spec, _stage("Charter.check", stage), text, arguments)
 
     def redact(
         self, text: str, *, entities: list[str] | None = None, scope: str | None = None
@@ -212,6 +218,8 @@ class Charter:
 
         _require_text("redact", text)
         detector = self.privacy.detector or self._component("_fallback_detector", _pattern)
+        if entities is not None:
+            _require_entities(entities, detector.supported_entities)
         findings = detector.detect(text, entities=entities)
         operators = {f.entity_type: RedactOperator.PLACEHOLDER for f in findings}
         return redact(
@@ -320,6 +328,30 @@ async def aresume(ticket: str, *, timeout_s: float | None = None) -> Any:
 
 
 guard = GuardDecorator(get_charter)
+
+
+def _stage(caller: str, stage: Stage | str) -> Stage:
+    try:
+        return Stage(stage)
+    except ValueError:
+        names = ", ".join(repr(s.value) for s in Stage)
+        raise ConfigurationError(
+            f"{caller}(stage=...) must be one of {names}, got {stage!r}"
+        ) from None
+
+
+def _require_entities(entities: object, known: Collection[str]) -> None:
+    """`redact(entities=...)`: a list of entity types this detector knows. A bare str or an
+    unknown name redacted nothing at all before: failing open on personal data."""
+    if isinstance(entities, str) or not isinstance(entities, Collection):
+        raise ConfigurationError(
+            f"Charter.redact(entities=...) takes a list of entity types, got {entities!r}"
+        )
+    unknown = sorted(str(e) for e in entities if e not in known)
+    if unknown:
+        raise ConfigurationError(
+            f"Charter.redact: unknown entity types {unknown}; this detector knows {sorted(known)}"
+        )
 
 
 def _require_text(method: str, text: object) -> None:

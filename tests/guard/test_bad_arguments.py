@@ -182,3 +182,33 @@ def test_the_prompt_of_an_sdk_method_whose_first_parameter_is_the_model_is_read(
 
     ask("m", f"mail {EMAIL}")
     assert sent[1] == "mail <EMAIL_ADDRESS_1>"
+
+
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [
+        (lambda c: c.check("hi", stage="bogus"), "check(stage=...) must be one of 'input'"),
+        (lambda c: c.check("hi", model=None), "check(model=...) takes a str, got None"),
+        (lambda c: c.check("hi", provider=3), "check(provider=...) takes a str, got 3"),
+        (lambda c: c.check("hi", tool="lookup_order", arguments=["a"]), "by name (a mapping)"),
+        (lambda c: c.check("hi", tool="lookup_order", arguments="a=1"), "got str"),
+        (lambda c: c.redact(EMAIL, entities="EMAIL_ADDRESS"), "takes a list of entity types"),
+        (lambda c: c.redact(EMAIL, entities=["EMAIL"]), "unknown entity types ['EMAIL']"),
+        (lambda c: c.guard(on_deny="rasie"), "on_deny=...) must be 'raise' or 'refuse'"),
+        (lambda c: c.guard.tool(on_deny="Raise")(lambda x: x), "must be 'raise' or 'refuse'"),
+        (lambda c: c.guard(model=5), "guard(model=...) takes a str, got 5"),
+        (lambda c: c.guard(prompt=3), "names the prompt's parameter (a str)"),
+        (lambda c: c.guard.tool(name="")(lambda x: x), "a tool's name must be a non-empty str"),
+    ],
+)
+def test_a_wrong_argument_is_one_configuration_error_where_it_is_passed(
+    charter: Charter, call: Any, named: str
+) -> None:
+    """Found by probing at stop 53: these raised ValueError, TypeError or pydantic's
+    ValidationError from deep inside the first call, and two failed open: `on_deny="rasie"`
+    was taken as "refuse", and `redact(entities="EMAIL_ADDRESS")` or an unknown type
+    redacted nothing."""
+    with pytest.raises(ConfigurationError) as info:
+        call(charter)
+    assert named in str(info.value)
+    assert charter.redact(EMAIL, entities=["EMAIL_ADDRESS"]).text == "<EMAIL_ADDRESS_1>"

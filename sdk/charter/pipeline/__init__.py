@@ -19,7 +19,7 @@ from charter.pipeline.drivers import (
     run_sync,
 )
 from charter.pipeline.flow import check, guarded, resumed
-from charter.pipeline.parts import CallSpec, Parts, signal_revisions
+from charter.pipeline.parts import CallSpec, Parts, call_spec, signal_revisions
 from charter.pipeline.stages import CallRun, Refused
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "CallSpec",
     "Parts",
     "Refused",
+    "call_spec",
     "check",
     "guarded",
     "resumed",

@@ -15,12 +15,14 @@ from charter._leaves import leaves_of
 from charter._prose import prose
 from charter.config import Settings
 from charter.decision import ApprovalSpec, Decision
+from charter.errors import ConfigurationError
 from charter.grounding import SupportScorer
 from charter.policy.base import PolicyEngine
 from charter.policy.input import ModelRef
 from charter.privacy import Privacy
 
 CallKind = Literal["llm", "tool"]
+ON_DENY = ("raise", "refuse")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,43 @@ class CallSpec:
     on_deny: Literal["raise", "refuse"] | None = None
     receiver: str | None = None
     """A tool method's `self`/`cls` parameter: passed on as it is, not a tool argument."""
+
+
+def call_spec(
+    caller: str,
+    kind: CallKind,
+    function: str,
+    *,
+    model: object = "",
+    provider: object = "",
+    tool_name: object = None,
+    on_deny: object = None,
+    receiver: str | None = None,
+) -> CallSpec:
+    """A `CallSpec` from what an application passed to `caller` (`guard`, `guard.tool`,
+    `Charter.check`), checked when it is built: a wrong value is one `ConfigurationError`
+    naming the argument, not a validation error deep in the first call (`on_deny="rasie"`
+    was silently taken as "refuse")."""
+    for name, value in (("model", model), ("provider", provider)):
+        if not isinstance(value, str):
+            raise ConfigurationError(f"{caller}({name}=...) takes a str, got {value!r}")
+    if tool_name is not None and not (isinstance(tool_name, str) and tool_name):
+        raise ConfigurationError(
+            f"{caller}: a tool's name must be a non-empty str, got {tool_name!r}"
+        )
+    if on_deny is not None and on_deny not in ON_DENY:
+        raise ConfigurationError(
+            f"{caller}(on_deny=...) must be 'raise' or 'refuse' (or None: the configured "
+            f"default), got {on_deny!r}"
+        )
+    return CallSpec(
+        kind=kind,
+        function=function,
+        model=ModelRef(provider=str(provider), name=str(model)),
+        tool_name=tool_name,
+        on_deny=on_deny,  # type: ignore[arg-type]
+        receiver=receiver,
+    )
 
 
 class Scorer(Protocol):
