@@ -33,6 +33,11 @@ class CleanErrors(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader stopped early (`charter approvals list | head -3`): nothing is
+            # wrong with the input, so no error line; click's main quiets the streams and
+            # exits 1, as it does for EPIPE.
+            raise
         except Exception as exc:
             if passes_through(exc):
                 raise
