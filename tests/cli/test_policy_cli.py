@@ -189,3 +189,27 @@ def test_a_bundle_that_cannot_decide_fails_check_and_evals(tmp_path: Path) -> No
     assert "2 item(s) could not be evaluated" in result.output
     healthy = runner.invoke(app, ["eval", "run", str(corpus), "--policies", str(DEFAULT_POLICIES)])
     assert healthy.exit_code == 0, healthy.output
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [(("tools", "refund", "approval_limit"), "500"), (("harm", "default", "threshold"), None)],
+)
+def test_a_setting_named_as_a_number_must_be_one(
+    tmp_path: Path, setting: tuple[str, ...], value: object
+) -> None:
+    """Found by probing at stop 53: `"approval_limit": "500"` loaded, and a 900 refund ran
+    without its approval (Rego orders a number below any string). A bundle whose numeric
+    settings are not numbers is refused when it loads, naming the setting."""
+    import shutil
+
+    shutil.copytree(DEFAULT_POLICIES / "charter", tmp_path / "P" / "charter")
+    path = tmp_path / "P" / "charter" / "data.json"
+    data = json.loads(path.read_text())
+    node = data["config"]
+    for key in setting[:-1]:
+        node = node[key]
+    node[setting[-1]] = value
+    path.write_text(json.dumps(data))
+    line = _one_line_error(runner.invoke(app, ["policy", "check", str(tmp_path / "P")]))
+    assert f"data.charter.config.{'.'.join(setting)} must be a number" in line

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import subprocess
 import tarfile
 from dataclasses import dataclass, field
@@ -157,6 +158,7 @@ def _from_files(files: dict[str, bytes], *, source: str) -> PolicyBundle:
             modules.append((rel, text))
     if not modules:
         raise BundleError(f"{source}: no .rego policy files found")
+    _check_numbers(data, source)
     return PolicyBundle(
         modules=tuple(modules),
         tests=tuple(tests),
@@ -165,6 +167,29 @@ def _from_files(files: dict[str, bytes], *, source: str) -> PolicyBundle:
         roots=roots,
         source=source,
     )
+
+
+_NUMERIC_NAME = re.compile(r"(?:threshold|limit|_s|_ms|_score|_rounds|_approvals)$|^(?:min|max)_")
+"""Settings whose name says they are numbers (`review_threshold`, `approval_limit`,
+`timeout_s`, `min_approvals`, `max_rounds`, ...)."""
+
+
+def _check_numbers(value: Any, source: str, path: tuple[str | int, ...] = ()) -> None:
+    """Every setting named as a number is a JSON number. Rego orders values of different
+    types by type, so `900 > "500"` is false: `"approval_limit": "500"` silently turned an
+    approval off and `"threshold": "0.5"` would turn a harm rule off (found by probing).
+    Refused when the bundle loads, naming the setting."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = (*path, key)
+            named_a_number = isinstance(key, str) and _NUMERIC_NAME.search(key)
+            if named_a_number and (isinstance(item, bool) or not isinstance(item, int | float)):
+                name = ".".join(map(str, where))
+                raise BundleError(f"{source}: data.{name} must be a number, got {json.dumps(item)}")
+            _check_numbers(item, source, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_numbers(item, source, (*path, index))
 
 
 def _with_revision(bundle: PolicyBundle, revision: str) -> PolicyBundle:
