@@ -213,3 +213,14 @@ def test_a_setting_named_as_a_number_must_be_one(
     path.write_text(json.dumps(data))
     line = _one_line_error(runner.invoke(app, ["policy", "check", str(tmp_path / "P")]))
     assert f"data.charter.config.{'.'.join(setting)} must be a number" in line
+
+
+def test_input_nested_too_deeply_is_said_plainly(tmp_path: Path) -> None:
+    """Found by probing at stop 53: `error: RecursionError: maximum recursion depth
+    exceeded ...`, Python's words for the input's problem."""
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    line = _one_line_error(
+        runner.invoke(app, ["policy", "explain", str(DEFAULT_POLICIES), "-i", str(deep)])
+    )
+    assert "nested too deeply" in line and "RecursionError" not in line

@@ -91,6 +91,8 @@ def describe(exc: BaseException) -> str:
     store = _store_problem(exc)
     if store is not None:
         return store
+    if isinstance(exc, RecursionError):
+        return "the input is nested too deeply to read; check the file (or flatten it)"
     if isinstance(exc, UnicodeDecodeError):
         return f"the input is not UTF-8 text ({exc.reason}); check the file"
     name = type(exc).__name__
