@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
 import threading
 import time
 from http import HTTPStatus
@@ -74,6 +75,17 @@ class _Server(ThreadingHTTPServer):
         except BaseException:
             self.receiver.connections.leave(client)
             raise
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that resets or hangs up mid-request is no error of the receiver: its
+        connection ends quietly. Anything else is one log line. (socketserver's own printed
+        a traceback to stderr, over the console, for every reset a client sent.)"""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            return
+        log.warning(
+            "otlp-http: a request from %s failed: %s", client_address[0], type(exc).__name__
+        )
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:

@@ -254,3 +254,24 @@ def test_port_in_use_is_a_clear_error(receiver: Receiver, live_store: SpanStore)
     assert f"127.0.0.1:{receiver.http.port}" in str(err.value)
     assert "--port" in str(err.value)
     assert not clash.running
+
+
+def test_a_client_reset_mid_request_is_dropped_quietly(
+    seeded: Receiver, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Found by probing at stop 53: each client that reset its connection mid-request
+    printed a 20-line traceback to stderr (socketserver's handle_error), where the console
+    draws; any client could flood it. The receiver keeps serving either way."""
+    import struct
+
+    before = stored(seeded)
+    for _ in range(3):
+        sock = socket.create_connection(("127.0.0.1", seeded.http.port))
+        sock.sendall(b"POST /v1/tr")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # an RST, not a FIN
+    time.sleep(0.3)
+    assert post(seeded, protobuf_body(2)).status == 200
+    wait_until(lambda: stored(seeded) > before)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "ConnectionResetError" not in err, err
