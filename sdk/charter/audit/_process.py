@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import pickle
 import select
@@ -29,7 +30,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,10 @@ _POLL_EVERY = 64
 """Records between two reads of the child's acknowledgements."""
 _KILL_AFTER_S = 2.0
 """After `close` gave up and told the child to stop, how long it has to end by itself."""
+_RESTART_EVERY_S = 5.0
+"""The shortest time between two starts of a writer process for one log."""
 _open: weakref.WeakSet[WriterProcess] = weakref.WeakSet()
+_log = logging.getLogger("charter.audit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +125,10 @@ class WriterProcess:
     @property
     def pid(self) -> int:
         return self._proc.pid
+
+    @property
+    def exited(self) -> bool:
+        return self._proc.poll() is not None
 
     # --- sending ----------------------------------------------------------------------------
 
@@ -290,6 +298,79 @@ class WriterProcess:
         self.ended = True
         for pipe in (self._proc.stdin, self._proc.stdout):
             self._close_pipe(pipe)
+
+
+class RestartingWriter:
+    """The writer process of one `AuditLog`, started again when it dies (killed, picked by
+    the out-of-memory killer): without this the application ran unaudited for the rest of
+    its life, every later record dropped behind one rate-limited warning (found by
+    probing). What the dead child had been sent and not written is lost: counted in
+    `stats.lost` and logged as an error. A restart at most every `_RESTART_EVERY_S`, so a
+    child that cannot start is no fork loop (records are dropped in between, as before)."""
+
+    def __init__(self, *args: Any) -> None:
+        self._args = args
+        self._lock = threading.Lock()
+        self._current = WriterProcess(*args)
+        self._retired = Progress()
+        self._restarted_at = float("-inf")
+        self.restarts = 0
+
+    @property
+    def pid(self) -> int:
+        return self._current.pid
+
+    def send(self, pending: Pending, full_wait_s: float) -> str | None:
+        writer = self._current
+        why = writer.send(pending, full_wait_s)
+        if why is not None and self._replaced(writer):
+            why = self._current.send(pending, full_wait_s)
+        return why
+
+    def _replaced(self, dead: WriterProcess) -> bool:
+        with self._lock:
+            if self._current is not dead:
+                return True  # another thread started the new one
+            now = time.monotonic()
+            if not dead.exited or now - self._restarted_at < _RESTART_EVERY_S:
+                return False  # alive (its pipe was full), or restarted a moment ago
+            code = dead._proc.poll()
+            last = dead.close(0.0)
+            unwritten = dead.accepted - last.written - last.lost
+            r = self._retired
+            self._retired = Progress(
+                written=r.written + last.written,
+                marked=r.marked + last.marked,
+                lost=r.lost + last.lost + unwritten,
+                checkpoints=r.checkpoints + last.checkpoints,
+            )
+            self._current = WriterProcess(*self._args)
+            self._restarted_at = now
+            self.restarts += 1
+        _log.error(
+            "decision log: the writer process ended (exit status %s) with %d records it had "
+            "not written: they are lost; writer process %d takes over",
+            code,
+            unwritten,
+            self._current.pid,
+        )
+        return True
+
+    def stats(self, dropped: int, checkpoints_here: int) -> AuditStats:
+        now, r = self._current.stats(dropped, checkpoints_here), self._retired
+        return replace(
+            now,
+            written=now.written + r.written,
+            marked=now.marked + r.marked,
+            lost=now.lost + r.lost,
+            checkpoints=now.checkpoints + r.checkpoints,
+        )
+
+    def flush(self, timeout: float | None) -> None:
+        self._current.flush(timeout)
+
+    def close(self, timeout: float) -> Progress:
+        return self._current.close(timeout)
 
 
 def _after_fork_in_child() -> None:

@@ -44,7 +44,7 @@ from charter.audit._append import (
     Appender,
     Pending,
 )
-from charter.audit._process import WriterProcess, require_url
+from charter.audit._process import RestartingWriter, require_url
 from charter.audit._stats import AuditStats
 from charter.audit._thread import STOP as _STOP
 from charter.audit._thread import drain
@@ -162,9 +162,9 @@ class AuditLog:
         self._give_up = threading.Event()
         self._hurry = threading.Event()  # set by flush/close: the writer does not linger
         self._thread: threading.Thread | None = None
-        self._process: WriterProcess | None = None
+        self._process: RestartingWriter | None = None
         if self.writer == "process":
-            self._process = WriterProcess(*self._child)
+            self._process = RestartingWriter(*self._child)
         elif self.mode == "async":
             self._thread = threading.Thread(
                 target=self._run, name="charter-audit-writer", daemon=True
