@@ -47,6 +47,39 @@ def test_sync_mode_raises_when_the_store_stays_down(sqlite_url: str) -> None:
     assert [r.input["i"] for r in iter_records(sqlite_url)] == [2]
 
 
+def test_sync_mode_stops_trying_when_its_time_is_up(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by probing at stop 53: with the database locked, a sync call was held about 20 s
+    against a 5 s `write_timeout`: after the batch failed, each record was tried twice more
+    alone and then as a marker, each attempt waiting out SQLite's busy timeout, before the
+    deadline was looked at. Counted in commit attempts (the busy timeout here is 0.2 s):
+    one, the batch, when the deadline has passed by then."""
+    from charter.audit import _append
+    from charter.store import connect
+
+    attempts: list[int] = []
+    real = _append.append_batch
+
+    def counted(*args: object, **kwargs: object) -> object:
+        attempts.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    engine = connect(sqlite_url, busy_timeout_ms=200)
+    log = AuditLog(engine, mode="sync", write_timeout=0.1)
+    admin = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    admin.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(_append, "append_batch", counted)
+    try:
+        with pytest.raises(AuditError, match=r"could not be recorded within 0\.1s"):
+            log.record(Decision(action=Action.ALLOW), {"i": 1})
+        assert len(attempts) == 1  # main: 4 (the batch, the record twice alone, a marker)
+    finally:
+        admin.execute("ROLLBACK")
+        log.close()
+        engine.dispose()
+
+
 def test_the_mode_is_a_setting(tmp_path: Path) -> None:
     charter = make_charter(DEFAULT_POLICIES, tmp_path, audit_mode="sync")
     assert charter.audit.mode == "sync"

@@ -212,7 +212,7 @@ class Appender:
                 self._commit([record for _, record in waiting])
             except Exception as exc:
                 done.errors.append(_reason(exc))
-                waiting = self._one_by_one(waiting, done)
+                waiting = self._one_by_one(waiting, done, give_up)
                 if not waiting:
                     break
                 self._on_retry(done.errors[-1], len(waiting), delay)
@@ -226,11 +226,18 @@ class Appender:
         return done
 
     def _one_by_one(
-        self, waiting: list[tuple[Pending, PreparedRecord]], done: Appended
+        self,
+        waiting: list[tuple[Pending, PreparedRecord]],
+        done: Appended,
+        give_up: Callable[[float], bool],
     ) -> list[tuple[Pending, PreparedRecord]]:
         """Write records singly, a marker for one that fails alone; returns what is left
-        when even a marker cannot be written (the store is failing)."""
+        when even a marker cannot be written (the store is failing), or when `give_up(0)`
+        says the time is up: each attempt may wait out the store's busy timeout, and a sync
+        call held 20 s against a 5 s `write_timeout` before (found by probing)."""
         for index, (pending, record) in enumerate(waiting):
+            if give_up(0.0):
+                return waiting[index:]
             error = ""
             for _ in range(2):
                 try:
