@@ -17,6 +17,17 @@ from charter.provider_chunks import like_provider_chunk, provider_text
 from charter.structured import STRUCTURED
 from charter.vendor_adapters import ResponsesAdapter
 
+BYTES = (bytes, bytearray, memoryview)
+
+
+def bytes_refused(what: str) -> str:
+    """Why bytes are refused: read as their repr (`b'...'`), they came back as a str of
+    that repr, and a card number split over two chunks went out whole (found by probing)."""
+    return (
+        f"{what} of bytes: the guard reads text, and bytes would be checked as their repr "
+        "and handed back changed. Decode them first (e.g. .decode('utf-8'))"
+    )
+
 
 def chunk_text(chunk: Any) -> str:
     """The text of one streamed chunk: a str, a LangChain message chunk, an OpenAI chunk

@@ -20,7 +20,9 @@ from typing import Any
 
 from charter._positions import split_like
 from charter.chunks import (
+    BYTES,
     TextCopies,
+    bytes_refused,
     carries_audio,
     carries_snapshot,
     chunk_text,
@@ -206,6 +208,8 @@ class StreamGate:
                 "transcript is checked, and the audio withheld when its words must change) "
                 "or ask for text"
             )
+        if isinstance(chunk, BYTES):
+            raise ConfigurationError(bytes_refused("a stream chunk"))
         if structured_chunk(chunk):
             raise ConfigurationError(
                 f"a stream of {type(chunk).__name__} values (a partial structured output): "

@@ -145,3 +145,19 @@ def test_openais_usage_only_last_chunk_still_passes(charter: Charter) -> None:
         {"choices": [], "usage": {"total_tokens": 5}},
     ]
     assert _stream(charter, chunks)[-1] == chunks[-1]
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray], ids=["bytes", "bytearray"])
+def test_bytes_are_refused_not_read_as_their_repr(charter: Charter, kind: type) -> None:
+    """Found by probing at stop 53: bytes were read as their repr, so a stream of
+    `b"...4111 1111 11"`, `b"11 1111..."` went out as "b'...'b'...'" with the whole card
+    number in it (the `'b'` seams broke the number), and a bytes answer came back as a str
+    of its repr. Both are refused: the guard reads text."""
+    _assert_refused(charter, kind(f"card {CARD}".encode()), "of bytes")
+
+    @charter.guard(model="m", provider="p")
+    def whole(prompt: str) -> Any:
+        return kind(f"card {CARD}".encode())
+
+    with pytest.raises(ConfigurationError, match="an answer of bytes"):
+        whole("hi")

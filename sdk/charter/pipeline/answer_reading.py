@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from charter.adapters import Adapter, adapter_for
+from charter.chunks import BYTES, bytes_refused
 from charter.errors import ConfigurationError
 from charter.pieces import as_one_text
 from charter.pipeline.parts import CallSpec
@@ -47,6 +48,8 @@ class ReadAnswer:
 def read_answer(answer: Any) -> ReadAnswer:
     """The answer's texts, its reasoning's and its calls' arguments (`UnreadAnswer` if none
     can be read)."""
+    if isinstance(answer, BYTES):
+        raise ConfigurationError(bytes_refused("an answer"))
     known = adapter_for(answer)
     adapter = known or (STRUCTURED if STRUCTURED.matches(answer) else None)
     try:
