@@ -1,7 +1,9 @@
 """The tool calls a LangChain `AIMessage` carries, read and written back everywhere
 LangChain keeps them: `tool_calls[j]["args"]`, and the raw copies beside them (the
 provider's `additional_kwargs["tool_calls"]`, Anthropic's `tool_use` content blocks), which
-the provider integrations may send instead.
+the provider integrations may send instead; and OpenAI's legacy function call, which
+LangChain keeps only in `additional_kwargs["function_call"]` (found unread by probing: its
+arguments went to the model and to the caller unredacted).
 
 Used for a proposed call in an answer (`charter.tool_calls`) and for an earlier call sent
 back in a prompt's history (`charter.adapters`, `charter.langchain`), so the three agree.
@@ -13,7 +15,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from charter._leaves import leaves_of, with_leaves
+from charter._leaves import leaves_of, parsed_arguments, with_leaves, written_as
 
 
 def lc_calls(message: Any) -> list[Any]:
@@ -22,35 +24,57 @@ def lc_calls(message: Any) -> list[Any]:
     return list(calls) if isinstance(calls, list | tuple) else []
 
 
+def lc_legacy_call(message: Any) -> Mapping[str, Any] | None:
+    """The legacy `additional_kwargs["function_call"]` (`name`, `arguments`), if any."""
+    kwargs = getattr(message, "additional_kwargs", None)
+    call = kwargs.get("function_call") if isinstance(kwargs, Mapping) else None
+    return call if isinstance(call, Mapping) and "arguments" in call else None
+
+
+def lc_arguments(message: Any) -> list[Any]:
+    """Each call's arguments: every `tool_calls` entry's `args`, then the legacy call's."""
+    legacy = lc_legacy_call(message)
+    return [_args(call) for call in lc_calls(message)] + (
+        [legacy["arguments"]] if legacy is not None else []
+    )
+
+
 def lc_call_leaves(message: Any) -> list[str]:
-    """The strings inside the message's calls' `args`, in order."""
-    return [leaf for call in lc_calls(message) for leaf in leaves_of(_args(call))]
+    """The strings inside the message's calls' arguments, in order."""
+    return [leaf for args in lc_arguments(message) for leaf in leaves_of(parsed_arguments(args))]
 
 
 def lc_with_call_leaves(message: Any, texts: Iterator[str]) -> Any:
-    """`message` with the strings of its calls' args (`lc_call_leaves`) taken from
+    """`message` with the strings of its calls' arguments (`lc_call_leaves`) taken from
     `texts`; the message itself when none changed."""
-    calls = lc_calls(message)
-    if not calls:
+    old = lc_arguments(message)
+    if not old:
         return message
-    old = [_args(call) for call in calls]
-    new = [with_leaves(args, texts) for args in old]
+    new = [written_as(args, with_leaves(parsed_arguments(args), texts)) for args in old]
     return message if new == old else lc_with_arguments(message, new)
 
 
 def lc_with_arguments(message: Any, arguments: Sequence[Any]) -> Any:
-    """New args in `tool_calls`, and in the raw copies LangChain keeps beside them."""
+    """New arguments in `tool_calls` and in the raw copies LangChain keeps beside them,
+    then (the last of `arguments`, when the message has one) in the legacy call."""
+    arguments = list(arguments)
+    legacy = lc_legacy_call(message)
+    legacy_update: dict[str, Any] = {}
+    if legacy is not None:
+        legacy_update = {"function_call": {**legacy, "arguments": arguments.pop()}}
+    if not message.tool_calls:
+        kwargs = {**message.additional_kwargs, **legacy_update}
+        return message.model_copy(update={"additional_kwargs": kwargs})
     calls = [
         {**call, "args": args} for call, args in zip(message.tool_calls, arguments, strict=True)
     ]
     by_id = {call.get("id"): call["args"] for call in calls if call.get("id")}
     update: dict[str, Any] = {"tool_calls": calls}
     raw = message.additional_kwargs.get("tool_calls")
+    if raw or legacy_update:
+        update["additional_kwargs"] = {**message.additional_kwargs, **legacy_update}
     if raw:
-        update["additional_kwargs"] = {
-            **message.additional_kwargs,
-            "tool_calls": [_raw_call(r, by_id) for r in raw],
-        }
+        update["additional_kwargs"]["tool_calls"] = [_raw_call(r, by_id) for r in raw]
     if isinstance(message.content, list):
         update["content"] = [_tool_use_block(b, by_id) for b in message.content]
     return message.model_copy(update=update)

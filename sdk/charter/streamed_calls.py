@@ -306,10 +306,14 @@ def _lc_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
         at = part.get("index")
         key = ("lc", at) if at is not None else ("lc", "unindexed", index, k)
         yield from call_fragment(index, key, part, ("tool_call_chunks", k, "args"))
+    legacy = chunk.additional_kwargs.get("function_call")  # OpenAI's legacy function call
+    if isinstance(legacy, Mapping):
+        path: Path = ("additional_kwargs", "function_call", "arguments")
+        yield from call_fragment(index, ("lc-function",), legacy, path)
     for k, raw in enumerate(chunk.additional_kwargs.get("tool_calls") or ()):
         text = field_of(field_of(raw, "function"), "arguments")
         if isinstance(raw, Mapping) and isinstance(text, str) and raw.get("index") is not None:
-            path: Path = ("additional_kwargs", "tool_calls", k, "function", "arguments")
+            path = ("additional_kwargs", "tool_calls", k, "function", "arguments")
             yield Fragment(index, ("lc", raw["index"]), "raw", path, text)
     if isinstance(chunk.content, list):
         for k, block in enumerate(chunk.content):

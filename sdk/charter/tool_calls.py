@@ -33,7 +33,7 @@ from typing import Any
 from charter._fields import field_of, items_of, kind_of, put_field, unwrapped, updated
 from charter._leaves import leaves_of, parsed_arguments, with_leaves, written_as
 from charter.adapters import Adapter, OpenAIResponseAdapter, is_lc_message
-from charter.lc_calls import lc_with_arguments
+from charter.lc_calls import lc_arguments, lc_legacy_call, lc_with_arguments
 from charter.provider_answers import (
     provider_calls,
     with_provider_arguments,
@@ -136,7 +136,8 @@ def _choices(answer: Any) -> list[Any] | None:
 
 def _calls(answer: Any) -> list[Any]:
     if _is_lc_message(answer):
-        return list(getattr(answer, "tool_calls", None) or ())
+        legacy = lc_legacy_call(answer)
+        return list(getattr(answer, "tool_calls", None) or ()) + ([legacy] if legacy else [])
     if _ANTHROPIC.matches(answer):  # its `tool_use` blocks: name, input (a dict)
         return [b for b in field_of(answer, "content") if field_of(b, "type") == "tool_use"]
     if _RESPONSES.matches(answer):
@@ -160,7 +161,7 @@ def _functions(message: Any) -> list[Any]:
 
 def _raw_arguments(answer: Any) -> list[Any]:
     if _is_lc_message(answer):
-        return [call.get("args") for call in _calls(answer)]
+        return lc_arguments(answer)
     if _ANTHROPIC.matches(answer):
         return [field_of(block, "input") for block in _calls(answer)]
     if _RESPONSES.matches(answer):

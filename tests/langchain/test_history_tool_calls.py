@@ -95,3 +95,50 @@ def test_an_answers_own_calls_are_read_once(charter: Charter) -> None:
     prompt_text = model.calls[0][-1].content
     assert EMAIL not in prompt_text
     assert answer.tool_calls[0]["args"] == {"to": "x"}
+
+
+def test_the_legacy_function_call_is_read_in_answers_streams_and_history(
+    charter: Charter,
+) -> None:
+    """Found by probing at stop 53: OpenAI's legacy function call, which LangChain keeps
+    only in `additional_kwargs["function_call"]`, was never read: a card number in its
+    arguments reached the caller unmasked (invoke and stream), and an e-mail address in an
+    earlier turn's call went to the model."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import FunctionMessage
+
+    card = "4111 1111 1111 1111"
+    arguments = json.dumps({"to": "x", "card": card})
+
+    def answer() -> AIMessage:
+        call = {"name": "send", "arguments": arguments}
+        return AIMessage("ok", additional_kwargs={"function_call": call})
+
+    def guarded(model: Any) -> Any:
+        return guard_chat_model(model, charter=charter, provider="openai", model_name="gpt-4o")
+
+    for way in ("invoke", "stream"):
+        model = guarded(GenericFakeChatModel(messages=iter([answer()])))
+        if way == "invoke":
+            out = model.invoke("go")
+        else:
+            out = None
+            for chunk in model.stream("go"):
+                out = chunk if out is None else out + chunk
+        sent = json.loads(out.additional_kwargs["function_call"]["arguments"])
+        assert sent == {"to": "x", "card": "**** **** **** 1111"}, way
+
+    recorder = RecordingChatModel()
+    earlier = AIMessage(
+        "",
+        additional_kwargs={
+            "function_call": {"name": "send", "arguments": json.dumps({"to": EMAIL})}
+        },
+    )
+    guarded(recorder).invoke(
+        [HumanMessage("hi"), earlier, FunctionMessage(name="send", content="sent"),
+         HumanMessage("thanks")]
+    )  # fmt: skip
+    (messages,) = recorder.calls
+    legacy = json.loads(messages[1].additional_kwargs["function_call"]["arguments"])
+    assert PLACEHOLDER.fullmatch(legacy["to"]) and EMAIL not in repr(messages)
