@@ -7,7 +7,12 @@ only say INTERNAL). Oversized messages are refused by gRPC with RESOURCE_EXHAUST
 saturation (in all, or from one client address) answers UNAVAILABLE, which exporters
 retry; a missing or wrong bearer token (when one is set) answers UNAUTHENTICATED. gRPC
 itself reads a message completely before a worker sees it, so half-sent requests hold no
-worker; `maximum_concurrent_rpcs` bounds the calls gRPC queues for the workers.
+worker; `maximum_concurrent_rpcs` bounds the calls gRPC queues for the workers, and past
+it gRPC itself answers RESOURCE_EXHAUSTED ("Concurrent RPC limit exceeded!"), before any
+worker or count here sees the call: with 8 workers that limit, not the admission's, is
+what a burst of many concurrent exporters meets (found by probing at stop 53; the Python
+SDK retries it, the Collector's exporter drops the batch, as that status carries no
+RetryInfo).
 """
 
 from __future__ import annotations

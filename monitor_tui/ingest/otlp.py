@@ -203,7 +203,9 @@ def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -
         service = str(resource.get("service.name", ""))
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
-                problem = _span_problem(span.trace_id, span.span_id, span.parent_span_id)
+                problem = _span_problem(
+                    span.trace_id, span.span_id, span.parent_span_id, span.end_time_unix_nano
+                )
                 if problem:
                     batch.rejected += 1
                     if len(batch.reasons) < MAX_REASONS:
@@ -228,13 +230,15 @@ def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -
     return batch
 
 
-def _span_problem(trace_id: bytes, span_id: bytes, parent: bytes) -> str:
+def _span_problem(trace_id: bytes, span_id: bytes, parent: bytes, end_ns: int) -> str:
     if len(trace_id) != 16 or not any(trace_id):
         return "traceId must be 16 bytes and not all zero"
     if len(span_id) != 8 or not any(span_id):
         return "spanId must be 8 bytes and not all zero"
     if parent and len(parent) != 8:
         return "parentSpanId must be 8 bytes or empty"
+    if end_ns <= 0:  # stored, it read as 1970: counted as stored, then gone at retention
+        return "endTimeUnixNano must be set"
     return ""
 
 

@@ -104,6 +104,18 @@ def test_invalid_spans_are_a_partial_success(receiver: Receiver) -> None:
     assert receiver.stats().rejected_spans == 1
 
 
+def test_a_span_without_an_end_time_is_rejected_not_stored_and_lost(receiver: Receiver) -> None:
+    """Found by probing at stop 53: a span with no timestamps was accepted and counted as
+    stored, then deleted by the first retention pass (its end read as 1970)."""
+    request = ExportTraceServiceRequest.FromString(protobuf_body(2))
+    request.resource_spans[0].scope_spans[0].spans[0].end_time_unix_nano = 0
+    response = post(receiver, request.SerializeToString())
+    answer = ExportTraceServiceResponse.FromString(response.body)  # type: ignore[attr-defined]
+    assert response.status == 200 and answer.partial_success.rejected_spans == 1
+    assert "endTimeUnixNano" in answer.partial_success.error_message
+    assert stored(receiver) == 3
+
+
 FIFTY_MB = 50 * 1024 * 1024
 
 
