@@ -136,3 +136,27 @@ def test_the_guard_refuses_the_call_and_never_reaches_the_model(tmp_path: Path) 
     assert "timeout" in (info.value.decision.error or "")
     assert model.calls == []
     charter.close()
+
+
+def test_a_script_without_a_main_guard_is_told_what_to_do(tmp_path: Path) -> None:
+    """Found by a new user at stop 53: with `policy_isolation="process"`, a script whose
+    guarded calls sit at its top level had every call denied by 'connection reset', and the
+    spawned worker (which re-runs the script) said only "An attempt has been made to start
+    a new process before the current process has finished its bootstrapping phase"."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import charter\n"
+        f"charter.configure(app='a', store_url='sqlite:///{tmp_path / 'x.db'}',"
+        " policy_isolation='process', audit=False, telemetry=False)\n"
+        "@charter.guard(model='m', provider='openai')\n"
+        "def answer(prompt): return 'fine'\n"
+        "try:\n    print(answer('hello'))\n"
+        "except Exception as exc:\n    print('ERR', exc)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert "keep the calls under `if __name__" in run.stdout + run.stderr, run.stdout
