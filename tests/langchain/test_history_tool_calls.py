@@ -142,3 +142,19 @@ def test_the_legacy_function_call_is_read_in_answers_streams_and_history(
     (messages,) = recorder.calls
     legacy = json.loads(messages[1].additional_kwargs["function_call"]["arguments"])
     assert PLACEHOLDER.fullmatch(legacy["to"]) and EMAIL not in repr(messages)
+
+
+def test_a_misspelt_on_deny_is_refused_by_the_langchain_wrappers_too(charter: Charter) -> None:
+    """The twin of stop 53's `guard(on_deny="rasie")`: `guard_runnable` compared its own
+    `on_deny` with "raise", so a misspelt value silently meant "refuse" (the chat model
+    and tool wrappers are pydantic models, which refuse it by their field's type)."""
+    from langchain_core.runnables import RunnableLambda
+
+    from charter.errors import ConfigurationError
+    from charter.langchain import guard_runnable
+
+    echo = RunnableLambda(lambda text: text)
+    with pytest.raises(ConfigurationError, match="must be 'raise' or 'refuse'"):
+        guard_runnable(echo, charter=charter, on_deny="rasie")  # type: ignore[arg-type]
+
+    assert guard_runnable(echo, charter=charter, on_deny="refuse").invoke("hi") == "hi"

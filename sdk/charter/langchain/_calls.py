@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, BaseMessageChunk
 from langchain_core.runnables import Runnable, RunnableConfig
@@ -25,12 +25,12 @@ from charter.guard import guard as default_guard
 from charter.langchain._chunks import ChunkKind, ChunkSplitter
 from charter.langchain._record import from_record
 from charter.langchain._shapes import GuardInput, GuardOutput
+from charter.pipeline.parts import OnDeny, checked_on_deny
 from charter.refusal import refusal_text
 
 if TYPE_CHECKING:
     from charter.guard import Charter
 
-OnDeny = Literal["raise", "refuse"]
 REFUSAL_METADATA = {"finish_reason": "content_filter"}
 MODULE = "charter.langchain"
 
@@ -62,7 +62,7 @@ class GuardedCalls:
         `messages=True` for chat models: input and output are always messages."""
         self.target = target
         self.charter = charter
-        self.on_deny = on_deny
+        self.on_deny = checked_on_deny("charter.langchain", on_deny)
         self.input_keys = frozenset(input_keys) if input_keys is not None else None
         self.messages = messages
         self.message_output = messages or _outputs_messages(target)

@@ -37,9 +37,9 @@ from charter.approvals.models import ApprovalRequest, ApprovalState, describe_ap
 from charter.context import context
 from charter.errors import ApprovalPending, ConfigurationError
 from charter.guard import Charter, get_charter
-from charter.langchain._calls import OnDeny
 from charter.langchain.chat import GuardedChatModel, guard_chat_model
 from charter.langchain.tools import GuardedTool, completing, guard_tool
+from charter.pipeline.parts import OnDeny
 
 INTERRUPT_TYPE = "charter_approval"
 ToolResult = ToolMessage | Command[Any]

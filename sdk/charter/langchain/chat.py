@@ -25,7 +25,8 @@ from pydantic import Field, PrivateAttr, model_validator
 from charter.errors import ConfigurationError
 from charter.guard import Charter
 from charter.langchain._callbacks import inner_config
-from charter.langchain._calls import GuardedCalls, OnDeny
+from charter.langchain._calls import GuardedCalls
+from charter.pipeline.parts import OnDeny
 
 
 class GuardedChatModel(BaseChatModel):

@@ -22,7 +22,8 @@ from langchain_core.utils.pydantic import TypeBaseModel
 
 from charter.guard import Charter
 from charter.langchain._callbacks import inner_config
-from charter.langchain._calls import GuardedCalls, OnDeny
+from charter.langchain._calls import GuardedCalls
+from charter.pipeline.parts import OnDeny
 
 
 class GuardedRunnable(Runnable[Any, Any]):

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.messages import ToolMessage
@@ -36,7 +36,8 @@ from charter.errors import ApprovalError, ConfigurationError
 from charter.guard import Charter, get_charter
 from charter.guard import guard as default_guard
 from charter.langchain._callbacks import inner_config
-from charter.langchain._calls import MODULE, OnDeny
+from charter.langchain._calls import MODULE
+from charter.pipeline.parts import OnDeny
 
 
 @dataclass
@@ -73,7 +74,7 @@ class GuardedTool(BaseTool):
     """The wrapped tool; it runs only after the policy allowed the call."""
     charter: Charter | None = Field(default=None, exclude=True)
     """The `Charter` to enforce with; None: `charter.get_charter()` at call time."""
-    on_deny: Literal["raise", "refuse"] | None = None
+    on_deny: OnDeny | None = None
     """`raise` PolicyViolation, or return the refusal text as the tool's result (the model
     reads why); None: the Charter's setting."""
 

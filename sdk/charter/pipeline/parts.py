@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from charter._leaves import leaves_of
 from charter._prose import prose
@@ -22,7 +22,8 @@ from charter.policy.input import ModelRef
 from charter.privacy import Privacy
 
 CallKind = Literal["llm", "tool"]
-ON_DENY = ("raise", "refuse")
+OnDeny = Literal["raise", "refuse"]
+ON_DENY: tuple[OnDeny, ...] = get_args(OnDeny)
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class CallSpec:
     """`module:qualname`, the key `charter.resume(ticket)` finds the function by."""
     model: ModelRef = field(default_factory=ModelRef)
     tool_name: str | None = None
-    on_deny: Literal["raise", "refuse"] | None = None
+    on_deny: OnDeny | None = None
     receiver: str | None = None
     """A tool method's `self`/`cls` parameter: passed on as it is, not a tool argument."""
 
@@ -61,19 +62,29 @@ def call_spec(
         raise ConfigurationError(
             f"{caller}: a tool's name must be a non-empty str, got {tool_name!r}"
         )
-    if on_deny is not None and on_deny not in ON_DENY:
-        raise ConfigurationError(
-            f"{caller}(on_deny=...) must be 'raise' or 'refuse' (or None: the configured "
-            f"default), got {on_deny!r}"
-        )
     return CallSpec(
         kind=kind,
         function=function,
         model=ModelRef(provider=str(provider), name=str(model)),
         tool_name=tool_name,
-        on_deny=on_deny,  # type: ignore[arg-type]
+        on_deny=checked_on_deny(caller, on_deny),
         receiver=receiver,
     )
+
+
+def checked_on_deny(caller: str, on_deny: object) -> OnDeny | None:
+    """`on_deny` as passed to `caller`: 'raise', 'refuse', or None (the configured
+    default). Anything else is a `ConfigurationError`: compared with "raise", a misspelt
+    value read as "refuse"."""
+    for allowed in ON_DENY:
+        if on_deny == allowed:
+            return allowed
+    if on_deny is not None:
+        raise ConfigurationError(
+            f"{caller}(on_deny=...) must be 'raise' or 'refuse' (or None: the configured "
+            f"default), got {on_deny!r}"
+        )
+    return None
 
 
 class Scorer(Protocol):
