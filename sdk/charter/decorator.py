@@ -28,6 +28,7 @@ from charter.pipeline import (
 )
 from charter.pipeline.binding import spread, takes_keywords
 from charter.pipeline.drivers import CheckedAsyncStream, CheckedStream, in_event_loop
+from charter.pipeline.parts import OnDeny
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -72,7 +73,7 @@ class GuardDecorator:
         prompt: str | None = None,
         model: str = "",
         provider: str = "",
-        on_deny: Literal["raise", "refuse"] | None = None,
+        on_deny: OnDeny | None = None,
     ) -> Callable[[F], F]: ...
 
     def __call__(
@@ -82,7 +83,7 @@ class GuardDecorator:
         prompt: str | None = None,
         model: str = "",
         provider: str = "",
-        on_deny: Literal["raise", "refuse"] | None = None,
+        on_deny: OnDeny | None = None,
     ) -> Any:
         if prompt is not None and not isinstance(prompt, str):
             raise ConfigurationError(
@@ -102,19 +103,17 @@ class GuardDecorator:
         fn: Any = None,
         *,
         name: str | None = None,
-        on_deny: Literal["raise", "refuse"] | None = None,
+        on_deny: OnDeny | None = None,
     ) -> Any:
         """Guard a tool: stage `tool_call` before it runs, `tool_result` after."""
-        call_spec("guard.tool", "tool", "", tool_name=name, on_deny=on_deny)  # checked now
+        checked = call_spec("guard.tool", "tool", "", tool_name=name, on_deny=on_deny)
 
         def wrap(f: F) -> F:
             first = next(iter(inspect.signature(f).parameters), None)
-            spec = call_spec(
-                "guard.tool",
-                "tool",
-                _qualname(f),
+            spec = replace(
+                checked,
+                function=_qualname(f),
                 tool_name=f.__name__ if name is None else name,
-                on_deny=on_deny,
                 receiver=first if first in ("self", "cls") else None,
             )
             return cast(F, GuardedFunction(f, spec, self._resolve).wrapper())

@@ -57,26 +57,24 @@ def lc_with_call_leaves(message: Any, texts: Iterator[str]) -> Any:
 def lc_with_arguments(message: Any, arguments: Sequence[Any]) -> Any:
     """New arguments in `tool_calls` and in the raw copies LangChain keeps beside them,
     then (the last of `arguments`, when the message has one) in the legacy call."""
-    arguments = list(arguments)
+    called = list(arguments)
+    kwargs = dict(message.additional_kwargs)
     legacy = lc_legacy_call(message)
-    legacy_update: dict[str, Any] = {}
     if legacy is not None:
-        legacy_update = {"function_call": {**legacy, "arguments": arguments.pop()}}
-    if not message.tool_calls:
-        kwargs = {**message.additional_kwargs, **legacy_update}
-        return message.model_copy(update={"additional_kwargs": kwargs})
-    calls = [
-        {**call, "args": args} for call, args in zip(message.tool_calls, arguments, strict=True)
-    ]
-    by_id = {call.get("id"): call["args"] for call in calls if call.get("id")}
-    update: dict[str, Any] = {"tool_calls": calls}
-    raw = message.additional_kwargs.get("tool_calls")
-    if raw or legacy_update:
-        update["additional_kwargs"] = {**message.additional_kwargs, **legacy_update}
-    if raw:
-        update["additional_kwargs"]["tool_calls"] = [_raw_call(r, by_id) for r in raw]
-    if isinstance(message.content, list):
-        update["content"] = [_tool_use_block(b, by_id) for b in message.content]
+        kwargs["function_call"] = {**legacy, "arguments": called.pop()}
+    update: dict[str, Any] = {}
+    if message.tool_calls:
+        calls = [
+            {**call, "args": args} for call, args in zip(message.tool_calls, called, strict=True)
+        ]
+        by_id = {call.get("id"): call["args"] for call in calls if call.get("id")}
+        update["tool_calls"] = calls
+        if kwargs.get("tool_calls"):
+            kwargs["tool_calls"] = [_raw_call(r, by_id) for r in kwargs["tool_calls"]]
+        if isinstance(message.content, list):
+            update["content"] = [_tool_use_block(b, by_id) for b in message.content]
+    if kwargs != message.additional_kwargs:
+        update["additional_kwargs"] = kwargs
     return message.model_copy(update=update)
 
 

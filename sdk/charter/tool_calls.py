@@ -33,7 +33,7 @@ from typing import Any
 from charter._fields import field_of, items_of, kind_of, put_field, unwrapped, updated
 from charter._leaves import leaves_of, parsed_arguments, with_leaves, written_as
 from charter.adapters import Adapter, OpenAIResponseAdapter, is_lc_message
-from charter.lc_calls import lc_arguments, lc_legacy_call, lc_with_arguments
+from charter.lc_calls import lc_arguments, lc_calls, lc_legacy_call, lc_with_arguments
 from charter.provider_answers import (
     provider_calls,
     with_provider_arguments,
@@ -137,7 +137,7 @@ def _choices(answer: Any) -> list[Any] | None:
 def _calls(answer: Any) -> list[Any]:
     if _is_lc_message(answer):
         legacy = lc_legacy_call(answer)
-        return list(getattr(answer, "tool_calls", None) or ()) + ([legacy] if legacy else [])
+        return lc_calls(answer) + ([legacy] if legacy is not None else [])
     if _ANTHROPIC.matches(answer):  # its `tool_use` blocks: name, input (a dict)
         return [b for b in field_of(answer, "content") if field_of(b, "type") == "tool_use"]
     if _RESPONSES.matches(answer):

@@ -70,7 +70,9 @@ def test_a_refusal_beside_a_harmful_call_is_no_refusal(charter: Charter) -> None
     @charter.guard(model="claude-x", provider="anthropic")
     def model(prompt: str) -> dict[str, Any]:
         return _message(
-            "The user wants a reminder.", "I'm sorry, but I can't help with that.", {"body": HARMFUL}
+            "The user wants a reminder.",
+            "I'm sorry, but I can't help with that.",
+            {"body": HARMFUL},
         )
 
     with pytest.raises(PolicyViolation) as denied:

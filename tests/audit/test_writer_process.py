@@ -150,7 +150,7 @@ def test_a_writer_process_that_dies_is_started_again(
     first = log._process.pid
     os.kill(first, signal.SIGKILL)
     for _ in range(100):  # wait for the death to be visible
-        if log._process._current.exited:
+        if log._process._current.exit_code is not None:
             break
         time.sleep(0.05)
     with caplog.at_level(logging.ERROR, logger="charter.audit"):

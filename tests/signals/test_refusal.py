@@ -104,8 +104,7 @@ def guards() -> tuple[Charter, Charter]:
 
 
 REFUSAL_NAMING_HARM = (
-    "I'm sorry, but I can't help with making a bomb. Explosives are illegal and can kill "
-    "people."
+    "I'm sorry, but I can't help with making a bomb. Explosives are illegal and can kill people."
 )
 
 

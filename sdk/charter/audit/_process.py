@@ -127,8 +127,9 @@ class WriterProcess:
         return self._proc.pid
 
     @property
-    def exited(self) -> bool:
-        return self._proc.poll() is not None
+    def exit_code(self) -> int | None:
+        """The child's exit status; None while it runs."""
+        return self._proc.poll()
 
     # --- sending ----------------------------------------------------------------------------
 
@@ -189,7 +190,7 @@ class WriterProcess:
             view = view[os.write(self._out, view) :]
 
     def _why_ended(self) -> str:
-        code = self._proc.poll()
+        code = self.exit_code
         state = "is closed" if code is None else f"ended (exit status {code})"
         return f"the writer process {state}"
 
@@ -332,9 +333,9 @@ class RestartingWriter:
             if self._current is not dead:
                 return True  # another thread started the new one
             now = time.monotonic()
-            if not dead.exited or now - self._restarted_at < _RESTART_EVERY_S:
+            code = dead.exit_code
+            if code is None or now - self._restarted_at < _RESTART_EVERY_S:
                 return False  # alive (its pipe was full), or restarted a moment ago
-            code = dead._proc.poll()
             last = dead.close(0.0)
             unwritten = dead.accepted - last.written - last.lost
             r = self._retired
