@@ -118,6 +118,22 @@ def test_approve_twice_reaches_m_of_n(store: str, policies: str, ticket: str) ->
     )
 
 
+def test_list_and_show_say_when_an_approval_was_used(
+    store: str, policies: str, ticket: str
+) -> None:
+    """An approved request the app has used cannot be used again: the reviewer sees it."""
+    common = ("--store", store, "--policies", policies)
+    for reviewer in ("alice", "erin"):
+        assert _invoke("approve", ticket, "--as", reviewer, *common)[0] == 0
+    assert "approved, used" not in _invoke("list", "--store", store)[1]
+    with ApprovalQueue(store) as queue:
+        queue.consume(ticket, queue.get(ticket).action_hash)
+    code, out, _ = _invoke("list", "--store", store, "--state", "approved")
+    assert code == 0 and f"{ticket}  approved, used" in out
+    code, out, _ = _invoke("show", ticket, "--store", store)
+    assert code == 0 and f"request    {ticket}  (approved, used)" in out
+
+
 @pytest.mark.parametrize(
     ("reviewer", "message"),
     [

@@ -61,10 +61,15 @@ def _reviewing_queue(
     )
 
 
+def _state(request: ApprovalRequest) -> str:
+    """An approval's state, and whether the app has used it (it cannot be used again)."""
+    return f"{request.state.value}, used" if request.consumed_at else request.state.value
+
+
 def _line(request: ApprovalRequest) -> str:
     votes = f"{request.approvals}/{request.min_approvals}"
     return (
-        f"{request.id}  {request.state.value:<9}  {votes:>5}  "
+        f"{request.id}  {_state(request):<9}  {votes:>5}  "
         f"expires {request.expires_at.isoformat(timespec='seconds')}  "
         f"rule {request.rule or '-'}  tenant {request.tenant or '-'}  app {request.app or '-'}"
     )
@@ -128,7 +133,7 @@ def show(request_id: str, as_json: JsonOption = False, store: StoreOption = None
         typer.echo(request.model_dump_json(indent=2))
         return
     stamp = "%Y-%m-%dT%H:%M:%SZ"
-    say(f"request    {request.id}  ({request.state.value})")
+    say(f"request    {request.id}  ({_state(request)})")
     say(f"rule       {request.rule or '-'}")
     say(f"reason     {request.reason or '-'}")
     say(f"requester  {request.requester}  tenant {request.tenant}  app {request.app}")
