@@ -6,7 +6,7 @@ generator). The `Charter` is resolved at call time, so `@charter.guard` works be
 
 from __future__ import annotations
 
-import contextlib
+import contextvars
 import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -206,14 +206,12 @@ class GuardedFunction:
         if self.kind == "asyncgen":
 
             @functools.wraps(fn)
-            async def agen(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            def agen(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+                # A plain function handing back the checked stream: the caller's context
+                # is taken here, when it calls, not where and when the stream is read.
                 parts = self.resolve()
                 flow = self._flow(parts, args, kwargs, stream=True)
-                # Closed with this generator, in the consumer's task: left to the event
-                # loop's finalizer, the call ended later, in another context.
-                async with contextlib.aclosing(run_async_stream(flow, fn, parts)) as stream:
-                    async for item in stream:
-                        yield item
+                return run_async_stream(flow, fn, parts, contextvars.copy_context())
 
             out: Any = agen
         elif self.kind == "gen":
@@ -222,7 +220,7 @@ class GuardedFunction:
             def gen(*args: Any, **kwargs: Any) -> Iterator[Any]:
                 parts = self.resolve()
                 flow = self._flow(parts, args, kwargs, stream=True)
-                yield from run_stream(flow, fn, parts)
+                return run_stream(flow, fn, parts, contextvars.copy_context())
 
             out = gen
         elif self.kind == "coroutine":
@@ -232,7 +230,8 @@ class GuardedFunction:
                 parts = self.resolve()
                 if self._asks_stream(kwargs):  # an SDK's stream: checked as it comes
                     streamed = self._flow(parts, args, kwargs, stream=True)
-                    return CheckedAsyncStream(run_async_stream(streamed, fn, parts))
+                    caller = contextvars.copy_context()
+                    return CheckedAsyncStream(run_async_stream(streamed, fn, parts, caller))
                 flow = self._flow(parts, args, kwargs, stream=False)
                 return await run_async(flow, fn, parts)
 
@@ -243,9 +242,9 @@ class GuardedFunction:
             def call(*args: Any, **kwargs: Any) -> Any:
                 parts = self.resolve()
                 if self._asks_stream(kwargs):  # `create(stream=True)`: checked as it comes
-                    return CheckedStream(
-                        run_stream(self._flow(parts, args, kwargs, stream=True), fn, parts)
-                    )
+                    streamed = self._flow(parts, args, kwargs, stream=True)
+                    caller = contextvars.copy_context()
+                    return CheckedStream(run_stream(streamed, fn, parts, caller))
                 flow = self._flow(parts, args, kwargs, stream=False)
                 return run_sync(flow, fn, parts)
 
@@ -282,10 +281,11 @@ class GuardedFunction:
         streams = generates or (stored.get("stream") is True and self.kind == "plain")
         prompt_param = self.prompt_of(self.signature, stored)
         flow = resumed(charter, self.spec, request, prompt_param, stream=streams)
+        caller = contextvars.copy_context()  # the resumer's, wherever the stream is read
         if self.kind == "asyncgen":  # the checked chunks, for `async for`
-            return run_async_stream(flow, self.fn, charter)
+            return run_async_stream(flow, self.fn, charter, caller)
         if streams:  # the checked chunks; the approval is used once the first is asked for
-            chunks = run_stream(flow, self.fn, charter)
+            chunks = run_stream(flow, self.fn, charter, caller)
             return chunks if generates else CheckedStream(chunks)
         return run_resumed(flow, self.fn, charter)
 

@@ -5,11 +5,20 @@ drivers hand `Emit`ted values to their caller, `run_resumed` runs a coroutine fu
 completion. An exception from the wrapped function is thrown back into the flow, so the
 flow records it exactly as in every other mode. A stream driver closes the stream it is
 reading when the flow calls the function again (a revision replaces the draft).
+
+A stream is often read after the call that made it returned, elsewhere (a web framework's
+streaming response after the `charter.context` block; another task or thread), so the
+stream drivers run the flow's steps in the context captured when the guarded function was
+called (`contextvars.copy_context()`): the user, the conversation, the `reports()` block and
+the parent span are the caller's, never the reader's, and the call's span is attached only
+inside that context.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import inspect
 from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any
@@ -49,14 +58,18 @@ async def run_async(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Any:
             failure = exc
 
 
-def run_stream(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Iterator[Any]:
+def run_stream(
+    flow: Flow, fn: Callable[..., Any], parts: Parts, caller: contextvars.Context
+) -> Iterator[Any]:
+    """`caller`: the context the guarded function was called in (see the module's doc)."""
     reply: Any = None
     failure: BaseException | None = None
     source: Any = None
+    step = caller.run
     try:
         while True:
             try:
-                effect = flow.send(reply) if failure is None else flow.throw(failure)
+                effect = step(flow.send, reply) if failure is None else step(flow.throw, failure)
             except StopIteration:
                 return
             reply, failure = None, None
@@ -65,29 +78,31 @@ def run_stream(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Iterator[Any
                 continue
             try:
                 if isinstance(effect, Invoke):
-                    _close(source)
+                    step(_close, source)
                     source = None
-                reply = _perform(effect, fn, parts)
+                reply = step(_perform, effect, fn, parts)  # the model's client: in the call
                 if isinstance(effect, Invoke):  # a generator, or a stream object an SDK made
                     source = reply
                     reply = reply if hasattr(type(reply), "__next__") else iter(reply)
             except BaseException as exc:
                 failure = exc
     finally:
-        flow.close()  # a consumer that stopped early ends the call's span here
-        _close(source)
+        step(flow.close)  # a consumer that stopped early ends the call's span here
+        step(_close, source)
 
 
 async def run_async_stream(
-    flow: Flow, fn: Callable[..., Any], parts: Parts
+    flow: Flow, fn: Callable[..., Any], parts: Parts, caller: contextvars.Context
 ) -> AsyncGenerator[Any, None]:
+    """`run_stream` with `await`; the flow's steps run in `caller` as there."""
     reply: Any = None
     failure: BaseException | None = None
     source: Any = None
+    step = caller.run
     try:
         while True:
             try:
-                effect = flow.send(reply) if failure is None else flow.throw(failure)
+                effect = step(flow.send, reply) if failure is None else step(flow.throw, failure)
             except StopIteration:
                 return
             reply, failure = None, None
@@ -95,23 +110,25 @@ async def run_async_stream(
                 yield effect.value
                 continue
             try:
-                if isinstance(effect, Invoke):
-                    await _aclose(source)
-                    source = None
-                    reply = source = fn(*effect.args, **effect.kwargs)
-                    if inspect.isawaitable(source):  # `await create(stream=True)`: its stream
-                        reply = source = await source
-                    if not hasattr(type(reply), "__anext__"):
-                        reply = aiter(reply)
-                elif isinstance(effect, Pull):
-                    reply = await anext(effect.source, END)
-                else:
-                    reply = await _aperform(effect, fn, parts)
+                with _inside(caller):
+                    if isinstance(effect, Invoke):
+                        await _aclose(source)
+                        source = None
+                        reply = source = fn(*effect.args, **effect.kwargs)
+                        if inspect.isawaitable(source):  # `await create(stream=True)`
+                            reply = source = await source
+                        if not hasattr(type(reply), "__anext__"):
+                            reply = aiter(reply)
+                    elif isinstance(effect, Pull):
+                        reply = await anext(effect.source, END)
+                    else:
+                        reply = await _aperform(effect, fn, parts)
             except BaseException as exc:
                 failure = exc
     finally:
-        flow.close()
-        await _aclose(source)
+        step(flow.close)
+        with _inside(caller):
+            await _aclose(source)
 
 
 def run_resumed(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Any:
@@ -145,6 +162,18 @@ async def _aperform(effect: Effect, fn: Callable[..., Any], parts: Parts) -> Any
     if isinstance(effect, AwaitApproval):
         return await parts.queue.wait_async(effect.request_id, effect.timeout_s)
     raise TypeError(f"this driver cannot perform {effect!r}")
+
+
+@contextlib.contextmanager
+def _inside(caller: contextvars.Context) -> Iterator[None]:
+    """The caller's context variables, set in the reader's task while an awaited step runs
+    (an `await` cannot run inside `Context.run`), and put back after it."""
+    tokens = [(var, var.set(value)) for var, value in caller.items()]
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)
 
 
 def _close(source: Any) -> None:
