@@ -80,13 +80,23 @@ def context(
 
 
 def _identifier(name: str, value: object) -> str | None:
-    """An id as text: a number (a database id) is written as one; other types are refused
-    here rather than failing deep inside a guarded call."""
-    if value is None or isinstance(value, str):
-        return value
+    """An id as text: a number (a database id) is written as one; other types, an empty
+    id and the reserved user "anonymous" are refused here rather than failing deep inside
+    a guarded call (or, for "anonymous", resuming any user's held call)."""
+    if value is None:
+        return None
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    raise _misuse(f"{name}=...) takes a string (got {type(value).__name__})")
+    if not isinstance(value, str):
+        raise _misuse(f"{name}=...) takes a string (got {type(value).__name__})")
+    if not value.strip():
+        raise _misuse(f"{name}=...) must not be empty; leave it out instead")
+    if name == "user" and value == _ANONYMOUS.user:
+        raise _misuse(
+            f"user={value!r}) is reserved for calls outside any user's context (a worker "
+            "that may resume any user's held call); pick another pseudonym"
+        )
+    return value
 
 
 def _misuse(what: str) -> Exception:

@@ -92,7 +92,12 @@ def open_run(parts: Parts, spec: CallSpec) -> tuple[CallRun, Any]:
         user=ctx.user,
         tool=spec.tool_name,
     )
-    return CallRun(parts, spec, ctx, cm.__enter__()), cm
+    span = cm.__enter__()
+    try:
+        return CallRun(parts, spec, ctx, span), cm
+    except BaseException as exc:  # the span is current now: left open, later calls nest in it
+        cm.__exit__(type(exc), exc, exc.__traceback__)
+        raise
 
 
 def close_run(run: CallRun, cm: Any, error: BaseException | None) -> None:

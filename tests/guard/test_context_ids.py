@@ -1,0 +1,82 @@
+"""`charter.context` ids that would fail deep inside a call, or grant too much (found by
+probing, stop 55): `user=""` was accepted, then the call failed inside the pipeline after
+its span was opened and attached, and every later call on the thread became a child of a
+span that never ended; `user="anonymous"` (what a call outside any user's context is) let
+a signed-in user resume any user's held call."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from charter.config import DEFAULT_POLICIES, Settings
+from charter.context import CallContext, context
+from charter.errors import CharterError, ConfigurationError
+from charter.guard import Charter
+from charter.signals import SignalSet
+from charter.telemetry import Telemetry
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("user", "", "must not be empty"),
+        ("user", "  ", "must not be empty"),
+        ("conversation", "", "must not be empty"),
+        ("approval_key", "", "must not be empty"),
+        ("user", "anonymous", "reserved"),
+    ],
+)
+def test_an_empty_or_reserved_id_is_refused_where_it_is_given(
+    name: str, value: str, says: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=says), context(**{name: value}):  # type: ignore[arg-type]
+        pass
+
+
+@pytest.fixture
+def traced(tmp_path: Path) -> Iterator[tuple[Charter, InMemorySpanExporter]]:
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    telemetry = Telemetry(tracer_provider=provider, app="a", tenant="t", environment="e")
+    settings = Settings.build(
+        {"policies": str(DEFAULT_POLICIES), "store_url": f"sqlite:///{tmp_path / 'c.db'}"}
+    )
+    charter = Charter(settings, telemetry=telemetry, signals=SignalSet([]))
+    yield charter, spans
+    charter.close()
+
+
+def test_a_call_that_fails_as_it_opens_ends_its_span(
+    traced: tuple[Charter, InMemorySpanExporter],
+) -> None:
+    """A context no `charter.context` call makes (built by hand) still fails the call, and
+    its span ends with it instead of staying the thread's current span."""
+    charter, spans = traced
+
+    @charter.guard(model="m", provider="openai")
+    def ask(prompt: str) -> str:
+        return "ok"
+
+    def run() -> None:
+        from charter.context import _CURRENT
+
+        token = _CURRENT.set(CallContext(user=""))
+        with pytest.raises(CharterError):
+            ask("hello")
+        _CURRENT.reset(token)
+        assert not trace.get_current_span().get_span_context().is_valid  # main: the call's
+        ask("hello again")
+
+    contextvars.copy_context().run(run)  # the test's own context stays as it was
+    finished = spans.get_finished_spans()
+    assert len(finished) == 2  # main: 1 (the failed call's span never ended)
+    assert all(s.parent is None for s in finished)  # main: the second nested in the first
