@@ -674,3 +674,31 @@ def test_another_users_placeholders_in_a_stream_stay_and_are_recorded_once(
     assert len(refused) == 1
     mallory = driven.call_spans()[-1]
     assert "charter.pii.cross_principal_restore" in (mallory.attributes or {})[sc.RULES]
+
+
+@pytest.mark.parametrize("mode", STREAMS)
+def test_a_stream_its_reader_stops_records_what_was_shown(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    """A reader that stops early (a client gone, a stop button) never lets the stream reach
+    its end, where the whole answer is recorded; the text it was shown is recorded instead
+    (found by probing: the log held the input stage only)."""
+    answer = "fine. " * 60  # longer than the window
+    driven = make(mode, answer=lambda t: answer)
+
+    async def first_then_close() -> str:
+        stream = driven.fn("hello")
+        chunk = await anext(stream)
+        await stream.aclose()
+        return str(chunk)
+
+    if mode == "stream":
+        stream = driven.fn("hello")
+        shown = next(stream)
+        stream.close()
+    else:
+        shown = asyncio.run(first_then_close())
+    assert shown and answer.startswith(shown)
+    [output] = [r for r in driven.records() if r.labels["stage"] == "output"]  # main: none
+    assert output.labels["stream"] == "closed_early"
+    assert len(shown) <= output.input["text_chars"] < len(answer)  # what was released

@@ -32,7 +32,7 @@ from charter.pipeline.parts import NO_SPAN, CallSpec, Parts
 from charter.pipeline.prompt_args import PromptArgs
 from charter.pipeline.revise import Reviser
 from charter.pipeline.stages import CallRun, Refused
-from charter.pipeline.windows import WindowChecks
+from charter.pipeline.windows import WindowChecks, record_shown
 from charter.privacy import Inspected
 from charter.reports import publish
 from charter.streamed_calls import streamed_chars
@@ -347,8 +347,13 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
             if reviser is not None:
                 reviser.close(denied.decision)
             raise
-        for item in items:
-            yield from _emit(run, item)
+        try:
+            for item in items:
+                yield from _emit(run, item)
+        except GeneratorExit:  # the reader stopped: the end, which records, never comes
+            if chunk is not END and gate.refused is None:
+                record_shown(run)
+            raise
         if gate.refused is not None:  # denied: the refusal was emitted
             if reviser is not None:
                 reviser.close(gate.refused)

@@ -10,6 +10,7 @@ the last `stream_window` characters.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Container
 from dataclasses import replace
 from typing import Protocol
@@ -21,6 +22,8 @@ from charter.privacy import Inspected
 from charter.streamed_calls import StreamedCalls
 from charter.streaming import WindowResult, safe_cut
 from charter.values import RedactOperator
+
+_log = logging.getLogger(__name__)
 
 
 class StreamedReading(Protocol):
@@ -119,6 +122,20 @@ class WindowChecks:
         part = Inspected([inspected.texts[0][:end]], [findings], (), [], inspected.scope)
         placeholders = {f.entity_type: RedactOperator.PLACEHOLDER for f in findings}
         return self.run.parts.privacy.apply(part, placeholders)[0]
+
+
+def record_shown(run: CallRun) -> None:
+    """The output stage's record of a stream its reader stopped early (a client gone, a
+    stop button): the text released so far, checked and recorded as a whole answer is, so
+    the log holds what was shown. A failure here is logged: the stream is closing anyway."""
+    shown = "".join(run.streamed)
+    if not shown:
+        return
+    run.record_labels = {**run.record_labels, "stream": "closed_early"}
+    try:
+        run.check_output([shown], (), ())
+    except Exception as exc:  # e.g. the audit store is down: the reader has gone already
+        _log.warning("could not record a stream closed early (%s)", type(exc).__name__)
 
 
 def _streamed_refusal(signals: object) -> StreamedReading | None:
