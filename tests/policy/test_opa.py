@@ -4,12 +4,18 @@ the shared contract test, and one real-OPA test when OPA_URL is set."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from charter.decision import Action
+from charter.decision import Action, Decision
 from charter.policy.embedded import EmbeddedEngine
 from charter.policy.opa import OpaServerEngine
 
@@ -71,12 +77,73 @@ def test_timeout_server_error_and_dead_server_fail_closed(minimal_engine: Embedd
     with serve_opa(minimal_engine) as (url, opa):
         opa.delay_s = 0.5
         d = OpaServerEngine(url, timeout_s=0.1).evaluate({"text": "hello"})
-        assert d.action is Action.DENY and "Timeout" in (d.error or "")
+        assert d.action is Action.DENY and "timeout: OPA at" in (d.error or "")
         opa.delay_s, opa.fail_with = 0.0, 500
         d = OpaServerEngine(url).evaluate({"text": "hello"})
         assert d.action is Action.DENY and "500" in (d.error or "")
     dead = OpaServerEngine(url).evaluate({"text": "hello"})  # server is gone now
     assert dead.action is Action.DENY and dead.error
+
+
+ALLOW = json.dumps({"result": {"action": "allow", "violations": []}}).encode()
+
+
+@contextmanager
+def trickling_opa(part: str) -> Iterator[str]:
+    """An OPA that answers allow, but sends its headers (`part="headers"`) or its body one
+    piece every 0.1 s, each gap well inside the per-read timeout, until told to stop (or
+    for 5 s): only a total deadline turns this into a deny."""
+    stop = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            length = b"Content-Length: %d\r\n\r\n" % len(ALLOW)
+            if part == "headers":
+                pads = [b"X-Pad-%d: x\r\n" % i for i in range(50)]
+                chunks = [b"HTTP/1.1 200 OK\r\n", *pads, length + ALLOW]
+            else:
+                chunks = [b"HTTP/1.1 200 OK\r\n" + length, *(bytes([b]) for b in ALLOW)]
+            for i, chunk in enumerate(chunks):
+                if stop.is_set():
+                    self.wfile.write(b"".join(chunks[i:]))
+                    break
+                self.wfile.write(chunk)
+                self.wfile.flush()
+                stop.wait(0.1)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("part", ["headers", "body"])
+def test_a_trickled_allow_is_denied_at_the_total_deadline(part: str) -> None:
+    """Found by probing: `requests` bounds each socket read, not the request, so a server
+    that keeps sending was obeyed ~8 s later. The deadline is total, on both paths."""
+    with trickling_opa(part) as url:
+        remote = OpaServerEngine(url, timeout_s=0.5)
+        for d in (remote.evaluate({"text": "hello"}), asyncio.run(_aevaluate(remote))):
+            assert d.action is Action.DENY
+            assert "timeout: OPA at" in (d.error or "") and "within 500 ms" in (d.error or "")
+        remote.close()
+
+
+async def _aevaluate(remote: OpaServerEngine) -> Decision:
+    try:
+        return await remote.aevaluate({"text": "hello"})
+    finally:
+        await remote.aclose()
 
 
 def test_fail_open_is_an_explicit_choice(minimal_engine: EmbeddedEngine) -> None:

@@ -32,11 +32,11 @@ def make_engine(
     source: str | Path | PolicyBundle, *, engine: str = "embedded", **options: object
 ) -> PolicyEngine:
     """`engine="embedded"` loads `source` into regorus; an http(s) URL uses that OPA server.
-    `options` go to the engine (e.g. `timeout_ms`)."""
+    `options` go to the engine (e.g. `timeout_ms`, or `timeout_s` for an OPA server)."""
     if engine == "embedded":
         from charter.policy.embedded import EmbeddedEngine
 
         return EmbeddedEngine(source, **options)  # type: ignore[arg-type]
     from charter.policy.opa import OpaServerEngine
 
-    return OpaServerEngine(engine)
+    return OpaServerEngine(engine, **options)  # type: ignore[arg-type]

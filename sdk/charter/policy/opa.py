@@ -3,14 +3,23 @@
 OPA omits `result` when a rule is undefined: that, a transport error and a timeout all
 become a fail-closed deny that says why. OPA cannot tell us the rule's METADATA, so whether
 errors fail open is the deployer's explicit choice (`fail_open=`), off by default.
+
+`timeout_s` is a total deadline per request (connect to last byte). `requests` only bounds
+each socket read, so a server that keeps sending a byte now and then would be waited for
+indefinitely; the sync calls therefore run on a small pool of worker threads and the caller
+waits at most `timeout_s` (aiohttp, on the async path, has a total timeout of its own). A
+request given up on finishes, or hits `requests`' per-read timeout, on its worker.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 from urllib.parse import urlparse
 
@@ -19,6 +28,9 @@ from charter.errors import ConfigurationError, PolicyEvaluationError
 from charter.policy.base import as_input_dict, stage_of
 from charter.policy.decode import decode_decision
 from charter.policy.input import PolicyInput
+
+_WORKERS = 16
+"""Sync requests in flight at once per engine; more wait their turn within their deadline."""
 
 
 def _rule_path(path: str) -> tuple[str, str]:
@@ -51,7 +63,11 @@ class OpaServerEngine:
             "retries": 0,
         }
         self._fail_open = fail_open
+        self._timeout_s = timeout_s
         self._local = threading.local()
+        self._clients: list[Any] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
         self._revision = f"opa:{parsed.hostname}:{self._kwargs['port']}"
         self._async_clients: dict[int, Any] = {}
 
@@ -65,16 +81,46 @@ class OpaServerEngine:
             from opa_client.opa import OpaClient
 
             client = self._local.client = OpaClient(**self._kwargs)
+            with self._pool_lock:
+                self._clients.append(client)
         return client
+
+    def _query_rule(
+        self, doc: Mapping[str, Any], package: str, rule: str, params: dict[str, Any] | None
+    ) -> Any:
+        """`query_rule` on a worker thread, given up on after `timeout_s` in all."""
+        deadline = time.monotonic() + self._timeout_s
+
+        def call() -> Any:
+            if time.monotonic() >= deadline:  # waited its turn past the deadline
+                raise self._timed_out()
+            return self._client().query_rule(dict(doc), package, rule, query_params=params)
+
+        future = self._workers().submit(contextvars.copy_context().run, call)
+        try:
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except FutureTimeout:
+            future.cancel()
+            raise self._timed_out() from None
+
+    def _timed_out(self) -> PolicyEvaluationError:
+        return PolicyEvaluationError(
+            f"timeout: OPA at {self.url} did not answer within "
+            f"{self._timeout_s * 1e3:g} ms (its total deadline)"
+        )
+
+    def _workers(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="charter-opa")
+            return self._pool
 
     def evaluate(self, input: PolicyInput | Mapping[str, Any]) -> Decision:
         doc = as_input_dict(input)
         stage = stage_of(doc)
         started = time.perf_counter()
         try:
-            response = self._client().query_rule(
-                doc, "charter/main", "decision", query_params={"provenance": "true"}
-            )
+            response = self._query_rule(doc, "charter/main", "decision", {"provenance": "true"})
             return self._decode(response, stage, started)
         except Exception as exc:
             return self._on_error(exc, stage, started)
@@ -89,13 +135,15 @@ class OpaServerEngine:
                 doc, "charter/main", "decision", query_params={"provenance": "true"}
             )
             return self._decode(response, stage, started)
+        except TimeoutError:  # aiohttp's total timeout: say so as the sync path does
+            return self._on_error(self._timed_out(), stage, started)
         except Exception as exc:
             return self._on_error(exc, stage, started)
 
     def query(self, path: str, input: Mapping[str, Any] | None = None) -> Any:
         package, rule = _rule_path(path)
         try:
-            response = self._client().query_rule(dict(input or {}), package, rule)
+            response = self._query_rule(input or {}, package, rule, None)
         except Exception as exc:
             raise PolicyEvaluationError(f"OPA query {path} at {self.url} failed: {exc}") from None
         return response.get("result") if isinstance(response, dict) else None
@@ -104,10 +152,13 @@ class OpaServerEngine:
         """OPA reloads bundles itself (bundle polling); nothing to do client-side."""
 
     def close(self) -> None:
-        client = getattr(self._local, "client", None)
-        if client is not None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+            clients, self._clients = self._clients, []
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        for client in clients:
             client.close_connection()
-            self._local.client = None
 
     async def aclose(self) -> None:
         for client in list(self._async_clients.values()):
