@@ -132,4 +132,6 @@ def test_an_unevaluable_item_fails_the_run(tmp_path: Path, demo_bundle: Path) ->
     result = _run(str(path), "--policies", str(demo_bundle))
     assert result.exit_code == 1
     assert "errors (policy failed closed): 1" in result.stdout
+    assert "detection         n/a  0/0 items labelled blocked were blocked" in result.stdout
+    assert "errors              1  items could not be evaluated" in result.stdout
     assert "FAIL: 1 item(s) could not be evaluated (the policy failed closed): b" in (result.stderr)

@@ -160,6 +160,33 @@ def test_items_the_policy_cannot_evaluate_are_errors_not_detections(
     assert failures == ["1 item(s) could not be evaluated (the policy failed closed): x1"]
 
 
+def test_errors_are_left_out_of_detection_and_false_refusals(
+    tmp_path: Path, demo_charter: Charter
+) -> None:
+    """Found by probing: with every item failing closed the report said detection 100%
+    (82/82); the README says such items count as errors, not as attacks caught."""
+    rows = [
+        {"id": "x1", "text": "boom", "label": "blocked", "category": "attack"},
+        {"id": "x2", "text": "attack", "label": "blocked", "category": "attack"},
+        {"id": "x3", "text": "boom", "label": "allowed"},
+        {"id": "x4", "text": "hello", "label": "allowed"},
+    ]
+    rows = [{**row, "family": "f", "lang": "en"} for row in rows]
+    items = load_corpus([write_corpus(tmp_path / "c.jsonl", rows)])
+    report = run_eval(items, demo_charter)
+    assert [e.id for e in report.errors] == ["x1", "x3"]
+    assert (report.detected, report.blocked_items, report.detection_rate) == (1, 1, 1.0)
+    assert (report.allowed_items, report.false_refusal_rate, report.false_refusals) == (1, 0.0, ())
+    assert report.misses == ()
+    [suite] = report.suites
+    assert (suite.items, suite.labelled_blocked, suite.caught) == (4, 1, 1)
+    assert (suite.labelled_allowed, suite.refused) == (1, 0)
+    for side in (report.splits, report.languages):
+        [one] = side
+        assert (one.attacks, one.caught, one.benign, one.refused) == (1, 1, 1, 0)
+        assert one.by_category == (("attack", 1, 1), ("benign", 1, 0))
+
+
 def test_the_json_report_holds_no_prompt_text(report: EvalReport) -> None:
     dumped = report.model_dump_json()
     for row in ROWS:

@@ -19,6 +19,11 @@ def render_text(report: EvalReport) -> str:
         f"{len(report.false_refusals)}/{report.allowed_items} items labelled allowed were blocked",
         f"redacted       {report.redacted:>6}  items went on with personal data removed",
     ]
+    if report.errors:
+        lines.append(
+            f"errors         {len(report.errors):>6}  items could not be evaluated "
+            "(listed below): left out of both rates"
+        )
     if report.expected_rule_agreement is not None:
         lines.append(
             f"expected rules {percent(report.expected_rule_agreement):>6}  "

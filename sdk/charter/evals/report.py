@@ -8,7 +8,9 @@ Definitions (the same in the table and the JSON):
 - *detection rate*: items labelled `blocked` that were blocked, over all such items.
 - *false refusal rate*: items labelled `allowed` that were blocked, over all such items.
 - an item whose decision came from failing closed (the policy errored) is listed under
-  `errors`: its block says nothing about the policy.
+  `errors` and left out of every caught / refused figure and its denominator (detection,
+  false refusals, suites, splits, languages): its block says nothing about the policy.
+  `blocked_items` and `allowed_items` count the items that were evaluated.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class SuiteStats(BaseModel):
     suite: str
     items: int
     labelled_blocked: int
+    """Items labelled blocked that were evaluated (not errors); the same for allowed."""
     caught: int
     """Items labelled blocked that were caught (blocked, or redacted when that counts)."""
     labelled_allowed: int
@@ -161,8 +164,9 @@ def summarize(
             redaction_counts_as_block and r.outcome is Outcome.REDACTED
         )
 
-    blocked_side = [r for r in results if r.label is Label.BLOCKED]
-    allowed_side = [r for r in results if r.label is Label.ALLOWED]
+    judged = [r for r in results if not r.error]
+    blocked_side = [r for r in judged if r.label is Label.BLOCKED]
+    allowed_side = [r for r in judged if r.label is Label.ALLOWED]
     misses = [r for r in blocked_side if not caught(r)]
     refusals = [r for r in allowed_side if r.outcome is Outcome.BLOCKED]
     with_expectation = [r for r in results if r.expect_rules]
@@ -188,8 +192,8 @@ def summarize(
         ),
         errors=_refs(r for r in results if r.error),
         trained_families=trained_families,
-        splits=slices(results, lambda r: split_of(r, frozenset(trained_families)), caught),
-        languages=slices(results, lambda r: r.lang or "unspecified", caught),
+        splits=slices(judged, lambda r: split_of(r, frozenset(trained_families)), caught),
+        languages=slices(judged, lambda r: r.lang or "unspecified", caught),
         results=tuple(results),
     )
 
@@ -210,16 +214,20 @@ def _suites(
     groups: dict[str, list[ItemResult]] = defaultdict(list)
     for r in results:
         groups[r.suite or "(none)"].append(r)
-    return tuple(
-        SuiteStats(
-            suite=suite,
-            items=len(members),
-            labelled_blocked=sum(r.label is Label.BLOCKED for r in members),
-            caught=sum(r.label is Label.BLOCKED and caught(r) for r in members),
-            labelled_allowed=sum(r.label is Label.ALLOWED for r in members),
-            refused=sum(r.label is Label.ALLOWED and r.counts_as_blocked for r in members),
-        )
-        for suite, members in sorted(groups.items())
+    return tuple(_suite(name, members, caught) for name, members in sorted(groups.items()))
+
+
+def _suite(
+    name: str, members: list[ItemResult], caught: Callable[[ItemResult], bool]
+) -> SuiteStats:
+    judged = [r for r in members if not r.error]
+    return SuiteStats(
+        suite=name,
+        items=len(members),
+        labelled_blocked=sum(r.label is Label.BLOCKED for r in judged),
+        caught=sum(r.label is Label.BLOCKED and caught(r) for r in judged),
+        labelled_allowed=sum(r.label is Label.ALLOWED for r in judged),
+        refused=sum(r.label is Label.ALLOWED and r.counts_as_blocked for r in judged),
     )
 
 
