@@ -200,6 +200,7 @@ class Charter:
             model=model,
             provider=provider,
             tool_name=tool or None,
+            on_deny="raise",  # a deny made unchecked raises, as documented, even under "refuse"
         )
         if arguments is not None and not isinstance(arguments, Mapping):
             raise ConfigurationError(

@@ -134,4 +134,38 @@ def test_an_unevaluable_item_fails_the_run(tmp_path: Path, demo_bundle: Path) ->
     assert "errors (policy failed closed): 1" in result.stdout
     assert "detection         n/a  0/0 items labelled blocked were blocked" in result.stdout
     assert "errors              1  items could not be evaluated" in result.stdout
-    assert "FAIL: 1 item(s) could not be evaluated (the policy failed closed): b" in (result.stderr)
+    assert "FAIL: 1 item(s) could not be evaluated (failed closed): b" in (result.stderr)
+
+
+@pytest.mark.parametrize("on_deny", ["raise", "refuse"])
+def test_an_item_denied_unchecked_is_an_error_and_the_others_are_reported(
+    tmp_path: Path, demo_bundle: Path, on_deny: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by probing: one item over a limit (arguments 40 levels deep, a text over
+    1,000,000 characters, NaN in arguments) ended the run with exit 2 and no report."""
+    monkeypatch.setenv("CHARTER_ON_DENY", on_deny)  # "refuse" must not change what check does
+    deep: dict[str, object] = {"a": 1}
+    for _ in range(40):
+        deep = {"a": deep}
+    call = {"label": "blocked", "stage": "tool_call", "tool": "refund", "text": "refund"}
+    rows = [
+        {"id": "fine", "text": "hello", "label": "allowed"},
+        {"id": "deep", **call, "arguments": deep},
+        {"id": "nan", **call, "arguments": {"amount": float("nan")}},
+        {"id": "long", "text": "x" * 1_000_001, "label": "blocked"},
+        {"id": "hit", "text": "attack the bank", "label": "blocked"},
+    ]
+    path = write_corpus(tmp_path / "c.jsonl", rows)
+    result = _run(str(path), "--policies", str(demo_bundle), "--json")
+    assert result.exit_code == 1, result.output
+    body = json.loads(result.stdout)
+    assert [r["id"] for r in body["results"]] == [row["id"] for row in rows]
+    assert [(e["id"], e["action"], e["rules"]) for e in body["errors"]] == [
+        ("deep", "deny", ["charter.limit_exceeded"]),
+        ("nan", "deny", ["charter.unreadable_data"]),
+        ("long", "deny", ["charter.limit_exceeded"]),
+    ]
+    assert (body["detected"], body["blocked_items"]) == (1, 1)
+    assert "FAIL: 3 item(s) could not be evaluated (failed closed): deep, nan, long" in (
+        result.stderr
+    )

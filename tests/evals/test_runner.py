@@ -157,7 +157,7 @@ def test_items_the_policy_cannot_evaluate_are_errors_not_detections(
     assert [e.id for e in report.errors] == ["x1"]
     assert report.errors[0].rules == ("charter.fail_closed",)
     failures = report.gate_failures()
-    assert failures == ["1 item(s) could not be evaluated (the policy failed closed): x1"]
+    assert failures == ["1 item(s) could not be evaluated (failed closed): x1"]
 
 
 def test_errors_are_left_out_of_detection_and_false_refusals(

@@ -126,7 +126,7 @@ class EvalReport(BaseModel):
         side of the corpus that has no items fails: an empty measure proves nothing."""
         failures = (
             [
-                f"{len(self.errors)} item(s) could not be evaluated (the policy failed closed): "
+                f"{len(self.errors)} item(s) could not be evaluated (failed closed): "
                 + ", ".join(e.id for e in self.errors[:5])
             ]
             if self.errors

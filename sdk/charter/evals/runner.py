@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from charter.decision import Action, Decision
-from charter.errors import CharterError
+from charter.errors import CharterError, PolicyViolation
 from charter.evals.corpus import EvalItem, Label
 from charter.policy.base import PolicyEngine
 
@@ -73,7 +73,8 @@ class ItemResult(BaseModel):
     lang: str = ""
     suite: str = ""
     error: str | None = None
-    """Set when the policy could not be evaluated and the guard failed closed (or open)."""
+    """Set when the policy could not be evaluated and the guard failed closed (or open), or
+    when the guard denied the item unchecked (over a size limit, unreadable arguments)."""
 
     @property
     def counts_as_blocked(self) -> bool:
@@ -92,6 +93,7 @@ def run_items(
     """Check every item; an item's own `provider`/`model`/`tool` win over the run's."""
     results = []
     for item in items:
+        unchecked = None
         try:
             decision = guard.check(
                 item.text,
@@ -101,6 +103,8 @@ def run_items(
                 tool=item.tool,
                 arguments=item.arguments or None,
             )
+        except PolicyViolation as exc:  # denied unchecked (over a limit, unreadable): an error
+            decision, unchecked = exc.decision, "denied unchecked"
         except CharterError as exc:
             exc.add_note(f"while checking corpus item {item.id} ({item.where})")
             raise
@@ -117,7 +121,7 @@ def run_items(
                 family=item.family,
                 lang=item.lang,
                 suite=item.suite,
-                error=decision.error,
+                error=decision.error or unchecked,
             )
         )
     return results
