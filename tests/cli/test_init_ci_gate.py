@@ -108,3 +108,25 @@ def test_init_never_overwrites_an_existing_workflow(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "already exists" in result.output  # bad input: status 2
     assert mine.read_text() == "name: mine\n"
     assert not (tmp_path / "policies").exists()
+
+
+def test_the_next_steps_init_prints_run_as_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by probing: the printed eval command, run from where init ran, read no
+    charter.toml and measured the shipped bundle, so a broken project still passed."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["init", "my proj"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    commands = [shlex.split(line.removeprefix("next:"))[1:] for line in lines[1:]]
+    assert [argv[:2] for argv in commands] == [["policy", "test"], ["eval", "run"]]
+    for argv in commands:
+        outcome = runner.invoke(app, argv)
+        assert outcome.exit_code == 0, (argv, outcome.output[-2000:])
+    bundle = tmp_path / "my proj" / "policies"
+    (bundle / "charter" / "data.json").unlink()
+    broken = runner.invoke(app, commands[1])  # it measures this project: every item errors
+    assert broken.exit_code == 1, broken.output[-2000:]
+    items = len((bundle / "evals" / "redteam.jsonl").read_text().splitlines())
+    assert f"FAIL: {items} item(s) could not be evaluated" in broken.stderr

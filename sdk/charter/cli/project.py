@@ -10,6 +10,7 @@ shipped bank bundle as it is (refunds, account closure, investment advice)."""
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 from enum import StrEnum
 from pathlib import Path
@@ -87,8 +88,12 @@ def init(
     workflow.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(WORKFLOW, workflow)
     typer.echo(f"created {target}/ ({template.value}, with evals/), {config} and {workflow}")
-    typer.echo(f"next: charter policy test {target} --coverage --threshold 90")
-    typer.echo(f"      charter eval run {target}/evals/redteam.jsonl --fail-under 0.8")
+    # runnable as printed from here: without --policies, eval run would read no charter.toml
+    # here and measure the shipped bundle instead of this one
+    bundle = shlex.quote(str(target))
+    corpus = shlex.quote(str(target / "evals" / "redteam.jsonl"))
+    typer.echo(f"next: charter policy test {bundle} --coverage --threshold 90")
+    typer.echo(f"      charter eval run {corpus} --policies {bundle} --fail-under 0.8")
 
 
 def lay_over(overlay: Path, target: Path) -> None:
