@@ -235,7 +235,8 @@ def find_config(
 
 
 def read_config(path: Path) -> dict[str, Any]:
-    """The `[charter]` table (or the top level) of a charter.toml, paths made absolute."""
+    """The `[charter]` table of a charter.toml (or its top level when it has no such table),
+    paths made absolute."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -244,6 +245,12 @@ def read_config(path: Path) -> dict[str, Any]:
         raise ConfigurationError(
             f"{path}: not valid TOML: {exc}; fix the file (`charter init` writes a valid one)"
         ) from None
+    beside = [name for name in data if name != "charter"] if "charter" in data else []
+    if beside:  # read as the [charter] table's, they would silently not apply
+        raise ConfigurationError(
+            f"{path}: {', '.join(map(repr, beside))} at the top level beside a [charter] "
+            "table would be ignored; put them under [charter]"
+        )
     table = data.get("charter", data)
     if not isinstance(table, dict):
         raise ConfigurationError(f"{path}: [charter] must be a table of settings")

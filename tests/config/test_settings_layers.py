@@ -75,6 +75,19 @@ def test_unknown_key_is_an_error_that_names_it(tmp_path: Path) -> None:
         Settings.load(environ={}, config_file=None, cwd=_empty(tmp_path), colour="red")
 
 
+def test_settings_beside_a_charter_table_are_an_error(tmp_path: Path) -> None:
+    """Found by probing: `engine = "http://..."` above [charter] was silently ignored (the
+    embedded engine ran instead of the OPA server the file named)."""
+    body = 'engine = "http://127.0.0.1:8181"\nstore_content = false\n[charter]\napp = "shop"\n'
+    path = _toml(tmp_path, body)
+    with pytest.raises(ConfigurationError) as err:
+        Settings.load(environ={}, cwd=tmp_path)
+    assert str(err.value) == (
+        f"{path}: 'engine', 'store_content' at the top level beside a [charter] table "
+        "would be ignored; put them under [charter]"
+    )
+
+
 def test_bad_value_names_the_source(tmp_path: Path) -> None:
     path = _toml(tmp_path, 'on_deny = "explode"\n')
     with pytest.raises(ConfigurationError, match=f"invalid settings from {path}"):
