@@ -37,6 +37,28 @@ def test_check_ok() -> None:
     assert "1 policy modules, 1 test modules" in result.output
 
 
+def test_check_says_when_decision_runs_on_the_interpreter(tmp_path: Path) -> None:
+    """Found by probing: two definitions the analysis cannot prove exclusive moved
+    `decision` to the interpreter, where a runaway loop is not stopped after 25,000
+    instructions, and nothing said so."""
+    two = (
+        "package charter.main\nimport rego.v1\n"
+        'tier := "gold" if input.tier == "gold"\ntier := "free" if input.plan == "free"\n'
+        'default decision := {"action": "allow", "violations": []}\n'
+        'decision := {"action": "allow", "violations": []} if tier == "gold"\n'
+    )
+    result = runner.invoke(app, ["policy", "check", str(_bundle(tmp_path, two))])
+    assert result.exit_code == 0, result.output
+    note, then = result.output.splitlines()[-2:]
+    assert note == (
+        "note: `decision` runs on regorus's interpreter, not the compiled RVM: "
+        "charter.main.tier (charter/main.rego): 2 definitions that may give two values"
+    )
+    assert "instruction budget does not apply" in then and 'policy_isolation = "process"' in then
+    on_rvm = runner.invoke(app, ["policy", "check", str(DEFAULT_POLICIES)])
+    assert on_rvm.exit_code == 0 and "note:" not in on_rvm.output, on_rvm.output
+
+
 def test_check_syntax_error_names_file_line_col(tmp_path: Path) -> None:
     src = _bundle(
         tmp_path,

@@ -67,6 +67,14 @@ def check(source: str = DirArg) -> None:
     typer.echo(
         f"ok: {len(b.modules)} policy modules, {len(b.tests)} test modules, revision {b.revision}"
     )
+    if engine.path != "rvm":  # the analysis kept the interpreter: no instruction budget
+        why = engine.path.removeprefix("interpreter: ")
+        typer.echo(f"note: `decision` runs on regorus's interpreter, not the compiled RVM: {why}")
+        typer.echo(
+            "      so the RVM's instruction budget does not apply: a runaway loop holds the GIL "
+            "until it ends and is denied only afterwards (policy_timeout_ms); "
+            'policy_isolation = "process" stops it at the deadline'
+        )
 
 
 @app.command()

@@ -16,7 +16,8 @@ more than `timeout_ms` of its own thread's CPU time is denied even if it finishe
 for a busy CPU or for another thread's GIL does not count: it is not the policy's cost).
 Either way the decision is a fail-closed deny whose `error` says so. regorus holds the GIL
 while it evaluates, so the instruction budget is also what keeps other threads running
-during a runaway policy loop.
+during a runaway policy loop; on the interpreter path there is none (`charter policy check`
+says so): only `isolation="process"` stops such a loop at the deadline.
 """
 
 from __future__ import annotations
