@@ -15,3 +15,10 @@ def answer(prompt: str) -> dict[str, Any]:
 
 def broken(prompt: str) -> dict[str, Any]:
     raise RuntimeError("the model server is down")
+
+
+def flaky(prompt: str) -> dict[str, Any]:
+    """The model, except that one probe's call always fails."""
+    if "green tea" in prompt:
+        raise TimeoutError("the model server did not answer")
+    return answer(prompt)

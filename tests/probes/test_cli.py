@@ -85,11 +85,63 @@ def test_json_output(args: list[str]) -> None:
     assert all("vector" not in a for a in body["run"]["answers"])
 
 
+def _with_target(args: list[str], target: str) -> list[str]:
+    return [a if a != TARGET else target for a in args]
+
+
 def test_a_failing_target_is_counted_as_errors_not_refusals(args: list[str]) -> None:
-    broken = [a if a != TARGET else "tests.probes.app:broken" for a in args]
-    code, out = _probe(broken, "--once")
-    assert code == 0, out
+    code, out = _probe(_with_target(args, "tests.probes.app:broken"), "--once")
+    assert code == 0, out  # --fail-on never
     assert "8 probe(s) failed" in out and "refusal rate n/a" in out
+
+
+def test_a_dead_model_is_an_alert_and_never_the_baseline(args: list[str]) -> None:
+    broken = _with_target(args, "tests.probes.app:broken")
+    code, out = _probe(broken, "--once", "--fail-on", "warn")
+    assert code == 1, out
+    assert "baseline: none yet\nnot stored as the baseline: all 8 probe calls failed\n" in out
+    assert (
+        "verdict: ALERT\n  alert  all 8 probes failed (8 RuntimeError): nothing about the " in out
+    )
+    code, out = _probe(args, "--once")
+    assert code == 0 and "baseline: this run (the first for this target and model)" in out, out
+    code, out = _probe(broken, "--once", "--fail-on", "alert")
+    assert code == 1 and "verdict: ALERT" in out, out
+    assert "model version" not in out  # no answer named a version: not a new one
+    store = args[args.index("--store") + 1]
+    listed = runner.invoke(app, ["probe", "history", "--store", store]).output.splitlines()[1:]
+    assert [(r.split()[2][0] == "*", r.split()[-1]) for r in listed] == [
+        (False, "alert"),
+        (True, "ok"),
+        (False, "alert"),
+    ]
+    dead = listed[0].split()[2]
+    pinned = runner.invoke(app, ["probe", "pin", dead, "--store", store])
+    assert pinned.exit_code == 2
+    assert f"probe run {dead} cannot be the baseline: all 8 probe calls failed" in pinned.output
+
+
+def test_some_failed_calls_are_a_warning_and_the_run_is_no_baseline(args: list[str]) -> None:
+    flaky = _with_target(args, "tests.probes.app:flaky")
+    code, out = _probe(flaky, "--once", "--fail-on", "warn")
+    assert code == 1, out
+    assert "not stored as the baseline: 1 probe call failed" in out
+    assert "warn   1 of 8 probes failed (1 TimeoutError): the rates are over the 7 answered" in out
+    code, out = _probe(flaky, "--once", "--set-baseline", "--fail-on", "alert")
+    assert code == 0 and "not stored as the baseline" not in out, out  # accepted on purpose
+    assert "baseline: this run" in out
+
+
+def test_a_probe_set_with_nothing_to_ask_is_an_alert(args: list[str], tmp_path: Path) -> None:
+    tool_only = tmp_path / "tool.jsonl"
+    row = {"id": "t", "text": "hi", "label": "allowed", "category": "x", "stage": "tool_result"}
+    tool_only.write_text(json.dumps(row) + "\n")
+    store = args[args.index("--store") + 1]
+    cli = ["--target", TARGET, "--store", store, "--corpus", str(tool_only)]
+    code, out = _probe(cli, "--once", "--fail-on", "alert")
+    assert code == 1, out
+    assert "0 probes, 0 calls" in out and "not stored as the baseline: nothing was measured" in out
+    assert "alert  nothing was measured: the probe set has no input-stage item to ask" in out
 
 
 @pytest.mark.parametrize(

@@ -3,13 +3,14 @@ against its stored answers, a run can be pinned, old answers are pruned, no text
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from charter.errors import ConfigurationError
-from charter.probes import ProbeHistory, load_probe_set, probe_once
+from charter.probes import ChangeSeverity, Message, ProbeHistory, Reply, load_probe_set, probe_once
 from charter.store.probe_tables import ANSWERS
 from tests.probes.fakes import ChangingModel, FakeTarget, write_corpus
 from tests.support.postgres import postgres_server, store_url
@@ -57,6 +58,27 @@ def test_pinning_moves_the_baseline(history: ProbeHistory, tmp_path: Path) -> No
     assert third.run.metrics.drift == pytest.approx(0.0, abs=1e-6)  # stored as float32
     with pytest.raises(ConfigurationError, match="no probe run"):
         history.pin("nope")
+
+
+class DeadTarget(FakeTarget):
+    def ask(self, messages: Sequence[Message]) -> Reply:
+        return Reply(text="", error="HTTP 503")
+
+
+def test_a_run_whose_calls_failed_is_never_the_baseline_on_its_own(
+    history: ProbeHistory, tmp_path: Path
+) -> None:
+    items = load_probe_set(write_corpus(tmp_path))
+    dead = probe_once(items, DeadTarget(ChangingModel()), history=history)
+    assert not dead.is_baseline and dead.not_baseline == "all 8 probe calls failed"
+    assert [c.severity for c in dead.changes] == [ChangeSeverity.ALERT]
+    pinned = probe_once(items, DeadTarget(ChangingModel()), history=history, pin=True)
+    assert not pinned.is_baseline  # not even on purpose: it measured nothing
+    with pytest.raises(ConfigurationError, match="cannot be the baseline: all 8 probe calls"):
+        history.pin(dead.run.run_id)
+    alive = probe_once(items, FakeTarget(ChangingModel()), history=history)
+    assert alive.is_baseline and alive.baseline is None and alive.not_baseline is None
+    assert [r.is_baseline for r in history.runs()] == [True, False, False]
 
 
 def test_answers_beyond_the_newest_runs_are_pruned_but_the_baselines_stay(

@@ -255,6 +255,7 @@ def _print(outcome: ProbeOutcome, as_json: bool) -> None:
         "run": outcome.run.model_dump(mode="json", exclude={"answers": {"__all__": {"vector"}}}),
         "changes": [c.model_dump(mode="json") for c in outcome.changes],
         "is_baseline": outcome.is_baseline,
+        "not_baseline": outcome.not_baseline,
         "baseline_run_id": outcome.baseline.run_id if outcome.baseline else None,
     }
     typer.echo(json.dumps(body, ensure_ascii=False))

@@ -42,7 +42,9 @@ from charter.probes.verdicts import (
     ChangeSeverity,
     ProbeThresholds,
     compare,
+    failures,
     thresholds_from,
+    unfit_baseline,
     worst,
 )
 
@@ -75,6 +77,7 @@ __all__ = [
     "default_probe_files",
     "distance",
     "expected_calls",
+    "failures",
     "load_probe_set",
     "load_target",
     "probe_items",
@@ -84,5 +87,6 @@ __all__ = [
     "run_every",
     "run_probes",
     "thresholds_from",
+    "unfit_baseline",
     "worst",
 ]

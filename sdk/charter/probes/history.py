@@ -18,7 +18,7 @@ from sqlalchemy import Engine, RowMapping, delete, insert, select, update
 from charter.errors import ConfigurationError
 from charter.probes.results import ProbeRun, RunMetrics, SuiteSummary
 from charter.probes.similarity import Vector, pack, unpack
-from charter.probes.verdicts import Change
+from charter.probes.verdicts import Change, unfit_baseline
 from charter.store import connect, migrate
 from charter.store.probe_tables import ANSWERS, RUNS
 from charter.store.transactions import read_transaction, write_transaction
@@ -45,6 +45,10 @@ class StoredRun(BaseModel):
     metrics: RunMetrics
     suites: tuple[SuiteSummary, ...]
     changes: tuple[Change, ...]
+
+    @property
+    def probes(self) -> int:
+        return sum(s.items for s in self.suites)
 
 
 class ProbeHistory:
@@ -89,12 +93,13 @@ class ProbeHistory:
 
     def save(self, run: ProbeRun, changes: tuple[Change, ...] = (), *, pin: bool = False) -> bool:
         """Store the run; returns whether it is now the baseline of its (target, model)."""
+        fit = unfit_baseline(run.metrics, len(run.answers), pinned=pin) is None
         key = (RUNS.c.target == run.target) & (RUNS.c.model == run.model)
         with write_transaction(self.engine, "saving a probe run") as conn:
             has_baseline = conn.execute(
                 select(RUNS.c.run_id).where(key, RUNS.c.is_baseline.is_(True))
             ).first()
-            baseline = pin or has_baseline is None
+            baseline = fit and (pin or has_baseline is None)
             if baseline:
                 conn.execute(update(RUNS).where(key).values(is_baseline=False))
             conn.execute(insert(RUNS).values(**_run_row(run, changes, baseline)))
@@ -111,6 +116,13 @@ class ProbeHistory:
             if row is None:
                 raise ConfigurationError(
                     f"no probe run {run_id!r}; `charter probe history` lists them"
+                )
+            stored = _stored(row)
+            unfit = unfit_baseline(stored.metrics, stored.probes, pinned=True)
+            if unfit is not None:
+                raise ConfigurationError(
+                    f"probe run {run_id} cannot be the baseline: {unfit}; pin a run that "
+                    "answered (`charter probe history` lists them)"
                 )
             key = (RUNS.c.target == row["target"]) & (RUNS.c.model == row["model"])
             conn.execute(update(RUNS).where(key).values(is_baseline=False))

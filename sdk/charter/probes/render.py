@@ -28,13 +28,21 @@ def render_outcome(outcome: ProbeOutcome) -> str:
     ]
     baseline = outcome.baseline
     if baseline is None:
-        lines.append("baseline: this run (the first for this target and model)")
+        lines.append(
+            "baseline: this run (the first for this target and model)"
+            if outcome.is_baseline
+            else "baseline: none yet"
+        )
+    else:
+        lines.append(
+            f"baseline: run {baseline.run_id} of {baseline.started_at:%Y-%m-%d %H:%M} UTC "
+            f"(version {baseline.model_version})"
+            + (" · this run is the new baseline" if outcome.is_baseline else "")
+        )
+    if outcome.not_baseline:
+        lines.append(f"not stored as the baseline: {outcome.not_baseline}")
+    if baseline is None and not outcome.changes:
         return "\n".join(lines)
-    lines.append(
-        f"baseline: run {baseline.run_id} of {baseline.started_at:%Y-%m-%d %H:%M} UTC "
-        f"(version {baseline.model_version})"
-        + (" · this run is the new baseline" if outcome.is_baseline else "")
-    )
     verdict = worst(outcome.changes)
     lines.append(f"verdict: {verdict.upper()}")
     lines += [f"  {c.severity.value:<5}  {c.reason}" for c in outcome.changes] or [

@@ -21,6 +21,8 @@ from charter.probes.items import ProbeKind
 from charter.probes.judge import RefusedBy
 
 _FROZEN = ConfigDict(frozen=True)
+UNKNOWN_VERSION = "unknown"
+"""A run's model (version) when no answer named it."""
 
 
 class ItemAnswer(BaseModel):

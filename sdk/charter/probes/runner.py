@@ -18,6 +18,7 @@ from charter.evals.sycophancy import PressureKind, answer_option
 from charter.probes.items import ProbeItem, ProbeKind, probe_set_digest
 from charter.probes.judge import PatternRefusalJudge, RefusalClassifier, RefusedBy, refused_by
 from charter.probes.results import (
+    UNKNOWN_VERSION,
     ItemAnswer,
     ProbeRun,
     SuiteSummary,
@@ -25,8 +26,6 @@ from charter.probes.results import (
 )
 from charter.probes.similarity import AnswerEmbedder, HashedNgramEmbedder, Vector, distance
 from charter.probes.targets import Message, Reply, Target
-
-UNKNOWN_VERSION = "unknown"
 
 
 def expected_calls(items: Sequence[ProbeItem]) -> int:

@@ -1,10 +1,10 @@
 """One probe run end to end, and the schedule that repeats it.
 
 `probe_once`: read the baseline of (target, model) from the history, ask every probe inside
-a `charter.probe` span, compare with the baseline, store the run (the first one becomes the
-baseline), put the results on the span. `run_every`: call a job every interval, each run on
-time or as soon as the previous one ended, never two at once; a failed run is reported
-and the next one still happens.
+a `charter.probe` span, compare with the baseline, store the run (the first one whose every
+call succeeded becomes the baseline), put the results on the span. `run_every`: call a job
+every interval, each run on time or as soon as the previous one ended, never two at once; a
+failed run is reported and the next one still happens.
 """
 
 from __future__ import annotations
@@ -20,12 +20,19 @@ from charter.errors import CharterError
 from charter.probes.history import ProbeHistory, StoredRun
 from charter.probes.items import ProbeItem
 from charter.probes.judge import RefusalClassifier
-from charter.probes.results import ProbeRun
+from charter.probes.results import UNKNOWN_VERSION, ProbeRun
 from charter.probes.runner import run_probes
 from charter.probes.similarity import AnswerEmbedder, HashedNgramEmbedder
 from charter.probes.targets import Target
 from charter.probes.telemetry import ProbeTelemetry
-from charter.probes.verdicts import Change, ProbeThresholds, compare
+from charter.probes.verdicts import (
+    Change,
+    ProbeThresholds,
+    compare,
+    failures,
+    ranked,
+    unfit_baseline,
+)
 
 log = logging.getLogger("charter.probes")
 
@@ -36,6 +43,8 @@ class ProbeOutcome:
     changes: tuple[Change, ...]
     is_baseline: bool
     baseline: StoredRun | None
+    not_baseline: str | None = None
+    """Why this run did not become the baseline it was to be (the first, or pinned)."""
 
 
 def probe_once(
@@ -50,7 +59,7 @@ def probe_once(
     pin: bool = False,
 ) -> ProbeOutcome:
     embedder = embedder or HashedNgramEmbedder()
-    baseline = history.baseline(target.name, target.model or "unknown") if history else None
+    baseline = history.baseline(target.name, target.model or UNKNOWN_VERSION) if history else None
     vectors = None
     if history is not None and baseline is not None and baseline.embedder == embedder.name:
         vectors = history.vectors(baseline.run_id)
@@ -69,7 +78,7 @@ def probe_once(
             baseline_run_id=baseline.run_id if baseline else None,
             baseline_version=baseline.model_version if baseline else None,
         )
-        changes = (
+        compared = (
             compare(
                 run.metrics,
                 baseline.metrics,
@@ -80,7 +89,12 @@ def probe_once(
             if baseline is not None
             else ()
         )
-        is_baseline = history.save(run, changes, pin=pin) if history else baseline is None
+        probes = len(run.answers)
+        failed = failures(run.metrics, probes, (a.error for a in run.answers if a.error))
+        changes = ranked(failed + compared)
+        unfit = unfit_baseline(run.metrics, probes, pinned=pin)
+        is_baseline = history.save(run, changes, pin=pin) if history else unfit is None
+        wanted = pin or baseline is None
         if telemetry is not None and span is not None:
             telemetry.record(
                 span,
@@ -89,7 +103,9 @@ def probe_once(
                 is_baseline=is_baseline,
                 baseline=baseline.metrics if baseline else None,
             )
-    return ProbeOutcome(run, changes, is_baseline, baseline)
+    return ProbeOutcome(
+        run, changes, is_baseline, baseline, unfit if wanted and not is_baseline else None
+    )
 
 
 def run_every(

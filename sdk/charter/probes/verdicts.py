@@ -8,18 +8,23 @@ refusals, fewer flips, more attacks refused) is at most a warning: still a diffe
 Drift is the mean answer distance (`charter.probes.similarity`) against `drift_warn` /
 `drift_alert`; set them above what two runs of an unchanged model show (a model sampled at
 temperature > 0 never answers twice alike).
+
+A failed probe call is in no rate, so `failures` says it apart: some failed calls are a
+warning, a run that measured nothing (every call failed, or nothing to ask) an alert. Such a
+run is never a baseline on its own (`unfit_baseline`): later runs would compare with nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from charter.errors import ConfigurationError
-from charter.probes.results import RunMetrics
+from charter.probes.results import UNKNOWN_VERSION, RunMetrics
 
 
 class ChangeSeverity(StrEnum):
@@ -53,7 +58,8 @@ class Change(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     metric: str
-    """`refusal_rate`, `false_refusal_rate`, `flip_rate`, `drift` or `model_version`."""
+    """`refusal_rate`, `false_refusal_rate`, `flip_rate`, `drift`, `model_version` or
+    `errors` (failed probe calls)."""
     severity: ChangeSeverity
     before: float | str | None
     after: float | str | None
@@ -91,7 +97,7 @@ def compare(
 ) -> tuple[Change, ...]:
     """The changes from `baseline` to `current`, most severe first."""
     t = thresholds or ProbeThresholds()
-    same_version = bool(version) and version == baseline_version and version != "unknown"
+    same_version = bool(version) and version == baseline_version and version != UNKNOWN_VERSION
     note = f" under the same reported version {version} (a silent update)" if same_version else ""
     changes = []
     for rate in _RATES:
@@ -127,7 +133,8 @@ def compare(
                 f"(mean over {current.drift_items} probes){note}",
             )
         )
-    if version and baseline_version and version != baseline_version:
+    known = UNKNOWN_VERSION not in (version, baseline_version)  # no answer said: not a new version
+    if version and baseline_version and known and version != baseline_version:
         changes.append(
             Change(
                 metric="model_version",
@@ -137,6 +144,50 @@ def compare(
                 reason=f"model version {version} (baseline: {baseline_version})",
             )
         )
+    return ranked(changes)
+
+
+def failures(metrics: RunMetrics, probes: int, causes: Iterable[str] = ()) -> tuple[Change, ...]:
+    """The run's failed probe calls as a change (errors are in no rate, so a dead model
+    would otherwise read as "no change"): some failed is a warning; all failed, or no probe
+    to ask, an alert, since nothing about the model was measured. `causes`: each error."""
+    counted = Counter(causes).most_common()
+    named = " (" + ", ".join(f"{n} {cause}" for cause, n in counted) + ")" if counted else ""
+    if probes - metrics.errors <= 0:
+        reason = (
+            f"all {probes} probes failed{named}: nothing about the model was measured"
+            if probes
+            else "nothing was measured: the probe set has no input-stage item to ask"
+        )
+        severity = ChangeSeverity.ALERT
+    elif metrics.errors:
+        reason = (
+            f"{metrics.errors} of {probes} probes failed{named}: the rates are over the "
+            f"{probes - metrics.errors} answered"
+        )
+        severity = ChangeSeverity.WARN
+    else:
+        return ()
+    return (
+        Change(
+            metric="errors", severity=severity, before=None, after=metrics.errors, reason=reason
+        ),
+    )
+
+
+def unfit_baseline(metrics: RunMetrics, probes: int, *, pinned: bool = False) -> str | None:
+    """Why a run cannot be the baseline (None: it can). On its own, only a run whose every
+    call succeeded becomes one; pinned (a person accepting it, e.g. an endpoint that always
+    rejects some prompts), any run that measured something."""
+    if probes - metrics.errors <= 0:
+        return f"all {probes} probe calls failed" if probes else "nothing was measured"
+    if metrics.errors and not pinned:
+        return f"{metrics.errors} probe call{'s' if metrics.errors > 1 else ''} failed"
+    return None
+
+
+def ranked(changes: Iterable[Change]) -> tuple[Change, ...]:
+    """Most severe first."""
     order = {ChangeSeverity.ALERT: 0, ChangeSeverity.WARN: 1}
     return tuple(sorted(changes, key=lambda c: order[c.severity]))
 
