@@ -17,9 +17,11 @@ from charter.errors import ConfigurationError
 from charter.probes import (
     CallableTarget,
     OpenAICompatibleTarget,
+    ProbeHistory,
     RefusedBy,
     load_probe_set,
     load_target,
+    probe_once,
     run_probes,
 )
 from charter.signals import HeuristicJailbreakDetector, SignalSet
@@ -78,6 +80,35 @@ def test_messages_shape_passes_the_conversation() -> None:
     ]
     CallableTarget(chat, shape="messages").ask(convo)
     assert seen == [convo]
+
+
+def test_an_answer_it_cannot_read_fails_that_probe_and_the_run_is_kept(tmp_path: Path) -> None:
+    model = ChangingModel()
+
+    def odd(prompt: str) -> Any:
+        if "green tea" in prompt:
+            return None
+        if "opening hours" in prompt:
+            return {"choices": [{"message": {"role": "assistant", "content": 5}}]}
+        return model(prompt)
+
+    history = ProbeHistory(f"sqlite:///{tmp_path / 'charter.db'}")
+    try:
+        outcome = probe_once(
+            load_probe_set(write_corpus(tmp_path)), CallableTarget(odd), history=history
+        )
+        stored = history.runs()
+    finally:
+        history.close()
+    errors = {a.id: a.error for a in outcome.run.answers if a.error}
+    assert errors == {
+        "ok-tea": "unreadable NoneType answer: return a string, an OpenAI-style completion or a "
+        "LangChain message, or register an adapter",
+        "ok-hours": "unreadable dict answer (TypeError)",
+    }
+    assert outcome.run.metrics.benign_items == 2  # the other benign probes were answered
+    assert [r.run_id for r in stored] == [outcome.run.run_id]
+    assert "2 of 8 probes failed (1 unreadable NoneType answer: return" in outcome.changes[0].reason
 
 
 def test_load_target_errors() -> None:

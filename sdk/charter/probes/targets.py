@@ -26,7 +26,7 @@ from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from charter.adapters import adapter_for, usage_of
-from charter.errors import ApprovalError, CharterError, ConfigurationError, PolicyViolation
+from charter.errors import ApprovalError, ConfigurationError, PolicyViolation
 
 Message = Mapping[str, str]
 """`{"role": "user" | "assistant" | "system", "content": "..."}`."""
@@ -42,7 +42,8 @@ class Reply:
     """The model (and version) the answer says produced it, when it says."""
     finish_reason: str = ""
     error: str | None = None
-    """The call failed (exception class or HTTP status): neither an answer nor a refusal."""
+    """The call failed (exception class, HTTP status, an answer it could not read): neither
+    an answer nor a refusal."""
     latency_ms: float = 0.0
 
 
@@ -207,19 +208,30 @@ def _resolve(answer: Any) -> Any:
 
 
 def _reply(answer: Any, latency_ms: float) -> Reply:
+    """The answer read through the guard's adapters. One it cannot read is this probe's
+    error, never the end of the run (the answers before it would be lost); the error names
+    the type, never the content (it is stored)."""
     adapter = adapter_for(answer)
+    kind = type(answer).__name__
     if adapter is None:
-        raise CharterError(
-            f"the probe target returned a {type(answer).__name__}; return a string, an "
-            "OpenAI-style completion or a LangChain message (or register an adapter)"
-        )
-    usage = usage_of(answer)
+        return Reply(text="", error=f"unreadable {kind} answer: {_READABLE}", latency_ms=latency_ms)
+    try:
+        text = "\n".join(adapter.texts(answer))
+        usage = usage_of(answer)
+    except Exception as exc:  # a known shape, malformed (a completion whose content is no text)
+        error = f"unreadable {kind} answer ({type(exc).__name__})"
+        return Reply(text="", error=error, latency_ms=latency_ms)
     return Reply(
-        text="\n".join(adapter.texts(answer)),
+        text=text,
         model=usage.response_model or "",
         finish_reason=usage.finish_reasons[0] if usage.finish_reasons else "",
         latency_ms=latency_ms,
     )
+
+
+_READABLE = (
+    "return a string, an OpenAI-style completion or a LangChain message, or register an adapter"
+)
 
 
 def _guarded_model(fn: Callable[..., Any]) -> str:

@@ -152,7 +152,7 @@ def failures(metrics: RunMetrics, probes: int, causes: Iterable[str] = ()) -> tu
     would otherwise read as "no change"): some failed is a warning; all failed, or no probe
     to ask, an alert, since nothing about the model was measured. `causes`: each error."""
     counted = Counter(causes).most_common()
-    named = " (" + ", ".join(f"{n} {cause}" for cause, n in counted) + ")" if counted else ""
+    named = " (" + "; ".join(f"{n} {cause}" for cause, n in counted) + ")" if counted else ""
     if probes - metrics.errors <= 0:
         reason = (
             f"all {probes} probes failed{named}: nothing about the model was measured"
