@@ -4,6 +4,7 @@ comes from `FAKE_MODEL_VERSION` (the provider updating it behind the same name).
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 from tests.probes.fakes import ChangingModel
@@ -21,4 +22,13 @@ def flaky(prompt: str) -> dict[str, Any]:
     """The model, except that one probe's call always fails."""
     if "green tea" in prompt:
         raise TimeoutError("the model server did not answer")
+    return answer(prompt)
+
+
+RELEASE = threading.Event()
+
+
+def hangs(prompt: str) -> dict[str, Any]:
+    """A hung entry point: answers only once the test sets `RELEASE`."""
+    RELEASE.wait(10)
     return answer(prompt)

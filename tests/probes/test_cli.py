@@ -132,6 +132,19 @@ def test_some_failed_calls_are_a_warning_and_the_run_is_no_baseline(args: list[s
     assert "baseline: this run" in out
 
 
+def test_a_hung_target_fails_each_call_at_the_probe_timeout(args: list[str]) -> None:
+    from tests.probes import app as probed
+
+    hangs = _with_target(args, "tests.probes.app:hangs")
+    env = {"CHARTER_PROBE_TIMEOUT_S": "0.05", "FAKE_MODEL_VERSION": "v1"}
+    try:
+        result = runner.invoke(app, ["probe", "--once", "--fail-on", "alert", *hangs], env=env)
+    finally:
+        probed.RELEASE.set()  # the abandoned calls end
+    assert result.exit_code == 1, result.output
+    assert "all 8 probes failed (8 no answer within 0.05s)" in result.output
+
+
 def test_a_probe_set_with_nothing_to_ask_is_an_alert(args: list[str], tmp_path: Path) -> None:
     tool_only = tmp_path / "tool.jsonl"
     row = {"id": "t", "text": "hi", "label": "allowed", "category": "x", "stage": "tool_result"}

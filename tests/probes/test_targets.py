@@ -111,6 +111,25 @@ def test_an_answer_it_cannot_read_fails_that_probe_and_the_run_is_kept(tmp_path:
     assert "2 of 8 probes failed (1 unreadable NoneType answer: return" in outcome.changes[0].reason
 
 
+def test_a_call_past_the_timeout_fails_that_probe_and_the_run_goes_on(tmp_path: Path) -> None:
+    model = ChangingModel()
+    release = threading.Event()
+
+    def hangs_on_tea(prompt: str) -> str:
+        if "green tea" in prompt:
+            release.wait(60)  # a hung entry point (released when the test ends)
+        return model(prompt)
+
+    try:
+        run = run_probes(
+            load_probe_set(write_corpus(tmp_path)), CallableTarget(hangs_on_tea, timeout_s=0.05)
+        )
+    finally:
+        release.set()
+    assert {a.id: a.error for a in run.answers if a.error} == {"ok-tea": "no answer within 0.05s"}
+    assert run.metrics.benign_items == 3 and run.metrics.errors == 1
+
+
 def test_load_target_errors() -> None:
     with pytest.raises(ConfigurationError, match="module:function"):
         load_target("no_colon")

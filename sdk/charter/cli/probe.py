@@ -201,7 +201,12 @@ def build_target(
     spec = spec or (None if endpoint else settings.probe_target)
     endpoint = endpoint or (None if spec else settings.probe_endpoint)
     if spec:
-        return load_target(spec, model=name, shape="messages" if messages else "text")
+        return load_target(
+            spec,
+            model=name,
+            shape="messages" if messages else "text",
+            timeout_s=settings.probe_timeout_s,
+        )
     if endpoint:
         key = os.environ.get(settings.probe_api_key_env, "")
         return OpenAICompatibleTarget(

@@ -5,7 +5,8 @@ that serves users) with the prompt: a string by default, where a multi-turn prob
 sycophancy pushback) is written as a `User:`/`Assistant:` transcript; or, with
 `shape="messages"`, the OpenAI-style message list. Whatever it returns (a string, an
 OpenAI-style completion, a LangChain message, a stream of strings) is read through the
-guard's adapters. `PolicyViolation` and a held approval are the guard refusing.
+guard's adapters. `PolicyViolation` and a held approval are the guard refusing. A call that
+has not returned after `timeout_s` fails (it is abandoned: `charter.probes.deadline`).
 
 `OpenAICompatibleTarget` posts to `{base_url}/chat/completions` (temperature 0) with the
 API key from the environment variable the configuration names: the model alone, no guard.
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 
 from charter.adapters import adapter_for, usage_of
 from charter.errors import ApprovalError, ConfigurationError, PolicyViolation
+from charter.probes.deadline import Overdue, call_within
 
 Message = Mapping[str, str]
 """`{"role": "user" | "assistant" | "system", "content": "..."}`."""
@@ -77,8 +79,10 @@ class CallableTarget:
         name: str = "",
         model: str = "",
         shape: Literal["text", "messages"] = "text",
+        timeout_s: float | None = 60.0,
     ) -> None:
         self._fn = fn
+        self._timeout = timeout_s
         self._name = name or f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', fn)}"
         self._model = model or _guarded_model(fn)
         self._shape = shape
@@ -95,7 +99,9 @@ class CallableTarget:
         prompt: Any = transcript(messages) if self._shape == "text" else [dict(m) for m in messages]
         started = time.perf_counter()
         try:
-            answer = _resolve(self._fn(prompt))
+            answer = call_within(lambda: _resolve(self._fn(prompt)), self._timeout)
+        except Overdue as exc:  # a hung entry point: this probe fails, the run goes on
+            return Reply(text="", error=str(exc), latency_ms=_since(started))
         except PolicyViolation as exc:
             return Reply(
                 text="",
@@ -166,7 +172,11 @@ class OpenAICompatibleTarget:
 
 
 def load_target(
-    spec: str, *, model: str = "", shape: Literal["text", "messages"] = "text"
+    spec: str,
+    *,
+    model: str = "",
+    shape: Literal["text", "messages"] = "text",
+    timeout_s: float | None = 60.0,
 ) -> CallableTarget:
     """`package.module:function` -> a `CallableTarget` (imports the module)."""
     module_name, _, attr = spec.partition(":")
@@ -189,7 +199,7 @@ def load_target(
             f"probe target {spec!r}: {attr} is not a function of {module_name}; name the "
             "guarded entry point as module:function"
         )
-    return CallableTarget(fn, name=spec, model=model, shape=shape)
+    return CallableTarget(fn, name=spec, model=model, shape=shape, timeout_s=timeout_s)
 
 
 def _resolve(answer: Any) -> Any:
