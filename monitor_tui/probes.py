@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter import semconv
-from charter.probes import Change, ProbeThresholds, RunMetrics, compare, worst
+from charter.probes import (
+    Change,
+    ProbeThresholds,
+    RunMetrics,
+    compare,
+    failures,
+    ranked,
+    worst,
+)
 from monitor_tui.ingest.records import SpanRecord
 
 _COUNTS = tuple(RunMetrics.model_fields)
@@ -33,21 +41,27 @@ class ProbePoint:
     baseline: RunMetrics | None = None
     baseline_run_id: str = ""
     baseline_version: str = ""
+    items: int | None = None
+    """Probes the run asked (its span's `charter.probe.items`); None on older spans."""
 
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.app, self.target, self.model)
 
     def changes(self, thresholds: ProbeThresholds) -> tuple[Change, ...]:
+        """As `charter probe` prints them: its failed calls (a dead model is no "no
+        change"), then what moved against its baseline."""
+        failed = failures(self.metrics, self.items) if self.items is not None else ()
         if self.baseline is None:
-            return ()
-        return compare(
+            return failed
+        moved = compare(
             self.metrics,
             self.baseline,
             version=self.version,
             baseline_version=self.baseline_version,
             thresholds=thresholds,
         )
+        return ranked(failed + moved)
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,7 @@ def point(span: SpanRecord) -> ProbePoint | None:
         baseline=_metrics(attrs, semconv.PROBE_BASELINE_METRIC_PREFIX),
         baseline_run_id=str(attrs.get(semconv.PROBE_BASELINE_RUN_ID) or ""),
         baseline_version=str(attrs.get(semconv.PROBE_BASELINE_VERSION) or ""),
+        items=_count(attrs.get(semconv.PROBE_ITEMS)),
     )
 
 
@@ -131,9 +146,17 @@ def alerts(all_series: Sequence[ProbeSeries], thresholds: ProbeThresholds) -> li
 
 def verdict(p: ProbePoint, thresholds: ProbeThresholds) -> str:
     """`alert`, `warn`, `ok`, or `baseline` for a run that is one."""
-    if p.baseline is None:
+    changes = p.changes(thresholds)
+    if p.baseline is None and not changes:
         return "baseline" if p.is_baseline else "ok"
-    return worst(p.changes(thresholds))
+    return worst(changes)
+
+
+def _count(value: Any) -> int | None:
+    """A non-negative int attribute, or None (absent, or of another type)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
 
 
 def _metrics(attrs: Mapping[str, Any], prefix: str) -> RunMetrics | None:

@@ -143,8 +143,11 @@ def probe_run_span(
     model: str = "bank-assistant",
     target: str = "support_bot.app:answer",
     app: str = "support-bot",
+    errors: int = 0,
+    items: int | None = None,
 ) -> SpanRecord:
-    """A `charter.probe` run span as `charter probe` sends it: counts, and the baseline's."""
+    """A `charter.probe` run span as `charter probe` sends it: counts, and the baseline's
+    (`items`: the probes it asked, when given)."""
     counts: dict[str, Any] = {
         "attack_items": 70,
         "refused_attacks": refused_attacks,
@@ -153,7 +156,7 @@ def probe_run_span(
         "eligible_pairs": 31,
         "flipped_pairs": flipped,
         "drift_items": 140 if drift is not None else 0,
-        "errors": 0,
+        "errors": errors,
     }
     if drift is not None:
         counts["drift"] = drift
@@ -165,6 +168,8 @@ def probe_run_span(
         semconv.APP: app,
         semconv.PROBE_IS_BASELINE: baseline is None,
     }
+    if items is not None:
+        attrs[semconv.PROBE_ITEMS] = items
     attrs.update({semconv.PROBE_METRIC_PREFIX + k: v for k, v in counts.items()})
     if baseline is not None:
         base = {**counts, "drift_items": 0, **baseline}

@@ -11,7 +11,7 @@ from monitor_tui.app import ConsoleApp
 from monitor_tui.ingest.receiver import Receiver
 from monitor_tui.ingest.records import SpanRecord
 from monitor_tui.ingest.store import SpanStore
-from monitor_tui.probes import alerts, series
+from monitor_tui.probes import alerts, series, verdict
 from monitor_tui.screens.probes import ProbesScreen
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.metrics import MeterProvider
@@ -151,6 +151,23 @@ def test_series_group_runs_and_alerts_follow_the_thresholds() -> None:
     (warn,) = alerts(found, ProbeThresholds(rate_alert=0.5))
     assert warn.severity == "warn"
     assert alerts(found, ProbeThresholds(rate_warn=0.2, rate_alert=0.5)) == []  # 15.5 points
+
+
+def test_a_run_whose_calls_failed_is_no_ok_in_the_console() -> None:
+    """As `charter probe` says it (found at stop 55: the console recomputed the verdict
+    from the rates alone, so a dead model's run read "ok", or "baseline" as a first run)."""
+    base = {"refused_benign": 3}
+    dead_first = probe_run_span(1, end_ns=NOW_NS - 10**9, errors=167, items=167, model="a")
+    dead = probe_run_span(2, end_ns=NOW_NS, errors=167, items=167, baseline=base, model="b")
+    some = probe_run_span(3, end_ns=NOW_NS, errors=4, items=167, baseline=base, model="c")
+    found = {s.latest.model: s.latest for s in series([dead_first, dead, some])}
+    thresholds = ProbeThresholds()
+    assert [verdict(found[m], thresholds) for m in "abc"] == ["alert", "alert", "warn"]
+    reasons = {a.series: a.change.reason for a in alerts(series([dead, some]), thresholds)}
+    assert reasons["b @ support_bot.app:answer"].startswith("all 167 probes failed")
+    assert reasons["c @ support_bot.app:answer"].startswith("4 of 167 probes failed")
+    healthy = probe_run_span(4, end_ns=NOW_NS, items=167, model="d")
+    assert verdict(series([healthy])[0].latest, thresholds) == "baseline"
 
 
 def test_probe_runs_survive_the_span_count_bound(tmp_path: Path) -> None:
