@@ -19,7 +19,7 @@ import pytest
 
 from charter.audit import iter_records
 from charter.context import context
-from charter.errors import ApprovalError, ApprovalPending, ConfigurationError
+from charter.errors import ApprovalError, ApprovalPending, ConfigurationError, LimitExceeded
 from charter.guard import Charter
 from charter.testing import RecordingModel
 
@@ -212,3 +212,14 @@ def test_a_wrong_argument_is_one_configuration_error_where_it_is_passed(
         call(charter)
     assert named in str(info.value)
     assert charter.redact(EMAIL, entities=["EMAIL_ADDRESS"]).text == "<EMAIL_ADDRESS_1>"
+
+
+def test_check_names_the_tool_arguments_when_they_cross_a_limit(charter: Charter) -> None:
+    """Found by probing: arguments nested too deep were reported as "the text: nested ..."."""
+    nested: dict[str, object] = {"x": 1}
+    for _ in range(40):
+        nested = {"x": nested}
+    with pytest.raises(LimitExceeded, match=r"^the text and its tool arguments: nested deeper"):
+        charter.check("hi", tool="lookup_order", arguments=nested)
+    with pytest.raises(LimitExceeded, match=r"^the text: more than"):
+        charter.check("x" * (charter.settings.max_text_chars + 1))

@@ -184,7 +184,8 @@ def _flow(
 def check(parts: Parts, spec: CallSpec, stage: Stage, text: str, arguments: Any) -> Decision:
     """`Charter.check`: the input checks on `text` without calling anything."""
     run = CallRun(parts, spec, current(), NO_SPAN)
-    run.bounded(stage, "the text", arguments, [text])
+    what = "the text" if arguments is None else "the text and its tool arguments"
+    run.bounded(stage, what, arguments, [text])
     tool_args = None
     if arguments is not None:
         view = run.viewed(stage, "tool arguments", dict(arguments), finite=True)
