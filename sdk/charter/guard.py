@@ -64,7 +64,7 @@ class Charter:
             Settings.load(**overrides) if settings is None else settings.with_overrides(**overrides)
         )
         self._engine = engine
-        self._signals = signals
+        self._signals = _scored_in_line(signals)
         self._queue = queue
         self._audit = audit
         self._telemetry = telemetry
@@ -273,6 +273,20 @@ class Charter:
             self._audit.close()
         if self._engine is not None:
             self._engine.close()
+
+
+def _scored_in_line(signals: Any) -> Any:
+    """`signals`, checked: the guard scores a text synchronously, in the flow of the call,
+    so an async signal cannot be awaited there (found by probing: every call recorded its
+    `.error` and the shipped policy denied them all)."""
+    for signal in getattr(signals, "signals", ()) or ():
+        if getattr(signal, "is_async", False):
+            raise ConfigurationError(
+                f"signal {signal.name!r} is async, and the guard scores synchronously; give "
+                "CallableSignal a sync function (e.g. one that calls your classifier's sync "
+                "client, with its own timeout)"
+            )
+    return signals
 
 
 def _owned(ticket: str, request: Any) -> None:

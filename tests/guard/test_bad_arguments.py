@@ -21,6 +21,7 @@ from charter.audit import iter_records
 from charter.context import context
 from charter.errors import ApprovalError, ApprovalPending, ConfigurationError, LimitExceeded
 from charter.guard import Charter
+from charter.signals import CallableSignal, SignalSet
 from charter.testing import RecordingModel
 
 EMAIL = "jane.doe@example.com"
@@ -223,3 +224,23 @@ def test_check_names_the_tool_arguments_when_they_cross_a_limit(charter: Charter
         charter.check("hi", tool="lookup_order", arguments=nested)
     with pytest.raises(LimitExceeded, match=r"^the text: more than"):
         charter.check("x" * (charter.settings.max_text_chars + 1))
+
+
+def test_an_async_signal_is_refused_when_the_guard_is_built(charter: Charter) -> None:
+    """Found by probing: the guard scores synchronously, so an async `CallableSignal`
+    recorded its `.error` on every call and the shipped policy denied them all ("What is
+    the capital of France?" at harm score 1 in 14 categories)."""
+
+    async def moderation(text: str) -> float:
+        return 0.0
+
+    def sync_moderation(text: str) -> float:
+        return 0.0
+
+    with pytest.raises(ConfigurationError, match="signal 'moderation' is async"):
+        Charter(charter.settings, signals=SignalSet([CallableSignal("moderation", moderation)]))
+    built = Charter(
+        charter.settings, signals=SignalSet([CallableSignal("moderation", sync_moderation)])
+    )
+    assert built.check("What is the capital of France?").allowed
+    built.close()

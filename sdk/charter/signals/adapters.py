@@ -1,8 +1,9 @@
 """`CallableSignal`: plug any classifier the user already has into the policy input.
 
 A Llama Guard wrapper, a hosted moderation API, an in-house model: anything that takes the
-text and returns a score (or several named scores) in [0, 1]. Async callables work too,
-through `ascore`, so a network-bound classifier does not block the event loop.
+text and returns a score (or several named scores) in [0, 1]. Async callables work through
+`ascore` (`SignalSet.ascore`), for code that scores texts itself; the guard scores a call's
+texts synchronously, so `Charter` refuses an async signal.
 """
 
 from __future__ import annotations
