@@ -23,7 +23,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
-from charter import IngestError
+from charter import IngestError, semconv
 from monitor_tui.ingest.records import AttrValue, SpanRecord
 from monitor_tui.text import valid_values
 
@@ -43,6 +43,12 @@ class DecodedBatch:
     records: list[SpanRecord]
     rejected: int = 0
     reasons: list[str] = field(default_factory=list)
+
+    def reject(self, name: str, problem: str) -> None:
+        """Count one invalid span, keeping its reason for the partial-success message."""
+        self.rejected += 1
+        if len(self.reasons) < MAX_REASONS:
+            self.reasons.append(f"span {name[:60]!r}: {problem}")
 
     def partial_success_message(self) -> str:
         more = self.rejected - len(self.reasons)
@@ -203,13 +209,12 @@ def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -
         service = str(resource.get("service.name", ""))
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
+                attributes = _attributes(span.attributes)
                 problem = _span_problem(
                     span.trace_id, span.span_id, span.parent_span_id, span.end_time_unix_nano
-                )
+                ) or _attribute_problem(attributes)
                 if problem:
-                    batch.rejected += 1
-                    if len(batch.reasons) < MAX_REASONS:
-                        batch.reasons.append(f"span {span.name[:60]!r}: {problem}")
+                    batch.reject(span.name, problem)
                     continue
                 append(
                     SpanRecord(
@@ -223,7 +228,7 @@ def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -
                         status_code=span.status.code,
                         status_message=span.status.message,
                         service=service,
-                        attributes=_attributes(span.attributes),
+                        attributes=attributes,
                         resource=resource,
                     )
                 )
@@ -240,6 +245,23 @@ def _span_problem(trace_id: bytes, span_id: bytes, parent: bytes, end_ns: int) -
     if end_ns <= 0:  # stored, it read as 1970: counted as stored, then gone at retention
         return "endTimeUnixNano must be set"
     return ""
+
+
+def _attribute_problem(attributes: dict[str, AttrValue]) -> str:
+    """What the console cannot use in a span's attributes: the decision action is matched
+    against the actions sampling always keeps and stored as a column, so it must be text."""
+    action = attributes.get(semconv.ACTION)
+    if action is not None and not isinstance(action, str):
+        return f"{semconv.ACTION} must be a string, got {_kind(action)}"
+    return ""
+
+
+def _kind(value: AttrValue) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a key-value list"
+    return type(value).__name__
 
 
 def _attributes(pairs: Any) -> dict[str, AttrValue]:

@@ -21,10 +21,13 @@ _ID_SPACE = 1 << 64
 
 
 def must_keep(record: SpanRecord) -> bool:
-    """A deny, approval, revised-answer or probe-run span: never sampled out."""
+    """A deny, approval, revised-answer or probe-run span: never sampled out. An action
+    that is not text (the decoder rejects it; a record may come from elsewhere) is no
+    action: a list in a set lookup would raise and lose the whole request."""
     attrs = record.attributes
+    action = attrs.get(semconv.ACTION)
     return (
-        attrs.get(semconv.ACTION) in _ALWAYS_KEEP_ACTIONS
+        (isinstance(action, str) and action in _ALWAYS_KEEP_ACTIONS)
         or semconv.APPROVAL_ID in attrs
         or semconv.APPROVAL_STATE in attrs
         or record.name in (semconv.SPAN_APPROVAL, semconv.SPAN_PROBE, semconv.SPAN_PROBE_SUITE)

@@ -8,6 +8,8 @@ import time
 from typing import Any
 
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -42,6 +44,23 @@ def sdk_spans(
 
 def protobuf_body(n: int, **kwargs: Any) -> bytes:
     data: bytes = encode_spans(sdk_spans(n, **kwargs)).SerializeToString()
+    return data
+
+
+def with_call_attribute(body: bytes, key: str, value: AnyValue, *, call: int = 0) -> bytes:
+    """`body` with attribute `key` of its `call`-th call span (one with a decision action)
+    set to `value`: what a buggy or foreign exporter sends, which the SDK never would."""
+    request = ExportTraceServiceRequest.FromString(body)
+    spans = request.resource_spans[0].scope_spans[0].spans
+    calls = [s for s in spans if any(kv.key == semconv.ACTION for kv in s.attributes)]
+    target = calls[call]
+    for kv in target.attributes:
+        if kv.key == key:
+            kv.value.CopyFrom(value)
+            break
+    else:
+        target.attributes.add(key=key).value.CopyFrom(value)
+    data: bytes = request.SerializeToString()
     return data
 
 
@@ -87,3 +106,7 @@ def json_doc(**span_overrides: Any) -> dict[str, Any]:
 
 def json_body(**span_overrides: Any) -> bytes:
     return json.dumps(json_doc(**span_overrides)).encode()
+
+
+def array_value(*strings: str) -> AnyValue:
+    return AnyValue(array_value=ArrayValue(values=[AnyValue(string_value=v) for v in strings]))

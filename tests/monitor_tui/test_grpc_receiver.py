@@ -13,7 +13,12 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.sdk.trace.export import SpanExportResult
 
 from charter import semconv
-from tests.monitor_tui.otlp_bodies import protobuf_body, sdk_spans
+from tests.monitor_tui.otlp_bodies import (
+    array_value,
+    protobuf_body,
+    sdk_spans,
+    with_call_attribute,
+)
 
 METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 
@@ -85,5 +90,25 @@ def test_saturated_is_unavailable(live_store: SpanStore) -> None:
         assert receiver.pipeline.flush()
         assert receiver.store.count() == 2
         assert receiver.stats().saturated_requests == 1
+    finally:
+        receiver.stop()
+
+
+def test_a_span_whose_action_is_not_text_is_a_partial_success(live_store: SpanStore) -> None:
+    """Found by probing: with sampling on, one span whose decision action was a list failed
+    the whole call with UNKNOWN "unhashable type: 'list'" and its good spans were lost."""
+    receiver = Receiver(live_store, http_port=0, grpc_port=0, sample_rate=0.5)
+    receiver.start()
+    try:
+        assert receiver.grpc is not None
+        body = with_call_attribute(
+            protobuf_body(3, action="deny"), semconv.ACTION, array_value("deny"), call=1
+        )
+        with grpc.insecure_channel(receiver.grpc.endpoint) as channel:
+            answer = ExportTraceServiceResponse.FromString(channel.unary_unary(METHOD)(body))
+        assert answer.partial_success.rejected_spans == 1
+        assert f"{semconv.ACTION} must be a string" in answer.partial_success.error_message
+        assert receiver.pipeline.flush()
+        assert [c.action for c in receiver.store.recent_calls()] == ["deny", "deny"]
     finally:
         receiver.stop()

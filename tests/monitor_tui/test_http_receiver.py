@@ -23,7 +23,13 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from charter import semconv
-from tests.monitor_tui.otlp_bodies import json_body, protobuf_body, sdk_spans
+from tests.monitor_tui.otlp_bodies import (
+    array_value,
+    json_body,
+    protobuf_body,
+    sdk_spans,
+    with_call_attribute,
+)
 
 PROTOBUF = {"Content-Type": "application/x-protobuf"}
 
@@ -114,6 +120,31 @@ def test_a_span_without_an_end_time_is_rejected_not_stored_and_lost(receiver: Re
     assert response.status == 200 and answer.partial_success.rejected_spans == 1
     assert "endTimeUnixNano" in answer.partial_success.error_message
     assert stored(receiver) == 3
+
+
+def test_a_span_whose_action_is_not_text_is_rejected_and_the_rest_stored(
+    live_store: SpanStore,
+) -> None:
+    """Found by probing: with sampling on, one span whose decision action was a list lost
+    the whole request (sampling raised TypeError, the connection closed unanswered)."""
+    receiver = Receiver(live_store, http_port=0, grpc_port=None, sample_rate=0.5)
+    receiver.start()
+    try:
+        body = with_call_attribute(
+            protobuf_body(3, action="deny"), semconv.ACTION, array_value("deny")
+        )
+        response = post(receiver, body)
+        answer = ExportTraceServiceResponse.FromString(response.body)  # type: ignore[attr-defined]
+        assert response.status == 200 and answer.partial_success.rejected_spans == 1
+        assert (
+            f"{semconv.ACTION} must be a string, got an array"
+            in answer.partial_success.error_message
+        )
+        assert receiver.pipeline.flush()
+        assert [c.action for c in receiver.store.recent_calls()] == ["deny", "deny"]
+        assert receiver.stats().rejected_spans == 1
+    finally:
+        receiver.stop()
 
 
 FIFTY_MB = 50 * 1024 * 1024

@@ -56,6 +56,13 @@ def test_a_trace_with_a_deny_keeps_all_its_spans() -> None:
     assert Sampler(0.0).select([child, deny]) == [child, deny]
 
 
+def test_sampling_takes_an_action_that_is_not_text_as_no_action() -> None:
+    """Found by probing: a list action raised TypeError in sampling, losing its request."""
+    odd = [replace(s, attributes={**s.attributes, semconv.ACTION: ["deny"]}) for s in spans(3)]
+    assert not any(must_keep(s) for s in odd)
+    assert Sampler(0.0).select(odd) == []
+
+
 def test_sample_rate_must_be_a_share() -> None:
     with pytest.raises(ConfigurationError, match=r"between 0\.0 and 1\.0"):
         Sampler(1.5)
