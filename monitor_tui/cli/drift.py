@@ -42,7 +42,7 @@ def report(
         from pydantic import ValidationError
 
         from monitor_tui.drift import DriftConfig, DriftSeverity, compare
-        from monitor_tui.ingest.store import read_jsonl
+        from monitor_tui.ingest.jsonl import read_jsonl
     except ImportError:
         raise fail("drift needs the console extra: pip install 'charter[console]'") from None
 

@@ -13,6 +13,7 @@ import json
 import re
 import zlib
 from dataclasses import dataclass, field
+from math import isfinite
 from typing import Any, cast
 
 from google.protobuf import json_format
@@ -24,7 +25,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from charter import IngestError, semconv
-from monitor_tui.ingest.records import AttrValue, SpanRecord
+from monitor_tui.ingest.records import AttrValue, SpanRecord, non_finite_name
 from monitor_tui.text import valid_values
 
 PROTOBUF = "application/x-protobuf"
@@ -275,7 +276,8 @@ def _attributes(pairs: Any) -> dict[str, AttrValue]:
         elif kind == "int_value":
             out[kv.key] = value.int_value
         elif kind == "double_value":
-            out[kv.key] = value.double_value
+            number = value.double_value
+            out[kv.key] = number if isfinite(number) else non_finite_name(number)
         elif kind == "bool_value":
             out[kv.key] = value.bool_value
         else:
@@ -293,6 +295,8 @@ def _value(value: AnyValue) -> AttrValue:
         return {kv.key: _value(kv.value) for kv in value.kvlist_value.values}
     if kind == "bytes_value":
         return base64.b64encode(value.bytes_value).decode()
+    if kind == "double_value" and not isfinite(value.double_value):
+        return non_finite_name(value.double_value)
     return getattr(value, kind)
 
 

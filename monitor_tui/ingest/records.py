@@ -132,6 +132,16 @@ class SpanRecord:
         return cls(**row.model_dump())
 
 
+def non_finite_name(number: float) -> str:
+    """ "NaN", "Infinity" or "-Infinity" (as OTLP/JSON spells them): what a non-finite
+    double is kept as. They are not JSON: stored as numbers, SQLite's JSON functions failed
+    on every query that reached the span and the export was invalid. As text, `number`
+    skips them like any other non-number, and the trace view still shows what was sent."""
+    if math.isnan(number):
+        return "NaN"
+    return "Infinity" if number > 0 else "-Infinity"
+
+
 def _strings(value: AttrValue) -> tuple[str, ...]:
     if value is None:
         return ()

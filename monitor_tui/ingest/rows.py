@@ -8,28 +8,46 @@ cannot encode a lone surrogate, and one such span would fail its whole batch.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from charter import semconv
-from monitor_tui.ingest.records import SpanRecord
+from monitor_tui.ingest.records import SpanRecord, non_finite_name
 from monitor_tui.text import valid_text, valid_values
 
-_JSON = json.JSONEncoder(separators=(",", ":"), default=str).encode
+_JSON = json.JSONEncoder(separators=(",", ":"), default=str, allow_nan=False).encode
 """One encoder for every row (json.dumps with options builds a new one per call)."""
 
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def _json(value: Any) -> str:
-    """JSON text for a column. An escaped lone surrogate would make SQLite's JSON functions
-    return text Python cannot decode (a store error on every read), so strings holding one
-    get U+FFFD instead; the check is one scan of the text, and rare hits pay for the rest."""
-    text = _JSON(value)
+def json_text(value: Any) -> str:
+    """JSON text for a column or an exported line. An escaped lone surrogate would make
+    SQLite's JSON functions return text Python cannot decode (a store error on every read),
+    so strings holding one get U+FFFD instead; the check is one scan of the text, and rare
+    hits pay for the rest. NaN and the infinities are not JSON (SQLite's JSON functions
+    fail on them): the decoder already turns them into text, and so does this, for records
+    from elsewhere and spans stored before it did."""
+    try:
+        text = _JSON(value)
+    except ValueError:
+        text = _JSON(finite_values(value))
     if _ESCAPED_SURROGATE.search(text) is None:
         return text
-    return _JSON(valid_values(value))
+    return _JSON(valid_values(finite_values(value)))
+
+
+def finite_values(value: Any) -> Any:
+    """A JSON value with every non-finite float replaced by its name (`non_finite_name`)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else non_finite_name(value)
+    if isinstance(value, list | tuple):
+        return [finite_values(v) for v in value]
+    if isinstance(value, dict):
+        return {k: finite_values(v) for k, v in value.items()}
+    return value
 
 
 Row = tuple[Any, ...]
@@ -60,10 +78,10 @@ def _row(r: SpanRecord, resources: dict[int, str]) -> Row:
         valid_text(r.status_message),
         valid_text(r.service),
         None if action is None else valid_text(str(action)),
-        None if rules is None else _json(list(r.rules)),
+        None if rules is None else json_text(list(r.rules)),
         None if revision is None else valid_text(str(revision)),
         r.weight,
-        _json(attrs),
+        json_text(attrs),
         _resource_json(r.resource, resources),
         trace_key(r.trace_id),
     )
@@ -79,7 +97,7 @@ def trace_key(trace_id: str) -> int:
 def _resource_json(resource: Mapping[str, Any], cache: dict[int, str]) -> str:
     text = cache.get(id(resource))
     if text is None:
-        text = cache[id(resource)] = _json(resource)
+        text = cache[id(resource)] = json_text(resource)
     return text
 
 

@@ -9,11 +9,10 @@ WAL mode lets `charter drift` or a second console read the same file while it is
 from __future__ import annotations
 
 import functools
-import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import IO, Any
 
 from charter import ConfigurationError, StoreError, semconv
 from monitor_tui.ingest.records import SpanRecord
-from monitor_tui.ingest.rows import Row, encode_rows, from_row, trace_key
+from monitor_tui.ingest.rows import Row, encode_rows, from_row, json_text, trace_key
 
 DEFAULT_PATH = ".charter/spans.db"
 DEFAULT_MAX_SPANS = 200_000
@@ -66,6 +65,22 @@ _ROW_PARAMS = "(" + ", ".join("?" * 17) + ")"
 _MAX_CHUNK = 1024
 """Rows per INSERT: 17 x 1024 parameters, under SQLite's 32766 limit."""
 _SELECT = f"SELECT {_COLUMNS} FROM spans"
+
+
+_CALL_MS_PATH = f"'$.\"{semconv.CALL_MS}\"'"
+_CALL_MS = (
+    "CASE WHEN json_valid(attributes) THEN CASE WHEN json_type(attributes, "
+    f"{_CALL_MS_PATH}) IN ('integer', 'real') THEN json_extract(attributes, {_CALL_MS_PATH}) "
+    "END END"
+)
+"""The recorded call duration when it is a JSON number, else NULL. Each span is checked
+on its own (CASE is evaluated lazily): text, a list or attributes that are not JSON (NaN
+written by a console before it kept them as text) would otherwise fail the whole summary."""
+
+
+def _call_ms(recorded: float | None, span_ms: float) -> float:
+    """`SpanRecord.call_ms` for a summary row: the recorded duration, else the span's."""
+    return float(recorded) if recorded is not None and recorded >= 0 else float(span_ms)
 
 
 @dataclass(frozen=True)
@@ -239,8 +254,7 @@ class SpanStore:
                 (*span, top),
             ).fetchall()
             latencies = self._db.execute(
-                f"SELECT COALESCE(json_extract(attributes, '$.\"{semconv.CALL_MS}\"'), "
-                f"(end_ns - start_ns) / 1e6) FROM spans WHERE {where} "
+                f"SELECT {_CALL_MS}, (end_ns - start_ns) / 1e6 FROM spans WHERE {where} "
                 "ORDER BY end_ns DESC LIMIT ?",
                 (*span, latency_sample),
             ).fetchall()
@@ -253,7 +267,9 @@ class SpanStore:
             actions={str(a): float(w) for a, w in actions},
             timeline=tuple(series),
             top_rules=tuple((str(r), float(w)) for r, w in rules),
-            latencies_ms=tuple(sorted(float(v[0]) for v in latencies if v[0] is not None)),
+            latencies_ms=tuple(
+                sorted(_call_ms(recorded, span_ms) for recorded, span_ms in latencies)
+            ),
         )
 
     def probe_runs(self, limit: int = 500) -> list[SpanRecord]:
@@ -313,7 +329,7 @@ class SpanStore:
         """Write spans as JSON lines (format: `monitor_tui.ingest.records`); returns count."""
         written = 0
         for record in self.iter_spans(since_ns=since_ns, until_ns=until_ns):
-            out.write(json.dumps(record.to_json_dict(), separators=(",", ":")) + "\n")
+            out.write(json_text(record.to_json_dict()) + "\n")
             written += 1
         return written
 
@@ -362,36 +378,3 @@ def _insert_many(count: int) -> str:
     retakes the GIL once per chunk rather than once per row (with the receivers busy in
     Python, each retake can wait a full switch interval; per row, the writer starves)."""
     return f"INSERT INTO spans ({_COLUMNS}, trace_key) VALUES " + ", ".join([_ROW_PARAMS] * count)
-
-
-def read_jsonl(lines: Iterable[str], *, source: str = "<input>") -> list[SpanRecord]:
-    """Parse an exported JSON-lines file; a bad line raises `ConfigurationError` naming it."""
-    from pydantic import ValidationError
-
-    records: list[SpanRecord] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append(SpanRecord.from_json_dict(json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise ConfigurationError(
-                f"{source}:{number}: not JSON ({exc.msg}); expected one span object per line "
-                "as written by `charter monitor export`"
-            ) from None
-        except (ValidationError, TypeError) as exc:
-            raise ConfigurationError(
-                f"{source}:{number}: not a span: {_first_problem(exc)}; expected the format "
-                "written by `charter monitor export`"
-            ) from None
-    return records
-
-
-def _first_problem(exc: Exception) -> str:
-    from pydantic import ValidationError
-
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "line"
-        return f"{where}: {err['msg']}"
-    return "each line must be a JSON object"

@@ -4,11 +4,14 @@ Subclasses split their work in two: `load()` runs in a thread and may only do I/
 queue, bundle reads), `show(data)` runs on the event loop and only touches widgets. Loads
 repeat every `refresh_interval()` seconds while the screen is visible; a load never
 overlaps the previous one, so a slow store slows the refresh instead of piling up work.
+A load that fails says so in a notification (the store's own errors in their words, any
+other exception by its class), and the next refresh tries again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, Generic, TypeVar, cast
 
 from textual import work
@@ -19,6 +22,7 @@ from charter import CharterError
 from monitor_tui.context import ConsoleContext, HasContext
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class DataScreen(Screen[None], Generic[T]):
@@ -58,6 +62,13 @@ class DataScreen(Screen[None], Generic[T]):
             data = await asyncio.to_thread(self.load)
         except CharterError as exc:
             self._report(str(exc))
+            return
+        except Exception as exc:  # a bug or data nobody foresaw: say so, keep the console up
+            log.exception("loading %s failed", type(self).__name__)
+            self._report(
+                f"{type(exc).__name__} while loading this screen (a bug in the console, "
+                "please report it); it keeps refreshing and the other screens still work"
+            )
             return
         finally:
             self._loading = False

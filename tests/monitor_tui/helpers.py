@@ -23,6 +23,17 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def notified(pilot: Pilot[None], fragment: str) -> list[str]:
+    """The notifications shown, once one containing `fragment` is among them (a notification
+    reaches the app as a message, which a busy machine may not have handled by `settle`)."""
+    for _ in range(100):
+        messages = [str(n.message) for n in pilot.app._notifications]
+        if any(fragment in m for m in messages):
+            break
+        await pilot.pause(0.02)
+    return messages
+
+
 def _pending_layout(table: DataTable[object]) -> bool:
     return bool(table._require_update_dimensions or table._updated_cells)
 

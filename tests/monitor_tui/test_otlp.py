@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import zlib
 
 import pytest
@@ -14,6 +15,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue
 
 from charter import semconv
 from charter.errors import IngestError
@@ -25,6 +27,7 @@ from tests.monitor_tui.otlp_bodies import (
     json_doc,
     protobuf_body,
     sdk_spans,
+    with_call_attribute,
 )
 
 
@@ -65,6 +68,24 @@ def test_otlp_json_ids_are_hex_and_values_typed() -> None:
     assert record.status_code == 2 and record.kind == 3
     assert record.end_ns - record.start_ns == 250_000_000
     assert record.service == "bot"
+
+
+def test_non_finite_doubles_are_kept_as_their_names_on_both_paths() -> None:
+    """Found by probing: a NaN double was stored as a bare NaN token, which is not JSON, so
+    SQLite failed every Live screen summary that reached the span."""
+    score = semconv.SIGNAL_PREFIX + "jailbreak"
+    body = with_call_attribute(protobuf_body(1), score, AnyValue(double_value=math.nan))
+    body = with_call_attribute(body, semconv.CALL_MS, AnyValue(double_value=math.inf))
+    doubles = ArrayValue(values=[AnyValue(double_value=-math.inf), AnyValue(double_value=0.5)])
+    body = with_call_attribute(body, semconv.PII_TYPES, AnyValue(array_value=doubles))
+    (call,) = [r for r in otlp.decode(body, otlp.PROTOBUF).records if r.is_call]
+    assert call.attributes[score] == "NaN" and call.number(score) is None
+    assert call.attributes[semconv.CALL_MS] == "Infinity"
+    assert call.call_ms == call.duration_ms
+    assert call.attributes[semconv.PII_TYPES] == ["-Infinity", 0.5]
+    attribute = {"key": semconv.CALL_MS, "value": {"doubleValue": "-Infinity"}}
+    (record,) = otlp.decode(json_body(attributes=[attribute]), otlp.JSON).records
+    assert record.attributes[semconv.CALL_MS] == "-Infinity"
 
 
 def test_otlp_json_accepts_protobuf_field_names_too() -> None:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from monitor_tui.ingest.buffer import SpanBuffer
+from monitor_tui.ingest.jsonl import read_jsonl
 from monitor_tui.ingest.pipeline import IngestPipeline
 from monitor_tui.ingest.records import SpanRecord
 from monitor_tui.ingest.sampling import Sampler, must_keep
-from monitor_tui.ingest.store import SpanStore, read_jsonl
+from monitor_tui.ingest.store import SpanStore
 
 from charter import semconv
 from charter.errors import ConfigurationError, StoreError
@@ -156,6 +159,23 @@ def test_jsonl_export_round_trips(store: SpanStore) -> None:
     assert read_jsonl(lines) == original
 
 
+def strict_json(text: str) -> object:
+    def refuse(token: str) -> object:
+        raise AssertionError(f"{token} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_non_finite_numbers_are_stored_and_exported_as_text(store: SpanStore) -> None:
+    """Found by probing: `charter monitor export` wrote bare NaN tokens (invalid JSON)."""
+    odd = call_span(1, end_ns=NOW_NS - 10**9)
+    store.insert([replace(odd, attributes={**odd.attributes, semconv.CALL_MS: math.nan})])
+    out = io.StringIO()
+    assert store.export_jsonl(out) == 1
+    line = strict_json(out.getvalue())
+    assert isinstance(line, dict) and line["attributes"][semconv.CALL_MS] == "NaN"
+
+
 def test_export_time_range(store: SpanStore) -> None:
     store.insert(traffic(10, seed=1, end_s=NOW, spacing_s=60))
     out = io.StringIO()
@@ -207,6 +227,35 @@ def test_window_summary_and_rule_counts(store: SpanStore) -> None:
         ("rev-b", "privacy.pii_external"): 1.0,
     }
     assert store.revisions() == ["rev-a", "rev-b"]
+
+
+@pytest.mark.parametrize("recorded", ["12.5ms", [12.5], math.inf, -5.0])
+def test_a_call_duration_that_is_no_number_is_ignored_by_the_summary(
+    store: SpanStore, recorded: object
+) -> None:
+    """Found by probing: one span with `charter.call_ms` "12.5ms", a list or NaN stopped the
+    Live screen loading (float() raised, or SQLite's JSON functions failed on NaN)."""
+    odd = call_span(1, end_ns=NOW_NS - 10**9, call_ms=40)
+    odd = replace(odd, attributes={**odd.attributes, semconv.CALL_MS: recorded})
+    store.insert([odd, call_span(2, end_ns=NOW_NS - 2 * 10**9, call_ms=100)])
+    summary = store.window_summary(NOW_NS - 60 * 10**9, NOW_NS + 1)
+    assert summary.latencies_ms == (40.0, 100.0)  # the odd span's own duration: 40 ms
+    assert summary.actions == {"allow": 2.0}
+
+
+def test_the_summary_reads_a_store_holding_nan_from_before(tmp_path: Path) -> None:
+    """Spans stored by a console that still wrote NaN into the attributes JSON."""
+    path = str(tmp_path / "spans.db")
+    store = SpanStore(path, clock=clock)
+    store.insert([call_span(1, end_ns=NOW_NS - 10**9), call_span(2, end_ns=NOW_NS - 10**9)])
+    with sqlite3.connect(path) as db:
+        db.execute(f"""UPDATE spans SET attributes = '{{"{semconv.CALL_MS}":NaN}}' WHERE id = 1""")
+    summary = store.window_summary(NOW_NS - 60 * 10**9, NOW_NS + 1)
+    assert summary.latencies_ms == (300.0, 300.0)
+    out = io.StringIO()
+    assert store.export_jsonl(out) == 2
+    assert [strict_json(line) for line in out.getvalue().splitlines()]
+    store.close()
 
 
 def test_store_location_forms(tmp_path: Path) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import sqlite3
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,11 +24,12 @@ from monitor_tui.widgets.distribution import DistributionView
 from monitor_tui.widgets.metric import Metric
 from textual.widgets import DataTable, Input, Static, Tree
 
+from charter import semconv
 from charter.approvals import ApprovalRequest, action_hash
 from charter.approvals.queue import ApprovalQueue
 from charter.decision import ApprovalSpec, Approvers
 from tests.monitor_tui.factories import NOW, NOW_NS, call_span, clock, traffic
-from tests.monitor_tui.helpers import column, decide, settle
+from tests.monitor_tui.helpers import column, decide, notified, settle
 
 FIXTURE_POLICIES = str(Path(__file__).parent / "fixtures" / "policies")
 SIZE = (140, 40)
@@ -63,6 +67,44 @@ async def test_live_shows_the_stream_rates_and_top_rules(store: SpanStore) -> No
         rules = app.screen.query_one("#top-rules", DataTable)
         assert column(rules, 0) == ["topics.forbidden", "privacy.pii_external"]
         assert column(rules, 1) == ["2", "1"]
+
+
+async def test_live_shows_every_call_when_one_has_values_of_the_wrong_kind(
+    store: SpanStore,
+) -> None:
+    """Found by probing: one span with a NaN attribute or a `charter.call_ms` of "12.5ms"
+    stopped the Live screen loading: no rows, and a misleading "malformed JSON; check disk
+    space" notification, or none at all."""
+    spans = [call_span(i, end_ns=NOW_NS - i * 10**9, call_ms=80) for i in (1, 2, 3)]
+    odd = {semconv.CALL_MS: "12.5ms", semconv.SIGNAL_PREFIX + "jailbreak": math.nan}
+    spans[1] = replace(spans[1], attributes={**spans[1].attributes, **odd})
+    store.insert(spans)
+    app = ConsoleApp(store, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#stream", DataTable).row_count == 3
+        assert app.screen.query_one("#m-p50", Metric).value == "80 ms"
+        assert [n.message for n in app._notifications] == []
+
+
+async def test_a_load_that_fails_unexpectedly_is_reported_by_its_class(tmp_path: Path) -> None:
+    """A load failing with anything but a `CharterError` (here a row another tool wrote)
+    vanished: the screen stayed empty and nothing said why."""
+    path = str(tmp_path / "spans.db")
+    store = SpanStore(path, clock=clock)
+    store.insert([call_span(1, end_ns=NOW_NS - 10**9)])
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE spans SET attributes = 'not json'")
+    app = ConsoleApp(store, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, LiveScreen)
+        messages = await notified(pilot, "JSONDecodeError while loading")
+        assert any(m.startswith("JSONDecodeError while loading") for m in messages), messages
+        await pilot.press("3")  # the console keeps working
+        await settle(pilot)
+        assert isinstance(app.screen, DriftScreen)
+    store.close()
 
 
 async def test_enter_opens_the_trace_and_escape_returns(store: SpanStore) -> None:
