@@ -4,6 +4,10 @@ Shared by the HTTP and gRPC receivers so both reject the same payloads with the 
 reasons. A payload that cannot be decoded at all is an `IngestError` (400/413/415); a
 decodable payload with some invalid spans is accepted minus those spans, reported as an
 OTLP partial success.
+
+Only Charter's vocabulary is kept (`monitor_tui.ingest.vocabulary`): attributes other
+instrumentation exports to the same endpoint (prompt text, URLs, exception messages) are
+dropped here, before their values are even read, so no personal data they carry is stored.
 """
 
 from __future__ import annotations
@@ -26,6 +30,13 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from charter import IngestError, semconv
 from monitor_tui.ingest.records import AttrValue, SpanRecord, non_finite_name
+from monitor_tui.ingest.vocabulary import (
+    RESOURCE_KEYS,
+    RESOURCE_PREFIXES,
+    SPAN_KEYS,
+    SPAN_PREFIXES,
+    status_message,
+)
 from monitor_tui.text import valid_values
 
 PROTOBUF = "application/x-protobuf"
@@ -206,7 +217,7 @@ def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -
     batch = DecodedBatch(records=[])
     append = batch.records.append
     for resource_spans in request.resource_spans:
-        resource = _attributes(resource_spans.resource.attributes)
+        resource = _attributes(resource_spans.resource.attributes, RESOURCE_KEYS, RESOURCE_PREFIXES)
         service = str(resource.get("service.name", ""))
         for scope_spans in resource_spans.scope_spans:
             for span in scope_spans.spans:
@@ -227,7 +238,7 @@ def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -
                         parent_span_id=span.parent_span_id.hex(),
                         kind=span.kind,
                         status_code=span.status.code,
-                        status_message=span.status.message,
+                        status_message=status_message(span.status.message),
                         service=service,
                         attributes=attributes,
                         resource=resource,
@@ -265,23 +276,29 @@ def _kind(value: AttrValue) -> str:
     return type(value).__name__
 
 
-def _attributes(pairs: Any) -> dict[str, AttrValue]:
-    # The hot path of ingest: scalar kinds inline, nested ones through `_value`.
+def _attributes(
+    pairs: Any, keys: frozenset[str] = SPAN_KEYS, prefixes: tuple[str, ...] = SPAN_PREFIXES
+) -> dict[str, AttrValue]:
+    # The hot path of ingest: a key outside the vocabulary is skipped before its value is
+    # read (one set lookup, one `startswith`), scalar kinds inline, nested through `_value`.
     out: dict[str, AttrValue] = {}
     for kv in pairs:
+        key = kv.key
+        if key not in keys and not key.startswith(prefixes):
+            continue
         value = kv.value
         kind = value.WhichOneof("value")
         if kind == "string_value":
-            out[kv.key] = value.string_value
+            out[key] = value.string_value
         elif kind == "int_value":
-            out[kv.key] = value.int_value
+            out[key] = value.int_value
         elif kind == "double_value":
             number = value.double_value
-            out[kv.key] = number if isfinite(number) else non_finite_name(number)
+            out[key] = number if isfinite(number) else non_finite_name(number)
         elif kind == "bool_value":
-            out[kv.key] = value.bool_value
+            out[key] = value.bool_value
         else:
-            out[kv.key] = _value(value)
+            out[key] = _value(value)
     return out
 
 

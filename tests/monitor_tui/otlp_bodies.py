@@ -83,7 +83,7 @@ def json_doc(**span_overrides: Any) -> dict[str, Any]:
             {"key": semconv.ACTION, "value": {"stringValue": "deny"}},
             {"key": semconv.GEN_AI_USAGE_INPUT_TOKENS, "value": {"intValue": "42"}},
             {"key": semconv.CALL_MS, "value": {"doubleValue": 250.5}},
-            {"key": "charter.cached", "value": {"boolValue": False}},
+            {"key": semconv.PROBE_IS_BASELINE, "value": {"boolValue": False}},
             {
                 "key": semconv.RULES,
                 "value": {"arrayValue": {"values": [{"stringValue": "topics.forbidden"}]}},

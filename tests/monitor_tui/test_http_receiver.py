@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import io
 import json
 import socket
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from google.rpc.status_pb2 import Status
@@ -21,6 +24,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.trace import Status as SpanStatus
+from opentelemetry.trace import StatusCode
 
 from charter import semconv
 from tests.monitor_tui.otlp_bodies import (
@@ -82,6 +87,44 @@ def test_real_sdk_exporter_spans_are_stored(
         semconv.SPAN_POLICY,
     ]
     assert receiver.stats().received == 2
+
+
+def test_other_instrumentations_attributes_are_not_stored(
+    tmp_path: Path, make_provider: Callable[[SpanExporter], TracerProvider]
+) -> None:
+    """Found by probing: a span as another instrumentation in the app exports it (the
+    prompt, a URL, an exception message) landed in spans.db and the export in clear."""
+    store = SpanStore(str(tmp_path / "spans.db"))
+    receiver = Receiver(store, http_port=0, grpc_port=None)
+    receiver.start()
+    try:
+        provider = make_provider(OTLPSpanExporter(endpoint=receiver.http.endpoint))
+        tracer = provider.get_tracer("opentelemetry.instrumentation.openai")
+        email = "jane.doe@example.com"
+        attributes = {
+            semconv.GEN_AI_OPERATION_NAME: "chat",
+            semconv.GEN_AI_REQUEST_MODEL: "gpt-4o",
+            "gen_ai.prompt.0.content": f"Update my email to {email}, card 4111 1111 1111 1111",
+            "url.full": f"https://crm.example/api/customers?email={email}",
+        }
+        with tracer.start_as_current_span("chat gpt-4o", attributes=attributes) as span:
+            span.set_status(SpanStatus(StatusCode.ERROR, f"ValueError: no customer {email}"))
+        assert stored(receiver) == 1
+    finally:
+        receiver.stop()
+    with sqlite3.connect(store.path) as db:
+        rows = db.execute("SELECT * FROM spans").fetchall()
+    out = io.StringIO()
+    store.export_jsonl(out)
+    for text in (repr(rows), out.getvalue()):
+        assert "jane.doe" not in text and "4111" not in text and "crm.example" not in text
+    (call,) = store.iter_spans()
+    assert call.attributes == {
+        semconv.GEN_AI_OPERATION_NAME: "chat",
+        semconv.GEN_AI_REQUEST_MODEL: "gpt-4o",
+    }
+    assert call.is_error and call.status_message == ""
+    store.close()
 
 
 def test_gzip_from_the_real_exporter(receiver: Receiver) -> None:

@@ -63,7 +63,7 @@ def test_otlp_json_ids_are_hex_and_values_typed() -> None:
     )
     assert record.attributes[semconv.GEN_AI_USAGE_INPUT_TOKENS] == 42  # int64 as a string
     assert record.attributes[semconv.CALL_MS] == 250.5
-    assert record.attributes["charter.cached"] is False
+    assert record.attributes[semconv.PROBE_IS_BASELINE] is False
     assert record.rules == ("topics.forbidden",)
     assert record.status_code == 2 and record.kind == 3
     assert record.end_ns - record.start_ns == 250_000_000
@@ -86,6 +86,45 @@ def test_non_finite_doubles_are_kept_as_their_names_on_both_paths() -> None:
     attribute = {"key": semconv.CALL_MS, "value": {"doubleValue": "-Infinity"}}
     (record,) = otlp.decode(json_body(attributes=[attribute]), otlp.JSON).records
     assert record.attributes[semconv.CALL_MS] == "-Infinity"
+
+
+def test_only_charters_vocabulary_is_kept() -> None:
+    """Found by probing: attributes and status messages from other instrumentation in the
+    app (a prompt with an e-mail and a card number, a URL) were stored in clear."""
+    charter = {
+        semconv.SIGNAL_PREFIX + "jailbreak": 0.1,
+        semconv.RESPONSE_SIGNAL_PREFIX + "toxicity": 0.2,
+        semconv.PII_COUNT_PREFIX + "EMAIL_ADDRESS": 1,
+        semconv.PROBE_METRIC_PREFIX + "errors": 0,
+        semconv.PROBE_BASELINE_METRIC_PREFIX + "errors": 0,
+        semconv.ERROR_TYPE: "openai.RateLimitError",
+        semconv.USER: "u-1f2e",
+    }
+    foreign = {
+        "gen_ai.prompt.0.content": "mail jane.doe@example.com, card 4111 1111 1111 1111",
+        "url.full": "https://crm.example/api?email=jane.doe@example.com",
+        "charter": "not a key Charter defines",
+        "charter.signal": "nor this (the prefix needs a name after it)",
+    }
+    request = ExportTraceServiceRequest.FromString(
+        protobuf_body(2, action="deny", extra={**charter, **foreign})
+    )
+    resource = request.resource_spans[0].resource.attributes
+    resource.add(key="process.command_line").value.string_value = "app --db-password hunter2"
+    resource.add(key="deployment.environment").value.string_value = "prod"
+    spans = request.resource_spans[0].scope_spans[0].spans
+    spans[0].status.message = "ValueError: no customer jane.doe@example.com"
+    spans[1].status.message = "openai.RateLimitError"
+    batch = otlp.to_records(request)
+    assert batch.rejected == 0 and len(batch.records) == 4
+    calls = [r for r in batch.records if r.is_call]
+    expected = set(sdk_spans(1, action="deny")[-1].attributes or {}) | set(charter)
+    assert all(set(c.attributes) == expected for c in calls)
+    assert "jane.doe" not in repr(batch.records) and "hunter2" not in repr(batch.records)
+    kept = {"service.name", "telemetry.sdk.name", "deployment.environment"}
+    assert kept <= set(calls[0].resource) and "process.command_line" not in calls[0].resource
+    messages = {r.status_message for r in batch.records}
+    assert messages == {"", "openai.RateLimitError"}
 
 
 def test_otlp_json_accepts_protobuf_field_names_too() -> None:
