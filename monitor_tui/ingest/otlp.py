@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 import zlib
 from dataclasses import dataclass, field
 from math import isfinite
@@ -45,6 +46,10 @@ _PROTOBUF_ALIASES = frozenset({PROTOBUF, "application/protobuf", "application/oc
 
 MAX_REASONS = 5
 """How many per-span problems a partial-success message lists."""
+MAX_CLOCK_AHEAD_S = 600
+"""How far a span's end may be ahead of the receiver's clock (senders' clocks drift a
+little). Further, it is refused: the Live stream shows the newest first, so spans dated
+tomorrow would hide today's, and retention (by end time) would never delete them."""
 MAX_SPANS = 20_000
 """Spans in one request. A 16 MB body of tiny spans is half a million of them (seconds of
 CPU and hundreds of MB as Python objects); realistic spans fill the body limit first."""
@@ -216,6 +221,7 @@ def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -
         )
     batch = DecodedBatch(records=[])
     append = batch.records.append
+    latest_end = time.time_ns() + MAX_CLOCK_AHEAD_S * 10**9
     for resource_spans in request.resource_spans:
         resource = _attributes(resource_spans.resource.attributes, RESOURCE_KEYS, RESOURCE_PREFIXES)
         service = str(resource.get("service.name", ""))
@@ -223,7 +229,11 @@ def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -
             for span in scope_spans.spans:
                 attributes = _attributes(span.attributes)
                 problem = _span_problem(
-                    span.trace_id, span.span_id, span.parent_span_id, span.end_time_unix_nano
+                    span.trace_id,
+                    span.span_id,
+                    span.parent_span_id,
+                    span.end_time_unix_nano,
+                    latest_end,
                 ) or _attribute_problem(attributes)
                 if problem:
                     batch.reject(span.name, problem)
@@ -247,7 +257,9 @@ def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -
     return batch
 
 
-def _span_problem(trace_id: bytes, span_id: bytes, parent: bytes, end_ns: int) -> str:
+def _span_problem(
+    trace_id: bytes, span_id: bytes, parent: bytes, end_ns: int, latest_end: int
+) -> str:
     if len(trace_id) != 16 or not any(trace_id):
         return "traceId must be 16 bytes and not all zero"
     if len(span_id) != 8 or not any(span_id):
@@ -256,6 +268,12 @@ def _span_problem(trace_id: bytes, span_id: bytes, parent: bytes, end_ns: int) -
         return "parentSpanId must be 8 bytes or empty"
     if end_ns <= 0:  # stored, it read as 1970: counted as stored, then gone at retention
         return "endTimeUnixNano must be set"
+    if end_ns > latest_end:
+        ahead = (end_ns - latest_end) / 1e9 + MAX_CLOCK_AHEAD_S
+        return (
+            f"endTimeUnixNano is {ahead:,.0f}s in the future (more than the "
+            f"{MAX_CLOCK_AHEAD_S}s allowed); check the sender's clock"
+        )
     return ""
 
 

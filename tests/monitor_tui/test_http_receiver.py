@@ -190,6 +190,24 @@ def test_a_span_whose_action_is_not_text_is_rejected_and_the_rest_stored(
         receiver.stop()
 
 
+def test_spans_from_a_clock_a_day_ahead_are_rejected_and_do_not_hide_real_ones(
+    receiver: Receiver,
+) -> None:
+    """Found by probing: 200 allow spans dated +1 day hid 3 real denials on the Live
+    stream (newest first) and were never deleted by retention."""
+    skewed = ExportTraceServiceRequest.FromString(protobuf_body(200))
+    for span in skewed.resource_spans[0].scope_spans[0].spans:
+        span.start_time_unix_nano += 86_400 * 10**9
+        span.end_time_unix_nano += 86_400 * 10**9
+    response = post(receiver, skewed.SerializeToString())
+    answer = ExportTraceServiceResponse.FromString(response.body)  # type: ignore[attr-defined]
+    assert response.status == 200 and answer.partial_success.rejected_spans == 400
+    assert "check the sender's clock" in answer.partial_success.error_message
+    assert post(receiver, protobuf_body(3, action="deny")).status == 200
+    assert stored(receiver) == 6
+    assert [c.action for c in receiver.store.recent_calls()] == ["deny"] * 3
+
+
 FIFTY_MB = 50 * 1024 * 1024
 
 

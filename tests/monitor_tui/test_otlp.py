@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import time
 import zlib
 
 import pytest
@@ -125,6 +126,24 @@ def test_only_charters_vocabulary_is_kept() -> None:
     assert kept <= set(calls[0].resource) and "process.command_line" not in calls[0].resource
     messages = {r.status_message for r in batch.records}
     assert messages == {"", "openai.RateLimitError"}
+
+
+def test_spans_ending_beyond_the_clock_tolerance_are_rejected_on_both_paths() -> None:
+    """Found by probing: spans dated a day ahead (a skewed sender clock) took over the Live
+    stream, newest first, and retention never deleted them."""
+    now = time.time_ns()
+    tomorrow = str(now + 86_400 * 10**9)
+    batch = otlp.decode(json_body(startTimeUnixNano=str(now), endTimeUnixNano=tomorrow), otlp.JSON)
+    assert batch.records == [] and batch.rejected == 1
+    assert "endTimeUnixNano is 86,400s in the future" in batch.reasons[0]
+    assert "check the sender's clock" in batch.reasons[0]
+    request = ExportTraceServiceRequest.FromString(protobuf_body(2))
+    spans = request.resource_spans[0].scope_spans[0].spans
+    spans[0].end_time_unix_nano = now + 86_400 * 10**9
+    spans[1].end_time_unix_nano = now + (otlp.MAX_CLOCK_AHEAD_S - 60) * 10**9  # within it
+    batch = otlp.to_records(request)
+    assert batch.rejected == 1 and len(batch.records) == 3
+    assert "in the future" in batch.partial_success_message()
 
 
 def test_otlp_json_accepts_protobuf_field_names_too() -> None:
