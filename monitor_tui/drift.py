@@ -7,7 +7,8 @@ window and the current window, separately per segment (app x model x policy revi
 default), because mixing apps or models would hide real drift and invent false drift.
 
 Each feature gets its verdict in `monitor_tui.drift_verdicts` (the statistics and
-thresholds); this module groups spans into segments and reports.
+thresholds); this module groups spans into segments and reports. A span kept by a sampling
+receiver counts as the spans it stands for, at an honest sample size (`drift_stats`).
 
 The console's Drift screen and `charter drift report` both call `compare`, so they give
 the same verdicts for the same spans.
@@ -15,7 +16,7 @@ the same verdicts for the same spans.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -177,25 +178,28 @@ def compare(
 def compare_tables(
     baseline: FeatureTable, current: FeatureTable, config: DriftConfig
 ) -> list[FeatureDrift]:
+    """Each feature's verdict, on samples weighed by sampling (`FeatureTable.sample`)."""
     out = [
         numeric_drift(
             name,
-            baseline.numeric.get(name, []),
-            current.numeric.get(name, []),
+            baseline.sample(name),
+            current.sample(name),
             config,
             min_shift=config.score_shift_min if is_score(name) else 0.0,
         )
         for name in sorted(set(baseline.numeric) | set(current.numeric))
     ]
     for name in sorted(set(baseline.categorical) | set(current.categorical)):
+        base_counts, n_baseline = baseline.counts(name)
+        cur_counts, n_current = current.counts(name)
         out.append(
             categorical_drift(
                 name,
-                baseline.categorical.get(name, Counter()),
-                current.categorical.get(name, Counter()),
+                base_counts,
+                cur_counts,
                 config,
-                n_baseline=baseline.samples[name],
-                n_current=current.samples[name],
+                n_baseline=n_baseline,
+                n_current=n_current,
             )
         )
     return out

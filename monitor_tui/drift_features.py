@@ -5,10 +5,18 @@ reasons, ...), from the span attributes Charter emits (`charter.semconv`)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from charter import semconv
+from monitor_tui.drift_stats import (
+    Float64Array,
+    effective_counts,
+    effective_size,
+    equal_weight_sample,
+)
 from monitor_tui.ingest.records import SpanRecord
 
 NONE = "(none)"
@@ -20,13 +28,37 @@ UNKNOWN = "(unknown)"
 
 @dataclass
 class FeatureTable:
-    """Per-feature samples of one set of spans."""
+    """Per-feature samples of one set of spans, with the spans' sampling weights (what
+    each stands for: `SpanRecord.weight`). Tests read them through `sample` and `counts`,
+    which weigh them (`drift_stats`: the weighted mix at the effective sample size)."""
 
     spans: int = 0
     numeric: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    numeric_weights: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    """The weight of each numeric sample; none recorded for a feature: each weighs 1."""
     categorical: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    """Weighted counts per category."""
     samples: Counter[str] = field(default_factory=Counter)
     """Spans that contributed to each categorical feature."""
+    sample_weights: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    """Their weights; none recorded for a feature: each weighs 1."""
+
+    def sample(self, name: str) -> Float64Array:
+        values = np.asarray(self.numeric.get(name, ()), dtype=np.float64)
+        return equal_weight_sample(values, _weights(self.numeric_weights, name, values.size))
+
+    def counts(self, name: str) -> tuple[dict[str, float], int]:
+        """Category counts and the sample size, both at the effective size."""
+        counts = self.categorical.get(name, Counter())
+        weights = _weights(self.sample_weights, name, self.samples[name])
+        labels = list(counts)
+        scaled = effective_counts(np.array([float(counts[k]) for k in labels]), weights)
+        return dict(zip(labels, scaled.tolist(), strict=True)), round(effective_size(weights))
+
+
+def _weights(weights: Mapping[str, list[float]], name: str, size: int) -> Float64Array:
+    recorded = weights.get(name)
+    return np.asarray(recorded, dtype=np.float64) if recorded else np.ones(size)
 
 
 _NUMERIC_ATTRS = {
@@ -51,21 +83,21 @@ def extract_features(spans: Iterable[SpanRecord]) -> FeatureTable:
         if not span.is_call:
             continue
         table.spans += 1
-        numeric = table.numeric
-        for name, key in _NUMERIC_ATTRS.items():
-            value = span.number(key)
-            if value is not None:
-                numeric[name].append(value)
-        numeric["latency_ms"].append(span.call_ms)
+        weight = span.weight
+        values = {name: span.number(key) for name, key in _NUMERIC_ATTRS.items()}
+        values["latency_ms"] = span.call_ms
         for key in span.attributes:
             for prefix, feature in _SIGNAL_FEATURES:
                 if key.startswith(prefix):
-                    score = span.number(key)
-                    if score is not None:
-                        numeric[feature + key.removeprefix(prefix)].append(score)
+                    values[feature + key.removeprefix(prefix)] = span.number(key)
+        for name, value in values.items():
+            if value is not None:
+                table.numeric[name].append(value)
+                table.numeric_weights[name].append(weight)
         for name, counts in _categories(span).items():
-            table.categorical[name].update(counts)
+            table.categorical[name].update({k: n * weight for k, n in counts.items()})
             table.samples[name] += 1
+            table.sample_weights[name].append(weight)
     return table
 
 

@@ -80,6 +80,45 @@ def chi_square(baseline_counts: Float64Array, current_counts: Float64Array) -> t
     return float(result.statistic), float(result.pvalue)
 
 
+# --- sampling weights ------------------------------------------------------------------------
+#
+# A receiver sampling at rate r keeps every deny, approval and revision and 1 in 1/r of the
+# rest, with `weight = 1/r`. Counted once each, the kept spans overstate what is always
+# kept (10% denials read as ~50% at r = 0.1, an alert against an unsampled baseline).
+# Weighted, the mix is right; but a test fed weighted counts would take 10 spans for
+# every one it saw, and call noise drift. So the tests see the weighted mix at Kish's
+# effective sample size, n_eff = (sum w)^2 / sum w^2: n when the weights are equal (no
+# sampling: results exactly as before), fewer than the spans observed when they differ,
+# as unequal weights make an estimate noisier.
+
+
+def effective_size(weights: Float64Array) -> float:
+    """Kish's effective sample size of weighted observations."""
+    total = float(weights.sum())
+    return total * total / float(np.square(weights).sum()) if total > 0 else 0.0
+
+
+def effective_counts(counts: Float64Array, weights: Float64Array) -> Float64Array:
+    """Weighted category counts scaled to the effective size: `weights` are those of the
+    spans behind the counts (a span may count in several categories, as rules do)."""
+    total = float(weights.sum())
+    return counts * (effective_size(weights) / total) if total > 0 else counts
+
+
+def equal_weight_sample(values: Float64Array, weights: Float64Array) -> Float64Array:
+    """An unweighted sample of the weighted one: its distribution, at the effective size
+    (evenly spaced quantiles of the weighted distribution), for tests that take no weights
+    (KS, quantile bins). Equal weights return `values` as they are."""
+    if values.size == 0 or bool(np.all(weights == weights[0])):
+        return values
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    size = max(1, round(effective_size(weights)))
+    targets = (np.arange(size) + 0.5) / size * cumulative[-1]
+    picked: Float64Array = values[order][np.searchsorted(cumulative, targets)]
+    return picked
+
+
 def format_number(value: float) -> str:
     if math.isinf(value):
         return "-inf" if value < 0 else "inf"

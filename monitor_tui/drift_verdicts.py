@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
 
 from charter import semconv
-from monitor_tui.drift_stats import chi_square, histogram, js_distance, psi
+from monitor_tui.drift_stats import Float64Array, chi_square, histogram, js_distance, psi
 from monitor_tui.ingest.records import SpanRecord
 
 
@@ -144,8 +144,8 @@ def _grade(score: float, p: float, warn: float, alert: float, config: DriftConfi
 
 def numeric_drift(
     name: str,
-    baseline: Sequence[float],
-    current: Sequence[float],
+    baseline: Sequence[float] | Float64Array,
+    current: Sequence[float] | Float64Array,
     config: DriftConfig,
     *,
     min_shift: float = 0.0,

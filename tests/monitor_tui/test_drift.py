@@ -4,6 +4,7 @@ flagged, and too little data is never an alarm."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -24,7 +25,10 @@ from monitor_tui.drift_features import (
     trailing_baseline,
 )
 from monitor_tui.drift_stats import histogram, js_distance, psi
+from monitor_tui.ingest.records import SpanRecord
+from monitor_tui.ingest.sampling import Sampler
 
+from charter import semconv
 from tests.monitor_tui.factories import NOW, call_span, traffic
 
 
@@ -172,6 +176,36 @@ def test_the_report_says_which_side_changed(changed: dict[str, object], expected
     assert all(v is DriftSeverity.OK for s, v in verdicts.items() if s != expected), verdicts
     assert f"{expected} ALERT" in report.sources_line()
     assert report.to_dict()["sources"][expected] == "alert"
+
+
+def slow_denials(spans: list[SpanRecord]) -> list[SpanRecord]:
+    """Denied calls take 3 s (they wait for a timeout), the rest ~250 ms."""
+    slow = {semconv.CALL_MS: 3000.0}
+    return [
+        replace(s, attributes={**s.attributes, **slow}) if s.action == "deny" else s for s in spans
+    ]
+
+
+def test_sampled_spans_count_as_many_as_they_stand_for() -> None:
+    """Found by probing: the same 90/10 allow/deny traffic, stored at sample rate 0.1 (every
+    deny kept with weight 1, 1 allow in 10 with weight 10), read as "decisions ALERT, JS
+    0.404": drift counted each kept span once."""
+    baseline = slow_denials(traffic(5000, seed=1, deny_rate=0.1))
+    current = Sampler(0.1).select(slow_denials(traffic(5000, seed=2, deny_rate=0.1)))
+    assert {s.weight for s in current} == {1.0, 10.0}
+    report = compare(baseline, current)
+    assert report.severity is DriftSeverity.OK, report.alerts()
+    decision, latency = feature(report, "decision"), feature(report, "latency_ms")
+    # The tests see the effective sample size, below the spans kept: no weight inflates them.
+    assert decision.n_current == latency.n_current < len(current)
+    assert decision.n_baseline == latency.n_baseline == 5000  # unsampled: every span
+
+
+def test_drift_in_sampled_spans_is_still_found() -> None:
+    baseline = traffic(5000, seed=1, deny_rate=0.1)
+    current = Sampler(0.1).select(slow_denials(traffic(5000, seed=2, deny_rate=0.3)))
+    alerts = {f.feature for _, f in compare(baseline, current).alerts(DriftSeverity.ALERT)}
+    assert {"decision", "latency_ms"} <= alerts
 
 
 def test_non_call_spans_are_ignored() -> None:
