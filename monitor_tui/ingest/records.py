@@ -96,11 +96,15 @@ class SpanRecord:
 
     def number(self, key: str) -> float | None:
         """A finite number, or None: NaN or an infinity from a buggy or hostile exporter
-        would poison every mean and test it reached (drift read "KS p=nan")."""
+        would poison every mean and test it reached (drift read "KS p=nan"), and an integer
+        beyond any float (JSON lines hold any size) has no finite value either."""
         value = self.attributes.get(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
             return None
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            return None
         return number if math.isfinite(number) else None
 
     def strings(self, key: str) -> tuple[str, ...]:

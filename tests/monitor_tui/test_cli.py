@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.sdk.trace.export import SpanExportResult
 from typer.testing import CliRunner
 
+from charter import semconv
 from charter.cli.main import app
 from tests.monitor_tui.factories import NOW, call_span, traffic
 from tests.monitor_tui.otlp_bodies import sdk_spans
@@ -47,6 +49,24 @@ def test_drift_report_json_matches_the_console_verdicts(tmp_path: Path) -> None:
     assert doc == json.loads(json.dumps(compare(base, cur, DriftConfig()).to_dict()))
     assert doc["severity"] == "alert"
     assert [a["feature"] for a in doc["alerts"]] == ["input_tokens"]
+
+
+def test_drift_report_ignores_an_integer_too_large_for_a_float(tmp_path: Path) -> None:
+    """Found by probing: one span with an integer attribute of 10**400 stopped the whole
+    report with "OverflowError: int too large to convert to float", naming no file."""
+    cur = traffic(300, seed=2)
+    huge = {semconv.GEN_AI_USAGE_INPUT_TOKENS: 10**400, semconv.CALL_MS: -(10**400)}
+    cur[0] = replace(cur[0], attributes={**cur[0].attributes, **huge})
+    base = write_jsonl(tmp_path / "b.jsonl", traffic(300, seed=1))
+    current = write_jsonl(tmp_path / "c.jsonl", cur)
+    result = runner.invoke(
+        app, ["drift", "report", "--baseline", str(base), "--current", str(current), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    features = {f["feature"]: f for f in json.loads(result.output)["segments"][0]["features"]}
+    assert features["input_tokens"]["n_current"] == 299  # that value is no sample
+    assert features["latency_ms"]["n_current"] == 300  # the span's own duration instead
+    assert cur[0].number(semconv.GEN_AI_USAGE_INPUT_TOKENS) is None
 
 
 def test_drift_report_table(tmp_path: Path) -> None:
