@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from charter._prose import json_words, prose
-from charter.values import JsonKey, PIISummary, RedactOperator, free_key
+from charter.values import JsonKey, PIISummary, RedactOperator, free_key, integral_digits
 
 _ALL_PLACEHOLDERS = {"*": RedactOperator.PLACEHOLDER}
 
@@ -204,7 +204,7 @@ class Privacy:
         return redacted
 
     def inspect_json(self, value: Any, *, scope: Any | None) -> InspectedJson:
-        """Detect once in every string/integer leaf of `value` and in every string dict key
+        """Detect once in every string/integral-number leaf of `value` and in every string dict key
         (keys usually name fields, but can be data); the placeholder view is rendered from
         those findings."""
         if self.mode == "off":
@@ -220,8 +220,7 @@ class Privacy:
                 hits = detect(node)
                 if hits:
                     leaves.append(_Leaf(path, node, False, tuple(hits)))
-            elif isinstance(node, int) and not isinstance(node, bool):
-                text = str(node)
+            elif (text := integral_digits(node)) is not None:
                 hits = detect(text)
                 if hits:
                     leaves.append(_Leaf(path, text, True, tuple(hits)))

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -54,4 +56,20 @@ def free_key(name: str, taken: Collection[str]) -> str:
     return f"{name} ({n})"
 
 
-__all__ = ["JsonKey", "PIISummary", "RedactOperator", "free_key"]
+def integral_digits(value: Any) -> str | None:
+    """The digits of a number with an integral value, or None (not a number, a bool, a
+    fraction, inf/NaN). A float or Decimal counts: `4111111111111111.0` is the card number
+    `4111111111111111` whichever numeric type the caller passed it as, so detection and the
+    decision log read it as they read the int."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return str(int(value))
+    return None
+
+
+__all__ = ["JsonKey", "PIISummary", "RedactOperator", "free_key", "integral_digits"]

@@ -282,6 +282,21 @@ def test_redact_json_reads_dict_keys_as_data_too(patterns: PatternDetector, vaul
     assert top == {"<EMAIL_ADDRESS_1> (2)": 1, "<EMAIL_ADDRESS_1>": 2}
 
 
+def test_redact_json_reads_an_integral_float_as_its_digits(
+    patterns: PatternDetector, vault: Vault
+) -> None:
+    """Found by probing: a national ID passed as `10000000146.0` was not read (ints were);
+    restoring gives the int back, as for an integer leaf."""
+    scope = Scope.request()
+    arguments = {"tckn": 10000000146.0, "amount": 450.5, "qty": 2.0}
+    redacted, findings = redact_json(
+        arguments, patterns, {"*": "placeholder"}, vault=vault, scope=scope
+    )
+    assert redacted == {"tckn": "<TR_NATIONAL_ID_1>", "amount": 450.5, "qty": 2.0}
+    assert [(f.path, f.entity_type) for f in findings] == [(("tckn",), "TR_NATIONAL_ID")]
+    assert vault.restore_json(redacted, scope) == {"tckn": 10000000146, "amount": 450.5, "qty": 2.0}
+
+
 def test_restore_json_respects_allowed_types(patterns: PatternDetector, vault: Vault) -> None:
     scope = Scope.request()
     value = {"id": 10000000146, "mail": "jane@example.com"}

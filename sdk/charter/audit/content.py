@@ -4,7 +4,7 @@ By default nothing of them: detection misses some personal data (a phone number 
 unusual national format, a name the pattern mode cannot know), and whatever it misses
 would sit in the log in plain text. So the policy input is stored with its prompt/answer
 text replaced by the text's SHA-256 and length, and each string in the tool's arguments
-(and each integer long enough to be an identifier) by its SHA-256; the stage, PII
+(and each integral number long enough to be an identifier) by its SHA-256; the stage, PII
 findings, signal scores, user pseudonym, model, tool name, argument names (a key that
 does not read as a field name is hashed too: it may be data), other numbers
 and the caller's context metadata stay, so the record still says who, what kind, which
@@ -18,14 +18,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from charter._canonical import sha256_hex
+from charter.values import integral_digits
 
 HASH_PREFIX = "sha256:"
 """How a withheld string reads in a record: `sha256:<hex>` of the string."""
 TEXT_HASH = "text_sha256"
 TEXT_CHARS = "text_chars"
-_IDENTIFIER_MIN = 1_000_000
-"""Integers of 7 digits or more are withheld too: a phone or account number
-passed as a number is data, not a quantity."""
+_IDENTIFIER_DIGITS = 7
+"""Integral numbers of 7 digits or more are withheld too (an int, or a float/Decimal with an
+integral value, hashed as the int's digits): a phone or account number passed as a number is
+data, not a quantity. Fractions (an amount like 450.5) stay, so replay can judge limits."""
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,63}")
 _KEY_DIGITS = 6
 """A key with this many digits (an account or ID number written as a name) is hashed."""
@@ -54,8 +56,8 @@ def content_withheld(doc: Mapping[str, Any]) -> bool:
 def _digest(value: Any) -> Any:
     if isinstance(value, str):
         return HASH_PREFIX + sha256_hex(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return HASH_PREFIX + sha256_hex(str(value)) if _long(value) else value
+    if (digits := integral_digits(value)) is not None:
+        return HASH_PREFIX + sha256_hex(digits) if _long(digits) else value
     if isinstance(value, Mapping):
         return {_key(k): _digest(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -76,5 +78,5 @@ def _digits(text: str) -> int:
     return sum(c.isdigit() for c in text)
 
 
-def _long(number: int) -> bool:
-    return abs(number) >= _IDENTIFIER_MIN
+def _long(digits: str) -> bool:
+    return len(digits.lstrip("-")) >= _IDENTIFIER_DIGITS

@@ -21,7 +21,7 @@ from charter.errors import PIIError
 from charter.pii.findings import Detector, Finding, JsonPath, resolve_overlaps
 from charter.pii.scope import Scope
 from charter.pii.vault import Vault
-from charter.values import JsonKey, RedactOperator, free_key
+from charter.values import JsonKey, RedactOperator, free_key, integral_digits
 
 WILDCARD = "*"
 _MASK_KEEP = 4
@@ -143,7 +143,8 @@ def redact_json(
     entities: Collection[str] | None = None,
     default: RedactOperator | None = RedactOperator.PLACEHOLDER,
 ) -> tuple[Any, list[Finding]]:
-    """Redact every string (and integer) inside a JSON value: tool-call arguments, tool
+    """Redact every string (and integral number: `4111111111111111.0` reads as the card
+    number it is) inside a JSON value: tool-call arguments, tool
     results, and every string dict key (keys usually name fields, but can be data:
     `{"jane@example.com": 450}`; a finding in one has a path ending in `JsonKey`). Returns
     the redacted copy and the findings, each with its `path`. All strings share one scope,
@@ -165,8 +166,8 @@ def redact_json(
         if isinstance(node, str):
             replaced = leaf(node, path, numeric=False)
             return node if replaced is None else replaced
-        if isinstance(node, int) and not isinstance(node, bool):
-            replaced = leaf(str(node), path, numeric=True)
+        if (digits := integral_digits(node)) is not None:
+            replaced = leaf(digits, path, numeric=True)
             return node if replaced is None else replaced
         if isinstance(node, Mapping):
             out: dict[Any, Any] = {}
