@@ -7,6 +7,7 @@ import copy
 import pytest
 
 from charter.approvals import ApprovalState, EventKind, Reviewer, action_hash
+from charter.approvals._identity import _LOOKALIKES, same_person
 from charter.approvals.queue import ApprovalQueue
 from charter.errors import ActionMismatch, ApprovalError, NotAuthorized
 from tests.approvals.helpers import ACTION, ManualClock, submit
@@ -35,6 +36,47 @@ def test_self_approval_check_ignores_case_and_padding(store_url: str, who: str) 
         with pytest.raises(NotAuthorized, match="own request"):
             trusting.approve(ticket, Reviewer(id=who, roles=("finance",)))
         assert trusting.get(ticket).refusals[-1].by == who
+
+
+SPELLINGS_OF_ALICE = [
+    "\uff41\uff4c\uff49\uff43\uff45",  # full-width
+    "alice\u200b",  # zero-width space
+    "alice\u00ad",  # soft hyphen
+    "\u0430lice",  # Cyrillic a
+    "alic\u0435",  # Cyrillic e
+    "al\u0131ce",  # Turkish dotless i
+    "\u0391LICE",  # Greek capital alpha
+    "al\u00efce",  # an accent
+]
+
+
+@pytest.mark.parametrize("spelled", SPELLINGS_OF_ALICE)
+def test_self_approval_check_reads_other_spellings_of_one_id(
+    queue: ApprovalQueue, store_url: str, spelled: str
+) -> None:
+    """Found by probing: a requester signed in as `alice` spelled with full-width letters,
+    an invisible character or a Cyrillic/Greek/dotless letter approved their own refund as
+    `alice`, and it ran. Ids are compared by their skeleton; a second vote under another
+    spelling of one reviewer is refused the same way."""
+    ticket = submit(queue, requester=spelled, min_approvals=2).id
+    with pytest.raises(NotAuthorized, match="cannot decide their own request"):
+        queue.approve(ticket, "alice")
+    queue.approve(ticket, "bob")
+    assert [v.reviewer for v in queue.get(ticket).votes] == ["bob"]
+    with ApprovalQueue(store_url) as trusting:  # no directory: reviewers are taken as given
+        other = submit(trusting, min_approvals=2).id
+        trusting.approve(other, Reviewer(id=spelled, roles=("finance",)))
+        with pytest.raises(NotAuthorized, match="already voted"):
+            trusting.approve(other, Reviewer(id="alice", roles=("finance",)))
+        assert trusting.get(other).state is ApprovalState.PENDING
+
+
+def test_distinct_ids_stay_distinct() -> None:
+    assert not same_person("alice", "alina") and not same_person("bob", "b0b")
+    assert not same_person("user-7", "user-1")
+    assert same_person("User-7 ", "\uff55ser-7")
+    alike = "".join(_LOOKALIKES.values())
+    assert len(set(alike)) == len(alike)  # each look-alike reads as one Latin letter
 
 
 def test_self_rejection_is_refused_too(queue: ApprovalQueue) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from charter.approvals._identity import same_person
 from charter.approvals.authz import Authorizer
 from charter.approvals.models import ApprovalRequest, ApprovalState, Reviewer, describe_approvers
 from charter.decision import Approvers
@@ -27,10 +28,6 @@ from charter.errors import (
 
 def stamp(at: datetime) -> str:
     return at.isoformat(timespec="seconds")
-
-
-def same_person(a: str, b: str) -> bool:
-    return a.strip().casefold() == b.strip().casefold()
 
 
 def vote_refusal(
