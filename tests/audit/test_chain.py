@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, insert, select, text
 
-from charter.audit import GENESIS_HASH, AuditLog, DecisionRecord, verify
+from charter.audit import GENESIS_HASH, AuditLog, DecisionRecord, export, verify
 from charter.audit.record import chain_hash, material_from_row
 from charter.decision import Action, Decision, Violation
 from charter.errors import AuditError
-from charter.store import connect
+from charter.store import connect, migrate
 from charter.store.decision_log import LOG
 
 N = 12
@@ -198,6 +198,51 @@ def test_unparsable_json_is_a_change(engine: Engine) -> None:
     assert (result.first_broken_seq, result.problem, result.decision_id) == (2, "changed", ids[1])
 
 
+def test_a_value_its_column_cannot_read_is_a_change(sqlite_url: str) -> None:
+    """Found by probing: SQLite keeps whatever a hand edit writes (`timestamp='yesterday'`),
+    and reading that row raised ValueError out of verify and export alike. The row is now
+    tampering evidence, named; the readable records around it still export."""
+    engine = connect(sqlite_url)
+    migrate(engine)
+    ids = _fill(engine)
+    _sql(engine, "UPDATE charter_decision_log SET timestamp = 'yesterday' WHERE seq = 7")
+    result = verify(engine)
+    assert (result.ok, result.first_broken_seq, result.problem, result.decision_id) == (
+        False,
+        7,
+        "changed",
+        ids[6],
+    )
+    assert "stored timestamp cannot be read" in result.reason and result.checked == 6
+
+    unreadable: list[AuditError] = []
+    exported = [line["seq"] for line in export(engine, on_unreadable=unreadable.append)]
+    assert exported == [seq for seq in range(1, N + 1) if seq != 7]
+    assert [str(e) for e in unreadable] == [
+        f"record seq 7 (decision_id {ids[6]}) cannot be read: it was edited by hand; "
+        "run `charter audit verify`"
+    ]
+    with pytest.raises(AuditError, match="record seq 7 "):
+        list(export(engine))
+    engine.dispose()
+
+
+def test_a_dropped_head_table_is_a_change(engine: Engine) -> None:
+    """Found by probing: dropping the head table made verify fail as if the database were
+    down ("check that the database is running ... Nothing was lost"), while deleting its
+    row was reported as tampering."""
+    ids = _fill(engine, 3)
+    _sql(engine, "DROP TABLE charter_decision_log_head")
+    result = verify(engine)
+    assert (result.ok, result.first_broken_seq, result.problem, result.decision_id) == (
+        False,
+        3,
+        "changed",
+        ids[2],
+    )
+    assert "head table charter_decision_log_head was dropped" in result.reason
+
+
 def test_an_empty_log_verifies(engine: Engine) -> None:
     result = verify(engine)
     assert result.ok and result.checked == 0
@@ -219,7 +264,6 @@ def test_a_store_without_a_log_is_an_error_not_a_pass(tmp_path: Path) -> None:
 
 def test_export_lines_can_be_checked_one_by_one(engine: Engine) -> None:
     from charter._canonical import sha256_hex
-    from charter.audit import export
 
     _fill(engine, 5)
     lines = [json.loads(json.dumps(line)) for line in export(engine)]

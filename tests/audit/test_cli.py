@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from charter.audit import AuditLog
+from charter.audit import AuditLog, DecisionRecord
 from charter.cli.main import app
 from charter.decision import Action, Decision
 from charter.store import connect
@@ -112,15 +113,61 @@ def test_export_bad_since_is_explained(log_url: tuple[str, list[str]]) -> None:
 
 
 def test_a_failed_export_leaves_the_previous_file_alone(
-    log_url: tuple[str, list[str]], tmp_path: Path
+    log_url: tuple[str, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, _ = log_url
     out = tmp_path / "decisions.jsonl"
     out.write_text("previous export\n")
-    _tamper(url, "UPDATE charter_decision_log SET input_json = 'not json' WHERE seq = 5")
+
+    def fails_at_seq_5(record: DecisionRecord) -> dict[str, Any]:
+        if record.seq == 5:
+            raise OSError(28, "No space left on device")
+        return exported(record)
+
+    exported = DecisionRecord.to_export
+    monkeypatch.setattr(DecisionRecord, "to_export", fails_at_seq_5)
     result = runner.invoke(app, ["audit", "export", "--store", url, "-o", str(out)])
     assert result.exit_code == 2
-    assert "error: record seq 5" in result.stderr and "charter audit verify" in result.stderr
+    assert "error: No space left on device" in result.stderr
     assert "Traceback" not in result.output
     assert out.read_text() == "previous export\n"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".decisions.jsonl")]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["input_json = 'not json'", "timestamp = 'yesterday'"],
+    ids=["json", "timestamp"],
+)
+def test_an_unreadable_record_is_named_and_the_others_exported(
+    log_url: tuple[str, list[str]], tmp_path: Path, edit: str
+) -> None:
+    """Found by probing: one hand-edited row made export write nothing (a bad JSON column)
+    or fail with "ValueError: Invalid isoformat string" (a bad timestamp), and verify too.
+    Every readable record is now exported, the unreadable one named, and both exit 1."""
+    url, ids = log_url
+    out = tmp_path / "decisions.jsonl"
+    out.write_text("previous export\n")
+    _tamper(url, f"UPDATE charter_decision_log SET {edit} WHERE seq = 5")
+    result = runner.invoke(app, ["audit", "export", "--store", url, "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: record seq 5 (decision_id {ids[4]}) cannot be read: it was edited by hand; "
+        "run `charter audit verify`",
+        f"exported 5 records to {out}; 1 unreadable records left out",
+    ]
+    assert [json.loads(line)["seq"] for line in out.read_text().splitlines()] == [1, 2, 3, 4, 6]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".decisions.jsonl")]
+
+    checked = runner.invoke(app, ["audit", "verify", "--store", url])
+    assert checked.exit_code == 1, checked.output
+    assert checked.stdout.startswith(f"BROKEN at seq 5 (decision_id {ids[4]}): changed:")
+
+
+def test_verify_reports_a_dropped_head_table_as_broken(log_url: tuple[str, list[str]]) -> None:
+    url, _ = log_url
+    _tamper(url, "DROP TABLE charter_decision_log_head")
+    result = runner.invoke(app, ["audit", "verify", "--store", url])
+    assert result.exit_code == 1, result.output
+    assert result.stdout.startswith("BROKEN at seq 6 ")
+    assert "the chain head table charter_decision_log_head was dropped" in result.stdout

@@ -23,7 +23,15 @@ from sqlalchemy import Connection, Engine
 from charter.audit._store import existing_sqlite_file, opened, require_log
 from charter.audit.checkpoint import Checkpoint, check, read_checkpoints
 from charter.audit.record import chain_hash, material_from_row
-from charter.store.decision_log import GENESIS_HASH, iter_rows, read_head, rows_with_hash
+from charter.store.decision_log import (
+    GENESIS_HASH,
+    UnreadableRow,
+    head_exists,
+    iter_rows,
+    read_head,
+    row_key,
+    rows_with_hash,
+)
 from charter.store.transactions import read_transaction
 
 Problem = Literal["changed", "missing", "reordered", "truncated", "rolled_back"]
@@ -86,7 +94,7 @@ def _walk(conn: Connection) -> VerifyResult:
     expected, prev_hash, checked = 1, GENESIS_HASH, 0
     prev_decision: str | None = None
     for row in iter_rows(conn):
-        seq, decision_id = int(row["seq"]), str(row["decision_id"])
+        seq, decision_id = row_key(row)
         if seq > expected:
             gap = f"{expected}" if seq == expected + 1 else f"{expected}-{seq - 1}"
             return _broken(
@@ -104,6 +112,14 @@ def _walk(conn: Connection) -> VerifyResult:
                 "changed",
                 decision_id,
                 f"record seq {seq} has an impossible position (seq starts at 1)",
+            )
+        if isinstance(row, UnreadableRow):
+            return _broken(
+                checked,
+                seq,
+                "changed",
+                decision_id,
+                f"its stored {row.column} cannot be read as its column's type: the row was edited",
             )
         try:
             material = material_from_row(row)
@@ -158,6 +174,15 @@ def _walk(conn: Connection) -> VerifyResult:
 def _check_head(
     conn: Connection, checked: int, last_seq: int, last_hash: str, last_decision: str | None
 ) -> VerifyResult:
+    if not head_exists(conn):
+        return _broken(
+            checked,
+            max(last_seq, 1),
+            "changed",
+            last_decision,
+            "the chain head table charter_decision_log_head was dropped, so a truncated "
+            "tail cannot be ruled out",
+        )
     head = read_head(conn)
     if head is None:
         if last_seq == 0:
@@ -210,7 +235,7 @@ def _written_as(
 ) -> int | None:
     """The position a record was hashed for, if it is not where it sits now."""
     here = int(material["seq"])
-    candidates = [int(r["seq"]) + 1 for r in rows_with_hash(conn, prev_hash)]
+    candidates = [int(seq) + 1 for seq in rows_with_hash(conn, prev_hash)]
     if prev_hash == GENESIS_HASH:
         candidates.append(1)
     candidates += range(max(here - _REORDER_WINDOW, 1), here + _REORDER_WINDOW + 1)

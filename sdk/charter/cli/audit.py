@@ -72,18 +72,28 @@ def export(
         None, "-o", "--output", help="Write to this file (default: standard output)."
     ),
 ) -> None:
-    """Write the decision log as JSON lines for a SIEM, oldest first."""
+    """Write the decision log as JSON lines for a SIEM, oldest first. A record that cannot
+    be read (edited by hand) is named on stderr and left out, the others are written, and
+    the exit status is 1."""
     from charter.audit import export as export_log
 
-    records = export_log(store_url(store), since=parse_since("--since", since))
+    unreadable: list[Exception] = []
+    records = export_log(
+        store_url(store), since=parse_since("--since", since), on_unreadable=unreadable.append
+    )
     if output is None:
         count = _write_lines(records, sys.stdout)
     else:
         with _replaced_atomically(output) as stream:
             count = _write_lines(records, stream)
     where = f" to {output}" if output else ""
-    empty = f" (no records in {store_hint(store)})" if count == 0 else ""
-    typer.echo(f"exported {count} records{where}{empty}", err=True)
+    empty = f" (no records in {store_hint(store)})" if count == 0 and not unreadable else ""
+    for problem in unreadable:
+        fail(str(problem))
+    left_out = f"; {len(unreadable)} unreadable records left out" if unreadable else ""
+    typer.echo(f"exported {count} records{where}{empty}{left_out}", err=True)
+    if unreadable:
+        raise typer.Exit(1)
 
 
 def _write_lines(records: Iterable[dict[str, Any]], stream: IO[str]) -> int:

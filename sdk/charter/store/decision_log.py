@@ -246,29 +246,77 @@ def read_head(conn: Connection) -> ChainHead | None:
     return None if row is None else ChainHead(seq=int(row["seq"]), hash=str(row["hash"]))
 
 
+def head_exists(conn: Connection) -> bool:
+    return bool(inspect(conn).has_table(HEAD.name))
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableRow:
+    """A row with a stored value its column's type cannot read: SQLite keeps whatever a
+    hand edit wrote (`timestamp='yesterday'`). Readers get this in its place, so they can
+    name the row (tampering evidence) and go on with the others."""
+
+    seq: int
+    decision_id: str
+    column: str
+
+
+LogRow = RowMapping | UnreadableRow
+
+
+def row_key(row: LogRow) -> tuple[int, str]:
+    """(seq, decision_id) of a row, readable or not."""
+    if isinstance(row, UnreadableRow):
+        return row.seq, row.decision_id
+    return int(row["seq"]), str(row["decision_id"])
+
+
 def iter_rows(
     conn: Connection,
     *,
     since: datetime | None = None,
     limit: int | None = None,
     page: int = 500,
-) -> Iterator[RowMapping]:
-    """Rows in `seq` order, fetched a page at a time (keyset on `seq`)."""
+) -> Iterator[LogRow]:
+    """Rows in `seq` order, fetched a page at a time (keyset on `seq`); an `UnreadableRow`
+    stands for each row whose values cannot be read."""
     after = 0
     remaining = limit
     while remaining is None or remaining > 0:
         size = page if remaining is None else min(page, remaining)
-        query = select(LOG).where(LOG.c.seq > after).order_by(LOG.c.seq).limit(size)
-        if since is not None:
-            query = query.where(LOG.c.timestamp >= since)
-        batch = conn.execute(query).mappings().all()
+        where = [LOG.c.seq > after] + ([LOG.c.timestamp >= since] if since is not None else [])
+        batch = _page(conn, where, size)
         yield from batch
         if len(batch) < size:
             return
-        after = int(batch[-1]["seq"])
+        after = row_key(batch[-1])[0]
         if remaining is not None:
             remaining -= len(batch)
 
 
-def rows_with_hash(conn: Connection, digest: str) -> Sequence[RowMapping]:
-    return conn.execute(select(LOG).where(LOG.c.hash == digest)).mappings().all()
+def _page(conn: Connection, where: list[Any], size: int) -> Sequence[LogRow]:
+    """One page; when a value in it does not read as its type (the driver raises for the
+    whole page), its rows one at a time."""
+    query = select(LOG).where(*where).order_by(LOG.c.seq).limit(size)
+    try:
+        return conn.execute(query).mappings().all()
+    except ValueError:
+        keys = conn.execute(query.with_only_columns(LOG.c.seq, LOG.c.decision_id))
+        return [_one_row(conn, int(seq), str(decision_id)) for seq, decision_id in keys]
+
+
+def _one_row(conn: Connection, seq: int, decision_id: str) -> LogRow:
+    try:
+        return conn.execute(select(LOG).where(LOG.c.seq == seq)).mappings().one()
+    except ValueError:
+        for column in LOG.columns:
+            try:
+                conn.execute(select(column).where(LOG.c.seq == seq)).all()
+            except ValueError:
+                return UnreadableRow(seq, decision_id, column.name)
+        raise
+
+
+def rows_with_hash(conn: Connection, digest: str) -> Sequence[int]:
+    """The `seq` of each row whose hash is `digest`."""
+    return conn.execute(select(LOG.c.seq).where(LOG.c.hash == digest)).scalars().all()
