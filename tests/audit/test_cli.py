@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +104,24 @@ def test_export_to_stdout_since(log_url: tuple[str, list[str]]) -> None:
     # an age further back than dates go means everything (it was an OverflowError)
     ages_ago = runner.invoke(app, ["audit", "export", "--store", url, "--since", "99999999999d"])
     assert ages_ago.exit_code == 0 and len(ages_ago.stdout.splitlines()) == 6
+
+
+def test_export_into_a_pipe_closed_early_stops_quietly(sqlite_url: str) -> None:
+    """Found by probing: `charter audit export | head -1` said "error: Broken pipe; check
+    the path, the URL and that the service runs" with status 2 (its own error handling
+    took the closed pipe for bad input). It now stops as every command does: quietly,
+    status 1 (tests/cli/test_broken_pipe.py)."""
+    with AuditLog(sqlite_url) as log:
+        for i in range(300):  # about 300 kB of lines: more than a pipe holds
+            log.record(Decision(action=Action.ALLOW), {"i": i, "note": "x" * 900})
+    command = [sys.executable, "-m", "charter.cli", "audit", "export", "--store", sqlite_url]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(8) == b'{"seq":1'
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert "error" not in stderr and "Traceback" not in stderr, stderr
 
 
 def test_export_bad_since_is_explained(log_url: tuple[str, list[str]]) -> None:

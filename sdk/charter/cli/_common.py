@@ -134,12 +134,15 @@ def passes_through(exc: BaseException) -> bool:
 
 
 def clean_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn any error but click's own into one line and exit status 2 (no traceback)."""
+    """Turn any error but click's own into one line and exit status 2 (no traceback). A
+    closed pipe (`... | head -1`) is no error: it goes on to click, which stops quietly."""
 
     @wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
+        except BrokenPipeError:
+            raise
         except Exception as exc:
             if passes_through(exc):
                 raise
