@@ -106,6 +106,19 @@ def test_export_to_stdout_since(log_url: tuple[str, list[str]]) -> None:
     assert ages_ago.exit_code == 0 and len(ages_ago.stdout.splitlines()) == 6
 
 
+def test_export_to_a_dash_writes_standard_output(
+    log_url: tuple[str, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by probing: `-o -` wrote a file named `-`."""
+    url, ids = log_url
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["audit", "export", "--store", url, "-o", "-"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["decision_id"] for line in result.stdout.splitlines()] == ids
+    assert result.stderr == "exported 6 records\n"
+    assert not (tmp_path / "-").exists()
+
+
 def test_export_into_a_pipe_closed_early_stops_quietly(sqlite_url: str) -> None:
     """Found by probing: `charter audit export | head -1` said "error: Broken pipe; check
     the path, the URL and that the service runs" with status 2 (its own error handling

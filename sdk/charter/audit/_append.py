@@ -12,6 +12,7 @@ marker fails too, the store is the problem: the records wait and are retried wit
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +27,7 @@ from charter.audit.record import PreparedRecord
 from charter.decision import Decision
 from charter.errors import StoreError
 from charter.policy.input import PolicyInput
+from charter.store.db import NOTHING_LOST
 from charter.store.decision_log import ChainHead, append_chained
 
 _log = logging.getLogger("charter.audit")
@@ -176,7 +178,24 @@ def append_batch(engine: Engine, records: Sequence[PreparedRecord]) -> ChainHead
 
 
 def _reason(exc: Exception) -> str:
-    return str(exc) if isinstance(exc, StoreError) else type(exc).__name__
+    """What a failed attempt reports (`stats.last_error`): not that nothing was lost, since
+    the records may yet be (`stats.lost` says)."""
+    return (
+        str(exc).removesuffix(NOTHING_LOST) if isinstance(exc, StoreError) else type(exc).__name__
+    )
+
+
+def give_up_after(deadline: float) -> Callable[[float], bool]:
+    """A `give_up` for `Appender.write` that waits out each retry delay unless the retry
+    would start past `deadline` (`time.monotonic()`): then it says stop."""
+
+    def give_up(delay: float) -> bool:
+        if time.monotonic() + delay > deadline:
+            return True
+        time.sleep(delay)
+        return False
+
+    return give_up
 
 
 class Appender:

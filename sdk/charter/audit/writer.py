@@ -43,6 +43,7 @@ from charter.audit._append import (
     Appended,
     Appender,
     Pending,
+    give_up_after,
 )
 from charter.audit._process import RestartingWriter, require_url
 from charter.audit._stats import AuditStats
@@ -234,19 +235,13 @@ class AuditLog:
             raise AuditError("the decision log is closed; the decision was not recorded")
         with self._lock:
             self._accepted += 1
-        deadline = time.monotonic() + self._write_timeout
-
-        def give_up(delay: float) -> bool:
-            if time.monotonic() + delay > deadline:
-                return True
-            time.sleep(delay)
-            return False
-
-        done = self._appender.write([pending], give_up)
+        started = time.monotonic()
+        done = self._appender.write([pending], give_up_after(started + self._write_timeout))
         self._count(done)
-        if done.lost:
+        if done.lost:  # given up when the next retry would end past the deadline, or before
             raise AuditError(
-                f"the decision could not be recorded within {self._write_timeout}s "
+                "the decision could not be recorded: the store kept failing for "
+                f"{time.monotonic() - started:.1f}s, and write_timeout is {self._write_timeout}s "
                 f"(last store error: {self._last_error}); audit_mode is 'sync', so the call "
                 "does not go ahead"
             )

@@ -69,7 +69,7 @@ def export(
     ),
     store: StoreOption = None,
     output: Path | None = typer.Option(
-        None, "-o", "--output", help="Write to this file (default: standard output)."
+        None, "-o", "--output", help="Write to this file (default, or `-`: standard output)."
     ),
 ) -> None:
     """Write the decision log as JSON lines for a SIEM, oldest first. A record that cannot
@@ -81,6 +81,8 @@ def export(
     records = export_log(
         store_url(store), since=parse_since("--since", since), on_unreadable=unreadable.append
     )
+    if output == Path("-"):
+        output = None
     if output is None:
         count = _write_lines(records, sys.stdout)
     else:

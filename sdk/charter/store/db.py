@@ -22,6 +22,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from charter.errors import ConfigurationError, StoreError
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+NOTHING_LOST = " Nothing was lost."
+"""How a `StoreError` for a failed transaction ends (it was rolled back whole); a caller that
+goes on to give records up (the audit writer) removes it from what it reports."""
 
 
 def connect(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs: Any) -> Engine:
@@ -135,6 +138,6 @@ def store_errors(engine: Engine, doing: str) -> Iterator[None]:
                 else "check that the database is running and reachable"
             )
             raise StoreError(
-                f"{doing} failed on {redacted_url(engine)}: {reason}; {hint}. Nothing was lost."
+                f"{doing} failed on {redacted_url(engine)}: {reason}; {hint}.{NOTHING_LOST}"
             ) from None
         raise StoreError(f"{doing} failed on {redacted_url(engine)}: {reason}") from None
