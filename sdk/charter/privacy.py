@@ -210,28 +210,30 @@ class Privacy:
         if self.mode == "off":
             return InspectedJson(value, (), (), scope, value, self)
         from charter.pii import summarize
+        from charter.pii.findings import detect_field
 
         scope = scope if scope is not None else self.scope(None)
         leaves: list[_Leaf] = []
-        detect = self.detector.detect
+        detector = self.detector
+        detect = detector.detect
 
-        def walk(node: Any, path: _Path) -> None:
+        def walk(node: Any, path: _Path, field: object = None) -> None:
             if isinstance(node, str):
-                hits = detect(node)
+                hits = detect_field(detector, field, node)
                 if hits:
                     leaves.append(_Leaf(path, node, False, tuple(hits)))
             elif (text := integral_digits(node)) is not None:
-                hits = detect(text)
+                hits = detect_field(detector, field, text)
                 if hits:
                     leaves.append(_Leaf(path, text, True, tuple(hits)))
             elif isinstance(node, Mapping):
                 for key, item in node.items():
                     if isinstance(key, str) and (hits := detect(key)):
                         leaves.append(_Leaf((*path, JsonKey(key)), key, False, tuple(hits)))
-                    walk(item, (*path, key))
-            elif isinstance(node, list | tuple):
+                    walk(item, (*path, key), key)
+            elif isinstance(node, list | tuple):  # each item under its field's name
                 for index, item in enumerate(node):
-                    walk(item, (*path, index))
+                    walk(item, (*path, index), field)
 
         walk(value, ())
         summaries = tuple(summarize(f for leaf in leaves for f in leaf.findings))

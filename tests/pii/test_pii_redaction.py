@@ -336,3 +336,28 @@ def test_a_scope_can_be_named_by_a_plain_id(patterns: PatternDetector, vault: Va
     assert vault.restore("<EMAIL_ADDRESS_1>, <EMAIL_ADDRESS_2>", "req-1") == (
         "jane@example.com, john@example.com"
     )
+
+
+def test_a_json_fields_key_is_read_as_its_values_label(patterns: PatternDetector) -> None:
+    """Found by probing: each leaf of tool arguments was detected alone, so a phone number
+    under "phone" passed, while `phone: 5321234567` in a sentence is caught. The key now
+    labels its value (list items too), in both JSON walkers; an amount stays a number."""
+    from charter.privacy import Privacy
+
+    arguments = {"phone": "5321234567", "phones": ["5321234568"], "amount": 5321234569}
+    redacted, findings = redact_json(
+        arguments, patterns, {"*": "placeholder"}, vault=Vault(), scope=Scope.request()
+    )
+    assert redacted == {
+        "phone": "<PHONE_NUMBER_1>",
+        "phones": ["<PHONE_NUMBER_2>"],
+        "amount": 5321234569,
+    }
+    assert [f.path for f in findings] == [("phone",), ("phones", 0)]
+    inspected = Privacy("pattern").inspect_json(arguments, scope=None)
+    assert inspected.policy_value == {
+        "phone": "<PHONE_NUMBER_1>",
+        "phones": ["<PHONE_NUMBER_2>"],
+        "amount": 5321234569,
+    }
+    assert [s.type for s in inspected.summaries] == ["PHONE_NUMBER"]

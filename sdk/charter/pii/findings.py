@@ -68,6 +68,28 @@ class Detector(Protocol):
     def detect(self, text: str, *, entities: Collection[str] | None = None) -> list[Finding]: ...
 
 
+FIELD_CONTEXT_MAX = 40
+"""Longer keys are data or prose, not a field's name: no context is read from them."""
+
+
+def detect_field(
+    detector: Detector, key: object, text: str, entities: Collection[str] | None = None
+) -> list[Finding]:
+    """Findings in a JSON field's value (offsets into `text`), read after its key as a
+    sentence reads a value after its label: `{"phone": "5321234567"}` is the phone number
+    `phone: 5321234567` is, and `{"amount": 4500}` no number to redact. A key that is no
+    field name (not a string, empty, long) gives no context."""
+    if not isinstance(key, str) or not key.strip() or len(key) > FIELD_CONTEXT_MAX:
+        return detector.detect(text, entities=entities)
+    label = f"{key}: "
+    shift = len(label)
+    return [
+        Finding(f.entity_type, f.start - shift, f.end - shift, f.score, f.recognizer, f.path)
+        for f in detector.detect(label + text, entities=entities)
+        if f.start >= shift  # the key's own findings are read where keys are
+    ]
+
+
 def summarize(findings: Iterable[Finding]) -> tuple[PIISummary, ...]:
     """Per entity type: highest score and count. This is all the policy ever sees of PII."""
     best: dict[str, float] = {}

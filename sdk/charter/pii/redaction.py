@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from charter.errors import PIIError
-from charter.pii.findings import Detector, Finding, JsonPath, resolve_overlaps
+from charter.pii.findings import Detector, Finding, JsonPath, detect_field, resolve_overlaps
 from charter.pii.scope import Scope
 from charter.pii.vault import Vault
 from charter.values import JsonKey, RedactOperator, free_key, integral_digits
@@ -152,8 +152,8 @@ def redact_json(
     scope = Scope.of(scope)
     found: list[Finding] = []
 
-    def leaf(text: str, path: JsonPath, numeric: bool) -> str | None:
-        hits = detector.detect(text, entities=entities)
+    def leaf(text: str, path: JsonPath, numeric: bool, field: object = None) -> str | None:
+        hits = detect_field(detector, field, text, entities)
         if not hits:
             return None
         result = redact(
@@ -162,12 +162,12 @@ def redact_json(
         found.extend(_at(path, f) for f in result.findings)
         return result.text if result.changed else None
 
-    def walk(node: Any, path: JsonPath) -> Any:
+    def walk(node: Any, path: JsonPath, field: object = None) -> Any:
         if isinstance(node, str):
-            replaced = leaf(node, path, numeric=False)
+            replaced = leaf(node, path, numeric=False, field=field)
             return node if replaced is None else replaced
         if (digits := integral_digits(node)) is not None:
-            replaced = leaf(digits, path, numeric=True)
+            replaced = leaf(digits, path, numeric=True, field=field)
             return node if replaced is None else replaced
         if isinstance(node, Mapping):
             out: dict[Any, Any] = {}
@@ -176,10 +176,10 @@ def redact_json(
                     leaf(k, (*path, JsonKey(k)), numeric=False) if isinstance(k, str) else None
                 )
                 key = k if renamed is None else free_key(renamed, {*node, *out})
-                out[key] = walk(v, (*path, k))
+                out[key] = walk(v, (*path, k), k)
             return out
-        if isinstance(node, list | tuple):
-            return [walk(v, (*path, i)) for i, v in enumerate(node)]
+        if isinstance(node, list | tuple):  # {"phones": [...]}: each under its field's name
+            return [walk(v, (*path, i), field) for i, v in enumerate(node)]
         return node
 
     return walk(value, ()), found
