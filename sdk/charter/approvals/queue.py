@@ -33,7 +33,7 @@ from charter.approvals.models import (
 )
 from charter.approvals.models import action_hash as hash_action
 from charter.approvals.notify import Announcer, SubmitCallback, Waiter
-from charter.approvals.storage import ApprovalStore, Clock, utcnow
+from charter.approvals.storage import ANSWER_TIMEOUT_S, ApprovalStore, Clock, utcnow
 from charter.decision import ApprovalSpec
 from charter.errors import ApprovalError, NotAuthorized
 from charter.policy.base import PolicyEngine
@@ -58,6 +58,8 @@ class ApprovalQueue:
     in the request). `migrate=True` brings the schema up to date on first use.
     `store_content=True` keeps each request's action after it is settled (used, rejected,
     expired, cancelled); by default only its digest stays (`models.action_digest`).
+    `answer_timeout_s`: how long each step may wait for a PostgreSQL server that stopped
+    answering before it fails with `StoreError` (`charter.store.deadline`).
     """
 
     def __init__(
@@ -69,9 +71,12 @@ class ApprovalQueue:
         clock: Clock = utcnow,
         migrate: bool = True,
         store_content: bool = False,
+        answer_timeout_s: float = ANSWER_TIMEOUT_S,
     ) -> None:
         self._store_content = store_content
-        self._store = ApprovalStore(store, clock=clock, migrate=migrate)
+        self._store = ApprovalStore(
+            store, clock=clock, migrate=migrate, answer_timeout_s=answer_timeout_s
+        )
         self._authorizer: Authorizer = authorizer or RoleAuthorizer()
         self._directory = directory
         self._clock = clock

@@ -27,11 +27,17 @@ from charter.approvals.models import (
 from charter.errors import ApprovalError
 from charter.store import approval_repo as repo
 from charter.store.db import connect, refuse_private_memory
+from charter.store.deadline import bounded
 from charter.store.migrate import migrate as migrate_schema
 from charter.store.transactions import read_transaction, write_transaction
 
 Clock = Callable[[], datetime]
 
+ANSWER_TIMEOUT_S = 5.0
+"""How long one step on the queue (a read, or a write transaction) may wait for PostgreSQL
+in all before it fails with `StoreError` (`charter.store.deadline`): a guarded call that
+submits or uses an approval is denied rather than held by a server that stopped answering
+(found by probing: 60 s, as long as the server was frozen)."""
 CHARTER_ACTOR = "charter"
 """The actor recorded for steps Charter takes itself (timeouts, escalations)."""
 
@@ -43,8 +49,16 @@ def utcnow() -> datetime:
 class ApprovalStore:
     """Requests, votes and history in SQL (SQLite or PostgreSQL)."""
 
-    def __init__(self, store: str | Engine, *, clock: Clock = utcnow, migrate: bool = True):
+    def __init__(
+        self,
+        store: str | Engine,
+        *,
+        clock: Clock = utcnow,
+        migrate: bool = True,
+        answer_timeout_s: float = ANSWER_TIMEOUT_S,
+    ):
         self._owns_engine = isinstance(store, str)
+        self.answer_timeout_s = answer_timeout_s
         if isinstance(store, str):
             refuse_private_memory(store, "the approval queue")  # waits read from other threads
         self.engine = connect(store) if isinstance(store, str) else store
@@ -63,7 +77,7 @@ class ApprovalStore:
     @contextmanager
     def writing(self, what: str) -> Iterator[Connection]:
         """One locked write transaction; waiters hear of the change after it commits."""
-        with write_transaction(self.engine, what) as conn:
+        with bounded(self.answer_timeout_s), write_transaction(self.engine, what) as conn:
             yield conn
         CHANGES.notify()
 
@@ -81,7 +95,10 @@ class ApprovalStore:
 
     def get(self, request_id: str) -> ApprovalRequest:
         request_id = well_formed(request_id)
-        with read_transaction(self.engine, f"reading approval request {request_id}") as conn:
+        with (
+            bounded(self.answer_timeout_s),
+            read_transaction(self.engine, f"reading approval request {request_id}") as conn,
+        ):
             request = _records.load_one(conn, request_id)
         if request is None:
             raise unknown(request_id)
@@ -90,7 +107,10 @@ class ApprovalStore:
     def list(
         self, state: ApprovalState | None, tenant: str | None, limit: int
     ) -> builtins.list[ApprovalRequest]:
-        with read_transaction(self.engine, "listing approval requests") as conn:
+        with (
+            bounded(self.answer_timeout_s),
+            read_transaction(self.engine, "listing approval requests") as conn,
+        ):
             rows = repo.list_requests(
                 conn, state=state.value if state else None, tenant=tenant, limit=limit
             )

@@ -59,6 +59,7 @@ from charter.decision import Decision
 from charter.errors import AuditError, ConfigurationError
 from charter.policy.input import PolicyInput
 from charter.store.db import connect, redacted_url, refuse_private_memory
+from charter.store.deadline import bounded
 from charter.store.decision_log import ensure_schema
 
 _log = logging.getLogger("charter.audit")
@@ -101,10 +102,11 @@ class AuditLog:
         `writer`: "process" writes from a child process (async only; needs a URL).
         `full_wait_s`: how long an async `record()` waits for room in a full queue while
         the store is writing (0: drop at once, as a failing store does).
-        `write_timeout`: how long a sync `record()` retries a failing store before it
-        raises. `checkpoint_file`: where checkpoints go (`charter.audit.checkpoint`); AUTO
-        puts them beside a SQLite database, None writes none (they still go out as spans
-        through `tracer_provider`, default the global one)."""
+        `write_timeout`: how long a sync `record()` may take (retrying a failing store,
+        waiting on a silent PostgreSQL) before it raises. `checkpoint_file`: where
+        checkpoints go (`charter.audit.checkpoint`); AUTO puts them beside a SQLite
+        database, None writes none (they still go out as spans through `tracer_provider`,
+        default the global one)."""
         if max_queue < 1 or batch < 1 or not 0 <= linger_s <= 1 or full_wait_s < 0:
             raise ConfigurationError(
                 "AuditLog needs max_queue >= 1, batch >= 1, 0 <= linger_s <= 1 and "
@@ -236,7 +238,8 @@ class AuditLog:
         with self._lock:
             self._accepted += 1
         started = time.monotonic()
-        done = self._appender.write([pending], give_up_after(started + self._write_timeout))
+        with bounded(self._write_timeout):  # a server that stops answering too
+            done = self._appender.write([pending], give_up_after(started + self._write_timeout))
         self._count(done)
         if done.lost:  # given up when the next retry would end past the deadline, or before
             raise AuditError(

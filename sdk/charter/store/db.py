@@ -20,6 +20,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from charter.errors import ConfigurationError, StoreError
+from charter.store.deadline import expired_bound, watch_connections
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 NOTHING_LOST = " Nothing was lost."
@@ -45,7 +46,9 @@ def connect(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs
             parsed = parsed.set(drivername="postgresql+psycopg")
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
-        return create_engine(parsed, **kwargs)
+        engine = create_engine(parsed, **kwargs)
+        watch_connections(engine)  # `charter.store.deadline.bounded` can cut its waits
+        return engine
     raise AssertionError("check_store_url admits only sqlite and postgresql")
 
 
@@ -132,9 +135,12 @@ def store_errors(engine: Engine, doing: str) -> Iterator[None]:
         orig = exc.orig if isinstance(exc, DBAPIError) else exc
         reason = (str(orig).splitlines() or [""])[0] or type(exc).__name__
         if isinstance(exc, OperationalError | sqlite3.OperationalError):
+            bound = expired_bound()
+            if bound is not None:
+                reason = f"the database did not answer within {bound:g}s"
             hint = (
                 "another process holds the lock; retry, or check for a stuck writer"
-                if "locked" in reason
+                if "locked" in reason and bound is None
                 else "check that the database is running and reachable"
             )
             raise StoreError(
