@@ -26,6 +26,12 @@ default provider := ""
 
 provider := lower(input.model.provider) if is_string(input.model.provider)
 
+# The provider as messages name it: " (openai)", or nothing when the call names none (a
+# guarded tool's arguments, going to the model that proposed the call).
+default provider_named := ""
+
+provider_named := sprintf(" (%s)", [provider]) if provider != ""
+
 lowered(names) := {lower(n) | some n in names}
 
 known_external if provider in lowered(config.external_providers)

@@ -14,7 +14,7 @@ import data.charter.lib.config
 import data.charter.lib.external_provider
 import data.charter.lib.input_phrase_mentioned
 import data.charter.lib.pii_types
-import data.charter.lib.provider
+import data.charter.lib.provider_named
 import data.charter.lib.stage
 
 outbound_to_external if {
@@ -45,8 +45,8 @@ findings contains finding if {
 		"principle": "KVKK art. 9 / GDPR art. 44: no national identifiers to external processors",
 		"severity": "high",
 		"message": sprintf(
-			"Please don't share national ID numbers (%s) here: this assistant uses an external AI provider (%s). Remove the number, or ask for a human agent for identity matters.",
-			[concat(", ", sort(national_ids)), provider],
+			"Please don't share national ID numbers (%s) here: this assistant uses an external AI provider%s. Remove the number, or ask for a human agent for identity matters.",
+			[concat(", ", sort(national_ids)), provider_named],
 		),
 	}
 }
@@ -78,8 +78,8 @@ findings contains finding if {
 		"principle": "GDPR art. 5(1)(c) data minimisation",
 		"severity": "medium",
 		"message": sprintf(
-			"personal data (%s) is redacted before it is sent to the external AI provider (%s)",
-			[concat(", ", sort(redactable)), provider],
+			"personal data (%s) is redacted before it is sent to the external AI provider%s",
+			[concat(", ", sort(redactable)), provider_named],
 		),
 		"redact": {t: config.redact_operators[t] | some t in redactable},
 	}
@@ -114,8 +114,8 @@ findings contains finding if {
 		"principle": "GDPR art. 5(1)(c) / KVKK art. 4: only data that was minimised leaves for an external processor",
 		"severity": "medium",
 		"message": sprintf(
-			"This assistant cannot check attached %s for personal data before they reach the external AI provider (%s). Please paste the text instead, or ask for a human agent.",
-			[concat(", ", [sprintf("%ss", [k]) | some k in sort(denied)]), provider],
+			"This assistant cannot check attached %s for personal data before they reach the external AI provider%s. Please paste the text instead, or ask for a human agent.",
+			[concat(", ", [sprintf("%ss", [k]) | some k in sort(denied)]), provider_named],
 		),
 	}
 }

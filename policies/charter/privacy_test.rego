@@ -65,6 +65,19 @@ test_national_id_in_tool_call_to_external_provider_is_denied if {
 	"privacy.national_id_external" in rules(inp)
 }
 
+test_the_message_names_the_provider_when_the_call_names_one if {
+	f := finding(chat("", tc_id), "privacy.national_id_external")
+	contains(f.message, "an external AI provider (openai). Remove")
+}
+
+# A guarded tool's call names no provider (unknown providers count as external): the
+# message said "provider ()".
+test_the_message_names_no_empty_provider if {
+	inp := object.remove(at_stage(chat("", tc_id), "tool_call"), ["model"])
+	f := finding(inp, "privacy.national_id_external")
+	contains(f.message, "an external AI provider. Remove")
+}
+
 test_national_id_is_not_checked_on_output if {
 	count(rules(at_stage(chat("", tc_id), "output"))) == 0
 }
