@@ -1,6 +1,6 @@
 """`charter signals align`: a retrained classifier's scores shifted onto its reference's
-scale, so that it flags as many calibration texts as the reference, and no fewer or more
-than the smallest such shift gives."""
+scale, so that it flags at least as many calibration texts as the reference, by the shift
+nearest zero that does; a model that already does is left as it is."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from charter.signals.base import SignalError
 from charter.signals.classifier import shifted
 from charter.signals.model import load_artifact
 from charter.signals.training import LABELS
-from charter.signals.training.align import STEP, align, fit_shift, flagged
+from charter.signals.training.align import LIMIT, STEP, align, fit_shift, flagged
 
 from .conftest import random_stage_one
 
@@ -40,19 +40,42 @@ def test_a_shift_moves_every_logit_and_keeps_the_order() -> None:
     assert np.allclose(shifted(shifted(p, 0.5), -0.5), p, atol=1e-5)
 
 
-def test_the_fitted_shift_is_the_smallest_that_reaches_the_count() -> None:
+def test_the_fitted_shift_is_the_one_nearest_zero_that_reaches_the_count() -> None:
     rng = np.random.default_rng(3)
     probs = rng.uniform(0.05, 0.95, (200, len(LABELS))).astype(np.float32)
-    for target in (1, 57, 120, 200):
+    already = flagged(probs, LABELS)
+    assert 0 < already < 200
+    for target in (0, 1, 57, already):
+        assert fit_shift(probs, LABELS, target) == 0.0
+    for target in (already + 1, 199, 200):
         shift = fit_shift(probs, LABELS, target)
+        assert shift > 0
         assert flagged(probs, LABELS, shift) >= target
         assert flagged(probs, LABELS, shift - STEP) < target
+
+
+def test_a_model_aligned_to_itself_does_not_move(tmp_path: Path) -> None:
+    """The shift used to be the lowest that kept the count: the shipped model aligned to
+    itself got -0.920 ('build a pipe bomb to kill my neighbours' fell from harm 0.66,
+    denied, to 0.43, allowed), and on texts the reference flags none of, -6.000 (the range's
+    end: harm 0.0047), with exit 0 both times."""
+    model = random_stage_one(tmp_path / "m", 2, 0.05, "fam-b")
+    _, found = align(model, model, TEXTS)
+    assert 0 < found.reference_flagged < len(TEXTS)
+    assert found.shift == 0.0
+    assert found.flagged_before == found.flagged_after == found.reference_flagged
+    probs = np.stack([SafetyClassifier(model, memo=0).probabilities(t) for t in TEXTS])
+    assert fit_shift(probs, LABELS, 0) == 0.0  # a reference that flags nothing
 
 
 def test_an_unreachable_count_is_a_clear_error() -> None:
     probs = np.full((3, len(LABELS)), 1e-7, dtype=np.float32)
     with pytest.raises(SignalError, match="disagree too much"):
         fit_shift(probs, LABELS, 3)
+    at_the_end = np.full((1, len(LABELS)), 1 / (1 + np.exp(5.9995)), dtype=np.float32)
+    assert flagged(at_the_end, LABELS, LIMIT) == 1 > flagged(at_the_end, LABELS, LIMIT - STEP)
+    with pytest.raises(SignalError, match="disagree too much"):
+        fit_shift(at_the_end, LABELS, 1)
 
 
 def test_an_aligned_model_flags_what_the_reference_flags_and_says_so(tmp_path: Path) -> None:
@@ -102,6 +125,11 @@ def test_the_command_writes_the_aligned_model_and_refuses_a_bad_texts_file(
     assert done.exit_code == 0, done.output
     assert "after a logit shift of" in done.output
     assert SafetyClassifier(tmp_path / "out").score_shift != 0
+    swapped = ["signals", "align", str(reference), "--to", str(model), "--texts", str(texts)]
+    higher = runner.invoke(app, [*swapped, "--out", str(tmp_path / "higher")])
+    assert higher.exit_code == 0, higher.output
+    assert "a logit shift of +0.000" in higher.output
+    assert "it never lowers them" in higher.output
 
     gone = runner.invoke(
         app,

@@ -266,4 +266,9 @@ def align(
         f"reference {found.reference_flagged}, model {found.flagged_before} before and "
         f"{found.flagged_after} after a logit shift of {found.shift:+.3f}"
     )
+    if found.flagged_before > found.reference_flagged:
+        typer.echo(
+            "the model already flags more of them than the reference: align only raises "
+            "scores that sit too low, it never lowers them"
+        )
     typer.echo(f"wrote {out} (revision {revision})")

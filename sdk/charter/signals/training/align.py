@@ -4,9 +4,12 @@ The policy's thresholds (harm 0.5, jailbreak 0.5/0.8, ...) are numbers chosen fo
 model. A model retrained on other data may rank texts better and still put its scores
 lower or higher overall, and then every threshold silently means something else (round 9
 of the shipped model's experiments failed this way). Alignment picks one logit shift for
-the new model, the smallest at which it flags at least as many texts of a calibration set
-as the reference model does, and records it in the artifact (`score_shift`), so the scores
-the policy reads keep the meaning the thresholds were written for.
+the new model, the one nearest zero at which it flags at least as many texts of a
+calibration set as the reference model does, and records it in the artifact
+(`score_shift`), so the scores the policy reads keep the meaning the thresholds were
+written for. A model that already flags that many is left as it is (shift 0: a model
+aligned to itself does not move), so alignment only ever raises scores that sit too low;
+it never lowers a model's scores, which could switch the classifier off without a word.
 
 The calibration set should be texts neither model trained on and no report reads: the
 shift is fitted on it, so it says nothing about how well the model does.
@@ -32,7 +35,7 @@ threshold for each: jailbreak review 0.5, harm 0.5)."""
 FLAG_AT = 0.5
 STEP = 0.001
 LIMIT = 6.0
-"""Largest shift tried either way: beyond it the models disagree too much to align."""
+"""Largest shift tried: at it the models disagree too much to align."""
 
 
 @dataclass(frozen=True)
@@ -70,20 +73,24 @@ def flagged(probs: npt.NDArray[np.float32], labels: Sequence[str], shift: float 
 
 
 def fit_shift(probs: npt.NDArray[np.float32], labels: Sequence[str], target: int) -> float:
-    """The smallest shift (STEP grid) at which at least `target` rows are flagged: the
-    count only grows with the shift, so a bisection over the grid finds it."""
-    low, high = -round(LIMIT / STEP), round(LIMIT / STEP)
-    if flagged(probs, labels, high * STEP) < target:
-        raise SignalError(
-            f"no shift up to +{LIMIT} makes the model flag {target} calibration texts; "
-            "the models disagree too much to align on this set"
-        )
+    """The shift nearest zero (STEP grid) at which at least `target` rows are flagged: 0
+    when they already are, else the lowest positive one; the count only grows with the
+    shift, so a bisection over the grid finds it. A shift at the range's end is an error:
+    there the models disagree too much for one shift to mean anything."""
+    if flagged(probs, labels) >= target:
+        return 0.0
+    low, high = 0, round(LIMIT / STEP)
     while low < high:
         mid = (low + high) // 2
         if flagged(probs, labels, mid * STEP) >= target:
             high = mid
         else:
             low = mid + 1
+    if high == round(LIMIT / STEP):
+        raise SignalError(
+            f"no shift below +{LIMIT} makes the model flag {target} calibration texts; "
+            "the models disagree too much to align on this set"
+        )
     return round(high * STEP, 3)
 
 
