@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from charter.errors import ConfigurationError
 from charter.signals import SafetyClassifier
-from charter.signals.base import SignalError
 from charter.signals.memo import MEMO_ENV, ScoreMemo, digest, memo_size
 
 TEXTS = (
@@ -94,7 +94,7 @@ def test_the_size_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv(MEMO_ENV, "0")
     assert memo_size() == 0 and SafetyClassifier().memo.size == 0
     monkeypatch.setenv(MEMO_ENV, "lots")
-    with pytest.raises(SignalError, match=MEMO_ENV):
+    with pytest.raises(ConfigurationError, match=MEMO_ENV):
         memo_size()
     monkeypatch.delenv(MEMO_ENV)
     assert memo_size() == 2048

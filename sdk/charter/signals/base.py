@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from charter.errors import CharterError
+from pydantic import TypeAdapter, ValidationError
+
+from charter.errors import CharterError, ConfigurationError
 
 _SCORE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}")
 
@@ -92,16 +94,23 @@ def bundle_file(env: str, name: str) -> Path:
     return Path(DEFAULT_POLICIES) / "signals" / name
 
 
-_ON = frozenset(("1", "true", "on", "yes"))
-_OFF = frozenset(("0", "false", "off", "no"))
+_BOOL = TypeAdapter(bool)
+"""The parser every CHARTER_* boolean setting goes through (pydantic's), so a switch here
+accepts exactly what `charter.toml` and the other CHARTER_* variables accept."""
 
 
 def env_flag(env: str, *, default: bool) -> bool:
-    """A switch read from the environment: 1/true/on/yes or 0/false/off/no (any case),
-    anything else (unset, empty, a typo) is `default`."""
-    value = os.environ.get(env, "").strip().lower()
-    if value in _ON:
-        return True
-    if value in _OFF:
-        return False
-    return default
+    """A switch read from the environment: 1/true/on/yes/y/t or 0/false/off/no/n/f (any
+    case); unset or empty is `default`. Anything else is a ConfigurationError naming the
+    variable, as for other CHARTER_* settings: a typo (`=2`, `=of`) must not leave a
+    safety switch where the operator did not mean to put it."""
+    raw = os.environ.get(env, "").strip()
+    if not raw:
+        return default
+    try:
+        return _BOOL.validate_python(raw)
+    except ValidationError:
+        raise ConfigurationError(
+            f"{env}={raw!r}: expected 1, true, on or yes to switch it on, or 0, false, off "
+            "or no to switch it off"
+        ) from None

@@ -14,8 +14,8 @@ import os
 import threading
 from collections import OrderedDict
 
+from charter.errors import ConfigurationError
 from charter.signals.arrays import FloatArray
-from charter.signals.base import SignalError
 
 MEMO_ENV = "CHARTER_SIGNALS_MEMO"
 """How many texts the memo keeps (default 2048; 0 switches it off)."""
@@ -23,13 +23,21 @@ DEFAULT_SIZE = 2048
 
 
 def memo_size() -> int:
+    """CHARTER_SIGNALS_MEMO; a negative or non-integer value is a ConfigurationError,
+    not a memo silently switched off."""
     raw = os.environ.get(MEMO_ENV, "").strip()
     if not raw:
         return DEFAULT_SIZE
     try:
-        return max(0, int(raw))
+        size = int(raw)
     except ValueError:
-        raise SignalError(f"{MEMO_ENV}={raw!r}: expected a whole number (0: no memo)") from None
+        size = -1
+    if size < 0:
+        raise ConfigurationError(
+            f"{MEMO_ENV}={raw!r}: expected how many texts to keep, a whole number from 0 "
+            "(0: no memo)"
+        )
+    return size
 
 
 def digest(text: str) -> bytes:
