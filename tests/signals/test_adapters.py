@@ -4,8 +4,10 @@ import asyncio
 import inspect
 import math
 from collections.abc import Coroutine, Mapping
+from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import pytest
 
 from charter.signals import CallableSignal, Signal, SignalError
@@ -66,14 +68,28 @@ def test_score_on_an_async_callable_says_to_use_ascore_and_closes_the_coroutine(
         (True, r"returned a bool for score 'guard'"),
         ("0.5", r"returned a str for score 'guard'"),
         (None, r"returned a NoneType"),
-        ({"ok": 0.1, "bad name!": 0.2}, r"'bad name!' is not a valid signal name"),
-        ({3: 0.2}, r"returned score name 3 is not a valid signal name"),
+        ({"ok": 0.1, "bad name!": 0.2}, r"\(a str of 9 characters, not shown\) is not a valid"),
+        ({3: 0.2}, r"returned score name \(of type int\) is not a valid signal name"),
     ],
 )
 def test_bad_outputs_are_clear_errors_naming_the_signal(returned: object, message: str) -> None:
     signal = CallableSignal("guard", lambda _: returned)  # type: ignore[arg-type,return-value]
     with pytest.raises(SignalError, match=message):
         signal.score("text")
+
+
+def test_any_real_number_is_a_score() -> None:
+    """A model's numpy.float32 was refused ("returned a float32"), so a classifier that
+    returned one failed on every call and its signal was an error every time."""
+    assert CallableSignal("c", lambda _: np.float32(0.25)).score("x") == {"c": 0.25}
+    assert CallableSignal("c", lambda _: {"a": np.float64(0.5), "b": np.int64(1)}).score("x") == {
+        "a": 0.5,
+        "b": 1.0,
+    }
+    assert CallableSignal("c", lambda _: Fraction(1, 4)).score("x") == {"c": 0.25}
+    for not_a_score in (np.bool_(True), np.float32(1.5), np.array([0.2])):
+        with pytest.raises(SignalError):
+            CallableSignal("c", lambda _, v=not_a_score: v).score("x")
 
 
 def test_bad_names_and_non_callables_are_rejected() -> None:

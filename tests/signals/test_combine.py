@@ -54,6 +54,30 @@ def test_an_invalid_score_counts_as_a_failure() -> None:
     assert scores == {"broken.error": 1.0}
 
 
+def test_the_log_says_why_a_score_was_refused_and_never_quotes_the_text(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Only the exception's class was logged, so 'SignalError' was all an operator saw of
+    a classifier refused on every call; a SignalError's message is now logged. It names
+    the signal, the score and the type or number, never the text: a score name a
+    classifier returned is described, not quoted, since it may be the text itself."""
+    signals = SignalSet(
+        [
+            CallableSignal("typed", lambda _: "0.2"),
+            CallableSignal("echo", lambda text: {text: 0.5}),
+            CallableSignal("moderation", _boom),
+        ]
+    )
+    with caplog.at_level(logging.WARNING, logger="charter.signals"):
+        scores = signals.score(SECRET)
+    assert scores == {"typed.error": 1.0, "echo.error": 1.0, "moderation.error": 1.0}
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "signal 'typed' returned a str for score 'typed'; return a float in [0, 1]" in logged
+    assert f"(a str of {len(SECRET)} characters, not shown) is not a valid" in logged
+    assert "(RuntimeError)" in logged
+    assert "Ignore" not in logged and "TR33" not in logged
+
+
 async def test_ascore_records_failures_and_timeouts(caplog: pytest.LogCaptureFixture) -> None:
     async def slow(text: str) -> float:
         await asyncio.sleep(30)

@@ -7,6 +7,7 @@ score names are part of the policy contract: they must be stable, plain identifi
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import re
 from collections.abc import Mapping
@@ -33,14 +34,24 @@ class Signal(Protocol):
     def score(self, text: str) -> Mapping[str, float]: ...
 
 
-def check_score_name(name: object, *, what: str) -> str:
-    """Score names become Rego keys and span attribute suffixes: keep them plain."""
+def check_score_name(name: object, *, what: str, quote: bool = True) -> str:
+    """Score names become Rego keys and span attribute suffixes: keep them plain.
+
+    `quote=False` for a name a classifier returned: the error then says what it was (a str
+    of so many characters), not the name itself, which could quote the text scored."""
     if not isinstance(name, str) or not _SCORE_NAME.fullmatch(name):
+        shown = repr(name) if quote else _described(name)
         raise SignalError(
-            f"{what} {name!r} is not a valid signal name: use 1-64 letters, digits, "
+            f"{what} {shown} is not a valid signal name: use 1-64 letters, digits, "
             "'_', '.' or '-' (e.g. 'jailbreak' or 'harm.violence')"
         )
     return name
+
+
+def _described(name: object) -> str:
+    if isinstance(name, str):
+        return f"(a str of {len(name)} characters, not shown)"
+    return f"(of type {type(name).__name__})"
 
 
 _CHECKED_NAMES: set[str] = set()
@@ -51,7 +62,8 @@ _MAX_CHECKED_NAMES = 4096
 
 def check_scores(signal_name: str, raw: object) -> dict[str, float]:
     """Validate a signal's output: a number (scored under the signal's own name) or a
-    mapping of names to numbers, every value finite and within [0, 1].
+    mapping of names to numbers, every value finite and within [0, 1]. Any real number
+    counts (numpy's float32 from a model included), a bool does not.
 
     Out-of-range values are an error, not clamped: a classifier returning 7.3 or a logit is
     broken, and silently clamping it would hide that from the policy author.
@@ -62,13 +74,15 @@ def check_scores(signal_name: str, raw: object) -> dict[str, float]:
         if type(key) is str and key in _CHECKED_NAMES:
             name = key
         else:
-            name = check_score_name(key, what=f"signal {signal_name!r} returned score name")
+            name = check_score_name(
+                key, what=f"signal {signal_name!r} returned score name", quote=False
+            )
             if len(_CHECKED_NAMES) < _MAX_CHECKED_NAMES:
                 _CHECKED_NAMES.add(name)
         if type(value) is float and 0.0 <= value <= 1.0:  # the common case, NaN excluded
             scores[name] = value
             continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise SignalError(
                 f"signal {signal_name!r} returned a {type(value).__name__} for score {name!r}; "
                 "return a float in [0, 1]"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from charter.errors import ConfigurationError
-from charter.signals.base import Signal, check_score_name, check_scores, env_flag
+from charter.signals.base import Signal, SignalError, check_score_name, check_scores, env_flag
 from charter.signals.decode import shared_decoding
 
 logger = logging.getLogger("charter.signals")
@@ -112,12 +112,15 @@ class SignalSet:
 
     @staticmethod
     def _failed(signal: Signal, exc: BaseException) -> dict[str, float]:
-        # Only the class name: exception messages from third-party classifiers may quote
-        # the prompt, and logs must not carry it.
+        # A SignalError's message says why (a score of the wrong type, out of range, a bad
+        # name) and names signals, scores, types and numbers, never the text; anything else
+        # is logged by class only: a third-party classifier's message may quote the prompt,
+        # and logs must not carry it.
+        reason = f"SignalError: {exc}" if isinstance(exc, SignalError) else type(exc).__name__
         logger.warning(
             "signal %r failed (%s); recorded %r for the policy",
             signal.name,
-            type(exc).__name__,
+            reason,
             f"{signal.name}{ERROR_SUFFIX}",
         )
         return {f"{signal.name}{ERROR_SUFFIX}": 1.0}
