@@ -154,3 +154,44 @@ def test_the_command_writes_the_aligned_model_and_refuses_a_bad_texts_file(
     assert bad.exit_code == 2
     assert "a `text` on every row" in bad.output
     assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "said"),
+    [
+        ('{"text": 5}', "a `text` of type int"),
+        ('{"text": null}', "no `text`"),
+        ('["a list"]', "no `text`"),
+        ("not json", "not JSON (Expecting value)"),
+    ],
+)
+def test_a_bad_calibration_row_is_refused_by_its_line(tmp_path: Path, row: str, said: str) -> None:
+    """`{"text": 5}` was read as the text "5"; every bad row is now refused by file:line."""
+    reference = random_stage_one(tmp_path / "ref", 1, 0.05, "fam-a")
+    texts = tmp_path / "calibration.jsonl"
+    texts.write_text(f'{{"text": "fine"}}\n\n{row}\n')
+    args = ["signals", "align", str(reference), "--to", str(reference), "--texts", str(texts)]
+    done = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
+    assert done.exit_code == 2
+    assert f"{texts}:3: {said}" in done.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_out_path_that_is_a_file_is_refused_before_any_work(tmp_path: Path) -> None:
+    """It failed after the alignment with 'File exists; check the path, the URL and that
+    the service runs'."""
+    reference = random_stage_one(tmp_path / "ref", 1, 0.05, "fam-a")
+    texts = tmp_path / "calibration.jsonl"
+    texts.write_text('{"text": "fine"}\n')
+    taken = tmp_path / "taken"
+    taken.write_text("mine")
+    runner = CliRunner()
+    for command in (
+        ["signals", "align", str(reference), "--to", str(reference), "--texts", str(texts)],
+        ["signals", "soup", str(reference), str(reference)],
+    ):
+        done = runner.invoke(app, [*command, "--out", str(taken)])
+        assert done.exit_code == 2
+        assert f"--out {taken}: a file of that name exists; give a folder" in done.output
+        assert "the service runs" not in done.output
+    assert taken.read_text() == "mine"

@@ -32,6 +32,41 @@ def _training_files(data: Path) -> list[Path]:
     return files
 
 
+def _writable_folder(out: Path) -> None:
+    """Refuse an `--out` that is a file before any work: the artifact is a folder."""
+    if out.exists() and not out.is_dir():
+        raise fail(
+            f"--out {out}: a file of that name exists; give a folder (created if missing; "
+            "an artifact already in it is replaced)"
+        )
+
+
+def _calibration_texts(path: Path) -> list[str]:
+    """The `text` of every row of a calibration JSONL file; a row that is not an object
+    with a string `text` is refused by its line (its content is not echoed)."""
+    import json
+
+    how = 'a calibration file needs a `text` on every row, one per line as {"text": "..."}'
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except (OSError, ValueError) as exc:
+        raise fail(f"{path}: cannot read it ({exc}); {how}") from None
+    texts = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise fail(f"{path}:{number}: not JSON ({exc.msg}); {how}") from None
+        text = row.get("text") if isinstance(row, dict) else None
+        if not isinstance(text, str):
+            found = "no `text`" if text is None else f"a `text` of type {type(text).__name__}"
+            raise fail(f"{path}:{number}: {found}; {how}")
+        texts.append(text)
+    return texts
+
+
 @app.command()
 def train(
     data: Annotated[
@@ -94,6 +129,7 @@ def train(
     from charter.signals.training.extra_heads import fit_heads
 
     files = _training_files(data)
+    _writable_folder(out)
     finetune = None
     if context:
         try:
@@ -221,6 +257,7 @@ def soup(
     from charter.errors import CharterError
     from charter.signals.training.soup import soup as make_soup
 
+    _writable_folder(out)
     try:
         revision = make_soup(models).save(out)
     except CharterError as exc:
@@ -241,21 +278,13 @@ def align(
     out: Annotated[Path, typer.Option("--out", help="Folder the aligned artifact goes to.")],
 ) -> None:
     """Shift a retrained classifier's scores onto the scale its policy's thresholds were set
-    for: it then flags as many calibration texts as the reference model does."""
-    import json
-
+    for: it then flags at least as many calibration texts as the reference model does."""
     from charter.errors import CharterError
     from charter.signals.training.align import FLAG_AT, FLAG_HEADS
     from charter.signals.training.align import align as make_alignment
 
-    try:
-        rows = [json.loads(line) for line in texts.read_text("utf-8").splitlines() if line.strip()]
-        calibration = [str(row["text"]) for row in rows]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise fail(
-            f"{texts}: not a JSONL file with a `text` on every row ({exc}); give one "
-            'calibration text per line as {"text": "..."}'
-        ) from None
+    _writable_folder(out)
+    calibration = _calibration_texts(texts)
     try:
         artifact, found = make_alignment(model, reference, calibration)
         revision = artifact.save(out)
