@@ -1,5 +1,5 @@
 """`charter.context` ids that would fail deep inside a call, or grant too much (found by
-probing, stop 55): `user=""` was accepted, then the call failed inside the pipeline after
+probing, stop 54): `user=""` was accepted, then the call failed inside the pipeline after
 its span was opened and attached, and every later call on the thread became a child of a
 span that never ended; `user="anonymous"` (what a call outside any user's context is) let
 a signed-in user resume any user's held call."""

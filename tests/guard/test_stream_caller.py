@@ -1,5 +1,5 @@
 """A guarded stream runs as the caller that made it, wherever it is read (found by probing,
-stop 55): the flow read `charter.context` when the stream was first read, so a stream made
+stop 54): the flow read `charter.context` when the stream was first read, so a stream made
 in alice's block and read after it (a web framework's streaming response) ran as
 "anonymous" and left her placeholders unrestored, and one read in bob's block restored
 bob's e-mail address into alice's answer, recorded bob as the user and sent bob's roles to

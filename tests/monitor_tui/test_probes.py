@@ -154,7 +154,7 @@ def test_series_group_runs_and_alerts_follow_the_thresholds() -> None:
 
 
 def test_a_run_whose_calls_failed_is_no_ok_in_the_console() -> None:
-    """As `charter probe` says it (found at stop 55: the console recomputed the verdict
+    """As `charter probe` says it (found at stop 54: the console recomputed the verdict
     from the rates alone, so a dead model's run read "ok", or "baseline" as a first run)."""
     base = {"refused_benign": 3}
     dead_first = probe_run_span(1, end_ns=NOW_NS - 10**9, errors=167, items=167, model="a")
