@@ -33,6 +33,7 @@ from charter.pii.folding import folded, unfolded
 from charter.pii.keywords import Keywords
 from charter.pii.recognizers import ALL_REGIONS, builtin_recognizers
 from charter.pii.spec import VALUE_GROUP, RecognizerSpec
+from charter.pii.urls import after_host, cut_around
 from charter.pii.verdict import close_call_memo, open_call_memo
 
 DEFAULT_MIN_SCORE = 0.4
@@ -88,6 +89,10 @@ class PatternDetector:
             for spec in self._specs
         )
         self._fallbacks: dict[tuple[int, ...], Later] = {}
+        self._urls = frozenset(
+            i for i, s in enumerate(self._specs) if s.entity_type == "URL" and s.trigger
+        )
+        self._inside_urls: dict[tuple[int, ...], tuple[int, ...]] = {}
         self._lock = threading.Lock()
         everything = tuple(range(len(self._specs)))
         for indexes in self._split(everything):  # fail now, not on the first text
@@ -226,36 +231,61 @@ class PatternDetector:
         active: tuple[int, ...],
         arounds: dict[tuple[int, int], Around],
         lowered: Lowered | None = None,
+        span: tuple[int, int] | None = None,
     ) -> list[Finding]:
-        """One pass; the regex iterator restarts only where a candidate was rejected or
-        shortened (then scanning resumes right after its start, or after the part kept).
-        `arounds`: the words around the spans judged in this `detect` call."""
+        """One pass (over `span` of the text, or all of it); the regex iterator restarts
+        only where a candidate was rejected or shortened (then scanning resumes right after
+        its start, or after the part kept). `arounds`: the words around the spans judged in
+        this `detect` call."""
         if len(active) == 1 and self._compiled_specs[active[0]].cue is not None:
             return self._scan_after_cues(text, active[0], arounds, lowered or Lowered(text))
         finditer = self._compiled_for(active).finditer
         group_index = self._group_index
         judge = self._judge
         later = self._later_in(active)
+        urls = self._urls
         findings: list[Finding] = []
-        pos = 0
-        size = len(text)
+        pos, size = span or (0, len(text))
         while pos <= size:
-            for match in finditer(text, pos):
+            for match in finditer(text, pos, size):
                 start = match.start()
                 index = group_index[match.lastgroup]  # type: ignore[index]
                 found = judge(text, match, index, arounds) or self._fallback(
-                    text, start, index, later, arounds
+                    text, start, index, later, arounds, size
                 )
                 if found is None:
                     pos = start + 1
                     break
-                findings.append(found)
+                if index in urls:
+                    findings += self._inside_url(text, found, active, arounds)
+                else:
+                    findings.append(found)
                 if found.end != match.end():
                     pos = found.end if found.end > start else start + 1
                     break
             else:
                 return findings
         return findings
+
+    def _inside_url(
+        self,
+        text: str,
+        url: Finding,
+        active: tuple[int, ...],
+        arounds: dict[tuple[int, int], Around],
+    ) -> list[Finding]:
+        """The URL finding, or its pieces around the values in its path and query found
+        by the other recognizers of the pass (`charter.pii.urls`)."""
+        others = self._inside_urls.get(active)
+        if others is None:
+            others = tuple(i for i in active if i not in self._urls)
+            if len(self._inside_urls) < MAX_PLANS:
+                self._inside_urls[active] = others
+        begin = after_host(text, url.start, url.end)
+        if not others or begin >= url.end:
+            return [url]
+        inside = self._scan(text, others, arounds, span=(begin, url.end))
+        return cut_around(url, inside) if inside else [url]
 
     def _scan_after_cues(
         self, text: str, index: int, arounds: dict[tuple[int, int], Around], lowered: Lowered
@@ -338,12 +368,13 @@ class PatternDetector:
         failed: int,
         later: Later,
         arounds: dict[tuple[int, int], Around],
+        end: int,
     ) -> Finding | None:
         """The first-listed recognizer matched at `start` but was rejected: give the later
         ones their chance at the same position (a 16-digit run that fails Luhn may still
         be a phone number)."""
         for index in later.after(failed, text[start], self._triggers):
-            match = self._singles[index].match(text, start)
+            match = self._singles[index].match(text, start, end)
             if match is not None:
                 finding = self._judge(text, match, index, arounds)
                 if finding is not None:

@@ -1,0 +1,43 @@
+"""Personal data inside a URL: where to look for it, and the URL finding cut around it.
+
+`https://bank.example.com/reset?email=jane.doe@example.com` is one URL finding, and the
+scan resumes after it: probing found the e-mail, phone number, TC Kimlik No, card or IBAN
+in a URL's path or query sent to the model in clear (URLs are not redacted by default) and
+the national-ID rule not firing. So the scanner looks again inside the part after the host
+(`PatternDetector`), and the values it finds there are findings of their own: the policy
+sees them and redaction replaces just them. The URL finding is cut into the pieces around
+them, so a policy that redacts URLs still covers every character of the URL, and a URL
+with nothing personal inside stays one finding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from charter.pii.findings import Finding, new_finding
+
+_HOST = re.compile(r"(?:[^:/?#\s]*://)?(?:[^/?#@\s]*@)?(?:\[[^\]/]*\]|[^/?#\s]*)")
+"""Scheme, user info and host (with its port): what is not searched for values."""
+
+
+def after_host(text: str, start: int, end: int) -> int:
+    """Where the path, query or fragment of the URL at `text[start:end]` begins (`end`
+    when it has none): the host names a server, not a person."""
+    found = _HOST.match(text, start, end)
+    return found.end() if found is not None else end
+
+
+def cut_around(url: Finding, inside: Sequence[Finding]) -> list[Finding]:
+    """The URL finding's pieces around `inside` (sorted, disjoint, within the URL), and
+    the findings inside, in text order."""
+    out: list[Finding] = []
+    last = url.start
+    for found in inside:
+        if found.start > last:
+            out.append(new_finding(url.entity_type, last, found.start, url.score, url.recognizer))
+        out.append(found)
+        last = found.end
+    if last < url.end:
+        out.append(new_finding(url.entity_type, last, url.end, url.score, url.recognizer))
+    return out
