@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from charter.pii import PatternDetector
 from charter.pii import validators as v
+from tests.pii.pii_support import spans
 
 
 @pytest.mark.parametrize(
@@ -36,6 +38,32 @@ def test_card_grouping_must_look_printed() -> None:
     assert v.card_verdict("4111-1111-1111-1111") is not None
     assert v.card_verdict("41 1111 1111 1111 11") is None
     assert v.card_verdict("4111 1111-1111 1111") is None  # mixed separators
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("4111 1111 1111 1111 12/27 123", "4111 1111 1111 1111"),
+        ("card 4111 1111 1111 1111 12/27", "4111 1111 1111 1111"),
+        ("card 5555 5555 5555 4444 123", "5555 5555 5555 4444"),
+        ("4111111111111111 12/27 123", "4111111111111111"),
+        ("4111-1111-1111-1111 12/27 123", "4111-1111-1111-1111"),
+        ("5356 1234 5678 9014 250,00 TL", "5356 1234 5678 9014"),
+        ("Amex 3782 822463 10005 09 27", "3782 822463 10005"),
+    ],
+)
+def test_a_card_followed_by_its_expiry_cvv_or_an_amount_is_found(
+    patterns: PatternDetector, text: str, card: str
+) -> None:
+    """Probing: the pattern took the next group too and the verdict never tried without
+    it (as the IBAN and phone verdicts do), so the card passed unredacted."""
+    assert ("CREDIT_CARD", card) in spans(text, patterns.detect(text))
+
+
+def test_a_shorter_card_is_kept_only_at_a_group_boundary() -> None:
+    assert v.card_verdict("4111 1111 1111 1111 123") == v.Verdict(19, 1.0)
+    assert v.card_verdict("4111 1111 1111 1112 123") is None  # no valid card in it
+    assert v.card_verdict("4111 1111 1111 111 1") is None  # 4-4-4-3 is no printed grouping
 
 
 @pytest.mark.parametrize("tckn", ["10000000146", "62601815964", "18301661332", "28609139020"])

@@ -100,14 +100,31 @@ def _from_punycode(label: str) -> str:
 
 
 def card_verdict(candidate: str) -> Verdict | None:
-    digits = candidate.translate(_CARD_STRIP)
-    if len(digits) != len(candidate):  # grouped: one kind of separator, card-like groups
-        if " " in candidate and "-" in candidate:
-            return None
-        groups = [len(g) for g in candidate.replace("-", " ").split(" ")]
+    """The candidate, or it without its last one or two groups: the pattern takes the
+    group after the number too (`4111 1111 1111 1111 12/27 123`, `... 250,00 TL`), as
+    it does after an IBAN or a phone number."""
+    for value in shorter_by_groups(candidate, max_drops=2):
+        if _card_ok(value, shortened=value is not candidate):
+            return Verdict(len(value), 1.0)
+    return None
+
+
+def _card_ok(value: str, *, shortened: bool) -> bool:
+    """`shortened`: a group was cut off, so the rest must be a whole card as issued (16
+    digits, Amex 15, Diners 14), not any Luhn-valid run of 13 or more."""
+    digits = value.translate(_CARD_STRIP)
+    if len(digits) != len(value):  # grouped: one kind of separator, card-like groups
+        if " " in value and "-" in value:
+            return False
+        groups = [len(g) for g in value.replace("-", " ").split(" ")]
         if not _card_grouping_ok(groups):
-            return None
-    return Verdict(len(candidate), 1.0) if card_number_ok(digits) else None
+            return False
+    if shortened and len(digits) != _ISSUED_LENGTH.get(digits[:2], 16):
+        return False
+    return card_number_ok(digits)
+
+
+_ISSUED_LENGTH = {"34": 15, "37": 15, "30": 14, "36": 14, "38": 14}
 
 
 _CARD_STRIP = str.maketrans("", "", " -")
