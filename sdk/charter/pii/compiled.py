@@ -33,6 +33,8 @@ class Compiled:
     context: ContextRule | None
     context_required: bool
     ceiling: Callable[[str], float | None] | None
+    sure: Callable[[str], bool] | None
+    """`RecognizerSpec.sure` as a test; None: never sure."""
     cue: LiteralLed | None
     """A cue that must precede the match (`my name is`): scanning searches the cue first
     (without its leading word boundary, which `_judge` checks again with the prefix), by
@@ -56,6 +58,7 @@ class Compiled:
             context=rule if rule.active else None,
             context_required=spec.context_required and rule.active,
             ceiling=spec.ceiling,
+            sure=_always if spec.sure is True else spec.sure or None,
             cue=_cue(spec),
             cue_on_lower=spec.prefix is not None and "(?i:" in spec.prefix,
         )
@@ -102,6 +105,10 @@ def around_span(arounds: dict[tuple[int, int], Around], text: str, start: int, e
     if found is None:
         found = arounds[(start, end)] = Around(text, start, end)
     return found
+
+
+def _always(value: str) -> bool:
+    return True
 
 
 def _could_follow(trigger: re.Pattern[str] | None, plain: bool, char: str) -> bool:

@@ -3,9 +3,15 @@
 Same rule as Presidio's context enhancer (+0.35, at least 0.4, at most 1.0), without an NLP
 model; when both a context word and a negative one are near, the nearer one decides. The
 window is about five words before the match and two after it (Turkish often puts the noun
-after the number: "0532 123 45 67 nolu telefon"). Long context words
-match word starts (`telefon` matches `telefonum`); words of up to three letters must match
-whole (`ip` does not match `ship`).
+after the number: "0532 123 45 67 nolu telefon"). A word matches whole words only (`part`
+does not match `partner`, `ip` not `ship`); a word ending in `*` is a stem and matches word
+starts (`telefon*` matches `telefonum`), as in the policy's word lists.
+
+A negative word rules out an ambiguous match (a bare digit run could be an order number).
+A value that stands on its own (`sure`: a TC Kimlik No with valid check digits, a phone
+number written with its trunk or international prefix) is ruled out only by a negative
+word that labels it (`sipariş no 12345678950`, `12345678950 nolu sipariş`); probing found
+one such word anywhere near (`İşlemimle ilgili 0532 123 45 67 ...`) dropping it.
 """
 
 from __future__ import annotations
@@ -33,10 +39,37 @@ def _compile(words: Sequence[str]) -> re.Pattern[str] | None:
     if not words:
         return None
     parts = [
-        re.escape(w) + (r"\b" if len(w) <= 3 else "")
+        re.escape(w[:-1]) if w.endswith("*") else re.escape(w) + r"(?!\w)"
         for w in sorted({normalize(w) for w in words}, key=len, reverse=True)
     ]
     return re.compile("|".join(parts))
+
+
+_LABEL_GAP = re.compile(
+    r"[\s:#.'’-]*(?:(?:no|nr|num|number|numara\w*|nolu|no'lu|id|kod\w*|code)[\s:#.'’-]*)?"
+)
+"""What may stand between a negative word and the value it labels: `sipariş no`,
+`order #`, `takip kodu:`, `12345678950 nolu sipariş`."""
+_WORD_REST = re.compile(r"\w*")
+
+
+def _labels(pattern: re.Pattern[str], window: str, at: int) -> bool:
+    """A word of `pattern` labels the match at `at`: right before it or right after it,
+    only a label's filler between (`no`, `#`, `numarası`)."""
+    pos = 0
+    while (match := pattern.search(window, pos)) is not None:
+        start = match.start()
+        pos = start + 1
+        if start and window[start - 1].isalnum():
+            continue
+        if match.end() <= at:  # before: skip the rest of the word (`siparişimin no`)
+            rest = _WORD_REST.match(window, match.end()).end()  # type: ignore[union-attr]
+            gap = window[rest:at] if rest <= at else ""
+        else:
+            gap = window[at:start]
+        if _LABEL_GAP.fullmatch(gap):
+            return True
+    return False
 
 
 def _nearest(pattern: re.Pattern[str], window: str, at: int) -> int | None:
@@ -75,8 +108,9 @@ class ContextRule:
         """No word can change `score`: it is already 1.0 and there are no negative words."""
         return self._negative is None and score >= 1.0
 
-    def apply(self, around: Around, score: float) -> float | None:
-        """The adjusted score, or None when negative context rules the match out."""
+    def apply(self, around: Around, score: float, *, sure: bool = False) -> float | None:
+        """The adjusted score, or None when negative context rules the match out (a `sure`
+        match: only a negative word that labels it, see the module docstring)."""
         if self.settled(score):
             return score
         cached = around.distances
@@ -85,13 +119,34 @@ class ContextRule:
         else:
             distances = self._distances(*around.window)
             around.distances = (self, distances)  # for the next recognizer with this rule
-        return _decide(distances, score)
+        return self._decide(distances, score, around.window if sure else None)
 
-    def apply_at(self, text: str, start: int, end: int, score: float) -> float | None:
+    def apply_at(
+        self, text: str, start: int, end: int, score: float, *, sure: bool = False
+    ) -> float | None:
         """`apply` for a span that no other step reads: nothing is kept."""
         if self.settled(score):
             return score
-        return _decide(self._distances(*_window(text, start, end)), score)
+        window = _window(text, start, end)
+        return self._decide(self._distances(*window), score, window if sure else None)
+
+    def _decide(
+        self,
+        distances: tuple[int | None, int | None, bool],
+        score: float,
+        sure_in: tuple[str, int] | None,
+    ) -> float | None:
+        """`sure_in`: the window of a sure match, None for an ambiguous one."""
+        positive, negative, weak = distances
+        if positive is not None and (negative is None or positive <= negative):
+            return boosted(score)
+        if negative is not None:
+            if sure_in is None or _labels(self._negative, *sure_in):  # type: ignore[arg-type]
+                return None  # the nearest context word says it is something else
+            return boosted(score) if positive is not None else score
+        if weak:
+            return min(1.0, score + WEAK_BOOST)
+        return score
 
     def _distances(self, window: str, at: int) -> tuple[int | None, int | None, bool]:
         """The nearest positive and negative word, and whether a weak word is near (looked
@@ -130,17 +185,6 @@ class Around:
         if self._window is None:
             self._window = _window(self._text, self.start, self.end)
         return self._window
-
-
-def _decide(distances: tuple[int | None, int | None, bool], score: float) -> float | None:
-    positive, negative, weak = distances
-    if positive is not None and (negative is None or positive <= negative):
-        return boosted(score)
-    if negative is not None:
-        return None  # the nearest context word says it is something else
-    if weak:
-        return min(1.0, score + WEAK_BOOST)
-    return score
 
 
 def boosted(score: float) -> float:

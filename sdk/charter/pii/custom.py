@@ -63,8 +63,11 @@ class CustomRecognizer(BaseModel):
     name = "employee_id"
     entity_type = "EMPLOYEE_ID"
     pattern = '\\bEMP-\\d{6}\\b'
-    context = ["employee", "personel"]
+    context = ["employee", "personel*"]
     validation = "none"     # or luhn, iban, mod97, tr_national_id, ip, dea, es_nif, ...
+
+    Context words match whole words; a trailing `*` makes a stem that matches word starts
+    (`personel*` matches `personelimiz`). See `charter.pii.context`.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

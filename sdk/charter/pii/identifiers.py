@@ -19,15 +19,16 @@ from charter.pii.verdict import Check, Verdict, VerdictFn, accept_if
 _DIGIT = r"\d"
 _UPPER_ASCII = "A-Z"
 ORDERISH = (
-    "order", "invoice", "tracking", "ticket", "ref", "reference", "transaction", "sku",
-    "product", "serial", "model", "part",
-    "sipariş", "siparis", "fatura", "takip", "kargo", "bilet", "talep", "işlem", "referans",
-    "ürün", "seri",
+    "order*", "invoice*", "tracking*", "ticket*", "ref", "reference*", "transaction*", "sku",
+    "product", "products", "serial*", "model", "models", "part", "parts",
+    "sipariş*", "siparis*", "fatura*", "takip*", "kargo*", "bilet*", "talep*", "işlem*",
+    "referans*", "ürün*", "seri",
 )  # fmt: skip
 
 # --- crypto wallets ----------------------------------------------------------------------------
 
-_CRYPTO_CONTEXT = ("wallet", "bitcoin", "btc", "ethereum", "eth", "crypto", "cüzdan", "kripto")
+_CRYPTO_CONTEXT = ("wallet*", "bitcoin*", "btc", "ethereum*", "eth", "crypto*", "cüzdan*",
+                   "kripto*")  # fmt: skip
 
 
 def _eth_verdict(candidate: str) -> Verdict | None:
@@ -65,9 +66,9 @@ def medical_recognizers() -> list[RecognizerSpec]:
         RecognizerSpec(
             "us_dea", "MEDICAL_LICENSE", r"(?<!\w.)[A-Z9]\d{7}(?!\w)",
             accept_if(c.dea_ok, 0.4), 0.4,
-            context=("dea", "medical", "licence", "license", "certificate", "prescriber",
-                     "physician", "doctor", "pharmacy", "registration", "reçete", "hekim",
-                     "doktor", "lisans", "sertifika"),
+            context=("dea", "medical*", "licence*", "license*", "certificate*", "prescriber*",
+                     "physician*", "doctor*", "pharmacy*", "registration*", "reçete*", "hekim*",
+                     "doktor*", "lisans*", "sertifika*"),
             negative_context=ORDERISH, trigger="ABCDEFGHJKLMPRSTUX",
         ),
     ]  # fmt: skip
@@ -76,8 +77,8 @@ def medical_recognizers() -> list[RecognizerSpec]:
 # --- passports -----------------------------------------------------------------------------------
 
 _PASSPORT_WORDS = (
-    "passport", "pasaport", "passeport", "reisepass", "pasaporte", "passaporto", "paszport",
-    "paspoort", "travel document",
+    "passport*", "pasaport*", "passeport*", "reisepass*", "pasaporte*", "passaporto*", "paszport*",
+    "paspoort*", "travel document*",
 )  # fmt: skip
 _PASSPORT_ANCHORS = ("passport", "pasaport", "passeport", "reisepass", "passaporto", "paszport",
                      "paspoort", "travel doc")  # fmt: skip
@@ -107,7 +108,7 @@ def passport_recognizers(regions: Collection[str]) -> list[RecognizerSpec]:
     if "TR" in regions:
         specs.append(RecognizerSpec(
             "tr_passport", "TR_PASSPORT", r"(?<!\w.)\d{8}(?!\w)", None, 0.45,
-            context=("pasaport", "turkish", "türk", "t.c"), context_required=True,
+            context=("pasaport*", "turkish*", "türk*", "t.c"), context_required=True,
             trigger="USZ", lower_anchors=("pasaport", "turkish", "türk"),
         ))  # fmt: skip
     if "US" in regions:
@@ -159,8 +160,8 @@ _DATE_AFTER_CAPITAL = (  # March 12, 1985
     r"(?<!\w.)" + _MONTH_AFTER_CAPITAL + r"\.?\s+\d{1,2}" + _ORDINAL + r",?\s+" + _YEAR + r"(?!\w)"
 )
 _DOB_CONTEXT = (
-    "born", "birth", "birthday", "dob", "d.o.b", "doğum", "dogum", "doğdum", "doğumlu",
-    "doğum tarihi", "d.t.", "yaşında",
+    "born*", "birth*", "birthday*", "dob", "d.o.b*", "doğum*", "dogum*", "doğdum*", "doğumlu*",
+    "doğum tarihi*", "d.t.*", "yaşında*",
 )  # fmt: skip
 _DOB_ANCHORS = ("born", "birth", "dob", "d.o.b", "doğ", "dogum", "d.t.", "yaşında")
 _NUMERIC_DATE = re.compile(r"(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})")
@@ -224,12 +225,12 @@ def national_id_recognizers(regions: Collection[str]) -> list[RecognizerSpec]:
         specs += [
             RecognizerSpec(
                 "es_nif", "ES_NIF", r"(?<!\w.)\d{7}-?[A-Za-z](?!\w)", _id(c.es_nif_ok, 0.5), 0.5,
-                context=("dni", "nif", "documento", "identidad", "spanish id", "id"),
+                context=("dni", "nif", "documento*", "identidad*", "spanish id*", "id"),
                 negative_context=ORDERISH, trigger=_DIGIT, needs_digit=True,
             ),
             RecognizerSpec(
                 "es_nie", "ES_NIE", r"(?<!\w.)-?\d{7}-?[A-Za-z](?!\w)", _id(c.es_nie_ok, 0.6),
-                0.6, context=("nie", "extranjero", "foreigner", "residence"), trigger="XYZ",
+                0.6, context=("nie", "extranjero*", "foreigner*", "residence*"), trigger="XYZ",
                 needs_digit=True,
             ),
             RecognizerSpec(
@@ -237,46 +238,48 @@ def national_id_recognizers(regions: Collection[str]) -> list[RecognizerSpec]:
                 r"(?<!\w.)[A-Z]{5}[0-9LMNPQRSTUV]{2}[A-EHLMPRST][0-9LMNPQRSTUV]{2}[A-Z]"
                 r"[0-9LMNPQRSTUV]{3}[A-Z](?!\w)",
                 accept_if(c.it_fiscal_code_ok, 1.0), 1.0,
-                context=("codice fiscale", "fiscal code", "cf", "tax code"), trigger=_UPPER_ASCII,
+                context=("codice fiscale*", "fiscal code*", "cf", "tax code*"),
+                trigger=_UPPER_ASCII,
             ),
             RecognizerSpec(
                 "pl_pesel", "PL_PESEL", r"(?<!\w.)\d{10}(?!\w)", accept_if(c.pl_pesel_ok, 0.4),
-                0.4, context=("pesel",), context_required=True, trigger=_DIGIT,
+                0.4, context=("pesel*",), context_required=True, trigger=_DIGIT,
                 lower_anchors=("pesel",), needs_digit=True,
             ),
             RecognizerSpec(
                 "nl_bsn", "NL_BSN", r"(?<!\w.)(?:\d{8}|\d{2}\.\d{2}\.\d{3})(?!\w)",
                 accept_if(c.nl_bsn_ok, 0.4, strip="."), 0.4,
-                context=("bsn", "burgerservicenummer", "sofinummer"), context_required=True,
+                context=("bsn", "burgerservicenummer*", "sofinummer*"), context_required=True,
                 trigger=_DIGIT, lower_anchors=("bsn", "burgerservice", "sofinummer"),
                 needs_digit=True,
             ),
             RecognizerSpec(
                 "fi_personal_identity_code", "FI_PERSONAL_IDENTITY_CODE",
                 r"(?<!\w.)\d{5}[-+A-FYXWVU]\d{3}[0-9A-Y](?!\w)", accept_if(c.fi_hetu_ok, 0.8),
-                0.8, context=("hetu", "henkilötunnus", "personal identity code"),
+                0.8, context=("hetu*", "henkilötunnus*", "personal identity code*"),
                 trigger=_DIGIT, needs_digit=True,
             ),
             RecognizerSpec(
                 "fr_nir", "FR_NIR",
                 r"(?<!\w.)[ ]?\d{2}[ ]?\d{2}[ ]?(?:\d{2}|2[AB])[ ]?\d{3}[ ]?\d{3}[ ]?\d{2}(?!\w)",
                 accept_if(c.fr_nir_ok, 0.6, strip=" "), 0.6,
-                context=("sécurité sociale", "securite sociale", "nir", "insee", "social security"),
+                context=("sécurité sociale*", "securite sociale*", "nir", "insee*",
+                         "social security*"),
                 trigger="12", needs_digit=True,
             ),
             RecognizerSpec(
                 "se_personnummer", "SE_PERSONNUMMER",
                 r"(?<!\w.)(?:\d{5}|\d{7})[-+]?\d{4}(?!\w)",
                 accept_if(c.se_personnummer_ok, 0.4, strip="-+"), 0.4,
-                context=("personnummer", "samordningsnummer"), context_required=True,
+                context=("personnummer*", "samordningsnummer*"), context_required=True,
                 trigger=_DIGIT, lower_anchors=("personnummer", "samordningsnummer"),
                 needs_digit=True,
             ),
             RecognizerSpec(
                 "de_tax_id", "DE_TAX_ID", r"(?<!\w.)\d{1}[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}(?!\w)",
                 accept_if(c.de_tax_id_ok, 0.4, strip=" "), 0.4,
-                context=("steuer-id", "steuerid", "steueridentifikationsnummer",
-                         "identifikationsnummer", "tax id", "idnr"), context_required=True,
+                context=("steuer-id*", "steuerid*", "steueridentifikationsnummer*",
+                         "identifikationsnummer*", "tax id*", "idnr"), context_required=True,
                 trigger=_DIGIT, lower_anchors=("steuer", "identifikationsnummer", "tax id", "idnr"),
                 needs_digit=True,
             ),
@@ -286,13 +289,13 @@ def national_id_recognizers(regions: Collection[str]) -> list[RecognizerSpec]:
             RecognizerSpec(
                 "uk_nino", "UK_NINO",
                 r"(?<!\w.)[A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?!\w)",
-                _nino_verdict, 0.5, context=("national insurance", "nino", "ni number"),
+                _nino_verdict, 0.5, context=("national insurance*", "nino", "ni number*"),
                 trigger="A-CEGHJ-PR-TW-Z", needs_digit=True,
             ),
             RecognizerSpec(
                 "uk_nhs", "UK_NHS", r"(?<!\w.)\d{2}[ -]?\d{3}[ -]?\d{4}(?!\w)",
                 accept_if(c.uk_nhs_ok, 0.4, strip=" -"), 0.4,
-                context=("nhs", "national health"), context_required=True, trigger=_DIGIT,
+                context=("nhs", "national health*"), context_required=True, trigger=_DIGIT,
                 lower_anchors=("nhs", "national health"), needs_digit=True,
             ),
         ]  # fmt: skip

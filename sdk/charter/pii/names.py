@@ -120,11 +120,6 @@ def _street_verdict(candidate: str) -> Verdict | None:
     return None if _not_name_word(first) else Verdict(len(candidate), 0.6)
 
 
-_PERSON_CONTEXT = ("name", "customer", "contact", "isim", "adı", "soyad", "müşteri", "kişi")
-_PLACE_CONTEXT = ("live", "city", "address", "from", "town", "country", "adres", "şehir",
-                  "oturuyorum", "yaşıyorum", "ikamet", "il", "ilçe")  # fmt: skip
-
-
 def _given_name_verdict(score: float, *, min_words: int) -> VerdictFn:
     """The first word is a known given name; then as `_name_verdict`."""
     rest = _name_verdict(score, min_words=min_words)
@@ -165,9 +160,9 @@ def _place_verdict(candidate: str) -> Verdict | None:
     return None
 
 
-_PERSON_CONTEXT = ("name", "customer", "contact", "isim", "adı", "soyad", "müşteri", "kişi")
-_PLACE_CONTEXT = ("live", "city", "address", "from", "town", "country", "adres", "şehir",
-                  "oturuyorum", "yaşıyorum", "ikamet", "il", "ilçe")  # fmt: skip
+_PERSON_CONTEXT = ("name*", "customer*", "contact*", "isim*", "adı", "soyad*", "müşteri*", "kişi*")
+_PLACE_CONTEXT = ("live*", "city*", "address*", "from*", "town*", "country*", "adres*", "şehir*",
+                  "oturuyorum*", "yaşıyorum*", "ikamet*", "il", "ilçe*")  # fmt: skip
 _WORDS_1_3 = _NAME_REST + f"(?:{_NEXT}){{0,2}}{_END}"
 
 

@@ -336,7 +336,7 @@ class PatternDetector:
                     best: float | None = top
                 else:
                     around = around or around_span(arounds, text, start, end)
-                    best = context.apply(around, top)
+                    best = context.apply(around, top, sure=self._sure(r, text[start:end]))
                 if best is None or best < self._min_score:
                     return None  # no verdict could lift it over the threshold: skip it
         score = r.score
@@ -349,10 +349,11 @@ class PatternDetector:
                 end = start + verdict.length
                 around = None
         if context is not None:
+            sure = self._sure(r, text[start:end])
             adjusted = (
-                context.apply(around, score)
+                context.apply(around, score, sure=sure)
                 if around is not None
-                else context.apply_at(text, start, end, score)
+                else context.apply_at(text, start, end, score, sure=sure)
             )
             if adjusted is None:
                 return None
@@ -360,6 +361,10 @@ class PatternDetector:
         if score < self._min_score:
             return None
         return new_finding(r.entity_type, start, end, score, r.name)
+
+    @staticmethod
+    def _sure(r: Compiled, value: str) -> bool:
+        return r.sure is not None and r.sure(value)
 
     def _fallback(
         self,

@@ -37,11 +37,11 @@ PHONE_REGIONS: dict[str, tuple[str, ...]] = {
 """Which countries' national formats each Charter region turns on."""
 
 PHONE_CONTEXT = (
-    "phone", "telephone", "tel", "mobile", "cell", "cellphone", "call", "fax", "whatsapp",
-    "sms", "landline", "dial", "text me", "telefon", "cep", "gsm", "arayın", "ara",
-    "aranabilir", "ulaşabilirsiniz", "hat",
+    "phone*", "telephone*", "tel", "mobile*", "cell*", "cellphone*", "call*", "fax", "whatsapp*",
+    "sms", "landline*", "dial*", "text me*", "telefon*", "cep", "gsm", "arayın*", "ara",
+    "aranabilir*", "ulaşabilirsiniz*", "hat",
 )  # fmt: skip
-PHONE_WEAK_CONTEXT = ("number", "numara", "contact", "reach", "iletişim", "ulaş")
+PHONE_WEAK_CONTEXT = ("number*", "numara*", "contact*", "reach*", "iletişim*", "ulaş*")
 """Count only when no negative word (order, invoice, sipariş ...) is near."""
 
 _STRIP = str.maketrans("", "", " .-()/")
@@ -272,6 +272,14 @@ def _first(candidate: str, score: Callable[[str], float | None]) -> Verdict | No
         if found is not None:
             return Verdict(len(value), found)
     return None
+
+
+def written_as_a_phone(value: str) -> bool:
+    """`RecognizerSpec.sure` of `phone`: a number written with its international prefix
+    (`+90 532 ...`, `0090 ...`), its trunk prefix (`0532 123 45 67`) or its area code in
+    parentheses (`(415) 555-2671`) is no order number. A bare run such as `2125550199`
+    could be one."""
+    return value[0] in "+0("
 
 
 def phone_verdict(national_regions: Collection[str]) -> VerdictFn:

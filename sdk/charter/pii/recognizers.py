@@ -33,6 +33,7 @@ from charter.pii.phones import (
     phone_elsewhere_ceiling,
     phone_elsewhere_verdict,
     phone_regions_for,
+    written_as_a_phone,
 )
 from charter.pii.spec import RecognizerSpec
 from charter.pii.verdict import accept_if
@@ -109,7 +110,7 @@ def builtin_recognizers(
             raise PIIError(
                 f"unknown phone region(s) {bad}; use ISO 3166 codes such as TR, DE, GB, US"
             )
-    url_context = ("url", "website", "site", "link", "web", "domain", "adres", "bağlantı")
+    url_context = ("url", "website*", "site*", "link*", "web", "domain*", "adres*", "bağlantı*")
     specs = [
         RecognizerSpec(
             "url", "URL", _URL_SCHEME, v.url_verdict, 0.6, context=url_context,
@@ -117,7 +118,7 @@ def builtin_recognizers(
         ),
         RecognizerSpec(
             "email", "EMAIL_ADDRESS", _EMAIL, v.email_verdict, 1.0,
-            context=("email", "e-mail", "mail", "e-posta", "eposta"),
+            context=("email*", "e-mail*", "mail*", "e-posta*", "eposta*"),
             trigger="@", prefix=_EMAIL_PREFIX, prefix_window=65, anchors=("@",),
         ),
         RecognizerSpec(
@@ -126,13 +127,13 @@ def builtin_recognizers(
         ),
         RecognizerSpec(
             "iban", "IBAN_CODE", _IBAN, v.iban_verdict, 1.0,
-            context=("iban", "bank", "account", "hesap", "banka", "havale", "eft"),
+            context=("iban*", "bank*", "account*", "hesap*", "banka*", "havale*", "eft"),
             trigger=_DIGIT, prefix="[a-zA-Z]{2}", prefix_window=2, needs_digit=True,
         ),
         *crypto_recognizers(),
         RecognizerSpec(
             "credit_card", "CREDIT_CARD", _CARD, v.card_verdict, 1.0,
-            context=("credit", "card", "visa", "mastercard", "amex", "kart", "kredi", "troy"),
+            context=("credit*", "card*", "visa", "mastercard*", "amex", "kart*", "kredi*", "troy"),
             trigger=_DIGIT, needs_digit=True,
         ),
     ]  # fmt: skip
@@ -141,8 +142,8 @@ def builtin_recognizers(
             RecognizerSpec(
                 "tr_national_id", "TR_NATIONAL_ID", _TCKN,
                 accept_if(v.tr_national_id_ok, 1.0), 1.0,
-                context=("tc", "kimlik", "tckn", "nüfus", "national id", "turkish id", "t.c"),
-                negative_context=ORDERISH, trigger=_DIGIT, needs_digit=True,
+                context=("tc", "kimlik*", "tckn*", "nüfus*", "national id*", "turkish id*", "t.c"),
+                negative_context=ORDERISH, sure=True, trigger=_DIGIT, needs_digit=True,
             )
         )  # fmt: skip
     specs += national_id_recognizers(regions)
@@ -150,7 +151,7 @@ def builtin_recognizers(
         specs.append(
             RecognizerSpec(
                 "us_ssn", "US_SSN", _SSN, v.ssn_verdict, 0.5,
-                context=("ssn", "ssns", "social security", "ssid"),
+                context=("ssn", "ssns", "social security*", "ssid*"),
                 trigger=_DIGIT, needs_digit=True,
             )
         )  # fmt: skip
@@ -160,13 +161,13 @@ def builtin_recognizers(
         *medical_recognizers(),
         RecognizerSpec(
             "ipv4", "IP_ADDRESS", _IPV4, v.ipv4_verdict, 0.6,
-            context=("ip", "ipv4", "address", "adres", "host", "server", "sunucu"),
-            negative_context=("version", "ver", "v", "build", "release", "sürüm", "versiyon"),
+            context=("ip", "ipv4*", "address*", "adres*", "host*", "server*", "sunucu*"),
+            negative_context=("version*", "ver", "v", "build*", "release*", "sürüm*", "versiyon*"),
             trigger=_DIGIT, needs_digit=True,
         ),
         RecognizerSpec(
             "ipv6", "IP_ADDRESS", _IPV6, v.ip_verdict, 0.6,
-            context=("ip", "ipv6", "address", "adres", "host"),
+            context=("ip", "ipv6*", "address*", "adres*", "host*"),
             trigger=":", prefix=_IPV6_PREFIX, prefix_window=5, anchors=(":",),
         ),
         RecognizerSpec(
@@ -178,8 +179,8 @@ def builtin_recognizers(
         RecognizerSpec(
             "phone", "PHONE_NUMBER", _PHONE, v.phone_verdict(national_phone), 0.4,
             context=PHONE_CONTEXT, weak_context=PHONE_WEAK_CONTEXT,
-            negative_context=_NOT_PHONE, trigger=r"\d\+\(", needs_digit=True,
-            ceiling=phone_ceiling,
+            negative_context=_NOT_PHONE, sure=written_as_a_phone, trigger=r"\d\+\(",
+            needs_digit=True, ceiling=phone_ceiling,
         ),
     ]  # fmt: skip
     if names:
@@ -189,6 +190,6 @@ def builtin_recognizers(
     return specs
 
 
-_NOT_PHONE = (*ORDERISH, "amount", "total", "price", "tutar", "fiyat", "version", "sürüm",
-              "isbn", "ssn", "social security", "passport", "pasaport", "nhs", "pesel",
+_NOT_PHONE = (*ORDERISH, "amount*", "total*", "price*", "tutar*", "fiyat*", "version*", "sürüm*",
+              "isbn", "ssn", "social security*", "passport*", "pasaport*", "nhs", "pesel*",
               "bsn")  # fmt: skip

@@ -40,6 +40,10 @@ class RecognizerSpec:
     """Words that drop a match unless a context word is present too (`order`, `sipariş`)."""
     weak_context: tuple[str, ...] = ()
     """Words that raise the score only when no negative word is near (`number`)."""
+    sure: bool | Callable[[str], bool] = False
+    """A value the verdict accepted stands on its own (True, or a test of the value): a
+    negative word rules it out only when it labels it (`sipariş no 12345678950`), not
+    when it is merely near (`İşlemimle ilgili 0532 123 45 67`). See `pii.context`."""
     context_required: bool = False
     """No match without a context word: checked before the verdict runs."""
     trigger: str | None = None

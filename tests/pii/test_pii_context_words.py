@@ -1,0 +1,76 @@
+"""Context words: whole words unless marked as stems, and negative words that veto only
+what could be something else (found by probing: one order-like word anywhere near dropped
+well-formed phone numbers and TC Kimlik numbers, and `part` matched `partner`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from charter.pii import PatternDetector
+from charter.pii.context import BOOST, ContextRule
+from tests.pii.pii_support import spans
+
+TCKN = "39141777694"  # valid NVI check digits
+ORDER_SHAPED_TCKN = "12345678950"  # valid check digits too
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("İşlemimle ilgili 0532 123 45 67 numarasından dönüş yapabilir misiniz?", "0532 123 45 67"),
+        ("Kargo gelmedi, bana 0532 123 45 67 üzerinden dönün.", "0532 123 45 67"),
+        ("Delivery: tracking 1Z999, recipient +90 532 123 45 67", "+90 532 123 45 67"),
+        ("Re: invoice 2024-118 - my number is (415) 555-2671", "(415) 555-2671"),
+        ("Merhaba, sipariş vermiştim. 05321234567", "05321234567"),
+        (f"işlemi yapan {TCKN}", TCKN),
+        (f"Talep eden: {TCKN}", TCKN),
+    ],
+)
+def test_a_value_that_stands_on_its_own_is_not_dropped_by_a_negative_word_near_it(
+    patterns: PatternDetector, text: str, value: str
+) -> None:
+    assert value in [v for _, v in spans(text, patterns.detect(text))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Sipariş no {ORDER_SHAPED_TCKN} hakkında bilgi alabilir miyim?",
+        f"Siparişimin numarası {ORDER_SHAPED_TCKN}, ne zaman gelir?",
+        f"{ORDER_SHAPED_TCKN} nolu siparişim gelmedi.",
+        f"Order #{ORDER_SHAPED_TCKN} has not arrived.",
+        f"Kargo takip kodu {ORDER_SHAPED_TCKN} görünmüyor.",
+        "Order no: 0532 123 45 67",
+    ],
+)
+def test_a_negative_word_that_labels_the_value_still_rules_it_out(
+    patterns: PatternDetector, text: str
+) -> None:
+    assert patterns.detect(text) == []
+
+
+def test_an_ambiguous_digit_run_is_still_ruled_out_by_a_negative_word_near_it(
+    patterns: PatternDetector,
+) -> None:
+    assert patterns.detect("Ticket about my order, call 2125550199") != []  # phone word nearer
+    assert patterns.detect("Call me about the order 2125550199 please") == []
+
+
+def test_words_match_whole_unless_marked_as_a_stem() -> None:
+    negative = ContextRule((), negative=("part",))
+    text = "my partner 0532"
+    assert negative.apply_at(text, 11, 15, 0.4) == 0.4  # `part` is not `partner`
+    assert negative.apply_at("the part 0532", 9, 13, 0.4) is None
+    stem, whole = ContextRule(("telefon*",)), ContextRule(("telefon",))
+    assert stem.apply_at("telefonum 0532", 10, 14, 0.4) == pytest.approx(0.4 + BOOST)
+    assert whole.apply_at("telefonum 0532", 10, 14, 0.4) == 0.4
+    assert whole.apply_at("telefon: 0532", 9, 13, 0.4) == pytest.approx(0.4 + BOOST)
+
+
+def test_sure_values_are_ruled_out_only_by_a_label() -> None:
+    rule = ContextRule((), negative=("sipariş*",))
+    near = "siparişim gelmedi, 0532"
+    assert rule.apply_at(near, 19, 23, 0.4) is None
+    assert rule.apply_at(near, 19, 23, 0.4, sure=True) == 0.4
+    labelled = "siparişimin numarası 0532"
+    assert rule.apply_at(labelled, 21, 25, 0.4, sure=True) is None
