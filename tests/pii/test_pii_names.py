@@ -71,3 +71,37 @@ def test_names_and_places_can_be_turned_off() -> None:
     detector = PatternDetector(names=False, places=False)
     assert detector.detect("My name is Dan and I live in Seattle.") == []
     assert "PERSON" not in detector.supported_entities
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ad Soyad: AYŞE YILMAZ", ["AYŞE YILMAZ"]),
+        ("My name is JOHN SMITH", ["JOHN SMITH"]),
+        ("Sayın MEHMET ÇELİK, başvurunuz alındı.", ["MEHMET ÇELİK"]),
+        ("SAYIN MEHMET ÇELİK", ["MEHMET ÇELİK"]),
+        ("Hesap sahibi: KEREM ALİ AKSOY", ["KEREM ALİ AKSOY"]),
+        ("GÖNDEREN: ŞÜKRÜ ÖZTÜRK ALICI: AYŞE YILMAZ TUTAR: 500,00 TL",
+         ["ŞÜKRÜ ÖZTÜRK", "AYŞE YILMAZ"]),
+    ],
+)  # fmt: skip
+def test_a_name_in_capitals_after_a_cue_is_a_name(
+    patterns: PatternDetector, text: str, expected: list[str]
+) -> None:
+    """Probing: names written in capitals, as forms and bank receipts print them, were
+    never found, even right after "Ad Soyad:" or "My name is"."""
+    assert [v for t, v in spans(text, patterns.detect(text)) if t == "PERSON"] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PLEASE CALL THE CUSTOMER SUPPORT TEAM",  # capitals without a cue
+        "My name is NASA",  # one word in capitals: as likely an acronym
+        "ISMIM BIR ÜRÜN İADESİ HAKKINDA",  # a sentence in capitals after a cue
+    ],
+)
+def test_capitals_without_a_cue_or_of_one_word_are_not_names(
+    patterns: PatternDetector, text: str
+) -> None:
+    assert [v for t, v in spans(text, patterns.detect(text)) if t == "PERSON"] == []

@@ -27,14 +27,18 @@ _NAME_REST = f"[{LOWER}]+(?:['’-][{UPPER}][{LOWER}]+)?"  # after the trigger (
 _INITIAL = f"[{UPPER}]\\."
 _NEXT = f"[ ](?:{_INITIAL}[ ])?{_NAME}"  # "Richard M. Nixon": an initial may come between
 _END = f"(?![{LOWER}\\w])"
+_CAPS_NAME = f"[{UPPER}]+(?:[ ][{UPPER}]{{2,}}){{1,2}}(?![\\w:])"
+"""After its first capital: two or three words in capitals (`AYŞE YILMAZ`), as forms and
+bank receipts write names; only after a cue, and a word before `:` is the next label."""
 
 _NAME_CUE = (
     r"(?i:\b(?:my name is|my name's|name is|call me|name:|full name:|ad[ıi] soyad[ıi]:?|"
-    r"ad soyad:?|benim ad[ıi]m|ad[ıi]m|ismim|isim:|i am called|you can call me))\s+"
+    r"ad soyad:?|benim ad[ıi]m|ad[ıi]m|ismim|isim:|i am called|you can call me|"
+    r"gönderen:|al[ıi]c[ıi]:|hesap sahibi:|account holder:))\s+"
 )
 _INTRO_CUE = r"(?:(?i:\b(?:i am|i'm|this is|it's|here is))|\b[Bb]en)\s+"
 _TITLE_CUE = (
-    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Sayın|Sn|Bay|Bayan|Av|Doç|Uzm|Op)"
+    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Sayın|SAYIN|Sn|Bay|Bayan|Av|Doç|Uzm|Op)"
     r"\.?\s+"
 )
 _GREETING_CUE = (
@@ -82,6 +86,9 @@ _NOT_NAME_WORDS = frozenset((
     "adresi", "teslimat", "gönderim", "send", "ship", "deliver", "mr", "mrs", "ms", "miss",
     "mx", "dr", "prof", "sayın", "sn", "bay", "bayan", "bey", "hanım", "hanim", "hoca",
     "hocam", "beyefendi", "hanımefendi",
+    # function words: a message written in capitals has them after a cue ("ISMIM BIR ...")
+    "ile", "bir", "için", "icin", "çok", "de", "da", "ki", "mi", "is", "not", "at", "on",
+    "in", "to", "for", "of", "when", "back", "now", "later", "soon", "asap", "here",
 ))  # fmt: skip
 
 
@@ -108,8 +115,8 @@ def _name_verdict(score: float, *, min_words: int = 1) -> VerdictFn:
             if _not_name_word(match.group().rstrip(",.;:")):
                 break
             end, kept = match.end(), kept + 1
-        if kept < min_words:
-            return None
+        if kept < (2 if candidate[:end].isupper() else min_words):
+            return None  # one word in capitals is as likely an acronym as a name
         return Verdict(len(candidate[:end].rstrip(" ,")), score)
 
     return verdict
@@ -164,13 +171,15 @@ _PERSON_CONTEXT = ("name*", "customer*", "contact*", "isim*", "adı", "soyad*", 
 _PLACE_CONTEXT = ("live*", "city*", "address*", "from*", "town*", "country*", "adres*", "şehir*",
                   "oturuyorum*", "yaşıyorum*", "ikamet*", "il", "ilçe*")  # fmt: skip
 _WORDS_1_3 = _NAME_REST + f"(?:{_NEXT}){{0,2}}{_END}"
+_CUED = f"(?:{_WORDS_1_3}|{_CAPS_NAME})"
 
 
 # Cue words as anchors: a cue recognizer runs only on texts that contain one of them.
 _NAME_CUE_WORDS = ("name", "call me", "ad soyad", "adı soyadı", "adi soyadi", "adım", "adim",
-                   "ismim", "isim")  # fmt: skip
+                   "ismim", "isim", "gönderen", "alıcı", "alici", "hesap sahibi",
+                   "account holder")  # fmt: skip
 _TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Dame", "Lady", "Lord",
-           "Sayın", "Sn", "Bay", "Av", "Doç", "Uzm", "Op")  # fmt: skip
+           "Sayın", "SAYIN", "Sn", "Bay", "Av", "Doç", "Uzm", "Op")  # fmt: skip
 _INTRO_WORDS = ("i am", "i'm", "this is", "it's", "here is", "ben ")
 _GREETING_WORDS = ("hi", "hello", "hey", "dear", "thank", "cheers", "regards", "sincerely",
                    "best", "merhaba", "selam", "sevgili", "teşekkür", "sağ", "saygı",
@@ -190,12 +199,12 @@ def person_recognizers() -> list[RecognizerSpec]:
     verdict = _name_verdict
     return [
         RecognizerSpec(
-            "person_cue", "PERSON", _WORDS_1_3, verdict(0.7), 0.7, trigger=UPPER,
+            "person_cue", "PERSON", _CUED, verdict(0.7), 0.7, trigger=UPPER,
             prefix=_NAME_CUE, prefix_in_entity=False, prefix_window=32,
             lower_anchors=_NAME_CUE_WORDS,
         ),
         RecognizerSpec(
-            "person_title", "PERSON", _WORDS_1_3, verdict(0.7), 0.7, trigger=UPPER,
+            "person_title", "PERSON", _CUED, verdict(0.7), 0.7, trigger=UPPER,
             prefix=_TITLE_CUE, prefix_in_entity=False, prefix_window=12, anchors=_TITLES,
         ),
         RecognizerSpec(
