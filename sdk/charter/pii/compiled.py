@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from charter.pii.context import Around, ContextRule
+from charter.pii.context import Around, Beside, ContextRule
 from charter.pii.keywords import LiteralLed
 from charter.pii.spec import RecognizerSpec
 from charter.pii.verdict import VerdictFn
@@ -45,7 +45,7 @@ class Compiled:
 
     @classmethod
     def of(cls, index: int, spec: RecognizerSpec) -> Compiled:
-        rule = _rule(spec.context, spec.negative_context, spec.weak_context)
+        rule = _rule(spec.context, spec.negative_context, spec.weak_context, spec.beside)
         return cls(
             entity_type=spec.entity_type,
             name=spec.name,
@@ -92,10 +92,15 @@ class Later:
 
 
 @functools.lru_cache(maxsize=256)
-def _rule(words: tuple[str, ...], negative: tuple[str, ...], weak: tuple[str, ...]) -> ContextRule:
+def _rule(
+    words: tuple[str, ...],
+    negative: tuple[str, ...],
+    weak: tuple[str, ...],
+    beside: Beside | None,
+) -> ContextRule:
     """One `ContextRule` per word lists: recognizers with the same words (the two phone
     recognizers) share it, and so share the distances found around a candidate."""
-    return ContextRule(words, negative, weak)
+    return ContextRule(words, negative, weak, beside)
 
 
 def around_span(arounds: dict[tuple[int, int], Around], text: str, start: int, end: int) -> Around:

@@ -17,7 +17,7 @@ one such word anywhere near (`İşlemimle ilgili 0532 123 45 67 ...`) dropping i
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 BOOST = 0.35
 MIN_WITH_CONTEXT = 0.4
@@ -86,31 +86,44 @@ def _nearest(pattern: re.Pattern[str], window: str, at: int) -> int | None:
     return best
 
 
+Beside = Callable[[str, int, int], bool]
+"""Reads what stands right next to a span (text, start, end): True rules the match out."""
+
+
 class ContextRule:
     """Raises a score when a context word is near; drops the match when only a negative
-    context word is ("sipariş no 12345678950" is an order number, not a TC Kimlik No).
+    context word is ("sipariş no 12345678950" is an order number, not a TC Kimlik No) or
+    when `beside` says what stands next to it makes it something else (`2.500.000 TL`).
     Weak words ("number", "numara") raise the score only when no negative word is near."""
 
-    __slots__ = ("_negative", "_positive", "_weak")
+    __slots__ = ("_beside", "_negative", "_positive", "_weak")
 
     def __init__(
-        self, words: Sequence[str], negative: Sequence[str] = (), weak: Sequence[str] = ()
+        self,
+        words: Sequence[str],
+        negative: Sequence[str] = (),
+        weak: Sequence[str] = (),
+        beside: Beside | None = None,
     ) -> None:
         self._positive = _compile(words)
         self._negative = _compile(negative)
         self._weak = _compile(weak)
+        self._beside = beside
 
     @property
     def active(self) -> bool:
-        return any(p is not None for p in (self._positive, self._negative, self._weak))
+        parts = (self._positive, self._negative, self._weak, self._beside)
+        return any(p is not None for p in parts)
 
     def settled(self, score: float) -> bool:
         """No word can change `score`: it is already 1.0 and there are no negative words."""
-        return self._negative is None and score >= 1.0
+        return self._negative is None and self._beside is None and score >= 1.0
 
     def apply(self, around: Around, score: float, *, sure: bool = False) -> float | None:
         """The adjusted score, or None when negative context rules the match out (a `sure`
         match: only a negative word that labels it, see the module docstring)."""
+        if self._beside is not None and self._beside(around.text, around.start, around.end):
+            return None
         if self.settled(score):
             return score
         cached = around.distances
@@ -125,6 +138,8 @@ class ContextRule:
         self, text: str, start: int, end: int, score: float, *, sure: bool = False
     ) -> float | None:
         """`apply` for a span that no other step reads: nothing is kept."""
+        if self._beside is not None and self._beside(text, start, end):
+            return None
         if self.settled(score):
             return score
         window = _window(text, start, end)
@@ -170,10 +185,10 @@ class Around:
     """The words around one candidate span, cut out once however often they are read
     (a context-required check, a score ceiling and the final score all read them)."""
 
-    __slots__ = ("_text", "_window", "distances", "end", "start")
+    __slots__ = ("_window", "distances", "end", "start", "text")
 
     def __init__(self, text: str, start: int, end: int) -> None:
-        self._text = text
+        self.text = text
         self.start = start
         self.end = end
         self._window: tuple[str, int] | None = None
@@ -183,7 +198,7 @@ class Around:
     @property
     def window(self) -> tuple[str, int]:
         if self._window is None:
-            self._window = _window(self._text, self.start, self.end)
+            self._window = _window(self.text, self.start, self.end)
         return self._window
 
 

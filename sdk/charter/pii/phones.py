@@ -175,12 +175,20 @@ def _digits(value: str) -> str | None:
     return digits if digits.isdigit() and 7 <= len(digits) <= _MAX_DIGITS else None
 
 
+_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3}){2,}")
+"""`2.500.000`: an amount as Turkish and most of Europe write it, and a valid national
+number in some countries (probing found mortgages redacted as phone numbers). Scored as a
+bare digit run: a phone word must say it is one (`tel: 912.345.678`)."""
+
+
 def _national_score(
     value: str, digits: str, regions: _Regions, formatted: float, bare: float
 ) -> float | None:
     """The best score over the regions where `value` is a valid national number. The
     metadata check picks the candidates; libphonenumber confirms the best one."""
-    written_formatted = value[0] in "0(" or not _FORMATTING.isdisjoint(value)
+    written_formatted = (
+        value[0] in "0(" or not _FORMATTING.isdisjoint(value)
+    ) and not _THOUSANDS.fullmatch(value)
     plausible: list[tuple[float, str]] = []
     for region in regions.fitting(digits):
         part = region.national_part(digits)
@@ -272,6 +280,25 @@ def _first(candidate: str, score: Callable[[str], float | None]) -> Verdict | No
         if found is not None:
             return Verdict(len(value), found)
     return None
+
+
+_CURRENCY = r"(?:TL|TRY|EUR|USD|GBP|CHF|[₺$€£])"
+_CURRENCY_AFTER = re.compile(
+    r" ?(?:" + _CURRENCY + r"(?![A-Za-z])|(?i:lira|euro|dolar|dollar|avro))"
+)
+_CURRENCY_BEFORE = re.compile(r"(?<![A-Za-z])" + _CURRENCY + r" ?\Z")
+
+
+def next_to_a_currency(text: str, start: int, end: int) -> bool:
+    """`RecognizerSpec.beside` of the phone recognizers: a number right after or before a
+    currency (`2.500.000 TL`, `USD 1 250 000`, `₺1 234 567`) is an amount, unless it is
+    written with an international prefix."""
+    if text[start] == "+" or text.startswith("00", start):
+        return False
+    return (
+        _CURRENCY_AFTER.match(text, end) is not None
+        or _CURRENCY_BEFORE.search(text, max(0, start - 5), start) is not None
+    )
 
 
 def written_as_a_phone(value: str) -> bool:

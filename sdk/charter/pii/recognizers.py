@@ -29,6 +29,7 @@ from charter.pii.phones import (
     PHONE_CONTEXT,
     PHONE_WEAK_CONTEXT,
     known_region,
+    next_to_a_currency,
     phone_ceiling,
     phone_elsewhere_ceiling,
     phone_elsewhere_verdict,
@@ -173,14 +174,14 @@ def builtin_recognizers(
         RecognizerSpec(
             "phone_elsewhere", "PHONE_NUMBER", _PHONE, phone_elsewhere_verdict(national_phone),
             0.2, context=PHONE_CONTEXT, weak_context=PHONE_WEAK_CONTEXT,
-            negative_context=_NOT_PHONE, context_required=True, trigger=r"\d\(", needs_digit=True,
-            ceiling=phone_elsewhere_ceiling,
+            negative_context=_NOT_PHONE, beside=next_to_a_currency, context_required=True,
+            trigger=r"\d\(", needs_digit=True, ceiling=phone_elsewhere_ceiling,
         ),
         RecognizerSpec(
             "phone", "PHONE_NUMBER", _PHONE, v.phone_verdict(national_phone), 0.4,
             context=PHONE_CONTEXT, weak_context=PHONE_WEAK_CONTEXT,
-            negative_context=_NOT_PHONE, sure=written_as_a_phone, trigger=r"\d\+\(",
-            needs_digit=True, ceiling=phone_ceiling,
+            negative_context=_NOT_PHONE, beside=next_to_a_currency, sure=written_as_a_phone,
+            trigger=r"\d\+\(", needs_digit=True, ceiling=phone_ceiling,
         ),
     ]  # fmt: skip
     if names:

@@ -40,6 +40,9 @@ class RecognizerSpec:
     """Words that drop a match unless a context word is present too (`order`, `sipariş`)."""
     weak_context: tuple[str, ...] = ()
     """Words that raise the score only when no negative word is near (`number`)."""
+    beside: Callable[[str, int, int], bool] | None = None
+    """Reads what stands right next to a match (text, start, end) and rules it out when it
+    makes the match something else: a number next to a currency is an amount."""
     sure: bool | Callable[[str], bool] = False
     """A value the verdict accepted stands on its own (True, or a test of the value): a
     negative word rules it out only when it labels it (`sipariş no 12345678950`), not

@@ -1,0 +1,43 @@
+"""Amounts are not phone numbers (found by probing: `I want a mortgage of 2.500.000 TL`
+became `<PHONE_NUMBER_1> TL`: `2.500.000` is a valid national number in some EU
+countries, and a currency next to it said nothing)."""
+
+from __future__ import annotations
+
+import pytest
+
+from charter.pii import PatternDetector
+from tests.pii.pii_support import spans
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want a mortgage of 2.500.000 TL",
+        "2.500.000 liralık kredi çektim",
+        "The flat costs 5.000.000 and the garage 250.000",
+        "USD 212 555 0199 was wired yesterday",
+        "Paid 0532 123 45 67 TL in total",
+        "212 555 0199 USD were wired",
+        "I paid €2 125 550 199 for it",
+    ],
+)
+def test_a_number_in_thousands_or_next_to_a_currency_is_no_phone(
+    patterns: PatternDetector, text: str
+) -> None:
+    assert spans(text, patterns.detect(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Call +352 2.500.000 TL", "+352 2.500.000"),  # an international prefix says so
+        ("tel: 912.345.678", "912.345.678"),  # so does a phone word
+        ("arayın 0532 123 45 67 lütfen", "0532 123 45 67"),
+        ("The 2.500.000 TL loan: call 0532 123 45 67", "0532 123 45 67"),
+    ],
+)
+def test_phone_numbers_near_amounts_are_still_found(
+    patterns: PatternDetector, text: str, phone: str
+) -> None:
+    assert spans(text, patterns.detect(text)) == [("PHONE_NUMBER", phone)]
