@@ -88,6 +88,8 @@ def _nearest(pattern: re.Pattern[str], window: str, at: int) -> int | None:
 
 Beside = Callable[[str, int, int], bool]
 """Reads what stands right next to a span (text, start, end): True rules the match out."""
+Sure = Callable[[str], bool]
+"""Says a matched value stands on its own (`RecognizerSpec.sure`)."""
 
 
 class ContextRule:
@@ -119,11 +121,10 @@ class ContextRule:
         """No word can change `score`: it is already 1.0 and there are no negative words."""
         return self._negative is None and self._beside is None and score >= 1.0
 
-    def apply(self, around: Around, score: float, *, sure: bool = False) -> float | None:
-        """The adjusted score, or None when negative context rules the match out (a `sure`
-        match: only a negative word that labels it, see the module docstring)."""
-        if self._beside is not None and self._beside(around.text, around.start, around.end):
-            return None
+    def apply(self, around: Around, score: float, *, sure: Sure | None = None) -> float | None:
+        """The adjusted score, or None when negative context rules the match out (for a
+        value `sure` says stands on its own, only a negative word that labels it: see the
+        module docstring) or `beside` does."""
         if self.settled(score):
             return score
         cached = around.distances
@@ -132,36 +133,44 @@ class ContextRule:
         else:
             distances = self._distances(*around.window)
             around.distances = (self, distances)  # for the next recognizer with this rule
-        return self._decide(distances, score, around.window if sure else None)
+        adjusted = _decide(distances, score)
+        if adjusted is None and sure is not None:
+            adjusted = self._unless_labelled(distances, score, sure, around.text, around.start,
+                                             around.end, around.window)  # fmt: skip
+        if adjusted is None or self._beside is None:
+            return adjusted
+        return None if self._beside(around.text, around.start, around.end) else adjusted
 
     def apply_at(
-        self, text: str, start: int, end: int, score: float, *, sure: bool = False
+        self, text: str, start: int, end: int, score: float, *, sure: Sure | None = None
     ) -> float | None:
         """`apply` for a span that no other step reads: nothing is kept."""
-        if self._beside is not None and self._beside(text, start, end):
-            return None
         if self.settled(score):
             return score
         window = _window(text, start, end)
-        return self._decide(self._distances(*window), score, window if sure else None)
+        distances = self._distances(*window)
+        adjusted = _decide(distances, score)
+        if adjusted is None and sure is not None:
+            adjusted = self._unless_labelled(distances, score, sure, text, start, end, window)
+        if adjusted is None or self._beside is None:
+            return adjusted
+        return None if self._beside(text, start, end) else adjusted
 
-    def _decide(
+    def _unless_labelled(
         self,
         distances: tuple[int | None, int | None, bool],
         score: float,
-        sure_in: tuple[str, int] | None,
+        sure: Sure,
+        text: str,
+        start: int,
+        end: int,
+        window: tuple[str, int],
     ) -> float | None:
-        """`sure_in`: the window of a sure match, None for an ambiguous one."""
-        positive, negative, weak = distances
-        if positive is not None and (negative is None or positive <= negative):
-            return boosted(score)
-        if negative is not None:
-            if sure_in is None or _labels(self._negative, *sure_in):  # type: ignore[arg-type]
-                return None  # the nearest context word says it is something else
-            return boosted(score) if positive is not None else score
-        if weak:
-            return min(1.0, score + WEAK_BOOST)
-        return score
+        """The score of a match the nearest negative word ruled out, when it stands on its
+        own and that word does not label it."""
+        if not sure(text[start:end]) or _labels(self._negative, *window):  # type: ignore[arg-type]
+            return None
+        return boosted(score) if distances[0] is not None else score
 
     def _distances(self, window: str, at: int) -> tuple[int | None, int | None, bool]:
         """The nearest positive and negative word, and whether a weak word is near (looked
@@ -200,6 +209,17 @@ class Around:
         if self._window is None:
             self._window = _window(self.text, self.start, self.end)
         return self._window
+
+
+def _decide(distances: tuple[int | None, int | None, bool], score: float) -> float | None:
+    positive, negative, weak = distances
+    if positive is not None and (negative is None or positive <= negative):
+        return boosted(score)
+    if negative is not None:
+        return None  # the nearest context word says it is something else
+    if weak:
+        return min(1.0, score + WEAK_BOOST)
+    return score
 
 
 def boosted(score: float) -> float:

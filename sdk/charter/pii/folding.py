@@ -39,6 +39,8 @@ _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2
 overrides and isolates."""
 _COMBINING = re.compile("[\u0300-\u036f]")
 """Combining diacritical marks: a letter written with one may have a composed form."""
+_DROPPED = re.compile(_INVISIBLE.pattern[:-1] + "\u0300-\u036f]")
+"""`_INVISIBLE` or `_COMBINING`: one search tells most texts apart (neither in them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,8 @@ def folded(text: str) -> tuple[str, Folding | None]:
     if text.isascii():
         return text, None
     scan = text.translate(_ONE_FOR_ONE) if _FOLDED.search(text) else text
+    if _DROPPED.search(scan) is None:
+        return scan, None
     compose = _COMBINING.search(scan) is not None and not unicodedata.is_normalized("NFC", scan)
     if not compose:
         if _INVISIBLE.search(scan) is None:

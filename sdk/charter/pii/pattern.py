@@ -33,7 +33,7 @@ from charter.pii.folding import folded, unfolded
 from charter.pii.keywords import Keywords
 from charter.pii.recognizers import ALL_REGIONS, builtin_recognizers
 from charter.pii.spec import VALUE_GROUP, RecognizerSpec
-from charter.pii.urls import after_host, cut_around
+from charter.pii.urls import cut_around, may_hold_values, values_start
 from charter.pii.verdict import close_call_memo, open_call_memo
 
 DEFAULT_MIN_SCORE = 0.4
@@ -256,7 +256,7 @@ class PatternDetector:
                 if found is None:
                     pos = start + 1
                     break
-                if index in urls:
+                if index in urls and may_hold_values(text, found.start, found.end):
                     findings += self._inside_url(text, found, active, arounds)
                 else:
                     findings.append(found)
@@ -281,7 +281,7 @@ class PatternDetector:
             others = tuple(i for i in active if i not in self._urls)
             if len(self._inside_urls) < MAX_PLANS:
                 self._inside_urls[active] = others
-        begin = after_host(text, url.start, url.end)
+        begin = values_start(text, url.start, url.end)
         if not others or begin >= url.end:
             return [url]
         inside = self._scan(text, others, arounds, span=(begin, url.end))
@@ -336,7 +336,7 @@ class PatternDetector:
                     best: float | None = top
                 else:
                     around = around or around_span(arounds, text, start, end)
-                    best = context.apply(around, top, sure=self._sure(r, text[start:end]))
+                    best = context.apply(around, top, sure=r.sure)
                 if best is None or best < self._min_score:
                     return None  # no verdict could lift it over the threshold: skip it
         score = r.score
@@ -349,11 +349,10 @@ class PatternDetector:
                 end = start + verdict.length
                 around = None
         if context is not None:
-            sure = self._sure(r, text[start:end])
             adjusted = (
-                context.apply(around, score, sure=sure)
+                context.apply(around, score, sure=r.sure)
                 if around is not None
-                else context.apply_at(text, start, end, score, sure=sure)
+                else context.apply_at(text, start, end, score, sure=r.sure)
             )
             if adjusted is None:
                 return None
@@ -361,10 +360,6 @@ class PatternDetector:
         if score < self._min_score:
             return None
         return new_finding(r.entity_type, start, end, score, r.name)
-
-    @staticmethod
-    def _sure(r: Compiled, value: str) -> bool:
-        return r.sure is not None and r.sure(value)
 
     def _fallback(
         self,

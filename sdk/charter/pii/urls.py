@@ -19,13 +19,20 @@ from charter.pii.findings import Finding, new_finding
 
 _HOST = re.compile(r"(?:[^:/?#\s]*://)?(?:[^/?#@\s]*@)?(?:\[[^\]/]*\]|[^/?#\s]*)")
 """Scheme, user info and host (with its port): what is not searched for values."""
+may_hold_values = re.compile(r"@|%40|\d{7}").search
+"""`may_hold_values(text, start, end)`: a value in a URL is written without spaces, so an
+e-mail has its `@` (or `%40`), a phone number, card, TC Kimlik No or IBAN seven digits in a
+row at least. Most URLs hold neither: they are not searched again (one C-speed test)."""
 
 
-def after_host(text: str, start: int, end: int) -> int:
-    """Where the path, query or fragment of the URL at `text[start:end]` begins (`end`
-    when it has none): the host names a server, not a person."""
+def values_start(text: str, start: int, end: int) -> int:
+    """Where the path, query or fragment of the URL at `text[start:end]` begins, or `end`
+    when it has none or that part can hold no value. The host names a server, not a
+    person."""
     found = _HOST.match(text, start, end)
-    return found.end() if found is not None else end
+    if found is None or may_hold_values(text, found.end(), end) is None:
+        return end
+    return found.end()
 
 
 def cut_around(url: Finding, inside: Sequence[Finding]) -> list[Finding]:

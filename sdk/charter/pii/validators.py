@@ -103,8 +103,12 @@ def card_verdict(candidate: str) -> Verdict | None:
     """The candidate, or it without its last one or two groups: the pattern takes the
     group after the number too (`4111 1111 1111 1111 12/27 123`, `... 250,00 TL`), as
     it does after an IBAN or a phone number."""
-    for value in shorter_by_groups(candidate, max_drops=2):
-        if _card_ok(value, shortened=value is not candidate):
+    if _card_ok(candidate, shortened=False):
+        return Verdict(len(candidate), 1.0)
+    if len(candidate) < 16 or candidate.isdigit():
+        return None  # nothing to cut, or too short to keep a whole card after a cut
+    for value in shorter_by_groups(candidate, max_drops=2)[1:]:
+        if _card_ok(value, shortened=True):
             return Verdict(len(value), 1.0)
     return None
 
