@@ -3,7 +3,8 @@
 Presidio runs libphonenumber's matcher once per configured region over the whole text.
 Here one regex proposes candidates and libphonenumber only judges them:
 
-- international numbers (`+32 2 555 12 34`, `0044 20 7946 0958`) of any country count;
+- international numbers (`+32 2 555 12 34`, `0044 20 7946 0958`) of any country count
+  (written without the `+`, `msisdn=905321234567`, as a bare digit run: see below);
 - national numbers (`02 555 12 34`, `0532 123 45 67`) count for the configured regions
   (Turkey, the EU/EEA, the UK and North America unless configured otherwise);
 - a national number that is valid only in some other country needs a phone word nearby
@@ -39,7 +40,7 @@ PHONE_REGIONS: dict[str, tuple[str, ...]] = {
 PHONE_CONTEXT = (
     "phone*", "telephone*", "tel", "mobile*", "cell*", "cellphone*", "call*", "fax", "whatsapp*",
     "sms", "landline*", "dial*", "text me*", "telefon*", "cep", "gsm", "arayın*", "ara",
-    "aranabilir*", "ulaşabilirsiniz*", "hat",
+    "aranabilir*", "ulaşabilirsiniz*", "hat", "msisdn",
 )  # fmt: skip
 PHONE_WEAK_CONTEXT = ("number*", "numara*", "contact*", "reach*", "iletişim*", "ulaş*")
 """Count only when no negative word (order, invoice, sipariş ...) is near."""
@@ -322,7 +323,10 @@ def phone_verdict(national_regions: Collection[str]) -> VerdictFn:
         international = _international_score(value)
         if international is not None or value[0] == "+":
             return international
-        return _home_score(value, digits, codes)
+        home = _home_score(value, digits, codes)
+        if home is None and _bare_run(value) and _valid("+" + value, None):
+            return _BARE  # E.164 without its `+` (`msisdn=905321234567`): needs a phone word
+        return home
 
     return lambda candidate: _first(candidate, score)
 

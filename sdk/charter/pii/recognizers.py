@@ -79,11 +79,12 @@ _IPV6 = (  # trigger: the first colon; the first group (if any) is the prefix
     r"(?:%\w+)?(?:/\d{1,3})?)(?![\w:])"
 )
 _IPV6_PREFIX = r"(?i:(?<![\w:.])[0-9a-f]{0,4})"
-_PHONE = (  # trigger: `+`, `(` or the first digit; not a date (2024-03-12, 12.03.2024)
+_PHONE = (  # trigger: `+`, `(` or the first digit; not a date (2024-03-12, 12.03.2024); an
+    # extension may follow without a space (`212-555-0147x204`: the number is kept)
     r"(?:(?<=\+)(?<![\w+]\+)|(?<=\()(?<!\w\()"
     r"|(?<=\d)(?<![\w+]\d)(?<!\d[ ./-]\d)"
     r"(?!\d{3}[-./]\d\d?[-./]\d\d?(?!\d)|\d?[-./]\d\d?[-./]\d{2,4}(?!\d)))"
-    r"\(?\d{0,4}+\)?(?:[ ./-]?\(?\d{1,4}+\)?){1,6}(?!\w)"
+    r"\(?\d{0,4}+\)?(?:[ ./-]?\(?\d{1,4}+\)?){1,6}(?!(?!x\d)\w)"
 )
 
 
