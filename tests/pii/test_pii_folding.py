@@ -63,3 +63,28 @@ def test_a_composed_letter_maps_back_to_its_whole_cluster() -> None:
 def test_text_with_nothing_to_fold_keeps_its_offsets() -> None:
     for text in ("plain ascii", "Ayşe Yılmaz, İstanbul", "i\u0307"):  # NFC already
         assert folded(text) == (text, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("mail jane.o'brien@example.ie please", "jane.o'brien@example.ie"),
+        ("mail jane%40example.com please", "jane%40example.com"),
+        ("https://x.example.com/r?email=jane.doe%40example.com&t=1", "jane.doe%40example.com"),
+    ],
+)
+def test_an_e_mail_with_an_apostrophe_or_an_encoded_at_is_found_whole(
+    patterns: PatternDetector, vault: Vault, text: str, value: str
+) -> None:
+    """Probing: `jane.o'brien@example.ie` became `jane.o'<EMAIL_ADDRESS_1>` and
+    `jane%40example.com` became `jane%<URL_1>`."""
+    red = Redactor(patterns, vault=vault).redact(text)
+    assert ("EMAIL_ADDRESS", value) in [
+        (f.entity_type, text[f.start : f.end]) for f in red.findings
+    ]
+    assert value not in red.text and red.restore(red.text) == text
+    assert "URL" not in {f.entity_type for f in red.findings if text[f.start : f.end] in value}
+
+
+def test_a_percent_40_that_is_no_e_mail_stays() -> None:
+    assert folded("a discount of 50%40 on all") == ("a discount of 50%40 on all", None)

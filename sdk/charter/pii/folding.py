@@ -1,6 +1,7 @@
 """The text as the recognizers read it: odd spaces as spaces, odd hyphens as hyphens,
 full-width forms and Arabic-Indic digits as ASCII, invisible characters gone, decomposed
-letters composed, with the way back to the caller's offsets.
+letters composed, an e-mail's `@` URL-encoded (`jane%40example.com`) decoded, with the way
+back to the caller's offsets.
 
 An IBAN grouped with no-break spaces (as bank sites print it), a phone number with narrow
 no-break spaces or non-breaking hyphens, a national ID typed in full-width or Arabic-Indic
@@ -9,9 +10,9 @@ written for ASCII: probing found all of them passing through unredacted, and the
 national-ID rule not firing. Text from macOS can arrive decomposed (NFD: `s` + a combining
 cedilla for `ş`), which the word lists of names and places do not match. Spaces, hyphens,
 full-width forms and digits map one character to one, so offsets do not move; invisible
-characters are dropped and a letter with its combining marks becomes one character (NFC),
-and a finding's span is mapped back over them, so the redaction covers the value as the
-caller wrote it.
+characters are dropped, a letter with its combining marks becomes one character (NFC) and
+`%40` between word characters `@`, and a finding's span is mapped back over them, so the
+redaction covers the value as the caller wrote it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ with a table walks a non-ASCII text character by character in Python's lookup lo
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 """Soft hyphen, zero-width characters, word joiner, direction marks, embeddings,
 overrides and isolates."""
+_ENCODED_AT = re.compile(r"(?<=[\w.+-])%40(?=\w)")
+"""`jane%40example.com`: an e-mail address URL-encoded (in a link's query) reads as one."""
 _COMBINING = re.compile("[\u0300-\u036f]")
 """Combining diacritical marks: a letter written with one may have a composed form."""
 _DROPPED = re.compile(_INVISIBLE.pattern[:-1] + "\u0300-\u036f]")
@@ -55,13 +58,14 @@ class Folding:
 def folded(text: str) -> tuple[str, Folding | None]:
     """(the text to scan, and the way back to `text`; None when the offsets are the same).
     ASCII text, the common case, is returned as it is."""
-    if text.isascii():
+    encoded = "%40" in text and _ENCODED_AT.search(text) is not None
+    if text.isascii() and not encoded:
         return text, None
     scan = text.translate(_ONE_FOR_ONE) if _FOLDED.search(text) else text
-    if _DROPPED.search(scan) is None:
+    if not encoded and _DROPPED.search(scan) is None:
         return scan, None
     compose = _COMBINING.search(scan) is not None and not unicodedata.is_normalized("NFC", scan)
-    if not compose:
+    if not compose and not encoded:
         if _INVISIBLE.search(scan) is None:
             return scan, None
         starts = [i for i, c in enumerate(scan) if not _INVISIBLE.match(c)]
@@ -70,15 +74,22 @@ def folded(text: str) -> tuple[str, Folding | None]:
 
 
 def _composed(scan: str) -> tuple[str, Folding]:
-    """Invisible characters dropped and each letter composed with the combining marks
-    after it; every character of a composed cluster maps back to the whole cluster."""
+    """Invisible characters dropped, an encoded `@` decoded, and each letter composed with
+    the combining marks after it; every character of a cluster maps back to all of it."""
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
+    encoded = {m.start() for m in _ENCODED_AT.finditer(scan)}
     i, size = 0, len(scan)
     while i < size:
         if _INVISIBLE.match(scan, i):
             i += 1
+            continue
+        if i in encoded:
+            out.append("@")
+            starts.append(i)
+            ends.append(i + 3)
+            i += 3
             continue
         j = i + 1
         while j < size and _COMBINING.match(scan, j):

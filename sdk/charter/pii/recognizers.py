@@ -61,7 +61,7 @@ _DOMAIN = (  # after the first dot of a host name: labels, a top-level label, a 
 )
 _DOMAIN_PREFIX = r"(?i:(?<![\w.@-])" + _LABEL + ")"
 _EMAIL = r"(?>\w+(?:-+\w+)*)(?:\.(?>\w+(?:-+\w+)*))+"
-_EMAIL_PREFIX = r"(?<![\w.%+-])[\w.%+-]{1,64}"
+_EMAIL_PREFIX = r"(?<![\w.%+-])[\w.%+-][\w.%+'’-]{0,63}"  # `jane.o'brien`: not a first `'`
 _IBAN = (  # trigger: the first check digit, after two letters
     r"(?<=[a-zA-Z]{2}\d)(?<!\w[a-zA-Z]{2}\d)"
     r"\d(?:[ -]?[a-zA-Z0-9]{4}){2,7}(?:[ -]?[a-zA-Z0-9]{1,3})?\b"
