@@ -71,6 +71,7 @@ def test_values_in_a_url_path_or_query_are_findings_of_their_own(
         "https://portal.example.com/u/4481?tab=billing&page=2",
         "http://192.168.10.24:8080/admin",  # the host names a server, not a person
         "www.example.com/orders/A-10023",
+        "https://www.ups.com/track?num=1Z999AA10123456784",  # digits inside an id
     ],
 )
 def test_a_url_with_nothing_personal_inside_stays_one_finding(
