@@ -130,3 +130,20 @@ def test_a_stream_read_in_another_users_block_never_gets_their_values(
     assert text == f"Your address on file is {ALICE}."  # main: bob's address
     users = [r.input["user"]["id"] for r in iter_records(charter.settings.store_url)]
     assert users[-2:] == ["alice", "alice"]  # main: bob, bob
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_stream_made_outside_any_block_is_read_as_nobody_in_a_users_block(
+    charter: Charter, kind: str
+) -> None:
+    """The caller's context, not the reader's, even where the caller set nothing (found by
+    review: the async drivers set the caller's variables in the reader's task, so those the
+    caller never set showed the reader's)."""
+    seen: list[str] = []
+    answer = _stream(charter, kind, seen)
+    stream = answer("hello")
+    with context(user="bob"):
+        _read(stream)
+    assert seen == ["anonymous"]  # before: bob, for the async kinds
+    users = [r.input["user"]["id"] for r in iter_records(charter.settings.store_url)]
+    assert users == ["anonymous", "anonymous"]

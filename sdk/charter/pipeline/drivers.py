@@ -17,15 +17,16 @@ inside that context.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import inspect
-from collections.abc import AsyncGenerator, Callable, Iterator
-from typing import Any
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterator
+from typing import Any, TypeVar
 
 from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
 from charter.pipeline.flow import Flow
 from charter.pipeline.parts import Parts
+
+T = TypeVar("T")
 
 
 def run_sync(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Any:
@@ -110,25 +111,21 @@ async def run_async_stream(
                 yield effect.value
                 continue
             try:
-                with _inside(caller):
-                    if isinstance(effect, Invoke):
-                        await _aclose(source)
-                        source = None
-                        reply = source = fn(*effect.args, **effect.kwargs)
-                        if inspect.isawaitable(source):  # `await create(stream=True)`
-                            reply = source = await source
-                        if not hasattr(type(reply), "__anext__"):
-                            reply = aiter(reply)
-                    elif isinstance(effect, Pull):
-                        reply = await anext(effect.source, END)
-                    else:
-                        reply = await _aperform(effect, fn, parts)
+                if isinstance(effect, Invoke):
+                    await _in(caller, _aclose(source))
+                    source = None
+                    reply = source = await _in(caller, _invoked(fn, effect))
+                    if not hasattr(type(reply), "__anext__"):
+                        reply = aiter(reply)
+                elif isinstance(effect, Pull):
+                    reply = await _in(caller, _pulled(effect.source))
+                else:
+                    reply = await _in(caller, _aperform(effect, fn, parts))
             except BaseException as exc:
                 failure = exc
     finally:
         step(flow.close)
-        with _inside(caller):
-            await _aclose(source)
+        await _in(caller, _aclose(source))
 
 
 def run_resumed(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Any:
@@ -164,16 +161,21 @@ async def _aperform(effect: Effect, fn: Callable[..., Any], parts: Parts) -> Any
     raise TypeError(f"this driver cannot perform {effect!r}")
 
 
-@contextlib.contextmanager
-def _inside(caller: contextvars.Context) -> Iterator[None]:
-    """The caller's context variables, set in the reader's task while an awaited step runs
-    (an `await` cannot run inside `Context.run`), and put back after it."""
-    tokens = [(var, var.set(value)) for var, value in caller.items()]
-    try:
-        yield
-    finally:
-        for var, token in reversed(tokens):
-            var.reset(token)
+async def _in(caller: contextvars.Context, step: Coroutine[Any, Any, T]) -> T:
+    """Await `step` in `caller` (an `await` cannot run inside `Context.run`): as a task of
+    its own in that context, so the model's client sees the caller's context variables
+    and none of the reader's. Cancelling the reader cancels it."""
+    return await asyncio.get_running_loop().create_task(step, context=caller)
+
+
+async def _invoked(fn: Callable[..., Any], effect: Invoke) -> Any:
+    """The stream a call hands back (`await create(stream=True)`: awaited first)."""
+    source = fn(*effect.args, **effect.kwargs)
+    return await source if inspect.isawaitable(source) else source
+
+
+async def _pulled(source: Any) -> Any:
+    return await anext(source, END)
 
 
 def _close(source: Any) -> None:
