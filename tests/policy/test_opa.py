@@ -139,6 +139,18 @@ def test_a_trickled_allow_is_denied_at_the_total_deadline(part: str) -> None:
         remote.close()
 
 
+def test_a_request_given_up_on_never_holds_the_process_exit() -> None:
+    """Found by review: the sync requests ran on a ThreadPoolExecutor, whose threads
+    Python joins at exit, so an OPA that kept sending held the process's exit after the
+    call was denied and the engine closed. The request still running is on a daemon."""
+    with trickling_opa("body") as url:
+        remote = OpaServerEngine(url, timeout_s=0.5)
+        assert remote.evaluate({"text": "hello"}).action is Action.DENY
+        remote.close()
+        busy = [t for t in threading.enumerate() if t.name.startswith("charter-opa")]
+        assert busy and all(t.daemon for t in busy)  # before: non-daemon pool threads
+
+
 async def _aevaluate(remote: OpaServerEngine) -> Decision:
     try:
         return await remote.aevaluate({"text": "hello"})

@@ -6,9 +6,10 @@ errors fail open is the deployer's explicit choice (`fail_open=`), off by defaul
 
 `timeout_s` is a total deadline per request (connect to last byte). `requests` only bounds
 each socket read, so a server that keeps sending a byte now and then would be waited for
-indefinitely; the sync calls therefore run on a small pool of worker threads and the caller
+indefinitely; the sync calls therefore run on a few daemon worker threads and the caller
 waits at most `timeout_s` (aiohttp, on the async path, has a total timeout of its own). A
-request given up on finishes, or hits `requests`' per-read timeout, on its worker.
+request given up on finishes, or hits `requests`' per-read timeout, on its worker, which
+never holds the process's exit.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ import contextvars
 import threading
 import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 from urllib.parse import urlparse
 
 from charter.decision import Decision, Stage
 from charter.errors import ConfigurationError, PolicyEvaluationError
+from charter.policy._workers import DaemonWorkers
 from charter.policy.base import as_input_dict, stage_of
 from charter.policy.decode import decode_decision
 from charter.policy.input import PolicyInput
@@ -66,7 +67,7 @@ class OpaServerEngine:
         self._timeout_s = timeout_s
         self._local = threading.local()
         self._clients: list[Any] = []
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: DaemonWorkers | None = None
         self._pool_lock = threading.Lock()
         self._revision = f"opa:{parsed.hostname}:{self._kwargs['port']}"
         self._async_clients: dict[int, Any] = {}
@@ -96,7 +97,8 @@ class OpaServerEngine:
                 raise self._timed_out()
             return self._client().query_rule(dict(doc), package, rule, query_params=params)
 
-        future = self._workers().submit(contextvars.copy_context().run, call)
+        context = contextvars.copy_context()
+        future = self._workers().submit(lambda: context.run(call))
         try:
             return future.result(timeout=max(0.0, deadline - time.monotonic()))
         except FutureTimeout:
@@ -109,10 +111,10 @@ class OpaServerEngine:
             f"{self._timeout_s * 1e3:g} ms (its total deadline)"
         )
 
-    def _workers(self) -> ThreadPoolExecutor:
+    def _workers(self) -> DaemonWorkers:
         with self._pool_lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="charter-opa")
+                self._pool = DaemonWorkers(_WORKERS, "charter-opa")
             return self._pool
 
     def evaluate(self, input: PolicyInput | Mapping[str, Any]) -> Decision:
@@ -156,7 +158,7 @@ class OpaServerEngine:
             pool, self._pool = self._pool, None
             clients, self._clients = self._clients, []
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown()
         for client in clients:
             client.close_connection()
 
