@@ -115,6 +115,18 @@ def test_timeout_with_deny_expires_the_request(queue: ApprovalQueue, clock: Manu
     assert queue.expire_due() == []
 
 
+def test_a_listing_never_shows_an_overdue_request_as_pending(
+    queue: ApprovalQueue, clock: ManualClock
+) -> None:
+    """Found by probing: only `approvals watch` applied timeouts, so `list` showed a request
+    past its deadline as pending, its action text kept, until something touched it."""
+    ticket = submit(queue, timeout_s=60).id
+    clock.advance(61)
+    assert [r.id for r in queue.list(ApprovalState.PENDING)] == []  # before: [ticket]
+    [listed] = queue.list()
+    assert (listed.id, listed.state) == (ticket, ApprovalState.EXPIRED)
+
+
 def test_timeout_with_escalate_hands_over_once_then_denies(
     queue: ApprovalQueue, clock: ManualClock
 ) -> None:

@@ -49,6 +49,10 @@ def new_ticket() -> str:
     return f"apr_{uuid.uuid4().hex}"
 
 
+_EXPIRE_BATCH = 500
+"""Overdue requests settled per transaction before a listing."""
+
+
 class ApprovalQueue:
     """Submit, decide, wait for and use approvals.
 
@@ -251,8 +255,12 @@ class ApprovalQueue:
         tenant: str | None = None,
         limit: int = 100,
     ) -> builtins.list[ApprovalRequest]:
-        """Requests, newest first, optionally only those in `state` / for `tenant`."""
+        """Requests, newest first, optionally only those in `state` / for `tenant`. Those
+        past their deadline are settled first (`expire_due`), so a listing never shows an
+        overdue request as pending, nor keeps its action text past its deadline."""
         wanted = parse_state(state) if state is not None else None
+        while len(self.expire_due(limit=_EXPIRE_BATCH)) == _EXPIRE_BATCH:
+            pass
         return self._store.list(wanted, tenant, limit)
 
     def approve(
