@@ -253,3 +253,16 @@ def test_postgres_skip_locked_gives_concurrent_workers_different_rows(
     engine.dispose()
     assert len(taken) == 2
     assert other == {"r0", "r1", "r2", "r3"} - taken
+
+
+@pytest.mark.postgres
+def test_a_postgres_url_is_the_postgresql_one(postgres_url: str) -> None:
+    """Found by probing: `postgres://` (libpq's and many hosts' spelling) was refused as an
+    unsupported backend."""
+    assert postgres_url.startswith("postgresql://")
+    engine = connect("postgres://" + postgres_url.removeprefix("postgresql://"))
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(select(func.now())) is not None
+    finally:
+        engine.dispose()

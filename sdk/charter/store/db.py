@@ -42,7 +42,7 @@ def connect(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs
         event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_timeout_ms))
         return engine
     if parsed.get_backend_name() == "postgresql":
-        if parsed.drivername in ("postgresql", "postgres"):
+        if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
@@ -84,6 +84,8 @@ def check_store_url(url: str) -> URL:
         raise ConfigurationError(
             f"store_url {url!r} is not a database URL; use sqlite:///path or postgresql://..."
         ) from exc
+    if parsed.get_backend_name() == "postgres":  # libpq's and many hosts' spelling
+        parsed = parsed.set(drivername="postgresql" + parsed.drivername.removeprefix("postgres"))
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigurationError(
             f"store_url backend {parsed.get_backend_name()!r} is not supported; "
