@@ -49,10 +49,6 @@ def new_ticket() -> str:
     return f"apr_{uuid.uuid4().hex}"
 
 
-_EXPIRE_BATCH = 500
-"""Overdue requests settled per transaction before a listing."""
-
-
 class ApprovalQueue:
     """Submit, decide, wait for and use approvals.
 
@@ -259,7 +255,7 @@ class ApprovalQueue:
         past their deadline are settled first (`expire_due`), so a listing never shows an
         overdue request as pending, nor keeps its action text past its deadline."""
         wanted = parse_state(state) if state is not None else None
-        while len(self.expire_due(limit=_EXPIRE_BATCH)) == _EXPIRE_BATCH:
+        while len(self.expire_due(limit=500)) == 500:  # 500 per transaction
             pass
         return self._store.list(wanted, tenant, limit)
 
