@@ -204,3 +204,21 @@ def test_verify_reports_a_dropped_head_table_as_broken(log_url: tuple[str, list[
     assert result.exit_code == 1, result.output
     assert result.stdout.startswith("BROKEN at seq 6 ")
     assert "the chain head table charter_decision_log_head was dropped" in result.stdout
+
+
+def test_a_hand_edited_decision_id_reaches_the_terminal_escaped(
+    log_url: tuple[str, list[str]],
+) -> None:
+    """Found by probing: verify and export printed a decision id read from the store as it
+    was, so an id edited to hold an escape sequence (OSC 0 sets the window title) reached
+    the terminal; both now print control characters as visible escapes."""
+    url, _ = log_url
+    evil = "d\x1b]0;pwned\x07"
+    _tamper(url, f"UPDATE charter_decision_log SET decision_id = '{evil}', "
+                 "timestamp = 'yesterday' WHERE seq = 5")  # fmt: skip
+    exported = runner.invoke(app, ["audit", "export", "--store", url, "-o", "-"])
+    checked = runner.invoke(app, ["audit", "verify", "--store", url])
+    assert exported.exit_code == checked.exit_code == 1
+    for printed in (exported.stderr, checked.stdout):
+        assert "\x1b" not in printed and "\x07" not in printed, printed
+        assert "d\\x1b]0;pwned\\x07" in printed

@@ -40,8 +40,9 @@ StoreOption = Annotated[
 
 
 def fail(message: str, code: int = BAD_INPUT) -> typer.Exit:
-    """Print `error: message` (one line) to stderr and return the Exit to raise."""
-    typer.echo(f"error: {one_line(message)}", err=True)
+    """Print `error: message` (one line, control characters as visible escapes: messages
+    quote values from stores and files) to stderr and return the Exit to raise."""
+    typer.echo(f"error: {terminal_text(one_line(message))}", err=True)
     return typer.Exit(code)
 
 

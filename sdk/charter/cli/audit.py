@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
-from charter.cli._common import StoreOption, clean_errors, fail, store_hint, store_url
+from charter.cli._common import StoreOption, clean_errors, fail, say, store_hint, store_url
 from charter.cli._time import parse_since
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def verify(
         )
     else:
         who = f" (decision_id {result.decision_id})" if result.decision_id else ""
-        typer.echo(
+        say(  # the id and the reason may quote a hand-edited row: escaped for the terminal
             f"BROKEN at seq {result.first_broken_seq}{who}: {result.reason}; "
             f"{result.checked} records before it verified"
         )
