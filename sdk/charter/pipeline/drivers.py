@@ -114,13 +114,10 @@ async def run_async_stream(
                 if isinstance(effect, Invoke):
                     await _in(caller, _aclose(source))
                     source = None
-                    reply = source = await _in(caller, _invoked(fn, effect))
-                    if not hasattr(type(reply), "__anext__"):
-                        reply = aiter(reply)
-                elif isinstance(effect, Pull):
-                    reply = await _in(caller, _pulled(effect.source))
-                else:
-                    reply = await _in(caller, _aperform(effect, fn, parts))
+                reply = await _in(caller, _aperform(effect, fn, parts))
+                if isinstance(effect, Invoke):  # the stream a call hands back, awaited first
+                    source = reply
+                    reply = reply if hasattr(type(reply), "__anext__") else aiter(reply)
             except BaseException as exc:
                 failure = exc
     finally:
@@ -156,6 +153,8 @@ async def _aperform(effect: Effect, fn: Callable[..., Any], parts: Parts) -> Any
     if isinstance(effect, Invoke):  # awaited; a sync wrapper of a coroutine function too
         result = fn(*effect.args, **effect.kwargs)
         return await result if inspect.isawaitable(result) else result
+    if isinstance(effect, Pull):
+        return await anext(effect.source, END)
     if isinstance(effect, AwaitApproval):
         return await parts.queue.wait_async(effect.request_id, effect.timeout_s)
     raise TypeError(f"this driver cannot perform {effect!r}")
@@ -166,16 +165,6 @@ async def _in(caller: contextvars.Context, step: Coroutine[Any, Any, T]) -> T:
     its own in that context, so the model's client sees the caller's context variables
     and none of the reader's. Cancelling the reader cancels it."""
     return await asyncio.get_running_loop().create_task(step, context=caller)
-
-
-async def _invoked(fn: Callable[..., Any], effect: Invoke) -> Any:
-    """The stream a call hands back (`await create(stream=True)`: awaited first)."""
-    source = fn(*effect.args, **effect.kwargs)
-    return await source if inspect.isawaitable(source) else source
-
-
-async def _pulled(source: Any) -> Any:
-    return await anext(source, END)
 
 
 def _close(source: Any) -> None:
