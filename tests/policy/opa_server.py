@@ -20,8 +20,10 @@ from charter.policy.embedded import EmbeddedEngine
 
 
 class FakeOpa:
-    def __init__(self, engine: EmbeddedEngine) -> None:
+    def __init__(self, engine: EmbeddedEngine, prefix: str = "") -> None:
         self.engine = engine
+        self.prefix = prefix
+        """Served under this path (an OPA behind a gateway): anything else is a 404."""
         self.delay_s = 0.0
         self.fail_with: int | None = None
         self.requests: list[dict[str, Any]] = []
@@ -40,7 +42,11 @@ def _handler(opa: FakeOpa) -> type[BaseHTTPRequestHandler]:
             if opa.fail_with:
                 self._send(opa.fail_with, {"code": "internal_error", "message": "boom"})
                 return
-            path = self.path.split("?")[0].removeprefix("/v1/data/")
+            route = self.path.split("?")[0]
+            if not route.startswith(opa.prefix + "/v1/data/"):
+                self._send(404, {"code": "resource_not_found", "message": route})
+                return
+            path = route.removeprefix(opa.prefix + "/v1/data/")
             try:
                 value = opa.engine.query("data." + path.replace("/", "."), body.get("input"))
             except PolicyEvaluationError as exc:  # OPA answers eval errors with 500
@@ -63,13 +69,13 @@ def _handler(opa: FakeOpa) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve_opa(engine: EmbeddedEngine) -> Iterator[tuple[str, FakeOpa]]:
-    opa = FakeOpa(engine)
+def serve_opa(engine: EmbeddedEngine, prefix: str = "") -> Iterator[tuple[str, FakeOpa]]:
+    opa = FakeOpa(engine, prefix)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(opa))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", opa
+        yield f"http://127.0.0.1:{server.server_address[1]}{prefix}", opa
     finally:
         server.shutdown()
         server.server_close()

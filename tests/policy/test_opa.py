@@ -61,6 +61,29 @@ def test_async_client_gives_the_same_decisions(minimal_engine: EmbeddedEngine) -
         ]
 
 
+@pytest.mark.parametrize("slash", ["", "/"])
+def test_an_opa_behind_a_path_is_asked_under_that_path(
+    minimal_engine: EmbeddedEngine, slash: str
+) -> None:
+    """An OPA behind a gateway (`https://gw.example/opa`) is asked at `/opa/v1/...`: the
+    client once dropped the path and asked the gateway's root, which answered 404 (every
+    call denied) or, worse, another service."""
+    with serve_opa(minimal_engine, prefix="/policy/opa") as (url, opa):
+        remote = OpaServerEngine(url + slash)
+        for doc in CONTRACT_INPUTS[:2]:
+            assert _comparable(remote.evaluate(doc)) == _comparable(minimal_engine.evaluate(doc))
+
+        async def first() -> object:
+            decision = await remote.aevaluate(CONTRACT_INPUTS[0])
+            await remote.aclose()
+            return _comparable(decision)
+
+        assert asyncio.run(first()) == _comparable(minimal_engine.evaluate(CONTRACT_INPUTS[0]))
+        assert remote.query("data.charter.main.decision", {"text": "hello"})["action"] == "allow"
+        remote.close()
+        assert all(r["path"].startswith("/policy/opa/v1/data/") for r in opa.requests)
+
+
 def test_undefined_result_is_deny() -> None:
     engine = EmbeddedEngine.from_sources(
         {

@@ -55,7 +55,11 @@ class OpaServerEngine:
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ConfigurationError(f"engine {url!r} is not an OPA URL like http://127.0.0.1:8181")
         self.url = url.rstrip("/")
+        # An OPA behind a gateway lives under a path: the client puts `version` after the
+        # port, so the path goes there (`opa/v1`), or every query would ask the gateway root.
+        prefix = parsed.path.strip("/")
         self._kwargs: dict[str, Any] = {
+            "version": f"{prefix}/v1" if prefix else "v1",
             "host": parsed.hostname,
             "port": parsed.port or (443 if parsed.scheme == "https" else 8181),
             "ssl": parsed.scheme == "https",
@@ -69,7 +73,9 @@ class OpaServerEngine:
         self._clients: list[Any] = []
         self._pool: DaemonWorkers | None = None
         self._pool_lock = threading.Lock()
-        self._revision = f"opa:{parsed.hostname}:{self._kwargs['port']}"
+        self._revision = f"opa:{parsed.hostname}:{self._kwargs['port']}" + (
+            f"/{prefix}" if prefix else ""
+        )
         self._async_clients: dict[int, Any] = {}
 
     @property
