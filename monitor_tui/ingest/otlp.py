@@ -30,7 +30,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from charter import IngestError, semconv
-from monitor_tui.ingest.records import AttrValue, SpanRecord, non_finite_name
+from monitor_tui.ingest.records import AttrValue, SpanRecord, non_finite_name, sender_weight
 from monitor_tui.ingest.vocabulary import (
     RESOURCE_KEYS,
     RESOURCE_PREFIXES,
@@ -252,6 +252,7 @@ def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -
                         service=service,
                         attributes=attributes,
                         resource=resource,
+                        weight=sender_weight(attributes, span.status.code),
                     )
                 )
     return batch

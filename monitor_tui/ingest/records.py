@@ -136,6 +136,27 @@ class SpanRecord:
         return cls(**row.model_dump())
 
 
+MIN_SENDER_RATE = 1e-6
+"""Below this a sender's sampling rate is ignored: one span would outweigh a million."""
+
+
+def sender_weight(attributes: Mapping[str, AttrValue], status_code: int) -> float:
+    """How many calls of the traffic a span stands for by the sender's own sampling: 1/rate
+    for an allowed call span the SDK kept as one of its sampled share
+    (`charter.sampling.allow_rate`), 1 for anything else, which the SDK keeps every one of
+    (denials, redactions, held calls, errors)."""
+    rate = attributes.get(semconv.SAMPLED_ALLOW_RATE)
+    if (
+        isinstance(rate, bool)
+        or not isinstance(rate, int | float)
+        or not MIN_SENDER_RATE <= rate < 1
+        or attributes.get(semconv.ACTION) != "allow"
+        or status_code == STATUS_ERROR
+    ):
+        return 1.0
+    return 1.0 / rate
+
+
 def non_finite_name(number: float) -> str:
     """ "NaN", "Infinity" or "-Infinity" (as OTLP/JSON spells them): what a non-finite
     double is kept as. They are not JSON: stored as numbers, SQLite's JSON functions failed

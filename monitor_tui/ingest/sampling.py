@@ -5,7 +5,8 @@ Denials, approvals, revised answers and probe runs are rare and are what operato
 auditors look for, so they are never sampled out. Everything else is kept when its trace id
 falls under the rate (the same rule as OpenTelemetry's `TraceIdRatioBased`), so a trace is
 kept or dropped whole and two receivers make the same choice. Kept spans carry
-`weight = 1 / rate` so rates shown on the Live screen estimate the real traffic.
+`weight = 1 / rate` so rates shown on the Live screen estimate the real traffic (or the
+sender's 1 / rate when the SDK already kept fewer, `records.sender_weight`).
 """
 
 from __future__ import annotations
@@ -55,5 +56,7 @@ class Sampler:
             if record.trace_id in pinned:
                 kept.append(record)
             elif int(record.trace_id[16:], 16) < self._bound:
-                kept.append(replace(record, weight=self._weight))
+                # Already thinned by the sender at a lower rate (its weight): that one
+                # holds, as both test the same trace-id bits.
+                kept.append(replace(record, weight=max(record.weight, self._weight)))
         return kept

@@ -50,6 +50,9 @@ USER = "charter.user"  # pseudonym only
 LATENCY_MS = "charter.latency_ms"  # guard's own overhead
 CALL_MS = "charter.call_ms"  # the wrapped call's duration
 ERROR = "charter.error"  # error class name, never a message with content
+SAMPLED_ALLOW_RATE = "charter.sampling.allow_rate"
+# float, on a call span whose trace is in the SDK's sampled share of allowed calls
+# (`telemetry_sample_rate` < 1): such a span, if allowed, stands for 1/rate calls.
 PROMPT_REDACTED = "charter.prompt.redacted"  # only when record_content is opted in
 ANSWER_REDACTED = "charter.answer.redacted"  # only when record_content is opted in
 

@@ -136,6 +136,31 @@ def test_sampled_share_of_allowed_calls_is_forwarded() -> None:
     assert setup.sampler.dropped_calls == 1
 
 
+def test_call_spans_of_the_sampled_share_carry_the_rate() -> None:
+    """An allowed call kept as one of the share stands for 1/rate calls: the span says so,
+    so the console weighs it (it read the kept mix, denials over-represented). Calls kept
+    for their decision carry nothing: every one of them is kept."""
+    setup = Setup(rate=0.25)
+    kept = setup.guarded(Decision(action=Action.ALLOW), low_bits=SAMPLED)
+    denied = setup.guarded(
+        Decision(action=Action.DENY, violations=(Violation(rule="r"),)), low_bits=UNSAMPLED
+    )
+    rates = {
+        format(s.context.trace_id, "032x"): (s.attributes or {}).get(sc.SAMPLED_ALLOW_RATE)
+        for s in setup.exported.get_finished_spans()
+        if s.name == "chat m"
+    }
+    assert rates == {kept: 0.25, denied: None}
+    clients = [s for s in setup.exported.get_finished_spans() if s.name != "chat m"]
+    assert all(sc.SAMPLED_ALLOW_RATE not in (s.attributes or {}) for s in clients)
+    everything = Setup(rate=1.0)
+    everything.guarded(Decision(action=Action.ALLOW), low_bits=SAMPLED)
+    assert all(
+        sc.SAMPLED_ALLOW_RATE not in (s.attributes or {})
+        for s in everything.exported.get_finished_spans()
+    )
+
+
 def test_the_share_matches_trace_id_ratio_sampling() -> None:
     rate = 0.25
     setup = Setup(rate=rate)

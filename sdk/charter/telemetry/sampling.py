@@ -5,7 +5,9 @@ when a span starts) cannot do this. Instead every call span is recorded and this
 processor sits in front of the exporting processor:
 
 * A deterministic share `allow_rate` of traces (the same trace-id test as OpenTelemetry's
-  `TraceIdRatioBased`, so it composes with downstream samplers) is forwarded untouched.
+  `TraceIdRatioBased`, so it composes with downstream samplers) is forwarded whole; its
+  call spans carry `charter.sampling.allow_rate`, so the console counts an allowed one as
+  1/rate calls and its rates and drift read the traffic, not the kept mix.
 * For the other traces, the spans of a guarded call (the call span and everything below
   it: stage spans, the model client's spans, nested tool calls) are held until the call
   span ends. If any Charter call span in the group decided something other than `allow`,
@@ -87,6 +89,10 @@ class DecisionSamplingProcessor(SpanProcessor):
             return
         span_id = span.context.span_id
         parent = span.parent
+        in_share = (span.context.trace_id & _TRACE_ID_LOW_BITS) < self._bound
+        if in_share and is_call_span(span):
+            # Its allowed calls are the ones kept of many: the console weighs them by it.
+            span.set_attribute(sc.SAMPLED_ALLOW_RATE, self._rate)
         with self._lock:
             group = self._groups.get(parent.span_id) if parent is not None else None
             if group is not None:
@@ -97,8 +103,8 @@ class DecisionSamplingProcessor(SpanProcessor):
                 return
             if not is_call_span(span):
                 return
-            if (span.context.trace_id & _TRACE_ID_LOW_BITS) < self._bound:
-                return  # in the sampled share: forwarded as it ends
+            if in_share:
+                return  # forwarded as it ends
             if len(self._roots) >= self._max_pending:
                 self.overflow += 1
                 return
