@@ -3,8 +3,9 @@
     explicit arguments  >  CHARTER_* environment  >  charter.toml  >  defaults
 
 `charter.toml` is found upward from the working directory (as git finds `.git`), or named
-by `CHARTER_CONFIG`. Relative paths in it (`policies`, a SQLite `store_url`) are relative to
-the file, so every command run anywhere below the project reads the same store. Every
+by `CHARTER_CONFIG`. Relative paths in it (`policies`, a SQLite `store_url`, the files)
+are relative to the file, so every command run anywhere below the project reads the same
+store. Every
 `Settings` remembers where each value came from (`charter config show` prints it).
 """
 
@@ -261,9 +262,9 @@ def read_config(path: Path) -> dict[str, Any]:
 
 
 def _anchor_paths(values: dict[str, Any], base: Path) -> dict[str, Any]:
-    for key in ("policies", "reviewers_file"):
+    for key in ("policies", "reviewers_file", "audit_checkpoint_file"):
         value = values.get(key)
-        if isinstance(value, str) and value and "://" not in value:
+        if isinstance(value, str) and value not in ("", "off") and "://" not in value:
             values[key] = _under(base, value)
     corpus = values.get("probe_corpus")
     if isinstance(corpus, list | tuple):

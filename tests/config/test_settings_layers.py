@@ -48,12 +48,22 @@ def test_each_layer_wins_over_the_next(tmp_path: Path, clean_env: pytest.MonkeyP
 def test_config_is_found_upward_and_paths_are_relative_to_it(
     tmp_path: Path, clean_env: pytest.MonkeyPatch
 ) -> None:
-    _toml(tmp_path, 'store_url = "sqlite:///.charter/x.db"\npolicies = "pol"\n')
+    _toml(
+        tmp_path,
+        'store_url = "sqlite:///.charter/x.db"\npolicies = "pol"\n'
+        'audit_checkpoint_file = "ops/head.json"\nreviewers_file = "rev.toml"\n',
+    )
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
     s = Settings.load(environ={}, cwd=deep)
     assert s.store_url == f"sqlite:///{(tmp_path / '.charter' / 'x.db').resolve()}"
     assert s.policies == str((tmp_path / "pol").resolve())
+    assert s.reviewers_file == str((tmp_path / "rev.toml").resolve())
+    # Found by probing: the checkpoint was read relative to the working directory, so a
+    # command run below the project wrote a second head there and verify compared nothing.
+    assert s.audit_checkpoint_file == str((tmp_path / "ops" / "head.json").resolve())
+    _toml(tmp_path, 'audit_checkpoint_file = "off"\n')
+    assert Settings.load(environ={}, cwd=deep).audit_checkpoint_file == "off"
 
 
 def test_charter_config_names_the_file(tmp_path: Path, clean_env: pytest.MonkeyPatch) -> None:
