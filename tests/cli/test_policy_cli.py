@@ -153,6 +153,19 @@ def test_build_writes_an_opa_bundle(tmp_path: Path) -> None:
     assert manifest == {"revision": "r42", "roots": ["charter"]}
 
 
+@pytest.mark.parametrize("name", ["bundle.zip", "bundle.tar", "bundle"])
+def test_build_refuses_a_name_that_says_another_format(tmp_path: Path, name: str) -> None:
+    """Found by probing: `-o bundle.zip` wrote a gzipped tarball under that name, which OPA's
+    bundle loader and unzip both then refuse."""
+    result = runner.invoke(app, ["policy", "build", str(MINIMAL), "-o", str(tmp_path / name)])
+    assert result.exit_code == 2
+    assert "error: " in result.output and ".tar.gz" in result.output
+    assert not (tmp_path / name).exists()
+    tgz = tmp_path / "b.tgz"
+    assert runner.invoke(app, ["policy", "build", str(MINIMAL), "-o", str(tgz)]).exit_code == 0
+    assert tarfile.is_tarfile(tgz)
+
+
 def test_init_scaffolds_tested_policies(tmp_path: Path) -> None:
     result = runner.invoke(app, ["init", str(tmp_path)])
     assert result.exit_code == 0, result.output

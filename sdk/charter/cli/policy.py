@@ -192,6 +192,8 @@ def build(
 
     from charter.policy.bundle import build_tarball
 
+    if not output.name.endswith((".tar.gz", ".tgz")):
+        raise fail(f"{output}: a bundle is a gzipped tarball, as OPA reads it; name it *.tar.gz")
     engine = _load(source)
     bundle = replace(engine.bundle, revision=revision) if revision else engine.bundle
     build_tarball(bundle, output)
