@@ -4,6 +4,7 @@ OpenAI-compatible endpoint (a real HTTP server in a thread standing in for the m
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -135,6 +136,24 @@ def test_load_target_errors() -> None:
         load_target("no_colon")
     with pytest.raises(ConfigurationError, match="is not a function"):
         load_target("charter.demo.probe:MODEL")
+
+
+def test_a_target_in_the_working_directory_is_found_as_the_console_script_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by probing: `cd /srv/app && charter probe --target myapp.chat:answer` said
+    "cannot import myapp ... run from the app's folder" from the app's folder. The console
+    script's sys.path starts at its own bin folder, not the working directory (pytest's and
+    `python -m`'s do, which is why no test saw it)."""
+    app = tmp_path / "cwdapp_probe_target"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    (app / "chat.py").write_text("def answer(prompt):\n    return 'hours: 9-17'\n")
+    monkeypatch.chdir(tmp_path)
+    here = {"", ".", str(tmp_path)}
+    monkeypatch.setattr("sys.path", [p for p in sys.path if p not in here])
+    target = load_target("cwdapp_probe_target.chat:answer")
+    assert target._fn("when are you open?") == "hours: 9-17"
 
 
 class _FakeAPI(BaseHTTPRequestHandler):

@@ -18,6 +18,8 @@ import asyncio
 import importlib
 import inspect
 import json
+import os
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -171,6 +173,16 @@ class OpenAICompatibleTarget:
         return _reply(payload, _since(started))
 
 
+def _working_directory_importable() -> None:
+    """Let `module:function` name a module in the working directory, as `python -m` does:
+    the `charter` console script's path starts at its own folder instead, so `cd /srv/app
+    && charter probe --target myapp.chat:answer` could not import myapp. Appended, not put
+    first: the app's folder never shadows an installed package."""
+    here = os.getcwd()
+    if not any(p in ("", ".", here) for p in sys.path):
+        sys.path.append(here)
+
+
 def load_target(
     spec: str,
     *,
@@ -184,6 +196,7 @@ def load_target(
         raise ConfigurationError(
             f"probe target {spec!r} must be module:function, e.g. myapp.chat:answer"
         )
+    _working_directory_importable()
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
