@@ -84,3 +84,22 @@ def test_the_command_reports_and_gates(tmp_path: Path) -> None:
     assert "recall 0.000 < 0.5" in done.output
     done = runner.invoke(app, ["eval", "pii", "--mode", "regex"])
     assert done.exit_code == 2
+
+
+def test_a_gate_never_passes_on_nothing_measured(tmp_path: Path) -> None:
+    """Found by probing: an empty corpus passed --min-recall 0.9 (exit 0, an empty table),
+    and a corpus with no labelled entities crashed formatting an undefined recall (exit 2,
+    "TypeError"): a CI gate fed a truncated file must fail, and say why."""
+    runner = CliRunner()
+    empty = tmp_path / "pii_empty.jsonl"
+    empty.write_text("")
+    done = runner.invoke(app, ["eval", "pii", str(empty), "--min-recall", "0.9"])
+    assert done.exit_code == 2 and "the PII corpus is empty" in done.output
+    none = tmp_path / "pii_none.jsonl"
+    none.write_text(json.dumps({"id": "n", "text": "the weather is nice", "entities": []}))
+    done = runner.invoke(app, ["eval", "pii", str(none), "--min-recall", "0.5"])
+    assert done.exit_code == 1, done.output
+    assert "recall undefined (no labelled entities)" in done.output
+    # Nothing detected and nothing labelled: no false positive, so a precision gate passes.
+    done = runner.invoke(app, ["eval", "pii", str(none), "--min-precision", "0.9"])
+    assert done.exit_code == 0, done.output

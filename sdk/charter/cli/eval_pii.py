@@ -49,6 +49,8 @@ def pii(
         raise fail(f"--mode {mode!r} is not one of pattern, spacy")
     try:
         items = load_labelled(corpus or [DEFAULT_POLICIES / "evals" / "pii"])
+        if not items:
+            raise fail("the PII corpus is empty: nothing to measure")
         if split is not None:
             items = [i for i in items if i.split == split]
             if not items:
@@ -63,10 +65,15 @@ def pii(
     failures = []
     for name, group in report.splits.items():
         total = group.total()
-        if min_recall is not None and (total.recall or 0.0) < min_recall:
+        # No labelled entity: recall is undefined, and a gate on it cannot pass. Nothing
+        # detected: precision is undefined, and there was no false positive to fail on.
+        if min_recall is not None and total.recall is None:
+            failures.append(f"{name}: recall undefined (no labelled entities) < {min_recall}")
+        elif min_recall is not None and total.recall is not None and total.recall < min_recall:
             failures.append(f"{name}: recall {total.recall:.3f} < {min_recall}")
-        if min_precision is not None and (total.precision or 0.0) < min_precision:
-            failures.append(f"{name}: precision {total.precision:.3f} < {min_precision}")
+        precision = total.precision
+        if min_precision is not None and precision is not None and precision < min_precision:
+            failures.append(f"{name}: precision {precision:.3f} < {min_precision}")
     for failure in failures:
         typer.echo(f"FAIL: {failure}", err=True)
     if failures:
