@@ -98,7 +98,7 @@ def test_show_gives_the_redacted_action_and_the_rule(store: str, ticket: str) ->
     assert json.loads(out)["action"]["tool"]["arguments"]["iban"] == "<IBAN_CODE_1>"
 
 
-def test_show_unknown_id_is_a_clean_error(store: str) -> None:
+def test_show_unknown_id_is_a_clean_error(store: str, ticket: str) -> None:
     code, out, err = _invoke("show", "apr_nope", "--store", store)
     assert code == 2
     assert err.strip() == (
@@ -204,6 +204,22 @@ def test_watch_json_lines(store: str, ticket: str) -> None:
     code, out, _ = _invoke("watch", "--once", "--json", "--store", store)
     assert code == 0
     assert [json.loads(line)["id"] for line in out.splitlines()] == [ticket]
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "t-1"], ["watch", "--once"]])
+def test_a_mistyped_sqlite_store_is_refused_not_created(
+    tmp_path: Path, policies: str, command: list[str]
+) -> None:
+    """Found by probing: `approvals list --store sqlite:///typo/charter.db` created that
+    database (schema and all), said "no approval requests" and exited 0; `audit verify`
+    then called the new empty store OK."""
+    typo = tmp_path / "typo" / "charter.db"
+    code, _, err = _invoke(*command, "--store", f"sqlite:///{typo}")
+    assert code == 2 and "no approval store at" in err and "does not exist" in err
+    code, _, err = _invoke("approve", "t-1", "--as", "alice", "--store", f"sqlite:///{typo}",
+                           "--policies", policies)  # fmt: skip
+    assert code == 2 and "does not exist" in err
+    assert not typo.parent.exists()
 
 
 def test_a_bad_store_url_is_a_clean_error() -> None:

@@ -185,9 +185,12 @@ def test_cli_reads_the_configured_store_from_a_subfolder(
     sub = tmp_path / "src" / "deep"
     sub.mkdir(parents=True)
     clean_env.chdir(sub)
+    expected = (tmp_path / ".charter" / "app.db").resolve()
+    from charter.approvals.queue import ApprovalQueue
+
+    ApprovalQueue(f"sqlite:///{expected}").close()  # an app held nothing there yet
     result = runner.invoke(app, ["approvals", "list"])
     assert result.exit_code == 0, result.output
-    expected = (tmp_path / ".charter" / "app.db").resolve()
     assert f"no approval requests in store sqlite:///{expected} (from {tmp_path.resolve()}" in (
         result.output
     )
@@ -202,13 +205,11 @@ def test_empty_default_store_says_where_it_looked(
     assert verified.exit_code == 2 and "Traceback" not in verified.output
     assert "no decision log at sqlite:///.charter/charter.db" in verified.output
     assert "store_url in charter.toml" in verified.output
-    listed = runner.invoke(app, ["approvals", "list"])  # creates the store
-    assert listed.exit_code == 0, listed.output
-    hint = "store sqlite:///.charter/charter.db (from default); set store_url in charter.toml"
-    assert f"no approval requests in {hint}" in listed.output
-    verified = runner.invoke(app, ["audit", "verify"])
-    assert verified.exit_code == 0, verified.output
-    assert f"ok: no decision records in {hint}" in verified.output
+    listed = runner.invoke(app, ["approvals", "list"])  # reads: never creates the store
+    assert listed.exit_code == 2 and "Traceback" not in listed.output
+    assert "no approval store at sqlite:///.charter/charter.db" in listed.output
+    assert "store_url in charter.toml" in listed.output
+    assert not (folder / ".charter").exists()
 
 
 def test_audit_export_takes_an_age(tmp_path: Path, clean_env: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ Reviewers see the redacted action only.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -41,10 +42,30 @@ ReviewersOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
+def _existing(url: str) -> str:
+    """`url`, refused when it names a SQLite file that does not exist: every approvals
+    command reads what an app held, so a mistyped --store must not create (and migrate) an
+    empty store there, report "no approval requests" and exit 0."""
+    from sqlalchemy.engine import make_url
+
+    from charter.store.db import sqlite_file
+
+    try:
+        file = sqlite_file(make_url(url)) if "://" in url else None
+    except Exception:  # not a URL at all: the queue says so in its own words
+        return url
+    if file and not Path(file).exists():
+        raise fail(
+            f"no approval store at {url}: the file does not exist; check --store (or "
+            "store_url in charter.toml, or CHARTER_STORE_URL)"
+        )
+    return url
+
+
 def _queue(store: str | None) -> ApprovalQueue:
     from charter.approvals.queue import ApprovalQueue
 
-    return ApprovalQueue(store_url(store))
+    return ApprovalQueue(_existing(store_url(store)))
 
 
 def _reviewing_queue(
@@ -57,7 +78,9 @@ def _reviewing_queue(
     settings = Settings.load()
     engine = EmbeddedEngine(policies or settings.policies_source)
     return ApprovalQueue.from_policy(
-        store or settings.store_url, engine, reviewers_file=reviewers or settings.reviewers_file
+        _existing(store or settings.store_url),
+        engine,
+        reviewers_file=reviewers or settings.reviewers_file,
     )
 
 
