@@ -250,6 +250,21 @@ def test_a_setting_named_as_a_number_must_be_one(
     assert f"data.charter.config.{'.'.join(setting)} must be a number" in line
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_in_data_json_is_named_in_the_file(tmp_path: Path, constant: str) -> None:
+    """Found by probing: `"approval_limit": NaN` failed with regorus' "RuntimeError:
+    expected value at line 1 column 8161" (its own copy of the data), naming no file."""
+    import shutil
+
+    shutil.copytree(DEFAULT_POLICIES / "charter", tmp_path / "P" / "charter")
+    path = tmp_path / "P" / "charter" / "data.json"
+    text = path.read_text()
+    path.write_text(text.replace('"approval_limit": 500', f'"approval_limit": {constant}', 1))
+    assert constant in path.read_text()
+    line = _one_line_error(runner.invoke(app, ["policy", "check", str(tmp_path / "P")]))
+    assert "data.json: invalid JSON" in line and f"{constant} is no JSON number" in line
+
+
 def test_input_nested_too_deeply_is_said_plainly(tmp_path: Path) -> None:
     """Found by probing at stop 53: `error: RecursionError: maximum recursion depth
     exceeded ...`, Python's words for the input's problem."""

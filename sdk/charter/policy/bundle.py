@@ -205,9 +205,20 @@ def _with_revision(bundle: PolicyBundle, revision: str) -> PolicyBundle:
 
 def _parse_json(text: str, where: str) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant(where))
     except json.JSONDecodeError as exc:
         raise BundleError(f"{where}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+
+
+def _no_constant(where: str) -> Any:
+    """Python's reader takes NaN and Infinity, JSON and regorus do not: the bundle then
+    failed to load with regorus' "expected value at line 1 column 8161" (of its own copy of
+    the data, naming no file or setting; found by probing)."""
+
+    def refuse(name: str) -> Any:
+        raise BundleError(f"{where}: invalid JSON: {name} is no JSON number; write a number")
+
+    return refuse
 
 
 def _merge_at(data: dict[str, Any], prefix: list[str], value: Any, where: str) -> None:
