@@ -225,7 +225,8 @@ def test_audit_export_takes_an_age(tmp_path: Path, clean_env: pytest.MonkeyPatch
     assert recent.exit_code == 0, recent.output
     assert len([line for line in recent.stdout.splitlines() if line.startswith("{")]) == 1
     future = runner.invoke(app, ["audit", "export", "--since", "2999-01-01", "--store", store])
-    assert future.exit_code == 0 and "exported 0 records" in future.stderr
+    assert future.exit_code == 0 and "exported 0 records (none since 2999-01-01)" in future.stderr
+    assert "set store_url" not in future.stderr  # the filter left them out, not the store
     bad = runner.invoke(app, ["audit", "export", "--since", "soon", "--store", store])
     assert bad.exit_code == 2 and "neither an ISO-8601" in bad.output
 

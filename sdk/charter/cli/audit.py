@@ -89,7 +89,9 @@ def export(
         with _replaced_atomically(output) as stream:
             count = _write_lines(records, stream)
     where = f" to {output}" if output else ""
-    empty = f" (no records in {store_hint(store)})" if count == 0 and not unreadable else ""
+    empty = ""
+    if count == 0 and not unreadable:  # the time filter, not the store, when one was given
+        empty = f" (none since {since})" if since else f" (no records in {store_hint(store)})"
     for problem in unreadable:
         fail(str(problem))
     left_out = f"; {len(unreadable)} unreadable records left out" if unreadable else ""
