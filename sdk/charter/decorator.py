@@ -19,6 +19,7 @@ from charter.pipeline import (
     Parts,
     call_spec,
     guarded,
+    held_calls,
     resumed,
     run_async,
     run_async_stream,
@@ -141,9 +142,10 @@ def _named(signature: inspect.Signature) -> list[str]:
 
 
 def _stored_arguments(request: Any) -> Mapping[str, Any]:
-    """The keywords a held call was stored with (empty when it can resume only in its own
-    process)."""
-    stored: Mapping[str, Any] = (request.action.get("call") or {}).get("arguments") or {}
+    """The keywords a held call was stored with; for one that could not be stored, the
+    arguments this process kept of it (`held_calls`), else none."""
+    call = request.action.get("call") or {}
+    stored: Mapping[str, Any] = call.get("arguments") or held_calls.arguments(request)
     return stored
 
 

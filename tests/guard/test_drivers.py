@@ -360,26 +360,56 @@ def test_every_stage_is_recorded_in_the_log_and_on_one_span(
     assert [e.name for e in span.events].count(sc.SPAN_POLICY) == len(records)
 
 
-def test_a_held_call_with_arguments_that_are_not_json_resumes_only_in_its_process(
+def test_a_held_call_with_arguments_that_are_not_json_resumes_in_its_process(
     make: Callable[..., Driven],
 ) -> None:
+    """main: the resume raised "can only complete in its own process" in that very process,
+    and used the approval up. Now it runs with the objects it was held with, as
+    `approval_mode="wait"` would have, and the answer is checked."""
     driven = make("sync")
     charter = driven.charter
+    got: list[tuple[str, object]] = []
 
     class Client:
         """Something only this process has (a connection, a client object)."""
 
     @charter.guard(model="m", provider="openai")
     def ask_with_client(prompt: str, client: object) -> str:
-        raise AssertionError("must not run")
+        got.append((prompt, client))
+        return "the secret is 42"
 
+    client = Client()
     with pytest.raises(ApprovalPending) as info:
-        ask_with_client("please hold this", Client())
+        ask_with_client("please hold this", client)
     ticket = info.value.ticket
     assert "call" not in charter.queue.get(ticket).action
     charter.queue.approve(ticket, "olga", reason="ok")
-    with pytest.raises(ConfigurationError, match="not JSON-serialisable"):
+    with pytest.raises(PolicyViolation) as denied:
         charter.resume(ticket)
+    assert denied.value.decision.rules == ("t.secret",)
+    assert got == [("please hold this", client)]
+
+
+def test_a_held_sdk_stream_with_arguments_that_are_not_json_resumes_as_a_stream(
+    make: Callable[..., Driven],
+) -> None:
+    """`create(stream=True)` with an argument that has no JSON form: the resume reads
+    `stream` from the call this process kept (it ran whole, its stream was refused as
+    unchecked, and the approval was used up)."""
+    charter = make("sync").charter
+
+    class NotGiven:
+        """An SDK's sentinel for an argument not passed."""
+
+    @charter.guard(model="m", provider="openai")
+    def create(*, messages: str, stream: bool = False, user: object = NotGiven()) -> Any:
+        return iter(["all ", "done"]) if stream else "all done"
+
+    with pytest.raises(ApprovalPending) as info:
+        list(create(messages="please hold this", stream=True))
+    ticket = info.value.ticket
+    charter.queue.approve(ticket, "olga", reason="ok")
+    assert "".join(charter.resume(ticket)) == "all done"
 
 
 def test_a_held_calls_other_arguments_are_stored_redacted(make: Callable[..., Driven]) -> None:

@@ -4,6 +4,7 @@
 - `stages`: the operations of one call (`CallRun`): inspect, evaluate, enforce, finish;
 - `limits`: what a call can check (size and depth limits, the JSON view of tool data);
 - `holds`: holding a call for approval (the bound action, submit, consume);
+- `held_calls`: the live arguments of held calls only this process can complete;
 - `parts`: the narrow protocols of what the flow is made of (`Parts`), which `Charter`
   builds;
 - `drivers`: sync, async, stream, async stream and resume, a loop each.

@@ -22,11 +22,12 @@ from charter._canonical import is_json
 from charter.attachments import attachments_in
 from charter.context import current
 from charter.decision import Action, Decision, Stage
-from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
+from charter.errors import ApprovalPending, PolicyViolation
+from charter.pipeline import held_calls
 from charter.pipeline.answer_reading import refuse_deferred
 from charter.pipeline.binding import as_keywords
 from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
-from charter.pipeline.holds import after_wait, approval_action, submit_approval
+from charter.pipeline.holds import after_wait, approval_action, hold, settled, use
 from charter.pipeline.own_types import in_own_types
 from charter.pipeline.parts import NO_SPAN, CallSpec, Parts
 from charter.pipeline.prompt_args import PromptArgs
@@ -136,20 +137,30 @@ def resumed(
     stream: bool = False,
 ) -> Flow:
     """A held call, approved: run it exactly as it was bound (the stored, redacted
-    arguments), then the output stage as for any call (a stream's, window by window)."""
+    arguments, or the live ones this process kept), then the output stage as for any call
+    (a stream's, window by window). What it runs with is found before the approval is
+    used: a call that cannot run leaves its approval for one that can."""
 
     def approved(run: CallRun) -> Prepared:
-        action = request.action
-        after_wait(run, request, action, 0.0)
-        arguments = (action.get("call") or {}).get("arguments")
-        if arguments is None:
-            raise ConfigurationError(
-                f"request {request.id}: its arguments were not JSON-serialisable (or it is a "
-                "method: no receiver is stored), so it can only complete in its own process"
-            )
-        return Prepared((), dict(arguments), prompt_param=prompt_param)
+        settled(run, request, 0.0)
+        if request.consumed_at is not None:  # used: the queue refuses it (and records that)
+            use(run, request, request.action)
+        prepared = _approved_call(request, prompt_param)  # before the approval is used
+        use(run, request, request.action)
+        return prepared
 
     return _flow(parts, spec, approved, stream=stream)
+
+
+def _approved_call(request: Any, prompt_param: str | None) -> Prepared:
+    """What an approved call runs with: its stored (redacted) arguments; else, for a call
+    that could not be stored, the live ones this process kept (`held_calls`)."""
+    arguments = (request.action.get("call") or {}).get("arguments")
+    if arguments is not None:
+        return Prepared((), dict(arguments), prompt_param=prompt_param)
+    live = held_calls.kept(request)
+    bound = live.bound
+    return Prepared(bound.args, bound.kwargs, bound=bound, prompt_param=live.prompt_param)
 
 
 def _flow(
@@ -225,7 +236,7 @@ def _prepare_tool(run: CallRun, bound: inspect.BoundArguments) -> Prepared:
         keywords = as_keywords(bound, stored)
         call = {"arguments": keywords} if keywords is not None else None
     action = approval_action(run, view.policy_text, call, view.policy_value)
-    request = submit_approval(run, decision, action)
+    request = hold(run, decision, action, bound)
     return Prepared(bound.args, bound.kwargs, request, action, bound=bound)
 
 
@@ -262,7 +273,7 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
         stored[args.param] = args.prompt_with(_all_placeholders(run, inspected, decision))
         call = {"arguments": stored}
     action = approval_action(run, inspected.policy_text, call, None)
-    request = submit_approval(run, decision, action)
+    request = hold(run, decision, action, bound, args.param)
     return Prepared(bound.args, bound.kwargs, request, action, bound, args.param)
 
 

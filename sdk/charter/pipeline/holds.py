@@ -1,14 +1,18 @@
 """Holding a call for a human: the action an approval is bound to, submitting it, and what
 the flow does once the wait ends (consume the approval for exactly that action, or refuse).
+A resumed call checks that it can run between the two (`settled`, then `use`): a call that
+cannot run must not use its approval up.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
 from charter.decision import ApprovalSpec, Decision
 from charter.errors import ApprovalPending, ApprovalRejected
+from charter.pipeline import held_calls
 from charter.pipeline.stages import CallRun
 
 
@@ -51,13 +55,44 @@ def submit_approval(run: CallRun, decision: Decision, action: Mapping[str, Any])
 
 def after_wait(run: CallRun, request: Any, action: Mapping[str, Any], waited_ms: float) -> None:
     """Approved: consume the approval for exactly this action. Otherwise refuse."""
-    from charter.approvals import ApprovalState, action_hash
+    settled(run, request, waited_ms)
+    use(run, request, action)
+
+
+def settled(run: CallRun, request: Any, waited_ms: float) -> None:
+    """The wait is over: go on only when approved. Rejected or expired, the call will never
+    run, and its live arguments are let go (`held_calls`)."""
+    from charter.approvals import ApprovalState
 
     run.span.record_approval(request.id, request.state.value, waited_ms)
     if request.state is ApprovalState.PENDING:
         raise ApprovalPending(request.id)
     if request.state is not ApprovalState.APPROVED:
+        held_calls.drop(request.id)
         raise ApprovalRejected(
             f"approval request {request.id} was {request.state.value}; the action did not run"
         )
+
+
+def use(run: CallRun, request: Any, action: Mapping[str, Any]) -> None:
+    """Consume the approval for exactly `action`, once; the call runs next."""
+    from charter.approvals import action_hash
+
     run.parts.queue.consume(request.id, action_hash(action))
+    held_calls.drop(request.id)
+
+
+def hold(
+    run: CallRun,
+    decision: Decision,
+    action: Mapping[str, Any],
+    bound: inspect.BoundArguments,
+    prompt_param: str | None = None,
+) -> Any:
+    """Submit the approval request; a call the request could not store (no `call` in the
+    action) is kept in this process, which alone can complete it (`held_calls`)."""
+    request = submit_approval(run, decision, action)
+    if "call" not in action:
+        receiver = run.spec.receiver
+        held_calls.keep(request.id, request.action_hash, bound, prompt_param, receiver)
+    return request
