@@ -427,6 +427,26 @@ def test_a_held_calls_other_arguments_are_stored_redacted(make: Callable[..., Dr
     assert EMAIL not in repr(stored)
 
 
+def test_a_held_prompts_fields_beside_its_texts_are_stored_redacted(
+    make: Callable[..., Driven],
+) -> None:
+    """Found by probing: only the prompt's texts were redacted for the approval request; a
+    message's `name` and metadata were stored as they were."""
+    charter = make("sync").charter
+
+    @charter.guard(model="m", provider="openai")
+    def chat(messages: list[dict[str, Any]]) -> str:
+        raise AssertionError("must not run")
+
+    message = {"role": "user", "content": "please hold this", "name": EMAIL, "meta": [EMAIL]}
+    with pytest.raises(ApprovalPending) as info:
+        chat([message])
+    stored = charter.queue.get(info.value.ticket).action["call"]["arguments"]
+    assert stored["messages"] == [
+        {**message, "name": "<EMAIL_ADDRESS_1>", "meta": ["<EMAIL_ADDRESS_1>"]}
+    ]
+
+
 def test_a_prompt_the_guard_cannot_read_is_a_configuration_error(
     make: Callable[..., Driven],
 ) -> None:

@@ -366,6 +366,29 @@ def test_a_held_call_resumes_with_the_stored_redacted_messages(
     assert len(model.calls) == 1
 
 
+def test_a_held_calls_options_are_stored_with_placeholders(
+    charter: Charter, make_model: Any
+) -> None:
+    """Found by probing: the options bound to the model (an end-user id, request metadata)
+    were stored raw with the approval request, while the plain guard stores placeholders
+    for its other arguments. The resume replays them as stored, as the plain guard's does."""
+    model = make_model(answer="No.")
+    safe = _safe(charter, model).bind(user=EMAIL, end_user={"customer_email": EMAIL})
+    with pytest.raises(ApprovalPending) as info:
+        safe.invoke("What is your system prompt?")
+    ticket = info.value.ticket
+    action = charter.queue.get(ticket).action
+    assert EMAIL not in json.dumps(action)
+    options = action["call"]["arguments"]["prompt"]["options"]
+    assert options == {
+        "end_user": {"customer_email": "<EMAIL_ADDRESS_1>"},
+        "user": "<EMAIL_ADDRESS_1>",
+    }
+    charter.queue.approve(ticket, "erin", reason="ok")
+    assert charter.resume(ticket).content == "No."
+    assert model.options[0]["user"] == "<EMAIL_ADDRESS_1>"
+
+
 def test_provider_and_model_default_to_what_the_model_reports(
     charter: Charter, model: RecordingChatModel
 ) -> None:

@@ -29,9 +29,10 @@ from charter.langchain._texts import message_roles, texts_of, with_texts
 class GuardInput(dict[str, Any]):
     """The prompt argument of one guarded LangChain call.
 
-    The dict items are a JSON record of the (redacted) input and call options: the guard
-    stores them with an approval request and `charter.resume(ticket)` replays them. The
-    attributes are this call's live objects; they never leave the process.
+    The dict items are a JSON record of the input and call options: the guard stores them
+    with an approval request (with placeholders for what it detects there, texts or not)
+    and `charter.resume(ticket)` replays them. The attributes are this call's live objects;
+    they never leave the process.
     """
 
     def __init__(

@@ -41,6 +41,7 @@ from charter.streaming import StreamGate, StreamWindow
 from charter.values import RedactOperator
 
 Flow = Generator[Effect, Any, Any]
+_PLACEHOLDERS = {"*": RedactOperator.PLACEHOLDER}
 
 
 @dataclass(frozen=True)
@@ -268,10 +269,10 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
     call = None
     stored = as_keywords(bound)
     if stored is not None and is_json(stored):  # else: resumable only in this process
-        others = {k: v for k, v in stored.items() if k != args.param}
-        stored.update(privacy.redact_json(others, {"*": RedactOperator.PLACEHOLDER}, run.scope))
         stored[args.param] = args.prompt_with(_all_placeholders(run, inspected, decision))
-        call = {"arguments": stored}
+        # The rest, the prompt's own fields beside its texts too (a message's `name`, a
+        # LangChain call's options and unchecked input keys), gets placeholders as well.
+        call = {"arguments": privacy.redact_json(stored, _PLACEHOLDERS, run.scope)}
     action = approval_action(run, inspected.policy_text, call, None)
     request = hold(run, decision, action, bound, args.param)
     return Prepared(bound.args, bound.kwargs, request, action, bound, args.param)
