@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from typing import Any
 
@@ -105,10 +106,33 @@ def sha256_hex(value: Any) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_MAX_JSON_DEPTH = 500
+_MAX_INT_BITS = 14_000
+"""Below Python's 4300-digit limit on writing an int as text (about 14,280 bits)."""
+
+
 def is_json(value: Any) -> bool:
-    """True when `value` serialises as JSON as it is (no `default=` coercion)."""
+    """True when `value` is JSON as it is: text keys only, finite numbers, no objects (a
+    tuple reads back as a list). `json.dumps` also writes int, float and None keys as text,
+    merging `1` with "1", and writes NaN, which no JSON reader takes: a held call stored so
+    was resumed with other arguments than it was called with (found by probing)."""
     try:
-        json.dumps(value)
-    except (TypeError, ValueError):
+        return _json_exact(value, 0)
+    except RecursionError:
         return False
-    return True
+
+
+def _json_exact(value: Any, depth: int) -> bool:
+    if value is None or isinstance(value, str | bool):
+        return True
+    if isinstance(value, int):  # Python writes at most 4300 digits as text
+        return value.bit_length() <= _MAX_INT_BITS
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if depth > _MAX_JSON_DEPTH:
+        return False
+    if isinstance(value, dict):
+        return all(type(k) is str and _json_exact(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_json_exact(v, depth + 1) for v in value)
+    return False

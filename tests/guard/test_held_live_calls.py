@@ -183,3 +183,30 @@ def test_another_process_cannot_resume_it_and_leaves_the_approval_unused(
     assert request.consumed_at is None and request.state.value == "approved"
     assert not effects.exists()
     assert resumed.returncode != 0 and "only the process that held it" in resumed.stderr
+
+
+def test_keys_that_write_the_same_text_are_all_shown_and_run_as_passed(
+    charter: Charter,
+) -> None:
+    """Found by probing: `{1: 600, "1": 300}` reached the policy and the reviewer as
+    `{"1": 300}` (JSON writes both keys "1"), was stored as resumable, and ran after a
+    resume as `{"1": 300, "2.5": [1, 2], "null": 0}`: a value dropped, keys and tuples
+    changed. Now every entry is seen (the twin as "1 (2)"), such a call is kept live
+    rather than stored, and it runs with the very mapping it was called with."""
+    got: list[dict[object, object]] = []
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float, split: dict[object, object]) -> str:
+        got.append(split)
+        return "refunded"
+
+    split: dict[object, object] = {1: 600, "1": 300, None: 0, 2.5: (1, 2)}
+    ticket = _held(lambda: issue_refund("A-17", 900, split=split))
+    request = charter.queue.get(ticket)
+    assert request.action["tool"]["arguments"]["split"] == {
+        "1": 600, "1 (2)": 300, "null": 0, "2.5": [1, 2]
+    }  # fmt: skip
+    assert "call" not in request.action  # not stored as JSON: it would not read back
+    charter.queue.approve(ticket, "alice", reason="split checked")
+    assert charter.resume(ticket) == "refunded"
+    assert got == [split] and got[0] is split

@@ -23,6 +23,7 @@ from typing import Any
 
 from charter._canonical import sha256_hex
 from charter.errors import ActionMismatch, ConfigurationError
+from charter.pipeline.limits import Unreadable, json_view
 
 KEPT = 4096
 """Held calls remembered per process; an older one cannot be resumed (its approval stays
@@ -113,7 +114,7 @@ def _fingerprint(bound: inspect.BoundArguments, receiver: str | None) -> str | N
     """A digest of the arguments' values (objects by their `str`), the receiver aside: it
     is not part of the action."""
     arguments = {k: v for k, v in bound.arguments.items() if k != receiver}
-    try:
-        return sha256_hex(arguments)
-    except (TypeError, ValueError, RecursionError):  # a cycle, keys of mixed types
+    try:  # as the checks read them: keys of mixed types (`1` and "1") both counted
+        return sha256_hex(json_view(arguments, finite=False))
+    except (TypeError, ValueError, RecursionError, Unreadable):  # a cycle, a value no text
         return None

@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from charter.config import Settings
+from charter.values import free_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +105,19 @@ def json_view(value: Any, *, finite: bool) -> Any:
     `finite` refuses NaN and infinities: the policy reads tool arguments as JSON values,
     where a parser refuses them and no comparison with them means anything."""
     try:  # plain JSON already (the common case): one round trip in C
-        return json.loads(json.dumps(value, allow_nan=not finite))
+        return json.loads(json.dumps(value, allow_nan=not finite), object_pairs_hook=_no_twins)
     except (TypeError, ValueError, RecursionError):
         return _view(value, finite, 0)
+
+
+def _no_twins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refused (so `_view` reads it) when two keys wrote the same text:
+    `{1: 600, "1": 300}` dumps as two "1"s and loads as one, so the policy and the reviewer
+    saw 300 and the tool ran with 600 as well (found by probing)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("keys that write the same text")
+    return out
 
 
 def _view(node: Any, finite: bool, depth: int) -> Any:
@@ -123,7 +134,10 @@ def _view(node: Any, finite: bool, depth: int) -> Any:
             raise Unreadable("NaN or infinity, which is not a JSON number")
         return float(node)
     if isinstance(node, Mapping):
-        return {_key(k): _view(v, finite, depth + 1) for k, v in node.items()}
+        out: dict[str, Any] = {}
+        for key, item in node.items():  # `1` and "1" both kept: "1" and "1 (2)"
+            out[free_key(_key(key), out)] = _view(item, finite, depth + 1)
+        return out
     if isinstance(node, list | tuple | set | frozenset):
         return [_view(item, finite, depth + 1) for item in node]
     if isinstance(node, BaseModel):
