@@ -8,12 +8,16 @@ whole tenant can share one.
 A scope belongs to a tenant and, when `principal` is set (the guard sets the calling
 user's pseudonym), to that principal: two users who send the same conversation id get two
 separate scopes, and one can never have the other's values restored.
+
+A scope's `withheld_view()` issues placeholders that are never restored, in the same mapping
+(one value, one placeholder): the output stage's, for values the model produced, so an
+answer, its revision or a later turn cannot bring back data the caller never gave.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from charter.errors import PIIError
@@ -32,6 +36,8 @@ class Scope:
     """Overrides the vault's time-to-live for this scope; None: the vault's."""
     kind: Literal["request", "conversation", "tenant"] = "request"
     principal: str | None = None
+    withheld: bool = False
+    """New placeholders issued through this scope are never restored (see `withheld_view()`)."""
 
     def __post_init__(self) -> None:
         if not self.id or not self.tenant:
@@ -66,6 +72,10 @@ class Scope:
         """Placeholders stay the same across the turns of one conversation (of one
         principal, when given)."""
         return cls(f"conv:{conversation_id}", tenant, subject, ttl_s, "conversation", principal)
+
+    def withheld_view(self) -> Scope:
+        """This scope (same mapping), issuing placeholders that are never restored."""
+        return replace(self, withheld=True)
 
     @classmethod
     def tenant_wide(cls, tenant: str, *, ttl_s: float | None = None) -> Scope:

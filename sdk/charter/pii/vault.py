@@ -9,6 +9,9 @@ from one to the other. Beside the blob the store keeps only keyed HMAC tags of t
 subject and of each value: enough for `erase(subject)` to find a person's mappings,
 useless for reading them.
 
+Placeholders issued through a scope's `withheld_view()` (values the model produced) are
+never restored.
+
 Restoring is per principal by construction. When a principal's text holds placeholders
 its scope never issued but another principal's scope of the same conversation did, that is
 an attempt to recover someone else's values: they stay placeholders, `restore_checked`
@@ -109,7 +112,7 @@ class Vault:
             out: list[str] = []
             changed = False
             for entity_type, value, numeric in items:
-                placeholder, is_new = mapping.assign(entity_type, value, numeric)
+                placeholder, is_new = mapping.assign(entity_type, value, numeric, scope.withheld)
                 out.append(placeholder)
                 changed = changed or is_new
             self._save(scope, mapping, touched_only=not changed)
@@ -163,7 +166,11 @@ class Vault:
         def walk(node: Any) -> Any:
             if isinstance(node, str):
                 entry = entries.get(node) if is_placeholder(node) else None
-                allowed = entry is not None and (entities is None or entry.entity_type in entities)
+                allowed = (
+                    entry is not None
+                    and not entry.withheld
+                    and (entities is None or entry.entity_type in entities)
+                )
                 if entry is not None and allowed and entry.numeric:
                     return int(entry.value)
                 return restore_text(node, entries, entities)[0] if "_" in node else node

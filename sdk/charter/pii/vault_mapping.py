@@ -17,6 +17,8 @@ class Entry:
     value: str
     numeric: bool = False
     """The value was a JSON number; restore_json gives a number back."""
+    withheld: bool = False
+    """Issued for a value the model produced (`Scope.withheld_view`): never restored."""
 
 
 @dataclass(slots=True)
@@ -28,28 +30,34 @@ class Mapping:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Mapping:
         mapping = cls(counters={k: int(v) for k, v in data["counters"].items()})
-        for placeholder, entity_type, value, numeric in data["entries"]:
-            mapping.entries[placeholder] = Entry(entity_type, value, bool(numeric))
+        for placeholder, entity_type, value, numeric, *withheld in data["entries"]:
+            entry = Entry(entity_type, value, bool(numeric), bool(withheld and withheld[0]))
+            mapping.entries[placeholder] = entry
             mapping.index[(entity_type, value)] = placeholder
         return mapping
 
     def to_json(self) -> dict[str, Any]:
         return {
             "counters": self.counters,
-            "entries": [
-                [p, e.entity_type, e.value, int(e.numeric)] for p, e in self.entries.items()
+            "entries": [  # a 5th item only when withheld: older blobs read the same
+                [p, e.entity_type, e.value, int(e.numeric), *([1] if e.withheld else [])]
+                for p, e in self.entries.items()
             ],
         }
 
-    def assign(self, entity_type: str, value: str, numeric: bool) -> tuple[str, bool]:
-        """The placeholder for `value` and whether it is new."""
+    def assign(
+        self, entity_type: str, value: str, numeric: bool, withheld: bool = False
+    ) -> tuple[str, bool]:
+        """The placeholder for `value` and whether it is new. An existing placeholder keeps
+        how it was first issued: a value the caller gave stays restorable when the model
+        repeats it, and one the model produced is not made restorable by a later prompt."""
         existing = self.index.get((entity_type, value))
         if existing is not None:
             return existing, False
         number = self.counters.get(entity_type, 0) + 1  # never reused, even after erase
         self.counters[entity_type] = number
         placeholder = format_placeholder(entity_type, number)
-        self.entries[placeholder] = Entry(entity_type, value, numeric)
+        self.entries[placeholder] = Entry(entity_type, value, numeric, withheld)
         self.index[(entity_type, value)] = placeholder
         return placeholder, True
 
@@ -65,8 +73,9 @@ def erase_form(value: str) -> str:
 def restore_text(
     text: str, entries: dict[str, Entry], entities: Collection[str] | None
 ) -> tuple[str, list[str]]:
-    """`text` with the values of `entries` put back (types in `entities` only), and the
-    placeholders found that `entries` does not hold (issued elsewhere, or made up)."""
+    """`text` with the values of `entries` put back (types in `entities` only; never a
+    withheld one), and the placeholders found that `entries` does not hold (issued
+    elsewhere, or made up)."""
     parts: list[str] = []
     unknown: list[str] = []
     last = 0
@@ -75,7 +84,7 @@ def restore_text(
         if entry is None:
             unknown.append(occ.placeholder)
             continue
-        if entities is not None and entry.entity_type not in entities:
+        if entry.withheld or (entities is not None and entry.entity_type not in entities):
             continue
         parts += [text[last : occ.start], entry.value]
         last = occ.end

@@ -242,12 +242,17 @@ class CallRun:
                 labels["signals_revision"] = revisions
             audit.record(decision, doc, trace_id=span.trace_id, span_id=span.span_id, labels=labels)
 
-    def inspect(self, texts: Sequence[str]) -> Inspected:
+    def inspect(self, texts: Sequence[str], *, answer: bool = False) -> Inspected:
+        """`answer`: the model's texts (the output stage). Their placeholders are issued
+        withheld (`Scope.withheld_view`): a value the model produced is never restored, in
+        this answer, a revision or a later turn; the caller's own (issued at the input
+        stage) still are."""
         privacy = self.parts.privacy
         if not privacy.enabled:
             return privacy.inspect(texts, scope=self.scope)
+        scope = self.scope.withheld_view() if answer else self.scope
         with self.span.stage("charter.pii.redact"):
-            return privacy.inspect(texts, scope=self.scope)
+            return privacy.inspect(texts, scope=scope)
 
     def inspect_json(self, value: Any) -> InspectedJson:
         privacy = self.parts.privacy
@@ -296,7 +301,7 @@ class CallRun:
         """The output stage on texts (`own`, then reasoning) and calls, whole or streamed."""
         self.bounded(Stage.OUTPUT, "the answer", arguments or None, texts)
         texts = [*texts, *argument_texts(arguments)]
-        inspected = self.inspect(texts)
+        inspected = self.inspect(texts, answer=True)
         scored, answer = output_parts(inspected.policy_texts, own, arguments), "\n".join(texts)
         decision = self.evaluate(Stage.OUTPUT, inspected, answer=answer, scored=scored, calls=names)
         return texts, inspected, decision
@@ -340,7 +345,7 @@ class CallRun:
         """`text` (from the model) with `decision`'s redactions applied, to send it back."""
         if not text:
             return ""
-        return self.parts.privacy.apply(self.inspect([text]), decision.redact)[0]
+        return self.parts.privacy.apply(self.inspect([text], answer=True), decision.redact)[0]
 
     def report(self) -> CallReport:
         return CallReport(

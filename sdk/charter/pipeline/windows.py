@@ -51,7 +51,7 @@ class WindowChecks:
             except Refused as refused:  # over a limit: denied unchecked (and recorded)
                 return WindowResult(refused.decision, "", 0)
         run, seen = self.run, context + held
-        inspected = run.inspect([seen])
+        inspected = run.inspect([seen], answer=True)
         refusal = self._read_refusal(seen, held)
         decision, doc, scores = run.decide(Stage.OUTPUT, inspected, None, seen, refusal=refusal)
         spans = [(f.start - len(context), f.end - len(context)) for f in inspected.findings[0]]

@@ -1,0 +1,92 @@
+"""Personal data the model produced reached the user (found by probing the output stage).
+
+The output stage redacted a third party's e-mail address the model wrote to a placeholder
+in the caller's own scope, then restored every placeholder of that scope whose type the
+policy lets back, the one it had just made included: the decision log said `redact`, the
+user read the address. Now the output stage issues its placeholders withheld (never
+restored: in the answer, a revision, a stream or a later turn of the conversation), and
+the placeholders made from the caller's own input still come back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from charter import context, reports
+from charter.config import DEFAULT_POLICIES
+from charter.pii.vault_mapping import Mapping
+from charter.testing import RecordingModel, make_charter
+
+OWN = "alice.jones@example.org"
+THEIRS = "bob.smith@example.com"
+ASK = f"Who else had this problem? Reach me at {OWN}"
+ANSWER = f"I will write to <EMAIL_ADDRESS_1>; our customer at {THEIRS} had it too."
+
+
+def test_an_address_the_model_wrote_stays_redacted_and_the_callers_comes_back(
+    tmp_path: Path,
+) -> None:
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern")
+    model = RecordingModel(lambda prompt: ANSWER)
+    ask = charter.guard(model=model.name, provider="openai")(model)
+    with context(user="u-1", conversation="c-1"):
+        answer = ask(ASK)
+    assert THEIRS not in answer  # main: the address, restored from its own placeholder
+    assert answer == f"I will write to {OWN}; our customer at <EMAIL_ADDRESS_2> had it too."
+
+    # the next turn: the history shows the placeholder, the model repeats it
+    model = RecordingModel(
+        lambda prompt: "Their address is <EMAIL_ADDRESS_2>, yours <EMAIL_ADDRESS_1>."
+    )
+    again = charter.guard(model=model.name, provider="openai")(model)
+    with context(user="u-1", conversation="c-1"):
+        answer = again(f"Assistant said: {answer}\nUser: what is their address?")
+    assert answer == f"Their address is <EMAIL_ADDRESS_2>, yours {OWN}."
+    charter.close()
+
+
+def test_a_revision_repeating_the_drafts_placeholder_does_not_restore_it(tmp_path: Path) -> None:
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern")
+
+    def model(prompt: str) -> str:
+        if "must be revised" in prompt:  # the draft went back with <EMAIL_ADDRESS_2>
+            assert THEIRS not in prompt and "<EMAIL_ADDRESS_2>" in prompt
+            return "Approval depends on checks; ask <EMAIL_ADDRESS_2>, we answer <EMAIL_ADDRESS_1>."
+        return f"I guarantee your loan will be approved. Ask {THEIRS}."
+
+    ask = charter.guard(model="gpt-4o", provider="openai")(model)
+    with context(user="u-1", conversation="c-2"), reports() as calls:
+        answer = ask(f"Will my loan be approved? Reach me at {OWN}")
+    assert len(calls[0].revisions) == 1
+    assert answer == f"Approval depends on checks; ask <EMAIL_ADDRESS_2>, we answer {OWN}."
+    charter.close()
+
+
+def test_a_streamed_answer_keeps_the_models_address_redacted(tmp_path: Path) -> None:
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern")
+
+    @charter.guard(model="gpt-4o", provider="openai")
+    def stream(prompt: str) -> Iterator[str]:
+        yield from (ANSWER[i : i + 7] for i in range(0, len(ANSWER), 7))
+
+    with context(user="u-1"):
+        answer = "".join(stream(ASK))
+    assert THEIRS not in answer
+    assert answer == f"I will write to {OWN}; our customer at <EMAIL_ADDRESS_2> had it too."
+    charter.close()
+
+
+def test_a_vault_scope_sealed_before_withheld_placeholders_reads_as_restorable() -> None:
+    mapping = Mapping.from_json(
+        {
+            "counters": {"EMAIL_ADDRESS": 1},
+            "entries": [["<EMAIL_ADDRESS_1>", "EMAIL_ADDRESS", OWN, 0]],
+        }
+    )
+    assert not mapping.entries["<EMAIL_ADDRESS_1>"].withheld
+    placeholder, new = mapping.assign("EMAIL_ADDRESS", OWN, False, withheld=True)
+    assert (placeholder, new) == ("<EMAIL_ADDRESS_1>", False)  # issued first to the caller
+    assert not mapping.entries[placeholder].withheld
+    withheld, _ = mapping.assign("EMAIL_ADDRESS", THEIRS, False, withheld=True)
+    assert Mapping.from_json(mapping.to_json()).entries[withheld].withheld
