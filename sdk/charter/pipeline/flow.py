@@ -339,7 +339,8 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
     checked together with the end of what was shown."""
     run.calls += 1
     source = yield prepared.invoke
-    window = StreamWindow(WindowChecks(run), window=run.parts.stream_window)
+    checks = WindowChecks(run)
+    window = StreamWindow(checks, window=run.parts.stream_window)
     gate = StreamGate(window, run.on_deny)
     reviser: Reviser | None = None
     received = 0
@@ -387,6 +388,7 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
                 yield from _emit(run, item)
             return
         gate.reopen()
+        checks.reopen()
         run.calls += 1
         source = yield step  # the driver closes the draft's stream first
 

@@ -64,6 +64,16 @@ class WindowChecks:
         run.streamed.append(held[:cut])
         return WindowResult(decision, self._release(inspected, decision, len(context), cut), cut)
 
+    def reopen(self) -> None:
+        """A revision streams on after what was shown: read the answer afresh as the shown
+        text and the revision (the withheld draft's opening, and a turn read in it, went
+        with the draft); a turn within the shown text still holds."""
+        self._refusal = _streamed_refusal(self.run.parts.signals)
+        self._head = ""
+        shown = "".join(self.run.streamed)
+        if self._refusal is not None and shown:
+            self._refusal.read(shown, shown)
+
     def _read_refusal(self, window: str, held: str) -> bool | None:
         """Whether the answer so far is wholly a refusal (None without a refusal reader):
         a window does not hold the answer's opening once the stream is past it."""
