@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from langchain_core.documents import Document
 
 import charter
+from charter.config import DEFAULT_POLICIES
 from charter.errors import ConfigurationError
 from charter.grounding import LexicalSupport, split_sentences
+from charter.testing import RecordingModel, make_charter
 
 SOURCES = [
     "Refunds above 500 EUR need approval from the finance team. Refunds are processed "
@@ -68,3 +73,38 @@ def test_context_carries_the_passages() -> None:
         charter.context(retrieved="one long string"),
     ):
         pass
+
+
+@pytest.mark.parametrize("passage", [{"text": SOURCES[0]}, None, SOURCES[0].encode(), 7], ids=repr)
+def test_a_passage_that_is_not_text_is_refused_before_the_model_is_called(
+    passage: object, tmp_path: Path
+) -> None:
+    """Found by probing: such passages passed `charter.context` and raised `TypeError` from
+    the grounding score, after the model had answered (the answer was lost)."""
+    guard = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="off")
+    model = RecordingModel(lambda prompt: SOURCES[0])
+    ask = guard.guard(model=model.name, provider="openai")(model)
+    with (
+        pytest.raises(ConfigurationError, match=r"passage 1 is .*page_content"),
+        charter.context(retrieved=[SOURCES[1], passage]),
+    ):
+        ask("When are refunds processed?")
+    assert model.calls == []
+    with (
+        pytest.raises(ConfigurationError, match="list of passages"),
+        charter.context(retrieved={"doc-1": SOURCES[0]}),  # its keys are no passages
+    ):
+        pass
+    guard.close()
+
+
+def test_langchain_documents_are_read_by_their_page_content(tmp_path: Path) -> None:
+    guard = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="off")
+    answer = "Refunds are processed within 5 business days."
+    ask = guard.guard(model="m", provider="openai")(lambda prompt: answer)
+    documents = [Document(page_content=text, metadata={"source": "faq"}) for text in SOURCES]
+    with charter.context(retrieved=documents) as ctx, charter.reports() as calls:
+        assert ctx.retrieved == tuple(SOURCES)
+        assert ask("When are refunds processed?") == answer
+    assert calls[0].revisions == ()  # the answer is grounded in the documents' text
+    guard.close()

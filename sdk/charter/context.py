@@ -6,7 +6,7 @@ output stage scores how much of the answer they support). Set per request with
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -42,16 +42,15 @@ def context(
     user: str | int | None = None,
     roles: tuple[str, ...] | list[str] | None = None,
     conversation: str | int | None = None,
-    retrieved: Sequence[str] | None = None,
+    retrieved: Iterable[Any] | None = None,
     approval_key: str | int | None = None,
     **metadata: Any,
 ) -> Iterator[CallContext]:
     """Set the caller for the guarded calls inside the block (works across await);
-    `retrieved`: the passages a RAG call retrieved for its answer; `approval_key`: see
+    `retrieved`: the passages a RAG call retrieved for its answer, as strings or objects
+    with a string `page_content` (a LangChain `Document`, read as that); `approval_key`: see
     `CallContext.approval_key`. A number given as `user`, `conversation` or
     `approval_key` (a database id) is used as its text."""
-    if isinstance(retrieved, str):
-        raise _misuse("retrieved=...) takes a list of passages")
     if isinstance(roles, str):  # tuple("admin") would be five one-letter roles
         raise _misuse(f"roles=...) takes a list of roles (got the string {roles!r})")
     user, conversation, approval_key = (
@@ -69,7 +68,7 @@ def context(
         roles=tuple(str(r) for r in roles) if roles is not None else base.roles,
         conversation=conversation if conversation is not None else base.conversation,
         metadata={**base.metadata, **metadata},
-        retrieved=tuple(retrieved) if retrieved is not None else base.retrieved,
+        retrieved=_passages(retrieved) if retrieved is not None else base.retrieved,
         approval_key=approval_key if approval_key is not None else base.approval_key,
     )
     token = _CURRENT.set(updated)
@@ -77,6 +76,24 @@ def context(
         yield updated
     finally:
         _CURRENT.reset(token)
+
+
+def _passages(retrieved: object) -> tuple[str, ...]:
+    """The passages' texts. Anything else is refused here: the output stage scores them
+    against the answer, and failed there with the model already called (the answer lost)."""
+    if isinstance(retrieved, str | bytes | Mapping) or not isinstance(retrieved, Iterable):
+        raise _misuse(f"retrieved=...) takes a list of passages (got {type(retrieved).__name__})")
+    texts = []
+    for index, passage in enumerate(retrieved):
+        text = getattr(passage, "page_content", passage)  # a LangChain Document's text
+        if not isinstance(text, str):
+            raise _misuse(
+                f"retrieved=...): passage {index} is {type(passage).__name__}, not text; pass "
+                "strings (a LangChain Document is read by its page_content; for a dict or "
+                "bytes, pass the passage's text)"
+            )
+        texts.append(text)
+    return tuple(texts)
 
 
 def _identifier(name: str, value: object) -> str | None:
