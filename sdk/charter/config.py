@@ -49,8 +49,9 @@ class Settings(BaseModel):
     does (costs a pipe round trip per evaluation); `none`: in-process, bounded by the RVM's
     instruction budget and denied after the fact when over time."""
     max_text_chars: int = Field(default=1_000_000, gt=0)
-    """The most characters one prompt, answer, tool argument set or tool result may hold
-    (all its texts together); more is denied unchecked (fail closed, `LimitExceeded`)."""
+    """The most characters one prompt, answer, tool argument set, tool result or set of
+    retrieved passages may hold (all its texts together); more is denied unchecked (fail
+    closed, `LimitExceeded`)."""
     unscored_roles: tuple[str, ...] = (
         "system",
         "developer",

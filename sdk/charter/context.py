@@ -11,6 +11,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from charter.grounding import Passages
+
 
 @dataclass(frozen=True)
 class CallContext:
@@ -78,7 +80,7 @@ def context(
         _CURRENT.reset(token)
 
 
-def _passages(retrieved: object) -> tuple[str, ...]:
+def _passages(retrieved: object) -> Passages:
     """The passages' texts. Anything else is refused here: the output stage scores them
     against the answer, and failed there with the model already called (the answer lost)."""
     if isinstance(retrieved, str | bytes | Mapping) or not isinstance(retrieved, Iterable):
@@ -93,7 +95,7 @@ def _passages(retrieved: object) -> tuple[str, ...]:
                 "bytes, pass the passage's text)"
             )
         texts.append(text)
-    return tuple(texts)
+    return Passages(texts)
 
 
 def _identifier(name: str, value: object) -> str | None:

@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 _SENTENCE = re.compile(r"(?:(?<=[.!?…])\s+|\n+\s*)(?:[-*•]\s+|\d+[.)]\s+)?")
@@ -59,6 +60,17 @@ class GroundingScore:
         }
 
 
+class Passages(tuple[str, ...]):
+    """A RAG call's passages (`charter.context(retrieved=...)`), their words read once: a
+    stream is scored window by window against the same passages, and reading them again
+    for every window made a 4,000-character answer over 5 MB of passages take 18 s."""
+
+    @cached_property
+    def word_keys(self) -> frozenset[str]:
+        """The passages' content words as `LexicalSupport` matches them."""
+        return frozenset(_key(w) for passage in self for w in _content_words(passage))
+
+
 class SupportScorer(Protocol):
     def score(self, answer: str, passages: Sequence[str]) -> GroundingScore: ...
 
@@ -70,7 +82,7 @@ class LexicalSupport:
         self.method = f"lexical-{min_overlap:g}"
 
     def score(self, answer: str, passages: Sequence[str]) -> GroundingScore:
-        source = {_key(w) for passage in passages for w in _content_words(passage)}
+        source = (passages if isinstance(passages, Passages) else Passages(passages)).word_keys
         judged = unsupported = 0
         for sentence in split_sentences(answer):
             words = _content_words(sentence)

@@ -246,6 +246,7 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
     texts = args.texts
     run.bounded(Stage.INPUT, "the prompt", None, texts)
     run.bounded(Stage.INPUT, "the call's arguments", bound.arguments)
+    run.bounded(Stage.INPUT, "the retrieved passages", None, run.ctx.retrieved)
     inspected = run.inspect(texts)
     run.inspected, run.prompt = inspected, args.prompt
     # `Attached` by its method: isinstance() on a runtime-checkable protocol walks the
