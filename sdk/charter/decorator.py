@@ -9,10 +9,12 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any, Literal, TypeVar, cast, overload
 
+from charter import resume_targets
 from charter.errors import ConfigurationError
 from charter.pipeline import (
     CallSpec,
@@ -49,12 +51,16 @@ _NOT_PROMPTS = frozenset({"self", "cls", "model", "model_id", "modelId"})
 """Never taken for the prompt when no parameter is named as one: guarding an SDK method
 whose first parameter is `model`, the guard read the model's name and sent the prompt
 unread."""
-_REGISTRY: dict[str, GuardedFunction] = {}
 
 
-def registered(function: str) -> GuardedFunction | None:
-    """The guarded function registered under `module:qualname` (for `charter.resume`)."""
-    return _REGISTRY.get(function)
+def resumed_with(resumer: Any, *others: Any) -> None:
+    """Guarded entry points of one object (a LangChain wrapper's invoke, stream, ...): a
+    call any of them held is completed by `resumer`, and by name they count as one."""
+    lead: GuardedFunction = resumer.__charter__
+    for other in others:
+        member: GuardedFunction = other.__charter__
+        member.resumer = lead
+        resume_targets.unregister(member.spec.function, member)
 
 
 class GuardDecorator:
@@ -75,6 +81,7 @@ class GuardDecorator:
         model: str = "",
         provider: str = "",
         on_deny: OnDeny | None = None,
+        resume_key: str | None = None,
     ) -> Callable[[F], F]: ...
 
     def __call__(
@@ -85,16 +92,20 @@ class GuardDecorator:
         model: str = "",
         provider: str = "",
         on_deny: OnDeny | None = None,
+        resume_key: str | None = None,
     ) -> Any:
+        """`resume_key`: the name a held call is stored with (default `module:qualname`),
+        for functions that share one: `charter.resume` in another process finds it by it."""
         if prompt is not None and not isinstance(prompt, str):
             raise ConfigurationError(
                 f"guard(prompt=...) names the prompt's parameter (a str), got {prompt!r}"
             )
 
         checked = call_spec("guard", "llm", "", model=model, provider=provider, on_deny=on_deny)
+        key = _resume_key("guard", resume_key)
 
         def wrap(f: F) -> F:
-            spec = replace(checked, function=_qualname(f))
+            spec = replace(checked, function=key or _qualname(f))
             return cast(F, GuardedFunction(f, spec, self._resolve, prompt_param=prompt).wrapper())
 
         return wrap(fn) if fn is not None else wrap
@@ -105,15 +116,18 @@ class GuardDecorator:
         *,
         name: str | None = None,
         on_deny: OnDeny | None = None,
+        resume_key: str | None = None,
     ) -> Any:
-        """Guard a tool: stage `tool_call` before it runs, `tool_result` after."""
+        """Guard a tool: stage `tool_call` before it runs, `tool_result` after. `name` is the
+        tool's name the policy sees; `resume_key` as in `guard(...)`."""
         checked = call_spec("guard.tool", "tool", "", tool_name=name, on_deny=on_deny)
+        key = _resume_key("guard.tool", resume_key)
 
         def wrap(f: F) -> F:
             first = next(iter(inspect.signature(f).parameters), None)
             spec = replace(
                 checked,
-                function=_qualname(f),
+                function=key or _qualname(f),
                 tool_name=f.__name__ if name is None else name,
                 receiver=first if first in ("self", "cls") else None,
             )
@@ -149,6 +163,26 @@ def _stored_arguments(request: Any) -> Mapping[str, Any]:
     return stored
 
 
+def _resume_key(caller: str, key: object) -> str | None:
+    if key is None:
+        return None
+    if not isinstance(key, str) or not key.strip():
+        raise ConfigurationError(f"{caller}(resume_key=...) takes a non-empty str, got {key!r}")
+    return key
+
+
+def _on_hold(target: weakref.ref[GuardedFunction]) -> Callable[[str], None]:
+    """Remembers who held a ticket; through a weak reference, so that a guarded closure
+    nobody holds on to is freed and stops answering to its name."""
+
+    def on_hold(ticket: str) -> None:
+        held_by = target()
+        if held_by is not None:
+            resume_targets.held(ticket, held_by.resumer or held_by)
+
+    return on_hold
+
+
 def _qualname(fn: Callable[..., Any]) -> str:
     """`module:qualname`; callable objects are named by their class."""
     qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
@@ -168,7 +202,9 @@ class GuardedFunction:
         prompt_param: str | None = None,
     ) -> None:
         self.fn = fn
-        self.spec = spec
+        self.spec = replace(spec, on_hold=_on_hold(weakref.ref(self)))
+        self.resumer: GuardedFunction | None = None
+        """The entry point of the same object that completes its held calls (None: this)."""
         self.resolve = resolve
         self.signature = inspect.signature(fn)
         self.kind = kind_of(fn)
@@ -182,7 +218,7 @@ class GuardedFunction:
                 f"the function (it has: {', '.join(params) or 'none'})"
             )
         self.named_prompt = prompt_param
-        _REGISTRY[spec.function] = self
+        resume_targets.register(spec.function, self)
 
     def prompt_of(self, signature: inspect.Signature, passed: Mapping[str, Any]) -> str | None:
         """The prompt's parameter in a call that `passed` these arguments: the one

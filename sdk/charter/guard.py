@@ -22,12 +22,13 @@ from typing import Any
 from charter.config import Settings
 from charter.context import CallContext, current
 from charter.decision import Decision, Stage
-from charter.decorator import GuardDecorator, registered
+from charter.decorator import GuardDecorator
 from charter.errors import ConfigurationError, NotAuthorized
 from charter.grounding import LexicalSupport, SupportScorer
 from charter.pipeline import call_spec, check
 from charter.policy.base import PolicyEngine
 from charter.privacy import Privacy
+from charter.resume_targets import target_for
 from charter.values import RedactOperator
 
 
@@ -254,15 +255,10 @@ class Charter:
         return target.resume(self, request)
 
     def _resumable(self, ticket: str, request: Any) -> Any:
+        """The guarded object that held `ticket` (in this process), else the one of its name;
+        found before the approval is used, so a refusal leaves it for a later resume."""
         _owned(ticket, request)
-        function = request.action.get("function", "")
-        target = registered(function)
-        if target is None:
-            raise ConfigurationError(
-                f"request {ticket} was made by {function!r}, which is not imported in this "
-                "process; import the module that defines it, then resume"
-            )
-        return target
+        return target_for(ticket, request.action.get("function", ""))
 
     def reload(self) -> None:
         """Swap in the current policy bundle atomically; a broken one keeps the old set."""

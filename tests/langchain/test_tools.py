@@ -100,6 +100,22 @@ def test_unknown_tools_are_denied(charter: Charter) -> None:
     assert ran == []
 
 
+def test_a_held_call_resumes_on_its_own_tool_not_on_a_later_one_of_the_same_name(
+    charter: Charter,
+) -> None:
+    """Two tools of one name (one per tenant, say): the resume of a call held, here through
+    `ainvoke`, on the first ran the second (found by probing)."""
+    ran_a: list[float] = []
+    ran_b: list[float] = []
+    tenant_a = guard_tool(_refund_tool(ran_a), charter=charter)
+    with pytest.raises(ApprovalPending) as info:
+        asyncio.run(tenant_a.ainvoke({"order_id": "A-3", "amount": 900}))
+    guard_tool(_refund_tool(ran_b), charter=charter)
+    charter.queue.approve(info.value.ticket, "alice", reason="customer verified")
+    assert charter.resume(info.value.ticket) == "refunded 900.0"
+    assert (ran_a, ran_b) == ([900.0], [])
+
+
 def test_closing_an_account_needs_two_approvals(charter: Charter) -> None:
     ran: list[str] = []
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, get_args
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, BaseMessageChunk
 from langchain_core.runnables import Runnable, RunnableConfig
 
+from charter.decorator import resumed_with
 from charter.errors import ConfigurationError, PolicyViolation
 from charter.guard import get_charter
 from charter.guard import guard as default_guard
@@ -70,11 +71,12 @@ class GuardedCalls:
             prompt="prompt", model=model, provider=provider, on_deny="raise"
         )
         invoke, ainvoke, stream, astream = _entry_points(target)
-        # Register the sync invoke last: `charter.resume(ticket)` replays with it.
         self._astream = decorate(_named(astream, key))
         self._stream = decorate(_named(stream, key))
         self._ainvoke = decorate(_named(ainvoke, key))
         self._invoke = decorate(_named(invoke, key))
+        # `charter.resume(ticket)` replays a call any of them held with the sync invoke.
+        resumed_with(self._invoke, self._ainvoke, self._stream, self._astream)
 
     # --- calls ----------------------------------------------------------------------------
 

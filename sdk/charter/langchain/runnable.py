@@ -166,8 +166,8 @@ def guard_runnable(
 
     `model` / `provider` are what the policy sees; an empty provider counts as external.
     `name` also keys held calls for `charter.resume` (default: the runnable's name, e.g.
-    `RunnableSequence`): give each guarded runnable whose calls can be held its own name, or
-    a resume may replay with another runnable of the same name.
+    `RunnableSequence`): give each guarded runnable whose calls can be held its own name; a
+    call held in another process is refused while two of the same name are alive.
     """
     return GuardedRunnable(
         runnable,

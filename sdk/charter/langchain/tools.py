@@ -32,6 +32,7 @@ from langchain_core.tools import tool as make_tool
 from langchain_core.utils.pydantic import TypeBaseModel
 from pydantic import BaseModel, Field, PrivateAttr, model_validator
 
+from charter.decorator import resumed_with
 from charter.errors import ApprovalError, ConfigurationError
 from charter.guard import Charter, get_charter
 from charter.guard import guard as default_guard
@@ -102,9 +103,9 @@ class GuardedTool(BaseTool):
             fn.__module__ = MODULE
             fn.__qualname__ = fn.__name__ = f"tool:{inner.name}"
         decorator = self.charter.guard if self.charter is not None else default_guard
-        # Register the sync one last: `charter.resume(ticket)` replays with it.
         self._arun_guarded = decorator.tool(async_fn, name=inner.name, on_deny=self.on_deny)
         self._run_guarded = decorator.tool(sync_fn, name=inner.name, on_deny=self.on_deny)
+        resumed_with(self._run_guarded, self._arun_guarded)  # `charter.resume` runs the sync
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy whose guard matches its (possibly updated) fields."""

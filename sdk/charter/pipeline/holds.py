@@ -50,6 +50,8 @@ def submit_approval(run: CallRun, decision: Decision, action: Mapping[str, Any])
         key=run.ctx.approval_key,
     )
     run.span.record_approval(request.id, request.state.value, 0.0)
+    if run.spec.on_hold is not None:
+        run.spec.on_hold(request.id)
     return request
 
 

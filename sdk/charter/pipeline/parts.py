@@ -7,7 +7,7 @@ hand the flow any part they like.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, get_args
 
@@ -38,6 +38,9 @@ class CallSpec:
     on_deny: OnDeny | None = None
     receiver: str | None = None
     """A tool method's `self`/`cls` parameter: passed on as it is, not a tool argument."""
+    on_hold: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
+    """Told the ticket of a call held for approval: the guarded object that made it is the
+    one `charter.resume(ticket)` runs in this process (its name can be another's too)."""
 
 
 def call_spec(

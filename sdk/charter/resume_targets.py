@@ -1,0 +1,83 @@
+"""Which guarded function completes a held call: what `charter.resume(ticket)` runs.
+
+A held call is stored with its guarded function's name (`module:qualname`, or the
+`resume_key` given). Names are not unique: two closures from one factory, bound methods of
+two clients and two wrapped chat models of one model share one, and resumed by name an
+approved refund ran from the account of whichever was built last (found by probing). So
+the process that held a call remembers the object that held it and resumes with that one;
+by name (after a restart, in another worker) only when exactly one live guarded function
+has the name, and otherwise nothing runs and the approval stays unused.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+from collections import OrderedDict
+from typing import Any
+
+from charter.errors import ConfigurationError
+
+KEPT = 4096
+"""Held calls remembered per process, the newest; an older one is resumed by name. The
+objects are kept alive with them, so a closure built for one request still completes it."""
+
+_NAMED: dict[str, weakref.WeakSet[Any]] = {}
+_HELD: OrderedDict[str, Any] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def register(name: str, target: Any) -> None:
+    """`target` answers to `name` until it is garbage (a closure built per request)."""
+    with _LOCK:
+        _NAMED.setdefault(name, weakref.WeakSet()).add(target)
+
+
+def unregister(name: str, target: Any) -> None:
+    """`target` no longer counts by `name` (another entry point of the same object does)."""
+    with _LOCK:
+        _NAMED.get(name, weakref.WeakSet()).discard(target)
+
+
+def held(ticket: str, target: Any) -> None:
+    """`target` made the held call `ticket` (the latest, when a re-run finds the request)."""
+    with _LOCK:
+        _HELD[ticket] = target
+        _HELD.move_to_end(ticket)
+        while len(_HELD) > KEPT:
+            _HELD.popitem(last=False)
+
+
+def target_for(ticket: str, name: str) -> Any:
+    """The guarded function that completes `ticket`, which `name` held; raises before the
+    approval is used when that cannot be told."""
+    with _LOCK:
+        target = _HELD.get(ticket)
+    if target is not None and target.spec.function == name:
+        return target
+    live = _live(name)
+    if len(live) > 1:  # dead closures wait for a collection when they form a cycle
+        gc.collect()
+        live = _live(name)
+    if len(live) == 1:
+        return live[0]
+    if not live:
+        raise ConfigurationError(
+            f"request {ticket} was made by {name!r}, which is not imported in this "
+            "process; import the module that defines it, then resume"
+        )
+    raise ConfigurationError(
+        f"request {ticket} was made by {name!r}, and {len(live)} guarded functions in this "
+        "process have that name (closures of one factory, methods of several objects, "
+        "wrappers of one model); the call was held in another process, so which of them was "
+        "approved is not known: none ran and the approval is unused. Resume it where it was "
+        "held, or once only one of them is alive; to tell them apart in calls held from now "
+        "on, give each its own name: @guard(resume_key=...), guard.tool(resume_key=...), "
+        "guard_runnable(name=...)"
+    )
+
+
+def _live(name: str) -> list[Any]:
+    with _LOCK:
+        return list(_NAMED.get(name, ()))

@@ -1,0 +1,132 @@
+"""`charter.resume(ticket)` runs the guarded object that held the call, never another one of
+the same name (found by probing: resumed by name, an approved refund ran from the account of
+the closure built last). In another process it resumes by name only when one is alive."""
+
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from charter.errors import ApprovalPending, ConfigurationError
+from charter.guard import Charter
+
+
+def _held(call: Callable[..., str], *args: object) -> str:
+    with pytest.raises(ApprovalPending) as info:
+        call(*args)
+    return info.value.ticket
+
+
+def test_a_closure_resumes_as_itself_not_as_the_last_one_built(charter: Charter) -> None:
+    def refunder(account: str) -> Callable[..., str]:
+        @charter.guard.tool(name="issue_refund")
+        def issue_refund(order_id: str, amount: float) -> str:
+            return f"refunded {amount} on {order_id} from {account}"
+
+        return issue_refund
+
+    acme = refunder("ACME-OPERATING")
+    ticket = _held(acme, "A-17", 900)
+    other = refunder("OTHER-TENANT")  # built later, for another request: the same name
+    charter.queue.approve(ticket, "alice", reason="order verified")
+    assert charter.resume(ticket) == "refunded 900 on A-17 from ACME-OPERATING"
+    assert other.__qualname__ == acme.__qualname__
+
+
+def test_a_held_call_keeps_its_object_alive_until_it_is_resumed(charter: Charter) -> None:
+    def refunder(account: str) -> Callable[..., str]:
+        return charter.guard.tool(
+            lambda order_id, amount: f"{amount} from {account}", name="issue_refund"
+        )
+
+    ticket = _held(refunder("ACCOUNT-A"), "A-17", 900)  # nothing else holds that closure
+    gc.collect()
+    other = refunder("ACCOUNT-B")
+    charter.queue.approve(ticket, "alice", reason="ok")
+    assert charter.resume(ticket) == "900 from ACCOUNT-A"
+    assert other("A-1", 5) == "5 from ACCOUNT-B"
+
+
+class Payments:
+    def __init__(self, account: str) -> None:
+        self.account = account
+
+    def issue_refund(self, order_id: str, amount: float) -> str:
+        return f"refunded {amount} on {order_id} from {self.account}"
+
+
+def test_a_bound_method_resumes_on_its_own_object(charter: Charter) -> None:
+    refund_a = charter.guard.tool(Payments("ACCOUNT-A").issue_refund)
+    ticket = _held(refund_a, "A-17", 900)
+    refund_b = charter.guard.tool(Payments("ACCOUNT-B").issue_refund)
+    charter.queue.approve(ticket, "alice", reason="ok")
+    assert charter.resume(ticket) == "refunded 900 on A-17 from ACCOUNT-A"
+    assert refund_b("A-2", 5) == "refunded 5 on A-2 from ACCOUNT-B"
+
+
+def test_resume_key_must_be_a_name(charter: Charter) -> None:
+    with pytest.raises(ConfigurationError, match="resume_key"):
+        charter.guard(resume_key="")
+    with pytest.raises(ConfigurationError, match="resume_key"):
+        charter.guard.tool(resume_key=7)
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, charter
+    from charter.config import DEFAULT_POLICIES
+    charter.configure(policies=str(DEFAULT_POLICIES), store_url=sys.argv[1], telemetry=False)
+
+    @charter.guard.tool(name="issue_refund", resume_key="payments:issue_refund")
+    def issue_refund(order_id: str, amount: float) -> str:
+        return "refunded in the holder"
+
+    try:
+        issue_refund("A-77", 950.0)
+    except charter.ApprovalPending as exc:
+        print(exc.ticket, flush=True)
+    """
+)
+
+
+def test_another_process_resumes_by_name_only_when_one_object_has_it(
+    charter: Charter, tmp_path: Path
+) -> None:
+    app = tmp_path / "holder.py"
+    app.write_text(HOLDER)
+    store = f"sqlite:///{tmp_path / 'charter.db'}"  # the file make_charter uses
+    holder = subprocess.run(
+        [sys.executable, str(app), store],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert holder.returncode == 0, holder.stderr[-2000:]
+    ticket = holder.stdout.strip()
+    charter.queue.approve(ticket, "alice", reason="ok")
+
+    def refunder(account: str) -> Callable[..., str]:
+        @charter.guard.tool(name="issue_refund", resume_key="payments:issue_refund")
+        def issue_refund(order_id: str, amount: float) -> str:
+            return f"refunded {amount} on {order_id} from {account}"
+
+        return issue_refund
+
+    first, second = refunder("ACCOUNT-A"), refunder("ACCOUNT-B")
+    with pytest.raises(ConfigurationError, match="2 guarded functions") as refused:
+        charter.resume(ticket)
+    assert "resume_key" in str(refused.value)
+    request = charter.queue.get(ticket)
+    assert request.state.value == "approved" and request.consumed_at is None  # not used up
+    del first, refused  # (its traceback holds both)
+    gc.collect()
+    assert charter.resume(ticket) == "refunded 950.0 on A-77 from ACCOUNT-B"
+    assert second("A-1", 5) == "refunded 5 on A-1 from ACCOUNT-B"
