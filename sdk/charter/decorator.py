@@ -32,6 +32,7 @@ from charter.pipeline import (
 from charter.pipeline.binding import spread, takes_keywords
 from charter.pipeline.drivers import CheckedAsyncStream, CheckedStream, in_event_loop
 from charter.pipeline.parts import OnDeny
+from charter.pipeline.prompt_args import INSTRUCTION_PARAMS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,10 +48,11 @@ _PROMPT_NAMES = (
 )
 """Parameters that hold the prompt, by name: `contents` is google-genai's
 (`client.models.generate_content(model=..., contents=...)`)."""
-_NOT_PROMPTS = frozenset({"self", "cls", "model", "model_id", "modelId"})
+_NOT_PROMPTS = frozenset({"self", "cls", "model", "model_id", "modelId", *INSTRUCTION_PARAMS})
 """Never taken for the prompt when no parameter is named as one: guarding an SDK method
 whose first parameter is `model`, the guard read the model's name and sent the prompt
-unread."""
+unread; `chat(system_prompt, user_message)` had its instructions scored as the user's
+words and the user's text sent unread (found by probing)."""
 
 
 def resumed_with(resumer: Any, *others: Any) -> None:
@@ -225,7 +227,7 @@ class GuardedFunction:
         `@guard(prompt=...)` names; else, of the prompt's names, the first the caller
         passed (`client.responses.create` takes `prompt`, a stored template's reference,
         beside `input`), else the first the function has; else its first parameter that is
-        not `model`."""
+        neither `model` nor instructions (`system_prompt`, ...)."""
         if self.named_prompt or self.spec.kind == "tool":
             return self.named_prompt
         params = self.names if signature is self.signature else _named(signature)

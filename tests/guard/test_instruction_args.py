@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from pydantic import BaseModel
 
+from charter.errors import PolicyViolation
 from charter.guard import Charter
 
 CARD = "4111 1111 1111 1111"
@@ -79,6 +81,32 @@ def test_instructions_are_read_by_the_policy_but_are_not_the_users_words(charter
     assert first["stage"] == "input"
     assert "Never give investment advice." in first["text"]  # the policy reads it
     assert first["user_text"] == "When do you open?"  # scope rules read only this
+
+
+def test_instructions_first_are_not_taken_for_the_prompt(charter: Charter) -> None:
+    """`chat(system_prompt, user_message)`, no parameter named as a prompt: the system prompt
+    was taken for it, so the user's e-mail reached the model and "hello" was refused for
+    the words of the instructions (found by probing)."""
+    sent: list[str] = []
+
+    def by_system_prompt(system_prompt: str, user_message: str) -> str:
+        sent.append(f"{system_prompt}\n{user_message}")
+        return "Sure."
+
+    def by_system(system: str, user_message: str) -> str:
+        sent.append(f"{system}\n{user_message}")
+        return "Sure."
+
+    for chat in (by_system_prompt, by_system):
+        safe = charter.guard(model="m", provider="openai")(chat)
+        sent.clear()
+        safe("You are the bank's assistant.", f"Please update my email to {EMAIL}")
+        assert sent == [
+            "You are the bank's assistant.\nPlease update my email to <EMAIL_ADDRESS_1>"
+        ]
+        assert safe("Never give investment advice or stock tips.", "hello") == "Sure."
+        with pytest.raises(PolicyViolation):
+            safe("You are the bank's assistant.", "Which stock should I buy with my savings?")
 
 
 class _Part(BaseModel):
