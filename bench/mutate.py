@@ -47,7 +47,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
         "is_stream",
     ),
     "sdk/charter/pipeline/binding.py": ("spread", "as_keywords"),
-    "sdk/charter/decorator.py": ("prompt_of", "kind_of", "_asks_stream"),
+    "sdk/charter/decorator.py": ("prompt_of", "_asks_stream"),
+    "sdk/charter/callables.py": ("kind_of",),
     "sdk/charter/inline_files.py": ("inline_file", "_decoded", "written", "_is_text"),
     "sdk/charter/attachments.py": ("attachments_in", "_walk", "attachment_of", "_read"),
     "sdk/charter/pipeline/stages.py": (

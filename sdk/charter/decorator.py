@@ -12,9 +12,10 @@ import inspect
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import replace
-from typing import Any, Literal, TypeVar, cast, overload
+from typing import Any, TypeVar, cast, overload
 
 from charter import resume_targets
+from charter.callables import kind_of, qualname, signature_of, through_descriptors, tool_name
 from charter.errors import ConfigurationError
 from charter.pipeline import (
     CallSpec,
@@ -106,8 +107,9 @@ class GuardDecorator:
         checked = call_spec("guard", "llm", "", model=model, provider=provider, on_deny=on_deny)
         key = _resume_key("guard", resume_key)
 
+        @through_descriptors
         def wrap(f: F) -> F:
-            spec = replace(checked, function=key or _qualname(f))
+            spec = replace(checked, function=key or qualname(f))
             return cast(F, GuardedFunction(f, spec, self._resolve, prompt_param=prompt).wrapper())
 
         return wrap(fn) if fn is not None else wrap
@@ -125,31 +127,18 @@ class GuardDecorator:
         checked = call_spec("guard.tool", "tool", "", tool_name=name, on_deny=on_deny)
         key = _resume_key("guard.tool", resume_key)
 
+        @through_descriptors
         def wrap(f: F) -> F:
-            first = next(iter(inspect.signature(f).parameters), None)
+            first = next(iter(signature_of(f, "guard.tool").parameters), None)
             spec = replace(
                 checked,
-                function=key or _qualname(f),
-                tool_name=f.__name__ if name is None else name,
+                function=key or qualname(f),
+                tool_name=tool_name(f, name),
                 receiver=first if first in ("self", "cls") else None,
             )
             return cast(F, GuardedFunction(f, spec, self._resolve).wrapper())
 
         return wrap(fn) if fn is not None else wrap
-
-
-def kind_of(fn: Callable[..., Any]) -> Literal["asyncgen", "gen", "coroutine", "plain"]:
-    """How `fn` answers, seen through the wrappers `functools.wraps` marks: the async SDK
-    clients' methods are sync wrappers of coroutine functions (OpenAI's `required_args`),
-    and guarded as sync functions they handed back an unchecked coroutine."""
-    inner = inspect.unwrap(fn)
-    if inspect.isasyncgenfunction(fn) or inspect.isasyncgenfunction(inner):
-        return "asyncgen"
-    if inspect.isgeneratorfunction(fn) or inspect.isgeneratorfunction(inner):
-        return "gen"
-    if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(inner):
-        return "coroutine"
-    return "plain"
 
 
 def _named(signature: inspect.Signature) -> list[str]:
@@ -185,13 +174,6 @@ def _on_hold(target: weakref.ref[GuardedFunction]) -> Callable[[str], None]:
     return on_hold
 
 
-def _qualname(fn: Callable[..., Any]) -> str:
-    """`module:qualname`; callable objects are named by their class."""
-    qualname = getattr(fn, "__qualname__", None) or type(fn).__qualname__
-    module = getattr(fn, "__module__", None) or type(fn).__module__
-    return f"{module}:{qualname}"
-
-
 class GuardedFunction:
     """The wrapped function and the pipeline steps around each of its calls."""
 
@@ -208,7 +190,7 @@ class GuardedFunction:
         self.resumer: GuardedFunction | None = None
         """The entry point of the same object that completes its held calls (None: this)."""
         self.resolve = resolve
-        self.signature = inspect.signature(fn)
+        self.signature = signature_of(fn, spec.function)
         self.kind = kind_of(fn)
         self.spreads = takes_keywords(self.signature)
         self.names = _named(self.signature)
