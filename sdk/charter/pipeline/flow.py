@@ -261,7 +261,7 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
         raise run.deny(decision)
     privacy = run.parts.privacy
     redacted = privacy.apply(inspected, decision.redact)
-    run.prompt_redacted = "\n".join(redacted)
+    run.prompt_redacted = inspected.policy_text  # every type found, whatever was sent
     if redacted != texts:
         args.write(bound, redacted)
     if decision.action is not Action.REQUIRE_APPROVAL:

@@ -55,7 +55,9 @@ class CallRun:
     prompt: Any = None
     """The prompt argument as the caller passed it (shapes refusals and answers)."""
     prompt_redacted: str | None = None
-    """What left for the model; on spans only when `record_content` is opted in."""
+    """The prompt with a placeholder for every value found (as the decision log keeps it),
+    not as it left: a local model or a type the policy has no operator for is sent values.
+    On spans only when `record_content` is opted in."""
     attachments: list[dict[str, Any]] = field(default_factory=list)
     """What the prompt attaches (`charter.attachments`), as the input stage's policy reads it."""
     labels: dict[str, str] = field(default_factory=dict)
@@ -318,7 +320,7 @@ class CallRun:
         privacy = self.parts.privacy
         texts = checked.texts
         out_texts = privacy.apply(checked.inspected, decision.redact)
-        self.span.record_content(self.prompt_redacted, "\n".join(out_texts))
+        self.span.record_content(self.prompt_redacted, checked.inspected.policy_text)
         out_texts = self.restored(out_texts, decision, keep=checked.thought)
         if adapter is None:
             return answer if out_texts == texts else out_texts[0]
