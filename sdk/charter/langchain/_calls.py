@@ -23,6 +23,7 @@ from charter.decorator import resumed_with
 from charter.errors import ConfigurationError, PolicyViolation
 from charter.guard import get_charter
 from charter.guard import guard as default_guard
+from charter.langchain._callbacks import inner_config, untraced
 from charter.langchain._chunks import ChunkKind, ChunkSplitter
 from charter.langchain._record import from_record
 from charter.langchain._shapes import GuardInput, GuardOutput
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 REFUSAL_METADATA = {"finish_reason": "content_filter"}
 MODULE = "charter.langchain"
+_END = object()
 
 
 @dataclass
@@ -177,16 +179,26 @@ def _entry_points(
 
     def invoke(prompt: Any) -> Any:
         value, config, options, state = _unpack(prompt)
-        return _wrap(target.invoke(value, config, **options), state)
+        with untraced():
+            answer = target.invoke(value, config, **options)
+        return _wrap(answer, state)
 
     async def ainvoke(prompt: Any) -> Any:
         value, config, options, state = _unpack(prompt)
-        return _wrap(await target.ainvoke(value, config, **options), state)
+        with untraced():
+            answer = await target.ainvoke(value, config, **options)
+        return _wrap(answer, state)
 
     def stream(prompt: Any) -> Iterator[str | BaseMessageChunk]:
         value, config, options, state = _unpack(prompt)
         splitter = state.chunks if state is not None else ChunkSplitter()
-        for chunk in target.stream(value, config, **options):
+        with untraced():
+            chunks = iter(target.stream(value, config, **options))
+        while True:
+            with untraced():  # a step at a time: the consumer's code runs between them
+                chunk = next(chunks, _END)
+            if chunk is _END:
+                break
             yield splitter.split(chunk)
         rest = splitter.take_rest()
         if rest is not None:  # tool calls, usage: into the guard's last check
@@ -195,7 +207,13 @@ def _entry_points(
     async def astream(prompt: Any) -> AsyncIterator[str | BaseMessageChunk]:
         value, config, options, state = _unpack(prompt)
         splitter = state.chunks if state is not None else ChunkSplitter()
-        async for chunk in target.astream(value, config, **options):
+        with untraced():
+            chunks = aiter(target.astream(value, config, **options))
+        while True:
+            with untraced():
+                chunk = await anext(chunks, _END)
+            if chunk is _END:
+                break
             yield splitter.split(chunk)
         rest = splitter.take_rest()
         if rest is not None:
@@ -210,7 +228,7 @@ def _unpack(prompt: Any) -> tuple[Any, RunnableConfig | None, dict[str, Any], La
         return prompt.value, state.config, prompt.options, state
     # charter.resume(ticket): the JSON record stored with the approval request
     options = from_record(prompt.get("options") or {})
-    return from_record(prompt["input"]), None, dict(options), None
+    return from_record(prompt["input"]), inner_config(), dict(options), None
 
 
 def _wrap(answer: Any, state: LangChainCall | None) -> Any:

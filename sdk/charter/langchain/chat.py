@@ -95,9 +95,7 @@ class GuardedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        answer = self._calls.invoke(
-            messages, config=inner_config(run_manager), options=_options(stop, kwargs)
-        )
+        answer = self._calls.invoke(messages, config=inner_config(), options=_options(stop, kwargs))
         return ChatResult(generations=[ChatGeneration(message=answer)])
 
     async def _agenerate(
@@ -108,7 +106,7 @@ class GuardedChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         answer = await self._calls.ainvoke(
-            messages, config=inner_config(run_manager), options=_options(stop, kwargs)
+            messages, config=inner_config(), options=_options(stop, kwargs)
         )
         return ChatResult(generations=[ChatGeneration(message=answer)])
 
@@ -120,7 +118,7 @@ class GuardedChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         for chunk in self._calls.stream(
-            messages, config=inner_config(run_manager), options=_options(stop, kwargs)
+            messages, config=inner_config(), options=_options(stop, kwargs)
         ):
             yield ChatGenerationChunk(message=chunk)
 
@@ -132,7 +130,7 @@ class GuardedChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         async for chunk in self._calls.astream(
-            messages, config=inner_config(run_manager), options=_options(stop, kwargs)
+            messages, config=inner_config(), options=_options(stop, kwargs)
         ):
             yield ChatGenerationChunk(message=chunk)
 

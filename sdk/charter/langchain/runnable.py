@@ -113,7 +113,7 @@ class GuardedRunnable(Runnable[Any, Any]):
         config: RunnableConfig,
         **kwargs: Any,
     ) -> Any:
-        return self._calls.invoke(value, config=inner_config(run_manager, config), options=kwargs)
+        return self._calls.invoke(value, config=inner_config(config), options=kwargs)
 
     async def _ainvoke(
         self,
@@ -122,9 +122,7 @@ class GuardedRunnable(Runnable[Any, Any]):
         config: RunnableConfig,
         **kwargs: Any,
     ) -> Any:
-        return await self._calls.ainvoke(
-            value, config=inner_config(run_manager, config), options=kwargs
-        )
+        return await self._calls.ainvoke(value, config=inner_config(config), options=kwargs)
 
     def _transform(
         self,
@@ -134,9 +132,7 @@ class GuardedRunnable(Runnable[Any, Any]):
         **kwargs: Any,
     ) -> Iterator[Any]:
         value = _whole(inputs)
-        yield from self._calls.stream(
-            value, config=inner_config(run_manager, config), options=kwargs
-        )
+        yield from self._calls.stream(value, config=inner_config(config), options=kwargs)
 
     async def _atransform(
         self,
@@ -146,9 +142,7 @@ class GuardedRunnable(Runnable[Any, Any]):
         **kwargs: Any,
     ) -> AsyncIterator[Any]:
         value = _whole([item async for item in inputs])
-        async for chunk in self._calls.astream(
-            value, config=inner_config(run_manager, config), options=kwargs
-        ):
+        async for chunk in self._calls.astream(value, config=inner_config(config), options=kwargs):
             yield chunk
 
 

@@ -36,7 +36,7 @@ from charter.decorator import resumed_with
 from charter.errors import ApprovalError, ConfigurationError
 from charter.guard import Charter, get_charter
 from charter.guard import guard as default_guard
-from charter.langchain._callbacks import inner_config
+from charter.langchain._callbacks import inner_config, untraced
 from charter.langchain._calls import MODULE
 from charter.pipeline.parts import OnDeny
 
@@ -145,7 +145,7 @@ class GuardedTool(BaseTool):
         run_manager: CallbackManagerForToolRun | None = None,
         **kwargs: Any,
     ) -> Any:
-        arguments, call = self._prepare(args, kwargs, inner_config(run_manager, config))
+        arguments, call = self._prepare(args, kwargs, inner_config(config))
         token = _CURRENT.set(call)
         try:
             ticket = _COMPLETING.get()
@@ -165,7 +165,7 @@ class GuardedTool(BaseTool):
         run_manager: AsyncCallbackManagerForToolRun | None = None,
         **kwargs: Any,
     ) -> Any:
-        arguments, call = self._prepare(args, kwargs, inner_config(run_manager, config))
+        arguments, call = self._prepare(args, kwargs, inner_config(config))
         token = _CURRENT.set(call)
         try:
             ticket = _COMPLETING.get()
@@ -262,12 +262,16 @@ def _entry_points(inner: BaseTool) -> tuple[Callable[..., Any], Callable[..., An
     def run(**arguments: Any) -> Any:
         call = current()
         payload, config = _payload(inner, arguments, call)
-        return _content(inner.invoke(payload, config), call)
+        with untraced():
+            result = inner.invoke(payload, config)
+        return _content(result, call)
 
     async def arun(**arguments: Any) -> Any:
         call = current()
         payload, config = _payload(inner, arguments, call)
-        return _content(await inner.ainvoke(payload, config), call)
+        with untraced():
+            result = await inner.ainvoke(payload, config)
+        return _content(result, call)
 
     return run, arun
 
@@ -276,7 +280,7 @@ def _payload(
     inner: BaseTool, arguments: dict[str, Any], call: _ToolCall | None
 ) -> tuple[Any, RunnableConfig | None]:
     values = {**arguments, **(call.injected if call else {})}
-    config = call.config if call else None
+    config = call.config if call else inner_config()
     call_id = call.tool_call_id if call else None
     if inner.response_format == "content_and_artifact" or call_id is not None:
         # Only a tool call returns the artifact / satisfies an InjectedToolCallId argument.
