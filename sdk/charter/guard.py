@@ -289,8 +289,10 @@ def _owned(ticket: str, request: Any) -> None:
     """A ticket held for a user resumes only for that user, or for a worker that acts for
     nobody (no `charter.context(user=...)`): another signed-in user holding the ticket
     (a leaked link, a shared log) gets `NotAuthorized`, and nothing runs."""
+    from charter.approvals._identity import requested_by
+
     user, nobody = current().user, CallContext.user
-    if nobody not in (user, request.requester) and user != request.requester:
+    if nobody not in (user, request.requester) and not requested_by(user, request.requester):
         raise NotAuthorized(
             f"request {ticket} was held for another user; it can be resumed by that user, "
             "or by a worker outside any user's context"

@@ -6,11 +6,18 @@ Cyrillic `а` or `е`, or a Turkish dotless `ı`, approving their own refund as 
 So ids are compared by a skeleton: compatibility forms folded, invisible characters and
 accents dropped, letters that look Latin read as Latin, case ignored. Reading two distinct
 ids as one person only ever refuses a vote (the safe direction), so the table errs wide.
+
+A requester id that looks like personal data (an e-mail address, a name, a national id) is
+stored as a pseudonym (`requester_id`), as telemetry and the decision log keep it hashed;
+`asked_by` and `requested_by` compare an id with what was stored.
 """
 
 from __future__ import annotations
 
 import unicodedata
+
+from charter._canonical import sha256_hex
+from charter.telemetry._telemetry import looks_personal
 
 _LOOKALIKES: dict[str, str] = {
     "a": "АаΑαɑ",
@@ -55,3 +62,28 @@ def person_key(user_id: str) -> str:
 
 def same_person(a: str, b: str) -> bool:
     return person_key(a) == person_key(b)
+
+
+def requester_id(user: str) -> str:
+    """How the queue stores who asked. An id that looks like personal data becomes two
+    hashes: of its skeleton, which the four-eyes rule compares (another spelling of it
+    still cannot decide the request), and of the id as given, which resuming compares (only
+    that exact principal resumes). Other ids are stored as they are."""
+    key = person_key(user)
+    if not looks_personal(key):
+        return user
+    return f"h-{sha256_hex(key)[:16]}.{sha256_hex(user)[:8]}"
+
+
+def asked_by(user_id: str, requester: str) -> bool:
+    """Whether `user_id`, in any spelling, is the person who made a request stored with
+    `requester` (the four-eyes rule)."""
+    if same_person(user_id, requester):
+        return True
+    mine = requester_id(user_id)
+    return mine != user_id and mine.partition(".")[0] == requester.partition(".")[0]
+
+
+def requested_by(user_id: str, requester: str) -> bool:
+    """Whether `user_id` is exactly the principal that made the request (resuming it)."""
+    return requester in (user_id, requester_id(user_id))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from charter.approvals._identity import same_person
+from charter.approvals._identity import asked_by, same_person
 from charter.approvals.authz import Authorizer
 from charter.approvals.models import ApprovalRequest, ApprovalState, Reviewer, describe_approvers
 from charter.decision import Approvers
@@ -42,7 +42,7 @@ def vote_refusal(
         )
     if request.state is not ApprovalState.PENDING:
         return ApprovalError(f"request {tid} is already {request.state}; it takes no more votes")
-    if same_person(rid, request.requester):
+    if asked_by(rid, request.requester):
         return NotAuthorized(
             f"reviewer {rid!r} made request {tid} and cannot decide their own request "
             "(four-eyes rule); ask another reviewer"

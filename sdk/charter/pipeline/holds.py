@@ -38,11 +38,15 @@ def approval_action(
 
 
 def submit_approval(run: CallRun, decision: Decision, action: Mapping[str, Any]) -> Any:
+    """Queue the held call. A user id that looks like personal data is stored as a
+    pseudonym, as telemetry and the decision log keep it (`requester_id`)."""
+    from charter.approvals._identity import requester_id
+
     settings = run.parts.settings
     request = run.parts.queue.submit(
         spec=decision.approval or ApprovalSpec(),
         action=action,
-        requester=run.ctx.user,
+        requester=requester_id(run.ctx.user),
         tenant=settings.tenant,
         app=settings.app,
         rule=decision.rules[0] if decision.rules else "",
