@@ -230,6 +230,7 @@ default on_timeout := "deny"
 
 merged_approval := {
 	"reason": concat("; ", sort({f.message | some f in approval_findings})),
+	"rules": sort({f.rule | some f in approval_findings}),
 	"approvers": {
 		"roles": sort({r | some spec in approval_specs; some r in approver_list(spec, "roles")}),
 		"users": sort({u | some spec in approval_specs; some u in approver_list(spec, "users")}),

@@ -259,6 +259,7 @@ test_approvals_merge_to_the_strictest_spec if {
 	d.action == "require_approval"
 	d.approval == {
 		"reason": "needs a; needs b",
+		"rules": ["a", "b"],
 		"approvers": {"roles": ["finance", "security"], "users": ["zoe"]},
 		"min_approvals": 2,
 		"timeout_s": 900,

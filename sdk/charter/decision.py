@@ -123,6 +123,8 @@ class ApprovalSpec(BaseModel):
     model_config = _FROZEN
 
     reason: str = ""
+    rules: tuple[str, ...] = ()
+    """The rules that asked for the approval (other rules of the decision may only redact)."""
     approvers: Approvers = Field(default_factory=Approvers)
     min_approvals: int = Field(default=1, ge=1)
     timeout_s: float = Field(default=3600.0, gt=0)

@@ -43,13 +43,14 @@ def submit_approval(run: CallRun, decision: Decision, action: Mapping[str, Any])
     from charter.approvals._identity import requester_id
 
     settings = run.parts.settings
+    spec = decision.approval or ApprovalSpec()
     request = run.parts.queue.submit(
-        spec=decision.approval or ApprovalSpec(),
+        spec=spec,
         action=action,
         requester=requester_id(run.ctx.user),
         tenant=settings.tenant,
         app=settings.app,
-        rule=decision.rules[0] if decision.rules else "",
+        rule=next(iter(spec.rules or decision.rules), ""),
         decision_id=decision.decision_id,
         key=run.ctx.approval_key,
     )
