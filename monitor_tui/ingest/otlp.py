@@ -36,6 +36,7 @@ from monitor_tui.ingest.vocabulary import (
     RESOURCE_PREFIXES,
     SPAN_KEYS,
     SPAN_PREFIXES,
+    span_name,
     status_message,
 )
 from monitor_tui.text import valid_values
@@ -242,7 +243,7 @@ def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -
                     SpanRecord(
                         trace_id=span.trace_id.hex(),
                         span_id=span.span_id.hex(),
-                        name=span.name,
+                        name=span_name(span.name, attributes),
                         start_ns=span.start_time_unix_nano,
                         end_ns=span.end_time_unix_nano,
                         parent_span_id=span.parent_span_id.hex(),

@@ -5,6 +5,7 @@ under `charter.*`. No attribute here ever holds raw prompt text or a PII value."
 from __future__ import annotations
 
 # Span names: one span per guarded call, named "{operation} {model}" per GenAI
+# (`call_span_name`, at the end)
 SPAN_CALL = "charter.guard"
 # Stage event names (events on the call span, each with its duration and own decision)
 SPAN_POLICY = "charter.policy.evaluate"
@@ -130,3 +131,12 @@ AUDIT_HEAD_SEQ = "charter.audit.head_seq"  # int: records in the log when the ch
 AUDIT_HEAD_HASH = "charter.audit.head_hash"  # hash of the newest record
 AUDIT_CHECKPOINT_TIME = "charter.audit.checkpoint_time"  # UTC, YYYY-MM-DDTHH:MM:SS.ffffffZ
 AUDIT_STORE = "charter.audit.store"  # the store's URL, password removed
+
+
+def call_span_name(operation: str, model: str, tool: str | None) -> str:
+    """A guarded call's span name, as the GenAI conventions build it: "execute_tool {tool}"
+    for a tool, "{operation} {model}" otherwise. The console keeps a span's name only when
+    it is one of Charter's, so both sides build it here."""
+    if operation == "execute_tool":
+        return f"{operation} {tool}" if tool else operation
+    return f"{operation} {model}" if model else operation

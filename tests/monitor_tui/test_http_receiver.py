@@ -73,6 +73,8 @@ def test_real_sdk_exporter_spans_are_stored(
     provider = make_provider(OTLPSpanExporter(endpoint=receiver.http.endpoint))
     tracer = provider.get_tracer("charter")
     with tracer.start_as_current_span("chat gpt-4o") as span:
+        span.set_attribute(semconv.GEN_AI_OPERATION_NAME, "chat")  # the name's parts, as
+        span.set_attribute(semconv.GEN_AI_REQUEST_MODEL, "gpt-4o")  # the SDK sets them
         span.set_attribute(semconv.ACTION, "deny")
         span.set_attribute(semconv.RULES, ["topics.forbidden"])
         span.set_attribute(semconv.GEN_AI_USAGE_INPUT_TOKENS, 321)

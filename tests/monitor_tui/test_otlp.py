@@ -17,6 +17,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from charter import semconv
 from charter.errors import IngestError
@@ -126,6 +129,44 @@ def test_only_charters_vocabulary_is_kept() -> None:
     assert kept <= set(calls[0].resource) and "process.command_line" not in calls[0].resource
     messages = {r.status_message for r in batch.records}
     assert messages == {"", "openai.RateLimitError"}
+
+
+def test_only_the_span_names_charter_gives_are_kept() -> None:
+    """Found by probing: a span other instrumentation named "POST /v1/chat for <e-mail>"
+    was stored and exported under that name, though its attributes were dropped."""
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer("other")
+    named = {
+        "chat gpt-4o": {
+            semconv.GEN_AI_OPERATION_NAME: "chat",
+            semconv.GEN_AI_REQUEST_MODEL: "gpt-4o",
+        },
+        "execute_tool issue_refund": {
+            semconv.GEN_AI_OPERATION_NAME: "execute_tool",
+            semconv.GEN_AI_TOOL_NAME: "issue_refund",
+        },
+        "chat": {semconv.GEN_AI_OPERATION_NAME: "chat"},
+        semconv.SPAN_POLICY: {},
+        semconv.SPAN_AUDIT_CHECKPOINT: {},
+        "POST /v1/chat for jane.doe@example.com": {semconv.GEN_AI_OPERATION_NAME: "chat"},
+        "chat jane.doe@example.com": {semconv.GEN_AI_OPERATION_NAME: "chat"},
+        "chat gpt-4o for jane.doe@example.com": {
+            semconv.GEN_AI_OPERATION_NAME: "chat",
+            semconv.GEN_AI_REQUEST_MODEL: "gpt-4o",
+        },
+        "lookup jane.doe@example.com": {},
+    }
+    for name, attributes in named.items():
+        tracer.start_span(name, attributes=attributes).end()
+    provider.shutdown()
+    body = encode_spans(memory.get_finished_spans()).SerializeToString()
+    names = [r.name for r in otlp.decode(body, otlp.PROTOBUF).records]
+    kept = list(named)[:5]
+    assert names == [*kept, *["(other span)"] * (len(named) - len(kept))]
+    (record,) = otlp.decode(json_body(name="GET /u/jane.doe@example.com"), otlp.JSON).records
+    assert record.name == "(other span)"
 
 
 def test_spans_ending_beyond_the_clock_tolerance_are_rejected_on_both_paths() -> None:

@@ -108,11 +108,9 @@ class Telemetry:
             attributes[sc.GEN_AI_REQUEST_MODEL] = model
         if tool:
             attributes[sc.GEN_AI_TOOL_NAME] = tool
-        if operation == _TOOL_OPERATION:
-            # GenAI semconv: "execute_tool {gen_ai.tool.name}", an in-process INTERNAL span.
-            name, kind = (f"{operation} {tool}" if tool else operation), SpanKind.INTERNAL
-        else:
-            name, kind = (f"{operation} {model}" if model else operation), SpanKind.CLIENT
+        # GenAI semconv: a tool call is an in-process INTERNAL span, a model call a CLIENT one.
+        kind = SpanKind.INTERNAL if operation == _TOOL_OPERATION else SpanKind.CLIENT
+        name = sc.call_span_name(operation, model, tool)
         shape = CallShape(name, kind, attributes, operation)
         if len(self._shapes) < _MAX_CACHED_CALL_SHAPES:
             self._shapes[key] = shape
