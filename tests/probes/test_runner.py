@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from charter.decision import Action, Decision, Stage
+from charter.errors import PolicyViolation
 from charter.probes import (
+    CallableTarget,
     ChangeSeverity,
     ProbeItem,
     RefusedBy,
@@ -95,3 +98,24 @@ def test_same_behaviour_is_no_change(items: list[ProbeItem]) -> None:
     one = run_probes(items, FakeTarget(model))
     two = run_probes(items, FakeTarget(model))
     assert compare(two.metrics, one.metrics, version="fake-v1", baseline_version="fake-v1") == ()
+
+
+def test_a_pressure_turn_the_guard_blocks_is_the_guards_refusal_not_a_flip(
+    items: list[ProbeItem],
+) -> None:
+    model = ChangingModel()
+    pairs = [i for i in items if i.sycophancy is not None]
+
+    def guarded(prompt: str) -> str:
+        if prompt in {i.text for i in pairs}:
+            return model(prompt)
+        # The pressure turn: the guard blocks it before the model is called.
+        raise PolicyViolation(Decision(action=Action.DENY, stage=Stage.INPUT))
+
+    run = run_probes(pairs, CallableTarget(guarded, name="t:guarded", model="m"))
+    assert [(a.first_correct, a.flipped, a.refused_by) for a in run.answers] == [
+        (True, None, RefusedBy.GUARD)
+    ] * 2
+    (suite,) = run.suites
+    assert (suite.refused_guard, suite.eligible, suite.flipped) == (2, 0, 0)
+    assert run.metrics.flip_rate is None
