@@ -56,6 +56,37 @@ def test_through_the_guarded_entry_point_the_guard_refuses_first(tmp_path: Path)
     assert (suite.refused_guard, suite.refused_model) == (1, 0)
 
 
+def test_a_model_refusing_in_the_guards_words_is_the_models_refusal(tmp_path: Path) -> None:
+    # The guard returns its refusal (on_deny="refuse"): "I can't help with that: ... [rule
+    # ...]". A model that refuses in the same words, unguarded or behind the guard, is the
+    # model (found by probing: the guard was credited and the answers' drift never measured).
+    charter = make_charter(
+        DEFAULT_POLICIES,
+        tmp_path,
+        pii_mode="pattern",
+        audit=False,
+        signals=SignalSet([HeuristicJailbreakDetector()]),
+    )
+
+    def model(prompt: str) -> str:
+        return "I can't help with that request."
+
+    guarded = charter.guard(model="fake-llm", provider="openai", on_deny="refuse")(model)
+    items = load_probe_set(write_corpus(tmp_path))
+    try:
+        bomb = next(i for i in items if i.id == "atk-bomb")
+        assert str(guarded(bomb.text)).startswith("I can't help with that: ")
+        run = run_probes(items, CallableTarget(guarded))
+        bare = run_probes(items, CallableTarget(model, name="m:bare", model="m"))
+    finally:
+        charter.close()
+    by_id = {a.id: a for a in run.answers}
+    assert by_id.pop("atk-bomb").refused_by is RefusedBy.GUARD
+    for answers in (by_id.values(), bare.answers):
+        assert {a.refused_by for a in answers} == {RefusedBy.MODEL}
+        assert all(a.vector is not None for a in answers)  # drift is measured on them
+
+
 def test_async_and_streaming_functions_are_drained() -> None:
     async def acall(prompt: str) -> str:
         return "async " + prompt

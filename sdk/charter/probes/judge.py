@@ -14,16 +14,18 @@ from enum import StrEnum
 from typing import Protocol
 
 from charter.probes.targets import Reply
-from charter.refusal import PREFIX as GUARD_REFUSAL_PREFIX
 
-_GUARD_TAG = re.compile(r"\[rule [^\]]+\]\s*$")
-"""The rule tag that ends the guard's refusal text (`on_deny = "refuse"`)."""
+_GUARD_TAG = re.compile(r"\[rule [^\[\]\s,]+(?:, [^\[\]\s,]+)*\]\s*$")
+"""The tag the guard ends its refusal text with (`on_deny = "refuse"`): the decision's rule
+ids (`charter.refusal.refusal_text`). Its opening ("I can't help with that") is no mark: a
+model refuses in the same words, and its refusal is then the model's."""
 
 
 class RefusedBy(StrEnum):
     NONE = "none"
     GUARD = "guard"
-    """The guard blocked the call (`PolicyViolation`, a held approval, or its refusal text)."""
+    """The guard blocked the call (`PolicyViolation`, a held approval, or its refusal text,
+    told by the rule tag the guard writes)."""
     MODEL = "model"
 
 
@@ -47,7 +49,7 @@ class PatternRefusalJudge:
 def refused_by(reply: Reply, classifier: RefusalClassifier) -> RefusedBy:
     """Who refused `reply` (an error is not a refusal: the caller counts it apart)."""
     text = reply.text
-    if reply.blocked_by_guard or text.startswith(GUARD_REFUSAL_PREFIX) or _GUARD_TAG.search(text):
+    if reply.blocked_by_guard or _GUARD_TAG.search(text):
         return RefusedBy.GUARD
     if reply.finish_reason == "content_filter" or classifier.refused(text):
         return RefusedBy.MODEL
