@@ -3,17 +3,28 @@ against its stored answers, a run can be pinned, old answers are pruned, no text
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 
 from charter.errors import ConfigurationError
-from charter.probes import ChangeSeverity, Message, ProbeHistory, Reply, load_probe_set, probe_once
-from charter.store.probe_tables import ANSWERS
+from charter.probes import (
+    ChangeSeverity,
+    Message,
+    ProbeHistory,
+    ProbeRun,
+    Reply,
+    load_probe_set,
+    probe_once,
+    run_probes,
+)
+from charter.store.probe_tables import ANSWERS, RUNS
 from tests.probes.fakes import ChangingModel, FakeTarget, write_corpus
-from tests.support.postgres import postgres_server, store_url
+from tests.support.postgres import PostgresServer, postgres_server, store_url
 
 __all__ = ["postgres_server", "store_url"]
 
@@ -144,3 +155,67 @@ def _tables(diff: object) -> list[str]:
         table = getattr(part, "table", None)
         names += [n for n in (name, getattr(table, "name", None)) if isinstance(n, str)]
     return names
+
+
+def test_two_first_runs_saved_at_once_make_one_baseline(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    # PostgreSQL (SQLite's BEGIN IMMEDIATE holds every writer out): the first saver is held
+    # just before it inserts, after it found no baseline; the second then saves. Found by
+    # probing: both became the baseline.
+    url = postgres_server.create_database()
+    items = load_probe_set(write_corpus(tmp_path))
+    first, second = (run_probes(items, FakeTarget(ChangingModel())) for _ in range(2))
+    held, finished = threading.Event(), threading.Event()
+    histories = [ProbeHistory(url) for _ in range(3)]
+    saved: dict[str, bool] = {}
+
+    def waiting_for_a_lock() -> bool:
+        query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        with histories[2].engine.connect() as conn:
+            return bool(conn.exec_driver_sql(query).scalar())
+
+    def hold(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.startswith("INSERT INTO charter_probe_run") and not held.is_set():
+            held.set()
+            for _ in range(6000):  # until the second save is done, or waits for this one
+                if finished.wait(0.01) or waiting_for_a_lock():
+                    return
+            raise AssertionError("the second save neither finished nor waited")
+
+    def save(history: ProbeHistory, run: ProbeRun, done: threading.Event | None) -> None:
+        saved[run.run_id] = history.save(run)
+        if done is not None:
+            done.set()
+
+    event.listen(histories[0].engine, "before_cursor_execute", hold)
+    try:
+        one = threading.Thread(target=save, args=(histories[0], first, None))
+        one.start()
+        assert held.wait(60)
+        two = threading.Thread(target=save, args=(histories[1], second, finished))
+        two.start()
+        one.join()
+        two.join()
+        assert saved == {first.run_id: True, second.run_id: False}
+        stored = histories[2].runs()
+        assert [r.run_id for r in stored if r.is_baseline] == [first.run_id]
+        baseline = histories[2].baseline(first.target, first.model)
+        assert baseline is not None and baseline.run_id == first.run_id
+    finally:
+        for history in histories:
+            history.close()
+
+
+def test_the_baseline_read_is_the_first_of_two(history: ProbeHistory, tmp_path: Path) -> None:
+    # Two baselines of one pair (stored before saves took a lock): always the same one, the
+    # first started, then the lowest run id (the store's own order put "b" first).
+    items = load_probe_set(write_corpus(tmp_path))
+    run = run_probes(items, FakeTarget(ChangingModel()))
+    later = run.started_at + timedelta(seconds=1)
+    for run_id, started in (("c", later), ("b", run.started_at), ("a", run.started_at)):
+        history.save(run.model_copy(update={"run_id": run_id, "started_at": started}))
+    with history.engine.begin() as conn:
+        conn.execute(update(RUNS).values(is_baseline=True))
+    baseline = history.baseline(run.target, run.model)
+    assert baseline is not None and baseline.run_id == "a"

@@ -4,16 +4,21 @@ The first run for a (target, model name) is its baseline; `pin` makes another ru
 baseline (after a model change you accept). Per-item outcomes and answer embeddings are
 kept for the newest `keep_answers` runs of each pair and for every baseline, so any recent
 run can be pinned and drift is always measured against stored answers. No answer text.
+
+Saving and pinning hold a lock on their (target, model) for the transaction (SQLite's
+`BEGIN IMMEDIATE` takes the write lock; PostgreSQL, an advisory lock on the pair, since a
+first run has no row to lock): two first runs saved at once made two baselines.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Engine, RowMapping, delete, insert, select, update
+from sqlalchemy import Connection, Engine, RowMapping, delete, insert, select, text, update
 
 from charter.errors import ConfigurationError
 from charter.probes.results import ProbeRun, RunMetrics, SuiteSummary
@@ -24,6 +29,7 @@ from charter.store.probe_tables import ANSWERS, RUNS
 from charter.store.transactions import read_transaction, write_transaction
 
 KEEP_ANSWERS = 20
+_PG_LOCK_CLASS = 0x50726F62  # "Prob": the advisory lock space of probe baselines
 
 
 class StoredRun(BaseModel):
@@ -63,8 +69,10 @@ class ProbeHistory:
     # --- reading -------------------------------------------------------------------------
 
     def baseline(self, target: str, model: str) -> StoredRun | None:
-        query = select(RUNS).where(
-            RUNS.c.target == target, RUNS.c.model == model, RUNS.c.is_baseline.is_(True)
+        query = (
+            select(RUNS)
+            .where(RUNS.c.target == target, RUNS.c.model == model, RUNS.c.is_baseline.is_(True))
+            .order_by(RUNS.c.started_at, RUNS.c.run_id)  # two (stored before the lock): the first
         )
         with read_transaction(self.engine, "reading the probe baseline") as conn:
             row = conn.execute(query).mappings().first()
@@ -96,6 +104,7 @@ class ProbeHistory:
         fit = unfit_baseline(run.metrics, len(run.answers), pinned=pin) is None
         key = (RUNS.c.target == run.target) & (RUNS.c.model == run.model)
         with write_transaction(self.engine, "saving a probe run") as conn:
+            _lock_pair(conn, run.target, run.model)
             has_baseline = conn.execute(
                 select(RUNS.c.run_id).where(key, RUNS.c.is_baseline.is_(True))
             ).first()
@@ -117,6 +126,7 @@ class ProbeHistory:
                 raise ConfigurationError(
                     f"no probe run {run_id!r}; `charter probe history` lists them"
                 )
+            _lock_pair(conn, row["target"], row["model"])
             stored = _stored(row)
             unfit = unfit_baseline(stored.metrics, stored.probes, pinned=True)
             if unfit is not None:
@@ -137,6 +147,18 @@ class ProbeHistory:
             key, RUNS.c.is_baseline.is_(False), RUNS.c.run_id.not_in(recent)
         )
         conn.execute(delete(ANSWERS).where(ANSWERS.c.run_id.in_(old)))
+
+
+def _lock_pair(conn: Connection, target: str, model: str) -> None:
+    """Hold the (target, model) pair until the transaction ends (PostgreSQL; SQLite's
+    writer already holds the database). A hash collision only serialises two pairs."""
+    if conn.dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"{target}\0{model}".encode()).digest()
+    key = int.from_bytes(digest[:4], "big", signed=True)
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock(:cls, :key)"), {"cls": _PG_LOCK_CLASS, "key": key}
+    )
 
 
 def _run_row(run: ProbeRun, changes: tuple[Change, ...], baseline: bool) -> dict[str, Any]:
