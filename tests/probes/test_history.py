@@ -3,6 +3,7 @@ against its stored answers, a run can be pinned, old answers are pruned, no text
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from datetime import timedelta
@@ -16,10 +17,12 @@ from charter.probes import (
     ChangeSeverity,
     Message,
     ProbeHistory,
+    ProbeOutcome,
     ProbeRun,
     Reply,
     load_probe_set,
     probe_once,
+    run_every,
     run_probes,
 )
 from charter.store.probe_tables import ANSWERS, RUNS
@@ -219,3 +222,45 @@ def test_the_baseline_read_is_the_first_of_two(history: ProbeHistory, tmp_path: 
         conn.execute(update(RUNS).values(is_baseline=True))
     baseline = history.baseline(run.target, run.model)
     assert baseline is not None and baseline.run_id == "a"
+
+
+def test_an_unreadable_run_is_named_and_left_out(
+    history: ProbeHistory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Found by probing: one run edited by hand stopped `charter probe history`, and an
+    # unreadable baseline stopped `charter probe --every` at its first run.
+    items = load_probe_set(write_corpus(tmp_path))
+    one, two = (FakeTarget(ChangingModel(), name=f"app:{n}") for n in ("one", "two"))
+    baseline = probe_once(items, one, history=history).run.run_id
+    edited = probe_once(items, two, history=history).run.run_id
+    with history.engine.begin() as conn:
+        conn.execute(update(RUNS).where(RUNS.c.run_id == edited).values(changes_json="[{}]"))
+    with caplog.at_level(logging.WARNING, logger="charter.probes"):
+        assert [r.run_id for r in history.runs()] == [baseline]
+    assert f"probe run {edited} cannot be read" in caplog.text
+    with history.engine.begin() as conn:
+        conn.execute(update(RUNS).where(RUNS.c.run_id == baseline).values(metrics_json="{bad"))
+    caplog.clear()
+    outcomes: list[ProbeOutcome] = []
+    with caplog.at_level(logging.WARNING, logger="charter.probes"):
+        runs = run_every(
+            0.001,
+            lambda: outcomes.append(probe_once(items, one, history=history)),
+            max_runs=2,
+        )
+    assert runs == len(outcomes) == 2
+    assert all(o.baseline is None and not o.is_baseline for o in outcomes)
+    assert f"probe run {baseline} cannot be read" in caplog.text
+    assert "charter probe pin" in caplog.text
+    assert [r.run_id for r in history.runs()] == [o.run.run_id for o in reversed(outcomes)]
+    with pytest.raises(ConfigurationError, match=f"probe run {baseline} cannot be read"):
+        history.pin(baseline)
+    pinned = outcomes[0].run.run_id  # another baseline, and the runs compare again
+    history.pin(pinned)
+    answer = (ANSWERS.c.run_id == pinned) & (ANSWERS.c.item_id == "ok-tea")
+    with history.engine.begin() as conn:
+        conn.execute(update(ANSWERS).where(answer).values(vector=b"\0\0\0"))
+    again = probe_once(items, one, history=history)
+    assert again.baseline is not None and again.baseline.run_id == pinned
+    drift = {a.id: a.drift for a in again.run.answers}
+    assert drift.pop("ok-tea") is None and None not in drift.values()  # only it is left out

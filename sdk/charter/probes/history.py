@@ -8,12 +8,19 @@ run can be pinned and drift is always measured against stored answers. No answer
 Saving and pinning hold a lock on their (target, model) for the transaction (SQLite's
 `BEGIN IMMEDIATE` takes the write lock; PostgreSQL, an advisory lock on the pair, since a
 first run has no row to lock): two first runs saved at once made two baselines.
+
+A row that cannot be read (edited by hand) is named in the log and left out, so the others
+are still listed and compared: an unreadable baseline leaves runs without one until another
+run is pinned.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import struct
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +35,7 @@ from charter.store import connect, migrate
 from charter.store.probe_tables import ANSWERS, RUNS
 from charter.store.transactions import read_transaction, write_transaction
 
+log = logging.getLogger("charter.probes")
 KEEP_ANSWERS = 20
 _PG_LOCK_CLASS = 0x50726F62  # "Prob": the advisory lock space of probe baselines
 
@@ -75,15 +83,30 @@ class ProbeHistory:
             .order_by(RUNS.c.started_at, RUNS.c.run_id)  # two (stored before the lock): the first
         )
         with read_transaction(self.engine, "reading the probe baseline") as conn:
-            row = conn.execute(query).mappings().first()
-        return None if row is None else _stored(row)
+            rows = conn.execute(query).mappings().all()
+        baseline = next(_readable(rows, "the baseline"), None)
+        if baseline is None and rows:
+            log.warning(
+                "probe runs of %s (%s) are compared with no baseline until one is pinned: "
+                "`charter probe pin <run>`",
+                target,
+                model,
+            )
+        return baseline
 
     def vectors(self, run_id: str) -> dict[str, Vector]:
         """Item id -> answer embedding of a run (empty when its answers were pruned)."""
         query = select(ANSWERS.c.item_id, ANSWERS.c.vector).where(ANSWERS.c.run_id == run_id)
         with read_transaction(self.engine, "reading probe answers") as conn:
             rows = conn.execute(query).all()
-        return {str(item): unpack(blob) for item, blob in rows if blob is not None}
+        vectors = {}
+        for item, blob in rows:
+            try:
+                if blob is not None:
+                    vectors[str(item)] = unpack(blob)
+            except struct.error:
+                log.warning("probe answer %s of run %s cannot be read: left out", item, run_id)
+        return vectors
 
     def runs(
         self, *, target: str | None = None, model: str | None = None, limit: int = 20
@@ -95,7 +118,7 @@ class ProbeHistory:
         if model is not None:
             query = query.where(RUNS.c.model == model)
         with read_transaction(self.engine, "listing probe runs") as conn:
-            return [_stored(row) for row in conn.execute(query).mappings()]
+            return list(_readable(conn.execute(query).mappings(), "the runs listed"))
 
     # --- writing -------------------------------------------------------------------------
 
@@ -127,7 +150,12 @@ class ProbeHistory:
                     f"no probe run {run_id!r}; `charter probe history` lists them"
                 )
             _lock_pair(conn, row["target"], row["model"])
-            stored = _stored(row)
+            stored = next(_readable([row], "the runs to pin"), None)
+            if stored is None:
+                raise ConfigurationError(
+                    f"probe run {run_id} cannot be read (edited by hand?); pin another run "
+                    "(`charter probe history` lists them)"
+                )
             unfit = unfit_baseline(stored.metrics, stored.probes, pinned=True)
             if unfit is not None:
                 raise ConfigurationError(
@@ -194,6 +222,21 @@ def _answer_row(run_id: str, answer: dict[str, Any]) -> dict[str, Any]:
         "first_correct": answer.get("first_correct"),
         "flipped": answer.get("flipped"),
     }
+
+
+def _readable(rows: Iterable[RowMapping], doing: str) -> Iterator[StoredRun]:
+    """The rows that can be read; each that cannot is named in the log and left out."""
+    for row in rows:
+        try:
+            yield _stored(row)
+        except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+            problem = str(exc).splitlines()[0]
+            log.warning(
+                "probe run %s cannot be read (%s; edited by hand?): left out of %s",
+                row["run_id"],
+                problem,
+                doing,
+            )
 
 
 def _stored(row: RowMapping) -> StoredRun:
