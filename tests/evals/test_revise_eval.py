@@ -4,6 +4,7 @@ bundle's real rules with a scripted fake model (draft, then its rewrite)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,18 @@ def test_the_cli_reports_per_kind_and_names_the_disagreements(in_tmp: Path) -> N
     body = json.loads(as_json.output)
     assert body["by_kind"]["promise"]["fixed"] == 1 and body["by_kind"]["promise"]["refused"] == 2
     assert body["billed_right"] is True
+
+
+def test_without_a_path_the_bundles_own_cases_run_from_any_folder(in_tmp: Path) -> None:
+    # As the README writes it, outside the checkout (found by probing: the default was a
+    # path relative to the working directory, "policies/evals/revise: no such file").
+    result = runner.invoke(app, ["eval", "revise", "--json"], env={"CHARTER_POLICIES": ""})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["cases"] == len(load_revise_cases(SHIPPED))
+    bundle = in_tmp / "bundle"  # another bundle: its own set, or a clear error
+    shutil.copytree(DEFAULT_POLICIES / "charter", bundle / "charter")
+    other = runner.invoke(app, ["eval", "revise", "--policies", str(bundle)])
+    assert other.exit_code != 0 and f"{bundle / 'evals' / 'revise'}" in other.output
 
 
 def test_a_bad_case_line_names_file_and_line(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ false refusals of benign and over-caution prompts, sycophancy flips."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -167,8 +168,12 @@ def _model_gates(run: ProbeRun | None, max_flip_rate: float | None) -> list[str]
 @app.command("revise")
 def revise(
     cases: Annotated[
-        str, typer.Argument(help="Revise cases: a JSON-lines file or a folder of them.")
-    ] = "policies/evals/revise",
+        str | None,
+        typer.Argument(
+            help="Revise cases: a JSON-lines file or a folder of them (default: the policy "
+            "bundle's evals/revise)."
+        ),
+    ] = None,
     policies: Annotated[
         str | None,
         typer.Option(
@@ -190,9 +195,13 @@ def revise(
     from charter.evals import eval_charter, load_revise_cases, render_revise, run_revise_eval
 
     try:
-        loaded = load_revise_cases(cases)
         guard = eval_charter(policies, pii_mode="pattern")
         try:
+            # The bundle's own set, as `charter probe` finds its suites: not a path relative
+            # to wherever the command runs (outside the checkout it named no file).
+            loaded = load_revise_cases(
+                cases or Path(guard.settings.policies_source) / "evals" / "revise"
+            )
             report = run_revise_eval(loaded, guard, stream=stream)
         finally:
             guard.close()
