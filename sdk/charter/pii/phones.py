@@ -181,15 +181,19 @@ _THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3}){2,}")
 number in some countries (probing found mortgages redacted as phone numbers). Scored as a
 bare digit run: a phone word must say it is one (`tel: 912.345.678`)."""
 
+_DECIMAL = re.compile(r"(?:0|[1-9]\d*)\.\d+")
+"""`46.204391`, `3.14159265`, the seconds of `23:31:46.123456`: a decimal fraction, valid
+as a national number in some countries (probing found coordinates and timestamps redacted
+as phone numbers). Scored as a bare digit run; `0171.1234567` keeps its trunk prefix."""
+
 
 def _national_score(
     value: str, digits: str, regions: _Regions, formatted: float, bare: float
 ) -> float | None:
     """The best score over the regions where `value` is a valid national number. The
     metadata check picks the candidates; libphonenumber confirms the best one."""
-    written_formatted = (
-        value[0] in "0(" or not _FORMATTING.isdisjoint(value)
-    ) and not _THOUSANDS.fullmatch(value)
+    a_quantity = _THOUSANDS.fullmatch(value) or _DECIMAL.fullmatch(value)
+    written_formatted = not a_quantity and (value[0] in "0(" or not _FORMATTING.isdisjoint(value))
     plausible: list[tuple[float, str]] = []
     for region in regions.fitting(digits):
         part = region.national_part(digits)
