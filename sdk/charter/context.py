@@ -6,6 +6,7 @@ output stage scores how much of the answer they support). Set per request with
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,8 @@ class CallContext:
     roles: tuple[str, ...] = ()
     conversation: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    """Anything else the policy should read (`input.metadata`): JSON values, or what
+    pydantic writes as JSON (dates, UUIDs, enums, dataclasses, pydantic models)."""
     retrieved: tuple[str, ...] = ()
     """Passages a RAG call put in front of the model: scored against the answer
     (`charter.grounding`), never sent to the policy, the log or telemetry."""
@@ -28,6 +31,15 @@ class CallContext:
     """Makes a held call's approval request idempotent: calls holding the same action
     under the same key share one request (a framework that re-runs a step after a pause,
     such as a LangGraph interrupt). Never sent to the policy."""
+    policy_metadata: dict[str, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """`metadata` as the policy reads it, written once when the context is made: what has
+    no JSON form is refused then (`ConfigurationError`), not in every guarded call."""
+
+    def __post_init__(self) -> None:
+        if self.metadata:
+            object.__setattr__(self, "policy_metadata", _policy_metadata(self.metadata))
 
 
 _ANONYMOUS = CallContext()  # frozen; its metadata dict is never mutated, only replaced
@@ -116,6 +128,47 @@ def _identifier(name: str, value: object) -> str | None:
             "that may resume any user's held call); pick another pseudonym"
         )
     return value
+
+
+def _policy_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """`metadata` as JSON, or `ConfigurationError` naming the key: a request object passed
+    as metadata made every guarded call in the block fail with pydantic's error, and a NaN
+    or an integer JSON cannot hold made the policy's evaluation fail. Metadata nested too
+    deep to read is kept as given: each guarded call's depth limit (`max_json_depth`)
+    denies it, recorded, as it does deep tool arguments."""
+    from charter.policy.input import MetadataTooDeep, UnreadableMetadata
+
+    try:
+        return _as_json(metadata)
+    except MetadataTooDeep:
+        return metadata
+    except (ValueError, RecursionError):
+        for key, value in metadata.items():  # which one
+            try:
+                _as_json({key: value})
+            except MetadataTooDeep:
+                continue
+            except UnreadableMetadata as exc:
+                raise _not_json(key, str(exc)) from None
+            except (ValueError, RecursionError):
+                raise _not_json(key, "NaN, infinity or an integer of over 4300 digits") from None
+        raise
+
+
+def _as_json(metadata: dict[str, Any]) -> dict[str, Any]:
+    from charter.policy.input import plain_metadata
+
+    plain = plain_metadata(metadata)
+    json.dumps(plain, allow_nan=False)  # what the policy engine is sent, as JSON
+    return plain
+
+
+def _not_json(key: object, why: str) -> Exception:
+    return _misuse(
+        f"{key}=...): metadata must be JSON-like (text, numbers, booleans, None, lists and "
+        f"dicts of them; dates, UUIDs, enums, dataclasses and pydantic models are written as "
+        f"JSON): got {why}"
+    )
 
 
 def _misuse(what: str) -> Exception:

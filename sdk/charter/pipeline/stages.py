@@ -171,7 +171,7 @@ class CallRun:
             pii=summaries,
             signals=scores,
             tool=tool,
-            metadata=self.ctx.metadata if metadata else {},
+            metadata=self.ctx.policy_metadata if metadata else {},
             grounding=grounding,
             tool_calls=calls,
             attachments=attachments,

@@ -6,6 +6,7 @@ scores, never values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,12 +23,15 @@ MAX_NAME_CHARS = 256
 __all__ = [
     "SCHEMA_VERSION",
     "AttachmentRef",
+    "MetadataTooDeep",
     "ModelRef",
     "PIISummary",
     "PolicyInput",
     "ProposedCall",
     "ToolRef",
+    "UnreadableMetadata",
     "UserRef",
+    "plain_metadata",
     "policy_document",
 ]
 
@@ -144,7 +148,7 @@ def policy_document(
         "text": text,
         "pii": [{"type": p.type, "score": p.score, "count": p.count} for p in pii],
         "signals": signals,
-        "metadata": metadata if not metadata else _plain_json(metadata),
+        "metadata": metadata if not metadata else plain_metadata(metadata),
     }
     if tool is not None:
         doc["tool"] = {"name": tool[0], "arguments": tool[1]}
@@ -157,8 +161,36 @@ def policy_document(
     return doc
 
 
-def _plain_json(value: Any) -> Any:
-    """Metadata as the policy sees it: JSON values, dates etc. as pydantic writes them."""
-    from pydantic_core import to_jsonable_python
+class UnreadableMetadata(ValueError):
+    """`charter.context` metadata with no JSON form; the message names a type, no content."""
 
-    return to_jsonable_python(value)
+
+class MetadataTooDeep(UnreadableMetadata):
+    """Nested deeper than pydantic writes: the guarded call's depth limit denies it."""
+
+
+_UNKNOWN_TYPE = re.compile(r"unknown type: <class '(?:[\w.]*\.)?(\w+)'>")
+
+
+def plain_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """Metadata as the policy sees it: JSON values, dates etc. as pydantic writes them.
+    What has none (a web framework's request object, bytes that are not UTF-8, a cycle)
+    raises `UnreadableMetadata` rather than pydantic's own error."""
+    from pydantic_core import PydanticSerializationError, to_jsonable_python
+
+    try:
+        plain: dict[str, Any] = to_jsonable_python(metadata)
+    except PydanticSerializationError as exc:
+        unknown = _UNKNOWN_TYPE.search(str(exc))
+        what = f"a {unknown[1]} value" if unknown else "a value"
+        raise UnreadableMetadata(f"{what}, which has no JSON form") from None
+    except UnicodeDecodeError:
+        raise UnreadableMetadata("bytes that are not UTF-8 text") from None
+    except RecursionError:
+        raise MetadataTooDeep("nested too deep to read") from None
+    except Exception as exc:  # a cycle, too deep (pydantic's ValueError), the caller's own
+        why = str(exc) if type(exc) is ValueError else type(exc).__name__
+        if why == "Maximum serialization depth exceeded":
+            raise MetadataTooDeep(f"nested too deep to read ({why})") from None
+        raise UnreadableMetadata(f"a value with no JSON form ({why})") from None
+    return plain
