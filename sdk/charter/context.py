@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from charter._ids import UNFIT_ID, unfit_id
 from charter.grounding import Passages
 
 
@@ -112,16 +113,22 @@ def _passages(retrieved: object) -> Passages:
 
 def _identifier(name: str, value: object) -> str | None:
     """An id as text: a number (a database id) is written as one; other types, an empty
-    id and the reserved user "anonymous" are refused here rather than failing deep inside
-    a guarded call (or, for "anonymous", resuming any user's held call)."""
+    id, one with a control character or a lone surrogate (`charter._ids`) and the reserved
+    user "anonymous" are refused here rather than failing deep inside a guarded call (or,
+    for "anonymous", resuming any user's held call)."""
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:  # Python writes no integer of over 4300 digits
+            raise _misuse(f"{name}=...) takes an id, not a number of over 4300 digits") from None
     if not isinstance(value, str):
         raise _misuse(f"{name}=...) takes a string (got {type(value).__name__})")
     if not value.strip():
         raise _misuse(f"{name}=...) must not be empty; leave it out instead")
+    if unfit_id(value):
+        raise _misuse(f"{name}=...) {UNFIT_ID}")
     if name == "user" and value == _ANONYMOUS.user:
         raise _misuse(
             f"user={value!r}) is reserved for calls outside any user's context (a worker "

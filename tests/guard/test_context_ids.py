@@ -2,7 +2,10 @@
 probing, stop 54): `user=""` was accepted, then the call failed inside the pipeline after
 its span was opened and attached, and every later call on the thread became a child of a
 span that never ended; `user="anonymous"` (what a call outside any user's context is) let
-a signed-in user resume any user's held call."""
+a signed-in user resume any user's held call. Probing again (stop 56): an id with a lone
+surrogate was stored as U+FFFD, so its owner could not resume their held call and
+`cust-\ufffd` could; a NUL failed the approval on PostgreSQL only; a number of over 4300
+digits raised Python's own `ValueError`."""
 
 from __future__ import annotations
 
@@ -32,9 +35,16 @@ from charter.telemetry import Telemetry
         ("conversation", "", "must not be empty"),
         ("approval_key", "", "must not be empty"),
         ("user", "anonymous", "reserved"),
+        ("user", "cust-\ud800", "valid text without control characters"),
+        ("user", "mallory\x00", "valid text without control characters"),
+        ("user", "u-1\n", "valid text without control characters"),
+        ("conversation", "c-\x1b[2J", "valid text without control characters"),
+        ("approval_key", "k-\x85", "valid text without control characters"),
+        pytest.param("user", 10**5000, "over 4300 digits", id="user-long-number"),
+        pytest.param("conversation", -(10**5000), "over 4300 digits", id="conv-long-number"),
     ],
 )
-def test_an_empty_or_reserved_id_is_refused_where_it_is_given(
+def test_an_empty_reserved_or_unfit_id_is_refused_where_it_is_given(
     name: str, value: str, says: str
 ) -> None:
     with pytest.raises(ConfigurationError, match=says), context(**{name: value}):  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine
 
+from charter._ids import reviewer_id
 from charter.approvals import _records
 from charter.approvals._fields import check_fields, keyed_ticket, parse_state
 from charter.approvals._records import event
@@ -392,9 +393,7 @@ class ApprovalQueue:
 
     def _resolve(self, reviewer: Reviewer | str) -> Reviewer:
         """The reviewer as configured: roles from the directory, not from the caller."""
-        rid = reviewer.id if isinstance(reviewer, Reviewer) else reviewer
-        if not rid or not rid.strip():
-            raise NotAuthorized("no reviewer given; say who is deciding (--as NAME)")
+        rid = reviewer_id(reviewer.id if isinstance(reviewer, Reviewer) else reviewer)
         if self._directory is not None:
             return self._directory.get(rid)
         return reviewer if isinstance(reviewer, Reviewer) else Reviewer(id=rid)

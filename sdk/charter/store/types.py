@@ -39,15 +39,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class ValidText(TypeDecorator[str]):
-    """Text that is always valid Unicode when it reaches the database.
+    """Text that is always valid Unicode without NUL when it reaches the database.
 
     A lone surrogate (`"\\ud800"`, from a user id or a rule name someone made up) cannot be
-    encoded as UTF-8: the driver would raise in the middle of an approval. It is stored,
-    and compared in queries, as U+FFFD instead.
+    encoded as UTF-8, and PostgreSQL refuses a NUL in text (SQLite kept it): the driver
+    would raise in the middle of an approval (probing found a vote's reason with a NUL
+    failing on PostgreSQL only). Both are stored, and compared in queries, as U+FFFD.
     """
 
     impl = String
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else valid_text(value)
+        return None if value is None else valid_text(value).replace("\x00", "\ufffd")

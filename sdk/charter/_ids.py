@@ -1,0 +1,31 @@
+"""What the id of a user or a reviewer may hold, checked where the id is given.
+
+Ids are stored (who asked for an approval, who voted) and compared (who may resume a held
+call, who may vote on it). The store keeps valid text without NUL on every backend, so an
+id holding a lone surrogate or a NUL would be stored as another id, U+FFFD in its place:
+probing found a user who could not resume their own held call while `cust-\\ufffd` could,
+and on PostgreSQL a NUL in a reviewer's id failed the vote with a misleading store error.
+"""
+
+from __future__ import annotations
+
+import re
+
+from charter.errors import NotAuthorized
+
+UNFIT_ID = "must be valid text without control characters (a NUL, a line break, a lone surrogate)"
+_UNFIT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def unfit_id(value: str) -> bool:
+    """`value` holds a control character (C0, DEL, C1) or a lone surrogate."""
+    return _UNFIT.search(value) is not None
+
+
+def reviewer_id(value: str) -> str:
+    """The id a reviewer gave, or `NotAuthorized` (which a vote records as a refusal)."""
+    if not value or not value.strip():
+        raise NotAuthorized("no reviewer given; say who is deciding (--as NAME)")
+    if unfit_id(value):
+        raise NotAuthorized(f"reviewer ids {UNFIT_ID}")
+    return value
