@@ -236,7 +236,7 @@ class Charter:
         """Complete a call that was held for approval (also after a restart)."""
         from charter.approvals import ApprovalState
 
-        request = self.queue.get(ticket)
+        request = self.queue.current(ticket)  # an overdue request is expired, not pending
         if request.state is ApprovalState.PENDING and timeout_s:
             request = self.queue.wait(ticket, timeout_s)
         return self._resumable(ticket, request).resume(self, request)
@@ -246,7 +246,7 @@ class Charter:
         answer checked (`resume` cannot run it to the end in a running loop)."""
         from charter.approvals import ApprovalState
 
-        request = self.queue.get(ticket)
+        request = self.queue.current(ticket)
         if request.state is ApprovalState.PENDING and timeout_s:
             request = await self.queue.wait_async(ticket, timeout_s)
         target = self._resumable(ticket, request)
