@@ -236,7 +236,8 @@ class Charter:
         """Complete a call that was held for approval (also after a restart)."""
         from charter.approvals import ApprovalState
 
-        request = self.queue.current(ticket)  # an overdue request is expired, not pending
+        # As it stands now (an overdue request is expired, not pending), and made here.
+        request = _made_here(ticket, self.queue.current(ticket), self.settings)
         if request.state is ApprovalState.PENDING and timeout_s:
             request = self.queue.wait(ticket, timeout_s)
         return self._resumable(ticket, request).resume(self, request)
@@ -246,7 +247,7 @@ class Charter:
         answer checked (`resume` cannot run it to the end in a running loop)."""
         from charter.approvals import ApprovalState
 
-        request = self.queue.current(ticket)
+        request = _made_here(ticket, self.queue.current(ticket), self.settings)
         if request.state is ApprovalState.PENDING and timeout_s:
             request = await self.queue.wait_async(ticket, timeout_s)
         target = self._resumable(ticket, request)
@@ -297,6 +298,18 @@ def _owned(ticket: str, request: Any) -> None:
             f"request {ticket} was held for another user; it can be resumed by that user, "
             "or by a worker outside any user's context"
         )
+
+
+def _made_here(ticket: str, request: Any, settings: Settings) -> Any:
+    """A ticket resumes only in the tenant and app that held it: apps may share a store,
+    and a user id in another tenant names someone else (found by probing: a Charter of
+    another tenant and app resumed and used an approval made in `acme`)."""
+    if (request.tenant, request.app) != (settings.tenant, settings.app):
+        raise NotAuthorized(
+            f"request {ticket} was held by another tenant or app; it can be resumed only by "
+            "the app that held it"
+        )
+    return request
 
 
 def _pattern() -> Any:

@@ -11,8 +11,9 @@ import pytest
 
 from charter.approvals import ApprovalQueue, ApprovalState
 from charter.config import DEFAULT_POLICIES, Settings
-from charter.errors import ApprovalPending, ApprovalRejected
+from charter.errors import ApprovalPending, ApprovalRejected, NotAuthorized
 from charter.guard import Charter
+from charter.testing import make_charter
 from tests.approvals.helpers import ManualClock
 
 
@@ -61,3 +62,29 @@ def test_an_overdue_request_resumes_as_expired_not_pending(
             asyncio.run(charter.aresume(ticket))
     assert charter.queue.get(ticket).state is ApprovalState.EXPIRED
     assert ran == []
+
+
+def test_a_ticket_resumes_only_in_the_tenant_and_app_that_held_it(tmp_path: Path) -> None:
+    """Found by probing: a ticket held in tenant `acme` was resumed, and its approval used,
+    by a Charter of tenant `globex` and another app on the same store, for its own user
+    `u-1` (another person with the same id). Both the resume and the use now refuse it."""
+    import charter as charter_pkg
+
+    acme = make_charter(DEFAULT_POLICIES, tmp_path, tenant="acme", app="support-bot")
+    ran: list[float] = []
+    with charter_pkg.context(user="u-1"):
+        ticket = _held(acme, ran)
+    acme.queue.approve(ticket, "alice", reason="customer verified")
+    for tenant, app in (("globex", "other-app"), ("globex", "support-bot"), ("acme", "other")):
+        other = make_charter(DEFAULT_POLICIES, tmp_path, tenant=tenant, app=app)
+        with charter_pkg.context(user="u-1"), pytest.raises(NotAuthorized, match="tenant or app"):
+            other.resume(ticket)
+        with pytest.raises(NotAuthorized, match="another tenant or app"):
+            other.queue.consume(ticket, acme.queue.get(ticket).action_hash, scope=(tenant, app))
+        other.close()
+    request = acme.queue.get(ticket)
+    assert ran == [] and request.consumed_at is None and len(request.refusals) == 3
+    with charter_pkg.context(user="u-1"):
+        assert acme.resume(ticket) == "refunded 900.0"
+    assert ran == [900.0]
+    acme.close()

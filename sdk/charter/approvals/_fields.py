@@ -1,8 +1,9 @@
 """What `ApprovalQueue` checks of its inputs before touching the store: the fields of a
-request, a state's name, and the ticket of a keyed submit."""
+request, a state's name, a presented action hash, and the ticket of a keyed submit."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from charter._canonical import sha256_hex
@@ -11,11 +12,20 @@ from charter.errors import ApprovalError
 
 _LIMITS = {"requester": 255, "tenant": 255, "app": 255, "rule": 255, "decision_id": 64}
 _REQUIRED = ("requester", "decision_id")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def keyed_ticket(key: str) -> str:
     """The one ticket of `key` (see `ApprovalQueue.submit`)."""
     return f"apr_{sha256_hex(key)[:32]}"
+
+
+def check_hash(action_hash: str) -> None:
+    if not _SHA256_HEX.fullmatch(action_hash):
+        raise ApprovalError(
+            "action_hash must be the 64-character lowercase SHA-256 hex of the canonical "
+            "action; compute it with charter.approvals.action_hash(action)"
+        )
 
 
 def parse_state(value: ApprovalState | str) -> ApprovalState:

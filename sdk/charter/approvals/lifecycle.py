@@ -25,6 +25,9 @@ from charter.errors import (
     NotAuthorized,
 )
 
+Origin = tuple[str, str]
+"""Where a request was made: (tenant, app)."""
+
 
 def stamp(at: datetime) -> str:
     return at.isoformat(timespec="seconds")
@@ -109,8 +112,18 @@ class UseCheck:
     record: bool = False
 
 
-def use_check(request: ApprovalRequest, presented_hash: str) -> UseCheck:
+def use_check(
+    request: ApprovalRequest, presented_hash: str, scope: Origin | None = None
+) -> UseCheck:
     tid = request.id
+    if scope is not None and scope != (request.tenant, request.app):
+        return UseCheck(
+            NotAuthorized(
+                f"request {tid} was made in another tenant or app; it can be used only by "
+                "the app that made it"
+            ),
+            record=True,
+        )
     if request.state is ApprovalState.PENDING:
         return UseCheck(ApprovalPending(tid))
     if request.state is not ApprovalState.APPROVED:

@@ -10,7 +10,6 @@ as history entries before they are raised, so every refused attempt is auditable
 from __future__ import annotations
 
 import builtins
-import re
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -20,11 +19,11 @@ from sqlalchemy import Connection, Engine
 
 from charter._ids import reviewer_id
 from charter.approvals import _records
-from charter.approvals._fields import check_fields, keyed_ticket, parse_state
+from charter.approvals._fields import check_fields, check_hash, keyed_ticket, parse_state
 from charter.approvals._records import event
 from charter.approvals.authz import Authorizer, PolicyAuthorizer, RoleAuthorizer
 from charter.approvals.directory import ReviewerDirectory
-from charter.approvals.lifecycle import stamp, state_after_vote, use_check, vote_refusal
+from charter.approvals.lifecycle import Origin, stamp, state_after_vote, use_check, vote_refusal
 from charter.approvals.models import (
     ApprovalRequest,
     ApprovalState,
@@ -43,7 +42,6 @@ from charter.store import approval_repo as repo
 DEFAULT_LEASE_S = 300.0
 _CLAIM_BATCH = 10
 _CLAIM_SCAN_LIMIT = 1000
-_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def new_ticket() -> str:
@@ -190,21 +188,20 @@ class ApprovalQueue:
         self._announcer.announce(request)
         return request
 
-    def consume(self, request_id: str, action_hash: str, *, by: str = "app") -> ApprovalRequest:
+    def consume(
+        self, request_id: str, action_hash: str, *, by: str = "app", scope: Origin | None = None
+    ) -> ApprovalRequest:
         """Use an approval for `action_hash`, once. Raises `ApprovalPending` while pending,
         `ApprovalRejected` when rejected/expired/cancelled, `ActionMismatch` for another
-        action and `ApprovalError` when already used (the last two are recorded)."""
-        if not _SHA256_HEX.fullmatch(action_hash):
-            raise ApprovalError(
-                "action_hash must be the 64-character lowercase SHA-256 hex of the canonical "
-                "action; compute it with charter.approvals.action_hash(action)"
-            )
+        action and `ApprovalError` when already used (the last two are recorded). With
+        `scope` (tenant, app), a request made in another tenant or app is refused too."""
+        check_hash(action_hash)
         store = self._store
         with store.writing(f"using approval {request_id}") as conn:
             now = self._clock()
             locked = store.locked(conn, request_id, history=True)  # who decided, for messages
             request = store.expire_if_due(conn, locked, now)
-            check = use_check(request, action_hash)
+            check = use_check(request, action_hash, scope)
             state = request.state
             history = _records.History(conn, request_id, now)
             if check.error is None:

@@ -85,7 +85,9 @@ def use(run: CallRun, request: Any, action: Mapping[str, Any]) -> None:
     """Consume the approval for exactly `action`, once; the call runs next."""
     from charter.approvals import action_hash
 
-    run.parts.queue.consume(request.id, action_hash(action))
+    settings = run.parts.settings
+    scope = (settings.tenant, settings.app)  # another tenant's or app's approval is refused
+    run.parts.queue.consume(request.id, action_hash(action), scope=scope)
     held_calls.drop(request.id)
 
 

@@ -116,7 +116,9 @@ class Approvals(Protocol):
 
     async def wait_async(self, request_id: str, timeout_s: float) -> Any: ...
 
-    def consume(self, request_id: str, action_hash: str) -> Any: ...
+    def consume(
+        self, request_id: str, action_hash: str, *, scope: tuple[str, str] | None = None
+    ) -> Any: ...
 
 
 class DecisionLog(Protocol):
