@@ -1,11 +1,15 @@
 """Whether two user ids name the same person, for the four-eyes rule.
 
-Ids come from sign-in systems that may accept any Unicode: probing found a requester
-signed in as full-width `ａｌｉｃｅ`, `alice` with a zero-width space or soft hyphen, with a
-Cyrillic `а` or `е`, or a Turkish dotless `ı`, approving their own refund as `alice`.
-So ids are compared by a skeleton: compatibility forms folded, invisible characters and
-accents dropped, letters that look Latin read as Latin, case ignored. Reading two distinct
-ids as one person only ever refuses a vote (the safe direction), so the table errs wide.
+Ids come from sign-in systems that may accept any Unicode: probing found requesters signed
+in as full-width `ａｌｉｃｅ`, `alice` with a zero-width space, a Hangul filler or a Braille
+blank, `ᴀlice` (a small capital), `aǀice` or `aIice` approving their own refund as `alice`.
+A hand-made table of look-alikes always missed some, so ids are compared by Unicode's
+confusable skeleton (UTS #39, the `confusable-homoglyphs` package's copy of
+confusables.txt), after compatibility folding, with invisible characters (default
+ignorable code points, format and control characters, blanks) and accents dropped and
+small capitals read as letters; case is ignored both before and after the skeleton, so
+`aIice` (capital I) is `alice` and `ALICE` is too. Reading two distinct ids as one person
+only ever refuses a vote (the safe direction), so the comparison errs wide.
 
 A requester id that looks like personal data (an e-mail address, a name, a national id) is
 stored as a pseudonym (`requester_id`), as telemetry and the decision log keep it hashed;
@@ -15,75 +19,139 @@ stored as a pseudonym (`requester_id`), as telemetry and the decision log keep i
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 
 from charter._canonical import sha256_hex
 from charter.telemetry._telemetry import looks_personal
 
-_LOOKALIKES: dict[str, str] = {
-    "a": "АаΑαɑ",
-    "b": "ВвΒЬь",
-    "c": "СсϹϲ",
-    "d": "ԁ",
-    "e": "ЕеΕε",
-    "g": "ɡ",
-    "h": "НнҺһΗ",
-    "i": "ІіΙιıɩӀ",
-    "j": "Јјϳȷ",
-    "k": "КкΚκ",
-    "l": "ӏ",
-    "m": "МмΜ",
-    "n": "пηΝ",
-    "o": "ОоΟο",
-    "p": "РрΡρ",
-    "q": "Ԛԛ",
-    "r": "г",
-    "s": "Ѕѕ",
-    "t": "ТтΤτ",
-    "u": "υμ",
-    "v": "ν",
-    "w": "Ԝԝ",
-    "x": "ХхΧχ",
-    "y": "УуҮүΥγ",
-    "z": "Ζ",
-}
-"""Latin letter -> the Cyrillic, Greek and IPA letters (either case) that read as it."""
-_AS_LATIN = str.maketrans({c: latin for latin, alike in _LOOKALIKES.items() for c in alike})
-_DROPPED = frozenset({"Cf", "Mn", "Me"})
-"""Format characters (zero-width spaces, soft hyphens, direction marks) and combining marks
-(accents, once decomposed)."""
-
-
-def person_key(user_id: str) -> str:
-    """`user_id`'s skeleton: equal for every spelling above of one id."""
-    decomposed = unicodedata.normalize("NFKD", user_id)  # NFKC's folding, accents apart
-    kept = "".join(c for c in decomposed if unicodedata.category(c) not in _DROPPED)
-    return kept.translate(_AS_LATIN).casefold().translate(_AS_LATIN).strip()
+_DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160),
+    (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)  # fmt: skip
+"""Default_Ignorable_Code_Point (Unicode's DerivedCoreProperties): drawn as nothing, among
+them letters such as the Hangul fillers, which a category test keeps."""
+_BLANKS = frozenset({"\u2800"})
+"""Symbols drawn blank (the Braille blank): invisible, yet neither space nor ignorable."""
+_DROPPED = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Mn", "Me", "Zs", "Zl", "Zp"})
+"""Controls, format characters, unassigned and private code points, combining marks
+(accents, once decomposed) and spaces: none of them tells two ids apart on screen."""
+_SMALL_CAPITAL = "LATIN LETTER SMALL CAPITAL "
 
 
 def same_person(a: str, b: str) -> bool:
-    return person_key(a) == person_key(b)
+    """Whether ids `a` and `b` may be one person: their skeletons meet, case ignored."""
+    return not _keys(a).isdisjoint(_keys(b))
 
 
 def requester_id(user: str) -> str:
-    """How the queue stores who asked. An id that looks like personal data becomes two
-    hashes: of its skeleton, which the four-eyes rule compares (another spelling of it
-    still cannot decide the request), and of the id as given, which resuming compares (only
-    that exact principal resumes). Other ids are stored as they are."""
-    key = person_key(user)
-    if not looks_personal(key):
+    """How the queue stores who asked. An id that looks like personal data becomes hashes:
+    of its skeletons, which the four-eyes rule compares (another spelling of it still cannot
+    decide the request), and of the id as given, which resuming compares (only that exact
+    principal resumes). Other ids are stored as they are."""
+    keys = _keys(user)
+    if not any(looks_personal(k) for k in keys | {user}):
         return user
-    return f"h-{sha256_hex(key)[:16]}.{sha256_hex(user)[:8]}"
+    return f"{_HASHED}{'-'.join(sorted(_hashes(keys)))}.{sha256_hex(user)[:8]}"
 
 
 def asked_by(user_id: str, requester: str) -> bool:
     """Whether `user_id`, in any spelling, is the person who made a request stored with
-    `requester` (the four-eyes rule)."""
+    `requester` (the four-eyes rule). A stored pseudonym is met by the hash of any of the
+    id's skeletons, whether or not this spelling of it looks personal."""
     if same_person(user_id, requester):
         return True
-    mine = requester_id(user_id)
-    return mine != user_id and mine.partition(".")[0] == requester.partition(".")[0]
+    stored, dot, _ = requester.removeprefix(_HASHED).partition(".")
+    if not requester.startswith(_HASHED) or not dot:
+        return False
+    return not _hashes(_keys(user_id)).isdisjoint(stored.split("-"))
 
 
 def requested_by(user_id: str, requester: str) -> bool:
     """Whether `user_id` is exactly the principal that made the request (resuming it)."""
     return requester in (user_id, requester_id(user_id))
+
+
+_HASHED = "h-"
+
+
+def _hashes(keys: frozenset[str]) -> set[str]:
+    return {sha256_hex(k)[:16] for k in keys}
+
+
+def _keys(user_id: str) -> frozenset[str]:
+    """The skeleton of the id as written, of its case-folded form and of its skeleton's:
+    `aIice` meets `alice` as written (capital I reads as l), `ALICE` case-folded, and the
+    Cherokee capitals of `ALiCE` (whose own case-folding is Cherokee) through the Latin
+    capitals of their skeleton."""
+    written = _skeleton(user_id)
+    return frozenset((written, _skeleton(user_id.casefold()), _skeleton(written.casefold())))
+
+
+def _skeleton(text: str) -> str:
+    prototypes = _prototypes()
+    kept = _visible(unicodedata.normalize("NFKD", text))
+    mapped = "".join(prototypes.get(c) or prototypes.get(_small_capital(c), c) for c in kept)
+    return _visible(unicodedata.normalize("NFKD", mapped))
+
+
+def _visible(text: str) -> str:
+    return "".join(c for c in text if not _invisible(c))
+
+
+def _invisible(c: str) -> bool:
+    point = ord(c)
+    if c in _BLANKS or c.isspace() or unicodedata.category(c) in _DROPPED:
+        return True
+    return any(low <= point <= high for low, high in _DEFAULT_IGNORABLE)
+
+
+@cache
+def _prototypes() -> dict[str, str]:
+    """Each confusable character -> its class's prototype, built once. The package lists
+    each pair of confusables.txt both ways: a class is a prototype and the characters
+    mapped to it. A prototype of more than one character (`m` -> `rn`) is never mapped
+    from, so it names its class; otherwise the class's ASCII character does, when it has
+    one (`0` for `0 O Ο О`, so `b0b` stays apart from `bob` when case-folded). Small
+    capitals join their letter's class: confusables.txt maps `ᴄ` and `ᴏ`, not `ᴀ`."""
+    from confusable_homoglyphs.confusables import confusables_data
+
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while (up := parent.setdefault(x, x)) != x:
+            parent[x] = x = parent.setdefault(up, up)
+        return x
+
+    for char, alikes in confusables_data.items():
+        first = root(_bare(char))
+        for other in (_bare(a["c"]) for a in alikes):
+            parent[root(other)] = first
+    for char in list(parent):
+        if len(char) == 1 and (letter := _small_capital(char)) != char:
+            parent[root(letter)] = root(char)
+    classes: dict[str, list[str]] = {}
+    for member in parent:
+        classes.setdefault(root(member), []).append(member)
+    table: dict[str, str] = {}
+    for members in classes.values():
+        prototype = min(members, key=lambda m: (len(m) == 1, not m.isascii(), m))
+        table.update((m, prototype) for m in members if len(m) == 1 and m != prototype)
+    for char, prototype in table.items():  # a longer prototype's own letters, mapped too
+        if len(prototype) > 1:
+            table[char] = "".join(table.get(p, p) for p in prototype)
+    return table
+
+
+def _small_capital(c: str) -> str:
+    """`ᴀ`, `ʙ`, `ʀ`: a small capital reads as its letter (`c` itself otherwise)."""
+    name = unicodedata.name(c, "")
+    letter = name.removeprefix(_SMALL_CAPITAL)
+    return letter.lower() if name.startswith(_SMALL_CAPITAL) and len(letter) == 1 else c
+
+
+def _bare(text: str) -> str:
+    """The package keeps right-to-left characters between direction marks; drop them."""
+    return text.replace("\u200e", "").replace("\u200f", "")
