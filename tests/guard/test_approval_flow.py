@@ -3,17 +3,19 @@ ticket survives the app's death: a new process resumes it after a reviewer appro
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from charter.config import DEFAULT_POLICIES
-from charter.errors import ApprovalRejected
+from charter.errors import ApprovalRejected, ApprovalTimeout
 from charter.testing import make_charter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,3 +164,46 @@ def test_a_killed_app_resumes_after_restart(tmp_path: Path) -> None:
     assert effects.read_text() == "A-77:950.0\n"
     again = restart_and_resume()
     assert again.returncode != 0 and effects.read_text() == "A-77:950.0\n"
+
+
+@pytest.mark.parametrize("vault_key", ["", base64.b64encode(bytes(range(32))).decode()])
+def test_a_keyed_approval_is_bound_to_the_real_values(tmp_path: Path, vault_key: str) -> None:
+    """Found by probing: an action is bound in placeholder form, and a URL (which the
+    policy does not redact) reads `<URL_1>` whatever it is; so a call under the same
+    `approval_key` with another URL found the approved request and ran at once. The
+    binding now carries a digest of the real values (keyed by the vault key when one is
+    set): another value is another request; the same value, even in a new process, uses
+    the approval; neither URL is stored."""
+    import charter as charter_pkg
+
+    jane, attacker = "https://pay.example.com/jane", "https://attacker.example/steal"
+    ran: list[str] = []
+
+    def refund_with(charter: Any) -> Any:
+        @charter.guard.tool
+        def issue_refund(order_id: str, amount: float) -> str:
+            ran.append(order_id)
+            return "refunded"
+
+        return issue_refund
+
+    settings = {"approval_mode": "wait", "approval_wait_s": 0.05, "vault_key": vault_key}
+    first = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern", **settings)
+    refund = refund_with(first)
+    with charter_pkg.context(user="u-9", approval_key="order-77"):
+        with pytest.raises(ApprovalTimeout):
+            refund(jane, 900.0)
+        (held,) = first.queue.list(state="pending")
+        assert held.action["tool"]["arguments"]["order_id"] == "<URL_1>"
+        first.queue.approve(held.id, "alice", reason="the customer's own payment page")
+        with pytest.raises(ApprovalTimeout):
+            refund(attacker, 900.0)
+    assert ran == []
+    first.close()
+    restarted = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern", **settings)
+    with charter_pkg.context(user="u-9", approval_key="order-77"):
+        assert refund_with(restarted)(jane, 900.0) == "refunded"
+    assert ran == [jane]
+    restarted.close()
+    stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    assert b"example" not in stored

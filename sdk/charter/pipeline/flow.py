@@ -236,7 +236,7 @@ def _prepare_tool(run: CallRun, bound: inspect.BoundArguments) -> Prepared:
         stored = view.render(decision.redact, default=RedactOperator.PLACEHOLDER)
         keywords = as_keywords(bound, stored)
         call = {"arguments": keywords} if keywords is not None else None
-    action = approval_action(run, view.policy_text, call, view.policy_value)
+    action = approval_action(run, view.policy_text, call, view.policy_value, view.value)
     request = hold(run, decision, action, bound)
     return Prepared(bound.args, bound.kwargs, request, action, bound=bound)
 
@@ -268,13 +268,15 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
         return Prepared(bound.args, bound.kwargs, bound=bound, prompt_param=args.param)
     # Bound to, and stored as, the placeholder form: reviewers never see raw PII.
     call = None
+    real: list[Any] = [inspected.texts]  # what the placeholders stand for
     stored = as_keywords(bound)
     if stored is not None and is_json(stored):  # else: resumable only in this process
+        real.append(dict(stored))  # the prompt's own fields and the other arguments
         stored[args.param] = args.prompt_with(_all_placeholders(run, inspected, decision))
         # The rest, the prompt's own fields beside its texts too (a message's `name`, a
         # LangChain call's options and unchecked input keys), gets placeholders as well.
         call = {"arguments": privacy.redact_json(stored, _PLACEHOLDERS, run.scope)}
-    action = approval_action(run, inspected.policy_text, call, None)
+    action = approval_action(run, inspected.policy_text, call, None, real)
     request = hold(run, decision, action, bound, args.param)
     return Prepared(bound.args, bound.kwargs, request, action, bound, args.param)
 

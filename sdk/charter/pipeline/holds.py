@@ -10,10 +10,12 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
+from charter._canonical import sha256_hex
 from charter.decision import ApprovalSpec, Decision
 from charter.errors import ApprovalPending, ApprovalRejected
 from charter.pipeline import held_calls
 from charter.pipeline.stages import CallRun
+from charter.privacy import json_text
 
 
 def approval_action(
@@ -21,20 +23,37 @@ def approval_action(
     policy_text: str,
     call: Mapping[str, Any] | None,
     tool_args: Mapping[str, Any] | None,
+    real: Any,
 ) -> dict[str, Any]:
-    """The canonical action an approval is bound to, in placeholder form."""
+    """The canonical action an approval is bound to, in placeholder form, with a digest of
+    the `real` values the placeholders stand for."""
     spec = run.spec
     action: dict[str, Any] = {
         "kind": "tool_call" if spec.kind == "tool" else "llm_call",
         "function": spec.function,
         "model": spec.model.model_dump(),
         "text": policy_text,
+        "values": _values_digest(run, real),
     }
     if spec.kind == "tool":
         action["tool"] = {"name": spec.tool_name, "arguments": dict(tool_args or {})}
     if call is not None:
         action["call"] = call
     return action
+
+
+def _values_digest(run: CallRun, real: Any) -> str:
+    """What binds an approval to the values themselves: placeholders hide them, so a URL or
+    a date the policy does not redact read `<URL_1>` for any value, and an approval reused
+    under its `approval_key` ran for another one (found by probing). A hash, never the
+    text: keyed with the vault key when one is set (a small value space cannot be tried
+    without it), else SHA-256, stable across processes as a keyed re-run needs."""
+    text = json_text(real)
+    settings = run.parts.settings
+    if settings.vault_key:
+        keyed: str = run.parts.privacy.vault.digest(settings.tenant, "approval", text)
+        return "hmac:" + keyed
+    return "sha256:" + sha256_hex(text)
 
 
 def submit_approval(run: CallRun, decision: Decision, action: Mapping[str, Any]) -> Any:
