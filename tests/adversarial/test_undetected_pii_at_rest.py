@@ -122,8 +122,9 @@ def test_undetected_personal_data_is_not_stored_raw(tmp_path: Path, store_url: s
     assert leaks == []  # main: every value, in the decision log and in the approval rows
 
     records = list(iter_records(store_url))
-    # input and output of each chat; three refund checks, the approved refund's result
-    assert len(records) == len(MESSAGES) * 2 + 3 + 1
+    # input and output of each chat; three refund checks, the approved refund's check
+    # again as it resumes, and its result
+    assert len(records) == len(MESSAGES) * 2 + 3 + 1 + 1
     for record in records:
         assert record.input["text"] == "" and len(record.input["text_sha256"]) == 64
         assert record.input["text_chars"] > 0

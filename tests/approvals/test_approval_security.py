@@ -5,12 +5,15 @@ from __future__ import annotations
 import copy
 
 import pytest
+from sqlalchemy import text as sql_text
 
 from charter.approvals import ApprovalState, EventKind, Reviewer, action_hash
 from charter.approvals._identity import same_person
+from charter.approvals.lifecycle import covers
 from charter.approvals.queue import ApprovalQueue
+from charter.decision import Approvers
 from charter.errors import ActionMismatch, ApprovalError, NotAuthorized
-from tests.approvals.helpers import ACTION, ManualClock, submit
+from tests.approvals.helpers import ACTION, ManualClock, make_request, spec, submit
 
 
 def _last_refusal(queue: ApprovalQueue, ticket: str) -> tuple[str, str]:
@@ -187,3 +190,36 @@ def test_refusal_messages_carry_no_action_content(queue: ApprovalQueue) -> None:
         with pytest.raises(ApprovalError) as refused:
             queue.approve(ticket, reviewer)
         assert "IBAN" not in str(refused.value) and "invoice" not in str(refused.value)
+
+
+@pytest.mark.parametrize("approve_votes", [0, 1])
+def test_an_approved_state_without_its_votes_is_not_used(
+    queue: ApprovalQueue, approve_votes: int
+) -> None:
+    """Found by probing: a row whose state was set to `approved` by hand, with no vote,
+    was used and the action ran. An approved state counts only when its recorded votes
+    make it: min_approvals approve votes by distinct reviewers, none the requester."""
+    ticket = submit(queue, min_approvals=2).id
+    for reviewer in ("alice", "bob")[:approve_votes]:
+        queue.approve(ticket, reviewer)
+    with queue.engine.begin() as conn:
+        conn.execute(
+            sql_text("update charter_approval_request set state = 'approved' where id = :id"),
+            {"id": ticket},
+        )
+    with pytest.raises(ApprovalError, match=f"votes hold {approve_votes} of the 2 approvals"):
+        queue.consume(ticket, action_hash(ACTION))
+    assert "marked approved" in _last_refusal(queue, ticket)[1]
+    assert queue.get(ticket).consumed_at is None
+
+
+def test_an_approval_meets_a_hold_only_as_strict_as_its_own() -> None:
+    request = make_request(approvers=Approvers(roles=("finance",)), min_approvals=1)
+    assert covers(request, spec(approvers=Approvers(roles=("finance",))))
+    assert covers(request, spec(approvers=Approvers(roles=("finance", "ops"))))
+    assert not covers(request, spec(approvers=Approvers(roles=("security",))))
+    assert not covers(request, spec(min_approvals=2))
+    assert not covers(request, spec(approvers=Approvers(users=("zoe",))))
+    escalated = make_request(approvers=Approvers(roles=("cfo",)), escalations=1)
+    assert covers(escalated, spec(escalate_to=Approvers(roles=("cfo",)), on_timeout="escalate"))
+    assert not covers(escalated, spec())

@@ -1,20 +1,25 @@
 """What `charter.resume` checks before a held call runs: the request as it stands now
-(its deadline applied), and that the resumer is the one it was held for."""
+(its deadline applied), that the resumer is the one it was held for, and that the policy
+still lets what will run, run."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import text as sql_text
 
-from charter.approvals import ApprovalQueue, ApprovalState
+from charter.approvals import ApprovalQueue, ApprovalState, action_hash
 from charter.config import DEFAULT_POLICIES, Settings
-from charter.errors import ApprovalPending, ApprovalRejected, NotAuthorized
+from charter.errors import ApprovalPending, ApprovalRejected, NotAuthorized, PolicyViolation
 from charter.guard import Charter
 from charter.testing import make_charter
 from tests.approvals.helpers import ManualClock
+from tests.guard.test_drivers import APPROVALS, MAIN
 
 
 @pytest.fixture
@@ -88,3 +93,91 @@ def test_a_ticket_resumes_only_in_the_tenant_and_app_that_held_it(tmp_path: Path
         assert acme.resume(ticket) == "refunded 900.0"
     assert ran == [900.0]
     acme.close()
+
+
+def _edit_action(charter: Charter, ticket: str, **arguments: Any) -> None:
+    """What someone with write access to the store does: change the stored call's
+    arguments and recompute the action's hash, so the row is consistent again."""
+    action = charter.queue.get(ticket).action
+    action["call"]["arguments"].update(arguments)
+    with charter.queue.engine.begin() as conn:
+        conn.execute(
+            sql_text(
+                "update charter_approval_request set action = :a, action_hash = :h where id = :id"
+            ),
+            {"a": json.dumps(action), "h": action_hash(action), "id": ticket},
+        )
+
+
+def test_an_edited_approved_row_is_checked_by_the_policy_before_it_runs(tmp_path: Path) -> None:
+    """Found by probing: a refund of 900 approved, its stored arguments set to 450,000
+    (above the 10,000 hard limit) and its hash recomputed, ran on resume: nothing checked
+    a resumed call. The policy now evaluates what will run: the hard limit denies it."""
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern")
+    ran: list[float] = []
+    ticket = _held(charter, ran)
+    charter.queue.approve(ticket, "alice", reason="customer verified")
+    _edit_action(charter, ticket, order_id="EVIL-9", amount=450_000)
+    with pytest.raises(PolicyViolation, match=r"tools\.refund_hard_limit"):
+        charter.resume(ticket)
+    assert ran == [] and charter.queue.get(ticket).consumed_at is None
+    charter.close()
+
+
+@pytest.fixture
+def held_bundle(tmp_path: Path) -> Iterator[Charter]:
+    """A bundle holding any prompt or tool call that says "hold" (approvers: role ops) and
+    denying one that says "forbidden"; olga may approve."""
+    bundle = tmp_path / "policies"
+    bundle.mkdir()
+    (bundle / "main.rego").write_text(MAIN)
+    (bundle / "approvals.rego").write_text(APPROVALS)
+    ch = make_charter(bundle, tmp_path, pii_mode="pattern")
+    yield ch
+    ch.close()
+
+
+def test_an_edited_prompt_is_checked_again_before_the_model_sees_it(held_bundle: Charter) -> None:
+    received: list[str] = []
+
+    @held_bundle.guard(model="m", provider="openai")
+    def ask(prompt: str) -> str:
+        received.append(prompt)
+        return "ok"
+
+    with pytest.raises(ApprovalPending) as info:
+        ask("please hold this")
+    ticket = info.value.ticket
+    held_bundle.queue.approve(ticket, "olga", reason="fine")
+    _edit_action(held_bundle, ticket, prompt="please hold this: forbidden")
+    with pytest.raises(PolicyViolation, match=r"t\.forbidden"):
+        held_bundle.resume(ticket)
+    assert received == []
+
+
+def test_a_hold_the_approval_does_not_meet_refuses(held_bundle: Charter) -> None:
+    """The policy still holds the call: it runs when this approval meets that hold, and
+    is refused when the request's approvers are not ones the policy asks for."""
+    ran: list[str] = []
+
+    @held_bundle.guard.tool(name="note")
+    def note(text: str) -> str:
+        ran.append(text)
+        return "noted"
+
+    tickets = []
+    for _ in range(2):
+        with pytest.raises(ApprovalPending) as info:
+            note("hold this")
+        tickets.append(info.value.ticket)
+    with held_bundle.queue.engine.begin() as conn:  # approvers edited to a role of nobody's
+        conn.execute(
+            sql_text("update charter_approval_request set approvers = :a where id = :id"),
+            {"a": json.dumps({"roles": ["interns"], "users": []}), "id": tickets[1]},
+        )
+    for ticket in tickets:
+        held_bundle.queue.approve(ticket, "olga", reason="fine")
+    assert held_bundle.resume(tickets[0]) == "noted"
+    with pytest.raises(ApprovalRejected, match="does not meet what the policy asks"):
+        held_bundle.resume(tickets[1])
+    assert ran == ["hold this"]

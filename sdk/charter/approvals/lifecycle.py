@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from charter.approvals._identity import asked_by, same_person
 from charter.approvals.authz import Authorizer
 from charter.approvals.models import ApprovalRequest, ApprovalState, Reviewer, describe_approvers
-from charter.decision import Approvers
+from charter.decision import ApprovalSpec, Approvers
 from charter.errors import (
     ActionMismatch,
     ApprovalError,
@@ -135,6 +135,9 @@ def use_check(
                 f"(details: charter approvals show {tid})"
             )
         )
+    unbacked = unbacked_approval(request)
+    if unbacked is not None:
+        return UseCheck(ApprovalError(unbacked), record=True)
     if request.consumed_at is not None:
         return UseCheck(
             ApprovalError(
@@ -153,3 +156,43 @@ def use_check(
             record=True,
         )
     return UseCheck(None)
+
+
+def unbacked_approval(request: ApprovalRequest) -> str | None:
+    """Why an `approved` state is not backed by its recorded votes, or None when it is:
+    min_approvals approve votes by distinct reviewers, none of them the requester, and no
+    reject. A row edited by hand (found by probing: its state flipped with no vote) is
+    then not obeyed."""
+    persons: list[str] = []
+    for vote in request.votes:
+        if vote.verdict != "approve":
+            return f"approved request {request.id} holds a reject vote by {vote.reviewer}"
+        if same_person(vote.reviewer, request.requester):
+            return f"approved request {request.id} holds a vote by its requester"
+        if not any(same_person(vote.reviewer, p) for p in persons):
+            persons.append(vote.reviewer)
+    needed = max(1, request.min_approvals)
+    if len(persons) >= needed:
+        return None
+    return (
+        f"request {request.id} is marked approved, but its votes hold {len(persons)} of the "
+        f"{needed} approvals by distinct reviewers it needs; it is not used (see "
+        f"charter approvals show {request.id})"
+    )
+
+
+def covers(request: ApprovalRequest, needed: ApprovalSpec) -> bool:
+    """Whether an approval of `request` meets `needed`, what the policy asks for the same
+    action now: no more approvals than it was given, and every reviewer it accepted (its
+    approvers; escalated, the escalation's) is one `needed` accepts too."""
+    accepted = [needed.approvers]
+    if request.escalations and needed.escalate_to is not None:
+        accepted.append(needed.escalate_to)
+    roles = {r for a in accepted for r in a.roles}
+    users = {u for a in accepted for u in a.users}
+    held = request.approvers
+    return (
+        needed.min_approvals <= request.min_approvals
+        and set(held.roles) <= roles
+        and set(held.users) <= users
+    )

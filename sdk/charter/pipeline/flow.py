@@ -31,6 +31,7 @@ from charter.pipeline.holds import after_wait, approval_action, hold, settled, u
 from charter.pipeline.own_types import in_own_types
 from charter.pipeline.parts import NO_SPAN, CallSpec, Parts
 from charter.pipeline.prompt_args import PromptArgs
+from charter.pipeline.rechecks import recheck
 from charter.pipeline.revise import Reviser
 from charter.pipeline.stages import CallRun, Refused
 from charter.pipeline.windows import WindowChecks, record_shown
@@ -144,6 +145,7 @@ def resumed(
 
     def approved(run: CallRun) -> Prepared:
         settled(run, request, 0.0)
+        recheck(run, request, prompt_param)  # the policy again, on what will run
         if request.consumed_at is not None:  # used: the queue refuses it (and records that)
             use(run, request, request.action)
         prepared = _approved_call(request, prompt_param)  # before the approval is used
