@@ -15,7 +15,6 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
 from typing import Any
 
 from charter._canonical import is_json
@@ -30,6 +29,7 @@ from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, P
 from charter.pipeline.holds import after_wait, approval_action, hold, settled, use
 from charter.pipeline.own_types import in_own_types
 from charter.pipeline.parts import NO_SPAN, CallSpec, Parts
+from charter.pipeline.prepared import Prepared
 from charter.pipeline.prompt_args import PromptArgs
 from charter.pipeline.rechecks import recheck
 from charter.pipeline.revise import Reviser
@@ -43,43 +43,6 @@ from charter.values import RedactOperator
 
 Flow = Generator[Effect, Any, Any]
 _PLACEHOLDERS = {"*": RedactOperator.PLACEHOLDER}
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """After the input stage: the (redacted) arguments to call with, and the approval
-    request to wait for (with the action it is bound to), if the policy asked for one.
-    `bound` and `prompt_param` let a revision call the function again with another prompt
-    (a resumed call has only `kwargs`)."""
-
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    request: Any = None
-    action: dict[str, Any] | None = None
-    bound: inspect.BoundArguments | None = None
-    prompt_param: str | None = None
-
-    @property
-    def invoke(self) -> Invoke:
-        return Invoke(self.args, self.kwargs)
-
-    @property
-    def prompt(self) -> Any:
-        """The prompt as the model is sent it (redacted)."""
-        if self.prompt_param is None:
-            return None
-        if self.bound is not None:
-            return self.bound.arguments.get(self.prompt_param)
-        return self.kwargs.get(self.prompt_param)
-
-    def invoke_with(self, prompt: Any) -> Invoke:
-        """The same call with `prompt` in place of the prompt argument."""
-        param = self.prompt_param or ""
-        if self.bound is None:
-            return Invoke(self.args, {**self.kwargs, param: prompt})
-        again = inspect.BoundArguments(self.bound.signature, {**self.bound.arguments})
-        again.arguments[param] = prompt
-        return Invoke(again.args, again.kwargs)
 
 
 def open_run(parts: Parts, spec: CallSpec) -> tuple[CallRun, Any]:
