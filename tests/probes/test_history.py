@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import event, select, update
+from typer.testing import CliRunner
 
+from charter.cli.main import app
 from charter.errors import ConfigurationError
 from charter.probes import (
     ChangeSeverity,
@@ -238,6 +240,14 @@ def test_an_unreadable_run_is_named_and_left_out(
     with caplog.at_level(logging.WARNING, logger="charter.probes"):
         assert [r.run_id for r in history.runs()] == [baseline]
     assert f"probe run {edited} cannot be read" in caplog.text
+    # The command lists the rest, names the run it left out and exits 1 (as audit export).
+    listed = CliRunner().invoke(
+        app,
+        ["probe", "history", "--store", history.engine.url.render_as_string(hide_password=False)],
+    )
+    assert listed.exit_code == 1, listed.output
+    assert baseline in listed.stdout and edited not in listed.stdout
+    assert f"error: probe run {edited} cannot be read" in listed.stderr
     with history.engine.begin() as conn:
         conn.execute(update(RUNS).where(RUNS.c.run_id == baseline).values(metrics_json="{bad"))
     caplog.clear()

@@ -141,17 +141,28 @@ def history(
 ) -> None:
     """The newest probe runs: rates, drift, verdict; `*` marks each baseline."""
     from charter.cli._common import store_url
-    from charter.evals.table import percent, text_table
-    from charter.probes import ProbeHistory, worst
+    from charter.probes import ProbeHistory
 
     probes = ProbeHistory(store_url(store))
+    unreadable: list[str] = []
     try:
-        runs = probes.runs(limit=limit)
+        runs = probes.runs(limit=limit, unreadable=unreadable)
     finally:
         probes.close()
+    for run_id in unreadable:  # listed without it, as audit export lists the readable records
+        fail(f"probe run {run_id} cannot be read (edited by hand?): left out", code=1)
     if not runs:
         typer.echo("no probe runs yet: run `charter probe --once`")
-        return
+    else:
+        _print_runs(runs)
+    if unreadable:
+        raise typer.Exit(1)
+
+
+def _print_runs(runs: list[Any]) -> None:
+    from charter.evals.table import percent, text_table
+    from charter.probes import worst
+
     rows = [
         (
             f"{r.started_at:%Y-%m-%d %H:%M}",

@@ -109,16 +109,23 @@ class ProbeHistory:
         return vectors
 
     def runs(
-        self, *, target: str | None = None, model: str | None = None, limit: int = 20
+        self,
+        *,
+        target: str | None = None,
+        model: str | None = None,
+        limit: int = 20,
+        unreadable: list[str] | None = None,
     ) -> list[StoredRun]:
-        """The newest runs first."""
+        """The newest runs first; the id of each run that cannot be read is appended to
+        `unreadable` (as well as logged)."""
         query = select(RUNS).order_by(RUNS.c.started_at.desc()).limit(limit)
         if target is not None:
             query = query.where(RUNS.c.target == target)
         if model is not None:
             query = query.where(RUNS.c.model == model)
         with read_transaction(self.engine, "listing probe runs") as conn:
-            return list(_readable(conn.execute(query).mappings(), "the runs listed"))
+            rows = conn.execute(query).mappings()
+            return list(_readable(rows, "the runs listed", unreadable))
 
     # --- writing -------------------------------------------------------------------------
 
@@ -224,8 +231,11 @@ def _answer_row(run_id: str, answer: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _readable(rows: Iterable[RowMapping], doing: str) -> Iterator[StoredRun]:
-    """The rows that can be read; each that cannot is named in the log and left out."""
+def _readable(
+    rows: Iterable[RowMapping], doing: str, unreadable: list[str] | None = None
+) -> Iterator[StoredRun]:
+    """The rows that can be read; each that cannot is named in the log (and `unreadable`)
+    and left out."""
     for row in rows:
         try:
             yield _stored(row)
@@ -237,6 +247,8 @@ def _readable(rows: Iterable[RowMapping], doing: str) -> Iterator[StoredRun]:
                 problem,
                 doing,
             )
+            if unreadable is not None:
+                unreadable.append(str(row["run_id"]))
 
 
 def _stored(row: RowMapping) -> StoredRun:
