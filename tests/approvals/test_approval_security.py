@@ -59,6 +59,9 @@ SPELLINGS_OF_ALICE = [
     "\u13aa\u13de\u13a5\u13df\u13ac",  # Cherokee capitals: ALiCE
     "\u0251li\u1d04e",  # Latin alpha, small capital C
     "ALICE",
+    "al\U0001d678ce",  # mathematical monospace capital I: no case until NFKC folds it
+    "\u24d0lice",  # circled a
+    "al\u1d35ce",  # modifier capital I
 ]
 
 
@@ -211,6 +214,32 @@ def test_an_approved_state_without_its_votes_is_not_used(
         queue.consume(ticket, action_hash(ACTION))
     assert "marked approved" in _last_refusal(queue, ticket)[1]
     assert queue.get(ticket).consumed_at is None
+
+
+def test_an_approved_state_with_a_vote_by_its_pseudonymous_requester_is_not_used(
+    queue: ApprovalQueue,
+) -> None:
+    """A requester stored as a pseudonym (an e-mail address as user id) is met by the
+    four-eyes check's own comparison, not only by the plain one (found by review: a vote
+    inserted under the requester's own id, the state flipped, was used)."""
+    from charter.approvals._identity import requester_id
+
+    user = "jane.doe@example.com"
+    ticket = submit(queue, requester=requester_id(user), min_approvals=1).id
+    with queue.engine.begin() as conn:
+        conn.execute(
+            sql_text(
+                "insert into charter_approval_vote (request_id, reviewer, verdict, at, reason) "
+                "values (:id, :actor, 'approve', :at, '')"
+            ),
+            {"id": ticket, "at": queue.get(ticket).created_at, "actor": user},
+        )
+        conn.execute(
+            sql_text("update charter_approval_request set state = 'approved' where id = :id"),
+            {"id": ticket},
+        )
+    with pytest.raises(ApprovalError, match="holds a vote by its requester"):
+        queue.consume(ticket, action_hash(ACTION))
 
 
 def test_an_approval_meets_a_hold_only_as_strict_as_its_own() -> None:

@@ -86,8 +86,9 @@ def _keys(user_id: str) -> frozenset[str]:
     `aIice` meets `alice` as written (capital I reads as l), `ALICE` case-folded, and the
     Cherokee capitals of `ALiCE` (whose own case-folding is Cherokee) through the Latin
     capitals of their skeleton."""
-    written = _skeleton(user_id)
-    return frozenset((written, _skeleton(user_id.casefold()), _skeleton(written.casefold())))
+    folded = unicodedata.normalize("NFKC", user_id)  # 𝙸, Ⓘ, ᴵ have no case until folded
+    written = _skeleton(folded)
+    return frozenset((written, _skeleton(folded.casefold()), _skeleton(written.casefold())))
 
 
 def _skeleton(text: str) -> str:

@@ -167,7 +167,7 @@ def unbacked_approval(request: ApprovalRequest) -> str | None:
     for vote in request.votes:
         if vote.verdict != "approve":
             return f"approved request {request.id} holds a reject vote by {vote.reviewer}"
-        if same_person(vote.reviewer, request.requester):
+        if asked_by(vote.reviewer, request.requester):  # a pseudonym stored too
             return f"approved request {request.id} holds a vote by its requester"
         if not any(same_person(vote.reviewer, p) for p in persons):
             persons.append(vote.reviewer)
