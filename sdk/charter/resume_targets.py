@@ -41,9 +41,11 @@ def unregister(name: str, target: Any) -> None:
 
 
 def held(ticket: str, target: Any) -> None:
-    """`target` made the held call `ticket` (the latest, when a re-run finds the request)."""
+    """`target` made the held call `ticket`. A re-run under an approval key that finds the
+    request does not take it over: another object with the same call (another client, a
+    closure over another account) would run on the first one's approval (found by review)."""
     with _LOCK:
-        _HELD[ticket] = target
+        _HELD.setdefault(ticket, target)
         _HELD.move_to_end(ticket)
         while len(_HELD) > KEPT:
             _HELD.popitem(last=False)

@@ -26,7 +26,7 @@ from charter.pipeline import held_calls
 from charter.pipeline.answer_reading import refuse_deferred
 from charter.pipeline.binding import as_keywords
 from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
-from charter.pipeline.holds import after_wait, approval_action, hold, settled, use
+from charter.pipeline.holds import after_wait, approval_action, digestible, hold, settled, use
 from charter.pipeline.own_types import in_own_types
 from charter.pipeline.parts import NO_SPAN, CallSpec, Parts
 from charter.pipeline.prepared import Prepared
@@ -233,10 +233,12 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
         return Prepared(bound.args, bound.kwargs, bound=bound, prompt_param=args.param)
     # Bound to, and stored as, the placeholder form: reviewers never see raw PII.
     call = None
-    real: list[Any] = [inspected.texts]  # what the placeholders stand for
+    # What the placeholders stand for: the texts, the prompt's own fields and the other
+    # arguments, JSON or not (an object's fields bind it too).
+    others = {k: v for k, v in bound.arguments.items() if k != run.spec.receiver}
+    real = [inspected.texts, digestible(others)]
     stored = as_keywords(bound)
     if stored is not None and is_json(stored):  # else: resumable only in this process
-        real.append(dict(stored))  # the prompt's own fields and the other arguments
         stored[args.param] = args.prompt_with(_all_placeholders(run, inspected, decision))
         # The rest, the prompt's own fields beside its texts too (a message's `name`, a
         # LangChain call's options and unchecked input keys), gets placeholders as well.

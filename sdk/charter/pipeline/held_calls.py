@@ -14,7 +14,9 @@ resume that finds nothing here fails before its approval is used.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -63,8 +65,8 @@ def keep(
     if fingerprint is None:
         return
     call = HeldCall(action_hash, bound, prompt_param, receiver, fingerprint)
-    with _LOCK:
-        _HELD[ticket] = call
+    with _LOCK:  # the first call held under the ticket is the one approved (`resume_targets`)
+        _HELD.setdefault(ticket, call)
         _HELD.move_to_end(ticket)
         while len(_HELD) > KEPT:
             _HELD.popitem(last=False)
@@ -114,7 +116,11 @@ def _fingerprint(bound: inspect.BoundArguments, receiver: str | None) -> str | N
     """A digest of the arguments' values (objects by their `str`), the receiver aside: it
     is not part of the action."""
     arguments = {k: v for k, v in bound.arguments.items() if k != receiver}
-    try:  # as the checks read them: keys of mixed types (`1` and "1") both counted
+    try:  # by their state: a plain object's text (its repr) does not change with its fields
+        return hashlib.sha256(pickle.dumps(arguments, protocol=5)).hexdigest()
+    except Exception:
+        pass
+    try:  # keys of mixed types (`1` and "1") both counted
         return sha256_hex(json_view(arguments, finite=False))
     except (TypeError, ValueError, RecursionError, Unreadable):  # a cycle, a value no text
         return None

@@ -14,6 +14,7 @@ from charter._canonical import sha256_hex
 from charter.decision import ApprovalSpec, Decision
 from charter.errors import ApprovalPending, ApprovalRejected
 from charter.pipeline import held_calls
+from charter.pipeline.limits import Unreadable, json_view
 from charter.pipeline.stages import CallRun
 from charter.privacy import json_text
 
@@ -40,6 +41,16 @@ def approval_action(
     if call is not None:
         action["call"] = call
     return action
+
+
+def digestible(value: Any) -> Any:
+    """`value` as the checks read it (`limits.json_view`: an object by its fields), for the
+    values digest; a value with no such reading by its type name (the call is kept live and
+    its fingerprint binds it)."""
+    try:
+        return json_view(value, finite=False)
+    except Unreadable:
+        return type(value).__name__
 
 
 def _values_digest(run: CallRun, real: Any) -> str:

@@ -16,6 +16,7 @@ from charter.adapters import adapter_for
 from charter.attachments import attachments_in
 from charter.decision import Action, ApprovalSpec, Decision, Stage
 from charter.errors import ApprovalRejected
+from charter.pipeline import held_calls
 from charter.pipeline.prompt_args import PromptArgs
 from charter.pipeline.stages import CallRun
 
@@ -26,9 +27,14 @@ def recheck(run: CallRun, request: Any, prompt_param: str | None) -> None:
     from charter.approvals import ApprovalState
     from charter.approvals.lifecycle import covers
 
-    arguments = (request.action.get("call") or {}).get("arguments")
-    if request.state is not ApprovalState.APPROVED or not isinstance(arguments, Mapping):
+    if request.state is not ApprovalState.APPROVED:
         return
+    arguments = (request.action.get("call") or {}).get("arguments")
+    if not isinstance(arguments, Mapping):  # a call kept live (`held_calls`) is checked too
+        kept = held_calls.arguments(request)
+        arguments = {k: v for k, v in kept.items() if k != run.spec.receiver}
+        if not arguments:
+            return  # not held here: the flow refuses it before the approval is used
     if run.spec.kind == "tool":
         decision = _tool_call(run, dict(arguments))
     else:

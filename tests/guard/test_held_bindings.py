@@ -1,0 +1,118 @@
+"""What binds a held call to the approval that releases it, found by reviewing the change
+that kept non-JSON calls live and bound approvals to their values: the approval covers an
+LLM call's other arguments JSON or not; a call kept live is checked by the policy again
+before it runs; an object changed since the hold is refused; and under an approval key, a
+second object with the same call never takes over the first one's approved ticket."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text as sql_text
+
+import charter
+from charter.errors import ActionMismatch, ApprovalPending, ApprovalRejected
+from charter.guard import Charter
+from charter.testing import make_charter
+from tests.guard.test_drivers import APPROVALS, MAIN
+
+
+@pytest.fixture
+def ch(tmp_path: Path) -> Charter:
+    """A bundle that holds any call whose text says "hold" for one of olga's group."""
+    bundle = tmp_path / "policies"
+    bundle.mkdir()
+    (bundle / "main.rego").write_text(MAIN)
+    (bundle / "approvals.rego").write_text(APPROVALS)
+    return make_charter(bundle, tmp_path, pii_mode="pattern")
+
+
+@dataclass
+class Payee:
+    url: str
+
+
+class Transfer:  # a plain object: its text (repr) does not show its fields
+    def __init__(self, to: str, amount: int) -> None:
+        self.to, self.amount = to, amount
+
+
+def _held(call: object) -> str:
+    with pytest.raises(ApprovalPending) as info:
+        call()  # type: ignore[operator]
+    return info.value.ticket
+
+
+def test_an_llm_calls_other_arguments_bind_its_approval_json_or_not(ch: Charter) -> None:
+    ran: list[str] = []
+
+    @ch.guard(model="m", provider="openai")
+    def pay(prompt: str, payee: Payee) -> str:
+        ran.append(payee.url)
+        return "paid"
+
+    with charter.context(user="u-9", approval_key="order-77"):
+        first = _held(lambda: pay("please hold this payment", Payee("https://pay.example/jane")))
+        ch.queue.approve(first, "olga", reason="jane's own page")
+        second = _held(lambda: pay("please hold this payment", Payee("https://evil.example/x")))
+        assert second != first  # another payee is another action, not the approved one
+        assert ch.resume(first) == "paid"
+    assert ran == ["https://pay.example/jane"]
+
+
+def test_a_call_kept_live_is_checked_by_the_policy_before_it_resumes(ch: Charter) -> None:
+    @ch.guard.tool(name="note")
+    def note(text: str, ref: Payee) -> str:
+        return "noted"
+
+    ticket = _held(lambda: note("hold this", Payee("r-1")))
+    assert "call" not in ch.queue.get(ticket).action  # kept live, not stored
+    with ch.queue.engine.begin() as conn:  # the approvers edited: interns may now approve
+        conn.execute(
+            sql_text("update charter_approval_request set approvers = :a where id = :id"),
+            {"a": json.dumps({"roles": ["interns"], "users": []}), "id": ticket},
+        )
+    ch.queue.approve(ticket, "olga", reason="fine")
+    with pytest.raises(ApprovalRejected, match="does not meet what the policy asks"):
+        ch.resume(ticket)
+    assert ch.queue.get(ticket).consumed_at is None
+
+
+def test_a_plain_object_changed_since_the_hold_is_refused(ch: Charter) -> None:
+    sent: list[tuple[str, int]] = []
+
+    @ch.guard.tool(name="note")
+    def note(text: str, transfer: Transfer) -> str:
+        sent.append((transfer.to, transfer.amount))
+        return "sent"
+
+    transfer = Transfer("jane", 900)
+    ticket = _held(lambda: note("hold this transfer", transfer))
+    ch.queue.approve(ticket, "olga", reason="jane, 900")
+    transfer.to, transfer.amount = "mallory", 450_000
+    with pytest.raises(ActionMismatch):
+        ch.resume(ticket)
+    assert sent == []
+
+
+def test_under_one_key_another_objects_call_does_not_take_over_the_ticket(
+    ch: Charter,
+) -> None:
+    class Payments:
+        def __init__(self, account: str) -> None:
+            self.account = account
+
+        @ch.guard.tool(name="note")
+        def note(self, text: str) -> str:
+            return f"ran from {self.account}"
+
+    jane, mallory = Payments("ACC-jane"), Payments("ACC-mallory")
+    with charter.context(user="u-9", approval_key="k-1"):
+        ticket = _held(lambda: jane.note("hold refund 900"))
+        ch.queue.approve(ticket, "olga", reason="jane verified")
+        with pytest.raises(ApprovalPending):
+            mallory.note("hold refund 900")
+        assert ch.resume(ticket) == "ran from ACC-jane"
