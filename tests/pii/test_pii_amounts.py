@@ -69,6 +69,9 @@ def test_a_decimal_fraction_or_a_timestamp_is_no_phone(
         ("tel +33 6.12.34.56.78", "+33 6.12.34.56.78"),
         ("Tel: 0171.1234567", "0171.1234567"),  # a trunk prefix, not a decimal
         ("phone: 46.204391", "46.204391"),  # a phone word says so, as for amounts
+        ("my number is 9123.4567", "9123.4567"),  # one dot after 3-4 digits: a phone
+        ("reach me on 6123.4567 tomorrow", "6123.4567"),
+        ("Contact: 612.345678", "612.345678"),
     ],
 )
 def test_dotted_phone_numbers_are_still_found(
