@@ -285,6 +285,9 @@ def test_unsampled_calls_skip_span_work_but_still_count_metrics() -> None:
         ("Ayşe Yılmaz", False),
         ("+90 532 123 45 67", False),
         ("05321234567", False),
+        ("jane\uff20example.com", False),  # a full-width @ (found by review: kept raw)
+        ("jane\ufe6bexample.com", False),  # a small-form @
+        ("Ay\u015fe\u3000Y\u0131lmaz", False),  # an ideographic space
     ],
 )
 def test_only_pseudonyms_reach_the_span(given: str, kept: bool) -> None:

@@ -5,6 +5,7 @@ application (or `charter.telemetry.setup()`) owns the providers."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from opentelemetry import metrics, trace
@@ -36,8 +37,13 @@ def safe_user(user: str) -> str:
 
 def looks_personal(user: str) -> bool:
     """Whether a user id looks like an e-mail address, a name or a phone number rather
-    than a pseudonym: such an id is hashed wherever Charter keeps it."""
-    return _NOT_A_PSEUDONYM.search(user) is not None
+    than a pseudonym: such an id is hashed wherever Charter keeps it. Read folded as well:
+    `jane＠example.com` (a full-width or small-form @) is an address too (found by review:
+    the approval queue hashed it, spans and the decision log kept it)."""
+    return any(
+        _NOT_A_PSEUDONYM.search(form) is not None
+        for form in (user, unicodedata.normalize("NFKC", user))
+    )
 
 
 class Telemetry:
