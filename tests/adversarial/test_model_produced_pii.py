@@ -90,3 +90,36 @@ def test_a_vault_scope_sealed_before_withheld_placeholders_reads_as_restorable()
     assert not mapping.entries[placeholder].withheld
     withheld, _ = mapping.assign("EMAIL_ADDRESS", THEIRS, False, withheld=True)
     assert Mapping.from_json(mapping.to_json()).entries[withheld].withheld
+
+
+def test_the_callers_own_values_in_the_models_spelling_come_back(tmp_path: Path) -> None:
+    """Found by review: an address or number the caller sent, written by the model in its
+    own spelling (lower case, grouped digits), or sent undetected and found in the answer,
+    came back as a placeholder nothing restores; withholding it protected nothing. A value
+    the caller sent this call, in any spelling, is the caller's; a short name inside one of
+    their words is not."""
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern")
+    model = RecordingModel(
+        lambda prompt: (
+            f"We will write to alice.jones@example.org and +44 20 7946 0958, and copy {THEIRS}."
+        )
+    )
+    ask = charter.guard(model=model.name, provider="ollama")(model)
+    with context(user="u-1", conversation="c-1"):
+        answer = ask("Write to me at Alice.Jones@Example.org or call +442079460958")
+    assert answer.startswith("We will write to ")
+    assert "Alice.Jones@Example.org" in answer or "alice.jones@example.org" in answer
+    assert "+44" in answer and "<PHONE_NUMBER" not in answer
+    assert THEIRS not in answer and "<EMAIL_ADDRESS_" in answer  # the model's own: withheld
+    charter.close()
+
+
+def test_said_by_caller_reads_whole_words_and_whole_numbers() -> None:
+    from charter.pii.vault_mapping import said_by_caller
+
+    said = "call me on +44 20 7946 0958, i'm ann-marie from planning".casefold()
+    assert said_by_caller("+442079460958", said)
+    assert said_by_caller("Ann-Marie", said)
+    assert not said_by_caller("Ann", "planning ahead")  # inside a word: not said
+    assert not said_by_caller("+44 20 7946 0959", said)  # another number
+    assert not said_by_caller("bob@example.com", "")

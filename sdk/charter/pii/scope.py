@@ -38,6 +38,9 @@ class Scope:
     principal: str | None = None
     withheld: bool = False
     """New placeholders issued through this scope are never restored (see `withheld_view()`)."""
+    callers: str = ""
+    """With `withheld`: what the caller sent in this call, casefolded. A value found in it is
+    the caller's own, not the model's, and stays restorable."""
 
     def __post_init__(self) -> None:
         if not self.id or not self.tenant:
@@ -73,9 +76,10 @@ class Scope:
         principal, when given)."""
         return cls(f"conv:{conversation_id}", tenant, subject, ttl_s, "conversation", principal)
 
-    def withheld_view(self) -> Scope:
-        """This scope (same mapping), issuing placeholders that are never restored."""
-        return replace(self, withheld=True)
+    def withheld_view(self, callers: str = "") -> Scope:
+        """This scope (same mapping), issuing placeholders that are never restored, but for
+        values the caller sent (`callers`: their texts in this call)."""
+        return replace(self, withheld=True, callers=callers.casefold())
 
     @classmethod
     def tenant_wide(cls, tenant: str, *, ttl_s: float | None = None) -> Scope:

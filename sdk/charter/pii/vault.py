@@ -37,7 +37,7 @@ from charter.errors import PIIError, VaultError
 from charter.pii.placeholders import entity_type_of, is_placeholder
 from charter.pii.scope import Scope
 from charter.pii.vault_keys import FORMAT, TenantKeys, parse_key, utf8
-from charter.pii.vault_mapping import Entry, Mapping, erase_form, restore_text
+from charter.pii.vault_mapping import Entry, Mapping, erase_form, restore_text, said_by_caller
 from charter.pii.vault_store import MemoryVaultStore, SealedScope, VaultStore
 
 if TYPE_CHECKING:
@@ -112,7 +112,8 @@ class Vault:
             out: list[str] = []
             changed = False
             for entity_type, value, numeric in items:
-                placeholder, is_new = mapping.assign(entity_type, value, numeric, scope.withheld)
+                withheld = scope.withheld and not said_by_caller(value, scope.callers)
+                placeholder, is_new = mapping.assign(entity_type, value, numeric, withheld)
                 out.append(placeholder)
                 changed = changed or is_new
             self._save(scope, mapping, touched_only=not changed)

@@ -54,6 +54,15 @@ class Mapping:
         existing = self.index.get((entity_type, value))
         if existing is not None:
             return existing, False
+        if withheld:  # the caller's own value in the model's spelling is still the caller's
+            same = erase_form(value)
+            for placeholder, entry in self.entries.items():
+                if (
+                    not entry.withheld
+                    and entry.entity_type == entity_type
+                    and erase_form(entry.value) == same
+                ):
+                    return placeholder, False
         number = self.counters.get(entity_type, 0) + 1  # never reused, even after erase
         self.counters[entity_type] = number
         placeholder = format_placeholder(entity_type, number)
@@ -63,6 +72,24 @@ class Mapping:
 
 
 _ERASE_NORMALIZE = re.compile(r"[\s\-().]")
+
+
+_DIGIT_RUN = re.compile(r"\+?\d[\d\s\-().]*\d")
+
+
+def said_by_caller(value: str, callers: str) -> bool:
+    """Whether `value` stands in `callers` (casefolded): as a word, or, for a number, as the
+    digits of one of the numbers written there (`+442079460958` for `+44 20 7946 0958`).
+    Whole words and whole numbers only: a short name is not "said" inside another word."""
+    if not callers:
+        return False
+    needle = value.casefold()
+    if re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", callers):
+        return True
+    digits = re.sub(r"\D", "", needle)
+    if len(digits) < 7:
+        return False
+    return any(re.sub(r"\D", "", run) == digits for run in _DIGIT_RUN.findall(callers))
 
 
 def erase_form(value: str) -> str:

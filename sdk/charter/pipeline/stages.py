@@ -56,8 +56,7 @@ class CallRun:
     """The prompt argument as the caller passed it (shapes refusals and answers)."""
     prompt_redacted: str | None = None
     """The prompt with a placeholder for every value found (as the decision log keeps it),
-    not as it left: a local model or a type the policy has no operator for is sent values.
-    On spans only when `record_content` is opted in."""
+    not as sent; on spans only when `record_content` is opted in."""
     attachments: list[dict[str, Any]] = field(default_factory=list)
     """What the prompt attaches (`charter.attachments`), as the input stage's policy reads it."""
     labels: dict[str, str] = field(default_factory=dict)
@@ -245,14 +244,15 @@ class CallRun:
             audit.record(decision, doc, trace_id=span.trace_id, span_id=span.span_id, labels=labels)
 
     def inspect(self, texts: Sequence[str], *, answer: bool = False) -> Inspected:
-        """`answer`: the model's texts (the output stage). Their placeholders are issued
+        """`answer`: the model's texts (the output stage), whose placeholders are issued
         withheld (`Scope.withheld_view`): a value the model produced is never restored, in
-        this answer, a revision or a later turn; the caller's own (issued at the input
-        stage) still are."""
+        this answer, a revision or a later turn; the caller's own (sent this call, in any
+        spelling) still are."""
         privacy = self.parts.privacy
         if not privacy.enabled:
             return privacy.inspect(texts, scope=self.scope)
-        scope = self.scope.withheld_view() if answer else self.scope
+        said = self.inspected.texts if answer and self.inspected is not None else ()
+        scope = self.scope.withheld_view("\n".join(said)) if answer else self.scope
         with self.span.stage("charter.pii.redact"):
             return privacy.inspect(texts, scope=scope)
 
