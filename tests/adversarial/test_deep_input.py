@@ -82,6 +82,25 @@ def test_deep_context_metadata_is_denied(charter: Charter) -> None:
     assert model.calls == []
 
 
+def test_deep_context_metadata_inside_a_dataclass_is_denied_and_recorded(
+    charter: Charter,
+) -> None:
+    """Found by review: the depth limit read dataclasses and models as one item, so metadata
+    nested deep inside one passed it, and every call then raised the policy input's own
+    ValueError, nothing recorded. They are measured by their fields, as they are read."""
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Box:
+        inner: object
+
+    model = RecordingModel("ok")
+    ask = charter.guard(model=model.name, provider="openai")(model)
+    with context(user="u-1", request=Box(nested(DEPTH))), pytest.raises(LimitExceeded):
+        ask("hello")
+    assert model.calls == []
+
+
 def test_a_deep_other_argument_of_an_llm_call_is_denied(charter: Charter) -> None:
     model = RecordingModel("ok")
 

@@ -61,12 +61,14 @@ def measure(
             chars += sum(len(k) for k in node if isinstance(k, str))
         elif isinstance(node, list | tuple | set | frozenset):
             children = node
+        elif (fields := _fields(node)) is not None:  # read as its fields (`json_view`)
+            children = fields
         else:
             continue
         if depth >= max_depth:
             deeper = f"{what}: nested deeper than {max_depth} levels"
             return _overrun("max_json_depth", max_depth, depth + 1, deeper)
-        items += len(node)
+        items += len(children)
         if items > max_items:
             return _overrun(
                 "max_json_items", max_items, items, f"{what}: more than {max_items} items"
@@ -76,6 +78,17 @@ def measure(
         return _overrun(
             "max_text_chars", max_chars, chars, f"{what}: more than {max_chars} characters"
         )
+    return None
+
+
+def _fields(node: Any) -> list[Any] | None:
+    """A dataclass's or pydantic model's field values, which `json_view` and the policy
+    input read; else None. Measured as they are read: metadata nested deep inside a
+    dataclass passed the depth limit and failed every call with a raw error (review)."""
+    if isinstance(node, BaseModel):
+        return [getattr(node, name, None) for name in type(node).model_fields]
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return [getattr(node, f.name, None) for f in dataclasses.fields(node)]
     return None
 
 
