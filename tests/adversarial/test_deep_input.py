@@ -101,6 +101,24 @@ def test_deep_context_metadata_inside_a_dataclass_is_denied_and_recorded(
     assert model.calls == []
 
 
+def test_deep_context_metadata_in_a_computed_field_is_denied(charter: Charter) -> None:
+    """A pydantic model's computed fields are written into the policy input too, so they
+    are measured too (found by the second review)."""
+    from pydantic import BaseModel, computed_field
+
+    class Request(BaseModel):
+        @computed_field  # type: ignore[prop-decorator]
+        @property
+        def body(self) -> Any:
+            return nested(DEPTH)
+
+    model = RecordingModel("ok")
+    ask = charter.guard(model=model.name, provider="openai")(model)
+    with context(user="u-1", request=Request()), pytest.raises(LimitExceeded):
+        ask("hello")
+    assert model.calls == []
+
+
 def test_a_deep_other_argument_of_an_llm_call_is_denied(charter: Charter) -> None:
     model = RecordingModel("ok")
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text as sql_text
 
 import charter
-from charter.errors import ActionMismatch, ApprovalPending, ApprovalRejected
+from charter.errors import ActionMismatch, ApprovalPending, ApprovalRejected, ApprovalTimeout
 from charter.guard import Charter
 from charter.testing import make_charter
 from tests.guard.test_drivers import APPROVALS, MAIN
@@ -35,9 +35,10 @@ class Payee:
     url: str
 
 
-class Transfer:  # a plain object: its text (repr) does not show its fields
-    def __init__(self, to: str, amount: int) -> None:
-        self.to, self.amount = to, amount
+@dataclass
+class Order:
+    to: str
+    amount: int
 
 
 def _held(call: object) -> str:
@@ -81,15 +82,21 @@ def test_a_call_kept_live_is_checked_by_the_policy_before_it_resumes(ch: Charter
     assert ch.queue.get(ticket).consumed_at is None
 
 
-def test_a_plain_object_changed_since_the_hold_is_refused(ch: Charter) -> None:
+def test_an_object_changed_since_the_hold_where_the_checks_read_it_is_refused(
+    ch: Charter,
+) -> None:
+    """A dataclass is read by its fields: changed after the hold, its call is refused. (A
+    plain object is read by its text, so a change its text does not show is not seen: its
+    pickled state was tried, and caches and ORM load state changed it for an unchanged
+    object, so an approved call could never run; see the README.)"""
     sent: list[tuple[str, int]] = []
 
     @ch.guard.tool(name="note")
-    def note(text: str, transfer: Transfer) -> str:
+    def note(text: str, transfer: Order) -> str:
         sent.append((transfer.to, transfer.amount))
         return "sent"
 
-    transfer = Transfer("jane", 900)
+    transfer = Order("jane", 900)
     ticket = _held(lambda: note("hold this transfer", transfer))
     ch.queue.approve(ticket, "olga", reason="jane, 900")
     transfer.to, transfer.amount = "mallory", 450_000
@@ -116,3 +123,55 @@ def test_under_one_key_another_objects_call_does_not_take_over_the_ticket(
         with pytest.raises(ApprovalPending):
             mallory.note("hold refund 900")
         assert ch.resume(ticket) == "ran from ACC-jane"
+
+
+def test_under_one_key_another_objects_call_waits_for_its_own_approval(
+    tmp_path: Path,
+) -> None:
+    """Found by the second review: with approval_mode="wait", the keyed re-run of another
+    object's same call found the first one's approved request and ran at once."""
+    bundle = tmp_path / "policies"
+    bundle.mkdir()
+    (bundle / "main.rego").write_text(MAIN)
+    (bundle / "approvals.rego").write_text(APPROVALS)
+    ch = make_charter(
+        bundle, tmp_path, pii_mode="pattern", approval_mode="wait", approval_wait_s=0.05
+    )
+
+    class Payments:
+        def __init__(self, account: str) -> None:
+            self.account = account
+
+        @ch.guard.tool(name="note")
+        def note(self, text: str) -> str:
+            return f"ran from {self.account}"
+
+    jane, mallory = Payments("ACC-jane"), Payments("ACC-mallory")
+    with charter.context(user="u-9", approval_key="k-1"):
+        with pytest.raises(ApprovalTimeout):
+            jane.note("hold refund 900")
+        [first] = ch.queue.list()
+        ch.queue.approve(first.id, "olga", reason="jane verified")
+        with pytest.raises(ApprovalTimeout):  # its own request, pending: nothing ran
+            mallory.note("hold refund 900")
+    assert len(ch.queue.list()) == 2
+
+
+def test_an_argument_whose_own_serialiser_fails_is_held_not_raised(ch: Charter) -> None:
+    """Found by the second review: the values digest let a model's own serialisation error
+    (a field holding a client object) escape from every held call."""
+    from pydantic import BaseModel, ConfigDict
+
+    class Client:
+        pass
+
+    class Options(BaseModel):
+        model_config = ConfigDict(arbitrary_types_allowed=True)
+        client: Client
+
+    @ch.guard(model="m", provider="openai")
+    def pay(prompt: str, options: Options) -> str:
+        return "paid"
+
+    assert pay("hello", Options(client=Client())) == "paid"
+    _held(lambda: pay("please hold this payment", Options(client=Client())))

@@ -54,6 +54,8 @@ def test_phone_numbers_near_amounts_are_still_found(
         "2026-12-06 23:31:46.123456",
         "at 23:31:46.123456 UTC",
         "pos 40.712776, -74.005974",
+        "lat=35.689487 lon=139.691706",  # a longitude has up to three digits first
+        "took 123.456789 seconds",
     ],
 )
 def test_a_decimal_fraction_or_a_timestamp_is_no_phone(
@@ -71,7 +73,7 @@ def test_a_decimal_fraction_or_a_timestamp_is_no_phone(
         ("phone: 46.204391", "46.204391"),  # a phone word says so, as for amounts
         ("my number is 9123.4567", "9123.4567"),  # one dot after 3-4 digits: a phone
         ("reach me on 6123.4567 tomorrow", "6123.4567"),
-        ("Contact: 612.345678", "612.345678"),
+        ("tel 612.345678", "612.345678"),  # three digits first: read as a decimal unless said
     ],
 )
 def test_dotted_phone_numbers_are_still_found(

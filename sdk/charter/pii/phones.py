@@ -181,12 +181,13 @@ _THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3}){2,}")
 number in some countries (probing found mortgages redacted as phone numbers). Scored as a
 bare digit run: a phone word must say it is one (`tel: 912.345.678`)."""
 
-_DECIMAL = re.compile(r"(?:0|[1-9]\d?)\.\d+")
+_DECIMAL = re.compile(r"(?:0|[1-9]\d{0,2})\.\d+")
 """`46.204391`, `3.14159265`, the seconds of `23:31:46.123456`: a decimal fraction, valid
 as a national number in some countries (probing found coordinates and timestamps redacted
 as phone numbers). Scored as a bare digit run; `0171.1234567` keeps its trunk prefix. At
-most two digits before the dot: `9123.4567` and `612.345678` are how numbers are written
-in Hong Kong, Singapore and elsewhere (review found them missed with any length)."""
+most three digits before the dot (a longitude, `139.691706`): `9123.4567` and
+`2125.551234` are how numbers are written in Hong Kong, Singapore and elsewhere (review
+found them missed with any length). A number written `612.345678` needs a phone word."""
 
 
 def _national_score(

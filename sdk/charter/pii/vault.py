@@ -112,7 +112,8 @@ class Vault:
             out: list[str] = []
             changed = False
             for entity_type, value, numeric in items:
-                withheld = scope.withheld and not said_by_caller(value, scope.callers)
+                said = said_by_caller(value, scope.callers, entity_type)
+                withheld = scope.withheld and not said
                 placeholder, is_new = mapping.assign(entity_type, value, numeric, withheld)
                 out.append(placeholder)
                 changed = changed or is_new

@@ -77,15 +77,18 @@ _ERASE_NORMALIZE = re.compile(r"[\s\-().]")
 _DIGIT_RUN = re.compile(r"\+?\d[\d\s\-().]*\d")
 
 
-def said_by_caller(value: str, callers: str) -> bool:
-    """Whether `value` stands in `callers` (casefolded): as a word, or, for a number, as the
-    digits of one of the numbers written there (`+442079460958` for `+44 20 7946 0958`).
-    Whole words and whole numbers only: a short name is not "said" inside another word."""
+def said_by_caller(value: str, callers: str, entity_type: str = "") -> bool:
+    """Whether `value` stands in `callers` (casefolded): as a word, or, for a phone number,
+    as the digits of one of the numbers written there (`+442079460958` for `+44 20 7946
+    0958`). Whole words and whole numbers only: a short name is not "said" inside another
+    word, and an address is not said by the digits it holds (found by review)."""
     if not callers:
         return False
     needle = value.casefold()
     if re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", callers):
         return True
+    if entity_type != "PHONE_NUMBER":
+        return False
     digits = re.sub(r"\D", "", needle)
     if len(digits) < 7:
         return False

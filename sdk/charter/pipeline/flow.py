@@ -26,7 +26,15 @@ from charter.pipeline import held_calls
 from charter.pipeline.answer_reading import refuse_deferred
 from charter.pipeline.binding import as_keywords
 from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
-from charter.pipeline.holds import after_wait, approval_action, digestible, hold, settled, use
+from charter.pipeline.holds import (
+    after_wait,
+    approval_action,
+    digestible,
+    hold,
+    holder_of,
+    settled,
+    use,
+)
 from charter.pipeline.own_types import in_own_types
 from charter.pipeline.parts import NO_SPAN, CallSpec, Parts
 from charter.pipeline.prepared import Prepared
@@ -201,7 +209,8 @@ def _prepare_tool(run: CallRun, bound: inspect.BoundArguments) -> Prepared:
         stored = view.render(decision.redact, default=RedactOperator.PLACEHOLDER)
         keywords = as_keywords(bound, stored)
         call = {"arguments": keywords} if keywords is not None else None
-    action = approval_action(run, view.policy_text, call, view.policy_value, view.value)
+    real = [view.value, holder_of(run, bound)]
+    action = approval_action(run, view.policy_text, call, view.policy_value, real)
     request = hold(run, decision, action, bound)
     return Prepared(bound.args, bound.kwargs, request, action, bound=bound)
 
@@ -236,7 +245,7 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
     # What the placeholders stand for: the texts, the prompt's own fields and the other
     # arguments, JSON or not (an object's fields bind it too).
     others = {k: v for k, v in bound.arguments.items() if k != run.spec.receiver}
-    real = [inspected.texts, digestible(others)]
+    real = [inspected.texts, digestible(others), holder_of(run, bound)]
     stored = as_keywords(bound)
     if stored is not None and is_json(stored):  # else: resumable only in this process
         stored[args.param] = args.prompt_with(_all_placeholders(run, inspected, decision))

@@ -14,9 +14,7 @@ resume that finds nothing here fails before its approval is used.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -113,13 +111,12 @@ def drop(ticket: str) -> None:
 
 
 def _fingerprint(bound: inspect.BoundArguments, receiver: str | None) -> str | None:
-    """A digest of the arguments' values (objects by their `str`), the receiver aside: it
-    is not part of the action."""
+    """A digest of the arguments as the checks and the reviewer read them (JSON values, a
+    dataclass's or model's fields, a plain object by its `str`), the receiver aside: it is
+    not part of the action. A change a plain object's text does not show is not seen; its
+    pickled state was tried, and caches and ORM load state changed it for an unchanged
+    object (found by review: the approved call could never run)."""
     arguments = {k: v for k, v in bound.arguments.items() if k != receiver}
-    try:  # by their state: a plain object's text (its repr) does not change with its fields
-        return hashlib.sha256(pickle.dumps(arguments, protocol=5)).hexdigest()
-    except Exception:
-        pass
     try:  # keys of mixed types (`1` and "1") both counted
         return sha256_hex(json_view(arguments, finite=False))
     except (TypeError, ValueError, RecursionError, Unreadable):  # a cycle, a value no text

@@ -14,7 +14,7 @@ from charter._canonical import sha256_hex
 from charter.decision import ApprovalSpec, Decision
 from charter.errors import ApprovalPending, ApprovalRejected
 from charter.pipeline import held_calls
-from charter.pipeline.limits import Unreadable, json_view
+from charter.pipeline.limits import json_view
 from charter.pipeline.stages import CallRun
 from charter.privacy import json_text
 
@@ -49,8 +49,16 @@ def digestible(value: Any) -> Any:
     its fingerprint binds it)."""
     try:
         return json_view(value, finite=False)
-    except Unreadable:
+    except Exception:  # Unreadable, or a model's own serialiser failing (found by review)
         return type(value).__name__
+
+
+def holder_of(run: CallRun, bound: inspect.BoundArguments) -> Any:
+    """A method's receiver as the values digest reads it (`digestible`), else None: under
+    one approval key, the same call of another object (another client, another account) is
+    another action, or it ran on the first one's approval (found by review)."""
+    receiver = run.spec.receiver
+    return None if receiver is None else digestible(bound.arguments.get(receiver))
 
 
 def _values_digest(run: CallRun, real: Any) -> str:

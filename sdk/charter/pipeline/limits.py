@@ -86,7 +86,8 @@ def _fields(node: Any) -> list[Any] | None:
     input read; else None. Measured as they are read: metadata nested deep inside a
     dataclass passed the depth limit and failed every call with a raw error (review)."""
     if isinstance(node, BaseModel):
-        return [getattr(node, name, None) for name in type(node).model_fields]
+        names = [*type(node).model_fields, *type(node).model_computed_fields]
+        return [getattr(node, name, None) for name in names]
     if dataclasses.is_dataclass(node) and not isinstance(node, type):
         return [getattr(node, f.name, None) for f in dataclasses.fields(node)]
     return None
