@@ -238,7 +238,21 @@ merged_approval := {
 	"min_approvals": max({object.get(spec, "min_approvals", 1) | some spec in approval_specs}),
 	"timeout_s": min({object.get(spec, "timeout_s", 3600) | some spec in approval_specs}),
 	"on_timeout": on_timeout,
+	"requirements": requirements,
 }
+
+# Each approval finding's own approvers and count: every one must be met, so one approval
+# from either group of two holding rules does not release the call (found by probing).
+requirements := [{
+	"rule": f.rule,
+	"approvers": {
+		"roles": sort({r | some r in approver_list(object.get(f, "approval", {}), "roles")}),
+		"users": sort({u | some u in approver_list(object.get(f, "approval", {}), "users")}),
+	},
+	"min_approvals": object.get(f, ["approval", "min_approvals"], 1),
+} |
+	some f in approval_findings
+]
 
 escalation := {"escalate_to": {
 	"roles": sort({r | some spec in approval_specs; some r in escalation_list(spec, "roles")}),

@@ -264,6 +264,10 @@ test_approvals_merge_to_the_strictest_spec if {
 		"min_approvals": 2,
 		"timeout_s": 900,
 		"on_timeout": "deny",
+		"requirements": [
+			{"rule": "a", "approvers": {"roles": ["finance"], "users": ["zoe"]}, "min_approvals": 1},
+			{"rule": "b", "approvers": {"roles": ["security"], "users": []}, "min_approvals": 2},
+		],
 	}
 }
 

@@ -34,6 +34,7 @@ __all__ = [
     "Critique",
     "Decision",
     "RedactOperator",
+    "Requirement",
     "ReviseSpec",
     "Severity",
     "Stage",
@@ -117,6 +118,17 @@ class Approvers(BaseModel):
     users: tuple[str, ...] = ()
 
 
+class Requirement(BaseModel):
+    """One holding rule's own approvers and count. Kept apart from the merged `approvers`
+    because that union let one approval from either group release a call two rules held."""
+
+    model_config = _FROZEN
+
+    rule: str = ""
+    approvers: Approvers = Field(default_factory=Approvers)
+    min_approvals: int = Field(default=1, ge=1)
+
+
 class ApprovalSpec(BaseModel):
     """What a `require_approval` decision asks for: who, how many, how long."""
 
@@ -130,6 +142,9 @@ class ApprovalSpec(BaseModel):
     timeout_s: float = Field(default=3600.0, gt=0)
     on_timeout: Literal["deny", "escalate"] = "deny"
     escalate_to: Approvers | None = None
+    requirements: tuple[Requirement, ...] = ()
+    """Each holding rule's requirement; all must be met. `approvers` and `min_approvals`
+    are their union, for display and for who may vote."""
 
 
 class Critique(BaseModel):

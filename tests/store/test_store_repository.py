@@ -44,6 +44,7 @@ def _row(rid: str, **over: Any) -> dict[str, Any]:
         "on_timeout": "deny",
         "escalate_to": None,
         "escalations": 0,
+        "requirements": None,
         "action": {"kind": "tool_call", "tool": {"name": "pay", "arguments": {"eur": 900}}},
         "keep_action": False,
         "action_hash": "a" * 64,

@@ -78,7 +78,13 @@ def request_from_rows(
 ) -> ApprovalRequest:
     values = {k: row[k] for k in ApprovalRequest.model_fields if k in row}
     values["votes"] = tuple(
-        Vote(reviewer=v["reviewer"], verdict=v["verdict"], reason=v["reason"], at=v["at"])
+        Vote(
+            reviewer=v["reviewer"],
+            verdict=v["verdict"],
+            reason=v["reason"],
+            at=v["at"],
+            counts_for=v.get("counts_for") or (),
+        )
         for v in votes
     )
     values["history"] = tuple(

@@ -1,11 +1,13 @@
 """The approval state machine as pure functions: what a vote, a timeout or a use of an
 approval does to a request, and why a step is refused. `ApprovalQueue` persists the result.
 
-pending -> approved (min_approvals approve votes) | rejected (any reject vote: a veto)
+pending -> approved (min_approvals approve votes; when several rules hold the action, each
+        rule's own count of its own approvers) | rejected (any reject vote: a veto)
         | expired (deadline passed, on_timeout deny, or an escalation that timed out too)
         | cancelled (by the app or an operator)
-Escalation keeps the request pending once, with new approvers and a new deadline; votes
-already cast by authorized reviewers still count.
+Escalation keeps the request pending once, with new approvers (one group: the rules'
+own requirements are cleared) and a new deadline; votes already cast by authorized
+reviewers still count.
 """
 
 from __future__ import annotations
@@ -15,8 +17,14 @@ from datetime import datetime, timedelta
 
 from charter.approvals._identity import asked_by, same_person
 from charter.approvals.authz import Authorizer
-from charter.approvals.models import ApprovalRequest, ApprovalState, Reviewer, describe_approvers
-from charter.decision import ApprovalSpec, Approvers
+from charter.approvals.models import (
+    ApprovalRequest,
+    ApprovalState,
+    Reviewer,
+    Vote,
+    describe_approvers,
+)
+from charter.decision import ApprovalSpec, Approvers, Requirement
 from charter.errors import (
     ActionMismatch,
     ApprovalError,
@@ -60,15 +68,82 @@ def vote_refusal(
     if not verdict.allowed:
         why = "; ".join(verdict.reasons) or "the approval policy does not allow it"
         return NotAuthorized(f"reviewer {rid!r} may not decide request {tid}: {why}")
+    if len(request.requirements) > 1 and not counted_for(request, reviewer, authorizer):
+        rules = ", ".join(r.rule for r in request.requirements)
+        return NotAuthorized(
+            f"reviewer {rid!r} may not decide request {tid}: they are an approver of none "
+            f"of the rules that hold it ({rules})"
+        )
     return None
 
 
-def state_after_vote(request: ApprovalRequest, verdict: str) -> ApprovalState:
-    if verdict == "reject":
-        return ApprovalState.REJECTED
-    if request.approvals + 1 >= request.min_approvals:
-        return ApprovalState.APPROVED
-    return ApprovalState.PENDING
+def counted_for(
+    request: ApprovalRequest, reviewer: Reviewer, authorizer: Authorizer
+) -> tuple[int, ...]:
+    """The requirements (by index) `reviewer` may approve, each asked of the authorizer as
+    if it were the request's only one: the roles behind the answer live where it reads
+    them (the policy's data), not necessarily in `reviewer`. Empty with fewer than two."""
+    if len(request.requirements) < 2:
+        return ()
+    return tuple(
+        i
+        for i, r in enumerate(request.requirements)
+        if authorizer.authorize(reviewer, _as_only(request, r)).allowed
+    )
+
+
+def _as_only(request: ApprovalRequest, requirement: Requirement) -> ApprovalRequest:
+    only = {"approvers": requirement.approvers, "min_approvals": requirement.min_approvals}
+    return request.model_copy(update={**only, "rule": requirement.rule or request.rule})
+
+
+def unmet(request: ApprovalRequest, also: Vote | None = None) -> list[Requirement]:
+    """The holding rules' requirements that the approve votes (with `also`, about to be
+    cast) do not meet yet. A union of the rules' approvers let one approval from either
+    group release a call two rules held (found by probing), so each rule counts the
+    distinct reviewers authorized for it. None with fewer than two rules: the request's
+    own count decides, as it always did."""
+    if len(request.requirements) < 2:
+        return []
+    votes = [v for v in (*request.votes, *([also] if also else [])) if v.verdict == "approve"]
+    return [
+        r
+        for i, r in enumerate(request.requirements)
+        if _persons([v.reviewer for v in votes if i in v.counts_for]) < r.min_approvals
+    ]
+
+
+def _persons(reviewers: list[str]) -> int:
+    seen: list[str] = []
+    for rid in reviewers:
+        if not any(same_person(rid, p) for p in seen):
+            seen.append(rid)
+    return len(seen)
+
+
+def cast_vote(request: ApprovalRequest, vote: Vote) -> tuple[ApprovalState, str]:
+    """The state after `vote` (its `counts_for` from `counted_for`), and its history line:
+    the count so far and, when several rules hold the request, those still waiting."""
+    count = request.approvals + (vote.verdict == "approve")
+    rules = len(request.requirements)
+    of = f"approvals for {rules} rules" if rules > 1 else f"of {request.min_approvals} approvals"
+    why = f"{vote.verdict} ({count} {of})"
+    if vote.verdict == "reject":
+        state = ApprovalState.REJECTED
+    elif waiting := unmet(request, vote):
+        state = ApprovalState.PENDING
+        why += "; still needs " + ", ".join(describe_requirement(r) for r in waiting)
+    else:
+        done = count >= request.min_approvals
+        state = ApprovalState.APPROVED if done else ApprovalState.PENDING
+    return state, why + (f": {vote.reason}" if vote.reason else "")
+
+
+def describe_requirement(requirement: Requirement) -> str:
+    return (
+        f"{requirement.min_approvals} of {describe_approvers(requirement.approvers)} "
+        f"for rule {requirement.rule}"
+    )
 
 
 @dataclass(frozen=True)
@@ -172,8 +247,15 @@ def unbacked_approval(request: ApprovalRequest) -> str | None:
         if not any(same_person(vote.reviewer, p) for p in persons):
             persons.append(vote.reviewer)
     needed = max(1, request.min_approvals)
-    if len(persons) >= needed:
+    waiting = unmet(request)
+    if len(persons) >= needed and not waiting:
         return None
+    if waiting:
+        return (
+            f"request {request.id} is marked approved, but its votes do not meet "
+            f"{'; '.join(describe_requirement(r) for r in waiting)}; it is not used (see "
+            f"charter approvals show {request.id})"
+        )
     return (
         f"request {request.id} is marked approved, but its votes hold {len(persons)} of the "
         f"{needed} approvals by distinct reviewers it needs; it is not used (see "
@@ -183,16 +265,24 @@ def unbacked_approval(request: ApprovalRequest) -> str | None:
 
 def covers(request: ApprovalRequest, needed: ApprovalSpec) -> bool:
     """Whether an approval of `request` meets `needed`, what the policy asks for the same
-    action now: no more approvals than it was given, and every reviewer it accepted (its
-    approvers; escalated, the escalation's) is one `needed` accepts too."""
-    accepted = [needed.approvers]
-    if request.escalations and needed.escalate_to is not None:
-        accepted.append(needed.escalate_to)
-    roles = {r for a in accepted for r in a.roles}
-    users = {u for a in accepted for u in a.users}
-    held = request.approvers
+    action now, rule by rule: each requirement `needed` holds is met by one of the
+    request's that asked no fewer approvals, from reviewers (escalated: the escalation's
+    too) that `needed`'s requirement accepts."""
+    extra = needed.escalate_to if request.escalations and needed.escalate_to else Approvers()
+    held = request.requirements or (
+        Requirement(approvers=request.approvers, min_approvals=request.min_approvals),
+    )
+    wanted = needed.requirements or (
+        Requirement(approvers=needed.approvers, min_approvals=needed.min_approvals),
+    )
+    return all(any(_as_strict(h, w, extra) for h in held) for w in wanted)
+
+
+def _as_strict(held: Requirement, wanted: Requirement, extra: Approvers) -> bool:
+    roles = {*wanted.approvers.roles, *extra.roles}
+    users = {*wanted.approvers.users, *extra.users}
     return (
-        needed.min_approvals <= request.min_approvals
-        and set(held.roles) <= roles
-        and set(held.users) <= users
+        wanted.min_approvals <= held.min_approvals
+        and set(held.approvers.roles) <= roles
+        and set(held.approvers.users) <= users
     )

@@ -15,10 +15,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from charter._canonical import canonical_json, sha256_hex
-from charter.decision import Approvers
+from charter.decision import Approvers, Requirement
 from charter.errors import ApprovalError
 
 _FROZEN = ConfigDict(frozen=True)
@@ -68,6 +68,9 @@ class Vote(BaseModel):
     verdict: Literal["approve", "reject"]
     reason: str = ""
     at: datetime
+    counts_for: tuple[int, ...] = ()
+    """The request's requirements (by index) the reviewer was authorized for when they
+    voted: where several rules hold the request, the rules the vote counts toward."""
 
 
 class HistoryEntry(BaseModel):
@@ -106,6 +109,10 @@ class ApprovalRequest(BaseModel):
     on_timeout: Literal["deny", "escalate"] = "deny"
     escalate_to: Approvers | None = None
     escalations: int = 0
+    requirements: tuple[Requirement, ...] = ()
+    """Each holding rule's approvers and count: with two or more, every one must be met.
+    With fewer (and after an escalation, which clears them) `approvers` and
+    `min_approvals` decide alone."""
     action: dict[str, Any]
     """The canonical, already-redacted action the reviewers are deciding on; once the
     request is settled, its digest unless `keep_action` (see `action_digest`)."""
@@ -117,6 +124,11 @@ class ApprovalRequest(BaseModel):
     consumed_at: datetime | None = None
     claimed_by: str | None = None
     history: tuple[HistoryEntry, ...] = ()
+
+    @field_validator("requirements", mode="before")
+    @classmethod
+    def _null_is_none(cls, value: Any) -> Any:
+        return () if value is None else value
 
     @property
     def approvals(self) -> int:

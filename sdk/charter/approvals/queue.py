@@ -23,12 +23,20 @@ from charter.approvals._fields import check_fields, check_hash, keyed_ticket, pa
 from charter.approvals._records import event
 from charter.approvals.authz import Authorizer, PolicyAuthorizer, RoleAuthorizer
 from charter.approvals.directory import ReviewerDirectory
-from charter.approvals.lifecycle import Origin, stamp, state_after_vote, use_check, vote_refusal
+from charter.approvals.lifecycle import (
+    Origin,
+    cast_vote,
+    counted_for,
+    stamp,
+    use_check,
+    vote_refusal,
+)
 from charter.approvals.models import (
     ApprovalRequest,
     ApprovalState,
     EventKind,
     Reviewer,
+    Vote,
     canonical_action,
 )
 from charter.approvals.models import action_hash as hash_action
@@ -165,6 +173,7 @@ class ApprovalQueue:
             "on_timeout": spec.on_timeout,
             "escalate_to": spec.escalate_to.model_dump(mode="json") if spec.escalate_to else None,
             "escalations": 0,
+            "requirements": [r.model_dump(mode="json") for r in spec.requirements] or None,
             "action": plain,
             "keep_action": self._store_content,
             "action_hash": digest,
@@ -352,21 +361,12 @@ class ApprovalQueue:
             if refusal is not None or who is None:
                 history.refused(claimed_id, state, f"{verdict}: {refusal}")
             else:
-                new_state = state_after_vote(request, verdict)
-                repo.add_vote(
-                    conn,
-                    {
-                        "request_id": request_id,
-                        "reviewer": who.id,
-                        "verdict": verdict,
-                        "reason": reason,
-                        "at": now,
-                    },
-                )
+                counts = list(counted_for(request, who, self._authorizer)) or None
+                row = {"reviewer": who.id, "verdict": verdict, "reason": reason, "at": now}
+                vote = Vote.model_validate({**row, "counts_for": counts or ()})
+                new_state, why = cast_vote(request, vote)
+                repo.add_vote(conn, {"request_id": request_id, **row, "counts_for": counts})
                 store.move(conn, request, new_state, now, release_claim_of=who.id)
-                count = request.approvals + (verdict == "approve")
-                why = f"{verdict} ({count} of {request.min_approvals} approvals)"
-                why += f": {reason}" if reason else ""
                 history.add(EventKind.VOTE, who.id, state, new_state, why)
             request = store.reload(conn, request_id)
         if refusal is not None:

@@ -179,6 +179,7 @@ class ApprovalStore:
                 request.id,
                 {
                     "approvers": step.escalate_to.model_dump(mode="json"),
+                    "requirements": None,  # the escalation's approvers decide alone
                     "expires_at": step.new_deadline,
                     "escalations": request.escalations + 1,
                     "claimed_by": None,

@@ -39,6 +39,8 @@ class ApprovalRequestRow(SQLModel, table=True):
     on_timeout: str = Field(max_length=16)
     escalate_to: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     escalations: int = 0
+    requirements: list[Any] | None = Field(default=None, sa_column=Column(JSON))
+    """Each holding rule's approvers and count when several rules hold the action."""
     action: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     keep_action: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
@@ -67,6 +69,8 @@ class ApprovalVoteRow(SQLModel, table=True):
     verdict: str = Field(max_length=16)
     reason: str = Field(sa_type=ValidText)
     at: datetime = Field(sa_type=UTCDateTime)
+    counts_for: list[Any] | None = Field(default=None, sa_column=Column(JSON))
+    """The request's requirements (by index) the vote counts toward."""
 
 
 class ApprovalEventRow(SQLModel, table=True):
