@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 
 from charter.errors import AuditError
-from charter.store.db import connect, redacted_url, sqlite_file
+from charter.store.db import connect, missing_sqlite_file, redacted_url
 from charter.store.decision_log import log_exists
 
 
@@ -29,10 +27,7 @@ def opened(store: str | Engine) -> Iterator[Engine]:
 
 def existing_sqlite_file(store: str | Engine) -> None:
     """Reading commands must not create an empty SQLite file for a mistyped path."""
-    if isinstance(store, Engine):
-        return
-    file = sqlite_file(make_url(store)) if "://" in store else None
-    if file and not Path(file).exists():
+    if not isinstance(store, Engine) and missing_sqlite_file(store):
         raise AuditError(
             f"no decision log at {store}: the file does not exist; check --store (or "
             "store_url in charter.toml, or CHARTER_STORE_URL)"

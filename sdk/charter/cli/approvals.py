@@ -8,7 +8,6 @@ Reviewers see the redacted action only.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -46,15 +45,9 @@ def _existing(url: str) -> str:
     """`url`, refused when it names a SQLite file that does not exist: every approvals
     command reads what an app held, so a mistyped --store must not create (and migrate) an
     empty store there, report "no approval requests" and exit 0."""
-    from sqlalchemy.engine import make_url
+    from charter.store.db import missing_sqlite_file
 
-    from charter.store.db import sqlite_file
-
-    try:
-        file = sqlite_file(make_url(url)) if "://" in url else None
-    except Exception:  # not a URL at all: the queue says so in its own words
-        return url
-    if file and not Path(file).exists():
+    if missing_sqlite_file(url):
         raise fail(
             f"no approval store at {url}: the file does not exist; check --store (or "
             "store_url in charter.toml, or CHARTER_STORE_URL)"

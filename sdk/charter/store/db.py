@@ -52,6 +52,17 @@ def connect(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs
     raise AssertionError("check_store_url admits only sqlite and postgresql")
 
 
+def missing_sqlite_file(url: str) -> bool:
+    """Whether `url` names a SQLite file that does not exist. Commands that only read a
+    store refuse it rather than create an empty store at a mistyped path. Not a URL at
+    all: False, so the caller's own parsing says what is wrong with it."""
+    try:
+        file = sqlite_file(make_url(url)) if "://" in url else None
+    except Exception:
+        return False
+    return bool(file) and not Path(str(file)).exists()
+
+
 def sqlite_file(url: URL) -> str | None:
     """The database file a SQLite URL names; None for an in-memory database (`sqlite://`,
     `sqlite:///:memory:`) and for other backends."""
