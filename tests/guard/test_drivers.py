@@ -180,12 +180,19 @@ def _wrap(charter: Charter, mode: str, received: list[str], answer: Callable[[st
     return guard(astream)
 
 
-@pytest.fixture
-def make(tmp_path: Path) -> Iterator[Callable[..., Driven]]:
-    bundle = tmp_path / "policies"
+def hold_bundle(folder: Path) -> Path:
+    """`folder/policies`: the bundle that holds any call whose text says "hold" for one of
+    olga's group (MAIN and APPROVALS), shared by the tests of held calls."""
+    bundle = folder / "policies"
     bundle.mkdir()
     (bundle / "main.rego").write_text(MAIN)
     (bundle / "approvals.rego").write_text(APPROVALS)
+    return bundle
+
+
+@pytest.fixture
+def make(tmp_path: Path) -> Iterator[Callable[..., Driven]]:
+    bundle = hold_bundle(tmp_path)
     made: list[Charter] = []
 
     def build(

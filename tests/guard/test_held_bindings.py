@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text as sql_text
@@ -17,17 +18,32 @@ import charter
 from charter.errors import ActionMismatch, ApprovalPending, ApprovalRejected, ApprovalTimeout
 from charter.guard import Charter
 from charter.testing import make_charter
-from tests.guard.test_drivers import APPROVALS, MAIN
+from tests.guard.test_drivers import hold_bundle
+
+
+def _charter(tmp_path: Path, **settings: Any) -> Charter:
+    """On a bundle that holds any call whose text says "hold" for one of olga's group."""
+    return make_charter(hold_bundle(tmp_path), tmp_path, pii_mode="pattern", **settings)
 
 
 @pytest.fixture
 def ch(tmp_path: Path) -> Charter:
-    """A bundle that holds any call whose text says "hold" for one of olga's group."""
-    bundle = tmp_path / "policies"
-    bundle.mkdir()
-    (bundle / "main.rego").write_text(MAIN)
-    (bundle / "approvals.rego").write_text(APPROVALS)
-    return make_charter(bundle, tmp_path, pii_mode="pattern")
+    return _charter(tmp_path)
+
+
+def _accounts(ch: Charter) -> tuple[Any, Any]:
+    """Two objects of one class whose guarded method makes the same call from another
+    account: jane's and mallory's."""
+
+    class Payments:
+        def __init__(self, account: str) -> None:
+            self.account = account
+
+        @ch.guard.tool(name="note")
+        def note(self, text: str) -> str:
+            return f"ran from {self.account}"
+
+    return Payments("ACC-jane"), Payments("ACC-mallory")
 
 
 @dataclass
@@ -108,15 +124,7 @@ def test_an_object_changed_since_the_hold_where_the_checks_read_it_is_refused(
 def test_under_one_key_another_objects_call_does_not_take_over_the_ticket(
     ch: Charter,
 ) -> None:
-    class Payments:
-        def __init__(self, account: str) -> None:
-            self.account = account
-
-        @ch.guard.tool(name="note")
-        def note(self, text: str) -> str:
-            return f"ran from {self.account}"
-
-    jane, mallory = Payments("ACC-jane"), Payments("ACC-mallory")
+    jane, mallory = _accounts(ch)
     with charter.context(user="u-9", approval_key="k-1"):
         ticket = _held(lambda: jane.note("hold refund 900"))
         ch.queue.approve(ticket, "olga", reason="jane verified")
@@ -130,23 +138,9 @@ def test_under_one_key_another_objects_call_waits_for_its_own_approval(
 ) -> None:
     """Found by the second review: with approval_mode="wait", the keyed re-run of another
     object's same call found the first one's approved request and ran at once."""
-    bundle = tmp_path / "policies"
-    bundle.mkdir()
-    (bundle / "main.rego").write_text(MAIN)
-    (bundle / "approvals.rego").write_text(APPROVALS)
-    ch = make_charter(
-        bundle, tmp_path, pii_mode="pattern", approval_mode="wait", approval_wait_s=0.05
-    )
+    ch = _charter(tmp_path, approval_mode="wait", approval_wait_s=0.05)
 
-    class Payments:
-        def __init__(self, account: str) -> None:
-            self.account = account
-
-        @ch.guard.tool(name="note")
-        def note(self, text: str) -> str:
-            return f"ran from {self.account}"
-
-    jane, mallory = Payments("ACC-jane"), Payments("ACC-mallory")
+    jane, mallory = _accounts(ch)
     with charter.context(user="u-9", approval_key="k-1"):
         with pytest.raises(ApprovalTimeout):
             jane.note("hold refund 900")

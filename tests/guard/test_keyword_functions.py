@@ -18,17 +18,14 @@ import pytest
 from charter.config import Settings
 from charter.errors import ApprovalPending, PolicyViolation
 from charter.guard import Charter
-from tests.guard.test_drivers import APPROVALS, MAIN
+from tests.guard.test_drivers import hold_bundle
 
 EMAIL = "ayse.yilmaz@example.com"
 
 
 @pytest.fixture
 def charter(tmp_path: Path) -> Any:
-    bundle = tmp_path / "policies"
-    bundle.mkdir()
-    (bundle / "main.rego").write_text(MAIN)
-    (bundle / "approvals.rego").write_text(APPROVALS)
+    bundle = hold_bundle(tmp_path)
     values = {
         "policies": str(bundle),
         "store_url": f"sqlite:///{tmp_path / 'charter.db'}",

@@ -19,7 +19,7 @@ from charter.errors import ApprovalPending, ApprovalRejected, NotAuthorized, Pol
 from charter.guard import Charter
 from charter.testing import make_charter
 from tests.approvals.helpers import ManualClock
-from tests.guard.test_drivers import APPROVALS, MAIN
+from tests.guard.test_drivers import hold_bundle
 
 
 @pytest.fixture
@@ -128,10 +128,7 @@ def test_an_edited_approved_row_is_checked_by_the_policy_before_it_runs(tmp_path
 def held_bundle(tmp_path: Path) -> Iterator[Charter]:
     """A bundle holding any prompt or tool call that says "hold" (approvers: role ops) and
     denying one that says "forbidden"; olga may approve."""
-    bundle = tmp_path / "policies"
-    bundle.mkdir()
-    (bundle / "main.rego").write_text(MAIN)
-    (bundle / "approvals.rego").write_text(APPROVALS)
+    bundle = hold_bundle(tmp_path)
     ch = make_charter(bundle, tmp_path, pii_mode="pattern")
     yield ch
     ch.close()

@@ -23,7 +23,7 @@ import pytest
 from charter.config import Settings
 from charter.errors import ApprovalPending, ConfigurationError, PolicyViolation
 from charter.guard import Charter
-from tests.guard.test_drivers import APPROVALS, LONG_SECRET, MAIN
+from tests.guard.test_drivers import LONG_SECRET, hold_bundle
 
 CARD = "4111 1111 1111 1111"
 MASKED = "**** **** **** 1111"
@@ -151,10 +151,7 @@ def test_a_stream_a_whole_call_returns_is_refused_and_closed(charter: Charter, h
 
 
 def test_a_held_stream_resumes_as_a_checked_stream(tmp_path: Path) -> None:
-    bundle = tmp_path / "policies"
-    bundle.mkdir()
-    (bundle / "main.rego").write_text(MAIN)
-    (bundle / "approvals.rego").write_text(APPROVALS)
+    bundle = hold_bundle(tmp_path)
     settings = {"policies": str(bundle), "store_url": f"sqlite:///{tmp_path / 'c.db'}"}
     charter = Charter(Settings.build({**settings, "pii_mode": "pattern", "telemetry": False}))
     ran: list[Any] = []
