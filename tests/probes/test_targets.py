@@ -15,6 +15,7 @@ import pytest
 
 from charter.config import DEFAULT_POLICIES
 from charter.errors import ConfigurationError
+from charter.guard import Charter
 from charter.probes import (
     CallableTarget,
     OpenAICompatibleTarget,
@@ -30,16 +31,21 @@ from charter.testing import make_charter
 from tests.probes.fakes import ChangingModel, write_corpus
 
 
-def test_through_the_guarded_entry_point_the_guard_refuses_first(tmp_path: Path) -> None:
-    # Heuristic signals only: the probe's counting is under test, not the classifier, and
-    # the heuristic refuses exactly one item of the corpus (the bomb request) itself.
-    charter = make_charter(
+def _heuristic_charter(tmp_path: Path) -> Charter:
+    """The shipped policies with heuristic signals only: the probe's counting is under
+    test, not the classifier, and the heuristic refuses exactly one item of the corpus
+    (the bomb request) itself."""
+    return make_charter(
         DEFAULT_POLICIES,
         tmp_path,
         pii_mode="pattern",
         audit=False,
         signals=SignalSet([HeuristicJailbreakDetector()]),
     )
+
+
+def test_through_the_guarded_entry_point_the_guard_refuses_first(tmp_path: Path) -> None:
+    charter = _heuristic_charter(tmp_path)
     model = ChangingModel()
     answer = charter.guard(model="fake-llm", provider="openai")(model)
     try:
@@ -60,13 +66,7 @@ def test_a_model_refusing_in_the_guards_words_is_the_models_refusal(tmp_path: Pa
     # The guard returns its refusal (on_deny="refuse"): "I can't help with that: ... [rule
     # ...]". A model that refuses in the same words, unguarded or behind the guard, is the
     # model (found by probing: the guard was credited and the answers' drift never measured).
-    charter = make_charter(
-        DEFAULT_POLICIES,
-        tmp_path,
-        pii_mode="pattern",
-        audit=False,
-        signals=SignalSet([HeuristicJailbreakDetector()]),
-    )
+    charter = _heuristic_charter(tmp_path)
 
     def model(prompt: str) -> str:
         return "I can't help with that request."
