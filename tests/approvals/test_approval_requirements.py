@@ -5,7 +5,6 @@ reviewer alone released a refund that a finance rule held too."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text as sql_text
 
 from charter.approvals import ApprovalState, PolicyAuthorizer, action_hash
 from charter.approvals.lifecycle import covers
@@ -14,7 +13,7 @@ from charter.config import DEFAULT_POLICIES
 from charter.decision import Approvers, Requirement
 from charter.errors import ApprovalError, ApprovalPending
 from charter.policy.embedded import EmbeddedEngine
-from tests.approvals.helpers import ACTION, make_request, spec, submit
+from tests.approvals.helpers import ACTION, make_request, mark_approved, spec, submit
 
 FINANCE = Requirement(rule="tools.pay", approvers=Approvers(roles=("finance",)))
 COMPLIANCE = Requirement(rule="tools.flagged", approvers=Approvers(roles=("compliance",)))
@@ -67,11 +66,7 @@ def test_roles_read_by_the_policy_count_too(store_url: str) -> None:
 def test_an_approved_state_without_every_rules_votes_is_not_used(queue: ApprovalQueue) -> None:
     ticket = _held_by_two(queue)
     queue.approve(ticket, "dave")
-    with queue.engine.begin() as conn:
-        conn.execute(
-            sql_text("update charter_approval_request set state = 'approved' where id = :id"),
-            {"id": ticket},
-        )
+    mark_approved(queue, ticket)
     with pytest.raises(ApprovalError, match=r"do not meet 1 of roles finance for rule tools\.pay"):
         queue.consume(ticket, action_hash(ACTION))
 

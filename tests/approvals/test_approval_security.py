@@ -13,7 +13,7 @@ from charter.approvals.lifecycle import covers
 from charter.approvals.queue import ApprovalQueue
 from charter.decision import Approvers
 from charter.errors import ActionMismatch, ApprovalError, NotAuthorized
-from tests.approvals.helpers import ACTION, ManualClock, make_request, spec, submit
+from tests.approvals.helpers import ACTION, ManualClock, make_request, mark_approved, spec, submit
 
 
 def _last_refusal(queue: ApprovalQueue, ticket: str) -> tuple[str, str]:
@@ -205,11 +205,7 @@ def test_an_approved_state_without_its_votes_is_not_used(
     ticket = submit(queue, min_approvals=2).id
     for reviewer in ("alice", "bob")[:approve_votes]:
         queue.approve(ticket, reviewer)
-    with queue.engine.begin() as conn:
-        conn.execute(
-            sql_text("update charter_approval_request set state = 'approved' where id = :id"),
-            {"id": ticket},
-        )
+    mark_approved(queue, ticket)
     with pytest.raises(ApprovalError, match=f"votes hold {approve_votes} of the 2 approvals"):
         queue.consume(ticket, action_hash(ACTION))
     assert "marked approved" in _last_refusal(queue, ticket)[1]
@@ -234,10 +230,7 @@ def test_an_approved_state_with_a_vote_by_its_pseudonymous_requester_is_not_used
             ),
             {"id": ticket, "at": queue.get(ticket).created_at, "actor": user},
         )
-        conn.execute(
-            sql_text("update charter_approval_request set state = 'approved' where id = :id"),
-            {"id": ticket},
-        )
+    mark_approved(queue, ticket)
     with pytest.raises(ApprovalError, match="holds a vote by its requester"):
         queue.consume(ticket, action_hash(ACTION))
 
