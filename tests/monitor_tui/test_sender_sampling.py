@@ -3,7 +3,6 @@ ones it stands for, so its rates estimate the traffic, not the kept mix."""
 
 from __future__ import annotations
 
-import random
 import time
 from dataclasses import replace
 
@@ -14,29 +13,12 @@ from monitor_tui.ingest.store import SpanStore
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
-from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
 
 from charter import semconv
 from charter.decision import Action, Decision, Violation
 from charter.telemetry import DecisionSamplingProcessor, Telemetry
 from tests.monitor_tui.factories import NOW_NS, call_span
-
-IN_SHARE, OUT_OF_SHARE = 0, TraceIdRatioBased.TRACE_ID_LIMIT
-
-
-class _LowBits(IdGenerator):
-    """Trace ids whose low 64 bits (what both samplers test) the test picks."""
-
-    def __init__(self) -> None:
-        self.low = OUT_OF_SHARE
-        self._random = RandomIdGenerator()
-
-    def generate_span_id(self) -> int:
-        return self._random.generate_span_id()
-
-    def generate_trace_id(self) -> int:
-        return (random.getrandbits(64) << 64) | self.low
+from tests.telemetry.test_sampling import SAMPLED, UNSAMPLED, ChosenTraceIds
 
 
 def test_the_console_weighs_allowed_calls_the_sdk_sampled(
@@ -44,17 +26,17 @@ def test_the_console_weighs_allowed_calls_the_sdk_sampled(
 ) -> None:
     # Traffic: 8 allowed calls and 2 denied. The SDK keeps a quarter of the allowed (2 of
     # 8 fall in its share here) and both denials; the console must read 8 and 2, not 2 and 2.
-    ids = _LowBits()
+    ids = ChosenTraceIds()
     provider = TracerProvider(id_generator=ids)
     exporter = SimpleSpanProcessor(OTLPSpanExporter(endpoint=receiver.http.endpoint))
     provider.add_span_processor(DecisionSamplingProcessor(exporter, allow_rate=0.25))
     telemetry = Telemetry(tracer_provider=provider, app="bot", tenant="t", environment="e")
     allowed = Decision(action=Action.ALLOW)
     denied = Decision(action=Action.DENY, violations=(Violation(rule="topics.forbidden"),))
-    calls = [(allowed, IN_SHARE)] * 2 + [(allowed, OUT_OF_SHARE)] * 6
-    calls += [(denied, OUT_OF_SHARE)] * 2
+    calls = [(allowed, SAMPLED)] * 2 + [(allowed, UNSAMPLED)] * 6
+    calls += [(denied, UNSAMPLED)] * 2
     for decision, low in calls:
-        ids.low = low
+        ids.next_low_bits = low
         with telemetry.call(operation="chat", provider="p", model="m", user="u") as call:
             call.record_decision(decision)
     provider.shutdown()
