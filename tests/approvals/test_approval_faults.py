@@ -21,7 +21,7 @@ from charter.approvals.queue import ApprovalQueue
 from charter.errors import ConfigurationError, StoreError
 from charter.store import connect
 from tests.approvals.helpers import ACTION, directory, submit
-from tests.support.postgres import PostgresServer, PostgresUnavailable, start_postgres
+from tests.support.postgres import PostgresServer, throwaway_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,12 +107,7 @@ def test_a_locked_sqlite_database_is_a_clear_error_and_loses_nothing(
 @pytest.fixture
 def own_postgres() -> Iterator[PostgresServer]:
     """A server of this test's own, since the test stops and restarts it."""
-    try:
-        server = start_postgres()
-    except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
-    yield server
-    server.remove()
+    yield from throwaway_postgres()
 
 
 @pytest.mark.postgres

@@ -31,7 +31,7 @@ from charter.store import connect, migrate
 from charter.store.deadline import bounded
 from charter.store.transactions import read_transaction
 from tests.approvals.helpers import submit
-from tests.support.postgres import PostgresServer, PostgresUnavailable, start_postgres
+from tests.support.postgres import PostgresServer, throwaway_postgres
 
 pytestmark = pytest.mark.postgres
 
@@ -41,12 +41,7 @@ _GIVE_UP_S = 60.0
 
 @pytest.fixture(scope="module")
 def own_server() -> Iterator[PostgresServer]:
-    try:
-        server = start_postgres()
-    except PostgresUnavailable as exc:
-        pytest.skip(str(exc))
-    yield server
-    server.remove()
+    yield from throwaway_postgres()
 
 
 @pytest.fixture

@@ -286,6 +286,17 @@ def running_postgres(*, durable: bool = False) -> Iterator[PostgresServer]:
         server.remove()
 
 
+def throwaway_postgres() -> Iterator[PostgresServer]:
+    """For a fixture: a server of the test's own (one it stops, freezes or restarts),
+    skipped when there are no server binaries, removed afterwards."""
+    try:
+        server = start_postgres()
+    except PostgresUnavailable as exc:
+        pytest.skip(str(exc))
+    yield server
+    server.remove()
+
+
 _shared: PostgresServer | None = None
 _shared_lock = threading.Lock()
 
