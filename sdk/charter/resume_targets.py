@@ -14,9 +14,9 @@ from __future__ import annotations
 import gc
 import threading
 import weakref
-from collections import OrderedDict
 from typing import Any
 
+from charter._tickets import TicketMemory
 from charter.errors import ConfigurationError
 
 KEPT = 4096
@@ -24,7 +24,7 @@ KEPT = 4096
 objects are kept alive with them, so a closure built for one request still completes it."""
 
 _NAMED: dict[str, weakref.WeakSet[Any]] = {}
-_HELD: OrderedDict[str, Any] = OrderedDict()
+_HELD: TicketMemory[Any] = TicketMemory()
 _LOCK = threading.Lock()
 
 
@@ -41,21 +41,14 @@ def unregister(name: str, target: Any) -> None:
 
 
 def held(ticket: str, target: Any) -> None:
-    """`target` made the held call `ticket`. A re-run under an approval key that finds the
-    request does not take it over: another object with the same call (another client, a
-    closure over another account) would run on the first one's approval (found by review)."""
-    with _LOCK:
-        _HELD.setdefault(ticket, target)
-        _HELD.move_to_end(ticket)
-        while len(_HELD) > KEPT:
-            _HELD.popitem(last=False)
+    """`target` made the held call `ticket` (the first that did: `TicketMemory`)."""
+    _HELD.keep(ticket, target, KEPT)
 
 
 def target_for(ticket: str, name: str) -> Any:
     """The guarded function that completes `ticket`, which `name` held; raises before the
     approval is used when that cannot be told."""
-    with _LOCK:
-        target = _HELD.get(ticket)
+    target = _HELD.get(ticket)
     if target is not None and target.spec.function == name:
         return target
     live = _live(name)

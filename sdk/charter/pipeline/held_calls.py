@@ -15,13 +15,12 @@ resume that finds nothing here fails before its approval is used.
 from __future__ import annotations
 
 import inspect
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from charter._canonical import sha256_hex
+from charter._tickets import TicketMemory
 from charter.errors import ActionMismatch, ConfigurationError
 from charter.pipeline.limits import Unreadable, json_view
 
@@ -44,8 +43,7 @@ class HeldCall:
     since (an order edited after the hold) would run an action nobody approved."""
 
 
-_HELD: OrderedDict[str, HeldCall] = OrderedDict()
-_LOCK = threading.Lock()
+_HELD: TicketMemory[HeldCall] = TicketMemory()
 
 
 def keep(
@@ -63,11 +61,7 @@ def keep(
     if fingerprint is None:
         return
     call = HeldCall(action_hash, bound, prompt_param, receiver, fingerprint)
-    with _LOCK:  # the first call held under the ticket is the one approved (`resume_targets`)
-        _HELD.setdefault(ticket, call)
-        _HELD.move_to_end(ticket)
-        while len(_HELD) > KEPT:
-            _HELD.popitem(last=False)
+    _HELD.keep(ticket, call, KEPT)  # the first call held under it is the one approved
 
 
 def kept(request: Any) -> HeldCall:
@@ -99,15 +93,13 @@ def arguments(request: Any) -> Mapping[str, Any]:
 def _find(request: Any) -> HeldCall | None:
     """The call held under `request`'s ticket for exactly its action, if this process
     holds it."""
-    with _LOCK:
-        call = _HELD.get(request.id)
+    call = _HELD.get(request.id)
     return call if call is not None and call.action_hash == request.action_hash else None
 
 
 def drop(ticket: str) -> None:
     """`ticket` will not run (again): its approval was used, rejected or expired."""
-    with _LOCK:
-        _HELD.pop(ticket, None)
+    _HELD.drop(ticket)
 
 
 def _fingerprint(bound: inspect.BoundArguments, receiver: str | None) -> str | None:
