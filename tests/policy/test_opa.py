@@ -108,6 +108,20 @@ def test_timeout_server_error_and_dead_server_fail_closed(minimal_engine: Embedd
     assert dead.action is Action.DENY and dead.error
 
 
+def test_a_read_timeout_before_the_deadline_is_reported_as_a_timeout(
+    minimal_engine: EmbeddedEngine,
+) -> None:
+    """`requests`' per-read timeout and the total deadline are the same length, so under load
+    the read timeout can fire first (CI saw it): it is the same timeout and says so."""
+    with serve_opa(minimal_engine) as (url, opa):
+        opa.delay_s = 0.5
+        engine = OpaServerEngine(url, timeout_s=0.3)
+        engine._kwargs["timeout"] = 0.05  # the socket gives up well before the deadline
+        d = engine.evaluate({"text": "hello"})
+    assert d.action is Action.DENY
+    assert (d.error or "").startswith("timeout: OPA at"), d.error
+
+
 ALLOW = json.dumps({"result": {"action": "allow", "violations": []}}).encode()
 
 

@@ -101,7 +101,12 @@ class OpaServerEngine:
         def call() -> Any:
             if time.monotonic() >= deadline:  # waited its turn past the deadline
                 raise self._timed_out()
-            return self._client().query_rule(dict(doc), package, rule, query_params=params)
+            from requests.exceptions import Timeout
+
+            try:
+                return self._client().query_rule(dict(doc), package, rule, query_params=params)
+            except Timeout:  # `requests`' per-read timeout can fire before our deadline
+                raise self._timed_out() from None
 
         context = contextvars.copy_context()
         future = self._workers().submit(lambda: context.run(call))
