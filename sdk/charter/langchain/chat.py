@@ -4,7 +4,8 @@ The result is itself a `BaseChatModel`, so it composes in LCEL (`prompt | model 
 works with agents that require a chat model, and supports `bind_tools` and
 `with_structured_output` when the wrapped model does. `invoke`, `ainvoke`, `stream`,
 `astream`, `batch` and `abatch` all go through `_generate` / `_stream` (and their async
-twins), where the guard runs before the wrapped model is called.
+twins), where the guard runs before the wrapped model is called; `stream` and `astream` take
+the caller's context when called, not when first read.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ from langchain_core.caches import BaseCache
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.base import LangSmithParams
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableBinding
+from langchain_core.runnables import Runnable, RunnableBinding, RunnableConfig
 from langchain_core.tools import BaseTool
 from pydantic import Field, PrivateAttr, model_validator
 
 from charter.errors import ConfigurationError
 from charter.guard import Charter
 from charter.langchain._callbacks import inner_config
+from charter.langchain._caller import caller_astream, caller_stream
 from charter.langchain._calls import GuardedCalls
 from charter.pipeline.parts import OnDeny
 
@@ -85,6 +87,34 @@ class GuardedChatModel(BaseChatModel):
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         return self.model._get_ls_params(stop=stop, **kwargs)
+
+    # --- streams: started in the caller's context, wherever they are read ------------------------
+
+    def stream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Iterator[AIMessageChunk]:
+        """LangChain's stream, run as this call's caller (see `charter.langchain._caller`)."""
+        return caller_stream(
+            lambda: super(GuardedChatModel, self).stream(input, config, stop=stop, **kwargs)
+        )
+
+    def astream(
+        self,
+        input: LanguageModelInput,
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[AIMessageChunk]:
+        """LangChain's astream, run as this call's caller."""
+        return caller_astream(
+            lambda: super(GuardedChatModel, self).astream(input, config, stop=stop, **kwargs)
+        )
 
     # --- the four hooks every BaseChatModel entry point ends in ----------------------------------
 

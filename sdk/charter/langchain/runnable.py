@@ -22,6 +22,7 @@ from langchain_core.utils.pydantic import TypeBaseModel
 
 from charter.guard import Charter
 from charter.langchain._callbacks import inner_config
+from charter.langchain._caller import caller_astream, caller_stream
 from charter.langchain._calls import GuardedCalls
 from charter.pipeline.parts import OnDeny
 
@@ -79,17 +80,21 @@ class GuardedRunnable(Runnable[Any, Any]):
     def stream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[Any]:
-        yield from self._transform_stream_with_config(
-            iter([input]), self._transform, config, **kwargs
+        """Runs as this call's caller, wherever it is read (see `charter.langchain._caller`)."""
+        return caller_stream(
+            lambda: self._transform_stream_with_config(
+                iter([input]), self._transform, config, **kwargs
+            )
         )
 
-    async def astream(
+    def astream(
         self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
     ) -> AsyncIterator[Any]:
-        async for chunk in self._atransform_stream_with_config(
-            _aiter_one(input), self._atransform, config, **kwargs
-        ):
-            yield chunk
+        return caller_astream(
+            lambda: self._atransform_stream_with_config(
+                _aiter_one(input), self._atransform, config, **kwargs
+            )
+        )
 
     def transform(
         self, input: Iterator[Any], config: RunnableConfig | None = None, **kwargs: Any

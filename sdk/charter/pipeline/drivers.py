@@ -112,9 +112,9 @@ async def run_async_stream(
                 continue
             try:
                 if isinstance(effect, Invoke):
-                    await _in(caller, _aclose(source))
+                    await in_context(caller, _aclose(source))
                     source = None
-                reply = await _in(caller, _aperform(effect, fn, parts))
+                reply = await in_context(caller, _aperform(effect, fn, parts))
                 if isinstance(effect, Invoke):  # the stream a call hands back, awaited first
                     source = reply
                     reply = reply if hasattr(type(reply), "__anext__") else aiter(reply)
@@ -122,7 +122,7 @@ async def run_async_stream(
                 failure = exc
     finally:
         step(flow.close)
-        await _in(caller, _aclose(source))
+        await in_context(caller, _aclose(source))
 
 
 def run_resumed(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Any:
@@ -160,7 +160,7 @@ async def _aperform(effect: Effect, fn: Callable[..., Any], parts: Parts) -> Any
     raise TypeError(f"this driver cannot perform {effect!r}")
 
 
-async def _in(caller: contextvars.Context, step: Coroutine[Any, Any, T]) -> T:
+async def in_context(caller: contextvars.Context, step: Coroutine[Any, Any, T]) -> T:
     """Await `step` in `caller` (an `await` cannot run inside `Context.run`): as a task of
     its own in that context, so the model's client sees the caller's context variables
     and none of the reader's. Cancelling the reader cancels it."""
