@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from charter.approvals import ApprovalRequest
 
 MAX_ACTION_CHARS = 4000
+LIMIT = 200
+"""Requests the inbox shows at most."""
 STATE_STYLES = {
     "pending": "yellow",
     "approved": "green",
@@ -46,6 +48,8 @@ class InboxData:
     now: float
     for_others: int = 0
     """Pending requests left out: the reviewer may not decide them."""
+    complete: bool = True
+    """False: the reviewer's inbox reached `LIMIT`; older pending requests were not read."""
 
 
 class ApprovalsScreen(DataScreen[InboxData]):
@@ -81,12 +85,12 @@ class ApprovalsScreen(DataScreen[InboxData]):
         queue = self.ctx.queue
         if queue is None:
             return InboxData([], self.ctx.clock())
-        requests = queue.list(None if self.show_all else "pending", limit=200)
         reviewer = self.ctx.reviewer
         if self.show_all or not reviewer:
+            requests = queue.list(None if self.show_all else "pending", limit=LIMIT)
             return InboxData(requests, self.ctx.clock())
-        mine = [r for r in requests if queue.refusal(r, reviewer) is None]
-        return InboxData(mine, self.ctx.clock(), for_others=len(requests) - len(mine))
+        inbox = queue.inbox(reviewer, limit=LIMIT)
+        return InboxData(inbox.requests, self.ctx.clock(), inbox.for_others, inbox.complete)
 
     def show(self, data: InboxData) -> None:
         self.now = data.now
@@ -111,7 +115,14 @@ class ApprovalsScreen(DataScreen[InboxData]):
         if ctx.reviewer:
             text.append(f" · deciding as {safe(ctx.reviewer, one_line=True)}")
             if data.for_others:
-                text.append(f" · {data.for_others} more wait for other reviewers", style="dim")
+                among = "" if data.complete else " in between"
+                text.append(
+                    f" · {data.for_others} more{among} wait for other reviewers", style="dim"
+                )
+            if not data.complete:
+                text.append(
+                    f" · the newest {LIMIT} you may decide; older ones not read", style="dim"
+                )
         else:
             text.append(" · read-only: start with --reviewer NAME to decide", style="yellow")
         return text

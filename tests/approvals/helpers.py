@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import insert, select
 from sqlalchemy import text as sql_text
 
 from charter.approvals import ApprovalRequest, ApprovalState, ReviewerDirectory, action_hash
 from charter.approvals.queue import ApprovalQueue
 from charter.decision import ApprovalSpec, Approvers
+from charter.store.approval_tables import REQUESTS
 
 REVIEWERS: dict[str, Any] = {
     "alice": {"roles": ["finance"], "tenants": ["*"]},
@@ -137,3 +139,13 @@ def mark_approved(queue: ApprovalQueue, ticket: str) -> None:
             sql_text("update charter_approval_request set state = 'approved' where id = :id"),
             {"id": ticket},
         )
+
+
+def copies(queue: ApprovalQueue, ticket: str, count: int) -> list[str]:
+    """`count` copies of request `ticket`, made at its time, in one statement: a crowd of
+    pending requests without a write transaction each."""
+    ids = [f"apr_{n:032x}" for n in range(1, count + 1)]
+    with queue.engine.begin() as conn:
+        row = conn.execute(select(REQUESTS).where(REQUESTS.c.id == ticket)).mappings().one()
+        conn.execute(insert(REQUESTS), [{**row, "id": i} for i in ids])
+    return ids

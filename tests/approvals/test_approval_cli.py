@@ -15,7 +15,15 @@ from typer.testing import CliRunner
 from charter.approvals import ApprovalState, EventKind
 from charter.approvals.queue import ApprovalQueue
 from charter.cli.approvals import app
-from tests.approvals.helpers import ACTION, APPROVALS_REGO, MAIN_REGO, REVIEWERS, submit
+from charter.decision import Approvers
+from tests.approvals.helpers import (
+    ACTION,
+    APPROVALS_REGO,
+    MAIN_REGO,
+    REVIEWERS,
+    copies,
+    submit,
+)
 
 runner = CliRunner()
 
@@ -81,6 +89,26 @@ def test_list_for_a_reviewer_shows_only_what_they_may_decide(
     assert [row["id"] for row in json.loads(out)] == [ticket]
     code, _, err = _invoke("list", "--for", "alice", "--state", "approved", *common)
     assert code == 2 and "--for lists pending requests" in err
+
+
+def test_list_for_a_reviewer_reads_past_requests_for_others(
+    store: str, policies: str, ticket: str
+) -> None:
+    """Found by probing: `--for` filtered the newest --limit pending requests, so 60 newer
+    ones for other reviewers hid alice's from her (and said she had none)."""
+    with ApprovalQueue(store) as queue:
+        crowd = submit(queue, approvers=Approvers(roles=("support",))).id
+        copies(queue, crowd, 59)
+    common = ("--store", store, "--policies", policies)
+    code, out, _ = _invoke("list", "--for", "alice", *common)
+    assert code == 0 and ticket in out  # before: "no pending approval requests that alice..."
+    assert out.splitlines()[-1] == "60 more wait for other reviewers"
+    code, out, _ = _invoke("list", "--for", "carol", "--limit", "10", *common)
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 11 and all("pending" in line for line in lines[:10])
+    assert (
+        lines[-1] == "the newest 10 you may decide; older pending requests were not read (--limit)"
+    )
 
 
 def test_list_refuses_an_unknown_state(store: str) -> None:

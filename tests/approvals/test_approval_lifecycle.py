@@ -12,7 +12,7 @@ from charter.approvals import ApprovalRequest, ApprovalState, EventKind, action_
 from charter.approvals.queue import ApprovalQueue
 from charter.decision import Approvers
 from charter.errors import ApprovalError, ApprovalPending, ApprovalRejected
-from tests.approvals.helpers import ACTION, ManualClock, directory, spec, submit
+from tests.approvals.helpers import ACTION, ManualClock, copies, directory, spec, submit
 
 
 def test_submit_queues_a_pending_request_bound_to_the_action(
@@ -240,6 +240,37 @@ def test_claim_next_gives_each_reviewer_a_request_they_may_decide(
     assert queue.claim_next("dave") is None  # compliance: nothing here for dave
     carol = queue.claim_next("carol")
     assert carol is not None and carol.id == support_only
+
+
+def test_claim_next_finds_a_request_behind_any_number_it_may_not_decide(
+    queue: ApprovalQueue, clock: ManualClock
+) -> None:
+    """Found by probing: claim_next read the oldest 1000 claimable requests and gave up, so
+    another tenant's older ones kept bob (acme only) from ever getting his."""
+    copies(queue, submit(queue, tenant="globex").id, 1100)
+    clock.advance(1)
+    mine = submit(queue).id
+    claimed = queue.claim_next("bob")
+    assert claimed is not None and claimed.id == mine  # before: None
+
+
+def test_an_inbox_reads_past_any_number_it_may_not_decide(
+    queue: ApprovalQueue, clock: ManualClock
+) -> None:
+    """Pages of the pending requests, newest first, until the limit is met: a tenant's
+    newer requests do not hide another's (found by probing), and copies made at one
+    instant are each read once."""
+    older = submit(queue).id
+    clock.advance(1)
+    newer = submit(queue).id
+    clock.advance(1)
+    copies(queue, submit(queue, tenant="globex").id, 250)
+    inbox = queue.inbox("bob", limit=5)
+    assert [r.id for r in inbox.requests] == [newer, older]
+    assert (inbox.for_others, inbox.complete) == (251, True)  # every one read, once
+    first = queue.inbox("bob", limit=1)
+    assert [r.id for r in first.requests] == [newer]
+    assert (first.for_others, first.complete) == (251, False)  # `older` was not read
 
 
 def test_claims_lapse_after_their_lease(queue: ApprovalQueue, clock: ManualClock) -> None:

@@ -28,6 +28,7 @@ from charter import semconv
 from charter.approvals import ApprovalRequest, action_hash
 from charter.approvals.queue import ApprovalQueue
 from charter.decision import ApprovalSpec, Approvers
+from tests.approvals.helpers import copies
 from tests.monitor_tui.factories import NOW, NOW_NS, call_span, clock, traffic
 from tests.monitor_tui.helpers import column, decide, notified, settle
 
@@ -419,6 +420,24 @@ async def test_the_inbox_lists_only_what_the_reviewer_may_decide(
         assert sorted(column(inbox, 1)) == sorted(
             ["tools.refund_over_limit", "tools.close_account", "tools.wire_transfer"]
         )
+    queue.close()
+
+
+async def test_the_inbox_reads_past_requests_for_other_reviewers(
+    store: SpanStore, queue_url: str
+) -> None:
+    """Found by probing: the inbox filtered the newest 200 pending requests, so 200 newer
+    ones for bob hid alice's request from her."""
+    queue = ApprovalQueue(queue_url)
+    mine = submit(queue, users=("alice",))
+    copies(queue, submit(queue, users=("bob",), rule="tools.close_account").id, 200)
+    app = ConsoleApp(store, queue=queue, reviewer="alice", clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        assert column(app.screen.query_one("#inbox", DataTable), 1) == [mine.rule]  # before: []
+        info = str(app.screen.query_one("#inbox-info", Static).render())
+        assert "1 pending" in info and "201 more wait for other reviewers" in info
     queue.close()
 
 

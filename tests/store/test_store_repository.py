@@ -167,16 +167,11 @@ def test_claimable_skips_own_voted_and_live_claims_of_others(engine: Engine) -> 
     )
     _vote(engine, "voted", "bob")
     with write_transaction(engine, "test claimable") as conn:
-        ids = [
-            r["id"]
-            for r in repo.claimable_requests(conn, reviewer="bob", now=T0, limit=10, offset=0)
-        ]
-        page = [
-            r["id"]
-            for r in repo.claimable_requests(conn, reviewer="bob", now=T0, limit=1, offset=1)
-        ]
-    assert ids == ["free", "lapsed", "own-claim"]
-    assert page == ["lapsed"]
+        rows = repo.claimable_requests(conn, reviewer="bob", now=T0, after=None, limit=10)
+        after = (rows[0]["created_at"], rows[0]["id"])
+        page = repo.claimable_requests(conn, reviewer="bob", now=T0, after=after, limit=1)
+    assert [r["id"] for r in rows] == ["free", "lapsed", "own-claim"]
+    assert [r["id"] for r in page] == ["lapsed"]
 
 
 def test_votes_and_events_come_back_grouped_in_insertion_order(engine: Engine) -> None:

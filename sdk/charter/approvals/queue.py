@@ -12,10 +12,10 @@ from __future__ import annotations
 import builtins
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from charter._ids import reviewer_id
 from charter.approvals import _records
@@ -23,11 +23,11 @@ from charter.approvals._fields import check_fields, check_hash, keyed_ticket, pa
 from charter.approvals._records import event
 from charter.approvals.authz import Authorizer, PolicyAuthorizer, RoleAuthorizer
 from charter.approvals.directory import ReviewerDirectory
+from charter.approvals.inbox import Inbox, gather
 from charter.approvals.lifecycle import (
     Origin,
     cast_vote,
     counted_for,
-    stamp,
     use_check,
     vote_refusal,
 )
@@ -48,8 +48,6 @@ from charter.policy.base import PolicyEngine
 from charter.store import approval_repo as repo
 
 DEFAULT_LEASE_S = 300.0
-_CLAIM_BATCH = 10
-_CLAIM_SCAN_LIMIT = 1000
 
 
 def new_ticket() -> str:
@@ -262,8 +260,7 @@ class ApprovalQueue:
         past their deadline are settled first (`expire_due`), so a listing never shows an
         overdue request as pending, nor keeps its action text past its deadline."""
         wanted = parse_state(state) if state is not None else None
-        while len(self.expire_due(limit=500)) == 500:  # 500 per transaction
-            pass
+        self._settle_due()
         return self._store.list(wanted, tenant, limit)
 
     def approve(
@@ -305,26 +302,31 @@ class ApprovalQueue:
         self, reviewer: Reviewer | str, *, lease_s: float = DEFAULT_LEASE_S
     ) -> ApprovalRequest | None:
         """The oldest pending request this reviewer may decide that nobody else is looking
-        at, claimed for `lease_s` (a vote releases it). None when the inbox is empty."""
+        at, claimed for `lease_s` (a vote releases it). None when the inbox is empty. The
+        candidates are read page by page, however many others are ahead of it; only the
+        one chosen is locked, and checked again then."""
         who = self._resolve(reviewer)
-        with self._store.writing("claiming an approval request") as conn:
-            now = self._clock()
-            for offset in range(0, _CLAIM_SCAN_LIMIT, _CLAIM_BATCH):
-                rows = repo.claimable_requests(
-                    conn, reviewer=who.id, now=now, limit=_CLAIM_BATCH, offset=offset
-                )
-                for candidate in _records.load(conn, rows, history=False):
-                    if vote_refusal(candidate, who, self._authorizer) is not None:
-                        continue
-                    locked = repo.lock_if_claimable(conn, candidate.id, reviewer=who.id, now=now)
-                    if locked is None:
-                        continue  # another reviewer took it meanwhile
-                    request = _records.load(conn, [locked], history=False)[0]
-                    if vote_refusal(request, who, self._authorizer) is None:
-                        return self._claim(conn, request, who, now, lease_s)
-                if len(rows) < _CLAIM_BATCH:
-                    break
+        for candidate in self._store.claimable(who.id, self._clock()):
+            if vote_refusal(candidate, who, self._authorizer) is not None:
+                continue
+            with self._store.writing("claiming an approval request") as conn:
+                now = self._clock()
+                locked = repo.lock_if_claimable(conn, candidate.id, reviewer=who.id, now=now)
+                if locked is None:
+                    continue  # another reviewer took it meanwhile
+                request = _records.load(conn, [locked], history=False)[0]
+                if vote_refusal(request, who, self._authorizer) is None:
+                    return self._store.claim(conn, request, who.id, now, lease_s)
         return None
+
+    def inbox(self, reviewer: Reviewer | str, *, limit: int = 100) -> Inbox:
+        """The newest pending requests `reviewer` may decide now, up to `limit`, however
+        many they may not decide come first (`charter.approvals.inbox`); overdue requests
+        are settled first, as in `list`."""
+        if limit < 1:
+            raise ValueError(f"an inbox lists at least one request, not {limit}")
+        self._settle_due()
+        return gather(self._store.pending(), lambda r: self.refusal(r, reviewer) is None, limit)
 
     def expire_due(self, *, limit: int = 100) -> builtins.list[ApprovalRequest]:
         """Apply `on_timeout` to pending requests past their deadline: deny -> expired;
@@ -336,6 +338,10 @@ class ApprovalQueue:
             return [self._store.expire_if_due(conn, r, now) for r in due]
 
     # --- internals ------------------------------------------------------------------------
+
+    def _settle_due(self) -> None:
+        while len(self.expire_due(limit=500)) == 500:  # 500 per transaction
+            pass
 
     def _vote(
         self,
@@ -372,21 +378,6 @@ class ApprovalQueue:
         if refusal is not None:
             raise refusal
         return request
-
-    def _claim(
-        self,
-        conn: Connection,
-        request: ApprovalRequest,
-        who: Reviewer,
-        now: datetime,
-        lease_s: float,
-    ) -> ApprovalRequest:
-        until = now + timedelta(seconds=lease_s)
-        repo.update_request(conn, request.id, {"claimed_by": who.id, "claimed_until": until})
-        state = request.state
-        why = f"claimed for review until {stamp(until)}"
-        _records.History(conn, request.id, now).add(EventKind.CLAIMED, who.id, state, state, why)
-        return self._store.reload(conn, request.id)
 
     def _resolve(self, reviewer: Reviewer | str) -> Reviewer:
         """The reviewer as configured: roles from the directory, not from the caller."""

@@ -7,16 +7,16 @@ queue. What a change *means* is decided in `lifecycle`; who hears of it, in `not
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, RowMapping
 
 from charter.approvals import _records
 from charter.approvals._signal import CHANGES
-from charter.approvals.lifecycle import timeout_step
+from charter.approvals.lifecycle import stamp, timeout_step
 from charter.approvals.models import (
     SETTLED,
     ApprovalRequest,
@@ -38,6 +38,8 @@ ANSWER_TIMEOUT_S = 5.0
 in all before it fails with `StoreError` (`charter.store.deadline`): a guarded call that
 submits or uses an approval is denied rather than held by a server that stopped answering
 (found by probing: 60 s, as long as the server was frozen)."""
+PAGE = 100
+"""Requests read per transaction when paging through the pending ones."""
 CHARTER_ACTOR = "charter"
 """The actor recorded for steps Charter takes itself (timeouts, escalations)."""
 
@@ -116,6 +118,46 @@ class ApprovalStore:
             )
             return _records.load(conn, rows)
 
+    def pending(self, *, page: int = PAGE) -> Iterator[ApprovalRequest]:
+        """Every pending request, newest first, read `page` at a time (one transaction
+        each), so a caller that stops early reads no more and none are held in memory."""
+
+        def fetch(conn: Connection, after: repo.Cursor | None) -> Sequence[RowMapping]:
+            return repo.pending_requests(conn, after=after, limit=page)
+
+        return self._paged(fetch, page, "listing pending approval requests", history=True)
+
+    def claimable(
+        self, reviewer: str, now: datetime, *, page: int = PAGE
+    ) -> Iterator[ApprovalRequest]:
+        """The requests `reviewer` could claim (`repo.claimable_requests`), oldest first,
+        read as `pending` reads; nothing is locked until one is chosen."""
+
+        def fetch(conn: Connection, after: repo.Cursor | None) -> Sequence[RowMapping]:
+            return repo.claimable_requests(
+                conn, reviewer=reviewer, now=now, after=after, limit=page
+            )
+
+        return self._paged(fetch, page, "finding an approval request to claim", history=False)
+
+    def _paged(
+        self,
+        fetch: Callable[[Connection, repo.Cursor | None], Sequence[RowMapping]],
+        page: int,
+        what: str,
+        *,
+        history: bool,
+    ) -> Iterator[ApprovalRequest]:
+        after: repo.Cursor | None = None
+        while True:
+            with bounded(self.answer_timeout_s), read_transaction(self.engine, what) as conn:
+                rows = fetch(conn, after)
+                requests = _records.load(conn, rows, history=history)
+            yield from requests
+            if len(rows) < page:
+                return
+            after = (rows[-1]["created_at"], rows[-1]["id"])
+
     def current(self, request_id: str) -> ApprovalRequest:
         """The request as it stands now, with an overdue deadline applied."""
         request = self.get(request_id)
@@ -156,6 +198,22 @@ class ApprovalStore:
         if release_claim_of is not None and request.claimed_by == release_claim_of:
             values.update(claimed_by=None, claimed_until=None)
         repo.update_request(conn, request.id, values)
+
+    def claim(
+        self,
+        conn: Connection,
+        request: ApprovalRequest,
+        reviewer: str,
+        now: datetime,
+        lease_s: float,
+    ) -> ApprovalRequest:
+        """Mark `request` (locked in `conn`) as looked at by `reviewer` until `now + lease_s`."""
+        until = now + timedelta(seconds=lease_s)
+        repo.update_request(conn, request.id, {"claimed_by": reviewer, "claimed_until": until})
+        state = request.state
+        why = f"claimed for review until {stamp(until)}"
+        _records.History(conn, request.id, now).add(EventKind.CLAIMED, reviewer, state, state, why)
+        return self.reload(conn, request.id)
 
     @staticmethod
     def settled_action(request: ApprovalRequest) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from charter.cli._signals import stop_on_signals
 from charter.config import Settings
 
 if TYPE_CHECKING:
+    from charter.approvals.inbox import Inbox
     from charter.approvals.queue import ApprovalQueue
 
 app = typer.Typer(
@@ -115,7 +116,7 @@ def list_requests(
     reviewers: ReviewersOption = None,
 ) -> None:
     """List approval requests, newest first."""
-    others = 0
+    inbox: Inbox | None = None
     if reviewer is None:
         with _queue(store) as queue:
             requests = queue.list(state, limit=limit)
@@ -123,9 +124,8 @@ def list_requests(
         if state not in (None, ApprovalState.PENDING):
             raise fail("--for lists pending requests; drop --state")
         with _reviewing_queue(store, policies, reviewers) as queue:
-            pending = queue.list(ApprovalState.PENDING, limit=limit)
-            requests = [r for r in pending if queue.refusal(r, reviewer) is None]
-        others = len(pending) - len(requests)
+            inbox = queue.inbox(reviewer, limit=limit)
+        requests = inbox.requests
     if as_json:
         typer.echo(_dump(requests))
     elif not requests:
@@ -135,8 +135,19 @@ def list_requests(
     else:
         for request in requests:
             say(_line(request))
-    if others and not as_json:
-        say(f"{others} more wait for other reviewers")
+    if inbox is not None and not as_json:
+        _say_rest(inbox, limit)
+
+
+def _say_rest(inbox: Inbox, limit: int) -> None:
+    """What the listing of an inbox left out: others' requests, and older ones unread."""
+    if inbox.complete:
+        if inbox.for_others:
+            say(f"{inbox.for_others} more wait for other reviewers")
+        return
+    say(f"the newest {limit} you may decide; older pending requests were not read (--limit)")
+    if inbox.for_others:
+        say(f"{inbox.for_others} more in between wait for other reviewers")
 
 
 @app.command("show")

@@ -57,19 +57,46 @@ def due_requests(conn: Connection, *, now: datetime, limit: int) -> Sequence[Row
     return conn.execute(query).mappings().all()
 
 
-def claimable_requests(
-    conn: Connection, *, reviewer: str, now: datetime, limit: int, offset: int
-) -> Sequence[RowMapping]:
-    """Oldest pending requests `reviewer` did not make, has not voted on, and nobody else
-    holds a live claim on. Not locked: lock the one you pick with `lock_if_claimable`."""
+Cursor = tuple[datetime, str]
+"""Where a page ended: its last row's (created_at, id); the next page starts past it, so
+paging stays stable while requests are added (an OFFSET would shift)."""
+
+
+def pending_requests(conn: Connection, *, after: Cursor | None, limit: int) -> Sequence[RowMapping]:
+    """A page of pending requests, newest first, past `after`."""
     query = (
         select(REQUESTS)
-        .where(*_claimable(reviewer, now))
-        .order_by(REQUESTS.c.created_at, REQUESTS.c.id)
+        .where(REQUESTS.c.state == "pending", *_past(after, newest_first=True))
+        .order_by(REQUESTS.c.created_at.desc(), REQUESTS.c.id)
         .limit(limit)
-        .offset(offset)
     )
     return conn.execute(query).mappings().all()
+
+
+def claimable_requests(
+    conn: Connection, *, reviewer: str, now: datetime, after: Cursor | None, limit: int
+) -> Sequence[RowMapping]:
+    """A page of the oldest pending requests `reviewer` did not make, has not voted on, and
+    nobody else holds a live claim on, newer than `after`. Not locked: lock the one you pick
+    with `lock_if_claimable`."""
+    query = (
+        select(REQUESTS)
+        .where(*_claimable(reviewer, now), *_past(after, newest_first=False))
+        .order_by(REQUESTS.c.created_at, REQUESTS.c.id)
+        .limit(limit)
+    )
+    return conn.execute(query).mappings().all()
+
+
+def _past(cursor: Cursor | None, *, newest_first: bool) -> tuple[Any, ...]:
+    """The condition for rows after `cursor` in the page order (ties on created_at: by id,
+    ascending, as `list_requests` shows them)."""
+    if cursor is None:
+        return ()
+    at, request_id = cursor
+    created = REQUESTS.c.created_at
+    later = created < at if newest_first else created > at
+    return (or_(later, and_(created == at, REQUESTS.c.id > request_id)),)
 
 
 def lock_if_claimable(
