@@ -13,7 +13,9 @@ from typing import Any, Literal, Protocol, get_args
 
 from charter._leaves import leaves_of
 from charter._prose import prose
+from charter._score_scope import caller_scope, enter_scope, leave_scope
 from charter.config import Settings
+from charter.context import CallContext
 from charter.decision import ApprovalSpec, Decision
 from charter.errors import ConfigurationError
 from charter.grounding import SupportScorer
@@ -257,6 +259,20 @@ def best_scores(
     if refusal is not None and REFUSAL_SCORE in merged:
         merged[REFUSAL_SCORE] = 1.0 if refusal else 0.0
     return merged
+
+
+def caller_scores(
+    parts: Parts, ctx: CallContext, texts: Sequence[str], refusal: bool | None = None
+) -> dict[str, float]:
+    """`best_scores` in the caller's scope: the signals' memos answer only from what this
+    caller sent (`charter._score_scope`)."""
+    if parts.signals is None:
+        return {}
+    token = enter_scope(caller_scope(parts.settings.tenant, ctx.user, ctx.conversation))
+    try:
+        return best_scores(parts.signals, texts, refusal)
+    finally:
+        leave_scope(token)
 
 
 REFUSAL_SCORE = "refusal"

@@ -21,7 +21,7 @@ from charter.pipeline.answer_reading import UnreadAnswer, read_answer
 from charter.pipeline.checked import Checked
 from charter.pipeline.limits import Unreadable, json_view, measure
 from charter.pipeline.own_types import in_own_types
-from charter.pipeline.parts import CallSpec, Parts, best_scores, output_parts, signal_revisions
+from charter.pipeline.parts import CallSpec, Parts, caller_scores, output_parts, signal_revisions
 from charter.pipeline.verdicts import cross_principal_restore, over_limit, unreadable
 from charter.policy.input import policy_document
 from charter.privacy import Inspected, InspectedJson
@@ -125,7 +125,7 @@ class CallRun:
         # Valid Unicode for the signals and the policy (a lone surrogate becomes U+FFFD).
         text = valid_text(inspection.policy_text)
         texts = [*map(valid_text, [inspection.signal_text] if scored is None else scored)]
-        scores = best_scores(parts.signals, texts, refusal)
+        scores = caller_scores(parts, self.ctx, texts, refusal)
         grounding = self._grounding(stage, answer)
         attached = self.attachments if stage is Stage.INPUT else ()
         doc = self._document(

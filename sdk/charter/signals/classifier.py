@@ -30,7 +30,7 @@ from charter.signals.base import SignalError, check_score_name, env_flag
 from charter.signals.decode import payloads
 from charter.signals.features import clip
 from charter.signals.first_stage import MAX_RAW_CHARS, FirstStage
-from charter.signals.memo import ScoreMemo, digest, memo_size
+from charter.signals.memo import ScoreMemo, memo_key, memo_size
 from charter.signals.model import (
     ANY_HARM,
     ENCODER,
@@ -148,7 +148,8 @@ class SafetyClassifier:
 
     `context_stage=False` (or CHARTER_SIGNALS_CONTEXT=0) runs stage 1 only. `memo` (or
     CHARTER_SIGNALS_MEMO; default 2048, 0 = off) is how many recent texts' results are
-    kept by digest, so a chat's earlier messages are not scored again every turn.
+    kept by digest, so a chat's earlier messages are not scored again every turn; in a
+    guarded call, only for the caller who sent them (`charter.signals.memo`).
     """
 
     def __init__(
@@ -218,7 +219,7 @@ class SafetyClassifier:
             raise SignalError(
                 f"{self.name}: score() takes the text as str, got {type(text).__name__}"
             )
-        key = digest(text) if self.memo.size else b""
+        key = memo_key(text) if self.memo.size else None
         found = self.memo.get(key) if key else None
         if found is not None:
             return found

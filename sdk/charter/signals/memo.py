@@ -5,6 +5,10 @@ its own, so without a memo the tenth turn scores nine messages it has scored bef
 3 ms each when the contextual stage reads them). The memo holds a 16-byte digest and the
 label probabilities per text, never the text, in memory only; the classifier is a pure
 function of the text, so a hit returns exactly what scoring again would.
+
+A hit is also faster than scoring, so the digest is keyed by the scope the text is scored
+in (`charter._score_scope`: in a guarded call, its caller's): one caller's texts never
+answer another's lookup, and that speed tells no one what someone else sent.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import threading
 from collections import OrderedDict
 
+from charter._score_scope import score_scope
 from charter.errors import ConfigurationError
 from charter.signals.arrays import FloatArray
 
@@ -40,8 +45,16 @@ def memo_size() -> int:
     return size
 
 
-def digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+def digest(text: str, scope: bytes = b"") -> bytes:
+    """16 bytes of `text`, keyed by `scope` (empty: the plain digest)."""
+    data = text.encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16, key=scope).digest()
+
+
+def memo_key(text: str) -> bytes | None:
+    """The memo's key for `text` in the current scope; None: not remembered in it."""
+    scope = score_scope()
+    return None if scope is None else digest(text, scope)
 
 
 class ScoreMemo:
