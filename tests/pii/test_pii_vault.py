@@ -154,6 +154,24 @@ def test_erase_by_subject_removes_their_scopes_only(vault: Vault) -> None:
     assert vault.restore("<TR_NATIONAL_ID_1>", john) == TCKN[1]
 
 
+def test_erase_by_subject_never_issues_an_erased_number_again(vault: Vault) -> None:
+    """Found by probing: erasing by subject deleted the scope with its counters, so the
+    next value got `<EMAIL_ADDRESS_1>` again and an answer written before the erasure
+    restored to it. The counters stay; the values, and the subject's tag, go."""
+    scope = Scope.conversation("c1", tenant="acme", subject="u-bob", principal="u-bob")
+    assert vault.placeholders(scope, [EMAIL, PHONE]) == ["<EMAIL_ADDRESS_1>", "<PHONE_NUMBER_1>"]
+    old_answer = "I noted <EMAIL_ADDRESS_1> and <PHONE_NUMBER_1>."
+    assert vault.erase("u-bob", tenant="acme") == 2
+    assert vault.restore(old_answer, scope) == old_answer
+    carol = ("EMAIL_ADDRESS", "carol@example.com", False)
+    assert vault.placeholders(scope, [carol]) == ["<EMAIL_ADDRESS_2>"]  # before: _1
+    assert vault.restore(old_answer, scope) == old_answer  # before: carol's address
+    [(tenant, scope_id)] = vault.store.scopes()
+    sealed = vault.store.get(tenant, scope_id)
+    assert sealed is not None and len(sealed.value_tags) == 1  # carol's only
+    assert vault.erase("u-bob", tenant="acme") == 1  # her value, in his scope, goes too
+
+
 def test_erase_by_value_removes_it_everywhere_in_any_formatting(vault: Vault) -> None:
     a, b = Scope.conversation("a"), Scope.conversation("b", tenant="acme")
     vault.placeholders(a, [PHONE, EMAIL])
@@ -173,6 +191,19 @@ def test_erase_can_be_limited_to_a_tenant(vault: Vault) -> None:
     vault.placeholders(Scope.conversation("x", tenant="globex"), [EMAIL])
     assert vault.erase(EMAIL[1], tenant="acme") == 1
     assert vault.restore("<EMAIL_ADDRESS_1>", Scope.conversation("x", tenant="globex")) == EMAIL[1]
+
+
+def test_erasing_a_pseudonym_without_a_tenant_erases_it_in_every_tenant(vault: Vault) -> None:
+    """As documented (probing asked whether it was meant): a pseudonym names a person only
+    within its tenant, so an erasure by pseudonym passes the tenant."""
+    acme = Scope.conversation("c1", tenant="acme", subject="u-42", principal="u-42")
+    globex = Scope.conversation("c9", tenant="globex", subject="u-42", principal="u-42")
+    vault.placeholders(acme, [EMAIL])
+    vault.placeholders(globex, [PHONE])
+    assert vault.erase("u-42", tenant="acme") == 1
+    assert vault.restore("<PHONE_NUMBER_1>", globex) == PHONE[1]
+    assert vault.erase("u-42") == 1
+    assert vault.restore("<PHONE_NUMBER_1>", globex) == "<PHONE_NUMBER_1>"
 
 
 @pytest.mark.parametrize(

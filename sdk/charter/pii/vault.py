@@ -200,7 +200,11 @@ class Vault:
         """Right to erasure: remove every mapping of a person, named either by the subject
         pseudonym given to their scopes or by one of their values (an e-mail address, a
         phone number). Returns how many mappings were removed. Placeholder numbers are
-        not reused, so an old answer never restores to someone else's value."""
+        not reused, so an old answer never restores to someone else's value.
+
+        `tenant`: erase in that tenant's scopes only; None: in every tenant's. A pseudonym
+        names a person only within its tenant (`u-42` of another tenant is someone else),
+        so pass the tenant when erasing by pseudonym; a value is erased wherever it is."""
         if not subject:
             raise PIIError("erase() needs the subject's pseudonym or one of their values")
         removed = 0
@@ -328,19 +332,20 @@ class Vault:
         return frozenset(keys.tag("v", erase_form(e.value)) for e in mapping.entries.values())
 
     def _erase_in(self, tenant: str, scope_id: str, subject: str) -> int:
+        """Remove the person's values from one scope (all of them when it is theirs). Its
+        counters stay, sealed as before (numbers, no values): deleting the scope reset
+        them, so the next value got an erased one's number and an old answer restored to
+        it (found by probing)."""
         sealed = self._store.get(tenant, scope_id)
         if sealed is None:
             return 0
         keys = self._keys(tenant)
-        if keys.tag("s", subject) in sealed.subject_tags:
-            count = len(self._open(tenant, scope_id, sealed).entries)
-            self._store.delete(tenant, scope_id)
-            return count
+        theirs = keys.tag("s", subject) in sealed.subject_tags
         target = erase_form(subject)
-        if keys.tag("v", target) not in sealed.value_tags:
+        if not theirs and keys.tag("v", target) not in sealed.value_tags:
             return 0
         mapping = self._open(tenant, scope_id, sealed)
-        doomed = [p for p, e in mapping.entries.items() if erase_form(e.value) == target]
+        doomed = [p for p, e in mapping.entries.items() if theirs or erase_form(e.value) == target]
         for placeholder in doomed:
             entry = mapping.entries.pop(placeholder)
             mapping.index.pop((entry.entity_type, entry.value), None)
@@ -350,6 +355,7 @@ class Vault:
             replace(
                 sealed,
                 blob=self._seal(tenant, scope_id, mapping),
+                subject_tags=frozenset() if theirs else sealed.subject_tags,
                 value_tags=self._value_tags(tenant, mapping),
             ),
         )
