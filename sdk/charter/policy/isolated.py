@@ -9,6 +9,11 @@ closed, and a fresh worker takes its place on next use.
 
 Measured cost: one pipe round trip per evaluation (see bench/bench_policy.py), which is why
 `policy_isolation = "process"` is an opt-in rather than the default.
+
+A worker goes back to the pool only after its answer was read: one left mid-request (a
+Ctrl-C, any exception while waiting) still owes an answer, which the next caller would take
+for its own decision, so it is killed. Each request also carries an id that the answer
+echoes, and an answer to another request fails the decision closed.
 """
 
 from __future__ import annotations
@@ -33,24 +38,30 @@ def _bootstrapping() -> bool:
 
 
 def _serve(conn: Connection) -> None:  # pragma: no cover - runs in the worker process
-    """Worker loop: ("load", bundle, compiled) then ("eval", input_json) requests."""
+    """Worker loop: (id, "load", bundle, compiled) then (id, "eval", input_json) requests;
+    every answer is (id, status, value), the id echoed from its request."""
     evaluator: Evaluator | None = None
     while True:
         try:
-            request = conn.recv()
+            request_id, kind, *args = conn.recv()
         except EOFError:
             return
         try:
-            if request[0] == "load":
-                bundle = request[1]
-                path = choose_path(bundle, _regorus.new_engine(bundle), request[2])
+            if kind == "load":
+                bundle = args[0]
+                path = choose_path(bundle, _regorus.new_engine(bundle), args[1])
                 evaluator = Evaluator(bundle, path)
-                conn.send(("ok", path))
+                conn.send((request_id, "ok", path))
             else:
                 assert evaluator is not None, "no bundle loaded"
-                conn.send(("ok", evaluator.decide(request[1])))
+                conn.send((request_id, "ok", evaluator.decide(args[0])))
         except BaseException as exc:
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+            conn.send((request_id, "error", f"{type(exc).__name__}: {exc}"))
+
+
+class _Refused(PolicyEvaluationError):
+    """The worker answered this request with an error: the exchange is complete, so the
+    worker can serve the next one."""
 
 
 class _Worker:
@@ -72,14 +83,22 @@ class _Worker:
         self.process.start()
         child.close()
         self.generation = -1
+        self._last_id = 0
 
     def ask(self, request: tuple[Any, ...], timeout_s: float) -> Any:
-        self.conn.send(request)
+        self._last_id += 1
+        request_id = self._last_id
+        self.conn.send((request_id, *request))
         if not self.conn.poll(timeout_s):
             raise TimeoutError
-        status, value = self.conn.recv()
+        answer_id, status, value = self.conn.recv()
+        if answer_id != request_id:
+            raise PolicyEvaluationError(
+                f"the policy worker answered request {answer_id} instead of {request_id}; "
+                "the worker was stopped and the decision fails closed"
+            )
         if status != "ok":
-            raise PolicyEvaluationError(str(value))
+            raise _Refused(str(value))
         return value
 
     def stop(self) -> None:
@@ -105,25 +124,30 @@ class WorkerPool:
         timeout_ms: float,
     ) -> str:
         worker = self._take()
+        answered = False  # only a worker whose answer was read may serve another request
         try:
-            if worker.generation != generation:
-                worker.ask(("load", bundle, compiled), _START_TIMEOUT_S)
-                worker.generation = generation
-            result: str = worker.ask(("eval", input_json), timeout_ms / 1e3)
+            try:
+                if worker.generation != generation:
+                    worker.ask(("load", bundle, compiled), _START_TIMEOUT_S)
+                    worker.generation = generation
+                result: str = worker.ask(("eval", input_json), timeout_ms / 1e3)
+            except _Refused:
+                answered = True
+                raise
+            answered = True
+            return result
         except TimeoutError:
-            worker.stop()
             raise PolicyEvaluationError(
                 f"timeout: policy evaluation did not finish within its {timeout_ms:g} ms "
                 "budget; the worker was stopped and the decision fails closed"
             ) from None
         except (OSError, EOFError) as exc:
-            worker.stop()
             raise PolicyEvaluationError(f"the policy worker process failed: {exc}") from None
-        except BaseException:
-            self._give_back(worker)
-            raise
-        self._give_back(worker)
-        return result
+        finally:
+            if answered:
+                self._give_back(worker)
+            else:
+                worker.stop()
 
     def close(self) -> None:
         with self._lock:
