@@ -759,3 +759,105 @@ def test_a_stream_its_reader_stops_records_what_was_shown(
     [output] = [r for r in driven.records() if r.labels["stage"] == "output"]  # main: none
     assert output.labels["stream"] == "closed_early"
     assert len(shown) <= output.input["text_chars"] < len(answer)  # what was released
+
+
+def _broken_off(driven: Driven, text: str, end: Callable[[], Any]) -> Any:
+    """A guarded stream of `text`, in `driven`'s mode, whose model then calls `end` (which
+    raises, or waits for ever) instead of ending."""
+    guard = driven.charter.guard(model="m", provider="openai")
+    if driven.mode == "stream":
+
+        def stream(prompt: str) -> Iterator[str]:
+            for i in range(0, len(text), 5):
+                yield text[i : i + 5]
+            end()
+
+        return guard(stream)
+
+    async def astream(prompt: str) -> Any:
+        for i in range(0, len(text), 5):
+            yield text[i : i + 5]
+        await end()
+
+    return guard(astream)
+
+
+def _interrupted_output(driven: Driven) -> Any:
+    [output] = [r for r in driven.records() if r.labels["stage"] == "output"]  # main: none
+    return output
+
+
+@pytest.mark.parametrize(
+    ("mode", "error"),
+    # A KeyboardInterrupt stops an event loop, which cancels the reader: the test below.
+    [("stream", ConnectionError), ("stream", KeyboardInterrupt), ("astream", ConnectionError)],
+)
+def test_a_stream_the_model_breaks_off_records_what_was_shown(
+    make: Callable[..., Driven], mode: str, error: type[BaseException]
+) -> None:
+    """Found by probing: a stream ended by the model's error (a dropped connection, a
+    Ctrl-C) after text was shown recorded nothing of that text: only a reader's stopping
+    was recorded. It is recorded as `interrupted`; the error reaches the reader unchanged."""
+    driven = make(mode)
+    raised = error("the connection dropped")
+
+    def breaks() -> Any:
+        raise raised
+
+    async def abreaks() -> Any:
+        raise raised
+
+    fn = _broken_off(driven, "fine. " * 60, breaks if mode == "stream" else abreaks)
+    shown: list[str] = []
+
+    async def read() -> None:
+        async for chunk in fn("hello"):
+            shown.append(chunk)
+
+    with pytest.raises(error) as info:
+        if mode == "stream":
+            for chunk in fn("hello"):
+                shown.append(chunk)
+        else:
+            asyncio.run(read())
+    assert info.value is raised
+    output = _interrupted_output(driven)
+    assert output.labels["stream"] == "interrupted"
+    assert output.labels["stream_error"] == error.__name__
+    assert output.input["text_chars"] == len("".join(shown)) > 0  # what was released
+
+
+def test_an_async_stream_cancelled_while_the_model_stalls_records_what_was_shown(
+    make: Callable[..., Driven],
+) -> None:
+    """Found by probing: a reader's task cancelled (`asyncio.wait_for` timing out) while
+    the model's next chunk was awaited recorded nothing of the text already shown."""
+    driven = make("astream")
+    shown: list[str] = []
+
+    async def main() -> None:
+        stalled = asyncio.Event()
+
+        async def stall() -> None:
+            stalled.set()
+            await asyncio.Event().wait()  # the model never sends the next chunk
+
+        fn = _broken_off(driven, "fine. " * 60, stall)
+
+        async def read() -> None:
+            async for chunk in fn("hello"):
+                shown.append(chunk)
+
+        reader = asyncio.create_task(read())
+        await stalled.wait()  # every chunk before the stall has reached the reader
+        reader.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reader
+
+    asyncio.run(main())
+    output = _interrupted_output(driven)
+    assert (output.labels["stream"], output.labels["stream_error"]) == (
+        "interrupted",
+        "CancelledError",
+    )
+    assert output.input["text_chars"] == len("".join(shown)) > 0

@@ -324,7 +324,7 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
     reviser: Reviser | None = None
     received = 0
     while True:
-        chunk = yield Pull(source)
+        chunk = yield from _cut_short(run, Pull(source))
         if chunk is not END:
             received += streamed_chars(chunk)
             if received > run.parts.settings.max_text_chars:
@@ -343,9 +343,9 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
         try:
             for item in items:
                 yield from _emit(run, item)
-        except GeneratorExit:  # the reader stopped: the end, which records, never comes
+        except BaseException as exc:  # the reader stopped: the end, which records, never comes
             if chunk is not END and gate.refused is None:
-                record_shown(run)
+                record_shown(run, exc)
             raise
         if gate.refused is not None:  # denied: the refusal was emitted
             if reviser is not None:
@@ -369,7 +369,18 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
         gate.reopen()
         checks.reopen()
         run.calls += 1
-        source = yield step  # the driver closes the draft's stream first
+        source = yield from _cut_short(run, step)  # the driver closes the draft's stream first
+
+
+def _cut_short(run: CallRun, effect: Invoke | Pull) -> Flow:
+    """Perform `effect` for a stream; whatever ends the stream there (its task cancelled,
+    the model's error, a Ctrl-C) records the text released so far, since the end, which
+    records the answer, never comes. The exception goes on unchanged."""
+    try:
+        return (yield effect)
+    except BaseException as exc:
+        record_shown(run, exc)
+        raise
 
 
 def _emit(run: CallRun, value: Any) -> Flow:

@@ -134,18 +134,25 @@ class WindowChecks:
         return self.run.parts.privacy.apply(part, placeholders)[0]
 
 
-def record_shown(run: CallRun) -> None:
-    """The output stage's record of a stream its reader stopped early (a client gone, a
-    stop button): the text released so far, checked and recorded as a whole answer is, so
-    the log holds what was shown. A failure here is logged: the stream is closing anyway."""
+def record_shown(run: CallRun, ended_by: BaseException) -> None:
+    """The output stage's record of a stream that ended before its end was checked: the
+    text released so far, checked and recorded as a whole answer is, so the log holds what
+    was shown. Labelled by what ended it: its reader stopping (`GeneratorExit`: a client
+    gone, a stop button) is `closed_early`; anything else (a cancelled task, a timeout, the
+    model's error, a Ctrl-C) is `interrupted`, with the exception's type. A failure here is
+    logged: the stream is ending anyway."""
     shown = "".join(run.streamed)
     if not shown:
         return
-    run.record_labels = {**run.record_labels, "stream": "closed_early"}
+    if isinstance(ended_by, GeneratorExit):
+        why = {"stream": "closed_early"}
+    else:
+        why = {"stream": "interrupted", "stream_error": type(ended_by).__name__}
+    run.record_labels = {**run.record_labels, **why}
     try:
         run.check_output([shown], (), ())
     except Exception as exc:  # e.g. the audit store is down: the reader has gone already
-        _log.warning("could not record a stream closed early (%s)", type(exc).__name__)
+        _log.warning("could not record a stream that ended early (%s)", type(exc).__name__)
 
 
 def _streamed_refusal(signals: object) -> StreamedReading | None:
