@@ -68,6 +68,54 @@ def test_a_last_line_cut_short_by_a_crash_is_ignored(tmp_path: Path) -> None:
     assert [c.head_seq for c in read_checkpoints(file)] == [0]
 
 
+def test_after_a_line_cut_short_the_next_checkpoint_starts_a_line_of_its_own(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by probing: a crash cut the file's last line short, the restarted app appended
+    its next checkpoint onto that line, and `verify --checkpoint` failed from then on ("not
+    JSON" at line 1). The fragment is now named and skipped; every whole checkpoint holds."""
+    url, file = f"sqlite:///{tmp_path}/c.db", tmp_path / "cp.jsonl"
+    for run in range(2):
+        with AuditLog(url, mode="sync", checkpoint_file=file, checkpoint_every=2) as log:
+            for i in range(4):
+                log.record(Decision(action=Action.ALLOW), {"run": run, "i": i})
+        if run == 0:  # the crash: the last checkpoint written only in part
+            file.write_bytes(file.read_bytes()[:-40])
+    lines = file.read_text().split("\n")
+    assert [c.head_seq for c in read_checkpoints(file)] == [2, 6, 8]
+    assert "cp.jsonl:2: a checkpoint cut short" in caplog.text
+    assert lines[1] and not lines[1].endswith("}")  # the fragment, on its own line
+    result = verify(url, checkpoints=file)
+    assert result.ok and result.checkpoints == 3
+
+
+def test_a_short_write_goes_on_with_the_rest_of_the_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The OS may write fewer bytes than asked (a signal, a quota): the rest follows."""
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, bytes(data[:16])))
+    url, file = f"sqlite:///{tmp_path}/c.db", tmp_path / "cp.jsonl"
+    with AuditLog(url, mode="sync", checkpoint_file=file, checkpoint_every=2) as log:
+        for i in range(4):
+            log.record(Decision(action=Action.ALLOW), {"i": i})
+    monkeypatch.undo()
+    assert [c.head_seq for c in read_checkpoints(file)] == [2, 4]
+    assert verify(url, checkpoints=file).checkpoints == 2
+
+
+@pytest.mark.parametrize(
+    "edited", ['{"head_seq": 2, "head_hash": "' + "a" * 64 + '"x}', '{"head_seq": 2} x']
+)
+def test_a_line_that_closes_but_is_not_json_is_still_an_error(tmp_path: Path, edited: str) -> None:
+    """Only a line whose object never closed reads as cut short by a crash."""
+    good = json.dumps({"head_seq": 0, "head_hash": "0" * 64, "time": "t"})
+    file = tmp_path / "cp.jsonl"
+    file.write_text(f"{edited}\n{good}\n")
+    with pytest.raises(AuditError, match=r"cp\.jsonl:1: not JSON"):
+        read_checkpoints(file)
+
+
 def test_a_missing_checkpoint_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(AuditError, match="does not exist"):
         read_checkpoints(tmp_path / "nope.jsonl")

@@ -124,12 +124,7 @@ class Checkpointer:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, checkpoint.to_line().encode())  # one write: lines never interleave
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            _append_line(self.path, checkpoint.to_line().encode())
         except OSError as exc:
             with self._lock:
                 self.failed += 1
@@ -171,6 +166,24 @@ class Checkpointer:
             _log.debug("decision log: checkpoint span not emitted: %s", type(exc).__name__)
 
 
+def _append_line(path: Path, line: bytes) -> None:
+    """Append `line` in one write (lines of processes sharing the file never interleave),
+    fsync'd. A line a crash cut short first gets its line end, so the new one stands on a
+    line of its own (`read_checkpoints` names the fragment and reads on); a short write
+    goes on with the rest."""
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line
+        rest = memoryview(line)
+        while rest:
+            rest = rest[os.write(fd, rest) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 # --- reading and checking -------------------------------------------------------------------
 
 
@@ -196,11 +209,21 @@ def read_checkpoints(path: str | Path) -> list[Checkpoint]:
             if number == len(lines):  # a last line cut short by a crash while writing it
                 _log.warning("ignoring the incomplete last line of %s", file)
                 continue
+            if _cut_short(line):  # ... and the next checkpoint written on the line after it
+                _log.warning("ignoring %s: a checkpoint cut short while it was written", where)
+                continue
             raise AuditError(f"{where}: not JSON; expected one checkpoint per line") from None
         checkpoint = _from_doc(doc, where)
         if checkpoint is not None:
             found.append(checkpoint)
     return found
+
+
+def _cut_short(line: str) -> bool:
+    """An object opened and never closed: what a crash leaves of a checkpoint line
+    mid-write (its only `}` ends it). A line with a `}` that is not JSON was edited, and
+    stays an error."""
+    return line.lstrip().startswith("{") and "}" not in line
 
 
 def _from_doc(doc: Any, where: str) -> Checkpoint | None:
