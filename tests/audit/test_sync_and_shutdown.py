@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import _thread
 import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -91,6 +94,46 @@ def test_sync_mode_stops_trying_when_its_time_is_up(
         admin.execute("ROLLBACK")
         log.close()
         engine.dispose()
+
+
+def test_a_ctrl_c_during_a_sync_write_leaves_nothing_waiting(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by probing: a KeyboardInterrupt while a sync record was being written (the
+    store busy) left `stats.queued` at 1 for ever: `flush()` never finished and `close()`
+    reported a record lost. The record was never acknowledged (`record()` raised, the call
+    did not go ahead) nor committed: it is withdrawn.
+
+    The Ctrl-C comes while the write waits for another writer's lock, which is let go
+    only after it: the interrupt always lands before the commit."""
+    log = AuditLog(sqlite_url, mode="sync", write_timeout=600)
+    log.record(Decision(action=Action.ALLOW), {"i": 0})
+    other = sqlite3.connect(
+        sqlite_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
+    )
+    other.execute("BEGIN IMMEDIATE")
+    main = threading.main_thread().ident
+    assert main is not None
+
+    def ctrl_c_while_the_write_waits() -> None:
+        while sys._current_frames()[main].f_code.co_name != "_append_sqlite":
+            time.sleep(0.001)
+        _thread.interrupt_main()
+        other.rollback()
+
+    helper = threading.Thread(target=ctrl_c_while_the_write_waits)
+    helper.start()
+    with pytest.raises(KeyboardInterrupt):
+        log.record(Decision(action=Action.ALLOW), {"i": 1})
+    helper.join()
+    other.close()
+    stats = log.stats
+    assert (stats.written, stats.queued, stats.lost) == (1, 0, 0), stats  # main: queued 1
+    log.record(Decision(action=Action.ALLOW), {"i": 2})
+    log.flush(timeout=60)
+    log.close()
+    assert [r.input["i"] for r in iter_records(sqlite_url)] == [0, 2]
+    assert log.stats.written == 2 and "could not be written" not in caplog.text
 
 
 def test_the_mode_is_a_setting(tmp_path: Path) -> None:

@@ -210,10 +210,17 @@ class Appender:
         self._on_retry = on_retry
         """Called with (reason, records waiting, seconds until the retry) before a wait."""
 
-    def write(self, batch: Sequence[Pending], give_up: Callable[[float], bool]) -> Appended:
+    def write(
+        self,
+        batch: Sequence[Pending],
+        give_up: Callable[[float], bool],
+        done: Appended | None = None,
+    ) -> Appended:
         """Append `batch` in order. `give_up(delay)` waits `delay` seconds before a retry and
-        returns True to stop retrying (what is left is then counted as lost)."""
-        done = Appended()
+        returns True to stop retrying (what is left is then counted as lost). `done`, when
+        given, is filled in as commits finish: after an interrupt (a KeyboardInterrupt) it
+        still says what was committed."""
+        done = Appended() if done is None else done
         waiting: list[tuple[Pending, PreparedRecord]] = []
         for pending in batch:
             error = pending.input.error if isinstance(pending.input, Unserialisable) else ""
@@ -228,7 +235,7 @@ class Appender:
         delay = RETRY_FIRST_S
         while waiting:
             try:
-                self._commit([record for _, record in waiting])
+                self._commit([record for _, record in waiting], done)
             except Exception as exc:
                 done.errors.append(_reason(exc))
                 waiting = self._one_by_one(waiting, done, give_up)
@@ -240,7 +247,6 @@ class Appender:
                     break
                 delay = min(delay * 2, RETRY_MAX_S)
                 continue
-            done.written += len(waiting)
             break
         return done
 
@@ -260,26 +266,26 @@ class Appender:
             error = ""
             for _ in range(2):
                 try:
-                    self._commit([record])
+                    self._commit([record], done)
                 except Exception as exc:
                     error = type(exc).__name__
                     continue
-                done.written += 1
                 error = ""
                 break
             if not error:
                 continue
             try:
-                self._commit([pending.marker(error)])
+                self._commit([pending.marker(error)], done)
             except Exception:
                 return waiting[index:]
-            done.written += 1
             done.marked += 1
             self._report_marker(pending, error)
         return []
 
-    def _commit(self, records: Sequence[PreparedRecord]) -> None:
+    def _commit(self, records: Sequence[PreparedRecord], done: Appended) -> None:
+        """Commit `records`, counted in `done` as soon as the commit returns."""
         head = append_batch(self.engine, records)
+        done.written += len(records)
         self.checkpoints.note(head, len(records))
 
     @staticmethod

@@ -4,7 +4,8 @@
 bounded queue, so the guarded call never waits for the database. A writer thread drains
 the queue in batches; each batch is one transaction that locks the chain head, numbers and
 hashes the records, and moves the head (`_thread`).
-`mode="sync"`: `record()` writes the record before it returns, or raises `AuditError`.
+`mode="sync"`: `record()` writes the record before it returns, or raises `AuditError`
+(`_sync`).
 `writer="process"` (async): a child process writes the batches instead (`_process`), off
 the calls' interpreter, and what it was sent survives the application's kill -9.
 
@@ -43,10 +44,10 @@ from charter.audit._append import (
     Appended,
     Appender,
     Pending,
-    give_up_after,
 )
 from charter.audit._process import RestartingWriter, require_url
 from charter.audit._stats import AuditStats
+from charter.audit._sync import write_now
 from charter.audit._thread import STOP as _STOP
 from charter.audit._thread import drain
 from charter.audit.checkpoint import (
@@ -59,7 +60,6 @@ from charter.decision import Decision
 from charter.errors import AuditError, ConfigurationError
 from charter.policy.input import PolicyInput
 from charter.store.db import connect, redacted_url, refuse_private_memory
-from charter.store.deadline import bounded
 from charter.store.decision_log import ensure_schema
 
 _log = logging.getLogger("charter.audit")
@@ -237,17 +237,7 @@ class AuditLog:
             raise AuditError("the decision log is closed; the decision was not recorded")
         with self._lock:
             self._accepted += 1
-        started = time.monotonic()
-        with bounded(self._write_timeout):  # a server that stops answering too
-            done = self._appender.write([pending], give_up_after(started + self._write_timeout))
-        self._count(done)
-        if done.lost:  # given up when the next retry would end past the deadline, or before
-            raise AuditError(
-                "the decision could not be recorded: the store kept failing for "
-                f"{time.monotonic() - started:.1f}s, and write_timeout is {self._write_timeout}s "
-                f"(last store error: {self._last_error}); audit_mode is 'sync', so the call "
-                "does not go ahead"
-            )
+        write_now(self._appender, pending, self._write_timeout, self._count)
 
     def _refuse(self, why: str) -> None:
         """A record `record()` could not take is dropped: for `why`, or because the log is
@@ -373,8 +363,9 @@ class AuditLog:
             write=lambda batch: self._count(self._appender.write(batch, self._give_up.wait)),
         )
 
-    def _count(self, done: Appended) -> None:
+    def _count(self, done: Appended, withdrawn: int = 0) -> None:
         with self._lock:
+            self._accepted -= withdrawn
             self._written += done.written
             self._marked += done.marked
             self._lost += done.lost
