@@ -208,3 +208,38 @@ def test_an_ignored_sigterm_stays_ignored(sqlite_url: str) -> None:
     child.send_signal(signal.SIGTERM)
     out, _ = child.communicate("go\n", timeout=60)
     assert child.returncode == 0 and "still here" in out
+
+
+@pytest.mark.parametrize("audit", [True, False])
+def test_a_stream_left_open_at_exit_is_recorded_before_the_log_closes(
+    tmp_path: Path, audit: bool
+) -> None:
+    """Found by probing: a sync stream read in part and still open when the program ended
+    was closed by the interpreter's teardown, after the exit hook had closed the decision
+    log: nothing was recorded of the text shown, and the exit printed "could not record a
+    stream closed early (ImportError)" with a traceback (with the log off too)."""
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(
+            f"""
+            from pathlib import Path
+            from charter.config import DEFAULT_POLICIES
+            from charter.testing import make_charter
+            charter = make_charter(DEFAULT_POLICIES, Path({str(tmp_path)!r}), audit={audit})
+
+            @charter.guard(model="m")
+            def answer(prompt):
+                yield from ["The weather is sunny and warm across the region. "] * 30
+
+            stream = answer("weather?")
+            print(len("".join(next(stream) for _ in range(10))))
+            """
+        )],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "could not" not in done.stderr, done.stderr
+    if audit:
+        url = f"sqlite:///{tmp_path / 'charter.db'}"
+        [output] = [r for r in iter_records(url) if r.labels["stage"] == "output"]
+        assert output.labels["stream"] == "closed_early"
+        assert output.input["text_chars"] == int(done.stdout)

@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine
 
+from charter._open_streams import close_all as close_open_streams
 from charter.audit import _shutdown
 from charter.audit._append import (
     RETRY_FIRST_S,
@@ -335,6 +336,7 @@ class AuditLog:
             self._engine.dispose()
 
     def _close_at_exit(self) -> None:
+        close_open_streams()  # a stream still open records what it showed while we are open
         _shutdown.terminating.set()  # threads still recording now wait for the end
         self.close()
 

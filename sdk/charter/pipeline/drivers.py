@@ -19,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
-from collections.abc import AsyncGenerator, Callable, Coroutine, Iterator
+from collections.abc import AsyncGenerator, Callable, Coroutine, Generator, Iterator
 from typing import Any, TypeVar
 
+from charter._open_streams import track
 from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
 from charter.pipeline.flow import Flow
 from charter.pipeline.parts import Parts
@@ -62,7 +63,15 @@ async def run_async(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Any:
 def run_stream(
     flow: Flow, fn: Callable[..., Any], parts: Parts, caller: contextvars.Context
 ) -> Iterator[Any]:
-    """`caller`: the context the guarded function was called in (see the module's doc)."""
+    """`caller`: the context the guarded function was called in (see the module's doc).
+    Tracked (`charter._open_streams`): one still open at exit is closed, and recorded,
+    before the decision log closes."""
+    return track(_stream(flow, fn, parts, caller))
+
+
+def _stream(
+    flow: Flow, fn: Callable[..., Any], parts: Parts, caller: contextvars.Context
+) -> Generator[Any, None, None]:
     reply: Any = None
     failure: BaseException | None = None
     source: Any = None
