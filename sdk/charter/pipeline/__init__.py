@@ -2,6 +2,7 @@
 
 - `flow`: the steps in order, as a generator of effects (`effects`);
 - `stages`: the operations of one call (`CallRun`): inspect, evaluate, enforce, finish;
+- `tool_results`: stage `tool_result` on what a tool returns whole or yields;
 - `limits`: what a call can check (size and depth limits, the JSON view of tool data);
 - `holds`: holding a call for approval (the bound action, submit, consume);
 - `held_calls`: the live arguments of held calls only this process can complete;

@@ -42,6 +42,7 @@ from charter.pipeline.prompt_args import PromptArgs
 from charter.pipeline.rechecks import recheck
 from charter.pipeline.revise import Reviser
 from charter.pipeline.stages import CallRun, Refused
+from charter.pipeline.tool_results import finish_tool
 from charter.pipeline.windows import WindowChecks, record_shown
 from charter.privacy import Inspected
 from charter.reports import publish
@@ -291,7 +292,7 @@ def finish(run: CallRun, call: Prepared, result: Any) -> Flow:
     revision prompt and the rewrite is checked again, until it passes, the policy's rounds
     are spent (refused) or a check denies."""
     if run.spec.kind == "tool":
-        return run.finish_tool(result)
+        return finish_tool(run, result)
     checked = run.check_answer(result)
     reviser: Reviser | None = None
     while checked.decision.action is Action.REVISE:
@@ -309,7 +310,8 @@ def finish(run: CallRun, call: Prepared, result: Any) -> Flow:
 
 
 def _stream(run: CallRun, prepared: Prepared) -> Flow:
-    """Release only text that passed the output checks of every window containing it.
+    """Release only text that passed the checks of every window containing it (the output
+    stage's; a generator tool's, the `tool_result` stage's: `WindowChecks`).
 
     On `revise` the window's withheld text is dropped (never shown), the model is asked
     again, and the revision streams through the same window. Text already released stays:
@@ -328,8 +330,8 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
         if chunk is not END:
             received += streamed_chars(chunk)
             if received > run.parts.settings.max_text_chars:
-                try:  # the answer so far is over the limit: stop, as a denied window does
-                    run.bounded(Stage.OUTPUT, "the streamed answer", None, chars=received)
+                try:  # the stream so far is over the limit: stop, as a denied window does
+                    run.bounded(checks.stage, checks.what, None, chars=received)
                 except Refused as refused:
                     for item in gate.refuse(refused.decision, chunk):
                         yield from _emit(run, item)

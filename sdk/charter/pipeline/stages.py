@@ -20,7 +20,6 @@ from charter.errors import LimitExceeded, PolicyViolation
 from charter.pipeline.answer_reading import UnreadAnswer, read_answer
 from charter.pipeline.checked import Checked
 from charter.pipeline.limits import Unreadable, json_view, measure
-from charter.pipeline.own_types import in_own_types
 from charter.pipeline.parts import CallSpec, Parts, caller_scores, output_parts, signal_revisions
 from charter.pipeline.verdicts import cross_principal_restore, over_limit, unreadable
 from charter.policy.input import policy_document
@@ -356,23 +355,6 @@ class CallRun:
             revisions=tuple(self.rounds),
             refused_after_revision=self.refused_after_revision,
         )
-
-    def finish_tool(self, result: Any) -> Any:
-        """Stage `tool_result`: what the tool returned, checked before the agent sees it."""
-        if isinstance(result, str):
-            self.bounded(Stage.TOOL_RESULT, "the tool result", result)
-            inspected: Inspected | InspectedJson = self.inspect([result])
-        else:
-            view = self.viewed(Stage.TOOL_RESULT, "the tool result", result, finite=False)
-            inspected = self.inspect_json(view)
-        decision = self.evaluate(Stage.TOOL_RESULT, inspected)
-        if decision.action in (Action.DENY, Action.REQUIRE_APPROVAL):
-            raise self.deny(decision)
-        if not decision.redact:
-            return result
-        if isinstance(inspected, Inspected):
-            return self.parts.privacy.apply(inspected, decision.redact)[0]
-        return in_own_types(result, inspected.value, inspected.render(decision.redact))
 
     def restored(
         self, texts: list[str], decision: Decision, keep: Container[int] = ()

@@ -1,5 +1,7 @@
-"""The output checks of a streamed answer, one window at a time (`charter.streaming`
-holds the window; this is what it asks of the call).
+"""The checks of a stream, one window at a time (`charter.streaming` holds the window;
+this is what it asks of the call): a streamed answer's at stage `output`, what a generator
+tool yields at stage `tool_result` (`charter.pipeline.tool_results`), as it would be
+returned whole.
 
 The decision log gets what the non-streamed path would hold (issue 14 #7): no record per
 window (a window may end inside a card number, which detection cannot see yet); the end of
@@ -18,9 +20,11 @@ from typing import Protocol
 from charter._canonical import valid_text
 from charter.decision import Decision, Stage
 from charter.pipeline.stages import CallRun, Refused
+from charter.pipeline.tool_results import check_tool_texts
 from charter.privacy import Inspected
 from charter.streamed_calls import StreamedCalls
 from charter.streaming import WindowResult, safe_cut
+from charter.tool_calls import argument_texts
 from charter.values import RedactOperator
 
 _log = logging.getLogger(__name__)
@@ -41,7 +45,10 @@ class WindowChecks:
 
     def __init__(self, run: CallRun) -> None:
         self.run = run
-        self._refusal = _streamed_refusal(run.parts.signals)
+        self.tool = run.spec.kind == "tool"
+        self.stage = Stage.TOOL_RESULT if self.tool else Stage.OUTPUT
+        self.what = "the streamed tool result" if self.tool else "the streamed answer"
+        self._refusal = None if self.tool else _streamed_refusal(run.parts.signals)
         self._head = ""
 
     def __call__(self, context: str, held: str, calls: StreamedCalls | None) -> WindowResult:
@@ -51,9 +58,9 @@ class WindowChecks:
             except Refused as refused:  # over a limit: denied unchecked (and recorded)
                 return WindowResult(refused.decision, "", 0)
         run, seen = self.run, context + held
-        inspected = run.inspect([seen], answer=True)
+        inspected = run.inspect([seen], answer=not self.tool)
         refusal = self._read_refusal(seen, held)
-        decision, doc, scores = run.decide(Stage.OUTPUT, inspected, None, seen, refusal=refusal)
+        decision, doc, scores = run.decide(self.stage, inspected, None, seen, refusal=refusal)
         spans = [(f.start - len(context), f.end - len(context)) for f in inspected.findings[0]]
         cut = safe_cut(held, len(held) - run.parts.stream_window, spans)
         if not decision.allowed:
@@ -86,11 +93,11 @@ class WindowChecks:
     def _last_window(self, held: str, calls: StreamedCalls) -> WindowResult:
         """The end of a stream: the whole answer, and the arguments of the tool calls it
         proposed, are inspected, evaluated and recorded once, exactly as `check_answer`
-        does; what is still held is released from them."""
+        does (a tool's text as `finish_tool` does); what is still held is released from
+        them."""
         run = self.run
         before = sum(len(part) for part in run.streamed)
-        answer = "".join(run.streamed) + held
-        _, inspected, decision = run.check_output([answer], calls.arguments, calls.names)
+        inspected, decision = checked_whole(run, "".join(run.streamed) + held, calls)
         if not decision.allowed:
             return WindowResult(decision, "", 0)
         released = self._release(inspected, decision, before, len(held))
@@ -150,9 +157,18 @@ def record_shown(run: CallRun, ended_by: BaseException) -> None:
         why = {"stream": "interrupted", "stream_error": type(ended_by).__name__}
     run.record_labels = {**run.record_labels, **why}
     try:
-        run.check_output([shown], (), ())
+        checked_whole(run, shown, StreamedCalls(()))
     except Exception as exc:  # e.g. the audit store is down: the reader has gone already
         _log.warning("could not record a stream that ended early (%s)", type(exc).__name__)
+
+
+def checked_whole(run: CallRun, text: str, calls: StreamedCalls) -> tuple[Inspected, Decision]:
+    """A stream's text and its calls' arguments, checked and recorded whole: a tool's at
+    stage `tool_result`, an answer's at stage `output`."""
+    if run.spec.kind == "tool":
+        return check_tool_texts(run, [text, *argument_texts(calls.arguments)])
+    _, inspected, decision = run.check_output([text], calls.arguments, calls.names)
+    return inspected, decision
 
 
 def _streamed_refusal(signals: object) -> StreamedReading | None:
