@@ -8,8 +8,8 @@ without recursion and stopping at the first limit crossed, and denies what is ov
 closed, recorded, `LimitExceeded` naming the setting that raises the limit).
 
 Tool arguments and results are then read through their JSON view (`json_view`): objects
-(a dataclass, a pydantic model, anything else as its text) become values PII detection
-walks and the policy reads. A tool result that was an object used to skip PII detection
+(a dataclass, a pydantic model by every field, anything else as its text) become values PII
+detection walks and the policy reads. A tool result that was an object used to skip PII detection
 and reach the agent unredacted. What has no JSON view is denied unchecked, with the reason
 (`Unreadable`), where it used to raise `TypeError` or `ValueError` from deep inside.
 """
@@ -19,11 +19,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from charter.config import Settings
 from charter.values import free_key
@@ -86,8 +87,10 @@ def _fields(node: Any) -> list[Any] | None:
     input read; else None. Measured as they are read: metadata nested deep inside a
     dataclass passed the depth limit and failed every call with a raw error (review)."""
     if isinstance(node, BaseModel):
-        names = [*type(node).model_fields, *type(node).model_computed_fields]
-        return [getattr(node, name, None) for name in names]
+        try:
+            return [*model_fields(node).values()]
+        except Unreadable:  # `json_view` refuses it, with the reason
+            return []
     if dataclasses.is_dataclass(node) and not isinstance(node, type):
         return [getattr(node, f.name, None) for f in dataclasses.fields(node)]
     return None
@@ -134,7 +137,28 @@ def _no_twins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _view(node: Any, finite: bool, depth: int) -> Any:
+def model_fields(model: BaseModel) -> dict[str, Any]:
+    """Every field of a pydantic model, by name: its declared fields, those `model_dump`
+    leaves out (`Field(exclude=True)`: `str(model)`, which LangChain hands the model, shows
+    them), its computed and its extra fields. Read one by one, never through `model_dump`,
+    which dropped the excluded ones unchecked and raised on a field it cannot write (a
+    driver's row object under `arbitrary_types_allowed`), after the tool ran (probing)."""
+    cls = type(model)
+    out: dict[str, Any] = {}
+    for name in (*cls.model_fields, *cls.model_computed_fields):
+        try:
+            out[name] = getattr(model, name, None)
+        except Exception as exc:  # a computed field that raises
+            raise Unreadable(
+                f"the field {name!r} of a {cls.__name__} could not be read ({type(exc).__name__})"
+            ) from None
+    for name, value in (model.model_extra or {}).items():
+        out[free_key(_key(name), out)] = value
+    return out
+
+
+def _view(node: Any, finite: bool, depth: int, leaf: Callable[[Any], Any] | None = None) -> Any:
+    """`leaf`: how an object none of the cases reads is viewed (default: its text)."""
     if depth > _VIEW_DEPTH:
         raise Unreadable(f"nested deeper than {_VIEW_DEPTH} levels")
     if node is None or type(node) is bool:
@@ -150,16 +174,28 @@ def _view(node: Any, finite: bool, depth: int) -> Any:
     if isinstance(node, Mapping):
         out: dict[str, Any] = {}
         for key, item in node.items():  # `1` and "1" both kept: "1" and "1 (2)"
-            out[free_key(_key(key), out)] = _view(item, finite, depth + 1)
+            out[free_key(_key(key), out)] = _view(item, finite, depth + 1, leaf)
         return out
     if isinstance(node, list | tuple | set | frozenset):
-        return [_view(item, finite, depth + 1) for item in node]
-    if isinstance(node, BaseModel):
-        return _view(node.model_dump(mode="json"), finite, depth + 1)
+        return [_view(item, finite, depth + 1, leaf) for item in node]
+    if isinstance(node, BaseModel):  # its values as pydantic writes them, where it can
+        return _view(model_fields(node), finite, depth + 1, _as_pydantic_writes)
     if dataclasses.is_dataclass(node) and not isinstance(node, type):
         fields = {f.name: getattr(node, f.name) for f in dataclasses.fields(node)}
-        return _view(fields, finite, depth + 1)
+        return _view(fields, finite, depth + 1, leaf)
+    if leaf is not None:
+        return _view(leaf(node), finite, depth + 1)
     return _text(node)
+
+
+def _as_pydantic_writes(node: Any) -> Any:
+    """An object inside a model as `model_dump(mode="json")` wrote it (a datetime in ISO
+    form, an enum as its value), so a policy reads the model as before; one pydantic has
+    no JSON form for (a row object) as its text."""
+    try:
+        return to_jsonable_python(node)
+    except Exception:  # PydanticSerializationError, or the object's own error
+        return _text(node)
 
 
 def _integer(number: int) -> int:
