@@ -6,7 +6,8 @@ texts checked here). Both are the same stage, so the rules for tool results (ind
 injection, PII in what a tool fetched) judge both: a generator tool's windows used to be
 checked as a model's answer, where no injection rule runs, and a page it yielded with an
 injection reached the agent that the same page returned whole was denied to (found by
-probing).
+probing). A list-shaped result (search hits, rows) is scored item by item as well as whole
+(`scored_items`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from charter._prose import json_words
 from charter.decision import Action, Decision, Stage
 from charter.pipeline.own_types import in_own_types
 from charter.pipeline.stages import CallRun
@@ -39,7 +41,8 @@ def finish_tool(run: CallRun, result: Any) -> Any:
     else:
         view = run.viewed(Stage.TOOL_RESULT, "the tool result", result, finite=False)
         inspected = run.inspect_json(view)
-        decision = run.evaluate(Stage.TOOL_RESULT, inspected)
+        scored = scored_items(inspected.policy_value)
+        decision = run.evaluate(Stage.TOOL_RESULT, inspected, scored=scored)
     if decision.action in (Action.DENY, Action.REQUIRE_APPROVAL):
         raise run.deny(decision)
     if not decision.redact:
@@ -47,3 +50,32 @@ def finish_tool(run: CallRun, result: Any) -> Any:
     if isinstance(inspected, Inspected):
         return run.parts.privacy.apply(inspected, decision.redact)[0]
     return in_own_types(result, inspected.value, inspected.render(decision.redact))
+
+
+SCORED_ITEMS = 32
+"""The items of a list-shaped result the signals score one by one, at most: each is a
+classifier call (about 3 ms when its contextual stage reads it); the rest are read only
+within the whole."""
+
+
+def scored_items(value: Any) -> list[str] | None:
+    """What the signals score in a list-shaped result (a JSON array, or an object holding
+    one: search hits, rows): the whole, as before, and each of its first `SCORED_ITEMS`
+    items alone, the highest score counting, as a chat prompt's messages are scored one by
+    one; None (the whole only) for any other result. Read as one text, an injection in one
+    search snippet was diluted below the threshold by three short benign ones (probing)."""
+    items = _items(value)
+    if len(items) < 2:
+        return None
+    parts = [words for words in map(json_words, items[:SCORED_ITEMS]) if words]
+    return [json_words(value), *parts]
+
+
+def _items(value: Any) -> list[Any]:
+    """The items of a JSON array, or of the arrays (of two items or more) an object holds
+    at its top level."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return [item for v in value.values() if isinstance(v, list) and len(v) > 1 for item in v]
+    return []
