@@ -4,7 +4,11 @@ The wrapper has the wrapped tool's name, description and argument schema, so mod
 the same tool. LangChain validates the arguments; the guard then evaluates stage
 `tool_call` on the arguments the model chose (injected arguments such as `ToolRuntime`
 or `InjectedToolArg` values are passed to the tool but not shown to the policy), and only
-an allowed call runs the wrapped tool. Its result goes through stage `tool_result`.
+an allowed call runs the wrapped tool. Its result goes through stage `tool_result`; a
+`content_and_artifact` tool's artifact with it, as one result `(content, artifact)`:
+checked and redacted together (an artifact held the raw page whose content was withheld,
+an injection, an e-mail address and an IBAN in it, found by probing), and a refused
+result carries no artifact.
 
 A call that needs approval raises `ApprovalPending`; once approved, `charter.resume(ticket)`
 runs the wrapped tool with the stored arguments, once. Injected values are not stored (they
@@ -21,7 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Self
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
@@ -43,14 +47,13 @@ from charter.pipeline.parts import OnDeny
 
 @dataclass
 class _ToolCall:
-    """The parts of one call the guard does not see: config, injected values, artifact."""
+    """The parts of one call the guard does not see: config, injected values."""
 
     tool: BaseTool
     """The wrapped tool this call is for (a resume inside another tool's run ignores it)."""
     config: RunnableConfig | None
     injected: dict[str, Any]
     tool_call_id: str | None
-    artifact: Any = field(default=None)
 
 
 _CURRENT: ContextVar[_ToolCall | None] = ContextVar("charter_langchain_tool_call", default=None)
@@ -156,7 +159,7 @@ class GuardedTool(BaseTool):
                 content = target.resume(charter, request)
         finally:
             _CURRENT.reset(token)
-        return self._result(content, call)
+        return self._result(content)
 
     async def _arun(
         self,
@@ -176,7 +179,7 @@ class GuardedTool(BaseTool):
                 content = await target.aresume(charter, request)
         finally:
             _CURRENT.reset(token)
-        return self._result(content, call)
+        return self._result(content)
 
     def _approved(self, guarded: Any, ticket: str) -> tuple[Charter, Any, Any]:
         """The request `ticket` and the guarded entry point that completes it; an approval
@@ -214,10 +217,14 @@ class GuardedTool(BaseTool):
         call = _ToolCall(self.tool, config=config, injected=injected, tool_call_id=call_id)
         return arguments, call
 
-    def _result(self, content: Any, call: _ToolCall) -> Any:
-        if self.response_format == "content_and_artifact":
-            return content, call.artifact
-        return content
+    def _result(self, checked: Any) -> Any:
+        """What LangChain expects back: a `content_and_artifact` tool's checked pair (a
+        refusal in its place: the refusal and no artifact), else the checked content."""
+        if self.response_format != "content_and_artifact":
+            return checked
+        if isinstance(checked, tuple | list) and len(checked) == 2:  # the redacted view: a list
+            return checked[0], checked[1]
+        return checked, None
 
 
 def guard_tool(
@@ -295,11 +302,14 @@ def _payload(
 
 
 def _content(result: Any, call: _ToolCall | None) -> Any:
-    if isinstance(result, ToolMessage):
-        if call is not None:
-            call.artifact = result.artifact
-        return result.content
-    return result
+    """What the guard checks of the wrapped tool's result: the content, with the artifact
+    as `(content, artifact)` when a run will hand one back (`GuardedTool._result`); a
+    `charter.resume` outside a run gives the content only, as before."""
+    if not isinstance(result, ToolMessage):
+        return result
+    if call is not None and call.tool.response_format == "content_and_artifact":
+        return result.content, result.artifact
+    return result.content
 
 
 def _call_id_fields(tool: BaseTool) -> frozenset[str]:
