@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Self
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
@@ -34,7 +34,7 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, InjectedToolCallId, ToolException
 from langchain_core.tools import tool as make_tool
 from langchain_core.utils.pydantic import TypeBaseModel
-from pydantic import BaseModel, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
 from charter.decorator import resumed_with
 from charter.errors import ApprovalError, ConfigurationError
@@ -54,6 +54,8 @@ class _ToolCall:
     config: RunnableConfig | None
     injected: dict[str, Any]
     tool_call_id: str | None
+    chosen: dict[str, Any] = field(default_factory=dict)
+    """The arguments as the model chose them, before the guard redacted any."""
 
 
 _CURRENT: ContextVar[_ToolCall | None] = ContextVar("charter_langchain_tool_call", default=None)
@@ -214,7 +216,7 @@ class GuardedTool(BaseTool):
         arguments = {k: v for k, v in values.items() if k in self._names}
         injected = {k: v for k, v in values.items() if k not in self._names}
         call_id = next((str(injected[k]) for k in self._call_id_fields if k in injected), None)
-        call = _ToolCall(self.tool, config=config, injected=injected, tool_call_id=call_id)
+        call = _ToolCall(self.tool, config, injected, call_id, chosen=dict(arguments))
         return arguments, call
 
     def _result(self, checked: Any) -> Any:
@@ -269,18 +271,44 @@ def _entry_points(inner: BaseTool) -> tuple[Callable[..., Any], Callable[..., An
     def run(**arguments: Any) -> Any:
         call = current()
         payload, config = _payload(inner, arguments, call)
-        with untraced():
+        with untraced(), _redaction_refused(inner, arguments, call):
             result = inner.invoke(payload, config)
         return _content(result, call)
 
     async def arun(**arguments: Any) -> Any:
         call = current()
         payload, config = _payload(inner, arguments, call)
-        with untraced():
+        with untraced(), _redaction_refused(inner, arguments, call):
             result = await inner.ainvoke(payload, config)
         return _content(result, call)
 
     return run, arun
+
+
+@contextmanager
+def _redaction_refused(
+    inner: BaseTool, arguments: dict[str, Any], call: _ToolCall | None
+) -> Iterator[None]:
+    """A tool whose argument schema validates a value's form (`EmailStr`, a `pattern`)
+    refuses the value the guard redacted: say so, naming the arguments, instead of
+    LangChain's bare `ValidationError` about `<EMAIL_ADDRESS_1>` (found by probing)."""
+    try:
+        yield
+    except ValidationError as exc:
+        chosen = call.chosen if call is not None else {}
+        changed = {k for k, v in arguments.items() if k in chosen and chosen[k] != v}
+        refused = [e for e in exc.errors() if e["loc"] and e["loc"][0] in changed]
+        if not refused:  # not what the guard changed: LangChain's own error
+            raise
+        names = ", ".join(sorted({str(e["loc"][0]) for e in refused}))
+        raise ConfigurationError(
+            f"tool {inner.name!r} refused its argument(s) {names} as the guard redacted them "
+            f"({refused[0]['msg']}): the policy replaces personal data in a tool call's "
+            "arguments (the shipped bundle: rule privacy.pii_external, as a tool call names "
+            "no provider and an unknown provider counts as external). Let the tool's "
+            "argument schema accept the redacted form, or take that type out of what the "
+            "policy redacts (config.redact_operators)"
+        ) from None
 
 
 def _payload(
