@@ -10,13 +10,17 @@ is too, its first `SCORED_ITEMS` items each alone, beside the whole as before.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from charter import PolicyViolation
+from charter.config import DEFAULT_POLICIES
 from charter.guard import Charter
 from charter.pipeline.tool_results import SCORED_ITEMS, scored_items
+from charter.signals import SignalSet
+from charter.testing import make_charter
 
 SNIPPETS = [
     f"Result {i}: Our branch opening hours are 9am to 5pm Monday to Friday; card "
@@ -71,3 +75,37 @@ def test_what_is_scored_item_by_item() -> None:
     assert scored_items("a text result") is None
     assert scored_items({"order": "A-17", "status": "shipped"}) is None
     assert scored_items(hits[:1]) is None and scored_items({"hits": hits[:1]}) is None
+
+
+class _Counting:
+    """A signal that counts how each text is read: whole (`score`) or settled cheaply."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def score(self, text: str) -> dict[str, float]:
+        self.read.append("score")
+        return {"tool_injection": 0.0}
+
+    def settled_scores(self, text: str) -> dict[str, float]:
+        self.read.append("settled")
+        return {"tool_injection": 0.99 if "ignore your previous" in text else 0.0}
+
+
+def test_items_are_read_by_the_scores_settled_without_the_costly_stage(tmp_path: Path) -> None:
+    """The whole result goes through every stage of every signal; each item only through
+    `settled_scores` (the classifier's stage-1 `tool_injection` head, which the shipped
+    rule reads): a contextual read of each of 20 items cost six times the check."""
+    counting = _Counting()
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, signals=SignalSet([counting]))
+    try:
+        assert _search(charter, _hits(SNIPPETS[:5])) == _hits(SNIPPETS[:5])
+        # The call's arguments and the whole result read fully; the five items settled.
+        assert counting.read == ["score", "score"] + ["settled"] * 5
+        with pytest.raises(PolicyViolation) as denied:  # an item's settled score counts
+            _search(charter, _hits([*SNIPPETS[:5], INJECTION]))
+        assert "injection.tool_result" in denied.value.decision.rules
+    finally:
+        charter.close()

@@ -242,17 +242,24 @@ def output_parts(policy_texts: Sequence[str], own: int, arguments: Sequence[Any]
 
 
 def best_scores(
-    signals: Scorer | None, texts: Sequence[str], refusal: bool | None = None
+    signals: Scorer | None,
+    texts: Sequence[str],
+    refusal: bool | None = None,
+    items: Sequence[str] = (),
 ) -> dict[str, float]:
     """Each signal's highest score over `texts` (valid Unicode, read by `charter._prose`,
     scored one by one; nothing to score reads as an empty text, so the policy always sees
     every signal); the lowest for `_EVERY_PART`. `refusal`, when given, replaces the
-    refusal reader's score (a stream's reading of the whole answer so far)."""
+    refusal reader's score (a stream's reading of the whole answer so far). `items` are
+    read too, by the scores the signals settle without their costly stage
+    (`settled_scores`, when they have it): a tool result's items, one by one."""
     if signals is None:
         return {}
+    settled = getattr(signals, "settled_scores", signals.score)
     merged: dict[str, float] = {}
-    for text in texts or [""]:
-        for name, value in signals.score(text).items():
+    readings = [*((signals.score, t) for t in texts or [""]), *((settled, t) for t in items)]
+    for read, text in readings:
+        for name, value in read(text).items():
             seen = merged.get(name)
             if seen is None or (value < seen if name in _EVERY_PART else value > seen):
                 merged[name] = value
@@ -262,7 +269,11 @@ def best_scores(
 
 
 def caller_scores(
-    parts: Parts, ctx: CallContext, texts: Sequence[str], refusal: bool | None = None
+    parts: Parts,
+    ctx: CallContext,
+    texts: Sequence[str],
+    refusal: bool | None = None,
+    items: Sequence[str] = (),
 ) -> dict[str, float]:
     """`best_scores` in the caller's scope: the signals' memos answer only from what this
     caller sent (`charter._score_scope`)."""
@@ -270,7 +281,7 @@ def caller_scores(
         return {}
     token = enter_scope(caller_scope(parts.settings.tenant, ctx.user, ctx.conversation))
     try:
-        return best_scores(parts.signals, texts, refusal)
+        return best_scores(parts.signals, texts, refusal, items)
     finally:
         leave_scope(token)
 

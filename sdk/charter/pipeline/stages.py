@@ -97,14 +97,18 @@ class CallRun:
         answer: str | None = None,
         scored: Sequence[str] | None = None,
         calls: Sequence[str] = (),
+        items: Sequence[str] = (),
     ) -> Decision:
         """Signals -> policy for one stage on already-inspected text; records the decision.
         `answer`: the model's (raw) answer text at the output stage, scored against the
         passages a RAG call retrieved (`charter.context(retrieved=...)`), if any.
         `scored`: the texts the signals score one by one (`charter.adapters.scored_texts`);
         None scores the whole inspected text as one. `calls`: the names of the tool calls an
-        answer proposes (`input.tool_calls`)."""
-        decision, doc, scores = self.decide(stage, inspection, tool_args, answer, scored, calls)
+        answer proposes (`input.tool_calls`). `items`: texts read by the scores the signals
+        settle cheaply (`best_scores`)."""
+        decision, doc, scores = self.decide(
+            stage, inspection, tool_args, answer, scored, calls, items=items
+        )
         self.record(decision, doc, inspection.summaries, scores)
         return decision
 
@@ -117,6 +121,7 @@ class CallRun:
         scored: Sequence[str] | None = None,
         calls: Sequence[str] = (),
         refusal: bool | None = None,
+        items: Sequence[str] = (),
     ) -> tuple[Decision, dict[str, Any], dict[str, float]]:
         """Signals -> policy, not recorded yet: the decision, its input and the scores.
         `refusal`: a streamed answer's own reading (`WindowChecks`) over the window's."""
@@ -124,7 +129,7 @@ class CallRun:
         # Valid Unicode for the signals and the policy (a lone surrogate becomes U+FFFD).
         text = valid_text(inspection.policy_text)
         texts = [*map(valid_text, [inspection.signal_text] if scored is None else scored)]
-        scores = caller_scores(parts, self.ctx, texts, refusal)
+        scores = caller_scores(parts, self.ctx, texts, refusal, [*map(valid_text, items)])
         grounding = self._grounding(stage, answer)
         attached = self.attachments if stage is Stage.INPUT else ()
         doc = self._document(

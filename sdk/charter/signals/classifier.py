@@ -270,6 +270,21 @@ class SafetyClassifier:
             self.uncertain(first) for _, _, first in self._suspect_parts(text)
         )
 
+    def settled_scores(self, text: str) -> dict[str, float]:
+        """The scores stage 1 settles alone, the extra heads (`tool_injection`), with the
+        values `score` gives them, without the contextual stage: what a tool result's items
+        are read with, one by one (a contextual read of each of 20 search hits cost ~7 ms
+        apiece). The cascade's heads are left out: without stage 2 they are other numbers."""
+        main = self._first.main
+        if main == len(self.labels):
+            return {}
+        firsts = [first for _, _, first in self._suspect_parts(text)]
+        probs = firsts[0] if len(firsts) == 1 else np.maximum.reduce(firsts)
+        return {
+            label: round(min(max(float(v), 0.0), 1.0), 4)
+            for label, v in zip(self.labels[main:], probs[main:].tolist(), strict=True)
+        }
+
     def stage_one(self, text: str) -> dict[str, float]:
         """Stage 1's scores alone (for benchmarks and diagnostics)."""
         return self.scores(self._stage_one_probabilities(_readable(text)))

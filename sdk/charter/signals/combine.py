@@ -87,6 +87,20 @@ class SignalSet:
                     parts.append(self._failed(signal, exc))
         return merge_scores(parts)
 
+    def settled_scores(self, text: str) -> dict[str, float]:
+        """`score` without any signal's costly stage: a signal with `settled_scores` (the
+        safety classifier: its stage-1-only heads) gives those, any other its `score`."""
+        parts: list[Mapping[str, float]] = []
+        with shared_decoding():
+            for signal in self._signals:
+                settled = getattr(signal, "settled_scores", None)
+                try:
+                    found = settled(text) if callable(settled) else signal.score(text)
+                    parts.append(check_scores(signal.name, found))
+                except Exception as exc:  # one bad classifier must not fail the call
+                    parts.append(self._failed(signal, exc))
+        return merge_scores(parts)
+
     async def ascore(self, text: str) -> dict[str, float]:
         """Run every signal concurrently (async ones await, sync ones run inline)."""
         import asyncio
