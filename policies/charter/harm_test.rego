@@ -138,7 +138,7 @@ test_self_harm_gets_a_supportive_answer_in_english if {
 	d.obligations.support.category == "self_harm"
 	d.obligations.support.lang == "en"
 	contains(d.obligations.support.message, "988")
-	d.obligations.restore_pii == ["EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER"]
+	d.obligations.restore_pii == ["DATE_TIME", "EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER"]
 }
 
 test_self_harm_gets_a_supportive_answer_in_turkish if {

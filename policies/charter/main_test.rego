@@ -40,7 +40,7 @@ test_empty_input_is_allowed_with_the_full_shape if {
 	d.violations == []
 	d.redact == {}
 	d.approval == null
-	d.obligations.restore_pii == ["EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER"]
+	d.obligations.restore_pii == ["DATE_TIME", "EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER"]
 }
 
 # The tool is put on the allow-list here so the test holds for any bundle's tool policy.

@@ -59,7 +59,7 @@ test_national_id_in_a_tool_result_is_dropped if {
 }
 
 test_entity_types_without_an_operator_stay if {
-	count(rules(answer("on 3 March", [{"type": "DATE_TIME", "score": 0.9}]))) == 0
+	count(rules(answer("in Paris", [{"type": "LOCATION", "score": 0.9}]))) == 0
 }
 
 test_pii_in_answer_is_not_checked_on_input if {

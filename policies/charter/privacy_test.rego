@@ -100,8 +100,17 @@ test_email_and_card_to_external_provider_are_redacted if {
 }
 
 test_entity_types_without_an_operator_are_not_redacted if {
-	pii := [{"type": "DATE_TIME", "score": 0.85, "count": 1}, {"type": "URL", "score": 0.5}]
-	count(rules(chat("on 3 March via the website", pii))) == 0
+	pii := [{"type": "LOCATION", "score": 0.85, "count": 1}, {"type": "URL", "score": 0.5}]
+	count(rules(chat("in Paris via the website", pii))) == 0
+}
+
+# The pattern detector reports a DATE_TIME only for a date of birth (a cue such as "born",
+# "DOB", "doğum tarihi" next to it): probing found them sent to the model as typed.
+test_a_date_of_birth_gets_a_placeholder if {
+	pii := [{"type": "DATE_TIME", "score": 0.85, "count": 1}]
+	f := finding(chat("DOB: <DATE_TIME_1>", pii), "privacy.pii_external")
+	f.redact == {"DATE_TIME": "placeholder"}
+	"DATE_TIME" in data.charter.config.restore_pii
 }
 
 test_pii_to_local_model_is_not_redacted if {

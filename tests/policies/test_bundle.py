@@ -209,7 +209,6 @@ SCENARIOS = [
         "What are your opening hours on Saturday?",
         Action.ALLOW,
         (),
-        pii=_pii("DATE_TIME"),
     ),
     Scenario("tr_lost_card", "Kartımı kaybettim, yeni kartı nasıl alabilirim?", Action.ALLOW, ()),
     Scenario(
@@ -357,7 +356,9 @@ def test_scenario(scenario: Scenario, engine: EmbeddedEngine) -> None:
     assert decision.action is scenario.action, decision.explain()
     assert decision.rules == scenario.rules
     assert decision.stage.value == scenario.stage
-    assert decision.obligations == {"restore_pii": ["EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER"]}
+    assert decision.obligations == {
+        "restore_pii": ["DATE_TIME", "EMAIL_ADDRESS", "PERSON", "PHONE_NUMBER"]
+    }
     if scenario.action is Action.REQUIRE_APPROVAL:
         assert decision.approval is not None and decision.approval.approvers.roles
     else:
