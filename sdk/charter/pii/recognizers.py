@@ -62,11 +62,17 @@ _DOMAIN = (  # after the first dot of a host name: labels, a top-level label, a 
 _DOMAIN_PREFIX = r"(?i:(?<![\w.@-])" + _LABEL + ")"
 _EMAIL = r"(?>\w+(?:-+\w+)*)(?:\.(?>\w+(?:-+\w+)*))+"
 _EMAIL_PREFIX = r"(?<![\w.%+-])[\w.%+-][\w.%+'’-]{0,63}"  # `jane.o'brien`: not a first `'`
-_IBAN = (  # trigger: the first check digit, after two letters
-    r"(?<=[a-zA-Z]{2}\d)(?<!\w[a-zA-Z]{2}\d)"
-    r"\d(?:[ -]?[a-zA-Z0-9]{4}){2,7}(?:[ -]?[a-zA-Z0-9]{1,3})?\b"
+_GAP = r"[ \t-]{0,3}"
+"""Between a card's or an IBAN's groups: none, or up to three spaces, tabs or hyphens (`  `,
+a tab, ` - ` as PDFs and spreadsheets paste them; probing found them all passing). The
+check digits (Luhn, mod-97) and the grouping rules keep other numbers out."""
+_IBAN = (  # trigger: the first check digit, after two letters (spaced: two capitals)
+    r"(?:(?<=[a-zA-Z]{2}\d)|(?<=[A-Z]{2}[ \t-]\d)|(?<=[A-Z]{2}[ \t-]{2}\d)"
+    r"|(?<=[A-Z]{2}[ \t-]{3}\d))"
+    r"\d(?:" + _GAP + r"[a-zA-Z0-9]{4}){2,7}(?:" + _GAP + r"[a-zA-Z0-9]{1,3})?\b"
 )
-_CARD = r"(?<!\w.)" + _NOT_A_TAIL + r"(?:[ -]?\d){12,18}\b"
+_IBAN_PREFIX = r"(?<!\w)(?:[a-zA-Z]{2}|[A-Z]{2}[ \t-]{1,3})"  # `TR33`, `TR 33`, `DE  89`
+_CARD = r"(?<!\w.)" + _NOT_A_TAIL + r"(?:" + _GAP + r"\d){12,18}\b"
 _TCKN = r"(?<!\w.)" + _NOT_A_TAIL + r"(?<=[1-9])\d{10}\b"
 _SSN = (
     r"(?<!\w.)"
@@ -130,7 +136,7 @@ def builtin_recognizers(
         RecognizerSpec(
             "iban", "IBAN_CODE", _IBAN, v.iban_verdict, 1.0,
             context=("iban*", "bank*", "account*", "hesap*", "banka*", "havale*", "eft"),
-            trigger=_DIGIT, prefix="[a-zA-Z]{2}", prefix_window=2, needs_digit=True,
+            trigger=_DIGIT, prefix=_IBAN_PREFIX, prefix_window=5, needs_digit=True,
         ),
         *crypto_recognizers(),
         RecognizerSpec(

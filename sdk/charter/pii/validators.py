@@ -118,9 +118,10 @@ def _card_ok(value: str, *, shortened: bool) -> bool:
     digits, Amex 15, Diners 14), not any Luhn-valid run of 13 or more."""
     digits = value.translate(_CARD_STRIP)
     if len(digits) != len(value):  # grouped: one kind of separator, card-like groups
-        if " " in value and "-" in value:
+        gaps = _CARD_GAPS.findall(value)
+        if len({"-" in gap for gap in gaps}) > 1:  # `4539 5787-6362 1486`
             return False
-        groups = [len(g) for g in value.replace("-", " ").split(" ")]
+        groups = [len(g) for g in _CARD_GAPS.split(value)]
         if not _card_grouping_ok(groups):
             return False
     if shortened and len(digits) != _ISSUED_LENGTH.get(digits[:2], 16):
@@ -131,7 +132,9 @@ def _card_ok(value: str, *, shortened: bool) -> bool:
 _ISSUED_LENGTH = {"34": 15, "37": 15, "30": 14, "36": 14, "38": 14}
 
 
-_CARD_STRIP = str.maketrans("", "", " -")
+_CARD_STRIP = str.maketrans("", "", " \t-")
+_CARD_GAPS = re.compile(r"[ \t-]+")
+"""A gap between groups: a space, two, a tab, ` - ` (hyphenated in every gap or in none)."""
 
 
 def _card_grouping_ok(groups: list[int]) -> bool:
@@ -143,7 +146,7 @@ def _card_grouping_ok(groups: list[int]) -> bool:
 
 def iban_verdict(candidate: str) -> Verdict | None:
     for value in shorter_by_groups(candidate, max_drops=2):
-        if iban_ok(value.replace(" ", "").replace("-", "")):
+        if iban_ok(value.translate(_CARD_STRIP)):
             return Verdict(len(value), 1.0)
     return None
 

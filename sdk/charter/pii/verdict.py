@@ -43,10 +43,10 @@ def shorter_by_groups(candidate: str, *, max_drops: int) -> list[str]:
     out = [candidate]
     value = candidate
     for _ in range(max_drops):
-        cut = max(value.rfind(" "), value.rfind("-"), value.rfind("."))
+        cut = max(value.rfind(" "), value.rfind("-"), value.rfind("."), value.rfind("\t"))
         if cut <= 0:
             break
-        value = value[:cut].rstrip(" -.(")
+        value = value[:cut].rstrip(" \t-.(")
         out.append(value)
     return out
 
