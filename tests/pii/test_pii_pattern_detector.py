@@ -193,6 +193,40 @@ def test_version_context_rules_out_an_ip(patterns: PatternDetector) -> None:
     assert spans(text, patterns.detect(text)) == [("IP_ADDRESS", "10.0.0.1")]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please explain section 3.2.1.4 of the standard",
+        "What does clause 4.1.2.3 of the contract require?",
+        "In IFRS 9 paragraph 5.5.17.1, what is expected?",
+        "We upgraded Node from 18.17.1.0 to 20.11.0.1",
+        "The firmware 1.0.3.7 bricked the router",
+        "ISO 27001 control A.12.1.2.1 - what does it mean?",
+        "Yönetmeliğin 4.1.2.3 maddesi ne diyor?",
+        "The OID 2.5.4.3.1 names the attribute",
+    ],
+)
+def test_a_document_part_or_release_numbered_like_an_ip_is_none(
+    patterns: PatternDetector, text: str
+) -> None:
+    # Found by probing: each was hashed as an IP_ADDRESS, which is never restored.
+    assert [f for f in patterns.detect(text) if f.entity_type == "IP_ADDRESS"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "ip"),
+    [
+        ("the server at 10.0.0.12 is down", "10.0.0.12"),
+        ("IP: 192.168.1.1", "192.168.1.1"),
+        ("Blocked 185.12.44.7 after five failed logins", "185.12.44.7"),
+    ],
+)
+def test_an_ip_in_an_ordinary_sentence_is_still_found(
+    patterns: PatternDetector, text: str, ip: str
+) -> None:
+    assert spans(text, patterns.detect(text)) == [("IP_ADDRESS", ip)]
+
+
 def test_212_555_0199_is_a_phone_number_not_an_nhs_number(patterns: PatternDetector) -> None:
     text = "212-555-0199"
     assert spans(text, patterns.detect(text)) == [("PHONE_NUMBER", "212-555-0199")]

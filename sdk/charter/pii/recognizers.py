@@ -79,7 +79,9 @@ _SSN = (
     + _NOT_A_TAIL
     + r"\d{2}(?:-\d{2}-\d{4}|\ \d{2}\ \d{4}|\.\d{2}\.\d{4}|\d{6}|-\d{6})\b"
 )
-_IPV4 = r"(?<!\w.)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?:/\d{1,2})?\b"
+_IPV4 = (  # not the tail or head of a longer dotted run (`A.12.1.2.1`, `1.0.3.7.9`)
+    r"(?<!\w.)(?<!\w\.\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?:/\d{1,2})?\b(?!\.\d)"
+)
 _IPV6 = (  # trigger: the first colon; the first group (if any) is the prefix
     r"(?i:(?:[0-9a-f]{0,4}:){1,6}(?:[0-9a-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?"
     r"(?:%\w+)?(?:/\d{1,3})?)(?![\w:])"
@@ -170,7 +172,7 @@ def builtin_recognizers(
         RecognizerSpec(
             "ipv4", "IP_ADDRESS", _IPV4, v.ipv4_verdict, 0.6,
             context=("ip", "ipv4*", "address*", "adres*", "host*", "server*", "sunucu*"),
-            negative_context=("version*", "ver", "v", "build*", "release*", "sürüm*", "versiyon*"),
+            negative_context=_NOT_IP,
             trigger=_DIGIT, needs_digit=True,
         ),
         RecognizerSpec(
@@ -198,6 +200,13 @@ def builtin_recognizers(
     return specs
 
 
+_NOT_IP = ("version*", "ver", "v", "build*", "release*", "sürüm*", "versiyon*", "firmware",
+           "node", "package*", "section*", "clause*", "chapter*", "paragraph*", "article*",
+           "requirement*", "control*", "iso", "annex*", "table*", "figure*", "step*", "rule*",
+           "item*", "madde*", "bölüm*", "fıkra*", "paket*")  # fmt: skip
+"""A dotted quad near these words numbers a document's part or a release, not a host:
+probing found `section 3.2.1.4` and `firmware 1.0.3.7` hashed for good (a hash is not
+restored), so the model and the user lost the number."""
 _NOT_PHONE = (*ORDERISH, "amount*", "total*", "price*", "tutar*", "fiyat*", "version*", "sürüm*",
               "isbn", "ssn", "social security*", "passport*", "pasaport*", "nhs", "pesel*",
               "bsn")  # fmt: skip
