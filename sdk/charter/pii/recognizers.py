@@ -87,11 +87,15 @@ _IPV6 = (  # trigger: the first colon; the first group (if any) is the prefix
     r"(?:%\w+)?(?:/\d{1,3})?)(?![\w:])"
 )
 _IPV6_PREFIX = r"(?i:(?<![\w:.])[0-9a-f]{0,4})"
-_PHONE = (  # trigger: `+`, `(` or the first digit; not a date (2024-03-12, 12.03.2024); an
-    # extension may follow without a space (`212-555-0147x204`: the number is kept)
+_FR_PAIRS = r"(?<=0)\d(?:(?:\.\d\d){4}|(?:-\d\d){4})(?!\d|[-./]\d)"
+"""After its trigger `0`: a French number in five pairs with dots or hyphens
+(`06.12.34.56.78`), which the date check below read as the date `06.12.34` (probing)."""
+_PHONE = (  # trigger: `+`, `(` or the first digit; not a date (2024-03-12, 12.03.2024) unless
+    # French pairs; an extension may follow without a space (`212-555-0147x204`: kept)
     r"(?:(?<=\+)(?<![\w+]\+)|(?<=\()(?<!\w\()"
     r"|(?<=\d)(?<![\w+]\d)(?<!\d[ ./-]\d)"
-    r"(?!\d{3}[-./]\d\d?[-./]\d\d?(?!\d)|\d?[-./]\d\d?[-./]\d{2,4}(?!\d)))"
+    r"(?!\d{3}[-./]\d\d?[-./]\d\d?(?!\d)|(?!" + _FR_PAIRS + r")"
+    r"\d?[-./]\d\d?[-./]\d{2,4}(?!\d)))"
     r"\(?\d{0,4}+\)?(?:[ ./-]?\(?\d{1,4}+\)?){1,6}(?!(?!x\d)\w)"
 )
 
