@@ -22,10 +22,23 @@ from charter.pii.verdict import Verdict, VerdictFn
 DATA = Path(__file__).resolve().parent / "data"
 UPPER = "A-ZÀ-ÖØ-ÞĞİŞŁŚŻŹĆŃŘŠŽČĎŤŇĽĹŐŰ"
 LOWER = "a-zß-öø-ÿ\u0100-\u017f"  # incl. Latin Extended-A: ğ ı ş ł ś ż ő ...
-_NAME = f"[{UPPER}][{LOWER}]+(?:['’-][{UPPER}][{LOWER}]+)?"
-_NAME_REST = f"[{LOWER}]+(?:['’-][{UPPER}][{LOWER}]+)?"  # after the trigger (its capital)
+_TAIL = (  # after a name's first capital: lowercase, or a surname prefix and a capital
+    f"(?:[{LOWER}]+|(?<=M)a?c[{UPPER}][{LOWER}]+|(?<=[DL])[aei][{UPPER}][{LOWER}]+"
+    f"|(?<=[OD])['’][{UPPER}][{LOWER}]+)"
+)
+"""`McDonald`, `MacLeod`, `DiMarco`, `LeBlanc`, `O'Brien`, `D’Angelo`: probing found them
+passing after the strongest cues, since a name was a capital and lowercase letters only."""
+_NAME_REST = f"{_TAIL}(?:['’-][{UPPER}]{_TAIL})?"  # after the trigger (its capital)
+_NAME = f"[{UPPER}]{_NAME_REST}"
 _INITIAL = f"[{UPPER}]\\."
 _NEXT = f"[ ](?:{_INITIAL}[ ])?{_NAME}"  # "Richard M. Nixon": an initial may come between
+PARTICLES = frozenset(("da", "de", "del", "della", "la", "di", "do", "dos", "das", "du", "van",
+                       "der", "den", "von", "bin", "ibn", "ter", "ten"))  # fmt: skip
+_PARTICLE = "(?:de[ ]la|van[ ]de[rn]?|von[ ]der|" + "|".join(sorted(PARTICLES)) + ")"
+_CUE_NEXT = f"[ ](?:{_INITIAL}[ ]|{_PARTICLE}[ ](?![^ ]*['’][{LOWER}])|(?:al|el)-)?{_NAME}"
+"""After a cue, a surname may start with a particle (`da Silva`, `de la Cruz`, `van der
+Berg`, `al-Sayed`); not without a cue, nor before a word with a Turkish case suffix
+(`Ahmet Yılmaz da Ankara’dan`), where `de`/`da` means "too"."""
 _END = f"(?![{LOWER}\\w])"
 _CAPS_NAME = f"[{UPPER}]+(?:[ ][{UPPER}]{{2,}}){{1,2}}(?![\\w:])"
 """After its first capital: two or three words in capitals (`AYŞE YILMAZ`), as forms and
@@ -111,12 +124,18 @@ def _name_verdict(score: float, *, min_words: int = 1) -> VerdictFn:
 
     def verdict(candidate: str) -> Verdict | None:
         end = kept = 0
+        particle = False
         for match in _WORDS.finditer(candidate):
+            if match.group() in PARTICLES:
+                particle = True
+                continue  # kept only with the name after it (the pattern puts one there)
             if _not_name_word(match.group().rstrip(",.;:")):
                 break
             end, kept = match.end(), kept + 1
         if kept < (2 if candidate[:end].isupper() else min_words):
             return None  # one word in capitals is as likely an acronym as a name
+        if particle and candidate[:end].rstrip(" ,") in word_list("places.txt"):
+            return None  # "it's Rio de Janeiro": a place, as `place_list` says
         return Verdict(len(candidate[:end].rstrip(" ,")), score)
 
     return verdict
@@ -170,7 +189,9 @@ def _place_verdict(candidate: str) -> Verdict | None:
 _PERSON_CONTEXT = ("name*", "customer*", "contact*", "isim*", "adı", "soyad*", "müşteri*", "kişi*")
 _PLACE_CONTEXT = ("live*", "city*", "address*", "from*", "town*", "country*", "adres*", "şehir*",
                   "oturuyorum*", "yaşıyorum*", "ikamet*", "il", "ilçe*")  # fmt: skip
-_WORDS_1_3 = _NAME_REST + f"(?:{_NEXT}){{0,2}}{_END}"
+_WORDS_1_3 = (
+    _NAME_REST + f"(?:{_CUE_NEXT}){{0,3}}{_END}"
+)  # up to four: `Maria Fernanda Gómez López`
 _CUED = f"(?:{_WORDS_1_3}|{_CAPS_NAME})"
 
 
@@ -205,14 +226,15 @@ def person_recognizers() -> list[RecognizerSpec]:
         ),
         RecognizerSpec(
             "person_title", "PERSON", _CUED, verdict(0.7), 0.7, trigger=UPPER,
-            prefix=_TITLE_CUE, prefix_in_entity=False, prefix_window=12, anchors=_TITLES,
+            prefix=_TITLE_CUE + f"(?:{_PARTICLE}[ ])?", prefix_in_entity=False,
+            prefix_window=24, anchors=_TITLES,
         ),
         RecognizerSpec(
             "person_honorific", "PERSON", _NAME_REST + f"(?:[ ]{_NAME})?" + _HONORIFIC_AFTER,
             verdict(0.7), 0.7, trigger=UPPER, anchors=("Bey", "Hanım", "Hanim", "Hoca"),
         ),
         RecognizerSpec(
-            "person_intro", "PERSON", _NAME_REST + f"(?:{_NEXT}){{1,2}}{_END}",
+            "person_intro", "PERSON", _NAME_REST + f"(?:{_CUE_NEXT}){{1,2}}{_END}",
             verdict(0.6, min_words=2), 0.6, trigger=UPPER, prefix=_INTRO_CUE,
             prefix_in_entity=False, prefix_window=16, lower_anchors=_INTRO_WORDS,
         ),
@@ -227,7 +249,7 @@ def person_recognizers() -> list[RecognizerSpec]:
             trigger=UPPER,
         ),
         RecognizerSpec(
-            "person_greeting", "PERSON", _NAME_REST + _END,
+            "person_greeting", "PERSON", _NAME_REST + f"(?:{_CUE_NEXT}){{0,2}}{_END}",
             _given_name_verdict(0.6, min_words=1), 0.6, trigger=UPPER, prefix=_GREETING_CUE,
             prefix_in_entity=False, prefix_window=20, lower_anchors=_GREETING_WORDS,
         ),
