@@ -5,8 +5,8 @@
 `charter.toml` is found upward from the working directory (as git finds `.git`), or named
 by `CHARTER_CONFIG`. Relative paths in it (`policies`, a SQLite `store_url`, the files)
 are relative to the file, so every command run anywhere below the project reads the same
-store. Every
-`Settings` remembers where each value came from (`charter config show` prints it).
+store; a leading `~` is the home folder wherever a path comes from. Every `Settings`
+remembers where each value came from (`charter config show` prints it).
 """
 
 from __future__ import annotations
@@ -146,6 +146,18 @@ class Settings(BaseModel):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("policies", "reviewers_file", "audit_checkpoint_file", "store_url")
+    @classmethod
+    def _home_path(cls, value: str) -> str:
+        """`~` means the home folder wherever a path comes from (file, environment,
+        argument); left as written, each working directory got a folder named `~`."""
+        return expand_home(value)
+
+    @field_validator("probe_corpus")
+    @classmethod
+    def _home_paths(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(expand_home(path) for path in value)
+
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @property
@@ -259,7 +271,10 @@ def read_config(path: Path) -> dict[str, Any]:
     for name in table:
         if name not in Settings.model_fields:
             raise ConfigurationError(f"{path}: {_unknown_key(name)}")
-    return _anchor_paths(dict(table), path.parent)
+    try:
+        return _anchor_paths(dict(table), path.parent)
+    except ValueError as exc:  # an unknown ~user
+        raise ConfigurationError(f"{path}: {exc}") from None
 
 
 def _anchor_paths(values: dict[str, Any], base: Path) -> dict[str, Any]:
@@ -279,10 +294,23 @@ def _anchor_paths(values: dict[str, Any], base: Path) -> dict[str, Any]:
 
 
 def _under(base: Path, path: str) -> str:
-    """`path` as written if absolute, else resolved against the config file's folder."""
-    if not path or Path(path).expanduser().is_absolute():
+    """`path` (`~` expanded) if absolute, else resolved against the config file's folder."""
+    path = expand_home(path)
+    if not path or Path(path).is_absolute():
         return path
     return str((base / path).resolve())
+
+
+def expand_home(value: str) -> str:
+    """A path or SQLite URL with a leading `~` or `~user` expanded; anything else as is."""
+    prefix = _SQLITE if value.startswith(_SQLITE) else ""
+    path = value[len(prefix) :]
+    if not path.startswith("~") or "://" in path:
+        return value
+    expanded = os.path.expanduser(path)
+    if expanded.startswith("~"):  # os.path.expanduser leaves an unknown ~user as it was
+        raise ValueError(f"{path!r}: cannot expand {path.split('/')[0]!r} (no such user)")
+    return prefix + expanded
 
 
 def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:

@@ -1,0 +1,68 @@
+"""Path-valued settings: where a path written in charter.toml or CHARTER_* points."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import charter
+from charter.config import DEFAULT_POLICIES, Settings
+from charter.errors import ConfigurationError
+
+
+def _toml(folder: Path, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "charter.toml"
+    path.write_text(f"[charter]\n{body}", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "home"
+    folder.mkdir()
+    monkeypatch.setenv("HOME", str(folder))
+    return folder
+
+
+def test_tilde_is_the_home_folder_in_the_file_and_the_environment(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by probing: `~/...` in charter.toml was neither expanded nor anchored, so each
+    working directory got a literal `~` folder with its own store and checkpoints."""
+    project = tmp_path / "project"
+    _toml(
+        project,
+        'store_url = "sqlite:///~/charter.db"\naudit_checkpoint_file = "~/cp.jsonl"\n'
+        'policies = "~/pol"\nprobe_corpus = ["~/probes.jsonl"]\n',
+    )
+    s = Settings.load(environ={"CHARTER_REVIEWERS_FILE": "~/rev.json"}, cwd=project)
+    assert s.store_url == f"sqlite:///{home / 'charter.db'}"
+    assert s.audit_checkpoint_file == str(home / "cp.jsonl")
+    assert s.policies == str(home / "pol")
+    assert s.probe_corpus == (str(home / "probes.jsonl"),)
+    assert s.reviewers_file == str(home / "rev.json")
+    built = Settings(store_url="sqlite:///~/direct.db")
+    assert built.store_url == f"sqlite:///{home / 'direct.db'}"
+
+    work = project / "sub"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    shipped = str(DEFAULT_POLICIES)  # ~/pol holds none
+    ch = charter.Charter(Settings.load(environ={}, cwd=work, policies=shipped), telemetry=False)
+    try:
+        ch.check("hello there")
+    finally:
+        ch.close()
+    assert (home / "charter.db").is_file() and (home / "cp.jsonl").is_file()
+    assert not (work / "~").exists() and not (project / "~").exists()
+
+
+def test_an_unknown_user_is_a_clear_error(tmp_path: Path, home: Path) -> None:
+    path = _toml(tmp_path / "project", 'reviewers_file = "~no-such-user-here/rev.json"\n')
+    with pytest.raises(ConfigurationError, match="cannot expand '~no-such-user-here'") as err:
+        Settings.load(environ={}, cwd=path.parent)
+    assert str(path) in str(err.value)
+    with pytest.raises(ConfigurationError, match=r"CHARTER_POLICIES.*cannot expand"):
+        Settings.load(environ={"CHARTER_POLICIES": "~no-such-user-here"}, cwd=home)
