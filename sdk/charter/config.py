@@ -146,6 +146,19 @@ class Settings(BaseModel):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
+    @field_validator("engine")
+    @classmethod
+    def _engine_url(cls, value: str) -> str:
+        """A bad OPA URL (a port like `:81810`) is said when settings load, not at a call."""
+        if value != "embedded":
+            from charter.policy.opa import check_opa_url
+
+            try:
+                check_opa_url(value)
+            except ConfigurationError as exc:  # as a ValueError, `build` names the source
+                raise ValueError(str(exc).removeprefix("engine ")) from None
+        return value
+
     @field_validator("policies", "reviewers_file", "audit_checkpoint_file", "store_url")
     @classmethod
     def _home_path(cls, value: str) -> str:
@@ -214,9 +227,7 @@ class Settings(BaseModel):
         try:
             return cls.model_validate(dict(values))
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-            )
+            problems = "; ".join(_problem(err) for err in exc.errors())
             raise ConfigurationError(f"invalid settings from {source}: {problems}") from None
 
     def with_overrides(self, **overrides: Any) -> Settings:
@@ -319,6 +330,12 @@ def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
         for name in Settings.model_fields
         if f"{ENV_PREFIX}{name.upper()}" in env
     }
+
+
+def _problem(err: Any) -> str:
+    """One validation error: our validators' own message without pydantic's "Value error, "."""
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {str(err['msg']).removeprefix('Value error, ')}"
 
 
 def _unknown_key(name: str) -> str:

@@ -259,3 +259,25 @@ def test_the_audit_full_wait_reaches_the_log(tmp_path: Path, clean_env: pytest.M
         ch.close()
     with pytest.raises(ConfigurationError, match="audit_full_wait_s"):
         Settings.load(environ={"CHARTER_AUDIT_FULL_WAIT_S": "-1"}, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("url", ["http://opa.internal:81810", "http://opa:8181x"])
+def test_a_bad_opa_port_is_a_configuration_error(
+    url: str, tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    """Found by probing: the port was read only at the first guarded call, which raised a
+    raw ValueError ('Port out of range 0-65535') from inside the engine."""
+    from charter.policy.opa import OpaServerEngine
+
+    expected = rf"'{url}': the port is not a number from 0 to 65535"
+    with pytest.raises(ConfigurationError, match=rf"from CHARTER_ENGINE: engine: {expected}"):
+        Settings.load(environ={"CHARTER_ENGINE": url}, cwd=_empty(tmp_path))
+    path = _toml(tmp_path, f'engine = "{url}"\n')
+    with pytest.raises(ConfigurationError, match=rf"from {path}: engine: {expected}"):
+        Settings.load(environ={}, cwd=tmp_path)
+    with pytest.raises(ConfigurationError, match=expected):
+        charter.Charter(engine=url, telemetry=False, audit=False)
+    with pytest.raises(ConfigurationError, match=expected):
+        OpaServerEngine(url)
+    with pytest.raises(ConfigurationError, match="neither `embedded` nor an OPA URL"):
+        Settings.load(environ={"CHARTER_ENGINE": "embeded"}, cwd=_empty(tmp_path))

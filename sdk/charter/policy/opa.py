@@ -40,6 +40,25 @@ def _rule_path(path: str) -> tuple[str, str]:
     return "/".join(parts[:-1]), parts[-1]
 
 
+def check_opa_url(url: str) -> int:
+    """The port `url` names (default: 443 over https, else 8181); `ConfigurationError` for
+    anything but an http(s) URL with a host and a port from 0 to 65535, so a mistyped port
+    (`:81810`) is said when the engine is configured, not raised at the first call."""
+    parsed = urlparse(url)
+    try:
+        port = parsed.port
+    except ValueError:  # not a number, or out of range
+        raise ConfigurationError(
+            f"engine {url!r}: the port is not a number from 0 to 65535; use an OPA URL "
+            "like http://127.0.0.1:8181"
+        ) from None
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigurationError(
+            f"engine {url!r} is neither `embedded` nor an OPA URL like http://127.0.0.1:8181"
+        )
+    return port or (443 if parsed.scheme == "https" else 8181)
+
+
 class OpaServerEngine:
     """`PolicyEngine` backed by `POST {url}/v1/data/charter/main/decision`."""
 
@@ -51,9 +70,8 @@ class OpaServerEngine:
         token: str | None = None,
         fail_open: bool = False,
     ) -> None:
+        port = check_opa_url(url)
         parsed = urlparse(url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ConfigurationError(f"engine {url!r} is not an OPA URL like http://127.0.0.1:8181")
         self.url = url.rstrip("/")
         # An OPA behind a gateway lives under a path: the client puts `version` after the
         # port, so the path goes there (`opa/v1`), or every query would ask the gateway root.
@@ -61,7 +79,7 @@ class OpaServerEngine:
         self._kwargs: dict[str, Any] = {
             "version": f"{prefix}/v1" if prefix else "v1",
             "host": parsed.hostname,
-            "port": parsed.port or (443 if parsed.scheme == "https" else 8181),
+            "port": port,
             "ssl": parsed.scheme == "https",
             "timeout": timeout_s,
             "token": token,
