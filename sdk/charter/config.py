@@ -32,6 +32,9 @@ CONFIG_ENV = "CHARTER_CONFIG"
 ENV_PREFIX = "CHARTER_"
 DEFAULT = "default"
 _SQLITE = "sqlite:///"
+MAX_POLICY_TIMEOUT_MS = 3_600_000.0
+"""One hour: far beyond any sane policy budget, and a wait every timer can hold (`inf` or
+1e300 failed each call in worker processes)."""
 
 
 class Settings(BaseModel):
@@ -43,7 +46,7 @@ class Settings(BaseModel):
     """`embedded` (regorus in-process) or the URL of an OPA server."""
     policy_timeout_ms: float = Field(default=250.0, gt=0)
     """The longest one embedded policy evaluation may take; slower ones are denied (fail
-    closed) with an error that says so."""
+    closed) with an error that says so. At most `MAX_POLICY_TIMEOUT_MS` (one hour)."""
     policy_isolation: Literal["none", "process"] = "none"
     """`process`: evaluate in worker processes, stopped at the deadline whatever the policy
     does (costs a pipe round trip per evaluation); `none`: in-process, bounded by the RVM's
@@ -144,6 +147,16 @@ class Settings(BaseModel):
         """A list from the environment is one string: `CHARTER_PROBE_CORPUS=a.jsonl,b.jsonl`."""
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("policy_timeout_ms")
+    @classmethod
+    def _timeout_bound(cls, value: float) -> float:
+        if value > MAX_POLICY_TIMEOUT_MS:
+            raise ValueError(
+                f"{value:g} ms is over the limit of {MAX_POLICY_TIMEOUT_MS:.0f} ms (one hour); "
+                "a policy budget is milliseconds (default 250)"
+            )
         return value
 
     @field_validator("engine")

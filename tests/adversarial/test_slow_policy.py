@@ -160,3 +160,31 @@ def test_a_script_without_a_main_guard_is_told_what_to_do(tmp_path: Path) -> Non
         [sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path
     )
     assert "keep the calls under `if __name__" in run.stdout + run.stderr, run.stdout
+
+
+@pytest.mark.parametrize("too_long", ["inf", "1e300"])
+def test_a_timeout_beyond_an_hour_is_refused_when_settings_load(
+    too_long: str, tmp_path: Path
+) -> None:
+    """Found by probing: `policy_timeout_ms = inf` (or 1e300) was accepted, and with
+    `policy_isolation = "process"` every call was then denied with 'OverflowError: cannot
+    convert float infinity to integer'. The bound is an hour, and the bound itself works."""
+    from charter.config import Settings
+    from charter.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=r"policy_timeout_ms: .* \(one hour\)"):
+        Settings.load(environ={"CHARTER_POLICY_TIMEOUT_MS": too_long}, cwd=tmp_path)
+    bundle = tmp_path / "policies"
+    bundle.mkdir()
+    (bundle / "main.rego").write_text(HEAD)
+    with pytest.raises(ConfigurationError, match="one hour"):
+        make_charter(bundle, tmp_path, policy_timeout_ms=float(too_long))
+    an_hour_ms = 60 * 60 * 1000.0
+    charter = make_charter(
+        bundle, tmp_path, policy_timeout_ms=an_hour_ms, policy_isolation="process"
+    )
+    try:
+        decision = charter.check("What are your opening hours?")
+        assert decision.action is Action.ALLOW and decision.error is None, decision
+    finally:
+        charter.close()
