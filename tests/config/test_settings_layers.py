@@ -281,3 +281,37 @@ def test_a_bad_opa_port_is_a_configuration_error(
         OpaServerEngine(url)
     with pytest.raises(ConfigurationError, match="neither `embedded` nor an OPA URL"):
         Settings.load(environ={"CHARTER_ENGINE": "embeded"}, cwd=_empty(tmp_path))
+
+
+def test_config_show_hides_passwords_and_tokens_in_urls(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    """Found by probing: `charter config show` printed the database password from
+    CHARTER_STORE_URL; an engine, endpoint or bundle URL can carry one as well."""
+    from charter.cli._common import store_hint
+
+    clean_env.chdir(_empty(tmp_path))
+    clean_env.setenv("CHARTER_STORE_URL", "postgresql://charter:s3cretPW@db:5432/c")
+    clean_env.setenv("CHARTER_ENGINE", "https://opa:0paPW@opa.internal:8443")
+    clean_env.setenv("CHARTER_OTLP_ENDPOINT", "https://otel:0tlpPW@collector:4318")
+    clean_env.setenv("CHARTER_POLICIES", "https://b.example/p.tar.gz?X-Amz-Signature=51gn&v=2")
+    secrets = ("s3cretPW", "0paPW", "0tlpPW", "51gn")
+    shown = runner.invoke(app, ["config", "show", "--json"])
+    assert shown.exit_code == 0, shown.output
+    rows = {r["setting"]: r["value"] for r in json.loads(shown.output)}
+    assert rows["store_url"] == "postgresql://charter:***@db:5432/c"
+    assert rows["engine"] == "https://opa:***@opa.internal:8443"
+    assert rows["otlp_endpoint"] == "https://otel:***@collector:4318"
+    assert rows["policies"] == "https://b.example/p.tar.gz?X-Amz-Signature=***&v=2"
+    text = runner.invoke(app, ["config", "show"])
+    assert text.exit_code == 0 and "postgresql://charter:***@db:5432/c" in text.output
+    hint = store_hint(None) + store_hint("postgresql://u:s3cretPW@db/c")
+    assert not [s for s in secrets if s in shown.output + text.output + hint]
+    from charter.policy.opa import OpaServerEngine
+
+    engine = OpaServerEngine("http://opa:0paPW@127.0.0.1:9")  # nothing listens on port 9
+    try:
+        error = engine.evaluate({"text": "hello"}).error or ""
+    finally:
+        engine.close()
+    assert "OPA at http://opa:***@127.0.0.1:9 failed" in error and "0paPW" not in error

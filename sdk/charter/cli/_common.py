@@ -164,8 +164,10 @@ def store_url(store: str | None) -> str:
 def store_hint(store: str | None) -> str:
     """Says which store a command read and where that came from, for empty results: from
     another folder the default SQLite file is a different (empty) one."""
+    from charter._urls import shown_url
+
     if store:
-        return f"store {store} (from --store)"
+        return f"store {shown_url(store)} (from --store)"
     from charter.config import Settings
 
     settings = Settings.load()
@@ -175,4 +177,4 @@ def store_hint(store: str | None) -> str:
         if source == "default"
         else ""
     )
-    return f"store {settings.store_url} (from {source}){hint}"
+    return f"store {shown_url(settings.store_url)} (from {source}){hint}"

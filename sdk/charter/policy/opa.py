@@ -23,6 +23,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 from urllib.parse import urlparse
 
+from charter._urls import shown_url
 from charter.decision import Decision, Stage
 from charter.errors import ConfigurationError, PolicyEvaluationError
 from charter.policy._workers import DaemonWorkers
@@ -49,12 +50,13 @@ def check_opa_url(url: str) -> int:
         port = parsed.port
     except ValueError:  # not a number, or out of range
         raise ConfigurationError(
-            f"engine {url!r}: the port is not a number from 0 to 65535; use an OPA URL "
+            f"engine {shown_url(url)!r}: the port is not a number from 0 to 65535; use an OPA URL "
             "like http://127.0.0.1:8181"
         ) from None
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise ConfigurationError(
-            f"engine {url!r} is neither `embedded` nor an OPA URL like http://127.0.0.1:8181"
+            f"engine {shown_url(url)!r} is neither `embedded` nor an OPA URL like "
+            "http://127.0.0.1:8181"
         )
     return port or (443 if parsed.scheme == "https" else 8181)
 
@@ -72,7 +74,7 @@ class OpaServerEngine:
     ) -> None:
         port = check_opa_url(url)
         parsed = urlparse(url)
-        self.url = url.rstrip("/")
+        self.url = shown_url(url).rstrip("/")  # for messages, which decisions record
         # An OPA behind a gateway lives under a path: the client puts `version` after the
         # port, so the path goes there (`opa/v1`), or every query would ask the gateway root.
         prefix = parsed.path.strip("/")
