@@ -101,14 +101,11 @@ def _approval_queue(store_url: str, policies: str, settings: Any, reviewer: str 
     """The queue the app waits on, authorized by the policy; without a reviewer a queue
     that cannot be opened only costs the inbox, so say so and go on."""
     from charter import CharterError
-    from charter.approvals import ApprovalQueue
+    from charter.approvals import queue_from_settings
     from charter.policy import make_engine
 
     try:
-        engine = make_engine(policies)
-        return ApprovalQueue.from_policy(
-            store_url, engine, reviewers_file=settings.reviewers_file or None
-        )
+        return queue_from_settings(settings, make_engine(policies), store=store_url)
     except CharterError as exc:
         if reviewer:
             raise fail(f"cannot open the approval queue to decide as {reviewer}: {exc}") from None

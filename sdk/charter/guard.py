@@ -129,14 +129,9 @@ class Charter:
     @property
     def queue(self) -> Any:
         def build() -> Any:
-            from charter.approvals import ApprovalQueue, PolicyAuthorizer
+            from charter.approvals import queue_from_settings
 
-            s = self.settings
-            return ApprovalQueue(
-                s.store_url,
-                authorizer=PolicyAuthorizer(self.engine),
-                store_content=s.store_content,
-            )
+            return queue_from_settings(self.settings, self.engine)
 
         return self._component("_queue", build)
 

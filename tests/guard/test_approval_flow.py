@@ -4,6 +4,7 @@ ticket survives the app's death: a new process resumes it after a reviewer appro
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 
 from charter.config import DEFAULT_POLICIES
-from charter.errors import ApprovalRejected, ApprovalTimeout
+from charter.errors import ApprovalPending, ApprovalRejected, ApprovalTimeout, NotAuthorized
 from charter.testing import make_charter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +45,33 @@ def test_wait_mode_runs_the_tool_once_approved(tmp_path: Path) -> None:
     assert issue_refund("A-9", 700.0) == "done"
     t.join()
     assert ran == [700.0]
+
+
+def test_the_sdk_queue_takes_its_reviewers_from_the_reviewers_file(tmp_path: Path) -> None:
+    """Found by probing: `Charter.queue` ignored `reviewers_file` (the CLI read it), so
+    alice, a reviewer in the bundle's data but not in the file, approved a held refund
+    through the SDK and it ran."""
+    reviewers = tmp_path / "reviewers.json"
+    reviewers.write_text(json.dumps({"bob": {"roles": ["finance"], "tenants": ["*"]}}))
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, reviewers_file=str(reviewers))
+    ran: list[float] = []
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        ran.append(amount)
+        return "done"
+
+    try:
+        with pytest.raises(ApprovalPending) as held:
+            issue_refund("A-17", 900.0)
+        ticket = held.value.ticket
+        with pytest.raises(NotAuthorized, match=f"unknown reviewer 'alice'.*{reviewers}"):
+            charter.queue.approve(ticket, "alice", reason="verified")
+        assert ran == []
+        charter.queue.approve(ticket, "bob", reason="verified")
+        assert charter.resume(ticket) == "done" and ran == [900.0]
+    finally:
+        charter.close()
 
 
 def test_wait_mode_rejection_stops_the_tool(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ restored, and an answer or tool result saying "secret" is withheld.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
 import time
@@ -180,13 +181,16 @@ def _wrap(charter: Charter, mode: str, received: list[str], answer: Callable[[st
     return guard(astream)
 
 
-def hold_bundle(folder: Path) -> Path:
+def hold_bundle(folder: Path, main: str = MAIN) -> Path:
     """`folder/policies`: the bundle that holds any call whose text says "hold" for one of
-    olga's group (MAIN and APPROVALS), shared by the tests of held calls."""
+    olga's group (MAIN and APPROVALS), shared by the tests of held calls. olga is its one
+    reviewer (`data.charter.reviewers`): the SDK's queue, as the CLI's, knows no other."""
     bundle = folder / "policies"
-    bundle.mkdir()
-    (bundle / "main.rego").write_text(MAIN)
+    (bundle / "charter").mkdir(parents=True)
+    (bundle / "main.rego").write_text(main)
     (bundle / "approvals.rego").write_text(APPROVALS)
+    reviewers = {"reviewers": {"olga": {"roles": ["ops"], "tenants": ["*"]}}}
+    (bundle / "charter" / "data.json").write_text(json.dumps(reviewers))
     return bundle
 
 

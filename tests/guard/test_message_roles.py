@@ -17,7 +17,7 @@ from charter.config import Settings
 from charter.errors import PolicyViolation
 from charter.guard import Charter
 from charter.signals import CallableSignal, SignalSet
-from tests.guard.test_drivers import APPROVALS
+from tests.guard.test_drivers import hold_bundle
 
 MAIN = """package charter.main
 
@@ -62,10 +62,7 @@ def conversation(last: str) -> list[dict[str, Any]]:
 def make(
     tmp_path: Path,
 ) -> Iterator[Callable[[str], tuple[Callable[..., Any], list[str], list[Any]]]]:
-    bundle = tmp_path / "policies"
-    bundle.mkdir()
-    (bundle / "main.rego").write_text(MAIN)
-    (bundle / "approvals.rego").write_text(APPROVALS)
+    bundle = hold_bundle(tmp_path, main=MAIN)
     made: list[Charter] = []
 
     def build(mode: str, **extra: Any) -> tuple[Callable[..., Any], list[str], list[Any]]:

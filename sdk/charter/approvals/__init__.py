@@ -1,7 +1,7 @@
 """Human-in-the-loop approval queues: durable, authorized, four-eyes, bound to the action.
 
-`ApprovalQueue` (the database-backed part) loads on first use, so importing the value
-types here stays light.
+`ApprovalQueue` (the database-backed part) and `queue_from_settings` (the queue the
+settings describe) load on first use, so importing the value types here stays light.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from charter.approvals.models import (
 )
 
 if TYPE_CHECKING:
+    from charter.approvals.configured import queue_from_settings
     from charter.approvals.queue import ApprovalQueue
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "action_hash",
     "can_approve",
     "canonical_action",
+    "queue_from_settings",
 ]
 
 
@@ -59,4 +61,8 @@ def __getattr__(name: str) -> Any:
         from charter.approvals.queue import ApprovalQueue
 
         return ApprovalQueue
+    if name == "queue_from_settings":
+        from charter.approvals.configured import queue_from_settings
+
+        return queue_from_settings
     raise AttributeError(f"module 'charter.approvals' has no attribute {name!r}")

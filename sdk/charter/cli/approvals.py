@@ -66,16 +66,13 @@ def _reviewing_queue(
     store: str | None, policies: str | None, reviewers: str | None
 ) -> ApprovalQueue:
     """A queue whose reviewers and authorization come from configuration."""
-    from charter.approvals.queue import ApprovalQueue
+    from charter.approvals import queue_from_settings
     from charter.policy.embedded import EmbeddedEngine
 
     settings = Settings.load()
     engine = EmbeddedEngine(policies or settings.policies_source)
-    return ApprovalQueue.from_policy(
-        _existing(store or settings.store_url),
-        engine,
-        reviewers_file=reviewers or settings.reviewers_file,
-    )
+    where = _existing(store or settings.store_url)
+    return queue_from_settings(settings, engine, store=where, reviewers_file=reviewers)
 
 
 def _state(request: ApprovalRequest) -> str:

@@ -1,0 +1,32 @@
+"""The approval queue the settings describe, built one way for the SDK (`Charter.queue`),
+`charter approvals` and the console. Built three ways, they disagreed: the SDK's queue
+ignored `reviewers_file`, so a reviewer the file leaves out could approve through it while
+the CLI refused them (found by probing)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from charter.approvals.queue import ApprovalQueue
+
+if TYPE_CHECKING:
+    from charter.config import Settings
+    from charter.policy.base import PolicyEngine
+
+
+def queue_from_settings(
+    settings: Settings,
+    engine: PolicyEngine,
+    *,
+    store: str | None = None,
+    reviewers_file: str | None = None,
+) -> ApprovalQueue:
+    """Reviewers from `reviewers_file` (else the policy's `data.charter.reviewers`), each
+    vote authorized by `engine`'s `can_approve`. `store` and `reviewers_file` are a
+    command's own choices (`--store`, `--reviewers`) over the settings'."""
+    return ApprovalQueue.from_policy(
+        store or settings.store_url,
+        engine,
+        reviewers_file=reviewers_file or settings.reviewers_file or None,
+        store_content=settings.store_content,
+    )
