@@ -40,7 +40,7 @@ def console(
     policies: str | None = typer.Option(
         None,
         help="Policy bundle for rule metadata and approvals (default: CHARTER_POLICIES "
-        "or the shipped bundle).",
+        "or the shipped bundle; approvals: the OPA server `engine` names, if any).",
     ),
     window: str = typer.Option("15m", help="Drift window (the baseline is the 4 before it)."),
     token: str | None = TokenOpt,
@@ -74,7 +74,7 @@ def console(
         sample_rate=sample_rate,
         token=token,
     )
-    queue = _approval_queue(store or settings.store_url, policy_source, settings, reviewer)
+    queue = _approval_queue(store or settings.store_url, policies, settings, reviewer)
     app = ConsoleApp(
         span_store,
         receiver=receiver,
@@ -97,15 +97,19 @@ def console(
         span_store.close()
 
 
-def _approval_queue(store_url: str, policies: str, settings: Any, reviewer: str | None) -> Any:
-    """The queue the app waits on, authorized by the policy; without a reviewer a queue
-    that cannot be opened only costs the inbox, so say so and go on."""
+def _approval_queue(
+    store_url: str, policies: str | None, settings: Any, reviewer: str | None
+) -> Any:
+    """The queue the app waits on, authorized by the engine the settings configure (an OPA
+    server's when `engine` names one; `--policies` wins); without a reviewer a queue that
+    cannot be opened only costs the inbox, so say so and go on."""
     from charter import CharterError
     from charter.approvals import queue_from_settings
-    from charter.policy import make_engine
+    from charter.policy import engine_from_settings
 
     try:
-        return queue_from_settings(settings, make_engine(policies), store=store_url)
+        engine = engine_from_settings(settings, policies=policies)
+        return queue_from_settings(settings, engine, store=store_url)
     except CharterError as exc:
         if reviewer:
             raise fail(f"cannot open the approval queue to decide as {reviewer}: {exc}") from None

@@ -105,14 +105,9 @@ class Charter:
     @property
     def engine(self) -> PolicyEngine:
         def build() -> PolicyEngine:
-            from charter.policy import make_engine
+            from charter.policy import engine_from_settings
 
-            s = self.settings
-            if s.engine != "embedded":
-                return make_engine(s.policies_source, engine=s.engine)
-            return make_engine(
-                s.policies_source, timeout_ms=s.policy_timeout_ms, isolation=s.policy_isolation
-            )
+            return engine_from_settings(self.settings)
 
         engine: PolicyEngine = self._component("_engine", build)
         return engine

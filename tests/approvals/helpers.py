@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +14,9 @@ from sqlalchemy import text as sql_text
 from charter.approvals import ApprovalRequest, ApprovalState, ReviewerDirectory, action_hash
 from charter.approvals.queue import ApprovalQueue
 from charter.decision import ApprovalSpec, Approvers
+from charter.policy.embedded import EmbeddedEngine
 from charter.store.approval_tables import REQUESTS
+from tests.policy.opa_server import serve_opa
 
 REVIEWERS: dict[str, Any] = {
     "alice": {"roles": ["finance"], "tenants": ["*"]},
@@ -149,3 +153,13 @@ def copies(queue: ApprovalQueue, ticket: str, count: int) -> list[str]:
         row = conn.execute(select(REQUESTS).where(REQUESTS.c.id == ticket)).mappings().one()
         conn.execute(insert(REQUESTS), [{**row, "id": i} for i in ids])
     return ids
+
+
+@contextmanager
+def opa_reviewed_by(reviewers: Mapping[str, Any]) -> Iterator[str]:
+    """The URL of a stand-in OPA server (no real one runs here) whose bundle is MAIN_REGO
+    and APPROVALS_REGO with `reviewers` as its `data.charter.reviewers`."""
+    modules = {"main.rego": MAIN_REGO, "approvals.rego": APPROVALS_REGO}
+    engine = EmbeddedEngine.from_sources(modules, {"charter": {"reviewers": dict(reviewers)}})
+    with serve_opa(engine) as (url, _):
+        yield url

@@ -22,6 +22,7 @@ from tests.approvals.helpers import (
     MAIN_REGO,
     REVIEWERS,
     copies,
+    opa_reviewed_by,
     submit,
 )
 
@@ -215,6 +216,34 @@ def test_a_reviewers_file_replaces_the_policy_directory(
     assert code == 1 and f"not in the reviewer directory ({reviewers})" in err
     code, out, _ = _invoke("approve", ticket, "--as", "zoe", *common)
     assert code == 0 and "1 of 2 approvals" in out
+
+
+def test_approvals_are_authorized_by_the_configured_opa_server(
+    store: str, policies: str, ticket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by probing: with `engine` naming an OPA server whose bundle lists only bob,
+    `charter approvals approve --as alice` asked the shipped local bundle (alice is a
+    reviewer there), said approved, and the app's resume ran the refund."""
+    monkeypatch.chdir(tmp_path)  # no charter.toml: the environment configures
+    with opa_reviewed_by({"bob": REVIEWERS["bob"]}) as url:
+        monkeypatch.setenv("CHARTER_ENGINE", url)
+        code, _, err = _invoke("approve", ticket, "--as", "alice", "--store", store)
+        assert code == 1 and "unknown reviewer 'alice'" in err
+        code, out, _ = _invoke("list", "--for", "alice", "--store", store)
+        assert code == 0 and ticket not in out
+        mine = ("--store", store, "--policies", policies)  # a bundle given on purpose wins
+        code, out, _ = _invoke("list", "--for", "alice", *mine)
+        assert code == 0 and ticket in out
+        code, out, _ = _invoke("approve", ticket, "--as", "bob", "--store", store)
+        assert code == 0 and "1 of 2 approvals" in out
+    monkeypatch.setenv("CHARTER_ENGINE", "http://127.0.0.1:9")  # nothing listens: refused
+    code, out, err = _invoke("approve", ticket, "--as", "erin", "--store", store)
+    assert code != 0 and "OPA query data.charter.reviewers at http://127.0.0.1:9 failed" in err
+    assert "Traceback" not in out + err
+    with ApprovalQueue(store) as queue:
+        decided = queue.get(ticket)
+    assert decided.state is ApprovalState.PENDING
+    assert [v.reviewer for v in decided.votes] == ["bob"]
 
 
 def test_watch_once_prints_pending_requests_and_applies_timeouts(store: str) -> None:

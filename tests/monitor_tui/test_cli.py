@@ -224,3 +224,53 @@ def test_console_rejects_a_bad_window() -> None:
     result = runner.invoke(app, ["console", "--window", "soon"])
     assert result.exit_code == 2
     assert "--window" in result.output and "not a duration" in result.output
+
+
+def test_the_console_authorizes_approvals_with_the_configured_opa_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by probing: `charter console` asked a local bundle (by default the shipped
+    one, where alice reviews refunds) instead of the OPA server `engine` names, whose
+    bundle lists only bob. The command builds the console as for real; Pilot drives it."""
+    import asyncio
+
+    from monitor_tui.app import ConsoleApp
+    from textual.widgets import DataTable
+
+    from charter.approvals import ApprovalState
+    from charter.approvals.queue import ApprovalQueue
+    from tests.approvals.helpers import REVIEWERS, opa_reviewed_by, submit
+    from tests.monitor_tui.helpers import decide, settle
+
+    store = f"sqlite:///{tmp_path / 'charter.db'}"
+    with ApprovalQueue(store) as queue:
+        ticket = submit(queue).id
+    seen: list[object] = []
+
+    async def drive(console: ConsoleApp) -> None:
+        async with console.run_test(size=(140, 40)) as pilot:
+            await pilot.press("2")
+            await settle(pilot)
+            seen.append(console.screen.query_one("#inbox", DataTable).row_count)
+            await pilot.press("f")  # every request: the vote itself is checked
+            await settle(pilot)
+            await decide(pilot, "a", "order verified")
+            seen.extend(n.message for n in console._notifications)
+
+    monkeypatch.setattr(ConsoleApp, "run", lambda self: asyncio.run(drive(self)))
+    monkeypatch.chdir(tmp_path)  # no charter.toml: the environment configures
+    args = ["console", "--reviewer", "alice", "--store", store, "--spans", ":memory:"]
+    args += ["--port", "0", "--no-grpc"]
+    with opa_reviewed_by({"bob": REVIEWERS["bob"]}) as url:
+        monkeypatch.setenv("CHARTER_ENGINE", url)
+        result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    inbox, *messages = seen
+    assert inbox == 0 and any("unknown reviewer 'alice'" in str(m) for m in messages), seen
+    with ApprovalQueue(store) as queue:
+        held = queue.get(ticket)
+    assert held.state is ApprovalState.PENDING and held.votes == ()
+    monkeypatch.setenv("CHARTER_ENGINE", "http://127.0.0.1:9")  # nothing listens: refused
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "cannot open the approval queue to decide as alice: OPA query" in result.output

@@ -1,7 +1,8 @@
 """`charter approvals`: list, show, approve, reject and watch held actions from a shell.
 
 Reviewers are who the configuration says (a reviewers file, else `data.charter.reviewers`
-in the policy bundle) and the policy's `can_approve` decides; unknown reviewers are refused.
+in the policy bundle) and the policy's `can_approve` decides, asked of the engine the app
+uses (an OPA server when `engine` names one); unknown reviewers are refused.
 Reviewers see the redacted action only.
 """
 
@@ -28,7 +29,9 @@ app = typer.Typer(
 PoliciesOption = Annotated[
     str | None,
     typer.Option(
-        "--policies", help="Policy bundle deciding who may approve (default: the shipped one)."
+        "--policies",
+        help="Policy bundle deciding who may approve (default: the configured engine: the OPA "
+        "server `engine` names, else `policies`, else the shipped bundle).",
     ),
 ]
 ReviewersOption = Annotated[
@@ -65,13 +68,14 @@ def _queue(store: str | None) -> ApprovalQueue:
 def _reviewing_queue(
     store: str | None, policies: str | None, reviewers: str | None
 ) -> ApprovalQueue:
-    """A queue whose reviewers and authorization come from configuration."""
+    """A queue whose reviewers and authorization come from configuration, through the
+    engine the settings configure (an OPA server's when `engine` names one)."""
     from charter.approvals import queue_from_settings
-    from charter.policy.embedded import EmbeddedEngine
+    from charter.policy import engine_from_settings
 
     settings = Settings.load()
-    engine = EmbeddedEngine(policies or settings.policies_source)
     where = _existing(store or settings.store_url)
+    engine = engine_from_settings(settings, policies=policies)
     return queue_from_settings(settings, engine, store=where, reviewers_file=reviewers)
 
 

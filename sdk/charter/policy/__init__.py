@@ -8,12 +8,16 @@ from) -> `_regorus`, `analysis` (regorus) -> `embedded`, `opa` (engines) -> `run
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from charter.policy.base import CAN_APPROVE_PATH, DECISION_PATH, PolicyEngine
 from charter.policy.bundle import PolicyBundle
 from charter.policy.input import PolicyInput
 from charter.policy.metadata import RuleMeta, collect_metadata
 from charter.policy.remote import load_bundle
+
+if TYPE_CHECKING:
+    from charter.config import Settings
 
 __all__ = [
     "CAN_APPROVE_PATH",
@@ -23,6 +27,7 @@ __all__ = [
     "PolicyInput",
     "RuleMeta",
     "collect_metadata",
+    "engine_from_settings",
     "load_bundle",
     "make_engine",
 ]
@@ -40,3 +45,18 @@ def make_engine(
     from charter.policy.opa import OpaServerEngine
 
     return OpaServerEngine(engine, **options)  # type: ignore[arg-type]
+
+
+def engine_from_settings(settings: Settings, *, policies: str | None = None) -> PolicyEngine:
+    """The engine `settings` configure, as the SDK evaluates with: the OPA server `engine`
+    names, else regorus over `policies_source` with the settings' timeout and isolation.
+    Whoever authorizes approvals needs this same engine: a local bundle instead let a
+    reviewer the OPA server refuses approve (found by probing). `policies`, a local bundle a
+    command was given on purpose (`--policies`), wins over both."""
+    if policies is None and settings.engine != "embedded":
+        return make_engine(settings.policies_source, engine=settings.engine)
+    return make_engine(
+        policies or settings.policies_source,
+        timeout_ms=settings.policy_timeout_ms,
+        isolation=settings.policy_isolation,
+    )
