@@ -307,6 +307,8 @@ def _anchor_paths(values: dict[str, Any], base: Path) -> dict[str, Any]:
         if isinstance(value, str) and value not in ("", "off") and "://" not in value:
             values[key] = _under(base, value)
     corpus = values.get("probe_corpus")
+    if isinstance(corpus, str):  # one string, "a.jsonl, b.jsonl", as the environment has it
+        corpus = [part.strip() for part in corpus.split(",") if part.strip()]
     if isinstance(corpus, list | tuple):
         values["probe_corpus"] = [
             _under(base, c) if isinstance(c, str) and "://" not in c else c for c in corpus

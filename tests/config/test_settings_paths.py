@@ -66,3 +66,15 @@ def test_an_unknown_user_is_a_clear_error(tmp_path: Path, home: Path) -> None:
     assert str(path) in str(err.value)
     with pytest.raises(ConfigurationError, match=r"CHARTER_POLICIES.*cannot expand"):
         Settings.load(environ={"CHARTER_POLICIES": "~no-such-user-here"}, cwd=home)
+
+
+def test_a_probe_corpus_written_as_one_string_is_relative_to_the_file(tmp_path: Path) -> None:
+    """Found by probing: `probe_corpus = "myprobes.jsonl"` (a string, as the environment
+    writes a list) was read relative to the working directory, so `charter probe` run from
+    a subfolder found no probe set; a list was relative to the file."""
+    project = tmp_path / "project"
+    _toml(project, 'probe_corpus = "probes.jsonl, sets/more.jsonl"\n')
+    sub = project / "sub"
+    sub.mkdir()
+    s = Settings.load(environ={}, cwd=sub)
+    assert s.probe_corpus == (str(project / "probes.jsonl"), str(project / "sets" / "more.jsonl"))
