@@ -12,6 +12,7 @@ remembers where each value came from (`charter config show` prints it).
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -148,6 +149,18 @@ class Settings(BaseModel):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("probe_thresholds", mode="before")
+    @classmethod
+    def _json_object(cls, value: Any) -> Any:
+        """A table from the environment is one string of JSON:
+        `CHARTER_PROBE_THRESHOLDS='{"rate_warn": 0.2}'` (empty: none)."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value) if value.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise ValueError(f'not a JSON object like {{"rate_warn": 0.2}} ({exc})') from None
 
     @field_validator("policy_timeout_ms")
     @classmethod

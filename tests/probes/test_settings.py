@@ -1,5 +1,5 @@
 """Probe settings: paths in charter.toml are relative to the file, lists from the
-environment are comma-separated, thresholds are checked."""
+environment are comma-separated, a table there is JSON, thresholds are checked."""
 
 from __future__ import annotations
 
@@ -26,6 +26,17 @@ def test_lists_from_the_environment_are_comma_separated() -> None:
     settings = Settings.from_env(env)
     assert settings.probe_corpus == ("a.jsonl", "b.jsonl")
     assert settings.pii_regions == ("TR", "EU")
+
+
+def test_thresholds_from_the_environment_are_a_json_object() -> None:
+    """Found by probing: `charter init`'s file says every key can be set as CHARTER_<KEY>,
+    but CHARTER_PROBE_THRESHOLDS='{"rate_warn":0.2}' was refused as not a dictionary."""
+    env = {"CHARTER_PROBE_THRESHOLDS": '{"rate_warn": 0.2, "min_items": 3}'}
+    settings = Settings.from_env(env)
+    assert thresholds_from(settings.probe_thresholds) == ProbeThresholds(rate_warn=0.2, min_items=3)
+    assert Settings.from_env({"CHARTER_PROBE_THRESHOLDS": ""}).probe_thresholds == {}
+    with pytest.raises(ConfigurationError, match="probe_thresholds: not a JSON object like"):
+        Settings.from_env({"CHARTER_PROBE_THRESHOLDS": "rate_warn=0.2"})
 
 
 def test_thresholds_are_checked() -> None:

@@ -37,7 +37,8 @@ class Template(StrEnum):
 
 
 CONFIG_TEMPLATE = """\
-# Charter settings. Every key can also be set as CHARTER_<KEY> in the environment.
+# Charter settings. Every key can also be set as CHARTER_<KEY> in the environment
+# (a list as a,b,c; a table as JSON: CHARTER_PROBE_THRESHOLDS='{{"rate_warn": 0.2}}').
 [charter]
 policies = "policies"            # directory, .tar.gz bundle, or http(s) URL polled with ETag
 engine = "embedded"              # or the URL of an OPA server, e.g. "http://127.0.0.1:8181"
