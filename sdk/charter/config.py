@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from charter._config_paths import anchor_paths, expand_home
 from charter.errors import ConfigurationError
 
 _PACKAGED = Path(__file__).resolve().parent / "_bundle"
@@ -32,7 +33,6 @@ CONFIG_NAME = "charter.toml"
 CONFIG_ENV = "CHARTER_CONFIG"
 ENV_PREFIX = "CHARTER_"
 DEFAULT = "default"
-_SQLITE = "sqlite:///"
 MAX_POLICY_TIMEOUT_MS = 3_600_000.0
 """One hour: far beyond any sane policy budget, and a wait every timer can hold (`inf` or
 1e300 failed each call in worker processes)."""
@@ -309,47 +309,9 @@ def read_config(path: Path) -> dict[str, Any]:
         if name not in Settings.model_fields:
             raise ConfigurationError(f"{path}: {_unknown_key(name)}")
     try:
-        return _anchor_paths(dict(table), path.parent)
+        return anchor_paths(dict(table), path.parent)
     except ValueError as exc:  # an unknown ~user
         raise ConfigurationError(f"{path}: {exc}") from None
-
-
-def _anchor_paths(values: dict[str, Any], base: Path) -> dict[str, Any]:
-    for key in ("policies", "reviewers_file", "audit_checkpoint_file"):
-        value = values.get(key)
-        if isinstance(value, str) and value not in ("", "off") and "://" not in value:
-            values[key] = _under(base, value)
-    corpus = values.get("probe_corpus")
-    if isinstance(corpus, str):  # one string, "a.jsonl, b.jsonl", as the environment has it
-        corpus = [part.strip() for part in corpus.split(",") if part.strip()]
-    if isinstance(corpus, list | tuple):
-        values["probe_corpus"] = [
-            _under(base, c) if isinstance(c, str) and "://" not in c else c for c in corpus
-        ]
-    store = values.get("store_url")
-    if isinstance(store, str) and store.startswith(_SQLITE) and ":memory:" not in store:
-        values["store_url"] = _SQLITE + _under(base, store[len(_SQLITE) :])
-    return values
-
-
-def _under(base: Path, path: str) -> str:
-    """`path` (`~` expanded) if absolute, else resolved against the config file's folder."""
-    path = expand_home(path)
-    if not path or Path(path).is_absolute():
-        return path
-    return str((base / path).resolve())
-
-
-def expand_home(value: str) -> str:
-    """A path or SQLite URL with a leading `~` or `~user` expanded; anything else as is."""
-    prefix = _SQLITE if value.startswith(_SQLITE) else ""
-    path = value[len(prefix) :]
-    if not path.startswith("~") or "://" in path:
-        return value
-    expanded = os.path.expanduser(path)
-    if expanded.startswith("~"):  # os.path.expanduser leaves an unknown ~user as it was
-        raise ValueError(f"{path!r}: cannot expand {path.split('/')[0]!r} (no such user)")
-    return prefix + expanded
 
 
 def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
