@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import os
 import tomllib
 from collections.abc import Mapping
@@ -33,6 +34,7 @@ CONFIG_NAME = "charter.toml"
 CONFIG_ENV = "CHARTER_CONFIG"
 ENV_PREFIX = "CHARTER_"
 DEFAULT = "default"
+_log = logging.getLogger("charter.config")
 MAX_POLICY_TIMEOUT_MS = 3_600_000.0
 """One hour: far beyond any sane policy budget, and a wait every timer can hold (`inf` or
 1e300 failed each call in worker processes)."""
@@ -315,11 +317,37 @@ def read_config(path: Path) -> dict[str, Any]:
 
 
 def _from_environment(env: Mapping[str, str]) -> dict[str, Any]:
+    _warn_of_typos(env)
     return {
         name: env[f"{ENV_PREFIX}{name.upper()}"]
         for name in Settings.model_fields
         if f"{ENV_PREFIX}{name.upper()}" in env
     }
+
+
+_warned: set[str] = set()
+
+
+def _warn_of_typos(env: Mapping[str, str]) -> None:
+    """Warn, once per variable, of a CHARTER_* variable that is no setting but looks like
+    one (`CHARTER_STORE_ULR`): it was ignored without a word, while a mistyped key in
+    charter.toml is an error. Only a warning, and only for look-alikes of a setting, since
+    Charter's other variables (CHARTER_CONFIG, CHARTER_SIGNALS_*, ...) and other tools'
+    share the prefix."""
+    for var in env:
+        name = var[len(ENV_PREFIX) :].lower()
+        read = name in Settings.model_fields and var == f"{ENV_PREFIX}{name.upper()}"
+        if not var.startswith(ENV_PREFIX) or read or var in _warned:
+            continue
+        close = difflib.get_close_matches(name, list(Settings.model_fields), n=1)
+        if close:
+            _warned.add(var)
+            _log.warning(
+                "%s is not a Charter setting and is ignored; did you mean %s%s?",
+                var,
+                ENV_PREFIX,
+                close[0].upper(),
+            )
 
 
 def _problem(err: Any) -> str:

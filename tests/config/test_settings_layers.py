@@ -315,3 +315,27 @@ def test_config_show_hides_passwords_and_tokens_in_urls(
     finally:
         engine.close()
     assert "OPA at http://opa:***@127.0.0.1:9 failed" in error and "0paPW" not in error
+
+
+def test_a_mistyped_environment_variable_is_warned_of(caplog: pytest.LogCaptureFixture) -> None:
+    """Found by probing: CHARTER_STORE_ULR was ignored without a word (the default store
+    was used), while a mistyped key in charter.toml is an error. A warning, not an error:
+    Charter's other variables and other tools' share the prefix, and are left alone."""
+    env = {
+        "CHARTER_STORE_ULR": "sqlite:///elsewhere.db",
+        "CHARTER_tenant": "acme",
+        "CHARTER_SIGNALS_MEMO": "0",
+        "CHARTER_DEBUG": "1",
+        "CHARTER_MONITOR_TOKEN": "t0k3n",
+        "CHARTER_MIRROR": "/srv/mirror",
+        "CHARTER_APP": "shop",
+    }
+    with caplog.at_level("WARNING", logger="charter.config"):
+        settings = Settings.from_env(env)
+        Settings.from_env(env)  # once per variable, not per load
+    assert settings.app == "shop" and settings.store_url == Settings().store_url
+    assert [r.getMessage() for r in caplog.records] == [
+        "CHARTER_STORE_ULR is not a Charter setting and is ignored; "
+        "did you mean CHARTER_STORE_URL?",
+        "CHARTER_tenant is not a Charter setting and is ignored; did you mean CHARTER_TENANT?",
+    ]
