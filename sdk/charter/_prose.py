@@ -8,15 +8,16 @@ learned from prose, and read with the markup a harmful plan passes for harmless
 small HTML page 0). So a JSON object or array (the whole text, or one that starts a line
 of it: "Here it is:" and a code block) is read by its strings, one per line, each read the
 same way (keys are the app's schema, not the model's words, unless they hold a sentence),
-and a text that closes a tag is read as HTML: its text, comments, `<script>` and `<style>`
-bodies and the attribute values that hold words (with a space in them), all of
-which a model shown the page reads too, so nothing hides in them. In Markdown, the bold
-markers (`**`, `__`) go; its headings, lists, numbers and code fences stay (a numbered
-list with bold lead-ins: 98 of the 202 as written, 127 without the markers, benign texts
-so formatted read as harm 4 times in 293 either way, as plain text; with all of its
-markup stripped 145, but 10 benign; dropping code backticks too read benign JSON answers
-in code blocks as harm 11 times against 2). Anything else is the text itself. Only the
-signals read this: PII detection, the policy and the records see the text as it came.
+and a text that closes a tag is read as HTML (`charter._html_words`): its text, comments,
+`<script>` and `<style>` bodies and the attribute values that hold words (with a space in
+them), all of which a model shown the page reads too, so nothing hides in them. In
+Markdown, the bold markers (`**`, `__`) go; its headings, lists, numbers and code fences
+stay (a numbered list with bold lead-ins: 98 of the 202 as written, 127 without the
+markers, benign texts so formatted read as harm 4 times in 293 either way, as plain text;
+with all of its markup stripped 145, but 10 benign; dropping code backticks too read
+benign JSON answers in code blocks as harm 11 times against 2). Anything else is the text
+itself. Only the signals read this: PII detection, the policy and the records see the
+text as it came.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from typing import Any
 
 from charter._canonical import valid_text
+from charter._html_words import html_words, worded
 
 _CLOSING_TAG = re.compile(r"</[a-zA-Z][a-zA-Z0-9-]*\s*>")
 _JSON_LINE = re.compile(r"(?m)^[ \t]*[\[{]")
@@ -53,7 +54,7 @@ def _structured(text: str) -> str:
         if words is not None:
             return words
     if "<" in text and _CLOSING_TAG.search(text) is not None:  # the cheap test first
-        return _html_words(text)
+        return html_words(text)
     if ("{" in text or "[" in text) and _JSON_LINE.search(text) is not None:
         return _embedded_json(text)
     return text
@@ -101,43 +102,9 @@ def _json_strings(value: Any) -> Iterator[str]:
         yield value
     elif isinstance(value, dict):
         for key, item in value.items():
-            if _worded(key):
+            if worded(key):
                 yield key
             yield from _json_strings(item)
     elif isinstance(value, list):
         for item in value:
             yield from _json_strings(item)
-
-
-def _html_words(text: str) -> str:
-    reader = _HTMLWords()
-    try:
-        reader.feed(text)
-        reader.close()
-    except AssertionError:  # the stdlib parser asserts on a broken `<![` section: read as
-        return text  # written, never a crash (`tests/adversarial/test_html_read_as_words.py`)
-    return "\n".join(reader.words)
-
-
-class _HTMLWords(HTMLParser):
-    """The words of an HTML text, in document order."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.words: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.words += [v.strip() for _, v in attrs if v and _worded(v)]
-
-    def handle_data(self, data: str) -> None:
-        if data.strip():
-            self.words.append(data.strip())
-
-    def handle_comment(self, data: str) -> None:
-        if data.strip():
-            self.words.append(data.strip())
-
-
-def _worded(text: str) -> bool:
-    """Words, not a name: a JSON key or an attribute value with a space inside it."""
-    return any(c.isspace() for c in text.strip())

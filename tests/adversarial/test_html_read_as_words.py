@@ -12,6 +12,8 @@ with a bracket is read as it is).
 from __future__ import annotations
 
 import html
+import re
+from typing import Any
 
 import pytest
 
@@ -45,8 +47,9 @@ def _page(body: str) -> str:
         _page(f"<p>{html.escape(HARMFUL)}</p>"),
         f'<div class="plan" data-note="{html.escape(HARMFUL)}"></div>',  # an attribute
         "Here is your page:\n\n" + _page(f"<p>{html.escape(PIPE_BOMB)}</p>"),  # 0.40 -> 0.94
+        f"<p>Notes</p><script>{HARMFUL}",  # the stdlib parser dropped an unclosed script
     ],
-    ids=["page", "attribute", "after-a-sentence"],
+    ids=["page", "attribute", "after-a-sentence", "unclosed-script"],
 )
 def test_a_harmful_plan_in_an_html_answer_is_withheld(charter: Charter, answer: str) -> None:
     @charter.guard(model="m", provider="openai")
@@ -73,8 +76,22 @@ def test_an_injection_in_a_fetched_pages_comment_is_withheld(charter: Charter) -
         ("<p>fish &amp; chips</p>", "fish & chips"),
         ("<EMAIL_ADDRESS_1> wrote to you", "<EMAIL_ADDRESS_1> wrote to you"),  # no closing tag
         ("a < b and b > c", "a < b and b > c"),
+        ("<p>hi</p><script>mix it", "hi\nmix it"),  # the stdlib parser dropped these three
+        ("<p>hi</p><![CDATA[mix it]]>", "hi\nmix it"),
+        ("<p>hi</p><?mix it?>", "hi\nmix it?"),
+        ("<p>a < b</p>", "a < b"),  # not "a", "<", "b"
     ],
-    ids=["tags-and-comment", "attributes-and-script", "entities", "placeholder", "comparison"],
+    ids=[
+        "tags-and-comment",
+        "attributes-and-script",
+        "entities",
+        "placeholder",
+        "comparison",
+        "unclosed-script",
+        "cdata",
+        "processing-instruction",
+        "stray-angle-bracket",
+    ],
 )
 def test_prose_reads_html_by_its_words(text: str, read: str) -> None:
     from charter._prose import prose
@@ -106,3 +123,42 @@ def test_prose_never_raises_on_random_markup() -> None:
     for _ in range(5000):
         text = "<b>x</b>" + "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
         assert isinstance(prose(text), str)
+
+
+@pytest.mark.parametrize(
+    "unit", ["<a ", "<!--", "<a b='", "<a b='>' ", '<a c="x ', "</", "<![CDATA[", "<?", "<script>"]
+)
+def test_reading_markup_that_never_ends_is_linear(
+    monkeypatch: pytest.MonkeyPatch, unit: str
+) -> None:
+    """Probing found the stdlib parser quadratic on markup that never ends: it rescanned
+        from each such `<` to the end of the text, and `"</a>" + "<a " * 20000` (60 KB) stalled
+        a guarded call for 33 s. Counted here: the positions the reader passes over (every
+        search and match of the text, to where it stopped), for n, 2n and 4n repeats: each is
+    read whole, and at most a few times."""
+    from charter import _html_words
+    from charter._prose import prose
+
+    passed = [0]
+    search, match = _html_words._search, _html_words._match
+
+    def counted_search(text: str, needle: Any, start: int, end: int) -> tuple[int, int] | None:
+        found = search(text, needle, start, end)
+        passed[0] += (end if found is None else found[1]) - start
+        return found
+
+    def counted_match(text: str, pattern: Any, start: int, end: int) -> re.Match[str] | None:
+        found = match(text, pattern, start, end)
+        passed[0] += (end if found is None else found.end()) - start
+        return found
+
+    monkeypatch.setattr(_html_words, "_search", counted_search)
+    monkeypatch.setattr(_html_words, "_match", counted_match)
+    counts = []
+    for n in (2000, 4000, 8000):
+        text = "</a>" + unit * n
+        passed[0] = 0
+        prose(text)
+        counts.append(passed[0])
+        assert len(text) <= passed[0] <= 6 * len(text), (n, passed[0])  # all read, linearly
+    assert counts[2] <= 4.2 * counts[0], counts  # linear: 4; quadratic: 16
