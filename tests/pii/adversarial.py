@@ -33,6 +33,10 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "hex and colons": _repeat("ab:"),
     "street names": _repeat("Baker Street "),
     "Turkish letters": _repeat("İİİıııŞşğĞ "),
+    # Latin Extended-A capitals were lowercase too: a candidate ran from each to the end
+    "Turkish capitals": _repeat("İ"),
+    "Latin Extended-A capitals": _repeat("ŞĞŁŚŻŐ"),
+    "capital, lowercase": _repeat("İa"),
     "dates of birth": _repeat("born 12.12.1212 "),
     "context words": _repeat("phone tel order passport "),
     "everything": _repeat("Mr. Aaa Bbb 0532 123 45 67 a.b@c.d http://x.y/( TR33 0006 "),

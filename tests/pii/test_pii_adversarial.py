@@ -1,9 +1,10 @@
 """Adversarial texts: the pattern detector's work grows linearly with the text.
 
 Time is measured in `bench/bench_pii.py` (never asserted here). Here the work is counted:
-candidates judged and context windows read, per family at 10k and 20k characters;
-doubling the text may at most double the work (plus a little). Regex work inside one
-match cannot be counted: the bench times 100k characters of every family.
+candidates judged, the characters they span (what the regex matched to reach them) and
+context windows read, per family at 10k and 20k characters; doubling the text may at most
+double the work (plus a little). Regex work that matches nothing cannot be counted: the
+bench times 100k characters of every family.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ def _work(detector: PatternDetector, text: str, monkeypatch: pytest.MonkeyPatch)
     judge = pattern_module.PatternDetector._judge
     window = context_module._window
 
-    def counting_judge(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def counting_judge(self, text, match, *args, **kwargs):  # type: ignore[no-untyped-def]
         counts["judge"] += 1
-        return judge(self, *args, **kwargs)
+        counts["spanned"] += match.end() - match.start()
+        return judge(self, text, match, *args, **kwargs)
 
     def counting_window(*args):  # type: ignore[no-untyped-def]
         counts["window"] += 1

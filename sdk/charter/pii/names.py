@@ -21,7 +21,10 @@ from charter.pii.verdict import Verdict, VerdictFn
 
 DATA = Path(__file__).resolve().parent / "data"
 UPPER = "A-ZÀ-ÖØ-ÞĞİŞŁŚŻŹĆŃŘŠŽČĎŤŇĽĹŐŰ"
-LOWER = "a-zß-öø-ÿ\u0100-\u017f"  # incl. Latin Extended-A: ğ ı ş ł ś ż ő ...
+LOWER = "a-zß-öø-ÿ" + "".join(c for c in map(chr, range(0x100, 0x180)) if c.islower())
+"""Lowercase, and Latin Extended-A's lowercase (ğ ı ş ł ś ż ő ...), never a capital: with
+its capitals (İ Ş Ğ) counted as lowercase too, a run of them was a candidate from each
+capital to the run's end, rejected and tried again one character on (quadratic)."""
 _TAIL = (  # after a name's first capital: lowercase, or a surname prefix and a capital
     f"(?:[{LOWER}]+|(?<=M)a?c[{UPPER}][{LOWER}]+|(?<=[DL])[aei][{UPPER}][{LOWER}]+"
     f"|(?<=[OD])['’][{UPPER}][{LOWER}]+)"
