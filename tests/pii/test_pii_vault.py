@@ -10,7 +10,7 @@ import pytest
 
 from charter.config import Settings
 from charter.errors import PIIError, VaultError
-from charter.pii import MemoryVaultStore, Scope, Vault
+from charter.pii import MemoryVaultStore, Scope, SealedScope, Vault
 
 EMAIL = ("EMAIL_ADDRESS", "jane.doe@example.com", False)
 PHONE = ("PHONE_NUMBER", "+90 532 123 45 67", False)
@@ -135,6 +135,45 @@ def test_scope_ttl_overrides_the_vault_and_purge_drops_expired() -> None:
     clock.now += 11
     assert vault.purge_expired() == 1
     assert vault.store.scopes() == [("default", forever.id)]
+
+
+class CountingStore(MemoryVaultStore):
+    """Counts the scopes read back (what a sweep costs)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get(self, tenant: str, scope_id: str) -> SealedScope | None:
+        self.reads += 1
+        return super().get(tenant, scope_id)
+
+
+def test_expired_scopes_are_swept_on_writes_at_a_bounded_cost() -> None:
+    """Probing found expired scopes dropped only when read again: a server seeing many
+    conversations kept every one past its ttl (3000 conversations, then 3000 more two
+    hours later: 6000 held, 3000 expired). Now a write sweeps them: after `ttl_s` (at
+    least a minute), or after as many writes as the last sweep kept scopes."""
+    clock, store = FakeClock(), CountingStore()
+    vault = Vault(store=store, ttl_s=600, clock=clock)
+    for i in range(3000):
+        vault.placeholders(Scope.conversation(f"a{i}"), [EMAIL])
+    assert len(store.scopes()) == 3000  # none expired yet: all kept
+    clock.now += 601
+    vault.placeholders(Scope.conversation("b0"), [EMAIL])
+    assert store.scopes() == [("default", "conv:b0")]  # the first write after ttl_s
+
+    held = []
+    for i in range(5000):  # one new conversation a second, each used once: 600 live
+        clock.now += 1
+        vault.placeholders(Scope.conversation(f"c{i}"), [EMAIL])
+        held.append(len(store.scopes()))
+    assert max(held) <= 2 * 600 + 64  # about twice those in use (a sweep: 64 writes at least)
+    store.reads = 0
+    for i in range(5000):
+        vault.placeholders(Scope.conversation(f"d{i}"), [EMAIL])  # no time passes
+    swept = store.reads - 2 * 5000  # each write reads its own scope twice
+    assert swept <= 2 * 5000  # a sweep after k writes reads at most 2k scopes
 
 
 def test_discard_forgets_a_request(vault: Vault) -> None:

@@ -38,7 +38,7 @@ from charter.pii.placeholders import entity_type_of, is_placeholder
 from charter.pii.scope import Scope
 from charter.pii.vault_keys import FORMAT, TenantKeys, parse_key, utf8
 from charter.pii.vault_mapping import Entry, Mapping, erase_form, restore_text, said_by_caller
-from charter.pii.vault_store import MemoryVaultStore, SealedScope, VaultStore
+from charter.pii.vault_store import MemoryVaultStore, SealedScope, SweepSchedule, VaultStore
 
 if TYPE_CHECKING:
     from charter.config import Settings
@@ -55,6 +55,7 @@ __all__ = [
 ]
 
 DEFAULT_TTL_S = 3600.0
+_SWEEP_MIN_S = 60.0
 _NONCE_BYTES = 12
 _PRINCIPAL_SEP = "|principal:"
 _security = logging.getLogger("charter.security")
@@ -74,6 +75,10 @@ class Vault:
 
     `key`: the master key (`Settings.vault_key`), 32 bytes or base64; None: per-process
     random. `ttl_s`: how long an unused scope is kept (None: until discarded or erased).
+    An expired scope is dropped when read, and by a sweep on a write (`SweepSchedule`: the
+    first write `ttl_s` after the last sweep, at least a minute, or after as many writes as
+    it kept), so one never read again does not stay, and the store holds about twice the
+    scopes in use at most.
     """
 
     def __init__(
@@ -92,6 +97,7 @@ class Vault:
         self._clock = clock
         self._tenants: dict[str, TenantKeys] = {}
         self._lock = threading.RLock()
+        self._sweeps = SweepSchedule(max(_SWEEP_MIN_S, ttl_s or DEFAULT_TTL_S), clock())
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> Vault:
@@ -216,20 +222,9 @@ class Vault:
         return removed
 
     def purge_expired(self) -> int:
-        """Drop scopes whose time-to-live has passed; returns how many."""
-        now = self._clock()
-        dropped = 0
-        with self._lock:
-            for tenant, scope_id in self._store.scopes():
-                sealed = self._store.get(tenant, scope_id)
-                if (
-                    sealed is not None
-                    and sealed.expires_at is not None
-                    and sealed.expires_at <= now
-                ):
-                    self._store.delete(tenant, scope_id)
-                    dropped += 1
-        return dropped
+        """Drop scopes whose time-to-live has passed; returns how many. Writes do this
+        too, now and then (see the class)."""
+        return self._purge(self._clock())[0]
 
     def storage_id(self, scope: Scope) -> str:
         """The id `scope` is stored under: its id, plus a keyed tag of its principal (so
@@ -264,6 +259,28 @@ class Vault:
                     if placeholder in entries:
                         refused[entries[placeholder].entity_type] += 1
         return dict(refused)
+
+    def _purge(self, now: float) -> tuple[int, int]:
+        """Drops the scopes expired at `now`; returns how many were dropped and kept."""
+        dropped = kept = 0
+        with self._lock:
+            for tenant, scope_id in self._store.scopes():
+                sealed = self._store.get(tenant, scope_id)
+                if sealed is None:
+                    continue
+                if sealed.expires_at is not None and sealed.expires_at <= now:
+                    self._store.delete(tenant, scope_id)
+                    dropped += 1
+                else:
+                    kept += 1
+        return dropped, kept
+
+    def _put(self, tenant: str, scope_id: str, sealed: SealedScope) -> None:
+        """A write, and the sweep of expired scopes when one is due."""
+        self._store.put(tenant, scope_id, sealed)
+        now = self._clock()
+        if self._sweeps.due(now):
+            self._sweeps.swept(now, self._purge(now)[1])
 
     def _aad(self, tenant: str, scope_id: str) -> bytes:
         return b"\0".join((FORMAT, utf8(tenant), utf8(scope_id)))
@@ -315,7 +332,7 @@ class Vault:
         if scope.subject:
             subject_tags |= {self._keys(tenant).tag("s", scope.subject)}
         if touched_only and current is not None:  # nothing new: no re-encryption
-            self._store.put(
+            self._put(
                 tenant, scope_id, replace(current, subject_tags=subject_tags, expires_at=expires_at)
             )
             return
@@ -325,7 +342,7 @@ class Vault:
             self._value_tags(tenant, mapping),
             expires_at,
         )
-        self._store.put(tenant, scope_id, sealed)
+        self._put(tenant, scope_id, sealed)
 
     def _value_tags(self, tenant: str, mapping: Mapping) -> frozenset[str]:
         keys = self._keys(tenant)

@@ -35,6 +35,32 @@ class VaultStore(Protocol):
         ...
 
 
+class SweepSchedule:
+    """When the vault next drops expired scopes on a write: after as many writes as the
+    last sweep kept scopes (at least `MIN_WRITES`), or after `every_s` seconds, whichever
+    comes first. A sweep reads every scope, so the first bound keeps its cost O(1) per
+    write and the store under about twice the scopes in use; the second drops data past
+    its time-to-live after a quiet spell. Not thread-safe: the vault calls it under its lock."""
+
+    MIN_WRITES = 64
+
+    def __init__(self, every_s: float, now: float) -> None:
+        self._every_s = every_s
+        self._writes = 0
+        self._after_writes = self.MIN_WRITES
+        self._at = now + every_s
+
+    def due(self, now: float) -> bool:
+        """Counts one write; True when it should sweep."""
+        self._writes += 1
+        return self._writes >= self._after_writes or now >= self._at
+
+    def swept(self, now: float, kept: int) -> None:
+        self._writes = 0
+        self._after_writes = max(self.MIN_WRITES, kept)
+        self._at = now + self._every_s
+
+
 class MemoryVaultStore:
     """A dict of sealed blobs, safe to share between threads."""
 
