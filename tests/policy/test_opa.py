@@ -195,6 +195,42 @@ async def _aevaluate(remote: OpaServerEngine) -> Decision:
         await remote.aclose()
 
 
+def test_each_event_loops_client_is_closed_with_it(
+    minimal_engine: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by probing: the async client (an aiohttp session) was kept per id(loop) and
+    never closed, so 300 asyncio.run() calls left 300 sessions open (7 -> 607 file
+    descriptors) and their dead loops alive. Counted here: the sessions still open."""
+    from opa_client.opa_async import AsyncOpaClient
+
+    sessions: list[Any] = []
+    init = AsyncOpaClient._init_session
+
+    async def counted(self: Any) -> None:
+        await init(self)
+        sessions.append(self._session)
+
+    monkeypatch.setattr(AsyncOpaClient, "_init_session", counted)
+    hello = {"text": "hello"}
+    with serve_opa(minimal_engine) as (url, _):
+        remote = OpaServerEngine(url)
+        for _ in range(20):
+            assert asyncio.run(remote.aevaluate(hello)).action is Action.ALLOW
+        assert len(sessions) == 20 and all(s.closed for s in sessions)  # as each loop ended
+        for _ in range(5):  # loops closed without asyncio.run's shutdown
+            loop = asyncio.new_event_loop()
+            assert loop.run_until_complete(remote.aevaluate(hello)).action is Action.ALLOW
+            loop.close()
+        assert sum(not s.closed for s in sessions) == 1  # the last one's, until the next call
+
+        async def five() -> list[Decision]:
+            return [await remote.aevaluate(hello) for _ in range(5)]
+
+        assert all(d.action is Action.ALLOW for d in asyncio.run(five()))
+        assert len(sessions) == 26 and all(s.closed for s in sessions)  # one for the 5 calls
+        remote.close()
+
+
 def test_fail_open_is_an_explicit_choice(minimal_engine: EmbeddedEngine) -> None:
     with serve_opa(minimal_engine) as (url, opa):
         opa.fail_with = 500

@@ -14,7 +14,6 @@ never holds the process's exit.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import threading
 import time
@@ -26,6 +25,7 @@ from urllib.parse import urlparse
 from charter._urls import shown_url
 from charter.decision import Decision, Stage
 from charter.errors import ConfigurationError, PolicyEvaluationError
+from charter.policy._loop_clients import LoopClients
 from charter.policy._workers import DaemonWorkers
 from charter.policy.base import as_input_dict, stage_of
 from charter.policy.decode import decode_decision
@@ -96,7 +96,7 @@ class OpaServerEngine:
         self._revision = f"opa:{parsed.hostname}:{self._kwargs['port']}" + (
             f"/{prefix}" if prefix else ""
         )
-        self._async_clients: dict[int, Any] = {}
+        self._async_clients: LoopClients[Any] = LoopClients(self._new_async_client, _close_async)
 
     @property
     def revision(self) -> str:
@@ -163,7 +163,7 @@ class OpaServerEngine:
         stage = stage_of(doc)
         started = time.perf_counter()
         try:
-            client = await self._async_client()
+            client = await self._async_clients.get()
             response = await client.query_rule(
                 doc, "charter/main", "decision", query_params={"provenance": "true"}
             )
@@ -194,21 +194,16 @@ class OpaServerEngine:
             client.close_connection()
 
     async def aclose(self) -> None:
-        for client in list(self._async_clients.values()):
-            await client.close_connection()
-        self._async_clients.clear()
+        """Closes the running loop's client (another loop's closes as that loop ends)."""
+        await self._async_clients.aclose()
 
     # --- internals -----------------------------------------------------------------------
 
-    async def _async_client(self) -> Any:
-        key = id(asyncio.get_running_loop())
-        client = self._async_clients.get(key)
-        if client is None:
-            from opa_client.opa_async import AsyncOpaClient
+    async def _new_async_client(self) -> Any:
+        from opa_client.opa_async import AsyncOpaClient
 
-            client = AsyncOpaClient(**self._kwargs)
-            await client._init_session()
-            self._async_clients[key] = client
+        client = AsyncOpaClient(**self._kwargs)
+        await client._init_session()
         return client
 
     def _decode(self, response: Any, stage: Stage, started: float) -> Decision:
@@ -246,3 +241,7 @@ class OpaServerEngine:
             policy_revision=self._revision,
             eval_ms=(time.perf_counter() - started) * 1e3,
         )
+
+
+async def _close_async(client: Any) -> None:
+    await client.close_connection()
