@@ -22,17 +22,9 @@ import unicodedata
 from functools import cache
 
 from charter._canonical import sha256_hex
+from charter._unicode import default_ignorable
 from charter.telemetry._telemetry import looks_personal
 
-_DEFAULT_IGNORABLE = (
-    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160),
-    (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E),
-    (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
-    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
-    (0xE0000, 0xE0FFF),
-)  # fmt: skip
-"""Default_Ignorable_Code_Point (Unicode's DerivedCoreProperties): drawn as nothing, among
-them letters such as the Hangul fillers, which a category test keeps."""
 _BLANKS = frozenset({"\u2800"})
 """Symbols drawn blank (the Braille blank): invisible, yet neither space nor ignorable."""
 _DROPPED = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Mn", "Me", "Zs", "Zl", "Zp"})
@@ -103,10 +95,9 @@ def _visible(text: str) -> str:
 
 
 def _invisible(c: str) -> bool:
-    point = ord(c)
     if c in _BLANKS or c.isspace() or unicodedata.category(c) in _DROPPED:
         return True
-    return any(low <= point <= high for low, high in _DEFAULT_IGNORABLE)
+    return default_ignorable(c)
 
 
 @cache

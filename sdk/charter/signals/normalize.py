@@ -11,16 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import cache
 
+from charter._unicode import invisible_points
 from charter.signals.decode import payloads
-
-_INVISIBLE = (
-    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e"
-    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\u206a\u206b\u206c\u206d\u206e\u206f"
-    "\u3164\ufeff\uffa0"
-)
-"""Zero-width, joiner, bidi-control and filler characters: removed."""
 
 _LOOKALIKES = {
     # Cyrillic
@@ -51,11 +45,12 @@ _TAG_CHARACTERS = range(0xE0000, 0xE0080)
 """Unicode tag characters mirror ASCII invisibly ("ASCII smuggling"): make them visible."""
 
 
-def _build_unicode_fold() -> dict[int, str | None]:
-    table: dict[int, str | None] = {ord(c): None for c in _INVISIBLE}
+@cache
+def _unicode_fold() -> dict[int, str | None]:
+    """Built on the first text that is not ASCII once accents are gone (a one-off scan of
+    Unicode's format characters), so importing the guard stays cheap."""
+    table: dict[int, str | None] = dict.fromkeys(invisible_points())
     table.update({cp: None for cp in _COMBINING_MARKS})
-    table.update({cp: None for cp in range(0xFE00, 0xFE10)})  # variation selectors
-    table.update({cp: None for cp in range(0xE0100, 0xE01F0)})  # and their supplement
     for cp in _TAG_CHARACTERS:
         ascii_cp = cp - 0xE0000
         table[cp] = chr(ascii_cp) if 0x20 <= ascii_cp <= 0x7E else None
@@ -67,7 +62,6 @@ def _build_unicode_fold() -> dict[int, str | None]:
     return table
 
 
-_UNICODE_FOLD = _build_unicode_fold()
 _LEET_FOLD = str.maketrans("013457$", "oieasts")
 """Not `@`: e-mail addresses must survive for the exfiltration patterns."""
 
@@ -76,13 +70,14 @@ _ACCENTS = re.compile("[\u0300-\u036f]+")
 
 
 def fold_unicode(text: str) -> str:
-    """Compatibility-decompose, drop accents and invisibles, map look-alikes to Latin.
+    """Compatibility-decompose, drop accents and invisibles (every default-ignorable code
+    point and format character, `charter._unicode`), map look-alikes to Latin.
 
     Fast path: accented Latin (Turkish, most European text) is plain ASCII once the
     combining marks and the dotless i are gone; only what is still not ASCII then needs
     the (slower, per character) translation table, which would leave ASCII unchanged."""
     text = _ACCENTS.sub("", unicodedata.normalize("NFKD", text)).replace("ı", "i")
-    return text if text.isascii() else text.translate(_UNICODE_FOLD)
+    return text if text.isascii() else text.translate(_unicode_fold())
 
 
 def normalize(text: str) -> str:
