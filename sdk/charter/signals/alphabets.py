@@ -1,6 +1,6 @@
 """Text spelled in another alphabet: Morse, Braille, the NATO spelling alphabet, upside-down
-letters, and ASCII smuggled in invisible characters (Unicode variation selectors, "sneaky
-bits").
+letters, and ASCII smuggled in invisible characters (Unicode tag characters, variation
+selectors, "sneaky bits").
 
 Public scanners hide a request this way (garak's `encoding.InjectMorse`, `InjectBraille`,
 `InjectNato`, `InjectUnicodeVariantSelectors`, `InjectSneakyBits`): the surface text has no
@@ -75,6 +75,14 @@ _INVISIBLE_UTF8 = (
 )
 """Variation selectors (U+FE00-FE0F, U+E0100-E01EF), invisible times and plus (U+2062,
 U+2064), as their UTF-8 bytes start."""
+_TAG_UTF8 = (b"\xf3\xa0\x80", b"\xf3\xa0\x81")
+"""How the tag characters (U+E0000-E007F) start in UTF-8."""
+_TAGS = re.compile("[\U000e0000-\U000e007f]+")
+_UNTAG = {
+    cp: chr(cp - 0xE0000) if 0xE0020 <= cp <= 0xE007E else None for cp in range(0xE0000, 0xE0080)
+}
+"""Tag characters mirror printable ASCII at U+E0020-E007E; the language tag and CANCEL TAG
+(which closes an emoji flag's tags) spell nothing."""
 
 
 _RARE_LEADS = (b"\xe2", b"\xef", b"\xf3")
@@ -157,6 +165,16 @@ def invisible_payloads(text: str) -> list[str]:
     return found
 
 
+def tag_payloads(text: str) -> list[str]:
+    """ASCII written in Unicode tag characters ("ASCII smuggling"), which draw as nothing.
+    All the tags of the text are read in order, as one hidden text, so a message spread
+    over the visible one a tag at a time reads whole; it is kept when it spells at least
+    four letters (a tag space after each letter spells nothing). The scored surface drops
+    the tags (`normalize`): read in place they split and garbled the visible words."""
+    hidden = "".join(_TAGS.findall(text)).translate(_UNTAG).strip()
+    return [hidden] if sum(c.isalpha() for c in hidden) >= 4 else []
+
+
 def _best_reading(selectors: str) -> str | None:
     """Variation selectors as bytes: garak maps a byte b to U+E0100 + b; the emoji
     smuggling of Butler (2025) maps b < 16 to U+FE00 + b and the rest to U+E0100 + b - 16.
@@ -227,6 +245,8 @@ def alphabet_payloads(text: str) -> list[str]:
             found += braille_payloads(text)
         if _has_any(raw, _INVISIBLE_UTF8):
             found += invisible_payloads(text)
+        if _has_any(raw, _TAG_UTF8):
+            found += tag_payloads(text)
     if _has_any(raw, _TURNED_UTF8):
         found += upside_down_payloads(text)
     return found

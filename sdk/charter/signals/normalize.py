@@ -41,8 +41,6 @@ _LOOKALIKES = {
 }  # fmt: skip
 
 _COMBINING_MARKS = range(0x0300, 0x0370)
-_TAG_CHARACTERS = range(0xE0000, 0xE0080)
-"""Unicode tag characters mirror ASCII invisibly ("ASCII smuggling"): make them visible."""
 
 
 @cache
@@ -51,9 +49,6 @@ def _unicode_fold() -> dict[int, str | None]:
     Unicode's format characters), so importing the guard stays cheap."""
     table: dict[int, str | None] = dict.fromkeys(invisible_points())
     table.update({cp: None for cp in _COMBINING_MARKS})
-    for cp in _TAG_CHARACTERS:
-        ascii_cp = cp - 0xE0000
-        table[cp] = chr(ascii_cp) if 0x20 <= ascii_cp <= 0x7E else None
     table.update({ord(k): v for k, v in _LOOKALIKES.items()})
     # Letters as symbols with no decomposition: negative circled and negative squared
     # capitals (🅗🅞🅦, 🅷🅾🆆) and regional indicators (🇭🇴🇼, the letters of flags).
@@ -71,7 +66,8 @@ _ACCENTS = re.compile("[\u0300-\u036f]+")
 
 def fold_unicode(text: str) -> str:
     """Compatibility-decompose, drop accents and invisibles (every default-ignorable code
-    point and format character, `charter._unicode`), map look-alikes to Latin.
+    point and format character, `charter._unicode`: ASCII hidden in tag characters is read
+    apart, as a payload, by `alphabets.tag_payloads`), map look-alikes to Latin.
 
     Fast path: accented Latin (Turkish, most European text) is plain ASCII once the
     combining marks and the dotless i are gone; only what is still not ASCII then needs
@@ -83,7 +79,7 @@ def fold_unicode(text: str) -> str:
 def normalize(text: str) -> str:
     """The form every heuristic pattern is written against.
 
-    Lowercase; accents, zero-width and bidi characters removed; Cyrillic/Greek look-alikes
+    Lowercase; accents and invisible characters removed; Cyrillic/Greek look-alikes
     and fullwidth/mathematical letters mapped to Latin; leetspeak digits folded to letters
     (0->o, 1->i, 3->e, 4->a, 5->s, 7->t, $->s); whitespace runs collapsed to one space.
     """
