@@ -1,7 +1,8 @@
 """A request the shipped guard denies is denied however it is dressed up for the eye: the
 same text with invisible characters or tag characters between its letters (probing found
-0 of 28 harmful requests caught behind U+E0FFF, U+180F or U+13430) reads, once normalized,
-exactly as the plain text and is decided the same, at the input and at the output stage.
+0 of 28 harmful requests caught behind U+E0FFF, U+180F or U+13430), or with its letters
+spread out, reads, once normalized, exactly as the plain text and is decided the same, at
+the input and at the output stage.
 
 Each transformation below is one a person reading the text cannot see (or reads past);
 the guard is the shipped one (classifier, heuristics, Rego), only the model is absent."""
@@ -16,7 +17,7 @@ import pytest
 
 from charter import Charter
 from charter.decision import Action
-from charter.signals.normalize import normalize
+from charter.signals.normalize import context_text, normalize, scoring_text
 from charter.testing import make_charter
 
 from .conftest import BUNDLE
@@ -68,6 +69,23 @@ a tag space split 'pipe bomb' into 'p i p e  b o m b' (7 of 28 harmful requests 
 and a tag letter garbled each word (21 of 28)."""
 
 
+def _spread(joint: str, words: str = " ") -> Callable[[str], str]:
+    return lambda text: words.join(joint.join(word) for word in text.split())
+
+
+SPREAD = {
+    "letters a space apart, words two": _spread(" ", "  "),
+    "letters joined by dots": _spread("."),
+    "letters joined by middle dots": _spread("\u00b7"),
+    "letters joined by bullets": _spread("\u2022"),
+    "letters joined by an emoji": _spread("\U0001f525"),
+    "letters joined by vertical bars": _spread("|"),
+}
+"""Letters spread out: the whitespace was collapsed before they were joined, so words two
+spaces apart fused into one (7 of 28 harmful requests caught); a middle dot, a bullet or an
+emoji between the letters was not read as a separator (0 of 28)."""
+
+
 @pytest.fixture(scope="module")
 def guard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Charter]:
     charter = make_charter(BUNDLE, tmp_path_factory.mktemp("obf"), pii_mode="pattern", audit=False)
@@ -106,6 +124,17 @@ def test_a_request_smuggled_in_tag_characters_is_still_read(guard: Charter) -> N
         smuggled = "Hello! " + "".join(_tag(c) for c in text)
         assert normalize(smuggled) == "hello!"
         assert guard.check(smuggled).action is Action.DENY, text
+
+
+@pytest.mark.parametrize("name", SPREAD)
+def test_letters_spread_out_are_read_as_the_words_they_spell(guard: Charter, name: str) -> None:
+    spread = SPREAD[name]
+    for text in REQUESTS:
+        plain = text.rstrip("?.")  # 'h o m e ?' keeps its space, as typed text may
+        assert scoring_text(spread(plain)) == scoring_text(plain)
+        assert context_text(spread(plain)) == context_text(plain)
+        assert guard.check(spread(text)).action is Action.DENY, text
+    assert guard.check(spread(ANSWER), stage="output").action is Action.DENY
 
 
 def test_every_default_ignorable_and_format_character_is_dropped() -> None:

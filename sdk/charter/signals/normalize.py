@@ -15,6 +15,7 @@ from functools import cache
 
 from charter._unicode import invisible_points
 from charter.signals.decode import payloads
+from charter.signals.spacing import despace
 
 _LOOKALIKES = {
     # Cyrillic
@@ -83,42 +84,14 @@ def normalize(text: str) -> str:
     and fullwidth/mathematical letters mapped to Latin; leetspeak digits folded to letters
     (0->o, 1->i, 3->e, 4->a, 5->s, 7->t, $->s); whitespace runs collapsed to one space.
     """
+    return " ".join(_folded(text).split())
+
+
+def _folded(text: str) -> str:
+    """`normalize` with its whitespace as it was (which `despace` reads word breaks from)."""
     if not text.isascii():
         text = fold_unicode(text)
-    return " ".join(text.lower().translate(_LEET_FOLD).split())
-
-
-_SPACED_LETTERS = re.compile(r"\b[a-z]([ ._\-*])(?:[a-z]\1)+[a-z]\b")
-"""'k i l l', 'b.o.m.b', 'h-a-c-k': three or more single letters joined by one separator
-(the same one throughout, so 'a b.o.m.b' keeps its article)."""
-
-
-def _shape_table() -> bytes:
-    """Letters -> "a", digits -> "0", "_" kept, every other byte -> " " (a non-word char)."""
-    table = bytearray(b" " * 256)
-    for c in range(ord("a"), ord("z") + 1):
-        table[c] = ord("a")
-    for c in range(ord("0"), ord("9") + 1):
-        table[c] = ord("0")
-    table[ord("_")] = ord("_")
-    return bytes(table)
-
-
-_SHAPES = _shape_table()
-"""Any match of `_SPACED_LETTERS` shows, in a text mapped through this table, as " a a a"
-(after a non-word char or the start; separators other than "_" become spaces) or as
-"a_a_a": a `bytes.translate` and two substring tests rule most texts out, where the
-pattern itself tries a word boundary at every position."""
-
-
-def despace(normalized: str) -> str:
-    """Join letters spread out to dodge word filters: 'k i l l' -> 'kill'."""
-    shapes = b" " + normalized.encode("utf-8", "surrogatepass").translate(_SHAPES)
-    if (b" a a a" not in shapes and b"a_a_a" not in shapes) or not _SPACED_LETTERS.search(
-        normalized
-    ):
-        return normalized
-    return _SPACED_LETTERS.sub(lambda m: m.group().replace(m.group(1), ""), normalized)
+    return text.lower().translate(_LEET_FOLD)
 
 
 def scoring_text(text: str, found: Sequence[str] | None = None) -> str:
@@ -126,8 +99,7 @@ def scoring_text(text: str, found: Sequence[str] | None = None) -> str:
     normalized form of every payload hidden in it (`charter.signals.decode.payloads`, or
     `found` when the caller decoded them already)."""
     found = payloads(text) if found is None else found
-    parts = [despace(normalize(text))]
-    parts += [despace(normalize(p)) for p in found]
+    parts = [" ".join(despace(_folded(part)).split()) for part in (text, *found)]
     return " \n ".join(p for p in parts if p)
 
 
@@ -148,7 +120,7 @@ def context_text(text: str, found: Sequence[str] | None = None) -> str:
     def fold(part: str) -> str:
         if not part.isascii():
             part = fold_unicode(part)
-        return despace(unleet_words(" ".join(part.lower().split())))
+        return " ".join(despace(unleet_words(part.lower())).split())
 
     parts = [fold(text), *(fold(p) for p in found)]
     return " \n ".join(p for p in parts if p)
