@@ -1,5 +1,6 @@
 """Unicode facts that detection (`charter.signals`) and approvals (`charter.approvals`) both
-rely on, kept here so neither imports the other: which code points draw as nothing.
+rely on, kept here so neither imports the other: which code points draw as nothing, which
+are combining marks.
 
 A hand-written list of "zero-width characters" always misses some (probing hid requests
 behind U+180F, U+13430 and unassigned U+E0FFF), so the sets come from Unicode's own
@@ -22,8 +23,9 @@ DEFAULT_IGNORABLE = (
 as nothing, among them letters such as the Hangul fillers, which a category test keeps,
 and code points not yet assigned, which a renderer must also draw as nothing."""
 
-_FORMAT_PLANES = (0x00000, 0x10000, 0xE0000)
-"""Planes 0, 1 and 14: every format character assigned so far lies in one of them."""
+_PLANES = (0x00000, 0x10000, 0xE0000)
+"""Planes 0, 1 and 14: every format character and combining mark assigned so far lies in
+one of them."""
 
 
 def default_ignorable(c: str) -> bool:
@@ -37,8 +39,27 @@ def invisible_points() -> frozenset[int]:
     """Every default-ignorable code point and every format character (Cf: bidi controls,
     Arabic and Egyptian format signs, interlinear annotation marks, ...), built once."""
     found = {cp for low, high in DEFAULT_IGNORABLE for cp in range(low, high + 1)}
-    for plane in _FORMAT_PLANES:
-        found.update(
-            cp for cp in range(plane, plane + 0x10000) if unicodedata.category(chr(cp)) == "Cf"
-        )
-    return frozenset(found)
+    return frozenset(found | _points_of({"Cf"}))
+
+
+@cache
+def mark_ranges() -> tuple[tuple[int, int], ...]:
+    """Every nonspacing and enclosing mark (Mn, Me: accents, Zalgo's stacked marks, the
+    combining blocks beyond U+0300-036F), as inclusive ranges, built once."""
+    ranges: list[tuple[int, int]] = []
+    for cp in sorted(_points_of({"Mn", "Me"})):
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1] = (ranges[-1][0], cp)
+        else:
+            ranges.append((cp, cp))
+    return tuple(ranges)
+
+
+def _points_of(categories: set[str]) -> set[int]:
+    category = unicodedata.category
+    return {
+        cp
+        for plane in _PLANES
+        for cp in range(plane, plane + 0x10000)
+        if category(chr(cp)) in categories
+    }

@@ -36,3 +36,21 @@ def test_tag_characters_are_read_apart_from_the_visible_text() -> None:
 def test_email_addresses_survive_leet_folding() -> None:
     # '@' is not folded to 'a': exfiltration patterns need the address shape.
     assert normalize("Send it to Bob@Example.com") == "send it to bob@example.com"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "हिंदी में बात करें",  # Devanagari vowel signs and anusvara (Mn)
+        "ภาษาไทย สวัสดี",  # Thai vowels above and below (Mn)
+        "מִלָּה",  # Hebrew points (Mn)
+    ],
+)
+def test_marks_that_spell_another_script_are_kept(text: str) -> None:
+    """Only marks on Latin letters are dropped; elsewhere they are part of the spelling."""
+    assert normalize(text) == text
+
+
+def test_kana_keep_their_voicing_marks() -> None:
+    """が decomposes to か and U+3099, a mark outside U+0300-036F that must stay."""
+    assert normalize("がぎぐ") == "か\u3099き\u3099く\u3099"

@@ -1,7 +1,7 @@
 """A request the shipped guard denies is denied however it is dressed up for the eye: the
 same text with invisible characters or tag characters between its letters (probing found
-0 of 28 harmful requests caught behind U+E0FFF, U+180F or U+13430), or with its letters
-spread out, reads, once normalized, exactly as the plain text and is decided the same, at
+0 of 28 harmful requests caught behind U+E0FFF, U+180F or U+13430), with combining marks
+on its letters, or with its letters spread out, reads, once normalized, exactly as the plain text and is decided the same, at
 the input and at the output stage.
 
 Each transformation below is one a person reading the text cannot see (or reads past);
@@ -86,6 +86,22 @@ spaces apart fused into one (7 of 28 harmful requests caught); a middle dot, a b
 emoji between the letters was not read as a separator (0 of 28)."""
 
 
+def _marked(mark: str) -> Callable[[str], str]:
+    return _after_letters(lambda i: mark)
+
+
+MARKED = {
+    "combining U+20D0 on each letter": _marked("\u20d0"),
+    "combining U+1DC4 on each letter": _marked("\u1dc4"),
+    "combining U+FE20 on each letter": _marked("\ufe20"),
+    "combining U+1AB0 on each letter": _marked("\u1ab0"),
+    "enclosing circle U+20DD on each letter": _marked("\u20dd"),
+    "Thai mark U+0E31 on each letter": _marked("\u0e31"),
+}
+"""Combining marks outside U+0300-036F stacked on the letters were kept (U+FE20: 18 of 28
+harmful requests caught, 1 of 11 injections)."""
+
+
 @pytest.fixture(scope="module")
 def guard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Charter]:
     charter = make_charter(BUNDLE, tmp_path_factory.mktemp("obf"), pii_mode="pattern", audit=False)
@@ -135,6 +151,15 @@ def test_letters_spread_out_are_read_as_the_words_they_spell(guard: Charter, nam
         assert context_text(spread(plain)) == context_text(plain)
         assert guard.check(spread(text)).action is Action.DENY, text
     assert guard.check(spread(ANSWER), stage="output").action is Action.DENY
+
+
+@pytest.mark.parametrize("name", MARKED)
+def test_combining_marks_on_the_letters_change_nothing(guard: Charter, name: str) -> None:
+    mark = MARKED[name]
+    for text in REQUESTS:
+        assert normalize(mark(text)) == normalize(text)
+        assert guard.check(mark(text)).action is Action.DENY, text
+    assert guard.check(mark(ANSWER), stage="output").action is Action.DENY
 
 
 def test_every_default_ignorable_and_format_character_is_dropped() -> None:

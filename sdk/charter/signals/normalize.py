@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import cache
 
-from charter._unicode import invisible_points
+from charter._unicode import invisible_points, mark_ranges
 from charter.signals.decode import payloads
 from charter.signals.spacing import despace
 
@@ -66,15 +66,29 @@ _ACCENTS = re.compile("[\u0300-\u036f]+")
 
 
 def fold_unicode(text: str) -> str:
-    """Compatibility-decompose, drop accents and invisibles (every default-ignorable code
-    point and format character, `charter._unicode`: ASCII hidden in tag characters is read
-    apart, as a payload, by `alphabets.tag_payloads`), map look-alikes to Latin.
+    """Compatibility-decompose, drop accents, combining marks on Latin letters and
+    invisibles (every default-ignorable code point and format character, `charter._unicode`:
+    ASCII hidden in tag characters is read apart, as a payload, by
+    `alphabets.tag_payloads`), map look-alikes to Latin.
 
     Fast path: accented Latin (Turkish, most European text) is plain ASCII once the
     combining marks and the dotless i are gone; only what is still not ASCII then needs
     the (slower, per character) translation table, which would leave ASCII unchanged."""
     text = _ACCENTS.sub("", unicodedata.normalize("NFKD", text)).replace("ı", "i")
-    return text if text.isascii() else text.translate(_unicode_fold())
+    if text.isascii():
+        return text
+    text = text.translate(_unicode_fold())
+    return text if text.isascii() else _marks_on_latin().sub("", text)
+
+
+@cache
+def _marks_on_latin() -> re.Pattern[str]:
+    """Combining marks (Mn, Me) on an ASCII character, once look-alikes are mapped: Zalgo
+    text and marks from U+1AB0-1AFF, U+1DC0-1DFF, U+20D0-20FF or U+FE20-FE2F stacked on
+    letters ('k\ufe20i\ufe20l\ufe20l'). Marks on letters of other scripts are kept: there
+    they spell (Devanagari and Thai vowel signs, the kana voicing marks)."""
+    marks = "".join(f"{chr(low)}-{chr(high)}" for low, high in mark_ranges())
+    return re.compile(f"(?<=[\x00-\x7f])[{marks}]+")
 
 
 def normalize(text: str) -> str:
