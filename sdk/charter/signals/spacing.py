@@ -34,12 +34,19 @@ before ('i am a b c' -> 'i am abc'); two ('e.g', 'a b') are too common to mean a
 
 
 def _shape_table() -> bytes:
-    """Letters -> "a", digits -> "0", every other byte -> " " (a separator, "_" too)."""
+    """Letters -> "a", digits -> "0", every other byte -> " " (a separator, "_" too), but
+    the first byte of a two-byte character -> "0" where all 64 characters it can start are
+    letters or digits (Cyrillic, Latin Extended): Russian text, its look-alikes mapped to
+    Latin ('пpивeт'), would otherwise look spread out."""
     table = bytearray(b" " * 256)
     for c in range(ord("a"), ord("z") + 1):
         table[c] = ord("a")
     for c in range(ord("0"), ord("9") + 1):
         table[c] = ord("0")
+    for lead in range(0xC2, 0xE0):
+        first = (lead & 0x1F) << 6
+        if all(chr(cp).isalnum() for cp in range(first, first + 64)):
+            table[lead] = ord("0")
     return bytes(table)
 
 
