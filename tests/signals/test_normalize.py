@@ -54,3 +54,26 @@ def test_marks_that_spell_another_script_are_kept(text: str) -> None:
 def test_kana_keep_their_voicing_marks() -> None:
     """が decomposes to か and U+3099, a mark outside U+0300-036F that must stay."""
     assert normalize("がぎぐ") == "か\u3099き\u3099く\u3099"
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("Բարեւ, ինչպե՞ս ես։ Օգնեք ինձ", "բարեւ, ինչպե՞ս ես։ օգնեք ինձ"),
+        ("Привет, как дела? Горы и реки", "пpиbet, kak дeлa? гopы и pekи"),
+        ("Γειά σου κόσμε, τι κάνεις;", "γeia σou koσμe, ti kaveiς;"),
+        ("مرحبا، كيف حالك؟ ٥٠٠ درهم", "مرحبا، كيف حالك؟ ٥٠٠ درهم"),
+    ],
+)
+def test_prose_in_another_script_reads_as_before(text: str, read: str) -> None:
+    """Unicode's confusables map a letter of another script only in a text where one stands
+    in a word next to an ASCII letter: Armenian `օ`, `ս`, `ո` or Arabic `ه` in their own
+    prose stay, and
+    Cyrillic and Greek are read through the hand table alone, as the models were trained."""
+    assert normalize(text) == read
+
+
+def test_look_alikes_of_other_scripts_are_read_where_a_word_mixes_scripts() -> None:
+    assert normalize("p\u0585is\u0585n \u0585\u0578") == "poison on"
+    assert normalize("\u0440\u043e\u0456\u0455\u0585\u0578") == "poison"  # Cyrillic + Armenian
+    assert normalize("m\u0251ke \u0251") == "make a"  # Latin alpha: Latin, read everywhere

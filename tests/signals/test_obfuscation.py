@@ -1,7 +1,8 @@
 """A request the shipped guard denies is denied however it is dressed up for the eye: the
 same text with invisible characters or tag characters between its letters (probing found
 0 of 28 harmful requests caught behind U+E0FFF, U+180F or U+13430), with combining marks
-on its letters, or with its letters spread out, reads, once normalized, exactly as the plain text and is decided the same, at
+on its letters, with look-alike letters of other scripts, or with its letters spread out,
+reads, once normalized, exactly as the plain text and is decided the same, at
 the input and at the output stage.
 
 Each transformation below is one a person reading the text cannot see (or reads past);
@@ -102,6 +103,28 @@ MARKED = {
 harmful requests caught, 1 of 11 injections)."""
 
 
+def _swap(pairs: str) -> Callable[[str], str]:
+    """'o\u0585': every o written as the second character."""
+    table = str.maketrans(pairs[::2], pairs[1::2])
+    return lambda text: text.translate(table)
+
+
+LOOKALIKE = {
+    "Armenian oh for o": _swap("o\u0585"),
+    "Armenian seh for u": _swap("u\u057d"),
+    "Latin alpha for a": _swap("a\u0251"),
+    "Armenian and Latin look-alikes for aoughnsqd": _swap(
+        "a\u0251o\u0585u\u057dg\u0581h\u0570n\u0578q\u0566"
+    ),
+    "Cyrillic and Armenian mixed, no ASCII o or e": _swap("o\u0585e\u0435"),
+    "Lisu capitals for A, P, E": lambda text: _swap("A\ua4eeP\ua4d1E\ua4f0")(text.upper()),
+}
+"""Letters that look like Latin ones outside the hand table of Cyrillic and Greek (Armenian
+oh: 13 of 28 harmful requests caught, 5 of 11 injections; the probe's Armenian set: 7 and
+3), read as Latin from Unicode's confusables in a text where one stands in a word next to
+an ASCII letter (then a word written in look-alikes alone, 'ꓮ' for 'A', is read too)."""
+
+
 @pytest.fixture(scope="module")
 def guard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Charter]:
     charter = make_charter(BUNDLE, tmp_path_factory.mktemp("obf"), pii_mode="pattern", audit=False)
@@ -160,6 +183,15 @@ def test_combining_marks_on_the_letters_change_nothing(guard: Charter, name: str
         assert normalize(mark(text)) == normalize(text)
         assert guard.check(mark(text)).action is Action.DENY, text
     assert guard.check(mark(ANSWER), stage="output").action is Action.DENY
+
+
+@pytest.mark.parametrize("name", LOOKALIKE)
+def test_look_alike_letters_read_as_the_latin_ones(guard: Charter, name: str) -> None:
+    swap = LOOKALIKE[name]
+    for text in REQUESTS:
+        assert normalize(swap(text)) == normalize(text)
+        assert guard.check(swap(text)).action is Action.DENY, text
+    assert guard.check(swap(ANSWER), stage="output").action is Action.DENY
 
 
 def test_every_default_ignorable_and_format_character_is_dropped() -> None:

@@ -19,10 +19,9 @@ stored as a pseudonym (`requester_id`), as telemetry and the decision log keep i
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
 
 from charter._canonical import sha256_hex
-from charter._unicode import default_ignorable
+from charter._unicode import confusable_prototypes, default_ignorable, small_capital
 from charter.telemetry._telemetry import looks_personal
 
 _BLANKS = frozenset({"\u2800"})
@@ -30,7 +29,6 @@ _BLANKS = frozenset({"\u2800"})
 _DROPPED = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Mn", "Me", "Zs", "Zl", "Zp"})
 """Controls, format characters, unassigned and private code points, combining marks
 (accents, once decomposed) and spaces: none of them tells two ids apart on screen."""
-_SMALL_CAPITAL = "LATIN LETTER SMALL CAPITAL "
 
 
 def same_person(a: str, b: str) -> bool:
@@ -84,9 +82,9 @@ def _keys(user_id: str) -> frozenset[str]:
 
 
 def _skeleton(text: str) -> str:
-    prototypes = _prototypes()
+    prototypes = confusable_prototypes()
     kept = _visible(unicodedata.normalize("NFKD", text))
-    mapped = "".join(prototypes.get(c) or prototypes.get(_small_capital(c), c) for c in kept)
+    mapped = "".join(prototypes.get(c) or prototypes.get(small_capital(c), c) for c in kept)
     return _visible(unicodedata.normalize("NFKD", mapped))
 
 
@@ -98,52 +96,3 @@ def _invisible(c: str) -> bool:
     if c in _BLANKS or c.isspace() or unicodedata.category(c) in _DROPPED:
         return True
     return default_ignorable(c)
-
-
-@cache
-def _prototypes() -> dict[str, str]:
-    """Each confusable character -> its class's prototype, built once. The package lists
-    each pair of confusables.txt both ways: a class is a prototype and the characters
-    mapped to it. A prototype of more than one character (`m` -> `rn`) is never mapped
-    from, so it names its class; otherwise the class's ASCII character does, when it has
-    one (`0` for `0 O Ο О`, so `b0b` stays apart from `bob` when case-folded). Small
-    capitals join their letter's class: confusables.txt maps `ᴄ` and `ᴏ`, not `ᴀ`."""
-    from confusable_homoglyphs.confusables import confusables_data
-
-    parent: dict[str, str] = {}
-
-    def root(x: str) -> str:
-        while (up := parent.setdefault(x, x)) != x:
-            parent[x] = x = parent.setdefault(up, up)
-        return x
-
-    for char, alikes in confusables_data.items():
-        first = root(_bare(char))
-        for other in (_bare(a["c"]) for a in alikes):
-            parent[root(other)] = first
-    for char in list(parent):
-        if len(char) == 1 and (letter := _small_capital(char)) != char:
-            parent[root(letter)] = root(char)
-    classes: dict[str, list[str]] = {}
-    for member in parent:
-        classes.setdefault(root(member), []).append(member)
-    table: dict[str, str] = {}
-    for members in classes.values():
-        prototype = min(members, key=lambda m: (len(m) == 1, not m.isascii(), m))
-        table.update((m, prototype) for m in members if len(m) == 1 and m != prototype)
-    for char, prototype in table.items():  # a longer prototype's own letters, mapped too
-        if len(prototype) > 1:
-            table[char] = "".join(table.get(p, p) for p in prototype)
-    return table
-
-
-def _small_capital(c: str) -> str:
-    """`ᴀ`, `ʙ`, `ʀ`: a small capital reads as its letter (`c` itself otherwise)."""
-    name = unicodedata.name(c, "")
-    letter = name.removeprefix(_SMALL_CAPITAL)
-    return letter.lower() if name.startswith(_SMALL_CAPITAL) and len(letter) == 1 else c
-
-
-def _bare(text: str) -> str:
-    """The package keeps right-to-left characters between direction marks; drop them."""
-    return text.replace("\u200e", "").replace("\u200f", "")

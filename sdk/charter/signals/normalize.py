@@ -13,12 +13,13 @@ import unicodedata
 from collections.abc import Sequence
 from functools import cache
 
-from charter._unicode import invisible_points, mark_ranges
+from charter._unicode import char_class, invisible_points, lead_bytes, mark_ranges
 from charter.signals.decode import payloads
+from charter.signals.lookalikes import latin_lookalikes, unmix
 from charter.signals.spacing import despace
 
 _LOOKALIKES = {
-    # Cyrillic
+    # Cyrillic (this table alone decides Cyrillic and Greek: `charter.signals.lookalikes`)
     "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
     "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d",
     "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w", "ɡ": "g",
@@ -50,6 +51,7 @@ def _unicode_fold() -> dict[int, str | None]:
     Unicode's format characters), so importing the guard stays cheap."""
     table: dict[int, str | None] = dict.fromkeys(invisible_points())
     table.update({cp: None for cp in _COMBINING_MARKS})
+    table.update(latin_lookalikes())
     table.update({ord(k): v for k, v in _LOOKALIKES.items()})
     # Letters as symbols with no decomposition: negative circled and negative squared
     # capitals (🅗🅞🅦, 🅷🅾🆆) and regional indicators (🇭🇴🇼, the letters of flags).
@@ -69,7 +71,8 @@ def fold_unicode(text: str) -> str:
     """Compatibility-decompose, drop accents, combining marks on Latin letters and
     invisibles (every default-ignorable code point and format character, `charter._unicode`:
     ASCII hidden in tag characters is read apart, as a payload, by
-    `alphabets.tag_payloads`), map look-alikes to Latin.
+    `alphabets.tag_payloads`), map look-alikes to Latin (the hand table below, and
+    Unicode's confusables where that is safe: `charter.signals.lookalikes`).
 
     Fast path: accented Latin (Turkish, most European text) is plain ASCII once the
     combining marks and the dotless i are gone; only what is still not ASCII then needs
@@ -78,17 +81,29 @@ def fold_unicode(text: str) -> str:
     if text.isascii():
         return text
     text = text.translate(_unicode_fold())
-    return text if text.isascii() else _marks_on_latin().sub("", text)
+    if text.isascii():
+        return text
+    raw = text.encode("utf-8", "surrogatepass")
+    text = unmix(text, raw)
+    if len(raw.translate(None, _mark_leads())) == len(raw):
+        return text  # no combining mark (most text in Cyrillic, Armenian, CJK)
+    return _marks_on_latin().sub(r"\1", text)
+
+
+@cache
+def _mark_leads() -> bytes:
+    return lead_bytes(mark_ranges())
 
 
 @cache
 def _marks_on_latin() -> re.Pattern[str]:
     """Combining marks (Mn, Me) on an ASCII character, once look-alikes are mapped: Zalgo
     text and marks from U+1AB0-1AFF, U+1DC0-1DFF, U+20D0-20FF or U+FE20-FE2F stacked on
-    letters ('k\ufe20i\ufe20l\ufe20l'). Marks on letters of other scripts are kept: there
-    they spell (Devanagari and Thai vowel signs, the kana voicing marks)."""
-    marks = "".join(f"{chr(low)}-{chr(high)}" for low, high in mark_ranges())
-    return re.compile(f"(?<=[\x00-\x7f])[{marks}]+")
+    letters ('k\\ufe20i\\ufe20l\\ufe20l'). Marks on letters of other scripts are kept:
+    there they spell (Devanagari and Thai vowel signs, the kana voicing marks). The pattern
+    opens with the ASCII character, not a lookbehind, so the regex engine skips straight to
+    the ASCII characters of a text in another script."""
+    return re.compile(f"([\x00-\x7f]){char_class(mark_ranges())}+")
 
 
 def normalize(text: str) -> str:
