@@ -10,6 +10,7 @@ the guard is the shipped one (classifier, heuristics, Rego), only the model is a
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -192,6 +193,17 @@ def test_look_alike_letters_read_as_the_latin_ones(guard: Charter, name: str) ->
         assert normalize(swap(text)) == normalize(text)
         assert guard.check(swap(text)).action is Action.DENY, text
     assert guard.check(swap(ANSWER), stage="output").action is Action.DENY
+
+
+def test_an_at_sign_inside_a_word_reads_as_a(guard: Charter) -> None:
+    """'m@ke', 'w@y': `@` for `a` inside words was kept (probing: `@` for every a, 18 of 28
+    harmful requests caught); the classifier's texts now read it as the letter."""
+    for text in REQUESTS:
+        at = re.sub(r"(?<=\w)a", "@", text)
+        assert "@" in at
+        assert scoring_text(at) == scoring_text(text)
+        assert context_text(at) == context_text(text)
+        assert guard.check(at).action is Action.DENY, text
 
 
 def test_every_default_ignorable_and_format_character_is_dropped() -> None:

@@ -61,7 +61,8 @@ def _unicode_fold() -> dict[int, str | None]:
 
 
 _LEET_FOLD = str.maketrans("013457$", "oieasts")
-"""Not `@`: e-mail addresses must survive for the exfiltration patterns."""
+"""Not `@`: e-mail addresses must survive for the exfiltration patterns (the classifier's
+texts read an `@` inside a word as `a`: `unleet_at`)."""
 
 
 _ACCENTS = re.compile("[\u0300-\u036f]+")
@@ -128,8 +129,20 @@ def scoring_text(text: str, found: Sequence[str] | None = None) -> str:
     normalized form of every payload hidden in it (`charter.signals.decode.payloads`, or
     `found` when the caller decoded them already)."""
     found = payloads(text) if found is None else found
-    parts = [" ".join(despace(_folded(part)).split()) for part in (text, *found)]
+    parts = [" ".join(despace(unleet_at(_folded(part))).split()) for part in (text, *found)]
     return " \n ".join(p for p in parts if p)
+
+
+_AT_WORD = re.compile(r"(?<![^\s\"'(])[a-z0-9]+(?:@[a-z0-9]+)+(?=[\s,!?;\"')]|\.(?![a-z0-9])|$)")
+"""'m@ke', 'b@mb.': a word of letters and digits with `@` inside, standing alone between
+spaces or sentence punctuation. Not an e-mail address (a dot and its domain follow), which
+the exfiltration patterns read, nor `actions/checkout@v4`, `[root@host ~]#` or
+`postgres://app@db:5432`, pasted from a terminal or a config."""
+
+
+def unleet_at(text: str) -> str:
+    """Read an `@` inside a word as the `a` it stands for ('m@ke a b@mb')."""
+    return _AT_WORD.sub(lambda m: m.group().replace("@", "a"), text) if "@" in text else text
 
 
 _LEET_WORD = re.compile(r"\b(?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])[a-z0-9]+\b")
@@ -149,7 +162,7 @@ def context_text(text: str, found: Sequence[str] | None = None) -> str:
     def fold(part: str) -> str:
         if not part.isascii():
             part = fold_unicode(part)
-        return " ".join(despace(unleet_words(part.lower())).split())
+        return " ".join(despace(unleet_words(unleet_at(part.lower()))).split())
 
     parts = [fold(text), *(fold(p) for p in found)]
     return " \n ".join(p for p in parts if p)
