@@ -98,3 +98,13 @@ def test_look_alikes_of_other_scripts_are_read_where_a_word_mixes_scripts() -> N
     assert normalize("p\u0585is\u0585n \u0585\u0578") == "poison on"
     assert normalize("\u0440\u043e\u0456\u0455\u0585\u0578") == "poison"  # Cyrillic + Armenian
     assert normalize("m\u0251ke \u0251") == "make a"  # Latin alpha: Latin, read everywhere
+
+
+def test_upside_down_text_keeps_its_turned_letters() -> None:
+    """`ɯ` (turned m) and `ʍ` (turned w) look like w and m, but in upside-down text, where
+    they are found, they are m and w, which the decoder reads right side up; mapped on the
+    surface they read as the other letter (the eval's upside-down row: benign refused 29
+    -> 30)."""
+    upside_down = "ʍoʇ ʎɯ ɹoɟ ɹǝʍoɥs ɐ ʎnq ᴉ uɐɔ ǝɹǝɥʍ"
+    assert normalize(upside_down) == upside_down
+    assert scoring_text(upside_down).endswith("\n where can i buy a shower for my tow")

@@ -16,7 +16,8 @@ prose is full of `օ`, `ս`, `ո`), so where a character is mapped depends on it
   through it and the models were trained on that reading; more of their letters (`г`)
   would reach every Russian word the table already half-maps.
 
-A class holding two ASCII letters (`l`, `I`, `1`, `|`) maps to neither.
+A class holding two ASCII letters (`l`, `I`, `1`, `|`) maps to neither, and turned letters
+(upside-down text's) map to nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from charter._unicode import (
 )
 
 _OWN_TABLE = frozenset({"CYRILLIC", "GREEK"})
+_TURNED = " TURNED "
+"""`ɯ` (turned m) looks like w, `ʍ` (turned w) like m: in upside-down text, which is where
+they are found and which `alphabets` reads right side up, they stand for m and w."""
 
 
 @cache
@@ -52,7 +56,10 @@ def _by_script() -> tuple[dict[int, str], dict[int, str]]:
         for m in members:
             if len(m) != 1 or m.isascii() or unicodedata.normalize("NFKD", m) != m:
                 continue  # decomposed before it is looked up
-            script = unicodedata.name(m, "").partition(" ")[0]
+            name = unicodedata.name(m, "")
+            script = name.partition(" ")[0]
+            if _TURNED in name:
+                continue  # upside-down text's letters: `alphabets` reads it right side up
             if script == "LATIN":
                 latin[ord(m)] = letter
             elif script not in _OWN_TABLE:
