@@ -57,9 +57,9 @@ def _by_script() -> tuple[dict[int, str], dict[int, str]]:
             if len(m) != 1 or m.isascii() or unicodedata.normalize("NFKD", m) != m:
                 continue  # decomposed before it is looked up
             name = unicodedata.name(m, "")
-            script = name.partition(" ")[0]
             if _TURNED in name:
                 continue  # upside-down text's letters: `alphabets` reads it right side up
+            script = name.partition(" ")[0]
             if script == "LATIN":
                 latin[ord(m)] = letter
             elif script not in _OWN_TABLE:

@@ -47,8 +47,8 @@ _COMBINING_MARKS = range(0x0300, 0x0370)
 
 @cache
 def _unicode_fold() -> dict[int, str | None]:
-    """Built on the first text that is not ASCII once accents are gone (a one-off scan of
-    Unicode's format characters), so importing the guard stays cheap."""
+    """Built on the first text that is not ASCII once accents are gone (one-off scans of
+    Unicode's format characters and confusables), so importing the guard stays cheap."""
     table: dict[int, str | None] = dict.fromkeys(invisible_points())
     table.update({cp: None for cp in _COMBINING_MARKS})
     table.update(latin_lookalikes())
@@ -87,7 +87,7 @@ def fold_unicode(text: str) -> str:
     raw = text.encode("utf-8", "surrogatepass")
     text = unmix(text, raw)
     if len(raw.translate(None, _mark_leads())) == len(raw):
-        return text  # no combining mark (most text in Cyrillic, Armenian, CJK)
+        return text  # no combining mark can be in it (most Cyrillic text)
     return _marks_on_latin().sub(r"\1", text)
 
 
