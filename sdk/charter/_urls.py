@@ -16,18 +16,22 @@ _SECRET_KEY = re.compile(r"pass|secret|token|key|sig|credential|auth", re.IGNORE
 def shown_url(url: str) -> str:
     """`url` with the password of its user part and secret-looking query values as `***`
     (as SQLAlchemy's `hide_password`, which reads database URLs only); anything it cannot
-    parse as a URL is hidden after the scheme."""
+    parse as a URL is hidden after the scheme. The user part ends at the last `@`, as
+    SQLAlchemy reads it: a password may hold `/`, `?` or `#`, where a URL parser ends the
+    host part before the `@` and so found no password to hide (review)."""
+    scheme, sep, rest = url.partition("://")
+    user, at, after = rest.rpartition("@")
+    if sep and at and ":" in user:
+        url = f"{scheme}://{user.partition(':')[0]}:{HIDDEN}@{after}"
     try:
         parts = urlsplit(url)
     except ValueError:  # e.g. an unclosed IPv6 bracket
-        return f"{url.partition('://')[0]}://{HIDDEN}"
-    user, at, host = parts.netloc.rpartition("@")
-    netloc = f"{user.partition(':')[0]}:{HIDDEN}@{host}" if at and ":" in user else parts.netloc
+        return f"{scheme}://{HIDDEN}"
     query = "&".join(_hidden_value(item) for item in parts.query.split("&"))
-    if netloc == parts.netloc and query == parts.query:
+    if query == parts.query:
         return url
-    shown = f"{parts.scheme}://{netloc}{parts.path}"
-    return shown + (f"?{query}" if query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+    shown = f"{parts.scheme}://{parts.netloc}{parts.path}?{query}"
+    return shown + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 def _hidden_value(item: str) -> str:

@@ -288,6 +288,7 @@ def test_config_show_hides_passwords_and_tokens_in_urls(
 ) -> None:
     """Found by probing: `charter config show` printed the database password from
     CHARTER_STORE_URL; an engine, endpoint or bundle URL can carry one as well."""
+    from charter._urls import shown_url
     from charter.cli._common import store_hint
 
     clean_env.chdir(_empty(tmp_path))
@@ -306,6 +307,8 @@ def test_config_show_hides_passwords_and_tokens_in_urls(
     text = runner.invoke(app, ["config", "show"])
     assert text.exit_code == 0 and "postgresql://charter:***@db:5432/c" in text.output
     hint = store_hint(None) + store_hint("postgresql://u:s3cretPW@db/c")
+    for odd in ("s3c/retPW", "s3c?retPW", "s3c#retPW", "s3c@retPW"):  # found by review
+        assert shown_url(f"postgresql://charter:{odd}@db:5432/c") == rows["store_url"]
     assert not [s for s in secrets if s in shown.output + text.output + hint]
     from charter.policy.opa import OpaServerEngine
 
