@@ -63,6 +63,7 @@ def console(
         from charter.store import check_store_url
 
         check_store_url(store)
+        store = Settings.load(store_url=store).store_url  # `~` read as the settings read it
     policy_source = policies or settings.policies_source
     span_store = open_store(spans)
     receiver = make_receiver(

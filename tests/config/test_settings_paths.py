@@ -78,3 +78,27 @@ def test_a_probe_corpus_written_as_one_string_is_relative_to_the_file(tmp_path: 
     sub.mkdir()
     s = Settings.load(environ={}, cwd=sub)
     assert s.probe_corpus == (str(project / "probes.jsonl"), str(project / "sets" / "more.jsonl"))
+
+
+def test_tilde_in_a_store_given_on_the_command_line_is_the_home_folder(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by review: `--store sqlite:///~/c.db` was used as written by `charter approvals`
+    (a missing `./~/c.db`) and by the console (which made a literal `./~/` folder)."""
+    from typer.testing import CliRunner
+
+    from charter.approvals.queue import ApprovalQueue
+    from charter.cli.approvals import app
+
+    ApprovalQueue(f"sqlite:///{home / 'c.db'}").close()  # the store, in the home folder
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    for args in (["list", "--store", "sqlite:///~/c.db"], ["list", "--store", "~/c.db"]):
+        result = CliRunner().invoke(app, args)
+        if args[-1] == "~/c.db":  # not a URL: refused as such, nothing made
+            assert result.exit_code != 0
+            continue
+        assert result.exit_code == 0, result.output  # the store in the home folder was read
+        assert "no approval requests in store" in result.output
+    assert not (work / "~").exists()

@@ -153,12 +153,11 @@ def clean_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
 
 def store_url(store: str | None) -> str:
-    """`--store` if given, else the configured `store_url` (charter.toml / CHARTER_STORE_URL)."""
-    if store:
-        return store
+    """`--store` if given, else the configured `store_url` (charter.toml / CHARTER_STORE_URL),
+    read as the settings read it (`~` is the home folder; found by review: a literal `./~/`)."""
     from charter.config import Settings
 
-    return Settings.load().store_url
+    return Settings.load(**({"store_url": store} if store else {})).store_url
 
 
 def store_hint(store: str | None) -> str:
