@@ -170,9 +170,16 @@ def tag_payloads(text: str) -> list[str]:
     All the tags of the text are read in order, as one hidden text, so a message spread
     over the visible one a tag at a time reads whole; it is kept when it spells at least
     four letters (a tag space after each letter spells nothing). The scored surface drops
-    the tags (`normalize`): read in place they split and garbled the visible words."""
-    hidden = "".join(_TAGS.findall(text)).translate(_UNTAG).strip()
-    return [hidden] if sum(c.isalpha() for c in hidden) >= 4 else []
+    the tags (`normalize`): read in place they split and garbled the visible words. The
+    text with its tags read in place is a payload too: a model that reads tags reads
+    `bo` + tag `m` + `b` as "bomb", which neither the surface nor the hidden text spells
+    (review: every second character a tag passed a pipe-bomb request and answer)."""
+    tags = _TAGS.findall(text)
+    if not tags:
+        return []
+    hidden = "".join(tags).translate(_UNTAG).strip()
+    found = [hidden] if sum(c.isalpha() for c in hidden) >= 4 else []
+    return [*found, text.translate(_UNTAG)]
 
 
 def _best_reading(selectors: str) -> str | None:
