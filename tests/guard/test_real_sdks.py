@@ -13,39 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from typing import Any
 
 import anthropic
-import httpx
 import httpx2
 import openai
 import pytest
 
 from charter.errors import ConfigurationError, PolicyViolation
 from charter.guard import Charter
+from tests.support.sdk_api import Api, Reply, json_reply, sse
 
 CARD = "4111 1111 1111 1111"
 MASKED = "**** **** **** 1111"
 EMAIL = "jane.doe@example.com"
 ANSWER = ["The card ", "on file is ", CARD[:9], CARD[9:], ", valid to 2029."]
-Reply = tuple[bytes, str]
-"""A response body and its content type."""
-Handler = Callable[[dict[str, Any]], Reply]
-
-
-def _sse(events: list[tuple[str | None, dict[str, Any] | str]]) -> Reply:
-    lines = []
-    for name, data in events:
-        if name is not None:
-            lines.append(f"event: {name}")
-        lines.append("data: " + (data if isinstance(data, str) else json.dumps(data)))
-        lines.append("")
-    return ("\n".join(lines) + "\n").encode(), "text/event-stream"
-
-
-def _json(value: dict[str, Any]) -> Reply:
-    return json.dumps(value).encode(), "application/json"
 
 
 def _openai_chat(body: dict[str, Any]) -> Reply:
@@ -56,10 +38,10 @@ def _openai_chat(body: dict[str, Any]) -> Reply:
             (None, {**chunk, "choices": [{"index": 0, "delta": {"content": piece}}]})
             for piece in ANSWER
         ]
-        return _sse([*events, (None, "[DONE]")])
+        return sse([*events, (None, "[DONE]")])
     message = {"role": "assistant", "content": "".join(ANSWER)}
     choice = {"index": 0, "message": message, "finish_reason": "stop"}
-    return _json({**base, "object": "chat.completion", "choices": [choice]})
+    return json_reply({**base, "object": "chat.completion", "choices": [choice]})
 
 
 def _anthropic_messages(body: dict[str, Any]) -> Reply:
@@ -74,7 +56,7 @@ def _anthropic_messages(body: dict[str, Any]) -> Reply:
     }
     if not body.get("stream"):
         whole = {**message, "content": [{"type": "text", "text": "".join(ANSWER)}]}
-        return _json({**whole, "stop_reason": "end_turn"})
+        return json_reply({**whole, "stop_reason": "end_turn"})
     block = {"type": "text", "text": ""}
     events: list[tuple[str | None, dict[str, Any] | str]] = [
         ("message_start", {"type": "message_start", "message": {**message, "content": []}}),
@@ -100,7 +82,7 @@ def _anthropic_messages(body: dict[str, Any]) -> Reply:
         ),
         ("message_stop", {"type": "message_stop"}),
     ]
-    return _sse(events)
+    return sse(events)
 
 
 _RESPONSE = {
@@ -121,7 +103,7 @@ _MESSAGE = {"id": "m1", "type": "message", "role": "assistant", "status": "compl
 def _openai_responses(body: dict[str, Any]) -> Reply:
     message = {**_MESSAGE, "content": [_PART]}
     if not body.get("stream"):
-        return _json({**_RESPONSE, "output": [message]})
+        return json_reply({**_RESPONSE, "output": [message]})
     at = {"output_index": 0, "content_index": 0, "item_id": "m1"}
     events: list[dict[str, Any]] = [
         {"type": "response.created", "response": {**_RESPONSE, "status": "in_progress"}},
@@ -137,28 +119,7 @@ def _openai_responses(body: dict[str, Any]) -> Reply:
         {"type": "response.output_item.done", "output_index": 0, "item": message},
         {"type": "response.completed", "response": {**_RESPONSE, "output": [message]}},
     ]
-    return _sse([(e["type"], {**e, "sequence_number": n}) for n, e in enumerate(events)])
-
-
-class Api:
-    """What the API received, and a transport of the SDK's own HTTP package (`httpx`, or
-    the `httpx2` Anthropic's SDK uses) that answers with `handler`."""
-
-    def __init__(self, handler: Handler, http: Any = httpx) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.handler = handler
-        self.http = http
-
-    def _answer(self, request: Any) -> Any:
-        self.received.append(json.loads(request.content))
-        body, content_type = self.handler(self.received[-1])
-        return self.http.Response(200, content=body, headers={"content-type": content_type})
-
-    def client(self) -> Any:
-        return self.http.Client(transport=self.http.MockTransport(self._answer))
-
-    def async_client(self) -> Any:
-        return self.http.AsyncClient(transport=self.http.MockTransport(self._answer))
+    return sse([(e["type"], {**e, "sequence_number": n}) for n, e in enumerate(events)])
 
 
 def _question() -> list[dict[str, Any]]:
