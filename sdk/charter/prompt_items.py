@@ -2,8 +2,10 @@
 back: what `OpenAIMessagesAdapter` reads of OpenAI chat messages, Anthropic messages and
 a Responses API `input` list.
 
-A message's text is its `content` string, or the blocks of its `content` list that carry
-`text` (OpenAI's `text` / `input_text` parts, Anthropic's `text` blocks). Some texts sit
+A message's text is its `content` string, or the strings and the blocks that carry `text`
+(OpenAI's `text` / `input_text` parts, Anthropic's `text` blocks) of its `content` list or
+tuple (the SDKs send any iterable as a list: `charter._iterables` reads one as a list
+before this module does, and a tuple used to go to the model unread). Some texts sit
 one level down, and they reach the model as surely as the user's own words:
 
 - Anthropic `tool_result` blocks (what a tool returned in an agent loop, `content` as a
@@ -128,7 +130,7 @@ def item_texts(item: Any) -> Pairs:
         content = item[key]
         if isinstance(content, str):
             out.append((role, content))
-        elif isinstance(content, list):
+        elif isinstance(content, list | tuple):  # any other iterable: `charter._iterables`
             out.extend(pair for block in content for pair in _block_texts(block, role))
     out.extend((CALLER_ROLE, leaf) for raw in _call_arguments(item) for leaf in _leaves(raw))
     return out
@@ -146,7 +148,7 @@ def with_item_texts(item: Any, texts: Iterator[str]) -> Any:
         content = found[key]
         if isinstance(content, str):
             out = {**found, key: next(texts)}
-        elif isinstance(content, list):
+        elif isinstance(content, list | tuple):  # written back as a list: every SDK takes one
             out = {**found, key: [_with_block_texts(block, texts) for block in content]}
     out = _with_call_arguments(out, texts)
     return item if out == found else out
@@ -184,6 +186,8 @@ def _kind(block: Mapping[str, Any]) -> str | None:
 
 
 def _block_texts(block: Any, role: str) -> Pairs:
+    if isinstance(block, str):  # a bare string among the parts: text all the same
+        return [(role, block)]
     block = plain(block)
     if block is None or block.get("thought") is True:
         return []
@@ -215,6 +219,8 @@ def _block_texts(block: Any, role: str) -> Pairs:
 
 
 def _with_block_texts(block: Any, texts: Iterator[str]) -> Any:
+    if isinstance(block, str):
+        return next(texts)
     found = plain(block)
     if found is None:
         return block

@@ -11,7 +11,9 @@ of `input.user_text`. An instruction that is a string, a list of text blocks or 
 or Gemini content (`parts` holding texts, a dict or an SDK object) is read; anything else
 (None, an SDK's NOT_GIVEN) is left alone. When the guarded function is a provider SDK's
 own method, the end-user id and metadata it sends beside the prompt are read the same way
-(`PROVIDER_FIELDS`).
+(`PROVIDER_FIELDS`). An iterable that is not a list or tuple (a generator), in the prompt
+or an instruction, is read into a list first, and the call sends that list
+(`charter._iterables`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from charter._fields import field_of, items_of, updated
+from charter._iterables import as_lists
 from charter._prose import prose
 from charter.adapters import Adapter, adapter_for, scored_texts
 from charter.errors import ConfigurationError
@@ -59,8 +62,13 @@ class PromptArgs:
 
     @classmethod
     def read(cls, bound: inspect.BoundArguments, param: str | None, function: str) -> PromptArgs:
+        """The prompt and the instructions, each iterable in them read as a list first
+        (`charter._iterables`: the call then sends that list)."""
         prompt = bound.arguments.get(param) if param else None
         adapter = adapter_for(prompt)
+        if param is not None and (adapter is None or isinstance(prompt, list | tuple)):
+            prompt = _listed(bound, (param,))  # an adapter's own iterable type stays itself
+            adapter = adapter_for(prompt)
         if adapter is None or param is None:
             raise ConfigurationError(
                 f"{function}: cannot find the prompt in its arguments; name it with "
@@ -68,10 +76,13 @@ class PromptArgs:
             )
         instructions: dict[tuple[str, ...], Any] = {}
         sent = (*INSTRUCTION_PARAMS, *PROVIDER_FIELDS.get(_package(function), ()))
-        for name, value in bound.arguments.items():
+        for name in list(bound.arguments):
             option = CONFIG_INSTRUCTIONS.get(name)
-            path, value = ((name, option), field_of(value, option)) if option else ((name,), value)
-            if (name in sent or option) and name != param and _texts(value):
+            if name == param or not (name in sent or option):
+                continue
+            path = (name, option) if option else (name,)
+            value = _listed(bound, path)
+            if _texts(value):
                 instructions[path] = value
         return cls(param, prompt, adapter, adapter.texts(prompt), instructions)
 
@@ -107,6 +118,18 @@ class PromptArgs:
             name, *option = path
             holder = bound.arguments[name]
             bound.arguments[name] = updated(holder, **{option[0]: new}) if option else new
+
+
+def _listed(bound: inspect.BoundArguments, path: tuple[str, ...]) -> Any:
+    """The argument (or its option) at `path` with its iterables read as lists, put back
+    into the call's arguments when that changed it."""
+    name, *option = path
+    holder = bound.arguments.get(name)
+    value = field_of(holder, option[0]) if option else holder
+    listed = as_lists(value)
+    if listed is not value:
+        bound.arguments[name] = updated(holder, **{option[0]: listed}) if option else listed
+    return listed
 
 
 def _package(function: str) -> str:
