@@ -65,3 +65,9 @@ def field_fragment(
     text = field_of(holder, str(path[-1]))
     if isinstance(text, str):
         yield Fragment(index, key, copy, path, text)
+
+
+def text_fragment(index: int, key: tuple[Any, ...], holder: Any, path: Path) -> Iterator[Fragment]:
+    """The text at `path`'s last field of `holder`, as a checked fragment, if it is some
+    text (an Ollama chunk's empty `thinking` is no reasoning)."""
+    yield from (f for f in field_fragment(index, key, "args", holder, path) if f.text)

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from charter._fields import field_of, in_form_of, items_of, put_field
-from charter._fragments import REASONING, Fragment, Path, call_fragment, field_fragment
+from charter._fragments import REASONING, Fragment, Path, call_fragment, text_fragment
 from charter.provider_answers import GEMINI_CALL, GEMINI_CODE, candidate_parts, is_gemini_text
 
 _COHERE_TEXT = "content-delta"
@@ -111,7 +111,7 @@ def provider_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
         for k, call in enumerate(items_of(message, "tool_calls")):
             path: Path = ("message", "tool_calls", k, "function", "arguments")
             yield from call_fragment(index, ("ollama", index, k), field_of(call, "function"), path)
-        yield from _text(index, (REASONING, "ollama"), message, ("message", "thinking"))
+        yield from text_fragment(index, (REASONING, "ollama"), message, ("message", "thinking"))
     elif kind == "gemini":
         for c, candidate in enumerate(items_of(chunk, "candidates")):
             for k, part in enumerate(candidate_parts(candidate)):
@@ -122,10 +122,12 @@ def provider_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
                         key = ("gemini", index, c, k)
                         yield from call_fragment(index, key, call, (*at, field, "args"))
                 if field_of(part, "thought"):
-                    yield from _text(index, (REASONING, "gemini", c), part, (*at, "text"))
+                    yield from text_fragment(index, (REASONING, "gemini", c), part, (*at, "text"))
                 for field, inner in GEMINI_CODE.items():
                     code = (REASONING, "gemini-code", index, c, k)
-                    yield from _text(index, code, field_of(part, field), (*at, field, inner))
+                    yield from text_fragment(
+                        index, code, field_of(part, field), (*at, field, inner)
+                    )
 
 
 def _bedrock_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
@@ -140,9 +142,11 @@ def _bedrock_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
     block = field_of(chunk, "contentBlockDelta")
     at, delta = field_of(block, "contentBlockIndex"), field_of(block, "delta")
     path: Path = ("contentBlockDelta", "delta", "toolUse", "input")
-    yield from _text(index, ("bedrock", at), field_of(delta, "toolUse"), path)
+    yield from text_fragment(index, ("bedrock", at), field_of(delta, "toolUse"), path)
     path = ("contentBlockDelta", "delta", "reasoningContent", "text")
-    yield from _text(index, (REASONING, "bedrock", at), field_of(delta, "reasoningContent"), path)
+    yield from text_fragment(
+        index, (REASONING, "bedrock", at), field_of(delta, "reasoningContent"), path
+    )
 
 
 def _cohere_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
@@ -154,13 +158,9 @@ def _cohere_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
         path: Path = ("delta", "message", "tool_calls", "function", "arguments")
         yield from call_fragment(index, ("cohere", field_of(chunk, "index")), function, path)
     elif kind == "tool-plan-delta":
-        yield from _text(index, (REASONING, "cohere"), message, ("delta", "message", "tool_plan"))
-
-
-def _text(index: int, key: tuple[Any, ...], holder: Any, path: Path) -> Iterator[Fragment]:
-    """The text at `path`'s last field of `holder`, as a fragment, if it is some text (an
-    Ollama chunk's empty `thinking` is no reasoning)."""
-    yield from (f for f in field_fragment(index, key, "args", holder, path) if f.text)
+        yield from text_fragment(
+            index, (REASONING, "cohere"), message, ("delta", "message", "tool_plan")
+        )
 
 
 def provider_parts(chunk: Any) -> tuple[Any, Any] | None:

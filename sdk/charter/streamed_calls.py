@@ -18,7 +18,9 @@ copy), its later fragments become empty, which is what a consumer that joins the
 fragments (OpenAI's SDK helpers, LangChain's `+`) then sees.
 
 Streamed reasoning (Anthropic `thinking_delta`, the Responses API's reasoning deltas and
-the events that repeat them, and the four providers' reasoning) is held, checked and
+the events that repeat them, an OpenAI-compatible chat delta's `reasoning_content`,
+`reasoning` and `reasoning_details` and LangChain's copies of them in `additional_kwargs`,
+and the four providers' reasoning) is held, checked and
 written back the same way: it is output the app may show (`charter.reasoning`), though it
 proposes no call.
 """
@@ -32,12 +34,24 @@ from dataclasses import replace
 from typing import Any
 
 from charter._fields import field_of, items_of
-from charter._fragments import REASONING, Fragment, Path, call_fragment, field_fragment
+from charter._fragments import (
+    REASONING,
+    Fragment,
+    Path,
+    call_fragment,
+    field_fragment,
+    text_fragment,
+)
 from charter._leaves import leaves_of, parsed_arguments, with_leaves, written_as
 from charter.adapters import is_lc_message
 from charter.chunks import anthropic_event, chunk_text, responses_event
 from charter.provider_chunks import provider_fragments, provider_kind, provider_parts
-from charter.reasoning import lc_reasoning_key, reasoning_item_parts
+from charter.reasoning import (
+    chat_reasoning,
+    drop_chat_reasoning,
+    lc_reasoning_key,
+    reasoning_item_parts,
+)
 from charter.tool_calls import is_call_block, lc_without_calls, responses_call_field
 
 
@@ -149,7 +163,9 @@ def text_part(chunk: Any) -> Any:
     """A copy of `chunk` without its tool-call fragments: what may go out with its text
     once the text passed (the fragments wait for the end of the stream)."""
     if is_lc_message(chunk):
-        return chunk.model_copy(update=lc_without_calls(chunk))
+        update = lc_without_calls(chunk)
+        drop_chat_reasoning(update["additional_kwargs"])
+        return chunk.model_copy(update=update)
     if (parts := provider_parts(chunk)) is not None:
         return parts[0]
     out = copy.deepcopy(chunk)
@@ -161,6 +177,7 @@ def text_part(chunk: Any) -> Any:
         elif delta is not None:
             delta.tool_calls = None  # SDK chunk objects are mutable models
             delta.function_call = None
+        drop_chat_reasoning(delta)
     return out
 
 
@@ -211,6 +228,16 @@ def _fragments(index: int, chunk: Any) -> Iterator[Fragment]:
         yield from call_fragment(
             index, ("openai-function", at), field_of(delta, "function_call"), legacy
         )
+        yield from _chat_reasoning(index, ("openai", at), delta, ("choices", c, "delta"))
+
+
+def _chat_reasoning(index: int, key: Path, delta: Any, at: Path) -> Iterator[Fragment]:
+    """A chat delta's reasoning (`charter.reasoning.chat_reasoning`) at `at` in its chunk,
+    keyed by its choice (`key`) and field: a `reasoning_details` item by its `index`."""
+    for path, part, field in chat_reasoning(delta):
+        number = field_of(part, "index") if len(path) > 1 else None  # a details item's
+        named = path if number is None else (path[0], number, field)
+        yield from text_fragment(index, (REASONING, *key, *named), part, (*at, *path))
 
 
 def _anthropic_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
@@ -306,6 +333,7 @@ def _lc_fragments(index: int, chunk: Any) -> Iterator[Fragment]:
         at = part.get("index")
         key = ("lc", at) if at is not None else ("lc", "unindexed", index, k)
         yield from call_fragment(index, key, part, ("tool_call_chunks", k, "args"))
+    yield from _chat_reasoning(index, ("lc",), chunk.additional_kwargs, ("additional_kwargs",))
     legacy = chunk.additional_kwargs.get("function_call")  # OpenAI's legacy function call
     if isinstance(legacy, Mapping):
         path: Path = ("additional_kwargs", "function_call", "arguments")

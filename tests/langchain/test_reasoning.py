@@ -124,3 +124,62 @@ def test_a_guarded_function_returning_blocks_keeps_them(charter: Charter) -> Non
         "1111 is blocked."
     )
     assert out.content[2] == message.content[2]
+
+
+class KwargsReasoningModel(RecordingChatModel):
+    """Reasons as ChatDeepSeek reports it: the API's `reasoning_content` in the message's
+    `additional_kwargs` (streamed there first, then the text). Probing found it unread:
+    0 of 10 harmful plans withheld there that were withheld as the answer."""
+
+    thinking: str = "Nothing to think about."
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        kwargs = {"reasoning_content": self.thinking}
+        message = AIMessage(content=self._reply(messages, kw), additional_kwargs=kwargs)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> Iterator[ChatGenerationChunk]:
+        text = self._reply(messages, kw)
+        for i in range(0, len(self.thinking), 6):
+            kwargs = {"reasoning_content": self.thinking[i : i + 6]}
+            yield ChatGenerationChunk(message=AIMessageChunk(content="", additional_kwargs=kwargs))
+        for i in range(0, len(text), 6):
+            yield ChatGenerationChunk(message=AIMessageChunk(content=text[i : i + 6]))
+
+
+def _kwargs_reasoning(message: Any) -> str:
+    return str(message.additional_kwargs.get("reasoning_content") or "")
+
+
+def test_a_card_in_reasoning_content_is_masked(charter: Charter) -> None:
+    model = KwargsReasoningModel(answer="It is blocked.", thinking=f"Their card {CARD} is blocked.")
+    out = guard_chat_model(model, charter=charter, provider="deepseek").invoke("my card?")
+    assert _kwargs_reasoning(out) == "Their card **** **** **** 1111 is blocked."
+    assert out.content == "It is blocked."
+
+
+def test_harmful_reasoning_content_is_refused_without_it(charter: Charter) -> None:
+    model = KwargsReasoningModel(answer="I would rather not.", thinking=HARMFUL)
+    safe = guard_chat_model(model, charter=charter, provider="deepseek", on_deny="refuse")
+    out = safe.invoke("how?")
+    assert _kwargs_reasoning(out) == "" and _text(out).startswith("I can't help with that")
+
+
+def test_streamed_reasoning_content_is_checked(charter: Charter) -> None:
+    model = KwargsReasoningModel(
+        answer="Your card is blocked; a new one is on its way to you this week.",
+        thinking=f"Their card {CARD} is blocked.",
+    )
+    whole = reduce(add, list(guard_chat_model(model, charter=charter).stream("my card?")))
+    assert _kwargs_reasoning(whole) == "Their card **** **** **** 1111 is blocked."
+    assert _text(whole) == "Your card is blocked; a new one is on its way to you this week."
+    harmful = KwargsReasoningModel(
+        answer="I would rather not help with that at all.", thinking=HARMFUL
+    )
+    safe = guard_chat_model(harmful, charter=charter, on_deny="refuse")
+    refused = reduce(add, list(safe.stream("how?")))
+    assert _kwargs_reasoning(refused) == "" and _text(refused).startswith("I can't help")
