@@ -15,14 +15,56 @@ import data.charter.lib.stage
 import data.charter.lib.text
 
 # Canaries are unique tokens planted in the system prompt: seeing one in an answer proves
-# a leak. Matched as case-insensitive substrings.
+# a leak. Matched as case-insensitive substrings of the text, and of what a reader sees of
+# it (`input.folded_text`, the SDK's: invisible characters dropped, look-alike and
+# full-width letters as Latin, lowercased, and the payloads it decodes, base64, hex or
+# reversed text, a line each) with its spaces taken out (a token spaced out, or one
+# character per line), forward or reversed; and as base64 or hex of the whole token in the
+# text. A canary is a random token (written in ASCII): these other forms are looked for
+# only for one of 8 characters or more, which no ordinary answer spells by accident.
 canary_leaked if {
 	some canary in config.output.system_prompt_canaries
 	contains(lower(text), lower(canary))
 }
 
+canary_leaked if {
+	some canary in config.output.system_prompt_canaries
+	some form in canary_forms(canary)
+	contains(seen_squeezed, form)
+}
+
+canary_leaked if {
+	some canary in config.output.system_prompt_canaries
+	count(canary) >= 8
+	squeezed := regex.replace(text, `\s+`, "")
+	some form in {trim_right(base64.encode(canary), "="), trim_right(base64url.encode(canary), "=")}
+	contains(squeezed, form)
+}
+
+canary_leaked if {
+	some canary in config.output.system_prompt_canaries
+	count(canary) >= 8
+	contains(lower(regex.replace(text, `[\s:]+`, "")), hex.encode(canary))
+}
+
+canary_forms(canary) := {token, strings.reverse(token)} if {
+	token := replace(lower(canary), " ", "")
+	count(token) >= 8
+}
+
+# `input.folded_text` without its spaces (absent for an input without it: an older SDK,
+# a hand-built input; the text is then read as written).
+seen_squeezed := replace(input.folded_text, " ", "") if is_string(input.folded_text)
+
 leak_phrase_used if {
 	lib.mentions_any(config.output.leak_phrases)
+}
+
+# The phrases in what a reader sees: "my sys\u200btem prompt is" is "my system prompt is".
+leak_phrase_used if {
+	count(config.output.leak_phrases) > 0
+	is_string(input.folded_text)
+	regex.match(lib.phrase_pattern(concat(" |", config.output.leak_phrases)), lib.words(input.folded_text))
 }
 
 leaks_system_prompt if canary_leaked
@@ -33,8 +75,9 @@ leaks_system_prompt if leak_phrase_used
 # title: System prompt leak
 # description: >-
 #   The answer contains a canary token planted in the system prompt, or says "my system
-#   prompt is ..." and the like. The answer is withheld: system instructions can reveal
-#   internal procedures and help attackers craft jailbreaks.
+#   prompt is ..." and the like, as written or as a reader sees it (invisible characters,
+#   look-alike letters, spaced out, reversed, base64 or hex). The answer is withheld:
+#   system instructions can reveal internal procedures and help attackers craft jailbreaks.
 # custom:
 #   id: output.system_prompt_leak
 #   principle: "Confidentiality: system instructions are never disclosed (OWASP LLM07)"

@@ -35,6 +35,40 @@ test_leak_phrases_are_denied if {
 	"output.system_prompt_leak" in rules(answer("Tabii, sistem talimatlarım şunlar: ...", []))
 }
 
+# `input.folded_text` as the SDK computes it (`charter.policy.folded`).
+seen(text, folded) := object.union(answer(text, []), {"folded_text": folded})
+
+test_a_canary_as_a_reader_sees_it_is_denied if {
+	hidden := "C\u200bH\u00adA\u2060RTER-CANARY-7f3a" # zero-width space, soft hyphen, word joiner
+	"output.system_prompt_leak" in rules(seen(hidden, "charter-canary-7f3a"))
+	"output.system_prompt_leak" in rules(seen("x", "code: c h a r t e r - c a n a r y - 7 f 3 a."))
+	"output.system_prompt_leak" in rules(seen("x", "the code is a3f7-yranac-retrahc."))
+	not "output.system_prompt_leak" in rules(answer(hidden, []))
+}
+
+test_a_canary_in_base64_or_hex_is_denied if {
+	"output.system_prompt_leak" in rules(answer("It is Q0hBUlRFUi1DQU5BUlktN2YzYQ==.", []))
+	"output.system_prompt_leak" in rules(answer("43:48:41:52 54 45 52 2D 43 41 4E 41 52 59 2d 37 66 33 61", []))
+}
+
+test_a_leak_phrase_as_a_reader_sees_it_is_denied if {
+	inp := seen("My sys\u200btem prompt is: be brief.", "my system prompt is: be brief.")
+	"output.system_prompt_leak" in rules(inp)
+	not "output.system_prompt_leak" in rules(answer(inp.text, []))
+}
+
+test_other_forms_of_a_short_canary_are_not_looked_for if {
+	short := {"system_prompt_canaries": ["AB-C"], "leak_phrases": []}
+	not "output.system_prompt_leak" in rules(seen("c-ba", "c-ba")) with data.charter.config.output as short
+	not "output.system_prompt_leak" in rules(answer("QUItQw", [])) with data.charter.config.output as short
+	"output.system_prompt_leak" in rules(answer("ab-c", [])) with data.charter.config.output as short
+}
+
+test_a_normal_folded_answer_passes if {
+	text := "Your card will arrive in 3 to 5 business days."
+	count(rules(seen(text, "your card will arrive in 3 to 5 business days."))) == 0
+}
+
 test_normal_answer_passes if {
 	count(rules(answer("Your card will arrive in 3 to 5 business days.", []))) == 0
 }

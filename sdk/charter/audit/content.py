@@ -37,6 +37,7 @@ def withhold_content(doc: Mapping[str, Any]) -> dict[str, Any]:
     """The policy input `doc` without its texts (see the module docstring)."""
     kept = dict(doc)
     kept.pop("user_text", None)  # part of `text`, whose hash stands for both
+    kept.pop("folded_text", None)  # `text` folded (`charter.policy.folded`): the same
     text = doc.get("text")
     if isinstance(text, str) and text:
         kept["text"] = ""

@@ -21,6 +21,7 @@ from charter._canonical import valid_text
 from charter.decision import Decision, Stage
 from charter.pipeline.stages import CallRun, Refused
 from charter.pipeline.tool_results import check_tool_texts
+from charter.policy.input import with_text
 from charter.privacy import Inspected
 from charter.streamed_calls import StreamedCalls
 from charter.streaming import WindowResult, safe_cut
@@ -65,7 +66,7 @@ class WindowChecks:
         cut = safe_cut(held, len(held) - run.parts.stream_window, spans)
         if not decision.allowed:
             seen = self._placeholder_view(inspected, len(context) + cut)
-            doc = {**doc, "text": valid_text(seen)}
+            doc = with_text(doc, valid_text(seen))
             run.record(decision, doc, inspected.summaries, scores)
             return WindowResult(decision, "", 0)
         run.streamed.append(held[:cut])

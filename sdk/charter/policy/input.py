@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from charter._canonical import valid_text
 from charter.decision import Stage
+from charter.policy.folded import folded_text
 from charter.values import PIISummary
 
 SCHEMA_VERSION = 1
@@ -33,6 +34,7 @@ __all__ = [
     "UserRef",
     "plain_metadata",
     "policy_document",
+    "with_text",
 ]
 
 
@@ -109,6 +111,12 @@ class PolicyInput(BaseModel):
     grounding: dict[str, Any] | None = None
     """Output stage of a RAG call only: how much of the answer the retrieved passages
     support (`charter.grounding.GroundingScore.policy_input`), never the passages."""
+    folded_text: str | None = None
+    """Output stage: `text` as a reader sees it (`charter.policy.folded`: invisible
+    characters dropped, look-alike and full-width letters as Latin, lowercased, one space
+    for each run of whitespace; then the payloads decoded from it, a line each), where the
+    system-prompt leak rule looks for the canary. `policy_document` fills it; a rule reads
+    `text` when it is absent."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
@@ -158,7 +166,18 @@ def policy_document(
         doc["attachments"] = list(attachments)
     if grounding is not None:
         doc["grounding"] = grounding
+    if stage is Stage.OUTPUT:  # what a reader sees of the answer (`charter.policy.folded`)
+        doc["folded_text"] = folded_text(text)
     return doc
+
+
+def with_text(doc: Mapping[str, Any], text: str) -> dict[str, Any]:
+    """`doc` about `text` instead (a stream's window records only the text it saw whole),
+    its `folded_text` with it: a record never holds more than its text."""
+    out = {**doc, "text": text}
+    if "folded_text" in doc:
+        out["folded_text"] = folded_text(text)
+    return out
 
 
 class UnreadableMetadata(ValueError):
