@@ -47,3 +47,25 @@ def with_leaves(value: Any, leaves: Iterator[str]) -> Any:
     if isinstance(value, list | tuple):
         return [with_leaves(v, leaves) for v in value]
     return value
+
+
+def argument_leaves(raw: Any) -> list[str]:
+    """The strings of a call's arguments: each string inside JSON arguments (text, or an
+    object as Anthropic sends it), or the whole text when it is not JSON."""
+    try:
+        return leaves_of(parsed_arguments(raw))
+    except RecursionError:  # nested deeper than the interpreter walks: one text
+        return [raw] if isinstance(raw, str) else []
+
+
+def with_argument_leaves(raw: Any, texts: Iterator[str]) -> Any:
+    """`raw` with its strings (`argument_leaves`) replaced; JSON text stays JSON text."""
+    parsed = parsed_arguments(raw)
+    try:
+        leaves = leaves_of(parsed)
+    except RecursionError:
+        return next(texts) if isinstance(raw, str) else raw
+    new = [next(texts) for _ in leaves]
+    if new == leaves:
+        return raw  # unchanged: the application's own text, byte for byte
+    return written_as(raw, with_leaves(parsed, iter(new)))

@@ -42,7 +42,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from charter._fields import kind_of
-from charter._leaves import leaves_of, parsed_arguments, with_leaves, written_as
+from charter._leaves import argument_leaves, with_argument_leaves
 from charter.inline_files import inline_file
 
 TOOL_ROLE = "tool"
@@ -132,7 +132,9 @@ def item_texts(item: Any) -> Pairs:
             out.append((role, content))
         elif isinstance(content, list | tuple):  # any other iterable: `charter._iterables`
             out.extend(pair for block in content for pair in _block_texts(block, role))
-    out.extend((CALLER_ROLE, leaf) for raw in _call_arguments(item) for leaf in _leaves(raw))
+    out.extend(
+        (CALLER_ROLE, leaf) for raw in _call_arguments(item) for leaf in argument_leaves(raw)
+    )
     return out
 
 
@@ -196,7 +198,7 @@ def _block_texts(block: Any, role: str) -> Pairs:
     keyed = _keyed(block)
     if keyed is not None:
         key, field, keyed_role = keyed
-        return [(keyed_role, leaf) for leaf in _leaves(block[key][field])]
+        return [(keyed_role, leaf) for leaf in argument_leaves(block[key][field])]
     kind = _kind(block)
     own = _OWN_FIELD.get(kind or "")
     if own is not None and isinstance(block.get(own), str):
@@ -207,7 +209,7 @@ def _block_texts(block: Any, role: str) -> Pairs:
     if kind in _NESTED_TOOL:
         return _content_texts(block.get("content"), TOOL_ROLE)
     if kind == "tool_use":
-        return [(CALLER_ROLE, leaf) for leaf in _leaves(block.get("input"))]
+        return [(CALLER_ROLE, leaf) for leaf in argument_leaves(block.get("input"))]
     source = block.get("source") if kind == "document" else None
     if isinstance(source, Mapping):
         if source.get("type") == "text" and isinstance(source.get("data"), str):
@@ -236,7 +238,7 @@ def _with_plain_block_texts(block: Mapping[str, Any], texts: Iterator[str]) -> A
     keyed = _keyed(block)
     if keyed is not None:
         key, field, _ = keyed
-        return {**block, key: {**block[key], field: _with_leaves(block[key][field], texts)}}
+        return {**block, key: {**block[key], field: with_argument_leaves(block[key][field], texts)}}
     kind = _kind(block)
     own = _OWN_FIELD.get(kind or "")
     if own is not None and isinstance(block.get(own), str):
@@ -248,7 +250,7 @@ def _with_plain_block_texts(block: Mapping[str, Any], texts: Iterator[str]) -> A
     if kind in _NESTED_TOOL:
         return _with_content(block, texts)
     if kind == "tool_use" and "input" in block:
-        return {**block, "input": _with_leaves(block["input"], texts)}
+        return {**block, "input": with_argument_leaves(block["input"], texts)}
     source = block.get("source") if kind == "document" else None
     if isinstance(source, Mapping):
         if source.get("type") == "text" and isinstance(source.get("data"), str):
@@ -338,7 +340,7 @@ def _with_call_arguments(item: Any, texts: Iterator[str]) -> Any:
         field = _RESPONSES_CALL_FIELD.get(item["type"])
         if field is None or field not in item:
             return item
-        return {**item, field: _with_leaves(item[field], texts)}
+        return {**item, field: with_argument_leaves(item[field], texts)}
     if not _functions(item):
         return item
     out = dict(item)
@@ -347,7 +349,10 @@ def _with_call_arguments(item: Any, texts: Iterator[str]) -> Any:
         out["tool_calls"] = [_with_function(call, texts) for call in calls]
     legacy = item.get("function_call")
     if isinstance(legacy, Mapping) and "arguments" in legacy:
-        out["function_call"] = {**legacy, "arguments": _with_leaves(legacy["arguments"], texts)}
+        out["function_call"] = {
+            **legacy,
+            "arguments": with_argument_leaves(legacy["arguments"], texts),
+        }
     return out
 
 
@@ -357,27 +362,5 @@ def _with_function(call: Any, texts: Iterator[str]) -> Any:
         return call
     return {
         **call,
-        "function": {**function, "arguments": _with_leaves(function["arguments"], texts)},
+        "function": {**function, "arguments": with_argument_leaves(function["arguments"], texts)},
     }
-
-
-def _leaves(raw: Any) -> list[str]:
-    """The strings of a call's arguments: each string inside JSON arguments (text, or an
-    object as Anthropic sends it), or the whole text when it is not JSON."""
-    try:
-        return leaves_of(parsed_arguments(raw))
-    except RecursionError:  # nested deeper than the interpreter walks: one text
-        return [raw] if isinstance(raw, str) else []
-
-
-def _with_leaves(raw: Any, texts: Iterator[str]) -> Any:
-    """`raw` with its strings (`_leaves`) replaced; JSON text stays JSON text."""
-    parsed = parsed_arguments(raw)
-    try:
-        leaves = leaves_of(parsed)
-    except RecursionError:
-        return next(texts) if isinstance(raw, str) else raw
-    new = [next(texts) for _ in leaves]
-    if new == leaves:
-        return raw  # unchanged: the application's own text, byte for byte
-    return written_as(raw, with_leaves(parsed, iter(new)))
