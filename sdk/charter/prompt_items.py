@@ -14,8 +14,9 @@ one level down, and they reach the model as surely as the user's own words:
   `function_call_output`: redacted and read by the policy, not scored as the user's words
   (indirect injection is judged at a guarded tool's `tool_result` stage);
 - an Anthropic `document` (a file the user hands over: plain text in `source.data`, or
-  blocks in `source.content`) is read with its message's role, so an upload is scored like
-  the user's words (a jailbreak moved into a document is still the user's);
+  blocks in `source.content`; its `title` and `context` reach the model too) is read with
+  its message's role, so an upload is scored like the user's words (a jailbreak moved into
+  a document, or into its title, is still the user's);
 - **the calls the model proposed earlier**, sent back as history: an OpenAI assistant
   message's `tool_calls[].function.arguments` (and the legacy `function_call`), an
   Anthropic `tool_use` block's `input`, a Responses `function_call` item's `arguments`
@@ -32,8 +33,10 @@ The same holds for Amazon Bedrock's Converse messages (`toolResult` blocks as to
 Gemini's `contents` (items of `role` and `parts`: `function_response` parts as tool output,
 `function_call` parts as earlier calls) and Cohere v2 (a `document` block's `data` as tool
 output). An OpenAI assistant message's earlier `refusal` part is read as its text.
-Blocks without text (images, audio, PDFs as base64) pass unread, and so do reasoning parts
-(`thought: true`): a model's earlier reasoning is sent back as it was signed.
+Blocks without text (images, audio, PDFs as base64) pass unread, and so do the reasoning
+parts (`thought: true`) of the model's own turns: its earlier reasoning is sent back as it
+was signed. A part marked `thought` in any other turn (the user's) is read: probing found
+one skipped whatever its role, neither scored nor redacted.
 """
 
 from __future__ import annotations
@@ -78,6 +81,10 @@ read (a tool result's text and JSON, a call's arguments)."""
 _OWN_FIELD = {"refusal": "refusal"}
 """Blocks whose text sits in a field named by their type: an OpenAI assistant message's
 earlier `refusal` part, sent back as history."""
+_MODEL_TURNS = frozenset({"model", CALLER_ROLE})
+"""Roles of the model's own turns (Gemini's `model`), whose `thought` parts are skipped."""
+_DOCUMENT_NAMES = ("title", "context")
+"""An Anthropic document's texts beside its source."""
 TEXT_FORMATS = frozenset({"txt", "md", "csv", "html"})
 """Bedrock Converse document formats whose `bytes` are text (read as UTF-8)."""
 
@@ -151,7 +158,8 @@ def with_item_texts(item: Any, texts: Iterator[str]) -> Any:
         if isinstance(content, str):
             out = {**found, key: next(texts)}
         elif isinstance(content, list | tuple):  # written back as a list: every SDK takes one
-            out = {**found, key: [_with_block_texts(block, texts) for block in content]}
+            role = _role(found)
+            out = {**found, key: [_with_block_texts(block, texts, role) for block in content]}
     out = _with_call_arguments(out, texts)
     return item if out == found else out
 
@@ -191,7 +199,7 @@ def _block_texts(block: Any, role: str) -> Pairs:
     if isinstance(block, str):  # a bare string among the parts: text all the same
         return [(role, block)]
     block = plain(block)
-    if block is None or block.get("thought") is True:
+    if block is None or (block.get("thought") is True and role in _MODEL_TURNS):
         return []
     if isinstance(block.get("text"), str):
         return [(role, block["text"])]
@@ -210,28 +218,30 @@ def _block_texts(block: Any, role: str) -> Pairs:
         return _content_texts(block.get("content"), TOOL_ROLE)
     if kind == "tool_use":
         return [(CALLER_ROLE, leaf) for leaf in argument_leaves(block.get("input"))]
+    named = [(role, block[f]) for f in _DOCUMENT_NAMES if isinstance(block.get(f), str)]
+    named = named if kind == "document" else []
     source = block.get("source") if kind == "document" else None
     if isinstance(source, Mapping):
         if source.get("type") == "text" and isinstance(source.get("data"), str):
-            return [(role, source["data"])]
+            return [*named, (role, source["data"])]
         if source.get("type") == "content":
-            return _content_texts(source.get("content"), role)
+            return [*named, *_content_texts(source.get("content"), role)]
     upload = inline_file(block)
-    return [(role, upload.text)] if upload is not None else []
+    return [*named, (role, upload.text)] if upload is not None else named
 
 
-def _with_block_texts(block: Any, texts: Iterator[str]) -> Any:
+def _with_block_texts(block: Any, texts: Iterator[str], role: str) -> Any:
     if isinstance(block, str):
         return next(texts)
     found = plain(block)
     if found is None:
         return block
-    out = _with_plain_block_texts(found, texts)
+    out = _with_plain_block_texts(found, texts, role)
     return block if out == found else out
 
 
-def _with_plain_block_texts(block: Mapping[str, Any], texts: Iterator[str]) -> Any:
-    if block.get("thought") is True:
+def _with_plain_block_texts(block: Mapping[str, Any], texts: Iterator[str], role: str) -> Any:
+    if block.get("thought") is True and role in _MODEL_TURNS:
         return block
     if isinstance(block.get("text"), str):
         return {**block, "text": next(texts)}
@@ -248,15 +258,18 @@ def _with_plain_block_texts(block: Mapping[str, Any], texts: Iterator[str]) -> A
         new = _with_source_texts(document[0], texts)
         return {**block, "document": {**block["document"], "source": new}}
     if kind in _NESTED_TOOL:
-        return _with_content(block, texts)
+        return _with_content(block, texts, TOOL_ROLE)
     if kind == "tool_use" and "input" in block:
         return {**block, "input": with_argument_leaves(block["input"], texts)}
+    if kind == "document":
+        names = {f: next(texts) for f in _DOCUMENT_NAMES if isinstance(block.get(f), str)}
+        block = {**block, **names}
     source = block.get("source") if kind == "document" else None
     if isinstance(source, Mapping):
         if source.get("type") == "text" and isinstance(source.get("data"), str):
             return {**block, "source": {**source, "data": next(texts)}}
         if source.get("type") == "content":
-            return {**block, "source": _with_content(source, texts)}
+            return {**block, "source": _with_content(source, texts, role)}
     upload = inline_file(block)
     if upload is not None:
         text = next(texts)
@@ -272,12 +285,13 @@ def _content_texts(content: Any, role: str) -> Pairs:
     return []
 
 
-def _with_content(holder: Mapping[str, Any], texts: Iterator[str]) -> Any:
+def _with_content(holder: Mapping[str, Any], texts: Iterator[str], role: str) -> Any:
     content = holder.get("content")
     if isinstance(content, str):
         return {**holder, "content": next(texts)}
     if isinstance(content, list | tuple):
-        return {**holder, "content": [_with_block_texts(block, texts) for block in content]}
+        blocks = [_with_block_texts(block, texts, role) for block in content]
+        return {**holder, "content": blocks}
     return holder
 
 
@@ -307,7 +321,7 @@ def _with_source_texts(source: Mapping[str, Any], texts: Iterator[str]) -> Mappi
         return {**source, "text": next(texts)}
     if isinstance(source.get("bytes"), bytes):
         return {**source, "bytes": next(texts).encode("utf-8")}
-    content: Mapping[str, Any] = _with_content(source, texts)
+    content: Mapping[str, Any] = _with_content(source, texts, TOOL_ROLE)  # as read
     return content
 
 

@@ -107,7 +107,8 @@ def test_tool_and_search_results_are_read_as_tool_output_documents_as_the_users(
     adapter = OpenAIMessagesAdapter()
     assert adapter.roles(SHAPES["tool_result-blocks"]) == ["user", "tool"]
     assert adapter.roles(SHAPES["search_result"]) == ["tool", "user"]
-    assert adapter.roles(SHAPES["document-text"]) == ["user", "user"]
+    assert adapter.roles(SHAPES["document-text"]) == ["user", "user", "user"]  # its title too
+    assert adapter.texts(SHAPES["document-text"])[0] == "statement"
 
 
 def test_a_jailbreak_moved_into_a_document_is_still_the_users(model: Any, sent: list[Any]) -> None:
