@@ -831,6 +831,33 @@ def test_a_stream_the_model_breaks_off_records_what_was_shown(
     assert output.input["text_chars"] == len("".join(shown)) > 0  # what was released
 
 
+def test_a_stream_interrupted_in_a_windows_check_records_what_was_shown(
+    make: Callable[..., Driven],
+) -> None:
+    """Found by review: a Ctrl-C landing while a sync stream's window was checked (scoring,
+    the policy), after text was shown, recorded nothing: only the wait for the model's next
+    chunk was covered. A Ctrl-C there is likelier than anywhere, the check being the work."""
+    scored = 0
+
+    def interrupts_once(text: str) -> float:
+        nonlocal scored
+        scored += 1
+        if scored == 12:  # the input's, then windows that released text
+            raise KeyboardInterrupt
+        return 0.0
+
+    driven = make("stream", signals=SignalSet([CallableSignal("ctrl_c", interrupts_once)]))
+    fn = _broken_off(driven, "The weather is sunny and warm. " * 40, lambda: None)
+    shown: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        for chunk in fn("hello"):
+            shown.append(chunk)
+    output = _interrupted_output(driven)
+    assert output.labels["stream"] == "interrupted"
+    assert output.labels["stream_error"] == "KeyboardInterrupt"
+    assert output.input["text_chars"] == len("".join(shown)) > 0
+
+
 def test_an_async_stream_cancelled_while_the_model_stalls_records_what_was_shown(
     make: Callable[..., Driven],
 ) -> None:

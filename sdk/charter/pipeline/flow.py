@@ -342,6 +342,9 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
             if reviser is not None:
                 reviser.close(denied.decision)
             raise
+        except BaseException as exc:  # a Ctrl-C in a window's check, a chunk it cannot read
+            record_shown(run, exc)
+            raise
         try:
             for item in items:
                 yield from _emit(run, item)
