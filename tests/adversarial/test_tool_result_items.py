@@ -59,6 +59,24 @@ def test_an_injection_in_an_object_holding_the_hits_is_denied(charter: Charter) 
     assert "injection.tool_result" in denied.value.decision.rules
 
 
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda hits: {"hits": {"total": 4, "hits": hits}},  # Elasticsearch's response
+        lambda hits: [{"page": 1, "results": hits}],  # one page of results
+        lambda hits: [hits, {"took_ms": 12}],  # a content_and_artifact pair's content
+        lambda hits: [{"took_ms": 12}, hits],  # ... and its artifact
+    ],
+)
+def test_an_injection_in_nested_hits_is_denied(charter: Charter, shape: Any) -> None:
+    """Found by review: only arrays at the top level were read item by item, so the same
+    hits nested one level down (and a LangChain content_and_artifact pair, which the guard
+    reads as `[content, artifact]`) were read as one diluted text again."""
+    with pytest.raises(PolicyViolation) as denied:
+        _search(charter, shape(_hits([*SNIPPETS[:5], INJECTION])))
+    assert "injection.tool_result" in denied.value.decision.rules
+
+
 def test_benign_hits_still_reach_the_agent(charter: Charter) -> None:
     hits = _hits(SNIPPETS)
     assert _search(charter, hits) is hits

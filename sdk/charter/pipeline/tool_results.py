@@ -52,12 +52,12 @@ def finish_tool(run: CallRun, result: Any) -> Any:
     return in_own_types(result, inspected.value, inspected.render(decision.redact))
 
 
-SCORED_ITEMS = 32
+SCORED_ITEMS = 64
 """The items of a list-shaped result the signals score one by one, at most; the rest are
 read only within the whole. Items are read by the scores the signals settle without their
 costly stage (`settled_scores`: the classifier's `tool_injection` head, the one the shipped
-rule for tool results reads, is stage 1's alone): a contextual read of each item cost
-~7 ms apiece, six times a 20-item result's check."""
+rule for tool results reads, is stage 1's alone; ~0.3 ms an item): a contextual read of
+each item cost ~7 ms apiece, six times a 20-item result's check."""
 
 
 def scored_items(value: Any) -> list[str] | None:
@@ -74,10 +74,18 @@ def scored_items(value: Any) -> list[str] | None:
 
 
 def _items(value: Any) -> list[Any]:
-    """The items of a JSON array, or of the arrays (of two items or more) an object holds
-    at its top level."""
-    if isinstance(value, list):
-        return value
-    if isinstance(value, dict):
-        return [item for v in value.values() if isinstance(v, list) and len(v) > 1 for item in v]
-    return []
+    """The items of every array of two or more in the result, outer arrays first, nested
+    ones too, up to `SCORED_ITEMS`: Elasticsearch's `{"hits": {"hits": [...]}}`, a list of
+    result pages, and a LangChain `content_and_artifact` pair holding a list of hits were
+    read as one diluted text when only the top level counted (review)."""
+    found: list[Any] = []
+    level = [value]
+    while level and len(found) < SCORED_ITEMS:
+        nested: list[Any] = []
+        for node in level:  # each a list or a dict
+            children = list(node.values()) if isinstance(node, dict) else node
+            if isinstance(node, list) and len(node) > 1:
+                found += node
+            nested += [c for c in children if isinstance(c, list | dict)]
+        level = nested
+    return found[:SCORED_ITEMS]

@@ -276,8 +276,8 @@ class SafetyClassifier:
         are read with, one by one (a contextual read of each of 20 search hits cost ~7 ms
         apiece). The cascade's heads are left out: without stage 2 they are other numbers."""
         main = self._first.main
-        if main == len(self.labels):
-            return {}
+        if main == len(self.labels):  # no extra heads: what the rules read is the cascade's
+            return self.score(text)
         firsts = [first for _, _, first in self._suspect_parts(text)]
         probs = firsts[0] if len(firsts) == 1 else np.maximum.reduce(firsts)
         return {
