@@ -157,7 +157,7 @@ def store_url(store: str | None) -> str:
     read as the settings read it (`~` is the home folder; found by review: a literal `./~/`)."""
     from charter.config import Settings
 
-    return Settings.load(**({"store_url": store} if store else {})).store_url
+    return (Settings.load(store_url=store) if store else Settings.load()).store_url
 
 
 def store_hint(store: str | None) -> str:

@@ -73,7 +73,7 @@ def _reviewing_queue(
     from charter.approvals import queue_from_settings
     from charter.policy import engine_from_settings
 
-    settings = Settings.load(**({"store_url": store} if store else {}))
+    settings = Settings.load(store_url=store) if store else Settings.load()
     where = _existing(settings.store_url)
     engine = engine_from_settings(settings, policies=policies)
     return queue_from_settings(settings, engine, store=where, reviewers_file=reviewers)
