@@ -136,6 +136,51 @@ def test_a_ctrl_c_during_a_sync_write_leaves_nothing_waiting(
     assert log.stats.written == 2 and "could not be written" not in caplog.text
 
 
+def test_a_flush_waiting_on_another_thread_does_not_wait_for_a_withdrawn_record(
+    sqlite_url: str,
+) -> None:
+    """Found by review: a flush that began while a sync write waited, then was interrupted
+    before its commit, kept waiting for the withdrawn record (until its timeout; for ever
+    without one), though the stats said nothing was queued."""
+    log = AuditLog(sqlite_url, mode="sync", write_timeout=600)
+    other = sqlite3.connect(
+        sqlite_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
+    )
+    other.execute("BEGIN IMMEDIATE")
+    main = threading.main_thread().ident
+    assert main is not None
+    failed: list[BaseException] = []
+
+    def flush() -> None:
+        try:
+            log.flush(timeout=20)
+        except BaseException as exc:  # the assertion below reports it
+            failed.append(exc)
+
+    flusher = threading.Thread(target=flush)
+
+    def ctrl_c_once_a_flush_waits() -> None:
+        while sys._current_frames()[main].f_code.co_name != "_append_sqlite":
+            time.sleep(0.001)
+        flusher.start()
+        while flusher.ident not in sys._current_frames() or "wait" not in (
+            sys._current_frames()[flusher.ident].f_code.co_name
+        ):
+            time.sleep(0.001)
+        _thread.interrupt_main()
+        other.rollback()
+
+    helper = threading.Thread(target=ctrl_c_once_a_flush_waits)
+    helper.start()
+    with pytest.raises(KeyboardInterrupt):
+        log.record(Decision(action=Action.ALLOW), {"i": 1})
+    helper.join()
+    flusher.join()
+    other.close()
+    log.close()
+    assert failed == [] and log.stats.queued == 0  # main: AuditError after 20 s
+
+
 def test_the_mode_is_a_setting(tmp_path: Path) -> None:
     charter = make_charter(DEFAULT_POLICIES, tmp_path, audit_mode="sync")
     assert charter.audit.mode == "sync"

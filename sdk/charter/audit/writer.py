@@ -160,6 +160,7 @@ class AuditLog:
         self._marked = 0
         self._dropped = 0
         self._lost = 0
+        self._withdrawn = 0  # sync records whose write was cut short before their commit
         self._last_error: str | None = None
         self._failing = False  # the last write attempt failed; cleared by a written batch
         self._last_drop_warning = 0.0
@@ -288,12 +289,14 @@ class AuditLog:
             return
         self._hurry.set()
         with self._lock:
-            target = self._accepted
-            done = self._progress.wait_for(
-                lambda: self._written + self._lost >= target, timeout=timeout
-            )
+            target, withdrawn = self._accepted, self._withdrawn
+
+            def settled() -> int:  # a record withdrawn meanwhile is no longer awaited
+                return self._written + self._lost + self._withdrawn - withdrawn
+
+            done = self._progress.wait_for(lambda: settled() >= target, timeout=timeout)
             if not done:
-                waiting = target - self._written - self._lost
+                waiting = target - settled()
                 raise AuditError(
                     f"{waiting} decision records are still waiting to be written after "
                     f"{timeout}s; they stay queued"
@@ -368,6 +371,7 @@ class AuditLog:
     def _count(self, done: Appended, withdrawn: int = 0) -> None:
         with self._lock:
             self._accepted -= withdrawn
+            self._withdrawn += withdrawn
             self._written += done.written
             self._marked += done.marked
             self._lost += done.lost
