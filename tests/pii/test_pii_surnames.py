@@ -65,3 +65,28 @@ def test_particles_and_inner_capitals_join_no_other_words(
     patterns: PatternDetector, text: str, expected: list[tuple[str, str]]
 ) -> None:
     assert spans(text, patterns.detect(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hi Emma do Google Sheets work offline?", [("PERSON", "Emma")]),
+        ("Hi Maria de Google Sheets", [("PERSON", "Maria")]),  # a capital after the name
+        (
+            "Sayın Ahmet Yılmaz da Mehmet Bey de toplantıya katıldı",
+            [("PERSON", "Ahmet Yılmaz"), ("PERSON", "Mehmet")],
+        ),
+        ("Merhaba Ayşe de Ali de geliyor", [("PERSON", "Ayşe")]),
+        (
+            "Sayın Ayşe Kaya da Bursa da geldi",
+            [("PERSON", "Ayşe Kaya"), ("LOCATION", "Bursa")],
+        ),
+        ("Sayın Ayşe Kaya da Mehmet geldi", [("PERSON", "Ayşe Kaya")]),  # a Turkish cue
+        ("My name is Ana da Lisbon", [("PERSON", "Ana"), ("LOCATION", "Lisbon")]),  # a place
+    ],
+)
+def test_a_particle_meaning_too_or_do_joins_no_name(
+    patterns: PatternDetector, text: str, expected: list[tuple[str, str]]
+) -> None:
+    # Found by review: each particle joined the next name, verb or place into one PERSON.
+    assert spans(text, patterns.detect(text)) == expected

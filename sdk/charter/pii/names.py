@@ -35,31 +35,40 @@ _NAME_REST = f"{_TAIL}(?:['’-][{UPPER}]{_TAIL})?"  # after the trigger (its ca
 _NAME = f"[{UPPER}]{_NAME_REST}"
 _INITIAL = f"[{UPPER}]\\."
 _NEXT = f"[ ](?:{_INITIAL}[ ])?{_NAME}"  # "Richard M. Nixon": an initial may come between
-PARTICLES = frozenset(("da", "de", "del", "della", "la", "di", "do", "dos", "das", "du", "van",
-                       "der", "den", "von", "bin", "ibn", "ter", "ten"))  # fmt: skip
+PARTICLES = frozenset(("da", "de", "del", "della", "la", "di", "dos", "das", "du", "van", "der",
+                       "den", "von", "bin", "ibn", "ter", "ten"))  # fmt: skip
+"""Not `do`: review found "Hi Emma do Google Sheets work offline?" sent as one name."""
 _PARTICLE = "(?:de[ ]la|van[ ]de[rn]?|von[ ]der|" + "|".join(sorted(PARTICLES)) + ")"
-_CUE_NEXT = f"[ ](?:{_INITIAL}[ ]|{_PARTICLE}[ ](?![^ ]*['’][{LOWER}])|(?:al|el)-)?{_NAME}"
+_LAST = f"(?![ ](?:[{UPPER}]|[dt][ae](?![{LOWER}\\w])))"
+_TR_NEXT = f"[ ](?:{_INITIAL}[ ]|(?:al|el)-)?{_NAME}"
+_CUE_NEXT = f"(?:{_TR_NEXT}|[ ]{_PARTICLE}[ ](?![^ ]*['’][{LOWER}]){_NAME}{_LAST})"
 """After a cue, a surname may start with a particle (`da Silva`, `de la Cruz`, `van der
-Berg`, `al-Sayed`); not without a cue, nor before a word with a Turkish case suffix
-(`Ahmet Yılmaz da Ankara’dan`), where `de`/`da` means "too"."""
+Berg`, `al-Sayed`) when it is the name's last word: not without a cue, nor before a word
+with a Turkish case suffix (`Ahmet Yılmaz da Ankara’dan`), a capital or `da`/`de`
+(`Ahmet Yılmaz da Mehmet Bey de`, `Ayşe de Ali de`), where `de`/`da` means "too"; after a
+Turkish cue (`_TR_NEXT`) never (found by review)."""
 _END = f"(?![{LOWER}\\w])"
 _CAPS_NAME = f"[{UPPER}]+(?:[ ][{UPPER}]{{2,}}){{1,2}}(?![\\w:])"
 """After its first capital: two or three words in capitals (`AYŞE YILMAZ`), as forms and
 bank receipts write names; only after a cue, and a word before `:` is the next label."""
 
 _NAME_CUE = (
-    r"(?i:\b(?:my name is|my name's|name is|call me|name:|full name:|ad[ıi] soyad[ıi]:?|"
-    r"ad soyad:?|benim ad[ıi]m|ad[ıi]m|ismim|isim:|i am called|you can call me|"
-    r"gönderen:|al[ıi]c[ıi]:|hesap sahibi:|account holder:))\s+"
+    r"(?i:\b(?:my name is|my name's|name is|call me|name:|full name:|i am called|"
+    r"you can call me|account holder:))\s+"
 )
-_INTRO_CUE = r"(?:(?i:\b(?:i am|i'm|this is|it's|here is))|\b[Bb]en)\s+"
-_TITLE_CUE = (
-    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Sayın|SAYIN|Sn|Bay|Bayan|Av|Doç|Uzm|Op)"
-    r"\.?\s+"
+_NAME_CUE_TR = (
+    r"(?i:\b(?:ad[ıi] soyad[ıi]:?|ad soyad:?|benim ad[ıi]m|ad[ıi]m|ismim|isim:|gönderen:|"
+    r"al[ıi]c[ıi]:|hesap sahibi:))\s+"
 )
+_INTRO_CUE = r"(?i:\b(?:i am|i'm|this is|it's|here is))\s+"
+_INTRO_CUE_TR = r"\b[Bb]en\s+"
+_TITLE_CUE = r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord)\.?\s+"
+_TITLE_CUE_TR = r"\b(?:Sayın|SAYIN|Sn|Bay|Bayan|Av|Doç|Uzm|Op)\.?\s+"
 _GREETING_CUE = (
-    r"(?i:\b(?:hi|hello|hey|dear|thanks|thank you|cheers|regards|sincerely|best|merhaba|"
-    r"selam|sevgili|teşekkürler|sağ ?ol|saygılarımla|iyi günler))[,!]?\s+"
+    r"(?i:\b(?:hi|hello|hey|dear|thanks|thank you|cheers|regards|sincerely|best))[,!]?\s+"
+)
+_GREETING_CUE_TR = (
+    r"(?i:\b(?:merhaba|selam|sevgili|teşekkürler|sağ ?ol|saygılarımla|iyi günler))[,!]?\s+"
 )
 _HONORIFIC_AFTER = f"(?=[ ](?:Bey|Hanım|Hanim|Beyefendi|Hanımefendi|Hoca|Hocam){_END})"
 _PLACE_CUE = (
@@ -132,8 +141,9 @@ def _name_verdict(score: float, *, min_words: int = 1) -> VerdictFn:
             if match.group() in PARTICLES:
                 particle = True
                 continue  # kept only with the name after it (the pattern puts one there)
-            if _not_name_word(match.group().rstrip(",.;:")):
-                break
+            word = match.group().rstrip(",.;:")
+            if _not_name_word(word) or (particle and word in word_list("places.txt")):
+                break  # a particle never joins a place: `Ayşe Kaya da Bursa` (review)
             end, kept = match.end(), kept + 1
         if kept < (2 if candidate[:end].isupper() else min_words):
             return None  # one word in capitals is as likely an acronym as a name
@@ -196,18 +206,19 @@ _WORDS_1_3 = (
     _NAME_REST + f"(?:{_CUE_NEXT}){{0,3}}{_END}"
 )  # up to four: `Maria Fernanda Gómez López`
 _CUED = f"(?:{_WORDS_1_3}|{_CAPS_NAME})"
+_CUED_TR = f"(?:{_NAME_REST}(?:{_TR_NEXT}){{0,3}}{_END}|{_CAPS_NAME})"
 
 
 # Cue words as anchors: a cue recognizer runs only on texts that contain one of them.
-_NAME_CUE_WORDS = ("name", "call me", "ad soyad", "adı soyadı", "adi soyadi", "adım", "adim",
-                   "ismim", "isim", "gönderen", "alıcı", "alici", "hesap sahibi",
-                   "account holder")  # fmt: skip
-_TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Dame", "Lady", "Lord",
-           "Sayın", "SAYIN", "Sn", "Bay", "Av", "Doç", "Uzm", "Op")  # fmt: skip
-_INTRO_WORDS = ("i am", "i'm", "this is", "it's", "here is", "ben ")
+_NAME_CUE_WORDS = ("name", "call me", "account holder")
+_NAME_CUE_WORDS_TR = ("ad soyad", "adı soyadı", "adi soyadi", "adım", "adim", "ismim", "isim",
+                      "gönderen", "alıcı", "alici", "hesap sahibi")  # fmt: skip
+_TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Dame", "Lady", "Lord")
+_TITLES_TR = ("Sayın", "SAYIN", "Sn", "Bay", "Av", "Doç", "Uzm", "Op")
+_INTRO_WORDS = ("i am", "i'm", "this is", "it's", "here is")
 _GREETING_WORDS = ("hi", "hello", "hey", "dear", "thank", "cheers", "regards", "sincerely",
-                   "best", "merhaba", "selam", "sevgili", "teşekkür", "sağ", "saygı",
-                   "iyi gün")  # fmt: skip
+                   "best")  # fmt: skip
+_GREETING_WORDS_TR = ("merhaba", "selam", "sevgili", "teşekkür", "sağ", "saygı", "iyi gün")
 _PLACE_CUE_WORDS = ("live", "from", "moved", "based", "located", "staying", "resident",
                     "city of", "hometown", "flying", "travel")  # fmt: skip
 _TR_PLACE_WORDS = ("yaşıyorum", "oturuyorum", "ikamet", "otur", "yaşı", "taşındım", "doğdum",
@@ -220,47 +231,82 @@ _STREET_WORDS = ("street", "st.", "avenue", "ave", "road", "rd", "boulevard", "b
 
 
 def person_recognizers() -> list[RecognizerSpec]:
+    """The cue recognizers come once per cue language: after a Turkish cue no particle
+    joins a name, as `da`/`de` there mean "too" (`Sayın Ayşe Kaya da Bursa da geldi`)."""
     verdict = _name_verdict
-    return [
-        RecognizerSpec(
-            "person_cue", "PERSON", _CUED, verdict(0.7), 0.7, trigger=UPPER,
-            prefix=_NAME_CUE, prefix_in_entity=False, prefix_window=32,
-            lower_anchors=_NAME_CUE_WORDS,
+    given = _given_name_verdict
+    specs: list[RecognizerSpec] = []
+    for tr, cued, name_cue, titles, title_cue, intro_cue, greeting_cue, anchors in (
+        (
+            False,
+            _CUED,
+            _NAME_CUE,
+            _TITLES,
+            _TITLE_CUE + f"(?:{_PARTICLE}[ ])?",
+            _INTRO_CUE,
+            _GREETING_CUE,
+            (_NAME_CUE_WORDS, _INTRO_WORDS, _GREETING_WORDS),
         ),
-        RecognizerSpec(
-            "person_title", "PERSON", _CUED, verdict(0.7), 0.7, trigger=UPPER,
-            prefix=_TITLE_CUE + f"(?:{_PARTICLE}[ ])?", prefix_in_entity=False,
-            prefix_window=24, anchors=_TITLES,
+        (
+            True,
+            _CUED_TR,
+            _NAME_CUE_TR,
+            _TITLES_TR,
+            _TITLE_CUE_TR,
+            _INTRO_CUE_TR,
+            _GREETING_CUE_TR,
+            (_NAME_CUE_WORDS_TR, ("ben ",), _GREETING_WORDS_TR),
         ),
+    ):
+        name_words, intro_words, greeting_words = anchors
+        nxt = _TR_NEXT if tr else _CUE_NEXT
+        specs += [
+            RecognizerSpec(
+                "person_cue", "PERSON", cued, verdict(0.7), 0.7, trigger=UPPER,
+                prefix=name_cue, prefix_in_entity=False, prefix_window=32,
+                lower_anchors=name_words,
+            ),
+            RecognizerSpec(
+                "person_title", "PERSON", cued, verdict(0.7), 0.7, trigger=UPPER,
+                prefix=title_cue, prefix_in_entity=False, prefix_window=24, anchors=titles,
+            ),
+            RecognizerSpec(
+                "person_intro", "PERSON", _NAME_REST + f"(?:{nxt}){{1,2}}{_END}",
+                verdict(0.6, min_words=2), 0.6, trigger=UPPER, prefix=intro_cue,
+                prefix_in_entity=False, prefix_window=16, lower_anchors=intro_words,
+            ),
+            RecognizerSpec(
+                "person_intro_given", "PERSON", _NAME_REST + _END,
+                given(0.6, min_words=1), 0.6, trigger=UPPER, prefix=intro_cue,
+                prefix_in_entity=False, prefix_window=16, lower_anchors=intro_words,
+            ),
+            RecognizerSpec(
+                "person_greeting", "PERSON", _NAME_REST + f"(?:{nxt}){{0,2}}{_END}",
+                given(0.6, min_words=1), 0.6, trigger=UPPER, prefix=greeting_cue,
+                prefix_in_entity=False, prefix_window=20, lower_anchors=greeting_words,
+            ),
+        ]  # fmt: skip
+    specs += [
         RecognizerSpec(
             "person_honorific", "PERSON", _NAME_REST + f"(?:[ ]{_NAME})?" + _HONORIFIC_AFTER,
             verdict(0.7), 0.7, trigger=UPPER, anchors=("Bey", "Hanım", "Hanim", "Hoca"),
         ),
         RecognizerSpec(
-            "person_intro", "PERSON", _NAME_REST + f"(?:{_CUE_NEXT}){{1,2}}{_END}",
-            verdict(0.6, min_words=2), 0.6, trigger=UPPER, prefix=_INTRO_CUE,
-            prefix_in_entity=False, prefix_window=16, lower_anchors=_INTRO_WORDS,
-        ),
-        RecognizerSpec(
-            "person_intro_given", "PERSON", _NAME_REST + _END,
-            _given_name_verdict(0.6, min_words=1), 0.6, trigger=UPPER, prefix=_INTRO_CUE,
-            prefix_in_entity=False, prefix_window=16, lower_anchors=_INTRO_WORDS,
-        ),
-        RecognizerSpec(
             "person_given_name", "PERSON", _NAME_REST + f"(?:{_NEXT}){{1,2}}{_END}",
-            _given_name_verdict(0.6, min_words=2), 0.6, context=_PERSON_CONTEXT,
-            trigger=UPPER,
-        ),
-        RecognizerSpec(
-            "person_greeting", "PERSON", _NAME_REST + f"(?:{_CUE_NEXT}){{0,2}}{_END}",
-            _given_name_verdict(0.6, min_words=1), 0.6, trigger=UPPER, prefix=_GREETING_CUE,
-            prefix_in_entity=False, prefix_window=20, lower_anchors=_GREETING_WORDS,
+            given(0.6, min_words=2), 0.6, context=_PERSON_CONTEXT, trigger=UPPER,
         ),
         RecognizerSpec(
             "person_tr_surname", "PERSON", _NAME_REST + f"[ ]{_NAME}{_END}", _surname_verdict,
             0.55, context=_PERSON_CONTEXT, trigger=UPPER,
         ),
     ]  # fmt: skip
+    return sorted(specs, key=lambda spec: _PERSON_ORDER.index(spec.name))
+
+
+_PERSON_ORDER = ("person_cue", "person_title", "person_honorific", "person_intro",
+                 "person_intro_given", "person_given_name", "person_greeting",
+                 "person_tr_surname")  # fmt: skip
+"""Which is tried first when two match at one position (a cue's English one first)."""
 
 
 def place_recognizers() -> list[RecognizerSpec]:
