@@ -176,3 +176,25 @@ def test_regions_come_from_the_settings() -> None:
                       phone_regions=settings.pii_phone_regions)  # fmt: skip
     text = "TC kimlik 10000000146, SSN 536-22-1234, see 0532 123 45 67"
     assert spans(text, privacy.detector.detect(text)) == [("US_SSN", "536-22-1234")]
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("My son was born in 2010 and my order from 12/03/2024 hasn't arrived", ["2010"]),
+        ("Doğum günüm 5 Mayıs, kargom 10 Mayıs 2024'te gelmedi", []),
+        ("Born 1985-03-12. Please ship by 2024-06-01.", ["1985-03-12"]),
+        ("My date of birth is wrong, the invoice from 12/03/2024 too", []),
+        ("DOB: 1991-08-30", ["1991-08-30"]),
+        ("My birthday is October 5, 1983 and the system shows 1984", ["October 5, 1983"]),
+        ("Doğum tarihim: 12.03.1985", ["12.03.1985"]),
+        ("1985 doğumluyum, siparişim 12.03.2024'te geldi", ["1985"]),
+        ("12.03.1985'te doğdum", ["12.03.1985"]),
+    ],
+)
+def test_only_the_date_a_birth_cue_introduces_is_a_date_of_birth(
+    patterns: PatternDetector, text: str, dates: list[str]
+) -> None:
+    # Found by review: any date within the window of a birth word was redacted.
+    found = [value for kind, value in spans(text, patterns.detect(text)) if kind == "DATE_TIME"]
+    assert found == dates

@@ -164,6 +164,28 @@ _DOB_CONTEXT = (
     "doğum tarihi*", "d.t.*", "yaşında*",
 )  # fmt: skip
 _DOB_ANCHORS = ("born", "birth", "dob", "d.o.b", "doğ", "dogum", "d.t.", "yaşında")
+_BIRTH_CUE = re.compile(
+    r"(?i:\b(?:born|birth\w*|dob|d\.o\.b\.?|do[ğg]um\w*|do[ğg]du\w*|d\.t\.|yaşında\w*))"
+)
+_CLAUSE_BREAK = re.compile(r"[,;\n\d]|\b(?i:and|ve|but|ama)\b")
+_BIRTH_AFTER = re.compile(r"(?:['’]\w{1,4})?\s+(?:tarihinde\s+)?(?i:do[ğg](?:du|um))")
+_CUE_REACH = 40
+
+
+def _not_the_birth_date(text: str, start: int, end: int) -> bool:
+    """`RecognizerSpec.beside` of the date-of-birth recognizers: a date counts only when a
+    birth cue introduces it (a few words before, no comma, `and`, `ve` or other number
+    between) or a `doğumluyum`-style word follows it; review found `born in 2010 and my
+    order from 12/03/2024` redacting the order's date, any date near a birth word."""
+    if _BIRTH_AFTER.match(text, end) is not None:
+        return False
+    cues = list(_BIRTH_CUE.finditer(text, max(0, start - _CUE_REACH), start))
+    if not cues:
+        return True
+    between = text[cues[-1].end() : start]
+    return len(between.split()) > 4 or _CLAUSE_BREAK.search(between) is not None
+
+
 _NUMERIC_DATE = re.compile(r"(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})")
 
 
@@ -193,6 +215,7 @@ def date_of_birth_recognizers() -> list[RecognizerSpec]:
             0.3,
             context=_DOB_CONTEXT,
             context_required=True,
+            beside=_not_the_birth_date,
             trigger=_DIGIT,
             lower_anchors=_DOB_ANCHORS,
             needs_digit=True,
@@ -205,6 +228,7 @@ def date_of_birth_recognizers() -> list[RecognizerSpec]:
             0.3,
             context=_DOB_CONTEXT,
             context_required=True,
+            beside=_not_the_birth_date,
             trigger="A-Z",
             lower_anchors=_DOB_ANCHORS,
             needs_digit=True,
