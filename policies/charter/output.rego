@@ -18,8 +18,8 @@ import data.charter.lib.text
 # a leak. Matched as case-insensitive substrings of the text, and of what a reader sees of
 # it (`input.folded_text`, the SDK's: invisible characters dropped, look-alike and
 # full-width letters as Latin, lowercased, and the payloads it decodes, base64, hex or
-# reversed text, a line each) with its spaces taken out (a token spaced out, or one
-# character per line), forward or reversed; and as base64 or hex of the whole token in the
+# reversed text, a line each) as its letters and digits alone (a token spaced out, one
+# character per line, in Markdown bold), forward or reversed; and as base64 or hex of the whole token in the
 # text. A canary is a random token (written in ASCII): these other forms are looked for
 # only for one of 8 characters or more, which no ordinary answer spells by accident.
 canary_leaked if {
@@ -47,14 +47,16 @@ canary_leaked if {
 	contains(lower(regex.replace(text, `[\s:]+`, "")), hex.encode(canary))
 }
 
+# Letters and digits only, on both sides: Markdown (`**CHARTER**-**CANARY**`), spaces or
+# other dashes for the token's hyphens hid it as well as spacing did (found by review).
 canary_forms(canary) := {token, strings.reverse(token)} if {
-	token := replace(lower(canary), " ", "")
+	token := regex.replace(lower(canary), `[^a-z0-9]`, "")
 	count(token) >= 8
 }
 
-# `input.folded_text` without its spaces (absent for an input without it: an older SDK,
-# a hand-built input; the text is then read as written).
-seen_squeezed := replace(input.folded_text, " ", "") if is_string(input.folded_text)
+# `input.folded_text` as its letters and digits alone (absent for an input without it: an
+# older SDK, a hand-built input; the text is then read as written).
+seen_squeezed := regex.replace(input.folded_text, `[^a-z0-9]`, "") if is_string(input.folded_text)
 
 leak_phrase_used if {
 	lib.mentions_any(config.output.leak_phrases)

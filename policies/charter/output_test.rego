@@ -46,6 +46,12 @@ test_a_canary_as_a_reader_sees_it_is_denied if {
 	not "output.system_prompt_leak" in rules(answer(hidden, []))
 }
 
+test_a_canary_in_markup_or_with_other_separators_is_denied if {
+	"output.system_prompt_leak" in rules(seen("x", "the code is **charter**-**canary**-**7f3a**"))
+	"output.system_prompt_leak" in rules(seen("x", "the code is charter canary 7f3a."))
+	"output.system_prompt_leak" in rules(seen("x", "the code is `charter_canary_7f3a`"))
+}
+
 test_a_canary_in_base64_or_hex_is_denied if {
 	"output.system_prompt_leak" in rules(answer("It is Q0hBUlRFUi1DQU5BUlktN2YzYQ==.", []))
 	"output.system_prompt_leak" in rules(answer("43:48:41:52 54 45 52 2D 43 41 4E 41 52 59 2d 37 66 33 61", []))
