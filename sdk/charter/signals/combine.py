@@ -11,7 +11,7 @@ an outage of a moderation API look like an attack in dashboards and audit logs.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,26 +78,27 @@ class SignalSet:
         return len(self._signals)
 
     def score(self, text: str) -> dict[str, float]:
-        parts: list[Mapping[str, float]] = []
-        with shared_decoding():  # the heuristic and the classifier decode `text` once
-            for signal in self._signals:
-                try:
-                    parts.append(check_scores(signal.name, signal.score(text)))
-                except Exception as exc:  # one bad classifier must not fail the call
-                    parts.append(self._failed(signal, exc))
-        return merge_scores(parts)
+        return self._each(lambda signal: signal.score(text))
 
     def settled_scores(self, text: str) -> dict[str, float]:
         """`score` without any signal's costly stage: a signal with `settled_scores` (the
         safety classifier: its stage-1-only heads) gives those, any other its `score`."""
+
+        def settled(signal: Signal) -> Mapping[str, float]:
+            read = getattr(signal, "settled_scores", None)
+            return read(text) if callable(read) else signal.score(text)
+
+        return self._each(settled)
+
+    def _each(self, read: Callable[[Signal], object]) -> dict[str, float]:
+        """Every signal's scores of one text by `read`, checked and merged; a signal that
+        fails scores as failed (one bad classifier must not fail the call)."""
         parts: list[Mapping[str, float]] = []
-        with shared_decoding():
+        with shared_decoding():  # the heuristic and the classifier decode the text once
             for signal in self._signals:
-                settled = getattr(signal, "settled_scores", None)
                 try:
-                    found = settled(text) if callable(settled) else signal.score(text)
-                    parts.append(check_scores(signal.name, found))
-                except Exception as exc:  # one bad classifier must not fail the call
+                    parts.append(check_scores(signal.name, read(signal)))
+                except Exception as exc:
                     parts.append(self._failed(signal, exc))
         return merge_scores(parts)
 
