@@ -11,6 +11,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,32 @@ def test_sync_mode_stops_trying_when_its_time_is_up(
         engine.dispose()
 
 
+def _ctrl_c_during_the_next_write(
+    sqlite_url: str, meanwhile: Callable[[], None] = lambda: None
+) -> threading.Thread:
+    """Another connection holds the store's write lock; a thread waits until the main thread
+    is inside its sync write, calls `meanwhile`, sends a Ctrl-C, and only then lets the lock
+    go: the interrupt always lands before the commit. Join the thread after the write."""
+    other = sqlite3.connect(
+        sqlite_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
+    )
+    other.execute("BEGIN IMMEDIATE")
+    main = threading.main_thread().ident
+    assert main is not None
+
+    def ctrl_c_while_the_write_waits() -> None:
+        while sys._current_frames()[main].f_code.co_name != "_append_sqlite":
+            time.sleep(0.001)
+        meanwhile()
+        _thread.interrupt_main()
+        other.rollback()
+        other.close()
+
+    helper = threading.Thread(target=ctrl_c_while_the_write_waits)
+    helper.start()
+    return helper
+
+
 def test_a_ctrl_c_during_a_sync_write_leaves_nothing_waiting(
     sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -108,25 +135,10 @@ def test_a_ctrl_c_during_a_sync_write_leaves_nothing_waiting(
     only after it: the interrupt always lands before the commit."""
     log = AuditLog(sqlite_url, mode="sync", write_timeout=600)
     log.record(Decision(action=Action.ALLOW), {"i": 0})
-    other = sqlite3.connect(
-        sqlite_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
-    )
-    other.execute("BEGIN IMMEDIATE")
-    main = threading.main_thread().ident
-    assert main is not None
-
-    def ctrl_c_while_the_write_waits() -> None:
-        while sys._current_frames()[main].f_code.co_name != "_append_sqlite":
-            time.sleep(0.001)
-        _thread.interrupt_main()
-        other.rollback()
-
-    helper = threading.Thread(target=ctrl_c_while_the_write_waits)
-    helper.start()
+    helper = _ctrl_c_during_the_next_write(sqlite_url)
     with pytest.raises(KeyboardInterrupt):
         log.record(Decision(action=Action.ALLOW), {"i": 1})
     helper.join()
-    other.close()
     stats = log.stats
     assert (stats.written, stats.queued, stats.lost) == (1, 0, 0), stats  # main: queued 1
     log.record(Decision(action=Action.ALLOW), {"i": 2})
@@ -143,12 +155,6 @@ def test_a_flush_waiting_on_another_thread_does_not_wait_for_a_withdrawn_record(
     before its commit, kept waiting for the withdrawn record (until its timeout; for ever
     without one), though the stats said nothing was queued."""
     log = AuditLog(sqlite_url, mode="sync", write_timeout=600)
-    other = sqlite3.connect(
-        sqlite_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
-    )
-    other.execute("BEGIN IMMEDIATE")
-    main = threading.main_thread().ident
-    assert main is not None
     failed: list[BaseException] = []
 
     def flush() -> None:
@@ -159,24 +165,18 @@ def test_a_flush_waiting_on_another_thread_does_not_wait_for_a_withdrawn_record(
 
     flusher = threading.Thread(target=flush)
 
-    def ctrl_c_once_a_flush_waits() -> None:
-        while sys._current_frames()[main].f_code.co_name != "_append_sqlite":
-            time.sleep(0.001)
+    def start_a_flush_and_let_it_wait() -> None:
         flusher.start()
         while flusher.ident not in sys._current_frames() or "wait" not in (
             sys._current_frames()[flusher.ident].f_code.co_name
         ):
             time.sleep(0.001)
-        _thread.interrupt_main()
-        other.rollback()
 
-    helper = threading.Thread(target=ctrl_c_once_a_flush_waits)
-    helper.start()
+    helper = _ctrl_c_during_the_next_write(sqlite_url, start_a_flush_and_let_it_wait)
     with pytest.raises(KeyboardInterrupt):
         log.record(Decision(action=Action.ALLOW), {"i": 1})
     helper.join()
     flusher.join()
-    other.close()
     log.close()
     assert failed == [] and log.stats.queued == 0  # main: AuditError after 20 s
 
