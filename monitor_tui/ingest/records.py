@@ -14,7 +14,8 @@ JSON-lines format (one object per line, UTF-8)::
      "resource": {"service.name": "support-bot", ...}, "weight": 1.0}
 
 `kind` and `status_code` are the OTLP enum numbers; `weight` is how many spans of the
-original traffic this one stands for after sampling (1.0 when it was not sampled out).
+original traffic this one stands for after sampling (1.0 when it was not sampled out;
+finite, at most `MAX_WEIGHT`).
 """
 
 from __future__ import annotations
@@ -139,6 +140,11 @@ class SpanRecord:
 MIN_SENDER_RATE = 1e-6
 """Below this a sender's sampling rate is ignored: one span would outweigh a million."""
 
+MAX_WEIGHT = 1e9
+"""The most calls one exported span may stand for. Sampling gives at most 1/MIN_SENDER_RATE
+(or the console's own 1/rate); a weight like 1e200 squares to infinity in the effective
+sample size and failed the whole drift report ("cannot convert float NaN to integer")."""
+
 
 def sender_weight(attributes: Mapping[str, AttrValue], status_code: int) -> float:
     """How many calls of the traffic a span stands for by the sender's own sampling: 1/rate
@@ -192,4 +198,4 @@ class _SpanLine(BaseModel):
     service: str = ""
     attributes: dict[str, Any] = Field(default_factory=dict)
     resource: dict[str, Any] = Field(default_factory=dict)
-    weight: float = Field(default=1.0, gt=0)
+    weight: float = Field(default=1.0, gt=0, le=MAX_WEIGHT, allow_inf_nan=False)

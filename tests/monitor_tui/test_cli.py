@@ -154,6 +154,22 @@ def test_drift_report_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
         assert message in result.output, (extra, result.output)
 
 
+@pytest.mark.parametrize("weight", ["1e200", "Infinity", "NaN"])
+def test_drift_report_refuses_an_absurd_weight_naming_its_line(tmp_path: Path, weight: str) -> None:
+    """Found by probing: one exported line with weight 1e200 (or Infinity) failed the whole
+    report with "ValueError: cannot convert float NaN to integer", naming no file or line."""
+    base = write_jsonl(tmp_path / "b.jsonl", traffic(300, seed=1))
+    lines = write_jsonl(tmp_path / "c.jsonl", traffic(300, seed=2)).read_text().splitlines()
+    lines[1] = lines[1].replace('"weight": 1.0', f'"weight": {weight}')
+    (tmp_path / "c.jsonl").write_text("\n".join(lines) + "\n")
+    result = runner.invoke(
+        app, ["drift", "report", "--baseline", str(base), "--current", str(tmp_path / "c.jsonl")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "c.jsonl:2: not a span: weight" in result.output
+
+
 def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
