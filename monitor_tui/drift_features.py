@@ -85,7 +85,11 @@ def extract_features(spans: Iterable[SpanRecord]) -> FeatureTable:
         table.spans += 1
         weight = span.weight
         values = {name: span.number(key) for name, key in _NUMERIC_ATTRS.items()}
-        values["latency_ms"] = span.call_ms
+        values["latency_ms"] = span.model_ms
+        if values["latency_ms"] is None:
+            # Its guard time covers the input stage alone: only calls that reached the
+            # model are compared, or more denials would read as a faster guard.
+            values["guard_overhead_ms"] = None
         for key in span.attributes:
             for prefix, feature in _SIGNAL_FEATURES:
                 if key.startswith(prefix):

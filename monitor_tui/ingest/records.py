@@ -95,6 +95,17 @@ class SpanRecord:
         value = self.number(semconv.CALL_MS)
         return value if value is not None and value >= 0 else self.duration_ms
 
+    @property
+    def model_ms(self) -> float | None:
+        """How long the model took: the recorded `charter.call_ms`, or the duration of a
+        plain GenAI span (no guard decision: the span is the model call). None for a guarded
+        call that never reached the model (denied at input, failed): its span time is the
+        guard's, and drift counting it as model latency blamed the model for more denials."""
+        value = self.number(semconv.CALL_MS)
+        if value is not None and value >= 0:
+            return value
+        return None if semconv.ACTION in self.attributes else self.duration_ms
+
     def number(self, key: str) -> float | None:
         """A finite number, or None: NaN or an infinity from a buggy or hostile exporter
         would poison every mean and test it reached (drift read "KS p=nan"), and an integer

@@ -208,6 +208,38 @@ def test_drift_in_sampled_spans_is_still_found() -> None:
     assert {"decision", "latency_ms"} <= alerts
 
 
+def denied_at_input(spans: list[SpanRecord]) -> list[SpanRecord]:
+    """As the SDK sends a call denied before the model: no `charter.call_ms`, and a span
+    that lasts the guard's 2 ms."""
+    out = []
+    for s in spans:
+        if s.action == "deny":
+            attrs = {k: v for k, v in s.attributes.items() if k != semconv.CALL_MS}
+            s = replace(
+                s, start_ns=s.end_ns - 2_000_000, attributes={**attrs, semconv.LATENCY_MS: 2.0}
+            )
+        out.append(s)
+    return out
+
+
+def test_more_denials_are_not_read_as_model_or_guard_latency() -> None:
+    """Found by probing: 3% -> 25% of users asking a forbidden question, same model, read
+    as "latency_ms ALERT" (source model): a denied call's span time counted as model time."""
+    baseline = denied_at_input(traffic(600, seed=1, deny_rate=0.05))
+    current = denied_at_input(traffic(600, seed=2, deny_rate=0.3))
+    report = compare(baseline, current)
+    assert feature(report, "decision").severity is DriftSeverity.ALERT
+    latency, overhead = feature(report, "latency_ms"), feature(report, "guard_overhead_ms")
+    assert latency.severity is overhead.severity is DriftSeverity.OK
+    reached = sum(s.action != "deny" for s in current)
+    assert latency.n_current == overhead.n_current == reached  # only calls the model answered
+    assert report.by_source()["model"] is report.by_source()["service"] is DriftSeverity.OK
+    plain = {
+        k: v for k, v in current[0].attributes.items() if k not in (semconv.ACTION, semconv.CALL_MS)
+    }
+    assert replace(current[0], attributes=plain).model_ms == current[0].duration_ms
+
+
 def test_non_call_spans_are_ignored() -> None:
     child = call_span(1, end_ns=1)
     child = type(child)(
@@ -333,6 +365,5 @@ def test_non_finite_numbers_from_an_exporter_are_no_samples() -> None:
     spans = [odd(1, float("nan"), float("inf")), odd(2, -1e308, float("-inf")), odd(3, 250.0, 0.1)]
     table = extract_features(spans)
     assert table.numeric["signal.jailbreak"] == [0.1]
-    latency = table.numeric["latency_ms"]
-    assert all(np.isfinite(latency)) and latency[2] == 250.0
-    assert latency[:2] == [spans[0].duration_ms, spans[1].duration_ms]  # the span's own time
+    # No readable model time, no sample: a guarded call's span time is the guard's, too.
+    assert table.numeric["latency_ms"] == [250.0]
