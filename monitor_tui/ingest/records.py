@@ -35,6 +35,9 @@ AttrValue = Any
 STATUS_ERROR = 2
 """OTLP `Status.code` for an error."""
 
+UNNAMED_APP = "default"
+"""`charter.app` of an app that set none (`Settings.app`'s default)."""
+
 
 @dataclass(frozen=True, slots=True)
 class SpanRecord:
@@ -71,7 +74,11 @@ class SpanRecord:
 
     @property
     def app(self) -> str:
-        return str(self.attributes.get(semconv.APP) or self.service or "")
+        """`charter.app`, or the service's name when the app kept the SDK's default name:
+        two services told apart only by OTEL_SERVICE_NAME were one "default" app, one drift
+        segment, whose mix of the two read as drift."""
+        named = str(self.attributes.get(semconv.APP) or "")
+        return named if named and named != UNNAMED_APP else self.service or named
 
     @property
     def model(self) -> str:

@@ -107,6 +107,30 @@ def test_segments_are_compared_separately() -> None:
     assert report.segments[1].severity is DriftSeverity.OK
 
 
+def unnamed(spans: list[SpanRecord]) -> list[SpanRecord]:
+    """As sent by an app that set only OTEL_SERVICE_NAME: `charter.app` is "default"."""
+    return [replace(s, attributes={**s.attributes, semconv.APP: "default"}) for s in spans]
+
+
+def test_services_told_apart_only_by_their_service_name_are_separate_segments() -> None:
+    """Found by probing: billing-bot (short prompts) and support-bot (long ones), neither
+    changed, only their mix (50/50 -> 90/10): one "app=default" segment, input_tokens ALERT."""
+
+    def mix(billing: int, support: int, seed: int) -> list[SpanRecord]:
+        short = traffic(billing, seed=seed, app="billing-bot", token_mu=4.0)
+        long = traffic(support, seed=seed + 1, app="support-bot", first_index=5000)
+        return unnamed(short + long)
+
+    report = compare(mix(300, 300, seed=1), mix(540, 60, seed=3))
+    assert [s.label.split(" / ")[0] for s in report.segments] == [
+        "app=billing-bot",
+        "app=support-bot",
+    ]
+    assert report.alerts() == []
+    named = unnamed(traffic(1, seed=1))[0]
+    assert replace(named, service="").app == "default"  # no service name: the app's own
+
+
 def test_a_segment_missing_from_the_baseline_is_not_enough_data() -> None:
     report = compare(traffic(300, seed=1), traffic(300, seed=2, revision="rev-b"))
     assert [s.severity for s in report.segments] == [DriftSeverity.NOT_ENOUGH_DATA] * 2
