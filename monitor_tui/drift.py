@@ -3,8 +3,8 @@
 Features come from the span attributes Charter emits (`charter.semconv`): token counts,
 latency, finish reasons, model version, errors, the decision mix, rules fired, redacted
 entity types, approvals and signal scores. Each feature is compared between a baseline
-window and the current window, separately per segment (app x model x policy revision by
-default), because mixing apps or models would hide real drift and invent false drift.
+window and the current window, separately per segment (app x environment x model x policy
+revision by default), because mixing apps or models would hide real drift and invent false drift.
 
 Each feature gets its verdict in `monitor_tui.drift_verdicts` (the statistics and
 thresholds); this module groups spans into segments and reports. A span kept by a sampling

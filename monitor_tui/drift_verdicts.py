@@ -65,7 +65,9 @@ class DriftConfig(BaseModel):
     js_alert: float = Field(default=0.2, gt=0, le=1)
     p_value: float = Field(default=0.001, gt=0, lt=1)
     bins: int = Field(default=10, ge=2, le=100)
-    group_by: tuple[str, ...] = ("app", "model", "revision")
+    group_by: tuple[str, ...] = ("app", "environment", "model", "revision")
+    """Environment too: staging or a probe process (`charter probe` with its own
+    CHARTER_ENVIRONMENT) must not land in production's segments."""
     score_shift_min: float = Field(default=0.02, ge=0, le=1)
     """Signal scores (0..1) drift only if they also moved this far (Wasserstein distance):
     PSI over scores piled up near zero makes a shift of 0.001 look like an alarm."""

@@ -25,7 +25,8 @@ def report(
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
     min_samples: int = typer.Option(200, help="Spans needed per side before judging."),
     group_by: str = typer.Option(
-        "app,model,revision", help="Segment dimensions: app, model, revision, tenant, environment."
+        "app,environment,model,revision",
+        help="Segment dimensions: app, model, revision, tenant, environment.",
     ),
     p_value: float = typer.Option(0.001, help="Significance level of the KS / chi-square tests."),
     score_shift_min: float = typer.Option(
@@ -35,7 +36,7 @@ def report(
         "never", help=f"Exit {DRIFT_EXIT} when drift reaches this level: never, warn or alert."
     ),
 ) -> None:
-    """Compare current spans to a baseline per app x model x policy revision."""
+    """Compare current spans to a baseline per app x environment x model x policy revision."""
     if fail_on not in FAIL_ON:
         raise fail(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     try:

@@ -77,7 +77,9 @@ def test_drift_report_table(tmp_path: Path) -> None:
     lines = result.output.splitlines()
     assert lines[0].startswith("drift: alert (baseline 300 calls, current 300 calls")
     assert lines[1] == "what changed: traffic ok · model ALERT · decisions ok · service ok"
-    assert "app=support-bot / model=gpt-4o / revision=rev-a: alert" in result.output
+    assert (
+        "app=support-bot / environment=prod / model=gpt-4o / revision=rev-a: alert" in result.output
+    )
     row = next(line for line in lines if line.strip().startswith("model_version"))
     assert row.split()[-1] == "alert" and "JS" in row
     assert "alerts: 1" in result.output
@@ -92,7 +94,7 @@ def test_drift_report_table_prints_exporters_names_with_escapes(tmp_path: Path) 
     result = runner.invoke(app, ["drift", "report", "--baseline", str(b), "--current", str(c)])
     assert result.exit_code == 0, result.output
     assert not any(ch in result.output for ch in "\x1b\x07\u202e")  # main: printed as is
-    assert "app=bot\\x1b]52;c;aGk=\\x07\\u202e / model=gpt-4o" in result.output
+    assert "app=bot\\x1b]52;c;aGk=\\x07\\u202e / environment=prod" in result.output
 
 
 def test_drift_report_table_names_long_features_whole_and_aligned(tmp_path: Path) -> None:

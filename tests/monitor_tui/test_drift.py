@@ -100,8 +100,8 @@ def test_segments_are_compared_separately() -> None:
     report = compare(baseline, current)
     labels = [s.label for s in report.segments]
     assert labels == [
-        "app=agent / model=gpt-4o / revision=rev-a",
-        "app=bot / model=gpt-4o / revision=rev-a",
+        "app=agent / environment=prod / model=gpt-4o / revision=rev-a",
+        "app=bot / environment=prod / model=gpt-4o / revision=rev-a",
     ]
     assert report.segments[0].severity is DriftSeverity.ALERT
     assert report.segments[1].severity is DriftSeverity.OK
@@ -129,6 +129,27 @@ def test_services_told_apart_only_by_their_service_name_are_separate_segments() 
     assert report.alerts() == []
     named = unnamed(traffic(1, seed=1))[0]
     assert replace(named, service="").app == "default"  # no service name: the app's own
+
+
+def test_probe_calls_in_their_own_environment_stay_out_of_production_segments() -> None:
+    """Found by probing: the README says a probe process with its own CHARTER_ENVIRONMENT
+    keeps its calls out of production drift segments, but environment was no default
+    dimension: one probe run (attacks, mostly denied) made production's segment alert."""
+
+    def probe(spans: list[SpanRecord]) -> list[SpanRecord]:
+        return [
+            replace(s, attributes={**s.attributes, semconv.ENVIRONMENT: "probe"}) for s in spans
+        ]
+
+    production = traffic(600, seed=1)
+    probe_run = probe(traffic(230, seed=9, deny_rate=0.6, token_mu=6.0, first_index=9000))
+    report = compare(production, traffic(300, seed=2) + probe_run)
+    assert [s.label for s in report.segments] == [
+        "app=support-bot / environment=probe / model=gpt-4o / revision=rev-a",
+        "app=support-bot / environment=prod / model=gpt-4o / revision=rev-a",
+    ]
+    assert report.alerts() == []
+    assert report.segments[1].severity is DriftSeverity.OK
 
 
 def test_a_segment_missing_from_the_baseline_is_not_enough_data() -> None:
