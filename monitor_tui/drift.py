@@ -4,7 +4,8 @@ Features come from the span attributes Charter emits (`charter.semconv`): token 
 latency, finish reasons, model version, errors, the decision mix, rules fired, redacted
 entity types, approvals and signal scores. Each feature is compared between a baseline
 window and the current window, separately per segment (app x environment x model x policy
-revision by default), because mixing apps or models would hide real drift and invent false drift.
+revision by default), because mixing apps or models would hide real drift and invent false
+drift. A model or revision change under the same app is flagged on its own (`drift_changes`).
 
 Each feature gets its verdict in `monitor_tui.drift_verdicts` (the statistics and
 thresholds); this module groups spans into segments and reports. A span kept by a sampling
@@ -21,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from monitor_tui.drift_changes import change_verdicts, segment_changes
 from monitor_tui.drift_features import (
     SOURCES,
     UNKNOWN,
@@ -163,10 +165,18 @@ def compare(
     base_groups = _group(baseline, config.group_by)
     cur_groups = _group(current, config.group_by)
     segments = []
+    sizes = {}
     for key in sorted(set(base_groups) | set(cur_groups)):
         base = extract_features(base_groups.get(key, ()))
         cur = extract_features(cur_groups.get(key, ()))
+        sizes[key] = (base.calls(), cur.calls())
         segments.append(SegmentDrift(key=key, features=tuple(compare_tables(base, cur, config))))
+    for change in segment_changes(sizes, config):
+        base = extract_features(s for key in change.gone for s in base_groups[key])
+        cur = extract_features(s for key in change.new for s in cur_groups[key])
+        flagged = change_verdicts(change, base.calls(), cur.calls(), config)
+        features = (*flagged, *compare_tables(base, cur, config))
+        segments.append(SegmentDrift(key=change.key, features=features))
     return DriftReport(
         segments=tuple(segments),
         config=config,

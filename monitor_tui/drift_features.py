@@ -47,6 +47,10 @@ class FeatureTable:
         values = np.asarray(self.numeric.get(name, ()), dtype=np.float64)
         return equal_weight_sample(values, _weights(self.numeric_weights, name, values.size))
 
+    def calls(self) -> int:
+        """The calls at the effective size: what `min_samples` is held against."""
+        return self.counts("decision")[1]
+
     def counts(self, name: str) -> tuple[dict[str, float], int]:
         """Category counts and the sample size, both at the effective size."""
         counts = self.categorical.get(name, Counter())
@@ -143,11 +147,13 @@ _SOURCE = {
     "output_tokens": "model",
     "finish_reason": "model",
     "model_version": "model",
+    "model_change": "model",
     "latency_ms": "model",
     "decision": "decisions",
     "rules": "decisions",
     "approval": "decisions",
     "approval_wait_ms": "decisions",
+    "revision_change": "decisions",
     "guard_overhead_ms": "service",
     "error": "service",
 }

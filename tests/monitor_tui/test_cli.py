@@ -125,6 +125,8 @@ def test_fail_on_sets_the_exit_code(tmp_path: Path) -> None:
     args = ["drift", "report", "--baseline", str(b), "--fail-on", "warn", "--current"]
     assert runner.invoke(app, [*args, str(same)]).exit_code == 0
     assert runner.invoke(app, [*args, str(moved)]).exit_code == 3
+    swapped = write_jsonl(tmp_path / "swapped.jsonl", traffic(300, seed=2, model="gpt-4.1"))
+    assert runner.invoke(app, [*args, str(swapped)]).exit_code == 3  # a model swap warns
 
 
 def test_drift_report_small_files_say_not_enough_data(tmp_path: Path) -> None:

@@ -152,15 +152,50 @@ def test_probe_calls_in_their_own_environment_stay_out_of_production_segments() 
     assert report.segments[1].severity is DriftSeverity.OK
 
 
-def test_a_segment_missing_from_the_baseline_is_not_enough_data() -> None:
+def test_a_revision_change_is_flagged_and_compared_across() -> None:
+    """Found by probing: a new policy revision (or model) is a new segment, so the old one
+    had only baseline calls and the new one only current calls: both "not enough data",
+    and `drift report --fail-on warn` passed a change nobody looked at."""
     report = compare(traffic(300, seed=1), traffic(300, seed=2, revision="rev-b"))
-    assert [s.severity for s in report.segments] == [DriftSeverity.NOT_ENOUGH_DATA] * 2
+    assert [s.severity for s in report.segments[:2]] == [DriftSeverity.NOT_ENOUGH_DATA] * 2
+    change = report.segments[2]
+    assert (
+        change.label
+        == "app=support-bot / environment=prod / model=gpt-4o / revision=rev-a -> rev-b"
+    )
+    assert [(s.label, f.feature) for s, f in report.alerts()] == [(change.label, "revision_change")]
+    assert feature(report, "revision_change", 2).reason.startswith(
+        "revision changed rev-a -> rev-b"
+    )
+    assert report.severity is DriftSeverity.WARN  # the same traffic: nothing else moved
+    assert report.by_source()["decisions"] is DriftSeverity.WARN
     custom = compare(
         traffic(300, seed=1),
         traffic(300, seed=2, revision="rev-b"),
         DriftConfig(group_by=("app", "model")),
     )
     assert custom.severity is DriftSeverity.OK
+
+
+def test_a_model_swap_names_the_change_and_what_it_did() -> None:
+    baseline = traffic(600, seed=1)
+    current = traffic(300, seed=2, model="gpt-4.1", version="gpt-4.1-2025-04-14", deny_rate=0.3)
+    stragglers = traffic(5, seed=3, first_index=9000)  # the old model's last in-flight calls
+    report = compare(baseline, current + stragglers)
+    change = report.segments[-1]
+    assert (
+        change.label
+        == "app=support-bot / environment=prod / model=gpt-4o -> gpt-4.1 / revision=rev-a"
+    )
+    swap = feature(report, "model_change", len(report.segments) - 1)
+    assert swap.severity is DriftSeverity.WARN
+    assert (swap.n_baseline, swap.n_current) == (600, 300)
+    assert swap.reason.startswith("model changed gpt-4o -> gpt-4.1")
+    flagged_here = {f.feature for s, f in report.alerts(DriftSeverity.ALERT) if s is change}
+    assert {"decision", "model_version"} <= flagged_here
+    # Too few calls on a side is still "not enough data", never an alarm.
+    small = compare(traffic(150, seed=1), traffic(150, seed=2, model="gpt-4.1"))
+    assert small.severity is DriftSeverity.NOT_ENOUGH_DATA
 
 
 def test_error_rate_and_redactions_and_signals_are_features() -> None:
