@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS spans (
 CREATE INDEX IF NOT EXISTS spans_end ON spans (end_ns);
 CREATE INDEX IF NOT EXISTS spans_trace ON spans (trace_key);
 CREATE INDEX IF NOT EXISTS spans_probe ON spans (end_ns) WHERE name = 'charter.probe';
+CREATE TABLE IF NOT EXISTS console_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 # Probe runs (`charter probe`, a few a day) are the series the Probes screen plots: a partial
 # index finds them without a scan, and the count bound never evicts them (retention does).
@@ -332,6 +333,21 @@ class SpanStore:
             out.write(json_text(record.to_json_dict()) + "\n")
             written += 1
         return written
+
+    # --- console state -----------------------------------------------------------------
+
+    def state(self, key: str) -> str | None:
+        """A console setting kept with the spans it is about (the Drift screen's pinned
+        baseline), so a restart does not silently drop it."""
+        rows = self._rows("SELECT value FROM console_state WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_state(self, key: str, value: str | None) -> None:
+        with self._guard("saving console state"):
+            if value is None:
+                self._db.execute("DELETE FROM console_state WHERE key = ?", (key,))
+            else:
+                self._db.execute("INSERT OR REPLACE INTO console_state VALUES (?, ?)", (key, value))
 
     def close(self) -> None:
         with self._lock:

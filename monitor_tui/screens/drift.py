@@ -1,7 +1,8 @@
 """Drift: per segment and feature, baseline vs current, with severity and an alert list.
 
 The current window is the last `drift_window_s`; the baseline is either the windows right
-before it (trailing), a window the operator pinned with `p`, or one given to the console
+before it (trailing), a window the operator pinned with `p` (kept in the span store, so it
+outlives a restart until `t`), or one given to the console
 (`ConsoleContext.drift_baseline`, which the current window never reaches back into).
 Verdicts come from `monitor_tui.drift.compare`, the same function `charter drift report`
 uses.
@@ -16,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
+from charter import StoreError
 from monitor_tui import format as fmt
 from monitor_tui.drift import DriftReport, FeatureDrift, compare
 from monitor_tui.drift_features import Window, current_window, trailing_baseline
@@ -65,6 +67,10 @@ class DriftScreen(DataScreen[DriftData]):
         self.query_one("#features", DataTable).add_columns(
             "segment", "feature", "metric", "score", "p", "n base/cur", "severity", "shape"
         )
+        try:
+            self.pinned = _stored_pin(self.ctx.store.state(PIN_KEY))
+        except StoreError:
+            self.pinned = None  # the load that follows reports what is wrong with the store
         super().on_mount()
 
     def load(self) -> DriftData:
@@ -153,14 +159,35 @@ class DriftScreen(DataScreen[DriftData]):
     def action_pin(self) -> None:
         ctx = self.ctx
         self.pinned = current_window(ctx.clock(), ctx.drift_window_s)
-        self.notify(f"Baseline pinned to {_span(self.pinned)}.")
+        kept = self._keep_pin(f"{self.pinned.start_ns} {self.pinned.end_ns}")
+        self.notify(f"Baseline pinned to {_span(self.pinned)}{kept}.")
         self.reload()
 
     def action_trailing(self) -> None:
         self.pinned = None
         self.ctx.drift_baseline = None
-        self.notify("Baseline: trailing windows.")
+        self.notify(f"Baseline: trailing windows{self._keep_pin(None)}.")
         self.reload()
+
+    def _keep_pin(self, value: str | None) -> str:
+        """Store the pin; if the store refuses, say it holds for this session only."""
+        try:
+            self.ctx.store.set_state(PIN_KEY, value)
+        except StoreError as exc:
+            return f" (this session only: {exc})"
+        return ""
+
+
+PIN_KEY = "drift.pinned_baseline"
+"""The span store's console-state key of the pinned baseline: "<start_ns> <end_ns>"."""
+
+
+def _stored_pin(value: str | None) -> Window | None:
+    """The pinned window as stored, or None (none pinned, or not two integers)."""
+    parts = (value or "").split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    return Window(int(parts[0]), int(parts[1]))
 
 
 def _span(window: Window) -> str:
