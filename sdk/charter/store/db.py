@@ -46,10 +46,23 @@ def connect(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs
             parsed = parsed.set(drivername="postgresql+psycopg")
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
-        engine = create_engine(parsed, **kwargs)
+        engine = _postgres_engine(parsed, **kwargs)
         watch_connections(engine)  # `charter.store.deadline.bounded` can cut its waits
         return engine
     raise AssertionError("check_store_url admits only sqlite and postgresql")
+
+
+def _postgres_engine(url: URL, **kwargs: Any) -> Engine:
+    """`create_engine` imports the driver: without the `postgres` extra that is a bare
+    `ModuleNotFoundError` from inside every guarded call and command; say what to install."""
+    try:
+        return create_engine(url, **kwargs)
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"the PostgreSQL store {url.render_as_string(hide_password=True)!r} needs its "
+            f"driver, which cannot be imported ({exc}); install the postgres extra: "
+            "pip install 'charter[postgres]'"
+        ) from None
 
 
 def missing_sqlite_file(url: str) -> bool:
