@@ -8,6 +8,11 @@ from pathlib import Path
 import typer
 
 from charter.cli import clean_errors
+from monitor_tui.cli.extra import need_console_extra
+from monitor_tui.cli.monitor import RECEIVER_MODULES
+
+DRIFT_MODULES = ("numpy", "scipy")
+"""What the demo's drift verdicts need from the console extra (the console also `textual`)."""
 
 
 @clean_errors
@@ -20,10 +25,19 @@ def demo(
 
     On a terminal it opens the console on live traffic; otherwise (CI, pipes) it runs a
     bounded headless session and prints a report."""
+    console = not headless and on_a_terminal()
+    need_console_extra(
+        "the demo", *RECEIVER_MODULES, *DRIFT_MODULES, *(("textual",) if console else ())
+    )
     from monitor_tui.demo import run_console, run_headless
 
-    if not headless and sys.stdin.isatty() and sys.stdout.isatty():
+    if console:
         run_console(workdir)
         return
     report = run_headless(calls, workdir)
     typer.echo(report.render())
+
+
+def on_a_terminal() -> bool:
+    """Both ends are a terminal: the console can open (not in CI, nor in a pipe)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()

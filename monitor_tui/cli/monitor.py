@@ -15,6 +15,7 @@ from typing import Any
 import typer
 
 from charter.cli import clean_errors, fail, stop_on_signals
+from monitor_tui.cli.extra import need_console_extra
 
 app = typer.Typer(
     help="Receive OTLP spans headless, and export stored spans.", no_args_is_help=True
@@ -44,12 +45,8 @@ SampleRateOpt = typer.Option(
 )
 
 
-def _console_extra() -> None:
-    try:
-        import google.protobuf  # noqa: F401
-        import opentelemetry.proto  # noqa: F401
-    except ImportError:
-        raise fail("the receiver needs the console extra: pip install 'charter[console]'") from None
+RECEIVER_MODULES = ("google.protobuf", "opentelemetry.proto")
+"""What the OTLP receiver needs from the console extra."""
 
 
 def open_store(path: str, *, must_exist: bool = False, **limits: Any) -> Any:
@@ -109,7 +106,7 @@ def serve(
     ),
 ) -> None:
     """Run the OTLP receivers (HTTP 4318, gRPC 4317) and store spans; Ctrl-C to stop."""
-    _console_extra()
+    need_console_extra("the receiver", *RECEIVER_MODULES)
     from monitor_tui.format import parse_duration
 
     try:
@@ -161,7 +158,7 @@ def export(
     ),
 ) -> None:
     """Write stored spans as JSON lines (the input of `charter drift report`)."""
-    _console_extra()
+    need_console_extra("the receiver", *RECEIVER_MODULES)
     now = time.time()
     since_ns = _time_bound(since, now, "--since")
     until_ns = _time_bound(until, now, "--until")
