@@ -6,6 +6,7 @@ reviewer can check that a committed model is what the committed data produces.""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,10 @@ app = typer.Typer(help="The offline safety classifier: retrain, inspect.", no_ar
 
 _DEFAULT_DATA = Path("policies/signals/train")
 _DEFAULT_OUT = Path("policies/signals/model")
+STAGE_ONE_MODULES = ("scipy",)
+"""What stage 1's and the extra heads' L-BFGS fits need from the `train` extra."""
+STAGE_TWO_MODULES = ("torch", "onnx", "safetensors", "all_minilm_l6_v2")
+"""What fine-tuning, exporting and quantizing the contextual stage need from it."""
 
 
 def _log(line: str) -> None:
@@ -30,6 +35,19 @@ def _training_files(data: Path) -> list[Path]:
     if not files:
         raise fail(f"{data}: no training *.jsonl files; check --data")
     return files
+
+
+def _need_train_extra(*modules: str) -> None:
+    """Refuse at once when the `train` extra is missing: training imports it only once its
+    stage begins, minutes in (scipy after the features, torch in the stage-2 child).
+    `find_spec` finds a package without importing it (torch alone takes seconds)."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        stage_one = set(missing).isdisjoint(STAGE_ONE_MODULES)  # --no-context would run
+        raise fail(
+            f"training needs the train extra ({', '.join(missing)} not installed): "
+            "pip install 'charter[train]'" + (" (or --no-context for stage 1 only)" * stage_one)
+        )
 
 
 def _writable_folder(out: Path) -> None:
@@ -130,15 +148,11 @@ def train(
 
     files = _training_files(data)
     _writable_folder(out)
+    _need_train_extra(*STAGE_ONE_MODULES, *(STAGE_TWO_MODULES if context else ()))
     finetune = None
     if context:
-        try:
-            from charter.signals.training.finetune import FinetuneConfig
-        except ImportError as exc:
-            raise fail(
-                f"fine-tuning needs {exc.name}: pip install -e '.[train]' "
-                "(or --no-context for stage 1 only)"
-            ) from None
+        from charter.signals.training.finetune import FinetuneConfig
+
         finetune = FinetuneConfig(layers=layers, epochs=epochs, threads=threads)
     try:
         items = load_items(files)
@@ -206,6 +220,7 @@ def heads(
     from charter.signals.training.extra_heads import HEADS, fit_heads
 
     files = _training_files(data)
+    _need_train_extra(*STAGE_ONE_MODULES)
     try:
         artifact, _ = load_artifact(model)
         updated = fit_heads(artifact, data, load_items(files), max_iter, _log)
