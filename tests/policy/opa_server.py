@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -27,6 +27,8 @@ class FakeOpa:
         self.delay_s = 0.0
         self.fail_with: int | None = None
         self.requests: list[dict[str, Any]] = []
+        self.before_answer: Callable[[FakeOpa], None] | None = None
+        """Called on the request's thread before it answers (to hold the answer back)."""
 
 
 def _handler(opa: FakeOpa) -> type[BaseHTTPRequestHandler]:
@@ -39,6 +41,8 @@ def _handler(opa: FakeOpa) -> type[BaseHTTPRequestHandler]:
             opa.requests.append({"path": self.path, "body": body})
             if opa.delay_s:
                 time.sleep(opa.delay_s)
+            if opa.before_answer is not None:
+                opa.before_answer(opa)
             if opa.fail_with:
                 self._send(opa.fail_with, {"code": "internal_error", "message": "boom"})
                 return

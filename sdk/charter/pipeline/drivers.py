@@ -2,8 +2,10 @@
 
 They differ only where the mode does: `run_sync` calls, `run_async` awaits, the stream
 drivers hand `Emit`ted values to their caller, `run_resumed` runs a coroutine function to
-completion. An exception from the wrapped function is thrown back into the flow, so the
-flow records it exactly as in every other mode. A stream driver closes the stream it is
+completion; the async drivers run the flow's steps (the checks, the policy, the store's
+writes) on a worker thread, never on the event loop (`charter.pipeline.off_loop`). An
+exception from the wrapped function is thrown back into the flow, so the flow records it
+exactly as in every other mode. A stream driver closes the stream it is
 reading when the flow calls the function again (a revision replaces the draft).
 
 A stream is often read after the call that made it returned, elsewhere (a web framework's
@@ -23,6 +25,7 @@ from collections.abc import AsyncGenerator, Callable, Coroutine, Generator, Iter
 from typing import Any, TypeVar
 
 from charter._open_streams import track
+from charter.pipeline import off_loop
 from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
 from charter.pipeline.flow import Flow
 from charter.pipeline.parts import Parts
@@ -46,16 +49,19 @@ def run_sync(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Any:
 
 
 async def run_async(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Any:
+    """The flow's steps on a worker thread, never on the event loop (`off_loop`), in one
+    copy of the caller's context; the function is awaited on the loop, in that context."""
+    caller = contextvars.copy_context()
     reply: Any = None
     failure: BaseException | None = None
     while True:
-        try:
-            effect = flow.send(reply) if failure is None else flow.throw(failure)
-        except StopIteration as stop:
-            return stop.value
+        outcome = await off_loop.step(caller, flow, reply, failure)
+        if outcome.ended:
+            return outcome.value
+        effect = outcome.unwrapped()
         reply, failure = None, None
         try:
-            reply = await _aperform(effect, fn, parts)
+            reply = await in_context(caller, _aperform(effect, fn, parts))
         except BaseException as exc:
             failure = exc
 
@@ -104,17 +110,18 @@ def _stream(
 async def run_async_stream(
     flow: Flow, fn: Callable[..., Any], parts: Parts, caller: contextvars.Context
 ) -> AsyncGenerator[Any, None]:
-    """`run_stream` with `await`; the flow's steps run in `caller` as there."""
+    """`run_stream` with `await`; the flow's steps run in `caller` as there, on a worker
+    thread as `run_async`'s."""
     reply: Any = None
     failure: BaseException | None = None
     source: Any = None
     step = caller.run
     try:
         while True:
-            try:
-                effect = step(flow.send, reply) if failure is None else step(flow.throw, failure)
-            except StopIteration:
+            outcome = await off_loop.step(caller, flow, reply, failure)
+            if outcome.ended:
                 return
+            effect = outcome.unwrapped()
             reply, failure = None, None
             if isinstance(effect, Emit):
                 yield effect.value

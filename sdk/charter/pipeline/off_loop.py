@@ -1,0 +1,77 @@
+"""The async drivers' steps of the flow, run on a worker thread instead of the event loop.
+
+A step of the flow is everything between two effects: PII detection, the signals, the
+policy (a blocking round trip to an OPA server), an approval's submit or consume and an
+`audit_mode="sync"` write. On the loop's thread each of them froze every other task of the
+loop (found by probing: 10 calls with OPA answering in 0.3 s stalled the loop 7 s; a store
+whose write lock another process held 4 s stalled it 4 s; 1,000 calls' checks, 20 s). The
+steps run on the loop's default executor (the one `asyncio.to_thread` uses, sized with
+`loop.set_default_executor`) and are sync code that already runs on many threads at once
+(sync calls from a thread pool): the embedded engine keeps regorus's thread-bound objects
+per thread, the detectors and the classifier lock what they share.
+
+Every step runs in one `contextvars.Context`, the caller's: what one step sets (the call's
+span, attached as it opens) is there in the next and where it is undone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Stepped:
+    """What one step came to: the next effect, the flow's return value (`ended`), or the
+    exception it raised (`raised`; never through a future, where StopIteration cannot go)."""
+
+    value: Any = None
+    ended: bool = False
+    raised: BaseException | None = None
+
+    def unwrapped(self) -> Any:
+        if self.raised is not None:
+            raise self.raised
+        return self.value
+
+
+async def step(
+    caller: contextvars.Context,
+    flow: Generator[Any, Any, Any],
+    reply: Any,
+    failure: BaseException | None,
+) -> Stepped:
+    """`flow.send(reply)` (or `flow.throw(failure)`) in `caller`, on a worker thread.
+
+    A step cannot be stopped midway, and the flow cannot be thrown into while it runs: a
+    cancellation that comes meanwhile waits for the step to end and is then thrown into the
+    flow where it stopped, which records it as one during the effect it had asked for. It
+    is raised to the caller afterwards in any case."""
+    loop = asyncio.get_running_loop()
+    cancelled: BaseException | None = None
+    while True:
+        running = loop.run_in_executor(None, caller.run, _advance, flow, reply, failure)
+        while not running.done():
+            try:
+                await asyncio.wait((running,))
+            except asyncio.CancelledError as exc:
+                cancelled = cancelled or exc
+        outcome: Stepped = running.result()
+        if cancelled is None:
+            return outcome
+        if failure is cancelled or outcome.ended or outcome.raised is not None:
+            raise cancelled
+        reply, failure = None, cancelled  # the flow hears of it once; then the caller does
+
+
+def _advance(flow: Generator[Any, Any, Any], reply: Any, failure: BaseException | None) -> Stepped:
+    try:
+        effect = flow.send(reply) if failure is None else flow.throw(failure)
+    except StopIteration as stop:
+        return Stepped(stop.value, ended=True)
+    except BaseException as exc:  # handed back to the driver's task, raised there
+        return Stepped(raised=exc)
+    return Stepped(effect)
