@@ -77,6 +77,15 @@ _CARD_WIDE = r"(?<!\w.)" + _NOT_A_TAIL + r"(?:" + _GAP + r"\d){12,18}\b"
 """A card with wide gaps (a tab, two spaces) only next to a card word: review found Luhn
 and the grouping letting one row in 6-17 of a table of random 4-digit numbers through."""
 _TCKN = r"(?<!\w.)" + _NOT_A_TAIL + r"(?<=[1-9])\d{10}\b"
+_TCKN_GROUPED = (  # 384 920 175 10, 3849 2017 510, 38492 017510 (spaces, dots or hyphens)
+    r"(?<!\w.)" + _NOT_A_TAIL + r"(?<=[1-9])"
+    r"(?:\d{2}[ .-]\d{3}[ .-]\d{3}[ .-]\d{2}|\d{3}[ .-]\d{4}[ .-]\d{3}|\d{4}[ .-]\d{6})"
+    r"(?![ .-]?\d)\b"
+)
+"""Probing found a grouped TC Kimlik No read as a phone number, so the national-id rule
+never fired. Grouped, eleven digits could be a phone number written abroad
+(`1 212 555 0147`), so a grouped one needs a word that names it (`TC`, `kimlik`)."""
+_TCKN_WORDS = ("tc", "kimlik*", "tckn*", "nüfus*", "national id*", "turkish id*", "t.c")
 _SSN = (
     r"(?<!\w.)"
     + _NOT_A_TAIL
@@ -159,14 +168,20 @@ def builtin_recognizers(
         ),
     ]  # fmt: skip
     if "TR" in regions:
-        specs.append(
+        specs += [
             RecognizerSpec(
                 "tr_national_id", "TR_NATIONAL_ID", _TCKN,
                 accept_if(v.tr_national_id_ok, 1.0), 1.0,
-                context=("tc", "kimlik*", "tckn*", "nüfus*", "national id*", "turkish id*", "t.c"),
+                context=_TCKN_WORDS,
                 negative_context=ORDERISH, sure=True, trigger=_DIGIT, needs_digit=True,
-            )
-        )  # fmt: skip
+            ),
+            RecognizerSpec(
+                "tr_national_id_grouped", "TR_NATIONAL_ID", _TCKN_GROUPED,
+                v.tr_national_id_grouped_verdict, 1.0, context=_TCKN_WORDS,
+                negative_context=ORDERISH, context_required=True, sure=True,
+                trigger=_DIGIT, needs_digit=True,
+            ),
+        ]  # fmt: skip
     specs += national_id_recognizers(regions)
     if "US" in regions:
         specs.append(

@@ -217,6 +217,16 @@ def ipv4_verdict(candidate: str) -> Verdict | None:
     return Verdict(len(candidate), 0.6)
 
 
+def tr_national_id_grouped_verdict(candidate: str) -> Verdict | None:
+    """A TC Kimlik No in groups: one separator throughout (`384 920 175 10`; a mix such
+    as `384 920-175.10` is some other number), then the NVI check digits."""
+    separators = {c for c in candidate if not c.isdigit()}
+    if len(separators) != 1:
+        return None
+    digits = "".join(c for c in candidate if c.isdigit())
+    return Verdict(len(candidate), 1.0) if tr_national_id_ok(digits) else None
+
+
 _SSN_SAMPLES = frozenset({"123456789", "987654320", "078051120", "219099999"})
 
 
