@@ -49,12 +49,46 @@ def test_a_country_code_apart_from_its_check_digits_is_part_of_the_iban(
 
 
 @pytest.mark.parametrize(
+    "iban",
+    [
+        "TR 1800 0620 0119 0000 0667 2315",
+        "DE 8937 0400 4405 3201 3000",
+        "FR 7630 0060 0001 1234 5678 9018 9",
+        "NO 9386 0111 1794 7",
+        "DE-8937-0400-4405-3201-3000",
+    ],
+)
+def test_a_country_code_apart_from_groups_of_four_is_part_of_the_iban(
+    patterns: PatternDetector, iban: str
+) -> None:
+    # Found by probing: with the check digits opening the first group of four, the
+    # pattern wanted them alone, and the IBAN reached the model.
+    text = f"send it to {iban} today"
+    assert spans(text, patterns.detect(text)) == [("IBAN_CODE", iban)]
+
+
+@pytest.mark.parametrize(
+    "iban", ["tr 18 0006 2001 1900 0006 6723 15", "de 8937 0400 4405 3201 3000"]
+)
+def test_a_country_code_apart_in_lower_case_is_an_iban_next_to_an_iban_word(
+    patterns: PatternDetector, iban: str
+) -> None:
+    text = f"iban'ım {iban}, buraya eft yapın"
+    assert spans(text, patterns.detect(text)) == [("IBAN_CODE", iban)]
+    bare = f"{iban} thanks"  # a word before a number, as `no 93 8601 1117 947` below
+    assert [f for f in patterns.detect(bare) if f.entity_type == "IBAN_CODE"] == []
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "card: 4539  5787  6362  1487",  # Luhn fails
         "card: 4539  5787-6362  1486",  # hyphens in some gaps only
         "IBAN: TR 33 0006 1005 1978 6457 8413 27",  # mod-97 fails
         "no 93 8601 1117 947 please",  # lower case: a word, not a country code
+        "no 9386 0111 1794 7 please",
+        "TR 1800 0620 0119 0000 0667 2316",  # mod-97 fails
+        "years of 2019 2020 2021 2022",
         "years 2019  2020  2021  2022",
     ],
 )

@@ -145,9 +145,12 @@ def _card_grouping_ok(groups: list[int]) -> bool:
 
 
 def iban_verdict(candidate: str) -> Verdict | None:
+    """1.0; 0.05 (a context word such as `iban` lifts it) when a country code apart from
+    the rest is not in capitals: `no 93 8601 1117 947` is more likely the word `no`."""
     for value in shorter_by_groups(candidate, max_drops=2):
         if iban_ok(value.translate(_CARD_STRIP)):
-            return Verdict(len(value), 1.0)
+            sure = value[2].isdigit() or value[:2].isupper()
+            return Verdict(len(value), 1.0 if sure else 0.05)
     return None
 
 
