@@ -314,6 +314,16 @@ def se_personnummer_ok(value: str) -> bool:
     return luhn_ok(digits)
 
 
+_NINO_SHAPE = re.compile(r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]")
+_NINO_BAD_PREFIXES = frozenset(("BG", "GB", "KN", "NK", "NT", "TN", "ZZ"))
+
+
+def uk_nino_ok(value: str) -> bool:
+    """UK National Insurance number: no check digit, only its shape (letters HMRC never
+    issues left out, nor the prefixes it never uses)."""
+    return _NINO_SHAPE.fullmatch(value) is not None and value[:2] not in _NINO_BAD_PREFIXES
+
+
 def uk_nhs_ok(value: str) -> bool:
     """NHS number: 10 digits, weights 10..2, check digit 11 - (sum mod 11), never 10."""
     if len(value) != 10 or not value.isdigit() or len(set(value)) == 1:

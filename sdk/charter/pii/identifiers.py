@@ -326,11 +326,5 @@ def national_id_recognizers(regions: Collection[str]) -> list[RecognizerSpec]:
     return specs
 
 
-_NINO_BAD_PREFIXES = frozenset(("BG", "GB", "KN", "NK", "NT", "TN", "ZZ"))
-
-
 def _nino_verdict(candidate: str) -> Verdict | None:
-    value = candidate.replace(" ", "")
-    if value[:2] in _NINO_BAD_PREFIXES:
-        return None
-    return Verdict(len(candidate), 0.5)
+    return Verdict(len(candidate), 0.5) if c.uk_nino_ok(candidate.replace(" ", "")) else None

@@ -15,6 +15,7 @@ from opentelemetry.util.types import AttributeValue
 
 from charter import semconv as sc
 from charter._canonical import sha256_hex, valid_text
+from charter.pii.identity_numbers import is_identity_number
 from charter.telemetry._call import INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION, CallSpan
 from charter.telemetry._instruments import Instruments
 from charter.telemetry._stage import CallShape
@@ -27,20 +28,23 @@ _NOT_A_PSEUDONYM = re.compile(r"[@\s]|^\+?\d[\d\-. ()]{6,}$")
 @lru_cache(maxsize=4096)
 def safe_user(user: str) -> str:
     """The user pseudonym to record. The guard passes pseudonyms; if a caller passes what
-    looks like an e-mail address, a name or a phone number instead, record a hash of it so
-    telemetry never carries the identifier itself. Memoized: a call asks for it up to three
-    times (each policy stage and the span), and an app has far fewer users than calls."""
+    looks like an e-mail address, a name, a phone or an id number instead, record a hash
+    of it so telemetry never carries the identifier itself. Memoized: a call asks for it up
+    to three times (each policy stage and the span), and an app has far fewer users than
+    calls."""
     if looks_personal(user):
         return "h-" + sha256_hex(user)[:16]
     return valid_text(user)
 
 
 def looks_personal(user: str) -> bool:
-    """Whether a user id looks like an e-mail address, a name or a phone number rather
-    than a pseudonym: such an id is hashed wherever Charter keeps it. Read folded as well:
-    `jane＠example.com` (a full-width or small-form @) is an address too (found by review:
-    the approval queue hashed it, spans and the decision log kept it)."""
-    return any(
+    """Whether a user id looks like an e-mail address, a name, a phone number, or is a
+    national id or IBAN, rather than a pseudonym: such an id is hashed wherever Charter
+    keeps it. Read folded as well: `jane＠example.com` (a full-width or small-form @) is an
+    address too (found by review: the approval queue hashed it, spans and the decision log
+    kept it). Ids with letters are judged by check digits (found by probing: a NINO, an
+    IBAN, a DNI or a codice fiscale was kept in plain text), not by shape: `u-7f3a` stays."""
+    return is_identity_number(user) or any(
         _NOT_A_PSEUDONYM.search(form) is not None
         for form in (user, unicodedata.normalize("NFKC", user))
     )

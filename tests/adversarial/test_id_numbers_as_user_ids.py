@@ -1,0 +1,50 @@
+"""A user id that is a national id or an IBAN (found by probing: `AB123456C`, a UK NINO,
+`GB82WEST12345698765432`, `12345678Z`, a Spanish DNI, and `RSSMRA85T10A562S`, an Italian
+codice fiscale, were kept in plain text in the decision log, on spans and as an approval's
+requester: only an @, a space or an all-digit id counted as personal data). Such ids are
+now read by their check digits (a NINO by its shape) and kept hashed; pseudonyms with
+letters and digits (`u-7f3a`, a UUID) stay as they are."""
+
+from __future__ import annotations
+
+import pytest
+
+from charter import context
+from charter.approvals._identity import requester_id
+from charter.guard import Charter
+from charter.telemetry import safe_user
+from charter.testing import RecordingModel
+from tests.adversarial.helpers import recorded
+
+ID_NUMBERS = [
+    "AB123456C",  # UK NINO
+    "ab 12 34 56 c",
+    "GB82WEST12345698765432",  # IBAN
+    "GB82 WEST 1234 5698 7654 32",
+    "12345678Z",  # ES DNI
+    "X3356625M",  # ES NIE
+    "RSSMRA85T10A562S",  # IT codice fiscale
+    "071056-856M",  # FI henkilötunnus
+]
+PSEUDONYMS = [
+    "u-123", "u-7f3a", "alice", "svc_billing", "agent-1", "AB123456",
+    "3f2a9c4e-1b2d-4c5e-8f9a-0b1c2d3e4f5a", "GB82WEST12345698765433",  # mod-97 fails
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("user", ID_NUMBERS)
+def test_an_id_number_as_user_id_is_kept_hashed(charter: Charter, user: str) -> None:
+    model = RecordingModel("ok")
+    ask = charter.guard(model=model.name, provider="openai")(model)
+    with context(user=user, conversation="c-1"):
+        assert ask("hello there") == "ok"
+    at_rest = repr(recorded(charter))
+    assert user not in at_rest and safe_user(user) in at_rest
+    assert safe_user(user).startswith("h-") and user not in safe_user(user)
+    assert requester_id(user).startswith("h-") and user not in requester_id(user)
+
+
+@pytest.mark.parametrize("user", PSEUDONYMS)
+def test_a_pseudonym_stays_as_it_is(user: str) -> None:
+    assert safe_user(user) == user
+    assert requester_id(user) == user
