@@ -19,8 +19,18 @@ from charter.values import RedactOperator
 
 _FROZEN = ConfigDict(frozen=True, extra="ignore")
 _IDS = random.Random(os.urandom(32))
-"""Decision ids: unique, not secret. Seeded once from the OS; drawing from it never makes a
+"""Decision ids: unique, not secret. Seeded from the OS; drawing from it never makes a
 system call, which on a busy process hands the GIL to another thread for milliseconds."""
+
+
+def _reseed_ids() -> None:
+    """A forked worker (gunicorn --preload, Celery prefork) inherits this generator's state:
+    without a new seed every worker would hand out its siblings' decision ids."""
+    _IDS.seed(os.urandom(32))
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reseed_ids)
 
 
 def new_decision_id() -> str:
