@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import sqlite3
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ from charter.errors import ConfigurationError, StoreError
 from charter.store.deadline import expired_bound, watch_connections
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+"""Every engine `connect` made, for `_forget_pooled_connections` after a fork."""
 NOTHING_LOST = " Nothing was lost."
 """How a `StoreError` for a failed transaction ends (it was rolled back whole); a caller that
 goes on to give records up (the audit writer) removes it from what it reports."""
@@ -40,16 +44,30 @@ def connect(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs
             Path(file).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000}, **kwargs)
         event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_timeout_ms))
-        return engine
-    if parsed.get_backend_name() == "postgresql":
+    elif parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
         engine = _postgres_engine(parsed, **kwargs)
         watch_connections(engine)  # `charter.store.deadline.bounded` can cut its waits
-        return engine
-    raise AssertionError("check_store_url admits only sqlite and postgresql")
+    else:
+        raise AssertionError("check_store_url admits only sqlite and postgresql")
+    _ENGINES.add(engine)
+    return engine
+
+
+def _forget_pooled_connections() -> None:
+    """A forked child (gunicorn --preload, Celery prefork) inherits the parent's pooled
+    connections: two processes talking on one socket garble each other's transactions
+    (probing found raw driver errors and commits answered by another's query). The child
+    drops its copies without closing them (they are the parent's) and opens its own."""
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pooled_connections)
 
 
 def _postgres_engine(url: URL, **kwargs: Any) -> Engine:
