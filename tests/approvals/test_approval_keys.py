@@ -3,10 +3,18 @@ LangGraph re-runs after a pause) finds the first request instead of queueing ano
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
+import pytest
+from sqlalchemy import Engine, text
+
 from charter.approvals import ApprovalQueue, ApprovalRequest, ApprovalState, EventKind
-from tests.approvals.helpers import ACTION, spec
+from charter.store import connect
+from charter.store.approval_tables import EVENTS
+from tests.approvals.helpers import ACTION, directory, spec
+from tests.support.postgres import PostgresServer
 
 
 def _submit(
@@ -49,3 +57,62 @@ def test_another_key_or_action_or_no_key_queues_its_own(queue: ApprovalQueue) ->
     unkeyed = {_submit(queue, None).id for _ in range(2)}
     assert len(unkeyed) == 2 and base.id not in unkeyed
     assert len(queue.list()) == 6
+
+
+def _wait_for_lock_waits(engine: Engine, count: int) -> None:
+    """Until `count` sessions of this database wait on a lock (a liveness wait, not a bound
+    on how fast: only a session that never gets there fails the test)."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    give_up = time.monotonic() + 120
+    while True:
+        with engine.connect() as conn:
+            if conn.execute(query).scalar_one() >= count:
+                return
+        assert time.monotonic() < give_up, f"{count} session(s) never waited on a lock"
+        time.sleep(0.02)
+
+
+@pytest.mark.postgres
+def test_two_workers_holding_the_same_keyed_call_at_once_share_one_request(
+    postgres_server: PostgresServer,
+) -> None:
+    """Found by probing: two workers re-running the same step on PostgreSQL both found no
+    request (a row not yet committed locks nothing), both inserted, and one failed on the
+    duplicate key. Here the first is held between its insert and its commit (its history
+    event waits for a table lock) while the second submits."""
+    url = postgres_server.migrated_database()
+    admin = connect(url)
+    workers = [
+        ApprovalQueue(url, directory=directory(), migrate=False, answer_timeout_s=300)
+        for _ in range(2)
+    ]
+    results: list[Any] = []
+
+    def hold(queue: ApprovalQueue) -> None:
+        try:
+            results.append(_submit(queue, "thread-1/step-3/call-1"))
+        except Exception as exc:  # reported by the assertion below
+            results.append(exc)
+
+    threads = [threading.Thread(target=hold, args=(queue,)) for queue in workers]
+    try:
+        with admin.connect() as blocker:
+            blocker.execute(text(f"LOCK TABLE {EVENTS.name} IN EXCLUSIVE MODE"))
+            for waiting, thread in enumerate(threads, start=1):
+                thread.start()
+                _wait_for_lock_waits(admin, waiting)
+            blocker.rollback()  # the first commits, the second goes on
+        for thread in threads:
+            thread.join()
+        assert all(isinstance(r, ApprovalRequest) for r in results), results
+        assert results[0].id == results[1].id
+        assert [r.id for r in workers[0].list()] == [results[0].id]
+        created = [h for h in workers[0].get(results[0].id).history if h.kind is EventKind.CREATED]
+        assert len(created) == 1
+    finally:
+        for queue in workers:
+            queue.close()
+        admin.dispose()

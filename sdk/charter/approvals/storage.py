@@ -89,9 +89,10 @@ class ApprovalStore:
         """Queue a request. `once`: if one with this id exists, return it and add nothing
         (a keyed submit repeated by a framework that re-runs a step)."""
         with self.writing("queueing an approval request") as conn:
-            if once and repo.get_request(conn, row["id"], lock=True) is not None:
+            if not once:
+                repo.insert_request(conn, row)
+            elif not repo.insert_request_once(conn, row):
                 return self.reload(conn, row["id"])
-            repo.insert_request(conn, row)
             repo.add_events(conn, [created])
         return None
 

@@ -13,12 +13,24 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from charter.store.approval_tables import EVENTS, REQUESTS, VOTES
 
 
 def insert_request(conn: Connection, values: Mapping[str, Any]) -> None:
     conn.execute(insert(REQUESTS), [dict(values)])
+
+
+def insert_request_once(conn: Connection, values: Mapping[str, Any]) -> bool:
+    """Insert unless a request with this id exists (then False). A locking read cannot say
+    so on PostgreSQL: a row not yet there locks nothing, and two workers holding the same
+    keyed call both inserted (found by probing: one failed on the duplicate key). Here the
+    second waits for the first to commit, then adds nothing."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    query = dialect.insert(REQUESTS).on_conflict_do_nothing(index_elements=[REQUESTS.c.id])
+    inserted = conn.execute(query.execution_options(preserve_rowcount=True), dict(values))
+    return inserted.rowcount == 1
 
 
 def get_request(conn: Connection, request_id: str, *, lock: bool = False) -> RowMapping | None:
