@@ -18,6 +18,7 @@ from typing import Any, Literal
 from sqlalchemy import Engine
 
 from charter._ids import reviewer_id
+from charter._unicode import confusable_prototypes
 from charter.approvals import _records
 from charter.approvals._fields import check_fields, check_hash, keyed_ticket, parse_state
 from charter.approvals._records import event
@@ -353,6 +354,10 @@ class ApprovalQueue:
         claimed_id = reviewer.id if isinstance(reviewer, Reviewer) else reviewer
         refusal: ApprovalError | None = None
         store = self._store
+        # The four-eyes check's table, built on a process's first vote (up to a second on a
+        # busy machine): not under the write lock, where concurrent `charter approvals
+        # approve` commands on SQLite waited past their busy timeout (found by probing).
+        confusable_prototypes()
         with store.writing(f"recording a vote on {request_id}") as conn:
             now = self._clock()
             request = store.expire_if_due(conn, store.locked(conn, request_id), now)
