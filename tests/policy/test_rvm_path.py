@@ -75,3 +75,21 @@ def test_compiled_true_forces_the_rvm_and_false_the_interpreter() -> None:
     body = 'level := "low" if input.a\nlevel := "high" if input.b\n'
     assert _engine(body, compiled=True).path == "rvm"
     assert _engine("", compiled=False).path.startswith("interpreter: chosen")
+
+
+def test_a_builtin_error_in_a_rule_of_ones_own_fails_closed() -> None:
+    """The RVM turns a builtin's error into undefined: the rule did not fire and the call
+    was allowed (found by probing). Own rules that call builtins keep the interpreter."""
+    for expr in ('to_number("abc")', "1 / count([])", 'regex.match("(", "x")'):
+        engine = _engine(f'decision := {{"action": "deny"}} if {{ n := {expr}; n == n }}\n')
+        assert "charter.main.decision" in engine.path
+        decision = engine.evaluate({"schema": 1, "stage": "input", "text": "abc"})
+        assert decision.action is Action.DENY and decision.rules == ("charter.fail_closed",)
+
+
+def test_own_functions_are_no_builtins() -> None:
+    engine = _engine(
+        'double(x) := y if { y := x + x }\ndecision := {"action": "deny"} if double(2) == 4\n'
+    )
+    assert engine.path == "rvm"
+    assert engine.evaluate({}).action is Action.DENY

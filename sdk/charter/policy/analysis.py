@@ -7,10 +7,17 @@ Measured gaps of the RVM (regorus 0.13) against its own interpreter, which follo
    one of the values silently;
 2. an `else` after a body that iterates (`some`, `every`, a `_` index) is skipped;
 3. an undefined value assigned inside an iteration (`y := x.missing`) leaks into the
-   collection as the string "<undefined>" instead of dropping the element.
+   collection as the string "<undefined>" instead of dropping the element;
+4. a builtin that errors (`to_number("abc")`, `object.union` on a string, a bad regex,
+   `1 / 0`) is undefined, so the rule silently does not fire and the call is allowed; the
+   interpreter raises and Charter fails closed (regorus 0.13's Python binding cannot make
+   the RVM strict).
 
-Gaps 1 and 2 are decided here, statically and conservatively: a bundle with a rule of
-either shape keeps the interpreter for the entry points whose packages reach it. Gap 3 is
+Gaps 1, 2 and 4 are decided here, statically and conservatively: a bundle with a rule of
+one of those shapes keeps the interpreter for the entry points whose packages reach it.
+For gap 4 only modules Charter does not ship count (the shipped ones run every eval corpus
+on both engines in the differential tests and read data checked at load), so a bundle of
+its own rules that call builtins or divide is decided by the interpreter. Gap 3 is
 covered at run time (`LEAK_SENTINEL` in a result sends that evaluation to the interpreter)
 and by the differential tests (every eval corpus, tests/policies/test_engines_agree.py).
 """
@@ -19,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +73,36 @@ def hazards(ast_json: str) -> list[Hazard]:
         if len(defs) > 1 and not name.endswith("[]") and _may_conflict(defs):
             why = f"{len(defs)} definitions that may give two values"
             found.append(Hazard(package, name, files[(package, name)], why))
+    return found
+
+
+def error_hazards(ast_json: str, trusted: Collection[str]) -> list[Hazard]:
+    """Rules that call a builtin or divide (gap 4) in a module whose text is not in `trusted`.
+    Calls of the bundle's own functions are not builtins: their bodies are checked where
+    they are defined."""
+    modules = json.loads(ast_json)
+    functions = {
+        f"{_ref_text(m['ast']['package']['refr'])}.{_ref_text(r['Spec']['head']['Func']['refr'])}"
+        for m in modules
+        for r in m["ast"]["rules"]
+        if "Func" in r.get("Spec", {}).get("head", {})
+    }
+    found: list[Hazard] = []
+    for module in modules:
+        tree, file = module["ast"], module["source"]["file"]
+        source = module["source"]["contents"]
+        if source in trusted:
+            continue
+        package = _ref_text(tree["package"]["refr"])
+        aliases = _import_aliases(tree, source)
+        for rule in tree["rules"]:
+            spec = rule.get("Spec")
+            if spec is None:
+                continue  # a `default` value is a constant
+            name = _ref_text(next(iter(spec["head"].values()))["refr"])
+            why = _erring(spec, package, aliases, functions)
+            if why:
+                found.append(Hazard(package, name, file, why))
     return found
 
 
@@ -124,6 +161,36 @@ def _data_refs(tree: Any) -> Iterable[str]:
             text = _ref_text({kind: node})
             if text.startswith("data."):
                 yield text.removeprefix("data.").split("[", 1)[0]
+
+
+def _import_aliases(tree: Mapping[str, Any], source: str) -> dict[str, str]:
+    """alias -> imported package (`import data.charter.lib` -> {"lib": "charter.lib"})."""
+    out: dict[str, str] = {}
+    for imported in tree.get("imports", []):
+        path = _ref_text(imported["refr"])
+        if not path.startswith("data."):
+            continue
+        span = imported.get("as")
+        alias = source[span["start"] : span["end"]] if span else path.rpartition(".")[2]
+        out[alias] = path.removeprefix("data.")
+    return out
+
+
+def _erring(spec: Any, package: str, aliases: Mapping[str, str], functions: set[str]) -> str:
+    """Why a rule may hit a builtin error (the first call or division found), or ""."""
+    for kind, node in _nodes(spec):
+        if kind == "ArithExpr" and isinstance(node, dict) and node.get("op") in ("Div", "Mod"):
+            return "divides (by zero: undefined on the RVM, an error in OPA)"
+        if kind != "Call" or not isinstance(node, dict):
+            continue
+        called = _ref_text(node["fcn"])
+        head, _, rest = called.partition(".")
+        own = {f"{package}.{called}", called.removeprefix("data.")}
+        if head in aliases:
+            own.add(f"{aliases[head]}.{rest}" if rest else aliases[head])
+        if not own & functions:
+            return f"calls {called}(), whose error the RVM ignores (the rule would not fire)"
+    return ""
 
 
 def _iterates(query: Any) -> bool:

@@ -7,11 +7,13 @@ evaluates. Shared by the in-process engine and its worker processes.
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from charter.errors import PolicyEvaluationError, PolicyLoadError
 from charter.policy import _regorus
-from charter.policy.analysis import LEAK_SENTINEL, hazards, reachable_packages
+from charter.policy.analysis import LEAK_SENTINEL, error_hazards, hazards, reachable_packages
 from charter.policy.base import DECISION_PATH
 from charter.policy.bundle import PolicyBundle
 
@@ -28,7 +30,8 @@ def choose_path(bundle: PolicyBundle, interpreter: Any, compiled: bool | None) -
     if compiled is None:
         ast = interpreter.get_ast_as_json()
         reach = reachable_packages(ast, _DECISION_PACKAGE)
-        risky = [h for h in hazards(ast) if h.package in reach]
+        found = hazards(ast) + error_hazards(ast, shipped_sources())
+        risky = [h for h in found if h.package in reach]
         if risky:
             return "interpreter: " + "; ".join(h.describe() for h in risky[:3])
     try:
@@ -38,6 +41,16 @@ def choose_path(bundle: PolicyBundle, interpreter: Any, compiled: bool | None) -
             raise
         return f"interpreter: the RVM cannot compile this bundle ({exc})"
     return RVM
+
+
+@cache
+def shipped_sources() -> frozenset[str]:
+    """The text of every Rego module Charter ships (the default bundle and the starter
+    `charter init` lays over it): the differential tests run these on both engines."""
+    from charter.config import DEFAULT_POLICIES
+
+    roots = (Path(DEFAULT_POLICIES), Path(__file__).resolve().parents[1] / "starter" / "bundle")
+    return frozenset(p.read_text() for root in roots for p in root.rglob("*.rego"))
 
 
 class Evaluator:
