@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from charter.errors import BundleError
+from charter.policy.harm_data import check_harm_config
 
 TEST_SUFFIX = "_test.rego"
 
@@ -159,6 +160,7 @@ def _from_files(files: dict[str, bytes], *, source: str) -> PolicyBundle:
     if not modules:
         raise BundleError(f"{source}: no .rego policy files found")
     _check_numbers(data, source)
+    check_harm_config(tuple(modules), data, source)
     return PolicyBundle(
         modules=tuple(modules),
         tests=tuple(tests),
