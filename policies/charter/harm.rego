@@ -131,6 +131,13 @@ support(category) := {"support": {
 	settings(category).support == true
 } else := {}
 
+# A category whose action is require_approval is held for the same reviewers as the review
+# band (config.harm.review_approval): without them the hold named no approver and nobody
+# could release it (found by probing).
+hold(category) := {"approval": config.harm.review_approval} if {
+	settings(category).action == "require_approval"
+} else := {}
+
 default support_lang := "en"
 
 support_lang := "tr" if {
@@ -149,7 +156,7 @@ category_finding(category) := finding if {
 	s >= threshold(category)
 	finding := object.union(
 		{"action": finding_action(category), "message": stage_message(category, s)},
-		support(category),
+		object.union(support(category), hold(category)),
 	)
 } else := finding if {
 	checked_stage

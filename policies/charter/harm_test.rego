@@ -118,6 +118,14 @@ test_an_app_can_send_a_category_to_review if {
 	f.action == "require_approval"
 }
 
+test_a_held_category_names_the_harm_reviewers if {
+	d := main.decision with input as ask("specialized_advice", 0.9)
+		with data.charter.config.harm.categories.specialized_advice.action as "require_approval"
+	d.action == "require_approval"
+	d.approval.approvers.roles == ["security"]
+	d.approval.requirements == [{"rule": "harm.specialized_advice", "approvers": {"roles": ["security"], "users": []}, "min_approvals": 1}]
+}
+
 test_review_band_holds_middling_scores_for_a_reviewer if {
 	some f in harm.findings with input as ask("privacy", 0.4)
 		with data.charter.config.harm.categories.privacy.review_threshold as 0.35
