@@ -123,12 +123,15 @@ stage_message(category, s) := sprintf(
 
 # Categories marked `support` (self-harm) carry a supportive message with help resources
 # for the refusal to show instead of a bare "can't help" (decision obligation `support`).
+# A category that is only logged refuses nothing, so it carries none: its help resources
+# replaced the refusal of an unrelated deny (found by probing).
 support(category) := {"support": {
 	"category": category,
 	"lang": support_lang,
 	"message": config.harm.support[support_lang],
 }} if {
 	settings(category).support == true
+	settings(category).action != "log"
 } else := {}
 
 # A category whose action is require_approval is held for the same reviewers as the review

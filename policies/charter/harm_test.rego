@@ -160,6 +160,14 @@ test_turkish_is_recognised_without_turkish_letters if {
 	d.obligations.support.lang == "tr"
 }
 
+test_a_logged_self_harm_finding_carries_no_support_message if {
+	d := main.decision with input as msg("input", "self_harm", 0.95, "I want to end it all")
+		with data.charter.config.harm.categories.self_harm.action as "log"
+	d.action == "allow"
+	[v.rule | some v in d.violations] == ["harm.self_harm"]
+	not d.obligations.support
+}
+
 test_other_categories_carry_no_support_message if {
 	d := main.decision with input as ask("violent_crimes", 0.95)
 	d.action == "deny"

@@ -179,14 +179,18 @@ action := "deny" if {
 
 # --- violations: an array, sorted by rule id then message --------------------------------
 
+# Each names the action its finding asked for, so a refusal gives the reason of a finding at
+# the decision's action: sorted by rule id, a redaction or a logged finding came first and a
+# forbidden topic was refused "because of" an email address (found by probing).
 violations := [v |
 	some key in sort({[
 		f.rule,
 		object.get(f, "message", ""),
 		object.get(f, "severity", "medium"),
 		object.get(f, "principle", ""),
+		object.get(f, "action", ""),
 	] | some f in findings})
-	v := {"rule": key[0], "message": key[1], "severity": key[2], "principle": key[3]}
+	v := {"rule": key[0], "message": key[1], "severity": key[2], "principle": key[3], "action": key[4]}
 ]
 
 # --- redact: the stricter operator wins (drop > hash > mask > placeholder) ----------------

@@ -190,6 +190,7 @@ test_revise_outside_the_output_stage_is_a_deny_of_the_same_rule if {
 		"principle": "P a.r",
 		"severity": "medium",
 		"message": "fix a.r (only the model's answer can be revised, so this is denied)",
+		"action": "deny",
 	}]
 	tool_result := object.union(chat("x"), {"stage": "tool_result"})
 	decide(tool_result).action == "deny" with data.charter.output.findings as {f_revise("a.r", {})}
@@ -223,8 +224,9 @@ test_violations_are_sorted_deduplicated_and_trimmed if {
 	d := decide(chat("x")) with data.charter.topics.findings as findings
 	[v.rule | some v in d.violations] == ["a.redact", "z.deny"]
 	every v in d.violations {
-		object.keys(v) == {"rule", "principle", "severity", "message"}
+		object.keys(v) == {"rule", "principle", "severity", "message", "action"}
 	}
+	[v.action | some v in d.violations] == ["redact", "deny"]
 }
 
 # --- redact merge --------------------------------------------------------------------------

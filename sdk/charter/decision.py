@@ -114,6 +114,9 @@ class Violation(BaseModel):
     principle: str = ""
     severity: Severity = Severity.MEDIUM
     message: str = ""
+    action: str = ""
+    """The action the rule's finding asked for (`log` findings ask `allow`), so a refusal
+    gives the reason of a rule that refused; "" when the policy does not say."""
 
     def explain(self) -> str:
         why = self.message or self.rule

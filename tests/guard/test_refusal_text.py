@@ -39,3 +39,23 @@ def test_a_message_that_already_refuses_is_used_as_is() -> None:
     assert refusal_text(Decision(action=Action.DENY)) == (
         "I can't help with that: it is not allowed by policy [rule charter.policy]"
     )
+
+
+def test_the_reason_is_a_rule_that_refused_not_a_redaction_or_a_log(tmp_path: Path) -> None:
+    """Found by probing: violations are sorted by rule id, so a forbidden topic asked with an
+    email address was refused "because of" the redaction (privacy.* sorts before topics.*),
+    and a category set to `log` gave the reason for an unrelated deny."""
+    ch = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern", audit=False)
+    try:
+        decision = ch.check("Which stock should I buy? Reply to jane.doe@example.com")
+    finally:
+        ch.close()
+    assert decision.action is Action.DENY and len(decision.violations) == 2
+    assert decision.violations[0].action == "redact"
+    text = refusal_text(decision)
+    assert text.startswith("I can't help with that: investment advice is outside")
+    assert text.endswith("[rule topics.forbidden]")
+    logged = Violation(rule="harm.hate", message="it falls under hate speech", action="allow")
+    denied = Violation(rule="topics.forbidden", message="investment advice", action="deny")
+    both = Decision(action=Action.DENY, violations=(logged, denied))
+    assert refusal_text(both) == "I can't help with that: investment advice [rule topics.forbidden]"
