@@ -114,12 +114,29 @@ label(category) := object.get(settings(category), "label", replace(category, "_"
 stage_message(category, s) := sprintf(
 	"it falls under %s, which this assistant does not help with (harm score %v >= %v)",
 	[label(category), lib.two_decimals(s), threshold(category)],
-) if stage == "input"
+) if {
+	stage == "input"
+	settings(category).action != "log"
+}
 
 stage_message(category, s) := sprintf(
 	"the answer was withheld: it contains %s content (harm score %v >= %v)",
 	[label(category), lib.two_decimals(s), threshold(category)],
-) if stage != "input"
+) if {
+	stage != "input"
+	settings(category).action != "log"
+}
+
+# A logged category changes nothing, so its record must not say the text was refused or
+# withheld: an answer that was delivered was recorded as withheld (found by probing).
+stage_message(category, s) := sprintf(
+	"%s %s content (harm score %v >= %v); recorded only, as config.harm sets this category to log",
+	[stage_subject, label(category), lib.two_decimals(s), threshold(category)],
+) if settings(category).action == "log"
+
+stage_subject := "the request mentions" if stage == "input"
+
+stage_subject := "the answer contains" if stage != "input"
 
 # Categories marked `support` (self-harm) carry a supportive message with help resources
 # for the refusal to show instead of a bare "can't help" (decision obligation `support`).

@@ -112,6 +112,16 @@ test_log_records_without_changing_the_decision if {
 	d.violations[0].rule == "harm.intellectual_property"
 }
 
+test_a_logged_finding_says_it_was_only_recorded if {
+	inp := msg("output", "hate", 0.9, "an answer")
+	d := main.decision with input as inp
+		with data.charter.config.harm.categories.hate.action as "log"
+	d.action == "allow"
+	d.violations[0].message == "the answer contains hate speech content (harm score 0.9 >= 0.8); recorded only, as config.harm sets this category to log"
+	i := main.decision with input as ask("hate", 0.6) with data.charter.config.harm.categories.hate.action as "log"
+	startswith(i.violations[0].message, "the request mentions hate speech content (harm score 0.6 >= 0.5)")
+}
+
 test_an_app_can_send_a_category_to_review if {
 	some f in harm.findings with input as ask("specialized_advice", 0.9)
 		with data.charter.config.harm.categories.specialized_advice.action as "require_approval"
