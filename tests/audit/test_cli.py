@@ -222,3 +222,18 @@ def test_a_hand_edited_decision_id_reaches_the_terminal_escaped(
     for printed in (exported.stderr, checked.stdout):
         assert "\x1b" not in printed and "\x07" not in printed, printed
         assert "d\\x1b]0;pwned\\x07" in printed
+
+
+def test_a_newline_in_an_edited_value_cannot_fake_a_verdict_line(
+    log_url: tuple[str, list[str]],
+) -> None:
+    """Found by probing: a decision id edited to end in a newline and `ok: 30 records
+    verified` printed that as a line of its own after the BROKEN one, so a reader (or a
+    script reading the last line) saw a pass. The verdict is now one line, breaks escaped."""
+    url, _ = log_url
+    _tamper(url, "UPDATE charter_decision_log SET decision_id = "
+                 "'x' || char(10) || 'ok: 6 records verified' WHERE seq = 5")  # fmt: skip
+    result = runner.invoke(app, ["audit", "verify", "--store", url])
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines() == [result.stdout.rstrip("\n")]
+    assert result.stdout.startswith("BROKEN at seq 5 (decision_id x\\x0aok: 6 records verified)")

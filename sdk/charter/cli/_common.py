@@ -63,9 +63,10 @@ def terminal_text(value: object, *, one_line: bool = False) -> str:
     return (_CONTROL_OR_NEWLINE if one_line else _CONTROL).sub(_visible, text)
 
 
-def say(text: str) -> None:
-    """Print a line that holds such values (a requester, a reason, a segment's name)."""
-    typer.echo(terminal_text(text))
+def say(text: str, *, one_line: bool = False) -> None:
+    """Print a line that holds such values (a requester, a reason, a segment's name);
+    `one_line` for a verdict, which an edited value must not follow with a fake one."""
+    typer.echo(terminal_text(text, one_line=one_line))
 
 
 def _visible(match: re.Match[str]) -> str:

@@ -53,9 +53,10 @@ def verify(
         )
     else:
         who = f" (decision_id {result.decision_id})" if result.decision_id else ""
-        say(  # the id and the reason may quote a hand-edited row: escaped for the terminal
+        say(  # the id and the reason may quote a hand-edited row: escaped, on one line
             f"BROKEN at seq {result.first_broken_seq}{who}: {result.reason}; "
-            f"{result.checked} records before it verified"
+            f"{result.checked} records before it verified",
+            one_line=True,
         )
     if not result.ok:
         raise typer.Exit(1)
