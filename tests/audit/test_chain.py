@@ -191,6 +191,28 @@ def test_a_record_added_behind_the_writers_back_is_named(engine: Engine) -> None
     assert (result.ok, result.first_broken_seq, result.problem) == (False, 4, "changed")
 
 
+@pytest.mark.parametrize("seq", [0, -3])
+def test_a_record_forged_before_seq_1_is_named_and_exported(engine: Engine, seq: int) -> None:
+    """Found by probing: rows were read from seq 1 on, so a forged row at seq 0 (an
+    'approve' copied from seq 1) was seen by neither verify nor export. Every row is read
+    now (no schema CHECK: that would need a migration, and a hand edit can drop it)."""
+    _fill(engine, 3)
+    row = _row(engine, 1)
+    forged = {**row, "seq": seq, "decision_id": "forged"}
+    forged["hash"] = chain_hash(material_from_row(forged))
+    with engine.begin() as conn:
+        conn.execute(insert(LOG), [forged])
+    result = verify(engine)
+    assert (result.ok, result.first_broken_seq, result.problem, result.decision_id) == (
+        False,
+        seq,
+        "changed",
+        "forged",
+    )
+    assert "impossible position" in result.reason
+    assert [line["seq"] for line in export(engine)] == [seq, 1, 2, 3]
+
+
 def test_unparsable_json_is_a_change(engine: Engine) -> None:
     ids = _fill(engine, 3)
     _sql(engine, "UPDATE charter_decision_log SET metrics_json = '{broken' WHERE seq = 2")

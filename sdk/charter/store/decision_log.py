@@ -279,12 +279,15 @@ def iter_rows(
     page: int = 500,
 ) -> Iterator[LogRow]:
     """Rows in `seq` order, fetched a page at a time (keyset on `seq`); an `UnreadableRow`
-    stands for each row whose values cannot be read."""
-    after = 0
+    stands for each row whose values cannot be read. Every row, a `seq` of 0 or below too:
+    the writer never makes one, so it is a forgery `verify` must see (reading from seq 1
+    hid it from verify and export alike, found by probing)."""
+    after: int | None = None
     remaining = limit
     while remaining is None or remaining > 0:
         size = page if remaining is None else min(page, remaining)
-        where = [LOG.c.seq > after] + ([LOG.c.timestamp >= since] if since is not None else [])
+        where = [] if after is None else [LOG.c.seq > after]
+        where += [LOG.c.timestamp >= since] if since is not None else []
         batch = _page(conn, where, size)
         yield from batch
         if len(batch) < size:
