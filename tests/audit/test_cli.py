@@ -169,8 +169,8 @@ def test_a_failed_export_leaves_the_previous_file_alone(
 
 @pytest.mark.parametrize(
     "edit",
-    ["input_json = 'not json'", "timestamp = 'yesterday'"],
-    ids=["json", "timestamp"],
+    ["input_json = 'not json'", "timestamp = 'yesterday'", "timestamp = 1700000000"],
+    ids=["json", "timestamp", "timestamp-number"],
 )
 def test_an_unreadable_record_is_named_and_the_others_exported(
     log_url: tuple[str, list[str]], tmp_path: Path, edit: str
@@ -195,6 +195,38 @@ def test_an_unreadable_record_is_named_and_the_others_exported(
     checked = runner.invoke(app, ["audit", "verify", "--store", url])
     assert checked.exit_code == 1, checked.output
     assert checked.stdout.startswith(f"BROKEN at seq 5 (decision_id {ids[4]}): changed:")
+
+
+def test_a_seq_edited_to_text_is_named_and_the_others_exported(
+    log_url: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    """Found by probing: `seq = 'five'` (SQLite keeps text in any column) made export fail
+    with "ValueError" and write nothing, and a row added with a text seq crashed verify.
+    The row is now named as edited, the others exported, and both exit 1."""
+    url, ids = log_url
+    out = tmp_path / "decisions.jsonl"
+    _tamper(url, "UPDATE charter_decision_log SET seq = 'five' WHERE seq = 5")
+    result = runner.invoke(app, ["audit", "export", "--store", url, "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"error: record seq 'five' (decision_id {ids[4]}) cannot be read: it was edited by "
+        "hand; run `charter audit verify`"
+    )
+    assert [json.loads(line)["seq"] for line in out.read_text().splitlines()] == [1, 2, 3, 4, 6]
+    checked = runner.invoke(app, ["audit", "verify", "--store", url])
+    assert checked.exit_code == 1, checked.output
+    assert checked.stdout.startswith("BROKEN at seq 5: missing:")  # seq 5 is gone from the chain
+
+    _tamper(url, "UPDATE charter_decision_log SET seq = 5 WHERE seq = 'five'")
+    _tamper(url, "INSERT INTO charter_decision_log SELECT 'x', 'forged', timestamp, path, "
+                 "input_json, result_json, policy_revision, trace_id, span_id, labels_json, "
+                 "metrics_json, prev_hash, hash FROM charter_decision_log WHERE seq = 6")  # fmt: skip
+    checked = runner.invoke(app, ["audit", "verify", "--store", url])
+    assert checked.exit_code == 1, checked.output
+    assert checked.stdout.startswith(
+        "BROKEN at seq 7 (decision_id forged): changed: a record's stored seq ('x') is not a "
+        "whole number: the row was edited; 6 records before it verified"
+    )
 
 
 def test_verify_reports_a_dropped_head_table_as_broken(log_url: tuple[str, list[str]]) -> None:

@@ -47,11 +47,11 @@ def _record(row: RowMapping | UnreadableRow) -> DecisionRecord | AuditError:
     if not isinstance(row, UnreadableRow):
         try:
             return DecisionRecord.from_row(row)
-        except ValueError:  # pydantic's ValidationError is one too
+        except (ValueError, TypeError):  # pydantic's ValidationError is a ValueError
             pass
     seq, decision_id = row_key(row)
     return AuditError(
-        f"record seq {seq} (decision_id {decision_id}) cannot be read: it was edited by "
+        f"record seq {seq!r} (decision_id {decision_id}) cannot be read: it was edited by "
         "hand; run `charter audit verify`"
     )
 

@@ -95,6 +95,14 @@ def _walk(conn: Connection) -> VerifyResult:
     prev_decision: str | None = None
     for row in iter_rows(conn):
         seq, decision_id = row_key(row)
+        if not isinstance(seq, int):
+            return _broken(
+                checked,
+                expected,
+                "changed",
+                decision_id,
+                f"a record's stored seq ({seq!r}) is not a whole number: the row was edited",
+            )
         if seq > expected:
             gap = f"{expected}" if seq == expected + 1 else f"{expected}-{seq - 1}"
             return _broken(

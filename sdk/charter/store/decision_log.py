@@ -253,10 +253,12 @@ def head_exists(conn: Connection) -> bool:
 @dataclass(frozen=True, slots=True)
 class UnreadableRow:
     """A row with a stored value its column's type cannot read: SQLite keeps whatever a
-    hand edit wrote (`timestamp='yesterday'`). Readers get this in its place, so they can
-    name the row (tampering evidence) and go on with the others."""
+    hand edit wrote (`timestamp='yesterday'`, `timestamp=1700000000`, `seq='five'`).
+    Readers get this in its place, so they can name the row (tampering evidence) and go
+    on with the others."""
 
-    seq: int
+    seq: Any
+    """As stored: a whole number unless `column` is `seq` (then text, a float, NULL...)."""
     decision_id: str
     column: str
 
@@ -264,11 +266,21 @@ class UnreadableRow:
 LogRow = RowMapping | UnreadableRow
 
 
-def row_key(row: LogRow) -> tuple[int, str]:
-    """(seq, decision_id) of a row, readable or not."""
+def row_key(row: LogRow) -> tuple[Any, str]:
+    """(seq, decision_id) of a row, readable or not; seq as stored (an `int` unless the
+    row is unreadable for its seq)."""
     if isinstance(row, UnreadableRow):
-        return row.seq, row.decision_id
-    return int(row["seq"]), str(row["decision_id"])
+        return row.seq, str(row.decision_id)
+    return row["seq"], str(row["decision_id"])
+
+
+def _whole(seq: Any) -> bool:
+    return type(seq) is int
+
+
+_UNREADABLE = (ValueError, TypeError)
+"""What the driver and the column types raise for a value of the wrong type (TypeError for
+a number where SQLite's datetime parser wants text)."""
 
 
 def iter_rows(
@@ -282,7 +294,7 @@ def iter_rows(
     stands for each row whose values cannot be read. Every row, a `seq` of 0 or below too:
     the writer never makes one, so it is a forgery `verify` must see (reading from seq 1
     hid it from verify and export alike, found by probing)."""
-    after: int | None = None
+    after: Any = None
     remaining = limit
     while remaining is None or remaining > 0:
         size = page if remaining is None else min(page, remaining)
@@ -299,23 +311,30 @@ def iter_rows(
 
 def _page(conn: Connection, where: list[Any], size: int) -> Sequence[LogRow]:
     """One page; when a value in it does not read as its type (the driver raises for the
-    whole page), its rows one at a time."""
+    whole page), its rows one at a time. A row whose seq is not a whole number (SQLite
+    keeps text there; it sorts after every number) is unreadable by its seq."""
     query = select(LOG).where(*where).order_by(LOG.c.seq).limit(size)
     try:
-        return conn.execute(query).mappings().all()
-    except ValueError:
+        rows = conn.execute(query).mappings().all()
+    except _UNREADABLE:
         keys = conn.execute(query.with_only_columns(LOG.c.seq, LOG.c.decision_id))
-        return [_one_row(conn, int(seq), str(decision_id)) for seq, decision_id in keys]
+        return [_one_row(conn, seq, str(decision_id)) for seq, decision_id in keys]
+    return [
+        row if _whole(row["seq"]) else UnreadableRow(row["seq"], str(row["decision_id"]), "seq")
+        for row in rows
+    ]
 
 
-def _one_row(conn: Connection, seq: int, decision_id: str) -> LogRow:
+def _one_row(conn: Connection, seq: Any, decision_id: str) -> LogRow:
+    if not _whole(seq):
+        return UnreadableRow(seq, decision_id, "seq")
     try:
         return conn.execute(select(LOG).where(LOG.c.seq == seq)).mappings().one()
-    except ValueError:
+    except _UNREADABLE:
         for column in LOG.columns:
             try:
                 conn.execute(select(column).where(LOG.c.seq == seq)).all()
-            except ValueError:
+            except _UNREADABLE:
                 return UnreadableRow(seq, decision_id, column.name)
         raise
 
