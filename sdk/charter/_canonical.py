@@ -32,6 +32,16 @@ def canonical_json(value: Any) -> str:
     return escape_surrogates(_ENCODER.encode(value))
 
 
+def no_twins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`json.loads(..., object_pairs_hook=no_twins)`: a JSON object that repeats a key is
+    refused (ValueError). Python keeps the last of two, other readers (SQLite's
+    `json_extract`, a SIEM) may keep the first, so the same text would mean two things."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("a JSON object repeats a key")
+    return out
+
+
 def json_string(text: str) -> str:
     """`canonical_json(text)` for a string, the JSON string literal alone (the chain hash
     writes several per record)."""

@@ -220,6 +220,51 @@ def test_unparsable_json_is_a_change(engine: Engine) -> None:
     assert (result.first_broken_seq, result.problem, result.decision_id) == (2, "changed", ids[1])
 
 
+def test_a_repeated_json_key_is_a_change(engine: Engine) -> None:
+    """Found by probing: `{"action":"allow",` put in front of a denied record's result made
+    SQL's json_extract read allow (it keeps the first of two keys) while verify hashed the
+    last and passed. A repeated key is now a change; export names the record."""
+    ids = _fill(engine, 3)
+    _sql(engine, "UPDATE charter_decision_log SET result_json = "
+                 "'{\"action\":\"allow\",' || substr(result_json, 2) WHERE seq = 1")  # fmt: skip
+    result = verify(engine)
+    assert (result.ok, result.first_broken_seq, result.problem, result.decision_id) == (
+        False,
+        1,
+        "changed",
+        ids[0],
+    )
+    assert "repeats a key" in result.reason
+    unreadable: list[AuditError] = []
+    assert [line["seq"] for line in export(engine, on_unreadable=unreadable.append)] == [2, 3]
+    assert len(unreadable) == 1
+
+
+def test_a_timestamp_given_a_utc_offset_is_a_change(sqlite_url: str) -> None:
+    """Found by probing: `timestamp || '+09:00'` moved a record nine hours for SQLite's
+    datetime(), but the column type dropped the offset, so verify passed and export showed
+    the old time. The offset is now applied, as SQLite does: the record no longer matches
+    its hash, and export shows the time SQL reads."""
+    engine = connect(sqlite_url)
+    migrate(engine)
+    ids = _fill(engine, 3)
+    _sql(engine, "UPDATE charter_decision_log SET timestamp = timestamp || '+09:00' WHERE seq = 2")
+    result = verify(engine)
+    assert (result.ok, result.first_broken_seq, result.problem, result.decision_id) == (
+        False,
+        2,
+        "changed",
+        ids[1],
+    )
+    assert "no longer matches its hash" in result.reason
+    query = "SELECT strftime('%Y-%m-%dT%H:%M:%S', timestamp) FROM charter_decision_log"
+    with engine.connect() as conn:
+        sql_reads = conn.execute(text(f"{query} WHERE seq = 2")).scalar_one()
+    exported = {line["seq"]: line["timestamp"] for line in export(engine)}
+    assert exported[2][:19] == sql_reads
+    engine.dispose()
+
+
 def test_a_value_its_column_cannot_read_is_a_change(sqlite_url: str) -> None:
     """Found by probing: SQLite keeps whatever a hand edit writes (`timestamp='yesterday'`),
     and reading that row raised ValueError out of verify and export alike. The row is now

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from charter._canonical import canonical_json, reparses_to_itself, sha256_hex
+from charter._canonical import canonical_json, no_twins, reparses_to_itself, sha256_hex
 from charter.decision import Decision, Violation
 
 DECISION_LOG_PATH = "charter/main/decision"
@@ -104,21 +104,28 @@ class DecisionRecord(BaseModel):
 
 def material_from_row(row: Mapping[Any, Any]) -> dict[str, Any]:
     """The hashed material of a stored row, without validating it (for `verify`, which
-    must judge rows whatever was done to them). Raises `ValueError` on unparsable JSON."""
+    must judge rows whatever was done to them). Raises `ValueError` on unparsable JSON,
+    and on an object that repeats a key: the hash covers the value Python keeps (the
+    last), SQL's `json_extract` reads the first, so `{"action":"allow",...,"action":
+    "deny"}` passed verify while queries read allow (found by probing)."""
     return {
         "seq": int(row["seq"]),
         "decision_id": row["decision_id"],
         "timestamp": format_timestamp(row["timestamp"]),
         "path": row["path"],
-        "input": json.loads(row["input_json"]),
-        "result": json.loads(row["result_json"]),
+        "input": _parsed(row["input_json"]),
+        "result": _parsed(row["result_json"]),
         "policy_revision": row["policy_revision"],
         "trace_id": row["trace_id"],
         "span_id": row["span_id"],
-        "labels": json.loads(row["labels_json"]),
-        "metrics": json.loads(row["metrics_json"]),
+        "labels": _parsed(row["labels_json"]),
+        "metrics": _parsed(row["metrics_json"]),
         "prev_hash": row["prev_hash"],
     }
+
+
+def _parsed(json_text: str) -> Any:
+    return json.loads(json_text, object_pairs_hook=no_twins)
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,7 +137,7 @@ def _walk(conn: Connection) -> VerifyResult:
                 seq,
                 "changed",
                 decision_id,
-                "its stored JSON no longer parses: the row was edited",
+                "its stored JSON no longer parses, or repeats a key: the row was edited",
             )
         if chain_hash(material) != row["hash"]:
             written_as = _written_as(conn, material, str(row["hash"]), str(row["prev_hash"]))

@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
+from charter._canonical import no_twins
 from charter.config import Settings
 from charter.values import free_key
 
@@ -122,19 +123,11 @@ def json_view(value: Any, *, finite: bool) -> Any:
     `finite` refuses NaN and infinities: the policy reads tool arguments as JSON values,
     where a parser refuses them and no comparison with them means anything."""
     try:  # plain JSON already (the common case): one round trip in C
-        return json.loads(json.dumps(value, allow_nan=not finite), object_pairs_hook=_no_twins)
+        # Refused with twin keys (so `_view` reads it): `{1: 600, "1": 300}` dumps as two
+        # "1"s and loads as one, so the policy saw 300 and the tool ran with 600 (probing).
+        return json.loads(json.dumps(value, allow_nan=not finite), object_pairs_hook=no_twins)
     except (TypeError, ValueError, RecursionError):
         return _view(value, finite, 0)
-
-
-def _no_twins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object, refused (so `_view` reads it) when two keys wrote the same text:
-    `{1: 600, "1": 300}` dumps as two "1"s and loads as one, so the policy and the reviewer
-    saw 300 and the tool ran with 600 as well (found by probing)."""
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise ValueError("keys that write the same text")
-    return out
 
 
 def model_fields(model: BaseModel) -> dict[str, Any]:

@@ -35,6 +35,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if isinstance(value, str):  # raw SQLite text, e.g. from a hand-written query
             value = datetime.fromisoformat(value)
         assert isinstance(value, datetime)
+        if value.tzinfo is not None:
+            # Only a hand-written query stores an offset ('...+09:00'). Dropping it read
+            # another time than SQLite's own datetime() does, and the decision log's verify
+            # passed a record moved nine hours (found by probing): the offset is applied.
+            return value.astimezone(UTC)
         return value.replace(tzinfo=UTC)
 
 
