@@ -110,6 +110,12 @@ class ActionMismatch(ApprovalError):
 class StoreError(CharterError):
     """The database is unreachable, locked or inconsistent; nothing was lost."""
 
+    def __init__(self, message: str, *, unavailable: bool = False) -> None:
+        super().__init__(message)
+        self.unavailable = unavailable
+        """The database could not be reached, was locked or did not answer: the operation
+        may succeed when retried, and what it wrote is not to blame."""
+
 
 class PIIError(CharterError):
     """PII detection or the vault failed (missing model, bad recognizer config, bad key)."""

@@ -297,6 +297,38 @@ def test_store_errors_are_retried_and_nothing_is_lost(
     assert failures and "appending to the decision log failed" in failures[0]
 
 
+def test_a_store_locked_for_a_while_never_turns_a_record_into_a_marker(sqlite_url: str) -> None:
+    """Found by probing: another process held SQLite's lock 16 s; the writer's single tries
+    of the first record failed with "database is locked", the lock went, and its marker
+    went in: a valid record was replaced by an empty one. A locked store is now retried,
+    the records kept in order. Here the lock goes as the fourth write begins (where the
+    marker was written), counted by connection checkouts rather than timed."""
+    engine = connect(sqlite_url, busy_timeout_ms=20)
+    log = AuditLog(engine)
+    blocker = _raw(sqlite_url, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")
+    checkouts = []
+
+    def count(*_: object) -> None:
+        checkouts.append(1)
+        if len(checkouts) == 4:
+            blocker.execute("ROLLBACK")
+
+    event.listen(engine, "checkout", count)
+    for i in range(3):
+        log.record(Decision(action=Action.ALLOW), {"order": f"A-{i}"})
+    log.flush(60)
+    log.close()
+    blocker.close()
+    assert len(checkouts) >= 4
+    assert (log.stats.written, log.stats.marked, log.stats.lost) == (3, 0, 0)
+    records = list(iter_records(engine))
+    assert [(r.input, r.is_marker) for r in records] == [
+        ({"order": f"A-{i}"}, False) for i in range(3)
+    ]
+    engine.dispose()
+
+
 def test_close_reports_what_it_could_not_write(
     sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -5,8 +5,10 @@ with the caller's one record. A batch is one transaction. When it fails, the rec
 tried one at a time: a record that fails on its own twice while a *marker* for it (its
 decision's action, rule ids and ids as plain ASCII, no input; `PreparedRecord.marker`) goes
 in is the record's own fault, so the marker takes its place and is counted. When the
-marker fails too, the store is the problem: the records wait and are retried with backoff
-(nothing is replaced while the store is down).
+marker fails too, or any attempt fails because the store is unavailable (locked,
+unreachable: `StoreError.unavailable`), the store is the problem: the records wait, in
+order, and are retried with backoff (nothing is replaced while the store is down; probing
+saw a valid record replaced by a marker when another process held SQLite's lock 16 s).
 """
 
 from __future__ import annotations
@@ -185,6 +187,11 @@ def _reason(exc: Exception) -> str:
     )
 
 
+def _unavailable(exc: Exception) -> bool:
+    """The store, not the records, failed the attempt (see `StoreError.unavailable`)."""
+    return isinstance(exc, StoreError) and exc.unavailable
+
+
 def give_up_after(deadline: float) -> Callable[[float], bool]:
     """A `give_up` for `Appender.write` that waits out each retry delay unless the retry
     would start past `deadline` (`time.monotonic()`): then it says stop."""
@@ -238,7 +245,8 @@ class Appender:
                 self._commit([record for _, record in waiting], done)
             except Exception as exc:
                 done.errors.append(_reason(exc))
-                waiting = self._one_by_one(waiting, done, give_up)
+                if not _unavailable(exc):
+                    waiting = self._one_by_one(waiting, done, give_up)
                 if not waiting:
                     break
                 self._on_retry(done.errors[-1], len(waiting), delay)
@@ -257,7 +265,7 @@ class Appender:
         give_up: Callable[[float], bool],
     ) -> list[tuple[Pending, PreparedRecord]]:
         """Write records singly, a marker for one that fails alone; returns what is left
-        when even a marker cannot be written (the store is failing), or when `give_up(0)`
+        when the store is unavailable or even a marker cannot be written, or when `give_up(0)`
         says the time is up: each attempt may wait out the store's busy timeout, and a sync
         call held 20 s against a 5 s `write_timeout` before (found by probing)."""
         for index, (pending, record) in enumerate(waiting):
@@ -268,6 +276,8 @@ class Appender:
                 try:
                     self._commit([record], done)
                 except Exception as exc:
+                    if _unavailable(exc):
+                        return waiting[index:]
                     error = type(exc).__name__
                     continue
                 error = ""

@@ -188,6 +188,7 @@ def store_errors(engine: Engine, doing: str) -> Iterator[None]:
                 else "check that the database is running and reachable"
             )
             raise StoreError(
-                f"{doing} failed on {redacted_url(engine)}: {reason}; {hint}.{NOTHING_LOST}"
+                f"{doing} failed on {redacted_url(engine)}: {reason}; {hint}.{NOTHING_LOST}",
+                unavailable=True,
             ) from None
         raise StoreError(f"{doing} failed on {redacted_url(engine)}: {reason}") from None
