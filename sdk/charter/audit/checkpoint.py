@@ -6,7 +6,7 @@ chain. So the writer notes the head (`head_seq` = number of records, `head_hash`
 every `every` records or `interval_s` seconds, and when it closes:
 
 - as a line of JSON appended to a file (`checkpoint_file`, append-only, fsync'd), e.g.
-  `{"head_seq":5000,"head_hash":"9f3c…","store":"sqlite:///.charter/charter.db","time":"2026-01-01T00:00:00.000000Z"}`
+  `{"chain":"4b1e…","head_seq":5000,"head_hash":"9f3c…","store":"sqlite:///.charter/charter.db","time":"2026-01-01T00:00:00.000000Z"}`
 - as an OpenTelemetry span `charter.audit.checkpoint` with the same values as attributes,
   so the anchor also lands in whatever trace backend the application exports to.
 
@@ -14,6 +14,13 @@ every `every` records or `interval_s` seconds, and when it closes:
 `charter monitor export`) and fails when the store holds fewer records than a checkpoint
 saw (truncated) or a different record at a checkpoint's position (rolled back/rewritten).
 A checkpoint that cannot be written is logged and counted; it never blocks the log.
+
+Spans reach one console from many apps, each with its own store, and `store` is a URL that
+is the same for all of them (`sqlite:///.charter/charter.db`). So a checkpoint names its
+chain by the hash of the log's first record (`chain`), which differs between stores and
+needs no schema change, and verify uses only the checkpoints of the store's own chain. A
+log rewritten from its first record has another chain: verify then fails when no
+checkpoint is of its chain (checkpoints from before `chain` existed are always used).
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from charter import semconv as sc
 from charter.audit.record import format_timestamp
 from charter.errors import AuditError
 from charter.store.db import sqlite_file
-from charter.store.decision_log import GENESIS_HASH, LOG, ChainHead
+from charter.store.decision_log import GENESIS_HASH, LOG, ChainHead, first_hash
 
 _log = logging.getLogger("charter.audit")
 
@@ -54,9 +61,12 @@ class Checkpoint:
     store: str = ""
     where: str = ""
     """Where it was read from (`file:line`), for messages."""
+    chain: str = ""
+    """The hash of the log's first record, naming the store's chain ("" before it existed)."""
 
     def to_line(self) -> str:
         doc = {
+            "chain": self.chain,
             "head_seq": self.head_seq,
             "head_hash": self.head_hash,
             "store": self.store,
@@ -88,6 +98,8 @@ class Checkpointer:
         self._lock = threading.Lock()
         self._since = 0
         self._head: ChainHead | None = None
+        self.chain = ""
+        """Set by the appender once the log's first record is known (`first_hash`)."""
         self._last = time.monotonic()
         self.written = 0
         self.failed = 0
@@ -118,6 +130,7 @@ class Checkpointer:
             head_hash=head.hash,
             time=format_timestamp(datetime.now(UTC)),
             store=self.store,
+            chain=self.chain,
         )
         self._span(checkpoint)
         if self.path is None:
@@ -159,6 +172,7 @@ class Checkpointer:
                     sc.AUDIT_HEAD_HASH: checkpoint.head_hash,
                     sc.AUDIT_CHECKPOINT_TIME: checkpoint.time,
                     sc.AUDIT_STORE: checkpoint.store,
+                    sc.AUDIT_CHAIN: checkpoint.chain,
                 },
             )
             span.end()
@@ -238,13 +252,18 @@ def _from_doc(doc: Any, where: str) -> Checkpoint | None:
             "head_hash": attrs.get(sc.AUDIT_HEAD_HASH),
             "time": attrs.get(sc.AUDIT_CHECKPOINT_TIME, ""),
             "store": attrs.get(sc.AUDIT_STORE, ""),
+            "chain": attrs.get(sc.AUDIT_CHAIN, ""),
         }
     seq, digest = doc.get("head_seq"), doc.get("head_hash")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
         raise AuditError(f"{where}: head_seq must be a whole number >= 0")
     if not isinstance(digest, str) or len(digest) != 64:
         raise AuditError(f"{where}: head_hash must be a 64-character SHA-256 hex digest")
-    return Checkpoint(seq, digest, str(doc.get("time", "")), str(doc.get("store", "")), where)
+    chain = doc.get("chain", "")
+    if not isinstance(chain, str) or len(chain) not in (0, 64):
+        raise AuditError(f"{where}: chain must be a 64-character SHA-256 hex digest")
+    time_, store = str(doc.get("time", "")), str(doc.get("store", ""))
+    return Checkpoint(seq, digest, time_, store, where, chain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,9 +277,30 @@ class CheckpointFailure:
 
 def check(
     conn: Connection, checkpoints: Sequence[Checkpoint], head_seq: int
+) -> tuple[int, CheckpointFailure | None]:
+    """How many checkpoints are of the store's own chain (see the module docstring), and
+    the first of them (in file order) the store fails, given its verified chain head; None
+    when each holds. All are the store's while its log is empty (a store emptied by hand
+    must still fail); when none is, the log was rewritten from its first record."""
+    chain = first_hash(conn)
+    mine = [c for c in checkpoints if chain is None or c.chain in ("", chain)]
+    if checkpoints and not mine:
+        first = checkpoints[0]
+        return 0, CheckpointFailure(
+            first,
+            "rolled_back",
+            f"none of the {len(checkpoints)} checkpoints is of this store's chain (its first "
+            f"record has hash {str(chain)[:16]}…, {first.describe()} names "
+            f"{first.chain[:16]}…): the log was rewritten from its first record, or the "
+            "checkpoints are another store's",
+            len(checkpoints),
+        )
+    return len(mine), _first_failure(conn, mine, head_seq)
+
+
+def _first_failure(
+    conn: Connection, checkpoints: Sequence[Checkpoint], head_seq: int
 ) -> CheckpointFailure | None:
-    """The first checkpoint (in file order) the store fails, given the store's verified
-    chain head; None when every checkpoint holds."""
     hashes = _hashes_at(conn, {c.head_seq for c in checkpoints if 0 < c.head_seq <= head_seq})
     hashes[0] = GENESIS_HASH
     failures: list[tuple[Checkpoint, Literal["truncated", "rolled_back"], str]] = []

@@ -53,7 +53,8 @@ class VerifyResult:
     head_hash: str = GENESIS_HASH
     """The newest record's hash: note it somewhere else to detect a truncated tail later."""
     checkpoints: int = 0
-    """Checkpoints the store was checked against."""
+    """Checkpoints the store was checked against: those of its own chain (a file of spans
+    holds other apps' too, see `charter.audit.checkpoint`)."""
     failed_checkpoint: str | None = None
     """Where the first checkpoint the store fails was read from (`file:line`)."""
 
@@ -75,9 +76,9 @@ def verify(
             result = _walk(conn)
             if not result.ok or not checkpoints:
                 return result
-            failure = check(conn, checkpoints, result.head_seq)
+            used, failure = check(conn, checkpoints, result.head_seq)
     if failure is None:
-        return replace(result, checkpoints=len(checkpoints))
+        return replace(result, checkpoints=used)
     others = f" ({failure.failing - 1} more fail too)" if failure.failing > 1 else ""
     return replace(
         result,
@@ -85,7 +86,7 @@ def verify(
         first_broken_seq=min(failure.checkpoint.head_seq, result.head_seq + 1),
         reason=f"{failure.problem}: {failure.reason}{others}",
         problem=failure.problem,
-        checkpoints=len(checkpoints),
+        checkpoints=used,
         failed_checkpoint=failure.checkpoint.where,
     )
 
