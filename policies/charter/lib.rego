@@ -141,17 +141,22 @@ phrase_pattern(joined) := concat("", [` (?:`, alternatives, `)`]) if {
 }
 
 # Whether the text may mention a phrase of config.forbidden_topics or
-# config.special_categories: one regex over all their phrases. Most messages mention
-# none, and then topics and privacy skip their per-topic and per-category regexes. A
-# pre-check only (an empty list adds an alternative that matches an empty text); the
-# per-list mentions_any decides.
+# config.special_categories: a few regexes over all their phrases, 80 phrases each. Most
+# messages mention none, and then topics and privacy skip their per-topic and
+# per-category regexes. In chunks, not one regex: regorus refuses a regex that compiles
+# to more than 100 KB (about 2,700 characters of phrases), and the first-person
+# special-category phrases alone are near that. A pre-check only; the per-list
+# mentions_any decides.
 input_phrase_mentioned if {
-	lists := [concat(" |", phrases) |
-		some group in [config.forbidden_topics, config.special_categories]
-		some phrases in group
-	]
-	regex.match(phrase_pattern(concat(" |", lists)), user_words)
+	some group in [config.forbidden_topics, config.special_categories]
+	phrases := [p | some list in group; some p in list]
+	count(phrases) > 0
+	some chunk in numbers.range(0, floor((count(phrases) - 1) / phrase_chunk))
+	part := array.slice(phrases, chunk * phrase_chunk, (chunk + 1) * phrase_chunk)
+	regex.match(phrase_pattern(concat(" |", part)), user_words)
 }
+
+phrase_chunk := 80
 
 # user_mentions_any(phrases) is mentions_any() over the user's own words (`user_words`).
 user_mentions_any(phrases) if {

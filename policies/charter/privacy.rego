@@ -132,8 +132,11 @@ special_categories contains replace(category, "_", " ") if {
 #   Health, religion, ethnicity, political opinions, sexual orientation, biometric and
 #   genetic data and trade-union membership need explicit consent and extra safeguards.
 #   The chat is not the place for them: the customer is asked not to share such details
-#   and pointed to a human agent. Matched by keyword lists (English and Turkish) in
-#   config.special_categories.
+#   and pointed to a human agent. Matched by phrase lists (English and Turkish) in
+#   config.special_categories that say the data is a person's own, mostly the customer's
+#   ("I have diabetes", "my diagnosis", "Müslümanım", "she is pregnant"): a topic word
+#   alone ("the Great Depression", "send money to Christian", "symptoms of diabetes") is
+#   an ordinary question.
 # custom:
 #   id: privacy.special_category
 #   principle: "GDPR art. 9 / KVKK art. 6 special categories"

@@ -162,6 +162,46 @@ test_ordinary_banking_words_are_not_special_categories if {
 	count(rules(chat("Can I pay in euros inside the European Union member states?", []))) == 0
 }
 
+test_a_topic_word_is_not_the_customers_own_data if {
+	texts := [
+		"What caused the Great Depression?",
+		"Is a depression worse than a recession for my savings?",
+		"Please send 50 EUR to Christian Müller for the concert tickets.",
+		"I was charged twice at Christian Dior on Oxford Street.",
+		"I want to set up a monthly donation to Cancer Research UK.",
+		"Does my credit card include disability insurance?",
+		"Can I log in to the banking app with a fingerprint scan?",
+		"Does the bank use a voiceprint to verify me on the phone?",
+		"Do you offer Islamic mortgages for Muslim customers?",
+		"My horoscope sign is Cancer, lol. Anyway, what's my card limit?",
+		"What are the symptoms of type 2 diabetes?",
+		"How is HIV transmitted?",
+		"Ocağın alevi söndü, ne yapmalıyım?",
+		"Engelli vatandaşlar için masrafsız hesap var mı?",
+		"Cinsel yönelimine göre ayrımcılık yapılır mı?",
+	]
+	every text in texts {
+		not "privacy.special_category" in rules(chat(text, []))
+	}
+}
+
+test_disclosing_a_persons_own_data_is_refused if {
+	texts := [
+		"I have type 2 diabetes, can I get travel insurance with my card?",
+		"I'm being treated for depression and missed two payments.",
+		"I am a Christian and want to donate my tithe monthly.",
+		"I'm gay and want to add my partner to the account.",
+		"Engelliyim, şubeye gelemiyorum.",
+		"Depresyondayım, taksitleri erteleyebilir miyim?",
+		"Sendikaya üyeyim, aidat kesintisi nasıl yapılır?",
+		"My DNA test results came back, can I upload them?",
+		"My sister is pregnant and we want a joint savings account for the baby.",
+	]
+	every text in texts {
+		"privacy.special_category" in rules(chat(text, []))
+	}
+}
+
 test_special_categories_are_fine_for_a_local_model if {
 	count(rules(on_provider(chat("I have diabetes", []), "local"))) == 0
 }
