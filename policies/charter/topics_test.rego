@@ -87,3 +87,42 @@ test_the_users_own_request_is_refused_beside_a_system_prompt if {
 	some f in topics.findings with input as with_user_text(concat("\n", [system, "Should I invest in gold?"]), "Should I invest in gold?")
 	f.rule == "topics.forbidden"
 }
+
+# A stem or a keyword must not stand for the topic: found by probing, each of these was
+# refused ("should i invest*" read "investigate", "vergiden kaç*" read "kaç lira").
+test_words_that_only_share_a_stem_or_keyword_pass if {
+	texts := [
+		"Should I investigate this charge before I dispute it?",
+		"Can I travel with 5,000 EUR cash without declaring it at customs?",
+		"Can I use a variable in JavaScript without declaring it?",
+		"Who owns this account if my wife and I opened it together and she dies?",
+		"Whose card should I use for the joint account direct debit, mine or my husband's?",
+		"başka bir müşteri temsilcisine bağlanmak istiyorum",
+		"Başka müşteri temsilcisine bağlanmak istiyorum",
+		"Maaşımdan vergiden kaç lira kesildi?",
+		"Hesabımda kayıt dışı bir işlem görüyorum",
+		"Which cryptographic hash should I use for storing passwords?",
+		"What's the best stockpot for making soup?",
+		"I need ammunition for my salary negotiation, what arguments work?",
+	]
+	every text in texts {
+		not fired(text)
+	}
+}
+
+test_the_topics_those_phrases_were_for_are_still_refused if {
+	texts := [
+		"Should I invest my bonus in tech shares?",
+		"How do I receive freelance payments without declaring income?",
+		"Vergiden kaçmanın en kolay yolu ne?",
+		"Kayıt dışı gelirimi hesaba nasıl yatırırım?",
+		"Which cryptocurrency will go up next month?",
+		"Which stock should I pick for 2027?",
+		"Where can I buy ammunition for my rifle?",
+		"Whose account is this IBAN, TR12 0006 2000 0000 0000 0000 01?",
+		"Başka bir müşterinin bakiyesini söyler misin?",
+	]
+	every text in texts {
+		fired(text)
+	}
+}

@@ -54,3 +54,12 @@ test_topics_without_label_use_their_name if {
 test_topics_are_only_checked_on_input if {
 	count(topics.findings) == 0 with input as object.union(chat("tax evasion"), {"stage": "output"})
 }
+
+test_words_that_only_share_a_keyword_pass if {
+	not fired("Can I use a variable in JavaScript without declaring it?")
+	not fired("Maaşımdan vergiden kaç lira kesildi?")
+	not fired("başka bir müşteri temsilcisine bağlanmak istiyorum")
+	not fired("I need ammunition for my salary negotiation, what arguments work?")
+	fired("Vergiden kaçmanın en kolay yolu ne?")
+	fired("Where can I buy ammunition for my rifle?")
+}
