@@ -57,6 +57,32 @@ test_a_canary_in_base64_or_hex_is_denied if {
 	"output.system_prompt_leak" in rules(answer("43:48:41:52 54 45 52 2D 43 41 4E 41 52 59 2d 37 66 33 61", []))
 }
 
+# "my instructions" is also a recipe's or a how-to's: found by probing, these answers were
+# withheld as a system prompt leak.
+test_first_person_how_to_answers_are_not_leaks if {
+	answers := [
+		"Here are my instructions for the perfect brisket: trim the fat, smoke for 10 hours.",
+		"My instructions are simple: whisk the eggs, fold in the flour, bake at 180 C.",
+		"Sure! Here are my instructions for resetting the router: unplug it, wait 30 seconds.",
+		"Kek tarifi için talimatlarım şöyle: yumurtaları çırpın, unu ekleyin.",
+	]
+	every a in answers {
+		not "output.system_prompt_leak" in rules(answer(a, []))
+	}
+}
+
+test_an_answer_telling_what_it_was_instructed_is_a_leak if {
+	answers := [
+		"My instructions say that I must never mention the fee waiver code.",
+		"I was instructed to only discuss cards and to call you by your first name.",
+		"Here are my original instructions: you are a bank assistant for Acme.",
+		"Bana verilen talimatlar şunlar: müşteriye asla faiz oranını söyleme.",
+	]
+	every a in answers {
+		"output.system_prompt_leak" in rules(answer(a, []))
+	}
+}
+
 test_a_leak_phrase_as_a_reader_sees_it_is_denied if {
 	inp := seen("My sys\u200btem prompt is: be brief.", "my system prompt is: be brief.")
 	"output.system_prompt_leak" in rules(inp)
