@@ -149,13 +149,30 @@ revise_finding(rule, severity, message) := {
 	},
 }
 
+promise_pattern := lib.phrase_pattern(concat(" |", revising.unqualified_promise.phrases))
+
+# A promise phrase after a negation within three words is a disclaimer: "no return is
+# guaranteed", "no investment is completely risk free", "there is no such thing as zero
+# risk" (found by probing: those were withheld). Negated phrases are cut out of the words
+# and the rest must still promise. Rust's regex has no look-behind, hence the cut.
+negated_promise := concat("", [
+	` (?:no|not|nothing|never|none|neither|nor|without|cannot|can t|isn t|aren t|won t)(?: [^ ]+){0,3}?`,
+	promise_pattern,
+])
+
+promise_not_negated if {
+	regex.match(promise_pattern, regex.replace(lib.text_words, negated_promise, " "))
+}
+
 # METADATA
 # title: An unqualified promise in the answer
 # description: >-
 #   The answer promises an outcome nobody can guarantee ("your loan will definitely be
 #   approved", "guaranteed returns"). The model is asked to revise its answer against the
 #   principle; an answer that still promises after the allowed rounds is withheld. A
-#   phrase list, so a promise in other words passes and a quoted phrase can trip it.
+#   phrase list of promised outcomes (returns, profit, approval), so a promise in other
+#   words passes and a quoted phrase can trip it; a phrase negated within three words
+#   before it ("no return is guaranteed") is a disclaimer, not a promise.
 # custom:
 #   id: output.unqualified_promise
 #   principle: "Honesty: no promise of an outcome nobody can guarantee (fair, clear and not misleading)"
@@ -164,6 +181,7 @@ revise_finding(rule, severity, message) := {
 findings contains finding if {
 	stage == "output"
 	lib.mentions_any(revising.unqualified_promise.phrases)
+	promise_not_negated
 	finding := revise_finding(
 		"output.unqualified_promise",
 		"medium",

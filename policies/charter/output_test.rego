@@ -154,6 +154,34 @@ test_a_qualified_statement_is_not_a_promise if {
 	not "output.unqualified_promise" in rules(answer("Returns are not guaranteed and approval depends on your credit history.", []))
 }
 
+# Found by probing: disclaimers and facts were withheld as promises.
+test_disclaimers_and_facts_are_not_promises if {
+	answers := [
+		"Investments can go down as well as up: no return is guaranteed.",
+		"No investment is completely risk free, including government bonds.",
+		"There is no such thing as zero risk when you invest in shares.",
+		"Loan approval depends on your credit check; nothing is guaranteed until you sign.",
+		"Deposits of up to 100,000 EUR are guaranteed by the deposit guarantee scheme.",
+		"Binary search is guaranteed to terminate because the interval shrinks every step.",
+	]
+	every a in answers {
+		not "output.unqualified_promise" in rules(answer(a, []))
+	}
+}
+
+test_promised_outcomes_are_still_caught if {
+	answers := [
+		"With this fund your returns are guaranteed.",
+		"This plan is guaranteed to double your savings in five years.",
+		"Don't worry, approval is guaranteed.",
+		"This is not a loan, it is zero risk: you cannot lose.",
+		"No fees at all, and the bond is 100% safe.",
+	]
+	every a in answers {
+		"output.unqualified_promise" in rules(answer(a, []))
+	}
+}
+
 test_promises_are_only_revised_in_answers if {
 	inp := object.union(answer("I guarantee it", []), {"stage": "tool_result"})
 	not "output.unqualified_promise" in rules(inp)
