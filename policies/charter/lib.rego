@@ -72,13 +72,20 @@ text := input.text if is_string(input.text)
 
 # Lowercase and fold Turkish letters to ASCII, so "Vergi KAÇIRMAK", "vergi kaçırmak" and
 # "vergi kacirmak" all read the same. "İ" lowercases to "i" plus a combining dot (U+0307).
+# Decomposed text (NFD, as macOS writes it: "ş" as "s" and a combining cedilla) loses its
+# combining marks, so it folds like the composed letters; words() would otherwise split a
+# word at each mark. The SDK sends composed text (policy_text); this is for other callers.
 fold(s) := strings.replace_n(
 	{
 		"\u0307": "", "ı": "i", "ş": "s", "ğ": "g", "ç": "c", "ö": "o", "ü": "u",
 		"â": "a", "î": "i", "û": "u",
 	},
-	lower(s),
+	without_marks(lower(s)),
 )
+
+without_marks(s) := s if {
+	regex.match(`^[\x00-\x7f]*$`, s)
+} else := regex.replace(s, `\p{M}+`, "")
 
 # " word word ... ": folded words (runs of letters and digits) separated by single spaces,
 # padded so that a phrase can only match whole words ("kill a process" never contains

@@ -84,6 +84,14 @@ test_words_pads_and_splits_on_punctuation if {
 	lib.words("Hello, <EMAIL_ADDRESS_1>!  Bye") == " hello email address 1 bye "
 }
 
+# Decomposed (NFD) letters fold like the composed ones: "ş" as "s" + U+0327, "ı" stays,
+# "ü" as "u" + U+0308, "ğ" as "g" + U+0306, "ç" as "c" + U+0327, "İ" as "I" + U+0307.
+test_decomposed_turkish_folds_like_composed if {
+	lib.fold("Es\u0327cinselim") == "escinselim"
+	lib.words("Mu\u0308slu\u0308man\u0131m, vergi kac\u0327\u0131rmak I\u0307stiyorum") == " muslumanim vergi kacirmak istiyorum "
+	lib.words("Bas\u0327kas\u0131n\u0131n hesab\u0131, bag\u0306\u0131s\u0327") == lib.words("Başkasının hesabı, bağış")
+}
+
 test_words_of_turkish_text_fold_to_ascii_words if {
 	lib.words("İstanbul'daki ŞUBE, 3. kat") == " istanbul daki sube 3 kat "
 }

@@ -202,6 +202,12 @@ test_disclosing_a_persons_own_data_is_refused if {
 	}
 }
 
+# Decomposed (NFD) Turkish, as macOS writes it, passed before fold() dropped combining marks.
+test_decomposed_turkish_disclosures_are_refused if {
+	"privacy.special_category" in rules(chat("Es\u0327cinselim, bunu hesab\u0131ma not eder misiniz?", []))
+	"privacy.special_category" in rules(chat("Mu\u0308slu\u0308man\u0131m, faizsiz hesap istiyorum.", []))
+}
+
 test_special_categories_are_fine_for_a_local_model if {
 	count(rules(on_provider(chat("I have diabetes", []), "local"))) == 0
 }

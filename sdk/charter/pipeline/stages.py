@@ -132,11 +132,12 @@ class CallRun:
         scores = caller_scores(parts, self.ctx, texts, refusal, [*map(valid_text, items)])
         grounding = self._grounding(stage, answer)
         attached = self.attachments if stage is Stage.INPUT else ()
+        # A prompt's user's own words, read by the scope and special-category rules.
+        own = "\n".join(texts) if scored is not None and stage is Stage.INPUT else None
+        summaries = inspection.summaries
         doc = self._document(
-            stage, text, inspection.summaries, scores, tool_args, grounding, calls, attached
+            stage, text, summaries, scores, tool_args, grounding, calls, attached, user_text=own
         )
-        if scored is not None and stage is Stage.INPUT:  # a prompt's user's own words
-            doc["user_text"] = "\n".join(texts)
         with span.stage("charter.policy.evaluate"):
             decision = parts.engine.evaluate(doc)
             if decision.action is Action.REVISE and stage is not Stage.OUTPUT:
@@ -158,6 +159,7 @@ class CallRun:
         attachments: Sequence[Mapping[str, Any]] = (),
         *,
         metadata: bool = True,
+        user_text: str | None = None,
     ) -> dict[str, Any]:
         is_tool = self.spec.kind == "tool"
         tool = (self.spec.tool_name or "", dict(tool_args or {})) if is_tool else None
@@ -178,6 +180,7 @@ class CallRun:
             grounding=grounding,
             tool_calls=calls,
             attachments=attachments,
+            user_text=user_text,
         )
 
     def bounded(

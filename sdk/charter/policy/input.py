@@ -7,6 +7,7 @@ scores, never values.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -34,6 +35,7 @@ __all__ = [
     "UserRef",
     "plain_metadata",
     "policy_document",
+    "policy_text",
     "with_text",
 ]
 
@@ -125,6 +127,14 @@ class PolicyInput(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
+def policy_text(text: str) -> str:
+    """`text` as the policy reads it: valid Unicode, composed (NFC). The rules match whole
+    words, and a decomposed letter (macOS writes "ş" as "s" and a combining cedilla) split
+    its word at the mark: "Eşcinselim" and "Vergi kaçırmak" passed the special-category and
+    topic rules when decomposed (found by probing)."""
+    return unicodedata.normalize("NFC", valid_text(text))
+
+
 def policy_document(
     *,
     stage: Stage,
@@ -142,9 +152,11 @@ def policy_document(
     grounding: dict[str, Any] | None = None,
     tool_calls: Sequence[str] = (),
     attachments: Sequence[Mapping[str, Any]] = (),
+    user_text: str | None = None,
 ) -> dict[str, Any]:
     """`PolicyInput(...).to_dict()` without building the model: the guard makes two of these
-    per call, and validating values it built itself would only cost time."""
+    per call, and validating values it built itself would only cost time. `text` and
+    `user_text` go in as `policy_text`."""
     doc: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "stage": stage.value,
@@ -153,11 +165,13 @@ def policy_document(
         "environment": environment,
         "user": {"id": user, "roles": list(roles)},
         "model": {"provider": model.provider, "name": model.name},
-        "text": text,
+        "text": policy_text(text),
         "pii": [{"type": p.type, "score": p.score, "count": p.count} for p in pii],
         "signals": signals,
         "metadata": metadata if not metadata else plain_metadata(metadata),
     }
+    if user_text is not None:
+        doc["user_text"] = policy_text(user_text)
     if tool is not None:
         doc["tool"] = {"name": tool[0], "arguments": tool[1]}
     if tool_calls:  # names the model wrote: valid Unicode, and bounded like any identifier
@@ -167,16 +181,16 @@ def policy_document(
     if grounding is not None:
         doc["grounding"] = grounding
     if stage is Stage.OUTPUT:  # what a reader sees of the answer (`charter.policy.folded`)
-        doc["folded_text"] = folded_text(text)
+        doc["folded_text"] = folded_text(doc["text"])
     return doc
 
 
 def with_text(doc: Mapping[str, Any], text: str) -> dict[str, Any]:
     """`doc` about `text` instead (a stream's window records only the text it saw whole),
     its `folded_text` with it: a record never holds more than its text."""
-    out = {**doc, "text": text}
+    out = {**doc, "text": policy_text(text)}
     if "folded_text" in doc:
-        out["folded_text"] = folded_text(text)
+        out["folded_text"] = folded_text(out["text"])
     return out
 
 
