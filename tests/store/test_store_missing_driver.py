@@ -26,8 +26,13 @@ def no_psycopg(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "psycopg", None)
 
 
-def test_a_guarded_call_names_the_postgres_extra(tmp_path: Path) -> None:
-    values = {"store_url": URL, "pii_mode": "pattern", "telemetry": False}
+@pytest.mark.parametrize(
+    "url", [URL, "postgresql://app@127.0.0.1:5999/charter?password=secret&sslmode=require"]
+)
+def test_a_guarded_call_names_the_postgres_extra(tmp_path: Path, url: str) -> None:
+    """A password in the user part or in the query (review: the query's was shown) stays
+    hidden in the message."""
+    values = {"store_url": url, "pii_mode": "pattern", "telemetry": False}
     charter = Charter(Settings.build(values), signals=SignalSet([]))
     called = []
 

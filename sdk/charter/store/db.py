@@ -21,6 +21,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
+from charter._urls import shown_url
 from charter.errors import ConfigurationError, StoreError
 from charter.store.deadline import expired_bound, watch_connections
 
@@ -76,8 +77,9 @@ def _postgres_engine(url: URL, **kwargs: Any) -> Engine:
     try:
         return create_engine(url, **kwargs)
     except ImportError as exc:
+        shown = shown_url(url.render_as_string(hide_password=True))
         raise ConfigurationError(
-            f"the PostgreSQL store {url.render_as_string(hide_password=True)!r} needs its "
+            f"the PostgreSQL store {shown!r} needs its "
             f"driver, which cannot be imported ({exc}); install the postgres extra: "
             "pip install 'charter[postgres]'"
         ) from None
@@ -165,8 +167,8 @@ def _ensure_wal(cur: Any, busy_timeout_ms: int) -> None:
 
 
 def redacted_url(engine: Engine) -> str:
-    """The URL without its password, for messages."""
-    return engine.url.render_as_string(hide_password=True)
+    """The URL without its password (in the user part or the query), for messages."""
+    return shown_url(engine.url.render_as_string(hide_password=True))
 
 
 @contextlib.contextmanager
