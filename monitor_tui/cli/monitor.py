@@ -106,7 +106,9 @@ def serve(
     ),
 ) -> None:
     """Run the OTLP receivers (HTTP 4318, gRPC 4317) and store spans; Ctrl-C to stop."""
-    need_console_extra("the receiver", *RECEIVER_MODULES)
+    # grpc too: the base install carries protobuf and the OTLP protos (the exporter
+    # brings them), so without it a base install passed the check and failed later.
+    need_console_extra("the receiver", *RECEIVER_MODULES, "grpc")
     from monitor_tui.format import parse_duration
 
     try:

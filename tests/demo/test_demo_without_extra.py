@@ -36,3 +36,18 @@ def test_the_console_demo_names_the_console_extra_before_any_work(
     monkeypatch.setattr(demo, "on_a_terminal", lambda: True)
     assert _demo(tmp_path / "demo") == (2, REFUSAL)
     assert not (tmp_path / "demo").exists()
+
+
+def test_the_receiver_names_the_console_extra_without_grpc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A base install carries protobuf and the OTLP protos (the exporter brings them), so
+    the receiver's check passed and `monitor serve` failed later on `grpc` (review)."""
+    monkeypatch.setitem(sys.modules, "grpc", None)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["monitor", "serve", "--duration", "0"])
+    assert (result.exit_code, result.output) == (
+        2,
+        "error: the receiver needs the console extra: pip install 'charter[console]'\n",
+    )
+    assert not (tmp_path / ".charter").exists()
