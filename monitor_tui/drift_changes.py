@@ -3,11 +3,15 @@
 Segments split by model and revision, so after a swap (gpt-4o -> gpt-4.1, rev-a -> rev-b)
 the old segment has calls only in the baseline and the new one only in the current window:
 each alone was "not enough data", so the change itself was never flagged and `drift report
---fail-on warn` passed. The rule: within one group of the other dimensions (app,
-environment, ...), segments with `min_samples` calls in the baseline but fewer in the current
-window *gone*, segments with `min_samples` current calls but fewer in the baseline *new*;
-when a group has both, the change is a warning of its own, and the gone segments' baseline
-calls are compared with the new segments' current calls as one segment, by the usual rules.
+--fail-on warn` passed. The rule works on shares of a group (the other dimensions: app,
+environment, ...), not on each segment's own size: judged alone, a model that served 205
+calls and then 195 read as "gone" beside one that went 195 -> 205, and a canary ramp as a
+swap. A segment is *gone* when it held a real share of the group's baseline calls and has
+next to none (`NEGLIGIBLE`) of its current calls, *new* the reverse; a group with both, the
+gone segments holding `min_samples` baseline calls together and the new ones `min_samples`
+current calls, has changed: a warning of its own, and the gone segments' baseline calls are
+compared with the new segments' current calls as one segment, by the usual rules. Pooled, an
+old model replaced by an A/B split of two new ones (150 calls each) is still a change.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ Key = tuple[tuple[str, str], ...]
 CHANGING = ("model", "revision")
 """Dimensions a deployment changes under the same app: the ones compared across."""
 
+NEGLIGIBLE = 0.05
+"""A share of a group's calls that counts as none: an old model's last in-flight calls."""
+
 
 @dataclass(frozen=True)
 class SegmentChange:
@@ -39,19 +46,34 @@ def segment_changes(
     sizes: Mapping[Key, tuple[int, int]], config: DriftConfig
 ) -> list[SegmentChange]:
     """The changes among segments, from each one's (baseline, current) number of calls."""
-    enough = config.min_samples
-    gone: dict[Key, list[Key]] = defaultdict(list)
-    new: dict[Key, list[Key]] = defaultdict(list)
+    groups: dict[Key, list[tuple[Key, int, int]]] = defaultdict(list)
     for key, (n_base, n_cur) in sizes.items():
         group = tuple((dim, value) for dim, value in key if dim not in CHANGING)
-        if n_base >= enough > n_cur:
-            gone[group].append(key)
-        elif n_cur >= enough > n_base:
-            new[group].append(key)
-    return [
-        _change(tuple(sorted(gone[group])), tuple(sorted(new[group])))
-        for group in sorted(gone.keys() & new.keys())
-    ]
+        groups[group].append((key, n_base, n_cur))
+    changes = []
+    for _, members in sorted(groups.items()):
+        base_total = sum(n_base for _, n_base, _ in members)
+        cur_total = sum(n_cur for _, _, n_cur in members)
+        gone = [
+            (k, b)
+            for k, b, c in members
+            if _share(c, cur_total) < NEGLIGIBLE <= _share(b, base_total)
+        ]
+        new = [
+            (k, c)
+            for k, b, c in members
+            if _share(b, base_total) < NEGLIGIBLE <= _share(c, cur_total)
+        ]
+        if not gone or not new:
+            continue
+        if min(sum(n for _, n in gone), sum(n for _, n in new)) < config.min_samples:
+            continue  # too few calls to compare: "not enough data", as for any segment
+        changes.append(_change(tuple(sorted(k for k, _ in gone)), tuple(sorted(k for k, _ in new))))
+    return changes
+
+
+def _share(n: int, total: int) -> float:
+    return n / total if total else 0.0
 
 
 def _change(gone: tuple[Key, ...], new: tuple[Key, ...]) -> SegmentChange:
