@@ -106,8 +106,9 @@ class SpanRecord:
     def model_ms(self) -> float | None:
         """How long the model took: the recorded `charter.call_ms`, or the duration of a
         plain GenAI span (no guard decision: the span is the model call). None for a guarded
-        call that never reached the model (denied at input, failed): its span time is the
-        guard's, and drift counting it as model latency blamed the model for more denials."""
+        call that never reached the model (denied at input), or from an SDK that did not
+        record streams: its span time is the guard's (or the reader's), and drift counting
+        it as model latency blamed the model for more denials."""
         value = self.number(semconv.CALL_MS)
         if value is not None and value >= 0:
             return value

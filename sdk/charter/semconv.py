@@ -49,7 +49,9 @@ APP = "charter.app"
 ENVIRONMENT = "charter.environment"
 USER = "charter.user"  # pseudonym only
 LATENCY_MS = "charter.latency_ms"  # guard's own overhead
-CALL_MS = "charter.call_ms"  # the wrapped call's duration
+CALL_MS = "charter.call_ms"
+# The time spent in the wrapped function, returned or raised, summed over its revisions; for
+# a stream, what producing its chunks took (not the time the reader held them).
 ERROR = "charter.error"  # error class name, never a message with content
 SAMPLED_ALLOW_RATE = "charter.sampling.allow_rate"
 # float, on a call span whose trace is in the SDK's sampled share of allowed calls

@@ -4,6 +4,8 @@ calls and awaiting where the async one awaits. Nothing else differs between the 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,3 +49,14 @@ END = _End()
 """Sent back for `Pull` when the stream has no more chunks."""
 
 Effect = Invoke | AwaitApproval | Pull | Emit
+
+
+def timed(took_ms: Callable[[float], None], effect: Invoke | Pull) -> Generator[Effect, Any, Any]:
+    """Perform `effect` and pass its time to `took_ms`, whether it returned or raised: the
+    model's time (`charter.call_ms`) is what its calls and a stream's pulls took (a stream's
+    reader holding a chunk is not the model), and a model that timed out spent it too."""
+    started = time.perf_counter()
+    try:
+        return (yield effect)
+    finally:
+        took_ms((time.perf_counter() - started) * 1e3)

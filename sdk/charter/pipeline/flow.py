@@ -25,7 +25,7 @@ from charter.errors import ApprovalPending, PolicyViolation
 from charter.pipeline import held_calls
 from charter.pipeline.answer_reading import refuse_deferred
 from charter.pipeline.binding import as_keywords
-from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull
+from charter.pipeline.effects import END, AwaitApproval, Effect, Emit, Invoke, Pull, timed
 from charter.pipeline.holds import (
     after_wait,
     approval_action,
@@ -280,10 +280,9 @@ def _wait_for_approval(run: CallRun, prepared: Prepared) -> Flow:
 def _call(run: CallRun, invoke: Invoke) -> Flow:
     """Call the wrapped function once (the answer, or a revision); count it and its cost."""
     run.calls += 1
-    started = time.perf_counter()
-    result = yield invoke
+    result = yield from timed(run.model_waited, invoke)
     refuse_deferred(run.spec, result)
-    run.model_returned(result, (time.perf_counter() - started) * 1e3)
+    run.model_returned(result)
     return result
 
 
@@ -319,7 +318,7 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
     shown, the model is asked to continue from it; the first window of the revision is
     checked together with the end of what was shown."""
     run.calls += 1
-    source = yield prepared.invoke
+    source = yield from _cut_short(run, prepared.invoke)  # nothing shown yet: nothing recorded
     checks = WindowChecks(run)
     window = StreamWindow(checks, window=run.parts.stream_window)
     gate = StreamGate(window, run.on_deny)
@@ -382,7 +381,7 @@ def _cut_short(run: CallRun, effect: Invoke | Pull) -> Flow:
     the model's error, a Ctrl-C) records the text released so far, since the end, which
     records the answer, never comes. The exception goes on unchanged."""
     try:
-        return (yield effect)
+        return (yield from timed(run.model_waited, effect))
     except BaseException as exc:
         record_shown(run, exc)
         raise

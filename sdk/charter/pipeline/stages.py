@@ -335,12 +335,15 @@ class CallRun:
             return answer
         return replace_answer(adapter, answer, out_texts, checked.arguments, checked.thought)
 
-    def model_returned(self, result: Any, call_ms: float) -> Usage:
-        """One call of the wrapped function returned: add its time and tokens to the
-        call's (the span shows the totals over the answer and its revisions)."""
-        usage = self.last_usage = usage_of(result)
+    def model_waited(self, call_ms: float) -> None:
+        """Time spent in the wrapped function (a call, a stream's chunk), returned or
+        raised: the span shows the total over the answer and its revisions."""
         self.call_ms += call_ms
         self.span.record_call_duration(self.call_ms)
+
+    def model_returned(self, result: Any) -> Usage:
+        """One call of the wrapped function returned: add its tokens to the call's."""
+        usage = self.last_usage = usage_of(result)
         self.tokens = self.tokens.tokens_plus(usage)
         self.span.record_usage(
             self.tokens.input_tokens,
