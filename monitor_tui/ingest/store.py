@@ -66,7 +66,8 @@ _ROW_PARAMS = "(" + ", ".join("?" * 17) + ")"
 _MAX_CHUNK = 1024
 """Rows per INSERT: 17 x 1024 parameters, under SQLite's 32766 limit."""
 _SELECT = f"SELECT {_COLUMNS} FROM spans"
-
+_PUT_STATE = "INSERT OR REPLACE INTO console_state VALUES (:key, :value)"
+_DROP_STATE = "DELETE FROM console_state WHERE key = :key"
 
 _CALL_MS_PATH = f"'$.\"{semconv.CALL_MS}\"'"
 _CALL_MS = (
@@ -337,17 +338,20 @@ class SpanStore:
     # --- console state -----------------------------------------------------------------
 
     def state(self, key: str) -> str | None:
-        """A console setting kept with the spans it is about (the Drift screen's pinned
-        baseline), so a restart does not silently drop it."""
+        """A console setting kept with its spans (the Drift pin): outlives a restart, shared."""
         rows = self._rows("SELECT value FROM console_state WHERE key = ?", (key,))
         return str(rows[0][0]) if rows else None
 
-    def set_state(self, key: str, value: str | None) -> None:
+    def set_state(self, key: str, value: str | None, wait_ms: int = 500) -> None:
+        """Waits `wait_ms` at most for another process's write lock: a key press gives up
+        rather than hold the span writer, which shares this connection, for 5 s."""
         with self._guard("saving console state"):
-            if value is None:
-                self._db.execute("DELETE FROM console_state WHERE key = ?", (key,))
-            else:
-                self._db.execute("INSERT OR REPLACE INTO console_state VALUES (?, ?)", (key, value))
+            self._db.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+            try:
+                sql = _DROP_STATE if value is None else _PUT_STATE
+                self._db.execute(sql, {"key": key, "value": value})
+            finally:
+                self._db.execute("PRAGMA busy_timeout=5000")
 
     def close(self) -> None:
         with self._lock:

@@ -2,17 +2,21 @@
 
 The current window is the last `drift_window_s`; the baseline is either the windows right
 before it (trailing), a window the operator pinned with `p` (kept in the span store, so it
-outlives a restart until `t`), or one given to the console
-(`ConsoleContext.drift_baseline`, which the current window never reaches back into).
+outlives a restart until `t`), or one given to the console (`ConsoleContext.drift_baseline`,
+which the current window never reaches back into). The stored pin is one per span store,
+shared by every console on it: a console has no identity that survives its restart, and a
+pin kept per process would be lost on restart again. So a pin adopted at mount says so.
 Verdicts come from `monitor_tui.drift.compare`, the same function `charter drift report`
 uses.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Label, Static
@@ -45,6 +49,10 @@ class DriftScreen(DataScreen[DriftData]):
     def __init__(self) -> None:
         super().__init__()
         self.pinned: Window | None = None
+        self.restored = False
+        """The pin came from the span store: another console, or an earlier run, set it."""
+        self._pin_wanted: str | None = None
+        self._pin_lock = threading.Lock()
         self.features: dict[str, FeatureDrift] = {}
         self.report: DriftReport | None = None
 
@@ -71,6 +79,7 @@ class DriftScreen(DataScreen[DriftData]):
             self.pinned = _stored_pin(self.ctx.store.state(PIN_KEY))
         except StoreError:
             self.pinned = None  # the load that follows reports what is wrong with the store
+        self.restored = self.pinned is not None
         super().on_mount()
 
     def load(self) -> DriftData:
@@ -126,6 +135,9 @@ class DriftScreen(DataScreen[DriftData]):
         text.append("   baseline ", style="dim")
         if data.pinned:
             text.append(f"pinned {_span(data.baseline)}", style="bold")
+            if self.restored and self.pinned == data.baseline:  # a window pinned ends when set
+                set_at = fmt.timestamp(data.baseline.end_ns / 1e9)
+                text.append(f" · pin restored from the span store (set {set_at})", style="yellow")
         else:
             text.append(
                 f"trailing {ctx.drift_baseline_windows} x {fmt.duration(ctx.drift_window_s)} "
@@ -158,24 +170,37 @@ class DriftScreen(DataScreen[DriftData]):
 
     def action_pin(self) -> None:
         ctx = self.ctx
-        self.pinned = current_window(ctx.clock(), ctx.drift_window_s)
-        kept = self._keep_pin(f"{self.pinned.start_ns} {self.pinned.end_ns}")
-        self.notify(f"Baseline pinned to {_span(self.pinned)}{kept}.")
+        self.pinned, self.restored = current_window(ctx.clock(), ctx.drift_window_s), False
+        self._keep_pin(f"{self.pinned.start_ns} {self.pinned.end_ns}")
+        self.notify(f"Baseline pinned to {_span(self.pinned)}.")
         self.reload()
 
     def action_trailing(self) -> None:
-        self.pinned = None
+        self.pinned, self.restored = None, False
         self.ctx.drift_baseline = None
-        self.notify(f"Baseline: trailing windows{self._keep_pin(None)}.")
+        self._keep_pin(None)
+        self.notify("Baseline: trailing windows (the stored pin is cleared for every console).")
         self.reload()
 
-    def _keep_pin(self, value: str | None) -> str:
-        """Store the pin; if the store refuses, say it holds for this session only."""
-        try:
-            self.ctx.store.set_state(PIN_KEY, value)
-        except StoreError as exc:
-            return f" (this session only: {exc})"
-        return ""
+    def _keep_pin(self, value: str | None) -> None:
+        self._pin_wanted = value
+        self._store_pin()
+
+    @work(thread=True, group="pin", exit_on_error=False)
+    def _store_pin(self) -> None:
+        """Store the pin off the event loop: another process holding the span store's write
+        lock made the whole console freeze while it waited. The latest key press wins."""
+        with self._pin_lock:
+            value = self._pin_wanted
+            try:
+                self.ctx.store.set_state(PIN_KEY, value)
+            except StoreError as exc:
+                if value is None:
+                    said = "The stored pin could not be cleared: it comes back when a console "
+                    said += f"opens Drift on this span store ({exc})"
+                else:
+                    said = f"The pin holds for this session only ({exc})"
+                self.app.call_from_thread(self.notify, said, severity="warning", timeout=10)
 
 
 PIN_KEY = "drift.pinned_baseline"
