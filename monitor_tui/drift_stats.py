@@ -93,16 +93,22 @@ def chi_square(baseline_counts: Float64Array, current_counts: Float64Array) -> t
 
 
 def effective_size(weights: Float64Array) -> float:
-    """Kish's effective sample size of weighted observations."""
-    total = float(weights.sum())
-    return total * total / float(np.square(weights).sum()) if total > 0 else 0.0
+    """Kish's effective sample size of weighted observations. It depends only on the
+    weights' ratios, so they are scaled to the largest first: weights of 1e-200 squared to
+    zero and failed the whole report (ZeroDivisionError)."""
+    top = float(weights.max()) if weights.size else 0.0
+    if not top > 0:
+        return 0.0
+    scaled = weights / top
+    total = float(scaled.sum())
+    return total * total / float(np.square(scaled).sum())
 
 
 def effective_counts(counts: Float64Array, weights: Float64Array) -> Float64Array:
     """Weighted category counts scaled to the effective size: `weights` are those of the
     spans behind the counts (a span may count in several categories, as rules do)."""
     total = float(weights.sum())
-    return counts * (effective_size(weights) / total) if total > 0 else counts
+    return counts / total * effective_size(weights) if total > 0 else counts
 
 
 def equal_weight_sample(values: Float64Array, weights: Float64Array) -> Float64Array:

@@ -163,6 +163,9 @@ MAX_WEIGHT = 1e9
 """The most calls one exported span may stand for. Sampling gives at most 1/MIN_SENDER_RATE
 (or the console's own 1/rate); a weight like 1e200 squares to infinity in the effective
 sample size and failed the whole drift report ("cannot convert float NaN to integer")."""
+MIN_WEIGHT = 1e-9
+"""The fewest: sampling gives 1 or more; 1e-200 squared to zero, and a file of them failed
+the whole report with a ZeroDivisionError naming no line."""
 
 
 def sender_weight(attributes: Mapping[str, AttrValue], status_code: int) -> float:
@@ -217,4 +220,4 @@ class _SpanLine(BaseModel):
     service: str = ""
     attributes: dict[str, Any] = Field(default_factory=dict)
     resource: dict[str, Any] = Field(default_factory=dict)
-    weight: float = Field(default=1.0, gt=0, le=MAX_WEIGHT, allow_inf_nan=False)
+    weight: float = Field(default=1.0, ge=MIN_WEIGHT, le=MAX_WEIGHT, allow_inf_nan=False)

@@ -158,10 +158,11 @@ def test_drift_report_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
         assert message in result.output, (extra, result.output)
 
 
-@pytest.mark.parametrize("weight", ["1e200", "Infinity", "NaN"])
+@pytest.mark.parametrize("weight", ["1e200", "Infinity", "NaN", "1e-200", "0"])
 def test_drift_report_refuses_an_absurd_weight_naming_its_line(tmp_path: Path, weight: str) -> None:
     """Found by probing: one exported line with weight 1e200 (or Infinity) failed the whole
-    report with "ValueError: cannot convert float NaN to integer", naming no file or line."""
+    report with "ValueError: cannot convert float NaN to integer", naming no file or line;
+    a file of weights 1e-200 with a ZeroDivisionError."""
     base = write_jsonl(tmp_path / "b.jsonl", traffic(300, seed=1))
     lines = write_jsonl(tmp_path / "c.jsonl", traffic(300, seed=2)).read_text().splitlines()
     lines[1] = lines[1].replace('"weight": 1.0', f'"weight": {weight}')

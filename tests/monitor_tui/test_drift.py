@@ -24,7 +24,7 @@ from monitor_tui.drift_features import (
     source_of,
     trailing_baseline,
 )
-from monitor_tui.drift_stats import histogram, js_distance, psi
+from monitor_tui.drift_stats import effective_size, histogram, js_distance, psi
 from monitor_tui.ingest.records import SpanRecord
 from monitor_tui.ingest.sampling import Sampler
 
@@ -447,3 +447,17 @@ def test_non_finite_numbers_from_an_exporter_are_no_samples() -> None:
     assert table.numeric["signal.jailbreak"] == [0.1]
     # No readable model time, no sample: a guarded call's span time is the guard's, too.
     assert table.numeric["latency_ms"] == [250.0]
+
+
+def test_tiny_equal_weights_weigh_as_equal_ones() -> None:
+    """Found by probing: spans all weighted 1e-200 (finite, over 0) failed the whole report
+    with a ZeroDivisionError, the squared weights being zero. Only the weights' ratios
+    matter to the effective size, so any equal weights give the plain result."""
+    tiny = [replace(s, weight=1e-200) for s in traffic(300, seed=2)]
+    assert effective_size(np.full(300, 1e-200)) == pytest.approx(300)
+    plain = compare(traffic(300, seed=1), traffic(300, seed=2)).segments[0].features
+    weighed = compare(traffic(300, seed=1), tiny).segments[0].features
+    assert [(f.feature, f.severity, f.n_baseline, f.n_current) for f in weighed] == [
+        (f.feature, f.severity, f.n_baseline, f.n_current) for f in plain
+    ]
+    assert [f.score for f in weighed] == pytest.approx([f.score for f in plain])
