@@ -133,7 +133,6 @@ AUDIT_HEAD_SEQ = "charter.audit.head_seq"  # int: records in the log when the ch
 AUDIT_HEAD_HASH = "charter.audit.head_hash"  # hash of the newest record
 AUDIT_CHECKPOINT_TIME = "charter.audit.checkpoint_time"  # UTC, YYYY-MM-DDTHH:MM:SS.ffffffZ
 AUDIT_STORE = "charter.audit.store"  # the store's URL, password removed
-AUDIT_CHAIN = "charter.audit.chain"  # hash of the log's first record: which store's chain
 
 
 def call_span_name(operation: str, model: str, tool: str | None) -> str:

@@ -9,12 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from charter.audit import AuditLog, read_checkpoints, verify
 from charter.decision import Action, Decision
 from charter.errors import AuditError
-from charter.store import connect
 
 
 def test_the_writer_notes_the_head_every_n_records_and_at_close(tmp_path: Path) -> None:
@@ -29,49 +27,6 @@ def test_the_writer_notes_the_head_every_n_records_and_at_close(tmp_path: Path) 
     assert oct(os.stat(file).st_mode & 0o777) == "0o600"
     result = verify(f"sqlite:///{tmp_path}/c.db", checkpoints=file)
     assert result.ok and result.checkpoints == 3
-
-
-def _app(tmp_path: Path, name: str, count: int) -> tuple[str, Path]:
-    """An app with its own store and checkpoint file; returns both."""
-    url, file = f"sqlite:///{tmp_path}/{name}.db", tmp_path / f"{name}.jsonl"
-    with AuditLog(url, mode="sync", checkpoint_file=file, checkpoint_every=2) as log:
-        for i in range(count):
-            log.record(Decision(action=Action.ALLOW), {"app": name, "i": i})
-    return url, file
-
-
-def test_checkpoints_of_several_apps_in_one_file_check_only_their_own_store(
-    tmp_path: Path,
-) -> None:
-    """Found by probing: spans from two apps (the console receives every app's), used as
-    README says with `verify --checkpoint`, failed both stores as truncated or rolled back:
-    every checkpoint was held against every store, and their `store` (a relative URL) is
-    the same for all. A checkpoint now names its chain by the first record's hash."""
-    billing, billing_file = _app(tmp_path, "billing", 3)
-    support, support_file = _app(tmp_path, "support", 5)
-    mixed = tmp_path / "spans.jsonl"
-    mixed.write_text(support_file.read_text() + billing_file.read_text())
-    assert [c.head_seq for c in read_checkpoints(mixed)] == [2, 4, 5, 2, 3]
-    for url, own in ((billing, 2), (support, 3)):
-        result = verify(url, checkpoints=mixed)
-        assert (result.ok, result.checkpoints) == (True, own), result.reason
-
-    engine = connect(support)  # the support store loses its last record: still caught
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM charter_decision_log WHERE seq = 5"))
-        conn.execute(text("UPDATE charter_decision_log_head SET seq = 4, hash = "
-                          "(SELECT hash FROM charter_decision_log WHERE seq = 4)"))  # fmt: skip
-    engine.dispose()
-    result = verify(support, checkpoints=mixed)
-    assert (result.ok, result.problem, result.failed_checkpoint) == (
-        False,
-        "truncated",
-        "spans.jsonl:3",
-    )
-
-    result = verify(support, checkpoints=billing_file)  # none of its chain: rewritten
-    assert (result.ok, result.problem) == (False, "rolled_back")
-    assert "none of the 2 checkpoints is of this store's chain" in result.reason
 
 
 def test_an_unwritable_checkpoint_file_never_stops_the_log(

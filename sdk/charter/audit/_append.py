@@ -30,8 +30,7 @@ from charter.decision import Decision
 from charter.errors import StoreError
 from charter.policy.input import PolicyInput
 from charter.store.db import NOTHING_LOST
-from charter.store.decision_log import ChainHead, append_chained, first_hash
-from charter.store.transactions import read_transaction
+from charter.store.decision_log import ChainHead, append_chained
 
 _log = logging.getLogger("charter.audit")
 
@@ -193,16 +192,6 @@ def _unavailable(exc: Exception) -> bool:
     return isinstance(exc, StoreError) and exc.unavailable
 
 
-def _chain(engine: Engine) -> str:
-    """The log's first record's hash, which checkpoints carry ("" when it cannot be read
-    now: the next commit tries again)."""
-    try:
-        with read_transaction(engine, "reading the decision log's first record") as conn:
-            return first_hash(conn) or ""
-    except Exception:
-        return ""
-
-
 def give_up_after(deadline: float) -> Callable[[float], bool]:
     """A `give_up` for `Appender.write` that waits out each retry delay unless the retry
     would start past `deadline` (`time.monotonic()`): then it says stop."""
@@ -307,8 +296,6 @@ class Appender:
         """Commit `records`, counted in `done` as soon as the commit returns."""
         head = append_batch(self.engine, records)
         done.written += len(records)
-        if not self.checkpoints.chain:
-            self.checkpoints.chain = _chain(self.engine)
         self.checkpoints.note(head, len(records))
 
     @staticmethod

@@ -45,7 +45,7 @@ class _RelayedCheckpoints(Checkpointer):
     def _span(self, checkpoint: Checkpoint) -> None:
         self.relay.append(
             {"head_seq": checkpoint.head_seq, "head_hash": checkpoint.head_hash,
-             "time": checkpoint.time, "store": checkpoint.store, "chain": checkpoint.chain}
+             "time": checkpoint.time, "store": checkpoint.store}
         )  # fmt: skip
 
 

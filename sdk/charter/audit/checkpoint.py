@@ -6,7 +6,7 @@ chain. So the writer notes the head (`head_seq` = number of records, `head_hash`
 every `every` records or `interval_s` seconds, and when it closes:
 
 - as a line of JSON appended to a file (`checkpoint_file`, append-only, fsync'd), e.g.
-  `{"chain":"4b1e…","head_seq":5000,"head_hash":"9f3c…","store":"sqlite:///.charter/charter.db","time":"2026-01-01T00:00:00.000000Z"}`
+  `{"head_seq":5000,"head_hash":"9f3c…","store":"sqlite:///.charter/charter.db","time":"2026-01-01T00:00:00.000000Z"}`
 - as an OpenTelemetry span `charter.audit.checkpoint` with the same values as attributes,
   so the anchor also lands in whatever trace backend the application exports to.
 
@@ -15,12 +15,10 @@ every `every` records or `interval_s` seconds, and when it closes:
 saw (truncated) or a different record at a checkpoint's position (rolled back/rewritten).
 A checkpoint that cannot be written is logged and counted; it never blocks the log.
 
-Spans reach one console from many apps, each with its own store, and `store` is a URL that
-is the same for all of them (`sqlite:///.charter/charter.db`). So a checkpoint names its
-chain by the hash of the log's first record (`chain`), which differs between stores and
-needs no schema change, and verify uses only the checkpoints of the store's own chain. A
-log rewritten from its first record has another chain: verify then fails when no
-checkpoint is of its chain (checkpoints from before `chain` existed are always used).
+Which checkpoints apply is decided by where they came from, never by anything read from the
+store (whoever can rewrite the log can rewrite that too): every line of a checkpoint file
+(one store per file), and of exported spans, which hold every app's, only those of one
+service (`service.name`, `of_service`).
 """
 
 from __future__ import annotations
@@ -43,7 +41,7 @@ from charter import semconv as sc
 from charter.audit.record import format_timestamp
 from charter.errors import AuditError
 from charter.store.db import sqlite_file
-from charter.store.decision_log import GENESIS_HASH, LOG, ChainHead, first_hash
+from charter.store.decision_log import GENESIS_HASH, LOG, ChainHead
 
 _log = logging.getLogger("charter.audit")
 
@@ -61,12 +59,11 @@ class Checkpoint:
     store: str = ""
     where: str = ""
     """Where it was read from (`file:line`), for messages."""
-    chain: str = ""
-    """The hash of the log's first record, naming the store's chain ("" before it existed)."""
+    service: str | None = None
+    """The service that emitted it, for a span; None for a checkpoint file's line."""
 
     def to_line(self) -> str:
         doc = {
-            "chain": self.chain,
             "head_seq": self.head_seq,
             "head_hash": self.head_hash,
             "store": self.store,
@@ -98,8 +95,6 @@ class Checkpointer:
         self._lock = threading.Lock()
         self._since = 0
         self._head: ChainHead | None = None
-        self.chain = ""
-        """Set by the appender once the log's first record is known (`first_hash`)."""
         self._last = time.monotonic()
         self.written = 0
         self.failed = 0
@@ -130,7 +125,6 @@ class Checkpointer:
             head_hash=head.hash,
             time=format_timestamp(datetime.now(UTC)),
             store=self.store,
-            chain=self.chain,
         )
         self._span(checkpoint)
         if self.path is None:
@@ -172,7 +166,6 @@ class Checkpointer:
                     sc.AUDIT_HEAD_HASH: checkpoint.head_hash,
                     sc.AUDIT_CHECKPOINT_TIME: checkpoint.time,
                     sc.AUDIT_STORE: checkpoint.store,
-                    sc.AUDIT_CHAIN: checkpoint.chain,
                 },
             )
             span.end()
@@ -243,27 +236,55 @@ def _cut_short(line: str) -> bool:
 def _from_doc(doc: Any, where: str) -> Checkpoint | None:
     if not isinstance(doc, dict):
         raise AuditError(f"{where}: expected a JSON object")
+    service: str | None = None
     if "attributes" in doc and "span_id" in doc:  # an exported span
         if doc.get("name") != sc.SPAN_AUDIT_CHECKPOINT:
             return None
         attrs = doc["attributes"] if isinstance(doc["attributes"], dict) else {}
+        resource = doc.get("resource")
+        named = resource.get("service.name") if isinstance(resource, dict) else None
+        service = str(doc.get("service") or named or "")
         doc = {
             "head_seq": attrs.get(sc.AUDIT_HEAD_SEQ),
             "head_hash": attrs.get(sc.AUDIT_HEAD_HASH),
             "time": attrs.get(sc.AUDIT_CHECKPOINT_TIME, ""),
             "store": attrs.get(sc.AUDIT_STORE, ""),
-            "chain": attrs.get(sc.AUDIT_CHAIN, ""),
         }
     seq, digest = doc.get("head_seq"), doc.get("head_hash")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
         raise AuditError(f"{where}: head_seq must be a whole number >= 0")
     if not isinstance(digest, str) or len(digest) != 64:
         raise AuditError(f"{where}: head_hash must be a 64-character SHA-256 hex digest")
-    chain = doc.get("chain", "")
-    if not isinstance(chain, str) or len(chain) not in (0, 64):
-        raise AuditError(f"{where}: chain must be a 64-character SHA-256 hex digest")
     time_, store = str(doc.get("time", "")), str(doc.get("store", ""))
-    return Checkpoint(seq, digest, time_, store, where, chain)
+    return Checkpoint(seq, digest, time_, store, where, service)
+
+
+_FILE_LINES = "(checkpoint file lines)"
+
+
+def of_service(checkpoints: Sequence[Checkpoint], service: str | None) -> list[Checkpoint]:
+    """The checkpoints that apply to one store: a checkpoint file's all (one store per
+    file); of spans, which hold every app's, those `service` emitted, and when it is None
+    the only service's. Raises `AuditError` when the choice is missing or cannot apply."""
+    found = sorted({_FILE_LINES if c.service is None else c.service for c in checkpoints})
+    if service is not None:
+        if found == [_FILE_LINES]:
+            raise AuditError(
+                "--service picks one app's checkpoints from exported spans; these are "
+                "checkpoint file lines (one store per file): leave --service out"
+            )
+        return [c for c in checkpoints if c.service == service]
+    if len(found) > 1:
+        raise AuditError(
+            f"the checkpoints are of {len(found)} services ({', '.join(found)}); name the "
+            "one whose store this is with --service (service= in Python)"
+        )
+    return list(checkpoints)
+
+
+def services(checkpoints: Sequence[Checkpoint]) -> list[str]:
+    """The services that emitted `checkpoints` (spans only), for messages."""
+    return sorted({c.service for c in checkpoints if c.service is not None})
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,30 +298,9 @@ class CheckpointFailure:
 
 def check(
     conn: Connection, checkpoints: Sequence[Checkpoint], head_seq: int
-) -> tuple[int, CheckpointFailure | None]:
-    """How many checkpoints are of the store's own chain (see the module docstring), and
-    the first of them (in file order) the store fails, given its verified chain head; None
-    when each holds. All are the store's while its log is empty (a store emptied by hand
-    must still fail); when none is, the log was rewritten from its first record."""
-    chain = first_hash(conn)
-    mine = [c for c in checkpoints if chain is None or c.chain in ("", chain)]
-    if checkpoints and not mine:
-        first = checkpoints[0]
-        return 0, CheckpointFailure(
-            first,
-            "rolled_back",
-            f"none of the {len(checkpoints)} checkpoints is of this store's chain (its first "
-            f"record has hash {str(chain)[:16]}…, {first.describe()} names "
-            f"{first.chain[:16]}…): the log was rewritten from its first record, or the "
-            "checkpoints are another store's",
-            len(checkpoints),
-        )
-    return len(mine), _first_failure(conn, mine, head_seq)
-
-
-def _first_failure(
-    conn: Connection, checkpoints: Sequence[Checkpoint], head_seq: int
 ) -> CheckpointFailure | None:
+    """The first checkpoint (in file order) the store fails, given the store's verified
+    chain head; None when every checkpoint holds."""
     hashes = _hashes_at(conn, {c.head_seq for c in checkpoints if 0 < c.head_seq <= head_seq})
     hashes[0] = GENESIS_HASH
     failures: list[tuple[Checkpoint, Literal["truncated", "rolled_back"], str]] = []

@@ -21,8 +21,9 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine
 
 from charter.audit._store import existing_sqlite_file, opened, require_log
-from charter.audit.checkpoint import Checkpoint, check, read_checkpoints
+from charter.audit.checkpoint import Checkpoint, check, of_service, read_checkpoints
 from charter.audit.record import chain_hash, material_from_row
+from charter.errors import AuditError
 from charter.store.decision_log import (
     GENESIS_HASH,
     UnreadableRow,
@@ -53,8 +54,7 @@ class VerifyResult:
     head_hash: str = GENESIS_HASH
     """The newest record's hash: note it somewhere else to detect a truncated tail later."""
     checkpoints: int = 0
-    """Checkpoints the store was checked against: those of its own chain (a file of spans
-    holds other apps' too, see `charter.audit.checkpoint`)."""
+    """Checkpoints the store was checked against (of spans, the chosen service's)."""
     failed_checkpoint: str | None = None
     """Where the first checkpoint the store fails was read from (`file:line`)."""
 
@@ -62,13 +62,19 @@ class VerifyResult:
 def verify(
     store_url_or_engine: str | Engine,
     checkpoints: str | Path | Sequence[Checkpoint] | None = None,
+    service: str | None = None,
 ) -> VerifyResult:
     """Check every record's hash and link, in `seq` order, and the chain head; then that
-    the store still holds what each checkpoint (a file, or parsed ones) saw."""
+    the store still holds what each checkpoint (a file, or parsed ones) saw: of spans,
+    those of `service`, the app whose store this is (`checkpoint.of_service`)."""
     if isinstance(checkpoints, str | Path):
         # Read before the snapshot: each checkpoint was written after its records were
         # committed, so the snapshot holds every record a checkpoint in the file saw.
         checkpoints = read_checkpoints(checkpoints)
+    if checkpoints is not None:
+        checkpoints = of_service(checkpoints, service)
+    elif service is not None:
+        raise AuditError("a service picks checkpoints among spans: give them (--checkpoint)")
     existing_sqlite_file(store_url_or_engine)
     with opened(store_url_or_engine) as engine:
         require_log(engine)
@@ -76,9 +82,9 @@ def verify(
             result = _walk(conn)
             if not result.ok or not checkpoints:
                 return result
-            used, failure = check(conn, checkpoints, result.head_seq)
+            failure = check(conn, checkpoints, result.head_seq)
     if failure is None:
-        return replace(result, checkpoints=used)
+        return replace(result, checkpoints=len(checkpoints))
     others = f" ({failure.failing - 1} more fail too)" if failure.failing > 1 else ""
     return replace(
         result,
@@ -86,7 +92,7 @@ def verify(
         first_broken_seq=min(failure.checkpoint.head_seq, result.head_seq + 1),
         reason=f"{failure.problem}: {failure.reason}{others}",
         problem=failure.problem,
-        checkpoints=used,
+        checkpoints=len(checkpoints),
         failed_checkpoint=failure.checkpoint.where,
     )
 

@@ -33,21 +33,34 @@ def verify(
         help="Checkpoint file the app wrote (or spans from `charter monitor export`): "
         "also fail when the log was cut short or rolled back since.",
     ),
+    service: str | None = typer.Option(
+        None,
+        "--service",
+        help="With spans of several apps: use the checkpoints of this service (its "
+        "service.name), the app whose store this is.",
+    ),
 ) -> None:
     """Check every record's hash and link; exit 1 naming the first broken record."""
+    from charter.audit import read_checkpoints
     from charter.audit import verify as verify_log
+    from charter.audit.checkpoint import services
 
-    result = verify_log(store_url(store), checkpoints=checkpoint)
-    if checkpoint is not None and result.ok and not result.checkpoints:
+    found = read_checkpoints(checkpoint) if checkpoint is not None else None
+    result = verify_log(store_url(store), checkpoints=found, service=service)
+    if found is not None and result.ok and not result.checkpoints:
+        of = f" of service {service!r} (services in it: {', '.join(services(found)) or 'none'})"
         typer.echo(
-            f"warning: {checkpoint} holds no checkpoints; only the chain was checked", err=True
+            f"warning: {checkpoint} holds no checkpoints{of if service else ''}; only the "
+            "chain was checked",
+            err=True,
         )
     if as_json:
         typer.echo(json.dumps(_as_dict(result), sort_keys=True))
     elif result.ok and result.checked == 0:
         typer.echo(f"ok: no decision records in {store_hint(store)}")
     elif result.ok:
-        held = f"; {result.checkpoints} checkpoints hold" if checkpoint else ""
+        of_service = f" of service {service}" if service else ""
+        held = f"; {result.checkpoints} checkpoints{of_service} hold" if checkpoint else ""
         typer.echo(
             f"ok: {result.reason}{held}; chain head seq {result.head_seq} hash {result.head_hash}"
         )

@@ -339,12 +339,6 @@ def _one_row(conn: Connection, seq: Any, decision_id: str) -> LogRow:
         raise
 
 
-def first_hash(conn: Connection) -> str | None:
-    """The hash of record seq 1, which names the chain (None while the log is empty)."""
-    found = conn.execute(select(LOG.c.hash).where(LOG.c.seq == 1)).scalar_one_or_none()
-    return None if found is None else str(found)
-
-
 def rows_with_hash(conn: Connection, digest: str) -> Sequence[int]:
     """The `seq` of each row whose hash is `digest`."""
     return conn.execute(select(LOG.c.seq).where(LOG.c.hash == digest)).scalars().all()
