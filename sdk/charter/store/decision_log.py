@@ -14,6 +14,7 @@ Readers are plain functions on an open `Connection` (the caller owns the transac
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -293,27 +294,44 @@ def iter_rows(
     """Rows in `seq` order, fetched a page at a time (keyset on `seq`); an `UnreadableRow`
     stands for each row whose values cannot be read. Every row, a `seq` of 0 or below too:
     the writer never makes one, so it is a forgery `verify` must see (reading from seq 1
-    hid it from verify and export alike, found by probing)."""
-    after: Any = None
-    remaining = limit
-    while remaining is None or remaining > 0:
-        size = page if remaining is None else min(page, remaining)
-        where = [] if after is None else [LOG.c.seq > after]
-        where += [LOG.c.timestamp >= since] if since is not None else []
-        batch = _page(conn, where, size)
+    hid it from verify and export alike, found by probing). Rows whose seq is NULL (a
+    table rebuilt by hand) come first: they have no key to page on, and a page ending on
+    one re-read the first page for ever (found by review)."""
+    filters = [LOG.c.timestamp >= since] if since is not None else []
+    rows = itertools.chain(_null_seq_rows(conn, filters, page), _keyed_rows(conn, filters, page))
+    return itertools.islice(rows, limit)
+
+
+def _null_seq_rows(conn: Connection, filters: list[Any], page: int) -> Iterator[LogRow]:
+    """The rows with a NULL seq, paged by offset: there is no key, so they are ordered by
+    every column (rows equal in all are interchangeable); the snapshot holds still."""
+    done = 0
+    while True:
+        batch = _page(conn, [LOG.c.seq.is_(None), *filters], page, done)
         yield from batch
-        if len(batch) < size:
+        if len(batch) < page:
             return
-        after = row_key(batch[-1])[0]
-        if remaining is not None:
-            remaining -= len(batch)
+        done += len(batch)
 
 
-def _page(conn: Connection, where: list[Any], size: int) -> Sequence[LogRow]:
+def _keyed_rows(conn: Connection, filters: list[Any], page: int) -> Iterator[LogRow]:
+    after: list[Any] = [LOG.c.seq.is_not(None)]
+    while True:
+        batch = _page(conn, [*after, *filters], page)
+        yield from batch
+        if len(batch) < page:
+            return
+        after = [LOG.c.seq > row_key(batch[-1])[0]]
+
+
+def _page(
+    conn: Connection, where: list[Any], size: int, skip: int | None = None
+) -> Sequence[LogRow]:
     """One page; when a value in it does not read as its type (the driver raises for the
     whole page), its rows one at a time. A row whose seq is not a whole number (SQLite
     keeps text there; it sorts after every number) is unreadable by its seq."""
-    query = select(LOG).where(*where).order_by(LOG.c.seq).limit(size)
+    order = [LOG.c.seq] if skip is None else list(LOG.columns)
+    query = select(LOG).where(*where).order_by(*order).limit(size).offset(skip)
     try:
         rows = conn.execute(query).mappings().all()
     except _UNREADABLE:
