@@ -47,13 +47,16 @@ def test_sync_mode_raises_when_the_store_stays_down(sqlite_url: str) -> None:
         assert re.match(
             r"the decision could not be recorded: the store kept failing for \d+\.\ds, and "
             r"write_timeout is 0\.3s \(last store error: appending to the decision log failed "
-            r".*no such table: charter_decision_log; check that the database is running and "
-            r"reachable.\); audit_mode is 'sync', so the call does not go ahead$",
+            r".*no such table: charter_decision_log; retrying will not help: check the "
+            r"database's schema, permissions and free space.\); audit_mode is 'sync', so the "
+            r"call does not go ahead$",
             str(raised.value),
         ), raised.value
         assert log.stats.lost == 1 and log.stats.marked == 0  # no marker while the store is down
         assert log.stats.last_error is not None
-        assert log.stats.last_error.endswith("check that the database is running and reachable.")
+        assert log.stats.last_error.endswith(
+            "check the database's schema, permissions and free space."
+        )
     finally:
         admin.execute("ALTER TABLE hidden_log RENAME TO charter_decision_log")
         admin.close()

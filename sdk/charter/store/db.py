@@ -20,10 +20,12 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from charter._urls import shown_url
 from charter.errors import ConfigurationError, StoreError
 from charter.store.deadline import expired_bound, watch_connections
+from charter.store.unavailable import is_unavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 _ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
@@ -174,23 +176,30 @@ def redacted_url(engine: Engine) -> str:
 @contextlib.contextmanager
 def store_errors(engine: Engine, doing: str) -> Iterator[None]:
     """Translate driver errors into `StoreError` naming the database and the operation
-    (SQLAlchemy's wrapped errors, and sqlite3's own from code that uses its cursor)."""
+    (SQLAlchemy's wrapped errors, its pool's timeout, and sqlite3's own from code that uses
+    its cursor); `unavailable` only when retrying may help (`is_unavailable`)."""
     try:
         yield
-    except (DBAPIError, sqlite3.Error) as exc:
+    except (DBAPIError, sqlite3.Error, PoolTimeout) as exc:
         orig = exc.orig if isinstance(exc, DBAPIError) else exc
         reason = (str(orig).splitlines() or [""])[0] or type(exc).__name__
-        if isinstance(exc, OperationalError | sqlite3.OperationalError):
-            bound = expired_bound()
+        bound = expired_bound()
+        if bound is not None or is_unavailable(exc):
             if bound is not None:
                 reason = f"the database did not answer within {bound:g}s"
-            hint = (
-                "another process holds the lock; retry, or check for a stuck writer"
-                if "locked" in reason and bound is None
-                else "check that the database is running and reachable"
-            )
+            if isinstance(exc, PoolTimeout):
+                hint = "every pooled connection is in use; retry, or raise the pool size"
+            elif "locked" in reason and bound is None:
+                hint = "another process holds the lock; retry, or check for a stuck writer"
+            else:
+                hint = "check that the database is running and reachable"
             raise StoreError(
                 f"{doing} failed on {redacted_url(engine)}: {reason}; {hint}.{NOTHING_LOST}",
                 unavailable=True,
+            ) from None
+        if isinstance(exc, OperationalError | sqlite3.OperationalError):
+            raise StoreError(
+                f"{doing} failed on {redacted_url(engine)}: {reason}; retrying will not "
+                f"help: check the database's schema, permissions and free space.{NOTHING_LOST}"
             ) from None
         raise StoreError(f"{doing} failed on {redacted_url(engine)}: {reason}") from None
