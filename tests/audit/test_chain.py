@@ -210,7 +210,11 @@ def test_a_record_forged_before_seq_1_is_named_and_exported(engine: Engine, seq:
         "forged",
     )
     assert "impossible position" in result.reason
-    assert [line["seq"] for line in export(engine)] == [seq, 1, 2, 3]
+    named: list[AuditError] = []
+    assert [line["seq"] for line in export(engine, on_out_of_place=named.append)] == [
+        seq, 1, 2, 3
+    ]  # fmt: skip
+    assert len(named) == 1 and "out of place" in str(named[0])  # export names it too
 
 
 def test_unparsable_json_is_a_change(engine: Engine) -> None:

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from charter.audit import AuditLog, DecisionRecord
+from charter.audit import AuditLog, DecisionRecord, export
 from charter.cli.main import app
 from charter.decision import Action, Decision
+from charter.errors import AuditError
 from charter.store import connect
 
 runner = CliRunner()
@@ -227,6 +228,31 @@ def test_a_seq_edited_to_text_is_named_and_the_others_exported(
         "BROKEN at seq 7 (decision_id forged): changed: a record's stored seq ('x') is not a "
         "whole number: the row was edited; 6 records before it verified"
     )
+
+
+def test_export_names_a_record_forged_before_seq_1(
+    log_url: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    """Found by review: a forged row at seq 0 went to the SIEM as an ordinary record and
+    export said nothing (exit 0); only verify flagged it. It is still exported (the SIEM
+    should see the forgery), named on stderr as out of place, and the exit status is 1."""
+    url, _ = log_url
+    out = tmp_path / "decisions.jsonl"
+    _tamper(url, "INSERT INTO charter_decision_log SELECT 0, 'forged', timestamp, path, "
+                 "input_json, result_json, policy_revision, trace_id, span_id, labels_json, "
+                 "metrics_json, prev_hash, hash FROM charter_decision_log WHERE seq = 1")  # fmt: skip
+    result = runner.invoke(app, ["audit", "export", "--store", url, "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [
+        "error: record seq 0 (decision_id forged) is out of place: the log starts at seq 1, "
+        "so it was added by hand; run `charter audit verify`",
+        f"exported 7 records to {out}; 1 records out of place (exported as they are)",
+    ]
+    assert [json.loads(line)["seq"] for line in out.read_text().splitlines()] == [
+        0, 1, 2, 3, 4, 5, 6
+    ]  # fmt: skip
+    with pytest.raises(AuditError, match="out of place"):
+        list(export(url))
 
 
 def test_verify_reports_a_dropped_head_table_as_broken(log_url: tuple[str, list[str]]) -> None:

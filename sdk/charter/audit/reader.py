@@ -15,7 +15,8 @@ from charter.store.decision_log import UnreadableRow, iter_rows, row_key
 from charter.store.transactions import read_transaction
 
 OnUnreadable = Callable[[AuditError], None]
-"""Told of each record that cannot be read (edited by hand), which is then left out."""
+"""Told of each record that cannot be read (edited by hand), which is then left out (or,
+given as `export`'s `on_out_of_place`, of each record at an impossible seq)."""
 
 
 def iter_records(
@@ -60,8 +61,19 @@ def export(
     store_url_or_engine: str | Engine,
     since: datetime | None = None,
     on_unreadable: OnUnreadable | None = None,
+    on_out_of_place: OnUnreadable | None = None,
 ) -> Iterator[dict[str, Any]]:
     """One dict per record for JSON lines: the hashed fields plus `hash` (see
-    `charter.audit.record`), so a SIEM can re-check each line on its own."""
+    `charter.audit.record`), so a SIEM can re-check each line on its own. A record at seq
+    0 or below, which the writer never makes, is exported as it is (the SIEM should see
+    the forgery) and raises `AuditError` first, or is passed to `on_out_of_place`."""
     for record in iter_records(store_url_or_engine, since=since, on_unreadable=on_unreadable):
+        if record.seq < 1:
+            problem = AuditError(
+                f"record seq {record.seq} (decision_id {record.decision_id}) is out of place: "
+                "the log starts at seq 1, so it was added by hand; run `charter audit verify`"
+            )
+            if on_out_of_place is None:
+                raise problem
+            on_out_of_place(problem)
         yield record.to_export()

@@ -87,13 +87,17 @@ def export(
     ),
 ) -> None:
     """Write the decision log as JSON lines for a SIEM, oldest first. A record that cannot
-    be read (edited by hand) is named on stderr and left out, the others are written, and
-    the exit status is 1."""
+    be read (edited by hand) is named on stderr and left out, one at an impossible seq (0
+    or below) is named and written, the others are written, and the exit status is 1."""
     from charter.audit import export as export_log
 
     unreadable: list[Exception] = []
+    out_of_place: list[Exception] = []
     records = export_log(
-        store_url(store), since=parse_since("--since", since), on_unreadable=unreadable.append
+        store_url(store),
+        since=parse_since("--since", since),
+        on_unreadable=unreadable.append,
+        on_out_of_place=out_of_place.append,
     )
     if output == Path("-"):
         output = None
@@ -106,11 +110,13 @@ def export(
     empty = ""
     if count == 0 and not unreadable:  # the time filter, not the store, when one was given
         empty = f" (none since {since})" if since else f" (no records in {store_hint(store)})"
-    for problem in unreadable:
+    for problem in [*out_of_place, *unreadable]:
         fail(str(problem))
     left_out = f"; {len(unreadable)} unreadable records left out" if unreadable else ""
+    if out_of_place:
+        left_out += f"; {len(out_of_place)} records out of place (exported as they are)"
     typer.echo(f"exported {count} records{where}{empty}{left_out}", err=True)
-    if unreadable:
+    if unreadable or out_of_place:
         raise typer.Exit(1)
 
 
