@@ -154,9 +154,15 @@ support(category) := {"support": {
 # A category whose action is require_approval is held for the same reviewers as the review
 # band (config.harm.review_approval): without them the hold named no approver and nobody
 # could release it (found by probing).
-hold(category) := {"approval": config.harm.review_approval} if {
+hold(category) := held if {
 	settings(category).action == "require_approval"
 } else := {}
+
+# A hold for the harm reviewers. Without config.harm.review_approval the finding was
+# undefined and the held category let through (found by probing): it is denied instead.
+held := {"action": "require_approval", "approval": config.harm.review_approval} if {
+	is_object(config.harm.review_approval)
+} else := {"action": "deny"}
 
 default support_lang := "en"
 
@@ -184,14 +190,10 @@ category_finding(category) := finding if {
 	settings(category).action == "deny"
 	s := score(category)
 	s >= object.get(settings(category), "review_threshold", 2)
-	finding := {
-		"action": "require_approval",
-		"message": sprintf(
-			"a reviewer must confirm this message does not ask for %s (harm score %v >= review threshold %v)",
-			[label(category), lib.two_decimals(s), settings(category).review_threshold],
-		),
-		"approval": config.harm.review_approval,
-	}
+	finding := object.union({"message": sprintf(
+		"a reviewer must confirm this message does not ask for %s (harm score %v >= review threshold %v)",
+		[label(category), lib.two_decimals(s), settings(category).review_threshold],
+	)}, held)
 }
 
 # METADATA

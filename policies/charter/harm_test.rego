@@ -145,6 +145,22 @@ test_review_band_holds_middling_scores_for_a_reviewer if {
 	count(rules(ask("privacy", 0.3))) == 0 with data.charter.config.harm.categories.privacy.review_threshold as 0.35
 }
 
+# Found by probing: without config.harm.review_approval a held category and the review band
+# were let through (their findings were undefined); they deny instead.
+test_a_hold_without_harm_reviewers_is_a_deny if {
+	no_reviewers := object.remove(data.charter.config.harm, ["review_approval"])
+	d := main.decision with input as ask("specialized_advice", 0.9)
+		with data.charter.config.harm as no_reviewers
+		with data.charter.config.harm.categories.specialized_advice.action as "require_approval"
+	d.action == "deny"
+	[v.rule | some v in d.violations] == ["harm.specialized_advice"]
+	b := main.decision with input as ask("privacy", 0.4)
+		with data.charter.config.harm as no_reviewers
+		with data.charter.config.harm.categories.privacy.review_threshold as 0.35
+	b.action == "deny"
+	[v.rule | some v in b.violations] == ["harm.privacy"]
+}
+
 test_a_broken_harm_signal_fails_closed if {
 	rules(ask("defamation", "high")) == {"harm.defamation"}
 }

@@ -49,6 +49,27 @@ CASES: list[tuple[str, Callable[[Harm], None], str]] = [
     ("stages", lambda h: h.update(stages="input"), "stages must be a list"),
     ("stage typo", lambda h: h.update(stages=["inputs"]), "stages must be a list"),
     ("no stages", lambda h: h.pop("stages"), "stages must be a list"),
+    # found by probing: each of these turned a category, the review band or self-harm off
+    ("no categories", lambda h: h.pop("categories"), "categories must be an object"),
+    ("no reviewers", lambda h: h.pop("review_approval"), "review_approval must be an object"),
+    (
+        "reviewers nobody",
+        lambda h: h["review_approval"].update(approvers={"roles": [], "users": []}),
+        "review_approval.approvers names nobody",
+    ),
+    (
+        "reviewer roles",
+        lambda h: h["review_approval"]["approvers"].update(roles="security"),
+        "review_approval.approvers.roles must be a list of strings",
+    ),
+    (
+        "no approval count",
+        lambda h: h["review_approval"].pop("min_approvals"),
+        "review_approval.min_approvals must be a whole number",
+    ),
+    ("no support", lambda h: h.pop("support"), "support.en must be a supportive message"),
+    ("support empty", lambda h: h.update(support={}), "support.en must be a supportive message"),
+    ("no turkish", lambda h: h["support"].pop("tr"), "support.tr must be a supportive message"),
 ]
 
 
@@ -90,5 +111,17 @@ def test_well_formed_changes_still_load_and_decide(tmp_path: Path) -> None:
     engine = EmbeddedEngine(_bundle(tmp_path, change))
     decision = engine.evaluate(
         {"schema": 1, "stage": "input", "text": "x", "signals": {"harm.self_harm": 0.3}}
+    )
+    assert decision.action is Action.DENY and decision.rules == ("harm.self_harm",)
+
+
+def test_support_messages_are_needed_only_by_a_category_with_support(tmp_path: Path) -> None:
+    def change(harm: Harm) -> None:
+        harm["categories"]["self_harm"]["support"] = False
+        del harm["support"]
+
+    engine = EmbeddedEngine(_bundle(tmp_path, change))
+    decision = engine.evaluate(
+        {"schema": 1, "stage": "input", "text": "x", "signals": {"harm.self_harm": 0.9}}
     )
     assert decision.action is Action.DENY and decision.rules == ("harm.self_harm",)

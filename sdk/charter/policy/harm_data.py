@@ -45,9 +45,9 @@ def check_harm_config(modules: tuple[tuple[str, str], ...], data: Any, source: s
         if key not in default:
             _fail(source, f"{where}.default.{key}", "is missing")
     _check_settings(default, source, f"{where}.default")
-    categories = harm.get("categories", {})
+    categories = harm.get("categories")
     if not isinstance(categories, dict):
-        _fail(source, f"{where}.categories", "must be an object")
+        _fail(source, f"{where}.categories", "must be an object (one entry per category)")
     for name, settings in categories.items():
         at = f"{where}.categories.{name}"
         if name not in known:
@@ -55,9 +55,41 @@ def check_harm_config(modules: tuple[tuple[str, str], ...], data: Any, source: s
         if not isinstance(settings, dict):
             _fail(source, at, "must be an object of settings")
         _check_settings(settings, source, at)
-    for key in ("review_approval", "support"):
-        if not isinstance(harm.get(key, {}), dict):
-            _fail(source, f"{where}.{key}", "must be an object")
+    _check_approval(harm.get("review_approval"), source, f"{where}.review_approval")
+    supported = default.get("support") is True or any(
+        s.get("support", default.get("support")) is True for s in categories.values()
+    )
+    _check_support(harm.get("support", {}), supported, source, f"{where}.support")
+
+
+def _check_approval(spec: Any, source: str, at: str) -> None:
+    """The reviewers every harm hold names (the review band, `require_approval`): without
+    them a held category named no approver, or was let through (found by probing)."""
+    if not isinstance(spec, dict):
+        _fail(source, at, "must be an object with approvers and min_approvals")
+    approvers = spec.get("approvers")
+    if not isinstance(approvers, dict) or set(approvers) - {"roles", "users"}:
+        _fail(source, f"{at}.approvers", "must be an object of roles and users")
+    for kind in ("roles", "users"):
+        names = approvers.get(kind, [])
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            _fail(source, f"{at}.approvers.{kind}", "must be a list of strings")
+    if not approvers.get("roles") and not approvers.get("users"):
+        _fail(source, f"{at}.approvers", "names nobody who could release a hold")
+    count = spec.get("min_approvals")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        _fail(source, f"{at}.min_approvals", f"must be a whole number of at least 1, got {count!r}")
+
+
+def _check_support(support: Any, supported: bool, source: str, at: str) -> None:
+    """A category with `support` refuses with these messages: one missing made its finding
+    undefined, and the self-harm request was allowed (found by probing)."""
+    if not isinstance(support, dict):
+        _fail(source, at, "must be an object")
+    for lang in ("en", "tr"):
+        message = support.get(lang)
+        if (supported or lang in support) and not (isinstance(message, str) and message.strip()):
+            _fail(source, f"{at}.{lang}", "must be a supportive message (shown for support: true)")
 
 
 def _check_settings(settings: Mapping[str, Any], source: str, at: str) -> None:
