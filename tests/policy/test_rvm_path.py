@@ -4,6 +4,9 @@ closed, and an undefined value that leaks into an RVM result is re-decided."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from charter.config import DEFAULT_POLICIES
 from charter.decision import Action
 from charter.policy.embedded import EmbeddedEngine
@@ -87,9 +90,34 @@ def test_a_builtin_error_in_a_rule_of_ones_own_fails_closed() -> None:
         assert decision.action is Action.DENY and decision.rules == ("charter.fail_closed",)
 
 
-def test_own_functions_are_no_builtins() -> None:
+def test_operators_and_calls_into_shipped_functions_fail_closed(tmp_path: Path) -> None:
+    """Found by probing: `input.amount * 35 > 10000` with the amount sent as a string, and
+    `lib.mentions_any(<a string>)` (the error is inside the shipped function, on the own
+    rule's argument) were undefined on the RVM and allowed."""
+    for condition in ("input.amount * 35 > 1", "input.amount - 1 > 1", "count(input.s | {1}) > 0"):
+        engine = _engine(f'decision := {{"action": "deny"}} if {condition}\n')
+        assert "charter.main.decision" in engine.path
+        decision = engine.evaluate({"amount": "1000", "s": "x"})
+        assert decision.action is Action.DENY and decision.rules == ("charter.fail_closed",)
+    shutil.copytree(DEFAULT_POLICIES / "charter", tmp_path / "charter")
+    (tmp_path / "charter" / "acme.rego").write_text(
+        "package charter.topics\n\nimport rego.v1\n\nimport data.charter.lib\n\n"
+        'findings contains {"action": "deny", "rule": "acme.x", "message": "m"} if {\n'
+        '\tinput.stage == "input"\n\tlib.mentions_any(data.charter.acme.phrases)\n}\n'
+    )
+    (tmp_path / "charter" / "acme").mkdir()
+    (tmp_path / "charter" / "acme" / "data.json").write_text('{"phrases": "place my order"}')
+    engine = EmbeddedEngine(tmp_path)
+    assert "calls lib.mentions_any()" in engine.path
+    decision = engine.evaluate({"schema": 1, "stage": "input", "text": "place my order"})
+    assert decision.action is Action.DENY and decision.rules == ("charter.fail_closed",)
+
+
+def test_own_functions_without_builtins_or_operators_stay_on_the_rvm() -> None:
     engine = _engine(
-        'double(x) := y if { y := x + x }\ndecision := {"action": "deny"} if double(2) == 4\n'
+        'same(x) := y if { y := x }\nnamed(x) if same(x) == "b"\n'
+        'decision := {"action": "deny"} if named(input.who)\n'
     )
     assert engine.path == "rvm"
-    assert engine.evaluate({}).action is Action.DENY
+    assert engine.evaluate({"who": "b"}).action is Action.DENY
+    assert engine.evaluate({"who": "a"}).action is Action.ALLOW

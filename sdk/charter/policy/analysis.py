@@ -17,7 +17,8 @@ Gaps 1, 2 and 4 are decided here, statically and conservatively: a bundle with a
 one of those shapes keeps the interpreter for the entry points whose packages reach it.
 For gap 4 only modules Charter does not ship count (the shipped ones run every eval corpus
 on both engines in the differential tests and read data checked at load), so a bundle of
-its own rules that call builtins or divide is decided by the interpreter. Gap 3 is
+its own rules that call builtins, call a shipped function or apply an operator (`+`, `*`,
+`|`, ...) is decided by the interpreter. Gap 3 is
 covered at run time (`LEAK_SENTINEL` in a result sends that evaluation to the interpreter)
 and by the differential tests (every eval corpus, tests/policies/test_engines_agree.py).
 """
@@ -77,10 +78,11 @@ def hazards(ast_json: str) -> list[Hazard]:
 
 
 def error_hazards(ast_json: str, trusted: Collection[str]) -> list[Hazard]:
-    """Rules that call a builtin or divide (gap 4) in a module whose text is not in `trusted`.
-    Calls of the bundle's own functions are not builtins: their bodies are checked where
-    they are defined."""
-    modules = json.loads(ast_json)
+    """Rules that call a builtin or compute (gap 4) in a module whose text is not in
+    `trusted`. Calls of functions defined in such modules are not builtins: their bodies are
+    checked where they are defined. A call into a trusted (shipped) function is: its builtins
+    then run on the caller's arguments (`lib.mentions_any("a string")` errored inside lib)."""
+    modules = [m for m in json.loads(ast_json) if m["source"]["contents"] not in trusted]
     functions = {
         f"{_ref_text(m['ast']['package']['refr'])}.{_ref_text(r['Spec']['head']['Func']['refr'])}"
         for m in modules
@@ -91,8 +93,6 @@ def error_hazards(ast_json: str, trusted: Collection[str]) -> list[Hazard]:
     for module in modules:
         tree, file = module["ast"], module["source"]["file"]
         source = module["source"]["contents"]
-        if source in trusted:
-            continue
         package = _ref_text(tree["package"]["refr"])
         aliases = _import_aliases(tree, source)
         for rule in tree["rules"]:
@@ -177,10 +177,13 @@ def _import_aliases(tree: Mapping[str, Any], source: str) -> dict[str, str]:
 
 
 def _erring(spec: Any, package: str, aliases: Mapping[str, str], functions: set[str]) -> str:
-    """Why a rule may hit a builtin error (the first call or division found), or ""."""
+    """Why a rule may hit a builtin error (the first call or operator found), or "".
+    Every arithmetic and set operator counts: `input.amount * 35` with the amount sent as a
+    string errors in OPA and was undefined on the RVM, so the call was allowed."""
     for kind, node in _nodes(spec):
-        if kind == "ArithExpr" and isinstance(node, dict) and node.get("op") in ("Div", "Mod"):
-            return "divides (by zero: undefined on the RVM, an error in OPA)"
+        if kind in _OPERATORS and isinstance(node, dict):
+            op = node.get("op", "-")
+            return f"applies {op} (on a wrong type: undefined on the RVM, an error in OPA)"
         if kind != "Call" or not isinstance(node, dict):
             continue
         called = _ref_text(node["fcn"])
@@ -191,6 +194,10 @@ def _erring(spec: Any, package: str, aliases: Mapping[str, str], functions: set[
         if not own & functions:
             return f"calls {called}(), whose error the RVM ignores (the rule would not fire)"
     return ""
+
+
+_OPERATORS = ("ArithExpr", "BinExpr", "UnaryExpr")
+"""`+ - * / %`, set `| &` and unary minus: each errors on an operand of the wrong type."""
 
 
 def _iterates(query: Any) -> bool:
