@@ -20,6 +20,7 @@ from typing import Any
 
 from charter.errors import BundleError
 from charter.policy.harm_data import check_harm_config
+from charter.policy.shipped_data import check_shipped_data
 
 TEST_SUFFIX = "_test.rego"
 
@@ -161,6 +162,7 @@ def _from_files(files: dict[str, bytes], *, source: str) -> PolicyBundle:
         raise BundleError(f"{source}: no .rego policy files found")
     _check_numbers(data, source)
     check_harm_config(tuple(modules), data, source)
+    check_shipped_data(tuple(modules), data, source)
     return PolicyBundle(
         modules=tuple(modules),
         tests=tuple(tests),

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Any
 
-from charter.errors import BundleError
+from charter.policy.shipped_data import check_approval, fail
 
 ACTIONS = ("deny", "require_approval", "allow", "log")
 """Harm actions harm.rego enforces; `redact` has nothing to redact in a harm score."""
@@ -34,69 +34,52 @@ def check_harm_config(modules: tuple[tuple[str, str], ...], data: Any, source: s
     where = "data.charter.config.harm"
     harm = _object(data, ("charter", "config", "harm"))
     if harm is None:
-        _fail(source, where, "must be an object (charter.harm reads it)")
+        fail(source, where, "must be an object (charter.harm reads it)")
     stages = harm.get("stages")
     if not isinstance(stages, list) or any(s not in _STAGES for s in stages):
-        _fail(source, f"{where}.stages", f"must be a list of {' / '.join(_STAGES)}")
+        fail(source, f"{where}.stages", f"must be a list of {' / '.join(_STAGES)}")
     default = harm.get("default")
     if not isinstance(default, dict):
-        _fail(source, f"{where}.default", "must be an object")
+        fail(source, f"{where}.default", "must be an object")
     for key in ("action", "threshold"):
         if key not in default:
-            _fail(source, f"{where}.default.{key}", "is missing")
+            fail(source, f"{where}.default.{key}", "is missing")
     _check_settings(default, source, f"{where}.default")
     categories = harm.get("categories")
     if not isinstance(categories, dict):
-        _fail(source, f"{where}.categories", "must be an object (one entry per category)")
+        fail(source, f"{where}.categories", "must be an object (one entry per category)")
     for name, settings in categories.items():
         at = f"{where}.categories.{name}"
         if name not in known:
-            _fail(source, at, f"is no harm category (known: {', '.join(sorted(known))})")
+            fail(source, at, f"is no harm category (known: {', '.join(sorted(known))})")
         if not isinstance(settings, dict):
-            _fail(source, at, "must be an object of settings")
+            fail(source, at, "must be an object of settings")
         _check_settings(settings, source, at)
-    _check_approval(harm.get("review_approval"), source, f"{where}.review_approval")
+    # every harm hold names these reviewers: without them a held category named no
+    # approver, or was let through (found by probing)
+    check_approval(harm.get("review_approval"), source, f"{where}.review_approval")
     supported = default.get("support") is True or any(
         s.get("support", default.get("support")) is True for s in categories.values()
     )
     _check_support(harm.get("support", {}), supported, source, f"{where}.support")
 
 
-def _check_approval(spec: Any, source: str, at: str) -> None:
-    """The reviewers every harm hold names (the review band, `require_approval`): without
-    them a held category named no approver, or was let through (found by probing)."""
-    if not isinstance(spec, dict):
-        _fail(source, at, "must be an object with approvers and min_approvals")
-    approvers = spec.get("approvers")
-    if not isinstance(approvers, dict) or set(approvers) - {"roles", "users"}:
-        _fail(source, f"{at}.approvers", "must be an object of roles and users")
-    for kind in ("roles", "users"):
-        names = approvers.get(kind, [])
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            _fail(source, f"{at}.approvers.{kind}", "must be a list of strings")
-    if not approvers.get("roles") and not approvers.get("users"):
-        _fail(source, f"{at}.approvers", "names nobody who could release a hold")
-    count = spec.get("min_approvals")
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        _fail(source, f"{at}.min_approvals", f"must be a whole number of at least 1, got {count!r}")
-
-
 def _check_support(support: Any, supported: bool, source: str, at: str) -> None:
     """A category with `support` refuses with these messages: one missing made its finding
     undefined, and the self-harm request was allowed (found by probing)."""
     if not isinstance(support, dict):
-        _fail(source, at, "must be an object")
+        fail(source, at, "must be an object")
     for lang in ("en", "tr"):
         message = support.get(lang)
         if (supported or lang in support) and not (isinstance(message, str) and message.strip()):
-            _fail(source, f"{at}.{lang}", "must be a supportive message (shown for support: true)")
+            fail(source, f"{at}.{lang}", "must be a supportive message (shown for support: true)")
 
 
 def _check_settings(settings: Mapping[str, Any], source: str, at: str) -> None:
     for key, value in settings.items():
         problem = _problem(key, value)
         if problem:
-            _fail(source, f"{at}.{key}", problem)
+            fail(source, f"{at}.{key}", problem)
 
 
 def _problem(key: str, value: Any) -> str:
@@ -117,7 +100,3 @@ def _object(data: Any, keys: tuple[str, ...]) -> dict[str, Any] | None:
     for key in keys:
         data = data.get(key) if isinstance(data, dict) else None
     return data if isinstance(data, dict) else None
-
-
-def _fail(source: str, key: str, problem: str) -> NoReturn:
-    raise BundleError(f"{source}: {key} {problem}")
