@@ -121,3 +121,21 @@ def test_own_functions_without_builtins_or_operators_stay_on_the_rvm() -> None:
     assert engine.path == "rvm"
     assert engine.evaluate({"who": "b"}).action is Action.DENY
     assert engine.evaluate({"who": "a"}).action is Action.ALLOW
+
+
+def test_shipped_modules_with_crlf_or_trailing_blank_lines_stay_on_the_rvm(
+    tmp_path: Path,
+) -> None:
+    """Found by probing: a checkout with CRLF endings (core.autocrlf) or one more newline
+    at the end of lib.rego made every shipped module count as one's own: interpreter."""
+    shutil.copytree(DEFAULT_POLICIES / "charter", tmp_path / "charter")
+    for path in (tmp_path / "charter").glob("*.rego"):
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    lib = tmp_path / "charter" / "lib.rego"
+    lib.write_bytes(lib.read_bytes() + b"\r\n\r\n")
+    main = tmp_path / "charter" / "main.rego"
+    main.write_bytes(main.read_bytes().replace(b"\r\n", b"  \r\n", 1))
+    engine = EmbeddedEngine(tmp_path)
+    assert engine.path == "rvm"
+    decision = engine.evaluate({"schema": 1, "stage": "input", "text": "Which stock should I buy?"})
+    assert decision.action is Action.DENY and decision.rules == ("topics.forbidden",)

@@ -78,11 +78,13 @@ def hazards(ast_json: str) -> list[Hazard]:
 
 
 def error_hazards(ast_json: str, trusted: Collection[str]) -> list[Hazard]:
-    """Rules that call a builtin or compute (gap 4) in a module whose text is not in
-    `trusted`. Calls of functions defined in such modules are not builtins: their bodies are
+    """Rules that call a builtin or compute (gap 4) in a module whose `normalized` text is
+    not in `trusted`. Calls of functions defined in such modules are not builtins: their bodies are
     checked where they are defined. A call into a trusted (shipped) function is: its builtins
     then run on the caller's arguments (`lib.mentions_any("a string")` errored inside lib)."""
-    modules = [m for m in json.loads(ast_json) if m["source"]["contents"] not in trusted]
+    modules = [
+        m for m in json.loads(ast_json) if normalized(m["source"]["contents"]) not in trusted
+    ]
     functions = {
         f"{_ref_text(m['ast']['package']['refr'])}.{_ref_text(r['Spec']['head']['Func']['refr'])}"
         for m in modules
@@ -104,6 +106,14 @@ def error_hazards(ast_json: str, trusted: Collection[str]) -> list[Hazard]:
             if why:
                 found.append(Hazard(package, name, file, why))
     return found
+
+
+def normalized(source: str) -> str:
+    """A module's text as compared with the shipped ones: line endings, spaces at line ends
+    and trailing newlines ignored. A checkout with CRLF endings (git's core.autocrlf) or one
+    more newline sent the whole shipped bundle to the interpreter (found by probing)."""
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).rstrip("\n")
 
 
 def reachable_packages(ast_json: str, entry_package: str) -> set[str]:

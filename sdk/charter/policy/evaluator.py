@@ -13,7 +13,13 @@ from typing import Any
 
 from charter.errors import PolicyEvaluationError, PolicyLoadError
 from charter.policy import _regorus
-from charter.policy.analysis import LEAK_SENTINEL, error_hazards, hazards, reachable_packages
+from charter.policy.analysis import (
+    LEAK_SENTINEL,
+    error_hazards,
+    hazards,
+    normalized,
+    reachable_packages,
+)
 from charter.policy.base import DECISION_PATH
 from charter.policy.bundle import PolicyBundle
 
@@ -46,11 +52,12 @@ def choose_path(bundle: PolicyBundle, interpreter: Any, compiled: bool | None) -
 @cache
 def shipped_sources() -> frozenset[str]:
     """The text of every Rego module Charter ships (the default bundle and the starter
-    `charter init` lays over it): the differential tests run these on both engines."""
+    `charter init` lays over it), `normalized`: the differential tests run these on both
+    engines."""
     from charter.config import DEFAULT_POLICIES
 
     roots = (Path(DEFAULT_POLICIES), Path(__file__).resolve().parents[1] / "starter" / "bundle")
-    return frozenset(p.read_text() for root in roots for p in root.rglob("*.rego"))
+    return frozenset(normalized(p.read_text()) for root in roots for p in root.rglob("*.rego"))
 
 
 class Evaluator:
