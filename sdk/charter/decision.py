@@ -118,6 +118,14 @@ class Violation(BaseModel):
     """The action the rule's finding asked for (`log` findings ask `allow`), so a refusal
     gives the reason of a rule that refused; "" when the policy does not say."""
 
+    @field_validator("action", mode="before")
+    @classmethod
+    def _unknown_action_is_deny(cls, value: Any) -> Any:
+        """A finding's action that is no string counts as a deny, as in main.rego: failing
+        validation made the decision charter.fail_closed and hid the rule and its message
+        (found by probing)."""
+        return value if isinstance(value, str) else "deny"
+
     def explain(self) -> str:
         why = self.message or self.rule
         principle = f"; {self.principle}" if self.principle else ""

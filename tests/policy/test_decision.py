@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pydantic
 import pytest
 
+from charter.config import DEFAULT_POLICIES
 from charter.decision import (
     Action,
     ApprovalSpec,
@@ -12,6 +16,7 @@ from charter.decision import (
     Violation,
     strictest,
 )
+from charter.policy.embedded import EmbeddedEngine
 
 
 def _decision() -> Decision:
@@ -123,3 +128,22 @@ def test_the_guards_policy_document_is_the_policy_input_contract() -> None:
             )
             == expected
         )
+
+
+def test_a_finding_action_that_is_no_string_is_a_deny_under_the_users_rule(
+    tmp_path: Path,
+) -> None:
+    """Found by probing: `"action": 1` in a rule of one's own made the decision
+    charter.fail_closed ("violations.0.action: Input should be a valid string"), hiding the
+    rule; main.rego counts an unknown action as deny, and so does the violation."""
+    shutil.copytree(DEFAULT_POLICIES / "charter", tmp_path / "charter")
+    for action in ("1", "null", '["deny"]', '{"x": 1}'):
+        (tmp_path / "charter" / "acme.rego").write_text(
+            "package charter.topics\n\nimport rego.v1\n\n"
+            f'findings contains {{"action": {action}, "rule": "acme.x", "message": "acme says no"}}'
+            ' if input.stage == "input"\n'
+        )
+        decision = EmbeddedEngine(tmp_path).evaluate({"schema": 1, "stage": "input", "text": "hi"})
+        assert decision.error is None and decision.action is Action.DENY
+        assert decision.rules == ("acme.x",) and decision.violations[0].action == "deny"
+        assert decision.violations[0].message == "acme says no"
