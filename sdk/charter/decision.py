@@ -82,6 +82,8 @@ INCOMPLETE_DECISION = "charter.incomplete_decision"
 computed (the starter bundle's main.rego: e.g. its data.json is missing). The bundle fails
 closed by itself; the SDK also reads such a decision as an evaluation error
 (`Decision.error`), so evals, replay and probes count it as one, not as a deny."""
+_NOT_REFUSING = ("allow", "redact")
+"""Finding actions that are never why a call was refused."""
 MAX_REVISE_ROUNDS = 5
 """The most revision rounds a policy may ask for: each round is one more model call."""
 
@@ -244,14 +246,28 @@ class Decision(BaseModel):
         value = self.obligations.get("restore_pii") if self.obligations else None
         return tuple(value) if isinstance(value, list | tuple) else ()
 
+    @property
+    def reasons(self) -> tuple[Violation, ...]:
+        """The violations that say why: those whose finding asked for the decision's own
+        action. A redaction or a logged finding beside a deny is not why it was refused
+        (sorted by rule id, a PII redaction was; found by probing). Policies that name no
+        action, and decisions enforced as a deny (a revise that cannot be carried out),
+        cite what refuses."""
+        own = tuple(v for v in self.violations if v.action == self.action.value)
+        refusing = tuple(v for v in self.violations if v.action not in _NOT_REFUSING)
+        return own or refusing or self.violations
+
     def explain(self) -> str:
-        """One line a person can act on: action, then each rule with principle and message."""
+        """One line a person can act on: action, then each rule with principle and message,
+        the `reasons` first."""
         head = f"{self.action.value}"
         if self.error:
             head += f" (policy could not be evaluated: {self.error})"
         if not self.violations:
             return head
-        return head + ": " + "; ".join(v.explain() for v in self.violations)
+        cited = self.reasons
+        ordered = cited + tuple(v for v in self.violations if v not in cited)
+        return head + ": " + "; ".join(v.explain() for v in ordered)
 
     def to_json(self) -> str:
         return self.model_dump_json()

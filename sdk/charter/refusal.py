@@ -6,14 +6,13 @@ import re
 from typing import Any
 
 from charter.adapters import LangChainMessagesAdapter, OpenAIMessagesAdapter, adapter_for
-from charter.decision import Decision, Violation
+from charter.decision import Decision
 from charter.provider_answers import without_cited_blocks
 from charter.reasoning import without_reasoning
 from charter.tool_calls import without_tool_calls
 from charter.vendor_adapters import without_citations
 
 PREFIX = "I can't help with that"
-_NOT_REFUSING = ("allow", "redact")
 _REFUSING = re.compile(r"(?i)^i\s+(?:can(?:'|’)?t|cannot|can not|won(?:'|’)?t|am unable)\b")
 
 
@@ -33,22 +32,12 @@ def refusal_text(decision: Decision) -> str:
     supportive = support_message(decision)
     if supportive is not None:
         return supportive
-    cited = reasons(decision)
+    cited = decision.reasons
     messages = [v.message for v in cited if v.message]
     reason = messages[0].strip().rstrip(".") if messages else "it is not allowed by policy"
     rules = ", ".join(v.rule for v in cited) or "charter.policy"
     head = reason if _REFUSING.match(reason) else f"{PREFIX}: {reason}"
     return f"{head} [rule {rules}]"
-
-
-def reasons(decision: Decision) -> tuple[Violation, ...]:
-    """The violations a refusal cites: those whose finding asked for the decision's own
-    action. A redaction or a logged finding beside a deny is not why it was refused (sorted
-    by rule id, a PII redaction was; found by probing). Policies that name no action, and
-    decisions enforced as a deny (a revise that cannot be carried out), cite what refuses."""
-    own = tuple(v for v in decision.violations if v.action == decision.action.value)
-    refusing = tuple(v for v in decision.violations if v.action not in _NOT_REFUSING)
-    return own or refusing or decision.violations
 
 
 def refusal_like(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from charter.config import DEFAULT_POLICIES
 from charter.decision import Action, Decision, Violation
+from charter.errors import PolicyViolation
 from charter.refusal import refusal_text
 from charter.testing import make_charter
 
@@ -59,3 +60,21 @@ def test_the_reason_is_a_rule_that_refused_not_a_redaction_or_a_log(tmp_path: Pa
     denied = Violation(rule="topics.forbidden", message="investment advice", action="deny")
     both = Decision(action=Action.DENY, violations=(logged, denied))
     assert refusal_text(both) == "I can't help with that: investment advice [rule topics.forbidden]"
+
+
+def test_the_explanation_and_the_exception_lead_with_the_rule_that_refused(
+    tmp_path: Path,
+) -> None:
+    """Found by probing: `PolicyViolation` (str) and `Decision.explain` still began with the
+    PII redaction ("deny: personal data ... is redacted ...; investment advice ..."); they
+    now lead with the reasons the refusal cites, the other rules after them."""
+    ch = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern", audit=False)
+    try:
+        decision = ch.check("Which stock should I buy? Reply to jane.doe@example.com")
+    finally:
+        ch.close()
+    assert [v.action for v in decision.violations] == ["redact", "deny"]
+    explained = decision.explain()
+    assert explained.startswith("deny: investment advice is outside")
+    assert explained.index("[rule topics.forbidden") < explained.index("[rule privacy.")
+    assert str(PolicyViolation(decision)) == explained
