@@ -126,6 +126,22 @@ def test_an_expensive_builtin_is_stopped_at_the_deadline_in_a_worker_process() -
         engine.close()
 
 
+@pytest.mark.slow
+def test_a_runaway_loop_of_ones_own_on_the_default_path_is_stopped_in_a_worker() -> None:
+    """By default a rule of one's own that calls builtins runs on the interpreter (analysis
+    gap 4), which has no instruction budget: in-process the loop held the GIL for seconds. The
+    README and `charter policy check` point to process isolation, which stops it at the
+    deadline: the worker is killed, the answer is never awaited."""
+    engine = _engine(LOOP, timeout_ms=300, isolation="process")
+    try:
+        assert engine.path.startswith("interpreter: charter.main.decision")
+        decision = engine.evaluate({"stage": "input", "text": "a"})
+        assert _timed_out(decision), decision
+        assert "did not finish within its 300 ms" in (decision.error or ""), decision
+    finally:
+        engine.close()
+
+
 def test_the_guard_refuses_the_call_and_never_reaches_the_model(tmp_path: Path) -> None:
     bundle = tmp_path / "policies"
     bundle.mkdir()

@@ -59,6 +59,24 @@ def test_check_says_when_decision_runs_on_the_interpreter(tmp_path: Path) -> Non
     assert on_rvm.exit_code == 0 and "note:" not in on_rvm.output, on_rvm.output
 
 
+def test_check_recommends_process_isolation_for_rules_of_ones_own(tmp_path: Path) -> None:
+    """Found by probing: a rule of one's own that calls a builtin keeps the interpreter by
+    default, so a runaway loop held the GIL for seconds; the check recommends the setting
+    that bounds it."""
+    own = (
+        "package charter.main\nimport rego.v1\n"
+        'default decision := {"action": "allow", "violations": []}\n'
+        'decision := {"action": "deny", "violations": []} if count(input.xs) > 3\n'
+    )
+    result = runner.invoke(app, ["policy", "check", str(_bundle(tmp_path, own))])
+    assert result.exit_code == 0, result.output
+    note, then = result.output.splitlines()[-2:]
+    assert note.endswith("calls count(), whose error the RVM ignores (the rule would not fire)")
+    assert then.endswith(
+        'set policy_isolation = "process" (charter.toml) to stop it at the deadline'
+    )
+
+
 def test_check_syntax_error_names_file_line_col(tmp_path: Path) -> None:
     src = _bundle(
         tmp_path,

@@ -73,7 +73,7 @@ def check(source: str = DirArg) -> None:
         typer.echo(
             "      so the RVM's instruction budget does not apply: a runaway loop holds the GIL "
             "until it ends and is denied only afterwards (policy_timeout_ms); "
-            'policy_isolation = "process" stops it at the deadline'
+            'set policy_isolation = "process" (charter.toml) to stop it at the deadline'
         )
 
 
