@@ -168,11 +168,12 @@ async def test_hostile_spans_are_text_on_every_screen_and_after_a_restart(
             assert_inert(app)
             assert CLOSE in shown(app)
             features = app.screen.query_one("#features", DataTable)
-            segment = f"app={CLOSE} / model=gpt-4o"  # the hostile app's traffic
+            segment = f"app={CLOSE} / "  # the hostile app's traffic (any environment)
             hostile_rows = [  # each of its features' distribution view
                 r
                 for r in range(features.row_count)
                 if str(features.get_row_at(r)[0]).startswith(segment)
+                and " / model=gpt-4o" in str(features.get_row_at(r)[0])
             ]
             assert hostile_rows
             for row in hostile_rows if _restart == 0 else hostile_rows[:1]:
