@@ -55,7 +55,7 @@ async def run_async(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Any:
     reply: Any = None
     failure: BaseException | None = None
     while True:
-        outcome = await off_loop.step(caller, flow, reply, failure)
+        outcome = await off_loop.step(caller, flow, reply, failure, parts.settings.step_threads)
         if outcome.ended:
             return outcome.value
         effect = outcome.unwrapped()
@@ -118,7 +118,7 @@ async def run_async_stream(
     step = caller.run
     try:
         while True:
-            outcome = await off_loop.step(caller, flow, reply, failure)
+            outcome = await off_loop.step(caller, flow, reply, failure, parts.settings.step_threads)
             if outcome.ended:
                 return
             effect = outcome.unwrapped()

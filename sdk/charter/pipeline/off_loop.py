@@ -5,8 +5,8 @@ policy (a blocking round trip to an OPA server), an approval's submit or consume
 `audit_mode="sync"` write. On the loop's thread each of them froze every other task of the
 loop (found by probing: 10 calls with OPA answering in 0.3 s stalled the loop 7 s; a store
 whose write lock another process held 4 s stalled it 4 s; 1,000 calls' checks, 20 s). The
-steps run on the loop's default executor (the one `asyncio.to_thread` uses, sized with
-`loop.set_default_executor`) and are sync code that already runs on many threads at once
+steps run on Charter's own threads (`step_pool`, sized by the `step_threads` setting),
+not the loop's default executor, and are sync code that already runs on many threads at once
 (sync calls from a thread pool): the embedded engine keeps regorus's thread-bound objects
 per thread, the detectors and the classifier lock what they share.
 
@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
+
+from charter.pipeline.step_pool import step_pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,17 +46,20 @@ async def step(
     flow: Generator[Any, Any, Any],
     reply: Any,
     failure: BaseException | None,
+    threads: int = 0,
 ) -> Stepped:
-    """`flow.send(reply)` (or `flow.throw(failure)`) in `caller`, on a worker thread.
+    """`flow.send(reply)` (or `flow.throw(failure)`) in `caller`, on a thread of the
+    `threads`-sized step pool.
 
     A step cannot be stopped midway, and the flow cannot be thrown into while it runs: a
     cancellation that comes meanwhile waits for the step to end and is then thrown into the
     flow where it stopped, which records it as one during the effect it had asked for. It
     is raised to the caller afterwards in any case."""
-    loop = asyncio.get_running_loop()
+    pool = step_pool(threads)
     cancelled: BaseException | None = None
     while True:
-        running = loop.run_in_executor(None, caller.run, _advance, flow, reply, failure)
+        advance = functools.partial(caller.run, _advance, flow, reply, failure)
+        running = asyncio.wrap_future(pool.submit(advance))
         while not running.done():
             try:
                 await asyncio.wait((running,))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -25,7 +26,7 @@ class DaemonWorkers:
             queue.SimpleQueue()
         )
         self._lock = threading.Lock()
-        self._threads = 0
+        self._threads: list[threading.Thread] = []
         self._closed = False
 
     def submit(self, call: Callable[[], Any]) -> Future[Any]:
@@ -33,20 +34,26 @@ class DaemonWorkers:
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"{self._name} workers are shut down")
-            if self._threads < self._size:
-                self._threads += 1
-                name = f"{self._name}-{self._threads}"
-                threading.Thread(target=self._work, name=name, daemon=True).start()
+            if len(self._threads) < self._size:
+                name = f"{self._name}-{len(self._threads) + 1}"
+                thread = threading.Thread(target=self._work, name=name, daemon=True)
+                self._threads.append(thread)
+                thread.start()
         self._calls.put((future, call))
         return future
 
-    def shutdown(self) -> None:
-        """No more calls; idle threads end, a busy one ends when its call returns."""
+    def shutdown(self, wait_s: float = 0.0) -> None:
+        """No more calls; idle threads end, a busy one ends when its call returns. Waits up
+        to `wait_s` in all for them to end (a thread ending drops its thread-local objects
+        itself: regorus's must not be dropped by another thread), never for a stuck call."""
         with self._lock:
             self._closed = True
-            threads = self._threads
-        for _ in range(threads):
+            threads = list(self._threads)
+        for _ in threads:
             self._calls.put(None)
+        deadline = time.monotonic() + wait_s
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _work(self) -> None:
         while (item := self._calls.get()) is not None:
