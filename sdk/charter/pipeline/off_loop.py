@@ -17,13 +17,19 @@ span, attached as it opens) is there in the next and where it is undone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
-from collections.abc import Generator
+import sys
+from collections.abc import Callable, Generator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from charter.pipeline.step_pool import step_pool
+from charter.policy._workers import DaemonWorkers
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,21 +62,45 @@ async def step(
     flow where it stopped, which records it as one during the effect it had asked for. It
     is raised to the caller afterwards in any case."""
     pool = step_pool(threads)
-    cancelled: BaseException | None = None
-    while True:
-        advance = functools.partial(caller.run, _advance, flow, reply, failure)
-        running = asyncio.wrap_future(pool.submit(advance))
-        while not running.done():
-            try:
-                await asyncio.wait((running,))
-            except asyncio.CancelledError as exc:
-                cancelled = cancelled or exc
-        outcome: Stepped = running.result()
-        if cancelled is None:
-            return outcome
-        if failure is cancelled or outcome.ended or outcome.raised is not None:
-            raise cancelled
-        reply, failure = None, cancelled  # the flow hears of it once; then the caller does
+    running: asyncio.Future[Stepped] = _submit(pool, caller.run, _advance, flow, reply, failure)
+    try:
+        await asyncio.wait((running,))
+        return running.result()
+    except asyncio.CancelledError as exc:
+        cancelled = exc
+    with _shielded():
+        await _outlast(running)
+        outcome = running.result()
+        if not outcome.ended and outcome.raised is None:  # the flow hears of it once
+            await _outlast(_submit(pool, caller.run, _advance, flow, None, cancelled))
+    raise cancelled
+
+
+def _submit(pool: DaemonWorkers, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    return asyncio.wrap_future(pool.submit(functools.partial(fn, *args)))
+
+
+async def _outlast(running: asyncio.Future[Any]) -> None:
+    """Wait for `running` to end, whatever cancels the task meanwhile (each cancellation
+    wakes it once, inside `_shielded` none does)."""
+    while not running.done():
+        try:
+            await asyncio.wait((running,))
+        except asyncio.CancelledError:
+            continue
+
+
+def _shielded() -> AbstractContextManager[Any]:
+    """Where the rest of a cancelled step is waited for: an anyio cancel scope (Starlette,
+    FastAPI: `move_on_after`, a client gone) cancels its task again on every pass of the
+    loop until the task leaves it, so each wait woke at once (found by probing: 146,492
+    waits, 1.7 s of CPU during a 2 s step). A shielded scope of anyio's keeps them out;
+    anyio is used only when the application has imported it (no anyio, no anyio scopes)."""
+    anyio = sys.modules.get("anyio")
+    if anyio is None:
+        return contextlib.nullcontext()
+    shield: AbstractContextManager[Any] = anyio.CancelScope(shield=True)
+    return shield
 
 
 def _advance(flow: Generator[Any, Any, Any], reply: Any, failure: BaseException | None) -> Stepped:
