@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from charter.audit.reader import iter_records
 from charter.config import DEFAULT_POLICIES
 from charter.errors import ApprovalPending
 from charter.guard import Charter
@@ -256,3 +257,73 @@ def test_an_anyio_cancellation_is_waited_out_without_spinning(
         reached.loop_ran.set()
         charter.close()
     assert (outcome, waits, ran) == ((True, 1), 3, [])
+
+
+def _streamed(charter: Charter) -> Callable[[str], AsyncIterator[str]]:
+    @charter.guard(model="gpt-4o-mini", provider="openai")
+    async def stream(prompt: str) -> AsyncIterator[str]:
+        for _ in range(50):
+            yield "Our branch opening hours are listed on the website. "
+
+    return stream
+
+
+def _stages(tmp_path: Path) -> list[tuple[str, str]]:
+    records = iter_records(f"sqlite:///{tmp_path / 'charter.db'}")
+    return [(r.input["stage"], r.labels.get("stream", "")) for r in records]
+
+
+def test_the_loop_runs_while_an_early_closed_stream_waits_for_the_store(tmp_path: Path) -> None:
+    """A stream closed early (`aclose()`, a client gone) checks what was shown and records
+    it; with `audit_mode="sync"` and the write lock held by another connection, that close
+    froze the loop until the lock went (found by probing: 3 s). Now the loop runs meanwhile
+    and the close is recorded once the lock is free."""
+    charter = make_charter(
+        DEFAULT_POLICIES, tmp_path, signals=SignalSet([]), audit=True, audit_mode="sync"
+    )
+    assert charter.queue and charter.audit  # the tables exist before the lock is taken
+    stream = _streamed(charter)
+    holder = sqlite3.connect(tmp_path / "charter.db", isolation_level=None)
+
+    async def main() -> int:
+        chunks = stream("What are your opening hours?")
+        async for _ in chunks:
+            break  # one chunk shown, then the reader stops
+        holder.execute("BEGIN IMMEDIATE")
+        closing = asyncio.ensure_future(chunks.aclose())  # type: ignore[attr-defined]
+        ticks = await _ticks_while(closing)
+        holder.execute("ROLLBACK")
+        await closing
+        return ticks
+
+    try:
+        ticks = asyncio.run(main())
+    finally:
+        holder.close()
+        charter.close()
+    assert (ticks, _stages(tmp_path)) == (3, [("input", ""), ("output", "closed_early")])
+
+
+def test_a_stream_left_open_is_closed_and_recorded_as_its_loop_ends(tmp_path: Path) -> None:
+    """A stream its reader left open is closed by `asyncio.run` as the loop shuts down
+    (`shutdown_asyncgens`): its close, now on a step thread, is recorded and reports no
+    error ("Event loop is closed")."""
+    charter = make_charter(
+        DEFAULT_POLICIES, tmp_path, signals=SignalSet([]), audit=True, audit_mode="sync"
+    )
+    stream = _streamed(charter)
+    errors: list[dict[str, Any]] = []
+    left_open: list[Any] = []  # kept alive: closed by the loop's shutdown, not collected
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda _loop, ctx: errors.append(ctx))
+        chunks = stream("What are your opening hours?")
+        left_open.append(chunks)
+        async for _ in chunks:
+            break
+
+    try:
+        asyncio.run(main())
+    finally:
+        charter.close()
+    assert (errors, _stages(tmp_path)) == ([], [("input", ""), ("output", "closed_early")])

@@ -115,7 +115,6 @@ async def run_async_stream(
     reply: Any = None
     failure: BaseException | None = None
     source: Any = None
-    step = caller.run
     try:
         while True:
             outcome = await off_loop.step(caller, flow, reply, failure, parts.settings.step_threads)
@@ -137,8 +136,10 @@ async def run_async_stream(
             except BaseException as exc:
                 failure = exc
     finally:
-        step(flow.close)
-        await in_context(caller, _aclose(source))
+        try:
+            await off_loop.close(caller, flow, parts.settings.step_threads)
+        finally:
+            await in_context(caller, _aclose(source))
 
 
 def run_resumed(flow: Flow, fn: Callable[..., Any], parts: Parts) -> Any:

@@ -76,6 +76,29 @@ async def step(
     raise cancelled
 
 
+async def close(
+    caller: contextvars.Context, flow: Generator[Any, Any, Any], threads: int = 0
+) -> None:
+    """`flow.close()` in `caller` on a step thread: a stream closed early runs the output
+    checks of what was shown and records it (an `audit_mode="sync"` write too); on the loop
+    they froze it (found by probing: a 1 s check 1.1 s, a held write lock 3 s). A
+    cancellation meanwhile waits for it, as `step`'s, and is raised after. With no loop
+    running (a stream garbage-collected after its loop ended) it is closed here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        caller.run(flow.close)
+        return
+    running = _submit(step_pool(threads), caller.run, flow.close)
+    try:
+        await asyncio.wait((running,))
+    except asyncio.CancelledError:
+        with _shielded():
+            await _outlast(running)
+        raise
+    running.result()
+
+
 def _submit(pool: DaemonWorkers, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
     return asyncio.wrap_future(pool.submit(functools.partial(fn, *args)))
 
