@@ -234,16 +234,21 @@ class Charter:
 
     async def aresume(self, ticket: str, *, timeout_s: float | None = None) -> Any:
         """`resume` from inside an event loop: a coroutine function is awaited here and its
-        answer checked (`resume` cannot run it to the end in a running loop)."""
+        answer checked (`resume` cannot run it to the end in a running loop). The store's
+        read and, for a sync function, the whole resume run on a step thread, never the
+        loop (`off_loop.call`; another connection's write lock froze the loop 3 s)."""
         from charter.approvals import ApprovalState
+        from charter.pipeline import off_loop
 
-        request = _made_here(ticket, self.queue.current(ticket), self.settings)
+        threads = self.settings.step_threads
+        stored = await off_loop.call(lambda: self.queue.current(ticket), threads=threads)
+        request = _made_here(ticket, stored, self.settings)
         if request.state is ApprovalState.PENDING and timeout_s:
             request = await self.queue.wait_async(ticket, timeout_s)
         target = self._resumable(ticket, request)
         if target.kind == "coroutine":
             return await target.aresume(self, request)
-        return target.resume(self, request)
+        return await off_loop.call(target.resume, self, request, threads=threads)
 
     def _resumable(self, ticket: str, request: Any) -> Any:
         """The guarded object that held `ticket` (in this process), else the one of its name;

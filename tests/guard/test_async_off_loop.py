@@ -327,3 +327,34 @@ def test_a_stream_left_open_is_closed_and_recorded_as_its_loop_ends(tmp_path: Pa
     finally:
         charter.close()
     assert (errors, _stages(tmp_path)) == ([], [("input", ""), ("output", "closed_early")])
+
+
+def test_the_loop_runs_while_aresume_of_a_sync_tool_waits_for_the_store(tmp_path: Path) -> None:
+    """`await charter.aresume(ticket)` of a sync tool read and consumed the approval (and
+    ran the tool's checks) on the loop: with the write lock held by another connection the
+    loop froze until it went (found by probing: 3 s). Now the loop runs meanwhile and the
+    approved call runs once the lock is free."""
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, signals=SignalSet([]))
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        return "refunded"
+
+    with pytest.raises(ApprovalPending) as held:
+        issue_refund("A-7", 900.0)
+    charter.queue.approve(held.value.ticket, "alice", reason="checked the order")
+    holder = sqlite3.connect(tmp_path / "charter.db", isolation_level=None)
+
+    async def main() -> tuple[int, Any]:
+        holder.execute("BEGIN IMMEDIATE")
+        resuming = asyncio.ensure_future(charter.aresume(held.value.ticket))
+        ticks = await _ticks_while(resuming)
+        holder.execute("ROLLBACK")
+        return ticks, await resuming
+
+    try:
+        outcome = asyncio.run(main())
+    finally:
+        holder.close()
+        charter.close()
+    assert outcome == (3, "refunded")

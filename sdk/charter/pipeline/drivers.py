@@ -197,10 +197,11 @@ async def _aclose(source: Any) -> None:
 
 
 def in_event_loop() -> bool:
+    """An event loop runs here, or this step thread works for one (`off_loop.call`)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return False
+        return off_loop.for_a_loop()
     return True
 
 

@@ -30,6 +30,9 @@ from charter.pipeline.step_pool import step_pool
 from charter.policy._workers import DaemonWorkers
 
 T = TypeVar("T")
+_FOR_A_LOOP: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "charter_for_a_loop", default=False
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,14 +92,34 @@ async def close(
     except RuntimeError:
         caller.run(flow.close)
         return
-    running = _submit(step_pool(threads), caller.run, flow.close)
+    await _waited(_submit(step_pool(threads), caller.run, flow.close))
+
+
+async def call(fn: Callable[..., T], *args: Any, threads: int = 0) -> T:
+    """`fn(*args)` on a step thread, in a copy of the caller's context, for a task of the
+    loop (`charter.aresume` of a sync function: the approval's read and consume, the checks;
+    on the loop another connection's write lock froze it 3 s). There `for_a_loop()` is
+    true: a coroutine a sync function hands back is refused as on the loop, not run to the
+    end on a loop of the thread's own. A cancellation waits for it, as `step`'s."""
+    context = contextvars.copy_context()
+    context.run(_FOR_A_LOOP.set, True)
+    return await _waited(_submit(step_pool(threads), context.run, fn, *args))
+
+
+def for_a_loop() -> bool:
+    """True on a step thread running `call` for a task of an event loop."""
+    return _FOR_A_LOOP.get()
+
+
+async def _waited(running: asyncio.Future[T]) -> T:
+    """`running`'s result; a cancellation meanwhile waits for its end, then is raised."""
     try:
         await asyncio.wait((running,))
     except asyncio.CancelledError:
         with _shielded():
             await _outlast(running)
         raise
-    running.result()
+    return running.result()
 
 
 def _submit(pool: DaemonWorkers, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
