@@ -66,17 +66,25 @@ _GAP = r"[ \t-]{0,3}"
 """Between an IBAN's groups (or a card's, next to a card word): none, or up to three
 spaces, tabs or hyphens (`  `, a tab, ` - ` as PDFs and spreadsheets paste them; probing
 found them all passing). The country code and mod-97 keep other numbers out of an IBAN."""
-_IBAN = (  # trigger: the first check digit, after two letters (and up to three separators)
-    r"(?:(?<=[a-zA-Z]{2}\d)|(?<=[a-zA-Z]{2}[ \t-]\d)|(?<=[a-zA-Z]{2}[ \t-]{2}\d)"
-    r"|(?<=[a-zA-Z]{2}[ \t-]{3}\d))"
+_IBAN = (  # trigger: the first check digit, after two letters (spaced: two capitals)
+    r"(?:(?<=[a-zA-Z]{2}\d)|(?<=[A-Z]{2}[ \t-]\d)|(?<=[A-Z]{2}[ \t-]{2}\d)"
+    r"|(?<=[A-Z]{2}[ \t-]{3}\d))"
     r"\d(?:(?:" + _GAP + r"[a-zA-Z0-9]{4}){2,7}|[a-zA-Z0-9]{2}(?:" + _GAP + r"[a-zA-Z0-9]{4}){1,7})"
     r"(?:" + _GAP + r"[a-zA-Z0-9]{1,3})?\b"
 )
 """The check digits alone (`TR 18 0006 2001 ...`) or opening the first group of four after
 a country code apart (`TR 1800 0620 0119 ...`, `DE 8937 0400 ...`): probing found the
-second form reaching the model. A country code apart in lower case (`tr 18 0006 ...`) may be
-a word (`no 93 8601 1117 947`): the verdict leaves it to a context word (`iban`)."""
-_IBAN_PREFIX = r"(?<!\w)[a-zA-Z]{2}[ \t-]{0,3}"  # `TR33`, `TR 33`, `DE  89`, `tr 18`
+second form reaching the model."""
+_IBAN_PREFIX = r"(?<!\w)(?:[a-zA-Z]{2}|[A-Z]{2}[ \t-]{1,3})"  # `TR33`, `TR 33`, `DE  89`
+_IBAN_APART = (  # trigger: the first check digit, after a code apart not all in capitals
+    r"(?:(?<=[a-zA-Z]{2}[ \t-]\d)|(?<=[a-zA-Z]{2}[ \t-]{2}\d)|(?<=[a-zA-Z]{2}[ \t-]{3}\d))"
+    r"\d(?:[a-zA-Z0-9]{2})?(?:[ \t-]{1,3}[a-zA-Z0-9]{4}){2,7}(?:[ \t-]{1,3}[a-zA-Z0-9]{1,3})?\b"
+)
+"""A country code apart in lower case (`tr 18 0006 ...`) may be a word before a number
+(`Hesap no 7295926377912`: review found ~1 in 97 reference numbers after `no`, `is`, `at`
+or `de` masked as IBANs), so only grouped as IBANs are printed, next to the word `iban`,
+and never after a common word (`iban_apart_verdict`)."""
+_IBAN_APART_PREFIX = r"(?<!\w)(?![A-Z]{2})[a-zA-Z]{2}[ \t-]{1,3}"  # `tr 18`, `Fr 7630`
 _CARD = r"(?<!\w.)" + _NOT_A_TAIL + r"(?:[ -]?\d){12,18}\b"
 _CARD_WIDE = r"(?<!\w.)" + _NOT_A_TAIL + r"(?:" + _GAP + r"\d){12,18}\b"
 """A card with wide gaps (a tab, two spaces) only next to a card word: review found Luhn
@@ -160,6 +168,11 @@ def builtin_recognizers(
             "iban", "IBAN_CODE", _IBAN, v.iban_verdict, 1.0,
             context=("iban*", "bank*", "account*", "hesap*", "banka*", "havale*", "eft"),
             trigger=_DIGIT, prefix=_IBAN_PREFIX, prefix_window=5, needs_digit=True,
+        ),
+        RecognizerSpec(
+            "iban_apart", "IBAN_CODE", _IBAN_APART, v.iban_apart_verdict, 1.0,
+            context=("iban*",), context_required=True,
+            trigger=_DIGIT, prefix=_IBAN_APART_PREFIX, prefix_window=5, needs_digit=True,
         ),
         *crypto_recognizers(),
         RecognizerSpec(
