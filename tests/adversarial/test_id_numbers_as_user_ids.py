@@ -1,9 +1,11 @@
-"""A user id that is a national id or an IBAN (found by probing: `AB123456C`, a UK NINO,
-`GB82WEST12345698765432`, `12345678Z`, a Spanish DNI, and `RSSMRA85T10A562S`, an Italian
-codice fiscale, were kept in plain text in the decision log, on spans and as an approval's
-requester: only an @, a space or an all-digit id counted as personal data). Such ids are
-now read by their check digits (a NINO by its shape) and kept hashed; pseudonyms with
-letters and digits (`u-7f3a`, a UUID) stay as they are."""
+"""A user id that is a national id or an IBAN (found by probing: `GB82WEST12345698765432`,
+`12345678Z`, a Spanish DNI, and `RSSMRA85T10A562S`, an Italian codice fiscale, were kept in
+plain text in the decision log, on spans and as an approval's requester: only an @, a space
+or an all-digit id counted as personal data). Such ids are now read by their check digits,
+each on its own number's shape, and kept hashed; pseudonyms with letters and digits
+(`u-7f3a`, a UUID) stay as they are, in the policy's `input.user.id` too (found by review:
+`u_5910134930` passed the Swedish check on its last ten digits, and every ticket-style
+`PR892026C` the shape of a UK NINO, which has no check digit and so does not count)."""
 
 from __future__ import annotations
 
@@ -17,8 +19,6 @@ from charter.testing import RecordingModel
 from tests.adversarial.helpers import recorded
 
 ID_NUMBERS = [
-    "AB123456C",  # UK NINO
-    "ab 12 34 56 c",
     "GB82WEST12345698765432",  # IBAN
     "GB82 WEST 1234 5698 7654 32",
     "12345678Z",  # ES DNI
@@ -29,6 +29,8 @@ ID_NUMBERS = [
 PSEUDONYMS = [
     "u-123", "u-7f3a", "alice", "svc_billing", "agent-1", "AB123456",
     "3f2a9c4e-1b2d-4c5e-8f9a-0b1c2d3e4f5a", "GB82WEST12345698765433",  # mod-97 fails
+    "u_5910134930", "EM0911174225", "id1706711189",  # two chars + a valid personnummer
+    "PR892026C", "TK766979A",  # shaped as a NINO
 ]  # fmt: skip
 
 
@@ -45,6 +47,12 @@ def test_an_id_number_as_user_id_is_kept_hashed(charter: Charter, user: str) -> 
 
 
 @pytest.mark.parametrize("user", PSEUDONYMS)
-def test_a_pseudonym_stays_as_it_is(user: str) -> None:
+def test_a_pseudonym_stays_as_it_is(charter: Charter, user: str) -> None:
+    model = RecordingModel("ok")
+    ask = charter.guard(model=model.name, provider="openai")(model)
+    with context(user=user, conversation="c-1"):
+        assert ask("hello there") == "ok"
+    records = recorded(charter)
+    assert records and {r.input["user"]["id"] for r in records} == {user}  # the policy's
     assert safe_user(user) == user
     assert requester_id(user) == user

@@ -157,6 +157,8 @@ def test_a_broken_tc_kimlik_no_is_not_a_phone_number(patterns: PatternDetector) 
         (c.de_tax_id_ok, "86095742719", True),
         (c.de_tax_id_ok, "86095742718", False),
         (c.se_personnummer_ok, "8112189876", True),
+        (c.se_personnummer_ok, "198112189876", True),
+        (c.se_personnummer_ok, "U_8112189876", False),  # not digits (review: a user id)
         (c.fr_nir_ok, "255081416802538", True),
         (c.fr_nir_ok, "255081416802539", False),
         (c.iban_ok, "RU0204452560040702810412345678901", True),  # every registry country

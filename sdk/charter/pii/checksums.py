@@ -305,10 +305,11 @@ def fr_nir_ok(value: str) -> bool:
 
 def se_personnummer_ok(value: str) -> bool:
     """Swedish personnummer: YYMMDD (+ day 60+ for samordningsnummer) + 4 digits, Luhn
-    over the last ten digits."""
-    digits = value[-10:] if len(value) in (10, 12) else ""
-    if not digits.isdigit():
+    over the last ten digits. Digits only, all of them: review found `U_1706711189` and
+    `ID1706711189` (pseudonyms as user ids) passing on their last ten."""
+    if len(value) not in (10, 12) or not value.isdigit():
         return False
+    digits = value[-10:]
     if not 1 <= int(digits[2:4]) <= 12 or not 1 <= int(digits[4:6]) % 60 <= 31:
         return False
     return luhn_ok(digits)

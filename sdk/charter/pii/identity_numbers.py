@@ -12,10 +12,11 @@ from charter.pii.verdict import Check
 _CHECKS: tuple[Check, ...] = (
     c.iban_ok, c.tr_national_id_ok, c.es_nif_ok, c.es_nie_ok, c.it_fiscal_code_ok,
     c.fi_hetu_ok, c.fr_nir_ok, c.se_personnummer_ok, c.pl_pesel_ok, c.nl_bsn_ok,
-    c.de_tax_id_ok, c.uk_nhs_ok, c.uk_nino_ok, c.card_number_ok,
+    c.de_tax_id_ok, c.uk_nhs_ok, c.card_number_ok,
 )  # fmt: skip
-"""Check digits (or, for a NINO, a shape HMRC alone issues) decide: a shape such as
-"letters and digits" would take pseudonyms (`u-7f3a`, a UUID) for personal data."""
+"""Check digits decide, each on its number's own shape: a shape such as "letters and
+digits" would take pseudonyms (`u-7f3a`, a UUID) for personal data. Not a UK NINO: it has
+no check digit, and review found its shape hashing every ticket-style id (`PR892026C`)."""
 _SEPARATORS = str.maketrans("", "", " -./")
 
 
