@@ -44,6 +44,18 @@ def invisible_points() -> frozenset[int]:
     return frozenset(found | _points_of({"Cf"}))
 
 
+def visible(text: str) -> str:
+    """`text` without the code points that draw as nothing: an id number with a byte order
+    mark, a zero-width space or a soft hyphen in it is still the number (found by review:
+    such user ids were kept in plain text)."""
+    return text if text.isascii() else text.translate(_invisible_table())
+
+
+@cache
+def _invisible_table() -> dict[int, None]:
+    return dict.fromkeys(invisible_points())
+
+
 @cache
 def mark_ranges() -> tuple[tuple[int, int], ...]:
     """Every nonspacing and enclosing mark (Mn, Me: accents, Zalgo's stacked marks, the

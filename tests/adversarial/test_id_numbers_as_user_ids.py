@@ -46,6 +46,26 @@ def test_an_id_number_as_user_id_is_kept_hashed(charter: Charter, user: str) -> 
     assert requester_id(user).startswith("h-") and user not in requester_id(user)
 
 
+@pytest.mark.parametrize(
+    "user",
+    ["\ufeffGB82WEST12345698765432", "RSSMRA85T10A562S\u200b", "12345678Z\u00ad",
+     "X3356\u2060625M"],
+)  # fmt: skip
+def test_an_id_number_with_an_invisible_character_is_kept_hashed(
+    charter: Charter, user: str
+) -> None:
+    # Found by review: a byte order mark, a zero-width space or a soft hyphen kept the
+    # number in plain text (the checks wanted ASCII); they draw as nothing.
+    model = RecordingModel("ok")
+    ask = charter.guard(model=model.name, provider="openai")(model)
+    with context(user=user, conversation="c-1"):
+        assert ask("hello there") == "ok"
+    number = "".join(ch for ch in user if ch.isalnum())
+    records = recorded(charter)
+    assert records and {r.input["user"]["id"] for r in records} == {safe_user(user)}
+    assert safe_user(user).startswith("h-") and number not in repr(records)
+
+
 @pytest.mark.parametrize("user", PSEUDONYMS)
 def test_a_pseudonym_stays_as_it_is(charter: Charter, user: str) -> None:
     model = RecordingModel("ok")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from charter._unicode import visible
 from charter.pii import checksums as c
 from charter.pii.verdict import Check
 
@@ -22,7 +23,8 @@ _SEPARATORS = str.maketrans("", "", " -./")
 
 def is_identity_number(value: str) -> bool:
     """True when `value` is a national id, IBAN or card number, as written or without its
-    separators, in any case (`GB82 WEST 1234 ...`, `ab123456c`, `12345678-Z`)."""
-    written = unicodedata.normalize("NFKC", value).strip().upper()
+    separators, in any case (`GB82 WEST 1234 ...`, `ab123456c`, `12345678-Z`), and with
+    what draws as nothing (a zero-width space, a soft hyphen) left out."""
+    written = unicodedata.normalize("NFKC", visible(value)).strip().upper()
     forms = {written, written.translate(_SEPARATORS)}
     return any(check(form) for form in forms if form.isascii() for check in _CHECKS)
