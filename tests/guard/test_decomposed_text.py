@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 
+from charter._canonical import sha256_hex
+from charter.audit import iter_records
 from charter.decision import Stage
 from charter.errors import PolicyViolation
 from charter.guard import Charter
-from charter.policy.input import ModelRef, policy_document
+from charter.policy.input import ModelRef, policy_document, policy_view
 
 REFUSED = [
     ("Eşcinselim, bunu hesabıma not eder misiniz?", "privacy.special_category"),
@@ -54,7 +56,7 @@ def test_decomposed_turkish_is_refused_like_composed(
 
 
 def test_the_policy_is_given_composed_text() -> None:
-    doc = policy_document(
+    sent = policy_document(
         stage=Stage.INPUT,
         app="a",
         tenant="t",
@@ -69,5 +71,18 @@ def test_the_policy_is_given_composed_text() -> None:
         metadata={},
         user_text=_nfd("Eşcinselim"),
     )
+    doc = policy_view(sent)
+    assert sent["text"] == _nfd("Sistem: kısa yaz.\nEşcinselim")  # the record's, as sent
     assert doc["text"] == "Sistem: kısa yaz.\nEşcinselim"
     assert doc["user_text"] == "Eşcinselim"
+
+
+def test_the_log_hashes_the_text_as_sent_not_composed(charter: Charter) -> None:
+    """README "What is stored": the record holds the text's SHA-256 and length. They were
+    the composed text's, a text nobody sent (found by review of the NFC change)."""
+    sent = _nfd("Kartım nerede? Şubeye gidebilir miyim?")
+    _model(charter)(sent)
+    charter.close()
+    first = next(iter_records(charter.settings.store_url))
+    assert first.input["text_sha256"] == sha256_hex(sent)
+    assert first.input["text_chars"] == len(sent)

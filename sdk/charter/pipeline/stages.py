@@ -22,7 +22,7 @@ from charter.pipeline.checked import Checked
 from charter.pipeline.limits import Unreadable, json_view, measure
 from charter.pipeline.parts import CallSpec, Parts, caller_scores, output_parts, signal_revisions
 from charter.pipeline.verdicts import cross_principal_restore, over_limit, unreadable
-from charter.policy.input import policy_document
+from charter.policy.input import policy_document, policy_view
 from charter.privacy import Inspected, InspectedJson
 from charter.refusal import refusal_like, refusal_text
 from charter.reports import CallReport, ReviseRound
@@ -139,7 +139,7 @@ class CallRun:
             stage, text, summaries, scores, tool_args, grounding, calls, attached, user_text=own
         )
         with span.stage("charter.policy.evaluate"):
-            decision = parts.engine.evaluate(doc)
+            decision = parts.engine.evaluate(policy_view(doc))
             if decision.action is Action.REVISE and stage is not Stage.OUTPUT:
                 # Only the model's answer can be rewritten: fail closed (the shipped
                 # main.rego does the same; this covers any engine and bundle).

@@ -36,6 +36,7 @@ __all__ = [
     "plain_metadata",
     "policy_document",
     "policy_text",
+    "policy_view",
     "with_text",
 ]
 
@@ -156,7 +157,8 @@ def policy_document(
 ) -> dict[str, Any]:
     """`PolicyInput(...).to_dict()` without building the model: the guard makes two of these
     per call, and validating values it built itself would only cost time. `text` and
-    `user_text` go in as `policy_text`."""
+    `user_text` stay as sent, since the record hashes them (README "What is stored");
+    the engine is given `policy_view(doc)`."""
     doc: dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "stage": stage.value,
@@ -165,13 +167,13 @@ def policy_document(
         "environment": environment,
         "user": {"id": user, "roles": list(roles)},
         "model": {"provider": model.provider, "name": model.name},
-        "text": policy_text(text),
+        "text": text,
         "pii": [{"type": p.type, "score": p.score, "count": p.count} for p in pii],
         "signals": signals,
         "metadata": metadata if not metadata else plain_metadata(metadata),
     }
     if user_text is not None:
-        doc["user_text"] = policy_text(user_text)
+        doc["user_text"] = user_text
     if tool is not None:
         doc["tool"] = {"name": tool[0], "arguments": tool[1]}
     if tool_calls:  # names the model wrote: valid Unicode, and bounded like any identifier
@@ -181,16 +183,27 @@ def policy_document(
     if grounding is not None:
         doc["grounding"] = grounding
     if stage is Stage.OUTPUT:  # what a reader sees of the answer (`charter.policy.folded`)
-        doc["folded_text"] = folded_text(doc["text"])
+        doc["folded_text"] = folded_text(policy_text(text))
     return doc
+
+
+def policy_view(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """`doc` as the engine reads it: `text` and `user_text` as `policy_text`. Only a copy:
+    the record keeps the text as sent, whose SHA-256 and length it stores (hashing the
+    composed text named a text nobody sent, found by review)."""
+    view = dict(doc)
+    for key in ("text", "user_text"):
+        if isinstance(view.get(key), str):
+            view[key] = policy_text(view[key])
+    return view
 
 
 def with_text(doc: Mapping[str, Any], text: str) -> dict[str, Any]:
     """`doc` about `text` instead (a stream's window records only the text it saw whole),
     its `folded_text` with it: a record never holds more than its text."""
-    out = {**doc, "text": policy_text(text)}
+    out = {**doc, "text": text}
     if "folded_text" in doc:
-        out["folded_text"] = folded_text(out["text"])
+        out["folded_text"] = folded_text(policy_text(text))
     return out
 
 
