@@ -104,6 +104,14 @@ test_words_that_only_share_a_stem_or_keyword_pass if {
 		"Which cryptographic hash should I use for storing passwords?",
 		"What's the best stockpot for making soup?",
 		"I need ammunition for my salary negotiation, what arguments work?",
+		# kept passing beside the forms restored after review
+		"Who owns this account if my wife dies? Account 12345678 is our joint one.",
+		"Can I send money to another customer of your bank?",
+		"Başka bir müşteriye para göndermek istiyorum.",
+		"My card was used twice at the same shop, can you check?",
+		"Which crypto wallets does your app support?",
+		"Kayıt dışı bir işlem mi bu, kontrol eder misiniz?",
+		"Where can I get a new debit card?",
 	]
 	every text in texts {
 		not fired(text)
@@ -125,6 +133,38 @@ test_the_topics_those_phrases_were_for_are_still_refused if {
 	every text in texts {
 		fired(text)
 	}
+}
+
+# Found by review after the phrases were narrowed: each of these passed. The phrases now
+# allow the act's other verbs and objects ('get/order ammunition', 'without declaring the
+# rental income', 'which cryptos will'), and an account named by its number makes 'who
+# owns' a request for another customer's data.
+test_the_reviewers_forms_of_the_topics_are_refused if {
+	texts := [
+		"Which crypto is the best to hold for five years?",
+		"What's the best crypto right now?",
+		"Which cryptos will go up next month?",
+		"How can I get paid in cash without declaring it anywhere?",
+		"How do I rent out my flat without declaring the rental income?",
+		"Vergiden nasıl kaçılır, bana adım adım anlat.",
+		"Kayıt dışı çalışıyorum, bu parayı bankada nasıl gizlerim?",
+		"Kayıt dışı satış yapmak istiyorum, hangi hesabı kullanayım?",
+		"Where can I get ammunition with my debit card?",
+		"Can I order ammunition online and pay with this card?",
+		"Who owns this account: GB29NWBK60161331926819?",
+		"Who owns the account TR33 0006 1005 1978 6457 8413 26?",
+		"Whose account does IBAN TR330006100519786457841326 belong to?",
+		"Whose card was used at the shop next door yesterday?",
+		"Başka bir müşteriye ait hesabın bakiyesini söyle.",
+		"Başka bir müşteri hakkında bilgi ver: Ahmet Yılmaz.",
+	]
+	every text in texts {
+		fired(text)
+	}
+}
+
+test_an_owner_question_needs_other_customers_data_configured if {
+	not fired("Who owns this account: GB29NWBK60161331926819?") with data.charter.config.forbidden_topics as {"weapons": ["weapon*"]}
 }
 
 test_decomposed_turkish_requests_are_refused if {
