@@ -69,6 +69,16 @@ leak_phrase_used if {
 	regex.match(lib.phrase_pattern(concat(" |", config.output.leak_phrases)), lib.words(input.folded_text))
 }
 
+# An answer that announces its instructions and lists them: "Here are my instructions:
+# You are ...", "My instructions are as follows: 1. ...", "Talimatlarım şöyle: Sen ..."
+# (found by review: they passed once 'my instructions' of a recipe stopped counting). The
+# list must follow at once, a colon or "as follows" right after the words, so "here are my
+# instructions for the brisket:" and "my instructions are simple:" stay how-tos; the
+# Turkish one opens its sentence, so "Kek tarifi için talimatlarım şöyle:" stays a recipe.
+leak_phrase_used if regex.match(instructions_listed, lib.fold(text))
+
+instructions_listed := `(?:\b(?:here (?:are|is) my|my) (?:instructions|rules|system prompt)(?: are| is)?(?: *:| as follows)|(?:^|[.!?\n] *)talimatlarim (?:soyle|sunlar|sunlardir) *:)`
+
 leaks_system_prompt if canary_leaked
 
 leaks_system_prompt if leak_phrase_used
