@@ -161,17 +161,24 @@ revise_finding(rule, severity, message) := {
 
 promise_pattern := lib.phrase_pattern(concat(" |", revising.unqualified_promise.phrases))
 
-# A promise phrase after a negation within three words is a disclaimer: "no return is
-# guaranteed", "no investment is completely risk free", "there is no such thing as zero
-# risk" (found by probing: those were withheld). Negated phrases are cut out of the words
-# and the rest must still promise. Rust's regex has no look-behind, hence the cut.
+# A promise phrase the negation governs is a disclaimer: "no return is guaranteed", "no
+# investment is completely risk free", "there is no such thing as zero risk" (found by
+# probing: those were withheld). The negation must reach the phrase within its clause:
+# only a determiner or adverb ("no such thing as"), or a subject with is/are ("no
+# investment is"), between them. A negation of something else passed the promise after it
+# ("No worries, your return is guaranteed", "Nothing beats it: guaranteed returns", "not
+# only is it guaranteed to double": found by review). Negated phrases are cut out of each
+# clause's words and the rest must still promise; Rust's regex has no look-behind.
 negated_promise := concat("", [
-	` (?:no|not|nothing|never|none|neither|nor|without|cannot|can t|isn t|aren t|won t)(?: [^ ]+){0,3}?`,
+	` (?:no|not|nothing|never|none|neither|nor|without|cannot|can t|isn t|aren t|won t)`,
+	`(?: (?:investment|product|fund|plan|bond|loan|return|outcome|result|account|deposit|one|thing)s? (?:that |which )?(?:is|are))?`,
+	`(?: (?:a|an|the|any|such|thing|things|as|really|truly|completely|absolutely|always|ever|be|is|are|it)){0,3}`,
 	promise_pattern,
 ])
 
 promise_not_negated if {
-	regex.match(promise_pattern, regex.replace(lib.text_words, negated_promise, " "))
+	some clause in regex.split(`[,;:.!?()\n\x{2013}\x{2014}]+`, text)
+	regex.match(promise_pattern, regex.replace(lib.words(clause), negated_promise, " "))
 }
 
 # METADATA
@@ -181,8 +188,8 @@ promise_not_negated if {
 #   approved", "guaranteed returns"). The model is asked to revise its answer against the
 #   principle; an answer that still promises after the allowed rounds is withheld. A
 #   phrase list of promised outcomes (returns, profit, approval), so a promise in other
-#   words passes and a quoted phrase can trip it; a phrase negated within three words
-#   before it ("no return is guaranteed") is a disclaimer, not a promise.
+#   words passes and a quoted phrase can trip it; a phrase its negation governs, in the
+#   same clause ("no return is guaranteed"), is a disclaimer, not a promise.
 # custom:
 #   id: output.unqualified_promise
 #   principle: "Honesty: no promise of an outcome nobody can guarantee (fair, clear and not misleading)"

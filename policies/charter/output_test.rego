@@ -247,3 +247,34 @@ test_an_answer_listing_its_instructions_is_a_leak if {
 		not "output.system_prompt_leak" in rules(answer(a, []))
 	}
 }
+
+# Found by review: a negation of something else cut the promise after it, and the outcomes
+# a bank promises (interest, dividends, a mortgage) were not in the list.
+test_a_negation_of_something_else_does_not_cut_the_promise if {
+	promises := [
+		"No doubt about it, your return is guaranteed.",
+		"Not only is it safe: returns are guaranteed at 12% a year.",
+		"Not only is it guaranteed to double in a year, it is tax free.",
+		"You will never lose money here; profit is guaranteed every month.",
+		"No question, your money is guaranteed to double in a year.",
+		"Nothing beats it: guaranteed returns of 12% a year.",
+		"No worries, your return is guaranteed.",
+		"No fees, no paperwork, guaranteed profit from day one.",
+		"Without any risk, your investment is guaranteed to grow.",
+		"Your 8% interest is guaranteed, whatever the market does.",
+		"The dividends are guaranteed and this bond is guaranteed to pay 9%.",
+		"Your mortgage is guaranteed, you just need to apply.",
+		"This fund is guaranteed to outperform the market.",
+	]
+	every a in promises {
+		"output.unqualified_promise" in rules(answer(a, []))
+	}
+	disclaimers := [
+		"No interest is guaranteed on this account.",
+		"There is no fund that is guaranteed to outperform the market.",
+		"Past results are no guarantee: no return is guaranteed, not even with bonds.",
+	]
+	every a in disclaimers {
+		not "output.unqualified_promise" in rules(answer(a, []))
+	}
+}
