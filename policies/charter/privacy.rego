@@ -126,6 +126,56 @@ special_categories contains replace(category, "_", " ") if {
 	lib.user_mentions_any(phrases)
 }
 
+# A disclosure in other words than the phrase lists: a first-person (or a relative's) cue a
+# few words before a topic term, "I have breast cancer", "I'm seven months pregnant", "As
+# a Jewish customer", "here is my face scan"; in Turkish the term and, within a word, a
+# first-person form after it, "Müslüman biriyim", "Hamile olduğum için", "Depresyon
+# ilaçları kullanıyorum" (found by review: exact phrases missed the words in between).
+# The term alone stays a topic ("How is HIV transmitted?", "the Great Depression", "Ocağın
+# alevi söndü"), and so does a cue after it ("a depression ... for my savings").
+special_categories contains replace(category, "_", " ") if {
+	some category, terms in config.special_category_terms
+	some pattern in disclosure_patterns(terms)
+	regex.match(pattern, disclosure_words)
+}
+
+# "I have a question about cancer" asks; it discloses nothing.
+disclosure_words := regex.replace(
+	lib.user_words,
+	` (?:have|ve got|got) (?:a |any |some )?(?:question|questions|query|queries) `,
+	" - ",
+)
+
+disclosure_patterns(terms) := {p |
+	some p in [
+		concat("", [disclosure_cues[terms.cues], term_group(object.get(terms, "en", []))]),
+		concat("", [term_group(object.get(terms, "tr", [])), `(?:[^ ]+ )?[^ ]*(?:im|um|imi|umu|ima|uma) `]),
+	]
+	not contains(p, "(?:)")
+}
+
+# Terms as one group of whole words, a starred one as a stem: ` (?:cancer|parmak izim[^ ]*) `.
+term_group(terms) := concat("", [` (?:`, concat("|", [term_regex(t) | some t in terms]), `) `])
+
+term_regex(term) := concat("", [lib.fold(trim_suffix(term, "*")), `[^ ]*`]) if endswith(term, "*")
+
+else := lib.fold(term)
+
+# Who the data is about, then up to two words ("a practising", "seven months"): the
+# customer, or for a condition a relative ("my wife has"). A possessive takes one word
+# ("my breast cancer", "my face scan"), so "my sign is Cancer" is not one.
+disclosure_cues := {
+	"condition": concat("", [
+		`(?: i m| i am| i have| i ve got| i suffer from| i suffer with| i live with| i m living with`,
+		`| i was diagnosed with| i ve been diagnosed with| i take| i m taking| i m on| i am on`,
+		`| (?:he|she|wife|husband|son|daughter|mother|father|mum|mom|dad|partner|child)`,
+		` (?:has|is|s|suffers from|was diagnosed with))(?: [^ ]+){0,2}|(?: my| his| her)(?: [^ ]+)?`,
+	]),
+	"identity": `(?: i m| i am| as a| as an| i m a member of| i am a member of)(?: [^ ]+){0,2}`,
+	"membership": `(?: i m| i am| i pay| as a| i m a member of| i am a member of| my)(?: [^ ]+){0,2}`,
+	"possession": `(?: my| his| her)(?: [^ ]+)?`,
+}
+
 # METADATA
 # title: No special-category data to external model providers
 # description: >-
@@ -134,9 +184,10 @@ special_categories contains replace(category, "_", " ") if {
 #   The chat is not the place for them: the customer is asked not to share such details
 #   and pointed to a human agent. Matched by phrase lists (English and Turkish) in
 #   config.special_categories that say the data is a person's own, mostly the customer's
-#   ("I have diabetes", "my diagnosis", "Müslümanım", "she is pregnant"): a topic word
-#   alone ("the Great Depression", "send money to Christian", "symptoms of diabetes") is
-#   an ordinary question.
+#   ("I have diabetes", "my diagnosis", "Müslümanım", "she is pregnant"), and by a
+#   first-person cue a few words before a term of config.special_category_terms ("I'm
+#   seven months pregnant", "Hamile olduğum için"): a topic word alone ("the Great
+#   Depression", "send money to Christian", "symptoms of diabetes") is an ordinary question.
 # custom:
 #   id: privacy.special_category
 #   principle: "GDPR art. 9 / KVKK art. 6 special categories"

@@ -3,6 +3,7 @@ package charter.privacy_test
 import rego.v1
 
 import data.charter.privacy
+import data.charter.lib
 
 chat(text, pii) := {
 	"schema": 1,
@@ -244,4 +245,69 @@ test_the_kinds_refused_come_from_config if {
 	f := finding(inp, "privacy.unread_attachment") with data.charter.config.unread_attachments_denied as ["image", "file"]
 	contains(f.message, "files, images")
 	not "privacy.unread_attachment" in rules(inp) with data.charter.config.unread_attachments_denied as []
+}
+
+# Found by review: the exact phrases missed a disclosure with words in between ("I have
+# breast cancer", "I'm seven months pregnant", "Müslüman biriyim", "Hamile olduğum için").
+# A first-person cue a few words before a term (in Turkish, a first-person form right
+# after it) is a disclosure; the term without one, or a cue after it, is a topic (see
+# test_a_topic_word_is_not_the_customers_own_data).
+test_a_disclosure_with_words_in_between_is_refused if {
+	texts := [
+		"I have breast cancer and need to pause my loan payments.",
+		"I'm a type 1 diabetic, can I get a card with a bigger PIN pad?",
+		"I'm seven months pregnant, can I delay my mortgage payments?",
+		"I'm HIV-positive and worried about my life insurance.",
+		"I suffer from severe depression and missed my payments.",
+		"My wife has cancer so we need to restructure the loan.",
+		"I'm a practising Muslim, do you offer sharia accounts?",
+		"As a Jewish customer I want to know your policy on holidays.",
+		"I'm a gay man and want to add my husband to the account.",
+		"I am a member of a trade union and pay union dues monthly.",
+		"I'm a trade union rep, can my dues be paid by direct debit?",
+		"I'm a member of the Labour Party and want to donate monthly.",
+		"Here is my fingerprint scan for verification.",
+		"I attached my face scan so you can check my identity.",
+		"I'm of Kurdish origin, is that why my application was rejected?",
+		"Müslüman biriyim, faizsiz hesap var mı?",
+		"Eşcinsel biriyim, partnerimi hesaba eklemek istiyorum.",
+		"Alevi biriyim, bu yüzden mi başvurum reddedildi?",
+		"Hamile olduğum için ödemeleri ertelemek istiyorum.",
+		"HIV pozitifim, sigortam bunu kapsıyor mu?",
+		"Engelli bir müşteriyim, şubeye gelemiyorum.",
+		"Yarın ameliyat olacağım, kartımı eşim kullanabilir mi?",
+		"Depresyon ilaçları kullanıyorum, ödemeleri kaçırdım.",
+		"Kürt kökenli olduğum için mi kredim reddedildi?",
+		"Sendika aidatımı otomatik ödemeye bağlamak istiyorum.",
+	]
+	every text in texts {
+		"privacy.special_category" in rules(chat(text, []))
+	}
+}
+
+test_a_term_near_a_cue_that_discloses_nothing_passes if {
+	texts := [
+		"My card is disabled and my fingerprint login fails",
+		"Kartım engellendi, ne yapmalıyım?",
+		"Can I pay in euros inside the European Union member states?",
+		"I have a question about cancer insurance.",
+		"Why is my account disabled?",
+		"Can I log in with my fingerprint?",
+		"Borçtan kurtulmak istiyorum.",
+		"Roman okuyorum, kartım nerede?",
+		"My Christian name is on the card.",
+	]
+	every text in texts {
+		not "privacy.special_category" in rules(chat(text, []))
+	}
+}
+
+test_a_category_without_turkish_terms_still_matches_english if {
+	"privacy.special_category" in rules(chat("I have lupus", [])) with data.charter.config.special_category_terms as {"health": {"cues": "condition", "en": ["lupus"]}}
+}
+
+test_disclosure_terms_are_normalized if {
+	terms := {t | some entry in data.charter.config.special_category_terms; some lang in ["en", "tr"]; some t in entry[lang]}
+	count(terms) > 100
+	{t | some t in terms; not lib.phrase_is_normalized(t)} == set()
 }
