@@ -24,13 +24,15 @@ matched_topics contains topic if {
 # Who owns an account the user names by its number ("who owns this account: GB29 NWBK
 # ...", "whose card is 4111..."): a phrase cannot tell it from "who owns this account if my
 # wife dies" (found by review; 'who owns this account' was dropped for the latter), the
-# number can: an IBAN's country and check digits, or 8 digits or more, in the sentence.
+# number can: an IBAN's country and check digits, or 8 digits or more, in the sentence;
+# or the number as the model is sent it, masked ("****6819") or a placeholder
+# ("<IBAN_CODE_1>"), since the policy reads the redacted text.
 matched_topics contains "other_customers_data" if {
 	config.forbidden_topics.other_customers_data
 	regex.match(owner_of_number, lib.fold(user_text))
 }
 
-owner_of_number := `\b(?:who owns|who is the owner of|whose (?:account|iban|card))\b[^.?!\n]{0,40}\b(?:[a-z]{2}[0-9]{2} ?[a-z0-9]{4}|[0-9]{8,})`
+owner_of_number := `\b(?:who owns|who is the owner of|whose (?:account|iban|card))\b[^.?!\n]{0,40}(?:\b[a-z]{2}[0-9]{2} ?[a-z0-9]{4}|\b[0-9]{8,}|\*{4,}|<[a-z_]+_[0-9]+>)`
 
 label(topic) := config.topic_labels[topic]
 
