@@ -148,7 +148,7 @@ disclosure_words := regex.replace(
 
 disclosure_patterns(terms) := {p |
 	some p in [
-		concat("", [disclosure_cues[terms.cues], term_group(object.get(terms, "en", []))]),
+		concat("", [`(?:`, disclosure_cues[terms.cues], `)`, term_group(object.get(terms, "en", []))]),
 		concat("", [term_group(object.get(terms, "tr", [])), `(?:[^ ]+ )?[^ ]*(?:im|um|imi|umu|ima|uma) `]),
 	]
 	not contains(p, "(?:)")

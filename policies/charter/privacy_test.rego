@@ -296,6 +296,8 @@ test_a_term_near_a_cue_that_discloses_nothing_passes if {
 		"Borçtan kurtulmak istiyorum.",
 		"Roman okuyorum, kartım nerede?",
 		"My Christian name is on the card.",
+		"Disregard the typo in my last message, I meant Tuesday.",
+		"I'm meant to pay the mortgage on Monday, I'm on holiday.",
 	]
 	every text in texts {
 		not "privacy.special_category" in rules(chat(text, []))
