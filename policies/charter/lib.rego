@@ -75,13 +75,12 @@ text := input.text if is_string(input.text)
 # Decomposed text (NFD, as macOS writes it: "ş" as "s" and a combining cedilla) loses its
 # combining marks, so it folds like the composed letters; words() would otherwise split a
 # word at each mark. The SDK sends composed text (policy_text); this is for other callers.
-fold(s) := strings.replace_n(
-	{
-		"\u0307": "", "ı": "i", "ş": "s", "ğ": "g", "ç": "c", "ö": "o", "ü": "u",
-		"â": "a", "î": "i", "û": "u",
-	},
-	without_marks(lower(s)),
-)
+fold(s) := strings.replace_n(turkish_ascii, without_marks(lower(s)))
+
+turkish_ascii := {
+	"\u0307": "", "ı": "i", "ş": "s", "ğ": "g", "ç": "c", "ö": "o", "ü": "u",
+	"â": "a", "î": "i", "û": "u",
+}
 
 without_marks(s) := s if {
 	regex.match(`^[\x00-\x7f]*$`, s)
@@ -140,7 +139,10 @@ mentions_any(phrases) if matches_phrases(phrases, text_words)
 # followed by the rest of its word and a space. No Unicode class ([^ ]*) per starred
 # phrase keeps the regex small and fast. A "*" inside a phrase still matches [^ ]*.
 phrase_pattern(joined) := concat("", [` (?:`, alternatives, `)`]) if {
-	folded := concat("", [fold(joined), " "])
+	# Phrases are written normalized (lowercase, no combining marks: phrase_is_normalized),
+	# so folding them is the Turkish letters alone; the whole fold() on every joined chunk
+	# cost ~200 us an evaluation (measured on the bench's input).
+	folded := concat("", [strings.replace_n(turkish_ascii, joined), " "])
 	alternatives := replace(replace(trim_suffix(folded, "* "), "* |", "|"), "*", `[^ ]*`)
 }
 
@@ -176,6 +178,7 @@ phrase_is_normalized(phrase) if {
 	stem := trim_suffix(phrase, "*")
 	words(stem) == concat("", [" ", fold(stem), " "])
 	stem == lower(stem)
+	stem == without_marks(stem)
 }
 
 # --- signals ---------------------------------------------------------------------------
