@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from charter.cli import clean_errors, fail
+from monitor_tui.cli.extra import DRIFT_MODULES, need_console_extra
 from monitor_tui.cli.monitor import (
     GrpcPortOpt,
     HostOpt,
@@ -46,13 +47,11 @@ def console(
     token: str | None = TokenOpt,
 ) -> None:
     """Open the monitoring console: live decisions, approvals, drift, policies."""
-    try:
-        from monitor_tui.app import ConsoleApp
-        from monitor_tui.format import parse_duration
-    except ImportError:
-        raise fail("the console needs the console extra: pip install 'charter[console]'") from None
+    need_console_extra("the console", "textual", *DRIFT_MODULES)
     from charter import Settings
     from charter.probes import thresholds_from
+    from monitor_tui.app import ConsoleApp
+    from monitor_tui.format import parse_duration
 
     settings = Settings.load()
     try:

@@ -8,10 +8,9 @@ from pathlib import Path
 import typer
 
 from charter.cli import clean_errors
-from monitor_tui.cli.extra import need_console_extra
+from monitor_tui.cli.extra import DRIFT_MODULES, need_console_extra
 from monitor_tui.cli.monitor import RECEIVER_MODULES
 
-DRIFT_MODULES = ("numpy", "scipy")
 """What the demo's drift verdicts need from the console extra (the console also `textual`)."""
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from charter.cli import clean_errors, fail, say
+from monitor_tui.cli.extra import DRIFT_MODULES, need_console_extra
 
 app = typer.Typer(help="Detect drift between two sets of spans.", no_args_is_help=True)
 
@@ -39,13 +40,11 @@ def report(
     """Compare current spans to a baseline per app x environment x model x policy revision."""
     if fail_on not in FAIL_ON:
         raise fail(f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
-    try:
-        from pydantic import ValidationError
+    need_console_extra("drift", *DRIFT_MODULES)
+    from pydantic import ValidationError
 
-        from monitor_tui.drift import DriftConfig, DriftSeverity, compare
-        from monitor_tui.ingest.jsonl import read_jsonl
-    except ImportError:
-        raise fail("drift needs the console extra: pip install 'charter[console]'") from None
+    from monitor_tui.drift import DriftConfig, DriftSeverity, compare
+    from monitor_tui.ingest.jsonl import read_jsonl
 
     dims = tuple(d.strip() for d in group_by.split(",") if d.strip())
     try:

@@ -10,6 +10,10 @@ from charter.cli import fail
 
 INSTALL = "pip install 'charter[console]'"
 
+# The extra's packages the drift statistics import (the console's Drift screen, `charter
+# drift report`, the demo's last step).
+DRIFT_MODULES = ("numpy", "scipy")
+
 
 def need_console_extra(what: str, *modules: str) -> None:
     """Import `modules` (the extra's own packages a command uses, not ours: an import error
