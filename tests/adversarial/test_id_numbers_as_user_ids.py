@@ -9,6 +9,8 @@ each on its own number's shape, and kept hashed; pseudonyms with letters and dig
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from charter import context
@@ -34,13 +36,18 @@ PSEUDONYMS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("user", ID_NUMBERS)
-def test_an_id_number_as_user_id_is_kept_hashed(charter: Charter, user: str) -> None:
+def _records_of_a_call_by(charter: Charter, user: str) -> list[Any]:
+    """One guarded call as `user`, and what the decision log holds afterwards."""
     model = RecordingModel("ok")
     ask = charter.guard(model=model.name, provider="openai")(model)
     with context(user=user, conversation="c-1"):
         assert ask("hello there") == "ok"
-    at_rest = repr(recorded(charter))
+    return recorded(charter)
+
+
+@pytest.mark.parametrize("user", ID_NUMBERS)
+def test_an_id_number_as_user_id_is_kept_hashed(charter: Charter, user: str) -> None:
+    at_rest = repr(_records_of_a_call_by(charter, user))
     assert user not in at_rest and safe_user(user) in at_rest
     assert safe_user(user).startswith("h-") and user not in safe_user(user)
     assert requester_id(user).startswith("h-") and user not in requester_id(user)
@@ -56,23 +63,15 @@ def test_an_id_number_with_an_invisible_character_is_kept_hashed(
 ) -> None:
     # Found by review: a byte order mark, a zero-width space or a soft hyphen kept the
     # number in plain text (the checks wanted ASCII); they draw as nothing.
-    model = RecordingModel("ok")
-    ask = charter.guard(model=model.name, provider="openai")(model)
-    with context(user=user, conversation="c-1"):
-        assert ask("hello there") == "ok"
     number = "".join(ch for ch in user if ch.isalnum())
-    records = recorded(charter)
+    records = _records_of_a_call_by(charter, user)
     assert records and {r.input["user"]["id"] for r in records} == {safe_user(user)}
     assert safe_user(user).startswith("h-") and number not in repr(records)
 
 
 @pytest.mark.parametrize("user", PSEUDONYMS)
 def test_a_pseudonym_stays_as_it_is(charter: Charter, user: str) -> None:
-    model = RecordingModel("ok")
-    ask = charter.guard(model=model.name, provider="openai")(model)
-    with context(user=user, conversation="c-1"):
-        assert ask("hello there") == "ok"
-    records = recorded(charter)
+    records = _records_of_a_call_by(charter, user)
     assert records and {r.input["user"]["id"] for r in records} == {user}  # the policy's
     assert safe_user(user) == user
     assert requester_id(user) == user
