@@ -62,7 +62,7 @@ def console(
         from charter.store import check_store_url
 
         check_store_url(store)
-        store = Settings.load(store_url=store).store_url  # `~` read as the settings read it
+        settings = settings.with_overrides(store_url=store)  # `~` read as settings read it
     policy_source = policies or settings.policies_source
     span_store = open_store(spans)
     receiver = make_receiver(
@@ -74,7 +74,7 @@ def console(
         sample_rate=sample_rate,
         token=token,
     )
-    queue = _approval_queue(store or settings.store_url, policies, settings, reviewer)
+    queue = _approval_queue(policies, settings, reviewer)
     app = ConsoleApp(
         span_store,
         receiver=receiver,
@@ -97,9 +97,7 @@ def console(
         span_store.close()
 
 
-def _approval_queue(
-    store_url: str, policies: str | None, settings: Any, reviewer: str | None
-) -> Any:
+def _approval_queue(policies: str | None, settings: Any, reviewer: str | None) -> Any:
     """The queue the app waits on, authorized by the engine the settings configure (an OPA
     server's when `engine` names one; `--policies` wins); without a reviewer a queue that
     cannot be opened only costs the inbox, so say so and go on."""
@@ -109,7 +107,7 @@ def _approval_queue(
 
     try:
         engine = engine_from_settings(settings, policies=policies)
-        return queue_from_settings(settings, engine, store=store_url)
+        return queue_from_settings(settings, engine)
     except CharterError as exc:
         if reviewer:
             raise fail(f"cannot open the approval queue to decide as {reviewer}: {exc}") from None
