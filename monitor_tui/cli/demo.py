@@ -11,8 +11,6 @@ from charter.cli import clean_errors
 from monitor_tui.cli.extra import DRIFT_MODULES, need_console_extra
 from monitor_tui.cli.monitor import RECEIVER_MODULES
 
-"""What the demo's drift verdicts need from the console extra (the console also `textual`)."""
-
 
 @clean_errors
 def demo(
