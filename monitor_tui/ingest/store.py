@@ -26,6 +26,7 @@ DEFAULT_PATH = ".charter/spans.db"
 DEFAULT_MAX_SPANS = 200_000
 DEFAULT_RETENTION_S = 7 * 24 * 3600.0
 SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 5000  # how long a write waits for another process's lock
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS spans (
@@ -146,7 +147,7 @@ class SpanStore:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
             empty = not self._db.execute("SELECT name FROM sqlite_master").fetchall()
             if not empty and version != SCHEMA_VERSION:
@@ -343,15 +344,14 @@ class SpanStore:
         return str(rows[0][0]) if rows else None
 
     def set_state(self, key: str, value: str | None, wait_ms: int = 500) -> None:
-        """Waits `wait_ms` at most for another process's write lock: a key press gives up
-        rather than hold the span writer, which shares this connection, for 5 s."""
+        """Waits `wait_ms` at most for a write lock: a key press must not hold the span writer."""
         with self._guard("saving console state"):
             self._db.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
             try:
                 sql = _DROP_STATE if value is None else _PUT_STATE
                 self._db.execute(sql, {"key": key, "value": value})
             finally:
-                self._db.execute("PRAGMA busy_timeout=5000")
+                self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     def close(self) -> None:
         with self._lock:
