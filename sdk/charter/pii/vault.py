@@ -268,7 +268,7 @@ class Vault:
                 sealed = self._store.get(tenant, scope_id)
                 if sealed is None:
                     continue
-                if sealed.expires_at is not None and sealed.expires_at <= now:
+                if sealed.expired(now):
                     self._store.delete(tenant, scope_id)
                     dropped += 1
                 else:
@@ -294,7 +294,7 @@ class Vault:
         sealed = self._store.get(scope.tenant, scope_id)
         if sealed is None:
             return Mapping()
-        if sealed.expires_at is not None and sealed.expires_at <= self._clock():
+        if sealed.expired(self._clock()):
             self._store.delete(scope.tenant, scope_id)
             return Mapping()
         return self._open(scope.tenant, scope_id, sealed)

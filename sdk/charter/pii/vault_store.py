@@ -18,6 +18,10 @@ class SealedScope:
     """Keyed HMACs of the values mapped in this scope."""
     expires_at: float | None
 
+    def expired(self, now: float) -> bool:
+        """Past its expiry at `now` (a scope with none never expires)."""
+        return self.expires_at is not None and self.expires_at <= now
+
 
 class VaultStore(Protocol):
     """Where sealed scopes live. In-process by default; a database table can implement
