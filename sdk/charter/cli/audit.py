@@ -48,10 +48,13 @@ def verify(
     found = read_checkpoints(checkpoint) if checkpoint is not None else None
     result = verify_log(store_url(store), checkpoints=found, service=service)
     if found is not None and result.ok and not result.checkpoints:
-        of = f" of service {service!r} (services in it: {', '.join(services(found)) or 'none'})"
+        of = (
+            f" of service {service!r} (services in it: {', '.join(services(found)) or 'none'})"
+            if service
+            else ""
+        )
         typer.echo(
-            f"warning: {checkpoint} holds no checkpoints{of if service else ''}; only the "
-            "chain was checked",
+            f"warning: {checkpoint} holds no checkpoints{of}; only the chain was checked",
             err=True,
         )
     if as_json:
