@@ -82,8 +82,9 @@ INCOMPLETE_DECISION = "charter.incomplete_decision"
 computed (the starter bundle's main.rego: e.g. its data.json is missing). The bundle fails
 closed by itself; the SDK also reads such a decision as an evaluation error
 (`Decision.error`), so evals, replay and probes count it as one, not as a deny."""
-_NOT_REFUSING = ("allow", "redact")
-"""Finding actions that are never why a call was refused."""
+_PASSING = (Action.ALLOW, Action.REDACT)
+"""Actions that let the text go on: a decision's `allowed`, and findings that are never
+why a call was refused."""
 MAX_REVISE_ROUNDS = 5
 """The most revision rounds a policy may ask for: each round is one more model call."""
 
@@ -230,7 +231,7 @@ class Decision(BaseModel):
     def allowed(self) -> bool:
         """May the text go on as it is (redacted where asked)? False for revise: the draft is
         held back until a revision passes."""
-        return self.action in (Action.ALLOW, Action.REDACT)
+        return self.action in _PASSING
 
     @property
     def rules(self) -> tuple[str, ...]:
@@ -254,7 +255,7 @@ class Decision(BaseModel):
         action, and decisions enforced as a deny (a revise that cannot be carried out),
         cite what refuses."""
         own = tuple(v for v in self.violations if v.action == self.action.value)
-        refusing = tuple(v for v in self.violations if v.action not in _NOT_REFUSING)
+        refusing = tuple(v for v in self.violations if v.action not in _PASSING)
         return own or refusing or self.violations
 
     def explain(self) -> str:
