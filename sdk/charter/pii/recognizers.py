@@ -177,12 +177,13 @@ def builtin_recognizers(
         *crypto_recognizers(),
         RecognizerSpec(
             "credit_card", "CREDIT_CARD", _CARD, v.card_verdict, 1.0,
-            context=("credit*", "card*", "visa", "mastercard*", "amex", "kart*", "kredi*", "troy"),
+            context=(*_CARD_WORDS, "troy"),
             trigger=_DIGIT, needs_digit=True,
         ),
         RecognizerSpec(
             "credit_card_wide", "CREDIT_CARD", _CARD_WIDE, v.card_verdict, 1.0,
-            context=_CARD_WORDS, context_required=True, trigger=_DIGIT, needs_digit=True,
+            context=(*_CARD_WORDS, "debit*"), context_required=True, trigger=_DIGIT,
+            needs_digit=True,
         ),
     ]  # fmt: skip
     if "TR" in regions:
@@ -244,7 +245,9 @@ def builtin_recognizers(
     return specs
 
 
-_CARD_WORDS = ("credit*", "debit*", "card*", "visa", "mastercard*", "amex", "kart*", "kredi*")
+_CARD_WORDS = ("credit*", "card*", "visa", "mastercard*", "amex", "kart*", "kredi*")
+"""Words near a card number; the plain card adds its Turkish scheme (troy), a card in wide
+gaps the word debit too."""
 _NOT_IP = ("version*", "ver", "v", "build*", "release*", "sürüm*", "versiyon*", "firmware",
            "section*", "clause*", "chapter*", "paragraph*", "article*", "requirement*", "iso",
            "annex*", "figure*", "madde*", "bölüm*", "fıkra*")  # fmt: skip
