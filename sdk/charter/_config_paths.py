@@ -11,6 +11,14 @@ from typing import Any
 SQLITE = "sqlite:///"
 
 
+def comma_list(value: Any) -> Any:
+    """A list given as one string, as the environment has it: `a.jsonl, b.jsonl`; any other
+    value as it is."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
 def anchor_paths(values: dict[str, Any], base: Path) -> dict[str, Any]:
     """charter.toml's `values` with their relative paths resolved against `base`, its folder;
     `ValueError` for an unknown `~user`."""
@@ -18,9 +26,7 @@ def anchor_paths(values: dict[str, Any], base: Path) -> dict[str, Any]:
         value = values.get(key)
         if isinstance(value, str) and value not in ("", "off") and "://" not in value:
             values[key] = _under(base, value)
-    corpus = values.get("probe_corpus")
-    if isinstance(corpus, str):  # one string, "a.jsonl, b.jsonl", as the environment has it
-        corpus = [part.strip() for part in corpus.split(",") if part.strip()]
+    corpus = comma_list(values.get("probe_corpus"))
     if isinstance(corpus, list | tuple):
         values["probe_corpus"] = [
             _under(base, c) if isinstance(c, str) and "://" not in c else c for c in corpus

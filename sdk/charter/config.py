@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from charter._config_paths import anchor_paths, expand_home
+from charter._config_paths import anchor_paths, comma_list, expand_home
 from charter.errors import ConfigurationError
 
 _PACKAGED = Path(__file__).resolve().parent / "_bundle"
@@ -152,9 +152,7 @@ class Settings(BaseModel):
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         """A list from the environment is one string: `CHARTER_PROBE_CORPUS=a.jsonl,b.jsonl`."""
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
+        return comma_list(value)
 
     @field_validator("probe_thresholds", mode="before")
     @classmethod
