@@ -48,12 +48,18 @@ class Hazard:
         return f"{self.package}.{self.rule} ({self.file}): {self.why}"
 
 
-def hazards(ast_json: str) -> list[Hazard]:
-    """Rules of the shapes the RVM mishandles (gaps 1 and 2), from `Engine.get_ast_as_json`."""
+def parse_modules(ast_json: str) -> list[dict[str, Any]]:
+    """The modules of `Engine.get_ast_as_json`, parsed once for the checks below."""
+    modules: list[dict[str, Any]] = json.loads(ast_json)
+    return modules
+
+
+def hazards(modules: list[dict[str, Any]]) -> list[Hazard]:
+    """Rules of the shapes the RVM mishandles (gaps 1 and 2), in `parse_modules`' modules."""
     found: list[Hazard] = []
     definitions: dict[tuple[str, str], list[tuple[str, dict[str, Any], str]]] = defaultdict(list)
     files: dict[tuple[str, str], str] = {}
-    for module in json.loads(ast_json):
+    for module in modules:
         tree, file = module["ast"], module["source"]["file"]
         source = module["source"]["contents"]
         package = _ref_text(tree["package"]["refr"])
@@ -77,14 +83,12 @@ def hazards(ast_json: str) -> list[Hazard]:
     return found
 
 
-def error_hazards(ast_json: str, trusted: Collection[str]) -> list[Hazard]:
+def error_hazards(modules: list[dict[str, Any]], trusted: Collection[str]) -> list[Hazard]:
     """Rules that call a builtin or compute (gap 4) in a module whose `normalized` text is
     not in `trusted`. Calls of functions defined in such modules are not builtins: their bodies are
     checked where they are defined. A call into a trusted (shipped) function is: its builtins
     then run on the caller's arguments (`lib.mentions_any("a string")` errored inside lib)."""
-    modules = [
-        m for m in json.loads(ast_json) if normalized(m["source"]["contents"]) not in trusted
-    ]
+    modules = [m for m in modules if normalized(m["source"]["contents"]) not in trusted]
     functions = {
         f"{_ref_text(m['ast']['package']['refr'])}.{_ref_text(r['Spec']['head']['Func']['refr'])}"
         for m in modules
@@ -116,12 +120,12 @@ def normalized(source: str) -> str:
     return "\n".join(line.rstrip() for line in lines).rstrip("\n")
 
 
-def reachable_packages(ast_json: str, entry_package: str) -> set[str]:
+def reachable_packages(modules: list[dict[str, Any]], entry_package: str) -> set[str]:
     """Packages an entry point's package may use: itself and what it imports, transitively
     (`data.x.y` references count as imports)."""
     uses: dict[str, set[str]] = defaultdict(set)
     packages: set[str] = set()
-    for module in json.loads(ast_json):
+    for module in modules:
         tree = module["ast"]
         package = _ref_text(tree["package"]["refr"])
         packages.add(package)

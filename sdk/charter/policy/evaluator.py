@@ -18,6 +18,7 @@ from charter.policy.analysis import (
     error_hazards,
     hazards,
     normalized,
+    parse_modules,
     reachable_packages,
 )
 from charter.policy.base import DECISION_PATH
@@ -34,9 +35,9 @@ def choose_path(bundle: PolicyBundle, interpreter: Any, compiled: bool | None) -
     if compiled is False:
         return "interpreter: chosen (compiled=False)"
     if compiled is None:
-        ast = interpreter.get_ast_as_json()
-        reach = reachable_packages(ast, _DECISION_PACKAGE)
-        found = hazards(ast) + error_hazards(ast, shipped_sources())
+        modules = parse_modules(interpreter.get_ast_as_json())
+        reach = reachable_packages(modules, _DECISION_PACKAGE)
+        found = hazards(modules) + error_hazards(modules, shipped_sources())
         risky = [h for h in found if h.package in reach]
         if risky:
             return "interpreter: " + "; ".join(h.describe() for h in risky[:3])
