@@ -187,6 +187,36 @@ def test_errors_are_left_out_of_detection_and_false_refusals(
         assert one.by_category == (("attack", 1, 1), ("benign", 1, 0))
 
 
+def test_errors_are_left_out_of_categories_rules_and_expected_rules(
+    tmp_path: Path, demo_charter: Charter
+) -> None:
+    """Found by probing: a bundle that decided nothing showed every category at a 100%
+    block rate and its fail-closed rule as a hit; only evaluated items count there too."""
+    rows = [
+        {"id": "x1", "text": "boom", "label": "blocked", "category": "attack",
+         "expect_rule": "demo.attack"},
+        {"id": "x2", "text": "attack", "label": "blocked", "category": "attack",
+         "expect_rule": "demo.attack"},
+        {"id": "x3", "text": "boom", "label": "allowed", "category": "benign"},
+        {"id": "x4", "text": "hello", "label": "allowed", "category": "benign"},
+        {"id": "x5", "text": "boom", "label": "blocked", "category": "broken"},
+    ]  # fmt: skip
+    items = load_corpus([write_corpus(tmp_path / "c.jsonl", rows)])
+    report = run_eval(items, demo_charter)
+    assert [e.id for e in report.errors] == ["x1", "x3", "x5"]
+    table = {c.category: (c.items, c.labelled_blocked, c.blocked, c.allowed, c.block_rate)
+             for c in report.categories}  # fmt: skip
+    assert table == {"attack": (1, 1, 1, 0, 1.0), "benign": (1, 0, 0, 1, 0.0)}
+    assert [(r.rule, r.hits, r.on_blocked_items, r.on_allowed_items) for r in report.rules] == [
+        ("demo.attack", 1, 1, 0)
+    ]
+    assert [(e.rule, e.items, e.fired, e.missed) for e in report.expected_rules] == [
+        ("demo.attack", 1, 1, ())
+    ]
+    assert report.expected_rule_agreement == 1.0
+    assert report.redacted == 0
+
+
 def test_the_json_report_holds_no_prompt_text(report: EvalReport) -> None:
     dumped = report.model_dump_json()
     for row in ROWS:

@@ -22,7 +22,7 @@ def render_text(report: EvalReport) -> str:
     if report.errors:
         lines.append(
             f"errors         {len(report.errors):>6}  items could not be evaluated "
-            "(listed below): left out of both rates"
+            "(listed below): left out of every figure"
         )
     if report.expected_rule_agreement is not None:
         lines.append(

@@ -8,9 +8,10 @@ Definitions (the same in the table and the JSON):
 - *detection rate*: items labelled `blocked` that were blocked, over all such items.
 - *false refusal rate*: items labelled `allowed` that were blocked, over all such items.
 - an item whose decision came from failing closed (the policy errored) is listed under
-  `errors` and left out of every caught / refused figure and its denominator (detection,
-  false refusals, suites, splits, languages): its block says nothing about the policy.
-  `blocked_items` and `allowed_items` count the items that were evaluated.
+  `errors` and left out of every figure and its denominator (detection, false refusals,
+  redacted, suites, categories, rule hits, expected rules, splits, languages): its block
+  says nothing about the policy. `items` (the run's and a suite's) counts every item;
+  `blocked_items`, `allowed_items` and every other count only those that were evaluated.
 """
 
 from __future__ import annotations
@@ -169,7 +170,7 @@ def summarize(
     allowed_side = [r for r in judged if r.label is Label.ALLOWED]
     misses = [r for r in blocked_side if not caught(r)]
     refusals = [r for r in allowed_side if r.outcome is Outcome.BLOCKED]
-    with_expectation = [r for r in results if r.expect_rules]
+    with_expectation = [r for r in judged if r.expect_rules]
     return EvalReport(
         policy_revision=policy_revision,
         provider=provider,
@@ -182,10 +183,10 @@ def summarize(
         allowed_items=len(allowed_side),
         false_refusal_rate=_rate(len(refusals), len(allowed_side)),
         false_refusals=_refs(refusals),
-        redacted=sum(r.outcome is Outcome.REDACTED for r in results),
+        redacted=sum(r.outcome is Outcome.REDACTED for r in judged),
         suites=_suites(results, caught),
-        categories=_categories(results),
-        rules=_rules(results),
+        categories=_categories(judged),
+        rules=_rules(judged),
         expected_rules=_expected(with_expectation),
         expected_rule_agreement=_rate(
             sum(bool(r.expected_rules_fired) for r in with_expectation), len(with_expectation)
