@@ -14,6 +14,7 @@ from charter.config import DEFAULT_POLICIES
 from charter.evals import load_corpus
 from charter.evals.splits import family_key
 from charter.signals.training import HARM_CATEGORIES
+from tests.evals.overlap import words
 
 BUNDLE = Path(DEFAULT_POLICIES)
 EVALS = BUNDLE / "evals"
@@ -82,3 +83,16 @@ def test_no_eval_text_is_a_training_text(safety_items: list[dict[str, Any]]) -> 
     trained = {i["text"].strip().lower() for i in _rows("*.jsonl", TRAIN)}
     leaked = [i["id"] for i in safety_items if i["text"].strip().lower() in trained]
     assert not leaked
+
+
+def test_no_eval_text_is_counted_twice() -> None:
+    """Every file `charter eval run policies/evals` reads: a text at a stage appears once
+    (up to case, punctuation and spacing), or the figures count one item twice."""
+    first: dict[tuple[tuple[str, ...], str], str] = {}
+    twice = []
+    for item in _rows("*.jsonl", EVALS):
+        key = (words(item["text"]), item.get("stage", "input"))
+        if key in first:
+            twice.append((first[key], item["id"]))
+        first.setdefault(key, item["id"])
+    assert not twice
