@@ -14,6 +14,7 @@ from charter.config import DEFAULT_POLICIES
 from charter.evals import load_corpus
 from charter.evals.splits import family_key
 from charter.signals.training import HARM_CATEGORIES
+from charter.signals.training.extra_heads import HEADS
 from tests.evals.overlap import words
 
 BUNDLE = Path(DEFAULT_POLICIES)
@@ -79,9 +80,23 @@ def test_held_out_families_are_not_trained_on() -> None:
     assert not trained & {family_key(f) for f in HELDOUT}
 
 
-def test_no_eval_text_is_a_training_text(safety_items: list[dict[str, Any]]) -> None:
-    trained = {i["text"].strip().lower() for i in _rows("*.jsonl", TRAIN)}
-    leaked = [i["id"] for i in safety_items if i["text"].strip().lower() in trained]
+@pytest.fixture(scope="module")
+def training_rows() -> list[dict[str, Any]]:
+    """Every text the shipped model was fitted on: the cascade's sets and the folder of
+    each extra head (`train/tool_results/` for `tool_injection`)."""
+    folders = [TRAIN, *(TRAIN / head.folder for head in HEADS)]
+    rows = {folder: _rows("*.jsonl", folder) for folder in folders}
+    assert all(rows.values()), "a training folder holds no items: nothing would be compared"
+    return [row for found in rows.values() for row in found]
+
+
+def test_no_eval_text_is_a_training_text(
+    safety_items: list[dict[str, Any]], training_rows: list[dict[str, Any]]
+) -> None:
+    """Up to case, punctuation and spacing: the user-style sets write a training text in
+    lowercase without its question mark, and it is still the training text."""
+    trained = {words(row["text"]) for row in training_rows}
+    leaked = [i["id"] for i in safety_items if words(i["text"]) in trained]
     assert not leaked
 
 
