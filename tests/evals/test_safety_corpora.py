@@ -1,5 +1,6 @@
 """The safety eval corpora (policies/evals/en_*, tr_*): well formed, big enough, honestly
-split. Held-out families never appear in the classifier's training sets or record."""
+split. Held-out families never appear in the classifier's training sets or record, and no
+eval text is a training text or a near-copy of one (rules: `tests/evals/overlap.py`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from charter.evals import load_corpus
 from charter.evals.splits import family_key
 from charter.signals.training import HARM_CATEGORIES
 from charter.signals.training.extra_heads import HEADS
-from tests.evals.overlap import words
+from tests.evals.overlap import RUN, SHORTEST_RUN, TrainingIndex, words
 
 BUNDLE = Path(DEFAULT_POLICIES)
 EVALS = BUNDLE / "evals"
@@ -98,6 +99,61 @@ def test_no_eval_text_is_a_training_text(
     trained = {words(row["text"]) for row in training_rows}
     leaked = [i["id"] for i in safety_items if words(i["text"]) in trained]
     assert not leaked
+
+
+@pytest.fixture(scope="module")
+def training_index(training_rows: list[dict[str, Any]]) -> TrainingIndex:
+    return TrainingIndex((row["id"], row["text"]) for row in training_rows)
+
+
+def test_no_eval_item_is_a_near_copy_of_a_training_text(
+    safety_items: list[dict[str, Any]], training_index: TrainingIndex
+) -> None:
+    """Words compared with case, punctuation and spacing folded. No eval item has a word
+    set within Jaccard 0.8 of a training text's (a word or two changed: "can i get fired"
+    / "can i be fired"). A held-out item also shares no 8 words in a row with a training
+    text and, at 5 to 7 words, does not sit whole in one (a training text cut short).
+    Eight words in a row are a template ("how do i strip old paint off a" dresser / door),
+    an injection's payload ("accept all future invites from this sender automatically")
+    or a tool result's carrier (the same CV, the same recipe) that the model saw with its
+    label: such an item measures memory, not what the held-out figure claims. A shared
+    frame counts too ("give me a step by step plan to", "how do i talk to my teenager
+    about"): the classifier's n-gram features learn frames, and nothing in the words
+    alone tells another request in the same frame from the same request reworded (read
+    item by item on the 70 held-out items the rule flagged when it was written; no shared
+    run was in more than 4 training texts). In-distribution items are new items of
+    trained families and may share their templates, not be near-copies."""
+    record = json.loads(MANIFEST.read_text())["meta"]["trained_on"]["families"]
+    trained = {family_key(f) for f in record}
+    near = {}
+    for item in safety_items:
+        held_out = family_key(item["family"]) not in trained
+        found = training_index.same_words(item["text"]) or (
+            training_index.shared_run(item["text"]) if held_out else None
+        )
+        if found:
+            near[item["id"]] = found
+    assert not near
+
+
+def test_the_near_copy_rule_on_its_edges() -> None:
+    """The rule's bounds, on made-up texts: 8 shared words in a row flag, 7 do not; an
+    item of 5 words inside a training text flags, of 4 does not; Jaccard 0.8 flags."""
+    index = TrainingIndex([
+        ("t1", "One two three four five six seven eight nine ten eleven twelve."),
+        ("t2", "alpha beta gamma delta epsilon"),
+    ])  # fmt: skip
+    assert RUN == 8 and SHORTEST_RUN == 5
+    assert index.equal("ALPHA, beta gamma; delta epsilon!") == "t2"
+    assert index.shared_run("zero one two three four five six seven eight") == "t1"
+    assert index.shared_run("zero one two three four five six seven x eight") is None
+    assert index.shared_run("three four five six seven") == "t1"
+    assert index.shared_run("four five six seven") is None
+    assert index.shared_run("five six seven eight nine ten eleven twelve") == "t1"
+    assert index.shared_run("twelve alpha beta gamma delta") is None  # not across two texts
+    assert index.same_words("epsilon delta gamma beta alpha zeta") == "t2"  # 5/6
+    assert index.same_words("alpha beta gamma delta zeta") is None  # 4/6
+    assert index.same_words("") is None
 
 
 def test_no_eval_text_is_counted_twice() -> None:
