@@ -139,9 +139,12 @@ def word_keys(data: npt.NDArray[np.uint64], sizes: tuple[int, ...]) -> npt.NDArr
     if not inside.any():
         return np.zeros(0, dtype=np.uint64)
     # text_bytes pads with spaces, so every word starts and ends strictly inside `data`.
-    edges = np.diff(inside.view(np.int8))
-    starts = np.flatnonzero(edges == 1) + 1
-    ends = np.flatnonzero(edges == -1) + 1
+    # `np.diff` and `np.flatnonzero` spelled out: their Python wrappers cost more than the
+    # arithmetic on a prompt's few hundred bytes (two texts per guarded call).
+    flags = inside.view(np.int8)
+    edges = flags[1:] - flags[:-1]
+    starts = (edges == 1).nonzero()[0] + 1
+    ends = (edges == -1).nonzero()[0] + 1
     size = len(data)
     power, inverse = _power_tables(max(_MIN_TABLE, 1 << (size - 1).bit_length()))
     prefix = np.zeros(size + 1, dtype=np.uint64)
@@ -152,7 +155,7 @@ def word_keys(data: npt.NDArray[np.uint64], sizes: tuple[int, ...]) -> npt.NDArr
         count = len(words) - n + 1
         if count <= 0:
             continue
-        key: npt.NDArray[np.uint64] = np.array(words[:count], dtype=np.uint64)
+        key = words[:count]  # a view: each step below makes a new array
         for k in range(1, n):
             key = key * _WORD_PRIME + words[k : k + count]
         parts.append(key ^ np.uint64((0x40 + n) << _SIZE_TAG))
@@ -183,10 +186,17 @@ def text_bytes(text: str) -> npt.NDArray[np.uint64]:
 def sparse_features(text: str, spec: FeatureSpec) -> tuple[IndexArray, IndexArray]:
     """Bucket indices (with repeats) of the character and of the word n-grams of already
     normalized `text`. A model reads each block as raw counts over sqrt(occurrences)."""
+    both, n_chars = feature_buckets(text, spec)
+    return both[:n_chars], both[n_chars:]
+
+
+def feature_buckets(text: str, spec: FeatureSpec) -> tuple[IndexArray, int]:
+    """`sparse_features` as one array, the character block first, and its length: what
+    stage 1 gathers in one `take`, without splitting and joining the blocks again."""
     data = text_bytes(text)
     chars = char_ngram_keys(data, spec.char_ngrams)
     both = _bucket(np.concatenate([chars, word_keys(data, spec.word_ngrams)]), spec.bits)
-    return both[: len(chars)], both[len(chars) :]
+    return both, len(chars)
 
 
 class StaticEmbedder:

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from charter.signals.arrays import FloatArray
 from charter.signals.base import SignalError
-from charter.signals.features import FeatureSpec, StaticEmbedder, clip, sparse_features
+from charter.signals.features import FeatureSpec, StaticEmbedder, clip, feature_buckets
 from charter.signals.model import HEAD_PREFIX, STAGE_ONE_ARRAYS, Artifact
 from charter.signals.normalize import scoring_text
 
@@ -68,14 +68,15 @@ class FirstStage:
         return clip(scoring_text(clip(text, MAX_RAW_CHARS), found), self.spec.max_chars)
 
     def logits(self, prepared: str) -> FloatArray:
-        chars, words = sparse_features(prepared, self.spec)
-        static = self.embedder.embed(prepared) * np.float32(self.spec.dense_scale)
+        spec = self.spec
+        buckets, n_chars = feature_buckets(prepared, spec)
+        buckets[n_chars:] += spec.buckets  # word rows follow the character rows
+        static = self.embedder.embed(prepared) * np.float32(spec.dense_scale)
         z = self.bias + static @ self.dense
-        n_chars, n_words = len(chars), len(words)
+        n_words = len(buckets) - n_chars
         if n_chars or n_words:
-            buckets = np.concatenate([chars, words + self.spec.buckets])
             scale = np.empty(n_chars + n_words, dtype=np.float32)
-            scale[:n_chars], scale[n_chars:] = self.spec.block_scales(n_chars, n_words)
+            scale[:n_chars], scale[n_chars:] = spec.block_scales(n_chars, n_words)
             main = self.main
             z[:main] += scale @ self.table.take(self.rows.take(buckets), axis=0)
             if self.extra_table is not None:
