@@ -170,8 +170,10 @@ class Settings(BaseModel):
     @classmethod
     def _timeout_bound(cls, value: float) -> float:
         if value > MAX_POLICY_TIMEOUT_MS:
+            # repr, not `:g`: 3600001 printed as 3.6e+06 read as a value within the limit.
+            shown = repr(float(value)).removesuffix(".0")
             raise ValueError(
-                f"{value:g} ms is over the limit of {MAX_POLICY_TIMEOUT_MS:.0f} ms (one hour); "
+                f"{shown} ms is over the limit of {MAX_POLICY_TIMEOUT_MS:.0f} ms (one hour); "
                 "a policy budget is milliseconds (default 250)"
             )
         return value

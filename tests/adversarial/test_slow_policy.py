@@ -180,6 +180,22 @@ def test_a_script_without_a_main_guard_is_told_what_to_do(tmp_path: Path) -> Non
     assert "keep the calls under `if __name__" in run.stdout + run.stderr, run.stdout
 
 
+@pytest.mark.parametrize(
+    ("just_over", "shown"), [("3600001", "3600001 ms"), ("3600000.25", "3600000.25 ms")]
+)
+def test_a_timeout_just_over_the_bound_is_printed_as_given(
+    just_over: str, shown: str, tmp_path: Path
+) -> None:
+    """Found by probing: 3600001 was printed as "3.6e+06 ms is over the limit of 3600000
+    ms", a value that reads as within the limit."""
+    from charter.config import Settings
+    from charter.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.load(environ={"CHARTER_POLICY_TIMEOUT_MS": just_over}, cwd=tmp_path)
+    assert f"{shown} is over the limit of 3600000 ms" in str(caught.value)
+
+
 @pytest.mark.parametrize("too_long", ["inf", "1e300"])
 def test_a_timeout_beyond_an_hour_is_refused_when_settings_load(
     too_long: str, tmp_path: Path
