@@ -165,6 +165,29 @@ def test_too_many_items_and_too_much_text_are_denied(tmp_path: Path) -> None:
     charter.close()
 
 
+def test_a_prompt_within_the_limit_is_not_denied_for_its_keys_and_roles(tmp_path: Path) -> None:
+    """Found by probing: the call's arguments were measured with the prompt's text counted
+    again, with the parameter's name and the messages' keys and roles, so at a limit of 1000
+    a prompt of 1000 characters and a chat of 750 were denied. The rest of the call is still
+    bounded on its own: a huge key or role beside a short prompt is denied unchecked."""
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, max_text_chars=1000)
+    model = RecordingModel("ok")
+    ask = charter.guard(model=model.name, provider="openai")(model)
+    assert ask(("where is my parcel? " * 50)[:1000]) == "ok"
+    chat = [{"role": "user", "content": f"Where is parcel no. {i:02d}?"} for i in range(43)]
+    assert 950 < sum(len(m["content"]) for m in chat) <= 1000
+    assert ask(chat) == "ok"
+    assert len(model.calls) == 2
+    huge_key = [{"role": "user", "content": "hi", "x" * 2000: "y"}]
+    huge_role = [{"role": "u" * 2000, "content": "hi"}]
+    for prompt in (huge_key, huge_role):
+        with pytest.raises(LimitExceeded) as raised:
+            ask(prompt)
+        assert raised.value.setting == "max_text_chars"
+    assert len(model.calls) == 2
+    charter.close()
+
+
 def test_an_answer_over_the_limit_is_withheld_streamed_or_not(tmp_path: Path) -> None:
     charter = make_charter(DEFAULT_POLICIES, tmp_path, max_text_chars=2000, on_deny="refuse")
     long = "All good with your parcel. " * 200

@@ -47,7 +47,7 @@ def measure(
 ) -> Overrun | None:
     """The first limit `value` (a JSON-like value: mappings, lists, tuples, sets; anything
     else counts as one item), the extra `texts` and `chars` already seen cross, or None.
-    Keys count as text."""
+    Keys count as text. A negative `chars` credits text already bounded on its own."""
     max_depth, max_items = settings.max_json_depth, settings.max_json_items
     max_chars = settings.max_text_chars
     chars += sum(len(t) for t in texts)
