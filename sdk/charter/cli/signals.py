@@ -213,7 +213,7 @@ def heads(
 ) -> None:
     """Refit only the extra heads (`charter.signals.training.extra_heads.HEADS`; seconds) in
     a trained classifier, in place: the heads `train` fits, the cascade's untouched
-    (deterministic)."""
+    (deterministic: the fit runs with BLAS on one thread, whatever the environment says)."""
     from charter.errors import CharterError
     from charter.signals.model import load_artifact
     from charter.signals.training import load_items

@@ -8,9 +8,9 @@ refusal that names the harm ("I can't explain how to make a bomb") like a harmfu
 An extra head is fitted on one stage's texts only: every training item whose `stage` is
 that stage, plus the head's own folder of `train/` (`tool_results/`), which the
 cascade's heads never read (so adding to it cannot move any other score). Same features,
-same deterministic L-BFGS as stage 1; stored as extra columns of the artifact
-(`charter.signals.model.HEAD_PREFIX`), scored on every text at no extra feature cost, read
-by the policy only at its stage.
+same deterministic L-BFGS as stage 1, run where BLAS has one thread (`one_thread`);
+stored as extra columns of the artifact (`charter.signals.model.HEAD_PREFIX`), scored on
+every text at no extra feature cost, read by the policy only at its stage.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from charter.signals.base import SignalError
 from charter.signals.features import StaticEmbedder
 from charter.signals.model import EXTRA_HEADS, HEAD_PREFIX, STAGE_ONE_ARRAYS, Artifact
 from charter.signals.training.data import TrainItem, load_items
-from charter.signals.training.linear import Featurized, TrainConfig, featurize, fit
+from charter.signals.training.linear import Featurized, TrainConfig, featurize
+from charter.signals.training.one_thread import fit_one_thread
 
 _INJECTION = frozenset({"prompt_injection", "jailbreak"})
 
@@ -69,7 +70,7 @@ def fit_head(
     if not 0 < y.sum() < len(items):
         raise SignalError(f"the {head.name} head needs positive and negative {head.stage} items")
     data = featurize(items, config.spec, embedder)
-    arrays = fit(Featurized(data.rows, data.dense, y, data.weights), config)
+    arrays = fit_one_thread(Featurized(data.rows, data.dense, y, data.weights), config)
     families: dict[str, dict[str, int]] = {}
     for item, target in zip(items, y[:, 0], strict=True):
         counts = families.setdefault(item.family, {"attack": 0, "benign": 0})

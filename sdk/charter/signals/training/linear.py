@@ -2,8 +2,10 @@
 WordLlama embedding, fitted with full-batch L-BFGS from zeros (no randomness at all).
 
 Dense products use `einsum(optimize=False)` rather than multi-threaded BLAS, so sums are
-taken in one fixed order and the same data gives the same weights, bit for bit. Needs
-scipy (the `train` extra, or `dev`).
+taken in one fixed order. L-BFGS-B's own dot products go through BLAS, whose threads split
+them: the same data gives the same weights, bit for bit, only with BLAS on one thread
+(`make train` sets it; `one_thread` runs a fit so). Needs scipy (the `train` extra, or
+`dev`).
 """
 
 from __future__ import annotations
