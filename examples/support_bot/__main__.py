@@ -9,8 +9,23 @@ from __future__ import annotations
 import sys
 
 import charter
+from charter.approvals import ReviewerDirectory
 from charter.demo.bot import SupportBot
 from examples.support_bot.real_model import real_model_from_env
+
+
+def approvers(ch: charter.Charter, ticket: str) -> list[str]:
+    """As many reviewers as the held call needs, of those the policy lets vote on it: a
+    refund waits for `finance` (alice), an account closure for two of `support_lead` and
+    `compliance` (carol, dave), which alice may not approve."""
+    queue = ch.queue
+    request = queue.get(ticket)
+    file = ch.settings.reviewers_file
+    directory = (
+        ReviewerDirectory.from_file(file) if file else ReviewerDirectory.from_policy(ch.engine)
+    )
+    may = [r.id for r in directory if queue.refusal(request, r.id) is None]
+    return may[: request.min_approvals]
 
 
 def main() -> int:
@@ -33,7 +48,8 @@ def main() -> int:
         except charter.PolicyViolation as exc:
             print(f"[refused] {exc}")
         except charter.ApprovalPending as exc:
-            print(f"[held for approval] charter approvals approve {exc.ticket} --as alice")
+            for reviewer in approvers(ch, exc.ticket):
+                print(f"[held for approval] charter approvals approve {exc.ticket} --as {reviewer}")
     ch.close()
     return 0
 
