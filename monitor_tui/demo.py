@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 DRIFTED_VERSION = "2025-06"
 
 
+MIN_SAMPLES = 100
+"""Calls a side the demo's drift verdicts need (its traffic is short); `charter drift
+report` needs 200 unless given `--min-samples`, so the report names it."""
+
 MAX_DRIFT_LINES = 8
 """Alerts the report lists; the rest are counted (and summed up in "what changed")."""
 
@@ -60,7 +64,8 @@ class DemoReport:
         out += block("PII entity types redacted or detected:", self.redactions)
         out += block("approval requests by final state:", self.approvals)
         out.append(
-            f"drift (baseline: first half, current: after the model update): "
+            f"drift (baseline: first half, current: after the model update; min {MIN_SAMPLES} "
+            f"calls per side, `charter drift report --min-samples {MIN_SAMPLES}`): "
             f"{self.drift_severity.upper()}"
         )
         if self.drift_sources:
@@ -210,7 +215,7 @@ class Demo:
             self.report.approvals[request.state.value] += 1
         baseline = [s for s in calls if s.start_ns < self.switch_ns]
         current = [s for s in calls if s.start_ns >= self.switch_ns]
-        drift = compare(baseline, current, DriftConfig(min_samples=100))
+        drift = compare(baseline, current, DriftConfig(min_samples=MIN_SAMPLES))
         self.report.drift_severity = drift.severity.value
         self.report.drift_sources = drift.sources_line()
         alerts = sorted(drift.alerts(), key=_reading_order)
@@ -287,7 +292,7 @@ def console_app(demo: Demo) -> Any:
         policies=str(demo.charter.settings.policies_source),
         drift_window_s=30.0,
         drift_refresh_s=5.0,
-        drift_config=DriftConfig(min_samples=100),
+        drift_config=DriftConfig(min_samples=MIN_SAMPLES),
     )
 
 

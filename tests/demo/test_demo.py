@@ -24,6 +24,9 @@ def test_headless_demo_shows_the_whole_product(tmp_path: Path) -> None:
     } <= set(report.rules)
     assert report.redactions["EMAIL_ADDRESS"] > 0 and report.redactions["TR_NATIONAL_ID"] > 0
     assert report.drift_severity == "alert"
+    # `charter drift report` needs 200 calls a side by default: the report names its own
+    # minimum and the flag that judges its spans alike (probing: "ok" there, ALERT here)
+    assert "min 100 calls per side, `charter drift report --min-samples 100`" in report.render()
     assert any(
         line.startswith(("output_tokens", "model_version", "finish_reason"))
         for line in report.drift
