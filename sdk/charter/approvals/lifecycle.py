@@ -6,8 +6,9 @@ pending -> approved (min_approvals approve votes; when several rules hold the ac
         | expired (deadline passed, on_timeout deny, or an escalation that timed out too)
         | cancelled (by the app or an operator)
 Escalation keeps the request pending once, with new approvers (one group: the rules'
-own requirements are cleared) and a new deadline; votes already cast by authorized
-reviewers still count.
+own requirements are cleared) and a new deadline, `timeout_s` past the one missed (not
+past whenever the queue is next read); votes already cast by authorized reviewers still
+count.
 """
 
 from __future__ import annotations
@@ -160,7 +161,9 @@ class TimeoutStep:
 
 
 def timeout_step(request: ApprovalRequest, now: datetime) -> TimeoutStep | None:
-    """None while the request is decided or still inside its deadline."""
+    """None while the request is decided or still inside its deadline. An escalation's
+    deadline counts from the deadline missed, so the outcome does not depend on when the
+    queue is read; one already past is a further step (`ApprovalStore.expire_if_due`)."""
     if request.state is not ApprovalState.PENDING or request.expires_at > now:
         return None
     missed = f"no decision by {stamp(request.expires_at)}"
@@ -173,7 +176,7 @@ def timeout_step(request: ApprovalRequest, now: datetime) -> TimeoutStep | None:
         return TimeoutStep(
             f"{missed}; escalated to {describe_approvers(target)}",
             escalate_to=target,
-            new_deadline=now + timedelta(seconds=request.timeout_s),
+            new_deadline=request.expires_at + timedelta(seconds=request.timeout_s),
         )
     return TimeoutStep(f"{missed}; on_timeout is deny")
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, RowMapping
 
 from charter.approvals import _records
 from charter.approvals._signal import CHANGES
-from charter.approvals.lifecycle import stamp, timeout_step
+from charter.approvals.lifecycle import TimeoutStep, stamp, timeout_step
 from charter.approvals.models import (
     SETTLED,
     ApprovalRequest,
@@ -227,10 +227,15 @@ class ApprovalStore:
     def expire_if_due(
         self, conn: Connection, request: ApprovalRequest, now: datetime
     ) -> ApprovalRequest:
-        """Apply the deadline inside the caller's locked transaction, if it has passed."""
-        step = timeout_step(request, now)
-        if step is None:
-            return request
+        """Apply the deadline inside the caller's locked transaction, if it has passed: as
+        many steps as have come due (an escalation whose own deadline passed too expires)."""
+        while (step := timeout_step(request, now)) is not None:
+            request = self._time_out(conn, request, step, now)
+        return request
+
+    def _time_out(
+        self, conn: Connection, request: ApprovalRequest, step: TimeoutStep, now: datetime
+    ) -> ApprovalRequest:
         state = request.state
         if step.escalate_to is not None:
             repo.update_request(

@@ -1,0 +1,63 @@
+"""Deadlines on SQLite and PostgreSQL: the outcome depends on the time, never on when the
+queue happens to be read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from charter.approvals import ApprovalState, EventKind, action_hash
+from charter.approvals.queue import ApprovalQueue
+from charter.decision import Approvers
+from tests.approvals.helpers import ACTION, ManualClock, submit
+
+DAY = 86400
+
+
+def _escalating(queue: ApprovalQueue) -> str:
+    return submit(
+        queue, timeout_s=DAY, on_timeout="escalate", escalate_to=Approvers(roles=("compliance",))
+    ).id
+
+
+@pytest.mark.parametrize("read_daily", [True, False])
+def test_an_unread_escalation_expires_as_a_polled_one_does(
+    queue: ApprovalQueue, clock: ManualClock, read_daily: bool
+) -> None:
+    """Found by probing: the escalation's deadline counted from whenever the queue was next
+    read, so a request nobody looked at for 10 days was escalated on day 10 with a fresh
+    day (approvable, usable) where a daily sweep had expired it on day 2."""
+    ticket = _escalating(queue)
+    deadline = queue.get(ticket).expires_at
+    for _ in range(10):
+        clock.advance(DAY)
+        if read_daily:
+            queue.expire_due()
+    request = queue.current(ticket)
+    assert request.state is ApprovalState.EXPIRED  # before (unread): pending until day 11
+    assert request.escalations == 1
+    kinds = [(h.kind, h.to_state) for h in request.history[1:]]
+    assert kinds == [
+        (EventKind.ESCALATED, ApprovalState.PENDING),
+        (EventKind.TRANSITION, ApprovalState.EXPIRED),
+    ]
+    second = deadline + timedelta(seconds=DAY)
+    assert f"no decision by {second.isoformat(timespec='seconds')} after escalation" in (
+        request.history[-1].why
+    )
+    with pytest.raises(Exception, match="expired"):
+        queue.approve(ticket, "dave")
+
+
+def test_an_escalation_read_late_keeps_the_deadline_it_would_have_had(
+    queue: ApprovalQueue, clock: ManualClock
+) -> None:
+    ticket = _escalating(queue)
+    deadline = queue.get(ticket).expires_at
+    clock.advance(DAY + DAY // 2)  # read half-way through the escalation's day
+    escalated = queue.current(ticket)
+    assert escalated.state is ApprovalState.PENDING
+    assert escalated.expires_at == deadline + timedelta(seconds=DAY)  # before: now + 1 day
+    assert queue.approve(ticket, "dave").state is ApprovalState.APPROVED
+    assert queue.consume(ticket, action_hash(ACTION)).consumed_at == clock.now
