@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 
 from charter.approvals import ApprovalState, EventKind, action_hash
+from charter.approvals.models import WITHHELD
 from charter.approvals.queue import ApprovalQueue
 from charter.decision import Approvers
+from charter.errors import ApprovalError, ApprovalRejected
 from tests.approvals.helpers import ACTION, ManualClock, submit
 
 DAY = 86400
@@ -46,7 +48,7 @@ def test_an_unread_escalation_expires_as_a_polled_one_does(
     assert f"no decision by {second.isoformat(timespec='seconds')} after escalation" in (
         request.history[-1].why
     )
-    with pytest.raises(Exception, match="expired"):
+    with pytest.raises(ApprovalError, match=r"expired at .* without a decision"):
         queue.approve(ticket, "dave")
 
 
@@ -61,3 +63,42 @@ def test_an_escalation_read_late_keeps_the_deadline_it_would_have_had(
     assert escalated.expires_at == deadline + timedelta(seconds=DAY)  # before: now + 1 day
     assert queue.approve(ticket, "dave").state is ApprovalState.APPROVED
     assert queue.consume(ticket, action_hash(ACTION)).consumed_at == clock.now
+
+
+def test_an_approval_unused_past_its_use_by_time_expires(
+    queue: ApprovalQueue, clock: ManualClock
+) -> None:
+    """Found by probing: an approval given a minute before its deadline and never used was
+    used 400 days later. It is usable for `timeout_s` after it was given (a late approval
+    still leaves the app the whole window); then it resumes as expired."""
+    ticket = submit(queue, timeout_s=600).id
+    clock.advance(540)  # a minute before the decision deadline
+    approved = queue.approve(ticket, "alice")
+    assert approved.expires_at == clock.now + timedelta(seconds=600)
+    clock.advance(599)
+    assert queue.expire_due() == []
+    assert queue.current(ticket).state is ApprovalState.APPROVED
+    clock.advance(1)
+    with pytest.raises(ApprovalRejected, match="expired; the action must not run"):
+        queue.consume(ticket, action_hash(ACTION))  # before: used
+    expired = queue.get(ticket)
+    assert expired.state is ApprovalState.EXPIRED and expired.consumed_at is None
+    assert "approved but not used by" in expired.transitions[-1].why
+    assert expired.action["content"] == WITHHELD  # settled: only the digest stays
+    with pytest.raises(ApprovalError, match=r"expired at .* approved but unused"):
+        queue.approve(ticket, "erin")
+
+
+def test_the_sweep_settles_an_unused_approval_and_leaves_a_used_one(
+    queue: ApprovalQueue, clock: ManualClock
+) -> None:
+    unused, used = submit(queue, timeout_s=60).id, submit(queue, timeout_s=60).id
+    queue.approve(unused, "alice")
+    queue.approve(used, "alice")
+    queue.consume(used, action_hash(ACTION))
+    clock.advance(3600)
+    [expired] = queue.expire_due()
+    assert (expired.id, expired.state) == (unused, ApprovalState.EXPIRED)
+    assert expired.action["content"] == WITHHELD
+    assert queue.get(used).state is ApprovalState.APPROVED
+    assert queue.expire_due() == []

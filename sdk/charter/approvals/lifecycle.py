@@ -5,6 +5,7 @@ pending -> approved (min_approvals approve votes; when several rules hold the ac
         rule's own count of its own approvers) | rejected (any reject vote: a veto)
         | expired (deadline passed, on_timeout deny, or an escalation that timed out too)
         | cancelled (by the app or an operator)
+approved -> expired (not used by its use-by deadline, `use_deadline`)
 Escalation keeps the request pending once, with new approvers (one group: the rules'
 own requirements are cleared) and a new deadline, `timeout_s` past the one missed (not
 past whenever the queue is next read); votes already cast by authorized reviewers still
@@ -48,8 +49,9 @@ def vote_refusal(
     """Why `reviewer` may not vote on `request` now, or None when they may."""
     rid, tid = reviewer.id, request.id
     if request.state is ApprovalState.EXPIRED:
+        how = "approved but unused" if unbacked_approval(request) is None else "without a decision"
         return ApprovalError(
-            f"request {tid} expired at {stamp(request.expires_at)} without a decision; it can "
+            f"request {tid} expired at {stamp(request.expires_at)} {how}; it can "
             "no longer be approved or rejected. The app must submit the action again."
         )
     if request.state is not ApprovalState.PENDING:
@@ -160,11 +162,24 @@ class TimeoutStep:
         return self.escalate_to is not None
 
 
+def use_deadline(request: ApprovalRequest, now: datetime) -> datetime:
+    """Until when an approval given `now` can be used: the later of the decision deadline
+    and `timeout_s` after the approval, so a late approval still leaves the app the whole
+    window. Before, an approval never used stayed usable for ever (found by probing: used
+    400 days later). Stored as the approved request's `expires_at`."""
+    return max(request.expires_at, now + timedelta(seconds=request.timeout_s))
+
+
 def timeout_step(request: ApprovalRequest, now: datetime) -> TimeoutStep | None:
-    """None while the request is decided or still inside its deadline. An escalation's
-    deadline counts from the deadline missed, so the outcome does not depend on when the
-    queue is read; one already past is a further step (`ApprovalStore.expire_if_due`)."""
-    if request.state is not ApprovalState.PENDING or request.expires_at > now:
+    """None while the request is decided (approved: and still usable, or used) or still
+    inside its deadline. An escalation's deadline counts from the deadline missed, so the
+    outcome does not depend on when the queue is read; one already past is a further
+    step (`ApprovalStore.expire_if_due`)."""
+    if request.expires_at > now:
+        return None
+    if request.state is ApprovalState.APPROVED and request.consumed_at is None:
+        return TimeoutStep(f"approved but not used by {stamp(request.expires_at)}; expired")
+    if request.state is not ApprovalState.PENDING:
         return None
     missed = f"no decision by {stamp(request.expires_at)}"
     target = request.escalate_to

@@ -96,6 +96,8 @@ class ApprovalRequest(BaseModel):
     state: ApprovalState
     created_at: datetime
     expires_at: datetime
+    """Pending: the deadline for a decision. Approved: until when it can be used
+    (`lifecycle.use_deadline`); unused by then, it expires."""
     requester: str
     """The caller's pseudonym; they can never approve their own request."""
     tenant: str

@@ -331,7 +331,9 @@ class ApprovalQueue:
 
     def expire_due(self, *, limit: int = 100) -> builtins.list[ApprovalRequest]:
         """Apply `on_timeout` to pending requests past their deadline: deny -> expired;
-        escalate -> new approvers and a new deadline (once). Returns the changed requests."""
+        escalate -> new approvers and a new deadline (once). Approved requests not used by
+        their use-by deadline (`lifecycle.use_deadline`) expire too. Returns the changed
+        requests."""
         with self._store.writing("expiring overdue approval requests") as conn:
             now = self._clock()
             rows = repo.due_requests(conn, now=now, limit=limit)

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, RowMapping
 
 from charter.approvals import _records
 from charter.approvals._signal import CHANGES
-from charter.approvals.lifecycle import TimeoutStep, stamp, timeout_step
+from charter.approvals.lifecycle import TimeoutStep, stamp, timeout_step, use_deadline
 from charter.approvals.models import (
     SETTLED,
     ApprovalRequest,
@@ -194,6 +194,8 @@ class ApprovalStore:
         release_claim_of: str | None = None,
     ) -> None:
         values: dict[str, Any] = {"state": state.value, "updated_at": now}
+        if state is ApprovalState.APPROVED:
+            values["expires_at"] = use_deadline(request, now)
         if state in SETTLED:
             values.update(self.settled_action(request))
         if release_claim_of is not None and request.claimed_by == release_claim_of:

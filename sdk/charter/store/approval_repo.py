@@ -58,10 +58,15 @@ def list_requests(
 
 
 def due_requests(conn: Connection, *, now: datetime, limit: int) -> Sequence[RowMapping]:
-    """Pending requests past their deadline, locked; rows another worker holds are skipped."""
+    """Pending requests past their deadline, and approved ones not used by theirs, locked;
+    rows another worker holds are skipped."""
     query = (
         select(REQUESTS)
-        .where(REQUESTS.c.state == "pending", REQUESTS.c.expires_at <= now)
+        .where(
+            REQUESTS.c.state.in_(("pending", "approved")),
+            REQUESTS.c.consumed_at.is_(None),
+            REQUESTS.c.expires_at <= now,
+        )
         .order_by(REQUESTS.c.expires_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
