@@ -87,6 +87,9 @@ _PASSING = (Action.ALLOW, Action.REDACT)
 why a call was refused."""
 MAX_REVISE_ROUNDS = 5
 """The most revision rounds a policy may ask for: each round is one more model call."""
+MAX_APPROVAL_TIMEOUT_S = 365 * 86400.0
+"""The longest approval deadline a policy may set (a year). Past about 3e11 s the deadline
+is past the year 9999, and the guarded call failed with a raw `OverflowError`."""
 
 
 class Stage(StrEnum):
@@ -169,6 +172,17 @@ class ApprovalSpec(BaseModel):
     requirements: tuple[Requirement, ...] = ()
     """Each holding rule's requirement; all must be met. `approvers` and `min_approvals`
     are their union, for display and for who may vote."""
+
+    @field_validator("timeout_s")
+    @classmethod
+    def _timeout_bound(cls, value: float) -> float:
+        """Over the bound the decision is an evaluation error: the call fails closed."""
+        if value > MAX_APPROVAL_TIMEOUT_S:
+            shown = repr(float(value)).removesuffix(".0")  # `:g` showed 31536001 as 3.1536e+07
+            raise ValueError(
+                f"{shown} s is over the limit of {MAX_APPROVAL_TIMEOUT_S:.0f} s (365 days)"
+            )
+        return value
 
 
 class Critique(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,7 +17,13 @@ from typing import Any
 import pytest
 
 from charter.config import DEFAULT_POLICIES
-from charter.errors import ApprovalPending, ApprovalRejected, ApprovalTimeout, NotAuthorized
+from charter.errors import (
+    ApprovalPending,
+    ApprovalRejected,
+    ApprovalTimeout,
+    NotAuthorized,
+    PolicyViolation,
+)
 from charter.testing import make_charter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -235,3 +242,30 @@ def test_a_keyed_approval_is_bound_to_the_real_values(tmp_path: Path, vault_key:
     restarted.close()
     stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
     assert b"example" not in stored
+
+
+@pytest.mark.parametrize("timeout_s", [3e11, 1e300])
+def test_an_approval_timeout_past_a_year_fails_closed_naming_it(
+    tmp_path: Path, timeout_s: float
+) -> None:
+    """Found by probing: a policy's `timeout_s` of 3e11 put the deadline past the year
+    9999 and the guarded call raised a raw OverflowError; 1e11 queued a request due in
+    the year 5195. Now over a year is an evaluation error: denied, nothing queued."""
+    policies = tmp_path / "policies"
+    shutil.copytree(DEFAULT_POLICIES, policies)
+    data_file = policies / "charter" / "data.json"
+    data = json.loads(data_file.read_text())
+    data["config"]["tools"]["refund"]["approval"]["timeout_s"] = timeout_s
+    data_file.write_text(json.dumps(data))
+    charter = make_charter(policies, tmp_path)
+    ran: list[float] = []
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        ran.append(amount)
+        return "done"
+
+    with pytest.raises(PolicyViolation, match=r"approval\.timeout_s: .* over the limit"):
+        issue_refund("A-17", 900.0)
+    assert ran == [] and charter.queue.list() == []
+    charter.close()
