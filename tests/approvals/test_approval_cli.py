@@ -257,6 +257,18 @@ def test_watch_once_prints_pending_requests_and_applies_timeouts(store: str) -> 
     assert [line.split()[0] for line in pending_lines] == [waiting]
 
 
+def test_watch_says_every_timeout_however_many_are_due(store: str) -> None:
+    """Found by probing: with 150 overdue, `watch` said the first 100 (one `expire_due`
+    page) and the listing after it expired the other 50 without a word."""
+    with ApprovalQueue(store) as queue:
+        first = submit(queue, timeout_s=0.001).id
+        overdue = {first, *copies(queue, first, 149)}
+    code, out, _ = _invoke("watch", "--once", "--store", store)
+    assert code == 0
+    said = {line.split()[1] for line in out.splitlines() if line.startswith("timeout")}
+    assert said == overdue  # before: 100 of them
+
+
 def test_watch_json_lines(store: str, ticket: str) -> None:
     code, out, _ = _invoke("watch", "--once", "--json", "--store", store)
     assert code == 0

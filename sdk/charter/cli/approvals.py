@@ -229,8 +229,9 @@ def watch(
     seen: set[str] = set()
     with _queue(store) as queue, stop_on_signals() as stop:  # Ctrl-C or SIGTERM: exit 0
         while True:
-            for expired in queue.expire_due():
-                say(f"timeout    {expired.id}  now {expired.state.value}")
+            while due := queue.expire_due():  # all of them: `list` would settle the rest unsaid
+                for expired in due:
+                    say(f"timeout    {expired.id}  now {expired.state.value}")
             fresh = [r for r in reversed(queue.list(ApprovalState.PENDING)) if r.id not in seen]
             for request in fresh:
                 seen.add(request.id)
