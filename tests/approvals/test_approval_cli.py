@@ -269,6 +269,12 @@ def test_watch_says_every_timeout_however_many_are_due(store: str) -> None:
     assert said == overdue  # before: 100 of them
 
 
+@pytest.mark.parametrize("interval", ["inf", "1e10"])
+def test_watch_refuses_an_interval_no_timer_can_wait(store: str, interval: str) -> None:
+    code, _, err = _invoke("watch", "--interval", interval, "--store", store)
+    assert code == 2 and "--interval" in err  # before: OverflowError after the first poll
+
+
 def test_watch_json_lines(store: str, ticket: str) -> None:
     code, out, _ = _invoke("watch", "--once", "--json", "--store", store)
     assert code == 0

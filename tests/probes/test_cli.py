@@ -164,6 +164,7 @@ def test_a_probe_set_with_nothing_to_ask_is_an_alert(args: list[str], tmp_path: 
         (["--once", "--every", "6h"], "say --once, or --every"),
         (["--once", "--endpoint", "http://127.0.0.1:9/v1"], "not both"),
         (["--every", "soon"], "not a positive duration"),
+        (["--every", "200000d"], "--every '200000d' is longer than a year"),  # was OverflowError
         (["--once", "--fail-on", "maybe"], "--fail-on"),
     ],
 )

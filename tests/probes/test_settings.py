@@ -3,6 +3,7 @@ environment are comma-separated, a table there is JSON, thresholds are checked."
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,25 @@ def test_lists_from_the_environment_are_comma_separated() -> None:
     settings = Settings.from_env(env)
     assert settings.probe_corpus == ("a.jsonl", "b.jsonl")
     assert settings.pii_regions == ("TR", "EU")
+
+
+@pytest.mark.parametrize("value", ["1e10", "inf"])
+def test_a_probe_timeout_over_a_day_is_refused_naming_it(value: str) -> None:
+    """Found by probing: `inf` or 1e10 was taken, then every probe call failed with
+    OverflowError (a false "all probes failed" alert) while the calls went on."""
+    with pytest.raises(ConfigurationError, match=r"probe_timeout_s: .* over the limit of 86400"):
+        Settings.from_env({"CHARTER_PROBE_TIMEOUT_S": value})
+    assert Settings.from_env({"CHARTER_PROBE_TIMEOUT_S": "86400"}).probe_timeout_s == 86400
+
+
+def test_a_wait_past_what_a_timer_holds_still_returns_the_answer() -> None:
+    from charter.probes.deadline import call_within
+
+    def slow() -> str:
+        time.sleep(0.05)  # still running when the caller starts waiting
+        return "refused"
+
+    assert call_within(slow, 1e10) == "refused"  # before: OverflowError
 
 
 def test_thresholds_from_the_environment_are_a_json_object() -> None:

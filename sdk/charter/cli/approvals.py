@@ -219,7 +219,8 @@ def reject(
 @clean_errors
 def watch(
     interval: Annotated[
-        float, typer.Option("--interval", min=0.1, help="Seconds between polls.")
+        float,
+        typer.Option("--interval", min=0.1, max=86400.0, help="Seconds between polls (<= a day)."),
     ] = 2.0,
     once: Annotated[bool, typer.Option("--once", help="Poll once and exit.")] = False,
     as_json: JsonOption = False,

@@ -91,6 +91,10 @@ def probe(
         run_every,
         thresholds_from,
     )
+    from charter.probes.session import MAX_INTERVAL_S
+
+    if interval is not None and interval > MAX_INTERVAL_S:
+        raise fail(f"--every {every!r} is longer than a year; use at most 365d", code=2)
 
     settings = Settings.load()
     thresholds = thresholds_from(settings.probe_thresholds)

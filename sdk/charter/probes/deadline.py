@@ -40,7 +40,8 @@ def call_within(fn: Callable[[], T], timeout_s: float | None) -> T:
             done.set()
 
     threading.Thread(target=work, name="charter-probe-call", daemon=True).start()
-    if not done.wait(timeout_s):
+    # Past TIMEOUT_MAX (about 292 years) `wait` raises OverflowError: every call "failed".
+    if not done.wait(min(timeout_s, threading.TIMEOUT_MAX)):
         raise Overdue(f"no answer within {timeout_s:g}s")
     if raised:
         raise raised[0]

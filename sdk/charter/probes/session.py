@@ -36,6 +36,10 @@ from charter.probes.verdicts import (
 
 log = logging.getLogger("charter.probes")
 
+MAX_INTERVAL_S = 365 * 86400.0
+"""The longest schedule: a year. `--every 200000d` ran once, then failed with OverflowError
+(a wait longer than `threading.TIMEOUT_MAX`)."""
+
 
 @dataclass(frozen=True)
 class ProbeOutcome:
@@ -119,8 +123,11 @@ def run_every(
     """Run `job` now and then every `interval_s` until `stop` is set (or `max_runs` ran).
     A run that overran its slot is followed at once by the next, never by a burst of the
     missed ones. Returns how many runs were made."""
-    if interval_s <= 0:
-        raise CharterError(f"the probe interval must be positive (got {interval_s}s)")
+    if not 0 < interval_s <= MAX_INTERVAL_S:
+        raise CharterError(
+            f"the probe interval must be positive and at most {MAX_INTERVAL_S:.0f}s (a year); "
+            f"got {interval_s}s"
+        )
     stop = stop or threading.Event()
     runs = 0
     due = clock()
