@@ -7,14 +7,13 @@ lines (format in `monitor_tui.ingest.records`) for `charter drift report`.
 from __future__ import annotations
 
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from charter.cli import clean_errors, fail, stop_on_signals
+from charter.cli import clean_errors, fail, parse_since, stop_on_signals
 from monitor_tui.cli.extra import need_console_extra
 
 app = typer.Typer(
@@ -153,15 +152,15 @@ def export(
     spans: str = SpansOpt,
     out: str = typer.Option("-", "--out", "-o", help="File to write, or - for stdout."),
     since: str | None = typer.Option(
-        None, help="Only spans that ended after this: a duration ago (2h) or an ISO time."
+        None, help="Only spans that ended after this: an age (2h) or an ISO time (UTC if naive)."
     ),
     until: str | None = typer.Option(
-        None, help="Only spans that ended before this: a duration ago (1h) or an ISO time."
+        None, help="Only spans that ended before this: an age (1h) or an ISO time (UTC if naive)."
     ),
 ) -> None:
     """Write stored spans as JSON lines (the input of `charter drift report`)."""
     need_console_extra("the receiver", *RECEIVER_MODULES)
-    now = time.time()
+    now = datetime.now(UTC)
     since_ns = _time_bound(since, now, "--since")
     until_ns = _time_bound(until, now, "--until")
     store = open_store(spans, must_exist=True)
@@ -177,22 +176,8 @@ def export(
     typer.echo(f"exported {count} spans", err=True)
 
 
-def _time_bound(text: str | None, now: float, option: str) -> int | None:
-    if text is None:
-        return None
-    from monitor_tui.format import parse_duration
-
-    try:
-        return int((now - parse_duration(text)) * 1e9)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise fail(
-            f"{option} {text!r} is neither a duration nor an ISO time; use e.g. 90s, 15m, "
-            "2h, 7d or 2025-01-31T12:00:00Z"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1e9)
+def _time_bound(text: str | None, now: datetime, option: str) -> int | None:
+    """As `charter audit export --since` reads it (an age needs its unit: `1e3` or `2027`
+    was read as seconds ago), in nanoseconds."""
+    moment = parse_since(option, text, now=now)
+    return None if moment is None else int(moment.timestamp() * 1e9)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from charter.audit import AuditLog, DecisionRecord, export
@@ -136,6 +137,25 @@ def test_export_into_a_pipe_closed_early_stops_quietly(sqlite_url: str) -> None:
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 1
     assert "error" not in stderr and "Traceback" not in stderr, stderr
+
+
+def test_a_bare_number_is_a_date_or_an_error_never_seconds_ago(
+    log_url: tuple[str, list[str]],
+) -> None:
+    """Found by probing: `--since 20270101` (ISO-8601's basic form) and `--since 2027` were
+    read as that many seconds ago, so "since 2027" exported this year's records."""
+    url, _ = log_url
+    basic = runner.invoke(app, ["audit", "export", "--store", url, "--since", "29990101"])
+    assert basic.exit_code == 0 and basic.stdout == ""  # 2999-01-01: nothing yet
+    year = runner.invoke(app, ["audit", "export", "--store", url, "--since", "2027"])
+    assert year.exit_code == 2 and year.stdout == ""
+    assert "--since '2027' is neither" in year.stderr
+    assert "(an age needs its unit: 2027s)" in year.stderr
+    hours = runner.invoke(app, ["audit", "export", "--store", url, "--since", "24h"])
+    assert hours.exit_code == 0 and len(hours.stdout.splitlines()) == 6
+    audit = typer.main.get_command(app).commands["audit"]
+    [since] = [p for p in audit.commands["export"].params if p.name == "since"]
+    assert "UTC if no offset" in since.help  # as replay --help says
 
 
 def test_export_bad_since_is_explained(log_url: tuple[str, list[str]]) -> None:

@@ -22,21 +22,26 @@ def parse_duration(text: str) -> float:
 
 
 def parse_since(option: str, text: str | None, *, now: datetime | None = None) -> datetime | None:
-    """An aware datetime: an age counts back from now; an ISO time without offset is UTC."""
+    """An aware datetime: an age counts back from now; an ISO time without offset is UTC. An
+    age needs its unit: a bare number is a date (`20270101`) or an error (`2027`), where it
+    was read as seconds ago."""
     if text is None:
         return None
-    try:
-        return (now or datetime.now(UTC)) - timedelta(seconds=parse_duration(text))
-    except OverflowError:  # further back than dates go (`--since 99999999999d`): everything
-        return datetime.min.replace(tzinfo=UTC)
-    except ValueError:
-        pass
+    age = _AGE.match(text)
+    if age is not None and age.group(2):
+        try:
+            return (now or datetime.now(UTC)) - timedelta(seconds=parse_duration(text))
+        except OverflowError:  # further back than dates go (`--since 99999999999d`): everything
+            return datetime.min.replace(tzinfo=UTC)
+        except ValueError:
+            pass
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
+        unit = f" (an age needs its unit: {age.group(1)}s)" if age else ""
         raise fail(
             f"{option} {text!r} is neither an ISO-8601 date/time (2025-01-31, "
-            f"2025-01-31T12:00:00Z) nor an age (30m, 24h, 7d); e.g. {option} 24h",
+            f"2025-01-31T12:00:00Z) nor an age (30m, 24h, 7d){unit}; e.g. {option} 24h",
             code=2,
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -82,7 +82,9 @@ def verify(
 @clean_errors
 def export(
     since: str | None = typer.Option(
-        None, "--since", help="Only records at or after this: an age (24h, 7d) or an ISO time."
+        None,
+        "--since",
+        help="Only records at or after this: an age (24h, 7d) or an ISO time (UTC if no offset).",
     ),
     store: StoreOption = None,
     output: Path | None = typer.Option(
