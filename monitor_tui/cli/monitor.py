@@ -176,8 +176,12 @@ def export(
     typer.echo(f"exported {count} spans", err=True)
 
 
+LAST_NS = 2**63 - 1
+"""The latest time the span store holds (SQLite INTEGER): `--until 2300-01-01` overflowed."""
+
+
 def _time_bound(text: str | None, now: datetime, option: str) -> int | None:
     """As `charter audit export --since` reads it (an age needs its unit: `1e3` or `2027`
-    was read as seconds ago), in nanoseconds."""
+    was read as seconds ago), in nanoseconds, within the times a span can have."""
     moment = parse_since(option, text, now=now)
-    return None if moment is None else int(moment.timestamp() * 1e9)
+    return None if moment is None else min(max(int(moment.timestamp() * 1e9), 0), LAST_NS)

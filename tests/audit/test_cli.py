@@ -158,6 +158,20 @@ def test_a_bare_number_is_a_date_or_an_error_never_seconds_ago(
     assert "UTC if no offset" in since.help  # as replay --help says
 
 
+@pytest.mark.parametrize(
+    ("since", "exported"), [("9999-12-31T23:00:00-01:00", 0), ("0001-01-01T00:30:00+01:00", 6)]
+)
+def test_a_time_past_the_last_or_first_utc_date_is_no_store_error(
+    log_url: tuple[str, list[str]], since: str, exported: int
+) -> None:
+    """Found by probing: in UTC these are past the dates there are, and the store's own
+    conversion failed: "store error: StatementError; check --store" blamed the store."""
+    url, _ = log_url
+    result = runner.invoke(app, ["audit", "export", "--store", url, "--since", since])
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == exported
+
+
 def test_export_bad_since_is_explained(log_url: tuple[str, list[str]]) -> None:
     url, _ = log_url
     result = runner.invoke(app, ["audit", "export", "--store", url, "--since", "yesterday"])

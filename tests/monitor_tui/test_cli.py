@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -241,6 +242,30 @@ def test_monitor_export_time_bounds_are_validated(tmp_path: Path, bound: str) ->
     result = runner.invoke(app, ["monitor", "export", "--since", bound])
     assert result.exit_code == 2
     assert f"--since {bound!r} is neither an ISO-8601 date/time" in result.output
+
+
+@pytest.mark.parametrize(
+    ("bound", "exported"),
+    [
+        (["--until", "9999-12-31"], 1),
+        (["--until", "2300-01-01"], 1),
+        (["--since", "2262-05-01"], 0),
+        (["--since", "0001-01-01T00:30:00+01:00"], 1),
+    ],
+)
+def test_monitor_export_takes_times_past_those_a_span_can_have(
+    tmp_path: Path, bound: list[str], exported: int
+) -> None:
+    """Found by probing: a bound past 2262 (2**63 ns) was an OverflowError."""
+    from monitor_tui.ingest.store import SpanStore
+
+    spans_db = tmp_path / "spans.db"
+    store = SpanStore(str(spans_db))
+    store.insert([call_span(0, end_ns=time.time_ns())])
+    store.close()
+    result = runner.invoke(app, ["monitor", "export", "--spans", str(spans_db), *bound])
+    assert result.exit_code == 0, result.output
+    assert f"exported {exported} spans" in result.output
 
 
 def test_console_rejects_a_bad_window() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import MAXYEAR, UTC, datetime, timedelta
 
 from charter.cli._common import fail
 
@@ -22,9 +22,9 @@ def parse_duration(text: str) -> float:
 
 
 def parse_since(option: str, text: str | None, *, now: datetime | None = None) -> datetime | None:
-    """An aware datetime: an age counts back from now; an ISO time without offset is UTC. An
+    """An aware UTC datetime: an age counts back from now; an ISO time without offset is UTC. An
     age needs its unit: a bare number is a date (`20270101`) or an error (`2027`), where it
-    was read as seconds ago."""
+    was read as seconds ago. A time beyond the dates there are is the first or last one."""
     if text is None:
         return None
     age = _AGE.match(text)
@@ -44,4 +44,16 @@ def parse_since(option: str, text: str | None, *, now: datetime | None = None) -
             f"2025-01-31T12:00:00Z) nor an age (30m, 24h, 7d){unit}; e.g. {option} 24h",
             code=2,
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return _in_utc(moment)
+
+
+def _in_utc(moment: datetime) -> datetime:
+    """`9999-12-31T23:00:00-01:00` is past the last UTC date: the store said "store error"
+    (its own conversion overflowed); it is the last moment there is."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.max if moment.year == MAXYEAR else datetime.min
+        return edge.replace(tzinfo=UTC)
