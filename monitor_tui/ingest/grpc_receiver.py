@@ -126,7 +126,8 @@ class GrpcReceiver:
             )
         try:
             try:
-                batch = otlp.decode(request, otlp.PROTOBUF)
+                retention_s = self.pipeline.store.retention_s
+                batch = otlp.decode(request, otlp.PROTOBUF, retention_s=retention_s)
             except IngestError as exc:
                 self.pipeline.count("rejected_requests")
                 too_big = exc.status == 413

@@ -212,7 +212,15 @@ def _convert_ids(obj: Any, where: str) -> None:
 # --- protobuf message -> records ------------------------------------------------------
 
 
-def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -> DecodedBatch:
+def to_records(
+    request: ExportTraceServiceRequest,
+    max_spans: int = MAX_SPANS,
+    *,
+    retention_s: float | None = None,
+) -> DecodedBatch:
+    """The request's spans as records; each one the console cannot use is rejected with its
+    reason. With `retention_s` (the store's), spans that ended before it are rejected too:
+    acknowledged and counted as stored, retention deleted them at once (found by probing)."""
     total = sum(len(ss.spans) for rs in request.resource_spans for ss in rs.scope_spans)
     if total > max_spans:
         raise IngestError(
@@ -222,7 +230,8 @@ def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -
         )
     batch = DecodedBatch(records=[])
     append = batch.records.append
-    latest_end = time.time_ns() + MAX_CLOCK_AHEAD_S * 10**9
+    now = time.time_ns()
+    ends = (now - int(retention_s * 1e9) if retention_s else 1, now + MAX_CLOCK_AHEAD_S * 10**9)
     for resource_spans in request.resource_spans:
         resource = _attributes(resource_spans.resource.attributes, RESOURCE_KEYS, RESOURCE_PREFIXES)
         service = str(resource.get("service.name", ""))
@@ -234,7 +243,7 @@ def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -
                     span.span_id,
                     span.parent_span_id,
                     span.end_time_unix_nano,
-                    latest_end,
+                    ends,
                 ) or _attribute_problem(attributes)
                 if problem:
                     batch.reject(span.name, problem)
@@ -260,8 +269,10 @@ def to_records(request: ExportTraceServiceRequest, max_spans: int = MAX_SPANS) -
 
 
 def _span_problem(
-    trace_id: bytes, span_id: bytes, parent: bytes, end_ns: int, latest_end: int
+    trace_id: bytes, span_id: bytes, parent: bytes, end_ns: int, ends: tuple[int, int]
 ) -> str:
+    """Why a span cannot be stored, or "". `ends`: the earliest and latest end it may have."""
+    earliest_end, latest_end = ends
     if len(trace_id) != 16 or not any(trace_id):
         return "traceId must be 16 bytes and not all zero"
     if len(span_id) != 8 or not any(span_id):
@@ -270,6 +281,12 @@ def _span_problem(
         return "parentSpanId must be 8 bytes or empty"
     if end_ns <= 0:  # stored, it read as 1970: counted as stored, then gone at retention
         return "endTimeUnixNano must be set"
+    if end_ns < earliest_end:
+        kept = (latest_end - earliest_end) / 1e9 - MAX_CLOCK_AHEAD_S
+        return (
+            f"endTimeUnixNano is older than the {kept:,.0f}s this receiver keeps spans "
+            "(retention would delete it at once); check the sender's clock"
+        )
     if end_ns > latest_end:
         ahead = (end_ns - latest_end) / 1e9 + MAX_CLOCK_AHEAD_S
         return (
@@ -337,13 +354,14 @@ def _value(value: AnyValue) -> AttrValue:
     return getattr(value, kind)
 
 
-def decode(body: bytes, media: str) -> DecodedBatch:
-    """Body (already decompressed) -> records; `IngestError` when it cannot be decoded.
+def decode(body: bytes, media: str, *, retention_s: float | None = None) -> DecodedBatch:
+    """Body (already decompressed) -> records (`to_records`); `IngestError` when it cannot
+    be decoded.
 
     Anything unexpected while decoding (a nesting too deep, a value of a type the mapping
     did not foresee) is also the payload's problem: 400, and the receiver keeps serving."""
     try:
-        return to_records(parse_request(body, media))
+        return to_records(parse_request(body, media), retention_s=retention_s)
     except IngestError:
         raise
     except (ValueError, TypeError, AttributeError, RecursionError) as exc:

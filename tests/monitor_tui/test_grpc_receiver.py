@@ -9,7 +9,10 @@ import pytest
 from monitor_tui.ingest.receiver import Receiver
 from monitor_tui.ingest.store import SpanStore
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
 from opentelemetry.sdk.trace.export import SpanExportResult
 
 from charter import semconv
@@ -45,6 +48,18 @@ def test_real_grpc_exporter_spans_are_stored(receiver: Receiver) -> None:
     assert {c.action for c in calls} == {"require_approval"}
     assert receiver.store.count() == 6
     assert all(c.attributes[semconv.APP] == "support-bot" for c in calls)
+
+
+def test_a_span_older_than_the_retention_is_a_partial_success(
+    receiver: Receiver, export_raw: grpc.UnaryUnaryMultiCallable
+) -> None:
+    request = ExportTraceServiceRequest.FromString(protobuf_body(1))
+    request.resource_spans[0].scope_spans[0].spans[0].end_time_unix_nano = 1  # 1970
+    answer = ExportTraceServiceResponse.FromString(export_raw(request.SerializeToString()))
+    assert answer.partial_success.rejected_spans == 1
+    assert "older than the 604,800s" in answer.partial_success.error_message
+    assert receiver.pipeline.flush()
+    assert receiver.store.count() == 1
 
 
 def test_malformed_bytes_are_invalid_argument_with_the_reason(

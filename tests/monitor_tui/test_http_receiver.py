@@ -167,6 +167,28 @@ def test_a_span_without_an_end_time_is_rejected_not_stored_and_lost(receiver: Re
     assert stored(receiver) == 3
 
 
+def test_spans_older_than_the_retention_are_rejected_not_acknowledged_and_lost(
+    receiver: Receiver,
+) -> None:
+    """Found by probing: a span from a sender whose clock reset (1970, 2001) was counted
+    as stored, then deleted by retention at once; only an end of 0 was refused."""
+    request = ExportTraceServiceRequest.FromString(protobuf_body(3))
+    spans = request.resource_spans[0].scope_spans[0].spans
+    spans[0].end_time_unix_nano = 1
+    spans[1].end_time_unix_nano = 10**18
+    week_ago = time.time_ns() - int(receiver.store.retention_s * 1e9)
+    spans[2].end_time_unix_nano = week_ago - 60 * 10**9
+    response = post(receiver, request.SerializeToString())
+    answer = ExportTraceServiceResponse.FromString(response.body)  # type: ignore[attr-defined]
+    assert response.status == 200 and answer.partial_success.rejected_spans == 3
+    assert (
+        "endTimeUnixNano is older than the 604,800s this receiver keeps spans"
+        in answer.partial_success.error_message
+    )
+    assert stored(receiver) == 3
+    assert receiver.stats().stored == 3 and receiver.stats().rejected_spans == 3
+
+
 def test_a_span_whose_action_is_not_text_is_rejected_and_the_rest_stored(
     live_store: SpanStore,
 ) -> None:
