@@ -242,7 +242,7 @@ def to_records(
                     span.trace_id,
                     span.span_id,
                     span.parent_span_id,
-                    span.end_time_unix_nano,
+                    (span.start_time_unix_nano, span.end_time_unix_nano),
                     ends,
                 ) or _attribute_problem(attributes)
                 if problem:
@@ -269,10 +269,10 @@ def to_records(
 
 
 def _span_problem(
-    trace_id: bytes, span_id: bytes, parent: bytes, end_ns: int, ends: tuple[int, int]
+    trace_id: bytes, span_id: bytes, parent: bytes, times: tuple[int, int], ends: tuple[int, int]
 ) -> str:
     """Why a span cannot be stored, or "". `ends`: the earliest and latest end it may have."""
-    earliest_end, latest_end = ends
+    (start_ns, end_ns), (earliest_end, latest_end) = times, ends
     if len(trace_id) != 16 or not any(trace_id):
         return "traceId must be 16 bytes and not all zero"
     if len(span_id) != 8 or not any(span_id):
@@ -293,6 +293,8 @@ def _span_problem(
             f"endTimeUnixNano is {ahead:,.0f}s in the future (more than the "
             f"{MAX_CLOCK_AHEAD_S}s allowed); check the sender's clock"
         )
+    if start_ns >= 2**63:  # acknowledged, then dropped by the store (an SQLite INTEGER)
+        return "startTimeUnixNano is past the year 2262 (2**63 ns); check the sender's clock"
     return ""
 
 

@@ -189,6 +189,36 @@ def test_spans_older_than_the_retention_are_rejected_not_acknowledged_and_lost(
     assert receiver.stats().stored == 3 and receiver.stats().rejected_spans == 3
 
 
+def test_a_span_starting_past_2262_is_rejected_not_acknowledged_and_dropped(
+    receiver: Receiver,
+) -> None:
+    """Found by probing: a start of 2**63 ns (a valid uint64) got a plain 200 `{}`, then the
+    store dropped the span (OverflowError); the sender never learned of it."""
+    for body, media in (
+        (json_body(startTimeUnixNano=str(2**63), endTimeUnixNano=str(time.time_ns())), "json"),
+        (_starting_at(2**64 - 1), "x-protobuf"),
+    ):
+        response = post(receiver, body, {"Content-Type": f"application/{media}"})
+        assert response.status == 200
+        if media == "json":
+            answer = json.loads(response.body)  # type: ignore[attr-defined]
+            message = answer["partialSuccess"]["errorMessage"]
+            assert answer["partialSuccess"]["rejectedSpans"] == "1"
+        else:
+            decoded = ExportTraceServiceResponse.FromString(response.body)  # type: ignore[attr-defined]
+            message = decoded.partial_success.error_message
+            assert decoded.partial_success.rejected_spans == 1
+        assert "startTimeUnixNano is past the year 2262" in message
+    assert stored(receiver) == 1  # the protobuf request's other span
+    assert receiver.stats().dropped == 0
+
+
+def _starting_at(start_ns: int) -> bytes:
+    request = ExportTraceServiceRequest.FromString(protobuf_body(1))
+    request.resource_spans[0].scope_spans[0].spans[0].start_time_unix_nano = start_ns
+    return request.SerializeToString()
+
+
 def test_a_span_whose_action_is_not_text_is_rejected_and_the_rest_stored(
     live_store: SpanStore,
 ) -> None:
