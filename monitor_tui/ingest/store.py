@@ -140,7 +140,7 @@ class SpanStore:
         self.retention_s = retention_s
         self._clock = clock
         self._lock = threading.RLock()
-        self._last_retention = 0.0
+        self._last_retention = -float("inf")  # time.monotonic(), when it last ran
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -191,10 +191,10 @@ class SpanStore:
         floor = self._max_id - self.max_spans
         if floor > 0:
             self._db.execute(f"DELETE FROM spans WHERE id <= ? AND NOT {_PROBE}", (floor,))
-        now = self._clock()
-        if now - self._last_retention >= 1.0:
-            self._last_retention = now
-            cutoff = int((now - self.retention_s) * 1e9)
+        tick = time.monotonic()  # on the wall clock, a step back stopped it for as long
+        if tick - self._last_retention >= 1.0:
+            self._last_retention = tick
+            cutoff = int((self._clock() - self.retention_s) * 1e9)
             self._db.execute("DELETE FROM spans WHERE end_ns < ?", (cutoff,))
 
     def apply_retention(self) -> int:

@@ -6,6 +6,7 @@ import io
 import json
 import math
 import sqlite3
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -147,6 +148,22 @@ def test_retention_deletes_old_spans() -> None:
     assert store.count() == 0
     store.insert([call_span(20, end_ns=int(now[0] * 1e9))])
     assert store.count() == 1
+
+
+def test_retention_goes_on_after_the_wall_clock_steps_back() -> None:
+    """Found by probing: retention ran at most once a second by the wall clock, so after
+    the clock was stepped back a day (NTP fixing a clock that booted ahead) it did not run
+    for a day while spans kept coming. The once-a-second check is now on a monotonic
+    clock; the cutoff still follows the (corrected) wall clock."""
+    now = [NOW + 86_400]
+    store = SpanStore(":memory:", retention_s=3600, clock=lambda: now[0])
+    store.insert([call_span(0, end_ns=int(now[0] * 1e9))])  # retention ran, a day ahead
+    now[0] = NOW  # stepped back to the right time
+    stale = call_span(1, end_ns=NOW_NS - 7200 * 10**9)  # older than the retention
+    store.insert([stale])
+    time.sleep(1.05)  # past the once-a-second throttle (monotonic)
+    store.insert([call_span(2, end_ns=NOW_NS)])
+    assert stale.span_id not in {s.span_id for s in store.iter_spans()}  # before: kept
 
 
 def test_jsonl_export_round_trips(store: SpanStore) -> None:
