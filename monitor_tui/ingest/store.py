@@ -257,7 +257,7 @@ class SpanStore:
                 (*span, top),
             ).fetchall()
             latencies = self._db.execute(
-                f"SELECT {_CALL_MS}, (end_ns - start_ns) / 1e6 FROM spans WHERE {where} "
+                f"SELECT {_CALL_MS}, MAX(end_ns - start_ns, 0) / 1e6 FROM spans WHERE {where} "
                 "ORDER BY end_ns DESC LIMIT ?",
                 (*span, latency_sample),
             ).fetchall()

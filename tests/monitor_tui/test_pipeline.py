@@ -260,6 +260,21 @@ def test_a_call_duration_that_is_no_number_is_ignored_by_the_summary(
     assert summary.actions == {"allow": 2.0}
 
 
+def test_a_span_that_starts_after_it_ends_has_no_negative_latency(store: SpanStore) -> None:
+    """Found by probing: a span whose start was an hour after its end (the sender's clock
+    stepped back mid-span) showed a latency of -3600000 ms on the Live screen, where
+    `SpanRecord.duration_ms` said 0."""
+    backwards = call_span(1, end_ns=NOW_NS - 10**9)
+    backwards = replace(
+        backwards,
+        start_ns=backwards.end_ns + 3600 * 10**9,
+        attributes={k: v for k, v in backwards.attributes.items() if k != semconv.CALL_MS},
+    )
+    store.insert([backwards, call_span(2, end_ns=NOW_NS - 2 * 10**9, call_ms=50)])
+    summary = store.window_summary(NOW_NS - 60 * 10**9, NOW_NS + 1)
+    assert summary.latencies_ms == (backwards.call_ms, 50.0) == (0.0, 50.0)
+
+
 def test_the_summary_reads_a_store_holding_nan_from_before(tmp_path: Path) -> None:
     """Spans stored by a console that still wrote NaN into the attributes JSON."""
     path = str(tmp_path / "spans.db")
