@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +94,41 @@ def test_export_writes_json_lines(log_url: tuple[str, list[str]], tmp_path: Path
     assert [line["decision_id"] for line in lines] == ids
     assert [line["input"]["i"] for line in lines] == list(range(6))
     assert list(out.parent.iterdir()) == [out]  # no temporary file left behind
+
+
+def test_export_into_a_named_pipe_writes_through_it_and_leaves_it_a_pipe(
+    log_url: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    """`-o /dev/null` (or a FIFO) once had a regular file moved over it: the device was
+    replaced. What is not a regular file is written in place."""
+    url, ids = log_url
+    (tmp_path / "siem").mkdir()
+    pipe = tmp_path / "siem" / "decisions.fifo"
+    os.mkfifo(pipe)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text()), daemon=True)
+    reader.start()
+    result = runner.invoke(app, ["audit", "export", "--store", url, "-o", str(pipe)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert [json.loads(line)["decision_id"] for line in received[0].splitlines()] == ids
+    assert list(pipe.parent.iterdir()) == [pipe]  # no temporary file left behind
+
+
+def test_export_through_a_symbolic_link_replaces_its_target(
+    log_url: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    url, ids = log_url
+    target = tmp_path / "siem" / "decisions.jsonl"
+    target.parent.mkdir()
+    target.write_text("previous export\n")
+    link = tmp_path / "latest.jsonl"
+    link.symlink_to(target)
+    result = runner.invoke(app, ["audit", "export", "--store", url, "-o", str(link)])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink()
+    assert [json.loads(line)["decision_id"] for line in target.read_text().splitlines()] == ids
 
 
 def test_export_to_stdout_since(log_url: tuple[str, list[str]]) -> None:

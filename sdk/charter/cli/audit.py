@@ -140,8 +140,15 @@ def _write_lines(records: Iterable[dict[str, Any]], stream: IO[str]) -> int:
 @contextlib.contextmanager
 def _replaced_atomically(path: Path) -> Iterator[IO[str]]:
     """Write to a temporary file next to `path` and move it into place only when complete,
-    so a failed export never leaves a truncated file or clobbers an earlier one."""
-    directory = path.resolve().parent
+    so a failed export never leaves a truncated file or clobbers an earlier one. What is not
+    a regular file (`/dev/null`, a named pipe, a terminal) is written in place: moving a file
+    over it would replace the device itself. A symbolic link's target is what is replaced."""
+    path = path.resolve()
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8") as stream:
+            yield stream
+        return
+    directory = path.parent
     if not directory.is_dir():
         raise fail(f"cannot write {path}: directory {directory} does not exist")
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
