@@ -126,7 +126,8 @@ class Charter:
         def build() -> Any:
             from charter.approvals import queue_from_settings
 
-            return queue_from_settings(self.settings, self.engine)
+            s = self.settings  # this app's requests only: apps on one store trust others
+            return queue_from_settings(s, self.engine, scope=(s.tenant, s.app))
 
         return self._component("_queue", build)
 

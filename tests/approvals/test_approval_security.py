@@ -13,7 +13,15 @@ from charter.approvals.lifecycle import covers
 from charter.approvals.queue import ApprovalQueue
 from charter.decision import Approvers
 from charter.errors import ActionMismatch, ApprovalError, NotAuthorized
-from tests.approvals.helpers import ACTION, ManualClock, make_request, mark_approved, spec, submit
+from tests.approvals.helpers import (
+    ACTION,
+    ManualClock,
+    directory,
+    make_request,
+    mark_approved,
+    spec,
+    submit,
+)
 
 
 def _last_refusal(queue: ApprovalQueue, ticket: str) -> tuple[str, str]:
@@ -30,6 +38,30 @@ def test_self_approval_is_refused_even_for_a_qualified_reviewer(queue: ApprovalQ
     by, why = _last_refusal(queue, ticket)
     assert by == "user-7" and "four-eyes" in why
     assert queue.get(ticket).votes == ()
+
+
+def test_a_scoped_queue_serves_only_its_own_tenant_and_app(
+    queue: ApprovalQueue, store_url: str
+) -> None:
+    """A Charter's queue (`scope`): another app on the same store may trust reviewers this
+    one does not (found by probing: app B's queue approved app A's request). Its listings,
+    inbox and claims leave others' requests out, in SQL, and a vote on one is refused and
+    recorded; the unscoped queue (`charter approvals`) still sees them all."""
+    mine = submit(queue).id  # tenant acme, app payments-bot
+    theirs = submit(queue, tenant="globex").id
+    scope = ("acme", "payments-bot")
+    with ApprovalQueue(store_url, directory=directory(), scope=scope) as scoped:
+        assert [r.id for r in scoped.list()] == [mine]
+        assert [r.id for r in scoped.inbox("alice").requests] == [mine]
+        assert scoped.inbox("alice").for_others == 0
+        claimed = scoped.claim_next("alice")
+        assert claimed is not None and claimed.id == mine
+        with pytest.raises(NotAuthorized, match="another tenant or app"):
+            scoped.approve(theirs, "alice")
+        assert scoped.approve(mine, "alice").state is ApprovalState.APPROVED
+    assert _last_refusal(queue, theirs)[0] == "alice"
+    assert queue.get(theirs).state is ApprovalState.PENDING
+    assert {r.id for r in queue.list()} == {mine, theirs}
 
 
 @pytest.mark.parametrize("who", ["USER-7", "User-7 "])

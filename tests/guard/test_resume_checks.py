@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,42 @@ def test_a_ticket_resumes_only_in_the_tenant_and_app_that_held_it(tmp_path: Path
         assert acme.resume(ticket) == "refunded 900.0"
     assert ran == [900.0]
     acme.close()
+
+
+def test_another_apps_queue_can_neither_see_nor_decide_its_requests(tmp_path: Path) -> None:
+    """Found by probing: apps A and B on one store, B's bundle trusting `mallory` (unknown
+    to A's): B's queue approved A's held refund as mallory, A's resume then ran it, and B's
+    inbox and listing showed A's requests with their actions. A Charter's queue now serves
+    its own tenant and app: another's request is `NotAuthorized` (the attempt recorded in
+    its history) and left out of listings; an operator's unscoped queue still sees all."""
+    bundle_b = tmp_path / "bundle_b"
+    shutil.copytree(DEFAULT_POLICIES / "charter", bundle_b / "charter")
+    data = json.loads((bundle_b / "charter" / "data.json").read_text())
+    data["reviewers"] = {"mallory": {"roles": ["finance"], "tenants": ["*"]}}
+    (bundle_b / "charter" / "data.json").write_text(json.dumps(data))
+    a = make_charter(DEFAULT_POLICIES, tmp_path, tenant="acme", app="billing")
+    b = make_charter(bundle_b, tmp_path, tenant="globex", app="support")
+    ran: list[float] = []
+    ticket = _held(a, ran)
+    for attempt in (
+        lambda: b.queue.approve(ticket, "mallory", reason="through app B"),
+        lambda: b.queue.cancel(ticket, "mallory", reason="through app B"),
+        lambda: b.queue.get(ticket),
+    ):
+        with pytest.raises(NotAuthorized, match="another tenant or app"):
+            attempt()
+    assert b.queue.list() == [] and b.queue.inbox("mallory").requests == []
+    assert b.queue.claim_next("mallory") is None
+    request = a.queue.get(ticket)
+    assert request.state is ApprovalState.PENDING and not request.votes
+    assert len(request.refusals) == 2  # the vote and the cancel, by mallory
+    with pytest.raises(ApprovalPending):
+        a.resume(ticket)
+    assert ran == []
+    with ApprovalQueue(a.settings.store_url) as operator:  # `charter approvals`' view
+        assert [r.id for r in operator.list()] == [ticket]
+    a.close()
+    b.close()
 
 
 def _edit_action(charter: Charter, ticket: str, **arguments: Any) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from charter.approvals.lifecycle import Origin
 from charter.approvals.queue import ApprovalQueue
 
 if TYPE_CHECKING:
@@ -20,13 +21,16 @@ def queue_from_settings(
     *,
     store: str | None = None,
     reviewers_file: str | None = None,
+    scope: Origin | None = None,
 ) -> ApprovalQueue:
     """Reviewers from `reviewers_file` (else the policy's `data.charter.reviewers`), each
     vote authorized by `engine`'s `can_approve`. `store` and `reviewers_file` are a
-    command's own choices (`--store`, `--reviewers`) over the settings'."""
+    command's own choices (`--store`, `--reviewers`) over the settings'. `scope`: the
+    (tenant, app) whose requests alone it serves (a `Charter`'s); None: every app's."""
     return ApprovalQueue.from_policy(
         store or settings.store_url,
         engine,
         reviewers_file=reviewers_file or settings.reviewers_file or None,
         store_content=settings.store_content,
+        scope=scope,
     )

@@ -66,6 +66,8 @@ class ApprovalQueue:
     expired, cancelled); by default only its digest stays (`models.action_digest`).
     `answer_timeout_s`: how long each step may wait for a PostgreSQL server that stopped
     answering before it fails with `StoreError` (`charter.store.deadline`).
+    `scope` (tenant, app): serve that app's requests only; another's are `NotAuthorized`
+    (and left out of listings). None (`charter approvals`, the console): every app's.
     """
 
     def __init__(
@@ -78,10 +80,11 @@ class ApprovalQueue:
         migrate: bool = True,
         store_content: bool = False,
         answer_timeout_s: float = ANSWER_TIMEOUT_S,
+        scope: Origin | None = None,
     ) -> None:
         self._store_content = store_content
         self._store = ApprovalStore(
-            store, clock=clock, migrate=migrate, answer_timeout_s=answer_timeout_s
+            store, clock=clock, migrate=migrate, answer_timeout_s=answer_timeout_s, scope=scope
         )
         self._authorizer: Authorizer = authorizer or RoleAuthorizer()
         self._directory = directory
@@ -202,14 +205,14 @@ class ApprovalQueue:
         """Use an approval for `action_hash`, once. Raises `ApprovalPending` while pending,
         `ApprovalRejected` when rejected/expired/cancelled, `ActionMismatch` for another
         action and `ApprovalError` when already used (the last two are recorded). With
-        `scope` (tenant, app), a request made in another tenant or app is refused too."""
+        `scope` (tenant, app; default: the queue's), another tenant's or app's is refused."""
         check_hash(action_hash)
         store = self._store
         with store.writing(f"using approval {request_id}") as conn:
             now = self._clock()
             locked = store.locked(conn, request_id, history=True)  # who decided, for messages
             request = store.expire_if_due(conn, locked, now)
-            check = use_check(request, action_hash, scope)
+            check = use_check(request, action_hash, scope or store.scope)
             state = request.state
             history = _records.History(conn, request_id, now)
             if check.error is None:
@@ -248,7 +251,7 @@ class ApprovalQueue:
             who = self._resolve(reviewer)
         except ApprovalError as exc:
             return exc
-        return vote_refusal(request, who, self._authorizer)
+        return self._store.foreign(request) or vote_refusal(request, who, self._authorizer)
 
     def list(
         self,
@@ -285,11 +288,12 @@ class ApprovalQueue:
             request = store.expire_if_due(conn, store.locked(conn, request_id), now)
             state = request.state
             history = _records.History(conn, request_id, now)
-            if state is ApprovalState.PENDING:
+            refusal = store.foreign(request)
+            if state is ApprovalState.PENDING and refusal is None:
                 store.move(conn, request, ApprovalState.CANCELLED, now)
                 history.add(EventKind.TRANSITION, by, state, ApprovalState.CANCELLED, reason)
             else:
-                refusal = ApprovalError(
+                refusal = refusal or ApprovalError(
                     f"request {request_id} is already {state.value}; only pending requests "
                     "can be cancelled"
                 )
@@ -367,7 +371,7 @@ class ApprovalQueue:
             who: Reviewer | None = None
             try:
                 who = self._resolve(reviewer)
-                refusal = vote_refusal(request, who, self._authorizer)
+                refusal = store.foreign(request) or vote_refusal(request, who, self._authorizer)
             except NotAuthorized as exc:
                 refusal = exc
             history = _records.History(conn, request_id, now)

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, RowMapping
 
 from charter.approvals import _records
 from charter.approvals._signal import CHANGES
-from charter.approvals.lifecycle import TimeoutStep, stamp, timeout_step, use_deadline
+from charter.approvals.lifecycle import Origin, TimeoutStep, stamp, timeout_step, use_deadline
 from charter.approvals.models import (
     SETTLED,
     ApprovalRequest,
@@ -24,7 +24,7 @@ from charter.approvals.models import (
     EventKind,
     action_digest,
 )
-from charter.errors import ApprovalError
+from charter.errors import ApprovalError, NotAuthorized
 from charter.store import approval_repo as repo
 from charter.store.db import connect, refuse_private_memory
 from charter.store.deadline import bounded
@@ -58,8 +58,10 @@ class ApprovalStore:
         clock: Clock = utcnow,
         migrate: bool = True,
         answer_timeout_s: float = ANSWER_TIMEOUT_S,
+        scope: Origin | None = None,
     ):
         self._owns_engine = isinstance(store, str)
+        self.scope = scope
         self.answer_timeout_s = answer_timeout_s
         if isinstance(store, str):
             refuse_private_memory(store, "the approval queue")  # waits read from other threads
@@ -105,7 +107,21 @@ class ApprovalStore:
             request = _records.load_one(conn, request_id)
         if request is None:
             raise unknown(request_id)
+        foreign = self.foreign(request)
+        if foreign is not None:
+            raise foreign
         return request
+
+    def foreign(self, request: ApprovalRequest) -> NotAuthorized | None:
+        """Why this queue may not touch `request`: it serves one tenant and app, and another
+        app on the same store may trust other reviewers (found by probing: app B's queue
+        approved app A's held refund for a reviewer A's policy refuses, and A ran it)."""
+        if self.scope is None or self.scope == (request.tenant, request.app):
+            return None
+        return NotAuthorized(
+            f"request {request.id} was made in another tenant or app; only that app's "
+            "queue (or `charter approvals`) can read or decide it"
+        )
 
     def list(
         self, state: ApprovalState | None, tenant: str | None, limit: int
@@ -115,7 +131,11 @@ class ApprovalStore:
             read_transaction(self.engine, "listing approval requests") as conn,
         ):
             rows = repo.list_requests(
-                conn, state=state.value if state else None, tenant=tenant, limit=limit
+                conn,
+                state=state.value if state else None,
+                tenant=tenant,
+                limit=limit,
+                of=self.scope,
             )
             return _records.load(conn, rows)
 
@@ -124,7 +144,7 @@ class ApprovalStore:
         each), so a caller that stops early reads no more and none are held in memory."""
 
         def fetch(conn: Connection, after: repo.Cursor | None) -> Sequence[RowMapping]:
-            return repo.pending_requests(conn, after=after, limit=page)
+            return repo.pending_requests(conn, after=after, limit=page, of=self.scope)
 
         return self._paged(fetch, page, "listing pending approval requests", history=True)
 
@@ -136,7 +156,7 @@ class ApprovalStore:
 
         def fetch(conn: Connection, after: repo.Cursor | None) -> Sequence[RowMapping]:
             return repo.claimable_requests(
-                conn, reviewer=reviewer, now=now, after=after, limit=page
+                conn, reviewer=reviewer, now=now, after=after, limit=page, of=self.scope
             )
 
         return self._paged(fetch, page, "finding an approval request to claim", history=False)

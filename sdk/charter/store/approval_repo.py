@@ -45,10 +45,15 @@ def update_request(conn: Connection, request_id: str, values: Mapping[str, Any])
 
 
 def list_requests(
-    conn: Connection, *, state: str | None, tenant: str | None, limit: int
+    conn: Connection,
+    *,
+    state: str | None,
+    tenant: str | None,
+    limit: int,
+    of: tuple[str, str] | None = None,
 ) -> Sequence[RowMapping]:
     """Newest first."""
-    query = select(REQUESTS)
+    query = select(REQUESTS).where(*made_in(of))
     if state is not None:
         query = query.where(REQUESTS.c.state == state)
     if tenant is not None:
@@ -79,11 +84,13 @@ Cursor = tuple[datetime, str]
 paging stays stable while requests are added (an OFFSET would shift)."""
 
 
-def pending_requests(conn: Connection, *, after: Cursor | None, limit: int) -> Sequence[RowMapping]:
+def pending_requests(
+    conn: Connection, *, after: Cursor | None, limit: int, of: tuple[str, str] | None = None
+) -> Sequence[RowMapping]:
     """A page of pending requests, newest first, past `after`."""
     query = (
         select(REQUESTS)
-        .where(REQUESTS.c.state == "pending", *_past(after, newest_first=True))
+        .where(REQUESTS.c.state == "pending", *made_in(of), *_past(after, newest_first=True))
         .order_by(REQUESTS.c.created_at.desc(), REQUESTS.c.id)
         .limit(limit)
     )
@@ -91,18 +98,32 @@ def pending_requests(conn: Connection, *, after: Cursor | None, limit: int) -> S
 
 
 def claimable_requests(
-    conn: Connection, *, reviewer: str, now: datetime, after: Cursor | None, limit: int
+    conn: Connection,
+    *,
+    reviewer: str,
+    now: datetime,
+    after: Cursor | None,
+    limit: int,
+    of: tuple[str, str] | None = None,
 ) -> Sequence[RowMapping]:
     """A page of the oldest pending requests `reviewer` did not make, has not voted on, and
     nobody else holds a live claim on, newer than `after`. Not locked: lock the one you pick
     with `lock_if_claimable`."""
     query = (
         select(REQUESTS)
-        .where(*_claimable(reviewer, now), *_past(after, newest_first=False))
+        .where(*_claimable(reviewer, now), *made_in(of), *_past(after, newest_first=False))
         .order_by(REQUESTS.c.created_at, REQUESTS.c.id)
         .limit(limit)
     )
     return conn.execute(query).mappings().all()
+
+
+def made_in(of: tuple[str, str] | None) -> tuple[Any, ...]:
+    """The condition for requests made in `of`, a (tenant, app); None: in any."""
+    if of is None:
+        return ()
+    tenant, app = of
+    return (REQUESTS.c.tenant == tenant, REQUESTS.c.app == app)
 
 
 def _past(cursor: Cursor | None, *, newest_first: bool) -> tuple[Any, ...]:
