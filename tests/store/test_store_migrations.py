@@ -4,7 +4,9 @@ and safe when several processes start at once."""
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -97,6 +99,37 @@ def test_four_processes_migrating_at_once_all_succeed(store_url: str) -> None:
     with engine.connect() as conn:
         assert conn.execute(text(f"SELECT count(*) FROM {VERSION_TABLE}")).scalar() == 1
     engine.dispose()
+
+
+def test_two_threads_migrating_two_new_stores_at_once_both_succeed(tmp_path: Path) -> None:
+    """Found by probing: two Charters on two new SQLite files, first used at once, both
+    failed ("table charter_approval_request already exists", and a bare `KeyError`): the
+    lock was per database, and Alembic's `op`/`context` proxies are process-wide. Upgrades
+    in one process now run one at a time. Three rounds: the race lost every time."""
+    for round_ in range(3):
+        engines = [connect(f"sqlite:///{tmp_path}/{round_}-{n}.db") for n in range(2)]
+        barrier = threading.Barrier(len(engines))
+        errors: list[BaseException] = []
+        args = [(e, barrier, errors) for e in engines]
+        threads = [threading.Thread(target=_migrate_at_once, args=a) for a in args]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert [current_revision(e) for e in engines] == [head_revision()] * 2
+        for engine in engines:
+            engine.dispose()
+
+
+def _migrate_at_once(
+    engine: Engine, barrier: threading.Barrier, errors: list[BaseException]
+) -> None:
+    barrier.wait()
+    try:
+        migrate(engine)
+    except BaseException as exc:
+        errors.append(exc)
 
 
 def _flatten(diffs: list[object]) -> list[object]:

@@ -2,12 +2,16 @@
 
 No alembic.ini is needed: the script location is inside the package. Many processes may
 start at once, so the upgrade runs under a lock (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a
-transaction-scoped advisory lock) and re-checks the version once it holds it.
+transaction-scoped advisory lock) and re-checks the version once it holds it. Within one
+process, upgrades run one at a time, whatever the database: Alembic's `op` and `context`
+are process-wide proxies, and two stores migrated at once from two threads wrote through
+each other's (found by probing: "table already exists" and a bare `KeyError`).
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +27,7 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "charter_alembic_version"
 _PG_LOCK_KEY = 0x43686172746572  # "Charter": one advisory lock id for schema upgrades
+_UPGRADING = threading.Lock()  # Alembic's proxies are process-wide (see above)
 
 
 def alembic_config() -> Config:
@@ -65,7 +70,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     if current_revision(engine) == target:
         return
     config = alembic_config()
-    with write_transaction(engine, "migrating the store schema") as conn:
+    with _UPGRADING, write_transaction(engine, "migrating the store schema") as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
         config.attributes["connection"] = conn
@@ -76,3 +81,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
                 f"cannot migrate the store to {revision}: {exc}. If the database was "
                 "migrated by a newer Charter, upgrade Charter instead."
             ) from None
+        except (LookupError, AttributeError, NameError) as exc:  # Alembic's proxies
+            raise StoreError(
+                f"cannot migrate the store to {revision}: Alembic failed "
+                f"({type(exc).__name__}: {exc}); nothing was changed."
+            ) from exc
