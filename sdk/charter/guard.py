@@ -16,9 +16,10 @@ OTel SDK) load on first use, never at import.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from charter._method_args import require_entities, require_text, scored_in_line, stage_of
 from charter.config import Settings
 from charter.context import CallContext, current
 from charter.decision import Decision, Stage
@@ -65,7 +66,7 @@ class Charter:
             Settings.load(**overrides) if settings is None else settings.with_overrides(**overrides)
         )
         self._engine = engine
-        self._signals = _scored_in_line(signals)
+        self._signals = scored_in_line(signals)
         self._queue = queue
         self._audit = audit
         self._telemetry = telemetry
@@ -148,6 +149,8 @@ class Charter:
                 full_wait_s=self.settings.audit_full_wait_s,
                 checkpoint_file=None if where == "off" else where or AUTO,
                 store_content=self.settings.store_content,
+                # checkpoint spans go where this Charter's spans go, under its service name
+                tracer_provider=getattr(self.telemetry, "tracer_provider", None),
             )
 
         return self._component("_audit", build)
@@ -161,12 +164,17 @@ class Charter:
             from charter.telemetry import Telemetry, from_configuration
 
             s = self.settings
-            from_configuration(s)  # OTEL_EXPORTER_OTLP_ENDPOINT etc.: no setup() call needed
+            # OTEL_EXPORTER_OTLP_ENDPOINT etc.: no setup() call needed. None: the app's own
+            # (global) providers; else this Charter's, never the process-wide ones.
+            own = from_configuration(s)
             return Telemetry(
                 app=s.app,
                 tenant=s.tenant,
                 environment=s.environment,
                 record_content=s.record_content,
+                tracer_provider=own.tracer if own else None,
+                meter_provider=own.meter if own else None,
+                on_close=own.release if own else None,
             )
 
         return self._component("_telemetry", build)
@@ -184,7 +192,7 @@ class Charter:
         arguments: Mapping[str, Any] | None = None,
     ) -> Decision:
         """Run PII detection, signals and the policy on `text` without calling anything."""
-        _require_text("check", text)
+        require_text("check", text)
         spec = call_spec(
             "Charter.check",
             "tool" if tool else "llm",
@@ -199,7 +207,7 @@ class Charter:
                 "Charter.check(arguments=...) takes the tool's arguments by name (a mapping), "
                 f"got {type(arguments).__name__}"
             )
-        return check(self, spec, _stage("Charter.check", stage), text, arguments)
+        return check(self, spec, stage_of("Charter.check", stage), text, arguments)
 
     def redact(
         self, text: str, *, entities: list[str] | None = None, scope: str | None = None
@@ -209,10 +217,10 @@ class Charter:
         The scope is the current user's (`charter.context(user=...)`), as in guarded calls."""
         from charter.pii import redact
 
-        _require_text("redact", text)
+        require_text("redact", text)
         detector = self.privacy.detector or self._component("_fallback_detector", _pattern)
         if entities is not None:
-            _require_entities(entities, detector.supported_entities)
+            require_entities(entities, detector.supported_entities)
         findings = detector.detect(text, entities=entities)
         operators = {f.entity_type: RedactOperator.PLACEHOLDER for f in findings}
         return redact(
@@ -263,23 +271,11 @@ class Charter:
 
     def close(self) -> None:
         if self._audit is not None:
-            self._audit.close()
+            self._audit.close()  # its last checkpoint span goes out through the telemetry
         if self._engine is not None:
             self._engine.close()
-
-
-def _scored_in_line(signals: Any) -> Any:
-    """`signals`, checked: the guard scores a text synchronously, in the flow of the call,
-    so an async signal cannot be awaited there (found by probing: every call recorded its
-    `.error` and the shipped policy denied them all)."""
-    for signal in getattr(signals, "signals", ()) or ():
-        if getattr(signal, "is_async", False):
-            raise ConfigurationError(
-                f"signal {signal.name!r} is async, and the guard scores synchronously; give "
-                "CallableSignal a sync function (e.g. one that calls your classifier's sync "
-                "client, with its own timeout)"
-            )
-    return signals
+        if self._telemetry is not None and hasattr(self._telemetry, "close"):
+            self._telemetry.close()  # flushes and hands back the providers built for it
 
 
 def _owned(ticket: str, request: Any) -> None:
@@ -350,37 +346,3 @@ async def aresume(ticket: str, *, timeout_s: float | None = None) -> Any:
 
 
 guard = GuardDecorator(get_charter)
-
-
-def _stage(caller: str, stage: Stage | str) -> Stage:
-    try:
-        return Stage(stage)
-    except ValueError:
-        names = ", ".join(repr(s.value) for s in Stage)
-        raise ConfigurationError(
-            f"{caller}(stage=...) must be one of {names}, got {stage!r}"
-        ) from None
-
-
-def _require_entities(entities: object, known: Collection[str]) -> None:
-    """`redact(entities=...)`: a list of entity types this detector knows. A bare str or an
-    unknown name redacted nothing at all before: failing open on personal data."""
-    if isinstance(entities, str) or not isinstance(entities, Collection):
-        raise ConfigurationError(
-            f"Charter.redact(entities=...) takes a list of entity types, got {entities!r}"
-        )
-    unknown = sorted(str(e) for e in entities if e not in known)
-    if unknown:
-        raise ConfigurationError(
-            f"Charter.redact: unknown entity types {unknown}; this detector knows {sorted(known)}"
-        )
-
-
-def _require_text(method: str, text: object) -> None:
-    """`check` and `redact` read text; anything else failed deep inside PII detection."""
-    if not isinstance(text, str):
-        hint = "; tool arguments go in check(text, tool=..., arguments=...)"
-        raise ConfigurationError(
-            f"Charter.{method}(text) takes a str (got {type(text).__name__})"
-            + (hint if method == "check" else "")
-        )

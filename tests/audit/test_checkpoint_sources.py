@@ -132,6 +132,25 @@ def test_spans_of_several_apps_are_checked_per_service(
     assert verify(billing, checkpoints=spans, service="billing").ok
 
 
+def test_one_services_spans_of_two_stores_are_checked_per_store(
+    tmp_path: Path, console: tuple[Receiver, SpanStore]
+) -> None:
+    """Found by probing: checkpoint spans name their store, yet only the service chose
+    among them, so two stores under one service name (two Charters of one app, as when
+    one's spans went out under another's service) read each other's: the smaller one was
+    reported truncated. Now the verified store's apply; a store they do not name fails."""
+    small, large = f"sqlite:///{tmp_path}/small.db", f"sqlite:///{tmp_path}/large.db"
+    _app(console[0], small, "billing", 3)
+    _app(console[0], large, "billing", 5)
+    spans = _export(console, tmp_path / "spans.jsonl")
+    for url, own in ((small, 2), (large, 3)):
+        result = verify(url, checkpoints=spans, service="billing")
+        assert (result.ok, result.checkpoints) == (True, own), result.reason
+    _write(f"sqlite:///{tmp_path}/other.db", 1, checkpoint_file=None)
+    with pytest.raises(AuditError, match=r"name 2 stores .*give --store as the app named it"):
+        verify(f"sqlite:///{tmp_path}/other.db", checkpoints=spans, service="billing")
+
+
 def test_an_app_with_no_checkpoint_yet_passes_and_says_so(
     tmp_path: Path, console: tuple[Receiver, SpanStore]
 ) -> None:

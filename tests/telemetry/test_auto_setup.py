@@ -182,6 +182,52 @@ def test_charter_toml_names_the_endpoint_and_service(tmp_path: Path, receiver: R
     assert [s["attributes"].get(sc.APP) for s in spans] == ["billing", "billing"]
 
 
+# --- several Charters in one process ----------------------------------------------------------
+
+APP_THREE_CHARTERS = """
+from charter import Charter, Settings
+
+def make(tag, **settings):
+    values = {"app": "app-" + tag, "tenant": "t-" + tag, "store_url": f"sqlite:///{tag}.db"}
+    return Charter(Settings.build({**values, **settings}))
+
+a = make("a", otlp_endpoint=A_URL, service_name="billing")
+b = make("b", otlp_endpoint=B_URL, service_name="support")
+c = make("c", record_content=True)  # no endpoint: its spans go nowhere
+asks = [
+    charter.guard(model="gpt-4o-mini", provider="openai")(lambda prompt: "Shipped.")
+    for charter in (a, b, c)
+]
+asks[2]("C's private prompt")  # C's telemetry is built first, with nothing to export to
+asks[1]("Where is my order A-1001?")
+asks[0]("Where is my order A-1002?")
+asks[2]("C's second private prompt")
+for charter in (a, b, c):
+    charter.close()
+"""
+
+
+def test_each_charter_exports_to_its_own_endpoint_as_its_own_service(tmp_path: Path) -> None:
+    """Found by probing: the first Charter to build its telemetry installed the
+    process-wide provider, and every other Charter's spans went through it: B's to A's
+    endpoint as A's service (its checkpoint spans too, so `audit verify --service` read
+    the wrong ones), and a Charter with no endpoint at all, recording content, exported
+    its prompts to a later Charter's endpoint. Each now exports through its own."""
+    with running_receiver() as at_a, running_receiver() as at_b:
+        source = APP_THREE_CHARTERS.replace("A_URL", repr(at_a.url))
+        _run_app(tmp_path, _clean_env(), source.replace("B_URL", repr(at_b.url)))
+        received = {"billing": at_a.spans(), "support": at_b.spans()}
+    for service, tag in (("billing", "a"), ("support", "b")):
+        spans = received[service]
+        assert {s["resource"]["service.name"] for s in spans} == {service}
+        calls = [s for s in spans if sc.APP in s["attributes"]]
+        assert [s["attributes"][sc.APP] for s in calls] == [f"app-{tag}"]
+        stores = {s["attributes"][sc.AUDIT_STORE] for s in spans if s not in calls}
+        assert stores == {f"sqlite:///{tag}.db"}  # its checkpoint, as its service
+    everything = received["billing"] + received["support"]
+    assert not [s for s in everything if s["attributes"].get(sc.APP) == "app-c"]
+
+
 # --- what configuration asks for (no process-wide change) --------------------------------------
 
 

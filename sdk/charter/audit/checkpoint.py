@@ -18,7 +18,8 @@ A checkpoint that cannot be written is logged and counted; it never blocks the l
 Which checkpoints apply is decided by where they came from, never by anything read from the
 store (whoever can rewrite the log can rewrite that too): every line of a checkpoint file
 (one store per file), and of exported spans, which hold every app's, only those of one
-service (`service.name`, `of_service`).
+service (`service.name`, `of_service`) and, when they name several stores, of the store
+verified (`charter.audit.store`, `of_store`).
 """
 
 from __future__ import annotations
@@ -265,7 +266,8 @@ _FILE_LINES = "(checkpoint file lines)"
 def of_service(checkpoints: Sequence[Checkpoint], service: str | None) -> list[Checkpoint]:
     """The checkpoints that apply to one store: a checkpoint file's all (one store per
     file); of spans, which hold every app's, those `service` emitted, and when it is None
-    the only service's. Raises `AuditError` when the choice is missing or cannot apply."""
+    the only service's (`of_store` then picks among its stores). Raises `AuditError` when
+    the choice is missing or cannot apply."""
     found = sorted({_FILE_LINES if c.service is None else c.service for c in checkpoints})
     if service is not None:
         if found == [_FILE_LINES]:
@@ -280,6 +282,21 @@ def of_service(checkpoints: Sequence[Checkpoint], service: str | None) -> list[C
             "one whose store this is with --service (service= in Python)"
         )
     return list(checkpoints)
+
+
+def of_store(checkpoints: Sequence[Checkpoint], store: str) -> list[Checkpoint]:
+    """One service's spans may hold several stores' checkpoints (two apps of one service
+    name, an app with two stores): then only `store`'s apply, and it must be among them.
+    One store named: all apply, however the verifier spells the store's URL."""
+    named = sorted({c.store for c in checkpoints if c.service is not None})
+    if len(named) < 2:
+        return list(checkpoints)
+    if store not in named:
+        raise AuditError(
+            f"the checkpoints name {len(named)} stores ({', '.join(named)}) and not "
+            f"{store}; give --store as the app named it"
+        )
+    return [c for c in checkpoints if c.store == store]
 
 
 def services(checkpoints: Sequence[Checkpoint]) -> list[str]:

@@ -21,9 +21,10 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine
 
 from charter.audit._store import existing_sqlite_file, opened, require_log
-from charter.audit.checkpoint import Checkpoint, check, of_service, read_checkpoints
+from charter.audit.checkpoint import Checkpoint, check, of_service, of_store, read_checkpoints
 from charter.audit.record import chain_hash, material_from_row
 from charter.errors import AuditError
+from charter.store.db import redacted_url
 from charter.store.decision_log import (
     GENESIS_HASH,
     UnreadableRow,
@@ -77,6 +78,8 @@ def verify(
         raise AuditError("a service picks checkpoints among spans: give them (--checkpoint)")
     existing_sqlite_file(store_url_or_engine)
     with opened(store_url_or_engine) as engine:
+        if checkpoints:
+            checkpoints = of_store(checkpoints, redacted_url(engine))
         require_log(engine)
         with read_transaction(engine, "verifying the decision log") as conn:
             result = _walk(conn)

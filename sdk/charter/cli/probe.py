@@ -258,8 +258,8 @@ def _telemetry(settings: Settings) -> tuple[Any, Any]:
     from charter.probes import ProbeTelemetry
     from charter.telemetry import from_configuration
 
-    from_configuration(settings)
-    provider = trace.get_tracer_provider()
+    own = from_configuration(settings)  # None: the global provider (an app's, or none)
+    provider = own.tracer if own else trace.get_tracer_provider()
     if isinstance(provider, trace.ProxyTracerProvider):
         return None, None  # nothing configured: no spans to send
     return ProbeTelemetry(app=settings.app), provider

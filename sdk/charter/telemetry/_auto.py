@@ -6,10 +6,14 @@ When a `Charter` first builds its telemetry it calls `from_configuration(setting
   through the application's processors and exporters, and no second exporter is added;
 * otherwise, when an OTLP endpoint is configured (`otlp_endpoint` in charter.toml or
   `CHARTER_OTLP_ENDPOINT`, else the standard `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` /
-  `OTEL_EXPORTER_OTLP_ENDPOINT`), `setup()` installs a batch-exporting provider there, with
-  `service_name` (else `OTEL_SERVICE_NAME`, else the app's name), `telemetry_sample_rate`
-  applied to allowed calls, and headers from `OTEL_EXPORTER_OTLP_HEADERS`;
-* with no endpoint anywhere nothing is installed and spans stay no-ops.
+  `OTEL_EXPORTER_OTLP_ENDPOINT`), the Charter gets batch-exporting providers of its own
+  (shared by the Charters asking for the same export), with `service_name` (else
+  `OTEL_SERVICE_NAME`, else the app's name), `telemetry_sample_rate` applied to allowed
+  calls, and headers from `OTEL_EXPORTER_OTLP_HEADERS`. They are not installed as the
+  process-wide ones: two Charters of one process (two apps, two tenants) each export where
+  and as whom they are configured to (found by probing: the first Charter's provider
+  carried every Charter's spans, to its endpoint under its service name);
+* with no endpoint anywhere nothing is built and spans stay no-ops.
 
 It runs once per `Charter`, when its first guarded call builds the telemetry, so the hot
 path is the same as with an explicit `setup()`.
@@ -19,17 +23,24 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from opentelemetry import trace
 
 from charter.config import Settings
 
+if TYPE_CHECKING:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.trace import TracerProvider
+
 _log = logging.getLogger("charter.telemetry")
 
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
 _warned_sampling = False
+_warned_own: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)
@@ -64,31 +75,86 @@ def plan(settings: Settings, environ: Mapping[str, str] | None = None) -> Plan |
     )
 
 
-def from_configuration(settings: Settings, environ: Mapping[str, str] | None = None) -> None:
-    """Install exporting providers as configuration asks, unless the application (or an
-    earlier `Charter`) already installed a tracer provider, which is then used as it is."""
+@dataclass(eq=False)
+class Exporting:
+    """Providers built for one export (traces URL, service, sample rate, metrics), shared
+    by the Charters that ask for it; shut down, flushing what is batched, when the last of
+    them lets go (`release`)."""
+
+    key: tuple[str, str, float, bool]
+    tracer: TracerProvider
+    meter: MeterProvider | None
+    users: int = 0
+
+    def release(self) -> None:
+        with _lock:
+            self.users -= 1
+            if self.users > 0:
+                return
+            if _shared.get(self.key) is self:
+                del _shared[self.key]
+        self.tracer.shutdown()
+        if self.meter is not None:
+            self.meter.shutdown()
+
+
+_lock = threading.Lock()
+_shared: dict[tuple[str, str, float, bool], Exporting] = {}
+
+
+def from_configuration(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> Exporting | None:
+    """The providers a Charter with these settings exports through, taken for it (hand
+    them back with `release()`); None: the process-wide ones, which are the application's
+    own, or none at all (spans are no-ops). Never another Charter's."""
     if not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
-        _note_app_provider(settings.telemetry_sample_rate)
-        return
+        _note_app_provider(settings)
+        return None
     wanted = plan(settings, environ)
     if wanted is None:
-        return
-    from charter.telemetry._setup import setup
-
-    setup(
-        wanted.endpoint,
-        service_name=wanted.service_name,
-        sample_rate=wanted.sample_rate,
-        export_metrics=wanted.export_metrics,
+        return None
+    from charter.telemetry._setup import (
+        build_meter_provider,
+        build_tracer_provider,
+        signal_url,
     )
 
+    traces_url = signal_url("traces", wanted.endpoint)
+    key = (traces_url, wanted.service_name, wanted.sample_rate, wanted.export_metrics)
+    with _lock:
+        exporting = _shared.get(key)
+        if exporting is None:
+            tracer = build_tracer_provider(
+                wanted.endpoint, service_name=wanted.service_name, sample_rate=wanted.sample_rate
+            )
+            meter = (
+                build_meter_provider(wanted.endpoint, service_name=wanted.service_name)
+                if wanted.export_metrics
+                else None
+            )
+            exporting = _shared[key] = Exporting(key, tracer, meter)
+        exporting.users += 1
+    return exporting
 
-def _note_app_provider(sample_rate: float) -> None:
-    """A provider is already installed: say once that Charter cannot sample in front of
-    exporters it did not create (`DecisionSamplingProcessor` does it when wrapped there)."""
+
+def _note_app_provider(settings: Settings) -> None:
+    """A provider is already installed: say once that a Charter's own endpoint and service
+    name are not used, and that Charter cannot sample in front of exporters it did not
+    create (`DecisionSamplingProcessor` does it when wrapped there)."""
     global _warned_sampling
     from charter.telemetry._setup import installed_by_charter
 
+    own = (settings.otlp_endpoint, settings.service_name)
+    if any(own) and own not in _warned_own:
+        _warned_own.add(own)
+        _log.warning(
+            "otlp_endpoint %r and service_name %r (app %r) are not used: the application "
+            "installed its own tracer provider, and Charter's spans go through it",
+            *own,
+            settings.app,
+        )
+    sample_rate = settings.telemetry_sample_rate
     if sample_rate >= 1.0 or installed_by_charter() or _warned_sampling:
         return
     _warned_sampling = True

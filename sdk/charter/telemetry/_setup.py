@@ -11,12 +11,16 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.trace import TracerProvider
 
 from charter.errors import ConfigurationError, TelemetryError
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.metrics import MeterProvider
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:4318"
 """The Charter console's OTLP/HTTP receiver."""
@@ -99,7 +103,7 @@ def build_tracer_provider(
 
 def build_meter_provider(
     endpoint: str | None = None, *, service_name: str = "charter-app"
-) -> metrics.MeterProvider:
+) -> MeterProvider:
     """An SDK `MeterProvider` exporting every 60 s over OTLP/HTTP, without installing it."""
     from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
     from opentelemetry.sdk.metrics import MeterProvider

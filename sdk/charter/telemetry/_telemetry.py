@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 from opentelemetry import metrics, trace
@@ -57,6 +58,7 @@ class Telemetry:
 
     The application owns the OpenTelemetry providers: by default the global ones are used
     (no-ops until the application, or `charter.telemetry.setup()`, installs SDK providers).
+    `on_close`: what `close()` does, e.g. hand back providers built for this Charter.
     """
 
     def __init__(
@@ -68,7 +70,11 @@ class Telemetry:
         app: str,
         tenant: str,
         environment: str,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
+        self.tracer_provider = tracer_provider
+        """The provider given (None: the global one); other spans of the app use it too."""
+        self._on_close = on_close
         tracer_source = tracer_provider or trace.get_tracer_provider()
         self._tracer = tracer_source.get_tracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION)
         self.instruments = Instruments(
@@ -91,6 +97,12 @@ class Telemetry:
     @property
     def tracer(self) -> trace.Tracer:
         return self._tracer
+
+    def close(self) -> None:
+        """Run `on_close` once (the providers given stay the caller's otherwise)."""
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            on_close()
 
     def call(
         self, *, operation: str, provider: str, model: str, user: str, tool: str | None = None
