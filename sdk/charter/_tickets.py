@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -36,3 +37,9 @@ class TicketMemory(Generic[T]):
     def drop(self, ticket: str) -> None:
         with self._lock:
             self._items.pop(ticket, None)
+
+    def drop_where(self, matches: Callable[[T], bool]) -> None:
+        """Forget every ticket whose entry `matches` (e.g. those of a closed `Charter`)."""
+        with self._lock:
+            for ticket in [t for t, item in self._items.items() if matches(item)]:
+                del self._items[ticket]

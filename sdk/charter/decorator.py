@@ -70,7 +70,8 @@ class GuardDecorator:
     """`@guard`, `@guard(...)` and `@guard.tool`; resolves its `Charter` at call time."""
 
     def __init__(self, resolve: Callable[[], Parts]) -> None:
-        self._resolve = resolve
+        self.resolve = resolve
+        """What each call asks for its `Charter` (what its guarded functions keep)."""
 
     @overload
     def __call__(self, fn: F) -> F: ...
@@ -110,7 +111,7 @@ class GuardDecorator:
         @through_descriptors
         def wrap(f: F) -> F:
             spec = replace(checked, function=key or qualname(f))
-            return cast(F, GuardedFunction(f, spec, self._resolve, prompt_param=prompt).wrapper())
+            return cast(F, GuardedFunction(f, spec, self.resolve, prompt_param=prompt).wrapper())
 
         return wrap(fn) if fn is not None else wrap
 
@@ -136,7 +137,7 @@ class GuardDecorator:
                 tool_name=tool_name(f, name),
                 receiver=first if first in ("self", "cls") else None,
             )
-            return cast(F, GuardedFunction(f, spec, self._resolve).wrapper())
+            return cast(F, GuardedFunction(f, spec, self.resolve).wrapper())
 
         return wrap(fn) if fn is not None else wrap
 

@@ -29,7 +29,7 @@ from charter.grounding import LexicalSupport, SupportScorer
 from charter.pipeline import call_spec, check
 from charter.policy.base import PolicyEngine
 from charter.privacy import Privacy
-from charter.resume_targets import target_for
+from charter.resume_targets import forget_held_through, target_for
 from charter.values import RedactOperator
 
 
@@ -270,10 +270,15 @@ class Charter:
         self.engine.reload()
 
     def close(self) -> None:
+        """Close what this Charter opened (its store connections, telemetry exporters) and
+        let go of the calls it held, so that nothing keeps it alive."""
+        forget_held_through(self.guard.resolve)
         if self._audit is not None:
             self._audit.close()  # its last checkpoint span goes out through the telemetry
         if self._engine is not None:
             self._engine.close()
+        if self._queue is not None:
+            self._queue.close()
         if self._telemetry is not None and hasattr(self._telemetry, "close"):
             self._telemetry.close()  # flushes and hands back the providers built for it
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from charter._tickets import TicketMemory
@@ -43,6 +44,13 @@ def unregister(name: str, target: Any) -> None:
 def held(ticket: str, target: Any) -> None:
     """`target` made the held call `ticket` (the first that did: `TicketMemory`)."""
     _HELD.keep(ticket, target, KEPT)
+
+
+def forget_held_through(resolve: Callable[[], Any]) -> None:
+    """Forget the held calls of guarded functions that resolve their `Charter` through
+    `resolve`, as it closes: each kept its whole Charter alive (found by probing: 3.7 MB and
+    two open files per closed Charter that held a call). Resumed, they go by name."""
+    _HELD.drop_where(lambda target: getattr(target, "resolve", None) is resolve)
 
 
 def target_for(ticket: str, name: str) -> Any:
