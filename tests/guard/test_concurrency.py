@@ -4,9 +4,15 @@
 from __future__ import annotations
 
 import asyncio
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
+import charter as charter_pkg
+from charter.audit import iter_records
 from charter.config import DEFAULT_POLICIES
 from charter.errors import ApprovalPending, PolicyViolation
 from charter.guard import Charter
@@ -67,3 +73,35 @@ def test_threads_and_tasks_match_sequential(tmp_path: Path) -> None:
 
     assert asyncio.run(burst()) == sequential
     charter.close()
+
+
+def test_a_call_running_while_its_charter_is_configured_anew_keeps_its_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by probing: `charter.configure(...)` again while calls ran closed the old
+    default Charter at once, and each running call's answer went unrecorded ("record
+    dropped because the audit log is closed"), though the call ran and answered. A record
+    after close is now written on the caller's thread. The call is held inside the model
+    call until its Charter has been replaced and closed."""
+    monkeypatch.setattr(sys.modules["charter.guard"], "_DEFAULT", None)  # restored after
+    store = f"sqlite:///{tmp_path / 'charter.db'}"
+    settings = {"policies": str(DEFAULT_POLICIES), "store_url": store, "telemetry": False}
+    started, go_on = threading.Event(), threading.Event()
+
+    @charter_pkg.guard(model="gpt-4o-mini", provider="openai")
+    def ask(prompt: str) -> str:
+        started.set()
+        go_on.wait()
+        return "We open at nine."
+
+    charter_pkg.configure(**settings)
+    answers: list[str] = []
+    caller = threading.Thread(target=lambda: answers.append(ask("When do you open?")))
+    caller.start()
+    assert started.wait(60)
+    charter_pkg.configure(**settings).close()  # the old default is closed under the call
+    go_on.set()
+    caller.join()
+    assert answers == ["We open at nine."]
+    stages = [r.input.get("stage") for r in iter_records(store)]
+    assert stages == ["input", "output"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 
@@ -10,7 +11,8 @@ class AuditStats:
     written: int
     """Records committed to the store by this `AuditLog` (markers included)."""
     dropped: int
-    """Records refused because the queue was full or the log was closed."""
+    """Records refused because the queue was full, or the log was closed as the process
+    ended (until then, a record after `close()` is written on the caller's thread)."""
     queued: int
     """Records accepted and not yet written."""
     lost: int = 0
@@ -21,3 +23,14 @@ class AuditStats:
     """Records that could not be written themselves; a marker record stands in for each."""
     checkpoints: int = 0
     """Checkpoints written to the checkpoint file."""
+
+    def report_close(self, log: logging.Logger) -> None:
+        """What `close()` logs: the records it could not write, and those dropped."""
+        if self.queued or self.lost:
+            log.error(
+                "decision log: %d records could not be written before close%s",
+                self.queued + self.lost,
+                f" (last store error: {self.last_error})" if self.last_error else "",
+            )
+        if self.dropped:
+            log.warning("decision log: %d records were dropped in total", self.dropped)

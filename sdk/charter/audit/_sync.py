@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from sqlalchemy import Engine
+
 from charter.audit._append import Appended, Appender, Pending, give_up_after
 from charter.errors import AuditError
 from charter.store.deadline import bounded
@@ -39,3 +41,21 @@ def write_now(
             f"(last store error: {done.errors[-1] if done.errors else None}); audit_mode is "
             "'sync', so the call does not go ahead"
         )
+
+
+def write_late(
+    appender: Appender,
+    pending: Pending,
+    timeout_s: float,
+    settle: Callable[[Appended, int], None],
+    engine: Engine | None,
+) -> None:
+    """A record that came after its log's `close()`, written as `write_now` writes: a call
+    still running when its `Charter` was closed (or configured anew) ran, and its records
+    were dropped (found by probing). `engine` (the log's own, if any) is disposed of
+    after, so no connection outlives the closed log."""
+    try:
+        write_now(appender, pending, timeout_s, settle)
+    finally:
+        if engine is not None:
+            engine.dispose()

@@ -14,9 +14,11 @@ while the store is writing, so a busy application slows to the log's pace rather
 losing records; with the store failing, or after that wait, the record is counted in
 `stats.dropped` and a warning logged. A failing store is retried with backoff (the batch is
 kept); a record that cannot be written at all is replaced by a marker record (`stats.marked`,
-see `_append`); what cannot be written by `close()` is counted and logged as an error. The
-queue is written at exit, on `close()` and on SIGTERM (see `_shutdown`); a process killed
-outright loses the records still queued (those of the last linger and commit, in practice).
+see `_append`); what cannot be written by `close()` is counted and logged as an error. A
+record after `close()` (of a call that was running when its `Charter` closed) is written on
+the caller's thread, unless the process is ending. The queue is written at exit, on
+`close()` and on SIGTERM (see `_shutdown`); a process killed outright loses the records
+still queued (those of the last linger and commit, in practice).
 Log lines carry counts and error classes only, never decision content.
 """
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import logging
 import os
 import queue
@@ -48,7 +51,7 @@ from charter.audit._append import (
 )
 from charter.audit._process import RestartingWriter, require_url
 from charter.audit._stats import AuditStats
-from charter.audit._sync import write_now
+from charter.audit._sync import write_late, write_now
 from charter.audit._thread import STOP as _STOP
 from charter.audit._thread import drain
 from charter.audit.checkpoint import (
@@ -194,7 +197,7 @@ class AuditLog:
         writing; with the store failing, or after that wait, the record is counted in
         `stats.dropped` and a warning logged (never raised). sync: write it now; raises
         `AuditError` when the store fails for longer than `write_timeout` or the log is
-        closed."""
+        closed as the process ends. After `close()`, it is written as in sync mode."""
         if self._pid != os.getpid():
             self._after_fork()
         pending = Pending.accept(
@@ -209,10 +212,10 @@ class AuditLog:
         if self.mode == "sync":
             self._record_now(pending)
             return
-        if self._process is not None:
+        if self._process is not None and not self._closed:
             why = self._process.send(pending, self.full_wait_s)
             if why is not None:
-                self._refuse(why)
+                self._refuse(why, pending)
             return
         with self._lock:  # with close(): a record is either before the stop mark or refused
             deadline: float | None = None
@@ -231,19 +234,32 @@ class AuditLog:
                     continue
                 self._accepted += 1
                 return
-        self._refuse(f"the queue is full ({self._max_queue} records)")
+        self._refuse(f"the queue is full ({self._max_queue} records)", pending)
 
     def _record_now(self, pending: Pending) -> None:
-        if self._closed:
+        if self._closed and _shutdown.terminating.is_set():
             self._refuse("the audit log is closed")
             raise AuditError("the decision log is closed; the decision was not recorded")
-        with self._lock:
-            self._accepted += 1
-        write_now(self._appender, pending, self._write_timeout, self._count)
+        if not self._closed:
+            with self._lock:
+                self._accepted += 1
+            write_now(self._appender, pending, self._write_timeout, self._count)
+            return
+        late = functools.partial(self._count, late=1)  # counted once settled, not waited on
+        wait_s = self._write_timeout if self.mode == "sync" else self.full_wait_s
+        own = self._engine if self._owns_engine else None
+        write_late(self._appender, pending, wait_s, late, own)
 
-    def _refuse(self, why: str) -> None:
-        """A record `record()` could not take is dropped: for `why`, or because the log is
-        closed (then, while the process ends, the caller is held: see `_shutdown`)."""
+    def _refuse(self, why: str, pending: Pending | None = None) -> None:
+        """A record `record()` could not take is dropped for `why`. After `close()`, it is
+        written on the caller's thread (`write_late`); while the process ends, the caller
+        is held instead (see `_shutdown`) and it is dropped."""
+        if self._closed and pending is not None and not _shutdown.terminating.is_set():
+            try:
+                self._record_now(pending)
+            except AuditError as exc:  # counted as lost; an async record() never raises
+                _log.error("decision log: a record that came after close() is lost: %s", exc)
+            return
         if self._closed:
             _shutdown.hold_if_terminating()
             why = "the audit log is closed"
@@ -252,17 +268,12 @@ class AuditLog:
     def _drop(self, why: str) -> None:
         with self._lock:
             self._dropped += 1
-            dropped, last_error = self._dropped, self._last_error
-            now = time.monotonic()
+            dropped, last_error, now = self._dropped, self._last_error, time.monotonic()
             if dropped > 1 and now - self._last_drop_warning < _WARN_EVERY_S:
                 return
             self._last_drop_warning = now
-        _log.warning(
-            "decision log: record dropped because %s; %d dropped so far%s",
-            why,
-            dropped,
-            f" (last store error: {last_error})" if last_error else "",
-        )
+        said = "decision log: record dropped because %s; %d dropped so far%s"
+        _log.warning(said, why, dropped, f" (last store error: {last_error})" if last_error else "")
 
     # --- control ----------------------------------------------------------------------------
 
@@ -326,15 +337,7 @@ class AuditLog:
                 self._give_up.set()
                 thread.join(1.0)
         self.checkpoints.final()
-        stats = self.stats
-        if stats.queued or stats.lost:
-            _log.error(
-                "decision log: %d records could not be written before close%s",
-                stats.queued + stats.lost,
-                f" (last store error: {stats.last_error})" if stats.last_error else "",
-            )
-        if stats.dropped:
-            _log.warning("decision log: %d records were dropped in total", stats.dropped)
+        self.stats.report_close(_log)
         if self._owns_engine:
             self._engine.dispose()
 
@@ -368,9 +371,9 @@ class AuditLog:
             write=lambda batch: self._count(self._appender.write(batch, self._give_up.wait)),
         )
 
-    def _count(self, done: Appended, withdrawn: int = 0) -> None:
+    def _count(self, done: Appended, withdrawn: int = 0, *, late: int = 0) -> None:
         with self._lock:
-            self._accepted -= withdrawn
+            self._accepted += late - withdrawn
             self._withdrawn += withdrawn
             self._written += done.written
             self._marked += done.marked
