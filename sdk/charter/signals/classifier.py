@@ -163,7 +163,7 @@ class SafetyClassifier:
         self.name = check_score_name(name, what="signal name")
         folder = Path(model_dir) if model_dir is not None else default_model_dir()
         folder = folder.resolve()
-        loaded = _load(folder)
+        loaded = _load(folder, _manifest_of(folder))
         artifact, self.revision = loaded.artifact, loaded.revision
         self.labels: tuple[str, ...] = artifact.labels + artifact.extra_labels
         """The cascade's heads, then the extra heads (stage 1 only, e.g. `tool_injection`)."""
@@ -315,9 +315,21 @@ class _Loaded:
     context_available: bool
 
 
+def _manifest_of(folder: Path) -> bytes:
+    """The manifest's bytes, which name the artifact's revision: what `_load` is keyed by
+    beside the folder, so a model saved over the one loaded is loaded afresh (found by
+    probing: keyed by folder alone, Charters built after a retrained model was saved into
+    the bundle kept scoring with the old one). Unreadable: `load_artifact` says why."""
+    try:
+        return (folder / MANIFEST).read_bytes()
+    except OSError:
+        return b""
+
+
 @lru_cache(maxsize=4)
-def _load(folder: Path) -> _Loaded:
-    """One copy of each model per process: many Charter instances share it."""
+def _load(folder: Path, manifest: bytes) -> _Loaded:
+    """One copy of each model per process: many Charter instances share it. `manifest`
+    only keys the cache (`_manifest_of`)."""
     artifact, revision = load_artifact(folder)
     first = FirstStage(artifact)
     loaded = _Loaded(

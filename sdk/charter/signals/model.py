@@ -181,8 +181,9 @@ def load_files(folder: Path, revision: str) -> dict[str, bytes]:
         raise SignalError(f"cannot read the safety classifier in {folder}: {exc}") from None
     if manifest.get("revision") != revision:
         raise SignalError(
-            f"{manifest_path} changed since the classifier was loaded (revision "
-            f"{manifest.get('revision')!r}, loaded {revision!r}); restart to load the new model"
+            f"{manifest_path} changed while the classifier was being built (revision "
+            f"{manifest.get('revision')!r}, loaded {revision!r}); build it again to load the "
+            "new model"
         )
     return _read_files(folder, manifest)
 
