@@ -1,8 +1,9 @@
 """How a classifier reads a long text: the whole of it and its passages.
 
-A long pasted document can hide one harmful paragraph. Stage 1 averages n-grams over the
-whole text and stage 2 reads only its head and tail (`head_and_tail`), so a paragraph in
-the middle is diluted or never read. A model trained on passages records a `PassageRule`
+A long pasted document can hide one harmful paragraph. Stage 1 reads only the first 3/4
+and the last 1/4 of `features.max_chars` of a text's normalized form (`features.clip`) and
+stage 2 only its head and tail (`head_and_tail`), so a paragraph in the middle of a longer
+text is never read. A model trained on passages records a `PassageRule`
 in its manifest (`meta["passages"]`); such a model also scores texts longer than
 `long_text` characters passage by passage, and the most suspect parts go through the
 cascade. A model without the rule scores every text whole, as before.
