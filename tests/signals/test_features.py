@@ -4,12 +4,16 @@ is arranged for speed."""
 
 from __future__ import annotations
 
+import random
+import string
+
 import numpy as np
 import pytest
 
-from charter.signals import SafetyClassifier
+from charter.signals import SafetyClassifier, features
 from charter.signals.features import (
     FeatureSpec,
+    StaticEmbedder,
     char_ngram_keys,
     feature_buckets,
     sparse_features,
@@ -91,3 +95,33 @@ def test_stage_one_reads_the_buckets_exactly_as_stored() -> None:
             if stage.extra_table is not None:
                 expected[main:] += scale @ stage.extra_table.take(buckets, axis=0)
         assert stage.logits(prepared).tobytes() == expected.astype(np.float32).tobytes()
+
+
+def _words(count: int, length: int, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    return ["".join(rnd.choices(string.ascii_lowercase, k=length)) for _ in range(count)]
+
+
+def test_word_cache_skips_long_words_and_stops_at_its_id_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Made-up words must not grow the per-word token cache without bound: long words are
+    never remembered, short ones only up to a total of ids; every text still gets the
+    tokenizer's own ids, cached or not."""
+    embedder = StaticEmbedder()
+    monkeypatch.setattr(features, "_CACHE_IDS", 300, raising=False)
+    tokenizer = embedder._tokenizer
+
+    def reference(text: str) -> list[int]:
+        return [i for w in text.split() for i in tokenizer.encode(w, add_special_tokens=False).ids]
+
+    long_text = " ".join(_words(4, 900, seed=1))
+    assert embedder.token_ids(long_text) == reference(long_text)
+    assert embedder._cache == {}
+    for batch in range(20):
+        text = " ".join(_words(20, 8, seed=batch))
+        assert embedder.token_ids(text) == reference(text)
+    cache = embedder._cache
+    assert 0 < len(cache) < 400
+    assert sum(len(ids) for ids in cache.values()) == embedder._cached_ids <= 300
+    assert max(map(len, cache)) <= features._CACHE_WORD_CHARS

@@ -223,6 +223,7 @@ class StaticEmbedder:
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
         self._cache: dict[str, tuple[int, ...]] = {}
+        self._cached_ids = 0
         self._max_words = max_tokens
         # A plain float32 array, not the file's float16 memmap: memmap's bookkeeping would run
         # on every lookup, and numpy converts float16 rows slowly (~7x the lookup itself).
@@ -234,15 +235,22 @@ class StaticEmbedder:
     def token_ids(self, text: str) -> list[int]:
         """Token ids of `text`, word by word through a cache: SentencePiece splits on
         whitespace, so a word's pieces do not depend on its neighbours, and a dict lookup
-        per word is far cheaper than the tokenizer call."""
+        per word is far cheaper than the tokenizer call. Only short words are remembered, up
+        to a total of ids: a caller sending long made-up words must not grow the cache by
+        kilobytes a word (a 900-letter word is ~500 ids)."""
         ids: list[int] = []
         cache = self._cache
         for word in text.split()[: self._max_words]:
             pieces = cache.get(word)
             if pieces is None:
                 pieces = tuple(self._tokenizer.encode(word, add_special_tokens=False).ids)
-                if len(cache) < _CACHE_WORDS:
+                if (
+                    len(word) <= _CACHE_WORD_CHARS
+                    and len(cache) < _CACHE_WORDS
+                    and self._cached_ids + len(pieces) <= _CACHE_IDS
+                ):
                     cache[word] = pieces
+                    self._cached_ids += len(pieces)
             ids.extend(pieces)
         return ids
 
@@ -257,4 +265,8 @@ class StaticEmbedder:
 
 
 _CACHE_WORDS = 200_000
-"""Words whose pieces are remembered (a few tens of MB at most); others are re-tokenized."""
+"""Words whose pieces are remembered; others are re-tokenized."""
+_CACHE_WORD_CHARS = 32
+"""Longer words (URLs, encoded blobs, made-up strings) are re-tokenized, never remembered."""
+_CACHE_IDS = 500_000
+"""Token ids remembered in all: with the two caps above, the cache stays a few tens of MB."""
