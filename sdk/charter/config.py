@@ -79,6 +79,12 @@ class Settings(BaseModel):
     most 100, since the policy engine parses inputs to 128 levels."""
     max_json_items: int = Field(default=100_000, gt=0)
     """How many values (list items and mapping entries, all levels) they may hold."""
+    max_scored_texts: int = Field(default=1_000, gt=0)
+    """How many texts of one prompt or answer (a chat's user messages, an answer's parts)
+    the safety signals may score one by one; more is denied unchecked. Each costs 3-50 ms
+    whatever its length (the contextual stage's run), so 20,000 short messages held a
+    worker for ~50 s; scored together they are other numbers (joined benign turns read
+    as attacks, and the int8 encoder quantizes a batch as one)."""
     store_url: str = "sqlite:///.charter/charter.db"
     app: str = "default"
     tenant: str = "default"

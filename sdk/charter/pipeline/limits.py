@@ -83,6 +83,15 @@ def measure(
     return None
 
 
+def too_many_scored(what: str, count: int, settings: Settings) -> Overrun | None:
+    """`max_scored_texts` crossed by `count` texts the signals would score one by one."""
+    limit = settings.max_scored_texts
+    if count <= limit:
+        return None
+    message = f"{what}: more than {limit} texts to score one by one"
+    return _overrun("max_scored_texts", limit, count, message)
+
+
 def _fields(node: Any) -> list[Any] | None:
     """A dataclass's or pydantic model's field values, which `json_view` and the policy
     input read; else None. Measured as they are read: metadata nested deep inside a

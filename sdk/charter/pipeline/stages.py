@@ -19,7 +19,7 @@ from charter.decision import Action, Decision, Stage
 from charter.errors import LimitExceeded, PolicyViolation
 from charter.pipeline.answer_reading import UnreadAnswer, read_answer
 from charter.pipeline.checked import Checked
-from charter.pipeline.limits import Unreadable, json_view, measure
+from charter.pipeline.limits import Overrun, Unreadable, json_view, measure, too_many_scored
 from charter.pipeline.parts import CallSpec, Parts, caller_scores, output_parts, signal_revisions
 from charter.pipeline.verdicts import cross_principal_restore, over_limit, unreadable
 from charter.policy.input import policy_document, policy_view
@@ -129,6 +129,9 @@ class CallRun:
         # Valid Unicode for the signals and the policy (a lone surrogate becomes U+FFFD).
         text = valid_text(inspection.policy_text)
         texts = [*map(valid_text, [inspection.signal_text] if scored is None else scored)]
+        what = "the prompt" if stage is Stage.INPUT else "the answer"
+        if parts.signals and (overrun := too_many_scored(what, len(texts), parts.settings)):
+            self.refuse_over(overrun, stage)
         scores = caller_scores(parts, self.ctx, texts, refusal, [*map(valid_text, items)])
         grounding = self._grounding(stage, answer)
         attached = self.attachments if stage is Stage.INPUT else ()
@@ -189,8 +192,11 @@ class CallRun:
         """Deny (recorded, fail closed) when `value`/`texts` (after `chars` already seen)
         cross a size or depth limit, before anything walks them (`pipeline.limits`)."""
         overrun = measure(what, value, self.parts.settings, texts=texts, chars=chars)
-        if overrun is None:
-            return
+        if overrun is not None:
+            self.refuse_over(overrun, stage)
+
+    def refuse_over(self, overrun: Overrun, stage: Stage) -> NoReturn:
+        """Deny unchecked what crossed a limit, with `LimitExceeded` naming the setting."""
         decision = over_limit(overrun, stage, self.parts.engine.revision)
         error = LimitExceeded(
             decision,
