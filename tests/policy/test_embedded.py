@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from charter.decision import Action
 from charter.errors import PolicyLoadError
+from charter.policy import _regorus
 from charter.policy.embedded import EmbeddedEngine
 
 MAIN = """package charter.main
@@ -43,6 +46,48 @@ def test_each_thread_gets_its_own_regorus_objects(minimal_engine: EmbeddedEngine
         got = list(pool.map(lambda i: minimal_engine.evaluate(i).action, inputs))
     assert got == expected
     assert minimal_engine.query("data.charter.config.blocked") == ["weapons", "casino"]
+
+
+def test_a_new_thread_loads_the_compiled_program_and_compiles_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A thread-per-request server evaluates each call on a new thread: each compiled the
+    bundle and loaded the interpreter again (~45 ms a call). A new thread now loads the
+    program compiled at load time, and builds an interpreter only when it needs one."""
+    engine = EmbeddedEngine.from_sources(
+        {"main.rego": MAIN, "config.rego": "package charter.config\nblocked := [1, 2]\n"}
+    )
+    assert engine.path == "rvm"
+    inputs = [{"text": t} for t in ("bad", "hello", "bad")]
+    expected = [engine.evaluate(i) for i in inputs]
+    assert [d.action for d in expected] == [Action.DENY, Action.ALLOW, Action.DENY]
+    built: list[str] = []
+    compile_program, new_engine = _regorus.compile_program, _regorus.new_engine
+
+    def compiling(*args: Any) -> Any:
+        built.append("program")
+        return compile_program(*args)
+
+    def interpreting(*args: Any, **kwargs: Any) -> Any:
+        built.append("interpreter")
+        return new_engine(*args, **kwargs)
+
+    monkeypatch.setattr(_regorus, "compile_program", compiling)
+    monkeypatch.setattr(_regorus, "new_engine", interpreting)
+
+    def on_a_new_thread(work: Callable[[], Any]) -> Any:
+        out: list[Any] = []
+        thread = threading.Thread(target=lambda: out.append(work()))
+        thread.start()
+        thread.join()
+        return out[0]
+
+    for given, want in zip(inputs, expected, strict=True):
+        got = on_a_new_thread(lambda i=given: engine.evaluate(i))
+        assert (got.action, got.rules, got.error) == (want.action, want.rules, want.error)
+    assert built == []
+    blocked = on_a_new_thread(lambda: engine.query("data.charter.config.blocked"))
+    assert blocked == [1, 2] and built == ["interpreter"]
 
 
 def test_undefined_decision_fails_closed() -> None:

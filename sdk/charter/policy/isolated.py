@@ -49,8 +49,8 @@ def _serve(conn: Connection) -> None:  # pragma: no cover - runs in the worker p
         try:
             if kind == "load":
                 bundle = args[0]
-                path = choose_path(bundle, _regorus.new_engine(bundle), args[1])
-                evaluator = Evaluator(bundle, path)
+                path, program = choose_path(bundle, _regorus.new_engine(bundle), args[1])
+                evaluator = Evaluator(bundle, path, program)
                 conn.send((request_id, "ok", path))
             else:
                 assert evaluator is not None, "no bundle loaded"
