@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -88,6 +90,34 @@ def test_a_new_thread_loads_the_compiled_program_and_compiles_nothing(
     assert built == []
     blocked = on_a_new_thread(lambda: engine.query("data.charter.config.blocked"))
     assert blocked == [1, 2] and built == ["interpreter"]
+
+
+DAEMON = """
+import queue, sys, threading
+from charter.policy.embedded import EmbeddedEngine
+engine = EmbeddedEngine.from_sources({"main.rego": sys.argv[1]})
+jobs, done = queue.Queue(), queue.Queue()
+
+def worker():
+    while True:
+        given = jobs.get()
+        done.put((engine.evaluate(given).action.value, engine.query("data.charter.main")))
+
+threading.Thread(target=worker, daemon=True).start()
+jobs.put({"text": "bad"})
+print(done.get()[0])
+"""
+
+
+def test_a_daemon_thread_still_alive_at_exit_leaves_no_unsendable_error() -> None:
+    """A server's idle daemon worker that evaluated is alive at a normal exit: teardown
+    dropped its regorus objects on the main thread and printed regorus's "unsendable, but
+    is being dropped on another thread" errors."""
+    run = subprocess.run(
+        [sys.executable, "-c", DAEMON, MAIN], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0 and run.stdout.strip() == "deny", run.stderr
+    assert "unsendable" not in run.stderr and "Error" not in run.stderr, run.stderr
 
 
 def test_undefined_decision_fails_closed() -> None:

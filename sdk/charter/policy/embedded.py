@@ -23,6 +23,7 @@ says so): only `isolation="process"` stops such a loop at the deadline.
 
 from __future__ import annotations
 
+import atexit
 import json
 import threading
 import time
@@ -70,6 +71,29 @@ class _ThreadState:
         self.owner = weakref.ref(owner)
         self.generation = -1
         self.evaluator: Evaluator | None = None
+        self.thread = threading.get_ident()
+        _LIVE_STATES.add(self)
+
+
+_LIVE_STATES: weakref.WeakSet[_ThreadState] = weakref.WeakSet()
+"""Every thread's states, so that exit can find those of threads still running."""
+
+
+def _keep_at_exit() -> None:
+    """At exit a daemon thread that evaluated (a server's worker, idle) is still alive, and
+    the interpreter's teardown clears its thread-locals on this thread, where regorus will
+    not drop its objects: it printed "RuntimeError: regoruspy::Rvm is unsendable, but is
+    being dropped on another thread". Such states are kept instead (regorus would not have
+    freed them either; the process is ending). A thread that ends drops its own."""
+    import ctypes
+
+    here = threading.get_ident()
+    for state in list(_LIVE_STATES):
+        if state.thread != here:
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(state))
+
+
+atexit.register(_keep_at_exit)
 
 
 _PER_THREAD = threading.local()
