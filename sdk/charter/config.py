@@ -119,9 +119,10 @@ class Settings(BaseModel):
     verify --checkpoint` can detect a cut tail: "" beside a SQLite store's file (none for
     other stores), "off" for none, or a path. Checkpoints also go out as spans."""
     step_threads: int = Field(default=0, ge=0, le=1024)
-    """How many threads run the checks, policy and store writes of awaited calls and async
-    streams (Charter's own, not the loop's default executor, so `asyncio.to_thread` work
-    cannot hold them up); 0: `min(32, CPUs + 4)`. Charters of one size share the threads."""
+    """How many threads run the checks, policy, store writes and approval waits' reads of
+    awaited calls and async streams (Charter's own, not the loop's default executor, so
+    `asyncio.to_thread` work cannot hold them up); 0: `min(32, CPUs + 4)`. Charters of one
+    size share the threads."""
     telemetry: bool = True
     telemetry_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
     otlp_endpoint: str = ""

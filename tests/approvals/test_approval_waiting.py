@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,28 @@ async def test_wait_async_times_out_without_blocking_the_loop(live_queue: Approv
     beat.cancel()
     assert ticks > 0  # a blocking wait would not let the heartbeat run at all
     assert live_queue.get(ticket).state is ApprovalState.PENDING
+
+
+async def test_wait_async_reads_on_charters_threads_not_the_default_executor(
+    live_queue: ApprovalQueue,
+) -> None:
+    """With the loop's default executor busy (`asyncio.to_thread` work of the app's own), a
+    decided request was seen only when that work ended: the wait read the store there
+    (found by probing: an approval at +0.5 s returned at +8 s). Here the executor is held
+    until the wait has returned; on it, the wait could not return at all."""
+    loop = asyncio.get_running_loop()
+    executor = ThreadPoolExecutor(max_workers=2)
+    loop.set_default_executor(executor)
+    release = threading.Event()
+    busy = [asyncio.to_thread(release.wait) for _ in range(2)]
+    held = asyncio.gather(*busy)
+    ticket = submit(live_queue).id
+    try:
+        with _approved_from_another_thread(live_queue, ticket):
+            request = await asyncio.wait_for(live_queue.wait_async(ticket, 60), timeout=30)
+        assert request.state is ApprovalState.APPROVED
+        assert not held.done()  # the executor was busy throughout
+    finally:
+        release.set()
+        await held
+        executor.shutdown()

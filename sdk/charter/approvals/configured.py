@@ -33,4 +33,5 @@ def queue_from_settings(
         reviewers_file=reviewers_file or settings.reviewers_file or None,
         store_content=settings.store_content,
         scope=scope,
+        step_threads=settings.step_threads,
     )

@@ -4,7 +4,6 @@ poll with backoff for changes other processes make."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -49,10 +48,15 @@ class Waiter:
     """Blocks (or awaits) until a request is decided; `current` reads it as it stands."""
 
     def __init__(
-        self, current: Callable[[str], ApprovalRequest], clock: Callable[[], datetime]
+        self,
+        current: Callable[[str], ApprovalRequest],
+        clock: Callable[[], datetime],
+        threads: int = 0,
     ) -> None:
         self._current = current
         self._clock = clock
+        self._threads = threads
+        """The step pool's size (`step_threads`) that `wait_async` reads the store on."""
 
     def wait(self, request_id: str, timeout_s: float) -> ApprovalRequest:
         deadline = time.monotonic() + timeout_s
@@ -67,11 +71,16 @@ class Waiter:
             delay = min(delay * 1.5, MAX_POLL_S)
 
     async def wait_async(self, request_id: str, timeout_s: float) -> ApprovalRequest:
+        """`wait` for asyncio: each read on Charter's step threads, not the loop's default
+        executor, where unrelated `asyncio.to_thread` work held a decided call back (an
+        approval at +0.5 s returned at +8 s behind six 8 s jobs)."""
+        from charter.pipeline import off_loop
+
         deadline = time.monotonic() + timeout_s
         delay = FIRST_POLL_S
         while True:
             seen = CHANGES.generation
-            request = await asyncio.to_thread(self._current, request_id)
+            request = await off_loop.call(self._current, request_id, threads=self._threads)
             pause = self._pause(request, deadline, delay)
             if pause is None:
                 return request

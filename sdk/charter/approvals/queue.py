@@ -68,6 +68,8 @@ class ApprovalQueue:
     answering before it fails with `StoreError` (`charter.store.deadline`).
     `scope` (tenant, app): serve that app's requests only; another's are `NotAuthorized`
     (and left out of listings). None (`charter approvals`, the console): every app's.
+    answering before it fails with `StoreError` (`charter.store.deadline`). `step_threads`:
+    the size of the step pool `wait_async` reads on (0: its default).
     """
 
     def __init__(
@@ -81,6 +83,7 @@ class ApprovalQueue:
         store_content: bool = False,
         answer_timeout_s: float = ANSWER_TIMEOUT_S,
         scope: Origin | None = None,
+        step_threads: int = 0,
     ) -> None:
         self._store_content = store_content
         self._store = ApprovalStore(
@@ -90,7 +93,7 @@ class ApprovalQueue:
         self._directory = directory
         self._clock = clock
         self._announcer = Announcer()
-        self._waiter = Waiter(self._store.current, clock)
+        self._waiter = Waiter(self._store.current, clock, step_threads)
 
     @classmethod
     def from_policy(
@@ -232,7 +235,7 @@ class ApprovalQueue:
         return self._waiter.wait(request_id, timeout_s)
 
     async def wait_async(self, request_id: str, timeout_s: float) -> ApprovalRequest:
-        """`wait` for asyncio: database reads run in a worker thread."""
+        """`wait` for asyncio: database reads run on Charter's step threads."""
         return await self._waiter.wait_async(request_id, timeout_s)
 
     # --- the reviewers' side --------------------------------------------------------------
