@@ -12,10 +12,11 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from charter.approvals import ApprovalState
+from charter.approvals import ApprovalState, notify
 from charter.approvals.queue import ApprovalQueue
 from charter.errors import ApprovalTimeout
 from tests.approvals.helpers import directory, submit
@@ -151,3 +152,35 @@ async def test_wait_async_reads_on_charters_threads_not_the_default_executor(
         release.set()
         await held
         executor.shutdown()
+
+
+def test_a_change_wakes_only_the_waiters_of_that_request(
+    live_queue: ApprovalQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every committed change woke every waiter, and each read its request again (100
+    waiters and 50 unrelated rejections: 1,834 reads). Polling is stretched out of the way
+    here, so each read the waiter makes is one a signal caused."""
+    monkeypatch.setattr(notify, "FIRST_POLL_S", 60.0)
+    monkeypatch.setattr(notify, "MAX_POLL_S", 60.0)
+    ticket = submit(live_queue).id
+    others = [submit(live_queue).id for _ in range(5)]
+    reads: list[str] = []
+    first_read = threading.Event()
+    current = live_queue._waiter._current
+
+    def counted(request_id: str) -> Any:
+        reads.append(request_id)
+        first_read.set()
+        return current(request_id)
+
+    monkeypatch.setattr(live_queue._waiter, "_current", counted)
+    got: list[ApprovalState] = []
+    waiter = threading.Thread(target=lambda: got.append(live_queue.wait(ticket, 120).state))
+    waiter.start()
+    assert first_read.wait(30)
+    for other in others:
+        live_queue.reject(other, "alice", "not this one")
+    live_queue.approve(ticket, "alice")
+    waiter.join(60)
+    assert got == [ApprovalState.APPROVED]
+    assert reads == [ticket, ticket]  # the first look, and the one its approval caused

@@ -1,6 +1,6 @@
 """Who hears of approval requests: callbacks when one is queued (Slack, e-mail, ...), and
-callers waiting for a decision. Waiters wake on the in-process change signal at once and
-poll with backoff for changes other processes make."""
+callers waiting for a decision. Waiters wake on the in-process change signal of their own
+request at once and poll with backoff for changes other processes make."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from charter.approvals._signal import CHANGES
+from charter.approvals._signal import CHANGES, AsyncWatch, Watch
 from charter.approvals.models import ApprovalRequest, ApprovalState
 from charter.errors import ApprovalTimeout
 
@@ -61,14 +61,15 @@ class Waiter:
     def wait(self, request_id: str, timeout_s: float) -> ApprovalRequest:
         deadline = time.monotonic() + timeout_s
         delay = FIRST_POLL_S
-        while True:
-            seen = CHANGES.generation
-            request = self._current(request_id)
-            pause = self._pause(request, deadline, delay)
-            if pause is None:
-                return request
-            CHANGES.wait(seen, pause)
-            delay = min(delay * 1.5, MAX_POLL_S)
+        with CHANGES.watching(request_id, Watch()) as watch:
+            while True:
+                watch.clear()
+                request = self._current(request_id)
+                pause = self._pause(request, deadline, delay)
+                if pause is None:
+                    return request
+                watch.wait(pause)
+                delay = min(delay * 1.5, MAX_POLL_S)
 
     async def wait_async(self, request_id: str, timeout_s: float) -> ApprovalRequest:
         """`wait` for asyncio: each read on Charter's step threads, not the loop's default
@@ -78,14 +79,15 @@ class Waiter:
 
         deadline = time.monotonic() + timeout_s
         delay = FIRST_POLL_S
-        while True:
-            seen = CHANGES.generation
-            request = await off_loop.call(self._current, request_id, threads=self._threads)
-            pause = self._pause(request, deadline, delay)
-            if pause is None:
-                return request
-            await CHANGES.wait_async(seen, pause)
-            delay = min(delay * 1.5, MAX_POLL_S)
+        with CHANGES.watching(request_id, AsyncWatch()) as watch:
+            while True:
+                watch.clear()
+                request = await off_loop.call(self._current, request_id, threads=self._threads)
+                pause = self._pause(request, deadline, delay)
+                if pause is None:
+                    return request
+                await watch.wait_async(pause)
+                delay = min(delay * 1.5, MAX_POLL_S)
 
     def _pause(self, request: ApprovalRequest, deadline: float, delay: float) -> float | None:
         """How long to sleep before looking again; None when waiting is over."""

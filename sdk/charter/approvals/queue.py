@@ -68,8 +68,7 @@ class ApprovalQueue:
     answering before it fails with `StoreError` (`charter.store.deadline`).
     `scope` (tenant, app): serve that app's requests only; another's are `NotAuthorized`
     (and left out of listings). None (`charter approvals`, the console): every app's.
-    answering before it fails with `StoreError` (`charter.store.deadline`). `step_threads`:
-    the size of the step pool `wait_async` reads on (0: its default).
+    `step_threads`: the size of the step pool `wait_async` reads on (0: its default).
     """
 
     def __init__(
@@ -211,7 +210,7 @@ class ApprovalQueue:
         `scope` (tenant, app; default: the queue's), another tenant's or app's is refused."""
         check_hash(action_hash)
         store = self._store
-        with store.writing(f"using approval {request_id}") as conn:
+        with store.writing(f"using approval {request_id}", [request_id]) as conn:
             now = self._clock()
             locked = store.locked(conn, request_id, history=True)  # who decided, for messages
             request = store.expire_if_due(conn, locked, now)
@@ -286,7 +285,7 @@ class ApprovalQueue:
             raise ApprovalError("cancelling needs a reason, recorded in the request's history")
         refusal: ApprovalError | None = None
         store = self._store
-        with store.writing(f"cancelling approval {request_id}") as conn:
+        with store.writing(f"cancelling approval {request_id}", [request_id]) as conn:
             now = self._clock()
             request = store.expire_if_due(conn, store.locked(conn, request_id), now)
             state = request.state
@@ -317,7 +316,7 @@ class ApprovalQueue:
         for candidate in self._store.claimable(who.id, self._clock()):
             if vote_refusal(candidate, who, self._authorizer) is not None:
                 continue
-            with self._store.writing("claiming an approval request") as conn:
+            with self._store.writing("claiming an approval request", [candidate.id]) as conn:
                 now = self._clock()
                 locked = repo.lock_if_claimable(conn, candidate.id, reviewer=who.id, now=now)
                 if locked is None:
@@ -341,10 +340,12 @@ class ApprovalQueue:
         escalate -> new approvers and a new deadline (once). Approved requests not used by
         their use-by deadline (`lifecycle.use_deadline`) expire too. Returns the changed
         requests."""
-        with self._store.writing("expiring overdue approval requests") as conn:
+        changed: builtins.list[str] = []
+        with self._store.writing("expiring overdue approval requests", changed) as conn:
             now = self._clock()
             rows = repo.due_requests(conn, now=now, limit=limit)
             due = _records.load(conn, rows, history=False)
+            changed.extend(r.id for r in due)
             return [self._store.expire_if_due(conn, r, now) for r in due]
 
     # --- internals ------------------------------------------------------------------------
@@ -367,7 +368,7 @@ class ApprovalQueue:
         # busy machine): not under the write lock, where concurrent `charter approvals
         # approve` commands on SQLite waited past their busy timeout (found by probing).
         confusable_prototypes()
-        with store.writing(f"recording a vote on {request_id}") as conn:
+        with store.writing(f"recording a vote on {request_id}", [request_id]) as conn:
             now = self._clock()
             request = store.expire_if_due(conn, store.locked(conn, request_id), now)
             state = request.state

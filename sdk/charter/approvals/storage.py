@@ -7,7 +7,7 @@ queue. What a change *means* is decided in `lifecycle`; who hears of it, in `not
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -79,18 +79,19 @@ class ApprovalStore:
             self.engine.dispose()
 
     @contextmanager
-    def writing(self, what: str) -> Iterator[Connection]:
-        """One locked write transaction; waiters hear of the change after it commits."""
+    def writing(self, what: str, changed: Iterable[str]) -> Iterator[Connection]:
+        """One locked write transaction; the waiters of the `changed` requests (read after
+        it commits, so a list filled inside counts) hear of it then."""
         with bounded(self.answer_timeout_s), write_transaction(self.engine, what) as conn:
             yield conn
-        CHANGES.notify()
+        CHANGES.notify(changed)
 
     def insert(
         self, row: Mapping[str, Any], created: Mapping[str, Any], *, once: bool = False
     ) -> ApprovalRequest | None:
         """Queue a request. `once`: if one with this id exists, return it and add nothing
         (a keyed submit repeated by a framework that re-runs a step)."""
-        with self.writing("queueing an approval request") as conn:
+        with self.writing("queueing an approval request", [row["id"]]) as conn:
             if not once:
                 repo.insert_request(conn, row)
             elif not repo.insert_request_once(conn, row):
@@ -184,7 +185,7 @@ class ApprovalStore:
         request = self.get(request_id)
         if timeout_step(request, self.clock()) is None:
             return request
-        with self.writing(f"expiring approval {request_id}") as conn:
+        with self.writing(f"expiring approval {request_id}", [request_id]) as conn:
             request = self.expire_if_due(conn, self.locked(conn, request_id), self.clock())
         return request
 
