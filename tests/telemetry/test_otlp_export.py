@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -167,3 +172,67 @@ def test_bad_endpoints_are_refused_with_an_example(bad: str) -> None:
 def test_bad_sample_rate_is_refused() -> None:
     with pytest.raises(ConfigurationError, match=r"sample_rate must be between 0\.0 and 1\.0"):
         build_tracer_provider("http://127.0.0.1:9", sample_rate=-0.1)
+
+
+@contextlib.contextmanager
+def _unavailable_collector() -> Iterator[tuple[str, list[float]]]:
+    """A collector that answers every export 503 (retryable), and when each came."""
+    tries: list[float] = []
+
+    class Busy(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            tries.append(time.monotonic())
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", tries
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _one_span(provider: Any) -> None:
+    with provider.get_tracer("test").start_as_current_span("call"):
+        pass
+
+
+def test_an_export_gives_up_on_a_collector_that_stays_unavailable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The exporter's default (10 s an export, backoff 1, 2, 4 s) held each batch ~7 s
+    against a collector that was down, while spans queued up and were dropped; 2 s in all
+    now: a first try and one retry, however the collector answers."""
+    for name in ("OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    with _unavailable_collector() as (url, tries):
+        provider = build_tracer_provider(url)
+        _one_span(provider)
+        assert provider.force_flush(60_000)  # exports on this thread, retries and all
+        assert len(tries) == 2
+        provider.shutdown()
+
+
+def test_exit_waits_for_an_unavailable_collector_at_most_its_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At exit the provider's shutdown flushed every queued batch with no bound of its own
+    (a process stalled 7-19 s after its main code, 30 s with 3,000 calls). With a 30 s
+    export (the standard variable), the flush is cut at `EXIT_FLUSH_S` (2 s), between the
+    second try (~1 s) and the third (~3 s): the retries stop there."""
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "30")
+    with _unavailable_collector() as (url, tries):
+        provider = build_tracer_provider(url)
+        _one_span(provider)
+        provider.shutdown()  # the batch goes out now: the processor waits 5 s otherwise
+        ended = len(tries)
+        time.sleep(2.5)  # where the third and fourth tries would come
+        assert ended == len(tries) == 2

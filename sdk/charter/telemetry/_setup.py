@@ -88,12 +88,15 @@ def build_tracer_provider(
         )
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+    from charter.telemetry._export import ExitBoundedSpanProcessor, export_timeout
     from charter.telemetry.sampling import DecisionSamplingProcessor
 
     provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}))
-    exporting = BatchSpanProcessor(OTLPSpanExporter(endpoint=signal_url("traces", endpoint)))
+    exporter = OTLPSpanExporter(
+        endpoint=signal_url("traces", endpoint), timeout=export_timeout("traces")
+    )
+    exporting = ExitBoundedSpanProcessor(exporter)
     if sample_rate < 1.0:
         provider.add_span_processor(DecisionSamplingProcessor(exporting, allow_rate=sample_rate))
     else:
@@ -110,8 +113,12 @@ def build_meter_provider(
     from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 
+    from charter.telemetry._export import export_timeout
+
     reader = PeriodicExportingMetricReader(
-        OTLPMetricExporter(endpoint=signal_url("metrics", endpoint))
+        OTLPMetricExporter(
+            endpoint=signal_url("metrics", endpoint), timeout=export_timeout("metrics")
+        )
     )
     return MeterProvider(
         metric_readers=[reader], resource=Resource.create({SERVICE_NAME: service_name})

@@ -1,0 +1,43 @@
+"""How `setup()`'s OTLP exporters are bounded in time, so a collector that is down or never
+answers costs little at run time and at most `EXIT_FLUSH_S` at exit.
+
+The exporter's defaults (10 s an export, retries with backoff inside it) held each batch
+~7 s against a refused connection, and the provider's exit flush went through every queued
+batch that way with no bound of its own: a process stalled 7-19 s after its main code ended
+(found by probing). An export now has `EXPORT_TIMEOUT_S` in all, retries included (the
+standard OTEL_EXPORTER_OTLP_TIMEOUT / OTEL_EXPORTER_OTLP_<SIGNAL>_TIMEOUT still set it), and
+exit waits at most `EXIT_FLUSH_S` for the queued spans; what is still queued then is lost.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from typing import Any
+
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+EXPORT_TIMEOUT_S = 2.0
+"""One export's time in all, retries included, unless the OTel environment sets one."""
+EXIT_FLUSH_S = 2.0
+"""The longest exit (the tracer provider's shutdown) waits for the queued spans."""
+
+
+def export_timeout(signal: str) -> float | None:
+    """`EXPORT_TIMEOUT_S`, or None (the exporter reads the environment) when the standard
+    OTEL_EXPORTER_OTLP_TIMEOUT or OTEL_EXPORTER_OTLP_<SIGNAL>_TIMEOUT is set."""
+    named = ("OTEL_EXPORTER_OTLP_TIMEOUT", f"OTEL_EXPORTER_OTLP_{signal.upper()}_TIMEOUT")
+    return None if any(os.environ.get(name) for name in named) else EXPORT_TIMEOUT_S
+
+
+class ExitBoundedSpanProcessor(BatchSpanProcessor):
+    """`BatchSpanProcessor` whose shutdown waits at most `EXIT_FLUSH_S`: its batching
+    processor takes a timeout that `BatchSpanProcessor.shutdown` does not pass on (30 s)."""
+
+    def shutdown(self) -> None:
+        inner: Any = getattr(self, "_batch_processor", None)
+        stop = getattr(inner, "shutdown", None)
+        if stop is None or "timeout_millis" not in inspect.signature(stop).parameters:
+            super().shutdown()  # type: ignore[no-untyped-call]  # bounded by the export timeout
+            return
+        stop(timeout_millis=EXIT_FLUSH_S * 1000)
