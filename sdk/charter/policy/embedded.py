@@ -40,6 +40,7 @@ from charter.policy import _regorus
 from charter.policy.base import as_input_dict, stage_of
 from charter.policy.bundle import PolicyBundle
 from charter.policy.decode import decode_decision_text
+from charter.policy.error_text import evaluation_error
 from charter.policy.evaluator import Evaluator, choose_path
 from charter.policy.input import PolicyInput
 from charter.policy.metadata import RuleMeta, collect_metadata, is_fail_open
@@ -219,7 +220,7 @@ class EmbeddedEngine:
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # PanicException is a BaseException
-            reason = _reason(exc)
+            reason = evaluation_error(exc, doc)
             ms = (time.perf_counter() - started) * 1e3
             maker = Decision.fail_open if snap.fail_open else Decision.fail_closed
             return maker(reason, stage=stage, policy_revision=snap.bundle.revision, eval_ms=ms)
@@ -246,8 +247,8 @@ class EmbeddedEngine:
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:
-            message, _ = _regorus.clean_error(exc)
-            raise PolicyEvaluationError(f"evaluating {path}: {message}") from None
+            reason = evaluation_error(exc, input)
+            raise PolicyEvaluationError(f"evaluating {path}: {reason}") from None
         return None if raw == _regorus.UNDEFINED else json.loads(raw)
 
     def reload(self) -> None:
@@ -331,10 +332,3 @@ def _require_decision_rule(bundle: PolicyBundle) -> None:
         "`data.charter.main.decision` (see DESIGN.md, policy decision contract)",
         location=bundle.source or None,
     )
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, PolicyEvaluationError):
-        return str(exc)
-    message, _ = _regorus.clean_error(exc)
-    return f"{type(exc).__name__}: {message}"

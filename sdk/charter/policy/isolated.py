@@ -18,6 +18,7 @@ echoes, and an answer to another request fails the decision closed.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import threading
 from multiprocessing.connection import Connection
@@ -26,6 +27,7 @@ from typing import Any
 from charter.errors import ConfigurationError, PolicyEvaluationError
 from charter.policy import _regorus
 from charter.policy.bundle import PolicyBundle
+from charter.policy.error_text import evaluation_error
 from charter.policy.evaluator import Evaluator, choose_path
 
 _CONTEXT = multiprocessing.get_context("spawn")  # safe with threads, unlike fork
@@ -56,7 +58,17 @@ def _serve(conn: Connection) -> None:  # pragma: no cover - runs in the worker p
                 assert evaluator is not None, "no bundle loaded"
                 conn.send((request_id, "ok", evaluator.decide(args[0])))
         except BaseException as exc:
-            conn.send((request_id, "error", f"{type(exc).__name__}: {exc}"))
+            if kind == "eval":  # becomes the decision's `error`: the input's values withheld
+                conn.send((request_id, "error", evaluation_error(exc, _parsed(args[0]))))
+            else:
+                conn.send((request_id, "error", f"{type(exc).__name__}: {exc}"))
+
+
+def _parsed(input_json: Any) -> Any:  # pragma: no cover - runs in the worker process
+    try:
+        return json.loads(input_json)
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 class _Refused(PolicyEvaluationError):

@@ -29,6 +29,7 @@ from charter.policy._loop_clients import LoopClients
 from charter.policy._workers import DaemonWorkers
 from charter.policy.base import as_input_dict, stage_of
 from charter.policy.decode import decode_decision
+from charter.policy.error_text import withhold_input
 from charter.policy.input import PolicyInput
 
 _WORKERS = 16
@@ -156,7 +157,7 @@ class OpaServerEngine:
             response = self._query_rule(doc, "charter/main", "decision", {"provenance": "true"})
             return self._decode(response, stage, started)
         except Exception as exc:
-            return self._on_error(exc, stage, started)
+            return self._on_error(exc, doc, stage, started)
 
     async def aevaluate(self, input: PolicyInput | Mapping[str, Any]) -> Decision:
         doc = as_input_dict(input)
@@ -169,16 +170,17 @@ class OpaServerEngine:
             )
             return self._decode(response, stage, started)
         except TimeoutError:  # aiohttp's total timeout: say so as the sync path does
-            return self._on_error(self._timed_out(), stage, started)
+            return self._on_error(self._timed_out(), doc, stage, started)
         except Exception as exc:
-            return self._on_error(exc, stage, started)
+            return self._on_error(exc, doc, stage, started)
 
     def query(self, path: str, input: Mapping[str, Any] | None = None) -> Any:
         package, rule = _rule_path(path)
         try:
             response = self._query_rule(input or {}, package, rule, None)
         except Exception as exc:
-            raise PolicyEvaluationError(f"OPA query {path} at {self.url} failed: {exc}") from None
+            said = withhold_input(str(exc), input)
+            raise PolicyEvaluationError(f"OPA query {path} at {self.url} failed: {said}") from None
         return response.get("result") if isinstance(response, dict) else None
 
     def reload(self) -> None:
@@ -228,12 +230,16 @@ class OpaServerEngine:
         if any(revisions):
             self._revision = ",".join(r for r in revisions if r)
 
-    def _on_error(self, exc: Exception, stage: Stage, started: float) -> Decision:
+    def _on_error(self, exc: Exception, doc: Any, stage: Stage, started: float) -> Decision:
+        """A fail-closed (or fail-open) decision citing why. The HTTP clients' errors name the
+        status and URL, not OPA's message; any of the input's strings they repeat is withheld
+        all the same (the reason is stored)."""
         if isinstance(exc, PolicyEvaluationError):
             reason = str(exc)
         else:
             first_line = str(exc).splitlines()[0] if str(exc) else ""
             reason = f"OPA at {self.url} failed: {type(exc).__name__}: {first_line}"
+        reason = withhold_input(reason, doc)
         maker = Decision.fail_open if self._fail_open else Decision.fail_closed
         return maker(
             reason,
