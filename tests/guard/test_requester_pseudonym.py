@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
+from typer.testing import CliRunner
 
 import charter as charter_pkg
 from charter.approvals import Reviewer
 from charter.approvals.queue import ApprovalQueue
-from charter.errors import ApprovalPending, NotAuthorized
+from charter.cli.approvals import app
+from charter.errors import ApprovalError, ApprovalPending, NotAuthorized
 from charter.guard import Charter
 
 EMAIL = "jane.doe@example.com"
@@ -69,3 +71,43 @@ def test_its_owner_cannot_decide_it_and_only_they_resume_it(charter: Charter) ->
     with charter_pkg.context(user=EMAIL):
         assert charter.resume(ticket) == "refunded"
     assert ran == [900.0]
+
+
+def test_who_cancelled_or_was_refused_is_a_pseudonym_too(charter: Charter) -> None:
+    """Found by probing: the history kept the requester's pseudonym and, beside it, the raw
+    id of whoever cancelled the request or was refused a vote (quoted in the refusal too),
+    and `charter approvals show` printed it. Reviewers named `alice` stay readable."""
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        return "refunded"
+
+    tickets = []
+    for _ in range(3):
+        with charter_pkg.context(user=EMAIL), pytest.raises(ApprovalPending) as held:
+            issue_refund("A-1", 900.0)
+        tickets.append(held.value.ticket)
+    cancelled, self_voted, voted = tickets
+    charter.queue.cancel(cancelled, EMAIL, reason="customer withdrew")
+    with pytest.raises(NotAuthorized, match="unknown reviewer"):
+        charter.queue.approve(self_voted, EMAIL, reason="mine")  # not in the directory
+    with (
+        ApprovalQueue(charter.settings.store_url) as trusting,  # reviewers taken as given
+        pytest.raises(NotAuthorized, match="cannot decide their own request"),
+    ):
+        trusting.approve(voted, Reviewer(id=EMAIL, roles=("finance",)))
+    with pytest.raises(ApprovalError, match="already cancelled"):
+        charter.queue.approve(cancelled, "alice", reason="too late")
+    with pytest.raises(NotAuthorized, match="'carol' may not decide"):
+        charter.queue.approve(voted, "carol", reason="not finance")
+
+    assert EMAIL not in _rows(charter.settings.store_url)
+    history = [e for t in tickets for e in charter.queue.get(t).history]
+    requester = charter.queue.get(cancelled).requester
+    assert [e.by for e in history if e.kind.value == "transition"] == [requester]
+    refused = [e for e in history if e.kind.value == "refused"]
+    assert [e.by for e in refused] == ["alice", requester, requester, "carol"]
+    assert all(EMAIL not in e.why and requester in e.why for e in refused[1:3]), refused
+    assert "reviewer 'carol' may not decide" in refused[3].why
+    shown = CliRunner().invoke(app, ["show", cancelled, "--store", charter.settings.store_url])
+    assert shown.exit_code == 0 and "cancelled" in shown.output and EMAIL not in shown.output

@@ -13,7 +13,9 @@ only ever refuses a vote (the safe direction), so the comparison errs wide.
 
 A requester id that looks like personal data (an e-mail address, a name, a national id) is
 stored as a pseudonym (`requester_id`), as telemetry and the decision log keep it hashed;
-`asked_by` and `requested_by` compare an id with what was stored.
+`asked_by` and `requested_by` compare an id with what was stored. So is anyone else the
+history names who was not acting as a reviewer from the directory (who cancelled, who used
+the approval, whose vote was refused), refusal message included (`stored_actor`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,17 @@ def requester_id(user: str) -> str:
     if not any(looks_personal(k) for k in keys | {user}):
         return user
     return f"{_HASHED}{'-'.join(sorted(_hashes(keys)))}.{sha256_hex(user)[:8]}"
+
+
+def stored_actor(by: str, why: str) -> tuple[str, str]:
+    """(actor, message) for a history row about `by`: its pseudonym when it looks like
+    personal data, in the message too (refusals quote the id they refused)."""
+    actor = requester_id(by)
+    if actor == by:
+        return by, why
+    for written in (repr(by)[1:-1], by):
+        why = why.replace(written, actor)
+    return actor, why
 
 
 def asked_by(user_id: str, requester: str) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
+from charter.approvals._identity import stored_actor
 from charter.approvals.models import ApprovalRequest, ApprovalState, EventKind, HistoryEntry, Vote
 from charter.store import approval_repo as repo
 
@@ -67,8 +68,10 @@ class History:
         )
 
     def refused(self, by: str, state: ApprovalState, why: str) -> None:
-        """A refused attempt: recorded, state unchanged."""
-        self.add(EventKind.REFUSED, by or "?", state, state, why)
+        """A refused attempt: recorded, state unchanged; an id that looks like personal
+        data as its pseudonym, in the message too (anyone may be refused)."""
+        actor, why = stored_actor(by, why) if by else ("?", why)
+        self.add(EventKind.REFUSED, actor, state, state, why)
 
 
 def request_from_rows(

@@ -21,6 +21,7 @@ from charter._ids import reviewer_id
 from charter._unicode import confusable_prototypes
 from charter.approvals import _records
 from charter.approvals._fields import check_fields, check_hash, keyed_ticket, parse_state
+from charter.approvals._identity import requester_id
 from charter.approvals._records import event
 from charter.approvals.authz import Authorizer, PolicyAuthorizer, RoleAuthorizer
 from charter.approvals.directory import ReviewerDirectory
@@ -148,7 +149,7 @@ class ApprovalQueue:
         request (in whatever state it is now) instead of queueing another: for a framework
         that re-runs a step after a pause."""
         fields = {
-            "requester": requester,
+            "requester": requester_id(requester),
             "tenant": tenant,
             "app": app,
             "rule": rule,
@@ -220,7 +221,8 @@ class ApprovalQueue:
             if check.error is None:
                 used = {"consumed_at": now, "updated_at": now, **store.settled_action(request)}
                 repo.update_request(conn, request_id, used)
-                history.add(EventKind.CONSUMED, by, state, state, "approval used for the action")
+                note = "approval used for the action"
+                history.add(EventKind.CONSUMED, requester_id(by), state, state, note)
                 request = store.reload(conn, request_id)
             elif check.record:
                 history.refused(by, state, str(check.error))
@@ -293,7 +295,8 @@ class ApprovalQueue:
             refusal = store.foreign(request)
             if state is ApprovalState.PENDING and refusal is None:
                 store.move(conn, request, ApprovalState.CANCELLED, now)
-                history.add(EventKind.TRANSITION, by, state, ApprovalState.CANCELLED, reason)
+                actor = requester_id(by)  # the app, often on its user's behalf
+                history.add(EventKind.TRANSITION, actor, state, ApprovalState.CANCELLED, reason)
             else:
                 refusal = refusal or ApprovalError(
                     f"request {request_id} is already {state.value}; only pending requests "
