@@ -39,6 +39,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.engine import make_url
 
 from charter import semconv as sc
+from charter._private_files import private_folder
 from charter.audit.record import format_timestamp
 from charter.errors import AuditError
 from charter.store.db import sqlite_file
@@ -131,7 +132,7 @@ class Checkpointer:
         if self.path is None:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(self.path.parent)
             _append_line(self.path, checkpoint.to_line().encode())
         except OSError as exc:
             with self._lock:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from charter._private_files import private_file
 from charter._urls import shown_url
 from charter.errors import ConfigurationError, StoreError
 from charter.store.deadline import expired_bound, watch_connections
@@ -43,8 +44,8 @@ def connect(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs
     """
     parsed = check_store_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if file := sqlite_file(parsed):
-            Path(file).parent.mkdir(parents=True, exist_ok=True)
+        if (file := sqlite_file(parsed)) and "uri" not in parsed.query:
+            private_file(file)  # readable by its owner only, with its -wal and -shm
         engine = create_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000}, **kwargs)
         event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_timeout_ms))
     elif parsed.get_backend_name() == "postgresql":
