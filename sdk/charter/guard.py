@@ -29,6 +29,7 @@ from charter.grounding import LexicalSupport, SupportScorer
 from charter.pipeline import call_spec, check
 from charter.policy.base import PolicyEngine
 from charter.privacy import Privacy
+from charter.pseudonyms import Pseudonyms, queue_pseudonyms, settings_pseudonyms
 from charter.resume_targets import forget_held_through, target_for
 from charter.values import RedactOperator
 
@@ -151,6 +152,7 @@ class Charter:
                 store_content=self.settings.store_content,
                 # checkpoint spans go where this Charter's spans go, under its service name
                 tracer_provider=getattr(self.telemetry, "tracer_provider", None),
+                pseudonyms=settings_pseudonyms(self.settings),
             )
 
         return self._component("_audit", build)
@@ -262,7 +264,7 @@ class Charter:
     def _resumable(self, ticket: str, request: Any) -> Any:
         """The guarded object that held `ticket` (in this process), else the one of its name;
         found before the approval is used, so a refusal leaves it for a later resume."""
-        _owned(ticket, request)
+        _owned(ticket, request, queue_pseudonyms(self.queue, self.settings))
         return target_for(ticket, request.action.get("function", ""))
 
     def reload(self) -> None:
@@ -283,14 +285,14 @@ class Charter:
             self._telemetry.close()  # flushes and hands back the providers built for it
 
 
-def _owned(ticket: str, request: Any) -> None:
+def _owned(ticket: str, request: Any, keyed: Pseudonyms) -> None:
     """A ticket held for a user resumes only for that user, or for a worker that acts for
     nobody (no `charter.context(user=...)`): another signed-in user holding the ticket
     (a leaked link, a shared log) gets `NotAuthorized`, and nothing runs."""
     from charter.approvals._identity import requested_by
 
     user, nobody = current().user, CallContext.user
-    if nobody not in (user, request.requester) and not requested_by(user, request.requester):
+    if nobody not in (user, request.requester) and not requested_by(user, request.requester, keyed):
         raise NotAuthorized(
             f"request {ticket} was held for another user; it can be resumed by that user, "
             "or by a worker outside any user's context"

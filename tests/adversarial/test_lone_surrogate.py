@@ -69,11 +69,11 @@ def test_the_writer_keeps_a_lone_surrogate_escaped_and_exports_it(tmp_path: Path
         log.record(Decision(action=Action.ALLOW), {"text": f"hello {LONE} there"})
         log.record(Decision(action=Action.ALLOW), {"text": f"hello {LONE} again"})
         log.flush(timeout=30)
-    with AuditLog(url) as log:  # the default: its hash, computed over the surrogate
+    with AuditLog(url) as log:  # the default: its digest, computed over the surrogate
         log.record(Decision(action=Action.ALLOW), {"text": f"hello {LONE} there"})
         log.flush(timeout=30)
     first, _, hashed = iter_records(url)
-    assert hashed.input["text"] == "" and len(hashed.input["text_sha256"]) == 64
+    assert hashed.input["text"] == "" and len(hashed.input["text_hmac"]) == 64
     assert LONE in first.input["text"]  # kept, escaped in the stored JSON, not replaced
     assert verify(url).ok
     exported = subprocess.run(

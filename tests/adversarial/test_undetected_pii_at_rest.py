@@ -25,6 +25,7 @@ from charter.approvals import ApprovalState
 from charter.audit import iter_records
 from charter.config import DEFAULT_POLICIES
 from charter.errors import ApprovalError, ApprovalPending, ApprovalRejected
+from charter.pseudonyms import settings_pseudonyms
 from charter.signals import HeuristicJailbreakDetector, SignalSet
 from charter.store import connect
 from charter.testing import RecordingModel, make_charter
@@ -122,17 +123,20 @@ def test_undetected_personal_data_is_not_stored_raw(tmp_path: Path, store_url: s
     assert leaks == []  # main: every value, in the decision log and in the approval rows
 
     records = list(iter_records(store_url))
+    keyed = settings_pseudonyms(charter.settings)  # a SQLite file's key; PostgreSQL: none
+    text_digest = "text_hmac" if keyed.keyed else "text_sha256"
     # input and output of each chat; three refund checks, the approved refund's check
     # again as it resumes, and its result
     assert len(records) == len(MESSAGES) * 2 + 3 + 1 + 1
     for record in records:
-        assert record.input["text"] == "" and len(record.input["text_sha256"]) == 64
+        assert record.input["text"] == "" and len(record.input[text_digest]) == 64
         assert record.input["text_chars"] > 0
     refund = next(r for r in records if r.input.get("tool", {}).get("name") == "issue_refund")
     assert refund.result["violations"][0]["rule"] == "tools.refund_over_limit"
     arguments = refund.input["tool"]["arguments"]
     assert arguments["amount"] == 900.0  # numbers stay: replay still judges the limit
-    assert arguments["note"].startswith("sha256:") and arguments["order_id"].startswith("sha256:")
+    assert arguments["note"].startswith(keyed.prefix)
+    assert arguments["order_id"] == keyed.prefix + keyed.hex("A-0")
 
 
 def test_a_settled_request_keeps_only_its_digest(tmp_path: Path) -> None:
@@ -186,7 +190,7 @@ def test_an_undetected_value_used_as_a_key_is_hashed_in_the_log(tmp_path: Path) 
     charter.close()
     (record,) = [r for r in iter_records(url) if r.input.get("tool", {}).get("arguments")][:1]
     extra = record.input["tool"]["arguments"]["extra"]
-    assert {k for k in extra if not k.startswith("sha256:")} == {"order_id", "created-at.utc"}
+    assert {k for k in extra if not k.startswith("hmac:")} == {"order_id", "created-at.utc"}
     assert len(extra) == 4
     assert not [
         t for t, text in _rows(url) for v in ("kwame mensah", "0151 2345 6789") if v in text

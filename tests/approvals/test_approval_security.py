@@ -71,7 +71,7 @@ def test_self_approval_check_ignores_case_and_padding(store_url: str, who: str) 
         with pytest.raises(NotAuthorized, match="own request"):
             trusting.approve(ticket, Reviewer(id=who, roles=("finance",)))
         # recorded as given, or as its pseudonym when it reads as a name (the space)
-        assert trusting.get(ticket).refusals[-1].by == requester_id(who)
+        assert trusting.get(ticket).refusals[-1].by == requester_id(who, trusting.pseudonyms)
 
 
 SPELLINGS_OF_ALICE = [

@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.pool import StaticPool
 
-from charter._canonical import sha256_hex
 from charter.audit import DECISION_LOG_PATH, AuditLog, iter_records, verify
 from charter.audit import writer as _writer
 from charter.decision import Action, Decision, Stage, Violation
 from charter.errors import AuditError, ConfigurationError
 from charter.policy.input import PIISummary, PolicyInput, ToolRef, UserRef
+from charter.pseudonyms import Pseudonyms
 from charter.store import connect
 from charter.store.decision_log import LOG
 
@@ -77,15 +77,16 @@ def test_a_record_is_shaped_like_an_opa_decision_log_entry(engine: Engine) -> No
         )
         log.flush(30)
         assert log.stats.written == 1
+        keyed = log.pseudonyms  # a SQLite file's key beside it; PostgreSQL's: none
     [record] = iter_records(engine)
     assert record.seq == 1
     assert record.decision_id == decision.decision_id
     assert record.path == DECISION_LOG_PATH
-    # The text is withheld by default (issue 14 #6): its hash and length stand in for it.
+    # The text is withheld by default (issue 14 #6): its digest and length stand in for it.
     assert record.input == {
         **policy_input.to_dict(),
         "text": "",
-        "text_sha256": sha256_hex("mail <EMAIL_ADDRESS_1>"),
+        **_text_digest(keyed, "mail <EMAIL_ADDRESS_1>"),
         "text_chars": len("mail <EMAIL_ADDRESS_1>"),
     }
     assert record.result == decision.model_dump(mode="json")
@@ -102,6 +103,10 @@ def test_a_record_is_shaped_like_an_opa_decision_log_entry(engine: Engine) -> No
     assert record.hash == record.compute_hash()
 
 
+def _text_digest(pseudonyms: Pseudonyms, text: str) -> dict[str, str]:
+    return {"text_hmac" if pseudonyms.keyed else "text_sha256": pseudonyms.hex(text)}
+
+
 def test_a_plain_mapping_is_snapshotted_when_recorded(sqlite_url: str) -> None:
     document = {"text": "<PHONE_NUMBER_1>", "metadata": {"turn": 1}}
     with AuditLog(sqlite_url) as log:
@@ -109,9 +114,10 @@ def test_a_plain_mapping_is_snapshotted_when_recorded(sqlite_url: str) -> None:
         document["metadata"]["turn"] = 2  # the caller reuses its dict
         document["text"] = "changed"
     [record] = iter_records(sqlite_url)
+    assert log.pseudonyms.keyed
     assert record.input == {
         "text": "",
-        "text_sha256": sha256_hex("<PHONE_NUMBER_1>"),
+        "text_hmac": log.pseudonyms.hex("<PHONE_NUMBER_1>"),
         "text_chars": 16,
         "metadata": {"turn": 1},
     }

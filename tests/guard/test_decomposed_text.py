@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from charter._canonical import sha256_hex
 from charter.audit import iter_records
 from charter.decision import Stage
 from charter.errors import PolicyViolation
 from charter.guard import Charter
 from charter.policy.input import ModelRef, policy_document, policy_view
+from charter.pseudonyms import settings_pseudonyms
 
 REFUSED = [
     ("Eşcinselim, bunu hesabıma not eder misiniz?", "privacy.special_category"),
@@ -78,11 +78,11 @@ def test_the_policy_is_given_composed_text() -> None:
 
 
 def test_the_log_hashes_the_text_as_sent_not_composed(charter: Charter) -> None:
-    """README "What is stored": the record holds the text's SHA-256 and length. They were
-    the composed text's, a text nobody sent (found by review of the NFC change)."""
+    """README "What is stored": the record holds the text's keyed digest and length. They
+    were the composed text's, a text nobody sent (found by review of the NFC change)."""
     sent = _nfd("Kartım nerede? Şubeye gidebilir miyim?")
     _model(charter)(sent)
     charter.close()
     first = next(iter_records(charter.settings.store_url))
-    assert first.input["text_sha256"] == sha256_hex(sent)
+    assert first.input["text_hmac"] == settings_pseudonyms(charter.settings).hex(sent)
     assert first.input["text_chars"] == len(sent)

@@ -24,12 +24,12 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from charter import semconv as sc
-from charter._canonical import sha256_hex
 from charter.audit import iter_records
 from charter.config import Settings
 from charter.context import context
 from charter.errors import ApprovalPending, ApprovalRejected, ConfigurationError, PolicyViolation
 from charter.guard import Charter
+from charter.pseudonyms import settings_pseudonyms
 from charter.refusal import PREFIX
 from charter.signals import CallableSignal, SignalSet
 from charter.telemetry import Telemetry
@@ -588,10 +588,12 @@ def test_tool_arguments_are_inspected_in_every_leaf_and_number(
     ]
     [call_record, _] = driven.records()
     arguments = call_record.input["tool"]["arguments"]
-    # Stored as hashes of the placeholder form (issue 14 #6: no text at rest by default).
+    # Stored as keyed digests of the placeholder form (issue 14 #6: no text at rest by
+    # default; `charter.pseudonyms`: the key beside the SQLite store).
+    digest = settings_pseudonyms(charter.settings).hex
     assert arguments == {
-        "national_id": "sha256:" + sha256_hex("<TR_NATIONAL_ID_1>"),  # a number is PII too
-        "emails": ["sha256:" + sha256_hex(f"<EMAIL_ADDRESS_{n}>") for n in (1, 2)],
+        "national_id": "hmac:" + digest("<TR_NATIONAL_ID_1>"),  # a number is PII too
+        "emails": ["hmac:" + digest(f"<EMAIL_ADDRESS_{n}>") for n in (1, 2)],
         "vip": True,
     }
     assert "10000000146" not in call_record.model_dump_json()
@@ -682,7 +684,7 @@ def test_the_last_check_of_a_stream_reads_the_whole_answer(
     chunks, error = driven.emitted("hello")
     assert error is None and "".join(chunks) == answer
     last = [r for r in driven.records() if r.labels["stage"] == "output"][-1]
-    assert last.input["text_sha256"] == sha256_hex(answer)
+    assert last.input["text_hmac"] == settings_pseudonyms(driven.charter.settings).hex(answer)
     assert last.input["text_chars"] == len(answer)
 
 

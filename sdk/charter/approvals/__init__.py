@@ -24,6 +24,7 @@ from charter.approvals.models import (
 if TYPE_CHECKING:
     from charter.approvals.configured import queue_from_settings
     from charter.approvals.queue import ApprovalQueue
+    from charter.pseudonyms import Pseudonyms
 
 __all__ = [
     "ApprovalQueue",
@@ -46,13 +47,18 @@ __all__ = [
 
 
 def can_approve(
-    reviewer: Reviewer, request: ApprovalRequest, authorizer: Authorizer | None = None
+    reviewer: Reviewer,
+    request: ApprovalRequest,
+    authorizer: Authorizer | None = None,
+    pseudonyms: Pseudonyms | None = None,
 ) -> AuthzResult:
     """May `reviewer` vote on `request` now? The queue's own checks (pending, not their own
-    request, not voted yet) and then the authorizer's (default: the request's roles)."""
+    request, not voted yet) and then the authorizer's (default: the request's roles).
+    `pseudonyms`: the queue's (`ApprovalQueue.pseudonyms`), to know a hashed requester."""
     from charter.approvals.lifecycle import vote_refusal
+    from charter.pseudonyms import UNKEYED
 
-    refusal = vote_refusal(request, reviewer, authorizer or RoleAuthorizer())
+    refusal = vote_refusal(request, reviewer, authorizer or RoleAuthorizer(), pseudonyms or UNKEYED)
     return AuthzResult(refusal is None, () if refusal is None else (str(refusal),))
 
 

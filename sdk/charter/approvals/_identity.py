@@ -12,18 +12,19 @@ small capitals read as letters; case is ignored both before and after the skelet
 only ever refuses a vote (the safe direction), so the comparison errs wide.
 
 A requester id that looks like personal data (an e-mail address, a name, a national id) is
-stored as a pseudonym (`requester_id`), as telemetry and the decision log keep it hashed;
-`asked_by` and `requested_by` compare an id with what was stored. So is anyone else the
-history names who was not acting as a reviewer from the directory (who cancelled, who used
-the approval, whose vote was refused), refusal message included (`stored_actor`).
+stored as a pseudonym (`requester_id`), keyed as telemetry and the decision log keep it
+(`charter.pseudonyms`); `asked_by` and `requested_by` compare an id with what was stored.
+So is anyone else the history names who was not acting as a reviewer from the directory
+(who cancelled, who used the approval, whose vote was refused), refusal message included
+(`stored_actor`).
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-from charter._canonical import sha256_hex
 from charter._unicode import confusable_prototypes, default_ignorable, small_capital
+from charter.pseudonyms import UNKEYED, Pseudonyms
 from charter.telemetry._telemetry import looks_personal
 
 _BLANKS = frozenset({"\u2800"})
@@ -38,21 +39,24 @@ def same_person(a: str, b: str) -> bool:
     return not _keys(a).isdisjoint(_keys(b))
 
 
-def requester_id(user: str) -> str:
-    """How the queue stores who asked. An id that looks like personal data becomes hashes:
-    of its skeletons, which the four-eyes rule compares (another spelling of it still cannot
-    decide the request), and of the id as given, which resuming compares (only that exact
-    principal resumes). Other ids are stored as they are."""
+def requester_id(user: str, pseudonyms: Pseudonyms = UNKEYED) -> str:
+    """How the queue stores who asked. An id that looks like personal data becomes keyed
+    hashes (`charter.pseudonyms`): of its skeletons, which the four-eyes rule compares
+    (another spelling of it still cannot decide the request), and of the id as given,
+    which resuming compares (only that exact principal resumes), then the key's
+    fingerprint. Other ids are stored as they are."""
     keys = _keys(user)
     if not any(looks_personal(k) for k in keys | {user}):
         return user
-    return f"{_HASHED}{'-'.join(sorted(_hashes(keys)))}.{sha256_hex(user)[:8]}"
+    hashes = "-".join(sorted(_hashes(keys, pseudonyms)))
+    mark = f".{pseudonyms.fingerprint}" if pseudonyms.keyed else ""
+    return f"{_HASHED}{hashes}.{pseudonyms.hex(user)[:8]}{mark}"
 
 
-def stored_actor(by: str, why: str) -> tuple[str, str]:
+def stored_actor(by: str, why: str, pseudonyms: Pseudonyms = UNKEYED) -> tuple[str, str]:
     """(actor, message) for a history row about `by`: its pseudonym when it looks like
     personal data, in the message too (refusals quote the id they refused)."""
-    actor = requester_id(by)
+    actor = requester_id(by, pseudonyms)
     if actor == by:
         return by, why
     for written in (repr(by)[1:-1], by):
@@ -60,28 +64,49 @@ def stored_actor(by: str, why: str) -> tuple[str, str]:
     return actor, why
 
 
-def asked_by(user_id: str, requester: str) -> bool:
+def other_key(requester: str, pseudonyms: Pseudonyms) -> bool:
+    """Whether `requester` is a pseudonym under another key than `pseudonyms` (the app has
+    a `vault_key` this process lacks): here nobody can be told apart from who asked."""
+    parsed = _parsed(requester)
+    return parsed is not None and parsed[1] not in ("", pseudonyms.fingerprint)
+
+
+def asked_by(user_id: str, requester: str, pseudonyms: Pseudonyms = UNKEYED) -> bool:
     """Whether `user_id`, in any spelling, is the person who made a request stored with
     `requester` (the four-eyes rule). A stored pseudonym is met by the hash of any of the
-    id's skeletons, whether or not this spelling of it looks personal."""
+    id's skeletons, whether or not this spelling of it looks personal; one under another
+    key is read as theirs (refused, never allowed); one from before pseudonyms were keyed
+    is compared unkeyed."""
     if same_person(user_id, requester):
         return True
-    stored, dot, _ = requester.removeprefix(_HASHED).partition(".")
-    if not requester.startswith(_HASHED) or not dot:
+    parsed = _parsed(requester)
+    if parsed is None:
         return False
-    return not _hashes(_keys(user_id)).isdisjoint(stored.split("-"))
+    stored, mark = parsed
+    if other_key(requester, pseudonyms):
+        return True
+    return not _hashes(_keys(user_id), pseudonyms if mark else UNKEYED).isdisjoint(stored)
 
 
-def requested_by(user_id: str, requester: str) -> bool:
+def requested_by(user_id: str, requester: str, pseudonyms: Pseudonyms = UNKEYED) -> bool:
     """Whether `user_id` is exactly the principal that made the request (resuming it)."""
-    return requester in (user_id, requester_id(user_id))
+    return requester in (user_id, requester_id(user_id, pseudonyms), requester_id(user_id))
 
 
 _HASHED = "h-"
 
 
-def _hashes(keys: frozenset[str]) -> set[str]:
-    return {sha256_hex(k)[:16] for k in keys}
+def _parsed(requester: str) -> tuple[list[str], str] | None:
+    """(skeleton hashes, key fingerprint or "" when unkeyed) of a stored pseudonym; None
+    for an id stored as it is."""
+    stored, dot, rest = requester.removeprefix(_HASHED).partition(".")
+    if not requester.startswith(_HASHED) or not dot:
+        return None
+    return stored.split("-"), rest.partition(".")[2]
+
+
+def _hashes(keys: frozenset[str], pseudonyms: Pseudonyms) -> set[str]:
+    return {pseudonyms.hex(k)[:16] for k in keys}
 
 
 def _keys(user_id: str) -> frozenset[str]:

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, RowMapping
 
 from charter.approvals._identity import stored_actor
 from charter.approvals.models import ApprovalRequest, ApprovalState, EventKind, HistoryEntry, Vote
+from charter.pseudonyms import UNKEYED, Pseudonyms
 from charter.store import approval_repo as repo
 
 
@@ -43,6 +44,7 @@ class History:
     conn: Connection
     request_id: str
     at: datetime
+    pseudonyms: Pseudonyms = UNKEYED
 
     def add(
         self,
@@ -70,7 +72,7 @@ class History:
     def refused(self, by: str, state: ApprovalState, why: str) -> None:
         """A refused attempt: recorded, state unchanged; an id that looks like personal
         data as its pseudonym, in the message too (anyone may be refused)."""
-        actor, why = stored_actor(by, why) if by else ("?", why)
+        actor, why = stored_actor(by, why, self.pseudonyms) if by else ("?", why)
         self.add(EventKind.REFUSED, actor, state, state, why)
 
 

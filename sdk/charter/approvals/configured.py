@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from charter.approvals.lifecycle import Origin
 from charter.approvals.queue import ApprovalQueue
+from charter.pseudonyms import pseudonyms_for
 
 if TYPE_CHECKING:
     from charter.config import Settings
@@ -27,11 +28,13 @@ def queue_from_settings(
     vote authorized by `engine`'s `can_approve`. `store` and `reviewers_file` are a
     command's own choices (`--store`, `--reviewers`) over the settings'. `scope`: the
     (tenant, app) whose requests alone it serves (a `Charter`'s); None: every app's."""
+    where = store or settings.store_url
     return ApprovalQueue.from_policy(
-        store or settings.store_url,
+        where,
         engine,
         reviewers_file=reviewers_file or settings.reviewers_file or None,
         store_content=settings.store_content,
         scope=scope,
         step_threads=settings.step_threads,
+        pseudonyms=pseudonyms_for(settings.vault_key, where),
     )

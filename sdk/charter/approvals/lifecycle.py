@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from charter.approvals._identity import asked_by, same_person
+from charter.approvals._identity import asked_by, other_key, same_person
 from charter.approvals.authz import Authorizer
 from charter.approvals.models import (
     ApprovalRequest,
@@ -34,6 +34,7 @@ from charter.errors import (
     ApprovalRejected,
     NotAuthorized,
 )
+from charter.pseudonyms import UNKEYED, Pseudonyms
 
 Origin = tuple[str, str]
 """Where a request was made: (tenant, app)."""
@@ -44,9 +45,13 @@ def stamp(at: datetime) -> str:
 
 
 def vote_refusal(
-    request: ApprovalRequest, reviewer: Reviewer, authorizer: Authorizer
+    request: ApprovalRequest,
+    reviewer: Reviewer,
+    authorizer: Authorizer,
+    pseudonyms: Pseudonyms = UNKEYED,
 ) -> ApprovalError | None:
-    """Why `reviewer` may not vote on `request` now, or None when they may."""
+    """Why `reviewer` may not vote on `request` now, or None when they may. `pseudonyms`:
+    the queue's, under which its requesters were stored (`charter.pseudonyms`)."""
     rid, tid = reviewer.id, request.id
     if request.state is ApprovalState.EXPIRED:
         how = "approved but unused" if unbacked_approval(request) is None else "without a decision"
@@ -56,7 +61,13 @@ def vote_refusal(
         )
     if request.state is not ApprovalState.PENDING:
         return ApprovalError(f"request {tid} is already {request.state}; it takes no more votes")
-    if asked_by(rid, request.requester):
+    if other_key(request.requester, pseudonyms):
+        return NotAuthorized(
+            f"request {tid} was made under another pseudonym key, so this process cannot "
+            "tell its requester from a reviewer; decide it with the app's vault_key set "
+            "(CHARTER_VAULT_KEY)"
+        )
+    if asked_by(rid, request.requester, pseudonyms):
         return NotAuthorized(
             f"reviewer {rid!r} made request {tid} and cannot decide their own request "
             "(four-eyes rule); ask another reviewer"
@@ -206,7 +217,10 @@ class UseCheck:
 
 
 def use_check(
-    request: ApprovalRequest, presented_hash: str, scope: Origin | None = None
+    request: ApprovalRequest,
+    presented_hash: str,
+    scope: Origin | None = None,
+    pseudonyms: Pseudonyms = UNKEYED,
 ) -> UseCheck:
     tid = request.id
     if scope is not None and scope != (request.tenant, request.app):
@@ -228,7 +242,7 @@ def use_check(
                 f"(details: charter approvals show {tid})"
             )
         )
-    unbacked = unbacked_approval(request)
+    unbacked = unbacked_approval(request, pseudonyms)
     if unbacked is not None:
         return UseCheck(ApprovalError(unbacked), record=True)
     if request.consumed_at is not None:
@@ -251,7 +265,7 @@ def use_check(
     return UseCheck(None)
 
 
-def unbacked_approval(request: ApprovalRequest) -> str | None:
+def unbacked_approval(request: ApprovalRequest, pseudonyms: Pseudonyms = UNKEYED) -> str | None:
     """Why an `approved` state is not backed by its recorded votes, or None when it is:
     min_approvals approve votes by distinct reviewers, none of them the requester, and no
     reject. A row edited by hand (found by probing: its state flipped with no vote) is
@@ -260,7 +274,7 @@ def unbacked_approval(request: ApprovalRequest) -> str | None:
     for vote in request.votes:
         if vote.verdict != "approve":
             return f"approved request {request.id} holds a reject vote by {vote.reviewer}"
-        if asked_by(vote.reviewer, request.requester):  # a pseudonym stored too
+        if asked_by(vote.reviewer, request.requester, pseudonyms):  # a pseudonym stored too
             return f"approved request {request.id} holds a vote by its requester"
         if not any(same_person(vote.reviewer, p) for p in persons):
             persons.append(vote.reviewer)

@@ -47,6 +47,7 @@ from charter.approvals.storage import ANSWER_TIMEOUT_S, ApprovalStore, Clock, ut
 from charter.decision import ApprovalSpec
 from charter.errors import ApprovalError, NotAuthorized
 from charter.policy.base import PolicyEngine
+from charter.pseudonyms import Pseudonyms, pseudonyms_for
 from charter.store import approval_repo as repo
 
 DEFAULT_LEASE_S = 300.0
@@ -70,6 +71,7 @@ class ApprovalQueue:
     `scope` (tenant, app): serve that app's requests only; another's are `NotAuthorized`
     (and left out of listings). None (`charter approvals`, the console): every app's.
     `step_threads`: the size of the step pool `wait_async` reads on (0: its default).
+    `pseudonyms`: the key of requester pseudonyms (default: the one beside a SQLite store).
     """
 
     def __init__(
@@ -84,8 +86,10 @@ class ApprovalQueue:
         answer_timeout_s: float = ANSWER_TIMEOUT_S,
         scope: Origin | None = None,
         step_threads: int = 0,
+        pseudonyms: Pseudonyms | None = None,
     ) -> None:
         self._store_content = store_content
+        self.pseudonyms = pseudonyms or pseudonyms_for("", store)
         self._store = ApprovalStore(
             store, clock=clock, migrate=migrate, answer_timeout_s=answer_timeout_s, scope=scope
         )
@@ -149,7 +153,7 @@ class ApprovalQueue:
         request (in whatever state it is now) instead of queueing another: for a framework
         that re-runs a step after a pause."""
         fields = {
-            "requester": requester_id(requester),
+            "requester": requester_id(requester, self.pseudonyms),
             "tenant": tenant,
             "app": app,
             "rule": rule,
@@ -215,14 +219,14 @@ class ApprovalQueue:
             now = self._clock()
             locked = store.locked(conn, request_id, history=True)  # who decided, for messages
             request = store.expire_if_due(conn, locked, now)
-            check = use_check(request, action_hash, scope or store.scope)
+            check = use_check(request, action_hash, scope or store.scope, self.pseudonyms)
             state = request.state
-            history = _records.History(conn, request_id, now)
+            history = _records.History(conn, request_id, now, self.pseudonyms)
             if check.error is None:
                 used = {"consumed_at": now, "updated_at": now, **store.settled_action(request)}
                 repo.update_request(conn, request_id, used)
-                note = "approval used for the action"
-                history.add(EventKind.CONSUMED, requester_id(by), state, state, note)
+                actor = requester_id(by, self.pseudonyms)
+                history.add(EventKind.CONSUMED, actor, state, state, "approval used for the action")
                 request = store.reload(conn, request_id)
             elif check.record:
                 history.refused(by, state, str(check.error))
@@ -255,7 +259,9 @@ class ApprovalQueue:
             who = self._resolve(reviewer)
         except ApprovalError as exc:
             return exc
-        return self._store.foreign(request) or vote_refusal(request, who, self._authorizer)
+        return self._store.foreign(request) or vote_refusal(
+            request, who, self._authorizer, self.pseudonyms
+        )
 
     def list(
         self,
@@ -291,11 +297,11 @@ class ApprovalQueue:
             now = self._clock()
             request = store.expire_if_due(conn, store.locked(conn, request_id), now)
             state = request.state
-            history = _records.History(conn, request_id, now)
+            history = _records.History(conn, request_id, now, self.pseudonyms)
             refusal = store.foreign(request)
             if state is ApprovalState.PENDING and refusal is None:
                 store.move(conn, request, ApprovalState.CANCELLED, now)
-                actor = requester_id(by)  # the app, often on its user's behalf
+                actor = requester_id(by, self.pseudonyms)  # the app, often on its user's behalf
                 history.add(EventKind.TRANSITION, actor, state, ApprovalState.CANCELLED, reason)
             else:
                 refusal = refusal or ApprovalError(
@@ -317,7 +323,7 @@ class ApprovalQueue:
         one chosen is locked, and checked again then."""
         who = self._resolve(reviewer)
         for candidate in self._store.claimable(who.id, self._clock()):
-            if vote_refusal(candidate, who, self._authorizer) is not None:
+            if vote_refusal(candidate, who, self._authorizer, self.pseudonyms) is not None:
                 continue
             with self._store.writing("claiming an approval request", [candidate.id]) as conn:
                 now = self._clock()
@@ -325,7 +331,7 @@ class ApprovalQueue:
                 if locked is None:
                     continue  # another reviewer took it meanwhile
                 request = _records.load(conn, [locked], history=False)[0]
-                if vote_refusal(request, who, self._authorizer) is None:
+                if vote_refusal(request, who, self._authorizer, self.pseudonyms) is None:
                     return self._store.claim(conn, request, who.id, now, lease_s)
         return None
 
@@ -378,10 +384,12 @@ class ApprovalQueue:
             who: Reviewer | None = None
             try:
                 who = self._resolve(reviewer)
-                refusal = store.foreign(request) or vote_refusal(request, who, self._authorizer)
+                refusal = store.foreign(request) or vote_refusal(
+                    request, who, self._authorizer, self.pseudonyms
+                )
             except NotAuthorized as exc:
                 refusal = exc
-            history = _records.History(conn, request_id, now)
+            history = _records.History(conn, request_id, now, self.pseudonyms)
             if refusal is not None or who is None:
                 history.refused(claimed_id, state, f"{verdict}: {refusal}")
             else:

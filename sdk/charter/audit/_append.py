@@ -29,6 +29,7 @@ from charter.audit.record import PreparedRecord
 from charter.decision import Decision
 from charter.errors import StoreError
 from charter.policy.input import PolicyInput
+from charter.pseudonyms import UNKEYED, Pseudonyms
 from charter.store.db import NOTHING_LOST
 from charter.store.decision_log import ChainHead, append_chained
 
@@ -69,14 +70,18 @@ class Pending:
         span_id: str,
         labels: Mapping[str, str],
         timestamp: datetime,
+        pseudonyms: Pseudonyms = UNKEYED,
     ) -> Pending:
         """A record as `AuditLog.record()` takes it, its input snapshotted (`snapshot`)."""
-        snapshot, stable = cls.snapshot(input, store_content=store_content)
+        snapshot, stable = cls.snapshot(input, store_content=store_content, pseudonyms=pseudonyms)
         return cls(decision, snapshot, trace_id, span_id, labels, timestamp, stable)
 
     @staticmethod
     def snapshot(
-        input: PolicyInput | Mapping[str, Any], *, store_content: bool
+        input: PolicyInput | Mapping[str, Any],
+        *,
+        store_content: bool,
+        pseudonyms: Pseudonyms = UNKEYED,
     ) -> tuple[PolicyInput | str | Unserialisable, bool]:
         """A PolicyInput is immutable; a plain mapping is serialised now, since the caller may
         change it after `record()` returns. One that cannot be serialised becomes a marker.
@@ -87,7 +92,7 @@ class Pending:
             return input, False
         try:
             doc = input.to_dict() if isinstance(input, PolicyInput) else input
-            kept = doc if store_content else withhold_content(doc)
+            kept = doc if store_content else withhold_content(doc, pseudonyms)
             return canonical_json(kept), reparses_to_itself(kept)
         except Exception as exc:
             return Unserialisable(type(exc).__name__), False

@@ -63,6 +63,7 @@ from charter.audit.checkpoint import (
 from charter.decision import Decision
 from charter.errors import AuditError, ConfigurationError
 from charter.policy.input import PolicyInput
+from charter.pseudonyms import Pseudonyms, pseudonyms_for
 from charter.store.db import connect, redacted_url, refuse_private_memory
 from charter.store.decision_log import ensure_schema
 
@@ -99,9 +100,10 @@ class AuditLog:
         checkpoint_interval_s: float = DEFAULT_INTERVAL_S,
         tracer_provider: Any = None,
         store_content: bool = False,
+        pseudonyms: Pseudonyms | None = None,
     ) -> None:
         """`store_content`: keep the (redacted) prompt/answer text and tool arguments in
-        the records; by default only their hashes (`charter.audit.content`).
+        the records; by default only their digests, keyed by `pseudonyms` (`charter.audit.content`).
         `linger_s`: how long the writer waits for more records to batch (0: none).
         `writer`: "process" writes from a child process (async only; needs a URL).
         `full_wait_s`: how long an async `record()` waits for room in a full queue while
@@ -130,6 +132,7 @@ class AuditLog:
         ensure_schema(self._engine)
         self.mode: AuditMode = mode
         self.store_content = store_content
+        self.pseudonyms = pseudonyms or pseudonyms_for("", store_url_or_engine)
         self._max_queue = max_queue
         self._batch = batch
         self._linger_s = linger_s
@@ -204,6 +207,7 @@ class AuditLog:
             decision,
             input,
             store_content=self.store_content,
+            pseudonyms=self.pseudonyms,
             trace_id=trace_id,
             span_id=span_id,
             labels={str(k): str(v) for k, v in labels.items()},

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from charter.approvals.models import ApprovalRequest, ApprovalState, describe_approvers
-from charter.cli._common import StoreOption, clean_errors, fail, say, store_hint, store_url
+from charter.cli._common import StoreOption, clean_errors, fail, say, store_hint
 from charter.cli._signals import stop_on_signals
 from charter.config import Settings
 
@@ -61,8 +61,11 @@ def _existing(url: str) -> str:
 
 def _queue(store: str | None) -> ApprovalQueue:
     from charter.approvals.queue import ApprovalQueue
+    from charter.pseudonyms import pseudonyms_for
 
-    return ApprovalQueue(_existing(store_url(store)))
+    settings = Settings.load(store_url=store) if store else Settings.load()
+    where = _existing(settings.store_url)
+    return ApprovalQueue(where, pseudonyms=pseudonyms_for(settings.vault_key, where))
 
 
 def _reviewing_queue(

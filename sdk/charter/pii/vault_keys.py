@@ -57,9 +57,9 @@ class TenantKeys:
     @classmethod
     def derive(cls, master: bytes, tenant: str) -> TenantKeys:
         return cls(
-            cipher=AESGCM(_derive(master, "enc", tenant)),
-            tag_key=_derive(master, "tag", tenant),
-            hash_key=_derive(master, "hash", tenant),
+            cipher=AESGCM(derive_key(master, "enc", tenant)),
+            tag_key=derive_key(master, "tag", tenant),
+            hash_key=derive_key(master, "hash", tenant),
         )
 
     def tag(self, kind: str, value: str) -> str:
@@ -70,7 +70,8 @@ class TenantKeys:
         return hmac.new(self.hash_key, utf8(f"{entity_type}\0{value}"), sha256).hexdigest()[:16]
 
 
-def _derive(master: bytes, purpose: str, tenant: str) -> bytes:
+def derive_key(master: bytes, purpose: str, tenant: str) -> bytes:
+    """One key per purpose and tenant (HKDF-SHA256): the vault's three, the pseudonyms'."""
     hkdf = HKDF(
         algorithm=hashes.SHA256(), length=32, salt=FORMAT, info=utf8(f"{purpose}\0{tenant}")
     )

@@ -77,15 +77,17 @@ def _values_digest(run: CallRun, real: Any) -> str:
 
 def submit_approval(run: CallRun, decision: Decision, action: Mapping[str, Any]) -> Any:
     """Queue the held call. A user id that looks like personal data is stored as a
-    pseudonym, as telemetry and the decision log keep it (`requester_id`)."""
+    pseudonym under the queue's key, as telemetry and the decision log keep it
+    (`requester_id`)."""
     from charter.approvals._identity import requester_id
+    from charter.pseudonyms import queue_pseudonyms
 
     settings = run.parts.settings
     spec = decision.approval or ApprovalSpec()
     request = run.parts.queue.submit(
         spec=spec,
         action=action,
-        requester=requester_id(run.ctx.user),
+        requester=requester_id(run.ctx.user, queue_pseudonyms(run.parts.queue, settings)),
         tenant=settings.tenant,
         app=settings.app,
         rule=next(iter(spec.rules or decision.rules), ""),

@@ -24,9 +24,9 @@ from charter.pipeline.parts import CallSpec, Parts, caller_scores, output_parts,
 from charter.pipeline.verdicts import cross_principal_restore, over_limit, unreadable
 from charter.policy.input import policy_document, policy_view
 from charter.privacy import Inspected, InspectedJson
+from charter.pseudonyms import user_pseudonym
 from charter.refusal import refusal_like, refusal_text
 from charter.reports import CallReport, ReviseRound
-from charter.telemetry import safe_user
 from charter.tool_calls import argument_texts, replace_answer, tool_names
 from charter.values import PIISummary
 
@@ -172,7 +172,7 @@ class CallRun:
             app=settings.app,
             tenant=settings.tenant,
             environment=settings.environment,
-            user=safe_user(self.ctx.user),
+            user=user_pseudonym(settings, self.ctx.user),
             roles=self.ctx.roles,
             model=self.spec.model,
             text=text,

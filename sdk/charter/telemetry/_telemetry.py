@@ -29,11 +29,11 @@ _NOT_A_PSEUDONYM = re.compile(r"[@\s]|^\+?\d[\d\-. ()]{6,}$")
 
 @lru_cache(maxsize=4096)
 def safe_user(user: str) -> str:
-    """The user pseudonym to record. The guard passes pseudonyms; if a caller passes what
-    looks like an e-mail address, a name, a phone or an id number instead, record a hash
-    of it so telemetry never carries the identifier itself. Memoized: a call asks for it up
-    to three times (each policy stage and the span), and an app has far fewer users than
-    calls."""
+    """The user pseudonym to record. The guard passes its keyed pseudonym
+    (`charter.pseudonyms.user_pseudonym`); if a caller passes what looks like an e-mail
+    address, a name, a phone or an id number instead, record an (unkeyed) hash of it so
+    telemetry never carries the identifier itself. Memoized: an app has far fewer users
+    than calls."""
     if looks_personal(user):
         return "h-" + sha256_hex(user)[:16]
     return valid_text(user)
