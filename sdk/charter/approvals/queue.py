@@ -19,29 +19,15 @@ from sqlalchemy import Engine
 
 from charter._ids import reviewer_id
 from charter._unicode import confusable_prototypes
-from charter.approvals import _records
+from charter.approvals import _records, models
 from charter.approvals._fields import check_fields, check_hash, keyed_ticket, parse_state
 from charter.approvals._identity import requester_id
 from charter.approvals._records import event
 from charter.approvals.authz import Authorizer, PolicyAuthorizer, RoleAuthorizer
 from charter.approvals.directory import ReviewerDirectory
 from charter.approvals.inbox import Inbox, gather
-from charter.approvals.lifecycle import (
-    Origin,
-    cast_vote,
-    counted_for,
-    use_check,
-    vote_refusal,
-)
-from charter.approvals.models import (
-    ApprovalRequest,
-    ApprovalState,
-    EventKind,
-    Reviewer,
-    Vote,
-    canonical_action,
-)
-from charter.approvals.models import action_hash as hash_action
+from charter.approvals.lifecycle import Origin, cast_vote, counted_for, use_check, vote_refusal
+from charter.approvals.models import ApprovalRequest, ApprovalState, EventKind, Reviewer
 from charter.approvals.notify import Announcer, SubmitCallback, Waiter
 from charter.approvals.storage import ANSWER_TIMEOUT_S, ApprovalStore, Clock, utcnow
 from charter.decision import ApprovalSpec
@@ -160,9 +146,9 @@ class ApprovalQueue:
             "decision_id": decision_id,
         }
         check_fields(fields)
-        plain = canonical_action(action)
+        plain = models.canonical_action(action)
         now = self._clock()
-        digest = hash_action(plain)
+        digest = models.action_hash(plain)
         ticket = (
             new_ticket()
             if key is None
@@ -395,7 +381,7 @@ class ApprovalQueue:
             else:
                 counts = list(counted_for(request, who, self._authorizer)) or None
                 row = {"reviewer": who.id, "verdict": verdict, "reason": reason, "at": now}
-                vote = Vote.model_validate({**row, "counts_for": counts or ()})
+                vote = models.Vote.model_validate({**row, "counts_for": counts or ()})
                 new_state, why = cast_vote(request, vote)
                 repo.add_vote(conn, {"request_id": request_id, **row, "counts_for": counts})
                 store.move(conn, request, new_state, now, release_claim_of=who.id)

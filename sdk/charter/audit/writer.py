@@ -42,13 +42,7 @@ from sqlalchemy import Engine
 
 from charter._open_streams import close_all as close_open_streams
 from charter.audit import _shutdown
-from charter.audit._append import (
-    RETRY_FIRST_S,
-    RETRY_MAX_S,
-    Appended,
-    Appender,
-    Pending,
-)
+from charter.audit._append import RETRY_FIRST_S, RETRY_MAX_S, Appended, Appender, Pending
 from charter.audit._process import RestartingWriter, require_url
 from charter.audit._stats import AuditStats
 from charter.audit._sync import write_late, write_now
