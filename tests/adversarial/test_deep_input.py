@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -185,6 +186,61 @@ def test_a_prompt_within_the_limit_is_not_denied_for_its_keys_and_roles(tmp_path
             ask(prompt)
         assert raised.value.setting == "max_text_chars"
     assert len(model.calls) == 2
+    charter.close()
+
+
+def test_text_the_walk_never_counted_earns_no_credit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by review: the prompt's and instructions' text was credited against the walk of
+    the call's arguments even where the walk never counted it (inside a plain object: an
+    SDK's config object, an app's prompt type read by its own adapter), so beside 950 such
+    characters another argument could hold 1,900 at a limit of 1000."""
+    from charter import adapters
+
+    class Note:
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+    class NoteAdapter:
+        def matches(self, value: Any) -> bool:
+            return isinstance(value, Note)
+
+        def texts(self, value: Any) -> list[str]:
+            return [value.text]
+
+        def replace(self, value: Any, texts: Any) -> Any:
+            return Note(texts[0])
+
+    monkeypatch.setattr(adapters, "_ADAPTERS", list(adapters._ADAPTERS))
+    adapters.register_adapter(NoteAdapter())
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, max_text_chars=1000, signals=None)
+    sent: list[Any] = []
+
+    @charter.guard(model="m", provider="google", prompt="contents")
+    def generate(contents: Any, config: Any = None, extra: str = "") -> str:
+        sent.append(extra)
+        return "ok"
+
+    @charter.guard(model="m", provider="openai", prompt="note")
+    def ask(note: Any, extra: str = "") -> str:
+        sent.append(extra)
+        return "ok"
+
+    config = SimpleNamespace(system_instruction="Be brief. " * 95)
+    calls = [
+        lambda: generate("hi", config=config, extra="e" * 1900),
+        lambda: ask(Note("where is my parcel? " * 49), extra="e" * 1900),
+    ]
+    for call in calls:
+        with pytest.raises(LimitExceeded) as raised:
+            call()
+        assert raised.value.setting == "max_text_chars"
+    assert sent == []
+    # Within the limit, both still pass: the other argument alone is under 1000.
+    assert generate("hi", config=config, extra="e" * 900) == "ok"
+    assert ask(Note("where is my parcel? " * 49), extra="e" * 900) == "ok"
+    assert len(sent) == 2
     charter.close()
 
 

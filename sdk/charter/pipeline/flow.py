@@ -221,10 +221,11 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
     args = PromptArgs.read(bound, prompt_param, run.spec.function)
     texts = args.texts
     run.bounded(Stage.INPUT, "the prompt", None, texts)
-    # The prompt's text, just bounded, is not counted twice: its keys, roles and the other
-    # arguments may hold as much again (a chat's limit was about half the setting).
+    # The prompt's text, just bounded, is not counted twice where the walk meets it: its
+    # keys, roles and the other arguments may hold as much again (a chat's limit was about
+    # half the setting). Text the walk never reads (inside a plain object) earns no credit.
     rest = "the call's arguments besides the prompt's text"
-    run.bounded(Stage.INPUT, rest, bound.arguments, chars=-sum(map(len, texts)))
+    run.bounded(Stage.INPUT, rest, bound.arguments, credited=texts)
     run.bounded(Stage.INPUT, "the retrieved passages", None, run.ctx.retrieved)
     inspected = run.inspect(texts)
     run.inspected, run.prompt = inspected, args.prompt

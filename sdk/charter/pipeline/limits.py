@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,20 +44,32 @@ class Overrun:
 
 
 def measure(
-    what: str, value: Any, settings: Settings, *, texts: Iterable[str] = (), chars: int = 0
+    what: str,
+    value: Any,
+    settings: Settings,
+    *,
+    texts: Iterable[str] = (),
+    chars: int = 0,
+    credited: Iterable[str] = (),
 ) -> Overrun | None:
     """The first limit `value` (a JSON-like value: mappings, lists, tuples, sets; anything
     else counts as one item), the extra `texts` and `chars` already seen cross, or None.
-    Keys count as text. A negative `chars` credits text already bounded on its own."""
+    Keys count as text. Each of `credited` (text already bounded on its own) is left out
+    once where the walk meets it: text inside an object the walk does not read is never
+    counted, so it is never credited either (crediting it let the rest grow past the limit)."""
     max_depth, max_items = settings.max_json_depth, settings.max_json_items
     max_chars = settings.max_text_chars
     chars += sum(len(t) for t in texts)
+    owed = Counter(credited)
     items = 0
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack and chars <= max_chars:
         node, depth = stack.pop()
         if isinstance(node, str):
-            chars += len(node)
+            if owed and owed[node] > 0:
+                owed[node] -= 1
+            else:
+                chars += len(node)
             continue
         if isinstance(node, Mapping):
             children: Any = node.values()

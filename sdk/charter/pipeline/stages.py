@@ -187,11 +187,12 @@ class CallRun:
         )
 
     def bounded(
-        self, stage: Stage, what: str, value: Any, texts: Sequence[str] = (), *, chars: int = 0
+        self, stage: Stage, what: str, value: Any, texts: Sequence[str] = (), **seen: Any
     ) -> None:
-        """Deny (recorded, fail closed) when `value`/`texts` (after `chars` already seen)
-        cross a size or depth limit, before anything walks them (`pipeline.limits`)."""
-        overrun = measure(what, value, self.parts.settings, texts=texts, chars=chars)
+        """Deny (recorded, fail closed) when `value`/`texts` cross a size or depth limit,
+        before anything walks them (`pipeline.limits.measure`; `seen`: its `chars` already
+        seen and `credited` texts)."""
+        overrun = measure(what, value, self.parts.settings, texts=texts, **seen)
         if overrun is not None:
             self.refuse_over(overrun, stage)
 
