@@ -16,7 +16,7 @@ from charter.evals import load_corpus
 from charter.evals.splits import family_key
 from charter.signals.training import HARM_CATEGORIES
 from charter.signals.training.extra_heads import HEADS
-from tests.evals.overlap import RUN, SHORTEST_RUN, TrainingIndex, words
+from tests.evals.overlap import EDITED, RUN, SHORTEST_RUN, TrainingIndex, words
 
 BUNDLE = Path(DEFAULT_POLICIES)
 EVALS = BUNDLE / "evals"
@@ -109,10 +109,13 @@ def training_index(training_rows: list[dict[str, Any]]) -> TrainingIndex:
 def test_no_eval_item_is_a_near_copy_of_a_training_text(
     safety_items: list[dict[str, Any]], training_index: TrainingIndex
 ) -> None:
-    """Words compared with case, punctuation and spacing folded. No eval item has a word
-    set within Jaccard 0.8 of a training text's (a word or two changed: "can i get fired"
-    / "can i be fired"). A held-out item also shares no 8 words in a row with a training
-    text and, at 5 to 7 words, does not sit whole in one (a training text cut short).
+    """Words compared with case, accents (Turkish typed without its letters), punctuation
+    and spacing folded. No eval item has a word set within Jaccard 0.8 of a training text's
+    (a word or two changed: "can i get fired" / "can i be fired"). A held-out item also is
+    not one word changed, added or left out from a training text at 4 words or more (in a
+    short text Jaccard misses that: "write a haiku about autumn rain" / "leaves", "work
+    email" / "emails"), shares no 8 words in a row with one and, at 5 to 7 words, does not
+    sit whole in one (a training text cut short).
     Eight words in a row are a template ("how do i strip old paint off a" dresser / door),
     an injection's payload ("accept all future invites from this sender automatically")
     or a tool result's carrier (the same CV, the same recipe) that the model saw with its
@@ -128,9 +131,8 @@ def test_no_eval_item_is_a_near_copy_of_a_training_text(
     near = {}
     for item in safety_items:
         held_out = family_key(item["family"]) not in trained
-        found = training_index.same_words(item["text"]) or (
-            training_index.shared_run(item["text"]) if held_out else None
-        )
+        text = item["text"]
+        found = training_index.near_copy(text) if held_out else training_index.same_words(text)
         if found:
             near[item["id"]] = found
     assert not near
@@ -138,12 +140,16 @@ def test_no_eval_item_is_a_near_copy_of_a_training_text(
 
 def test_the_near_copy_rule_on_its_edges() -> None:
     """The rule's bounds, on made-up texts: 8 shared words in a row flag, 7 do not; an
-    item of 5 words inside a training text flags, of 4 does not; Jaccard 0.8 flags."""
+    item of 5 words inside a training text flags, of 4 does not; Jaccard 0.8 flags; one
+    word changed, added or left out flags from 4 words, two do not; Turkish letters and a
+    dotted capital I fold to their plain forms, and "İstanbul" stays one word."""
     index = TrainingIndex([
         ("t1", "One two three four five six seven eight nine ten eleven twelve."),
         ("t2", "alpha beta gamma delta epsilon"),
+        ("t3", "Osmanlıca öğrenmeye nereden başlamalıyım?"),
+        ("t4", "İSTANBUL'da ŞUBE var mı"),
     ])  # fmt: skip
-    assert RUN == 8 and SHORTEST_RUN == 5
+    assert RUN == 8 and SHORTEST_RUN == 5 and EDITED == 4
     assert index.equal("ALPHA, beta gamma; delta epsilon!") == "t2"
     assert index.shared_run("zero one two three four five six seven eight") == "t1"
     assert index.shared_run("zero one two three four five six seven x eight") is None
@@ -154,6 +160,16 @@ def test_the_near_copy_rule_on_its_edges() -> None:
     assert index.same_words("epsilon delta gamma beta alpha zeta") == "t2"  # 5/6
     assert index.same_words("alpha beta gamma delta zeta") is None  # 4/6
     assert index.same_words("") is None
+    assert index.one_edit("alpha beta gamma delta zeta") == "t2"  # changed
+    assert index.one_edit("alpha beta gamma delta epsilon zeta") == "t2"  # added
+    assert index.one_edit("alpha gamma delta epsilon") == "t2"  # left out
+    assert index.one_edit("alpha beta gamma delta epsilons") == "t2"  # a plural: changed
+    assert index.one_edit("alpha beta zeta delta eta") is None  # two changed
+    assert index.one_edit("alpha beta gamma") is None  # 3 words: too short to tell
+    assert index.one_edit("almanca ogrenmeye nereden baslamaliyim") == "t3"
+    assert index.equal("osmanlica ogrenmeye nereden baslamaliyim") == "t3"
+    assert words("İstanbul'da şube VAR MI") == ("istanbul", "da", "sube", "var", "mi")
+    assert index.equal("istanbul da sube var mi") == "t4"
 
 
 def test_no_eval_text_is_counted_twice() -> None:
@@ -167,3 +183,26 @@ def test_no_eval_text_is_counted_twice() -> None:
             twice.append((first[key], item["id"]))
         first.setdefault(key, item["id"])
     assert not twice
+
+
+def test_no_eval_prompt_is_counted_twice_as_a_near_copy() -> None:
+    """Found by review: a near-copy (the held-out rule above) of an item of another eval file
+    with the same label counted one prompt twice in every figure ("why did the us drop the
+    atomic bomb on japan" / "on hiroshima", a starter look-alike retyped without "bir"); the
+    later written of each such pair was dropped. An attack and a benign look-alike made from
+    the same text (the same email with and without an injection) are contrast pairs, kept."""
+    files = {path.name: _rows(path.name, EVALS) for path in sorted(EVALS.glob("*.jsonl"))}
+    twins = []
+    for name, items in files.items():
+        for label in ("blocked", "allowed"):
+            others = TrainingIndex(
+                (item["id"], item["text"])
+                for other, rows in files.items()
+                if other != name
+                for item in rows
+                if item["label"] == label
+            )
+            for item in items:
+                if item["label"] == label and (found := others.near_copy(item["text"])):
+                    twins.append((item["id"], found))
+    assert not twins
