@@ -24,6 +24,7 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
+from charter._spawning import MAIN_GUARD, bootstrapping
 from charter.errors import ConfigurationError, PolicyEvaluationError
 from charter.policy import _regorus
 from charter.policy.bundle import PolicyBundle
@@ -32,11 +33,6 @@ from charter.policy.evaluator import Evaluator, choose_path
 
 _CONTEXT = multiprocessing.get_context("spawn")  # safe with threads, unlike fork
 _START_TIMEOUT_S = 60.0
-
-
-def _bootstrapping() -> bool:
-    """This process is a spawned child still importing its parent's `__main__`."""
-    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
 
 
 def _serve(conn: Connection) -> None:  # pragma: no cover - runs in the worker process
@@ -78,14 +74,13 @@ class _Refused(PolicyEvaluationError):
 
 class _Worker:
     def __init__(self) -> None:
-        if _bootstrapping():
+        if bootstrapping():
             # A spawned worker re-runs the script's top level; a guarded call there would
             # start a worker of its own (multiprocessing's RuntimeError says only "before
             # the current process has finished its bootstrapping phase").
             raise ConfigurationError(
                 "policy_isolation='process' starts its workers by spawning, which re-runs "
-                "your script's top-level code in each of them: keep the calls under "
-                '`if __name__ == "__main__":`'
+                f"your script's top-level code in each of them: {MAIN_GUARD}"
             )
         parent, child = _CONTEXT.Pipe()
         self.conn = parent

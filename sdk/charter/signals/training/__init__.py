@@ -9,8 +9,10 @@ calibration (`calibrate`) holds out whole source families and picks the cascade'
 suggested policy thresholds on training data only.
 
 Deterministic by construction: items sorted by id, fixed hash functions, no shuffling in
-stage 1, seeded single-threaded deterministic PyTorch in stage 2, artifact files written
-without timestamps: the same data on the same machine gives the same bytes and revision.
+stage 1 and its fits in a child whose BLAS has one thread (`one_thread`), seeded
+single-threaded deterministic PyTorch in stage 2, artifact files written without
+timestamps: the same data on the same machine gives the same bytes and revision, whatever
+the caller's thread variables.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from charter.signals.training.linear import (
     fit,
     stage_one_probabilities,
 )
+from charter.signals.training.one_thread import one_thread_fits
 
 __all__ = [
     "ANY_HARM",
@@ -66,6 +69,7 @@ __all__ = [
 ]
 
 Log = Callable[[str], None]
+Fit = Callable[[Featurized, TrainConfig], dict[str, Any]]
 
 
 def _quiet(_: str) -> None:
@@ -130,9 +134,12 @@ def _train(
     encoder = pool.submit(_finetuned_encoder, list(items), finetune, checkpoint) if pool else None
     log(f"stage 1: featurizing {len(items)} items")
     data = featurize(items, config.spec, embedder)
-    arrays = fit(data, config)
     fold = family_folds(items, folds) if folds > 1 else None
-    first = _stage_one_out_of_fold(data, fold, folds, config, log) if fold is not None else None
+    with one_thread_fits() as fit_there:  # the same bytes whatever the caller's BLAS threads
+        arrays = fit_there(data, config)
+        first = None
+        if fold is not None:
+            first = _stage_one_out_of_fold(data, fold, folds, config, fit_there, log)
     meta: dict[str, Any] = {
         "trained_on": training_record(items),
         "stage_1": config.to_dict(),
@@ -178,13 +185,15 @@ def _finetuned_encoder(items: list[TrainItem], finetune: Any, checkpoint: Path |
 
 
 def _stage_one_out_of_fold(
-    data: Featurized, fold: Any, folds: int, config: TrainConfig, log: Log
+    data: Featurized, fold: Any, folds: int, config: TrainConfig, fit_there: Fit, log: Log
 ) -> Any:
     probs = np.zeros_like(data.targets)
     for k in range(folds):
         log(f"stage 1: out-of-fold {k + 1}/{folds}")
         held = fold == k
-        probs[held] = stage_one_probabilities(data.subset(held), fit(data.subset(~held), config))
+        probs[held] = stage_one_probabilities(
+            data.subset(held), fit_there(data.subset(~held), config)
+        )
     return probs
 
 
