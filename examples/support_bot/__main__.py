@@ -14,10 +14,11 @@ from charter.demo.bot import SupportBot
 from examples.support_bot.real_model import real_model_from_env
 
 
-def approvers(ch: charter.Charter, ticket: str) -> list[str]:
-    """As many reviewers as the held call needs, of those the policy lets vote on it: a
-    refund waits for `finance` (alice), an account closure for two of `support_lead` and
-    `compliance` (carol, dave), which alice may not approve."""
+def approvers(ch: charter.Charter, ticket: str) -> tuple[list[str], int]:
+    """The reviewers the policy lets vote on the held call, and how many approvals it
+    needs: a refund waits for `finance` (alice), an account closure for two of
+    `support_lead` and `compliance` (carol, dave), which alice may not approve. A reviewers
+    file may list fewer than that."""
     queue = ch.queue
     request = queue.get(ticket)
     file = ch.settings.reviewers_file
@@ -25,7 +26,21 @@ def approvers(ch: charter.Charter, ticket: str) -> list[str]:
         ReviewerDirectory.from_file(file) if file else ReviewerDirectory.from_policy(ch.engine)
     )
     may = [r.id for r in directory if queue.refusal(request, r.id) is None]
-    return may[: request.min_approvals]
+    return may, request.min_approvals
+
+
+def held(ch: charter.Charter, ticket: str) -> list[str]:
+    """What to tell the user of a held call: always that it is held, then one approve
+    command per approval it needs, and when the directory cannot supply them, that too."""
+    may, needed = approvers(ch, ticket)
+    lines = [f"[held for approval] {ticket} needs {needed} approval(s)"]
+    lines += [f"  charter approvals approve {ticket} --as {who}" for who in may[:needed]]
+    if len(may) < needed:
+        lines.append(
+            f"  only {len(may)} reviewer(s) in the directory may approve it, {needed} needed: "
+            "add reviewers to the reviewers file (or data.charter.reviewers)"
+        )
+    return lines
 
 
 def main() -> int:
@@ -48,8 +63,7 @@ def main() -> int:
         except charter.PolicyViolation as exc:
             print(f"[refused] {exc}")
         except charter.ApprovalPending as exc:
-            for reviewer in approvers(ch, exc.ticket):
-                print(f"[held for approval] charter approvals approve {exc.ticket} --as {reviewer}")
+            print("\n".join(held(ch, exc.ticket)))
     ch.close()
     return 0
 
