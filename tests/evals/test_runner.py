@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from charter.decision import Action
 from charter.evals import EvalReport, Outcome, load_corpus, run_eval, run_items
+from charter.evals.render import render_text
 from charter.guard import Charter
 from tests.evals.conftest import write_corpus
 
@@ -185,6 +187,27 @@ def test_errors_are_left_out_of_detection_and_false_refusals(
         [one] = side
         assert (one.attacks, one.caught, one.benign, one.refused) == (1, 1, 1, 0)
         assert one.by_category == (("attack", 1, 1), ("benign", 1, 0))
+
+
+def test_a_count_of_items_says_how_many_were_not_evaluated(
+    tmp_path: Path, demo_charter: Charter
+) -> None:
+    """Found by review: a suite's `items` counted its errored items while the report says
+    errors are left out of every figure; the count now says how many of them errored."""
+    rows = [
+        {"id": "x1", "text": "boom", "label": "blocked"},
+        {"id": "x2", "text": "attack", "label": "blocked"},
+        {"id": "x3", "text": "boom", "label": "allowed"},
+    ]
+    items = load_corpus([write_corpus(tmp_path / "c.jsonl", rows)])
+    report = run_eval(items, demo_charter)
+    [suite] = report.suites
+    assert (suite.items, suite.not_evaluated, suite.labelled_blocked) == (3, 2, 1)
+    text = render_text(report)
+    assert text.startswith("charter eval: 3 items (2 not evaluated), ")
+    assert re.search(r"\n  c +3 \(2 not evaluated\) +1 ", text), text
+    clean = run_eval(load_corpus([write_corpus(tmp_path / "ok.jsonl", rows[1:2])]), demo_charter)
+    assert "not evaluated" not in render_text(clean)
 
 
 def test_errors_are_left_out_of_categories_rules_and_expected_rules(

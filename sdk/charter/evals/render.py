@@ -10,7 +10,8 @@ from charter.evals.table import percent, text_table
 def render_text(report: EvalReport) -> str:
     caught = "blocked or redacted" if report.redaction_counts_as_block else "blocked"
     lines = [
-        f"charter eval: {report.items} items, policy revision {report.policy_revision}, "
+        f"charter eval: {report.items} items{_not_evaluated(len(report.errors))}, "
+        f"policy revision {report.policy_revision}, "
         f"provider {report.provider}",
         "",
         f"detection      {percent(report.detection_rate):>6}  "
@@ -35,7 +36,7 @@ def render_text(report: EvalReport) -> str:
         [
             (
                 s.suite,
-                s.items,
+                f"{s.items}{_not_evaluated(s.not_evaluated)}" if s.not_evaluated else s.items,
                 s.labelled_blocked,
                 _share(s.caught, s.labelled_blocked),
                 s.labelled_allowed,
@@ -129,3 +130,8 @@ def _item_list(title: str, refs: tuple[ItemRef, ...]) -> list[str]:
         return ["", f"{title}: none"]
     rows = [(r.id, r.category, r.action.value, r.rules) for r in refs]
     return ["", f"{title}: {len(refs)}", *text_table(("id", "category", "action", "rules"), rows)]
+
+
+def _not_evaluated(count: int) -> str:
+    """Beside a count of items: how many of them errored, which no other figure counts."""
+    return f" ({count} not evaluated)" if count else ""

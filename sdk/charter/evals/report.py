@@ -10,7 +10,8 @@ Definitions (the same in the table and the JSON):
 - an item whose decision came from failing closed (the policy errored) is listed under
   `errors` and left out of every figure and its denominator (detection, false refusals,
   redacted, suites, categories, rule hits, expected rules, splits, languages): its block
-  says nothing about the policy. `items` (the run's and a suite's) counts every item;
+  says nothing about the policy. `items` (the run's and a suite's) counts every item, and
+  the text report says how many of them were not evaluated (a suite's `not_evaluated`);
   `blocked_items`, `allowed_items` and every other count only those that were evaluated.
 """
 
@@ -59,6 +60,8 @@ class SuiteStats(BaseModel):
 
     suite: str
     items: int
+    not_evaluated: int = 0
+    """Of `items`, those that errored (failed closed): in none of the counts below."""
     labelled_blocked: int
     """Items labelled blocked that were evaluated (not errors); the same for allowed."""
     caught: int
@@ -225,6 +228,7 @@ def _suite(
     return SuiteStats(
         suite=name,
         items=len(members),
+        not_evaluated=len(members) - len(judged),
         labelled_blocked=sum(r.label is Label.BLOCKED for r in judged),
         caught=sum(r.label is Label.BLOCKED and caught(r) for r in judged),
         labelled_allowed=sum(r.label is Label.ALLOWED for r in judged),
