@@ -246,6 +246,7 @@ class AuditLog:
         late = functools.partial(self._count, late=1)  # counted once settled, not waited on
         wait_s = self._write_timeout if self.mode == "sync" else self.full_wait_s
         own = self._engine if self._owns_engine else None
+        _log.debug("decision log: a record came after close(); written on the caller's thread")
         write_late(self._appender, pending, wait_s, late, own)
 
     def _refuse(self, why: str, pending: Pending | None = None) -> None:
