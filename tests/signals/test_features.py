@@ -102,7 +102,7 @@ def _words(count: int, length: int, seed: int) -> list[str]:
     return ["".join(rnd.choices(string.ascii_lowercase, k=length)) for _ in range(count)]
 
 
-def test_word_cache_skips_long_words_and_stops_at_its_id_budget(
+def test_word_cache_skips_long_words_and_starts_over_at_its_id_budget(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Made-up words must not grow the per-word token cache without bound: long words are
@@ -125,3 +125,6 @@ def test_word_cache_skips_long_words_and_stops_at_its_id_budget(
     assert 0 < len(cache) < 400
     assert sum(len(ids) for ids in cache.values()) == embedder._cached_ids <= 300
     assert max(map(len, cache)) <= features._CACHE_WORD_CHARS
+    last = " ".join(_words(5, 8, seed=99))  # new words after a full cache are still cached
+    embedder.token_ids(last)
+    assert set(last.split()) <= set(embedder._cache)

@@ -237,18 +237,18 @@ class StaticEmbedder:
         whitespace, so a word's pieces do not depend on its neighbours, and a dict lookup
         per word is far cheaper than the tokenizer call. Only short words are remembered, up
         to a total of ids: a caller sending long made-up words must not grow the cache by
-        kilobytes a word (a 900-letter word is ~500 ids)."""
+        kilobytes a word (a 900-letter word is ~500 ids). A full cache starts over, so one
+        request of made-up words cannot leave it full for good (found by review)."""
         ids: list[int] = []
         cache = self._cache
         for word in text.split()[: self._max_words]:
             pieces = cache.get(word)
             if pieces is None:
                 pieces = tuple(self._tokenizer.encode(word, add_special_tokens=False).ids)
-                if (
-                    len(word) <= _CACHE_WORD_CHARS
-                    and len(cache) < _CACHE_WORDS
-                    and self._cached_ids + len(pieces) <= _CACHE_IDS
-                ):
+                if len(word) <= _CACHE_WORD_CHARS:
+                    if len(cache) >= _CACHE_WORDS or self._cached_ids + len(pieces) > _CACHE_IDS:
+                        cache.clear()  # start over: one request filling it must not
+                        self._cached_ids = 0  # leave every later new word uncached
                     cache[word] = pieces
                     self._cached_ids += len(pieces)
             ids.extend(pieces)
