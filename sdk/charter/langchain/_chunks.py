@@ -6,13 +6,18 @@ text: its last check reads the calls' arguments with the answer, and an agent ne
 receives a tool call from an answer that a check withholds. Released text
 comes out shaped like the wrapped runnable's chunks: `str` stays `str`, message chunks
 become `AIMessageChunk(content=released)`.
+
+A chat model that does not stream (no `_stream`, or `disable_streaming=True`) makes
+LangChain's `stream()` yield its whole `AIMessage` once: it is read as one chunk, checked
+as `invoke` checks the answer (found by probing: the stream failed, a LangGraph agent
+streamed with `stream_mode="messages"` too).
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from langchain_core.messages import AIMessageChunk, BaseMessageChunk
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessageChunk
 
 from charter.adapters import is_lc_text_part
 from charter.errors import ConfigurationError
@@ -32,6 +37,8 @@ class ChunkSplitter:
         if isinstance(chunk, str):
             self.kind = self.kind or "text"
             return chunk
+        if isinstance(chunk, AIMessage) and not isinstance(chunk, BaseMessageChunk):
+            chunk = _as_chunk(chunk)  # a model that does not stream: its whole answer
         if isinstance(chunk, BaseMessageChunk):
             self.kind = self.kind or "message"
             text, rest = _split_message_chunk(chunk)
@@ -57,6 +64,12 @@ class ChunkSplitter:
     def discard(self) -> None:
         """Forget the held-back parts: the answer they came with is being revised."""
         self._rest = None
+
+
+def _as_chunk(message: AIMessage) -> AIMessageChunk:
+    """The whole answer as one chunk, every field kept (its tool calls become the chunk's
+    tool-call chunks, as LangChain builds them)."""
+    return AIMessageChunk.model_validate(message.model_dump(exclude={"type"}))
 
 
 def _split_message_chunk(chunk: BaseMessageChunk) -> tuple[str, BaseMessageChunk]:

@@ -8,7 +8,7 @@ what it cannot read.
 
 The answer is checked the same way; a refusal is an `AIMessage` when the runnable answers
 with messages, otherwise the refusal text. Streaming works for runnables that stream text
-(str or message chunks).
+(str or message chunks, or the whole `AIMessage` of a model that does not stream).
 """
 
 from __future__ import annotations
