@@ -1,9 +1,11 @@
 """The tool calls a LangChain `AIMessage` carries, read and written back everywhere
 LangChain keeps them: `tool_calls[j]["args"]`, and the raw copies beside them (the
 provider's `additional_kwargs["tool_calls"]`, Anthropic's `tool_use` content blocks), which
-the provider integrations may send instead; and OpenAI's legacy function call, which
-LangChain keeps only in `additional_kwargs["function_call"]` (found unread by probing: its
-arguments went to the model and to the caller unredacted).
+the provider integrations may send instead; the calls whose arguments LangChain could not
+parse, in `invalid_tool_calls` (their `args` a string: read as text, or as JSON when it is
+JSON); and OpenAI's legacy function call, which LangChain keeps only in
+`additional_kwargs["function_call"]` (both found unread by probing: their arguments went to
+the model and to the caller unredacted).
 
 Used for a proposed call in an answer (`charter.tool_calls`) and for an earlier call sent
 back in a prompt's history (`charter.adapters`, `charter.langchain`), so the three agree.
@@ -19,8 +21,13 @@ from charter._leaves import leaves_of, parsed_arguments, with_leaves, written_as
 
 
 def lc_calls(message: Any) -> list[Any]:
-    """The message's `tool_calls` (dicts with `args`); [] for a message without any."""
-    calls = getattr(message, "tool_calls", None)
+    """The message's `tool_calls`, then its `invalid_tool_calls` (dicts with `args`); []
+    for a message without any."""
+    return _listed(message, "tool_calls") + _listed(message, "invalid_tool_calls")
+
+
+def _listed(message: Any, field: str) -> list[Any]:
+    calls = getattr(message, field, None)
     return list(calls) if isinstance(calls, list | tuple) else []
 
 
@@ -32,7 +39,8 @@ def lc_legacy_call(message: Any) -> Mapping[str, Any] | None:
 
 
 def lc_arguments(message: Any) -> list[Any]:
-    """Each call's arguments: every `tool_calls` entry's `args`, then the legacy call's."""
+    """Each call's arguments: every `tool_calls` entry's `args`, every
+    `invalid_tool_calls` entry's, then the legacy call's."""
     legacy = lc_legacy_call(message)
     return [_args(call) for call in lc_calls(message)] + (
         [legacy["arguments"]] if legacy is not None else []
@@ -63,16 +71,20 @@ def lc_with_arguments(message: Any, arguments: Sequence[Any]) -> Any:
     if legacy is not None:
         kwargs["function_call"] = {**legacy, "arguments": called.pop()}
     update: dict[str, Any] = {}
-    if message.tool_calls:
-        calls = [
-            {**call, "args": args} for call, args in zip(message.tool_calls, called, strict=True)
-        ]
+    valid = _listed(message, "tool_calls")
+    invalid = _listed(message, "invalid_tool_calls")
+    if valid or invalid:
+        calls = [{**c, "args": a} for c, a in zip(valid + invalid, called, strict=True)]
         by_id = {call.get("id"): call["args"] for call in calls if call.get("id")}
-        update["tool_calls"] = calls
+        if valid:
+            update["tool_calls"] = calls[: len(valid)]
+        if invalid:
+            update["invalid_tool_calls"] = calls[len(valid) :]
         if kwargs.get("tool_calls"):
             kwargs["tool_calls"] = [_raw_call(r, by_id) for r in kwargs["tool_calls"]]
         if isinstance(message.content, list):
-            update["content"] = [_tool_use_block(b, by_id) for b in message.content]
+            parsed = {k: v for k, v in by_id.items() if not isinstance(v, str)}
+            update["content"] = [_tool_use_block(b, parsed) for b in message.content]
     if kwargs != message.additional_kwargs:
         update["additional_kwargs"] = kwargs
     return message.model_copy(update=update)

@@ -144,6 +144,35 @@ def test_the_legacy_function_call_is_read_in_answers_streams_and_history(
     assert PLACEHOLDER.fullmatch(legacy["to"]) and EMAIL not in repr(messages)
 
 
+def test_invalid_tool_calls_are_read_in_answers_and_history(charter: Charter) -> None:
+    """Found by probing: a call whose arguments LangChain could not parse sits in
+    `invalid_tool_calls` (its `args` the raw string), which was never read: a card number
+    in an answer's came back unmasked, and an e-mail address in an earlier turn's went to
+    the model. Its args are read as text (they are not JSON) and written back as text."""
+    from langchain_core.language_models.fake_chat_models import FakeMessagesListChatModel
+
+    card = "4111 1111 1111 1111"
+    broken = json.dumps({"to": EMAIL, "card": card})[:-1]  # cut short: not JSON
+
+    def invalid(args: str) -> dict[str, Any]:
+        return {"type": "invalid_tool_call", "name": "send", "args": args, "id": "c1", "error": "x"}
+
+    answer = AIMessage("Sending now.", invalid_tool_calls=[invalid(broken)])
+    model = FakeMessagesListChatModel(responses=[answer])
+    out = guard_chat_model(model, charter=charter, provider="openai").invoke("mail my statement")
+    (call,) = out.invalid_tool_calls
+    assert card not in call["args"] and call["args"].endswith('"card": "**** **** **** 1111"')
+    assert call["name"] == "send" and call["error"] == "x"
+
+    recorder = RecordingChatModel()
+    earlier = AIMessage("", invalid_tool_calls=[invalid(broken)])
+    guard_chat_model(recorder, charter=charter, provider="openai").invoke(
+        [HumanMessage("Mail my statement"), earlier, HumanMessage("did it work?")]
+    )
+    (sent,) = recorder.calls[0][1].invalid_tool_calls
+    assert EMAIL not in sent["args"] and PLACEHOLDER.search(sent["args"])
+
+
 def test_a_misspelt_on_deny_is_refused_by_the_langchain_wrappers_too(charter: Charter) -> None:
     """The twin of stop 53's `guard(on_deny="rasie")`: `guard_runnable` compared its own
     `on_deny` with "raise", so a misspelt value silently meant "refuse" (the chat model
