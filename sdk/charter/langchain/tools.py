@@ -8,7 +8,10 @@ an allowed call runs the wrapped tool. Its result goes through stage `tool_resul
 `content_and_artifact` tool's artifact with it, as one result `(content, artifact)`:
 checked and redacted together (an artifact held the raw page whose content was withheld,
 an injection, an e-mail address and an IBAN in it, found by probing), and a refused
-result carries no artifact.
+result carries no artifact. Called with a tool call, the guarded tool hands back the
+wrapped tool's own `ToolMessage`, content and artifact checked: its `status` (an error
+LangChain made of a `ToolException` with `handle_tool_error`) and its other fields stay
+(found by probing: every result said "success", and a returned message lost its artifact).
 
 A call that needs approval raises `ApprovalPending`; once approved, `charter.resume(ticket)`
 runs the wrapped tool with the stored arguments, once. Injected values are not stored (they
@@ -31,10 +34,10 @@ from typing import Any, Self
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
-from langchain_core.tools import BaseTool, InjectedToolCallId, ToolException
+from langchain_core.tools import BaseTool, ToolException
 from langchain_core.tools import tool as make_tool
 from langchain_core.utils.pydantic import TypeBaseModel
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from charter.decorator import resumed_with
 from charter.errors import ApprovalError, ConfigurationError
@@ -42,6 +45,7 @@ from charter.guard import Charter, get_charter
 from charter.guard import guard as default_guard
 from charter.langchain._callbacks import inner_config, untraced
 from charter.langchain._calls import MODULE
+from charter.langchain._tool_schema import call_id_fields, redaction_refused
 from charter.pipeline.parts import OnDeny
 
 
@@ -54,11 +58,15 @@ class _ToolCall:
     config: RunnableConfig | None
     injected: dict[str, Any]
     tool_call_id: str | None
+    """The id of the tool call this run answers (LangChain's, or an injected one)."""
     chosen: dict[str, Any] = field(default_factory=dict)
     """The arguments as the model chose them, before the guard redacted any."""
+    message: ToolMessage | None = None
+    """The wrapped tool's result message, when it gave one: its status and fields stay."""
 
 
 _CURRENT: ContextVar[_ToolCall | None] = ContextVar("charter_langchain_tool_call", default=None)
+_CALL_ID: ContextVar[str | None] = ContextVar("charter_langchain_tool_call_id", default=None)
 _COMPLETING: ContextVar[str | None] = ContextVar("charter_langchain_completing", default=None)
 
 
@@ -98,7 +106,7 @@ class GuardedTool(BaseTool):
         """Read the wrapped tool's arguments and build the guarded entry points."""
         inner = self.tool
         self._names = tuple(inner.args)
-        self._call_id_fields = _call_id_fields(inner)
+        self._call_id_fields = call_id_fields(inner)
         signature = inspect.Signature(
             [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in self._names]
         )
@@ -143,6 +151,23 @@ class GuardedTool(BaseTool):
 
     # --- runs -----------------------------------------------------------------------------------
 
+    def run(self, tool_input: Any, *args: Any, tool_call_id: str | None = None, **kw: Any) -> Any:
+        """LangChain's run, knowing the id of the tool call it answers (`_run` is not told)."""
+        token = _CALL_ID.set(tool_call_id)
+        try:
+            return super().run(tool_input, *args, tool_call_id=tool_call_id, **kw)
+        finally:
+            _CALL_ID.reset(token)
+
+    async def arun(
+        self, tool_input: Any, *args: Any, tool_call_id: str | None = None, **kw: Any
+    ) -> Any:
+        token = _CALL_ID.set(tool_call_id)
+        try:
+            return await super().arun(tool_input, *args, tool_call_id=tool_call_id, **kw)
+        finally:
+            _CALL_ID.reset(token)
+
     def _run(
         self,
         *args: Any,
@@ -161,7 +186,7 @@ class GuardedTool(BaseTool):
                 content = target.resume(charter, request)
         finally:
             _CURRENT.reset(token)
-        return self._result(content)
+        return self._result(content, call)
 
     async def _arun(
         self,
@@ -181,7 +206,7 @@ class GuardedTool(BaseTool):
                 content = await target.aresume(charter, request)
         finally:
             _CURRENT.reset(token)
-        return self._result(content)
+        return self._result(content, call)
 
     def _approved(self, guarded: Any, ticket: str) -> tuple[Charter, Any, Any]:
         """The request `ticket` and the guarded entry point that completes it; an approval
@@ -216,17 +241,26 @@ class GuardedTool(BaseTool):
         arguments = {k: v for k, v in values.items() if k in self._names}
         injected = {k: v for k, v in values.items() if k not in self._names}
         call_id = next((str(injected[k]) for k in self._call_id_fields if k in injected), None)
+        call_id = call_id if call_id is not None else _CALL_ID.get()
         call = _ToolCall(self.tool, config, injected, call_id, chosen=dict(arguments))
         return arguments, call
 
-    def _result(self, checked: Any) -> Any:
+    def _result(self, checked: Any, call: _ToolCall) -> Any:
         """What LangChain expects back: a `content_and_artifact` tool's checked pair (a
-        refusal in its place: the refusal and no artifact), else the checked content."""
-        if self.response_format != "content_and_artifact":
-            return checked
-        if isinstance(checked, tuple | list) and len(checked) == 2:  # the redacted view: a list
-            return checked[0], checked[1]
-        return checked, None
+        refusal in its place: the refusal and no artifact), else the checked content; for a
+        tool call the wrapped tool answered with a message, that message holding them, which
+        LangChain hands on as it is (paired with no artifact where it wants a pair)."""
+        paired = self.response_format == "content_and_artifact"
+        message = call.message
+        content, artifact = checked, None
+        pair = isinstance(checked, tuple | list) and len(checked) == 2  # else a refusal
+        if pair and _pair_checked(self.tool, message):  # the redacted view: a list
+            content, artifact = checked
+        if message is None or call.tool_call_id is None:
+            return (content, artifact) if paired else content
+        update = {"content": content, "artifact": artifact, "tool_call_id": call.tool_call_id}
+        answer = message.model_copy(update=update)
+        return (answer, None) if paired else answer
 
 
 def guard_tool(
@@ -271,44 +305,18 @@ def _entry_points(inner: BaseTool) -> tuple[Callable[..., Any], Callable[..., An
     def run(**arguments: Any) -> Any:
         call = current()
         payload, config = _payload(inner, arguments, call)
-        with untraced(), _redaction_refused(inner, arguments, call):
+        with untraced(), redaction_refused(inner, arguments, call.chosen if call else {}):
             result = inner.invoke(payload, config)
         return _content(result, call)
 
     async def arun(**arguments: Any) -> Any:
         call = current()
         payload, config = _payload(inner, arguments, call)
-        with untraced(), _redaction_refused(inner, arguments, call):
+        with untraced(), redaction_refused(inner, arguments, call.chosen if call else {}):
             result = await inner.ainvoke(payload, config)
         return _content(result, call)
 
     return run, arun
-
-
-@contextmanager
-def _redaction_refused(
-    inner: BaseTool, arguments: dict[str, Any], call: _ToolCall | None
-) -> Iterator[None]:
-    """A tool whose argument schema validates a value's form (`EmailStr`, a `pattern`)
-    refuses the value the guard redacted: say so, naming the arguments, instead of
-    LangChain's bare `ValidationError` about `<EMAIL_ADDRESS_1>` (found by probing)."""
-    try:
-        yield
-    except ValidationError as exc:
-        chosen = call.chosen if call is not None else {}
-        changed = {k for k, v in arguments.items() if k in chosen and chosen[k] != v}
-        refused = [e for e in exc.errors() if e["loc"] and e["loc"][0] in changed]
-        if not refused:  # not what the guard changed: LangChain's own error
-            raise
-        names = ", ".join(sorted({str(e["loc"][0]) for e in refused}))
-        raise ConfigurationError(
-            f"tool {inner.name!r} refused its argument(s) {names} as the guard redacted them "
-            f"({refused[0]['msg']}): the policy replaces personal data in a tool call's "
-            "arguments (the shipped bundle: rule privacy.pii_external, as a tool call names "
-            "no provider and an unknown provider counts as external). Let the tool's "
-            "argument schema accept the redacted form, or take that type out of what the "
-            "policy redacts (config.redact_operators)"
-        ) from None
 
 
 def _payload(
@@ -335,22 +343,15 @@ def _content(result: Any, call: _ToolCall | None) -> Any:
     `charter.resume` outside a run gives the content only, as before."""
     if not isinstance(result, ToolMessage):
         return result
-    if call is not None and call.tool.response_format == "content_and_artifact":
+    if call is None:
+        return result.content
+    call.message = result
+    if _pair_checked(call.tool, result):
         return result.content, result.artifact
     return result.content
 
 
-def _call_id_fields(tool: BaseTool) -> frozenset[str]:
-    """Arguments annotated `InjectedToolCallId`: LangChain fills them from the tool call."""
-    schema = tool.args_schema
-    if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
-        return frozenset()
-    try:
-        from langchain_core.tools.base import _is_injected_arg_type, get_all_basemodel_annotations
-    except ImportError:  # pragma: no cover - older langchain-core
-        return frozenset()
-    return frozenset(
-        name
-        for name, annotation in get_all_basemodel_annotations(schema).items()
-        if _is_injected_arg_type(annotation, injected_type=InjectedToolCallId)
-    )
+def _pair_checked(tool: BaseTool, message: ToolMessage | None) -> bool:
+    """Whether the guard checks `(content, artifact)`: the tool gives an artifact."""
+    paired = tool.response_format == "content_and_artifact"
+    return paired or (message is not None and message.artifact is not None)
