@@ -11,7 +11,13 @@ address or bytes.
 Recognised: OpenAI `image_url`, `input_audio`, `file`; Responses `input_image`,
 `input_file`; Anthropic `image` and `document`; Gemini `inline_data` and `file_data`;
 Bedrock Converse `image`, `video` and `document`; LangChain `image`, `audio`, `video` and
-`file` blocks; inside messages, tool results and LangChain messages.
+`file` blocks (and what a `non_standard` block wraps); inside messages, tool results and
+LangChain messages.
+
+A content block of a type the guard does not know, outside the model's own turns, is an
+unread `file` too (fail closed): it reaches the provider as it came, and the guard cannot
+say what it holds (`container_upload`, a provider's new block). Blocks that hold text, and
+the known ones (calls, tool results, reasoning, documents, media), are not.
 """
 
 from __future__ import annotations
@@ -43,6 +49,25 @@ _BY_TYPE = {
 _KEYED = ("inline_data", "inlineData", "file_data", "fileData")
 """Gemini parts named by their one key: `{"mime_type", "data"}` or `{"mime_type", "file_uri"}`."""
 _BEDROCK = {"image": "image", "video": "video", "document": "file"}
+_KNOWN = frozenset(
+    {
+        *_BY_TYPE,
+        "text",
+        "tool_result",
+        "search_result",
+        "tool_use",
+        "tool_call",
+        "invalid_tool_call",
+        "thinking",
+        "redacted_thinking",
+        "reasoning",
+        "refusal",
+        "non_standard",
+    }
+)
+"""Block types read as text or as what they are: any other type holding no `text` is told
+as an unread file (outside the model's own turns)."""
+_MODEL_ROLES = frozenset({"assistant", "model", "ai", "AIMessageChunk"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,28 +96,42 @@ def attachments_in(prompt: Any) -> tuple[Attachment, ...]:
     return tuple(found)
 
 
-def _walk(value: Any, depth: int) -> Iterator[Attachment]:
+def _walk(value: Any, depth: int, blocks: bool = False) -> Iterator[Attachment]:
+    """`blocks`: `value` is (or holds) the content blocks of a turn not the model's."""
     if depth > _MAX_DEPTH or isinstance(value, str | bytes):
         return
     if isinstance(value, list | tuple):
         for item in value:
-            yield from _walk(item, depth + 1)
+            yield from _walk(item, depth + 1, blocks)
         return
     content = getattr(value, "content", None)
     if isinstance(content, list) and hasattr(value, "additional_kwargs"):  # LangChain
-        yield from _walk(content, depth + 1)
+        yield from _walk(content, depth + 1, str(getattr(value, "type", "")) not in _MODEL_ROLES)
         return
     block = plain(value)
     if block is None:
         return
     found = attachment_of(block)
+    if found is None and blocks:
+        found = _unknown(block)
     if found is not None:
         yield found
         return
-    for key in ("content", "parts", "output", "source"):
+    if "role" in block:
+        blocks = str(block["role"]) not in _MODEL_ROLES
+    wraps = ("value",) if block.get("type") == "non_standard" else ()  # LangChain's
+    for key in ("content", "parts", "output", "source", *wraps):
         inner = block.get(key)
         if isinstance(inner, list | tuple | Mapping):
-            yield from _walk(inner, depth + 1)
+            yield from _walk(inner, depth + 1, blocks)
+
+
+def _unknown(block: Mapping[str, Any]) -> Attachment | None:
+    """A block of a type the guard does not know, holding no text: an unread file."""
+    kind = block.get("type")
+    if not isinstance(kind, str) or kind in _KNOWN or isinstance(block.get("text"), str):
+        return None
+    return Attachment("file", "", False)
 
 
 def attachment_of(block: Mapping[str, Any]) -> Attachment | None:

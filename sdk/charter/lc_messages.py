@@ -1,7 +1,15 @@
 """LangChain messages as prompts and answers of a plain guarded function: one text per
-message (its text parts joined, or the transcript of an answer spoken as audio), then, in
-a prompt's history, the inline text files its content hands over and the strings of the
-calls it carries."""
+message (its text parts joined, or the transcript of an answer spoken as audio), then the
+texts its other content blocks hold (`lc_block_texts`), then, in a prompt's history, the
+strings of the calls it carries.
+
+A block is read as `charter.prompt_items` reads it in a plain message: an Anthropic
+`document`, `search_result` or `tool_result` block, an inline text file; and what a
+LangChain `non_standard` block wraps (the provider gets it as it is), and the `extras` of a
+text part outside the model's own turns (found unread by probing: an e-mail address in
+each went to the model, and a forbidden question in a document was not denied). A block
+the guard cannot read is told to the policy as an unread attachment (`charter.attachments`).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +17,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from charter._fields import Usage, spoken
+from charter._leaves import leaves_of, with_leaves
 from charter._positions import split_like
-from charter.inline_files import InlineFile, inline_file
 from charter.lc_calls import lc_call_leaves, lc_with_call_leaves
+from charter.prompt_items import Pairs, block_texts, with_block_texts
+
+MODEL_TYPES = frozenset({"ai", "AIMessageChunk"})
+"""LangChain's types of the model's own turns."""
+_CALL_BLOCKS = frozenset({"tool_use", "tool_call"})
+"""Blocks that copy a call `tool_calls` holds: read there (`charter.lc_calls`)."""
 
 
 class LangChainMessagesAdapter:
@@ -37,7 +51,7 @@ class LangChainMessagesAdapter:
         for message in _listed(value):
             role = str(message.type)
             out.append((role, _lc_text(message)))
-            out.extend((role, upload.text) for _, upload in _uploads(message))
+            out.extend(pair for part in _parts(message) for pair in lc_block_texts(part, role))
             if history:
                 out.extend(("ai", leaf) for leaf in lc_call_leaves(message))
         return out
@@ -45,10 +59,8 @@ class LangChainMessagesAdapter:
     def replace(self, value: Any, texts: Sequence[str]) -> Any:
         it = iter(texts)
         if not isinstance(value, list | tuple):
-            return _with_uploads(_lc_with_text(value, next(it)), it)
-        return [
-            lc_with_call_leaves(_with_uploads(_lc_with_text(m, next(it)), it), it) for m in value
-        ]
+            return _with_message_texts(value, it)
+        return [lc_with_call_leaves(_with_message_texts(m, it), it) for m in value]
 
     def follow_up(self, prompt: Any, draft: str, request: str) -> Any:
         from langchain_core.messages import AIMessage, HumanMessage  # LangChain messages: installed
@@ -68,26 +80,65 @@ class LangChainMessagesAdapter:
         )
 
 
-def _uploads(message: Any) -> list[tuple[int, InlineFile]]:
-    """The inline text files of a message's content blocks (`charter.inline_files`), by
-    their place in it: read with the message's role, like an Anthropic document."""
-    content = message.content
-    if not isinstance(content, list):
+def lc_block_texts(part: Any, role: str) -> Pairs:
+    """(role, text) of what one content part holds besides a text part's own `text` (read
+    as the message's text); see the module docstring."""
+    if not isinstance(part, Mapping):
         return []
-    found = ((i, inline_file(p)) for i, p in enumerate(content) if isinstance(p, Mapping))
-    return [(i, upload) for i, upload in found if upload is not None]
+    if is_lc_text_part(part):
+        return [(role, leaf) for leaf in leaves_of(_extras(part, role))]
+    kind = part.get("type")
+    if kind == "non_standard":
+        value = part.get("value")
+        return block_texts(value, role) if isinstance(value, Mapping) else []
+    return [] if kind in _CALL_BLOCKS else block_texts(part, role)
 
 
-def _with_uploads(message: Any, texts: Iterator[str]) -> Any:
-    changed = {}
-    for i, upload in _uploads(message):
-        text = next(texts)
-        if text != upload.text:
-            changed[i] = upload.written(message.content[i], text)
-    if not changed:
+def lc_with_block_texts(part: Any, texts: Iterator[str], role: str) -> Any:
+    """`part` with the texts `lc_block_texts` read taken from `texts`; itself when none
+    changed."""
+    if not isinstance(part, Mapping):
+        return part
+    if is_lc_text_part(part):
+        extras = _extras(part, role)
+        new = with_leaves(extras, texts) if extras is not None else None
+        return part if new == extras else {**part, "extras": new}
+    kind = part.get("type")
+    if kind == "non_standard":
+        value = part.get("value")
+        if not isinstance(value, Mapping):
+            return part
+        new_value = with_block_texts(value, texts, role)
+        return part if new_value is value else {**part, "value": new_value}
+    return part if kind in _CALL_BLOCKS else with_block_texts(part, texts, role)
+
+
+def _extras(part: Mapping[str, Any], role: str) -> Any:
+    """A text part's `extras`, outside the model's own turns (where they carry signatures
+    the provider checks); None when there are none to read."""
+    extras = part.get("extras")
+    return extras if isinstance(extras, Mapping) and role not in MODEL_TYPES else None
+
+
+def _parts(message: Any) -> list[Any]:
+    content = message.content
+    return list(content) if isinstance(content, list) else []
+
+
+def _with_message_texts(message: Any, texts: Iterator[str]) -> Any:
+    """The message's text, then its blocks' (the blocks first: a text part the new text
+    leaves empty goes, and its extras with it)."""
+    text = next(texts)
+    return _lc_with_text(_with_blocks(message, texts), text)
+
+
+def _with_blocks(message: Any, texts: Iterator[str]) -> Any:
+    role = str(message.type)
+    parts = _parts(message)
+    changed = [lc_with_block_texts(part, texts, role) for part in parts]
+    if all(new is old for new, old in zip(changed, parts, strict=True)):
         return message
-    content = [changed.get(i, part) for i, part in enumerate(message.content)]
-    return message.model_copy(update={"content": content})
+    return message.model_copy(update={"content": changed})
 
 
 def _listed(value: Any) -> list[Any]:

@@ -138,7 +138,7 @@ def item_texts(item: Any) -> Pairs:
         if isinstance(content, str):
             out.append((role, content))
         elif isinstance(content, list | tuple):  # any other iterable: `charter._iterables`
-            out.extend(pair for block in content for pair in _block_texts(block, role))
+            out.extend(pair for block in content for pair in block_texts(block, role))
     out.extend(
         (CALLER_ROLE, leaf) for raw in _call_arguments(item) for leaf in argument_leaves(raw)
     )
@@ -159,7 +159,7 @@ def with_item_texts(item: Any, texts: Iterator[str]) -> Any:
             out = {**found, key: next(texts)}
         elif isinstance(content, list | tuple):  # written back as a list: every SDK takes one
             role = _role(found)
-            out = {**found, key: [_with_block_texts(block, texts, role) for block in content]}
+            out = {**found, key: [with_block_texts(block, texts, role) for block in content]}
     out = _with_call_arguments(out, texts)
     return item if out == found else out
 
@@ -195,7 +195,11 @@ def _kind(block: Mapping[str, Any]) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
-def _block_texts(block: Any, role: str) -> Pairs:
+def block_texts(block: Any, role: str) -> Pairs:
+    """(role, text) of every text one content block holds, in the order `with_block_texts`
+    writes them: `role` is its message's; a tool's output inside is read as `tool`, an
+    earlier call's arguments as `assistant`. A LangChain message's blocks are read here too
+    (`charter.lc_messages`)."""
     if isinstance(block, str):  # a bare string among the parts: text all the same
         return [(role, block)]
     block = plain(block)
@@ -230,7 +234,7 @@ def _block_texts(block: Any, role: str) -> Pairs:
     return [*named, (role, upload.text)] if upload is not None else named
 
 
-def _with_block_texts(block: Any, texts: Iterator[str], role: str) -> Any:
+def with_block_texts(block: Any, texts: Iterator[str], role: str) -> Any:
     if isinstance(block, str):
         return next(texts)
     found = plain(block)
@@ -281,7 +285,7 @@ def _content_texts(content: Any, role: str) -> Pairs:
     if isinstance(content, str):
         return [(role, content)]
     if isinstance(content, list | tuple):
-        return [pair for block in content for pair in _block_texts(block, role)]
+        return [pair for block in content for pair in block_texts(block, role)]
     return []
 
 
@@ -290,7 +294,7 @@ def _with_content(holder: Mapping[str, Any], texts: Iterator[str], role: str) ->
     if isinstance(content, str):
         return {**holder, "content": next(texts)}
     if isinstance(content, list | tuple):
-        blocks = [_with_block_texts(block, texts, role) for block in content]
+        blocks = [with_block_texts(block, texts, role) for block in content]
         return {**holder, "content": blocks}
     return holder
 

@@ -1,6 +1,9 @@
 """Where Charter reads text in LangChain values, and how it puts new text back.
 
-Read: strings; the text parts of message content (never message metadata); with `calls`
+Read: strings; the text parts of message content (never message metadata) and the texts
+its other blocks hold, as a plain guarded function reads them (`charter.lc_messages`: an
+Anthropic `document`, `search_result` or `tool_result`, an inline text file, what a
+`non_standard` block wraps, a text part's `extras`); with `calls`
 (a prompt), the strings inside the args of the tool calls an `AIMessage` carries (an
 earlier call sent back as history holds the values the output stage restored; an answer's
 own calls are read by `charter.tool_calls`); and, as `charter.structured` reads any
@@ -17,9 +20,14 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
-from charter.inline_files import inline_file
 from charter.lc_calls import lc_call_leaves, lc_with_call_leaves
-from charter.lc_messages import is_lc_text_part, lc_spoken, lc_with_spoken
+from charter.lc_messages import (
+    is_lc_text_part,
+    lc_block_texts,
+    lc_spoken,
+    lc_with_block_texts,
+    lc_with_spoken,
+)
 from charter.structured import TextFn, TextWalk, read_texts, same_items, write_texts
 
 
@@ -70,7 +78,8 @@ class _Walk(TextWalk):
             text = fn(content)
             out = message if text is content else message.model_copy(update={"content": text})
         else:
-            parts = [_map_part(part, fn) for part in content]
+            role = str(message.type)
+            parts = [_map_part(part, fn, role) for part in content]
             out = (
                 message
                 if same_items(parts, content)
@@ -85,26 +94,34 @@ class _Walk(TextWalk):
 
 def message_roles(message: BaseMessage) -> list[str]:
     """The role of each text a prompt's walk (`calls=True`) reads in `message`, in order:
-    the message's type for its content, `ai` for the strings of the calls it carries."""
-    content = message.content
-    parts = 1 if isinstance(content, str) else sum(1 for p in content if _is_read(p))
-    return [str(message.type)] * parts + ["ai"] * len(lc_call_leaves(message))
+    the message's type for its content (a tool's output in a block: `tool`), `ai` for the
+    strings of the calls it carries."""
+    content, role = message.content, str(message.type)
+    if isinstance(content, str):
+        roles = [role]
+    else:
+        roles = [r for p in content for r in _part_roles(p, role)]
+    return roles + ["ai"] * len(lc_call_leaves(message))
 
 
-def _is_read(part: Any) -> bool:
-    """A part holding text, or an inline text file (`charter.inline_files`)."""
-    return is_lc_text_part(part) or (isinstance(part, Mapping) and inline_file(part) is not None)
+def _part_roles(part: Any, role: str) -> list[str]:
+    own = [role] if is_lc_text_part(part) else []
+    return own + [r for r, _ in lc_block_texts(part, role)]
 
 
-def _map_part(part: Any, fn: TextFn) -> Any:
+def _map_part(part: Any, fn: TextFn, role: str) -> Any:
+    """A text part's text, then the texts its block holds (`lc_block_texts`)."""
     if isinstance(part, str):
         return fn(part)
+    out = part
     if is_lc_text_part(part):
         text = part["text"]
         new_text = fn(text)
-        return part if new_text is text else {**part, "text": new_text}
-    upload = inline_file(part) if isinstance(part, Mapping) else None
-    if upload is not None:
-        new_text = fn(upload.text)
-        return part if new_text == upload.text else upload.written(part, new_text)
-    return part
+        out = part if new_text is text else {**part, "text": new_text}
+    held = [text for _, text in lc_block_texts(part, role)]
+    if not held:
+        return out
+    new = [fn(text) for text in held]
+    if all(n is t for n, t in zip(new, held, strict=True)):
+        return out
+    return lc_with_block_texts(out, iter(new), role)
