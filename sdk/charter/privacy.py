@@ -147,17 +147,21 @@ class Privacy:
         if self.mode == "off":
             return Inspected(list(texts), [[] for _ in texts], (), list(texts), scope)
         from charter.pii import redact, summarize
+        from charter.pii.placeholders import present
 
         scope = scope if scope is not None else self.scope(None)
         findings = [self.detector.detect(t) for t in texts]
         flat = [f for fs in findings for f in fs]
+        # Placeholders another scope issued, anywhere in the prompt, are never issued here.
+        reserved = present(texts, {f.entity_type for f in flat}) if flat else set()
         policy_texts = []
         for text, fs in zip(texts, findings, strict=True):
             if not fs:
                 policy_texts.append(text)
                 continue
             ops = {f.entity_type: RedactOperator.PLACEHOLDER for f in fs}
-            policy_texts.append(redact(text, fs, ops, vault=self.vault, scope=scope).text)
+            redaction = redact(text, fs, ops, vault=self.vault, scope=scope, reserved=reserved)
+            policy_texts.append(redaction.text)
         return Inspected(list(texts), findings, tuple(summarize(flat)), policy_texts, scope)
 
     def apply(self, inspected: Inspected, operators: Mapping[str, RedactOperator]) -> list[str]:
@@ -211,6 +215,8 @@ class Privacy:
             return InspectedJson(value, (), (), scope, value, self)
         from charter.pii import summarize
         from charter.pii.findings import detect_field
+        from charter.pii.placeholders import present
+        from charter.pii.redaction import json_strings
 
         scope = scope if scope is not None else self.scope(None)
         leaves: list[_Leaf] = []
@@ -238,7 +244,8 @@ class Privacy:
         walk(value, ())
         summaries = tuple(summarize(f for leaf in leaves for f in leaf.findings))
         inspected = InspectedJson(value, tuple(leaves), summaries, scope, None, self)
-        inspected.policy_value = self.render_json(inspected, _ALL_PLACEHOLDERS, None)
+        reserved = present(json_strings(value)) if leaves else set()
+        inspected.policy_value = self.render_json(inspected, _ALL_PLACEHOLDERS, None, reserved)
         return inspected
 
     def render_json(
@@ -246,7 +253,10 @@ class Privacy:
         inspected: InspectedJson,
         operators: Mapping[str, RedactOperator],
         default: RedactOperator | None,
+        reserved: Collection[str] = (),
     ) -> Any:
+        """`reserved`: placeholders of other scopes anywhere in the value (`inspect_json`
+        passes them; once reserved, the scope never issues them)."""
         if not inspected.leaves:
             return inspected.value
         from charter.pii import redact
@@ -261,6 +271,7 @@ class Privacy:
                 scope=inspected.scope,
                 default=default,
                 numeric=leaf.numeric,
+                reserved=reserved,
             )
             if result.changed:
                 replaced[leaf.path] = result.text

@@ -9,7 +9,7 @@ identifier such as `ITEM_2` is left alone unless the vault gave it out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import NamedTuple
 
 _TOKEN = re.compile(
@@ -48,3 +48,23 @@ def is_placeholder(text: str) -> bool:
 
 def entity_type_of(placeholder: str) -> str:
     return placeholder[1:].rpartition("_")[0]
+
+
+def number_of(placeholder: str) -> int:
+    """The number of a canonical placeholder: 1 for `<EMAIL_ADDRESS_1>`."""
+    return int(placeholder[:-1].rpartition("_")[2])
+
+
+def present(texts: Iterable[str], entity_types: Collection[str] | None = None) -> set[str]:
+    """The placeholders (of `entity_types`; None: of any type) already in `texts`, in any
+    spelling: a text being redacted may hold another scope's (a guarded tool's result in
+    an agent's next prompt), which this scope must never issue for a value of its own."""
+    if entity_types is not None and not entity_types:
+        return set()
+    return {
+        occ.placeholder
+        for text in texts
+        if "_" in text
+        for occ in find_placeholders(text)
+        if entity_types is None or entity_type_of(occ.placeholder) in entity_types
+    }

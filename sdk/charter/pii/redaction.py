@@ -19,6 +19,7 @@ from typing import Any
 
 from charter.errors import PIIError
 from charter.pii.findings import Detector, Finding, JsonPath, detect_field, resolve_overlaps
+from charter.pii.placeholders import entity_type_of, present
 from charter.pii.scope import Scope
 from charter.pii.vault import Vault
 from charter.values import JsonKey, RedactOperator, free_key, integral_digits
@@ -77,11 +78,16 @@ def redact(
     scope: Scope | str | None = None,
     default: RedactOperator | None = RedactOperator.PLACEHOLDER,
     numeric: bool = False,
+    reserved: Collection[str] = (),
 ) -> Redaction:
     """Apply the operators to `findings` in `text`. Overlapping findings are resolved
     first (see `resolve_overlaps`). Types with no operator get `default`; None keeps them.
     `numeric` marks `text` as a JSON number's digits, so restore can give a number back.
-    `scope`: a `Scope`, a scope id, or None for a fresh request scope."""
+    `scope`: a `Scope`, a scope id, or None for a fresh request scope. A new placeholder
+    never takes the name of one already in `text`, or in `reserved` (the other texts of
+    the same prompt: `placeholders.present`), issued elsewhere: an agent's tool result
+    redacted in its own scope said `<EMAIL_ADDRESS_1>` for another customer, and the next
+    prompt's scope gave the user's address the same name, then restored it in its place."""
     scope = Scope.of(scope)
     ops = resolve_operators(operators)
     fallback = ops.get(WILDCARD, default)
@@ -103,7 +109,12 @@ def redact(
         for f, op in chosen
         if op is RedactOperator.PLACEHOLDER
     ]
-    issued = iter(vault.placeholders(scope, wanted) if wanted else ())
+    if wanted:
+        types = {entity_type for entity_type, _, _ in wanted}
+        foreign = present([text], types) | {p for p in reserved if entity_type_of(p) in types}
+        issued = iter(vault.placeholders(scope, wanted, reserved=foreign))
+    else:
+        issued = iter(())
     parts: list[str] = []
     per_type: dict[str, set[str]] = {}
     last = 0
@@ -151,13 +162,21 @@ def redact_json(
     so the same value gets the same placeholder wherever it appears."""
     scope = Scope.of(scope)
     found: list[Finding] = []
+    reserved = present(json_strings(value))
 
     def leaf(text: str, path: JsonPath, numeric: bool, field: object = None) -> str | None:
         hits = detect_field(detector, field, text, entities)
         if not hits:
             return None
         result = redact(
-            text, hits, operators, vault=vault, scope=scope, default=default, numeric=numeric
+            text,
+            hits,
+            operators,
+            vault=vault,
+            scope=scope,
+            default=default,
+            numeric=numeric,
+            reserved=reserved,
         )
         found.extend(_at(path, f) for f in result.findings)
         return result.text if result.changed else None
@@ -183,6 +202,18 @@ def redact_json(
         return node
 
     return walk(value, ()), found
+
+
+def json_strings(value: Any) -> list[str]:
+    """Every string in a JSON value, dict keys too (where `redact_json` reads)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        keys = [k for k in value if isinstance(k, str)]
+        return keys + [s for v in value.values() for s in json_strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in json_strings(v)]
+    return []
 
 
 def _at(path: JsonPath, f: Finding) -> Finding:

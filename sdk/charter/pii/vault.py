@@ -109,14 +109,21 @@ class Vault:
 
     # --- assigning -----------------------------------------------------------------------
 
-    def placeholders(self, scope: Scope | str, items: Sequence[tuple[str, str, bool]]) -> list[str]:
+    def placeholders(
+        self,
+        scope: Scope | str,
+        items: Sequence[tuple[str, str, bool]],
+        *,
+        reserved: Collection[str] = (),
+    ) -> list[str]:
         """Placeholders for `(entity_type, value, numeric)` items, in order; one decrypt
-        and at most one encrypt for the whole batch."""
+        and at most one encrypt for the whole batch. `reserved`: placeholders already in
+        the text being redacted, which the scope never issues (`Mapping.reserve`)."""
         scope = Scope.of(scope)
         with self._lock:
             mapping = self._load(scope)
             out: list[str] = []
-            changed = False
+            changed = mapping.reserve(reserved)
             for entity_type, value, numeric in items:
                 said = said_by_caller(value, scope.callers, entity_type)
                 withheld = scope.withheld and not said

@@ -4,11 +4,20 @@ into text. Only ever held in memory; the vault seals it before it is stored."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from charter.pii.placeholders import find_placeholders, format_placeholder
+from charter.pii.placeholders import (
+    entity_type_of,
+    find_placeholders,
+    format_placeholder,
+    number_of,
+)
+
+_MAX_RESERVED = 1_000_000
+"""A placeholder numbered higher than this is never reached by a scope's counter: not
+reserved (a made-up `<EMAIL_ADDRESS_99999999999>` cannot stretch the next one)."""
 
 
 @dataclass(slots=True)
@@ -44,6 +53,20 @@ class Mapping:
                 for p, e in self.entries.items()
             ],
         }
+
+    def reserve(self, placeholders: Iterable[str]) -> bool:
+        """Never issue `placeholders` that this scope does not hold: they came in from
+        outside it, so no value of its own takes their name, and restoring never puts one
+        of its values in their place. True when a counter moved."""
+        moved = False
+        for placeholder in placeholders:
+            if placeholder in self.entries:
+                continue
+            entity_type, number = entity_type_of(placeholder), number_of(placeholder)
+            if self.counters.get(entity_type, 0) < number <= _MAX_RESERVED:
+                self.counters[entity_type] = number
+                moved = True
+        return moved
 
     def assign(
         self, entity_type: str, value: str, numeric: bool, withheld: bool = False

@@ -1,0 +1,66 @@
+"""An agent without `charter.context(conversation=...)`, as the README's recipe runs it:
+a tool result's placeholder is never restored as the user's value (found by probing).
+
+The guarded tool redacts another customer's address to `<EMAIL_ADDRESS_1>` in its own
+scope; the next model call's scope numbered the user's own address `<EMAIL_ADDRESS_1>` too,
+and the answer repeating the tool's placeholder told the user their own address.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.tools import tool
+from langgraph.checkpoint.memory import InMemorySaver
+
+from charter.guard import Charter
+from charter.langchain import CharterMiddleware
+from tests.langchain.conftest import EMAIL, RecordingChatModel
+
+agents = pytest.importorskip("langchain.agents")
+
+OTHER = "mehmet.demir@example.org"
+
+
+class EchoAgentModel(RecordingChatModel):
+    """Asks lookup_order first; then repeats who the tool said placed the order."""
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        self.calls.append(list(messages))
+        last = messages[-1]
+        if last.type == "tool":
+            message = AIMessage(content="It was placed by " + str(last.content).split(" by ")[-1])
+        else:
+            call = {"name": "lookup_order", "args": {"order_id": "A-1"}, "id": "c1"}
+            message = AIMessage(content="", tool_calls=[call])
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def test_a_tools_placeholder_is_not_the_users_in_an_agent(charter: Charter) -> None:
+    @tool
+    def lookup_order(order_id: str) -> str:
+        """Look up who placed an order."""
+        return f"Order {order_id} was placed by {OTHER}"
+
+    model = EchoAgentModel()
+    agent = agents.create_agent(
+        model,
+        tools=[lookup_order],
+        middleware=[CharterMiddleware(charter=charter, provider="openai")],
+        checkpointer=InMemorySaver(),
+    )
+    state = agent.invoke(
+        {"messages": [HumanMessage(f"I am {EMAIL}. Who placed order A-1?")]},
+        {"configurable": {"thread_id": "t-1"}},
+    )
+    tool_result = state["messages"][2].content
+    assert tool_result == "Order A-1 was placed by <EMAIL_ADDRESS_1>"
+    last_prompt = [str(m.content) for m in model.calls[-1] if m.content]
+    assert last_prompt == ["I am <EMAIL_ADDRESS_2>. Who placed order A-1?", tool_result]
+    answer = state["messages"][-1].content
+    assert answer == "It was placed by <EMAIL_ADDRESS_1>"  # main: the user's own address
