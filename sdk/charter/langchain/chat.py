@@ -2,7 +2,8 @@
 
 The result is itself a `BaseChatModel`, so it composes in LCEL (`prompt | model | parser`),
 works with agents that require a chat model, and supports `bind_tools` and
-`with_structured_output` when the wrapped model does. `invoke`, `ainvoke`, `stream`,
+`with_structured_output` (the wrapped model's own, its `method` and `strict` too) when the
+wrapped model does. `invoke`, `ainvoke`, `stream`,
 `astream`, `batch` and `abatch` all go through `_generate` / `_stream` (and their async
 twins), where the guard runs before the wrapped model is called; `stream` and `astream` take
 the caller's context when called, not when first read.
@@ -28,6 +29,7 @@ from charter.guard import Charter
 from charter.langchain._callbacks import inner_config
 from charter.langchain._caller import caller_astream, caller_stream
 from charter.langchain._calls import GuardedCalls
+from charter.langchain._structured import swapped
 from charter.pipeline.parts import OnDeny
 
 
@@ -190,6 +192,29 @@ class GuardedChatModel(BaseChatModel):
             provider=self.provider,
             on_deny=self.on_deny,
             name=f"chat_model:{self.provider or '-'}/{self.model_name or '-'}:tools",
+        )
+
+    def with_structured_output(
+        self, schema: dict[str, Any] | type, *, include_raw: bool = False, **kwargs: Any
+    ) -> Runnable[LanguageModelInput, Any]:
+        """The wrapped model's own structured output (`method=`, `strict=`, whatever it
+        takes), with this guarded model in its place: the parser reads the answer the guard
+        checked and restored (`charter.langchain._structured`). When the wrapped model's
+        runnable does not call the model itself, that runnable is guarded whole: its parsed
+        output is checked and restored field by field, after a schema validated it."""
+        structured = self.model.with_structured_output(schema, include_raw=include_raw, **kwargs)
+        guarded, found = swapped(structured, self.model, self)
+        if found:
+            return guarded  # type: ignore[no-any-return]
+        from charter.langchain.runnable import GuardedRunnable
+
+        return GuardedRunnable(
+            structured,
+            charter=self.charter,
+            model=self.model_name,
+            provider=self.provider,
+            on_deny=self.on_deny,
+            name=f"chat_model:{self.provider or '-'}/{self.model_name or '-'}:structured",
         )
 
 
