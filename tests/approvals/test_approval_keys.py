@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from charter.approvals import ApprovalQueue, ApprovalRequest, ApprovalState, EventKind
 from charter.store import connect
 from charter.store.approval_tables import EVENTS
-from tests.approvals.helpers import ACTION, directory, spec
+from tests.approvals.helpers import ACTION, ManualClock, directory, spec
 from tests.support.postgres import PostgresServer
 
 
@@ -116,3 +116,49 @@ def test_two_workers_holding_the_same_keyed_call_at_once_share_one_request(
         for queue in workers:
             queue.close()
         admin.dispose()
+
+
+# --- an unkeyed retry finds its pending request (found by probing) -----------------------------
+
+
+def _again(
+    queue: ApprovalQueue,
+    reuse_in: str | None = "",
+    action: dict[str, Any] = ACTION,
+    requester: str = "user-7",
+) -> Any:
+    return queue.submit(
+        spec=spec(),
+        action=action,
+        requester=requester,
+        tenant="acme",
+        app="payments-bot",
+        rule="tools.payment_over_limit",
+        decision_id="3f0c9f5e-0000-4000-8000-000000000002",
+        reuse_in=reuse_in,
+    )
+
+
+def test_a_retried_action_reuses_its_pending_request_only(
+    queue: ApprovalQueue, clock: ManualClock
+) -> None:
+    """A guarded call retried (`with_retry`, a loop) filed one pending request per attempt.
+    Now the same action by the same requester in the same conversation finds its pending
+    request; one decided, used or expired is never reused: each approval is for one run."""
+    first = _again(queue)
+    assert _again(queue).id == first.id  # main: a second request
+    assert _again(queue, "conversation-2").id != first.id
+    assert _again(queue, requester="user-8").id != first.id
+    assert _again(queue, action={**ACTION, "text": "another action"}).id != first.id
+    assert _again(queue, None).id != first.id  # the queue's own callers opt in
+    assert _submit(queue, "k").id not in {_again(queue, "k").id, first.id}  # keyed apart
+    assert len([h for h in queue.get(first.id).history if h.kind is EventKind.CREATED]) == 1
+
+    queue.approve(first.id, "alice", reason="ok")
+    approved = _again(queue)
+    assert approved.id != first.id and approved.state is ApprovalState.PENDING
+    queue.reject(approved.id, "alice", reason="no")
+    rejected = _again(queue)
+    assert rejected.id not in {first.id, approved.id}
+    clock.advance(spec().timeout_s + 1)
+    assert _again(queue).id not in {first.id, approved.id, rejected.id}

@@ -200,9 +200,9 @@ def test_a_hold_the_approval_does_not_meet_refuses(held_bundle: Charter) -> None
         return "noted"
 
     tickets = []
-    for _ in range(2):
+    for text in ("hold this", "hold that"):  # two actions: a repeated one shares its request
         with pytest.raises(ApprovalPending) as info:
-            note("hold this")
+            note(text)
         tickets.append(info.value.ticket)
     with held_bundle.queue.engine.begin() as conn:  # approvers edited to a role of nobody's
         conn.execute(

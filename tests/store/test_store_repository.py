@@ -48,6 +48,7 @@ def _row(rid: str, **over: Any) -> dict[str, Any]:
         "action": {"kind": "tool_call", "tool": {"name": "pay", "arguments": {"eur": 900}}},
         "keep_action": False,
         "action_hash": "a" * 64,
+        "pending_key": None,
         "decision_id": f"d-{rid}",
         "consumed_at": None,
         "claimed_by": None,

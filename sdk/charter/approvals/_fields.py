@@ -1,9 +1,11 @@
 """What `ApprovalQueue` checks of its inputs before touching the store: the fields of a
-request, a state's name, a presented action hash, and the ticket of a keyed submit."""
+request, a state's name, a presented action hash, the ticket of a keyed submit and the key
+an unkeyed one is found by while pending."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 
 from charter._canonical import sha256_hex
@@ -15,9 +17,24 @@ _REQUIRED = ("requester", "decision_id")
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
-def keyed_ticket(key: str) -> str:
-    """The one ticket of `key` (see `ApprovalQueue.submit`)."""
-    return f"apr_{sha256_hex(key)[:32]}"
+def new_ticket() -> str:
+    """A fresh ticket (`charter.approvals.queue.new_ticket`, where tests replace it)."""
+    return f"apr_{uuid.uuid4().hex}"
+
+
+def keyed_ticket(tenant: str, app: str, requester: str, key: str, digest: str) -> str:
+    """The one ticket of `key` for this action (see `ApprovalQueue.submit`)."""
+    return f"apr_{sha256_hex(chr(0x1F).join((tenant, app, requester, key, digest)))[:32]}"
+
+
+def pending_key(
+    tenant: str, app: str, requester: str, key: str | None, reuse_in: str | None, digest: str
+) -> str | None:
+    """What an unkeyed request is found by while pending (see `ApprovalQueue.submit`); None
+    for a keyed one, or one submitted without `reuse_in`."""
+    if key is not None or reuse_in is None:
+        return None
+    return sha256_hex(chr(0x1F).join(("pending", tenant, app, requester, reuse_in, digest)))
 
 
 def check_hash(action_hash: str) -> None:

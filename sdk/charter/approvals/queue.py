@@ -1,16 +1,13 @@
 """`ApprovalQueue`: durable human-in-the-loop approval requests on SQLite or PostgreSQL.
 
-The queue composes three parts: `storage` (rows and locked transactions), `lifecycle` (the
-state machine, pure functions) and `notify` (submit callbacks and waiting). Every step that
-reads-then-writes runs in one locked transaction, so many processes can share one queue: a
-request is decided once, no vote is lost, M-of-N is counted exactly. Refusals are committed
-as history entries before they are raised, so every refused attempt is auditable.
+Composes `storage` (locked transactions), `lifecycle` (the pure state machine) and `notify`
+(callbacks, waiting). Each read-then-write is one locked transaction, so processes can share
+a queue: decided once, no vote lost, M-of-N exact, each refusal in history before raised.
 """
 
 from __future__ import annotations
 
 import builtins
-import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Literal
@@ -20,7 +17,14 @@ from sqlalchemy import Engine
 from charter._ids import reviewer_id
 from charter._unicode import confusable_prototypes
 from charter.approvals import _records, models
-from charter.approvals._fields import check_fields, check_hash, keyed_ticket, parse_state
+from charter.approvals._fields import (
+    check_fields,
+    check_hash,
+    keyed_ticket,
+    new_ticket,
+    parse_state,
+    pending_key,
+)
 from charter.approvals._identity import requester_id
 from charter.approvals._records import event
 from charter.approvals.authz import Authorizer, PolicyAuthorizer, RoleAuthorizer
@@ -37,10 +41,6 @@ from charter.pseudonyms import Pseudonyms, pseudonyms_for
 from charter.store import approval_repo as repo
 
 DEFAULT_LEASE_S = 300.0
-
-
-def new_ticket() -> str:
-    return f"apr_{uuid.uuid4().hex}"
 
 
 class ApprovalQueue:
@@ -133,11 +133,15 @@ class ApprovalQueue:
         rule: str,
         decision_id: str,
         key: str | None = None,
+        reuse_in: str | None = None,
     ) -> ApprovalRequest:
         """Queue `action` (canonical, already redacted) for review; returns the ticket.
         With `key`, submitting the same action under the same key again returns the first
         request (in whatever state it is now) instead of queueing another: for a framework
-        that re-runs a step after a pause."""
+        that re-runs a step after a pause. Without one, with `reuse_in` (the guard's: the
+        conversation, "" for none), the same action the same requester submits in it while
+        its request is pending returns that request (a retry); once decided, used or
+        expired it is never reused."""
         fields = {
             "requester": requester_id(requester, self.pseudonyms),
             "tenant": tenant,
@@ -149,11 +153,7 @@ class ApprovalQueue:
         plain = models.canonical_action(action)
         now = self._clock()
         digest = models.action_hash(plain)
-        ticket = (
-            new_ticket()
-            if key is None
-            else keyed_ticket("\x1f".join((tenant, app, requester, key, digest)))
-        )
+        ticket = new_ticket() if key is None else keyed_ticket(tenant, app, requester, key, digest)
         row = {
             "id": ticket,
             "state": ApprovalState.PENDING.value,
@@ -172,6 +172,7 @@ class ApprovalQueue:
             "action": plain,
             "keep_action": self._store_content,
             "action_hash": digest,
+            "pending_key": pending_key(tenant, app, fields["requester"], key, reuse_in, digest),
             "consumed_at": None,
             "claimed_by": None,
             "claimed_until": None,

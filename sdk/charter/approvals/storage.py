@@ -90,8 +90,13 @@ class ApprovalStore:
         self, row: Mapping[str, Any], created: Mapping[str, Any], *, once: bool = False
     ) -> ApprovalRequest | None:
         """Queue a request. `once`: if one with this id exists, return it and add nothing
-        (a keyed submit repeated by a framework that re-runs a step)."""
+        (a keyed submit repeated by a framework that re-runs a step). A row with a
+        `pending_key` returns the pending request of that key instead, if there is one."""
         with self.writing("queueing an approval request", [row["id"]]) as conn:
+            key = row.get("pending_key")
+            pending = repo.pending_with_key(conn, key, row["created_at"]) if key else None
+            if pending is not None:
+                return self.reload(conn, pending)
             if not once:
                 repo.insert_request(conn, row)
             elif not repo.insert_request_once(conn, row):

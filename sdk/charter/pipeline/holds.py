@@ -93,6 +93,7 @@ def submit_approval(run: CallRun, decision: Decision, action: Mapping[str, Any])
         rule=next(iter(spec.rules or decision.rules), ""),
         decision_id=decision.decision_id,
         key=run.ctx.approval_key,
+        reuse_in=run.ctx.conversation or "",  # a retry finds its pending request
     )
     run.span.record_approval(request.id, request.state.value, 0.0)
     if run.spec.on_hold is not None:

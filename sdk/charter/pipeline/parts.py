@@ -112,6 +112,7 @@ class Approvals(Protocol):
         rule: str,
         decision_id: str,
         key: str | None = None,
+        reuse_in: str | None = None,
     ) -> Any: ...
 
     def wait(self, request_id: str, timeout_s: float) -> Any: ...

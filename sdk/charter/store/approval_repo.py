@@ -33,6 +33,23 @@ def insert_request_once(conn: Connection, values: Mapping[str, Any]) -> bool:
     return inserted.rowcount == 1
 
 
+def pending_with_key(conn: Connection, pending_key: str, now: datetime) -> str | None:
+    """The oldest pending, unexpired request of `pending_key` (locked), if any."""
+    query = (
+        select(REQUESTS.c.id)
+        .where(
+            REQUESTS.c.pending_key == pending_key,
+            REQUESTS.c.state == "pending",
+            REQUESTS.c.expires_at > now,
+        )
+        .order_by(REQUESTS.c.created_at, REQUESTS.c.id)
+        .limit(1)
+        .with_for_update()
+    )
+    found = conn.execute(query).scalar()
+    return str(found) if found is not None else None
+
+
 def get_request(conn: Connection, request_id: str, *, lock: bool = False) -> RowMapping | None:
     query = select(REQUESTS).where(REQUESTS.c.id == request_id)
     if lock:

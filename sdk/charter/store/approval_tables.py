@@ -49,6 +49,10 @@ class ApprovalRequestRow(SQLModel, table=True):
     (`charter.approvals.models.action_digest`); True when the app opted in to
     `store_content`."""
     action_hash: str = Field(max_length=64, index=True)
+    pending_key: str | None = Field(default=None, max_length=64, index=True)
+    """An unkeyed request's hash of tenant, app, requester, conversation and action: while
+    it is pending, the same action submitted again finds it (`ApprovalQueue.submit`,
+    `reuse_in`); None for a keyed request or one submitted without `reuse_in`."""
     decision_id: str = Field(max_length=64, index=True)
     consumed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, sa_type=ValidText(255))
