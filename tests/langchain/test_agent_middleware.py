@@ -192,3 +192,54 @@ def test_pii_is_redacted_before_the_model_and_restored_for_the_user(charter: Cha
     done = shop.ask(f"Refund 40 for A-1 and mail me at {EMAIL}")
     assert all(EMAIL not in text for text in shop.model.texts)
     assert done["messages"][-1].content == f"Done; the receipt goes to {EMAIL}."
+
+
+class TwoRefundsModel(RefundAgentModel):
+    """Proposes two refunds in one turn (parallel tool calls); then answers `final`."""
+
+    def _generate(
+        self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> Any:
+        from langchain_core.messages import AIMessage
+        from langchain_core.outputs import ChatGeneration, ChatResult
+
+        self.calls.append(list(messages))
+        if isinstance(messages[-1], ToolMessage):
+            message = AIMessage(content="Both handled.")
+        else:
+            calls = [
+                {"name": "issue_refund", "args": {"order_id": o, "amount": a}, "id": f"c-{o}"}
+                for o, a in (("A-1", 900.0), ("A-2", 800.0))
+            ]
+            message = AIMessage(content="", tool_calls=calls)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def test_two_held_calls_of_one_turn_resume_by_interrupt_id(charter: Charter) -> None:
+    """The README's multi-interrupt form: LangGraph refuses a bare `Command(resume=...)`
+    when a turn paused on two calls; a map of interrupt id to approval id resumes both."""
+    ran: list[float] = []
+
+    @tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        """Refund an order to the customer's card."""
+        ran.append(amount)
+        return f"refunded {amount} for {order_id}"
+
+    agent = agents.create_agent(
+        TwoRefundsModel(),
+        tools=[issue_refund],
+        middleware=[CharterMiddleware(charter=charter, provider="openai")],
+        checkpointer=InMemorySaver(),
+    )
+    asked = agent.invoke({"messages": [HumanMessage("Refund A-1 900 and A-2 800.")]}, _config("p"))
+    interrupts = asked["__interrupt__"]
+    by_order = {i.value["args"]["order_id"]: i.value["approval_id"] for i in interrupts}
+    charter.queue.approve(by_order["A-1"], "alice", reason="ok")
+    charter.queue.reject(by_order["A-2"], "bob", reason="duplicate order")
+    with pytest.raises(RuntimeError, match="multiple pending interrupts"):
+        agent.invoke(Command(resume=by_order["A-1"]), _config("p"))
+    resume = {i.id: i.value["approval_id"] for i in interrupts}
+    done = dict(agent.invoke(Command(resume=resume), _config("p")))
+    assert ran == [900.0] and "__interrupt__" not in done
+    assert "duplicate order" in " ".join(str(m.content) for m in _tool_messages(done))

@@ -13,7 +13,10 @@
   app then resumes with `agent.invoke(Command(resume=approval_id), config)`: approved, the
   tool runs once with exactly the arguments that were approved; rejected, the agent gets a
   tool message with the reviewer's reason. Resuming never decides anything: the queue's
-  state does, so resuming early simply pauses again.
+  state does, so resuming early simply pauses again. A turn whose model proposed several
+  held calls pauses on one interrupt each; LangGraph refuses a bare resume value then, so
+  map each interrupt's id to its approval id:
+  `Command(resume={i.id: i.value["approval_id"] for i in state["__interrupt__"]})`.
 
 LangGraph re-runs an interrupted step from its start when it resumes, so the hold must not
 be repeated: the approval request is keyed by the thread, the step and the tool call id
