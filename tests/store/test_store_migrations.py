@@ -6,19 +6,23 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, select, text, update
 from sqlmodel import SQLModel
 
+from charter.approvals import ApprovalState, action_hash
+from charter.approvals.queue import ApprovalQueue
 from charter.errors import StoreError
 from charter.store import connect, current_revision, head_revision, migrate
 from charter.store.approval_tables import EVENTS, REQUESTS, VOTES
 from charter.store.migrate import VERSION_TABLE, alembic_config
+from tests.approvals.helpers import ACTION, ManualClock, directory, submit
 
 APPROVAL_TABLES = {REQUESTS.name, VOTES.name, EVENTS.name}
 
@@ -79,6 +83,38 @@ def test_a_database_from_a_newer_charter_is_a_clear_error(engine: Engine) -> Non
         conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '9999_future'"))
     with pytest.raises(StoreError, match="upgrade Charter"):
         migrate(engine)
+
+
+def test_an_approval_given_before_the_use_by_release_stays_usable_after_upgrading(
+    engine: Engine,
+) -> None:
+    """Found by review: an approved request's `expires_at` became its use-by time (the
+    later of its deadline and `timeout_s` after the approval), but rows approved by the
+    older release still held the decision deadline, so an approval given 10 s before it
+    was expired by the first sweep after the upgrade and its action dropped. Revision
+    0006 moves such rows to their use-by time; used and pending rows are left alone."""
+    clock = ManualClock()
+    queue = ApprovalQueue(engine, directory=directory(), clock=clock)
+    late, used, pending = (submit(queue, timeout_s=600).id for _ in range(3))
+    clock.advance(590)
+    for ticket in (late, used):
+        queue.approve(ticket, "alice")
+    queue.consume(used, action_hash(ACTION))
+    deadline = clock.now + timedelta(seconds=10)
+    config = alembic_config()
+    with engine.begin() as conn:  # the older release's rows: schema and expires_at
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0005_approval_requirements")
+        conn.execute(update(REQUESTS).values(expires_at=deadline))
+    migrate(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(select(REQUESTS.c.id, REQUESTS.c.expires_at)).all()
+    expires = dict(rows)
+    assert expires == {late: clock.now + timedelta(seconds=600), used: deadline, pending: deadline}
+    clock.advance(30)
+    assert queue.expire_due() == [queue.get(pending)]
+    assert queue.get(pending).state is ApprovalState.EXPIRED
+    assert queue.consume(late, action_hash(ACTION)).consumed_at == clock.now
 
 
 def _migrate_in_child(url: str) -> str | None:
