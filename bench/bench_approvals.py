@@ -3,7 +3,9 @@
 Floors, measured in the same run on the same engine: a bare INSERT of the same request and
 event rows in one transaction (for enqueue), and a bare single-row UPDATE transaction (for
 claim and decide). Subjects: `ApprovalQueue.submit`, `claim_next` and `approve` (validation,
-locking, authorization, history rows, re-reading the result). Targets (issue 6): >= 1,000
+locking, authorization, history rows, re-reading the result). The sweep (`expire_due`, run
+by every list and inbox) is timed with nothing due, before and after USED_HISTORY used
+approvals are added: its cost must not grow with them. Targets (issue 6): >= 1,000
 enqueues/s on SQLite; decide p50 < 5 ms on PostgreSQL. PostgreSQL runs durable (fsync on)
 on a throwaway server started from the local binaries; skipped if there are none.
 """
@@ -17,14 +19,14 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, insert, select, update
 
 from bench._timing import percentiles_ms, row
-from charter.approvals import ReviewerDirectory
+from charter.approvals import ReviewerDirectory, action_hash
 from charter.approvals.queue import ApprovalQueue
 from charter.decision import ApprovalSpec, Approvers
 from charter.store import connect
@@ -33,6 +35,8 @@ from charter.store.approval_tables import EVENTS, REQUESTS
 ENQUEUES = 600
 DECIDES = 300
 ROUNDS = 6
+SWEEPS = 50
+USED_HISTORY = 20_000
 SPEC = ApprovalSpec(reason="payment over limit", approvers=Approvers(roles=("finance",)))
 ACTION = {
     "kind": "tool_call",
@@ -126,17 +130,45 @@ def _latencies(queue: ApprovalQueue) -> dict[str, list[float]]:
     return samples
 
 
+def _sweep_latencies(queue: ApprovalQueue) -> tuple[list[float], list[float]]:
+    """Seconds per `expire_due` with nothing due: (with USED_HISTORY used approvals, without)."""
+
+    def sweeps() -> list[float]:
+        samples = []
+        for _ in range(SWEEPS):
+            started = time.perf_counter()
+            queue.expire_due()
+            samples.append(time.perf_counter() - started)
+        return samples
+
+    before = sweeps()
+    used = queue.claim_next("alice")
+    assert used is not None
+    queue.approve(used.id, "alice")
+    queue.consume(used.id, action_hash(ACTION))
+    with queue.engine.begin() as conn:
+        template = conn.execute(select(REQUESTS).where(REQUESTS.c.id == used.id)).mappings()
+        past = datetime.now(UTC) - timedelta(days=30)  # history: used, long past its use-by
+        row_ = {**template.one(), "created_at": past, "expires_at": past, "consumed_at": past}
+        copies = [{**row_, "id": f"apr_{uuid.uuid4().hex}"} for _ in range(USED_HISTORY)]
+        conn.execute(insert(REQUESTS), copies)
+    return sweeps(), before
+
+
 def _backend_rows(label: str, url: str, *, enqueue_target: str = "") -> list[dict[str, object]]:
     engine = connect(url)
     try:
         queue = ApprovalQueue(engine, directory=DIRECTORY)
         rate, floor_rate = _enqueue_rates(queue)
         samples = _latencies(queue)
+        swept, swept_before = _sweep_latencies(queue)
     finally:
         engine.dispose()
     f50, f95 = percentiles_ms(samples["floor"])
     c50, c95 = percentiles_ms(samples["claim"])
     d50, d95 = percentiles_ms(samples["decide"])
+    s50, _ = percentiles_ms(swept)
+    b50, _ = percentiles_ms(swept_before)
     decide_target = "p50 < 5 ms" if label == "PostgreSQL" else ""
     return [
         row(f"{label}: bare INSERT request+event (floor)", floor_rate, "rows/s"),
@@ -151,6 +183,8 @@ def _backend_rows(label: str, url: str, *, enqueue_target: str = "") -> list[dic
         row(f"{label}: claim_next p95", c95, "ms", floor=f95),
         row(f"{label}: approve (decide) p50", d50, "ms", floor=f50, target=decide_target),
         row(f"{label}: approve (decide) p95", d95, "ms", floor=f95),
+        row(f"{label}: expire_due p50, no used approvals (floor)", b50, "ms"),
+        row(f"{label}: expire_due p50, {USED_HISTORY:,} used approvals", s50, "ms", floor=b50),
     ]
 
 

@@ -81,7 +81,8 @@ def list_requests(
 
 def due_requests(conn: Connection, *, now: datetime, limit: int) -> Sequence[RowMapping]:
     """Pending requests past their deadline, and approved ones not used by theirs, locked;
-    rows another worker holds are skipped."""
+    rows another worker holds are skipped. Served by the (state, consumed_at, expires_at)
+    index, so used approvals, however many, are not read."""
     query = (
         select(REQUESTS)
         .where(

@@ -21,6 +21,9 @@ class ApprovalRequestRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_charter_approval_request_state_expires", "state", "expires_at"),
         Index("ix_charter_approval_request_state_created", "state", "created_at"),
+        # The sweep's (`approval_repo.due_requests`): used approvals keep state approved,
+        # and without consumed_at in the key every sweep walked all of them ever made.
+        Index("ix_charter_approval_request_due", "state", "consumed_at", "expires_at"),
     )
 
     id: str = Field(primary_key=True, max_length=64)
