@@ -269,6 +269,18 @@ def test_watch_says_every_timeout_however_many_are_due(store: str) -> None:
     assert said == overdue  # before: 100 of them
 
 
+def test_watch_prints_every_pending_request_not_only_the_newest_page(store: str) -> None:
+    """Found by review: `watch` read one page of pending requests (the newest 100), so
+    with 151 pending the oldest 51 were never printed, on that poll or any later one."""
+    with ApprovalQueue(store) as queue:
+        first = submit(queue).id
+        pending = {first, *copies(queue, first, 150)}
+    code, out, _ = _invoke("watch", "--once", "--store", store)
+    assert code == 0
+    printed = [line.split()[0] for line in out.splitlines() if line.startswith("apr_")]
+    assert sorted(printed) == sorted(pending)  # each once; before: 100 of them
+
+
 @pytest.mark.parametrize("interval", ["inf", "1e10"])
 def test_watch_refuses_an_interval_no_timer_can_wait(store: str, interval: str) -> None:
     code, _, err = _invoke("watch", "--interval", interval, "--store", store)

@@ -8,7 +8,7 @@ a queue: decided once, no vote lost, M-of-N exact, each refusal in history befor
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -222,8 +222,7 @@ class ApprovalQueue:
         return request
 
     def wait(self, request_id: str, timeout_s: float) -> ApprovalRequest:
-        """Block until the request is decided (or expires) and return it. After `timeout_s`
-        raise `ApprovalTimeout`; the request stays queued for `consume` later."""
+        """Block until decided or expired; after `timeout_s` `ApprovalTimeout` (still queued)."""
         return self._waiter.wait(request_id, timeout_s)
 
     async def wait_async(self, request_id: str, timeout_s: float) -> ApprovalRequest:
@@ -246,9 +245,8 @@ class ApprovalQueue:
             who = self._resolve(reviewer)
         except ApprovalError as exc:
             return exc
-        return self._store.foreign(request) or vote_refusal(
-            request, who, self._authorizer, self.pseudonyms
-        )
+        why = vote_refusal(request, who, self._authorizer, self.pseudonyms)
+        return self._store.foreign(request) or why
 
     def list(
         self,
@@ -257,12 +255,15 @@ class ApprovalQueue:
         tenant: str | None = None,
         limit: int = 100,
     ) -> builtins.list[ApprovalRequest]:
-        """Requests, newest first, optionally only those in `state` / for `tenant`. Those
-        past their deadline are settled first (`expire_due`), so a listing never shows an
-        overdue request as pending, nor keeps its action text past its deadline."""
+        """Requests, newest first, optionally in `state` / for `tenant`; overdue ones settled
+        first (`expire_due`): none shows as pending or keeps its action past its deadline."""
         wanted = parse_state(state) if state is not None else None
         self._settle_due()
         return self._store.list(wanted, tenant, limit)
+
+    def pending(self) -> Iterator[ApprovalRequest]:
+        """Every pending request, newest first, a page at a time (overdue ones not settled)."""
+        return self._store.pending()
 
     def approve(
         self, request_id: str, reviewer: Reviewer | str, reason: str = ""
@@ -371,9 +372,8 @@ class ApprovalQueue:
             who: Reviewer | None = None
             try:
                 who = self._resolve(reviewer)
-                refusal = store.foreign(request) or vote_refusal(
-                    request, who, self._authorizer, self.pseudonyms
-                )
+                by_rule = vote_refusal(request, who, self._authorizer, self.pseudonyms)
+                refusal = store.foreign(request) or by_rule
             except NotAuthorized as exc:
                 refusal = exc
             history = _records.History(conn, request_id, now, self.pseudonyms)

@@ -233,12 +233,19 @@ def watch(
     seen: set[str] = set()
     with _queue(store) as queue, stop_on_signals() as stop:  # Ctrl-C or SIGTERM: exit 0
         while True:
-            while due := queue.expire_due():  # all of them: `list` would settle the rest unsaid
+            while due := queue.expire_due():  # all of them, each said
                 for expired in due:
                     say(f"timeout    {expired.id}  now {expired.state.value}")
-            fresh = [r for r in reversed(queue.list(ApprovalState.PENDING)) if r.id not in seen]
-            for request in fresh:
-                seen.add(request.id)
+            # Every pending request, not one page: past the newest 100, the rest were
+            # never printed (found by review). `seen` keeps only those still pending.
+            fresh: list[ApprovalRequest] = []
+            still: set[str] = set()
+            for request in queue.pending():
+                still.add(request.id)
+                if request.id not in seen:
+                    fresh.append(request)
+            seen = still
+            for request in reversed(fresh):
                 if as_json:
                     typer.echo(request.model_dump_json())
                 else:
