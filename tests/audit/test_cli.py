@@ -116,6 +116,58 @@ def test_export_into_a_named_pipe_writes_through_it_and_leaves_it_a_pipe(
     assert list(pipe.parent.iterdir()) == [pipe]  # no temporary file left behind
 
 
+def test_export_into_a_pipe_named_by_its_descriptor_writes_through_it(
+    log_url: tuple[str, list[str]],
+) -> None:
+    """Found by review: `-o /dev/stdout | jq` or `-o /dev/fd/N` (bash's `>(gzip)`) failed:
+    the path resolved to /proc/.../fd/pipe:[N], which does not exist, so the export made
+    a temporary file in /proc. What the path names is now looked at as given."""
+    url, ids = log_url
+    read_end, write_end = os.pipe()
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(_read_all(read_end)), daemon=True)
+    reader.start()
+    try:
+        target = f"/dev/fd/{write_end}"
+        result = runner.invoke(app, ["audit", "export", "--store", url, "-o", target])
+    finally:
+        os.close(write_end)
+    reader.join(timeout=30)
+    os.close(read_end)
+    assert result.exit_code == 0, result.output
+    lines = received[0].decode().splitlines()
+    assert [json.loads(line)["decision_id"] for line in lines] == ids
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_export_over_a_file_keeps_its_mode_and_a_new_one_is_private(
+    log_url: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    """Found by review: an export replacing a 0644 file (read by a SIEM's user) came back
+    0600. The replaced file's mode is kept; a new file is 0600. The replacement is atomic,
+    so another hard link to the file keeps the earlier export (as the docstring says)."""
+    url, ids = log_url
+    shared = tmp_path / "shared.jsonl"
+    shared.write_text("previous export\n")
+    shared.chmod(0o644)
+    other_name = tmp_path / "hard.jsonl"
+    os.link(shared, other_name)
+    new = tmp_path / "new.jsonl"
+    for target in (shared, new):
+        result = runner.invoke(app, ["audit", "export", "--store", url, "-o", str(target)])
+        assert result.exit_code == 0, result.output
+        assert [json.loads(line)["decision_id"] for line in target.read_text().splitlines()] == ids
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o644  # before: 0o600
+    assert stat.S_IMODE(new.stat().st_mode) == 0o600
+    assert other_name.read_text() == "previous export\n"
+
+
 def test_export_through_a_symbolic_link_replaces_its_target(
     log_url: tuple[str, list[str]], tmp_path: Path
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -140,19 +141,29 @@ def _write_lines(records: Iterable[dict[str, Any]], stream: IO[str]) -> int:
 @contextlib.contextmanager
 def _replaced_atomically(path: Path) -> Iterator[IO[str]]:
     """Write to a temporary file next to `path` and move it into place only when complete,
-    so a failed export never leaves a truncated file or clobbers an earlier one. What is not
-    a regular file (`/dev/null`, a named pipe, a terminal) is written in place: moving a file
-    over it would replace the device itself. A symbolic link's target is what is replaced."""
-    path = path.resolve()
-    if path.exists() and not path.is_file():
+    so a failed export never leaves a truncated file or clobbers an earlier one. That is
+    the point, so a file's other hard links keep the earlier export; the new file keeps
+    the replaced one's mode (and owner, where allowed), a new one is 0600. What is not a
+    regular file (`/dev/null`, a pipe, `/dev/stdout`, `/dev/fd/N`, a terminal) is written
+    in place, through the path as given: moving a file over it would replace the device,
+    and a pipe's /proc link names no directory. A symbolic link's target is replaced."""
+    try:
+        existing: os.stat_result | None = os.stat(path)  # follows links, as open() does
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
         with path.open("w", encoding="utf-8") as stream:
             yield stream
         return
+    path = path.resolve()
     directory = path.parent
     if not directory.is_dir():
         raise fail(f"cannot write {path}: directory {directory} does not exist")
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
+        if existing is not None:
+            _chown(fd, existing)
+            os.fchmod(fd, stat.S_IMODE(existing.st_mode))
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
             yield stream
         os.replace(temp, path)
@@ -160,6 +171,15 @@ def _replaced_atomically(path: Path) -> Iterator[IO[str]]:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def _chown(fd: int, like: os.stat_result) -> None:
+    """Give the file `like`'s owner and group, or its group alone, as far as allowed (only
+    root may give a file to another user)."""
+    for uid in (like.st_uid, -1):
+        with contextlib.suppress(OSError):
+            os.fchown(fd, uid, like.st_gid)
+            return
 
 
 def _as_dict(result: VerifyResult) -> dict[str, Any]:
