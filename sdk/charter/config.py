@@ -38,9 +38,11 @@ _log = logging.getLogger("charter.config")
 MAX_POLICY_TIMEOUT_MS = 3_600_000.0
 """One hour: far beyond any sane policy budget, and a wait every timer can hold (`inf` or
 1e300 failed each call in worker processes)."""
-MAX_PROBE_TIMEOUT_S = 86_400.0
-"""One day: past `threading.TIMEOUT_MAX` (about 9.2e9 s, and `inf`) every probe call failed
-with OverflowError, a false "all probes failed" alert, while the abandoned calls went on."""
+MAX_PROBE_TIMEOUT_S = 365 * 86_400.0
+"""A year: past `threading.TIMEOUT_MAX` (about 9.2e9 s, and `inf`) every probe call failed
+with OverflowError, a false "all probes failed" alert, while the abandoned calls went on.
+Generous, as every Charter loads this setting: a one-day limit refused 2 days and so
+stopped apps that never probe from starting."""
 
 
 class Settings(BaseModel):
@@ -151,7 +153,7 @@ class Settings(BaseModel):
     """Probe set files or folders; empty: the bundle's redteam, benign, overcaution and
     sycophancy corpora."""
     probe_timeout_s: float = Field(default=60.0, gt=0)
-    """How long `charter probe` waits for one call to the target; at most a day."""
+    """How long `charter probe` waits for one call to the target; at most a year."""
     probe_thresholds: dict[str, float] = Field(default_factory=dict)
     """When a probe run counts as changed: `rate_warn`, `rate_alert`, `min_items`,
     `drift_warn`, `drift_alert` (`charter.probes.ProbeThresholds`); `charter probe` and
@@ -195,7 +197,7 @@ class Settings(BaseModel):
         if value > MAX_PROBE_TIMEOUT_S:
             shown = repr(float(value)).removesuffix(".0")  # `:g` showed 86400.5 as 86400
             raise ValueError(
-                f"{shown} s is over the limit of {MAX_PROBE_TIMEOUT_S:.0f} s (one day); "
+                f"{shown} s is over the limit of {MAX_PROBE_TIMEOUT_S:.0f} s (a year); "
                 "a probe call's timeout is seconds (default 60)"
             )
         return value

@@ -29,13 +29,21 @@ def test_lists_from_the_environment_are_comma_separated() -> None:
     assert settings.pii_regions == ("TR", "EU")
 
 
-@pytest.mark.parametrize("value", ["1e10", "inf"])
-def test_a_probe_timeout_over_a_day_is_refused_naming_it(value: str) -> None:
+@pytest.mark.parametrize("value", ["1e10", "inf", "31536001"])
+def test_a_probe_timeout_over_a_year_is_refused_naming_it(value: str) -> None:
     """Found by probing: `inf` or 1e10 was taken, then every probe call failed with
     OverflowError (a false "all probes failed" alert) while the calls went on."""
-    with pytest.raises(ConfigurationError, match=r"probe_timeout_s: .* over the limit of 86400"):
+    with pytest.raises(ConfigurationError, match=r"probe_timeout_s: .* over the limit of 31536000"):
         Settings.from_env({"CHARTER_PROBE_TIMEOUT_S": value})
-    assert Settings.from_env({"CHARTER_PROBE_TIMEOUT_S": "86400"}).probe_timeout_s == 86400
+
+
+def test_a_probe_timeout_of_days_lets_every_charter_start(tmp_path: Path) -> None:
+    """Found by review: a one-day limit refused `probe_timeout_s = 172800` in charter.toml,
+    a setting only `charter probe` uses, and so stopped every Charter from being built."""
+    (tmp_path / "charter.toml").write_text("probe_timeout_s = 172800\n")
+    assert Settings.load(environ={}, cwd=tmp_path).probe_timeout_s == 172800
+    year = Settings.from_env({"CHARTER_PROBE_TIMEOUT_S": "31536000"})
+    assert year.probe_timeout_s == 365 * 86400
 
 
 def test_a_wait_past_what_a_timer_holds_still_returns_the_answer() -> None:

@@ -249,6 +249,26 @@ def test_endpoint_failures_are_errors_not_answers(api: str) -> None:
     assert dead.ask([{"role": "user", "content": "hi"}]).error is not None
 
 
+@pytest.mark.parametrize("timeout_s", [float("inf"), 1e10])
+def test_an_endpoint_with_a_timeout_no_socket_holds_still_answers(
+    api: str, timeout_s: float
+) -> None:
+    """Found by review: `ask` raised OverflowError ("timestamp out of range for platform
+    time_t") from the socket; a timeout past a year is taken as a year."""
+    reply = OpenAICompatibleTarget(api, "fake", timeout_s=timeout_s).ask(
+        [{"role": "user", "content": "hi"}]
+    )
+    assert (reply.text, reply.error) == ("Sure.", None)
+
+
+@pytest.mark.parametrize("timeout_s", [0.0, -1.0, float("nan")])
+def test_a_target_timeout_that_is_not_positive_is_refused(timeout_s: float) -> None:
+    with pytest.raises(ConfigurationError, match="timeout_s must be positive"):
+        OpenAICompatibleTarget("http://127.0.0.1:1/v1", "m", timeout_s=timeout_s)
+    with pytest.raises(ConfigurationError, match="timeout_s must be positive"):
+        CallableTarget(lambda prompt: "ok", timeout_s=timeout_s)
+
+
 def test_endpoint_configuration_errors() -> None:
     with pytest.raises(ConfigurationError, match="not an http"):
         OpenAICompatibleTarget("ftp://x", "m")

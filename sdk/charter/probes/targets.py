@@ -29,6 +29,7 @@ from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from charter.adapters import adapter_for, usage_of
+from charter.config import MAX_PROBE_TIMEOUT_S
 from charter.errors import ApprovalError, ConfigurationError, PolicyViolation
 from charter.probes.deadline import Overdue, call_within
 
@@ -84,7 +85,7 @@ class CallableTarget:
         timeout_s: float | None = 60.0,
     ) -> None:
         self._fn = fn
-        self._timeout = timeout_s
+        self._timeout = None if timeout_s is None else _wait_s(timeout_s)
         self._name = name or f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', fn)}"
         self._model = model or _guarded_model(fn)
         self._shape = shape
@@ -141,7 +142,7 @@ class OpenAICompatibleTarget:
         self._name += parts.path.rstrip("/")
         self._model = model
         self._key = api_key
-        self._timeout = timeout_s
+        self._timeout = _wait_s(timeout_s)
         self._open = opener
 
     @property
@@ -171,6 +172,15 @@ class OpenAICompatibleTarget:
         if adapter_for(payload) is None:
             return Reply(text="", error="not a chat completion", latency_ms=_since(started))
         return _reply(payload, _since(started))
+
+
+def _wait_s(timeout_s: float) -> float:
+    """A target's timeout: positive, and at most `MAX_PROBE_TIMEOUT_S` (a year); longer is
+    taken as a year. A socket cannot wait past about 9.2e9 s: `inf` or 1e10 made every
+    endpoint call raise OverflowError from `ask`."""
+    if not timeout_s > 0:  # also NaN
+        raise ConfigurationError(f"a probe target's timeout_s must be positive, not {timeout_s}")
+    return min(timeout_s, MAX_PROBE_TIMEOUT_S)
 
 
 def _working_directory_importable() -> None:
