@@ -75,6 +75,16 @@ CASES: list[tuple[str, Callable[[Data], None], str]] = [
         "config.jailbreak.review_approval.approvers names nobody",
     ),
     (
+        "approval timeout over a year",  # found by review: refused only when a call ran
+        _set("config", "tools", "refund", "approval", "timeout_s", value=366 * 86400),
+        "config.tools.refund.approval.timeout_s must be above 0 and at most 31536000 s (365 days)",
+    ),
+    (
+        "approval timeout of 0",
+        _set("config", "tools", "close_account", "approval", "timeout_s", value=0),
+        "config.tools.close_account.approval.timeout_s must be above 0 and at most 31536000 s",
+    ),
+    (
         "revise phrases as a string",
         _set("revise", "unqualified_promise", "phrases", value="we guarantee"),
         "revise.unqualified_promise.phrases must be a list of strings",

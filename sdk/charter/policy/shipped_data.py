@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
+from charter.decision import MAX_APPROVAL_TIMEOUT_S
 from charter.errors import BundleError
 
 STRINGS, TEXT, APPROVAL = "a list of strings", "a string", "an approval"
@@ -68,7 +69,7 @@ def check_shipped_data(modules: tuple[tuple[str, str], ...], data: Any, source: 
 
 def check_approval(spec: Any, source: str, at: str) -> None:
     """An approval spec as a hold names it: approvers naming someone who could release it,
-    and how many of them must."""
+    how many of them must, and a deadline a request can have (`ApprovalSpec.timeout_s`)."""
     if not isinstance(spec, dict):
         fail(source, at, "must be an object with approvers and min_approvals")
     approvers = spec.get("approvers")
@@ -82,6 +83,12 @@ def check_approval(spec: Any, source: str, at: str) -> None:
     count = spec.get("min_approvals")
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         fail(source, f"{at}.min_approvals", f"must be a whole number of at least 1, got {count!r}")
+    # Checked again on each decision (a policy may compute it); here `policy check` says so
+    # (its type: `bundle._check_numbers`).
+    timeout = spec.get("timeout_s", 3600)
+    if isinstance(timeout, int | float) and not 0 < timeout <= MAX_APPROVAL_TIMEOUT_S:
+        limit = f"{MAX_APPROVAL_TIMEOUT_S:.0f} s (365 days)"
+        fail(source, f"{at}.timeout_s", f"must be above 0 and at most {limit}, got {timeout!r}")
 
 
 def fail(source: str, key: str, problem: str) -> NoReturn:
