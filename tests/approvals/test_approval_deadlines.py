@@ -10,7 +10,7 @@ import pytest
 from charter.approvals import ApprovalState, EventKind, action_hash
 from charter.approvals.models import WITHHELD
 from charter.approvals.queue import ApprovalQueue
-from charter.decision import Approvers
+from charter.decision import Approvers, Requirement
 from charter.errors import ApprovalError, ApprovalRejected
 from tests.approvals.helpers import ACTION, ManualClock, submit
 
@@ -102,3 +102,27 @@ def test_the_sweep_settles_an_unused_approval_and_leaves_a_used_one(
     assert expired.action["content"] == WITHHELD
     assert queue.get(used).state is ApprovalState.APPROVED
     assert queue.expire_due() == []
+
+
+def test_a_request_never_approved_expires_without_a_decision(
+    queue: ApprovalQueue, clock: ManualClock
+) -> None:
+    """Found by review: two rules held the call, one rule's approver voted, the escalation
+    cleared the rules' counts, and nobody else voted; the refusal said "approved but
+    unused" (read from the votes). It says so only when the history holds an approval."""
+    both = Approvers(roles=("finance", "compliance"))
+    ticket = submit(
+        queue,
+        approvers=both,
+        requirements=(
+            Requirement(rule="a", approvers=Approvers(roles=("finance",))),
+            Requirement(rule="b", approvers=Approvers(roles=("compliance",))),
+        ),
+        on_timeout="escalate",
+        escalate_to=Approvers(roles=("support",)),
+    ).id
+    assert queue.approve(ticket, "alice").state is ApprovalState.PENDING
+    clock.advance(1300)  # past the deadline and the escalation's
+    assert queue.current(ticket).state is ApprovalState.EXPIRED
+    with pytest.raises(ApprovalError, match=r"expired at .* without a decision"):
+        queue.approve(ticket, "carol")

@@ -54,7 +54,10 @@ def vote_refusal(
     the queue's, under which its requesters were stored (`charter.pseudonyms`)."""
     rid, tid = reviewer.id, request.id
     if request.state is ApprovalState.EXPIRED:
-        how = "approved but unused" if unbacked_approval(request) is None else "without a decision"
+        # From its history (the caller loads it): votes alone said "approved" of a request
+        # whose escalation cleared the other rule's count (found by review).
+        approved = any(h.to_state is ApprovalState.APPROVED for h in request.history)
+        how = "approved but unused" if approved else "without a decision"
         return ApprovalError(
             f"request {tid} expired at {stamp(request.expires_at)} {how}; it can "
             "no longer be approved or rejected. The app must submit the action again."

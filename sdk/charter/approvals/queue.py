@@ -368,6 +368,8 @@ class ApprovalQueue:
         with store.writing(f"recording a vote on {request_id}", [request_id]) as conn:
             now = self._clock()
             request = store.expire_if_due(conn, store.locked(conn, request_id), now)
+            if request.state is ApprovalState.EXPIRED:  # the refusal says if it was approved
+                request = store.reload(conn, request_id)
             state = request.state
             who: Reviewer | None = None
             try:
