@@ -241,6 +241,9 @@ def test_a_bare_number_is_a_date_or_an_error_never_seconds_ago(
     assert year.exit_code == 2 and year.stdout == ""
     assert "--since '2027' is neither" in year.stderr
     assert "(an age needs its unit: 2027s)" in year.stderr
+    zero = runner.invoke(app, ["audit", "export", "--store", url, "--since", "0d"])
+    assert zero.exit_code == 2 and "(an age must be more than 0)" in zero.stderr
+    assert "needs its unit" not in zero.stderr  # found by review: "needs its unit: 0s"
     hours = runner.invoke(app, ["audit", "export", "--store", url, "--since", "24h"])
     assert hours.exit_code == 0 and len(hours.stdout.splitlines()) == 6
     audit = typer.main.get_command(app).commands["audit"]

@@ -38,7 +38,14 @@ def parse_since(option: str, text: str | None, *, now: datetime | None = None) -
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        unit = f" (an age needs its unit: {age.group(1)}s)" if age else ""
+        unit = ""
+        if age is not None:  # `0d` has its unit: it is too short, not unit-less
+            short = age.group(2) or float(age.group(1)) == 0
+            unit = (
+                " (an age must be more than 0)"
+                if short
+                else f" (an age needs its unit: {age.group(1)}s)"
+            )
         raise fail(
             f"{option} {text!r} is neither an ISO-8601 date/time (2025-01-31, "
             f"2025-01-31T12:00:00Z) nor an age (30m, 24h, 7d){unit}; e.g. {option} 24h",
