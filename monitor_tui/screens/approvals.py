@@ -130,14 +130,17 @@ class ApprovalsScreen(DataScreen[InboxData]):
     def _cells(self, r: ApprovalRequest) -> tuple[object, ...]:
         left = _seconds_left(r.expires_at, self.now)
         state = r.state.value
+        due: object = "-"
+        if state == "pending" or _unused_approval(r):  # an approval unused by then expires
+            due = Text(fmt.countdown(left), style="bold red" if left < 60 else "")
+            if state == "approved":
+                due.append(" to use", style="dim")
         return (
             fmt.short(r.id, 16),
             r.rule,
             r.app,
             _progress(r.approvals, r.min_approvals),
-            Text(fmt.countdown(left), style="bold red" if left < 60 else "")
-            if state == "pending"
-            else "-",
+            due,
             Text(state, style=STATE_STYLES.get(state, "")),
         )
 
@@ -215,6 +218,11 @@ def _seconds_left(expires_at: datetime, now: float) -> float:
     return expires_at.timestamp() - now
 
 
+def _unused_approval(r: ApprovalRequest) -> bool:
+    """Approved and not used yet: its `expires_at` is the time it must be used by."""
+    return r.state.value == "approved" and r.consumed_at is None
+
+
 def _progress(approvals: int, needed: int) -> Text:
     done = min(approvals, needed)
     text = Text("■" * done, style="green")
@@ -228,9 +236,15 @@ def _detail_text(r: ApprovalRequest, now: float) -> Text:
     text.append(f"{safe(r.id, one_line=True)}\n", style="bold")
     state = r.state.value
     text.append(state, style=STATE_STYLES.get(state, ""))
+    left = fmt.countdown(_seconds_left(r.expires_at, now))
     if state == "pending":
-        text.append(f" · expires in {fmt.countdown(_seconds_left(r.expires_at, now))}")
+        text.append(f" · expires in {left}")
         text.append(f" (on timeout: {r.on_timeout})", style="dim")
+    elif _unused_approval(r):
+        text.append(f" · use within {left}")
+        text.append(" (unused by then, it expires)", style="dim")
+    elif r.consumed_at is not None:
+        text.append(f" · used {fmt.timestamp(r.consumed_at.timestamp())}")
     text.append("\n\n")
     rows = (
         ("rule", r.rule),

@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,9 @@ from tests.approvals.helpers import (
     APPROVALS_REGO,
     MAIN_REGO,
     REVIEWERS,
+    ManualClock,
     copies,
+    directory,
     opa_reviewed_by,
     submit,
 )
@@ -161,6 +164,25 @@ def test_list_and_show_say_when_an_approval_was_used(
     assert code == 0 and f"{ticket}  approved, used" in out
     code, out, _ = _invoke("show", ticket, "--store", store)
     assert code == 0 and f"request    {ticket}  (approved, used)" in out
+
+
+def test_show_and_list_say_an_approval_s_use_by_time_and_agree_past_it(store: str) -> None:
+    """Found by review: `show` called an approved request's use-by time "expires ... (on
+    timeout: deny)" and, past it, still said approved where `list` said expired."""
+    clock = ManualClock(now=datetime.now(UTC) - timedelta(hours=1))
+    with ApprovalQueue(store, directory=directory(), clock=clock) as queue:
+        fresh, stale = (submit(queue, timeout_s=timeout).id for timeout in (7200, 600))
+        for ticket in (fresh, stale):
+            queue.approve(ticket, "alice")
+        use_by = queue.get(fresh).expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    code, out, _ = _invoke("show", fresh, "--store", store)
+    assert code == 0 and f"use by     {use_by}  (unused by then: expires)" in out
+    assert "on timeout" not in out
+    code, out, _ = _invoke("show", stale, "--store", store)
+    assert code == 0 and f"request    {stale}  (expired)" in out  # before: (approved)
+    listed = {line.split()[0]: line for line in _invoke("list", "--store", store)[1].splitlines()}
+    assert "  expired  " in listed[stale]
+    assert "  use by  " in listed[fresh] and "expires" not in listed[fresh]
 
 
 @pytest.mark.parametrize(

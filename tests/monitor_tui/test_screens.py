@@ -7,6 +7,7 @@ import math
 import sqlite3
 import threading
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -482,6 +483,24 @@ async def test_filter_shows_decided_requests(store: SpanStore, queue_url: str) -
         await settle(pilot)
         assert sorted(str(k.value) for k in inbox.rows) == sorted([pending.id, done.id])
         assert sorted(column(inbox, 5)) == ["approved", "pending"]
+    queue.close()
+
+
+async def test_an_approved_request_shows_the_time_left_to_use_it(
+    store: SpanStore, queue_url: str
+) -> None:
+    """Found by review: an approved request's use-by time (unused by then, it expires)
+    showed as "-", as if an approval could wait for ever."""
+    queue = ApprovalQueue(queue_url, clock=lambda: datetime.fromtimestamp(NOW, UTC))
+    approved = submit(queue)
+    queue.approve(approved.id, "alice", "ok")
+    app = ConsoleApp(store, queue=queue, reviewer="bob", clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2", "f")
+        await settle(pilot)
+        assert column(app.screen.query_one("#inbox", DataTable), 4) == ["15:00 to use"]
+        detail = str(app.screen.query_one("#request-detail", Static).render())
+        assert "approved · use within 15:00 (unused by then, it expires)" in detail
     queue.close()
 
 

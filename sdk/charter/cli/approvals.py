@@ -9,6 +9,7 @@ Reviewers see the redacted action only.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -87,11 +88,22 @@ def _state(request: ApprovalRequest) -> str:
     return f"{request.state.value}, used" if request.consumed_at else request.state.value
 
 
+def _deadline(request: ApprovalRequest) -> tuple[str, datetime]:
+    """What the request's time means: a pending one expires at it; an approved one must be
+    used by it (`lifecycle.use_deadline`), and once used, when it was is what counts."""
+    if request.consumed_at is not None:
+        return "used", request.consumed_at
+    if request.state is ApprovalState.APPROVED:
+        return "use by", request.expires_at
+    return "expires", request.expires_at
+
+
 def _line(request: ApprovalRequest) -> str:
     votes = f"{request.approvals}/{request.min_approvals}"
+    label, at = _deadline(request)
     return (
         f"{request.id}  {_state(request):<9}  {votes:>5}  "
-        f"expires {request.expires_at.isoformat(timespec='seconds')}  "
+        f"{label:<7} {at.isoformat(timespec='seconds')}  "
         f"rule {request.rule or '-'}  tenant {request.tenant or '-'}  app {request.app or '-'}"
     )
 
@@ -159,7 +171,7 @@ def _say_rest(inbox: Inbox, limit: int) -> None:
 def show(request_id: str, as_json: JsonOption = False, store: StoreOption = None) -> None:
     """Show one request: the redacted action, the rule that held it, votes and history."""
     with _queue(store) as queue:
-        request = queue.get(request_id)
+        request = queue.current(request_id)  # settled if overdue, as `list` shows it
     if as_json:
         typer.echo(request.model_dump_json(indent=2))
         return
@@ -172,7 +184,12 @@ def show(request_id: str, as_json: JsonOption = False, store: StoreOption = None
         f"approvers  {describe_approvers(request.approvers)}; "
         f"{request.approvals} of {request.min_approvals} approvals"
     )
-    say(f"expires    {request.expires_at.strftime(stamp)}  (on timeout: {request.on_timeout})")
+    label, at = _deadline(request)
+    then = {
+        "pending": f"  (on timeout: {request.on_timeout})",
+        "approved": "  (unused by then: expires)",
+    }
+    say(f"{label:<10} {at.strftime(stamp)}{then.get(_state(request), '')}")
     say(f"action     sha256 {request.action_hash}")
     say(json.dumps(request.action, indent=2, ensure_ascii=False))
     for vote in request.votes:
