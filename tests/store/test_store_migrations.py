@@ -92,7 +92,7 @@ def test_an_approval_given_before_the_use_by_release_stays_usable_after_upgradin
     later of its deadline and `timeout_s` after the approval), but rows approved by the
     older release still held the decision deadline, so an approval given 10 s before it
     was expired by the first sweep after the upgrade and its action dropped. Revision
-    0006 moves such rows to their use-by time; used and pending rows are left alone."""
+    0007 moves such rows to their use-by time; used and pending rows are left alone."""
     clock = ManualClock()
     queue = ApprovalQueue(engine, directory=directory(), clock=clock)
     late, used, pending = (submit(queue, timeout_s=600).id for _ in range(3))
@@ -104,7 +104,7 @@ def test_an_approval_given_before_the_use_by_release_stays_usable_after_upgradin
     config = alembic_config()
     with engine.begin() as conn:  # the older release's rows: schema and expires_at
         config.attributes["connection"] = conn
-        command.downgrade(config, "0005_approval_requirements")
+        command.downgrade(config, "0006_approval_pending_key")
         conn.execute(update(REQUESTS).values(expires_at=deadline))
     migrate(engine)
     with engine.connect() as conn:

@@ -4,7 +4,7 @@ Since approved requests expire when unused, the sweep matches state pending or a
 unused, past `expires_at`. On (state, expires_at) alone it walked every used approval
 ever made (they keep state approved): 200,000 of them made each sweep ~12x slower.
 
-Revision ID: 0007_approval_due_index
+Revision ID: 0008_approval_due_index
 Revises: 0006_approval_use_by
 Create Date: 2026-12-07
 """
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0007_approval_due_index"
-down_revision: str | Sequence[str] | None = "0006_approval_use_by"
+revision: str = "0008_approval_due_index"
+down_revision: str | Sequence[str] | None = "0007_approval_use_by"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@ the decision deadline, so the first sweep after the upgrade expired an approval 
 seconds before it and dropped its action. `updated_at` is the approval time: nothing else
 writes an approved row until it is used (which sets `consumed_at`).
 
-Revision ID: 0006_approval_use_by
+Revision ID: 0007_approval_use_by
 Revises: 0005_approval_requirements
 Create Date: 2026-12-07
 """
@@ -22,8 +22,8 @@ from alembic import op
 
 from charter.store.types import UTCDateTime
 
-revision: str = "0006_approval_use_by"
-down_revision: str | Sequence[str] | None = "0005_approval_requirements"
+revision: str = "0007_approval_use_by"
+down_revision: str | Sequence[str] | None = "0006_approval_pending_key"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
