@@ -4,9 +4,10 @@ SHA-256 is no pseudonym: probing reversed a phone-number user id and an account 
 from a copy of the log by hashing a list of 300,000 candidates, in half a second.
 
 The secret: derived from `vault_key` when it is set; else kept beside a SQLite store, in
-`<database>.pseudonym-key` (made once, 0600, on first need), so every process that shares
-the store (the app, `charter approvals`, the console) writes and checks the same
-pseudonyms. Without either (a PostgreSQL store, no `vault_key`) they stay unkeyed SHA-256.
+`<database>.pseudonym-key` (made once, on first need, with the database file's owner and
+group access, never world-readable), so every process that shares the store (the app,
+`charter approvals`, the console, a reviewer in the store's group) writes and checks the
+same pseudonyms. Without either (a PostgreSQL store, no `vault_key`) they stay unkeyed SHA-256.
 Records written before keep their digests (the chain hashes what was stored).
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import os
@@ -38,8 +40,10 @@ class Pseudonyms:
     """Digests under one secret (`keyed`), or plain SHA-256 when there is none. The secret
     is read (or made) on first use: a process that never needs one makes no key file."""
 
-    def __init__(self, load: Callable[[], bytes | None]) -> None:
+    def __init__(self, load: Callable[[], bytes | None], file: Path | None = None) -> None:
         self._load = load
+        self.file = file
+        """The key file beside a SQLite store; None for a `vault_key`'s or no key."""
         self._key: bytes | None = None
         self._loaded = False
         self._lock = threading.Lock()
@@ -54,6 +58,19 @@ class Pseudonyms:
                 if not self._loaded:
                     self._key, self._loaded = self._load(), True
         return self._key
+
+    def check_usable(self) -> None:
+        """Fail when the app is built, not mid-call: a key file this process can neither
+        read nor make failed each call of a personal-looking user and withheld every other
+        record as "could not be written" (found by review). Makes no file."""
+        if self.file is None or self._loaded:
+            return
+        if os.path.exists(self.file):
+            self.key  # noqa: B018 - reading it is the check
+            return
+        folder = next(f for f in self.file.parents if os.path.isdir(f))
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ConfigurationError(_unmakeable(self.file, "Permission denied"))
 
     @property
     def keyed(self) -> bool:
@@ -98,7 +115,8 @@ def queue_pseudonyms(queue: object, settings: Settings) -> Pseudonyms:
 
 
 def user_pseudonym(settings: Settings, user: str) -> str:
-    """How a guarded call records its user (policy input, span, decision log)."""
+    """How a guarded call records its user (policy input, span, decision log); a `Charter`
+    finds its key once (`Charter.pseudonyms`), this finds it on each use."""
     return settings_pseudonyms(settings).user(user)
 
 
@@ -120,7 +138,7 @@ def _from_vault_key(vault_key: str) -> Pseudonyms:
 
 @lru_cache(maxsize=64)
 def _from_file(file: str) -> Pseudonyms:
-    return Pseudonyms(lambda: _read_or_make(Path(file)))
+    return Pseudonyms(lambda: _read_or_make(Path(file)), Path(file))
 
 
 def _key_file(store: Any) -> str | None:
@@ -138,30 +156,63 @@ def _key_file(store: Any) -> str | None:
 
 
 def _read_or_make(path: Path) -> bytes:
-    """The key in `path`, made first if there is none. Made in a private file and linked
+    """The key in `path`, made first if there is none. Made in a draft file and linked
     into place, so two processes starting at once both read the one that won."""
-    if not path.exists():
-        private_folder(path.parent)
-        draft = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    if not os.path.exists(path):  # False too in a folder this process cannot enter
         try:
-            os.write(fd, base64.b64encode(os.urandom(32)) + b"\n")
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass  # another process made it first: use theirs
-        finally:
-            draft.unlink()
+            _make(path)
+        except OSError as exc:
+            raise ConfigurationError(_unmakeable(path, exc.strerror or str(exc))) from None
     try:
         key = base64.b64decode(path.read_bytes().strip(), validate=True)
     except (OSError, binascii.Error, ValueError) as exc:
-        raise ConfigurationError(f"cannot read the pseudonym key {path}: {exc}") from None
+        raise ConfigurationError(
+            f"cannot read the pseudonym key {path}: {exc}; give this process the read access "
+            "it has to the database (its owner or group)"
+        ) from None
     if len(key) != 32:
         raise ConfigurationError(
             f"the pseudonym key {path} is not 32 bytes of base64; restore it from a backup "
             "(removing it makes new pseudonyms that match no earlier record)"
         )
     return key
+
+
+def _make(path: Path) -> None:
+    private_folder(path.parent)
+    database = path.with_name(path.name.removesuffix(KEY_FILE_SUFFIX))
+    draft = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        _share_like(fd, database)
+        os.write(fd, base64.b64encode(os.urandom(32)) + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass  # another process made it first: use theirs
+    finally:
+        draft.unlink()
+
+
+def _share_like(fd: int, database: Path) -> None:
+    """Give the key the database file's group and its owner and group access (never
+    others'): a 0600 key in a store a group shares (folder 2770, database 0660) refused
+    every reviewer of the group (found by review). Owner-only when the database is."""
+    try:
+        found = database.stat()
+    except OSError:
+        return  # no database yet: owner-only
+    if found.st_mode & 0o060:
+        with contextlib.suppress(OSError):  # not in its group: the folder's group stays
+            os.fchown(fd, -1, found.st_gid)
+    os.fchmod(fd, 0o600 | (found.st_mode & 0o060))
+
+
+def _unmakeable(path: Path, why: str) -> str:
+    return (
+        f"cannot make the pseudonym key {path}: {why}. Make its folder writable by this "
+        "process once (the key is made on first use and kept), or set vault_key"
+    )
