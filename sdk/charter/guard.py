@@ -81,6 +81,11 @@ class Charter:
             regions=self.settings.pii_regions,
             phone_regions=self.settings.pii_phone_regions or None,
         )
+        self.pseudonyms: Pseudonyms = settings_pseudonyms(self.settings)
+        """The store's pseudonym key, found once (a relative store path moved with the
+        working directory) and checked now: one that can be neither read nor made fails
+        here, not each call (`Pseudonyms.check_usable`)."""
+        self.pseudonyms.check_usable()
         self.stream_window = stream_window
         self.grounding: SupportScorer = grounding or LexicalSupport()
         """Scores a RAG answer against its retrieved passages (`input.grounding`)."""
@@ -129,7 +134,8 @@ class Charter:
             from charter.approvals import queue_from_settings
 
             s = self.settings  # this app's requests only: apps on one store trust others
-            return queue_from_settings(s, self.engine, scope=(s.tenant, s.app))
+            scope = (s.tenant, s.app)
+            return queue_from_settings(s, self.engine, scope=scope, pseudonyms=self.pseudonyms)
 
         return self._component("_queue", build)
 
@@ -152,7 +158,7 @@ class Charter:
                 store_content=self.settings.store_content,
                 # checkpoint spans go where this Charter's spans go, under its service name
                 tracer_provider=getattr(self.telemetry, "tracer_provider", None),
-                pseudonyms=settings_pseudonyms(self.settings),
+                pseudonyms=self.pseudonyms,
             )
 
         return self._component("_audit", build)

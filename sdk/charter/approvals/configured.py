@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from charter.approvals.lifecycle import Origin
 from charter.approvals.queue import ApprovalQueue
-from charter.pseudonyms import pseudonyms_for
+from charter.pseudonyms import Pseudonyms, pseudonyms_for
 
 if TYPE_CHECKING:
     from charter.config import Settings
@@ -23,11 +23,13 @@ def queue_from_settings(
     store: str | None = None,
     reviewers_file: str | None = None,
     scope: Origin | None = None,
+    pseudonyms: Pseudonyms | None = None,
 ) -> ApprovalQueue:
     """Reviewers from `reviewers_file` (else the policy's `data.charter.reviewers`), each
     vote authorized by `engine`'s `can_approve`. `store` and `reviewers_file` are a
     command's own choices (`--store`, `--reviewers`) over the settings'. `scope`: the
-    (tenant, app) whose requests alone it serves (a `Charter`'s); None: every app's."""
+    (tenant, app) whose requests alone it serves (a `Charter`'s); None: every app's.
+    `pseudonyms`: the app's own, else the store's under the settings' `vault_key`."""
     where = store or settings.store_url
     return ApprovalQueue.from_policy(
         where,
@@ -36,5 +38,5 @@ def queue_from_settings(
         store_content=settings.store_content,
         scope=scope,
         step_threads=settings.step_threads,
-        pseudonyms=pseudonyms_for(settings.vault_key, where),
+        pseudonyms=pseudonyms or pseudonyms_for(settings.vault_key, where),
     )

@@ -45,7 +45,6 @@ from charter.pipeline.stages import CallRun, Refused
 from charter.pipeline.tool_results import finish_tool
 from charter.pipeline.windows import WindowChecks, record_shown
 from charter.privacy import Inspected
-from charter.pseudonyms import user_pseudonym
 from charter.reports import publish
 from charter.streamed_calls import streamed_chars
 from charter.streaming import StreamGate, StreamWindow
@@ -65,7 +64,7 @@ def open_run(parts: Parts, spec: CallSpec) -> tuple[CallRun, Any]:
         operation="execute_tool" if spec.kind == "tool" else "chat",
         provider=spec.model.provider,
         model=spec.model.name,
-        user=user_pseudonym(parts.settings, ctx.user),  # keyed, as the decision log's
+        user=parts.pseudonyms.user(ctx.user),  # keyed, as the decision log's
         tool=spec.tool_name,
     )
     span = cm.__enter__()

@@ -22,6 +22,7 @@ from charter.grounding import SupportScorer
 from charter.policy.base import PolicyEngine
 from charter.policy.input import ModelRef
 from charter.privacy import Privacy
+from charter.pseudonyms import Pseudonyms
 
 CallKind = Literal["llm", "tool"]
 OnDeny = Literal["raise", "refuse"]
@@ -175,6 +176,9 @@ class Parts(Protocol):
 
     @property
     def grounding(self) -> SupportScorer: ...
+
+    @property
+    def pseudonyms(self) -> Pseudonyms: ...
 
 
 def signal_revisions(signals: object) -> str:

@@ -24,7 +24,6 @@ from charter.pipeline.parts import CallSpec, Parts, caller_scores, output_parts,
 from charter.pipeline.verdicts import cross_principal_restore, over_limit, unreadable
 from charter.policy.input import policy_document, policy_view
 from charter.privacy import Inspected, InspectedJson
-from charter.pseudonyms import user_pseudonym
 from charter.refusal import refusal_like, refusal_text
 from charter.reports import CallReport, ReviseRound
 from charter.tool_calls import argument_texts, replace_answer, tool_names
@@ -172,7 +171,7 @@ class CallRun:
             app=settings.app,
             tenant=settings.tenant,
             environment=settings.environment,
-            user=user_pseudonym(settings, self.ctx.user),
+            user=self.parts.pseudonyms.user(self.ctx.user),
             roles=self.ctx.roles,
             model=self.spec.model,
             text=text,

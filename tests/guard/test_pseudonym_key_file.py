@@ -1,0 +1,158 @@
+"""Found by review of the keyed pseudonyms: the key file beside a SQLite store was made 0600
+in a store a group shares (folder 2770, database 0660), so a reviewer of the group could
+decide nothing ("cannot read the pseudonym key"); a store folder the process cannot write
+raised a bare PermissionError in each call of a personal-looking user and withheld every
+other record as "could not be written"; and a relative store path found the key against
+the working directory of each call, so after `os.chdir` one user had two pseudonyms and a
+stray key was made. The key now takes the database's owner and group access, a key that
+can be neither read nor made fails when the app is built, and it is found once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import charter as charter_pkg
+from charter.audit import iter_records
+from charter.config import DEFAULT_POLICIES, Settings
+from charter.errors import ApprovalPending, ConfigurationError
+from charter.guard import Charter
+from charter.pseudonyms import KEY_FILE_SUFFIX, pseudonyms_for
+from charter.testing import make_charter
+
+EMAIL = "zeynep.kaya77@example.org"
+NOBODY = 65534
+
+
+def _hold(charter: Charter) -> str:
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        return "refunded"
+
+    with charter_pkg.context(user=EMAIL), pytest.raises(ApprovalPending) as held:
+        issue_refund("A-17", 900.0)
+    return held.value.ticket
+
+
+def test_a_store_a_group_shares_gets_a_key_the_group_can_read(tmp_path: Path) -> None:
+    database = tmp_path / "charter.db"
+    database.touch()
+    os.chmod(database, 0o664)  # shared with the group; others may read it
+    if os.geteuid() == 0:
+        os.chown(database, -1, NOBODY)  # the group the reviewers are in
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern")
+    _hold(charter)
+    charter.close()
+    key = Path(str(database) + KEY_FILE_SUFFIX).stat()
+    assert stat.S_IMODE(key.st_mode) == 0o660  # the group's access, never others'
+    assert key.st_gid == database.stat().st_gid
+
+
+def test_a_private_store_gets_an_owner_only_key(tmp_path: Path) -> None:
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern")
+    _hold(charter)
+    charter.close()
+    assert stat.S_IMODE(Path(f"{tmp_path / 'charter.db'}{KEY_FILE_SUFFIX}").stat().st_mode) == 0o600
+
+
+_CANNOT_WRITE = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from charter.config import DEFAULT_POLICIES
+    from charter.errors import ConfigurationError
+    from charter.pseudonyms import pseudonyms_for
+    from charter.testing import make_charter
+    folder = Path(sys.argv[1])
+    try:
+        make_charter(DEFAULT_POLICIES, folder, audit_mode="sync")
+    except ConfigurationError as exc:
+        print("build:", exc)
+    try:
+        pseudonyms_for("", f"sqlite:///{folder / 'charter.db'}").key
+    except ConfigurationError as exc:
+        print("read:", exc)
+""")
+
+
+def _as_someone_who_cannot_write(folder: Path) -> str:
+    """Run `_CANNOT_WRITE` as a user who owns the database files but not their folder."""
+    command = [sys.executable, "-c", _CANNOT_WRITE, str(folder)]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("needs setpriv to drop root")
+        for file in folder.iterdir():
+            os.chown(file, NOBODY, NOBODY)
+        folder.chmod(0o755)
+        drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+        command = drop + command
+    else:
+        folder.chmod(0o555)
+    env = {**os.environ, "HOME": "/tmp", "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd="/tmp")
+    folder.chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_key_that_cannot_be_made_fails_the_build_with_what_to_do() -> None:
+    folder = Path(tempfile.mkdtemp())  # under /tmp: a folder another user can enter
+    folder.chmod(0o755)
+    try:
+        _key_cannot_be_made(folder)
+    finally:
+        shutil.rmtree(folder)
+
+
+def _key_cannot_be_made(folder: Path) -> None:
+    charter = make_charter(DEFAULT_POLICIES, folder, audit_mode="sync")
+    charter.audit  # noqa: B018 - the database, made by an earlier version: no key file
+    charter.close()
+    Path(f"{folder / 'charter.db'}{KEY_FILE_SUFFIX}").unlink(missing_ok=True)
+    said = _as_someone_who_cannot_write(folder)
+    key = f"{folder / 'charter.db'}{KEY_FILE_SUFFIX}"
+    build, read = said.splitlines()
+    assert build.startswith(f"build: cannot make the pseudonym key {key}")
+    assert "writable" in build and "vault_key" in build
+    assert read.startswith(f"read: cannot make the pseudonym key {key}")  # not PermissionError
+
+
+def test_the_key_is_found_once_not_against_each_calls_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    monkeypatch.chdir(first)  # the default store_url is relative: .charter/charter.db
+    charter = Charter(
+        Settings.build(
+            {"policies": str(DEFAULT_POLICIES), "telemetry": False, "audit_mode": "sync"}
+        )
+    )
+
+    @charter.guard.tool
+    def get_balance(account_no: str) -> str:
+        return "ok"
+
+    with charter_pkg.context(user="+905325551234"):
+        get_balance("A-1")
+        os.chdir(second)  # a worker that changes directory
+        get_balance("A-1")
+    charter.close()
+    url = f"sqlite:///{first / '.charter' / 'charter.db'}"
+    ids = {r.input["user"]["id"] for r in iter_records(url) if r.input.get("tool")}
+    assert ids == {pseudonyms_for("", url).user("+905325551234")}
+    assert not list(second.rglob(f"*{KEY_FILE_SUFFIX}"))
+
+
+def test_a_key_file_that_cannot_be_read_says_so_at_build(tmp_path: Path) -> None:
+    Path(f"{tmp_path / 'charter.db'}{KEY_FILE_SUFFIX}").mkdir()  # unreadable as a file
+    with pytest.raises(ConfigurationError, match="cannot read the pseudonym key"):
+        make_charter(DEFAULT_POLICIES, tmp_path)
