@@ -154,3 +154,44 @@ def test_a_request_held_before_pseudonyms_were_keyed_is_still_judged(tmp_path: P
         assert charter.resume(ticket) == "refunded"
     earlier.close()  # after the resume: a closed Charter's held calls are forgotten
     charter.close()
+
+
+def _held_refund(charter: Charter, phone: str) -> str:
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float, phone: str) -> str:
+        return "refunded"
+
+    with charter_pkg.context(user="alice"), pytest.raises(ApprovalPending) as held:
+        issue_refund("A-17", 900.0, phone)
+    return held.value.ticket
+
+
+def test_an_approvals_values_digest_is_keyed_and_a_request_from_before_still_resumes(
+    tmp_path: Path,
+) -> None:
+    """Found by review: the digest of the real values behind an approval's placeholders
+    was SHA-256 without a `vault_key`; 2,000 candidate phone numbers gave the redacted one
+    back. It is keyed with the store's pseudonym key now; a request held before keeps its
+    digest, and resuming it reads that back."""
+    from charter.privacy import json_text
+
+    phone = "+90 532 555 12 34"
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern")
+    ticket = _held_refund(charter, phone)
+    values = charter.queue.get(ticket).action["values"]
+    real = [{"amount": 900.0, "order_id": "A-17", "phone": phone}, None]
+    assert values.startswith("hmac:")
+    assert values.removeprefix("hmac:") != _unkeyed(json_text(real))  # what a list tries
+    assert _unkeyed(json_text(real)) not in repr(charter.queue.get(ticket).action)
+    charter.queue.approve(ticket, "bob", reason="ok")
+    with charter_pkg.context(user="alice"):
+        assert charter.resume(ticket) == "refunded"
+    keyed = charter.pseudonyms
+    charter.pseudonyms = UNKEYED  # as an earlier version digested the values
+    legacy = _held_refund(charter, phone)
+    charter.pseudonyms = keyed
+    assert charter.queue.get(legacy).action["values"] == "sha256:" + _unkeyed(json_text(real))
+    charter.queue.approve(legacy, "bob", reason="ok")
+    with charter_pkg.context(user="alice"):
+        assert charter.resume(legacy) == "refunded"
+    charter.close()

@@ -65,13 +65,19 @@ def _values_digest(run: CallRun, real: Any) -> str:
     """What binds an approval to the values themselves: placeholders hide them, so a URL or
     a date the policy does not redact read `<URL_1>` for any value, and an approval reused
     under its `approval_key` ran for another one (found by probing). A hash, never the
-    text: keyed with the vault key when one is set (a small value space cannot be tried
-    without it), else SHA-256, stable across processes as a keyed re-run needs."""
+    text, keyed (a small value space cannot be tried without the key: an unkeyed SHA-256
+    gave a phone number back from 2,000 candidates, found by review): with the vault key
+    when one is set, else the store's pseudonym key; SHA-256 only where there is neither
+    (a PostgreSQL store without `vault_key`). Stable across processes, as a keyed re-run
+    needs. A held request keeps the digest it was made with: resuming reads it back."""
     text = json_text(real)
     settings = run.parts.settings
     if settings.vault_key:
         keyed: str = run.parts.privacy.vault.digest(settings.tenant, "approval", text)
         return "hmac:" + keyed
+    pseudonyms = run.parts.pseudonyms
+    if pseudonyms.keyed:
+        return "hmac:" + pseudonyms.hex("approval\0" + text)
     return "sha256:" + sha256_hex(text)
 
 
