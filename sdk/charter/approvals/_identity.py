@@ -21,6 +21,7 @@ So is anyone else the history names who was not acting as a reviewer from the di
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from charter._unicode import confusable_prototypes, default_ignorable, small_capital
@@ -96,13 +97,18 @@ def requested_by(user_id: str, requester: str, pseudonyms: Pseudonyms = UNKEYED)
 _HASHED = "h-"
 
 
+_PSEUDONYM = re.compile(r"h-([0-9a-f]{16}(?:-[0-9a-f]{16})*)\.[0-9a-f]{8}(?:\.([0-9a-f]{8}))?")
+"""`requester_id`'s shape exactly: a plain id like `h-desk.eu.1` is no pseudonym (read as
+one under another key, it could decide nothing: found by review)."""
+
+
 def _parsed(requester: str) -> tuple[list[str], str] | None:
     """(skeleton hashes, key fingerprint or "" when unkeyed) of a stored pseudonym; None
     for an id stored as it is."""
-    stored, dot, rest = requester.removeprefix(_HASHED).partition(".")
-    if not requester.startswith(_HASHED) or not dot:
+    found = _PSEUDONYM.fullmatch(requester)
+    if found is None:
         return None
-    return stored.split("-"), rest.partition(".")[2]
+    return found.group(1).split("-"), found.group(2) or ""
 
 
 def _hashes(keys: frozenset[str], pseudonyms: Pseudonyms) -> set[str]:
