@@ -5,6 +5,9 @@ expiring "without a decision" (the approval was read without the queue's key).""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from charter.approvals import ApprovalState, Reviewer
 from charter.approvals.queue import ApprovalQueue
 from charter.decision import ApprovalSpec
 from charter.errors import ApprovalError
+from charter.pseudonyms import KEY_FILE_SUFFIX
 
 FINANCE = ApprovalSpec(approvers={"roles": ["finance"]}, timeout_s=60)
 
@@ -52,3 +56,26 @@ def test_an_expired_unused_approval_of_a_keyed_requester_says_so(tmp_path: Path)
         now[0] += timedelta(days=30)
         with pytest.raises(ApprovalError, match=r"expired .* approved but unused"):
             queue.approve(ticket, Reviewer(id="bob", roles=("finance",)))
+
+
+def test_a_request_whose_key_file_was_lost_says_to_restore_it(tmp_path: Path) -> None:
+    """Found by review: the refusal advised "decide it with the app's vault_key set" when
+    there was no vault key at all, only a key file since lost."""
+    url = f"sqlite:///{tmp_path}/charter.db"
+    with ApprovalQueue(url) as queue:
+        ticket = _submit(queue, "zeynep.kaya77@example.org")
+    key = Path(f"{tmp_path}/charter.db{KEY_FILE_SUFFIX}")
+    key.unlink()  # lost: the next process makes another
+    reviewer = textwrap.dedent(f"""
+        from charter.approvals import Reviewer
+        from charter.approvals.queue import ApprovalQueue
+        with ApprovalQueue({url!r}) as queue:
+            try:
+                queue.approve({ticket!r}, Reviewer(id="bob", roles=("finance",)))
+            except Exception as exc:
+                print(type(exc).__name__, exc)
+    """)
+    said = subprocess.run(
+        [sys.executable, "-c", reviewer], capture_output=True, text=True, check=True
+    ).stdout
+    assert said.startswith("NotAuthorized") and f"restore the store's pseudonym key {key}" in said

@@ -67,8 +67,7 @@ def vote_refusal(
     if other_key(request.requester, pseudonyms):
         return NotAuthorized(
             f"request {tid} was made under another pseudonym key, so this process cannot "
-            "tell its requester from a reviewer; decide it with the app's vault_key set "
-            "(CHARTER_VAULT_KEY)"
+            f"tell its requester from a reviewer; {_key_advice(pseudonyms)}"
         )
     if asked_by(rid, request.requester, pseudonyms):
         return NotAuthorized(
@@ -266,6 +265,19 @@ def use_check(
             record=True,
         )
     return UseCheck(None)
+
+
+def _key_advice(pseudonyms: Pseudonyms) -> str:
+    """What to do about a request under another key: this process has a `vault_key` the
+    app lacks, or the app's key file was lost or replaced (then no reviewer can decide
+    it), or the app has a `vault_key` this process lacks."""
+    if pseudonyms.file is None:
+        return "decide it with the app's vault_key (CHARTER_VAULT_KEY), or with none if it had none"
+    return (
+        f"restore the store's pseudonym key {pseudonyms.file} from a backup if it was lost or "
+        "replaced (else no reviewer can decide it), or decide it with the app's vault_key "
+        "set (CHARTER_VAULT_KEY)"
+    )
 
 
 def unbacked_approval(request: ApprovalRequest, pseudonyms: Pseudonyms = UNKEYED) -> str | None:
