@@ -38,8 +38,9 @@ class TicketMemory(Generic[T]):
         with self._lock:
             self._items.pop(ticket, None)
 
-    def drop_where(self, matches: Callable[[T], bool]) -> None:
-        """Forget every ticket whose entry `matches` (e.g. those of a closed `Charter`)."""
+    def replace_where(self, matches: Callable[[T], bool], marker: T) -> None:
+        """Put `marker` in place of every entry that `matches` (those of a closed `Charter`):
+        the entry is let go, and its ticket still tells that it was held here."""
         with self._lock:
             for ticket in [t for t, item in self._items.items() if matches(item)]:
-                del self._items[ticket]
+                self._items[ticket] = marker

@@ -185,3 +185,28 @@ def test_a_closed_charter_closes_its_store_and_its_held_calls_let_it_go(tmp_path
     del charter, refund
     gc.collect()
     assert closed() is None
+
+
+def test_a_call_held_under_a_closed_charter_never_resumes_as_another_closure(
+    tmp_path: Path,
+) -> None:
+    """Found by review: once `close()` let go of the held closure, the ticket resumed by name
+    through the Charter that replaced it, and ACCOUNT-B's live closure refunded A's order."""
+
+    def refunder(charter: Charter, account: str) -> Callable[..., str]:
+        def issue_refund(order_id: str, amount: float) -> str:
+            return f"refunded {amount} on {order_id} from {account}"
+
+        return charter.guard.tool(issue_refund, name="issue_refund")
+
+    first = make_charter(DEFAULT_POLICIES, tmp_path, tenant="acme", app="billing")
+    ticket = _held(refunder(first, "ACCOUNT-A"), "A-17", 900)
+    first.close()
+    second = make_charter(DEFAULT_POLICIES, tmp_path, tenant="acme", app="billing")
+    other = refunder(second, "ACCOUNT-B")
+    gc.collect()
+    second.queue.approve(ticket, "alice", reason="order verified for ACCOUNT-A")
+    with pytest.raises(ConfigurationError, match="has since been closed"):
+        second.resume(ticket)
+    assert other("B-1", 5) == "refunded 5 on B-1 from ACCOUNT-B"  # it still works itself
+    second.close()
