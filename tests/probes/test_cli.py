@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from charter import semconv as sc
 from charter.cli.main import app
 from tests.probes.fakes import write_corpus
+from tests.telemetry.otlp_receiver import running_receiver
 
 runner = CliRunner()
 TARGET = "tests.probes.app:answer"
@@ -235,3 +237,21 @@ def test_thresholds_come_from_charter_toml(args: list[str], tmp_path: Path) -> N
     config.write_text("[charter]\nprobe_thresholds = { rate_alarm = 0.5 }\n")
     bad = runner.invoke(app, ["probe", "--once", *args], env=env)
     assert bad.exit_code == 2 and "probe_thresholds: rate_alarm" in bad.output
+
+
+def test_probe_spans_and_gauges_reach_the_configured_receiver(args: list[str]) -> None:
+    """Found by review: with only an OTLP endpoint configured, the probe's spans and gauges
+    went to the global (no-op) provider, not the one built for the endpoint: the console's
+    Probes screen stayed empty. A subprocess: providers are the process's."""
+    with running_receiver() as receiver:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CHARTER_", "OTEL_"))}
+        env |= {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "OTEL_METRICS_EXPORTER": "otlp"}
+        env |= {"FAKE_MODEL_VERSION": "v1", "CHARTER_CONFIG": ""}
+        cmd = [sys.executable, "-m", "charter.cli", "probe", "--once", *args]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        names = [span["name"] for span in receiver.spans()]
+        metrics = receiver.metric_names()
+    assert names.count(sc.SPAN_PROBE) == 1
+    assert names.count(sc.SPAN_PROBE_SUITE) == 3  # attacks, benign, sycophancy
+    assert sc.METRIC_PROBE_RATE in metrics

@@ -100,7 +100,7 @@ def probe(
     thresholds = thresholds_from(settings.probe_thresholds)
     probe_target = build_target(settings, target, endpoint, model, messages)
     items = load_probe_set(_corpus(settings, corpus))
-    telemetry, provider = _telemetry(settings)
+    telemetry, providers = _telemetry(settings)
     history = ProbeHistory(store or settings.store_url)
     worst_seen = "ok"
 
@@ -114,9 +114,10 @@ def probe(
             thresholds=thresholds,
             pin=set_baseline,
         )
-        flush = getattr(provider, "force_flush", None)
-        if flush is not None:
-            flush()
+        for part in providers:
+            flush = getattr(part, "force_flush", None)
+            if flush is not None:
+                flush()
         _print(outcome, as_json)
         from charter.probes import worst
 
@@ -248,11 +249,12 @@ def _corpus(settings: Settings, corpus: list[str] | None) -> list[str]:
     return found
 
 
-def _telemetry(settings: Settings) -> tuple[Any, Any]:
+def _telemetry(settings: Settings) -> tuple[Any, tuple[Any, ...]]:
     """Export probe spans only where configuration names an OTLP endpoint, the same way a
-    guarded call's telemetry does (probe_* never blocks on a receiver nobody started)."""
+    guarded call's telemetry does (probe_* never blocks on a receiver nobody started).
+    Also the providers to flush after each run."""
     if not settings.telemetry:
-        return None, None
+        return None, ()
     from opentelemetry import trace
 
     from charter.probes import ProbeTelemetry
@@ -261,8 +263,11 @@ def _telemetry(settings: Settings) -> tuple[Any, Any]:
     own = from_configuration(settings)  # None: the global provider (an app's, or none)
     provider = own.tracer if own else trace.get_tracer_provider()
     if isinstance(provider, trace.ProxyTracerProvider):
-        return None, None  # nothing configured: no spans to send
-    return ProbeTelemetry(app=settings.app), provider
+        return None, ()  # nothing configured: no spans to send
+    # Charter's own providers are not the global ones: given here, or the spans go nowhere
+    meter = own.meter if own else None
+    telemetry = ProbeTelemetry(app=settings.app, tracer_provider=provider, meter_provider=meter)
+    return telemetry, (provider, meter)
 
 
 def _print(outcome: ProbeOutcome, as_json: bool) -> None:
