@@ -288,7 +288,7 @@ class Charter:
         if self._queue is not None:
             self._queue.close()
         if self._telemetry is not None and hasattr(self._telemetry, "close"):
-            self._telemetry.close()  # flushes and hands back the providers built for it
+            self._telemetry.close()  # hands back its providers: shut down once its calls end
 
 
 def _owned(ticket: str, request: Any, keyed: Pseudonyms) -> None:

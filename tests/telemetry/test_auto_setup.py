@@ -228,6 +228,85 @@ def test_each_charter_exports_to_its_own_endpoint_as_its_own_service(tmp_path: P
     assert not [s for s in everything if s["attributes"].get(sc.APP) == "app-c"]
 
 
+# --- a Charter closed or configured anew ------------------------------------------------------
+
+APP_CLOSED_MID_CALL = """
+import threading
+import charter
+
+settings = dict(app="support-bot", tenant="acme", store_url="sqlite:///./c.db")
+started, go_on = threading.Event(), threading.Event()
+
+@charter.guard(model="gpt-4o-mini", provider="openai")
+def ask(prompt: str) -> str:
+    if prompt != "warm up":
+        started.set()
+        go_on.wait(60)
+    return "We open at nine."
+
+charter.configure(**settings)
+ask("warm up")
+running = threading.Thread(target=ask, args=("When do you open?",))
+running.start()
+assert started.wait(60)
+charter.configure(**settings)  # the Charter of the running call is closed under it
+go_on.set()
+running.join()
+"""
+
+
+def test_a_call_running_while_its_charter_is_closed_keeps_its_span(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    """Found by review: `close()` shut the Charter's exporter down under a call still
+    running, and that call's span was dropped (1 of 2 exported)."""
+    _run_app(tmp_path, _clean_env(OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url), APP_CLOSED_MID_CALL)
+    calls = [s for s in receiver.wait_for_spans(2) if sc.APP in s["attributes"]]
+    assert len(calls) == 2
+
+
+APP_SLOW_COLLECTOR = """
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import charter
+from charter.telemetry import _export
+
+_export.EXPORT_TIMEOUT_S = _export.EXIT_FLUSH_S = 60.0  # only the collector's answer ends it
+closed, answered, seen = threading.Event(), threading.Event(), []
+
+class Collector(BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        seen.append(closed.wait(20))  # answers once close() returned (or gives up)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        answered.set()
+
+    def log_message(self, *args):
+        pass
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+ch = charter.Charter(
+    charter.Settings.build(dict(app="a", store_url="sqlite:///./c.db", otlp_endpoint=endpoint))
+)
+ch.guard(model="gpt-4o-mini", provider="openai")(lambda prompt: "Shipped.")("Where is A-1?")
+ch.close()
+closed.set()
+assert answered.wait(60), "nothing was exported"
+assert seen and all(seen), f"close() waited for the collector: {seen}"
+"""
+
+
+def test_close_does_not_wait_for_a_collector_that_has_not_answered(tmp_path: Path) -> None:
+    """Found by review: `close()` and `configure()` flushed the exporter on the caller's
+    thread, 1-2 s each against a collector that is down or hung. The collector here answers
+    only once `close()` has returned: a `close()` that waited for it would wait it out."""
+    _run_app(tmp_path, _clean_env(), APP_SLOW_COLLECTOR)
+
+
 # --- what configuration asks for (no process-wide change) --------------------------------------
 
 

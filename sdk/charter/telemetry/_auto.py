@@ -21,9 +21,11 @@ path is the same as with an explicit `setup()`.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -35,6 +37,8 @@ from charter.config import Settings
 if TYPE_CHECKING:
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.trace import TracerProvider
+
+    from charter.telemetry._export import OpenSpans
 
 _log = logging.getLogger("charter.telemetry")
 
@@ -78,28 +82,64 @@ def plan(settings: Settings, environ: Mapping[str, str] | None = None) -> Plan |
 @dataclass(eq=False)
 class Exporting:
     """Providers built for one export (traces URL, service, sample rate, metrics), shared
-    by the Charters that ask for it; shut down, flushing what is batched, when the last of
-    them lets go (`release`)."""
+    by the Charters that ask for it; shut down, flushing what is batched, once the last of
+    them lets go (`release`) and the spans still open have ended."""
 
     key: tuple[str, str, float, bool]
     tracer: TracerProvider
     meter: MeterProvider | None
+    open_spans: OpenSpans
     users: int = 0
 
     def release(self) -> None:
+        """Returns at once: the shutdown runs on its own thread once the calls still
+        running end (shut down under them, their spans were lost), and its flush never
+        holds up `close()` or `configure()` on a collector that is down (1-2 s each, both
+        found by review). At exit the providers' own bounded exit flush sends the rest."""
         with _lock:
             self.users -= 1
             if self.users > 0:
                 return
             if _shared.get(self.key) is self:
                 del _shared[self.key]
-        self.tracer.shutdown()
-        if self.meter is not None:
-            self.meter.shutdown()
+        name = "charter-telemetry-release"
+        thread = threading.Thread(target=self._shut_down_when_idle, name=name, daemon=True)
+        with _lock:
+            _releasing[self] = thread
+        thread.start()
+
+    def _shut_down_when_idle(self) -> None:
+        from charter.telemetry._export import RELEASE_WAIT_S
+
+        try:
+            self.open_spans.wait_idle(RELEASE_WAIT_S)
+            if not self.open_spans.given_up:  # at exit the providers' own flush did it
+                self.tracer.shutdown()
+                if self.meter is not None:
+                    self.meter.shutdown()
+        finally:
+            with _lock:
+                _releasing.pop(self, None)
+
+
+def _finish_releases() -> None:
+    """At exit, after the providers' own exit flush (registered later, run earlier): let
+    the releases under way end their export, bounded, rather than die with the process."""
+    from charter.telemetry._export import EXIT_FLUSH_S, EXPORT_TIMEOUT_S
+
+    with _lock:
+        pending = list(_releasing.items())
+    for exporting, _ in pending:
+        exporting.open_spans.give_up()
+    deadline = time.monotonic() + EXIT_FLUSH_S + EXPORT_TIMEOUT_S
+    for _, thread in pending:
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 _lock = threading.Lock()
 _shared: dict[tuple[str, str, float, bool], Exporting] = {}
+_releasing: dict[Exporting, threading.Thread] = {}
+atexit.register(_finish_releases)
 
 
 def from_configuration(
@@ -133,7 +173,11 @@ def from_configuration(
                 if wanted.export_metrics
                 else None
             )
-            exporting = _shared[key] = Exporting(key, tracer, meter)
+            from charter.telemetry._export import OpenSpans
+
+            open_spans = OpenSpans()
+            tracer.add_span_processor(open_spans)  # after the exporting one: see OpenSpans
+            exporting = _shared[key] = Exporting(key, tracer, meter, open_spans)
         exporting.users += 1
     return exporting
 
