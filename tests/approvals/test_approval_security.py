@@ -64,6 +64,20 @@ def test_a_scoped_queue_serves_only_its_own_tenant_and_app(
     assert {r.id for r in queue.list()} == {mine, theirs}
 
 
+def test_a_scoped_queue_expires_only_its_own_apps_requests(
+    queue: ApprovalQueue, store_url: str, clock: ManualClock
+) -> None:
+    """Found by review: a queue scoped to globex expired acme's overdue request and handed
+    it back, its action with it; another app's requests are left for that app's sweep."""
+    mine = submit(queue, tenant="globex").id
+    theirs = submit(queue).id  # tenant acme
+    clock.advance(10 * 86400)
+    with ApprovalQueue(store_url, scope=("globex", "payments-bot"), clock=clock) as scoped:
+        assert [r.id for r in scoped.expire_due()] == [mine]
+    assert queue.get(theirs).state is ApprovalState.PENDING
+    assert queue.get(mine).state is ApprovalState.EXPIRED
+
+
 @pytest.mark.parametrize("who", ["USER-7", "User-7 "])
 def test_self_approval_check_ignores_case_and_padding(store_url: str, who: str) -> None:
     with ApprovalQueue(store_url) as trusting:  # no directory: reviewers are taken as given

@@ -336,11 +336,11 @@ class ApprovalQueue:
         """Apply `on_timeout` to pending requests past their deadline: deny -> expired;
         escalate -> new approvers and a new deadline (once). Approved requests not used by
         their use-by deadline (`lifecycle.use_deadline`) expire too. Returns the changed
-        requests."""
+        requests (of the queue's own app when it is scoped)."""
         changed: builtins.list[str] = []
         with self._store.writing("expiring overdue approval requests", changed) as conn:
             now = self._clock()
-            rows = repo.due_requests(conn, now=now, limit=limit)
+            rows = repo.due_requests(conn, now=now, limit=limit, of=self._store.scope)
             due = _records.load(conn, rows, history=False)
             changed.extend(r.id for r in due)
             return [self._store.expire_if_due(conn, r, now) for r in due]

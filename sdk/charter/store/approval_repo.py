@@ -79,16 +79,19 @@ def list_requests(
     return conn.execute(query).mappings().all()
 
 
-def due_requests(conn: Connection, *, now: datetime, limit: int) -> Sequence[RowMapping]:
-    """Pending requests past their deadline, and approved ones not used by theirs, locked;
-    rows another worker holds are skipped. Served by the (state, consumed_at, expires_at)
-    index, so used approvals, however many, are not read."""
+def due_requests(
+    conn: Connection, *, now: datetime, limit: int, of: tuple[str, str] | None = None
+) -> Sequence[RowMapping]:
+    """Pending requests past their deadline, and approved ones not used by theirs, made in
+    `of` (None: any app), locked; rows another worker holds are skipped. Served by the
+    (state, consumed_at, expires_at) index, so used approvals, however many, are not read."""
     query = (
         select(REQUESTS)
         .where(
             REQUESTS.c.state.in_(("pending", "approved")),
             REQUESTS.c.consumed_at.is_(None),
             REQUESTS.c.expires_at <= now,
+            *made_in(of),
         )
         .order_by(REQUESTS.c.expires_at)
         .limit(limit)
