@@ -333,10 +333,9 @@ class ApprovalQueue:
         return gather(self._store.pending(), lambda r: self.refusal(r, reviewer) is None, limit)
 
     def expire_due(self, *, limit: int = 100) -> builtins.list[ApprovalRequest]:
-        """Apply `on_timeout` to pending requests past their deadline: deny -> expired;
-        escalate -> new approvers and a new deadline (once). Approved requests not used by
-        their use-by deadline (`lifecycle.use_deadline`) expire too. Returns the changed
-        requests (of the queue's own app when it is scoped)."""
+        """Apply `on_timeout` to overdue pending requests (deny -> expired; escalate -> new
+        approvers and deadline, once) and expire approved ones unused by their use-by
+        (`lifecycle.use_deadline`); returns those changed (only the scoped app's, if any)."""
         changed: builtins.list[str] = []
         with self._store.writing("expiring overdue approval requests", changed) as conn:
             now = self._clock()
@@ -361,9 +360,8 @@ class ApprovalQueue:
         claimed_id = reviewer.id if isinstance(reviewer, Reviewer) else reviewer
         refusal: ApprovalError | None = None
         store = self._store
-        # The four-eyes check's table, built on a process's first vote (up to a second on a
-        # busy machine): not under the write lock, where concurrent `charter approvals
-        # approve` commands on SQLite waited past their busy timeout (found by probing).
+        # The four-eyes table, built on a process's first vote (up to a second), not under the
+        # write lock, where concurrent votes on SQLite waited past their busy timeout.
         confusable_prototypes()
         with store.writing(f"recording a vote on {request_id}", [request_id]) as conn:
             now = self._clock()
