@@ -23,6 +23,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from typer.testing import CliRunner
 
 from charter.audit import AuditLog, read_checkpoints, verify
+from charter.audit.checkpoint import Checkpoint, of_store
 from charter.cli.main import app as cli
 from charter.decision import Action, Decision
 from charter.errors import AuditError
@@ -138,7 +139,8 @@ def test_one_services_spans_of_two_stores_are_checked_per_store(
     """Found by probing: checkpoint spans name their store, yet only the service chose
     among them, so two stores under one service name (two Charters of one app, as when
     one's spans went out under another's service) read each other's: the smaller one was
-    reported truncated. Now the verified store's apply; a store they do not name fails."""
+    reported truncated. Now the verified store's apply; a store they do not name is held
+    to all of them (fail closed), so it fails as truncated."""
     small, large = f"sqlite:///{tmp_path}/small.db", f"sqlite:///{tmp_path}/large.db"
     _app(console[0], small, "billing", 3)
     _app(console[0], large, "billing", 5)
@@ -147,8 +149,29 @@ def test_one_services_spans_of_two_stores_are_checked_per_store(
         result = verify(url, checkpoints=spans, service="billing")
         assert (result.ok, result.checkpoints) == (True, own), result.reason
     _write(f"sqlite:///{tmp_path}/other.db", 1, checkpoint_file=None)
-    with pytest.raises(AuditError, match=r"name 2 stores .*give --store as the app named it"):
-        verify(f"sqlite:///{tmp_path}/other.db", checkpoints=spans, service="billing")
+    result = verify(f"sqlite:///{tmp_path}/other.db", checkpoints=spans, service="billing")
+    assert (result.ok, result.problem, result.checkpoints) == (False, "truncated", 5)
+
+
+def test_a_store_spelled_two_ways_is_held_to_all_its_checkpoints(
+    tmp_path: Path, console: tuple[Receiver, SpanStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by review: the app named its store `sqlite:///s.db`, then by its absolute
+    path; checkpoints were matched by spelling, so verifying with the first skipped the
+    second's and a log cut back by two records passed, and a third spelling was refused."""
+    monkeypatch.chdir(tmp_path)
+    relative, absolute = "sqlite:///s.db", f"sqlite:///{tmp_path}/s.db"
+    _app(console[0], relative, "billing", 4)  # checkpoints at 2 and 4
+    _app(console[0], absolute, "billing", 4)  # at 6 and 8
+    spans = _export(console, tmp_path / "spans.jsonl")
+    assert verify(relative, checkpoints=spans, service="billing").checkpoints == 4
+    with sqlite3.connect(tmp_path / "s.db") as conn:  # the last two records cut off
+        (hash6,) = conn.execute("SELECT hash FROM charter_decision_log WHERE seq = 6").fetchone()
+        conn.execute("DELETE FROM charter_decision_log WHERE seq > 6")
+        conn.execute("UPDATE charter_decision_log_head SET seq = 6, hash = ?", (hash6,))
+    for url in (relative, absolute, f"sqlite:///{tmp_path}/./s.db"):
+        result = verify(url, checkpoints=spans, service="billing")
+        assert (result.ok, result.problem, result.checkpoints) == (False, "truncated", 4), url
 
 
 def test_an_app_with_no_checkpoint_yet_passes_and_says_so(
@@ -190,3 +213,15 @@ def test_service_applies_to_spans_only(tmp_path: Path) -> None:
         verify(url, checkpoints=file, service="billing")
     with pytest.raises(AuditError, match="--checkpoint"):
         verify(url, service="billing")
+
+
+def test_postgres_checkpoints_match_by_host_port_and_database() -> None:
+    """The user, password and driver prefix do not change which database a URL names."""
+    stores = (
+        "postgresql://app:***@DB.example:5432/charter",
+        "postgresql+psycopg://reader@db.example/charter",
+        "postgresql://app:***@db.example:5432/other",
+    )
+    spans = [Checkpoint(i, "0" * 64, "", s, f"s:{i}", "billing") for i, s in enumerate(stores)]
+    chosen = of_store(spans, "postgres://ops:secret@db.example/charter")
+    assert [c.store for c in chosen] == list(stores[:2])

@@ -42,7 +42,7 @@ from charter import semconv as sc
 from charter._private_files import private_folder
 from charter.audit.record import format_timestamp
 from charter.errors import AuditError
-from charter.store.db import sqlite_file
+from charter.store.db import sqlite_file, store_identity
 from charter.store.decision_log import GENESIS_HASH, LOG, ChainHead
 
 _log = logging.getLogger("charter.audit")
@@ -285,19 +285,17 @@ def of_service(checkpoints: Sequence[Checkpoint], service: str | None) -> list[C
     return list(checkpoints)
 
 
-def of_store(checkpoints: Sequence[Checkpoint], store: str) -> list[Checkpoint]:
+def of_store(checkpoints: Sequence[Checkpoint], store: str | Engine) -> list[Checkpoint]:
     """One service's spans may hold several stores' checkpoints (two apps of one service
-    name, an app with two stores): then only `store`'s apply, and it must be among them.
-    One store named: all apply, however the verifier spells the store's URL."""
-    named = sorted({c.store for c in checkpoints if c.service is not None})
-    if len(named) < 2:
+    name, an app with two stores): then only `store`'s apply, matched by the database named
+    (`store_identity`), not by spelling. None of them `store`'s: all apply, as when one
+    store is named (fail closed: a store renamed in a way no spelling matches is checked
+    against every checkpoint rather than none)."""
+    own = store_identity(store.url if isinstance(store, Engine) else store)
+    named = {store_identity(c.store) for c in checkpoints if c.service is not None}
+    if len(named) < 2 or own not in named:
         return list(checkpoints)
-    if store not in named:
-        raise AuditError(
-            f"the checkpoints name {len(named)} stores ({', '.join(named)}) and not "
-            f"{store}; give --store as the app named it"
-        )
-    return [c for c in checkpoints if c.store == store]
+    return [c for c in checkpoints if store_identity(c.store) == own]
 
 
 def services(checkpoints: Sequence[Checkpoint]) -> list[str]:

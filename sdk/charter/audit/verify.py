@@ -24,7 +24,6 @@ from charter.audit._store import existing_sqlite_file, opened, require_log
 from charter.audit.checkpoint import Checkpoint, check, of_service, of_store, read_checkpoints
 from charter.audit.record import chain_hash, material_from_row
 from charter.errors import AuditError
-from charter.store.db import redacted_url
 from charter.store.decision_log import (
     GENESIS_HASH,
     UnreadableRow,
@@ -79,7 +78,7 @@ def verify(
     existing_sqlite_file(store_url_or_engine)
     with opened(store_url_or_engine) as engine:
         if checkpoints:
-            checkpoints = of_store(checkpoints, redacted_url(engine))
+            checkpoints = of_store(checkpoints, engine)
         require_log(engine)
         with read_transaction(engine, "verifying the decision log") as conn:
             result = _walk(conn)

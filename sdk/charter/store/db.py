@@ -169,6 +169,23 @@ def _ensure_wal(cur: Any, busy_timeout_ms: int) -> None:
             delay = min(delay * 2, 0.1)
 
 
+def store_identity(url: str | URL) -> str:
+    """Which database `url` names, however it is spelled: a SQLite file's resolved path, a
+    PostgreSQL host, port and database (no user or password); else `url` as given. Lets
+    records that name their store (checkpoints) match a store spelled another way."""
+    try:
+        parsed = check_store_url(url) if isinstance(url, str) else url
+    except ConfigurationError:
+        return str(url)
+    if parsed.get_backend_name() == "postgresql":
+        host = (parsed.host or "localhost").lower()
+        return f"postgresql://{host}:{parsed.port or 5432}/{parsed.database or ''}"
+    file = sqlite_file(parsed)
+    if file is None or "uri" in parsed.query:
+        return parsed.render_as_string(hide_password=True)
+    return f"sqlite:///{Path(file).resolve()}"
+
+
 def redacted_url(engine: Engine) -> str:
     """The URL without its password (in the user part or the query), for messages."""
     return shown_url(engine.url.render_as_string(hide_password=True))
