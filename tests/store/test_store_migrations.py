@@ -4,6 +4,7 @@ and safe when several processes start at once."""
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,7 +14,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, select, text, update
+from sqlalchemy import Engine, event, inspect, select, text, update
 from sqlmodel import SQLModel
 
 from charter.approvals import ApprovalState, action_hash
@@ -158,10 +159,46 @@ def test_two_threads_migrating_two_new_stores_at_once_both_succeed(tmp_path: Pat
             engine.dispose()
 
 
+def test_a_store_waiting_for_its_database_does_not_hold_up_another(tmp_path: Path) -> None:
+    """Found by review: the process-wide upgrade lock was held while waiting for the
+    database's own, so a new store whose file another process had locked kept every other
+    new store in the process waiting (on PostgreSQL, for as long as the holder lived). B
+    now migrates while A still waits; A completes once its database is free."""
+    holder = sqlite3.connect(tmp_path / "a.db", isolation_level=None)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("BEGIN IMMEDIATE")  # another app holds a.db's write lock
+    holder.execute("CREATE TABLE other_app (x)")
+    waiting_a = connect(f"sqlite:///{tmp_path}/a.db", busy_timeout_ms=10_000)
+    b = connect(f"sqlite:///{tmp_path}/b.db")
+    asking = threading.Event()
+
+    def _seen(_c: object, _cur: object, statement: str, *_args: object) -> None:
+        if statement == "BEGIN IMMEDIATE":
+            asking.set()
+
+    event.listen(waiting_a, "before_cursor_execute", _seen)
+    errors: list[BaseException] = []
+    thread = threading.Thread(target=_migrate_at_once, args=(waiting_a, None, errors))
+    thread.start()
+    try:
+        assert asking.wait(30)
+        migrate(b)
+        assert thread.is_alive(), errors  # A still waits for its database, B is done
+        assert current_revision(b) == head_revision()
+    finally:
+        holder.execute("COMMIT")
+        thread.join()
+    assert errors == []
+    assert current_revision(waiting_a) == head_revision()
+    for engine in (waiting_a, b):
+        engine.dispose()
+
+
 def _migrate_at_once(
-    engine: Engine, barrier: threading.Barrier, errors: list[BaseException]
+    engine: Engine, barrier: threading.Barrier | None, errors: list[BaseException]
 ) -> None:
-    barrier.wait()
+    if barrier is not None:
+        barrier.wait()
     try:
         migrate(engine)
     except BaseException as exc:

@@ -5,7 +5,9 @@ start at once, so the upgrade runs under a lock (SQLite: `BEGIN IMMEDIATE`; Post
 transaction-scoped advisory lock) and re-checks the version once it holds it. Within one
 process, upgrades run one at a time, whatever the database: Alembic's `op` and `context`
 are process-wide proxies, and two stores migrated at once from two threads wrote through
-each other's (found by probing: "table already exists" and a bare `KeyError`).
+each other's (found by probing: "table already exists" and a bare `KeyError`). That
+process lock is taken after the database's own, so an upgrade waiting for its database
+(another process migrating it) does not hold up other stores' (found by review).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "charter_alembic_version"
 _PG_LOCK_KEY = 0x43686172746572  # "Charter": one advisory lock id for schema upgrades
-_UPGRADING = threading.Lock()  # Alembic's proxies are process-wide (see above)
+_UPGRADING = threading.Lock()  # Alembic's proxies are process-wide; after the db's lock
 
 
 def alembic_config() -> Config:
@@ -70,12 +72,13 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     if current_revision(engine) == target:
         return
     config = alembic_config()
-    with _UPGRADING, write_transaction(engine, "migrating the store schema") as conn:
+    with write_transaction(engine, "migrating the store schema") as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
         config.attributes["connection"] = conn
         try:
-            command.upgrade(config, revision)
+            with _UPGRADING:
+                command.upgrade(config, revision)
         except CommandError as exc:
             raise StoreError(
                 f"cannot migrate the store to {revision}: {exc}. If the database was "
