@@ -149,6 +149,19 @@ def test_a_model_saved_over_the_loaded_one_is_used_by_classifiers_built_after(
     assert after.score(text)["jailbreak"] < before.score(text)["jailbreak"]
 
 
+def test_a_manifest_only_rewritten_does_not_load_the_model_again(tmp_path: Path) -> None:
+    """Found by review: the loaded model was keyed by the manifest's bytes, so the same
+    model with its manifest re-serialised (same revision) was loaded a second time (+20 MB
+    per copy). Keyed by the revision, it is shared."""
+    folder = _copy_model(tmp_path)
+    before = SafetyClassifier(folder, context_stage=False, memo=0)
+    manifest = json.loads((folder / MANIFEST).read_text())
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    after = SafetyClassifier(folder, context_stage=False, memo=0)
+    assert after.revision == before.revision
+    assert after._first is before._first  # one stage 1 in memory, not two
+
+
 def test_the_artifact_is_small_and_ships_no_embedding_matrix() -> None:
     sizes = {name: (MODEL / name).stat().st_size for name in (MANIFEST, WEIGHTS, ENCODER, VOCAB)}
     assert sum(sizes.values()) <= 20 * 1024 * 1024, sizes

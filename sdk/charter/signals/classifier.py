@@ -13,6 +13,7 @@ of the harm taxonomy, each in [0, 1]. `revision` is the artifact's content hash.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -163,7 +164,7 @@ class SafetyClassifier:
         self.name = check_score_name(name, what="signal name")
         folder = Path(model_dir) if model_dir is not None else default_model_dir()
         folder = folder.resolve()
-        loaded = _load(folder, _manifest_of(folder))
+        loaded = _load(folder, _revision_of(folder))
         artifact, self.revision = loaded.artifact, loaded.revision
         self.labels: tuple[str, ...] = artifact.labels + artifact.extra_labels
         """The cascade's heads, then the extra heads (stage 1 only, e.g. `tool_injection`)."""
@@ -315,21 +316,24 @@ class _Loaded:
     context_available: bool
 
 
-def _manifest_of(folder: Path) -> bytes:
-    """The manifest's bytes, which name the artifact's revision: what `_load` is keyed by
-    beside the folder, so a model saved over the one loaded is loaded afresh (found by
-    probing: keyed by folder alone, Charters built after a retrained model was saved into
-    the bundle kept scoring with the old one). Unreadable: `load_artifact` says why."""
+def _revision_of(folder: Path) -> str:
+    """The revision the manifest records (a hash of the artifact's content): what `_load`
+    is keyed by beside the folder, so a model saved over the one loaded is loaded afresh
+    (found by probing: keyed by folder alone, Charters built after a retrained model was
+    saved into the bundle kept scoring with the old one), while a manifest only rewritten
+    (same content) is not loaded twice (review: keyed by its bytes, +20 MB each time).
+    Unreadable: "", and `load_artifact` says why."""
     try:
-        return (folder / MANIFEST).read_bytes()
-    except OSError:
-        return b""
+        doc = json.loads((folder / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return ""
+    return str(doc.get("revision", "")) if isinstance(doc, dict) else ""
 
 
 @lru_cache(maxsize=4)
-def _load(folder: Path, manifest: bytes) -> _Loaded:
-    """One copy of each model per process: many Charter instances share it. `manifest`
-    only keys the cache (`_manifest_of`)."""
+def _load(folder: Path, revision: str) -> _Loaded:
+    """One copy of each model per process: many Charter instances share it. `revision`
+    only keys the cache (`_revision_of`); the one loaded is checked against the bytes."""
     artifact, revision = load_artifact(folder)
     first = FirstStage(artifact)
     loaded = _Loaded(
