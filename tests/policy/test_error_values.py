@@ -121,3 +121,23 @@ def test_a_custom_rule_on_a_text_amount_leaves_no_name_at_rest(tmp_path: Path) -
     engine.dispose()
     assert any("expects numeric argument" in r for r in rows)  # the error is recorded...
     assert not [r for r in rows if NAME in r]  # ...without the value
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        'trim_prefix(input.v, "900 for ")',
+        'replace(input.v, " ", "_")',
+        "upper(input.v)",
+    ],
+)
+def test_a_decision_action_derived_from_the_input_is_not_quoted(expr: str) -> None:
+    """Found by review: a decision whose action was not one Charter knows quoted it ("got
+    'Quillon Abernathy-Prest('"), and only verbatim input strings were withheld, so a
+    transform of the input reached the decision's `error`. Now only its type is said."""
+    src = f'package charter.main\nimport rego.v1\n\ndecision := {{"action": {expr}}}\n'
+    decision = EmbeddedEngine.from_sources({"m.rego": src}, compiled=False).evaluate(INPUT)
+    assert decision.action is Action.DENY
+    assert decision.error is not None and "got a str" in decision.error
+    for part in ("Quillon", "Abernathy", "QUILLON", "Quillon_Abernathy"):
+        assert part not in decision.error

@@ -21,6 +21,12 @@ def decode_decision_text(raw: str, *, stage: Stage, revision: str, eval_ms: floa
     return decode_decision(value, stage=stage, revision=revision, eval_ms=eval_ms)
 
 
+def _shape(value: Any) -> str:
+    """What a bad field holds, without its value: a policy may derive it from the input
+    (`trim_prefix(input.text, ...)`), and the reason is stored as the decision's `error`."""
+    return "nothing" if value is None else f"a {type(value).__name__}"
+
+
 def decode_decision(value: Any, *, stage: Stage, revision: str, eval_ms: float) -> Decision:
     """From the rule's parsed JSON value; None means undefined."""
     if value is None:
@@ -35,7 +41,7 @@ def decode_decision(value: Any, *, stage: Stage, revision: str, eval_ms: float) 
     action = value.get("action")
     if action not in _ACTIONS:
         raise PolicyEvaluationError(
-            f"decision.action must be one of {sorted(_ACTIONS)}, got {action!r}"
+            f"decision.action must be one of {sorted(_ACTIONS)}, got {_shape(action)}"
         )
     try:
         decision = Decision.model_validate(
