@@ -65,3 +65,28 @@ def test_a_placeholder_in_a_json_result_is_not_reused_in_it(charter: Charter) ->
         return {"known": "<EMAIL_ADDRESS_1>", "new": OTHER}
 
     assert search_faq("x") == {"known": "<EMAIL_ADDRESS_1>", "new": "<EMAIL_ADDRESS_2>"}
+
+
+LONG = "EMAIL_ADDRESS_" + "9" * 4301  # past int()'s 4300-digit limit (found by review)
+
+
+def test_a_placeholder_like_word_with_thousands_of_digits_is_text(charter: Charter) -> None:
+    """It crashed every guarded call holding it with a ValueError from int()."""
+    sent: list[Any] = []
+
+    @charter.guard(model="gpt-4o", provider="openai")
+    def model(messages: list[dict[str, Any]]) -> str:
+        sent.append(messages)
+        return f"Noted, and {LONG} stays."
+
+    answer = model([{"role": "user", "content": f"Mail {USER} and {LONG}"}])
+    assert sent[0][0]["content"] == f"Mail <EMAIL_ADDRESS_1> and {LONG}"
+    assert answer == f"Noted, and {LONG} stays."
+
+
+def test_a_redaction_and_restore_leave_a_long_digit_word_alone() -> None:
+    vault, detector = Vault(), PatternDetector()
+    text = f"{LONG} and {USER}"
+    redaction = redact(text, detector.detect(text), {"*": "placeholder"}, vault=vault)
+    assert redaction.text == f"{LONG} and <EMAIL_ADDRESS_1>"
+    assert redaction.restore(f"<EMAIL_ADDRESS_1>, {LONG}") == f"{USER}, {LONG}"

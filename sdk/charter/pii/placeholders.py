@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 _TOKEN = re.compile(
     r"(?P<open>(?:<|&lt;|\[|\{)[ \t]?)?"  # a bracket, if the model kept one
-    r"(?<![A-Za-z0-9_])(?P<type>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z][A-Za-z0-9]*)*)_(?P<n>[0-9]+)"
-    r"(?![A-Za-z0-9_])"
+    r"(?<![A-Za-z0-9_])(?P<type>[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z][A-Za-z0-9]*)*)_(?P<n>[0-9]{1,7})"
+    r"(?![A-Za-z0-9_])"  # 7 digits: past any scope's count, far below int()'s digit limit
     r"(?P<close>[ \t]?(?:>|&gt;|\]|\}))?"
 )
 _EXACT = re.compile(r"<(?P<type>[A-Z][A-Z0-9_]*)_(?P<n>[1-9][0-9]*)>")
