@@ -63,6 +63,9 @@ _KNOWN = frozenset(
         "reasoning",
         "refusal",
         "non_standard",
+        "json",  # LangChain tool-message blocks, read by `charter.prompt_items`
+        "custom_tool_call_output",
+        "server_tool_result",
     }
 )
 """Block types read as text or as what they are: any other type holding no `text` is told

@@ -32,7 +32,8 @@ The same holds for Amazon Bedrock's Converse messages (`toolResult` blocks as to
 `citationsContent`), Google
 Gemini's `contents` (items of `role` and `parts`: `function_response` parts as tool output,
 `function_call` parts as earlier calls) and Cohere v2 (a `document` block's `data` as tool
-output). An OpenAI assistant message's earlier `refusal` part is read as its text.
+output). An OpenAI assistant's earlier `refusal` part is read as its text, and LangChain's
+tool blocks (`json`, `custom_tool_call_output`, `server_tool_result`) as tool output.
 Blocks without text (images, audio, PDFs as base64) pass unread, and so do the reasoning
 parts (`thought: true`) of the model's own turns: its earlier reasoning is sent back as it
 was signed. A part marked `thought` in any other turn (the user's) is read: probing found
@@ -81,6 +82,10 @@ read (a tool result's text and JSON, a call's arguments)."""
 _OWN_FIELD = {"refusal": "refusal"}
 """Blocks whose text sits in a field named by their type: an OpenAI assistant message's
 earlier `refusal` part, sent back as history."""
+_TOOL_OUTPUTS = dict.fromkeys(("custom_tool_call_output", "server_tool_result"), "output")
+_TOOL_OUTPUTS["json"] = "json"
+"""LangChain tool blocks: a `json` block's value (each string, as a JSON value's), another's
+`output` (text, blocks, or a JSON value's strings), read as a tool's output."""
 _MODEL_TURNS = frozenset({"model", CALLER_ROLE})
 """Roles of the model's own turns (Gemini's `model`), whose `thought` parts are skipped."""
 _DOCUMENT_NAMES = ("title", "context")
@@ -215,6 +220,11 @@ def block_texts(block: Any, role: str) -> Pairs:
     own = _OWN_FIELD.get(kind or "")
     if own is not None and isinstance(block.get(own), str):
         return [(role, block[own])]
+    out = _TOOL_OUTPUTS.get(kind or "")
+    if out is not None:
+        if kind != "json" and isinstance(block.get(out), list | tuple):
+            return _content_texts(block[out], TOOL_ROLE)
+        return [(TOOL_ROLE, leaf) for leaf in argument_leaves(block.get(out))]
     document = bedrock_document(block)
     if document is not None:
         return [(role, text) for text in document[1]]
@@ -257,6 +267,12 @@ def _with_plain_block_texts(block: Mapping[str, Any], texts: Iterator[str], role
     own = _OWN_FIELD.get(kind or "")
     if own is not None and isinstance(block.get(own), str):
         return {**block, own: next(texts)}
+    out = _TOOL_OUTPUTS.get(kind or "")
+    if out is not None and out in block:
+        if kind != "json" and isinstance(block[out], list | tuple):
+            blocks = [with_block_texts(inner, texts, TOOL_ROLE) for inner in block[out]]
+            return {**block, out: blocks}
+        return {**block, out: with_argument_leaves(block[out], texts)}
     document = bedrock_document(block)
     if document is not None:
         new = _with_source_texts(document[0], texts)

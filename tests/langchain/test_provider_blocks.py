@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 
 from charter.errors import PolicyViolation
 from charter.guard import Charter
@@ -121,3 +121,55 @@ def test_the_models_own_unknown_blocks_pass(charter: Charter) -> None:
     model = RecordingChatModel(answer="ok")
     prompt = [HumanMessage("search"), earlier, HumanMessage("thanks")]
     assert _guarded(charter, model).invoke(prompt).content == "ok"
+
+
+def _tool_blocks(text: str) -> dict[str, dict[str, Any]]:
+    """LangChain's tool-message blocks (`langchain_core.tools.base.TOOL_MESSAGE_BLOCK_TYPES`
+    and a server tool's result)."""
+    return {
+        "json": {"type": "json", "json": {"customer": {"email": text, "orders": [1, 2]}}},
+        "custom_tool_call_output": {"type": "custom_tool_call_output", "output": text},
+        "custom_tool_call_output-blocks": {
+            "type": "custom_tool_call_output",
+            "output": [{"type": "input_text", "text": text}],
+        },
+        "server_tool_result": {
+            "type": "server_tool_result",
+            "tool_call_id": "s1",
+            "status": "success",
+            "output": text,
+        },
+    }
+
+
+def _agent_turns(block: dict[str, Any]) -> list[Any]:
+    call = AIMessage(content="", tool_calls=[{"name": "lookup", "args": {}, "id": "c1"}])
+    return [HumanMessage("Who ordered?"), call, ToolMessage(content=[block], tool_call_id="c1")]
+
+
+@pytest.mark.parametrize("shape", list(_tool_blocks("")))
+def test_a_tool_messages_langchain_blocks_are_read_and_redacted(
+    charter: Charter, shape: str
+) -> None:
+    """Review found them refused for an external provider as unread files since unknown
+    blocks fail closed: every agent whose tool returned `json` blocks was denied."""
+    block = _tool_blocks(f"ayse: {EMAIL}")[shape]
+    model = RecordingChatModel(answer="ok")
+    answer = guard_chat_model(model, charter=charter, provider="openai", model_name="gpt-4o")
+    assert answer.invoke(_agent_turns(block)).content == "ok"
+    sent = model.calls[0][2].content[0]
+    assert EMAIL not in repr(sent) and "<EMAIL_ADDRESS_1>" in repr(sent)
+    assert sent["type"] == block["type"]
+    if shape == "json":  # still a JSON value, only its string redacted
+        assert sent["json"] == {"customer": {"email": "ayse: <EMAIL_ADDRESS_1>", "orders": [1, 2]}}
+    plain = sent_to_model(charter, _agent_turns(block), provider="openai")
+    assert EMAIL not in repr(plain) and "<EMAIL_ADDRESS_1>" in repr(plain)
+
+
+def test_an_unknown_block_inside_a_tool_output_is_still_an_unread_file(charter: Charter) -> None:
+    block = {"type": "custom_tool_call_output", "output": [UNKNOWN]}
+    model = RecordingChatModel(answer="ok")
+    guarded = guard_chat_model(model, charter=charter, provider="openai", model_name="gpt-4o")
+    with pytest.raises(PolicyViolation, match=r"privacy\.unread_attachment"):
+        guarded.invoke(_agent_turns(block))
+    assert model.calls == []
