@@ -64,3 +64,83 @@ def test_a_tools_placeholder_is_not_the_users_in_an_agent(charter: Charter) -> N
     assert last_prompt == ["I am <EMAIL_ADDRESS_2>. Who placed order A-1?", tool_result]
     answer = state["messages"][-1].content
     assert answer == "It was placed by <EMAIL_ADDRESS_1>"  # main: the user's own address
+
+
+class TwoLookupsModel(RecordingChatModel):
+    """Looks up orders A-1 and B-2 in one turn, then answers."""
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        self.calls.append(list(messages))
+        if messages[-1].type == "tool":
+            message = AIMessage(content="done")
+        else:
+            calls = [
+                {"name": "lookup_order", "args": {"order_id": order}, "id": f"c{n}"}
+                for n, order in enumerate(("A-1", "B-2"))
+            ]
+            message = AIMessage(content="", tool_calls=calls)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limit (README): without a conversation each guarded tool result numbers "
+    "its placeholders from 1 in a scope of its own, so two people can share a name",
+)
+def test_two_tool_results_name_two_people_apart_without_a_conversation(
+    charter: Charter,
+) -> None:
+    """Found by review: two lookups of different people both reached the model as
+    `<EMAIL_ADDRESS_1>`, telling it they are one person. Nothing is restored wrongly (the
+    model step reserves both); `charter.context(conversation=...)` numbers them apart."""
+    people = {"A-1": OTHER, "B-2": "zeynep.kaya@example.net"}
+
+    @tool
+    def lookup_order(order_id: str) -> str:
+        """Look up who placed an order."""
+        return f"Order {order_id} was placed by {people[order_id]}"
+
+    model = TwoLookupsModel()
+    agent = agents.create_agent(
+        model,
+        tools=[lookup_order],
+        middleware=[CharterMiddleware(charter=charter, provider="openai")],
+        checkpointer=InMemorySaver(),
+    )
+    agent.invoke(
+        {"messages": [HumanMessage("Did one person place orders A-1 and B-2?")]},
+        {"configurable": {"thread_id": "t-2"}},
+    )
+    results = [str(m.content) for m in model.calls[-1] if m.type == "tool"]
+    assert not set(people.values()) & set("".join(results).split())
+    assert results[0].split(" by ")[-1] != results[1].split(" by ")[-1]
+
+
+def test_a_conversation_names_two_tool_results_apart(charter: Charter) -> None:
+    """The README's way around the limit above."""
+    from charter.context import context
+
+    people = {"A-1": OTHER, "B-2": "zeynep.kaya@example.net"}
+
+    @tool
+    def lookup_order(order_id: str) -> str:
+        """Look up who placed an order."""
+        return f"Order {order_id} was placed by {people[order_id]}"
+
+    model = TwoLookupsModel()
+    agent = agents.create_agent(
+        model,
+        tools=[lookup_order],
+        middleware=[CharterMiddleware(charter=charter, provider="openai")],
+        checkpointer=InMemorySaver(),
+    )
+    with context(conversation="t-3"):
+        agent.invoke(
+            {"messages": [HumanMessage("Did one person place orders A-1 and B-2?")]},
+            {"configurable": {"thread_id": "t-3"}},
+        )
+    results = [str(m.content) for m in model.calls[-1] if m.type == "tool"]
+    named = {result.split(" by ")[-1] for result in results}  # the tools run concurrently
+    assert named == {"<EMAIL_ADDRESS_1>", "<EMAIL_ADDRESS_2>"}
