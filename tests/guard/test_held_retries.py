@@ -2,7 +2,8 @@
 probing): `with_retry()` around a guarded LangChain tool (an `ApprovalPending` is an
 ordinary exception to it) filed one approval request per attempt, and a plain guarded call
 repeated filed one per call. The same action by the same caller, in the same conversation,
-now gets the pending request back; a decided or used one is never handed out again."""
+now gets the pending request back; a decided or used one is never handed out again. An
+anonymous caller outside a conversation files its own each time: nothing identifies it."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def test_a_repeated_held_call_shares_its_pending_request(charter: Charter) -> No
 
     tickets = []
     for _ in range(3):
-        with pytest.raises(ApprovalPending) as held:
+        with charter_pkg.context(user="u-1"), pytest.raises(ApprovalPending) as held:
             issue_refund("A-1", 900.0)
         tickets.append(held.value.ticket)
     assert len(set(tickets)) == 1 and len(charter.queue.list()) == 1  # main: 3 of each
@@ -35,8 +36,8 @@ def test_a_repeated_held_call_shares_its_pending_request(charter: Charter) -> No
 
     charter.queue.approve(tickets[0], "alice", reason="ok")
     assert charter.resume(tickets[0]) == "refunded 900.0" and ran == [900.0]
-    with pytest.raises(ApprovalPending) as later:  # the approval was used: a new request
-        issue_refund("A-1", 900.0)
+    with charter_pkg.context(user="u-1"), pytest.raises(ApprovalPending) as later:
+        issue_refund("A-1", 900.0)  # the approval was used: a new request
     assert later.value.ticket != tickets[0]
     assert charter.queue.get(later.value.ticket).state.value == "pending"
 
@@ -50,6 +51,29 @@ def test_with_retry_around_a_guarded_tool_files_one_request(charter: Charter) ->
     retried = guard_tool(issue_refund, charter=charter).with_retry(
         stop_after_attempt=3, wait_exponential_jitter=False
     )
-    with pytest.raises(ApprovalPending):
+    with charter_pkg.context(user="u-1"), pytest.raises(ApprovalPending):
         retried.invoke({"order_id": "A-1", "amount": 900})
     assert len(charter.queue.list()) == 1  # main: 3
+
+
+def test_anonymous_callers_outside_a_conversation_each_file_their_own(charter: Charter) -> None:
+    """Found by review: with no user and no conversation nothing tells two callers apart,
+    and the second got the first's pending request (its ticket, its approval). In one
+    conversation an anonymous caller's retry still finds its request."""
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        return f"refunded {amount}"
+
+    tickets = []
+    for _ in range(2):
+        with pytest.raises(ApprovalPending) as held:
+            issue_refund("A-1", 900.0)
+        tickets.append(held.value.ticket)
+    assert tickets[0] != tickets[1] and len(charter.queue.list()) == 2
+    in_conversation = []
+    for _ in range(2):
+        with charter_pkg.context(conversation="c-1"), pytest.raises(ApprovalPending) as held:
+            issue_refund("A-1", 900.0)
+        in_conversation.append(held.value.ticket)
+    assert in_conversation[0] == in_conversation[1] and len(charter.queue.list()) == 3

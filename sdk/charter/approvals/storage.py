@@ -91,7 +91,10 @@ class ApprovalStore:
     ) -> ApprovalRequest | None:
         """Queue a request. `once`: if one with this id exists, return it and add nothing
         (a keyed submit repeated by a framework that re-runs a step). A row with a
-        `pending_key` returns the pending request of that key instead, if there is one."""
+        `pending_key` returns the pending request of that key instead, if there is one.
+        On PostgreSQL two such submits at the same instant can both find none (the lock
+        holds no row yet) and file two: the duplicate a retry made before, each needing
+        its own approval; the next retry gets the older one."""
         with self.writing("queueing an approval request", [row["id"]]) as conn:
             key = row.get("pending_key")
             pending = repo.pending_with_key(conn, key, row["created_at"]) if key else None

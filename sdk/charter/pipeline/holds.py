@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from charter._canonical import sha256_hex
+from charter._score_scope import ANONYMOUS
 from charter.decision import ApprovalSpec, Decision
 from charter.errors import ApprovalPending, ApprovalRejected
 from charter.pipeline import held_calls
@@ -99,12 +100,21 @@ def submit_approval(run: CallRun, decision: Decision, action: Mapping[str, Any])
         rule=next(iter(spec.rules or decision.rules), ""),
         decision_id=decision.decision_id,
         key=run.ctx.approval_key,
-        reuse_in=run.ctx.conversation or "",  # a retry finds its pending request
+        reuse_in=retry_scope(run.ctx.user, run.ctx.conversation),
     )
     run.span.record_approval(request.id, request.state.value, 0.0)
     if run.spec.on_hold is not None:
         run.spec.on_hold(request.id)
     return request
+
+
+def retry_scope(user: str, conversation: str | None) -> str | None:
+    """Where a retry finds its pending request: its conversation ("" for none). None, so
+    each call files its own, for an anonymous caller outside a conversation: nothing tells
+    two such callers apart (found by review: they shared one request)."""
+    if conversation:
+        return conversation
+    return None if user == ANONYMOUS else ""
 
 
 def after_wait(run: CallRun, request: Any, action: Mapping[str, Any], waited_ms: float) -> None:
