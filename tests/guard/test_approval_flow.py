@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -244,20 +243,28 @@ def test_a_keyed_approval_is_bound_to_the_real_values(tmp_path: Path, vault_key:
     assert b"example" not in stored
 
 
-@pytest.mark.parametrize("timeout_s", [3e11, 1e300])
+@pytest.mark.parametrize("timeout_s", ["3e11", "1e300"])
 def test_an_approval_timeout_past_a_year_fails_closed_naming_it(
-    tmp_path: Path, timeout_s: float
+    tmp_path: Path, timeout_s: str
 ) -> None:
     """Found by probing: a policy's `timeout_s` of 3e11 put the deadline past the year
     9999 and the guarded call raised a raw OverflowError; 1e11 queued a request due in
-    the year 5195. Now over a year is an evaluation error: denied, nothing queued."""
-    policies = tmp_path / "policies"
-    shutil.copytree(DEFAULT_POLICIES, policies)
-    data_file = policies / "charter" / "data.json"
-    data = json.loads(data_file.read_text())
-    data["config"]["tools"]["refund"]["approval"]["timeout_s"] = timeout_s
-    data_file.write_text(json.dumps(data))
-    charter = make_charter(policies, tmp_path)
+    the year 5195. Over a year is refused when the bundle loads if it is in the data
+    (tests/policy/test_shipped_data.py) and is an evaluation error when a rule computes
+    it, as here: denied, nothing queued."""
+    from tests.guard.test_drivers import hold_bundle
+
+    main = f"""package charter.main
+
+import rego.v1
+
+decision := {{
+	"action": "require_approval",
+	"violations": [{{"rule": "t.hold"}}],
+	"approval": {{"reason": "held", "approvers": {{"roles": ["ops"]}}, "timeout_s": 2 * {timeout_s}}},
+}}
+"""
+    charter = make_charter(hold_bundle(tmp_path, main), tmp_path)
     ran: list[float] = []
 
     @charter.guard.tool
