@@ -126,8 +126,10 @@ class GrpcReceiver:
             )
         try:
             try:
-                retention_s = self.pipeline.store.retention_s
-                batch = otlp.decode(request, otlp.PROTOBUF, retention_s=retention_s)
+                store = self.pipeline.store
+                batch = otlp.decode(
+                    request, otlp.PROTOBUF, retention_s=store.retention_s, now_s=store.clock()
+                )
             except IngestError as exc:
                 self.pipeline.count("rejected_requests")
                 too_big = exc.status == 413

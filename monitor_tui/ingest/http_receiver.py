@@ -248,7 +248,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = otlp.decompress(
                 body, self.headers.get("Content-Encoding"), limit=receiver.max_body
             )
-            batch = otlp.decode(body, media, retention_s=receiver.pipeline.store.retention_s)
+            store = receiver.pipeline.store
+            batch = otlp.decode(body, media, retention_s=store.retention_s, now_s=store.clock())
         except IngestError as exc:
             receiver.pipeline.count("rejected_requests")
             if self._unread:

@@ -217,10 +217,12 @@ def to_records(
     max_spans: int = MAX_SPANS,
     *,
     retention_s: float | None = None,
+    now_s: float | None = None,
 ) -> DecodedBatch:
     """The request's spans as records; each one the console cannot use is rejected with its
     reason. With `retention_s` (the store's), spans that ended before it are rejected too:
-    acknowledged and counted as stored, retention deleted them at once (found by probing)."""
+    acknowledged and counted as stored, retention deleted them at once (found by probing).
+    `now_s`: the store's clock, which its retention reads (default: the wall clock)."""
     total = sum(len(ss.spans) for rs in request.resource_spans for ss in rs.scope_spans)
     if total > max_spans:
         raise IngestError(
@@ -230,7 +232,7 @@ def to_records(
         )
     batch = DecodedBatch(records=[])
     append = batch.records.append
-    now = time.time_ns()
+    now = time.time_ns() if now_s is None else int(now_s * 1e9)
     ends = (now - int(retention_s * 1e9) if retention_s else 1, now + MAX_CLOCK_AHEAD_S * 10**9)
     for resource_spans in request.resource_spans:
         resource = _attributes(resource_spans.resource.attributes, RESOURCE_KEYS, RESOURCE_PREFIXES)
@@ -356,14 +358,16 @@ def _value(value: AnyValue) -> AttrValue:
     return getattr(value, kind)
 
 
-def decode(body: bytes, media: str, *, retention_s: float | None = None) -> DecodedBatch:
+def decode(
+    body: bytes, media: str, *, retention_s: float | None = None, now_s: float | None = None
+) -> DecodedBatch:
     """Body (already decompressed) -> records (`to_records`); `IngestError` when it cannot
     be decoded.
 
     Anything unexpected while decoding (a nesting too deep, a value of a type the mapping
     did not foresee) is also the payload's problem: 400, and the receiver keeps serving."""
     try:
-        return to_records(parse_request(body, media), retention_s=retention_s)
+        return to_records(parse_request(body, media), retention_s=retention_s, now_s=now_s)
     except IngestError:
         raise
     except (ValueError, TypeError, AttributeError, RecursionError) as exc:

@@ -138,7 +138,7 @@ class SpanStore:
         self.path = sqlite_path(location)
         self.max_spans = max_spans
         self.retention_s = retention_s
-        self._clock = clock
+        self.clock = clock
         self._lock = threading.RLock()
         self._last_retention = -float("inf")  # time.monotonic(), when it last ran
         if self.path != ":memory:":
@@ -194,13 +194,13 @@ class SpanStore:
         tick = time.monotonic()  # on the wall clock, a step back stopped it for as long
         if tick - self._last_retention >= 1.0:
             self._last_retention = tick
-            cutoff = int((self._clock() - self.retention_s) * 1e9)
+            cutoff = int((self.clock() - self.retention_s) * 1e9)
             self._db.execute("DELETE FROM spans WHERE end_ns < ?", (cutoff,))
 
     def apply_retention(self) -> int:
         """Delete spans older than the retention period now; returns how many went."""
         with self._guard("applying retention"):
-            cutoff = int((self._clock() - self.retention_s) * 1e9)
+            cutoff = int((self.clock() - self.retention_s) * 1e9)
             return self._db.execute("DELETE FROM spans WHERE end_ns < ?", (cutoff,)).rowcount
 
     # --- reading ---------------------------------------------------------------------
