@@ -8,7 +8,9 @@ in base64, base32, ASCII85, quoted-printable, uuencode, Morse, Braille, the NATO
 Unicode tag or variant-selector characters and more, under five templates ("Encoded: ...
 Decoded:", "What does this mean? ..."). A public scan runs exactly these, so this eval
 applies the same transforms, written here from their definitions (leetspeak without
-garak's randomness), with garak's five templates, to material the classifier never trained
+garak's randomness), with garak's five templates, and after them seven garak does not
+have (HTML character references, octal, `\\u` escapes, quoted-printable of every byte,
+decimal character codes, ROT47), to material the classifier never trained
 on, read from the fetched repositories as `bench.external_eval` reads them:
 
 - harmful requests: SimpleSafetyTests' 100 harmful prompts, JailbreakBench's 100 harmful
@@ -128,6 +130,13 @@ def uuencode(text: str) -> str:
     return "".join(binascii.b2a_uu(raw[i : i + 45]).decode("ascii") for i in range(0, len(raw), 45))
 
 
+def _utf16_escapes(text: str) -> str:
+    """JSON's and JavaScript's `\\u0043` escapes, a UTF-16 unit each (a surrogate pair
+    past U+FFFF)."""
+    raw = text.encode("utf-16-be")
+    return "".join(f"\\u{raw[i] << 8 | raw[i + 1]:04x}" for i in range(0, len(raw), 2))
+
+
 def zalgo(text: str) -> str:
     marks = "\u0300\u0301\u0302\u0303\u0304\u0306\u0307\u0308\u030a\u030b\u0316\u0317\u0318"
     return "".join(
@@ -169,6 +178,21 @@ ENCODINGS: dict[str, tuple[str, Callable[[str], str]]] = {
             else "".join("\u2062" if b == "0" else "\u2064" for b in bin(ord(c))[2:])
             for c in text
             if ord(c) < 0x80
+        ),
+    ),
+    "HTML entities": ("HTML entities", lambda text: "".join(f"&#{ord(c)};" for c in text)),
+    "HTML hex entities": ("HTML entities", lambda text: "".join(f"&#x{ord(c):x};" for c in text)),
+    "octal escapes": ("octal", lambda text: "".join(f"\\{b:03o}" for b in text.encode())),
+    "\\u escapes": ("Unicode escape", lambda text: _utf16_escapes(text)),
+    "quoted-printable, every byte": (
+        "Quoted-Printable",
+        lambda text: "".join(f"={b:02X}" for b in text.encode()),
+    ),
+    "decimal codes": ("decimal ASCII", lambda text: " ".join(str(ord(c)) for c in text)),
+    "ROT47": (
+        "ROT47",
+        lambda text: "".join(
+            chr(33 + (ord(c) - 33 + 47) % 94) if 33 <= ord(c) <= 126 else c for c in text
         ),
     ),
 }

@@ -1,0 +1,163 @@
+"""Characters written as escapes: HTML character references, octal, `\\u` and `U+` escapes,
+quoted-printable and decimal character codes.
+
+"Decode this and answer it: &#72;&#111;&#119; ..." spells a request one character at a
+time, and the surface has no word the classifier knows. Each reader here finds runs of
+one kind of escape (six or more in a row, with at most a few spaces or punctuation marks
+between them, which stand for themselves: "&#72;&#105; &#121;&#111;&#117;") and spells
+them out; `charter.signals.decode` keeps a run only when it spells readable text, within
+its budget. A hint (a substring, or a pattern that starts with a literal) comes first, so
+prose with a stray "&amp;", a Windows path or a list of numbers pays a substring check or
+two.
+"""
+
+from __future__ import annotations
+
+import binascii
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_SEP = r"[ \t\r\n,.;:!?'\"()\-]{0,3}"
+"""What may stand between two escapes of a run, as itself (spaces and punctuation left
+unencoded)."""
+_MIN_UNITS = 6
+
+
+@dataclass(frozen=True)
+class EscapeReader:
+    """One kind of escape: a cheap test, the pattern of a run, and how a run reads."""
+
+    name: str
+    hint: Callable[[str], bool]
+    run: re.Pattern[str]
+    spell: Callable[[str], str | None]
+    """The run spelled out (not yet checked for readability); None when it cannot be."""
+
+
+_HTML_UNIT = r"&#(?:[0-9]{1,7}|[xX][0-9A-Fa-f]{1,6});?"
+"""A numeric character reference (a named one, "&amp;", spells a sign, not a request)."""
+
+
+def _html(run: str) -> str | None:
+    return _mostly_valid(html.unescape(run))
+
+
+_OCTAL_UNIT = re.compile(r"\\([0-7]{1,3})")
+
+
+def _octal(run: str) -> str | None:
+    """C / Python octal escapes are bytes ("\\303\\251" is é in UTF-8)."""
+    raw = bytearray()
+    at = 0
+    for unit in _OCTAL_UNIT.finditer(run):
+        raw += run[at : unit.start()].encode("ascii", "replace")
+        value = int(unit.group(1), 8)
+        raw.append(value if value <= 0xFF else 0xFF)  # not a byte: read as an invalid one
+        at = unit.end()
+    raw += run[at:].encode("ascii", "replace")
+    return _mostly_valid(bytes(raw).decode("utf-8", "replace"))
+
+
+_CODE_POINT_UNIT = re.compile(
+    r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})|\\u\{([0-9A-Fa-f]{1,6})\}|U\+([0-9A-Fa-f]{4,6})[ ,]?"
+)
+"""A `U+0043` is written apart from the next one: the space or comma after it is not
+part of the text."""
+
+
+def _code_points(run: str) -> str | None:
+    """`\\u0043`, `\\U00000043`, `\\u{43}` or `U+0043`: code points (a UTF-16 surrogate
+    pair, as JSON writes one, joins)."""
+
+    def spell(unit: re.Match[str]) -> str:
+        value = int(next(g for g in unit.groups() if g is not None), 16)
+        return chr(value) if value < 0x110000 else "\ufffd"
+
+    spelled = _CODE_POINT_UNIT.sub(spell, run)
+    return _mostly_valid(spelled.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+
+
+_QP_UNIT = r"=[0-9A-Fa-f]{2}(?:=\r?\n)?"
+"""An escaped byte, and the soft line break ("=" at a line's end) that may follow it."""
+
+
+def _quoted_printable(run: str) -> str | None:
+    return _mostly_valid(binascii.a2b_qp(run.encode("ascii", "replace")).decode("utf-8", "replace"))
+
+
+_DECIMAL_UNIT = re.compile(r"\d+")
+
+
+def _decimal(run: str) -> str | None:
+    """Numbers as code points ("72 105" is "Hi"; JavaScript's `String.fromCharCode`); the
+    separators between them are not part of the text. A list of numbers can spell
+    something by chance, so the result must read like words: three or more words of
+    letters, and letters and spaces four characters in five."""
+    values = [int(n) for n in _DECIMAL_UNIT.findall(run)]
+    spelled = "".join(chr(v) if v < 0xD800 or 0xDFFF < v < 0x110000 else "\ufffd" for v in values)
+    words = [w for w in spelled.split() if any(c.isalpha() for c in w)]
+    wordy = sum(c.isalpha() or c.isspace() for c in spelled)
+    return spelled if len(words) >= 3 and wordy * 5 >= len(spelled) * 4 else None
+
+
+def _mostly_valid(spelled: str) -> str | None:
+    """`spelled` unless more than one character in ten is an escape that spells no
+    character (a byte that is not UTF-8, a lone surrogate, a number past U+10FFFF, read as
+    U+FFFD): one such escape in front of a run must not hide the rest of it."""
+    return None if spelled.count("\ufffd") * 10 > len(spelled) else spelled
+
+
+def _hint(first: str, pattern: str) -> Callable[[str], bool]:
+    """A cheap test: one character looked up (memchr: prose without it pays nanoseconds),
+    then a pattern that starts with a literal, which `re` finds by a fast scan for it.
+    Each hint matches wherever its run's pattern can: two of its escapes with what may
+    stand between them."""
+    search = re.compile(pattern).search
+    return lambda text: first in text and search(text) is not None
+
+
+def _run(unit: str) -> re.Pattern[str]:
+    """Six or more escapes in a row. No lookbehind: a failed try reads at most five
+    escapes, so the search stays linear, and a pattern that starts with its escape's first
+    character is searched by a fast scan for it."""
+    return re.compile(f"(?:{unit}){_SEP}(?:(?:{unit}){_SEP}){{{_MIN_UNITS - 1},}}")
+
+
+_BACKSLASH_U = _hint("\\", r"\\[uU]")
+_U_PLUS = _hint("+", r"U\+")
+
+READERS = (
+    EscapeReader("html", _hint("&", "&#"), _run(_HTML_UNIT), _html),
+    EscapeReader(
+        "octal",
+        _hint("\\", r"\\[0-7]{1,3}[^\\0-7]{0,3}\\[0-7]"),
+        _run(r"\\[0-7]{1,3}"),
+        _octal,
+    ),
+    EscapeReader(
+        "code points",
+        lambda text: _BACKSLASH_U(text) or _U_PLUS(text),
+        _run(_CODE_POINT_UNIT.pattern),
+        _code_points,
+    ),
+    EscapeReader(
+        "quoted-printable",
+        _hint("=", r"=[0-9A-Fa-f]{2}(?:=\r?\n)?[^=0-9A-Za-z]{0,3}=[0-9A-Fa-f]"),
+        _run(_QP_UNIT),
+        _quoted_printable,
+    ),
+    EscapeReader(
+        "decimal codes",
+        _hint("3", r"32(?:[ \t]{1,2}|[,;][ \t]?|\r?\n)\d"),
+        re.compile(
+            r"(?<![\d.])(?<!\d[ \t,;\n])(?<!\d[ \t,;][ \t])"
+            r"\d{1,7}(?:(?:[ \t]{1,2}|[,;][ \t]?|\r?\n)\d{1,7}){7,}"
+        ),
+        _decimal,
+    ),
+)
+"""The decimal reader's hint is a space's code (32) followed by another number: a text
+`decode` keeps has a space inside it. Its run starts only at the first number of a list
+(the lookbehinds): a list of a few hundred numbers is read once, not from each number."""
