@@ -19,6 +19,8 @@ injections and benign texts at the tool-result threshold for prompt injection (0
   words`: the same, read as the signals read it.
 - `json in a code block`: the JSON envelope after a sentence, in a Markdown code block;
   `..., words`: the same, read as the signals read it.
+- `in a code fence`: the text itself between two fence lines (a request put in a code
+  block to look like data).
 
 `--external` does the same on public sets no formatting choice was made on (AdvBench's
 harmful behaviours; XSTest v2's and CoCoNot's contrast set's benign prompts), read from the
@@ -103,6 +105,7 @@ FORMATS: dict[str, Callable[[str], str]] = {
     "html words": lambda text: prose(as_html(text)),
     "json in a code block": in_code_block,
     "json in a code block, words": lambda text: prose(in_code_block(text)),
+    "in a code fence": lambda text: f"```\n{text}\n```",
 }
 
 
