@@ -77,3 +77,30 @@ def test_anonymous_callers_outside_a_conversation_each_file_their_own(charter: C
             issue_refund("A-1", 900.0)
         in_conversation.append(held.value.ticket)
     assert in_conversation[0] == in_conversation[1] and len(charter.queue.list()) == 3
+
+
+def test_two_closures_of_one_factory_never_share_a_request(charter: Charter) -> None:
+    """Found by review: two closures of one factory hold the same action under one name, and
+    sharing the first's pending request resumed the first closure for the second caller (the
+    wrong account refunded, the right one never). Each guarded object files its own."""
+    ledger: list[str] = []
+
+    def refunder(account: str):  # type: ignore[no-untyped-def]
+        @charter.guard.tool
+        def issue_refund(order_id: str, amount: float) -> str:
+            ledger.append(account)
+            return f"refunded from {account}"
+
+        return issue_refund
+
+    from_x, from_y = refunder("ACCOUNT-X"), refunder("ACCOUNT-Y")
+    tickets = []
+    for refund in (from_x, from_y):
+        with charter_pkg.context(user="u-1"), pytest.raises(ApprovalPending) as held:
+            refund("A-1", 900.0)
+        tickets.append(held.value.ticket)
+    assert tickets[0] != tickets[1] and len(charter.queue.list()) == 2
+    charter.queue.approve(tickets[1], "alice", reason="ok")
+    with charter_pkg.context(user="u-1"):
+        assert charter.resume(tickets[1]) == "refunded from ACCOUNT-Y"
+    assert ledger == ["ACCOUNT-Y"]

@@ -100,7 +100,7 @@ def submit_approval(run: CallRun, decision: Decision, action: Mapping[str, Any])
         rule=next(iter(spec.rules or decision.rules), ""),
         decision_id=decision.decision_id,
         key=run.ctx.approval_key,
-        reuse_in=retry_scope(run.ctx.user, run.ctx.conversation),
+        reuse_in=retry_scope(run.ctx.user, run.ctx.conversation, run.spec),
     )
     run.span.record_approval(request.id, request.state.value, 0.0)
     if run.spec.on_hold is not None:
@@ -108,13 +108,16 @@ def submit_approval(run: CallRun, decision: Decision, action: Mapping[str, Any])
     return request
 
 
-def retry_scope(user: str, conversation: str | None) -> str | None:
-    """Where a retry finds its pending request: its conversation ("" for none). None, so
-    each call files its own, for an anonymous caller outside a conversation: nothing tells
-    two such callers apart (found by review: they shared one request)."""
-    if conversation:
-        return conversation
-    return None if user == ANONYMOUS else ""
+def retry_scope(user: str, conversation: str | None, held_by: object) -> str | None:
+    """Where a retry finds its pending request: its conversation ("" for none), made by the
+    same guarded object (`held_by`, its spec: one per guarded function or tool), in this
+    process. Two closures of one factory hold the same action under one name, and a shared
+    request resumed the first closure for the second caller (another account refunded;
+    found by review). None, so each call files its own, for an anonymous caller outside a
+    conversation: nothing tells two such callers apart (found by review)."""
+    if not conversation and user == ANONYMOUS:
+        return None
+    return f"{conversation or ''}\x1f{id(held_by):x}"
 
 
 def after_wait(run: CallRun, request: Any, action: Mapping[str, Any], waited_ms: float) -> None:
