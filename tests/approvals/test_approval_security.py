@@ -78,6 +78,31 @@ def test_a_scoped_queue_expires_only_its_own_apps_requests(
     assert queue.get(mine).state is ApprovalState.EXPIRED
 
 
+def test_a_scoped_queue_refusing_another_apps_overdue_request_leaves_it_as_it_is(
+    queue: ApprovalQueue, store_url: str, clock: ManualClock
+) -> None:
+    """Found by review: voting on or cancelling another app's overdue request was refused,
+    but only after this queue had expired it and reduced its action to a digest."""
+    theirs = submit(queue).id  # tenant acme
+    clock.advance(10 * 86400)
+    with ApprovalQueue(store_url, scope=("globex", "payments-bot"), clock=clock) as scoped:
+        with pytest.raises(NotAuthorized):
+            scoped.approve(theirs, Reviewer(id="bob", roles=("finance",)))
+        with pytest.raises(NotAuthorized):
+            scoped.cancel(theirs, "bob", reason="not mine")
+    assert queue.get(theirs).state is ApprovalState.PENDING  # its own app's sweep expires it
+
+
+def test_the_created_event_names_the_requester_by_its_pseudonym(store_url: str) -> None:
+    """Found by review: a request submitted to the queue directly kept the requester's
+    pseudonym in its row and the raw e-mail address as its CREATED event's actor."""
+    email = "alice.smith@example.com"
+    with ApprovalQueue(store_url) as q:
+        request = q.get(submit(q, requester=email).id)
+        assert email not in {event.by for event in request.history}
+        assert request.history[0].by == request.requester == requester_id(email, q.pseudonyms)
+
+
 @pytest.mark.parametrize("who", ["USER-7", "User-7 "])
 def test_self_approval_check_ignores_case_and_padding(store_url: str, who: str) -> None:
     with ApprovalQueue(store_url) as trusting:  # no directory: reviewers are taken as given

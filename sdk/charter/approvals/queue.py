@@ -180,7 +180,7 @@ class ApprovalQueue:
         created = event(
             ticket,
             kind=EventKind.CREATED,
-            by=requester,
+            by=fields["requester"],
             at=now,
             from_state=None,
             to_state=ApprovalState.PENDING,

@@ -259,7 +259,10 @@ class ApprovalStore:
         self, conn: Connection, request: ApprovalRequest, now: datetime
     ) -> ApprovalRequest:
         """Apply the deadline inside the caller's locked transaction, if it has passed: as
-        many steps as have come due (an escalation whose own deadline passed too expires)."""
+        many steps as have come due (an escalation whose own deadline passed too expires).
+        Another app's request is left as it is: this queue refuses it (found by review)."""
+        if self.foreign(request) is not None:
+            return request
         while (step := timeout_step(request, now)) is not None:
             request = self._time_out(conn, request, step, now)
         return request
