@@ -8,7 +8,7 @@ seconds before it and dropped its action. `updated_at` is the approval time: not
 writes an approved row until it is used (which sets `consumed_at`).
 
 Revision ID: 0007_approval_use_by
-Revises: 0005_approval_requirements
+Revises: 0006_approval_pending_key
 Create Date: 2026-12-07
 """
 

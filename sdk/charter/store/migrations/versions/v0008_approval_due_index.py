@@ -5,7 +5,7 @@ unused, past `expires_at`. On (state, expires_at) alone it walked every used app
 ever made (they keep state approved): 200,000 of them made each sweep ~12x slower.
 
 Revision ID: 0008_approval_due_index
-Revises: 0006_approval_use_by
+Revises: 0007_approval_use_by
 Create Date: 2026-12-07
 """
 
