@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from charter._ids import reviewer_id
 from charter.approvals.models import Reviewer
 from charter.errors import ConfigurationError, NotAuthorized
 from charter.policy.base import REVIEWERS_PATH, PolicyEngine
@@ -95,6 +96,15 @@ class ReviewerDirectory:
 
     def __len__(self) -> int:
         return len(self._reviewers)
+
+
+def resolve(directory: ReviewerDirectory | None, reviewer: Reviewer | str) -> Reviewer:
+    """The reviewer as configured: roles from the directory, not from the caller (without
+    a directory, the caller's `Reviewer` as given)."""
+    rid = reviewer_id(reviewer.id if isinstance(reviewer, Reviewer) else reviewer)
+    if directory is not None:
+        return directory.get(rid)
+    return reviewer if isinstance(reviewer, Reviewer) else Reviewer(id=rid)
 
 
 def _entry(reviewer_id: Any, spec: Any, source: str) -> Reviewer:

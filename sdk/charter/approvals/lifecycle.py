@@ -26,6 +26,7 @@ from charter.approvals.models import (
     Vote,
     describe_approvers,
 )
+from charter.approvals.standing import Vetting, counted_for
 from charter.decision import ApprovalSpec, Approvers, Requirement
 from charter.errors import (
     ActionMismatch,
@@ -91,26 +92,6 @@ def vote_refusal(
             f"of the rules that hold it ({rules})"
         )
     return None
-
-
-def counted_for(
-    request: ApprovalRequest, reviewer: Reviewer, authorizer: Authorizer
-) -> tuple[int, ...]:
-    """The requirements (by index) `reviewer` may approve, each asked of the authorizer as
-    if it were the request's only one: the roles behind the answer live where it reads
-    them (the policy's data), not necessarily in `reviewer`. Empty with fewer than two."""
-    if len(request.requirements) < 2:
-        return ()
-    return tuple(
-        i
-        for i, r in enumerate(request.requirements)
-        if authorizer.authorize(reviewer, _as_only(request, r)).allowed
-    )
-
-
-def _as_only(request: ApprovalRequest, requirement: Requirement) -> ApprovalRequest:
-    only = {"approvers": requirement.approvers, "min_approvals": requirement.min_approvals}
-    return request.model_copy(update={**only, "rule": requirement.rule or request.rule})
 
 
 def unmet(request: ApprovalRequest, also: Vote | None = None) -> list[Requirement]:
@@ -223,7 +204,11 @@ def use_check(
     presented_hash: str,
     scope: Origin | None = None,
     pseudonyms: Pseudonyms = UNKEYED,
+    vetting: Vetting | None = None,
 ) -> UseCheck:
+    """Whether `request` may be used for the action hashed `presented_hash`. `vetting`:
+    the using queue's directory and authorizer; a vote they would not accept does not
+    count (`charter.approvals.standing`)."""
     tid = request.id
     if scope is not None and scope != (request.tenant, request.app):
         return UseCheck(
@@ -255,6 +240,13 @@ def use_check(
             ),
             record=True,
         )
+    standing = vetting.standing(request) if vetting is not None else None
+    if standing is not None and standing.dropped:
+        short = unbacked_approval(standing.request, pseudonyms)
+        if short is not None:
+            dropped = ", ".join(standing.dropped)
+            why = f"votes this app's policy does not accept do not count: {dropped}; {short}"
+            return UseCheck(NotAuthorized(why), record=True)
     if presented_hash != request.action_hash:
         return UseCheck(
             ActionMismatch(

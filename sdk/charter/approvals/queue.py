@@ -14,7 +14,6 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine
 
-from charter._ids import reviewer_id
 from charter._unicode import confusable_prototypes
 from charter.approvals import _records, models
 from charter.approvals._fields import (
@@ -28,11 +27,12 @@ from charter.approvals._fields import (
 from charter.approvals._identity import requester_id
 from charter.approvals._records import event
 from charter.approvals.authz import Authorizer, PolicyAuthorizer, RoleAuthorizer
-from charter.approvals.directory import ReviewerDirectory
+from charter.approvals.directory import ReviewerDirectory, resolve
 from charter.approvals.inbox import Inbox, gather
-from charter.approvals.lifecycle import Origin, cast_vote, counted_for, use_check, vote_refusal
+from charter.approvals.lifecycle import Origin, cast_vote, use_check, vote_refusal
 from charter.approvals.models import ApprovalRequest, ApprovalState, EventKind, Reviewer
 from charter.approvals.notify import Announcer, SubmitCallback, Waiter
+from charter.approvals.standing import Vetting, counted_for
 from charter.approvals.storage import ANSWER_TIMEOUT_S, ApprovalStore, Clock, utcnow
 from charter.decision import ApprovalSpec
 from charter.errors import ApprovalError, NotAuthorized
@@ -81,6 +81,7 @@ class ApprovalQueue:
         )
         self._authorizer: Authorizer = authorizer or RoleAuthorizer()
         self._directory = directory
+        self._vetting = Vetting(directory, self._authorizer) if directory is not None else None
         self._clock = clock
         self._announcer = Announcer()
         self._waiter = Waiter(self._store.current, clock, step_threads)
@@ -206,7 +207,9 @@ class ApprovalQueue:
             now = self._clock()
             locked = store.locked(conn, request_id, history=True)  # who decided, for messages
             request = store.expire_if_due(conn, locked, now)
-            check = use_check(request, action_hash, scope or store.scope, self.pseudonyms)
+            check = use_check(
+                request, action_hash, scope or store.scope, self.pseudonyms, self._vetting
+            )
             state = request.state
             history = _records.History(conn, request_id, now, self.pseudonyms)
             if check.error is None:
@@ -242,7 +245,7 @@ class ApprovalQueue:
         """Why `reviewer` may not vote on `request` now, or None when they may: what an
         inbox asks to show each reviewer only what they can decide. Votes check it again."""
         try:
-            who = self._resolve(reviewer)
+            who = resolve(self._directory, reviewer)
         except ApprovalError as exc:
             return exc
         why = vote_refusal(request, who, self._authorizer, self.pseudonyms)
@@ -309,7 +312,7 @@ class ApprovalQueue:
         at, claimed for `lease_s` (a vote releases it). None when the inbox is empty. The
         candidates are read page by page, however many others are ahead of it; only the
         one chosen is locked, and checked again then."""
-        who = self._resolve(reviewer)
+        who = resolve(self._directory, reviewer)
         for candidate in self._store.claimable(who.id, self._clock()):
             if vote_refusal(candidate, who, self._authorizer, self.pseudonyms) is not None:
                 continue
@@ -371,7 +374,7 @@ class ApprovalQueue:
             state = request.state
             who: Reviewer | None = None
             try:
-                who = self._resolve(reviewer)
+                who = resolve(self._directory, reviewer)
                 by_rule = vote_refusal(request, who, self._authorizer, self.pseudonyms)
                 refusal = store.foreign(request) or by_rule
             except NotAuthorized as exc:
@@ -391,10 +394,3 @@ class ApprovalQueue:
         if refusal is not None:
             raise refusal
         return request
-
-    def _resolve(self, reviewer: Reviewer | str) -> Reviewer:
-        """The reviewer as configured: roles from the directory, not from the caller."""
-        rid = reviewer_id(reviewer.id if isinstance(reviewer, Reviewer) else reviewer)
-        if self._directory is not None:
-            return self._directory.get(rid)
-        return reviewer if isinstance(reviewer, Reviewer) else Reviewer(id=rid)
