@@ -141,3 +141,26 @@ def test_a_vote_cast_before_an_escalation_still_counts(store_url: str) -> None:
         clock.advance(601)
         assert queue.approve(ticket, "dave").state is ApprovalState.APPROVED
         assert queue.consume(ticket, action_hash(ACTION)).consumed_at is not None
+
+
+def test_a_foreign_vote_cast_before_an_escalation_is_refused(store_url: str) -> None:
+    """App B's operator votes as carol (finance in B, support in A) before the escalation:
+    the vote is re-checked against the approvers it was cast under, so A refuses it."""
+    clock = ManualClock()
+    own = ApprovalQueue.from_policy(store_url, _engine(REVIEWERS), clock=clock)
+    b_carol = {"carol": {"roles": ["finance"], "tenants": ["*"]}}
+    other = ApprovalQueue.from_policy(store_url, _engine(b_carol), clock=clock)
+    with own, other:
+        ticket = submit(
+            own,
+            min_approvals=2,
+            on_timeout="escalate",
+            escalate_to=Approvers(roles=("compliance",)),
+        ).id
+        other.approve(ticket, "carol")
+        clock.advance(601)
+        assert own.approve(ticket, "dave").state is ApprovalState.APPROVED
+        with pytest.raises(NotAuthorized, match=r"do not count: carol .*1 of the 2 approvals"):
+            own.consume(ticket, action_hash(ACTION))
+        assert own.get(ticket).consumed_at is None
+        assert own.get(ticket).history[-1].kind is EventKind.REFUSED

@@ -89,6 +89,7 @@ def request_from_rows(
             reason=v["reason"],
             at=v["at"],
             counts_for=v.get("counts_for") or (),
+            approvers=v.get("approvers"),
         )
         for v in votes
     )

@@ -71,6 +71,9 @@ class Vote(BaseModel):
     counts_for: tuple[int, ...] = ()
     """The request's requirements (by index) the reviewer was authorized for when they
     voted: where several rules hold the request, the rules the vote counts toward."""
+    approvers: Approvers | None = None
+    """The request's approvers when the vote was cast (an escalation replaces the
+    request's); None for votes recorded before they were stored."""
 
 
 class HistoryEntry(BaseModel):

@@ -385,6 +385,7 @@ class ApprovalQueue:
             else:
                 counts = list(counted_for(request, who, self._authorizer)) or None
                 row = {"reviewer": who.id, "verdict": verdict, "reason": reason, "at": now}
+                row["approvers"] = request.approvers.model_dump(mode="json")  # cast under
                 vote = models.Vote.model_validate({**row, "counts_for": counts or ()})
                 new_state, why = cast_vote(request, vote)
                 repo.add_vote(conn, {"request_id": request_id, **row, "counts_for": counts})

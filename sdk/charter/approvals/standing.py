@@ -70,18 +70,18 @@ class Vetting:
         self, request: ApprovalRequest, vote: Vote, escalated_at: datetime | None
     ) -> tuple[str | None, tuple[int, ...]]:
         """Why `vote` does not stand (None: it does), and the rules it counts for. Asked of
-        the request as it was when cast: pending, without this reviewer's vote. A vote cast
-        before an escalation was for the approvers the escalation replaced (not stored): it
-        is asked as if its reviewer's roles and id were named, so the directory and tenant
-        still decide."""
+        the request as it was when cast: pending, without this reviewer's vote, under the
+        approvers stored with the vote (an escalation replaces the request's). A legacy
+        vote stored without them, cast before an escalation, is asked as if its reviewer's
+        roles and id were named, so the directory and tenant still decide."""
         if vote.verdict != "approve":
             return None, vote.counts_for
         try:
             reviewer = self.directory.get(vote.reviewer)
         except NotAuthorized:
             return f"not in this app's reviewer directory ({self.directory.source})", ()
-        approvers = request.approvers
-        if escalated_at is not None and vote.at < escalated_at:
+        approvers = vote.approvers or request.approvers
+        if vote.approvers is None and escalated_at is not None and vote.at < escalated_at:
             roles, users = (*approvers.roles, *reviewer.roles), (*approvers.users, reviewer.id)
             approvers = Approvers(roles=roles, users=users)
         others = tuple(v for v in request.votes if v.reviewer != vote.reviewer)

@@ -78,6 +78,9 @@ class ApprovalVoteRow(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
     counts_for: list[Any] | None = Field(default=None, sa_column=Column(JSON))
     """The request's requirements (by index) the vote counts toward."""
+    approvers: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    """The request's approvers when the vote was cast: an escalation replaces the
+    request's, and a use re-checks the vote against these. None on older rows."""
 
 
 class ApprovalEventRow(SQLModel, table=True):
