@@ -270,7 +270,7 @@ class Charter:
     def _resumable(self, ticket: str, request: Any) -> Any:
         """The guarded object that held `ticket` (in this process), else the one of its name;
         found before the approval is used, so a refusal leaves it for a later resume."""
-        _owned(ticket, request, queue_pseudonyms(self.queue, self.settings))
+        _owned(ticket, request, queue_pseudonyms(self.queue, self.pseudonyms))
         return target_for(ticket, request.action.get("function", ""))
 
     def reload(self) -> None:

@@ -108,10 +108,11 @@ def settings_pseudonyms(settings: Settings) -> Pseudonyms:
     return pseudonyms_for(settings.vault_key, settings.store_url)
 
 
-def queue_pseudonyms(queue: object, settings: Settings) -> Pseudonyms:
-    """What an approval queue stores requesters under: its own, else the settings'."""
+def queue_pseudonyms(queue: object, fallback: Pseudonyms) -> Pseudonyms:
+    """What an approval queue stores requesters under: its own, else `fallback` (the
+    Charter's, found once: not the key file looked up again on each held call)."""
     found = getattr(queue, "pseudonyms", None)
-    return found if isinstance(found, Pseudonyms) else settings_pseudonyms(settings)
+    return found if isinstance(found, Pseudonyms) else fallback
 
 
 def user_pseudonym(settings: Settings, user: str) -> str:

@@ -91,10 +91,11 @@ def submit_approval(run: CallRun, decision: Decision, action: Mapping[str, Any])
 
     settings = run.parts.settings
     spec = decision.approval or ApprovalSpec()
+    keyed = queue_pseudonyms(run.parts.queue, run.parts.pseudonyms)
     request = run.parts.queue.submit(
         spec=spec,
         action=action,
-        requester=requester_id(run.ctx.user, queue_pseudonyms(run.parts.queue, settings)),
+        requester=requester_id(run.ctx.user, keyed),
         tenant=settings.tenant,
         app=settings.app,
         rule=next(iter(spec.rules or decision.rules), ""),
