@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from charter._bounds import ONE_YEAR_S, at_most
 from charter._config_paths import anchor_paths, comma_list, expand_home
 from charter.errors import ConfigurationError
 
@@ -38,7 +39,7 @@ _log = logging.getLogger("charter.config")
 MAX_POLICY_TIMEOUT_MS = 3_600_000.0
 """One hour: far beyond any sane policy budget, and a wait every timer can hold (`inf` or
 1e300 failed each call in worker processes)."""
-MAX_PROBE_TIMEOUT_S = 365 * 86_400.0
+MAX_PROBE_TIMEOUT_S = ONE_YEAR_S
 """A year: past `threading.TIMEOUT_MAX` (about 9.2e9 s, and `inf`) every probe call failed
 with OverflowError, a false "all probes failed" alert, while the abandoned calls went on.
 Generous, as every Charter loads this setting: a one-day limit refused 2 days and so
@@ -182,25 +183,14 @@ class Settings(BaseModel):
     @field_validator("policy_timeout_ms")
     @classmethod
     def _timeout_bound(cls, value: float) -> float:
-        if value > MAX_POLICY_TIMEOUT_MS:
-            # repr, not `:g`: 3600001 printed as 3.6e+06 read as a value within the limit.
-            shown = repr(float(value)).removesuffix(".0")
-            raise ValueError(
-                f"{shown} ms is over the limit of {MAX_POLICY_TIMEOUT_MS:.0f} ms (one hour); "
-                "a policy budget is milliseconds (default 250)"
-            )
-        return value
+        why = " (one hour); a policy budget is milliseconds (default 250)"
+        return at_most(value, MAX_POLICY_TIMEOUT_MS, "ms", why)
 
     @field_validator("probe_timeout_s")
     @classmethod
     def _probe_timeout_bound(cls, value: float) -> float:
-        if value > MAX_PROBE_TIMEOUT_S:
-            shown = repr(float(value)).removesuffix(".0")  # `:g` showed 86400.5 as 86400
-            raise ValueError(
-                f"{shown} s is over the limit of {MAX_PROBE_TIMEOUT_S:.0f} s (a year); "
-                "a probe call's timeout is seconds (default 60)"
-            )
-        return value
+        why = " (a year); a probe call's timeout is seconds (default 60)"
+        return at_most(value, MAX_PROBE_TIMEOUT_S, "s", why)
 
     @field_validator("engine")
     @classmethod

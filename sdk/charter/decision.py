@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from charter._bounds import ONE_YEAR_S, at_most
 from charter.values import RedactOperator
 
 _FROZEN = ConfigDict(frozen=True, extra="ignore")
@@ -87,7 +88,7 @@ _PASSING = (Action.ALLOW, Action.REDACT)
 why a call was refused."""
 MAX_REVISE_ROUNDS = 5
 """The most revision rounds a policy may ask for: each round is one more model call."""
-MAX_APPROVAL_TIMEOUT_S = 365 * 86400.0
+MAX_APPROVAL_TIMEOUT_S = ONE_YEAR_S
 """The longest approval deadline a policy may set (a year). Past about 3e11 s the deadline
 is past the year 9999, and the guarded call failed with a raw `OverflowError`."""
 
@@ -177,12 +178,7 @@ class ApprovalSpec(BaseModel):
     @classmethod
     def _timeout_bound(cls, value: float) -> float:
         """Over the bound the decision is an evaluation error: the call fails closed."""
-        if value > MAX_APPROVAL_TIMEOUT_S:
-            shown = repr(float(value)).removesuffix(".0")  # `:g` showed 31536001 as 3.1536e+07
-            raise ValueError(
-                f"{shown} s is over the limit of {MAX_APPROVAL_TIMEOUT_S:.0f} s (365 days)"
-            )
-        return value
+        return at_most(value, MAX_APPROVAL_TIMEOUT_S, "s", " (365 days)")
 
 
 class Critique(BaseModel):

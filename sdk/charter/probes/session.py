@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from charter._bounds import ONE_YEAR_S
 from charter.errors import CharterError
 from charter.probes.history import ProbeHistory, StoredRun
 from charter.probes.items import ProbeItem
@@ -36,7 +37,7 @@ from charter.probes.verdicts import (
 
 log = logging.getLogger("charter.probes")
 
-MAX_INTERVAL_S = 365 * 86400.0
+MAX_INTERVAL_S = ONE_YEAR_S
 """The longest schedule: a year. `--every 200000d` ran once, then failed with OverflowError
 (a wait longer than `threading.TIMEOUT_MAX`)."""
 
