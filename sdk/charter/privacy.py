@@ -153,7 +153,7 @@ class Privacy:
         findings = [self.detector.detect(t) for t in texts]
         flat = [f for fs in findings for f in fs]
         # Placeholders another scope issued, anywhere in the prompt, are never issued here.
-        reserved = present(texts, {f.entity_type for f in flat}) if flat else set()
+        reserved = present(texts, {f.entity_type for f in flat})
         policy_texts = []
         for text, fs in zip(texts, findings, strict=True):
             if not fs:
@@ -253,10 +253,11 @@ class Privacy:
         inspected: InspectedJson,
         operators: Mapping[str, RedactOperator],
         default: RedactOperator | None,
-        reserved: Collection[str] = (),
+        reserved: Collection[str] | None = None,
     ) -> Any:
         """`reserved`: placeholders of other scopes anywhere in the value (`inspect_json`
-        passes them; once reserved, the scope never issues them)."""
+        passes them; once reserved, the scope never issues them); None: each leaf is
+        searched for its own."""
         if not inspected.leaves:
             return inspected.value
         from charter.pii import redact

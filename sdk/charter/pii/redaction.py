@@ -78,7 +78,7 @@ def redact(
     scope: Scope | str | None = None,
     default: RedactOperator | None = RedactOperator.PLACEHOLDER,
     numeric: bool = False,
-    reserved: Collection[str] = (),
+    reserved: Collection[str] | None = None,
 ) -> Redaction:
     """Apply the operators to `findings` in `text`. Overlapping findings are resolved
     first (see `resolve_overlaps`). Types with no operator get `default`; None keeps them.
@@ -87,7 +87,9 @@ def redact(
     never takes the name of one already in `text`, or in `reserved` (the other texts of
     the same prompt: `placeholders.present`), issued elsewhere: an agent's tool result
     redacted in its own scope said `<EMAIL_ADDRESS_1>` for another customer, and the next
-    prompt's scope gave the user's address the same name, then restored it in its place."""
+    prompt's scope gave the user's address the same name, then restored it in its place.
+    A caller that gives `reserved` has searched `text` with the rest (None: it is searched
+    here), so a prompt's texts are searched once, not once more each."""
     scope = Scope.of(scope)
     ops = resolve_operators(operators)
     fallback = ops.get(WILDCARD, default)
@@ -111,7 +113,8 @@ def redact(
     ]
     if wanted:
         types = {entity_type for entity_type, _, _ in wanted}
-        foreign = present([text], types) | {p for p in reserved if entity_type_of(p) in types}
+        seen = present([text], types) if reserved is None else reserved
+        foreign = {p for p in seen if entity_type_of(p) in types}
         issued = iter(vault.placeholders(scope, wanted, reserved=foreign))
     else:
         issued = iter(())
