@@ -115,12 +115,6 @@ def queue_pseudonyms(queue: object, fallback: Pseudonyms) -> Pseudonyms:
     return found if isinstance(found, Pseudonyms) else fallback
 
 
-def user_pseudonym(settings: Settings, user: str) -> str:
-    """How a guarded call records its user (policy input, span, decision log); a `Charter`
-    finds its key once (`Charter.pseudonyms`), this finds it on each use."""
-    return settings_pseudonyms(settings).user(user)
-
-
 def pseudonyms_for(vault_key: str, store: Any) -> Pseudonyms:
     """The pseudonyms of a store (a URL or an Engine) under `vault_key` (may be "")."""
     if vault_key:

@@ -16,7 +16,6 @@ import pytest
 from charter import context
 from charter.approvals._identity import requester_id
 from charter.guard import Charter
-from charter.pseudonyms import user_pseudonym
 from charter.telemetry import safe_user
 from charter.testing import RecordingModel
 from tests.adversarial.helpers import recorded
@@ -49,7 +48,7 @@ def _records_of_a_call_by(charter: Charter, user: str) -> list[Any]:
 @pytest.mark.parametrize("user", ID_NUMBERS)
 def test_an_id_number_as_user_id_is_kept_hashed(charter: Charter, user: str) -> None:
     at_rest = repr(_records_of_a_call_by(charter, user))
-    assert user not in at_rest and user_pseudonym(charter.settings, user) in at_rest  # keyed
+    assert user not in at_rest and charter.pseudonyms.user(user) in at_rest  # keyed
     assert safe_user(user).startswith("h-") and user not in safe_user(user)
     assert requester_id(user).startswith("h-") and user not in requester_id(user)
 
@@ -66,9 +65,7 @@ def test_an_id_number_with_an_invisible_character_is_kept_hashed(
     # number in plain text (the checks wanted ASCII); they draw as nothing.
     number = "".join(ch for ch in user if ch.isalnum())
     records = _records_of_a_call_by(charter, user)
-    assert records and {r.input["user"]["id"] for r in records} == {
-        user_pseudonym(charter.settings, user)
-    }
+    assert records and {r.input["user"]["id"] for r in records} == {charter.pseudonyms.user(user)}
     assert safe_user(user).startswith("h-") and number not in repr(records)
 
 

@@ -30,7 +30,7 @@ _NOT_A_PSEUDONYM = re.compile(r"[@\s]|^\+?\d[\d\-. ()]{6,}$")
 @lru_cache(maxsize=4096)
 def safe_user(user: str) -> str:
     """The user pseudonym to record. The guard passes its keyed pseudonym
-    (`charter.pseudonyms.user_pseudonym`); if a caller passes what looks like an e-mail
+    (`Charter.pseudonyms.user`); if a caller passes what looks like an e-mail
     address, a name, a phone or an id number instead, record an (unkeyed) hash of it so
     telemetry never carries the identifier itself. Memoized: an app has far fewer users
     than calls."""
