@@ -298,6 +298,7 @@ def iter_rows(
     table rebuilt by hand) come first: they have no key to page on, and a page ending on
     one re-read the first page for ever (found by review)."""
     filters = [LOG.c.timestamp >= since] if since is not None else []
+    page = min(page, limit) if limit else page  # `read_log(limit=10)` reads 10, not 500
     rows = itertools.chain(_null_seq_rows(conn, filters, page), _keyed_rows(conn, filters, page))
     return itertools.islice(rows, limit)
 
