@@ -197,10 +197,12 @@ class Demo:
         from charter.audit import verify
         from monitor_tui.drift import DriftConfig, compare
 
+        for request in self.charter.queue.list(limit=10_000):
+            self.report.approvals[request.state.value] += 1
+        # Closing the Charter writes the audit checkpoint and emits its span: it must reach
+        # the receiver before the receiver stops, or the exporter retries into a closed port.
+        self.charter.close()
         self.provider.force_flush()
-        audit = self.charter.audit
-        if audit is not None:
-            audit.flush(timeout=30)
         self.receiver.stop()
         spans = list(self.store.iter_spans())
         calls = [s for s in spans if s.is_call]
@@ -211,8 +213,6 @@ class Demo:
             self.report.actions[span.action or "none"] += 1
             self.report.rules.update(span.rules)
             self.report.redactions.update(span.strings("charter.pii.types"))
-        for request in self.charter.queue.list(limit=10_000):
-            self.report.approvals[request.state.value] += 1
         baseline = [s for s in calls if s.start_ns < self.switch_ns]
         current = [s for s in calls if s.start_ns >= self.switch_ns]
         drift = compare(baseline, current, DriftConfig(min_samples=MIN_SAMPLES))
@@ -227,7 +227,6 @@ class Demo:
         ]
         result = verify(self.charter.settings.store_url)
         self.report.audit_ok, self.report.audit_records = result.ok, result.checked
-        self.charter.close()
         self.store.close()
         return self.report
 

@@ -94,6 +94,17 @@ def test_cli_without_a_terminal_prints_the_report(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "decisions by action" in proc.stdout and "drift" in proc.stdout
+    # The Charter's close emits the audit checkpoint's span: the demo stopped its receiver
+    # first, so `make demo` ended with the exporter retrying into a closed port (seen on a
+    # fresh machine: "Transient error ... Connection refused ... retrying").
+    assert "Transient error" not in proc.stderr and "Connection refused" not in proc.stderr
+    from monitor_tui.ingest.store import SpanStore
+
+    store = SpanStore(str(tmp_path / "d" / "spans.db"))
+    try:
+        assert any(s.name == "charter.audit.checkpoint" for s in store.iter_spans())
+    finally:
+        store.close()
 
 
 def test_workdir_that_the_demo_did_not_make_is_never_deleted(tmp_path: Path) -> None:
