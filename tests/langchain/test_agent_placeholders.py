@@ -3,7 +3,8 @@ a tool result's placeholder is never restored as the user's value (found by prob
 
 The guarded tool redacts another customer's address to `<EMAIL_ADDRESS_1>` in its own
 scope; the next model call's scope numbered the user's own address `<EMAIL_ADDRESS_1>` too,
-and the answer repeating the tool's placeholder told the user their own address.
+and the answer repeating the tool's placeholder told the user their own address. A run
+with a `thread_id` is that conversation now (one scope for its steps).
 """
 
 from __future__ import annotations
@@ -42,6 +43,33 @@ class EchoAgentModel(RecordingChatModel):
 
 
 def test_a_tools_placeholder_is_not_the_users_in_an_agent(charter: Charter) -> None:
+    """Without a thread (no checkpointer) each step numbers its own placeholders: the
+    answer keeps the tool's, never restored as the user's own address."""
+
+    @tool
+    def lookup_order(order_id: str) -> str:
+        """Look up who placed an order."""
+        return f"Order {order_id} was placed by {OTHER}"
+
+    model = EchoAgentModel()
+    agent = agents.create_agent(
+        model,
+        tools=[lookup_order],
+        middleware=[CharterMiddleware(charter=charter, provider="openai")],
+    )
+    state = agent.invoke({"messages": [HumanMessage(f"I am {EMAIL}. Who placed order A-1?")]})
+    tool_result = state["messages"][2].content
+    assert tool_result == "Order A-1 was placed by <EMAIL_ADDRESS_1>"
+    last_prompt = [str(m.content) for m in model.calls[-1] if m.content]
+    assert last_prompt == ["I am <EMAIL_ADDRESS_2>. Who placed order A-1?", tool_result]
+    answer = state["messages"][-1].content
+    assert answer == "It was placed by <EMAIL_ADDRESS_1>"  # main: the user's own address
+
+
+def test_a_thread_is_one_placeholder_scope(charter: Charter) -> None:
+    """With a thread, the run is one conversation: the user's address and the tool's are
+    numbered apart, and the answer names the person the tool named, never the user."""
+
     @tool
     def lookup_order(order_id: str) -> str:
         """Look up who placed an order."""
@@ -59,11 +87,10 @@ def test_a_tools_placeholder_is_not_the_users_in_an_agent(charter: Charter) -> N
         {"configurable": {"thread_id": "t-1"}},
     )
     tool_result = state["messages"][2].content
-    assert tool_result == "Order A-1 was placed by <EMAIL_ADDRESS_1>"
+    assert tool_result == "Order A-1 was placed by <EMAIL_ADDRESS_2>"
     last_prompt = [str(m.content) for m in model.calls[-1] if m.content]
-    assert last_prompt == ["I am <EMAIL_ADDRESS_2>. Who placed order A-1?", tool_result]
-    answer = state["messages"][-1].content
-    assert answer == "It was placed by <EMAIL_ADDRESS_1>"  # main: the user's own address
+    assert last_prompt == ["I am <EMAIL_ADDRESS_1>. Who placed order A-1?", tool_result]
+    assert state["messages"][-1].content == f"It was placed by {OTHER}"
 
 
 class TwoLookupsModel(RecordingChatModel):
@@ -84,17 +111,12 @@ class TwoLookupsModel(RecordingChatModel):
         return ChatResult(generations=[ChatGeneration(message=message)])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limit (README): without a conversation each guarded tool result numbers "
-    "its placeholders from 1 in a scope of its own, so two people can share a name",
-)
-def test_two_tool_results_name_two_people_apart_without_a_conversation(
+def test_two_tool_results_in_a_thread_name_two_people_apart(
     charter: Charter,
 ) -> None:
     """Found by review: two lookups of different people both reached the model as
-    `<EMAIL_ADDRESS_1>`, telling it they are one person. Nothing is restored wrongly (the
-    model step reserves both); `charter.context(conversation=...)` numbers them apart."""
+    `<EMAIL_ADDRESS_1>`, telling it they are one person (a known limit until the thread
+    became the run's conversation when the caller sets none)."""
     people = {"A-1": OTHER, "B-2": "zeynep.kaya@example.net"}
 
     @tool

@@ -21,10 +21,17 @@
 LangGraph re-runs an interrupted step from its start when it resumes, so the hold must not
 be repeated: the approval request is keyed by the thread, the step and the tool call id
 (`charter.context(approval_key=...)`), and the re-run finds the same request.
+
+A run with a `thread_id` and no `charter.context(conversation=...)` is that conversation:
+its model and tool steps share one placeholder scope, so two tool results that name two
+people reach the model as `<EMAIL_ADDRESS_1>` and `<EMAIL_ADDRESS_2>`, not both as `_1`
+(found by review; each guarded step numbered its own from 1, telling the model they were
+one person).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -37,7 +44,7 @@ from langgraph.types import Command, interrupt
 
 from charter._canonical import sha256_hex
 from charter.approvals.models import ApprovalRequest, ApprovalState, describe_approvers
-from charter.context import context
+from charter.context import context, current
 from charter.errors import ApprovalPending, ConfigurationError
 from charter.guard import Charter, get_charter
 from charter.langchain.chat import GuardedChatModel, guard_chat_model
@@ -78,14 +85,16 @@ class CharterMiddleware(AgentMiddleware):
     def wrap_model_call(
         self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]
     ) -> Any:
-        return handler(request.override(model=self._guarded_model(request.model)))
+        with thread_conversation(request.runtime):
+            return handler(request.override(model=self._guarded_model(request.model)))
 
     async def awrap_model_call(
         self,
         request: ModelRequest,
         handler: Callable[[ModelRequest], Awaitable[ModelResponse]],
     ) -> Any:
-        return await handler(request.override(model=self._guarded_model(request.model)))
+        with thread_conversation(request.runtime):
+            return await handler(request.override(model=self._guarded_model(request.model)))
 
     def _guarded_model(self, model: BaseChatModel) -> BaseChatModel:
         if isinstance(model, GuardedChatModel):
@@ -111,15 +120,16 @@ class CharterMiddleware(AgentMiddleware):
         if guarded is None:
             return handler(request)
         key, call = approval_key(request), request.override(tool=guarded)
-        try:
-            with context(approval_key=key):
+        with thread_conversation(request.runtime):
+            try:
+                with context(approval_key=key):
+                    return handler(call)
+            except ApprovalPending as held:
+                outcome = self._after_hold(request, held, key)
+            if isinstance(outcome, ToolMessage):
+                return outcome
+            with completing(outcome):
                 return handler(call)
-        except ApprovalPending as held:
-            outcome = self._after_hold(request, held, key)
-        if isinstance(outcome, ToolMessage):
-            return outcome
-        with completing(outcome):
-            return handler(call)
 
     async def awrap_tool_call(
         self,
@@ -130,15 +140,16 @@ class CharterMiddleware(AgentMiddleware):
         if guarded is None:
             return await handler(request)
         key, call = approval_key(request), request.override(tool=guarded)
-        try:
-            with context(approval_key=key):
+        with thread_conversation(request.runtime):
+            try:
+                with context(approval_key=key):
+                    return await handler(call)
+            except ApprovalPending as held:
+                outcome = self._after_hold(request, held, key)
+            if isinstance(outcome, ToolMessage):
+                return outcome
+            with completing(outcome):
                 return await handler(call)
-        except ApprovalPending as held:
-            outcome = self._after_hold(request, held, key)
-        if isinstance(outcome, ToolMessage):
-            return outcome
-        with completing(outcome):
-            return await handler(call)
 
     def _guarded_tool(self, tool: BaseTool | None) -> GuardedTool | None:
         if tool is None or isinstance(tool, GuardedTool):
@@ -209,11 +220,34 @@ def refused_message(request: ToolCallRequest, held: ApprovalRequest) -> ToolMess
     )
 
 
+def _configurable(runtime: Any) -> dict[str, Any]:
+    """The run's `configurable`: a tool's runtime carries its config; a model step reads
+    LangGraph's (none outside a graph)."""
+    config = getattr(runtime, "config", None)
+    if config is None:
+        from langgraph.config import get_config
+
+        try:
+            config = get_config()
+        except RuntimeError:
+            return {}
+    return dict(config.get("configurable") or {})
+
+
+def thread_conversation(runtime: Any) -> contextlib.AbstractContextManager[Any]:
+    """The run's thread as the conversation of its guarded steps, unless the caller set one
+    (`charter.context(conversation=...)` wins): one placeholder scope per thread."""
+    thread = _configurable(runtime).get("thread_id")
+    if thread is None or current().conversation is not None:
+        return contextlib.nullcontext()
+    return context(conversation=f"langgraph-thread:{thread}")
+
+
 def approval_key(request: ToolCallRequest) -> str | None:
     """This tool call's approval key: thread, step and call id, so the step's re-run after
     a pause finds the request it made instead of queueing another. None without a thread
     (no checkpointer: such a run cannot pause)."""
-    configurable = (getattr(request.runtime, "config", None) or {}).get("configurable") or {}
+    configurable = _configurable(request.runtime)
     thread = configurable.get("thread_id")
     if thread is None:
         return None
