@@ -4,11 +4,12 @@ SHA-256 is no pseudonym: probing reversed a phone-number user id and an account 
 from a copy of the log by hashing a list of 300,000 candidates, in half a second.
 
 The secret: derived from `vault_key` when it is set; else kept beside a SQLite store, in
-`<database>.pseudonym-key` (made once, on first need, with the database file's owner and
-group access, never world-readable), so every process that shares the store (the app,
-`charter approvals`, the console, a reviewer in the store's group) writes and checks the
-same pseudonyms. Without either (a PostgreSQL store, no `vault_key`) they stay unkeyed SHA-256.
-Records written before keep their digests (the chain hashes what was stored).
+`<database>.pseudonym-key` (named after the database's resolved path; made once, on first
+need, with the database file's owner and group access, never world-readable), so every
+process that shares the store (the app, `charter approvals`, the console, a reviewer in the
+store's group), however it spells the store's path, writes and checks the same pseudonyms.
+Without either (a PostgreSQL store, no `vault_key`) they stay unkeyed SHA-256. Records
+written before keep their digests (the chain hashes what was stored).
 """
 
 from __future__ import annotations
@@ -147,7 +148,19 @@ def _key_file(store: Any) -> str | None:
     except Exception:
         return None
     file = sqlite_file(url) if url is not None and "uri" not in url.query else None
-    return str(Path(file).absolute()) + KEY_FILE_SUFFIX if file else None
+    return _spelled_or_resolved(Path(file)) if file else None
+
+
+def _spelled_or_resolved(database: Path) -> str:
+    """The key file of the database `database` names however it is spelled: named after its
+    resolved path, so a symlink to the store finds the same key (probing found a symlinked
+    URL made a second key, and the app's held requests then could be neither approved nor
+    resumed through it). A store already keyed under the spelled path keeps that key."""
+    resolved = str(database.resolve()) + KEY_FILE_SUFFIX
+    spelled = str(database.absolute()) + KEY_FILE_SUFFIX
+    if not os.path.exists(resolved) and os.path.exists(spelled):
+        return spelled
+    return resolved
 
 
 def _read_or_make(path: Path) -> bytes:

@@ -9,6 +9,7 @@ can be neither read nor made fails when the app is built, and it is found once."
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import stat
@@ -21,8 +22,11 @@ from pathlib import Path
 import pytest
 
 import charter as charter_pkg
+from charter.approvals import ApprovalState, Reviewer
+from charter.approvals.queue import ApprovalQueue
 from charter.audit import iter_records
 from charter.config import DEFAULT_POLICIES, Settings
+from charter.decision import ApprovalSpec
 from charter.errors import ApprovalPending, ConfigurationError
 from charter.guard import Charter
 from charter.pseudonyms import KEY_FILE_SUFFIX, pseudonyms_for
@@ -156,3 +160,44 @@ def test_a_key_file_that_cannot_be_read_says_so_at_build(tmp_path: Path) -> None
     Path(f"{tmp_path / 'charter.db'}{KEY_FILE_SUFFIX}").mkdir()  # unreadable as a file
     with pytest.raises(ConfigurationError, match="cannot read the pseudonym key"):
         make_charter(DEFAULT_POLICIES, tmp_path)
+
+
+def _submit(queue: ApprovalQueue) -> str:
+    action = {"kind": "tool_call", "function": "issue_refund", "text": "A-17"}
+    spec = ApprovalSpec(approvers={"roles": ["finance"]}, timeout_s=60)
+    held = queue.submit(
+        spec=spec, action=action, requester=EMAIL, tenant="t", app="a", rule="r", decision_id="d"
+    )
+    return held.id
+
+
+def test_a_store_reached_through_a_symlink_has_the_one_key(tmp_path: Path) -> None:
+    """Found by probing: the key was named after the path as spelled, so a symlink to the
+    store (a deploy's `current.db`) made a second key; the app's held request could then be
+    neither approved through it ("another pseudonym key") nor resumed by its user."""
+    real, link = tmp_path / "charter.db", tmp_path / "current.db"
+    with ApprovalQueue(f"sqlite:///{real}") as queue:
+        ticket = _submit(queue)
+    link.symlink_to(real)
+    with ApprovalQueue(f"sqlite:///{link}") as queue:
+        queue.approve(ticket, Reviewer(id="bob", roles=("finance",)))
+        assert queue.get(ticket).state is ApprovalState.APPROVED
+    through_link = pseudonyms_for("", f"sqlite:///{link}")
+    assert through_link.user(EMAIL) == pseudonyms_for("", f"sqlite:///{real}").user(EMAIL)
+    keys = [p.name for p in tmp_path.glob(f"*{KEY_FILE_SUFFIX}")]
+    assert keys == [f"charter.db{KEY_FILE_SUFFIX}"]
+
+
+def test_a_store_keyed_under_its_symlink_keeps_that_key(tmp_path: Path) -> None:
+    """A store first keyed through a symlink (before keys were named after the resolved
+    path) keeps the key its records were written under: no second one is made."""
+    real, link = tmp_path / "charter.db", tmp_path / "current.db"
+    link.symlink_to(real)
+    spelled = Path(f"{link}{KEY_FILE_SUFFIX}")
+    spelled.write_bytes(base64.b64encode(os.urandom(32)) + b"\n")
+    spelled.chmod(0o600)
+    with ApprovalQueue(f"sqlite:///{link}") as queue:
+        ticket = _submit(queue)
+        queue.approve(ticket, Reviewer(id="bob", roles=("finance",)))
+        assert queue.pseudonyms.file == spelled
+    assert not Path(f"{real}{KEY_FILE_SUFFIX}").exists()

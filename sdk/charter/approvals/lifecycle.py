@@ -262,13 +262,15 @@ def use_check(
 def _key_advice(pseudonyms: Pseudonyms) -> str:
     """What to do about a request under another key: this process has a `vault_key` the
     app lacks, or the app's key file was lost or replaced (then no reviewer can decide
-    it), or the app has a `vault_key` this process lacks."""
+    it), or kept beside another path to the database (found by probing: a symlink), or the
+    app has a `vault_key` this process lacks."""
     if pseudonyms.file is None:
         return "decide it with the app's vault_key (CHARTER_VAULT_KEY), or with none if it had none"
     return (
         f"restore the store's pseudonym key {pseudonyms.file} from a backup if it was lost or "
-        "replaced (else no reviewer can decide it), or decide it with the app's vault_key "
-        "set (CHARTER_VAULT_KEY)"
+        "replaced (else no reviewer can decide it); if the app's key is kept beside another "
+        "path to this database (a symlink, or the file since moved), use the store URL the "
+        "app uses; or decide it with the app's vault_key set (CHARTER_VAULT_KEY)"
     )
 
 
