@@ -147,7 +147,7 @@ def _key_file(store: Any) -> str | None:
         url = getattr(store, "url", None) or (make_url(store) if "://" in str(store) else None)
     except Exception:
         return None
-    file = sqlite_file(url) if url is not None and "uri" not in url.query else None
+    file = sqlite_file(url) if url is not None else None
     return _spelled_or_resolved(Path(file)) if file else None
 
 

@@ -11,11 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 import charter as charter_pkg
+from charter.audit.checkpoint import default_checkpoint_file
 from charter.config import DEFAULT_POLICIES
 from charter.errors import ApprovalPending
+from charter.pseudonyms import KEY_FILE_SUFFIX, pseudonyms_for
 from charter.store import connect, migrate
+from charter.store.db import sqlite_file, store_identity
 from charter.testing import make_charter
 
 
@@ -59,3 +63,64 @@ def test_a_folder_and_a_file_made_beforehand_keep_their_modes(tmp_path: Path) ->
     migrate(engine)
     engine.dispose()
     assert _mode(folder) == 0o750 and _mode(db) == 0o640  # 0660 under umask 022
+
+
+def test_a_store_given_as_a_sqlite_uri_is_keyed_private_and_checkpointed_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by probing: `sqlite:///file:/path?uri=true` was read as a file named `file:/...`:
+    no pseudonym key (user ids and withheld texts stored as plain SHA-256), the database
+    left 0644, and the checkpoints written to a stray `./file:/...` folder."""
+    work, folder = tmp_path / "work", tmp_path / "store"
+    work.mkdir()
+    folder.mkdir()
+    monkeypatch.chdir(work)
+    store = f"sqlite:///file:{folder / 'charter.db'}?uri=true"
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, store_url=store, audit_mode="sync")
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        return "refunded"
+
+    with charter_pkg.context(user="zeynep.kaya77@example.org"), pytest.raises(ApprovalPending):
+        issue_refund("A-17", 900)
+    charter.close()
+    assert charter.pseudonyms.keyed
+    assert charter.pseudonyms.file == Path(f"{folder / 'charter.db'}{KEY_FILE_SUFFIX}")
+    modes = {p.name: _mode(p) for p in folder.iterdir()}
+    assert {"charter.db", "charter.db.checkpoints.jsonl"} <= set(modes), modes
+    assert all(m == 0o600 for m in modes.values()), {n: oct(m) for n, m in modes.items()}
+    assert list(work.iterdir()) == []  # no `file:` folder
+    assert store_identity(store) == f"sqlite:///{(folder / 'charter.db').resolve()}"
+
+
+@pytest.mark.parametrize(
+    ("url", "file"),
+    [
+        ("sqlite:////srv/c.db", "/srv/c.db"),
+        ("sqlite:///file:/srv/c.db?uri=true", "/srv/c.db"),
+        ("sqlite:///file:///srv/c.db?uri=true&mode=rwc", "/srv/c.db"),
+        ("sqlite:///file://localhost/srv/c.db?uri=true", "/srv/c.db"),
+        ("sqlite:///file:/srv/my%2520c.db?uri=1", "/srv/my c.db"),  # SQLite decodes %20
+        ("sqlite:///file:c.db?uri=true", "c.db"),
+        ("sqlite:///file:/srv/c.db", "file:/srv/c.db"),  # no uri=true: a file named so
+        ("sqlite://", None),
+        ("sqlite:///:memory:", None),
+        ("sqlite:///file::memory:?uri=true", None),
+        ("sqlite:///file:shared?mode=memory&cache=shared&uri=true", None),
+        ("postgresql://db/charter", None),
+    ],
+)
+def test_the_file_a_sqlite_url_names(url: str, file: str | None) -> None:
+    assert sqlite_file(make_url(url)) == file
+    checkpoints = default_checkpoint_file(url)
+    assert checkpoints == (Path(f"{file}.checkpoints.jsonl") if file else None)
+    keyed = pseudonyms_for("", url).file is not None
+    assert keyed is (file is not None)
+
+
+def test_a_uri_store_opened_read_only_is_not_made(tmp_path: Path) -> None:
+    """`mode=ro`/`mode=rw` open only an existing database: none is made in its place."""
+    engine = connect(f"sqlite:///file:{tmp_path / 'missing.db'}?uri=true&mode=rw")
+    engine.dispose()
+    assert not (tmp_path / "missing.db").exists()

@@ -16,11 +16,13 @@ import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.util import asbool
 
 from charter._private_files import private_file
 from charter._urls import shown_url
@@ -44,7 +46,7 @@ def connect(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs
     """
     parsed = check_store_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if (file := sqlite_file(parsed)) and "uri" not in parsed.query:
+        if (file := sqlite_file(parsed)) and not _opens_only(parsed):
             private_file(file)  # readable by its owner only, with its -wal and -shm
         engine = create_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000}, **kwargs)
         event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_timeout_ms))
@@ -100,11 +102,45 @@ def missing_sqlite_file(url: str) -> bool:
 
 
 def sqlite_file(url: URL) -> str | None:
-    """The database file a SQLite URL names; None for an in-memory database (`sqlite://`,
-    `sqlite:///:memory:`) and for other backends."""
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+    """The database file a SQLite URL names, plain (`sqlite:///path`) or as a SQLite URI
+    (`sqlite:///file:path?uri=true`); None for an in-memory or temporary database
+    (`sqlite://`, `:memory:`, `file::memory:`, `mode=memory`) and for other backends.
+    Probing found the URI form read as a file named `file:/...`: its store got no pseudonym
+    key and stayed world-readable, and its checkpoints went to a stray `./file:` folder."""
+    if url.get_backend_name() != "sqlite":
         return None
-    return url.database
+    database = url.database or ""
+    if _uri_form(url):
+        if url.query.get("mode") == "memory":
+            return None
+        database = _uri_path(database)
+    return None if database in ("", ":memory:") else database
+
+
+def _uri_form(url: URL) -> bool:
+    """Whether the driver opens `url.database` as a SQLite URI (`uri=true`, as pysqlite reads)."""
+    try:
+        return bool(asbool(url.query.get("uri", False)))
+    except ValueError:
+        return False  # the driver refuses the URL: it names no file
+
+
+def _opens_only(url: URL) -> bool:
+    """A SQLite URI with `mode=ro` or `mode=rw` opens a database only where one exists:
+    making an empty one in its place would hide a mistyped path."""
+    return _uri_form(url) and url.query.get("mode") in ("ro", "rw")
+
+
+def _uri_path(database: str) -> str:
+    """The path of a SQLite URI (`file:/abs`, `file:rel`, `file:///abs`,
+    `file://localhost/abs`; its query already split off), percent-escapes decoded as SQLite
+    does. A name without `file:` is a plain file name, even with `uri=true`."""
+    if not database.startswith("file:"):
+        return database
+    path = database.removeprefix("file:").partition("#")[0]
+    if path.startswith("//"):
+        path = "/" + path[2:].partition("/")[2]  # the authority: empty or localhost
+    return unquote(path)
 
 
 def refuse_private_memory(url: str, store: str) -> None:
@@ -181,7 +217,7 @@ def store_identity(url: str | URL) -> str:
         host = (parsed.host or "localhost").lower()
         return f"postgresql://{host}:{parsed.port or 5432}/{parsed.database or ''}"
     file = sqlite_file(parsed)
-    if file is None or "uri" in parsed.query:
+    if file is None:
         return parsed.render_as_string(hide_password=True)
     return f"sqlite:///{Path(file).resolve()}"
 
