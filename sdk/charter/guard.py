@@ -71,6 +71,7 @@ class Charter:
         self._queue = queue
         self._audit = audit
         self._telemetry = telemetry
+        self._given_telemetry = telemetry  # the caller's: kept, never rebuilt, after close()
         self._fallback_detector: Any = None
         self._lock = threading.RLock()  # components build on each other (queue -> engine)
         self.privacy = Privacy(
@@ -287,8 +288,13 @@ class Charter:
             self._engine.close()
         if self._queue is not None:
             self._queue.close()
-        if self._telemetry is not None and hasattr(self._telemetry, "close"):
-            self._telemetry.close()  # hands back its providers: shut down once its calls end
+        # Built here: hand its providers back (shut down once its calls end) and build it
+        # anew on next use, as the store, log and queue carry on after close (found by
+        # probing: a call after close() was guarded and logged, its span dropped silently).
+        with self._lock:
+            telemetry, self._telemetry = self._telemetry, self._given_telemetry
+        if telemetry is not None and hasattr(telemetry, "close"):
+            telemetry.close()
 
 
 def _owned(ticket: str, request: Any, keyed: Pseudonyms) -> None:

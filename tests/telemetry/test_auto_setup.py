@@ -18,8 +18,10 @@ from monitor_tui.ingest.auth import sender_line
 from opentelemetry import trace
 
 from charter import semconv as sc
-from charter.config import Settings
+from charter.config import DEFAULT_POLICIES, Settings
+from charter.guard import Charter
 from charter.telemetry._auto import from_configuration, plan
+from tests.telemetry.conftest import Otel
 from tests.telemetry.otlp_receiver import Receiver, running_receiver
 
 CHARTER = Path(sys.executable).with_name("charter")
@@ -263,6 +265,44 @@ def test_a_call_running_while_its_charter_is_closed_keeps_its_span(
     _run_app(tmp_path, _clean_env(OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url), APP_CLOSED_MID_CALL)
     calls = [s for s in receiver.wait_for_spans(2) if sc.APP in s["attributes"]]
     assert len(calls) == 2
+
+
+APP_USED_AFTER_CLOSE = """
+import threading
+import charter
+
+ch = charter.Charter(app="support-bot", tenant="acme", store_url="sqlite:///./c.db")
+ask = ch.guard(model="gpt-4o-mini", provider="openai")(lambda prompt: "We open at nine.")
+ask("When do you open?")
+ch.close()
+for released in [t for t in threading.enumerate() if t.name == "charter-telemetry-release"]:
+    released.join(60)  # its providers are shut down now
+ask("And on Sundays?")  # still guarded and logged after close(): its span goes out too
+ch.close()
+"""
+
+
+def test_a_call_after_close_exports_its_span(tmp_path: Path, receiver: Receiver) -> None:
+    """Found by probing: after `close()` the Charter still guarded calls and logged their
+    decisions, but its telemetry kept the providers close() had shut down: every later
+    span was dropped silently. It takes providers again on next use."""
+    _run_app(tmp_path, _clean_env(OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url), APP_USED_AFTER_CLOSE)
+    calls = [s for s in receiver.spans() if sc.APP in s["attributes"]]  # the app has ended
+    assert len(calls) == 2
+
+
+def test_a_telemetry_the_app_gave_is_kept_after_close(tmp_path: Path, otel: Otel) -> None:
+    """A Telemetry the app passed is its own: close() does not replace it with one built
+    from the configuration, and a call after close() reports through it still."""
+    given = otel.telemetry()
+    values = {"policies": str(DEFAULT_POLICIES), "store_url": f"sqlite:///{tmp_path / 'c.db'}"}
+    charter = Charter(Settings.build({**values, "audit": False}), telemetry=given)
+    ask = charter.guard(model="gpt-4o", provider="openai")(lambda prompt: "We open at nine.")
+    ask("When do you open?")
+    charter.close()
+    ask("And on Sundays?")
+    assert charter.telemetry is given
+    assert len([s for s in otel.spans() if s.name == "chat gpt-4o"]) == 2
 
 
 APP_SLOW_COLLECTOR = """
