@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 SQLITE = "sqlite:///"
 
@@ -33,8 +34,20 @@ def anchor_paths(values: dict[str, Any], base: Path) -> dict[str, Any]:
         ]
     store = values.get("store_url")
     if isinstance(store, str) and store.startswith(SQLITE) and ":memory:" not in store:
-        values["store_url"] = SQLITE + _under(base, store[len(SQLITE) :])
+        body = store[len(SQLITE) :]
+        anchored = _under_uri(base, body) if body.startswith("file:") else _under(base, body)
+        values["store_url"] = SQLITE + anchored
     return values
+
+
+def _under_uri(base: Path, body: str) -> str:
+    """A SQLite URI store (`file:data/charter.db?uri=true`) with its relative path resolved
+    against `base`; an absolute one or one with an authority (`file://`) as it is. Found by
+    review: the whole URI was joined onto the folder as a plain relative path."""
+    path, sep, query = body.removeprefix("file:").partition("?")
+    if not path or path.startswith("/"):
+        return body
+    return "file:" + quote(_under(base, unquote(path))) + sep + query
 
 
 def _under(base: Path, path: str) -> str:

@@ -59,6 +59,23 @@ def test_tilde_is_the_home_folder_in_the_file_and_the_environment(
     assert not (work / "~").exists() and not (project / "~").exists()
 
 
+def test_a_sqlite_uri_store_in_the_file_is_relative_to_the_file(tmp_path: Path) -> None:
+    """Found by review: `sqlite:///file:data/c.db?uri=true` in charter.toml was joined onto
+    the file's folder whole (`<folder>/file:data/c.db?uri=true`), a path that names no
+    store; the URI's own path is anchored and its query kept."""
+    from sqlalchemy.engine import make_url
+
+    from charter.store.db import sqlite_file
+
+    project = tmp_path / "pro ject"
+    _toml(project, 'store_url = "sqlite:///file:data/c.db?uri=true&cache=private"\n')
+    s = Settings.load(environ={}, cwd=project)
+    assert s.store_url.endswith("?uri=true&cache=private"), s.store_url
+    assert sqlite_file(make_url(s.store_url)) == str(project.resolve() / "data" / "c.db")
+    _toml(project, 'store_url = "sqlite:///file:/abs/c.db?uri=true"\n')
+    assert Settings.load(environ={}, cwd=project).store_url == "sqlite:///file:/abs/c.db?uri=true"
+
+
 def test_an_unknown_user_is_a_clear_error(tmp_path: Path, home: Path) -> None:
     path = _toml(tmp_path / "project", 'reviewers_file = "~no-such-user-here/rev.json"\n')
     with pytest.raises(ConfigurationError, match="cannot expand '~no-such-user-here'") as err:
