@@ -40,6 +40,8 @@ def _walk(items: Any, found: list[str]) -> None:
             _walk(body, found)
         elif op == sre.SUBPATTERN:
             _walk(av[-1], found)
+        elif op == sre.ATOMIC_GROUP:  # `(?>...)`: read once, but still read
+            _walk(av, found)
         elif op == sre.BRANCH:
             for branch in av[1]:
                 _walk(branch, found)

@@ -23,7 +23,7 @@ from urllib.parse import unquote_to_bytes
 
 from charter.signals.alphabets import alphabet_payloads
 from charter.signals.ciphers import deciphered
-from charter.signals.escapes import READERS
+from charter.signals.escapes import READERS, plain_gaps
 
 _SHARED: ContextVar[dict[str, list[str]] | None] = ContextVar("charter_decoding", default=None)
 MAX_DECODE_CHARS = 65_536
@@ -66,8 +66,10 @@ of more than eight bytes has such a run; prose seldom does."""
 
 
 def _readable(decoded: str) -> bool:
+    """Mostly printable, and two words or more: any whitespace parts them (found by
+    probing: words of escapes joined by line breaks decoded, but only a space counted)."""
     printable = sum(1 for c in decoded if c.isprintable() or c in "\n\t")
-    return " " in decoded.strip() and printable >= 0.9 * len(decoded)
+    return len(decoded.split(maxsplit=1)) == 2 and printable >= 0.9 * len(decoded)
 
 
 def decode_base64(token: str) -> str | None:
@@ -260,7 +262,16 @@ def shared_decoding() -> Iterator[None]:
 
 def escape_payloads(text: str) -> list[str]:
     """Readable texts spelled in runs of character escapes (`charter.signals.escapes`),
-    within the decode budget of each kind."""
+    within the decode budget of each kind; then those found only once invisible
+    characters are dropped and no-break spaces made spaces (`escapes.plain_gaps`)."""
+    found = _escaped_runs(text)
+    plain = plain_gaps(text)
+    if plain != text:
+        found += [p for p in _escaped_runs(plain) if p not in found]
+    return found
+
+
+def _escaped_runs(text: str) -> list[str]:
     found = []
     for reader in READERS:
         if reader.hint(text):
