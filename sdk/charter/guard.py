@@ -30,6 +30,7 @@ from charter.pipeline import call_spec, check
 from charter.policy.base import PolicyEngine
 from charter.privacy import Privacy
 from charter.pseudonyms import Pseudonyms, queue_pseudonyms, settings_pseudonyms
+from charter.refused_turns import RefusedTurns
 from charter.resume_targets import forget_held_through, target_for
 from charter.values import RedactOperator
 
@@ -90,6 +91,8 @@ class Charter:
         self.stream_window = stream_window
         self.grounding: SupportScorer = grounding or LexicalSupport()
         """Scores a RAG answer against its retrieved passages (`input.grounding`)."""
+        self.refused_turns = RefusedTurns()
+        """User turns refused at the input stage, withheld when a chat sends them again."""
         self.guard = GuardDecorator(lambda: self)
 
     @classmethod

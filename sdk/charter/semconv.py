@@ -41,6 +41,8 @@ RESPONSE_SIGNAL_PREFIX = "charter.response.signal."  # + name -> float, over the
 # side: the model's answer and a tool's result. Kept apart so drift can tell the traffic
 # changing from the model changing.
 SIGNALS_REVISION = "charter.signals.revision"  # "name=revision,..." of versioned signals
+WITHHELD_TURNS = "charter.withheld_turns"
+# int: earlier user turns refused before, withheld from the model (`charter.refused_turns`)
 APPROVAL_ID = "charter.approval.id"
 APPROVAL_STATE = "charter.approval.state"
 APPROVAL_WAIT_MS = "charter.approval.wait_ms"

@@ -44,6 +44,7 @@ from charter.pipeline.revise import Reviser
 from charter.pipeline.stages import CallRun, Refused
 from charter.pipeline.tool_results import finish_tool
 from charter.pipeline.windows import WindowChecks, record_shown
+from charter.pipeline.withheld_turns import Turns
 from charter.privacy import Inspected
 from charter.reports import publish
 from charter.streamed_calls import streamed_chars
@@ -226,17 +227,19 @@ def _prepare_llm(run: CallRun, bound: inspect.BoundArguments, prompt_param: str 
     rest = "the call's arguments besides the prompt's text"
     run.bounded(Stage.INPUT, rest, bound.arguments, credited=texts)
     run.bounded(Stage.INPUT, "the retrieved passages", None, run.ctx.retrieved)
-    inspected = run.inspect(texts)
+    turns = Turns.read(run, args)  # earlier turns this caller was refused: not sent again
+    inspected = run.inspect(turns.sent(texts))
     run.inspected, run.prompt = inspected, args.prompt
     # `Attached` by its method: isinstance() on a runtime-checkable protocol walks the
     # protocol's members on every call (~10 µs a guarded call), as `scored_texts` notes.
     attached = getattr(args.adapter, "attachments", None)
     found = attached(args.prompt) if callable(attached) else attachments_in(args.prompt)
     run.attachments = [a.policy_value() for a in found]
-    scored = args.scored(inspected.policy_texts, run.parts.settings.unscored_roles)
+    scored = turns.scored(inspected.policy_texts)
     decision = run.evaluate(Stage.INPUT, inspected, scored=scored)
     run.restore_types = decision.restore_types
     if decision.action is Action.DENY:
+        turns.refused()
         raise run.deny(decision)
     privacy = run.parts.privacy
     redacted = privacy.apply(inspected, decision.redact)

@@ -23,6 +23,7 @@ from charter.policy.base import PolicyEngine
 from charter.policy.input import ModelRef
 from charter.privacy import Privacy
 from charter.pseudonyms import Pseudonyms
+from charter.refused_turns import RefusedTurns
 
 CallKind = Literal["llm", "tool"]
 OnDeny = Literal["raise", "refuse"]
@@ -179,6 +180,9 @@ class Parts(Protocol):
 
     @property
     def pseudonyms(self) -> Pseudonyms: ...
+
+    @property
+    def refused_turns(self) -> RefusedTurns: ...
 
 
 def signal_revisions(signals: object) -> str:

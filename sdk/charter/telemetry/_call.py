@@ -306,6 +306,10 @@ class CallSpan:
         """Which versions of the signals scored this call (`name=revision,...`)."""
         self._attrs[sc.SIGNALS_REVISION] = revisions
 
+    def record_withheld(self, turns: int) -> None:
+        """How many earlier user turns, refused before, the model was not sent (a count)."""
+        self._attrs[sc.WITHHELD_TURNS] = turns
+
     def record_approval(self, approval_id: str, state: str, wait_ms: float) -> None:
         attrs: dict[str, AttributeValue] = {
             sc.APPROVAL_ID: approval_id,
