@@ -297,10 +297,16 @@ def test_an_approved_state_with_a_vote_by_its_pseudonymous_requester_is_not_used
     with queue.engine.begin() as conn:
         conn.execute(
             sql_text(
-                "insert into charter_approval_vote (request_id, reviewer, verdict, at, reason) "
-                "values (:id, :actor, 'approve', :at, '')"
+                "insert into charter_approval_vote "
+                "(request_id, reviewer, verdict, at, reason, approvers) "
+                "values (:id, :actor, 'approve', :at, '', :approvers)"
             ),
-            {"id": ticket, "at": queue.get(ticket).created_at, "actor": user},
+            {
+                "id": ticket,
+                "at": queue.get(ticket).created_at,
+                "actor": user,
+                "approvers": queue.get(ticket).approvers.model_dump_json(),
+            },
         )
     mark_approved(queue, ticket)
     with pytest.raises(ApprovalError, match="holds a vote by its requester"):

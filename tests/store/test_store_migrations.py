@@ -15,6 +15,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, event, inspect, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from charter.approvals import ApprovalState, action_hash
@@ -116,6 +117,63 @@ def test_an_approval_given_before_the_use_by_release_stays_usable_after_upgradin
     assert queue.expire_due() == [queue.get(pending)]
     assert queue.get(pending).state is ApprovalState.EXPIRED
     assert queue.consume(late, action_hash(ACTION)).consumed_at == clock.now
+
+
+_ROW = "FROM charter_approval_request WHERE id = :id"
+OLD_VOTE = (  # what a release before revision 0010 writes to approve (9303149, 5bfda26)
+    "INSERT INTO charter_approval_vote (request_id, reviewer, verdict, reason, at) "
+    f"SELECT id, 'alice', 'approve', '', created_at {_ROW}",
+    "UPDATE charter_approval_request SET state = 'approved' WHERE id = :id",
+    "INSERT INTO charter_approval_event "
+    "(request_id, at, actor, kind, from_state, to_state, reason) "
+    f"SELECT id, created_at, 'alice', 'vote', 'pending', 'approved', '' {_ROW}",
+)
+OLD_USE = (  # ... and to use an approval
+    "UPDATE charter_approval_request SET consumed_at = updated_at WHERE id = :id",
+    "INSERT INTO charter_approval_event "
+    "(request_id, at, actor, kind, from_state, to_state, reason) "
+    f"SELECT id, created_at, 'app', 'consumed', 'approved', 'approved', '' {_ROW}",
+)
+
+
+@pytest.mark.parametrize(
+    ("writes", "approved"),
+    [(OLD_VOTE, False), (OLD_VOTE[1:], False), (OLD_USE, True)],
+    ids=["vote", "approval-without-vote-row", "use"],
+)
+def test_the_store_refuses_a_write_of_a_release_older_than_its_schema(
+    engine: Engine, writes: tuple[str, ...], approved: bool
+) -> None:
+    """Found by probing a rolling deploy: a process of an older release, still running
+    after a new one migrated the store, counted a requester's vote on their own request
+    (filed under a keyed pseudonym it cannot compare) and its worker used the approval; the
+    action ran. Revision 0010's triggers refuse every approval write in the old shape (a
+    history row without the writer's rules, a vote without the approvers it was cast
+    under), so the whole transaction fails and nothing changes."""
+    migrate(engine)
+    queue = ApprovalQueue(engine, directory=directory(), clock=ManualClock())
+    ticket = submit(queue).id
+    if approved:
+        queue.approve(ticket, "bob")
+    before = queue.get(ticket)
+    with (
+        pytest.raises(StoreError, match="older than the schema of the store"),
+        engine.begin() as conn,
+    ):
+        for statement in writes:
+            try:
+                conn.execute(text(statement), {"id": ticket})
+            except DBAPIError as exc:  # what an older release's store layer reports
+                raise StoreError(str(exc.orig)) from None
+    after = queue.get(ticket)
+    assert (after.state, after.votes, after.consumed_at) == (
+        before.state,
+        before.votes,
+        before.consumed_at,
+    )
+    assert len(after.history) == len(before.history)
+    if approved:  # the current release's own writes still go through
+        assert queue.consume(ticket, action_hash(ACTION)).consumed_at is not None
 
 
 def _migrate_in_child(url: str) -> str | None:

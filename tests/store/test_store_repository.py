@@ -59,6 +59,10 @@ def _row(rid: str, **over: Any) -> dict[str, Any]:
     return row
 
 
+CAST_UNDER = {"approvers": {"roles": [], "users": []}}
+"""What every vote row now holds (the store refuses one without: revision 0010)."""
+
+
 def _insert(engine: Engine, *rows: dict[str, Any]) -> None:
     with write_transaction(engine, "test insert") as conn:
         for row in rows:
@@ -69,7 +73,8 @@ def _vote(engine: Engine, rid: str, reviewer: str, verdict: str = "approve") -> 
     with write_transaction(engine, "test vote") as conn:
         repo.add_vote(
             conn,
-            {"request_id": rid, "reviewer": reviewer, "verdict": verdict, "reason": "", "at": T0},
+            {"request_id": rid, "reviewer": reviewer, "verdict": verdict, "reason": "", "at": T0}
+            | CAST_UNDER,
         )
 
 
@@ -248,7 +253,8 @@ def test_one_vote_per_reviewer_is_also_a_database_constraint(engine: Engine) -> 
                 "verdict": "reject",
                 "reason": "",
                 "at": T0,
-            },
+            }
+            | CAST_UNDER,
         )
     with read_transaction(engine, "test read") as conn:
         assert [v["verdict"] for v in repo.votes_of(conn, ["r1"])["r1"]] == ["approve"]

@@ -10,10 +10,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Index, Table, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, Table, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from charter.store.types import UTCDateTime, ValidText
+
+WRITER_RULES = 10
+"""The approval rules this release writes under (the store revision that set them): every
+history row it writes carries it, and the database refuses a row without it, or with a
+lower number (revision 0010's triggers). Every write of a request (queued, voted on, used,
+expired, claimed, cancelled) adds a history row in the same transaction, so a process of
+an older release still running after a newer one migrated the store cannot change it
+under its older rules (found by probing: one counted a requester's vote on their own
+request, its worker ran the action). Raise it, and the triggers' bound in a migration,
+when a release changes what a write must check."""
 
 
 class ApprovalRequestRow(SQLModel, table=True):
@@ -96,6 +106,11 @@ class ApprovalEventRow(SQLModel, table=True):
     from_state: str = Field(max_length=16)
     to_state: str = Field(max_length=16)
     reason: str = Field(sa_type=ValidText)
+    writer_rules: int | None = Field(
+        default=None, sa_column=Column(Integer, nullable=True, default=WRITER_RULES)
+    )
+    """`WRITER_RULES` of the release that wrote the row, filled in on insert; None on rows
+    written before revision 0010."""
 
 
 def _table(model: type[SQLModel]) -> Table:
