@@ -14,7 +14,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, event, inspect, select, text, update
+from sqlalchemy import Engine, event, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
@@ -117,6 +117,32 @@ def test_an_approval_given_before_the_use_by_release_stays_usable_after_upgradin
     assert queue.expire_due() == [queue.get(pending)]
     assert queue.get(pending).state is ApprovalState.EXPIRED
     assert queue.consume(late, action_hash(ACTION)).consumed_at == clock.now
+
+
+def test_an_approval_an_older_process_gave_after_0007_stays_usable_after_upgrading(
+    engine: Engine,
+) -> None:
+    """Found by probing a rolling deploy: a process of an older release, still running
+    after the store was migrated past 0007 (before 0010 refused its writes), approved
+    keeping the decision deadline as `expires_at`, so the sweep expired the approval
+    unused and the reviewer's decision was lost. Revision 0011 moves such rows to their
+    use-by time (`timeout_s` after the approval) as 0007 did."""
+    clock = ManualClock()
+    queue = ApprovalQueue(engine, directory=directory(), clock=clock)
+    ticket = submit(queue, timeout_s=600).id
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0009_approval_vote_approvers")
+    clock.advance(590)
+    with engine.begin() as conn:  # the older process approves, its shape of rows
+        vote = {"request_id": ticket, "reviewer": "bob", "verdict": "approve", "reason": ""}
+        conn.execute(insert(VOTES), [{**vote, "at": clock.now}])
+        conn.execute(update(REQUESTS).values(state="approved", updated_at=clock.now))
+    migrate(engine)
+    clock.advance(30)  # past the decision deadline, 570 s before the use-by time
+    assert queue.expire_due() == []
+    assert queue.consume(ticket, action_hash(ACTION)).consumed_at == clock.now
 
 
 _ROW = "FROM charter_approval_request WHERE id = :id"
