@@ -18,13 +18,14 @@ from sqlalchemy import Engine, event, insert, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-from charter.approvals import ApprovalState, action_hash
+from charter.approvals import ApprovalState, ReviewerDirectory, action_hash
+from charter.approvals._identity import requested_by, requester_id
 from charter.approvals.queue import ApprovalQueue
-from charter.errors import StoreError
+from charter.errors import NotAuthorized, StoreError
 from charter.store import connect, current_revision, head_revision, migrate
 from charter.store.approval_tables import EVENTS, REQUESTS, VOTES
 from charter.store.migrate import VERSION_TABLE, alembic_config
-from tests.approvals.helpers import ACTION, ManualClock, directory, submit
+from tests.approvals.helpers import ACTION, REVIEWERS, ManualClock, directory, submit
 
 APPROVAL_TABLES = {REQUESTS.name, VOTES.name, EVENTS.name}
 
@@ -143,6 +144,50 @@ def test_an_approval_an_older_process_gave_after_0007_stays_usable_after_upgradi
     clock.advance(30)  # past the decision deadline, 570 s before the use-by time
     assert queue.expire_due() == []
     assert queue.consume(ticket, action_hash(ACTION)).consumed_at == clock.now
+
+
+def test_raw_requesters_and_actors_of_older_releases_become_pseudonyms(
+    engine: Engine,
+) -> None:
+    """Found by probing an upgrade: requesters and history actors that look like personal
+    data were stored raw before pseudonyms (c06fc93) and stayed so, shown by `charter
+    approvals show`. Revision 0012 stores them as the queue does now, unkeyed (the key is
+    the app's), so the same user still resumes and still may not decide the request."""
+    user = "jane.doe@example.com"
+    reviewers = {user: {"roles": ["finance"], "tenants": ["*"]}, **REVIEWERS}
+    queue = ApprovalQueue(
+        engine, directory=ReviewerDirectory.from_mapping(reviewers, source="tests")
+    )
+    ticket = submit(queue, requester=user).id
+    refusal = f"approve: reviewer '{user}' made request {ticket} and cannot decide it"
+    with engine.begin() as conn:  # the rows as a release before pseudonyms wrote them
+        conn.execute(update(REQUESTS).values(requester=user))
+        conn.execute(update(EVENTS).values(actor=user))
+        refused = {"kind": "refused", "from_state": "pending", "to_state": "pending"}
+        conn.execute(
+            insert(EVENTS),
+            [
+                {
+                    "request_id": ticket,
+                    "at": queue.get(ticket).created_at,
+                    "actor": user,
+                    "reason": refusal,
+                    **refused,
+                }
+            ],
+        )
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0011_approval_use_by_again")
+    migrate(engine)
+    request = queue.get(ticket)
+    assert request.requester == requester_id(user)  # unkeyed
+    assert [(e.by, user in e.why) for e in request.history] == [(request.requester, False)] * 2
+    assert requested_by(user, request.requester, queue.pseudonyms)
+    assert not requested_by("john.roe@example.com", request.requester, queue.pseudonyms)
+    with pytest.raises(NotAuthorized, match="cannot decide their own request"):
+        queue.approve(ticket, user)
+    assert queue.approve(ticket, "bob").state is ApprovalState.APPROVED
 
 
 _ROW = "FROM charter_approval_request WHERE id = :id"
