@@ -50,6 +50,11 @@ CASES: list[tuple[str, Callable[[Data], None], str]] = [
         "config.special_categories.health must be a list of strings",
     ),
     (
+        "account owners as a string",
+        _set("config", "other_customers_accounts", "owners", value="someone else s"),
+        "config.other_customers_accounts.owners must be a list of strings, got a string",
+    ),
+    (
         "a phrase that is a number",
         _set("config", "output", "leak_phrases", value=["my system prompt is", 7]),
         "config.output.leak_phrases must be a list of strings",

@@ -21,11 +21,19 @@ STRINGS, TEXT, APPROVAL = "a list of strings", "a string", "an approval"
 _ANY = "*"
 """A path step that means every key of an object."""
 
+_ACCOUNT_WORD_LISTS = "owners objects entry access.before access.after access.cases"
+_ACCOUNT_WORD_LISTS += " payment.words payment.links payment.direct payment.cases"
+"""The lists of `config.other_customers_accounts` (topics.rego), dotted."""
+
 _SHAPES: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = (
     # (path under data.charter, expected, packages that read it)
     (("config", "forbidden_topics", _ANY), STRINGS, ("lib", "topics")),
     (("config", "special_categories", _ANY), STRINGS, ("lib", "privacy")),
     (("config", "topic_labels", _ANY), TEXT, ("topics",)),
+    *(
+        (("config", "other_customers_accounts", *key.split(".")), STRINGS, ("topics",))
+        for key in _ACCOUNT_WORD_LISTS.split()
+    ),
     (("config", "external_providers"), STRINGS, ("lib",)),
     (("config", "internal_providers"), STRINGS, ("lib",)),
     (("config", "restore_pii"), STRINGS, ("main",)),
