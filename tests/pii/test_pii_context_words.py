@@ -78,3 +78,42 @@ def test_sure_values_are_ruled_out_only_by_a_label() -> None:
 
 def _always(value: str) -> bool:
     return True
+
+
+# Found by probing: ticket and case references read as national IDs, and the request was
+# refused (UK_NINO had no negative words, US_SSN none either, and ES_NIF's word `id` in
+# "order id" was nearer than `order`).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Where is my order 688-54-1170?",
+        "My ticket 881-42-1644 is still open, any update?",
+        "reference number 536-22-1234",
+        "Ticket AB123456C is still open",
+        "Order AB123456C arrived damaged",
+        "My order id is 48291037F and it never arrived",
+        "Order ID: 16319225N",
+        "ticket no 536-22-1234",
+    ],
+)
+def test_an_order_or_ticket_reference_is_not_a_national_id(
+    patterns: PatternDetector, text: str
+) -> None:
+    assert patterns.detect(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my SSN is 536-22-1234", [("US_SSN", "536-22-1234")]),
+        ("NI number AB123456C", [("UK_NINO", "AB123456C")]),
+        ("My order was late; my SSN is 536-22-1234", [("US_SSN", "536-22-1234")]),
+        ("For the ticket, my national insurance number is AB123456C", [("UK_NINO", "AB123456C")]),
+        ("My ID is 16319225N", [("ES_NIF", "16319225N")]),
+        ("My order id is 48291037F and my DNI is 16319225N", [("ES_NIF", "16319225N")]),
+    ],
+)
+def test_a_national_id_beside_an_order_word_is_still_found(
+    patterns: PatternDetector, text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert spans(text, patterns.detect(text)) == expected

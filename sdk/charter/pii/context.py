@@ -45,12 +45,21 @@ def _compile(words: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(parts))
 
 
-_LABEL_GAP = re.compile(
-    r"[\s:#.'’-]*(?:(?:no|nr|num|number|numara\w*|nolu|no'lu|id|kod\w*|code)[\s:#.'’-]*)?"
-)
+_LABEL_WORD = r"(?:no|nr|num|number|numara\w*|nolu|no'lu|id|kod\w*|code)"
+_LABEL_GAP = re.compile(rf"[\s:#.'’-]*(?:{_LABEL_WORD}[\s:#.'’-]*)?")
 """What may stand between a negative word and the value it labels: `sipariş no`,
 `order #`, `takip kodu:`, `12345678950 nolu sipariş`."""
 _WORD_REST = re.compile(r"\w*")
+_GENERIC = re.compile(_LABEL_WORD)
+
+
+def _label_of(negative: Sequence[str]) -> re.Pattern[str] | None:
+    """A negative word and the separators up to the end of the searched text: a context
+    word right after it (`order id`, `ticket no`) belongs to its label."""
+    pattern = _compile(negative)
+    if pattern is None:
+        return None
+    return re.compile(rf"(?<!\w)(?:{pattern.pattern})\w*[\s:#.'’-]*\Z")
 
 
 def _labels(pattern: re.Pattern[str], window: str, at: int) -> bool:
@@ -72,14 +81,25 @@ def _labels(pattern: re.Pattern[str], window: str, at: int) -> bool:
     return False
 
 
-def _nearest(pattern: re.Pattern[str], window: str, at: int) -> int | None:
+def _nearest(
+    pattern: re.Pattern[str], window: str, at: int, label: re.Pattern[str] | None = None
+) -> int | None:
     """Distance from `at` (where the match sits in the window) to the nearest context word
-    that starts a word; None when there is none."""
+    that starts a word; None when there is none. A generic word (`id`, `no`) that `label`
+    ends right before is part of that label, not a context word: found by probing, "my
+    order id is 48291037F" read `id` as a national ID's word, nearer than `order`."""
     best: int | None = None
     pos = 0
     while (match := pattern.search(window, pos)) is not None:
         start = match.start()
         if start == 0 or not window[start - 1].isalnum():
+            if (
+                label is not None
+                and _GENERIC.fullmatch(match.group())
+                and label.search(window, 0, start)
+            ):
+                pos = start + 1
+                continue
             distance = at - match.end() if match.end() <= at else start - at
             best = distance if best is None else min(best, distance)
         pos = start + 1
@@ -98,7 +118,7 @@ class ContextRule:
     when `beside` says what stands next to it makes it something else (`2.500.000 TL`).
     Weak words ("number", "numara") raise the score only when no negative word is near."""
 
-    __slots__ = ("_beside", "_negative", "_positive", "_weak")
+    __slots__ = ("_beside", "_label", "_negative", "_positive", "_weak")
 
     def __init__(
         self,
@@ -109,6 +129,7 @@ class ContextRule:
     ) -> None:
         self._positive = _compile(words)
         self._negative = _compile(negative)
+        self._label = _label_of(negative)
         self._weak = _compile(weak)
         self._beside = beside
 
@@ -175,7 +196,11 @@ class ContextRule:
     def _distances(self, window: str, at: int) -> tuple[int | None, int | None, bool]:
         """The nearest positive and negative word, and whether a weak word is near (looked
         for only when neither is)."""
-        positive = _nearest(self._positive, window, at) if self._positive is not None else None
+        positive = (
+            _nearest(self._positive, window, at, self._label)
+            if self._positive is not None
+            else None
+        )
         negative = _nearest(self._negative, window, at) if self._negative is not None else None
         weak = (
             positive is None

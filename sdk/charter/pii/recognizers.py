@@ -207,7 +207,7 @@ def builtin_recognizers(
             RecognizerSpec(
                 "us_ssn", "US_SSN", _SSN, v.ssn_verdict, 0.5,
                 context=("ssn", "ssns", "social security*", "ssid*"),
-                trigger=_DIGIT, needs_digit=True,
+                negative_context=ORDERISH, trigger=_DIGIT, needs_digit=True,
             )
         )  # fmt: skip
     specs += [
