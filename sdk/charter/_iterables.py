@@ -1,4 +1,5 @@
-"""Iterables in a prompt, read as lists before anything reads the prompt.
+"""Iterables in a prompt, read as lists, and its texts as plain `str`, before anything
+reads the prompt.
 
 The SDKs type a message's `content`, the messages themselves and the instructions as
 `Iterable` and send any iterable as a JSON array: a tuple of parts, a generator. The
@@ -6,6 +7,12 @@ readers of a prompt (`charter.prompt_items`, `charter.pipeline.prompt_args`) rea
 and tuples; any other iterable (a generator above all, which can be read only once) is
 read into a list here, and the call is made with that list, so the model gets what was
 checked. Probing found a tuple of parts sent unread: neither scored nor redacted.
+
+A `str` subclass is read as the plain `str` it holds (`exact`), and sent so: the steps after
+read it with `==`, `len()` and truthiness, which a subclass may override. Found by probing:
+a prompt whose `__eq__` always held, or whose `__len__` said 0, reached the model with its
+e-mail address unredacted (the write-back saw no change), and a 1.5M-character one passed
+`max_text_chars`.
 """
 
 from __future__ import annotations
@@ -24,9 +31,18 @@ _MAX_DEPTH = 101
 denied by the limits (`charter.pipeline.limits`) before it is read."""
 
 
+def exact(text: str) -> str:
+    """`text` as a plain `str`: itself when it is one, else a copy of its characters that no
+    override of the subclass (`__str__`, `__len__`, `__iter__`) takes part in."""
+    return text if type(text) is str else str.__str__(text)
+
+
 def as_lists(value: Any, depth: int = 0) -> Any:
     """`value` with each iterable in it (in mappings, lists and tuples) that is none of
-    `_AS_THEY_ARE` read into a list; `value` itself when it holds none."""
+    `_AS_THEY_ARE` read into a list, and each `str` subclass in it as a plain `str`;
+    `value` itself when it holds neither."""
+    if isinstance(value, str):
+        return exact(value)
     if depth > _MAX_DEPTH or isinstance(value, _AS_THEY_ARE):
         return value
     if isinstance(value, Mapping):

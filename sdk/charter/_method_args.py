@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
+from charter._iterables import exact
 from charter.decision import Stage
 from charter.errors import ConfigurationError
 
@@ -48,11 +49,14 @@ def require_entities(entities: object, known: Collection[str]) -> None:
         )
 
 
-def require_text(method: str, text: object) -> None:
-    """`check` and `redact` read text; anything else failed deep inside PII detection."""
+def require_text(method: str, text: object) -> str:
+    """`check` and `redact` read text; anything else failed deep inside PII detection.
+    The text is read as the plain `str` it holds: a subclass whose `__len__` said 0 was
+    redacted to nothing and checked as empty (found by probing; `charter._iterables`)."""
     if not isinstance(text, str):
         hint = "; tool arguments go in check(text, tool=..., arguments=...)"
         raise ConfigurationError(
             f"Charter.{method}(text) takes a str (got {type(text).__name__})"
             + (hint if method == "check" else "")
         )
+    return exact(text)

@@ -204,7 +204,7 @@ class Charter:
         arguments: Mapping[str, Any] | None = None,
     ) -> Decision:
         """Run PII detection, signals and the policy on `text` without calling anything."""
-        require_text("check", text)
+        text = require_text("check", text)
         spec = call_spec(
             "Charter.check",
             "tool" if tool else "llm",
@@ -229,7 +229,7 @@ class Charter:
         The scope is the current user's (`charter.context(user=...)`), as in guarded calls."""
         from charter.pii import redact
 
-        require_text("redact", text)
+        text = require_text("redact", text)
         detector = self.privacy.detector or self._component("_fallback_detector", _pattern)
         if entities is not None:
             require_entities(entities, detector.supported_entities)

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from charter._canonical import no_twins
+from charter._iterables import exact
 from charter.config import Settings
 from charter.values import free_key
 
@@ -59,21 +60,24 @@ def measure(
     counted, so it is never credited either (crediting it let the rest grow past the limit)."""
     max_depth, max_items = settings.max_json_depth, settings.max_json_items
     max_chars = settings.max_text_chars
-    chars += sum(len(t) for t in texts)
-    owed = Counter(credited)
+    # `str.__len__`, and credit looked up by the plain text: a `str` subclass's own
+    # `__len__` (0) let a 1.5M-character argument past `max_text_chars` (found by probing).
+    chars += sum(_length(t) for t in texts)
+    owed = Counter(map(exact, credited))
     items = 0
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack and chars <= max_chars:
         node, depth = stack.pop()
         if isinstance(node, str):
-            if owed and owed[node] > 0:
-                owed[node] -= 1
+            text = exact(node) if owed else node
+            if owed and owed[text] > 0:
+                owed[text] -= 1
             else:
-                chars += len(node)
+                chars += _length(node)
             continue
         if isinstance(node, Mapping):
             children: Any = node.values()
-            chars += sum(len(k) for k in node if isinstance(k, str))
+            chars += sum(_length(k) for k in node if isinstance(k, str))
         elif isinstance(node, list | tuple | set | frozenset):
             children = node
         elif (fields := _fields(node)) is not None:  # read as its fields (`json_view`)
@@ -94,6 +98,11 @@ def measure(
             "max_text_chars", max_chars, chars, f"{what}: more than {max_chars} characters"
         )
     return None
+
+
+def _length(text: str) -> int:
+    """The characters `text` holds, whatever its class's `__len__` says."""
+    return str.__len__(text)
 
 
 def too_many_scored(what: str, count: int, settings: Settings) -> Overrun | None:

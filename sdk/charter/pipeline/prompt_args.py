@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from charter._fields import field_of, items_of, updated
-from charter._iterables import as_lists
+from charter._iterables import as_lists, exact
 from charter._prose import prose
 from charter.adapters import Adapter, adapter_for, scored_texts
 from charter.errors import ConfigurationError
@@ -66,7 +66,7 @@ class PromptArgs:
         (`charter._iterables`: the call then sends that list)."""
         prompt = bound.arguments.get(param) if param else None
         adapter = adapter_for(prompt)
-        if param is not None and (adapter is None or isinstance(prompt, list | tuple)):
+        if param is not None and (adapter is None or isinstance(prompt, list | tuple | str)):
             prompt = _listed(bound, (param,))  # an adapter's own iterable type stays itself
             adapter = adapter_for(prompt)
         if adapter is None or param is None:
@@ -84,7 +84,10 @@ class PromptArgs:
             value = _listed(bound, path)
             if _texts(value):
                 instructions[path] = value
-        return cls(param, prompt, adapter, adapter.texts(prompt), instructions)
+        # Plain `str` also from an adapter's own type (a registered one), so that the flow's
+        # write-back compares texts with `str`'s own `==` (`charter._iterables`).
+        texts = [exact(t) for t in adapter.texts(prompt)]
+        return cls(param, prompt, adapter, texts, instructions)
 
     @property
     def texts(self) -> list[str]:
