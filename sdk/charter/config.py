@@ -192,6 +192,12 @@ class Settings(BaseModel):
         why = " (a year); a probe call's timeout is seconds (default 60)"
         return at_most(value, MAX_PROBE_TIMEOUT_S, "s", why)
 
+    @field_validator("approval_wait_s")
+    @classmethod
+    def _approval_wait_bound(cls, value: float) -> float:
+        """The wait `ApprovalQueue.wait` takes (`inf` passed here, and was refused there)."""
+        return at_most(value, ONE_YEAR_S, "s", " (a year); an approval expires within it")
+
     @field_validator("engine")
     @classmethod
     def _engine_url(cls, value: str) -> str:

@@ -246,7 +246,10 @@ class Charter:
     def resume(self, ticket: str, *, timeout_s: float | None = None) -> Any:
         """Complete a call that was held for approval (also after a restart)."""
         from charter.approvals import ApprovalState
+        from charter.approvals.notify import wait_seconds
 
+        if timeout_s is not None:  # checked before the store is read: NaN waited an hour
+            timeout_s = wait_seconds(timeout_s, "Charter.resume")
         # As it stands now (an overdue request is expired, not pending), and made here.
         request = _made_here(ticket, self.queue.current(ticket), self.settings)
         if request.state is ApprovalState.PENDING and timeout_s:
@@ -259,8 +262,11 @@ class Charter:
         read and, for a sync function, the whole resume run on a step thread, never the
         loop (`off_loop.call`; another connection's write lock froze the loop 3 s)."""
         from charter.approvals import ApprovalState
+        from charter.approvals.notify import wait_seconds
         from charter.pipeline import off_loop
 
+        if timeout_s is not None:
+            timeout_s = wait_seconds(timeout_s, "Charter.aresume")
         threads = self.settings.step_threads
         stored = await off_loop.call(lambda: self.queue.current(ticket), threads=threads)
         request = _made_here(ticket, stored, self.settings)

@@ -18,7 +18,7 @@ import pytest
 
 from charter.approvals import ApprovalState, notify
 from charter.approvals.queue import ApprovalQueue
-from charter.errors import ApprovalTimeout
+from charter.errors import ApprovalTimeout, ConfigurationError
 from tests.approvals.helpers import directory, submit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,6 +102,34 @@ def test_wait_returns_the_expired_request_when_its_deadline_passes(
     request = live_queue.wait(ticket, timeout_s=30)
     assert request.state is ApprovalState.EXPIRED
     assert request.transitions[-1].by == "charter"
+
+
+BAD_TIMEOUTS = {
+    "nan": float("nan"),
+    "inf": float("inf"),
+    "negative": -1,
+    "str": "2",
+    "bool": True,
+    "None": None,
+    "huge int": 10**5000,
+    "over a year": 400 * 86_400,
+}
+"""Found by probing: NaN made a deadline that never passed (a wait until the request
+expired), "2" raised TypeError, 10**5000 OverflowError, -1 timed out at once."""
+
+
+@pytest.mark.parametrize("timeout_s", BAD_TIMEOUTS.values(), ids=BAD_TIMEOUTS)
+async def test_a_wait_that_is_no_number_of_seconds_is_refused_before_it_starts(
+    live_queue: ApprovalQueue, timeout_s: Any
+) -> None:
+    ticket = submit(live_queue).id
+    live_queue.reject(ticket, "alice", "no")  # decided: main returned it, NaN and all
+    for wait in (live_queue.wait, live_queue.wait_async):
+        with pytest.raises(ConfigurationError, match=r"\.wait(_async)?\(timeout_s=\.\.\.\)") as e:
+            result = wait(ticket, timeout_s)
+            await result if asyncio.iscoroutine(result) else None
+        assert type(timeout_s).__name__ in str(e.value)
+    assert live_queue.wait(ticket, 0).state is ApprovalState.REJECTED  # 0: look once
 
 
 async def test_wait_async_wakes_on_a_decision(live_queue: ApprovalQueue) -> None:

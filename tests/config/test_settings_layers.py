@@ -342,3 +342,13 @@ def test_a_mistyped_environment_variable_is_warned_of(caplog: pytest.LogCaptureF
         "did you mean CHARTER_STORE_URL?",
         "CHARTER_tenant is not a Charter setting and is ignored; did you mean CHARTER_TENANT?",
     ]
+
+
+@pytest.mark.parametrize("wait", ["inf", "31536001"])
+def test_the_approval_wait_is_at_most_a_year(tmp_path: Path, wait: str) -> None:
+    """`ApprovalQueue.wait` refuses a wait past a year (NaN stalled it, found by probing), so
+    the setting that feeds it is bounded the same way where it loads: `inf` passed here."""
+    with pytest.raises(ConfigurationError, match=r"approval_wait_s: .* over the limit of 31536000"):
+        Settings.load(environ={"CHARTER_APPROVAL_WAIT_S": wait}, cwd=tmp_path)
+    year = Settings.load(environ={"CHARTER_APPROVAL_WAIT_S": "31536000"}, cwd=tmp_path)
+    assert year.approval_wait_s == 365 * 86400

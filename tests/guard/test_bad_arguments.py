@@ -7,7 +7,8 @@
 - `Charter.check(None)` / `Charter.redact(12345)` raised `TypeError` from inside PII
   detection; now a `ConfigurationError` that says what the call takes.
 - `charter.resume` with a ticket holding a lone surrogate (from a web form or argv) raised
-  `UnicodeEncodeError` from the database driver; now "no approval request".
+  `UnicodeEncodeError` from the database driver; now "no approval request". A `timeout_s`
+  that is no number of seconds (NaN waited an hour) is a `ConfigurationError`.
 """
 
 from __future__ import annotations
@@ -138,6 +139,34 @@ async def test_resume_inside_an_event_loop_says_to_await_aresume(charter: Charte
     result = await charter.aresume(ticket)
     assert result == "refunded 900 on A-17, card **** **** **** 1111"
     assert charter.queue.get(ticket).consumed_at is not None
+
+
+@pytest.mark.parametrize(
+    "timeout_s",
+    [float("nan"), float("inf"), -1, "2", True, 10**5000],
+    ids=["nan", "inf", "negative", "str", "bool", "huge int"],
+)
+async def test_resume_refuses_a_timeout_that_is_no_number_of_seconds(
+    charter: Charter, timeout_s: Any
+) -> None:
+    """Found by probing: `resume(ticket, timeout_s=nan)` waited until the request expired (an
+    hour), "2" raised TypeError, 10**5000 OverflowError; on an approved request main ran
+    the call with any of them. Refused before the request is read, the approval unused."""
+
+    @charter.guard.tool
+    def issue_refund(order_id: str, amount: float) -> str:
+        return f"refunded {amount} on {order_id}"
+
+    with pytest.raises(ApprovalPending) as held:
+        issue_refund("A-17", 900)
+    ticket = held.value.ticket
+    charter.queue.approve(ticket, "alice", reason="ok")
+    with pytest.raises(ConfigurationError, match=r"Charter\.resume\(timeout_s=\.\.\.\)"):
+        charter.resume(ticket, timeout_s=timeout_s)
+    with pytest.raises(ConfigurationError, match=r"Charter\.aresume\(timeout_s=\.\.\.\)"):
+        await charter.aresume(ticket, timeout_s=timeout_s)
+    assert charter.queue.get(ticket).consumed_at is None
+    assert charter.resume(ticket, timeout_s=0) == "refunded 900 on A-17"
 
 
 def test_a_prompt_parameter_the_function_lacks_is_refused_when_decorating(

@@ -4,20 +4,41 @@ request at once and poll with backoff for changes other processes make."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
+import numbers
 import time
 from collections.abc import Callable
 from datetime import datetime
 
+from charter._bounds import ONE_YEAR_S
 from charter.approvals._signal import CHANGES, AsyncWatch, Watch
 from charter.approvals.models import ApprovalRequest, ApprovalState
-from charter.errors import ApprovalTimeout
+from charter.errors import ApprovalTimeout, ConfigurationError
 
 logger = logging.getLogger("charter.approvals")
 
 SubmitCallback = Callable[[ApprovalRequest], None]
 FIRST_POLL_S = 0.02
 MAX_POLL_S = 0.5
+
+
+def wait_seconds(value: object, caller: str) -> float:
+    """`timeout_s` of a wait, checked where it is given: a number of seconds from 0 to a
+    year. Found by probing: NaN made a deadline that never passed (`resume` waited until
+    the request expired, an hour), a str failed inside with `TypeError` and 10**5000 with
+    `OverflowError`. The value itself is never quoted, only its type."""
+    seconds = math.nan
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        with contextlib.suppress(OverflowError, ValueError):  # 10**5000
+            seconds = float(value)
+    if not 0 <= seconds <= ONE_YEAR_S:  # NaN fails both
+        raise ConfigurationError(
+            f"{caller}(timeout_s=...) takes the seconds to wait, a finite number from 0 to "
+            f"{ONE_YEAR_S:.0f} (a year); got a {type(value).__name__} that is not one"
+        )
+    return seconds
 
 
 class Announcer:
@@ -59,7 +80,7 @@ class Waiter:
         """The step pool's size (`step_threads`) that `wait_async` reads the store on."""
 
     def wait(self, request_id: str, timeout_s: float) -> ApprovalRequest:
-        deadline = time.monotonic() + timeout_s
+        deadline = time.monotonic() + wait_seconds(timeout_s, "ApprovalQueue.wait")
         delay = FIRST_POLL_S
         with CHANGES.watching(request_id, Watch()) as watch:
             while True:
@@ -77,7 +98,7 @@ class Waiter:
         approval at +0.5 s returned at +8 s behind six 8 s jobs)."""
         from charter.pipeline import off_loop
 
-        deadline = time.monotonic() + timeout_s
+        deadline = time.monotonic() + wait_seconds(timeout_s, "ApprovalQueue.wait_async")
         delay = FIRST_POLL_S
         with CHANGES.watching(request_id, AsyncWatch()) as watch:
             while True:
