@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from charter._ids import UNFIT_ID, unfit_id
+from charter._iterables import exact
 from charter.grounding import Passages
 
 
@@ -55,7 +56,7 @@ def current() -> CallContext:
 def context(
     *,
     user: str | int | None = None,
-    roles: tuple[str, ...] | list[str] | None = None,
+    roles: tuple[str, ...] | list[str] | set[str] | frozenset[str] | None = None,
     conversation: str | int | None = None,
     retrieved: Iterable[Any] | None = None,
     approval_key: str | int | None = None,
@@ -66,8 +67,6 @@ def context(
     with a string `page_content` (a LangChain `Document`, read as that); `approval_key`: see
     `CallContext.approval_key`. A number given as `user`, `conversation` or
     `approval_key` (a database id) is used as its text."""
-    if isinstance(roles, str):  # tuple("admin") would be five one-letter roles
-        raise _misuse(f"roles=...) takes a list of roles (got the string {roles!r})")
     user, conversation, approval_key = (
         _identifier(name, value)
         for name, value in (
@@ -80,7 +79,7 @@ def context(
     updated = replace(
         base,
         user=user if user is not None else base.user,
-        roles=tuple(str(r) for r in roles) if roles is not None else base.roles,
+        roles=_roles(roles) if roles is not None else base.roles,
         conversation=conversation if conversation is not None else base.conversation,
         metadata={**base.metadata, **metadata},
         retrieved=_passages(retrieved) if retrieved is not None else base.retrieved,
@@ -111,6 +110,21 @@ def _passages(retrieved: object) -> Passages:
     return Passages(texts)
 
 
+def _roles(roles: object) -> tuple[str, ...]:
+    """The roles as names, each checked as a user id is. Found by probing: `str(r)` of each
+    made `roles={"admin": False}` grant admin, `[None, b"ops"]` the roles "None" and
+    "b'ops'", `roles=3` a bare `TypeError`; a NUL or a lone surrogate passed. A str is
+    refused too: tuple("admin") would be five one-letter roles."""
+    if not isinstance(roles, list | tuple | set | frozenset):
+        raise _misuse(f"roles=...) takes a list of roles (got {type(roles).__name__})")
+    names = []
+    for role in roles:
+        if not isinstance(role, str):  # never str(role): its __str__ may be anything
+            raise _misuse(f"roles=...) takes roles as strings (got {type(role).__name__})")
+        names.append(_text_id("roles", exact(role)))
+    return tuple(sorted(names) if isinstance(roles, set | frozenset) else names)
+
+
 def _identifier(name: str, value: object) -> str | None:
     """An id as text: a number (a database id) is written as one; other types, an empty
     id, one with a control character or a lone surrogate (`charter._ids`) and the reserved
@@ -125,6 +139,11 @@ def _identifier(name: str, value: object) -> str | None:
             raise _misuse(f"{name}=...) takes an id, not a number of over 4300 digits") from None
     if not isinstance(value, str):
         raise _misuse(f"{name}=...) takes a string (got {type(value).__name__})")
+    return _text_id(name, value)
+
+
+def _text_id(name: str, value: str) -> str:
+    """`value`, or `ConfigurationError` when it is empty, unfit or the reserved user."""
     if not value.strip():
         raise _misuse(f"{name}=...) must not be empty; leave it out instead")
     if unfit_id(value):

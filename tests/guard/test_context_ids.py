@@ -10,6 +10,7 @@ digits raised Python's own `ValueError`."""
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,6 +50,57 @@ def test_an_empty_reserved_or_unfit_id_is_refused_where_it_is_given(
 ) -> None:
     with pytest.raises(ConfigurationError, match=says), context(**{name: value}):  # type: ignore[arg-type]
         pass
+
+
+class _Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+
+@pytest.mark.parametrize(
+    ("roles", "says"),
+    [
+        (3, "takes a list of roles (got int)"),
+        ("admin", "takes a list of roles (got str)"),
+        ({"admin": False}, "takes a list of roles (got dict)"),  # main: granted admin
+        ((r for r in ["ops"]), "takes a list of roles (got generator)"),
+        ([None], "takes roles as strings (got NoneType)"),  # main: the role "None"
+        (["ops", b"ops"], "takes roles as strings (got bytes)"),  # main: the role "b'ops'"
+        ([_Unprintable()], "takes roles as strings (got _Unprintable)"),  # main: RuntimeError
+        (["adm\x00in"], "must be valid text without control characters"),
+        ({"a\ud800"}, "must be valid text without control characters"),
+        (["ops", " "], "must not be empty"),
+    ],
+    ids=[
+        "int",
+        "str",
+        "dict",
+        "generator",
+        "None",
+        "bytes",
+        "unprintable",
+        "NUL",
+        "surrogate",
+        "blank",
+    ],
+)
+def test_roles_are_a_list_of_names_checked_as_ids_are(roles: object, says: str) -> None:
+    """Found by probing: each role was `str(r)`, so a dict granted its keys whatever their
+    values, None and bytes became roles, and a role with a NUL or a lone surrogate passed
+    where a user id with one is refused."""
+    expected = "^" + re.escape(f"charter.context(roles=...) {says}")
+    with pytest.raises(ConfigurationError, match=expected) as e, context(roles=roles):  # type: ignore[arg-type]
+        pass
+    assert "admin" not in str(e.value) and "ops" not in str(e.value)  # named by type only
+
+
+def test_roles_in_any_collection_are_kept_as_names() -> None:
+    with context(roles=["support", "ops"]) as ctx:
+        assert ctx.roles == ("support", "ops")
+    with context(roles=frozenset({"ops", "compliance"})) as ctx:
+        assert ctx.roles == ("compliance", "ops")  # a set's roles in one order, every run
+    with context(roles={"b", "a"}) as ctx, context(roles=()) as inner:
+        assert ctx.roles == ("a", "b") and inner.roles == ()
 
 
 @pytest.fixture
