@@ -35,6 +35,26 @@ def test_a_conflict_keeps_the_interpreter_and_fails_closed() -> None:
     assert engine.evaluate({"a": True}).action is Action.ALLOW
 
 
+def test_a_conflict_below_non_ascii_text_is_still_seen() -> None:
+    """Found by review: regorus's spans count UTF-8 bytes and were read as character
+    positions, so one `ş` above a conflict shifted the texts compared, the two values read
+    alike and the RVM ran the conflict (one value, where OPA fails closed)."""
+    engine = _engine(
+        "# başkasının hesabı: Turkish words in a comment\n"
+        'level := "low" if input.a\nlevel := "high" if input.b\n'
+        'decision := {"action": "deny"} if level == "high"\n'
+    )
+    assert engine.path.startswith("interpreter: charter.main.level"), engine.path
+    both = engine.evaluate({"a": True, "b": True})
+    assert both.action is Action.DENY and both.rules == ("charter.fail_closed",)
+    exclusive = _engine(
+        "# şu iki tanım birbirini dışlar\n"
+        'level := "low" if input.a == 1\nlevel := "high" if input.a != 1\n'
+        'decision := {"action": "deny"} if level == "high"\n'
+    )
+    assert exclusive.path == "rvm"
+
+
 def test_exclusive_definitions_stay_on_the_rvm() -> None:
     engine = _engine(
         'level := "low" if input.a == 1\nlevel := "high" if input.a != 1\n'

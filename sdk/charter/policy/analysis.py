@@ -57,11 +57,11 @@ def parse_modules(ast_json: str) -> list[dict[str, Any]]:
 def hazards(modules: list[dict[str, Any]]) -> list[Hazard]:
     """Rules of the shapes the RVM mishandles (gaps 1 and 2), in `parse_modules`' modules."""
     found: list[Hazard] = []
-    definitions: dict[tuple[str, str], list[tuple[str, dict[str, Any], str]]] = defaultdict(list)
+    definitions: dict[tuple[str, str], list[tuple[str, dict[str, Any], bytes]]] = defaultdict(list)
     files: dict[tuple[str, str], str] = {}
     for module in modules:
         tree, file = module["ast"], module["source"]["file"]
-        source = module["source"]["contents"]
+        source = _utf8(module)
         package = _ref_text(tree["package"]["refr"])
         for rule in tree["rules"]:
             spec = rule.get("Spec")
@@ -98,7 +98,7 @@ def error_hazards(modules: list[dict[str, Any]], trusted: Collection[str]) -> li
     found: list[Hazard] = []
     for module in modules:
         tree, file = module["ast"], module["source"]["file"]
-        source = module["source"]["contents"]
+        source = _utf8(module)
         package = _ref_text(tree["package"]["refr"])
         aliases = _import_aliases(tree, source)
         for rule in tree["rules"]:
@@ -177,7 +177,7 @@ def _data_refs(tree: Any) -> Iterable[str]:
                 yield text.removeprefix("data.").split("[", 1)[0]
 
 
-def _import_aliases(tree: Mapping[str, Any], source: str) -> dict[str, str]:
+def _import_aliases(tree: Mapping[str, Any], source: bytes) -> dict[str, str]:
     """alias -> imported package (`import data.charter.lib` -> {"lib": "charter.lib"})."""
     out: dict[str, str] = {}
     for imported in tree.get("imports", []):
@@ -185,7 +185,7 @@ def _import_aliases(tree: Mapping[str, Any], source: str) -> dict[str, str]:
         if not path.startswith("data."):
             continue
         span = imported.get("as")
-        alias = source[span["start"] : span["end"]] if span else path.rpartition(".")[2]
+        alias = _slice(source, span) if span else path.rpartition(".")[2]
         out[alias] = path.removeprefix("data.")
     return out
 
@@ -231,13 +231,27 @@ def _else_after_iteration(bodies: list[dict[str, Any]]) -> bool:
     return has_else and any(_iterates(b.get("query")) for b in bodies[:-1])
 
 
-def _span_text(source: str, node: Any) -> str:
+def _utf8(module: Mapping[str, Any]) -> bytes:
+    """A module's text as regorus's spans count it: in UTF-8 bytes. Found by review: the
+    spans were read as character positions, so one `ş` in a comment above two conflicting
+    definitions shifted every text read after it, the two values read alike and the
+    conflict went unseen (the RVM, chosen, returns one value where OPA fails closed)."""
+    contents: str = module["source"]["contents"]
+    return contents.encode("utf-8", "surrogatepass")
+
+
+def _slice(source: bytes, span: Mapping[str, Any]) -> str:
+    start, end = span.get("start", 0), span.get("end", 0)
+    return source[start:end].decode("utf-8", "replace")
+
+
+def _span_text(source: bytes, node: Any) -> str:
     _kind, inner = next(iter(node.items()))
     span = inner.get("span", {}) if isinstance(inner, dict) else {}
-    return source[span.get("start", 0) : span.get("end", 0)].strip()
+    return _slice(source, span).strip()
 
 
-def _may_conflict(defs: list[tuple[str, dict[str, Any], str]]) -> bool:
+def _may_conflict(defs: list[tuple[str, dict[str, Any], bytes]]) -> bool:
     """Several definitions of one name conflict only if two can hold with different values.
     Boolean rules (`r if ...`) and partial sets (`r contains ...`) never do; pairs whose
     bodies exclude each other (`x == y` / `x != y`, `e` / `not e`, a value `v` / `not v`)
@@ -262,7 +276,7 @@ def _may_conflict(defs: list[tuple[str, dict[str, Any], str]]) -> bool:
     return False
 
 
-def _conditions(spec: dict[str, Any], source: str) -> set[str]:
+def _conditions(spec: dict[str, Any], source: bytes) -> set[str]:
     found: set[str] = set()
     for body in spec["bodies"][:1]:
         for statement in body["query"]["stmts"]:
@@ -291,7 +305,7 @@ def _negations(condition: str) -> set[str]:
 
 
 def _exclusive(
-    a: dict[str, Any], src_a: str, head_a: Any, b: dict[str, Any], src_b: str, head_b: Any
+    a: dict[str, Any], src_a: bytes, head_a: Any, b: dict[str, Any], src_b: bytes, head_b: Any
 ) -> bool:
     cond_a, cond_b = _conditions(a, src_a), _conditions(b, src_b)
     if not a["bodies"] and head_a.get("assign"):
