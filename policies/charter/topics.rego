@@ -38,13 +38,10 @@ owner_of_number := `\b(?:who owns|who is the owner of|whose (?:account|iban|card
 # or get into it ("show me someone else's account balance", "log into someone else's
 # account", "baskasinin hesabini gorebilir miyim", "baskasinin kartiyla"), not when it is
 # where a payment goes or comes from ("I sent money to someone else's account by mistake",
-# "Can I top up someone else's card", "Baskasinin hesabina yanlislikla para gonderdim"):
+# "Can I top up someone else's card", "Başkasının hesabına yanlışlıkla para gönderdim"):
 # found by probing, the bare phrases refused those ordinary requests (Banking77). A payment
 # frame with a way in inside it ("money once I log into someone else's account",
-# "hesabina girip para") is not one. The words are config.other_customers_accounts;
-# Turkish here without its letters: regorus gives policy/analysis.py byte offsets, so a
-# non-ASCII letter above `label` made it read that rule as conflicting (the bundle then
-# left the compiled RVM for the interpreter).
+# "hesabına girip para") is not one. The words are config.other_customers_accounts.
 matched_topics contains "other_customers_data" if {
 	config.forbidden_topics.other_customers_data
 	lib.user_mentions_any(accounts.owners)
