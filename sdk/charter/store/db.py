@@ -28,6 +28,7 @@ from charter._private_files import private_file
 from charter._urls import shown_url
 from charter.errors import ConfigurationError, StoreError
 from charter.store.deadline import expired_bound, watch_connections
+from charter.store.swapped_file import watch_file
 from charter.store.unavailable import is_unavailable
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -46,10 +47,13 @@ def connect(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs
     """
     parsed = check_store_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if (file := sqlite_file(parsed)) and not _opens_only(parsed):
+        file, may_create = sqlite_file(parsed), not _opens_only(parsed)
+        if file and may_create:
             private_file(file)  # readable by its owner only, with its -wal and -shm
         engine = create_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000}, **kwargs)
         event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_timeout_ms))
+        if file:
+            watch_file(engine, file, redacted_url(engine), may_create=may_create)
     elif parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
