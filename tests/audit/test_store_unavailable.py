@@ -8,6 +8,8 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
+from charter.audit import AuditLog, iter_records
+from charter.decision import Action, Decision
 from charter.errors import StoreError
 from charter.store import connect, migrate
 from charter.store.transactions import write_transaction
@@ -71,3 +73,44 @@ def test_a_read_only_store_is_not_unavailable(sqlite_url: str) -> None:
         engine.dispose()
     assert "readonly database" in str(caught.value)
     assert not caught.value.unavailable, caught.value
+
+
+def test_a_connection_opened_read_only_is_reopened_once_the_file_is_writable(
+    sqlite_url: str,
+) -> None:
+    """Found by probing: a store file read-only when the app started (0444) was opened
+    read-only by SQLite and the pool kept that connection, so after `chmod 600` every write
+    still failed until a restart. `PRAGMA query_only` makes a pooled connection answer
+    as that one did (SQLITE_READONLY) while the file is writable; the write after the
+    failure gets a connection opened again."""
+    engine = connect(sqlite_url, pool_size=1, max_overflow=0)
+    migrate(engine)
+    with engine.connect() as conn:  # the only pooled connection: read-only from now on
+        conn.exec_driver_sql("PRAGMA query_only = ON")
+    log = AuditLog(engine, mode="sync", write_timeout=5)
+    try:
+        log.record(Decision(action=Action.ALLOW), {"i": 1})  # was: AuditError, every time
+        last_error = log.stats.last_error
+    finally:
+        log.close()
+        engine.dispose()
+    assert [r.input["i"] for r in iter_records(sqlite_url)] == [1]
+    assert last_error is not None and "readonly database" in last_error
+    assert "retrying will not help" not in last_error
+    assert "make it writable, and the next attempt opens the file again" in last_error
+
+
+def test_a_full_disk_is_not_said_to_be_beyond_retrying(sqlite_url: str) -> None:
+    engine = connect(sqlite_url)
+    migrate(engine)
+    try:
+        with pytest.raises(StoreError) as caught, write_transaction(engine, "writing") as conn:
+            pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+            conn.exec_driver_sql(f"PRAGMA max_page_count = {pages}")  # as a full disk answers
+            conn.execute(text("CREATE TABLE filler (x BLOB)"))
+            conn.execute(text("INSERT INTO filler VALUES (zeroblob(100000))"))
+    finally:
+        engine.dispose()
+    assert "database or disk is full" in str(caught.value)
+    assert "the disk is full: free space, and the next attempt can succeed" in str(caught.value)
+    assert "retrying will not help" not in str(caught.value)

@@ -28,6 +28,7 @@ from charter._private_files import private_file
 from charter._urls import shown_url
 from charter.errors import ConfigurationError, StoreError
 from charter.store.deadline import expired_bound, watch_connections
+from charter.store.lasting import lasting_hint, reopen_if_read_only
 from charter.store.swapped_file import watch_file
 from charter.store.unavailable import is_unavailable
 
@@ -240,6 +241,7 @@ def store_errors(engine: Engine, doing: str) -> Iterator[None]:
         yield
     except (DBAPIError, sqlite3.Error, PoolTimeout) as exc:
         orig = exc.orig if isinstance(exc, DBAPIError) else exc
+        reopen_if_read_only(engine, orig)
         reason = (str(orig).splitlines() or [""])[0] or type(exc).__name__
         bound = expired_bound()
         if bound is not None or is_unavailable(exc):
@@ -257,7 +259,7 @@ def store_errors(engine: Engine, doing: str) -> Iterator[None]:
             ) from None
         if isinstance(exc, OperationalError | sqlite3.OperationalError):
             raise StoreError(
-                f"{doing} failed on {redacted_url(engine)}: {reason}; retrying will not "
-                f"help: check the database's schema, permissions and free space.{NOTHING_LOST}"
+                f"{doing} failed on {redacted_url(engine)}: {reason}; "
+                f"{lasting_hint(orig)}.{NOTHING_LOST}"
             ) from None
         raise StoreError(f"{doing} failed on {redacted_url(engine)}: {reason}") from None
