@@ -184,7 +184,7 @@ class SpanStore:
                 self._enforce_bounds()
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.rollback()  # no-op where SQLite rolled back already (a full disk)
                 raise
 
     def _enforce_bounds(self) -> None:

@@ -124,6 +124,24 @@ def test_writer_retries_after_a_store_error(tmp_path: Path) -> None:
     assert store.count() == 5
 
 
+def test_a_full_disk_is_the_error_reported(tmp_path: Path) -> None:
+    """Found by probing: SQLite rolls a transaction back itself when the disk fills (here a
+    one-row INSERT, which has no statement journal), and the store's own ROLLBACK then
+    raised "no transaction is active": the writer's retry log showed that, not the disk."""
+    store = SpanStore(str(tmp_path / "spans.db"), clock=clock)
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+    store._db.execute(f"PRAGMA max_page_count = {pages}")  # as a full disk answers
+    with pytest.raises(StoreError) as err:
+        for i in range(1000):  # until the file's pages are full
+            store.insert(spans(1, start=i))
+    assert "database or disk is full" in str(err.value)
+    stored = store.count()
+    store._db.execute("PRAGMA max_page_count = 1073741823")  # space again
+    store.insert(spans(5, start=2000))
+    assert store.count() == stored + 5
+    store.close()
+
+
 # --- store -----------------------------------------------------------------------------
 
 
