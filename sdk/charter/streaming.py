@@ -82,6 +82,8 @@ class StreamWindow:
         self.arguments: tuple[str, ...] = ()
         self.passed_chars = 0
         """How much of the model's text passed so far."""
+        self._open = True
+        """Neither denied nor ended: the last check is still owed (`finish`)."""
 
     @property
     def position(self) -> int:
@@ -99,6 +101,7 @@ class StreamWindow:
         """After a `revise`: take new text (a revision) after what already passed."""
         self.withheld = ""
         self._since_check = 0
+        self._open = True
 
     def feed(self, text: str) -> str:
         """Add a chunk; returns text now safe to release ("" while holding back)."""
@@ -110,11 +113,15 @@ class StreamWindow:
 
     def finish(self, calls: StreamedCalls | None = None) -> str:
         """Check and release whatever is left, with the tool calls the stream proposed
-        (`arguments` then holds their strings as they may be released)."""
-        calls = calls if calls is not None else StreamedCalls(())
-        if not self._held and not calls:
+        (`arguments` then holds their strings as they may be released). It runs once per
+        stream (or revision) not denied before, with nothing held too: an empty answer, or
+        one of chunks without text, is checked and recorded as an empty returned answer is
+        (found by probing: it skipped the output stage, so a rule against an empty answer
+        never ran and the log held the input record only)."""
+        if not self._open:
             return ""
-        return self._run(calls=calls)
+        self._open = False
+        return self._run(calls=calls if calls is not None else StreamedCalls(()))
 
     def _run(self, *, calls: StreamedCalls | None = None) -> str:
         self._since_check = 0
@@ -122,7 +129,7 @@ class StreamWindow:
         self.decisions.append(result.decision)
         self.arguments = result.arguments
         if not result.decision.allowed:
-            self.withheld, self._held = self._held, ""
+            self.withheld, self._held, self._open = self._held, "", False
             return ""
         self._passed.append(self._held[: result.consumed])
         self.passed_chars += result.consumed
@@ -376,8 +383,9 @@ class StreamGate:
         if self.on_deny == "raise":
             raise PolicyViolation(decision)
         template = text_part(chunk) if chunk is not None else self.template
-        if template is None and self.held:  # no text came: shaped like the held chunks
-            template = text_part(self.held[0])
+        shaped = self.held or self.opening  # no text came: shaped like the chunks that did
+        if template is None and shaped:
+            template = text_part(shaped[0])
         return [*self._opening(), like_chunk(template, refusal_text(decision))]
 
     def _opening(self) -> list[Any]:

@@ -33,6 +33,7 @@ from charter.pseudonyms import settings_pseudonyms
 from charter.refusal import PREFIX
 from charter.signals import CallableSignal, SignalSet
 from charter.telemetry import Telemetry
+from charter.testing import make_charter
 
 MAIN = """package charter.main
 
@@ -673,6 +674,95 @@ def test_a_refused_stream_ends_with_one_refusal(make: Callable[..., Driven], mod
     assert len(refusals) == 1 and chunks[-1] == refusals[0]  # and nothing after it
     assert "[rule t.secret]" in refusals[0]
     assert "secret" not in "".join(chunks[:-1])
+
+
+EMPTY_DENIED = """package charter.main
+
+import rego.v1
+
+default decision := {"action": "allow"}
+
+decision := {"action": "deny", "violations": [{"rule": "t.empty", "message": "no answer"}]} if {
+	input.stage in {"output", "tool_result"}
+	trim_space(object.get(input, "text", "")) == ""
+}
+"""
+
+
+def _empty_stream(charter: Charter, mode: str) -> Any:
+    """A guarded stream of `mode` that yields no text: nothing, or only empty chunks."""
+    if mode == "stream":
+
+        def stream(prompt: str) -> Iterator[str]:
+            yield from ()
+
+        return charter.guard(model="m", provider="openai")(stream)
+    if mode == "astream":
+
+        async def astream(prompt: str) -> Any:
+            for chunk in ("", ""):
+                yield chunk
+
+        return charter.guard(model="m", provider="openai")(astream)
+    if mode == "tool":
+
+        @charter.guard.tool(name="empty_lookup")
+        def lookup(prompt: str) -> Iterator[str]:
+            yield ""
+
+        return lookup
+
+    @charter.guard.tool(name="empty_alookup")
+    async def alookup(prompt: str) -> Any:
+        for chunk in ():
+            yield chunk
+
+    return alookup
+
+
+@pytest.mark.parametrize("on_deny", ["raise", "refuse"])
+@pytest.mark.parametrize("mode", [*STREAMS, "tool", "atool"])
+def test_an_empty_stream_gets_the_last_check_a_returned_empty_answer_gets(
+    tmp_path: Path, mode: str, on_deny: str
+) -> None:
+    """A stream that ends with no text (no chunk, or only empty ones) is checked and
+    recorded at its end as "" returned whole is (found by probing: its end was never
+    checked, so the output stage had no record and a rule denying an empty answer never
+    ran; the same for a generator tool's `tool_result`)."""
+    bundle = hold_bundle(tmp_path, main=EMPTY_DENIED)
+    charter = make_charter(bundle, tmp_path, pii_mode="pattern", audit=True, on_deny=on_deny)
+    try:
+        fn = _empty_stream(charter, mode)
+        chunks: list[str] = []
+        error: BaseException | None = None
+        try:
+            if mode in ("stream", "tool"):
+                chunks.extend(fn("hello"))
+            else:
+
+                async def collect() -> None:
+                    async for chunk in fn("hello"):
+                        chunks.append(chunk)
+
+                asyncio.run(collect())
+        except PolicyViolation as exc:
+            error = exc
+        if on_deny == "raise":
+            assert isinstance(error, PolicyViolation) and error.decision.rules == ("t.empty",)
+            assert chunks == [] or set(chunks) == {""}
+        else:
+            assert error is None and chunks[-1].startswith(PREFIX)
+            assert "[rule t.empty]" in chunks[-1]
+        assert charter.audit is not None
+        charter.audit.flush(timeout=30)
+        records = list(iter_records(charter.settings.store_url))
+        first, last = ("tool_call", "tool_result") if "tool" in mode else ("input", "output")
+        assert [(r.labels["stage"], r.result["action"]) for r in records] == [
+            (first, "allow"),
+            (last, "deny"),
+        ]
+    finally:
+        charter.close()
 
 
 @pytest.mark.parametrize("mode", STREAMS)

@@ -4,6 +4,7 @@ check, and that every character is released exactly once, or not at all after a 
 from __future__ import annotations
 
 from charter.decision import Action, Decision
+from charter.refusal import PREFIX
 from charter.streaming import StreamGate, StreamWindow, WindowResult
 
 ALLOW = Decision(action=Action.ALLOW)
@@ -151,3 +152,26 @@ def test_the_tail_is_not_sent_in_a_copy_of_a_usage_chunk() -> None:
     out = gate.push(AIMessageChunk(content="short answer")) + gate.push(usage) + gate.close()
     assert "".join(str(c.content) for c in out) == "short answer"
     assert [c.usage_metadata is not None for c in out] == [False, True]
+
+
+def test_a_stream_without_text_gets_its_last_check_once() -> None:
+    """found by probing: a stream that ended with nothing held (no text, or chunks without
+    any) skipped the last check, so its answer was never checked or recorded."""
+    script = Script()
+    window = StreamWindow(script, window=10)
+    assert window.finish() == ""
+    assert script.calls == [("", "", True)]
+    assert window.finish() == ""  # once: the end was checked
+    assert len(script.calls) == 1
+    window.reopen()  # a revision that writes nothing is checked at its own end
+    window.finish()
+    assert len(script.calls) == 2
+
+
+def test_a_denied_stream_of_chunks_without_text_refuses_in_their_shape() -> None:
+    """OpenAI's role and finish chunks carry no text; the end's deny goes out as a chunk of
+    theirs, not a bare str among dicts (`chunk["choices"]` fails on a str)."""
+    gate = StreamGate(StreamWindow(Script(deny_on=""), window=10), "refuse")
+    out = [r for chunk in _openai_chunks([]) for r in gate.push(chunk)] + gate.close()
+    assert gate.stopped and all(isinstance(c, dict) for c in out)
+    assert str(_delta(out[-1]).get("content")).startswith(PREFIX)

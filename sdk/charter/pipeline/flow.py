@@ -365,7 +365,7 @@ def _stream(run: CallRun, prepared: Prepared) -> Flow:
         revising = gate.revising
         if revising is None:
             if chunk is END:
-                if reviser is not None:  # the revision passed (an empty one: nothing to check)
+                if reviser is not None:  # the revision passed its last check
                     reviser.close(gate.verdict or Decision(action=Action.ALLOW, stage=Stage.OUTPUT))
                 return
             continue
