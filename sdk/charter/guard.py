@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from charter._method_args import require_entities, require_text, scored_in_line, stage_of
+from charter._stream_window import checked_stream_window
 from charter.config import Settings
 from charter.context import CallContext, current
 from charter.decision import Decision, Stage
@@ -55,6 +56,7 @@ class Charter:
         grounding: SupportScorer | None = None,
         **overrides: Any,
     ) -> None:
+        self.stream_window = stream_window  # checked first: before the key file is made
         # `audit=False`, `telemetry=True`, `engine="http://..."` are settings; objects are the
         # components to use.
         if isinstance(audit, bool):
@@ -88,12 +90,21 @@ class Charter:
         working directory) and checked now: one that can be neither read nor made fails
         here, not each call (`Pseudonyms.check_usable`)."""
         self.pseudonyms.check_usable()
-        self.stream_window = stream_window
         self.grounding: SupportScorer = grounding or LexicalSupport()
         """Scores a RAG answer against its retrieved passages (`input.grounding`)."""
         self.refused_turns = RefusedTurns()
         """User turns refused at the input stage, withheld when a chat sends them again."""
         self.guard = GuardDecorator(lambda: self)
+
+    @property
+    def stream_window(self) -> int:
+        """How many characters a stream holds back until they passed a check (at least
+        `MIN_STREAM_WINDOW`, checked wherever it is set)."""
+        return self._stream_window
+
+    @stream_window.setter
+    def stream_window(self, value: int) -> None:
+        self._stream_window = checked_stream_window(value)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Charter:

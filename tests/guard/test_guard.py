@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
-from charter.config import DEFAULT_POLICIES
+from charter.config import DEFAULT_POLICIES, Settings
 from charter.decision import Action
 from charter.errors import (
     ApprovalError,
     ApprovalPending,
     ApprovalRejected,
+    ConfigurationError,
     NotAuthorized,
     PolicyViolation,
 )
@@ -155,6 +156,43 @@ def test_streaming_stops_on_a_deny_mid_stream(tmp_path: Path) -> None:
     assert "system prompt is" not in joined
     assert out[-1].startswith("I can't help with that") and "output.system_prompt_leak" in out[-1]
     assert "More text." not in joined
+
+
+def _windowed(tmp_path: Path, window: Any) -> Charter:
+    """A Charter whose streams hold back `window` characters (an argument, not a setting)."""
+    store = f"sqlite:///{tmp_path / 'charter.db'}"
+    values = {"policies": str(DEFAULT_POLICIES), "store_url": store, "pii_mode": "pattern"}
+    return Charter(Settings.build({**values, "telemetry": False}), stream_window=window)
+
+
+@pytest.mark.parametrize("window", [0, -5, 63, 64.0, True, "96", None])
+def test_a_stream_window_too_small_to_hold_an_iban_is_refused(
+    tmp_path: Path, window: object
+) -> None:
+    """found by probing: `stream_window=0` (or negative) was taken, and streams then
+    released a card number unmasked as it came and wrote no output record."""
+    with pytest.raises(ConfigurationError, match=r"stream_window.*at least 64"):
+        _windowed(tmp_path, window)
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern")
+    with pytest.raises(ConfigurationError, match="stream_window"):
+        charter.stream_window = window  # type: ignore[assignment]
+    assert charter.stream_window == 96
+
+
+def test_the_smallest_stream_window_keeps_a_grouped_iban_whole(tmp_path: Path) -> None:
+    """At the minimum, the longest grouped value the detectors read (an IBAN with wide gaps)
+    is whole in a check before any of it leaves, one character a chunk."""
+    charter = _windowed(tmp_path, 64)
+    iban = "RU - 02 - 0445 - 2560 - 0407 - 0281 - 0412 - 3456 - 7890 - 1"
+    text = "Thanks for waiting. The account's IBAN: " + iban + " as on file. " * 8
+
+    @charter.guard(model="m", provider="openai")
+    def stream(prompt: str):  # type: ignore[no-untyped-def]
+        yield from text
+
+    released = "".join(stream("what is on file?"))
+    assert "0445 - 2560" not in released and "RU - 02" not in released
+    assert released.endswith(" as on file. ")
 
 
 def test_async_streaming_matches_sync(tmp_path: Path) -> None:
