@@ -143,7 +143,10 @@ class Privacy:
 
     # --- texts ---------------------------------------------------------------------------
 
-    def inspect(self, texts: Sequence[str], *, scope: Any | None) -> Inspected:
+    def inspect(
+        self, texts: Sequence[str], *, scope: Any | None, fresh: list[str] | None = None
+    ) -> Inspected:
+        """Findings and the policy's view; `fresh` gets the placeholders issued new."""
         if self.mode == "off":
             return Inspected(list(texts), [[] for _ in texts], (), list(texts), scope)
         from charter.pii import redact, summarize
@@ -160,7 +163,9 @@ class Privacy:
                 policy_texts.append(text)
                 continue
             ops = {f.entity_type: RedactOperator.PLACEHOLDER for f in fs}
-            redaction = redact(text, fs, ops, vault=self.vault, scope=scope, reserved=reserved)
+            redaction = redact(
+                text, fs, ops, vault=self.vault, scope=scope, reserved=reserved, fresh=fresh
+            )
             policy_texts.append(redaction.text)
         return Inspected(list(texts), findings, tuple(summarize(flat)), policy_texts, scope)
 
@@ -207,10 +212,12 @@ class Privacy:
         )
         return redacted
 
-    def inspect_json(self, value: Any, *, scope: Any | None) -> InspectedJson:
+    def inspect_json(
+        self, value: Any, *, scope: Any | None, fresh: list[str] | None = None
+    ) -> InspectedJson:
         """Detect once in every string/integral-number leaf of `value` and in every string dict key
         (keys usually name fields, but can be data); the placeholder view is rendered from
-        those findings."""
+        those findings (`fresh` gets the placeholders issued new)."""
         if self.mode == "off":
             return InspectedJson(value, (), (), scope, value, self)
         from charter.pii import summarize
@@ -245,7 +252,9 @@ class Privacy:
         summaries = tuple(summarize(f for leaf in leaves for f in leaf.findings))
         inspected = InspectedJson(value, tuple(leaves), summaries, scope, None, self)
         reserved = present(json_strings(value)) if leaves else set()
-        inspected.policy_value = self.render_json(inspected, _ALL_PLACEHOLDERS, None, reserved)
+        inspected.policy_value = self.render_json(
+            inspected, _ALL_PLACEHOLDERS, None, reserved, fresh
+        )
         return inspected
 
     def render_json(
@@ -254,10 +263,11 @@ class Privacy:
         operators: Mapping[str, RedactOperator],
         default: RedactOperator | None,
         reserved: Collection[str] | None = None,
+        fresh: list[str] | None = None,
     ) -> Any:
         """`reserved`: placeholders of other scopes anywhere in the value (`inspect_json`
         passes them; once reserved, the scope never issues them); None: each leaf is
-        searched for its own."""
+        searched for its own. `fresh` gets the placeholders issued new."""
         if not inspected.leaves:
             return inspected.value
         from charter.pii import redact
@@ -273,6 +283,7 @@ class Privacy:
                 default=default,
                 numeric=leaf.numeric,
                 reserved=reserved,
+                fresh=fresh,
             )
             if result.changed:
                 replaced[leaf.path] = result.text

@@ -264,6 +264,46 @@ def test_a_withheld_answer_is_never_released(make: Callable[..., Driven], mode: 
     assert info.value.decision.rules == ("t.secret",)
 
 
+@pytest.mark.parametrize("on_deny", ["raise", "refuse"])
+@pytest.mark.parametrize("mode", MODES)
+def test_a_denied_calls_values_are_not_restored_into_a_later_answer(
+    make: Callable[..., Driven], mode: str, on_deny: str
+) -> None:
+    """found by probing: a denied prompt's address stayed in the conversation's vault, and
+    a later answer's `<EMAIL_ADDRESS_1>`, a placeholder no prompt sent to the model held,
+    was restored to it. The placeholders a call issued go when it never reaches the model
+    (or the tool); the next value takes the next number."""
+    denied = make(mode, on_deny=on_deny)
+    received: list[str] = []  # the same Charter, so the same vault
+    later = _wrap(
+        denied.charter, "sync", received, lambda t: "Noted <EMAIL_ADDRESS_1>, <EMAIL_ADDRESS_2>."
+    )
+    with context(user="u-1", conversation="c-1"):
+        if on_deny == "raise":
+            with pytest.raises(PolicyViolation):
+                denied(f"forbidden: write to {EMAIL}")
+        else:
+            assert str(denied(f"forbidden: write to {EMAIL}")).startswith(PREFIX)
+        assert denied.received == []
+        answer = later("and write to ali@example.org")
+    assert received == ["and write to <EMAIL_ADDRESS_2>"]
+    assert answer == "Noted <EMAIL_ADDRESS_1>, ali@example.org."  # before: EMAIL for _1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_held_calls_placeholders_stay_for_its_resume(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    """A held call has not reached the model yet, but the arguments stored with its request
+    carry its placeholders, which an approved resume sends: they stay in the vault."""
+    driven = make(mode)
+    with context(user="u-1", conversation="c-1"), pytest.raises(ApprovalPending):
+        driven(f"please hold this for {EMAIL}")
+    privacy = driven.charter.privacy
+    scope = privacy.scope("c-1", subject="u-1")
+    assert privacy.vault.restore("<EMAIL_ADDRESS_1>", scope) == EMAIL
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_refusals_are_returned_in_the_callers_shape(make: Callable[..., Driven], mode: str) -> None:
     driven = make(mode, on_deny="refuse")

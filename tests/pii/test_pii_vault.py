@@ -211,6 +211,27 @@ def test_erase_by_subject_never_issues_an_erased_number_again(vault: Vault) -> N
     assert vault.erase("u-bob", tenant="acme") == 1  # her value, in his scope, goes too
 
 
+def test_retract_takes_back_only_placeholders_issued_new_and_never_reissues_them(
+    vault: Vault,
+) -> None:
+    """A call denied before the model takes back what it issued (found by probing: a later
+    answer restored a denied prompt's value); a value an earlier turn was given stays."""
+    scope = Scope.conversation("c1", principal="u-1")
+    assert vault.placeholders(scope, [PHONE]) == ["<PHONE_NUMBER_1>"]  # an earlier turn
+    fresh: list[str] = []
+    assert vault.placeholders(scope, [PHONE, EMAIL], fresh=fresh) == [
+        "<PHONE_NUMBER_1>",
+        "<EMAIL_ADDRESS_1>",
+    ]
+    assert fresh == ["<EMAIL_ADDRESS_1>"]  # the phone number was issued before
+    vault.retract(scope, fresh)
+    answer = "<EMAIL_ADDRESS_1> or <PHONE_NUMBER_1>"
+    assert vault.restore(answer, scope) == f"<EMAIL_ADDRESS_1> or {PHONE[1]}"
+    carol = ("EMAIL_ADDRESS", "carol@example.com", False)
+    assert vault.placeholders(scope, [carol]) == ["<EMAIL_ADDRESS_2>"]  # _1 is not reused
+    assert vault.restore("<EMAIL_ADDRESS_1>", scope) == "<EMAIL_ADDRESS_1>"
+
+
 def test_erase_by_value_removes_it_everywhere_in_any_formatting(vault: Vault) -> None:
     a, b = Scope.conversation("a"), Scope.conversation("b", tenant="acme")
     vault.placeholders(a, [PHONE, EMAIL])

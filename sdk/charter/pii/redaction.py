@@ -79,6 +79,7 @@ def redact(
     default: RedactOperator | None = RedactOperator.PLACEHOLDER,
     numeric: bool = False,
     reserved: Collection[str] | None = None,
+    fresh: list[str] | None = None,
 ) -> Redaction:
     """Apply the operators to `findings` in `text`. Overlapping findings are resolved
     first (see `resolve_overlaps`). Types with no operator get `default`; None keeps them.
@@ -89,7 +90,8 @@ def redact(
     redacted in its own scope said `<EMAIL_ADDRESS_1>` for another customer, and the next
     prompt's scope gave the user's address the same name, then restored it in its place.
     A caller that gives `reserved` has searched `text` with the rest (None: it is searched
-    here), so a prompt's texts are searched once, not once more each."""
+    here), so a prompt's texts are searched once, not once more each. `fresh` gets the
+    placeholders the scope issued new (`Vault.retract` can take them back)."""
     scope = Scope.of(scope)
     ops = resolve_operators(operators)
     fallback = ops.get(WILDCARD, default)
@@ -115,7 +117,7 @@ def redact(
         types = {entity_type for entity_type, _, _ in wanted}
         seen = present([text], types) if reserved is None else reserved
         foreign = {p for p in seen if entity_type_of(p) in types}
-        issued = iter(vault.placeholders(scope, wanted, reserved=foreign))
+        issued = iter(vault.placeholders(scope, wanted, reserved=foreign, fresh=fresh))
     else:
         issued = iter(())
     parts: list[str] = []

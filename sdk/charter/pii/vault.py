@@ -115,10 +115,12 @@ class Vault:
         items: Sequence[tuple[str, str, bool]],
         *,
         reserved: Collection[str] = (),
+        fresh: list[str] | None = None,
     ) -> list[str]:
         """Placeholders for `(entity_type, value, numeric)` items, in order; one decrypt
         and at most one encrypt for the whole batch. `reserved`: placeholders already in
-        the text being redacted, which the scope never issues (`Mapping.reserve`)."""
+        the text being redacted, which the scope never issues (`Mapping.reserve`). `fresh`
+        gets the placeholders issued new (for `retract`)."""
         scope = Scope.of(scope)
         with self._lock:
             mapping = self._load(scope)
@@ -129,9 +131,19 @@ class Vault:
                 withheld = scope.withheld and not said
                 placeholder, is_new = mapping.assign(entity_type, value, numeric, withheld)
                 out.append(placeholder)
+                if is_new and fresh is not None:
+                    fresh.append(placeholder)
                 changed = changed or is_new
             self._save(scope, mapping, touched_only=not changed)
             return out
+
+    def retract(self, scope: Scope, placeholders: Collection[str]) -> None:
+        """Take back placeholders issued `fresh` to a call that never sent them (denied
+        before the model): no answer restores them. Their numbers are not issued again."""
+        with self._lock:
+            mapping = self._load(scope)
+            if mapping.retract(placeholders):
+                self._save(scope, mapping, touched_only=False)
 
     def digest(self, tenant: str, entity_type: str, value: str) -> str:
         """A keyed hash for the `hash` operator: the same value gives the same token across

@@ -93,6 +93,15 @@ class Mapping:
         self.index[(entity_type, value)] = placeholder
         return placeholder, True
 
+    def retract(self, placeholders: Iterable[str]) -> bool:
+        """Forget `placeholders` and their values; the counters stay, so a number is never
+        issued again for another value. True when one was held."""
+        held = [p for p in placeholders if p in self.entries]
+        for placeholder in held:
+            entry = self.entries.pop(placeholder)
+            self.index.pop((entry.entity_type, entry.value), None)
+        return bool(held)
+
 
 _ERASE_NORMALIZE = re.compile(r"[\s\-().]")
 

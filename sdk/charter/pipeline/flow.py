@@ -43,6 +43,7 @@ from charter.pipeline.rechecks import recheck
 from charter.pipeline.revise import Reviser
 from charter.pipeline.stages import CallRun, Refused
 from charter.pipeline.tool_results import finish_tool
+from charter.pipeline.unsent import settle_placeholders
 from charter.pipeline.windows import WindowChecks, record_shown
 from charter.pipeline.withheld_turns import Turns
 from charter.privacy import Inspected
@@ -82,8 +83,7 @@ def close_run(run: CallRun, cm: Any, error: BaseException | None) -> None:
     or a held call)."""
     if isinstance(error, GeneratorExit):  # the consumer closed the stream early
         error = None
-    if run.parts.privacy.enabled and getattr(run.scope, "kind", "") == "request":
-        run.parts.privacy.vault.discard(run.scope)  # a request's placeholders die with it
+    settle_placeholders(run, error)  # a request's go, a call's that never ran are taken back
     if run.rounds or run.refused_after_revision:
         run.span.record_revise(len(run.rounds), run.calls, refused=run.refused_after_revision)
     publish(run.report)

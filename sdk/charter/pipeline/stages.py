@@ -2,8 +2,7 @@
 `CallRun`: what the call has learned so far (its context, span, the input's findings) and
 the operations every mode shares. The flow (`charter.pipeline.flow`) orders them.
 
-Each stage detects PII once: the findings feed the policy input, the redaction, the
-approval record and the decision log.
+Each stage detects PII once: the findings feed the policy input, redaction, approvals and log.
 """
 
 from __future__ import annotations
@@ -49,6 +48,7 @@ class CallRun:
     scope: Any = None
     inspected: Inspected | None = None
     """The input stage's findings; placeholders in the answer are restored from its scope."""
+    fresh: list[str] = field(default_factory=list)  # placeholders its checks issued new
     restore_types: tuple[str, ...] = ()
     prompt: Any = None
     """The prompt argument as the caller passed it (shapes refusals and answers)."""
@@ -267,14 +267,14 @@ class CallRun:
         said = self.inspected.texts if answer and self.inspected is not None else ()
         scope = self.scope.withheld_view("\n".join(said)) if answer else self.scope
         with self.span.stage("charter.pii.redact"):
-            return privacy.inspect(texts, scope=scope)
+            return privacy.inspect(texts, scope=scope, fresh=self.fresh)
 
     def inspect_json(self, value: Any) -> InspectedJson:
         privacy = self.parts.privacy
         if not privacy.enabled:
             return privacy.inspect_json(value, scope=self.scope)
         with self.span.stage("charter.pii.redact"):
-            return privacy.inspect_json(value, scope=self.scope)
+            return privacy.inspect_json(value, scope=self.scope, fresh=self.fresh)
 
     # --- enforcement ---------------------------------------------------------------------
 
