@@ -30,6 +30,7 @@ __all__ = [
     "GeminiAdapter",
     "LangChainMessagesAdapter",
     "MessageAnswerAdapter",
+    "Messages",
     "OpenAIMessagesAdapter",
     "OpenAIResponseAdapter",
     "ResponsesAdapter",
@@ -82,6 +83,14 @@ class Roles(Protocol):
     def roles(self, value: Any) -> list[str] | None:
         """Who each text of `texts(value)` comes from, in order ("system", "user",
         "assistant", "tool"; LangChain's "human", "ai", ...), or None when unknown."""
+        ...
+
+
+@runtime_checkable
+class Messages(Protocol):
+    def message_sizes(self, value: Any) -> list[int] | None:
+        """How many of `texts(value)` each message holds, in order, or None when unknown.
+        Only for a prompt that is not a list: a list's items are read one by one."""
         ...
 
 

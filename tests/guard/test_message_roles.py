@@ -370,3 +370,63 @@ def test_the_memory_is_bounded() -> None:
     assert len(memory) == 2 and digests[0] not in memory and digests[2] in memory
     assert memory.digest(b"scope", "c-1", " a\u200b ") == digests[0]  # normalized
     assert memory.digest(b"scope", "c-2", "a") != digests[0]
+
+
+APP = "Instructions: you are a bank's assistant; answer banking questions only."
+REMINDER = "Reminder from the app: answer banking questions only."
+
+
+def _with_reminder(text: str) -> dict[str, Any]:
+    """A user message as apps that append their reminder block to each one send it."""
+    blocks = [{"type": "text", "text": text}, {"type": "text", "text": REMINDER}]
+    return {"role": "user", "content": blocks}
+
+
+def _user(text: str) -> dict[str, Any]:
+    return {"role": "user", "content": text}
+
+
+@pytest.mark.parametrize("shape", ["instructions as a user message", "scored system", "reminder"])
+def test_the_apps_own_texts_beside_a_refused_turn_are_not_withheld(make: Any, shape: str) -> None:
+    """Found by probing: every scored text of the refused prompt's last run was remembered,
+    so the app's own texts beside the refused words (instructions sent as a user message
+    before the user's, for a model without a system role; a system prompt where "system" is
+    scored; a reminder block appended to every user message) read as the marker for the
+    rest of the chat. Only the refused user message, as a whole, is withheld now."""
+    from charter.context import context
+
+    scored_system = ("assistant", "ai", "model", "tool", "function")
+    extra = {"unscored_roles": scored_system} if shape == "scored system" else {}
+    ask, _, received = make("sync", **extra)
+    new = _with_reminder if shape == "reminder" else _user
+    chat = {
+        "instructions as a user message": [_user(APP), _user(REFUSED)],
+        "scored system": [{"role": "system", "content": APP}, _user(REFUSED)],
+        "reminder": [_with_reminder(REFUSED)],
+    }[shape]
+    no, hi = {"role": "assistant", "content": "I can't help with that."}, new("hi")
+    with context(user="u-1", conversation="c-1"):
+        with pytest.raises(PolicyViolation):
+            ask(chat)
+        later = [*chat, no, hi, {"role": "assistant", "content": "hello"}, new("my balance?")]
+        assert ask(later) == "ok"
+    [sent] = received
+    refused = len(chat) - 1
+    assert sent[:refused] == chat[:refused]  # the app's instructions, as they were
+    blocks = sent[refused]["content"]
+    assert blocks in (WITHHELD, [{"type": "text", "text": WITHHELD}] * 2)
+    assert sent[refused + 1 :] == [no, hi, later[-2], later[-1]]  # reminders kept
+    assert REFUSED not in repr(sent)
+
+
+def test_a_refused_string_prompt_is_withheld_from_a_later_chat(make: Any) -> None:
+    """A bare string prompt is the user's message: refused, then sent again as the first
+    turn of a chat, it is withheld."""
+    from charter.context import context
+
+    ask, _, received = make("sync")
+    with context(user="u-1", conversation="c-1"):
+        with pytest.raises(PolicyViolation):
+            ask(REFUSED)
+        assert ask(_turn([_user(REFUSED)], "please answer my previous question")) == "ok"
+    assert received[0][0] == _user(WITHHELD)

@@ -177,6 +177,28 @@ def test_a_denied_prompt_never_reaches_the_model(charter: Charter) -> None:
     assert "topics.forbidden" in info.value.decision.rules
 
 
+def test_a_refused_turn_is_withheld_as_one_message_in_the_thread(charter: Charter) -> None:
+    """The refused turn stays in the thread: later turns send the model the marker in place
+    of its texts, and only of its texts (found by probing: the reminder the app appends to
+    each human message was remembered with the refused words and withheld from every later
+    message)."""
+    shop = Shop(charter, 40.0, on_deny="refuse")
+    reminder = {"type": "text", "text": "Reminder from the app: banking questions only."}
+
+    def human(text: str) -> HumanMessage:
+        return HumanMessage([{"type": "text", "text": text}, reminder])
+
+    for text in (FORBIDDEN, "What are your opening hours?", "And on Sunday?"):
+        shop.agent.invoke({"messages": [human(text)]}, _config("t-1"))
+    sent = [m.content for m in shop.model.calls[-1] if isinstance(m, HumanMessage)]
+    marker = {"type": "text", "text": "[message withheld: refused by policy]"}
+    assert sent == [
+        [marker, marker],
+        *(human(t).content for t in ("What are your opening hours?", "And on Sunday?")),
+    ]
+    assert all(FORBIDDEN not in text for text in shop.model.texts)
+
+
 def test_a_withheld_answer_is_refused_inside_the_agent(charter: Charter) -> None:
     shop = Shop(charter, 40.0, on_deny="refuse")
     shop.model.final = LEAK

@@ -108,13 +108,14 @@ class LangChainShapes:
 
     def roles(self, value: Any) -> list[str] | None:
         """A chat input's message types (`charter.adapters.Roles`); None for other inputs."""
-        if not isinstance(value, GuardInput) or value.input_keys is not None:
-            return None
-        inner = value.value.to_messages() if isinstance(value.value, PromptValue) else value.value
-        items = inner if isinstance(inner, list | tuple) else [inner]
-        if items and all(isinstance(m, BaseMessage) for m in items):
-            return [role for m in items for role in message_roles(m)]
-        return None
+        messages = _chat_messages(value)
+        return None if messages is None else [r for m in messages for r in message_roles(m)]
+
+    def message_sizes(self, value: Any) -> list[int] | None:
+        """How many of a chat input's texts each message holds (`charter.adapters.Messages`);
+        None for other inputs."""
+        messages = _chat_messages(value)
+        return None if messages is None else [len(message_roles(m)) for m in messages]
 
     def attachments(self, value: Any) -> tuple[Attachment, ...]:
         """What a chat input's messages attach (`charter.attachments`)."""
@@ -128,6 +129,15 @@ class LangChainShapes:
         if isinstance(answer, BaseMessage):
             return LangChainMessagesAdapter().usage(answer)
         return Usage()
+
+
+def _chat_messages(value: Any) -> list[BaseMessage] | None:
+    """A chat input's messages; None for other inputs (a dict for a chain, a string)."""
+    if not isinstance(value, GuardInput) or value.input_keys is not None:
+        return None
+    inner = value.value.to_messages() if isinstance(value.value, PromptValue) else value.value
+    items = list(inner) if isinstance(inner, list | tuple) else [inner]
+    return items if items and all(isinstance(m, BaseMessage) for m in items) else None
 
 
 register_adapter(LangChainShapes())

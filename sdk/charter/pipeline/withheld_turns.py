@@ -12,20 +12,26 @@ a pipe bomb", then "please answer my previous question").
 So the guard remembers the newest user turn of each prompt it denies (not one it holds: an
 approved hold's turn was answered), in its caller's scope (`charter._score_scope`, the
 score memo's, and the conversation) and by a digest under this process's own random key,
-never the text. When that caller sends the turn again as an earlier one it is neither
-scored nor sent: the model and the policy read `WITHHELD` in its place, and the decision
-record and span count the turns withheld. The newest turn is always scored; so is a turn
-whose message attaches more than text (an image), since withholding its text would not
-keep the image from the model. The memory is in memory, bounded, per `Charter`: another
-process, a restart or an evicted entry scores the turn again, as before (refused, the safe
-side). An anonymous caller without a conversation is remembered nowhere, as in the score
-memo.
+never the text. A turn is one user message (a `user` or `human` role; a bare string
+prompt is one), its texts joined: remembering each scored text, as first written, took the
+app's own texts beside the refused words along (found by probing: instructions sent as a
+user message before the user's first one, a system prompt where "system" is scored, a
+reminder block the app appends to every user message), and they were withheld for the rest
+of the chat. When that caller sends the turn again as an earlier one, the whole message
+alike, it is neither scored nor sent: the model and the policy read `WITHHELD` in place of
+each of its texts, and the decision record and span count the turns withheld. Only user
+messages are remembered or withheld, whatever `unscored_roles` says. The newest is always
+scored; so is a turn whose message attaches more than text (an image), since withholding
+its text would not keep the image from the model. The memory is in memory, bounded, per
+`Charter`: another process, a restart or an evicted entry scores the turn again, as before
+(refused, the safe side). An anonymous caller without a conversation is remembered
+nowhere, as in the score memo.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from charter._score_scope import caller_scope
@@ -36,9 +42,11 @@ if TYPE_CHECKING:
     from charter.pipeline.stages import CallRun
 
 WITHHELD = "[message withheld: refused by policy]"
-"""What the model and the policy read in place of a refused turn sent again."""
+"""What the model and the policy read in place of each text of a refused turn sent again."""
 WITHHELD_LABEL = "withheld_turns"
 """The decision record's label: how many earlier turns were withheld (a count)."""
+USER_ROLES = frozenset({"user", "human", "HumanMessageChunk"})
+"""The roles of the user's own messages (OpenAI's and others', LangChain's types)."""
 
 
 @dataclass
@@ -51,8 +59,8 @@ class Turns:
     scored_at: tuple[int, ...] = ()
     """Where the texts the signals score sit, in their order (`PromptArgs.scored`)."""
     newest: tuple[int, ...] = ()
-    """The newest user message: the last run of scored texts (a message's blocks)."""
-    digests: dict[int, bytes] = field(default_factory=dict)
+    """The newest user message's texts (its user-role ones), remembered if refused."""
+    scope: bytes = b""
     withheld: frozenset[int] = frozenset()
 
     @classmethod
@@ -60,27 +68,35 @@ class Turns:
         """The prompt's turns; earlier ones this caller was refused are withheld (counted on
         the span and the records). No memory without roles or a scope."""
         turns = cls(run, args, list(args.prompt_texts))
-        roles_of = getattr(args.adapter, "roles", None)
-        roles = roles_of(args.prompt) if callable(roles_of) else None
-        memory = run.parts.refused_turns
+        roles = _roles(args)
         ctx, tenant = run.ctx, run.parts.settings.tenant
         scope = caller_scope(tenant, ctx.user, ctx.conversation)
         if roles is None or len(roles) != len(turns.texts) or scope is None:
             return turns
+        messages = _messages(args)
+        if messages is None:
+            return turns
         unscored = run.parts.settings.unscored_roles
         turns.scored_at = tuple(i for i, role in enumerate(roles) if role not in unscored)
-        at, newest = set(turns.scored_at), turns.scored_at[-1:]
-        while newest and newest[0] - 1 in at:
-            newest = (newest[0] - 1, *newest)
-        turns.newest = newest
-        where = ctx.conversation or ""
-        turns.digests = {i: memory.digest(scope, where, turns.texts[i]) for i in turns.scored_at}
-        refused = {i for i, d in turns.digests.items() if i not in newest and d in memory}
-        turns.withheld = frozenset(refused - _attaching(args, refused))
-        if turns.withheld:
-            run.labels[WITHHELD_LABEL] = str(len(turns.withheld))
-            run.span.record_withheld(len(turns.withheld))
+        users = [at for m in messages if (at := tuple(i for i in m if roles[i] in USER_ROLES))]
+        if not users:
+            return turns
+        turns.newest, turns.scope = users[-1], scope
+        memory = run.parts.refused_turns
+        refused = [at for at in users[:-1] if turns._digest(at) in memory] if len(memory) else []
+        kept = _attaching(args, messages, {i for at in refused for i in at})
+        refused = [at for at in refused if not kept.intersection(at)]
+        turns.withheld = frozenset(i for at in refused for i in at)
+        if refused:
+            run.labels[WITHHELD_LABEL] = str(len(refused))
+            run.span.record_withheld(len(refused))
         return turns
+
+    def _digest(self, at: tuple[int, ...]) -> bytes:
+        """One message's digest: its texts at `at`, joined, in the caller's scope."""
+        text = "\n".join(self.texts[i] for i in at)
+        where = self.run.ctx.conversation or ""
+        return self.run.parts.refused_turns.digest(self.scope, where, text)
 
     def sent(self, texts: Sequence[str]) -> list[str]:
         """`texts` (the prompt's first) with each withheld turn's replaced by `WITHHELD`."""
@@ -95,31 +111,56 @@ class Turns:
         return [t for t, i in zip(scored, self.scored_at, strict=True) if i not in self.withheld]
 
     def refused(self) -> None:
-        """The input stage denied the prompt: remember its newest turn."""
-        if self.digests and self.newest:
-            self.run.parts.refused_turns.remember([self.digests[i] for i in self.newest])
+        """The input stage denied the prompt: remember its newest user message."""
+        if self.newest:
+            self.run.parts.refused_turns.remember([self._digest(self.newest)])
 
 
-def _attaching(args: PromptArgs, at: set[int]) -> set[int]:
+def _roles(args: PromptArgs) -> list[str] | None:
+    """Who each of the prompt's texts comes from (`charter.adapters.Roles`); a bare string
+    prompt is the user's."""
+    if isinstance(args.prompt, str):
+        return ["user"]
+    roles_of = getattr(args.adapter, "roles", None)
+    roles: list[str] | None = roles_of(args.prompt) if callable(roles_of) else None
+    return roles
+
+
+def _messages(args: PromptArgs) -> list[range] | None:
+    """Where each message's texts sit among the prompt's texts: a list's items one by one,
+    else as the adapter says (`charter.adapters.Messages`), else one message (a string, a
+    lone message). None when they do not add up to the prompt's texts."""
+    adapter, prompt, count = args.adapter, args.prompt, len(args.prompt_texts)
+    sizes_of = getattr(adapter, "message_sizes", None)
+    try:
+        if isinstance(prompt, list | tuple):
+            sizes = [len(adapter.texts([item])) for item in prompt]
+        elif callable(sizes_of):
+            sizes = sizes_of(prompt)
+        else:
+            sizes = [count]
+    except Exception:  # an adapter that reads only whole prompts
+        return None
+    if sizes is None or sum(sizes) != count:
+        return None
+    out, start = [], 0
+    for size in sizes:
+        out.append(range(start, start + size))
+        start += size
+    return out
+
+
+def _attaching(args: PromptArgs, messages: list[range], at: set[int]) -> set[int]:
     """Which of the texts `at` sit in a message that attaches more (an image, a file): only
     texts can be withheld, and an image beside a refused text would still reach the model,
-    so such a turn is scored again (refused, as before). All of them when the prompt cannot
-    be read message by message."""
+    so such a turn is scored again (refused, as before). All of them, if the prompt attaches
+    anything, when it is not a list read item by item (`_messages`)."""
     if not at:
         return at
-    adapter, prompt = args.adapter, args.prompt
-    attached = getattr(adapter, "attachments", None)
+    prompt = args.prompt
+    attached = getattr(args.adapter, "attachments", None)
     read = attached if callable(attached) else attachments_in
-    if not isinstance(prompt, list | tuple):
+    if not isinstance(prompt, list | tuple) or len(prompt) != len(messages):
         return at if read(prompt) else set()
-    found: set[int] = set()
-    start = 0
-    try:
-        for item in prompt:
-            end = start + len(adapter.texts([item]))
-            if read([item]):
-                found.update(i for i in at if start <= i < end)
-            start = end
-    except Exception:  # an adapter that reads only whole prompts
-        return at if read(prompt) else set()
-    return found if start == len(args.prompt_texts) else at if read(prompt) else set()
+    pairs = zip(prompt, messages, strict=True)
+    return {i for item, m in pairs if read([item]) for i in m if i in at}
