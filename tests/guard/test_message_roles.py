@@ -366,7 +366,8 @@ def test_the_memory_is_bounded() -> None:
 
     memory = RefusedTurns(size=2)
     digests = [memory.digest(b"scope", "c-1", text) for text in ("a", "b", "c")]
-    memory.remember(digests)
+    for found in digests:
+        memory.remember(b"scope", found)
     assert len(memory) == 2 and digests[0] not in memory and digests[2] in memory
     assert memory.digest(b"scope", "c-1", " a\u200b ") == digests[0]  # normalized
     assert memory.digest(b"scope", "c-2", "a") != digests[0]
@@ -429,4 +430,45 @@ def test_a_refused_string_prompt_is_withheld_from_a_later_chat(make: Any) -> Non
         with pytest.raises(PolicyViolation):
             ask(REFUSED)
         assert ask(_turn([_user(REFUSED)], "please answer my previous question")) == "ok"
+    assert received[0][0] == _user(WITHHELD)
+
+
+def test_the_memory_is_bounded_per_caller() -> None:
+    """Found by probing: one memory for all let one user's refused calls evict every other
+    user's turns. A caller's own oldest goes first now."""
+    from charter.refused_turns import RefusedTurns
+
+    memory = RefusedTurns(size=8, per_scope=3)
+    victim = memory.digest(b"victim", "c-1", "a")
+    memory.remember(b"victim", victim)
+    flood = [memory.digest(b"mallory", f"m-{i}", "a") for i in range(20)]
+    for found in flood:
+        memory.remember(b"mallory", found)
+    assert len(memory) == 4 and victim in memory
+    assert [found in memory for found in flood] == [False] * 17 + [True] * 3
+    others = [memory.digest(bytes([i]), "c", "a") for i in range(10)]  # the total still holds
+    for i, found in enumerate(others):
+        memory.remember(bytes([i]), found)
+    assert len(memory) == 8 and victim not in memory and all(f in memory for f in others[2:])
+
+
+def test_one_callers_refusals_leave_anothers_chat_as_it_was(make: Any) -> None:
+    """The reviewer's shape: refused calls of 1,000 text blocks each, from one user over
+    many conversations, while another user's chat holds a refused turn. Each call adds one
+    turn, and at most `per_scope` of them stay."""
+    from charter.context import context
+    from charter.refused_turns import RefusedTurns
+
+    ask, _, received = make("sync")
+    memory = make.charter.refused_turns = RefusedTurns(size=6, per_scope=3)
+    chat = [_user(REFUSED)]
+    with context(user="victim", conversation="v-1"), pytest.raises(PolicyViolation):
+        ask(chat)
+    blocks = [{"type": "text", "text": f"FLAG {i}"} for i in range(1000)]
+    for k in range(6):
+        with context(user="mallory", conversation=f"m-{k}"), pytest.raises(PolicyViolation):
+            ask([{"role": "user", "content": blocks}])
+        assert len(memory) == 1 + min(k + 1, 3)
+    with context(user="victim", conversation="v-1"):
+        assert ask(_turn(chat, "what is my balance?")) == "ok"
     assert received[0][0] == _user(WITHHELD)

@@ -113,7 +113,7 @@ class Turns:
     def refused(self) -> None:
         """The input stage denied the prompt: remember its newest user message."""
         if self.newest:
-            self.run.parts.refused_turns.remember([self._digest(self.newest)])
+            self.run.parts.refused_turns.remember(self.scope, self._digest(self.newest))
 
 
 def _roles(args: PromptArgs) -> list[str] | None:
