@@ -472,3 +472,21 @@ def test_one_callers_refusals_leave_anothers_chat_as_it_was(make: Any) -> None:
     with context(user="victim", conversation="v-1"):
         assert ask(_turn(chat, "what is my balance?")) == "ok"
     assert received[0][0] == _user(WITHHELD)
+
+
+def test_a_prompt_refused_for_what_follows_the_users_turn_does_not_remember_it(
+    make: Any,
+) -> None:
+    """Found by review: an agent step ending in a tool result (scored here, as a gateway
+    scores every role) was refused for that result, and the user's question before it was
+    remembered as refused and withheld from the rest of the chat. A user turn is remembered
+    only when the refused prompt ends with it."""
+    from charter.context import context
+
+    ask, _, received = make("sync", unscored_roles=[])
+    question = _user("what is my balance?")
+    with context(user="u-1", conversation="c-1"):
+        with pytest.raises(PolicyViolation):
+            ask([question, {"role": "tool", "content": "FLAG planted in the result"}])
+        assert ask([question, {"role": "assistant", "content": "ok"}, _user("thanks")]) == "ok"
+    assert received[-1][0] == question

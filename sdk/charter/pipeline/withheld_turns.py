@@ -81,7 +81,11 @@ class Turns:
         users = [at for m in messages if (at := tuple(i for i in m if roles[i] in USER_ROLES))]
         if not users:
             return turns
-        turns.newest, turns.scope = users[-1], scope
+        # Remembered only when the prompt ends with it: a denied agent step that ends in a
+        # tool result was refused for that result, not for the user's question (review).
+        last = next((m for m in reversed(messages) if len(m)), None)
+        turns.newest = users[-1] if last is not None and users[-1][0] in last else ()
+        turns.scope = scope
         memory = run.parts.refused_turns
         refused = [at for at in users[:-1] if turns._digest(at) in memory] if len(memory) else []
         kept = _attaching(args, messages, {i for at in refused for i in at})
