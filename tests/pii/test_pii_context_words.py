@@ -117,3 +117,35 @@ def test_a_national_id_beside_an_order_word_is_still_found(
     patterns: PatternDetector, text: str, expected: list[tuple[str, str]]
 ) -> None:
     assert spans(text, patterns.detect(text)) == expected
+
+
+# Found by probing be95c6f: with the nearer word deciding, an order word between the label
+# and the value, or after the value, dropped a real SSN or NI number and the guarded call
+# sent it to the model. The words of US_SSN and UK_NINO name the value, so they win.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("My SSN is 536-22-1234, ticket attached", "536-22-1234"),
+        ("Here is my SSN for the order: 536-22-1234", "536-22-1234"),
+        ("SSN for my order: 536-22-1234", "536-22-1234"),
+        ("My social security number is 536-22-1234 for the order", "536-22-1234"),
+        ("Please put my SSN on the order form: 536-22-1234", "536-22-1234"),
+        ("ticket: AB123456C is my NI number", "AB123456C"),
+        ("My NI number for the ticket is AB123456C", "AB123456C"),
+        ("National insurance number (for my reference): AB123456C", "AB123456C"),
+        ("Ticket AB123456C is my national insurance number", "AB123456C"),
+    ],
+)
+def test_a_national_ids_own_word_keeps_it_whatever_order_word_is_nearer(
+    patterns: PatternDetector, text: str, expected: str
+) -> None:
+    assert [v for _, v in spans(text, patterns.detect(text))] == [expected]
+
+
+def test_a_decisive_rule_keeps_a_match_its_word_names_with_a_negative_word_nearer() -> None:
+    text = "ssn for my order: 0532"
+    plain = ContextRule(("ssn",), negative=("order",))
+    decisive = ContextRule(("ssn",), negative=("order",), decisive=True)
+    assert plain.apply_at(text, 18, 22, 0.5) is None
+    assert decisive.apply_at(text, 18, 22, 0.5) == pytest.approx(0.5 + BOOST)
+    assert decisive.apply_at("my order: 0532", 10, 14, 0.5) is None  # no word of its own

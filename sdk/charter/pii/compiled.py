@@ -45,7 +45,10 @@ class Compiled:
 
     @classmethod
     def of(cls, index: int, spec: RecognizerSpec) -> Compiled:
-        rule = _rule(spec.context, spec.negative_context, spec.weak_context, spec.beside)
+        rule = _rule(
+            spec.context, spec.negative_context, spec.weak_context, spec.beside,
+            decisive=spec.decisive_context,
+        )  # fmt: skip
         return cls(
             entity_type=spec.entity_type,
             name=spec.name,
@@ -97,10 +100,12 @@ def _rule(
     negative: tuple[str, ...],
     weak: tuple[str, ...],
     beside: Beside | None,
+    *,
+    decisive: bool = False,
 ) -> ContextRule:
     """One `ContextRule` per word lists: recognizers with the same words (the two phone
     recognizers) share it, and so share the distances found around a candidate."""
-    return ContextRule(words, negative, weak, beside)
+    return ContextRule(words, negative, weak, beside, decisive=decisive)
 
 
 def around_span(arounds: dict[tuple[int, int], Around], text: str, start: int, end: int) -> Around:

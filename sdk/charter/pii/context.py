@@ -1,7 +1,8 @@
 """Context words: the words around a match make it more (or less) likely to be PII.
 
 Same rule as Presidio's context enhancer (+0.35, at least 0.4, at most 1.0), without an NLP
-model; when both a context word and a negative one are near, the nearer one decides. The
+model; when both a context word and a negative one are near, the nearer one decides (for a
+rule whose words name the value, `decisive`, the context word wins wherever it is). The
 window is about five words before the match and two after it (Turkish often puts the noun
 after the number: "0532 123 45 67 nolu telefon"). A word matches whole words only (`part`
 does not match `partner`, `ip` not `ship`); a word ending in `*` is a stem and matches word
@@ -116,9 +117,14 @@ class ContextRule:
     """Raises a score when a context word is near; drops the match when only a negative
     context word is ("sipariş no 12345678950" is an order number, not a TC Kimlik No) or
     when `beside` says what stands next to it makes it something else (`2.500.000 TL`).
-    Weak words ("number", "numara") raise the score only when no negative word is near."""
+    Weak words ("number", "numara") raise the score only when no negative word is near.
 
-    __slots__ = ("_beside", "_label", "_negative", "_positive", "_weak")
+    `decisive`: the context words name the value itself (`ssn`, `ni number`), so one
+    anywhere near keeps it, however near a negative word is: found by probing, "SSN for my
+    order: 536-22-1234" and "My SSN is 536-22-1234, ticket attached" were dropped as order
+    numbers, the order word nearer; it says what the value is for, not what it is."""
+
+    __slots__ = ("_beside", "_decisive", "_label", "_negative", "_positive", "_weak")
 
     def __init__(
         self,
@@ -126,7 +132,10 @@ class ContextRule:
         negative: Sequence[str] = (),
         weak: Sequence[str] = (),
         beside: Beside | None = None,
+        *,
+        decisive: bool = False,
     ) -> None:
+        self._decisive = decisive
         self._positive = _compile(words)
         self._negative = _compile(negative)
         self._label = _label_of(negative)
@@ -154,7 +163,7 @@ class ContextRule:
         else:
             distances = self._distances(*around.window)
             around.distances = (self, distances)  # for the next recognizer with this rule
-        adjusted = _decide(distances, score)
+        adjusted = _decide(distances, score, self._decisive)
         if adjusted is None and sure is not None:
             adjusted = self._unless_labelled(distances, score, sure, around.text, around.start,
                                              around.end, around.window)  # fmt: skip
@@ -170,7 +179,7 @@ class ContextRule:
             return score
         window = _window(text, start, end)
         distances = self._distances(*window)
-        adjusted = _decide(distances, score)
+        adjusted = _decide(distances, score, self._decisive)
         if adjusted is None and sure is not None:
             adjusted = self._unless_labelled(distances, score, sure, text, start, end, window)
         if adjusted is None or self._beside is None:
@@ -236,9 +245,11 @@ class Around:
         return self._window
 
 
-def _decide(distances: tuple[int | None, int | None, bool], score: float) -> float | None:
+def _decide(
+    distances: tuple[int | None, int | None, bool], score: float, decisive: bool = False
+) -> float | None:
     positive, negative, weak = distances
-    if positive is not None and (negative is None or positive <= negative):
+    if positive is not None and (decisive or negative is None or positive <= negative):
         return boosted(score)
     if negative is not None:
         return None  # the nearest context word says it is something else

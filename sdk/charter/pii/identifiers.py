@@ -313,8 +313,9 @@ def national_id_recognizers(regions: Collection[str]) -> list[RecognizerSpec]:
             RecognizerSpec(
                 "uk_nino", "UK_NINO",
                 r"(?<!\w.)[A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?!\w)",
-                _nino_verdict, 0.5, context=("national insurance*", "nino", "ni number*"),
-                negative_context=ORDERISH, trigger="A-CEGHJ-PR-TW-Z", needs_digit=True,
+                _nino_verdict, 0.5, context=("national insur*", "nino", "ni number*"),
+                negative_context=ORDERISH, decisive_context=True, trigger="A-CEGHJ-PR-TW-Z",
+                needs_digit=True,
             ),
             RecognizerSpec(
                 "uk_nhs", "UK_NHS", r"(?<!\w.)\d{2}[ -]?\d{3}[ -]?\d{4}(?!\w)",

@@ -207,7 +207,8 @@ def builtin_recognizers(
             RecognizerSpec(
                 "us_ssn", "US_SSN", _SSN, v.ssn_verdict, 0.5,
                 context=("ssn", "ssns", "social security*", "ssid*"),
-                negative_context=ORDERISH, trigger=_DIGIT, needs_digit=True,
+                negative_context=ORDERISH, decisive_context=True, trigger=_DIGIT,
+                needs_digit=True,
             )
         )  # fmt: skip
     specs += [

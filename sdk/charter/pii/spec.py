@@ -38,6 +38,9 @@ class RecognizerSpec:
     """Words (or word starts, for words of 4+ letters) near a match that raise its score."""
     negative_context: tuple[str, ...] = ()
     """Words that drop a match unless a context word is present too (`order`, `sipariş`)."""
+    decisive_context: bool = False
+    """The context words name the value (`ssn`): one anywhere near keeps the match, even
+    with a negative word nearer ("SSN for my order: 536-22-1234"). See `pii.context`."""
     weak_context: tuple[str, ...] = ()
     """Words that raise the score only when no negative word is near (`number`)."""
     beside: Callable[[str, int, int], bool] | None = None
