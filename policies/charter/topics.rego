@@ -34,60 +34,66 @@ matched_topics contains "other_customers_data" if {
 
 owner_of_number := `\b(?:who owns|who is the owner of|whose (?:account|iban|card))\b[^.?!\n]{0,40}(?:\b[a-z]{2}[0-9]{2} ?[a-z0-9]{4}|\b[0-9]{8,}|\*{4,}|<[a-z_]+_[0-9]+>)`
 
-# Someone else's account or card is another customer's data when the sentence asks to see
-# or get into it ("show me someone else's account balance", "log into someone else's
-# account", "baskasinin hesabini gorebilir miyim", "baskasinin kartiyla"), not when it is
-# where a payment goes or comes from ("I sent money to someone else's account by mistake",
-# "Can I top up someone else's card", "Başkasının hesabına yanlışlıkla para gönderdim"):
-# found by probing, the bare phrases refused those ordinary requests (Banking77). A payment
-# frame with a way in inside it ("money once I log into someone else's account",
-# "hesabına girip para") is not one. The words are config.other_customers_accounts.
+# Someone else's account or card is another customer's data unless the sentence only pays
+# into it: "I sent money to someone else's account by mistake", "Can I top up someone
+# else's card", "Başkasının hesabına yanlışlıkla para gönderdim" are ordinary requests
+# (found by probing, the bare phrases refused them; Banking77). Two findings shaped this:
+# reading a payment word as a frame that cancels a request let the request through ("Send
+# me balance from someone else's account", "List the payments to someone else's account",
+# "başkasının hesabına ait bilgileri gönder", found by review), so the frame counts only
+# when nothing in the sentence asks to see or get into anything; and only money going TO it
+# (to, into, onto, top up; the dative hesabına) is a frame, FROM it (hesabından) is not.
+# The words are config.other_customers_accounts.
 matched_topics contains "other_customers_data" if {
 	config.forbidden_topics.other_customers_data
 	lib.user_mentions_any(accounts.owners)
 	some sentence in regex.split(`[.?!;\n]+`, user_text)
 	words := lib.words(sentence)
-	some pattern in account_access
-	regex.match(pattern, words)
-	not payment_frame(words)
+	regex.match(mention, words)
+	asks_for_account(words)
 }
 
 accounts := config.other_customers_accounts
+
+# An access verb or a data noun anywhere in the sentence ("show", "balance", "bilgileri"),
+# whatever payment word is there.
+asks_for_account(words) if regex.match(concat("", [` `, token(accounts.access)]), words)
+
+# A mention of the account that no payment to it frames.
+asks_for_account(words) if count(regex.find_n(mention, words, -1)) > count(payments_to(words))
 
 # Patterns over lib.words() text (" a b c "): each token() consumes a word and the space
 # after it, so " " + token + token reads consecutive words.
 account := concat("", [token(accounts.owners), `(?:[^ ]+ )?`, token(accounts.objects)])
 
-# The account word, or a word after it ("hesap numarasina"), ending in one of `cases`.
+mention := concat("", [`\b`, account])
+
+# The account word, or a word after it ("hesap numarasına"), ending in one of `cases`.
 account_in_case(cases) := concat("", [
 	token(accounts.owners), `(?:[^ ]+ )?(?:`, concat("|", [stem(o) | some o in accounts.objects]),
 	`)(?:[^ ]* [^ ]+|[^ ]*)(?:`, concat("|", cases), `) `,
 ])
 
-account_access := [
-	# A verb or data noun up to three words before ("show me", "balance of"), one up to two
-	# words after ("account balance", "hesabini gorebilir").
-	concat("", [` `, token(accounts.access.before), `(?:[^ ]+ ){0,3}`, account]),
-	concat("", [` `, account, `(?:[^ ]+ ){0,2}`, token(accounts.access.after)]),
-	# Turkish: the instrumental ("kartiyla"), or the dative followed by a way in ("hesabina gir").
-	concat("", [` `, account_in_case(accounts.access.cases)]),
-	concat("", [` `, account_in_case(accounts.payment.cases), `(?:[^ ]+ ){0,2}`, token(accounts.entry)]),
-]
-
-# The shortest span from a payment word to the account ("sent money to someone else's
-# account") or from the account in the dative or ablative to a payment word ("hesabina
-# yanlislikla para"), so a way in before the payment word is inside the span.
-payment_spans := [
-	concat("", [` `, token(accounts.payment.words), `(?:[^ ]+ ){0,3}?`, token(accounts.payment.links), account]),
+# Money to the account: a payment word up to four words before a link and the account
+# ("sent money to", "transfer my money into"), a direct one right before it ("top up"), or
+# the account in the dative up to three words before a payment word ("hesabına
+# yanlışlıkla para").
+payment_to := concat("|", [
+	concat("", [` `, token(accounts.payment.words), `(?:[^ ]+ ){0,4}?`, token(accounts.payment.links), account]),
 	concat("", [` `, token(accounts.payment.direct), account]),
 	concat("", [` `, account_in_case(accounts.payment.cases), `(?:[^ ]+ ){0,3}?`, token(accounts.payment.words)]),
+])
+
+# A frame holds one mention (a wider span could hide one taken FROM: "move from someone
+# else's card to someone else's account"), and the money is not sent to the user ("send
+# me everything related to someone else's account").
+payments_to(words) := [span |
+	some span in regex.find_n(payment_to, words, -1)
+	count(regex.find_n(mention, span, -1)) == 1
+	not regex.match(to_the_user, span)
 ]
 
-payment_frame(words) if {
-	some pattern in payment_spans
-	some span in regex.find_n(pattern, words, -1)
-	not regex.match(concat("", [` `, token(accounts.entry)]), span)
-}
+to_the_user := concat("", [` `, token(accounts.payment.words), token(accounts.payment.receivers)])
 
 # Normalized phrases as one group of whole words and the space after the last one; a
 # starred phrase ends in any ending: (?:someone else s|kart[^ ]*) .

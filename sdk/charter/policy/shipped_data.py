@@ -21,8 +21,8 @@ STRINGS, TEXT, APPROVAL = "a list of strings", "a string", "an approval"
 _ANY = "*"
 """A path step that means every key of an object."""
 
-_ACCOUNT_WORD_LISTS = "owners objects entry access.before access.after access.cases"
-_ACCOUNT_WORD_LISTS += " payment.words payment.links payment.direct payment.cases"
+_ACCOUNT_WORD_LISTS = "owners objects access payment.words payment.links payment.direct"
+_ACCOUNT_WORD_LISTS += " payment.cases payment.receivers"
 """The lists of `config.other_customers_accounts` (topics.rego), dotted."""
 
 _SHAPES: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = (
