@@ -10,7 +10,9 @@ list of numbers or a quoted-printable e-mail decode to nothing and are decided a
 Probing then found valid variants read as nothing while the plain form was denied: leading
 zeros (`&#00000071;`, `&#x0000047;`, `\\u{0000047}`), words of references joined by
 `&nbsp;` or a line break, a zero-width space between references, `&#..;` and `\\u00..`
-alternating, and decimal codes joined by hyphens or bars.
+alternating, and decimal codes joined by hyphens or bars; then words joined by `&#160;`
+(a no-break space counted as unprintable) or a named space (`&ensp;`, `&thinsp;`: only
+`&nbsp;` was made a space).
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ def _refs(text: str) -> str:
     return "".join(f"&#{ord(c)};" for c in text)
 
 
+def _joined(gap: str, text: str) -> str:
+    return gap.join(_refs(w) for w in text.split())
+
+
 def _utf16_units(text: str) -> list[int]:
     raw = text.encode("utf-16-be")
     return [raw[i] << 8 | raw[i + 1] for i in range(0, len(raw), 2)]
@@ -76,6 +82,12 @@ ENCODE: dict[str, Callable[[str], str]] = {
     ),
     "decimal codes, hyphens": lambda t: "-".join(str(ord(c)) for c in t),
     "decimal codes, bars": lambda t: " | ".join(str(ord(c)) for c in t),
+    # found by probing 16fa570: a no-break space as a reference, and the named spaces
+    **{
+        f"HTML references, words joined by {gap}": partial(_joined, gap)
+        for gap in ("&#160;", "&#xA0;", "&NonBreakingSpace;", "&ensp;", "&emsp;", "&thinsp;")
+    },
+    "HTML references, &ZeroWidthSpace; between": lambda t: "&ZeroWidthSpace;".join(map(_refs, t)),
 }
 SCORED_WITH_THEIR_DIGITS = {
     "decimal codes, commas",
@@ -179,7 +191,7 @@ def test_the_hints_never_change_what_is_found() -> None:
         "&#72;", "&#x69;", "&#32;", "&amp;", "&#", " ", ", ", "\n", "\\110", "\\040", "\\",
         "\\u0048", "\\u{69}", "\\u0020", "U+0048", "U+0020", "U+", "=48", "=20", "=", "=\n",
         "32", " 104", "105", "10", "7", "\ud800", "é", ";", "x", "&#00072;", "&#x0069;",
-        "\\u{00069}", "&nbsp;", "\u200b", "\u00a0", "-", " | ", "|",
+        "\\u{00069}", "&nbsp;", "\u200b", "\u00a0", "-", " | ", "|", "&ensp;", "&#160;", "&shy",
     ]  # fmt: skip
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 24)))
@@ -245,6 +257,7 @@ def test_hostile_runs_stay_within_budget() -> None:
         "\\u{" + "0" * 60 + "48}" + "&#72;" * 4 + "x",
         "&#72;\u200b" * 5 + "x",
         "&#72;&nbsp;" * 5 + "x",
+        "&#72;&NonBreakingSpace;" * 5 + "x",
         "32-" * 7 + "x-",
         "32 | " * 7 + "x | ",
     ):

@@ -66,9 +66,10 @@ of more than eight bytes has such a run; prose seldom does."""
 
 
 def _readable(decoded: str) -> bool:
-    """Mostly printable, and two words or more: any whitespace parts them (found by
-    probing: words of escapes joined by line breaks decoded, but only a space counted)."""
-    printable = sum(1 for c in decoded if c.isprintable() or c in "\n\t")
+    """Mostly printable, and two words or more: any whitespace parts them and counts as
+    printable (found by probing: words of escapes joined by line breaks, and then by
+    `&#160;`, a no-break space, which `isprintable` calls unprintable, read as nothing)."""
+    printable = sum(1 for c in decoded if c.isprintable() or c.isspace())
     return len(decoded.split(maxsplit=1)) == 2 and printable >= 0.9 * len(decoded)
 
 

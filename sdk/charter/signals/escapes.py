@@ -19,6 +19,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from html.entities import html5
 
 from charter._unicode import visible
 
@@ -134,18 +135,34 @@ def _mostly_valid(spelled: str) -> str | None:
     return None if spelled.count("\ufffd") * 10 > len(spelled) else spelled
 
 
-_NO_BREAK_SPACE = re.compile("&nbsp;?|[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+_GAP_ENTITIES = {
+    f"&{name}": " " if value.isspace() else ""
+    for name, value in html5.items()
+    if value.isspace() or (value and not visible(value))
+}
+"""The named references of a space (`&nbsp;`, `&NonBreakingSpace;`, `&ensp;`, `&emsp;`,
+`&thinsp;`...) and of a character that draws as nothing (`&ZeroWidthSpace;`, `&shy;`),
+from HTML's own table, so none is left out (found by probing: only `&nbsp;` was)."""
+_NAMED_REFERENCE = re.compile(r"&[A-Za-z][A-Za-z0-9]{1,31};|&(?:nbsp|shy)")
+"""Any named reference (looked up: one short try per `&`), or one of the two gaps HTML
+also reads without the `;`."""
+_NO_BREAK_SPACE = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 
 
 def plain_gaps(text: str) -> str:
-    """`text` with the characters that draw as nothing dropped and no-break spaces
-    (`&nbsp;`, U+00A0 and the other Unicode spaces) written as a space. Found by probing:
-    words of references joined by `&nbsp;`, or a zero-width space between references,
-    broke a run at every gap, and a short word is never six escapes. Not the text the
-    readers first read: a dropped character may have stood between two numbers."""
-    if text.isascii() and "&nbsp" not in text:
-        return text
-    return _NO_BREAK_SPACE.sub(" ", visible(text))
+    """`text` with the characters that draw as nothing, and their named references,
+    dropped and no-break spaces (U+00A0 and the other Unicode spaces, and their named
+    references) written as a space. Found by probing: words of references joined by
+    `&nbsp;`, or a zero-width space between references, broke a run at every gap, and a
+    short word is never six escapes. Not the text the readers first read: a dropped
+    character may have stood between two numbers."""
+    if "&" in text:
+        text = _NAMED_REFERENCE.sub(_gap_of, text)
+    return text if text.isascii() else _NO_BREAK_SPACE.sub(" ", visible(text))
+
+
+def _gap_of(reference: re.Match[str]) -> str:
+    return _GAP_ENTITIES.get(reference.group(), reference.group())
 
 
 def _hint(first: str, pattern: str) -> Callable[[str], bool]:
