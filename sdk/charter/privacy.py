@@ -194,7 +194,11 @@ class Privacy:
         """Put back the values of placeholders whose entity type the policy allows; also
         what was refused (entity type -> count): placeholders another principal of the same
         conversation holds."""
-        if not allowed or "<" not in text or inspected.scope is None:
+        from charter.pii.placeholders import find_placeholders
+
+        # Any spelling restoring reads, not just `<`: probing found `[EMAIL_ADDRESS_1]`
+        # restored only when the answer held an unrelated `<` elsewhere.
+        if not allowed or inspected.scope is None or next(find_placeholders(text), None) is None:
             return text, {}
         result = self.vault.restore_checked(text, inspected.scope, entities=set(allowed))
         return result.text, result.refused

@@ -35,6 +35,7 @@ from charter.chunks import (
 )
 from charter.decision import Action, Decision
 from charter.errors import ConfigurationError, PolicyViolation
+from charter.pii.placeholders import find_placeholders
 from charter.streamed_calls import (
     StreamedCalls,
     call_part,
@@ -139,13 +140,12 @@ class StreamWindow:
 
 
 def safe_cut(text: str, cut: int, spans: list[tuple[int, int]]) -> int:
-    """Move `cut` left so it splits no span and no `<PLACEHOLDER_n>` being written."""
-    for start, end in sorted(spans):
+    """Move `cut` left so it splits no span and no placeholder in any spelling restoring reads
+    (found by probing: `[EMAIL_ADDRESS_1]` cut in two stayed, whole it was restored)."""
+    found = [(occ.start, occ.end) for occ in find_placeholders(text)]
+    for start, end in sorted(spans + found, reverse=True):  # a span before may hold the new cut
         if start < cut < end:
             cut = start
-    opening = text.rfind("<", 0, cut)
-    if opening != -1 and ">" not in text[opening:cut] and cut - opening <= 40:
-        cut = opening
     return max(cut, 0)
 
 

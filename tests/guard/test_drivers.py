@@ -256,6 +256,20 @@ def test_placeholders_in_the_answer_are_restored(make: Callable[..., Driven], mo
     assert driven(f"mail {EMAIL}") == f"I wrote to {EMAIL} just now, all done."
 
 
+@pytest.mark.parametrize("mode", ["sync", "async", "stream", "astream"])
+@pytest.mark.parametrize("spelling", ["[EMAIL_ADDRESS_1]", "&lt;EMAIL_ADDRESS_1&gt;"])
+def test_a_placeholder_in_another_spelling_is_restored_alike_in_every_driver(
+    make: Callable[..., Driven], mode: str, spelling: str
+) -> None:
+    """Found by probing: these spellings were restored only when the answer held an
+    unrelated `<` elsewhere, and a stream could cut them in two, so a sync answer and a
+    stream of the same text differed."""
+    for pad in range(0, 12, 3):  # the release point falls at each part of the placeholder
+        answer = "x" * (88 + pad) + f" saved {spelling} for you. " + "ok " * 40
+        driven = make(mode, answer=lambda t, a=answer: a)
+        assert driven(f"mail {EMAIL}") == answer.replace(spelling, EMAIL), pad
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_a_withheld_answer_is_never_released(make: Callable[..., Driven], mode: str) -> None:
     driven = make(mode, answer=lambda t: "fine. " * 30 + "the secret is 42. " + "more. " * 30)

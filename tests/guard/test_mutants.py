@@ -179,6 +179,23 @@ def test_a_release_point_never_splits_a_finding_or_a_placeholder() -> None:
     assert safe_cut(far, len(far), []) == len(far)
 
 
+@pytest.mark.parametrize(
+    "spelling", ["[EMAIL_ADDRESS_1]", "&lt;EMAIL_ADDRESS_1&gt;", "email_address_1"]
+)
+def test_a_release_point_never_splits_a_placeholder_in_any_spelling(spelling: str) -> None:
+    """Found by probing: only `<...>` was kept whole, so a stream cut `[EMAIL_ADDRESS_1]` in
+    two and released it unrestored where the whole answer restored it."""
+    from charter.streaming import safe_cut
+
+    text = f"saved {spelling} for you"
+    start, end = text.index(spelling), text.index(spelling) + len(spelling)
+    for cut in range(start + 1, end):
+        assert safe_cut(text, cut, []) == start, cut
+    assert safe_cut(text, end, []) == end
+    url = (2, len(text) - 2)  # a finding around it: the cut goes before the finding
+    assert safe_cut(text, start + 3, [url]) == 2
+
+
 def test_every_function_make_mutate_targets_still_exists() -> None:
     """A renamed function must not drop out of mutation testing unnoticed (two did:
     `finish_answer` and `window_check` were renamed and their paths went unmutated)."""
