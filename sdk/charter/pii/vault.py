@@ -28,7 +28,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
@@ -37,7 +37,14 @@ from charter.errors import PIIError, VaultError
 from charter.pii.placeholders import entity_type_of, is_placeholder
 from charter.pii.scope import Scope
 from charter.pii.vault_keys import FORMAT, TenantKeys, parse_key, utf8
-from charter.pii.vault_mapping import Entry, Mapping, erase_form, restore_text, said_by_caller
+from charter.pii.vault_mapping import (
+    Entry,
+    Mapping,
+    Restoration,
+    erase_form,
+    restore_text,
+    said_by_caller,
+)
 from charter.pii.vault_store import MemoryVaultStore, SealedScope, SweepSchedule, VaultStore
 
 if TYPE_CHECKING:
@@ -59,15 +66,6 @@ _SWEEP_MIN_S = 60.0
 _NONCE_BYTES = 12
 _PRINCIPAL_SEP = "|principal:"
 _security = logging.getLogger("charter.security")
-
-
-@dataclass(frozen=True, slots=True)
-class Restoration:
-    """Text with this scope's values put back, and what was refused: placeholders of the
-    same conversation issued to another principal (entity type -> count; no values)."""
-
-    text: str
-    refused: dict[str, int]
 
 
 class Vault:
@@ -161,14 +159,19 @@ class Vault:
         return self.restore_checked(text, scope, entities=entities).text
 
     def restore_checked(
-        self, text: str, scope: Scope | str, *, entities: Collection[str] | None = None
+        self,
+        text: str,
+        scope: Scope | str,
+        *,
+        entities: Collection[str] | None = None,
+        urls: Sequence[tuple[int, int]] = (),
     ) -> Restoration:
         """`restore`, also saying which placeholders were refused because another principal
-        of the same conversation holds them (see the module docstring)."""
+        of the same conversation holds them (module docstring) or stayed within `urls`."""
         if not text or "_" not in text:
             return Restoration(text, {})
         scope = Scope.of(scope)
-        restored, unknown = restore_text(text, self._entries(scope), entities)
+        restored, unknown, in_url = restore_text(text, self._entries(scope), entities, urls)
         if entities is not None:
             unknown = [p for p in unknown if entity_type_of(p) in entities]
         refused = self._held_by_others(scope, unknown) if unknown else {}
@@ -180,7 +183,7 @@ class Vault:
                 ", ".join(sorted(refused)),
                 scope.tenant,
             )
-        return Restoration(restored, refused)
+        return Restoration(restored, refused, dict(Counter(map(entity_type_of, in_url))))
 
     def restore_json(
         self, value: Any, scope: Scope | str, *, entities: Collection[str] | None = None
@@ -382,9 +385,7 @@ class Vault:
             return 0
         mapping = self._open(tenant, scope_id, sealed)
         doomed = [p for p, e in mapping.entries.items() if theirs or erase_form(e.value) == target]
-        for placeholder in doomed:
-            entry = mapping.entries.pop(placeholder)
-            mapping.index.pop((entry.entity_type, entry.value), None)
+        mapping.retract(doomed)  # values and index; the counters stay
         self._store.put(
             tenant,
             scope_id,

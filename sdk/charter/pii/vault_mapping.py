@@ -4,7 +4,7 @@ into text. Only ever held in memory; the vault seals it before it is stored."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,14 +132,33 @@ def erase_form(value: str) -> str:
     return _ERASE_NORMALIZE.sub("", value).casefold()
 
 
+@dataclass(frozen=True, slots=True)
+class Restoration:
+    """Text with this scope's values put back, and what was refused: placeholders of the
+    same conversation issued to another principal, and placeholders left in a URL (entity
+    type -> count; no values)."""
+
+    text: str
+    refused: dict[str, int]
+    in_url: dict[str, int] = field(default_factory=dict)
+
+
 def restore_text(
-    text: str, entries: dict[str, Entry], entities: Collection[str] | None
-) -> tuple[str, list[str]]:
+    text: str,
+    entries: dict[str, Entry],
+    entities: Collection[str] | None,
+    urls: Sequence[tuple[int, int]] = (),
+) -> tuple[str, list[str], list[str]]:
     """`text` with the values of `entries` put back (types in `entities` only; never a
-    withheld one), and the placeholders found that `entries` does not hold (issued
-    elsewhere, or made up)."""
+    withheld one), the placeholders found that `entries` does not hold (issued elsewhere,
+    or made up), and those it would have put back but left because they stand in one of
+    `urls` (sorted spans of `text`): a value written into a URL leaves with the request a
+    rendered link or image makes."""
     parts: list[str] = []
     unknown: list[str] = []
+    in_url: list[str] = []
+    spans = iter(urls)
+    span = next(spans, None)
     last = 0
     for occ in find_placeholders(text):
         entry = entries.get(occ.placeholder)
@@ -148,7 +167,12 @@ def restore_text(
             continue
         if entry.withheld or (entities is not None and entry.entity_type not in entities):
             continue
+        while span is not None and span[1] <= occ.start:
+            span = next(spans, None)
+        if span is not None and span[0] < occ.end:
+            in_url.append(occ.placeholder)
+            continue
         parts += [text[last : occ.start], entry.value]
         last = occ.end
     parts.append(text[last:])
-    return "".join(parts), unknown
+    return "".join(parts), unknown, in_url

@@ -16,11 +16,12 @@ from charter.adapters import Usage, usage_of
 from charter.context import CallContext
 from charter.decision import Action, Decision, Stage
 from charter.errors import LimitExceeded, PolicyViolation
+from charter.pii.url_spans import UrlScan
 from charter.pipeline.answer_reading import UnreadAnswer, read_answer
 from charter.pipeline.checked import Checked
 from charter.pipeline.limits import Overrun, Unreadable, json_view, measure, too_many_scored
 from charter.pipeline.parts import CallSpec, Parts, caller_scores, output_parts, signal_revisions
-from charter.pipeline.verdicts import cross_principal_restore, over_limit, unreadable
+from charter.pipeline.verdicts import over_limit, restore_notes, unreadable
 from charter.policy.input import policy_document, policy_view
 from charter.privacy import Inspected, InspectedJson
 from charter.refusal import refusal_like, refusal_text
@@ -58,8 +59,8 @@ class CallRun:
     attachments: list[dict[str, Any]] = field(default_factory=list)
     """What the prompt attaches (`charter.attachments`), as the input stage's policy reads it."""
     labels: dict[str, str] = field(default_factory=dict)
-    refused_restore: bool = False
-    """A cross-principal restore was refused (and recorded) in this call."""
+    noted_restores: set[str] = field(default_factory=set)
+    """What restoring refused and recorded in this call (cross-principal, inside a URL)."""
     streamed: list[str] = field(default_factory=list)
     """A streamed answer's text checked so far (released or about to be), as the model
     wrote it: the end of the stream is checked on the whole answer."""
@@ -385,15 +386,14 @@ class CallRun:
         allowed = self.restore_allowed(decision)
         return [t if i in keep else self.restore(t, allowed) for i, t in enumerate(texts)]
 
-    def restore(self, text: str, allowed: tuple[str, ...]) -> str:
+    def restore(self, text: str, allowed: tuple[str, ...], urls: UrlScan | None = None) -> str:
         """Placeholders of this caller's scope back to values (the types the policy lets
-        back). Placeholders another user of the same conversation holds stay as they are,
-        and the attempt is recorded once per call (`cross_principal_restore`)."""
+        back). Those another user of the same conversation holds, and any inside a URL, stay
+        as they are, each recorded once per call (`charter.pipeline.verdicts`). `urls`: a
+        stream's scan, which its slices go through in order."""
         assert self.inspected is not None
-        restored, refused = self.parts.privacy.restore(text, self.inspected, allowed)
-        if refused and not self.refused_restore:
-            self.refused_restore = True
-            decision = cross_principal_restore(refused, self.parts.engine.revision)
+        result = self.parts.privacy.restore(text, self.inspected, allowed, urls)
+        for decision in restore_notes(result, self.noted_restores, self.parts.engine.revision):
             self.span.record_decision(decision)
             self.record(decision, self._document(Stage.OUTPUT, "", (), {}, None), (), {})
-        return restored
+        return result.text

