@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from charter._anchored_store import anchored
 from charter._method_args import require_entities, require_text, scored_in_line, stage_of
 from charter._stream_window import checked_stream_window
 from charter.config import Settings
@@ -66,7 +67,8 @@ class Charter:
         if isinstance(engine, str):  # "embedded" or an OPA URL: the setting, not an engine
             overrides["engine"], engine = engine, None
         # Explicit arguments > CHARTER_* environment > charter.toml > defaults.
-        self.settings = (
+        # A relative SQLite store: one file, wherever the app's working directory goes later.
+        self.settings = anchored(
             Settings.load(**overrides) if settings is None else settings.with_overrides(**overrides)
         )
         self._engine = engine

@@ -124,3 +124,26 @@ def test_a_uri_store_opened_read_only_is_not_made(tmp_path: Path) -> None:
     engine = connect(f"sqlite:///file:{tmp_path / 'missing.db'}?uri=true&mode=rw")
     engine.dispose()
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_every_connection_of_a_relative_uri_store_opens_one_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by probing: the driver opened a relative URI-form path against the working
+    directory at each connection, so after `os.chdir` the pool's new connections made and
+    used another file. `connect` makes the path absolute when it makes the engine."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    monkeypatch.chdir(first)
+    engine = connect("sqlite:///file:c.db?uri=true")
+    migrate(engine)
+    with engine.connect() as held:  # the pool's one connection, busy
+        monkeypatch.chdir(second)
+        with engine.connect() as new:  # opened after the chdir
+            new.exec_driver_sql("CREATE TABLE made_after (x)")
+            new.commit()
+        held.exec_driver_sql("SELECT count(*) FROM made_after")  # the same file
+    engine.dispose()
+    assert sqlite_file(engine.url) == str(first / "c.db")
+    assert list(second.iterdir()) == []

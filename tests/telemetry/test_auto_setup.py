@@ -225,7 +225,8 @@ def test_each_charter_exports_to_its_own_endpoint_as_its_own_service(tmp_path: P
         calls = [s for s in spans if sc.APP in s["attributes"]]
         assert [s["attributes"][sc.APP] for s in calls] == [f"app-{tag}"]
         stores = {s["attributes"][sc.AUDIT_STORE] for s in spans if s not in calls}
-        assert stores == {f"sqlite:///{tag}.db"}  # its checkpoint, as its service
+        # its checkpoint, as its service; the relative store named by its absolute path
+        assert stores == {f"sqlite:///{tmp_path.resolve() / tag}.db"}
     everything = received["billing"] + received["support"]
     assert not [s for s in everything if s["attributes"].get(sc.APP) == "app-c"]
 

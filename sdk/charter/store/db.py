@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -48,6 +48,7 @@ def connect(url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **kwargs
     """
     parsed = check_store_url(url)
     if parsed.get_backend_name() == "sqlite":
+        parsed = absolute_sqlite(parsed)  # every connection opens one file, cwd as it may be
         file, may_create = sqlite_file(parsed), not _opens_only(parsed)
         if file and may_create:
             private_file(file)  # readable by its owner only, with its -wal and -shm
@@ -120,6 +121,31 @@ def sqlite_file(url: URL) -> str | None:
             return None
         database = _uri_path(database)
     return None if database in ("", ":memory:") else database
+
+
+def absolute_sqlite(url: URL) -> URL:
+    """`url` with a relative SQLite file path made absolute against the working directory
+    now (not resolved: a symlink's spelling stays); any other URL as it is. Found by
+    probing: the driver opens a relative path against the working directory of the moment
+    each connection opens, so after `os.chdir` a URI-form engine's new connections, and
+    every part built later, made and wrote a second store in the new directory."""
+    file = sqlite_file(url)
+    if file is None or os.path.isabs(file):
+        return url
+    path = str(Path(file).absolute())
+    uri = _uri_form(url) and (url.database or "").startswith("file:")
+    return url.set(database="file:" + quote(path) if uri else path)
+
+
+def absolute_store_url(url: str) -> str:
+    """`absolute_sqlite` for a URL string; one that is no store URL as it is (the part that
+    uses it says what is wrong)."""
+    try:
+        parsed = check_store_url(url)
+    except ConfigurationError:
+        return url
+    anchored = absolute_sqlite(parsed)
+    return url if anchored is parsed else anchored.render_as_string(hide_password=False)
 
 
 def _uri_form(url: URL) -> bool:

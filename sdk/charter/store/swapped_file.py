@@ -32,8 +32,10 @@ def watch_file(engine: Engine, file: str, shown: str, *, may_create: bool) -> No
     """Fail `engine`'s checkouts, and empty its pool, once `file` is removed or replaced.
     `shown`: the store's URL as messages name it. `may_create`: a removed file may be made
     again, empty and private, for the next connection (as `connect` made it), since SQLite
-    would make it with the process's umask."""
-    path = os.path.abspath(file)  # as SQLite opened it, whatever the app's cwd is later
+    would make it with the process's umask. Only an absolute `file` is the one every
+    connection opens: the driver opens a relative path against the working directory at
+    each connection, so `connect` makes it absolute when it makes the engine."""
+    path = os.path.abspath(file)  # a relative one: as the working directory names it now
     event.listen(engine, "connect", functools.partial(_note, path))
     check = functools.partial(_check, path, weakref.ref(engine), shown, may_create)
     event.listen(engine, "checkout", check)
