@@ -155,12 +155,45 @@ def _spelled_or_resolved(database: Path) -> str:
     """The key file of the database `database` names however it is spelled: named after its
     resolved path, so a symlink to the store finds the same key (probing found a symlinked
     URL made a second key, and the app's held requests then could be neither approved nor
-    resumed through it). A store already keyed under the spelled path keeps that key."""
+    resumed through it). A store already keyed under the spelled path (by a release before)
+    keeps that key, now under the resolved name too: kept under the spelled name only, it
+    was lost once any process opened the store by its real path and made a key there, as
+    every process by either path then switched to that one (found by probing). A key the
+    real path got before the spelled one was carried over is that process's own: the
+    spelled path keeps the key its records and held requests were made under."""
     resolved = str(database.resolve()) + KEY_FILE_SUFFIX
     spelled = str(database.absolute()) + KEY_FILE_SUFFIX
-    if not os.path.exists(resolved) and os.path.exists(spelled):
-        return spelled
-    return resolved
+    if spelled == resolved or not os.path.exists(spelled):
+        return resolved
+    if not os.path.exists(resolved):
+        return resolved if _carried_over(Path(spelled), Path(resolved)) else spelled
+    return resolved if _same_key(Path(spelled), Path(resolved)) else spelled
+
+
+def _same_key(spelled: Path, resolved: Path) -> bool:
+    """Whether both files hold one key; True when either cannot be read (the resolved key
+    is then used, and reading it says what is wrong)."""
+    try:
+        return spelled.samefile(resolved) or spelled.read_bytes() == resolved.read_bytes()
+    except OSError:
+        return True
+
+
+def _carried_over(spelled: Path, resolved: Path) -> bool:
+    """Whether the key at `spelled` is now at `resolved` too: a hard link, else a copy
+    placed whole (`_place`); False when neither can be made (the spelled key stays)."""
+    try:
+        os.link(spelled, resolved)
+        return True
+    except FileExistsError:
+        return True  # another process carried it over first
+    except OSError:
+        pass  # another file system, a file system without links, a key of another owner
+    try:
+        _place(resolved, spelled.read_bytes())
+    except OSError:
+        return False
+    return True
 
 
 def _read_or_make(path: Path) -> bytes:
@@ -187,13 +220,19 @@ def _read_or_make(path: Path) -> bytes:
 
 
 def _make(path: Path) -> None:
+    _place(path, base64.b64encode(os.urandom(32)) + b"\n")
+
+
+def _place(path: Path, content: bytes) -> None:
+    """`content` written to a draft file and linked into place as the key at `path`, so no
+    process reads a part-written key; one that is there already stays (another process's)."""
     private_folder(path.parent)
     database = path.with_name(path.name.removesuffix(KEY_FILE_SUFFIX))
     draft = path.with_name(f"{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         _share_like(fd, database)
-        os.write(fd, base64.b64encode(os.urandom(32)) + b"\n")
+        os.write(fd, content)
         os.fsync(fd)
     finally:
         os.close(fd)

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ from charter.config import DEFAULT_POLICIES, Settings
 from charter.decision import ApprovalSpec
 from charter.errors import ApprovalPending, ConfigurationError
 from charter.guard import Charter
-from charter.pseudonyms import KEY_FILE_SUFFIX, pseudonyms_for
+from charter.pseudonyms import KEY_FILE_SUFFIX, Pseudonyms, pseudonyms_for
 from charter.testing import make_charter
 
 EMAIL = "zeynep.kaya77@example.org"
@@ -188,16 +189,71 @@ def test_a_store_reached_through_a_symlink_has_the_one_key(tmp_path: Path) -> No
     assert keys == [f"charter.db{KEY_FILE_SUFFIX}"]
 
 
-def test_a_store_keyed_under_its_symlink_keeps_that_key(tmp_path: Path) -> None:
-    """A store first keyed through a symlink (before keys were named after the resolved
-    path) keeps the key its records were written under: no second one is made."""
-    real, link = tmp_path / "charter.db", tmp_path / "current.db"
+def _keyed_under_the_symlink(tmp_path: Path) -> tuple[Path, Path, bytes, str]:
+    """A store a release before keyed under its symlink's name (`current.db.pseudonym-key`),
+    with a request held under that key: (database, symlink, key, ticket)."""
+    real, link = tmp_path / "rel" / "charter.db", tmp_path / "current.db"
+    real.parent.mkdir()
     link.symlink_to(real)
+    key = os.urandom(32)
     spelled = Path(f"{link}{KEY_FILE_SUFFIX}")
-    spelled.write_bytes(base64.b64encode(os.urandom(32)) + b"\n")
+    spelled.write_bytes(base64.b64encode(key) + b"\n")
     spelled.chmod(0o600)
-    with ApprovalQueue(f"sqlite:///{link}") as queue:
+    with ApprovalQueue(f"sqlite:///{link}", pseudonyms=Pseudonyms(lambda: key)) as queue:
         ticket = _submit(queue)
+    return real, link, key, ticket
+
+
+def _approve(store: Path, ticket: str) -> None:
+    with ApprovalQueue(f"sqlite:///{store}") as queue:
         queue.approve(ticket, Reviewer(id="bob", roles=("finance",)))
-        assert queue.pseudonyms.file == spelled
-    assert not Path(f"{real}{KEY_FILE_SUFFIX}").exists()
+        assert queue.get(ticket).state is ApprovalState.APPROVED
+
+
+def test_a_store_keyed_under_its_symlink_keeps_that_key_by_either_path(tmp_path: Path) -> None:
+    """Found by probing: the key kept under the symlink's name was lost once a process
+    opened the store by its real path: that process made a key under the real name, every
+    process switched to it, and the held request could be neither approved nor resumed.
+    The first process by the symlink now links the key to the real name."""
+    real, link, key, ticket = _keyed_under_the_symlink(tmp_path)
+    with ApprovalQueue(f"sqlite:///{link}") as queue:  # the app, upgraded
+        assert queue.pseudonyms.key == key
+    _approve(real, ticket)  # a process by the real path: the same key, none made
+    assert Path(f"{real}{KEY_FILE_SUFFIX}").samefile(f"{link}{KEY_FILE_SUFFIX}")
+    by_real_path, legacy = pseudonyms_for("", f"sqlite:///{real}"), Pseudonyms(lambda: key)
+    assert by_real_path.user(EMAIL) == legacy.user(EMAIL)
+
+
+def test_a_key_that_cannot_be_linked_is_copied_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real, link, key, ticket = _keyed_under_the_symlink(tmp_path)
+    spelled, linking = Path(f"{link}{KEY_FILE_SUFFIX}"), os.link
+
+    def no_link_from_the_key(source: Any, target: Any, **kwargs: Any) -> None:
+        if Path(source) == spelled:  # another file system, a key of another owner
+            raise PermissionError(1, "Operation not permitted")
+        linking(source, target, **kwargs)
+
+    monkeypatch.setattr(os, "link", no_link_from_the_key)
+    with ApprovalQueue(f"sqlite:///{link}") as queue:
+        assert queue.pseudonyms.key == key
+    monkeypatch.undo()
+    resolved = Path(f"{real}{KEY_FILE_SUFFIX}")
+    assert not resolved.samefile(spelled) and resolved.read_bytes() == spelled.read_bytes()
+    shared = stat.S_IMODE(real.stat().st_mode) & 0o060  # as a key made new would be
+    assert stat.S_IMODE(resolved.stat().st_mode) == 0o600 | shared
+    assert [p.name for p in real.parent.iterdir() if p.name.startswith("charter.db.")] == [
+        resolved.name  # no draft left
+    ]
+    _approve(real, ticket)
+
+
+def test_a_key_the_real_path_made_first_does_not_replace_the_symlinks(tmp_path: Path) -> None:
+    """A process by the real path that ran before any by the symlink made its own key (it
+    cannot know the symlink's name): the symlink keeps the key the app's requests were held
+    under, so they can still be approved and resumed through it."""
+    real, link, key, ticket = _keyed_under_the_symlink(tmp_path)
+    assert pseudonyms_for("", f"sqlite:///{real}").key != key  # a worker by the real path
+    _approve(link, ticket)
+    assert pseudonyms_for("", f"sqlite:///{link}").key == key
