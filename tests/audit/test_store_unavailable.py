@@ -6,11 +6,11 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from charter.audit import AuditLog, iter_records
 from charter.decision import Action, Decision
-from charter.errors import StoreError
+from charter.errors import AuditError, StoreError
 from charter.store import connect, migrate
 from charter.store.transactions import write_transaction
 
@@ -114,3 +114,23 @@ def test_a_full_disk_is_not_said_to_be_beyond_retrying(sqlite_url: str) -> None:
     assert "database or disk is full" in str(caught.value)
     assert "the disk is full: free space, and the next attempt can succeed" in str(caught.value)
     assert "retrying will not help" not in str(caught.value)
+
+
+def test_the_retry_warning_reads_as_one_sentence(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by probing: the warning while a read-only store was retried read "...opens the
+    file again.; retrying in 0.50s": the store error's last sentence, then the retry."""
+    engine = connect(sqlite_url)
+    migrate(engine)
+    engine.dispose()
+    event.listen(engine, "connect", lambda conn, _record: conn.execute("PRAGMA query_only = ON"))
+    log = AuditLog(engine, mode="sync", write_timeout=0.3)  # every connection read-only
+    try:
+        with caplog.at_level("WARNING", logger="charter.audit"), pytest.raises(AuditError):
+            log.record(Decision(action=Action.ALLOW), {"i": 1})
+    finally:
+        log.close()
+        engine.dispose()
+    said = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
+    assert said and all("opens the file again; retrying in" in s for s in said), said

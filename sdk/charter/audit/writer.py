@@ -392,6 +392,6 @@ class AuditLog:
             _log.warning(
                 "decision log: writing %d records failed: %s; retrying in %.2fs",
                 waiting,
-                reason,
+                reason.removesuffix("."),  # a store error's last sentence: not ".; retrying"
                 retry_in,
             )
