@@ -7,6 +7,7 @@ from collections.abc import Collection
 from typing import Any
 
 from charter._iterables import exact
+from charter._shown import shown
 from charter.decision import Stage
 from charter.errors import ConfigurationError
 
@@ -26,12 +27,12 @@ def scored_in_line(signals: Any) -> Any:
 
 
 def stage_of(caller: str, stage: Stage | str) -> Stage:
-    try:
-        return Stage(stage)
+    try:  # a str first: the enum's own error quotes anything else with `repr`
+        return Stage(stage if isinstance(stage, str) else "")
     except ValueError:
         names = ", ".join(repr(s.value) for s in Stage)
         raise ConfigurationError(
-            f"{caller}(stage=...) must be one of {names}, got {stage!r}"
+            f"{caller}(stage=...) must be one of {names}, got {shown(stage)}"
         ) from None
 
 
@@ -40,7 +41,7 @@ def require_entities(entities: object, known: Collection[str]) -> None:
     unknown name redacted nothing at all before: failing open on personal data."""
     if isinstance(entities, str) or not isinstance(entities, Collection):
         raise ConfigurationError(
-            f"Charter.redact(entities=...) takes a list of entity types, got {entities!r}"
+            f"Charter.redact(entities=...) takes a list of entity types, got {shown(entities)}"
         )
     unknown = sorted(str(e) for e in entities if e not in known)
     if unknown:

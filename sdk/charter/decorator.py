@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any, TypeVar, cast, overload
 
 from charter import resume_targets
+from charter._shown import shown
 from charter.callables import kind_of, qualname, signature_of, through_descriptors, tool_name
 from charter.errors import ConfigurationError
 from charter.pipeline import (
@@ -102,7 +103,7 @@ class GuardDecorator:
         for functions that share one: `charter.resume` in another process finds it by it."""
         if prompt is not None and not isinstance(prompt, str):
             raise ConfigurationError(
-                f"guard(prompt=...) names the prompt's parameter (a str), got {prompt!r}"
+                f"guard(prompt=...) names the prompt's parameter (a str), got {shown(prompt)}"
             )
 
         checked = call_spec("guard", "llm", "", model=model, provider=provider, on_deny=on_deny)
@@ -159,7 +160,9 @@ def _resume_key(caller: str, key: object) -> str | None:
     if key is None:
         return None
     if not isinstance(key, str) or not key.strip():
-        raise ConfigurationError(f"{caller}(resume_key=...) takes a non-empty str, got {key!r}")
+        raise ConfigurationError(
+            f"{caller}(resume_key=...) takes a non-empty str, got {shown(key)}"
+        )
     return key
 
 
@@ -199,7 +202,7 @@ class GuardedFunction:
         params = self.signature.parameters
         if prompt_param and prompt_param not in params and not self.spreads:
             raise ConfigurationError(  # at decoration: at call time it read "name it"
-                f"{spec.function}: @guard(prompt={prompt_param!r}) names no parameter of "
+                f"{spec.function}: @guard(prompt={shown(prompt_param)}) names no parameter of "
                 f"the function (it has: {', '.join(params) or 'none'})"
             )
         self.named_prompt = prompt_param

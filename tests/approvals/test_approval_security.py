@@ -193,6 +193,20 @@ def test_unknown_reviewer_is_refused_and_recorded(queue: ApprovalQueue) -> None:
     assert _last_refusal(queue, ticket)[0] == "mallory"
 
 
+@pytest.mark.parametrize("who", ["jane.doe@example.com", "Jane Doe", "+44 20 7946 0958"])
+def test_an_unknown_reviewer_that_looks_personal_is_not_quoted_in_the_refusal(
+    queue: ApprovalQueue, who: str
+) -> None:
+    """Found by probing: the raised message said "unknown reviewer 'jane.doe@example.com'"
+    while the stored history kept the id hashed, as it promises for the message too."""
+    ticket = submit(queue).id
+    with pytest.raises(NotAuthorized, match="unknown reviewer") as raised:
+        queue.approve(ticket, who, reason="ok")
+    assert who not in str(raised.value)
+    by, why = _last_refusal(queue, ticket)
+    assert by == requester_id(who, queue.pseudonyms) and who not in why
+
+
 def test_roles_come_from_the_directory_not_the_callers_claim(queue: ApprovalQueue) -> None:
     ticket = submit(queue).id
     with pytest.raises(NotAuthorized, match="needs roles finance; reviewer has roles support"):

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,8 +21,15 @@ import pytest
 
 from charter.audit import iter_records
 from charter.context import context
-from charter.errors import ApprovalError, ApprovalPending, ConfigurationError, LimitExceeded
+from charter.errors import (
+    ApprovalError,
+    ApprovalPending,
+    CharterError,
+    ConfigurationError,
+    LimitExceeded,
+)
 from charter.guard import Charter
+from charter.pii import make_detector
 from charter.signals import CallableSignal, SignalSet
 from charter.testing import RecordingModel
 
@@ -273,3 +281,79 @@ def test_an_async_signal_is_refused_when_the_guard_is_built(charter: Charter) ->
     )
     assert built.check("What is the capital of France?").allowed
     built.close()
+
+
+class _ReprRaises:
+    def __repr__(self) -> str:
+        raise RuntimeError("repr boom")
+
+
+def _nested(depth: int) -> list[object]:
+    value: list[object] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _queue_list(c: Charter, v: object) -> object:
+    return c.queue.list(v)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c, v: c.guard(model=v),
+        lambda c, v: c.guard(on_deny=v),
+        lambda c, v: c.guard(prompt=v),
+        lambda c, v: c.guard.tool(name=v)(lambda x: x),
+        lambda c, v: c.check("hi", stage=v),
+        lambda c, v: c.resume(v),
+        _queue_list,
+        lambda c, v: make_detector(v),
+    ],
+    ids=[
+        "guard.model",
+        "guard.on_deny",
+        "guard.prompt",
+        "tool.name",
+        "check.stage",
+        "resume",
+        "queue.list",
+        "make_detector",
+    ],
+)
+@pytest.mark.parametrize(
+    "value",
+    [_ReprRaises(), 10**5000, _nested(5000), [EMAIL]],
+    ids=["repr-raises", "5000-digit-int", "nested-5000", "list-holding-an-email"],
+)
+def test_a_wrong_value_is_described_in_the_error_not_formatted(
+    charter: Charter, call: Any, value: object
+) -> None:
+    """Found by probing: the checks formatted the value with `!r`, so the check itself
+    raised RuntimeError (a repr that raises), ValueError (past the int-to-str limit) or
+    RecursionError, not the CharterError due. The message names the value's type."""
+    with pytest.raises(CharterError) as raised:
+        call(charter, value)
+    assert re.search(r"\(an? (very large int|list|_ReprRaises)\)", str(raised.value))
+    assert EMAIL not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.guard(on_deny=EMAIL),
+        lambda c: c.guard(prompt=EMAIL)(lambda q: q),
+        lambda c: c.check("hi", stage=EMAIL),
+        lambda c: c.resume(EMAIL),
+        lambda c: c.queue.list(EMAIL),
+        lambda c: make_detector(EMAIL),  # type: ignore[arg-type]
+    ],
+)
+def test_a_wrong_value_that_looks_personal_is_not_quoted(charter: Charter, call: Any) -> None:
+    """Found by probing: a str holding an e-mail address was echoed into the message
+    (errors never quote personal data); short plain values still are (test above)."""
+    with pytest.raises(CharterError) as raised:
+        call(charter)
+    assert EMAIL not in str(raised.value)
+    assert "(a str that may be personal data, not shown)" in str(raised.value)

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Mapping
 
 from charter._canonical import sha256_hex
+from charter._shown import shown
 from charter.approvals.models import ApprovalState
 from charter.errors import ApprovalError
 
@@ -46,11 +47,13 @@ def check_hash(action_hash: str) -> None:
 
 
 def parse_state(value: ApprovalState | str) -> ApprovalState:
-    try:
-        return ApprovalState(value)
+    try:  # a str first: the enum's own error quotes anything else with `repr`
+        return ApprovalState(value if isinstance(value, str) else "")
     except ValueError:
         choices = ", ".join(s.value for s in ApprovalState)
-        raise ApprovalError(f"unknown approval state {value!r}; use one of {choices}") from None
+        raise ApprovalError(
+            f"unknown approval state {shown(value)}; use one of {choices}"
+        ) from None
 
 
 def check_fields(fields: Mapping[str, str]) -> None:

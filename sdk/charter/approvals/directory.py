@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from charter._ids import reviewer_id
+from charter._shown import shown
 from charter.approvals.models import Reviewer
 from charter.errors import ConfigurationError, NotAuthorized
 from charter.policy.base import REVIEWERS_PATH, PolicyEngine
@@ -83,7 +84,7 @@ class ReviewerDirectory:
         if found is None:
             hint = " (it is empty)" if not reviewers else ""
             raise NotAuthorized(
-                f"unknown reviewer {reviewer_id!r}: not in the reviewer directory "
+                f"unknown reviewer {shown(reviewer_id)}: not in the reviewer directory "
                 f"({self.source}){hint}; add them under `reviewers` with their roles"
             )
         return found

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from charter._shown import shown
 from charter.approvals._identity import asked_by, other_key, same_person
 from charter.approvals.authz import Authorizer
 from charter.approvals.models import (
@@ -72,23 +73,23 @@ def vote_refusal(
         )
     if asked_by(rid, request.requester, pseudonyms):
         return NotAuthorized(
-            f"reviewer {rid!r} made request {tid} and cannot decide their own request "
+            f"reviewer {shown(rid)} made request {tid} and cannot decide their own request "
             "(four-eyes rule); ask another reviewer"
         )
     prior = next((v for v in request.votes if same_person(v.reviewer, rid)), None)
     if prior is not None:
         return NotAuthorized(
-            f"reviewer {rid!r} already voted ({prior.verdict}) on request {tid} at "
+            f"reviewer {shown(rid)} already voted ({prior.verdict}) on request {tid} at "
             f"{stamp(prior.at)}; each reviewer has one vote"
         )
     verdict = authorizer.authorize(reviewer, request)
     if not verdict.allowed:
         why = "; ".join(verdict.reasons) or "the approval policy does not allow it"
-        return NotAuthorized(f"reviewer {rid!r} may not decide request {tid}: {why}")
+        return NotAuthorized(f"reviewer {shown(rid)} may not decide request {tid}: {why}")
     if len(request.requirements) > 1 and not counted_for(request, reviewer, authorizer):
         rules = ", ".join(r.rule for r in request.requirements)
         return NotAuthorized(
-            f"reviewer {rid!r} may not decide request {tid}: they are an approver of none "
+            f"reviewer {shown(rid)} may not decide request {tid}: they are an approver of none "
             f"of the rules that hold it ({rules})"
         )
     return None

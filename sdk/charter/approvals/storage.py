@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, RowMapping
 
+from charter._shown import shown
 from charter.approvals import _records
 from charter.approvals._signal import CHANGES
 from charter.approvals.lifecycle import Origin, TimeoutStep, stamp, timeout_step, use_deadline
@@ -303,8 +304,6 @@ def well_formed(request_id: object) -> str:
 
 
 def unknown(request_id: object) -> ApprovalError:
-    shown = repr(request_id)
-    shown = shown if len(shown) <= 80 else shown[:77] + "..."
-    return ApprovalError(
-        f"no approval request {shown}; list requests with `charter approvals list`"
+    return ApprovalError(  # `shown`: a ticket pasted from anywhere may hold anything
+        f"no approval request {shown(request_id)}; list requests with `charter approvals list`"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Literal
 
+from charter._shown import shown
 from charter.errors import PIIError
 from charter.pii.custom import CustomRecognizer
 from charter.pii.findings import Detector
@@ -35,6 +36,6 @@ def make_detector(
     if mode == "spacy":
         return PresidioDetector(**options)  # type: ignore[arg-type]
     raise PIIError(
-        f"unknown PII detector mode {mode!r}; use 'pattern' (fast, no model) or 'spacy' "
+        f"unknown PII detector mode {shown(mode)}; use 'pattern' (fast, no model) or 'spacy' "
         "(adds names and places from a spaCy model)"
     )

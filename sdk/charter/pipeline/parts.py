@@ -14,6 +14,7 @@ from typing import Any, Literal, Protocol, get_args
 from charter._leaves import leaves_of
 from charter._prose import prose
 from charter._score_scope import caller_scope, enter_scope, leave_scope
+from charter._shown import shown
 from charter.config import Settings
 from charter.context import CallContext
 from charter.decision import ApprovalSpec, Decision
@@ -64,10 +65,10 @@ def call_spec(
     was silently taken as "refuse")."""
     for name, value in (("model", model), ("provider", provider)):
         if not isinstance(value, str):
-            raise ConfigurationError(f"{caller}({name}=...) takes a str, got {value!r}")
+            raise ConfigurationError(f"{caller}({name}=...) takes a str, got {shown(value)}")
     if tool_name is not None and not (isinstance(tool_name, str) and tool_name):
         raise ConfigurationError(
-            f"{caller}: a tool's name must be a non-empty str, got {tool_name!r}"
+            f"{caller}: a tool's name must be a non-empty str, got {shown(tool_name)}"
         )
     return CallSpec(
         kind=kind,
@@ -89,7 +90,7 @@ def checked_on_deny(caller: str, on_deny: object) -> OnDeny | None:
     if on_deny is not None:
         raise ConfigurationError(
             f"{caller}(on_deny=...) must be 'raise' or 'refuse' (or None: the configured "
-            f"default), got {on_deny!r}"
+            f"default), got {shown(on_deny)}"
         )
     return None
 
