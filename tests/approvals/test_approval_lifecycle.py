@@ -222,6 +222,53 @@ def test_get_and_list(queue: ApprovalQueue, clock: ManualClock) -> None:
         queue.approve("apr_missing", "alice")
 
 
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [
+        (lambda q, t: q.approve(t, 42, "ok"), r"approve\(reviewer=\.\.\.\) takes .* \(got int\)"),
+        (lambda q, t: q.approve(t, b"alice", "ok"), r"approve\(reviewer=.*\(got bytes\)"),
+        (lambda q, t: q.approve(t, "alice", None), r"approve\(reason=\.\.\.\) takes a str"),
+        (lambda q, t: q.approve(t, "alice", b"ok"), r"approve\(reason=.*\(got bytes\)"),
+        (lambda q, t: q.reject(t, "alice", None), r"reject\(reason=\.\.\.\) takes a str"),
+        (lambda q, t: q.cancel(t, None, "x"), r"cancel\(by=\.\.\.\) takes a str \(got NoneType\)"),
+        (lambda q, t: q.cancel(t, "app", b"x"), r"cancel\(reason=.*\(got bytes\)"),
+        (lambda q, t: q.consume(t, 5), r"consume\(action_hash=.*\(got int\)"),
+        (lambda q, t: q.list(tenant=1), r"list\(tenant=\.\.\.\) takes a str \(got int\)"),
+        (lambda q, t: q.list(limit="ten"), r"list\(limit=\.\.\.\) takes a whole number"),
+        (lambda q, t: q.list(limit=float("nan")), r"list\(limit=.*\(got nan\)"),
+        (lambda q, t: q.list(limit=True), r"list\(limit=.*\(got True\)"),
+        (lambda q, t: q.list(limit=2**63), r"list\(limit=.*from 1 to 2147483647"),
+        (lambda q, t: q.inbox("alice", limit=0), r"inbox\(limit=.*\(got 0\)"),
+        (lambda q, t: q.inbox("alice", limit=None), r"inbox\(limit=.*\(got None\)"),
+        (lambda q, t: q.inbox(7), r"inbox\(reviewer=.*\(got int\)"),
+        (lambda q, t: q.claim_next("alice", lease_s=None), r"claim_next\(lease_s=.*\(got None\)"),
+        (lambda q, t: q.claim_next("alice", lease_s=float("inf")), r"lease_s=.*\(got inf\)"),
+        (lambda q, t: q.claim_next("alice", lease_s=0), r"lease_s=.*above 0"),
+        (lambda q, t: q.expire_due(limit=float("nan")), r"expire_due\(limit=.*\(got nan\)"),
+        (lambda q, t: q.wait(t, None), r"wait\(timeout_s=.*\(got None\)"),
+        (lambda q, t: q.wait(t, 10**400), r"wait\(timeout_s=.*\(got \(a very large int\)\)"),
+        (lambda q, t: q.wait(t, -1), r"wait\(timeout_s=.*0 or more"),
+    ],
+)
+def test_a_wrong_argument_is_an_approval_error_naming_it_and_writes_nothing(
+    queue: ApprovalQueue, call: Any, named: str
+) -> None:
+    """Found by probing: these failed deep inside with AttributeError ('int'.strip), a
+    pydantic ValidationError, SQLAlchemy's StatementError, TypeError, ValueError (a bare
+    one from `inbox(limit=0)` too) or OverflowError (`lease_s=inf`)."""
+    ticket = submit(queue).id
+    before = queue.get(ticket)
+    with pytest.raises(ApprovalError, match=named):
+        call(queue, ticket)
+    after = queue.get(ticket)
+    assert (after.state, after.history, after.votes, after.claimed_by) == (
+        before.state,
+        before.history,
+        before.votes,
+        before.claimed_by,
+    )
+
+
 def test_claim_next_gives_each_reviewer_a_request_they_may_decide(
     queue: ApprovalQueue, clock: ManualClock
 ) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import Engine
 
 from charter._unicode import confusable_prototypes
-from charter.approvals import _records, models
+from charter.approvals import _arguments, _records, models
 from charter.approvals._fields import (
     check_fields,
     check_hash,
@@ -201,6 +201,7 @@ class ApprovalQueue:
         `ApprovalRejected` when rejected/expired/cancelled, `ActionMismatch` for another
         action and `ApprovalError` when already used (the last two are recorded). With
         `scope` (tenant, app; default: the queue's), another tenant's or app's is refused."""
+        _arguments.consume(request_id, action_hash, by)
         check_hash(action_hash)
         store = self._store
         with store.writing(f"using approval {request_id}", [request_id]) as conn:
@@ -226,10 +227,12 @@ class ApprovalQueue:
 
     def wait(self, request_id: str, timeout_s: float) -> ApprovalRequest:
         """Block until decided or expired; after `timeout_s` `ApprovalTimeout` (still queued)."""
+        _arguments.wait("wait", request_id, timeout_s)
         return self._waiter.wait(request_id, timeout_s)
 
     async def wait_async(self, request_id: str, timeout_s: float) -> ApprovalRequest:
         """`wait` for asyncio: database reads run on Charter's step threads."""
+        _arguments.wait("wait_async", request_id, timeout_s)
         return await self._waiter.wait_async(request_id, timeout_s)
 
     # --- the reviewers' side --------------------------------------------------------------
@@ -260,6 +263,7 @@ class ApprovalQueue:
     ) -> builtins.list[ApprovalRequest]:
         """Requests, newest first, optionally in `state` / for `tenant`; overdue ones settled
         first (`expire_due`): none shows as pending or keeps its action past its deadline."""
+        _arguments.listing(tenant, limit)
         wanted = parse_state(state) if state is not None else None
         self._settle_due()
         return self._store.list(wanted, tenant, limit)
@@ -274,14 +278,11 @@ class ApprovalQueue:
         return self._vote(request_id, reviewer, "approve", reason)
 
     def reject(self, request_id: str, reviewer: Reviewer | str, reason: str) -> ApprovalRequest:
-        if not reason.strip():
-            raise ApprovalError("a rejection needs a reason (--reason) so the requester knows why")
         return self._vote(request_id, reviewer, "reject", reason)
 
     def cancel(self, request_id: str, by: str, reason: str) -> ApprovalRequest:
         """Withdraw a pending request (the app no longer needs it, or an operator stops it)."""
-        if not reason.strip():
-            raise ApprovalError("cancelling needs a reason, recorded in the request's history")
+        _arguments.cancel(request_id, by, reason)
         refusal: ApprovalError | None = None
         store = self._store
         with store.writing(f"cancelling approval {request_id}", [request_id]) as conn:
@@ -312,6 +313,7 @@ class ApprovalQueue:
         at, claimed for `lease_s` (a vote releases it). None when the inbox is empty. The
         candidates are read page by page, however many others are ahead of it; only the
         one chosen is locked, and checked again then."""
+        _arguments.claim(reviewer, lease_s)
         who = resolve(self._directory, reviewer)
         for candidate in self._store.claimable(who.id, self._clock()):
             if vote_refusal(candidate, who, self._authorizer, self.pseudonyms) is not None:
@@ -330,8 +332,7 @@ class ApprovalQueue:
         """The newest pending requests `reviewer` may decide now, up to `limit`, however
         many they may not decide come first (`charter.approvals.inbox`); overdue requests
         are settled first, as in `list`."""
-        if limit < 1:
-            raise ValueError(f"an inbox lists at least one request, not {limit}")
+        _arguments.inbox(reviewer, limit)
         self._settle_due()
         return gather(self._store.pending(), lambda r: self.refusal(r, reviewer) is None, limit)
 
@@ -339,6 +340,7 @@ class ApprovalQueue:
         """Apply `on_timeout` to overdue pending requests (deny -> expired; escalate -> new
         approvers and deadline, once) and expire approved ones unused by their use-by
         (`lifecycle.use_deadline`); returns those changed (only the scoped app's, if any)."""
+        _arguments.expiring(limit)
         changed: builtins.list[str] = []
         with self._store.writing("expiring overdue approval requests", changed) as conn:
             now = self._clock()
@@ -360,6 +362,7 @@ class ApprovalQueue:
         verdict: Literal["approve", "reject"],
         reason: str,
     ) -> ApprovalRequest:
+        _arguments.vote(verdict, request_id, reviewer, reason)
         claimed_id = reviewer.id if isinstance(reviewer, Reviewer) else reviewer
         refusal: ApprovalError | None = None
         store = self._store
