@@ -211,6 +211,18 @@ class Settings(BaseModel):
                 raise ValueError(str(exc).removeprefix("engine ")) from None
         return value
 
+    @field_validator("store_url")
+    @classmethod
+    def _store_url(cls, value: str) -> str:
+        """A port like `:notaport` is said when settings load, not at the store's first use."""
+        from charter.store.db import parsed_store_url
+
+        try:
+            parsed_store_url(value)
+        except ConfigurationError as exc:  # as a ValueError, `build` names the source
+            raise ValueError(str(exc).removeprefix("store_url ")) from None
+        return value
+
     @field_validator("policies", "reviewers_file", "audit_checkpoint_file", "store_url")
     @classmethod
     def _home_path(cls, value: str) -> str:

@@ -283,6 +283,35 @@ def test_a_bad_opa_port_is_a_configuration_error(
         Settings.load(environ={"CHARTER_ENGINE": "embeded"}, cwd=_empty(tmp_path))
 
 
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("postgresql://app:hunter2@db:notaport/c", "its port is not a number"),
+        ("postgresql://app:hunter2@db:99999/c", "its port is not from 1 to 65535"),
+        ("postgresql://app:hunter2@[::1/c", "its port is not a number"),
+        ("postgresql//app:hunter2@db/c", r"\(not shown: it may hold a password\) is not a"),
+    ],
+)
+def test_a_store_url_sqlalchemy_cannot_read_is_a_configuration_error(
+    url: str, why: str, tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    """Found by probing: it passed `Settings.build`, then `audit.verify` and the queue of
+    a Charter built with it raised a bare ValueError (int() of the port) at first use; one
+    SQLAlchemy cannot parse was quoted whole, password and all."""
+    import charter.audit
+
+    with pytest.raises(
+        ConfigurationError, match=rf"from CHARTER_STORE_URL: store_url: .*{why}"
+    ) as raised:
+        Settings.load(environ={"CHARTER_STORE_URL": url}, cwd=_empty(tmp_path))
+    assert "hunter2" not in str(raised.value)
+    with pytest.raises(ConfigurationError, match=why) as raised:
+        charter.audit.verify(url)
+    assert "hunter2" not in str(raised.value)
+    with pytest.raises(ConfigurationError, match=r"takes a database URL, a str \(got NoneType\)"):
+        charter.audit.verify(None)  # type: ignore[arg-type]
+
+
 def test_config_show_hides_passwords_and_tokens_in_urls(
     tmp_path: Path, clean_env: pytest.MonkeyPatch
 ) -> None:

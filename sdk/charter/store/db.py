@@ -189,15 +189,41 @@ def refuse_private_memory(url: str, store: str) -> None:
         )
 
 
+def parsed_store_url(url: str) -> URL:
+    """`url` as SQLAlchemy reads it, its port a number from 1 to 65535; else a
+    `ConfigurationError` showing the URL without its password. Found by probing: a port
+    such as `:notaport` passed `Settings.build`, then `audit.verify` and the queue raised
+    a bare `ValueError` from the first connect; an unparsable URL was quoted whole, and
+    one SQLAlchemy cannot read at all (`postgresql//u:pw@h/db`) is not shown: no reading
+    of it can say where its password is."""
+    if not isinstance(url, str):  # make_url takes a URL object too, not a Charter setting
+        raise ConfigurationError(
+            f"store_url takes a database URL, a str (got {type(url).__name__}); use "
+            "sqlite:///path or postgresql://user:password@host:port/database"
+        )
+    why: str | None = None
+    shown = shown_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        why, shown = "", "(not shown: it may hold a password)"
+    except ValueError:  # SQLAlchemy reads the port with int()
+        why = " (its port is not a number)"
+    else:
+        if parsed.port is not None and not 1 <= parsed.port <= 65535:
+            why = " (its port is not from 1 to 65535)"
+    if why is not None:
+        raise ConfigurationError(
+            f"store_url {shown} is not a database URL{why}; use sqlite:///path or "
+            "postgresql://user:password@host:port/database"
+        )
+    return parsed
+
+
 def check_store_url(url: str) -> URL:
     """`url` parsed, when it names a store Charter supports; else a `ConfigurationError`
     that says what to write (before anything starts that would need the store)."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigurationError(
-            f"store_url {url!r} is not a database URL; use sqlite:///path or postgresql://..."
-        ) from exc
+    parsed = parsed_store_url(url)
     if parsed.get_backend_name() == "postgres":  # libpq's and many hosts' spelling
         parsed = parsed.set(drivername="postgresql" + parsed.drivername.removeprefix("postgres"))
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
