@@ -61,3 +61,14 @@ def require_text(method: str, text: object) -> str:
             + (hint if method == "check" else "")
         )
     return exact(text)
+
+
+def require_scope(scope: object) -> None:
+    """`redact(scope=...)` names a conversation: a str, or None for this call only. Found by
+    probing: any object was taken (its text made the scope), and `10**5000` raised
+    `ValueError` from the int-to-str limit."""
+    if scope is not None and not isinstance(scope, str):
+        raise ConfigurationError(
+            "Charter.redact(scope=...) names a conversation (a str), or None for this call "
+            f"only (got {type(scope).__name__})"
+        )

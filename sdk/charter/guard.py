@@ -20,7 +20,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from charter._anchored_store import anchored
-from charter._method_args import require_entities, require_text, scored_in_line, stage_of
+from charter._method_args import (
+    require_entities,
+    require_scope,
+    require_text,
+    scored_in_line,
+    stage_of,
+)
 from charter._stream_window import checked_stream_window
 from charter.config import Settings
 from charter.context import CallContext, current
@@ -243,6 +249,7 @@ class Charter:
         from charter.pii import redact
 
         text = require_text("redact", text)
+        require_scope(scope)
         detector = self.privacy.detector or self._component("_fallback_detector", _pattern)
         if entities is not None:
             require_entities(entities, detector.supported_entities)

@@ -232,6 +232,8 @@ def test_the_prompt_of_an_sdk_method_whose_first_parameter_is_the_model_is_read(
         (lambda c: c.check("hi", tool="lookup_order", arguments="a=1"), "got str"),
         (lambda c: c.redact(EMAIL, entities="EMAIL_ADDRESS"), "takes a list of entity types"),
         (lambda c: c.redact(EMAIL, entities=["EMAIL"]), "unknown entity types ['EMAIL']"),
+        (lambda c: c.redact(EMAIL, scope=object()), "redact(scope=...) names a conversation"),
+        (lambda c: c.redact(EMAIL, scope=10**5000), "names a conversation (a str), or None"),
         (lambda c: c.guard(on_deny="rasie"), "on_deny=...) must be 'raise' or 'refuse'"),
         (lambda c: c.guard.tool(on_deny="Raise")(lambda x: x), "must be 'raise' or 'refuse'"),
         (lambda c: c.guard(model=5), "guard(model=...) takes a str, got 5"),
@@ -245,7 +247,8 @@ def test_a_wrong_argument_is_one_configuration_error_where_it_is_passed(
     """Found by probing at stop 53: these raised ValueError, TypeError or pydantic's
     ValidationError from deep inside the first call, and two failed open: `on_deny="rasie"`
     was taken as "refuse", and `redact(entities="EMAIL_ADDRESS")` or an unknown type
-    redacted nothing."""
+    redacted nothing. Later probing: `redact(scope=object())` made a scope of its text,
+    and `scope=10**5000` raised ValueError."""
     with pytest.raises(ConfigurationError) as info:
         call(charter)
     assert named in str(info.value)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
 from charter.decision import Decision, RedactOperator
-from charter.errors import PIIError
+from charter.errors import ConfigurationError, PIIError
 from charter.pii import (
     Finding,
     PatternDetector,
@@ -362,3 +363,42 @@ def test_a_json_fields_key_is_read_as_its_values_label(patterns: PatternDetector
         "amount": 5321234569,
     }
     assert [s.type for s in inspected.summaries] == ["PHONE_NUMBER"]
+
+
+def _nested(depth: int) -> list[object]:
+    value: list[object] = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [
+        (lambda r: r.redact(None), r"Redactor\.redact takes a str \(got NoneType\)"),
+        (lambda r: r.redact("mail jane@example.com", scope=5), r"vault scope .*\(got int\)"),
+        (lambda r: r.redact("x").restore(None), r"Redaction\.restore takes a str"),
+        (lambda r: r.redact_json(_nested(5_000)), "nested at most 200 deep"),
+        (lambda r: r.redact_json({"id": 10**5_000}), "reads each number as its digits"),
+        (lambda r: redact(None, [], {}, vault=r.vault), r"redact takes a str"),
+        (lambda r: mask(None), r"mask takes a str \(got NoneType\)"),
+        (lambda r: Scope.conversation(10**5_000), r"Scope\.conversation takes a str \(got int\)"),
+    ],
+)
+def test_a_wrong_argument_is_a_configuration_error_naming_the_call(call: Any, named: str) -> None:
+    """Found by probing: these raised TypeError or AttributeError from inside detection,
+    RecursionError (a list nested 5,000 deep) or ValueError (an int past Python's
+    int-to-str limit); `scope=5` was taken as a scope."""
+    with pytest.raises(ConfigurationError, match=named):
+        call(Redactor())
+
+
+def test_redact_json_still_reads_what_the_guard_may_pass(vault: Vault) -> None:
+    """Nested 200 deep (the guard takes 100 at most, then wraps a held call's keywords),
+    an int of 600 digits: read as before."""
+    nested: object = {"mail": "jane@example.com"}
+    for _ in range(198):  # 200 deep: the guard's highest max_json_depth, wrapped
+        nested = [nested]
+    redacted, found = Redactor(vault=vault).redact_json({"n": 10**600, "x": nested})
+    assert [f.entity_type for f in found] == ["EMAIL_ADDRESS"]
+    assert "jane@example.com" not in repr(redacted)

@@ -26,7 +26,7 @@ from charter import semconv as sc
 from charter.audit import AuditLog, export, verify
 from charter.config import DEFAULT_POLICIES
 from charter.decision import Action, Stage
-from charter.errors import CharterError, PolicyViolation
+from charter.errors import CharterError, ConfigurationError, PolicyViolation
 from charter.policy.embedded import EmbeddedEngine
 from charter.policy.input import ModelRef, PIISummary, PolicyInput, UserRef
 from charter.store import connect
@@ -202,3 +202,12 @@ def _dump_database(url: str) -> str:
             lines += [repr(tuple(row)) for row in conn.execute(query)]
     engine.dispose()
     return "\n".join(lines)
+
+
+@pytest.mark.parametrize("user", [None, 12345, ["u-1"], b"u-1"])
+def test_safe_user_takes_a_user_id_as_a_str(user: object) -> None:
+    """Found by probing: `safe_user(None)` raised AttributeError from inside, a list
+    TypeError (unhashable, from the memo)."""
+    with pytest.raises(ConfigurationError, match=r"safe_user takes a user id, a str \(got "):
+        safe_user(user)  # type: ignore[arg-type]
+    assert safe_user(USER_EMAIL).startswith("h-") and safe_user("u-7f3a") == "u-7f3a"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from charter.errors import PIIError
+from charter.pii._arguments import require_json, require_text
 from charter.pii.findings import Detector, Finding, JsonPath, detect_field, resolve_overlaps
 from charter.pii.placeholders import entity_type_of, present
 from charter.pii.scope import Scope
@@ -47,6 +48,7 @@ class Redaction:
     def restore(self, text: str, *, entities: Collection[str] | None = None) -> str:
         """Put values back into `text` (typically the model's answer) for every placeholder
         of this scope, optionally only for `entities` (the types the policy lets back)."""
+        require_text("Redaction.restore", text)
         return self.vault.restore(text, self.scope, entities=entities)
 
     def restore_json(self, value: Any, *, entities: Collection[str] | None = None) -> Any:
@@ -92,6 +94,7 @@ def redact(
     A caller that gives `reserved` has searched `text` with the rest (None: it is searched
     here), so a prompt's texts are searched once, not once more each. `fresh` gets the
     placeholders the scope issued new (`Vault.retract` can take them back)."""
+    require_text("redact", text)
     scope = Scope.of(scope)
     ops = resolve_operators(operators)
     fallback = ops.get(WILDCARD, default)
@@ -144,6 +147,7 @@ def redact(
 
 def mask(value: str) -> str:
     """Letters and digits to `*`; the last four kept only when there are at least eight."""
+    require_text("mask", value)
     positions = [i for i, c in enumerate(value) if c.isalnum()]
     keep = set(positions[-_MASK_KEEP:]) if len(positions) >= _MASK_MIN_FOR_KEEP else set()
     return "".join(c if not c.isalnum() or i in keep else "*" for i, c in enumerate(value))
@@ -165,6 +169,7 @@ def redact_json(
     `{"jane@example.com": 450}`; a finding in one has a path ending in `JsonKey`). Returns
     the redacted copy and the findings, each with its `path`. All strings share one scope,
     so the same value gets the same placeholder wherever it appears."""
+    require_json("redact_json", value)
     scope = Scope.of(scope)
     found: list[Finding] = []
     reserved = present(json_strings(value))

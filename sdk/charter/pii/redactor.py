@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from charter.pii._arguments import require_text
 from charter.pii.findings import Detector, Finding
 from charter.pii.pattern import PatternDetector
 from charter.pii.redaction import WILDCARD, Redaction, redact, redact_json, resolve_operators
@@ -46,13 +47,15 @@ class Redactor:
         entities: Collection[str] | None = None,
         scope: Scope | str | None = None,
     ) -> Redaction:
+        require_text("Redactor.redact", text)
+        where = Scope.of(scope)  # a wrong one is said before detection runs
         findings = self.detector.detect(text, entities=entities)
         return redact(
             text,
             findings,
             self.operators,
             vault=self.vault,
-            scope=Scope.of(scope),
+            scope=where,
             default=self.default,
         )
 

@@ -20,7 +20,8 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from charter.errors import PIIError
+from charter.errors import ConfigurationError, PIIError
+from charter.pii._arguments import require_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,7 @@ class Scope:
     ) -> Scope:
         """Placeholders stay the same across the turns of one conversation (of one
         principal, when given)."""
+        require_text("Scope.conversation", conversation_id)
         return cls(f"conv:{conversation_id}", tenant, subject, ttl_s, "conversation", principal)
 
     def withheld_view(self, callers: str = "") -> Scope:
@@ -94,4 +96,8 @@ class Scope:
             return cls.request()
         if isinstance(scope, str):
             return cls(scope)
+        if not isinstance(scope, Scope):  # found by probing: `scope=5` was taken as a scope
+            raise ConfigurationError(
+                f"a vault scope is a Scope, a scope id (a str) or None (got {type(scope).__name__})"
+            )
         return scope

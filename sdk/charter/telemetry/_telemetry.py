@@ -17,6 +17,7 @@ from opentelemetry.util.types import AttributeValue
 from charter import semconv as sc
 from charter._canonical import sha256_hex, valid_text
 from charter._unicode import visible
+from charter.errors import ConfigurationError
 from charter.pii.identity_numbers import is_identity_number
 from charter.telemetry._call import INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION, CallSpan
 from charter.telemetry._instruments import Instruments
@@ -27,13 +28,20 @@ _MAX_CACHED_CALL_SHAPES = 1024
 _NOT_A_PSEUDONYM = re.compile(r"[@\s]|^\+?\d[\d\-. ()]{6,}$")
 
 
-@lru_cache(maxsize=4096)
 def safe_user(user: str) -> str:
     """The user pseudonym to record. The guard passes its keyed pseudonym
     (`Charter.pseudonyms.user`); if a caller passes what looks like an e-mail
     address, a name, a phone or an id number instead, record an (unkeyed) hash of it so
-    telemetry never carries the identifier itself. Memoized: an app has far fewer users
-    than calls."""
+    telemetry never carries the identifier itself. A user id is a str (found by probing:
+    `safe_user(None)` raised AttributeError from inside, a list TypeError)."""
+    if not isinstance(user, str):
+        raise ConfigurationError(f"safe_user takes a user id, a str (got {type(user).__name__})")
+    return _safe_user(user)
+
+
+@lru_cache(maxsize=4096)
+def _safe_user(user: str) -> str:
+    """Memoized: an app has far fewer users than calls."""
     if looks_personal(user):
         return "h-" + sha256_hex(user)[:16]
     return valid_text(user)
