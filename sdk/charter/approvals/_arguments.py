@@ -15,6 +15,7 @@ from typing import Literal
 from charter._bounds import ONE_YEAR_S
 from charter._shown import shown
 from charter.approvals.models import Reviewer
+from charter.approvals.notify import wait_seconds
 from charter.errors import ApprovalError
 
 MAX_LIMIT = 2**31 - 1
@@ -67,14 +68,9 @@ def expiring(limit: object) -> None:
 
 
 def wait(method: str, request_id: object, timeout_s: object) -> None:
-    """`timeout_s` may be `inf`: wait until the request is decided or expires."""
+    """`timeout_s`: `notify.wait_seconds`, the one check of a wait (0 to a year)."""
     _texts(method, request_id=request_id)
-    seconds = _seconds(timeout_s)
-    if seconds is None or not seconds >= 0:  # NaN is not
-        raise ApprovalError(
-            f"ApprovalQueue.{method}(timeout_s=...) takes a number of seconds, 0 or more "
-            f"(got {shown(timeout_s)})"
-        )
+    wait_seconds(timeout_s, f"ApprovalQueue.{method}")
 
 
 def _texts(method: str, **values: object) -> None:
