@@ -75,6 +75,10 @@ text := input.text if is_string(input.text)
 # Decomposed text (NFD, as macOS writes it: "ş" as "s" and a combining cedilla) loses its
 # combining marks, so it folds like the composed letters; words() would otherwise split a
 # word at each mark. The SDK sends composed text (policy_text); this is for other callers.
+# The SDK's text also drops what draws as nothing (zero-width space, soft hyphen, word
+# joiner), control characters but whitespace, and the accents of Latin letters but the
+# Turkish ones folded here (charter.policy.plain): one inside a word kept the word from
+# matching (found by probing). So write phrases without other accents: "depresion".
 fold(s) := strings.replace_n(turkish_ascii, without_marks(lower(s)))
 
 turkish_ascii := {

@@ -7,7 +7,6 @@ scores, never values.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from charter._canonical import valid_text
 from charter.decision import Stage
 from charter.policy.folded import folded_text
+from charter.policy.plain import policy_text
 from charter.values import PIISummary
 
 SCHEMA_VERSION = 1
@@ -126,14 +126,6 @@ class PolicyInput(BaseModel):
     def to_dict(self) -> dict[str, Any]:
         """The JSON document the policy sees (`schema` key, no nulls for absent tools)."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-def policy_text(text: str) -> str:
-    """`text` as the policy reads it: valid Unicode, composed (NFC). The rules match whole
-    words, and a decomposed letter (macOS writes "ş" as "s" and a combining cedilla) split
-    its word at the mark: "Eşcinselim" and "Vergi kaçırmak" passed the special-category and
-    topic rules when decomposed (found by probing)."""
-    return unicodedata.normalize("NFC", valid_text(text))
 
 
 def policy_document(
