@@ -1,4 +1,5 @@
-"""What the id of a user or a reviewer may hold, checked where the id is given.
+"""What the id of a user or a reviewer, or the name of an app, tenant or environment, may
+hold, checked where it is given.
 
 Ids are stored (who asked for an approval, who voted) and compared (who may resume a held
 call, who may vote on it). The store keeps valid text without NUL on every backend, so an
@@ -28,4 +29,15 @@ def reviewer_id(value: str) -> str:
         raise NotAuthorized("no reviewer given; say who is deciding (--as NAME)")
     if unfit_id(value):
         raise NotAuthorized(f"reviewer ids {UNFIT_ID}")
+    return value
+
+
+def plain_name(value: str) -> str:
+    """An app, tenant or environment name (`Settings`), or `ValueError`: stored and
+    compared like an id. Found by probing: an app named with a NUL or a lone surrogate
+    (`CHARTER_APP` from bytes that are not UTF-8) had its held calls stored under another
+    name, U+FFFD in its place, so its own queue refused them as another app's, two such
+    apps shared one queue, and every span lost its app and service name."""
+    if unfit_id(value):
+        raise ValueError(f"{UNFIT_ID}; it names what this app stores, so give a plain name")
     return value

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from charter._bounds import ONE_YEAR_S, at_most
 from charter._config_paths import anchor_paths, comma_list, expand_home
+from charter._ids import plain_name
 from charter.errors import ConfigurationError
 
 _PACKAGED = Path(__file__).resolve().parent / "_bundle"
@@ -44,6 +45,11 @@ MAX_PROBE_TIMEOUT_S = ONE_YEAR_S
 with OverflowError, a false "all probes failed" alert, while the abandoned calls went on.
 Generous, as every Charter loads this setting: a one-day limit refused 2 days and so
 stopped apps that never probe from starting."""
+_BOUNDS = {  # at_most's limit, unit and why; `approval_wait_s` feeds `ApprovalQueue.wait`
+    "policy_timeout_ms": (MAX_POLICY_TIMEOUT_MS, "ms", " (one hour); a budget in ms (250)"),
+    "probe_timeout_s": (MAX_PROBE_TIMEOUT_S, "s", " (a year); a timeout in s (60)"),
+    "approval_wait_s": (ONE_YEAR_S, "s", " (a year); an approval expires within it"),
+}
 
 
 class Settings(BaseModel):
@@ -180,23 +186,10 @@ class Settings(BaseModel):
         except json.JSONDecodeError as exc:
             raise ValueError(f'not a JSON object like {{"rate_warn": 0.2}} ({exc})') from None
 
-    @field_validator("policy_timeout_ms")
+    @field_validator(*_BOUNDS)
     @classmethod
-    def _timeout_bound(cls, value: float) -> float:
-        why = " (one hour); a policy budget is milliseconds (default 250)"
-        return at_most(value, MAX_POLICY_TIMEOUT_MS, "ms", why)
-
-    @field_validator("probe_timeout_s")
-    @classmethod
-    def _probe_timeout_bound(cls, value: float) -> float:
-        why = " (a year); a probe call's timeout is seconds (default 60)"
-        return at_most(value, MAX_PROBE_TIMEOUT_S, "s", why)
-
-    @field_validator("approval_wait_s")
-    @classmethod
-    def _approval_wait_bound(cls, value: float) -> float:
-        """The wait `ApprovalQueue.wait` takes (`inf` passed here, and was refused there)."""
-        return at_most(value, ONE_YEAR_S, "s", " (a year); an approval expires within it")
+    def _bounded(cls, value: float, info: Any) -> float:  # pydantic's ValidationInfo
+        return at_most(value, *_BOUNDS[info.field_name or ""])
 
     @field_validator("engine")
     @classmethod
@@ -215,13 +208,14 @@ class Settings(BaseModel):
     @classmethod
     def _store_url(cls, value: str) -> str:
         """A port like `:notaport` is said when settings load, not at the store's first use."""
-        from charter.store.db import parsed_store_url
+        from charter.store.db import checked_store_url
 
-        try:
-            parsed_store_url(value)
-        except ConfigurationError as exc:  # as a ValueError, `build` names the source
-            raise ValueError(str(exc).removeprefix("store_url ")) from None
-        return value
+        return checked_store_url(value)
+
+    @field_validator("app", "tenant", "environment")
+    @classmethod
+    def _stored_name(cls, value: str) -> str:
+        return plain_name(value)  # stored with each record and request, like a user id
 
     @field_validator("policies", "reviewers_file", "audit_checkpoint_file", "store_url")
     @classmethod

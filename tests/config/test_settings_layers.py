@@ -381,3 +381,36 @@ def test_the_approval_wait_is_at_most_a_year(tmp_path: Path, wait: str) -> None:
         Settings.load(environ={"CHARTER_APPROVAL_WAIT_S": wait}, cwd=tmp_path)
     year = Settings.load(environ={"CHARTER_APPROVAL_WAIT_S": "31536000"}, cwd=tmp_path)
     assert year.approval_wait_s == 365 * 86400
+
+
+UNFIT_NAMES = {"nul": "app\x00", "not utf-8": "app\udcff", "line break": "app\nx", "c1": "app\x85"}
+
+
+@pytest.mark.parametrize("value", UNFIT_NAMES.values(), ids=list(UNFIT_NAMES))
+@pytest.mark.parametrize("name", ["app", "tenant", "environment"])
+def test_app_tenant_and_environment_names_are_plain_text(
+    tmp_path: Path, name: str, value: str
+) -> None:
+    """Checked as a user id is. Found by probing: `CHARTER_APP=$'app\\xff'` (a lone
+    surrogate once Python decodes the environment) or an app with a NUL was accepted, the
+    store kept its held calls under U+FFFD, and its own queue refused them as another
+    app's. The error names the setting and where it came from, never the value."""
+    variable = f"CHARTER_{name.upper()}"
+    tries = [
+        ("arguments", lambda: Settings.build({name: value})),
+        (variable, lambda: Settings.load(environ={variable: value}, cwd=tmp_path)),
+        ("environment", lambda: Settings.from_env({variable: value})),
+    ]
+    for source, build in tries:
+        with pytest.raises(ConfigurationError) as raised:
+            build()
+        message = str(raised.value)
+        assert f"invalid settings from {source}: {name}: must be valid text" in message
+        assert value not in message and "\\x" not in message and "\\u" not in message
+    plain = Settings.load(environ={variable: "şube-ödeme eu/1"}, cwd=tmp_path)
+    assert getattr(plain, name) == "şube-ödeme eu/1"
+
+
+def test_configure_refuses_an_app_the_store_would_rename(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="app: must be valid text"):
+        charter.configure(app="app\x00", store_url=f"sqlite:///{tmp_path}/c.db", telemetry=False)

@@ -189,6 +189,16 @@ def refuse_private_memory(url: str, store: str) -> None:
         )
 
 
+def checked_store_url(value: str) -> str:
+    """`parsed_store_url` for the setting's validator: its error as a `ValueError`, which
+    `Settings.build` turns into one naming where the value came from."""
+    try:
+        parsed_store_url(value)
+    except ConfigurationError as exc:
+        raise ValueError(str(exc).removeprefix("store_url ")) from None
+    return value
+
+
 def parsed_store_url(url: str) -> URL:
     """`url` as SQLAlchemy reads it, its port a number from 1 to 65535; else a
     `ConfigurationError` showing the URL without its password. Found by probing: a port
