@@ -189,7 +189,8 @@ def revise(
 
     Each case's draft and rewrite come from a scripted fake model, so this measures the
     guard and the policy's rules, not a model's revising. Exits 1 when a case's report
-    (`charter.reports()`) counts other model calls than the fake model received.
+    (`charter.reports()`) counts other model calls than the fake model received, or when
+    the guard failed on a case (named; the rest still run).
     """
     from charter.errors import CharterError
     from charter.evals import eval_charter, load_revise_cases, render_revise, run_revise_eval
@@ -215,4 +216,8 @@ def revise(
     unbilled = [r.case.id for r in report.results if not r.billed_right]
     if unbilled:
         typer.echo(f"FAIL: reported model calls differ from those made: {unbilled}", err=True)
+    if report.failures:
+        failed = [f.id for f in report.failures]
+        typer.echo(f"FAIL: the guard failed on {len(failed)} cases: {failed}", err=True)
+    if unbilled or report.failures:
         raise typer.Exit(1)

@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from charter.errors import ConfigurationError, PolicyViolation
+from charter.errors import ApprovalPending, CharterError, ConfigurationError, PolicyViolation
 from charter.refusal import PREFIX
 
 REVISION_ASKED = "must be revised"
@@ -37,6 +37,10 @@ class ReviseVerdict(StrEnum):
     DENIED = "denied"
     """Refused without a revision: a deny of the draft, or of the question at the input
     stage (then the model was never called)."""
+    HELD = "held"
+    """Held for a reviewer's approval (`ApprovalPending`), as `eval run` counts a
+    require_approval blocked: nothing reached the user. Queued in the eval's throwaway
+    store, never the configured one (`eval_charter`)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,16 @@ class CaseResult:
         return c.revision_ok is not True  # refused: right when the rewrite was still bad
 
 
+@dataclass(frozen=True)
+class CaseFailure:
+    """A case the guard failed on (a `CharterError` other than a refusal or a hold): named
+    in the report, and the rest still run (found by probing: one held case stopped the
+    whole eval with no report)."""
+
+    id: str
+    error: str
+
+
 @dataclass
 class KindStats:
     cases: int = 0
@@ -96,6 +110,7 @@ class ReviseEvalReport:
     results: tuple[CaseResult, ...]
     policy_revision: str
     stream: bool
+    failures: tuple[CaseFailure, ...] = ()
 
     def by_kind(self) -> dict[str, KindStats]:
         out: dict[str, KindStats] = {}
@@ -132,6 +147,7 @@ class ReviseEvalReport:
                 {"id": r.case.id, "verdict": r.verdict.value, "rules": list(r.rules)}
                 for r in self.disagreements()
             ],
+            "errors": [{"id": f.id, "error": f.error} for f in self.failures],
         }
 
 
@@ -182,13 +198,20 @@ def run_revise_eval(
     then the rewrite once it is asked to revise; `stream` drives the streaming flow."""
     import charter
 
-    results = []
+    results, failures = [], []
     for case in cases:
         made: list[str] = []
         fn = _guarded(guard, case, made, stream=stream)
         with charter.reports() as reports, charter.context(retrieved=list(case.passages)):
-            answer = _answer(fn, case.question, stream=stream)
+            try:
+                answer = _answer(fn, case.question, stream=stream)
+            except CharterError as exc:
+                failures.append(CaseFailure(case.id, f"{type(exc).__name__}: {exc}"))
+                continue
         (report,) = reports
+        rules = [rule for r in report.revisions for rule in r.rules]
+        if isinstance(answer, ApprovalPending):
+            rules.append(guard.queue.current(answer.ticket).rule)
         results.append(
             CaseResult(
                 case,
@@ -196,10 +219,10 @@ def run_revise_eval(
                 report.calls,
                 len(made),
                 len(report.revisions),
-                tuple(dict.fromkeys(rule for r in report.revisions for rule in r.rules)),
+                tuple(dict.fromkeys(rules)),
             )
         )
-    return ReviseEvalReport(tuple(results), guard.engine.revision, stream)
+    return ReviseEvalReport(tuple(results), guard.engine.revision, stream, tuple(failures))
 
 
 def _guarded(guard: Any, case: ReviseCase, made: list[str], *, stream: bool) -> Any:
@@ -215,16 +238,22 @@ def _guarded(guard: Any, case: ReviseCase, made: list[str], *, stream: bool) -> 
     return wrap(streamed) if stream else wrap(reply)
 
 
-def _answer(fn: Any, question: str, *, stream: bool) -> str | None:
-    """The released text, or None when the guard refused."""
+def _answer(fn: Any, question: str, *, stream: bool) -> str | ApprovalPending | None:
+    """The released text, None when the guard refused, the hold when it asked a reviewer."""
     try:
         text = "".join(fn(question)) if stream else str(fn(question))
     except PolicyViolation:
         return None
+    except ApprovalPending as held:
+        return held
     return None if text.startswith(PREFIX) or PREFIX in text else text
 
 
-def _verdict(case: ReviseCase, answer: str | None, rounds: Sequence[object]) -> ReviseVerdict:
+def _verdict(
+    case: ReviseCase, answer: str | ApprovalPending | None, rounds: Sequence[object]
+) -> ReviseVerdict:
+    if isinstance(answer, ApprovalPending):
+        return ReviseVerdict.HELD
     if not rounds:
         return ReviseVerdict.DENIED if answer is None else ReviseVerdict.PASSED
     return ReviseVerdict.REFUSED if answer is None else ReviseVerdict.FIXED
@@ -237,13 +266,13 @@ def render_revise(report: ReviseEvalReport) -> str:
         f"{report.policy_revision}, a scripted model (draft, then its rewrite)",
         "",
         f"{'kind':<12}{'cases':>6}{'sent back':>11}{'fixed':>7}{'refused':>9}{'passed':>8}"
-        f"{'denied':>8}{'as labelled':>13}{'calls':>7}",
+        f"{'denied':>8}{'held':>6}{'as labelled':>13}{'calls':>7}",
     ]
     for kind, s in report.by_kind().items():
         v = s.verdicts
         lines.append(
             f"{kind:<12}{s.cases:>6}{s.sent_back:>11}{v['fixed']:>7}{v['refused']:>9}"
-            f"{v['passed']:>8}{v['denied']:>8}{s.right:>13}{s.calls:>7}"
+            f"{v['passed']:>8}{v['denied']:>8}{v['held']:>6}{s.right:>13}{s.calls:>7}"
         )
     made = sum(r.made for r in report.results)
     reported = sum(r.calls for r in report.results)
@@ -258,6 +287,9 @@ def render_revise(report: ReviseEvalReport) -> str:
     for r in wrong:
         rules = f" ({', '.join(r.rules)})" if r.rules else ""
         lines.append(f"  {r.case.id}: {r.verdict.value}{rules}, {_expected(r.case)}")
+    if report.failures:
+        lines += [f"could not be run: {len(report.failures)}"]
+        lines += [f"  {f.id}: {f.error}" for f in report.failures]
     return "\n".join(lines)
 
 

@@ -18,6 +18,8 @@ from charter.evals.corpus import EvalItem, Label
 from charter.policy.base import PolicyEngine
 
 if TYPE_CHECKING:
+    from charter.approvals import ApprovalQueue
+    from charter.config import Settings
     from charter.guard import Charter
 
 
@@ -131,13 +133,40 @@ def eval_charter(
     policies: str | None = None, *, pii_mode: str = "pattern", **settings: Any
 ) -> Charter:
     """A `Charter` for evals: the given bundle (default: the configured one), decisions not
-    written to the audit log, no telemetry: an eval must not look like production traffic."""
+    written to the audit log, no telemetry, and no store of its own: an eval must not look
+    like production traffic. Found by probing: `charter eval revise` on a question the
+    bundle holds put a real pending request in the configured store (the reviewers' inbox)
+    and made a pseudonym key file beside it. A held call is queued in a throwaway in-memory
+    store instead, and raises `ApprovalPending` (a configured `approval_mode = "wait"`
+    would wait for a reviewer who can never see it)."""
     from charter.config import Settings
     from charter.guard import Charter
 
-    overrides: dict[str, Any] = {"pii_mode": pii_mode, "audit": False, "telemetry": False}
+    overrides: dict[str, Any] = {
+        "pii_mode": pii_mode,
+        "audit": False,
+        "telemetry": False,
+        "store_url": "sqlite://",  # names no file: no pseudonym key is kept beside it
+        "approval_mode": "raise",
+    }
     if policies:
         overrides["policies"] = policies
-    charter = Charter(Settings.load(**overrides, **settings))
+    loaded = Settings.load(**overrides, **settings)
+    charter = Charter(loaded, queue=_throwaway_queue(loaded))
     _ = charter.engine  # load the bundle now: a broken one is a bundle error, not an item's
     return charter
+
+
+def _throwaway_queue(settings: Settings) -> ApprovalQueue:
+    """An approval queue in memory, one connection for every thread (the flow may submit
+    from a worker thread), gone with the eval's `Charter`."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import StaticPool
+
+    from charter.approvals import ApprovalQueue
+    from charter.pseudonyms import UNKEYED
+
+    memory = create_engine(
+        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+    )
+    return ApprovalQueue(memory, scope=(settings.tenant, settings.app), pseudonyms=UNKEYED)
