@@ -32,3 +32,8 @@ def hangs(prompt: str) -> dict[str, Any]:
     """A hung entry point: answers only once the test sets `RELEASE`."""
     RELEASE.wait(10)
     return answer(prompt)
+
+
+def retitles(prompt: str) -> dict[str, Any]:
+    """The model, reporting a version that holds OSC 0 (sets a terminal's title)."""
+    return {**answer(prompt), "model": "fake-v1\x1b]0;PWNED\x07"}

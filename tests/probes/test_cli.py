@@ -255,3 +255,18 @@ def test_probe_spans_and_gauges_reach_the_configured_receiver(args: list[str]) -
     assert names.count(sc.SPAN_PROBE) == 1
     assert names.count(sc.SPAN_PROBE_SUITE) == 3  # attacks, benign, sycophancy
     assert sc.METRIC_PROBE_RATE in metrics
+
+
+def test_a_model_version_with_control_characters_is_printed_escaped(args: list[str]) -> None:
+    # Found by probing: an endpoint's `model` holding OSC 0 reached the terminal raw from
+    # the run's headline, `probe history` and `probe pin`, retitling the window.
+    args = [*args[:1], "tests.probes.app:retitles", *args[2:]]
+    code, out = _probe(args, "--once")
+    store = args[args.index("--store") + 1]
+    listed = runner.invoke(app, ["probe", "history", "--store", store]).output
+    run_id = listed.splitlines()[1].split()[2].lstrip("*")
+    pinned = runner.invoke(app, ["probe", "pin", run_id, "--store", store]).output
+    for text in (out, listed, pinned):
+        assert "\x1b" not in text and "\x07" not in text
+        assert "fake-v1\\x1b]0;PWNED\\x07" in text
+    assert code == 0 and "(version fake-v1\\x1b]0;PWNED\\x07)" in out

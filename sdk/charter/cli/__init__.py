@@ -5,7 +5,8 @@ group: each entry is a `register(app: typer.Typer) -> None` (the console adds `c
 
 from __future__ import annotations
 
-from charter.cli._common import clean_errors, fail, say, terminal_text
+from charter._terminal import terminal_text
+from charter.cli._common import clean_errors, fail, say
 from charter.cli._signals import stop_on_signals
 from charter.cli._time import parse_since
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
-from charter._canonical import valid_text
+from charter._terminal import terminal_text
 from charter.errors import CharterError, NotAuthorized
 
 P = ParamSpec("P")
@@ -46,32 +45,11 @@ def fail(message: str, code: int = BAD_INPUT) -> typer.Exit:
     return typer.Exit(code)
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-"""Terminal control characters (ESC, BEL, C1) and bidirectional overrides; not \\n, \\t."""
-_CONTROL_OR_NEWLINE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
-)
-
-
-def terminal_text(value: object, *, one_line: bool = False) -> str:
-    """`value` as text fit for a terminal, for values from a store, an application or an
-    exporter: control characters (an OSC sequence sets the window title or, OSC 52, the
-    clipboard) and bidirectional overrides (which can make `1000` read `0001`) become
-    visible escapes, a lone surrogate U+FFFD. `one_line` escapes line breaks too, so one
-    value cannot hide the rest of its line. The console's widgets use it as well."""
-    text = valid_text(value if isinstance(value, str) else str(value))
-    return (_CONTROL_OR_NEWLINE if one_line else _CONTROL).sub(_visible, text)
-
-
 def say(text: str, *, one_line: bool = False) -> None:
-    """Print a line that holds such values (a requester, a reason, a segment's name);
+    """Print a line that holds values from a store or an app (a requester, a reason, a
+    segment's name), escaped by `terminal_text`;
     `one_line` for a verdict, which an edited value must not follow with a fake one."""
     typer.echo(terminal_text(text, one_line=one_line))
-
-
-def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def one_line(message: str) -> str:

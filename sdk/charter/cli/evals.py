@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from charter.cli._common import fail
+from charter.cli._common import fail, say
 
 if TYPE_CHECKING:
     from charter.evals import EvalItem
@@ -128,7 +128,8 @@ def run(
         if run is not None:
             from charter.probes import render_suites
 
-            typer.echo(f"\nthe model, per suite ({run.target}, {run.model_version}):")
+            typer.echo("")
+            say(f"the model, per suite ({run.target}, {run.model_version}):", one_line=True)
             typer.echo("\n".join(render_suites(run)))
     failures = report.gate_failures(fail_under=fail_under, max_false_refusals=max_false_refusals)
     failures += _model_gates(run, max_flip_rate)

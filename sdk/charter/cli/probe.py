@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from charter.cli._common import clean_errors, fail
+from charter.cli._common import clean_errors, fail, say
 from charter.cli._signals import stop_on_signals
 from charter.cli._time import parse_duration
 
@@ -202,7 +202,7 @@ def pin(
         run = probes.pin(run_id)
     finally:
         probes.close()
-    typer.echo(f"run {run.run_id} ({run.model} {run.model_version}) is now the baseline")
+    say(f"run {run.run_id} ({run.model} {run.model_version}) is now the baseline", one_line=True)
 
 
 def build_target(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from charter._terminal import terminal_lines
 from charter.cli._common import fail, store_url
 from charter.cli._time import parse_since
 
@@ -143,7 +144,10 @@ def render_text(report: ReplayReport) -> str:
         sign = "+" if change.change == "newly firing" else "-"
         lines.append(f"  {sign} {change.rule}: {change.change} on {_records(change.count)}")
         lines += _examples(change.examples, change.count, with_verdicts=False)
-    return "\n".join(lines)
+    # Examples quote recorded prompts (a user's input, with store_content on) and rows a
+    # store may hold as edited: each line escaped (found by probing: OSC 0 in a prompt
+    # retitled the reviewer's terminal).
+    return terminal_lines(lines)
 
 
 def _records(count: int) -> str:

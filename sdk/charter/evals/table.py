@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from charter._terminal import terminal_text
+
 
 def text_table(
     headers: Sequence[str], rows: Sequence[Sequence[object]], *, indent: str = "  "
@@ -29,11 +31,14 @@ def percent(rate: float | None) -> str:
 
 
 def _cell(value: object) -> str:
+    """A cell on one line, control characters as visible escapes: cells hold values from a
+    store or an endpoint (found by probing: a model version holding OSC 0 retitled the
+    terminal from `charter probe history`)."""
     if value is None:
         return "-"
     if isinstance(value, tuple | list):
-        return ", ".join(str(v) for v in value) or "-"
-    return str(value)
+        return ", ".join(terminal_text(v, one_line=True) for v in value) or "-"
+    return terminal_text(value, one_line=True)
 
 
 def _is_number(text: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from charter._terminal import terminal_lines
 from charter.evals.table import percent, text_table
 from charter.probes.items import ProbeKind
 from charter.probes.results import ProbeRun, SuiteSummary
@@ -42,13 +43,15 @@ def render_outcome(outcome: ProbeOutcome) -> str:
     if outcome.not_baseline:
         lines.append(f"not stored as the baseline: {outcome.not_baseline}")
     if baseline is None and not outcome.changes:
-        return "\n".join(lines)
+        return terminal_lines(lines)
     verdict = worst(outcome.changes)
     lines.append(f"verdict: {verdict.upper()}")
     lines += [f"  {c.severity.value:<5}  {c.reason}" for c in outcome.changes] or [
         "  no change beyond the thresholds"
     ]
-    return "\n".join(lines)
+    # The model version is the endpoint's, the baseline's came from the store (found by
+    # probing: one holding OSC 0 retitled the terminal of `charter probe --once`).
+    return terminal_lines(lines)
 
 
 def render_suites(run: ProbeRun) -> list[str]:
