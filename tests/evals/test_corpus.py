@@ -3,6 +3,7 @@ dropped or relabelled silently."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -144,4 +145,27 @@ def test_a_label_that_means_allowed_is_not_taken_as_a_blocked_category(
 ) -> None:
     path = write_corpus(tmp_path / "c.jsonl", [{"id": "x", "text": "t", "label": label}])
     with pytest.raises(ConfigurationError, match="write label `allowed`"):
+        load_corpus([path])
+
+
+def test_strings_holding_unicode_line_breaks_and_a_bom_are_read_as_json_lines(
+    tmp_path: Path,
+) -> None:
+    # Found by probing: str.splitlines() split inside these JSON strings (as json.dumps
+    # with ensure_ascii=False writes them), so a valid file was "not JSON" at wrong lines;
+    # a byte order mark made line 1 "not JSON".
+    rows = [
+        {"id": "a", "text": "first para\u2028second\u2029third", "label": "allowed"},
+        {"id": "b", "text": "x\x85y\x1cz\x1d\x1e", "label": "blocked"},
+    ]
+    path = tmp_path / "c.jsonl"
+    body = "".join(json.dumps(r, ensure_ascii=False) + "\r\n" for r in rows)
+    path.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    items = load_corpus([path])
+    assert [(i.id, i.text, i.where) for i in items] == [
+        ("a", rows[0]["text"], f"{path}:1"),
+        ("b", rows[1]["text"], f"{path}:2"),
+    ]
+    path.write_text(json.dumps(rows[0], ensure_ascii=False) + "\n\nnot json\n")
+    with pytest.raises(ConfigurationError, match=r"c.jsonl:3: not JSON"):
         load_corpus([path])

@@ -189,3 +189,13 @@ def test_a_case_the_guard_fails_on_is_reported_and_the_rest_run(in_tmp: Path) ->
     assert [(r.case.id, r.verdict) for r in report.results] == [("fixed", ReviseVerdict.FIXED)]
     assert "could not be run: 1\n  held: StoreError" in render_revise(report)
     assert report.to_json()["errors"][0]["id"] == "held"
+
+
+def test_a_case_holding_unicode_line_breaks_is_one_line(tmp_path: Path) -> None:
+    # Found by probing: U+2028 in a draft, as json.dumps(ensure_ascii=False) writes it,
+    # split the line: "not a revise case".
+    case = {**CASES[2], "draft": "We open at 9.\u2028We close at 5.\x85Closed on Sunday."}
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + (json.dumps(case, ensure_ascii=False) + "\r\n").encode())
+    (loaded,) = load_revise_cases(path)
+    assert loaded.draft == case["draft"]

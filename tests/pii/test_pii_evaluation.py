@@ -103,3 +103,15 @@ def test_a_gate_never_passes_on_nothing_measured(tmp_path: Path) -> None:
     # Nothing detected and nothing labelled: no false positive, so a precision gate passes.
     done = runner.invoke(app, ["eval", "pii", str(none), "--min-precision", "0.9"])
     assert done.exit_code == 0, done.output
+
+
+def test_a_text_holding_unicode_line_breaks_is_one_line(tmp_path: Path) -> None:
+    # Found by probing: str.splitlines() split inside the JSON string; a BOM broke line 1.
+    row = {
+        "id": "p", "text": "Address:\u2028mail jane@example.com\x85bye",
+        "entities": [{"type": "EMAIL_ADDRESS", "value": "jane@example.com"}],
+    }  # fmt: skip
+    path = tmp_path / "pii_x.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + (json.dumps(row, ensure_ascii=False) + "\r\n").encode())
+    (item,) = load_labelled([path])
+    assert item.text == row["text"] and item.entities[0].start == 14

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from charter._jsonl import jsonl_lines
 from charter.decision import Stage
 from charter.errors import ConfigurationError
 from charter.evals.sycophancy import SycophancyProbe, parse_sycophancy
@@ -126,14 +127,12 @@ def load_corpus(paths: Iterable[str | Path]) -> list[EvalItem]:
 
 def _lines(path: Path, problems: _Problems) -> Iterable[tuple[str, Any]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        lines = jsonl_lines(path)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         problems.add(str(path), f"cannot read the file: {reason}")
         return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+    for number, line in lines:
         where = f"{path}:{number}"
         try:
             yield where, json.loads(line)

@@ -19,6 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from charter._jsonl import jsonl_lines
 from charter.errors import ApprovalPending, CharterError, ConfigurationError, PolicyViolation
 from charter.refusal import PREFIX
 
@@ -165,9 +166,7 @@ def load_revise_cases(path: str | Path) -> list[ReviseCase]:
 
 
 def _read(file: Path) -> Iterator[ReviseCase]:
-    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    for number, line in jsonl_lines(file):
         try:
             raw = json.loads(line)
             case = ReviseCase(

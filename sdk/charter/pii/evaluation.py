@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from charter._jsonl import jsonl_lines
 from charter.errors import PIIError
 from charter.pii.findings import Detector, Finding
 
@@ -115,14 +116,12 @@ def load_labelled(paths: Sequence[str | Path]) -> list[LabelledText]:
     seen: set[str] = set()
     for path in files:
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            lines = jsonl_lines(path)
         except OSError as exc:
             raise PIIError(
                 f"cannot read PII corpus {path}: {exc.strerror}; check the path"
             ) from None
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
+        for number, line in lines:
             item = _parse(line, f"{path}:{number}")
             if item.id in seen:
                 raise PIIError(f"{path}:{number}: duplicate id {item.id!r}")

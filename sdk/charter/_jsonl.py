@@ -1,0 +1,25 @@
+"""The lines of a JSON-lines file, as JSON lines are split: on "\\n" only.
+
+`str.splitlines()` also splits at U+2028, U+2029, U+0085 and U+001C-U+001E, which a JSON
+string may hold raw (`json.dumps(..., ensure_ascii=False)` writes them so): found by
+probing, every eval loader called such a valid file "not JSON" at line numbers that were
+not the file's. A UTF-8 byte order mark (Windows editors write one) is not part of line 1.
+Shared by the eval, revise and PII corpus loaders (`charter.pii` may import it: it knows
+nothing of policies).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def jsonl_lines(path: Path) -> list[tuple[int, str]]:
+    """`(line number, line)` of each line of `path` that is not blank, a "\\r" before its
+    "\\n" dropped. Raises `OSError`, or `UnicodeDecodeError` for a file that is not UTF-8."""
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        text = file.read()
+    return [
+        (number, line.removesuffix("\r"))
+        for number, line in enumerate(text.split("\n"), start=1)
+        if line.strip()
+    ]
