@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from charter.cli.main import app
 from charter.config import DEFAULT_POLICIES
 from charter.errors import ConfigurationError
-from charter.evals import eval_charter, render_revise
-from charter.evals.revise import ReviseVerdict, load_revise_cases, run_revise_eval
+from charter.evals import eval_charter, load_revise_cases, render_revise
+from charter.evals.revise import ReviseVerdict, run_revise_eval
 
 runner = CliRunner()
 SHIPPED = Path(__file__).parents[2] / "policies" / "evals" / "revise"
@@ -109,7 +109,7 @@ def test_without_a_path_the_bundles_own_cases_run_from_any_folder(in_tmp: Path) 
 def test_a_bad_case_line_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(json.dumps(CASES[0]) + "\n" + '{"id": "x", "kind": "promise"}\n')
-    with pytest.raises(ConfigurationError, match=r"bad.jsonl:2: not a revise case"):
+    with pytest.raises(ConfigurationError, match=r"bad.jsonl:2: `question` must be a non-empty"):
         load_revise_cases(path)
     result = runner.invoke(app, ["eval", "revise", str(path)])
     assert result.exit_code != 0 and "bad.jsonl:2" in result.output
@@ -199,3 +199,31 @@ def test_a_case_holding_unicode_line_breaks_is_one_line(tmp_path: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + (json.dumps(case, ensure_ascii=False) + "\r\n").encode())
     (loaded,) = load_revise_cases(path)
     assert loaded.draft == case["draft"]
+
+
+def test_wrong_typed_fields_are_each_reported_not_coerced(tmp_path: Path) -> None:
+    # Found by probing: "false" counted as true, a passages string became one passage per
+    # character, revision_ok 1 passed as true, and an empty file was 0 cases, exit 0.
+    rows = [
+        {**CASES[2], "draft_violates": "false", "passages": "Branches open at nine."},
+        {**CASES[0], "revision_ok": 1, "question": 7, "passages": ["ok", 3]},
+        {**CASES[1], "revision_ok": True},
+        [CASES[1]],
+    ]
+    path = _write(tmp_path / "c.jsonl", rows)
+    with pytest.raises(ConfigurationError) as caught:
+        load_revise_cases(path)
+    assert str(caught.value).splitlines()[1:] == [
+        f"  {path}:1: `draft_violates` must be true or false (a JSON boolean)",
+        f"  {path}:1: `passages` must be a list of strings (the retrieved passages)",
+        f"  {path}:2: `question` must be a non-empty string",
+        f"  {path}:2: `revision_ok` must be true, false or null",
+        f"  {path}:2: `passages` must be a list of strings (the retrieved passages)",
+        f"  {path}:4: expected a JSON object, got list",
+    ]
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    with pytest.raises(ConfigurationError, match=r"empty.jsonl: no revise case in it"):
+        load_revise_cases(empty)
+    result = runner.invoke(app, ["eval", "revise", str(empty)])
+    assert result.exit_code == 2 and "no revise case" in result.output

@@ -115,3 +115,14 @@ def test_a_text_holding_unicode_line_breaks_is_one_line(tmp_path: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + (json.dumps(row, ensure_ascii=False) + "\r\n").encode())
     (item,) = load_labelled([path])
     assert item.text == row["text"] and item.entities[0].start == 14
+
+
+def test_a_lookalike_label_must_be_a_json_boolean(tmp_path: Path) -> None:
+    # Found by probing: bool("false") made the item a look-alike.
+    row = {"id": "p1", "text": "order 4111 1111 1111 1111", "lookalike": "false", "entities": []}
+    path = tmp_path / "pii_x.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    with pytest.raises(PIIError, match=r"pii_x.jsonl:1: `lookalike` must be true or false"):
+        load_labelled([path])
+    path.write_text(json.dumps({**row, "lookalike": False}) + "\n")
+    assert load_labelled([path])[0].lookalike is False

@@ -14,13 +14,8 @@ from collections.abc import Iterable
 from charter.evals.corpus import EvalItem, Label, corpus_files, load_corpus
 from charter.evals.render import render_text
 from charter.evals.report import EvalReport, summarize
-from charter.evals.revise import (
-    ReviseCase,
-    ReviseEvalReport,
-    load_revise_cases,
-    render_revise,
-    run_revise_eval,
-)
+from charter.evals.revise import ReviseEvalReport, render_revise, run_revise_eval
+from charter.evals.revise_cases import ReviseCase, load_revise_cases
 from charter.evals.runner import Checker, ItemResult, Outcome, eval_charter, run_items
 from charter.evals.splits import SliceStats, trained_families
 

@@ -61,11 +61,18 @@ class EvalItem(BaseModel):
     where: str = ""
 
 
-class _Problems:
-    """Collects `file:line: message` lines; raises them together."""
+class LineProblems:
+    """Collects `file:line: message` lines; raises them together. `what` names the set
+    (the eval corpus, the revise cases), `needs` what each of its lines needs."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        what: str = "the eval corpus",
+        needs: str = "each line needs text and a label of allowed, blocked or a category name",
+    ) -> None:
         self.lines: list[str] = []
+        self.what = what
+        self.needs = needs
 
     def add(self, where: str, message: str) -> None:
         self.lines.append(f"{where}: {message}")
@@ -77,10 +84,8 @@ class _Problems:
         more = len(self.lines) - len(shown)
         tail = f"\n  ... and {more} more" if more else ""
         raise ConfigurationError(
-            f"the eval corpus has {len(self.lines)} problem(s); fix them and run again "
-            "(each line needs text and a label of allowed, blocked or a category name):\n  "
-            + "\n  ".join(shown)
-            + tail
+            f"{self.what} has {len(self.lines)} problem(s); fix them and run again "
+            f"({self.needs}):\n  " + "\n  ".join(shown) + tail
         )
 
 
@@ -106,11 +111,11 @@ def corpus_files(paths: Iterable[str | Path]) -> list[Path]:
 def load_corpus(paths: Iterable[str | Path]) -> list[EvalItem]:
     """Every item of every file, in file order. Raises `ConfigurationError` listing each
     malformed line (JSON, missing text, unknown label, duplicate id) with `file:line`."""
-    problems = _Problems()
+    problems = LineProblems()
     items: list[EvalItem] = []
     seen: dict[str, str] = {}
     for path in corpus_files(paths):
-        for where, raw in _lines(path, problems):
+        for where, raw in json_lines(path, problems):
             item = _parse(raw, where, problems, suite=path.stem)
             if item is None:
                 continue
@@ -125,7 +130,9 @@ def load_corpus(paths: Iterable[str | Path]) -> list[EvalItem]:
     return items
 
 
-def _lines(path: Path, problems: _Problems) -> Iterable[tuple[str, Any]]:
+def json_lines(path: Path, problems: LineProblems) -> Iterable[tuple[str, Any]]:
+    """`(file:line, the line's JSON value)` of each line that is JSON; the rest, and a file
+    that cannot be read, are problems."""
     try:
         lines = jsonl_lines(path)
     except (OSError, UnicodeDecodeError) as exc:
@@ -140,7 +147,7 @@ def _lines(path: Path, problems: _Problems) -> Iterable[tuple[str, Any]]:
             problems.add(where, f"not JSON ({exc.msg} at column {exc.colno})")
 
 
-def _parse(raw: Any, where: str, problems: _Problems, *, suite: str) -> EvalItem | None:
+def _parse(raw: Any, where: str, problems: LineProblems, *, suite: str) -> EvalItem | None:
     if not isinstance(raw, dict):
         problems.add(where, f"expected a JSON object, got {type(raw).__name__}")
         return None
@@ -183,7 +190,7 @@ def _parse(raw: Any, where: str, problems: _Problems, *, suite: str) -> EvalItem
 
 
 def _label_and_category(
-    raw: Mapping[str, Any], where: str, problems: _Problems
+    raw: Mapping[str, Any], where: str, problems: LineProblems
 ) -> tuple[Label | None, str]:
     label = raw.get("label")
     category = raw.get("category")
@@ -220,7 +227,7 @@ def _label_and_category(
     return Label.BLOCKED, label
 
 
-def _expect_rules(value: Any, where: str, problems: _Problems) -> tuple[str, ...]:
+def _expect_rules(value: Any, where: str, problems: LineProblems) -> tuple[str, ...]:
     if value is None:
         return ()
     values = [value] if isinstance(value, str) else value
@@ -230,7 +237,7 @@ def _expect_rules(value: Any, where: str, problems: _Problems) -> tuple[str, ...
     return tuple(dict.fromkeys(values))
 
 
-def _stage(value: Any, where: str, problems: _Problems) -> Stage | None:
+def _stage(value: Any, where: str, problems: LineProblems) -> Stage | None:
     try:
         return Stage(value)
     except ValueError:

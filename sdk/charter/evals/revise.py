@@ -11,16 +11,14 @@ exactly the model calls its report says. `charter eval revise` is the CLI.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
-from charter._jsonl import jsonl_lines
-from charter.errors import ApprovalPending, CharterError, ConfigurationError, PolicyViolation
+from charter.errors import ApprovalPending, CharterError, PolicyViolation
+from charter.evals.revise_cases import ReviseCase
 from charter.refusal import PREFIX
 
 REVISION_ASKED = "must be revised"
@@ -42,19 +40,6 @@ class ReviseVerdict(StrEnum):
     """Held for a reviewer's approval (`ApprovalPending`), as `eval run` counts a
     require_approval blocked: nothing reached the user. Queued in the eval's throwaway
     store, never the configured one (`eval_charter`)."""
-
-
-@dataclass(frozen=True)
-class ReviseCase:
-    id: str
-    kind: str
-    question: str
-    draft: str
-    revision: str
-    draft_violates: bool
-    revision_ok: bool | None
-    passages: tuple[str, ...] = ()
-    lang: str = "en"
 
 
 @dataclass(frozen=True)
@@ -150,44 +135,6 @@ class ReviseEvalReport:
             ],
             "errors": [{"id": f.id, "error": f.error} for f in self.failures],
         }
-
-
-def load_revise_cases(path: str | Path) -> list[ReviseCase]:
-    """Cases from a JSON-lines file, or every `*.jsonl` of a folder; `file:line` errors."""
-    source = Path(path)
-    files = sorted(source.glob("*.jsonl")) if source.is_dir() else [source]
-    if not files:
-        raise ConfigurationError(f"{source}: no *.jsonl revise cases")
-    cases = [case for file in files for case in _read(file)]
-    seen = Counter(c.id for c in cases)
-    if dupes := sorted(i for i, n in seen.items() if n > 1):
-        raise ConfigurationError(f"{source}: duplicate case ids {dupes}")
-    return cases
-
-
-def _read(file: Path) -> Iterator[ReviseCase]:
-    for number, line in jsonl_lines(file):
-        try:
-            raw = json.loads(line)
-            case = ReviseCase(
-                id=str(raw["id"]),
-                kind=str(raw["kind"]),
-                question=str(raw["question"]),
-                draft=str(raw["draft"]),
-                revision=str(raw.get("revision", "")),
-                draft_violates=bool(raw["draft_violates"]),
-                revision_ok=raw.get("revision_ok"),
-                passages=tuple(str(p) for p in raw.get("passages", ())),
-                lang=str(raw.get("lang", "en")),
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ConfigurationError(
-                f"{file}:{number}: not a revise case ({exc!r}); each line is one JSON case "
-                "(see policies/evals/README.md)"
-            ) from None
-        if case.revision_ok not in (True, False, None):
-            raise ConfigurationError(f"{file}:{number}: revision_ok must be true, false or null")
-        yield case
 
 
 def run_revise_eval(

@@ -141,10 +141,13 @@ def _parse(line: str, where: str) -> LabelledText:
             if start < 0:
                 raise PIIError(f"{where}: value {value!r} is not in the text")
             entities.append(Gold(kind, start, start + len(value)))
+        lookalike = raw.get("lookalike", False)
+        if not isinstance(lookalike, bool):  # bool("false") is True (found by probing)
+            raise PIIError(f"{where}: `lookalike` must be true or false (a JSON boolean)")
         return LabelledText(
             id=str(raw["id"]), text=text, entities=tuple(entities),
             family=str(raw.get("family", "default")), split=str(raw.get("split", "dev")),
-            lang=str(raw.get("lang", "")), lookalike=bool(raw.get("lookalike", False)),
+            lang=str(raw.get("lang", "")), lookalike=lookalike,
         )  # fmt: skip
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise PIIError(
