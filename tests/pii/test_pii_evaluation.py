@@ -62,10 +62,10 @@ def test_measures_on_a_tiny_corpus(tmp_path: Path, patterns: PatternDetector) ->
 def test_bad_corpus_lines_are_clear_errors(tmp_path: Path) -> None:
     bad = tmp_path / "pii_bad.jsonl"
     bad.write_text('{"id": "x", "text": "hi", "entities": [{"type": "PERSON", "value": "Bob"}]}')
-    with pytest.raises(PIIError, match=r"pii_bad.jsonl:1: value 'Bob' is not in the text"):
+    with pytest.raises(PIIError, match=r"pii_bad.jsonl:1: entity 1's value is not in the text"):
         load_labelled([bad])
     bad.write_text("not json")
-    with pytest.raises(PIIError, match=r"pii_bad.jsonl:1: not a labelled PII item"):
+    with pytest.raises(PIIError, match=r"pii_bad.jsonl:1: not JSON"):
         load_labelled([bad])
 
 
@@ -126,3 +126,35 @@ def test_a_lookalike_label_must_be_a_json_boolean(tmp_path: Path) -> None:
         load_labelled([path])
     path.write_text(json.dumps({**row, "lookalike": False}) + "\n")
     assert load_labelled([path])[0].lookalike is False
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"text": 12345}, r":1: `text` must be a non-empty string$"),
+        ({"entities": [{"type": "EMAIL", "value": "jane.doe@example.com"}]},
+         r":1: entity 1's type 'EMAIL' is not an entity type; did you mean 'EMAIL_ADDRESS'\?$"),
+        ({"entities": [{"type": "EMIAL_ADRESS", "value": "jane.doe@example.com"}]},
+         r"did you mean 'EMAIL_ADDRESS'\?$"),
+        ({"entities": [{"type": "EMAIL_ADDRESS", "value": ""}]},
+         r":1: entity 1's value must be a non-empty string$"),
+        ({"entities": [{"type": "PERSON", "value": "Ayse Yilmaz"}]},
+         r":1: entity 1's value is not in the text; copy it from the text exactly$"),
+        ({"entities": "jane.doe@example.com"}, r":1: `entities` must be a list"),
+        ({"entities": [{"type": "EMAIL_ADDRESS", "value": "jane.doe@example.com", "from": "2"}]},
+         r":1: entity 1's `from` must be a non-negative integer$"),
+    ],
+)  # fmt: skip
+def test_each_bad_item_names_its_line_and_never_quotes_a_value(
+    tmp_path: Path, row: dict[str, object], message: str
+) -> None:
+    # Found by probing: text 12345 failed later as a bare TypeError, EMAIL was scored as a
+    # miss plus a false positive without a word, an empty value counted as found, and a
+    # value missing from the text was quoted into stderr (personal data in a CI log).
+    path = tmp_path / "pii_x.jsonl"
+    path.write_text(json.dumps({"id": "p1", "text": "mail me at jane.doe@example.com", **row}))
+    with pytest.raises(PIIError, match=message):
+        load_labelled([path])
+    result = CliRunner().invoke(app, ["eval", "pii", str(path)])
+    assert result.exit_code == 2 and f"{path.name}:1: " in result.output
+    assert "Ayse" not in result.output and "jane.doe" not in result.output

@@ -11,9 +11,10 @@ numbers, versions, dates, amounts): they count as untouched when nothing is dete
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,14 +105,18 @@ class PIIEvalReport:
     family_split: dict[str, str]
 
 
-def load_labelled(paths: Sequence[str | Path]) -> list[LabelledText]:
-    """Labelled texts from JSON-lines files (or directories of `pii*.jsonl`)."""
+def load_labelled(
+    paths: Sequence[str | Path], *, entity_types: Collection[str] | None = None
+) -> list[LabelledText]:
+    """Labelled texts from JSON-lines files (or directories of `pii*.jsonl`). Each entity's
+    type must be one of `entity_types` (default: every type Charter's detectors find)."""
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         files += sorted(path.glob("pii*.jsonl")) if path.is_dir() else [path]
     if not files:
         raise PIIError(f"no PII corpus files in {[str(p) for p in paths]}")
+    types = frozenset(entity_types) if entity_types is not None else known_entity_types()
     items: list[LabelledText] = []
     seen: set[str] = set()
     for path in files:
@@ -122,7 +127,7 @@ def load_labelled(paths: Sequence[str | Path]) -> list[LabelledText]:
                 f"cannot read PII corpus {path}: {exc.strerror}; check the path"
             ) from None
         for number, line in lines:
-            item = _parse(line, f"{path}:{number}")
+            item = _parse(line, f"{path}:{number}", types)
             if item.id in seen:
                 raise PIIError(f"{path}:{number}: duplicate id {item.id!r}")
             seen.add(item.id)
@@ -130,30 +135,84 @@ def load_labelled(paths: Sequence[str | Path]) -> list[LabelledText]:
     return items
 
 
-def _parse(line: str, where: str) -> LabelledText:
+def known_entity_types() -> frozenset[str]:
+    """The types the built-in recognizers (every region) and the NER model find."""
+    from charter.pii.presidio import NER_ENTITIES
+    from charter.pii.recognizers import builtin_recognizers
+
+    return frozenset(s.entity_type for s in builtin_recognizers()) | NER_ENTITIES
+
+
+_NEEDS = "each line needs a JSON object with id, text and entities"
+
+
+def _parse(line: str, where: str, types: frozenset[str]) -> LabelledText:
+    """One item, checked: found by probing, a number as `text` failed later as a bare
+    TypeError naming no line, a misspelt type (`EMAIL`) was scored as a miss and a false
+    positive without a word, an empty value counted as found, and a value missing from
+    its text was quoted in the error (a corpus's personal data in a CI log)."""
     try:
         raw = json.loads(line)
-        text = raw["text"]
-        entities = []
-        for entity in raw.get("entities", []):
-            value, kind = entity["value"], entity["type"]
-            start = text.find(value, int(entity.get("from", 0)))
-            if start < 0:
-                raise PIIError(f"{where}: value {value!r} is not in the text")
-            entities.append(Gold(kind, start, start + len(value)))
-        lookalike = raw.get("lookalike", False)
-        if not isinstance(lookalike, bool):  # bool("false") is True (found by probing)
-            raise PIIError(f"{where}: `lookalike` must be true or false (a JSON boolean)")
-        return LabelledText(
-            id=str(raw["id"]), text=text, entities=tuple(entities),
-            family=str(raw.get("family", "default")), split=str(raw.get("split", "dev")),
-            lang=str(raw.get("lang", "")), lookalike=lookalike,
-        )  # fmt: skip
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+    except json.JSONDecodeError as exc:
+        raise PIIError(f"{where}: not JSON ({exc.msg} at column {exc.colno}); {_NEEDS}") from None
+    if not isinstance(raw, dict):
+        raise PIIError(f"{where}: expected a JSON object, got {type(raw).__name__}; {_NEEDS}")
+    text, item_id = raw.get("text"), raw.get("id")
+    if not isinstance(item_id, str | int) or isinstance(item_id, bool) or str(item_id) == "":
+        raise PIIError(f"{where}: `id` must be a non-empty string")
+    if not isinstance(text, str) or not text.strip():
+        raise PIIError(f"{where}: `text` must be a non-empty string")
+    for key in ("family", "split", "lang"):
+        if key in raw and not isinstance(raw[key], str):
+            raise PIIError(f"{where}: `{key}` must be a string")
+    lookalike = raw.get("lookalike", False)
+    if not isinstance(lookalike, bool):  # bool("false") is True (found by probing)
+        raise PIIError(f"{where}: `lookalike` must be true or false (a JSON boolean)")
+    entities = raw.get("entities", [])
+    if not isinstance(entities, list):
+        raise PIIError(f"{where}: `entities` must be a list of {{type, value}} objects")
+    return LabelledText(
+        id=str(item_id), text=text,
+        entities=tuple(_gold(e, n, text, where, types) for n, e in enumerate(entities, 1)),
+        family=raw.get("family", "default"), split=raw.get("split", "dev"),
+        lang=raw.get("lang", ""), lookalike=lookalike,
+    )  # fmt: skip
+
+
+def _gold(entity: object, n: int, text: str, where: str, types: frozenset[str]) -> Gold:
+    """Entity `n` of an item; messages never quote its value (personal data)."""
+    if not isinstance(entity, dict):
+        raise PIIError(f"{where}: entity {n} must be a JSON object with type and value")
+    kind, value, offset = entity.get("type"), entity.get("value"), entity.get("from", 0)
+    if not isinstance(kind, str) or kind not in types:
+        near = _nearest(str(kind), types)
+        hint = f"did you mean {near!r}?" if near else "known: " + ", ".join(sorted(types))
+        raise PIIError(f"{where}: entity {n}'s type {kind!r} is not an entity type; {hint}")
+    if not isinstance(value, str) or not value.strip():
+        raise PIIError(f"{where}: entity {n}'s value must be a non-empty string")
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise PIIError(f"{where}: entity {n}'s `from` must be a non-negative integer")
+    start = text.find(value, offset)
+    if start < 0:
         raise PIIError(
-            f"{where}: not a labelled PII item ({type(exc).__name__}: {exc}); each line "
-            "needs a JSON object with text and spans"
-        ) from None
+            f"{where}: entity {n}'s value is not in the text"
+            + (f" at or after offset {offset}" if offset else "")
+            + "; copy it from the text exactly"
+        )
+    return Gold(kind, start, start + len(value))
+
+
+def _nearest(kind: str, types: frozenset[str]) -> str | None:
+    """The type `kind` was likely meant as: in other case, shortened (`EMAIL`, `PHONE`),
+    or misspelt."""
+    wanted = kind.upper()
+    if wanted in types:
+        return wanted
+    shortened = [t for t in sorted(types) if wanted and t.startswith(wanted)]
+    if len(shortened) == 1:
+        return shortened[0]
+    near = difflib.get_close_matches(wanted, sorted(types), n=1, cutoff=0.6)
+    return near[0] if near else None
 
 
 def evaluate(detector: Detector, items: Sequence[LabelledText], *, mode: str = "") -> PIIEvalReport:
