@@ -15,11 +15,13 @@ import re
 from charter.errors import NotAuthorized
 
 UNFIT_ID = "must be valid text without control characters (a NUL, a line break, a lone surrogate)"
-_UNFIT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNFIT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+"""C0, DEL, C1, the line and paragraph separators, bidi embeddings, overrides and
+isolates (an id that reads otherwise than it compares), lone surrogates."""
 
 
 def unfit_id(value: str) -> bool:
-    """`value` holds a control character (C0, DEL, C1) or a lone surrogate."""
+    """`value` holds a control character (`_UNFIT`) or a lone surrogate."""
     return _UNFIT.search(value) is not None
 
 

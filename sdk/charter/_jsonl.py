@@ -1,4 +1,4 @@
-"""The lines of a JSON-lines file, as JSON lines are split: on "\\n" only.
+"""The lines of a JSON-lines file, as JSON lines are split: at line ends, not at U+2028.
 
 `str.splitlines()` also splits at U+2028, U+2029, U+0085 and U+001C-U+001E, which a JSON
 string may hold raw (`json.dumps(..., ensure_ascii=False)` writes them so): found by
@@ -10,16 +10,19 @@ nothing of policies).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+_LINE_END = re.compile("\r\n|\r|\n")
+"""A line ends at LF, CRLF or a lone CR (classic Mac files; review found a CR-only file,
+read before, refused once lines split at LF only): none occurs raw inside a JSON string."""
 
 
 def jsonl_lines(path: Path) -> list[tuple[int, str]]:
-    """`(line number, line)` of each line of `path` that is not blank, a "\\r" before its
-    "\\n" dropped. Raises `OSError`, or `UnicodeDecodeError` for a file that is not UTF-8."""
+    """`(line number, line)` of each line of `path` that is not blank (`_LINE_END`).
+    Raises `OSError`, or `UnicodeDecodeError` for a file that is not UTF-8."""
     with path.open(encoding="utf-8-sig", newline="") as file:
         text = file.read()
     return [
-        (number, line.removesuffix("\r"))
-        for number, line in enumerate(text.split("\n"), start=1)
-        if line.strip()
+        (number, line) for number, line in enumerate(_LINE_END.split(text), start=1) if line.strip()
     ]

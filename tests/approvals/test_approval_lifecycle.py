@@ -374,3 +374,12 @@ def test_submit_accepts_an_empty_rule_when_the_policy_named_none(queue: Approval
     )
     assert queue.get(request.id).rule == ""
     assert request.history[0].why == "payment over 500 EUR"
+
+
+def test_numpy_numbers_are_taken_as_limits(queue: ApprovalQueue) -> None:
+    """Found by review: `list(limit=np.int64(10))`, taken before the argument checks, was
+    refused as "not a whole number"."""
+    np = pytest.importorskip("numpy")
+    ticket = submit(queue).id
+    assert ticket in [r.id for r in queue.list(limit=np.int64(10))]
+    assert queue.expire_due(limit=np.int32(5)) is not None

@@ -383,7 +383,14 @@ def test_the_approval_wait_is_at_most_a_year(tmp_path: Path, wait: str) -> None:
     assert year.approval_wait_s == 365 * 86400
 
 
-UNFIT_NAMES = {"nul": "app\x00", "not utf-8": "app\udcff", "line break": "app\nx", "c1": "app\x85"}
+UNFIT_NAMES = {
+    "nul": "app\x00",
+    "not utf-8": "app\udcff",
+    "line break": "app\nx",
+    "c1": "app\x85",
+    "line separator": "app\u2028x",  # review: said unfit, was taken
+    "bidi override": "app\u202ex",
+}
 
 
 @pytest.mark.parametrize("value", UNFIT_NAMES.values(), ids=list(UNFIT_NAMES))

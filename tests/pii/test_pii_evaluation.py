@@ -158,3 +158,28 @@ def test_each_bad_item_names_its_line_and_never_quotes_a_value(
     result = CliRunner().invoke(app, ["eval", "pii", str(path)])
     assert result.exit_code == 2 and f"{path.name}:1: " in result.output
     assert "Ayse" not in result.output and "jane.doe" not in result.output
+
+
+def test_a_value_given_as_the_type_is_not_quoted(tmp_path: Path) -> None:
+    """Found by review: an item with its type and value swapped quoted the value (an
+    e-mail address) as the unknown type."""
+    path = tmp_path / "pii_swapped.jsonl"
+    row = {"id": "p1", "text": "mail me at jane.doe@example.com"}
+    row["entities"] = [{"type": "jane.doe@example.com", "value": "EMAIL_ADDRESS"}]
+    path.write_text(json.dumps(row))
+    with pytest.raises(PIIError, match="is not an entity type") as err:
+        load_labelled([path])
+    assert "jane.doe" not in str(err.value)
+
+
+def test_lines_ended_by_a_lone_carriage_return_are_read(tmp_path: Path) -> None:
+    """Found by review: a CR-only file (read before lines were split at LF only) was
+    refused as "not JSON"."""
+    rows = [
+        {"id": f"p{i}", "text": "mail me at jane.doe@example.com",
+         "entities": [{"type": "EMAIL_ADDRESS", "value": "jane.doe@example.com"}]}
+        for i in range(3)
+    ]
+    path = tmp_path / "pii_cr.jsonl"
+    path.write_text("\r".join(json.dumps(r) for r in rows), newline="")
+    assert len(load_labelled([path])) == 3

@@ -10,6 +10,7 @@ it takes; nothing was written either way (every step is one transaction).
 
 from __future__ import annotations
 
+import numbers
 from typing import Literal
 
 from charter._bounds import ONE_YEAR_S
@@ -90,7 +91,10 @@ def _reviewer(method: str, reviewer: object) -> None:
 
 
 def _limit(method: str, limit: object) -> None:
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+    """Any integral number (a numpy int too: review found `np.int64(10)`, taken before
+    these checks, refused as "not a whole number"), not a bool."""
+    whole = isinstance(limit, numbers.Integral) and not isinstance(limit, bool)
+    if not whole or not 1 <= int(limit) <= MAX_LIMIT:  # type: ignore[call-overload]
         raise ApprovalError(
             f"ApprovalQueue.{method}(limit=...) takes a whole number from 1 to {MAX_LIMIT} "
             f"(got {shown(limit)})"
@@ -98,9 +102,9 @@ def _limit(method: str, limit: object) -> None:
 
 
 def _seconds(value: object) -> float | None:
-    """An int or a float as a float; None for anything else, a bool included, and for an
-    int past a float's range (the deadline's sum raised `OverflowError`)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """A real number (numpy's too) as a float; None for anything else, a bool included,
+    and for an int past a float's range (the deadline's sum raised `OverflowError`)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
     try:
         return float(value)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from charter._bounds import ONE_YEAR_S
+from charter._shown import a_kind
 from charter.approvals._signal import CHANGES, AsyncWatch, Watch
 from charter.approvals.models import ApprovalRequest, ApprovalState
 from charter.errors import ApprovalTimeout, ConfigurationError
@@ -36,7 +37,7 @@ def wait_seconds(value: object, caller: str) -> float:
     if not 0 <= seconds <= ONE_YEAR_S:  # NaN fails both
         raise ConfigurationError(
             f"{caller}(timeout_s=...) takes the seconds to wait, a finite number from 0 to "
-            f"{ONE_YEAR_S:.0f} (a year); got a {type(value).__name__} that is not one"
+            f"{ONE_YEAR_S:.0f} (a year); got {a_kind(value)} that is not one"
         )
     return seconds
 

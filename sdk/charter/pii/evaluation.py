@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from charter._jsonl import jsonl_lines
+from charter._shown import shown
 from charter.errors import PIIError
 from charter.pii.findings import Detector, Finding
 
@@ -185,9 +186,10 @@ def _gold(entity: object, n: int, text: str, where: str, types: frozenset[str]) 
         raise PIIError(f"{where}: entity {n} must be a JSON object with type and value")
     kind, value, offset = entity.get("type"), entity.get("value"), entity.get("from", 0)
     if not isinstance(kind, str) or kind not in types:
-        near = _nearest(str(kind), types)
+        near = _nearest(kind, types) if isinstance(kind, str) else None
         hint = f"did you mean {near!r}?" if near else "known: " + ", ".join(sorted(types))
-        raise PIIError(f"{where}: entity {n}'s type {kind!r} is not an entity type; {hint}")
+        # shown(): a value pasted where its type belongs is not quoted (review)
+        raise PIIError(f"{where}: entity {n}'s type {shown(kind)} is not an entity type; {hint}")
     if not isinstance(value, str) or not value.strip():
         raise PIIError(f"{where}: entity {n}'s value must be a non-empty string")
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
