@@ -5,12 +5,18 @@ only its tail, and a name typed on macOS, NFD, matched no word list)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from charter.config import DEFAULT_POLICIES
+from charter.errors import PolicyViolation
 from charter.pii import PatternDetector, Redactor, Vault
 from charter.pii.folding import folded
+from charter.testing import make_charter
 
 TCKN = "39141777694"
 IBAN = "TR180006200119000006672315"
@@ -61,8 +67,141 @@ def test_a_composed_letter_maps_back_to_its_whole_cluster() -> None:
 
 
 def test_text_with_nothing_to_fold_keeps_its_offsets() -> None:
-    for text in ("plain ascii", "Ayşe Yılmaz, İstanbul", "i\u0307"):  # NFC already
+    for text in ("plain ascii", "tab\tline\r\nfeed", "Ayşe Yılmaz, İstanbul", "“tırnak” — ✓"):
         assert folded(text) == (text, None)
+
+
+def test_a_mark_nothing_composes_with_is_dropped_and_mapped_back_over() -> None:
+    """A keycap on a digit, a dot above an `i` (Python's lower() of `İ`), a mark after a
+    dropped character: NFC keeps them apart, the recognizers read without them."""
+    text = "1\u20e3 i\u0307 \u0000\u0301x"
+    scan, where = folded(text)
+    assert scan == "1 i x" and where is not None
+    assert where.starts == [0, 2, 3, 5, 8]
+    assert where.ends == [2, 3, 5, 6, 9]
+
+
+ODD = {
+    "U+061C arabic letter mark": "\u061c",
+    "U+2065 unassigned ignorable": "\u2065",
+    "U+E0020 tag space": "\U000e0020",
+    "U+FE0F variation selector": "\ufe0f",
+    "U+034F grapheme joiner": "\u034f",
+    "U+20E3 keycap": "\u20e3",
+    "U+0301 on a digit": "\u0301",
+    "NUL": "\x00",
+    "U+0085 next line": "\x85",
+    "lone surrogate": "\ud800",
+}
+"""Found by probing: each one inside a card, a TC Kimlik No or an e-mail hid the value
+from the recognizers (the hand-written list of invisible characters had U+200B, not
+these; marks were composed only from U+0300-036F, and onto nothing they stayed)."""
+CARD = "4111111111111111"
+
+
+def _hidden(odd: str) -> dict[str, str]:
+    return {
+        "CREDIT_CARD": odd.join((CARD[:4], CARD[4:8], CARD[8:12], CARD[12:])),
+        "TR_NATIONAL_ID": f"{TCKN[:6]}{odd}{TCKN[6:]}",
+        "EMAIL_ADDRESS": f"jane{odd}.doe@exam{odd}ple.com",
+    }
+
+
+@pytest.mark.parametrize("odd", ODD.values(), ids=ODD.keys())
+def test_an_odd_character_inside_a_value_hides_nothing(
+    patterns: PatternDetector, vault: Vault, odd: str
+) -> None:
+    for entity, value in _hidden(odd).items():
+        text = f"bilgi: {value} tamam"
+        red = Redactor(patterns, vault=vault).redact(text)
+        assert [(f.entity_type, text[f.start : f.end]) for f in red.findings] == [(entity, value)]
+        assert red.restore(red.text) == text
+
+
+def test_a_value_in_text_with_marks_on_its_letters_maps_back(
+    patterns: PatternDetector, vault: Vault
+) -> None:
+    """Hindi is NFC with a mark on most letters: read without them at the regex engine's
+    speed, the way back worked out for the finding."""
+    value = f"{TCKN[:6]}\u20e3{TCKN[6:]}"
+    text = f"नमस्ते, मेरा पहचान संख्या {value} है, कृपया जाँचें"
+    red = Redactor(patterns, vault=vault).redact(text)
+    assert [text[f.start : f.end] for f in red.findings] == [value]
+    assert red.restore(red.text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "नमस्ते\u200b क\u093c ख\u20e3 1\u0301\U000e0041 \x00",  # NFC: dropped in one pass
+        nfd("Gülşen\u20e3 Koç") + "\u0301 \U0001d167x\ufe0f 👍🏽\U000e0020",  # composed
+    ],
+    ids=["nfc", "nfd"],
+)
+def test_each_character_maps_back_to_what_it_was_read_from(text: str) -> None:
+    scan, where = folded(text)
+    assert where is not None and len(where.starts) == len(where.ends) == len(scan)
+    spans = list(dict.fromkeys(zip(where.starts, where.ends, strict=True)))
+    assert "".join(folded(text[start:end])[0] for start, end in spans) == scan
+
+
+def _digits(text: str) -> str:
+    """The digits of `text` outside placeholders (`<EMAIL_ADDRESS_1>`)."""
+    return "".join(c for c in re.sub(r"<[A-Z_]+_\d+>", "", text) if c in "0123456789")
+
+
+@pytest.mark.parametrize("odd", ODD.values(), ids=ODD.keys())
+@pytest.mark.parametrize("stream", [False, True], ids=["call", "stream"])
+def test_a_guarded_call_sends_no_hidden_value(tmp_path: Path, odd: str, stream: bool) -> None:
+    """The card is masked and the e-mail replaced before the model, the TC Kimlik No
+    denied (privacy.national_id_external), as with a zero-width space inside."""
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern")
+    seen: list[str] = []
+
+    def model(prompt: str) -> str:
+        seen.append(prompt)
+        return "ok"
+
+    def chunks(prompt: str) -> Iterator[str]:
+        seen.append(prompt)
+        yield "o"
+        yield "k"
+
+    ask = charter.guard(model="gpt-4o-mini", provider="openai")(chunks if stream else model)
+    values = _hidden(odd)
+    try:
+        for entity in ("CREDIT_CARD", "EMAIL_ADDRESS"):
+            answer = ask(f"Please check {values[entity]} today")
+            assert "".join(answer) == "ok"
+        with pytest.raises(PolicyViolation, match=r"privacy\.national_id_external"):
+            "".join(ask(f"TC kimlik numaram {values['TR_NATIONAL_ID']}, kontrol eder misiniz?"))
+    finally:
+        charter.close()
+    card, email = seen
+    assert _digits(card) == "1111" and "<EMAIL_ADDRESS_1>" in email
+    assert "jane" not in email and "ple.com" not in email
+
+
+@pytest.mark.parametrize("odd", ODD.values(), ids=ODD.keys())
+def test_a_streamed_answer_shows_no_hidden_value(tmp_path: Path, odd: str) -> None:
+    """The value split across chunks, the odd character at a chunk's edge."""
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern")
+    values = _hidden(odd)
+    text = f"Card {values['CREDIT_CARD']}, mail {values['EMAIL_ADDRESS']}. " + "Fine. " * 12
+
+    @charter.guard(model="gpt-4o-mini", provider="openai")
+    def answer(prompt: str) -> Iterator[str]:
+        cut = text.index(odd)
+        yield text[:cut]
+        yield text[cut : cut + 9]
+        yield text[cut + 9 :]
+
+    try:
+        released = "".join(answer("what is on file?"))
+    finally:
+        charter.close()
+    assert _digits(released) == "1111" and "jane" not in released
+    assert released.endswith("Fine. ")
 
 
 @pytest.mark.parametrize(

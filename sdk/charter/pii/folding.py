@@ -10,8 +10,10 @@ written for ASCII: probing found all of them passing through unredacted, and the
 national-ID rule not firing. Text from macOS can arrive decomposed (NFD: `s` + a combining
 cedilla for `ş`), which the word lists of names and places do not match. Spaces, hyphens,
 full-width forms and digits map one character to one, so offsets do not move; invisible
-characters are dropped, a letter with its combining marks becomes one character (NFC) and
-`%40` between word characters `@`, and a finding's span is mapped back over them, so the
+characters (every code point that draws as nothing), controls other than tab and line
+breaks, and lone surrogates are dropped, a character with the marks after it becomes what
+NFC composes (a letter with its accent; a digit without its keycap or accent), `%40`
+between word characters `@`, and a finding's span is mapped back over them, so the
 redaction covers the value as the caller wrote it.
 """
 
@@ -19,8 +21,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from functools import cache
 
+from charter._unicode import invisible_points, mark_ranges, ranges_of
 from charter.pii.findings import Finding
 
 _ONE_FOR_ONE: dict[int, int] = {
@@ -35,76 +39,196 @@ _FOLDED = re.compile(
 )
 """The characters `_ONE_FOR_ONE` maps: searched first (C speed), because `str.translate`
 with a table walks a non-ASCII text character by character in Python's lookup loop."""
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-"""Soft hyphen, zero-width characters, word joiner, direction marks, embeddings,
-overrides and isolates."""
 _ENCODED_AT = re.compile(r"(?<=[\w.+-])%40(?=\w)")
 """`jane%40example.com`: an e-mail address URL-encoded (in a link's query) reads as one."""
-_COMBINING = re.compile("[\u0300-\u036f]")
-"""Combining diacritical marks: a letter written with one may have a composed form."""
-_DROPPED = re.compile(_INVISIBLE.pattern[:-1] + "\u0300-\u036f]")
-"""`_INVISIBLE` or `_COMBINING`: one search tells most texts apart (neither in them)."""
+_CONTROLS = bytes((*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F))
+"""C0 controls and DEL: every one but tab, line feed and carriage return is dropped (NUL
+between a card's groups hid it)."""
+_C1_AND_SURROGATES = (*range(0x80, 0xA0), *range(0xD800, 0xE000))
+"""C1 controls (U+0085 between a card's groups hid it) and lone surrogates (a broken
+UTF-16 pair), dropped as well."""
 
 
-@dataclass(frozen=True, slots=True)
+@cache
+def _gaps() -> frozenset[int]:
+    """Code points dropped wherever they stand: every one that draws as nothing (Unicode's
+    Default_Ignorable_Code_Point and Cf, `charter._unicode`, not a hand-written list, which
+    missed U+061C, U+2065, U+FE0F, U+034F and the tag characters), the controls and lone
+    surrogates. Built on the first text that needs it."""
+    return invisible_points() | frozenset(_CONTROLS) | frozenset(_C1_AND_SURROGATES)
+
+
+@cache
+def _marks() -> frozenset[int]:
+    """Nonspacing and enclosing marks (Mn, Me) that are not gaps: composed with the
+    character before them where NFC can, dropped where it cannot (a keycap U+20E3 or an
+    acute on a digit)."""
+    return frozenset(p for low, high in mark_ranges() for p in range(low, high + 1)) - _gaps()
+
+
+@cache
+def _points() -> frozenset[int]:
+    """The gaps and the marks."""
+    return _gaps() | _marks()
+
+
+def _class(ranges: list[tuple[int, int]] | tuple[tuple[int, int], ...]) -> str:
+    return "[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in ranges) + "]"
+
+
+@cache
+def _candidates(encoded: bool) -> re.Pattern[str]:
+    """One character that may be a gap or a mark: the BMP ones exactly, any astral one
+    (told apart after), or, in a text with one, an encoded `@`."""
+    one = _bmp().pattern[:-1] + "\U00010000-\U0010ffff]"
+    return re.compile(f"{one}|(?P<at>{_ENCODED_AT.pattern})" if encoded else one)
+
+
+@cache
+def _bmp() -> re.Pattern[str]:
+    """A gap or a mark of the BMP: one table lookup a character."""
+    return re.compile(_class(ranges_of(p for p in _points() if p < 0x10000)))
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+@cache
+def _near_astral() -> re.Pattern[str]:
+    """An astral character that may be a gap or a mark: from the first to the last one of
+    plane 1 (emoji lie above), or of plane 14. Two ranges: the exact ones, tested one by
+    one by the regex engine, cost 0.1 us a character."""
+    one, fourteen = ([p for p in _points() if p >> 16 == plane] for plane in (1, 14))
+    return re.compile(_class(((min(one), max(one)), (min(fourteen), max(fourteen)))))
+
+
+def _astral_in(text: str) -> bool:
+    """Whether `text` holds an astral gap or mark (a tag character, a musical symbol's
+    combining stem)."""
+    first = _ASTRAL.search(text)
+    points = _points()
+    return first is not None and any(
+        ord(found.group()) in points for found in _near_astral().finditer(text, first.start())
+    )
+
+
 class Folding:
-    """For each character of the folded text, the span of the caller's text it came from
-    (`ends` None: one character each, `starts[i] + 1`)."""
+    """For each character of the folded text, the span of the caller's text it came from:
+    worked out when a finding asks, unless the folding had it on the way. A text with a
+    mark on most letters (Hindi, Thai) would otherwise pay a step in Python for each."""
 
-    starts: list[int]
-    ends: list[int] | None = None
+    def __init__(self, scan: str, spans: tuple[list[int], list[int]] | None = None) -> None:
+        self._scan = scan
+        self._spans = spans
+
+    @property
+    def starts(self) -> list[int]:
+        return self._mapped()[0]
+
+    @property
+    def ends(self) -> list[int]:
+        return self._mapped()[1]
+
+    def _mapped(self) -> tuple[list[int], list[int]]:
+        if self._spans is None:  # a race computes it twice, the same
+            self._spans = _composed(self._scan, encoded=False)[1:]
+        return self._spans
 
 
 def folded(text: str) -> tuple[str, Folding | None]:
     """(the text to scan, and the way back to `text`; None when the offsets are the same).
-    ASCII text, the common case, is returned as it is."""
+    ASCII text without controls, the common case, is returned as it is."""
     encoded = "%40" in text and _ENCODED_AT.search(text) is not None
-    if text.isascii() and not encoded:
-        return text, None
-    scan = text.translate(_ONE_FOR_ONE) if _FOLDED.search(text) else text
-    if not encoded and _DROPPED.search(scan) is None:
-        return scan, None
-    compose = _COMBINING.search(scan) is not None and not unicodedata.is_normalized("NFC", scan)
-    if not compose and not encoded:
-        if _INVISIBLE.search(scan) is None:
+    if text.isascii():
+        raw = text.encode("ascii")
+        if not encoded and len(raw.translate(None, _CONTROLS)) == len(raw):
+            return text, None
+        scan = text
+    else:
+        scan = text.translate(_ONE_FOR_ONE) if _FOLDED.search(text) else text
+        if not encoded and not _changes(scan):
             return scan, None
-        starts = [i for i, c in enumerate(scan) if not _INVISIBLE.match(c)]
-        return "".join(scan[i] for i in starts), Folding(starts)
-    return _composed(scan)
+    if encoded or not unicodedata.is_normalized("NFC", scan):
+        out, starts, ends = _composed(scan, encoded)
+        return out, Folding(scan, (starts, ends))
+    return _dropped(scan), Folding(scan)
 
 
-def _composed(scan: str) -> tuple[str, Folding]:
-    """Invisible characters dropped, an encoded `@` decoded, and each letter composed with
-    the combining marks after it; every character of a cluster maps back to all of it."""
-    out: list[str] = []
+def _changes(scan: str) -> bool:
+    """Whether `scan` holds a gap or a mark (most text holds neither)."""
+    return _bmp().search(scan) is not None or _astral_in(scan)
+
+
+def _dropped(scan: str) -> str:
+    """`scan`, NFC already, without its gaps and marks: what `_composed` reads it as (a
+    cluster of an NFC text composes no further), at the regex engine's speed."""
+    text = _bmp().sub("", scan)
+    if not _astral_in(text):
+        return text
+    points = _points()
+    return "".join(c for c in text if ord(c) not in points)
+
+
+def _composed(scan: str, encoded: bool) -> tuple[str, list[int], list[int]]:
+    """Gaps dropped, an encoded `@` decoded, and each character composed with the marks
+    after it (NFC), the marks it cannot take dropped; every character of a cluster maps
+    back to all of it, a character left alone to itself."""
+    gaps, marks = _gaps(), _marks()
+    parts: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    encoded = {m.start() for m in _ENCODED_AT.finditer(scan)}
-    i, size = 0, len(scan)
-    while i < size:
-        if _INVISIBLE.match(scan, i):
-            i += 1
-            continue
-        if i in encoded:
-            out.append("@")
-            starts.append(i)
-            ends.append(i + 3)
-            i += 3
-            continue
-        j = i + 1
-        while j < size and _COMBINING.match(scan, j):
-            j += 1
-        cluster = unicodedata.normalize("NFC", scan[i:j]) if j > i + 1 else scan[i]
-        out.append(cluster)
-        starts += [i] * len(cluster)
-        ends += [j] * len(cluster)
-        i = j
-    return "".join(out), Folding(starts, ends)
+    done = 0  # scan[:done] is read
+    cluster: tuple[int, int] | None = None  # a character and the marks after it, unread
+
+    def same(end: int) -> None:
+        nonlocal done
+        parts.append(scan[done:end])
+        starts.extend(range(done, end))
+        ends.extend(range(done + 1, end + 1))
+        done = end
+
+    def one(start: int, end: int, chars: str) -> None:
+        nonlocal done
+        parts.append(chars)
+        starts.extend([start] * len(chars))
+        ends.extend([end] * len(chars))
+        done = end
+
+    def close() -> None:
+        nonlocal cluster
+        if cluster is not None:
+            start, end = cluster
+            chars = unicodedata.normalize("NFC", scan[start:end])
+            one(start, end, "".join(c for c in chars if ord(c) not in marks))
+            cluster = None
+
+    for found in _candidates(encoded).finditer(scan):
+        k = found.start()
+        point = ord(scan[k])
+        if point in marks:
+            if cluster is not None and cluster[1] == k:
+                cluster = (cluster[0], k + 1)
+                continue
+            close()
+            if k > done:  # the character before it is read as it is: they compose
+                same(k - 1)
+                cluster = (k - 1, k + 1)
+            else:  # a mark on nothing (after a gap, at the start): dropped
+                done = k + 1
+        elif found.lastgroup == "at":
+            close()
+            same(k)
+            one(k, k + 3, "@")
+        elif point in gaps:
+            close()
+            same(k)
+            done = k + 1
+    close()
+    same(len(scan))
+    return "".join(parts), starts, ends
 
 
 def unfolded(finding: Finding, where: Folding) -> Finding:
     """A finding in the folded text as one in the caller's text (the invisible characters
-    and combining marks inside its span included)."""
-    last = finding.end - 1
-    end = where.ends[last] if where.ends is not None else where.starts[last] + 1
-    return replace(finding, start=where.starts[finding.start], end=end)
+    and marks inside its span included)."""
+    return replace(finding, start=where.starts[finding.start], end=where.ends[finding.end - 1])
