@@ -137,3 +137,33 @@ findings contains finding if {
 		),
 	}
 }
+
+exfiltration_score := lib.signal("exfiltration")
+
+# METADATA
+# title: Data exfiltration planted in a tool result
+# description: >-
+#   A tool result that asks the assistant to ship the user's data out: a markdown image or
+#   link whose query is left for it ("?c=", "{{user.email}}"), an instruction to fill it
+#   in, a send-to-address, keeping it from the user. The heuristic's exfiltration cues
+#   read it whatever the injection classifier makes of it (a planted "reply footer" image
+#   scored tool_injection 0.33, found by probing); the result is withheld from the model.
+# custom:
+#   id: injection.exfiltration
+#   principle: "Robustness: tool output is data, not instructions (OWASP LLM01 indirect prompt injection)"
+#   severity: high
+#   owner: security
+findings contains finding if {
+	stage == "tool_result"
+	exfiltration_score >= config.injection.exfiltration_threshold
+	finding := {
+		"action": "deny",
+		"rule": "injection.exfiltration",
+		"principle": "Robustness: tool output is data, not instructions (OWASP LLM01 indirect prompt injection)",
+		"severity": "high",
+		"message": sprintf(
+			"the result of tool %q asks the assistant to send the user's data out (a link or image left for it, an address, keeping it from the user: exfiltration score %v >= %v); it was withheld from the model",
+			[tool_name, lib.two_decimals(exfiltration_score), config.injection.exfiltration_threshold],
+		),
+	}
+}

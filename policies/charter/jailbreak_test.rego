@@ -127,3 +127,32 @@ test_direct_injection_threshold_comes_from_config if {
 test_direct_injection_is_not_checked_on_output if {
 	count(rules(object.union(tool_result(0.99), {"stage": "output"}))) == 0 with data.charter.config.injection.input_deny_threshold as 0.7
 }
+
+exfil(score) := object.union(headed(0.1, 0.1), {"signals": {"exfiltration": score}})
+
+test_exfiltration_cues_withhold_a_tool_result_the_injection_heads_pass if {
+	# A planted "reply footer" image: tool_injection 0.33, the cues 0.84 (found by probing).
+	some f in jailbreak.findings with input as exfil(0.84)
+	f.rule == "injection.exfiltration"
+	f.action == "deny"
+	contains(f.message, "search_faq")
+	contains(f.message, "exfiltration score 0.84 >= 0.75")
+	rules(exfil(0.84)) == {"injection.exfiltration"}
+}
+
+test_exfiltration_threshold_is_inclusive_and_comes_from_config if {
+	rules(exfil(0.75)) == {"injection.exfiltration"}
+	count(rules(exfil(0.74))) == 0
+	count(rules(exfil(0.8))) == 0 with data.charter.config.injection.exfiltration_threshold as 0.9
+}
+
+test_exfiltration_is_read_only_for_tool_results if {
+	# A user may ask for a link with their own address in it; an answer is judged elsewhere.
+	count(rules(object.union(exfil(0.99), {"stage": "input"}))) == 0
+	count(rules(object.union(exfil(0.99), {"stage": "output"}))) == 0
+}
+
+test_a_broken_exfiltration_score_fails_closed if {
+	inp := object.union(headed(0.1, 0.1), {"signals": {"exfiltration": "n/a"}})
+	"injection.exfiltration" in rules(inp)
+}

@@ -29,6 +29,12 @@ from charter.signals.patterns import (
 
 JAILBREAK = "jailbreak"
 PROMPT_INJECTION = "prompt_injection"
+EXFILTRATION = "exfiltration"
+"""Cues that data is to leave the conversation (a link with a query value to fill in, a
+send-to-address, keep-it-from-the-user), apart from how much they read as an injection:
+found by probing, planted "reply footer" images in tool results read as an injection only
+weakly (tool_injection 0.33), while the cues say exactly this. The shipped policy judges a
+tool result by it too (`injection.exfiltration`)."""
 
 _LONG_TOKEN = r"(?=(?<![a-z0-9+/])[a-z0-9+/]{16})"
 """In normalized text: the start of a 16+ character run that could be base64; it triggers a
@@ -81,7 +87,7 @@ def trie_regex(triggers: Iterable[str]) -> str:
 
 
 def _check_pattern(pattern: HeuristicPattern) -> re.Pattern[str]:
-    for weight in (pattern.jailbreak, pattern.injection):
+    for weight in (pattern.jailbreak, pattern.injection, pattern.exfiltration):
         if not 0.0 <= weight <= 1.0:
             raise SignalError(f"heuristic pattern {pattern.id!r} has weight {weight!r}; use [0, 1]")
     if not pattern.triggers or any(
@@ -154,7 +160,8 @@ def _noisy_or(weights: Sequence[float]) -> float:
 
 
 class HeuristicJailbreakDetector:
-    """Scores `jailbreak` and `prompt_injection` in [0, 1] from weighted patterns.
+    """Scores `jailbreak`, `prompt_injection` and `exfiltration` in [0, 1] from weighted
+    patterns.
 
     `patterns` replaces the shipped set (see `charter.signals.patterns.PATTERNS`; extend it
     with `PATTERNS + (HeuristicPattern(...),)`). Scores are a noisy-OR of the weights of the
@@ -179,6 +186,7 @@ class HeuristicJailbreakDetector:
         return {
             JAILBREAK: _noisy_or([p.jailbreak for p in hits]),
             PROMPT_INJECTION: _noisy_or([p.injection for p in hits]),
+            EXFILTRATION: _noisy_or([p.exfiltration for p in hits]),
         }
 
     async def ascore(self, text: str) -> dict[str, float]:

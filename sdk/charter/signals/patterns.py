@@ -6,7 +6,9 @@ Rego policies. Every regex matches *normalized* text (see `normalize`): lowercas
 and invisibles removed, look-alikes mapped to Latin, single spaces, leetspeak digits folded
 (0->o 1->i 3->e 4->a 5->s 7->t), so a literal "rot13" is written `rotie`. Each pattern
 carries two weights, combined across hits by noisy-OR: how much one hit says "jailbreak"
-and "prompt_injection". The file's `about` field names the published taxonomies.
+and "prompt_injection"; a cue that ships data out (an address, a link whose query is left
+to fill in, keeping it from the user) has a third, `exfiltration`. The file's `about` field
+names the published taxonomies.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class HeuristicPattern:
     jailbreak: float
     injection: float
     why: str = ""
+    exfiltration: float = 0.0
+    """How much one hit says "data is to be shipped out of the conversation"; 0 for most."""
 
 
 def patterns_file() -> Path:
@@ -54,6 +58,7 @@ def _pattern(raw: Any, where: str) -> HeuristicPattern:
             jailbreak=float(raw["jailbreak"]),
             injection=float(raw["injection"]),
             why=str(raw.get("why", "")),
+            exfiltration=float(raw.get("exfiltration", 0.0)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SignalError(
