@@ -167,3 +167,78 @@ findings contains finding if {
 		),
 	}
 }
+
+# A RAG call's retrieved passages (`charter.context(retrieved=...)`), scored one by one at
+# the input stage as a tool result's items are: `input.retrieved.signals` holds each
+# signal's highest score, `input.retrieved.passage` the index of the passage that scored
+# it. Read as lib.signal reads input.signals: absent 0, not a number 1, and a signal that
+# failed on a passage counts every score as 1 (fail closed).
+retrieved_signal(name) := 1 if {
+	retrieved_failed
+	is_string(name)
+} else := score if {
+	score := input.retrieved.signals[name]
+	is_number(score)
+} else := 1 if {
+	name in object.keys(input.retrieved.signals)
+} else := 0
+
+retrieved_failed if {
+	some key, _ in input.retrieved.signals
+	endswith(key, ".error")
+}
+
+# Judged as a tool result is: the `tool_injection` head when the signals carry it (else
+# `prompt_injection` against the older threshold), and the exfiltration cues.
+retrieved_injection := {
+	"signal": "tool_injection",
+	"score": retrieved_signal("tool_injection"),
+	"threshold": config.injection.tool_result_threshold,
+} if {
+	"tool_injection" in object.keys(input.retrieved.signals)
+} else := {
+	"signal": "prompt_injection",
+	"score": retrieved_signal("prompt_injection"),
+	"threshold": config.injection.deny_threshold,
+}
+
+retrieved_crossed := [judged |
+	some judged in [
+		retrieved_injection,
+		{
+			"signal": "exfiltration",
+			"score": retrieved_signal("exfiltration"),
+			"threshold": config.injection.exfiltration_threshold,
+		},
+	]
+	judged.score >= judged.threshold
+]
+
+# METADATA
+# title: Prompt injection in a retrieved passage
+# description: >-
+#   A passage a RAG call retrieved is data, never instructions, wherever the app puts it
+#   (the system message included, which the prompt's signals do not score). A passage
+#   that reads as an injection, or as a planted exfiltration, by the thresholds for tool
+#   results, stops the call before the model sees it. The message names the passage by
+#   its index, never its text.
+# custom:
+#   id: injection.retrieved
+#   principle: "Robustness: retrieved content is data, not instructions (OWASP LLM01 indirect prompt injection)"
+#   severity: high
+#   owner: security
+findings contains finding if {
+	stage == "input"
+	count(retrieved_crossed) > 0
+	judged := retrieved_crossed[0]
+	finding := {
+		"action": "deny",
+		"rule": "injection.retrieved",
+		"principle": "Robustness: retrieved content is data, not instructions (OWASP LLM01 indirect prompt injection)",
+		"severity": "high",
+		"message": sprintf(
+			"retrieved passage %v contains instructions aimed at the assistant (%s score %v >= %v); the call was not made",
+			[object.get(input.retrieved, ["passage", judged.signal], 0), judged.signal, lib.two_decimals(judged.score), judged.threshold],
+		),
+	}
+}

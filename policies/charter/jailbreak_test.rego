@@ -156,3 +156,44 @@ test_a_broken_exfiltration_score_fails_closed if {
 	inp := object.union(headed(0.1, 0.1), {"signals": {"exfiltration": "n/a"}})
 	"injection.exfiltration" in rules(inp)
 }
+
+rag(signals) := {
+	"schema": 1,
+	"stage": "input",
+	"text": "how do I block my card?",
+	"signals": {"prompt_injection": 0.01, "tool_injection": 0.01},
+	"retrieved": {"count": 3, "signals": signals, "passage": {"tool_injection": 2, "exfiltration": 1, "prompt_injection": 0}},
+}
+
+test_an_injected_retrieved_passage_stops_the_call_and_is_named_by_index if {
+	some f in jailbreak.findings with input as rag({"prompt_injection": 0.2, "tool_injection": 0.99})
+	f.rule == "injection.retrieved"
+	f.action == "deny"
+	f.message == "retrieved passage 2 contains instructions aimed at the assistant (tool_injection score 0.99 >= 0.75); the call was not made"
+}
+
+test_retrieved_passages_are_judged_by_the_tool_result_thresholds if {
+	rules(rag({"prompt_injection": 0.99, "tool_injection": 0.75})) == {"injection.retrieved"}
+	count(rules(rag({"prompt_injection": 0.99, "tool_injection": 0.74, "exfiltration": 0.74}))) == 0
+	count(rules(rag({"tool_injection": 0.8}))) == 0 with data.charter.config.injection.tool_result_threshold as 0.9
+	# without the tool head: prompt_injection against the older threshold
+	rules(rag({"prompt_injection": 0.7})) == {"injection.retrieved"}
+	count(rules(rag({"prompt_injection": 0.69}))) == 0
+}
+
+test_a_planted_exfiltration_in_a_passage_stops_the_call if {
+	some f in jailbreak.findings with input as rag({"tool_injection": 0.3, "exfiltration": 0.84})
+	f.rule == "injection.retrieved"
+	contains(f.message, "retrieved passage 1 ")
+	contains(f.message, "exfiltration score 0.84 >= 0.75")
+}
+
+test_retrieved_scores_fail_closed if {
+	rules(rag({"tool_injection": "n/a"})) == {"injection.retrieved"}
+	rules(rag({"tool_injection": 0.1, "safety.error": 1})) == {"injection.retrieved"}
+}
+
+test_retrieved_passages_are_read_at_the_input_stage_only if {
+	count(rules(object.union(rag({"tool_injection": 0.99}), {"stage": "output"}))) == 0
+	count(rules({"schema": 1, "stage": "input", "text": "hi", "signals": {}})) == 0
+}
