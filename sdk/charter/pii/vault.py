@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography.exceptions import InvalidTag
 
 from charter.errors import PIIError, VaultError
-from charter.pii.placeholders import entity_type_of, is_placeholder
+from charter.pii.placeholders import entity_type_of
 from charter.pii.scope import Scope
 from charter.pii.url_spans import url_spans
 from charter.pii.vault_keys import FORMAT, TenantKeys, parse_key, utf8
@@ -43,6 +43,7 @@ from charter.pii.vault_mapping import (
     Mapping,
     Restoration,
     erase_form,
+    restore_json_value,
     restore_text,
     said_by_caller,
 )
@@ -190,33 +191,9 @@ class Vault:
         self, value: Any, scope: Scope | str, *, entities: Collection[str] | None = None
     ) -> Any:
         """`restore` over every string in a JSON value, dict keys included (redaction reads
-        them too); a string that is exactly the placeholder of a number becomes that number
-        again."""
-        entries = self._entries(Scope.of(scope))
-
-        def walk(node: Any) -> Any:
-            if isinstance(node, str):
-                entry = entries.get(node) if is_placeholder(node) else None
-                allowed = (
-                    entry is not None
-                    and not entry.withheld
-                    and (entities is None or entry.entity_type in entities)
-                )
-                if entry is not None and allowed and entry.numeric:
-                    return int(entry.value)
-                return restore_text(node, entries, entities)[0] if "_" in node else node
-            if isinstance(node, dict):
-                return {key(k): walk(v) for k, v in node.items()}
-            if isinstance(node, list | tuple):
-                return [walk(v) for v in node]
-            return node
-
-        def key(k: Any) -> Any:
-            if not isinstance(k, str) or "_" not in k:
-                return k
-            return restore_text(k, entries, entities)[0]
-
-        return walk(value)
+        them too), never into a URL; a string that is exactly the placeholder of a number
+        becomes that number again."""
+        return restore_json_value(value, self._entries(Scope.of(scope)), entities)
 
     # --- lifecycle -----------------------------------------------------------------------
 

