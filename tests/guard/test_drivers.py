@@ -29,6 +29,7 @@ from charter.config import Settings
 from charter.context import context
 from charter.errors import ApprovalPending, ApprovalRejected, ConfigurationError, PolicyViolation
 from charter.guard import Charter
+from charter.pii.vault import Vault
 from charter.pseudonyms import settings_pseudonyms
 from charter.refusal import PREFIX
 from charter.signals import CallableSignal, SignalSet
@@ -362,6 +363,51 @@ def test_a_denied_calls_values_are_not_restored_into_a_later_answer(
         answer = later("and write to ali@example.org")
     assert received == ["and write to <EMAIL_ADDRESS_2>"]
     assert answer == "Noted <EMAIL_ADDRESS_1>, ali@example.org."  # before: EMAIL for _1
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_denied_call_does_not_take_back_a_placeholder_a_concurrent_call_sent(
+    make: Callable[..., Driven], mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """found by probing: call A (denied) issued `<EMAIL_ADDRESS_1>`, call B of the same
+    conversation reused it and sent it to the model, and A's end retracted it while B was
+    there: B's answer kept `<EMAIL_ADDRESS_1>` and the next turn numbered the same address
+    `<EMAIL_ADDRESS_2>`. Forced interleaving: A's retraction waits until B is at the
+    model, and B's model waits until A has retracted."""
+    denied = make(mode)
+    at_model, retracted = threading.Event(), threading.Event()
+
+    def answer(text: str) -> str:
+        at_model.set()
+        assert retracted.wait(30)
+        return "I will write to <EMAIL_ADDRESS_1>."
+
+    received: list[str] = []
+    allowed = _wrap(denied.charter, "sync", received, answer)
+    answers: list[str] = []
+
+    def call_b() -> None:
+        with context(user="u-1", conversation="c-1"):
+            answers.append(allowed(f"please write to {EMAIL}"))
+
+    b = threading.Thread(target=call_b)
+    retract = Vault.retract
+
+    def retract_while_b_is_at_the_model(vault: Vault, *args: Any) -> None:
+        b.start()
+        assert at_model.wait(30)
+        retract(vault, *args)
+        retracted.set()
+
+    monkeypatch.setattr(Vault, "retract", retract_while_b_is_at_the_model)
+    with context(user="u-1", conversation="c-1"), pytest.raises(PolicyViolation):
+        denied(f"forbidden: write to {EMAIL}")
+    b.join(30)
+    assert retracted.is_set() and received == ["please write to <EMAIL_ADDRESS_1>"]
+    assert answers == [f"I will write to {EMAIL}."]  # before: <EMAIL_ADDRESS_1>
+    with context(user="u-1", conversation="c-1"):
+        allowed(f"again {EMAIL}")
+    assert received[-1] == "again <EMAIL_ADDRESS_1>"  # before: <EMAIL_ADDRESS_2>
 
 
 @pytest.mark.parametrize("mode", MODES)

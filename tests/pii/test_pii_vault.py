@@ -232,6 +232,28 @@ def test_retract_takes_back_only_placeholders_issued_new_and_never_reissues_them
     assert vault.restore("<EMAIL_ADDRESS_1>", scope) == "<EMAIL_ADDRESS_1>"
 
 
+def test_retract_leaves_a_placeholder_another_call_was_handed(vault: Vault) -> None:
+    """found by probing: call A (denied) issued `<EMAIL_ADDRESS_1>`, call B of the same
+    conversation reused it and sent it to the model, and A's retraction took it from under
+    B: B's answer kept it unrestored. A placeholder a call reuses without having issued it
+    is marked taken (stored, so every process sees it) and the issuer's retraction leaves
+    it; one the issuer reuses itself is still taken back."""
+    scope = Scope.conversation("c1", principal="u-1")
+    a_fresh: list[str] = []
+    assert vault.placeholders(scope, [EMAIL, PHONE], fresh=a_fresh) == [
+        "<EMAIL_ADDRESS_1>",
+        "<PHONE_NUMBER_1>",
+    ]
+    assert vault.placeholders(scope, [PHONE], fresh=a_fresh) == ["<PHONE_NUMBER_1>"]  # A's own
+    b_fresh: list[str] = []
+    assert vault.placeholders(scope, [EMAIL], fresh=b_fresh) == ["<EMAIL_ADDRESS_1>"]
+    assert b_fresh == []
+    vault.retract(scope, a_fresh)
+    answer = "<EMAIL_ADDRESS_1> or <PHONE_NUMBER_1>"
+    assert vault.restore(answer, scope) == f"{EMAIL[1]} or <PHONE_NUMBER_1>"  # before: both kept
+    assert vault.placeholders(scope, [EMAIL]) == ["<EMAIL_ADDRESS_1>"]  # the next turn: same
+
+
 def test_erase_by_value_removes_it_everywhere_in_any_formatting(vault: Vault) -> None:
     a, b = Scope.conversation("a"), Scope.conversation("b", tenant="acme")
     vault.placeholders(a, [PHONE, EMAIL])

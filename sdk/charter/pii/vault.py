@@ -45,7 +45,6 @@ from charter.pii.vault_mapping import (
     erase_form,
     restore_json_value,
     restore_text,
-    said_by_caller,
 )
 from charter.pii.vault_store import MemoryVaultStore, SealedScope, SweepSchedule, VaultStore
 
@@ -119,30 +118,23 @@ class Vault:
     ) -> list[str]:
         """Placeholders for `(entity_type, value, numeric)` items, in order; one decrypt
         and at most one encrypt for the whole batch. `reserved`: placeholders already in
-        the text being redacted, which the scope never issues (`Mapping.reserve`). `fresh`
-        gets the placeholders issued new (for `retract`)."""
+        the text being redacted, which the scope never issues (`Mapping.reserve`). `fresh`:
+        the calling call's placeholders issued new, added to (`Mapping.assign_all`)."""
         scope = Scope.of(scope)
         with self._lock:
             mapping = self._load(scope)
-            out: list[str] = []
-            changed = mapping.reserve(reserved)
-            for entity_type, value, numeric in items:
-                said = said_by_caller(value, scope.callers, entity_type)
-                withheld = scope.withheld and not said
-                placeholder, is_new = mapping.assign(entity_type, value, numeric, withheld)
-                out.append(placeholder)
-                if is_new and fresh is not None:
-                    fresh.append(placeholder)
-                changed = changed or is_new
-            self._save(scope, mapping, touched_only=not changed)
+            reserved_moved = mapping.reserve(reserved)
+            out, changed = mapping.assign_all(items, scope.callers, scope.withheld, fresh)
+            self._save(scope, mapping, touched_only=not (changed or reserved_moved))
             return out
 
     def retract(self, scope: Scope, placeholders: Collection[str]) -> None:
         """Take back placeholders issued `fresh` to a call that never sent them (denied
-        before the model): no answer restores them. Their numbers are not issued again."""
+        before the model), but not one another call was handed meanwhile (`Entry.taken`):
+        no answer restores them. Their numbers are not issued again."""
         with self._lock:
             mapping = self._load(scope)
-            if mapping.retract(placeholders):
+            if mapping.take_back(placeholders):
                 self._save(scope, mapping, touched_only=False)
 
     def digest(self, tenant: str, entity_type: str, value: str) -> str:

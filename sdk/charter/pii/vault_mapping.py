@@ -30,6 +30,9 @@ class Entry:
     """The value was a JSON number; restore_json gives a number back."""
     withheld: bool = False
     """Issued for a value the model produced (`Scope.withheld_view`): never restored."""
+    taken: bool = False
+    """Handed to a call other than the one that issued it (`Mapping.assign_all`): the
+    issuer's retraction leaves it, since that other call may be sending it to the model."""
 
 
 @dataclass(slots=True)
@@ -41,8 +44,9 @@ class Mapping:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Mapping:
         mapping = cls(counters={k: int(v) for k, v in data["counters"].items()})
-        for placeholder, entity_type, value, numeric, *withheld in data["entries"]:
-            entry = Entry(entity_type, value, bool(numeric), bool(withheld and withheld[0]))
+        for placeholder, entity_type, value, numeric, *flags in data["entries"]:
+            withheld, taken = (bool(f) for f in [*flags, 0, 0][:2])
+            entry = Entry(entity_type, value, bool(numeric), withheld, taken)
             mapping.entries[placeholder] = entry
             mapping.index[(entity_type, value)] = placeholder
         return mapping
@@ -50,8 +54,8 @@ class Mapping:
     def to_json(self) -> dict[str, Any]:
         return {
             "counters": self.counters,
-            "entries": [  # a 5th item only when withheld: older blobs read the same
-                [p, e.entity_type, e.value, int(e.numeric), *([1] if e.withheld else [])]
+            "entries": [  # flags only when set: older blobs read the same
+                [p, e.entity_type, e.value, int(e.numeric), *_flags(e)]
                 for p, e in self.entries.items()
             ],
         }
@@ -69,6 +73,36 @@ class Mapping:
                 self.counters[entity_type] = number
                 moved = True
         return moved
+
+    def assign_all(
+        self,
+        items: Sequence[tuple[str, str, bool]],
+        callers: str,
+        withheld_view: bool,
+        fresh: list[str] | None,
+    ) -> tuple[list[str], bool]:
+        """Placeholders for `(entity_type, value, numeric)` items and whether the mapping
+        changed. `fresh`, when given, is the calling call's list of placeholders it issued
+        new: those issued here are added to it, and an existing one it did not issue is
+        marked taken, so the call that did issue it cannot retract it from under this one
+        (found by probing: a denied call's retraction removed the placeholder a concurrent
+        allowed call of the same conversation had just sent to the model, whose answer then
+        kept it unrestored, and the next turn numbered the same person anew)."""
+        out: list[str] = []
+        changed = False
+        for entity_type, value, numeric in items:
+            withheld = withheld_view and not said_by_caller(value, callers, entity_type)
+            placeholder, is_new = self.assign(entity_type, value, numeric, withheld)
+            out.append(placeholder)
+            if fresh is None:
+                changed = changed or is_new
+            elif is_new:
+                fresh.append(placeholder)
+                changed = True
+            elif placeholder not in fresh and not self.entries[placeholder].taken:
+                self.entries[placeholder].taken = True
+                changed = True
+        return out, changed
 
     def assign(
         self, entity_type: str, value: str, numeric: bool, withheld: bool = False
@@ -95,6 +129,11 @@ class Mapping:
         self.index[(entity_type, value)] = placeholder
         return placeholder, True
 
+    def take_back(self, placeholders: Iterable[str]) -> bool:
+        """`retract` those of `placeholders` no other call was handed (`Entry.taken`)."""
+        entries = self.entries
+        return self.retract([p for p in placeholders if p in entries and not entries[p].taken])
+
     def retract(self, placeholders: Iterable[str]) -> bool:
         """Forget `placeholders` and their values; the counters stay, so a number is never
         issued again for another value. True when one was held."""
@@ -103,6 +142,13 @@ class Mapping:
             entry = self.entries.pop(placeholder)
             self.index.pop((entry.entity_type, entry.value), None)
         return bool(held)
+
+
+def _flags(entry: Entry) -> list[int]:
+    """An entry's stored flags: [] (none), [1] (withheld), [w, 1] (taken)."""
+    if entry.taken:
+        return [int(entry.withheld), 1]
+    return [1] if entry.withheld else []
 
 
 _ERASE_NORMALIZE = re.compile(r"[\s\-().]")
