@@ -129,6 +129,39 @@ def test_words_broken_by_what_nobody_sees_are_refused_like_whole_ones(
     assert model.calls == []
 
 
+LOOKALIKE_FORMS = {
+    "fullwidth": lambda s: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in s),
+    "long s": lambda s: s.replace("s", "\u017f"),
+    "modifier e": lambda s: s.replace("e", "\u1d49"),
+    "stroke o": lambda s: s.replace("o", "\u00f8"),
+}
+
+
+LOOKALIKE_CASES = [
+    pytest.param(form(text), rule, id=f"{name}-{text[:16]}")
+    for name, form in LOOKALIKE_FORMS.items()
+    for text, rule in BROKEN_WORDS
+    if form(text) != text  # "Vergi kaçırmak" has no s and no o
+]
+
+
+@pytest.mark.parametrize(("written", "rule"), LOOKALIKE_CASES)
+def test_words_in_compatibility_forms_and_stroked_letters_are_refused_like_plain_ones(
+    charter: Charter, written: str, rule: str
+) -> None:
+    """found by probing: fullwidth "Ｉ ｗａｓ ｄｉａｇｎｏｓｅｄ", "Ｙａｔıｒıｍ ｔａｖｓｉｙｅｓｉ",
+    long s "waſ diagnoſed", modifier "diagnosᵉd" and "diagnøsed" were allowed where the
+    plain text was denied. The model still gets the text as written."""
+    model = RecordingModel("Tamam.")
+    with pytest.raises(PolicyViolation) as raised:
+        charter.guard(model="gpt-4o", provider="openai")(model)(written)
+    assert rule in raised.value.decision.rules
+    assert model.calls == []
+    allowed = "Ｋａｒｔıｍ ｎｅｒｅｄｅ? Mý cārd ſhøws ᵃ bałance"
+    charter.guard(model="gpt-4o", provider="openai")(model)(allowed)
+    assert model.calls == [allowed]
+
+
 def test_the_model_is_sent_the_text_as_written(charter: Charter) -> None:
     """Only the policy's copy is cleaned: an allowed prompt reaches the model unchanged."""
     sent = "My ca\u200brd is blo\u00adcked, can you unblock it?\x00 Kartım bloke oldu."
@@ -146,3 +179,6 @@ def test_the_policy_reads_words_as_drawn_and_turkish_letters_as_written() -> Non
     # whitespace controls still part words; letters of other scripts keep their marks
     assert policy_text("tax\tevasion\x0cand\x85more\r\n") == "tax\tevasion\x0cand\x85more\r\n"
     assert policy_text("мой がん") == "мой がん"
+    # compatibility forms and stroked letters as the plain ones; the Turkish ı and İ kept
+    assert policy_text("Ｙａｔıｒıｍ İｚｍｉｒ ſ ᵉ ﬁ ø Ł ǿ đħŧ") == "Yatırım İzmir s e fi o L o dht"
+    assert policy_text("\ufdfa") == "\ufdfa"  # its NFKC is 18 characters: left as written
