@@ -1,7 +1,7 @@
 """Who is calling: the end user's pseudonym and roles, and the conversation a call belongs
 to (the scope for stable PII placeholders); for a RAG call, the passages it retrieved (the
-input stage checks them as tool results, the output stage scores how much of the answer
-they support). Set per request with `charter.context(...)`."""
+output stage scores how much of the answer they support). Set per request with
+`charter.context(...)`."""
 
 from __future__ import annotations
 
@@ -27,10 +27,8 @@ class CallContext:
     """Anything else the policy should read (`input.metadata`): JSON values, or what
     pydantic writes as JSON (dates, UUIDs, enums, dataclasses, pydantic models)."""
     retrieved: tuple[str, ...] = ()
-    """Passages a RAG call put in front of the model: checked for instructions aimed at
-    the assistant at the input stage (`input.retrieved`: scores and a passage's index) and
-    scored against the answer (`charter.grounding`); their text is never sent to the
-    policy, the log or telemetry."""
+    """Passages a RAG call put in front of the model: scored against the answer
+    (`charter.grounding`), never sent to the policy, the log or telemetry."""
     approval_key: str | None = None
     """Makes a held call's approval request idempotent: calls holding the same action
     under the same key share one request (a framework that re-runs a step after a pause,

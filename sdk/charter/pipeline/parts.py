@@ -296,22 +296,6 @@ def caller_scores(
         leave_scope(token)
 
 
-def caller_item_scores(
-    parts: Parts, ctx: CallContext, items: Sequence[str]
-) -> list[dict[str, float]]:
-    """Each of `items` scored alone, as `best_scores` reads a tool result's items (the
-    settled scores), in the caller's scope; none without signals."""
-    signals = parts.signals
-    if signals is None:
-        return []
-    settled = getattr(signals, "settled_scores", signals.score)
-    token = enter_scope(caller_scope(parts.settings.tenant, ctx.user, ctx.conversation))
-    try:
-        return [dict(settled(item)) for item in items]
-    finally:
-        leave_scope(token)
-
-
 REFUSAL_SCORE = "refusal"
 """`charter.signals.refusal.SCORE`, named here so that the flow does not import the signals
 (and their numpy) until a guard uses them."""

@@ -21,7 +21,6 @@ from charter.pipeline.answer_reading import UnreadAnswer, read_answer
 from charter.pipeline.checked import Checked
 from charter.pipeline.limits import Overrun, Unreadable, json_view, measure, too_many_scored
 from charter.pipeline.parts import CallSpec, Parts, caller_scores, output_parts, signal_revisions
-from charter.pipeline.rag import rag_fields
 from charter.pipeline.verdicts import over_limit, restore_notes, unreadable
 from charter.policy.input import policy_document, policy_view
 from charter.privacy import Inspected, InspectedJson
@@ -134,13 +133,13 @@ class CallRun:
         if parts.signals and (overrun := too_many_scored(what, len(texts), parts.settings)):
             self.refuse_over(overrun, stage)
         scores = caller_scores(parts, self.ctx, texts, refusal, [*map(valid_text, items)])
-        rag = rag_fields(parts, self.ctx, span, stage, answer)  # passages' scores, or support
+        grounding = self._grounding(stage, answer)
         attached = self.attachments if stage is Stage.INPUT else ()
         # A prompt's user's own words, read by the scope and special-category rules.
         own = "\n".join(texts) if scored is not None and stage is Stage.INPUT else None
         summaries = inspection.summaries
         doc = self._document(
-            stage, text, summaries, scores, tool_args, rag, calls, attached, user_text=own
+            stage, text, summaries, scores, tool_args, grounding, calls, attached, user_text=own
         )
         with span.stage("charter.policy.evaluate"):
             decision = parts.engine.evaluate(policy_view(doc))
@@ -158,7 +157,7 @@ class CallRun:
         summaries: tuple[PIISummary, ...],
         scores: dict[str, float],
         tool_args: Mapping[str, Any] | None,
-        rag: Mapping[str, Any] | None = None,
+        grounding: dict[str, Any] | None = None,
         calls: Sequence[str] = (),
         attachments: Sequence[Mapping[str, Any]] = (),
         *,
@@ -181,8 +180,7 @@ class CallRun:
             signals=scores,
             tool=tool,
             metadata=self.ctx.policy_metadata if metadata else {},
-            grounding=(rag or {}).get("grounding"),
-            retrieved=(rag or {}).get("retrieved"),
+            grounding=grounding,
             tool_calls=calls,
             attachments=attachments,
             user_text=user_text,
@@ -229,6 +227,15 @@ class CallRun:
         doc = self._document(decision.stage, "", (), {}, None, metadata=False)
         self.record(decision, doc, (), {})
         raise self.deny(decision, error=error)
+
+    def _grounding(self, stage: Stage, answer: str | None) -> dict[str, Any] | None:
+        """`input.grounding` for an answer of a RAG call: the support score, never the
+        passages (they reach neither the policy, the log nor telemetry)."""
+        passages = self.ctx.retrieved
+        if stage is not Stage.OUTPUT or not passages or answer is None:
+            return None
+        with self.span.stage("charter.grounding"):
+            return self.parts.grounding.score(answer, passages).policy_input()
 
     def record(
         self,

@@ -114,10 +114,6 @@ class PolicyInput(BaseModel):
     grounding: dict[str, Any] | None = None
     """Output stage of a RAG call only: how much of the answer the retrieved passages
     support (`charter.grounding.GroundingScore.policy_input`), never the passages."""
-    retrieved: dict[str, Any] | None = None
-    """Input stage of a RAG call only: its passages read as tool results are, never their
-    text: `count`, `signals` (each signal's highest score over the passages) and `passage`
-    (the index of the passage that scored it), for the `injection.retrieved` rule."""
     folded_text: str | None = None
     """Output stage: `text` as a reader sees it (`charter.policy.folded`: invisible
     characters dropped, look-alike and full-width letters as Latin, lowercased, one space
@@ -150,7 +146,6 @@ def policy_document(
     tool_calls: Sequence[str] = (),
     attachments: Sequence[Mapping[str, Any]] = (),
     user_text: str | None = None,
-    retrieved: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`PolicyInput(...).to_dict()` without building the model: the guard makes two of these
     per call, and validating values it built itself would only cost time. `text` and
@@ -179,8 +174,6 @@ def policy_document(
         doc["attachments"] = list(attachments)
     if grounding is not None:
         doc["grounding"] = grounding
-    if retrieved is not None:
-        doc["retrieved"] = retrieved
     if stage is Stage.OUTPUT:  # what a reader sees of the answer (`charter.policy.folded`)
         doc["folded_text"] = folded_text(policy_text(text))
     return doc
