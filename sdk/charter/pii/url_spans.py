@@ -7,9 +7,10 @@ value out without a click. A placeholder inside a URL therefore stays a placehol
 
 The scan is generous on purpose: a bare URL (a scheme, `www.`, `//`, `http:`, or a host
 such as `evil.com/` or `evil.com?` with none) runs to the next whitespace, a markdown
-destination to its unbalanced `)` (one in `<...>`, after `](` or a reference label, to its
-`>`), a quoted attribute to its closing quote, and one left open runs to the end of the
-text. A placeholder kept by mistake shows as `<EMAIL_ADDRESS_1>` (prose such as
+destination to its unbalanced `)`, one in `<...>` (after `](`, a reference label or any
+`]:`, or opened by `<https:` or `<//`) to its `>` or line break, spaces and all, a quoted
+attribute to its closing quote, and one left open runs to the end of the text. A
+placeholder kept by mistake shows as `<EMAIL_ADDRESS_1>` (prose such as
 `main.py?<EMAIL_ADDRESS_1>` pays for the host rule); one restored by mistake is a leak.
 
 `UrlScan` reads a text in pieces (a stream's released slices) and finds the spans it finds
@@ -30,16 +31,19 @@ _ATTRIBUTES = (
 
 _OPENER = re.compile(
     r"(?P<md>\]\(|(?<![\w-])url\()"  # a markdown destination, CSS url(
-    r"|(?P<ref>(?<![^\n])[ ]{0,3}\[[^\]\n]{1,200}\]:)"  # a reference definition [1]: ...
+    # a reference definition [1]: ..., its label holding escapes and one line break
+    r"|(?P<ref>(?<![^\n])[ ]{0,3}\[(?:\\.|[^\]\\\n]){0,100}(?:\n(?:\\.|[^\]\\\n]){0,100})?\]:"
+    # or any `]:` before a `<...>` destination (in a blockquote, a list item, indented)
+    r"|\](?=:[ \t]{0,40}\n?[ \t]{0,40}<):)"
     rf"|(?P<attr>(?<![\w:-])(?:{_ATTRIBUTES})(?=[ \t\r\n\f=]))"  # src = "...", any spaces
-    r"|<(?P<auto>[A-Za-z][A-Za-z0-9+.\-]{1,31}:)"  # an autolink <https://...>
+    r"|<(?P<auto>[A-Za-z][A-Za-z0-9+.\-]{1,31}:|//)"  # <https://...>, <//...>, to its `>`
     r"|(?P<bare>[A-Za-z][A-Za-z0-9+.\-]{0,31}://|(?<![A-Za-z0-9])www\.|(?<![\w:/])//(?=\w)"
     r"|(?<![A-Za-z0-9+.\-])https?:(?=\S)"  # http:evil.example/ (browsers add the //)
     # a host with no scheme, evil.com/?d=... (linkify renders it as a link)
     r"|(?<![\w@-])(?:[\w-]{1,40}\.){1,4}[^\W\d_]{2,24}(?::\d{1,5})?[/?])",
     re.IGNORECASE,
 )
-_LONGEST_OPENER = 256
+_LONGEST_OPENER = 512
 """Longer than any match of `_OPENER`: the tail a piece keeps for an opener it splits."""
 _SPACE = " \t\n\r\f\v"
 _TO_SPACE = re.compile(r"[ \t\n\r\f\v]")
@@ -112,8 +116,8 @@ class UrlScan:
 def _opened(found: re.Match[str]) -> tuple[int, _OpenUrl]:
     """Where the URL an opener begins starts, and how it ends."""
     kind = found.lastgroup or "bare"
-    if kind == "auto":
-        return found.start("auto"), _OpenUrl(kind, leading=False)
+    if kind == "auto":  # spaces do not end it: `[1]: <https://e.example/?d= x>` in a list
+        return found.start("auto"), _OpenUrl(kind, leading=False, angle=True)
     if kind == "bare":
         return found.start(), _OpenUrl(kind, leading=False)
     return found.end(), _OpenUrl(kind)
@@ -156,7 +160,7 @@ def _close(buf: str, i: int, state: _OpenUrl) -> int | None:
     if state.quote:
         end = buf.find(state.quote, i)
         return None if end == -1 else end
-    stop = _TO_SPACE_OR_GT if state.kind in ("attr", "auto") else _TO_SPACE
+    stop = _TO_SPACE_OR_GT if state.kind == "attr" else _TO_SPACE
     found = stop.search(buf, i)
     return None if found is None else found.start()
 
