@@ -21,6 +21,9 @@ from charter.testing import make_charter
 TCKN = "39141777694"
 IBAN = "TR180006200119000006672315"
 LRM, RLM, LRI, PDI, NBH = "\u200e", "\u200f", "\u2066", "\u2069", "\u2011"
+DIGITS = (0x0966, 0x09E6, 0x0E50, 0xFF10, 0x1D7CE)
+"""Devanagari, Bengali, Thai, full-width and mathematical bold zeros: found by review
+probing, a card or TC Kimlik No in the first three or the last passed unredacted."""
 
 
 def nfd(text: str) -> str:
@@ -28,7 +31,12 @@ def nfd(text: str) -> str:
 
 
 def arabic_indic(digits: str) -> str:
-    return "".join(chr(0x0660 + int(d)) for d in digits)
+    return written_in(0x0660, digits)
+
+
+def written_in(zero: int, text: str) -> str:
+    """`text` with its digits in another script's, `zero` the code point of its 0."""
+    return "".join(chr(zero + int(c)) if c.isdigit() else c for c in text)
 
 
 @pytest.mark.parametrize(
@@ -45,6 +53,10 @@ def arabic_indic(digits: str) -> str:
          f"+90{NBH}532{NBH}123{NBH}45{NBH}67"),
         ("card 4111\u20131111\u20131111\u20131111", "CREDIT_CARD", "4111\u20131111\u20131111\u20131111"),
         (f"TC kimlik: {arabic_indic(TCKN)}", "TR_NATIONAL_ID", arabic_indic(TCKN)),
+        *((f"TC kimlik: {written_in(zero, TCKN)} tamam", "TR_NATIONAL_ID", written_in(zero, TCKN))
+          for zero in DIGITS),
+        *((f"card {written_in(zero, '4111 1111 1111 1111')} ok", "CREDIT_CARD",
+           written_in(zero, "4111 1111 1111 1111")) for zero in DIGITS),
         (nfd("Ad Soyad: Gülşen Koç"), "PERSON", nfd("Gülşen Koç")),
         (nfd("e-posta: ayşe.yılmaz@şirket.com.tr"), "EMAIL_ADDRESS",
          nfd("ayşe.yılmaz@şirket.com.tr")),
@@ -90,8 +102,12 @@ ODD = {
     "U+20E3 keycap": "\u20e3",
     "U+0301 on a digit": "\u0301",
     "NUL": "\x00",
-    "U+0085 next line": "\x85",
     "lone surrogate": "\ud800",
+    "U+2800 braille blank": "\u2800",
+    "U+FFFC object replacement": "\ufffc",
+    "U+1D159 null notehead": "\U0001d159",
+    "U+0903 spacing mark": "\u0903",
+    "U+1D165 astral spacing mark": "\U0001d165",
 }
 """Found by probing: each one inside a card, a TC Kimlik No or an e-mail hid the value
 from the recognizers (the hand-written list of invisible characters had U+200B, not
@@ -227,3 +243,40 @@ def test_an_e_mail_with_an_apostrophe_or_an_encoded_at_is_found_whole(
 
 def test_a_percent_40_that_is_no_e_mail_stays() -> None:
     assert folded("a discount of 50%40 on all") == ("a discount of 50%40 on all", None)
+
+
+BREAKS = {"VT": "\x0b", "FF": "\x0c", "RS": "\x1e", "US": "\x1f", "NEL": "\x85",
+          "LS": "\u2028", "PS": "\u2029"}  # fmt: skip
+
+
+@pytest.mark.parametrize("brk", BREAKS.values(), ids=BREAKS.keys())
+def test_a_break_keeps_two_numbers_apart(
+    tmp_path: Path, patterns: PatternDetector, vault: Vault, brk: str
+) -> None:
+    """Found by review probing: dropped, VT (Word's shift-enter), FF, NEL and the
+    separators joined `39141` and `777694` into a TC Kimlik No (the call denied) and two
+    card halves into a card. Read as a line break or a space, in place."""
+    text = f"Ref A 41111111{brk}11111111 ref B, codes 39141{brk}777694"
+    scan, where = folded(text)
+    assert where is None and scan == text.replace(brk, " " if brk == "\x1f" else "\n")
+    red = Redactor(patterns, vault=vault).redact(text)
+    assert {f.entity_type for f in red.findings} <= {"PHONE_NUMBER"}
+    charter = make_charter(DEFAULT_POLICIES, tmp_path, pii_mode="pattern")
+
+    def model(prompt: str) -> str:
+        return "ok"
+
+    ask = charter.guard(model="gpt-4o-mini", provider="openai")(model)
+    try:
+        assert ask(f"Stock codes from the sheet: 39141{brk}777694 - which is larger?") == "ok"
+    finally:
+        charter.close()
+
+
+def test_a_spacing_mark_stays_on_the_letters_of_its_script() -> None:
+    """Devanagari's vowel signs (Mc) are part of the word; after a digit or an ASCII
+    letter one is dropped and mapped back over."""
+    text = "नाम: 12\u0903x"
+    scan, where = folded(text)
+    assert scan == "नाम: 12x" and where is not None
+    assert (where.starts[-2], where.ends[-2]) == (6, 8)
