@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +28,14 @@ from charter.evals.sycophancy import SycophancyProbe, parse_sycophancy
 _MAX_PROBLEMS_SHOWN = 10
 _SOUNDS_ALLOWED = frozenset({"benign", "safe", "harmless", "ok", "clean", "normal", "none"})
 """Labels that read as "let it through": as category names they would mean the opposite."""
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_Item = TypeVar("_Item", bound=_HasId)
 
 
 class Label(StrEnum):
@@ -112,11 +120,30 @@ def load_corpus(paths: Iterable[str | Path]) -> list[EvalItem]:
     """Every item of every file, in file order. Raises `ConfigurationError` listing each
     malformed line (JSON, missing text, unknown label, duplicate id) with `file:line`."""
     problems = LineProblems()
-    items: list[EvalItem] = []
+    items = parsed_lines(
+        corpus_files(paths),
+        problems,
+        lambda raw, where, path: _parse(raw, where, problems, suite=path.stem),
+    )
+    problems.raise_if_any()
+    if not items:
+        raise ConfigurationError("the eval corpus is empty: no JSON lines in the files given")
+    return items
+
+
+def parsed_lines(
+    files: Iterable[Path],
+    problems: LineProblems,
+    parse: Callable[[Any, str, Path], _Item | None],
+) -> list[_Item]:
+    """Each JSON line of `files` parsed (`parse(value, "file:line", file)`, None for a line
+    it reported), in order; an id used twice is a problem at its second line. Shared by
+    the eval corpus and the revise cases."""
+    items: list[_Item] = []
     seen: dict[str, str] = {}
-    for path in corpus_files(paths):
+    for path in files:
         for where, raw in json_lines(path, problems):
-            item = _parse(raw, where, problems, suite=path.stem)
+            item = parse(raw, where, path)
             if item is None:
                 continue
             if item.id in seen:
@@ -124,9 +151,6 @@ def load_corpus(paths: Iterable[str | Path]) -> list[EvalItem]:
                 continue
             seen[item.id] = where
             items.append(item)
-    problems.raise_if_any()
-    if not items:
-        raise ConfigurationError("the eval corpus is empty: no JSON lines in the files given")
     return items
 
 

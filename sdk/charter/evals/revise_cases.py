@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from charter.errors import ConfigurationError
-from charter.evals.corpus import LineProblems, json_lines
+from charter.evals.corpus import LineProblems, parsed_lines
 
 _NEEDS = "each line is one JSON case; see policies/evals/README.md"
 _TEXTS = ("kind", "question", "draft")
@@ -41,18 +41,7 @@ def load_revise_cases(path: str | Path) -> list[ReviseCase]:
     if not files:
         raise ConfigurationError(f"{source}: no *.jsonl revise cases")
     problems = LineProblems("the revise set", _NEEDS)
-    cases: list[ReviseCase] = []
-    seen: dict[str, str] = {}
-    for file in files:
-        for where, raw in json_lines(file, problems):
-            case = _case(raw, where, problems)
-            if case is None:
-                continue
-            if case.id in seen:
-                problems.add(where, f"id {case.id!r} is already used at {seen[case.id]}")
-                continue
-            seen[case.id] = where
-            cases.append(case)
+    cases = parsed_lines(files, problems, lambda raw, where, _: _case(raw, where, problems))
     problems.raise_if_any()
     if not cases:
         raise ConfigurationError(f"{source}: no revise case in it; write one JSON case per line")
