@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 ONE_YEAR_S = 365 * 86_400.0
 """The longest wait a setting or a policy may ask for (a probe call, a schedule, an approval
 deadline): past `threading.TIMEOUT_MAX` or the year 9999, timers and dates overflow."""
@@ -14,3 +16,14 @@ def at_most(value: float, limit: float, unit: str, why: str = "") -> float:
         shown = repr(float(value)).removesuffix(".0")
         raise ValueError(f"{shown} {unit} is over the limit of {limit:.0f} {unit}{why}")
     return value
+
+
+def real_number(value: object) -> float | None:
+    """A real number given as an argument (numpy's too) as a float; None for anything else,
+    a bool included, and for one no float holds (`10**5000`: `OverflowError`)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        return float(value)
+    except (OverflowError, ValueError):
+        return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numbers
 from typing import Literal
 
-from charter._bounds import ONE_YEAR_S
+from charter._bounds import ONE_YEAR_S, real_number
 from charter._shown import shown
 from charter.approvals.models import Reviewer
 from charter.approvals.notify import wait_seconds
@@ -56,7 +56,7 @@ def inbox(reviewer: object, limit: object) -> None:
 
 def claim(reviewer: object, lease_s: object) -> None:
     _reviewer("claim_next", reviewer)
-    seconds = _seconds(lease_s)
+    seconds = real_number(lease_s)
     if seconds is None or not 0 < seconds <= ONE_YEAR_S:  # NaN is neither
         raise ApprovalError(
             f"ApprovalQueue.claim_next(lease_s=...) takes a number of seconds above 0 and "
@@ -99,14 +99,3 @@ def _limit(method: str, limit: object) -> None:
             f"ApprovalQueue.{method}(limit=...) takes a whole number from 1 to {MAX_LIMIT} "
             f"(got {shown(limit)})"
         )
-
-
-def _seconds(value: object) -> float | None:
-    """A real number (numpy's too) as a float; None for anything else, a bool included,
-    and for an int past a float's range (the deadline's sum raised `OverflowError`)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return None
-    try:
-        return float(value)
-    except OverflowError:
-        return None

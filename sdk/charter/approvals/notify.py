@@ -4,15 +4,12 @@ request at once and poll with backoff for changes other processes make."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import math
-import numbers
 import time
 from collections.abc import Callable
 from datetime import datetime
 
-from charter._bounds import ONE_YEAR_S
+from charter._bounds import ONE_YEAR_S, real_number
 from charter._shown import a_kind
 from charter.approvals._signal import CHANGES, AsyncWatch, Watch
 from charter.approvals.models import ApprovalRequest, ApprovalState
@@ -30,11 +27,8 @@ def wait_seconds(value: object, caller: str) -> float:
     year. Found by probing: NaN made a deadline that never passed (`resume` waited until
     the request expired, an hour), a str failed inside with `TypeError` and 10**5000 with
     `OverflowError`. The value itself is never quoted, only its type."""
-    seconds = math.nan
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        with contextlib.suppress(OverflowError, ValueError):  # 10**5000
-            seconds = float(value)
-    if not 0 <= seconds <= ONE_YEAR_S:  # NaN fails both
+    seconds = real_number(value)
+    if seconds is None or not 0 <= seconds <= ONE_YEAR_S:  # NaN fails both
         raise ConfigurationError(
             f"{caller}(timeout_s=...) takes the seconds to wait, a finite number from 0 to "
             f"{ONE_YEAR_S:.0f} (a year); got {a_kind(value)} that is not one"
