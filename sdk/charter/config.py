@@ -208,9 +208,9 @@ class Settings(BaseModel):
     @classmethod
     def _store_url(cls, value: str) -> str:
         """A port like `:notaport` is said when settings load, not at the store's first use."""
-        from charter.store.db import checked_store_url
+        from charter.store.db import store_url_setting
 
-        return checked_store_url(value)
+        return store_url_setting(value)
 
     @field_validator("app", "tenant", "environment")
     @classmethod

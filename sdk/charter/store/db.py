@@ -189,7 +189,7 @@ def refuse_private_memory(url: str, store: str) -> None:
         )
 
 
-def checked_store_url(value: str) -> str:
+def store_url_setting(value: str) -> str:
     """`parsed_store_url` for the setting's validator: its error as a `ValueError`, which
     `Settings.build` turns into one naming where the value came from."""
     try:
